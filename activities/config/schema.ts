@@ -1,0 +1,161 @@
+/**
+ * upkeep.yaml: models and schedules declared as code, validated once at the edge.
+ * Every error names the file, the model and the field, e.g.
+ *   upkeep.yaml: models[2] (churn): thresholds.min: expected a number between 0 and 1
+ */
+import { z } from 'zod';
+
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** Metrics per task, and whether a larger value is better. */
+export const METRICS = {
+  binary: ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'average_precision', 'log_loss', 'brier'],
+  multiclass: ['accuracy', 'balanced_accuracy', 'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'roc_auc_ovr_macro', 'log_loss'],
+  regression: ['mae', 'rmse', 'r2', 'mape'],
+} as const;
+
+export type Task = keyof typeof METRICS;
+const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
+/** Metrics whose value always lies in [0, 1]. */
+const UNIT_INTERVAL = new Set([
+  'accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'average_precision', 'brier',
+  'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'roc_auc_ovr_macro',
+]);
+
+export function lowerIsBetter(metric: string): boolean {
+  return LOWER_IS_BETTER.has(metric);
+}
+
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+const duration = z.string().regex(DURATION, 'expected a duration like 30s, 5m, 2h or 1d');
+
+const inputSpec = z.strictObject({
+  /** Name of the ONNX graph input. */
+  name: z.string().min(1),
+  /** Element type the model expects. */
+  type: z.enum(['float', 'double', 'int64', 'string']).default('float'),
+  /** Data columns that fill the input's last dimension, in order. */
+  columns: z.array(z.string().min(1)).min(1),
+});
+
+const scheduleSpec = z
+  .strictObject({
+    /** Fixed interval, e.g. 1d or 2m. */
+    every: duration.optional(),
+    /** Cron expression (5 fields), evaluated in `timezone`. */
+    cron: z.string().min(9).optional(),
+    timezone: z.string().default('UTC'),
+    jitter: duration.default('0s'),
+    paused: z.boolean().default(false),
+  })
+  .refine((s) => (s.every === undefined) !== (s.cron === undefined), {
+    message: 'give exactly one of every or cron',
+  });
+
+const thresholds = z.strictObject({
+  /** Primary metric the verdict is decided on. */
+  metric: z.string(),
+  /** Absolute minimum (for metrics where larger is better). */
+  min: z.number().optional(),
+  /** Absolute maximum (for error metrics such as log_loss, mae, rmse). */
+  max: z.number().optional(),
+  /** Largest allowed worsening from the baseline value of the metric. */
+  max_drop: z.number().nonnegative().optional(),
+});
+
+export const modelSpec = z
+  .strictObject({
+    id: z.string().regex(MODEL_ID_PATTERN, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    owner: z.string({ error: 'every model needs an accountable owner' }).min(1, 'every model needs an accountable owner'),
+    approvers: z.array(z.string().min(1)).default([]),
+    description: z.string().optional(),
+    intended_use: z.string().optional(),
+    task: z.enum(['binary', 'multiclass', 'regression']),
+    /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
+    artifact: z.string().min(1),
+    inputs: z.array(inputSpec).min(1),
+    outputs: z
+      .strictObject({
+        label: z.string().optional(),
+        probabilities: z.string().optional(),
+        value: z.string().optional(),
+      })
+      .default({}),
+    /** Class labels in the order of the probability columns, when the model does not record them. */
+    classes: z.array(z.union([z.string(), z.number()])).optional(),
+    label: z.strictObject({
+      column: z.string().min(1),
+      /** Positive class of a binary model. */
+      positive: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    }),
+    data: z.strictObject({
+      /** URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. */
+      uri: z.string().min(1),
+      format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
+      /** The window is the `days` whole days before the scheduled time (in the schedule's time zone). */
+      window: z.strictObject({ days: z.number().int().min(1).max(366) }).default({ days: 7 }),
+    }),
+    schedule: scheduleSpec,
+    thresholds,
+    /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
+    baseline: z.record(z.string(), z.number()).default({}),
+    /** Fewer labelled rows than this give an insufficient-data verdict. */
+    min_rows: z.number().int().min(1).default(100),
+    /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */
+    invalid_rows: z
+      .strictObject({
+        action: z.enum(['drop', 'fail']).default('drop'),
+        /** Share of dropped rows above which the window is failing. */
+        max_share: z.number().min(0).max(1).default(0.05),
+      })
+      .default({ action: 'drop', max_share: 0.05 }),
+  })
+  .superRefine((m, ctx) => {
+    const known: readonly string[] = METRICS[m.task];
+    const metric = m.thresholds.metric;
+    if (!known.includes(metric)) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'metric'], message: `expected one of ${known.join(', ')} for a ${m.task} model` });
+      return;
+    }
+    const lower = lowerIsBetter(metric);
+    if (lower && m.thresholds.min !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'min'], message: `${metric} is better when lower: use thresholds.max` });
+    }
+    if (!lower && m.thresholds.max !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', 'max'], message: `${metric} is better when higher: use thresholds.min` });
+    }
+    for (const key of ['min', 'max'] as const) {
+      const v = m.thresholds[key];
+      if (v !== undefined && UNIT_INTERVAL.has(metric) && !(v >= 0 && v <= 1)) {
+        ctx.addIssue({ code: 'custom', path: ['thresholds', key], message: 'expected a number between 0 and 1' });
+      }
+    }
+    if (m.thresholds.min === undefined && m.thresholds.max === undefined && m.thresholds.max_drop === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds'], message: 'give at least one of min, max or max_drop' });
+    }
+    if (m.thresholds.max_drop !== undefined && m.baseline[metric] === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['baseline', metric], message: `max_drop needs a baseline value for ${metric}` });
+    }
+    for (const name of Object.keys(m.baseline)) {
+      if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['baseline', name], message: `unknown metric for a ${m.task} model` });
+    }
+    if (m.task === 'binary' && m.label.positive === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
+    }
+    const names = new Set<string>();
+    m.inputs.forEach((input, i) => {
+      if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input ${input.name}` });
+      names.add(input.name);
+    });
+  });
+
+export const configSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  /** Where snapshots, reports and model cards are written: a path or file:// URI. */
+  store: z.string().default('.upkeep/store'),
+  models: z.array(modelSpec).min(1, 'declare at least one model'),
+});
+
+export type ModelSpec = z.infer<typeof modelSpec>;
+export type UpkeepConfig = z.infer<typeof configSchema>;
+export type InputSpec = z.infer<typeof inputSpec>;

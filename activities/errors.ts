@@ -1,0 +1,30 @@
+/**
+ * One error class for every condition upkeep reports on purpose. `type` is stable and becomes the
+ * Temporal ApplicationFailure type; bad input is never retried, transient I/O errors are plain
+ * errors and are retried by Temporal.
+ */
+export type UpkeepErrorType =
+  | 'InvalidConfig'
+  | 'UnknownModel'
+  | 'InvalidModel'
+  | 'SchemaMismatch'
+  | 'InvalidData'
+  | 'UnreadableData'
+  | 'InsufficientData'
+  | 'StoreConflict';
+
+
+export class UpkeepError extends Error {
+  override readonly name = 'UpkeepError';
+  constructor(
+    readonly type: UpkeepErrorType,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isUpkeepError(err: unknown, type?: UpkeepErrorType): err is UpkeepError {
+  return err instanceof UpkeepError && (type === undefined || err.type === type);
+}

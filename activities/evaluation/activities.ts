@@ -1,0 +1,35 @@
+import { baseName } from '../data/source.js';
+import { formatOf } from '../data/count-rows.js';
+import { UpkeepError } from '../errors.js';
+import type { ActivityDeps } from '../index.js';
+import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
+import { evaluateWindow } from './evaluate.js';
+
+export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'runner' | 'heartbeat'>) {
+  const mustRead = async (uri: string, what: string): Promise<Uint8Array> => {
+    const bytes = await deps.data.read(uri);
+    // The store is immutable: a snapshot object that vanished is an operational fault, retried.
+    if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
+    return bytes;
+  };
+  return {
+    /** Runs the model over the snapshot's files; heartbeats progress; returns a small summary. */
+    async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef }): Promise<EvaluationSummary> {
+      const { model, snapshot } = input;
+      const modelBytes = await mustRead(model.artifactUri, 'model artifact');
+      return evaluateWindow({
+        spec: model.spec,
+        modelBytes,
+        modelKey: model.artifactSha256,
+        artifactName: baseName(model.spec.artifact),
+        runner: deps.runner,
+        files: snapshot.files.map((f) => {
+          const format = formatOf(f.uri);
+          if (!format) throw new UpkeepError('UnreadableData', `model ${model.modelId}: unknown format of snapshot file ${f.uri}`);
+          return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => mustRead(f.uri, 'snapshot file') };
+        }),
+        onProgress: (p) => deps.heartbeat?.(p),
+      });
+    },
+  };
+}

@@ -1,0 +1,330 @@
+/**
+ * Streams tables (one per file of the window) through a prepared model in batches and keeps only
+ * what the metrics need: true and predicted class indices, probabilities or regression values.
+ */
+import type { Column, Table } from '../data/table.js';
+import type { InvalidValues } from '../../workflows/definitions.js';
+import { UpkeepError } from '../errors.js';
+import { canonicalLabel, type PreparedModel } from './model.js';
+import type { InferenceRunner, TensorData } from './runner.js';
+
+export interface EvaluatorOptions {
+  batchSize?: number;
+  /** What to do with rows whose features or label are missing or non-finite. */
+  invalidRows: { action: 'drop' | 'fail'; maxShare: number };
+  onProgress?: (p: { rowsDone: number; file: string }) => void;
+}
+
+/** Collected predictions, ready for the metric functions. */
+export interface Collected {
+  task: PreparedModel['task'];
+  rows: number;
+  rowsRead: number;
+  droppedRows: number;
+  invalid: InvalidValues[];
+  /** Classifiers: class indices; labels unknown to the model get indices ≥ classes.length. */
+  yTrueClass?: Int32Array;
+  yPredClass?: Int32Array;
+  proba?: Float64Array;
+  /** All labels: the model's classes, then unknown true labels in order of appearance. */
+  labels?: string[];
+  yTrueValue?: Float64Array;
+  yPredValue?: Float64Array;
+}
+
+class Growable<T extends Float64Array | Int32Array> {
+  private buf: T;
+  length = 0;
+  constructor(private readonly make: (n: number) => T, initial = 1024) {
+    this.buf = make(initial);
+  }
+  reserve(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + extra) cap *= 2;
+    const next = this.make(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  push(values: ArrayLike<number>): void {
+    this.reserve(values.length);
+    (this.buf as Float64Array).set(values as ArrayLike<number>, this.length);
+    this.length += values.length;
+  }
+  view(): T {
+    return this.buf.subarray(0, this.length) as T;
+  }
+}
+
+function describeValue(col: Column, row: number): string {
+  if (col.kind === 'string') return JSON.stringify(col.values[row]);
+  return String(col.values[row]);
+}
+
+export class Evaluator {
+  private readonly batchSize: number;
+  private readonly labelIndex = new Map<string, number>();
+  private readonly labels: string[] = [];
+  private readonly yTrueClass = new Growable((n) => new Int32Array(n));
+  private readonly yPredClass = new Growable((n) => new Int32Array(n));
+  private readonly proba = new Growable((n) => new Float64Array(n));
+  private readonly yTrueValue = new Growable((n) => new Float64Array(n));
+  private readonly yPredValue = new Growable((n) => new Float64Array(n));
+  private rowsRead = 0;
+  private dropped = 0;
+  private readonly invalid: InvalidValues[] = [];
+
+  constructor(
+    private readonly model: PreparedModel,
+    private readonly runner: InferenceRunner,
+    private readonly labelColumn: string,
+    private readonly opts: EvaluatorOptions,
+  ) {
+    this.batchSize = opts.batchSize ?? 65536;
+    for (const c of model.classes ?? []) this.classIndex(c);
+  }
+
+  private classIndex(label: string): number {
+    let i = this.labelIndex.get(label);
+    if (i === undefined) {
+      i = this.labels.length;
+      this.labels.push(label);
+      this.labelIndex.set(label, i);
+    }
+    return i;
+  }
+
+  private fail(file: string, type: 'SchemaMismatch' | 'InvalidData', msg: string): UpkeepError {
+    return new UpkeepError(type, `model ${this.model.modelId}: file ${file}: ${msg}`);
+  }
+
+  /** Checks columns and types, and returns the indices of rows that can be evaluated. */
+  private validate(table: Table): Int32Array | undefined {
+    const file = table.source;
+    const present = [...table.columns.keys()];
+    const need = (column: string, role: string): Column => {
+      const col = table.columns.get(column);
+      if (!col) throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${present.join(', ')}`);
+      return col;
+    };
+    const checked: { name: string; col: Column }[] = [];
+    for (const input of this.model.inputs) {
+      for (const column of input.columns) {
+        const col = need(column, `input ${input.name}`);
+        if (input.type !== 'string' && col.kind === 'string') {
+          const row = col.values.findIndex((v) => v !== null && Number.isNaN(Number(v)));
+          throw this.fail(
+            file,
+            'SchemaMismatch',
+            `column ${column} holds text (e.g. ${describeValue(col, Math.max(row, 0))} in row ${Math.max(row, 0) + 1}) but input ${input.name} expects ${input.type} numbers`,
+          );
+        }
+        if (input.type === 'int64' && col.kind === 'number' && col.sourceType === 'float') {
+          for (let r = 0; r < table.rowCount; r++) {
+            const v = col.values[r]!;
+            if (Number.isFinite(v) && !Number.isInteger(v)) {
+              throw this.fail(file, 'SchemaMismatch', `column ${column} holds fractional values (e.g. ${v} in row ${r + 1}) but input ${input.name} expects int64`);
+            }
+          }
+        }
+        checked.push({ name: column, col });
+      }
+    }
+    const label = need(this.labelColumn, 'label');
+    if (this.model.task === 'regression' && label.kind === 'string') {
+      throw this.fail(file, 'SchemaMismatch', `label column ${this.labelColumn} holds text but a regression model needs numbers`);
+    }
+    checked.push({ name: this.labelColumn, col: label });
+
+    let bad: Uint8Array | undefined;
+    for (const { name, col } of checked) {
+      let nulls = 0;
+      let nan = 0;
+      let infinite = 0;
+      const n = table.rowCount;
+      const mark = (r: number): void => {
+        bad ??= new Uint8Array(n);
+        bad[r] = 1;
+      };
+      if (col.kind === 'string') {
+        for (let r = 0; r < n; r++) if (col.values[r] === null) (nulls++, mark(r));
+      } else if (col.kind === 'boolean') {
+        if (col.nulls) for (let r = 0; r < n; r++) if (col.nulls[r]) (nulls++, mark(r));
+      } else {
+        const v = col.values;
+        for (let r = 0; r < n; r++) {
+          const x = v[r]!;
+          if (x - x !== 0) {
+            // NaN or ±Infinity
+            if (col.nulls?.[r]) nulls++;
+            else if (Number.isNaN(x)) nan++;
+            else infinite++;
+            mark(r);
+          }
+        }
+      }
+      if (nulls + nan + infinite > 0) this.invalid.push({ file, column: name, nulls, nan, infinite });
+    }
+    this.rowsRead += table.rowCount;
+    if (!bad) return undefined;
+    const keep: number[] = [];
+    for (let r = 0; r < table.rowCount; r++) if (!bad[r]) keep.push(r);
+    const droppedHere = table.rowCount - keep.length;
+    if (this.opts.invalidRows.action === 'fail') {
+      const detail = this.invalid.filter((i) => i.file === file).map((i) => `${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
+      throw this.fail(file, 'InvalidData', `${droppedHere} of ${table.rowCount} rows have missing or non-finite values (${detail}); invalid_rows.action is fail`);
+    }
+    this.dropped += droppedHere;
+    return Int32Array.from(keep);
+  }
+
+  private buildFeeds(table: Table, rows: Int32Array | undefined, start: number, count: number): Record<string, TensorData> {
+    const feeds: Record<string, TensorData> = {};
+    const at = rows ? (i: number) => rows[start + i]! : (i: number) => start + i;
+    for (const input of this.model.inputs) {
+      const k = input.columns.length;
+      const dims = [count, k];
+      if (input.type === 'string') {
+        const out = new Array<string>(count * k);
+        input.columns.forEach((name, j) => {
+          const col = table.columns.get(name)!;
+          for (let i = 0; i < count; i++) {
+            const r = at(i);
+            out[i * k + j] = col.kind === 'string' ? col.values[r]! : col.kind === 'number' ? String(col.values[r]) : col.values[r] ? 'true' : 'false';
+          }
+        });
+        feeds[input.name] = { type: 'string', data: out, dims };
+        continue;
+      }
+      const out = input.type === 'float32' ? new Float32Array(count * k) : input.type === 'float64' ? new Float64Array(count * k) : new BigInt64Array(count * k);
+      input.columns.forEach((name, j) => {
+        const col = table.columns.get(name)! as Exclude<Column, { kind: 'string' }>;
+        const v = col.values;
+        if (out instanceof BigInt64Array) {
+          for (let i = 0; i < count; i++) out[i * k + j] = BigInt(v[at(i)]!);
+        } else if (!rows && k === 1) {
+          out.set(v.subarray(start, start + count));
+        } else {
+          for (let i = 0; i < count; i++) out[i * k + j] = v[at(i)]!;
+        }
+      });
+      feeds[input.name] = { type: input.type, data: out, dims };
+    }
+    return feeds;
+  }
+
+  private collectTruth(table: Table, rows: Int32Array | undefined): void {
+    const col = table.columns.get(this.labelColumn)!;
+    const n = rows ? rows.length : table.rowCount;
+    const at = rows ? (i: number) => rows[i]! : (i: number) => i;
+    if (this.model.task === 'regression') {
+      const v = (col as Exclude<Column, { kind: 'string' }>).values;
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) out[i] = v[at(i)]!;
+      this.yTrueValue.push(out);
+      return;
+    }
+    const out = new Int32Array(n);
+    if (col.kind === 'string') {
+      for (let i = 0; i < n; i++) out[i] = this.classIndex(col.values[at(i)]!);
+    } else {
+      const cache = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const x = col.values[at(i)]!;
+        let idx = cache.get(x);
+        if (idx === undefined) {
+          idx = this.classIndex(canonicalLabel(x));
+          cache.set(x, idx);
+        }
+        out[i] = idx;
+      }
+    }
+    this.yTrueClass.push(out);
+  }
+
+  private collectOutputs(outputs: Record<string, TensorData>, count: number): void {
+    const m = this.model;
+    if (m.task === 'regression') {
+      const t = outputs[m.valueOutput!]!;
+      const width = t.dims.length === 2 ? t.dims[1]! : 1;
+      if (width !== 1) throw new UpkeepError('InvalidModel', `model ${m.modelId}: output ${m.valueOutput} has ${width} values per row; upkeep evaluates single-target regression`);
+      this.yPredValue.push(t.data as Float32Array);
+      return;
+    }
+    const k = m.classes!.length;
+    const p = outputs[m.probaOutput!]!;
+    if (p.dims[1] !== k) throw new UpkeepError('InvalidModel', `model ${m.modelId}: output ${m.probaOutput} has ${p.dims[1]} columns, expected ${k}`);
+    this.proba.push(p.data as Float32Array);
+    const pred = new Int32Array(count);
+    if (m.labelOutput) {
+      const l = outputs[m.labelOutput]!.data;
+      if (Array.isArray(l)) {
+        for (let i = 0; i < count; i++) pred[i] = this.classIndex(l[i]!);
+      } else {
+        const cache = new Map<number | bigint, number>();
+        for (let i = 0; i < count; i++) {
+          const x = (l as BigInt64Array | Int32Array)[i]!;
+          let idx = cache.get(x);
+          if (idx === undefined) {
+            idx = this.classIndex(String(x));
+            cache.set(x, idx);
+          }
+          pred[i] = idx;
+        }
+      }
+    } else {
+      const probs = p.data as Float32Array;
+      for (let i = 0; i < count; i++) {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (probs[i * k + j]! > probs[i * k + best]!) best = j;
+        pred[i] = best;
+      }
+    }
+    this.yPredClass.push(pred);
+  }
+
+  /** Evaluates one table; rows are processed in batches with up to two batches in flight. */
+  async addTable(table: Table): Promise<void> {
+    const rows = this.validate(table);
+    const total = rows ? rows.length : table.rowCount;
+    if (total === 0) return;
+    this.collectTruth(table, rows);
+    const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
+    const inFlight: { promise: Promise<Record<string, TensorData>>; count: number }[] = [];
+    let done = 0;
+    const drain = async (): Promise<void> => {
+      const next = inFlight.shift()!;
+      let out;
+      try {
+        out = await next.promise;
+      } catch (err) {
+        throw new UpkeepError('InvalidModel', `model ${this.model.modelId}: inference failed on ${table.source}: ${(err as Error).message}`, { cause: err });
+      }
+      this.collectOutputs(out, next.count);
+      done += next.count;
+      this.opts.onProgress?.({ rowsDone: done, file: table.source });
+    };
+    try {
+      for (let start = 0; start < total; start += this.batchSize) {
+        const count = Math.min(this.batchSize, total - start);
+        const feeds = this.buildFeeds(table, rows, start, count);
+        const promise = this.runner.run(this.model.key, feeds, outputNames);
+        promise.catch(() => undefined); // handled in drain
+        inFlight.push({ promise, count });
+        if (inFlight.length >= 2) await drain();
+      }
+      while (inFlight.length > 0) await drain();
+    } finally {
+      await Promise.allSettled(inFlight.map((f) => f.promise));
+    }
+  }
+
+  finish(): Collected {
+    const rows = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
+    const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid };
+    if (this.model.task === 'regression') {
+      return { ...base, yTrueValue: this.yTrueValue.view(), yPredValue: this.yPredValue.view() };
+    }
+    return { ...base, yTrueClass: this.yTrueClass.view(), yPredClass: this.yPredClass.view(), proba: this.proba.view(), labels: [...this.labels] };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The artifact store: snapshots, reports and (later) model versions and cards. Keys are
+ * '/'-separated relative paths. Implementations must make every write atomic (a reader never
+ * sees half a file) so that an activity that runs twice leaves the same state.
+ */
+export interface PutResult {
+  uri: string;
+  sha256: string;
+  size: number;
+  /** false when `ifAbsent` found the key already present (the existing object is kept). */
+  created: boolean;
+}
+
+export interface ArtifactStore {
+  /** URI of the store's root, e.g. file:///srv/upkeep/store. */
+  readonly root: string;
+  uriFor(key: string): string;
+  /** Writes atomically. With `ifAbsent`, an existing object is left untouched (immutable keys). */
+  put(key: string, data: Uint8Array | string, opts?: { ifAbsent?: boolean }): Promise<PutResult>;
+  get(key: string): Promise<Uint8Array>;
+  /** undefined when the key does not exist. */
+  tryGet(key: string): Promise<Uint8Array | undefined>;
+  exists(key: string): Promise<boolean>;
+  /** Keys under a prefix (recursively), sorted. */
+  list(prefix: string): Promise<string[]>;
+}
+
+const SAFE_KEY = /^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/;
+
+export function assertKey(key: string): void {
+  if (!SAFE_KEY.test(key) || key.split('/').some((part) => part === '..' || part === '.')) {
+    throw new Error(`invalid store key ${JSON.stringify(key)}`);
+  }
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createWorkerThreadRunner, type InferenceRunner } from '../../activities/evaluation/runner.js';
+import { evaluateWindow, type WindowFile } from '../../activities/evaluation/evaluate.js';
+import { formatOf } from '../../activities/data/count-rows.js';
+import { sha256Hex } from '../../activities/store/file-store.js';
+import { isUpkeepError } from '../../activities/errors.js';
+import { assertClose, fixtureBytes, goldenModelCases, specFor, specForCase } from '../helpers/fixtures.js';
+
+const file = (rel: string): WindowFile => ({ name: rel.split('/').pop()!, format: formatOf(rel)!, load: async () => fixtureBytes(rel) });
+
+async function evaluate(runner: InferenceRunner, modelRel: string, spec: ReturnType<typeof specFor>, dataRels: string[], batchSize?: number) {
+  const bytes = fixtureBytes(modelRel);
+  return evaluateWindow({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: modelRel.split('/').pop()!, runner, files: dataRels.map(file), batchSize });
+}
+
+describe('evaluating ONNX models on fixture data', function () {
+  let runner: InferenceRunner;
+  before(() => {
+    runner = createWorkerThreadRunner();
+  });
+  after(() => runner.close());
+
+  for (const c of goldenModelCases()) {
+    it(`matches scikit-learn on ${c.model} with ${c.data}`, async function () {
+      // Small batches so that batching and the two-in-flight pipeline are exercised too.
+      const summary = await evaluate(runner, c.model, specForCase(c), [c.data], 97);
+      assert.equal(summary.rows, c.rows);
+      assert.deepEqual(Object.keys(summary.metrics).sort(), Object.keys(c.metrics).sort());
+      for (const [name, expected] of Object.entries(c.metrics)) {
+        assertClose(summary.metrics[name], expected, 1e-9, `${c.data} ${name}`);
+        if (expected === null) assert.ok(summary.undefinedMetrics[name], `${name} is null with a reason`);
+      }
+      for (const name of Object.keys(c.warnings)) {
+        if (c.metrics[name] !== null) assert.ok(summary.metricWarnings[name], `${name} carries scikit-learn's warning`);
+      }
+    });
+  }
+
+  it('evaluates a window of several files as one sample', async function () {
+    const c = goldenModelCases().find((g) => g.data === 'data/binary.csv')!;
+    const one = await evaluate(runner, c.model, specForCase(c), ['data/binary.csv']);
+    const three = await evaluate(runner, c.model, specForCase(c), ['data/binary.csv', 'data/binary.parquet', 'data/binary.jsonl']);
+    assert.equal(three.rows, 3 * one.rows);
+    // Tripling every row leaves rate metrics unchanged.
+    for (const name of ['accuracy', 'roc_auc', 'f1', 'log_loss']) assertClose(three.metrics[name], one.metrics[name]!, 1e-12, name);
+  });
+
+  it('refuses a model with ZipMap outputs and says how to export it', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary_zipmap.onnx', spec, ['data/binary.csv']), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'InvalidModel'));
+      assert.match(err.message, /model fixture \(binary_zipmap\.onnx\)/);
+      assert.match(err.message, /ZipMap/);
+      assert.match(err.message, /zipmap": False/);
+      return true;
+    });
+  });
+
+  for (const bad of ['models/corrupt.onnx', 'models/not_onnx.onnx']) {
+    it(`refuses ${bad} as an invalid model naming the file`, async function () {
+      const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+      await assert.rejects(evaluate(runner, bad, spec, ['data/binary.csv']), (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'InvalidModel'));
+        assert.match(err.message, new RegExp(`model fixture \\(${bad.split('/')[1]!.replace('.', '\\.')}\\)`));
+        return true;
+      });
+    });
+  }
+
+  it('refuses a spec whose inputs do not match the model', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'features', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), /model fixture \(binary\.onnx\): inputs do not match the spec: the model expects input .*unknown input features/);
+    const narrow = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', narrow, ['data/binary.csv']), /input input takes 4 columns but the spec lists 3 \(x1, x2, x3\)/);
+    const typed = specFor({ task: 'binary', inputs: [{ name: 'input', type: 'int64', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', typed, ['data/binary.csv']), /input input has element type float32 but the spec says int64/);
+  });
+
+  it('refuses a positive label the model does not know', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 'yes' } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), /label\.positive yes is not one of the model's classes \(0, 1\)/);
+  });
+
+  it('names the file and the column when the label column is missing', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'churned', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'SchemaMismatch'));
+      assert.equal(err.message, 'model fixture: file binary.csv: column churned (label) is missing; the file has columns x1, x2, x3, x4, y');
+      return true;
+    });
+  });
+
+  it('names the file and the column when a feature column holds text', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary_wrong_type.csv']), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'SchemaMismatch'));
+      assert.match(err.message, /^model fixture: file binary_wrong_type\.csv: column x3 holds text \(e\.g\. "abc" in row \d+\) but input input expects float32 numbers$/);
+      return true;
+    });
+  });
+
+  it('drops rows with missing or non-finite values and says how many and where', async function () {
+    const spec = specFor({
+      task: 'binary',
+      inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+      invalid_rows: { action: 'drop', max_share: 0.1 },
+    });
+    const summary = await evaluate(runner, 'models/binary.onnx', spec, ['data/binary_bad_values.csv']);
+    assert.equal(summary.rowsRead, 100);
+    assert.equal(summary.droppedRows, 6);
+    assert.equal(summary.rows, 94);
+    const byColumn = Object.fromEntries(summary.invalid.map((i) => [i.column, i]));
+    assert.equal(byColumn.x2!.nulls + byColumn.x2!.nan, 3);
+    assert.equal(byColumn.x3!.infinite, 2);
+    assert.equal(byColumn.y!.nulls, 1);
+    assert.match(summary.warnings[0]!, /^6 of 100 rows dropped before evaluation: binary_bad_values\.csv x2 .*binary_bad_values\.csv x3 \(2 infinite\).*binary_bad_values\.csv y \(1 missing\)/);
+  });
+
+  it('fails the window when more rows are invalid than allowed', async function () {
+    const base = { task: 'binary' as const, inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } };
+    await assert.rejects(
+      evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'drop', max_share: 0.05 } }), ['data/binary_bad_values.csv']),
+      (err: unknown) => isUpkeepError(err, 'InvalidData') && /6 of 100 rows \(6\.0%\).*more than invalid_rows\.max_share 0\.05.*binary_bad_values\.csv x3: 0 missing, 0 NaN, 2 infinite/.test(err.message),
+    );
+    await assert.rejects(
+      evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'fail', max_share: 0.5 } }), ['data/binary_bad_values.csv']),
+      (err: unknown) => isUpkeepError(err, 'InvalidData') && /file binary_bad_values\.csv: 6 of 100 rows have missing or non-finite values/.test(err.message),
+    );
+  });
+
+  it('reports an unreadable data file as UnreadableData naming the file', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    const broken: WindowFile = { name: '2026-11-20.parquet', format: 'parquet', load: async () => fixtureBytes('data/binary.parquet').subarray(0, 500) };
+    const bytes = fixtureBytes('models/binary.onnx');
+    await assert.rejects(
+      evaluateWindow({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', runner, files: [broken] }),
+      (err: unknown) => isUpkeepError(err, 'UnreadableData') && /^model fixture: 2026-11-20\.parquet/.test(err.message),
+    );
+  });
+});

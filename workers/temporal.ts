@@ -1,0 +1,81 @@
+/**
+ * Where Temporal is. TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TLS / API key settings (or a
+ * temporal.toml profile, read by @temporalio/envconfig) point at a real cluster or Temporal Cloud;
+ * without them upkeep runs its own dev server with a SQLite file in the state folder.
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { resolveTemporalCli, startDevServer, temporalAnswers, type DevServer, type Log } from './dev-server.js';
+import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
+
+export interface TemporalTarget {
+  kind: 'external' | 'embedded';
+  namespace: string;
+  connectionOptions: NativeConnectionOptions;
+  uiUrl?: string;
+  /** Set when this process started the dev server (and must stop it). */
+  devServer?: DevServer;
+}
+
+/** The configured external cluster, or undefined for the embedded default. */
+export function externalTarget(env: NodeJS.ProcessEnv): TemporalTarget | undefined {
+  const profile = loadClientConfigProfile({ overrideEnvVars: env as Record<string, string> });
+  if (!profile.address) {
+    if (profile.namespace || profile.apiKey || profile.tls) {
+      throw new Error('TEMPORAL_NAMESPACE, TLS or API-key settings are set but TEMPORAL_ADDRESS is not: set it to the cluster address');
+    }
+    return undefined;
+  }
+  const { connectionOptions, namespace } = toClientOptions(profile);
+  return { kind: 'external', namespace: namespace ?? 'default', connectionOptions };
+}
+
+export interface EmbeddedOptions {
+  stateDir: string;
+  port: number;
+  uiPort?: number;
+  /** Persist to <stateDir>/temporal.db (default) or keep everything in memory. */
+  persist?: boolean;
+  log?: Log;
+}
+
+export async function resolveTemporal(env: NodeJS.ProcessEnv, embedded: EmbeddedOptions): Promise<TemporalTarget> {
+  const external = externalTarget(env);
+  if (external) return external;
+  const log = embedded.log ?? (() => {});
+  const address = `127.0.0.1:${embedded.port}`;
+  if (await temporalAnswers(address, 1500)) {
+    log(`using the Temporal server already running at ${address}`);
+    return { kind: 'embedded', namespace: 'default', connectionOptions: { address }, uiUrl: embedded.uiPort ? `http://127.0.0.1:${embedded.uiPort}` : undefined };
+  }
+  const cli = resolveTemporalCli({ env, stateDir: embedded.stateDir, log });
+  const dbFile = embedded.persist === false ? undefined : path.join(embedded.stateDir, 'temporal.db');
+  if (!cli) {
+    log('starting a dev server with the Temporal SDK download');
+    const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+    const env2 = await TestWorkflowEnvironment.createLocal({
+      server: { ip: '127.0.0.1', port: embedded.port, uiPort: embedded.uiPort, dbFilename: dbFile, searchAttributes: [...UPKEEP_SEARCH_ATTRIBUTES] },
+    });
+    return {
+      kind: 'embedded',
+      namespace: 'default',
+      connectionOptions: { address },
+      uiUrl: embedded.uiPort ? `http://127.0.0.1:${embedded.uiPort}` : undefined,
+      devServer: { address, namespace: 'default', stop: () => env2.teardown() },
+    };
+  }
+  const server = await startDevServer({ cli, port: embedded.port, uiPort: embedded.uiPort, dbFile, log });
+  return { kind: 'embedded', namespace: server.namespace, connectionOptions: { address: server.address }, uiUrl: server.uiUrl, devServer: server };
+}
+
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const o = target.connectionOptions;
+  const connection = await Connection.connect({ address: o.address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata });
+  return new Client({ connection, namespace: target.namespace });
+}
+
+export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  return NativeConnection.connect(target.connectionOptions);
+}

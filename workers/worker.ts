@@ -1,0 +1,60 @@
+/**
+ * Composition root of the worker process: config → ports → activities → Worker.
+ */
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { loadConfig } from '../activities/config/load.js';
+import { createFileDataSource } from '../activities/data/source.js';
+import { createWorkerThreadRunner, type InferenceRunner } from '../activities/evaluation/runner.js';
+import { createFileStore } from '../activities/store/file-store.js';
+import type { ArtifactStore } from '../activities/store/store.js';
+import { TASK_QUEUE } from '../workflows/definitions.js';
+import path from 'node:path';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Bundles the workflow code once (workflow files import each other with .js specifiers). */
+export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
+    webpackConfigHook: (config) => {
+      config.resolve = { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } };
+      return config;
+    },
+  });
+}
+
+export interface UpkeepWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue?: string;
+  configPath: string;
+  /** Defaults to the store named in the config. */
+  store?: ArtifactStore;
+  runner?: InferenceRunner;
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; runner: InferenceRunner }> {
+  const configPath = path.resolve(opts.configPath);
+  const initial = await loadConfig(configPath); // fail fast on a bad config
+  const store = opts.store ?? createFileStore(initial.store);
+  const runner = opts.runner ?? createWorkerThreadRunner();
+  const activities = createActivities({
+    loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
+    store,
+    data: createFileDataSource(),
+    runner,
+  });
+  const worker = await Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    activities,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
+    maxConcurrentActivityTaskExecutions: 4,
+  });
+  return { worker, runner };
+}

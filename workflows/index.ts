@@ -1,0 +1,2 @@
+// The workflowsPath entry: every workflow the worker serves.
+export { evaluateModel } from './evaluate-model.js';
