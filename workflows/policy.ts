@@ -62,5 +62,6 @@ export function decideVerdict(input: VerdictInput): Verdict {
     );
   }
   if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...notes] };
+  if (passes.length === 0) passes.push(`${metric} ${fmt(value)}: no threshold is configured`);
   return { status: 'healthy', reasons: [...passes, ...notes] };
 }

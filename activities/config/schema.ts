@@ -63,8 +63,8 @@ const thresholds = z.strictObject({
   max_drop: z.number().nonnegative().optional(),
 });
 
-export const modelSpec = z
-  .strictObject({
+/** The shape of one model; `modelSpec` adds the cross-field checks. */
+export const modelSpecBase = z.strictObject({
     id: z.string().regex(MODEL_ID_PATTERN, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
     owner: z.string({ error: 'every model needs an accountable owner' }).min(1, 'every model needs an accountable owner'),
     approvers: z.array(z.string().min(1)).default([]),
@@ -109,8 +109,9 @@ export const modelSpec = z
         max_share: z.number().min(0).max(1).default(0.05),
       })
       .default({ action: 'drop', max_share: 0.05 }),
-  })
-  .superRefine((m, ctx) => {
+});
+
+export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     const known: readonly string[] = METRICS[m.task];
     const metric = m.thresholds.metric;
     if (!known.includes(metric)) {
@@ -129,9 +130,6 @@ export const modelSpec = z
       if (v !== undefined && UNIT_INTERVAL.has(metric) && !(v >= 0 && v <= 1)) {
         ctx.addIssue({ code: 'custom', path: ['thresholds', key], message: 'expected a number between 0 and 1' });
       }
-    }
-    if (m.thresholds.min === undefined && m.thresholds.max === undefined && m.thresholds.max_drop === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds'], message: 'give at least one of min, max or max_drop' });
     }
     if (m.thresholds.max_drop !== undefined && m.baseline[metric] === undefined) {
       ctx.addIssue({ code: 'custom', path: ['baseline', metric], message: `max_drop needs a baseline value for ${metric}` });
@@ -153,7 +151,15 @@ export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** Where snapshots, reports and model cards are written: a path or file:// URI. */
   store: z.string().default('.upkeep/store'),
-  models: z.array(modelSpec).min(1, 'declare at least one model'),
+  models: z
+    .array(
+      // A declared model must say what "degraded" means for it.
+      modelSpec.refine((m) => m.thresholds.min !== undefined || m.thresholds.max !== undefined || m.thresholds.max_drop !== undefined, {
+        path: ['thresholds'],
+        message: 'give at least one of min, max or max_drop',
+      }),
+    )
+    .min(1, 'declare at least one model'),
 });
 
 export type ModelSpec = z.infer<typeof modelSpec>;

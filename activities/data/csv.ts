@@ -190,10 +190,63 @@ function parseKeyword(b: Uint8Array, i: number, e: number, neg: boolean): number
   return NaN;
 }
 
+// Exact arithmetic helpers (error-free transformations) for the 16–19 digit fast path.
+const SPLITTER = 134217729; // 2^27 + 1
+let twoErr = 0;
+/** a + b = result + twoErr exactly. */
+function twoSum(a: number, b: number): number {
+  const s = a + b;
+  const bb = s - a;
+  twoErr = a - (s - bb) + (b - bb);
+  return s;
+}
+/** a * b = result + twoErr exactly (Dekker, no FMA needed). */
+function twoProduct(a: number, b: number): number {
+  const p = a * b;
+  let t = SPLITTER * a;
+  const ahi = t - (t - a);
+  const alo = a - ahi;
+  t = SPLITTER * b;
+  const bhi = t - (t - b);
+  const blo = b - bhi;
+  twoErr = ahi * bhi - p + ahi * blo + alo * bhi + alo * blo;
+  return p;
+}
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LO = 1 - HI;
+
+/**
+ * (hi + lo) / 10^k for an exact double-double integer hi + lo and 1 ≤ k ≤ 22, correctly rounded,
+ * or NaN when the result is too close to a rounding boundary to decide cheaply.
+ */
+function divideCorrectlyRounded(hi: number, lo: number, k: number): number {
+  const d = POW10[k]!;
+  const q1 = hi / d;
+  const p = twoProduct(q1, d);
+  const pe = twoErr;
+  const q2 = (hi - p - pe + lo) / d; // (hi - p) is exact: p is within an ulp of hi
+  const sum = twoSum(q1, q2);
+  const rest = twoErr; // the computed quotient is sum + rest (to ~2^-100 relative)
+  F64[0] = sum;
+  const biased = (U32[HI]! >>> 20) & 0x7ff;
+  if (biased === 0 || biased === 0x7ff) return NaN; // subnormal / non-finite: let Number() decide
+  if ((U32[HI]! & 0xfffff) === 0 && U32[LO] === 0) return NaN; // power of two: asymmetric interval
+  const ulp = 2 ** (biased - 1075);
+  // far enough from the midpoint between sum and its neighbour: sum is the correct rounding
+  return Math.abs(rest) < ulp * 0.4999999 ? sum : NaN;
+}
+
+const TWO53 = 9007199254740992;
+
 /**
  * Parse a decimal literal `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?` or a keyword
- * from b[s, e). Exact fast path (≤15 significant digits, |exponent| ≤ 22: one correctly
- * rounded multiplication/division); otherwise falls back to Number() on the validated text.
+ * from b[s, e), correctly rounded like Number(). Fast paths, without creating a string:
+ * ≤15 significant digits (or a mantissa below 2^53) with |exponent| ≤ 22 — one exact
+ * multiplication/division; 16–19 significant digits with a negative exponent ≥ −22 — exact
+ * double-double division, with a check that the rounding is unambiguous. Anything else
+ * falls back to Number() on the validated text.
  */
 function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
   let i = s;
@@ -211,45 +264,40 @@ function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
   if (!((c >= 48 && c <= 57) || c === 46)) {
     return parseKeyword(b, i, e, neg);
   }
-  let m = 0;
+  let m = 0; // first 15 significant digits
+  let m2 = 0; // significant digits 16..19
+  let r2 = 0; // how many digits are in m2
   let sig = 0;
   let digits = 0;
   let exp10 = 0;
   let isInt = true;
   let slow = false;
-  while (i < e) {
+  let frac = false;
+  for (; i < e; i++) {
     c = b[i]!;
+    if (c === 46 && !frac) {
+      frac = true;
+      isInt = false;
+      continue;
+    }
     if (c < 48 || c > 57) break;
     const d = c - 48;
     digits++;
-    if (sig > 0 || d !== 0) {
-      sig++;
-      if (sig <= 15) m = m * 10 + d;
-      else slow = true;
+    if (sig === 0 && d === 0) {
+      if (frac) exp10--; // leading zero
+      continue;
     }
-    i++;
-  }
-  if (i < e && b[i] === 46) {
-    isInt = false;
-    i++;
-    while (i < e) {
-      c = b[i]!;
-      if (c < 48 || c > 57) break;
-      const d = c - 48;
-      digits++;
-      if (sig > 0 || d !== 0) {
-        sig++;
-        if (sig <= 15) {
-          m = m * 10 + d;
-          exp10--;
-        } else {
-          slow = true;
-        }
-      } else {
-        exp10--; // leading zero after the point
-      }
-      i++;
+    sig++;
+    if (sig <= 15) {
+      m = m * 10 + d;
+    } else if (sig <= 19) {
+      m2 = m2 * 10 + d;
+      r2++;
+    } else {
+      slow = true;
+      continue;
     }
+    if (frac) exp10--;
   }
   if (digits === 0) {
     numOk = false;
@@ -283,17 +331,34 @@ function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
     return NaN;
   }
   numOk = true;
-  let v: number;
-  if (m === 0 && !slow) {
-    v = 0;
-  } else if (!slow && exp10 >= -22 && exp10 <= 22) {
-    v = exp10 < 0 ? m / POW10[-exp10]! : m * POW10[exp10]!;
-  } else {
+  numIsInt = isInt;
+  let v = NaN;
+  if (!slow) {
+    if (sig === 0) {
+      v = 0;
+    } else {
+      // mantissa as an exact double-double hi + lo
+      let hi = m;
+      let lo = 0;
+      if (r2 > 0) {
+        const p = twoProduct(m, POW10[r2]!);
+        hi = twoSum(p, twoErr + m2); // twoErr + m2: small integers, exact
+        lo = twoErr;
+      }
+      if (lo === 0 && hi <= TWO53) {
+        if (exp10 === 0) v = hi;
+        else if (exp10 < 0 && exp10 >= -22) v = hi / POW10[-exp10]!;
+        else if (exp10 > 0 && exp10 <= 22) v = hi * POW10[exp10]!;
+      } else if (exp10 < 0 && exp10 >= -22) {
+        v = divideCorrectlyRounded(hi, lo, -exp10);
+      }
+    }
+  }
+  if (v !== v) {
     // grammar already validated, so Number() accepts exactly this text
     v = Number(buf.toString('latin1', neg || b[s] === 43 ? s + 1 : s, e));
-    if (isInt && !Number.isSafeInteger(v)) isInt = false;
+    if (isInt && !Number.isSafeInteger(v)) numIsInt = false;
   }
-  numIsInt = isInt;
   return neg ? -v : v;
 }
 

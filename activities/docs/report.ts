@@ -18,7 +18,8 @@ export interface EvaluationReport {
   /** Absent when no file was evaluated or the window failed. */
   evaluation?: EvaluationSummary;
   failure?: EvaluationFailure;
-  workflow: { workflowId: string; runId: string; startedAt: string };
+  /** Absent for a one-shot evaluation outside Temporal. */
+  workflow?: { workflowId: string; runId: string; startedAt: string };
   /** Convenience copies of the headline figures. */
   rows: number;
   metrics: Record<string, number | null>;
@@ -30,7 +31,7 @@ export function buildReport(input: {
   evaluation?: EvaluationSummary;
   failure?: EvaluationFailure;
   verdict: Verdict;
-  workflow: { workflowId: string; runId: string; startedAt: string };
+  workflow?: { workflowId: string; runId: string; startedAt: string };
 }): EvaluationReport {
   const { model, snapshot, evaluation, failure, verdict, workflow } = input;
   return {
@@ -46,7 +47,7 @@ export function buildReport(input: {
     snapshot,
     ...(evaluation ? { evaluation } : {}),
     ...(failure ? { failure } : {}),
-    workflow,
+    ...(workflow ? { workflow } : {}),
     rows: evaluation?.rows ?? 0,
     metrics: evaluation?.metrics ?? {},
   };
@@ -58,7 +59,10 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   const lines: string[] = [];
   const e = r.evaluation;
   lines.push(`# ${r.modelId}: ${r.verdict.status}`, '');
-  lines.push(`Evaluation of **${r.modelId}** (${r.task}, owner ${r.owner}) on the window ${r.window.firstDay} to ${r.window.lastDay} (${r.window.timezone}), ending ${r.window.end}.`, '');
+  const on = r.window.firstDay
+    ? `the window ${r.window.firstDay} to ${r.window.lastDay} (${r.window.timezone}), ending ${r.window.end}`
+    : r.snapshot.files.map((f) => f.sourceUri.slice(f.sourceUri.lastIndexOf('/') + 1)).join(', ');
+  lines.push(`Evaluation of **${r.modelId}** (${r.task}, owner ${r.owner}) on ${on}.`, '');
   lines.push('## Verdict', '', `**${r.verdict.status}**`, '');
   for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
   lines.push('');
@@ -92,7 +96,8 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   if (r.snapshot.missing.length > 0) lines.push(`Missing: ${r.snapshot.missing.map((m) => `${m.date} (${m.sourceUri})`).join(', ')}`, '');
   lines.push('## Provenance', '');
   lines.push(`- model artifact: \`${r.model.sha256}\` (${r.model.bytes} bytes), ${r.model.artifactUri}`);
-  lines.push(`- workflow: ${r.workflow.workflowId}, run ${r.workflow.runId}, started ${r.workflow.startedAt}`);
+  if (r.workflow) lines.push(`- workflow: ${r.workflow.workflowId}, run ${r.workflow.runId}, started ${r.workflow.startedAt}`);
+  else lines.push('- one-shot evaluation (upkeep evaluate), not recorded in Temporal');
   lines.push(`- thresholds: ${JSON.stringify(r.thresholds)}`);
   lines.push('');
   return lines.join('\n');

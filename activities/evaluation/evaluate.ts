@@ -95,7 +95,6 @@ export async function evaluateWindow(opts: EvaluateWindowOptions): Promise<Evalu
     warnings.push(`label column ${spec.label.column} holds values the model does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`);
   }
   const m = collected.rows > 0 ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex) : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
-  for (const [metric, why] of Object.entries(m.metricWarnings)) warnings.push(`${metric}: ${why}`);
   return {
     rows: collected.rows,
     rowsRead: collected.rowsRead,

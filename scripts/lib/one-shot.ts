@@ -1,0 +1,156 @@
+/**
+ * `upkeep evaluate`: one evaluation in this process, no Temporal, nothing written to the store.
+ * Uses the same code as the evaluateSnapshot activity and the same verdict policy as the workflow.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { modelSpecBase, type ModelSpec, type Task } from '../../activities/config/schema.js';
+import { resolveUri } from '../../activities/config/load.js';
+import { countRows, formatOf } from '../../activities/data/count-rows.js';
+import { baseName, createFileDataSource } from '../../activities/data/source.js';
+import { dataWindow } from '../../activities/data/window.js';
+import { buildReport, type EvaluationReport } from '../../activities/docs/report.js';
+import { evaluateWindow, type WindowFile } from '../../activities/evaluation/evaluate.js';
+import type { InferenceRunner } from '../../activities/evaluation/runner.js';
+import { UpkeepError } from '../../activities/errors.js';
+import { sha256Hex } from '../../activities/store/file-store.js';
+import type { EvaluationFailure, EvaluationSummary, SnapshotRef } from '../../workflows/definitions.js';
+import { DATA_ERROR_TYPES } from '../../workflows/definitions.js';
+import { decideVerdict } from '../../workflows/policy.js';
+
+export const DEFAULT_PRIMARY: Record<Task, string> = { binary: 'roc_auc', multiclass: 'f1_macro', regression: 'rmse' };
+
+const TENSOR_TO_SPEC: Record<string, 'float' | 'double' | 'int64' | 'string'> = { float32: 'float', float64: 'double', int64: 'int64', string: 'string' };
+
+/** Builds a spec for any ONNX file from command-line options, reading input names from the model. */
+export async function adHocSpec(opts: {
+  onnx: string;
+  task: Task;
+  label: string;
+  features: string[];
+  positiveLabel?: string;
+  metric?: string;
+  min?: number;
+  max?: number;
+  minRows: number;
+  runner: InferenceRunner;
+}): Promise<{ spec: ModelSpec; bytes: Uint8Array }> {
+  const artifact = resolveUri(opts.onnx, process.cwd());
+  const bytes = await createFileDataSource().read(artifact);
+  if (!bytes) throw new UpkeepError('InvalidModel', `model file ${opts.onnx} does not exist`);
+  const name = baseName(artifact);
+  let info;
+  try {
+    info = await opts.runner.load(sha256Hex(bytes), bytes);
+  } catch (err) {
+    throw new UpkeepError('InvalidModel', `model ${name}: ONNX Runtime cannot load it: ${(err as Error).message}`, { cause: err });
+  }
+  let inputs;
+  if (info.inputs.length === 1) {
+    const only = info.inputs[0]!;
+    inputs = [{ name: only.name, type: TENSOR_TO_SPEC[only.type ?? ''] ?? 'float', columns: opts.features }];
+  } else {
+    // Several named inputs: feed each from the column of the same name.
+    const names = info.inputs.map((i) => i.name);
+    const missing = names.filter((n) => !opts.features.includes(n));
+    if (missing.length > 0 || opts.features.length !== names.length) {
+      throw new UpkeepError('InvalidModel', `model ${name} has several inputs (${names.join(', ')}): pass --features with exactly those names, or declare inputs in a config file`);
+    }
+    inputs = info.inputs.map((i) => ({ name: i.name, type: TENSOR_TO_SPEC[i.type ?? ''] ?? 'float', columns: [i.name] }));
+  }
+  const id = name.replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'model';
+  const positive = opts.positiveLabel === undefined ? undefined : /^-?\d+(\.\d+)?$/.test(opts.positiveLabel) ? Number(opts.positiveLabel) : opts.positiveLabel;
+  const parsed = modelSpecBase.safeParse({
+    id,
+    owner: 'command line',
+    task: opts.task,
+    artifact,
+    inputs,
+    label: { column: opts.label, ...(positive !== undefined ? { positive } : {}) },
+    data: { uri: 'unused' },
+    schedule: { every: '1d' },
+    thresholds: { metric: opts.metric ?? DEFAULT_PRIMARY[opts.task], ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) },
+    min_rows: opts.minRows,
+  });
+  if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  if (opts.task === 'binary' && positive === undefined) throw new UpkeepError('InvalidConfig', 'a binary model needs --positive-label');
+  return { spec: parsed.data, bytes };
+}
+
+export interface OneShotResult {
+  report: EvaluationReport;
+}
+
+/** Evaluates `spec` on explicit data URIs, or on its window ending at `at`. */
+export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; runner: InferenceRunner }): Promise<OneShotResult> {
+  const { spec } = opts;
+  const source = createFileDataSource();
+  let days: { date: string; uri: string }[];
+  let firstDay = '';
+  let lastDay = '';
+  let windowEnd = (opts.at ?? new Date()).toISOString();
+  if (opts.dataUris && opts.dataUris.length > 0) {
+    days = opts.dataUris.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href }));
+  } else {
+    const w = dataWindow({ template: spec.data.uri, end: opts.at ?? new Date(), days: spec.data.window.days, timezone: spec.schedule.timezone });
+    ({ firstDay, lastDay } = w);
+    windowEnd = w.end;
+    days = w.days;
+  }
+  const files: SnapshotRef['files'] = [];
+  const missing: SnapshotRef['missing'] = [];
+  const window: WindowFile[] = [];
+  for (const day of days) {
+    const bytes = await source.read(day.uri);
+    if (!bytes) {
+      if (opts.dataUris) throw new UpkeepError('UnreadableData', `data file ${day.uri} does not exist`);
+      missing.push({ date: day.date, sourceUri: day.uri });
+      continue;
+    }
+    const format = formatOf(day.uri, spec.data.format);
+    if (!format) throw new UpkeepError('InvalidConfig', `cannot tell the format of ${baseName(day.uri)}: use a .csv, .jsonl or .parquet file`);
+    let rows = 0;
+    try {
+      rows = countRows(bytes, format);
+    } catch (err) {
+      throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(day.uri)} is not readable as ${format}: ${(err as Error).message}`);
+    }
+    files.push({ date: day.date, sourceUri: day.uri, uri: day.uri, sha256: sha256Hex(bytes), bytes: bytes.byteLength, rows });
+    window.push({ name: day.date ? `${day.date} ${baseName(day.uri)}` : baseName(day.uri), format, load: async () => bytes });
+  }
+  const snapshot: SnapshotRef = {
+    uri: '',
+    sha256: sha256Hex(JSON.stringify(files.map((f) => f.sha256))),
+    firstDay,
+    lastDay,
+    windowEnd,
+    rows: files.reduce((n, f) => n + f.rows, 0),
+    files,
+    missing,
+  };
+  const modelKey = sha256Hex(opts.modelBytes);
+  let evaluation: EvaluationSummary | undefined;
+  let failure: EvaluationFailure | undefined;
+  if (window.length > 0) {
+    try {
+      evaluation = await evaluateWindow({ spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), runner: opts.runner, files: window });
+    } catch (err) {
+      if (err instanceof UpkeepError && DATA_ERROR_TYPES.includes(err.type)) failure = { type: err.type, message: err.message };
+      else throw err;
+    }
+  }
+  const verdict = decideVerdict({
+    model: { primaryMetric: spec.thresholds.metric, thresholds: spec.thresholds, baseline: spec.baseline, minRows: spec.min_rows },
+    snapshot,
+    evaluation,
+    failure,
+  });
+  const report = buildReport({
+    model: { modelId: spec.id, spec, artifactUri: spec.artifact, artifactSha256: modelKey, artifactBytes: opts.modelBytes.byteLength },
+    snapshot,
+    evaluation,
+    failure,
+    verdict,
+  });
+  return { report };
+}

@@ -1,0 +1,81 @@
+/**
+ * `npm start`: the embedded default. Starts (or reuses) a Temporal dev server with a SQLite file in
+ * .upkeep/, runs a worker, syncs the example config's schedules, triggers one evaluation per model
+ * so there is something to see, and keeps running until Ctrl-C.
+ */
+import path from 'node:path';
+import { loadConfig } from '../activities/config/load.js';
+import { TASK_QUEUE } from '../workflows/definitions.js';
+import { formatChanges, syncSchedules } from '../workers/schedules.js';
+import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
+import { createUpkeepWorker } from '../workers/worker.js';
+import { writeDemoFeed } from './demo/feed.js';
+import { defaultConfigPath, devPorts, PROJECT_DIR, stateDir } from './lib/paths.js';
+import { evaluateScheduleId } from '../workflows/definitions.js';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+
+const env = process.env;
+const log = (line: string): void => console.log(`upkeep: ${line}`);
+
+async function main(): Promise<void> {
+  const state = stateDir(env);
+  const configPath = path.resolve(env.UPKEEP_CONFIG ?? defaultConfigPath());
+  const config = await loadConfig(configPath);
+  const isExample = configPath === path.join(PROJECT_DIR, 'upkeep.example.yaml');
+  log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);
+
+  if (isExample) {
+    const written = writeDemoFeed({ dir: path.join(state, 'demo-feed', 'churn'), end: new Date(), days: 7 });
+    if (written.length > 0) log(`demo upstream wrote ${written.length} daily files to ${path.join(state, 'demo-feed', 'churn')}`);
+  }
+
+  const { port, uiPort } = devPorts(env);
+  const target = await resolveTemporal(env, { stateDir: state, port, uiPort, log });
+  log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
+
+  const connection = await connectWorker(target);
+  const { worker, runner } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath });
+  const running = worker.run();
+
+  const client = await connectClient(target);
+  const changes = await syncSchedules(client, config);
+  console.log(formatChanges(changes, false));
+  for (const model of config.models) {
+    await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+  }
+  const first = config.models[0]!.id;
+  console.log(`
+upkeep is running: worker on task queue ${TASK_QUEUE}, one evaluation per model triggered now.
+  Temporal UI   ${target.uiUrl ?? '(see your cluster)'}${target.uiUrl ? `/namespaces/${target.namespace}/workflows` : ''}
+  reports       ${path.join(state, 'store', 'reports')}   (for the example config)
+Try, in another terminal:
+  npx upkeep schedules list
+  npx upkeep schedules trigger ${first}
+  npx upkeep schedules backfill ${first} --from ${new Date(Date.now() - 3 * 86400e3).toISOString().slice(0, 10)} --to ${new Date().toISOString().slice(0, 10)}
+  npx upkeep evaluate --model ${first}
+Ctrl-C stops the worker${target.devServer ? ' and the dev server (schedules and history are kept in .upkeep/temporal.db)' : ''}.`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping ...');
+    worker.shutdown();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  try {
+    await running;
+  } finally {
+    await client.connection.close();
+    await runner.close();
+    await connection.close();
+    await target.devServer?.stop();
+    log('stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`upkeep: ${(err as Error).message ?? err}`);
+  process.exit(1);
+});

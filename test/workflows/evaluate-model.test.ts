@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { loadConfig } from '../../activities/config/load.js';
+import { evaluateScheduleId, UpkeepModelId, UpkeepVerdict, type EvaluateModelResult } from '../../workflows/definitions.js';
+import { evaluateModel } from '../../workflows/index.js';
+import { syncSchedules } from '../../workers/schedules.js';
+import { createUpkeepWorker } from '../../workers/worker.js';
+import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+describe('the evaluateModel workflow on a real Temporal dev server', function () {
+  this.timeout(120_000);
+  let ws: Workspace | undefined;
+  afterEach(() => ws?.remove());
+
+  async function withWorker<T>(taskQueue: string, configPath: string, fn: () => Promise<T>): Promise<T> {
+    const t = await testTemporal();
+    const { worker, runner } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath, workflowBundle: t.bundle });
+    try {
+      return await worker.runUntil(fn);
+    } finally {
+      await runner.close();
+    }
+  }
+
+  it('evaluates the window that ends at the scheduled time when the schedule is triggered, and records the verdict', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('trigger');
+    const taskQueue = uniqueTaskQueue('trigger');
+    const today = new Date();
+    const day = (back: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - back)).toISOString().slice(0, 10);
+    ws = createWorkspace(modelId);
+    ws.addDay(day(1), 'data/binary.csv');
+    ws.addDay(day(2), 'data/binary.csv');
+    ws.addDay(day(3), 'data/binary.csv');
+    const config = await loadConfig(ws.configPath);
+    const handle = t.client.schedule.getHandle(evaluateScheduleId(modelId));
+    const result = await withWorker(taskQueue, ws.configPath, async () => {
+      await syncSchedules(t.client, config, { taskQueue });
+      try {
+        await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+        const action = await waitFor('the triggered run', async () => (await handle.describe()).info.recentActions[0]);
+        const wf = t.client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
+        const r: EvaluateModelResult = await wf.result();
+        const desc = await wf.describe();
+        assert.equal(desc.typedSearchAttributes.get(UpkeepModelId), modelId);
+        assert.equal(desc.typedSearchAttributes.get(UpkeepVerdict), 'healthy');
+        // TemporalScheduledStartTime is kept to the second.
+        assert.equal(r.windowEnd, new Date(Math.floor(action.scheduledAt.getTime() / 1000) * 1000).toISOString());
+        return r;
+      } finally {
+        await handle.delete();
+      }
+    });
+    assert.equal(result.verdict.status, 'healthy');
+    assert.equal(result.rows, 3000);
+    assert.equal(result.firstDay, day(3));
+    assert.equal(result.lastDay, day(1));
+    assert.ok(Math.abs(result.metrics.roc_auc! - 0.8096813883170355) < 1e-12);
+    const report = JSON.parse(readFileSync(fileURLToPath(result.report.jsonUri), 'utf8'));
+    assert.equal(report.modelId, modelId);
+    assert.equal(report.verdict.status, 'healthy');
+    assert.equal(report.snapshot.files.length, 3);
+    assert.equal(report.snapshot.files[0].rows, 1000);
+    assert.match(readFileSync(fileURLToPath(result.report.markdownUri), 'utf8'), new RegExp(`^# ${modelId}: healthy`));
+  });
+
+  it('backfills two past windows, each ending at its own scheduled time', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('backfill');
+    const taskQueue = uniqueTaskQueue('backfill');
+    ws = createWorkspace(modelId);
+    // Daily runs at 06:00 UTC; each 3-day window ends the day before its run.
+    for (const d of ['2026-10-02', '2026-10-03', '2026-10-04', '2026-10-05']) ws.addDay(d, 'data/binary.csv');
+    const config = await loadConfig(ws.configPath);
+    const handle = t.client.schedule.getHandle(evaluateScheduleId(modelId));
+    const results = await withWorker(taskQueue, ws.configPath, async () => {
+      await syncSchedules(t.client, config, { taskQueue });
+      try {
+        await handle.backfill({ start: new Date('2026-10-05T00:00:00Z'), end: new Date('2026-10-07T00:00:00Z'), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+        const actions = await waitFor('two backfilled runs', async () => {
+          const a = (await handle.describe()).info.recentActions;
+          return a.length >= 2 ? a : undefined;
+        });
+        return Promise.all(actions.map((a) => t.client.workflow.getHandle(a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId).result() as Promise<EvaluateModelResult>));
+      } finally {
+        await handle.delete();
+      }
+    });
+    const byEnd = results.sort((a, b) => a.windowEnd.localeCompare(b.windowEnd));
+    assert.deepEqual(
+      byEnd.map((r) => [r.windowEnd, r.firstDay, r.lastDay, r.rows, r.verdict.status]),
+      [
+        ['2026-10-05T06:00:00.000Z', '2026-10-02', '2026-10-04', 3000, 'healthy'],
+        ['2026-10-06T06:00:00.000Z', '2026-10-03', '2026-10-05', 3000, 'healthy'],
+      ],
+    );
+  });
+
+  it('gives insufficient-data for an empty window without failing', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('empty');
+    const taskQueue = uniqueTaskQueue('empty');
+    ws = createWorkspace(modelId);
+    const result = await withWorker(taskQueue, ws.configPath, () =>
+      t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-run`, args: [{ modelId, windowEnd: '2020-01-01T06:00:00Z' }] }),
+    );
+    assert.equal(result.verdict.status, 'insufficient-data');
+    assert.equal(result.verdict.reasons[0], 'no data files in window 2019-12-29..2019-12-31');
+    assert.match(result.verdict.reasons[1]!, /^3 of 3 files missing from window 2019-12-29\.\.2019-12-31/);
+    assert.equal(result.snapshot.files, 0);
+  });
+
+  it('marks the window failing, naming file and column, when the data breaks the schema', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('schema');
+    const taskQueue = uniqueTaskQueue('schema');
+    ws = createWorkspace(modelId);
+    ws.addDay('2026-03-01', 'data/binary.csv');
+    ws.addDay('2026-03-02', 'data/binary_wrong_type.csv');
+    const result = await withWorker(taskQueue, ws.configPath, () =>
+      t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-run`, args: [{ modelId, windowEnd: '2026-03-03T06:00:00Z' }] }),
+    );
+    assert.equal(result.verdict.status, 'failing');
+    assert.match(result.verdict.reasons[0]!, new RegExp(`^SchemaMismatch: model ${modelId}: file 2026-03-02 2026-03-02\\.csv: column x3 holds text`));
+    const report = JSON.parse(readFileSync(fileURLToPath(result.report.jsonUri), 'utf8'));
+    assert.equal(report.failure.type, 'SchemaMismatch');
+  });
+
+  it('fails with a non-retryable InvalidModel when the artifact is not an ONNX model', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('corrupt');
+    const taskQueue = uniqueTaskQueue('corrupt');
+    ws = createWorkspace(modelId, { artifact: 'upkeep.yaml' });
+    ws.addDay('2026-03-01', 'data/binary.csv');
+    const err = await withWorker(taskQueue, ws.configPath, () =>
+      t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-run`, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] }).then(
+        () => assert.fail('expected the workflow to fail'),
+        (e: unknown) => e,
+      ),
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ActivityFailure);
+    assert.ok(err.cause.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.cause.type, 'InvalidModel');
+    assert.equal(err.cause.cause.nonRetryable, true);
+    assert.match(err.cause.cause.message, new RegExp(`^model ${modelId} \\(upkeep\\.yaml\\): not a readable ONNX model`));
+  });
+
+  it('keeps history small: no payload over 64 KB even for a week of 1000-row files', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('history');
+    const taskQueue = uniqueTaskQueue('history');
+    ws = createWorkspace(modelId, { data: { uri: 'data/{date}.csv', window: { days: 7 } } });
+    for (let d = 1; d <= 7; d++) ws.addDay(`2026-04-0${d}`, 'data/binary.csv');
+    const workflowId = `${modelId}-run`;
+    await withWorker(taskQueue, ws.configPath, () =>
+      t.client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-04-08T06:00:00Z' }] }),
+    );
+    const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+    let largest = 0;
+    for (const event of history.events ?? []) {
+      const payloads = JSON.stringify(event, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+      largest = Math.max(largest, payloads.length);
+    }
+    assert.ok(largest < 64 * 1024, `largest history event is ${largest} bytes`);
+  });
+});
