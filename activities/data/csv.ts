@@ -151,102 +151,107 @@ function tokenize(
 const POW10 = new Float64Array(23);
 for (let i = 0; i < 23; i++) POW10[i] = Number(`1e${i}`);
 
-/** Set by parseNumber: whether the last call succeeded and whether the literal was an integer. */
-let numOk = false;
-let numIsInt = false;
+/**
+ * Number parsing reports its outcome here (a typed-array slot is cheaper than module state):
+ * NUM_STATUS[0] = NOT_A_NUMBER, FLOAT or INT (integer literal exactly representable).
+ */
+const NUM_STATUS = new Int32Array(1);
+const NOT_A_NUMBER = 0;
+const FLOAT = 1;
+const INT = 2;
 
 function lower(c: number): number {
   return c | 0x20;
 }
 
-/** Number keywords: nan, inf, infinity (case-insensitive); returns NaN with numOk=false otherwise. */
+/** Number keywords: nan, inf, infinity (case-insensitive). */
 function parseKeyword(b: Uint8Array, i: number, e: number, neg: boolean): number {
   const len = e - i;
-  numIsInt = false;
+  NUM_STATUS[0] = NOT_A_NUMBER;
   if (len === 3) {
     const c0 = lower(b[i]!);
     const c1 = lower(b[i + 1]!);
     const c2 = lower(b[i + 2]!);
     if (c0 === 110 && c1 === 97 && c2 === 110) {
-      numOk = true; // nan
+      NUM_STATUS[0] = FLOAT; // nan
       return NaN;
     }
     if (c0 === 105 && c1 === 110 && c2 === 102) {
-      numOk = true; // inf
+      NUM_STATUS[0] = FLOAT; // inf
       return neg ? -Infinity : Infinity;
     }
   } else if (len === 8) {
     const word = 'infinity';
     for (let k = 0; k < 8; k++) {
-      if (lower(b[i + k]!) !== word.charCodeAt(k)) {
-        numOk = false;
-        return NaN;
-      }
+      if (lower(b[i + k]!) !== word.charCodeAt(k)) return NaN;
     }
-    numOk = true;
+    NUM_STATUS[0] = FLOAT;
     return neg ? -Infinity : Infinity;
   }
-  numOk = false;
   return NaN;
 }
 
-// Exact arithmetic helpers (error-free transformations) for the 16–19 digit fast path.
-const SPLITTER = 134217729; // 2^27 + 1
-let twoErr = 0;
-/** a + b = result + twoErr exactly. */
-function twoSum(a: number, b: number): number {
-  const s = a + b;
-  const bb = s - a;
-  twoErr = a - (s - bb) + (b - bb);
-  return s;
-}
-/** a * b = result + twoErr exactly (Dekker, no FMA needed). */
-function twoProduct(a: number, b: number): number {
-  const p = a * b;
-  let t = SPLITTER * a;
-  const ahi = t - (t - a);
-  const alo = a - ahi;
-  t = SPLITTER * b;
-  const bhi = t - (t - b);
-  const blo = b - bhi;
-  twoErr = ahi * bhi - p + ahi * blo + alo * bhi + alo * blo;
-  return p;
-}
+const SPLITTER = 134217729; // 2^27 + 1, for Dekker's exact product
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LO = 1 - HI;
+const HI_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LO_WORD = 1 - HI_WORD;
+/** Half of 0.9999998 ulp for each biased binary exponent (normal doubles). */
+const HALF_ULP = new Float64Array(2048);
+for (let x = 1; x < 2047; x++) HALF_ULP[x] = 2 ** (x - 1075) * 0.4999999;
 
 /**
- * (hi + lo) / 10^k for an exact double-double integer hi + lo and 1 ≤ k ≤ 22, correctly rounded,
- * or NaN when the result is too close to a rounding boundary to decide cheaply.
+ * (m * 10^r2 + m2) / 10^k, correctly rounded, for m < 10^15, m2 < 10^r2, 1 ≤ r2 ≤ 4 and
+ * 1 ≤ k ≤ 22; NaN when the result is too close to a rounding boundary to decide cheaply.
+ * The mantissa is formed exactly as a double-double (hi + lo), divided with ~2^-100 relative
+ * error, and the final rounding is accepted only when it is unambiguous.
  */
-function divideCorrectlyRounded(hi: number, lo: number, k: number): number {
+function divideCorrectlyRounded(m: number, r2: number, m2: number, k: number): number {
+  // hi + lo = m * 10^r2 + m2 exactly (Dekker product + two-sum)
+  const f = POW10[r2]!;
+  const p = m * f;
+  let t = SPLITTER * m;
+  const mh = t - (t - m);
+  const ml = m - mh;
+  t = SPLITTER * f;
+  const fh = t - (t - f);
+  const fl = f - fh;
+  const pe = mh * fh - p + mh * fl + ml * fh + ml * fl + m2; // small integers: exact
+  const hi = p + pe;
+  const lo = pe - (hi - p);
+  if (lo === 0 && hi <= 9007199254740992) return hi / POW10[k]!; // exact mantissa: one rounding
+  // q1 + q2 = (hi + lo) / d
   const d = POW10[k]!;
   const q1 = hi / d;
-  const p = twoProduct(q1, d);
-  const pe = twoErr;
-  const q2 = (hi - p - pe + lo) / d; // (hi - p) is exact: p is within an ulp of hi
-  const sum = twoSum(q1, q2);
-  const rest = twoErr; // the computed quotient is sum + rest (to ~2^-100 relative)
+  const qp = q1 * d;
+  t = SPLITTER * q1;
+  const qh = t - (t - q1);
+  const ql = q1 - qh;
+  t = SPLITTER * d;
+  const dh = t - (t - d);
+  const dl = d - dh;
+  const qe = qh * dh - qp + qh * dl + ql * dh + ql * dl; // q1 * d = qp + qe exactly
+  const q2 = (hi - qp - qe + lo) / d;
+  const sum = q1 + q2;
+  const bb = sum - q1;
+  const rest = q1 - (sum - bb) + (q2 - bb); // q1 + q2 = sum + rest exactly
   F64[0] = sum;
-  const biased = (U32[HI]! >>> 20) & 0x7ff;
+  const word = U32[HI_WORD]!;
+  const biased = (word >>> 20) & 0x7ff;
   if (biased === 0 || biased === 0x7ff) return NaN; // subnormal / non-finite: let Number() decide
-  if ((U32[HI]! & 0xfffff) === 0 && U32[LO] === 0) return NaN; // power of two: asymmetric interval
-  const ulp = 2 ** (biased - 1075);
-  // far enough from the midpoint between sum and its neighbour: sum is the correct rounding
-  return Math.abs(rest) < ulp * 0.4999999 ? sum : NaN;
+  if ((word & 0xfffff) === 0 && U32[LO_WORD] === 0) return NaN; // power of two: asymmetric interval
+  return Math.abs(rest) < HALF_ULP[biased]! ? sum : NaN;
 }
 
 const TWO53 = 9007199254740992;
 
 /**
  * Parse a decimal literal `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?` or a keyword
- * from b[s, e), correctly rounded like Number(). Fast paths, without creating a string:
- * ≤15 significant digits (or a mantissa below 2^53) with |exponent| ≤ 22 — one exact
- * multiplication/division; 16–19 significant digits with a negative exponent ≥ −22 — exact
- * double-double division, with a check that the rounding is unambiguous. Anything else
- * falls back to Number() on the validated text.
+ * from b[s, e), correctly rounded like Number(); the outcome is in NUM_STATUS[0].
+ * Fast paths, without creating a string: ≤15 significant digits (or a mantissa up to 2^53)
+ * with |exponent| ≤ 22 — one exact multiplication/division; 16–19 significant digits with a
+ * negative exponent ≥ −22 — exact double-double division with an unambiguity check.
+ * Anything else falls back to Number() on the (validated) text.
  */
 function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
   let i = s;
@@ -256,7 +261,7 @@ function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
     neg = c === 45;
     i++;
     if (i === e) {
-      numOk = false;
+      NUM_STATUS[0] = NOT_A_NUMBER;
       return NaN;
     }
     c = b[i]!;
@@ -268,39 +273,50 @@ function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
   let m2 = 0; // significant digits 16..19
   let r2 = 0; // how many digits are in m2
   let sig = 0;
-  let digits = 0;
   let exp10 = 0;
   let isInt = true;
   let slow = false;
-  let frac = false;
+  let d = 0;
+  // integer part: leading zeros, then digits
+  const intStart = i;
+  while (i < e && b[i] === 48) i++;
   for (; i < e; i++) {
-    c = b[i]!;
-    if (c === 46 && !frac) {
-      frac = true;
-      isInt = false;
-      continue;
-    }
-    if (c < 48 || c > 57) break;
-    const d = c - 48;
-    digits++;
-    if (sig === 0 && d === 0) {
-      if (frac) exp10--; // leading zero
-      continue;
-    }
-    sig++;
-    if (sig <= 15) {
-      m = m * 10 + d;
-    } else if (sig <= 19) {
+    d = b[i]! - 48;
+    if (d < 0 || d > 9) break;
+    if (sig < 15) m = m * 10 + d;
+    else if (sig < 19) {
       m2 = m2 * 10 + d;
       r2++;
-    } else {
-      slow = true;
-      continue;
+    } else slow = true;
+    sig++;
+  }
+  let digits = i - intStart;
+  if (i < e && b[i] === 46) {
+    // fraction
+    isInt = false;
+    i++;
+    const fracStart = i;
+    if (sig === 0) {
+      while (i < e && b[i] === 48) i++;
+      exp10 = fracStart - i;
     }
-    if (frac) exp10--;
+    for (; i < e; i++) {
+      d = b[i]! - 48;
+      if (d < 0 || d > 9) break;
+      if (sig < 15) {
+        m = m * 10 + d;
+        exp10--;
+      } else if (sig < 19) {
+        m2 = m2 * 10 + d;
+        r2++;
+        exp10--;
+      } else slow = true;
+      sig++;
+    }
+    digits += i - fracStart;
   }
   if (digits === 0) {
-    numOk = false;
+    NUM_STATUS[0] = NOT_A_NUMBER;
     return NaN;
   }
   if (i < e && (b[i] === 101 || b[i] === 69)) {
@@ -312,53 +328,42 @@ function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): number {
       i++;
     }
     let ex = 0;
-    let edigits = 0;
-    while (i < e) {
-      c = b[i]!;
-      if (c < 48 || c > 57) break;
-      if (ex < 100000) ex = ex * 10 + (c - 48);
-      edigits++;
-      i++;
+    const expStart = i;
+    for (; i < e; i++) {
+      d = b[i]! - 48;
+      if (d < 0 || d > 9) break;
+      if (ex < 100000) ex = ex * 10 + d;
     }
-    if (edigits === 0) {
-      numOk = false;
+    if (i === expStart) {
+      NUM_STATUS[0] = NOT_A_NUMBER;
       return NaN;
     }
     exp10 += eneg ? -ex : ex;
   }
   if (i !== e) {
-    numOk = false;
+    NUM_STATUS[0] = NOT_A_NUMBER;
     return NaN;
   }
-  numOk = true;
-  numIsInt = isInt;
   let v = NaN;
   if (!slow) {
     if (sig === 0) {
       v = 0;
-    } else {
-      // mantissa as an exact double-double hi + lo
-      let hi = m;
-      let lo = 0;
-      if (r2 > 0) {
-        const p = twoProduct(m, POW10[r2]!);
-        hi = twoSum(p, twoErr + m2); // twoErr + m2: small integers, exact
-        lo = twoErr;
-      }
-      if (lo === 0 && hi <= TWO53) {
-        if (exp10 === 0) v = hi;
-        else if (exp10 < 0 && exp10 >= -22) v = hi / POW10[-exp10]!;
-        else if (exp10 > 0 && exp10 <= 22) v = hi * POW10[exp10]!;
-      } else if (exp10 < 0 && exp10 >= -22) {
-        v = divideCorrectlyRounded(hi, lo, -exp10);
-      }
+    } else if (r2 === 0) {
+      if (exp10 === 0) v = m;
+      else if (exp10 < 0 && exp10 >= -22) v = m / POW10[-exp10]!;
+      else if (exp10 > 0 && exp10 <= 22) v = m * POW10[exp10]!;
+    } else if (exp10 < 0 && exp10 >= -22) {
+      v = divideCorrectlyRounded(m, r2, m2, -exp10);
+    } else if (exp10 === 0 && m * POW10[r2]! + m2 < TWO53) {
+      v = m * POW10[r2]! + m2; // integer of 16 digits below 2^53: exact
     }
   }
   if (v !== v) {
     // grammar already validated, so Number() accepts exactly this text
     v = Number(buf.toString('latin1', neg || b[s] === 43 ? s + 1 : s, e));
-    if (isInt && !Number.isSafeInteger(v)) numIsInt = false;
+    if (isInt && !Number.isSafeInteger(v)) isInt = false;
   }
+  NUM_STATUS[0] = isInt ? INT : FLOAT;
   return neg ? -v : v;
 }
 
@@ -476,7 +481,7 @@ function estimateRows(b: Uint8Array, from: number): number {
 
 export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
   const { source } = opts;
-  const b = bytes;
+  const b = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // plain view (not a Buffer subclass): monomorphic element access
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   let pos = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
 
@@ -553,10 +558,11 @@ export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
       }
       if (col.state !== STATE_BOOLEAN) {
         const v = parseNumber(b, s, e, buf);
-        if (numOk) {
+        const status = NUM_STATUS[0];
+        if (status !== NOT_A_NUMBER) {
           col.state = STATE_NUMBER;
           col.values[row] = v;
-          if (!numIsInt) col.allInt = false;
+          if (status !== INT) col.allInt = false;
           return;
         }
       }

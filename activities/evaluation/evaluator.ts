@@ -147,9 +147,19 @@ export class Evaluator {
         bad[r] = 1;
       };
       if (col.kind === 'string') {
-        for (let r = 0; r < n; r++) if (col.values[r] === null) (nulls++, mark(r));
+        for (let r = 0; r < n; r++) {
+          if (col.values[r] === null) {
+            nulls++;
+            mark(r);
+          }
+        }
       } else if (col.kind === 'boolean') {
-        if (col.nulls) for (let r = 0; r < n; r++) if (col.nulls[r]) (nulls++, mark(r));
+        for (let r = 0; r < n; r++) {
+          if (col.nulls?.[r]) {
+            nulls++;
+            mark(r);
+          }
+        }
       } else {
         const v = col.values;
         for (let r = 0; r < n; r++) {

@@ -1,5 +1,4 @@
 import { findModel } from '../config/load.js';
-import { baseName } from '../data/source.js';
 import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ActivityDeps } from '../index.js';

@@ -24,7 +24,7 @@ let runtimeInstalled = false;
 export function testTemporal(): Promise<TestTemporal> {
   shared ??= (async () => {
     if (!runtimeInstalled) {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
       runtimeInstalled = true;
     }
     let address = process.env.UPKEEP_TEST_TEMPORAL_ADDRESS;

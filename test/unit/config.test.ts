@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { parseConfig, loadConfig } from '../../activities/config/load.js';
+import { isUpkeepError } from '../../activities/errors.js';
+import { PROJECT_DIR } from '../../scripts/lib/paths.js';
+
+const model = (extra = ''): string => `
+  - id: churn
+    owner: owners@example.com
+    task: binary
+    artifact: models/churn.onnx
+    inputs: [{ name: input, columns: [a, b] }]
+    label: { column: y, positive: 1 }
+    data: { uri: "data/{date}.csv" }
+    schedule: { every: 1d }
+    thresholds: { metric: roc_auc, min: 0.7 }
+${extra}`;
+
+function configError(text: string): string {
+  try {
+    parseConfig(text, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
+  } catch (err) {
+    assert.ok(isUpkeepError(err, 'InvalidConfig'));
+    return err.message;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+describe('upkeep.yaml validation', function () {
+  it('accepts the example config that ships with the project', async function () {
+    const config = await loadConfig(path.join(PROJECT_DIR, 'upkeep.example.yaml'));
+    assert.equal(config.models[0]!.id, 'churn');
+    assert.ok(config.models[0]!.artifact.startsWith('file:///'));
+  });
+
+  it('resolves relative paths against the config folder and keeps the date placeholders', function () {
+    const config = parseConfig(`models:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
+    const m = config.models[0]!;
+    assert.equal(m.artifact, 'file:///srv/upkeep/models/churn.onnx');
+    assert.equal(m.data.uri, 'file:///srv/upkeep/data/{date}.csv');
+    assert.equal(config.store, 'file:///srv/upkeep/.upkeep/store');
+    assert.deepEqual(m.data.window, { days: 7 });
+    assert.equal(m.schedule.timezone, 'UTC');
+  });
+
+  it('names the file, the model and the field of a threshold out of range', function () {
+    const text = `models:${model()}${model().replace('id: churn', 'id: fraud')}${model().replace('id: churn', 'id: churn-eu').replace('min: 0.7', 'min: 1.7')}`;
+    assert.equal(configError(text), 'upkeep.yaml: models[2] (churn-eu): thresholds.min: expected a number between 0 and 1');
+  });
+
+  it('refuses a model without an owner', function () {
+    assert.equal(configError(`models:${model().replace('    owner: owners@example.com\n', '')}`), 'upkeep.yaml: models[0] (churn): owner: required (every model needs an accountable owner)');
+  });
+
+  it('refuses unknown keys', function () {
+    assert.equal(configError(`models:${model('    retrain_every: 1d')}`), 'upkeep.yaml: models[0] (churn): unknown key retrain_every');
+  });
+
+  it('refuses duplicate model ids', function () {
+    assert.equal(configError(`models:${model()}${model()}`), 'upkeep.yaml: models[1] (churn): id: duplicate of models[0]');
+  });
+
+  it('refuses unsafe model ids', function () {
+    for (const id of ['Churn', '../etc', 'a b', '-x']) {
+      assert.match(configError(`models:${model().replace('id: churn', `id: "${id}"`)}`), /: id: expected lowercase letters, digits/);
+    }
+  });
+
+  it('refuses a metric that does not belong to the task, and min on an error metric', function () {
+    assert.match(configError(`models:${model().replace('metric: roc_auc', 'metric: rmse')}`), /thresholds\.metric: expected one of accuracy, .* for a binary model/);
+    assert.match(configError(`models:${model().replace('metric: roc_auc, min: 0.7', 'metric: log_loss, min: 0.7')}`), /thresholds\.min: log_loss is better when lower: use thresholds\.max/);
+  });
+
+  it('refuses max_drop without a baseline and a model without any threshold', function () {
+    assert.match(configError(`models:${model().replace('min: 0.7', 'max_drop: 0.05')}`), /baseline\.roc_auc: max_drop needs a baseline value for roc_auc/);
+    assert.match(configError(`models:${model().replace(', min: 0.7', '')}`), /thresholds: give at least one of min, max or max_drop/);
+  });
+
+  it('refuses a schedule with both or neither of every and cron, and a malformed duration', function () {
+    assert.match(configError(`models:${model().replace('{ every: 1d }', '{ every: 1d, cron: "0 6 * * *" }')}`), /schedule: give exactly one of every or cron/);
+    assert.match(configError(`models:${model().replace('{ every: 1d }', '{ every: daily }')}`), /schedule\.every: expected a duration like 30s/);
+  });
+
+  it('refuses a binary model without its positive label', function () {
+    assert.match(configError(`models:${model().replace(', positive: 1', '')}`), /label\.positive: a binary model needs the positive label/);
+  });
+
+  it('reports YAML syntax errors and duplicate keys with the file name', function () {
+    assert.match(configError('models: [\n'), /^upkeep\.yaml: not valid YAML/);
+    assert.match(configError(`models:${model()}\nmodels: []`), /^upkeep\.yaml: not valid YAML: Map keys must be unique/);
+  });
+
+  it('says which file could not be read', async function () {
+    await assert.rejects(loadConfig('/nonexistent/upkeep.yaml'), /cannot read config \/nonexistent\/upkeep\.yaml: ENOENT/);
+  });
+});

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { decideVerdict, type VerdictInput } from '../../workflows/policy.js';
+
+const snapshot = (files = 7, missing = 0): VerdictInput['snapshot'] => ({
+  rows: files * 100,
+  firstDay: '2026-11-18',
+  lastDay: '2026-11-24',
+  files: Array.from({ length: files }, (_, i) => ({ date: `d${i}`, sourceUri: '', uri: '', sha256: '', bytes: 0, rows: 100 })),
+  missing: Array.from({ length: missing }, (_, i) => ({ date: `2026-11-2${i}`, sourceUri: '' })),
+});
+const evaluation = (metrics: Record<string, number | null>, rows = 700, extra: Partial<NonNullable<VerdictInput['evaluation']>> = {}): VerdictInput['evaluation'] => ({
+  rows,
+  rowsRead: rows,
+  droppedRows: 0,
+  metrics,
+  undefinedMetrics: {},
+  ...extra,
+});
+const model = (thresholds: VerdictInput['model']['thresholds'], baseline: Record<string, number> = {}, minRows = 100): VerdictInput['model'] => ({
+  primaryMetric: thresholds.metric,
+  thresholds,
+  baseline,
+  minRows,
+});
+
+describe('the verdict policy', function () {
+  const cases: { name: string; input: VerdictInput; status: string; first: string | RegExp }[] = [
+    {
+      name: 'healthy when the metric clears its minimum',
+      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.81 }) },
+      status: 'healthy',
+      first: 'roc_auc 0.81 is at or above the minimum 0.7',
+    },
+    {
+      name: 'degraded below the minimum',
+      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.65 }) },
+      status: 'degraded',
+      first: 'roc_auc 0.65 is below the minimum 0.7',
+    },
+    {
+      name: 'degraded when the drop from the baseline is too large, even above the minimum',
+      input: { model: model({ metric: 'roc_auc', min: 0.7, max_drop: 0.05 }, { roc_auc: 0.85 }), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.78 }) },
+      status: 'degraded',
+      first: 'roc_auc drop of 0.07 from the baseline 0.85 is more than the allowed 0.05',
+    },
+    {
+      name: 'degraded when an error metric rises above its maximum',
+      input: { model: model({ metric: 'rmse', max: 2 }), snapshot: snapshot(), evaluation: evaluation({ rmse: 2.5 }) },
+      status: 'degraded',
+      first: 'rmse 2.5 is above the maximum 2',
+    },
+    {
+      name: 'degraded when an error metric rises too far above its baseline',
+      input: { model: model({ metric: 'log_loss', max_drop: 0.1 }, { log_loss: 0.4 }), snapshot: snapshot(), evaluation: evaluation({ log_loss: 0.6 }) },
+      status: 'degraded',
+      first: 'log_loss rise of 0.2 from the baseline 0.4 is more than the allowed 0.1',
+    },
+    {
+      name: 'insufficient-data when no file of the window exists',
+      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(0, 7) },
+      status: 'insufficient-data',
+      first: 'no data files in window 2026-11-18..2026-11-24',
+    },
+    {
+      name: 'insufficient-data below min_rows',
+      input: { model: model({ metric: 'roc_auc', min: 0.7 }, {}, 1000), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.9 }, 700) },
+      status: 'insufficient-data',
+      first: '700 labelled rows in window 2026-11-18..2026-11-24, fewer than min_rows 1000',
+    },
+    {
+      name: 'insufficient-data, never healthy, when the primary metric is undefined',
+      input: {
+        model: model({ metric: 'roc_auc', min: 0.7 }),
+        snapshot: snapshot(),
+        evaluation: evaluation({ roc_auc: null }, 700, { undefinedMetrics: { roc_auc: 'Only one class is present in y_true' } }),
+      },
+      status: 'insufficient-data',
+      first: 'roc_auc is undefined on this window: Only one class is present in y_true',
+    },
+    {
+      name: 'failing when the data could not be evaluated',
+      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), failure: { type: 'SchemaMismatch', message: 'model m: file f.csv: column x is missing' } },
+      status: 'failing',
+      first: 'SchemaMismatch: model m: file f.csv: column x is missing',
+    },
+    {
+      name: 'still healthy with missing days and dropped rows, which are listed after the decision',
+      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(5, 2), evaluation: evaluation({ roc_auc: 0.8 }, 500, { rowsRead: 510, droppedRows: 10 }) },
+      status: 'healthy',
+      first: 'roc_auc 0.8 is at or above the minimum 0.7',
+    },
+  ];
+  for (const c of cases) {
+    it(`is ${c.name}`, function () {
+      const v = decideVerdict(c.input);
+      assert.equal(v.status, c.status);
+      if (typeof c.first === 'string') assert.equal(v.reasons[0], c.first);
+      else assert.match(v.reasons[0]!, c.first);
+    });
+  }
+
+  it('lists missing days and dropped rows as reasons', function () {
+    const v = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(5, 2), evaluation: evaluation({ roc_auc: 0.8 }, 500, { rowsRead: 510, droppedRows: 10 }) });
+    assert.deepEqual(v.reasons.slice(1), ['2 of 7 files missing from window 2026-11-18..2026-11-24: 2026-11-20, 2026-11-21', '10 of 510 rows dropped for missing or non-finite values']);
+  });
+});

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+
+describe('the file store', function () {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes, reads and lists objects by key', async function () {
+    const store = createFileStore(dir);
+    const put = await store.put('reports/m/a.json', '{"a":1}');
+    assert.equal(put.sha256, sha256Hex('{"a":1}'));
+    assert.equal(put.uri, `file://${dir}/reports/m/a.json`);
+    assert.equal(new TextDecoder().decode(await store.get('reports/m/a.json')), '{"a":1}');
+    await store.put('reports/m/b.json', 'b');
+    assert.deepEqual(await store.list('reports'), ['reports/m/a.json', 'reports/m/b.json']);
+    assert.equal(await store.tryGet('reports/m/none.json'), undefined);
+  });
+
+  it('keeps the first object of an immutable key, so a repeated write changes nothing', async function () {
+    const store = createFileStore(dir);
+    const first = await store.put('snapshots/x.csv', 'first', { ifAbsent: true });
+    const second = await store.put('snapshots/x.csv', 'second', { ifAbsent: true });
+    assert.equal(first.created, true);
+    assert.equal(second.created, false);
+    assert.equal(second.sha256, sha256Hex('first'));
+    assert.equal(new TextDecoder().decode(await store.get('snapshots/x.csv')), 'first');
+  });
+
+  it('leaves no temporary files behind, even when concurrent writers race', async function () {
+    const store = createFileStore(dir);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.put('k/same', `v${i}`, { ifAbsent: true })));
+    await Promise.all(Array.from({ length: 8 }, (_, i) => store.put('k/other', `v${i}`)));
+    assert.deepEqual(readdirSync(path.join(dir, 'k')).sort(), ['other', 'same']);
+  });
+
+  it('refuses keys that would escape the store', async function () {
+    const store = createFileStore(dir);
+    for (const key of ['../x', 'a/../../x', '/abs', 'a//b', '']) {
+      await assert.rejects(store.put(key, 'x'), /invalid store key/);
+    }
+  });
+});
