@@ -461,22 +461,17 @@ function decodeField(buf: Buffer, start: number, end: number, escaped: boolean):
   return escaped ? text.replaceAll('""', '"') : text;
 }
 
-/** Upper bound of the number of records: count of LF (or of CR for CR-only files) + 1. */
+/**
+ * Initial capacity for the column buffers: exact upper bound (newline count + 1) for files up
+ * to 1 MiB, otherwise extrapolated from the first MiB with 10% headroom (buffers grow if needed).
+ */
 function estimateRows(b: Uint8Array, from: number): number {
+  const sampleEnd = Math.min(b.length, from + (1 << 20));
   let count = 0;
-  let p = b.indexOf(LF, from);
-  while (p >= 0) {
-    count++;
-    p = b.indexOf(LF, p + 1);
-  }
-  if (count === 0) {
-    p = b.indexOf(CR, from);
-    while (p >= 0) {
-      count++;
-      p = b.indexOf(CR, p + 1);
-    }
-  }
-  return count + 1;
+  for (let p = b.indexOf(LF, from); p >= 0 && p < sampleEnd; p = b.indexOf(LF, p + 1)) count++;
+  if (sampleEnd === b.length) return count + 1;
+  if (count === 0) return 1024;
+  return Math.ceil(((b.length - from) / (sampleEnd - from)) * count * 1.1) + 16;
 }
 
 export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
@@ -536,7 +531,7 @@ export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
     if (slot < 0) return;
     const col = builders[slot]!;
     if (row >= capacity) {
-      capacity = Math.max(capacity * 2, row + 1);
+      capacity = Math.max(Math.ceil(capacity * 1.5), row + 1);
       for (const bld of builders) bld.grow(capacity);
     }
     if (col.state === STATE_STRING) {

@@ -352,8 +352,9 @@ function corrupted(reason: string): Error {
   return new Error(reason);
 }
 
-function decompress(codec: CompressionCodec, input: Uint8Array, size: number): Uint8Array {
-  if (!Number.isSafeInteger(size) || size < 0 || size > 0x7fffffff) throw corrupted(`invalid page size ${size}`);
+/** `limit`: the column chunk's total uncompressed size, so a damaged header cannot ask for gigabytes. */
+function decompress(codec: CompressionCodec, input: Uint8Array, size: number, limit: number): Uint8Array {
+  if (!Number.isSafeInteger(size) || size < 0 || size > limit) throw corrupted(`invalid page size ${size}`);
   let out: Uint8Array;
   if (size === 0) {
     out = new Uint8Array(0); // (some decompressors reject an empty page, e.g. an empty dictionary)
@@ -528,6 +529,7 @@ function decodeNumericChunk(
   if (!(start >= 4 && end <= bytes.length - 8 && start <= end)) {
     throw corrupted(`column chunk byte range ${start}..${end} is outside the file`);
   }
+  const limit = Math.min(Number(meta.total_uncompressed_size), 0x40000000);
   const out = sink.values;
   const scratch = new Scratch();
   const reader = { view, offset: start };
@@ -549,7 +551,7 @@ function decodeNumericChunk(
       const dph = header.dictionary_page_header;
       if (!dph) throw corrupted('dictionary page without header');
       if (dph.encoding !== 'PLAIN' && dph.encoding !== 'PLAIN_DICTIONARY') throw new Unsupported(`dictionary ${dph.encoding}`);
-      const page = decompress(meta.codec, raw, header.uncompressed_page_size);
+      const page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
       const n = dph.num_values;
       if (!Number.isSafeInteger(n) || n < 0 || n * byteWidth(type) > page.length) throw corrupted('dictionary page too short');
       dictionary = new Float64Array(n);
@@ -569,7 +571,7 @@ function decodeNumericChunk(
       n = dph.num_values;
       encoding = dph.encoding;
       if (!Number.isSafeInteger(n) || n < 0 || n > groupRows - row) throw corrupted(`data page of ${n} values overruns the row group`);
-      page = decompress(meta.codec, raw, header.uncompressed_page_size);
+      page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
       pos = 0;
       nonNull = n;
       if (optional) {
@@ -600,7 +602,7 @@ function decodeNumericChunk(
       }
       const body = raw.subarray(defLen);
       const compressed = h2.is_compressed !== false && meta.codec !== 'UNCOMPRESSED';
-      page = compressed ? decompress(meta.codec, body, header.uncompressed_page_size - defLen) : body;
+      page = compressed ? decompress(meta.codec, body, header.uncompressed_page_size - defLen, limit) : body;
       pos = 0;
     } else if (header.type === 'INDEX_PAGE') {
       continue;

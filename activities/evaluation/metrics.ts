@@ -425,9 +425,70 @@ interface RankingStats {
  * Splits the scores into positives and negatives, sorts each natively and walks them from the top
  * score down, one distinct threshold at a time. Requires P > 0 and N > 0.
  */
+/**
+ * Sorts finite float64 values ascending, in place: an LSD radix sort on the order-preserving
+ * 64-bit key of each value (16-bit digits; a digit shared by every value is skipped, which is
+ * common for scores that were float32). Several times faster than TypedArray#sort on 1M values,
+ * with the same result for finite input (ties are equal values, so stability does not matter).
+ */
+export function sortFloat64(values: Float64Array): void {
+  const n = values.length;
+  if (n < 512) {
+    values.sort();
+    return;
+  }
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  let lo = new Uint32Array(n);
+  let hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + 1]!;
+    const l = words[2 * i]!;
+    if (h & 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+  }
+  let loTmp = new Uint32Array(n);
+  let hiTmp = new Uint32Array(n);
+  const counts = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const src = pass < 2 ? lo : hi;
+    const shift = pass % 2 === 0 ? 0 : 16;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[(src[i]! >>> shift) & 0xffff]!++;
+    if (counts[(src[0]! >>> shift) & 0xffff] === n) continue; // every value has this digit
+    let sum = 0;
+    for (let d = 0; d < 65536; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const pos = counts[(src[i]! >>> shift) & 0xffff]!++;
+      loTmp[pos] = lo[i]!;
+      hiTmp[pos] = hi[i]!;
+    }
+    [lo, loTmp] = [loTmp, lo];
+    [hi, hiTmp] = [hiTmp, hi];
+  }
+  for (let i = 0; i < n; i++) {
+    const h = hi[i]!;
+    if (h & 0x80000000) {
+      words[2 * i + 1] = (h & 0x7fffffff) >>> 0;
+      words[2 * i] = lo[i]!;
+    } else {
+      words[2 * i + 1] = ~h >>> 0;
+      words[2 * i] = ~lo[i]! >>> 0;
+    }
+  }
+}
+
 function rankingStats(pos: Float64Array, neg: Float64Array): RankingStats {
-  pos.sort();
-  neg.sort();
+  sortFloat64(pos);
+  sortFloat64(neg);
   const P = pos.length;
   const N = neg.length;
   let ip = P - 1;

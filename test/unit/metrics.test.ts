@@ -10,6 +10,7 @@ import {
   multiclassMetrics,
   REGRESSION_METRICS,
   regressionMetrics,
+  sortFloat64,
   type MetricsResult,
 } from '../../activities/evaluation/metrics.js';
 
@@ -407,5 +408,22 @@ describe('evaluation metrics', () => {
     it('rejects yTrue and yPred of different lengths with a RangeError', () => {
       assert.throws(() => regressionMetrics({ yTrue: new Float64Array(2), yPred: new Float64Array(3) }), RangeError);
     });
+  });
+});
+
+describe('sorting scores for ranking metrics', function () {
+  it('orders float64 values exactly as TypedArray#sort does, negatives, zeros and ties included', function () {
+    let seed = 7;
+    const u = (): number => ((seed = (seed * 16807) % 2147483647), seed / 2147483647);
+    for (const n of [513, 5000, 100_000]) {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = u();
+        a[i] = r < 0.1 ? Math.round(u() * 10) / 10 : r < 0.2 ? -u() * 1e6 : r < 0.25 ? 0 : r < 0.3 ? -0 : Math.fround(u());
+      }
+      const expected = Float64Array.from(a).sort();
+      sortFloat64(a);
+      assert.deepEqual(Array.from(a, (v) => (Object.is(v, -0) ? 0 : v)), Array.from(expected, (v) => (Object.is(v, -0) ? 0 : v)));
+    }
   });
 });
