@@ -6,7 +6,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { UpkeepConfig } from './config/schema.js';
 import type { DataSource } from './data/source.js';
-import type { InferenceRunner } from './evaluation/runner.js';
+import type { EvaluationEngine } from './evaluation/evaluate.js';
 import type { ArtifactStore } from './store/store.js';
 import { UpkeepError } from './errors.js';
 import { createRegistryActivities } from './registry/activities.js';
@@ -19,7 +19,7 @@ export interface ActivityDeps {
   loadConfig(): Promise<UpkeepConfig & { name: string }>;
   store: ArtifactStore;
   data: DataSource;
-  runner: InferenceRunner;
+  engine: EvaluationEngine;
   /** Reports progress of long activities; defaults to Temporal heartbeats. */
   heartbeat?(details: unknown): void;
 }

@@ -9,7 +9,8 @@ import { loadConfig, findModel } from '../activities/config/load.js';
 import { createFileDataSource } from '../activities/data/source.js';
 import { renderReportMarkdown } from '../activities/docs/report.js';
 import { UpkeepError } from '../activities/errors.js';
-import { createWorkerThreadRunner } from '../activities/evaluation/runner.js';
+import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
+import { createInProcessRunner } from '../activities/evaluation/in-process-runner.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../workflows/definitions.js';
 import { connectClient, connectWorker, externalTarget, type TemporalTarget } from '../workers/temporal.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedules.js';
@@ -75,7 +76,8 @@ program
   .option('--min-rows <n>', 'with --onnx: fewer labelled rows give insufficient-data', parseNumber, 1)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
   .action(async (o) => {
-    const runner = createWorkerThreadRunner();
+    const runner = createInProcessRunner();
+    const engine = createEvaluationEngine();
     try {
       let spec;
       let bytes: Uint8Array;
@@ -93,7 +95,7 @@ program
         if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
         bytes = read;
       }
-      const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, runner });
+      const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine });
       if (o.format === 'json') {
         const { rows, metrics, verdict, ...rest } = report;
         process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
@@ -102,6 +104,7 @@ program
       }
     } finally {
       await runner.close();
+      await engine.close();
     }
   });
 
@@ -204,10 +207,10 @@ program
   .action(async (o) => {
     const target = cliTarget();
     const connection = await connectWorker(target);
-    const { worker, runner } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath: o.config ?? defaultConfigPath() });
+    const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath: o.config ?? defaultConfigPath() });
     console.log(`worker polling task queue upkeep on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
     await worker.run();
-    await runner.close();
+    await engine.close();
     await connection.close();
   });
 

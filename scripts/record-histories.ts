@@ -30,9 +30,9 @@ for (const c of cases) {
   for (const d of c.days) ws.addDay(d, c.data);
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
-  const { worker, runner } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle });
+  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle });
   await worker.runUntil(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: c.windowEnd }] }));
-  await runner.close();
+  await engine.close();
   // The CLI writes the standard JSON history format that the SDK's replayer reads.
   const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', t.address, '--output', 'json'], { encoding: 'utf8' });
   const file = path.join(PROJECT_DIR, 'test', 'histories', `${c.name}.json`);

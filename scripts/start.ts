@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, runner } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath });
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath });
   const running = worker.run();
 
   const client = await connectClient(target);
@@ -68,7 +68,7 @@ Ctrl-C stops the worker${target.devServer ? ' and the dev server (schedules and 
     await running;
   } finally {
     await client.connection.close();
-    await runner.close();
+    await engine.close();
     await connection.close();
     await target.devServer?.stop();
     log('stopped');

@@ -6,7 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleW
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
 import { createFileDataSource } from '../activities/data/source.js';
-import { createWorkerThreadRunner, type InferenceRunner } from '../activities/evaluation/runner.js';
+import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { createFileStore } from '../activities/store/file-store.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
@@ -33,20 +33,20 @@ export interface UpkeepWorkerOptions {
   configPath: string;
   /** Defaults to the store named in the config. */
   store?: ArtifactStore;
-  runner?: InferenceRunner;
+  engine?: EvaluationEngine;
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
-export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; runner: InferenceRunner }> {
+export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
   const configPath = path.resolve(opts.configPath);
   const initial = await loadConfig(configPath); // fail fast on a bad config
   const store = opts.store ?? createFileStore(initial.store);
-  const runner = opts.runner ?? createWorkerThreadRunner();
+  const engine = opts.engine ?? createEvaluationEngine();
   const activities = createActivities({
     loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
     store,
     data: createFileDataSource(),
-    runner,
+    engine,
   });
   const worker = await Worker.create({
     connection: opts.connection,
@@ -56,5 +56,5 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
     maxConcurrentActivityTaskExecutions: 4,
   });
-  return { worker, runner };
+  return { worker, engine };
 }

@@ -16,8 +16,7 @@ export function formatOf(uri: string, declared?: DataFormat): DataFormat | undef
 
 export function countRows(bytes: Uint8Array, format: DataFormat): number {
   if (format === 'parquet') {
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    return Number(parquetMetadata(buffer).num_rows);
+    return Number(parquetMetadata(bytes).num_rows);
   }
   const NL = 10;
   const CR = 13;

@@ -613,5 +613,5 @@ export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
     const col = byName.get(name);
     if (col && !columns.has(name)) columns.set(name, col.finish(rowCount));
   }
-  return { source, rowCount, columns };
+  return { source, rowCount, columns, fileColumns: header };
 }

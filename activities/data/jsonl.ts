@@ -245,6 +245,7 @@ export function readJsonl(bytes: Uint8Array, opts: JsonlReadOptions): Table {
   let capacity = 1;
   for (let p = bytes.indexOf(10, pos); p >= 0; p = bytes.indexOf(10, p + 1)) capacity++;
 
+  const seen = new Set<string>();
   const builders = new Map<string, ColumnBuilder>();
   let row = 0;
   let line = 0;
@@ -273,6 +274,7 @@ export function readJsonl(bytes: Uint8Array, opts: JsonlReadOptions): Table {
       }
       const record = obj as Record<string, unknown>;
       for (const key in record) {
+        seen.add(key);
         if (wanted && !wanted.has(key)) continue;
         let col = builders.get(key);
         if (!col) {
@@ -291,5 +293,5 @@ export function readJsonl(bytes: Uint8Array, opts: JsonlReadOptions): Table {
     const col = builders.get(name);
     if (col && !columns.has(name)) columns.set(name, col.finish(row));
   }
-  return { source, rowCount: row, columns };
+  return { source, rowCount: row, columns, fileColumns: [...seen] };
 }

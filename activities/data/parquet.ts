@@ -1,5 +1,5 @@
 /**
- * Parquet → columnar Table, via hyparquet's column-chunk callback (no row objects).
+ * Parquet → columnar Table (no row objects).
  *
  * Type mapping (top-level flat columns):
  * - BOOLEAN                                   → boolean
@@ -16,13 +16,19 @@
  * - nested groups (struct/list/map), VARIANT, GEOMETRY/GEOGRAPHY, BSON, INTERVAL and
  *   unannotated FIXED_LEN_BYTE_ARRAY are unsupported: skipped when reading all columns,
  *   an error naming the column when explicitly requested.
- * Nulls are flagged in the `nulls` bitmap (numbers hold NaN there, booleans 0).
+ * Nulls are flagged in the `nulls` bitmap (numbers hold NaN there, booleans 0, strings null).
  *
- * Speed: flat numeric columns (DOUBLE, FLOAT, INT32, INT64 without unsigned/decimal/temporal
- * annotations) whose pages use PLAIN, dictionary or BYTE_STREAM_SPLIT encoding are decoded here
- * straight from the page bytes into the output Float64Array (no intermediate JS arrays, no
- * per-value allocation). Every other column, and any column using another encoding, goes
- * through hyparquet's `parquetRead` with the `onChunk` column callback.
+ * Two decoders:
+ * - Direct: flat DOUBLE/FLOAT/INT32/INT64 (no unsigned-32/64, decimal or temporal annotation),
+ *   BOOLEAN and UTF-8 BYTE_ARRAY columns whose pages use PLAIN, dictionary, RLE (booleans) or
+ *   BYTE_STREAM_SPLIT encoding are decoded here straight from the page bytes into the output
+ *   arrays: a DOUBLE page without nulls is one byte copy, dictionary strings are decoded once
+ *   per row group, and every length, index and run is bounds-checked, so damaged pages give a
+ *   DataReadError rather than a runaway allocation.
+ * - hyparquet's `parquetRead` with the `onChunk` column callback, for every other column and
+ *   for any column chunk that uses another encoding (e.g. DELTA_*). Note: hyparquet trusts run
+ *   lengths in damaged pages, which can exhaust memory; the direct decoder covers the common
+ *   column types so that this path is rarely taken.
  */
 import { parquetMetadata, parquetRead, parquetSchema, snappyUncompress } from 'hyparquet';
 import type {
@@ -46,10 +52,12 @@ export interface ParquetReadOptions {
   /** Projection: only these columns are read and decoded (missing names are simply absent). */
   columns?: string[];
   /**
-   * Decode flat numeric columns directly from the pages (default true). false routes every
-   * column through hyparquet; only useful to cross-check the two decoders.
+   * Use the direct page decoder where it applies (default true). false routes every column
+   * through hyparquet; only useful to cross-check the two decoders.
    */
   directDecode?: boolean;
+  /** Only the row groups [start, end): one shard of a large file. Rows are numbered from the first. */
+  rowGroups?: { start: number; end: number };
 }
 
 type Mapping =
@@ -111,7 +119,10 @@ export function mapParquetType(el: SchemaElement): Mapping {
   }
 }
 
-/** Receives the decoded chunks of one column and writes them into preallocated output arrays. */
+// ---------------------------------------------------------------------------------------------
+// Output columns
+
+/** Receives the decoded values of one column and writes them into preallocated output arrays. */
 abstract class Sink {
   /** Number of values received so far (must equal rowCount at the end). */
   received = 0;
@@ -121,6 +132,7 @@ abstract class Sink {
     readonly source: string,
   ) {}
 
+  /** hyparquet chunk callback. */
   accept(chunk: ColumnData): void {
     const { rowStart } = chunk;
     const n = chunk.columnData.length;
@@ -139,14 +151,19 @@ abstract class Sink {
     return new DataReadError(`unexpected ${kind} value at row ${row}`, { source: this.source, column: this.name });
   }
 
-  protected tooLarge(value: bigint, row: number): DataReadError {
+  tooLarge(value: bigint, row: number): DataReadError {
+    const where = row >= 0 ? ` at row ${row}` : '';
     return new DataReadError(
-      `integer ${value} at row ${row} exceeds 2^53 in magnitude and cannot be represented exactly as a number`,
+      `integer ${value}${where} exceeds 2^53 in magnitude and cannot be represented exactly as a number`,
       { source: this.source, column: this.name },
     );
   }
 
   protected abstract write(data: ColumnData['columnData'], offset: number, n: number): void;
+  /** Flag row as missing (direct decoder). */
+  abstract markNull(row: number): void;
+  /** Forget what a partial direct decode wrote, before the column is decoded again by hyparquet. */
+  abstract reset(): void;
   abstract finish(): Column;
 }
 
@@ -175,13 +192,7 @@ class NumberSink extends Sink {
     if (data instanceof BigInt64Array) {
       if (LITTLE_ENDIAN) {
         // read the two 32-bit halves: no BigInt allocation per value
-        const words = new Int32Array(data.buffer, data.byteOffset, n * 2);
-        for (let i = 0; i < n; i++) {
-          const lo = words[2 * i]!;
-          const hi = words[2 * i + 1]!;
-          if (hi < -2097152 || hi > 2097152 || (hi === 2097152 && lo !== 0)) throw this.tooLarge(data[i]!, offset + i);
-          out[offset + i] = hi * 4294967296 + (lo >>> 0);
-        }
+        int64ToNumbers(new Int32Array(data.buffer, data.byteOffset, n * 2), n, out, offset, this, offset);
       } else {
         for (let i = 0; i < n; i++) out[offset + i] = this.bigToNumber(data[i]!, offset + i);
       }
@@ -201,8 +212,7 @@ class NumberSink extends Sink {
       if (typeof v === 'number') {
         out[offset + i] = v;
       } else if (v === null || v === undefined) {
-        out[offset + i] = NaN;
-        (this.nulls ??= new Uint8Array(this.rowCount))[offset + i] = 1;
+        this.markNull(offset + i);
       } else if (typeof v === 'bigint') {
         out[offset + i] = this.bigToNumber(v, offset + i);
       } else {
@@ -211,14 +221,14 @@ class NumberSink extends Sink {
     }
   }
 
-  /** Forget what a partial fast decode wrote, before the column is decoded again by hyparquet. */
+  markNull(row: number): void {
+    this.values[row] = NaN;
+    (this.nulls ??= new Uint8Array(this.rowCount))[row] = 1;
+  }
+
   reset(): void {
     this.received = 0;
     this.nulls = undefined;
-  }
-
-  markNull(row: number): void {
-    (this.nulls ??= new Uint8Array(this.rowCount))[row] = 1;
   }
 
   finish(): NumberColumn {
@@ -243,9 +253,19 @@ class BooleanSink extends Sink {
       const v: unknown = data[i];
       if (v === true || v === 1) out[offset + i] = 1;
       else if (v === false || v === 0) out[offset + i] = 0;
-      else if (v === null || v === undefined) (this.nulls ??= new Uint8Array(this.rowCount))[offset + i] = 1;
+      else if (v === null || v === undefined) this.markNull(offset + i);
       else throw this.unexpected(v, offset + i);
     }
+  }
+
+  markNull(row: number): void {
+    this.values[row] = 0;
+    (this.nulls ??= new Uint8Array(this.rowCount))[row] = 1;
+  }
+
+  reset(): void {
+    this.received = 0;
+    this.nulls = undefined;
   }
 
   finish(): BooleanColumn {
@@ -273,10 +293,21 @@ class StringSink extends Sink {
     }
   }
 
+  markNull(row: number): void {
+    this.values[row] = null;
+  }
+
+  reset(): void {
+    this.received = 0;
+  }
+
   finish(): StringColumn {
     return { kind: 'string', values: this.values };
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// File-level checks
 
 function checkMagic(bytes: Uint8Array, source: string): void {
   if (bytes.length < 12) {
@@ -315,41 +346,47 @@ function wrapCorrupted(err: unknown, source: string, column?: string): DataReadE
 }
 
 // ---------------------------------------------------------------------------------------------
-// Direct page decoding of flat numeric columns
+// Direct page decoder
 
 /** Thrown when a column chunk uses something the direct decoder does not handle: use hyparquet. */
 class Unsupported extends Error {}
 
-type FastType = 'DOUBLE' | 'FLOAT' | 'INT32' | 'INT64';
+/** Malformed page data; the caller wraps it into a DataReadError naming the source and column. */
+function corrupted(reason: string): Error {
+  return new Error(reason);
+}
+
+type NumericType = 'DOUBLE' | 'FLOAT' | 'INT32' | 'INT64';
+type DirectType = NumericType | 'BOOLEAN' | 'BYTE_ARRAY';
 
 /** The physical type when the column can be decoded directly, else undefined. */
-function fastPhysicalType(el: SchemaElement): FastType | undefined {
+function directType(el: SchemaElement, mapping: Mapping): DirectType | undefined {
   if (!LITTLE_ENDIAN) return undefined;
   if (el.repetition_type === 'REPEATED') return undefined;
   const ct = el.converted_type;
   const lt = el.logical_type;
-  if (ct !== undefined && ct !== 'INT_8' && ct !== 'INT_16' && ct !== 'INT_32' && ct !== 'INT_64' && ct !== 'UINT_8' && ct !== 'UINT_16') {
-    return undefined;
-  }
-  if (lt !== undefined && !(lt.type === 'INTEGER' && (lt.isSigned || lt.bitWidth <= 16))) return undefined;
-  switch (el.type) {
-    case 'DOUBLE':
-    case 'FLOAT':
-    case 'INT32':
-    case 'INT64':
-      return el.type;
+  switch (mapping.kind) {
+    case 'number': {
+      const plainInt = ct === undefined || ct === 'INT_8' || ct === 'INT_16' || ct === 'INT_32' || ct === 'INT_64' || ct === 'UINT_8' || ct === 'UINT_16';
+      if (!plainInt) return undefined;
+      if (lt !== undefined && !(lt.type === 'INTEGER' && (lt.isSigned || lt.bitWidth <= 16))) return undefined;
+      return el.type === 'DOUBLE' || el.type === 'FLOAT' || el.type === 'INT32' || el.type === 'INT64' ? el.type : undefined;
+    }
+    case 'boolean':
+      return el.type === 'BOOLEAN' ? 'BOOLEAN' : undefined;
+    case 'string': {
+      if (el.type !== 'BYTE_ARRAY') return undefined;
+      const text = (ct === undefined || ct === 'UTF8' || ct === 'ENUM' || ct === 'JSON') &&
+        (lt === undefined || lt.type === 'STRING' || lt.type === 'ENUM' || lt.type === 'JSON');
+      return text ? 'BYTE_ARRAY' : undefined;
+    }
     default:
       return undefined;
   }
 }
 
-function byteWidth(type: FastType): number {
+function byteWidth(type: NumericType): number {
   return type === 'DOUBLE' || type === 'INT64' ? 8 : 4;
-}
-
-/** Malformed page data; the caller wraps it into a DataReadError naming the source and column. */
-function corrupted(reason: string): Error {
-  return new Error(reason);
 }
 
 /** `limit`: the column chunk's total uncompressed size, so a damaged header cannot ask for gigabytes. */
@@ -442,98 +479,212 @@ function readRleHybrid(src: Uint8Array, pos: number, end: number, bitWidth: numb
   return pos;
 }
 
-/** Reused scratch buffers (one reader at a time per call; grown on demand). */
+/** Scratch buffers reused across the pages of a column chunk (grown on demand). */
 class Scratch {
-  ints = new Int32Array(0);
-  floats = new Float64Array(0);
-  intBuf(n: number): Int32Array {
-    if (this.ints.length < n) this.ints = new Int32Array(Math.max(n, this.ints.length * 2));
-    return this.ints;
+  private levels = new Int32Array(0);
+  private indices = new Int32Array(0);
+  private floats = new Float64Array(0);
+  private bytes = new Uint8Array(0);
+  private strings: string[] = [];
+  levelBuf(n: number): Int32Array {
+    if (this.levels.length < n) this.levels = new Int32Array(Math.max(n, this.levels.length * 2));
+    return this.levels;
+  }
+  indexBuf(n: number): Int32Array {
+    if (this.indices.length < n) this.indices = new Int32Array(Math.max(n, this.indices.length * 2));
+    return this.indices;
   }
   floatBuf(n: number): Float64Array {
     if (this.floats.length < n) this.floats = new Float64Array(Math.max(n, this.floats.length * 2));
     return this.floats;
   }
+  byteBuf(n: number): Uint8Array {
+    if (this.bytes.length < n) this.bytes = new Uint8Array(Math.max(n, this.bytes.length * 2));
+    return this.bytes;
+  }
+  stringBuf(): string[] {
+    return this.strings;
+  }
 }
 
 const INT64_LIMIT_HI = 2097152; // 2^21: high word of 2^53
 
-/** Little-endian INT64 words → numbers; throws (with the exact value) beyond ±2^53. */
-function int64ToNumbers(words: Int32Array, n: number, out: Float64Array, at: number, sink: NumberSink, firstRow: number): void {
+/**
+ * Little-endian INT64 words → numbers in out[at, at + n); throws (with the exact value)
+ * beyond ±2^53. `firstRow` (absolute, -1 when unknown) is only used in the error message.
+ */
+function int64ToNumbers(words: Int32Array, n: number, out: Float64Array, at: number, sink: Sink, firstRow: number): void {
   for (let i = 0; i < n; i++) {
     const lo = words[2 * i]!;
     const hi = words[2 * i + 1]!;
     if (hi < -INT64_LIMIT_HI || hi > INT64_LIMIT_HI || (hi === INT64_LIMIT_HI && lo !== 0)) {
-      const exact = (BigInt(hi) << 32n) + BigInt(lo >>> 0);
-      const where = firstRow >= 0 ? ` at row ${firstRow + i}` : '';
-      throw new DataReadError(
-        `integer ${exact}${where} exceeds 2^53 in magnitude and cannot be represented exactly as a number`,
-        { source: sink.source, column: sink.name },
-      );
+      throw sink.tooLarge((BigInt(hi) << 32n) + BigInt(lo >>> 0), firstRow >= 0 ? firstRow + i : -1);
     }
     out[at + i] = hi * 4294967296 + (lo >>> 0);
   }
 }
 
-/** An aligned typed-array view of src[pos, pos + n * width) (copies only when unaligned). */
-function aligned(src: Uint8Array, pos: number, n: number, width: number): Uint8Array {
-  const bytes = src.subarray(pos, pos + n * width);
-  return (bytes.byteOffset % width === 0 ? bytes : bytes.slice());
-}
-
-/**
- * PLAIN values → out[at, at + n). For DOUBLE this is a single byte copy into the output buffer.
- * `firstRow` (absolute, -1 when unknown) is only used in error messages.
- */
-function readPlain(type: FastType, src: Uint8Array, pos: number, end: number, n: number, out: Float64Array, at: number, sink: NumberSink, firstRow: number): void {
+/** PLAIN numbers → out[at, at + n). For DOUBLE this is a single byte copy into the output buffer. */
+function readPlainNumbers(
+  type: NumericType,
+  src: Uint8Array,
+  pos: number,
+  end: number,
+  n: number,
+  out: Float64Array,
+  at: number,
+  sink: Sink,
+  firstRow: number,
+): void {
   const width = byteWidth(type);
   if (pos + n * width > end) throw corrupted(`page too short for ${n} ${type} values`);
   if (type === 'DOUBLE') {
     new Uint8Array(out.buffer, out.byteOffset + at * 8, n * 8).set(src.subarray(pos, pos + n * 8));
     return;
   }
-  const bytes = aligned(src, pos, n, width);
+  let bytes = src.subarray(pos, pos + n * width);
+  if (bytes.byteOffset % width !== 0) bytes = new Uint8Array(bytes); // a copy (Buffer#slice would not copy): typed-array views need alignment
   if (type === 'FLOAT') out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n), at);
   else if (type === 'INT32') out.set(new Int32Array(bytes.buffer, bytes.byteOffset, n), at);
   else int64ToNumbers(new Int32Array(bytes.buffer, bytes.byteOffset, n * 2), n, out, at, sink, firstRow);
 }
 
-/** BYTE_STREAM_SPLIT values → out[at, at + n). */
-function readByteStreamSplit(type: FastType, src: Uint8Array, pos: number, end: number, n: number, out: Float64Array, at: number, sink: NumberSink, firstRow: number): void {
-  const width = byteWidth(type);
-  if (pos + n * width > end) throw corrupted(`page too short for ${n} ${type} values`);
-  const joined = new Uint8Array(n * width);
-  for (let b = 0; b < width; b++) {
-    const stream = pos + b * n;
-    for (let i = 0; i < n; i++) joined[i * width + b] = src[stream + i]!;
+/** PLAIN byte arrays (4-byte little-endian length + bytes) as UTF-8 strings → out[at, at + n). */
+function readPlainStrings(src: Uint8Array, pos: number, end: number, n: number, out: (string | null)[], at: number): number {
+  const buf = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
+  for (let i = 0; i < n; i++) {
+    if (pos + 4 > end) throw corrupted(`page too short for ${n} strings`);
+    const len = (src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16) | (src[pos + 3]! << 24)) >>> 0;
+    pos += 4;
+    if (pos + len > end) throw corrupted(`string of ${len} bytes overruns the page`);
+    out[at + i] = buf.toString('utf8', pos, pos + len);
+    pos += len;
   }
-  readPlain(type, joined, 0, joined.length, n, out, at, sink, firstRow);
+  return pos;
+}
+
+type Dictionary = Float64Array | string[];
+
+interface DirectColumn {
+  sink: NumberSink | BooleanSink | StringSink;
+  type: DirectType;
+  optional: boolean;
 }
 
 /**
- * Decode one column chunk of a row group into sink.values[groupStart, groupStart + groupRows).
- * Throws Unsupported (caller falls back to hyparquet) or an error (corrupted data).
+ * Decode the present (non-null) values of one data page into dense storage, either directly
+ * into the sink's arrays at `at` (when `dense` is false: no nulls in the page) or into scratch.
+ * Returns the scratch holding the dense values when `dense` is true.
  */
-function decodeNumericChunk(
+function decodePageValues(
+  col: DirectColumn,
+  encoding: Encoding,
+  page: Uint8Array,
+  pos: number,
+  count: number,
+  dictionary: Dictionary | undefined,
+  scratch: Scratch,
+  dense: boolean,
+  at: number,
+): Float64Array | Uint8Array | (string | null)[] | undefined {
+  const { sink, type } = col;
+  const end = page.length;
+  if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
+    if (!dictionary) throw corrupted('dictionary-encoded page without a dictionary page');
+    if (type === 'BOOLEAN') throw new Unsupported('dictionary-encoded booleans');
+    const idx = scratch.indexBuf(count);
+    if (count > 0) {
+      if (pos >= end) throw corrupted('data page too short');
+      readRleHybrid(page, pos + 1, end, page[pos]!, idx, count);
+    }
+    const size = dictionary.length;
+    if (dictionary instanceof Float64Array) {
+      const target = dense ? scratch.floatBuf(count) : (sink as NumberSink).values;
+      const t = dense ? 0 : at;
+      for (let i = 0; i < count; i++) {
+        const k = idx[i]!;
+        if (k < 0 || k >= size) throw corrupted(`dictionary index ${k} out of range (${size} entries)`);
+        target[t + i] = dictionary[k]!;
+      }
+      return dense ? target : undefined;
+    }
+    const target = dense ? scratch.stringBuf() : (sink as StringSink).values;
+    const t = dense ? 0 : at;
+    for (let i = 0; i < count; i++) {
+      const k = idx[i]!;
+      if (k < 0 || k >= size) throw corrupted(`dictionary index ${k} out of range (${size} entries)`);
+      target[t + i] = dictionary[k]!;
+    }
+    return dense ? target : undefined;
+  }
+
+  if (type === 'BOOLEAN') {
+    const target = dense ? scratch.byteBuf(count) : (sink as BooleanSink).values;
+    const t = dense ? 0 : at;
+    if (encoding === 'PLAIN') {
+      if (pos + Math.ceil(count / 8) > end) throw corrupted(`page too short for ${count} booleans`);
+      for (let i = 0; i < count; i++) target[t + i] = (page[pos + (i >> 3)]! >> (i & 7)) & 1;
+    } else if (encoding === 'RLE') {
+      if (pos + 4 > end) throw corrupted('data page too short');
+      const len = page[pos]! | (page[pos + 1]! << 8) | (page[pos + 2]! << 16) | (page[pos + 3]! << 24);
+      if (len < 0 || pos + 4 + len > end) throw corrupted('boolean runs overrun the page');
+      const bits = scratch.indexBuf(count);
+      readRleHybrid(page, pos + 4, pos + 4 + len, 1, bits, count);
+      for (let i = 0; i < count; i++) target[t + i] = bits[i]! & 1;
+    } else {
+      throw new Unsupported(`boolean encoding ${encoding}`);
+    }
+    return dense ? target : undefined;
+  }
+
+  if (type === 'BYTE_ARRAY') {
+    if (encoding !== 'PLAIN') throw new Unsupported(`string encoding ${encoding}`);
+    const target = dense ? scratch.stringBuf() : (sink as StringSink).values;
+    readPlainStrings(page, pos, end, count, target, dense ? 0 : at);
+    return dense ? target : undefined;
+  }
+
+  const target = dense ? scratch.floatBuf(count) : (sink as NumberSink).values;
+  const t = dense ? 0 : at;
+  if (encoding === 'PLAIN') {
+    readPlainNumbers(type, page, pos, end, count, target, t, sink, at);
+  } else if (encoding === 'BYTE_STREAM_SPLIT') {
+    const width = byteWidth(type);
+    if (pos + count * width > end) throw corrupted(`page too short for ${count} ${type} values`);
+    const joined = scratch.byteBuf(count * width);
+    for (let b = 0; b < width; b++) {
+      const stream = pos + b * count;
+      for (let i = 0; i < count; i++) joined[i * width + b] = page[stream + i]!;
+    }
+    readPlainNumbers(type, joined, 0, count * width, count, target, t, sink, at);
+  } else {
+    throw new Unsupported(`encoding ${encoding}`);
+  }
+  return dense ? target : undefined;
+}
+
+/**
+ * Decode one column chunk of a row group into the sink at rows [groupStart, groupStart + groupRows).
+ * Throws Unsupported (the caller falls back to hyparquet) or an error (damaged data).
+ */
+function decodeChunk(
   bytes: Uint8Array,
   view: DataView,
   meta: ColumnMetaData,
-  type: FastType,
-  optional: boolean,
-  sink: NumberSink,
+  col: DirectColumn,
   groupStart: number,
   groupRows: number,
 ): void {
+  const { sink, type, optional } = col;
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const end = start + Number(meta.total_compressed_size);
   if (!(start >= 4 && end <= bytes.length - 8 && start <= end)) {
     throw corrupted(`column chunk byte range ${start}..${end} is outside the file`);
   }
   const limit = Math.min(Number(meta.total_uncompressed_size), 0x40000000);
-  const out = sink.values;
   const scratch = new Scratch();
   const reader = { view, offset: start };
-  let dictionary: Float64Array | undefined;
+  let dictionary: Dictionary | undefined;
   let row = 0;
   while (row < groupRows) {
     if (reader.offset >= end) throw corrupted(`column chunk ended after ${row} of ${groupRows} rows`);
@@ -553,18 +704,26 @@ function decodeNumericChunk(
       if (dph.encoding !== 'PLAIN' && dph.encoding !== 'PLAIN_DICTIONARY') throw new Unsupported(`dictionary ${dph.encoding}`);
       const page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
       const n = dph.num_values;
-      if (!Number.isSafeInteger(n) || n < 0 || n * byteWidth(type) > page.length) throw corrupted('dictionary page too short');
-      dictionary = new Float64Array(n);
-      readPlain(type, page, 0, page.length, n, dictionary, 0, sink, -1);
+      if (!Number.isSafeInteger(n) || n < 0 || n > page.length * 8) throw corrupted('dictionary page too short');
+      if (type === 'BYTE_ARRAY') {
+        const strings = new Array<string | null>(n);
+        readPlainStrings(page, 0, page.length, n, strings, 0);
+        dictionary = strings as string[];
+      } else if (type === 'BOOLEAN') {
+        throw new Unsupported('dictionary-encoded booleans');
+      } else {
+        const values = new Float64Array(n);
+        readPlainNumbers(type, page, 0, page.length, n, values, 0, sink, -1);
+        dictionary = values;
+      }
       continue;
     }
 
     let n: number;
     let encoding: Encoding;
     let page: Uint8Array;
-    let pos: number;
-    let valid: Int32Array | undefined; // def levels (1 = value present) when the page has nulls
-    let nonNull: number;
+    let pos = 0;
+    let levels: Int32Array | undefined; // definition levels (1 = value present)
     if (header.type === 'DATA_PAGE') {
       const dph = header.data_page_header;
       if (!dph) throw corrupted('data page without header');
@@ -572,15 +731,13 @@ function decodeNumericChunk(
       encoding = dph.encoding;
       if (!Number.isSafeInteger(n) || n < 0 || n > groupRows - row) throw corrupted(`data page of ${n} values overruns the row group`);
       page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
-      pos = 0;
-      nonNull = n;
       if (optional) {
         if (dph.definition_level_encoding !== 'RLE') throw new Unsupported(`definition levels ${dph.definition_level_encoding}`);
         if (page.length < 4) throw corrupted('data page too short');
         const len = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
         if (len < 0 || 4 + len > page.length) throw corrupted('definition levels overrun the page');
-        valid = scratch.intBuf(n);
-        readRleHybrid(page, 4, 4 + len, 1, valid, n);
+        levels = scratch.levelBuf(n);
+        readRleHybrid(page, 4, 4 + len, 1, levels, n);
         pos = 4 + len;
       }
     } else if (header.type === 'DATA_PAGE_V2') {
@@ -593,63 +750,50 @@ function decodeNumericChunk(
       const defLen = h2.definition_levels_byte_length;
       if (repLen !== 0) throw new Unsupported('repetition levels');
       if (!(defLen >= 0) || defLen > raw.length) throw corrupted('definition levels overrun the page');
-      nonNull = n;
       if (optional && defLen > 0) {
-        valid = scratch.intBuf(n);
-        readRleHybrid(raw, 0, defLen, 1, valid, n);
+        levels = scratch.levelBuf(n);
+        readRleHybrid(raw, 0, defLen, 1, levels, n);
       } else if (optional && n > 0 && h2.num_nulls !== 0) {
         throw corrupted('missing definition levels');
       }
       const body = raw.subarray(defLen);
       const compressed = h2.is_compressed !== false && meta.codec !== 'UNCOMPRESSED';
       page = compressed ? decompress(meta.codec, body, header.uncompressed_page_size - defLen, limit) : body;
-      pos = 0;
     } else if (header.type === 'INDEX_PAGE') {
       continue;
     } else {
       throw corrupted(`unknown page type ${String(header.type)}`);
     }
 
-    if (valid) {
-      nonNull = 0;
-      for (let i = 0; i < n; i++) nonNull += valid[i] === 1 ? 1 : 0;
+    let present = n;
+    if (levels) {
+      present = 0;
+      for (let i = 0; i < n; i++) present += levels[i] === 1 ? 1 : 0;
     }
-    // values go straight to the output when there is no null, else through a scratch buffer
-    const target = nonNull === n ? out : scratch.floatBuf(nonNull);
-    const tAt = nonNull === n ? at : 0;
-    if (encoding === 'PLAIN') {
-      readPlain(type, page, pos, page.length, nonNull, target, tAt, sink, at);
-    } else if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
-      if (!dictionary) throw corrupted('dictionary-encoded page without a dictionary page');
-      if (nonNull > 0) {
-        if (pos >= page.length) throw corrupted('data page too short');
-        const bitWidth = page[pos]!;
-        const idx = scratch.intBuf(n + nonNull).subarray(n); // after the def levels
-        readRleHybrid(page, pos + 1, page.length, bitWidth, idx, nonNull);
-        const dict = dictionary;
-        const size = dict.length;
-        for (let i = 0; i < nonNull; i++) {
-          const k = idx[i]!;
-          if (k < 0 || k >= size) throw corrupted(`dictionary index ${k} out of range (${size} entries)`);
-          target[tAt + i] = dict[k]!;
-        }
-      }
-    } else if (encoding === 'BYTE_STREAM_SPLIT') {
-      readByteStreamSplit(type, page, pos, page.length, nonNull, target, tAt, sink, at);
-    } else {
-      throw new Unsupported(`encoding ${encoding}`);
-    }
-    if (nonNull !== n) {
-      // scatter the present values, NaN and a null flag elsewhere
-      const v = valid!;
+    // no nulls: values go straight to the output; else through scratch, then scattered
+    const dense = present !== n;
+    const values = decodePageValues(col, encoding, page, pos, present, dictionary, scratch, dense, at);
+    if (dense) {
+      const lv = levels!;
       let j = 0;
-      for (let i = 0; i < n; i++) {
-        if (v[i] === 1) {
-          out[at + i] = target[j++]!;
-        } else {
-          out[at + i] = NaN;
-          sink.markNull(at + i);
+      if (sink instanceof NumberSink) {
+        const src = values as Float64Array;
+        const out = sink.values;
+        for (let i = 0; i < n; i++) {
+          if (lv[i] === 1) out[at + i] = src[j++]!;
+          else sink.markNull(at + i);
         }
+      } else if (sink instanceof BooleanSink) {
+        const src = values as Uint8Array;
+        const out = sink.values;
+        for (let i = 0; i < n; i++) {
+          if (lv[i] === 1) out[at + i] = src[j++]!;
+          else sink.markNull(at + i);
+        }
+      } else {
+        const src = values as (string | null)[];
+        const out = sink.values;
+        for (let i = 0; i < n; i++) out[at + i] = lv[i] === 1 ? src[j++]! : null;
       }
     }
     sink.received += n;
@@ -657,27 +801,43 @@ function decodeNumericChunk(
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+
 export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): Promise<Table> {
   const { source } = opts;
   checkMagic(bytes, source);
-  const file = toArrayBuffer(bytes);
 
   let metadata: FileMetaData;
   let schema: SchemaTree;
   try {
-    metadata = parquetMetadata(file, { parsers: PARSERS, geoparquet: false });
+    // A view, not a copy: the bytes may be shared between threads.
+    metadata = parquetMetadata(bytes, { parsers: PARSERS, geoparquet: false });
     schema = parquetSchema(metadata);
   } catch (err) {
     throw new DataReadError(`corrupted Parquet footer (${describe(err)})`, { source, cause: err });
   }
-  const rowCount = Number(metadata.num_rows);
-  if (!Number.isSafeInteger(rowCount) || rowCount < 0) {
+  const fileRows = Number(metadata.num_rows);
+  if (!Number.isSafeInteger(fileRows) || fileRows < 0) {
     throw new DataReadError(`corrupted Parquet footer (row count ${metadata.num_rows})`, { source });
+  }
+  const range = opts.rowGroups ?? { start: 0, end: metadata.row_groups.length };
+  if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start <= range.end && range.end <= metadata.row_groups.length)) {
+    throw new DataReadError(`row groups ${range.start}..${range.end} are outside the file's ${metadata.row_groups.length}`, { source });
+  }
+  const selected = metadata.row_groups.slice(range.start, range.end);
+  const firstRow = metadata.row_groups.slice(0, range.start).reduce((n, g) => n + Number(g.num_rows), 0);
+  const rowCount = opts.rowGroups ? selected.reduce((n, g) => n + Number(g.num_rows), 0) : fileRows;
+  if (!Number.isSafeInteger(rowCount) || rowCount < 0 || firstRow + rowCount > fileRows) {
+    throw new DataReadError(`corrupted Parquet footer (row groups do not add up to ${fileRows} rows)`, { source });
+  }
+  if (rowCount > 0x7fffffff) {
+    throw new DataReadError(`too many rows (${rowCount}) for one in-memory table`, { source });
   }
 
   const topLevel = new Map(schema.children.map((child) => [child.element.name, child]));
   const names = opts.columns ? [...new Set(opts.columns)].filter((name) => topLevel.has(name)) : [...topLevel.keys()];
-  const sinks = new Map<string, Sink>();
+  const sinks = new Map<string, NumberSink | BooleanSink | StringSink>();
+  const direct = new Map<string, DirectColumn>();
   for (const name of names) {
     const node = topLevel.get(name)!;
     const explicit = opts.columns !== undefined;
@@ -687,77 +847,77 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
     } else {
       mapping = mapParquetType(node.element);
     }
+    let sink: NumberSink | BooleanSink | StringSink;
     switch (mapping.kind) {
       case 'number':
-        sinks.set(name, new NumberSink(name, rowCount, source, mapping.sourceType));
+        sink = new NumberSink(name, rowCount, source, mapping.sourceType);
         break;
       case 'boolean':
-        sinks.set(name, new BooleanSink(name, rowCount, source));
+        sink = new BooleanSink(name, rowCount, source);
         break;
       case 'string':
-        sinks.set(name, new StringSink(name, rowCount, source));
+        sink = new StringSink(name, rowCount, source);
         break;
       case 'unsupported':
         if (explicit) throw new DataReadError(mapping.reason, { source, column: name });
-        break;
+        continue;
     }
+    sinks.set(name, sink);
+    const type = opts.directDecode === false ? undefined : directType(node.element, mapping);
+    if (type) direct.set(name, { sink, type, optional: node.element.repetition_type !== 'REQUIRED' });
   }
 
   const columns = new Map<string, Column>();
-  if (sinks.size === 0) return { source, rowCount, columns };
+  const fileColumns = [...topLevel.keys()];
+  if (sinks.size === 0) return { source, rowCount, columns, fileColumns };
 
-  // 1. flat numeric columns: decode the pages directly
-  const generic = new Set(sinks.keys());
-  const fast = new Map<string, NumberSink>();
-  for (const [name, sink] of sinks) {
-    if (opts.directDecode === false) break;
-    if (sink instanceof NumberSink && fastPhysicalType(topLevel.get(name)!.element)) fast.set(name, sink);
-  }
-  if (fast.size > 0) {
-    const view = new DataView(file);
-    const bytesView = new Uint8Array(file);
+  // 1. direct page decoding
+  if (direct.size > 0) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const fileBytes = bytes;
     let groupStart = 0;
-    for (const rowGroup of metadata.row_groups) {
+    for (const rowGroup of selected) {
       const groupRows = Number(rowGroup.num_rows);
       if (!Number.isSafeInteger(groupRows) || groupRows < 0 || groupStart + groupRows > rowCount) {
         throw new DataReadError(`corrupted Parquet footer (row group of ${rowGroup.num_rows} rows)`, { source });
       }
       for (const chunk of rowGroup.columns) {
         const meta = chunk.meta_data;
-        const name = meta?.path_in_schema.length === 1 ? meta.path_in_schema[0]! : undefined;
-        const sink = name === undefined ? undefined : fast.get(name);
-        if (!meta || !sink || chunk.file_path) continue;
-        const type = fastPhysicalType(topLevel.get(sink.name)!.element)!;
-        const optional = topLevel.get(sink.name)!.element.repetition_type !== 'REQUIRED';
+        if (!meta || chunk.file_path || meta.path_in_schema.length !== 1) continue;
+        const col = direct.get(meta.path_in_schema[0]!);
+        if (!col) continue;
         try {
-          decodeNumericChunk(bytesView, view, meta, type, optional, sink, groupStart, groupRows);
+          decodeChunk(fileBytes, view, meta, col, groupStart, groupRows);
         } catch (err) {
-          if (!(err instanceof Unsupported)) throw wrapCorrupted(err, source, sink.name);
-          fast.delete(sink.name); // decoded again below, by hyparquet
-          sink.reset();
+          if (!(err instanceof Unsupported)) throw wrapCorrupted(err, source, col.sink.name);
+          if (process.env.TRACE_FALLBACK) console.log("fallback", col.sink.name, err.message);
+          direct.delete(col.sink.name); // decoded again below, by hyparquet
+          col.sink.reset();
         }
       }
       groupStart += groupRows;
     }
-    for (const name of fast.keys()) generic.delete(name);
   }
 
   // 2. everything else: hyparquet's column-chunk callback
-  if (generic.size > 0) {
+  const generic = [...sinks.keys()].filter((name) => !direct.has(name));
+  if (generic.length > 0) {
     // onChunk must not throw (hyparquet calls it from a detached promise): keep the first failure
     let failure: unknown;
     try {
       await parquetRead({
-        file,
+        file: toArrayBuffer(bytes),
         metadata,
-        columns: [...generic],
+        rowStart: firstRow,
+        rowEnd: firstRow + rowCount,
+        columns: generic,
         compressors,
         parsers: PARSERS,
         geoparquet: false,
         onChunk(chunk) {
           if (failure !== undefined) return;
           try {
-            sinks.get(chunk.columnName)?.accept(chunk);
+            sinks.get(chunk.columnName)?.accept(firstRow === 0 ? chunk : { ...chunk, rowStart: chunk.rowStart - firstRow });
           } catch (err) {
             failure = err;
           }
@@ -778,5 +938,5 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
     }
     columns.set(name, sink.finish());
   }
-  return { source, rowCount, columns };
+  return { source, rowCount, columns, fileColumns };
 }

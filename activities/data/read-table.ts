@@ -19,6 +19,8 @@ export interface ReadTableOptions {
    * The result's columns follow this order; without a projection they follow the file's order.
    */
   columns?: string[];
+  /** Parquet only: read just the row groups [start, end), e.g. one shard of a large file. */
+  rowGroups?: { start: number; end: number };
 }
 
 const EXTENSIONS: Record<string, DataFormat> = {
@@ -41,7 +43,7 @@ export function inferFormat(source: string): DataFormat | undefined {
 
 export async function readTable(
   bytes: Uint8Array,
-  opts: { source: string; format?: DataFormat; columns?: string[] },
+  opts: ReadTableOptions,
 ): Promise<Table> {
   const { source } = opts;
   const format = opts.format ?? inferFormat(source);
@@ -52,10 +54,13 @@ export async function readTable(
     );
   }
   const readerOpts = opts.columns ? { source, columns: opts.columns } : { source };
+  if (opts.rowGroups && format !== 'parquet') {
+    throw new DataReadError('row-group ranges apply to Parquet files only', { source });
+  }
   try {
     if (format === 'csv') return readCsv(bytes, readerOpts);
     if (format === 'jsonl') return readJsonl(bytes, readerOpts);
-    return await readParquet(bytes, readerOpts);
+    return await readParquet(bytes, { ...readerOpts, rowGroups: opts.rowGroups });
   } catch (err) {
     if (err instanceof DataReadError) throw err;
     // e.g. a RangeError for an allocation the input asked for: still an unreadable input

@@ -33,6 +33,8 @@ export interface Table {
   source: string;
   rowCount: number;
   columns: Map<string, Column>;
+  /** Every column the file has, projected or not (for messages about missing columns). */
+  fileColumns?: string[];
 }
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';

@@ -3,9 +3,8 @@ import { formatOf } from '../data/count-rows.js';
 import { UpkeepError } from '../errors.js';
 import type { ActivityDeps } from '../index.js';
 import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
-import { evaluateWindow } from './evaluate.js';
 
-export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'runner' | 'heartbeat'>) {
+export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat'>) {
   const mustRead = async (uri: string, what: string): Promise<Uint8Array> => {
     const bytes = await deps.data.read(uri);
     // The store is immutable: a snapshot object that vanished is an operational fault, retried.
@@ -17,12 +16,11 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'ru
     async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef }): Promise<EvaluationSummary> {
       const { model, snapshot } = input;
       const modelBytes = await mustRead(model.artifactUri, 'model artifact');
-      return evaluateWindow({
+      return deps.engine.evaluate({
         spec: model.spec,
         modelBytes,
         modelKey: model.artifactSha256,
         artifactName: baseName(model.spec.artifact),
-        runner: deps.runner,
         files: snapshot.files.map((f) => {
           const format = formatOf(f.uri);
           if (!format) throw new UpkeepError('UnreadableData', `model ${model.modelId}: unknown format of snapshot file ${f.uri}`);

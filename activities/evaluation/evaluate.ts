@@ -3,15 +3,13 @@
  * activity, the one-shot `upkeep evaluate` command and the benchmark.
  */
 import type { ModelSpec } from '../config/schema.js';
-import { isDataReadError } from '../data/errors.js';
-import { readTable } from '../data/read-table.js';
 import type { DataFormat } from '../data/table.js';
 import { UpkeepError } from '../errors.js';
 import type { EvaluationSummary } from '../../workflows/definitions.js';
-import { Evaluator, type Collected } from './evaluator.js';
+import type { Collected } from './evaluator.js';
+import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from './engine.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics.js';
-import { prepareModel } from './model.js';
-import type { InferenceRunner } from './runner.js';
+import type { PreparedModel } from './model.js';
 
 export interface WindowFile {
   /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
@@ -26,10 +24,16 @@ export interface EvaluateWindowOptions {
   /** sha256 of modelBytes. */
   modelKey: string;
   artifactName: string;
-  runner: InferenceRunner;
   files: WindowFile[];
-  batchSize?: number;
   onProgress?: (p: { rowsDone: number; file: string }) => void;
+}
+
+export { toShared } from './engine.js';
+
+export interface EvaluationEngine {
+  /** Evaluates the model on the files of one window, as one sample. */
+  evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
+  close(): Promise<void>;
 }
 
 const MAX_CLASSES_IN_SUMMARY = 50;
@@ -53,29 +57,52 @@ export function metricsOf(collected: Collected, nClasses: number, positiveIndex?
   return { metrics: r.metrics, undefinedMetrics: r.reasons, metricWarnings: r.warnings };
 }
 
-export async function evaluateWindow(opts: EvaluateWindowOptions): Promise<EvaluationSummary> {
-  const started = Date.now();
-  const { spec } = opts;
-  const prepared = await prepareModel(spec, opts.modelBytes, opts.modelKey, opts.runner, opts.artifactName);
-  const evaluator = new Evaluator(prepared, opts.runner, spec.label.column, {
-    batchSize: opts.batchSize,
-    invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
-    onProgress: opts.onProgress,
-  });
-  const columns = [...new Set([...prepared.inputs.flatMap((i) => i.columns), spec.label.column])];
-  for (const file of opts.files) {
-    let table;
-    try {
-      table = await readTable(await file.load(), { source: file.name, format: file.format, columns });
-    } catch (err) {
-      if (isDataReadError(err)) {
-        throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
+/**
+ * The default engine: worker threads decode and score shards in parallel (ONNX Runtime sessions
+ * cached per model sha256 in each thread); at most two files of the window are held at once.
+ */
+export function createEvaluationEngine(opts: { threads?: number; batchSize?: number } = {}): EvaluationEngine {
+  const pool = new ShardPool(opts.threads ?? defaultThreads());
+  const batchSize = opts.batchSize ?? 65536;
+  return {
+    async evaluate(o) {
+      const started = Date.now();
+      const { spec } = o;
+      const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
+      const prepared = (await pool.run({ op: 'prepare', ...model })).prepared!;
+      const perFile: Promise<Collected>[][] = [];
+      let rowsDone = 0;
+      for (let i = 0; i < o.files.length; i++) {
+        if (i >= 2) await Promise.all(perFile[i - 2]!);
+        const file = o.files[i]!;
+        const bytes = toShared(await file.load());
+        perFile.push(
+          planShards(file, bytes, pool.threads).map((rowGroups) => {
+            const p = pool
+              .run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, rowGroups }, batchSize })
+              .then((r) => {
+                rowsDone += r.collected!.rows;
+                o.onProgress?.({ rowsDone, file: file.name });
+                return r.collected!;
+              });
+            p.catch(() => undefined); // observed below, via Promise.all
+            return p;
+          }),
+        );
       }
-      throw err;
-    }
-    await evaluator.addTable(table);
-  }
-  const collected = evaluator.finish();
+      const parts = await Promise.all(perFile.flat());
+      const t0 = performance.now();
+      const collected = mergeCollected(prepared, parts);
+      const t1 = performance.now();
+      const summary = summarize(spec, prepared, collected, started);
+      if (process.env.UPKEEP_TRACE) console.error(`merge ${(t1 - t0).toFixed(0)} ms, metrics ${(performance.now() - t1).toFixed(0)} ms, total ${Date.now() - started} ms`);
+      return summary;
+    },
+    close: () => pool.close(),
+  };
+}
+
+function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): EvaluationSummary {
   if (collected.rowsRead > 0 && collected.droppedRows / collected.rowsRead > spec.invalid_rows.max_share) {
     const detail = collected.invalid.map((i) => `${i.file} ${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
     throw new UpkeepError(

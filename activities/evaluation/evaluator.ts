@@ -54,6 +54,10 @@ class Growable<T extends Float64Array | Int32Array> {
   view(): T {
     return this.buf.subarray(0, this.length) as T;
   }
+  /** A copy that owns exactly its contents (safe to transfer to another thread). */
+  copy(): T {
+    return this.buf.slice(0, this.length) as T;
+  }
 }
 
 function describeValue(col: Column, row: number): string {
@@ -101,7 +105,7 @@ export class Evaluator {
   /** Checks columns and types, and returns the indices of rows that can be evaluated. */
   private validate(table: Table): Int32Array | undefined {
     const file = table.source;
-    const present = [...table.columns.keys()];
+    const present = table.fileColumns ?? [...table.columns.keys()];
     const need = (column: string, role: string): Column => {
       const col = table.columns.get(column);
       if (!col) throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${present.join(', ')}`);
@@ -329,12 +333,14 @@ export class Evaluator {
     }
   }
 
-  finish(): Collected {
+  /** The collected predictions; `compact` returns exact-size copies (for transfer between threads). */
+  finish(compact = false): Collected {
     const rows = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
     const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid };
+    const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
     if (this.model.task === 'regression') {
-      return { ...base, yTrueValue: this.yTrueValue.view(), yPredValue: this.yPredValue.view() };
+      return { ...base, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }
-    return { ...base, yTrueClass: this.yTrueClass.view(), yPredClass: this.yPredClass.view(), proba: this.proba.view(), labels: [...this.labels] };
+    return { ...base, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba: take(this.proba), labels: [...this.labels] };
   }
 }

@@ -7,8 +7,7 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { modelSpec } from '../../activities/config/schema.js';
 import { readTable } from '../../activities/data/read-table.js';
-import { evaluateWindow } from '../../activities/evaluation/evaluate.js';
-import { createWorkerThreadRunner } from '../../activities/evaluation/runner.js';
+import { createEvaluationEngine, toShared } from '../../activities/evaluation/evaluate.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { BENCH_MODEL, FEATURES } from './data.js';
 
@@ -34,26 +33,25 @@ const spec = modelSpec.parse({
 
 const out: Record<string, unknown> = { mode };
 if (mode === 'e2e') {
-  const runner = createWorkerThreadRunner();
+  const engine = createEvaluationEngine({ batchSize: BATCH });
+  const shared = toShared(bytes); // as the store's reader delivers it
   const times: number[] = [];
   let rows = 0;
   let auc: number | null = null;
   for (let i = 0; i < repeats; i++) {
     const t0 = process.hrtime.bigint();
-    const summary = await evaluateWindow({
+    const summary = await engine.evaluate({
       spec,
       modelBytes,
       modelKey: sha256Hex(modelBytes),
       artifactName: 'bench20.onnx',
-      runner,
-      files: [{ name: 'bench.parquet', format: 'parquet', load: async () => bytes }],
-      batchSize: BATCH,
+      files: [{ name: 'bench.parquet', format: 'parquet', load: async () => shared }],
     });
     times.push(ms(t0));
     rows = summary.rows;
     auc = summary.metrics.roc_auc ?? null;
   }
-  await runner.close();
+  await engine.close();
   Object.assign(out, { times, rows, roc_auc: auc });
 } else if (mode === 'bound') {
   const session = await ort.InferenceSession.create(modelBytes, { interOpNumThreads: 1, graphOptimizationLevel: 'all' });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { createWorkerThreadRunner, type InferenceRunner } from '../../activities/evaluation/runner.js';
-import { evaluateWindow, type WindowFile } from '../../activities/evaluation/evaluate.js';
+import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../activities/evaluation/evaluate.js';
 import { formatOf } from '../../activities/data/count-rows.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { isUpkeepError } from '../../activities/errors.js';
@@ -8,22 +7,22 @@ import { assertClose, fixtureBytes, goldenModelCases, specFor, specForCase } fro
 
 const file = (rel: string): WindowFile => ({ name: rel.split('/').pop()!, format: formatOf(rel)!, load: async () => fixtureBytes(rel) });
 
-async function evaluate(runner: InferenceRunner, modelRel: string, spec: ReturnType<typeof specFor>, dataRels: string[], batchSize?: number) {
+async function evaluate(engine: EvaluationEngine, modelRel: string, spec: ReturnType<typeof specFor>, dataRels: string[]) {
   const bytes = fixtureBytes(modelRel);
-  return evaluateWindow({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: modelRel.split('/').pop()!, runner, files: dataRels.map(file), batchSize });
+  return engine.evaluate({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: modelRel.split('/').pop()!, files: dataRels.map(file) });
 }
 
 describe('evaluating ONNX models on fixture data', function () {
-  let runner: InferenceRunner;
+  // Small batches so that batching is exercised too; two threads so that shards are merged.
+  let runner: EvaluationEngine;
   before(() => {
-    runner = createWorkerThreadRunner();
+    runner = createEvaluationEngine({ threads: 2, batchSize: 97 });
   });
   after(() => runner.close());
 
   for (const c of goldenModelCases()) {
     it(`matches scikit-learn on ${c.model} with ${c.data}`, async function () {
-      // Small batches so that batching and the two-in-flight pipeline are exercised too.
-      const summary = await evaluate(runner, c.model, specForCase(c), [c.data], 97);
+      const summary = await evaluate(runner, c.model, specForCase(c), [c.data]);
       assert.equal(summary.rows, c.rows);
       assert.deepEqual(Object.keys(summary.metrics).sort(), Object.keys(c.metrics).sort());
       for (const [name, expected] of Object.entries(c.metrics)) {
@@ -134,7 +133,7 @@ describe('evaluating ONNX models on fixture data', function () {
     const broken: WindowFile = { name: '2026-11-20.parquet', format: 'parquet', load: async () => fixtureBytes('data/binary.parquet').subarray(0, 500) };
     const bytes = fixtureBytes('models/binary.onnx');
     await assert.rejects(
-      evaluateWindow({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', runner, files: [broken] }),
+      runner.evaluate({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [broken] }),
       (err: unknown) => isUpkeepError(err, 'UnreadableData') && /^model fixture: 2026-11-20\.parquet/.test(err.message),
     );
   });

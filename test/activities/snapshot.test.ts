@@ -4,14 +4,14 @@ import path from 'node:path';
 import { loadConfig } from '../../activities/config/load.js';
 import { createActivities } from '../../activities/index.js';
 import { createFileDataSource } from '../../activities/data/source.js';
-import { createWorkerThreadRunner } from '../../activities/evaluation/runner.js';
+import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { createFileStore } from '../../activities/store/file-store.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 describe('snapshot and report activities', function () {
   let ws: Workspace;
-  const runner = createWorkerThreadRunner();
-  after(() => runner.close());
+  const engine = createEvaluationEngine();
+  after(() => engine.close());
   afterEach(() => ws.remove());
 
   function activities() {
@@ -19,7 +19,7 @@ describe('snapshot and report activities', function () {
       loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }),
       store: createFileStore(ws.storeDir),
       data: createFileDataSource(),
-      runner,
+      engine,
       heartbeat: () => undefined,
     });
   }

@@ -28,11 +28,11 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
 
   async function withWorker<T>(taskQueue: string, configPath: string, fn: () => Promise<T>): Promise<T> {
     const t = await testTemporal();
-    const { worker, runner } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath, workflowBundle: t.bundle });
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath, workflowBundle: t.bundle });
     try {
       return await worker.runUntil(fn);
     } finally {
-      await runner.close();
+      await engine.close();
     }
   }
 

@@ -1,0 +1,164 @@
+/**
+ * The evaluation engine: a small pool of worker threads that decode and score shards of a window
+ * in parallel (a whole CSV/JSONL file, or a range of a Parquet file's row groups), while the main
+ * thread only plans, merges and computes metrics. The event loop stays free for heartbeats.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { parquetMetadata } from 'hyparquet';
+import { UpkeepError, type UpkeepErrorType } from '../errors.js';
+import type { Collected } from './evaluator.js';
+import type { PreparedModel } from './model.js';
+import type { ModelMessage, ShardReply, ShardRequest } from './shard.js';
+import type { WindowFile } from './evaluate.js';
+
+/** A request before the pool numbers it. */
+export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+type Task = { msg: ShardTask; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void };
+
+/** Bytes that several threads can read without copies. */
+export function toShared(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  shared.set(bytes);
+  return shared;
+}
+
+export class ShardPool {
+  private readonly workers: { worker: Worker; busy?: { id: number; task: Task } }[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly threads: number) {}
+
+  private spawn(): { worker: Worker; busy?: { id: number; task: Task } } {
+    const worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { execArgv: [] });
+    const slot: { worker: Worker; busy?: { id: number; task: Task } } = { worker };
+    worker.on('message', (reply: ShardReply) => {
+      const busy = slot.busy;
+      if (!busy || busy.id !== reply.id) return;
+      slot.busy = undefined;
+      if (reply.ok) busy.task.resolve(reply);
+      else {
+        const { type, message } = reply.error;
+        busy.task.reject(type ? new UpkeepError(type as UpkeepErrorType, message) : new Error(message));
+      }
+      this.pump();
+    });
+    const fail = (err: Error): void => {
+      const i = this.workers.indexOf(slot);
+      if (i >= 0) this.workers.splice(i, 1);
+      slot.busy?.task.reject(err);
+      slot.busy = undefined;
+      this.pump();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`evaluation worker exited with code ${code}`)));
+    this.workers.push(slot);
+    return slot;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    while (this.queue.length > 0) {
+      let slot = this.workers.find((w) => !w.busy);
+      if (!slot && this.workers.length < this.threads) slot = this.spawn();
+      if (!slot) break;
+      const task = this.queue.shift()!;
+      const id = this.nextId++;
+      slot.busy = { id, task };
+      slot.worker.ref();
+      slot.worker.postMessage({ ...task.msg, id });
+    }
+    for (const w of this.workers) if (!w.busy) w.worker.unref();
+  }
+
+  run(msg: ShardTask): Promise<ShardReply & { ok: true }> {
+    if (this.closed) return Promise.reject(new Error('evaluation engine is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new Error('evaluation engine is closed'));
+    await Promise.all(this.workers.splice(0).map((w) => w.worker.terminate()));
+  }
+}
+
+/** Splits a Parquet file into row-group ranges for `parts` threads; other formats are one shard. */
+export function planShards(file: WindowFile, bytes: Uint8Array, parts: number): ({ start: number; end: number } | undefined)[] {
+  if (file.format !== 'parquet' || parts <= 1) return [undefined];
+  let groups: number;
+  try {
+    groups = parquetMetadata(bytes).row_groups.length;
+  } catch {
+    return [undefined]; // the reader reports what is wrong with the file
+  }
+  if (groups <= 1) return [undefined];
+  const n = Math.min(groups, parts);
+  const ranges = [];
+  for (let i = 0; i < n; i++) ranges.push({ start: Math.floor((i * groups) / n), end: Math.floor(((i + 1) * groups) / n) });
+  return ranges;
+}
+
+function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T {
+  const out = make(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p as never, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Joins shard results in order; labels unknown to the model are renumbered consistently. */
+export function mergeCollected(model: PreparedModel, parts: Collected[]): Collected {
+  const base = {
+    task: model.task,
+    rows: parts.reduce((n, p) => n + p.rows, 0),
+    rowsRead: parts.reduce((n, p) => n + p.rowsRead, 0),
+    droppedRows: parts.reduce((n, p) => n + p.droppedRows, 0),
+    invalid: parts.flatMap((p) => p.invalid),
+  };
+  if (model.task === 'regression') {
+    return {
+      ...base,
+      yTrueValue: concat(parts.map((p) => p.yTrueValue!), (n) => new Float64Array(n)),
+      yPredValue: concat(parts.map((p) => p.yPredValue!), (n) => new Float64Array(n)),
+    };
+  }
+  const labels = [...model.classes!];
+  const index = new Map(labels.map((l, i) => [l, i]));
+  for (const p of parts) {
+    const local = p.labels!;
+    if (local.length === labels.length && local.every((l, i) => labels[i] === l)) continue;
+    const remap = local.map((l) => {
+      let i = index.get(l);
+      if (i === undefined) {
+        i = labels.length;
+        labels.push(l);
+        index.set(l, i);
+      }
+      return i;
+    });
+    for (const arr of [p.yTrueClass!, p.yPredClass!]) for (let i = 0; i < arr.length; i++) arr[i] = remap[arr[i]!]!;
+  }
+  return {
+    ...base,
+    labels,
+    yTrueClass: concat(parts.map((p) => p.yTrueClass!), (n) => new Int32Array(n)),
+    yPredClass: concat(parts.map((p) => p.yPredClass!), (n) => new Int32Array(n)),
+    proba: concat(parts.map((p) => p.proba!), (n) => new Float64Array(n)),
+  };
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(os.availableParallelism(), 4));
+}
+
+export type { ModelMessage };

@@ -1,0 +1,89 @@
+/**
+ * Inside an evaluation worker thread: decodes one shard (a file, or a range of a Parquet file's
+ * row groups), runs the model over it in this thread and returns what the metrics need.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ModelSpec } from '../config/schema.js';
+import { isDataReadError } from '../data/errors.js';
+import { readTable } from '../data/read-table.js';
+import type { DataFormat } from '../data/table.js';
+import { UpkeepError } from '../errors.js';
+import { Evaluator, type Collected } from './evaluator.js';
+import { createInProcessRunner } from './in-process-runner.js';
+import { prepareModel, type PreparedModel } from './model.js';
+
+export interface ModelMessage {
+  spec: ModelSpec;
+  modelKey: string;
+  modelBytes: Uint8Array;
+  artifactName: string;
+}
+
+export type ShardRequest =
+  | ({ id: number; op: 'prepare' } & ModelMessage)
+  | ({
+      id: number;
+      op: 'evaluate';
+      file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number } };
+      batchSize: number;
+    } & ModelMessage);
+
+export type ShardReply =
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected }
+  | { id: number; ok: false; error: { type?: string; message: string } };
+
+const runner = createInProcessRunner();
+const prepared = new Map<string, Promise<PreparedModel>>();
+
+/** Prepared per model bytes and spec: the same artifact can be declared differently. */
+function prepare(m: ModelMessage): Promise<PreparedModel> {
+  const key = `${m.modelKey}:${JSON.stringify([m.spec.id, m.spec.task, m.spec.inputs, m.spec.outputs, m.spec.classes, m.spec.label])}`;
+  let p = prepared.get(key);
+  if (!p) {
+    p = prepareModel(m.spec, m.modelBytes, m.modelKey, runner, m.artifactName);
+    prepared.set(key, p);
+    p.catch(() => prepared.delete(key));
+  }
+  return p;
+}
+
+function transferList(c: Collected): ArrayBuffer[] {
+  return [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue]
+    .filter((a): a is NonNullable<typeof a> => a !== undefined)
+    .map((a) => a.buffer as ArrayBuffer);
+}
+
+async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
+  const model = await prepare(msg);
+  if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
+  const { spec } = msg;
+  const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column])];
+  const t0 = performance.now();
+  let table;
+  try {
+    table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups });
+  } catch (err) {
+    if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const evaluator = new Evaluator(model, runner, spec.label.column, {
+    batchSize: msg.batchSize,
+    invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
+  });
+  const t1 = performance.now();
+  await evaluator.addTable(table);
+  if (process.env.UPKEEP_TRACE) console.error(`shard ${msg.file.name} ${JSON.stringify(msg.file.rowGroups)}: decode ${(t1 - t0).toFixed(0)} ms, evaluate ${(performance.now() - t1).toFixed(0)} ms`);
+  // Compact copies: the evaluator's growable buffers are larger than their contents.
+  const collected = evaluator.finish(true);
+  return { reply: { id: msg.id, ok: true, collected }, transfer: transferList(collected) };
+}
+
+parentPort!.on('message', (msg: ShardRequest) => {
+  handle(msg).then(
+    ({ reply, transfer }) => parentPort!.postMessage(reply, transfer),
+    (err: unknown) => {
+      const error = err instanceof UpkeepError ? { type: err.type, message: err.message } : { message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      parentPort!.postMessage({ id: msg.id, ok: false, error } satisfies ShardReply);
+    },
+  );
+});
