@@ -57,9 +57,13 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (maxDrop !== undefined && baseline !== undefined) {
     const worsening = lower ? value - baseline : baseline - value;
     const word = lower ? 'rise' : 'drop';
-    (worsening > maxDrop ? failures : passes).push(
-      `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`,
-    );
+    if (worsening <= 0) {
+      passes.push(`${metric} ${fmt(value)} is no worse than the baseline ${fmt(baseline)}`);
+    } else {
+      (worsening > maxDrop ? failures : passes).push(
+        `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`,
+      );
+    }
   }
   if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...notes] };
   if (passes.length === 0) passes.push(`${metric} ${fmt(value)}: no threshold is configured`);

@@ -104,3 +104,14 @@ describe('the verdict policy', function () {
     assert.deepEqual(v.reasons.slice(1), ['2 of 7 files missing from window 2026-11-18..2026-11-24: 2026-11-20, 2026-11-21', '10 of 510 rows dropped for missing or non-finite values']);
   });
 });
+
+describe('the verdict policy on a metric better than its baseline', function () {
+  it('says so instead of reporting a negative drop', function () {
+    const v = decideVerdict({
+      model: { primaryMetric: 'roc_auc', thresholds: { metric: 'roc_auc', max_drop: 0.05 }, baseline: { roc_auc: 0.8 }, minRows: 1 },
+      snapshot: { rows: 10, firstDay: 'a', lastDay: 'b', files: [{ date: 'a', sourceUri: '', uri: '', sha256: '', bytes: 0, rows: 10 }], missing: [] },
+      evaluation: { rows: 10, rowsRead: 10, droppedRows: 0, metrics: { roc_auc: 0.83 }, undefinedMetrics: {} },
+    });
+    assert.deepEqual(v, { status: 'healthy', reasons: ['roc_auc 0.83 is no worse than the baseline 0.8'] });
+  });
+});
