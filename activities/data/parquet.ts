@@ -591,7 +591,7 @@ function decodePageValues(
   const end = page.length;
   if (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') {
     if (!dictionary) throw corrupted('dictionary-encoded page without a dictionary page');
-    if (type === 'BOOLEAN') throw new Unsupported('dictionary-encoded booleans');
+    if (type === 'BOOLEAN') throw corrupted('dictionary-encoded page in a boolean column');
     const idx = scratch.indexBuf(count);
     if (count > 0) {
       if (pos >= end) throw corrupted('data page too short');
@@ -682,6 +682,10 @@ function decodeChunk(
     throw corrupted(`column chunk byte range ${start}..${end} is outside the file`);
   }
   const limit = Math.min(Number(meta.total_uncompressed_size), 0x40000000);
+  // an encoding the chunk does not declare means a damaged page header, not a reason to fall back
+  const declared = new Set<string>(meta.encodings);
+  const unsupported = (encoding: string, what: string): Error =>
+    declared.has(encoding) ? new Unsupported(what) : corrupted(`page encoding ${encoding} not declared by the column chunk`);
   const scratch = new Scratch();
   const reader = { view, offset: start };
   let dictionary: Dictionary | undefined;
@@ -701,7 +705,7 @@ function decodeChunk(
     if (header.type === 'DICTIONARY_PAGE') {
       const dph = header.dictionary_page_header;
       if (!dph) throw corrupted('dictionary page without header');
-      if (dph.encoding !== 'PLAIN' && dph.encoding !== 'PLAIN_DICTIONARY') throw new Unsupported(`dictionary ${dph.encoding}`);
+      if (dph.encoding !== 'PLAIN' && dph.encoding !== 'PLAIN_DICTIONARY') throw unsupported(dph.encoding, `dictionary ${dph.encoding}`);
       const page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
       const n = dph.num_values;
       if (!Number.isSafeInteger(n) || n < 0 || n > page.length * 8) throw corrupted('dictionary page too short');
@@ -710,7 +714,7 @@ function decodeChunk(
         readPlainStrings(page, 0, page.length, n, strings, 0);
         dictionary = strings as string[];
       } else if (type === 'BOOLEAN') {
-        throw new Unsupported('dictionary-encoded booleans');
+        throw corrupted('dictionary page in a boolean column');
       } else {
         const values = new Float64Array(n);
         readPlainNumbers(type, page, 0, page.length, n, values, 0, sink, -1);
@@ -732,7 +736,9 @@ function decodeChunk(
       if (!Number.isSafeInteger(n) || n < 0 || n > groupRows - row) throw corrupted(`data page of ${n} values overruns the row group`);
       page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
       if (optional) {
-        if (dph.definition_level_encoding !== 'RLE') throw new Unsupported(`definition levels ${dph.definition_level_encoding}`);
+        if (dph.definition_level_encoding !== 'RLE') {
+          throw unsupported(dph.definition_level_encoding, `definition levels ${dph.definition_level_encoding}`);
+        }
         if (page.length < 4) throw corrupted('data page too short');
         const len = page[0]! | (page[1]! << 8) | (page[2]! << 16) | (page[3]! << 24);
         if (len < 0 || 4 + len > page.length) throw corrupted('definition levels overrun the page');
@@ -748,7 +754,7 @@ function decodeChunk(
       if (!Number.isSafeInteger(n) || n < 0 || n > groupRows - row) throw corrupted(`data page of ${n} values overruns the row group`);
       const repLen = h2.repetition_levels_byte_length;
       const defLen = h2.definition_levels_byte_length;
-      if (repLen !== 0) throw new Unsupported('repetition levels');
+      if (repLen !== 0) throw corrupted('repetition levels in a flat column');
       if (!(defLen >= 0) || defLen > raw.length) throw corrupted('definition levels overrun the page');
       if (optional && defLen > 0) {
         levels = scratch.levelBuf(n);
@@ -772,7 +778,12 @@ function decodeChunk(
     }
     // no nulls: values go straight to the output; else through scratch, then scattered
     const dense = present !== n;
-    const values = decodePageValues(col, encoding, page, pos, present, dictionary, scratch, dense, at);
+    let values: ReturnType<typeof decodePageValues>;
+    try {
+      values = decodePageValues(col, encoding, page, pos, present, dictionary, scratch, dense, at);
+    } catch (err) {
+      throw err instanceof Unsupported ? unsupported(encoding, err.message) : err;
+    }
     if (dense) {
       const lv = levels!;
       let j = 0;
@@ -890,7 +901,6 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
           decodeChunk(fileBytes, view, meta, col, groupStart, groupRows);
         } catch (err) {
           if (!(err instanceof Unsupported)) throw wrapCorrupted(err, source, col.sink.name);
-          if (process.env.TRACE_FALLBACK) console.log("fallback", col.sink.name, err.message);
           direct.delete(col.sink.name); // decoded again below, by hyparquet
           col.sink.reset();
         }

@@ -16,7 +16,11 @@
  *
  * A reference profile keeps `sortedSample(reference)` (exact for every statistic; for 100k rows
  * that is 800 kB). Nothing else about the reference is needed: standard deviation, distinct-value
- * counts, histogram bins and ECDFs are all derived from the sorted values in linear passes.
+ * counts, histogram bins and ECDFs are all derived from the sorted values in linear passes, and the
+ * reference's standard deviation and distinct count are cached per sorted array (a WeakMap), so a
+ * profile reused for every column run pays for them once. Treat a SortedSample as immutable. A
+ * profile that stores a subsample instead of every reference row is exact for that subsample: the
+ * row count that picks the test and the KS sample size are then the subsample's.
  *
  * Categorical columns are counts of non-missing values: `Map<category, count>` or parallel arrays
  * `{ categories, counts }`; `countCategories(values)` builds them from a string column and counts
@@ -43,7 +47,10 @@
  * ## Evidently details reproduced (0.7.23, evidently/legacy/calculations/stattests/*)
  *
  * - Cleaning: ±inf → NaN, NaN dropped, per column, before choosing and running the test; the row
- *   count that decides the test is the reference count AFTER cleaning.
+ *   count that decides the test is the reference count AFTER cleaning. (Evidently's per-column
+ *   ValueDrift always cleans like this; its dataset-level DriftedColumnsCount path skips the ±inf
+ *   replacement for a column without any NaN, so there an inf-only column is tested with the
+ *   infinities kept and the two can disagree. This module always drops them.)
  * - Default test (registry._get_default_stattest): `uniques` is the number of distinct values in
  *   reference ∪ current (pd.concat(...).nunique()), not in the reference alone.
  *     reference rows ≤ 1000: numeric → KS if uniques > 5, chi-square if 3..5, z-test if ≤ 2;
@@ -107,6 +114,17 @@
  *   (series) for x < a, where Q ≥ ~0.45; where it uses DLMF 8.7.3 (x ≤ 1.1, small a) this uses
  *   1 − P, where Q ≥ ~0.3. Both agree with scipy to ~1e-14 relative (checked on a grid).
  * - ndtr (normal CDF) is the cephes erf/erfc rational approximation, as in scipy.special.ndtr.
+ *
+ * ## Performance
+ *
+ * A numeric column costs one radix sort per raw side (sortFloat64 from evaluation/metrics.ts), one
+ * merge of the two sorted arrays that yields the distinct count of the union, the KS statistic and
+ * the Wasserstein integral together, binary searches for the ≤ ~40 histogram edges, and the KS
+ * p-value. 1M vs 1M rows on one core: ~70 ms to sort each side, ~23 ms for the merge, < 1 ms for
+ * the bins; the asymptotic p-value is < 1 ms except in scipy's 2·smirnov range (n·D² in [2.2, 370),
+ * i.e. p between ~1e-160 and ~0.025), where the Birnbaum-Tingey sum has ~n/2…n terms: ~35 ms for
+ * n = 500000 (scipy itself takes ~0.8 s there). Exact KS (max(n1, n2) ≤ 10000) costs O(n) for equal
+ * sizes and O(max(n1, n2) · D · min(n1, n2)) otherwise.
  *
  * ## Conventions (DESIGN.md, "Statistics conventions")
  *

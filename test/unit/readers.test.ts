@@ -125,6 +125,19 @@ describe('data readers', function () {
       });
     }
 
+    it('reads bytes held in a SharedArrayBuffer (shared between threads) without copying them first', async function () {
+      for (const file of ['table.csv', 'table.jsonl', 'table_snappy.parquet', 'table_snappy_v2.parquet']) {
+        const original = fixture(file);
+        const shared = new Uint8Array(new SharedArrayBuffer(original.length + 16), 8, original.length);
+        shared.set(original);
+        assertSharedTable(await readTable(shared, { source: file }), `${file} (shared)`);
+      }
+      const shared = new Uint8Array(new SharedArrayBuffer(fixture('types.parquet').length));
+      shared.set(fixture('types.parquet'));
+      const viaHyparquet = await readParquet(shared, { source: 'types.parquet', directDecode: false });
+      assert.deepEqual(str(viaHyparquet, 'd').values, ['2024-01-31', '1969-12-31', null]);
+    });
+
     it('yields the same values through hyparquet alone as through the direct Parquet page decoder', async function () {
       const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.parquet') && f !== 'int64_overflow.parquet');
       assert.ok(files.length >= 10);
@@ -371,6 +384,27 @@ describe('data readers', function () {
           assert.equal(maybe.nulls![i], 0);
         }
         assert.equal(cat.values[i], `c${i % 3}`);
+      }
+    });
+
+    it('reads one shard of row groups, numbering its rows from the shard start, with either decoder', async function () {
+      for (const directDecode of [true, false]) {
+        // 128 rows per group: groups 2 and 3 hold rows 256..511
+        const t = await readParquet(fixture('multi_row_group.parquet'), {
+          source: 'multi_row_group.parquet',
+          rowGroups: { start: 2, end: 4 },
+          directDecode,
+        });
+        assert.equal(t.rowCount, 256, `directDecode ${directDecode}`);
+        const x = num(t, 'x');
+        const maybe = num(t, 'maybe');
+        const cat = str(t, 'cat');
+        for (let i = 0; i < 256; i++) {
+          const r = 256 + i;
+          assert.equal(x.values[i], r);
+          assert.equal(maybe.nulls![i], r % 7 === 0 ? 1 : 0);
+          assert.equal(cat.values[i], `c${r % 3}`);
+        }
       }
     });
 
