@@ -123,13 +123,15 @@
  * p-value. 1M vs 1M rows on one core: ~70 ms to sort each side, ~23 ms for the merge, < 1 ms for
  * the bins; the asymptotic p-value is < 1 ms except in scipy's 2·smirnov range (n·D² in [2.2, 370),
  * i.e. p between ~1e-160 and ~0.025), where the Birnbaum-Tingey sum has ~n/2…n terms: ~35 ms for
- * n = 500000 (scipy itself takes ~0.8 s there). Exact KS (max(n1, n2) ≤ 10000) costs O(n) for equal
- * sizes and O(max(n1, n2) · D · min(n1, n2)) otherwise.
+ * n = 500000 (scipy itself takes ~0.8 s there), and the Durbin matrix near n = 100000 with a tiny D
+ * (p ≈ 1; a 115 × 115 matrix power) takes ~70 ms. Exact KS (max(n1, n2) ≤ 10000) costs O(n) for
+ * equal sizes and O(max(n1, n2) · D · min(n1, n2)) otherwise.
  *
  * ## Conventions (DESIGN.md, "Statistics conventions")
  *
- * Nothing here returns NaN: a statistic that does not exist (empty side after cleaning, chi-square
- * with one category) is null with a reason and the verdict is null rather than "not drifted".
+ * No drift statistic or verdict is NaN: a statistic that does not exist (empty side after cleaning,
+ * chi-square with one category) is null with a reason and the verdict is null rather than "not
+ * drifted" (the special functions keep their scipy NaNs for invalid arguments).
  * Where scipy would return NaN only through rounding (a Jensen-Shannon sum of −1e−17 for identical
  * distributions) the value is clamped to 0. Structural mistakes (a KS test on a categorical column,
  * misaligned count arrays, a non-finite threshold) throw a RangeError.
