@@ -1,0 +1,423 @@
+/**
+ * Schema and data-quality checks of a current window against the reference profile. Pure: the
+ * current data comes in as a Table (checked exactly, in one pass per column, nothing sorted) or as
+ * column profiles built with `profileTable(table, { categorical: forcedCategorical(reference) })`.
+ *
+ * Findings (each also an issue with a message that names the column):
+ *
+ * - missingColumns: required columns (model inputs and label) absent from the current data are a
+ *   schema break; other reference columns absent are warnings. A column counts as present when the
+ *   reader saw it in the file (`Table.fileColumns`), projected or not.
+ * - unexpectedColumns: current columns neither in the reference nor required (warnings).
+ * - typeChanges: the source type changed. Number (int/float) ↔ text (string/boolean) is a kind
+ *   change — a schema break for a required column, else a warning; int ↔ float and string ↔ boolean
+ *   are warnings. A column with no value at all on either side has no type to compare (CSV reads an
+ *   all-empty column as float) and is left out.
+ * - newCategories: categories of a categorical reference column that the reference never saw, the
+ *   most frequent first (at most 20 listed), and the share of current rows carrying them. Not
+ *   reported for a reference that kept only its top categories (`otherCount`): a category outside
+ *   them may well have been seen.
+ * - nullRateIncreases: current null rate − reference null rate > `nullRateIncrease` (default 0.1,
+ *   absolute). Null rates are those of the profile: for numeric columns (missing + NaN + ±inf) /
+ *   rows, for categorical columns missing / rows.
+ * - outOfRange: finite current values below the reference minimum or above its maximum, when their
+ *   share of the current finite values is > `outOfRangeShare` (default 0.01). Exact for a Table;
+ *   from a sampled current profile the counts are scaled from the sample (`estimated: true`).
+ * - constantColumns: at most one distinct non-missing value in the current data (an all-missing
+ *   column included) while the reference had more. Not checked on an empty window.
+ *
+ * `issues` lists breaks first, then warnings, each in the order above and in column order.
+ * Distribution checks (new categories, range) are skipped for a column whose kind changed.
+ */
+import type { Column, Table } from '../data/table.js';
+import {
+  countColumnCategories,
+  type CategoricalColumnProfile,
+  type ColumnProfile,
+  type NumericColumnProfile,
+  type ReferenceProfile,
+  type SourceType,
+} from './profile.js';
+
+export interface QualityOptions {
+  /** Model inputs and the label: their absence or kind change is a schema break. */
+  requiredColumns: string[];
+  /** Largest tolerated absolute increase of a null rate (default 0.1). */
+  nullRateIncrease?: number;
+  /** Largest tolerated share of values outside the reference [min, max] (default 0.01). */
+  outOfRangeShare?: number;
+}
+
+export const DEFAULT_NULL_RATE_INCREASE = 0.1;
+export const DEFAULT_OUT_OF_RANGE_SHARE = 0.01;
+/** At most this many new categories are listed per column. */
+export const MAX_LISTED_CATEGORIES = 20;
+
+export interface ColumnType {
+  kind: 'numeric' | 'categorical';
+  sourceType: SourceType;
+}
+
+export interface QualityIssue {
+  severity: 'break' | 'warning';
+  column: string;
+  message: string;
+}
+
+export interface QualityReport {
+  /** True when a required column is missing or changed kind: no inference should be attempted. */
+  schemaBreak: boolean;
+  /** Rows of the current data (the largest column row count for profiles). */
+  rows: number;
+  missingColumns: { column: string; required: boolean }[];
+  unexpectedColumns: string[];
+  typeChanges: {
+    column: string;
+    reference: ColumnType;
+    /** `kind` is the family of the current source type: numbers → numeric, text → categorical. */
+    current: ColumnType;
+    required: boolean;
+    /** Number ↔ text. */
+    kindChanged: boolean;
+    breaking: boolean;
+  }[];
+  newCategories: {
+    column: string;
+    /** The most frequent new categories first; at most MAX_LISTED_CATEGORIES. */
+    categories: string[];
+    /** Number of distinct new categories. */
+    count: number;
+    /** Current rows carrying a new category. */
+    rows: number;
+    shareOfRows: number;
+  }[];
+  nullRateIncreases: { column: string; reference: number; current: number }[];
+  outOfRange: {
+    column: string;
+    below: number;
+    above: number;
+    /** (below + above) / finite current values. */
+    share: number;
+    /** The reference range. */
+    min: number;
+    max: number;
+    estimated: boolean;
+  }[];
+  constantColumns: { column: string; value: number | string | null; referenceUniques: number }[];
+  issues: QualityIssue[];
+}
+
+/** What the checks need to know about one current column. */
+interface CurrentSummary {
+  sourceType: SourceType;
+  /** At least one non-missing value (a type to compare). */
+  hasValues: boolean;
+  rows: number;
+  nullRate: number;
+  /** ≤ 1 distinct non-missing value: that value (null when none). */
+  constant: { value: number | string | null } | null;
+  /** Category counts comparable with a categorical reference. */
+  categories?: Map<string, number>;
+  range?: { below: number; above: number; count: number; estimated: boolean };
+}
+
+function family(t: SourceType): 'numeric' | 'categorical' {
+  return t === 'int' || t === 'float' ? 'numeric' : 'categorical';
+}
+
+function rate(part: number, rows: number): number {
+  return rows === 0 ? 0 : part / rows;
+}
+
+/** One pass over a number column checked against a numeric reference. */
+function summarizeNumericColumn(values: Float64Array, flags: Uint8Array | undefined, sourceType: 'int' | 'float', ref: NumericColumnProfile): CurrentSummary {
+  const n = values.length;
+  const lo = ref.min ?? -Infinity;
+  const hi = ref.max ?? Infinity;
+  let nulls = 0;
+  let nonFinite = 0;
+  let count = 0;
+  let below = 0;
+  let above = 0;
+  let first = NaN;
+  let several = false;
+  for (let i = 0; i < n; i++) {
+    if (flags !== undefined && flags[i] === 1) {
+      nulls++;
+      continue;
+    }
+    const v = values[i]!;
+    if (v - v !== 0) {
+      nonFinite++;
+      continue;
+    }
+    if (v < lo) below++;
+    else if (v > hi) above++;
+    if (count === 0) first = v;
+    else if (v !== first) several = true;
+    count++;
+  }
+  return {
+    sourceType,
+    hasValues: count + nonFinite > 0,
+    rows: n,
+    nullRate: rate(nulls + nonFinite, n),
+    constant: several ? null : { value: count === 0 ? null : first === 0 ? 0 : first },
+    range: { below, above, count, estimated: false },
+  };
+}
+
+function summarizeCategories(counts: Map<string, number>, missing: number, rows: number, sourceType: SourceType): CurrentSummary {
+  let constant: CurrentSummary['constant'] = null;
+  if (counts.size === 0) constant = { value: null };
+  else if (counts.size === 1) constant = { value: counts.keys().next().value! };
+  return { sourceType, hasValues: counts.size > 0, rows, nullRate: rate(missing, rows), constant, categories: counts };
+}
+
+function summarizeColumn(column: Column, ref: ColumnProfile): CurrentSummary {
+  if (column.kind === 'number' && ref.kind === 'numeric') return summarizeNumericColumn(column.values, column.nulls, column.sourceType, ref);
+  const { counts, missing } = countColumnCategories(column);
+  // Counted as the profile counts categories (in a number column NaN is missing).
+  return summarizeCategories(counts, missing, column.values.length, column.kind === 'number' ? column.sourceType : column.kind);
+}
+
+function numericRangeFromProfile(cur: NumericColumnProfile, ref: NumericColumnProfile): CurrentSummary['range'] {
+  const count = cur.count;
+  if (count === 0 || ref.min === null || ref.max === null || cur.min === null || cur.max === null) {
+    return { below: 0, above: 0, count, estimated: false };
+  }
+  if (cur.min >= ref.min && cur.max <= ref.max) return { below: 0, above: 0, count, estimated: false };
+  let below = 0;
+  let above = 0;
+  if (cur.counts !== undefined) {
+    for (const [k, c] of Object.entries(cur.counts)) {
+      const v = Number(k);
+      if (v < ref.min) below += c;
+      else if (v > ref.max) above += c;
+    }
+    return { below, above, count, estimated: false };
+  }
+  const values = cur.sample.values;
+  for (const v of values) {
+    if (v < ref.min) below++;
+    else if (v > ref.max) above++;
+  }
+  if (cur.sample.exact || values.length === 0) return { below, above, count, estimated: false };
+  const scale = count / values.length;
+  return { below: Math.round(below * scale), above: Math.round(above * scale), count, estimated: true };
+}
+
+function summarizeProfile(cur: ColumnProfile, ref: ColumnProfile | undefined): CurrentSummary {
+  if (cur.kind === 'categorical') {
+    const rows = cur.count + cur.nulls;
+    const counts = new Map(Object.entries(cur.counts));
+    let constant: CurrentSummary['constant'] = null;
+    if (cur.uniques === 0) constant = { value: null };
+    else if (cur.uniques === 1) constant = { value: counts.keys().next().value ?? null };
+    return { sourceType: cur.sourceType, hasValues: cur.count > 0, rows, nullRate: cur.nullRate, constant, categories: counts };
+  }
+  const rows = cur.count + cur.nulls + cur.nonFinite;
+  const summary: CurrentSummary = {
+    sourceType: cur.sourceType,
+    hasValues: cur.count + cur.nonFinite > 0,
+    rows,
+    nullRate: cur.nullRate,
+    constant: cur.uniques === 0 ? { value: null } : cur.uniques === 1 ? { value: cur.min } : null,
+  };
+  if (ref?.kind === 'numeric') summary.range = numericRangeFromProfile(cur, ref);
+  if (cur.counts !== undefined) summary.categories = new Map(Object.entries(cur.counts));
+  return summary;
+}
+
+function isTable(x: Table | Record<string, ColumnProfile>): x is Table {
+  return (x as Table).columns instanceof Map && typeof (x as Table).rowCount === 'number';
+}
+
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Formatting
+
+/** 0.031 → '3.1%'; a small non-zero share keeps one significant digit ('0.004%'), one just under 1 is not shown as 100%. */
+export function formatPercent(share: number): string {
+  if (share === 0) return '0%';
+  const pct = share * 100;
+  if (pct < 0.1) return `${Number(pct.toPrecision(1))}%`;
+  if (pct > 99.9 && pct < 100) {
+    // Never round an incomplete share up to 100%.
+    for (let d = 2; d < 8; d++) if (Number(pct.toFixed(d)) < 100) return `${Number(pct.toFixed(d))}%`;
+  }
+  return `${pct.toFixed(1)}%`;
+}
+
+function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
+function formatCategory(c: string): string {
+  return c === '' ? '""' : c;
+}
+
+function describeType(t: ColumnType): string {
+  return `${t.kind} (${t.sourceType})`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The check
+
+export function checkQuality(reference: ReferenceProfile, current: Table | Record<string, ColumnProfile>, opts: QualityOptions): QualityReport {
+  const nullRateIncrease = opts.nullRateIncrease ?? DEFAULT_NULL_RATE_INCREASE;
+  const outOfRangeShare = opts.outOfRangeShare ?? DEFAULT_OUT_OF_RANGE_SHARE;
+  if (!(nullRateIncrease >= 0 && nullRateIncrease <= 1)) throw new RangeError(`nullRateIncrease must be in [0, 1], got ${nullRateIncrease}`);
+  if (!(outOfRangeShare >= 0 && outOfRangeShare <= 1)) throw new RangeError(`outOfRangeShare must be in [0, 1], got ${outOfRangeShare}`);
+  const required = new Set(opts.requiredColumns);
+  const refColumns = reference.columns;
+  const refNames = Object.keys(refColumns);
+
+  // Present columns, and a summary for each one that has data.
+  let present: string[];
+  const summaries = new Map<string, CurrentSummary>();
+  let rows: number;
+  if (isTable(current)) {
+    present = [...new Set([...(current.fileColumns ?? []), ...current.columns.keys()])];
+    rows = current.rowCount;
+    for (const [name, column] of current.columns) {
+      const ref = own(refColumns, name);
+      if (ref !== undefined) summaries.set(name, summarizeColumn(column, ref));
+    }
+  } else {
+    present = Object.keys(current);
+    rows = 0;
+    for (const name of present) {
+      const s = summarizeProfile(current[name]!, own(refColumns, name));
+      rows = Math.max(rows, s.rows);
+      summaries.set(name, s);
+    }
+  }
+  const presentSet = new Set(present);
+
+  const report: QualityReport = {
+    schemaBreak: false,
+    rows,
+    missingColumns: [],
+    unexpectedColumns: [],
+    typeChanges: [],
+    newCategories: [],
+    nullRateIncreases: [],
+    outOfRange: [],
+    constantColumns: [],
+    issues: [],
+  };
+  const breaks: QualityIssue[] = [];
+  const warnings: QualityIssue[] = [];
+  const warn = (column: string, message: string) => warnings.push({ severity: 'warning', column, message: `column ${column}: ${message}` });
+  const fail = (column: string, message: string) => breaks.push({ severity: 'break', column, message: `column ${column}: ${message}` });
+
+  // Missing columns: the reference's, then required ones the reference does not have.
+  const expected = [...refNames, ...[...required].filter((c) => !Object.hasOwn(refColumns, c))];
+  for (const name of expected) {
+    if (presentSet.has(name)) continue;
+    const isRequired = required.has(name);
+    report.missingColumns.push({ column: name, required: isRequired });
+    if (isRequired) fail(name, 'required column is missing from the current data');
+    else warn(name, 'missing from the current data (it is in the reference profile)');
+  }
+  for (const name of required) {
+    if (!Object.hasOwn(refColumns, name) && presentSet.has(name)) warn(name, 'required but not in the reference profile, so it is not checked');
+  }
+
+  // Type changes.
+  const kindChanged = new Set<string>();
+  for (const name of refNames) {
+    const ref = refColumns[name]!;
+    const cur = summaries.get(name);
+    if (cur === undefined || !cur.hasValues) continue;
+    const refHasValues = ref.count > 0 || (ref.kind === 'numeric' && ref.nonFinite > 0);
+    if (!refHasValues || cur.sourceType === ref.sourceType) continue;
+    const changed = family(ref.sourceType) !== family(cur.sourceType);
+    const isRequired = required.has(name);
+    const refType: ColumnType = { kind: ref.kind, sourceType: ref.sourceType };
+    const curType: ColumnType = { kind: changed ? family(cur.sourceType) : ref.kind, sourceType: cur.sourceType };
+    report.typeChanges.push({ column: name, reference: refType, current: curType, required: isRequired, kindChanged: changed, breaking: changed && isRequired });
+    if (changed) kindChanged.add(name);
+    const message = `type changed from ${describeType(refType)} to ${describeType(curType)}`;
+    if (changed && isRequired) fail(name, message);
+    else warn(name, message);
+  }
+
+  // New categories.
+  for (const name of refNames) {
+    const ref = refColumns[name]!;
+    const cur = summaries.get(name);
+    if (ref.kind !== 'categorical' || cur?.categories === undefined || kindChanged.has(name)) continue;
+    if (ref.otherCount !== undefined && ref.otherCount > 0) continue;
+    const found = newCategoriesOf(ref, cur.categories);
+    if (found.length === 0) continue;
+    const carrying = found.reduce((s, [, c]) => s + c, 0);
+    const shareOfRows = rate(carrying, cur.rows);
+    const categories = found.slice(0, MAX_LISTED_CATEGORIES).map(([k]) => k);
+    report.newCategories.push({ column: name, categories, count: found.length, rows: carrying, shareOfRows });
+    const shown = categories.slice(0, 5).map(formatCategory).join(', ') + (found.length > 5 ? ', …' : '');
+    warn(name, `${found.length} new ${found.length === 1 ? 'category' : 'categories'} (${shown}) in ${formatPercent(shareOfRows)} of rows`);
+  }
+
+  // Null-rate increases.
+  for (const name of refNames) {
+    const ref = refColumns[name]!;
+    const cur = summaries.get(name);
+    if (cur === undefined || cur.rows === 0) continue;
+    if (cur.nullRate - ref.nullRate > nullRateIncrease) {
+      report.nullRateIncreases.push({ column: name, reference: ref.nullRate, current: cur.nullRate });
+      warn(name, `null rate rose from ${formatPercent(ref.nullRate)} to ${formatPercent(cur.nullRate)}`);
+    }
+  }
+
+  // Values outside the reference range.
+  for (const name of refNames) {
+    const ref = refColumns[name]!;
+    const range = summaries.get(name)?.range;
+    if (ref.kind !== 'numeric' || range === undefined || ref.min === null || ref.max === null || range.count === 0 || kindChanged.has(name)) continue;
+    const share = (range.below + range.above) / range.count;
+    if (!(share > outOfRangeShare)) continue;
+    report.outOfRange.push({ column: name, below: range.below, above: range.above, share, min: ref.min, max: ref.max, estimated: range.estimated });
+    const approx = range.estimated ? 'about ' : '';
+    warn(
+      name,
+      `${approx}${formatPercent(share)} of values outside the reference range [${formatNumber(ref.min)}, ${formatNumber(ref.max)}] (${approx}${range.below} below, ${range.above} above)`,
+    );
+  }
+
+  // Constant columns.
+  for (const name of refNames) {
+    const ref = refColumns[name]!;
+    const cur = summaries.get(name);
+    if (cur === undefined || cur.rows === 0 || cur.constant === null || ref.uniques <= 1) continue;
+    const value = cur.constant.value;
+    report.constantColumns.push({ column: name, value, referenceUniques: ref.uniques });
+    const what =
+      value === null
+        ? 'has no usable value in the current data'
+        : `is constant in the current data (every value is ${typeof value === 'number' ? formatNumber(value) : JSON.stringify(value)})`;
+    warn(name, `${what} while the reference had ${ref.uniques} distinct values`);
+  }
+
+  // Unexpected columns.
+  for (const name of present) {
+    if (Object.hasOwn(refColumns, name) || required.has(name)) continue;
+    report.unexpectedColumns.push(name);
+    warn(name, 'not in the reference profile (unexpected column)');
+  }
+
+  report.schemaBreak = breaks.length > 0;
+  report.issues = [...breaks, ...warnings];
+  return report;
+}
+
+/** Current categories the reference never saw, most frequent first (ties in code-unit order). */
+function newCategoriesOf(ref: CategoricalColumnProfile, counts: Map<string, number>): [string, number][] {
+  const found: [string, number][] = [];
+  for (const [k, c] of counts) if (c > 0 && !Object.hasOwn(ref.counts, k)) found.push([k, c]);
+  return found.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+
+import type { Column, NumberColumn, StringColumn, Table } from '../../activities/data/table.js';
+import { buildReferenceProfile, forcedCategorical, profileTable, type ReferenceProfile } from '../../activities/drift/profile.js';
+import { checkQuality, formatPercent, type QualityReport } from '../../activities/drift/quality.js';
+
+/** Deterministic pseudo-random numbers in [0, 1) for test data. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+function num(values: ArrayLike<number | null>, sourceType: 'int' | 'float' = 'float'): NumberColumn {
+  const v = new Float64Array(values.length);
+  const nulls = new Uint8Array(values.length);
+  let any = false;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x === null || x === undefined) {
+      v[i] = NaN;
+      nulls[i] = 1;
+      any = true;
+    } else v[i] = x;
+  }
+  return any ? { kind: 'number', sourceType, values: v, nulls } : { kind: 'number', sourceType, values: v };
+}
+const str = (values: (string | null)[]): StringColumn => ({ kind: 'string', values });
+
+const PLANS = ['basic', 'pro', 'team'];
+const COUNTRIES = ['DE', 'FR', 'US', 'IT'];
+const REQUIRED = ['age', 'income', 'plan', 'country', 'active', 'code', 'y'];
+
+/** A customer table: every column drawn from the same distributions whatever the seed. */
+function customers(n: number, seed: number): Map<string, Column> {
+  const next = lcg(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const columns = new Map<string, Column>();
+  columns.set('age', num(Array.from({ length: n }, () => 18 + Math.floor(next() * 73)), 'int'));
+  columns.set('income', num(Array.from({ length: n }, (_, i) => (i % 100 === 0 ? null : 20_000 + next() * 100_000))));
+  columns.set('plan', str(Array.from({ length: n }, () => pick(PLANS))));
+  columns.set('country', str(Array.from({ length: n }, () => pick(COUNTRIES))));
+  columns.set('active', { kind: 'boolean', values: Uint8Array.from({ length: n }, () => (next() < 0.7 ? 1 : 0)) });
+  columns.set('code', num(Array.from({ length: n }, () => 1 + Math.floor(next() * 5)), 'int'));
+  columns.set('notes', str(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : `note ${i % 7}`))));
+  columns.set('y', num(Array.from({ length: n }, () => (next() < 0.4 ? 1 : 0)), 'int'));
+  return columns;
+}
+const asTable = (columns: Map<string, Column>, source: string): Table => ({
+  source,
+  rowCount: columns.values().next().value!.values.length,
+  columns,
+});
+
+function reference(): ReferenceProfile {
+  return buildReferenceProfile({
+    data: asTable(customers(5000, 1), 'train.csv'),
+    label: { column: 'y', kind: 'categorical' },
+    categorical: ['code'],
+    createdAt: '2025-01-01T00:00:00.000Z',
+  });
+}
+
+/** 2000 rows with every kind of problem, in known amounts. */
+function shifted(): Table {
+  const n = 2000;
+  const columns = customers(n, 2);
+  const plan = (columns.get('plan') as StringColumn).values;
+  for (let i = 0; i < 40; i++) plan[i * 50] = 'enterprise';
+  for (let i = 0; i < 22; i++) plan[i * 50 + 1] = 'trial';
+  columns.set('income', num(Array.from({ length: n }, (_, i) => (i % 10 < 3 ? null : 20_000 + (i % 1000) * 100))));
+  const age = (columns.get('age') as NumberColumn).values;
+  for (let i = 0; i < n; i += 20) age[i] = i % 40 === 0 ? 10 : 95; // 50 below, 50 above
+  columns.set('country', str(Array.from({ length: n }, () => 'DE')));
+  const code = (columns.get('code') as NumberColumn).values;
+  for (let i = 5; i < n; i += 100) code[i] = 9; // 20 rows
+  columns.delete('notes');
+  columns.set('session', str(Array.from({ length: n }, (_, i) => `s${i}`)));
+  return asTable(columns, 'window.csv');
+}
+
+function assertClean(report: QualityReport): void {
+  assert.deepEqual(report.issues, []);
+  assert.equal(report.schemaBreak, false);
+  for (const key of ['missingColumns', 'unexpectedColumns', 'typeChanges', 'newCategories', 'nullRateIncreases', 'outOfRange', 'constantColumns'] as const) {
+    assert.deepEqual(report[key], [], `${key} is empty`);
+  }
+}
+
+describe('schema and data-quality checks', () => {
+  const ref = reference();
+
+  it('reports nothing for fresh data from the same distributions', () => {
+    const current = asTable(customers(2000, 2), 'window.csv');
+    const report = checkQuality(ref, current, { requiredColumns: REQUIRED });
+    assertClean(report);
+    assert.equal(report.rows, 2000);
+    assertClean(checkQuality(ref, profileTable(current, { categorical: forcedCategorical(ref) }), { requiredColumns: REQUIRED }));
+  });
+
+  it('reports reference data checked against itself as clean', () => {
+    assertClean(checkQuality(ref, asTable(customers(5000, 1), 'train.csv'), { requiredColumns: REQUIRED }));
+  });
+
+  it('detects new categories with the share of rows that carry them', () => {
+    const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
+    assert.deepEqual(report.newCategories, [
+      { column: 'plan', categories: ['enterprise', 'trial'], count: 2, rows: 62, shareOfRows: 0.031 },
+      { column: 'code', categories: ['9'], count: 1, rows: 20, shareOfRows: 0.01 },
+    ]);
+    const messages = report.issues.map((i) => i.message);
+    assert.ok(messages.includes('column plan: 2 new categories (enterprise, trial) in 3.1% of rows'), messages.join('\n'));
+    assert.ok(messages.includes('column code: 1 new category (9) in 1.0% of rows'));
+  });
+
+  it('detects a null-rate increase beyond the tolerance', () => {
+    const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
+    assert.deepEqual(report.nullRateIncreases, [{ column: 'income', reference: 0.01, current: 0.3 }]);
+    assert.ok(report.issues.some((i) => i.column === 'income' && i.message === 'column income: null rate rose from 1.0% to 30.0%'));
+    const tolerant = checkQuality(ref, shifted(), { requiredColumns: REQUIRED, nullRateIncrease: 0.3 });
+    assert.deepEqual(tolerant.nullRateIncreases, []);
+  });
+
+  it('detects values outside the reference range', () => {
+    const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
+    assert.deepEqual(report.outOfRange, [{ column: 'age', below: 50, above: 50, share: 0.05, min: 18, max: 90, estimated: false }]);
+    assert.ok(report.issues.some((i) => i.message === 'column age: 5.0% of values outside the reference range [18, 90] (50 below, 50 above)'));
+    assert.deepEqual(checkQuality(ref, shifted(), { requiredColumns: REQUIRED, outOfRangeShare: 0.05 }).outOfRange, []);
+  });
+
+  it('detects a column that became constant', () => {
+    const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
+    assert.deepEqual(report.constantColumns, [{ column: 'country', value: 'DE', referenceUniques: 4 }]);
+    assert.ok(report.issues.some((i) => i.message === 'column country: is constant in the current data (every value is "DE") while the reference had 4 distinct values'));
+  });
+
+  it('reports missing optional and unexpected columns as warnings only', () => {
+    const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
+    assert.deepEqual(report.missingColumns, [{ column: 'notes', required: false }]);
+    assert.deepEqual(report.unexpectedColumns, ['session']);
+    assert.deepEqual(report.typeChanges, []);
+    assert.equal(report.schemaBreak, false);
+    assert.ok(report.issues.every((i) => i.severity === 'warning'));
+    assert.deepEqual(
+      report.issues.map((i) => i.column),
+      ['notes', 'plan', 'code', 'income', 'age', 'country', 'session'],
+    );
+    for (const issue of report.issues) assert.ok(issue.message.startsWith(`column ${issue.column}: `), issue.message);
+  });
+
+  it('finds the same problems in a current profile as in the current table', () => {
+    const current = shifted();
+    const fromTable = checkQuality(ref, current, { requiredColumns: REQUIRED });
+    const fromProfile = checkQuality(ref, profileTable(current, { categorical: forcedCategorical(ref) }), { requiredColumns: REQUIRED });
+    assert.deepEqual(fromProfile, fromTable);
+  });
+
+  it('makes a missing required column a schema break listed first', () => {
+    const current = shifted();
+    current.columns.delete('age');
+    current.columns.delete('y');
+    const report = checkQuality(ref, current, { requiredColumns: REQUIRED });
+    assert.equal(report.schemaBreak, true);
+    assert.deepEqual(report.missingColumns, [
+      { column: 'age', required: true },
+      { column: 'notes', required: false },
+      { column: 'y', required: true },
+    ]);
+    assert.deepEqual(report.issues.slice(0, 2), [
+      { severity: 'break', column: 'age', message: 'column age: required column is missing from the current data' },
+      { severity: 'break', column: 'y', message: 'column y: required column is missing from the current data' },
+    ]);
+    assert.ok(report.issues.slice(2).every((i) => i.severity === 'warning'));
+  });
+
+  it('counts a column the reader saw but did not decode as present', () => {
+    const current = asTable(customers(100, 3), 'window.parquet');
+    current.fileColumns = [...current.columns.keys()];
+    current.columns.delete('notes');
+    assertClean(checkQuality(ref, current, { requiredColumns: REQUIRED }));
+  });
+
+  it('makes a required column that turned from numbers to text a schema break, and other type changes warnings', () => {
+    const current = asTable(customers(2000, 2), 'window.csv');
+    const income = (current.columns.get('income') as NumberColumn).values;
+    current.columns.set('income', str(Array.from(income, (v) => (Number.isNaN(v) ? null : `$${Math.round(v)}`))));
+    current.columns.set('notes', num(Array.from({ length: 2000 }, (_, i) => i % 5), 'int'));
+    const age = current.columns.get('age') as NumberColumn;
+    current.columns.set('age', { ...age, sourceType: 'float', values: age.values.map((v) => v + 0.5) });
+    const report = checkQuality(ref, current, { requiredColumns: REQUIRED });
+    assert.equal(report.schemaBreak, true);
+    assert.deepEqual(report.typeChanges, [
+      {
+        column: 'age',
+        reference: { kind: 'numeric', sourceType: 'int' },
+        current: { kind: 'numeric', sourceType: 'float' },
+        required: true,
+        kindChanged: false,
+        breaking: false,
+      },
+      {
+        column: 'income',
+        reference: { kind: 'numeric', sourceType: 'float' },
+        current: { kind: 'categorical', sourceType: 'string' },
+        required: true,
+        kindChanged: true,
+        breaking: true,
+      },
+      {
+        column: 'notes',
+        reference: { kind: 'categorical', sourceType: 'string' },
+        current: { kind: 'numeric', sourceType: 'int' },
+        required: false,
+        kindChanged: true,
+        breaking: false,
+      },
+    ]);
+    assert.deepEqual(report.issues[0], {
+      severity: 'break',
+      column: 'income',
+      message: 'column income: type changed from numeric (float) to categorical (string)',
+    });
+    assert.equal(report.issues.filter((i) => i.severity === 'break').length, 1);
+    assert.ok(report.issues.some((i) => i.severity === 'warning' && i.message === 'column age: type changed from numeric (int) to numeric (float)'));
+    assert.deepEqual(report.newCategories, [], 'no category check on a column whose kind changed');
+  });
+
+  it('does not call an all-empty column a type change, but reports its nulls and that it is constant', () => {
+    const current = asTable(customers(500, 4), 'window.csv');
+    // CSV reads a column without any value as float nulls.
+    current.columns.set('plan', num(Array.from({ length: 500 }, () => null)));
+    const report = checkQuality(ref, current, { requiredColumns: REQUIRED });
+    assert.deepEqual(report.typeChanges, []);
+    assert.equal(report.schemaBreak, false);
+    assert.deepEqual(report.nullRateIncreases, [{ column: 'plan', reference: 0, current: 1 }]);
+    assert.deepEqual(report.constantColumns, [{ column: 'plan', value: null, referenceUniques: 3 }]);
+    assert.ok(report.issues.some((i) => i.message === 'column plan: has no usable value in the current data while the reference had 3 distinct values'));
+  });
+
+  it('warns about a required column the reference profile does not describe', () => {
+    const current = asTable(customers(100, 5), 'window.csv');
+    current.columns.set('segment', str(Array.from({ length: 100 }, () => 'a')));
+    const report = checkQuality(ref, current, { requiredColumns: [...REQUIRED, 'segment', 'region'] });
+    assert.deepEqual(report.unexpectedColumns, []);
+    assert.deepEqual(report.missingColumns, [{ column: 'region', required: true }]);
+    assert.equal(report.schemaBreak, true);
+    assert.ok(report.issues.some((i) => i.severity === 'warning' && i.message === 'column segment: required but not in the reference profile, so it is not checked'));
+  });
+
+  it('estimates out-of-range counts from a sampled current profile', () => {
+    const small = buildReferenceProfile({ data: asTable(new Map([['x', num(Array.from({ length: 1000 }, (_, i) => i))]]), 'ref.csv'), createdAt: 't' });
+    const n = 200_000;
+    const current = asTable(new Map([['x', num(Array.from({ length: n }, (_, i) => (i % 100 < 3 ? 1000 + (i % 37) : i % 1000)))]]), 'cur.csv');
+    const exact = checkQuality(small, current, { requiredColumns: ['x'] });
+    assert.deepEqual(exact.outOfRange, [{ column: 'x', below: 0, above: 6000, share: 0.03, min: 0, max: 999, estimated: false }]);
+    const estimated = checkQuality(small, profileTable(current), { requiredColumns: ['x'] }).outOfRange[0]!;
+    assert.equal(estimated.estimated, true);
+    assert.equal(estimated.below, 0);
+    assert.ok(Math.abs(estimated.above - 6000) < 600, `estimated ${estimated.above} of 6000`);
+    assert.ok(Math.abs(estimated.share - 0.03) < 0.003);
+  });
+
+  it('does not call categories new when the reference kept only its most frequent ones', () => {
+    const ids = Array.from({ length: 10_050 }, (_, i) => `u${i}`);
+    const wide = buildReferenceProfile({ data: asTable(new Map([['user', str(ids)]]), 'ref.csv'), createdAt: 't' });
+    const report = checkQuality(wide, asTable(new Map([['user', str(['u10049', 'somebody-else'])]]), 'cur.csv'), { requiredColumns: ['user'] });
+    assert.deepEqual(report.newCategories, []);
+  });
+
+  it('lists at most 20 new categories, the most frequent first', () => {
+    const small = buildReferenceProfile({ data: asTable(new Map([['c', str(['a', 'b'])]]), 'ref.csv'), createdAt: 't' });
+    const values = ['a', ...Array.from({ length: 25 }, (_, i) => `n${String(i).padStart(2, '0')}`), 'n24', 'n24', 'n03'];
+    const report = checkQuality(small, asTable(new Map([['c', str(values)]]), 'cur.csv'), { requiredColumns: ['c'] });
+    const found = report.newCategories[0]!;
+    assert.equal(found.count, 25);
+    assert.equal(found.rows, 28);
+    assert.equal(found.categories.length, 20);
+    assert.deepEqual(found.categories.slice(0, 3), ['n24', 'n03', 'n00']);
+    assert.equal(report.issues[0]!.message, 'column c: 25 new categories (n24, n03, n00, n01, n02, …) in 96.6% of rows');
+  });
+
+  it('refuses tolerances outside [0, 1]', () => {
+    const current = asTable(customers(10, 6), 'window.csv');
+    assert.throws(() => checkQuality(ref, current, { requiredColumns: REQUIRED, nullRateIncrease: -0.1 }), RangeError);
+    assert.throws(() => checkQuality(ref, current, { requiredColumns: REQUIRED, outOfRangeShare: 2 }), RangeError);
+  });
+
+  it('formats shares as percentages people can read', () => {
+    assert.equal(formatPercent(0), '0%');
+    assert.equal(formatPercent(0.031), '3.1%');
+    assert.equal(formatPercent(0.00004), '0.004%');
+    assert.equal(formatPercent(0.99996), '99.996%');
+    assert.equal(formatPercent(1), '100.0%');
+  });
+});
