@@ -15,7 +15,16 @@ import { evaluateScheduleId, UpkeepVerdict } from '../workflows/definitions.js';
 import { connectClient, connectWorker, externalTarget, type TemporalTarget } from '../workers/temporal.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedules.js';
 import { createUpkeepWorker } from '../workers/worker.js';
-import { adHocSpec, evaluateOnce } from './lib/one-shot.js';
+import { adHocSpec, evaluateOnce, windowFiles } from './lib/one-shot.js';
+import type { ModelSpec } from '../activities/config/schema.js';
+import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
+import type { ArtifactStore } from '../activities/store/store.js';
+import type { EvaluationEngine, ReferenceInput } from '../activities/evaluation/evaluate.js';
+import { parseReferenceProfile } from '../activities/drift/profile.js';
+import { profileReferenceData, referenceFromData, referenceFromProfile } from '../activities/drift/reference.js';
+import { profileKey } from '../activities/registry/activities.js';
+import { baseName } from '../activities/data/source.js';
+import { writeFileSync } from 'node:fs';
 import { defaultConfigPath, devPorts } from './lib/paths.js';
 
 const env = process.env;
@@ -74,13 +83,16 @@ program
   .option('--min <value>', 'with --onnx: minimum of the primary metric', parseNumber)
   .option('--max <value>', 'with --onnx: maximum of the primary metric (error metrics)', parseNumber)
   .option('--min-rows <n>', 'with --onnx: fewer labelled rows give insufficient-data', parseNumber, 1)
+  .option('--reference <uri...>', 'compare with a reference: a profile (.json) or data files (all rows, exactly)')
+  .option('--categorical <a,b>', 'columns to watch as categories (besides the model inputs)', list)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
   .action(async (o) => {
     const runner = createInProcessRunner();
     const engine = createEvaluationEngine();
     try {
-      let spec;
+      let spec: ModelSpec;
       let bytes: Uint8Array;
+      let storeOf: ArtifactStore | undefined;
       if (o.onnx) {
         for (const required of ['task', 'label', 'features', 'data'] as const) {
           if (!o[required]) throw new UpkeepError('InvalidConfig', `--onnx needs --${required}`);
@@ -91,17 +103,84 @@ program
         const configPath = path.resolve(o.config ?? defaultConfigPath());
         const config = await loadConfig(configPath);
         spec = findModel(config, o.model, path.basename(configPath));
+        storeOf = createFileStore(config.store);
         const read = await createFileDataSource().read(spec.artifact);
         if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
         bytes = read;
       }
-      const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine });
+      if (o.categorical) spec = { ...spec, monitor: { ...spec.monitor, categorical: [...new Set([...spec.monitor.categorical, ...o.categorical])] } };
+      const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: o.onnx ? undefined : storeOf });
+      const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference });
       if (o.format === 'json') {
         const { rows, metrics, verdict, ...rest } = report;
         process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
       } else {
         process.stdout.write(renderReportMarkdown(report));
       }
+    } finally {
+      await runner.close();
+      await engine.close();
+    }
+  });
+
+/** --reference: a profile JSON, or data files (exact); without it, the profile stored for the model version. */
+async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: EvaluationEngine; uris?: string[]; configStore?: ArtifactStore }): Promise<ReferenceInput | undefined> {
+  const { spec, bytes, engine } = o;
+  if (o.uris && o.uris.length > 0) {
+    if (o.uris.length === 1 && o.uris[0]!.endsWith('.json')) {
+      const files = await windowFiles(o.uris);
+      return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(await files[0]!.load())), o.uris[0]), spec);
+    }
+    return referenceFromData({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: baseName(spec.artifact), files: await windowFiles(o.uris, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.uris.join(', ') });
+  }
+  const stored = await o.configStore?.tryGet(profileKey(spec.id, sha256Hex(bytes)));
+  if (!stored) return undefined;
+  return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored))), spec);
+}
+
+program
+  .command('profile')
+  .description('profile reference (e.g. training) data with the model; stored next to the model version')
+  .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
+  .option('--model <id>', 'model id from the config')
+  .option('--onnx <file>', 'any ONNX file, without a config')
+  .addOption(new Option('--task <task>', 'with --onnx: the task').choices(['binary', 'multiclass', 'regression']))
+  .option('--label <column>', 'with --onnx: the label column')
+  .option('--features <a,b,c>', 'with --onnx: feature columns in the order the model expects', list)
+  .option('--positive-label <value>', 'with --onnx and a binary task: the positive class')
+  .option('--categorical <a,b>', 'columns to profile as categories', list)
+  .requiredOption('--data <uri...>', 'reference data file(s)')
+  .option('--out <file>', 'also write the profile to this file')
+  .action(async (o) => {
+    const runner = createInProcessRunner();
+    const engine = createEvaluationEngine();
+    try {
+      let spec: ModelSpec;
+      let bytes: Uint8Array;
+      let store: ArtifactStore | undefined;
+      if (o.onnx) {
+        ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task, label: o.label, features: o.features, positiveLabel: o.positiveLabel, minRows: 1, runner }));
+      } else {
+        if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
+        const configPath = path.resolve(o.config ?? defaultConfigPath());
+        const config = await loadConfig(configPath);
+        spec = findModel(config, o.model, path.basename(configPath));
+        const read = await createFileDataSource().read(spec.artifact);
+        if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
+        bytes = read;
+        store = createFileStore(config.store);
+      }
+      if (o.categorical) spec = { ...spec, monitor: { ...spec.monitor, categorical: [...new Set([...spec.monitor.categorical, ...o.categorical])] } };
+      const sha = sha256Hex(bytes);
+      const { profile } = await profileReferenceData({ spec, modelBytes: bytes, modelKey: sha, artifactName: baseName(spec.artifact), files: await windowFiles(o.data, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.data.join(', ') });
+      const text = `${JSON.stringify(profile)}\n`;
+      if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
+      if (o.out) {
+        writeFileSync(o.out, text);
+        console.log(`wrote ${o.out}`);
+      }
+      const metric = spec.thresholds.metric;
+      console.log(`${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric] ?? '—'} (model ${sha.slice(0, 12)})`);
     } finally {
       await runner.close();
       await engine.close();

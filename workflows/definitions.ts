@@ -4,6 +4,8 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ModelSpec } from '../activities/config/schema.js';
+import type { DriftReport } from '../activities/drift/assess.js';
+import type { QualityReport } from '../activities/drift/quality.js';
 
 export const TASK_QUEUE = 'upkeep';
 
@@ -18,7 +20,7 @@ export const UPKEEP_SEARCH_ATTRIBUTES = [UpkeepModelId, UpkeepVerdict] as const;
 export const evaluateScheduleId = (modelId: string): string => `upkeep-evaluate-${modelId}`;
 
 export type Task = 'binary' | 'multiclass' | 'regression';
-export type VerdictStatus = 'healthy' | 'degraded' | 'failing' | 'insufficient-data';
+export type VerdictStatus = 'healthy' | 'warning' | 'degraded' | 'failing' | 'insufficient-data';
 
 export interface Verdict {
   status: VerdictStatus;
@@ -44,6 +46,8 @@ export interface ResolvedModel {
   artifactUri: string;
   artifactSha256: string;
   artifactBytes: number;
+  /** The reference profile evaluations compare against (stored next to the model version), if any. */
+  referenceUri?: string;
 }
 
 export interface SnapshotFile {
@@ -91,6 +95,9 @@ export interface EvaluationSummary {
   classes?: string[];
   labelCounts?: Record<string, number>;
   predictionCounts?: Record<string, number>;
+  /** Against the model's reference profile, when it has one. */
+  drift?: DriftReport;
+  quality?: QualityReport;
   durationMs: number;
 }
 

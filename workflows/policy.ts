@@ -8,11 +8,32 @@ const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
   snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay'>;
-  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead'>;
+  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality'>;
   failure?: EvaluationFailure;
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1000 || v === 0 ? String(Number(v.toFixed(4))) : Number(v.toPrecision(4)).toString());
+
+/** Drift and data-quality findings that deserve the owner's attention (a warning, not a verdict on the metric). */
+function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
+  const out: string[] = [];
+  const drift = evaluation?.drift;
+  if (drift) {
+    const describe = (name: string): string => {
+      const c = drift.columns[name]!;
+      return `${name} (${c.test} ${c.score === null ? '—' : fmt(c.score)})`;
+    };
+    if (drift.dataset_drift) {
+      out.push(`dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drift.drifted_columns.map(describe).join(', ')}`);
+    } else if (drift.drifted_columns.length > 0) {
+      out.push(`drift in ${drift.drifted_columns.map(describe).join(', ')} (below the dataset share ${drift.drift_share})`);
+    }
+    if (drift.label?.drifted) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
+    if (drift.prediction?.drifted) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);
+  }
+  for (const issue of evaluation?.quality?.issues ?? []) if (issue.severity === 'warning') out.push(`quality: ${issue.message}`);
+  return out;
+}
 
 export function decideVerdict(input: VerdictInput): Verdict {
   const { model, snapshot, evaluation, failure } = input;
@@ -26,6 +47,10 @@ export function decideVerdict(input: VerdictInput): Verdict {
   }
 
   if (failure) return { status: 'failing', reasons: [`${failure.type}: ${failure.message}`, ...notes] };
+  const quality = evaluation?.quality;
+  if (quality?.schemaBreak) {
+    return { status: 'failing', reasons: [...quality.issues.filter((i) => i.severity === 'break').map((i) => `schema: ${i.message}`), ...notes] };
+  }
   if (snapshot.files.length === 0) {
     return { status: 'insufficient-data', reasons: [`no data files in window ${window}`, ...notes] };
   }
@@ -65,7 +90,9 @@ export function decideVerdict(input: VerdictInput): Verdict {
       );
     }
   }
-  if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...notes] };
+  const conditions = currentConditions(evaluation);
+  if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...conditions, ...notes] };
   if (passes.length === 0) passes.push(`${metric} ${fmt(value)}: no threshold is configured`);
+  if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...passes, ...notes] };
   return { status: 'healthy', reasons: [...passes, ...notes] };
 }

@@ -70,7 +70,12 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     store: resolveUri(config.store, opts.baseDir),
     models: config.models.map((m, i) => {
       try {
-        return { ...m, artifact: resolveUri(m.artifact, opts.baseDir), data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) } };
+        return {
+          ...m,
+          artifact: resolveUri(m.artifact, opts.baseDir),
+          data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
+          ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
+        };
       } catch (err) {
         throw new UpkeepError('InvalidConfig', `${opts.name}: models[${i}] (${m.id}): ${(err as Error).message}`);
       }

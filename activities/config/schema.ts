@@ -52,6 +52,52 @@ const scheduleSpec = z
     message: 'give exactly one of every or cron',
   });
 
+const driftTest = z.enum(['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi']);
+const driftOverride = z.strictObject({ test: driftTest.optional(), threshold: z.number().nonnegative().optional() });
+
+/** Current conditions: what is watched besides the primary metric. Every part has defaults. */
+const monitorSpec = z.strictObject({
+  /** Columns that are not model inputs but should be watched for drift, or inputs to treat as categories. */
+  categorical: z.array(z.string().min(1)).default([]),
+  numeric: z.array(z.string().min(1)).default([]),
+  /** Metrics per value of these columns; the worst slices are reported. */
+  segments: z.array(z.string().min(1)).default([]),
+  drift: z
+    .strictObject({
+      /** Dataset drift when at least this share of columns drift (Evidently's drift_share). */
+      share: z.number().min(0).max(1).default(0.5),
+      /** Test and threshold for every column, instead of Evidently's defaults. */
+      default: driftOverride.optional(),
+      /** Per-column test and threshold. */
+      columns: z.record(z.string(), driftOverride).default({}),
+    })
+    .default({ share: 0.5, columns: {} }),
+  significance: z
+    .strictObject({
+      /** Bootstrap resamples for the primary metric's confidence interval; 0 turns it off. */
+      resamples: z.number().int().min(0).max(10_000).default(200),
+      confidence: z.number().gt(0).lt(1).default(0.95),
+      seed: z.number().int().min(0).default(0),
+    })
+    .default({ resamples: 200, confidence: 0.95, seed: 0 }),
+  slices: z
+    .strictObject({
+      /** Slices smaller than this are reported but never decide the verdict. */
+      min_rows: z.number().int().min(1).default(100),
+      /** A slice whose primary metric is worse than the whole window by more than this is degraded. */
+      max_drop: z.number().nonnegative().optional(),
+    })
+    .default({ min_rows: 100 }),
+  trend: z
+    .strictObject({
+      /** Windows (stored reports) the slow-decline test looks at. */
+      window: z.number().int().min(3).max(200).default(12),
+      min_points: z.number().int().min(3).default(6),
+      alpha: z.number().gt(0).lt(1).default(0.05),
+    })
+    .default({ window: 12, min_points: 6, alpha: 0.05 }),
+});
+
 const thresholds = z.strictObject({
   /** Primary metric the verdict is decided on. */
   metric: z.string(),
@@ -99,6 +145,9 @@ export const modelSpecBase = z.strictObject({
     thresholds,
     /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
     baseline: z.record(z.string(), z.number()).default({}),
+    /** A reference profile (JSON from `upkeep profile`); by default the one stored for the model version. */
+    reference: z.string().optional(),
+    monitor: monitorSpec.prefault({}),
     /** Fewer labelled rows than this give an insufficient-data verdict. */
     min_rows: z.number().int().min(1).default(100),
     /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */
@@ -165,3 +214,4 @@ export const configSchema = z.strictObject({
 export type ModelSpec = z.infer<typeof modelSpec>;
 export type UpkeepConfig = z.infer<typeof configSchema>;
 export type InputSpec = z.infer<typeof inputSpec>;
+export type MonitorSpec = z.infer<typeof monitorSpec>;

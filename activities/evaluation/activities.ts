@@ -3,6 +3,8 @@ import { formatOf } from '../data/count-rows.js';
 import { UpkeepError } from '../errors.js';
 import type { ActivityDeps } from '../index.js';
 import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
+import { parseReferenceProfile } from '../drift/profile.js';
+import { referenceFromProfile } from '../drift/reference.js';
 
 export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat'>) {
   const mustRead = async (uri: string, what: string): Promise<Uint8Array> => {
@@ -16,7 +18,19 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef }): Promise<EvaluationSummary> {
       const { model, snapshot } = input;
       const modelBytes = await mustRead(model.artifactUri, 'model artifact');
+      let reference;
+      if (model.referenceUri) {
+        const text = new TextDecoder().decode(await mustRead(model.referenceUri, 'reference profile'));
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (err) {
+          throw new UpkeepError('InvalidConfig', `model ${model.modelId}: reference profile ${model.referenceUri} is not JSON: ${(err as Error).message}`);
+        }
+        reference = referenceFromProfile(parseReferenceProfile(json, `model ${model.modelId}: reference profile ${baseName(model.referenceUri)}`), model.spec);
+      }
       return deps.engine.evaluate({
+        reference,
         spec: model.spec,
         modelBytes,
         modelKey: model.artifactSha256,

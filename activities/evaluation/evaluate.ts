@@ -10,6 +10,11 @@ import type { Collected } from './evaluator.js';
 import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from './engine.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics.js';
 import type { PreparedModel } from './model.js';
+import { assessDrift } from '../drift/assess.js';
+import { mergeSketches, profileFromSketch, type ColumnSketch } from '../drift/sketch.js';
+import type { ReferenceProfile } from '../drift/profile.js';
+import { checkQuality, type QualityReport } from '../drift/quality.js';
+import { sortedSample } from '../drift/statistics.js';
 
 export interface WindowFile {
   /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
@@ -26,6 +31,21 @@ export interface EvaluateWindowOptions {
   artifactName: string;
   files: WindowFile[];
   onProgress?: (p: { rowsDone: number; file: string }) => void;
+  /** When given, the window's columns are compared with this reference (drift). */
+  reference?: ReferenceInput;
+}
+
+/** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
+export interface ReferenceInput {
+  columns: Record<string, ColumnSketch>;
+  label?: ColumnSketch;
+  prediction?: ColumnSketch;
+  /** Columns to compare, in report order (model inputs and watched columns). */
+  watch: string[];
+  /** Of those, the ones compared as categories. */
+  categorical: string[];
+  /** The reference as a profile, for the quality checks. */
+  profile: ReferenceProfile;
 }
 
 export { toShared } from './engine.js';
@@ -33,6 +53,8 @@ export { toShared } from './engine.js';
 export interface EvaluationEngine {
   /** Evaluates the model on the files of one window, as one sample. */
   evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
+  /** The same, also returning the distributions of labels and predictions (for reference profiles). */
+  evaluateDetailed(opts: EvaluateWindowOptions): Promise<{ summary: EvaluationSummary; label?: ColumnSketch; prediction?: ColumnSketch }>;
   close(): Promise<void>;
 }
 
@@ -64,12 +86,16 @@ export function metricsOf(collected: Collected, nClasses: number, positiveIndex?
 export function createEvaluationEngine(opts: { threads?: number; batchSize?: number } = {}): EvaluationEngine {
   const pool = new ShardPool(opts.threads ?? defaultThreads());
   const batchSize = opts.batchSize ?? 65536;
-  return {
-    async evaluate(o) {
+  const run = async (o: EvaluateWindowOptions): Promise<{ summary: EvaluationSummary; collected: Collected }> => {
       const started = Date.now();
       const { spec } = o;
       const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
       const prepared = (await pool.run({ op: 'prepare', ...model })).prepared!;
+      // The label is sketched too, for the quality checks; drift compares the watched columns.
+      const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
+      const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
+      const sketches: Record<string, ColumnSketch[]> = {};
+      const fileColumns = new Set<string>();
       const perFile: Promise<Collected>[][] = [];
       let rowsDone = 0;
       for (let i = 0; i < o.files.length; i++) {
@@ -79,8 +105,10 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         perFile.push(
           planShards(file, bytes, pool.threads).map((rowGroups) => {
             const p = pool
-              .run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, rowGroups }, batchSize })
+              .run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, rowGroups }, batchSize, sketch })
               .then((r) => {
+                for (const [name, sk] of Object.entries(r.sketches ?? {})) (sketches[name] ??= []).push(sk);
+                for (const name of r.fileColumns ?? []) fileColumns.add(name);
                 rowsDone += r.collected!.rows;
                 o.onProgress?.({ rowsDone, file: file.name });
                 return r.collected!;
@@ -95,11 +123,56 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       const collected = mergeCollected(prepared, parts);
       const t1 = performance.now();
       const summary = summarize(spec, prepared, collected, started);
+      if (o.reference && collected.rows > 0) {
+        const current = Object.fromEntries(Object.entries(sketches).map(([k, v]) => [k, mergeSketches(v)]));
+        summary.drift = assessDrift({
+          reference: o.reference.columns,
+          current,
+          columns: o.reference.watch,
+          settings: spec.monitor.drift,
+          label: o.reference.label ? { reference: o.reference.label, current: labelSketch(collected, 'truth') } : undefined,
+          prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(collected, 'prediction') } : undefined,
+        });
+        summary.quality = qualityOf(o.reference.profile, current, fileColumns, [...prepared.inputs.flatMap((i) => i.columns), spec.label.column]);
+      }
       if (process.env.UPKEEP_TRACE) console.error(`merge ${(t1 - t0).toFixed(0)} ms, metrics ${(performance.now() - t1).toFixed(0)} ms, total ${Date.now() - started} ms`);
-      return summary;
+      return { summary, collected };
+  };
+  return {
+    evaluate: async (o) => (await run(o)).summary,
+    async evaluateDetailed(o) {
+      const { summary, collected } = await run(o);
+      if (collected.rows === 0) return { summary };
+      return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(collected, 'prediction') };
     },
     close: () => pool.close(),
   };
+}
+
+/** Quality of the window's columns against the reference; file columns the reference lacks are listed too. */
+function qualityOf(reference: ReferenceProfile, current: Record<string, ColumnSketch>, fileColumns: Set<string>, required: string[]): QualityReport {
+  const profiles = Object.fromEntries(Object.entries(current).map(([k, v]) => [k, profileFromSketch(v)]));
+  const report = checkQuality(reference, profiles, { requiredColumns: required });
+  for (const name of fileColumns) {
+    if (reference.columns[name] || current[name] || required.includes(name) || report.unexpectedColumns.includes(name)) continue;
+    if (reference.label?.column === name) continue;
+    report.unexpectedColumns.push(name);
+    report.issues.push({ severity: 'warning', column: name, message: `column ${name}: not in the reference profile (unexpected column)` });
+  }
+  return report;
+}
+
+/** Labels or predictions of the evaluated rows as a sketch: counts for classes, sorted values for regression. */
+export function labelSketch(c: Collected, which: 'truth' | 'prediction'): ColumnSketch {
+  if (c.task === 'regression') {
+    const values = which === 'truth' ? c.yTrueValue! : c.yPredValue!;
+    return { kind: 'numeric', sourceType: 'float', rows: values.length, nulls: 0, nonFinite: 0, sorted: sortedSample(values).sorted };
+  }
+  const idx = which === 'truth' ? c.yTrueClass! : c.yPredClass!;
+  const n = new Float64Array(c.labels!.length);
+  for (let i = 0; i < idx.length; i++) n[idx[i]!]!++;
+  const present = c.labels!.map((l, i) => [l, n[i]!] as const).filter(([, k]) => k > 0);
+  return { kind: 'categorical', sourceType: 'string', rows: idx.length, missing: 0, categories: present.map(([l]) => l), counts: present.map(([, k]) => k) };
 }
 
 function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): EvaluationSummary {

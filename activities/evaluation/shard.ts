@@ -8,6 +8,7 @@ import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
 import type { DataFormat } from '../data/table.js';
 import { UpkeepError } from '../errors.js';
+import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';
@@ -26,10 +27,12 @@ export type ShardRequest =
       op: 'evaluate';
       file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number } };
       batchSize: number;
+      /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
+      sketch?: { columns: string[]; categorical: string[] };
     } & ModelMessage);
 
 export type ShardReply =
-  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected }
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[] }
   | { id: number; ok: false; error: { type?: string; message: string } };
 
 const runner = createInProcessRunner();
@@ -57,7 +60,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   const { spec } = msg;
-  const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column])];
+  const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...(msg.sketch?.columns ?? [])])];
   const t0 = performance.now();
   let table;
   try {
@@ -75,7 +78,20 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   if (process.env.UPKEEP_TRACE) console.error(`shard ${msg.file.name} ${JSON.stringify(msg.file.rowGroups)}: decode ${(t1 - t0).toFixed(0)} ms, evaluate ${(performance.now() - t1).toFixed(0)} ms`);
   // Compact copies: the evaluator's growable buffers are larger than their contents.
   const collected = evaluator.finish(true);
-  return { reply: { id: msg.id, ok: true, collected }, transfer: transferList(collected) };
+  const transfer = transferList(collected);
+  let sketches: Record<string, ColumnSketch> | undefined;
+  if (msg.sketch) {
+    sketches = {};
+    const categorical = new Set(msg.sketch.categorical);
+    for (const name of msg.sketch.columns) {
+      const col = table.columns.get(name);
+      if (!col) continue;
+      const s = sketchColumn(col, table.rowCount, categorical.has(name));
+      sketches[name] = s;
+      if (s.kind === 'numeric') transfer.push(s.sorted.buffer as ArrayBuffer);
+    }
+  }
+  return { reply: { id: msg.id, ok: true, collected, ...(sketches ? { sketches, fileColumns: table.fileColumns ?? [...table.columns.keys()] } : {}) }, transfer };
 }
 
 parentPort!.on('message', (msg: ShardRequest) => {

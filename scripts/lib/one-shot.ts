@@ -10,7 +10,7 @@ import { countRows, formatOf } from '../../activities/data/count-rows.js';
 import { baseName, createFileDataSource } from '../../activities/data/source.js';
 import { dataWindow } from '../../activities/data/window.js';
 import { buildReport, type EvaluationReport } from '../../activities/docs/report.js';
-import type { EvaluationEngine, WindowFile } from '../../activities/evaluation/evaluate.js';
+import type { EvaluationEngine, ReferenceInput, WindowFile } from '../../activities/evaluation/evaluate.js';
 import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
@@ -82,7 +82,7 @@ export interface OneShotResult {
 }
 
 /** Evaluates `spec` on explicit data URIs, or on its window ending at `at`. */
-export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; engine: EvaluationEngine }): Promise<OneShotResult> {
+export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; engine: EvaluationEngine; reference?: ReferenceInput }): Promise<OneShotResult> {
   const { spec } = opts;
   const source = createFileDataSource();
   let days: { date: string; uri: string }[];
@@ -133,7 +133,7 @@ export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Arr
   let failure: EvaluationFailure | undefined;
   if (window.length > 0) {
     try {
-      evaluation = await opts.engine.evaluate({ spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), files: window });
+      evaluation = await opts.engine.evaluate({ spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), files: window, reference: opts.reference });
     } catch (err) {
       if (err instanceof UpkeepError && DATA_ERROR_TYPES.includes(err.type)) failure = { type: err.type, message: err.message };
       else throw err;
@@ -153,4 +153,23 @@ export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Arr
     verdict,
   });
   return { report };
+}
+
+/** Local files or file:// URIs as window files, read when needed. */
+export async function windowFiles(uris: string[], declared?: ModelSpec['data']['format']): Promise<WindowFile[]> {
+  const source = createFileDataSource();
+  return uris.map((u) => {
+    const uri = u.includes('://') ? u : pathToFileURL(path.resolve(u)).href;
+    const format = formatOf(uri, declared);
+    if (!format) throw new UpkeepError('InvalidConfig', `cannot tell the format of ${baseName(uri)}: use a .csv, .jsonl or .parquet file`);
+    return {
+      name: baseName(uri),
+      format,
+      load: async () => {
+        const bytes = await source.read(uri);
+        if (!bytes) throw new UpkeepError('UnreadableData', `data file ${uri} does not exist`);
+        return bytes;
+      },
+    };
+  });
 }

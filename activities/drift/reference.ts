@@ -1,0 +1,94 @@
+/**
+ * The reference side of an evaluation: from a stored profile (sampled beyond 100k values), or from
+ * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
+ */
+import type { ModelSpec } from '../config/schema.js';
+import { readTable } from '../data/read-table.js';
+import type { Table } from '../data/table.js';
+import type { EvaluationEngine, ReferenceInput, WindowFile } from '../evaluation/evaluate.js';
+import { isDataReadError } from '../data/errors.js';
+import { UpkeepError } from '../errors.js';
+import { buildReferenceProfile, type ReferenceProfile } from './profile.js';
+import { mergeSketches, profileFromSketch, sketchColumn, sketchFromProfile, type ColumnSketch } from './sketch.js';
+
+/** Model inputs, watched columns and every other profiled column except the label. */
+function watchedColumns(spec: ModelSpec, available: string[]): string[] {
+  const inputs = spec.inputs.flatMap((i) => i.columns);
+  return [...new Set([...inputs, ...spec.monitor.numeric, ...spec.monitor.categorical, ...available])].filter((c) => c !== spec.label.column);
+}
+
+export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec): ReferenceInput {
+  const watch = watchedColumns(spec, Object.keys(profile.columns));
+  const columns: Record<string, ColumnSketch> = {};
+  for (const name of watch) {
+    const p = profile.columns[name];
+    if (p) columns[name] = sketchFromProfile(p);
+  }
+  return {
+    columns,
+    watch,
+    categorical: watch.filter((c) => profile.columns[c]?.kind === 'categorical' || spec.monitor.categorical.includes(c)),
+    label: profile.label ? sketchFromProfile(profile.label.distribution) : undefined,
+    prediction: profile.prediction ? sketchFromProfile(profile.prediction.distribution) : undefined,
+    profile,
+  };
+}
+
+async function readAll(files: WindowFile[], modelId: string): Promise<Table[]> {
+  const tables: Table[] = [];
+  for (const f of files) {
+    try {
+      tables.push(await readTable(await f.load(), { source: f.name, format: f.format }));
+    } catch (err) {
+      if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${modelId}: reference ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+  return tables;
+}
+
+/**
+ * Profiles reference data with the model: columns, label, the model's predictions and its metrics
+ * on that data (the baseline).
+ */
+export async function profileReferenceData(opts: {
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  modelKey: string;
+  artifactName: string;
+  files: WindowFile[];
+  engine: EvaluationEngine;
+  createdAt: string;
+  source: string;
+}): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
+  const { spec } = opts;
+  const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
+  const tables = await readAll(opts.files, spec.id);
+  const profile = buildReferenceProfile({
+    data: tables,
+    label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },
+    baselineMetrics: summary.metrics,
+    createdAt: opts.createdAt,
+    source: opts.source,
+    // Class labels are categories even when they are written as numbers.
+    categorical: [...spec.monitor.categorical, ...(spec.task === 'regression' ? [] : [spec.label.column])].filter((c) => tables[0]?.columns.has(c)),
+  });
+  if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
+  return { profile, tables, prediction, label };
+}
+
+/** A reference from whole data files: every row is used, nothing is sampled. */
+export async function referenceFromData(opts: Parameters<typeof profileReferenceData>[0]): Promise<ReferenceInput> {
+  const { profile, tables, prediction, label } = await profileReferenceData(opts);
+  const base = referenceFromProfile(profile, opts.spec);
+  const columns: Record<string, ColumnSketch> = {};
+  const categorical = new Set(base.categorical);
+  for (const name of base.watch) {
+    const sketches = tables.flatMap((t) => {
+      const col = t.columns.get(name);
+      return col ? [sketchColumn(col, t.rowCount, categorical.has(name))] : [];
+    });
+    if (sketches.length > 0) columns[name] = mergeSketches(sketches);
+  }
+  return { ...base, columns, label: label ?? base.label, prediction: prediction ?? base.prediction };
+}
