@@ -85,6 +85,7 @@ program
   .option('--min-rows <n>', 'with --onnx: fewer labelled rows give insufficient-data', parseNumber, 1)
   .option('--reference <uri...>', 'compare with a reference: a profile (.json) or data files (all rows, exactly)')
   .option('--categorical <a,b>', 'columns to watch as categories (besides the model inputs)', list)
+  .option('--segments <a,b>', 'report metrics per value of these columns (slices)', list)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
   .action(async (o) => {
     const runner = createInProcessRunner();
@@ -109,6 +110,7 @@ program
         bytes = read;
       }
       if (o.categorical) spec = { ...spec, monitor: { ...spec.monitor, categorical: [...new Set([...spec.monitor.categorical, ...o.categorical])] } };
+      if (o.segments) spec = { ...spec, monitor: { ...spec.monitor, segments: [...new Set([...spec.monitor.segments, ...o.segments])] } };
       const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: o.onnx ? undefined : storeOf });
       const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference });
       if (o.format === 'json') {

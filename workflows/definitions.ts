@@ -6,6 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ModelSpec } from '../activities/config/schema.js';
 import type { DriftReport } from '../activities/drift/assess.js';
 import type { QualityReport } from '../activities/drift/quality.js';
+import type { SlicesReport } from '../activities/evaluation/slices.js';
 
 export const TASK_QUEUE = 'upkeep';
 
@@ -98,6 +99,8 @@ export interface EvaluationSummary {
   /** Against the model's reference profile, when it has one. */
   drift?: DriftReport;
   quality?: QualityReport;
+  /** Metrics per value of the configured segment columns. */
+  slices?: SlicesReport;
   durationMs: number;
 }
 

@@ -8,7 +8,7 @@ const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
   snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay'>;
-  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality'>;
+  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices'>;
   failure?: EvaluationFailure;
 }
 
@@ -88,6 +88,14 @@ export function decideVerdict(input: VerdictInput): Verdict {
       (worsening > maxDrop ? failures : passes).push(
         `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`,
       );
+    }
+  }
+  const slices = evaluation.slices;
+  if (slices?.max_drop !== undefined) {
+    for (const s of slices.worst) {
+      if (!s.small && s.worse_by !== null && s.worse_by > slices.max_drop) {
+        failures.push(`slice ${s.column}=${s.value} (${s.rows} rows): ${metric} ${fmt(s.score!)} is ${fmt(s.worse_by)} worse than the whole window's ${fmt(value)}, more than the allowed ${fmt(slices.max_drop)}`);
+      }
     }
   }
   const conditions = currentConditions(evaluation);

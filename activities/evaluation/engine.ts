@@ -118,13 +118,36 @@ function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: numbe
 
 /** Joins shard results in order; labels unknown to the model are renumbered consistently. */
 export function mergeCollected(model: PreparedModel, parts: Collected[]): Collected {
-  const base = {
+  const base: Omit<Collected, 'labels' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'> = {
     task: model.task,
     rows: parts.reduce((n, p) => n + p.rows, 0),
     rowsRead: parts.reduce((n, p) => n + p.rowsRead, 0),
     droppedRows: parts.reduce((n, p) => n + p.droppedRows, 0),
     invalid: parts.flatMap((p) => p.invalid),
   };
+  const names = Object.keys(parts[0]?.segments ?? {});
+  if (names.length > 0) {
+    const segments: NonNullable<Collected['segments']> = {};
+    for (const name of names) {
+      const values: string[] = [];
+      const index = new Map<string, number>();
+      const codes = parts.map((p) => {
+        const seg = p.segments![name]!;
+        const remap = seg.values.map((v) => {
+          let i = index.get(v);
+          if (i === undefined) {
+            i = values.length;
+            values.push(v);
+            index.set(v, i);
+          }
+          return i;
+        });
+        return seg.codes.map((c) => remap[c]!);
+      });
+      segments[name] = { codes: concat(codes, (n) => new Int32Array(n)), values };
+    }
+    Object.assign(base, { segments });
+  }
   if (model.task === 'regression') {
     return {
       ...base,

@@ -15,6 +15,7 @@ import { mergeSketches, profileFromSketch, type ColumnSketch } from '../drift/sk
 import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/statistics.js';
+import { computeSlices } from './slices.js';
 
 export interface WindowFile {
   /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
@@ -195,6 +196,16 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     warnings.push(`label column ${spec.label.column} holds values the model does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`);
   }
   const m = collected.rows > 0 ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex) : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
+  const slices =
+    collected.rows > 0
+      ? computeSlices(collected, {
+          metric: spec.thresholds.metric,
+          overall: m.metrics[spec.thresholds.metric] ?? null,
+          nClasses: prepared.classes?.length ?? 0,
+          positiveIndex: prepared.positiveIndex,
+          settings: spec.monitor.slices,
+        })
+      : undefined;
   return {
     rows: collected.rows,
     rowsRead: collected.rowsRead,
@@ -202,6 +213,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     invalid: collected.invalid,
     ...m,
     warnings,
+    ...(slices ? { slices } : {}),
     ...(collected.labels
       ? {
           classes: prepared.classes,

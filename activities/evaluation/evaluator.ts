@@ -13,6 +13,8 @@ export interface EvaluatorOptions {
   /** What to do with rows whose features or label are missing or non-finite. */
   invalidRows: { action: 'drop' | 'fail'; maxShare: number };
   onProgress?: (p: { rowsDone: number; file: string }) => void;
+  /** Columns whose value is kept per evaluated row, for metrics per slice. */
+  segments?: string[];
 }
 
 /** Collected predictions, ready for the metric functions. */
@@ -30,6 +32,8 @@ export interface Collected {
   labels?: string[];
   yTrueValue?: Float64Array;
   yPredValue?: Float64Array;
+  /** Per segment column: the value of each evaluated row, as codes into `values` (missing: "(missing)"). */
+  segments?: Record<string, { codes: Int32Array; values: string[] }>;
 }
 
 class Growable<T extends Float64Array | Int32Array> {
@@ -74,6 +78,7 @@ export class Evaluator {
   private readonly proba = new Growable((n) => new Float64Array(n));
   private readonly yTrueValue = new Growable((n) => new Float64Array(n));
   private readonly yPredValue = new Growable((n) => new Float64Array(n));
+  private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array>; values: string[]; index: Map<string, number> }>();
   private rowsRead = 0;
   private dropped = 0;
   private readonly invalid: InvalidValues[] = [];
@@ -227,6 +232,35 @@ export class Evaluator {
     return feeds;
   }
 
+  private collectSegments(table: Table, rows: Int32Array | undefined): void {
+    for (const name of this.opts.segments ?? []) {
+      let seg = this.segmentCodes.get(name);
+      if (!seg) {
+        seg = { codes: new Growable((n) => new Int32Array(n)), values: [], index: new Map() };
+        this.segmentCodes.set(name, seg);
+      }
+      const col = table.columns.get(name);
+      const n = rows ? rows.length : table.rowCount;
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = rows ? rows[i]! : i;
+        let key: string;
+        if (!col) key = '(missing)';
+        else if (col.kind === 'string') key = col.values[r] ?? '(missing)';
+        else if (col.nulls?.[r]) key = '(missing)';
+        else key = col.kind === 'boolean' ? String(col.values[r] === 1) : String(col.values[r]);
+        let code = seg.index.get(key);
+        if (code === undefined) {
+          code = seg.values.length;
+          seg.values.push(key);
+          seg.index.set(key, code);
+        }
+        out[i] = code;
+      }
+      seg.codes.push(out);
+    }
+  }
+
   private collectTruth(table: Table, rows: Int32Array | undefined): void {
     const col = table.columns.get(this.labelColumn)!;
     const n = rows ? rows.length : table.rowCount;
@@ -303,6 +337,7 @@ export class Evaluator {
     const total = rows ? rows.length : table.rowCount;
     if (total === 0) return;
     this.collectTruth(table, rows);
+    this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
     const inFlight: { promise: Promise<Record<string, TensorData>>; count: number }[] = [];
     let done = 0;
@@ -338,9 +373,11 @@ export class Evaluator {
     const rows = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
     const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid };
     const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
+    const segments =
+      this.segmentCodes.size > 0 ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: v.values }])) } : {};
     if (this.model.task === 'regression') {
-      return { ...base, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
+      return { ...base, ...segments, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }
-    return { ...base, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba: take(this.proba), labels: [...this.labels] };
+    return { ...base, ...segments, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba: take(this.proba), labels: [...this.labels] };
   }
 }

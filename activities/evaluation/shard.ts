@@ -51,7 +51,7 @@ function prepare(m: ModelMessage): Promise<PreparedModel> {
 }
 
 function transferList(c: Collected): ArrayBuffer[] {
-  return [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue]
+  return [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, ...Object.values(c.segments ?? {}).map((s) => s.codes)]
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
 }
@@ -60,7 +60,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   const { spec } = msg;
-  const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...(msg.sketch?.columns ?? [])])];
+  const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(msg.sketch?.columns ?? [])])];
   const t0 = performance.now();
   let table;
   try {
@@ -72,6 +72,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   const evaluator = new Evaluator(model, runner, spec.label.column, {
     batchSize: msg.batchSize,
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
+    segments: spec.monitor.segments,
   });
   const t1 = performance.now();
   await evaluator.addTable(table);

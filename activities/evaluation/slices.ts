@@ -1,0 +1,93 @@
+/**
+ * Metrics per slice: the window's rows grouped by the value of each configured segment column.
+ * The worst slices (by how much worse than the whole window the primary metric is) are reported
+ * with their sizes.
+ */
+import type { MonitorSpec } from '../config/schema.js';
+import type { Collected } from './evaluator.js';
+import { metricsOf } from './evaluate.js';
+
+export interface SliceEntry {
+  column: string;
+  value: string;
+  rows: number;
+  metric: string;
+  /** The primary metric on the slice; null when undefined there (e.g. one class). */
+  score: number | null;
+  /** How much worse than the whole window (positive = worse); null when undefined. */
+  worse_by: number | null;
+  /** Slices smaller than min_rows are reported but never decide the verdict. */
+  small: boolean;
+}
+
+export interface SlicesReport {
+  metric: string;
+  overall: number | null;
+  min_rows: number;
+  max_drop?: number;
+  /** Worst first, at most 10 across all segment columns. */
+  worst: SliceEntry[];
+  /** Values per column, largest first (at most 50 per column are evaluated). */
+  columns: Record<string, { values: number; evaluated: number }>;
+}
+
+const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
+const MAX_VALUES = 50;
+
+function subset(c: Collected, idx: Int32Array, k: number): Collected {
+  const n = idx.length;
+  const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
+  if (c.task === 'regression') {
+    const t = new Float64Array(n);
+    const p = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      t[i] = c.yTrueValue![idx[i]!]!;
+      p[i] = c.yPredValue![idx[i]!]!;
+    }
+    return { ...base, yTrueValue: t, yPredValue: p };
+  }
+  const t = new Int32Array(n);
+  const p = new Int32Array(n);
+  const pr = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const r = idx[i]!;
+    t[i] = c.yTrueClass![r]!;
+    p[i] = c.yPredClass![r]!;
+    pr.set(c.proba!.subarray(r * k, r * k + k), i * k);
+  }
+  return { ...base, yTrueClass: t, yPredClass: p, proba: pr, labels: c.labels };
+}
+
+export function computeSlices(c: Collected, opts: { metric: string; overall: number | null; nClasses: number; positiveIndex?: number; settings: MonitorSpec['slices'] }): SlicesReport | undefined {
+  if (!c.segments || Object.keys(c.segments).length === 0) return undefined;
+  const lower = LOWER_IS_BETTER.has(opts.metric);
+  const entries: SliceEntry[] = [];
+  const columns: SlicesReport['columns'] = {};
+  for (const [column, seg] of Object.entries(c.segments)) {
+    const counts = new Int32Array(seg.values.length);
+    for (let i = 0; i < seg.codes.length; i++) counts[seg.codes[i]!]!++;
+    const order = [...counts.keys()].sort((a, b) => counts[b]! - counts[a]!).slice(0, MAX_VALUES);
+    columns[column] = { values: seg.values.length, evaluated: order.length };
+    const members = new Map(order.map((code) => [code, new Int32Array(counts[code]!)]));
+    const fill = new Int32Array(seg.values.length);
+    for (let i = 0; i < seg.codes.length; i++) {
+      const m = members.get(seg.codes[i]!);
+      if (m) m[fill[seg.codes[i]!]!++] = i;
+    }
+    for (const code of order) {
+      const idx = members.get(code)!;
+      const score = metricsOf(subset(c, idx, opts.nClasses), opts.nClasses, opts.positiveIndex).metrics[opts.metric] ?? null;
+      const worse = score === null || opts.overall === null ? null : lower ? score - opts.overall : opts.overall - score;
+      entries.push({ column, value: seg.values[code]!, rows: idx.length, metric: opts.metric, score, worse_by: worse, small: idx.length < opts.settings.min_rows });
+    }
+  }
+  entries.sort((a, b) => (b.worse_by ?? -Infinity) - (a.worse_by ?? -Infinity));
+  return {
+    metric: opts.metric,
+    overall: opts.overall,
+    min_rows: opts.settings.min_rows,
+    ...(opts.settings.max_drop !== undefined ? { max_drop: opts.settings.max_drop } : {}),
+    worst: entries.slice(0, 10),
+    columns,
+  };
+}
