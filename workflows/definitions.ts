@@ -101,6 +101,8 @@ export interface EvaluationSummary {
   quality?: QualityReport;
   /** Metrics per value of the configured segment columns. */
   slices?: SlicesReport;
+  /** Bootstrap interval of the primary metric and of its drop from the baseline. */
+  confidence?: ConfidenceSummary;
   durationMs: number;
 }
 
@@ -112,6 +114,28 @@ export interface EvaluationFailure {
 
 /** Error types that describe the evaluated window's data: the window is failing, the workflow is not. */
 export const DATA_ERROR_TYPES: readonly string[] = ['SchemaMismatch', 'InvalidData', 'UnreadableData'];
+
+export interface ConfidenceSummary {
+  metric: string;
+  value: number | null;
+  low: number | null;
+  high: number | null;
+  confidence: number;
+  resamples: number;
+  seed: number;
+  drop?: { value: number | null; low: number | null; high: number | null };
+}
+
+/** Slow decline of the primary metric over the stored reports of this model. */
+export interface TrendSummary {
+  metric: string;
+  declining: boolean;
+  slopePerWeek: number | null;
+  since: string | null;
+  pValue: number | null;
+  points: number;
+  message?: string;
+}
 
 export interface ReportRef {
   jsonUri: string;

@@ -2,7 +2,7 @@
  * The evaluation report: one JSON document (the record) and a Markdown rendering of it (for people).
  * Pure: no I/O, no clock. Content depends only on its inputs, so a retried write is identical.
  */
-import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, Verdict } from '../../workflows/definitions.js';
+import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../workflows/definitions.js';
 
 export interface EvaluationReport {
   schema: 'upkeep.evaluation-report/v1';
@@ -23,6 +23,12 @@ export interface EvaluationReport {
   /** Convenience copies of the headline figures. */
   rows: number;
   metrics: Record<string, number | null>;
+  /** Current conditions (copies from the evaluation, when computed). */
+  drift?: EvaluationSummary['drift'];
+  quality?: EvaluationSummary['quality'];
+  slices?: EvaluationSummary['slices'];
+  confidence?: EvaluationSummary['confidence'];
+  trend?: TrendSummary;
 }
 
 export function buildReport(input: {
@@ -32,8 +38,9 @@ export function buildReport(input: {
   failure?: EvaluationFailure;
   verdict: Verdict;
   workflow?: { workflowId: string; runId: string; startedAt: string };
+  trend?: TrendSummary;
 }): EvaluationReport {
-  const { model, snapshot, evaluation, failure, verdict, workflow } = input;
+  const { model, snapshot, evaluation, failure, verdict, workflow, trend } = input;
   return {
     schema: 'upkeep.evaluation-report/v1',
     modelId: model.modelId,
@@ -50,6 +57,11 @@ export function buildReport(input: {
     ...(workflow ? { workflow } : {}),
     rows: evaluation?.rows ?? 0,
     metrics: evaluation?.metrics ?? {},
+    ...(evaluation?.drift ? { drift: evaluation.drift } : {}),
+    ...(evaluation?.quality ? { quality: evaluation.quality } : {}),
+    ...(evaluation?.slices ? { slices: evaluation.slices } : {}),
+    ...(evaluation?.confidence ? { confidence: evaluation.confidence } : {}),
+    ...(trend ? { trend } : {}),
   };
 }
 
@@ -86,6 +98,35 @@ export function renderReportMarkdown(r: EvaluationReport): string {
       for (const [label, n] of Object.entries(e.labelCounts)) lines.push(`| ${label} | ${n} | ${e.predictionCounts[label] ?? 0} |`);
       lines.push('');
     }
+  }
+  if (r.confidence) {
+    const c = r.confidence;
+    lines.push('## Significance', '');
+    lines.push(`${c.metric} ${num(c.value)}, ${Math.round(c.confidence * 100)}% bootstrap interval [${num(c.low)}, ${num(c.high)}] (${c.resamples} resamples, seed ${c.seed}).`);
+    if (c.drop) lines.push(`Drop from the baseline: ${num(c.drop.value)} [${num(c.drop.low)}, ${num(c.drop.high)}].`);
+    lines.push('');
+  }
+  if (r.trend) lines.push('## Trend', '', r.trend.message ?? `No steady decline of ${r.trend.metric} over the last ${r.trend.points} windows (p = ${num(r.trend.pValue)}).`, '');
+  if (r.drift) {
+    const d = r.drift;
+    lines.push('## Drift', '', `Dataset drift: **${d.dataset_drift === null ? 'undetermined' : d.dataset_drift ? 'yes' : 'no'}** (${d.drifted_columns.length} of ${Object.keys(d.columns).length} columns drifted; dataset drift at a share of ${d.drift_share}).`, '');
+    lines.push('| column | test | score | threshold | drifted | psi | new categories |', '|---|---|---:|---:|---|---:|---|');
+    const row = (name: string, c: NonNullable<typeof d.label>): string =>
+      `| ${name} | ${c.test} | ${num(c.score)} | ${c.threshold} | ${c.drifted === null ? '—' : c.drifted ? '**yes**' : 'no'} | ${num(c.psi)} | ${c.new_categories?.length ? `${c.new_categories.slice(0, 5).join(', ')} (${((c.share_rows_new_category ?? 0) * 100).toFixed(1)}% of rows)` : ''} |`;
+    for (const [name, c] of Object.entries(d.columns)) lines.push(row(name, c));
+    if (d.label) lines.push(row('(label)', d.label));
+    if (d.prediction) lines.push(row('(prediction)', d.prediction));
+    lines.push('');
+  }
+  if (r.quality && r.quality.issues.length > 0) {
+    lines.push('## Data quality', '');
+    for (const i of r.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : ''}${i.message}`);
+    lines.push('');
+  }
+  if (r.slices && r.slices.worst.length > 0) {
+    lines.push('## Worst slices', '', `| slice | rows | ${r.slices.metric} | worse than the window by |`, '|---|---:|---:|---:|');
+    for (const s of r.slices.worst) lines.push(`| ${s.column} = ${s.value}${s.small ? ' (small)' : ''} | ${s.rows} | ${num(s.score)} | ${num(s.worse_by)} |`);
+    lines.push('');
   }
   lines.push('## Data', '', `Snapshot \`${r.snapshot.sha256.slice(0, 12)}\` with ${r.snapshot.rows} rows in ${r.snapshot.files.length} files.`, '');
   if (r.snapshot.files.length > 0) {
