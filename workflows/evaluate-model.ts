@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
   DATA_ERROR_TYPES,
@@ -9,10 +9,11 @@ import {
   type EvaluateModelResult,
   type EvaluationFailure,
   type EvaluationSummary,
+  type TrendSummary,
 } from './definitions.js';
-import { decideVerdict } from './policy.js';
+import { decideVerdict, LOWER_IS_BETTER } from './policy.js';
 
-const { resolveModel, snapshotWindow, writeReport } = proxyActivities<Activities>({
+const { resolveModel, snapshotWindow, writeReport, assessTrend } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
@@ -57,11 +58,24 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   }
 
   const { spec } = model;
+  const metric = spec.thresholds.metric;
+  let trend: TrendSummary | undefined;
+  const value = evaluation?.metrics[metric];
+  if (patched('assess-trend') && typeof value === 'number') {
+    trend = await assessTrend({
+      modelId: model.modelId,
+      metric,
+      higherIsBetter: !LOWER_IS_BETTER.has(metric),
+      current: { windowEnd, value },
+      settings: spec.monitor.trend,
+    });
+  }
   const verdict = decideVerdict({
-    model: { primaryMetric: spec.thresholds.metric, thresholds: spec.thresholds, baseline: spec.baseline, minRows: spec.min_rows },
+    model: { primaryMetric: metric, thresholds: spec.thresholds, baseline: spec.baseline, minRows: spec.min_rows },
     snapshot,
     evaluation,
     failure,
+    trend,
   });
   const report = await writeReport({
     model,
@@ -70,6 +84,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     failure,
     verdict,
     workflow: { workflowId: info.workflowId, runId: info.runId, startedAt: info.startTime.toISOString() },
+    ...(trend ? { trend } : {}),
   });
   upsertSearchAttributes([{ key: UpkeepVerdict, value: verdict.status }]);
 

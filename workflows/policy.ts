@@ -1,18 +1,23 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
-import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, Verdict } from './definitions.js';
+import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from './definitions.js';
 
-const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
+export const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
 
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
   snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay'>;
-  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices'>;
+  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices' | 'confidence'>;
+  trend?: TrendSummary;
   failure?: EvaluationFailure;
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1000 || v === 0 ? String(Number(v.toFixed(4))) : Number(v.toPrecision(4)).toString());
+
+function trendConditions(trend: TrendSummary | undefined): string[] {
+  return trend?.declining && trend.message ? [`slow decline: ${trend.message}`] : [];
+}
 
 /** Drift and data-quality findings that deserve the owner's attention (a warning, not a verdict on the metric). */
 function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
@@ -71,12 +76,22 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const lower = LOWER_IS_BETTER.has(metric);
   const failures: string[] = [];
   const passes: string[] = [];
+  /** Breaches that the confidence interval cannot confirm: warnings, not degraded. */
+  const uncertain: string[] = [];
+  const ci = evaluation.confidence && evaluation.confidence.metric === metric ? evaluation.confidence : undefined;
+  const level = ci ? `${Math.round(ci.confidence * 100)}%` : '';
   const { min, max, max_drop: maxDrop } = model.thresholds;
   if (!lower && min !== undefined) {
-    (value < min ? failures : passes).push(`${metric} ${fmt(value)} is ${value < min ? 'below' : 'at or above'} the minimum ${fmt(min)}`);
+    const text = `${metric} ${fmt(value)} is ${value < min ? 'below' : 'at or above'} the minimum ${fmt(min)}`;
+    if (value >= min) passes.push(text);
+    else if (ci?.high != null && ci.high >= min) uncertain.push(`${text}, but its ${level} interval [${fmt(ci.low!)}, ${fmt(ci.high)}] still contains it`);
+    else failures.push(text);
   }
   if (lower && max !== undefined) {
-    (value > max ? failures : passes).push(`${metric} ${fmt(value)} is ${value > max ? 'above' : 'at or below'} the maximum ${fmt(max)}`);
+    const text = `${metric} ${fmt(value)} is ${value > max ? 'above' : 'at or below'} the maximum ${fmt(max)}`;
+    if (value <= max) passes.push(text);
+    else if (ci?.low != null && ci.low <= max) uncertain.push(`${text}, but its ${level} interval [${fmt(ci.low)}, ${fmt(ci.high!)}] still contains it`);
+    else failures.push(text);
   }
   const baseline = model.baseline[metric];
   if (maxDrop !== undefined && baseline !== undefined) {
@@ -85,9 +100,11 @@ export function decideVerdict(input: VerdictInput): Verdict {
     if (worsening <= 0) {
       passes.push(`${metric} ${fmt(value)} is no worse than the baseline ${fmt(baseline)}`);
     } else {
-      (worsening > maxDrop ? failures : passes).push(
-        `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`,
-      );
+      const text = `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`;
+      const drop = ci?.drop;
+      if (worsening <= maxDrop) passes.push(text);
+      else if (drop?.low != null && drop.low <= maxDrop) uncertain.push(`${text}, but the ${level} interval of the ${word} [${fmt(drop.low)}, ${fmt(drop.high!)}] still contains the allowed ${fmt(maxDrop)}`);
+      else failures.push(text);
     }
   }
   const slices = evaluation.slices;
@@ -98,7 +115,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
       }
     }
   }
-  const conditions = currentConditions(evaluation);
+  const conditions = [...uncertain, ...trendConditions(input.trend), ...currentConditions(evaluation)];
   if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...conditions, ...notes] };
   if (passes.length === 0) passes.push(`${metric} ${fmt(value)}: no threshold is configured`);
   if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...passes, ...notes] };

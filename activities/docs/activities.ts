@@ -1,6 +1,9 @@
 import type { ActivityDeps } from '../index.js';
 import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../workflows/definitions.js';
-import { buildReport, renderReportMarkdown } from './report.js';
+import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
+import { detectDecline, type TrendPoint } from './trend.js';
+import type { MonitorSpec } from '../config/schema.js';
+import type { TrendSummary } from '../../workflows/definitions.js';
 
 /** 2026-11-25T06:00:00.000Z -> 20261125T060000Z: sorts by time, safe in keys. */
 export function compactTime(iso: string): string {
@@ -9,6 +12,48 @@ export function compactTime(iso: string): string {
 
 export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
   return {
+    /**
+     * Slow decline: the primary metric over this model's stored reports (one point per window end,
+     * the latest report wins) plus the current window, tested with Theil–Sen and Mann–Kendall.
+     */
+    async assessTrend(input: {
+      modelId: string;
+      metric: string;
+      higherIsBetter: boolean;
+      current: TrendPoint;
+      settings: MonitorSpec['trend'];
+    }): Promise<TrendSummary> {
+      const keys = (await deps.store.list(`reports/${input.modelId}`)).filter((k) => k.endsWith('.json'));
+      const byWindow = new Map<string, number | null>();
+      // Keys sort by window end; read only as many recent ones as the test can use (with slack for reruns).
+      for (const key of keys.slice(-input.settings.window * 3)) {
+        const bytes = await deps.store.tryGet(key);
+        if (!bytes) continue;
+        let report: Partial<EvaluationReport>;
+        try {
+          report = JSON.parse(new TextDecoder().decode(bytes)) as Partial<EvaluationReport>;
+        } catch {
+          continue; // not a report of ours
+        }
+        const end = report.window?.end;
+        if (!end || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
+        const v = report.metrics?.[input.metric];
+        byWindow.set(end, typeof v === 'number' ? v : null);
+      }
+      byWindow.set(input.current.windowEnd, input.current.value);
+      const points = [...byWindow].map(([windowEnd, value]) => ({ windowEnd, value })).sort((a, b) => a.windowEnd.localeCompare(b.windowEnd));
+      const r = detectDecline(points, { metric: input.metric, higherIsBetter: input.higherIsBetter, minPoints: input.settings.min_points, window: input.settings.window, alpha: input.settings.alpha });
+      return {
+        metric: input.metric,
+        declining: r.declining,
+        slopePerWeek: r.points >= 2 ? r.slopePerWeek : null,
+        since: r.since || null,
+        pValue: r.points >= 2 ? r.pValue : null,
+        points: r.points,
+        ...(r.message ? { message: r.message } : {}),
+      };
+    },
+
     /** Writes the JSON report and its Markdown rendering. Same input, same bytes: safe to retry. */
     async writeReport(input: {
       model: ResolvedModel;
@@ -17,6 +62,7 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
       failure?: EvaluationFailure;
       verdict: Verdict;
       workflow: { workflowId: string; runId: string; startedAt: string };
+      trend?: TrendSummary;
     }): Promise<ReportRef> {
       const report = buildReport(input);
       const key = `reports/${input.model.modelId}/${compactTime(input.snapshot.windowEnd)}_${input.workflow.runId}`;

@@ -16,6 +16,8 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/statistics.js';
 import { computeSlices } from './slices.js';
+import { bootstrapInterval } from './bootstrap.js';
+import type { ConfidenceSummary } from '../../workflows/definitions.js';
 
 export interface WindowFile {
   /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
@@ -176,6 +178,32 @@ export function labelSketch(c: Collected, which: 'truth' | 'prediction'): Column
   return { kind: 'categorical', sourceType: 'string', rows: idx.length, missing: 0, categories: present.map(([l]) => l), counts: present.map(([, k]) => k) };
 }
 
+/** Bootstrap interval of the primary metric (and of its drop from the baseline), when configured. */
+function confidenceOf(spec: ModelSpec, prepared: PreparedModel, c: Collected): { confidence?: ConfidenceSummary } {
+  const { resamples, confidence, seed } = spec.monitor.significance;
+  if (resamples === 0 || c.rows < 2) return {};
+  const metric = spec.thresholds.metric;
+  const settings = { metric, resamples, confidence, seed, baseline: spec.baseline[metric] };
+  const r =
+    c.task === 'regression'
+      ? bootstrapInterval({ task: 'regression', yTrue: c.yTrueValue!, yPred: c.yPredValue!, ...settings })
+      : c.task === 'binary'
+        ? bootstrapInterval({ task: 'binary', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: prepared.classes!.length, positive: prepared.positiveIndex!, ...settings })
+        : bootstrapInterval({ task: 'multiclass', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: prepared.classes!.length, ...settings });
+  return {
+    confidence: {
+      metric,
+      value: r.value,
+      low: r.low,
+      high: r.high,
+      confidence: r.confidence,
+      resamples: r.resamples,
+      seed: r.seed,
+      ...(r.drop ? { drop: { value: r.drop.value, low: r.drop.low, high: r.drop.high } } : {}),
+    },
+  };
+}
+
 function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): EvaluationSummary {
   if (collected.rowsRead > 0 && collected.droppedRows / collected.rowsRead > spec.invalid_rows.max_share) {
     const detail = collected.invalid.map((i) => `${i.file} ${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
@@ -214,6 +242,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     ...m,
     warnings,
     ...(slices ? { slices } : {}),
+    ...confidenceOf(spec, prepared, collected),
     ...(collected.labels
       ? {
           classes: prepared.classes,
