@@ -317,6 +317,8 @@ interface ScoreOrder {
   positive: Uint8Array;
   /** Number of rows with a finite score (they occupy slots 0..finiteRows-1). */
   finiteRows: number;
+  /** Scratch space for the counts in slot order. */
+  buffer?: Int32Array;
 }
 
 /**
@@ -377,6 +379,17 @@ function scoreOrder(scores: Float64Array, isPositive: (row: number) => boolean):
 }
 
 /**
+ * The counts in slot order (a pure gather first: separating it from the arithmetic of the walk
+ * lets the processor keep many cache misses in flight, several times faster than one fused loop).
+ */
+function gatherCounts(order: ScoreOrder, w: Int32Array): Int32Array {
+  const { rowAt, finiteRows } = order;
+  const ws = (order.buffer ??= new Int32Array(finiteRows));
+  for (let s = 0; s < finiteRows; s++) ws[s] = w[rowAt[s]!]!;
+  return ws;
+}
+
+/**
  * Weighted ROC AUC over rows in score order, w[row] = count of the row; slots 0..finiteRows-1.
  * For a negative in group g, the trapezoid credit is TP_above(g) + TP_above_or_in(g); with
  * positives first inside each group that is tpAtGroupStart + tpSoFar, so one branch-free pass
@@ -384,13 +397,14 @@ function scoreOrder(scores: Float64Array, isPositive: (row: number) => boolean):
  * Σ_g N_g·(2·TP_g + P_g). Also returns the weighted totals P and N.
  */
 function weightedAuc(order: ScoreOrder, w: Int32Array): { auc: number; P: number; N: number } {
-  const { rowAt, groupStart, positive, finiteRows } = order;
+  const { groupStart, positive, finiteRows } = order;
+  const ws = gatherCounts(order, w);
   let tp = 0;
   let tpAtStart = 0;
   let fp = 0;
   let area2 = 0;
   for (let s = 0; s < finiteRows; s++) {
-    const c = w[rowAt[s]!]!;
+    const c = ws[s]!;
     tpAtStart = groupStart[s] === 1 ? tp : tpAtStart;
     const cp = c * positive[s]!;
     const cq = c - cp;
@@ -406,7 +420,8 @@ function weightedAuc(order: ScoreOrder, w: Int32Array): { auc: number; P: number
  * score down (TP_g, FP_g including group g), with the weighted totals P and N.
  */
 function weightedAveragePrecision(order: ScoreOrder, w: Int32Array): { averagePrecision: number; P: number; N: number } {
-  const { rowAt, groupStart, positive, finiteRows } = order;
+  const { groupStart, positive, finiteRows } = order;
+  const ws = gatherCounts(order, w);
   let tp = 0;
   let fp = 0;
   let p = 0;
@@ -416,7 +431,7 @@ function weightedAveragePrecision(order: ScoreOrder, w: Int32Array): { averagePr
       ap.add((p * tp) / (tp + fp));
       p = 0;
     }
-    const c = w[rowAt[s]!]!;
+    const c = ws[s]!;
     const cp = c * positive[s]!;
     p += cp;
     tp += cp;
