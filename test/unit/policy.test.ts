@@ -115,3 +115,69 @@ describe('the verdict policy on a metric better than its baseline', function () 
     assert.deepEqual(v, { status: 'healthy', reasons: ['roc_auc 0.83 is no worse than the baseline 0.8'] });
   });
 });
+
+describe('the verdict policy with current conditions', function () {
+  const base = {
+    model: model({ metric: 'roc_auc', min: 0.7, max_drop: 0.05 }, { roc_auc: 0.8 }),
+    snapshot: snapshot(),
+  };
+  const ci = (low: number, high: number, drop?: [number, number]) => ({
+    metric: 'roc_auc',
+    value: (low + high) / 2,
+    low,
+    high,
+    confidence: 0.95,
+    resamples: 200,
+    seed: 0,
+    ...(drop ? { drop: { value: 0, low: drop[0], high: drop[1] } } : {}),
+  });
+
+  it('is a warning, not degraded, when the interval of a metric below its minimum still contains the minimum', function () {
+    const v = decideVerdict({ ...base, model: model({ metric: 'roc_auc', min: 0.7 }), evaluation: evaluation({ roc_auc: 0.69 }, 700, { confidence: ci(0.66, 0.72) }) });
+    assert.equal(v.status, 'warning');
+    assert.equal(v.reasons[0], 'roc_auc 0.69 is below the minimum 0.7, but its 95% interval [0.66, 0.72] still contains it');
+  });
+
+  it('is degraded when the whole interval is below the minimum', function () {
+    const v = decideVerdict({ ...base, model: model({ metric: 'roc_auc', min: 0.7 }), evaluation: evaluation({ roc_auc: 0.65 }, 700, { confidence: ci(0.62, 0.68) }) });
+    assert.equal(v.status, 'degraded');
+  });
+
+  it('is a warning when the interval of the drop still contains the allowed drop', function () {
+    const v = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.74 }, 700, { confidence: ci(0.71, 0.77, [0.03, 0.09]) }) });
+    assert.equal(v.status, 'warning');
+    assert.match(v.reasons[0]!, /^roc_auc drop of 0\.06 from the baseline 0\.8 is more than the allowed 0\.05, but the 95% interval of the drop \[0\.03, 0\.09\] still contains the allowed 0\.05$/);
+  });
+
+  it('is a warning on dataset drift, naming the drifted columns and their tests', function () {
+    const drift = {
+      columns: {
+        x1: { kind: 'numeric' as const, test: 'wasserstein', threshold: 0.1, score: 0.31, drifted: true, reference_rows: 5000, current_rows: 5000 },
+        x2: { kind: 'numeric' as const, test: 'wasserstein', threshold: 0.1, score: 0.02, drifted: false, reference_rows: 5000, current_rows: 5000 },
+      },
+      dataset_drift: true,
+      share_drifted: 0.5,
+      drift_share: 0.5,
+      drifted_columns: ['x1'],
+    };
+    const v = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { drift }) });
+    assert.equal(v.status, 'warning');
+    assert.equal(v.reasons[0], 'dataset drift: 1 of 2 columns drifted: x1 (wasserstein 0.31)');
+  });
+
+  it('is failing on a schema break, naming the column, before looking at metrics', function () {
+    const quality = {
+      schemaBreak: true,
+      issues: [{ severity: 'break' as const, column: 'x3', message: 'column x3: required column is missing from the current data' }],
+    } as unknown as NonNullable<NonNullable<VerdictInput['evaluation']>['quality']>;
+    const v = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { quality }) });
+    assert.deepEqual(v, { status: 'failing', reasons: ['schema: column x3: required column is missing from the current data'] });
+  });
+
+  it('is a warning on a slow decline even when every threshold passes', function () {
+    const trend = { metric: 'roc_auc', declining: true, slopePerWeek: -0.004, since: '2026-09-14', pValue: 0.01, points: 8, message: 'roc_auc falling 0.004 per week since 2026-09-14' };
+    const v = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }), trend });
+    assert.equal(v.status, 'warning');
+    assert.equal(v.reasons[0], 'slow decline: roc_auc falling 0.004 per week since 2026-09-14');
+  });
+});
