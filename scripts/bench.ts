@@ -7,9 +7,9 @@
  * its own. Targets on a 2-core machine: ratio ≤ 1.5, ≥ 1M rows/s, peak RSS < 1 GiB.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { benchParquet } from './bench/data.js';
+import { BENCH_DIR, benchParquet, FEATURES } from './bench/data.js';
 import { PROJECT_DIR } from './lib/paths.js';
 
 const ROWS = 1_000_000;
@@ -21,8 +21,10 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function child(mode: string, file: string): Record<string, unknown> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts/bench/evaluation.ts'), mode, file, String(REPEATS)], {
+const withPeer = process.argv.includes('--peer');
+
+function child(mode: string, file: string, script = 'scripts/bench/evaluation.ts', extra: string[] = []): Record<string, unknown> {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_DIR, script), ...(mode ? [mode] : []), file, ...extra, String(REPEATS)], {
     cwd: PROJECT_DIR,
     encoding: 'utf8',
     maxBuffer: 1 << 24,
@@ -50,3 +52,46 @@ console.log(`  evaluateWindow e2e       ${total.toFixed(0).padStart(6)} ms   (${
 console.log(`  ratio e2e / lower bound  ${(total / lower).toFixed(2).padStart(6)}      target ≤ 1.5`);
 console.log(`  throughput               ${((rows / total) * 1000 / 1e6).toFixed(2).padStart(6)} M rows/s   target ≥ 1`);
 console.log(`  peak RSS (e2e process)   ${(e2e.maxRssMiB as number).toFixed(0).padStart(6)} MiB   target < 1024`);
+console.log(`  e2e with 200 bootstrap resamples of roc_auc (the default significance)  ${median(e2e.withBootstrap as number[]).toFixed(0)} ms`);
+
+console.log(`\n== drift and quality: 1M current rows × 20 columns against a 1M-row reference (median of ${REPEATS}) ==`);
+const shifted = benchParquet(ROWS, 2, { meanShift: 0.2 });
+const drift = child('', file, 'scripts/bench/drift.ts', [shifted]);
+const driftCpu = median(drift.cpu as number[]);
+const driftWall = median(drift.wall as number[]);
+const ours = drift.columns as Record<string, { test: string; score: number | null; drifted: boolean | null }>;
+console.log(`  CPU                      ${driftCpu.toFixed(0).padStart(6)} ms   target < 2000`);
+console.log(`  wall                     ${driftWall.toFixed(0).padStart(6)} ms`);
+console.log(`  drifted columns          ${Object.entries(ours).filter(([, c]) => c.drifted).map(([k]) => k).join(', ') || 'none'} (dataset drift: ${drift.dataset})`);
+
+if (!withPeer) {
+  console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratio)');
+} else {
+  const venv = path.join(BENCH_DIR, 'pyenv');
+  const python = path.join(venv, 'bin', 'python');
+  if (!existsSync(python)) {
+    console.log('  installing the Python peer (Evidently, pinned) into .bench/pyenv ...');
+    const mk = spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' });
+    const pip = mk.status === 0 && spawnSync(python, ['-m', 'pip', 'install', '--quiet', '-r', path.join(PROJECT_DIR, 'scripts/fixtures/requirements-drift.txt'), 'pyarrow==26.0.1'], { stdio: 'inherit' });
+    if (!pip || pip.status !== 0) throw new Error('could not install the Evidently peer');
+  }
+  const peerRuns: { wall: number; cpu: number; columns: Record<string, { method: string; score: number; drifted: boolean }>; dataset: { drifted: boolean }; evidently: string }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/evidently_peer.py'), file, shifted, FEATURES.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`Evidently peer failed:\n${r.stderr}`);
+    peerRuns.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+  const peer = peerRuns[0]!;
+  const peerCpu = median(peerRuns.map((p) => p.cpu * 1000));
+  const peerWall = median(peerRuns.map((p) => p.wall * 1000));
+  // Evidently reports display names ("Wasserstein distance (normed)"); map them to test ids.
+  const testId = (method: string | undefined): string => {
+    const m = (method ?? '').toLowerCase();
+    return m.includes('wasserstein') ? 'wasserstein' : m.includes('jensen') ? 'jensenshannon' : m.includes('k-s') || m.includes('kolmogorov') ? 'ks' : m.includes('chi') ? 'chisquare' : m.includes('z-test') ? 'z' : m.includes('psi') ? 'psi' : m;
+  };
+  const disagree = FEATURES.filter((f) => ours[f]?.drifted !== peer.columns[f]?.drifted || ours[f]?.test !== testId(peer.columns[f]?.method));
+  console.log(`  Evidently ${peer.evidently} CPU       ${peerCpu.toFixed(0).padStart(6)} ms   (median of 3, reading the files excluded)`);
+  console.log(`  Evidently wall           ${peerWall.toFixed(0).padStart(6)} ms`);
+  console.log(`  ratio Evidently / ours   ${(peerCpu / driftCpu).toFixed(1).padStart(6)}x CPU, ${(peerWall / driftWall).toFixed(1)}x wall   target ≥ 20x`);
+  console.log(`  same test and decision   ${FEATURES.length - disagree.length} of ${FEATURES.length} columns${disagree.length ? ` (differ: ${disagree.join(', ')})` : ''}; dataset drift ${peer.dataset.drifted === drift.dataset ? 'agrees' : 'differs'}`);
+}

@@ -21,7 +21,7 @@
  *    "Speed") and equals what metrics.ts returns on the materialised resample — including `null`
  *    where that resample makes the metric undefined (e.g. one class only). Undefined resamples are
  *    counted in `undefinedResamples` and left out of the interval.
- * 3. With m defined values sorted ascending and α = 1 − confidence,
+ * 3. With m defined values sorted ascending,
  *    low = Q((1 − confidence) / 2), high = Q((1 + confidence) / 2), where Q is numpy's default
  *    quantile (method='linear', Hyndman & Fan type 7): h = (m − 1)·q, j = ⌊h⌋, g = h − j,
  *    Q = x_j + (x_{j+1} − x_j)·g (numpy evaluates it as x_{j+1} − (x_{j+1} − x_j)·(1 − g) when
@@ -43,16 +43,28 @@
  *
  * ## Speed
  *
- * A resample is never materialised: each draw increments the count of its row (c_i), and the
- * metric is a weighted sum over rows in one sequential pass. For roc_auc and average_precision the
- * rows are sorted once by score (descending) into groups of equal scores, and the counts are kept
- * in that order, so a resample costs O(n) with no sort: walking the groups from the top score
- * down, with P_g / N_g the summed counts of positive / negative rows in group g and TP / FP the
- * summed counts above it, 2·AUC·P·N = Σ_g N_g·(2·TP + P_g) (a tie is a trapezoid: half credit),
- * and AP = Σ_g P_g·TP_g / (TP_g + FP_g) / P with TP_g, FP_g including group g — exact integers for
- * the AUC, like metrics.ts. Multiclass one-vs-rest AUC keeps one such order per class. On one
- * core, 200 resamples of roc_auc on 1M rows take about 3 s (most of it drawing 200M indices).
- * This is CPU-bound and synchronous: callers run it off the event loop (a worker thread).
+ * A resample is never materialised: each draw increments the count c_i of its row, and the metric
+ * is computed from the counts in O(n) with no sort and no copy of the data:
+ * - mean-type metrics (accuracy, log_loss, brier, mae, rmse, mape): Σ c_i·term_i / n;
+ * - label metrics (precision, recall, f1, balanced accuracy, macro/weighted averages): a weighted
+ *   confusion matrix, one pass of cm[cell_i] += c_i;
+ * - r2: weighted mean of y, then Σ c_i·(y_i − ȳ)² and Σ c_i·e_i²;
+ * - roc_auc / average_precision: the rows are put in score order once (descending, equal scores in
+ *   one group, positives first inside a group). Per resample the counts are gathered into that
+ *   order and walked once: with P_g / N_g the summed counts of positives / negatives in group g
+ *   and TP the summed positive counts above it, 2·AUC·P·N = Σ_g N_g·(2·TP + P_g) (a tie is a
+ *   trapezoid, half credit) — an exact integer, as in metrics.ts — and
+ *   AP = Σ_g P_g·TP_g / (TP_g + FP_g) / P with TP_g, FP_g including group g. Multiclass
+ *   one-vs-rest AUC keeps one such order per class.
+ * Undefined cases (a class missing, an unknown label, a non-finite value drawn) are detected from
+ * the counts of the few rows or labels concerned.
+ *
+ * Measured on one core of a shared 2-core machine (1M rows, 200 resamples): binary roc_auc about
+ * 4 s — drawing 200M indices ≈ 1.1 s, gathering counts into score order ≈ 1.3 s, the AUC walks
+ * ≈ 0.7 s, the one-off sort and the full-data metrics ≈ 0.7 s; accuracy or log_loss ≈ 1.5 s;
+ * regression r2 ≈ 3 s; multiclass roc_auc_ovr_macro with 3 classes ≈ 10 s. For comparison,
+ * binaryMetrics on the same 1M rows takes 0.2 s. The work is CPU-bound and synchronous: callers
+ * run it off the event loop (a worker thread).
  */
 import { lowerIsBetter } from '../config/schema.js';
 import {
@@ -290,13 +302,13 @@ function reported(v: number): number | null {
   return finite(v) ? v : null;
 }
 
-/** True when any of the listed slots was drawn at least once. */
+/** True when any of the listed rows was drawn at least once. */
 function anyDrawn(w: Int32Array, slots: Int32Array): boolean {
   for (let i = 0; i < slots.length; i++) if (w[slots[i]!]! > 0) return true;
   return false;
 }
 
-function slotsWhere(n: number, pred: (slot: number) => boolean): Int32Array {
+function rowsWhere(n: number, pred: (slot: number) => boolean): Int32Array {
   const out: number[] = [];
   for (let s = 0; s < n; s++) if (pred(s)) out.push(s);
   return Int32Array.from(out);
@@ -318,7 +330,7 @@ interface ScoreOrder {
   /** Number of rows with a finite score (they occupy slots 0..finiteRows-1). */
   finiteRows: number;
   /** Scratch space for the counts in slot order. */
-  buffer?: Int32Array;
+  buffer?: Float64Array;
 }
 
 /**
@@ -379,12 +391,12 @@ function scoreOrder(scores: Float64Array, isPositive: (row: number) => boolean):
 }
 
 /**
- * The counts in slot order (a pure gather first: separating it from the arithmetic of the walk
- * lets the processor keep many cache misses in flight, several times faster than one fused loop).
+ * The counts in slot order, as float64 (a separate gather keeps many cache misses in flight, and
+ * float64 counts keep the walks below in plain double arithmetic; both measurably faster).
  */
-function gatherCounts(order: ScoreOrder, w: Int32Array): Int32Array {
+function gatherCounts(order: ScoreOrder, w: Int32Array): Float64Array {
   const { rowAt, finiteRows } = order;
-  const ws = (order.buffer ??= new Int32Array(finiteRows));
+  const ws = (order.buffer ??= new Float64Array(finiteRows));
   for (let s = 0; s < finiteRows; s++) ws[s] = w[rowAt[s]!]!;
   return ws;
 }
@@ -405,7 +417,7 @@ function weightedAuc(order: ScoreOrder, w: Int32Array): { auc: number; P: number
   let area2 = 0;
   for (let s = 0; s < finiteRows; s++) {
     const c = ws[s]!;
-    tpAtStart = groupStart[s] === 1 ? tp : tpAtStart;
+    tpAtStart += groupStart[s]! * (tp - tpAtStart); // = tp at a group start, without a branch
     const cp = c * positive[s]!;
     const cq = c - cp;
     tp += cp;
@@ -586,7 +598,7 @@ function prepareBinary(input: BinaryInput, metric: BinaryMetricName): Prepared {
   const labels = compactLabels(yTrue, k);
   const code = labels.codes;
   const counts = new LabelCounts(code, yPred, labels.L, k);
-  const unknownRows = slotsWhere(n, (i) => code[i]! >= k);
+  const unknownRows = rowsWhere(n, (i) => code[i]! >= k);
   const base = { rows: n, value };
 
   switch (metric) {
@@ -625,7 +637,7 @@ function prepareBinary(input: BinaryInput, metric: BinaryMetricName): Prepared {
   // non-finite score. The label count pass is only needed when the whole window has > 2 labels.
   const score = new Float64Array(n);
   for (let i = 0, idx = positive; i < n; i++, idx += k) score[i] = proba[idx]!;
-  const nonFiniteScore = slotsWhere(n, (i) => !finite(score[i]!));
+  const nonFiniteScore = rowsWhere(n, (i) => !finite(score[i]!));
   let distinctInWindow = 0;
   for (const t of new LabelCounts(code, yPred, labels.L, k).fill(new Int32Array(n).fill(1)).tc) if (t > 0) distinctInWindow++;
   const scoreUndefined = (w: Int32Array): boolean =>
@@ -635,7 +647,7 @@ function prepareBinary(input: BinaryInput, metric: BinaryMetricName): Prepared {
 
   if (metric === 'brier') {
     // brier_score_loss raises for a probability outside [0, 1].
-    const outOfRange = slotsWhere(n, (i) => score[i]! > 1 || score[i]! < 0);
+    const outOfRange = rowsWhere(n, (i) => score[i]! > 1 || score[i]! < 0);
     const raw = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const y = code[i] === positive ? 1 : 0;
@@ -713,7 +725,7 @@ function prepareMulticlass(input: ClassificationInput, metric: MulticlassMetricN
   const labels = compactLabels(yTrue, k);
   const code = labels.codes;
   const counts = new LabelCounts(code, yPred, labels.L, k);
-  const unknownRows = slotsWhere(n, (i) => code[i]! >= k);
+  const unknownRows = rowsWhere(n, (i) => code[i]! >= k);
   const base = { rows: n, value };
 
   const perLabel = (w: Int32Array): number => {
@@ -811,7 +823,7 @@ function prepareRegression(input: RegressionInput, metric: RegressionMetricName)
   const value = regressionMetrics(input).metrics[metric]; // also validates the input
   const { yTrue, yPred } = input;
   const n = yTrue.length;
-  const invalid = slotsWhere(n, (i) => !finite(yTrue[i]!) || !finite(yPred[i]!));
+  const invalid = rowsWhere(n, (i) => !finite(yTrue[i]!) || !finite(yPred[i]!));
   const raw = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t = yTrue[i]!;
