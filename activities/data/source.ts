@@ -2,7 +2,7 @@
  * The data-source port: reads the bytes behind a URI. `file://` here; `s3://` is another
  * implementation of the same interface.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export interface DataSource {
@@ -14,11 +14,17 @@ export function createFileDataSource(): DataSource {
   return {
     async read(uri) {
       if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
+      let handle;
       try {
-        return new Uint8Array(await readFile(fileURLToPath(uri)));
+        handle = await open(fileURLToPath(uri), 'r');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw err;
+      }
+      try {
+        return await readShared(handle);
+      } finally {
+        await handle.close();
       }
     },
   };
@@ -27,4 +33,19 @@ export function createFileDataSource(): DataSource {
 export function baseName(uri: string): string {
   const clean = uri.split('?')[0]!;
   return decodeURIComponent(clean.slice(clean.lastIndexOf('/') + 1));
+}
+
+/**
+ * Reads a whole file into shared memory, so that evaluation threads can decode it without a copy.
+ */
+async function readShared(handle: import('node:fs/promises').FileHandle): Promise<Uint8Array> {
+  const { size } = await handle.stat();
+  const out = new Uint8Array(new SharedArrayBuffer(size));
+  let offset = 0;
+  while (offset < size) {
+    const { bytesRead } = await handle.read(out, offset, size - offset, offset);
+    if (bytesRead === 0) throw new Error(`file shrank while being read (${offset} of ${size} bytes)`);
+    offset += bytesRead;
+  }
+  return out;
 }

@@ -427,8 +427,9 @@ interface RankingStats {
  */
 /**
  * Sorts finite float64 values ascending, in place: an LSD radix sort on the order-preserving
- * 64-bit key of each value (16-bit digits; a digit shared by every value is skipped, which is
- * common for scores that were float32). Several times faster than TypedArray#sort on 1M values,
+ * 64-bit key of each value, in six 11-bit digits (2048 buckets stay in cache while scattering).
+ * All six histograms come from one pass; a digit shared by every value is skipped, which is
+ * common for scores that were float32. Several times faster than TypedArray#sort on 1M values,
  * with the same result for finite input (ties are equal values, so stability does not matter).
  */
 export function sortFloat64(values: Float64Array): void {
@@ -440,36 +441,63 @@ export function sortFloat64(values: Float64Array): void {
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
   let lo = new Uint32Array(n);
   let hi = new Uint32Array(n);
+  const RADIX = 2048;
+  const counts = new Uint32Array(RADIX * 6);
   for (let i = 0; i < n; i++) {
-    const h = words[2 * i + 1]!;
-    const l = words[2 * i]!;
+    let h = words[2 * i + 1]!;
+    let l = words[2 * i]!;
     if (h & 0x80000000) {
-      hi[i] = ~h >>> 0;
-      lo[i] = ~l >>> 0;
+      h = ~h >>> 0;
+      l = ~l >>> 0;
     } else {
-      hi[i] = (h | 0x80000000) >>> 0;
-      lo[i] = l;
+      h = (h | 0x80000000) >>> 0;
     }
+    hi[i] = h;
+    lo[i] = l;
+    counts[l & 0x7ff]!++;
+    counts[RADIX + ((l >>> 11) & 0x7ff)]!++;
+    counts[2 * RADIX + ((l >>> 22) | ((h & 1) << 10))]!++;
+    counts[3 * RADIX + ((h >>> 1) & 0x7ff)]!++;
+    counts[4 * RADIX + ((h >>> 12) & 0x7ff)]!++;
+    counts[5 * RADIX + (h >>> 23)]!++;
   }
   let loTmp = new Uint32Array(n);
   let hiTmp = new Uint32Array(n);
-  const counts = new Uint32Array(65536);
-  for (let pass = 0; pass < 4; pass++) {
-    const src = pass < 2 ? lo : hi;
-    const shift = pass % 2 === 0 ? 0 : 16;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(src[i]! >>> shift) & 0xffff]!++;
-    if (counts[(src[0]! >>> shift) & 0xffff] === n) continue; // every value has this digit
+  // Each pass scatters by one digit; the shift/mask pairs address the 64-bit key held as (hi, lo).
+  const passes: [word: 0 | 1 | 2, shift: number][] = [[0, 0], [0, 11], [2, 22], [1, 1], [1, 12], [1, 23]];
+  for (let pass = 0; pass < 6; pass++) {
+    const base = pass * RADIX;
+    const [word, shift] = passes[pass]!;
+    const first = word === 0 ? (lo[0]! >>> shift) & 0x7ff : word === 1 ? (hi[0]! >>> shift) & 0x7ff : (lo[0]! >>> 22) | ((hi[0]! & 1) << 10);
+    if (counts[base + first] === n) continue; // every value has this digit
     let sum = 0;
-    for (let d = 0; d < 65536; d++) {
-      const c = counts[d]!;
-      counts[d] = sum;
+    for (let d = 0; d < RADIX; d++) {
+      const c = counts[base + d]!;
+      counts[base + d] = sum;
       sum += c;
     }
-    for (let i = 0; i < n; i++) {
-      const pos = counts[(src[i]! >>> shift) & 0xffff]!++;
-      loTmp[pos] = lo[i]!;
-      hiTmp[pos] = hi[i]!;
+    if (word === 0) {
+      for (let i = 0; i < n; i++) {
+        const l = lo[i]!;
+        const pos = counts[base + ((l >>> shift) & 0x7ff)]!++;
+        loTmp[pos] = l;
+        hiTmp[pos] = hi[i]!;
+      }
+    } else if (word === 1) {
+      for (let i = 0; i < n; i++) {
+        const h = hi[i]!;
+        const pos = counts[base + ((h >>> shift) & 0x7ff)]!++;
+        loTmp[pos] = lo[i]!;
+        hiTmp[pos] = h;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const l = lo[i]!;
+        const h = hi[i]!;
+        const pos = counts[base + ((l >>> 22) | ((h & 1) << 10))]!++;
+        loTmp[pos] = l;
+        hiTmp[pos] = h;
+      }
     }
     [lo, loTmp] = [loTmp, lo];
     [hi, hiTmp] = [hiTmp, hi];

@@ -7,13 +7,15 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { modelSpec } from '../../activities/config/schema.js';
 import { readTable } from '../../activities/data/read-table.js';
-import { createEvaluationEngine, toShared } from '../../activities/evaluation/evaluate.js';
+import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
+import { createFileDataSource } from '../../activities/data/source.js';
+import { pathToFileURL } from 'node:url';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { BENCH_MODEL, FEATURES } from './data.js';
 
 const [mode, file, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 5);
-const bytes = new Uint8Array(readFileSync(file!));
+const bytes = mode === 'bound' ? new Uint8Array(readFileSync(file!)) : new Uint8Array(0);
 const modelBytes = new Uint8Array(readFileSync(BENCH_MODEL));
 const BATCH = 65536;
 const columns = [...FEATURES, 'y'];
@@ -36,7 +38,8 @@ const spec = modelSpec.parse({
 const out: Record<string, unknown> = { mode };
 if (mode === 'e2e') {
   const engine = createEvaluationEngine({ batchSize: BATCH });
-  const shared = toShared(bytes); // as the store's reader delivers it
+  // As the store's reader delivers it: read straight into shared memory, no private copy kept.
+  const shared = (await createFileDataSource().read(pathToFileURL(file!).href))!;
   const times: number[] = [];
   let rows = 0;
   let auc: number | null = null;
