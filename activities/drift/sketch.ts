@@ -5,7 +5,7 @@
  */
 import type { Column } from '../data/table.js';
 import { EXACT_SAMPLE_LIMIT, type ColumnProfile } from './profile.js';
-import { countDistinct, sortedSample } from './statistics.js';
+import { sortedSample } from './statistics.js';
 
 export type ColumnSketch =
   | { kind: 'numeric'; sourceType: 'int' | 'float'; rows: number; nulls: number; nonFinite: number; sorted: Float64Array }
@@ -120,14 +120,19 @@ export function profileFromSketch(s: ColumnSketch): ColumnProfile {
   }
   const v = s.sorted;
   const n = v.length;
+  // One pass over the sorted values: sum, distinct count; a second for the squared deviations.
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += v[i]!;
+  let uniques = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!;
+    sum += x;
+    if (i === 0 || x !== v[i - 1]) uniques++;
+  }
   const mean = n > 0 ? sum / n : null;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (v[i]! - mean!) ** 2;
   const exact = n <= EXACT_SAMPLE_LIMIT;
   const values = exact ? Array.from(v) : Array.from({ length: EXACT_SAMPLE_LIMIT }, (_, i) => v[Math.floor(((i + 0.5) * n) / EXACT_SAMPLE_LIMIT)]!);
-  const uniques = countDistinct(v);
   const profile: ColumnProfile = {
     kind: 'numeric',
     sourceType: s.sourceType,

@@ -1050,7 +1050,9 @@ export function sortedSample(values: Float64Array): SortedSample {
   }
   let out: Float64Array;
   if (finite === n) {
-    out = values.slice();
+    out = new Float64Array(n);
+    sortFloat64(values, out);
+    return { sorted: out, dropped: 0 };
   } else {
     out = new Float64Array(finite);
     let k = 0;

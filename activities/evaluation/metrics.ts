@@ -431,14 +431,23 @@ interface RankingStats {
  * All six histograms come from one pass; a digit shared by every value is skipped, which is
  * common for scores that were float32. Several times faster than TypedArray#sort on 1M values,
  * with the same result for finite input (ties are equal values, so stability does not matter).
+ * With `into`, the input is left as it is and the sorted values are written there.
  */
-export function sortFloat64(values: Float64Array): void {
+export function sortFloat64(values: Float64Array, into: Float64Array = values): void {
   const n = values.length;
-  if (n < 512) {
+  if (into !== values) {
+    if (into.length !== n) throw new RangeError('sortFloat64: the output must have the length of the input');
+    if (n < 512) {
+      into.set(values);
+      into.sort();
+      return;
+    }
+  } else if (n < 512) {
     values.sort();
     return;
   }
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const outWords = new Uint32Array(into.buffer, into.byteOffset, n * 2);
   let lo = new Uint32Array(n);
   let hi = new Uint32Array(n);
   const RADIX = 2048;
@@ -505,11 +514,11 @@ export function sortFloat64(values: Float64Array): void {
   for (let i = 0; i < n; i++) {
     const h = hi[i]!;
     if (h & 0x80000000) {
-      words[2 * i + 1] = (h & 0x7fffffff) >>> 0;
-      words[2 * i] = lo[i]!;
+      outWords[2 * i + 1] = (h & 0x7fffffff) >>> 0;
+      outWords[2 * i] = lo[i]!;
     } else {
-      words[2 * i + 1] = ~h >>> 0;
-      words[2 * i] = ~lo[i]! >>> 0;
+      outWords[2 * i + 1] = ~h >>> 0;
+      outWords[2 * i] = ~lo[i]! >>> 0;
     }
   }
 }

@@ -427,3 +427,14 @@ describe('sorting scores for ranking metrics', function () {
     }
   });
 });
+
+describe('sorting scores into a separate array', function () {
+  it('leaves the input untouched and writes the same order as an in-place sort', function () {
+    const a = Float64Array.from({ length: 4000 }, (_, i) => Math.sin(i * 7.3) * 100);
+    const before = a.slice();
+    const out = new Float64Array(a.length);
+    sortFloat64(a, out);
+    assert.deepEqual(Array.from(a), Array.from(before));
+    assert.deepEqual(Array.from(out), Array.from(before.sort()));
+  });
+});
