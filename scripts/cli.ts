@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, findModel } from '../activities/config/load.js';
 import { createFileDataSource } from '../activities/data/source.js';
 import { renderReportMarkdown } from '../activities/docs/report.js';
@@ -287,6 +288,7 @@ program
   .option('--config <file>', 'config file')
   .action(async (o) => {
     const target = cliTarget();
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const connection = await connectWorker(target);
     const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath: o.config ?? defaultConfigPath() });
     console.log(`worker polling task queue upkeep on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);

@@ -9,15 +9,57 @@ import { TASK_QUEUE } from '../workflows/definitions.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';
-import { writeDemoFeed } from './demo/feed.js';
+import { demoDay, writeDemoFeed } from './demo/feed.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createFileDataSource } from '../activities/data/source.js';
+import { profileReferenceData } from '../activities/drift/reference.js';
+import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
+import { profileKey } from '../activities/registry/activities.js';
+import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
 import { defaultConfigPath, devPorts, PROJECT_DIR, stateDir } from './lib/paths.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
+/**
+ * The demo model's reference profile (as `upkeep profile` would store it), made once from a
+ * training-like sample of the demo process, so that evaluations show drift and data quality.
+ */
+async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, state: string): Promise<void> {
+  const spec = config.models[0]!;
+  const bytes = await createFileDataSource().read(spec.artifact);
+  if (!bytes) return;
+  const sha = sha256Hex(bytes);
+  const store = createFileStore(config.store);
+  if (await store.exists(profileKey(spec.id, sha))) return;
+  const file = path.join(state, 'demo-feed', 'churn-reference.csv');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, demoDay('reference', 5000));
+  const engine = createEvaluationEngine();
+  try {
+    const { profile } = await profileReferenceData({
+      spec,
+      modelBytes: bytes,
+      modelKey: sha,
+      artifactName: path.basename(spec.artifact),
+      files: [{ name: 'churn-reference.csv', format: 'csv', load: async () => new Uint8Array(readFileSync(file)) }],
+      engine,
+      createdAt: new Date().toISOString(),
+      source: file,
+    });
+    await store.put(profileKey(spec.id, sha), JSON.stringify(profile));
+    log(`profiled the demo model on ${profile.rows} reference rows (upkeep profile): evaluations now report drift and data quality`);
+  } finally {
+    await engine.close();
+  }
+}
+
 async function main(): Promise<void> {
+  // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
+  Runtime.install({ logger: new DefaultLogger((env.UPKEEP_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
   const state = stateDir(env);
   const configPath = path.resolve(env.UPKEEP_CONFIG ?? defaultConfigPath());
   const config = await loadConfig(configPath);
@@ -27,6 +69,7 @@ async function main(): Promise<void> {
   if (isExample) {
     const written = writeDemoFeed({ dir: path.join(state, 'demo-feed', 'churn'), end: new Date(), days: 7 });
     if (written.length > 0) log(`demo upstream wrote ${written.length} daily files to ${path.join(state, 'demo-feed', 'churn')}`);
+    await profileDemoModel(config, state);
   }
 
   const { port, uiPort } = devPorts(env);
