@@ -132,7 +132,9 @@ export function profileFromSketch(s: ColumnSketch): ColumnProfile {
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (v[i]! - mean!) ** 2;
   const exact = n <= EXACT_SAMPLE_LIMIT;
-  const values = exact ? Array.from(v) : Array.from({ length: EXACT_SAMPLE_LIMIT }, (_, i) => v[Math.floor(((i + 0.5) * n) / EXACT_SAMPLE_LIMIT)]!);
+  const m = exact ? n : EXACT_SAMPLE_LIMIT;
+  const values = new Array<number>(m);
+  for (let i = 0; i < m; i++) values[i] = exact ? v[i]! : v[Math.floor(((i + 0.5) * n) / EXACT_SAMPLE_LIMIT)]!;
   const profile: ColumnProfile = {
     kind: 'numeric',
     sourceType: s.sourceType,
