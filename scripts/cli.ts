@@ -12,6 +12,7 @@ import { renderReportMarkdown } from '../activities/docs/report.js';
 import { UpkeepError } from '../activities/errors.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { createInProcessRunner } from '../activities/evaluation/in-process-runner.js';
+import type { InferenceRunner } from '../activities/evaluation/runner.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../workflows/definitions.js';
 import { connectClient, connectWorker, externalTarget, type TemporalTarget } from '../workers/temporal.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedules.js';
@@ -92,27 +93,8 @@ program
     const runner = createInProcessRunner();
     const engine = createEvaluationEngine();
     try {
-      let spec: ModelSpec;
-      let bytes: Uint8Array;
-      let storeOf: ArtifactStore | undefined;
-      if (o.onnx) {
-        for (const required of ['task', 'label', 'features', 'data'] as const) {
-          if (!o[required]) throw new UpkeepError('InvalidConfig', `--onnx needs --${required}`);
-        }
-        ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task, label: o.label, features: o.features, positiveLabel: o.positiveLabel, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows, runner }));
-      } else {
-        if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
-        const configPath = path.resolve(o.config ?? defaultConfigPath());
-        const config = await loadConfig(configPath);
-        spec = findModel(config, o.model, path.basename(configPath));
-        storeOf = createFileStore(config.store);
-        const read = await createFileDataSource().read(spec.artifact);
-        if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
-        bytes = read;
-      }
-      if (o.categorical) spec = { ...spec, monitor: { ...spec.monitor, categorical: [...new Set([...spec.monitor.categorical, ...o.categorical])] } };
-      if (o.segments) spec = { ...spec, monitor: { ...spec.monitor, segments: [...new Set([...spec.monitor.segments, ...o.segments])] } };
-      const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: o.onnx ? undefined : storeOf });
+      const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
+      const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
       const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference });
       if (o.format === 'json') {
         const { rows, metrics, verdict, ...rest } = report;
@@ -125,6 +107,51 @@ program
       await engine.close();
     }
   });
+
+interface ModelOptions {
+  config?: string;
+  model?: string;
+  onnx?: string;
+  task?: 'binary' | 'multiclass' | 'regression';
+  label?: string;
+  features?: string[];
+  data?: string[];
+  positiveLabel?: string;
+  metric?: string;
+  min?: number;
+  max?: number;
+  minRows?: number;
+  categorical?: string[];
+  segments?: string[];
+}
+
+/**
+ * The model a command works on: from the config (`--model`, with its store) or any ONNX file
+ * (`--onnx` with the options in `required`); `--categorical` and `--segments` add watched columns.
+ */
+async function modelForCommand(o: ModelOptions, runner: InferenceRunner, required: (keyof ModelOptions)[]): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore }> {
+  let spec: ModelSpec;
+  let bytes: Uint8Array;
+  let store: ArtifactStore | undefined;
+  if (o.onnx) {
+    for (const key of required) {
+      if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
+    }
+    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
+  } else {
+    if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
+    const configPath = path.resolve(o.config ?? defaultConfigPath());
+    const config = await loadConfig(configPath);
+    spec = findModel(config, o.model, path.basename(configPath));
+    const read = await createFileDataSource().read(spec.artifact);
+    if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
+    bytes = read;
+    store = createFileStore(config.store);
+  }
+  const add = (have: string[], more?: string[]): string[] => [...new Set([...have, ...(more ?? [])])];
+  spec = { ...spec, monitor: { ...spec.monitor, categorical: add(spec.monitor.categorical, o.categorical), segments: add(spec.monitor.segments, o.segments) } };
+  return { spec, bytes, ...(store ? { store } : {}) };
+}
 
 /** --reference: a profile JSON, or data files (exact); without it, the profile stored for the model version. */
 async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: EvaluationEngine; uris?: string[]; configStore?: ArtifactStore }): Promise<ReferenceInput | undefined> {
@@ -158,22 +185,7 @@ program
     const runner = createInProcessRunner();
     const engine = createEvaluationEngine();
     try {
-      let spec: ModelSpec;
-      let bytes: Uint8Array;
-      let store: ArtifactStore | undefined;
-      if (o.onnx) {
-        ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task, label: o.label, features: o.features, positiveLabel: o.positiveLabel, minRows: 1, runner }));
-      } else {
-        if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
-        const configPath = path.resolve(o.config ?? defaultConfigPath());
-        const config = await loadConfig(configPath);
-        spec = findModel(config, o.model, path.basename(configPath));
-        const read = await createFileDataSource().read(spec.artifact);
-        if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
-        bytes = read;
-        store = createFileStore(config.store);
-      }
-      if (o.categorical) spec = { ...spec, monitor: { ...spec.monitor, categorical: [...new Set([...spec.monitor.categorical, ...o.categorical])] } };
+      const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features']);
       const sha = sha256Hex(bytes);
       const { profile } = await profileReferenceData({ spec, modelBytes: bytes, modelKey: sha, artifactName: baseName(spec.artifact), files: await windowFiles(o.data, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.data.join(', ') });
       const text = `${JSON.stringify(profile)}\n`;

@@ -69,6 +69,7 @@
 import { lowerIsBetter } from '../config/schema.js';
 import {
   BINARY_METRICS,
+  CompensatedSum,
   binaryMetrics,
   MULTICLASS_METRICS,
   multiclassMetrics,
@@ -273,26 +274,6 @@ export function quantileLinear(sorted: ArrayLike<number>, q: number): number {
   return g >= 0.5 ? b - diff * (1 - g) : a + diff * g;
 }
 
-// ------------------------------------------------------------------------------------------------
-// Numerics
-
-/** Neumaier compensated sum (as in metrics.ts). */
-class Sum {
-  private sum = 0;
-  private comp = 0;
-
-  add(x: number): void {
-    const t = this.sum + x;
-    if (Math.abs(this.sum) >= Math.abs(x)) this.comp += this.sum - t + x;
-    else this.comp += x - t + this.sum;
-    this.sum = t;
-  }
-
-  value(): number {
-    return this.sum + this.comp;
-  }
-}
-
 function finite(v: number): boolean {
   return v - v === 0;
 }
@@ -437,7 +418,7 @@ function weightedAveragePrecision(order: ScoreOrder, w: Int32Array): { averagePr
   let tp = 0;
   let fp = 0;
   let p = 0;
-  const ap = new Sum();
+  const ap = new CompensatedSum();
   for (let s = 0; s < finiteRows; s++) {
     if (groupStart[s] === 1 && p > 0) {
       ap.add((p * tp) / (tp + fp));
@@ -547,7 +528,7 @@ class LabelCounts {
 
   /** Mean recall over labels present in y_true (labels only predicted are left out). */
   balancedAccuracy(): number {
-    const s = new Sum();
+    const s = new CompensatedSum();
     let m = 0;
     for (let j = 0; j < this.L; j++) {
       const t = this.tc[j]!;
@@ -560,7 +541,7 @@ class LabelCounts {
 }
 
 function mean(values: number[]): number {
-  const s = new Sum();
+  const s = new CompensatedSum();
   for (const v of values) s.add(v);
   return s.value() / values.length;
 }
@@ -713,7 +694,7 @@ function logLossTerms(proba: Float64Array, k: number, codes: Int32Array): Float6
 
 /** Σ c_i·x_i / n (compensated; undrawn rows add 0, so x must be finite). */
 function weightedMean(w: Int32Array, x: Float64Array, n: number): number {
-  const s = new Sum();
+  const s = new CompensatedSum();
   for (let i = 0; i < w.length; i++) s.add(w[i]! * x[i]!);
   return s.value() / n;
 }
@@ -734,7 +715,7 @@ function prepareMulticlass(input: ClassificationInput, metric: MulticlassMetricN
     const precision: number[] = [];
     const recall: number[] = [];
     const f1: number[] = [];
-    const weighted = new Sum();
+    const weighted = new CompensatedSum();
     let support = 0;
     for (let j = 0; j < labels.L; j++) {
       const t = tc[j]!;
@@ -855,7 +836,7 @@ function prepareRegression(input: RegressionInput, metric: RegressionMetricName)
       }
       if (constant) return null;
       const yMean = weightedMean(w, y, n);
-      const sst = new Sum();
+      const sst = new CompensatedSum();
       for (let i = 0; i < n; i++) {
         const d = y[i]! - yMean;
         sst.add(w[i]! * d * d);

@@ -196,7 +196,7 @@ class ResultBuilder<K extends string> {
 // Numerics
 
 /** Neumaier (improved Kahan–Babuška) compensated sum. */
-class CompensatedSum {
+export class CompensatedSum {
   private sum = 0;
   private comp = 0;
 

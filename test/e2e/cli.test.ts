@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { assertClose, fixture, goldenModelCases } from '../helpers/fixtures.js';
+import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
+import { createWorkspace } from '../helpers/workspace.js';
+
+const BIN = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
+
+function upkeep(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, HOME: '/nonexistent', ...env }, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the upkeep command line', function () {
+  this.timeout(120_000);
+
+  it('evaluates any ONNX file once and prints rows, metrics and the verdict as JSON', function () {
+    const golden = goldenModelCases().find((c) => c.data === 'data/binary.parquet')!;
+    const r = upkeep(['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--data', fixture('data/binary.parquet'), '--min', '0.9', '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.rows, 1000);
+    for (const [name, value] of Object.entries(golden.metrics)) assertClose(out.metrics[name], value, 1e-9, name);
+    assert.deepEqual(out.verdict, { status: 'degraded', reasons: [`roc_auc ${Number(golden.metrics.roc_auc!.toPrecision(4))} is below the minimum 0.9`] });
+  });
+
+  it('exits with status 2 and a message naming the model and the column on bad input', function () {
+    const r = upkeep(['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3', '--positive-label', '1', '--data', fixture('data/binary.csv')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^upkeep: model binary \(binary\.onnx\): input input takes 4 columns but the spec lists 3 \(x1, x2, x3\)/);
+    const missing = upkeep(['evaluate', '--model', 'nope', '--config', fixture('../../upkeep.example.yaml')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /upkeep: upkeep\.example\.yaml: no model with id nope \(known: churn\)/);
+  });
+
+  it('syncs, lists, pauses and resumes schedules on the cluster named by TEMPORAL_ADDRESS, and refuses to trigger an unknown one', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('cli');
+    const ws = createWorkspace(modelId);
+    const env = { TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' };
+    try {
+      const dry = upkeep(['schedules', 'sync', '--config', ws.configPath, '--dry-run'], env);
+      assert.equal(dry.status, 0, dry.stderr);
+      assert.match(dry.stdout, new RegExp(`\\+ upkeep-evaluate-${modelId} +create +cron "0 6 \\* \\* \\*" UTC`));
+      assert.match(dry.stdout, /dry run: would create 1/);
+      assert.equal(upkeep(['schedules', 'sync', '--config', ws.configPath], env).status, 0);
+      const list = upkeep(['schedules', 'list'], env);
+      assert.match(list.stdout, new RegExp(`upkeep-evaluate-${modelId} +calendar \\(UTC\\) +active`));
+      assert.equal(upkeep(['schedules', 'pause', modelId, '--note', 'maintenance'], env).status, 0);
+      assert.equal((await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe()).state.paused, true);
+      assert.equal(upkeep(['schedules', 'resume', modelId], env).status, 0);
+      assert.equal((await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe()).state.paused, false);
+      const unknown = upkeep(['schedules', 'trigger', `${modelId}-x`], env);
+      assert.equal(unknown.status, 2);
+      assert.match(unknown.stderr, /no schedule for .*run `upkeep schedules sync` first/);
+    } finally {
+      await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => undefined);
+      ws.remove();
+    }
+  });
+});
