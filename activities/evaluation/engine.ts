@@ -15,7 +15,7 @@ import type { WindowFile } from './evaluate.js';
 /** A request before the pool numbers it. */
 export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
-type Task = { msg: ShardTask; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void };
+type Task = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void };
 
 /** Bytes that several threads can read without copies. */
 export function toShared(bytes: Uint8Array): Uint8Array {
@@ -70,15 +70,16 @@ export class ShardPool {
       const id = this.nextId++;
       slot.busy = { id, task };
       slot.worker.ref();
-      slot.worker.postMessage({ ...task.msg, id });
+      slot.worker.postMessage({ ...task.msg, id }, task.transfer ?? []);
     }
     for (const w of this.workers) if (!w.busy) w.worker.unref();
   }
 
-  run(msg: ShardTask): Promise<ShardReply & { ok: true }> {
+  /** Queues a request; buffers in `transfer` move to the worker thread (they are unusable here after). */
+  run(msg: ShardTask, transfer?: ArrayBuffer[]): Promise<ShardReply & { ok: true }> {
     if (this.closed) return Promise.reject(new Error('evaluation engine is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ msg, resolve, reject });
+      this.queue.push({ msg, transfer, resolve, reject });
       this.pump();
     });
   }

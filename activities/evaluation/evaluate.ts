@@ -57,7 +57,7 @@ export interface EvaluationEngine {
   /** Evaluates the model on the files of one window, as one sample. */
   evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
   /** The same, also returning the distributions of labels and predictions (for reference profiles). */
-  evaluateDetailed(opts: EvaluateWindowOptions): Promise<{ summary: EvaluationSummary; label?: ColumnSketch; prediction?: ColumnSketch }>;
+  evaluateDetailed(opts: EvaluateWindowOptions): Promise<FinishedEvaluation>;
   close(): Promise<void>;
 }
 
@@ -89,7 +89,7 @@ export function metricsOf(collected: Collected, nClasses: number, positiveIndex?
 export function createEvaluationEngine(opts: { threads?: number; batchSize?: number } = {}): EvaluationEngine {
   const pool = new ShardPool(opts.threads ?? defaultThreads());
   const batchSize = opts.batchSize ?? 65536;
-  const run = async (o: EvaluateWindowOptions): Promise<{ summary: EvaluationSummary; collected: Collected }> => {
+  const run = async (o: EvaluateWindowOptions, detailed = false): Promise<FinishedEvaluation> => {
       const started = Date.now();
       const { spec } = o;
       const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
@@ -122,34 +122,62 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         );
       }
       const parts = await Promise.all(perFile.flat());
-      const t0 = performance.now();
-      const collected = mergeCollected(prepared, parts);
-      const t1 = performance.now();
-      const summary = summarize(spec, prepared, collected, started);
-      if (o.reference && collected.rows > 0) {
-        const current = Object.fromEntries(Object.entries(sketches).map(([k, v]) => [k, mergeSketches(v)]));
-        summary.drift = assessDrift({
-          reference: o.reference.columns,
-          current,
-          columns: o.reference.watch,
-          settings: spec.monitor.drift,
-          label: o.reference.label ? { reference: o.reference.label, current: labelSketch(collected, 'truth') } : undefined,
-          prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(collected, 'prediction') } : undefined,
-        });
-        summary.quality = qualityOf(o.reference.profile, current, fileColumns, [...prepared.inputs.flatMap((i) => i.columns), spec.label.column]);
-      }
-      if (process.env.UPKEEP_TRACE) console.error(`merge ${(t1 - t0).toFixed(0)} ms, metrics ${(performance.now() - t1).toFixed(0)} ms, total ${Date.now() - started} ms`);
-      return { summary, collected };
+      // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
+      // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
+      const transfer = [
+        ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
+        ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
+      ]
+        .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0)
+        .map((a) => a.buffer as ArrayBuffer);
+      const finished = await pool.run(
+        { op: 'finish', spec, prepared, parts, sketches, fileColumns: [...fileColumns], reference: o.reference, started, detailed },
+        [...new Set(transfer)],
+      );
+      return finished.finished!;
   };
   return {
     evaluate: async (o) => (await run(o)).summary,
-    async evaluateDetailed(o) {
-      const { summary, collected } = await run(o);
-      if (collected.rows === 0) return { summary };
-      return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(collected, 'prediction') };
-    },
+    evaluateDetailed: (o) => run(o, true),
     close: () => pool.close(),
   };
+}
+
+export interface FinishedEvaluation {
+  summary: EvaluationSummary;
+  label?: ColumnSketch;
+  prediction?: ColumnSketch;
+}
+
+/** Everything after inference, from the shards' results: runs inside an evaluation thread. */
+export function finishEvaluation(o: {
+  spec: ModelSpec;
+  prepared: PreparedModel;
+  parts: Collected[];
+  sketches: Record<string, ColumnSketch[]>;
+  fileColumns: string[];
+  reference?: ReferenceInput;
+  started: number;
+  detailed: boolean;
+}): FinishedEvaluation {
+  const { spec, prepared } = o;
+  const collected = mergeCollected(prepared, o.parts);
+  const summary = summarize(spec, prepared, collected, o.started);
+  if (o.reference && collected.rows > 0) {
+    const current = Object.fromEntries(Object.entries(o.sketches).map(([k, v]) => [k, mergeSketches(v)]));
+    summary.drift = assessDrift({
+      reference: o.reference.columns,
+      current,
+      columns: o.reference.watch,
+      settings: spec.monitor.drift,
+      label: o.reference.label ? { reference: o.reference.label, current: labelSketch(collected, 'truth') } : undefined,
+      prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(collected, 'prediction') } : undefined,
+    });
+    summary.quality = qualityOf(o.reference.profile, current, new Set(o.fileColumns), [...prepared.inputs.flatMap((i) => i.columns), spec.label.column]);
+  }
+  summary.durationMs = Date.now() - o.started;
+  if (!o.detailed || collected.rows === 0) return { summary };
+  return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(collected, 'prediction') };
 }
 
 /** Quality of the window's columns against the reference; file columns the reference lacks are listed too. */

@@ -10,6 +10,7 @@ import type { DataFormat } from '../data/table.js';
 import { UpkeepError } from '../errors.js';
 import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
+import { finishEvaluation, type FinishedEvaluation } from './evaluate.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';
 
@@ -21,6 +22,7 @@ export interface ModelMessage {
 }
 
 export type ShardRequest =
+  | ({ id: number; op: 'finish' } & Parameters<typeof finishEvaluation>[0])
   | ({ id: number; op: 'prepare' } & ModelMessage)
   | ({
       id: number;
@@ -32,7 +34,7 @@ export type ShardRequest =
     } & ModelMessage);
 
 export type ShardReply =
-  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[] }
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation }
   | { id: number; ok: false; error: { type?: string; message: string } };
 
 const runner = createInProcessRunner();
@@ -57,6 +59,7 @@ function transferList(c: Collected): ArrayBuffer[] {
 }
 
 async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
+  if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   const { spec } = msg;
