@@ -216,17 +216,28 @@ export class Evaluator {
         continue;
       }
       const out = input.type === 'float32' ? new Float32Array(count * k) : input.type === 'float64' ? new Float64Array(count * k) : new BigInt64Array(count * k);
-      input.columns.forEach((name, j) => {
-        const col = table.columns.get(name)! as Exclude<Column, { kind: 'string' }>;
-        const v = col.values;
-        if (out instanceof BigInt64Array) {
+      const sources = input.columns.map((name) => (table.columns.get(name)! as Exclude<Column, { kind: 'string' }>).values);
+      if (out instanceof BigInt64Array) {
+        sources.forEach((v, j) => {
           for (let i = 0; i < count; i++) out[i * k + j] = BigInt(v[at(i)]!);
-        } else if (!rows && k === 1) {
-          out.set(v.subarray(start, start + count));
-        } else {
-          for (let i = 0; i < count; i++) out[i * k + j] = v[at(i)]!;
+        });
+      } else if (!rows && k === 1) {
+        out.set(sources[0]!.subarray(start, start + count));
+      } else {
+        // Row-major [count, k] from k columns, in blocks of rows so that writes stay in cache.
+        const BLOCK = 1024;
+        for (let b = 0; b < count; b += BLOCK) {
+          const end = Math.min(count, b + BLOCK);
+          for (let j = 0; j < k; j++) {
+            const v = sources[j]!;
+            if (rows) {
+              for (let i = b, o = b * k + j; i < end; i++, o += k) out[o] = v[rows[start + i]!]!;
+            } else {
+              for (let i = b, o = b * k + j, r = start + b; i < end; i++, o += k, r++) out[o] = v[r]!;
+            }
+          }
         }
-      });
+      }
       feeds[input.name] = { type: input.type, data: out, dims };
     }
     return feeds;
@@ -261,6 +272,28 @@ export class Evaluator {
     }
   }
 
+  private readonly smallLabels = new Int32Array(1024).fill(-1);
+  private readonly otherLabels = new Map<number, number>();
+
+  /** Class index of a numeric label: an array for small integer labels, a map for the rest. */
+  private numericLabelLookup(): (x: number) => number {
+    const small = this.smallLabels;
+    const other = this.otherLabels;
+    return (x) => {
+      if (x >= 0 && x < 1024 && (x | 0) === x) {
+        let idx = small[x]!;
+        if (idx < 0) idx = small[x] = this.classIndex(canonicalLabel(x));
+        return idx;
+      }
+      let idx = other.get(x);
+      if (idx === undefined) {
+        idx = this.classIndex(canonicalLabel(x));
+        other.set(x, idx);
+      }
+      return idx;
+    };
+  }
+
   private collectTruth(table: Table, rows: Int32Array | undefined): void {
     const col = table.columns.get(this.labelColumn)!;
     const n = rows ? rows.length : table.rowCount;
@@ -276,16 +309,10 @@ export class Evaluator {
     if (col.kind === 'string') {
       for (let i = 0; i < n; i++) out[i] = this.classIndex(col.values[at(i)]!);
     } else {
-      const cache = new Map<number, number>();
-      for (let i = 0; i < n; i++) {
-        const x = col.values[at(i)]!;
-        let idx = cache.get(x);
-        if (idx === undefined) {
-          idx = this.classIndex(canonicalLabel(x));
-          cache.set(x, idx);
-        }
-        out[i] = idx;
-      }
+      const lookup = this.numericLabelLookup();
+      const v = col.values;
+      if (rows) for (let i = 0; i < n; i++) out[i] = lookup(v[rows[i]!]!);
+      else for (let i = 0; i < n; i++) out[i] = lookup(v[i]!);
     }
     this.yTrueClass.push(out);
   }
@@ -309,16 +336,9 @@ export class Evaluator {
       if (Array.isArray(l)) {
         for (let i = 0; i < count; i++) pred[i] = this.classIndex(l[i]!);
       } else {
-        const cache = new Map<number | bigint, number>();
-        for (let i = 0; i < count; i++) {
-          const x = (l as BigInt64Array | Int32Array)[i]!;
-          let idx = cache.get(x);
-          if (idx === undefined) {
-            idx = this.classIndex(String(x));
-            cache.set(x, idx);
-          }
-          pred[i] = idx;
-        }
+        const lookup = this.numericLabelLookup();
+        const labels = l as BigInt64Array | Int32Array;
+        for (let i = 0; i < count; i++) pred[i] = lookup(Number(labels[i]!));
       }
     } else {
       const probs = p.data as Float32Array;
