@@ -64,7 +64,6 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   const { spec } = msg;
   const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(msg.sketch?.columns ?? [])])];
-  const t0 = performance.now();
   let table;
   try {
     table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups });
@@ -77,9 +76,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
     segments: spec.monitor.segments,
   });
-  const t1 = performance.now();
   await evaluator.addTable(table);
-  if (process.env.UPKEEP_TRACE) console.error(`shard ${msg.file.name} ${JSON.stringify(msg.file.rowGroups)}: decode ${(t1 - t0).toFixed(0)} ms, evaluate ${(performance.now() - t1).toFixed(0)} ms`);
   // Compact copies: the evaluator's growable buffers are larger than their contents.
   const collected = evaluator.finish(true);
   const transfer = transferList(collected);
