@@ -33,7 +33,8 @@ export function sketchColumn(col: Column, rows: number, categorical = false): Co
   return { kind: 'categorical', sourceType, rows, missing, categories: [...counts.keys()], counts: [...counts.values()] };
 }
 
-function mergeSorted(parts: Float64Array[]): Float64Array {
+/** Merges ascending runs into one ascending array. */
+export function mergeSorted(parts: Float64Array[]): Float64Array {
   if (parts.length === 1) return parts[0]!;
   let merged = parts[0]!;
   for (let p = 1; p < parts.length; p++) {

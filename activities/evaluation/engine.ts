@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { parquetMetadata } from 'hyparquet';
 import { UpkeepError, type UpkeepErrorType } from '../errors.js';
 import type { Collected } from './evaluator.js';
+import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './shard.js';
 import type { WindowFile } from './evaluate.js';
@@ -155,6 +156,11 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
       yTrueValue: concat(parts.map((p) => p.yTrueValue!), (n) => new Float64Array(n)),
       yPredValue: concat(parts.map((p) => p.yPredValue!), (n) => new Float64Array(n)),
     };
+  }
+  // Sorted score runs from every shard merge into one sorted run (linear, no second sort).
+  const runs = parts.map((p) => p.sortedScores);
+  if (model.task === 'binary' && runs.every((r) => r !== undefined)) {
+    Object.assign(base, { sortedScores: { pos: mergeSorted(runs.map((r) => r!.pos)), neg: mergeSorted(runs.map((r) => r!.neg)) } });
   }
   const labels = [...model.classes!];
   const index = new Map(labels.map((l, i) => [l, i]));

@@ -77,7 +77,7 @@ export function metricsOf(collected: Collected, nClasses: number, positiveIndex?
     r = regressionMetrics({ yTrue: collected.yTrueValue!, yPred: collected.yPredValue! });
   } else {
     const input = { yTrue: collected.yTrueClass!, yPred: collected.yPredClass!, proba: collected.proba!, nClasses, labels: collected.labels! };
-    r = collected.task === 'binary' ? binaryMetrics({ ...input, positive: positiveIndex! }) : multiclassMetrics(input);
+    r = collected.task === 'binary' ? binaryMetrics({ ...input, positive: positiveIndex!, sortedScores: collected.sortedScores }) : multiclassMetrics(input);
   }
   return { metrics: r.metrics, undefinedMetrics: r.reasons, metricWarnings: r.warnings };
 }
@@ -125,7 +125,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
       // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
       const transfer = [
-        ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
+        ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
         ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
       ]
         .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0)

@@ -32,6 +32,8 @@ export interface Collected {
   labels?: string[];
   yTrueValue?: Float64Array;
   yPredValue?: Float64Array;
+  /** Binary models: P(positive) split by true class, each sorted ascending (for the ranking metrics). */
+  sortedScores?: { pos: Float64Array; neg: Float64Array };
   /** Per segment column: the value of each evaluated row, as codes into `values` (missing: "(missing)"). */
   segments?: Record<string, { codes: Int32Array; values: string[] }>;
 }

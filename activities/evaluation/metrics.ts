@@ -105,6 +105,12 @@ export interface ClassificationInput {
 export interface BinaryInput extends ClassificationInput {
   /** Index of the positive class (scikit-learn's pos_label), 0..nClasses-1. */
   positive: number;
+  /**
+   * Optional: P(positive) of the rows whose true class is positive (`pos`) and of the others
+   * (`neg`), each sorted ascending — e.g. merged from sorted shards — so the ranking metrics skip
+   * their sort. Must hold exactly those values; used only when y_true holds model classes only.
+   */
+  sortedScores?: { pos: Float64Array; neg: Float64Array };
 }
 
 export interface RegressionInput {
@@ -525,9 +531,11 @@ export function sortFloat64(values: Float64Array, into: Float64Array = values): 
   }
 }
 
-function rankingStats(pos: Float64Array, neg: Float64Array): RankingStats {
-  sortFloat64(pos);
-  sortFloat64(neg);
+function rankingStats(pos: Float64Array, neg: Float64Array, sorted = false): RankingStats {
+  if (!sorted) {
+    sortFloat64(pos);
+    sortFloat64(neg);
+  }
   const P = pos.length;
   const N = neg.length;
   let ip = P - 1;
@@ -697,8 +705,14 @@ export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricNam
         r.value('average_precision', 1);
       }
     } else {
-      const { pos, neg } = splitColumn(yTrue, proba, k, positive, positive, truePos);
-      const stats = rankingStats(pos, neg);
+      const given = input.sortedScores;
+      const stats =
+        given && given.pos.length === truePos && given.neg.length === n - truePos
+          ? rankingStats(given.pos, given.neg, true)
+          : (() => {
+              const { pos, neg } = splitColumn(yTrue, proba, k, positive, positive, truePos);
+              return rankingStats(pos, neg);
+            })();
       r.value('roc_auc', stats.auc);
       r.value('average_precision', stats.averagePrecision);
     }

@@ -10,6 +10,7 @@ import type { DataFormat } from '../data/table.js';
 import { UpkeepError } from '../errors.js';
 import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
+import { sortFloat64 } from './metrics.js';
 import { finishEvaluation, type FinishedEvaluation } from './evaluate.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';
@@ -53,9 +54,34 @@ function prepare(m: ModelMessage): Promise<PreparedModel> {
 }
 
 function transferList(c: Collected): ArrayBuffer[] {
-  return [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, ...Object.values(c.segments ?? {}).map((s) => s.codes)]
+  return [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...Object.values(c.segments ?? {}).map((s) => s.codes)]
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * The shard's share of the ranking metrics' sort, done here in parallel: P(positive) split by true
+ * class and sorted. Undefined when a true label is unknown to the model (the metric is then null).
+ */
+function sortScores(c: Collected, positive: number, k: number): Collected['sortedScores'] {
+  const y = c.yTrueClass!;
+  const p = c.proba!;
+  let nPos = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! >= k) return undefined;
+    if (y[i] === positive) nPos++;
+  }
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(y.length - nPos);
+  for (let i = 0, a = 0, b = 0; i < y.length; i++) {
+    const s = p[i * k + positive]!;
+    if (s - s !== 0) return undefined; // non-finite: leave it to the metric's own checks
+    if (y[i] === positive) pos[a++] = s;
+    else neg[b++] = s;
+  }
+  sortFloat64(pos);
+  sortFloat64(neg);
+  return { pos, neg };
 }
 
 async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
@@ -79,6 +105,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   await evaluator.addTable(table);
   // Compact copies: the evaluator's growable buffers are larger than their contents.
   const collected = evaluator.finish(true);
+  if (model.task === 'binary') collected.sortedScores = sortScores(collected, model.positiveIndex!, model.classes!.length);
   const transfer = transferList(collected);
   let sketches: Record<string, ColumnSketch> | undefined;
   if (msg.sketch) {
