@@ -138,3 +138,43 @@ describe('evaluating ONNX models on fixture data', function () {
     );
   });
 });
+
+describe('evaluating a file split into shards', function () {
+  for (const unknownLabel of [false, true]) it(`gives exactly the metrics, slices and counts of a single-thread evaluation${unknownLabel ? ', with a label unknown to the model' : ''}`, async function () {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const { readTable } = await import('../../activities/data/read-table.js');
+    const table = await readTable(fixtureBytes('data/binary.csv'), { source: 'binary.csv' });
+    const col = (n: string) => (table.columns.get(n) as { values: Float64Array }).values;
+    // Ten row groups; a segment column and one label unknown to the model in the last group.
+    const y = Float64Array.from(col('y'), (v, i) => (unknownLabel && i === 999 ? 7 : v));
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          ...['x1', 'x2', 'x3', 'x4'].map((name) => ({ name, data: col(name), type: 'DOUBLE' as const })),
+          { name: 'y', data: Int32Array.from(y), type: 'INT32' as const },
+          { name: 'region', data: Array.from({ length: 1000 }, (_, i) => ['north', 'south', 'east'][i % 3]!), type: 'STRING' as const },
+        ],
+        rowGroupSize: 100,
+      }),
+    );
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, monitor: { segments: ['region'], significance: { resamples: 20 } } });
+    const model = fixtureBytes('models/binary.onnx');
+    const run = async (threads: number) => {
+      const engine = createEvaluationEngine({ threads, batchSize: 64 });
+      try {
+        return await engine.evaluate({ spec, modelBytes: model, modelKey: sha256Hex(model), artifactName: 'binary.onnx', files: [{ name: 'sharded.parquet', format: 'parquet', load: async () => bytes }] });
+      } finally {
+        await engine.close();
+      }
+    };
+    const one = await run(1);
+    const two = await run(2);
+    assert.equal(two.rows, 1000);
+    assert.deepEqual(two.metrics, one.metrics);
+    assert.deepEqual(two.labelCounts, one.labelCounts);
+    assert.deepEqual(two.slices, one.slices);
+    assert.deepEqual(two.confidence, one.confidence);
+    if (unknownLabel) assert.equal(one.metrics.roc_auc, null, 'an unknown true label makes ROC AUC undefined, as in scikit-learn');
+    else assert.ok(Math.abs(two.metrics.roc_auc! - 0.8096813883170355) < 1e-12, 'equal to the scikit-learn golden');
+  });
+});
