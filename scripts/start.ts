@@ -94,7 +94,7 @@ upkeep is running: worker on task queue ${TASK_QUEUE}, one evaluation per model 
 Try, in another terminal:
   npx upkeep schedules list
   npx upkeep schedules trigger ${first}
-  npx upkeep schedules backfill ${first} --from ${new Date(Date.now() - 3 * 86400e3).toISOString().slice(0, 10)} --to ${new Date().toISOString().slice(0, 10)}
+  npx upkeep schedules backfill ${first} --from ${new Date(Date.now() - 3600e3).toISOString().slice(0, 16)}Z --to ${new Date().toISOString().slice(0, 16)}Z   (every scheduled time in the last hour)
   npx upkeep evaluate --model ${first}
 Ctrl-C stops the worker${target.devServer ? ' and the dev server (schedules and history are kept in .upkeep/temporal.db)' : ''}.`);
 
