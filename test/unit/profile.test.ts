@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bool, lcg, num, str } from '../helpers/columns.js';
 
 import { readTable } from '../../activities/data/read-table.js';
 import type { BooleanColumn, Column, NumberColumn, StringColumn, Table } from '../../activities/data/table.js';
@@ -29,25 +30,6 @@ import { isUpkeepError } from '../../activities/errors.js';
 
 const DATA = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
 
-function num(values: ArrayLike<number | null>, sourceType: 'int' | 'float' = 'float'): NumberColumn {
-  const v = new Float64Array(values.length);
-  const nulls = new Uint8Array(values.length);
-  let any = false;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (x === null || x === undefined) {
-      v[i] = NaN;
-      nulls[i] = 1;
-      any = true;
-    } else v[i] = x;
-  }
-  return any ? { kind: 'number', sourceType, values: v, nulls } : { kind: 'number', sourceType, values: v };
-}
-const str = (values: (string | null)[]): StringColumn => ({ kind: 'string', values });
-function bool(values: (boolean | null)[]): BooleanColumn {
-  const nulls = Uint8Array.from(values, (v) => (v === null ? 1 : 0));
-  return { kind: 'boolean', values: Uint8Array.from(values, (v) => (v ? 1 : 0)), nulls };
-}
 const table = (columns: Record<string, Column>, source = 'test.csv'): Table => {
   const first = Object.values(columns)[0];
   return { source, rowCount: first ? first.values.length : 0, columns: new Map(Object.entries(columns)) };
@@ -60,14 +42,6 @@ const categorical = (p: ColumnProfile | undefined): CategoricalColumnProfile => 
   assert.ok(p && p.kind === 'categorical', 'a categorical profile');
   return p;
 };
-/** Deterministic pseudo-random numbers in [0, 1) for test data. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
 function assertSortedAscending(values: number[]): void {
   for (let i = 1; i < values.length; i++) assert.ok(values[i - 1]! <= values[i]!, `ascending at ${i}`);
 }

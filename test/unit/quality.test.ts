@@ -3,31 +3,8 @@ import assert from 'node:assert/strict';
 import type { Column, NumberColumn, StringColumn, Table } from '../../activities/data/table.js';
 import { buildReferenceProfile, forcedCategorical, profileTable, type ReferenceProfile } from '../../activities/drift/profile.js';
 import { checkQuality, formatPercent, type QualityReport } from '../../activities/drift/quality.js';
+import { lcg, num, str } from '../helpers/columns.js';
 
-/** Deterministic pseudo-random numbers in [0, 1) for test data. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-function num(values: ArrayLike<number | null>, sourceType: 'int' | 'float' = 'float'): NumberColumn {
-  const v = new Float64Array(values.length);
-  const nulls = new Uint8Array(values.length);
-  let any = false;
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    if (x === null || x === undefined) {
-      v[i] = NaN;
-      nulls[i] = 1;
-      any = true;
-    } else v[i] = x;
-  }
-  return any ? { kind: 'number', sourceType, values: v, nulls } : { kind: 'number', sourceType, values: v };
-}
-const str = (values: (string | null)[]): StringColumn => ({ kind: 'string', values });
 
 const PLANS = ['basic', 'pro', 'team'];
 const COUNTRIES = ['DE', 'FR', 'US', 'IT'];
