@@ -36,7 +36,8 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
           continue; // not a report of ours
         }
         const end = report.window?.end;
-        if (!end || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
+        // Only windows up to this one: a backfilled window is judged on the history it had.
+        if (!end || end > input.current.windowEnd || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
         const v = report.metrics?.[input.metric];
         byWindow.set(end, typeof v === 'number' ? v : null);
       }
