@@ -24,6 +24,8 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
       settings: MonitorSpec['trend'];
     }): Promise<TrendSummary> {
       const keys = (await deps.store.list(`reports/${input.modelId}`)).filter((k) => k.endsWith('.json'));
+      const iso = (t: string): string => new Date(t).toISOString();
+      const currentEnd = iso(input.current.windowEnd);
       const byWindow = new Map<string, number | null>();
       // Keys sort by window end; read only as many recent ones as the test can use (with slack for reruns).
       for (const key of keys.slice(-input.settings.window * 3)) {
@@ -35,13 +37,14 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
         } catch {
           continue; // not a report of ours
         }
-        const end = report.window?.end;
+        if (!report.window?.end || Number.isNaN(Date.parse(report.window.end))) continue;
+        const end = iso(report.window.end);
         // Only windows up to this one: a backfilled window is judged on the history it had.
-        if (!end || end > input.current.windowEnd || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
+        if (end > currentEnd || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
         const v = report.metrics?.[input.metric];
         byWindow.set(end, typeof v === 'number' ? v : null);
       }
-      byWindow.set(input.current.windowEnd, input.current.value);
+      byWindow.set(currentEnd, input.current.value);
       const points = [...byWindow].map(([windowEnd, value]) => ({ windowEnd, value })).sort((a, b) => a.windowEnd.localeCompare(b.windowEnd));
       const r = detectDecline(points, { metric: input.metric, higherIsBetter: input.higherIsBetter, minPoints: input.settings.min_points, window: input.settings.window, alpha: input.settings.alpha });
       return {
