@@ -101,11 +101,11 @@ export function sketchFromProfile(p: ColumnProfile): ColumnSketch {
 }
 
 /**
- * The current window's column as a profile, for the quality checks. Beyond EXACT_SAMPLE_LIMIT
- * values the sample is systematic (evenly spaced ranks of the sorted values), which keeps the
- * out-of-range shares accurate to 1/EXACT_SAMPLE_LIMIT.
+ * A column sketch as a profile (for the quality checks, or a reference read from whole files).
+ * Beyond `sampleSize` values the sample is systematic (evenly spaced ranks of the sorted values),
+ * which keeps out-of-range shares accurate to 1/sampleSize; min, max and counts stay exact.
  */
-export function profileFromSketch(s: ColumnSketch): ColumnProfile {
+export function profileFromSketch(s: ColumnSketch, sampleSize = EXACT_SAMPLE_LIMIT): ColumnProfile {
   if (s.kind === 'categorical') {
     const order = s.categories.map((c, i) => [c, s.counts[i]!] as const).sort((a, b) => b[1] - a[1]);
     const count = s.counts.reduce((n, c) => n + c, 0);
@@ -132,10 +132,10 @@ export function profileFromSketch(s: ColumnSketch): ColumnProfile {
   const mean = n > 0 ? sum / n : null;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (v[i]! - mean!) ** 2;
-  const exact = n <= EXACT_SAMPLE_LIMIT;
-  const m = exact ? n : EXACT_SAMPLE_LIMIT;
+  const exact = n <= sampleSize;
+  const m = exact ? n : sampleSize;
   const values = new Array<number>(m);
-  for (let i = 0; i < m; i++) values[i] = exact ? v[i]! : v[Math.floor(((i + 0.5) * n) / EXACT_SAMPLE_LIMIT)]!;
+  for (let i = 0; i < m; i++) values[i] = exact ? v[i]! : v[Math.floor(((i + 0.5) * n) / sampleSize)]!;
   const profile: ColumnProfile = {
     kind: 'numeric',
     sourceType: s.sourceType,

@@ -14,6 +14,7 @@ import { checkQuality } from '../../activities/drift/quality.js';
 import { profileFromSketch, sketchColumn, type ColumnSketch } from '../../activities/drift/sketch.js';
 import type { ReferenceProfile } from '../../activities/drift/profile.js';
 import { FEATURES } from './data.js';
+import { QUALITY_SAMPLE } from '../../activities/evaluation/evaluate.js';
 
 const [refFile, curFile, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 5);
@@ -33,7 +34,7 @@ for (let i = 0; i < repeats; i++) {
   const c0 = process.cpuUsage();
   const current = sketch(cur);
   const drift = assessDrift({ reference, current, columns: FEATURES, settings: { share: 0.5, columns: {} } });
-  checkQuality(profile, Object.fromEntries(FEATURES.map((f) => [f, profileFromSketch(current[f]!)])), { requiredColumns: FEATURES });
+  checkQuality(profile, Object.fromEntries(FEATURES.map((f) => [f, profileFromSketch(current[f]!, QUALITY_SAMPLE)])), { requiredColumns: FEATURES });
   const c = process.cpuUsage(c0);
   cpu.push((c.user + c.system) / 1000);
   wall.push(performance.now() - t0);
