@@ -4,6 +4,7 @@
  * so there is something to see, and keeps running until Ctrl-C.
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../activities/config/load.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
@@ -28,14 +29,14 @@ const log = (line: string): void => console.log(`upkeep: ${line}`);
  * The demo model's reference profile (as `upkeep profile` would store it), made once from a
  * training-like sample of the demo process, so that evaluations show drift and data quality.
  */
-async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, state: string): Promise<void> {
+async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, feedRoot: string): Promise<void> {
   const spec = config.models[0]!;
   const bytes = await createFileDataSource().read(spec.artifact);
   if (!bytes) return;
   const sha = sha256Hex(bytes);
   const store = createFileStore(config.store);
   if (await store.exists(profileKey(spec.id, sha))) return;
-  const file = path.join(state, 'demo-feed', 'churn-reference.csv');
+  const file = path.join(feedRoot, 'churn-reference.csv');
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, demoDay('reference', 5000));
   const engine = createEvaluationEngine();
@@ -67,9 +68,11 @@ async function main(): Promise<void> {
   log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);
 
   if (isExample) {
-    const written = writeDemoFeed({ dir: path.join(state, 'demo-feed', 'churn'), end: new Date(), days: 7 });
-    if (written.length > 0) log(`demo upstream wrote ${written.length} daily files to ${path.join(state, 'demo-feed', 'churn')}`);
-    await profileDemoModel(config, state);
+    // Where the example config reads the demo model's daily files.
+    const feedDir = path.dirname(fileURLToPath(config.models[0]!.data.uri.replace('{date}', 'day')));
+    const written = writeDemoFeed({ dir: feedDir, end: new Date(), days: 7 });
+    if (written.length > 0) log(`demo upstream wrote ${written.length} daily files to ${feedDir}`);
+    await profileDemoModel(config, path.dirname(feedDir));
   }
 
   const { port, uiPort } = devPorts(env);
