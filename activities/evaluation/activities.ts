@@ -29,19 +29,27 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
         }
         reference = referenceFromProfile(parseReferenceProfile(json, `model ${model.modelId}: reference profile ${baseName(model.referenceUri)}`), model.spec);
       }
-      return deps.engine.evaluate({
-        reference,
-        spec: model.spec,
-        modelBytes,
-        modelKey: model.artifactSha256,
-        artifactName: baseName(model.spec.artifact),
-        files: snapshot.files.map((f) => {
-          const format = formatOf(f.uri);
-          if (!format) throw new UpkeepError('UnreadableData', `model ${model.modelId}: unknown format of snapshot file ${f.uri}`);
-          return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => mustRead(f.uri, 'snapshot file') };
-        }),
-        onProgress: (p) => deps.heartbeat?.(p),
-      });
+      // Progress heartbeats come per shard; this keeps them coming while the evaluation threads
+      // run a long finishing step (e.g. the bootstrap on a very large window).
+      let last: unknown = { phase: 'starting' };
+      const beat = setInterval(() => deps.heartbeat?.(last), 10_000);
+      try {
+        return await deps.engine.evaluate({
+          reference,
+          spec: model.spec,
+          modelBytes,
+          modelKey: model.artifactSha256,
+          artifactName: baseName(model.spec.artifact),
+          files: snapshot.files.map((f) => {
+            const format = formatOf(f.uri);
+            if (!format) throw new UpkeepError('UnreadableData', `model ${model.modelId}: unknown format of snapshot file ${f.uri}`);
+            return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => mustRead(f.uri, 'snapshot file') };
+          }),
+          onProgress: (p) => deps.heartbeat?.((last = p)),
+        });
+      } finally {
+        clearInterval(beat);
+      }
     },
   };
 }
