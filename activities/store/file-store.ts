@@ -1,8 +1,39 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile, link } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, link } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { assertKey, type ArtifactStore, type PutResult } from './store.js';
+import { assertKey, type ArtifactStore, type CasResult, type PutResult } from './store.js';
+
+/** A lock older than this is left over from a crashed process and is broken. */
+const STALE_LOCK_MS = 30_000;
+
+/**
+ * Runs `fn` holding an exclusive lock file next to `file` (created with O_EXCL, so only one
+ * process holds it). Lock names contain ".tmp-", so listings never show them.
+ */
+async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${file}.tmp-lock`;
+  await mkdir(path.dirname(file), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const handle = await open(lock, 'wx');
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      else if (attempt > 400) throw new Error(`store object ${file} is locked by another writer (${lock})`);
+      else await delay(5 + Math.random() * 20);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -56,6 +87,21 @@ export function createFileStore(rootUri: string): ArtifactStore {
       } finally {
         await rm(tmp, { force: true });
       }
+    },
+    async putIfMatch(key, data, expected): Promise<CasResult> {
+      const file = fileFor(key);
+      return withLock(file, async () => {
+        const current = await readFile(file).then((b) => sha256Hex(b), (err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return null;
+          throw err;
+        });
+        if (current !== expected) return { ok: false, current };
+        const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+        const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+        await writeFile(tmp, bytes);
+        await rename(tmp, file);
+        return { ok: true, result: { uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), size: bytes.byteLength, created: true } };
+      });
     },
     async get(key) {
       return new Uint8Array(await readFile(fileFor(key)));

@@ -11,12 +11,19 @@ export interface PutResult {
   created: boolean;
 }
 
+export type CasResult = { ok: true; result: PutResult } | { ok: false; current: string | null };
+
 export interface ArtifactStore {
   /** URI of the store's root, e.g. file:///srv/upkeep/store. */
   readonly root: string;
   uriFor(key: string): string;
   /** Writes atomically. With `ifAbsent`, an existing object is left untouched (immutable keys). */
   put(key: string, data: Uint8Array | string, opts?: { ifAbsent?: boolean }): Promise<PutResult>;
+  /**
+   * Compare-and-swap: writes only when the object's current sha256 is `expected` (null: the key
+   * must not exist). Returns the current sha256 instead of writing when it is not.
+   */
+  putIfMatch(key: string, data: Uint8Array | string, expected: string | null): Promise<CasResult>;
   get(key: string): Promise<Uint8Array>;
   /** undefined when the key does not exist. */
   tryGet(key: string): Promise<Uint8Array | undefined>;

@@ -45,4 +45,24 @@ describe('the file store', function () {
       await assert.rejects(store.put(key, 'x'), /invalid store key/);
     }
   });
+
+  it('swaps an object only when the caller saw its current version (compare-and-swap)', async function () {
+    const store = createFileStore(dir);
+    const first = await store.putIfMatch('registry/m/champion.json', 'v1', null);
+    assert.equal(first.ok, true);
+    const stale = await store.putIfMatch('registry/m/champion.json', 'v2', null);
+    assert.deepEqual(stale, { ok: false, current: sha256Hex('v1') });
+    const swapped = await store.putIfMatch('registry/m/champion.json', 'v2', sha256Hex('v1'));
+    assert.equal(swapped.ok, true);
+    assert.equal(new TextDecoder().decode(await store.get('registry/m/champion.json')), 'v2');
+    assert.deepEqual(await store.list('registry'), ['registry/m/champion.json']);
+  });
+
+  it('lets exactly one of many concurrent swaps from the same version win', async function () {
+    const store = createFileStore(dir);
+    await store.put('registry/m/champion.json', 'v0');
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.putIfMatch('registry/m/champion.json', `v${i + 1}`, sha256Hex('v0'))));
+    assert.equal(results.filter((r) => r.ok).length, 1);
+    assert.deepEqual(await store.list('registry'), ['registry/m/champion.json']);
+  });
 });
