@@ -1,0 +1,179 @@
+/**
+ * Notifications: every event is written as one log line and, when a webhook is configured, POSTed
+ * to it as JSON with a Slack-compatible `text`. Pure of Temporal: the activity that wraps `send`
+ * owns retries (its retry policy backs off), so `send` makes exactly one POST attempt and says,
+ * through WebhookError.retryable, whether another attempt could succeed.
+ *
+ * Because a retried activity calls `send` again, the log line can appear once per attempt and a
+ * receiver may see the same POST twice (e.g. the request arrived but the answer timed out).
+ *
+ * Error messages name the webhook's host and the HTTP status only: the rest of the URL (path and
+ * query) often is the secret, and neither is ever put in a message.
+ */
+import type { NotificationEvent } from '../../workflows/definitions.js';
+
+export interface NotifierOptions {
+  /** URL the events are POSTed to; when absent only the log line is written. */
+  webhook?: string;
+  /** Receives one line per notification, e.g. "[upkeep] approval-requested churn → a@x, b@y: Retrain churn?". */
+  log(line: string): void;
+  /** Injectable for tests; defaults to globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Time allowed for one POST attempt (connection, request and response), default 10,000 ms. */
+  timeoutMs?: number;
+}
+
+/** What `send` did: it always logs; `webhook` says whether a POST was accepted. */
+export interface Delivery {
+  logged: true;
+  webhook: 'sent' | 'none';
+  /** HTTP status of the accepted POST. */
+  status?: number;
+}
+
+/** A failed POST. `retryable`: a later attempt may succeed (network, timeout, 408, 429, 5xx). */
+export class WebhookError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'WebhookError';
+  }
+}
+
+/** The JSON body POSTed to the webhook. */
+export interface WebhookPayload {
+  /** Slack-compatible message (mrkdwn): see notificationText. */
+  text: string;
+  kind: NotificationEvent['kind'];
+  modelId: string;
+  to: string[];
+  title: string;
+  at: string;
+  workflowId?: string;
+  details?: Record<string, unknown>;
+}
+
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** Slack treats &, < and > as control characters in `text`; plain text must escape them. */
+function escapeSlack(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/**
+ * The Slack-compatible `text` of an event: the title in bold, the body, then who it is for:
+ *
+ *     *Retrain churn?*
+ *     roc_auc fell to 0.71 …
+ *     To: a@x, b@y
+ *
+ * The title is plain text (escaped for Slack); the body is passed through as written, since the
+ * event's `text` is already in Slack's Markdown-ish form.
+ */
+export function notificationText(e: NotificationEvent): string {
+  const lines = [`*${escapeSlack(oneLine(e.title))}*`];
+  if (e.text.trim() !== '') lines.push(e.text.trimEnd());
+  if (e.to.length > 0) lines.push(`To: ${e.to.join(', ')}`);
+  return lines.join('\n');
+}
+
+/** The JSON body of the POST: the event's fields plus the rendered `text`. Absent optional fields are left out. */
+export function webhookPayload(e: NotificationEvent): WebhookPayload {
+  return {
+    text: notificationText(e),
+    kind: e.kind,
+    modelId: e.modelId,
+    to: [...e.to],
+    title: e.title,
+    at: e.at,
+    ...(e.workflowId !== undefined ? { workflowId: e.workflowId } : {}),
+    ...(e.details !== undefined ? { details: e.details } : {}),
+  };
+}
+
+/** The log line of an event: "[upkeep] <kind> <model> → <to>: <title>", always a single line. */
+export function logLine(e: NotificationEvent): string {
+  const to = e.to.length > 0 ? ` → ${e.to.join(', ')}` : '';
+  return oneLine(`[upkeep] ${e.kind} ${e.modelId}${to}: ${e.title}`);
+}
+
+/** Whether an HTTP status is worth another attempt: request timeout, rate limit, server error. */
+export function retryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function parseWebhook(webhook: string): URL {
+  let url: URL;
+  try {
+    url = new URL(webhook);
+  } catch {
+    throw new Error('notify.webhook is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`notify.webhook must be http or https, not ${url.protocol}`);
+  if (url.username !== '' || url.password !== '') throw new Error('notify.webhook must not hold a user name or password (fetch refuses them)');
+  return url;
+}
+
+/** Why fetch rejected, without anything from the URL: a timeout, or the network error's code. */
+function describeFetchError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `timed out after ${timeoutMs} ms`;
+  const cause = err instanceof Error ? (err.cause as { code?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  return err instanceof Error ? err.name : 'unknown error';
+}
+
+/** Lets the connection go without reading a body we do not need (it may echo the secret path). */
+async function discardBody(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // nothing to release
+  }
+}
+
+async function postOnce(url: URL, payload: WebhookPayload, doFetch: typeof fetch, timeoutMs: number): Promise<number> {
+  let res: Response;
+  try {
+    res = await doFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'upkeep' },
+      body: JSON.stringify(payload),
+      // A redirected POST would silently become a GET elsewhere: a redirect is answered as a failure.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new WebhookError(`webhook POST to ${url.host} failed: ${describeFetchError(err, timeoutMs)}`, true);
+  }
+  await discardBody(res);
+  if (res.ok) return res.status;
+  const retryable = retryableStatus(res.status);
+  throw new WebhookError(`webhook POST to ${url.host} answered HTTP ${res.status}${retryable ? '' : ' (not retryable)'}`, retryable, res.status);
+}
+
+/**
+ * A notifier: `send` writes the log line, then (with a webhook) makes one POST attempt and
+ * resolves when it is answered with 2xx. Throws WebhookError otherwise; the caller retries.
+ * Throws at once if the webhook is not an http(s) URL or timeoutMs is not a positive number.
+ */
+export function createNotifier(o: NotifierOptions): { send(e: NotificationEvent): Promise<Delivery> } {
+  const url = o.webhook === undefined ? undefined : parseWebhook(o.webhook);
+  const timeoutMs = o.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new Error(`timeoutMs must be a positive number, not ${timeoutMs}`);
+  const doFetch = o.fetch ?? globalThis.fetch;
+  return {
+    async send(e: NotificationEvent): Promise<Delivery> {
+      o.log(logLine(e));
+      if (!url) return { logged: true, webhook: 'none' };
+      const status = await postOnce(url, webhookPayload(e), doFetch, timeoutMs);
+      return { logged: true, webhook: 'sent', status };
+    },
+  };
+}
