@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+
+import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCardInput } from '../../activities/docs/card.js';
+import { modelSpec, type ModelSpec } from '../../activities/config/schema.js';
+import type { ChampionPointer, ModelVersion } from '../../activities/registry/types.js';
+import type { LedgerEntry } from '../../workflows/definitions.js';
+
+const spec: ModelSpec = modelSpec.parse({
+  id: 'churn',
+  owner: 'olga@example.com',
+  approvers: ['alice@example.com', 'bob@example.com'],
+  description: 'Probability that a subscriber cancels within 30 days.',
+  intended_use: 'Ranking subscribers for retention offers. Not for pricing or credit decisions.',
+  task: 'binary',
+  artifact: 'file:///models/churn.onnx',
+  inputs: [{ name: 'features', columns: ['tenure', 'spend', 'plan'] }],
+  label: { column: 'churned', positive: 1 },
+  data: { uri: 'file:///data/{date}.csv' },
+  schedule: { every: '1d' },
+  thresholds: { metric: 'roc_auc', min: 0.75, max_drop: 0.05 },
+  baseline: { roc_auc: 0.82 },
+  approval: { escalation: ['head-of-data@example.com'] },
+});
+
+const V1 = 'aaaaaaaaaaaa';
+const V2 = 'bbbbbbbbbbbb';
+
+const v1: ModelVersion = {
+  modelId: 'churn',
+  version: V1,
+  sha256: `${V1}${'1'.repeat(52)}`,
+  artifactUri: `file:///store/models/churn/artifacts/${V1}.onnx`,
+  bytes: 1000,
+  createdAt: '2026-01-01T06:00:00.000Z',
+  source: 'config',
+};
+
+const v2: ModelVersion = {
+  modelId: 'churn',
+  version: V2,
+  sha256: `${V2}${'2'.repeat(52)}`,
+  artifactUri: `file:///store/models/churn/artifacts/${V2}.onnx`,
+  bytes: 1200,
+  createdAt: '2026-02-03T08:00:00.000Z',
+  source: 'retrain',
+  parent: V1,
+  trainer: { type: 'builtin', params: { l2: 1 } },
+  training: { uri: 'file:///store/snap.json', sha256: 'c'.repeat(64), rows: 12_000, firstDay: '2026-01-01', lastDay: '2026-01-28' },
+  trainingMetrics: { roc_auc: 0.86 },
+  baseline: { roc_auc: 0.84 },
+  workflow: { workflowId: 'upkeep-retrain-churn', runId: 'run-1' },
+  approvals: [{ gate: 'retrain', decision: 'approve', approver: 'alice@example.com', at: '2026-02-02T09:00:00.000Z' }],
+};
+
+const initial: ChampionPointer = {
+  modelId: 'churn',
+  version: V1,
+  sha256: v1.sha256,
+  generation: 1,
+  since: '2026-01-01T06:00:00.000Z',
+  change: 'initial',
+  previous: null,
+  approvals: [],
+};
+
+const promotion: ChampionPointer = {
+  modelId: 'churn',
+  version: V2,
+  sha256: v2.sha256,
+  generation: 2,
+  since: '2026-02-05T10:00:00.000Z',
+  change: 'promotion',
+  previous: V1,
+  workflow: { workflowId: 'upkeep-retrain-churn', runId: 'run-1' },
+  approvals: [{ gate: 'promote', decision: 'approve', approver: 'bob@example.com', at: '2026-02-05T09:30:00.000Z', comment: 'holdout looks good' }],
+};
+
+function ledgerEntry(id: string, at: string, kind: LedgerEntry['kind'], summary: string, extra: Partial<LedgerEntry> = {}): LedgerEntry {
+  return { id, modelId: 'churn', at, kind, summary, ...extra };
+}
+
+const ledger: LedgerEntry[] = [
+  ledgerEntry('e1', '2026-01-20T06:00:00.000Z', 'retrain-requested', 'roc_auc 0.74 below min 0.75'),
+  ledgerEntry('e3', '2026-02-05T10:00:00.000Z', 'promoted', `${V2} is champion`, { actor: 'bob@example.com' }),
+  ledgerEntry('e2', '2026-01-21T07:00:00.000Z', 'decision', 'retrain rejected', {
+    actor: 'alice@example.com',
+    comment: 'labels for week 3 are late | wait\nfor the backfill',
+  }),
+];
+
+const reports = [
+  { windowEnd: '2026-02-10T06:00:00.000Z', verdict: 'healthy', rows: 5000, metrics: { roc_auc: 0.83 }, version: V2 },
+  { windowEnd: '2026-01-20T06:00:00.000Z', verdict: 'degraded', rows: 4800, metrics: { roc_auc: 0.74 }, version: V1 },
+  { windowEnd: '2026-02-17T06:00:00.000Z', verdict: 'warning', rows: 5100, metrics: { roc_auc: 0.79 }, version: V2 },
+];
+
+function input(over: Partial<ModelCardInput> = {}): ModelCardInput {
+  return {
+    spec,
+    generatedAt: '2026-02-18T00:00:00.000Z',
+    champion: promotion,
+    championVersion: v2,
+    versions: [v1, v2],
+    championHistory: [promotion, initial],
+    reports,
+    latest: {
+      windowEnd: '2026-02-17T06:00:00.000Z',
+      verdict: { status: 'warning', reasons: ['tenure drifted (wasserstein 0.21)'] },
+      drift: {
+        columns: {
+          tenure: { kind: 'numeric', test: 'wasserstein', threshold: 0.1, score: 0.21, drifted: true, reference_rows: 1000, current_rows: 1000 },
+          spend: { kind: 'numeric', test: 'wasserstein', threshold: 0.1, score: 0.02, drifted: false, reference_rows: 1000, current_rows: 1000 },
+          plan: { kind: 'categorical', test: 'jensenshannon', threshold: 0.1, score: 0.15, drifted: true, reference_rows: 1000, current_rows: 1000 },
+        },
+        dataset_drift: true,
+        share_drifted: 2 / 3,
+        drift_share: 0.5,
+        drifted_columns: ['tenure', 'plan'],
+      },
+      quality: {
+        schemaBreak: false,
+        rows: 1000,
+        missingColumns: [],
+        unexpectedColumns: ['promo_code'],
+        typeChanges: [],
+        newCategories: [],
+        nullRateIncreases: [],
+        outOfRange: [],
+        constantColumns: [],
+        issues: [{ severity: 'warning', column: 'promo_code', message: 'unexpected column promo_code' }],
+      },
+    },
+    ledger,
+    ...over,
+  };
+}
+
+/** The lines of one `## ` section, without its heading. */
+function section(md: string, title: string): string {
+  const start = md.indexOf(`\n## ${title}\n`);
+  assert.ok(start >= 0, `section ${title} missing`);
+  const end = md.indexOf('\n## ', start + 1);
+  return md.slice(start, end < 0 ? undefined : end);
+}
+
+function tableRows(text: string): string[] {
+  return text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('|---'));
+}
+
+describe('model cards', () => {
+  const card = buildModelCard(input());
+  const md = renderModelCardMarkdown(card);
+  if (process.env.UPKEEP_PRINT_CARD) console.log(md);
+
+  it('has every section, in order', () => {
+    const headings = md.split('\n').filter((l) => l.startsWith('#'));
+    assert.deepEqual(headings, [
+      '# Model card: churn',
+      '## Model details',
+      '## Intended use and limits',
+      '## Current version',
+      '## Lineage',
+      '## Metric trend',
+      '## Latest drift and quality',
+      '## Maintenance log',
+    ]);
+  });
+
+  it('states the details, the intended use and that limits are not stated', () => {
+    const details = section(md, 'Model details');
+    for (const s of ['olga@example.com', 'alice@example.com, bob@example.com', 'head-of-data@example.com', 'tenure, spend, plan', '`churned`', 'roc_auc (higher is better; min 0.75, max_drop 0.05 from the baseline 0.82)']) {
+      assert.ok(details.includes(s), `details lack ${s}`);
+    }
+    const use = section(md, 'Intended use and limits');
+    assert.ok(use.includes('Ranking subscribers for retention offers.'));
+    assert.ok(use.includes('Limits: not stated in upkeep.yaml'));
+    assert.equal(card.details.limits, null);
+  });
+
+  it('shows the current version, how it became champion and who approved', () => {
+    assert.equal(card.current.version, V2);
+    assert.equal(card.current.change, 'promotion');
+    assert.deepEqual(card.current.approvedBy, ['alice@example.com', 'bob@example.com']);
+    const current = section(md, 'Current version');
+    assert.ok(current.includes(`**Version \`${V2}\`**`));
+    assert.ok(current.includes(`sha256 \`${V2}…\``));
+    assert.ok(current.includes('since 2026-02-05 10:00 UTC'));
+    assert.ok(current.includes('promoted'));
+    assert.ok(current.includes(`replacing \`${V1}\``));
+    assert.ok(current.includes('bob@example.com'));
+    assert.ok(current.includes('holdout looks good'));
+  });
+
+  it('lists the lineage newest first with training window, holdout metric and champion periods', () => {
+    assert.deepEqual(card.lineage.map((v) => v.version), [V2, V1]);
+    assert.deepEqual(card.lineage[0]!.training, { firstDay: '2026-01-01', lastDay: '2026-01-28', days: 28, rows: 12_000 });
+    assert.deepEqual(card.lineage[1]!.championPeriods, [{ from: initial.since, to: promotion.since, change: 'initial' }]);
+    const rows = tableRows(section(md, 'Lineage')).slice(1);
+    assert.equal(rows.length, 2);
+    assert.ok(rows[0]!.startsWith(`| \`${V2}\` (current) |`));
+    assert.ok(rows[0]!.includes('2026-01-01 – 2026-01-28 (28 days, 12000 rows)'));
+    assert.ok(rows[0]!.includes('| 0.8400 |'));
+    assert.ok(rows[0]!.includes('2026-02-05 → now'));
+    assert.ok(rows[1]!.includes('2026-01-01 → 2026-02-05'));
+  });
+
+  it('shows the metric trend newest first', () => {
+    assert.deepEqual(card.metricTrend.map((p) => p.value), [0.79, 0.83, 0.74]);
+    const rows = tableRows(section(md, 'Metric trend')).slice(1);
+    assert.ok(rows[0]!.startsWith('| 2026-02-17 06:00 UTC | warning |'));
+    assert.ok(rows[2]!.startsWith('| 2026-01-20 06:00 UTC | degraded |'));
+  });
+
+  it('summarises the latest drift and quality', () => {
+    const text = section(md, 'Latest drift and quality');
+    assert.ok(text.includes('Dataset drift: **yes** (2 of 3 columns drifted'));
+    assert.deepEqual(card.latestConditions!.drift!.driftedColumns.map((c) => c.column), ['plan', 'tenure']);
+    assert.ok(text.includes('| tenure | wasserstein | 0.2100 | 0.1 |'));
+    assert.ok(text.includes('unexpected column promo_code'));
+  });
+
+  it('keeps the maintenance log newest first with the rejection comment, pipes escaped', () => {
+    assert.deepEqual(card.maintenanceLog.map((e) => e.summary), [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75']);
+    const rows = tableRows(section(md, 'Maintenance log')).slice(1);
+    assert.equal(rows.length, 3);
+    assert.equal(rows[1], '| 2026-01-21 07:00 UTC | decision: retrain rejected | alice@example.com | labels for week 3 are late \\| wait<br>for the backfill |');
+    // Every row of the table has exactly the header's number of unescaped separators.
+    for (const r of rows) assert.equal(r.replace(/\\\|/g, '').split('|').length, 6);
+  });
+
+  it('is deterministic whatever order the lists come in', () => {
+    const shuffled = input({
+      versions: [v2, v1],
+      championHistory: [initial, promotion],
+      reports: [...reports].reverse(),
+      ledger: [...ledger].reverse(),
+    });
+    const again = renderModelCardMarkdown(buildModelCard(shuffled));
+    assert.equal(again, md);
+    assert.equal(renderModelCardMarkdown(buildModelCard(input())), md);
+    assert.equal(JSON.stringify(buildModelCard(shuffled)), JSON.stringify(card));
+  });
+
+  it('is a plain JSON object', () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(card)), card);
+  });
+
+  it('says the config artifact runs when nothing was ever promoted', () => {
+    const fresh = buildModelCard(
+      input({ champion: null, championVersion: null, versions: [], championHistory: [], reports: [], latest: undefined, ledger: [] }),
+    );
+    assert.equal(fresh.current.change, 'config');
+    assert.equal(fresh.current.version, null);
+    assert.equal(fresh.latestConditions, null);
+    const text = renderModelCardMarkdown(fresh);
+    assert.ok(section(text, 'Current version').includes('No version has been promoted yet: the artifact declared in upkeep.yaml runs (file:///models/churn.onnx).'));
+    assert.ok(section(text, 'Lineage').includes('No versions registered yet.'));
+    assert.ok(section(text, 'Maintenance log').includes('Nothing recorded yet.'));
+    assert.deepEqual(JSON.parse(JSON.stringify(fresh)), fresh);
+  });
+
+  it(`shows at most ${MAX_LOG_ENTRIES} log entries and says how many were left out`, () => {
+    const many = Array.from({ length: MAX_LOG_ENTRIES + 5 }, (_, i) =>
+      ledgerEntry(`x${i}`, new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(), 'evaluation', `evaluation ${i}`),
+    );
+    const big = buildModelCard(input({ ledger: many }));
+    assert.equal(big.maintenanceLog.length, MAX_LOG_ENTRIES);
+    assert.equal(big.omitted.ledger, 5);
+    assert.equal(big.maintenanceLog[0]!.summary, `evaluation ${MAX_LOG_ENTRIES + 4}`);
+    assert.ok(renderModelCardMarkdown(big).includes(`The latest ${MAX_LOG_ENTRIES} of ${MAX_LOG_ENTRIES + 5} entries`));
+  });
+});
