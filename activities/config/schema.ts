@@ -98,6 +98,53 @@ const monitorSpec = z.strictObject({
     .default({ window: 12, min_points: 6, alpha: 0.05 }),
 });
 
+const builtinTrainer = z.strictObject({
+  type: z.literal('builtin'),
+  params: z
+    .strictObject({
+      /** L2 penalty; 1 is scikit-learn's C = 1 (classifiers) or Ridge alpha = 1 (regression). */
+      l2: z.number().nonnegative().default(1),
+      max_iter: z.number().int().min(1).max(10_000).optional(),
+      tolerance: z.number().positive().optional(),
+    })
+    .default({ l2: 1 }),
+});
+
+const commandTrainer = z.strictObject({
+  type: z.literal('command'),
+  /** Run without a shell; {train_data}, {output} and {params} are replaced in each argument. */
+  command: z.array(z.string().min(1)).min(1),
+  /** Passed to the command in the {params} JSON file (under `params`). */
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** The process is killed when training takes longer. */
+  timeout: duration.default('1h'),
+  /** Working directory (relative to the config file); the config's folder by default. */
+  cwd: z.string().optional(),
+});
+
+/** What happens when a model degrades: ask, retrain, compare, ask again, promote. */
+const retrainSpec = z.strictObject({
+  /** The verdict that starts a retrain request: degraded (degraded or failing), failing, or never. */
+  on: z.enum(['degraded', 'failing', 'never']).default('never'),
+  trainer: z.discriminatedUnion('type', [builtinTrainer, commandTrainer]).default({ type: 'builtin', params: { l2: 1 } }),
+  /** Days of labelled data the candidate is trained on; they end where the holdout begins. */
+  training_days: z.number().int().min(1).max(3660).default(28),
+  /** The most recent days: champion and candidate are compared on them; training never sees them. */
+  holdout_days: z.number().int().min(1).max(366).default(7),
+  /** The candidate is recommended only when its primary metric beats the champion's by more than this. */
+  min_improvement: z.number().nonnegative().default(0),
+});
+
+/** Human approval: reminders, escalation and expiry. Nothing is ever approved automatically. */
+const approvalSpec = z.strictObject({
+  reminder_every: duration.default('1d'),
+  escalate_after: duration.default('3d'),
+  /** The request closes as expired after this long without a decision. */
+  expire_after: duration.default('7d'),
+  /** Told when a request is escalated, besides the owner and approvers. */
+  escalation: z.array(z.string().min(1)).default([]),
+});
+
 const thresholds = z.strictObject({
   /** Primary metric the verdict is decided on. */
   metric: z.string(),
@@ -148,6 +195,8 @@ export const modelSpecBase = z.strictObject({
     /** A reference profile (JSON from `upkeep profile`); by default the one stored for the model version. */
     reference: z.string().optional(),
     monitor: monitorSpec.prefault({}),
+    retrain: retrainSpec.prefault({}),
+    approval: approvalSpec.prefault({}),
     /** Fewer labelled rows than this give an insufficient-data verdict. */
     min_rows: z.number().int().min(1).default(100),
     /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */
@@ -200,6 +249,18 @@ export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** Where snapshots, reports and model cards are written: a path or file:// URI. */
   store: z.string().default('.upkeep/store'),
+  notify: z
+    .strictObject({
+      /** JSON POST (with a Slack-compatible `text`) for every notification; always logged as well. */
+      webhook: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .default({}),
+  cards: z
+    .strictObject({
+      /** A local git repository the model cards are also committed to. */
+      git: z.string().optional(),
+    })
+    .default({}),
   models: z
     .array(
       // A declared model must say what "degraded" means for it.
@@ -215,3 +276,7 @@ export type ModelSpec = z.infer<typeof modelSpec>;
 export type UpkeepConfig = z.infer<typeof configSchema>;
 export type InputSpec = z.infer<typeof inputSpec>;
 export type MonitorSpec = z.infer<typeof monitorSpec>;
+export type RetrainSpec = z.infer<typeof retrainSpec>;
+export type ApprovalSpec = z.infer<typeof approvalSpec>;
+export type TrainerSpec = RetrainSpec['trainer'];
+
