@@ -42,17 +42,22 @@ export function isDatedTemplate(template: string): boolean {
   return /\{(date|yyyy|mm|dd)\}/.test(template);
 }
 
-export function dataWindow(opts: { template: string; end: Date; days: number; timezone: string }): DataWindow {
+/**
+ * `skipDays` leaves out the most recent days (a training window ends where its holdout begins).
+ */
+export function dataWindow(opts: { template: string; end: Date; days: number; timezone: string; skipDays?: number }): DataWindow {
+  const skip = opts.skipDays ?? 0;
   if (Number.isNaN(opts.end.getTime())) throw new Error('window end is not a valid time');
   const { y, m, d } = localDate(opts.end, opts.timezone);
   const days: WindowDay[] = [];
   if (isDatedTemplate(opts.template)) {
-    for (let back = opts.days; back >= 1; back--) {
+    for (let back = opts.days + skip; back >= skip + 1; back--) {
       const day = new Date(Date.UTC(y, m - 1, d - back));
       const date = iso(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());
       days.push({ date, uri: fillTemplate(opts.template, date) });
     }
   } else {
+    if (skip > 0) throw new Error('the data URI has no {date}, so a training window cannot be kept apart from the holdout');
     // An undated source is one file that always holds the current window.
     const prev = new Date(Date.UTC(y, m - 1, d - 1));
     days.push({ date: iso(prev.getUTCFullYear(), prev.getUTCMonth() + 1, prev.getUTCDate()), uri: opts.template });

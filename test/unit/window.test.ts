@@ -33,4 +33,12 @@ describe('the data window', function () {
   it('fills every placeholder', function () {
     assert.equal(fillTemplate('s/{yyyy}-{mm}-{dd}/{date}', '2026-02-03'), 's/2026-02-03/2026-02-03');
   });
+
+  it('ends a training window where its holdout begins when told to skip the most recent days', function () {
+    const holdout = dataWindow({ template: '{date}', end: new Date('2026-11-25T06:00:00Z'), days: 2, timezone: 'UTC' });
+    const training = dataWindow({ template: '{date}', end: new Date('2026-11-25T06:00:00Z'), days: 3, timezone: 'UTC', skipDays: 2 });
+    assert.deepEqual(holdout.days.map((d) => d.date), ['2026-11-23', '2026-11-24']);
+    assert.deepEqual(training.days.map((d) => d.date), ['2026-11-20', '2026-11-21', '2026-11-22']);
+    assert.throws(() => dataWindow({ template: 'file:///d/all.csv', end: new Date('2026-11-25T06:00:00Z'), days: 3, timezone: 'UTC', skipDays: 2 }), /no \{date\}/);
+  });
 });
