@@ -11,7 +11,11 @@ export type UpkeepErrorType =
   | 'InvalidData'
   | 'UnreadableData'
   | 'InsufficientData'
-  | 'StoreConflict';
+  | 'StoreConflict'
+  | 'UnknownVersion'
+  | 'ChampionChanged'
+  | 'TrainingFailed'
+  | 'InvalidRequest';
 
 
 export class UpkeepError extends Error {

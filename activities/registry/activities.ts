@@ -1,36 +1,139 @@
 import { findModel } from '../config/load.js';
+import type { ModelSpec } from '../config/schema.js';
 import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ActivityDeps } from '../index.js';
-import type { ResolvedModel } from '../../workflows/definitions.js';
+import type { Decision, ResolvedModel } from '../../workflows/definitions.js';
+import { artifactKey, createRegistry, versionId } from './registry.js';
+import type { ChampionPointer, ModelVersion } from './types.js';
 
 /** Where `upkeep profile` stores the reference profile of a model version. */
 export const profileKey = (modelId: string, artifactSha256: string): string => `profiles/${modelId}/${artifactSha256}.json`;
 
 export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' | 'store' | 'data'>) {
+  const registry = createRegistry(deps.store);
+
+  const spec = async (modelId: string): Promise<ModelSpec> => {
+    const config = await deps.loadConfig();
+    return findModel(config, modelId, config.name);
+  };
+
+  /** The config's artifact, copied into the store and registered as a version (idempotent). */
+  const configVersion = async (s: ModelSpec): Promise<ModelVersion> => {
+    const bytes = await deps.data.read(s.artifact);
+    if (!bytes) throw new UpkeepError('InvalidModel', `model ${s.id}: artifact ${s.artifact} does not exist`);
+    const sha256 = sha256Hex(bytes);
+    const stored = await deps.store.put(artifactKey(s.id, sha256), bytes, { ifAbsent: true });
+    const existing = await registry.version(s.id, versionId(sha256));
+    if (existing) return existing;
+    return registry.register({
+      modelId: s.id,
+      version: versionId(sha256),
+      sha256,
+      artifactUri: stored.uri,
+      bytes: bytes.byteLength,
+      createdAt: new Date().toISOString(),
+      source: 'config',
+      ...(Object.keys(s.baseline).length > 0 ? { baseline: s.baseline } : {}),
+    });
+  };
+
+  const resolved = async (s: ModelSpec, v: ModelVersion, pointer: ChampionPointer | undefined): Promise<ResolvedModel> => {
+    const generation = pointer?.generation ?? 0;
+    let referenceUri: string | undefined;
+    if (s.reference && v.source === 'config') {
+      if (!(await deps.data.read(s.reference))) throw new UpkeepError('InvalidConfig', `model ${s.id}: reference profile ${s.reference} does not exist`);
+      referenceUri = s.reference;
+    } else if (v.referenceUri) {
+      referenceUri = v.referenceUri;
+    } else {
+      const key = profileKey(s.id, v.sha256);
+      if (await deps.store.exists(key)) referenceUri = deps.store.uriFor(key);
+    }
+    const baseline = pointer?.version === v.version && pointer.baseline ? pointer.baseline : v.source === 'config' ? s.baseline : (v.baseline ?? {});
+    return {
+      modelId: s.id,
+      spec: s,
+      artifactUri: v.artifactUri,
+      artifactSha256: v.sha256,
+      artifactBytes: v.bytes,
+      version: v.version,
+      baseline,
+      generation,
+      ...(referenceUri ? { referenceUri } : {}),
+    };
+  };
+
   return {
     /**
-     * Resolves a model id to its validated spec and an immutable, content-addressed copy of its
-     * ONNX artifact in the store. Idempotent: the same bytes always map to the same key.
+     * Resolves a model id to its validated spec and the champion's immutable, content-addressed
+     * ONNX artifact: the registry's champion once a version was promoted, else the config's artifact.
      */
     async resolveModel(input: { modelId: string }): Promise<ResolvedModel> {
-      const config = await deps.loadConfig();
-      const spec = findModel(config, input.modelId, config.name);
-      const bytes = await deps.data.read(spec.artifact);
-      if (!bytes) {
-        throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
-      }
-      const sha256 = sha256Hex(bytes);
-      const stored = await deps.store.put(`models/${spec.id}/artifacts/${sha256}.onnx`, bytes, { ifAbsent: true });
-      let referenceUri: string | undefined;
-      if (spec.reference) {
-        if (!(await deps.data.read(spec.reference))) throw new UpkeepError('InvalidConfig', `model ${spec.id}: reference profile ${spec.reference} does not exist`);
-        referenceUri = spec.reference;
-      } else {
-        const key = profileKey(spec.id, sha256);
-        if (await deps.store.exists(key)) referenceUri = deps.store.uriFor(key);
-      }
-      return { modelId: spec.id, spec, artifactUri: stored.uri, artifactSha256: sha256, artifactBytes: bytes.byteLength, ...(referenceUri ? { referenceUri } : {}) };
+      const s = await spec(input.modelId);
+      const champion = await registry.champion(s.id);
+      if (champion) return resolved(s, await registry.mustVersion(s.id, champion.pointer.version), champion.pointer);
+      return resolved(s, await configVersion(s), undefined);
+    },
+
+    /** A registered version of the model, resolved for evaluation (a candidate or a rollback target). */
+    async resolveVersion(input: { modelId: string; version: string }): Promise<ResolvedModel> {
+      const s = await spec(input.modelId);
+      const champion = await registry.champion(s.id);
+      return resolved(s, await registry.mustVersion(s.id, input.version), champion?.pointer);
+    },
+
+    /** The version a rollback restores: `to`, or the champion before the current one. */
+    async rollbackTarget(input: { modelId: string; to?: string }): Promise<{ from: string; to: string; baseline: Record<string, number> }> {
+      const s = await spec(input.modelId);
+      const champion = await registry.champion(s.id);
+      const config = await configVersion(s);
+      const from = champion?.pointer.version ?? config.version;
+      const to = input.to ?? champion?.pointer.previous;
+      if (!to) throw new UpkeepError('InvalidRequest', `model ${s.id}: there is no earlier champion to roll back to; name one with --to <version>`);
+      const target = await registry.mustVersion(s.id, to);
+      if (to === from) throw new UpkeepError('InvalidRequest', `model ${s.id}: version ${from} is already the champion`);
+      // The baseline it had when it last was champion.
+      const last = (await registry.history(s.id)).filter((p) => p.version === to).pop();
+      const baseline = last?.baseline ?? (target.source === 'config' ? s.baseline : (target.baseline ?? {}));
+      return { from, to, baseline };
+    },
+
+    /**
+     * Moves the champion pointer from `expected` to `version` by compare-and-swap. A retry of the
+     * same workflow run finds its own change already made and returns it.
+     */
+    async setChampion(input: {
+      modelId: string;
+      version: string;
+      expected: string;
+      change: 'promotion' | 'rollback';
+      at: string;
+      workflow: { workflowId: string; runId: string };
+      approvals: Decision[];
+      reason: string;
+      emergency?: { by: string; reason: string };
+      baseline?: Record<string, number>;
+    }): Promise<ChampionPointer> {
+      const s = await spec(input.modelId);
+      const target = await registry.mustVersion(s.id, input.version);
+      const config = await configVersion(s);
+      return registry.swapChampion(
+        {
+          modelId: s.id,
+          version: target.version,
+          sha256: target.sha256,
+          since: input.at,
+          change: input.change,
+          workflow: input.workflow,
+          approvals: input.approvals,
+          reason: input.reason,
+          ...(input.emergency ? { emergency: input.emergency } : {}),
+          ...(input.baseline ? { baseline: input.baseline } : {}),
+        },
+        input.expected,
+        config.version,
+      );
     },
   };
 }
