@@ -67,6 +67,8 @@ export interface BuiltinTrainInput {
   /** Class values in index order; defaults to 0..k-1 (k = largest label + 1, at least 2). */
   classes?: (string | number)[];
   params?: BuiltinParams;
+  /** Name of the exported model's float input that holds the numeric columns (default "input"). */
+  numericInput?: string;
 }
 
 /** Everything needed to score rows the way the exported graph does. */
@@ -82,6 +84,8 @@ export interface BuiltinModel {
   weights: number[][];
   intercepts: number[];
   classes?: (string | number)[];
+  /** Name of the float input (default "input"). */
+  numericInput?: string;
 }
 
 export interface BuiltinInfo {
@@ -496,9 +500,10 @@ function validate(input: BuiltinTrainInput): { n: number; classes?: (string | nu
     if (col.length !== n) fail(`numeric column ${featureNames[j]} has ${col.length} values, expected ${n}`);
     for (let i = 0; i < n; i++) if (!Number.isFinite(col[i]!)) fail(`numeric column ${featureNames[j]} row ${i} is not a finite number (${col[i]})`);
   });
-  const names = new Set<string>(['input']);
+  const numericInput = input.numericInput ?? 'input';
+  const names = new Set<string>([numericInput]);
   for (const c of features.categorical ?? []) {
-    if (names.has(c.name) || !c.name) fail(`categorical column name ${JSON.stringify(c.name)} is empty, duplicated or clashes with the numeric input "input"`);
+    if (names.has(c.name) || !c.name) fail(`categorical column name ${JSON.stringify(c.name)} is empty, duplicated or clashes with the numeric input "${numericInput}"`);
     names.add(c.name);
     if (c.values.length !== n) fail(`categorical column ${c.name} has ${c.values.length} values, expected ${n}`);
     for (let i = 0; i < n; i++) if (typeof c.values[i] !== 'string') fail(`categorical column ${c.name} row ${i} is not a string`);
@@ -648,6 +653,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
     weights,
     intercepts,
     ...(classes ? { classes: [...classes] } : {}),
+    ...(input.numericInput ? { numericInput: input.numericInput } : {}),
   };
   return {
     onnx: exportOnnx(model),
@@ -721,10 +727,11 @@ export function exportOnnx(model: BuiltinModel): Uint8Array {
   const parts: string[] = [];
 
   if (p > 0) {
-    inputs.push({ name: 'input', elemType: OnnxType.FLOAT, shape: ['N', p] });
+    const numericInput = model.numericInput ?? 'input';
+    inputs.push({ name: numericInput, elemType: OnnxType.FLOAT, shape: ['N', p] });
     initializers.push({ name: 'scaler_mean', dims: [p], type: OnnxType.FLOAT, values: model.mean });
     initializers.push({ name: 'scaler_scale', dims: [p], type: OnnxType.FLOAT, values: model.scale });
-    nodes.push({ opType: 'Sub', name: 'centre', inputs: ['input', 'scaler_mean'], outputs: ['centred'] });
+    nodes.push({ opType: 'Sub', name: 'centre', inputs: [numericInput, 'scaler_mean'], outputs: ['centred'] });
     nodes.push({ opType: 'Div', name: 'standardise', inputs: ['centred', 'scaler_scale'], outputs: ['standardised'] });
     parts.push('standardised');
   }

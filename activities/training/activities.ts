@@ -1,0 +1,224 @@
+/**
+ * Training a candidate: an immutable training snapshot in, a registered model version out.
+ * One retrain run produces at most one version: the job record (keyed by the workflow run) is
+ * written once, and a retried activity returns what the first completed attempt recorded.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelSpec } from '../config/schema.js';
+import { formatOf } from '../data/count-rows.js';
+import { isDataReadError } from '../data/errors.js';
+import { readTable } from '../data/read-table.js';
+import { baseName } from '../data/source.js';
+import type { Table } from '../data/table.js';
+import { profileReferenceData } from '../drift/reference.js';
+import type { WindowFile } from '../evaluation/evaluate.js';
+import { UpkeepError } from '../errors.js';
+import type { ActivityDeps } from '../index.js';
+import { profileKey } from '../registry/activities.js';
+import { artifactKey, createRegistry, versionId } from '../registry/registry.js';
+import type { ModelVersion } from '../registry/types.js';
+import { sha256Hex } from '../store/file-store.js';
+import type { Decision, ModelVersionRef, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
+import { BuiltinTrainingError } from './builtin.js';
+import { trainBuiltinInThread } from './train-thread.js';
+import { CommandTrainerError, runCommandTrainer } from './command.js';
+import { trainingSet } from './dataset.js';
+import { durationMs } from '../../workflows/definitions.js';
+
+export interface TrainCandidateInput {
+  model: ResolvedModel;
+  training: SnapshotRef;
+  workflow: { workflowId: string; runId: string };
+  approvals: Decision[];
+  at: string;
+}
+
+export interface TrainCandidateResult extends ModelVersionRef {
+  rows: number;
+  trainingMetrics: Record<string, number | null>;
+  logUri?: string;
+}
+
+const jobKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.json`;
+const MAX_LOG_BYTES = 4 * 1024 * 1024;
+
+export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'engine' | 'heartbeat' | 'scratchDir' | 'cancellation'>) {
+  const registry = createRegistry(deps.store);
+
+  const snapshotFiles = (modelId: string, snapshot: SnapshotRef): WindowFile[] =>
+    snapshot.files.map((f) => {
+      const format = formatOf(f.uri);
+      if (!format) throw new UpkeepError('UnreadableData', `model ${modelId}: unknown format of snapshot file ${f.uri}`);
+      return {
+        name: `${f.date} ${baseName(f.sourceUri)}`,
+        format,
+        load: async () => {
+          const bytes = await deps.data.read(f.uri);
+          if (!bytes) throw new Error(`snapshot file ${f.uri} is missing from the store`);
+          return bytes;
+        },
+      };
+    });
+
+  const readTables = async (modelId: string, files: WindowFile[]): Promise<Table[]> => {
+    const tables: Table[] = [];
+    for (const f of files) {
+      try {
+        tables.push(await readTable(await f.load(), { source: f.name, format: f.format }));
+      } catch (err) {
+        if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${modelId}: training ${err.message}`, { cause: err });
+        throw err;
+      }
+      deps.heartbeat?.({ phase: 'reading', file: f.name });
+    }
+    return tables;
+  };
+
+  const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string }> => {
+    if (spec.retrain.trainer.type !== 'builtin') throw new Error('not a builtin trainer');
+    const p = spec.retrain.trainer.params;
+    const set = trainingSet(spec, await readTables(spec.id, files), { l2: p.l2, ...(p.max_iter ? { maxIterations: p.max_iter } : {}), ...(p.tolerance ? { tolerance: p.tolerance } : {}) });
+    deps.heartbeat?.({ phase: 'fitting', rows: set.rows });
+    const beat = setInterval(() => deps.heartbeat?.({ phase: 'fitting', rows: set.rows }), 5000);
+    let result;
+    try {
+      result = await trainBuiltinInThread(set.input, deps.cancellation?.());
+    } catch (err) {
+      if (err instanceof BuiltinTrainingError) throw new UpkeepError('TrainingFailed', `model ${spec.id}: builtin training failed: ${err.message}`, { cause: err });
+      throw err;
+    } finally {
+      clearInterval(beat);
+    }
+    const log = [
+      `builtin ${result.info.solver}: ${set.rows} rows (${set.droppedRows} dropped for missing values), ${result.model.columns.length} columns`,
+      `converged ${result.info.converged} after ${result.info.iterations} iterations; training loss ${result.info.loss}`,
+    ].join('\n');
+    return { onnx: result.onnx, log: `${log}\n` };
+  };
+
+  const trainWithCommand = async (spec: ModelSpec, snapshot: SnapshotRef, files: WindowFile[], logKey: string): Promise<{ onnx: Uint8Array; log: string }> => {
+    const trainer = spec.retrain.trainer;
+    if (trainer.type !== 'command') throw new Error('not a command trainer');
+    const work = await mkdtemp(path.join(deps.scratchDir ?? '/tmp', `upkeep-train-${spec.id}-`));
+    let log = '';
+    let flushed = 0;
+    const flush = async (): Promise<void> => {
+      if (log.length === flushed) return;
+      flushed = log.length;
+      await deps.store.put(logKey, log);
+    };
+    try {
+      const dataDir = path.join(work, 'train');
+      await mkdir(dataDir);
+      const manifest = { files: [] as { path: string; format: string; date: string; rows: number }[] };
+      for (const [i, f] of snapshot.files.entries()) {
+        const name = `${f.date}-${i}.${files[i]!.format}`;
+        await writeFile(path.join(dataDir, name), await files[i]!.load());
+        manifest.files.push({ path: name, format: files[i]!.format, date: f.date, rows: f.rows });
+      }
+      await writeFile(path.join(dataDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+      const paramsFile = path.join(work, 'params.json');
+      await writeFile(
+        paramsFile,
+        JSON.stringify({ modelId: spec.id, task: spec.task, inputs: spec.inputs, label: spec.label, categorical: spec.monitor.categorical, params: trainer.params }, null, 2),
+      );
+      const output = path.join(work, 'model.onnx');
+      const flusher = setInterval(() => void flush().catch(() => undefined), 2000);
+      try {
+        await runCommandTrainer({
+          command: trainer.command,
+          cwd: trainer.cwd ?? process.cwd(),
+          trainData: dataDir,
+          output,
+          params: paramsFile,
+          timeoutMs: durationMs(trainer.timeout),
+          signal: deps.cancellation?.(),
+          onLog: (chunk) => {
+            log = (log + chunk).slice(-MAX_LOG_BYTES);
+          },
+          heartbeat: (d) => deps.heartbeat?.({ phase: 'training', ...(d as object) }),
+        });
+      } catch (err) {
+        if (err instanceof CommandTrainerError) {
+          if (err.reason === 'cancelled') throw err;
+          const retryable = err.reason === 'timeout';
+          const message = `model ${spec.id}: ${err.message}`;
+          if (retryable) throw new Error(message, { cause: err });
+          throw new UpkeepError('TrainingFailed', message, { cause: err });
+        }
+        throw err;
+      } finally {
+        clearInterval(flusher);
+        await flush();
+      }
+      return { onnx: new Uint8Array(await readFile(output)), log };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  };
+
+  return {
+    /**
+     * Trains a candidate on the training snapshot with the model's trainer, checks the ONNX file
+     * against the spec by running it on the training data, profiles it there (the drift reference
+     * once it is champion) and registers it as a version.
+     */
+    async trainCandidate(input: TrainCandidateInput): Promise<TrainCandidateResult> {
+      const { model, training } = input;
+      const spec = model.spec;
+      const done = await deps.store.tryGet(jobKey(spec.id, input.workflow.runId));
+      if (done) return JSON.parse(new TextDecoder().decode(done)) as TrainCandidateResult;
+
+      const files = snapshotFiles(spec.id, training);
+      const logKey = `registry/${spec.id}/jobs/${input.workflow.runId}.log`;
+      const { onnx, log } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : await trainWithCommand(spec, training, files, logKey);
+      const logPut = await deps.store.put(logKey, log);
+
+      const sha256 = sha256Hex(onnx);
+      // Evaluating the candidate on its training data checks it loads and matches the spec, and
+      // gives the profile drift is measured against once it is champion.
+      let profiled;
+      try {
+        profiled = await profileReferenceData({ spec, modelBytes: onnx, modelKey: sha256, artifactName: `candidate ${versionId(sha256)}`, files, engine: deps.engine, createdAt: input.at, source: `training snapshot ${training.sha256}` });
+      } catch (err) {
+        if (err instanceof UpkeepError && err.type === 'InvalidModel') throw new UpkeepError('TrainingFailed', `model ${spec.id}: the trained model does not fit the spec: ${err.message}`, { cause: err });
+        throw err;
+      }
+      const stored = await deps.store.put(artifactKey(spec.id, sha256), onnx, { ifAbsent: true });
+      const profile = await deps.store.put(profileKey(spec.id, sha256), `${JSON.stringify(profiled.profile)}\n`, { ifAbsent: true });
+      const trainer = spec.retrain.trainer;
+      const version: ModelVersion = {
+        modelId: spec.id,
+        version: versionId(sha256),
+        sha256,
+        artifactUri: stored.uri,
+        bytes: onnx.byteLength,
+        createdAt: input.at,
+        source: 'retrain',
+        ...(model.version ? { parent: model.version } : {}),
+        trainer: trainer.type === 'builtin' ? { type: 'builtin', params: { ...trainer.params } } : { type: 'command', params: trainer.params, command: trainer.command },
+        training: { uri: training.uri, sha256: training.sha256, rows: training.rows, firstDay: training.firstDay, lastDay: training.lastDay },
+        trainingMetrics: profiled.profile.baselineMetrics ?? {},
+        referenceUri: profile.uri,
+        workflow: input.workflow,
+        approvals: input.approvals,
+        logUri: logPut.uri,
+      };
+      const result: TrainCandidateResult = {
+        version: version.version,
+        sha256,
+        artifactUri: stored.uri,
+        bytes: onnx.byteLength,
+        rows: training.rows,
+        trainingMetrics: version.trainingMetrics!,
+        logUri: logPut.uri,
+      };
+      // The job record decides: if another attempt finished first, its version is the one.
+      const job = await deps.store.put(jobKey(spec.id, input.workflow.runId), `${JSON.stringify(result, null, 2)}\n`, { ifAbsent: true });
+      if (!job.created) return JSON.parse(new TextDecoder().decode(await deps.store.get(jobKey(spec.id, input.workflow.runId)))) as TrainCandidateResult;
+      await registry.register(version);
+      return result;
+    },
+  };
+}
