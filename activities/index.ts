@@ -13,6 +13,8 @@ import { createRegistryActivities } from './registry/activities.js';
 import { createDataActivities } from './data/activities.js';
 import { createEvaluationActivities } from './evaluation/activities.js';
 import { createDocsActivities } from './docs/activities.js';
+import { createTrainingActivities } from './training/activities.js';
+import { createMaintenanceActivities } from './docs/maintenance.js';
 
 export interface ActivityDeps {
   /** Loads and validates the config (re-read per call, so edits apply without a restart). */
@@ -22,6 +24,22 @@ export interface ActivityDeps {
   engine: EvaluationEngine;
   /** Reports progress of long activities; defaults to Temporal heartbeats. */
   heartbeat?(details: unknown): void;
+  /** Aborted when the running activity is cancelled; defaults to Temporal's cancellation signal. */
+  cancellation?(): AbortSignal | undefined;
+  /** Where trainers get temporary working folders. */
+  scratchDir?: string;
+  /** Where notifications are logged (one line each); console.log by default. */
+  log?(line: string): void;
+  /** HTTP client for webhooks (tests inject one); globalThis.fetch by default. */
+  fetch?: typeof fetch;
+}
+
+export function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
 }
 
 export function activityHeartbeat(details: unknown): void {
@@ -51,12 +69,14 @@ function withFailureTypes<T extends Record<string, (...args: never[]) => Promise
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const d = { ...deps, heartbeat: deps.heartbeat ?? activityHeartbeat };
+  const d = { ...deps, heartbeat: deps.heartbeat ?? activityHeartbeat, cancellation: deps.cancellation ?? activityCancellation };
   return withFailureTypes({
     ...createRegistryActivities(d),
     ...createDataActivities(d),
     ...createEvaluationActivities(d),
     ...createDocsActivities(d),
+    ...createTrainingActivities(d),
+    ...createMaintenanceActivities(d),
   });
 }
 

@@ -10,6 +10,7 @@ import { createEvaluationEngine, type EvaluationEngine } from '../activities/eva
 import { createFileStore } from '../activities/store/file-store.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
+import os from 'node:os';
 import path from 'node:path';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -35,6 +36,10 @@ export interface UpkeepWorkerOptions {
   store?: ArtifactStore;
   engine?: EvaluationEngine;
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Temporary working folders for trainers (default: the OS temp folder). */
+  scratchDir?: string;
+  /** Where notification lines go (default: stdout). */
+  log?(line: string): void;
 }
 
 export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
@@ -47,6 +52,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     store,
     data: createFileDataSource(),
     engine,
+    scratchDir: opts.scratchDir ?? os.tmpdir(),
+    ...(opts.log ? { log: opts.log } : {}),
   });
   const worker = await Worker.create({
     connection: opts.connection,

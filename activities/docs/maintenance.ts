@@ -1,0 +1,113 @@
+/**
+ * The maintenance log (ledger), notifications and the living model card. Every write is
+ * idempotent: ledger entries are write-once under a stable id, the card is regenerated whole.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ApplicationFailure } from '@temporalio/common';
+import { findModel } from '../config/load.js';
+import type { ActivityDeps } from '../index.js';
+import { createNotifier, WebhookError } from '../notify/notify.js';
+import { createRegistry } from '../registry/registry.js';
+import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
+import { compactTime } from './activities.js';
+import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCardInput } from './card.js';
+import type { EvaluationReport } from './report.js';
+
+const run = promisify(execFile);
+const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+/** Reports read for the card's trend table and latest conditions. */
+const CARD_REPORTS = 20;
+
+export const ledgerKey = (e: LedgerEntry): string => `ledger/${e.modelId}/${compactTime(e.at)}_${e.id}.json`;
+
+/** Every entry of a model's maintenance log, oldest first. */
+export async function readLedger(store: ActivityDeps['store'], modelId: string): Promise<LedgerEntry[]> {
+  const out: LedgerEntry[] = [];
+  for (const key of await store.list(`ledger/${modelId}`)) {
+    const bytes = await store.tryGet(key);
+    if (bytes) out.push(JSON.parse(decode(bytes)) as LedgerEntry);
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+}
+
+/** Commits the card files to a local git repository when they changed; a rerun commits nothing. */
+async function commitCard(repo: string, modelId: string, files: { name: string; text: string }[], message: string): Promise<void> {
+  const dir = path.join(repo, 'model-cards');
+  await mkdir(dir, { recursive: true });
+  for (const f of files) await writeFile(path.join(dir, f.name), f.text);
+  const git = (...args: string[]) => run('git', ['-C', repo, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 'upkeep', GIT_AUTHOR_EMAIL: 'upkeep@localhost', GIT_COMMITTER_NAME: 'upkeep', GIT_COMMITTER_EMAIL: 'upkeep@localhost' } });
+  await git('add', '--', ...files.map((f) => path.join('model-cards', f.name)));
+  try {
+    await git('diff', '--cached', '--quiet');
+    return; // nothing changed
+  } catch {
+    // there are staged changes
+  }
+  await git('commit', '-q', '-m', message, '--', ...files.map((f) => path.join('model-cards', f.name)));
+  void modelId;
+}
+
+export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch'>) {
+  const registry = createRegistry(deps.store);
+  return {
+    /** Appends entries to the maintenance log; an entry already written is left as it is. */
+    async recordLedger(input: { entries: LedgerEntry[] }): Promise<void> {
+      for (const e of input.entries) await deps.store.put(ledgerKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
+    },
+
+    /** Logs the notification and POSTs it to the configured webhook (one attempt; Temporal retries). */
+    async notify(event: NotificationEvent): Promise<{ webhook: 'sent' | 'none' }> {
+      const config = await deps.loadConfig();
+      const notifier = createNotifier({ webhook: config.notify.webhook, log: deps.log ?? ((line) => console.log(line)), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+      try {
+        const d = await notifier.send(event);
+        return { webhook: d.webhook };
+      } catch (err) {
+        if (err instanceof WebhookError && !err.retryable) throw ApplicationFailure.create({ message: err.message, type: 'WebhookRefused', nonRetryable: true });
+        throw err;
+      }
+    },
+
+    /** Regenerates the model's card (Markdown and JSON) from the config, registry, reports and log. */
+    async updateModelCard(input: { modelId: string; reason: string }): Promise<{ markdownUri: string; jsonUri: string }> {
+      const config = await deps.loadConfig();
+      const spec = findModel(config, input.modelId, config.name);
+      const champion = (await registry.champion(spec.id))?.pointer ?? null;
+      const versions = await registry.versions(spec.id);
+      const reportKeys = (await deps.store.list(`reports/${spec.id}`)).filter((k) => k.endsWith('.json')).slice(-CARD_REPORTS);
+      const reports: CardReportPoint[] = [];
+      let latest: ModelCardInput['latest'];
+      for (const key of reportKeys) {
+        const bytes = await deps.store.tryGet(key);
+        if (!bytes) continue;
+        const r = JSON.parse(decode(bytes)) as EvaluationReport;
+        reports.push({ windowEnd: r.window.end, verdict: r.verdict.status, rows: r.rows, metrics: r.metrics, version: r.model.sha256.slice(0, 12), reportUri: deps.store.uriFor(key) });
+        if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
+      }
+      const ledger = await readLedger(deps.store, spec.id);
+      const generatedAt = ledger.at(-1)?.at ?? reports.at(-1)?.windowEnd ?? champion?.since ?? new Date(0).toISOString();
+      const card = buildModelCard({
+        spec,
+        generatedAt,
+        champion,
+        championVersion: champion ? (versions.find((v) => v.version === champion.version) ?? null) : (versions.find((v) => v.source === 'config') ?? null),
+        versions,
+        championHistory: await registry.history(spec.id),
+        reports,
+        ...(latest ? { latest } : {}),
+        ledger,
+      });
+      const markdown = renderModelCardMarkdown(card);
+      const json = `${JSON.stringify(card, null, 2)}\n`;
+      const md = await deps.store.put(`cards/${spec.id}.md`, markdown);
+      const js = await deps.store.put(`cards/${spec.id}.json`, json);
+      if (config.cards.git) {
+        await commitCard(config.cards.git, spec.id, [{ name: `${spec.id}.md`, text: markdown }, { name: `${spec.id}.json`, text: json }], `${spec.id}: model card after ${input.reason}`);
+      }
+      return { markdownUri: md.uri, jsonUri: js.uri };
+    },
+  };
+}
