@@ -3,6 +3,7 @@
  * this file is bundled into the workflow sandbox.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ModelSpec } from '../activities/config/schema.js';
 import type { DriftReport } from '../activities/drift/assess.js';
 import type { QualityReport } from '../activities/drift/quality.js';
@@ -19,6 +20,17 @@ export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalSche
 export const UPKEEP_SEARCH_ATTRIBUTES = [UpkeepModelId, UpkeepVerdict] as const;
 
 export const evaluateScheduleId = (modelId: string): string => `upkeep-evaluate-${modelId}`;
+/** One maintenance request per model at a time: later evidence attaches to the pending one. */
+export const retrainWorkflowId = (modelId: string): string => `upkeep-retrain-${modelId}`;
+export const rollbackWorkflowId = (modelId: string): string => `upkeep-rollback-${modelId}`;
+
+/** Milliseconds of a duration such as 250ms, 30s, 5m, 2h or 1d (the config's duration format). */
+export function durationMs(d: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new Error(`not a duration: ${d}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
 
 export type Task = 'binary' | 'multiclass' | 'regression';
 export type VerdictStatus = 'healthy' | 'warning' | 'degraded' | 'failing' | 'insufficient-data';
@@ -49,6 +61,12 @@ export interface ResolvedModel {
   artifactBytes: number;
   /** The reference profile evaluations compare against (stored next to the model version), if any. */
   referenceUri?: string;
+  /** Registry version id (first 12 hex digits of the sha256). */
+  version?: string;
+  /** What max_drop is measured from: the version's holdout metrics once promoted, else the config's. */
+  baseline?: Record<string, number>;
+  /** The champion pointer's generation (0: the config's artifact, never promoted). */
+  generation?: number;
 }
 
 export interface SnapshotFile {
@@ -154,4 +172,227 @@ export interface EvaluateModelResult {
   artifactSha256: string;
   snapshot: { uri: string; sha256: string; rows: number; files: number; missing: number };
   report: ReportRef;
+  /** A retrain request was started, or this evidence was attached to the pending one. */
+  retrain?: 'started' | 'attached';
 }
+
+// ───────────────────────────── maintenance: retrain, approval, promotion ─────────────────────────────
+
+export type GateName = 'retrain' | 'promote' | 'rollback';
+
+/** What an approver sends through the `decide` Update. */
+export interface DecisionInput {
+  gate: GateName;
+  decision: 'approve' | 'reject';
+  approver: string;
+  /** Required for a rejection. */
+  comment?: string;
+}
+
+export interface Decision extends DecisionInput {
+  /** Workflow time of the decision (ISO 8601). */
+  at: string;
+}
+
+/** Why a retrain was asked for: an evaluation's verdict, or a person. */
+export interface RetrainEvidence {
+  source: 'evaluation' | 'manual';
+  at: string;
+  reason: string;
+  requestedBy?: string;
+  workflowId?: string;
+  runId?: string;
+  windowEnd?: string;
+  verdict?: Verdict;
+  metrics?: Record<string, number | null>;
+  reportUri?: string;
+}
+
+export interface NotificationRecord {
+  kind: NotificationKind;
+  to: string[];
+  at: string;
+}
+
+export interface GateStatus {
+  gate: GateName;
+  state: 'waiting' | 'approved' | 'rejected' | 'expired';
+  openedAt: string;
+  /** When the request expires if nobody decides. */
+  expiresAt: string;
+  /** Who may decide. */
+  approvers: string[];
+  notified: NotificationRecord[];
+  reminders: number;
+  escalated: boolean;
+  decision?: Decision;
+  closedAt?: string;
+}
+
+/** A model version in the registry, as history refers to it. */
+export interface ModelVersionRef {
+  version: string;
+  sha256: string;
+  artifactUri: string;
+  bytes: number;
+}
+
+export interface ComparisonSide {
+  version: string;
+  value: number | null;
+  low: number | null;
+  high: number | null;
+  metrics: Record<string, number | null>;
+}
+
+export interface ComparisonRow {
+  metric: string;
+  champion: number | null;
+  challenger: number | null;
+  /** challenger − champion. */
+  delta: number | null;
+  better: 'challenger' | 'champion' | 'same' | null;
+}
+
+/** Champion vs challenger on the same holdout the candidate was not trained on. */
+export interface Comparison {
+  metric: string;
+  higherIsBetter: boolean;
+  holdout: { uri: string; sha256: string; rows: number; firstDay: string; lastDay: string };
+  champion: ComparisonSide;
+  challenger: ComparisonSide;
+  rows: ComparisonRow[];
+  recommended: boolean;
+  reason: string;
+}
+
+export type RetrainOutcome =
+  | 'promoted'
+  | 'retrain-rejected'
+  | 'retrain-expired'
+  | 'promotion-rejected'
+  | 'promotion-expired'
+  | 'not-recommended'
+  | 'insufficient-data'
+  | 'champion-changed';
+
+export type MaintenanceStage =
+  | 'awaiting-retrain-approval'
+  | 'snapshotting'
+  | 'training'
+  | 'comparing'
+  | 'awaiting-promotion-approval'
+  | 'awaiting-rollback-approval'
+  | 'promoting'
+  | 'done';
+
+export interface MaintenanceStatus {
+  modelId: string;
+  kind: 'retrain' | 'rollback';
+  stage: MaintenanceStage;
+  /** When the current stage began. */
+  since: string;
+  evidence: RetrainEvidence[];
+  /** The gate waiting for a decision, if any. */
+  gate?: GateStatus;
+  gates: GateStatus[];
+  champion?: string;
+  candidate?: ModelVersionRef;
+  comparison?: Comparison;
+  outcome?: RetrainOutcome;
+}
+
+export interface RetrainModelInput {
+  modelId: string;
+  /** The first evidence; `upkeep retrain` sends it as a signal instead (signal-with-start). */
+  evidence?: RetrainEvidence;
+}
+
+export interface RetrainModelResult {
+  modelId: string;
+  outcome: RetrainOutcome;
+  evidence: number;
+  candidate?: ModelVersionRef;
+  comparison?: Comparison;
+  champion: string;
+  decisions: Decision[];
+}
+
+export interface RollbackModelInput {
+  modelId: string;
+  /** The version to restore; by default the one before the current champion. */
+  to?: string;
+  reason: string;
+  requestedBy: string;
+  /** Skips the approval gate; only a listed approver may ask for it (recorded either way). */
+  emergency?: boolean;
+}
+
+export interface RollbackModelResult {
+  modelId: string;
+  outcome: 'rolled-back' | 'rejected' | 'expired' | 'champion-changed';
+  from: string;
+  to: string;
+  decisions: Decision[];
+}
+
+export type NotificationKind =
+  | 'degraded'
+  | 'failing'
+  | 'approval-requested'
+  | 'reminder'
+  | 'escalation'
+  | 'expired'
+  | 'decision'
+  | 'not-recommended'
+  | 'promoted'
+  | 'rolled-back'
+  | 'failure';
+
+/** One notification: logged always, POSTed to the webhook when one is configured. */
+export interface NotificationEvent {
+  kind: NotificationKind;
+  modelId: string;
+  /** People (ids or addresses from the config) the message is meant for. */
+  to: string[];
+  /** One line, plain text. */
+  title: string;
+  /** Longer plain text (Markdown-ish, as Slack renders it). */
+  text: string;
+  at: string;
+  workflowId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** One line of a model's maintenance log (append-only; an activity that runs twice writes it once). */
+export interface LedgerEntry {
+  /** Stable id: the same event recorded twice has the same id. */
+  id: string;
+  modelId: string;
+  at: string;
+  kind:
+    | 'evaluation'
+    | 'retrain-requested'
+    | 'evidence-attached'
+    | 'approval-requested'
+    | 'reminder'
+    | 'escalation'
+    | 'decision'
+    | 'expired'
+    | 'trained'
+    | 'compared'
+    | 'promoted'
+    | 'rolled-back'
+    | 'not-recommended'
+    | 'failure';
+  summary: string;
+  actor?: string;
+  comment?: string;
+  workflowId?: string;
+  runId?: string;
+  details?: Record<string, unknown>;
+}
+
+export const decideUpdate = defineUpdate<GateStatus, [DecisionInput]>('decide');
+export const attachEvidenceSignal = defineSignal<[RetrainEvidence]>('attachEvidence');
+export const maintenanceStatusQuery = defineQuery<MaintenanceStatus>('status');

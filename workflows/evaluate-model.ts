@@ -1,6 +1,20 @@
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import {
+  attachEvidenceSignal,
+  retrainWorkflowId,
+  type RetrainEvidence,
   DATA_ERROR_TYPES,
   TemporalScheduledStartTime,
   UpkeepModelId,
@@ -11,7 +25,9 @@ import {
   type EvaluationSummary,
   type TrendSummary,
 } from './definitions.js';
-import { decideVerdict, LOWER_IS_BETTER } from './policy.js';
+import { createJournal } from './maintenance.js';
+import { decideVerdict, LOWER_IS_BETTER, shouldRetrain } from './policy.js';
+import { retrainModel, stakeholders } from './retrain-model.js';
 
 const { resolveModel, snapshotWindow, writeReport, assessTrend } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -31,6 +47,29 @@ function dataFailure(err: unknown): EvaluationFailure | undefined {
     return { type: err.cause.type, message: err.cause.message };
   }
   return undefined;
+}
+
+/**
+ * Starts the model's retrain request, or attaches this evidence to the one already pending. A child
+ * workflow cannot be started with USE_EXISTING, so "already started" is answered with a signal; if
+ * the pending request closes in between, a new one is started.
+ */
+async function requestRetrain(modelId: string, evidence: RetrainEvidence): Promise<'started' | 'attached'> {
+  const workflowId = retrainWorkflowId(modelId);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await startChild(retrainModel, { workflowId, args: [{ modelId, evidence }], parentClosePolicy: ParentClosePolicy.ABANDON });
+      return 'started';
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(attachEvidenceSignal, evidence);
+      return 'attached';
+    } catch (err) {
+      if (attempt >= 2) throw err;
+    }
+  }
 }
 
 /**
@@ -71,7 +110,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     });
   }
   const verdict = decideVerdict({
-    model: { primaryMetric: metric, thresholds: spec.thresholds, baseline: spec.baseline, minRows: spec.min_rows },
+    model: { primaryMetric: metric, thresholds: spec.thresholds, baseline: model.baseline ?? spec.baseline, minRows: spec.min_rows },
     snapshot,
     evaluation,
     failure,
@@ -88,6 +127,30 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   });
   upsertSearchAttributes([{ key: UpkeepVerdict, value: verdict.status }]);
 
+  let retrain: 'started' | 'attached' | undefined;
+  if (patched('maintenance')) {
+    const journal = createJournal(model.modelId);
+    const headline = `${verdict.status}: window ${snapshot.firstDay}..${snapshot.lastDay}${typeof value === 'number' ? `, ${metric} ${value.toFixed(4)}` : ''}`;
+    journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, { details: { verdict: verdict.status, reasons: verdict.reasons, report: report.jsonUri, windowEnd } });
+    if (verdict.status === 'degraded' || verdict.status === 'failing') {
+      journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`);
+    }
+    if (shouldRetrain(verdict.status, spec.retrain.on)) {
+      retrain = await requestRetrain(model.modelId, {
+        source: 'evaluation',
+        at: new Date(Date.now()).toISOString(),
+        reason: verdict.reasons[0] ?? verdict.status,
+        workflowId: info.workflowId,
+        runId: info.runId,
+        windowEnd,
+        verdict,
+        metrics: evaluation?.metrics ?? {},
+        reportUri: report.jsonUri,
+      });
+    }
+    await journal.close(`evaluation of the window ending ${windowEnd} (${verdict.status})`);
+  }
+
   return {
     modelId: model.modelId,
     verdict,
@@ -99,5 +162,6 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     artifactSha256: model.artifactSha256,
     snapshot: { uri: snapshot.uri, sha256: snapshot.sha256, rows: snapshot.rows, files: snapshot.files.length, missing: snapshot.missing.length },
     report,
+    ...(retrain ? { retrain } : {}),
   };
 }

@@ -1,2 +1,4 @@
 // The workflowsPath entry: every workflow the worker serves.
 export { evaluateModel } from './evaluate-model.js';
+export { retrainModel } from './retrain-model.js';
+export { rollbackModel } from './rollback-model.js';

@@ -1,7 +1,7 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
-import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from './definitions.js';
+import type { Comparison, ComparisonRow, ComparisonSide, EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from './definitions.js';
 
 export const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
 
@@ -120,4 +120,64 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (passes.length === 0) passes.push(`${metric} ${fmt(value)}: no threshold is configured`);
   if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...passes, ...notes] };
   return { status: 'healthy', reasons: [...passes, ...notes] };
+}
+
+// ───────────────────────────── maintenance decisions ─────────────────────────────
+
+const SEVERITY: Record<VerdictStatus, number> = { healthy: 0, 'insufficient-data': 0, warning: 1, degraded: 2, failing: 3 };
+
+/** `retrain.on: degraded` asks on degraded or failing verdicts, `failing` only on failing ones. */
+export function shouldRetrain(status: VerdictStatus, on: 'degraded' | 'failing' | 'never'): boolean {
+  if (on === 'never') return false;
+  return SEVERITY[status] >= SEVERITY[on];
+}
+
+export interface CompareInput {
+  metric: string;
+  minImprovement: number;
+  holdout: Comparison['holdout'];
+  champion: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics'> };
+  challenger: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics'> };
+}
+
+function side(s: CompareInput['champion'], metric: string): ComparisonSide {
+  const c = s.summary.confidence?.metric === metric ? s.summary.confidence : undefined;
+  return { version: s.version, value: s.summary.metrics[metric] ?? null, low: c?.low ?? null, high: c?.high ?? null, metrics: s.summary.metrics };
+}
+
+/**
+ * Champion vs challenger on the same holdout. The challenger is recommended only when its primary
+ * metric is better than the champion's by more than `minImprovement`; every shared metric is
+ * tabulated with the side it favours.
+ */
+export function compareOnHoldout(input: CompareInput): Comparison {
+  const { metric } = input;
+  const higherIsBetter = !LOWER_IS_BETTER.has(metric);
+  const champion = side(input.champion, metric);
+  const challenger = side(input.challenger, metric);
+  const names = Object.keys(input.champion.summary.metrics).filter((m) => m in input.challenger.summary.metrics);
+  const rows: ComparisonRow[] = [metric, ...names.filter((m) => m !== metric)].map((m) => {
+    const a = input.champion.summary.metrics[m] ?? null;
+    const b = input.challenger.summary.metrics[m] ?? null;
+    if (a === null || b === null) return { metric: m, champion: a, challenger: b, delta: null, better: null };
+    const up = !LOWER_IS_BETTER.has(m);
+    const better = a === b ? 'same' : (b > a) === up ? 'challenger' : 'champion';
+    return { metric: m, champion: a, challenger: b, delta: b - a, better };
+  });
+  let recommended = false;
+  let reason: string;
+  if (champion.value === null || challenger.value === null) {
+    const who = challenger.value === null ? input.challenger : input.champion;
+    const why = who.summary.undefinedMetrics[metric];
+    reason = `${metric} is undefined on the holdout for ${who === input.challenger ? 'challenger' : 'champion'} ${who.version}${why ? ` (${why})` : ''}: not recommended`;
+  } else {
+    const gain = higherIsBetter ? challenger.value - champion.value : champion.value - challenger.value;
+    recommended = gain > input.minImprovement;
+    const overlap = champion.low !== null && challenger.low !== null && champion.high !== null && challenger.high !== null && !(challenger.low > champion.high || champion.low > challenger.high);
+    const ci = champion.low === null || challenger.low === null ? '' : overlap ? '; the confidence intervals overlap' : '; the confidence intervals do not overlap';
+    reason = recommended
+      ? `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} vs champion ${fmt(champion.value)} (${gain >= 0 ? '+' : ''}${fmt(gain)} better${ci}): recommended`
+      : `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} is not better than champion ${champion.version} ${fmt(champion.value)} by more than ${input.minImprovement}${ci}: not recommended`;
+  }
+  return { metric, higherIsBetter, holdout: input.holdout, champion, challenger, rows, recommended, reason };
 }

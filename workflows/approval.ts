@@ -1,0 +1,134 @@
+/**
+ * The approval gate, used for "retrain?", "promote?" and "rollback?". Decisions arrive through the
+ * `decide` Update; its validator refuses a bad request before it touches state (an unlisted
+ * approver, a rejection without a comment, a gate that is not open or already decided). While a
+ * gate waits it reminds, escalates and finally expires. Nothing is ever approved automatically:
+ * rejection and expiry are results, not exceptions.
+ */
+import { condition, setHandler } from '@temporalio/workflow';
+import { decideUpdate, durationMs, type Decision, type DecisionInput, type GateName, type GateStatus, type NotificationKind } from './definitions.js';
+
+export interface GateTiming {
+  reminder_every: string;
+  escalate_after: string;
+  expire_after: string;
+}
+
+export interface GateRequest {
+  gate: GateName;
+  /** Who may decide (the model's owner and approvers). */
+  approvers: string[];
+  /** Who is asked (and reminded). */
+  notify: string[];
+  /** Told on escalation, besides those asked. */
+  escalation: string[];
+  timing: GateTiming;
+}
+
+/** What the gate reports while it runs; the workflow turns these into notifications and log entries. */
+export interface GateEvent {
+  kind: Extract<NotificationKind, 'approval-requested' | 'reminder' | 'escalation' | 'expired' | 'decision'>;
+  gate: GateStatus;
+  to: string[];
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** Throws (refusing the Update) when `input` may not decide `open`. */
+export function validateDecision(modelId: string, open: GateStatus | undefined, input: DecisionInput): void {
+  if (!input || typeof input !== 'object') throw new Error('a decision needs gate, decision and approver');
+  if (!open) throw new Error(`model ${modelId}: no request is waiting for a decision`);
+  if (input.gate !== open.gate) throw new Error(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
+  if (open.decision) throw new Error(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
+  if (open.state !== 'waiting') throw new Error(`model ${modelId}: the ${open.gate} request is ${open.state}`);
+  if (input.decision !== 'approve' && input.decision !== 'reject') throw new Error(`decision must be approve or reject, not ${JSON.stringify(input.decision)}`);
+  if (typeof input.approver !== 'string' || !open.approvers.includes(input.approver)) {
+    throw new Error(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
+  }
+  if (input.decision === 'reject' && !(typeof input.comment === 'string' && input.comment.trim())) {
+    throw new Error(`model ${modelId}: a rejection needs a comment saying why`);
+  }
+}
+
+/**
+ * Registers the `decide` Update handler (call once, at the start of the workflow) and returns
+ * `request`, which opens a gate and resolves when it is approved, rejected or expired.
+ */
+export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void) {
+  const gates: GateStatus[] = [];
+  let open: GateStatus | undefined;
+
+  setHandler(
+    decideUpdate,
+    (input: DecisionInput): GateStatus => {
+      const gate = open!;
+      const decision: Decision = { gate: input.gate, decision: input.decision, approver: input.approver, at: iso(Date.now()), ...(input.comment ? { comment: input.comment } : {}) };
+      gate.decision = decision;
+      gate.state = input.decision === 'approve' ? 'approved' : 'rejected';
+      gate.closedAt = decision.at;
+      return copy(gate);
+    },
+    { validator: (input: DecisionInput) => validateDecision(modelId, open, input) },
+  );
+
+  const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[]): void => {
+    gate.notified.push({ kind, to, at: iso(Date.now()) });
+    onEvent({ kind, gate: copy(gate), to });
+  };
+
+  return {
+    gates,
+    get open(): GateStatus | undefined {
+      return open;
+    },
+    async request(req: GateRequest): Promise<GateStatus> {
+      const start = Date.now();
+      const reminderEvery = durationMs(req.timing.reminder_every);
+      const escalateAt = start + durationMs(req.timing.escalate_after);
+      const expireAt = start + durationMs(req.timing.expire_after);
+      const gate: GateStatus = {
+        gate: req.gate,
+        state: 'waiting',
+        openedAt: iso(start),
+        expiresAt: iso(expireAt),
+        approvers: [...req.approvers],
+        notified: [],
+        reminders: 0,
+        escalated: false,
+      };
+      gates.push(gate);
+      open = gate;
+      emit(gate, 'approval-requested', req.notify);
+      let nextReminder = start + reminderEvery;
+      try {
+        for (;;) {
+          const wake = Math.min(nextReminder, gate.escalated ? Infinity : escalateAt, expireAt);
+          if (await condition(() => gate.decision !== undefined, Math.max(1, wake - Date.now()))) break;
+          const now = Date.now();
+          if (now >= expireAt) {
+            gate.state = 'expired';
+            gate.closedAt = iso(now);
+            emit(gate, 'expired', [...new Set([...req.notify, ...req.escalation])]);
+            break;
+          }
+          if (!gate.escalated && now >= escalateAt) {
+            gate.escalated = true;
+            emit(gate, 'escalation', [...new Set([...req.escalation, ...req.notify])]);
+          }
+          if (now >= nextReminder) {
+            gate.reminders++;
+            emit(gate, 'reminder', req.notify);
+            nextReminder += reminderEvery;
+          }
+        }
+        if (gate.decision) emit(gate, 'decision', req.notify);
+        return copy(gate);
+      } finally {
+        open = undefined;
+      }
+    },
+  };
+}
+
+export type Approvals = ReturnType<typeof createApprovals>;

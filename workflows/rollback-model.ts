@@ -1,0 +1,76 @@
+/**
+ * rollbackModel: restores an earlier champion (workflow id upkeep-rollback-<model>), through the
+ * same approval gate as a promotion, or at once when a listed approver declares an emergency.
+ * Either way the change, who asked and why are in the maintenance log.
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { createApprovals } from './approval.js';
+import { maintenanceStatusQuery, type Decision, type MaintenanceStatus, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
+import { createJournal } from './maintenance.js';
+import { gateEvents, stakeholders } from './retrain-model.js';
+
+const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+export async function rollbackModel(input: RollbackModelInput): Promise<RollbackModelResult> {
+  const { modelId } = input;
+  const info = workflowInfo();
+  const journal = createJournal(modelId);
+  const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: journal.now(), evidence: [], gates: [] };
+  const describe = (): string => `Rollback requested by ${input.requestedBy}: ${input.reason}`;
+  const approvals = createApprovals(modelId, gateEvents(journal, modelId, describe));
+  setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
+
+  const model = await resolveModel({ modelId });
+  const people = stakeholders(model.spec);
+  const { from, to, baseline } = await rollbackTarget({ modelId, ...(input.to ? { to: input.to } : {}) });
+  status.champion = from;
+  journal.record('retrain-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy });
+
+  const decisions: Decision[] = [];
+  const done = async (outcome: RollbackModelResult['outcome']): Promise<RollbackModelResult> => {
+    status.stage = 'done';
+    await journal.close(`rollback ${outcome}`);
+    return { modelId, outcome, from, to, decisions };
+  };
+
+  if (input.emergency) {
+    if (!people.includes(input.requestedBy)) {
+      journal.record('failure', `emergency rollback refused: ${input.requestedBy} is not an approver`, { actor: input.requestedBy });
+      await journal.flush();
+      throw ApplicationFailure.create({ type: 'NotAnApprover', nonRetryable: true, message: `model ${modelId}: ${input.requestedBy} is not an approver of this model (approvers: ${people.join(', ')}); an emergency rollback needs one` });
+    }
+  } else {
+    const gate = await approvals.request({ gate: 'rollback', approvers: people, notify: people, escalation: model.spec.approval.escalation, timing: model.spec.approval });
+    if (gate.decision) decisions.push(gate.decision);
+    if (gate.state !== 'approved') return done(gate.state === 'expired' ? 'expired' : 'rejected');
+  }
+
+  status.stage = 'promoting';
+  try {
+    await setChampion({
+      modelId,
+      version: to,
+      expected: from,
+      change: 'rollback',
+      at: journal.now(),
+      workflow: { workflowId: info.workflowId, runId: info.runId },
+      approvals: decisions,
+      reason: input.reason,
+      baseline,
+      ...(input.emergency ? { emergency: { by: input.requestedBy, reason: input.reason } } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'ChampionChanged')) throw err;
+    journal.record('failure', `rollback refused: ${err.cause.message}`);
+    return done('champion-changed');
+  }
+  status.champion = to;
+  const how = input.emergency ? `emergency rollback by ${input.requestedBy}` : `approved by ${decisions.map((d) => d.approver).join(', ')}`;
+  journal.record('rolled-back', `rolled back from ${from} to ${to} (${how}): ${input.reason}`, { actor: input.emergency ? input.requestedBy : decisions[0]?.approver, details: { from, to, emergency: Boolean(input.emergency) } });
+  journal.notify('rolled-back', [...people, ...model.spec.approval.escalation], `${modelId}: rolled back from ${from} to ${to}`, `${how}. Reason: ${input.reason}`);
+  return done('rolled-back');
+}
