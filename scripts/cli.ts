@@ -13,7 +13,7 @@ import { UpkeepError } from '../activities/errors.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { createInProcessRunner } from '../activities/evaluation/in-process-runner.js';
 import type { InferenceRunner } from '../activities/evaluation/runner.js';
-import { evaluateScheduleId, UpkeepVerdict } from '../workflows/definitions.js';
+import { evaluateScheduleId, TASK_QUEUE, UpkeepVerdict } from '../workflows/definitions.js';
 import { connectClient, connectWorker, externalTarget, type TemporalTarget } from '../workers/temporal.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedules.js';
 import { createUpkeepWorker } from '../workers/worker.js';
@@ -28,8 +28,11 @@ import { profileKey } from '../activities/registry/activities.js';
 import { baseName } from '../activities/data/source.js';
 import { writeFileSync } from 'node:fs';
 import { defaultConfigPath, devPorts } from './lib/paths.js';
+import { addMaintenanceCommands } from './lib/maintenance-cli.js';
 
 const env = process.env;
+/** The workers' task queue (one per deployment sharing a namespace). */
+const taskQueue = env.UPKEEP_TASK_QUEUE ?? TASK_QUEUE;
 
 function cliTarget(): TemporalTarget {
   return externalTarget(env) ?? { kind: 'embedded', namespace: 'default', connectionOptions: { address: `127.0.0.1:${devPorts(env).port}` } };
@@ -213,7 +216,7 @@ schedules
   .action(async (o) => {
     const config = await loadConfig(path.resolve(o.config ?? defaultConfigPath()));
     await withClient(async (client) => {
-      const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune });
+      const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue });
       console.log(formatChanges(changes, !!o.dryRun));
     });
   });
@@ -294,6 +297,8 @@ schedules
     });
   });
 
+addMaintenanceCommands(program, { withClient, defaultRequester: env.USER ?? 'cli', taskQueue });
+
 program
   .command('worker')
   .description('run a worker for the configured Temporal cluster (or the local dev server)')
@@ -302,8 +307,8 @@ program
     const target = cliTarget();
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const connection = await connectWorker(target);
-    const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath: o.config ?? defaultConfigPath() });
-    console.log(`worker polling task queue upkeep on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+    const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue, configPath: o.config ?? defaultConfigPath() });
+    console.log(`worker polling task queue ${taskQueue} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
     await worker.run();
     await engine.close();
     await connection.close();
