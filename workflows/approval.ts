@@ -5,7 +5,7 @@
  * gate waits it reminds, escalates and finally expires. Nothing is ever approved automatically:
  * rejection and expiry are results, not exceptions.
  */
-import { condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { decideUpdate, durationMs, type Decision, type DecisionInput, type GateName, type GateStatus, type NotificationKind } from './definitions.js';
 
 export interface GateTiming {
@@ -35,19 +35,23 @@ export interface GateEvent {
 const iso = (ms: number): string => new Date(ms).toISOString();
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
+function refuse(message: string): never {
+  throw ApplicationFailure.create({ type: 'InvalidRequest', message, nonRetryable: true });
+}
+
 /** Throws (refusing the Update) when `input` may not decide `open`. */
 export function validateDecision(modelId: string, open: GateStatus | undefined, input: DecisionInput): void {
-  if (!input || typeof input !== 'object') throw new Error('a decision needs gate, decision and approver');
-  if (!open) throw new Error(`model ${modelId}: no request is waiting for a decision`);
-  if (input.gate !== open.gate) throw new Error(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
-  if (open.decision) throw new Error(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
-  if (open.state !== 'waiting') throw new Error(`model ${modelId}: the ${open.gate} request is ${open.state}`);
-  if (input.decision !== 'approve' && input.decision !== 'reject') throw new Error(`decision must be approve or reject, not ${JSON.stringify(input.decision)}`);
+  if (!input || typeof input !== 'object') refuse('a decision needs gate, decision and approver');
+  if (!open) return refuse(`model ${modelId}: no request is waiting for a decision`);
+  if (input.gate !== open.gate) refuse(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
+  if (open.decision) refuse(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
+  if (open.state !== 'waiting') refuse(`model ${modelId}: the ${open.gate} request is ${open.state}`);
+  if (input.decision !== 'approve' && input.decision !== 'reject') refuse(`decision must be approve or reject, not ${JSON.stringify(input.decision)}`);
   if (typeof input.approver !== 'string' || !open.approvers.includes(input.approver)) {
-    throw new Error(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
+    refuse(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
   }
   if (input.decision === 'reject' && !(typeof input.comment === 'string' && input.comment.trim())) {
-    throw new Error(`model ${modelId}: a rejection needs a comment saying why`);
+    refuse(`model ${modelId}: a rejection needs a comment saying why`);
   }
 }
 

@@ -297,6 +297,8 @@ export interface MaintenanceStatus {
   gate?: GateStatus;
   gates: GateStatus[];
   champion?: string;
+  /** The version a rollback restores. */
+  target?: string;
   candidate?: ModelVersionRef;
   comparison?: Comparison;
   outcome?: RetrainOutcome;

@@ -4,11 +4,12 @@
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
  * step is in the maintenance log; the model card is regenerated at the end.
  */
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { createApprovals, type GateEvent } from './approval.js';
 import {
   attachEvidenceSignal,
+  UpkeepModelId,
   maintenanceStatusQuery,
   type Comparison,
   type Decision,
@@ -95,6 +96,7 @@ function comparisonText(c: Comparison): string {
 export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelResult> {
   const { modelId } = input;
   const info = workflowInfo();
+  upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
   const evidence: RetrainEvidence[] = input.evidence ? [input.evidence] : [];
   const status: MaintenanceStatus = { modelId, kind: 'retrain', stage: 'awaiting-retrain-approval', since: journal.now(), evidence, gates: [] };

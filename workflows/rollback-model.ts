@@ -3,10 +3,10 @@
  * same approval gate as a promotion, or at once when a listed approver declares an emergency.
  * Either way the change, who asked and why are in the maintenance log.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { createApprovals } from './approval.js';
-import { maintenanceStatusQuery, type Decision, type MaintenanceStatus, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
+import { maintenanceStatusQuery, UpkeepModelId, type Decision, type MaintenanceStatus, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
 import { createJournal } from './maintenance.js';
 import { gateEvents, stakeholders } from './retrain-model.js';
 
@@ -18,8 +18,10 @@ const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities
 export async function rollbackModel(input: RollbackModelInput): Promise<RollbackModelResult> {
   const { modelId } = input;
   const info = workflowInfo();
+  upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
-  const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: journal.now(), evidence: [], gates: [] };
+  const request = { source: 'manual' as const, at: journal.now(), reason: input.reason, requestedBy: input.requestedBy };
+  const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: journal.now(), evidence: [request], gates: [] };
   const describe = (): string => `Rollback requested by ${input.requestedBy}: ${input.reason}`;
   const approvals = createApprovals(modelId, gateEvents(journal, modelId, describe));
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
@@ -28,6 +30,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const people = stakeholders(model.spec);
   const { from, to, baseline } = await rollbackTarget({ modelId, ...(input.to ? { to: input.to } : {}) });
   status.champion = from;
+  status.target = to;
   journal.record('retrain-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy });
 
   const decisions: Decision[] = [];

@@ -136,7 +136,7 @@ function gateLines(g: GateStatus): string[] {
 function statusText(s: MaintenanceStatus, workflowId: string): string {
   const lines = [`${s.modelId}  ${s.kind}  ${s.stage} since ${s.since}  (workflow ${workflowId})`];
   const body: string[] = [];
-  if (s.champion) body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}`);
+  if (s.champion) body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);
   if (s.gate) body.push(...gateLines(s.gate));
   else body.push('gate:        none open (no decision needed at this stage)');
   if (s.kind === 'retrain' || s.evidence.length > 0) body.push(`evidence:    ${s.evidence.length}${s.evidence[0] ? `, first: ${describeEvidence(s.evidence[0])}` : ''}`);
