@@ -318,7 +318,9 @@ function daysCovered(firstDay: string, lastDay: string): number | null {
   return Math.round((b - a) / 86_400_000) + 1;
 }
 
-function lineageEntry(v: ModelVersion, metric: string, periods: CardChampionPeriod[]): CardLineageEntry {
+function lineageEntry(v: ModelVersion, metric: string, periods: CardChampionPeriod[], promotedBaseline: Record<string, number> | undefined): CardLineageEntry {
+  // A retrained version's holdout metrics are recorded when it is promoted (on the champion pointer).
+  const baseline = promotedBaseline ?? v.baseline;
   return {
     version: v.version,
     sha256: v.sha256,
@@ -329,8 +331,8 @@ function lineageEntry(v: ModelVersion, metric: string, periods: CardChampionPeri
     training: v.training
       ? { firstDay: v.training.firstDay, lastDay: v.training.lastDay, days: daysCovered(v.training.firstDay, v.training.lastDay), rows: v.training.rows }
       : null,
-    holdoutPrimary: v.baseline?.[metric] ?? null,
-    baseline: { ...(v.baseline ?? {}) },
+    holdoutPrimary: baseline?.[metric] ?? null,
+    baseline: { ...(baseline ?? {}) },
     trainingMetrics: { ...(v.trainingMetrics ?? {}) },
     championPeriods: periods,
     workflowId: v.workflow?.workflowId ?? null,
@@ -340,7 +342,9 @@ function lineageEntry(v: ModelVersion, metric: string, periods: CardChampionPeri
 function buildLineage(input: ModelCardInput): CardLineageEntry[] {
   const periods = championPeriods(input);
   const sorted = [...input.versions].sort((a, b) => newestFirst(a.createdAt, b.createdAt) || compareStrings(a.version, b.version) || byContent(a, b));
-  return uniqueBy(sorted, (v) => v.version).map((v) => lineageEntry(v, input.spec.thresholds.metric, periods.get(v.version) ?? []));
+  const promoted = [...input.championHistory, ...(input.champion ? [input.champion] : [])].sort((a, b) => a.generation - b.generation);
+  const baselineOf = (version: string): Record<string, number> | undefined => promoted.filter((p) => p.version === version && p.baseline).pop()?.baseline;
+  return uniqueBy(sorted, (v) => v.version).map((v) => lineageEntry(v, input.spec.thresholds.metric, periods.get(v.version) ?? [], baselineOf(v.version)));
 }
 
 function buildTrend(input: ModelCardInput): CardTrendPoint[] {
