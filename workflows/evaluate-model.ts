@@ -135,7 +135,8 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
       journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`);
     }
-    if (shouldRetrain(verdict.status, spec.retrain.on)) {
+    // A spec resolved before retraining existed (an execution older than this code) has no `retrain`.
+    if (shouldRetrain(verdict.status, spec.retrain?.on ?? 'never')) {
       retrain = await requestRetrain(model.modelId, {
         source: 'evaluation',
         at: new Date(Date.now()).toISOString(),
