@@ -1,16 +1,23 @@
-// `npm run demo-feed [-- --drifted] [--days N]`: writes the demo model's labelled daily files.
-// With --drifted they come from a changed world, into a separate folder, so that
-// `npx upkeep evaluate --model churn --data <those files>` shows degradation and drift.
+// `npm run demo-feed [-- --drifted] [--days N]`: writes the demo model's labelled daily files where
+// the config's `churn` model reads them (the example config: .upkeep/demo-feed/churn/{date}.csv).
+// With --drifted the last N days (default 28) are replaced by data from a changed world, so the
+// next evaluation of `churn` is degraded and asks its owner for a retrain.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findModel, loadConfig } from '../activities/config/load.js';
 import { writeDemoFeed } from './demo/feed.js';
-import { PROJECT_DIR } from './lib/paths.js';
+import { defaultConfigPath, PROJECT_DIR } from './lib/paths.js';
 
 const args = process.argv.slice(2);
 const drifted = args.includes('--drifted');
 const daysArg = args.indexOf('--days');
-const days = daysArg >= 0 ? Number(args[daysArg + 1]) : 7;
-// Beside the files the example config reads (.upkeep/demo-feed/churn/{date}.csv).
-const dir = path.join(PROJECT_DIR, '.upkeep', 'demo-feed', drifted ? 'churn-drifted' : 'churn');
-const written = writeDemoFeed({ dir, end: new Date(), days, drifted });
-console.log(written.length > 0 ? `wrote ${written.length} files to ${dir}` : `all ${days} files already exist in ${dir}`);
-if (drifted) console.log(`try: npx upkeep evaluate --model churn --data ${path.relative(process.cwd(), dir)}/*.csv`);
+const days = daysArg >= 0 ? Number(args[daysArg + 1]) : 28;
+if (!Number.isInteger(days) || days < 1) {
+  console.error('upkeep demo-feed: --days needs a whole number of days');
+  process.exit(2);
+}
+const configPath = path.resolve(process.env.UPKEEP_CONFIG ?? defaultConfigPath());
+const dir = path.dirname(fileURLToPath(findModel(await loadConfig(configPath), 'churn', path.basename(configPath)).data.uri.replace('{date}', 'day')));
+const written = writeDemoFeed({ dir, end: new Date(), days, drifted, replace: drifted });
+console.log(written.length > 0 ? `wrote ${written.length} ${drifted ? 'drifted ' : ''}files to ${path.relative(PROJECT_DIR, dir) || dir}` : `all ${days} files already exist in ${dir}`);
+if (drifted) console.log('next: npx upkeep schedules trigger churn   (or wait for the schedule), then npx upkeep approvals list');

@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   if (isExample) {
     // Where the example config reads the demo model's daily files.
     const feedDir = path.dirname(fileURLToPath(config.models[0]!.data.uri.replace('{date}', 'day')));
-    const written = writeDemoFeed({ dir: feedDir, end: new Date(), days: 7 });
+    // Four weeks: a retrain trains on 21 days and compares on the 7 most recent.
+    const written = writeDemoFeed({ dir: feedDir, end: new Date(), days: 28 });
     if (written.length > 0) log(`demo upstream wrote ${written.length} daily files to ${feedDir}`);
     await profileDemoModel(config, path.dirname(feedDir));
   }
@@ -99,6 +100,8 @@ Try, in another terminal:
   npx upkeep schedules trigger ${first}
   npx upkeep schedules backfill ${first} --from ${new Date(Date.now() - 3600e3).toISOString().slice(0, 16)}Z --to ${new Date().toISOString().slice(0, 16)}Z   (every scheduled time in the last hour)
   npx upkeep evaluate --model ${first}
+  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)
+  npx upkeep approvals list
 Ctrl-C stops the worker${target.devServer ? ' and the dev server (schedules and history are kept in .upkeep/temporal.db)' : ''}.`);
 
   let stopping = false;

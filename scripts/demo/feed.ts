@@ -52,15 +52,18 @@ export function demoDay(date: string, rows: number, drifted = false): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes the files for the `days` days before `end` (UTC dates) that do not exist yet. */
-export function writeDemoFeed(opts: { dir: string; end: Date; days: number; rowsPerDay?: number; drifted?: boolean }): string[] {
+/**
+ * Writes the files for the `days` days before `end` (UTC dates) that do not exist yet; with
+ * `replace`, rewrites them too (the demo's way of making the world change).
+ */
+export function writeDemoFeed(opts: { dir: string; end: Date; days: number; rowsPerDay?: number; drifted?: boolean; replace?: boolean }): string[] {
   mkdirSync(opts.dir, { recursive: true });
   const written: string[] = [];
   for (let back = opts.days; back >= 1; back--) {
     const day = new Date(Date.UTC(opts.end.getUTCFullYear(), opts.end.getUTCMonth(), opts.end.getUTCDate() - back));
     const date = day.toISOString().slice(0, 10);
     const file = path.join(opts.dir, `${date}.csv`);
-    if (existsSync(file)) continue;
+    if (existsSync(file) && !opts.replace) continue;
     writeFileSync(`${file}.tmp`, demoDay(date, opts.rowsPerDay ?? 400, opts.drifted));
     renameSync(`${file}.tmp`, file);
     written.push(file);
