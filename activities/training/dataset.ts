@@ -38,12 +38,6 @@ function column(t: Table, name: string, modelId: string): Column {
   return c;
 }
 
-function numberAt(c: Column, i: number): number {
-  if (c.kind === 'string') return Number.NaN;
-  if (c.nulls?.[i]) return Number.NaN;
-  return c.values[i]!;
-}
-
 function labelAt(c: Column, i: number): string | number | null {
   if (c.kind === 'string') return c.values[i] ?? null;
   if (c.nulls?.[i]) return null;
@@ -54,7 +48,9 @@ function labelAt(c: Column, i: number): string | number | null {
 export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTrainInput['params']): TrainingSet {
   const layout = builtinLayout(spec);
   const numericNames = layout.numeric?.columns ?? [];
-  const numeric: number[][] = numericNames.map(() => []);
+  // Filled in place (a million rows × 20 columns stay flat typed arrays), trimmed at the end.
+  const capacity = tables.reduce((n, t) => n + t.rowCount, 0);
+  const numeric = numericNames.map(() => new Float64Array(capacity));
   const categorical: string[][] = layout.categorical.map(() => []);
   const labels: (string | number)[] = [];
   let dropped = 0;
@@ -65,30 +61,35 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
     });
     const cats = layout.categorical.map((c) => column(t, c.column, spec.id));
     const label = column(t, spec.label.column, spec.id);
-    rows: for (let i = 0; i < t.rowCount; i++) {
-      const y = labelAt(label, i);
-      if (y === null) {
-        dropped++;
-        continue;
-      }
-      const x = nums.map((c) => numberAt(c, i));
-      if (x.some((v) => !Number.isFinite(v))) {
-        dropped++;
-        continue;
-      }
-      const s: string[] = [];
-      for (const c of cats) {
-        const v = c.kind === 'string' ? c.values[i] : c.nulls?.[i] ? null : String(c.values[i]);
-        if (v === null || v === undefined) {
-          dropped++;
-          continue rows;
-        }
-        s.push(v);
-      }
-      x.forEach((v, j) => numeric[j]!.push(v));
-      s.forEach((v, j) => categorical[j]!.push(v));
-      labels.push(y);
+    if (spec.task === 'regression' && label.kind === 'string') {
+      throw new UpkeepError('SchemaMismatch', `model ${spec.id}: training file ${t.source}: label column ${spec.label.column} holds text, a regression target needs numbers`);
     }
+    // Column by column: which rows are usable, then copy those rows.
+    const ok = new Uint8Array(t.rowCount).fill(1);
+    for (let i = 0; i < t.rowCount; i++) if (labelAt(label, i) === null) ok[i] = 0;
+    for (const c of nums) {
+      const { values, nulls } = c as Exclude<Column, { kind: 'string' }>;
+      for (let i = 0; i < t.rowCount; i++) if (ok[i] && (nulls?.[i] || !Number.isFinite(values[i]!))) ok[i] = 0;
+    }
+    const catValue = (c: Column, i: number): string | null => (c.kind === 'string' ? c.values[i] ?? null : c.nulls?.[i] ? null : String(c.values[i]));
+    for (const c of cats) for (let i = 0; i < t.rowCount; i++) if (ok[i] && catValue(c, i) === null) ok[i] = 0;
+    const start = labels.length;
+    for (let i = 0; i < t.rowCount; i++) if (ok[i]) labels.push(labelAt(label, i)!);
+    dropped += t.rowCount - (labels.length - start);
+    const all = labels.length - start === t.rowCount;
+    nums.forEach((c, j) => {
+      const { values } = c as Exclude<Column, { kind: 'string' }>;
+      const out = numeric[j]!;
+      if (all) {
+        out.set(values, start);
+        return;
+      }
+      let row = start;
+      for (let i = 0; i < t.rowCount; i++) if (ok[i]) out[row++] = values[i]!;
+    });
+    cats.forEach((c, j) => {
+      for (let i = 0; i < t.rowCount; i++) if (ok[i]) categorical[j]!.push(catValue(c, i)!);
+    });
   }
   const n = labels.length;
   if (n < 2) throw new UpkeepError('InsufficientData', `model ${spec.id}: the training window has ${n} usable rows`);
@@ -98,8 +99,10 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
   if (spec.task === 'regression') {
     y = Float64Array.from(labels.map(Number));
   } else {
+    // Raw values first (cheap), canonical forms only for the few distinct ones.
+    const raw = new Set(labels);
     const distinct = new Map<string, string | number>();
-    for (const v of labels) if (!distinct.has(canonicalLabel(v))) distinct.set(canonicalLabel(v), v);
+    for (const v of raw) if (!distinct.has(canonicalLabel(v))) distinct.set(canonicalLabel(v), v);
     const sorted = [...distinct.entries()].sort(([a], [b]) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b)));
     if (spec.task === 'binary') {
       const positive = canonicalLabel(spec.label.positive!);
@@ -114,8 +117,10 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
     } else {
       classes = sorted.map(([, v]) => v);
     }
-    const index = new Map(classes.map((c, i) => [canonicalLabel(c), i]));
-    y = Int32Array.from(labels.map((v) => index.get(canonicalLabel(v))!));
+    const byCanonical = new Map(classes.map((c, i) => [canonicalLabel(c), i]));
+    const index = new Map([...raw].map((v) => [v, byCanonical.get(canonicalLabel(v))!]));
+    y = new Int32Array(n);
+    for (let i = 0; i < n; i++) y[i] = index.get(labels[i]!)!;
   }
   return {
     rows: n,
@@ -123,7 +128,7 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
     input: {
       task: spec.task,
       features: {
-        numeric: numeric.map((c) => Float64Array.from(c)),
+        numeric: numeric.map((c) => c.slice(0, n)),
         ...(categorical.length ? { categorical: categorical.map((values, j) => ({ values, name: layout.categorical[j]!.name })) } : {}),
       },
       featureNames: numericNames,

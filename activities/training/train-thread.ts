@@ -20,7 +20,10 @@ if (parentPort) {
   });
 }
 
-/** trainBuiltin in a separate thread; the thread is ended when `signal` aborts. */
+/**
+ * trainBuiltin in a separate thread; the thread is ended when `signal` aborts. The input's typed
+ * arrays are moved to the thread, not copied: the caller must not use them afterwards.
+ */
 export function trainBuiltinInThread(input: BuiltinTrainInput, signal?: AbortSignal): Promise<BuiltinResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./train-worker.mjs', import.meta.url), { execArgv: [] });
@@ -39,6 +42,7 @@ export function trainBuiltinInThread(input: BuiltinTrainInput, signal?: AbortSig
       signal?.removeEventListener('abort', abort);
       reject(err);
     });
-    worker.postMessage(input);
+    const buffers = new Set<ArrayBuffer>([...input.features.numeric.map((c) => c.buffer as ArrayBuffer), input.labels.buffer as ArrayBuffer]);
+    worker.postMessage(input, [...buffers]);
   });
 }
