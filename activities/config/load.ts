@@ -68,6 +68,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
   return {
     ...config,
     store: resolveUri(config.store, opts.baseDir),
+    cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
     models: config.models.map((m, i) => {
       try {
         return {

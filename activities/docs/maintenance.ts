@@ -34,20 +34,21 @@ export async function readLedger(store: ActivityDeps['store'], modelId: string):
 }
 
 /** Commits the card files to a local git repository when they changed; a rerun commits nothing. */
-async function commitCard(repo: string, modelId: string, files: { name: string; text: string }[], message: string): Promise<void> {
+async function commitCard(repo: string, files: { name: string; text: string }[], message: string): Promise<void> {
   const dir = path.join(repo, 'model-cards');
   await mkdir(dir, { recursive: true });
   for (const f of files) await writeFile(path.join(dir, f.name), f.text);
   const git = (...args: string[]) => run('git', ['-C', repo, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 'upkeep', GIT_AUTHOR_EMAIL: 'upkeep@localhost', GIT_COMMITTER_NAME: 'upkeep', GIT_COMMITTER_EMAIL: 'upkeep@localhost' } });
-  await git('add', '--', ...files.map((f) => path.join('model-cards', f.name)));
+  const paths = files.map((f) => path.join('model-cards', f.name));
+  await git('add', '--', ...paths);
   try {
-    await git('diff', '--cached', '--quiet');
+    // Only this card's files: something else staged in the repository is not ours to commit.
+    await git('diff', '--cached', '--quiet', '--', ...paths);
     return; // nothing changed
   } catch {
     // there are staged changes
   }
-  await git('commit', '-q', '-m', message, '--', ...files.map((f) => path.join('model-cards', f.name)));
-  void modelId;
+  await git('commit', '-q', '-m', message, '--', ...paths);
 }
 
 export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch'>) {
@@ -105,7 +106,7 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       const md = await deps.store.put(`cards/${spec.id}.md`, markdown);
       const js = await deps.store.put(`cards/${spec.id}.json`, json);
       if (config.cards.git) {
-        await commitCard(config.cards.git, spec.id, [{ name: `${spec.id}.md`, text: markdown }, { name: `${spec.id}.json`, text: json }], `${spec.id}: model card after ${input.reason}`);
+        await commitCard(config.cards.git, [{ name: `${spec.id}.md`, text: markdown }, { name: `${spec.id}.json`, text: json }], `${spec.id}: model card after ${input.reason}`);
       }
       return { markdownUri: md.uri, jsonUri: js.uri };
     },
