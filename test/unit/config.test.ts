@@ -43,6 +43,11 @@ describe('upkeep.yaml validation', function () {
     assert.equal(m.schedule.timezone, 'UTC');
   });
 
+  it('resolves the model cards repository against the config folder', function () {
+    const config = parseConfig(`cards: { git: ../model-cards }\nmodels:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
+    assert.equal(config.cards.git, '/srv/model-cards');
+  });
+
   it('names the file, the model and the field of a threshold out of range', function () {
     const text = `models:${model()}${model().replace('id: churn', 'id: fraud')}${model().replace('id: churn', 'id: churn-eu').replace('min: 0.7', 'min: 1.7')}`;
     assert.equal(configError(text), 'upkeep.yaml: models[2] (churn-eu): thresholds.min: expected a number between 0 and 1');

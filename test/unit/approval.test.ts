@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { validateDecision } from '../../workflows/approval.js';
+import type { DecisionInput, GateStatus } from '../../workflows/definitions.js';
+
+const MODEL = 'churn';
+const ALICE = 'alice@example.com';
+const BOB = 'bob@example.com';
+
+const waiting = (overrides: Partial<GateStatus> = {}): GateStatus => ({
+  gate: 'promote',
+  state: 'waiting',
+  openedAt: '2026-03-01T06:00:00.000Z',
+  expiresAt: '2026-03-08T06:00:00.000Z',
+  approvers: [ALICE, BOB],
+  notified: [],
+  reminders: 0,
+  escalated: false,
+  ...overrides,
+});
+
+/** Calls validateDecision and returns the refusal, asserting it is an InvalidRequest ApplicationFailure. */
+function refusal(open: GateStatus | undefined, input: DecisionInput): ApplicationFailure {
+  let caught: unknown;
+  try {
+    validateDecision(MODEL, open, input);
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(caught)}`);
+  assert.equal(caught.type, 'InvalidRequest');
+  assert.equal(caught.nonRetryable, true);
+  return caught;
+}
+
+describe('the approval gate decision validator', function () {
+  const refused: { name: string; open: GateStatus | undefined; input: DecisionInput; message: string }[] = [
+    {
+      name: 'refuses a decision when no gate is open',
+      open: undefined,
+      input: { gate: 'promote', decision: 'approve', approver: ALICE },
+      message: 'model churn: no request is waiting for a decision',
+    },
+    {
+      name: 'refuses a decision for another gate than the open one',
+      open: waiting({ gate: 'promote' }),
+      input: { gate: 'retrain', decision: 'approve', approver: ALICE },
+      message: 'model churn: the open request is "promote", not "retrain"',
+    },
+    {
+      name: 'refuses a decision on a gate that was already decided',
+      open: waiting({
+        state: 'approved',
+        decision: { gate: 'promote', decision: 'approve', approver: BOB, at: '2026-03-02T09:00:00.000Z' },
+      }),
+      input: { gate: 'promote', decision: 'reject', approver: ALICE, comment: 'too late' },
+      message: `model churn: the promote request was already decided (approve by ${BOB} at 2026-03-02T09:00:00.000Z)`,
+    },
+    {
+      name: 'refuses a decision on a gate that is no longer waiting',
+      open: waiting({ state: 'expired', closedAt: '2026-03-08T06:00:00.000Z' }),
+      input: { gate: 'promote', decision: 'approve', approver: ALICE },
+      message: 'model churn: the promote request is expired',
+    },
+    {
+      name: 'refuses a decision that is neither approve nor reject',
+      open: waiting(),
+      input: { gate: 'promote', decision: 'maybe' as DecisionInput['decision'], approver: ALICE },
+      message: 'decision must be approve or reject, not "maybe"',
+    },
+    {
+      name: 'refuses an approver who is not listed, naming them and the approvers',
+      open: waiting(),
+      input: { gate: 'promote', decision: 'approve', approver: 'mallory@example.com' },
+      message: `model churn: "mallory@example.com" is not an approver of this model (approvers: ${ALICE}, ${BOB})`,
+    },
+    {
+      name: 'refuses a rejection without a comment',
+      open: waiting(),
+      input: { gate: 'promote', decision: 'reject', approver: BOB },
+      message: 'model churn: a rejection needs a comment saying why',
+    },
+    {
+      name: 'refuses a rejection whose comment is only whitespace',
+      open: waiting(),
+      input: { gate: 'promote', decision: 'reject', approver: BOB, comment: ' \n\t ' },
+      message: 'model churn: a rejection needs a comment saying why',
+    },
+  ];
+  for (const c of refused) {
+    it(c.name, function () {
+      assert.equal(refusal(c.open, c.input).message, c.message);
+    });
+  }
+
+  it('accepts an approval by a listed approver on the open waiting gate', function () {
+    assert.equal(validateDecision(MODEL, waiting(), { gate: 'promote', decision: 'approve', approver: ALICE }), undefined);
+  });
+
+  it('accepts a rejection with a comment by a listed approver', function () {
+    assert.equal(validateDecision(MODEL, waiting({ gate: 'retrain' }), { gate: 'retrain', decision: 'reject', approver: BOB, comment: 'the drift is a holiday effect' }), undefined);
+  });
+
+  it('refuses a request that is not an object before looking at the gate', function () {
+    const f = refusal(waiting(), null as unknown as DecisionInput);
+    assert.equal(f.message, 'a decision needs gate, decision and approver');
+  });
+});

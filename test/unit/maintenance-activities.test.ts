@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../activities/config/load.js';
+import { createMaintenanceActivities, readLedger } from '../../activities/docs/maintenance.js';
+import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
+import { createFileStore } from '../../activities/store/file-store.js';
+import type { ArtifactStore } from '../../activities/store/store.js';
+import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
+import { demoModel } from '../helpers/demo-workspace.js';
+
+const MODEL = 'churn';
+
+const entry = (id: string, at: string, overrides: Partial<LedgerEntry> = {}): LedgerEntry => ({
+  id,
+  modelId: MODEL,
+  at,
+  kind: 'decision',
+  summary: `entry ${id}`,
+  ...overrides,
+});
+
+const event: NotificationEvent = {
+  kind: 'approval-requested',
+  modelId: MODEL,
+  to: ['alice@example.com', 'bob@example.com'],
+  title: 'Retrain churn?',
+  text: 'roc_auc fell to 0.68, below the minimum 0.72.',
+  at: '2026-03-01T06:00:00.000Z',
+  workflowId: 'upkeep-retrain-churn',
+  details: { gate: 'retrain' },
+};
+
+interface Received {
+  method: string;
+  url: string;
+  contentType: string | undefined;
+  body: string;
+}
+
+describe('the maintenance activities', function () {
+  let dir: string;
+  let store: ArtifactStore;
+  let lines: string[];
+
+  /** Activities over a config with the demo model and `extra` top-level settings. */
+  const activitiesWith = (extra: Record<string, unknown> = {}) => {
+    const config = parseConfig(stringify({ version: 1, store: 'store', ...extra, models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
+    return createMaintenanceActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: (line) => lines.push(line) });
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-maintenance-'));
+    store = createFileStore(path.join(dir, 'store'));
+    lines = [];
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  describe('the maintenance log', function () {
+    it('writes an entry recorded twice once and keeps the first version', async function () {
+      const a = activitiesWith();
+      const e = entry('gate-1', '2026-03-01T06:00:00.000Z');
+      await a.recordLedger({ entries: [e] });
+      await a.recordLedger({ entries: [{ ...e, summary: 'rewritten by a retry' }] });
+      assert.deepEqual(await store.list(`ledger/${MODEL}`), [`ledger/${MODEL}/20260301T060000Z_gate-1.json`]);
+      assert.deepEqual(await readLedger(store, MODEL), [e]);
+    });
+
+    it('reads entries back oldest first, however they were recorded', async function () {
+      const a = activitiesWith();
+      const late = entry('a-late', '2026-03-01T06:00:00.900Z');
+      const early = entry('b-early', '2026-03-01T06:00:00.100Z');
+      const later = entry('c', '2026-03-02T00:00:00.000Z');
+      const first = entry('z', '2026-02-28T23:59:59.000Z');
+      await a.recordLedger({ entries: [later, late] });
+      await a.recordLedger({ entries: [early, first] });
+      // Both entries of 06:00:00 share a key prefix (milliseconds are not in the key): only the sort orders them.
+      assert.deepEqual((await readLedger(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
+    });
+
+    it('reads an empty log for a model without entries', async function () {
+      assert.deepEqual(await readLedger(store, MODEL), []);
+    });
+  });
+
+  describe('notifications', function () {
+    let server: Server | undefined;
+    afterEach(async () => {
+      if (!server) return;
+      const s = server;
+      server = undefined;
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    });
+
+    /** A webhook receiver on 127.0.0.1 answering every request with `status`. */
+    async function receiver(status: number): Promise<{ url: string; host: string; received: Received[] }> {
+      const received: Received[] = [];
+      server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+          res.writeHead(status, { 'content-type': 'text/plain' });
+          res.end(status < 300 ? 'ok' : 'no');
+        });
+      });
+      const s = server;
+      await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+      const { port } = s.address() as AddressInfo;
+      return { url: `http://127.0.0.1:${port}/hooks/secret`, host: `127.0.0.1:${port}`, received };
+    }
+
+    it('only logs one line when no webhook is configured', async function () {
+      const result = await activitiesWith().notify(event);
+      assert.deepEqual(result, { webhook: 'none' });
+      assert.deepEqual(lines, ['[upkeep] approval-requested churn → alice@example.com, bob@example.com: Retrain churn?']);
+    });
+
+    it('POSTs the event as JSON to the configured webhook', async function () {
+      const hook = await receiver(200);
+      const result = await activitiesWith({ notify: { webhook: hook.url } }).notify(event);
+      assert.deepEqual(result, { webhook: 'sent' });
+      assert.equal(hook.received.length, 1);
+      const got = hook.received[0]!;
+      assert.equal(got.method, 'POST');
+      assert.equal(got.url, '/hooks/secret');
+      assert.equal(got.contentType, 'application/json');
+      assert.deepEqual(JSON.parse(got.body), webhookPayload(event));
+      assert.equal(lines.length, 1);
+    });
+
+    it('fails without retries when the webhook answers 404', async function () {
+      const hook = await receiver(404);
+      await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }).notify(event), (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
+        assert.equal(err.type, 'WebhookRefused');
+        assert.equal(err.nonRetryable, true);
+        assert.equal(err.message, `webhook POST to ${hook.host} answered HTTP 404 (not retryable)`);
+        return true;
+      });
+      assert.equal(hook.received.length, 1);
+    });
+
+    it('fails with a plain retryable error when the webhook answers 500', async function () {
+      const hook = await receiver(500);
+      await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }).notify(event), (err: unknown) => {
+        assert.equal(err instanceof ApplicationFailure, false);
+        assert.ok(err instanceof WebhookError, `expected a WebhookError, got ${String(err)}`);
+        assert.equal(err.retryable, true);
+        assert.equal(err.status, 500);
+        assert.equal(err.message, `webhook POST to ${hook.host} answered HTTP 500`);
+        return true;
+      });
+    });
+  });
+
+  describe('the model card', function () {
+    const git = (repo: string, ...args: string[]): string => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+
+    function gitRepo(): string {
+      const repo = path.join(dir, 'cards-repo');
+      mkdirSync(repo);
+      git(repo, 'init', '-q');
+      git(repo, 'config', 'user.name', 'Test');
+      git(repo, 'config', 'user.email', 'test@example.com');
+      return repo;
+    }
+
+    it('writes the card as Markdown and JSON into the store, saying the config artifact runs', async function () {
+      const result = await activitiesWith().updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      const mdFile = path.join(dir, 'store', 'cards', `${MODEL}.md`);
+      const jsonFile = path.join(dir, 'store', 'cards', `${MODEL}.json`);
+      assert.deepEqual(result, { markdownUri: pathToFileURL(mdFile).href, jsonUri: pathToFileURL(jsonFile).href });
+      const artifact = pathToFileURL(path.join(dir, 'models', 'churn.onnx')).href;
+      const markdown = readFileSync(mdFile, 'utf8');
+      assert.ok(markdown.includes(`No version has been promoted yet: the artifact declared in upkeep.yaml runs (${artifact}).`), markdown);
+      const card = JSON.parse(readFileSync(jsonFile, 'utf8')) as { modelId: string; current: { change: string; artifact: string; version: string | null } };
+      assert.equal(card.modelId, MODEL);
+      assert.equal(card.current.change, 'config');
+      assert.equal(card.current.artifact, artifact);
+      assert.equal(card.current.version, null);
+    });
+
+    it('commits the card to the configured git repository once, and not again when nothing changed', async function () {
+      const repo = gitRepo();
+      const a = activitiesWith({ cards: { git: repo } });
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1');
+      assert.equal(git(repo, 'log', '-1', '--format=%s'), `${MODEL}: model card after evaluation`);
+      assert.deepEqual(git(repo, 'ls-files').split('\n'), [`model-cards/${MODEL}.json`, `model-cards/${MODEL}.md`]);
+      assert.equal(git(repo, 'show', `HEAD:model-cards/${MODEL}.md`), readFileSync(path.join(dir, 'store', 'cards', `${MODEL}.md`), 'utf8').trim());
+
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1');
+      assert.equal(git(repo, 'status', '--porcelain'), '');
+    });
+
+    it('leaves files it did not write alone: something else staged in the repository is not committed', async function () {
+      const repo = gitRepo();
+      const a = activitiesWith({ cards: { git: repo } });
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      writeFileSync(path.join(repo, 'notes.txt'), 'someone else\'s work\n');
+      git(repo, 'add', 'notes.txt');
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1');
+      assert.equal(git(repo, 'status', '--porcelain'), 'A  notes.txt');
+    });
+
+    it('commits again when the card changed', async function () {
+      const repo = gitRepo();
+      const a = activitiesWith({ cards: { git: repo } });
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
+      await a.updateModelCard({ modelId: MODEL, reason: 'approval-requested' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2');
+      assert.equal(git(repo, 'log', '-1', '--format=%s'), `${MODEL}: model card after approval-requested`);
+      assert.match(git(repo, 'show', `HEAD:model-cards/${MODEL}.md`), /retrain requested/);
+    });
+  });
+});
