@@ -5,6 +5,10 @@
  * logistic-regression ONNX model, against its lower bound measured in the same run (decode alone
  * plus inference alone). Medians of 5 repeats; each side runs in its own process so peak RSS is
  * its own. Targets on a 2-core machine: ratio ≤ 1.5, ≥ 1M rows/s, peak RSS < 1 GiB.
+ *
+ * Retraining: the builtin fit alone against the whole trainCandidate activity (read, fit, export,
+ * check and profile the candidate, register it) on the same 1M rows; with --peer also
+ * scikit-learn's fit of the same model. Drift: see below.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -64,8 +68,18 @@ console.log(`  CPU                      ${driftCpu.toFixed(0).padStart(6)} ms   
 console.log(`  wall                     ${driftWall.toFixed(0).padStart(6)} ms`);
 console.log(`  drifted columns          ${Object.entries(ours).filter(([, c]) => c.drifted).map(([k]) => k).join(', ') || 'none'} (dataset drift: ${drift.dataset})`);
 
+console.log(`\n== retraining: builtin logistic regression on 1M rows × 20 features (median of ${REPEATS}) ==`);
+const fit = child('fit', file, 'scripts/bench/training.ts', []);
+const train = child('e2e', file, 'scripts/bench/training.ts', []);
+const fitMs = median(fit.times as number[]);
+const trainMs = median(train.times as number[]);
+console.log(`  fit alone                ${fitMs.toFixed(0).padStart(6)} ms   (${fit.solver}, ${fit.iterations} iterations, converged ${fit.converged})`);
+console.log(`  trainCandidate e2e       ${trainMs.toFixed(0).padStart(6)} ms   (training roc_auc ${(train.trainingAuc as number).toFixed(4)})`);
+console.log(`  ratio e2e / fit          ${(trainMs / fitMs).toFixed(2).padStart(6)}      (the rest: reading, checking and profiling the candidate)`);
+console.log(`  peak RSS (e2e process)   ${(train.maxRssMiB as number).toFixed(0).padStart(6)} MiB`);
+
 if (!withPeer) {
-  console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratio)');
+  console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');
 } else {
   const venv = path.join(BENCH_DIR, 'pyenv');
   const python = path.join(venv, 'bin', 'python');
@@ -81,6 +95,13 @@ if (!withPeer) {
     if (r.status !== 0) throw new Error(`Evidently peer failed:\n${r.stderr}`);
     peerRuns.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
+  const sk = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/sklearn_peer.py'), file, FEATURES.join(','), 'y', '3'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (sk.status !== 0) throw new Error(`scikit-learn peer failed:\n${sk.stderr}`);
+  const skRun = JSON.parse(sk.stdout.trim().split('\n').pop()!) as { times: number[]; auc: number; sklearn: string };
+  const skMs = median(skRun.times.map((t) => t * 1000));
+  console.log(`  scikit-learn ${skRun.sklearn} fit    ${skMs.toFixed(0).padStart(6)} ms   (StandardScaler + LogisticRegression(C=1, lbfgs), median of 3)`);
+  console.log(`  ratio builtin / sklearn  ${(fitMs / skMs).toFixed(2).padStart(6)}x      training roc_auc ${skRun.auc.toFixed(6)} vs ours ${(train.trainingAuc as number).toFixed(6)}`);
+  console.log(`\n== drift peer ==`);
   const peer = peerRuns[0]!;
   const peerCpu = median(peerRuns.map((p) => p.cpu * 1000));
   const peerWall = median(peerRuns.map((p) => p.wall * 1000));
