@@ -3,11 +3,9 @@
  * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
  */
 import type { ModelSpec } from '../config/schema.js';
-import { readTable } from '../data/read-table.js';
+import { readTables } from '../data/snapshot-files.js';
 import type { Table } from '../data/table.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from '../evaluation/evaluate.js';
-import { isDataReadError } from '../data/errors.js';
-import { UpkeepError } from '../errors.js';
 import { buildReferenceProfile, type ReferenceProfile } from './profile.js';
 import { mergeSketches, profileFromSketch, sketchColumn, sketchFromProfile, type ColumnSketch } from './sketch.js';
 
@@ -34,18 +32,6 @@ export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec)
   };
 }
 
-async function readAll(files: WindowFile[], modelId: string): Promise<Table[]> {
-  const tables: Table[] = [];
-  for (const f of files) {
-    try {
-      tables.push(await readTable(await f.load(), { source: f.name, format: f.format }));
-    } catch (err) {
-      if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${modelId}: reference ${err.message}`, { cause: err });
-      throw err;
-    }
-  }
-  return tables;
-}
 
 /**
  * Profiles reference data with the model: columns, label, the model's predictions and its metrics
@@ -63,7 +49,7 @@ export async function profileReferenceData(opts: {
 }): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
   const { spec } = opts;
   const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
-  const tables = await readAll(opts.files, spec.id);
+  const tables = await readTables(opts.files, `model ${spec.id}: reference`);
   const profile = buildReferenceProfile({
     data: tables,
     label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },

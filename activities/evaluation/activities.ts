@@ -1,5 +1,5 @@
 import { baseName } from '../data/source.js';
-import { formatOf } from '../data/count-rows.js';
+import { snapshotFiles } from '../data/snapshot-files.js';
 import { UpkeepError } from '../errors.js';
 import type { ActivityDeps } from '../index.js';
 import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
@@ -40,11 +40,7 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
           modelBytes,
           modelKey: model.artifactSha256,
           artifactName: baseName(model.spec.artifact),
-          files: snapshot.files.map((f) => {
-            const format = formatOf(f.uri);
-            if (!format) throw new UpkeepError('UnreadableData', `model ${model.modelId}: unknown format of snapshot file ${f.uri}`);
-            return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => mustRead(f.uri, 'snapshot file') };
-          }),
+          files: snapshotFiles(model.modelId, snapshot, mustRead),
           onProgress: (p) => deps.heartbeat?.((last = p)),
         });
       } finally {

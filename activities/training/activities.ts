@@ -6,11 +6,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelSpec } from '../config/schema.js';
-import { formatOf } from '../data/count-rows.js';
-import { isDataReadError } from '../data/errors.js';
-import { readTable } from '../data/read-table.js';
-import { baseName } from '../data/source.js';
-import type { Table } from '../data/table.js';
+import { readTables, snapshotFiles } from '../data/snapshot-files.js';
 import { profileReferenceData } from '../drift/reference.js';
 import type { WindowFile } from '../evaluation/evaluate.js';
 import { UpkeepError } from '../errors.js';
@@ -46,39 +42,18 @@ const MAX_LOG_BYTES = 4 * 1024 * 1024;
 export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'engine' | 'heartbeat' | 'scratchDir' | 'cancellation'>) {
   const registry = createRegistry(deps.store);
 
-  const snapshotFiles = (modelId: string, snapshot: SnapshotRef): WindowFile[] =>
-    snapshot.files.map((f) => {
-      const format = formatOf(f.uri);
-      if (!format) throw new UpkeepError('UnreadableData', `model ${modelId}: unknown format of snapshot file ${f.uri}`);
-      return {
-        name: `${f.date} ${baseName(f.sourceUri)}`,
-        format,
-        load: async () => {
-          const bytes = await deps.data.read(f.uri);
-          if (!bytes) throw new Error(`snapshot file ${f.uri} is missing from the store`);
-          return bytes;
-        },
-      };
-    });
-
-  const readTables = async (modelId: string, files: WindowFile[]): Promise<Table[]> => {
-    const tables: Table[] = [];
-    for (const f of files) {
-      try {
-        tables.push(await readTable(await f.load(), { source: f.name, format: f.format }));
-      } catch (err) {
-        if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${modelId}: training ${err.message}`, { cause: err });
-        throw err;
-      }
-      deps.heartbeat?.({ phase: 'reading', file: f.name });
-    }
-    return tables;
+  const read = async (uri: string, what: string): Promise<Uint8Array> => {
+    const bytes = await deps.data.read(uri);
+    // The store is immutable: an object that vanished is an operational fault, retried.
+    if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
+    return bytes;
   };
 
   const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string }> => {
     if (spec.retrain.trainer.type !== 'builtin') throw new Error('not a builtin trainer');
     const p = spec.retrain.trainer.params;
-    const set = trainingSet(spec, await readTables(spec.id, files), { l2: p.l2, ...(p.max_iter ? { maxIterations: p.max_iter } : {}), ...(p.tolerance ? { tolerance: p.tolerance } : {}) });
+    const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }));
+    const set = trainingSet(spec, tables, { l2: p.l2, ...(p.max_iter ? { maxIterations: p.max_iter } : {}), ...(p.tolerance ? { tolerance: p.tolerance } : {}) });
     deps.heartbeat?.({ phase: 'fitting', rows: set.rows });
     const beat = setInterval(() => deps.heartbeat?.({ phase: 'fitting', rows: set.rows }), 5000);
     let result;
@@ -170,7 +145,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       const done = await deps.store.tryGet(jobKey(spec.id, input.workflow.runId));
       if (done) return JSON.parse(new TextDecoder().decode(done)) as TrainCandidateResult;
 
-      const files = snapshotFiles(spec.id, training);
+      const files = snapshotFiles(spec.id, training, read);
       const logKey = `registry/${spec.id}/jobs/${input.workflow.runId}.log`;
       const { onnx, log } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : await trainWithCommand(spec, training, files, logKey);
       const logPut = await deps.store.put(logKey, log);

@@ -1,0 +1,33 @@
+/** The files of a stored snapshot, as the evaluation engine and the trainers read them. */
+import type { WindowFile } from '../evaluation/evaluate.js';
+import { UpkeepError } from '../errors.js';
+import type { SnapshotRef } from '../../workflows/definitions.js';
+import { formatOf } from './count-rows.js';
+import { isDataReadError } from './errors.js';
+import { readTable } from './read-table.js';
+import { baseName } from './source.js';
+import type { Table } from './table.js';
+
+/** Named "<date> <source file name>" in messages; each file is read from the store when needed. */
+export function snapshotFiles(modelId: string, snapshot: Pick<SnapshotRef, 'files'>, read: (uri: string, what: string) => Promise<Uint8Array>): WindowFile[] {
+  return snapshot.files.map((f) => {
+    const format = formatOf(f.uri);
+    if (!format) throw new UpkeepError('UnreadableData', `model ${modelId}: unknown format of snapshot file ${f.uri}`);
+    return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => read(f.uri, 'snapshot file') };
+  });
+}
+
+/** Reads whole files into tables; `what` (e.g. "model churn: training") prefixes a read error. */
+export async function readTables(files: WindowFile[], what: string, onFile?: (name: string) => void): Promise<Table[]> {
+  const tables: Table[] = [];
+  for (const f of files) {
+    try {
+      tables.push(await readTable(await f.load(), { source: f.name, format: f.format }));
+    } catch (err) {
+      if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `${what} ${err.message}`, { cause: err });
+      throw err;
+    }
+    onFile?.(f.name);
+  }
+  return tables;
+}
