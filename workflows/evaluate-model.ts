@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
+import { EVALUATION, STEP } from './activity-options.js';
 import {
   attachEvidenceSignal,
   retrainWorkflowId,
@@ -29,17 +30,9 @@ import { createJournal } from './maintenance.js';
 import { decideVerdict, LOWER_IS_BETTER, shouldRetrain } from './policy.js';
 import { retrainModel, stakeholders } from './retrain-model.js';
 
-const { resolveModel, snapshotWindow, writeReport, assessTrend } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { resolveModel, snapshotWindow, writeReport, assessTrend } = proxyActivities<Activities>(STEP);
 
-const { evaluateSnapshot } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5s', maximumInterval: '2 minutes', maximumAttempts: 5 },
-});
+const { evaluateSnapshot } = proxyActivities<Activities>(EVALUATION);
 
 /** A non-retryable data error from evaluation becomes a failing window instead of a failed workflow. */
 function dataFailure(err: unknown): EvaluationFailure | undefined {

@@ -5,6 +5,7 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { STEP } from './activity-options.js';
 import type { LedgerEntry, NotificationEvent, NotificationKind } from './definitions.js';
 
 const { recordLedger } = proxyActivities<Activities>({
@@ -18,10 +19,7 @@ const { notify } = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
 });
 
-const { updateModelCard } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { updateModelCard } = proxyActivities<Activities>(STEP);
 
 export function createJournal(modelId: string) {
   const pending: Promise<unknown>[] = [];

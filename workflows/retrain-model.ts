@@ -6,6 +6,7 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { EVALUATION, STEP } from './activity-options.js';
 import { createApprovals, type GateEvent } from './approval.js';
 import {
   attachEvidenceSignal,
@@ -26,17 +27,9 @@ import {
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
-const { resolveModel, resolveVersion, snapshotWindow, setChampion } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { resolveModel, resolveVersion, snapshotWindow, setChampion } = proxyActivities<Activities>(STEP);
 
-const { evaluateSnapshot } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5s', maximumInterval: '2 minutes', maximumAttempts: 5 },
-});
+const { evaluateSnapshot } = proxyActivities<Activities>(EVALUATION);
 
 // Training may take long; it heartbeats every few seconds, so a dead worker is noticed within 30 s
 // and the attempt moves to another worker (the job record keeps it to one version).

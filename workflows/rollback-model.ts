@@ -5,15 +5,13 @@
  */
 import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { STEP } from './activity-options.js';
 import { createApprovals } from './approval.js';
 import { maintenanceStatusQuery, UpkeepModelId, type Decision, type MaintenanceStatus, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
 import { createJournal } from './maintenance.js';
 import { gateEvents, stakeholders } from './retrain-model.js';
 
-const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>(STEP);
 
 export async function rollbackModel(input: RollbackModelInput): Promise<RollbackModelResult> {
   const { modelId } = input;
