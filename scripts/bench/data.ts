@@ -6,11 +6,29 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { modelSpec, type ModelSpec } from '../../activities/config/schema.js';
 import { PROJECT_DIR } from '../lib/paths.js';
 
 export const BENCH_DIR = path.join(PROJECT_DIR, '.bench');
 export const BENCH_MODEL = path.join(PROJECT_DIR, 'test', 'fixtures', 'models', 'bench20.onnx');
 export const FEATURES = Array.from({ length: 20 }, (_, i) => `f${i}`);
+
+/** The bench20 model's spec: metrics only (the bootstrap is timed on its own), with `overrides`. */
+export function benchSpec(overrides: Record<string, unknown> = {}): ModelSpec {
+  return modelSpec.parse({
+    id: 'bench20',
+    owner: 'benchmark',
+    task: 'binary',
+    artifact: BENCH_MODEL,
+    inputs: [{ name: 'input', columns: FEATURES }],
+    label: { column: 'y', positive: 1 },
+    data: { uri: 'file:///bench/{date}.parquet' },
+    schedule: { every: '1d' },
+    thresholds: { metric: 'roc_auc', min: 0.5 },
+    monitor: { significance: { resamples: 0 } },
+    ...overrides,
+  });
+}
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,13 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
-import { modelSpec } from '../../activities/config/schema.js';
 import { readTable } from '../../activities/data/read-table.js';
 import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { createFileDataSource } from '../../activities/data/source.js';
 import { pathToFileURL } from 'node:url';
 import { sha256Hex } from '../../activities/store/file-store.js';
-import { BENCH_MODEL, FEATURES } from './data.js';
+import { BENCH_MODEL, benchSpec, FEATURES } from './data.js';
 
 const [mode, file, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 5);
@@ -21,19 +20,8 @@ const BATCH = 65536;
 const columns = [...FEATURES, 'y'];
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 
-const spec = modelSpec.parse({
-  id: 'bench20',
-  owner: 'benchmark',
-  task: 'binary',
-  artifact: BENCH_MODEL,
-  inputs: [{ name: 'input', columns: FEATURES }],
-  label: { column: 'y', positive: 1 },
-  data: { uri: file },
-  schedule: { every: '1d' },
-  thresholds: { metric: 'roc_auc', min: 0.5 },
-  // The foundation's path: metrics only. The bootstrap interval is timed on its own below.
-  monitor: { significance: { resamples: 0 } },
-});
+// The foundation's path: metrics only. The bootstrap interval is timed on its own below.
+const spec = benchSpec({ data: { uri: file } });
 
 const out: Record<string, unknown> = { mode };
 if (mode === 'e2e') {

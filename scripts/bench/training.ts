@@ -10,7 +10,6 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { modelSpec } from '../../activities/config/schema.js';
 import { readTable } from '../../activities/data/read-table.js';
 import { createFileDataSource } from '../../activities/data/source.js';
 import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
@@ -19,24 +18,12 @@ import { createFileStore, sha256Hex } from '../../activities/store/file-store.js
 import { trainBuiltin } from '../../activities/training/builtin.js';
 import { trainingSet } from '../../activities/training/dataset.js';
 import type { SnapshotRef } from '../../workflows/definitions.js';
-import { BENCH_MODEL, FEATURES } from './data.js';
+import { BENCH_MODEL, benchSpec, FEATURES } from './data.js';
 
 const [mode, file, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 3);
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
-const spec = modelSpec.parse({
-  id: 'bench20',
-  owner: 'benchmark',
-  task: 'binary',
-  artifact: BENCH_MODEL,
-  inputs: [{ name: 'input', columns: FEATURES }],
-  label: { column: 'y', positive: 1 },
-  data: { uri: 'file:///unused/{date}.parquet' },
-  schedule: { every: '1d' },
-  thresholds: { metric: 'roc_auc', min: 0.5 },
-  monitor: { significance: { resamples: 0 } },
-  retrain: { on: 'degraded', trainer: { type: 'builtin', params: { l2: 1 } } },
-});
+const spec = benchSpec({ retrain: { on: 'degraded', trainer: { type: 'builtin', params: { l2: 1 } } } });
 
 const times: number[] = [];
 let info: Record<string, unknown> = {};
