@@ -142,58 +142,70 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
     async trainCandidate(input: TrainCandidateInput): Promise<TrainCandidateResult> {
       const { model, training } = input;
       const spec = model.spec;
-      const done = await deps.store.tryGet(jobKey(spec.id, input.workflow.runId));
-      if (done) return JSON.parse(new TextDecoder().decode(done)) as TrainCandidateResult;
-
-      const files = snapshotFiles(spec.id, training, read);
-      const logKey = `registry/${spec.id}/jobs/${input.workflow.runId}.log`;
-      const { onnx, log } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : await trainWithCommand(spec, training, files, logKey);
-      const logPut = await deps.store.put(logKey, log);
-
-      const sha256 = sha256Hex(onnx);
-      // Evaluating the candidate on its training data checks it loads and matches the spec, and
-      // gives the profile drift is measured against once it is champion.
-      let profiled;
+      // The job record holds the whole version: registering it again is a no-op, and it completes
+      // a registration that an earlier attempt did not get to.
+      const recorded = async (): Promise<TrainCandidateResult | undefined> => {
+        const bytes = await deps.store.tryGet(jobKey(spec.id, input.workflow.runId));
+        if (!bytes) return undefined;
+        const job = JSON.parse(new TextDecoder().decode(bytes)) as { version: ModelVersion; result: TrainCandidateResult };
+        await registry.register(job.version);
+        return job.result;
+      };
+      const done = await recorded();
+      if (done) return done;
+      // Heartbeats through the steps after the fit too (profiling a large training set takes a while).
+      const beat = setInterval(() => deps.heartbeat?.({ phase: 'training' }), 5000);
       try {
-        profiled = await profileReferenceData({ spec, modelBytes: onnx, modelKey: sha256, artifactName: `candidate ${versionId(sha256)}`, files, engine: deps.engine, createdAt: input.at, source: `training snapshot ${training.sha256}` });
-      } catch (err) {
-        if (err instanceof UpkeepError && err.type === 'InvalidModel') throw new UpkeepError('TrainingFailed', `model ${spec.id}: the trained model does not fit the spec: ${err.message}`, { cause: err });
-        throw err;
+        const files = snapshotFiles(spec.id, training, read);
+        const logKey = `registry/${spec.id}/jobs/${input.workflow.runId}.log`;
+        const { onnx, log } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : await trainWithCommand(spec, training, files, logKey);
+        const logPut = await deps.store.put(logKey, log);
+
+        const sha256 = sha256Hex(onnx);
+        // Evaluating the candidate on its training data checks it loads and matches the spec, and
+        // gives the profile drift is measured against once it is champion.
+        let profiled;
+        try {
+          profiled = await profileReferenceData({ spec, modelBytes: onnx, modelKey: sha256, artifactName: `candidate ${versionId(sha256)}`, files, engine: deps.engine, createdAt: input.at, source: `training snapshot ${training.sha256}` });
+        } catch (err) {
+          if (err instanceof UpkeepError && err.type === 'InvalidModel') throw new UpkeepError('TrainingFailed', `model ${spec.id}: the trained model does not fit the spec: ${err.message}`, { cause: err });
+          throw err;
+        }
+        const stored = await deps.store.put(artifactKey(spec.id, sha256), onnx, { ifAbsent: true });
+        const profile = await deps.store.put(profileKey(spec.id, sha256), `${JSON.stringify(profiled.profile)}\n`, { ifAbsent: true });
+        const trainer = spec.retrain.trainer;
+        const version: ModelVersion = {
+          modelId: spec.id,
+          version: versionId(sha256),
+          sha256,
+          artifactUri: stored.uri,
+          bytes: onnx.byteLength,
+          createdAt: input.at,
+          source: 'retrain',
+          ...(model.version ? { parent: model.version } : {}),
+          trainer: trainer.type === 'builtin' ? { type: 'builtin', params: { ...trainer.params } } : { type: 'command', params: trainer.params, command: trainer.command },
+          training: { uri: training.uri, sha256: training.sha256, rows: training.rows, firstDay: training.firstDay, lastDay: training.lastDay },
+          trainingMetrics: profiled.profile.baselineMetrics ?? {},
+          referenceUri: profile.uri,
+          workflow: input.workflow,
+          approvals: input.approvals,
+          logUri: logPut.uri,
+        };
+        const result: TrainCandidateResult = {
+          version: version.version,
+          sha256,
+          artifactUri: stored.uri,
+          bytes: onnx.byteLength,
+          rows: training.rows,
+          trainingMetrics: version.trainingMetrics!,
+          logUri: logPut.uri,
+        };
+        // The job record decides: if another attempt finished first, its version is the one.
+        await deps.store.put(jobKey(spec.id, input.workflow.runId), `${JSON.stringify({ version, result }, null, 2)}\n`, { ifAbsent: true });
+        return (await recorded())!;
+      } finally {
+        clearInterval(beat);
       }
-      const stored = await deps.store.put(artifactKey(spec.id, sha256), onnx, { ifAbsent: true });
-      const profile = await deps.store.put(profileKey(spec.id, sha256), `${JSON.stringify(profiled.profile)}\n`, { ifAbsent: true });
-      const trainer = spec.retrain.trainer;
-      const version: ModelVersion = {
-        modelId: spec.id,
-        version: versionId(sha256),
-        sha256,
-        artifactUri: stored.uri,
-        bytes: onnx.byteLength,
-        createdAt: input.at,
-        source: 'retrain',
-        ...(model.version ? { parent: model.version } : {}),
-        trainer: trainer.type === 'builtin' ? { type: 'builtin', params: { ...trainer.params } } : { type: 'command', params: trainer.params, command: trainer.command },
-        training: { uri: training.uri, sha256: training.sha256, rows: training.rows, firstDay: training.firstDay, lastDay: training.lastDay },
-        trainingMetrics: profiled.profile.baselineMetrics ?? {},
-        referenceUri: profile.uri,
-        workflow: input.workflow,
-        approvals: input.approvals,
-        logUri: logPut.uri,
-      };
-      const result: TrainCandidateResult = {
-        version: version.version,
-        sha256,
-        artifactUri: stored.uri,
-        bytes: onnx.byteLength,
-        rows: training.rows,
-        trainingMetrics: version.trainingMetrics!,
-        logUri: logPut.uri,
-      };
-      // The job record decides: if another attempt finished first, its version is the one.
-      const job = await deps.store.put(jobKey(spec.id, input.workflow.runId), `${JSON.stringify(result, null, 2)}\n`, { ifAbsent: true });
-      if (!job.created) return JSON.parse(new TextDecoder().decode(await deps.store.get(jobKey(spec.id, input.workflow.runId)))) as TrainCandidateResult;
-      await registry.register(version);
-      return result;
     },
   };
 }
