@@ -28,6 +28,7 @@ export function lowerIsBetter(metric: string): boolean {
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 const duration = z.string().regex(DURATION, 'expected a duration like 30s, 5m, 2h or 1d');
+const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0');
 
 const inputSpec = z.strictObject({
   /** Name of the ONNX graph input. */
@@ -117,7 +118,7 @@ const commandTrainer = z.strictObject({
   /** Passed to the command in the {params} JSON file (under `params`). */
   params: z.record(z.string(), z.unknown()).default({}),
   /** The process is killed when training takes longer. */
-  timeout: duration.default('1h'),
+  timeout: positiveDuration.default('1h'),
   /** Working directory (relative to the config file); the config's folder by default. */
   cwd: z.string().optional(),
 });
@@ -133,14 +134,16 @@ const retrainSpec = z.strictObject({
   holdout_days: z.number().int().min(1).max(366).default(7),
   /** The candidate is recommended only when its primary metric beats the champion's by more than this. */
   min_improvement: z.number().nonnegative().default(0),
+  /** After a request closes, evaluations wait this long before asking again (`upkeep retrain` need not). */
+  cooldown: duration.default('1d'),
 });
 
 /** Human approval: reminders, escalation and expiry. Nothing is ever approved automatically. */
 const approvalSpec = z.strictObject({
-  reminder_every: duration.default('1d'),
-  escalate_after: duration.default('3d'),
+  reminder_every: positiveDuration.default('1d'),
+  escalate_after: positiveDuration.default('3d'),
   /** The request closes as expired after this long without a decision. */
-  expire_after: duration.default('7d'),
+  expire_after: positiveDuration.default('7d'),
   /** Told when a request is escalated, besides the owner and approvers. */
   escalation: z.array(z.string().min(1)).default([]),
 });
@@ -237,6 +240,20 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     }
     if (m.task === 'binary' && m.label.positive === undefined) {
       ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
+    }
+    if (m.retrain.on !== 'never') {
+      if (!/\{(date|yyyy|mm|dd)\}/.test(m.data.uri)) {
+        ctx.addIssue({ code: 'custom', path: ['retrain', 'on'], message: 'retraining needs dated data files (a {date} in data.uri) to keep the training days apart from the holdout' });
+      }
+      const floats = m.inputs.filter((i) => i.type === 'float').length;
+      const unfit = m.inputs.find((i) => !(i.type === 'float' || (i.type === 'string' && i.columns.length === 1)));
+      if (m.retrain.trainer.type === 'builtin' && (floats > 1 || unfit)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retrain', 'trainer', 'type'],
+          message: `the builtin trainer makes models with one float input and one-column string inputs${unfit ? `; input ${unfit.name} (${unfit.type}, ${unfit.columns.length} columns) does not fit` : ''}: use a command trainer`,
+        });
+      }
     }
     const names = new Set<string>();
     m.inputs.forEach((input, i) => {
