@@ -88,7 +88,8 @@ export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void
     },
     async request(req: GateRequest): Promise<GateStatus> {
       const start = Date.now();
-      const reminderEvery = durationMs(req.timing.reminder_every);
+      // At least a second apart, whatever the config says (durations are validated as positive).
+      const reminderEvery = Math.max(1000, durationMs(req.timing.reminder_every));
       const escalateAt = start + durationMs(req.timing.escalate_after);
       const expireAt = start + durationMs(req.timing.expire_after);
       const gate: GateStatus = {
@@ -109,6 +110,8 @@ export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void
         for (;;) {
           const wake = Math.min(nextReminder, gate.escalated ? Infinity : escalateAt, expireAt);
           if (await condition(() => gate.decision !== undefined, Math.max(1, wake - Date.now()))) break;
+          // A decision that arrived together with the timer still counts.
+          if (gate.decision) break;
           const now = Date.now();
           if (now >= expireAt) {
             gate.state = 'expired';
@@ -116,14 +119,18 @@ export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void
             emit(gate, 'expired', [...new Set([...req.notify, ...req.escalation])]);
             break;
           }
+          let escalatedNow = false;
           if (!gate.escalated && now >= escalateAt) {
-            gate.escalated = true;
+            gate.escalated = escalatedNow = true;
             emit(gate, 'escalation', [...new Set([...req.escalation, ...req.notify])]);
           }
           if (now >= nextReminder) {
-            gate.reminders++;
-            emit(gate, 'reminder', req.notify);
-            nextReminder += reminderEvery;
+            // The escalation already told everyone; a reminder due at the same moment is skipped.
+            if (!escalatedNow) {
+              gate.reminders++;
+              emit(gate, 'reminder', req.notify);
+            }
+            while (nextReminder <= now) nextReminder += reminderEvery;
           }
         }
         if (gate.decision) emit(gate, 'decision', req.notify);
