@@ -17,6 +17,7 @@ import {
   retrainWorkflowId,
   type RetrainEvidence,
   DATA_ERROR_TYPES,
+  durationMs,
   TemporalScheduledStartTime,
   UpkeepModelId,
   UpkeepVerdict,
@@ -27,10 +28,13 @@ import {
   type TrendSummary,
 } from './definitions.js';
 import { createJournal } from './maintenance.js';
-import { decideVerdict, LOWER_IS_BETTER, shouldRetrain } from './policy.js';
+import { decideVerdict, LOWER_IS_BETTER, retrainRequest, shouldRetrain } from './policy.js';
 import { retrainModel, stakeholders } from './retrain-model.js';
 
-const { resolveModel, snapshotWindow, writeReport, assessTrend } = proxyActivities<Activities>(STEP);
+const { resolveModel, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
+
+/** A scheduled run that starts this much later than its scheduled time is a backfill. */
+const BACKFILL_AGE_MS = 86_400_000;
 
 const { evaluateSnapshot } = proxyActivities<Activities>(EVALUATION);
 
@@ -122,14 +126,30 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
 
   let retrain: 'started' | 'attached' | undefined;
   if (patched('maintenance')) {
-    const journal = createJournal(model.modelId);
+    // Notifications get a short retry budget here: a webhook that is down must not hold the
+    // evaluation open past the next scheduled one.
+    const journal = createJournal(model.modelId, { notifyRetries: 'short' });
     const headline = `${verdict.status}: window ${snapshot.firstDay}..${snapshot.lastDay}${typeof value === 'number' ? `, ${metric} ${value.toFixed(4)}` : ''}`;
     journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, { details: { verdict: verdict.status, reasons: verdict.reasons, report: report.jsonUri, windowEnd } });
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
       journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`);
     }
     // A spec resolved before retraining existed (an execution older than this code) has no `retrain`.
-    if (shouldRetrain(verdict.status, spec.retrain?.on ?? 'never')) {
+    // A backfill re-evaluates the past: it never asks for a retrain.
+    const backfill = scheduled !== undefined && info.startTime.getTime() - scheduled.getTime() > BACKFILL_AGE_MS;
+    const wanted = !backfill && shouldRetrain(verdict.status, spec.retrain?.on ?? 'never');
+    const decision = wanted
+      ? retrainRequest({
+          status: verdict.status,
+          on: spec.retrain.on,
+          evaluatedVersion: model.version,
+          last: await lastRetrainRequest({ modelId: model.modelId }),
+          cooldownMs: durationMs(spec.retrain.cooldown),
+          now: Date.now(),
+        })
+      : undefined;
+    if (decision && !decision.ask) journal.record('evaluation', `no retrain requested: ${decision.why}`, { details: { windowEnd } });
+    if (decision?.ask) {
       retrain = await requestRetrain(model.modelId, {
         source: 'evaluation',
         at: new Date(Date.now()).toISOString(),
@@ -137,6 +157,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         workflowId: info.workflowId,
         runId: info.runId,
         windowEnd,
+        ...(model.version ? { version: model.version } : {}),
         verdict,
         metrics: evaluation?.metrics ?? {},
         reportUri: report.jsonUri,

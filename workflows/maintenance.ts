@@ -3,7 +3,7 @@
  * activities the workflow does not wait for (a slow webhook never holds up a decision) and joined
  * before the workflow ends.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
 import type { LedgerEntry, NotificationEvent, NotificationKind } from './definitions.js';
@@ -13,34 +13,53 @@ const { recordLedger } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
-// Webhooks are retried with backoff for about ten minutes, then given up (the log line stays).
-const { notify } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
-});
+// Webhooks are retried with backoff (about 4 minutes of attempts), then given up (the log line
+// stays); evaluations use a short budget (about 15 s) so a dead webhook never delays the schedule.
+const notifyActivities = {
+  patient: proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 8 },
+  }).notify,
+  short: proxyActivities<Activities>({
+    startToCloseTimeout: '10 seconds',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
+  }).notify,
+};
 
 const { updateModelCard } = proxyActivities<Activities>(STEP);
 
-export function createJournal(modelId: string) {
+export function createJournal(modelId: string, opts: { notifyRetries?: 'patient' | 'short' } = {}) {
+  const notify = notifyActivities[opts.notifyRetries ?? 'patient'];
   const pending: Promise<unknown>[] = [];
   let seq = 0;
   const info = workflowInfo();
   const now = (): string => new Date(Date.now()).toISOString();
+  /** Appends to the model's maintenance log (written once even if the activity runs twice). */
+  const record = (kind: LedgerEntry['kind'], summary: string, extra: Partial<Pick<LedgerEntry, 'actor' | 'comment' | 'details'>> = {}): void => {
+    const entry: LedgerEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, ...extra };
+    pending.push(recordLedger({ entries: [entry] }).catch(() => undefined));
+  };
   return {
     now,
-    /** Appends to the model's maintenance log (written once even if the activity runs twice). */
-    record(kind: LedgerEntry['kind'], summary: string, extra: Partial<Pick<LedgerEntry, 'actor' | 'comment' | 'details'>> = {}): void {
-      const entry: LedgerEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, ...extra };
-      pending.push(recordLedger({ entries: [entry] }).catch(() => undefined));
-    },
+    record,
     notify(kind: NotificationKind, to: string[], title: string, text: string, details?: Record<string, unknown>): void {
       const event: NotificationEvent = { kind, modelId, to, title, text, at: now(), workflowId: info.workflowId, ...(details ? { details } : {}) };
       pending.push(notify(event).catch(() => undefined));
     },
-    /** Waits for the log and notifications sent so far, then regenerates the model card. */
+    /**
+     * Waits for the log and notifications sent so far, then regenerates the model card. The card
+     * is documentation: if it cannot be written (e.g. its git repository is broken) the failure
+     * is logged and the workflow goes on.
+     */
     async close(reason: string): Promise<void> {
       await Promise.allSettled(pending.splice(0));
-      await updateModelCard({ modelId, reason });
+      try {
+        await updateModelCard({ modelId, reason });
+      } catch (err) {
+        const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+        record('failure', `model card not updated: ${message}`);
+        await Promise.allSettled(pending.splice(0));
+      }
     },
     async flush(): Promise<void> {
       await Promise.allSettled(pending.splice(0));

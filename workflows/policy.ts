@@ -1,7 +1,7 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
-import type { Comparison, ComparisonRow, ComparisonSide, EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from './definitions.js';
+import type { Comparison, ComparisonRow, ComparisonSide, EvaluationFailure, LastRetrainRequest, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from './definitions.js';
 
 export const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
 
@@ -130,6 +130,30 @@ const SEVERITY: Record<VerdictStatus, number> = { healthy: 0, 'insufficient-data
 export function shouldRetrain(status: VerdictStatus, on: 'degraded' | 'failing' | 'never'): boolean {
   if (on === 'never') return false;
   return SEVERITY[status] >= SEVERITY[on];
+}
+
+/**
+ * Whether an evaluation asks for a retrain: the verdict is severe enough, the evaluated version is
+ * still the champion as of the latest request, and that request closed longer than `cooldownMs`
+ * ago (a rejection is not asked again five minutes later).
+ */
+export function retrainRequest(input: {
+  status: VerdictStatus;
+  on: 'degraded' | 'failing' | 'never';
+  evaluatedVersion: string | undefined;
+  last: LastRetrainRequest | null;
+  cooldownMs: number;
+  now: number;
+}): { ask: boolean; why: string } {
+  if (!shouldRetrain(input.status, input.on)) return { ask: false, why: `retrain.on is ${input.on}` };
+  const last = input.last;
+  if (last && input.evaluatedVersion && last.champion && last.champion !== input.evaluatedVersion) {
+    return { ask: false, why: `version ${input.evaluatedVersion} is no longer the champion (${last.champion} since the last request)` };
+  }
+  if (last && input.now - Date.parse(last.at) < input.cooldownMs) {
+    return { ask: false, why: `the last retrain request closed ${last.outcome} at ${last.at}, within the cooldown` };
+  }
+  return { ask: true, why: '' };
 }
 
 export interface CompareInput {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ConfidenceSummary, VerdictStatus } from '../../workflows/definitions.js';
-import { compareOnHoldout, shouldRetrain, type CompareInput } from '../../workflows/policy.js';
+import type { ConfidenceSummary, LastRetrainRequest, VerdictStatus } from '../../workflows/definitions.js';
+import { compareOnHoldout, retrainRequest, shouldRetrain, type CompareInput } from '../../workflows/policy.js';
 
 const HOLDOUT: CompareInput['holdout'] = { uri: 'file:///store/holdout.json', sha256: 'f'.repeat(64), rows: 800, firstDay: '2026-03-01', lastDay: '2026-03-07' };
 const CHAMPION = 'aaaaaaaaaaaa';
@@ -160,5 +160,33 @@ describe('the champion-challenger comparison on the holdout', function () {
     assert.equal(otherMetric.champion.low, null);
     const oneSide = compare('roc_auc', summary({ roc_auc: 0.75 }, { confidence: interval('roc_auc', 0.7, 0.8) }), summary({ roc_auc: 0.875 }));
     assert.equal(oneSide.reason, `challenger ${CHALLENGER} roc_auc 0.875 vs champion 0.75 (+0.125 better): recommended`);
+  });
+});
+
+describe('whether an evaluation asks for a retrain', function () {
+  const now = Date.parse('2026-03-02T12:00:00.000Z');
+  const DAY = 86_400_000;
+  const last = (outcome: LastRetrainRequest['outcome'], at: string, champion = 'aaaaaaaaaaaa'): LastRetrainRequest => ({ modelId: 'm', outcome, at, champion, workflowId: 'upkeep-retrain-m' });
+  const ask = (over: Partial<Parameters<typeof retrainRequest>[0]>) =>
+    retrainRequest({ status: 'degraded', on: 'degraded', evaluatedVersion: 'aaaaaaaaaaaa', last: null, cooldownMs: DAY, now, ...over });
+
+  it('asks when the model degraded and it never had a request', function () {
+    assert.deepEqual(ask({}), { ask: true, why: '' });
+  });
+
+  it('does not ask again within the cooldown after a rejection, and asks after it', function () {
+    const rejected = last('retrain-rejected', '2026-03-02T06:00:00.000Z');
+    assert.deepEqual(ask({ last: rejected }), { ask: false, why: 'the last retrain request closed retrain-rejected at 2026-03-02T06:00:00.000Z, within the cooldown' });
+    assert.equal(ask({ last: rejected, now: now + DAY }).ask, true);
+  });
+
+  it('does not ask for a version that is no longer the champion', function () {
+    const promoted = last('promoted', '2026-02-01T00:00:00.000Z', 'bbbbbbbbbbbb');
+    assert.deepEqual(ask({ last: promoted }), { ask: false, why: 'version aaaaaaaaaaaa is no longer the champion (bbbbbbbbbbbb since the last request)' });
+    assert.equal(ask({ last: promoted, evaluatedVersion: 'bbbbbbbbbbbb' }).ask, true);
+  });
+
+  it('does not ask when the verdict does not call for it', function () {
+    assert.deepEqual(ask({ status: 'warning' }), { ask: false, why: 'retrain.on is degraded' });
   });
 });
