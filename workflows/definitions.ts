@@ -67,6 +67,8 @@ export interface ResolvedModel {
   baseline?: Record<string, number>;
   /** The champion pointer's generation (0: the config's artifact, never promoted). */
   generation?: number;
+  /** Where the version came from: the config's artifact or a retrain. */
+  source?: 'config' | 'retrain';
 }
 
 export interface SnapshotFile {
@@ -203,6 +205,8 @@ export interface RetrainEvidence {
   workflowId?: string;
   runId?: string;
   windowEnd?: string;
+  /** The model version that was evaluated. */
+  version?: string;
   verdict?: Verdict;
   metrics?: Record<string, number | null>;
   reportUri?: string;
@@ -292,7 +296,10 @@ export interface MaintenanceStatus {
   stage: MaintenanceStage;
   /** When the current stage began. */
   since: string;
+  /** The first and the latest evidence (all of it up to 20). */
   evidence: RetrainEvidence[];
+  /** How much evidence was attached in all. */
+  evidenceCount?: number;
   /** The gate waiting for a decision, if any. */
   gate?: GateStatus;
   gates: GateStatus[];
@@ -308,6 +315,16 @@ export interface RetrainModelInput {
   modelId: string;
   /** The first evidence; `upkeep retrain` sends it as a signal instead (signal-with-start). */
   evidence?: RetrainEvidence;
+}
+
+/** How a model's latest retrain request ended. */
+export interface LastRetrainRequest {
+  modelId: string;
+  outcome: RetrainOutcome;
+  at: string;
+  /** The champion when it ended. */
+  champion: string;
+  workflowId: string;
 }
 
 export interface RetrainModelResult {
@@ -375,6 +392,7 @@ export interface LedgerEntry {
   kind:
     | 'evaluation'
     | 'retrain-requested'
+    | 'rollback-requested'
     | 'evidence-attached'
     | 'approval-requested'
     | 'reminder'

@@ -4,7 +4,7 @@
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
  * step is in the maintenance log; the model card is regenerated at the end.
  */
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
 import { createApprovals, type GateEvent } from './approval.js';
@@ -27,9 +27,12 @@ import {
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
-const { resolveModel, resolveVersion, snapshotWindow, setChampion } = proxyActivities<Activities>(STEP);
+const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome } = proxyActivities<Activities>(STEP);
 
-const { evaluateSnapshot } = proxyActivities<Activities>(EVALUATION);
+const { evaluateSnapshot, snapshotWindow: snapshotTraining } = proxyActivities<Activities>(EVALUATION);
+
+/** Evidence kept in memory and in the status query: the first and the latest ones. */
+const MAX_EVIDENCE = 20;
 
 // Training may take long; it heartbeats every few seconds, so a dead worker is noticed within 30 s
 // and the attempt moves to another worker (the job record keeps it to one version).
@@ -54,7 +57,7 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
     switch (e.kind) {
       case 'approval-requested':
         journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, expiresAt: g.expiresAt } });
-        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}\nDecide with: upkeep approve ${modelId} --as <you>  or  upkeep reject ${modelId} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
+        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
         break;
       case 'reminder':
         journal.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`);
@@ -91,18 +94,27 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const info = workflowInfo();
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
+  // The first evidence and the latest ones are kept (a model that stays degraded adds one per
+  // scheduled evaluation); `evidenceCount` counts them all.
   const evidence: RetrainEvidence[] = input.evidence ? [input.evidence] : [];
+  let evidenceCount = evidence.length;
+  let latestWindowEnd = input.evidence?.windowEnd;
   const status: MaintenanceStatus = { modelId, kind: 'retrain', stage: 'awaiting-retrain-approval', since: journal.now(), evidence, gates: [] };
   const stage = (s: MaintenanceStage): void => {
     status.stage = s;
     status.since = journal.now();
   };
-  const describe = (): string => `Evidence (${evidence.length}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
+  const describe = (): string => `Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
   const approvals = createApprovals(modelId, gateEvents(journal, modelId, describe));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
+    evidenceCount++;
     evidence.push(e);
-    if (evidence.length > 1) journal.record('evidence-attached', `evidence attached to the pending request: ${describeEvidence(e)}`, { details: { ...(e.workflowId ? { workflowId: e.workflowId } : {}), ...(e.reportUri ? { reportUri: e.reportUri } : {}) } });
+    if (evidence.length > MAX_EVIDENCE) evidence.splice(1, 1);
+    if (e.windowEnd && (!latestWindowEnd || e.windowEnd > latestWindowEnd)) latestWindowEnd = e.windowEnd;
+    status.evidenceCount = evidenceCount;
+    // Evaluations are in the log already; a person's request is worth its own line.
+    if (evidenceCount > 1 && e.source === 'manual') journal.record('evidence-attached', `added to the pending request: ${describeEvidence(e)}`, { ...(e.requestedBy ? { actor: e.requestedBy } : {}) });
   });
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
 
@@ -110,105 +122,111 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   await condition(() => evidence.length > 0);
   journal.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, { ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}) });
 
-  const champion = await resolveModel({ modelId });
-  const spec = champion.spec;
-  status.champion = champion.version;
-  const decisions: Decision[] = [];
-  const people = stakeholders(spec);
-  const gate = async (name: 'retrain' | 'promote'): Promise<GateStatus> => {
-    stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
-    const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval });
-    if (g.decision) decisions.push(g.decision);
-    return g;
-  };
-  const finish = async (outcome: RetrainOutcome, candidate?: ModelVersionRef): Promise<RetrainModelResult> => {
-    status.outcome = outcome;
-    stage('done');
-    await journal.close(`retrain request ${outcome}`);
-    return { modelId, outcome, evidence: evidence.length, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
-  };
-
-  const asked = await gate('retrain');
-  if (asked.state !== 'approved') return finish(asked.state === 'expired' ? 'retrain-expired' : 'retrain-rejected');
-
-  // The holdout is the most recent days; training ends where it begins, so it never sees them.
-  stage('snapshotting');
-  const windowEnd = evidence[0]!.windowEnd ?? journal.now();
-  const holdout = await snapshotWindow({ model: champion, windowEnd, days: spec.retrain.holdout_days });
-  const training = await snapshotWindow({ model: champion, windowEnd, days: spec.retrain.training_days, skipDays: spec.retrain.holdout_days });
-  const short = [
-    ...(training.rows < spec.min_rows ? [`the training window ${training.firstDay}..${training.lastDay} has ${training.rows} rows`] : []),
-    ...(holdout.rows < spec.min_rows ? [`the holdout ${holdout.firstDay}..${holdout.lastDay} has ${holdout.rows} rows`] : []),
-  ];
-  if (short.length > 0) {
-    const message = `${short.join(' and ')}; at least min_rows = ${spec.min_rows} are needed (missing days: ${[...training.missing, ...holdout.missing].map((m) => m.date).join(', ') || 'none'})`;
-    journal.record('failure', `cannot retrain: ${message}`);
-    journal.notify('failure', people, `Retraining ${modelId} cannot start: not enough data`, message);
-    return finish('insufficient-data');
-  }
-
-  stage('training');
-  let trained;
+  // Whatever fails after the request was made is logged and told to the people asked.
+  let people: string[] = [];
   try {
-    trained = await trainCandidate({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
+    const champion = await resolveModel({ modelId });
+    const spec = champion.spec;
+    status.champion = champion.version;
+    const decisions: Decision[] = [];
+    people = stakeholders(spec);
+    const gate = async (name: 'retrain' | 'promote'): Promise<GateStatus> => {
+      stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
+      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval });
+      if (g.decision) decisions.push(g.decision);
+      return g;
+    };
+    const finish = async (outcome: RetrainOutcome, candidate?: ModelVersionRef): Promise<RetrainModelResult> => {
+      status.outcome = outcome;
+      stage('done');
+      await recordRetrainOutcome({ modelId, outcome, at: journal.now(), champion: status.champion ?? champion.version ?? '', workflowId: info.workflowId });
+      await journal.close(`retrain request ${outcome}`);
+      return { modelId, outcome, evidence: evidenceCount, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
+    };
+
+    const asked = await gate('retrain');
+    if (asked.state !== 'approved') return finish(asked.state === 'expired' ? 'retrain-expired' : 'retrain-rejected');
+
+    // The holdout is the most recent evaluated days (the latest evidence: a model that stays
+    // degraded keeps adding it), or the days up to now for a request made by hand; training ends
+    // where the holdout begins, so it never sees those days.
+    stage('snapshotting');
+    const windowEnd = latestWindowEnd ?? journal.now();
+    const holdout = await snapshotWindow({ model: champion, windowEnd, days: spec.retrain.holdout_days });
+    const training = await snapshotTraining({ model: champion, windowEnd, days: spec.retrain.training_days, skipDays: spec.retrain.holdout_days });
+    const short = [
+      ...(training.rows < spec.min_rows ? [`the training window ${training.firstDay}..${training.lastDay} has ${training.rows} rows`] : []),
+      ...(holdout.rows < spec.min_rows ? [`the holdout ${holdout.firstDay}..${holdout.lastDay} has ${holdout.rows} rows`] : []),
+    ];
+    if (short.length > 0) {
+      const message = `${short.join(' and ')}; at least min_rows = ${spec.min_rows} are needed (missing days: ${[...training.missing, ...holdout.missing].map((m) => m.date).join(', ') || 'none'})`;
+      journal.record('failure', `cannot retrain: ${message}`);
+      journal.notify('failure', people, `Retraining ${modelId} cannot start: not enough data`, message);
+      return finish('insufficient-data');
+    }
+
+    stage('training');
+    const trained = await trainCandidate({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
+    const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
+    status.candidate = candidate;
+    journal.record('trained', `trained candidate ${trained.version} on ${training.firstDay}..${training.lastDay} (${trained.rows} rows) with the ${spec.retrain.trainer.type} trainer`, {
+      details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, ...(trained.logUri ? { log: trained.logUri } : {}) },
+    });
+
+    stage('comparing');
+    const challenger = await resolveVersion({ modelId, version: trained.version });
+    const championOnHoldout = await evaluateSnapshot({ model: champion, snapshot: holdout });
+    const challengerOnHoldout = await evaluateSnapshot({ model: challenger, snapshot: holdout });
+    const comparison = compareOnHoldout({
+      metric: spec.thresholds.metric,
+      minImprovement: spec.retrain.min_improvement,
+      holdout: { uri: holdout.uri, sha256: holdout.sha256, rows: holdout.rows, firstDay: holdout.firstDay, lastDay: holdout.lastDay },
+      champion: { version: champion.version ?? champion.artifactSha256.slice(0, 12), summary: championOnHoldout },
+      challenger: { version: trained.version, summary: challengerOnHoldout },
+    });
+    status.comparison = comparison;
+    journal.record('compared', comparison.reason, { details: { holdout: comparison.holdout, champion: comparison.champion.value, challenger: comparison.challenger.value } });
+    if (!comparison.recommended) {
+      journal.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
+      return finish('not-recommended', candidate);
+    }
+
+    const promote = await gate('promote');
+    if (promote.state !== 'approved') return finish(promote.state === 'expired' ? 'promotion-expired' : 'promotion-rejected', candidate);
+
+    stage('promoting');
+    const baseline: Record<string, number> = {};
+    for (const [k, v] of Object.entries(comparison.challenger.metrics)) if (typeof v === 'number') baseline[k] = v;
+    try {
+      await setChampion({
+        modelId,
+        version: trained.version,
+        expected: champion.version ?? '',
+        change: 'promotion',
+        at: journal.now(),
+        workflow: { workflowId: info.workflowId, runId: info.runId },
+        approvals: decisions,
+        reason: comparison.reason,
+        baseline,
+      });
+    } catch (err) {
+      if (failureType(err) !== 'ChampionChanged') throw err;
+      const message = (err as ActivityFailure).cause!.message;
+      journal.record('failure', `promotion refused: ${message}`);
+      journal.notify('failure', people, `Promotion of ${trained.version} for ${modelId} refused`, message);
+      return finish('champion-changed', candidate);
+    }
+    status.champion = trained.version;
+    journal.record('promoted', `promoted ${trained.version} (was ${champion.version})`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
+    journal.notify('promoted', [...people, ...spec.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => d.approver).join(', ')}.`);
+    return finish('promoted', candidate);
   } catch (err) {
-    const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-    journal.record('failure', `training failed: ${message}`);
-    journal.notify('failure', people, `Retraining ${modelId} failed`, message);
-    await journal.close('training failed');
+    if (isCancellation(err)) throw err;
+    const message = err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
+    journal.record('failure', `retrain request failed at ${status.stage}: ${message}`);
+    journal.notify('failure', people, `Retraining ${modelId} failed at ${status.stage}`, message);
+    stage('done');
+    await journal.close('a failed retrain request');
     throw err;
   }
-  const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
-  status.candidate = candidate;
-  journal.record('trained', `trained candidate ${trained.version} on ${training.firstDay}..${training.lastDay} (${trained.rows} rows) with the ${spec.retrain.trainer.type} trainer`, {
-    details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, ...(trained.logUri ? { log: trained.logUri } : {}) },
-  });
-
-  stage('comparing');
-  const challenger = await resolveVersion({ modelId, version: trained.version });
-  const championOnHoldout = await evaluateSnapshot({ model: champion, snapshot: holdout });
-  const challengerOnHoldout = await evaluateSnapshot({ model: challenger, snapshot: holdout });
-  const comparison = compareOnHoldout({
-    metric: spec.thresholds.metric,
-    minImprovement: spec.retrain.min_improvement,
-    holdout: { uri: holdout.uri, sha256: holdout.sha256, rows: holdout.rows, firstDay: holdout.firstDay, lastDay: holdout.lastDay },
-    champion: { version: champion.version ?? champion.artifactSha256.slice(0, 12), summary: championOnHoldout },
-    challenger: { version: trained.version, summary: challengerOnHoldout },
-  });
-  status.comparison = comparison;
-  journal.record('compared', comparison.reason, { details: { holdout: comparison.holdout, champion: comparison.champion.value, challenger: comparison.challenger.value } });
-  if (!comparison.recommended) {
-    journal.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
-    return finish('not-recommended', candidate);
-  }
-
-  const promote = await gate('promote');
-  if (promote.state !== 'approved') return finish(promote.state === 'expired' ? 'promotion-expired' : 'promotion-rejected', candidate);
-
-  stage('promoting');
-  const baseline: Record<string, number> = {};
-  for (const [k, v] of Object.entries(comparison.challenger.metrics)) if (typeof v === 'number') baseline[k] = v;
-  try {
-    await setChampion({
-      modelId,
-      version: trained.version,
-      expected: champion.version ?? '',
-      change: 'promotion',
-      at: journal.now(),
-      workflow: { workflowId: info.workflowId, runId: info.runId },
-      approvals: decisions,
-      reason: comparison.reason,
-      baseline,
-    });
-  } catch (err) {
-    if (failureType(err) !== 'ChampionChanged') throw err;
-    const message = (err as ActivityFailure).cause!.message;
-    journal.record('failure', `promotion refused: ${message}`);
-    journal.notify('failure', people, `Promotion of ${trained.version} for ${modelId} refused`, message);
-    return finish('champion-changed', candidate);
-  }
-  status.champion = trained.version;
-  journal.record('promoted', `promoted ${trained.version} (was ${champion.version})`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
-  journal.notify('promoted', [...people, ...spec.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => d.approver).join(', ')}.`);
-  return finish('promoted', candidate);
 }

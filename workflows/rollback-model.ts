@@ -29,7 +29,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const { from, to, baseline } = await rollbackTarget({ modelId, ...(input.to ? { to: input.to } : {}) });
   status.champion = from;
   status.target = to;
-  journal.record('retrain-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy });
+  journal.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy });
 
   const decisions: Decision[] = [];
   const done = async (outcome: RollbackModelResult['outcome']): Promise<RollbackModelResult> => {
