@@ -39,7 +39,8 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
           spec: model.spec,
           modelBytes,
           modelKey: model.artifactSha256,
-          artifactName: baseName(model.spec.artifact),
+          // Messages name the file a person knows: the config's artifact, or the registry version.
+          artifactName: model.source === 'retrain' ? `version ${model.version}` : baseName(model.spec.artifact),
           files: snapshotFiles(model.modelId, snapshot, mustRead),
           onProgress: (p) => deps.heartbeat?.((last = p)),
         });

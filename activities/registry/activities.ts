@@ -3,9 +3,11 @@ import type { ModelSpec } from '../config/schema.js';
 import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ActivityDeps } from '../index.js';
-import type { Decision, ResolvedModel } from '../../workflows/definitions.js';
+import type { Decision, LastRetrainRequest, ResolvedModel } from '../../workflows/definitions.js';
 import { artifactKey, createRegistry, versionId } from './registry.js';
 import type { ChampionPointer, ModelVersion } from './types.js';
+
+const lastRequestKey = (modelId: string): string => `registry/${modelId}/last-retrain-request.json`;
 
 /** Where `upkeep profile` stores the reference profile of a model version. */
 export const profileKey = (modelId: string, artifactSha256: string): string => `profiles/${modelId}/${artifactSha256}.json`;
@@ -60,6 +62,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
       version: v.version,
       baseline,
       generation,
+      source: v.source,
       ...(referenceUri ? { referenceUri } : {}),
     };
   };
@@ -87,16 +90,34 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
     async rollbackTarget(input: { modelId: string; to?: string }): Promise<{ from: string; to: string; baseline: Record<string, number> }> {
       const s = await spec(input.modelId);
       const champion = await registry.champion(s.id);
-      const config = await configVersion(s);
-      const from = champion?.pointer.version ?? config.version;
-      const to = input.to ?? champion?.pointer.previous;
+      if (!champion) throw new UpkeepError('InvalidRequest', `model ${s.id}: nothing was ever promoted, so there is nothing to roll back`);
+      const from = champion.pointer.version;
+      const to = input.to ?? champion.pointer.previous;
       if (!to) throw new UpkeepError('InvalidRequest', `model ${s.id}: there is no earlier champion to roll back to; name one with --to <version>`);
       const target = await registry.mustVersion(s.id, to);
       if (to === from) throw new UpkeepError('InvalidRequest', `model ${s.id}: version ${from} is already the champion`);
+      // Only a version that has been champion (or the config's artifact) can come back without
+      // the comparison and approvals a promotion needs.
+      const history = await registry.history(s.id);
+      const last = history.filter((p) => p.version === to).pop();
+      const wasChampion = last !== undefined || history.some((p) => p.previous === to);
+      if (!wasChampion && target.source !== 'config') {
+        throw new UpkeepError('InvalidRequest', `model ${s.id}: version ${to} has never been champion; a candidate reaches production only through a retrain request's comparison and promotion`);
+      }
       // The baseline it had when it last was champion.
-      const last = (await registry.history(s.id)).filter((p) => p.version === to).pop();
       const baseline = last?.baseline ?? (target.source === 'config' ? s.baseline : (target.baseline ?? {}));
       return { from, to, baseline };
+    },
+
+    /** Records how the model's latest retrain request ended (evaluations wait a cooldown after it). */
+    async recordRetrainOutcome(input: LastRetrainRequest): Promise<void> {
+      await deps.store.put(lastRequestKey(input.modelId), `${JSON.stringify(input, null, 2)}\n`);
+    },
+
+    /** How the model's latest retrain request ended, if it had one. */
+    async lastRetrainRequest(input: { modelId: string }): Promise<LastRetrainRequest | null> {
+      const bytes = await deps.store.tryGet(lastRequestKey(input.modelId));
+      return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as LastRetrainRequest) : null;
     },
 
     /**
@@ -117,7 +138,8 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
     }): Promise<ChampionPointer> {
       const s = await spec(input.modelId);
       const target = await registry.mustVersion(s.id, input.version);
-      const config = await configVersion(s);
+      // The config's artifact is the running version only while nothing was promoted.
+      const config = (await registry.champion(s.id)) ? undefined : await configVersion(s);
       return registry.swapChampion(
         {
           modelId: s.id,
@@ -132,7 +154,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
           ...(input.baseline ? { baseline: input.baseline } : {}),
         },
         input.expected,
-        config.version,
+        config?.version,
       );
     },
   };

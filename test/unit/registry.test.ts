@@ -257,7 +257,24 @@ describe('the registry activities', function () {
     await rejectsWith(activities.rollbackTarget({ modelId: MODEL, to: 'deadbeef0000' }), 'UnknownVersion', /no version deadbeef0000 in the registry/);
   });
 
-  it('refuses a rollback when nothing was ever promoted and no target is named', async function () {
-    await rejectsWith(activities.rollbackTarget({ modelId: MODEL }), 'InvalidRequest', /there is no earlier champion to roll back to/);
+  it('refuses a rollback when nothing was ever promoted', async function () {
+    await rejectsWith(activities.rollbackTarget({ modelId: MODEL }), 'InvalidRequest', /nothing was ever promoted, so there is nothing to roll back/);
+  });
+
+  it('refuses a rollback to a version that has never been champion', async function () {
+    const configVersion = churnSha.slice(0, 12);
+    const v2 = await addVersion('candidate two', '2026-02-01T00:00:00.000Z');
+    const v3 = await addVersion('rejected candidate', '2026-03-01T00:00:00.000Z');
+    await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1');
+    await rejectsWith(activities.rollbackTarget({ modelId: MODEL, to: v3.version }), 'InvalidRequest', /has never been champion/);
+  });
+
+  it('reports its own promotion as done when a late retry finds the champion already moved on', async function () {
+    const configVersion = churnSha.slice(0, 12);
+    const v2 = await addVersion('candidate two', '2026-02-01T00:00:00.000Z');
+    const v3 = await addVersion('candidate three', '2026-03-01T00:00:00.000Z');
+    const first = await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1');
+    await promote(v3.version, v2.version, { roc_auc: 0.83 }, 'run-2');
+    assert.deepEqual(await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1'), first);
   });
 });
