@@ -21,12 +21,18 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 /** Reports read for the card's trend table and latest conditions. */
 const CARD_REPORTS = 20;
 
-export const ledgerKey = (e: LedgerEntry): string => `ledger/${e.modelId}/${compactTime(e.at)}_${e.id}.json`;
+/**
+ * Evaluations (one per scheduled run) are kept apart from the maintenance entries (requests,
+ * decisions, promotions), so the card reads the few that matter without listing every run.
+ */
+const ledgerPart = (kind: LedgerEntry['kind']): string => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
+export const ledgerKey = (e: LedgerEntry): string => `ledger/${e.modelId}/${ledgerPart(e.kind)}/${compactTime(e.at)}_${e.id}.json`;
 
-/** Every entry of a model's maintenance log, oldest first. */
-export async function readLedger(store: ActivityDeps['store'], modelId: string): Promise<LedgerEntry[]> {
+/** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
+export async function readLedger(store: ActivityDeps['store'], modelId: string, opts: { evaluations?: boolean } = {}): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
-  for (const key of await store.list(`ledger/${modelId}`)) {
+  const keys = [...(await store.list(`ledger/${modelId}/maintenance`)), ...(opts.evaluations ? await store.list(`ledger/${modelId}/evaluations`) : [])];
+  for (const key of keys) {
     const bytes = await store.tryGet(key);
     if (bytes) out.push(JSON.parse(decode(bytes)) as LedgerEntry);
   }

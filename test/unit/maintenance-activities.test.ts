@@ -69,7 +69,7 @@ describe('the maintenance activities', function () {
       const e = entry('gate-1', '2026-03-01T06:00:00.000Z');
       await a.recordLedger({ entries: [e] });
       await a.recordLedger({ entries: [{ ...e, summary: 'rewritten by a retry' }] });
-      assert.deepEqual(await store.list(`ledger/${MODEL}`), [`ledger/${MODEL}/20260301T060000Z_gate-1.json`]);
+      assert.deepEqual(await store.list(`ledger/${MODEL}`), [`ledger/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
       assert.deepEqual(await readLedger(store, MODEL), [e]);
     });
 
@@ -83,6 +83,13 @@ describe('the maintenance activities', function () {
       await a.recordLedger({ entries: [early, first] });
       // Both entries of 06:00:00 share a key prefix (milliseconds are not in the key): only the sort orders them.
       assert.deepEqual((await readLedger(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
+    });
+
+    it('keeps evaluations apart from maintenance entries and reads them only when asked', async function () {
+      const a = activitiesWith();
+      await a.recordLedger({ entries: [entry('eval-1', '2026-03-01T06:00:00.000Z', { kind: 'evaluation' }), entry('gate-1', '2026-03-01T07:00:00.000Z')] });
+      assert.deepEqual((await readLedger(store, MODEL)).map((e) => e.id), ['gate-1']);
+      assert.deepEqual((await readLedger(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
     });
 
     it('reads an empty log for a model without entries', async function () {
