@@ -23,7 +23,11 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > STALE_LOCK_MS) await rm(lock, { force: true });
+      if (age > STALE_LOCK_MS) {
+        // Renaming is atomic: of several writers that find the same stale lock, one breaks it.
+        const broken = `${lock}-broken-${randomBytes(6).toString('hex')}`;
+        await rename(lock, broken).then(() => rm(broken, { force: true }), () => undefined);
+      }
       else if (attempt > 400) throw new Error(`store object ${file} is locked by another writer (${lock})`);
       else await delay(5 + Math.random() * 20);
     }
