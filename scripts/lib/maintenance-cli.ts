@@ -3,7 +3,7 @@
  * Temporal), and versions / card (read from the store, no Temporal needed).
  */
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -111,18 +111,37 @@ async function running(client: Client, workflowId: string): Promise<{ handle: Wo
   }
 }
 
-/** The model's request that waits for a decision: the retrain request first, then the rollback. */
-async function openRequest(client: Client, modelId: string): Promise<{ handle: WorkflowHandle; status: MaintenanceStatus; gate: GateStatus } | undefined> {
+type OpenRequest = { handle: WorkflowHandle; status: MaintenanceStatus; gate: GateStatus };
+
+/** The model's requests that wait for a decision (a retrain request and a rollback may both). */
+async function openRequests(client: Client, modelId: string): Promise<OpenRequest[]> {
+  const out: OpenRequest[] = [];
   for (const workflowId of [retrainWorkflowId(modelId), rollbackWorkflowId(modelId)]) {
     const run = await running(client, workflowId);
     if (!run) continue;
     const status = await queryStatus(client, run.handle);
-    if (status.gate) return { handle: run.handle, status, gate: status.gate };
+    if (status.gate) out.push({ handle: run.handle, status, gate: status.gate });
   }
-  return undefined;
+  return out;
 }
 
-const decideHint = (modelId: string): string => `decide with: upkeep approve ${modelId} --as <you>  or  upkeep reject ${modelId} --as <you> --comment "…"`;
+/** The request this decision is for: the one named by --gate, or the only one open. */
+function chooseRequest(modelId: string, open: OpenRequest[], gate: string | undefined): OpenRequest {
+  const names = open.map((r) => r.gate.gate).join(', ');
+  if (gate) {
+    const match = open.find((r) => r.gate.gate === gate);
+    if (!match) throw new UpkeepError('InvalidRequest', `no ${gate} request for ${modelId} is waiting for a decision${open.length ? ` (open: ${names})` : ''}`);
+    return match;
+  }
+  if (open.length === 0) throw new UpkeepError('InvalidRequest', `no request for ${modelId} is waiting for a decision (see upkeep approvals list)`);
+  if (open.length > 1) throw new UpkeepError('InvalidRequest', `several requests for ${modelId} wait for a decision (${names}): say which with --gate`);
+  return open[0]!;
+}
+
+const decideHint = (modelId: string, gate?: string): string => {
+  const g = gate ? ` --gate ${gate}` : '';
+  return `decide with: upkeep approve ${modelId}${g} --as <you>  or  upkeep reject ${modelId}${g} --as <you> --comment "…"`;
+};
 
 function gateLines(g: GateStatus): string[] {
   const last = g.notified.at(-1);
@@ -145,7 +164,7 @@ function statusText(s: MaintenanceStatus, workflowId: string): string {
     body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}`);
     body.push(`             ${c.reason}`);
   }
-  if (s.gate) body.push(decideHint(s.modelId));
+  if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
 }
 
@@ -217,13 +236,13 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
     const cmd = program
       .command(`${decision} <model>`)
       .description(`${decision} the decision a model's maintenance request waits for (retrain, promote or rollback)`)
-      .requiredOption('--as <id>', 'who decides: the model\'s owner or one of its approvers');
+      .requiredOption('--as <id>', 'who decides: the model\'s owner or one of its approvers')
+      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']));
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the maintenance log)');
     else cmd.option('--comment <text>', 'a note kept in the maintenance log');
-    cmd.action(async (model: string, o: { as: string; comment?: string }) => {
+    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string }) => {
       await withClient(async (client) => {
-        const open = await openRequest(client, model);
-        if (!open) throw new UpkeepError('InvalidRequest', `no request for ${model} is waiting for a decision (see upkeep approvals list)`);
+        const open = chooseRequest(model, await openRequests(client, model), o.gate);
         let gate: GateStatus;
         try {
           gate = await open.handle.executeUpdate(decideUpdate, { args: [{ gate: open.gate.gate, decision, approver: o.as, ...(o.comment ? { comment: o.comment } : {}) }] });
@@ -303,14 +322,14 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
           const status = await queryStatus(client, handle).catch(() => undefined);
           if (status?.gate) {
             console.log(`rollback of ${spec.id} requested (workflow ${workflowId}): from ${status.champion ?? 'the champion'} to ${o.to ?? 'the previous champion'}`);
-            console.log(`it waits for approval by ${status.gate.approvers.join(', ')} until ${status.gate.expiresAt}; ${decideHint(spec.id)}`);
+            console.log(`it waits for approval by ${status.gate.approvers.join(', ')} until ${status.gate.expiresAt}; ${decideHint(spec.id, 'rollback')}`);
             return;
           }
           if (Date.now() >= until) break;
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
         console.log(`rollback of ${spec.id} requested (workflow ${workflowId}); it will wait for approval by ${allowed.join(', ')}`);
-        console.log(`see it with upkeep approvals list --model ${spec.id}; ${decideHint(spec.id)}`);
+        console.log(`see it with upkeep approvals list --model ${spec.id}; ${decideHint(spec.id, 'rollback')}`);
       });
     });
 
