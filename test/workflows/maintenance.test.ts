@@ -128,8 +128,9 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       const comparison = status.comparison!;
       assert.equal(comparison.recommended, true, comparison.reason);
       assert.ok(comparison.challenger.value! > comparison.champion.value! + 0.05, comparison.reason);
-      assert.equal(comparison.holdout.firstDay, '2026-11-18');
-      assert.equal(comparison.holdout.lastDay, '2026-11-19');
+      // The holdout is the two days before the latest evidence's window end.
+      assert.equal(comparison.holdout.firstDay, '2026-11-19');
+      assert.equal(comparison.holdout.lastDay, '2026-11-20');
       assert.ok(comparison.rows.some((r) => r.metric === 'roc_auc' && r.better === 'challenger'));
 
       await decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER, comment: 'holdout AUC is clearly better' });
@@ -155,23 +156,23 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       const versions = await registry.versions(modelId);
       assert.deepEqual(versions.map((v) => v.source).sort(), ['config', 'retrain']);
       const trained = versions.find((v) => v.source === 'retrain')!;
-      assert.equal(trained.training!.firstDay, '2026-11-12');
-      assert.equal(trained.training!.lastDay, '2026-11-17');
+      assert.equal(trained.training!.firstDay, '2026-11-13');
+      assert.equal(trained.training!.lastDay, '2026-11-18');
 
       const card = cardOf(modelId);
       assert.match(card, new RegExp(`# Model card: ${modelId}`));
       assert.match(card, new RegExp(candidate.version));
       assert.match(card, /holdout AUC is clearly better/);
-      const log = await readLedger(createFileStore(ws!.storeDir), modelId);
+      const log = await readLedger(createFileStore(ws!.storeDir), modelId, { evaluations: true });
       const kinds = log.map((e) => e.kind);
-      for (const k of ['evaluation', 'retrain-requested', 'evidence-attached', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const) assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
+      for (const k of ['evaluation', 'retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const) assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
       assert.ok(kinds.indexOf('trained') < kinds.indexOf('promoted'));
     });
     assert.ok(lines.some((l) => l.includes('approval-requested') && l.includes(OWNER)), lines.join('\n'));
     assert.ok(lines.some((l) => l.includes('promoted')), lines.join('\n'));
   });
 
-  it('refuses an unlisted approver and a rejection without a comment, and closes a rejected retrain without training', async function () {
+  it('refuses an unlisted approver and a rejection without a comment, closes a rejected retrain without training, and does not ask again within the cooldown', async function () {
     const modelId = uniqueModelId('reject');
     const taskQueue = uniqueTaskQueue('reject');
     ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true });
@@ -190,6 +191,10 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       const versions = await createRegistry(createFileStore(ws!.storeDir)).versions(modelId);
       assert.deepEqual(versions.map((v) => v.source), ['config']);
       assert.match(cardOf(modelId), /upstream pricing bug, fix the feed first/);
+      // The next degraded window does not ask again within the cooldown.
+      const again = await evaluate(modelId, taskQueue, NEXT_WINDOW_END);
+      assert.equal(again.verdict.status, 'degraded');
+      assert.equal(again.retrain, undefined);
     });
   });
 
