@@ -221,10 +221,6 @@ interface Objective {
   dataLoss(theta: Float64Array): number;
 }
 
-function log1pExp(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
   const e = Math.exp(z);
@@ -238,13 +234,16 @@ function binaryObjective(ds: Design, y: Int32Array, l2: number): Objective {
   const loss = (theta: Float64Array, g?: Float64Array): number => {
     let f = 0;
     if (g) g.fill(0);
+    const bias = theta[d]!;
     for (let i = 0; i < n; i++) {
-      let z = theta[d]!;
+      let z = bias;
       const row = i * d;
       for (let j = 0; j < d; j++) z += theta[j]! * x[row + j]!;
-      f += log1pExp(z) - (y[i] === 1 ? z : 0);
+      // One exp serves both the loss log(1 + e^z) and the gradient's sigmoid(z), stably.
+      const e = Math.exp(-Math.abs(z));
+      f += (z > 0 ? z : 0) + Math.log1p(e) - (y[i] === 1 ? z : 0);
       if (g) {
-        const r = sigmoid(z) - (y[i] === 1 ? 1 : 0);
+        const r = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - (y[i] === 1 ? 1 : 0);
         for (let j = 0; j < d; j++) g[j]! += r * x[row + j]!;
         g[d]! += r;
       }
@@ -417,6 +416,8 @@ function newton(obj: Objective, n: number, maxIterations: number, tolerance: num
   return { theta, iterations, converged, gradientNorm: maxAbs(g) / n, objective: f, solver: 'newton' };
 }
 
+const LBFGS_FTOL = 64 * Number.EPSILON;
+
 function lbfgs(obj: Objective, n: number, maxIterations: number, tolerance: number, memory = 10): FitResult {
   let theta: Float64Array = new Float64Array(obj.size);
   let g: Float64Array = new Float64Array(obj.size);
@@ -474,10 +475,13 @@ function lbfgs(obj: Objective, n: number, maxIterations: number, tolerance: numb
         ys.shift();
       }
     }
+    // Also converged when the objective no longer decreases beyond rounding, as scikit-learn's
+    // L-BFGS stops (ftol = 64 machine epsilons): near the optimum the line search only halves.
+    const stalled = f - fNext <= LBFGS_FTOL * Math.max(Math.abs(f), Math.abs(fNext), 1);
     theta = accepted;
     f = fNext;
     g = gNext;
-    converged = maxAbs(g) / n <= tolerance;
+    converged = maxAbs(g) / n <= tolerance || stalled;
   }
   return { theta, iterations, converged, gradientNorm: maxAbs(g) / n, objective: f, solver: 'lbfgs' };
 }
