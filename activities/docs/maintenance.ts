@@ -13,7 +13,7 @@ import { createNotifier, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
 import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
 import { compactTime } from './activities.js';
-import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCardInput } from './card.js';
+import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
 
 const run = promisify(execFile);
@@ -55,6 +55,11 @@ async function commitCard(repo: string, files: { name: string; text: string }[],
     // there are staged changes
   }
   await git('commit', '-q', '-m', message, '--', ...paths);
+}
+
+/** The parts of a card whose change is worth a commit. */
+function milestone(card: ModelCard): string {
+  return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.maintenanceLog, verdict: card.metricTrend[0]?.verdict ?? null });
 }
 
 export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch'>) {
@@ -109,9 +114,12 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       });
       const markdown = renderModelCardMarkdown(card);
       const json = `${JSON.stringify(card, null, 2)}\n`;
+      const previous = await deps.store.tryGet(`cards/${spec.id}.json`);
       const md = await deps.store.put(`cards/${spec.id}.md`, markdown);
       const js = await deps.store.put(`cards/${spec.id}.json`, json);
-      if (config.cards.git) {
+      // Git gets a commit when something a reader of the history cares about changed: not for
+      // every scheduled evaluation, only when the verdict, the version or the log moved.
+      if (config.cards.git && (!previous || milestone(JSON.parse(decode(previous)) as ModelCard) !== milestone(card))) {
         await commitCard(config.cards.git, [{ name: `${spec.id}.md`, text: markdown }, { name: `${spec.id}.json`, text: json }], `${spec.id}: model card after ${input.reason}`);
       }
       return { markdownUri: md.uri, jsonUri: js.uri };

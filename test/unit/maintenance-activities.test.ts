@@ -221,6 +221,22 @@ describe('the maintenance activities', function () {
       assert.equal(git(repo, 'status', '--porcelain'), 'A  notes.txt');
     });
 
+    it('commits when an evaluation changes the verdict, not for every evaluation', async function () {
+      const repo = gitRepo();
+      const a = activitiesWith({ cards: { git: repo } });
+      const report = (end: string, status: string, auc: number) =>
+        store.put(`reports/${MODEL}/${end.replace(/[-:]/g, '').replace('.000', '')}_run.json`, JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }));
+      await report('2026-03-01T06:00:00.000Z', 'healthy', 0.8);
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      await report('2026-03-02T06:00:00.000Z', 'healthy', 0.79);
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1', 'a second healthy window is not a commit');
+      assert.match(readFileSync(path.join(dir, 'store', 'cards', `${MODEL}.md`), 'utf8'), /0\.7900/, 'the store card has it all the same');
+      await report('2026-03-03T06:00:00.000Z', 'degraded', 0.6);
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2');
+    });
+
     it('commits again when the card changed', async function () {
       const repo = gitRepo();
       const a = activitiesWith({ cards: { git: repo } });
