@@ -130,7 +130,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.champion = champion.version;
     const decisions: Decision[] = [];
     people = stakeholders(spec);
-    const gate = async (name: 'retrain' | 'promote'): Promise<GateStatus> => {
+    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec']): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
       const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval });
       if (g.decision) decisions.push(g.decision);
@@ -144,7 +144,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       return { modelId, outcome, evidence: evidenceCount, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
     };
 
-    const asked = await gate('retrain');
+    const asked = await gate('retrain', spec);
     if (asked.state !== 'approved') return finish(asked.state === 'expired' ? 'retrain-expired' : 'retrain-rejected');
 
     // The holdout is the most recent evaluated days (the latest evidence: a model that stays
@@ -191,7 +191,10 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       return finish('not-recommended', candidate);
     }
 
-    const promote = await gate('promote');
+    // Training and comparing may have taken a while: who may decide is read from the config again.
+    const now = (await resolveModel({ modelId })).spec;
+    people = stakeholders(now);
+    const promote = await gate('promote', now);
     if (promote.state !== 'approved') return finish(promote.state === 'expired' ? 'promotion-expired' : 'promotion-rejected', candidate);
 
     stage('promoting');
@@ -218,7 +221,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     }
     status.champion = trained.version;
     journal.record('promoted', `promoted ${trained.version} (was ${champion.version})`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
-    journal.notify('promoted', [...people, ...spec.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => d.approver).join(', ')}.`);
+    journal.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => d.approver).join(', ')}.`);
     return finish('promoted', candidate);
   } catch (err) {
     if (isCancellation(err)) throw err;
