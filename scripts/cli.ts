@@ -70,7 +70,7 @@ const parseDate = (v: string): Date => {
 };
 const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
 
-const program = new Command('upkeep').description('Keeps production ML models maintained: scheduled evaluation on Temporal.').showHelpAfterError();
+const program = new Command('upkeep').description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.').showHelpAfterError();
 
 program
   .command('evaluate')
