@@ -5,16 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, portInUse, resolveTemporalCli } from '../../workers/dev-server.js';
 import { PROJECT_DIR, stateDir } from '../../scripts/lib/paths.js';
+import { waitFor } from '../helpers/wait.js';
 
-const until = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-};
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 500 });
 
 describe('npm start, the front door', function () {
   this.timeout(240_000);

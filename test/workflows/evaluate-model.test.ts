@@ -10,16 +10,7 @@ import { syncSchedules } from '../../workers/schedules.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 describe('the evaluateModel workflow on a real Temporal dev server', function () {
   this.timeout(120_000);

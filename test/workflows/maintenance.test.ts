@@ -24,20 +24,14 @@ import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, ONCALL, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Probes here may meet a workflow that is not there yet: errors mean "not yet". */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitUntil(what, probe, { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true });
 
 const statusOf = (h: WorkflowHandle): Promise<MaintenanceStatus> => h.query(maintenanceStatusQuery);
 /** Waits for the workflow to reach `stage`; on a timeout, says where it is and what is failing. */
