@@ -46,10 +46,12 @@ export async function profileReferenceData(opts: {
   engine: EvaluationEngine;
   createdAt: string;
   source: string;
+  /** The files already read (e.g. by a trainer), so they are not read twice. */
+  tables?: Table[];
 }): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
   const { spec } = opts;
   const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
-  const tables = await readTables(opts.files, `model ${spec.id}: reference`);
+  const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`));
   const profile = buildReferenceProfile({
     data: tables,
     label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },

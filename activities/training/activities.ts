@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelSpec } from '../config/schema.js';
 import { readTables, snapshotFiles } from '../data/snapshot-files.js';
+import type { Table } from '../data/table.js';
 import { profileReferenceData } from '../drift/reference.js';
 import type { WindowFile } from '../evaluation/evaluate.js';
 import { UpkeepError } from '../errors.js';
@@ -49,7 +50,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
     return bytes;
   };
 
-  const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string }> => {
+  const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string; tables: Table[] }> => {
     if (spec.retrain.trainer.type !== 'builtin') throw new Error('not a builtin trainer');
     const p = spec.retrain.trainer.params;
     const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }));
@@ -69,7 +70,8 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       `builtin ${result.info.solver}: ${set.rows} rows (${set.droppedRows} dropped for missing values), ${result.model.columns.length} columns`,
       `converged ${result.info.converged} after ${result.info.iterations} iterations; training loss ${result.info.loss}`,
     ].join('\n');
-    return { onnx: result.onnx, log: `${log}\n` };
+    // The tables go on to the candidate's profile instead of being read again.
+    return { onnx: result.onnx, log: `${log}\n`, tables };
   };
 
   const trainWithCommand = async (spec: ModelSpec, snapshot: SnapshotRef, files: WindowFile[], logKey: string): Promise<{ onnx: Uint8Array; log: string }> => {
@@ -158,7 +160,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       try {
         const files = snapshotFiles(spec.id, training, read);
         const logKey = `registry/${spec.id}/jobs/${input.workflow.runId}.log`;
-        const { onnx, log } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : await trainWithCommand(spec, training, files, logKey);
+        const { onnx, log, tables } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : { ...(await trainWithCommand(spec, training, files, logKey)), tables: undefined };
         const logPut = await deps.store.put(logKey, log);
 
         const sha256 = sha256Hex(onnx);
@@ -166,7 +168,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
         // gives the profile drift is measured against once it is champion.
         let profiled;
         try {
-          profiled = await profileReferenceData({ spec, modelBytes: onnx, modelKey: sha256, artifactName: `candidate ${versionId(sha256)}`, files, engine: deps.engine, createdAt: input.at, source: `training snapshot ${training.sha256}` });
+          profiled = await profileReferenceData({ spec, modelBytes: onnx, modelKey: sha256, artifactName: `candidate ${versionId(sha256)}`, files, engine: deps.engine, createdAt: input.at, source: `training snapshot ${training.sha256}`, ...(tables ? { tables } : {}) });
         } catch (err) {
           if (err instanceof UpkeepError && err.type === 'InvalidModel') throw new UpkeepError('TrainingFailed', `model ${spec.id}: the trained model does not fit the spec: ${err.message}`, { cause: err });
           throw err;
