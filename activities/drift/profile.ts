@@ -77,7 +77,7 @@
  */
 import { UpkeepError } from '../errors.js';
 import type { BooleanColumn, Column, NumberColumn, StringColumn, Table } from '../data/table.js';
-import { sortFloat64 } from '../evaluation/metrics.js';
+import { sortFloat64 } from '../math/sort.js';
 import type { CategoryCounts, ColumnDriftInput, NumericInput, SortedSample } from './statistics.js';
 
 // ------------------------------------------------------------------------------------------------

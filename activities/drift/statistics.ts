@@ -137,7 +137,7 @@
  * misaligned count arrays, a non-finite threshold) throw a RangeError.
  */
 
-import { sortFloat64 } from '../evaluation/metrics.js';
+import { sortFloat64 } from '../math/sort.js';
 
 // ------------------------------------------------------------------------------------------------
 // Public types

@@ -67,15 +67,15 @@
  * run it off the event loop (a worker thread).
  */
 import { lowerIsBetter } from '../config/schema.js';
+import { sortFloat64 } from '../math/sort.js';
+import { CompensatedSum } from '../math/sum.js';
 import {
   BINARY_METRICS,
-  CompensatedSum,
   binaryMetrics,
   MULTICLASS_METRICS,
   multiclassMetrics,
   REGRESSION_METRICS,
   regressionMetrics,
-  sortFloat64,
   type BinaryInput,
   type BinaryMetricName,
   type ClassificationInput,

@@ -10,7 +10,7 @@ import type { DataFormat } from '../data/table.js';
 import { UpkeepError } from '../errors.js';
 import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
-import { sortFloat64 } from './metrics.js';
+import { sortFloat64 } from '../math/sort.js';
 import { finishEvaluation, type FinishedEvaluation } from './evaluate.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';

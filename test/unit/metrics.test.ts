@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+import { sortFloat64 } from '../../activities/math/sort.js';
+import { FLOAT64_EPS } from '../../activities/math/sum.js';
 import {
   BINARY_METRICS,
   binaryMetrics,
-  FLOAT64_EPS,
   MULTICLASS_METRICS,
   multiclassMetrics,
   REGRESSION_METRICS,
   regressionMetrics,
-  sortFloat64,
   type MetricsResult,
 } from '../../activities/evaluation/metrics.js';
 
