@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { UpkeepConfig } from './config/schema.js';
+import type { UpkeepConfig } from '../domain/config.js';
 import type { DataSource } from './data/source.js';
 import type { EvaluationEngine } from './evaluation/evaluate.js';
 import type { ArtifactStore } from './store/store.js';

@@ -18,7 +18,7 @@ import { connectClient, connectWorker, externalTarget, type TemporalTarget } fro
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedules.js';
 import { createUpkeepWorker } from '../workers/worker.js';
 import { adHocSpec, evaluateOnce, windowFiles } from './lib/one-shot.js';
-import type { ModelSpec } from '../activities/config/schema.js';
+import type { ModelSpec } from '../domain/config.js';
 import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import type { EvaluationEngine, ReferenceInput } from '../activities/evaluation/evaluate.js';

@@ -6,7 +6,7 @@
 import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
-import type { LedgerEntry, NotificationEvent, NotificationKind } from './definitions.js';
+import type { LedgerEntry, NotificationEvent, NotificationKind } from '../domain/maintenance.js';
 
 const { recordLedger } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

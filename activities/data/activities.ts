@@ -1,7 +1,7 @@
 import { UpkeepError } from '../errors.js';
 import type { ActivityDeps } from '../index.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { ResolvedModel, SnapshotFile, SnapshotRef } from '../../workflows/definitions.js';
+import type { ResolvedModel, SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';
 import { baseName } from './source.js';
 import { dataWindow } from './window.js';

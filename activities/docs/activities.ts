@@ -1,9 +1,9 @@
 import type { ActivityDeps } from '../index.js';
-import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../workflows/definitions.js';
+import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../domain/evaluation.js';
 import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
 import { detectDecline, type TrendPoint } from './trend.js';
-import type { MonitorSpec } from '../config/schema.js';
-import type { TrendSummary } from '../../workflows/definitions.js';
+import type { MonitorSpec } from '../../domain/config.js';
+import type { TrendSummary } from '../../domain/evaluation.js';
 
 /** 2026-11-25T06:00:00.000Z -> 20261125T060000Z: sorts by time, safe in keys. */
 export function compactTime(iso: string): string {

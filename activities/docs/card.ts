@@ -6,9 +6,11 @@
  * Pure: no I/O, no clock. Every list is sorted explicitly, so the same input gives the same bytes
  * whatever order the registry, the report store or the ledger listed things in.
  */
-import { lowerIsBetter, type ModelSpec } from '../config/schema.js';
+import { lowerIsBetter } from '../../domain/metrics.js';
+import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
-import type { Decision, LedgerEntry, VerdictStatus } from '../../workflows/definitions.js';
+import type { Decision, LedgerEntry } from '../../domain/maintenance.js';
+import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { EvaluationReport } from './report.js';
 
 /** Most evaluations shown in the metric trend (newest first). */

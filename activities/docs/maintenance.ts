@@ -11,7 +11,7 @@ import { findModel } from '../config/load.js';
 import type { ActivityDeps } from '../index.js';
 import { createNotifier, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
-import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
+import type { LedgerEntry, NotificationEvent } from '../../domain/maintenance.js';
 import { compactTime } from './activities.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';

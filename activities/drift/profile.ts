@@ -78,6 +78,7 @@
 import { UpkeepError } from '../errors.js';
 import type { BooleanColumn, Column, NumberColumn, StringColumn, Table } from '../data/table.js';
 import { sortFloat64 } from '../math/sort.js';
+import type { NumericSourceType, SourceType } from '../../domain/reports.js';
 import type { CategoryCounts, ColumnDriftInput, NumericInput, SortedSample } from './statistics.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -101,8 +102,7 @@ const SAMPLING_RULE =
   'exact sorted finite values when count <= exactLimit; otherwise sampleSize values without replacement: ' +
   'selection sampling (Knuth Algorithm S) over the sorted finite values driven by mulberry32(seed)';
 
-export type NumericSourceType = 'int' | 'float';
-export type SourceType = NumericSourceType | 'string' | 'boolean';
+export type { NumericSourceType, SourceType };
 
 export interface NumericSample {
   /** Finite values, ascending. */

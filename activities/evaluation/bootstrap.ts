@@ -66,7 +66,7 @@
  * binaryMetrics on the same 1M rows takes 0.2 s. The work is CPU-bound and synchronous: callers
  * run it off the event loop (a worker thread).
  */
-import { lowerIsBetter } from '../config/schema.js';
+import { lowerIsBetter } from '../../domain/metrics.js';
 import { sortFloat64 } from '../math/sort.js';
 import { CompensatedSum } from '../math/sum.js';
 import {

@@ -10,8 +10,7 @@ import { UpkeepError, type UpkeepErrorType } from '../errors.js';
 import type { Collected } from './evaluator.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
-import type { ModelMessage, ShardReply, ShardRequest } from './shard.js';
-import type { WindowFile } from './evaluate.js';
+import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types.js';
 
 /** A request before the pool numbers it. */
 export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;

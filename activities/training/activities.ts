@@ -5,7 +5,7 @@
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelSpec } from '../config/schema.js';
+import type { ModelSpec } from '../../domain/config.js';
 import { readTables, snapshotFiles } from '../data/snapshot-files.js';
 import type { Table } from '../data/table.js';
 import { profileReferenceData } from '../drift/reference.js';
@@ -16,12 +16,13 @@ import { profileKey } from '../registry/activities.js';
 import { artifactKey, createRegistry, versionId } from '../registry/registry.js';
 import type { ModelVersion } from '../registry/types.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { Decision, ModelVersionRef, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
+import type { Decision, ModelVersionRef } from '../../domain/maintenance.js';
+import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { BuiltinTrainingError } from './builtin.js';
 import { trainBuiltinInThread } from './train-thread.js';
 import { CommandTrainerError, runCommandTrainer } from './command.js';
 import { trainingSet } from './dataset.js';
-import { durationMs } from '../../workflows/definitions.js';
+import { durationMs } from '../../domain/duration.js';
 
 export interface TrainCandidateInput {
   model: ResolvedModel;

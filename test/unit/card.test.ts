@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 
 import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCardInput } from '../../activities/docs/card.js';
-import { modelSpec, type ModelSpec } from '../../activities/config/schema.js';
+import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../../activities/registry/types.js';
-import type { LedgerEntry } from '../../workflows/definitions.js';
+import type { LedgerEntry } from '../../domain/maintenance.js';
 
 const spec: ModelSpec = modelSpec.parse({
   id: 'churn',

@@ -13,7 +13,7 @@ import { createMaintenanceActivities, readLedger } from '../../activities/docs/m
 import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
 import { createFileStore } from '../../activities/store/file-store.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
-import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
+import type { LedgerEntry, NotificationEvent } from '../../domain/maintenance.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const MODEL = 'churn';

@@ -8,18 +8,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { createFileStore } from '../../activities/store/file-store.js';
 import { createRegistry } from '../../activities/registry/registry.js';
 import { readLedger } from '../../activities/docs/maintenance.js';
-import {
-  decideUpdate,
-  maintenanceStatusQuery,
-  retrainWorkflowId,
-  rollbackWorkflowId,
-  type RollbackModelResult,
-  type DecisionInput,
-  type EvaluateModelResult,
-  type MaintenanceStage,
-  type MaintenanceStatus,
-  type RetrainModelResult,
-} from '../../workflows/definitions.js';
+import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
+import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, ONCALL, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
