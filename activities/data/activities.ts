@@ -1,5 +1,5 @@
 import { UpkeepError } from '../errors.js';
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ResolvedModel, SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';

@@ -1,4 +1,4 @@
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../domain/evaluation.js';
 import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
 import { detectDecline, type TrendPoint } from './trend.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { findModel } from '../config/load.js';
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import { createNotifier, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
 import type { LedgerEntry, NotificationEvent } from '../../domain/maintenance.js';

@@ -2,7 +2,7 @@ import { findModel } from '../config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import type { Decision, LastRetrainRequest } from '../../domain/maintenance.js';
 import type { ResolvedModel } from '../../domain/evaluation.js';
 import { artifactKey, createRegistry, versionId } from './registry.js';

@@ -11,7 +11,7 @@ import type { Table } from '../data/table.js';
 import { profileReferenceData } from '../drift/reference.js';
 import type { WindowFile } from '../evaluation/evaluate.js';
 import { UpkeepError } from '../errors.js';
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import { profileKey } from '../registry/activities.js';
 import { artifactKey, createRegistry, versionId } from '../registry/registry.js';
 import type { ModelVersion } from '../registry/types.js';
