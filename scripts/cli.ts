@@ -24,7 +24,7 @@ import type { ArtifactStore } from '../activities/store/store.js';
 import type { EvaluationEngine, ReferenceInput } from '../activities/evaluation/evaluate.js';
 import { parseReferenceProfile } from '../activities/drift/profile.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../activities/drift/reference.js';
-import { profileKey } from '../activities/registry/activities.js';
+import { profileKey } from '../activities/store/keys.js';
 import { baseName } from '../activities/data/source.js';
 import { writeFileSync } from 'node:fs';
 import { defaultConfigPath, devPorts } from './lib/paths.js';

@@ -12,7 +12,7 @@ import type { ActivityDeps } from '../deps.js';
 import { createNotifier, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
 import type { LedgerEntry, NotificationEvent } from '../../domain/maintenance.js';
-import { compactTime } from './activities.js';
+import { cardKey, ledgerKey, ledgerPrefix, reportsPrefix } from '../store/keys.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
 
@@ -25,13 +25,11 @@ const CARD_REPORTS = 20;
  * Evaluations (one per scheduled run) are kept apart from the maintenance entries (requests,
  * decisions, promotions), so the card reads the few that matter without listing every run.
  */
-const ledgerPart = (kind: LedgerEntry['kind']): string => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
-export const ledgerKey = (e: LedgerEntry): string => `ledger/${e.modelId}/${ledgerPart(e.kind)}/${compactTime(e.at)}_${e.id}.json`;
 
 /** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
 export async function readLedger(store: ActivityDeps['store'], modelId: string, opts: { evaluations?: boolean } = {}): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];
-  const keys = [...(await store.list(`ledger/${modelId}/maintenance`)), ...(opts.evaluations ? await store.list(`ledger/${modelId}/evaluations`) : [])];
+  const keys = [...(await store.list(ledgerPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(ledgerPrefix(modelId, 'evaluations')) : [])];
   for (const key of keys) {
     const bytes = await store.tryGet(key);
     if (bytes) out.push(JSON.parse(decode(bytes)) as LedgerEntry);
@@ -89,7 +87,7 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       const spec = findModel(config, input.modelId, config.name);
       const champion = (await registry.champion(spec.id))?.pointer ?? null;
       const versions = await registry.versions(spec.id);
-      const reportKeys = (await deps.store.list(`reports/${spec.id}`)).filter((k) => k.endsWith('.json')).slice(-CARD_REPORTS);
+      const reportKeys = (await deps.store.list(reportsPrefix(spec.id))).filter((k) => k.endsWith('.json')).slice(-CARD_REPORTS);
       const reports: CardReportPoint[] = [];
       let latest: ModelCardInput['latest'];
       for (const key of reportKeys) {
@@ -114,9 +112,9 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       });
       const markdown = renderModelCardMarkdown(card);
       const json = `${JSON.stringify(card, null, 2)}\n`;
-      const previous = await deps.store.tryGet(`cards/${spec.id}.json`);
-      const md = await deps.store.put(`cards/${spec.id}.md`, markdown);
-      const js = await deps.store.put(`cards/${spec.id}.json`, json);
+      const previous = await deps.store.tryGet(cardKey(spec.id, 'json'));
+      const md = await deps.store.put(cardKey(spec.id, 'md'), markdown);
+      const js = await deps.store.put(cardKey(spec.id, 'json'), json);
       // Git gets a commit when something a reader of the history cares about changed: not for
       // every scheduled evaluation, only when the verdict, the version or the log moved.
       if (config.cards.git && (!previous || milestone(JSON.parse(decode(previous)) as ModelCard) !== milestone(card))) {

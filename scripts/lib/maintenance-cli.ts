@@ -21,6 +21,7 @@ import { UpkeepError } from '../../activities/errors.js';
 import { createRegistry, versionId } from '../../activities/registry/registry.js';
 import type { ModelVersion } from '../../activities/registry/types.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+import { cardKey } from '../../activities/store/keys.js';
 import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, TASK_QUEUE, type RollbackModelResult } from '../../workflows/definitions.js';
 import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
@@ -364,7 +365,7 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
     .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
     .action(async (model: string, o: { json?: boolean; config?: string }) => {
       const { config, spec } = await configAndModel(o.config, model);
-      const bytes = await createFileStore(config.store).tryGet(`cards/${spec.id}.${o.json ? 'json' : 'md'}`);
+      const bytes = await createFileStore(config.store).tryGet(cardKey(spec.id, o.json ? 'json' : 'md'));
       if (!bytes) throw new UpkeepError('UnknownModel', `no model card for ${spec.id} yet: it is written after the first evaluation`);
       const text = new TextDecoder().decode(bytes);
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

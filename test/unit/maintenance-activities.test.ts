@@ -12,6 +12,7 @@ import { parseConfig } from '../../activities/config/load.js';
 import { createMaintenanceActivities, readLedger } from '../../activities/docs/maintenance.js';
 import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { reportKeys } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import type { LedgerEntry, NotificationEvent } from '../../domain/maintenance.js';
 import { demoModel } from '../helpers/demo-workspace.js';
@@ -225,7 +226,7 @@ describe('the maintenance activities', function () {
       const repo = gitRepo();
       const a = activitiesWith({ cards: { git: repo } });
       const report = (end: string, status: string, auc: number) =>
-        store.put(`reports/${MODEL}/${end.replace(/[-:]/g, '').replace('.000', '')}_run.json`, JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }));
+        store.put(reportKeys(MODEL, end, 'run').json, JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }));
       await report('2026-03-01T06:00:00.000Z', 'healthy', 0.8);
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       await report('2026-03-02T06:00:00.000Z', 'healthy', 0.79);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { artifactKey } from '../../activities/store/keys.js';
 import { createRegistry } from '../../activities/registry/registry.js';
 import { readLedger } from '../../activities/docs/maintenance.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
@@ -295,7 +296,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
     const files = readdirSync(ws.dataDir).sort().map((f) => path.join(ws!.dataDir, f));
     const bytes = await fitDemoModel(modelId, files);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const put = await store.put(`models/${modelId}/artifacts/${sha256}.onnx`, bytes);
+    const put = await store.put(artifactKey(modelId, sha256), bytes);
     const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
     await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'config' });
     await registry.register({ modelId, version: sha256.slice(0, 12), sha256, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-11-19T00:00:00.000Z', source: 'retrain' });
