@@ -274,9 +274,5 @@ export const configSchema = z.strictObject({
 
 export type ModelSpec = z.infer<typeof modelSpec>;
 export type UpkeepConfig = z.infer<typeof configSchema>;
-export type InputSpec = z.infer<typeof inputSpec>;
 export type MonitorSpec = z.infer<typeof monitorSpec>;
-export type RetrainSpec = z.infer<typeof retrainSpec>;
-export type ApprovalSpec = z.infer<typeof approvalSpec>;
-export type TrainerSpec = RetrainSpec['trainer'];
 

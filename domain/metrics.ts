@@ -39,7 +39,6 @@ export const METRIC_CATALOGUE = [
   { name: 'mape', tasks: ['regression'], direction: 'lower', range: NON_NEGATIVE },
 ] as const satisfies readonly MetricInfo[];
 
-export type MetricName = (typeof METRIC_CATALOGUE)[number]['name'];
 type Entry = (typeof METRIC_CATALOGUE)[number];
 /** Names of the metrics of one task, as a type. */
 export type MetricNameOf<T extends Task> = Entry extends infer E ? (E extends { name: infer N; tasks: readonly (infer U)[] } ? (T extends U ? N : never) : never) : never;
@@ -60,11 +59,6 @@ export const METRICS: { readonly [T in Task]: readonly MetricNameOf<T>[] } = {
 };
 
 const BY_NAME: ReadonlyMap<string, MetricInfo> = new Map(METRIC_CATALOGUE.map((m) => [m.name, m]));
-
-/** The catalogue entry of a metric; undefined for a name upkeep does not compute. */
-export function metricInfo(metric: string): MetricInfo | undefined {
-  return BY_NAME.get(metric);
-}
 
 /** True for error metrics (log_loss, brier, mae, rmse, mape); false for scores and unknown names. */
 export function lowerIsBetter(metric: string): boolean {

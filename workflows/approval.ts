@@ -143,5 +143,3 @@ export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void
     },
   };
 }
-
-export type Approvals = ReturnType<typeof createApprovals>;
