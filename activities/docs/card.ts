@@ -9,7 +9,7 @@
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
-import type { Decision, LedgerEntry } from '../../domain/maintenance.js';
+import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { EvaluationReport } from './report.js';
 
@@ -51,7 +51,7 @@ export interface ModelCardInput {
     verdict: EvaluationReport['verdict'];
   };
   /** The maintenance log; at most MAX_LOG_ENTRIES are shown, newest first. */
-  ledger: LedgerEntry[];
+  ledger: MaintenanceLogEntry[];
 }
 
 export interface CardDetails {
@@ -158,7 +158,7 @@ export interface CardConditions {
 
 export interface CardLogEntry {
   at: string;
-  kind: LedgerEntry['kind'];
+  kind: MaintenanceLogEntry['kind'];
   summary: string;
   actor: string | null;
   comment: string | null;
@@ -395,7 +395,7 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
   return { windowEnd: latest.windowEnd, verdict: latest.verdict.status, reasons: [...latest.verdict.reasons], drift: driftPart, quality: qualityPart };
 }
 
-function buildLog(ledger: LedgerEntry[]): CardLogEntry[] {
+function buildLog(ledger: MaintenanceLogEntry[]): CardLogEntry[] {
   const sorted = [...ledger].sort((a, b) => newestFirst(a.at, b.at) || compareStrings(a.id, b.id) || byContent(a, b));
   return uniqueBy(sorted, (e) => e.id).map((e) => ({
     at: e.at,

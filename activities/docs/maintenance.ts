@@ -1,6 +1,6 @@
 /**
- * The maintenance log (ledger), notifications and the living model card. Every write is
- * idempotent: ledger entries are write-once under a stable id, the card is regenerated whole.
+ * The maintenance log, notifications and the living model card. Every write is idempotent:
+ * log entries are write-once under a stable id, the card is regenerated whole.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,8 +11,8 @@ import { findModel } from '../config/load.js';
 import type { ActivityDeps } from '../deps.js';
 import { createNotifier, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
-import type { LedgerEntry, NotificationEvent } from '../../domain/maintenance.js';
-import { cardKey, ledgerKey, ledgerPrefix, reportsPrefix } from '../store/keys.js';
+import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
+import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
 
@@ -27,12 +27,12 @@ const CARD_REPORTS = 20;
  */
 
 /** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
-export async function readLedger(store: ActivityDeps['store'], modelId: string, opts: { evaluations?: boolean } = {}): Promise<LedgerEntry[]> {
-  const out: LedgerEntry[] = [];
-  const keys = [...(await store.list(ledgerPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(ledgerPrefix(modelId, 'evaluations')) : [])];
+export async function readMaintenanceLog(store: ActivityDeps['store'], modelId: string, opts: { evaluations?: boolean } = {}): Promise<MaintenanceLogEntry[]> {
+  const out: MaintenanceLogEntry[] = [];
+  const keys = [...(await store.list(maintenanceLogPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(maintenanceLogPrefix(modelId, 'evaluations')) : [])];
   for (const key of keys) {
     const bytes = await store.tryGet(key);
-    if (bytes) out.push(JSON.parse(decode(bytes)) as LedgerEntry);
+    if (bytes) out.push(JSON.parse(decode(bytes)) as MaintenanceLogEntry);
   }
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }
@@ -63,9 +63,12 @@ function milestone(card: ModelCard): string {
 export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch'>) {
   const registry = createRegistry(deps.store);
   return {
-    /** Appends entries to the maintenance log; an entry already written is left as it is. */
-    async recordLedger(input: { entries: LedgerEntry[] }): Promise<void> {
-      for (const e of input.entries) await deps.store.put(ledgerKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
+    /**
+     * Appends entries to the maintenance log; an entry already written is left as it is. The
+     * activity keeps its first name, recordLedger: recorded workflow histories call it by that name.
+     */
+    async recordLedger(input: { entries: MaintenanceLogEntry[] }): Promise<void> {
+      for (const e of input.entries) await deps.store.put(maintenanceLogKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
     },
 
     /** Logs the notification and POSTs it to the configured webhook (one attempt; Temporal retries). */
@@ -97,8 +100,8 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         reports.push({ windowEnd: r.window.end, verdict: r.verdict.status, rows: r.rows, metrics: r.metrics, version: r.model.sha256.slice(0, 12), reportUri: deps.store.uriFor(key) });
         if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
       }
-      const ledger = await readLedger(deps.store, spec.id);
-      const generatedAt = ledger.at(-1)?.at ?? reports.at(-1)?.windowEnd ?? champion?.since ?? new Date(0).toISOString();
+      const log = await readMaintenanceLog(deps.store, spec.id);
+      const generatedAt = log.at(-1)?.at ?? reports.at(-1)?.windowEnd ?? champion?.since ?? new Date(0).toISOString();
       const card = buildModelCard({
         spec,
         generatedAt,
@@ -108,7 +111,7 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         championHistory: await registry.history(spec.id),
         reports,
         ...(latest ? { latest } : {}),
-        ledger,
+        ledger: log,
       });
       const markdown = renderModelCardMarkdown(card);
       const json = `${JSON.stringify(card, null, 2)}\n`;

@@ -3,7 +3,7 @@
  * '/'-separated relative paths (see assertKey in store.ts); a <model> is a model id, a <sha256>
  * 64 lowercase hex digits, a <time> a compact UTC time (compactTime) so keys sort by time.
  */
-import type { LedgerEntry } from '../../domain/maintenance.js';
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 
 /** 2026-11-25T06:00:00.000Z -> 20261125T060000Z: sorts by time, safe in keys. */
 export function compactTime(iso: string): string {
@@ -42,12 +42,13 @@ export const lastRetrainRequestKey = (modelId: string): string => `registry/${mo
 export const trainingJobKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.json`;
 export const trainingLogKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.log`;
 
-// ── The maintenance log: evaluations apart from the rest, so the card reads few files ──
+// ── The maintenance log (under ledger/, its first name): evaluations apart from the rest, so the
+// card reads few files ──
 
-export type LedgerPart = 'evaluations' | 'maintenance';
-export const ledgerPart = (kind: LedgerEntry['kind']): LedgerPart => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
-export const ledgerPrefix = (modelId: string, part: LedgerPart): string => `ledger/${modelId}/${part}`;
-export const ledgerKey = (e: LedgerEntry): string => `${ledgerPrefix(e.modelId, ledgerPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
+export type MaintenanceLogPart = 'evaluations' | 'maintenance';
+export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): MaintenanceLogPart => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
+export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
+export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
 // ── Model cards ──
 

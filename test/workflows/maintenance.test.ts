@@ -8,7 +8,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { createFileStore } from '../../activities/store/file-store.js';
 import { artifactKey } from '../../activities/store/keys.js';
 import { createRegistry } from '../../activities/registry/registry.js';
-import { readLedger } from '../../activities/docs/maintenance.js';
+import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -148,7 +148,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.match(card, new RegExp(`# Model card: ${modelId}`));
       assert.match(card, new RegExp(candidate.version));
       assert.match(card, /holdout AUC is clearly better/);
-      const log = await readLedger(createFileStore(ws!.storeDir), modelId, { evaluations: true });
+      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId, { evaluations: true });
       const kinds = log.map((e) => e.kind);
       for (const k of ['evaluation', 'retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const) assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
       assert.ok(kinds.indexOf('trained') < kinds.indexOf('promoted'));
