@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Living model cards: what a model is, which version runs and how it got there, how it has been
  * doing, and what people decided about it. One JSON document (the record) and a Markdown rendering

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Reference profiles: everything an evaluation needs to know about the training/reference data,
  * computed once and stored next to the model version as JSON, so no evaluation ever reads the

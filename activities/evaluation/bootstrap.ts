@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Bootstrap confidence intervals for one evaluation metric, and for its drop from a baseline.
  * Pure: no I/O, no clock; the same input and seed give the same interval on every machine.

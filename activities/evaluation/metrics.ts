@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Evaluation metrics that reproduce scikit-learn's definitions exactly (pinned and checked against
  * scikit-learn 1.9.1 by test/unit/metrics.test.ts with goldens from scripts/fixtures/golden_metrics.py).

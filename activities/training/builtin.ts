@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * The builtin trainer: logistic regression (binary), softmax regression (multiclass) and ridge
  * regression, written in TypeScript so the embedded default can retrain with nothing else
