@@ -19,6 +19,7 @@ import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedu
 import { createUpkeepWorker } from '../workers/worker.js';
 import { adHocSpec, evaluateOnce, windowFiles } from './lib/one-shot.js';
 import type { ModelSpec } from '../domain/config.js';
+import type { Task } from '../domain/metrics.js';
 import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import type { EvaluationEngine, ReferenceInput } from '../activities/evaluation/evaluate.js';
@@ -115,7 +116,7 @@ interface ModelOptions {
   config?: string;
   model?: string;
   onnx?: string;
-  task?: 'binary' | 'multiclass' | 'regression';
+  task?: Task;
   label?: string;
   features?: string[];
   data?: string[];
