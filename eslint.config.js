@@ -1,5 +1,7 @@
-// Lint: TypeScript rules, and the rule that keeps workflow code deterministic: nothing under
-// workflows/ may import Node built-ins, I/O libraries or activity implementations (types only).
+// Lint: TypeScript rules; the rule that keeps workflow code deterministic (nothing under workflows/
+// imports Node built-ins, I/O libraries, activity implementations or the zod schema: types only);
+// and a size limit. The direction of imports is checked by dependency-cruiser
+// (.dependency-cruiser.cjs); `npm run lint` runs both.
 import tseslint from 'typescript-eslint';
 
 const NODE_BUILTINS = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'net', 'http', 'https', 'url', 'stream', 'zlib', 'util', 'events', 'timers', 'process'];
@@ -31,9 +33,17 @@ export default tseslint.config(
             { group: ['node:*'], message: 'workflow code must stay deterministic: no Node built-ins' },
             { group: ['@aws-sdk/*'], message: 'storage belongs in activities' },
             { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'workflows reach activities only through import type + proxyActivities' },
+            { group: ['../domain/config.js'], allowTypeImports: true, message: 'the config schema (zod) stays out of the workflow sandbox: import its types only' },
           ],
         },
       ],
     },
+  },
+  {
+    // A source file over 500 lines (blank lines and comments not counted) says why at its top:
+    // /* eslint-disable max-lines -- <reason> */
+    files: ['**/*.{ts,js,mjs,cjs}'],
+    ignores: ['test/**', 'scripts/fixtures/**'],
+    rules: { 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
   },
 );

@@ -1,13 +1,11 @@
 /**
- * All activities, built from injected ports. Only workers/ (the composition root) constructs the
- * ports; nothing here reads process.env or holds module-level state.
+ * All activities, built from injected ports (deps.ts). Only the composition root (workers/, and
+ * the CLI for one-shot commands) constructs the ports; activities take no settings from the
+ * environment (child processes they start, trainer commands and git, inherit it).
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { UpkeepConfig } from './config/schema.js';
-import type { DataSource } from './data/source.js';
-import type { EvaluationEngine } from './evaluation/evaluate.js';
-import type { ArtifactStore } from './store/store.js';
+import type { ActivityDeps } from './deps.js';
 import { UpkeepError } from './errors.js';
 import { createRegistryActivities } from './registry/activities.js';
 import { createDataActivities } from './data/activities.js';
@@ -15,24 +13,6 @@ import { createEvaluationActivities } from './evaluation/activities.js';
 import { createDocsActivities } from './docs/activities.js';
 import { createTrainingActivities } from './training/activities.js';
 import { createMaintenanceActivities } from './docs/maintenance.js';
-
-export interface ActivityDeps {
-  /** Loads and validates the config (re-read per call, so edits apply without a restart). */
-  loadConfig(): Promise<UpkeepConfig & { name: string }>;
-  store: ArtifactStore;
-  data: DataSource;
-  engine: EvaluationEngine;
-  /** Reports progress of long activities; defaults to Temporal heartbeats. */
-  heartbeat?(details: unknown): void;
-  /** Aborted when the running activity is cancelled; defaults to Temporal's cancellation signal. */
-  cancellation?(): AbortSignal | undefined;
-  /** Where trainers get temporary working folders. */
-  scratchDir?: string;
-  /** Where notifications are logged (one line each); console.log by default. */
-  log?(line: string): void;
-  /** HTTP client for webhooks (tests inject one); globalThis.fetch by default. */
-  fetch?: typeof fetch;
-}
 
 export function activityCancellation(): AbortSignal | undefined {
   try {

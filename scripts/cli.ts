@@ -18,13 +18,14 @@ import { connectClient, connectWorker, externalTarget, type TemporalTarget } fro
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../workers/schedules.js';
 import { createUpkeepWorker } from '../workers/worker.js';
 import { adHocSpec, evaluateOnce, windowFiles } from './lib/one-shot.js';
-import type { ModelSpec } from '../activities/config/schema.js';
+import type { ModelSpec } from '../domain/config.js';
+import type { Task } from '../domain/metrics.js';
 import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import type { EvaluationEngine, ReferenceInput } from '../activities/evaluation/evaluate.js';
 import { parseReferenceProfile } from '../activities/drift/profile.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../activities/drift/reference.js';
-import { profileKey } from '../activities/registry/activities.js';
+import { profileKey } from '../activities/store/keys.js';
 import { baseName } from '../activities/data/source.js';
 import { writeFileSync } from 'node:fs';
 import { defaultConfigPath, devPorts } from './lib/paths.js';
@@ -115,7 +116,7 @@ interface ModelOptions {
   config?: string;
   model?: string;
   onnx?: string;
-  task?: 'binary' | 'multiclass' | 'regression';
+  task?: Task;
   label?: string;
   features?: string[];
   data?: string[];

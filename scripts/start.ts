@@ -15,7 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createFileDataSource } from '../activities/data/source.js';
 import { profileReferenceData } from '../activities/drift/reference.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
-import { profileKey } from '../activities/registry/activities.js';
+import { profileKey } from '../activities/store/keys.js';
 import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
 import { defaultConfigPath, devPorts, PROJECT_DIR, stateDir } from './lib/paths.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';

@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     if ((await run(bin('tsc'), ['--noEmit', '-p', '.'])) !== 0) return 1;
     log('lint');
     if ((await run(bin('eslint'), ['.'])) !== 0) return 1;
+    if ((await run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.'])) !== 0) return 1;
   }
   const cli = resolveTemporalCli({ env, stateDir: stateDir(env), log });
   let server: DevServer | undefined;

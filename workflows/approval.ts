@@ -6,7 +6,9 @@
  * rejection and expiry are results, not exceptions.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { decideUpdate, durationMs, type Decision, type DecisionInput, type GateName, type GateStatus, type NotificationKind } from './definitions.js';
+import { decideUpdate } from './definitions.js';
+import { durationMs } from '../domain/duration.js';
+import type { Decision, DecisionInput, GateName, GateStatus, NotificationKind } from '../domain/maintenance.js';
 
 export interface GateTiming {
   reminder_every: string;
@@ -141,5 +143,3 @@ export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void
     },
   };
 }
-
-export type Approvals = ReturnType<typeof createApprovals>;

@@ -12,24 +12,14 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
-import {
-  attachEvidenceSignal,
-  retrainWorkflowId,
-  type RetrainEvidence,
-  DATA_ERROR_TYPES,
-  durationMs,
-  TemporalScheduledStartTime,
-  UpkeepModelId,
-  UpkeepVerdict,
-  type EvaluateModelInput,
-  type EvaluateModelResult,
-  type EvaluationFailure,
-  type EvaluationSummary,
-  type TrendSummary,
-} from './definitions.js';
+import { attachEvidenceSignal, retrainWorkflowId, TemporalScheduledStartTime, UpkeepModelId, UpkeepVerdict, type EvaluateModelInput, type EvaluateModelResult } from './definitions.js';
+import { stakeholders, type RetrainEvidence } from '../domain/maintenance.js';
+import { DATA_ERROR_TYPES, type EvaluationFailure, type EvaluationSummary, type TrendSummary } from '../domain/evaluation.js';
+import { durationMs } from '../domain/duration.js';
 import { createJournal } from './maintenance.js';
-import { decideVerdict, LOWER_IS_BETTER, retrainRequest, shouldRetrain } from './policy.js';
-import { retrainModel, stakeholders } from './retrain-model.js';
+import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
+import { lowerIsBetter } from '../domain/metrics.js';
+import { retrainModel } from './retrain-model.js';
 
 const { resolveModel, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
 
@@ -101,7 +91,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     trend = await assessTrend({
       modelId: model.modelId,
       metric,
-      higherIsBetter: !LOWER_IS_BETTER.has(metric),
+      higherIsBetter: !lowerIsBetter(metric),
       current: { windowEnd, value },
       settings: spec.monitor.trend,
     });

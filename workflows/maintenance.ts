@@ -1,12 +1,12 @@
 /**
- * What the maintenance workflows share: the maintenance log (ledger) and notifications, sent as
+ * What the maintenance workflows share: the maintenance log and notifications, sent as
  * activities the workflow does not wait for (a slow webhook never holds up a decision) and joined
  * before the workflow ends.
  */
 import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
-import type { LedgerEntry, NotificationEvent, NotificationKind } from './definitions.js';
+import type { MaintenanceLogEntry, NotificationEvent, NotificationKind } from '../domain/maintenance.js';
 
 const { recordLedger } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -35,8 +35,8 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
   const info = workflowInfo();
   const now = (): string => new Date(Date.now()).toISOString();
   /** Appends to the model's maintenance log (written once even if the activity runs twice). */
-  const record = (kind: LedgerEntry['kind'], summary: string, extra: Partial<Pick<LedgerEntry, 'actor' | 'comment' | 'details'>> = {}): void => {
-    const entry: LedgerEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, ...extra };
+  const record = (kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<Pick<MaintenanceLogEntry, 'actor' | 'comment' | 'details'>> = {}): void => {
+    const entry: MaintenanceLogEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, ...extra };
     pending.push(recordLedger({ entries: [entry] }).catch(() => undefined));
   };
   return {

@@ -1,9 +1,9 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
-import type { Comparison, ComparisonRow, ComparisonSide, EvaluationFailure, LastRetrainRequest, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from './definitions.js';
-
-export const LOWER_IS_BETTER: ReadonlySet<string> = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
+import type { Comparison, ComparisonRow, ComparisonSide, LastRetrainRequest } from '../domain/maintenance.js';
+import { lowerIsBetter } from '../domain/metrics.js';
+import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from '../domain/evaluation.js';
 
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
@@ -73,7 +73,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
     return { status: 'insufficient-data', reasons: [`${metric} is undefined on this window: ${why}`, ...notes] };
   }
 
-  const lower = LOWER_IS_BETTER.has(metric);
+  const lower = lowerIsBetter(metric);
   const failures: string[] = [];
   const passes: string[] = [];
   /** Breaches that the confidence interval cannot confirm: warnings, not degraded. */
@@ -176,7 +176,7 @@ function side(s: CompareInput['champion'], metric: string): ComparisonSide {
  */
 export function compareOnHoldout(input: CompareInput): Comparison {
   const { metric } = input;
-  const higherIsBetter = !LOWER_IS_BETTER.has(metric);
+  const higherIsBetter = !lowerIsBetter(metric);
   const champion = side(input.champion, metric);
   const challenger = side(input.challenger, metric);
   const names = Object.keys(input.champion.summary.metrics).filter((m) => m in input.challenger.summary.metrics);
@@ -184,7 +184,7 @@ export function compareOnHoldout(input: CompareInput): Comparison {
     const a = input.champion.summary.metrics[m] ?? null;
     const b = input.challenger.summary.metrics[m] ?? null;
     if (a === null || b === null) return { metric: m, champion: a, challenger: b, delta: null, better: null };
-    const up = !LOWER_IS_BETTER.has(m);
+    const up = !lowerIsBetter(m);
     const better = a === b ? 'same' : (b > a) === up ? 'challenger' : 'champion';
     return { metric: m, champion: a, challenger: b, delta: b - a, better };
   });

@@ -8,22 +8,9 @@ import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyAc
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
 import { createApprovals, type GateEvent } from './approval.js';
-import {
-  attachEvidenceSignal,
-  UpkeepModelId,
-  maintenanceStatusQuery,
-  type Comparison,
-  type Decision,
-  type GateStatus,
-  type MaintenanceStage,
-  type MaintenanceStatus,
-  type ModelVersionRef,
-  type ResolvedModel,
-  type RetrainEvidence,
-  type RetrainModelInput,
-  type RetrainModelResult,
-  type RetrainOutcome,
-} from './definitions.js';
+import { attachEvidenceSignal, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
+import { describeEvidence, stakeholders, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
+import type { ResolvedModel } from '../domain/evaluation.js';
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
@@ -41,13 +28,6 @@ const { trainCandidate } = proxyActivities<Activities>({
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '10s', maximumInterval: '5 minutes', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainingFailed', 'InsufficientData', 'SchemaMismatch', 'InvalidConfig'] },
 });
-
-export const stakeholders = (spec: ResolvedModel['spec']): string[] => [...new Set([spec.owner, ...spec.approvers])];
-
-function describeEvidence(e: RetrainEvidence): string {
-  if (e.source === 'manual') return `requested by ${e.requestedBy ?? 'someone'}: ${e.reason}`;
-  return `${e.verdict?.status ?? 'evaluation'} window ending ${e.windowEnd ?? e.at}: ${e.reason}`;
-}
 
 /** Turns the gate's events into log entries and notifications. */
 export function gateEvents(journal: Journal, modelId: string, describe: () => string) {

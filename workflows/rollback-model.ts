@@ -7,9 +7,10 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, upser
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
 import { createApprovals } from './approval.js';
-import { maintenanceStatusQuery, UpkeepModelId, type Decision, type MaintenanceStatus, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
+import { maintenanceStatusQuery, UpkeepModelId, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
+import { stakeholders, type Decision, type MaintenanceStatus } from '../domain/maintenance.js';
 import { createJournal } from './maintenance.js';
-import { gateEvents, stakeholders } from './retrain-model.js';
+import { gateEvents } from './retrain-model.js';
 
 const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>(STEP);
 

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UpkeepError } from '../errors.js';
-import { configSchema, type ModelSpec, type UpkeepConfig } from './schema.js';
+import { configSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
 
 /**
  * Turns a path or URI written in the config into an absolute URI. Relative paths are resolved

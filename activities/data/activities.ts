@@ -1,7 +1,8 @@
 import { UpkeepError } from '../errors.js';
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { ResolvedModel, SnapshotFile, SnapshotRef } from '../../workflows/definitions.js';
+import { snapshotFileKey, snapshotManifestKey } from '../store/keys.js';
+import type { ResolvedModel, SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';
 import { baseName } from './source.js';
 import { dataWindow } from './window.js';
@@ -47,13 +48,13 @@ export function createDataActivities(deps: Pick<ActivityDeps, 'store' | 'data' |
           throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(day.uri)} is not readable as ${format}: ${(err as Error).message}`, { cause: err });
         }
         const sha256 = sha256Hex(bytes);
-        const stored = await deps.store.put(`snapshots/${spec.id}/files/${sha256}.${format}`, bytes, { ifAbsent: true });
+        const stored = await deps.store.put(snapshotFileKey(spec.id, sha256, format), bytes, { ifAbsent: true });
         files.push({ date: day.date, sourceUri: day.uri, uri: stored.uri, sha256, bytes: bytes.byteLength, rows });
       }
       const manifest = { modelId: spec.id, firstDay: window.firstDay, lastDay: window.lastDay, windowEnd: window.end, timezone: window.timezone, files, missing };
       const text = JSON.stringify(manifest, null, 2);
       const sha256 = sha256Hex(text);
-      const stored = await deps.store.put(`snapshots/${spec.id}/manifests/${sha256}.json`, text, { ifAbsent: true });
+      const stored = await deps.store.put(snapshotManifestKey(spec.id, sha256), text, { ifAbsent: true });
       return {
         uri: stored.uri,
         sha256,

@@ -1,7 +1,7 @@
 /** The files of a stored snapshot, as the evaluation engine and the trainers read them. */
 import type { WindowFile } from '../evaluation/evaluate.js';
 import { UpkeepError } from '../errors.js';
-import type { SnapshotRef } from '../../workflows/definitions.js';
+import type { SnapshotRef } from '../../domain/evaluation.js';
 import { formatOf } from './count-rows.js';
 import { isDataReadError } from './errors.js';
 import { readTable } from './read-table.js';

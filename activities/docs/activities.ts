@@ -1,14 +1,10 @@
-import type { ActivityDeps } from '../index.js';
-import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../workflows/definitions.js';
+import type { ActivityDeps } from '../deps.js';
+import { reportKeys, reportsPrefix } from '../store/keys.js';
+import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../domain/evaluation.js';
 import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
 import { detectDecline, type TrendPoint } from './trend.js';
-import type { MonitorSpec } from '../config/schema.js';
-import type { TrendSummary } from '../../workflows/definitions.js';
-
-/** 2026-11-25T06:00:00.000Z -> 20261125T060000Z: sorts by time, safe in keys. */
-export function compactTime(iso: string): string {
-  return iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
-}
+import type { MonitorSpec } from '../../domain/config.js';
+import type { TrendSummary } from '../../domain/evaluation.js';
 
 export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
   return {
@@ -23,7 +19,7 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
       current: TrendPoint;
       settings: MonitorSpec['trend'];
     }): Promise<TrendSummary> {
-      const keys = (await deps.store.list(`reports/${input.modelId}`)).filter((k) => k.endsWith('.json'));
+      const keys = (await deps.store.list(reportsPrefix(input.modelId))).filter((k) => k.endsWith('.json'));
       const iso = (t: string): string => new Date(t).toISOString();
       const currentEnd = iso(input.current.windowEnd);
       const byWindow = new Map<string, number | null>();
@@ -69,10 +65,10 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
       trend?: TrendSummary;
     }): Promise<ReportRef> {
       const report = buildReport(input);
-      const key = `reports/${input.model.modelId}/${compactTime(input.snapshot.windowEnd)}_${input.workflow.runId}`;
-      const markdown = await deps.store.put(`${key}.md`, renderReportMarkdown(report));
+      const key = reportKeys(input.model.modelId, input.snapshot.windowEnd, input.workflow.runId);
+      const markdown = await deps.store.put(key.markdown, renderReportMarkdown(report));
       // JSON last: its presence means the report is complete.
-      const json = await deps.store.put(`${key}.json`, `${JSON.stringify(report, null, 2)}\n`);
+      const json = await deps.store.put(key.json, `${JSON.stringify(report, null, 2)}\n`);
       return { jsonUri: json.uri, markdownUri: markdown.uri, sha256: json.sha256 };
     },
   };

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Living model cards: what a model is, which version runs and how it got there, how it has been
  * doing, and what people decided about it. One JSON document (the record) and a Markdown rendering
@@ -6,9 +7,11 @@
  * Pure: no I/O, no clock. Every list is sorted explicitly, so the same input gives the same bytes
  * whatever order the registry, the report store or the ledger listed things in.
  */
-import { lowerIsBetter, type ModelSpec } from '../config/schema.js';
+import { lowerIsBetter } from '../../domain/metrics.js';
+import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
-import type { Decision, LedgerEntry, VerdictStatus } from '../../workflows/definitions.js';
+import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { EvaluationReport } from './report.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
@@ -49,7 +52,7 @@ export interface ModelCardInput {
     verdict: EvaluationReport['verdict'];
   };
   /** The maintenance log; at most MAX_LOG_ENTRIES are shown, newest first. */
-  ledger: LedgerEntry[];
+  ledger: MaintenanceLogEntry[];
 }
 
 export interface CardDetails {
@@ -156,7 +159,7 @@ export interface CardConditions {
 
 export interface CardLogEntry {
   at: string;
-  kind: LedgerEntry['kind'];
+  kind: MaintenanceLogEntry['kind'];
   summary: string;
   actor: string | null;
   comment: string | null;
@@ -393,7 +396,7 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
   return { windowEnd: latest.windowEnd, verdict: latest.verdict.status, reasons: [...latest.verdict.reasons], drift: driftPart, quality: qualityPart };
 }
 
-function buildLog(ledger: LedgerEntry[]): CardLogEntry[] {
+function buildLog(ledger: MaintenanceLogEntry[]): CardLogEntry[] {
   const sorted = [...ledger].sort((a, b) => newestFirst(a.at, b.at) || compareStrings(a.id, b.id) || byContent(a, b));
   return uniqueBy(sorted, (e) => e.id).map((e) => ({
     at: e.at,

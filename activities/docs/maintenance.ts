@@ -1,6 +1,6 @@
 /**
- * The maintenance log (ledger), notifications and the living model card. Every write is
- * idempotent: ledger entries are write-once under a stable id, the card is regenerated whole.
+ * The maintenance log, notifications and the living model card. Every write is idempotent:
+ * log entries are write-once under a stable id, the card is regenerated whole.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -8,11 +8,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { findModel } from '../config/load.js';
-import type { ActivityDeps } from '../index.js';
+import type { ActivityDeps } from '../deps.js';
 import { createNotifier, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
-import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
-import { compactTime } from './activities.js';
+import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
+import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
 
@@ -25,16 +25,14 @@ const CARD_REPORTS = 20;
  * Evaluations (one per scheduled run) are kept apart from the maintenance entries (requests,
  * decisions, promotions), so the card reads the few that matter without listing every run.
  */
-const ledgerPart = (kind: LedgerEntry['kind']): string => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
-export const ledgerKey = (e: LedgerEntry): string => `ledger/${e.modelId}/${ledgerPart(e.kind)}/${compactTime(e.at)}_${e.id}.json`;
 
 /** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
-export async function readLedger(store: ActivityDeps['store'], modelId: string, opts: { evaluations?: boolean } = {}): Promise<LedgerEntry[]> {
-  const out: LedgerEntry[] = [];
-  const keys = [...(await store.list(`ledger/${modelId}/maintenance`)), ...(opts.evaluations ? await store.list(`ledger/${modelId}/evaluations`) : [])];
+export async function readMaintenanceLog(store: ActivityDeps['store'], modelId: string, opts: { evaluations?: boolean } = {}): Promise<MaintenanceLogEntry[]> {
+  const out: MaintenanceLogEntry[] = [];
+  const keys = [...(await store.list(maintenanceLogPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(maintenanceLogPrefix(modelId, 'evaluations')) : [])];
   for (const key of keys) {
     const bytes = await store.tryGet(key);
-    if (bytes) out.push(JSON.parse(decode(bytes)) as LedgerEntry);
+    if (bytes) out.push(JSON.parse(decode(bytes)) as MaintenanceLogEntry);
   }
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }
@@ -65,9 +63,12 @@ function milestone(card: ModelCard): string {
 export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch'>) {
   const registry = createRegistry(deps.store);
   return {
-    /** Appends entries to the maintenance log; an entry already written is left as it is. */
-    async recordLedger(input: { entries: LedgerEntry[] }): Promise<void> {
-      for (const e of input.entries) await deps.store.put(ledgerKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
+    /**
+     * Appends entries to the maintenance log; an entry already written is left as it is. The
+     * activity keeps its first name, recordLedger: recorded workflow histories call it by that name.
+     */
+    async recordLedger(input: { entries: MaintenanceLogEntry[] }): Promise<void> {
+      for (const e of input.entries) await deps.store.put(maintenanceLogKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
     },
 
     /** Logs the notification and POSTs it to the configured webhook (one attempt; Temporal retries). */
@@ -89,7 +90,7 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       const spec = findModel(config, input.modelId, config.name);
       const champion = (await registry.champion(spec.id))?.pointer ?? null;
       const versions = await registry.versions(spec.id);
-      const reportKeys = (await deps.store.list(`reports/${spec.id}`)).filter((k) => k.endsWith('.json')).slice(-CARD_REPORTS);
+      const reportKeys = (await deps.store.list(reportsPrefix(spec.id))).filter((k) => k.endsWith('.json')).slice(-CARD_REPORTS);
       const reports: CardReportPoint[] = [];
       let latest: ModelCardInput['latest'];
       for (const key of reportKeys) {
@@ -99,8 +100,8 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         reports.push({ windowEnd: r.window.end, verdict: r.verdict.status, rows: r.rows, metrics: r.metrics, version: r.model.sha256.slice(0, 12), reportUri: deps.store.uriFor(key) });
         if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
       }
-      const ledger = await readLedger(deps.store, spec.id);
-      const generatedAt = ledger.at(-1)?.at ?? reports.at(-1)?.windowEnd ?? champion?.since ?? new Date(0).toISOString();
+      const log = await readMaintenanceLog(deps.store, spec.id);
+      const generatedAt = log.at(-1)?.at ?? reports.at(-1)?.windowEnd ?? champion?.since ?? new Date(0).toISOString();
       const card = buildModelCard({
         spec,
         generatedAt,
@@ -110,13 +111,13 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         championHistory: await registry.history(spec.id),
         reports,
         ...(latest ? { latest } : {}),
-        ledger,
+        ledger: log,
       });
       const markdown = renderModelCardMarkdown(card);
       const json = `${JSON.stringify(card, null, 2)}\n`;
-      const previous = await deps.store.tryGet(`cards/${spec.id}.json`);
-      const md = await deps.store.put(`cards/${spec.id}.md`, markdown);
-      const js = await deps.store.put(`cards/${spec.id}.json`, json);
+      const previous = await deps.store.tryGet(cardKey(spec.id, 'json'));
+      const md = await deps.store.put(cardKey(spec.id, 'md'), markdown);
+      const js = await deps.store.put(cardKey(spec.id, 'json'), json);
       // Git gets a commit when something a reader of the history cares about changed: not for
       // every scheduled evaluation, only when the verdict, the version or the log moved.
       if (config.cards.git && (!previous || milestone(JSON.parse(decode(previous)) as ModelCard) !== milestone(card))) {

@@ -2,7 +2,7 @@
  * The evaluation report: one JSON document (the record) and a Markdown rendering of it (for people).
  * Pure: no I/O, no clock. Content depends only on its inputs, so a retried write is identical.
  */
-import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../workflows/definitions.js';
+import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../domain/evaluation.js';
 
 export interface EvaluationReport {
   schema: 'upkeep.evaluation-report/v1';

@@ -4,41 +4,12 @@
  * `dataset_drift` and `share_drifted`. Both sides are sketches (sorted values or counts), so the
  * reference may come from a stored profile or from a whole reference data file.
  */
-import type { MonitorSpec } from '../config/schema.js';
+import type { MonitorSpec } from '../../domain/config.js';
+import type { DriftColumnReport, DriftReport } from '../../domain/reports.js';
 import type { ColumnSketch } from './sketch.js';
 import { columnDrift, datasetDrift, type ColumnDriftInput, type DriftOverride } from './statistics.js';
 
-export interface DriftColumnReport {
-  kind: 'numeric' | 'categorical';
-  test: string;
-  threshold: number;
-  /** Value of the deciding statistic. */
-  score: number | null;
-  drifted: boolean | null;
-  reference_rows: number;
-  current_rows: number;
-  psi?: number | null;
-  ks_statistic?: number | null;
-  ks_p_value?: number | null;
-  wasserstein_normed?: number | null;
-  jensenshannon?: number | null;
-  chi2_p_value?: number | null;
-  z_test_p_value?: number | null;
-  new_categories?: string[];
-  share_rows_new_category?: number;
-  reasons?: Record<string, string>;
-}
-
-export interface DriftReport {
-  columns: Record<string, DriftColumnReport>;
-  dataset_drift: boolean | null;
-  share_drifted: number | null;
-  drift_share: number;
-  drifted_columns: string[];
-  /** Label drift and prediction drift, computed the same way (not counted in the dataset share). */
-  label?: DriftColumnReport;
-  prediction?: DriftColumnReport;
-}
+export type { DriftColumnReport, DriftReport };
 
 function countsMap(s: Extract<ColumnSketch, { kind: 'categorical' }>): Map<string, number> {
   return new Map(s.categories.map((c, i) => [c, s.counts[i]!]));

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Reference profiles: everything an evaluation needs to know about the training/reference data,
  * computed once and stored next to the model version as JSON, so no evaluation ever reads the
@@ -78,6 +79,7 @@
 import { UpkeepError } from '../errors.js';
 import type { BooleanColumn, Column, NumberColumn, StringColumn, Table } from '../data/table.js';
 import { sortFloat64 } from '../math/sort.js';
+import type { NumericSourceType, SourceType } from '../../domain/reports.js';
 import type { CategoryCounts, ColumnDriftInput, NumericInput, SortedSample } from './statistics.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -101,8 +103,7 @@ const SAMPLING_RULE =
   'exact sorted finite values when count <= exactLimit; otherwise sampleSize values without replacement: ' +
   'selection sampling (Knuth Algorithm S) over the sorted finite values driven by mulberry32(seed)';
 
-export type NumericSourceType = 'int' | 'float';
-export type SourceType = NumericSourceType | 'string' | 'boolean';
+export type { NumericSourceType, SourceType };
 
 export interface NumericSample {
   /** Finite values, ascending. */

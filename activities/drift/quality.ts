@@ -38,6 +38,9 @@ import {
   type ReferenceProfile,
   type SourceType,
 } from './profile.js';
+import type { ColumnType, QualityIssue, QualityReport } from '../../domain/reports.js';
+
+export type { ColumnType, QualityIssue, QualityReport };
 
 export interface QualityOptions {
   /** Model inputs and the label: their absence or kind change is a schema break. */
@@ -52,60 +55,6 @@ export const DEFAULT_NULL_RATE_INCREASE = 0.1;
 export const DEFAULT_OUT_OF_RANGE_SHARE = 0.01;
 /** At most this many new categories are listed per column. */
 export const MAX_LISTED_CATEGORIES = 20;
-
-export interface ColumnType {
-  kind: 'numeric' | 'categorical';
-  sourceType: SourceType;
-}
-
-export interface QualityIssue {
-  severity: 'break' | 'warning';
-  column: string;
-  message: string;
-}
-
-export interface QualityReport {
-  /** True when a required column is missing or changed kind: no inference should be attempted. */
-  schemaBreak: boolean;
-  /** Rows of the current data (the largest column row count for profiles). */
-  rows: number;
-  missingColumns: { column: string; required: boolean }[];
-  unexpectedColumns: string[];
-  typeChanges: {
-    column: string;
-    reference: ColumnType;
-    /** `kind` is the family of the current source type: numbers → numeric, text → categorical. */
-    current: ColumnType;
-    required: boolean;
-    /** Number ↔ text. */
-    kindChanged: boolean;
-    breaking: boolean;
-  }[];
-  newCategories: {
-    column: string;
-    /** The most frequent new categories first; at most MAX_LISTED_CATEGORIES. */
-    categories: string[];
-    /** Number of distinct new categories. */
-    count: number;
-    /** Current rows carrying a new category. */
-    rows: number;
-    shareOfRows: number;
-  }[];
-  nullRateIncreases: { column: string; reference: number; current: number }[];
-  outOfRange: {
-    column: string;
-    below: number;
-    above: number;
-    /** (below + above) / finite current values. */
-    share: number;
-    /** The reference range. */
-    min: number;
-    max: number;
-    estimated: boolean;
-  }[];
-  constantColumns: { column: string; value: number | string | null; referenceUniques: number }[];
-  issues: QualityIssue[];
-}
 
 /** What the checks need to know about one current column. */
 interface CurrentSummary {

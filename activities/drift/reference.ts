@@ -2,7 +2,7 @@
  * The reference side of an evaluation: from a stored profile (sampled beyond 100k values), or from
  * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
  */
-import type { ModelSpec } from '../config/schema.js';
+import type { ModelSpec } from '../../domain/config.js';
 import { readTables } from '../data/snapshot-files.js';
 import type { Table } from '../data/table.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from '../evaluation/evaluate.js';

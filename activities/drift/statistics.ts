@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Drift statistics that reproduce Evidently's data-drift tests and the scipy functions behind them
  * (checked against Evidently 0.7.23 / scipy 1.17.1 / numpy 2.4.6 by test/unit/drift.test.ts with

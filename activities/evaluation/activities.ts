@@ -1,8 +1,8 @@
 import { baseName } from '../data/source.js';
 import { snapshotFiles } from '../data/snapshot-files.js';
 import { UpkeepError } from '../errors.js';
-import type { ActivityDeps } from '../index.js';
-import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
+import type { ActivityDeps } from '../deps.js';
+import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromProfile } from '../drift/reference.js';
 

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Bootstrap confidence intervals for one evaluation metric, and for its drop from a baseline.
  * Pure: no I/O, no clock; the same input and seed give the same interval on every machine.
@@ -66,7 +67,7 @@
  * binaryMetrics on the same 1M rows takes 0.2 s. The work is CPU-bound and synchronous: callers
  * run it off the event loop (a worker thread).
  */
-import { lowerIsBetter } from '../config/schema.js';
+import { lowerIsBetter } from '../../domain/metrics.js';
 import { sortFloat64 } from '../math/sort.js';
 import { CompensatedSum } from '../math/sum.js';
 import {

@@ -10,13 +10,13 @@ import { UpkeepError, type UpkeepErrorType } from '../errors.js';
 import type { Collected } from './evaluator.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
-import type { ModelMessage, ShardReply, ShardRequest } from './shard.js';
-import type { WindowFile } from './evaluate.js';
+import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types.js';
 
 /** A request before the pool numbers it. */
 export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
-type Task = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void };
+/** A queued request and whom to answer. */
+type Job = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void };
 
 /** Bytes that several threads can read without copies. */
 export function toShared(bytes: Uint8Array): Uint8Array {
@@ -27,16 +27,16 @@ export function toShared(bytes: Uint8Array): Uint8Array {
 }
 
 export class ShardPool {
-  private readonly workers: { worker: Worker; busy?: { id: number; task: Task } }[] = [];
-  private readonly queue: Task[] = [];
+  private readonly workers: { worker: Worker; busy?: { id: number; task: Job } }[] = [];
+  private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
 
   constructor(readonly threads: number) {}
 
-  private spawn(): { worker: Worker; busy?: { id: number; task: Task } } {
+  private spawn(): { worker: Worker; busy?: { id: number; task: Job } } {
     const worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { execArgv: [] });
-    const slot: { worker: Worker; busy?: { id: number; task: Task } } = { worker };
+    const slot: { worker: Worker; busy?: { id: number; task: Job } } = { worker };
     worker.on('message', (reply: ShardReply) => {
       const busy = slot.busy;
       if (!busy || busy.id !== reply.id) return;

@@ -2,13 +2,12 @@
  * Evaluation of one model on one window of files: the code path shared by the evaluateSnapshot
  * activity, the one-shot `upkeep evaluate` command and the benchmark.
  */
-import type { ModelSpec } from '../config/schema.js';
-import type { DataFormat } from '../data/table.js';
+import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
-import type { EvaluationSummary } from '../../workflows/definitions.js';
+import type { EvaluationSummary } from '../../domain/evaluation.js';
 import type { Collected } from './evaluator.js';
 import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from './engine.js';
-import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics.js';
+import { metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
 import { mergeSketches, profileFromSketch, type ColumnSketch } from '../drift/sketch.js';
@@ -17,49 +16,12 @@ import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/statistics.js';
 import { computeSlices } from './slices.js';
 import { bootstrapInterval } from './bootstrap.js';
-import type { ConfidenceSummary } from '../../workflows/definitions.js';
+import type { ConfidenceSummary } from '../../domain/evaluation.js';
 
-export interface WindowFile {
-  /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
-  name: string;
-  format: DataFormat;
-  load(): Promise<Uint8Array>;
-}
+import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput } from './types.js';
 
-export interface EvaluateWindowOptions {
-  spec: ModelSpec;
-  modelBytes: Uint8Array;
-  /** sha256 of modelBytes. */
-  modelKey: string;
-  artifactName: string;
-  files: WindowFile[];
-  onProgress?: (p: { rowsDone: number; file: string }) => void;
-  /** When given, the window's columns are compared with this reference (drift). */
-  reference?: ReferenceInput;
-}
-
-/** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
-export interface ReferenceInput {
-  columns: Record<string, ColumnSketch>;
-  label?: ColumnSketch;
-  prediction?: ColumnSketch;
-  /** Columns to compare, in report order (model inputs and watched columns). */
-  watch: string[];
-  /** Of those, the ones compared as categories. */
-  categorical: string[];
-  /** The reference as a profile, for the quality checks. */
-  profile: ReferenceProfile;
-}
-
+export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, ReferenceInput, WindowFile } from './types.js';
 export { toShared } from './engine.js';
-
-export interface EvaluationEngine {
-  /** Evaluates the model on the files of one window, as one sample. */
-  evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
-  /** The same, also returning the distributions of labels and predictions (for reference profiles). */
-  evaluateDetailed(opts: EvaluateWindowOptions): Promise<FinishedEvaluation>;
-  close(): Promise<void>;
-}
 
 const MAX_CLASSES_IN_SUMMARY = 50;
 
@@ -68,18 +30,6 @@ function counts(indices: Int32Array, labels: string[]): Record<string, number> |
   const c = new Float64Array(labels.length);
   for (let i = 0; i < indices.length; i++) c[indices[i]!]!++;
   return Object.fromEntries(labels.map((l, i) => [l, c[i]!]));
-}
-
-/** Metrics of collected predictions, named as in the report. */
-export function metricsOf(collected: Collected, nClasses: number, positiveIndex?: number): Pick<EvaluationSummary, 'metrics' | 'undefinedMetrics' | 'metricWarnings'> {
-  let r;
-  if (collected.task === 'regression') {
-    r = regressionMetrics({ yTrue: collected.yTrueValue!, yPred: collected.yPredValue! });
-  } else {
-    const input = { yTrue: collected.yTrueClass!, yPred: collected.yPredClass!, proba: collected.proba!, nClasses, labels: collected.labels! };
-    r = collected.task === 'binary' ? binaryMetrics({ ...input, positive: positiveIndex!, sortedScores: collected.sortedScores }) : multiclassMetrics(input);
-  }
-  return { metrics: r.metrics, undefinedMetrics: r.reasons, metricWarnings: r.warnings };
 }
 
 /**
@@ -143,23 +93,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
   };
 }
 
-export interface FinishedEvaluation {
-  summary: EvaluationSummary;
-  label?: ColumnSketch;
-  prediction?: ColumnSketch;
-}
-
 /** Everything after inference, from the shards' results: runs inside an evaluation thread. */
-export function finishEvaluation(o: {
-  spec: ModelSpec;
-  prepared: PreparedModel;
-  parts: Collected[];
-  sketches: Record<string, ColumnSketch[]>;
-  fileColumns: string[];
-  reference?: ReferenceInput;
-  started: number;
-  detailed: boolean;
-}): FinishedEvaluation {
+export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const { spec, prepared } = o;
   const collected = mergeCollected(prepared, o.parts);
   const summary = summarize(spec, prepared, collected, o.started);

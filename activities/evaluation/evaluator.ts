@@ -3,7 +3,7 @@
  * what the metrics need: true and predicted class indices, probabilities or regression values.
  */
 import type { Column, Table } from '../data/table.js';
-import type { InvalidValues } from '../../workflows/definitions.js';
+import type { InvalidValues } from '../../domain/evaluation.js';
 import { UpkeepError } from '../errors.js';
 import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';

@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * Evaluation metrics that reproduce scikit-learn's definitions exactly (pinned and checked against
  * scikit-learn 1.9.1 by test/unit/metrics.test.ts with goldens from scripts/fixtures/golden_metrics.py).
@@ -87,6 +88,7 @@
  */
 import { sortFloat64 } from '../math/sort.js';
 import { CompensatedSum, FLOAT64_EPS } from '../math/sum.js';
+import { BINARY_METRICS, MULTICLASS_METRICS, REGRESSION_METRICS } from '../../domain/metrics.js';
 
 // ------------------------------------------------------------------------------------------------
 // Public types
@@ -120,30 +122,7 @@ export interface RegressionInput {
   yPred: Float64Array;
 }
 
-export const BINARY_METRICS = [
-  'accuracy',
-  'balanced_accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'roc_auc',
-  'average_precision',
-  'log_loss',
-  'brier',
-] as const;
-
-export const MULTICLASS_METRICS = [
-  'accuracy',
-  'balanced_accuracy',
-  'f1_macro',
-  'f1_weighted',
-  'precision_macro',
-  'recall_macro',
-  'roc_auc_ovr_macro',
-  'log_loss',
-] as const;
-
-export const REGRESSION_METRICS = ['mae', 'rmse', 'r2', 'mape'] as const;
+export { BINARY_METRICS, MULTICLASS_METRICS, REGRESSION_METRICS };
 
 export type BinaryMetricName = (typeof BINARY_METRICS)[number];
 export type MulticlassMetricName = (typeof MULTICLASS_METRICS)[number];

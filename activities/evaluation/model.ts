@@ -2,7 +2,7 @@
  * Checks an ONNX model against its spec before any data is touched, and works out which outputs
  * hold the predicted label, the class probabilities or the regression value.
  */
-import type { ModelSpec } from '../config/schema.js';
+import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
 import { readOnnxGraphFacts } from './onnx-graph.js';
 import type { InferenceRunner, ModelInfo, TensorType, ValueInfo } from './runner.js';

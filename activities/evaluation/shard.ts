@@ -3,40 +3,16 @@
  * row groups), runs the model over it in this thread and returns what the metrics need.
  */
 import { parentPort } from 'node:worker_threads';
-import type { ModelSpec } from '../config/schema.js';
 import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
-import type { DataFormat } from '../data/table.js';
 import { UpkeepError } from '../errors.js';
 import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
 import { sortFloat64 } from '../math/sort.js';
-import { finishEvaluation, type FinishedEvaluation } from './evaluate.js';
+import { finishEvaluation } from './evaluate.js';
+import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';
-
-export interface ModelMessage {
-  spec: ModelSpec;
-  modelKey: string;
-  modelBytes: Uint8Array;
-  artifactName: string;
-}
-
-export type ShardRequest =
-  | ({ id: number; op: 'finish' } & Parameters<typeof finishEvaluation>[0])
-  | ({ id: number; op: 'prepare' } & ModelMessage)
-  | ({
-      id: number;
-      op: 'evaluate';
-      file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number } };
-      batchSize: number;
-      /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
-      sketch?: { columns: string[]; categorical: string[] };
-    } & ModelMessage);
-
-export type ShardReply =
-  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation }
-  | { id: number; ok: false; error: { type?: string; message: string } };
 
 const runner = createInProcessRunner();
 const prepared = new Map<string, Promise<PreparedModel>>();

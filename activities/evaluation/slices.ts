@@ -3,35 +3,14 @@
  * The worst slices (by how much worse than the whole window the primary metric is) are reported
  * with their sizes.
  */
-import type { MonitorSpec } from '../config/schema.js';
+import type { MonitorSpec } from '../../domain/config.js';
 import type { Collected } from './evaluator.js';
-import { metricsOf } from './evaluate.js';
+import type { SliceEntry, SlicesReport } from '../../domain/reports.js';
+import { lowerIsBetter } from '../../domain/metrics.js';
+import { metricsOf } from './collected-metrics.js';
 
-export interface SliceEntry {
-  column: string;
-  value: string;
-  rows: number;
-  metric: string;
-  /** The primary metric on the slice; null when undefined there (e.g. one class). */
-  score: number | null;
-  /** How much worse than the whole window (positive = worse); null when undefined. */
-  worse_by: number | null;
-  /** Slices smaller than min_rows are reported but never decide the verdict. */
-  small: boolean;
-}
+export type { SliceEntry, SlicesReport };
 
-export interface SlicesReport {
-  metric: string;
-  overall: number | null;
-  min_rows: number;
-  max_drop?: number;
-  /** Worst first, at most 10 across all segment columns. */
-  worst: SliceEntry[];
-  /** Values per column, largest first (at most 50 per column are evaluated). */
-  columns: Record<string, { values: number; evaluated: number }>;
-}
-
-const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
 const MAX_VALUES = 50;
 
 function subset(c: Collected, idx: Int32Array, k: number): Collected {
@@ -60,7 +39,7 @@ function subset(c: Collected, idx: Int32Array, k: number): Collected {
 
 export function computeSlices(c: Collected, opts: { metric: string; overall: number | null; nClasses: number; positiveIndex?: number; settings: MonitorSpec['slices'] }): SlicesReport | undefined {
   if (!c.segments || Object.keys(c.segments).length === 0) return undefined;
-  const lower = LOWER_IS_BETTER.has(opts.metric);
+  const lower = lowerIsBetter(opts.metric);
   const entries: SliceEntry[] = [];
   const columns: SlicesReport['columns'] = {};
   for (const [column, seg] of Object.entries(c.segments)) {

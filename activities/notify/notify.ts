@@ -10,7 +10,7 @@
  * Error messages name the webhook's host and the HTTP status only: the rest of the URL (path and
  * query) often is the secret, and neither is ever put in a message.
  */
-import type { NotificationEvent } from '../../workflows/definitions.js';
+import type { NotificationEvent } from '../../domain/maintenance.js';
 
 export interface NotifierOptions {
   /** URL the events are POSTed to; when absent only the log line is written. */

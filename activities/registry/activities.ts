@@ -1,16 +1,13 @@
 import { findModel } from '../config/load.js';
-import type { ModelSpec } from '../config/schema.js';
+import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { ActivityDeps } from '../index.js';
-import type { Decision, LastRetrainRequest, ResolvedModel } from '../../workflows/definitions.js';
-import { artifactKey, createRegistry, versionId } from './registry.js';
+import type { ActivityDeps } from '../deps.js';
+import type { Decision, LastRetrainRequest } from '../../domain/maintenance.js';
+import type { ResolvedModel } from '../../domain/evaluation.js';
+import { artifactKey, lastRetrainRequestKey, profileKey } from '../store/keys.js';
+import { createRegistry, versionId } from './registry.js';
 import type { ChampionPointer, ModelVersion } from './types.js';
-
-const lastRequestKey = (modelId: string): string => `registry/${modelId}/last-retrain-request.json`;
-
-/** Where `upkeep profile` stores the reference profile of a model version. */
-export const profileKey = (modelId: string, artifactSha256: string): string => `profiles/${modelId}/${artifactSha256}.json`;
 
 export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' | 'store' | 'data'>) {
   const registry = createRegistry(deps.store);
@@ -111,12 +108,12 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
 
     /** Records how the model's latest retrain request ended (evaluations wait a cooldown after it). */
     async recordRetrainOutcome(input: LastRetrainRequest): Promise<void> {
-      await deps.store.put(lastRequestKey(input.modelId), `${JSON.stringify(input, null, 2)}\n`);
+      await deps.store.put(lastRetrainRequestKey(input.modelId), `${JSON.stringify(input, null, 2)}\n`);
     },
 
     /** How the model's latest retrain request ended, if it had one. */
     async lastRetrainRequest(input: { modelId: string }): Promise<LastRetrainRequest | null> {
-      const bytes = await deps.store.tryGet(lastRequestKey(input.modelId));
+      const bytes = await deps.store.tryGet(lastRetrainRequestKey(input.modelId));
       return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as LastRetrainRequest) : null;
     },
 

@@ -1,20 +1,14 @@
 /**
- * The model registry on top of the artifact store:
- *   registry/<model>/versions/<version>.json          immutable version records (write-once)
- *   registry/<model>/champion.json                    the champion pointer (compare-and-swap only)
- *   registry/<model>/champion-history/<generation>.json   every champion change (write-once)
- * ONNX files live content-addressed at models/<model>/artifacts/<sha256>.onnx.
+ * The model registry on top of the artifact store: immutable version records, the champion pointer
+ * (changed by compare-and-swap only) and every champion change. Keys: store/keys.ts.
  */
 import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
+import { championHistoryKey, championHistoryPrefix, championKey, versionKey, versionsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import type { ChampionPointer, ModelVersion } from './types.js';
 
 export const versionId = (sha256: string): string => sha256.slice(0, 12);
-export const artifactKey = (modelId: string, sha256: string): string => `models/${modelId}/artifacts/${sha256}.onnx`;
-const versionKey = (modelId: string, version: string): string => `registry/${modelId}/versions/${version}.json`;
-const championKey = (modelId: string): string => `registry/${modelId}/champion.json`;
-const historyKey = (modelId: string, generation: number): string => `registry/${modelId}/champion-history/${String(generation).padStart(8, '0')}.json`;
 
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
@@ -43,7 +37,7 @@ export function createRegistry(store: ArtifactStore) {
     },
 
     async versions(modelId: string): Promise<ModelVersion[]> {
-      const keys = await store.list(`registry/${modelId}/versions`);
+      const keys = await store.list(versionsPrefix(modelId));
       const out: ModelVersion[] = [];
       for (const key of keys) {
         const found = await readJson<ModelVersion>(key);
@@ -54,7 +48,7 @@ export function createRegistry(store: ArtifactStore) {
 
     async history(modelId: string): Promise<ChampionPointer[]> {
       const out: ChampionPointer[] = [];
-      for (const key of await store.list(`registry/${modelId}/champion-history`)) {
+      for (const key of await store.list(championHistoryPrefix(modelId))) {
         const found = await readJson<ChampionPointer>(key);
         if (found) out.push(found.value);
       }
@@ -78,7 +72,7 @@ export function createRegistry(store: ArtifactStore) {
         const current = await registry.champion(next.modelId);
         const p = current?.pointer;
         if (p && p.version === next.version && p.workflow?.runId !== undefined && p.workflow.runId === next.workflow?.runId) {
-          await store.put(historyKey(next.modelId, p.generation), json(p), { ifAbsent: true });
+          await store.put(championHistoryKey(next.modelId, p.generation), json(p), { ifAbsent: true });
           return p;
         }
         const running = p?.version ?? configVersion;
@@ -92,7 +86,7 @@ export function createRegistry(store: ArtifactStore) {
         const pointer: ChampionPointer = { ...next, generation: (p?.generation ?? 0) + 1, previous: running };
         const swapped = await store.putIfMatch(championKey(next.modelId), json(pointer), current?.sha256 ?? null);
         if (swapped.ok) {
-          await store.put(historyKey(next.modelId, pointer.generation), json(pointer), { ifAbsent: true });
+          await store.put(championHistoryKey(next.modelId, pointer.generation), json(pointer), { ifAbsent: true });
           return pointer;
         }
       }

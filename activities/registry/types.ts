@@ -3,7 +3,7 @@
  * the champion pointer changes only by compare-and-swap; every change of champion is also kept
  * as a write-once history entry.
  */
-import type { Decision } from '../../workflows/definitions.js';
+import type { Decision } from '../../domain/maintenance.js';
 
 export interface SnapshotSummary {
   uri: string;

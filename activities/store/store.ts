@@ -1,7 +1,8 @@
 /**
- * The artifact store: snapshots, reports and (later) model versions and cards. Keys are
- * '/'-separated relative paths. Implementations must make every write atomic (a reader never
- * sees half a file) so that an activity that runs twice leaves the same state.
+ * The artifact store: snapshots, reports, model versions, profiles, the maintenance log and cards.
+ * Keys are '/'-separated relative paths, all built in keys.ts (docs/storage.md). Implementations
+ * must make every write atomic (a reader never sees half a file) so that an activity that runs
+ * twice leaves the same state.
  */
 export interface PutResult {
   uri: string;

@@ -5,23 +5,24 @@
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelSpec } from '../config/schema.js';
+import type { ModelSpec } from '../../domain/config.js';
 import { readTables, snapshotFiles } from '../data/snapshot-files.js';
 import type { Table } from '../data/table.js';
 import { profileReferenceData } from '../drift/reference.js';
 import type { WindowFile } from '../evaluation/evaluate.js';
 import { UpkeepError } from '../errors.js';
-import type { ActivityDeps } from '../index.js';
-import { profileKey } from '../registry/activities.js';
-import { artifactKey, createRegistry, versionId } from '../registry/registry.js';
+import type { ActivityDeps } from '../deps.js';
+import { createRegistry, versionId } from '../registry/registry.js';
+import { artifactKey, profileKey, trainingJobKey, trainingLogKey } from '../store/keys.js';
 import type { ModelVersion } from '../registry/types.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { Decision, ModelVersionRef, ResolvedModel, SnapshotRef } from '../../workflows/definitions.js';
+import type { Decision, ModelVersionRef } from '../../domain/maintenance.js';
+import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { BuiltinTrainingError } from './builtin.js';
 import { trainBuiltinInThread } from './train-thread.js';
 import { CommandTrainerError, runCommandTrainer } from './command.js';
 import { trainingSet } from './dataset.js';
-import { durationMs } from '../../workflows/definitions.js';
+import { durationMs } from '../../domain/duration.js';
 
 export interface TrainCandidateInput {
   model: ResolvedModel;
@@ -37,7 +38,6 @@ export interface TrainCandidateResult extends ModelVersionRef {
   logUri?: string;
 }
 
-const jobKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.json`;
 const MAX_LOG_BYTES = 4 * 1024 * 1024;
 
 export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'engine' | 'heartbeat' | 'scratchDir' | 'cancellation'>) {
@@ -147,7 +147,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       // The job record holds the whole version: registering it again is a no-op, and it completes
       // a registration that an earlier attempt did not get to.
       const recorded = async (): Promise<TrainCandidateResult | undefined> => {
-        const bytes = await deps.store.tryGet(jobKey(spec.id, input.workflow.runId));
+        const bytes = await deps.store.tryGet(trainingJobKey(spec.id, input.workflow.runId));
         if (!bytes) return undefined;
         const job = JSON.parse(new TextDecoder().decode(bytes)) as { version: ModelVersion; result: TrainCandidateResult };
         await registry.register(job.version);
@@ -159,7 +159,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       const beat = setInterval(() => deps.heartbeat?.({ phase: 'training' }), 5000);
       try {
         const files = snapshotFiles(spec.id, training, read);
-        const logKey = `registry/${spec.id}/jobs/${input.workflow.runId}.log`;
+        const logKey = trainingLogKey(spec.id, input.workflow.runId);
         const { onnx, log, tables } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : { ...(await trainWithCommand(spec, training, files, logKey)), tables: undefined };
         const logPut = await deps.store.put(logKey, log);
 
@@ -203,7 +203,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
           logUri: logPut.uri,
         };
         // The job record decides: if another attempt finished first, its version is the one.
-        await deps.store.put(jobKey(spec.id, input.workflow.runId), `${JSON.stringify({ version, result }, null, 2)}\n`, { ifAbsent: true });
+        await deps.store.put(trainingJobKey(spec.id, input.workflow.runId), `${JSON.stringify({ version, result }, null, 2)}\n`, { ifAbsent: true });
         return (await recorded())!;
       } finally {
         clearInterval(beat);

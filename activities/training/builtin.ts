@@ -1,3 +1,4 @@
+/* eslint-disable max-lines -- being split */
 /**
  * The builtin trainer: logistic regression (binary), softmax regression (multiclass) and ridge
  * regression, written in TypeScript so the embedded default can retrain with nothing else
@@ -37,9 +38,10 @@
  *     carries the classes, which is where upkeep reads the probability-column order.
  *   regression: features ─ai.onnx.ml LinearRegressor─▶ variable float [N, 1]
  */
+import type { Task } from '../../domain/metrics.js';
 import { encodeOnnxModel, OnnxType, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-writer.js';
 
-export type BuiltinTask = 'binary' | 'multiclass' | 'regression';
+export type BuiltinTask = Task;
 
 export interface BuiltinFeatures {
   /** Numeric columns, each with one value per row. */

@@ -3,7 +3,7 @@
  * columns as numbers, one-column string inputs as categories, the label as class indices (or the
  * regression target). Rows with a missing or non-finite value are left out and counted.
  */
-import type { ModelSpec } from '../config/schema.js';
+import type { ModelSpec } from '../../domain/config.js';
 import type { Column, Table } from '../data/table.js';
 import { canonicalLabel } from '../evaluation/model.js';
 import { UpkeepError } from '../errors.js';

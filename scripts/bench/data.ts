@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { modelSpec, type ModelSpec } from '../../activities/config/schema.js';
+import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import { PROJECT_DIR } from '../lib/paths.js';
 
 export const BENCH_DIR = path.join(PROJECT_DIR, '.bench');

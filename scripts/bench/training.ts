@@ -17,7 +17,7 @@ import { createActivities } from '../../activities/index.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
 import { trainBuiltin } from '../../activities/training/builtin.js';
 import { trainingSet } from '../../activities/training/dataset.js';
-import type { SnapshotRef } from '../../workflows/definitions.js';
+import type { SnapshotRef } from '../../domain/evaluation.js';
 import { BENCH_MODEL, benchSpec, FEATURES } from './data.js';
 
 const [mode, file, repeatsArg] = process.argv.slice(2);

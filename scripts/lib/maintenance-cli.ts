@@ -15,24 +15,15 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { findModel, loadConfig } from '../../activities/config/load.js';
-import type { ModelSpec, UpkeepConfig } from '../../activities/config/schema.js';
+import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import { createFileDataSource } from '../../activities/data/source.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { createRegistry, versionId } from '../../activities/registry/registry.js';
 import type { ModelVersion } from '../../activities/registry/types.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
-import {
-  attachEvidenceSignal,
-  decideUpdate,
-  maintenanceStatusQuery,
-  retrainWorkflowId,
-  rollbackWorkflowId,
-  TASK_QUEUE,
-  type GateStatus,
-  type MaintenanceStatus,
-  type RetrainEvidence,
-  type RollbackModelResult,
-} from '../../workflows/definitions.js';
+import { cardKey } from '../../activities/store/keys.js';
+import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, TASK_QUEUE, type RollbackModelResult } from '../../workflows/definitions.js';
+import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
 import { defaultConfigPath } from './paths.js';
@@ -59,8 +50,6 @@ async function configAndModel(configFile: string | undefined, modelId: string): 
   return { config, spec: findModel(config, modelId, path.basename(configPath)) };
 }
 
-const people = (spec: ModelSpec): string[] => [...new Set([spec.owner, ...spec.approvers])];
-
 const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : '—');
 
 function ago(iso: string): string {
@@ -69,11 +58,6 @@ function ago(iso: string): string {
   const abs = Math.abs(ms);
   const text = abs < 90_000 ? `${Math.round(abs / 1000)}s` : abs < 5_400_000 ? `${Math.round(abs / 60_000)}m` : abs < 172_800_000 ? `${Math.round(abs / 3_600_000)}h` : `${Math.round(abs / 86_400_000)}d`;
   return ms >= 0 ? `${text} ago` : `in ${text}`;
-}
-
-function describeEvidence(e: RetrainEvidence): string {
-  if (e.source === 'manual') return `requested by ${e.requestedBy ?? 'someone'}: ${e.reason}`;
-  return `${e.verdict?.status ?? 'evaluation'} window ending ${e.windowEnd ?? e.at}: ${e.reason}`;
 }
 
 /** The message a person should see: the innermost ApplicationFailure's, else the innermost error's. */
@@ -194,7 +178,7 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
           console.log(`see its state with: upkeep approvals list --model ${spec.id}`);
         } else {
           console.log(`retrain of ${spec.id} requested: workflow ${workflowId}`);
-          console.log(`it waits for approval by ${people(spec).join(', ')}; ${decideHint(spec.id)}`);
+          console.log(`it waits for approval by ${stakeholders(spec).join(', ')}; ${decideHint(spec.id)}`);
         }
       });
     });
@@ -271,7 +255,7 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
     .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
     .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) => {
       const { spec } = await configAndModel(o.config, model);
-      const allowed = people(spec);
+      const allowed = stakeholders(spec);
       if (o.emergency && !allowed.includes(o.as)) {
         throw new UpkeepError('InvalidRequest', `model ${spec.id}: ${o.as} is not an approver of this model (approvers: ${allowed.join(', ')}); an emergency rollback needs one`);
       }
@@ -381,7 +365,7 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
     .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
     .action(async (model: string, o: { json?: boolean; config?: string }) => {
       const { config, spec } = await configAndModel(o.config, model);
-      const bytes = await createFileStore(config.store).tryGet(`cards/${spec.id}.${o.json ? 'json' : 'md'}`);
+      const bytes = await createFileStore(config.store).tryGet(cardKey(spec.id, o.json ? 'json' : 'md'));
       if (!bytes) throw new UpkeepError('UnknownModel', `no model card for ${spec.id} yet: it is written after the first evaluation`);
       const text = new TextDecoder().decode(bytes);
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { modelSpecBase, type ModelSpec, type Task } from '../../activities/config/schema.js';
+import { modelSpecBase, type ModelSpec } from '../../domain/config.js';
+import type { Task } from '../../domain/metrics.js';
 import { resolveUri } from '../../activities/config/load.js';
 import { countRows, formatOf } from '../../activities/data/count-rows.js';
 import { baseName, createFileDataSource } from '../../activities/data/source.js';
@@ -14,8 +15,8 @@ import type { EvaluationEngine, ReferenceInput, WindowFile } from '../../activit
 import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
-import type { EvaluationFailure, EvaluationSummary, SnapshotRef } from '../../workflows/definitions.js';
-import { DATA_ERROR_TYPES } from '../../workflows/definitions.js';
+import type { EvaluationFailure, EvaluationSummary, SnapshotRef } from '../../domain/evaluation.js';
+import { DATA_ERROR_TYPES } from '../../domain/evaluation.js';
 import { decideVerdict } from '../../workflows/policy.js';
 
 export const DEFAULT_PRIMARY: Record<Task, string> = { binary: 'roc_auc', multiclass: 'f1_macro', regression: 'rmse' };

@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { modelSpec } from '../../activities/config/schema.js';
+import { modelSpec } from '../../domain/config.js';
 import { readTable } from '../../activities/data/read-table.js';
 import { trainBuiltin } from '../../activities/training/builtin.js';
 import { trainingSet } from '../../activities/training/dataset.js';

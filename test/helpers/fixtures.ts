@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { modelSpec, type ModelSpec } from '../../activities/config/schema.js';
+import { modelSpec, type ModelSpec } from '../../domain/config.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const fixture = (rel: string): string => `${FIXTURES}${rel}`;

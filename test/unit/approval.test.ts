@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { validateDecision } from '../../workflows/approval.js';
-import type { DecisionInput, GateStatus } from '../../workflows/definitions.js';
+import type { DecisionInput, GateStatus } from '../../domain/maintenance.js';
 
 const MODEL = 'churn';
 const ALICE = 'alice@example.com';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 
 import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCardInput } from '../../activities/docs/card.js';
-import { modelSpec, type ModelSpec } from '../../activities/config/schema.js';
+import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../../activities/registry/types.js';
-import type { LedgerEntry } from '../../workflows/definitions.js';
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 
 const spec: ModelSpec = modelSpec.parse({
   id: 'churn',
@@ -75,11 +75,11 @@ const promotion: ChampionPointer = {
   approvals: [{ gate: 'promote', decision: 'approve', approver: 'bob@example.com', at: '2026-02-05T09:30:00.000Z', comment: 'holdout looks good' }],
 };
 
-function ledgerEntry(id: string, at: string, kind: LedgerEntry['kind'], summary: string, extra: Partial<LedgerEntry> = {}): LedgerEntry {
+function ledgerEntry(id: string, at: string, kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<MaintenanceLogEntry> = {}): MaintenanceLogEntry {
   return { id, modelId: 'churn', at, kind, summary, ...extra };
 }
 
-const ledger: LedgerEntry[] = [
+const ledger: MaintenanceLogEntry[] = [
   ledgerEntry('e1', '2026-01-20T06:00:00.000Z', 'retrain-requested', 'roc_auc 0.74 below min 0.75'),
   ledgerEntry('e3', '2026-02-05T10:00:00.000Z', 'promoted', `${V2} is champion`, { actor: 'bob@example.com' }),
   ledgerEntry('e2', '2026-01-21T07:00:00.000Z', 'decision', 'retrain rejected', {

@@ -9,16 +9,17 @@ import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
-import { createMaintenanceActivities, readLedger } from '../../activities/docs/maintenance.js';
+import { createMaintenanceActivities, readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { reportKeys } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
-import type { LedgerEntry, NotificationEvent } from '../../workflows/definitions.js';
+import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const MODEL = 'churn';
 
-const entry = (id: string, at: string, overrides: Partial<LedgerEntry> = {}): LedgerEntry => ({
+const entry = (id: string, at: string, overrides: Partial<MaintenanceLogEntry> = {}): MaintenanceLogEntry => ({
   id,
   modelId: MODEL,
   at,
@@ -70,7 +71,7 @@ describe('the maintenance activities', function () {
       await a.recordLedger({ entries: [e] });
       await a.recordLedger({ entries: [{ ...e, summary: 'rewritten by a retry' }] });
       assert.deepEqual(await store.list(`ledger/${MODEL}`), [`ledger/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
-      assert.deepEqual(await readLedger(store, MODEL), [e]);
+      assert.deepEqual(await readMaintenanceLog(store, MODEL), [e]);
     });
 
     it('reads entries back oldest first, however they were recorded', async function () {
@@ -82,18 +83,18 @@ describe('the maintenance activities', function () {
       await a.recordLedger({ entries: [later, late] });
       await a.recordLedger({ entries: [early, first] });
       // Both entries of 06:00:00 share a key prefix (milliseconds are not in the key): only the sort orders them.
-      assert.deepEqual((await readLedger(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
+      assert.deepEqual((await readMaintenanceLog(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
     });
 
     it('keeps evaluations apart from maintenance entries and reads them only when asked', async function () {
       const a = activitiesWith();
       await a.recordLedger({ entries: [entry('eval-1', '2026-03-01T06:00:00.000Z', { kind: 'evaluation' }), entry('gate-1', '2026-03-01T07:00:00.000Z')] });
-      assert.deepEqual((await readLedger(store, MODEL)).map((e) => e.id), ['gate-1']);
-      assert.deepEqual((await readLedger(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
+      assert.deepEqual((await readMaintenanceLog(store, MODEL)).map((e) => e.id), ['gate-1']);
+      assert.deepEqual((await readMaintenanceLog(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
     });
 
     it('reads an empty log for a model without entries', async function () {
-      assert.deepEqual(await readLedger(store, MODEL), []);
+      assert.deepEqual(await readMaintenanceLog(store, MODEL), []);
     });
   });
 
@@ -225,7 +226,7 @@ describe('the maintenance activities', function () {
       const repo = gitRepo();
       const a = activitiesWith({ cards: { git: repo } });
       const report = (end: string, status: string, auc: number) =>
-        store.put(`reports/${MODEL}/${end.replace(/[-:]/g, '').replace('.000', '')}_run.json`, JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }));
+        store.put(reportKeys(MODEL, end, 'run').json, JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }));
       await report('2026-03-01T06:00:00.000Z', 'healthy', 0.8);
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       await report('2026-03-02T06:00:00.000Z', 'healthy', 0.79);

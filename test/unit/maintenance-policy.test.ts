@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ConfidenceSummary, LastRetrainRequest, VerdictStatus } from '../../workflows/definitions.js';
+import type { ConfidenceSummary, VerdictStatus } from '../../domain/evaluation.js';
+import type { LastRetrainRequest } from '../../domain/maintenance.js';
 import { compareOnHoldout, retrainRequest, shouldRetrain, type CompareInput } from '../../workflows/policy.js';
 
 const HOLDOUT: CompareInput['holdout'] = { uri: 'file:///store/holdout.json', sha256: 'f'.repeat(64), rows: 800, firstDay: '2026-03-01', lastDay: '2026-03-07' };

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { createNotifier, notificationText, webhookPayload, WebhookError } from '../../activities/notify/notify.js';
-import type { NotificationEvent } from '../../workflows/definitions.js';
+import type { NotificationEvent } from '../../domain/maintenance.js';
 
 interface Received {
   method: string;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadConfig, findModel } from '../../activities/config/load.js';
 import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { profileReferenceData } from '../../activities/drift/reference.js';
-import { profileKey } from '../../activities/registry/activities.js';
+import { profileKey } from '../../activities/store/keys.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
 import { evaluateModel } from '../../workflows/index.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';

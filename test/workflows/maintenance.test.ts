@@ -6,20 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { artifactKey } from '../../activities/store/keys.js';
 import { createRegistry } from '../../activities/registry/registry.js';
-import { readLedger } from '../../activities/docs/maintenance.js';
-import {
-  decideUpdate,
-  maintenanceStatusQuery,
-  retrainWorkflowId,
-  rollbackWorkflowId,
-  type RollbackModelResult,
-  type DecisionInput,
-  type EvaluateModelResult,
-  type MaintenanceStage,
-  type MaintenanceStatus,
-  type RetrainModelResult,
-} from '../../workflows/definitions.js';
+import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
+import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
+import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, ONCALL, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
@@ -157,7 +148,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.match(card, new RegExp(`# Model card: ${modelId}`));
       assert.match(card, new RegExp(candidate.version));
       assert.match(card, /holdout AUC is clearly better/);
-      const log = await readLedger(createFileStore(ws!.storeDir), modelId, { evaluations: true });
+      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId, { evaluations: true });
       const kinds = log.map((e) => e.kind);
       for (const k of ['evaluation', 'retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const) assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
       assert.ok(kinds.indexOf('trained') < kinds.indexOf('promoted'));
@@ -305,7 +296,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
     const files = readdirSync(ws.dataDir).sort().map((f) => path.join(ws!.dataDir, f));
     const bytes = await fitDemoModel(modelId, files);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const put = await store.put(`models/${modelId}/artifacts/${sha256}.onnx`, bytes);
+    const put = await store.put(artifactKey(modelId, sha256), bytes);
     const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
     await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'config' });
     await registry.register({ modelId, version: sha256.slice(0, 12), sha256, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-11-19T00:00:00.000Z', source: 'retrain' });

@@ -1,33 +1,16 @@
 /**
- * upkeep.yaml: models and schedules declared as code, validated once at the edge.
+ * The shape of upkeep.yaml: models and schedules declared as code, validated once at the edge
+ * (activities/config/load.ts).
  * Every error names the file, the model and the field, e.g.
  *   upkeep.yaml: models[2] (churn): thresholds.min: expected a number between 0 and 1
  */
 import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 
 export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
-/** Metrics per task, and whether a larger value is better. */
-export const METRICS = {
-  binary: ['accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'average_precision', 'log_loss', 'brier'],
-  multiclass: ['accuracy', 'balanced_accuracy', 'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'roc_auc_ovr_macro', 'log_loss'],
-  regression: ['mae', 'rmse', 'r2', 'mape'],
-} as const;
-
-export type Task = keyof typeof METRICS;
-const LOWER_IS_BETTER = new Set(['log_loss', 'brier', 'mae', 'rmse', 'mape']);
-/** Metrics whose value always lies in [0, 1]. */
-const UNIT_INTERVAL = new Set([
-  'accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'average_precision', 'brier',
-  'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'roc_auc_ovr_macro',
-]);
-
-export function lowerIsBetter(metric: string): boolean {
-  return LOWER_IS_BETTER.has(metric);
-}
-
-const DURATION = /^\d+(ms|s|m|h|d)$/;
-const duration = z.string().regex(DURATION, 'expected a duration like 30s, 5m, 2h or 1d');
+const duration = z.string().regex(DURATION_PATTERN, 'expected a duration like 30s, 5m, 2h or 1d');
 const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0');
 
 const inputSpec = z.strictObject({
@@ -166,7 +149,7 @@ export const modelSpecBase = z.strictObject({
     approvers: z.array(z.string().min(1)).default([]),
     description: z.string().optional(),
     intended_use: z.string().optional(),
-    task: z.enum(['binary', 'multiclass', 'regression']),
+    task: z.enum(TASKS),
     /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
     artifact: z.string().min(1),
     inputs: z.array(inputSpec).min(1),
@@ -228,7 +211,7 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     }
     for (const key of ['min', 'max'] as const) {
       const v = m.thresholds[key];
-      if (v !== undefined && UNIT_INTERVAL.has(metric) && !(v >= 0 && v <= 1)) {
+      if (v !== undefined && inUnitInterval(metric) && !(v >= 0 && v <= 1)) {
         ctx.addIssue({ code: 'custom', path: ['thresholds', key], message: 'expected a number between 0 and 1' });
       }
     }
@@ -291,9 +274,5 @@ export const configSchema = z.strictObject({
 
 export type ModelSpec = z.infer<typeof modelSpec>;
 export type UpkeepConfig = z.infer<typeof configSchema>;
-export type InputSpec = z.infer<typeof inputSpec>;
 export type MonitorSpec = z.infer<typeof monitorSpec>;
-export type RetrainSpec = z.infer<typeof retrainSpec>;
-export type ApprovalSpec = z.infer<typeof approvalSpec>;
-export type TrainerSpec = RetrainSpec['trainer'];
 

@@ -1,0 +1,98 @@
+/**
+ * Which module may import which (docs/architecture.md draws the picture). Every arrow points one
+ * way: entry points (bin/, scripts/) → workers/ → workflows/ → domain/; activities/ → domain/.
+ * Run by `npm run lint` and `npm test`:  npx depcruise -c .dependency-cruiser.cjs .
+ */
+const PROJECT = '^(bin|scripts|workers|workflows|activities|domain|test)/';
+/** Code that runs in production (the rest of scripts/ and test/ are development tools). */
+const PRODUCTION = '^(bin|workers|workflows|activities|domain)/|^scripts/(cli|start|demo-feed|bootstrap)[.]|^scripts/(lib|demo)/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle (type-only imports included): move the shared part down, e.g. to domain/ or a types module.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'domain-imports-no-project-module',
+      severity: 'error',
+      comment: 'domain/ holds the shapes everyone shares: it imports nothing of the project outside domain/.',
+      from: { path: '^domain/' },
+      to: { path: PROJECT, pathNot: '^domain/' },
+    },
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      comment: 'domain/ is deterministic and does no I/O: no Node built-ins; of npm packages only zod (the config schema), other packages for types only.',
+      from: { path: '^domain/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'domain-npm-types-only',
+      severity: 'error',
+      comment: 'domain/ may use zod; any other npm package only through `import type`.',
+      from: { path: '^domain/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['type-only'], pathNot: '(^|/)node_modules/zod/' },
+    },
+    {
+      name: 'workflows-reach-activities-through-the-index-only',
+      severity: 'error',
+      comment: 'Workflow code is bundled into the sandbox: it names activities only through the Activities type of activities/index.ts (for proxyActivities).',
+      from: { path: '^workflows/' },
+      to: { path: '^activities/', pathNot: '^activities/index[.]ts$' },
+    },
+    {
+      name: 'workflows-import-activities-as-types',
+      severity: 'error',
+      comment: 'Only `import type { Activities } from "../activities/index.js"`: a value import would bundle activity code into the sandbox.',
+      from: { path: '^workflows/' },
+      to: { path: '^activities/index[.]ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'workflows-not-upward',
+      severity: 'error',
+      comment: 'workflows/ import domain/ (and the Activities type), never workers/, scripts/, bin/ or test/.',
+      from: { path: '^workflows/' },
+      to: { path: '^(workers|scripts|bin|test)/' },
+    },
+    {
+      name: 'activities-not-upward',
+      severity: 'error',
+      comment: 'activities/ import domain/ and each other (store, data, math...), never workflows/, workers/, scripts/, bin/ or test/.',
+      from: { path: '^activities/' },
+      to: { path: '^(workflows|workers|scripts|bin|test)/' },
+    },
+    {
+      name: 'workers-not-upward',
+      severity: 'error',
+      comment: 'workers/ (the composition root) is imported by the entry points, never the other way round.',
+      from: { path: '^workers/' },
+      to: { path: '^(scripts|bin|test)/' },
+    },
+    {
+      name: 'production-not-to-test',
+      severity: 'error',
+      comment: 'Nothing that runs in production imports test/.',
+      from: { path: PRODUCTION },
+      to: { path: '^test/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that does not resolve to a file or an installed package.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    // Type-only imports count: a cycle through types is still a cycle for the reader.
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|[.]upkeep|[.]bench)/' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

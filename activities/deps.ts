@@ -1,0 +1,23 @@
+/** The ports every activity is built from; the composition root provides them. */
+import type { UpkeepConfig } from '../domain/config.js';
+import type { DataSource } from './data/source.js';
+import type { EvaluationEngine } from './evaluation/types.js';
+import type { ArtifactStore } from './store/store.js';
+
+export interface ActivityDeps {
+  /** Loads and validates the config (re-read per call, so edits apply without a restart). */
+  loadConfig(): Promise<UpkeepConfig & { name: string }>;
+  store: ArtifactStore;
+  data: DataSource;
+  engine: EvaluationEngine;
+  /** Reports progress of long activities; defaults to Temporal heartbeats. */
+  heartbeat?(details: unknown): void;
+  /** Aborted when the running activity is cancelled; defaults to Temporal's cancellation signal. */
+  cancellation?(): AbortSignal | undefined;
+  /** Where trainers get temporary working folders. */
+  scratchDir?: string;
+  /** Where notifications are logged (one line each); console.log by default. */
+  log?(line: string): void;
+  /** HTTP client for webhooks (tests inject one); globalThis.fetch by default. */
+  fetch?: typeof fetch;
+}

@@ -1,0 +1,92 @@
+/**
+ * The types the evaluation modules share: the window's files, the engine's interface, and the
+ * messages between the engine and its evaluation threads.
+ */
+import type { ModelSpec } from '../../domain/config.js';
+import type { EvaluationSummary } from '../../domain/evaluation.js';
+import type { DataFormat } from '../data/table.js';
+import type { ReferenceProfile } from '../drift/profile.js';
+import type { ColumnSketch } from '../drift/sketch.js';
+import type { Collected } from './evaluator.js';
+import type { PreparedModel } from './model.js';
+
+export interface WindowFile {
+  /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
+  name: string;
+  format: DataFormat;
+  load(): Promise<Uint8Array>;
+}
+
+export interface EvaluateWindowOptions {
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  /** sha256 of modelBytes. */
+  modelKey: string;
+  artifactName: string;
+  files: WindowFile[];
+  onProgress?: (p: { rowsDone: number; file: string }) => void;
+  /** When given, the window's columns are compared with this reference (drift). */
+  reference?: ReferenceInput;
+}
+
+/** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
+export interface ReferenceInput {
+  columns: Record<string, ColumnSketch>;
+  label?: ColumnSketch;
+  prediction?: ColumnSketch;
+  /** Columns to compare, in report order (model inputs and watched columns). */
+  watch: string[];
+  /** Of those, the ones compared as categories. */
+  categorical: string[];
+  /** The reference as a profile, for the quality checks. */
+  profile: ReferenceProfile;
+}
+
+export interface EvaluationEngine {
+  /** Evaluates the model on the files of one window, as one sample. */
+  evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
+  /** The same, also returning the distributions of labels and predictions (for reference profiles). */
+  evaluateDetailed(opts: EvaluateWindowOptions): Promise<FinishedEvaluation>;
+  close(): Promise<void>;
+}
+
+export interface FinishedEvaluation {
+  summary: EvaluationSummary;
+  label?: ColumnSketch;
+  prediction?: ColumnSketch;
+}
+
+/** What finishEvaluation needs: the shards' results of one window. */
+export interface FinishInput {
+  spec: ModelSpec;
+  prepared: PreparedModel;
+  parts: Collected[];
+  sketches: Record<string, ColumnSketch[]>;
+  fileColumns: string[];
+  reference?: ReferenceInput;
+  started: number;
+  detailed: boolean;
+}
+
+export interface ModelMessage {
+  spec: ModelSpec;
+  modelKey: string;
+  modelBytes: Uint8Array;
+  artifactName: string;
+}
+
+export type ShardRequest =
+  | ({ id: number; op: 'finish' } & FinishInput)
+  | ({ id: number; op: 'prepare' } & ModelMessage)
+  | ({
+      id: number;
+      op: 'evaluate';
+      file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number } };
+      batchSize: number;
+      /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
+      sketch?: { columns: string[]; categorical: string[] };
+    } & ModelMessage);
+
+export type ShardReply =
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation }
+  | { id: number; ok: false; error: { type?: string; message: string } };

@@ -1,0 +1,55 @@
+/**
+ * Every key of the artifact store, in one place. docs/storage.md describes the layout. Keys are
+ * '/'-separated relative paths (see assertKey in store.ts); a <model> is a model id, a <sha256>
+ * 64 lowercase hex digits, a <time> a compact UTC time (compactTime) so keys sort by time.
+ */
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+
+/** 2026-11-25T06:00:00.000Z -> 20261125T060000Z: sorts by time, safe in keys. */
+export function compactTime(iso: string): string {
+  return iso.replace(/[-:]/g, '').replace(/\.\d+/, '');
+}
+
+// ── Window snapshots: content-addressed copies of the data files and their manifests ──
+
+export const snapshotFileKey = (modelId: string, sha256: string, format: string): string => `snapshots/${modelId}/files/${sha256}.${format}`;
+export const snapshotManifestKey = (modelId: string, sha256: string): string => `snapshots/${modelId}/manifests/${sha256}.json`;
+
+// ── Evaluation reports: the JSON is written last, so its presence means the report is complete ──
+
+export const reportsPrefix = (modelId: string): string => `reports/${modelId}`;
+export const reportKeys = (modelId: string, windowEnd: string, runId: string): { json: string; markdown: string } => {
+  const base = `${reportsPrefix(modelId)}/${compactTime(windowEnd)}_${runId}`;
+  return { json: `${base}.json`, markdown: `${base}.md` };
+};
+
+// ── Models: ONNX artifacts (content-addressed) and the reference profile of each ──
+
+export const artifactKey = (modelId: string, sha256: string): string => `models/${modelId}/artifacts/${sha256}.onnx`;
+/** The reference profile of a model version (by its artifact's sha256). */
+export const profileKey = (modelId: string, artifactSha256: string): string => `profiles/${modelId}/${artifactSha256}.json`;
+
+// ── The registry: versions (write-once), the champion pointer (compare-and-swap), its history ──
+
+export const versionsPrefix = (modelId: string): string => `registry/${modelId}/versions`;
+export const versionKey = (modelId: string, version: string): string => `${versionsPrefix(modelId)}/${version}.json`;
+export const championKey = (modelId: string): string => `registry/${modelId}/champion.json`;
+export const championHistoryPrefix = (modelId: string): string => `registry/${modelId}/champion-history`;
+export const championHistoryKey = (modelId: string, generation: number): string => `${championHistoryPrefix(modelId)}/${String(generation).padStart(8, '0')}.json`;
+/** How the model's latest retrain request ended (the cooldown is measured from it). */
+export const lastRetrainRequestKey = (modelId: string): string => `registry/${modelId}/last-retrain-request.json`;
+/** A training job's result (one per workflow run, so a retried activity trains once) and its log. */
+export const trainingJobKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.json`;
+export const trainingLogKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.log`;
+
+// ── The maintenance log (under ledger/, its first name): evaluations apart from the rest, so the
+// card reads few files ──
+
+export type MaintenanceLogPart = 'evaluations' | 'maintenance';
+export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): MaintenanceLogPart => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
+export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
+export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
+
+// ── Model cards ──
+
+export const cardKey = (modelId: string, format: 'md' | 'json'): string => `cards/${modelId}.${format}`;

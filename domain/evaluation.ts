@@ -1,0 +1,127 @@
+/**
+ * What an evaluation produces and passes on: the resolved model, the window's snapshot, the
+ * summary of metrics and checks, the verdict and where the report is stored.
+ */
+import type { ModelSpec } from './config.js';
+import type { DriftReport, QualityReport, SlicesReport } from './reports.js';
+
+export type VerdictStatus = 'healthy' | 'warning' | 'degraded' | 'failing' | 'insufficient-data';
+
+export interface Verdict {
+  status: VerdictStatus;
+  /** Ordered: the reason that decided the status comes first. */
+  reasons: string[];
+}
+
+/** What resolveModel returns: the spec as declared plus the artifact's identity. */
+export interface ResolvedModel {
+  modelId: string;
+  /** The validated spec as declared in the config at resolution time (recorded in history). */
+  spec: ModelSpec;
+  /** Immutable copy of the ONNX artifact in the store. */
+  artifactUri: string;
+  artifactSha256: string;
+  artifactBytes: number;
+  /** The reference profile evaluations compare against (stored next to the model version), if any. */
+  referenceUri?: string;
+  /** Registry version id (first 12 hex digits of the sha256). */
+  version?: string;
+  /** What max_drop is measured from: the version's holdout metrics once promoted, else the config's. */
+  baseline?: Record<string, number>;
+  /** The champion pointer's generation (0: the config's artifact, never promoted). */
+  generation?: number;
+  /** Where the version came from: the config's artifact or a retrain. */
+  source?: 'config' | 'retrain';
+}
+
+export interface SnapshotFile {
+  date: string;
+  sourceUri: string;
+  /** Immutable, content-addressed copy in the artifact store. */
+  uri: string;
+  sha256: string;
+  bytes: number;
+  rows: number;
+}
+
+export interface SnapshotRef {
+  /** The manifest's URI; its sha256 identifies the snapshot. */
+  uri: string;
+  sha256: string;
+  firstDay: string;
+  lastDay: string;
+  windowEnd: string;
+  rows: number;
+  files: SnapshotFile[];
+  missing: { date: string; sourceUri: string }[];
+}
+
+export interface InvalidValues {
+  file: string;
+  column: string;
+  nulls: number;
+  nan: number;
+  infinite: number;
+}
+
+export interface EvaluationSummary {
+  /** Labelled rows evaluated (after dropping invalid rows). */
+  rows: number;
+  rowsRead: number;
+  droppedRows: number;
+  invalid: InvalidValues[];
+  metrics: Record<string, number | null>;
+  /** Why a metric is null. */
+  undefinedMetrics: Record<string, string>;
+  /** Values returned with a warning, as scikit-learn does. */
+  metricWarnings: Record<string, string>;
+  warnings: string[];
+  classes?: string[];
+  labelCounts?: Record<string, number>;
+  predictionCounts?: Record<string, number>;
+  /** Against the model's reference profile, when it has one. */
+  drift?: DriftReport;
+  quality?: QualityReport;
+  /** Metrics per value of the configured segment columns. */
+  slices?: SlicesReport;
+  /** Bootstrap interval of the primary metric and of its drop from the baseline. */
+  confidence?: ConfidenceSummary;
+  durationMs: number;
+}
+
+/** A data problem found while evaluating: the window is failing rather than the workflow. */
+export interface EvaluationFailure {
+  type: string;
+  message: string;
+}
+
+/** Error types that describe the evaluated window's data: the window is failing, the workflow is not. */
+export const DATA_ERROR_TYPES: readonly string[] = ['SchemaMismatch', 'InvalidData', 'UnreadableData'];
+
+export interface ConfidenceSummary {
+  metric: string;
+  value: number | null;
+  low: number | null;
+  high: number | null;
+  confidence: number;
+  resamples: number;
+  seed: number;
+  drop?: { value: number | null; low: number | null; high: number | null };
+}
+
+/** Slow decline of the primary metric over the stored reports of this model. */
+export interface TrendSummary {
+  metric: string;
+  declining: boolean;
+  slopePerWeek: number | null;
+  since: string | null;
+  pValue: number | null;
+  points: number;
+  message?: string;
+}
+
+export interface ReportRef {
+  jsonUri: string;
+  markdownUri: string;
+  sha256: string;
+}

@@ -1,0 +1,124 @@
+/**
+ * What the drift, quality and slice checks report: the shapes stored in the evaluation report and
+ * read by workflows, the CLI and the model card.
+ */
+
+// ── Drift: one entry per watched column, then the dataset verdict ──
+
+export interface DriftColumnReport {
+  kind: 'numeric' | 'categorical';
+  test: string;
+  threshold: number;
+  /** Value of the deciding statistic. */
+  score: number | null;
+  drifted: boolean | null;
+  reference_rows: number;
+  current_rows: number;
+  psi?: number | null;
+  ks_statistic?: number | null;
+  ks_p_value?: number | null;
+  wasserstein_normed?: number | null;
+  jensenshannon?: number | null;
+  chi2_p_value?: number | null;
+  z_test_p_value?: number | null;
+  new_categories?: string[];
+  share_rows_new_category?: number;
+  reasons?: Record<string, string>;
+}
+
+export interface DriftReport {
+  columns: Record<string, DriftColumnReport>;
+  dataset_drift: boolean | null;
+  share_drifted: number | null;
+  drift_share: number;
+  drifted_columns: string[];
+  /** Label drift and prediction drift, computed the same way (not counted in the dataset share). */
+  label?: DriftColumnReport;
+  prediction?: DriftColumnReport;
+}
+
+// ── Data quality against the reference profile ──
+
+/** The type a reader gave a column: int and float are numbers, string and boolean are text. */
+export type NumericSourceType = 'int' | 'float';
+export type SourceType = NumericSourceType | 'string' | 'boolean';
+
+export interface ColumnType {
+  kind: 'numeric' | 'categorical';
+  sourceType: SourceType;
+}
+
+export interface QualityIssue {
+  severity: 'break' | 'warning';
+  column: string;
+  message: string;
+}
+
+export interface QualityReport {
+  /** True when a required column is missing or changed kind: no inference should be attempted. */
+  schemaBreak: boolean;
+  /** Rows of the current data (the largest column row count for profiles). */
+  rows: number;
+  missingColumns: { column: string; required: boolean }[];
+  unexpectedColumns: string[];
+  typeChanges: {
+    column: string;
+    reference: ColumnType;
+    /** `kind` is the family of the current source type: numbers → numeric, text → categorical. */
+    current: ColumnType;
+    required: boolean;
+    /** Number ↔ text. */
+    kindChanged: boolean;
+    breaking: boolean;
+  }[];
+  newCategories: {
+    column: string;
+    /** The most frequent new categories first; at most MAX_LISTED_CATEGORIES. */
+    categories: string[];
+    /** Number of distinct new categories. */
+    count: number;
+    /** Current rows carrying a new category. */
+    rows: number;
+    shareOfRows: number;
+  }[];
+  nullRateIncreases: { column: string; reference: number; current: number }[];
+  outOfRange: {
+    column: string;
+    below: number;
+    above: number;
+    /** (below + above) / finite current values. */
+    share: number;
+    /** The reference range. */
+    min: number;
+    max: number;
+    estimated: boolean;
+  }[];
+  constantColumns: { column: string; value: number | string | null; referenceUniques: number }[];
+  issues: QualityIssue[];
+}
+
+// ── Metrics per slice of the configured segment columns ──
+
+export interface SliceEntry {
+  column: string;
+  value: string;
+  rows: number;
+  metric: string;
+  /** The primary metric on the slice; null when undefined there (e.g. one class). */
+  score: number | null;
+  /** How much worse than the whole window (positive = worse); null when undefined. */
+  worse_by: number | null;
+  /** Slices smaller than min_rows are reported but never decide the verdict. */
+  small: boolean;
+}
+
+export interface SlicesReport {
+  metric: string;
+  overall: number | null;
+  min_rows: number;
+  max_drop?: number;
+  /** Worst first, at most 10 across all segment columns. */
+  worst: SliceEntry[];
+  /** Values per column, largest first (at most 50 per column are evaluated). */
+  columns: Record<string, { values: number; evaluated: number }>;
+}
