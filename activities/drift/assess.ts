@@ -6,7 +6,8 @@
  */
 import type { MonitorSpec } from '../config/schema.js';
 import type { ColumnSketch } from './sketch.js';
-import { columnDrift, datasetDrift, type ColumnDriftInput, type DriftOverride } from './statistics.js';
+import { columnDrift, datasetDrift, type ColumnDriftInput } from './column.js';
+import type { DriftOverride } from './tests/index.js';
 
 export interface DriftColumnReport {
   kind: 'numeric' | 'categorical';

@@ -30,14 +30,8 @@
  * Distribution checks (new categories, range) are skipped for a column whose kind changed.
  */
 import type { Column, Table } from '../data/table.js';
-import {
-  countColumnCategories,
-  type CategoricalColumnProfile,
-  type ColumnProfile,
-  type NumericColumnProfile,
-  type ReferenceProfile,
-  type SourceType,
-} from './profile.js';
+import { countColumnCategories } from './categories.js';
+import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, ReferenceProfile, SourceType } from './profile-schema.js';
 
 export interface QualityOptions {
   /** Model inputs and the label: their absence or kind change is a schema break. */
