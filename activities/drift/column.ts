@@ -93,8 +93,8 @@ function finish(base: ResultBase, sel: TestSelection): ColumnDriftResult {
 
 /**
  * Every drift statistic that applies to one column, and the verdict of the deciding test
- * (Evidently's default unless overridden). Which statistics are reported is each test's
- * `reportedFor` (tests/index.ts); the deciding test's always are.
+ * (Evidently's default unless overridden). A test's statistics are reported when its
+ * `reportedFor` says so (see reportedTests in tests/index.ts); the deciding test's always are.
  */
 export function columnDrift(input: ColumnDriftInput, override?: DriftOverride): ColumnDriftResult {
   return input.kind === 'numeric' ? numericColumnDrift(input, override) : categoricalColumnDrift(input, override);
