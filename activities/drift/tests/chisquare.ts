@@ -28,7 +28,7 @@ export function chiSquarePValue(refCounts: AlignedCounts, curCounts: AlignedCoun
   return chi2Sf(k - 1, stat);
 }
 
-export const chisquare = {
+export const chisquareTest = {
   name: 'chisquare',
   statistic: 'chi2_p_value',
   reports: ['chi2_p_value'],

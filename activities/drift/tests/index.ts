@@ -3,16 +3,16 @@
  * Adding a test: a module exporting its descriptor (see ./descriptor.ts) and one line in
  * DRIFT_TEST_LIST. The conventions are in docs/statistics/drift.md.
  */
-import { chisquare } from './chisquare.js';
+import { chisquareTest } from './chisquare.js';
 import type { ColumnKind, DriftDecision, DriftTest } from './descriptor.js';
-import { jensenshannon } from './jensenshannon.js';
-import { ks } from './ks.js';
+import { jensenshannonTest } from './jensenshannon.js';
+import { ksTest } from './ks.js';
 import { psiTest } from './psi.js';
-import { wasserstein } from './wasserstein.js';
-import { z } from './ztest.js';
+import { wassersteinTest } from './wasserstein.js';
+import { zTest } from './ztest.js';
 
 /** Every drift test, in the order a column's statistics are reported. */
-export const DRIFT_TEST_LIST = [psiTest, ks, wasserstein, jensenshannon, chisquare, z] as const;
+export const DRIFT_TEST_LIST = [psiTest, ksTest, wassersteinTest, jensenshannonTest, chisquareTest, zTest] as const;
 
 /** Evidently's names for the tests (StatTest.name). */
 export type DriftTestName = (typeof DRIFT_TEST_LIST)[number]['name'];

@@ -40,7 +40,7 @@ export function jensenShannonDistance(refCounts: AlignedCounts, curCounts: Align
   return Math.sqrt(Math.max(js, 0) / 2.0);
 }
 
-export const jensenshannon = {
+export const jensenshannonTest = {
   name: 'jensenshannon',
   statistic: 'jensenshannon',
   reports: ['jensenshannon'],

@@ -115,7 +115,7 @@ export function ksTwoSample(ref: NumericInput, cur: NumericInput): KsResult {
   return ksPValue(a.length, b.length, mergeSummary(a, b).ksD);
 }
 
-export const ks = {
+export const ksTest = {
   name: 'ks',
   statistic: 'ks_p_value',
   reports: ['ks_statistic', 'ks_p_value'],

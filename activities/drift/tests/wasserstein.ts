@@ -24,7 +24,7 @@ export function wassersteinNormed(ref: NumericInput, cur: NumericInput): number 
   return wassersteinDistance(a, b) / norm;
 }
 
-export const wasserstein = {
+export const wassersteinTest = {
   name: 'wasserstein',
   statistic: 'wasserstein_normed',
   reports: ['wasserstein_normed'],

@@ -42,7 +42,7 @@ function firstPresent(a: AlignedCounts, b: AlignedCounts): number {
   return 0;
 }
 
-export const z = {
+export const zTest = {
   name: 'z',
   statistic: 'z_test_p_value',
   reports: ['z_test_p_value'],
