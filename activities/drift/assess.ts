@@ -7,7 +7,8 @@
 import type { MonitorSpec } from '../../domain/config.js';
 import type { DriftColumnReport, DriftReport } from '../../domain/reports.js';
 import type { ColumnSketch } from './sketch.js';
-import { columnDrift, datasetDrift, type ColumnDriftInput, type DriftOverride } from './statistics.js';
+import { columnDrift, datasetDrift, type ColumnDriftInput } from './column.js';
+import type { DriftOverride } from './tests/index.js';
 
 export type { DriftColumnReport, DriftReport };
 

@@ -1,46 +1,13 @@
 /**
- * Schema and data-quality checks of a current window against the reference profile. Pure: the
- * current data comes in as a Table (checked exactly, in one pass per column, nothing sorted) or as
- * column profiles built with `profileTable(table, { categorical: forcedCategorical(reference) })`.
- *
- * Findings (each also an issue with a message that names the column):
- *
- * - missingColumns: required columns (model inputs and label) absent from the current data are a
- *   schema break; other reference columns absent are warnings. A column counts as present when the
- *   reader saw it in the file (`Table.fileColumns`), projected or not.
- * - unexpectedColumns: current columns neither in the reference nor required (warnings).
- * - typeChanges: the source type changed. Number (int/float) ↔ text (string/boolean) is a kind
- *   change — a schema break for a required column, else a warning; int ↔ float and string ↔ boolean
- *   are warnings. A column with no value at all on either side has no type to compare (CSV reads an
- *   all-empty column as float) and is left out.
- * - newCategories: categories of a categorical reference column that the reference never saw, the
- *   most frequent first (at most 20 listed), and the share of current rows carrying them. Not
- *   reported for a reference that kept only its top categories (`otherCount`): a category outside
- *   them may well have been seen.
- * - nullRateIncreases: current null rate − reference null rate > `nullRateIncrease` (default 0.1,
- *   absolute). Null rates are those of the profile: for numeric columns (missing + NaN + ±inf) /
- *   rows, for categorical columns missing / rows.
- * - outOfRange: finite current values below the reference minimum or above its maximum, when their
- *   share of the current finite values is > `outOfRangeShare` (default 0.01). Exact for a Table;
- *   from a sampled current profile the counts are scaled from the sample (`estimated: true`).
- * - constantColumns: at most one distinct non-missing value in the current data (an all-missing
- *   column included) while the reference had more. Not checked on an empty window.
- *
- * `issues` lists breaks first, then warnings, each in the order above and in column order.
- * Distribution checks (new categories, range) are skipped for a column whose kind changed.
+ * Schema and data-quality checks of a current window against the reference profile: missing,
+ * unexpected and retyped columns, new categories, null-rate increases, values out of the
+ * reference range, constant columns. Pure. What each finding means and when it is a break:
+ * docs/statistics/drift.md, "Schema and data-quality checks".
  */
 import type { Column, Table } from '../data/table.js';
-import {
-  countColumnCategories,
-  type CategoricalColumnProfile,
-  type ColumnProfile,
-  type NumericColumnProfile,
-  type ReferenceProfile,
-  type SourceType,
-} from './profile.js';
 import type { ColumnType, QualityIssue, QualityReport } from '../../domain/reports.js';
-
-export type { ColumnType, QualityIssue, QualityReport };
+import { countColumnCategories } from './categories.js';
+import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, ReferenceProfile, SourceType } from './profile-schema.js';
 
 export interface QualityOptions {
   /** Model inputs and the label: their absence or kind change is a schema break. */
@@ -55,6 +22,8 @@ export const DEFAULT_NULL_RATE_INCREASE = 0.1;
 export const DEFAULT_OUT_OF_RANGE_SHARE = 0.01;
 /** At most this many new categories are listed per column. */
 export const MAX_LISTED_CATEGORIES = 20;
+
+export type { ColumnType, QualityIssue, QualityReport };
 
 /** What the checks need to know about one current column. */
 interface CurrentSummary {

@@ -4,8 +4,9 @@
  * the expensive sort runs in parallel), category counts for categorical ones.
  */
 import type { Column } from '../data/table.js';
-import { EXACT_SAMPLE_LIMIT, type ColumnProfile } from './profile.js';
-import { sortedSample } from './statistics.js';
+import { countColumnCategories, countSortedValues } from './categories.js';
+import { EXACT_SAMPLE_LIMIT, type ColumnProfile } from './profile-schema.js';
+import { sortedSample } from './sample.js';
 
 export type ColumnSketch =
   | { kind: 'numeric'; sourceType: 'int' | 'float'; rows: number; nulls: number; nonFinite: number; sorted: Float64Array }
@@ -18,17 +19,7 @@ export function sketchColumn(col: Column, rows: number, categorical = false): Co
     const s = sortedSample(col.values);
     return { kind: 'numeric', sourceType: col.sourceType, rows, nulls, nonFinite: s.dropped - nulls, sorted: s.sorted };
   }
-  const counts = new Map<string, number>();
-  let missing = 0;
-  for (let i = 0; i < rows; i++) {
-    let key: string | null;
-    if (col.kind === 'string') key = col.values[i] ?? null;
-    else if (col.nulls?.[i]) key = null;
-    else if (col.kind === 'boolean') key = col.values[i] ? 'true' : 'false';
-    else key = Number.isNaN(col.values[i]) ? null : String(col.values[i]);
-    if (key === null) missing++;
-    else counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
+  const { counts, missing } = countColumnCategories(col, { rows, booleans: 'first-seen' });
   const sourceType = col.kind === 'number' ? col.sourceType : col.kind;
   return { kind: 'categorical', sourceType, rows, missing, categories: [...counts.keys()], counts: [...counts.values()] };
 }
@@ -54,8 +45,7 @@ export function mergeSorted(parts: Float64Array[]): Float64Array {
 
 function asCategorical(s: ColumnSketch): Extract<ColumnSketch, { kind: 'categorical' }> {
   if (s.kind === 'categorical') return s;
-  const counts = new Map<string, number>();
-  for (const v of s.sorted) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+  const counts = countSortedValues(s.sorted);
   return { kind: 'categorical', sourceType: s.sourceType, rows: s.rows, missing: s.nulls + s.nonFinite, categories: [...counts.keys()], counts: [...counts.values()] };
 }
 
@@ -152,9 +142,7 @@ export function profileFromSketch(s: ColumnSketch, sampleSize = EXACT_SAMPLE_LIM
     sample: { values, exact },
   };
   if (uniques <= 20) {
-    const counts: Record<string, number> = {};
-    for (let i = 0; i < n; i++) counts[String(v[i])] = (counts[String(v[i])] ?? 0) + 1;
-    profile.counts = counts;
+    profile.counts = Object.fromEntries(countSortedValues(v));
   }
   return profile;
 }
