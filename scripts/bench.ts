@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_DIR, benchParquet, FEATURES } from './bench/data.js';
-import { PROJECT_DIR } from './lib/paths.js';
+import { PROJECT_DIR } from '../workers/paths.js';
 
 const ROWS = 1_000_000;
 const REPEATS = 5;
