@@ -14,13 +14,9 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { findModel, loadConfig } from '../../activities/config/load.js';
 import type { ModelSpec, UpkeepConfig } from '../../activities/config/schema.js';
-import { createFileDataSource } from '../../activities/data/source.js';
 import { UpkeepError } from '../../activities/errors.js';
-import { createRegistry, versionId } from '../../activities/registry/registry.js';
 import type { ModelVersion } from '../../activities/registry/types.js';
-import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
 import {
   attachEvidenceSignal,
   decideUpdate,
@@ -45,6 +41,8 @@ const MAINTENANCE_TYPES = { retrainModel: retrainWorkflowId(''), rollbackModel: 
 
 async function configAndModel(ctx: MaintenanceContext, configFile: string | undefined, modelId: string): Promise<{ config: UpkeepConfig; spec: ModelSpec }> {
   const configPath = ctx.configPath(configFile);
+  // Loaded here: the commands that only talk to Temporal do not pay for the config's parser.
+  const { findModel, loadConfig } = await import('../../activities/config/load.js');
   const config = await loadConfig(configPath);
   return { config, spec: findModel(config, modelId, path.basename(configPath)) };
 }
@@ -305,6 +303,11 @@ export async function rollback(ctx: MaintenanceContext, model: string, o: { as: 
 
 export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
+  const [{ createRegistry, versionId }, { createFileStore, sha256Hex }, { createFileDataSource }] = await Promise.all([
+    import('../../activities/registry/registry.js'),
+    import('../../activities/store/file-store.js'),
+    import('../../activities/data/source.js'),
+  ]);
   const registry = createRegistry(createFileStore(config.store));
   const versions = await registry.versions(spec.id);
   const champion = (await registry.champion(spec.id))?.pointer;
@@ -342,6 +345,7 @@ export async function versions(ctx: MaintenanceContext, model: string, o: { conf
 
 export async function card(ctx: MaintenanceContext, model: string, o: { json?: boolean; config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
+  const { createFileStore } = await import('../../activities/store/file-store.js');
   const bytes = await createFileStore(config.store).tryGet(`cards/${spec.id}.${o.json ? 'json' : 'md'}`);
   if (!bytes) throw new UpkeepError('UnknownModel', `no model card for ${spec.id} yet: it is written after the first evaluation`);
   const text = new TextDecoder().decode(bytes);
