@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The `upkeep` command. Runs the compiled JavaScript in dist/, compiled here on first use and
 // after a source changed (scripts/build.mjs); the TypeScript sources through tsx if it cannot be.
+import module from 'node:module';
 import { ensureBuilt } from '../scripts/build.mjs';
+
+// Node ≥ 22 keeps compiled module code between runs (most of a Temporal command's start-up).
+module.enableCompileCache?.();
 
 if (await ensureBuilt()) {
   await import('../dist/scripts/cli.js');

@@ -55,7 +55,7 @@ export async function build() {
       logLevel: 'error',
     });
     // Worker-thread entries are plain JavaScript: copied as they are (they load the compiled module next to them).
-    for (const f of files.filter((f) => f.endsWith('.mjs'))) {
+    for (const f of files.filter((f) => f.endsWith('.mjs') && !f.startsWith(path.join(ROOT, 'scripts')))) {
       const to = path.join(tmp, path.relative(ROOT, f));
       mkdirSync(path.dirname(to), { recursive: true });
       copyFileSync(f, to);
