@@ -31,7 +31,6 @@ import {
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
 
-
 /** How long a status query may wait for a worker to answer. */
 const QUERY_TIMEOUT_MS = 10_000;
 /** How long `upkeep rollback` (without --wait) watches for the approval gate to open. */
@@ -155,7 +154,6 @@ function statusText(s: MaintenanceStatus, workflowId: string): string {
   if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
 }
-
 
 export interface MaintenanceContext {
   /** Connects to Temporal (with the CLI's target and error messages), runs `fn`, closes. */
