@@ -100,7 +100,7 @@ Try, in another terminal:
   npx upkeep evaluate --model ${first}
   npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)
   npx upkeep approvals list
-Ctrl-C stops the worker${target.devServer ? ' and the dev server (schedules and history are kept in .upkeep/temporal.db)' : ''}.`);
+Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${path.relative(process.cwd(), path.join(settings.stateDir, 'temporal.db')) || 'temporal.db'})` : ''}.`);
 
   let stopping = false;
   const stop = (): void => {
