@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const NODE_BUILTINS = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'net', 'http', 'https', 'url', 'stream', 'zlib', 'util', 'events', 'timers', 'process'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.upkeep/**', '.bench/**'] },
+  { ignores: ['node_modules/**', '.upkeep/**', '.bench/**', 'dist/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

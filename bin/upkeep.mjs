@@ -1,6 +1,16 @@
 #!/usr/bin/env node
-// The `upkeep` command: TypeScript sources run through tsx, no build step.
-import { register } from 'tsx/esm/api';
+// The `upkeep` command. Runs the compiled JavaScript in dist/, compiled here on first use and
+// after a source changed (scripts/build.mjs); the TypeScript sources through tsx if it cannot be.
+import module from 'node:module';
+import { ensureBuilt } from '../scripts/build.mjs';
 
-register();
-await import('../scripts/cli.ts');
+// Node ≥ 22 keeps compiled module code between runs (most of a Temporal command's start-up).
+module.enableCompileCache?.();
+
+if (await ensureBuilt()) {
+  await import('../dist/scripts/cli.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../scripts/cli.ts');
+}

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Front door of `npm start`, `npm test` and `npm run bench` on a fresh clone: installs the npm
-// packages when they are missing or stale (plain Node, no dependencies), then runs the TypeScript
-// entry point with tsx. Signals reach the child, and its exit code becomes ours.
+// packages when they are missing or stale (plain Node, no dependencies), compiles the TypeScript
+// to dist/ when it is missing or stale (scripts/build.mjs; .npmrc's ignore-scripts means no
+// `prepare` on install), then runs the entry point: start and bench compiled, the tests through
+// tsx (mocha loads the .ts test files). Signals reach the child, and its exit code becomes ours.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const entries = { start: 'scripts/start.ts', test: 'scripts/test.ts', bench: 'scripts/bench.ts' };
@@ -37,7 +39,11 @@ function ensurePackages() {
 }
 
 ensurePackages();
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entries[command]), ...args], { cwd: root, stdio: 'inherit' });
+// Imported after the install: the build needs esbuild from node_modules.
+const { ensureBuilt } = await import(pathToFileURL(path.join(root, 'scripts', 'build.mjs')).href);
+const compiled = command !== 'test' && (await ensureBuilt());
+const argv = compiled ? [path.join(root, 'dist', entries[command].replace(/\.ts$/, '.js'))] : ['--import', 'tsx', path.join(root, entries[command])];
+const child = spawn(process.execPath, [...argv, ...args], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
 }

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findModel, loadConfig } from '../activities/config/load.js';
 import { writeDemoFeed } from './demo/feed.js';
-import { defaultConfigPath, PROJECT_DIR } from './lib/paths.js';
+import { PROJECT_DIR } from '../workers/paths.js';
+import { configPath as configFile, readSettings } from '../workers/settings.js';
 
 const args = process.argv.slice(2);
 const drifted = args.includes('--drifted');
@@ -16,7 +17,7 @@ if (!Number.isInteger(days) || days < 1) {
   console.error('upkeep demo-feed: --days needs a whole number of days');
   process.exit(2);
 }
-const configPath = path.resolve(process.env.UPKEEP_CONFIG ?? defaultConfigPath());
+const configPath = configFile(readSettings(process.env));
 const dir = path.dirname(fileURLToPath(findModel(await loadConfig(configPath), 'churn', path.basename(configPath)).data.uri.replace('{date}', 'day')));
 const written = writeDemoFeed({ dir, end: new Date(), days, drifted, replace: drifted });
 console.log(written.length > 0 ? `wrote ${written.length} ${drifted ? 'drifted ' : ''}files to ${path.relative(PROJECT_DIR, dir) || dir}` : `all ${days} files already exist in ${dir}`);

@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../activities/config/load.js';
-import { TASK_QUEUE } from '../workflows/definitions.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';
@@ -17,12 +16,12 @@ import { profileReferenceData } from '../activities/drift/reference.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { profileKey } from '../activities/store/keys.js';
 import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
-import { defaultConfigPath, devPorts, PROJECT_DIR, stateDir } from './lib/paths.js';
+import { EXAMPLE_CONFIG } from '../workers/paths.js';
+import { configPath as configFile, readSettings } from '../workers/settings.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
-const env = process.env;
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
 /**
@@ -60,11 +59,11 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
 
 async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
-  Runtime.install({ logger: new DefaultLogger((env.UPKEEP_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
-  const state = stateDir(env);
-  const configPath = path.resolve(env.UPKEEP_CONFIG ?? defaultConfigPath());
+  const settings = readSettings(process.env);
+  Runtime.install({ logger: new DefaultLogger(settings.logLevel) });
+  const configPath = configFile(settings);
   const config = await loadConfig(configPath);
-  const isExample = configPath === path.join(PROJECT_DIR, 'upkeep.example.yaml');
+  const isExample = configPath === EXAMPLE_CONFIG;
   log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);
 
   if (isExample) {
@@ -76,25 +75,24 @@ async function main(): Promise<void> {
     await profileDemoModel(config, path.dirname(feedDir));
   }
 
-  const { port, uiPort } = devPorts(env);
-  const target = await resolveTemporal(env, { stateDir: state, port, uiPort, log });
+  const target = await resolveTemporal(settings, { log });
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, configPath });
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath });
   const running = worker.run();
 
   const client = await connectClient(target);
-  const changes = await syncSchedules(client, config);
+  const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue });
   console.log(formatChanges(changes, false));
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }
   const first = config.models[0]!.id;
   console.log(`
-upkeep is running: worker on task queue ${TASK_QUEUE}, one evaluation per model triggered now.
+upkeep is running: worker on task queue ${settings.taskQueue}, one evaluation per model triggered now.
   Temporal UI   ${target.uiUrl ?? '(see your cluster)'}${target.uiUrl ? `/namespaces/${target.namespace}/workflows` : ''}
-  reports       ${path.join(state, 'store', 'reports')}   (for the example config)
+  reports       ${createFileStore(config.store).uriFor('reports')}
 Try, in another terminal:
   npx upkeep schedules list
   npx upkeep schedules trigger ${first}
@@ -102,7 +100,7 @@ Try, in another terminal:
   npx upkeep evaluate --model ${first}
   npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)
   npx upkeep approvals list
-Ctrl-C stops the worker${target.devServer ? ' and the dev server (schedules and history are kept in .upkeep/temporal.db)' : ''}.`);
+Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${path.relative(process.cwd(), path.join(settings.stateDir, 'temporal.db')) || 'temporal.db'})` : ''}.`);
 
   let stopping = false;
   const stop = (): void => {

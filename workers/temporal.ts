@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import { resolveTemporalCli, startDevServer, temporalAnswers, type DevServer, type Log } from './dev-server.js';
 import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
+import type { Settings } from './settings.js';
 
 export interface TemporalTarget {
   kind: 'external' | 'embedded';
@@ -33,40 +34,45 @@ export function externalTarget(env: NodeJS.ProcessEnv): TemporalTarget | undefin
 }
 
 export interface EmbeddedOptions {
-  stateDir: string;
-  port: number;
-  uiPort?: number;
   /** Persist to <stateDir>/temporal.db (default) or keep everything in memory. */
   persist?: boolean;
   log?: Log;
 }
 
-export async function resolveTemporal(env: NodeJS.ProcessEnv, embedded: EmbeddedOptions): Promise<TemporalTarget> {
-  const external = externalTarget(env);
+/** The target of commands that only connect: the external cluster, else the embedded dev server's port. */
+export function clientTarget(settings: Pick<Settings, 'env' | 'devPort'>): TemporalTarget {
+  return externalTarget(settings.env) ?? { kind: 'embedded', namespace: 'default', connectionOptions: { address: `127.0.0.1:${settings.devPort}` } };
+}
+
+/** The external cluster, else the dev server on the settings' ports (started here when none answers). */
+export async function resolveTemporal(settings: Settings, embedded: EmbeddedOptions = {}): Promise<TemporalTarget> {
+  const external = externalTarget(settings.env);
   if (external) return external;
   const log = embedded.log ?? (() => {});
-  const address = `127.0.0.1:${embedded.port}`;
+  const { devPort: port, devUiPort: uiPort, stateDir } = settings;
+  const address = `127.0.0.1:${port}`;
+  const uiUrl = `http://127.0.0.1:${uiPort}`;
   if (await temporalAnswers(address, 1500)) {
     log(`using the Temporal server already running at ${address}`);
-    return { kind: 'embedded', namespace: 'default', connectionOptions: { address }, uiUrl: embedded.uiPort ? `http://127.0.0.1:${embedded.uiPort}` : undefined };
+    return { kind: 'embedded', namespace: 'default', connectionOptions: { address }, uiUrl };
   }
-  const cli = resolveTemporalCli({ env, stateDir: embedded.stateDir, log });
-  const dbFile = embedded.persist === false ? undefined : path.join(embedded.stateDir, 'temporal.db');
+  const cli = resolveTemporalCli({ settings, log });
+  const dbFile = embedded.persist === false ? undefined : path.join(stateDir, 'temporal.db');
   if (!cli) {
     log('starting a dev server with the Temporal SDK download');
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
     const env2 = await TestWorkflowEnvironment.createLocal({
-      server: { ip: '127.0.0.1', port: embedded.port, uiPort: embedded.uiPort, dbFilename: dbFile, searchAttributes: [...UPKEEP_SEARCH_ATTRIBUTES] },
+      server: { ip: '127.0.0.1', port, uiPort, dbFilename: dbFile, searchAttributes: [...UPKEEP_SEARCH_ATTRIBUTES] },
     });
     return {
       kind: 'embedded',
       namespace: 'default',
       connectionOptions: { address },
-      uiUrl: embedded.uiPort ? `http://127.0.0.1:${embedded.uiPort}` : undefined,
+      uiUrl,
       devServer: { address, namespace: 'default', stop: () => env2.teardown() },
     };
   }
-  const server = await startDevServer({ cli, port: embedded.port, uiPort: embedded.uiPort, dbFile, log });
+  const server = await startDevServer({ cli, port, uiPort, dbFile, log });
   return { kind: 'embedded', namespace: server.namespace, connectionOptions: { address: server.address }, uiUrl: server.uiUrl, devServer: server };
 }
 
@@ -76,6 +82,8 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
   return new Client({ connection, namespace: target.namespace });
 }
 
+/** @temporalio/worker is loaded here, not at import: commands that only connect a client start faster. */
 export async function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect(target.connectionOptions);
 }

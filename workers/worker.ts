@@ -13,7 +13,8 @@ import { TASK_QUEUE } from '../workflows/definitions.js';
 import os from 'node:os';
 import path from 'node:path';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The workflows' entry: index.ts from the sources (tsx), index.js from the compiled code (dist/). */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 /** Bundles the workflow code once (workflow files import each other with .js specifiers). */
 export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {

@@ -42,7 +42,7 @@ async function commitCard(repo: string, files: { name: string; text: string }[],
   const dir = path.join(repo, 'model-cards');
   await mkdir(dir, { recursive: true });
   for (const f of files) await writeFile(path.join(dir, f.name), f.text);
-  const git = (...args: string[]) => run('git', ['-C', repo, ...args], { env: { ...process.env, GIT_AUTHOR_NAME: 'upkeep', GIT_AUTHOR_EMAIL: 'upkeep@localhost', GIT_COMMITTER_NAME: 'upkeep', GIT_COMMITTER_EMAIL: 'upkeep@localhost' } });
+  const git = (...args: string[]) => run('git', ['-C', repo, '-c', 'user.name=upkeep', '-c', 'user.email=upkeep@localhost', ...args]);
   const paths = files.map((f) => path.join('model-cards', f.name));
   await git('add', '--', ...paths);
   try {

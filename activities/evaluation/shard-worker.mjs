@@ -1,6 +1,12 @@
-// Entry of an evaluation worker thread: loads the TypeScript implementation through tsx.
-// Messages sent before the import finishes wait in the port's queue.
-import { register } from 'tsx/esm/api';
+// Entry of an evaluation worker thread: the compiled module next to it (dist/), else the
+// TypeScript implementation through tsx. Messages sent before the import finishes wait in the port's queue.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./shard.ts');
+const compiled = new URL('./shard.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./shard.ts');
+}

@@ -42,7 +42,7 @@ export interface CommandTrainerOptions {
   onLog(chunk: string): void;
   /** Called when the command starts and then every few seconds (at most 5 s apart) while it runs. Must not throw. */
   heartbeat?(details: CommandTrainerHeartbeat): void;
-  /** The command's environment; when undefined it inherits process.env. */
+  /** The command's environment; when undefined it inherits this process's. */
   env?: Record<string, string | undefined>;
 }
 
@@ -194,7 +194,7 @@ function runProcess(argv: string[], o: CommandTrainerOptions): Promise<ProcessOu
 
     let child: ChildProcess;
     try {
-      child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       spawnFailed(err);
       return;

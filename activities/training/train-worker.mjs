@@ -1,5 +1,12 @@
-// Entry of a builtin-training thread: loads the TypeScript implementation through tsx.
-import { register } from 'tsx/esm/api';
+// Entry of a builtin-training thread: the compiled module next to it (dist/), else the
+// TypeScript implementation through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./train-thread.ts');
+const compiled = new URL('./train-thread.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./train-thread.ts');
+}

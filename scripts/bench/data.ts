@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { modelSpec, type ModelSpec } from '../../domain/config.js';
-import { PROJECT_DIR } from '../lib/paths.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
 
 export const BENCH_DIR = path.join(PROJECT_DIR, '.bench');
 export const BENCH_MODEL = path.join(PROJECT_DIR, 'test', 'fixtures', 'models', 'bench20.onnx');

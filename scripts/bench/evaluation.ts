@@ -1,81 +1,95 @@
 /**
- * One benchmark process (run by scripts/bench.ts): either the activity's code path end to end
- * (`e2e`), or its lower bound (`bound`): Parquet decode alone plus ONNX inference alone, with
- * the same batches, in this process. Prints one JSON line with per-repeat times and peak RSS.
+ * One benchmark process (run by scripts/bench.ts) for one window (`bench20`: 1M × 20 floats;
+ * `real3`: 3M × 3 numbers + a string column): either the activity's code path end to end
+ * (`e2e`: default settings, interval included, then with the interval off), or its lower bound
+ * (`bound`): Parquet decode alone plus ONNX inference alone, with the same batches, in this
+ * process. Prints one JSON line with per-repeat times and peak RSS.
  */
 import { readFileSync } from 'node:fs';
-import ort from 'onnxruntime-node';
-import { readTable } from '../../activities/data/read-table.js';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { createFileDataSource } from '../../activities/data/source.js';
 import { pathToFileURL } from 'node:url';
+import ort from 'onnxruntime-node';
+import type { ModelSpec } from '../../domain/config.js';
+import { readTable } from '../../activities/data/read-table.js';
+import { createFileDataSource } from '../../activities/data/source.js';
+import type { Column } from '../../activities/data/table.js';
+import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
-import { BENCH_MODEL, benchSpec, FEATURES } from './data.js';
+import { BENCH_MODEL, benchSpec } from './data.js';
+import { REAL_MODEL, realSpec } from './real-data.js';
 
-const [mode, file, repeatsArg] = process.argv.slice(2);
+const [mode, file, kind, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 5);
-const bytes = mode === 'bound' ? new Uint8Array(readFileSync(file!)) : new Uint8Array(0);
-const modelBytes = new Uint8Array(readFileSync(BENCH_MODEL));
 const BATCH = 65536;
-const columns = [...FEATURES, 'y'];
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
+const OFF = { significance: { resamples: 0 } };
 
-// The foundation's path: metrics only. The bootstrap interval is timed on its own below.
-const spec = benchSpec({ data: { uri: file } });
+/** The window's spec with default settings, and with the interval off. */
+const specs: Record<string, { model: string; spec: (interval: boolean) => ModelSpec }> = {
+  bench20: { model: BENCH_MODEL, spec: (interval) => benchSpec({ data: { uri: file }, monitor: interval ? {} : OFF }) },
+  real3: { model: REAL_MODEL, spec: (interval) => realSpec({ data: { uri: file }, ...(interval ? {} : { monitor: OFF }) }) },
+};
+const chosen = specs[kind!];
+if (!chosen) throw new Error(`unknown window ${kind}`);
+const modelBytes = new Uint8Array(readFileSync(chosen.model));
+const modelKey = sha256Hex(modelBytes);
 
-const out: Record<string, unknown> = { mode };
+const out: Record<string, unknown> = { mode, kind };
 if (mode === 'e2e') {
   const engine = createEvaluationEngine({ batchSize: BATCH });
   // As the store's reader delivers it: read straight into shared memory, no private copy kept.
   const shared = (await createFileDataSource().read(pathToFileURL(file!).href))!;
+  const run = async (spec: ModelSpec) => {
+    const t0 = process.hrtime.bigint();
+    const summary = await engine.evaluate({ spec, modelBytes, modelKey, artifactName: `${kind}.onnx`, files: [{ name: `${kind}.parquet`, format: 'parquet', load: async () => shared }] });
+    return { ms: ms(t0), summary };
+  };
   const times: number[] = [];
-  let rows = 0;
-  let auc: number | null = null;
+  const off: number[] = [];
+  let last;
   for (let i = 0; i < repeats; i++) {
-    const t0 = process.hrtime.bigint();
-    const summary = await engine.evaluate({
-      spec,
-      modelBytes,
-      modelKey: sha256Hex(modelBytes),
-      artifactName: 'bench20.onnx',
-      files: [{ name: 'bench.parquet', format: 'parquet', load: async () => shared }],
-    });
-    times.push(ms(t0));
-    rows = summary.rows;
-    auc = summary.metrics.roc_auc ?? null;
-  }
-  // The default significance setting (200 bootstrap resamples of the primary metric) on the same window.
-  const withCi = { ...spec, monitor: { ...spec.monitor, significance: { resamples: 200, confidence: 0.95, seed: 0 } } };
-  const ci: number[] = [];
-  for (let i = 0; i < Math.min(repeats, 3); i++) {
-    const t0 = process.hrtime.bigint();
-    await engine.evaluate({ spec: withCi, modelBytes, modelKey: sha256Hex(modelBytes), artifactName: 'bench20.onnx', files: [{ name: 'bench.parquet', format: 'parquet', load: async () => shared }] });
-    ci.push(ms(t0));
+    const on = await run(chosen.spec(true));
+    times.push(on.ms);
+    last = on.summary;
+    off.push((await run(chosen.spec(false))).ms);
   }
   await engine.close();
-  Object.assign(out, { times, rows, roc_auc: auc, withBootstrap: ci });
+  Object.assign(out, { times, off, rows: last!.rows, metrics: last!.metrics });
 } else if (mode === 'bound') {
+  const spec = chosen.spec(false);
+  const bytes = new Uint8Array(readFileSync(file!));
+  const columns = [...spec.inputs.flatMap((i) => i.columns), spec.label.column];
   const session = await ort.InferenceSession.create(modelBytes, { interOpNumThreads: 1, graphOptimizationLevel: 'all' });
   const decode: number[] = [];
   const infer: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = process.hrtime.bigint();
-    const table = await readTable(bytes, { source: 'bench.parquet', format: 'parquet', columns });
+    const table = await readTable(bytes, { source: `${kind}.parquet`, format: 'parquet', columns });
     decode.push(ms(t0));
     // Batches prepared outside the timed section: inference alone.
     const n = table.rowCount;
-    const batches: Float32Array[] = [];
+    const col = (name: string): Column => table.columns.get(name)!;
+    const batches: Record<string, ort.Tensor>[] = [];
     for (let start = 0; start < n; start += BATCH) {
       const count = Math.min(BATCH, n - start);
-      const x = new Float32Array(count * 20);
-      FEATURES.forEach((name, j) => {
-        const v = (table.columns.get(name) as { values: Float64Array }).values;
-        for (let r = 0; r < count; r++) x[r * 20 + j] = v[start + r]!;
-      });
-      batches.push(x);
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const input of spec.inputs) {
+        if (input.type === 'string') {
+          const v = col(input.columns[0]!).values as ArrayLike<string | null>;
+          feeds[input.name] = new ort.Tensor('string', Array.from({ length: count }, (_, r) => v[start + r] ?? ''), [count, 1]);
+        } else {
+          const p = input.columns.length;
+          const x = new Float32Array(count * p);
+          input.columns.forEach((name, j) => {
+            const v = col(name).values as Float64Array;
+            for (let r = 0; r < count; r++) x[r * p + j] = v[start + r]!;
+          });
+          feeds[input.name] = new ort.Tensor('float32', x, [count, p]);
+        }
+      }
+      batches.push(feeds);
     }
     const t1 = process.hrtime.bigint();
-    for (const x of batches) await session.run({ input: new ort.Tensor('float32', x, [x.length / 20, 20]) });
+    for (const feeds of batches) await session.run(feeds);
     infer.push(ms(t1));
   }
   await session.release();

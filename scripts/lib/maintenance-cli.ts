@@ -1,187 +1,21 @@
 /**
- * The maintenance commands of the CLI: retrain, approvals, approve / reject, rollback (through
- * Temporal), and versions / card (read from the store, no Temporal needed).
+ * The maintenance commands of the CLI and their options: retrain, approvals, approve / reject,
+ * rollback (through Temporal), and versions / card (read from the store, no Temporal needed).
+ * What they do is in maintenance-actions.ts, loaded only when one of them runs.
  */
-import path from 'node:path';
 import { Option, type Command } from 'commander';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  ApplicationFailure,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { findModel, loadConfig } from '../../activities/config/load.js';
-import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
-import { createFileDataSource } from '../../activities/data/source.js';
-import { UpkeepError } from '../../activities/errors.js';
-import { createRegistry, versionId } from '../../activities/registry/registry.js';
-import type { ModelVersion } from '../../activities/registry/types.js';
-import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
-import { cardKey } from '../../activities/store/keys.js';
-import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, TASK_QUEUE, type RollbackModelResult } from '../../workflows/definitions.js';
-import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
-import type { retrainModel } from '../../workflows/retrain-model.js';
-import type { rollbackModel } from '../../workflows/rollback-model.js';
-import { defaultConfigPath } from './paths.js';
+import type { MaintenanceContext } from './maintenance-actions.js';
 
-export interface MaintenanceCommandDeps {
-  /** Connects to Temporal (with the CLI's target and error messages), runs `fn`, closes. */
-  withClient: <T>(fn: (client: Client) => Promise<T>) => Promise<T>;
-  /** Where new maintenance workflows are started (the workers' task queue). */
-  taskQueue?: string;
-  /** Who asks for a retrain when --as is not given (the login name). */
-  defaultRequester: string;
-}
+const actions = () => import('./maintenance-actions.js');
 
-/** How long a status query may wait for a worker to answer. */
-const QUERY_TIMEOUT_MS = 10_000;
-/** How long `upkeep rollback` (without --wait) watches for the approval gate to open. */
-const GATE_WATCH_MS = 10_000;
-
-const MAINTENANCE_TYPES = { retrainModel: retrainWorkflowId(''), rollbackModel: rollbackWorkflowId('') } as const;
-
-async function configAndModel(configFile: string | undefined, modelId: string): Promise<{ config: UpkeepConfig; spec: ModelSpec }> {
-  const configPath = path.resolve(configFile ?? defaultConfigPath());
-  const config = await loadConfig(configPath);
-  return { config, spec: findModel(config, modelId, path.basename(configPath)) };
-}
-
-const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : '—');
-
-function ago(iso: string): string {
-  const ms = Date.now() - Date.parse(iso);
-  if (!Number.isFinite(ms)) return '';
-  const abs = Math.abs(ms);
-  const text = abs < 90_000 ? `${Math.round(abs / 1000)}s` : abs < 5_400_000 ? `${Math.round(abs / 60_000)}m` : abs < 172_800_000 ? `${Math.round(abs / 3_600_000)}h` : `${Math.round(abs / 86_400_000)}d`;
-  return ms >= 0 ? `${text} ago` : `in ${text}`;
-}
-
-/** The message a person should see: the innermost ApplicationFailure's, else the innermost error's. */
-function failureMessage(err: unknown): string {
-  let app: string | undefined;
-  let last = err instanceof Error ? err.message : String(err);
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    last = e.message;
-    if (e instanceof ApplicationFailure) app = e.message;
-  }
-  return app ?? last;
-}
-
-/** The maintenance status of a run, with a clear error when no worker answers in time. */
-async function queryStatus(client: Client, handle: WorkflowHandle): Promise<MaintenanceStatus> {
-  const deadline = Date.now() + QUERY_TIMEOUT_MS;
-  try {
-    return await client.withDeadline(deadline, () => handle.query(maintenanceStatusQuery));
-  } catch (err) {
-    if (Date.now() >= deadline - 250) {
-      throw new UpkeepError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (\`npm start\` or \`upkeep worker\`)?`);
-    }
-    throw err;
-  }
-}
-
-/** The running run of a workflow id, or undefined when there is none. */
-async function running(client: Client, workflowId: string): Promise<{ handle: WorkflowHandle; runId: string } | undefined> {
-  try {
-    const d = await client.workflow.getHandle(workflowId).describe();
-    return d.status.name === 'RUNNING' ? { handle: client.workflow.getHandle(workflowId, d.runId), runId: d.runId } : undefined;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-}
-
-type OpenRequest = { handle: WorkflowHandle; status: MaintenanceStatus; gate: GateStatus };
-
-/** The model's requests that wait for a decision (a retrain request and a rollback may both). */
-async function openRequests(client: Client, modelId: string): Promise<OpenRequest[]> {
-  const out: OpenRequest[] = [];
-  for (const workflowId of [retrainWorkflowId(modelId), rollbackWorkflowId(modelId)]) {
-    const run = await running(client, workflowId);
-    if (!run) continue;
-    const status = await queryStatus(client, run.handle);
-    if (status.gate) out.push({ handle: run.handle, status, gate: status.gate });
-  }
-  return out;
-}
-
-/** The request this decision is for: the one named by --gate, or the only one open. */
-function chooseRequest(modelId: string, open: OpenRequest[], gate: string | undefined): OpenRequest {
-  const names = open.map((r) => r.gate.gate).join(', ');
-  if (gate) {
-    const match = open.find((r) => r.gate.gate === gate);
-    if (!match) throw new UpkeepError('InvalidRequest', `no ${gate} request for ${modelId} is waiting for a decision${open.length ? ` (open: ${names})` : ''}`);
-    return match;
-  }
-  if (open.length === 0) throw new UpkeepError('InvalidRequest', `no request for ${modelId} is waiting for a decision (see upkeep approvals list)`);
-  if (open.length > 1) throw new UpkeepError('InvalidRequest', `several requests for ${modelId} wait for a decision (${names}): say which with --gate`);
-  return open[0]!;
-}
-
-const decideHint = (modelId: string, gate?: string): string => {
-  const g = gate ? ` --gate ${gate}` : '';
-  return `decide with: upkeep approve ${modelId}${g} --as <you>  or  upkeep reject ${modelId}${g} --as <you> --comment "…"`;
-};
-
-function gateLines(g: GateStatus): string[] {
-  const last = g.notified.at(-1);
-  return [
-    `gate:        ${g.gate} (${g.state}), waiting since ${g.openedAt} (${ago(g.openedAt)}), expires ${g.expiresAt} (${ago(g.expiresAt)})`,
-    `approvers:   ${g.approvers.join(', ')}`,
-    `reminders:   ${g.reminders}, escalated: ${g.escalated ? 'yes' : 'no'}${last ? `, last notified: ${last.kind} to ${last.to.join(', ')} at ${last.at}` : ''}`,
-  ];
-}
-
-function statusText(s: MaintenanceStatus, workflowId: string): string {
-  const lines = [`${s.modelId}  ${s.kind}  ${s.stage} since ${s.since}  (workflow ${workflowId})`];
-  const body: string[] = [];
-  if (s.champion) body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);
-  if (s.gate) body.push(...gateLines(s.gate));
-  else body.push('gate:        none open (no decision needed at this stage)');
-  if (s.kind === 'retrain' || s.evidence.length > 0) body.push(`evidence:    ${s.evidence.length}${s.evidence[0] ? `, first: ${describeEvidence(s.evidence[0])}` : ''}`);
-  const c = s.comparison;
-  if (c && s.gate?.gate === 'promote') {
-    body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}`);
-    body.push(`             ${c.reason}`);
-  }
-  if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
-  return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
-}
-
-export function addMaintenanceCommands(program: Command, { withClient, defaultRequester, taskQueue = TASK_QUEUE }: MaintenanceCommandDeps): void {
+/** `context` is called when a command runs (settings, Temporal client, config path). */
+export function addMaintenanceCommands(program: Command, context: () => Promise<MaintenanceContext>): void {
   program
     .command('retrain <model>')
     .description('ask for a retrain of a model (attaches to the pending request if there is one); it waits for approval')
     .requiredOption('--reason <text>', 'why the model should be retrained (shown to the approvers)')
     .option('--as <id>', 'who asks (default: $USER)')
-    .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
-    .action(async (model: string, o: { reason: string; as?: string; config?: string }) => {
-      const { spec } = await configAndModel(o.config, model);
-      const workflowId = retrainWorkflowId(spec.id);
-      const evidence: RetrainEvidence = { source: 'manual', at: new Date().toISOString(), reason: o.reason, requestedBy: o.as ?? defaultRequester };
-      await withClient(async (client) => {
-        // A request is pending when a run of the id is running; signal-with-start signals that run.
-        const pending = await running(client, workflowId);
-        const handle = await client.workflow.signalWithStart<typeof retrainModel, [RetrainEvidence]>('retrainModel', {
-          workflowId,
-          taskQueue,
-          args: [{ modelId: spec.id }],
-          signal: attachEvidenceSignal,
-          signalArgs: [evidence],
-        });
-        if (pending && pending.runId === handle.signaledRunId) {
-          console.log(`retrain of ${spec.id} requested: attached to the pending request, workflow ${workflowId}`);
-          console.log(`see its state with: upkeep approvals list --model ${spec.id}`);
-        } else {
-          console.log(`retrain of ${spec.id} requested: workflow ${workflowId}`);
-          console.log(`it waits for approval by ${stakeholders(spec).join(', ')}; ${decideHint(spec.id)}`);
-        }
-      });
-    });
+    .action(async (model: string, o: { reason: string; as?: string; config?: string }) => (await actions()).retrain(await context(), model, o));
 
   program
     .command('approvals')
@@ -190,31 +24,7 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
     .description('list the running maintenance requests with their open approval gate')
     .option('--model <id>', 'only this model')
     .option('--json', 'print the requests\' status as JSON')
-    .action(async (o: { model?: string; json?: boolean }) => {
-      await withClient(async (client) => {
-        const found: { workflowId: string; status: MaintenanceStatus }[] = [];
-        const failed: string[] = [];
-        const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'`;
-        for await (const w of client.workflow.list({ query })) {
-          const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
-          if (!prefix || !w.workflowId.startsWith(prefix)) continue;
-          const modelId = w.workflowId.slice(prefix.length);
-          if (o.model && modelId !== o.model) continue;
-          try {
-            found.push({ workflowId: w.workflowId, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
-          } catch (err) {
-            if (err instanceof WorkflowNotFoundError) continue; // closed since it was listed
-            failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
-          }
-        }
-        found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
-        if (o.json) console.log(JSON.stringify(found.map((f) => f.status), null, 2));
-        else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
-        else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);
-        // The requests whose status could not be read (listed by id): exit code 2.
-        if (failed.length > 0) throw new UpkeepError('InvalidRequest', failed.join('\n'));
-      });
-    });
+    .action(async (o: { model?: string; json?: boolean }) => (await actions()).approvalsList(await context(), o));
 
   for (const decision of ['approve', 'reject'] as const) {
     const cmd = program
@@ -224,24 +34,7 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
       .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']));
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the maintenance log)');
     else cmd.option('--comment <text>', 'a note kept in the maintenance log');
-    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string }) => {
-      await withClient(async (client) => {
-        const open = chooseRequest(model, await openRequests(client, model), o.gate);
-        let gate: GateStatus;
-        try {
-          gate = await open.handle.executeUpdate(decideUpdate, { args: [{ gate: open.gate.gate, decision, approver: o.as, ...(o.comment ? { comment: o.comment } : {}) }] });
-        } catch (err) {
-          // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
-          if (err instanceof WorkflowUpdateFailedError) throw new UpkeepError('InvalidRequest', failureMessage(err));
-          if (err instanceof WorkflowNotFoundError) throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${model} closed before the decision arrived (see upkeep card ${model})`);
-          if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new UpkeepError('InvalidRequest', `the decision on ${model} was not confirmed in time: is a worker running? Check with upkeep approvals list --model ${model}`);
-          throw err;
-        }
-        const verb = decision === 'approve' ? 'approved' : 'rejected';
-        console.log(`${verb} ${gate.gate} of ${model} as ${o.as}`);
-        console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${open.handle.workflowId})`);
-      });
-    });
+    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string }) => (await actions()).decide(await context(), decision, model, o));
   }
 
   program
@@ -252,122 +45,16 @@ export function addMaintenanceCommands(program: Command, { withClient, defaultRe
     .option('--reason <text>', 'why (shown to the approvers and kept in the maintenance log)')
     .option('--emergency', 'skip the approval gate (only the owner or an approver may)')
     .option('--wait', 'wait until the rollback is decided and done')
-    .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
-    .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) => {
-      const { spec } = await configAndModel(o.config, model);
-      const allowed = stakeholders(spec);
-      if (o.emergency && !allowed.includes(o.as)) {
-        throw new UpkeepError('InvalidRequest', `model ${spec.id}: ${o.as} is not an approver of this model (approvers: ${allowed.join(', ')}); an emergency rollback needs one`);
-      }
-      const workflowId = rollbackWorkflowId(spec.id);
-      await withClient(async (client) => {
-        let handle: WorkflowHandle<typeof rollbackModel>;
-        try {
-          handle = await client.workflow.start<typeof rollbackModel>('rollbackModel', {
-            workflowId,
-            taskQueue,
-            args: [{ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason: o.reason ?? 'rollback requested from the CLI', requestedBy: o.as, emergency: !!o.emergency }],
-          });
-        } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) {
-            throw new UpkeepError('InvalidRequest', `a rollback of ${spec.id} is already running (workflow ${workflowId}): see upkeep approvals list --model ${spec.id}`);
-          }
-          throw err;
-        }
-        const report = async (): Promise<void> => {
-          let r: RollbackModelResult;
-          try {
-            r = await handle.result();
-          } catch (err) {
-            if (err instanceof WorkflowFailedError) throw new UpkeepError('InvalidRequest', `rollback of ${spec.id} failed: ${failureMessage(err)}`);
-            throw err;
-          }
-          const by = r.decisions.map((d) => `${d.approver}${d.comment ? ` (${d.comment})` : ''}`).join(', ');
-          if (r.outcome === 'rolled-back') console.log(`rolled back ${spec.id} from ${r.from} to ${r.to}${o.emergency ? ` (emergency, by ${o.as})` : by ? ` (approved by ${by})` : ''}`);
-          else if (r.outcome === 'rejected') throw new UpkeepError('InvalidRequest', `rollback of ${spec.id} from ${r.from} to ${r.to} was rejected by ${by || 'an approver'}`);
-          else if (r.outcome === 'expired') throw new UpkeepError('InvalidRequest', `rollback of ${spec.id} from ${r.from} to ${r.to} expired without a decision; nothing was changed`);
-          else throw new UpkeepError('ChampionChanged', `rollback of ${spec.id} refused: the champion changed while the request waited (it was ${r.from}); nothing was changed`);
-        };
-
-        if (o.emergency || o.wait) {
-          if (!o.emergency) console.log(`rollback of ${spec.id} requested (workflow ${workflowId}); waiting for the decision of ${allowed.join(', ')} (Ctrl-C stops waiting, the request stays)`);
-          await report();
-          return;
-        }
-
-        // Watch briefly for the gate to open, so that a request that cannot go ahead is reported now.
-        const until = Date.now() + GATE_WATCH_MS;
-        for (;;) {
-          const d = await handle.describe();
-          if (d.status.name !== 'RUNNING') {
-            await report();
-            return;
-          }
-          const status = await queryStatus(client, handle).catch(() => undefined);
-          if (status?.gate) {
-            console.log(`rollback of ${spec.id} requested (workflow ${workflowId}): from ${status.champion ?? 'the champion'} to ${o.to ?? 'the previous champion'}`);
-            console.log(`it waits for approval by ${status.gate.approvers.join(', ')} until ${status.gate.expiresAt}; ${decideHint(spec.id, 'rollback')}`);
-            return;
-          }
-          if (Date.now() >= until) break;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-        console.log(`rollback of ${spec.id} requested (workflow ${workflowId}); it will wait for approval by ${allowed.join(', ')}`);
-        console.log(`see it with upkeep approvals list --model ${spec.id}; ${decideHint(spec.id, 'rollback')}`);
-      });
-    });
+    .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) => (await actions()).rollback(await context(), model, o));
 
   program
     .command('versions <model>')
     .description('list the registered versions of a model; * marks the champion (no Temporal needed)')
-    .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
-    .action(async (model: string, o: { config?: string }) => {
-      const { config, spec } = await configAndModel(o.config, model);
-      const registry = createRegistry(createFileStore(config.store));
-      const versions = await registry.versions(spec.id);
-      const champion = (await registry.champion(spec.id))?.pointer;
-      const bytes = await createFileDataSource().read(spec.artifact).catch(() => undefined);
-      const configVersion = bytes ? versionId(sha256Hex(bytes)) : undefined;
-      const running = champion?.version ?? configVersion;
-
-      const row = (v: ModelVersion): string[] => [
-        v.version === running ? '*' : '',
-        v.version,
-        v.createdAt,
-        v.source === 'config' && v.version === configVersion ? 'config (current artifact)' : v.source,
-        v.training ? `${v.training.firstDay}..${v.training.lastDay} (${v.training.rows} rows)` : '',
-        v.trainer ? (v.trainer.type === 'command' && v.trainer.command ? `command: ${v.trainer.command.join(' ')}` : v.trainer.type) : '',
-      ];
-      const rows = [['', 'version', 'created', 'source', 'training window', 'trainer'], ...versions.map(row)];
-      if (configVersion && !versions.some((v) => v.version === configVersion)) {
-        rows.push([configVersion === running ? '*' : '', configVersion, '', 'config (not registered yet)', '', '']);
-      }
-      if (rows.length === 1) {
-        console.log(`no versions of ${spec.id} yet, and its artifact ${spec.artifact} does not exist`);
-        return;
-      }
-      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-      for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
-      console.log('');
-      if (champion) {
-        console.log(`* champion ${champion.version} since ${champion.since} (${champion.change}, generation ${champion.generation}${champion.previous ? `, previous ${champion.previous}` : ''}${champion.emergency ? `, emergency by ${champion.emergency.by}` : ''})`);
-      } else if (configVersion) {
-        console.log(`* ${configVersion} (config artifact): no version has been promoted, the config's artifact is the one running${versions.some((v) => v.version === configVersion) ? '' : ' (it is registered at its first evaluation)'}`);
-      } else {
-        console.log(`no champion: no version has been promoted and the config's artifact ${spec.artifact} does not exist`);
-      }
-    });
+    .action(async (model: string, o: { config?: string }) => (await actions()).versions(await context(), model, o));
 
   program
     .command('card <model>')
     .description('print the living model card from the store (no Temporal needed)')
     .option('--json', 'print the card\'s JSON record instead of the Markdown')
-    .option('--config <file>', 'config file (default: ./upkeep.yaml, else the example config)')
-    .action(async (model: string, o: { json?: boolean; config?: string }) => {
-      const { config, spec } = await configAndModel(o.config, model);
-      const bytes = await createFileStore(config.store).tryGet(cardKey(spec.id, o.json ? 'json' : 'md'));
-      if (!bytes) throw new UpkeepError('UnknownModel', `no model card for ${spec.id} yet: it is written after the first evaluation`);
-      const text = new TextDecoder().decode(bytes);
-      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-    });
+    .action(async (model: string, o: { json?: boolean; config?: string }) => (await actions()).card(await context(), model, o));
 }

@@ -1,13 +1,15 @@
 /**
  * `upkeep evaluate`: one evaluation in this process, no Temporal, nothing written to the store.
- * Uses the same code as the evaluateSnapshot activity and the same verdict policy as the workflow.
+ * Uses the same snapshot routine as the snapshotWindow activity (kept in memory), the same code
+ * as the evaluateSnapshot activity and the same verdict policy as the workflow.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { modelSpecBase, type ModelSpec } from '../../domain/config.js';
 import type { Task } from '../../domain/metrics.js';
 import { resolveUri } from '../../activities/config/load.js';
-import { countRows, formatOf } from '../../activities/data/count-rows.js';
+import { formatOf } from '../../activities/data/count-rows.js';
+import { takeSnapshot, type SnapshotDays, type SnapshotDeps } from '../../activities/data/snapshot.js';
 import { baseName, createFileDataSource } from '../../activities/data/source.js';
 import { dataWindow } from '../../activities/data/window.js';
 import { buildReport, type EvaluationReport } from '../../activities/docs/report.js';
@@ -15,7 +17,7 @@ import type { EvaluationEngine, ReferenceInput, WindowFile } from '../../activit
 import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
-import type { EvaluationFailure, EvaluationSummary, SnapshotRef } from '../../domain/evaluation.js';
+import type { EvaluationFailure, EvaluationSummary } from '../../domain/evaluation.js';
 import { DATA_ERROR_TYPES } from '../../domain/evaluation.js';
 import { decideVerdict } from '../../workflows/policy.js';
 
@@ -82,53 +84,44 @@ export interface OneShotResult {
   report: EvaluationReport;
 }
 
+/**
+ * Snapshots in memory: the one-shot command writes nothing, yet takes its snapshot with the
+ * activity's routine (same files, same snapshot sha256).
+ */
+function memoryStore(): { store: SnapshotDeps['store']; read(uri: string): Uint8Array } {
+  const objects = new Map<string, Uint8Array>();
+  return {
+    store: {
+      async put(key, data) {
+        const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+        const uri = `memory:///${key}`;
+        const created = !objects.has(uri);
+        if (created) objects.set(uri, bytes);
+        return { uri, sha256: sha256Hex(bytes), size: bytes.byteLength, created };
+      },
+    },
+    read(uri) {
+      const bytes = objects.get(uri);
+      if (!bytes) throw new Error(`no snapshot object ${uri}`);
+      return bytes;
+    },
+  };
+}
+
 /** Evaluates `spec` on explicit data URIs, or on its window ending at `at`. */
 export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; engine: EvaluationEngine; reference?: ReferenceInput }): Promise<OneShotResult> {
   const { spec } = opts;
-  const source = createFileDataSource();
-  let days: { date: string; uri: string }[];
-  let firstDay = '';
-  let lastDay = '';
-  let windowEnd = (opts.at ?? new Date()).toISOString();
-  if (opts.dataUris && opts.dataUris.length > 0) {
-    days = opts.dataUris.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href }));
-  } else {
-    const w = dataWindow({ template: spec.data.uri, end: opts.at ?? new Date(), days: spec.data.window.days, timezone: spec.schedule.timezone });
-    ({ firstDay, lastDay } = w);
-    windowEnd = w.end;
-    days = w.days;
-  }
-  const files: SnapshotRef['files'] = [];
-  const missing: SnapshotRef['missing'] = [];
-  const window: WindowFile[] = [];
-  for (const day of days) {
-    const bytes = await source.read(day.uri);
-    if (!bytes) {
-      if (opts.dataUris) throw new UpkeepError('UnreadableData', `data file ${day.uri} does not exist`);
-      missing.push({ date: day.date, sourceUri: day.uri });
-      continue;
-    }
-    const format = formatOf(day.uri, spec.data.format);
-    if (!format) throw new UpkeepError('InvalidConfig', `cannot tell the format of ${baseName(day.uri)}: use a .csv, .jsonl or .parquet file`);
-    let rows = 0;
-    try {
-      rows = countRows(bytes, format);
-    } catch (err) {
-      throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(day.uri)} is not readable as ${format}: ${(err as Error).message}`);
-    }
-    files.push({ date: day.date, sourceUri: day.uri, uri: day.uri, sha256: sha256Hex(bytes), bytes: bytes.byteLength, rows });
-    window.push({ name: day.date ? `${day.date} ${baseName(day.uri)}` : baseName(day.uri), format, load: async () => bytes });
-  }
-  const snapshot: SnapshotRef = {
-    uri: '',
-    sha256: sha256Hex(JSON.stringify(files.map((f) => f.sha256))),
-    firstDay,
-    lastDay,
-    windowEnd,
-    rows: files.reduce((n, f) => n + f.rows, 0),
-    files,
-    missing,
-  };
+  const end = opts.at ?? new Date();
+  const explicit = !!opts.dataUris && opts.dataUris.length > 0;
+  const days: SnapshotDays = explicit
+    ? { firstDay: '', lastDay: '', end: end.toISOString(), timezone: spec.schedule.timezone, days: opts.dataUris!.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href })) }
+    : dataWindow({ template: spec.data.uri, end, days: spec.data.window.days, timezone: spec.schedule.timezone });
+  const memory = memoryStore();
+  const snapshot = await takeSnapshot({ data: createFileDataSource(), store: memory.store }, spec, days, { allPresent: explicit });
+  const window: WindowFile[] = snapshot.files.map((f) => {
+    const base = baseName(f.sourceUri);
+    return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri) };
+  });
   const modelKey = sha256Hex(opts.modelBytes);
   let evaluation: EvaluationSummary | undefined;
   let failure: EvaluationFailure | undefined;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../activities/config/load.js';
 import { createActivities } from '../../activities/index.js';
@@ -7,6 +7,7 @@ import { createFileDataSource } from '../../activities/data/source.js';
 import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { createFileStore } from '../../activities/store/file-store.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { evaluateOnce } from '../../scripts/lib/one-shot.js';
 
 describe('snapshot and report activities', function () {
   let ws: Workspace;
@@ -38,6 +39,28 @@ describe('snapshot and report activities', function () {
     // Two identical daily files are stored once, under their sha256.
     assert.deepEqual(readdirSync(path.join(ws.storeDir, 'snapshots', 'snap', 'files')), [`${first.files[0]!.sha256}.csv`]);
     assert.equal(readdirSync(path.join(ws.storeDir, 'snapshots', 'snap', 'manifests')).length, 1);
+  });
+
+  it('gives the one-shot evaluation the same snapshot (same sha256) as the activity, without writing to the store', async function () {
+    ws = createWorkspace('oneshot');
+    ws.addDay('2026-05-01', 'data/binary.csv');
+    ws.addDay('2026-05-03', 'data/binary.parquet');
+    const a = activities();
+    const model = await a.resolveModel({ modelId: 'oneshot' });
+    const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
+    assert.equal(existsSync(path.join(ws.storeDir, 'snapshots')), false);
+    const snapshot = await a.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' });
+    assert.equal(report.snapshot.sha256, snapshot.sha256);
+    assert.deepEqual(
+      report.snapshot.files.map(({ uri: _, ...f }) => f),
+      snapshot.files.map(({ uri: _, ...f }) => f),
+    );
+    assert.deepEqual(report.snapshot.missing, snapshot.missing);
+    assert.equal(report.snapshot.rows, snapshot.rows);
+    assert.deepEqual(snapshot.files.map((f) => f.date), ['2026-05-01', '2026-05-03']);
+    // Another store, the same files: the same snapshot.
+    const elsewhere = createActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store: createFileStore(path.join(ws.dir, 'other-store')), data: createFileDataSource(), engine, heartbeat: () => undefined });
+    assert.equal((await elsewhere.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' })).sha256, snapshot.sha256);
   });
 
   it('stores the model artifact by content, so a replaced file is a new version', async function () {

@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, portInUse, resolveTemporalCli } from '../../workers/dev-server.js';
-import { PROJECT_DIR, stateDir } from '../../scripts/lib/paths.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
+import { readSettings } from '../../workers/settings.js';
 import { waitFor } from '../helpers/wait.js';
 
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 500 });
@@ -13,7 +14,7 @@ describe('npm start, the front door', function () {
   this.timeout(240_000);
 
   it('runs a dev server, a worker and the demo schedule, writes a report, and stops everything on Ctrl-C', async function () {
-    const cli = resolveTemporalCli({ env: process.env, stateDir: stateDir(process.env) });
+    const cli = resolveTemporalCli({ settings: readSettings(process.env) });
     assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
     const state = mkdtempSync(path.join(os.tmpdir(), 'upkeep-start-'));
     const [port, uiPort] = [await freePort(), await freePort()];

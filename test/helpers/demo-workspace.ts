@@ -11,7 +11,7 @@ import { readTable } from '../../activities/data/read-table.js';
 import { trainBuiltin } from '../../activities/training/builtin.js';
 import { trainingSet } from '../../activities/training/dataset.js';
 import { writeDemoFeed } from '../../scripts/demo/feed.js';
-import { PROJECT_DIR } from '../../scripts/lib/paths.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
 
 export const OWNER = 'churn-owner@example.com';
 export const APPROVER = 'ml-lead@example.com';

@@ -8,7 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflows } from '../../workers/worker.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../../workers/dev-server.js';
-import { stateDir } from '../../scripts/lib/paths.js';
+import { readSettings } from '../../workers/settings.js';
 
 export interface TestTemporal {
   address: string;
@@ -29,7 +29,7 @@ export function testTemporal(): Promise<TestTemporal> {
     }
     let address = process.env.UPKEEP_TEST_TEMPORAL_ADDRESS;
     if (!address) {
-      const cli = resolveTemporalCli({ env: process.env, stateDir: stateDir(process.env) });
+      const cli = resolveTemporalCli({ settings: readSettings(process.env) });
       if (!cli) throw new Error('no Temporal CLI available: run the suite with npm test');
       ownServer = await startDevServer({ cli, startTimeoutMs: 90_000 });
       address = ownServer.address;

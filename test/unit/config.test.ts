@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { parseConfig, loadConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
-import { PROJECT_DIR } from '../../scripts/lib/paths.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
 
 const model = (extra = ''): string => `
   - id: churn

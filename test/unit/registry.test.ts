@@ -13,7 +13,7 @@ import { artifactKey } from '../../activities/store/keys.js';
 import type { ChampionPointer, ModelVersion } from '../../activities/registry/types.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
-import { PROJECT_DIR } from '../../scripts/lib/paths.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const MODEL = 'churn';

@@ -4,20 +4,20 @@
  * promotion. Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
- *   npx tsx scripts/record-histories.ts
+ *   npx tsx test/record-histories.ts
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { resolveTemporalCli } from '../workers/dev-server.js';
-import { stateDir } from './lib/paths.js';
+import { readSettings } from '../workers/settings.js';
 import { createUpkeepWorker } from '../workers/worker.js';
 import { evaluateModel } from '../workflows/index.js';
-import { testTemporal, mochaHooks } from '../test/helpers/temporal.js';
-import { createWorkspace } from '../test/helpers/workspace.js';
-import { createDemoWorkspace, OWNER } from '../test/helpers/demo-workspace.js';
+import { testTemporal, mochaHooks } from './helpers/temporal.js';
+import { createWorkspace } from './helpers/workspace.js';
+import { createDemoWorkspace, OWNER } from './helpers/demo-workspace.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId } from '../workflows/definitions.js';
-import { PROJECT_DIR } from './lib/paths.js';
+import { PROJECT_DIR } from '../workers/paths.js';
 
 const cases = [
   { name: 'evaluate-model-healthy', days: ['2026-06-01', '2026-06-02', '2026-06-03'], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z' },
@@ -25,7 +25,7 @@ const cases = [
   { name: 'evaluate-model-failing', days: ['2026-06-03'], data: 'data/binary_wrong_type.csv', windowEnd: '2026-06-04T06:00:00Z' },
 ];
 
-const cli = resolveTemporalCli({ env: process.env, stateDir: stateDir(process.env) });
+const cli = resolveTemporalCli({ settings: readSettings(process.env) });
 if (!cli) throw new Error('recording histories needs the Temporal CLI');
 const t = await testTemporal();
 

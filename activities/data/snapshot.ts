@@ -1,0 +1,88 @@
+/**
+ * The window snapshot: one routine for the snapshotWindow activity and the one-shot `upkeep
+ * evaluate`. Each file is kept in the store under its sha256 with its row count; the snapshot's
+ * sha256 is that of its identity (model, window, files by content, missing days), which does not
+ * depend on where the store is: the same files give the same snapshot in every store.
+ */
+import { UpkeepError } from '../errors.js';
+import type { ArtifactStore } from '../store/store.js';
+import { sha256Hex } from '../store/file-store.js';
+import { snapshotFileKey, snapshotManifestKey } from '../store/keys.js';
+import type { ModelSpec } from '../../domain/config.js';
+import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
+import { countRows, formatOf } from './count-rows.js';
+import type { DataSource } from './source.js';
+import { baseName } from './source.js';
+
+/** The days to snapshot: a data window (window.ts) or explicit files (dates may be empty). */
+export interface SnapshotDays {
+  firstDay: string;
+  lastDay: string;
+  end: string;
+  timezone: string;
+  days: { date: string; uri: string }[];
+}
+
+export interface SnapshotDeps {
+  data: Pick<DataSource, 'read'>;
+  store: Pick<ArtifactStore, 'put'>;
+  heartbeat?(details: unknown): void;
+}
+
+/** What identifies a snapshot (hashed); the stored manifest adds each file's store URI. */
+export function snapshotIdentity(modelId: string, w: Omit<SnapshotDays, 'days'>, files: SnapshotFile[], missing: SnapshotRef['missing']) {
+  return {
+    modelId,
+    firstDay: w.firstDay,
+    lastDay: w.lastDay,
+    windowEnd: w.end,
+    timezone: w.timezone,
+    files: files.map((f) => ({ date: f.date, sourceUri: f.sourceUri, sha256: f.sha256, bytes: f.bytes, rows: f.rows })),
+    missing,
+  };
+}
+
+/**
+ * Copies the files into the store (immutable, written once) and records a manifest. A missing day
+ * is listed, not fatal (the policy decides what it means), unless `allPresent` is set.
+ */
+export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id' | 'data'>, w: SnapshotDays, opts: { allPresent?: boolean } = {}): Promise<SnapshotRef> {
+  const files: SnapshotFile[] = [];
+  const missing: SnapshotRef['missing'] = [];
+  for (const day of w.days) {
+    const bytes = await deps.data.read(day.uri);
+    deps.heartbeat?.({ date: day.date });
+    if (!bytes) {
+      if (opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${day.uri} does not exist`);
+      missing.push({ date: day.date, sourceUri: day.uri });
+      continue;
+    }
+    const format = formatOf(day.uri, spec.data.format);
+    if (!format) {
+      throw new UpkeepError('InvalidConfig', `model ${spec.id}: cannot tell the format of ${baseName(day.uri)}; use a .csv, .jsonl or .parquet file, or set data.format`);
+    }
+    let rows: number;
+    try {
+      rows = countRows(bytes, format);
+    } catch (err) {
+      throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(day.uri)} is not readable as ${format}: ${(err as Error).message}`, { cause: err });
+    }
+    const sha256 = sha256Hex(bytes);
+    const stored = await deps.store.put(snapshotFileKey(spec.id, sha256, format), bytes, { ifAbsent: true });
+    files.push({ date: day.date, sourceUri: day.uri, uri: stored.uri, sha256, bytes: bytes.byteLength, rows });
+  }
+  const identity = snapshotIdentity(spec.id, w, files, missing);
+  const sha256 = sha256Hex(JSON.stringify(identity));
+  const manifest = { ...identity, files };
+  const stored = await deps.store.put(snapshotManifestKey(spec.id, sha256), JSON.stringify(manifest, null, 2), { ifAbsent: true });
+  return {
+    uri: stored.uri,
+    sha256,
+    firstDay: w.firstDay,
+    lastDay: w.lastDay,
+    windowEnd: w.end,
+    rows: files.reduce((n, f) => n + f.rows, 0),
+    files,
+    missing,
+  };
+}

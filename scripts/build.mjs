@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Compiles the TypeScript sources to JavaScript in dist/ (esbuild, no type-check: `npm run
+// typecheck` does that), so that the CLI and `npm start` run without compiling at every start.
+// ensureBuilt() recompiles only when a source is newer than the last build, or one was added or
+// removed: a stat of each source file, a few milliseconds. Plain Node, no TypeScript here.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const DIST = path.join(ROOT, 'dist');
+const SOURCE_DIRS = ['activities', 'workflows', 'workers', 'scripts'];
+const STAMP = '.build-stamp';
+
+function sources() {
+  const out = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) walk(file);
+      else if (/\.(ts|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(file);
+    }
+  };
+  for (const d of SOURCE_DIRS) walk(path.join(ROOT, d));
+  return out;
+}
+
+/** Newest modification time and number of the sources (and package.json): what the build is of. */
+function fingerprint(files) {
+  let newest = statSync(path.join(ROOT, 'package.json')).mtimeMs;
+  for (const f of files) newest = Math.max(newest, statSync(f).mtimeMs);
+  return `${files.length}:${newest}`;
+}
+
+export function isFresh(files = sources()) {
+  const stamp = path.join(DIST, STAMP);
+  return existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint(files);
+}
+
+/** Compiles everything into a fresh folder, then swaps it in (a concurrent run keeps a whole dist/). */
+export async function build() {
+  const files = sources();
+  const want = fingerprint(files);
+  const { build: esbuild } = await import('esbuild');
+  const tmp = `${DIST}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    await esbuild({
+      entryPoints: files.filter((f) => f.endsWith('.ts')),
+      outdir: tmp,
+      outbase: ROOT,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'error',
+    });
+    // Worker-thread entries are plain JavaScript: copied as they are (they load the compiled module next to them).
+    for (const f of files.filter((f) => f.endsWith('.mjs') && !f.startsWith(path.join(ROOT, 'scripts')))) {
+      const to = path.join(tmp, path.relative(ROOT, f));
+      mkdirSync(path.dirname(to), { recursive: true });
+      copyFileSync(f, to);
+    }
+    writeFileSync(path.join(tmp, STAMP), want);
+    const old = `${DIST}.old-${process.pid}`;
+    if (existsSync(DIST)) renameSync(DIST, old);
+    renameSync(tmp, DIST);
+    rmSync(old, { recursive: true, force: true });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Builds when dist/ is missing or older than the sources; false when it cannot (the caller runs the sources). */
+export async function ensureBuilt(log = (line) => console.error(line)) {
+  const files = sources();
+  if (isFresh(files)) return true;
+  try {
+    await build();
+    return true;
+  } catch (err) {
+    log(`upkeep: could not compile to ${path.relative(process.cwd(), DIST) || DIST} (${err.message}); running the TypeScript sources`);
+    return false;
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const started = Date.now();
+  await build();
+  console.log(`upkeep: compiled to dist/ in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,130 @@
+/** What `upkeep evaluate` and `upkeep profile` do (in this process, no Temporal); loaded when one runs. */
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { loadConfig, findModel } from '../../activities/config/load.js';
+import type { ModelSpec } from '../../domain/config.js';
+import { baseName, createFileDataSource } from '../../activities/data/source.js';
+import { renderReportMarkdown } from '../../activities/docs/report.js';
+import { parseReferenceProfile } from '../../activities/drift/profile.js';
+import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../activities/drift/reference.js';
+import { UpkeepError } from '../../activities/errors.js';
+import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput } from '../../activities/evaluation/evaluate.js';
+import { createInProcessRunner } from '../../activities/evaluation/in-process-runner.js';
+import type { InferenceRunner } from '../../activities/evaluation/runner.js';
+import { profileKey } from '../../activities/store/keys.js';
+import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+import type { ArtifactStore } from '../../activities/store/store.js';
+import { commandConfig } from './context.js';
+import { adHocSpec, evaluateOnce, windowFiles } from './one-shot.js';
+
+export interface EvaluateOptions extends ModelOptions {
+  at?: Date;
+  reference?: string[];
+  format: 'json' | 'md';
+}
+
+export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
+  const runner = createInProcessRunner();
+  const engine = createEvaluationEngine();
+  try {
+    const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
+    const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
+    const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference });
+    if (o.format === 'json') {
+      const { rows, metrics, verdict, ...rest } = report;
+      process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
+    } else {
+      process.stdout.write(renderReportMarkdown(report));
+    }
+  } finally {
+    await runner.close();
+    await engine.close();
+  }
+}
+
+export interface ProfileOptions extends ModelOptions {
+  data: string[];
+  out?: string;
+}
+
+export async function profileCommand(o: ProfileOptions): Promise<void> {
+  const runner = createInProcessRunner();
+  const engine = createEvaluationEngine();
+  try {
+    const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features']);
+    const sha = sha256Hex(bytes);
+    const { profile } = await profileReferenceData({ spec, modelBytes: bytes, modelKey: sha, artifactName: baseName(spec.artifact), files: await windowFiles(o.data, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.data.join(', ') });
+    const text = `${JSON.stringify(profile)}\n`;
+    if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
+    if (o.out) {
+      writeFileSync(o.out, text);
+      console.log(`wrote ${o.out}`);
+    }
+    const metric = spec.thresholds.metric;
+    console.log(`${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric] ?? '—'} (model ${sha.slice(0, 12)})`);
+  } finally {
+    await runner.close();
+    await engine.close();
+  }
+}
+
+export interface ModelOptions {
+  config?: string;
+  model?: string;
+  onnx?: string;
+  task?: 'binary' | 'multiclass' | 'regression';
+  label?: string;
+  features?: string[];
+  data?: string[];
+  positiveLabel?: string;
+  metric?: string;
+  min?: number;
+  max?: number;
+  minRows?: number;
+  categorical?: string[];
+  segments?: string[];
+}
+
+/**
+ * The model a command works on: from the config (`--model`, with its store) or any ONNX file
+ * (`--onnx` with the options in `required`); `--categorical` and `--segments` add watched columns.
+ */
+async function modelForCommand(o: ModelOptions, runner: InferenceRunner, required: (keyof ModelOptions)[]): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore }> {
+  let spec: ModelSpec;
+  let bytes: Uint8Array;
+  let store: ArtifactStore | undefined;
+  if (o.onnx) {
+    for (const key of required) {
+      if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
+    }
+    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
+  } else {
+    if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
+    const configPath = commandConfig(o.config);
+    const config = await loadConfig(configPath);
+    spec = findModel(config, o.model, path.basename(configPath));
+    const read = await createFileDataSource().read(spec.artifact);
+    if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
+    bytes = read;
+    store = createFileStore(config.store);
+  }
+  const add = (have: string[], more?: string[]): string[] => [...new Set([...have, ...(more ?? [])])];
+  spec = { ...spec, monitor: { ...spec.monitor, categorical: add(spec.monitor.categorical, o.categorical), segments: add(spec.monitor.segments, o.segments) } };
+  return { spec, bytes, ...(store ? { store } : {}) };
+}
+
+/** --reference: a profile JSON, or data files (exact); without it, the profile stored for the model version. */
+async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: EvaluationEngine; uris?: string[]; configStore?: ArtifactStore }): Promise<ReferenceInput | undefined> {
+  const { spec, bytes, engine } = o;
+  if (o.uris && o.uris.length > 0) {
+    if (o.uris.length === 1 && o.uris[0]!.endsWith('.json')) {
+      const files = await windowFiles(o.uris);
+      return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(await files[0]!.load())), o.uris[0]), spec);
+    }
+    return referenceFromData({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: baseName(spec.artifact), files: await windowFiles(o.uris, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.uris.join(', ') });
+  }
+  const stored = await o.configStore?.tryGet(profileKey(spec.id, sha256Hex(bytes)));
+  if (!stored) return undefined;
+  return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored))), spec);
+}
+

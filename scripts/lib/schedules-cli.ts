@@ -1,0 +1,87 @@
+/** What the `upkeep schedules …` commands and `upkeep worker` do; loaded when one of them runs. */
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { loadConfig } from '../../activities/config/load.js';
+import { UpkeepError } from '../../activities/errors.js';
+import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
+import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
+import { commandConfig, settings, withClient } from './context.js';
+
+export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
+  const config = await loadConfig(commandConfig(o.config));
+  await withClient(async (client) => {
+    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue });
+    console.log(formatChanges(changes, !!o.dryRun));
+  });
+}
+
+export async function listCommand(): Promise<void> {
+  await withClient(async (client) => {
+    const rows: string[][] = [['schedule', 'spec', 'state', 'next run', 'last run', 'last verdict']];
+    for await (const s of client.schedule.list()) {
+      if (!s.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+      const d = await client.schedule.getHandle(s.scheduleId).describe();
+      const spec = d.spec.intervals?.length
+        ? d.spec.intervals.map((i) => `every ${Number(i.every) / 1000}s`).join(', ')
+        : d.spec.calendars?.length
+          ? `calendar (${d.spec.timezone ?? 'UTC'})`
+          : '?';
+      const last = d.info.recentActions.at(-1);
+      let verdict = '';
+      if (last) {
+        const desc = await client.workflow.getHandle(last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId).describe().catch(() => undefined);
+        verdict = desc?.typedSearchAttributes.get(UpkeepVerdict) ?? desc?.status.name.toLowerCase() ?? '';
+      }
+      rows.push([s.scheduleId, spec || '?', d.state.paused ? 'paused' : 'active', d.info.nextActionTimes[0]?.toISOString() ?? '', last?.scheduledAt.toISOString() ?? '', verdict]);
+    }
+    if (rows.length === 1) {
+      console.log('no upkeep schedules: run `upkeep schedules sync`');
+      return;
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  });
+}
+
+const scheduleHandle = (client: Client, model: string) => client.schedule.getHandle(model.startsWith(SCHEDULE_PREFIX) ? model : evaluateScheduleId(model));
+const notFound = (model: string) => (err: unknown) => {
+  if (err instanceof ScheduleNotFoundError) throw new UpkeepError('UnknownModel', `no schedule for ${model}: run \`upkeep schedules sync\` first`);
+  throw err;
+};
+
+export async function triggerCommand(model: string): Promise<void> {
+  await withClient(async (client) => {
+    await scheduleHandle(client, model).trigger(ScheduleOverlapPolicy.ALLOW_ALL).catch(notFound(model));
+    console.log(`triggered ${evaluateScheduleId(model.replace(SCHEDULE_PREFIX, ''))}`);
+  });
+}
+
+export async function pauseCommand(verb: 'pause' | 'resume', model: string, o: { note?: string }): Promise<void> {
+  await withClient(async (client) => {
+    const h = scheduleHandle(client, model);
+    const note = o.note ?? `${verb}d with upkeep schedules ${verb}`;
+    await (verb === 'pause' ? h.pause(note) : h.unpause(note)).catch(notFound(model));
+    console.log(`${verb === 'pause' ? 'paused' : 'resumed'} ${h.scheduleId}`);
+  });
+}
+
+export async function backfillCommand(model: string, o: { from: Date; to: Date }): Promise<void> {
+  if (o.to <= o.from) throw new UpkeepError('InvalidConfig', '--to must be after --from');
+  await withClient(async (client) => {
+    const h = scheduleHandle(client, model);
+    await h.backfill({ start: o.from, end: o.to, overlap: ScheduleOverlapPolicy.ALLOW_ALL }).catch(notFound(model));
+    console.log(`backfilling ${h.scheduleId} from ${o.from.toISOString()} to ${o.to.toISOString()}`);
+  });
+}
+
+export async function workerCommand(o: { config?: string }): Promise<void> {
+  const [{ DefaultLogger, Runtime }, { clientTarget, connectWorker }, { createUpkeepWorker }] = await Promise.all([import('@temporalio/worker'), import('../../workers/temporal.js'), import('../../workers/worker.js')]);
+  const s = settings();
+  const target = clientTarget(s);
+  Runtime.install({ logger: new DefaultLogger(s.logLevel) });
+  const connection = await connectWorker(target);
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: s.taskQueue, configPath: commandConfig(o.config) });
+  console.log(`worker polling task queue ${s.taskQueue} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+  await worker.run();
+  await engine.close();
+  await connection.close();
+}

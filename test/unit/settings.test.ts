@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EXAMPLE_CONFIG, PROJECT_DIR } from '../../workers/paths.js';
+import { configPath, readSettings, SettingsError } from '../../workers/settings.js';
+
+describe('settings from the environment', function () {
+  it('has defaults for an empty environment', function () {
+    const s = readSettings({});
+    assert.equal(s.config, undefined);
+    assert.equal(s.taskQueue, 'upkeep');
+    assert.equal(s.stateDir, path.join(PROJECT_DIR, '.upkeep'));
+    assert.deepEqual([s.devPort, s.devUiPort], [7233, 8233]);
+    assert.equal(s.temporalCli, undefined);
+    assert.equal(s.logLevel, 'WARN');
+    assert.equal(s.user, 'cli');
+  });
+
+  it('reads every UPKEEP_* variable, resolving paths', function () {
+    const s = readSettings({
+      UPKEEP_CONFIG: 'conf/upkeep.yaml',
+      UPKEEP_TASK_QUEUE: 'team-a',
+      UPKEEP_STATE_DIR: '/srv/upkeep',
+      UPKEEP_DEV_PORT: '17233',
+      UPKEEP_DEV_UI_PORT: '18233',
+      UPKEEP_TEMPORAL_CLI: '/opt/temporal',
+      UPKEEP_LOG_LEVEL: 'debug',
+      USER: 'ana',
+    });
+    assert.equal(s.config, path.resolve('conf/upkeep.yaml'));
+    assert.equal(s.taskQueue, 'team-a');
+    assert.equal(s.stateDir, '/srv/upkeep');
+    assert.deepEqual([s.devPort, s.devUiPort], [17233, 18233]);
+    assert.equal(s.temporalCli, '/opt/temporal');
+    assert.equal(s.logLevel, 'DEBUG');
+    assert.equal(s.user, 'ana');
+  });
+
+  it('treats an empty variable as unset', function () {
+    assert.equal(readSettings({ UPKEEP_TASK_QUEUE: '', UPKEEP_DEV_PORT: '' }).taskQueue, 'upkeep');
+    assert.equal(readSettings({ UPKEEP_DEV_PORT: '' }).devPort, 7233);
+  });
+
+  const bad: [Record<string, string>, string, RegExp][] = [
+    [{ UPKEEP_DEV_PORT: 'abc' }, 'UPKEEP_DEV_PORT', /^UPKEEP_DEV_PORT=abc is not a port number \(1-65535\)$/],
+    [{ UPKEEP_DEV_PORT: '70000' }, 'UPKEEP_DEV_PORT', /UPKEEP_DEV_PORT=70000 is not a port number/],
+    [{ UPKEEP_DEV_UI_PORT: '80.5' }, 'UPKEEP_DEV_UI_PORT', /UPKEEP_DEV_UI_PORT=80\.5 is not a port number/],
+    [{ UPKEEP_DEV_PORT: '9000', UPKEEP_DEV_UI_PORT: '9000' }, 'UPKEEP_DEV_UI_PORT', /UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both 9000/],
+    [{ UPKEEP_LOG_LEVEL: 'loud' }, 'UPKEEP_LOG_LEVEL', /UPKEEP_LOG_LEVEL=loud is not one of TRACE, DEBUG, INFO, WARN, ERROR/],
+    [{ UPKEEP_TASK_QUEUE: 'my queue' }, 'UPKEEP_TASK_QUEUE', /UPKEEP_TASK_QUEUE="my queue" contains white space/],
+    [{ UPKEEP_CONFIG: '   ' }, 'UPKEEP_CONFIG', /UPKEEP_CONFIG is blank/],
+  ];
+  for (const [env, variable, message] of bad) {
+    it(`refuses ${JSON.stringify(env)} naming ${variable}`, function () {
+      assert.throws(
+        () => readSettings(env),
+        (err: unknown) => err instanceof SettingsError && err.variable === variable && message.test(err.message),
+      );
+    });
+  }
+
+  describe('the config file of a command', function () {
+    const cwd = process.cwd();
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-settings-'));
+      process.chdir(dir);
+    });
+    afterEach(() => {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('is --config, else UPKEEP_CONFIG, else ./upkeep.yaml, else the example config', function () {
+      assert.equal(configPath(readSettings({})), EXAMPLE_CONFIG);
+      writeFileSync(path.join(dir, 'upkeep.yaml'), 'version: 1\n');
+      assert.equal(configPath(readSettings({})), path.join(dir, 'upkeep.yaml'));
+      const env = readSettings({ UPKEEP_CONFIG: 'other.yaml' });
+      assert.equal(configPath(env), path.join(dir, 'other.yaml'));
+      assert.equal(configPath(env, 'flag.yaml'), path.join(dir, 'flag.yaml'));
+    });
+  });
+});

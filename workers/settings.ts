@@ -1,0 +1,92 @@
+/**
+ * Settings from the environment, read once by each entry point (`npm start`, `upkeep …`, the
+ * worker) and passed down; nothing else reads UPKEEP_* variables. TEMPORAL_* variables are
+ * Temporal's own and are read by @temporalio/envconfig from `env` (see temporal.ts).
+ * Validated by hand rather than with zod: this runs on every CLI call, and importing zod costs
+ * more than the whole check.
+ */
+import path from 'node:path';
+import { TASK_QUEUE } from '../workflows/definitions.js';
+import { defaultConfigPath, PROJECT_DIR } from './paths.js';
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Settings {
+  /** UPKEEP_CONFIG: the config file when a command gets no --config (absolute). */
+  config?: string;
+  /** UPKEEP_TASK_QUEUE: the workers' task queue (default `upkeep`). */
+  taskQueue: string;
+  /** UPKEEP_STATE_DIR: dev-server database, Temporal CLI install, the example config's store. */
+  stateDir: string;
+  /** UPKEEP_DEV_PORT / UPKEEP_DEV_UI_PORT: the embedded dev server's ports. */
+  devPort: number;
+  devUiPort: number;
+  /** UPKEEP_TEMPORAL_CLI: the Temporal CLI binary for the embedded dev server. */
+  temporalCli?: string;
+  /** UPKEEP_LOG_LEVEL: the Temporal worker's log level (default WARN). */
+  logLevel: LogLevel;
+  /** USER: who asks for a retrain when --as is not given. */
+  user: string;
+  /** The environment itself: TEMPORAL_* for Temporal's envconfig, PATH, and what child processes inherit. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** A variable with a bad value. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const set = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+};
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = set(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw.trim());
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isInteger(n) || n < 1 || n > 65535) throw new SettingsError(name, `${name}=${raw} is not a port number (1-65535)`);
+  return n;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = set(env, name);
+  if (raw !== undefined && raw.trim() === '') throw new SettingsError(name, `${name} is blank: unset it or give a value`);
+  return raw?.trim();
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const config = text(env, 'UPKEEP_CONFIG');
+  const taskQueue = text(env, 'UPKEEP_TASK_QUEUE') ?? TASK_QUEUE;
+  if (/\s/.test(taskQueue)) throw new SettingsError('UPKEEP_TASK_QUEUE', `UPKEEP_TASK_QUEUE=${JSON.stringify(taskQueue)} contains white space`);
+  const level = text(env, 'UPKEEP_LOG_LEVEL')?.toUpperCase() ?? 'WARN';
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new SettingsError('UPKEEP_LOG_LEVEL', `UPKEEP_LOG_LEVEL=${env.UPKEEP_LOG_LEVEL} is not one of ${LOG_LEVELS.join(', ')}`);
+  const devPort = port(env, 'UPKEEP_DEV_PORT', 7233);
+  const devUiPort = port(env, 'UPKEEP_DEV_UI_PORT', 8233);
+  if (devPort === devUiPort) throw new SettingsError('UPKEEP_DEV_UI_PORT', `UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both ${devPort}: the dev server needs two ports`);
+  const temporalCli = text(env, 'UPKEEP_TEMPORAL_CLI');
+  return {
+    ...(config ? { config: path.resolve(config) } : {}),
+    taskQueue,
+    stateDir: path.resolve(text(env, 'UPKEEP_STATE_DIR') ?? path.join(PROJECT_DIR, '.upkeep')),
+    devPort,
+    devUiPort,
+    ...(temporalCli ? { temporalCli: path.resolve(temporalCli) } : {}),
+    logLevel: level as LogLevel,
+    user: set(env, 'USER') ?? 'cli',
+    env,
+  };
+}
+
+/** The config file of a command: --config, else UPKEEP_CONFIG, else ./upkeep.yaml, else the example config. */
+export function configPath(settings: Pick<Settings, 'config'>, flag?: string): string {
+  if (flag) return path.resolve(flag);
+  return settings.config ?? defaultConfigPath();
+}
