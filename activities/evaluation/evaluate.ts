@@ -8,7 +8,7 @@ import { UpkeepError } from '../errors.js';
 import type { EvaluationSummary } from '../../workflows/definitions.js';
 import type { Collected } from './evaluator.js';
 import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from './engine.js';
-import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics.js';
+import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics/index.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
 import { mergeSketches, profileFromSketch, type ColumnSketch } from '../drift/sketch.js';
