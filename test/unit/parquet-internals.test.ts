@@ -17,9 +17,9 @@ function reader(file: string, offset: number): { bytes: Uint8Array; r: { view: D
 }
 
 describe('hyparquet internals (pinned)', function () {
-  it('is the pinned hyparquet version, pinned exactly in package.json', function () {
+  it('runs on the hyparquet version pinned exactly (no range) in package.json', function () {
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { dependencies: Record<string, string> };
-    assert.equal(pkg.dependencies.hyparquet, '1.33.0');
+    assert.match(pkg.dependencies.hyparquet ?? '', /^\d+\.\d+\.\d+$/);
     const installed = JSON.parse(readFileSync(`${ROOT}node_modules/hyparquet/package.json`, 'utf8')) as { version: string };
     assert.equal(installed.version, pkg.dependencies.hyparquet);
   });
