@@ -83,7 +83,7 @@ import {
   type MulticlassMetricName,
   type RegressionInput,
   type RegressionMetricName,
-} from './metrics.js';
+} from './metrics/index.js';
 
 // ------------------------------------------------------------------------------------------------
 // Public types

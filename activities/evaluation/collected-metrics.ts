@@ -1,7 +1,7 @@
 /** The report's metrics of collected predictions, for the whole window or one slice of it. */
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import type { Collected } from './evaluator.js';
-import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics.js';
+import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics/index.js';
 
 /** Metrics of collected predictions, named as in the report. */
 export function metricsOf(collected: Collected, nClasses: number, positiveIndex?: number): Pick<EvaluationSummary, 'metrics' | 'undefinedMetrics' | 'metricWarnings'> {

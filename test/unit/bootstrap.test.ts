@@ -17,7 +17,7 @@ import {
   multiclassMetrics,
   REGRESSION_METRICS,
   regressionMetrics,
-} from '../../activities/evaluation/metrics.js';
+} from '../../activities/evaluation/metrics/index.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_bootstrap.py)

@@ -12,7 +12,7 @@ import {
   REGRESSION_METRICS,
   regressionMetrics,
   type MetricsResult,
-} from '../../activities/evaluation/metrics.js';
+} from '../../activities/evaluation/metrics/index.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_metrics.py)

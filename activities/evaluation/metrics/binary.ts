@@ -1,0 +1,158 @@
+/** Binary classification metrics (scikit-learn definitions: docs/statistics/metrics.md). */
+import { CompensatedSum } from '../../math/sum.js';
+import { balancedAccuracy, accuracy, logLoss } from './classification.js';
+import { classList, className, countLabels, validateClassification } from './labels.js';
+import { BINARY_METRICS, type BinaryMetricName } from './names.js';
+import { columnFinite, rankingStats, splitColumn } from './ranking.js';
+import { ResultBuilder } from './result.js';
+import type { BinaryInput, MetricsResult } from './types.js';
+
+export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricName> {
+  validateClassification(input);
+  const { yTrue, yPred, proba, nClasses: k, positive, labels: names } = input;
+  if (!Number.isInteger(positive) || positive < 0 || positive >= k) {
+    throw new RangeError(`positive must be a class index in 0..${k - 1}, got ${positive}`);
+  }
+  const r = new ResultBuilder(BINARY_METRICS);
+  const n = yTrue.length;
+  if (n === 0) {
+    r.nullifyAll(BINARY_METRICS, 'No rows to evaluate (scikit-learn raises on empty input).');
+    return r.build();
+  }
+  const posName = className(positive, names);
+  const c = countLabels(yTrue, yPred, k);
+
+  r.value('accuracy', accuracy(yTrue, yPred));
+  const bal = balancedAccuracy(c, names);
+  r.value('balanced_accuracy', bal.value, bal.warning);
+
+  // precision / recall / f1 for the positive class (one-vs-rest).
+  const j = c.labels.indexOf(positive);
+  const tp = j < 0 ? 0 : (c.tp[j] as number);
+  const predPos = j < 0 ? 0 : (c.predCount[j] as number);
+  const truePos = j < 0 ? 0 : (c.trueCount[j] as number);
+  let binaryRefused = '';
+  if (c.labels.length > 2) {
+    binaryRefused =
+      `y_true ∪ y_pred has ${c.labels.length} labels (${classList(c.labels, names)}), so scikit-learn's ` +
+      `average='binary' raises; reported for ${posName} against all other labels ` +
+      `(scikit-learn's labels=[${positive}], average='micro').`;
+  } else if (c.labels.length === 2 && j < 0) {
+    binaryRefused =
+      `${posName} is not among the labels present (${classList(c.labels, names)}), so scikit-learn's ` +
+      `average='binary' raises; reported for ${posName} against all other labels.`;
+  }
+  const join = (a: string, b: string): string => [a, b].filter((s) => s !== '').join(' ');
+  r.value(
+    'precision',
+    predPos === 0 ? 0 : tp / predPos,
+    join(
+      predPos === 0
+        ? `Precision is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no predicted samples of ${posName}.`
+        : '',
+      binaryRefused,
+    ),
+  );
+  r.value(
+    'recall',
+    truePos === 0 ? 0 : tp / truePos,
+    join(
+      truePos === 0
+        ? `Recall is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no true samples of ${posName}.`
+        : '',
+      binaryRefused,
+    ),
+  );
+  const fDenom = truePos + predPos;
+  r.value(
+    'f1',
+    fDenom === 0 ? 0 : (2 * tp) / fDenom,
+    join(
+      fDenom === 0
+        ? `F-score is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no true nor predicted samples of ${posName}.`
+        : '',
+      binaryRefused,
+    ),
+  );
+
+  // Score-based metrics need a binary y_true made of model classes.
+  let scoreReason: string | undefined;
+  if (c.unknownTrue.length > 0) {
+    scoreReason =
+      `y_true contains labels the model does not know (${classList(c.unknownTrue, names)}); ` +
+      `scikit-learn treats y_true as multiclass and raises for a 1-D probability.`;
+  } else if (c.distinctTrue > 2) {
+    scoreReason = `y_true has ${c.distinctTrue} distinct labels; scikit-learn raises for a multiclass y_true with a 1-D probability.`;
+  }
+  const scoresFinite = columnFinite(proba, k, positive);
+  if (scoreReason === undefined && !scoresFinite) {
+    scoreReason = `proba column ${positive} contains NaN or infinity (scikit-learn raises on non-finite input).`;
+  }
+
+  if (scoreReason !== undefined) {
+    r.nullify('roc_auc', scoreReason);
+    r.nullify('average_precision', scoreReason);
+    r.nullify('brier', scoreReason);
+  } else {
+    const negatives = n - truePos;
+    if (truePos === 0 || negatives === 0) {
+      const only = truePos === 0 ? `no ${posName} (only negatives)` : `only ${posName}`;
+      r.nullify(
+        'roc_auc',
+        `Only one class is present in y_true (${only}); ROC AUC is not defined (scikit-learn returns NaN).`,
+      );
+      // scikit-learn still returns a value here: 0.0 with a warning when y_true has no positives
+      // (recall is set to 1 by convention), 1.0 when it has only positives.
+      if (truePos === 0) {
+        r.value(
+          'average_precision',
+          0,
+          `No positive class (${posName}) found in y_true: recall is set to one for all thresholds and average precision is 0.0 by convention.`,
+        );
+      } else {
+        r.value('average_precision', 1);
+      }
+    } else {
+      const given = input.sortedScores;
+      const stats =
+        given && given.pos.length === truePos && given.neg.length === n - truePos
+          ? rankingStats(given.pos, given.neg, true)
+          : (() => {
+              const { pos, neg } = splitColumn(yTrue, proba, k, positive, positive, truePos);
+              return rankingStats(pos, neg);
+            })();
+      r.value('roc_auc', stats.auc);
+      r.value('average_precision', stats.averagePrecision);
+    }
+
+    // brier_score_loss(y, p, pos_label=positive)
+    let min = Infinity;
+    let max = -Infinity;
+    for (let idx = positive; idx < proba.length; idx += k) {
+      const v = proba[idx] as number;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (max > 1) {
+      r.nullify('brier', `proba column ${positive} has values greater than 1 (max ${max}); scikit-learn raises.`);
+    } else if (min < 0) {
+      r.nullify('brier', `proba column ${positive} has values less than 0 (min ${min}); scikit-learn raises.`);
+    } else {
+      const s = new CompensatedSum();
+      for (let i = 0, idx = positive; i < n; i++, idx += k) {
+        const y = yTrue[i] === positive ? 1 : 0;
+        const p = proba[idx] as number;
+        const d0 = 1 - y - (1 - p);
+        const d1 = y - p;
+        s.add(d0 * d0 + d1 * d1);
+      }
+      r.value('brier', (s.value() / n) * 0.5);
+    }
+  }
+
+  const ll = logLoss(yTrue, proba, k, c.unknownTrue, names);
+  if ('reason' in ll) r.nullify('log_loss', ll.reason);
+  else r.value('log_loss', ll.value, ll.warning);
+
+  return r.build();
+}
