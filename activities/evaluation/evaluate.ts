@@ -16,7 +16,7 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/statistics.js';
 import { computeSlices } from './slices.js';
-import { bootstrapInterval } from './bootstrap.js';
+import { bootstrapInterval } from './significance/bootstrap.js';
 import type { ConfidenceSummary } from '../../workflows/definitions.js';
 
 export interface WindowFile {

@@ -9,7 +9,7 @@ import {
   seedState,
   Xoshiro128StarStar,
   type BootstrapInput,
-} from '../../activities/evaluation/bootstrap.js';
+} from '../../activities/evaluation/significance/bootstrap.js';
 import {
   BINARY_METRICS,
   binaryMetrics,
