@@ -12,6 +12,7 @@ import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
 import { sortFloat64 } from '../math/sort.js';
 import { finishEvaluation, type FinishedEvaluation } from './evaluate.js';
+import { bootstrapSamples, type BootstrapInput, type BootstrapSamples } from './significance/bootstrap.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';
 
@@ -24,6 +25,7 @@ export interface ModelMessage {
 
 export type ShardRequest =
   | ({ id: number; op: 'finish' } & Parameters<typeof finishEvaluation>[0])
+  | { id: number; op: 'bootstrap'; input: BootstrapInput; range: { from: number; to: number } }
   | ({ id: number; op: 'prepare' } & ModelMessage)
   | ({
       id: number;
@@ -35,7 +37,7 @@ export type ShardRequest =
     } & ModelMessage);
 
 export type ShardReply =
-  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation }
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation; samples?: BootstrapSamples }
   | { id: number; ok: false; error: { type?: string; message: string } };
 
 const runner = createInProcessRunner();
@@ -85,6 +87,7 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
 }
 
 async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
+  if (msg.op === 'bootstrap') return { reply: { id: msg.id, ok: true, samples: bootstrapSamples(msg.input, msg.range) }, transfer: [] };
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
