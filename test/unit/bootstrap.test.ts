@@ -357,6 +357,22 @@ describe('bootstrap intervals', () => {
       assertClose(ll.drop!.high, ll.high! - 0.4, 'log_loss rise high');
     });
 
+    it('gives, range by range, exactly the resamples of the whole run (parallel threads split B this way)', () => {
+      for (const metric of ['roc_auc', 'accuracy', 'log_loss']) {
+        const input: BootstrapInput = { task: 'binary', ...d, positive: 1, metric, resamples: 37, seed: 3 };
+        const whole = bootstrapSamples(input).samples;
+        const parts = [
+          [0, 5],
+          [5, 6],
+          [6, 20],
+          [20, 20],
+          [20, 37],
+        ].flatMap(([from, to]) => bootstrapSamples(input, { from, to }).samples);
+        assert.deepEqual(parts, whole, metric);
+      }
+      assert.throws(() => bootstrapSamples({ task: 'binary', ...d, positive: 1, metric: 'roc_auc', resamples: 10 }, { from: 3, to: 11 }), RangeError);
+    });
+
     it('narrows as the confidence level goes down', () => {
       const wide = bootstrapInterval({ task: 'binary', ...d, positive: 1, metric: 'accuracy', resamples: 100, confidence: 0.99 });
       const narrow = bootstrapInterval({ task: 'binary', ...d, positive: 1, metric: 'accuracy', resamples: 100, confidence: 0.5 });
