@@ -56,18 +56,31 @@ export function wilson(x: number, m: number, z: number): [number, number] {
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-/** Standard error of the mean of x (sample variance, n − 1); NaN when a term is not finite. */
+/**
+ * Standard error of the mean of x (sample variance, n − 1); NaN when a term is not finite. Plain
+ * sums in two lanes: a standard error needs a few digits, not the metric's compensated sum.
+ */
 function meanSe(x: Float64Array): number {
   const n = x.length;
-  const s = new CompensatedSum();
-  for (let i = 0; i < n; i++) s.add(x[i]!);
-  const m = s.value() / n;
-  const ss = new CompensatedSum();
-  for (let i = 0; i < n; i++) {
-    const d = x[i]! - m;
-    ss.add(d * d);
+  let a = 0;
+  let b = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    a += x[i]!;
+    b += x[i + 1]!;
   }
-  return Math.sqrt(ss.value() / (n - 1) / n);
+  if (i < n) a += x[i]!;
+  const m = (a + b) / n;
+  a = 0;
+  b = 0;
+  for (i = 0; i + 1 < n; i += 2) {
+    const d0 = x[i]! - m;
+    const d1 = x[i + 1]! - m;
+    a += d0 * d0;
+    b += d1 * d1;
+  }
+  if (i < n) a += (x[i]! - m) ** 2;
+  return Math.sqrt((a + b) / (n - 1) / n);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -139,10 +152,22 @@ function ovrComponents(scores: Float64Array, isPos: Uint8Array, into: Float64Arr
   const group = new Int32Array(n);
   const pg = new Float64Array(G);
   const ng = new Float64Array(G);
+  // Each row's group by binary search inside a bucket of the value range (a monotone bucketing, so
+  // bucket b holds exactly the distinct values start[b]..start[b + 1] − 1): short, cached searches.
+  const BUCKETS = 1 << 16;
+  const min = values[0]!;
+  const scale = G > 1 ? BUCKETS / (values[G - 1]! - min) : 0;
+  const bucketOf = (v: number): number => Math.min(BUCKETS - 1, Math.floor((v - min) * scale));
+  const start = new Int32Array(BUCKETS + 1);
+  for (let g = 0, b = 0; b <= BUCKETS; b++) {
+    while (g < G && bucketOf(values[g]!) < b) g++;
+    start[b] = g;
+  }
   for (let i = 0; i < n; i++) {
     const v = scores[i]!;
-    let lo = 0;
-    let hi = G - 1;
+    const b = bucketOf(v);
+    let lo = start[b]!;
+    let hi = start[b + 1]! - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (values[mid]! < v) lo = mid + 1;
