@@ -43,9 +43,6 @@ export interface MetricInterval {
   drop?: { baseline: number; value: number | null; low: number | null; high: number | null };
 }
 
-/** Runs resample ranges of one bootstrap, e.g. in parallel threads; in order, concatenated, they are the whole run. */
-export type RangeRunner = (input: BootstrapInput, ranges: Required<ResampleRange>[]) => Promise<BootstrapSamples[]>;
-
 /** Splits B resamples into at most `parts` contiguous ranges. */
 export function resampleRanges(resamples: number, parts: number): Required<ResampleRange>[] {
   const k = Math.max(1, Math.min(parts, resamples));
@@ -90,16 +87,6 @@ function fromSamples(input: BootstrapInput, samples: BootstrapSamples, s: Interv
 /** The interval on this thread (closed form, or the whole bootstrap). */
 export function metricInterval(input: BootstrapInput, s: IntervalSettings = {}): MetricInterval {
   return closedFormFor(input, s) ?? fromSamples(input, bootstrapSamples({ ...input, ...pick(s) }), s);
-}
-
-/** The same, with the bootstrap's resample ranges run by `run` (e.g. one per evaluation thread). */
-export async function metricIntervalParallel(input: BootstrapInput, s: IntervalSettings, run: RangeRunner, parts: number): Promise<MetricInterval> {
-  const closed = closedFormFor(input, s);
-  if (closed) return closed;
-  const full = { ...input, ...pick(s) };
-  const chunks = await run(full, resampleRanges(full.resamples ?? 200, parts));
-  const samples: BootstrapSamples = { ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) };
-  return fromSamples(input, samples, s);
 }
 
 function pick(s: IntervalSettings): { resamples?: number; confidence?: number; seed?: number } {
