@@ -344,7 +344,9 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
   if (input.task === 'regression') return regressionEstimate(input.metric, input.yTrue, input.yPred, value);
   const { yTrue, yPred, proba, nClasses: k, metric } = input;
   const n = yTrue.length;
-  for (let i = 0; i < n; i++) if (yTrue[i]! >= k || yTrue[i]! < 0) return null; // unknown labels: bootstrap
+  for (let i = 0; i < n; i++) {
+    if (yTrue[i]! >= k || yTrue[i]! < 0 || yPred[i]! >= k || yPred[i]! < 0) return null; // unknown labels: bootstrap
+  }
   const positive = input.task === 'binary' ? input.positive : undefined;
   if (metric === 'log_loss') {
     const terms = logLossTerms(proba, k, yTrue);
