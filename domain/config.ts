@@ -58,10 +58,12 @@ const monitorSpec = z.strictObject({
     .default({ share: 0.5, columns: {} }),
   significance: z
     .strictObject({
-      /** Bootstrap resamples for the primary metric's confidence interval; 0 turns it off. */
+      /** Bootstrap resamples for the primary metric's confidence interval; 0 turns the interval off. */
       resamples: z.number().int().min(0).max(10_000).default(200),
       confidence: z.number().gt(0).lt(1).default(0.95),
       seed: z.number().int().min(0).default(0),
+      /** auto (when absent): a closed form (DeLong, Wilson, CLT, delta method) on large windows, the bootstrap below. */
+      method: z.enum(['auto', 'bootstrap', 'analytic']).optional(),
     })
     .default({ resamples: 200, confidence: 0.95, seed: 0 }),
   slices: z

@@ -84,7 +84,7 @@ export interface EvaluationSummary {
   quality?: QualityReport;
   /** Metrics per value of the configured segment columns. */
   slices?: SlicesReport;
-  /** Bootstrap interval of the primary metric and of its drop from the baseline. */
+  /** Confidence interval of the primary metric and of its drop from the baseline. */
   confidence?: ConfidenceSummary;
   durationMs: number;
 }
@@ -106,6 +106,8 @@ export interface ConfidenceSummary {
   confidence: number;
   resamples: number;
   seed: number;
+  /** What produced the interval (absent in reports from before closed forms: the bootstrap). */
+  method?: 'bootstrap' | 'delong' | 'wilson' | 'clt' | 'delta';
   drop?: { value: number | null; low: number | null; high: number | null };
 }
 

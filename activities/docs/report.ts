@@ -102,7 +102,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   if (r.confidence) {
     const c = r.confidence;
     lines.push('## Significance', '');
-    lines.push(`${c.metric} ${num(c.value)}, ${Math.round(c.confidence * 100)}% bootstrap interval [${num(c.low)}, ${num(c.high)}] (${c.resamples} resamples, seed ${c.seed}).`);
+    lines.push(`${c.metric} ${num(c.value)}, ${Math.round(c.confidence * 100)}% ${intervalMethod(c)} [${num(c.low)}, ${num(c.high)}].`);
     if (c.drop) lines.push(`Drop from the baseline: ${num(c.drop.value)} [${num(c.drop.low)}, ${num(c.drop.high)}].`);
     lines.push('');
   }
@@ -142,4 +142,20 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   lines.push(`- thresholds: ${JSON.stringify(r.thresholds)}`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** How the report names what produced an interval (reports from before `method` were bootstrapped). */
+export function intervalMethod(c: Pick<NonNullable<EvaluationSummary['confidence']>, 'method' | 'resamples' | 'seed'>): string {
+  switch (c.method) {
+    case 'delong':
+      return "interval by DeLong's variance";
+    case 'wilson':
+      return 'Wilson interval';
+    case 'clt':
+      return 'normal (central limit) interval';
+    case 'delta':
+      return 'delta-method interval';
+    default:
+      return `bootstrap interval (${c.resamples} resamples, seed ${c.seed})`;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The evaluation engine: a small pool of worker threads that decode and score shards of a window
- * in parallel (a whole CSV/JSONL file, or a range of a Parquet file's row groups), while the main
- * thread only plans, merges and computes metrics. The event loop stays free for heartbeats.
+ * in parallel (a whole CSV/JSONL file, or a range of a Parquet file's row groups) and, after it,
+ * merge, compute metrics, drift, quality and the interval (a large bootstrap split by resample
+ * ranges over all of them). The main thread only plans and dispatches: its event loop stays free.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';

@@ -15,12 +15,13 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/statistics.js';
 import { computeSlices } from './slices.js';
-import { bootstrapInterval } from './bootstrap.js';
+import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
+import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
 
-import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput } from './types.js';
+import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput, PendingInterval } from './types.js';
 
-export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, ReferenceInput, WindowFile } from './types.js';
+export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, PendingInterval, ReferenceInput, WindowFile } from './types.js';
 export { toShared } from './engine.js';
 
 const MAX_CLASSES_IN_SUMMARY = 50;
@@ -84,7 +85,19 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         { op: 'finish', spec, prepared, parts, sketches, fileColumns: [...fileColumns], reference: o.reference, started, detailed },
         [...new Set(transfer)],
       );
-      return finished.finished!;
+      const done = finished.finished!;
+      if (done.pendingInterval) {
+        const { input, settings } = done.pendingInterval;
+        // Resample ranges in every evaluation thread; only the B per-resample values come back.
+        const ranges = resampleRanges(settings.resamples ?? 200, pool.threads);
+        const chunks = await Promise.all(ranges.map((range) => pool.run({ op: 'bootstrap', input, range }).then((r) => r.samples!)));
+        const samples = { ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) };
+        const p = percentileInterval(samples, settings);
+        done.summary.confidence = confidenceSummary({ ...p, method: 'bootstrap' }, settings);
+        done.summary.durationMs = Date.now() - started;
+        delete done.pendingInterval;
+      }
+      return done;
   };
   return {
     evaluate: async (o) => (await run(o)).summary,
@@ -97,7 +110,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
 export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const { spec, prepared } = o;
   const collected = mergeCollected(prepared, o.parts);
-  const summary = summarize(spec, prepared, collected, o.started);
+  const { summary, pending } = summarize(spec, prepared, collected, o.started);
   if (o.reference && collected.rows > 0) {
     const current = Object.fromEntries(Object.entries(o.sketches).map(([k, v]) => [k, mergeSketches(v)]));
     summary.drift = assessDrift({
@@ -111,8 +124,9 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     summary.quality = qualityOf(o.reference.profile, current, new Set(o.fileColumns), [...prepared.inputs.flatMap((i) => i.columns), spec.label.column]);
   }
   summary.durationMs = Date.now() - o.started;
-  if (!o.detailed || collected.rows === 0) return { summary };
-  return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(collected, 'prediction') };
+  const rest = pending ? { pendingInterval: pending } : {};
+  if (!o.detailed || collected.rows === 0) return { summary, ...rest };
+  return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(collected, 'prediction'), ...rest };
 }
 
 export const QUALITY_SAMPLE = 10_000;
@@ -145,33 +159,55 @@ export function labelSketch(c: Collected, which: 'truth' | 'prediction'): Column
   return { kind: 'categorical', sourceType: 'string', rows: idx.length, missing: 0, categories: present.map(([l]) => l), counts: present.map(([, k]) => k) };
 }
 
-/** Bootstrap interval of the primary metric (and of its drop from the baseline), when configured. */
-function confidenceOf(spec: ModelSpec, prepared: PreparedModel, c: Collected): { confidence?: ConfidenceSummary } {
-  const { resamples, confidence, seed } = spec.monitor.significance;
+/** Below this many rows the bootstrap is quick: it runs whole in the finishing thread. */
+const PARALLEL_BOOTSTRAP_ROWS = 20_000;
+
+function intervalInput(spec: ModelSpec, prepared: PreparedModel, c: Collected, shared: boolean): BootstrapInput {
+  const metric = spec.thresholds.metric;
+  // Shared memory lets every evaluation thread read the arrays without a copy.
+  const own = <T extends Float64Array | Int32Array>(a: T): T => {
+    if (!shared || a.buffer instanceof SharedArrayBuffer) return a;
+    const ctor = a.constructor as new (b: SharedArrayBuffer) => T;
+    const out = new ctor(new SharedArrayBuffer(a.byteLength));
+    out.set(a as never);
+    return out;
+  };
+  if (c.task === 'regression') return { task: 'regression', metric, yTrue: own(c.yTrueValue!), yPred: own(c.yPredValue!) };
+  const common = { metric, yTrue: own(c.yTrueClass!), yPred: own(c.yPredClass!), proba: own(c.proba!), nClasses: prepared.classes!.length };
+  return c.task === 'binary' ? { task: 'binary', ...common, positive: prepared.positiveIndex!, ...(c.sortedScores && !shared ? { sortedScores: c.sortedScores } : {}) } : { task: 'multiclass', ...common };
+}
+
+/**
+ * Interval of the primary metric (and of its drop from the baseline), when configured: a closed
+ * form when it applies, else the bootstrap — here on a small window, otherwise left pending for
+ * the engine to spread over the evaluation threads.
+ */
+function confidenceOf(spec: ModelSpec, prepared: PreparedModel, c: Collected, value: number | null | undefined): { confidence?: ConfidenceSummary; pending?: PendingInterval } {
+  const { resamples, confidence, seed, method } = spec.monitor.significance;
   if (resamples === 0 || c.rows < 2) return {};
   const metric = spec.thresholds.metric;
-  const settings = { metric, resamples, confidence, seed, baseline: spec.baseline[metric] };
-  const r =
-    c.task === 'regression'
-      ? bootstrapInterval({ task: 'regression', yTrue: c.yTrueValue!, yPred: c.yPredValue!, ...settings })
-      : c.task === 'binary'
-        ? bootstrapInterval({ task: 'binary', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: prepared.classes!.length, positive: prepared.positiveIndex!, ...settings })
-        : bootstrapInterval({ task: 'multiclass', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: prepared.classes!.length, ...settings });
+  const settings: IntervalSettings = { method: method ?? 'auto', resamples, confidence, seed, baseline: spec.baseline[metric], ...(value !== undefined ? { value } : {}) };
+  const closed = closedFormFor(intervalInput(spec, prepared, c, false), settings);
+  if (closed) return { confidence: confidenceSummary(closed, settings) };
+  if (c.rows >= PARALLEL_BOOTSTRAP_ROWS && resamples > 1) return { pending: { input: intervalInput(spec, prepared, c, true), settings } };
+  return { confidence: confidenceSummary(metricInterval(intervalInput(spec, prepared, c, false), { ...settings, method: 'bootstrap' }), settings) };
+}
+
+export function confidenceSummary(r: MetricInterval, s: IntervalSettings): ConfidenceSummary {
   return {
-    confidence: {
-      metric,
-      value: r.value,
-      low: r.low,
-      high: r.high,
-      confidence: r.confidence,
-      resamples: r.resamples,
-      seed: r.seed,
-      ...(r.drop ? { drop: { value: r.drop.value, low: r.drop.low, high: r.drop.high } } : {}),
-    },
+    metric: r.metric,
+    value: r.value,
+    low: r.low,
+    high: r.high,
+    confidence: r.confidence,
+    resamples: s.resamples ?? 200,
+    seed: s.seed ?? 0,
+    method: r.method,
+    ...(r.drop ? { drop: { value: r.drop.value, low: r.drop.low, high: r.drop.high } } : {}),
   };
 }
 
-function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): EvaluationSummary {
+function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): { summary: EvaluationSummary; pending?: PendingInterval } {
   if (collected.rowsRead > 0 && collected.droppedRows / collected.rowsRead > spec.invalid_rows.max_share) {
     const detail = collected.invalid.map((i) => `${i.file} ${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
     throw new UpkeepError(
@@ -201,7 +237,8 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
           settings: spec.monitor.slices,
         })
       : undefined;
-  return {
+  const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};
+  const summary: EvaluationSummary = {
     rows: collected.rows,
     rowsRead: collected.rowsRead,
     droppedRows: collected.droppedRows,
@@ -209,7 +246,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     ...m,
     warnings,
     ...(slices ? { slices } : {}),
-    ...confidenceOf(spec, prepared, collected),
+    ...(ci.confidence ? { confidence: ci.confidence } : {}),
     ...(collected.labels
       ? {
           classes: prepared.classes,
@@ -219,4 +256,5 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
       : {}),
     durationMs: Date.now() - started,
   };
+  return { summary, ...(ci.pending ? { pending: ci.pending } : {}) };
 }

@@ -10,6 +10,7 @@ import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
 import { sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
+import { bootstrapSamples } from './significance/bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { prepareModel, type PreparedModel } from './model.js';
@@ -61,6 +62,7 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
 }
 
 async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
+  if (msg.op === 'bootstrap') return { reply: { id: msg.id, ok: true, samples: bootstrapSamples(msg.input, msg.range) }, transfer: [] };
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };

@@ -9,6 +9,8 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import type { ColumnSketch } from '../drift/sketch.js';
 import type { Collected } from './evaluator.js';
 import type { PreparedModel } from './model.js';
+import type { BootstrapInput, BootstrapSamples } from './significance/bootstrap.js';
+import type { IntervalSettings } from './significance/interval.js';
 
 export interface WindowFile {
   /** Short name used in messages and reports (e.g. 2026-11-20.csv). */
@@ -52,6 +54,8 @@ export interface EvaluationEngine {
 
 export interface FinishedEvaluation {
   summary: EvaluationSummary;
+  /** A bootstrap for the engine to run across its threads; the summary's `confidence` follows from it. */
+  pendingInterval?: PendingInterval;
   label?: ColumnSketch;
   prediction?: ColumnSketch;
 }
@@ -77,6 +81,7 @@ export interface ModelMessage {
 
 export type ShardRequest =
   | ({ id: number; op: 'finish' } & FinishInput)
+  | { id: number; op: 'bootstrap'; input: BootstrapInput; range: { from: number; to: number } }
   | ({ id: number; op: 'prepare' } & ModelMessage)
   | ({
       id: number;
@@ -88,5 +93,11 @@ export type ShardRequest =
     } & ModelMessage);
 
 export type ShardReply =
-  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation }
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation; samples?: BootstrapSamples }
   | { id: number; ok: false; error: { type?: string; message: string } };
+
+/** The primary metric's interval still to compute: a bootstrap to run in resample ranges across the evaluation threads. */
+export interface PendingInterval {
+  input: BootstrapInput;
+  settings: IntervalSettings;
+}

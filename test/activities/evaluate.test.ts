@@ -178,3 +178,39 @@ describe('evaluating a file split into shards', function () {
     else assert.ok(Math.abs(two.metrics.roc_auc! - 0.8096813883170355) < 1e-12, 'equal to the scikit-learn golden');
   });
 });
+
+describe('the interval of the primary metric on a large window', function () {
+  this.timeout(120_000);
+  // binary.parquet repeated to 24,000 rows: above the 20,000 rows where the method is chosen.
+  const window = async (): Promise<WindowFile[]> => Array.from({ length: 24 }, (_, i) => ({ name: `part-${i}.parquet`, format: 'parquet' as const, load: async () => fixtureBytes('data/binary.parquet') }));
+  const model = fixtureBytes('models/binary.onnx');
+  const run = async (threads: number, significance: Record<string, unknown>) => {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 }, baseline: { roc_auc: 0.85 }, monitor: { significance } });
+    const engine = createEvaluationEngine({ threads });
+    try {
+      return await engine.evaluate({ spec, modelBytes: model, modelKey: sha256Hex(model), artifactName: 'binary.onnx', files: await window() });
+    } finally {
+      await engine.close();
+    }
+  };
+
+  it('is a bootstrap split over the evaluation threads that equals the one-thread bootstrap exactly', async () => {
+    const one = await run(1, { resamples: 24, method: 'bootstrap' });
+    const three = await run(3, { resamples: 24, method: 'bootstrap' });
+    assert.equal(three.rows, 24_000);
+    assert.equal(three.confidence?.method, 'bootstrap');
+    assert.deepEqual(three.confidence, one.confidence);
+    assert.ok(three.confidence!.low! < three.metrics.roc_auc! && three.metrics.roc_auc! < three.confidence!.high!);
+  });
+
+  it('is DeLong by default, and agrees with the bootstrap', async () => {
+    const auto = await run(2, { resamples: 24 });
+    const boot = await run(2, { resamples: 24, method: 'bootstrap' });
+    assert.equal(auto.confidence?.method, 'delong');
+    assert.equal(auto.confidence?.value, auto.metrics.roc_auc);
+    const width = boot.confidence!.high! - boot.confidence!.low!;
+    // 24 copies of 1,000 rows: both intervals are about √24 times narrower than on the file alone.
+    assert.ok(Math.abs(auto.confidence!.low! - boot.confidence!.low!) < 0.3 * width && Math.abs(auto.confidence!.high! - boot.confidence!.high!) < 0.3 * width, JSON.stringify([auto.confidence, boot.confidence]));
+    assert.deepEqual(auto.confidence!.drop, { value: 0.85 - auto.confidence!.value!, low: 0.85 - auto.confidence!.high!, high: 0.85 - auto.confidence!.low! });
+  });
+});

@@ -9,7 +9,7 @@ import {
   seedState,
   Xoshiro128StarStar,
   type BootstrapInput,
-} from '../../activities/evaluation/bootstrap.js';
+} from '../../activities/evaluation/significance/bootstrap.js';
 import {
   BINARY_METRICS,
   binaryMetrics,
@@ -355,6 +355,22 @@ describe('bootstrap intervals', () => {
       assertClose(ll.drop!.value, ll.value! - 0.4, 'log_loss rise');
       assertClose(ll.drop!.low, ll.low! - 0.4, 'log_loss rise low');
       assertClose(ll.drop!.high, ll.high! - 0.4, 'log_loss rise high');
+    });
+
+    it('gives, range by range, exactly the resamples of the whole run (parallel threads split B this way)', () => {
+      for (const metric of ['roc_auc', 'accuracy', 'log_loss']) {
+        const input: BootstrapInput = { task: 'binary', ...d, positive: 1, metric, resamples: 37, seed: 3 };
+        const whole = bootstrapSamples(input).samples;
+        const parts = [
+          [0, 5],
+          [5, 6],
+          [6, 20],
+          [20, 20],
+          [20, 37],
+        ].flatMap(([from, to]) => bootstrapSamples(input, { from, to }).samples);
+        assert.deepEqual(parts, whole, metric);
+      }
+      assert.throws(() => bootstrapSamples({ task: 'binary', ...d, positive: 1, metric: 'roc_auc', resamples: 10 }, { from: 3, to: 11 }), RangeError);
     });
 
     it('narrows as the confidence level goes down', () => {
