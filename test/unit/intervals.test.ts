@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { analyticInterval } from '../../activities/evaluation/significance/analytic.js';
 import { bootstrapInterval, Xoshiro128StarStar, type BootstrapInput } from '../../activities/evaluation/significance/bootstrap.js';
 import { ANALYTIC_MIN_ROWS, closedFormFor, metricInterval, resampleRanges } from '../../activities/evaluation/significance/interval.js';
-import { normalQuantile } from '../../activities/evaluation/significance/normal.js';
+import { normalQuantile } from '../../activities/math/special/normal.js';
 
 // Golden file: scripts/fixtures/golden_intervals.py
 interface Golden {

@@ -6,7 +6,7 @@
 import { sortFloat64 } from '../../math/sort.js';
 import { CompensatedSum } from '../../math/sum.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
-import { normalQuantile } from './normal.js';
+import { normalQuantile } from '../../math/special/normal.js';
 import { logLossTerms, type BootstrapInput } from './resample-metrics.js';
 
 export type AnalyticMethod = 'delong' | 'wilson' | 'clt' | 'delta';

@@ -1,6 +1,7 @@
 /**
  * Error function and the standard normal distribution: a port of cephes ndtr.c (erf, erfc, ndtr)
- * as scipy.special uses it. See docs/statistics/drift.md.
+ * as scipy.special uses it (docs/statistics/drift.md), and its inverse, the normal quantile, for
+ * the closed-form intervals (docs/statistics/significance.md).
  */
 import { MAXLOG, p1evl, polevl } from './cephes.js';
 
@@ -77,4 +78,28 @@ export function ndtr(a: number): number {
 /** Standard normal survival function 1 − Φ(a), accurate in the upper tail (= ndtr(−a)). */
 export function normalSf(a: number): number {
   return ndtr(-a);
+}
+
+// Acklam's rational approximation (relative error < 1.2e-9), then one Halley step on ndtr.
+const A = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+const B = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+const C = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+const D = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+
+/** Φ⁻¹(p) for p in (0, 1), as scipy.special.ndtri / scipy.stats.norm.ppf (to about 1e-15). */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normal quantile needs p in (0, 1), got ${p}`);
+  let x: number;
+  if (p < 0.02425 || p > 1 - 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p < 0.5 ? p : 1 - p));
+    x = (((((C[0]! * q + C[1]!) * q + C[2]!) * q + C[3]!) * q + C[4]!) * q + C[5]!) / ((((D[0]! * q + D[1]!) * q + D[2]!) * q + D[3]!) * q + 1);
+    if (p > 0.5) x = -x;
+  } else {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((A[0]! * r + A[1]!) * r + A[2]!) * r + A[3]!) * r + A[4]!) * r + A[5]!) * q) / (((((B[0]! * r + B[1]!) * r + B[2]!) * r + B[3]!) * r + B[4]!) * r + 1);
+  }
+  const e = ndtr(x) - p;
+  const u = e * Math.sqrt(2 * Math.PI) * Math.exp((x * x) / 2);
+  return x - u / (1 + (x * u) / 2);
 }
