@@ -36,7 +36,7 @@
  * from there to the latest window — and the message reads e.g.
  * "roc_auc falling 0.004 per week since 2026-09-14" ("rising" for an error metric).
  */
-import { normalSf } from '../drift/statistics.js';
+import { normalSf } from '../math/special/normal.js';
 
 export interface TrendPoint {
   /** End of the evaluation window, ISO 8601. */

@@ -13,7 +13,7 @@ import { assessDrift } from '../drift/assess.js';
 import { mergeSketches, profileFromSketch, type ColumnSketch } from '../drift/sketch.js';
 import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
-import { sortedSample } from '../drift/statistics.js';
+import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
 import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';

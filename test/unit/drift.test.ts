@@ -2,28 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import {
-  chiSquarePValue,
-  columnDrift,
-  countCategories,
-  datasetDrift,
-  DEFAULT_THRESHOLDS,
-  jensenShannonDistance,
-  ksTwoSample,
-  numericBins,
-  populationStd,
-  psi,
-  selectTest,
-  sortedSample,
-  sturgesEdges,
-  wassersteinDistance,
-  wassersteinNormed,
-  zTestPValue,
-  type ColumnDriftInput,
-  type ColumnDriftResult,
-  type DriftStatisticName,
-  type DriftTestName,
-} from '../../activities/drift/statistics.js';
+import { columnDrift, datasetDrift, type ColumnDriftInput, type ColumnDriftResult } from '../../activities/drift/column.js';
+import { DEFAULT_THRESHOLDS, selectTest, type DriftStatisticName, type DriftTestName } from '../../activities/drift/tests/index.js';
+import { ksTwoSample } from '../../activities/drift/tests/ks.js';
+import { wassersteinDistance, wassersteinNormed } from '../../activities/drift/tests/wasserstein.js';
+import { psi } from '../../activities/drift/tests/psi.js';
+import { jensenShannonDistance } from '../../activities/drift/tests/jensenshannon.js';
+import { chiSquarePValue } from '../../activities/drift/tests/chisquare.js';
+import { zTestPValue } from '../../activities/drift/tests/ztest.js';
+import { populationStd, sortedSample } from '../../activities/drift/sample.js';
+import { numericBins, sturgesEdges } from '../../activities/drift/bins.js';
+import { countCategories } from '../../activities/drift/categories.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_drift.py)

@@ -25,7 +25,8 @@ import {
   type ColumnProfile,
   type NumericColumnProfile,
 } from '../../activities/drift/profile.js';
-import { columnDrift, countCategories, type CategoricalColumnInput, type NumericColumnInput } from '../../activities/drift/statistics.js';
+import { columnDrift, type CategoricalColumnInput, type NumericColumnInput } from '../../activities/drift/column.js';
+import { countCategories } from '../../activities/drift/categories.js';
 import { isUpkeepError } from '../../activities/errors.js';
 
 const DATA = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
