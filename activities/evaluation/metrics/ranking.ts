@@ -10,23 +10,16 @@ export interface RankingStats {
 }
 
 /**
- * Sorts the positives' and the negatives' scores (unless `sorted`) and walks both from the top
- * score down, one distinct threshold at a time. Requires P > 0 and N > 0.
+ * Walks the positives' and the negatives' scores, both sorted ascending, from the top score down,
+ * one distinct threshold (tie group) at a time: `visit` gets the group's positives `p` and
+ * negatives `q`, and the positives and negatives above it. The walk behind ROC AUC, average
+ * precision and DeLong's variance.
  */
-export function rankingStats(pos: Float64Array, neg: Float64Array, sorted = false): RankingStats {
-  if (!sorted) {
-    sortFloat64(pos);
-    sortFloat64(neg);
-  }
-  const P = pos.length;
-  const N = neg.length;
-  let ip = P - 1;
-  let iq = N - 1;
+export function walkTieGroups(pos: Float64Array, neg: Float64Array, visit: (p: number, q: number, tpAbove: number, fpAbove: number) => void): void {
+  let ip = pos.length - 1;
+  let iq = neg.length - 1;
   let tp = 0;
   let fp = 0;
-  // 2 × area in units of (1 positive × 1 negative); integer-valued, exact while < 2^53.
-  let area2 = 0;
-  const ap = new CompensatedSum();
   while (ip >= 0 || iq >= 0) {
     const sp = ip >= 0 ? (pos[ip] as number) : -Infinity;
     const sq = iq >= 0 ? (neg[iq] as number) : -Infinity;
@@ -41,11 +34,30 @@ export function rankingStats(pos: Float64Array, neg: Float64Array, sorted = fals
       q++;
       iq--;
     }
-    area2 += q * (2 * tp + p);
+    visit(p, q, tp, fp);
     tp += p;
     fp += q;
-    if (p > 0) ap.add((p * tp) / (tp + fp));
   }
+}
+
+/**
+ * Sorts the positives' and the negatives' scores (unless `sorted`) and walks both from the top
+ * score down, one distinct threshold at a time. Requires P > 0 and N > 0.
+ */
+export function rankingStats(pos: Float64Array, neg: Float64Array, sorted = false): RankingStats {
+  if (!sorted) {
+    sortFloat64(pos);
+    sortFloat64(neg);
+  }
+  const P = pos.length;
+  const N = neg.length;
+  // 2 × area in units of (1 positive × 1 negative); integer-valued, exact while < 2^53.
+  let area2 = 0;
+  const ap = new CompensatedSum();
+  walkTieGroups(pos, neg, (p, q, tpAbove, fpAbove) => {
+    area2 += q * (2 * tpAbove + p);
+    if (p > 0) ap.add((p * (tpAbove + p)) / (tpAbove + p + fpAbove + q));
+  });
   return { auc: area2 / (2 * P * N), averagePrecision: Math.max(0, ap.value() / P) };
 }
 

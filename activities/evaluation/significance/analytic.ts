@@ -6,6 +6,7 @@
 import { sortFloat64 } from '../../math/sort.js';
 import { CompensatedSum } from '../../math/sum.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
+import { walkTieGroups } from '../metrics/ranking.js';
 import { normalQuantile } from '../../math/special/normal.js';
 import { logLossTerms, type BootstrapInput } from './resample-metrics.js';
 
@@ -87,53 +88,42 @@ function meanSe(x: Float64Array): number {
 // DeLong
 
 /**
- * DeLong's variance of the AUC from scores sorted ascending, one walk over the tie groups from the
- * top score down: a positive's placement is the share of negatives below it (ties count half), a
- * negative's the share of positives above it; Var = S10/P + S01/N with the (n − 1) sample variances.
+ * DeLong's variance of the AUC from scores sorted ascending, in one walk over the tie groups from
+ * the top score down: a positive's placement is the share of negatives below it (ties count half),
+ * a negative's the share of positives above it; Var = S10/P + S01/N with the (n − 1) sample
+ * variances, from the sums of the placements and of their squares (Neumaier-compensated, inline:
+ * this walk runs over every score of the window).
  */
 export function delongVariance(pos: Float64Array, neg: Float64Array): { auc: number; variance: number } {
   const P = pos.length;
   const N = neg.length;
-  const walk = (visit: (p: number, q: number, tpAbove: number, fpAbove: number) => void): void => {
-    let ip = P - 1;
-    let iq = N - 1;
-    let tp = 0;
-    let fp = 0;
-    while (ip >= 0 || iq >= 0) {
-      const sp = ip >= 0 ? pos[ip]! : -Infinity;
-      const sq = iq >= 0 ? neg[iq]! : -Infinity;
-      const t = sp > sq ? sp : sq;
-      let p = 0;
-      let q = 0;
-      while (ip >= 0 && pos[ip] === t) {
-        p++;
-        ip--;
-      }
-      while (iq >= 0 && neg[iq] === t) {
-        q++;
-        iq--;
-      }
-      visit(p, q, tp, fp);
-      tp += p;
-      fp += q;
-    }
-  };
   let area2 = 0;
-  walk((p, q, tp) => (area2 += q * (2 * tp + p)));
-  const auc = area2 / (2 * P * N);
-  const s10 = new CompensatedSum();
-  const s01 = new CompensatedSum();
-  walk((p, q, tp, fp) => {
-    if (p > 0) {
-      const d = (N - fp - q / 2) / N - auc;
-      s10.add(p * d * d);
-    }
-    if (q > 0) {
-      const d = (tp + p / 2) / P - auc;
-      s01.add(q * d * d);
-    }
+  const s10 = new PlacementSums();
+  const s01 = new PlacementSums();
+  walkTieGroups(pos, neg, (p, q, tp, fp) => {
+    area2 += q * (2 * tp + p);
+    if (p > 0) s10.add(p, (N - fp - q / 2) / N);
+    if (q > 0) s01.add(q, (tp + p / 2) / P);
   });
-  return { auc, variance: s10.value() / (P - 1) / P + s01.value() / (N - 1) / N };
+  return { auc: area2 / (2 * P * N), variance: s10.variance() / P + s01.variance() / N };
+}
+
+/** Σ w·v and Σ w·v² of placements v with multiplicities w, and the (n − 1) sample variance from them. */
+class PlacementSums {
+  private n = 0;
+  private sum = new CompensatedSum();
+  private squares = new CompensatedSum();
+
+  add(w: number, v: number): void {
+    this.n += w;
+    this.sum.add(w * v);
+    this.squares.add(w * v * v);
+  }
+
+  variance(): number {
+    const s = this.sum.value();
+    return (this.squares.value() - (s * s) / this.n) / (this.n - 1);
+  }
 }
 
 /**

@@ -92,35 +92,10 @@ export function indexBits(n: number): number {
 
 /**
  * Draws n row indices (one resample) and adds them to `counts` (counts[i]++ per draw of row i).
- * Same sequence as n calls of rng.index(n); the generator is inlined for speed.
+ * Same sequence as n calls of rng.index(n).
  */
 export function drawResample(rng: Xoshiro128StarStar, n: number, counts: Int32Array): void {
-  const st = rng.state();
-  let s0 = st[0]! | 0;
-  let s1 = st[1]! | 0;
-  let s2 = st[2]! | 0;
-  let s3 = st[3]! | 0;
-  const shift = 32 - indexBits(n);
-  for (let drawn = 0; drawn < n; ) {
-    const x = Math.imul(s1, 5);
-    const r = Math.imul((x << 7) | (x >>> 25), 9) >>> shift;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = (s3 << 11) | (s3 >>> 21);
-    if (r < n) {
-      counts[r]!++;
-      drawn++;
-    }
-  }
-  st[0] = s0;
-  st[1] = s1;
-  st[2] = s2;
-  st[3] = s3;
-  rng.setState(st);
+  drawIndices(rng, n, n, counts);
 }
 
 /**
@@ -128,6 +103,11 @@ export function drawResample(rng: Xoshiro128StarStar, n: number, counts: Int32Ar
  * state a resample range starting at resample b begins from is the seed's state skipped b·n draws.
  */
 export function skipDraws(rng: Xoshiro128StarStar, n: number, count: number): void {
+  drawIndices(rng, n, count);
+}
+
+/** `count` accepted draws of an index below n, counted into `counts` when given; the generator is inlined for speed. */
+function drawIndices(rng: Xoshiro128StarStar, n: number, count: number, counts?: Int32Array): void {
   const st = rng.state();
   let s0 = st[0]! | 0;
   let s1 = st[1]! | 0;
@@ -144,7 +124,10 @@ export function skipDraws(rng: Xoshiro128StarStar, n: number, count: number): vo
     s0 ^= s3;
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
-    if (r < n) drawn++;
+    if (r < n) {
+      if (counts) counts[r]!++;
+      drawn++;
+    }
   }
   st[0] = s0;
   st[1] = s1;
