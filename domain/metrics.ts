@@ -70,3 +70,10 @@ export function inUnitInterval(metric: string): boolean {
   const r = BY_NAME.get(metric)?.range;
   return r !== undefined && r[0] === 0 && r[1] === 1;
 }
+
+/** The metric's range as numbers (−∞ / +∞ where unbounded): where an interval is clipped. */
+export function metricRange(metric: string): [number, number] {
+  const r = BY_NAME.get(metric)?.range;
+  if (!r) throw new RangeError(`unknown metric ${metric}`);
+  return [r[0] ?? -Infinity, r[1] ?? Infinity];
+}

@@ -7,6 +7,7 @@ import { sortFloat64 } from '../../math/sort.js';
 import { CompensatedSum } from '../../math/sum.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
 import { walkTieGroups } from '../metrics/ranking.js';
+import { metricRange } from '../../../domain/metrics.js';
 import { normalQuantile } from '../../math/special/normal.js';
 import { logLossTerms, type BootstrapInput } from './resample-metrics.js';
 
@@ -38,13 +39,6 @@ interface Estimate {
   support: number;
   /** Wilson intervals are not value ± z·se: they give their own ends. */
   wilson?: { successes: number; trials: number };
-}
-
-/** Bounds of the metric's range, to clip a normal interval to. */
-function range(metric: string): [number, number] {
-  if (metric === 'r2') return [-Infinity, 1];
-  if (['log_loss', 'brier', 'mae', 'rmse', 'mape'].includes(metric)) return [0, Infinity];
-  return [0, 1];
 }
 
 /** Wilson score interval for x successes in m trials. */
@@ -415,7 +409,7 @@ export function analyticInterval(input: BootstrapInput, confidence = 0.95, known
   const est = estimate(input, value);
   if (!est || !Number.isFinite(est.se)) return null;
   const z = normalQuantile((1 + confidence) / 2);
-  const [lo, hi] = range(metric);
+  const [lo, hi] = metricRange(metric);
   const [low, high] = est.wilson
     ? wilson(est.wilson.successes, est.wilson.trials, z)
     : [Math.max(lo, value - z * est.se), Math.min(hi, value + z * est.se)];
