@@ -159,6 +159,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   // Inputs: one float tensor [N, k] takes k columns; several named inputs take one column each.
   const columns = sample ? [...sample.columns.keys()] : [];
   const numeric = sample ? columns.filter((c) => sample.columns.get(c)!.kind === 'number') : [];
+  const firstLabel = sample ? pickLabel(sample, new Set(), classes) : undefined;
   const inputLines: string[] = [];
   const used = new Set<string>();
   const inputPlan = model.inputs.map((input) => {
@@ -169,8 +170,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
     for (const p of inputPlan) if (columns.includes(p.input.name)) p.cols = [p.input.name];
   } else if (sample && inputPlan.length === 1) {
     const p = inputPlan[0]!;
-    const label = pickLabel(sample, new Set(), classes);
-    const candidates = numeric.filter((c) => c !== label);
+    const candidates = numeric.filter((c) => c !== firstLabel);
     if (p.k !== undefined && candidates.length === p.k) p.cols = candidates;
     else if (p.k === 1 && columns.includes(p.input.name)) p.cols = [p.input.name];
   }
@@ -183,7 +183,8 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
       if (inputPlan.length === 1 && p.cols.length > 1) inputLines.push(`        # In the sample's column order: check it is the order the model was trained with.`);
       inputLines.push(`        columns: ${flow(p.cols)}`);
     } else {
-      inputLines.push(`        columns: ${need(`inputs[${i}].columns`, `the data columns that fill ${n} columns, in training order`)}`);
+      const hint = sample ? ` (the sample's numeric columns: ${numeric.filter((c) => c !== firstLabel).join(', ') || 'none'})` : '';
+      inputLines.push(`        columns: ${need(`inputs[${i}].columns`, `the data columns that fill ${n} columns, in training order${hint}`)}`);
     }
   });
 
@@ -220,7 +221,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
     else emit(`    classes: ${need('classes', `the class labels in probability-column order${width ? ` (${width} of them)` : ''}`)}`);
   }
   emit('    label:');
-  emit(`      column: ${label ? scalar(label) : need('label.column', 'the data column with the true label')}`);
+  emit(`      column: ${label ? scalar(label) : need('label.column', `the data column with the true label${classes ? ` (values among ${classes.join(', ')})` : ''}`)}`);
   if (task === 'binary') {
     if (classes) {
       emit(`      # The second class, as in scikit-learn (the probability column of predict_proba[:, 1]); check it.`);

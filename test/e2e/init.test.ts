@@ -113,6 +113,17 @@ describe('upkeep init and upkeep check', function () {
     assert.match(ok.stdout, /^ok {3}plans: multi_input\.onnx matches its spec; 1 of 1 files in .*; sample\.csv: 1000 rows/m);
   });
 
+  it('leaves the input columns to fill when the sample has more numeric columns than the input takes, and names them', function () {
+    copyFileSync(fixture('models/binary.onnx'), path.join(dir, 'binary.onnx'));
+    const rows = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+    writeFileSync(path.join(dir, 'sample.csv'), rows.map((r, i) => `${r},${i === 0 ? 'customer_id' : i}`).join('\n'));
+    const r = upkeep(['init', '--onnx', 'binary.onnx', '--data', 'sample.csv'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}- inputs\[0\]\.columns: the data columns that fill its 4 columns, in training order \(the sample's numeric columns: x1, x2, x3, x4, customer_id\)$/m);
+    assert.doesNotMatch(r.stdout, /label\.column/);
+    assert.match(readFileSync(path.join(dir, 'upkeep.yaml'), 'utf8'), /^ {6}column: "y"$/m);
+  });
+
   it('without a data sample, marks the columns, label and data as TODOs; a value-only model is a regression', async function () {
     copyFileSync(fixture('models/regression.onnx'), path.join(dir, 'regression.onnx'));
     const { text, todos } = init(dir, ['--onnx', 'regression.onnx']);
