@@ -82,7 +82,8 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   let bad = 0;
   try {
     for (const spec of models) {
-      const r = await checkModel(spec, runner);
+      // Anything else (e.g. an unsupported URI) is this model's problem, not the end of the check.
+      const r = await checkModel(spec, runner).catch((err: unknown) => ({ ok: false, line: `FAIL ${spec.id}: ${(err as Error).message}` }));
       if (!r.ok) bad++;
       console.log(r.line);
     }
