@@ -59,6 +59,23 @@ program
   .option('--out <file>', 'also write the profile to this file')
   .action(async (o) => (await evaluation()).profileCommand(o));
 
+program
+  .command('init')
+  .description('write a commented upkeep.yaml from an ONNX model (and a data sample); what it cannot infer is marked TODO')
+  .requiredOption('--onnx <file>', 'the ONNX model')
+  .option('--data <file>', 'a data sample (CSV, JSONL or Parquet): columns, label and date pattern')
+  .option('--out <file>', 'the config to write', 'upkeep.yaml')
+  .option('--id <id>', 'model id (default: from the file name)')
+  .option('--owner <email>', 'accountable owner (else a TODO)')
+  .option('--force', 'overwrite an existing file')
+  .action(async (o) => (await import('./lib/init.js')).initCommand(o));
+
+program
+  .command('check')
+  .description('validate the config, each model against its spec and its latest data file (writes nothing)')
+  .option('--model <id>', 'only this model')
+  .action(async (o) => (await import('./lib/check.js')).checkCommand(o));
+
 const schedules = program.command('schedules').description('Temporal Schedules, one per model');
 
 schedules

@@ -1,0 +1,94 @@
+/**
+ * `upkeep check`: validates the config, checks each model artifact against its spec (the checks
+ * the evaluation makes before reading data) and reads the most recent file of the current window
+ * to check its columns and label values. Read-only: nothing is written, Temporal is not needed.
+ */
+import path from 'node:path';
+import { loadConfig } from '../../activities/config/load.js';
+import { readTable } from '../../activities/data/read-table.js';
+import { baseName, createFileDataSource } from '../../activities/data/source.js';
+import { dataWindow } from '../../activities/data/window.js';
+import { UpkeepError } from '../../activities/errors.js';
+import { canonicalLabel, prepareModel } from '../../activities/evaluation/model.js';
+import { createInProcessRunner } from '../../activities/evaluation/in-process-runner.js';
+import type { InferenceRunner } from '../../activities/evaluation/runner.js';
+import { sha256Hex } from '../../activities/store/file-store.js';
+import type { ModelSpec } from '../../domain/config.js';
+import { commandConfig } from './context.js';
+
+/** One line: `ok <model>: …` or the problem, naming the model, file and column. */
+export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = new Date()): Promise<{ ok: boolean; line: string }> {
+  const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg}` });
+  const source = createFileDataSource();
+  const artifactName = baseName(spec.artifact);
+  const bytes = await source.read(spec.artifact);
+  if (!bytes) return fail(`artifact ${spec.artifact} does not exist`);
+  let classes: string[] | undefined;
+  try {
+    classes = (await prepareModel(spec, bytes, sha256Hex(bytes), runner, artifactName)).classes;
+  } catch (err) {
+    if (err instanceof UpkeepError) return fail(err.message);
+    throw err;
+  }
+
+  const window = dataWindow({ template: spec.data.uri, end: at, days: spec.data.window.days, timezone: spec.schedule.timezone });
+  let latest: { date: string; uri: string; bytes: Uint8Array } | undefined;
+  let present = 0;
+  for (const day of [...window.days].reverse()) {
+    const b = await source.read(day.uri);
+    if (!b) continue;
+    present++;
+    latest ??= { ...day, bytes: b };
+  }
+  const span = `${window.firstDay}..${window.lastDay}`;
+  if (!latest) return fail(`no data file in the window ${span} (${spec.data.uri})`);
+
+  const file = baseName(latest.uri);
+  let table;
+  try {
+    table = await readTable(latest.bytes, { source: file, ...(spec.data.format ? { format: spec.data.format } : {}) });
+  } catch (err) {
+    return fail(`file ${file}: ${(err as Error).message}`);
+  }
+  const have = table.fileColumns ?? [...table.columns.keys()];
+  const wanted = [...spec.inputs.flatMap((i) => i.columns), spec.label.column];
+  const missing = wanted.filter((c) => !have.includes(c));
+  if (missing.length > 0) return fail(`file ${file}: no column ${missing.join(', ')} (columns: ${have.join(', ')})`);
+
+  const label = table.columns.get(spec.label.column)!;
+  if (spec.task === 'regression') {
+    if (label.kind !== 'number') return fail(`file ${file}: label column ${spec.label.column} is not numeric`);
+  } else if (classes) {
+    const known = new Set(classes);
+    const unknown = new Set<string>();
+    for (let i = 0; i < table.rowCount && unknown.size < 5; i++) {
+      let v: string | undefined;
+      if (label.kind === 'string') v = label.values[i] ?? undefined;
+      else if (!label.nulls?.[i]) v = canonicalLabel(label.kind === 'boolean' ? label.values[i] === 1 : label.values[i]!);
+      if (v !== undefined && !known.has(v)) unknown.add(v);
+    }
+    if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${[...unknown].join(', ')}); its classes are ${classes.join(', ')}`);
+  }
+  return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${present} of ${window.days.length} files in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared` };
+}
+
+export async function checkCommand(o: { config?: string; model?: string }): Promise<void> {
+  const file = commandConfig(o.config);
+  const config = await loadConfig(file);
+  const models = o.model ? config.models.filter((m) => m.id === o.model) : config.models;
+  if (models.length === 0) throw new UpkeepError('UnknownModel', `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})`);
+  console.log(`${path.basename(file)}: valid, ${config.models.length} model${config.models.length > 1 ? 's' : ''}`);
+  const runner = createInProcessRunner();
+  let bad = 0;
+  try {
+    for (const spec of models) {
+      // Anything else (e.g. an unsupported URI) is this model's problem, not the end of the check.
+      const r = await checkModel(spec, runner).catch((err: unknown) => ({ ok: false, line: `FAIL ${spec.id}: ${(err as Error).message}` }));
+      if (!r.ok) bad++;
+      console.log(r.line);
+    }
+  } finally {
+    await runner.close();
+  }
+  if (bad > 0) process.exitCode = 1;
+}

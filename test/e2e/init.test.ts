@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../activities/config/load.js';
+import { datePattern } from '../../scripts/lib/init.js';
+import { fixture } from '../helpers/fixtures.js';
+
+const BIN = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
+
+function upkeep(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOME: '/nonexistent' }, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `upkeep init` in `dir` and returns the file's text and the TODO fields it reported. */
+function init(dir: string, args: string[]): { text: string; todos: string[] } {
+  const r = upkeep(['init', ...args], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const todos = [...r.stdout.matchAll(/^ {2}- ([^:]+):/gm)].map((m) => m[1]!);
+  return { text: readFileSync(path.join(dir, 'upkeep.yaml'), 'utf8'), todos };
+}
+
+/** Replaces each `null  # TODO: …` of `field` with `value`. */
+function fill(text: string, values: Record<string, string>): string {
+  let out = text;
+  for (const [field, value] of Object.entries(values)) {
+    const re = new RegExp(`^(\\s*${field}: )null  # TODO: .*$`, 'm');
+    assert.match(out, re, `a TODO for ${field}`);
+    out = out.replace(re, `$1${value}`);
+  }
+  assert.doesNotMatch(out, /# TODO:/);
+  return out;
+}
+
+describe('upkeep init and upkeep check', function () {
+  this.timeout(120_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-init-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('turns a dated file name into a {date} pattern', function () {
+    assert.deepEqual(datePattern('data/churn/2026-11-20.parquet'), { uri: 'data/churn/{date}.parquet', dated: true });
+    assert.deepEqual(datePattern('sample.csv'), { uri: 'sample.csv', dated: false });
+  });
+
+  it('writes a config for a float-tensor classifier and a dated Parquet sample that loads and checks once the TODOs are filled', async function () {
+    mkdirSync(path.join(dir, 'data', 'churn'), { recursive: true });
+    copyFileSync(fixture('models/binary.onnx'), path.join(dir, 'churn.onnx'));
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    copyFileSync(fixture('data/binary.parquet'), path.join(dir, 'data', 'churn', `${yesterday}.parquet`));
+    const { text, todos } = init(dir, ['--onnx', 'churn.onnx', '--data', `data/churn/${yesterday}.parquet`]);
+    assert.deepEqual(todos, ['owner', 'thresholds.min']);
+    const out = path.join(dir, 'upkeep.yaml');
+    await assert.rejects(loadConfig(out), (err: Error) => {
+      assert.match(err.message, /upkeep\.yaml: models\[0\] \(churn\): owner: /);
+      assert.match(err.message, /models\[0\] \(churn\): thresholds\.min: /);
+      return true;
+    });
+    const unfilled = upkeep(['check'], dir);
+    assert.equal(unfilled.status, 2);
+    assert.match(unfilled.stderr, /owner: [\s\S]*thresholds\.min: /);
+
+    const again = upkeep(['init', '--onnx', 'churn.onnx'], dir);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /upkeep\.yaml already exists; pass --force/);
+
+    writeFileSync(out, fill(text, { owner: 'churn-owners@example.com', min: '0.7' }));
+    const spec = (await loadConfig(out)).models[0]!;
+    assert.equal(spec.task, 'binary');
+    assert.deepEqual(spec.inputs, [{ name: 'input', type: 'float', columns: ['x1', 'x2', 'x3', 'x4'] }]);
+    assert.deepEqual(spec.outputs, { label: 'label', probabilities: 'probabilities' });
+    assert.deepEqual(spec.label, { column: 'y', positive: 1 });
+    assert.ok(spec.data.uri.endsWith('/data/churn/{date}.parquet'), spec.data.uri);
+    assert.deepEqual(spec.thresholds, { metric: 'roc_auc', min: 0.7 });
+
+    const ok = upkeep(['check'], dir);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^ok {3}churn: churn\\.onnx matches its spec; 1 of 7 files in .*; ${yesterday}\\.parquet: 1000 rows`, 'm'));
+
+    // A misspelt label column and labels the model does not know: one line each, exit 1.
+    writeFileSync(out, readFileSync(out, 'utf8').replace('column: "y"', 'column: why'));
+    const missing = upkeep(['check', '--model', 'churn'], dir);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, new RegExp(`^FAIL churn: file ${yesterday}\\.parquet: no column why \\(columns: x1, x2, x3, x4, y\\)`, 'm'));
+    writeFileSync(out, readFileSync(out, 'utf8').replace('column: why', 'column: x1'));
+    const labels = upkeep(['check', '--config', out], os.tmpdir());
+    assert.equal(labels.status, 1);
+    assert.match(labels.stdout, /^FAIL churn: file .*\.parquet: label column x1 has values the model does not know \(.*\); its classes are 0, 1$/m);
+  });
+
+  it('maps named inputs to columns of the same name and finds a string label among the model classes', async function () {
+    copyFileSync(fixture('models/multi_input.onnx'), path.join(dir, 'multi_input.onnx'));
+    copyFileSync(fixture('data/multi_input.csv'), path.join(dir, 'sample.csv'));
+    const { text, todos } = init(dir, ['--onnx', 'multi_input.onnx', '--data', 'sample.csv', '--owner', 'me@example.com', '--id', 'plans']);
+    assert.deepEqual(todos, ['thresholds.min']);
+    const out = path.join(dir, 'upkeep.yaml');
+    writeFileSync(out, fill(text, { min: '0.6' }));
+    const spec = (await loadConfig(out)).models[0]!;
+    assert.equal(spec.id, 'plans');
+    assert.deepEqual(spec.inputs, [
+      { name: 'age', type: 'float', columns: ['age'] },
+      { name: 'visits', type: 'int64', columns: ['visits'] },
+      { name: 'plan', type: 'string', columns: ['plan'] },
+    ]);
+    assert.deepEqual(spec.label, { column: 'churn', positive: 'yes' });
+    const ok = upkeep(['check'], dir);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^ok {3}plans: multi_input\.onnx matches its spec; 1 of 1 files in .*; sample\.csv: 1000 rows/m);
+  });
+
+  it('leaves the input columns to fill when the sample has more numeric columns than the input takes, and names them', function () {
+    copyFileSync(fixture('models/binary.onnx'), path.join(dir, 'binary.onnx'));
+    const rows = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+    writeFileSync(path.join(dir, 'sample.csv'), rows.map((r, i) => `${r},${i === 0 ? 'customer_id' : i}`).join('\n'));
+    const r = upkeep(['init', '--onnx', 'binary.onnx', '--data', 'sample.csv'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}- inputs\[0\]\.columns: the data columns that fill its 4 columns, in training order \(the sample's numeric columns: x1, x2, x3, x4, customer_id\)$/m);
+    assert.doesNotMatch(r.stdout, /label\.column/);
+    assert.match(readFileSync(path.join(dir, 'upkeep.yaml'), 'utf8'), /^ {6}column: "y"$/m);
+  });
+
+  it('without a data sample, marks the columns, label and data as TODOs; a value-only model is a regression', async function () {
+    copyFileSync(fixture('models/regression.onnx'), path.join(dir, 'regression.onnx'));
+    const { text, todos } = init(dir, ['--onnx', 'regression.onnx']);
+    assert.deepEqual(todos, ['inputs[0].columns', 'owner', 'label.column', 'data.uri', 'thresholds.max']);
+    assert.match(text, /task: regression/);
+    assert.match(text, /value: variable/);
+    const out = path.join(dir, 'upkeep.yaml');
+    await assert.rejects(loadConfig(out), /inputs\[0\]\.columns: [\s\S]*label\.column: [\s\S]*data\.uri: /);
+    writeFileSync(out, fill(text, { columns: '[r1, r2, r3]', owner: 'me@example.com', column: 'target', uri: 'data/{date}.csv', max: '5' }));
+    const spec = (await loadConfig(out)).models[0]!;
+    assert.equal(spec.task, 'regression');
+    assert.deepEqual(spec.outputs, { value: 'variable' });
+    const check = upkeep(['check'], dir);
+    assert.equal(check.status, 1);
+    assert.match(check.stdout, /^FAIL regression: no data file in the window \d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2} \(.*\/data\/\{date\}\.csv\)$/m);
+  });
+});
