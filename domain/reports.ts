@@ -35,6 +35,24 @@ export interface DriftReport {
   /** Label drift and prediction drift, computed the same way (not counted in the dataset share). */
   label?: DriftColumnReport;
   prediction?: DriftColumnReport;
+  /** Whether drift turns the verdict `warning` (absent in reports written before it existed). */
+  alarm?: DriftAlarm;
+}
+
+/** The per-column drift tests as one family, corrected for multiple comparisons. */
+export interface DriftAlarm {
+  method: 'benjamini-hochberg';
+  /** The level q (false discovery rate; the chance of any alarm when nothing drifted). */
+  level: number;
+  /** Members with a valid p-value (feature columns, label, prediction). */
+  tested: number;
+  /** Each member's p-value in the family (label and prediction under '(label)' and '(prediction)'). */
+  p_values: Record<string, number | null>;
+  /** Feature columns whose test drifted and whose p-value survives the correction. */
+  columns: string[];
+  label: boolean;
+  prediction: boolean;
+  raised: boolean;
 }
 
 // ── Data quality against the reference profile ──
@@ -49,7 +67,8 @@ export interface ColumnType {
 }
 
 export interface QualityIssue {
-  severity: 'break' | 'warning';
+  /** `info`: listed in the report, never a reason for a warning verdict. */
+  severity: 'break' | 'warning' | 'info';
   column: string;
   message: string;
 }
@@ -92,6 +111,12 @@ export interface QualityReport {
     min: number;
     max: number;
     estimated: boolean;
+    /** Values expected outside the range with no change: 2m / (n_ref + 1). */
+    expected?: number;
+    /** Chance of at least this many outside with no change (exact, continuous columns). */
+    pValue?: number;
+    /** Whether the finding is a warning; otherwise information only. */
+    alarm?: boolean;
   }[];
   constantColumns: { column: string; value: number | string | null; referenceUniques: number }[];
   issues: QualityIssue[];

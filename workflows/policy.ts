@@ -28,13 +28,24 @@ function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
       const c = drift.columns[name]!;
       return `${name} (${c.test} ${c.score === null ? '—' : fmt(c.score)})`;
     };
-    if (drift.dataset_drift) {
-      out.push(`dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drift.drifted_columns.map(describe).join(', ')}`);
-    } else if (drift.drifted_columns.length > 0) {
-      out.push(`drift in ${drift.drifted_columns.map(describe).join(', ')} (below the dataset share ${drift.drift_share})`);
+    const alarm = drift.alarm;
+    if (alarm) {
+      // The family of tests corrected for multiple comparisons decides; each column's own result stays in the report.
+      if (alarm.columns.length > 0) {
+        const dataset = drift.dataset_drift ? `; dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns` : '';
+        out.push(`drift in ${alarm.columns.map(describe).join(', ')} (significant after Benjamini-Hochberg at ${alarm.level} over ${alarm.tested} tests${dataset})`);
+      }
+      if (alarm.label && drift.label) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
+      if (alarm.prediction && drift.prediction) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);
+    } else {
+      if (drift.dataset_drift) {
+        out.push(`dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drift.drifted_columns.map(describe).join(', ')}`);
+      } else if (drift.drifted_columns.length > 0) {
+        out.push(`drift in ${drift.drifted_columns.map(describe).join(', ')} (below the dataset share ${drift.drift_share})`);
+      }
+      if (drift.label?.drifted) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
+      if (drift.prediction?.drifted) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);
     }
-    if (drift.label?.drifted) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
-    if (drift.prediction?.drifted) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);
   }
   for (const issue of evaluation?.quality?.issues ?? []) if (issue.severity === 'warning') out.push(`quality: ${issue.message}`);
   return out;

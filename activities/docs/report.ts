@@ -120,7 +120,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   }
   if (r.quality && r.quality.issues.length > 0) {
     lines.push('## Data quality', '');
-    for (const i of r.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : ''}${i.message}`);
+    for (const i of r.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${i.message}`);
     lines.push('');
   }
   if (r.slices && r.slices.worst.length > 0) {

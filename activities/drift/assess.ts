@@ -9,6 +9,7 @@ import type { DriftColumnReport, DriftReport } from '../../domain/reports.js';
 import type { ColumnSketch } from './sketch.js';
 import { columnDrift, datasetDrift, type ColumnDriftInput } from './column.js';
 import type { DriftOverride } from './tests/index.js';
+import { alarmLevel, alarmPValue, driftAlarm, type AlarmMember } from './alarm.js';
 
 export type { DriftColumnReport, DriftReport };
 
@@ -65,13 +66,17 @@ export function assessDrift(opts: {
   prediction?: { reference: ColumnSketch; current: ColumnSketch };
 }): DriftReport {
   const columns: Record<string, DriftColumnReport> = {};
+  const members: AlarmMember[] = [];
   const overrideFor = (name: string): DriftOverride | undefined => opts.settings.columns[name] ?? opts.settings.default;
   for (const name of opts.columns) {
     const ref = opts.reference[name];
     const cur = opts.current[name];
     if (!ref || !cur) continue;
     const d = driftOfColumn(ref, cur, overrideFor(name));
-    if (d) columns[name] = d;
+    if (d) {
+      columns[name] = d;
+      members.push({ name, report: d, pValue: alarmPValue(ref, cur, d) });
+    }
   }
   const decided = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, { drifted: v.drifted }]));
   const dataset = datasetDrift(decided as never, opts.settings.share);
@@ -84,7 +89,14 @@ export function assessDrift(opts: {
       .filter(([, c]) => c.drifted)
       .map(([k]) => k),
   };
-  if (opts.label) report.label = driftOfColumn(opts.label.reference, opts.label.current);
-  if (opts.prediction) report.prediction = driftOfColumn(opts.prediction.reference, opts.prediction.current);
+  const extra: { label?: AlarmMember; prediction?: AlarmMember } = {};
+  for (const key of ['label', 'prediction'] as const) {
+    const sides = opts[key];
+    if (!sides) continue;
+    const d = driftOfColumn(sides.reference, sides.current);
+    report[key] = d;
+    if (d) extra[key] = { name: `(${key})`, report: d, pValue: alarmPValue(sides.reference, sides.current, d) };
+  }
+  report.alarm = driftAlarm(members, alarmLevel(opts.settings.default), extra);
   return report;
 }

@@ -7,6 +7,7 @@
 import type { Column, Table } from '../data/table.js';
 import type { ColumnType, QualityIssue, QualityReport } from '../../domain/reports.js';
 import { countColumnCategories } from './categories.js';
+import { expectedOutOfRange, outOfRangeTail } from './chance.js';
 import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, ReferenceProfile, SourceType } from './profile-schema.js';
 
 export interface QualityOptions {
@@ -16,10 +17,17 @@ export interface QualityOptions {
   nullRateIncrease?: number;
   /** Largest tolerated share of values outside the reference [min, max] (default 0.01). */
   outOfRangeShare?: number;
+  /**
+   * Chance of an out-of-range warning on unchanged data, for all numeric columns together
+   * (default 0.01): a column warns only when its count outside the range has a chance below
+   * outOfRangeAlpha / (numeric columns checked) of happening with no change.
+   */
+  outOfRangeAlpha?: number;
 }
 
 export const DEFAULT_NULL_RATE_INCREASE = 0.1;
 export const DEFAULT_OUT_OF_RANGE_SHARE = 0.01;
+export const DEFAULT_OUT_OF_RANGE_ALPHA = 0.01;
 /** At most this many new categories are listed per column. */
 export const MAX_LISTED_CATEGORIES = 20;
 
@@ -190,6 +198,8 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
   const outOfRangeShare = opts.outOfRangeShare ?? DEFAULT_OUT_OF_RANGE_SHARE;
   if (!(nullRateIncrease >= 0 && nullRateIncrease <= 1)) throw new RangeError(`nullRateIncrease must be in [0, 1], got ${nullRateIncrease}`);
   if (!(outOfRangeShare >= 0 && outOfRangeShare <= 1)) throw new RangeError(`outOfRangeShare must be in [0, 1], got ${outOfRangeShare}`);
+  const outOfRangeAlpha = opts.outOfRangeAlpha ?? DEFAULT_OUT_OF_RANGE_ALPHA;
+  if (!(outOfRangeAlpha > 0 && outOfRangeAlpha < 1)) throw new RangeError(`outOfRangeAlpha must be in (0, 1), got ${outOfRangeAlpha}`);
   const required = new Set(opts.requiredColumns);
   const refColumns = reference.columns;
   const refNames = Object.keys(refColumns);
@@ -230,6 +240,7 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
   };
   const breaks: QualityIssue[] = [];
   const warnings: QualityIssue[] = [];
+  const infos: QualityIssue[] = [];
   const warn = (column: string, message: string) => warnings.push({ severity: 'warning', column, message: `column ${column}: ${message}` });
   const fail = (column: string, message: string) => breaks.push({ severity: 'break', column, message: `column ${column}: ${message}` });
 
@@ -292,19 +303,26 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
     }
   }
 
-  // Values outside the reference range.
-  for (const name of refNames) {
+  // Values outside the reference range: listed whenever there are any, a warning only when more
+  // than chance explains (exact null tail, Bonferroni over the numeric columns) and above the share.
+  const ranged = refNames.flatMap((name) => {
     const ref = refColumns[name]!;
     const range = summaries.get(name)?.range;
-    if (ref.kind !== 'numeric' || range === undefined || ref.min === null || ref.max === null || range.count === 0 || kindChanged.has(name)) continue;
-    const share = (range.below + range.above) / range.count;
-    if (!(share > outOfRangeShare)) continue;
-    report.outOfRange.push({ column: name, below: range.below, above: range.above, share, min: ref.min, max: ref.max, estimated: range.estimated });
+    if (ref.kind !== 'numeric' || range === undefined || ref.min === null || ref.max === null || range.count === 0 || kindChanged.has(name)) return [];
+    return [{ name, ref, range, min: ref.min, max: ref.max }];
+  });
+  for (const { name, ref, range, min, max } of ranged) {
+    const outside = range.below + range.above;
+    if (outside === 0) continue;
+    const share = outside / range.count;
+    const pValue = outOfRangeTail(ref.count, range.count, outside);
+    const alarm = share > outOfRangeShare && pValue < outOfRangeAlpha / ranged.length;
+    const expected = expectedOutOfRange(ref.count, range.count);
+    report.outOfRange.push({ column: name, below: range.below, above: range.above, share, min, max, estimated: range.estimated, expected, pValue, alarm });
     const approx = range.estimated ? 'about ' : '';
-    warn(
-      name,
-      `${approx}${formatPercent(share)} of values outside the reference range [${formatNumber(ref.min)}, ${formatNumber(ref.max)}] (${approx}${range.below} below, ${range.above} above)`,
-    );
+    const message = `${approx}${formatPercent(share)} of values outside the reference range [${formatNumber(min)}, ${formatNumber(max)}] (${approx}${range.below} below, ${range.above} above; ${formatNumber(expected)} expected by chance, p = ${formatNumber(pValue)})`;
+    if (alarm) warn(name, message);
+    else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
   // Constant columns.
@@ -329,7 +347,7 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
   }
 
   report.schemaBreak = breaks.length > 0;
-  report.issues = [...breaks, ...warnings];
+  report.issues = [...breaks, ...warnings, ...infos];
   return report;
 }
 

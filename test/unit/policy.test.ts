@@ -165,6 +165,37 @@ describe('the verdict policy with current conditions', function () {
     assert.equal(v.reasons[0], 'dataset drift: 1 of 2 columns drifted: x1 (wasserstein 0.31)');
   });
 
+  it('lets the corrected family decide when the summary carries it, keeping each column as information', function () {
+    const columns = {
+      x1: { kind: 'numeric' as const, test: 'ks', threshold: 0.05, score: 0.03, drifted: true, reference_rows: 300, current_rows: 100 },
+      x2: { kind: 'numeric' as const, test: 'ks', threshold: 0.05, score: 1e-9, drifted: true, reference_rows: 300, current_rows: 100 },
+    };
+    const alarm = (confirmed: string[]) => ({
+      method: 'benjamini-hochberg' as const,
+      level: 0.05,
+      tested: 2,
+      p_values: { x1: 0.03, x2: 1e-9 },
+      columns: confirmed,
+      label: false,
+      prediction: false,
+      raised: confirmed.length > 0,
+    });
+    const drift = (confirmed: string[]) => ({ columns, dataset_drift: true, share_drifted: 1, drift_share: 0.5, drifted_columns: ['x1', 'x2'], alarm: alarm(confirmed) });
+    const quiet = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { drift: drift([]) }) });
+    assert.equal(quiet.status, 'healthy');
+    const loud = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { drift: drift(['x2']) }) });
+    assert.equal(loud.status, 'warning');
+    assert.equal(loud.reasons[0], 'drift in x2 (ks 1e-9) (significant after Benjamini-Hochberg at 0.05 over 2 tests; dataset drift: 2 of 2 columns)');
+  });
+
+  it('never turns the verdict on an information-only quality finding', function () {
+    const quality = {
+      schemaBreak: false,
+      issues: [{ severity: 'info' as const, column: 'x1', message: 'column x1: 1.0% of values outside the reference range' }],
+    } as unknown as NonNullable<NonNullable<VerdictInput['evaluation']>['quality']>;
+    assert.equal(decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { quality }) }).status, 'healthy');
+  });
+
   it('is failing on a schema break, naming the column, before looking at metrics', function () {
     const quality = {
       schemaBreak: true,

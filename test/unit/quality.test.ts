@@ -102,9 +102,15 @@ describe('schema and data-quality checks', () => {
 
   it('detects values outside the reference range', () => {
     const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
-    assert.deepEqual(report.outOfRange, [{ column: 'age', below: 50, above: 50, share: 0.05, min: 18, max: 90, estimated: false }]);
-    assert.ok(report.issues.some((i) => i.message === 'column age: 5.0% of values outside the reference range [18, 90] (50 below, 50 above)'));
-    assert.deepEqual(checkQuality(ref, shifted(), { requiredColumns: REQUIRED, outOfRangeShare: 0.05 }).outOfRange, []);
+    const [entry] = report.outOfRange;
+    assert.deepEqual({ ...entry, expected: undefined, pValue: undefined }, { column: 'age', below: 50, above: 50, share: 0.05, min: 18, max: 90, estimated: false, expected: undefined, pValue: undefined, alarm: true });
+    assert.ok(entry!.pValue! < 1e-40);
+    assert.ok(report.issues.some((i) => i.severity === 'warning' && i.message.startsWith('column age: 5.0% of values outside the reference range [18, 90] (50 below, 50 above; ')));
+    // At the tolerated share the finding stays as information only.
+    const tolerant = checkQuality(ref, shifted(), { requiredColumns: REQUIRED, outOfRangeShare: 0.05 });
+    assert.equal(tolerant.outOfRange[0]!.alarm, false);
+    assert.ok(tolerant.issues.some((i) => i.severity === 'info' && i.column === 'age'));
+    assert.ok(!tolerant.issues.some((i) => i.severity === 'warning' && i.column === 'age'));
   });
 
   it('detects a column that became constant', () => {
@@ -231,7 +237,10 @@ describe('schema and data-quality checks', () => {
     const n = 200_000;
     const current = asTable(new Map([['x', num(Array.from({ length: n }, (_, i) => (i % 100 < 3 ? 1000 + (i % 37) : i % 1000)))]]), 'cur.csv');
     const exact = checkQuality(small, current, { requiredColumns: ['x'] });
-    assert.deepEqual(exact.outOfRange, [{ column: 'x', below: 0, above: 6000, share: 0.03, min: 0, max: 999, estimated: false }]);
+    assert.deepEqual(
+      exact.outOfRange.map(({ expected: _e, pValue: _p, ...rest }) => rest),
+      [{ column: 'x', below: 0, above: 6000, share: 0.03, min: 0, max: 999, estimated: false, alarm: true }],
+    );
     const estimated = checkQuality(small, profileTable(current), { requiredColumns: ['x'] }).outOfRange[0]!;
     assert.equal(estimated.estimated, true);
     assert.equal(estimated.below, 0);
@@ -270,5 +279,21 @@ describe('schema and data-quality checks', () => {
     assert.equal(formatPercent(0.00004), '0.004%');
     assert.equal(formatPercent(0.99996), '99.996%');
     assert.equal(formatPercent(1), '100.0%');
+  });
+
+  it('judges values outside the range against what a sample of that size shows by chance', () => {
+    // 300 reference values 0..299; 300 current values, 3 above: 2·300/301 ≈ 2 are expected by chance.
+    const reference = buildReferenceProfile({ data: asTable(new Map([['x', num(Array.from({ length: 300 }, (_, i) => i))]]), 'ref.csv'), createdAt: 't' });
+    const current = (above: number) => asTable(new Map([['x', num(Array.from({ length: 300 }, (_, i) => (i < above ? 300 + i : i * 0.997)))]]), 'cur.csv');
+    const chance = checkQuality(reference, current(3), { requiredColumns: ['x'] });
+    assert.equal(chance.outOfRange.length, 1);
+    assert.equal(chance.outOfRange[0]!.alarm, false);
+    assert.ok(Math.abs(chance.outOfRange[0]!.expected! - 600 / 301) < 1e-12);
+    assert.ok(Math.abs(chance.outOfRange[0]!.pValue! - 0.3119) < 1e-3, `p ${chance.outOfRange[0]!.pValue}`);
+    assert.deepEqual(chance.issues.map((i) => i.severity), ['info']);
+    const shifted = checkQuality(reference, current(30), { requiredColumns: ['x'] });
+    assert.equal(shifted.outOfRange[0]!.alarm, true);
+    assert.deepEqual(shifted.issues.map((i) => i.severity), ['warning']);
+    assert.throws(() => checkQuality(reference, current(3), { requiredColumns: ['x'], outOfRangeAlpha: 0 }), /outOfRangeAlpha/);
   });
 });

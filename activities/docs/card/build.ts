@@ -219,7 +219,7 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
       driftedColumns: drifted,
     };
   }
-  const rank = { break: 0, warning: 1 } as const;
+  const rank = { break: 0, warning: 1, info: 2 } as const;
   const qualityPart: CardConditions['quality'] = quality
     ? {
         schemaBreak: quality.schemaBreak,

@@ -166,7 +166,7 @@ function renderConditions(card: ModelCard): string[] {
   else if (c.quality.issues.length === 0) lines.push('Data quality: no issues.', '');
   else {
     lines.push(`Data quality: ${c.quality.issues.length} issue${c.quality.issues.length === 1 ? '' : 's'}${c.quality.schemaBreak ? ', including a **schema break**' : ''}.`, '');
-    for (const i of c.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : ''}${inline(i.message)}`);
+    for (const i of c.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${inline(i.message)}`);
     lines.push('');
   }
   return lines;

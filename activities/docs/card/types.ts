@@ -145,7 +145,7 @@ export interface CardConditions {
     /** Sorted by column; the label and the prediction appear as "(label)" and "(prediction)". */
     driftedColumns: CardDriftedColumn[];
   } | null;
-  quality: { schemaBreak: boolean; issues: { severity: 'break' | 'warning'; column: string; message: string }[] } | null;
+  quality: { schemaBreak: boolean; issues: { severity: 'break' | 'warning' | 'info'; column: string; message: string }[] } | null;
 }
 
 export interface CardLogEntry {

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { benjaminiHochberg, expectedOutOfRange, outOfRangeTail, pooledChiSquarePValue } from '../../activities/drift/chance.js';
+import { chiSquarePValue } from '../../activities/drift/tests/chisquare.js';
+import { assessDrift } from '../../activities/drift/assess.js';
+import type { ColumnSketch } from '../../activities/drift/sketch.js';
+
+/** A small seeded generator (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('chance levels of drift and quality findings', () => {
+  it('the out-of-range count has the exact rank distribution', () => {
+    // Small cases by enumeration: n = 2, m = 1: the current value is outside with probability 2/3.
+    assert.ok(Math.abs(outOfRangeTail(2, 1, 1) - 2 / 3) < 1e-12);
+    // n = 3, m = 2: P(K ≥ 2) = P(both outside) = (1·C(1,1))... by enumeration of the C(5,3) = 10 rank sets: 3 of 10.
+    assert.ok(Math.abs(outOfRangeTail(3, 2, 2) - 3 / 10) < 1e-12);
+    assert.equal(outOfRangeTail(100, 50, 0), 1);
+    assert.equal(outOfRangeTail(100, 50, 51), 0);
+    assert.ok(Math.abs(expectedOutOfRange(300, 300) - 600 / 301) < 1e-12);
+    // The tail is far heavier than Binomial(m, 2/(n+1)) because the reference extremes are shared.
+    assert.ok(outOfRangeTail(300, 300, 5) > 0.1);
+  });
+
+  it('matches a simulation of unchanged data', () => {
+    const next = rng(7);
+    const n = 200;
+    const m = 100;
+    const reps = 4000;
+    let atLeast4 = 0;
+    for (let r = 0; r < reps; r++) {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < n; i++) {
+        const v = next();
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      let k = 0;
+      for (let j = 0; j < m; j++) {
+        const v = next();
+        if (v < lo || v > hi) k++;
+      }
+      if (k >= 4) atLeast4++;
+    }
+    const p = outOfRangeTail(n, m, 4);
+    const se = Math.sqrt((p * (1 - p)) / reps);
+    assert.ok(Math.abs(atLeast4 / reps - p) < 4 * se, `simulated ${atLeast4 / reps}, exact ${p}`);
+  });
+
+  it('Benjamini-Hochberg rejects the step-up set and skips missing p-values', () => {
+    // Sorted 0.01, 0.03, 0.04, 0.5 against 0.0125, 0.025, 0.0375, 0.05: only the first passes.
+    assert.deepEqual([...benjaminiHochberg([0.01, 0.04, 0.03, null, 0.5], 0.05)], [0]);
+    // Step-up: 0.02 ≤ 2/2·0.05 rejects both although 0.02 > 1/2·0.05 is not needed for the first.
+    assert.deepEqual([...benjaminiHochberg([0.02, 0.03], 0.05)].sort(), [0, 1]);
+    assert.deepEqual([...benjaminiHochberg([0.2, 0.9], 0.05)], []);
+    assert.throws(() => benjaminiHochberg([0.1], 1), RangeError);
+  });
+
+  it('pools sparse categories before the chi-square', () => {
+    // Expected counts (n_cur 66 / n_ref 63): 10.48, 20.95, 31.43, 1.05, 2.10 → the two sparse ones
+    // pool to 3.14 < 5, so the smallest regular one joins: groups [20, 30, 13] vs [18, 33, 15].
+    const r = pooledChiSquarePValue([10, 20, 30, 1, 2], [12, 18, 33, 0, 3]);
+    assert.equal(r.groups, 3);
+    assert.equal(r.pooled, 3);
+    assert.equal(r.pValue, chiSquarePValue([20, 30, 13], [18, 33, 15]));
+    // scipy 1.17.1: chisquare([18, 33, 15], np.array([20, 30, 13]) * 66 / 63).pvalue
+    assert.ok(Math.abs(r.pValue! - 0.7281066878285534) < 1e-12);
+    // Everything sparse: no valid test.
+    assert.equal(pooledChiSquarePValue([1, 1], [1, 1]).pValue, null);
+    // Nothing sparse: the plain chi-square.
+    assert.equal(pooledChiSquarePValue([50, 60], [40, 70]).pValue, chiSquarePValue([50, 60], [40, 70]));
+  });
+
+  it('raises drift only for columns that survive the correction, listing every column', () => {
+    const next = rng(11);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    const numeric = (n: number, shift = 0): ColumnSketch => {
+      const sorted = Float64Array.from({ length: n }, () => normal() + shift).sort();
+      return { kind: 'numeric', sourceType: 'float', rows: n, nulls: 0, nonFinite: 0, sorted };
+    };
+    // A sparse categorical column: most categories have expected counts below 5 in 100 rows.
+    const categorical = (n: number): ColumnSketch => {
+      const counts = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const k = `c${Math.floor(next() ** 3 * 40)}`;
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      return { kind: 'categorical', sourceType: 'string', rows: n, missing: 0, categories: [...counts.keys()], counts: [...counts.values()] };
+    };
+    const names = Array.from({ length: 12 }, (_, i) => `x${i}`);
+    const reference: Record<string, ColumnSketch> = { cat: categorical(300) };
+    const current: Record<string, ColumnSketch> = { cat: categorical(100) };
+    for (const name of names) {
+      reference[name] = numeric(300);
+      current[name] = numeric(100, name === 'x3' ? 1 : 0);
+    }
+    const report = assessDrift({ reference, current, columns: [...names, 'cat'], settings: { share: 0.5, columns: {} } });
+    const alarm = report.alarm!;
+    assert.equal(alarm.method, 'benjamini-hochberg');
+    assert.equal(alarm.level, 0.05);
+    assert.deepEqual(alarm.columns, ['x3']);
+    assert.equal(alarm.raised, true);
+    assert.equal(alarm.tested, 13);
+    // Each column's own Evidently result is still there: KS on the numeric ones, chi-square on the categorical one.
+    assert.equal(report.columns.x3!.test, 'ks');
+    assert.equal(alarm.p_values.x3, report.columns.x3!.ks_p_value);
+    assert.equal(report.columns.cat!.test, 'chisquare');
+    assert.notEqual(alarm.p_values.cat, report.columns.cat!.chi2_p_value);
+    // A p-value test level configured as the default is the family's level.
+    const strict = assessDrift({ reference, current, columns: names, settings: { share: 0.5, columns: {}, default: { test: 'ks', threshold: 0.01 } } });
+    assert.equal(strict.alarm!.level, 0.01);
+  });
+});
