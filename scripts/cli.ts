@@ -22,7 +22,9 @@ const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(B
 const evaluation = () => import('./lib/evaluate-cli.js');
 const scheduling = () => import('./lib/schedules-cli.js');
 
-const program = new Command('upkeep').description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.').showHelpAfterError();
+const program = new Command('upkeep').description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.').showHelpAfterError()
+  // Usage errors exit with 2 like other input errors; 1 is `evaluate --fail-on`'s verdict.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('evaluate')
@@ -43,6 +45,7 @@ program
   .option('--categorical <a,b>', 'columns to watch as categories (besides the model inputs)', list)
   .option('--segments <a,b>', 'report metrics per value of these columns (slices)', list)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
+  .addOption(new Option('--fail-on <verdict>', 'exit with status 1 when the verdict is this bad or worse').choices(['warning', 'degraded', 'failing', 'never']).default('failing'))
   .action(async (o) => (await evaluation()).evaluateCommand(o));
 
 program

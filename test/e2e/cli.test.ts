@@ -25,6 +25,27 @@ describe('the upkeep command line', function () {
     assert.deepEqual(out.verdict, { status: 'degraded', reasons: [`roc_auc ${Number(golden.metrics.roc_auc!.toPrecision(4))} is below the minimum 0.9`] });
   });
 
+  it('exits with status 1 when the verdict reaches --fail-on (default failing; insufficient-data counts as failing)', function () {
+    const args = ['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--positive-label', '1', '--data', fixture('data/binary.parquet'), '--format', 'json'];
+    const degraded = [...args, '--features', 'x1,x2,x3,x4', '--min', '0.9'];
+    for (const [failOn, status] of [['degraded', 1], ['warning', 1], ['failing', 0], ['never', 0]] as const) {
+      const r = upkeep([...degraded, '--fail-on', failOn]);
+      assert.equal(r.status, status, `--fail-on ${failOn}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).verdict.status, 'degraded');
+      if (status === 1) assert.match(r.stderr, new RegExp(`^upkeep: binary: verdict degraded \\(--fail-on ${failOn}\\)`));
+    }
+    const failing = upkeep([...args, '--features', 'x1,x2,x3,x5']);
+    assert.equal(failing.status, 1, failing.stderr);
+    assert.equal(JSON.parse(failing.stdout).verdict.status, 'failing');
+    assert.equal(upkeep([...args, '--features', 'x1,x2,x3,x5', '--fail-on', 'never']).status, 0);
+    const tooFew = upkeep([...args, '--features', 'x1,x2,x3,x4', '--min-rows', '5000']);
+    assert.equal(tooFew.status, 1, tooFew.stderr);
+    assert.equal(JSON.parse(tooFew.stdout).verdict.status, 'insufficient-data');
+    const bad = upkeep([...degraded, '--fail-on', 'sometimes']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /argument 'sometimes' is invalid/);
+  });
+
   it('exits with status 2 and a message naming the model and the column on bad input', function () {
     const r = upkeep(['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3', '--positive-label', '1', '--data', fixture('data/binary.csv')]);
     assert.equal(r.status, 2);
