@@ -102,6 +102,17 @@ describe('evaluating ONNX models on fixture data', function () {
     });
   });
 
+  it('suggests the nearest column no other role names when a column is missing', async function () {
+    const misspelt = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x5'] }], label: { column: 'Y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', misspelt, ['data/binary.csv']), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'SchemaMismatch'));
+      assert.equal(err.message, 'model fixture: file binary.csv: column x5 (input input) is missing; the file has columns x1, x2, x3, x4, y — did you mean x4?');
+      return true;
+    });
+    const label = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'Y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']), /column Y \(label\) is missing; the file has columns x1, x2, x3, x4, y — did you mean y\?$/);
+  });
+
   it('names the file and the column when a feature column holds text', async function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary_wrong_type.csv']), (err: unknown) => {
