@@ -97,6 +97,7 @@ export interface ModelOptions {
   features?: string[];
   data?: string[];
   positiveLabel?: string;
+  classes?: string[];
   metric?: string;
   min?: number;
   max?: number;
@@ -117,7 +118,7 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     for (const key of required) {
       if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
     }
-    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
+    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, classes: o.classes, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
   } else {
     if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
     const configPath = commandConfig(o.config);

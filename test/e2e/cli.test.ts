@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeOnnxModel, OnnxType } from '../../activities/training/onnx-writer.js';
 import { assertClose, fixture, goldenModelCases } from '../helpers/fixtures.js';
 import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
 import { createWorkspace } from '../helpers/workspace.js';
@@ -44,6 +48,45 @@ describe('the upkeep command line', function () {
     const bad = upkeep([...degraded, '--fail-on', 'sometimes']);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /argument 'sometimes' is invalid/);
+  });
+
+  it('evaluates a model that does not record its classes with --classes', function () {
+    // A plain softmax export: probabilities [N, 2], no class labels in the graph.
+    const onnx = encodeOnnxModel({
+      graph: {
+        name: 'softmax',
+        nodes: [
+          { opType: 'MatMul', inputs: ['input', 'W'], outputs: ['logits0'] },
+          { opType: 'Add', inputs: ['logits0', 'b'], outputs: ['logits'] },
+          { opType: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: { kind: 'int', value: 1 } } },
+        ],
+        initializers: [
+          { name: 'W', dims: [4, 2], type: OnnxType.FLOAT, values: [0, 1, 0, -1, 0, 0.5, 0, 0] },
+          { name: 'b', dims: [2], type: OnnxType.FLOAT, values: [0, 0] },
+        ],
+        inputs: [{ name: 'input', elemType: OnnxType.FLOAT, shape: ['N', 4] }],
+        outputs: [{ name: 'probabilities', elemType: OnnxType.FLOAT, shape: ['N', 2] }],
+      },
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-classes-'));
+    try {
+      const model = path.join(dir, 'softmax.onnx');
+      writeFileSync(model, onnx);
+      const args = ['evaluate', '--onnx', model, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--data', fixture('data/binary.csv'), '--format', 'json'];
+      const without = upkeep(args);
+      assert.equal(without.status, 2);
+      assert.match(without.stderr, /model softmax \(softmax\.onnx\): the model does not record its class labels; declare classes: in the spec \(evaluate --onnx: --classes a,b,c\)/);
+      const r = upkeep([...args, '--classes', '0,1', '--fail-on', 'never']);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.rows, 1000);
+      assert.deepEqual(out.evaluation.classes, ['0', '1']);
+      assert.ok(out.metrics.roc_auc > 0 && out.metrics.roc_auc < 1, `roc_auc ${out.metrics.roc_auc}`);
+      const swapped = JSON.parse(upkeep([...args, '--classes', '1,0', '--fail-on', 'never']).stdout);
+      assertClose(swapped.metrics.roc_auc, 1 - out.metrics.roc_auc, 1e-12, 'the positive column follows --classes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits with status 2 and a message naming the model and the column on bad input', function () {
