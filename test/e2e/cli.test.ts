@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,27 +51,30 @@ describe('the upkeep command line', function () {
   });
 
   it('evaluates a model that does not record its classes with --classes', function () {
-    // A plain softmax export: probabilities [N, 2], no class labels in the graph.
-    const onnx = encodeOnnxModel({
-      graph: {
-        name: 'softmax',
-        nodes: [
-          { opType: 'MatMul', inputs: ['input', 'W'], outputs: ['logits0'] },
-          { opType: 'Add', inputs: ['logits0', 'b'], outputs: ['logits'] },
-          { opType: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: { kind: 'int', value: 1 } } },
-        ],
-        initializers: [
-          { name: 'W', dims: [4, 2], type: OnnxType.FLOAT, values: [0, 1, 0, -1, 0, 0.5, 0, 0] },
-          { name: 'b', dims: [2], type: OnnxType.FLOAT, values: [0, 0] },
-        ],
-        inputs: [{ name: 'input', elemType: OnnxType.FLOAT, shape: ['N', 4] }],
-        outputs: [{ name: 'probabilities', elemType: OnnxType.FLOAT, shape: ['N', 2] }],
-      },
-    });
+    // A plain softmax export: probabilities [N, 2], no class labels in the graph; with `argmax`,
+    // also an ArgMax output `label` of class indices.
+    const softmax = (argmax: boolean) =>
+      encodeOnnxModel({
+        graph: {
+          name: 'softmax',
+          nodes: [
+            { opType: 'MatMul', inputs: ['input', 'W'], outputs: ['logits0'] },
+            { opType: 'Add', inputs: ['logits0', 'b'], outputs: ['logits'] },
+            { opType: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: { kind: 'int', value: 1 } } },
+            ...(argmax ? [{ opType: 'ArgMax', inputs: ['probabilities'], outputs: ['label'], attributes: { axis: { kind: 'int' as const, value: 1 }, keepdims: { kind: 'int' as const, value: 0 } } }] : []),
+          ],
+          initializers: [
+            { name: 'W', dims: [4, 2], type: OnnxType.FLOAT, values: [0, 1, 0, -1, 0, 0.5, 0, 0] },
+            { name: 'b', dims: [2], type: OnnxType.FLOAT, values: [0, 0] },
+          ],
+          inputs: [{ name: 'input', elemType: OnnxType.FLOAT, shape: ['N', 4] }],
+          outputs: [{ name: 'probabilities', elemType: OnnxType.FLOAT, shape: ['N', 2] }, ...(argmax ? [{ name: 'label', elemType: OnnxType.INT64, shape: ['N'] }] : [])],
+        },
+      });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-classes-'));
     try {
       const model = path.join(dir, 'softmax.onnx');
-      writeFileSync(model, onnx);
+      writeFileSync(model, softmax(false));
       const args = ['evaluate', '--onnx', model, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--data', fixture('data/binary.csv'), '--format', 'json'];
       const without = upkeep(args);
       assert.equal(without.status, 2);
@@ -84,6 +87,16 @@ describe('the upkeep command line', function () {
       assert.ok(out.metrics.roc_auc > 0 && out.metrics.roc_auc < 1, `roc_auc ${out.metrics.roc_auc}`);
       const swapped = JSON.parse(upkeep([...args, '--classes', '1,0', '--fail-on', 'never']).stdout);
       assertClose(swapped.metrics.roc_auc, 1 - out.metrics.roc_auc, 1e-12, 'the positive column follows --classes');
+      // Text classes and an ArgMax output of indices: the same predictions, named by --classes.
+      const argmaxModel = path.join(dir, 'argmax.onnx');
+      writeFileSync(argmaxModel, softmax(true));
+      const textData = path.join(dir, 'text_labels.csv');
+      writeFileSync(textData, readFileSync(fixture('data/binary.csv'), 'utf8').replace(/,1$/gm, ',yes').replace(/,0$/gm, ',no'));
+      const text = upkeep(['evaluate', '--onnx', argmaxModel, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', 'yes', '--classes', 'no,yes', '--data', textData, '--format', 'json', '--fail-on', 'never']);
+      assert.equal(text.status, 0, text.stderr);
+      const named = JSON.parse(text.stdout);
+      assert.deepEqual(named.evaluation.classes, ['no', 'yes']);
+      for (const m of ['accuracy', 'f1', 'roc_auc', 'log_loss']) assertClose(named.metrics[m], out.metrics[m], 1e-12, m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
