@@ -54,6 +54,8 @@ export interface SnapshotRef {
   rows: number;
   files: SnapshotFile[];
   missing: { date: string; sourceUri: string }[];
+  /** When no file was found: what the data folder suggests instead (not part of the identity). */
+  hint?: string;
 }
 
 export interface InvalidValues {

@@ -22,7 +22,9 @@ const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(B
 const evaluation = () => import('./lib/evaluate-cli.js');
 const scheduling = () => import('./lib/schedules-cli.js');
 
-const program = new Command('upkeep').description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.').showHelpAfterError();
+const program = new Command('upkeep').description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.').showHelpAfterError()
+  // Usage errors exit with 2 like other input errors; 1 is `evaluate --fail-on`'s verdict.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 program
   .command('evaluate')
@@ -35,6 +37,7 @@ program
   .option('--label <column>', 'with --onnx: the label column')
   .option('--features <a,b,c>', 'with --onnx: feature columns in the order the model expects', list)
   .option('--positive-label <value>', 'with --onnx and a binary task: the positive class')
+  .option('--classes <a,b,c>', 'with --onnx: class labels in probability-column order (for a model that does not record them)', list)
   .option('--metric <name>', 'with --onnx: the primary metric of the verdict')
   .option('--min <value>', 'with --onnx: minimum of the primary metric', parseNumber)
   .option('--max <value>', 'with --onnx: maximum of the primary metric (error metrics)', parseNumber)
@@ -43,6 +46,7 @@ program
   .option('--categorical <a,b>', 'columns to watch as categories (besides the model inputs)', list)
   .option('--segments <a,b>', 'report metrics per value of these columns (slices)', list)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
+  .addOption(new Option('--fail-on <verdict>', 'exit with status 1 when the verdict is this bad or worse').choices(['warning', 'degraded', 'failing', 'never']).default('failing'))
   .action(async (o) => (await evaluation()).evaluateCommand(o));
 
 program
@@ -54,6 +58,7 @@ program
   .option('--label <column>', 'with --onnx: the label column')
   .option('--features <a,b,c>', 'with --onnx: feature columns in the order the model expects', list)
   .option('--positive-label <value>', 'with --onnx and a binary task: the positive class')
+  .option('--classes <a,b,c>', 'with --onnx: class labels in probability-column order (for a model that does not record them)', list)
   .option('--categorical <a,b>', 'columns to profile as categories', list)
   .requiredOption('--data <uri...>', 'reference data file(s)')
   .option('--out <file>', 'also write the profile to this file')

@@ -60,7 +60,8 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
 async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
   const settings = readSettings(process.env);
-  Runtime.install({ logger: new DefaultLogger(settings.logLevel) });
+  // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
+  Runtime.install({ logger: new DefaultLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
   const configPath = configFile(settings);
   const config = await loadConfig(configPath);
   const isExample = configPath === EXAMPLE_CONFIG;
@@ -102,15 +103,24 @@ Try, in another terminal:
   npx upkeep approvals list
 Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${path.relative(process.cwd(), path.join(settings.stateDir, 'temporal.db')) || 'temporal.db'})` : ''}.`);
 
-  let stopping = false;
+  let signals = 0;
+  let last = 0;
   const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    log('stopping ...');
-    worker.shutdown();
+    // Under `npm start` one Ctrl-C arrives twice (from the terminal and forwarded by the bootstrap).
+    if (Date.now() - last < 300) return;
+    last = Date.now();
+    signals++;
+    if (signals === 1) {
+      log('stopping ... (the worker finishes its running tasks first)');
+      worker.shutdown();
+    } else if (signals === 2) {
+      log('still stopping: waiting for running tasks; Ctrl-C again to quit at once');
+    } else {
+      process.exit(130);
+    }
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // SIGHUP too (the terminal closed): the dev server runs in its own process group and would outlive us.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
   try {
     await running;
   } finally {

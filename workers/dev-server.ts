@@ -141,7 +141,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   for (const key of UPKEEP_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
-  const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  // Its own process group: a Ctrl-C at the terminal reaches upkeep only, which stops the server
+  // after the worker has drained (else in-flight activities cannot report their results).
+  const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killOnExit = (): void => void child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   let output = '';
   const keep = (chunk: Buffer): void => {
     output = (output + chunk.toString()).slice(-4000);
@@ -149,7 +153,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exited: number | null | undefined;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', (code) => ((exited = code), resolve())));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      process.off('exit', killOnExit);
+      resolve();
+    }),
+  );
 
   const address = `${ip}:${port}`;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);

@@ -7,7 +7,7 @@ import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, 
 
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
-  snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay'>;
+  snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay' | 'hint'>;
   evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices' | 'confidence'>;
   trend?: TrendSummary;
   failure?: EvaluationFailure;
@@ -68,7 +68,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
     return { status: 'failing', reasons: [...quality.issues.filter((i) => i.severity === 'break').map((i) => `schema: ${i.message}`), ...notes] };
   }
   if (snapshot.files.length === 0) {
-    return { status: 'insufficient-data', reasons: [`no data files in window ${window}`, ...notes] };
+    return { status: 'insufficient-data', reasons: [`no data files in window ${window}${snapshot.hint ? `: ${snapshot.hint}` : ''}`, ...notes] };
   }
   if (!evaluation || evaluation.rows === 0) {
     return { status: 'insufficient-data', reasons: [`no labelled rows in window ${window}`, ...notes] };

@@ -11,6 +11,7 @@ import { snapshotFileKey, snapshotManifestKey } from '../store/keys.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';
+import { datePatternHint } from './date-pattern.js';
 import type { DataSource } from './source.js';
 import { baseName } from './source.js';
 
@@ -24,7 +25,7 @@ export interface SnapshotDays {
 }
 
 export interface SnapshotDeps {
-  data: Pick<DataSource, 'read'>;
+  data: Pick<DataSource, 'read' | 'list'>;
   store: Pick<ArtifactStore, 'put'>;
   heartbeat?(details: unknown): void;
 }
@@ -71,6 +72,12 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
     const stored = await deps.store.put(snapshotFileKey(spec.id, sha256, format), bytes, { ifAbsent: true });
     files.push({ date: day.date, sourceUri: day.uri, uri: stored.uri, sha256, bytes: bytes.byteLength, rows });
   }
+  // Nothing found: the folder's file names may show what the data URI should have been.
+  let hint: string | undefined;
+  if (files.length === 0 && missing.length > 0 && deps.data.list) {
+    const names = await deps.data.list(spec.data.uri.slice(0, spec.data.uri.lastIndexOf('/') + 1));
+    if (names) hint = datePatternHint(spec.data.uri, names);
+  }
   const identity = snapshotIdentity(spec.id, w, files, missing);
   const sha256 = sha256Hex(JSON.stringify(identity));
   const manifest = { ...identity, files };
@@ -84,5 +91,6 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
     rows: files.reduce((n, f) => n + f.rows, 0),
     files,
     missing,
+    ...(hint ? { hint } : {}),
   };
 }

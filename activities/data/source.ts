@@ -2,12 +2,14 @@
  * The data-source port: reads the bytes behind a URI. `file://` here; `s3://` is another
  * implementation of the same interface.
  */
-import { open } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export interface DataSource {
   /** The object's bytes, or undefined when it does not exist. Other failures throw. */
   read(uri: string): Promise<Uint8Array | undefined>;
+  /** The names of the files in a folder (URI ending in /), or undefined when it cannot be listed. */
+  list?(folderUri: string): Promise<string[] | undefined>;
 }
 
 export function createFileDataSource(): DataSource {
@@ -25,6 +27,14 @@ export function createFileDataSource(): DataSource {
         return await readShared(handle);
       } finally {
         await handle.close();
+      }
+    },
+    async list(folderUri) {
+      if (!folderUri.startsWith('file://')) return undefined;
+      try {
+        return (await readdir(fileURLToPath(folderUri), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+      } catch {
+        return undefined;
       }
     },
   };

@@ -37,6 +37,13 @@ export async function readMaintenanceLog(store: ActivityDeps['store'], modelId: 
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }
 
+/** The latest of ISO 8601 times (the epoch when there are none). */
+export function newest(times: string[]): string {
+  let best = new Date(0).toISOString();
+  for (const t of times) if (Date.parse(t) > Date.parse(best)) best = t;
+  return best;
+}
+
 /** Commits the card files to a local git repository when they changed; a rerun commits nothing. */
 async function commitCard(repo: string, files: { name: string; text: string }[], message: string): Promise<void> {
   const dir = path.join(repo, 'model-cards');
@@ -101,7 +108,8 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
       }
       const log = await readMaintenanceLog(deps.store, spec.id);
-      const generatedAt = log.at(-1)?.at ?? reports.at(-1)?.windowEnd ?? champion?.since ?? new Date(0).toISOString();
+      // The card never reads the clock: it is as new as the newest thing it lists.
+      const generatedAt = newest([...log.map((e) => e.at), ...reports.map((r) => r.windowEnd), ...(champion ? [champion.since] : []), ...versions.map((v) => v.createdAt)]);
       const card = buildModelCard({
         spec,
         generatedAt,

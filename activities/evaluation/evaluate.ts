@@ -207,6 +207,21 @@ export function confidenceSummary(r: MetricInterval, s: IntervalSettings): Confi
   };
 }
 
+/**
+ * True labels outside the model's classes (text labels for a model of integer classes, a class the
+ * model was never trained on): the metrics would be meaningless, so the window is failing.
+ */
+function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): UpkeepError {
+  const unknown = c.labels!.slice(classes.length);
+  let rows = 0;
+  for (const k of c.yTrueClass!) if (k >= classes.length) rows++;
+  const list = (values: string[], n: number): string => values.slice(0, n).map((v) => JSON.stringify(v)).join(', ') + (values.length > n ? `, … (${values.length} in all)` : '');
+  return new UpkeepError(
+    'SchemaMismatch',
+    `model ${spec.id}: label column ${spec.label.column} holds values the model does not know: ${list(unknown, 5)} in ${rows} of ${c.rows} rows; the model's classes are ${list(classes, 10)} (check label.column and the labels' type: text vs numbers)`,
+  );
+}
+
 function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): { summary: EvaluationSummary; pending?: PendingInterval } {
   if (collected.rowsRead > 0 && collected.droppedRows / collected.rowsRead > spec.invalid_rows.max_share) {
     const detail = collected.invalid.map((i) => `${i.file} ${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
@@ -222,10 +237,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
         collected.invalid.map((i) => `${i.file} ${i.column} (${[i.nulls && `${i.nulls} missing`, i.nan && `${i.nan} NaN`, i.infinite && `${i.infinite} infinite`].filter(Boolean).join(', ')})`).join('; '),
     );
   }
-  if (collected.labels && prepared.classes && collected.labels.length > prepared.classes.length) {
-    const unknown = collected.labels.slice(prepared.classes.length);
-    warnings.push(`label column ${spec.label.column} holds values the model does not know: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`);
-  }
+  if (collected.labels && prepared.classes && collected.labels.length > prepared.classes.length) throw unknownLabels(spec, prepared.classes, collected);
   const m = collected.rows > 0 ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex) : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
   const slices =
     collected.rows > 0

@@ -4,6 +4,7 @@
  */
 import type { Column, Table } from '../data/table.js';
 import type { InvalidValues } from '../../domain/evaluation.js';
+import { didYouMean } from '../../domain/suggest.js';
 import { UpkeepError } from '../errors.js';
 import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
@@ -115,7 +116,11 @@ export class Evaluator {
     const present = table.fileColumns ?? [...table.columns.keys()];
     const need = (column: string, role: string): Column => {
       const col = table.columns.get(column);
-      if (!col) throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${present.join(', ')}`);
+      if (!col) {
+        // Suggest only columns no other role of the spec already names.
+        const claimed = new Set([...this.model.inputs.flatMap((i) => i.columns), this.labelColumn]);
+        throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${present.join(', ')}${didYouMean(column, present.filter((c) => !claimed.has(c)))}`);
+      }
       return col;
     };
     const checked: { name: string; col: Column }[] = [];

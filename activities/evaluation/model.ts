@@ -125,12 +125,16 @@ export async function prepareModel(spec: ModelSpec, bytes: Uint8Array, key: stri
     throw invalid(`no [N, classes] float output with class probabilities; outputs are ${info.outputs.map((o) => `${o.name} (${o.type})`).join(', ')}`);
   }
   const classes = (spec.classes ?? facts.classLabels)?.map(canonicalLabel);
-  if (!classes) throw invalid('the model does not record its class labels; declare classes: in the spec, in probability-column order');
+  if (!classes) throw invalid('the model does not record its class labels; declare classes: in the spec (evaluate --onnx: --classes a,b,c), in probability-column order');
   const width = lastDim(outputs.get(prepared.probaOutput)!);
   if (width !== undefined && width !== classes.length) {
     throw invalid(`output ${prepared.probaOutput} has ${width} columns but there are ${classes.length} classes (${classes.join(', ')})`);
   }
   prepared.classes = classes;
+  // A model that records no class labels can only output class indices (an ArgMax export): read
+  // the prediction from the probabilities, whose columns the declared classes name.
+  const labelType = prepared.labelOutput ? outputs.get(prepared.labelOutput)!.type : undefined;
+  if (!facts.classLabels && spec.outputs.label === undefined && labelType !== 'string') delete prepared.labelOutput;
   if (spec.task === 'binary') {
     if (classes.length !== 2) throw invalid(`a binary model needs 2 classes, this one has ${classes.length} (${classes.join(', ')})`);
     const positive = canonicalLabel(spec.label.positive!);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { loadConfig, findModel } from '../../activities/config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
+import type { VerdictStatus } from '../../domain/evaluation.js';
 import { baseName, createFileDataSource } from '../../activities/data/source.js';
 import { renderReportMarkdown } from '../../activities/docs/report.js';
 import { parseReferenceProfile } from '../../activities/drift/profile.js';
@@ -21,6 +22,20 @@ export interface EvaluateOptions extends ModelOptions {
   at?: Date;
   reference?: string[];
   format: 'json' | 'md';
+  failOn?: FailOn;
+}
+
+export type FailOn = 'warning' | 'degraded' | 'failing' | 'never';
+
+/**
+ * How bad each verdict is for `--fail-on`. insufficient-data ranks with failing: a CI gate must
+ * not pass a model on a window it could not judge.
+ */
+const SEVERITY: Record<VerdictStatus, number> = { healthy: 0, warning: 1, degraded: 2, failing: 3, 'insufficient-data': 3 };
+
+/** Whether `status` trips the `--fail-on` threshold (exit status 1). */
+export function failsGate(status: VerdictStatus, failOn: FailOn): boolean {
+  return failOn !== 'never' && SEVERITY[status] >= SEVERITY[failOn];
 }
 
 export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
@@ -35,6 +50,11 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
     } else {
       process.stdout.write(renderReportMarkdown(report));
+    }
+    const failOn = o.failOn ?? 'failing';
+    if (failsGate(report.verdict.status, failOn)) {
+      console.error(`upkeep: ${report.modelId}: verdict ${report.verdict.status} (--fail-on ${failOn})`);
+      process.exitCode = 1;
     }
   } finally {
     await runner.close();
@@ -77,6 +97,7 @@ export interface ModelOptions {
   features?: string[];
   data?: string[];
   positiveLabel?: string;
+  classes?: string[];
   metric?: string;
   min?: number;
   max?: number;
@@ -97,7 +118,7 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     for (const key of required) {
       if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
     }
-    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
+    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, classes: o.classes, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
   } else {
     if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
     const configPath = commandConfig(o.config);

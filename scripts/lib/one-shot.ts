@@ -32,6 +32,8 @@ export async function adHocSpec(opts: {
   label: string;
   features: string[];
   positiveLabel?: string;
+  /** Class labels in probability-column order, for a model that does not record them. */
+  classes?: string[];
   metric?: string;
   min?: number;
   max?: number;
@@ -62,7 +64,9 @@ export async function adHocSpec(opts: {
     inputs = info.inputs.map((i) => ({ name: i.name, type: TENSOR_TO_SPEC[i.type ?? ''] ?? 'float', columns: [i.name] }));
   }
   const id = name.replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'model';
-  const positive = opts.positiveLabel === undefined ? undefined : /^-?\d+(\.\d+)?$/.test(opts.positiveLabel) ? Number(opts.positiveLabel) : opts.positiveLabel;
+  // Numbers on the command line are numeric labels, as in a config file.
+  const label = (v: string): string | number => (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
+  const positive = opts.positiveLabel === undefined ? undefined : label(opts.positiveLabel);
   const parsed = modelSpecBase.safeParse({
     id,
     owner: 'command line',
@@ -70,6 +74,7 @@ export async function adHocSpec(opts: {
     artifact,
     inputs,
     label: { column: opts.label, ...(positive !== undefined ? { positive } : {}) },
+    ...(opts.classes ? { classes: opts.classes.map(label) } : {}),
     data: { uri: 'unused' },
     schedule: { every: '1d' },
     thresholds: { metric: opts.metric ?? DEFAULT_PRIMARY[opts.task], ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) },

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../activities/config/load.js';
 import { createActivities } from '../../activities/index.js';
 import { createFileDataSource } from '../../activities/data/source.js';
 import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { fixture } from '../helpers/fixtures.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { evaluateOnce } from '../../scripts/lib/one-shot.js';
 
@@ -61,6 +62,23 @@ describe('snapshot and report activities', function () {
     // Another store, the same files: the same snapshot.
     const elsewhere = createActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store: createFileStore(path.join(ws.dir, 'other-store')), data: createFileDataSource(), engine, heartbeat: () => undefined });
     assert.equal((await elsewhere.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' })).sha256, snapshot.sha256);
+  });
+
+  it('suggests the data pattern when the window finds no file but the folder holds dated files named otherwise', async function () {
+    ws = createWorkspace('pattern');
+    for (const day of ['20260501', '20260502', '20260503']) copyFileSync(fixture('data/binary.csv'), path.join(ws.dataDir, `${day}.csv`));
+    const a = activities();
+    const model = await a.resolveModel({ modelId: 'pattern' });
+    const snapshot = await a.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' });
+    assert.equal(snapshot.files.length, 0);
+    const expected = `no file matches {date}.csv in ${ws.dataDir}${path.sep}, which holds 3 files named like 20260501.csv — did you mean data.uri …/{yyyy}{mm}{dd}.csv?`;
+    assert.equal(snapshot.hint, expected);
+    // A folder that does not exist says nothing.
+    const bare = await a.snapshotWindow({ model: { ...model, spec: { ...model.spec, data: { ...model.spec.data, uri: model.spec.data.uri.replace('/data/', '/elsewhere/') } } }, windowEnd: '2026-05-04T06:00:00Z' });
+    assert.equal(bare.hint, undefined);
+    const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
+    assert.equal(report.snapshot.sha256, snapshot.sha256);
+    assert.deepEqual(report.verdict, { status: 'insufficient-data', reasons: [`no data files in window 2026-05-01..2026-05-03: ${expected}`, '3 of 3 files missing from window 2026-05-01..2026-05-03: 2026-05-01, 2026-05-02, 2026-05-03'] });
   });
 
   it('stores the model artifact by content, so a replaced file is a new version', async function () {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeOnnxModel, OnnxType } from '../../activities/training/onnx-writer.js';
 import { assertClose, fixture, goldenModelCases } from '../helpers/fixtures.js';
 import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
 import { createWorkspace } from '../helpers/workspace.js';
@@ -23,6 +27,79 @@ describe('the upkeep command line', function () {
     assert.equal(out.rows, 1000);
     for (const [name, value] of Object.entries(golden.metrics)) assertClose(out.metrics[name], value, 1e-9, name);
     assert.deepEqual(out.verdict, { status: 'degraded', reasons: [`roc_auc ${Number(golden.metrics.roc_auc!.toPrecision(4))} is below the minimum 0.9`] });
+  });
+
+  it('exits with status 1 when the verdict reaches --fail-on (default failing; insufficient-data counts as failing)', function () {
+    const args = ['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--positive-label', '1', '--data', fixture('data/binary.parquet'), '--format', 'json'];
+    const degraded = [...args, '--features', 'x1,x2,x3,x4', '--min', '0.9'];
+    for (const [failOn, status] of [['degraded', 1], ['warning', 1], ['failing', 0], ['never', 0]] as const) {
+      const r = upkeep([...degraded, '--fail-on', failOn]);
+      assert.equal(r.status, status, `--fail-on ${failOn}: ${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).verdict.status, 'degraded');
+      if (status === 1) assert.match(r.stderr, new RegExp(`^upkeep: binary: verdict degraded \\(--fail-on ${failOn}\\)`));
+    }
+    const failing = upkeep([...args, '--features', 'x1,x2,x3,x5']);
+    assert.equal(failing.status, 1, failing.stderr);
+    assert.equal(JSON.parse(failing.stdout).verdict.status, 'failing');
+    assert.equal(upkeep([...args, '--features', 'x1,x2,x3,x5', '--fail-on', 'never']).status, 0);
+    const tooFew = upkeep([...args, '--features', 'x1,x2,x3,x4', '--min-rows', '5000']);
+    assert.equal(tooFew.status, 1, tooFew.stderr);
+    assert.equal(JSON.parse(tooFew.stdout).verdict.status, 'insufficient-data');
+    const bad = upkeep([...degraded, '--fail-on', 'sometimes']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /argument 'sometimes' is invalid/);
+  });
+
+  it('evaluates a model that does not record its classes with --classes', function () {
+    // A plain softmax export: probabilities [N, 2], no class labels in the graph; with `argmax`,
+    // also an ArgMax output `label` of class indices.
+    const softmax = (argmax: boolean) =>
+      encodeOnnxModel({
+        graph: {
+          name: 'softmax',
+          nodes: [
+            { opType: 'MatMul', inputs: ['input', 'W'], outputs: ['logits0'] },
+            { opType: 'Add', inputs: ['logits0', 'b'], outputs: ['logits'] },
+            { opType: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: { kind: 'int', value: 1 } } },
+            ...(argmax ? [{ opType: 'ArgMax', inputs: ['probabilities'], outputs: ['label'], attributes: { axis: { kind: 'int' as const, value: 1 }, keepdims: { kind: 'int' as const, value: 0 } } }] : []),
+          ],
+          initializers: [
+            { name: 'W', dims: [4, 2], type: OnnxType.FLOAT, values: [0, 1, 0, -1, 0, 0.5, 0, 0] },
+            { name: 'b', dims: [2], type: OnnxType.FLOAT, values: [0, 0] },
+          ],
+          inputs: [{ name: 'input', elemType: OnnxType.FLOAT, shape: ['N', 4] }],
+          outputs: [{ name: 'probabilities', elemType: OnnxType.FLOAT, shape: ['N', 2] }, ...(argmax ? [{ name: 'label', elemType: OnnxType.INT64, shape: ['N'] }] : [])],
+        },
+      });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-classes-'));
+    try {
+      const model = path.join(dir, 'softmax.onnx');
+      writeFileSync(model, softmax(false));
+      const args = ['evaluate', '--onnx', model, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--data', fixture('data/binary.csv'), '--format', 'json'];
+      const without = upkeep(args);
+      assert.equal(without.status, 2);
+      assert.match(without.stderr, /model softmax \(softmax\.onnx\): the model does not record its class labels; declare classes: in the spec \(evaluate --onnx: --classes a,b,c\)/);
+      const r = upkeep([...args, '--classes', '0,1', '--fail-on', 'never']);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.rows, 1000);
+      assert.deepEqual(out.evaluation.classes, ['0', '1']);
+      assert.ok(out.metrics.roc_auc > 0 && out.metrics.roc_auc < 1, `roc_auc ${out.metrics.roc_auc}`);
+      const swapped = JSON.parse(upkeep([...args, '--classes', '1,0', '--fail-on', 'never']).stdout);
+      assertClose(swapped.metrics.roc_auc, 1 - out.metrics.roc_auc, 1e-12, 'the positive column follows --classes');
+      // Text classes and an ArgMax output of indices: the same predictions, named by --classes.
+      const argmaxModel = path.join(dir, 'argmax.onnx');
+      writeFileSync(argmaxModel, softmax(true));
+      const textData = path.join(dir, 'text_labels.csv');
+      writeFileSync(textData, readFileSync(fixture('data/binary.csv'), 'utf8').replace(/,1$/gm, ',yes').replace(/,0$/gm, ',no'));
+      const text = upkeep(['evaluate', '--onnx', argmaxModel, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', 'yes', '--classes', 'no,yes', '--data', textData, '--format', 'json', '--fail-on', 'never']);
+      assert.equal(text.status, 0, text.stderr);
+      const named = JSON.parse(text.stdout);
+      assert.deepEqual(named.evaluation.classes, ['no', 'yes']);
+      for (const m of ['accuracy', 'f1', 'roc_auc', 'log_loss']) assertClose(named.metrics[m], out.metrics[m], 1e-12, m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits with status 2 and a message naming the model and the column on bad input', function () {

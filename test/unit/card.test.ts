@@ -199,9 +199,19 @@ describe('model cards', () => {
     assert.equal(rows.length, 2);
     assert.ok(rows[0]!.startsWith(`| \`${V2}\` (current) |`));
     assert.ok(rows[0]!.includes('2026-01-01 – 2026-01-28 (28 days, 12000 rows)'));
-    assert.ok(rows[0]!.includes('| 0.8400 |'));
+    assert.ok(rows[0]!.includes('| 0.8400 (holdout) |'));
     assert.ok(rows[0]!.includes('2026-02-05 → now'));
     assert.ok(rows[1]!.includes('2026-01-01 → 2026-02-05'));
+  });
+
+  it('labels a configured baseline as configured, not as a holdout', () => {
+    // The registry records the config's baseline on the config's artifact (registry/activities.ts).
+    const configured = buildModelCard(input({ versions: [{ ...v1, baseline: { roc_auc: 0.82 } }, v2] }));
+    assert.deepEqual(configured.lineage.map((v) => [v.version, v.holdoutPrimary, v.baselineSource]), [[V2, 0.84, 'holdout'], [V1, 0.82, 'config']]);
+    const rows = tableRows(section(renderModelCardMarkdown(configured), 'Lineage'));
+    assert.ok(rows[0]!.includes('| baseline roc_auc |'), rows[0]);
+    assert.ok(rows[2]!.includes('| 0.8200 (config) |'), rows[2]);
+    assert.equal(card.lineage[1]!.baselineSource, null, 'no baseline, no source');
   });
 
   it('shows the metric trend newest first', () => {

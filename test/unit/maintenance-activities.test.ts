@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
-import { createMaintenanceActivities, readMaintenanceLog } from '../../activities/docs/maintenance.js';
+import { createMaintenanceActivities, newest, readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
 import { createFileStore } from '../../activities/store/file-store.js';
 import { reportKeys } from '../../activities/store/keys.js';
@@ -236,6 +236,17 @@ describe('the maintenance activities', function () {
       await report('2026-03-03T06:00:00.000Z', 'degraded', 0.6);
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2');
+    });
+
+    it('dates the card by the newest thing it lists, an evaluation after the last log entry included', async function () {
+      const a = activitiesWith();
+      await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
+      await store.put(reportKeys(MODEL, '2026-03-02T06:00:00.000Z', 'run').json, JSON.stringify({ window: { end: '2026-03-02T06:00:00.000Z' }, verdict: { status: 'healthy', reasons: [] }, rows: 1000, metrics: { roc_auc: 0.8 }, model: { sha256: 'a'.repeat(64) } }));
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      const card = JSON.parse(readFileSync(path.join(dir, 'store', 'cards', `${MODEL}.json`), 'utf8')) as { generatedAt: string };
+      assert.equal(card.generatedAt, '2026-03-02T06:00:00.000Z');
+      assert.equal(newest([]), '1970-01-01T00:00:00.000Z');
+      assert.equal(newest(['2026-03-01T06:00:00.000Z', '2026-03-02T05:00:00+00:00', '2026-02-01T00:00:00.000Z']), '2026-03-02T05:00:00+00:00');
     });
 
     it('commits again when the card changed', async function () {

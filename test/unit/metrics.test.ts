@@ -262,8 +262,22 @@ describe('evaluation metrics', () => {
       const r = binaryMetrics(input);
       assertWellFormed(r);
       assert.equal(r.metrics.log_loss, null);
+      assert.equal(r.reasons.log_loss, "y_prob contains values greater than 1 (max 1.5); scikit-learn's log_loss raises.");
       assert.equal(r.metrics.brier, null);
       assert.equal(r.metrics.roc_auc, 0.75);
+    });
+
+    it('reports log_loss as null with scikit-learn\'s reason when a probability is below 0, in either task', () => {
+      const input = docExample();
+      input.proba[6] = -0.25;
+      const binary = binaryMetrics(input);
+      assertWellFormed(binary);
+      assert.equal(binary.metrics.log_loss, null);
+      assert.equal(binary.reasons.log_loss, "y_prob contains values less than 0 (min -0.25); scikit-learn's log_loss raises.");
+      const multi = multiclassMetrics({ yTrue: input.yTrue, yPred: input.yPred, proba: input.proba, nClasses: 2 });
+      assert.equal(multi.metrics.log_loss, null);
+      assert.match(multi.reasons.log_loss!, /^y_prob contains values less than 0/);
+      assert.equal(typeof multi.metrics.accuracy, 'number', 'label metrics are kept');
     });
 
     it('names classes in warnings when display labels are given', () => {

@@ -170,6 +170,8 @@ function lineageEntry(v: ModelVersion, metric: string, periods: CardChampionPeri
       ? { firstDay: v.training.firstDay, lastDay: v.training.lastDay, days: daysCovered(v.training.firstDay, v.training.lastDay), rows: v.training.rows }
       : null,
     holdoutPrimary: baseline?.[metric] ?? null,
+    // The config's artifact is held to the configured baseline; only a retrain measures a holdout.
+    baselineSource: baseline?.[metric] === undefined ? null : v.source === 'retrain' ? 'holdout' : 'config',
     baseline: { ...(baseline ?? {}) },
     trainingMetrics: { ...(v.trainingMetrics ?? {}) },
     championPeriods: periods,

@@ -120,12 +120,12 @@ function renderLineage(card: ModelCard): string[] {
   const metric = card.details.primaryMetric.name;
   const lines = ['## Lineage', ''];
   if (card.lineage.length === 0) return [...lines, 'No versions registered yet.', ''];
-  lines.push(`Newest first. The holdout ${metric} is the baseline the version was compared on.`, '');
-  lines.push(`| version | created | source | trained on | parent | holdout ${cell(metric)} | champion |`, '|---|---|---|---|---|---:|---|');
+  lines.push(`Newest first. The baseline ${metric} is what the version is held to: measured on the holdout for a retrained version, configured for the config's artifact.`, '');
+  lines.push(`| version | created | source | trained on | parent | baseline ${cell(metric)} | champion |`, '|---|---|---|---|---|---:|---|');
   for (const v of card.lineage) {
     const periods = v.championPeriods.map((p) => `${day(p.from)} → ${day(p.to)}`).join('; ');
     const current = v.version === card.current.version && card.current.change !== 'config' ? ' (current)' : '';
-    lines.push(row([`\`${v.version}\`${current}`, when(v.createdAt), v.source, trainedOn(v.training), v.parent ? `\`${v.parent}\`` : '—', num(v.holdoutPrimary), periods || '—']));
+    lines.push(row([`\`${v.version}\`${current}`, when(v.createdAt), v.source, trainedOn(v.training), v.parent ? `\`${v.parent}\`` : '—', v.baselineSource ? `${num(v.holdoutPrimary)} (${v.baselineSource})` : num(v.holdoutPrimary), periods || '—']));
   }
   lines.push('');
   return lines;

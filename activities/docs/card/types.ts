@@ -106,8 +106,10 @@ export interface CardLineageEntry {
   parent: string | null;
   trainer: { type: string; command: string[] | null; params: Record<string, unknown> } | null;
   training: { firstDay: string; lastDay: string; days: number | null; rows: number } | null;
-  /** The primary metric on the holdout the version was compared on (its baseline). */
+  /** The primary metric of the version's baseline (a retrained version: on its holdout). */
   holdoutPrimary: number | null;
+  /** Where that baseline comes from: the retrain's holdout, or the config's `baseline`. */
+  baselineSource: 'holdout' | 'config' | null;
   baseline: Record<string, number>;
   trainingMetrics: Record<string, number | null>;
   championPeriods: CardChampionPeriod[];

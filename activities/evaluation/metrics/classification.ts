@@ -42,8 +42,9 @@ export function checkProbaForLogLoss(proba: Float64Array): ProbaCheck {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (max > 1) return { ok: false, reason: `proba contains values greater than 1 (max ${max}); scikit-learn raises.` };
-  if (min < 0) return { ok: false, reason: `proba contains values lower than 0 (min ${min}); scikit-learn raises.` };
+  // scikit-learn's words: "y_prob contains values greater than 1" / "less than 0".
+  if (max > 1) return { ok: false, reason: `y_prob contains values greater than 1 (max ${max}); scikit-learn's log_loss raises.` };
+  if (min < 0) return { ok: false, reason: `y_prob contains values less than 0 (min ${min}); scikit-learn's log_loss raises.` };
   return { ok: true };
 }
 

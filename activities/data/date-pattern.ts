@@ -1,0 +1,46 @@
+/**
+ * "Did you mean" for a dated data URI that matches no file: the folder's file names are read for
+ * dates written year first (2026-11-20, 20261120, 2026_11_20, 2026.11.20), and the most common
+ * naming is offered as the pattern to use.
+ */
+import { fileURLToPath } from 'node:url';
+import { isDatedTemplate } from './window.js';
+
+const DATE = /((?:19|20)\d{2})([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])/;
+
+/** A file name as a pattern ({date} or {yyyy}{mm}{dd} in place of its date) and that date. */
+export function namePattern(name: string): { pattern: string; date: string } | undefined {
+  const m = DATE.exec(name);
+  if (!m) return undefined;
+  const [whole, y, sep, mo, d] = m as unknown as [string, string, string, string, string];
+  const placeholder = sep === '-' ? '{date}' : `{yyyy}${sep}{mm}${sep}{dd}`;
+  return { pattern: name.slice(0, m.index) + placeholder + name.slice(m.index + whole.length), date: `${y}-${mo}-${d}` };
+}
+
+/**
+ * Why a dated template found no file, given the names in its folder (undefined: nothing to say).
+ * Only templates whose placeholders are all in the file name are considered.
+ */
+export function datePatternHint(template: string, names: string[]): string | undefined {
+  const slash = template.lastIndexOf('/');
+  const folder = template.slice(0, slash + 1);
+  const base = template.slice(slash + 1);
+  if (!isDatedTemplate(base) || isDatedTemplate(folder)) return undefined;
+  const seen = new Map<string, { count: number; example: string; newest: string }>();
+  for (const name of names) {
+    const p = namePattern(name);
+    if (!p) continue;
+    const s = seen.get(p.pattern) ?? { count: 0, example: name, newest: p.date };
+    s.count++;
+    if (p.date > s.newest) s.newest = p.date;
+    seen.set(p.pattern, s);
+  }
+  const where = folder.startsWith('file://') ? fileURLToPath(folder) : folder;
+  const same = seen.get(base.replace(/\{yyyy\}-\{mm\}-\{dd\}/g, '{date}'));
+  if (same) return `${where} holds ${count(same.count)} named like ${base}, the newest for ${same.newest}: does the window end at the right time?`;
+  const best = [...seen].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))[0];
+  if (!best) return undefined;
+  return `no file matches ${base} in ${where}, which holds ${count(best[1].count)} named like ${best[1].example} — did you mean data.uri …/${best[0]}?`;
+}
+
+const count = (n: number): string => (n === 1 ? '1 file' : `${n} files`);

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { datePatternHint, namePattern } from '../../activities/data/date-pattern.js';
+
+describe('the date pattern a data folder suggests', function () {
+  it('reads year-first dates in file names as patterns', function () {
+    assert.deepEqual(namePattern('20261120.csv'), { pattern: '{yyyy}{mm}{dd}.csv', date: '2026-11-20' });
+    assert.deepEqual(namePattern('sales_2026-11-20.parquet'), { pattern: 'sales_{date}.parquet', date: '2026-11-20' });
+    assert.deepEqual(namePattern('2026_11_20.csv'), { pattern: '{yyyy}_{mm}_{dd}.csv', date: '2026-11-20' });
+    assert.equal(namePattern('notes.txt'), undefined);
+    assert.equal(namePattern('20261320.csv'), undefined); // month 13
+  });
+
+  it('suggests the folder\'s most common naming when the template matches no file', function () {
+    const hint = datePatternHint('file:///srv/data/{date}.csv', ['20261118.csv', '20261119.csv', '20261120.csv', 'README.md', '2026-01-01-old.csv']);
+    assert.equal(hint, 'no file matches {date}.csv in /srv/data/, which holds 3 files named like 20261118.csv — did you mean data.uri …/{yyyy}{mm}{dd}.csv?');
+    assert.match(datePatternHint('file:///srv/data/{date}.csv', ['2026-11-20.parquet'])!, /did you mean data\.uri …\/\{date\}\.parquet\?$/);
+  });
+
+  it('points at the window when the files are named right but for other days', function () {
+    assert.equal(
+      datePatternHint('file:///srv/data/{yyyy}-{mm}-{dd}.csv', ['2026-11-19.csv', '2026-11-20.csv']),
+      '/srv/data/ holds 2 files named like {yyyy}-{mm}-{dd}.csv, the newest for 2026-11-20: does the window end at the right time?',
+    );
+  });
+
+  it('says nothing without dated files, or for a template with dates in its folders', function () {
+    assert.equal(datePatternHint('file:///srv/data/{date}.csv', ['README.md']), undefined);
+    assert.equal(datePatternHint('file:///srv/data/{date}.csv', []), undefined);
+    assert.equal(datePatternHint('file:///srv/{yyyy}/{mm}/{dd}.csv', ['20261120.csv']), undefined);
+    assert.equal(datePatternHint('file:///srv/data/latest.csv', ['20261120.csv']), undefined);
+  });
+});
