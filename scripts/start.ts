@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const running = worker.run();
 
   const client = await connectClient(target);
-  const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue });
+  const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   console.log(formatChanges(changes, false));
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);

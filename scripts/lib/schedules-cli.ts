@@ -1,4 +1,5 @@
 /** What the `upkeep schedules …` commands and `upkeep worker` do; loaded when one of them runs. */
+import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { loadConfig } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
@@ -7,9 +8,10 @@ import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/sch
 import { commandConfig, settings, withClient } from './context.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
-  const config = await loadConfig(commandConfig(o.config));
+  const file = commandConfig(o.config);
+  const config = await loadConfig(file);
   await withClient(async (client) => {
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue });
+    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file) });
     console.log(formatChanges(changes, !!o.dryRun));
   });
 }
