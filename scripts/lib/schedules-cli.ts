@@ -76,10 +76,15 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date }
 }
 
 export async function workerCommand(o: { config?: string }): Promise<void> {
-  const [{ DefaultLogger, Runtime }, { clientTarget, connectWorker }, { createUpkeepWorker }] = await Promise.all([import('@temporalio/worker'), import('../../workers/temporal.js'), import('../../workers/worker.js')]);
+  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../../workers/log.js'),
+    import('../../workers/temporal.js'),
+    import('../../workers/worker.js'),
+  ]);
   const s = settings();
   const target = clientTarget(s);
-  Runtime.install({ logger: new DefaultLogger(s.logLevel) });
+  Runtime.install({ logger: createWorkerLogger(s.logLevel) });
   const connection = await connectWorker(target);
   const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: s.taskQueue, configPath: commandConfig(o.config) });
   console.log(`worker polling task queue ${s.taskQueue} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
