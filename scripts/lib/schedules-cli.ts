@@ -33,7 +33,7 @@ export async function listCommand(): Promise<void> {
         const desc = await client.workflow.getHandle(last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId).describe().catch(() => undefined);
         verdict = desc?.typedSearchAttributes.get(UpkeepVerdict) ?? desc?.status.name.toLowerCase() ?? '';
       }
-      rows.push([s.scheduleId, spec || '?', d.state.paused ? 'paused' : 'active', d.info.nextActionTimes[0]?.toISOString() ?? '', last?.scheduledAt.toISOString() ?? '', verdict]);
+      rows.push([s.scheduleId, spec || '?', d.state.paused ? `paused${d.state.note ? `: ${d.state.note}` : ''}` : 'active', d.info.nextActionTimes[0]?.toISOString() ?? '', last?.scheduledAt.toISOString() ?? '', verdict]);
     }
     if (rows.length === 1) {
       console.log('no upkeep schedules: run `upkeep schedules sync`');

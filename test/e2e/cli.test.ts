@@ -141,6 +141,7 @@ describe('the upkeep command line', function () {
       assert.match(switched.stdout, /create 1, update 0, pause 1, delete 0; 0 unchanged, 1 not in the config/);
       const state = (await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe()).state;
       assert.deepEqual([state.paused, state.note], [true, `model ${modelId} is not in upkeep.yaml`]);
+      assert.match(upkeep(['schedules', 'list'], env).stdout, new RegExp(`upkeep-evaluate-${modelId} +calendar \\(UTC\\) +paused: model ${modelId} is not in upkeep\\.yaml`));
       const pruned = upkeep(['schedules', 'sync', '--config', other.configPath, '--prune'], env);
       assert.match(pruned.stdout, new RegExp(`- upkeep-evaluate-${modelId} +delete +model ${modelId} is not in upkeep\\.yaml: deleted`));
     } finally {
