@@ -4,7 +4,7 @@
  * environment (child processes they start, trainer commands and git, inherit it).
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
 import { UpkeepError } from './errors.js';
 import { createRegistryActivities } from './registry/activities.js';
@@ -39,7 +39,9 @@ function withFailureTypes<T extends Record<string, (...args: never[]) => Promise
         return await fn(...args);
       } catch (err) {
         if (err instanceof UpkeepError) {
-          throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, cause: err.cause instanceof Error ? err.cause : undefined });
+          // A model that left the config is an expected end, not an incident: logged at debug only.
+          const category = err.type === 'UnknownModel' ? ApplicationFailureCategory.BENIGN : undefined;
+          throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, cause: err.cause instanceof Error ? err.cause : undefined, category });
         }
         throw err;
       }

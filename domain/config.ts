@@ -257,6 +257,12 @@ export const configSchema = z.strictObject({
       webhook: z.url({ protocol: /^https?$/ }).optional(),
     })
     .default({}),
+  schedules: z
+    .strictObject({
+      /** What `schedules sync` does with a schedule of this task queue whose model left the config. */
+      orphans: z.enum(['pause', 'prune', 'keep'], { error: (issue) => `expected pause, prune or keep, not ${JSON.stringify(issue.input)}` }).default('pause'),
+    })
+    .default({ orphans: 'pause' }),
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */

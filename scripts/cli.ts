@@ -85,9 +85,9 @@ const schedules = program.command('schedules').description('Temporal Schedules, 
 
 schedules
   .command('sync')
-  .description('create or update the schedules of the config and print the difference')
+  .description('create or update the schedules of the config, pause, prune or keep those whose model left it (schedules.orphans), and print the difference')
   .option('--dry-run', 'only print what would change')
-  .option('--prune', 'delete upkeep schedules whose model is no longer in the config')
+  .option('--prune', 'delete this task queue\'s schedules whose model is no longer in the config, whatever schedules.orphans says')
   .action(async (o) => (await scheduling()).syncCommand(o));
 
 schedules

@@ -20,7 +20,8 @@ import { EXAMPLE_CONFIG } from '../workers/paths.js';
 import { configPath as configFile, readSettings } from '../workers/settings.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
+import { createWorkerLogger } from '../workers/log.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
   const settings = readSettings(process.env);
   // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
-  Runtime.install({ logger: new DefaultLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
+  Runtime.install({ logger: createWorkerLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
   const configPath = configFile(settings);
   const config = await loadConfig(configPath);
   const isExample = configPath === EXAMPLE_CONFIG;
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
   const running = worker.run();
 
   const client = await connectClient(target);
-  const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue });
+  const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   console.log(formatChanges(changes, false));
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);

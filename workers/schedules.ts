@@ -3,7 +3,7 @@
  * the difference between the config and the server and applies it (or only prints it).
  */
 import { createHash } from 'node:crypto';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ModelSpec, UpkeepConfig } from '../domain/config.js';
 import { evaluateScheduleId, TASK_QUEUE, UpkeepModelId } from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
@@ -59,55 +59,88 @@ export type SyncChange =
   | { kind: 'update'; scheduleId: string; modelId: string; summary: string }
   | { kind: 'unchanged'; scheduleId: string; modelId: string; summary: string }
   | { kind: 'orphan'; scheduleId: string; summary: string }
+  | { kind: 'pause'; scheduleId: string; summary: string }
   | { kind: 'delete'; scheduleId: string; summary: string };
+
+export type OrphanPolicy = UpkeepConfig['schedules']['orphans'];
+
+/** The note on a schedule paused because its model left the config; a return to the config resumes it. */
+export const orphanNote = (modelId: string, configName: string): string => `model ${modelId} is not in ${configName}`;
+const isOrphanNote = (note: string | undefined): boolean => /^model \S+ is not in /.test(note ?? '');
 
 export function describeSchedule(model: ModelSpec): string {
   const s = model.schedule;
   return `${s.every ? `every ${s.every}` : `cron "${s.cron}"`} ${s.timezone}${s.jitter !== '0s' ? `, jitter ${s.jitter}` : ''}${s.paused ? ', paused' : ''}`;
 }
 
-async function existingScheduleIds(client: Client): Promise<Set<string>> {
-  const ids = new Set<string>();
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) ids.add(s.scheduleId);
-  return ids;
+/** upkeep's schedules (by id) whose action runs on this task queue: other deployments' are not ours to touch. */
+async function existingSchedules(client: Client, taskQueue: string): Promise<Map<string, ScheduleDescription>> {
+  const found = new Map<string, ScheduleDescription>();
+  for await (const s of client.schedule.list()) {
+    if (!s.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+    const d = await client.schedule.getHandle(s.scheduleId).describe().catch((err: unknown) => {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    });
+    if (d?.action.type === 'startWorkflow' && d.action.taskQueue === taskQueue) found.set(s.scheduleId, d);
+  }
+  return found;
 }
 
-export async function syncSchedules(client: Client, config: UpkeepConfig, opts: { dryRun?: boolean; prune?: boolean; taskQueue?: string } = {}): Promise<SyncChange[]> {
+export interface SyncOptions {
+  dryRun?: boolean;
+  /** `sync --prune`: delete orphans whatever the config says. */
+  prune?: boolean;
+  taskQueue?: string;
+  /** The config's file name, for the note on a paused orphan. */
+  configName?: string;
+}
+
+export async function syncSchedules(client: Client, config: UpkeepConfig, opts: SyncOptions = {}): Promise<SyncChange[]> {
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
-  const existing = await existingScheduleIds(client);
+  const configName = opts.configName ?? 'the config';
+  const existing = await existingSchedules(client, taskQueue);
   const changes: SyncChange[] = [];
   for (const model of config.models) {
     const options = scheduleOptions(model, taskQueue);
     const scheduleId = options.scheduleId;
     const summary = describeSchedule(model);
-    if (!existing.has(scheduleId)) {
+    const current = existing.get(scheduleId);
+    if (!current) {
       changes.push({ kind: 'create', scheduleId, modelId: model.id, summary });
       if (!opts.dryRun) {
-        await client.schedule.create(options).catch((err: unknown) => {
-          // Created concurrently by another sync: fine, it is the same definition.
+        await client.schedule.create(options).catch(async (err: unknown) => {
           if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+          // Created concurrently by another sync is fine; the same id on another task queue is another deployment's.
+          const other = await client.schedule.getHandle(scheduleId).describe();
+          const queue = other.action.type === 'startWorkflow' ? other.action.taskQueue : undefined;
+          if (queue !== taskQueue) throw new Error(`schedule ${scheduleId} belongs to task queue ${queue ?? '?'}, not ${taskQueue}: two deployments in one namespace cannot both declare model ${model.id}`);
         });
       }
       continue;
     }
     existing.delete(scheduleId);
     const handle = client.schedule.getHandle(scheduleId);
-    const current = await handle.describe();
     const action = current.action as { memo?: Record<string, unknown> };
     const want = scheduleFingerprint(model, taskQueue);
-    if (action.memo?.[FINGERPRINT] === want) {
+    // Paused because the model had left the config, and it is back: resume it.
+    const resume = current.state.paused && isOrphanNote(current.state.note) && !model.schedule.paused;
+    if (action.memo?.[FINGERPRINT] === want && !resume) {
       changes.push({ kind: 'unchanged', scheduleId, modelId: model.id, summary });
       continue;
     }
-    changes.push({ kind: 'update', scheduleId, modelId: model.id, summary });
+    changes.push({ kind: 'update', scheduleId, modelId: model.id, summary: resume ? `${summary} (resumed: back in ${configName})` : summary });
     if (!opts.dryRun) {
       // Pause state is left as the operators set it; spec, action and policies follow the config.
       await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
+      if (resume) await handle.unpause(`model ${model.id} is back in ${configName}`);
     }
   }
-  for (const scheduleId of [...existing].sort()) {
-    if (opts.prune) {
-      changes.push({ kind: 'delete', scheduleId, summary: 'not in the config' });
+  const policy: OrphanPolicy = opts.prune ? 'prune' : config.schedules.orphans;
+  for (const [scheduleId, current] of [...existing].sort(([a], [b]) => a.localeCompare(b))) {
+    const why = orphanNote(scheduleId.slice(SCHEDULE_PREFIX.length), configName);
+    if (policy === 'prune') {
+      changes.push({ kind: 'delete', scheduleId, summary: `${why}: deleted` });
       if (!opts.dryRun) {
         await client.schedule
           .getHandle(scheduleId)
@@ -116,19 +149,27 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
             if (!(err instanceof ScheduleNotFoundError)) throw err;
           });
       }
+    } else if (policy === 'pause') {
+      if (current.state.paused) {
+        changes.push({ kind: 'orphan', scheduleId, summary: `${why}: already paused${current.state.note ? ` (${current.state.note})` : ''}` });
+        continue;
+      }
+      changes.push({ kind: 'pause', scheduleId, summary: `${why}: paused (sync --prune deletes it)` });
+      if (!opts.dryRun) await client.schedule.getHandle(scheduleId).pause(why);
     } else {
-      changes.push({ kind: 'orphan', scheduleId, summary: 'not in the config (kept; sync --prune deletes it)' });
+      changes.push({ kind: 'orphan', scheduleId, summary: `${why}: kept (schedules.orphans: keep; sync --prune deletes it)` });
     }
   }
   return changes;
 }
 
 export function formatChanges(changes: SyncChange[], dryRun: boolean): string {
-  const sign = { create: '+', update: '~', unchanged: '=', orphan: '?', delete: '-' } as const;
+  const sign = { create: '+', update: '~', unchanged: '=', orphan: '?', pause: '|', delete: '-' } as const;
   const lines = changes.map((c) => `${sign[c.kind]} ${c.scheduleId.padEnd(36)} ${c.kind.padEnd(9)} ${c.summary}`);
   const n = (k: SyncChange['kind']) => changes.filter((c) => c.kind === k).length;
+  const left = n('orphan') + n('pause');
   lines.push(
-    `${dryRun ? 'dry run: would ' : ''}create ${n('create')}, update ${n('update')}, delete ${n('delete')}; ${n('unchanged')} unchanged${n('orphan') ? `, ${n('orphan')} not in the config` : ''}`,
+    `${dryRun ? 'dry run: would ' : ''}create ${n('create')}, update ${n('update')}, pause ${n('pause')}, delete ${n('delete')}; ${n('unchanged')} unchanged${left ? `, ${left} not in the config` : ''}`,
   );
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailureCategory, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
 import { attachEvidenceSignal, retrainWorkflowId, TemporalScheduledStartTime, UpkeepModelId, UpkeepVerdict, type EvaluateModelInput, type EvaluateModelResult } from './definitions.js';
@@ -34,6 +34,19 @@ function dataFailure(err: unknown): EvaluationFailure | undefined {
     return { type: err.cause.type, message: err.cause.message };
   }
   return undefined;
+}
+
+/**
+ * A run whose model left the config (a schedule not yet paused by `schedules sync`) ends at once
+ * with one line naming the model and the config; the same command as before (fail the workflow),
+ * without the activity's stack: the message says all there is.
+ */
+function modelGone(err: unknown): ApplicationFailure | undefined {
+  if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'UnknownModel')) return undefined;
+  const message = `${err.cause.message}: this run ends here; \`upkeep schedules sync\` pauses or prunes the schedule`;
+  const failure = ApplicationFailure.create({ type: 'UnknownModel', message, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+  failure.stack = `UnknownModel: ${message}`;
+  return failure;
 }
 
 /**
@@ -69,7 +82,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   const windowEnd = input.windowEnd ?? (scheduled ?? info.startTime).toISOString();
   upsertSearchAttributes([{ key: UpkeepModelId, value: input.modelId }]);
 
-  const model = await resolveModel({ modelId: input.modelId });
+  const model = await resolveModel({ modelId: input.modelId }).catch((err: unknown) => {
+    throw modelGone(err) ?? err;
+  });
   const snapshot = await snapshotWindow({ model, windowEnd });
 
   let evaluation: EvaluationSummary | undefined;

@@ -199,6 +199,8 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('');
   emit('# Snapshots, reports and model cards are written here.');
   emit('store: .upkeep/store');
+  emit('# Schedules of models that leave this file are paused (or: prune, keep).');
+  emit('# schedules: { orphans: pause }');
   emit('');
   emit('models:');
   emit(`  - id: ${id}`);

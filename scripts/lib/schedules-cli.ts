@@ -1,4 +1,5 @@
 /** What the `upkeep schedules …` commands and `upkeep worker` do; loaded when one of them runs. */
+import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { loadConfig } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
@@ -7,9 +8,10 @@ import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/sch
 import { commandConfig, settings, withClient } from './context.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
-  const config = await loadConfig(commandConfig(o.config));
+  const file = commandConfig(o.config);
+  const config = await loadConfig(file);
   await withClient(async (client) => {
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue });
+    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file) });
     console.log(formatChanges(changes, !!o.dryRun));
   });
 }
@@ -31,7 +33,7 @@ export async function listCommand(): Promise<void> {
         const desc = await client.workflow.getHandle(last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId).describe().catch(() => undefined);
         verdict = desc?.typedSearchAttributes.get(UpkeepVerdict) ?? desc?.status.name.toLowerCase() ?? '';
       }
-      rows.push([s.scheduleId, spec || '?', d.state.paused ? 'paused' : 'active', d.info.nextActionTimes[0]?.toISOString() ?? '', last?.scheduledAt.toISOString() ?? '', verdict]);
+      rows.push([s.scheduleId, spec || '?', d.state.paused ? `paused${d.state.note ? `: ${d.state.note}` : ''}` : 'active', d.info.nextActionTimes[0]?.toISOString() ?? '', last?.scheduledAt.toISOString() ?? '', verdict]);
     }
     if (rows.length === 1) {
       console.log('no upkeep schedules: run `upkeep schedules sync`');
@@ -74,10 +76,15 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date }
 }
 
 export async function workerCommand(o: { config?: string }): Promise<void> {
-  const [{ DefaultLogger, Runtime }, { clientTarget, connectWorker }, { createUpkeepWorker }] = await Promise.all([import('@temporalio/worker'), import('../../workers/temporal.js'), import('../../workers/worker.js')]);
+  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }] = await Promise.all([
+    import('@temporalio/worker'),
+    import('../../workers/log.js'),
+    import('../../workers/temporal.js'),
+    import('../../workers/worker.js'),
+  ]);
   const s = settings();
   const target = clientTarget(s);
-  Runtime.install({ logger: new DefaultLogger(s.logLevel) });
+  Runtime.install({ logger: createWorkerLogger(s.logLevel) });
   const connection = await connectWorker(target);
   const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: s.taskQueue, configPath: commandConfig(o.config) });
   console.log(`worker polling task queue ${s.taskQueue} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);

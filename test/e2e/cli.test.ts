@@ -111,10 +111,12 @@ describe('the upkeep command line', function () {
     assert.match(missing.stderr, /upkeep: upkeep\.example\.yaml: no model with id nope \(known: churn\)/);
   });
 
-  it('syncs, lists, pauses and resumes schedules on the cluster named by TEMPORAL_ADDRESS, and refuses to trigger an unknown one', async function () {
+  it('syncs, lists, pauses and resumes schedules on the cluster named by TEMPORAL_ADDRESS, refuses to trigger an unknown one, and pauses the schedule of a model left out of the next config', async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('cli');
     const ws = createWorkspace(modelId);
+    const otherId = uniqueModelId('other');
+    const other = createWorkspace(otherId);
     const env = { TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' };
     try {
       const dry = upkeep(['schedules', 'sync', '--config', ws.configPath, '--dry-run'], env);
@@ -131,9 +133,21 @@ describe('the upkeep command line', function () {
       const unknown = upkeep(['schedules', 'trigger', `${modelId}-x`], env);
       assert.equal(unknown.status, 2);
       assert.match(unknown.stderr, /no schedule for .*run `upkeep schedules sync` first/);
+
+      // Switched to another config: the model's schedule is paused, saying why.
+      const switched = upkeep(['schedules', 'sync', '--config', other.configPath], env);
+      assert.equal(switched.status, 0, switched.stderr);
+      assert.match(switched.stdout, new RegExp(`\\| upkeep-evaluate-${modelId} +pause +model ${modelId} is not in upkeep\\.yaml: paused \\(sync --prune deletes it\\)`));
+      assert.match(switched.stdout, /create 1, update 0, pause 1, delete 0; 0 unchanged, 1 not in the config/);
+      const state = (await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe()).state;
+      assert.deepEqual([state.paused, state.note], [true, `model ${modelId} is not in upkeep.yaml`]);
+      assert.match(upkeep(['schedules', 'list'], env).stdout, new RegExp(`upkeep-evaluate-${modelId} +calendar \\(UTC\\) +paused: model ${modelId} is not in upkeep\\.yaml`));
+      const pruned = upkeep(['schedules', 'sync', '--config', other.configPath, '--prune'], env);
+      assert.match(pruned.stdout, new RegExp(`- upkeep-evaluate-${modelId} +delete +model ${modelId} is not in upkeep\\.yaml: deleted`));
     } finally {
-      await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => undefined);
+      for (const id of [modelId, otherId]) await t.client.schedule.getHandle(`upkeep-evaluate-${id}`).delete().catch(() => undefined);
       ws.remove();
+      other.remove();
     }
   });
 });

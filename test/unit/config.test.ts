@@ -33,6 +33,12 @@ describe('upkeep.yaml validation', function () {
     assert.ok(config.models[0]!.artifact.startsWith('file:///'));
   });
 
+  it('pauses the schedules of models that left the config unless schedules.orphans says prune or keep', function () {
+    assert.deepEqual(parseConfig(`models:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).schedules, { orphans: 'pause' });
+    assert.equal(parseConfig(`schedules: { orphans: prune }\nmodels:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).schedules.orphans, 'prune');
+    assert.equal(configError(`schedules: { orphans: delete }\nmodels:${model()}`), 'upkeep.yaml: schedules.orphans: expected pause, prune or keep, not "delete"');
+  });
+
   it('resolves relative paths against the config folder and keeps the date placeholders', function () {
     const config = parseConfig(`models:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
     const m = config.models[0]!;

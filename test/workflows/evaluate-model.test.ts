@@ -151,6 +151,39 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
     assert.match(err.cause.cause.message, new RegExp(`^model ${modelId} \\(upkeep\\.yaml\\): not a readable ONNX model`));
   });
 
+  it('ends a triggered run of a model that left the config at once, with one line naming the model and the config', async function () {
+    const t = await testTemporal();
+    const gone = uniqueModelId('gone');
+    const taskQueue = uniqueTaskQueue('gone');
+    const old = createWorkspace(gone);
+    ws = createWorkspace(uniqueModelId('kept'));
+    const handle = t.client.schedule.getHandle(evaluateScheduleId(gone));
+    try {
+      // The schedule was made from the old config; the worker now runs with another one.
+      await syncSchedules(t.client, await loadConfig(old.configPath), { taskQueue });
+      const err = await withWorker(taskQueue, ws.configPath, async () => {
+        await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
+        const action = await waitFor('the triggered run', async () => (await handle.describe()).info.recentActions[0]);
+        const wf = t.client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
+        return wf.result().then(
+          () => assert.fail('expected the run to end as failed'),
+          (e: unknown) => e,
+        );
+      });
+      assert.ok(err instanceof WorkflowFailedError);
+      assert.ok(err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'UnknownModel');
+      assert.equal(err.cause.nonRetryable, true);
+      assert.match(err.cause.message, new RegExp(`^upkeep\\.yaml: no model with id ${gone} \\(known: kept-[0-9a-f]+\\): this run ends here`));
+      assert.doesNotMatch(err.cause.message, /\n/);
+      assert.equal(err.cause.stack, `UnknownModel: ${err.cause.message}`);
+      assert.equal(err.cause.cause, undefined);
+    } finally {
+      await handle.delete().catch(() => undefined);
+      old.remove();
+    }
+  });
+
   it('keeps history small: no payload over 64 KB even for a week of 1000-row files', async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('history');

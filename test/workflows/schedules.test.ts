@@ -8,7 +8,7 @@ import { createWorkspace } from '../helpers/workspace.js';
 describe('syncing schedules from the config', function () {
   this.timeout(60_000);
 
-  it('creates, leaves unchanged, updates, and lists orphans only until pruned', async function () {
+  it('creates, leaves unchanged, updates, and pauses, prunes or keeps a schedule whose model left the config', async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('sync');
     const taskQueue = uniqueTaskQueue('sync');
@@ -26,14 +26,57 @@ describe('syncing schedules from the config', function () {
       const described = await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe();
       assert.deepEqual(described.spec.calendars?.[0]?.hour, [{ start: 7, end: 7, step: 1 }]);
 
-      const empty = { ...config, models: [] };
-      const orphan = (await syncSchedules(t.client, empty, { taskQueue })).filter((c) => c.scheduleId.includes(modelId));
-      assert.deepEqual(orphan.map((c) => c.kind), ['orphan']);
-      const pruned = (await syncSchedules(t.client, empty, { taskQueue, prune: true })).filter((c) => c.scheduleId.includes(modelId));
-      assert.deepEqual(pruned.map((c) => c.kind), ['delete']);
-      await assert.rejects(t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe(), /not found/i);
+      // The model leaves the config: by default its schedule is paused with a note saying why.
+      const sync = async (orphans: 'pause' | 'prune' | 'keep', opts = {}) =>
+        (await syncSchedules(t.client, { ...config, models: [], schedules: { orphans } }, { taskQueue, configName: 'upkeep.yaml', ...opts })).filter((c) => c.scheduleId.includes(modelId));
+      const handle = t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`);
+      const paused = await sync('pause');
+      assert.deepEqual(paused.map((c) => [c.kind, c.summary]), [['pause', `model ${modelId} is not in upkeep.yaml: paused (sync --prune deletes it)`]]);
+      const state = (await handle.describe()).state;
+      assert.deepEqual([state.paused, state.note], [true, `model ${modelId} is not in upkeep.yaml`]);
+      assert.deepEqual((await sync('pause')).map((c) => c.kind), ['orphan']);
+      // Back in the config: the schedule it paused itself is resumed.
+      assert.deepEqual(await kinds(), ['update']);
+      assert.equal((await handle.describe()).state.paused, false);
+
+      assert.deepEqual((await sync('keep')).map((c) => c.kind), ['orphan']);
+      assert.equal((await handle.describe()).state.paused, false);
+      assert.deepEqual((await sync('pause', { dryRun: true })).map((c) => c.kind), ['pause']);
+      assert.equal((await handle.describe()).state.paused, false);
+      assert.deepEqual((await sync('prune')).map((c) => c.kind), ['delete']);
+      await assert.rejects(handle.describe(), /not found/i);
+      // `--prune` deletes whatever the config says.
+      assert.deepEqual(await kinds(), ['create']);
+      assert.deepEqual((await sync('keep', { prune: true })).map((c) => c.kind), ['delete']);
+      await assert.rejects(handle.describe(), /not found/i);
     } finally {
       await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => undefined);
+      ws.remove();
+    }
+  });
+
+  it('leaves the schedules of another task queue (another deployment) alone', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('other');
+    const ours = uniqueTaskQueue('ours');
+    const theirs = uniqueTaskQueue('theirs');
+    const ws = createWorkspace(modelId);
+    const handle = t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`);
+    try {
+      const config = await loadConfig(ws.configPath);
+      await syncSchedules(t.client, config, { taskQueue: theirs });
+      for (const orphans of ['pause', 'prune'] as const) {
+        const changes = await syncSchedules(t.client, { ...config, models: [], schedules: { orphans } }, { taskQueue: ours });
+        assert.deepEqual(changes.filter((c) => c.scheduleId.includes(modelId)), []);
+      }
+      assert.deepEqual((await syncSchedules(t.client, { ...config, models: [] }, { taskQueue: ours, prune: true })).filter((c) => c.scheduleId.includes(modelId)), []);
+      const d = await handle.describe();
+      assert.equal(d.state.paused, false);
+      assert.equal(d.action.type === 'startWorkflow' && d.action.taskQueue, theirs);
+      // The same model declared on this task queue cannot silently claim it.
+      await assert.rejects(syncSchedules(t.client, config, { taskQueue: ours }), new RegExp(`belongs to task queue ${theirs}, not ${ours}`));
+    } finally {
+      await handle.delete().catch(() => undefined);
       ws.remove();
     }
   });
