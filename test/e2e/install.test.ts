@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, resolveTemporalCli } from '../../workers/dev-server.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
+import { readSettings } from '../../workers/settings.js';
 import { fixture } from '../helpers/fixtures.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The environment of a user's shell: none of the npm_* variables of an `npm test` run, no UPKEEP_*.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|UPKEEP_)/i.test(k)));
 
-function run(cmd: string, args: string[], cwd: string, timeout = 60_000): { status: number | null; stdout: string; stderr: string; ms: number } {
+function run(cmd: string, args: string[], cwd: string, timeout = 60_000, extra: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; ms: number } {
   const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout });
+  const r = spawnSync(cmd, args, { cwd, env: { ...env, ...extra }, encoding: 'utf8', timeout });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
 
@@ -32,7 +35,9 @@ describe('upkeep installed from its tarball into another project', function () {
     project = path.join(tmp, 'my-models');
     mkdirSync(project);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-models', private: true }));
-    const install = run('npm', ['install', tarball, '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], project, 180_000);
+    // As the README says: install scripts run, but onnxruntime-node's GPU download is skipped (it
+    // would fail offline); its CPU binaries ship in the package.
+    const install = run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], project, 180_000, { ONNXRUNTIME_NODE_INSTALL: 'skip' });
     if (install.status !== 0 && OFFLINE.test(install.stderr)) {
       console.log(`      skipped: npm install needs the registry for packages not in the npm cache, and it is unreachable (${OFFLINE.exec(install.stderr)![0]})`);
       this.skip();
@@ -89,5 +94,35 @@ describe('upkeep installed from its tarball into another project', function () {
 
     assert.equal(statSync(path.join(pkg, 'dist', '.build-stamp')).mtimeMs, stamp, 'dist/ was not rebuilt');
     assert.ok(!existsSync(path.join(pkg, '.upkeep')), 'no state inside node_modules');
+  });
+
+  it('`npx upkeep start` runs the dev server, worker and schedules of that folder\'s config, with the state in that folder', async function () {
+    const cli = resolveTemporalCli({ settings: readSettings(process.env) });
+    assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
+    assert.ok(existsSync(path.join(project, 'upkeep.yaml')), 'the previous test wrote the config');
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const child = spawn('npx', ['--no', '--', 'upkeep', 'start'], {
+      cwd: project,
+      env: { ...env, UPKEEP_TEMPORAL_CLI: cli, UPKEEP_DEV_PORT: String(port), UPKEEP_DEV_UI_PORT: String(uiPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group: Ctrl-C reaches the whole group (npx does not forward a signal)
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the ready message', () => (out.includes('upkeep is running') ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
+      assert.match(out, /^upkeep: config upkeep\.yaml: churn$/m);
+      assert.match(out, /upkeep-evaluate-churn +create/);
+      assert.match(out, new RegExp(`reports +file://${path.join(project, '.upkeep', 'store', 'reports')}$`, 'm'));
+      assert.doesNotMatch(out, /demo-feed/);
+      assert.ok(existsSync(path.join(project, '.upkeep', 'temporal.db')), 'the dev server keeps its history in the project');
+    } finally {
+      process.kill(-child.pid!, 'SIGINT');
+    }
+    await exited; // npx itself ends on the signal; upkeep stops in order
+    await waitFor('upkeep to stop', () => (out.includes('upkeep: stopped') ? true : undefined), { timeoutMs: 30_000 });
+    assert.ok(!existsSync(path.join(project, 'node_modules', 'upkeep', '.upkeep')));
   });
 });
