@@ -2,8 +2,11 @@
 // Compiles the TypeScript sources to JavaScript in dist/ (esbuild, no type-check: `npm run
 // typecheck` does that), so that the CLI and `npm start` run without compiling at every start.
 // ensureBuilt() recompiles only when a source is newer than the last build, or one was added or
-// removed: a stat of each source file, a few milliseconds. Plain Node, no TypeScript here.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+// removed: a stat of each source file, a few milliseconds. An installed copy (npm pack's prepack
+// builds it; npm resets file times on install) is fresh when the sources' contents hash the same.
+// Plain Node, no TypeScript here.
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,15 +35,34 @@ function fingerprint(files) {
   return `${files.length}:${newest}`;
 }
 
+/** A hash of the sources' paths and contents (and package.json): the same wherever they are unpacked. */
+function contentHash(files) {
+  const h = createHash('sha256');
+  for (const f of [path.join(ROOT, 'package.json'), ...files].sort()) h.update(`${path.relative(ROOT, f)}\0`).update(readFileSync(f));
+  return h.digest('hex');
+}
+
+/** The stamp is `<fingerprint>\n<content hash>`: the fingerprint decides at once, the hash when file times changed. */
 export function isFresh(files = sources()) {
   const stamp = path.join(DIST, STAMP);
-  return existsSync(stamp) && readFileSync(stamp, 'utf8') === fingerprint(files);
+  if (!existsSync(stamp)) return false;
+  const [times, hash] = readFileSync(stamp, 'utf8').split('\n');
+  return times === fingerprint(files) || hash === contentHash(files);
+}
+
+function writable(dir) {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Compiles everything into a fresh folder, then swaps it in (a concurrent run keeps a whole dist/). */
 export async function build() {
   const files = sources();
-  const want = fingerprint(files);
+  const want = `${fingerprint(files)}\n${contentHash(files)}`;
   const { build: esbuild } = await import('esbuild');
   const tmp = `${DIST}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -74,6 +96,10 @@ export async function build() {
 export async function ensureBuilt(log = (line) => console.error(line)) {
   const files = sources();
   if (isFresh(files)) return true;
+  if (!writable(ROOT)) {
+    log(`upkeep: ${DIST} is ${existsSync(DIST) ? 'older than the sources' : 'missing'} and ${ROOT} is read-only; running the TypeScript sources (slower start)`);
+    return false;
+  }
   try {
     await build();
     return true;

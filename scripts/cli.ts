@@ -81,6 +81,15 @@ program
   .option('--model <id>', 'only this model')
   .action(async (o) => (await import('./lib/check.js')).checkCommand(o));
 
+program
+  .command('start')
+  .description('what `npm start` does in the clone: the dev server (unless TEMPORAL_ADDRESS is set), a worker, the schedules and one evaluation per model; Ctrl-C stops')
+  .action(async (o: { config?: string }) => {
+    // start.ts reads its config from the settings, like `npm start`.
+    if (o.config) process.env.UPKEEP_CONFIG = o.config;
+    await import('./start.js');
+  });
+
 const schedules = program.command('schedules').description('Temporal Schedules, one per model');
 
 schedules
@@ -129,7 +138,7 @@ function addConfigOption(cmd: Command): void {
     return;
   }
   if (cmd === program) return;
-  cmd.option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else the example config)');
+  cmd.option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)');
 }
 addConfigOption(program);
 

@@ -99,8 +99,8 @@ Try, in another terminal:
   npx upkeep schedules list
   npx upkeep schedules trigger ${first}
   npx upkeep schedules backfill ${first} --from ${new Date(Date.now() - 3600e3).toISOString().slice(0, 16)}Z --to ${new Date().toISOString().slice(0, 16)}Z   (every scheduled time in the last hour)
-  npx upkeep evaluate --model ${first}
-  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)
+  npx upkeep evaluate --model ${first}${isExample ? `
+  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)` : ''}
   npx upkeep approvals list
 Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${path.relative(process.cwd(), path.join(settings.stateDir, 'temporal.db')) || 'temporal.db'})` : ''}.`);
 

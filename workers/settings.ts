@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { TASK_QUEUE } from '../workflows/definitions.js';
-import { defaultConfigPath, PROJECT_DIR } from './paths.js';
+import { defaultConfigPath, defaultStateDir } from './paths.js';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -75,7 +75,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   return {
     ...(config ? { config: path.resolve(config) } : {}),
     taskQueue,
-    stateDir: path.resolve(text(env, 'UPKEEP_STATE_DIR') ?? path.join(PROJECT_DIR, '.upkeep')),
+    stateDir: path.resolve(text(env, 'UPKEEP_STATE_DIR') ?? defaultStateDir()),
     devPort,
     devUiPort,
     ...(temporalCli ? { temporalCli: path.resolve(temporalCli) } : {}),
@@ -85,8 +85,13 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   };
 }
 
-/** The config file of a command: --config, else UPKEEP_CONFIG, else ./upkeep.yaml, else the example config. */
+/**
+ * The config file of a command: --config, else UPKEEP_CONFIG, else ./upkeep.yaml, else (in the
+ * clone) the example config. An installed copy without one says how to write one.
+ */
 export function configPath(settings: Pick<Settings, 'config'>, flag?: string): string {
   if (flag) return path.resolve(flag);
-  return settings.config ?? defaultConfigPath();
+  const file = settings.config ?? defaultConfigPath();
+  if (file) return file;
+  throw new SettingsError('UPKEEP_CONFIG', `no upkeep.yaml in ${process.cwd()}: write one with \`upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXAMPLE_CONFIG, PROJECT_DIR } from '../../workers/paths.js';
+import { defaultConfigPath, defaultStateDir, EXAMPLE_CONFIG, isInstalled, PROJECT_DIR } from '../../workers/paths.js';
 import { configPath, readSettings, SettingsError } from '../../workers/settings.js';
 
 describe('settings from the environment', function () {
@@ -79,6 +79,19 @@ describe('settings from the environment', function () {
       const env = readSettings({ UPKEEP_CONFIG: 'other.yaml' });
       assert.equal(configPath(env), path.join(dir, 'other.yaml'));
       assert.equal(configPath(env, 'flag.yaml'), path.join(dir, 'flag.yaml'));
+    });
+
+    it('of an installed copy: the state and the config are the current folder\'s, never the example\'s', function () {
+      const installed = path.join(dir, 'node_modules', 'upkeep');
+      assert.ok(!isInstalled(PROJECT_DIR));
+      assert.ok(isInstalled(installed));
+      assert.ok(isInstalled('/usr/lib/node_modules/upkeep'));
+      assert.equal(defaultStateDir(installed, '/home/ana/project'), '/home/ana/project/.upkeep');
+      assert.equal(defaultStateDir(PROJECT_DIR, '/home/ana/project'), path.join(PROJECT_DIR, '.upkeep'));
+      assert.equal(defaultConfigPath(installed, dir), undefined);
+      assert.equal(defaultConfigPath(PROJECT_DIR, dir), EXAMPLE_CONFIG);
+      writeFileSync(path.join(dir, 'upkeep.yaml'), 'version: 1\n');
+      assert.equal(defaultConfigPath(installed, dir), path.join(dir, 'upkeep.yaml'));
     });
   });
 });
