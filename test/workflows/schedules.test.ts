@@ -3,6 +3,7 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../activities/config/load.js';
 import { syncSchedules } from '../../workers/schedules.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
 import { createWorkspace } from '../helpers/workspace.js';
 
 describe('syncing schedules from the config', function () {
@@ -15,10 +16,17 @@ describe('syncing schedules from the config', function () {
     const ws = createWorkspace(modelId);
     try {
       const config = await loadConfig(ws.configPath);
+      // Listing schedules is eventually consistent: a sync that must see a new schedule waits for it.
+      const listed = () =>
+        waitFor(`schedule of ${modelId} listed`, async () => {
+          for await (const s of t.client.schedule.list()) if (s.scheduleId === `upkeep-evaluate-${modelId}`) return true;
+          return undefined;
+        }, { timeoutMs: 20_000 });
       const kinds = async (opts = {}) => (await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue, ...opts })).filter((c) => c.scheduleId.includes(modelId)).map((c) => c.kind);
       assert.deepEqual(await kinds({ dryRun: true }), ['create']);
       await assert.rejects(t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe(), /not found/i);
       assert.deepEqual(await kinds(), ['create']);
+      await listed();
       assert.deepEqual(await kinds(), ['unchanged']);
 
       writeFileSync(ws.configPath, readFileSync(ws.configPath, 'utf8').replace("cron: 0 6 * * *", "cron: 30 7 * * *"));
@@ -47,6 +55,7 @@ describe('syncing schedules from the config', function () {
       await assert.rejects(handle.describe(), /not found/i);
       // `--prune` deletes whatever the config says.
       assert.deepEqual(await kinds(), ['create']);
+      await listed();
       assert.deepEqual((await sync('keep', { prune: true })).map((c) => c.kind), ['delete']);
       await assert.rejects(handle.describe(), /not found/i);
     } finally {
