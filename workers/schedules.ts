@@ -87,6 +87,18 @@ async function existingSchedules(client: Client, taskQueue: string): Promise<Map
   return found;
 }
 
+/** The schedule by id when it exists on this task queue; another task queue's is refused. */
+async function describeOwn(client: Client, scheduleId: string, taskQueue: string, modelId: string): Promise<ScheduleDescription | undefined> {
+  const d = await client.schedule.getHandle(scheduleId).describe().catch((err: unknown) => {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  });
+  if (!d) return undefined;
+  const queue = d.action.type === 'startWorkflow' ? d.action.taskQueue : undefined;
+  if (queue !== taskQueue) throw new Error(`schedule ${scheduleId} belongs to task queue ${queue ?? '?'}, not ${taskQueue}: two deployments in one namespace cannot both declare model ${modelId}`);
+  return d;
+}
+
 export interface SyncOptions {
   dryRun?: boolean;
   /** `sync --prune`: delete orphans whatever the config says. */
@@ -105,16 +117,15 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
     const options = scheduleOptions(model, taskQueue);
     const scheduleId = options.scheduleId;
     const summary = describeSchedule(model);
-    const current = existing.get(scheduleId);
+    // Listing is eventually consistent: a schedule made a moment ago may not be listed yet.
+    const current = existing.get(scheduleId) ?? (await describeOwn(client, scheduleId, taskQueue, model.id));
     if (!current) {
       changes.push({ kind: 'create', scheduleId, modelId: model.id, summary });
       if (!opts.dryRun) {
         await client.schedule.create(options).catch(async (err: unknown) => {
           if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
           // Created concurrently by another sync is fine; the same id on another task queue is another deployment's.
-          const other = await client.schedule.getHandle(scheduleId).describe();
-          const queue = other.action.type === 'startWorkflow' ? other.action.taskQueue : undefined;
-          if (queue !== taskQueue) throw new Error(`schedule ${scheduleId} belongs to task queue ${queue ?? '?'}, not ${taskQueue}: two deployments in one namespace cannot both declare model ${model.id}`);
+          await describeOwn(client, scheduleId, taskQueue, model.id);
         });
       }
       continue;
