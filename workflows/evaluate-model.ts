@@ -5,6 +5,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  setCurrentDetails,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,6 +21,7 @@ import { createJournal } from './maintenance.js';
 import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import { retrainModel } from './retrain-model.js';
+import { verdictDetails } from './summary.js';
 
 const { resolveModel, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
 
@@ -128,6 +130,8 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     ...(trend ? { trend } : {}),
   });
   upsertSearchAttributes([{ key: UpkeepVerdict, value: verdict.status }]);
+  // User metadata, not a command: recorded histories replay unchanged.
+  setCurrentDetails(verdictDetails(model.modelId, verdict, report.jsonUri));
 
   let retrain: 'started' | 'attached' | undefined;
   if (patched('maintenance')) {

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { findModel } from '../config/load.js';
 import type { ActivityDeps } from '../deps.js';
-import { createNotifier, WebhookError } from '../notify/notify.js';
+import { createNotifier, verdictLine, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
 import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
 import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
@@ -75,7 +75,12 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
      * activity keeps its first name, recordLedger: recorded workflow histories call it by that name.
      */
     async recordLedger(input: { entries: MaintenanceLogEntry[] }): Promise<void> {
-      for (const e of input.entries) await deps.store.put(maintenanceLogKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
+      for (const e of input.entries) {
+        const put = await deps.store.put(maintenanceLogKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
+        // An evaluation's verdict is logged as it lands, once (a retry finds the entry written).
+        const line = put.created ? verdictLine(e) : undefined;
+        if (line) (deps.log ?? ((l: string) => console.log(l)))(line);
+      }
     },
 
     /** Logs the notification and POSTs it to the configured webhook (one attempt; Temporal retries). */

@@ -104,6 +104,18 @@ export function logLine(e: NotificationEvent): string {
   return oneLine(`[upkeep] ${e.kind} ${e.modelId}${to}: ${e.title}`);
 }
 
+/**
+ * The log line of an evaluation's verdict, from its maintenance log entry: "[upkeep] churn: degraded —
+ * <deciding reason> (report <uri>)"; undefined for an entry that carries no verdict.
+ */
+export function verdictLine(e: { modelId: string; kind: string; details?: Record<string, unknown> }): string | undefined {
+  const d = e.details;
+  if (e.kind !== 'evaluation' || typeof d?.verdict !== 'string') return undefined;
+  const reason = Array.isArray(d.reasons) && typeof d.reasons[0] === 'string' ? ` — ${d.reasons[0]}` : '';
+  const report = typeof d.report === 'string' ? ` (report ${d.report})` : '';
+  return oneLine(`[upkeep] ${e.modelId}: ${d.verdict}${reason}${report}`);
+}
+
 /** Whether an HTTP status is worth another attempt: request timeout, rate limit, server error. */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

@@ -93,6 +93,16 @@ describe('the maintenance activities', function () {
       assert.deepEqual((await readMaintenanceLog(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
     });
 
+    it("logs an evaluation's verdict once, as it is recorded, and no line for other entries", async function () {
+      const a = activitiesWith();
+      const details = { verdict: 'degraded', reasons: ['roc_auc 0.5700 is below the minimum 0.7200', 'a note'], report: 'file:///s/r.json', windowEnd: '2026-03-01T06:00:00.000Z' };
+      const evaluation = entry('eval-1', '2026-03-01T06:00:00.000Z', { kind: 'evaluation', details });
+      await a.recordLedger({ entries: [evaluation, entry('gate-1', '2026-03-01T07:00:00.000Z')] });
+      await a.recordLedger({ entries: [evaluation] });
+      await a.recordLedger({ entries: [entry('eval-2', '2026-03-01T06:00:01.000Z', { kind: 'evaluation', details: { windowEnd: details.windowEnd } })] });
+      assert.deepEqual(lines, [`[upkeep] ${MODEL}: degraded — roc_auc 0.5700 is below the minimum 0.7200 (report file:///s/r.json)`]);
+    });
+
     it('reads an empty log for a model without entries', async function () {
       assert.deepEqual(await readMaintenanceLog(store, MODEL), []);
     });

@@ -49,6 +49,11 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
         const desc = await wf.describe();
         assert.equal(desc.typedSearchAttributes.get(UpkeepModelId), modelId);
         assert.equal(desc.typedSearchAttributes.get(UpkeepVerdict), 'healthy');
+        // The verdict line the UI shows on the workflow page, from the workflow's own metadata.
+        const metadata = await wf.query<{ currentDetails?: string | null }>('__temporal_workflow_metadata');
+        const details = metadata.currentDetails ?? '';
+        assert.match(details.split('\n')[0]!, new RegExp(`^${modelId}: healthy — roc_auc 0\\.8097 is at or above the minimum `));
+        assert.ok(details.includes(`\n- report: ${r.report.jsonUri}`), details);
         // TemporalScheduledStartTime is kept to the second.
         assert.equal(r.windowEnd, new Date(Math.floor(action.scheduledAt.getTime() / 1000) * 1000).toISOString());
         return r;
