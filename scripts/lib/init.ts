@@ -49,7 +49,7 @@ async function readModel(file: string): Promise<ModelFacts> {
   try {
     bytes = new Uint8Array(readFileSync(file));
   } catch (err) {
-    throw new UpkeepError('InvalidModel', `cannot read model file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UpkeepError('InvalidModel', `cannot read model file ${file}: ${whyUnreadable(err)}`);
   }
   let facts;
   try {
@@ -73,7 +73,7 @@ async function readSample(file: string): Promise<Table> {
   try {
     bytes = new Uint8Array(readFileSync(file));
   } catch (err) {
-    throw new UpkeepError('UnreadableData', `cannot read data sample ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UpkeepError('UnreadableData', `cannot read data sample ${file}: ${whyUnreadable(err)}`);
   }
   try {
     return await readTable(bytes, { source: path.basename(file) });
@@ -257,4 +257,13 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('    min_rows: 100  # fewer labelled rows in a window give insufficient-data');
   emit('');
   return { text: `${lines.join('\n')}\n`, todos };
+}
+
+/** Why a file could not be read, in words rather than an errno code. */
+function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return (err as Error).message;
 }
