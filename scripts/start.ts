@@ -22,6 +22,7 @@ import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createWorkerLogger } from '../workers/log.js';
+import { onParentExit } from '../workers/parent-watch.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -122,6 +123,8 @@ Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and 
   };
   // SIGHUP too (the terminal closed): the dev server runs in its own process group and would outlive us.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  // The bootstrap that started us was killed: nobody will send the signal, so stop by ourselves.
+  onParentExit(stop);
   try {
     await running;
   } finally {
