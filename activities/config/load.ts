@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UpkeepError } from '../errors.js';
 import { configSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
+import { didYouMean } from '../../domain/suggest.js';
 
 /**
  * Turns a path or URI written in the config into an absolute URI. Relative paths are resolved
@@ -98,7 +99,7 @@ export async function loadConfig(file: string): Promise<UpkeepConfig> {
 export function findModel(config: UpkeepConfig, modelId: string, configName = 'config'): ModelSpec {
   const model = config.models.find((m) => m.id === modelId);
   if (!model) {
-    throw new UpkeepError('UnknownModel', `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})`);
+    throw new UpkeepError('UnknownModel', `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(modelId, config.models.map((m) => m.id))}`);
   }
   return model;
 }
