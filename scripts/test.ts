@@ -13,14 +13,51 @@ import { onParentExit } from '../workers/parent-watch.js';
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
 
+/** Whether any process of group `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a step in its own process group and waits until the whole group is gone. Signals go to the
+ * whole group: mocha's launcher runs the suite in a child process of its own and does not pass
+ * SIGTERM on, and the Temporal runtime in the suite answers SIGTERM by shutting its workers down
+ * rather than exiting. What is left when the step has exited gets a grace period, then SIGKILL.
+ */
 function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: PROJECT_DIR, stdio: 'inherit', env: { ...env, ...extraEnv } });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    const child = spawn(cmd, args, { cwd: PROJECT_DIR, stdio: 'inherit', env: { ...env, ...extraEnv }, detached: true });
+    const pgid = child.pid!;
+    let signalled = false;
+    const forward = (signal: NodeJS.Signals): void => {
+      signalled = true;
+      try {
+        process.kill(-pgid, signal);
+      } catch {
+        // already gone
+      }
+    };
     for (const s of SIGNALS) process.on(s, forward);
     child.on('exit', (code, signal) => {
-      for (const s of SIGNALS) process.off(s, forward);
-      resolve(code ?? (signal ? 1 : 0));
+      void (async () => {
+        const deadline = Date.now() + (signalled ? 10_000 : 2_000);
+        while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        if (groupAlive(pgid)) {
+          log(`stopping what ${path.basename(cmd)} left running`);
+          try {
+            process.kill(-pgid, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }
+        for (const s of SIGNALS) process.off(s, forward);
+        resolve(code ?? (signal ? 1 : 0));
+      })();
     });
   });
 }
