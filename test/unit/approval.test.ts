@@ -66,7 +66,7 @@ describe('the approval gate decision validator', function () {
       name: 'refuses a decision that is neither approve nor reject',
       open: waiting(),
       input: { gate: 'promote', decision: 'maybe' as DecisionInput['decision'], approver: ALICE },
-      message: 'decision must be approve or reject, not "maybe"',
+      message: 'model churn: decision must be approve or reject, not "maybe"',
     },
     {
       name: 'refuses an approver who is not listed, naming them and the approvers',
