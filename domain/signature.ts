@@ -168,7 +168,7 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
   if (!proof) return `${who}: decisions on this model must be signed, and this one is not (create a key with: upkeep keys create --id ${act.approver})`;
   if (proof.model !== ctx.model) return `${who}: the signature is for model ${JSON.stringify(proof.model)}, not this one`;
   if (proof.workflow !== ctx.workflow) return `${who}: the signature is for workflow ${JSON.stringify(proof.workflow)}, not ${ctx.workflow}`;
-  if (proof.request !== ctx.request) return `${who}: the signature is for another ${act.gate} request (${JSON.stringify(proof.request)}, the open one is ${JSON.stringify(ctx.request)})`;
+  if (proof.request !== ctx.request) return `${who}: the signature is for another ${act.gate === 'rollback-request' ? 'rollback (champion->target)' : `${act.gate} request`}: signed for ${JSON.stringify(proof.request)}, this one is ${JSON.stringify(ctx.request)}`;
   let key: string | undefined;
   if (proof.signer === act.approver) key = Object.hasOwn(keys.people, act.approver) ? keys.people[act.approver] : undefined;
   else key = Object.hasOwn(keys.authenticators, proof.signer) ? keys.authenticators[proof.signer] : undefined;
