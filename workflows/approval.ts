@@ -96,15 +96,17 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
     decideUpdate,
     (input: DecisionInput): GateStatus => {
       const gate = open!;
+      // A signature is kept only when it was verified (the model has keys).
+      const proof = input.proof && gate.signaturesRequired ? { ...input.proof } : undefined;
       const decision: Decision = {
         gate: input.gate,
         decision: input.decision,
         approver: input.approver,
         at: iso(Date.now()),
         ...(input.comment ? { comment: input.comment } : {}),
-        ...(input.proof ? { proof: { ...input.proof } } : {}),
+        ...(proof ? { proof } : {}),
       };
-      if (input.proof) usedNonces.add(input.proof.nonce);
+      if (proof) usedNonces.add(proof.nonce);
       gate.decision = decision;
       gate.state = input.decision === 'approve' ? 'approved' : 'rejected';
       gate.closedAt = decision.at;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } f
 import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { createRegistry } from '../../activities/registry/registry.js';
 import { createFileStore } from '../../activities/store/file-store.js';
-import { artifactKey } from '../../activities/store/keys.js';
+import { artifactKey, championHistoryKey } from '../../activities/store/keys.js';
 import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RetrainModelResult, type RollbackModelResult } from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
 import { newKeyPair, signDecision, storedDecisionProblem, type DecisionKeys } from '../../domain/signature.js';
@@ -145,6 +145,7 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       assert.equal(asked.status, 0, asked.stdout + asked.stderr);
       const handle = t.client.workflow.getHandle(rollbackWorkflowId(modelId));
       await waitFor('the rollback gate', async () => ((await handle.query(maintenanceStatusQuery)).gate ? true : undefined));
+      assert.match(await refusal(handle.executeUpdate(decideUpdate, { args: [{ gate: 'rollback', decision: 'approve', approver: OWNER }] })), /decisions on this model must be signed/);
       const approved = await cli({}, 'approve', modelId, '--as', OWNER, '--comment', 'confirmed with support');
       assert.equal(approved.status, 0, approved.stdout + approved.stderr);
       assert.match(approved.stdout, /as churn-owner@example\.com \(signed\)/);
@@ -152,9 +153,24 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.decisions[0]!.proof!.signer, OWNER);
 
+      // A signed emergency rollback back to the promoted version: no gate, signature kept.
+      const emergency = await cli({}, 'rollback', modelId, '--as', APPROVER, '--emergency', '--to', sha256.slice(0, 12), '--reason', 'the restored version is worse', '--config', ws!.configPath);
+      assert.equal(emergency.status, 0, emergency.stdout + emergency.stderr);
+      assert.match(emergency.stdout, /rolled back .* \(emergency, by ml-lead@example\.com\)/);
+      assert.equal((await registry.champion(modelId))!.pointer.emergency!.proof!.signer, APPROVER);
+
       const verified = await cli({}, 'verify-decision', modelId, '--config', ws!.configPath);
       assert.equal(verified.status, 0, verified.stdout + verified.stderr);
       assert.match(verified.stdout, /^verified {2}generation 2 \(rollback to [0-9a-f]{12}\): rollback approve by churn-owner@example\.com, signed by churn-owner@example\.com/m);
+      assert.match(verified.stdout, /^verified {2}generation 3 \(rollback to [0-9a-f]{12}\): rollback-request emergency by ml-lead@example\.com, signed by ml-lead@example\.com/m);
+
+      // The stored approval's comment altered after the fact: verify-decision says so and exits 1.
+      const file = path.join(ws!.storeDir, championHistoryKey(modelId, 2));
+      writeFileSync(file, readFileSync(file, 'utf8').replace('confirmed with support', 'confirmed with nobody'));
+      const altered = await cli({}, 'verify-decision', modelId, '--config', ws!.configPath);
+      assert.equal(altered.status, 1, altered.stdout + altered.stderr);
+      assert.match(altered.stdout, /^NOT VERIFIED {2}generation 2 .*does not match this decision/m);
+      assert.match(altered.stdout, /^verified {2}generation 3 /m);
     });
   });
 });
