@@ -128,7 +128,7 @@ function gateLines(g: GateStatus): string[] {
   const last = g.notified.at(-1);
   return [
     `gate:        ${g.gate} (${g.state}), waiting since ${g.openedAt} (${ago(g.openedAt)}), expires ${g.expiresAt} (${ago(g.expiresAt)})`,
-    `approvers:   ${g.approvers.join(', ')}`,
+    `approvers:   ${g.approvers.join(', ')}${g.signaturesRequired ? ' (decisions must be signed)' : ''}`,
     `reminders:   ${g.reminders}, escalated: ${g.escalated ? 'yes' : 'no'}${last ? `, last notified: ${last.kind} to ${last.to.join(', ')} at ${last.at}` : ''}`,
   ];
 }
