@@ -55,7 +55,7 @@ function refuse(message: string): never {
 }
 
 /** Throws (refusing the Update) when `input` may not decide `open`. */
-export function validateDecision(modelId: string, open: GateStatus | undefined, input: DecisionInput, auth: DecisionAuth = { workflowId: '', now: 0 }): void {
+export function validateDecision(modelId: string, open: GateStatus | undefined, input: DecisionInput, auth: DecisionAuth): void {
   if (!input || typeof input !== 'object') refuse('a decision needs gate, decision and approver');
   const shape = decisionInputProblem(input);
   if (shape) refuse(`model ${modelId}: ${shape}`);
@@ -63,7 +63,6 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (input.gate !== open.gate) refuse(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
   if (open.decision) refuse(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
   if (open.state !== 'waiting') refuse(`model ${modelId}: the ${open.gate} request is ${open.state}`);
-  if (input.decision !== 'approve' && input.decision !== 'reject') refuse(`decision must be approve or reject, not ${JSON.stringify(input.decision)}`);
   if (typeof input.approver !== 'string' || !open.approvers.includes(input.approver)) {
     refuse(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
   }
