@@ -28,6 +28,7 @@ import {
 import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import { cardKey } from '../../activities/store/keys.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../../domain/signature.js';
+import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
 import { signAs } from './keys.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
@@ -166,6 +167,9 @@ export async function retrain(ctx: MaintenanceContext, model: string, o: { reaso
   const { spec } = await configAndModel(ctx, o.config, model);
   const workflowId = retrainWorkflowId(spec.id);
   const evidence: RetrainEvidence = { source: 'manual', at: new Date().toISOString(), reason: o.reason, requestedBy: o.as ?? ctx.defaultRequester };
+  // The workflow drops malformed evidence; say so here instead of sending it.
+  const bad = evidenceProblem(evidence);
+  if (bad) throw new UpkeepError('InvalidRequest', `retrain ${spec.id}: ${bad.replace(/^reason\b/, '--reason').replace(/^requestedBy\b/, '--as')}`);
   await ctx.withClient(async (client) => {
     // A request is pending when a run of the id is running; signal-with-start signals that run.
     const pending = await running(client, workflowId);
@@ -250,6 +254,8 @@ export async function rollback(ctx: MaintenanceContext, model: string, o: { as: 
   const request = rollbackRequestId(pointer?.version ?? '', o.to ?? pointer?.previous ?? '');
   const act = rollbackAct({ requestedBy: o.as, reason, emergency: !!o.emergency });
   const proof = signAs(ctx.keyDir, o.as, act, { model: spec.id, workflow: workflowId, request }, keysApply(spec.keys, allowed));
+  const shape = rollbackInputProblem({ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason, requestedBy: o.as });
+  if (shape) throw new UpkeepError('InvalidRequest', `rollback ${spec.id}: ${shape.replace(/^reason\b/, '--reason').replace(/^requestedBy\b/, '--as').replace(/^to\b/, '--to')}`);
   const problem = proofProblem(act, proof, { model: spec.id, workflow: workflowId, request, now: Date.now(), keys: spec.keys, deciders: allowed });
   if (problem) throw new UpkeepError('InvalidRequest', problem);
   await ctx.withClient(async (client) => {

@@ -5,6 +5,8 @@
  * dev server): test/workflows/signed-decisions.test.ts.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { validateDecision, type DecisionAuth } from '../../workflows/approval.js';
 import { evidenceProblem, rollbackInputProblem, LIMITS } from '../../domain/inputs.js';
@@ -143,6 +145,25 @@ describe('attacks on rollback requests (checked by the workflow at start and by 
   for (const s of shapes) {
     it(`refuses ${s.name} at the workflow's start`, function () {
       assert.match(rollbackInputProblem(s.value)!, s.problem);
+    });
+  }
+});
+
+describe('the CLI refuses what the workflow would drop or refuse, before contacting Temporal', function () {
+  const project = fileURLToPath(new URL('../..', import.meta.url));
+  // An address nothing listens on: reaching Temporal would be a different error.
+  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/upkeep.mjs', ...args, '--config', 'upkeep.example.yaml'], { cwd: project, encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:9' } });
+  const long = 'x'.repeat(LIMITS.text + 1);
+  for (const [name, args, message] of [
+    ['a retrain reason longer than 4000 characters', ['retrain', 'churn', '--reason', long], /^upkeep: retrain churn: --reason is 4001 characters; at most 4000$/m],
+    ['a rollback reason longer than 4000 characters', ['rollback', 'churn', '--as', OWNER, '--reason', long], /^upkeep: rollback churn: --reason is 4001 characters; at most 4000$/m],
+  ] as const) {
+    it(`refuses ${name} with exit 2`, function () {
+      this.timeout(30_000);
+      const r = run(...args);
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /cannot reach Temporal/);
     });
   }
 });
