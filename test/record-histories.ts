@@ -1,7 +1,7 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
- * three outcomes, and a degraded evaluation that takes the demo model through retrainModel to a
- * promotion. Run it after a
+ * three outcomes, a degraded evaluation that takes the demo model through retrainModel to a
+ * promotion, and a signed rollback (rollbackModel). Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
