@@ -4,17 +4,10 @@
  * ETag read together with the content: no locks, the server decides. Credentials come from the
  * SDK's standard provider chain (environment, shared config and profile, web identity, instance
  * metadata); `endpoint` and path-style addressing serve S3-compatible servers (docs/storage.md).
+ * The SDK is loaded on first use, so commands that never touch S3 do not pay for it.
  */
 import { createHash } from 'node:crypto';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { UpkeepError } from '../errors.js';
 import { assertKey, type ArtifactStore, type CasResult, type PutResult } from './store.js';
 
@@ -88,7 +81,9 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     forcePathStyle: opts.forcePathStyle ?? opts.endpoint !== undefined,
   };
-  const client = opts.client ?? new S3Client(config);
+  let loaded: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> | undefined;
+  const load = () =>
+    (loaded ??= import('@aws-sdk/client-s3').then((sdk) => ({ sdk, client: opts.client ?? new sdk.S3Client(config) })));
   const threshold = opts.multipartThreshold ?? DEFAULT_MULTIPART;
   const root = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
   const objectKey = (key: string): string => {
@@ -100,8 +95,9 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
   /** The object's bytes and ETag, or undefined when it does not exist. */
   async function read(key: string): Promise<{ bytes: Uint8Array; etag: string | undefined } | undefined> {
     const Key = objectKey(key);
+    const { client, sdk } = await load();
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key }));
       const bytes = await out.Body!.transformToByteArray();
       return { bytes, etag: out.ETag };
     } catch (err) {
@@ -112,12 +108,14 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
 
   async function write(key: string, bytes: Uint8Array, condition: { IfNoneMatch?: string; IfMatch?: string }): Promise<void> {
     const Key = objectKey(key);
+    const { client, sdk } = await load();
     if (bytes.byteLength > threshold && !condition.IfMatch) {
       // Multipart: S3 applies If-None-Match when the upload completes.
+      const { Upload } = await import('@aws-sdk/lib-storage');
       await new Upload({ client, params: { Bucket: bucket, Key, Body: bytes, ...condition } }).done();
       return;
     }
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ...condition }));
+    await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ...condition }));
   }
 
   const result = (key: string, bytes: Uint8Array, created: boolean): PutResult => ({ uri: uriFor(key), sha256: sha256Hex(bytes), size: bytes.byteLength, created });
@@ -127,8 +125,9 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
     uriFor,
     async exists(key) {
       const Key = objectKey(key);
+      const { client, sdk } = await load();
       try {
-        await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+        await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key }));
         return true;
       } catch (err) {
         if (isMissing(err)) return false;
@@ -177,10 +176,11 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
       const strip = prefix ? prefix.length + 1 : 0;
       const keys: string[] = [];
       let token: string | undefined;
+      const { client, sdk } = await load();
       do {
         let out;
         try {
-          out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }));
+          out = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: base, ContinuationToken: token }));
         } catch (err) {
           throw describeS3Error(err, 'listing', bucket, base);
         }
