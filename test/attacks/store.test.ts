@@ -1,0 +1,130 @@
+/**
+ * Attacks on the store, payloads and sinks, one row per case (docs/reliability/store.md lists
+ * them). Each row checks the clear error or verdict and that nothing was lost or half-written.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createFileStore, sha256Hex, TMP_MAX_AGE_MS } from '../../activities/store/file-store.js';
+import { lockDirFor, STALE_LOCK_MS } from '../../activities/store/lock.js';
+
+const RACER = fileURLToPath(new URL('../helpers/cas-racer.ts', import.meta.url));
+const CHAMPION = 'registry/m/champion.json';
+
+/**
+ * A lock left by a holder that died: its owner file is older than the stale age. The lock file of
+ * the earlier format (`<file>.tmp-lock`, broken by renaming its path) is planted too, so the same
+ * row fails against that code.
+ */
+function plantStaleLock(storeDir: string, key: string): void {
+  const file = path.join(storeDir, ...key.split('/'));
+  const lockDir = lockDirFor(file);
+  mkdirSync(lockDir, { recursive: true });
+  const owner = path.join(lockDir, 'owner-99999-deadbeef');
+  const old = new Date(Date.now() - STALE_LOCK_MS * 4);
+  for (const f of [owner, `${file}.tmp-lock`]) {
+    writeFileSync(f, '');
+    utimesSync(f, old, old);
+  }
+}
+
+describe('attacks: store', function () {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-attack-store-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('fork under concurrency: of 6 processes that all break the same stale lock, exactly one swap wins, in every round', async function () {
+    this.timeout(240_000);
+    const storeDir = path.join(dir, 'store');
+    const store = createFileStore(storeDir);
+    const contenders = 6;
+    const rounds = 30;
+    const children = Array.from({ length: contenders }, (_, i) =>
+      spawn(process.execPath, ['--import', 'tsx', RACER, dir, storeDir, String(i), String(rounds)], { stdio: ['ignore', 'inherit', 'inherit'] }),
+    );
+    const exited = children.map((c) => new Promise((resolve) => c.on('exit', resolve)));
+    const bad: string[] = [];
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const base = `base ${round}`;
+        await store.put(CHAMPION, base);
+        plantStaleLock(storeDir, CHAMPION);
+        writeFileSync(path.join(dir, `expected-${round}`), sha256Hex(base));
+        writeFileSync(path.join(dir, `go-${round}`), '');
+        const results: string[] = [];
+        for (let i = 0; i < contenders; i++) {
+          const f = path.join(dir, `result-${round}-${i}`);
+          while (!existsSync(f)) await delay(2);
+          results.push(readFileSync(f, 'utf8'));
+        }
+        const winners = results.flatMap((r, i) => (r === 'won' ? [i] : []));
+        const content = readFileSync(path.join(storeDir, CHAMPION), 'utf8');
+        if (winners.length !== 1 || content !== `round ${round} by ${winners[0]}`) bad.push(`round ${round}: ${results.join(', ')}; content ${content}`);
+      }
+    } finally {
+      children.forEach((c) => c.kill());
+      await Promise.all(exited);
+    }
+    assert.deepEqual(bad, [], 'every round has exactly one winner, and the object is its write');
+    assert.deepEqual(await store.list('registry'), [CHAMPION]);
+  });
+
+  it('a live lock is never broken: a swap waits for it and then fails with a message', async function () {
+    this.timeout(30_000);
+    const store = createFileStore(dir);
+    await store.put(CHAMPION, 'v0');
+    const lockDir = lockDirFor(path.join(dir, CHAMPION));
+    mkdirSync(lockDir);
+    writeFileSync(path.join(lockDir, 'owner-1-live'), '');
+    await assert.rejects(store.putIfMatch(CHAMPION, 'v1', sha256Hex('v0')), /store object .*champion\.json is locked by another writer/);
+    assert.equal(readFileSync(path.join(dir, CHAMPION), 'utf8'), 'v0');
+    assert.ok(existsSync(path.join(lockDir, 'owner-1-live')), 'the live owner keeps its lock');
+  });
+
+  it('modes: objects are 0600 and folders 0700 by default, whatever the umask; store_mode changes them', async function () {
+    const before = process.umask(0o000);
+    try {
+      const store = createFileStore(path.join(dir, 'a'));
+      await store.put('models/m/artifacts/x.onnx', 'x');
+      await store.putIfMatch(CHAMPION, 'c', null);
+      assert.equal(statSync(path.join(dir, 'a/models/m/artifacts/x.onnx')).mode & 0o777, 0o600);
+      assert.equal(statSync(path.join(dir, 'a', CHAMPION)).mode & 0o777, 0o600);
+      for (const d of ['a', 'a/models', 'a/models/m/artifacts', 'a/registry/m']) assert.equal(statSync(path.join(dir, d)).mode & 0o777, 0o700, d);
+      const shared = createFileStore(path.join(dir, 'b'), { fileMode: 0o640, dirMode: 0o750 });
+      await shared.put('reports/m/r.json', '{}');
+      assert.equal(statSync(path.join(dir, 'b/reports/m/r.json')).mode & 0o777, 0o640);
+      assert.equal(statSync(path.join(dir, 'b/reports/m')).mode & 0o777, 0o750);
+    } finally {
+      process.umask(before);
+    }
+  });
+
+  it('temp sweep: temporary files and lock staging folders older than an hour are removed on the first write; fresh ones and objects stay', async function () {
+    const store = createFileStore(dir);
+    mkdirSync(path.join(dir, 'reports/m'), { recursive: true });
+    const old = new Date(Date.now() - TMP_MAX_AGE_MS - 60_000);
+    const leftovers = ['reports/m/a.json.tmp-123-abcdef', 'registry/m/champion.json.tmp-lock', 'registry/m/champion.json.tmp-lockstage-1-ff'];
+    mkdirSync(path.join(dir, 'registry/m'), { recursive: true });
+    for (const f of leftovers) {
+      const full = path.join(dir, f);
+      if (f.includes('lockstage')) {
+        mkdirSync(full);
+        writeFileSync(path.join(full, 'owner-1-ff'), '');
+      } else writeFileSync(full, 'half');
+      utimesSync(full, old, old);
+    }
+    writeFileSync(path.join(dir, 'reports/m/b.json.tmp-456-012345'), 'in flight');
+    writeFileSync(path.join(dir, 'reports/m/kept.json'), '{}');
+    utimesSync(path.join(dir, 'reports/m/kept.json'), old, old);
+    await store.put('reports/m/new.json', '{}');
+    for (const f of leftovers) assert.equal(existsSync(path.join(dir, f)), false, f);
+    assert.ok(existsSync(path.join(dir, 'reports/m/b.json.tmp-456-012345')), 'a fresh temporary file may belong to a live writer');
+    assert.deepEqual(await store.list('reports'), ['reports/m/kept.json', 'reports/m/new.json']);
+  });
+});
