@@ -15,7 +15,8 @@ import { createFileDataSource } from '../activities/data/source.js';
 import { profileReferenceData } from '../activities/drift/reference.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { profileKey } from '../activities/store/keys.js';
-import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
+import { sha256Hex } from '../activities/store/file-store.js';
+import { openStore } from '../activities/store/open.js';
 import { EXAMPLE_CONFIG } from '../workers/paths.js';
 import { configPath as configFile, readSettings } from '../workers/settings.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
@@ -34,7 +35,7 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
   const bytes = await createFileDataSource().read(spec.artifact);
   if (!bytes) return;
   const sha = sha256Hex(bytes);
-  const store = createFileStore(config.store);
+  const store = openStore(config);
   if (await store.exists(profileKey(spec.id, sha))) return;
   const file = path.join(feedRoot, 'churn-reference.csv');
   mkdirSync(path.dirname(file), { recursive: true });
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   console.log(`
 upkeep is running: worker on task queue ${settings.taskQueue}, one evaluation per model triggered now.
   Temporal UI   ${target.uiUrl ?? '(see your cluster)'}${target.uiUrl ? `/namespaces/${target.namespace}/workflows` : ''}
-  reports       ${createFileStore(config.store).uriFor('reports')}
+  reports       ${openStore(config).uriFor('reports')}
 Try, in another terminal:
   npx upkeep schedules list
   npx upkeep schedules trigger ${first}

@@ -7,7 +7,7 @@ import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
 import { createFileDataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
-import { createFileStore } from '../activities/store/file-store.js';
+import { openStore } from '../activities/store/open.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import os from 'node:os';
@@ -46,7 +46,7 @@ export interface UpkeepWorkerOptions {
 export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
   const configPath = path.resolve(opts.configPath);
   const initial = await loadConfig(configPath); // fail fast on a bad config
-  const store = opts.store ?? createFileStore(initial.store);
+  const store = opts.store ?? openStore(initial);
   const engine = opts.engine ?? createEvaluationEngine();
   const activities = createActivities({
     loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),

@@ -9,8 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { loadConfig, parseConfig } from '../../activities/config/load.js';
+import { createFileDataSource } from '../../activities/data/source.js';
+import { isUpkeepError } from '../../activities/errors.js';
+import { createRegistryActivities } from '../../activities/registry/activities.js';
 import { createFileStore, sha256Hex, TMP_MAX_AGE_MS } from '../../activities/store/file-store.js';
 import { lockDirFor, STALE_LOCK_MS } from '../../activities/store/lock.js';
+import { openStore } from '../../activities/store/open.js';
+import { createWorkspace } from '../helpers/workspace.js';
 
 const RACER = fileURLToPath(new URL('../helpers/cas-racer.ts', import.meta.url));
 const CHAMPION = 'registry/m/champion.json';
@@ -126,5 +133,76 @@ describe('attacks: store', function () {
     for (const f of leftovers) assert.equal(existsSync(path.join(dir, f)), false, f);
     assert.ok(existsSync(path.join(dir, 'reports/m/b.json.tmp-456-012345')), 'a fresh temporary file may belong to a live writer');
     assert.deepEqual(await store.list('reports'), ['reports/m/kept.json', 'reports/m/new.json']);
+  });
+});
+
+describe('attacks: store config and registration', function () {
+  const base = (extra: Record<string, unknown>): string =>
+    stringify({
+      ...extra,
+      models: [{ id: 'm', owner: 'o@example.com', task: 'binary', artifact: 'm.onnx', inputs: [{ name: 'input', columns: ['x'] }], label: { column: 'y', positive: 1 }, data: { uri: 'd/{date}.csv' }, schedule: { every: '1d' }, thresholds: { metric: 'roc_auc', min: 0.5 } }],
+    });
+  const load = (extra: Record<string, unknown>) => parseConfig(base(extra), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
+
+  const refused: [string, Record<string, unknown>, RegExp][] = [
+    ['unsupported scheme s3://', { store: 's3://bucket/upkeep' }, /^upkeep\.yaml: store: s3: stores are not supported \(yet\): give a folder path or a file:\/\/ URI$/],
+    ['unsupported scheme gs://', { store: 'gs://bucket/upkeep' }, /^upkeep\.yaml: store: gs: stores are not supported/],
+    ['unsupported scheme http:', { store: 'http://example.com/store' }, /^upkeep\.yaml: store: http: stores are not supported/],
+    ['store_mode without owner access', { store_mode: { files: '0400' } }, /store_mode\.files.* files must stay 0600 or more for their owner/],
+    ['store_mode writable by others', { store_mode: { folders: '0777' } }, /store_mode\.folders.* folders must not be writable by others/],
+    ['store_mode not octal', { store_mode: { files: '0x1f' } }, /store_mode\.files.* expected an octal mode like 0600/],
+  ];
+  for (const [name, extra, message] of refused) {
+    it(`${name}: refused at load with one line naming the field`, function () {
+      assert.throws(() => load(extra), (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'InvalidConfig'));
+        assert.match(err.message, message);
+        assert.doesNotMatch(err.message, /\n|at .*\.ts:/);
+        return true;
+      });
+    });
+  }
+
+  it('store modes from the config: 0640 files and 0750 folders (YAML number or string); a plain path and file:// are kept', async function () {
+    const config = load({ store: 'state/store', store_mode: { files: 640, folders: '0750' } });
+    assert.deepEqual(config.store_mode, { files: 0o640, folders: 0o750 });
+    assert.equal(config.store, 'file:///srv/upkeep/state/store');
+    assert.deepEqual(load({}).store_mode, { files: 0o600, folders: 0o700 });
+    assert.equal(load({ store: 'file:///var/upkeep' }).store, 'file:///var/upkeep');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-attack-mode-'));
+    const before = process.umask(0o022);
+    try {
+      await openStore({ store: path.join(dir, 's'), store_mode: config.store_mode }).put('cards/m.md', '# m');
+      assert.equal(statSync(path.join(dir, 's/cards/m.md')).mode & 0o777, 0o640);
+      assert.equal(statSync(path.join(dir, 's/cards')).mode & 0o777, 0o750);
+    } finally {
+      process.umask(before);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('non-model artifact: a text file named .onnx is refused before any copy; nothing is stored or registered, other models unaffected', async function () {
+    const ws = createWorkspace('good');
+    try {
+      const raw = parse(readFileSync(ws.configPath, 'utf8')) as { models: Record<string, unknown>[] };
+      raw.models.push({ ...raw.models[0], id: 'bad', artifact: 'models/notes.onnx' });
+      writeFileSync(ws.configPath, stringify(raw));
+      writeFileSync(path.join(ws.dir, 'models', 'notes.onnx'), 'password=hunter2\nnot a model\n');
+      const store = createFileStore(ws.storeDir);
+      const activities = createRegistryActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store, data: createFileDataSource() });
+      await assert.rejects(activities.resolveModel({ modelId: 'bad' }), (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'InvalidModel'));
+        assert.match(err.message, /^model bad: artifact file:.*notes\.onnx is not an ONNX model \(.*\); nothing was stored or registered$/);
+        assert.doesNotMatch(err.message, /hunter2/);
+        return true;
+      });
+      assert.deepEqual(await store.list('models/bad'), []);
+      assert.deepEqual(await store.list('registry/bad'), []);
+      const resolved = await activities.resolveModel({ modelId: 'good' });
+      assert.equal(resolved.source, 'config');
+      assert.equal((await store.list('registry/good/versions')).length, 1);
+    } finally {
+      ws.remove();
+    }
   });
 });
