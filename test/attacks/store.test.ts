@@ -17,6 +17,10 @@ import { createRegistryActivities } from '../../activities/registry/activities.j
 import { createFileStore, sha256Hex, TMP_MAX_AGE_MS } from '../../activities/store/file-store.js';
 import { lockDirFor, STALE_LOCK_MS } from '../../activities/store/lock.js';
 import { openStore } from '../../activities/store/open.js';
+import { renderReportMarkdown, type EvaluationReport } from '../../activities/docs/report.js';
+import { webhookPayload } from '../../activities/notify/notify.js';
+import { jsonText } from '../../domain/escape.js';
+import type { NotificationEvent } from '../../domain/maintenance.js';
 import { createWorkspace } from '../helpers/workspace.js';
 
 const RACER = fileURLToPath(new URL('../helpers/cas-racer.ts', import.meta.url));
@@ -204,5 +208,46 @@ describe('attacks: store config and registration', function () {
     } finally {
       ws.remove();
     }
+  });
+});
+
+describe('attacks: injection into Markdown and Slack', function () {
+  const evil = {
+    link: '[approve here](https://evil.example/steal)',
+    html: '<img src=x onerror=alert(1)>',
+    mention: '<!channel> <@U0123> <https://evil.example|your bank>',
+    cell: 'late | forged cell\n| a | forged | row |',
+  };
+
+  it('markdown injection: a reason, column name and model id in a report render as text (no link, HTML or extra table cell)', function () {
+    const report = {
+      modelId: 'm',
+      owner: `owner ${evil.link}`,
+      task: 'binary',
+      verdict: { status: 'failing', reasons: [`column ${evil.html} is missing`, evil.cell] },
+      window: { end: '2026-01-08T00:00:00Z', timezone: 'UTC', firstDay: '2026-01-01', lastDay: '2026-01-07' },
+      snapshot: { sha256: 'a'.repeat(64), rows: 1, files: [{ date: '2026-01-01', rows: 1, sha256: 'b'.repeat(64), sourceUri: `file:///d/${evil.cell}` }], missing: [] },
+      model: { sha256: 'c'.repeat(64), bytes: 1, artifactUri: 'file:///m.onnx' },
+      thresholds: { metric: 'roc_auc', min: 0.7 },
+      baseline: {},
+    } as unknown as EvaluationReport;
+    const md = renderReportMarkdown(report);
+    assert.doesNotMatch(md, /(?<!\\)\[approve here(?<!\\)\]/);
+    assert.doesNotMatch(md, /(?<!\\)<img/);
+    assert.ok(md.includes('\\[approve here\\](https://evil.example/steal)'), 'the text is kept, escaped');
+    const dataRows = md.split('\n').filter((l) => l.startsWith('| 2026-01-01'));
+    assert.equal(dataRows.length, 1, 'no forged row');
+    assert.equal(dataRows[0]!.replace(/\\\|/g, '').split('|').length, 6, 'no forged cell');
+    assert.doesNotMatch(md, /^\| a \| forged/m);
+  });
+
+  it('slack injection: a decision comment cannot mention @channel, forge a link or a To: line', function () {
+    const event: NotificationEvent = { kind: 'decision', modelId: 'm', to: ['o@example.com'], title: `bob <!here> approved ${evil.link}`, text: `${evil.mention}\nTo: everyone`, at: '2026-01-01T00:00:00Z' };
+    const payload = webhookPayload(event);
+    assert.doesNotMatch(payload.text, /<!channel>|<!here>|<@U0123>|<https:/);
+    assert.match(payload.text, /&lt;!channel&gt; &lt;@U0123&gt; &lt;https:\/\/evil\.example\|your bank&gt;/);
+    const body = jsonText(payload);
+    assert.doesNotMatch(body, /[<>]/, 'the JSON body carries no raw angle brackets');
+    assert.deepEqual(JSON.parse(body), payload);
   });
 });
