@@ -10,7 +10,6 @@
  */
 
 /** C0/C1 controls (tab and line breaks aside) and the bidirectional overrides that reorder text on screen. */
-// eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const oneLine = (s: string): string => s.replace(/\s*(\r\n|\r|\n|\u2028|\u2029)\s*/g, ' ');
