@@ -9,6 +9,7 @@ import { loadConfig } from '../activities/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';
+import { payloadCodecs } from '../workers/codec.js';
 import { demoDay, writeDemoFeed } from './demo/feed.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createFileDataSource } from '../activities/data/source.js';
@@ -82,10 +83,11 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath });
+  const codecs = payloadCodecs(settings);
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs });
   const running = worker.run();
 
-  const client = await connectClient(target);
+  const client = await connectClient(target, codecs);
   const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   console.log(formatChanges(changes, false));
   for (const model of config.models) {

@@ -3,6 +3,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
 import { createFileDataSource } from '../activities/data/source.js';
@@ -41,6 +42,8 @@ export interface UpkeepWorkerOptions {
   scratchDir?: string;
   /** Where notification lines go (default: stdout). */
   log?(line: string): void;
+  /** Payload codecs (workers/codec.ts): encryption when keys are configured. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
@@ -63,6 +66,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
     maxConcurrentActivityTaskExecutions: 4,
+    ...(opts.payloadCodecs && opts.payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
   });
   return { worker, engine };
 }
