@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -21,6 +22,16 @@ import { renderReportMarkdown, type EvaluationReport } from '../../activities/do
 import { webhookPayload } from '../../activities/notify/notify.js';
 import { jsonText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
+import { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { createEncryptionCodec, type PayloadKey } from '../../workers/codec.js';
+import { startCodecServer } from '../../workers/codec-server.js';
+import { createUpkeepWorker } from '../../workers/worker.js';
+import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
+import { evaluateModel } from '../../workflows/index.js';
+import { createDemoWorkspace, fitDemoModel, OWNER } from '../helpers/demo-workspace.js';
+import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
 import { createWorkspace } from '../helpers/workspace.js';
 
 const RACER = fileURLToPath(new URL('../helpers/cas-racer.ts', import.meta.url));
@@ -251,3 +262,126 @@ describe('attacks: injection into Markdown and Slack', function () {
     assert.deepEqual(JSON.parse(body), payload);
   });
 });
+
+/** Every payload of a history, as found (metadata and data bytes), wherever it sits in an event. */
+function historyPayloads(history: unknown): Payload[] {
+  const out: Payload[] = [];
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') return;
+    if (v instanceof Uint8Array) return;
+    const o = v as Record<string, unknown>;
+    if (o.data instanceof Uint8Array && typeof o.metadata === 'object') out.push(o as Payload);
+    for (const x of Object.values(o)) walk(x);
+  };
+  walk(history);
+  return out;
+}
+const isEncrypted = (p: Payload): boolean => Buffer.from(p.metadata?.encoding ?? []).toString() === 'binary/encrypted';
+const payloadText = (ps: Payload[]): string => ps.map((p) => Buffer.from(p.data ?? []).toString('latin1')).join('\n');
+
+describe('attacks: payloads and secrets in Temporal history', function () {
+  this.timeout(180_000);
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  /** Runs one evaluation; the owner's address is a marker that travels in activity payloads only. */
+  async function evaluateWith(workerKeys: PayloadKey[] | undefined, clientKeys: PayloadKey[] | undefined, readerKeys = clientKeys): Promise<{ raw: Payload[]; marker: string; result: unknown }> {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('enc');
+    const marker = `owner-${randomUUID()}@example.com`;
+    const ws = createWorkspace(modelId, { owner: marker });
+    cleanups.push(() => ws.remove());
+    ws.addDay('2026-03-01', 'data/binary.csv');
+    const taskQueue = uniqueTaskQueue('enc');
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => undefined, ...(workerKeys ? { payloadCodecs: [createEncryptionCodec(workerKeys)] } : {}) });
+    cleanups.push(() => engine.close());
+    const withKeys = (keys: PayloadKey[] | undefined): Client => (keys ? new Client({ connection: t.client.connection, dataConverter: { payloadCodecs: [createEncryptionCodec(keys)] } }) : t.client);
+    const workflowId = `${modelId}-run`;
+    await withKeys(clientKeys).workflow.start(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] });
+    const result = await worker.runUntil(withKeys(readerKeys).workflow.getHandle(workflowId).result());
+    // The raw history, as anyone with access to the namespace reads it: a client without the codec.
+    const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+    return { raw: historyPayloads(history), marker, result };
+  }
+
+  it('payload codec: with keys, the raw history holds no plaintext of an input; the CLI client and the codec server decode it', async function () {
+    const keys = [{ id: 'k1', key: randomBytes(32) }];
+    const { raw, marker, result } = await evaluateWith(keys, keys);
+    assert.ok(raw.length > 5, 'the history has payloads');
+    assert.doesNotMatch(payloadText(raw), new RegExp(marker), 'no plaintext in history');
+    // Search attributes (model id, verdict; indexed by the server) and the SDK's patch markers stay
+    // readable by design; every other payload is encrypted.
+    const clear = raw.filter((p) => !isEncrypted(p) && !p.metadata?.type && !/^\{"id":"[a-z-]+","deprecated":(true|false)\}$/.test(Buffer.from(p.data ?? []).toString()));
+    assert.deepEqual(clear, [], 'every payload but search attributes and patch markers is encrypted');
+    assert.ok(raw.filter(isEncrypted).length > 5);
+    assert.equal((result as { verdict?: { status?: string } }).verdict?.status !== undefined, true, 'the client with the codec reads the result');
+    // The Temporal UI's path: the codec server decodes what the history holds.
+    const { server, url } = await startCodecServer({ codec: createEncryptionCodec(keys), origins: [], port: 0 });
+    cleanups.push(() => server.close());
+    const body = { payloads: raw.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') })) };
+    const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
+    assert.match(decoded.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n'), new RegExp(marker));
+  });
+
+  it('payload codec off (control): the same marker is in the raw history in plain text', async function () {
+    const { raw, marker } = await evaluateWith(undefined, undefined);
+    assert.match(payloadText(raw), new RegExp(marker));
+  });
+
+  it('key rotation: a workflow started with the old key runs on a worker that lists the new key first and the old one', async function () {
+    const old = { id: '2026-05', key: randomBytes(32) };
+    const rotated = [{ id: '2026-11', key: randomBytes(32) }, old];
+    const { raw, marker, result } = await evaluateWith(rotated, [old], rotated);
+    assert.doesNotMatch(payloadText(raw), new RegExp(marker));
+    const ids = new Set(raw.filter(isEncrypted).map((p) => Buffer.from(p.metadata?.['encryption-key-id'] ?? []).toString()));
+    assert.deepEqual([...ids].sort(), ['2026-05', '2026-11'], 'the client wrote with the old key, the worker with the new one');
+    assert.ok((result as { verdict?: unknown }).verdict);
+  });
+
+  it('secret param: a trainer parameter given as { secret_env } reaches the trainer but not history, the registry, the log, reports or cards', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('secret');
+    const taskQueue = uniqueTaskQueue('secret');
+    const variable = `UPKEEP_TEST_SECRET_${randomUUID().slice(0, 8).toUpperCase()}`;
+    const secret = `pw-${randomUUID()}`;
+    process.env[variable] = secret;
+    cleanups.push(() => delete process.env[variable]);
+    const ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: false, model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'trainer.mjs', '{params}', '{output}'], params: { password: { secret_env: variable }, depth: 3 }, timeout: '1m' } } } });
+    cleanups.push(() => ws.remove());
+    const files = readdirSync(ws.dataDir).map((f) => path.join(ws.dataDir, f));
+    writeFileSync(path.join(ws.dir, 'noise.onnx'), await fitDemoModel(modelId, files, true));
+    // A careless trainer: prints its parameters, and keeps the password where the test can see it.
+    writeFileSync(
+      path.join(ws.dir, 'trainer.mjs'),
+      "import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';\nconst p = JSON.parse(readFileSync(process.argv[2], 'utf8'));\nconsole.log('params', JSON.stringify(p.params));\nwriteFileSync('received.txt', p.params.password);\ncopyFileSync('noise.onnx', process.argv[3]);\n",
+    );
+    const lines: string[] = [];
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: (l) => lines.push(l) });
+    cleanups.push(() => engine.close());
+    const result = await worker.runUntil(async () => {
+      const handle = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: 'attachEvidence', signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'refresh', requestedBy: OWNER }] });
+      await waitFor('the retrain gate', async () => {
+        const st = await handle.query(maintenanceStatusQuery);
+        return st.stage === 'awaiting-retrain-approval' && st.gate ? true : undefined;
+      }, { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true });
+      await handle.executeUpdate(decideUpdate, { args: [{ gate: 'retrain', decision: 'approve', approver: OWNER }] });
+      return (await handle.result()) as RetrainModelResult;
+    });
+    assert.equal(readFileSync(path.join(ws.dir, 'received.txt'), 'utf8'), secret, 'the trainer got the secret');
+    assert.equal(result.outcome, 'not-recommended');
+    const history = await t.client.workflow.getHandle(retrainWorkflowId(modelId)).fetchHistory();
+    assert.doesNotMatch(payloadText(historyPayloads(history)), new RegExp(secret), 'not in history');
+    assert.match(payloadText(historyPayloads(history)), new RegExp(variable), 'the history names the variable only');
+    const stored = walkFiles(ws.storeDir);
+    assert.ok(stored.some((f) => f.endsWith('.log')) && stored.some((f) => f.includes('/cards/')), 'log and card were written');
+    for (const f of stored) assert.doesNotMatch(readFileSync(f, 'latin1'), new RegExp(secret), f);
+    assert.match(readFileSync(stored.find((f) => f.endsWith('.log'))!, 'utf8'), /"password":"\*\*\*"/, 'the log is redacted');
+    assert.doesNotMatch(lines.join('\n'), new RegExp(secret), 'not in notifications');
+  });
+});
+
+function walkFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walkFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
