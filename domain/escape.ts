@@ -24,6 +24,15 @@ export function plainLine(value: unknown, max = 200): string {
 }
 
 /**
+ * Names read from a file (e.g. a CSV header, which for a file that is not CSV is its first line),
+ * for a message: each cut to 60 characters, at most 20 of them, then how many more.
+ */
+export function echoNames(names: readonly string[], maxItems = 20): string {
+  const shown = names.slice(0, maxItems).map((n) => plainLine(n, 60));
+  return `${shown.join(', ')}${names.length > maxItems ? ` and ${names.length - maxItems} more` : ''}`;
+}
+
+/**
  * Inline Markdown: every character that can start markup (emphasis, links, images, HTML, code,
  * table pipes, entities) is backslash-escaped and line breaks become spaces, so the text renders
  * as written and cannot add links, images, HTML or table cells. Safe in table cells. An underscore

@@ -385,3 +385,36 @@ describe('attacks: payloads and secrets in Temporal history', function () {
 function walkFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walkFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+describe('attacks: file contents echoed in messages', function () {
+  this.timeout(60_000);
+  const CLI = fileURLToPath(new URL('../../scripts/cli.ts', import.meta.url));
+  const MODEL = fileURLToPath(new URL('../fixtures/models/binary.onnx', import.meta.url));
+
+  const cases: [string, string, RegExp][] = [
+    ['a "CSV" whose first line is 5,000 characters of something else, with terminal escapes', `BEGIN KEY ${'A'.repeat(5000)}\u001b[31m,\u0007z\n1,2\n`, /^SchemaMismatch: .*column x1 \(input input\) is missing; the file has columns BEGIN KEY A+…, z$/],
+    ['a "JSONL" file whose first line is a password and 3,000 characters', `password=hunter2 ${'x'.repeat(3000)}\n`, /^UnreadableData: .*g\.jsonl line 1: malformed JSON/],
+  ];
+  for (const [name, content, reason] of cases) {
+    it(`echo truncated: ${name}: the reason is one short line without controls`, async function () {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-attack-echo-'));
+      try {
+        const file = path.join(dir, reason.source.includes('jsonl') ? 'g.jsonl' : 'g.csv');
+        writeFileSync(file, content);
+        const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'evaluate', '--onnx', MODEL, '--data', file, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--metric', 'roc_auc', '--min', '0.5', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        await new Promise((resolve) => child.on('exit', resolve));
+        const report = JSON.parse(out) as { verdict: { status: string; reasons: string[] } };
+        assert.equal(report.verdict.status, 'failing');
+        const [first] = report.verdict.reasons;
+        assert.match(first!, reason);
+        assert.ok(first!.length < 500, `reason of ${first!.length} characters`);
+        assert.doesNotMatch(first!, /[\u0000-\u001f]/);
+        assert.ok(out.length < 4000, `report of ${out.length} bytes`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
