@@ -63,6 +63,8 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
 async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
   const settings = readSettings(process.env);
+  // Bad payload keys stop here, before anything is started.
+  const codecs = payloadCodecs(settings);
   // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
   Runtime.install({ logger: createWorkerLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
   const configPath = configFile(settings);
@@ -83,7 +85,6 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const codecs = payloadCodecs(settings);
   const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs });
   const running = worker.run();
 
