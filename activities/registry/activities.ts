@@ -25,7 +25,8 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
     try {
       readOnnxGraphFacts(bytes);
     } catch (err) {
-      throw new UpkeepError('InvalidModel', `model ${s.id}: artifact ${s.artifact} is not an ONNX model (${(err as Error).message}); nothing was stored or registered`);
+      // Worded like the evaluation's own check (activities/evaluation/model.ts).
+      throw new UpkeepError('InvalidModel', `model ${s.id} (${s.artifact.slice(s.artifact.lastIndexOf('/') + 1)}): not a readable ONNX model (${(err as Error).message}); nothing was stored or registered`);
     }
     const sha256 = sha256Hex(bytes);
     const stored = await deps.store.put(artifactKey(s.id, sha256), bytes, { ifAbsent: true });

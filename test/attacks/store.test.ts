@@ -207,7 +207,7 @@ describe('attacks: store config and registration', function () {
       const activities = createRegistryActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store, data: createFileDataSource() });
       await assert.rejects(activities.resolveModel({ modelId: 'bad' }), (err: unknown) => {
         assert.ok(isUpkeepError(err, 'InvalidModel'));
-        assert.match(err.message, /^model bad: artifact file:.*notes\.onnx is not an ONNX model \(.*\); nothing was stored or registered$/);
+        assert.match(err.message, /^model bad \(notes\.onnx\): not a readable ONNX model \(.*\); nothing was stored or registered$/);
         assert.doesNotMatch(err.message, /hunter2/);
         return true;
       });
