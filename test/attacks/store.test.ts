@@ -16,7 +16,7 @@ import { createFileDataSource } from '../../activities/data/source.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { createRegistryActivities } from '../../activities/registry/activities.js';
 import { createFileStore, sha256Hex, TMP_MAX_AGE_MS } from '../../activities/store/file-store.js';
-import { lockDirFor, STALE_LOCK_MS } from '../../activities/store/lock.js';
+import { lockDirFor, STALE_LOCK_MS, withLock } from '../../activities/store/lock.js';
 import { openStore } from '../../activities/store/open.js';
 import { renderReportMarkdown, type EvaluationReport } from '../../activities/docs/report.js';
 import { webhookPayload } from '../../activities/notify/notify.js';
@@ -107,6 +107,21 @@ describe('attacks: store', function () {
     await assert.rejects(store.putIfMatch(CHAMPION, 'v1', sha256Hex('v0')), /store object .*champion\.json is locked by another writer/);
     assert.equal(readFileSync(path.join(dir, CHAMPION), 'utf8'), 'v0');
     assert.ok(existsSync(path.join(lockDir, 'owner-1-live')), 'the live owner keeps its lock');
+  });
+
+  it('a holder whose lock was broken while it worked (paused past the stale age) is told so before it commits', async function () {
+    const file = path.join(dir, 'registry/m/champion.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const seen = await withLock(file, async (lock) => {
+      const before = await lock.stillHeld();
+      // What a breaker does to an owner file older than the stale age.
+      for (const owner of readdirSync(lockDirFor(file))) rmSync(path.join(lockDirFor(file), owner));
+      return [before, await lock.stillHeld()];
+    });
+    assert.deepEqual(seen, [true, false]);
+    assert.equal(existsSync(lockDirFor(file)), true, 'the empty folder is left for the next contender to replace');
+    const store = createFileStore(dir);
+    assert.equal((await store.putIfMatch(CHAMPION, 'v1', null)).ok, true, 'an empty lock folder does not block the next swap');
   });
 
   it('modes: objects are 0600 and folders 0700 by default, whatever the umask; store_mode changes them', async function () {
