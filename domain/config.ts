@@ -263,10 +263,30 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     });
   });
 
+/** A permission mode written in octal digits ("0640" or 0640); the owner always keeps `min`. */
+const octalMode = (min: number, what: string) =>
+  z
+    .union([z.string(), z.number().int()])
+    .transform((v, ctx) => {
+      const digits = String(v).replace(/^0o?/, '');
+      const mode = /^[0-7]{3}$/.test(digits) ? parseInt(digits, 8) : NaN;
+      if (Number.isNaN(mode)) ctx.addIssue({ code: 'custom', message: `expected an octal mode like ${min.toString(8).padStart(4, '0')}` });
+      else if ((mode & min) !== min) ctx.addIssue({ code: 'custom', message: `${what} must stay ${min.toString(8).padStart(4, '0')} or more for their owner` });
+      else if (mode & 0o002) ctx.addIssue({ code: 'custom', message: `${what} must not be writable by others` });
+      return mode;
+    });
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
   /** Where snapshots, reports and model cards are written: a path or file:// URI. */
-  store: z.string().default('.upkeep/store'),
+  store: z.string().min(1).default('.upkeep/store'),
+  /** Modes of what the store writes: private to the worker's user unless widened here. */
+  store_mode: z
+    .strictObject({
+      files: octalMode(0o600, 'files').default(0o600),
+      folders: octalMode(0o700, 'folders').default(0o700),
+    })
+    .default({ files: 0o600, folders: 0o700 }),
   notify: z
     .strictObject({
       /** JSON POST (with a Slack-compatible `text`) for every notification; always logged as well. */

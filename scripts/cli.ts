@@ -127,6 +127,14 @@ schedules
 addMaintenanceCommands(program, async () => (await import('./lib/context.js')).maintenanceContext());
 
 program
+  .command('codec-server')
+  .description('serve /encode and /decode for the Temporal UI, with the payload keys of UPKEEP_PAYLOAD_KEYS(_FILE)')
+  .option('--port <n>', 'port', parseNumber, 8888)
+  .option('--host <address>', 'address to listen on (anyone who reaches it can decrypt)', '127.0.0.1')
+  .option('--origin <url...>', 'origins of the Temporal UI allowed by CORS (default: the dev server UI)')
+  .action(async (o) => (await import('./lib/codec-cli.js')).codecServerCommand(o));
+
+program
   .command('worker')
   .description('run a worker for the configured Temporal cluster (or the local dev server)')
   .action(async (o) => (await scheduling()).workerCommand(o));

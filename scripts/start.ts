@@ -9,13 +9,15 @@ import { loadConfig } from '../activities/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';
+import { payloadCodecs } from '../workers/codec.js';
 import { demoDay, writeDemoFeed } from './demo/feed.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createFileDataSource } from '../activities/data/source.js';
 import { profileReferenceData } from '../activities/drift/reference.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { profileKey } from '../activities/store/keys.js';
-import { createFileStore, sha256Hex } from '../activities/store/file-store.js';
+import { sha256Hex } from '../activities/store/file-store.js';
+import { openStore } from '../activities/store/open.js';
 import { EXAMPLE_CONFIG } from '../workers/paths.js';
 import { configPath as configFile, readSettings } from '../workers/settings.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
@@ -35,7 +37,7 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
   const bytes = await createFileDataSource().read(spec.artifact);
   if (!bytes) return;
   const sha = sha256Hex(bytes);
-  const store = createFileStore(config.store);
+  const store = openStore(config);
   if (await store.exists(profileKey(spec.id, sha))) return;
   const file = path.join(feedRoot, 'churn-reference.csv');
   mkdirSync(path.dirname(file), { recursive: true });
@@ -68,7 +70,7 @@ async function nextSteps(o: {
   target: Awaited<ReturnType<typeof resolveTemporal>>;
 }): Promise<string> {
   const { config, isExample, settings, target } = o;
-  const store = createFileStore(config.store);
+  const store = openStore(config);
   const first = config.models[0]!.id;
   // Another terminal does not have this one's UPKEEP_CONFIG: name the config in every command.
   const rel = path.relative(process.cwd(), o.configPath) || o.configPath;
@@ -111,6 +113,8 @@ async function nextSteps(o: {
 async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
   const settings = readSettings(process.env);
+  // Bad payload keys stop here, before anything is started.
+  const codecs = payloadCodecs(settings);
   // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
   Runtime.install({ logger: createWorkerLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
   const configPath = configFile(settings);
@@ -131,10 +135,10 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath });
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs });
   const running = worker.run();
 
-  const client = await connectClient(target);
+  const client = await connectClient(target, codecs);
   const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   console.log(formatChanges(changes, false));
   for (const model of config.models) {

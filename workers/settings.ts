@@ -27,6 +27,9 @@ export interface Settings {
   temporalCli?: string;
   /** UPKEEP_LOG_LEVEL: the Temporal worker's log level (default WARN). */
   logLevel: LogLevel;
+  /** UPKEEP_PAYLOAD_KEYS / UPKEEP_PAYLOAD_KEYS_FILE: payload encryption keys (workers/codec.ts). */
+  payloadKeys?: string;
+  payloadKeysFile?: string;
   /** USER: who asks for a retrain when --as is not given. */
   user: string;
   /** UPKEEP_KEY_DIR, else $XDG_CONFIG_HOME/upkeep, else ~/.config/upkeep: private signing keys. */
@@ -75,6 +78,8 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const devUiPort = port(env, 'UPKEEP_DEV_UI_PORT', 8233);
   if (devPort === devUiPort) throw new SettingsError('UPKEEP_DEV_UI_PORT', `UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both ${devPort}: the dev server needs two ports`);
   const temporalCli = text(env, 'UPKEEP_TEMPORAL_CLI');
+  const payloadKeys = text(env, 'UPKEEP_PAYLOAD_KEYS');
+  const payloadKeysFile = text(env, 'UPKEEP_PAYLOAD_KEYS_FILE');
   return {
     ...(config ? { config: path.resolve(config) } : {}),
     taskQueue,
@@ -82,6 +87,8 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     devPort,
     devUiPort,
     ...(temporalCli ? { temporalCli: path.resolve(temporalCli) } : {}),
+    ...(payloadKeys ? { payloadKeys } : {}),
+    ...(payloadKeysFile ? { payloadKeysFile: path.resolve(payloadKeysFile) } : {}),
     logLevel: level as LogLevel,
     user: set(env, 'USER') ?? 'cli',
     keyDir: path.resolve(text(env, 'UPKEEP_KEY_DIR') ?? path.join(set(env, 'XDG_CONFIG_HOME') ?? path.join(set(env, 'HOME') ?? homedir(), '.config'), 'upkeep')),

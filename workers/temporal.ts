@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import { resolveTemporalCli, startDevServer, temporalAnswers, type DevServer, type Log } from './dev-server.js';
@@ -76,10 +77,11 @@ export async function resolveTemporal(settings: Settings, embedded: EmbeddedOpti
   return { kind: 'embedded', namespace: server.namespace, connectionOptions: { address: server.address }, uiUrl: server.uiUrl, devServer: server };
 }
 
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+/** A client; with `payloadCodecs` (workers/codec.ts) payloads are encrypted and decrypted. */
+export async function connectClient(target: TemporalTarget, payloadCodecs: PayloadCodec[] = []): Promise<Client> {
   const o = target.connectionOptions;
   const connection = await Connection.connect({ address: o.address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, ...(payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs } } : {}) });
 }
 
 /** @temporalio/worker is loaded here, not at import: commands that only connect a client start faster. */

@@ -3,11 +3,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
 import { createFileDataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
-import { createFileStore } from '../activities/store/file-store.js';
+import { openStore } from '../activities/store/open.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import os from 'node:os';
@@ -41,12 +42,14 @@ export interface UpkeepWorkerOptions {
   scratchDir?: string;
   /** Where notification lines go (default: stdout). */
   log?(line: string): void;
+  /** Payload codecs (workers/codec.ts): encryption when keys are configured. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
   const configPath = path.resolve(opts.configPath);
   const initial = await loadConfig(configPath); // fail fast on a bad config
-  const store = opts.store ?? createFileStore(initial.store);
+  const store = opts.store ?? openStore(initial);
   const engine = opts.engine ?? createEvaluationEngine();
   const activities = createActivities({
     loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
@@ -63,6 +66,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
     maxConcurrentActivityTaskExecutions: 4,
+    ...(opts.payloadCodecs && opts.payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
   });
   return { worker, engine };
 }

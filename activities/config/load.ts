@@ -70,6 +70,9 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     }
     seen.set(m.id, i);
   });
+  if (/^[a-z][a-z0-9+.-]*:/i.test(config.store) && !config.store.startsWith('file://')) {
+    throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${config.store.split(':')[0]}: stores are not supported (yet): give a folder path or a file:// URI`);
+  }
   return {
     ...config,
     store: resolveUri(config.store, opts.baseDir),

@@ -1,3 +1,5 @@
+import { plainLine } from '../../domain/escape.js';
+
 /**
  * The one error type the data readers throw for bad input: a file that cannot be parsed,
  * a value that cannot be represented, a column of an unsupported type.
@@ -18,7 +20,11 @@ export class DataReadError extends Error {
   /** The message without the source/line/column prefix. */
   readonly reason: string;
 
-  constructor(reason: string, where: { source: string; column?: string; line?: number; cause?: unknown }) {
+  constructor(rawReason: string, where: { source: string; column?: string; line?: number; cause?: unknown }) {
+    // Reasons and column names can quote the file (a parser's snippet, a header that is really
+    // the first line of some other file): one line, no controls, cut short.
+    const reason = plainLine(rawReason, 300);
+    where = where.column === undefined ? where : { ...where, column: plainLine(where.column, 60) };
     let prefix = where.source;
     if (where.line !== undefined) prefix += ` line ${where.line}`;
     if (where.column !== undefined) prefix += ` column ${JSON.stringify(where.column)}`;

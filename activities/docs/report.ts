@@ -2,6 +2,7 @@
  * The evaluation report: one JSON document (the record) and a Markdown rendering of it (for people).
  * Pure: no I/O, no clock. Content depends only on its inputs, so a retried write is identical.
  */
+import { markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../domain/evaluation.js';
 
 export interface EvaluationReport {
@@ -67,35 +68,36 @@ export function buildReport(input: {
 
 const num = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : Number.isInteger(v) ? String(v) : v.toFixed(4));
 
+/** Strings from outside (model ids, reasons, messages, column names, URIs) are escaped for Markdown. */
 export function renderReportMarkdown(r: EvaluationReport): string {
   const lines: string[] = [];
   const e = r.evaluation;
-  lines.push(`# ${r.modelId}: ${r.verdict.status}`, '');
+  lines.push(`# ${t(r.modelId)}: ${r.verdict.status}`, '');
   const on = r.window.firstDay
-    ? `the window ${r.window.firstDay} to ${r.window.lastDay} (${r.window.timezone}), ending ${r.window.end}`
-    : r.snapshot.files.map((f) => f.sourceUri.slice(f.sourceUri.lastIndexOf('/') + 1)).join(', ');
-  lines.push(`Evaluation of **${r.modelId}** (${r.task}, owner ${r.owner}) on ${on}.`, '');
+    ? t(`the window ${r.window.firstDay} to ${r.window.lastDay} (${r.window.timezone}), ending ${r.window.end}`)
+    : r.snapshot.files.map((f) => t(f.sourceUri.slice(f.sourceUri.lastIndexOf('/') + 1))).join(', ');
+  lines.push(`Evaluation of **${t(r.modelId)}** (${r.task}, owner ${t(r.owner)}) on ${on}.`, '');
   lines.push('## Verdict', '', `**${r.verdict.status}**`, '');
-  for (const reason of r.verdict.reasons) lines.push(`- ${reason}`);
+  for (const reason of r.verdict.reasons) lines.push(`- ${t(reason)}`);
   lines.push('');
-  if (r.failure) lines.push('## Failure', '', `\`${r.failure.type}\`: ${r.failure.message}`, '');
+  if (r.failure) lines.push('## Failure', '', `${code(r.failure.type)}: ${t(r.failure.message)}`, '');
   if (e) {
     lines.push('## Metrics', '', `${e.rows} labelled rows evaluated (${e.rowsRead} read, ${e.droppedRows} dropped).`, '');
     lines.push('| metric | value | baseline | note |', '|---|---:|---:|---|');
     for (const [name, value] of Object.entries(e.metrics)) {
       const note = e.undefinedMetrics[name] ?? e.metricWarnings[name] ?? '';
       const primary = name === r.thresholds.metric ? ' (primary)' : '';
-      lines.push(`| ${name}${primary} | ${num(value)} | ${num(r.baseline[name])} | ${note.replace(/\|/g, '\\|')} |`);
+      lines.push(`| ${t(name)}${primary} | ${num(value)} | ${num(r.baseline[name])} | ${t(note)} |`);
     }
     lines.push('');
     if (e.warnings.length > 0) {
       lines.push('## Warnings', '');
-      for (const w of e.warnings) lines.push(`- ${w}`);
+      for (const w of e.warnings) lines.push(`- ${t(w)}`);
       lines.push('');
     }
     if (e.labelCounts && e.predictionCounts) {
       lines.push('## Classes', '', '| class | true rows | predicted rows |', '|---|---:|---:|');
-      for (const [label, n] of Object.entries(e.labelCounts)) lines.push(`| ${label} | ${n} | ${e.predictionCounts[label] ?? 0} |`);
+      for (const [label, n] of Object.entries(e.labelCounts)) lines.push(`| ${t(label)} | ${n} | ${e.predictionCounts[label] ?? 0} |`);
       lines.push('');
     }
   }
@@ -106,40 +108,40 @@ export function renderReportMarkdown(r: EvaluationReport): string {
     if (c.drop) lines.push(`Drop from the baseline: ${num(c.drop.value)} [${num(c.drop.low)}, ${num(c.drop.high)}].`);
     lines.push('');
   }
-  if (r.trend) lines.push('## Trend', '', r.trend.message ?? `No steady decline of ${r.trend.metric} over the last ${r.trend.points} windows (p = ${num(r.trend.pValue)}).`, '');
+  if (r.trend) lines.push('## Trend', '', r.trend.message !== undefined ? t(r.trend.message) : `No steady decline of ${r.trend.metric} over the last ${r.trend.points} windows (p = ${num(r.trend.pValue)}).`, '');
   if (r.drift) {
     const d = r.drift;
     lines.push('## Drift', '', `Dataset drift: **${d.dataset_drift === null ? 'undetermined' : d.dataset_drift ? 'yes' : 'no'}** (${d.drifted_columns.length} of ${Object.keys(d.columns).length} columns drifted; dataset drift at a share of ${d.drift_share}).`, '');
     lines.push('| column | test | score | threshold | drifted | psi | new categories |', '|---|---|---:|---:|---|---:|---|');
     const row = (name: string, c: NonNullable<typeof d.label>): string =>
-      `| ${name} | ${c.test} | ${num(c.score)} | ${c.threshold} | ${c.drifted === null ? '—' : c.drifted ? '**yes**' : 'no'} | ${num(c.psi)} | ${c.new_categories?.length ? `${c.new_categories.slice(0, 5).join(', ')} (${((c.share_rows_new_category ?? 0) * 100).toFixed(1)}% of rows)` : ''} |`;
-    for (const [name, c] of Object.entries(d.columns)) lines.push(row(name, c));
+      `| ${name} | ${t(c.test)} | ${num(c.score)} | ${c.threshold} | ${c.drifted === null ? '—' : c.drifted ? '**yes**' : 'no'} | ${num(c.psi)} | ${c.new_categories?.length ? `${c.new_categories.slice(0, 5).map((v) => t(String(v))).join(', ')} (${((c.share_rows_new_category ?? 0) * 100).toFixed(1)}% of rows)` : ''} |`;
+    for (const [name, c] of Object.entries(d.columns)) lines.push(row(t(name), c));
     if (d.label) lines.push(row('(label)', d.label));
     if (d.prediction) lines.push(row('(prediction)', d.prediction));
     lines.push('');
   }
   if (r.quality && r.quality.issues.length > 0) {
     lines.push('## Data quality', '');
-    for (const i of r.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${i.message}`);
+    for (const i of r.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${t(i.message)}`);
     lines.push('');
   }
   if (r.slices && r.slices.worst.length > 0) {
-    lines.push('## Worst slices', '', `| slice | rows | ${r.slices.metric} | worse than the window by |`, '|---|---:|---:|---:|');
-    for (const s of r.slices.worst) lines.push(`| ${s.column} = ${s.value}${s.small ? ' (small)' : ''} | ${s.rows} | ${num(s.score)} | ${num(s.worse_by)} |`);
+    lines.push('## Worst slices', '', `| slice | rows | ${t(r.slices.metric)} | worse than the window by |`, '|---|---:|---:|---:|');
+    for (const s of r.slices.worst) lines.push(`| ${t(s.column)} = ${t(String(s.value))}${s.small ? ' (small)' : ''} | ${s.rows} | ${num(s.score)} | ${num(s.worse_by)} |`);
     lines.push('');
   }
   lines.push('## Data', '', `Snapshot \`${r.snapshot.sha256.slice(0, 12)}\` with ${r.snapshot.rows} rows in ${r.snapshot.files.length} files.`, '');
   if (r.snapshot.files.length > 0) {
     lines.push('| day | rows | sha256 | source |', '|---|---:|---|---|');
-    for (const f of r.snapshot.files) lines.push(`| ${f.date} | ${f.rows} | \`${f.sha256.slice(0, 12)}\` | ${f.sourceUri} |`);
+    for (const f of r.snapshot.files) lines.push(`| ${t(f.date)} | ${f.rows} | \`${f.sha256.slice(0, 12)}\` | ${t(f.sourceUri)} |`);
     lines.push('');
   }
-  if (r.snapshot.missing.length > 0) lines.push(`Missing: ${r.snapshot.missing.map((m) => `${m.date} (${m.sourceUri})`).join(', ')}`, '');
+  if (r.snapshot.missing.length > 0) lines.push(`Missing: ${r.snapshot.missing.map((m) => t(`${m.date} (${m.sourceUri})`)).join(', ')}`, '');
   lines.push('## Provenance', '');
-  lines.push(`- model artifact: \`${r.model.sha256}\` (${r.model.bytes} bytes), ${r.model.artifactUri}`);
-  if (r.workflow) lines.push(`- workflow: ${r.workflow.workflowId}, run ${r.workflow.runId}, started ${r.workflow.startedAt}`);
+  lines.push(`- model artifact: \`${r.model.sha256}\` (${r.model.bytes} bytes), ${t(r.model.artifactUri)}`);
+  if (r.workflow) lines.push(`- workflow: ${t(r.workflow.workflowId)}, run ${t(r.workflow.runId)}, started ${t(r.workflow.startedAt)}`);
   else lines.push('- one-shot evaluation (upkeep evaluate), not recorded in Temporal');
-  lines.push(`- thresholds: ${JSON.stringify(r.thresholds)}`);
+  lines.push(`- thresholds: ${code(JSON.stringify(r.thresholds))}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@
  */
 import type { Column, Table } from '../data/table.js';
 import type { InvalidValues } from '../../domain/evaluation.js';
+import { echoNames } from '../../domain/escape.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { UpkeepError } from '../errors.js';
 import { canonicalLabel, type PreparedModel } from './model.js';
@@ -119,7 +120,7 @@ export class Evaluator {
       if (!col) {
         // Suggest only columns no other role of the spec already names.
         const claimed = new Set([...this.model.inputs.flatMap((i) => i.columns), this.labelColumn]);
-        throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${present.join(', ')}${didYouMean(column, present.filter((c) => !claimed.has(c)))}`);
+        throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${echoNames(present)}${didYouMean(column, present.filter((c) => !claimed.has(c) && c.length <= 100))}`);
       }
       return col;
     };

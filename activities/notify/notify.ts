@@ -10,6 +10,7 @@
  * Error messages name the webhook's host and the HTTP status only: the rest of the URL (path and
  * query) often is the secret, and neither is ever put in a message.
  */
+import { jsonText, plainLine, slackText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 
 export interface NotifierOptions {
@@ -58,14 +59,8 @@ export interface WebhookPayload {
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
-/** Slack treats &, < and > as control characters in `text`; plain text must escape them. */
-function escapeSlack(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-}
+/** Log lines are one line without control characters; long ones are cut. */
+const oneLine = (s: string): string => plainLine(s, 2000);
 
 /**
  * The Slack-compatible `text` of an event: the title in bold, the body, then who it is for:
@@ -74,13 +69,13 @@ function oneLine(s: string): string {
  *     roc_auc fell to 0.71 …
  *     To: a@x, b@y
  *
- * The title is plain text (escaped for Slack); the body is passed through as written, since the
- * event's `text` is already in Slack's Markdown-ish form.
+ * Title, body and recipients are plain text holding comments, reasons and ids: all are escaped for
+ * Slack (domain/escape.ts), so none can forge a mention, a link or the To: line.
  */
 export function notificationText(e: NotificationEvent): string {
-  const lines = [`*${escapeSlack(oneLine(e.title))}*`];
-  if (e.text.trim() !== '') lines.push(e.text.trimEnd());
-  if (e.to.length > 0) lines.push(`To: ${e.to.join(', ')}`);
+  const lines = [`*${slackText(e.title)}*`];
+  if (e.text.trim() !== '') lines.push(slackText(e.text.trimEnd(), { multiline: true }));
+  if (e.to.length > 0) lines.push(`To: ${e.to.map((to) => slackText(to)).join(', ')}`);
   return lines.join('\n');
 }
 
@@ -156,7 +151,7 @@ async function postOnce(url: URL, payload: WebhookPayload, doFetch: typeof fetch
     res = await doFetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'upkeep' },
-      body: JSON.stringify(payload),
+      body: jsonText(payload),
       // A redirected POST would silently become a GET elsewhere: a redirect is answered as a failure.
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),

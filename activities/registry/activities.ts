@@ -1,6 +1,7 @@
 import { findModel } from '../config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
+import { readOnnxGraphFacts } from '../evaluation/onnx-graph.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ActivityDeps } from '../deps.js';
 import type { Decision, LastRetrainRequest } from '../../domain/maintenance.js';
@@ -22,6 +23,12 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
   const configVersion = async (s: ModelSpec): Promise<ModelVersion> => {
     const bytes = await deps.data.read(s.artifact);
     if (!bytes) throw new UpkeepError('InvalidModel', `model ${s.id}: artifact ${s.artifact} does not exist`);
+    try {
+      readOnnxGraphFacts(bytes);
+    } catch (err) {
+      // Worded like the evaluation's own check (activities/evaluation/model.ts).
+      throw new UpkeepError('InvalidModel', `model ${s.id} (${s.artifact.slice(s.artifact.lastIndexOf('/') + 1)}): not a readable ONNX model (${(err as Error).message}); nothing was stored or registered`);
+    }
     const sha256 = sha256Hex(bytes);
     const stored = await deps.store.put(artifactKey(s.id, sha256), bytes, { ifAbsent: true });
     const existing = await registry.version(s.id, versionId(sha256));

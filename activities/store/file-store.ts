@@ -1,51 +1,46 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, link } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
+import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withLock } from './lock.js';
 import { assertKey, type ArtifactStore, type CasResult, type PutResult } from './store.js';
 
-/** A lock older than this is left over from a crashed process and is broken. */
-const STALE_LOCK_MS = 30_000;
+/** Temporary files (and lock staging folders) older than this were left by a crashed writer. */
+export const TMP_MAX_AGE_MS = 60 * 60_000;
 
-/**
- * Runs `fn` holding an exclusive lock file next to `file` (created with O_EXCL, so only one
- * process holds it). Lock names contain ".tmp-", so listings never show them.
- */
-async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${file}.tmp-lock`;
-  await mkdir(path.dirname(file), { recursive: true });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(lock, 'wx');
-      await handle.close();
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > STALE_LOCK_MS) {
-        // Renaming is atomic: of several writers that find the same stale lock, one breaks it.
-        const broken = `${lock}-broken-${randomBytes(6).toString('hex')}`;
-        await rename(lock, broken).then(() => rm(broken, { force: true }), () => undefined);
-      }
-      else if (attempt > 400) throw new Error(`store object ${file} is locked by another writer (${lock})`);
-      else await delay(5 + Math.random() * 20);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
-  }
+export interface FileStoreOptions {
+  /** Mode of the objects written (default 0600: the store holds data and models). */
+  fileMode?: number;
+  /** Mode of the folders created (default 0700). */
+  dirMode?: number;
 }
 
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A store in a local folder. Writes go to a temporary file that is renamed into place. */
-export function createFileStore(rootUri: string): ArtifactStore {
+const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
+
+/** fsync of a folder, so a rename or link in it survives a power loss. */
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A store in a local folder. Writes go to a temporary file (synced to disk) that is renamed or
+ * linked into place, then the folder is synced. Objects are 0600 and folders 0700 unless the
+ * config's `store_mode` says otherwise. Temporary files left by a crashed writer are removed the
+ * first time the store writes.
+ */
+export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): ArtifactStore & { sweep(): Promise<string[]> } {
   const rootDir = rootUri.startsWith('file://') ? fileURLToPath(rootUri) : path.resolve(rootUri);
+  const fileMode = opts.fileMode ?? 0o600;
+  const dirMode = opts.dirMode ?? 0o700;
   const root = pathToFileURL(rootDir).href;
   const fileFor = (key: string): string => {
     assertKey(key);
@@ -56,56 +51,126 @@ export function createFileStore(rootUri: string): ArtifactStore {
       await stat(fileFor(key));
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if (code(err) === 'ENOENT') return false;
       throw err;
     }
   };
+
+  /** Creates the folders of `file` with dirMode (mkdir's mode is reduced by the umask: chmod). */
+  const ensureDir = async (dir: string): Promise<void> => {
+    const first = await mkdir(dir, { recursive: true, mode: dirMode });
+    if (first === undefined) return;
+    for (let d = dir; d.length >= first.length; d = path.dirname(d)) await chmod(d, dirMode);
+  };
+
+  /** Writes `bytes` to a new temporary file next to `file`, with fileMode, synced. */
+  const writeTemp = async (file: string, bytes: Uint8Array): Promise<string> => {
+    await ensureDir(path.dirname(file));
+    const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const handle = await open(tmp, 'wx', fileMode);
+    try {
+      await handle.chmod(fileMode);
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return tmp;
+  };
+
+  /** Removes temporary files and lock staging folders older than TMP_MAX_AGE_MS; returns their keys. */
+  const sweep = async (): Promise<string[]> => {
+    const removed: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (code(err) === 'ENOENT') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        const leftover = /\.tmp-(\d+-[0-9a-f]+|lockstage-.*|lock)$/.test(e.name);
+        if (e.isDirectory() && !leftover) {
+          if (!e.name.includes('.tmp-')) await walk(full);
+          continue;
+        }
+        if (!leftover) continue;
+        const s = await stat(full).catch(() => undefined);
+        if (s && Date.now() - s.mtimeMs > TMP_MAX_AGE_MS) {
+          await rm(full, { recursive: true, force: true });
+          removed.push(path.relative(rootDir, full).split(path.sep).join('/'));
+        }
+      }
+    };
+    await walk(rootDir);
+    return removed;
+  };
+  let swept: Promise<unknown> | undefined;
+  const sweepOnce = (): Promise<unknown> => (swept ??= sweep().catch(() => undefined));
+
+  const putResult = (file: string, bytes: Uint8Array): PutResult => ({ uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), size: bytes.byteLength, created: true });
+  const asBytes = (data: Uint8Array | string): Uint8Array => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
   return {
     root,
     uriFor: (key) => pathToFileURL(fileFor(key)).href,
     exists,
+    sweep,
     async put(key, data, opts = {}): Promise<PutResult> {
       const file = fileFor(key);
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      const result = { uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), size: bytes.byteLength };
-      await mkdir(path.dirname(file), { recursive: true });
-      const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-      await writeFile(tmp, bytes);
+      const bytes = asBytes(data);
+      const result = putResult(file, bytes);
+      await sweepOnce();
+      const tmp = await writeTemp(file, bytes);
       try {
         if (opts.ifAbsent) {
           // link() fails with EEXIST instead of replacing: first writer wins, atomically.
           try {
             await link(tmp, file);
           } catch (err) {
-            if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+            if (code(err) === 'EEXIST') {
               const existing = await readFile(file);
               return { ...result, sha256: sha256Hex(existing), size: existing.byteLength, created: false };
             }
             throw err;
           }
-          return { ...result, created: true };
+        } else {
+          await rename(tmp, file);
         }
-        await rename(tmp, file);
-        return { ...result, created: true };
+        await syncDir(path.dirname(file));
+        return result;
       } finally {
         await rm(tmp, { force: true });
       }
     },
     async putIfMatch(key, data, expected): Promise<CasResult> {
       const file = fileFor(key);
-      return withLock(file, async () => {
-        const current = await readFile(file).then((b) => sha256Hex(b), (err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return null;
-          throw err;
-        });
-        if (current !== expected) return { ok: false, current };
-        const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-        const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-        await writeFile(tmp, bytes);
-        await rename(tmp, file);
-        return { ok: true, result: { uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), size: bytes.byteLength, created: true } };
-      });
+      const bytes = asBytes(data);
+      await sweepOnce();
+      await ensureDir(path.dirname(file));
+      return withLock(
+        file,
+        async (lock) => {
+          const current = await readFile(file).then((b) => sha256Hex(b), (err: unknown) => {
+            if (code(err) === 'ENOENT') return null;
+            throw err;
+          });
+          if (current !== expected) return { ok: false, current };
+          const tmp = await writeTemp(file, bytes);
+          try {
+            // A holder paused past the stale age may have lost its lock: then it must not write.
+            if (!(await lock.stillHeld())) return { ok: false, current };
+            await rename(tmp, file);
+          } finally {
+            await rm(tmp, { force: true });
+          }
+          await syncDir(path.dirname(file));
+          return { ok: true, result: putResult(file, bytes) };
+        },
+        { dirMode, fileMode },
+      );
     },
     async get(key) {
       return new Uint8Array(await readFile(fileFor(key)));
@@ -114,7 +179,7 @@ export function createFileStore(rootUri: string): ArtifactStore {
       try {
         return new Uint8Array(await readFile(fileFor(key)));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        if (code(err) === 'ENOENT') return undefined;
         throw err;
       }
     },
@@ -126,13 +191,14 @@ export function createFileStore(rootUri: string): ArtifactStore {
         try {
           entries = await readdir(dir, { withFileTypes: true });
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+          if (code(err) === 'ENOENT') return;
           throw err;
         }
         for (const e of entries) {
           const full = path.join(dir, e.name);
+          if (e.name.includes('.tmp-')) continue;
           if (e.isDirectory()) await walk(full);
-          else if (!e.name.includes('.tmp-')) out.push(path.relative(rootDir, full).split(path.sep).join('/'));
+          else out.push(path.relative(rootDir, full).split(path.sep).join('/'));
         }
       };
       await walk(base);

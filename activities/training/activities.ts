@@ -22,6 +22,7 @@ import { BuiltinTrainingError } from './builtin.js';
 import { trainBuiltinInThread } from './train-thread.js';
 import { CommandTrainerError, runCommandTrainer } from './command.js';
 import { trainingSet } from './dataset.js';
+import { redactor, resolveSecretParams } from './secrets.js';
 import { durationMs } from '../../domain/duration.js';
 
 export interface TrainCandidateInput {
@@ -77,13 +78,16 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
   const trainWithCommand = async (spec: ModelSpec, snapshot: SnapshotRef, files: WindowFile[], logKey: string): Promise<{ onnx: Uint8Array; log: string }> => {
     const trainer = spec.retrain.trainer;
     if (trainer.type !== 'command') throw new Error('not a command trainer');
+    // Secrets are resolved here, in the worker, and redacted from everything that is kept.
+    const { params, secrets } = resolveSecretParams(trainer.params, process.env, spec.id);
+    const redact = redactor(secrets);
     const work = await mkdtemp(path.join(deps.scratchDir ?? '/tmp', `upkeep-train-${spec.id}-`));
     let log = '';
     let flushed = 0;
     const flush = async (): Promise<void> => {
       if (log.length === flushed) return;
       flushed = log.length;
-      await deps.store.put(logKey, log);
+      await deps.store.put(logKey, redact(log));
     };
     try {
       const dataDir = path.join(work, 'train');
@@ -98,7 +102,8 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       const paramsFile = path.join(work, 'params.json');
       await writeFile(
         paramsFile,
-        JSON.stringify({ modelId: spec.id, task: spec.task, inputs: spec.inputs, label: spec.label, categorical: spec.monitor.categorical, params: trainer.params }, null, 2),
+        JSON.stringify({ modelId: spec.id, task: spec.task, inputs: spec.inputs, label: spec.label, categorical: spec.monitor.categorical, params }, null, 2),
+        { mode: 0o600 },
       );
       const output = path.join(work, 'model.onnx');
       const flusher = setInterval(() => void flush().catch(() => undefined), 2000);
@@ -120,16 +125,18 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
         if (err instanceof CommandTrainerError) {
           if (err.reason === 'cancelled') throw err;
           const retryable = err.reason === 'timeout';
-          const message = `model ${spec.id}: ${err.message}`;
-          if (retryable) throw new Error(message, { cause: err });
-          throw new UpkeepError('TrainingFailed', message, { cause: err });
+          const message = redact(`model ${spec.id}: ${err.message}`);
+          // The cause goes to history with its message: only a redacted copy.
+          const cause = new CommandTrainerError(err.reason, redact(err.message), redact(err.logTail));
+          if (retryable) throw new Error(message, { cause });
+          throw new UpkeepError('TrainingFailed', message, { cause });
         }
         throw err;
       } finally {
         clearInterval(flusher);
         await flush();
       }
-      return { onnx: new Uint8Array(await readFile(output)), log };
+      return { onnx: new Uint8Array(await readFile(output)), log: redact(log) };
     } finally {
       await rm(work, { recursive: true, force: true });
     }

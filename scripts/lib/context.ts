@@ -19,11 +19,12 @@ export const commandConfig = (flag?: string): string => configPath(settings(), f
 
 /** Connects to Temporal (the cluster of TEMPORAL_ADDRESS, else the local dev server), runs `fn`, closes. */
 export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const { clientTarget, connectClient } = await import('../../workers/temporal.js');
+  const [{ clientTarget, connectClient }, { payloadCodecs }] = await Promise.all([import('../../workers/temporal.js'), import('../../workers/codec.js')]);
   const target = clientTarget(settings());
+  const codecs = payloadCodecs(settings());
   let client: Client;
   try {
-    client = await connectClient(target);
+    client = await connectClient(target, codecs);
     await client.connection.workflowService.getSystemInfo({});
   } catch (err) {
     throw new UpkeepError(

@@ -13,7 +13,8 @@ import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput } fr
 import { createInProcessRunner } from '../../activities/evaluation/in-process-runner.js';
 import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { profileKey } from '../../activities/store/keys.js';
-import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+import { sha256Hex } from '../../activities/store/file-store.js';
+import { openStore } from '../../activities/store/open.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import { commandConfig } from './context.js';
 import { adHocSpec, evaluateOnce, windowFiles } from './one-shot.js';
@@ -127,7 +128,7 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     const read = await createFileDataSource().read(spec.artifact);
     if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
     bytes = read;
-    store = createFileStore(config.store);
+    store = openStore(config);
   }
   const add = (have: string[], more?: string[]): string[] => [...new Set([...have, ...(more ?? [])])];
   spec = { ...spec, monitor: { ...spec.monitor, categorical: add(spec.monitor.categorical, o.categorical), segments: add(spec.monitor.segments, o.segments) } };

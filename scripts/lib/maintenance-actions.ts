@@ -323,12 +323,13 @@ export async function verifyDecisions(ctx: MaintenanceContext, model: string, o:
 
 export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
-  const [{ createRegistry, versionId }, { createFileStore, sha256Hex }, { createFileDataSource }] = await Promise.all([
+  const [{ createRegistry, versionId }, { sha256Hex }, { openStore }, { createFileDataSource }] = await Promise.all([
     import('../../activities/registry/registry.js'),
     import('../../activities/store/file-store.js'),
+    import('../../activities/store/open.js'),
     import('../../activities/data/source.js'),
   ]);
-  const registry = createRegistry(createFileStore(config.store));
+  const registry = createRegistry(openStore(config));
   const versions = await registry.versions(spec.id);
   const champion = (await registry.champion(spec.id))?.pointer;
   const bytes = await createFileDataSource().read(spec.artifact).catch(() => undefined);
@@ -365,8 +366,8 @@ export async function versions(ctx: MaintenanceContext, model: string, o: { conf
 
 export async function card(ctx: MaintenanceContext, model: string, o: { json?: boolean; config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
-  const { createFileStore } = await import('../../activities/store/file-store.js');
-  const bytes = await createFileStore(config.store).tryGet(cardKey(spec.id, o.json ? 'json' : 'md'));
+  const { openStore } = await import('../../activities/store/open.js');
+  const bytes = await openStore(config).tryGet(cardKey(spec.id, o.json ? 'json' : 'md'));
   if (!bytes) throw new UpkeepError('UnknownModel', `no model card for ${spec.id} yet: it is written after the first evaluation`);
   const text = new TextDecoder().decode(bytes);
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -76,17 +76,19 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date }
 }
 
 export async function workerCommand(o: { config?: string }): Promise<void> {
-  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }] = await Promise.all([
+  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }, { payloadCodecs }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../workers/log.js'),
     import('../../workers/temporal.js'),
     import('../../workers/worker.js'),
+    import('../../workers/codec.js'),
   ]);
   const s = settings();
+  const codecs = payloadCodecs(s);
   const target = clientTarget(s);
   Runtime.install({ logger: createWorkerLogger(s.logLevel) });
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: s.taskQueue, configPath: commandConfig(o.config) });
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: s.taskQueue, configPath: commandConfig(o.config), payloadCodecs: codecs });
   console.log(`worker polling task queue ${s.taskQueue} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
   await worker.run();
   await engine.close();

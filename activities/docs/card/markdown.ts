@@ -1,4 +1,8 @@
-/** The Markdown rendering of a model card, for people. */
+/**
+ * The Markdown rendering of a model card, for people. Every string from outside (config, decisions,
+ * reasons, column names, messages) goes through domain/escape.ts: `t` inline, `code` in code spans.
+ */
+import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } from '../../../domain/escape.js';
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
 
 // ───────────────────────────── Markdown ─────────────────────────────
@@ -20,14 +24,14 @@ function when(iso: string | null): string {
 
 const day = (iso: string | null): string => (iso === null ? 'now' : when(iso).slice(0, 10));
 const short = (sha: string): string => `${sha.slice(0, 12)}…`;
-const listOr = (items: string[], none: string): string => (items.length > 0 ? items.join(', ') : none);
+const listOr = (items: string[], none: string): string => (items.length > 0 ? items.map(t).join(', ') : none);
 
-/** Text on one line (for list items). */
-const inline = (s: string): string => s.replace(/\s*(\r\n|\r|\n)\s*/g, ' ').trim();
+/** Text on one line (for list items), escaped. */
+const inline = (s: string): string => t(s.trim());
 
-/** A table cell: pipes escaped, line breaks as <br>. */
-const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, '<br>');
-const row = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+/** A table row of cells already escaped (markdownText escapes pipes and line breaks). */
+const row = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+const cell = t;
 
 function primaryMetricLine(p: CardDetails['primaryMetric']): string {
   const rules = [
@@ -40,20 +44,20 @@ function primaryMetricLine(p: CardDetails['primaryMetric']): string {
 
 function renderDetails(card: ModelCard): string[] {
   const d = card.details;
-  const label = d.label.positive === null ? `\`${d.label.column}\`` : `\`${d.label.column}\` (positive class \`${String(d.label.positive)}\`)`;
+  const label = d.label.positive === null ? code(d.label.column) : `${code(d.label.column)} (positive class ${code(String(d.label.positive))})`;
   const lines = [
     '## Model details',
     '',
     `- **Description:** ${d.description === null ? 'not stated in upkeep.yaml' : inline(d.description)}`,
     `- **Task:** ${d.task}`,
-    `- **Owner:** ${d.owner}`,
+    `- **Owner:** ${t(d.owner)}`,
     `- **Approvers:** ${listOr(d.approvers, 'none listed')}`,
     `- **Escalation contacts:** ${listOr(d.escalation, 'none listed')}`,
   ];
-  for (const i of d.inputs) lines.push(`- **Input \`${i.name}\`** (${i.type}): ${i.columns.join(', ')}`);
+  for (const i of d.inputs) lines.push(`- **Input ${code(i.name)}** (${i.type}): ${i.columns.map(t).join(', ')}`);
   lines.push(`- **Label:** ${label}`);
-  if (d.classes) lines.push(`- **Classes:** ${d.classes.map(String).join(', ')}`);
-  lines.push(`- **Primary metric:** ${primaryMetricLine(d.primaryMetric)}`, `- **Configured artifact:** ${d.artifact}`, '');
+  if (d.classes) lines.push(`- **Classes:** ${d.classes.map((c) => t(String(c))).join(', ')}`);
+  lines.push(`- **Primary metric:** ${primaryMetricLine(d.primaryMetric)}`, `- **Configured artifact:** ${t(d.artifact)}`, '');
   return lines;
 }
 
@@ -62,31 +66,31 @@ function renderIntendedUse(card: ModelCard): string[] {
   return [
     '## Intended use and limits',
     '',
-    use === null ? 'Intended use: not stated in upkeep.yaml.' : use.trim(),
+    use === null ? 'Intended use: not stated in upkeep.yaml.' : markdownBlock(use.trim()),
     '',
-    limits === null ? 'Limits: not stated in upkeep.yaml.' : `Limits: ${limits.trim()}`,
+    limits === null ? 'Limits: not stated in upkeep.yaml.' : `Limits: ${markdownBlock(limits.trim())}`,
     '',
   ];
 }
 
 function howItBecameChampion(c: CardCurrent): string {
-  const replacing = c.previous ? `, replacing \`${c.previous}\`` : '';
-  const workflow = c.workflowId ? ` by workflow ${c.workflowId}` : '';
+  const replacing = c.previous ? `, replacing ${code(c.previous)}` : '';
+  const workflow = c.workflowId ? ` by workflow ${t(c.workflowId)}` : '';
   const base = {
     config: 'never promoted',
     initial: 'registered as the first champion (the artifact declared in upkeep.yaml)',
     promotion: `promoted after a retrain and a comparison on the holdout${workflow}${replacing}`,
     rollback: `rolled back${workflow}${replacing}`,
   }[c.change];
-  const emergency = c.emergency ? `; emergency, without approval, asked by ${c.emergency.by}: ${inline(c.emergency.reason)}` : '';
+  const emergency = c.emergency ? `; emergency, without approval, asked by ${t(c.emergency.by)}: ${inline(c.emergency.reason)}` : '';
   const reason = c.reason ? `; reason: ${inline(c.reason)}` : '';
   return `${base}${c.generation !== null ? ` (generation ${c.generation})` : ''}${emergency}${reason}`;
 }
 
 function approvedByLine(c: CardCurrent): string {
-  if (c.approvedBy.length > 0) return c.approvedBy.join(', ');
+  if (c.approvedBy.length > 0) return c.approvedBy.map(t).join(', ');
   if (c.change === 'initial') return 'no approval needed (initial registration)';
-  if (c.emergency) return `nobody (emergency ${c.change} by ${c.emergency.by})`;
+  if (c.emergency) return `nobody (emergency ${c.change} by ${t(c.emergency.by)})`;
   return 'no approval recorded';
 }
 
@@ -94,19 +98,19 @@ function renderCurrent(card: ModelCard): string[] {
   const c = card.current;
   const lines = ['## Current version', ''];
   if (c.change === 'config') {
-    lines.push(`No version has been promoted yet: the artifact declared in upkeep.yaml runs (${c.artifact ?? card.details.artifact}).`);
-    if (c.version !== null) lines.push('', `It is registered as version \`${c.version}\`${c.sha256 ? ` (sha256 \`${short(c.sha256)}\`)` : ''}.`);
+    lines.push(`No version has been promoted yet: the artifact declared in upkeep.yaml runs (${t(c.artifact ?? card.details.artifact)}).`);
+    if (c.version !== null) lines.push('', `It is registered as version ${code(c.version)}${c.sha256 ? ` (sha256 ${code(short(c.sha256))})` : ''}.`);
     lines.push('');
     return lines;
   }
-  lines.push(`**Version \`${c.version}\`** (sha256 \`${c.sha256 ? short(c.sha256) : '—'}\`) has been champion since ${when(c.since)}.`, '');
+  lines.push(`**Version ${code(c.version ?? '—')}** (sha256 ${code(c.sha256 ? short(c.sha256) : '—')}) has been champion since ${when(c.since)}.`, '');
   lines.push(`- **How:** ${howItBecameChampion(c)}`);
   if (c.source !== null) lines.push(`- **Source:** ${c.source === 'config' ? 'the artifact declared in upkeep.yaml' : 'a retrain'}`);
   lines.push(`- **Approved by:** ${approvedByLine(c)}`);
   for (const d of c.decisions) {
-    lines.push(`  - ${d.gate} ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.approver} at ${when(d.at)}${d.comment ? `: “${inline(d.comment)}”` : ''}`);
+    lines.push(`  - ${t(d.gate)} ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${t(d.approver)} at ${when(d.at)}${d.comment ? `: “${inline(d.comment)}”` : ''}`);
   }
-  if (c.artifact !== null) lines.push(`- **Artifact:** ${c.artifact}`);
+  if (c.artifact !== null) lines.push(`- **Artifact:** ${t(c.artifact)}`);
   lines.push('');
   return lines;
 }
@@ -125,7 +129,7 @@ function renderLineage(card: ModelCard): string[] {
   for (const v of card.lineage) {
     const periods = v.championPeriods.map((p) => `${day(p.from)} → ${day(p.to)}`).join('; ');
     const current = v.version === card.current.version && card.current.change !== 'config' ? ' (current)' : '';
-    lines.push(row([`\`${v.version}\`${current}`, when(v.createdAt), v.source, trainedOn(v.training), v.parent ? `\`${v.parent}\`` : '—', v.baselineSource ? `${num(v.holdoutPrimary)} (${v.baselineSource})` : num(v.holdoutPrimary), periods || '—']));
+    lines.push(row([`${code(v.version)}${current}`, t(when(v.createdAt)), v.source, t(trainedOn(v.training)), v.parent ? code(v.parent) : '—', v.baselineSource ? `${num(v.holdoutPrimary)} (${v.baselineSource})` : num(v.holdoutPrimary), periods || '—']));
   }
   lines.push('');
   return lines;
@@ -139,7 +143,7 @@ function renderTrend(card: ModelCard): string[] {
   const of = card.omitted.reports > 0 ? ` (the latest ${shown} of ${shown + card.omitted.reports})` : '';
   lines.push(`Primary metric ${metric} per evaluated window, newest first${of}.`, '');
   lines.push(`| window end | verdict | rows | ${cell(metric)} | version |`, '|---|---|---:|---:|---|');
-  for (const p of card.metricTrend) lines.push(row([when(p.windowEnd), p.verdict, String(p.rows), num(p.value), p.version ? `\`${p.version}\`` : '—']));
+  for (const p of card.metricTrend) lines.push(row([t(when(p.windowEnd)), t(p.verdict), String(p.rows), num(p.value), p.version ? code(p.version) : '—']));
   lines.push('');
   return lines;
 }
@@ -158,7 +162,7 @@ function renderConditions(card: ModelCard): string[] {
     lines.push(`Dataset drift: **${yes}** (${d.columnsDrifted} of ${d.columnsChecked} columns drifted, share ${num(d.shareDrifted)}; dataset drift at a share of ${setting(d.driftShare)}).`, '');
     if (d.driftedColumns.length > 0) {
       lines.push('| drifted column | test | score | threshold |', '|---|---|---:|---:|');
-      for (const col of d.driftedColumns) lines.push(row([col.column, col.test, num(col.score), setting(col.threshold)]));
+      for (const col of d.driftedColumns) lines.push(row([t(col.column), t(col.test), num(col.score), setting(col.threshold)]));
       lines.push('');
     }
   }
@@ -179,7 +183,7 @@ function renderLog(card: ModelCard): string[] {
   if (card.omitted.ledger > 0) lines.push(`The latest ${shown} of ${shown + card.omitted.ledger} entries, newest first.`, '');
   else lines.push('Newest first.', '');
   lines.push('| when | what | who | comment |', '|---|---|---|---|');
-  for (const e of card.maintenanceLog) lines.push(row([when(e.at), `${e.kind}: ${e.summary}`, e.actor ?? '—', e.comment ?? '']));
+  for (const e of card.maintenanceLog) lines.push(row([t(when(e.at)), t(`${e.kind}: ${e.summary}`), e.actor ? t(e.actor) : '—', markdownCell(e.comment ?? '')]));
   lines.push('');
   return lines;
 }
@@ -187,7 +191,7 @@ function renderLog(card: ModelCard): string[] {
 /** The card for people. Deterministic: the same card gives the same bytes. */
 export function renderModelCardMarkdown(card: ModelCard): string {
   return [
-    `# Model card: ${card.modelId}`,
+    `# Model card: ${t(card.modelId)}`,
     '',
     `_Generated ${when(card.generatedAt)} by upkeep from upkeep.yaml, the model registry, the evaluation reports and the maintenance log._`,
     '',
