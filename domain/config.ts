@@ -276,10 +276,26 @@ const octalMode = (min: number, what: string) =>
       return mode;
     });
 
+/** Where an S3 bucket is and how to address it; all optional (the SDK's defaults). */
+const s3Endpoint = z.strictObject({
+  region: z.string().min(1).optional(),
+  /** An S3-compatible server, e.g. http://127.0.0.1:7070; implies path-style addressing. */
+  endpoint: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+  path_style: z.boolean().optional(),
+});
+
+export const s3Settings = s3Endpoint.extend({
+  /** Per bucket (a store's or a data source's), overriding the settings above. */
+  buckets: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name'), s3Endpoint).default({}),
+});
+export type S3Settings = z.infer<typeof s3Settings>;
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1),
-  /** Where snapshots, reports and model cards are written: a path or file:// URI. */
+  /** Where snapshots, reports and model cards are written: a path, file:// URI or s3://bucket/prefix. */
   store: z.string().min(1).default('.upkeep/store'),
+  /** How to reach S3 for the store, artifacts and data (credentials: the standard provider chain). */
+  s3: s3Settings.optional(),
   /** Modes of what the store writes: private to the worker's user unless widened here. */
   store_mode: z
     .strictObject({

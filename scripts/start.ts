@@ -12,7 +12,7 @@ import { createUpkeepWorker } from '../workers/worker.js';
 import { payloadCodecs } from '../workers/codec.js';
 import { demoDay, writeDemoFeed } from './demo/feed.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createFileDataSource } from '../activities/data/source.js';
+import { createDataSource } from '../activities/data/sources.js';
 import { profileReferenceData } from '../activities/drift/reference.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { profileKey } from '../activities/store/keys.js';
@@ -34,7 +34,7 @@ const log = (line: string): void => console.log(`upkeep: ${line}`);
  */
 async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, feedRoot: string): Promise<void> {
   const spec = config.models[0]!;
-  const bytes = await createFileDataSource().read(spec.artifact);
+  const bytes = await createDataSource(config.s3).read(spec.artifact);
   if (!bytes) return;
   const sha = sha256Hex(bytes);
   const store = openStore(config);

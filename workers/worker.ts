@@ -6,7 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleW
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
-import { createFileDataSource } from '../activities/data/source.js';
+import { createDataSource } from '../activities/data/sources.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { openStore } from '../activities/store/open.js';
 import type { ArtifactStore } from '../activities/store/store.js';
@@ -54,7 +54,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   const activities = createActivities({
     loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
     store,
-    data: createFileDataSource(),
+    data: createDataSource(initial.s3),
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     ...(opts.log ? { log: opts.log } : {}),

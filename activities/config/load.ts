@@ -9,6 +9,7 @@ import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from 
 import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
 import { keysApply, type DecisionKeys } from '../../domain/signature.js';
+import { parseS3Uri } from '../store/s3-client.js';
 
 /**
  * Turns a path or URI written in the config into an absolute URI. Relative paths are resolved
@@ -70,8 +71,15 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     }
     seen.set(m.id, i);
   });
-  if (/^[a-z][a-z0-9+.-]*:/i.test(config.store) && !config.store.startsWith('file://')) {
-    throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${config.store.split(':')[0]}: stores are not supported (yet): give a folder path or a file:// URI`);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(config.store) && !config.store.startsWith('file://') && !config.store.startsWith('s3://')) {
+    throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${config.store.split(':')[0]}: stores are not supported: give a folder path, a file:// URI or s3://bucket/prefix`);
+  }
+  if (config.store.startsWith('s3://')) {
+    try {
+      parseS3Uri(config.store);
+    } catch (err) {
+      throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${(err as Error).message}`);
+    }
   }
   return {
     ...config,

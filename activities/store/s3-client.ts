@@ -4,6 +4,7 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { UpkeepError } from '../errors.js';
+import type { S3Settings } from '../../domain/config.js';
 
 /** Where and how to reach S3: the standard provider chain supplies credentials. */
 export interface S3Options {
@@ -17,6 +18,15 @@ export interface S3Options {
 }
 
 export type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+/** The config's S3 settings for one bucket: its own entry over the general ones. */
+export function s3OptionsFor(settings: S3Settings | undefined, bucket: string): S3Options {
+  const own = settings?.buckets[bucket] ?? {};
+  const region = own.region ?? settings?.region;
+  const endpoint = own.endpoint ?? settings?.endpoint;
+  const pathStyle = own.path_style ?? settings?.path_style;
+  return { ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}), ...(pathStyle !== undefined ? { forcePathStyle: pathStyle } : {}) };
+}
 
 /** A client and the SDK, loaded once on first use. */
 export function s3Loader(opts: S3Options): () => Promise<{ client: S3Client; sdk: S3Sdk }> {

@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { loadConfig } from '../../activities/config/load.js';
 import { readTable } from '../../activities/data/read-table.js';
-import { baseName, createFileDataSource } from '../../activities/data/source.js';
+import { baseName, type DataSource } from '../../activities/data/source.js';
+import { createDataSource } from '../../activities/data/sources.js';
 import { dataWindow } from '../../activities/data/window.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { canonicalLabel, prepareModel } from '../../activities/evaluation/model.js';
@@ -18,9 +19,8 @@ import { commandConfig } from './context.js';
 import { didYouMean } from '../../domain/suggest.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
-export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = new Date()): Promise<{ ok: boolean; line: string }> {
+export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = new Date(), source: DataSource = createDataSource()): Promise<{ ok: boolean; line: string }> {
   const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg}` });
-  const source = createFileDataSource();
   const artifactName = baseName(spec.artifact);
   const bytes = await source.read(spec.artifact);
   if (!bytes) return fail(`artifact ${spec.artifact} does not exist`);
@@ -80,11 +80,12 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   if (models.length === 0) throw new UpkeepError('UnknownModel', `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(o.model ?? '', config.models.map((m) => m.id))}`);
   console.log(`${path.basename(file)}: valid, ${config.models.length} model${config.models.length > 1 ? 's' : ''}`);
   const runner = createInProcessRunner();
+  const source = createDataSource(config.s3);
   let bad = 0;
   try {
     for (const spec of models) {
       // Anything else (e.g. an unsupported URI) is this model's problem, not the end of the check.
-      const r = await checkModel(spec, runner).catch((err: unknown) => ({ ok: false, line: `FAIL ${spec.id}: ${(err as Error).message}` }));
+      const r = await checkModel(spec, runner, new Date(), source).catch((err: unknown) => ({ ok: false, line: `FAIL ${spec.id}: ${(err as Error).message}` }));
       if (!r.ok) bad++;
       console.log(r.line);
     }

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig, findModel } from '../../activities/config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
-import { baseName, createFileDataSource } from '../../activities/data/source.js';
+import { baseName, type DataSource } from '../../activities/data/source.js';
+import { createDataSource } from '../../activities/data/sources.js';
 import { renderReportMarkdown } from '../../activities/docs/report.js';
 import { parseReferenceProfile } from '../../activities/drift/profile.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../activities/drift/reference.js';
@@ -43,9 +44,9 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
   const runner = createInProcessRunner();
   const engine = createEvaluationEngine();
   try {
-    const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
+    const { spec, bytes, store, data } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
     const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
-    const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference });
+    const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference, data });
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
       process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
@@ -111,10 +112,11 @@ export interface ModelOptions {
  * The model a command works on: from the config (`--model`, with its store) or any ONNX file
  * (`--onnx` with the options in `required`); `--categorical` and `--segments` add watched columns.
  */
-async function modelForCommand(o: ModelOptions, runner: InferenceRunner, required: (keyof ModelOptions)[]): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore }> {
+async function modelForCommand(o: ModelOptions, runner: InferenceRunner, required: (keyof ModelOptions)[]): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore; data: DataSource }> {
   let spec: ModelSpec;
   let bytes: Uint8Array;
   let store: ArtifactStore | undefined;
+  let data = createDataSource();
   if (o.onnx) {
     for (const key of required) {
       if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
@@ -125,14 +127,15 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     const configPath = commandConfig(o.config);
     const config = await loadConfig(configPath);
     spec = findModel(config, o.model, path.basename(configPath));
-    const read = await createFileDataSource().read(spec.artifact);
+    data = createDataSource(config.s3);
+    const read = await data.read(spec.artifact);
     if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
     bytes = read;
     store = openStore(config);
   }
   const add = (have: string[], more?: string[]): string[] => [...new Set([...have, ...(more ?? [])])];
   spec = { ...spec, monitor: { ...spec.monitor, categorical: add(spec.monitor.categorical, o.categorical), segments: add(spec.monitor.segments, o.segments) } };
-  return { spec, bytes, ...(store ? { store } : {}) };
+  return { spec, bytes, data, ...(store ? { store } : {}) };
 }
 
 /** --reference: a profile JSON, or data files (exact); without it, the profile stored for the model version. */

@@ -323,16 +323,16 @@ export async function verifyDecisions(ctx: MaintenanceContext, model: string, o:
 
 export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
-  const [{ createRegistry, versionId }, { sha256Hex }, { openStore }, { createFileDataSource }] = await Promise.all([
+  const [{ createRegistry, versionId }, { sha256Hex }, { openStore }, { createDataSource }] = await Promise.all([
     import('../../activities/registry/registry.js'),
     import('../../activities/store/file-store.js'),
     import('../../activities/store/open.js'),
-    import('../../activities/data/source.js'),
+    import('../../activities/data/sources.js'),
   ]);
   const registry = createRegistry(openStore(config));
   const versions = await registry.versions(spec.id);
   const champion = (await registry.champion(spec.id))?.pointer;
-  const bytes = await createFileDataSource().read(spec.artifact).catch(() => undefined);
+  const bytes = await createDataSource(config.s3).read(spec.artifact).catch(() => undefined);
   const configVersion = bytes ? versionId(sha256Hex(bytes)) : undefined;
   const running = champion?.version ?? configVersion;
 

@@ -10,7 +10,8 @@ import type { Task } from '../../domain/metrics.js';
 import { resolveUri } from '../../activities/config/load.js';
 import { formatOf } from '../../activities/data/count-rows.js';
 import { takeSnapshot, type SnapshotDays, type SnapshotDeps } from '../../activities/data/snapshot.js';
-import { baseName, createFileDataSource } from '../../activities/data/source.js';
+import { baseName, type DataSource } from '../../activities/data/source.js';
+import { createDataSource } from '../../activities/data/sources.js';
 import { dataWindow } from '../../activities/data/window.js';
 import { buildReport, type EvaluationReport } from '../../activities/docs/report.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from '../../activities/evaluation/evaluate.js';
@@ -41,7 +42,7 @@ export async function adHocSpec(opts: {
   runner: InferenceRunner;
 }): Promise<{ spec: ModelSpec; bytes: Uint8Array }> {
   const artifact = resolveUri(opts.onnx, process.cwd());
-  const bytes = await createFileDataSource().read(artifact);
+  const bytes = await createDataSource().read(artifact);
   if (!bytes) throw new UpkeepError('InvalidModel', `model file ${opts.onnx} does not exist`);
   const name = baseName(artifact);
   let info;
@@ -114,7 +115,7 @@ function memoryStore(): { store: SnapshotDeps['store']; read(uri: string): Uint8
 }
 
 /** Evaluates `spec` on explicit data URIs, or on its window ending at `at`. */
-export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; engine: EvaluationEngine; reference?: ReferenceInput }): Promise<OneShotResult> {
+export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; engine: EvaluationEngine; reference?: ReferenceInput; data?: DataSource }): Promise<OneShotResult> {
   const { spec } = opts;
   const end = opts.at ?? new Date();
   const explicit = !!opts.dataUris && opts.dataUris.length > 0;
@@ -122,7 +123,7 @@ export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Arr
     ? { firstDay: '', lastDay: '', end: end.toISOString(), timezone: spec.schedule.timezone, days: opts.dataUris!.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href })) }
     : dataWindow({ template: spec.data.uri, end, days: spec.data.window.days, timezone: spec.schedule.timezone });
   const memory = memoryStore();
-  const snapshot = await takeSnapshot({ data: createFileDataSource(), store: memory.store }, spec, days, { allPresent: explicit });
+  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store }, spec, days, { allPresent: explicit });
   const window: WindowFile[] = snapshot.files.map((f) => {
     const base = baseName(f.sourceUri);
     return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri) };
@@ -156,7 +157,7 @@ export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Arr
 
 /** Local files or file:// URIs as window files, read when needed. */
 export async function windowFiles(uris: string[], declared?: ModelSpec['data']['format']): Promise<WindowFile[]> {
-  const source = createFileDataSource();
+  const source = createDataSource();
   return uris.map((u) => {
     const uri = u.includes('://') ? u : pathToFileURL(path.resolve(u)).href;
     const format = formatOf(uri, declared);
