@@ -8,7 +8,7 @@ import { referenceFromProfile } from '../drift/reference.js';
 
 export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat'>) {
   const mustRead = async (uri: string, what: string): Promise<Uint8Array> => {
-    const bytes = await deps.data.read(uri);
+    const bytes = await deps.data.read(uri, { what });
     // The store is immutable: a snapshot object that vanished is an operational fault, retried.
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;

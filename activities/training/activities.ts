@@ -44,7 +44,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
   const registry = createRegistry(deps.store);
 
   const read = async (uri: string, what: string): Promise<Uint8Array> => {
-    const bytes = await deps.data.read(uri);
+    const bytes = await deps.data.read(uri, { what });
     // The store is immutable: an object that vanished is an operational fault, retried.
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;
@@ -53,7 +53,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
   const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string; tables: Table[] }> => {
     if (spec.retrain.trainer.type !== 'builtin') throw new Error('not a builtin trainer');
     const p = spec.retrain.trainer.params;
-    const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }));
+    const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }), spec.limits);
     const set = trainingSet(spec, tables, { l2: p.l2, ...(p.max_iter ? { maxIterations: p.max_iter } : {}), ...(p.tolerance ? { tolerance: p.tolerance } : {}) });
     deps.heartbeat?.({ phase: 'fitting', rows: set.rows });
     const beat = setInterval(() => deps.heartbeat?.({ phase: 'fitting', rows: set.rows }), 5000);

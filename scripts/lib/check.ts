@@ -21,7 +21,13 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg}` });
   const source = createFileDataSource();
   const artifactName = baseName(spec.artifact);
-  const bytes = await source.read(spec.artifact);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await source.read(spec.artifact, { what: 'artifact', maxBytes: spec.limits?.max_file_bytes });
+  } catch (err) {
+    if (err instanceof UpkeepError) return fail(err.message);
+    throw err;
+  }
   if (!bytes) return fail(`artifact ${spec.artifact} does not exist`);
   let classes: string[] | undefined;
   try {
@@ -35,7 +41,13 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   let latest: { date: string; uri: string; bytes: Uint8Array } | undefined;
   let present = 0;
   for (const day of [...window.days].reverse()) {
-    const b = await source.read(day.uri);
+    let b: Uint8Array | undefined;
+    try {
+      b = await source.read(day.uri, { maxBytes: spec.limits?.max_file_bytes });
+    } catch (err) {
+      if (err instanceof UpkeepError) return fail(err.message);
+      throw err;
+    }
     if (!b) continue;
     present++;
     latest ??= { ...day, bytes: b };
@@ -46,7 +58,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const file = baseName(latest.uri);
   let table;
   try {
-    table = await readTable(latest.bytes, { source: file, ...(spec.data.format ? { format: spec.data.format } : {}) });
+    table = await readTable(latest.bytes, { source: file, ...(spec.data.format ? { format: spec.data.format } : {}), ...(spec.limits ? { limits: spec.limits } : {}) });
   } catch (err) {
     return fail(`file ${file}: ${(err as Error).message}`);
   }
