@@ -28,6 +28,9 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   });
 }
 
+export const SHUTDOWN_GRACE = '5s';
+export const SHUTDOWN_FORCE = '15s';
+
 export interface UpkeepWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -63,6 +66,10 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     activities,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
     maxConcurrentActivityTaskExecutions: 4,
+    // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop
+    // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
+    shutdownGraceTime: SHUTDOWN_GRACE,
+    shutdownForceTime: SHUTDOWN_FORCE,
   });
   return { worker, engine };
 }

@@ -51,7 +51,7 @@ export async function profileReferenceData(opts: {
 }): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
   const { spec } = opts;
   const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
-  const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`));
+  const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`, undefined, spec.limits));
   const profile = buildReferenceProfile({
     data: tables,
     label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },
