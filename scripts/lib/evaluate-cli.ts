@@ -1,6 +1,5 @@
 /** What `upkeep evaluate` and `upkeep profile` do (in this process, no Temporal); loaded when one runs. */
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { loadConfig, findModel } from '../../activities/config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
@@ -15,6 +14,7 @@ import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { profileKey } from '../../activities/store/keys.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
+import { writeOutputFile } from './output.js';
 import { commandConfig } from './context.js';
 import { adHocSpec, evaluateOnce, windowFiles } from './one-shot.js';
 
@@ -77,7 +77,7 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     const text = `${JSON.stringify(profile)}\n`;
     if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
     if (o.out) {
-      writeFileSync(o.out, text);
+      writeOutputFile(o.out, text, 'profile');
       console.log(`wrote ${o.out}`);
     }
     const metric = spec.thresholds.metric;

@@ -3,7 +3,7 @@
  * What cannot be inferred is written as `null  # TODO: …`, so the file does not load until it is
  * filled in, and the loader's error names the field.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import type { Task } from '../../domain/metrics.js';
@@ -18,6 +18,7 @@ import { createInProcessRunner } from '../../activities/evaluation/in-process-ru
 import type { ValueInfo } from '../../activities/evaluation/runner.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { DEFAULT_PRIMARY } from './one-shot.js';
+import { writeOutputFile } from './output.js';
 
 export interface InitOptions {
   onnx: string;
@@ -118,7 +119,7 @@ export async function initCommand(o: InitOptions): Promise<void> {
   const out = path.resolve(o.out);
   if (existsSync(out) && !o.force) throw new UpkeepError('InvalidConfig', `${o.out} already exists; pass --force to overwrite it`);
   const { text, todos } = await initConfigText({ ...o, out });
-  writeFileSync(out, text);
+  writeOutputFile(out, text, 'config');
   console.log(`wrote ${o.out}${todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : ''}`);
   console.log(`then check it: upkeep check --config ${o.out}`);
 }
