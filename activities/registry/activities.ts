@@ -19,7 +19,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
 
   /** The config's artifact, copied into the store and registered as a version (idempotent). */
   const configVersion = async (s: ModelSpec): Promise<ModelVersion> => {
-    const bytes = await deps.data.read(s.artifact, { what: `model ${s.id}: artifact`, maxBytes: s.limits?.max_file_bytes });
+    const bytes = await deps.data.read(s.artifact, { what: `model ${s.id}: artifact` });
     if (!bytes) throw new UpkeepError('InvalidModel', `model ${s.id}: artifact ${s.artifact} does not exist`);
     const sha256 = sha256Hex(bytes);
     const stored = await deps.store.put(artifactKey(s.id, sha256), bytes, { ifAbsent: true });

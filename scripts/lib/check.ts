@@ -23,7 +23,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const artifactName = baseName(spec.artifact);
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await source.read(spec.artifact, { what: 'artifact', maxBytes: spec.limits?.max_file_bytes });
+    bytes = await source.read(spec.artifact, { what: 'artifact' });
   } catch (err) {
     if (err instanceof UpkeepError) return fail(err.message);
     throw err;

@@ -124,7 +124,7 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     const configPath = commandConfig(o.config);
     const config = await loadConfig(configPath);
     spec = findModel(config, o.model, path.basename(configPath));
-    const read = await createFileDataSource().read(spec.artifact, { what: `model ${spec.id}: artifact`, maxBytes: spec.limits?.max_file_bytes });
+    const read = await createFileDataSource().read(spec.artifact, { what: `model ${spec.id}: artifact` });
     if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
     bytes = read;
     store = createFileStore(config.store);
