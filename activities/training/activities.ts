@@ -3,7 +3,8 @@
  * One retrain run produces at most one version: the job record (keyed by the workflow run) is
  * written once, and a retried activity returns what the first completed attempt recorded.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readRegularFile } from '../data/open-regular.js';
 import path from 'node:path';
 import type { ModelSpec } from '../../domain/config.js';
 import { readTables, snapshotFiles } from '../data/snapshot-files.js';
@@ -129,7 +130,9 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
         clearInterval(flusher);
         await flush();
       }
-      return { onnx: new Uint8Array(await readFile(output)), log };
+      // the trainer made this path: a FIFO or device there must not block the worker
+      const onnx = await readRegularFile(output, { what: `model ${spec.id}: trainer output`, type: 'TrainingFailed' });
+      return { onnx: onnx!, log };
     } finally {
       await rm(work, { recursive: true, force: true });
     }
