@@ -40,9 +40,6 @@ export interface CronFields {
   dayOfMonth: Set<number>;
   month: Set<number>;
   dayOfWeek: Set<number>;
-  /** The day fields as written were not `*` (standard cron: either day field may match). */
-  domRestricted: boolean;
-  dowRestricted: boolean;
 }
 
 function value(text: string, f: FieldSpec): number {
@@ -66,7 +63,7 @@ function field(text: string, f: FieldSpec): Set<number> {
     }
     let lo: number;
     let hi: number;
-    if (range === '*' || range === '?') {
+    if (range === '*') {
       lo = f.min;
       hi = f.max;
     } else if (range.includes('-')) {
@@ -98,15 +95,13 @@ export function parseCron(expr: string): CronFields {
     dayOfMonth: dom,
     month: mo,
     dayOfWeek: dow,
-    domRestricted: !/^[*?]$/.test(parts[2]!),
-    dowRestricted: !/^[*?]$/.test(parts[4]!),
   };
 }
 
 /**
  * Whether some calendar day within `years` years of `from` matches the day fields (minutes and
- * hours always match some time of a matching day). Either reading of the two day fields counts
- * (standard cron ORs them when both are restricted), so only a schedule that can never fire is refused.
+ * hours always match some time of a matching day). Temporal's schedules require both day fields
+ * to match (`0 0 13 * 5` is Friday the 13th, not every Friday and every 13th).
  */
 export function cronHasNextRun(c: CronFields, from = new Date(Date.UTC(2024, 0, 1)), years = 8): boolean {
   const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
@@ -115,8 +110,7 @@ export function cronHasNextRun(c: CronFields, from = new Date(Date.UTC(2024, 0, 
     if (!c.month.has(d.getUTCMonth() + 1)) continue;
     const domOk = c.dayOfMonth.has(d.getUTCDate());
     const dowOk = c.dayOfWeek.has(d.getUTCDay());
-    const match = c.domRestricted && c.dowRestricted ? domOk || dowOk : domOk && dowOk;
-    if (match) return true;
+    if (domOk && dowOk) return true;
   }
   return false;
 }

@@ -16,13 +16,15 @@ describe('cron expressions checked at load', function () {
     assert.match(cronProblem('*/0 * * * *')!, /minute: step "0" must be a whole number/);
     assert.match(cronProblem('0 6 5-1 * *')!, /day of month: range 5-1 runs backwards/);
     assert.match(cronProblem('@sometimes')!, /unknown cron macro/);
+    assert.match(cronProblem('0 0 ? * *')!, /day of month: "\?" is not a number/);
   });
 
   it('refuses a schedule that can never fire', function () {
     assert.match(cronProblem('0 0 30 2 *')!, /never fires/);
     assert.match(cronProblem('0 0 31 4,6,9,11 *')!, /never fires/);
-    // both day fields restricted: either may match, so this fires on Mondays
-    assert.equal(cronHasNextRun(parseCron('0 0 31 2 1')), true);
+    // Temporal requires both day fields to match: Friday the 13th fires, Monday 31 February never
+    assert.equal(cronHasNextRun(parseCron('0 0 13 * 5')), true);
+    assert.match(cronProblem('0 0 31 2 1')!, /never fires/);
   });
 
   it('knows IANA time zones', function () {
