@@ -45,7 +45,8 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
   const registry = createRegistry(deps.store);
 
   const read = async (uri: string, what: string): Promise<Uint8Array> => {
-    const bytes = await deps.data.read(uri, { what });
+    const signal = deps.cancellation?.();
+    const bytes = await deps.data.read(uri, { what, ...(signal ? { signal } : {}) });
     // The store is immutable: an object that vanished is an operational fault, retried.
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;
