@@ -1,5 +1,6 @@
 /** What `upkeep evaluate` and `upkeep profile` do (in this process, no Temporal); loaded when one runs. */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig, findModel } from '../../activities/config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
@@ -139,8 +140,16 @@ async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: Ev
   const { spec, bytes, engine } = o;
   if (o.uris && o.uris.length > 0) {
     if (o.uris.length === 1 && o.uris[0]!.endsWith('.json')) {
-      const files = await windowFiles(o.uris);
-      return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(await files[0]!.load())), o.uris[0]), spec);
+      const uri = o.uris[0]!.includes('://') ? o.uris[0]! : pathToFileURL(path.resolve(o.uris[0]!)).href;
+      const text = await createFileDataSource().read(uri, { what: 'reference profile' });
+      if (!text) throw new UpkeepError('InvalidConfig', `reference profile ${o.uris[0]} does not exist`);
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(text));
+      } catch (err) {
+        throw new UpkeepError('InvalidConfig', `reference profile ${o.uris[0]} is not JSON: ${(err as Error).message}`);
+      }
+      return referenceFromProfile(parseReferenceProfile(json, o.uris[0]), spec);
     }
     return referenceFromData({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: baseName(spec.artifact), files: await windowFiles(o.uris, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.uris.join(', ') });
   }

@@ -197,6 +197,19 @@ const ROWS: Row[] = [
     },
   },
   {
+    case: 'a reference profile (--reference x.json) that is a FIFO, missing or not JSON',
+    kind: 'input',
+    run(ws) {
+      const data = path.join(ws.dir, 'target', `${ws.days[0]}.csv`);
+      const args = (ref: string): string[] => ['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', data, '--reference', ref];
+      fifo(path.join(ws.dir, 'fifo.json'));
+      writeFileSync(path.join(ws.dir, 'bad.json'), '{not json');
+      assertRefused(upkeep(args(path.join(ws.dir, 'fifo.json'))), /^upkeep: reference profile \S+fifo\.json: is a named pipe \(FIFO\), not a regular file$/);
+      assertRefused(upkeep(args(path.join(ws.dir, 'none.json'))), /^upkeep: reference profile \S+none\.json does not exist$/);
+      assertRefused(upkeep(args(path.join(ws.dir, 'bad.json'))), /^upkeep: reference profile \S+bad\.json is not JSON: /);
+    },
+  },
+  {
     case: '--out naming a folder or a folder that does not exist',
     kind: 'input',
     run(ws) {
