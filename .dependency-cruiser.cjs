@@ -26,16 +26,16 @@ module.exports = {
     {
       name: 'domain-is-pure',
       severity: 'error',
-      comment: 'domain/ is deterministic and does no I/O: no Node built-ins; of npm packages only zod (the config schema), other packages for types only.',
+      comment: 'domain/ is deterministic and does no I/O: no Node built-ins; of npm packages only zod (the config schema) and @noble/curves (signatures), other packages for types only.',
       from: { path: '^domain/' },
       to: { dependencyTypes: ['core'] },
     },
     {
       name: 'domain-npm-types-only',
       severity: 'error',
-      comment: 'domain/ may use zod; any other npm package only through `import type`.',
+      comment: 'domain/ may use zod and @noble/curves (pure JavaScript); any other npm package only through `import type`.',
       from: { path: '^domain/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['type-only'], pathNot: '(^|/)node_modules/zod/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['type-only'], pathNot: '(^|/)node_modules/(zod|@noble/curves)/' },
     },
     {
       name: 'workflows-reach-activities-through-the-index-only',

@@ -9,6 +9,7 @@ import { cronProblem, isKnownTimeZone } from './cron.js';
 import { DURATION_PATTERN, durationMs } from './duration.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
+import type { DecisionKeys } from './signature.js';
 
 export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -19,6 +20,17 @@ const duration = z
   .regex(DURATION_PATTERN, 'expected a duration like 30s, 5m, 2h or 1d')
   .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= MAX_DURATION_MS, 'expected a duration of at most 3660d');
 const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0');
+
+/** An Ed25519 public key, as `upkeep keys create` prints it. */
+const publicKey = z.string().regex(/^[0-9a-f]{64}$/, 'expected an Ed25519 public key: 64 lowercase hex digits, as `upkeep keys create` prints it');
+/** Someone (or a server) whose decisions carry a signature checked with `public_key`. */
+export const keyEntry = z.strictObject({ id: z.string().min(1).max(200), public_key: publicKey });
+
+/** The keys file the platform team manages (`keys_file:`): people and authenticating servers. */
+export const keysFileSchema = z.strictObject({
+  people: z.array(keyEntry).default([]),
+  authenticators: z.array(keyEntry).default([]),
+});
 
 const inputSpec = z.strictObject({
   /** Name of the ONNX graph input. */
@@ -166,7 +178,11 @@ const thresholds = z.strictObject({
 export const modelSpecBase = z.strictObject({
     id: z.string().regex(MODEL_ID_PATTERN, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
     owner: z.string({ error: 'every model needs an accountable owner' }).min(1, 'every model needs an accountable owner'),
-    approvers: z.array(z.string().min(1)).default([]),
+    /** Ids, or { id, public_key } for approvers whose decisions must be signed (parseConfig moves keys to `keys`). */
+    approvers: z
+      .array(z.union([z.string().min(1).max(200), keyEntry], { error: 'expected an id, or { id, public_key }' }))
+      .default([])
+      .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
     description: z.string().optional(),
     intended_use: z.string().optional(),
     task: z.enum(TASKS),
@@ -285,6 +301,10 @@ export const configSchema = z.strictObject({
     .default({ orphans: 'pause' }),
   /** Caps on what one input file may cost to read (docs/data-formats.md); every model inherits them. */
   limits: limitsSpec.prefault({}),
+  /** A YAML or JSON file of public keys (people, authenticators), relative to this file. */
+  keys_file: z.string().min(1).optional(),
+  /** Servers that authenticate people themselves and sign decisions on their behalf. */
+  authenticators: z.array(keyEntry).default([]),
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */
@@ -302,7 +322,8 @@ export const configSchema = z.strictObject({
     .min(1, 'declare at least one model'),
 });
 
-export type ModelSpec = z.infer<typeof modelSpec>;
-export type UpkeepConfig = z.infer<typeof configSchema>;
+/** A model as loaded: `keys` holds the public keys that apply to it (parseConfig fills it in). */
+export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys };
+export type UpkeepConfig = Omit<z.infer<typeof configSchema>, 'models'> & { models: ModelSpec[] };
 export type MonitorSpec = z.infer<typeof monitorSpec>;
 

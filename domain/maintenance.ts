@@ -3,6 +3,7 @@
  * champion and challenger, notifications and the maintenance log.
  */
 import type { Verdict } from './evaluation.js';
+import type { DecisionProof } from './signature.js';
 
 export type GateName = 'retrain' | 'promote' | 'rollback';
 
@@ -13,6 +14,8 @@ export interface DecisionInput {
   approver: string;
   /** Required for a rejection. */
   comment?: string;
+  /** The signature (domain/signature.ts); required when the model has keys configured. */
+  proof?: DecisionProof;
 }
 
 export interface Decision extends DecisionInput {
@@ -55,6 +58,8 @@ export interface GateStatus {
   escalated: boolean;
   decision?: Decision;
   closedAt?: string;
+  /** Decisions must be signed (the model has keys configured). */
+  signaturesRequired?: boolean;
 }
 
 /** A model version in the registry, as history refers to it. */

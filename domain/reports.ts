@@ -99,6 +99,12 @@ export interface QualityReport {
     /** Current rows carrying a new category. */
     rows: number;
     shareOfRows: number;
+    /** Rows expected to carry an unseen category by chance (Good–Turing); absent in older reports. */
+    expected?: number;
+    /** P(at least `rows` by chance); absent in older reports. */
+    pValue?: number;
+    /** Beyond chance and above the share: a warning (older reports: every listing warned). */
+    alarm?: boolean;
   }[];
   nullRateIncreases: { column: string; reference: number; current: number }[];
   outOfRange: {

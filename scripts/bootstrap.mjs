@@ -3,7 +3,8 @@
 // packages when they are missing or stale (plain Node, no dependencies), compiles the TypeScript
 // to dist/ when it is missing or stale (scripts/build.mjs; .npmrc's ignore-scripts means no
 // `prepare` on install), then runs the entry point: start and bench compiled, the tests through
-// tsx (mocha loads the .ts test files). Signals reach the child, and its exit code becomes ours.
+// tsx (mocha loads the .ts test files). Signals reach the child (also when our parent dies), we
+// wait for it, and its exit code becomes ours.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,4 +48,13 @@ const child = spawn(process.execPath, [...argv, ...args], { cwd: root, stdio: 'i
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
 }
+// npm sends SIGTERM to the `sh -c` that runs us, and the shell dies without passing it on: when
+// our parent is gone, stop the child as if we had been sent SIGTERM, and wait for it.
+const parent = process.ppid;
+const watch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(watch);
+  child.kill('SIGTERM');
+}, 500);
+watch.unref();
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -22,6 +22,7 @@ import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createWorkerLogger } from '../workers/log.js';
+import { onParentExit } from '../workers/parent-watch.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -58,6 +59,55 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
   }
 }
 
+/** What `npm start` prints once everything runs: where to look, and commands for this config. */
+async function nextSteps(o: {
+  config: Awaited<ReturnType<typeof loadConfig>>;
+  configPath: string;
+  isExample: boolean;
+  settings: ReturnType<typeof readSettings>;
+  target: Awaited<ReturnType<typeof resolveTemporal>>;
+}): Promise<string> {
+  const { config, isExample, settings, target } = o;
+  const store = createFileStore(config.store);
+  const first = config.models[0]!.id;
+  // Another terminal does not have this one's UPKEEP_CONFIG: name the config in every command.
+  const rel = path.relative(process.cwd(), o.configPath) || o.configPath;
+  const implicit = isExample || o.configPath === path.resolve('upkeep.yaml');
+  const cfg = implicit ? '' : ` --config ${/\s/.test(rel) ? JSON.stringify(rel) : rel}`;
+  const hour = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
+  const lines = [
+    '',
+    `upkeep is running: worker on task queue ${settings.taskQueue}, one evaluation per model triggered now.`,
+    `  Temporal UI   ${target.uiUrl ? `${target.uiUrl}/namespaces/${target.namespace}/workflows` : '(see your cluster)'}`,
+    `  store         ${store.root}`,
+    `  reports       ${store.uriFor('reports')}/<model>/`,
+    `  model cards   ${store.uriFor('cards')}/<model>.md`,
+    `  models        ${config.models.map((m) => `${m.id} (owner ${m.owner})`).join(', ')}`,
+    'Try, in another terminal:',
+  ];
+  if (!isExample) {
+    // A model without a reference profile is evaluated without drift and data-quality checks.
+    for (const m of config.models) {
+      if (m.reference) continue;
+      const profiles = await store.list(`profiles/${m.id}/`).catch(() => []);
+      if (profiles.length === 0) lines.push(`  npx upkeep profile --model ${m.id}${cfg} --data <training sample>   (no reference profile yet: ${m.id} is evaluated without drift checks)`);
+    }
+    lines.push(`  npx upkeep check${cfg}                          (config, models and the current window, nothing durable)`);
+  }
+  lines.push(
+    `  npx upkeep schedules list${cfg}`,
+    `  npx upkeep schedules trigger ${first}${cfg}`,
+    `  npx upkeep schedules backfill ${first}${cfg} --from ${hour(Date.now() - 3600e3)} --to ${hour(Date.now())}   (every scheduled time in the last hour)`,
+    `  npx upkeep evaluate --model ${first}${cfg}`,
+  );
+  if (isExample) lines.push(`  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)`);
+  lines.push(`  npx upkeep approvals list${cfg}`);
+  const dbPath = path.join(settings.stateDir, 'temporal.db');
+  const db = path.relative(process.cwd(), dbPath).startsWith('..') ? dbPath : path.relative(process.cwd(), dbPath);
+  lines.push(`Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${db})` : ''}.`);
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
   const settings = readSettings(process.env);
@@ -90,19 +140,7 @@ async function main(): Promise<void> {
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }
-  const first = config.models[0]!.id;
-  console.log(`
-upkeep is running: worker on task queue ${settings.taskQueue}, one evaluation per model triggered now.
-  Temporal UI   ${target.uiUrl ?? '(see your cluster)'}${target.uiUrl ? `/namespaces/${target.namespace}/workflows` : ''}
-  reports       ${createFileStore(config.store).uriFor('reports')}
-Try, in another terminal:
-  npx upkeep schedules list
-  npx upkeep schedules trigger ${first}
-  npx upkeep schedules backfill ${first} --from ${new Date(Date.now() - 3600e3).toISOString().slice(0, 16)}Z --to ${new Date().toISOString().slice(0, 16)}Z   (every scheduled time in the last hour)
-  npx upkeep evaluate --model ${first}${isExample ? `
-  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)` : ''}
-  npx upkeep approvals list
-Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${path.relative(process.cwd(), path.join(settings.stateDir, 'temporal.db')) || 'temporal.db'})` : ''}.`);
+  console.log(await nextSteps({ config, configPath, isExample, settings, target }));
 
   let signals = 0;
   let last = 0;
@@ -122,6 +160,8 @@ Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and 
   };
   // SIGHUP too (the terminal closed): the dev server runs in its own process group and would outlive us.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  // The bootstrap that started us was killed: nobody will send the signal, so stop by ourselves.
+  onParentExit(stop);
   try {
     await running;
   } finally {

@@ -1,29 +1,70 @@
 /**
  * `npm test`: type-check, lint, then the whole mocha suite against a Temporal dev server that this
- * script starts on free ports (in memory) and always stops, whatever the outcome.
+ * script starts on free ports (in memory) and always stops, whatever the outcome. SIGINT, SIGTERM
+ * and SIGHUP go to the running step; the server is stopped when it has exited.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/dev-server.js';
 import { PROJECT_DIR } from '../workers/paths.js';
 import { readSettings } from '../workers/settings.js';
+import { onParentExit } from '../workers/parent-watch.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
 
+/** Whether any process of group `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs a step in its own process group and waits until the whole group is gone. Signals go to the
+ * whole group: mocha's launcher runs the suite in a child process of its own and does not pass
+ * SIGTERM on, and the Temporal runtime in the suite answers SIGTERM by shutting its workers down
+ * rather than exiting. What is left when the step has exited gets a grace period, then SIGKILL.
+ */
 function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: PROJECT_DIR, stdio: 'inherit', env: { ...env, ...extraEnv } });
-    const forward = (signal: NodeJS.Signals) => child.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
+    const child = spawn(cmd, args, { cwd: PROJECT_DIR, stdio: 'inherit', env: { ...env, ...extraEnv }, detached: true });
+    const pgid = child.pid!;
+    let signalled = false;
+    const forward = (signal: NodeJS.Signals): void => {
+      signalled = true;
+      try {
+        process.kill(-pgid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    for (const s of SIGNALS) process.on(s, forward);
     child.on('exit', (code, signal) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      resolve(code ?? (signal ? 1 : 0));
+      void (async () => {
+        const deadline = Date.now() + (signalled ? 10_000 : 2_000);
+        while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        if (groupAlive(pgid)) {
+          log(`stopping what ${path.basename(cmd)} left running`);
+          try {
+            process.kill(-pgid, 'SIGKILL');
+          } catch {
+            // gone meanwhile
+          }
+        }
+        for (const s of SIGNALS) process.off(s, forward);
+        resolve(code ?? (signal ? 1 : 0));
+      })();
     });
   });
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+// Killed parent: pass SIGTERM on as if it had been sent to us (the child's exit then stops the server).
+onParentExit(() => (process.listenerCount('SIGTERM') > 0 ? process.emit('SIGTERM') : process.exit(143)));
 
 const bin = (name: string): string => path.join(PROJECT_DIR, 'node_modules', '.bin', name);
 
@@ -46,14 +87,11 @@ async function main(): Promise<number> {
   } else {
     log('no Temporal CLI: workflow tests start one through the SDK download');
   }
-  const stop = async () => {
-    await server?.stop();
-  };
-  process.on('SIGINT', () => void stop().then(() => process.exit(130)));
+  // A signal reaches the running step (forwarded by run()); when it exits, the server is stopped.
   try {
     return await run(bin('mocha'), mochaArgs.length > 0 ? mochaArgs : ['test/**/*.test.ts'], extra);
   } finally {
-    await stop();
+    await server?.stop();
     if (server) log('Temporal dev server stopped');
   }
 }

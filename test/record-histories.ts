@@ -1,13 +1,15 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
- * three outcomes, and a degraded evaluation that takes the demo model through retrainModel to a
- * promotion. Run it after a
+ * three outcomes, a degraded evaluation that takes the demo model through retrainModel to a
+ * promotion, and a signed rollback (rollbackModel). Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
- *   npx tsx test/record-histories.ts
+ *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveTemporalCli } from '../workers/dev-server.js';
 import { readSettings } from '../workers/settings.js';
@@ -15,8 +17,13 @@ import { createUpkeepWorker } from '../workers/worker.js';
 import { evaluateModel } from '../workflows/index.js';
 import { testTemporal, mochaHooks } from './helpers/temporal.js';
 import { createWorkspace } from './helpers/workspace.js';
-import { createDemoWorkspace, OWNER } from './helpers/demo-workspace.js';
-import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId } from '../workflows/definitions.js';
+import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER } from './helpers/demo-workspace.js';
+import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
+import { createRegistry } from '../activities/registry/registry.js';
+import { createFileStore } from '../activities/store/file-store.js';
+import { artifactKey } from '../activities/store/keys.js';
+import { rollbackAct, rollbackRequestId } from '../domain/signature.js';
+import { createSigningKey, signAs } from '../scripts/lib/keys.js';
 import { PROJECT_DIR } from '../workers/paths.js';
 
 const cases = [
@@ -24,6 +31,9 @@ const cases = [
   { name: 'evaluate-model-insufficient-data', days: [], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z' },
   { name: 'evaluate-model-failing', days: ['2026-06-03'], data: 'data/binary_wrong_type.csv', windowEnd: '2026-06-04T06:00:00Z' },
 ];
+
+const only = process.argv.slice(2);
+const wanted = (...names: string[]): boolean => only.length === 0 || names.some((n) => only.includes(n));
 
 const cli = resolveTemporalCli({ settings: readSettings(process.env) });
 if (!cli) throw new Error('recording histories needs the Temporal CLI');
@@ -36,7 +46,7 @@ function save(name: string, workflowId: string): void {
   writeFileSync(file, json.endsWith('\n') ? json : `${json}\n`);
   console.log(`recorded ${path.relative(PROJECT_DIR, file)} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)`);
 }
-for (const c of cases) {
+for (const c of cases.filter((c) => wanted(c.name))) {
   const modelId = `replay-${c.name.replace('evaluate-model-', '')}`;
   const ws = createWorkspace(modelId);
   for (const d of c.days) ws.addDay(d, c.data);
@@ -50,7 +60,7 @@ for (const c of cases) {
 }
 
 // The maintenance loop: degraded → retrain approved → candidate → promotion approved.
-{
+if (wanted('evaluate-model-degraded', 'retrain-model-promoted')) {
   const modelId = 'replay-retrain';
   const ws = createDemoWorkspace({ modelId, end: new Date('2026-06-05T06:00:00Z'), days: 12, drifted: true });
   const taskQueue = `record-${modelId}-${Date.now()}`;
@@ -73,5 +83,43 @@ for (const c of cases) {
   save('evaluate-model-degraded', evaluateId);
   save('retrain-model-promoted', retrainWorkflowId(modelId));
   ws.remove();
+}
+// A signed rollback request, approved with a signature through the rollback gate.
+if (wanted('rollback-model-signed')) {
+  const modelId = 'replay-rollback';
+  const keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-record-keys-'));
+  const owner = createSigningKey(keyDir, OWNER).key;
+  const approver = createSigningKey(keyDir, APPROVER).key;
+  const ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: false, model: { approvers: [{ id: OWNER, public_key: owner.publicKey }, { id: APPROVER, public_key: approver.publicKey }] } });
+  const store = createFileStore(ws.storeDir);
+  const registry = createRegistry(store);
+  const bytes = await fitDemoModel(modelId, readdirSync(ws.dataDir).sort().map((f) => path.join(ws.dataDir, f)));
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
+  const put = await store.put(artifactKey(modelId, sha), bytes);
+  await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-06-01T00:00:00.000Z', source: 'config' });
+  await registry.register({ modelId, version: sha.slice(0, 12), sha256: sha, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-06-02T00:00:00.000Z', source: 'retrain' });
+  await registry.swapChampion({ modelId, version: sha.slice(0, 12), sha256: sha, since: '2026-06-02T00:00:00.000Z', change: 'promotion', approvals: [] }, null, configSha.slice(0, 12));
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const workflowId = rollbackWorkflowId(modelId);
+  const request = { requestedBy: APPROVER, reason: 'complaints since the promotion' };
+  const proof = signAs(keyDir, APPROVER, rollbackAct(request), { model: modelId, workflow: workflowId, request: rollbackRequestId(sha.slice(0, 12), configSha.slice(0, 12)) }, true)!;
+  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+  await worker.runUntil(async () => {
+    const handle = await t.client.workflow.start('rollbackModel', { taskQueue, workflowId, args: [{ modelId, ...request, emergency: false, proof }] });
+    let openedAt: string | undefined;
+    while (!openedAt) {
+      openedAt = (await handle.query(maintenanceStatusQuery)).gate?.openedAt;
+      if (!openedAt) await new Promise((r) => setTimeout(r, 200));
+    }
+    const act = { gate: 'rollback' as const, decision: 'approve' as const, approver: OWNER, comment: 'confirmed with support' };
+    const signed = signAs(keyDir, OWNER, act, { model: modelId, workflow: workflowId, request: openedAt }, true)!;
+    await handle.executeUpdate(decideUpdate, { args: [{ ...act, proof: signed }] });
+    await handle.result();
+  });
+  await engine.close();
+  save('rollback-model-signed', workflowId);
+  ws.remove();
+  rmSync(keyDir, { recursive: true, force: true });
 }
 await mochaHooks.afterAll();

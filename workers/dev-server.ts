@@ -128,6 +128,13 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * `sh -c SERVER_GUARD <cli> <args...>`: runs the server with /dev/null as its input, and a watcher
+ * that reads our pipe (fd 3) and stops the server when the pipe closes; the shell's exit status is
+ * the server's.
+ */
+const SERVER_GUARD = 'exec 3<&0; "$0" "$@" </dev/null 3<&- & s=$!; (read _ <&3; kill -TERM $s 2>/dev/null) & exec 3<&-; wait $s';
+
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
   const port = opts.port ?? (await freePort(ip));
@@ -142,9 +149,18 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   for (const key of UPKEEP_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
   // Its own process group: a Ctrl-C at the terminal reaches upkeep only, which stops the server
-  // after the worker has drained (else in-flight activities cannot report their results).
-  const child: ChildProcess = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const killOnExit = (): void => void child.kill('SIGTERM');
+  // after the worker has drained (else in-flight activities cannot report their results). A small
+  // shell guard holds the server: when our end of its stdin closes — on stop(), or because this
+  // process died, even by SIGKILL — it stops the server, so none is ever left running without us.
+  const child: ChildProcess = spawn('/bin/sh', ['-c', SERVER_GUARD, opts.cli, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const killOnExit = (): void => killGroup('SIGTERM');
   process.once('exit', killOnExit);
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -157,6 +173,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     child.once('exit', (code) => {
       exited = code;
       process.off('exit', killOnExit);
+      child.stdin?.destroy(); // lets the guard's watcher end too
       resolve();
     }),
   );
@@ -167,15 +184,15 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     if (exited !== undefined) throw new Error(`temporal dev server exited with code ${exited} before it was ready:\n${output}`);
     if (await temporalAnswers(address, 1000)) break;
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killGroup('SIGKILL');
       throw new Error(`temporal dev server did not answer at ${address} within ${(opts.startTimeoutMs ?? 60_000) / 1000}s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
   const stop = async (): Promise<void> => {
     if (exited !== undefined) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.stdin?.end();
+    const timer = setTimeout(() => killGroup('SIGKILL'), 10_000);
     await exitPromise;
     clearTimeout(timer);
   };

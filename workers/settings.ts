@@ -5,6 +5,7 @@
  * Validated by hand rather than with zod: this runs on every CLI call, and importing zod costs
  * more than the whole check.
  */
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import { defaultConfigPath, defaultStateDir } from './paths.js';
@@ -28,6 +29,8 @@ export interface Settings {
   logLevel: LogLevel;
   /** USER: who asks for a retrain when --as is not given. */
   user: string;
+  /** UPKEEP_KEY_DIR, else $XDG_CONFIG_HOME/upkeep, else ~/.config/upkeep: private signing keys. */
+  keyDir: string;
   /** The environment itself: TEMPORAL_* for Temporal's envconfig, PATH, and what child processes inherit. */
   env: NodeJS.ProcessEnv;
 }
@@ -81,6 +84,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     ...(temporalCli ? { temporalCli: path.resolve(temporalCli) } : {}),
     logLevel: level as LogLevel,
     user: set(env, 'USER') ?? 'cli',
+    keyDir: path.resolve(text(env, 'UPKEEP_KEY_DIR') ?? path.join(set(env, 'XDG_CONFIG_HOME') ?? path.join(set(env, 'HOME') ?? homedir(), '.config'), 'upkeep')),
     env,
   };
 }

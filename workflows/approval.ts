@@ -1,13 +1,16 @@
 /**
  * The approval gate, used for "retrain?", "promote?" and "rollback?". Decisions arrive through the
- * `decide` Update; its validator refuses a bad request before it touches state (an unlisted
- * approver, a rejection without a comment, a gate that is not open or already decided). While a
+ * `decide` Update; its validator refuses a bad request before it touches state (a malformed or
+ * oversized argument, an unlisted approver, a rejection without a comment, a gate that is not open
+ * or already decided, and, when the model has keys, a missing, forged or replayed signature). While a
  * gate waits it reminds, escalates and finally expires. Nothing is ever approved automatically:
  * rejection and expiry are results, not exceptions.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { decideUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
+import { decisionInputProblem } from '../domain/inputs.js';
+import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
 import type { Decision, DecisionInput, GateName, GateStatus, NotificationKind } from '../domain/maintenance.js';
 
 export interface GateTiming {
@@ -25,6 +28,16 @@ export interface GateRequest {
   /** Told on escalation, besides those asked. */
   escalation: string[];
   timing: GateTiming;
+  /** Public keys from the config; when they apply, every decision must be signed. */
+  keys?: DecisionKeys;
+}
+
+/** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
+export interface DecisionAuth {
+  workflowId: string;
+  now: number;
+  keys?: DecisionKeys | undefined;
+  usedNonces?: ReadonlySet<string>;
 }
 
 /** What the gate reports while it runs; the workflow turns these into notifications and log entries. */
@@ -42,40 +55,63 @@ function refuse(message: string): never {
 }
 
 /** Throws (refusing the Update) when `input` may not decide `open`. */
-export function validateDecision(modelId: string, open: GateStatus | undefined, input: DecisionInput): void {
+export function validateDecision(modelId: string, open: GateStatus | undefined, input: DecisionInput, auth: DecisionAuth): void {
   if (!input || typeof input !== 'object') refuse('a decision needs gate, decision and approver');
+  const shape = decisionInputProblem(input);
+  if (shape) refuse(`model ${modelId}: ${shape}`);
   if (!open) return refuse(`model ${modelId}: no request is waiting for a decision`);
   if (input.gate !== open.gate) refuse(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
   if (open.decision) refuse(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
   if (open.state !== 'waiting') refuse(`model ${modelId}: the ${open.gate} request is ${open.state}`);
-  if (input.decision !== 'approve' && input.decision !== 'reject') refuse(`decision must be approve or reject, not ${JSON.stringify(input.decision)}`);
   if (typeof input.approver !== 'string' || !open.approvers.includes(input.approver)) {
     refuse(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
   }
   if (input.decision === 'reject' && !(typeof input.comment === 'string' && input.comment.trim())) {
     refuse(`model ${modelId}: a rejection needs a comment saying why`);
   }
+  const problem = proofProblem(input, input.proof, {
+    model: modelId,
+    workflow: auth.workflowId,
+    request: open.openedAt,
+    now: auth.now,
+    keys: auth.keys,
+    deciders: open.approvers,
+    ...(auth.usedNonces ? { usedNonces: auth.usedNonces } : {}),
+  });
+  if (problem) refuse(problem);
 }
 
 /**
  * Registers the `decide` Update handler (call once, at the start of the workflow) and returns
  * `request`, which opens a gate and resolves when it is approved, rejected or expired.
  */
-export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void) {
+export function createApprovals(modelId: string, workflowId: string, onEvent: (e: GateEvent) => void) {
   const gates: GateStatus[] = [];
   let open: GateStatus | undefined;
+  let keys: DecisionKeys | undefined;
+  const usedNonces = new Set<string>();
 
   setHandler(
     decideUpdate,
     (input: DecisionInput): GateStatus => {
       const gate = open!;
-      const decision: Decision = { gate: input.gate, decision: input.decision, approver: input.approver, at: iso(Date.now()), ...(input.comment ? { comment: input.comment } : {}) };
+      // A signature is kept only when it was verified (the model has keys).
+      const proof = input.proof && gate.signaturesRequired ? { ...input.proof } : undefined;
+      const decision: Decision = {
+        gate: input.gate,
+        decision: input.decision,
+        approver: input.approver,
+        at: iso(Date.now()),
+        ...(input.comment ? { comment: input.comment } : {}),
+        ...(proof ? { proof } : {}),
+      };
+      if (proof) usedNonces.add(proof.nonce);
       gate.decision = decision;
       gate.state = input.decision === 'approve' ? 'approved' : 'rejected';
       gate.closedAt = decision.at;
       return copy(gate);
     },
-    { validator: (input: DecisionInput) => validateDecision(modelId, open, input) },
+    { validator: (input: DecisionInput) => validateDecision(modelId, open, input, { workflowId, now: Date.now(), keys, usedNonces }) },
   );
 
   const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[]): void => {
@@ -103,9 +139,11 @@ export function createApprovals(modelId: string, onEvent: (e: GateEvent) => void
         notified: [],
         reminders: 0,
         escalated: false,
+        ...(keysApply(req.keys, req.approvers) ? { signaturesRequired: true } : {}),
       };
       gates.push(gate);
       open = gate;
+      keys = req.keys;
       emit(gate, 'approval-requested', req.notify);
       let nextReminder = start + reminderEvery;
       try {

@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReportRef, Verdict } from '../domain/evaluation.js';
+import type { DecisionProof } from '../domain/signature.js';
 import type { Comparison, Decision, DecisionInput, GateStatus, MaintenanceStatus, ModelVersionRef, RetrainEvidence, RetrainOutcome } from '../domain/maintenance.js';
 
 /** The default task queue; the worker and every client may be given another. */
@@ -72,6 +73,8 @@ export interface RollbackModelInput {
   requestedBy: string;
   /** Skips the approval gate; only a listed approver may ask for it (recorded either way). */
   emergency?: boolean;
+  /** The requester's signature (domain/signature.ts); required when the model has keys. */
+  proof?: DecisionProof;
 }
 
 export interface RollbackModelResult {

@@ -4,13 +4,14 @@
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
  * step is in the maintenance log; the model card is regenerated at the end.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
 import { createApprovals, type GateEvent } from './approval.js';
 import { attachEvidenceSignal, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
 import { describeEvidence, stakeholders, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
+import { evidenceProblem } from '../domain/inputs.js';
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
@@ -53,7 +54,8 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
         break;
       case 'decision': {
         const d = g.decision!;
-        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate } });
+        const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
+        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, ...signed } });
         journal.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
         break;
       }
@@ -75,8 +77,13 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
   // The first evidence and the latest ones are kept (a model that stays degraded adds one per
-  // scheduled evaluation); `evidenceCount` counts them all.
-  const evidence: RetrainEvidence[] = input.evidence ? [input.evidence] : [];
+  // scheduled evaluation); `evidenceCount` counts them all. Malformed evidence is logged and dropped.
+  const acceptable = (e: unknown, from: string): e is RetrainEvidence => {
+    const problem = evidenceProblem(e);
+    if (problem) log.warn(`${modelId}: ${from} dropped: ${problem}`);
+    return !problem;
+  };
+  const evidence: RetrainEvidence[] = input.evidence && acceptable(input.evidence, 'the first evidence') ? [input.evidence] : [];
   let evidenceCount = evidence.length;
   let latestWindowEnd = input.evidence?.windowEnd;
   const status: MaintenanceStatus = { modelId, kind: 'retrain', stage: 'awaiting-retrain-approval', since: journal.now(), evidence, gates: [] };
@@ -85,9 +92,10 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.since = journal.now();
   };
   const describe = (): string => `Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
-  const approvals = createApprovals(modelId, gateEvents(journal, modelId, describe));
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
+    if (!acceptable(e, 'an attachEvidence signal')) return;
     evidenceCount++;
     evidence.push(e);
     if (evidence.length > MAX_EVIDENCE) evidence.splice(1, 1);
@@ -112,7 +120,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     people = stakeholders(spec);
     const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec']): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
-      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval });
+      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}) });
       if (g.decision) decisions.push(g.decision);
       return g;
     };

@@ -9,12 +9,16 @@ import { STEP } from './activity-options.js';
 import { createApprovals } from './approval.js';
 import { maintenanceStatusQuery, UpkeepModelId, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
 import { stakeholders, type Decision, type MaintenanceStatus } from '../domain/maintenance.js';
+import { rollbackInputProblem } from '../domain/inputs.js';
+import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../domain/signature.js';
 import { createJournal } from './maintenance.js';
 import { gateEvents } from './retrain-model.js';
 
 const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>(STEP);
 
 export async function rollbackModel(input: RollbackModelInput): Promise<RollbackModelResult> {
+  const shape = rollbackInputProblem(input);
+  if (shape) throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `rollback: ${shape}` });
   const { modelId } = input;
   const info = workflowInfo();
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
@@ -22,7 +26,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const request = { source: 'manual' as const, at: journal.now(), reason: input.reason, requestedBy: input.requestedBy };
   const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: journal.now(), evidence: [request], gates: [] };
   const describe = (): string => `Rollback requested by ${input.requestedBy}: ${input.reason}`;
-  const approvals = createApprovals(modelId, gateEvents(journal, modelId, describe));
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe));
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
 
   const model = await resolveModel({ modelId });
@@ -30,7 +34,15 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const { from, to, baseline } = await rollbackTarget({ modelId, ...(input.to ? { to: input.to } : {}) });
   status.champion = from;
   status.target = to;
-  journal.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy });
+  // A signature is kept only when it was verified (the model has keys).
+  const proof = keysApply(model.spec.keys, people) ? input.proof : undefined;
+  const unproven = proofProblem(rollbackAct(input), input.proof, { model: modelId, workflow: info.workflowId, request: rollbackRequestId(from, to), now: Date.now(), keys: model.spec.keys, deciders: people });
+  if (unproven) {
+    journal.record('failure', `rollback request refused: ${unproven}`, { actor: input.requestedBy });
+    await journal.flush();
+    throw ApplicationFailure.create({ type: 'Unauthenticated', nonRetryable: true, message: unproven });
+  }
+  journal.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy, ...(proof ? { details: { signer: proof.signer, proof } } : {}) });
 
   const decisions: Decision[] = [];
   const done = async (outcome: RollbackModelResult['outcome']): Promise<RollbackModelResult> => {
@@ -46,7 +58,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
       throw ApplicationFailure.create({ type: 'NotAnApprover', nonRetryable: true, message: `model ${modelId}: ${input.requestedBy} is not an approver of this model (approvers: ${people.join(', ')}); an emergency rollback needs one` });
     }
   } else {
-    const gate = await approvals.request({ gate: 'rollback', approvers: people, notify: people, escalation: model.spec.approval.escalation, timing: model.spec.approval });
+    const gate = await approvals.request({ gate: 'rollback', approvers: people, notify: people, escalation: model.spec.approval.escalation, timing: model.spec.approval, ...(model.spec.keys ? { keys: model.spec.keys } : {}) });
     if (gate.decision) decisions.push(gate.decision);
     if (gate.state !== 'approved') return done(gate.state === 'expired' ? 'expired' : 'rejected');
   }
@@ -63,7 +75,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
       approvals: decisions,
       reason: input.reason,
       baseline,
-      ...(input.emergency ? { emergency: { by: input.requestedBy, reason: input.reason } } : {}),
+      ...(input.emergency ? { emergency: { by: input.requestedBy, reason: input.reason, ...(proof ? { proof } : {}) } } : {}),
     });
   } catch (err) {
     if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'ChampionChanged')) throw err;

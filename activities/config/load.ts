@@ -3,8 +3,11 @@ import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UpkeepError } from '../errors.js';
-import { readRegularFile } from '../data/open-regular.js';
-import { configSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
+import { readRegularFile, readRegularFileSync } from '../data/open-regular.js';
+import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
+import { didYouMean } from '../../domain/suggest.js';
+import { stakeholders } from '../../domain/maintenance.js';
+import { keysApply, type DecisionKeys } from '../../domain/signature.js';
 
 /**
  * Turns a path or URI written in the config into an absolute URI. Relative paths are resolved
@@ -71,6 +74,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     throw new UpkeepError('InvalidConfig', lines.join('\n'));
   }
   const config = parsed.data;
+  const keyring = readKeyring(raw, config, opts);
   const seen = new Map<string, number>();
   config.models.forEach((m, i) => {
     const first = seen.get(m.id);
@@ -85,8 +89,10 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
     models: config.models.map((m, i) => {
       try {
+        const keys = keysFor(m, keyring, i);
         return {
           ...m,
+          ...(keys ? { keys } : {}),
           artifact: resolveUri(m.artifact, opts.baseDir),
           data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
           ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
@@ -100,17 +106,95 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
   };
 }
 
+type KeyEntry = { id: string; public_key: string };
+interface Keyring {
+  /** Fleet-wide keys: the keys file's people, and authenticators. */
+  people: Map<string, string>;
+  authenticators: Record<string, string>;
+  /** Keys written next to a model's approvers (`{ id, public_key }`), by model index. */
+  byModel: Map<number, KeyEntry[]>;
+}
+
+/** Adds `entries` to `into`, refusing one id with two different keys. */
+function addKeys(into: Map<string, string>, entries: readonly KeyEntry[], where: string): void {
+  for (const e of entries) {
+    const had = into.get(e.id);
+    if (had !== undefined && had !== e.public_key) throw new UpkeepError('InvalidConfig', `${where}: ${e.id} has two different public keys`);
+    into.set(e.id, e.public_key);
+  }
+}
+
+/** The public keys of the config and of its keys file. */
+function readKeyring(raw: unknown, config: { keys_file?: string | undefined; authenticators: KeyEntry[] }, opts: { name: string; baseDir: string }): Keyring {
+  const people = new Map<string, string>();
+  const servers = new Map<string, string>();
+  addKeys(servers, config.authenticators, `${opts.name}: authenticators`);
+  if (config.keys_file) {
+    const file = path.resolve(opts.baseDir, config.keys_file);
+    const bytes = readRegularFileSync(file, { what: `${opts.name}: keys_file: cannot read`, type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' })!;
+    const doc = parseDocument(new TextDecoder().decode(bytes), { uniqueKeys: true });
+    if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${file}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
+    let keysRaw: unknown;
+    try {
+      keysRaw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+      throw new UpkeepError('InvalidConfig', `${file}: YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`);
+    }
+    const parsed = keysFileSchema.safeParse(keysRaw);
+    if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
+    addKeys(people, parsed.data.people, `${file}: people`);
+    addKeys(servers, parsed.data.authenticators, `${file}: authenticators`);
+  }
+  const byModel = new Map<number, KeyEntry[]>();
+  const models = (raw as { models?: { approvers?: unknown[] }[] }).models ?? [];
+  models.forEach((m, i) => byModel.set(i, (m?.approvers ?? []).filter((a): a is KeyEntry => typeof a === 'object' && a !== null)));
+  return { people, authenticators: Object.fromEntries(servers), byModel };
+}
+
+/** The keys that apply to one model: its deciders' keys (next to it or in the keys file) and the authenticators. */
+function keysFor(m: { id: string; owner: string; approvers: string[] }, ring: Keyring, index: number): DecisionKeys | undefined {
+  const own = new Map<string, string>();
+  addKeys(own, ring.byModel.get(index) ?? [], `models[${index}] (${m.id}): approvers`);
+  const people: Record<string, string> = {};
+  for (const id of stakeholders(m)) {
+    const a = own.get(id);
+    const b = ring.people.get(id);
+    if (a !== undefined && b !== undefined && a !== b) throw new UpkeepError('InvalidConfig', `models[${index}] (${m.id}): approvers: ${id} has a different public key in the keys file`);
+    const key = a ?? b;
+    if (key !== undefined) people[id] = key;
+  }
+  const keys = { people, authenticators: { ...ring.authenticators } };
+  return keysApply(keys, stakeholders(m)) ? keys : undefined;
+}
+
+/** Models whose decisions are not authenticated, each warned about once per process. */
+const warned = new Set<string>();
+
+/** Warns, once per process and model, that a model without keys takes decisions on anyone's word. */
+export function warnUnauthenticated(config: UpkeepConfig, configName: string, warn: (line: string) => void = console.warn): void {
+  const fresh = config.models.filter((m) => !m.keys && !warned.has(`${configName}\0${m.id}`));
+  if (fresh.length === 0) return;
+  for (const m of fresh) warned.add(`${configName}\0${m.id}`);
+  const ids = fresh.map((m) => m.id).join(', ');
+  warn(
+    `upkeep: WARNING: ${configName}: approvals are NOT authenticated for ${ids}: no approver has a public key, so anyone who can reach the Temporal namespace can approve, reject or roll back as anyone. ` +
+      'Create keys with `upkeep keys create --id <you>` and list them under approvers (README: Signed decisions).',
+  );
+}
+
 export async function loadConfig(file: string): Promise<UpkeepConfig> {
   // only a regular file, size-capped before it is read (a FIFO would block, /dev/zero never end)
   const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' });
   const text = new TextDecoder().decode(bytes);
-  return parseConfig(text, { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
+  const config = parseConfig(text, { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
+  warnUnauthenticated(config, path.basename(file));
+  return config;
 }
 
 export function findModel(config: UpkeepConfig, modelId: string, configName = 'config'): ModelSpec {
   const model = config.models.find((m) => m.id === modelId);
   if (!model) {
-    throw new UpkeepError('UnknownModel', `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})`);
+    throw new UpkeepError('UnknownModel', `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(modelId, config.models.map((m) => m.id))}`);
   }
   return model;
 }

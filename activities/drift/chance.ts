@@ -5,7 +5,7 @@
  * Derivations and false-alarm rates: docs/statistics/drift.md, "Alarms".
  */
 import { chiSquarePValue } from './tests/chisquare.js';
-import { lgam } from '../math/special/gamma.js';
+import { igam, lgam } from '../math/special/gamma.js';
 
 function logChoose(n: number, k: number): number {
   return lgam(n + 1) - lgam(k + 1) - lgam(n - k + 1);
@@ -40,6 +40,25 @@ export function outOfRangeTail(n: number, m: number, k: number): number {
 /** Expected number of current values outside the reference range by chance: 2m / (n + 1). */
 export function expectedOutOfRange(n: number, m: number): number {
   return n < 2 ? m : (2 * m) / (n + 1);
+}
+
+/**
+ * How many of m current rows carry a category the n reference rows never showed, by chance. The
+ * chance that one more draw is of an unseen category is the Good–Turing estimate, the share of
+ * reference rows whose category was seen once; (singletons + 1) / (n + 1) keeps it above zero.
+ * Beyond n current rows an unseen rare category repeats, so the count is judged at the reference's
+ * size (m and k scaled down to n), and the Poisson tail (variance ≥ the binomial's) is used:
+ * both make the test conservative. Returns the expected count and P(K ≥ k).
+ */
+export function newCategoryChance(n: number, singletons: number, m: number, k: number): { expected: number; pValue: number } {
+  if (!(n >= 0 && singletons >= 0 && m >= 0 && k >= 0)) throw new RangeError(`newCategoryChance needs counts, got n=${n} singletons=${singletons} m=${m} k=${k}`);
+  const unseen = Math.min(1, (singletons + 1) / (n + 1));
+  const expected = m * unseen;
+  if (k <= 0) return { expected, pValue: 1 };
+  const scale = m > n && n > 0 ? n / m : 1;
+  const kScaled = Math.ceil(k * scale);
+  // P(Poisson(λ) ≥ k) is the regularized lower incomplete gamma P(k, λ).
+  return { expected, pValue: igam(kScaled, m * scale * unseen) };
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Column, Table } from '../data/table.js';
 import type { ColumnType, QualityIssue, QualityReport } from '../../domain/reports.js';
 import { countColumnCategories } from './categories.js';
-import { expectedOutOfRange, outOfRangeTail } from './chance.js';
+import { expectedOutOfRange, newCategoryChance, outOfRangeTail } from './chance.js';
 import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, ReferenceProfile, SourceType } from './profile-schema.js';
 
 export interface QualityOptions {
@@ -23,11 +23,20 @@ export interface QualityOptions {
    * outOfRangeAlpha / (numeric columns checked) of happening with no change.
    */
   outOfRangeAlpha?: number;
+  /** Smallest share of current rows carrying new categories that can warn (default 0.01). */
+  newCategoryShare?: number;
+  /**
+   * Chance of a new-category warning on unchanged data, for all categorical columns together
+   * (default 0.01, Bonferroni over the columns checked).
+   */
+  newCategoryAlpha?: number;
 }
 
 export const DEFAULT_NULL_RATE_INCREASE = 0.1;
 export const DEFAULT_OUT_OF_RANGE_SHARE = 0.01;
 export const DEFAULT_OUT_OF_RANGE_ALPHA = 0.01;
+export const DEFAULT_NEW_CATEGORY_SHARE = 0.01;
+export const DEFAULT_NEW_CATEGORY_ALPHA = 0.01;
 /** At most this many new categories are listed per column. */
 export const MAX_LISTED_CATEGORIES = 20;
 
@@ -200,6 +209,10 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
   if (!(outOfRangeShare >= 0 && outOfRangeShare <= 1)) throw new RangeError(`outOfRangeShare must be in [0, 1], got ${outOfRangeShare}`);
   const outOfRangeAlpha = opts.outOfRangeAlpha ?? DEFAULT_OUT_OF_RANGE_ALPHA;
   if (!(outOfRangeAlpha > 0 && outOfRangeAlpha < 1)) throw new RangeError(`outOfRangeAlpha must be in (0, 1), got ${outOfRangeAlpha}`);
+  const newCategoryShare = opts.newCategoryShare ?? DEFAULT_NEW_CATEGORY_SHARE;
+  const newCategoryAlpha = opts.newCategoryAlpha ?? DEFAULT_NEW_CATEGORY_ALPHA;
+  if (!(newCategoryShare >= 0 && newCategoryShare <= 1)) throw new RangeError(`newCategoryShare must be in [0, 1], got ${newCategoryShare}`);
+  if (!(newCategoryAlpha > 0 && newCategoryAlpha < 1)) throw new RangeError(`newCategoryAlpha must be in (0, 1), got ${newCategoryAlpha}`);
   const required = new Set(opts.requiredColumns);
   const refColumns = reference.columns;
   const refNames = Object.keys(refColumns);
@@ -276,20 +289,30 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
     else warn(name, message);
   }
 
-  // New categories.
-  for (const name of refNames) {
+  // New categories: listed whenever there are any, a warning only when more rows carry them than
+  // chance explains (Good–Turing, Bonferroni over the categorical columns) and above the share.
+  const categorical = refNames.flatMap((name) => {
     const ref = refColumns[name]!;
     const cur = summaries.get(name);
-    if (ref.kind !== 'categorical' || cur?.categories === undefined || kindChanged.has(name)) continue;
-    if (ref.otherCount !== undefined && ref.otherCount > 0) continue;
-    const found = newCategoriesOf(ref, cur.categories);
+    if (ref.kind !== 'categorical' || cur?.categories === undefined || kindChanged.has(name)) return [];
+    if (ref.otherCount !== undefined && ref.otherCount > 0) return [];
+    return [{ name, ref, cur, categories: cur.categories }];
+  });
+  for (const { name, ref, cur, categories: counts } of categorical) {
+    const found = newCategoriesOf(ref, counts);
     if (found.length === 0) continue;
     const carrying = found.reduce((s, [, c]) => s + c, 0);
     const shareOfRows = rate(carrying, cur.rows);
+    const seen = Object.values(ref.counts);
+    const refRows = seen.reduce((s, c) => s + c, 0);
+    const { expected, pValue } = newCategoryChance(refRows, seen.filter((c) => c === 1).length, cur.rows, carrying);
+    const alarm = shareOfRows > newCategoryShare && pValue < newCategoryAlpha / categorical.length;
     const categories = found.slice(0, MAX_LISTED_CATEGORIES).map(([k]) => k);
-    report.newCategories.push({ column: name, categories, count: found.length, rows: carrying, shareOfRows });
+    report.newCategories.push({ column: name, categories, count: found.length, rows: carrying, shareOfRows, expected, pValue, alarm });
     const shown = categories.slice(0, 5).map(formatCategory).join(', ') + (found.length > 5 ? ', …' : '');
-    warn(name, `${found.length} new ${found.length === 1 ? 'category' : 'categories'} (${shown}) in ${formatPercent(shareOfRows)} of rows`);
+    const message = `${found.length} new ${found.length === 1 ? 'category' : 'categories'} (${shown}) in ${formatPercent(shareOfRows)} of rows (${formatNumber(expected)} rows expected by chance, p = ${formatNumber(pValue)})`;
+    if (alarm) warn(name, message);
+    else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
   // Null-rate increases.

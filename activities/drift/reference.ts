@@ -3,6 +3,8 @@
  * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
  */
 import type { ModelSpec } from '../../domain/config.js';
+import { didYouMean } from '../../domain/suggest.js';
+import { UpkeepError } from '../errors.js';
 import { readTables } from '../data/snapshot-files.js';
 import type { Table } from '../data/table.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from '../evaluation/evaluate.js';
@@ -33,6 +35,22 @@ export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec)
 }
 
 
+/** Watched columns the reference data does not have are a mistake in the spec, not a column to skip. */
+function checkWatchedColumns(spec: ModelSpec, tables: Table[]): void {
+  for (const table of tables) {
+    const present = table.fileColumns ?? [...table.columns.keys()];
+    for (const field of ['categorical', 'numeric'] as const) {
+      for (const column of spec.monitor[field]) {
+        if (present.includes(column)) continue;
+        throw new UpkeepError(
+          'SchemaMismatch',
+          `model ${spec.id}: reference file ${table.source}: column ${column} (monitor.${field}) is missing; the file has columns ${present.join(', ')}${didYouMean(column, present)}`,
+        );
+      }
+    }
+  }
+}
+
 /**
  * Profiles reference data with the model: columns, label, the model's predictions and its metrics
  * on that data (the baseline).
@@ -52,6 +70,7 @@ export async function profileReferenceData(opts: {
   const { spec } = opts;
   const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
   const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`, undefined, spec.limits));
+  checkWatchedColumns(spec, tables);
   const profile = buildReferenceProfile({
     data: tables,
     label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },
@@ -59,7 +78,7 @@ export async function profileReferenceData(opts: {
     createdAt: opts.createdAt,
     source: opts.source,
     // Class labels are categories even when they are written as numbers.
-    categorical: [...spec.monitor.categorical, ...(spec.task === 'regression' ? [] : [spec.label.column])].filter((c) => tables[0]?.columns.has(c)),
+    categorical: [...spec.monitor.categorical, ...(spec.task === 'regression' ? [] : [spec.label.column])],
   });
   if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
   return { profile, tables, prediction, label };

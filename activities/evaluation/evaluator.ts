@@ -151,6 +151,8 @@ export class Evaluator {
       throw this.fail(file, 'SchemaMismatch', `label column ${this.labelColumn} holds text but a regression model needs numbers`);
     }
     checked.push({ name: this.labelColumn, col: label });
+    // A slice column that is not there would make one slice of every row, "(missing)".
+    for (const segment of this.opts.segments ?? []) need(segment, 'segment, monitor.segments');
 
     let bad: Uint8Array | undefined;
     for (const { name, col } of checked) {

@@ -4,6 +4,7 @@ import { UpkeepError } from '../errors.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ActivityDeps } from '../deps.js';
 import type { Decision, LastRetrainRequest } from '../../domain/maintenance.js';
+import type { DecisionProof } from '../../domain/signature.js';
 import type { ResolvedModel } from '../../domain/evaluation.js';
 import { artifactKey, lastRetrainRequestKey, profileKey } from '../store/keys.js';
 import { createRegistry, versionId } from './registry.js';
@@ -130,7 +131,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
       workflow: { workflowId: string; runId: string };
       approvals: Decision[];
       reason: string;
-      emergency?: { by: string; reason: string };
+      emergency?: { by: string; reason: string; proof?: DecisionProof };
       baseline?: Record<string, number>;
     }): Promise<ChampionPointer> {
       const s = await spec(input.modelId);

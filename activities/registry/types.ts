@@ -4,6 +4,7 @@
  * as a write-once history entry.
  */
 import type { Decision } from '../../domain/maintenance.js';
+import type { DecisionProof } from '../../domain/signature.js';
 
 export interface SnapshotSummary {
   uri: string;
@@ -50,7 +51,7 @@ export interface ChampionPointer {
   previous: string | null;
   workflow?: { workflowId: string; runId: string };
   approvals: Decision[];
-  emergency?: { by: string; reason: string };
+  emergency?: { by: string; reason: string; proof?: DecisionProof };
   reason?: string;
   /** What max_drop is measured from while this pointer holds (the holdout metrics at promotion). */
   baseline?: Record<string, number>;

@@ -15,6 +15,7 @@ import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { commandConfig } from './context.js';
+import { didYouMean } from '../../domain/suggest.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
 export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = new Date()): Promise<{ ok: boolean; line: string }> {
@@ -88,7 +89,7 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
   const models = o.model ? config.models.filter((m) => m.id === o.model) : config.models;
-  if (models.length === 0) throw new UpkeepError('UnknownModel', `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})`);
+  if (models.length === 0) throw new UpkeepError('UnknownModel', `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(o.model ?? '', config.models.map((m) => m.id))}`);
   console.log(`${path.basename(file)}: valid, ${config.models.length} model${config.models.length > 1 ? 's' : ''}`);
   const runner = createInProcessRunner();
   let bad = 0;

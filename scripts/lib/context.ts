@@ -41,5 +41,5 @@ export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise
 
 export function maintenanceContext(): MaintenanceContext {
   const s = settings();
-  return { withClient, taskQueue: s.taskQueue, defaultRequester: s.user, configPath: commandConfig };
+  return { withClient, taskQueue: s.taskQueue, defaultRequester: s.user, configPath: commandConfig, keyDir: s.keyDir };
 }

@@ -19,6 +19,7 @@ import type { ValueInfo } from '../../activities/evaluation/runner.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { DEFAULT_PRIMARY } from './one-shot.js';
 import { writeOutputFile } from './output.js';
+import { namePattern } from '../../activities/data/date-pattern.js';
 
 export interface InitOptions {
   onnx: string;
@@ -105,11 +106,14 @@ function pickLabel(table: Table, taken: Set<string>, classes?: string[]): string
   return named.length === 1 ? named[0] : undefined;
 }
 
-/** data/churn/2026-11-20.parquet → data/churn/{date}.parquet; undated names are kept. */
+/**
+ * data/churn/2026-11-20.parquet → data/churn/{date}.parquet, 20-11-2026.csv → {dd}-{mm}-{yyyy}.csv
+ * (any way activities/data/date-pattern.ts reads a date); undated names are kept.
+ */
 export function datePattern(file: string): { uri: string; dated: boolean } {
   const dir = path.posix.dirname(file);
   const base = path.posix.basename(file);
-  const dated = base.replace(/\d{4}-\d{2}-\d{2}/, '{date}');
+  const dated = namePattern(base)?.pattern ?? base;
   return { uri: dir === '.' ? dated : `${dir}/${dated}`, dated: dated !== base };
 }
 
@@ -228,7 +232,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('    data:');
   if (o.data) {
     const { uri, dated } = datePattern(relative(outDir, path.resolve(o.data)));
-    emit(dated ? '      # One file per day; {date} is YYYY-MM-DD.' : '      # One file that always holds the current data; use {date} (YYYY-MM-DD) in the name for one file per day.');
+    emit(dated ? '      # One file per day; {date} is YYYY-MM-DD ({yyyy}, {mm} and {dd} spell it any other way).' : '      # One file that always holds the current data; use {date} (YYYY-MM-DD) in the name for one file per day.');
     emit(`      uri: ${scalar(uri)}`);
   } else {
     emit(`      uri: ${need('data.uri', 'the labelled data, e.g. data/{date}.parquet with one file per day')}`);

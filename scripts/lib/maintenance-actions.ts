@@ -27,6 +27,9 @@ import {
 } from '../../workflows/definitions.js';
 import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import { cardKey } from '../../activities/store/keys.js';
+import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../../domain/signature.js';
+import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
+import { signAs } from './keys.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
 
@@ -126,7 +129,7 @@ function gateLines(g: GateStatus): string[] {
   const last = g.notified.at(-1);
   return [
     `gate:        ${g.gate} (${g.state}), waiting since ${g.openedAt} (${ago(g.openedAt)}), expires ${g.expiresAt} (${ago(g.expiresAt)})`,
-    `approvers:   ${g.approvers.join(', ')}`,
+    `approvers:   ${g.approvers.join(', ')}${g.signaturesRequired ? ' (decisions must be signed)' : ''}`,
     `reminders:   ${g.reminders}, escalated: ${g.escalated ? 'yes' : 'no'}${last ? `, last notified: ${last.kind} to ${last.to.join(', ')} at ${last.at}` : ''}`,
   ];
 }
@@ -156,12 +159,17 @@ export interface MaintenanceContext {
   defaultRequester: string;
   /** The config file for a command's --config (or its absence). */
   configPath(flag?: string): string;
+  /** Where the person's signing keys are (scripts/lib/keys.ts). */
+  keyDir: string;
 }
 
 export async function retrain(ctx: MaintenanceContext, model: string, o: { reason: string; as?: string; config?: string }): Promise<void> {
   const { spec } = await configAndModel(ctx, o.config, model);
   const workflowId = retrainWorkflowId(spec.id);
   const evidence: RetrainEvidence = { source: 'manual', at: new Date().toISOString(), reason: o.reason, requestedBy: o.as ?? ctx.defaultRequester };
+  // The workflow drops malformed evidence; say so here instead of sending it.
+  const bad = evidenceProblem(evidence);
+  if (bad) throw new UpkeepError('InvalidRequest', `retrain ${spec.id}: ${bad.replace(/^reason\b/, '--reason').replace(/^requestedBy\b/, '--as')}`);
   await ctx.withClient(async (client) => {
     // A request is pending when a run of the id is running; signal-with-start signals that run.
     const pending = await running(client, workflowId);
@@ -211,9 +219,12 @@ export async function approvalsList(ctx: MaintenanceContext, o: { model?: string
 export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string }): Promise<void> {
   await ctx.withClient(async (client) => {
     const open = chooseRequest(model, await openRequests(client, model), o.gate);
+    const act = { gate: open.gate.gate, decision, approver: o.as, ...(o.comment ? { comment: o.comment } : {}) };
+    // Signed with --as's key when there is one; a request that needs a signature gets none without it.
+    const proof = signAs(ctx.keyDir, o.as, act, { model, workflow: open.handle.workflowId, request: open.gate.openedAt }, open.gate.signaturesRequired === true);
     let gate: GateStatus;
     try {
-      gate = await open.handle.executeUpdate(decideUpdate, { args: [{ gate: open.gate.gate, decision, approver: o.as, ...(o.comment ? { comment: o.comment } : {}) }] });
+      gate = await open.handle.executeUpdate(decideUpdate, { args: [{ ...act, ...(proof ? { proof } : {}) }] });
     } catch (err) {
       // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
       if (err instanceof WorkflowUpdateFailedError) throw new UpkeepError('InvalidRequest', failureMessage(err));
@@ -222,25 +233,38 @@ export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'rej
       throw err;
     }
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}`);
+    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${proof ? ' (signed)' : ''}`);
     console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${open.handle.workflowId})`);
   });
 }
 
 export async function rollback(ctx: MaintenanceContext, model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }): Promise<void> {
-  const { spec } = await configAndModel(ctx, o.config, model);
+  const { config, spec } = await configAndModel(ctx, o.config, model);
   const allowed = stakeholders(spec);
   if (o.emergency && !allowed.includes(o.as)) {
     throw new UpkeepError('InvalidRequest', `model ${spec.id}: ${o.as} is not an approver of this model (approvers: ${allowed.join(', ')}); an emergency rollback needs one`);
   }
   const workflowId = rollbackWorkflowId(spec.id);
+  const reason = o.reason ?? 'rollback requested from the CLI';
+  // The signature names the champion it rolls back and the target, so it cannot be used again once
+  // the champion has changed; the workflow checks the same, and so does this command before starting.
+  const { createRegistry } = await import('../../activities/registry/registry.js');
+  const { createFileStore } = await import('../../activities/store/file-store.js');
+  const pointer = (await createRegistry(createFileStore(config.store)).champion(spec.id))?.pointer;
+  const request = rollbackRequestId(pointer?.version ?? '', o.to ?? pointer?.previous ?? '');
+  const act = rollbackAct({ requestedBy: o.as, reason, emergency: !!o.emergency });
+  const proof = signAs(ctx.keyDir, o.as, act, { model: spec.id, workflow: workflowId, request }, keysApply(spec.keys, allowed));
+  const shape = rollbackInputProblem({ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason, requestedBy: o.as });
+  if (shape) throw new UpkeepError('InvalidRequest', `rollback ${spec.id}: ${shape.replace(/^reason\b/, '--reason').replace(/^requestedBy\b/, '--as').replace(/^to\b/, '--to')}`);
+  const problem = proofProblem(act, proof, { model: spec.id, workflow: workflowId, request, now: Date.now(), keys: spec.keys, deciders: allowed });
+  if (problem) throw new UpkeepError('InvalidRequest', problem);
   await ctx.withClient(async (client) => {
     let handle: WorkflowHandle<typeof rollbackModel>;
     try {
       handle = await client.workflow.start<typeof rollbackModel>('rollbackModel', {
         workflowId,
         taskQueue: ctx.taskQueue,
-        args: [{ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason: o.reason ?? 'rollback requested from the CLI', requestedBy: o.as, emergency: !!o.emergency }],
+        args: [{ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason, requestedBy: o.as, emergency: !!o.emergency, ...(proof ? { proof } : {}) }],
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -289,6 +313,12 @@ export async function rollback(ctx: MaintenanceContext, model: string, o: { as: 
     console.log(`rollback of ${spec.id} requested (workflow ${workflowId}); it will wait for approval by ${allowed.join(', ')}`);
     console.log(`see it with upkeep approvals list --model ${spec.id}; ${decideHint(spec.id, 'rollback')}`);
   });
+}
+
+export async function verifyDecisions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
+  const { config, spec } = await configAndModel(ctx, o.config, model);
+  const { verifyDecisionsCommand } = await import('./keys.js');
+  if ((await verifyDecisionsCommand(spec, config.store)) > 0) process.exitCode = 1;
 }
 
 export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {

@@ -48,6 +48,23 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
     .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) => (await actions()).rollback(await context(), model, o));
 
   program
+    .command('keys')
+    .description('signing keys for decisions (README: Signed decisions)')
+    .command('create')
+    .description('make a key pair; the private key stays in your key folder (mode 0600), the public key is printed to paste into the config')
+    .option('--id <person>', 'whose key: the id the config lists you by (default: $USER)')
+    .option('--force', 'replace an existing key (its public key stops working)')
+    .action(async (o: { id?: string; force?: boolean }) => {
+      const ctx = await context();
+      (await import('./keys.js')).keysCreateCommand(ctx.keyDir, { id: o.id ?? ctx.defaultRequester, ...(o.force ? { force: true } : {}) });
+    });
+
+  program
+    .command('verify-decision <model>')
+    .description('check the signatures of the decisions kept in the model\'s champion history against the config\'s keys (exit 1 if one fails)')
+    .action(async (model: string, o: { config?: string }) => (await actions()).verifyDecisions(await context(), model, o));
+
+  program
     .command('versions <model>')
     .description('list the registered versions of a model; * marks the champion (no Temporal needed)')
     .action(async (model: string, o: { config?: string }) => (await actions()).versions(await context(), model, o));

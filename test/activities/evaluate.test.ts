@@ -3,6 +3,7 @@ import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '
 import { formatOf } from '../../activities/data/count-rows.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { isUpkeepError } from '../../activities/errors.js';
+import { profileReferenceData } from '../../activities/drift/reference.js';
 import { assertClose, fixtureBytes, goldenModelCases, specFor, specForCase } from '../helpers/fixtures.js';
 
 const file = (rel: string): WindowFile => ({ name: rel.split('/').pop()!, format: formatOf(rel)!, load: async () => fixtureBytes(rel) });
@@ -111,6 +112,26 @@ describe('evaluating ONNX models on fixture data', function () {
     });
     const label = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'Y', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']), /column Y \(label\) is missing; the file has columns x1, x2, x3, x4, y — did you mean y\?$/);
+  });
+
+  it('refuses a slice column or a watched column that the data does not have, instead of skipping it', async function () {
+    const base = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    const sliced = { ...base, monitor: { ...base.monitor, segments: ['region'] } };
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', sliced, ['data/binary.csv']), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'SchemaMismatch'));
+      assert.equal(err.message, 'model fixture: file binary.csv: column region (segment, monitor.segments) is missing; the file has columns x1, x2, x3, x4, y');
+      return true;
+    });
+    const watched = { ...base, monitor: { ...base.monitor, categorical: ['x9'] } };
+    const bytes = fixtureBytes('models/binary.onnx');
+    await assert.rejects(
+      profileReferenceData({ spec: watched, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [file('data/binary.csv')], engine: runner, createdAt: 't', source: 'binary.csv' }),
+      (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'SchemaMismatch'));
+        assert.equal(err.message, 'model fixture: reference file binary.csv: column x9 (monitor.categorical) is missing; the file has columns x1, x2, x3, x4, y — did you mean x1, x2 or x3?');
+        return true;
+      },
+    );
   });
 
   it('names the file and the column when a feature column holds text', async function () {

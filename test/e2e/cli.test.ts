@@ -108,7 +108,9 @@ describe('the upkeep command line', function () {
     assert.match(r.stderr, /^upkeep: model binary \(binary\.onnx\): input input takes 4 columns but the spec lists 3 \(x1, x2, x3\)/);
     const missing = upkeep(['evaluate', '--model', 'nope', '--config', fixture('../../upkeep.example.yaml')]);
     assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /upkeep: upkeep\.example\.yaml: no model with id nope \(known: churn\)/);
+    assert.match(missing.stderr, /upkeep: upkeep\.example\.yaml: no model with id nope \(known: churn\)$/m);
+    const misspelt = upkeep(['evaluate', '--model', 'chrn', '--config', fixture('../../upkeep.example.yaml')]);
+    assert.match(misspelt.stderr, /no model with id chrn \(known: churn\) — did you mean churn\?$/m);
   });
 
   it('syncs, lists, pauses and resumes schedules on the cluster named by TEMPORAL_ADDRESS, refuses to trigger an unknown one, and pauses the schedule of a model left out of the next config', async function () {

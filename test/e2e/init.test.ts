@@ -46,6 +46,7 @@ describe('upkeep init and upkeep check', function () {
   it('turns a dated file name into a {date} pattern', function () {
     assert.deepEqual(datePattern('data/churn/2026-11-20.parquet'), { uri: 'data/churn/{date}.parquet', dated: true });
     assert.deepEqual(datePattern('sample.csv'), { uri: 'sample.csv', dated: false });
+    assert.deepEqual(datePattern('exports/20-11-2026.csv'), { uri: 'exports/{dd}-{mm}-{yyyy}.csv', dated: true });
   });
 
   it('writes a config for a float-tensor classifier and a dated Parquet sample that loads and checks once the TODOs are filled', async function () {

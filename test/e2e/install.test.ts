@@ -115,7 +115,11 @@ describe('upkeep installed from its tarball into another project', function () {
       await waitFor('the ready message', () => (out.includes('upkeep is running') ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
       assert.match(out, /^upkeep: config upkeep\.yaml: churn$/m);
       assert.match(out, /upkeep-evaluate-churn +create/);
-      assert.match(out, new RegExp(`reports +file://${path.join(project, '.upkeep', 'store', 'reports')}$`, 'm'));
+      assert.match(out, new RegExp(`reports +file://${path.join(project, '.upkeep', 'store', 'reports')}/<model>/$`, 'm'));
+      assert.match(out, /^ {2}models +churn \(owner me@example\.com\)$/m);
+      // Next steps for this config: no reference profile yet, so the first is to make one.
+      assert.match(out, /^ {2}npx upkeep profile --model churn --data <training sample> +\(no reference profile yet/m);
+      assert.match(out, /^ {2}npx upkeep check +\(/m);
       assert.doesNotMatch(out, /demo-feed/);
       assert.ok(existsSync(path.join(project, '.upkeep', 'temporal.db')), 'the dev server keeps its history in the project');
     } finally {

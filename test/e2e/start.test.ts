@@ -8,19 +8,39 @@ import { PROJECT_DIR } from '../../workers/paths.js';
 import { readSettings } from '../../workers/settings.js';
 import { waitFor } from '../helpers/wait.js';
 
+/** Processes in the group `pgid`, or whose command line names `marker`. */
+function running(pgid: number, marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (group === pgid || cmdline.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 500 });
 
 describe('npm start, the front door', function () {
   this.timeout(240_000);
 
-  it('runs a dev server, a worker and the demo schedule, writes a report, and stops everything on Ctrl-C', async function () {
+  it('runs a dev server, a worker and the demo schedule, writes a report, and stops everything on SIGTERM to npm', async function () {
     const cli = resolveTemporalCli({ settings: readSettings(process.env) });
     assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
     const state = mkdtempSync(path.join(os.tmpdir(), 'upkeep-start-'));
     const [port, uiPort] = [await freePort(), await freePort()];
     const started = new Date().toISOString();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    // Through npm, as a process manager runs it; its own process group, so that the test can tell
+    // whether anything is left.
+    const child = spawn('npm', ['start'], {
       cwd: PROJECT_DIR,
+      detached: true,
       env: { ...process.env, HOME: '/nonexistent', UPKEEP_STATE_DIR: state, UPKEEP_TEMPORAL_CLI: cli, UPKEEP_DEV_PORT: String(port), UPKEEP_DEV_UI_PORT: String(uiPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -58,12 +78,32 @@ describe('npm start, the front door', function () {
       assert.equal(report.rows, 2800);
       assert.equal(report.drift.dataset_drift, false);
     } finally {
-      child.kill('SIGINT');
-      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
-      if (code === 'hung') child.kill('SIGKILL');
+      // SIGTERM to npm alone: npm passes it to its `sh -c`, which dies without passing it on.
+      child.kill('SIGTERM');
+      await exited;
+      const left = await until('every process of npm start to exit', () => (running(child.pid!, state).length === 0 ? true : undefined), 40_000).catch(() => false);
+      const stragglers = running(child.pid!, state);
+      for (const pid of stragglers) process.kill(pid, 'SIGKILL');
       rmSync(state, { recursive: true, force: true });
-      assert.equal(code, 0, `npm start stops cleanly on Ctrl-C:\n${out.slice(-2000)}`);
+      assert.ok(left, `left running after SIGTERM: ${stragglers.join(', ')}\n${out.slice(-2000)}`);
+      assert.match(out, /upkeep: stopped/);
     }
     assert.equal(await portInUse(port), false, 'the dev server is stopped');
+  });
+
+  it('stops its dev server when upkeep itself is killed outright (SIGKILL)', async function () {
+    const cli = resolveTemporalCli({ settings: readSettings(process.env) });
+    assert.ok(cli);
+    const port = await freePort();
+    const script = `import { startDevServer } from './workers/dev-server.ts';
+await startDevServer({ cli: ${JSON.stringify(cli)}, port: ${port}, startTimeoutMs: 90000 });
+console.log('ready'); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await until('the dev server', () => (out.includes('ready') ? true : undefined), 100_000);
+    assert.equal(await portInUse(port), true);
+    child.kill('SIGKILL');
+    await until('the dev server to stop after its owner was killed', async () => ((await portInUse(port)) ? undefined : true), 30_000);
   });
 });

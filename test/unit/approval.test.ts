@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { validateDecision } from '../../workflows/approval.js';
+import { validateDecision, type DecisionAuth } from '../../workflows/approval.js';
 import type { DecisionInput, GateStatus } from '../../domain/maintenance.js';
 
 const MODEL = 'churn';
 const ALICE = 'alice@example.com';
 const BOB = 'bob@example.com';
+/** A model without keys: decisions are not signed (test/attacks/decisions.test.ts has the signed rows). */
+const NO_KEYS: DecisionAuth = { workflowId: 'upkeep-retrain-churn', now: 0 };
 
 const waiting = (overrides: Partial<GateStatus> = {}): GateStatus => ({
   gate: 'promote',
@@ -23,7 +25,7 @@ const waiting = (overrides: Partial<GateStatus> = {}): GateStatus => ({
 function refusal(open: GateStatus | undefined, input: DecisionInput): ApplicationFailure {
   let caught: unknown;
   try {
-    validateDecision(MODEL, open, input);
+    validateDecision(MODEL, open, input, NO_KEYS);
   } catch (err) {
     caught = err;
   }
@@ -66,7 +68,7 @@ describe('the approval gate decision validator', function () {
       name: 'refuses a decision that is neither approve nor reject',
       open: waiting(),
       input: { gate: 'promote', decision: 'maybe' as DecisionInput['decision'], approver: ALICE },
-      message: 'decision must be approve or reject, not "maybe"',
+      message: 'model churn: decision must be approve or reject, not "maybe"',
     },
     {
       name: 'refuses an approver who is not listed, naming them and the approvers',
@@ -94,11 +96,11 @@ describe('the approval gate decision validator', function () {
   }
 
   it('accepts an approval by a listed approver on the open waiting gate', function () {
-    assert.equal(validateDecision(MODEL, waiting(), { gate: 'promote', decision: 'approve', approver: ALICE }), undefined);
+    assert.equal(validateDecision(MODEL, waiting(), { gate: 'promote', decision: 'approve', approver: ALICE }, NO_KEYS), undefined);
   });
 
   it('accepts a rejection with a comment by a listed approver', function () {
-    assert.equal(validateDecision(MODEL, waiting({ gate: 'retrain' }), { gate: 'retrain', decision: 'reject', approver: BOB, comment: 'the drift is a holiday effect' }), undefined);
+    assert.equal(validateDecision(MODEL, waiting({ gate: 'retrain' }), { gate: 'retrain', decision: 'reject', approver: BOB, comment: 'the drift is a holiday effect' }, NO_KEYS), undefined);
   });
 
   it('refuses a request that is not an object before looking at the gate', function () {

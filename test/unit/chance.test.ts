@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { benjaminiHochberg, expectedOutOfRange, outOfRangeTail, pooledChiSquarePValue } from '../../activities/drift/chance.js';
+import { newCategoryChance, benjaminiHochberg, expectedOutOfRange, outOfRangeTail, pooledChiSquarePValue } from '../../activities/drift/chance.js';
 import { chiSquarePValue } from '../../activities/drift/tests/chisquare.js';
 import { assessDrift } from '../../activities/drift/assess.js';
 import type { ColumnSketch } from '../../activities/drift/sketch.js';
@@ -117,5 +117,38 @@ describe('chance levels of drift and quality findings', () => {
     // A p-value test level configured as the default is the family's level.
     const strict = assessDrift({ reference, current, columns: names, settings: { share: 0.5, columns: {}, default: { test: 'ks', threshold: 0.01 } } });
     assert.equal(strict.alarm!.level, 0.01);
+  });
+});
+
+describe('newCategoryChance (Good–Turing, Poisson tail)', () => {
+  const poissonSf = (k: number, lambda: number): number => {
+    let term = Math.exp(-lambda);
+    let below = 0;
+    for (let i = 0; i < k; i++) {
+      below += term;
+      term *= lambda / (i + 1);
+    }
+    return 1 - below;
+  };
+
+  it('is the Poisson tail at m · (singletons + 1) / (n + 1) up to n current rows', () => {
+    for (const [n, singletons, m, k] of [[900, 12, 100, 3], [900, 0, 100, 1], [500, 40, 500, 60], [1000, 5, 50, 0]] as const) {
+      const { expected, pValue } = newCategoryChance(n, singletons, m, k);
+      const lambda = (m * (singletons + 1)) / (n + 1);
+      assert.ok(Math.abs(expected - lambda) < 1e-12);
+      assert.ok(Math.abs(pValue - poissonSf(k, lambda)) < 1e-12, `n=${n} s=${singletons} m=${m} k=${k}: ${pValue} vs ${poissonSf(k, lambda)}`);
+    }
+  });
+
+  it('judges a window larger than the reference at the reference size', () => {
+    // 100,000 rows against 1,000: 30 unseen-category rows in 100,000 count as 1 in 1,000.
+    const big = newCategoryChance(1000, 9, 100_000, 30);
+    // λ at the reference size: 1000 · 10 / 1001.
+    assert.ok(Math.abs(big.expected - (100_000 * 10) / 1001) < 1e-9);
+    assert.ok(Math.abs(big.pValue - poissonSf(1, (1000 * 10) / 1001)) < 1e-12);
+  });
+
+  it('refuses negative counts', () => {
+    assert.throws(() => newCategoryChance(-1, 0, 10, 1), RangeError);
   });
 });

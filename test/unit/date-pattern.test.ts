@@ -16,6 +16,19 @@ describe('the date pattern a data folder suggests', function () {
     assert.match(datePatternHint('file:///srv/data/{date}.csv', ['2026-11-20.parquet'])!, /did you mean data\.uri …\/\{date\}\.parquet\?$/);
   });
 
+  it('reads day-first and month-first dates (year last) too', function () {
+    assert.deepEqual(namePattern('20-11-2026.csv'), { pattern: '{dd}-{mm}-{yyyy}.csv', date: '2026-11-20' });
+    assert.deepEqual(namePattern('sales_20112026.parquet'), { pattern: 'sales_{dd}{mm}{yyyy}.parquet', date: '2026-11-20' });
+    assert.deepEqual(namePattern('11-20-2026.csv', { monthFirst: true }), { pattern: '{mm}-{dd}-{yyyy}.csv', date: '2026-11-20' });
+    assert.equal(namePattern('11-20-2026.csv'), undefined, 'day first, 20 is no month');
+    assert.equal(
+      datePatternHint('file:///srv/data/{date}.csv', ['18-11-2026.csv', '19-11-2026.csv', '20-11-2026.csv']),
+      'no file matches {date}.csv in /srv/data/, which holds 3 files named like 18-11-2026.csv — did you mean data.uri …/{dd}-{mm}-{yyyy}.csv?',
+    );
+    // One name whose second number is above 12 shows the folder is month first.
+    assert.match(datePatternHint('file:///srv/data/{date}.csv', ['11-09-2026.csv', '11-10-2026.csv', '11-20-2026.csv'])!, /named like 11-09-2026\.csv — did you mean data\.uri …\/\{mm\}-\{dd\}-\{yyyy\}\.csv\?$/);
+  });
+
   it('points at the window when the files are named right but for other days', function () {
     assert.equal(
       datePatternHint('file:///srv/data/{yyyy}-{mm}-{dd}.csv', ['2026-11-19.csv', '2026-11-20.csv']),

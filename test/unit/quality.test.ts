@@ -81,15 +81,25 @@ describe('schema and data-quality checks', () => {
     assertClean(checkQuality(ref, asTable(customers(5000, 1), 'train.csv'), { requiredColumns: REQUIRED }));
   });
 
-  it('detects new categories with the share of rows that carry them', () => {
+  it('detects new categories with the share of rows that carry them, and warns beyond chance', () => {
     const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
-    assert.deepEqual(report.newCategories, [
-      { column: 'plan', categories: ['enterprise', 'trial'], count: 2, rows: 62, shareOfRows: 0.031 },
-      { column: 'code', categories: ['9'], count: 1, rows: 20, shareOfRows: 0.01 },
-    ]);
-    const messages = report.issues.map((i) => i.message);
-    assert.ok(messages.includes('column plan: 2 new categories (enterprise, trial) in 3.1% of rows'), messages.join('\n'));
-    assert.ok(messages.includes('column code: 1 new category (9) in 1.0% of rows'));
+    assert.deepEqual(
+      report.newCategories.map(({ expected: _e, pValue: _p, ...rest }) => rest),
+      [
+        { column: 'plan', categories: ['enterprise', 'trial'], count: 2, rows: 62, shareOfRows: 0.031, alarm: true },
+        // Far beyond chance, but only 1.0% of rows: not above the share, so information.
+        { column: 'code', categories: ['9'], count: 1, rows: 20, shareOfRows: 0.01, alarm: false },
+      ],
+    );
+    // No reference category was seen once: by chance (0 + 1) / (5000 + 1) of the 2000 rows.
+    for (const found of report.newCategories) {
+      assert.ok(Math.abs(found.expected! - 2000 / 5001) < 1e-12);
+      assert.ok(found.pValue! < 1e-20);
+    }
+    const warning = (column: string) => report.issues.find((i) => i.column === column && i.message.includes('new categor'));
+    assert.equal(warning('plan')?.severity, 'warning');
+    assert.match(warning('plan')!.message, /^column plan: 2 new categories \(enterprise, trial\) in 3\.1% of rows \(0\.39992 rows expected by chance, p = [0-9.e-]+\)$/);
+    assert.equal(warning('code')?.severity, 'info');
   });
 
   it('detects a null-rate increase beyond the tolerance', () => {
@@ -125,10 +135,10 @@ describe('schema and data-quality checks', () => {
     assert.deepEqual(report.unexpectedColumns, ['session']);
     assert.deepEqual(report.typeChanges, []);
     assert.equal(report.schemaBreak, false);
-    assert.ok(report.issues.every((i) => i.severity === 'warning'));
+    // Warnings first, then information (code's new category is in only 1.0% of rows).
     assert.deepEqual(
-      report.issues.map((i) => i.column),
-      ['notes', 'plan', 'code', 'income', 'age', 'country', 'session'],
+      report.issues.map((i) => `${i.severity} ${i.column}`),
+      ['warning notes', 'warning plan', 'warning income', 'warning age', 'warning country', 'warning session', 'info code'],
     );
     for (const issue of report.issues) assert.ok(issue.message.startsWith(`column ${issue.column}: `), issue.message);
   });
@@ -155,7 +165,7 @@ describe('schema and data-quality checks', () => {
       { severity: 'break', column: 'age', message: 'column age: required column is missing from the current data' },
       { severity: 'break', column: 'y', message: 'column y: required column is missing from the current data' },
     ]);
-    assert.ok(report.issues.slice(2).every((i) => i.severity === 'warning'));
+    assert.ok(report.issues.slice(2).every((i) => i.severity !== 'break'));
   });
 
   it('counts a column the reader saw but did not decode as present', () => {
@@ -264,7 +274,26 @@ describe('schema and data-quality checks', () => {
     assert.equal(found.rows, 28);
     assert.equal(found.categories.length, 20);
     assert.deepEqual(found.categories.slice(0, 3), ['n24', 'n03', 'n00']);
-    assert.equal(report.issues[0]!.message, 'column c: 25 new categories (n24, n03, n00, n01, n02, …) in 96.6% of rows');
+    // Both reference categories were seen once: any next value may be new (Good–Turing), so a
+    // reference of two rows cannot tell a new category from chance.
+    assert.equal(found.alarm, false);
+    assert.match(report.issues[0]!.message, /^column c: 25 new categories \(n24, n03, n00, n01, n02, …\) in 96\.6% of rows \(29 rows expected by chance, p = 0\.59\d*\)$/);
+    assert.equal(report.issues[0]!.severity, 'info');
+  });
+
+  it('judges new categories by how many the reference left unseen (Good–Turing)', () => {
+    // 1000 reference rows over 10 categories, none seen once: unseen categories are rare.
+    const common = buildReferenceProfile({ data: asTable(new Map([['c', str(Array.from({ length: 1000 }, (_, i) => `k${i % 10}`))]]), 'ref.csv'), createdAt: 't' });
+    const window = (newRows: number) => str([...Array.from({ length: 500 - newRows }, (_, i) => `k${i % 10}`), ...Array.from({ length: newRows }, (_, i) => `x${i}`)]);
+    const quiet = checkQuality(common, asTable(new Map([['c', window(1)]]), 'cur.csv'), { requiredColumns: ['c'] }).newCategories[0]!;
+    assert.equal(quiet.alarm, false, 'one unseen value in 500 rows is chance');
+    const loud = checkQuality(common, asTable(new Map([['c', window(10)]]), 'cur.csv'), { requiredColumns: ['c'] }).newCategories[0]!;
+    assert.equal(loud.alarm, true, '10 of 500 rows (2%) with unseen values is not');
+    // 1000 reference rows, 400 of them singletons (an id-like column): unseen values are expected.
+    const idLike = buildReferenceProfile({ data: asTable(new Map([['c', str(Array.from({ length: 1000 }, (_, i) => (i < 400 ? `u${i}` : `k${i % 10}`)))]]), 'ref.csv'), createdAt: 't' });
+    const ids = checkQuality(idLike, asTable(new Map([['c', window(200)]]), 'cur.csv'), { requiredColumns: ['c'] }).newCategories[0]!;
+    assert.ok(Math.abs(ids.expected! - (500 * 401) / 1001) < 1e-9);
+    assert.equal(ids.alarm, false, '40% unseen where Good–Turing expects 40%');
   });
 
   it('refuses tolerances outside [0, 1]', () => {

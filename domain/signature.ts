@@ -1,0 +1,199 @@
+/**
+ * Signed decisions: the canonical bytes of an approval, rejection or rollback request, and their
+ * Ed25519 signature (@noble/curves: audited, pure JavaScript, so the workflow sandbox verifies it
+ * too). Shared by the CLI (signs), the workflows (verify in the Update's validator and at start)
+ * and anything that re-verifies a stored decision later.
+ *
+ * Canonical form (docs/reliability/decisions.md): the UTF-8 bytes of JSON.stringify of an object
+ * with exactly the keys of CANONICAL_KEYS, in that (alphabetical) order, every value a string
+ * ("" when absent). Keys and signatures are lowercase hex (32 and 64 bytes).
+ */
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+export const SIGNATURE_VERSION = 'upkeep-decision-1';
+/** How far a signature's time may be from the workflow's time when it arrives (either side). */
+export const SIGNATURE_WINDOW_MS = 10 * 60_000;
+
+export const CANONICAL_KEYS = ['approver', 'at', 'comment', 'decision', 'gate', 'model', 'nonce', 'request', 'signer', 'v', 'workflow'] as const;
+
+/** What is signed, besides the decision itself: where it applies, who signed, when, and a nonce. */
+export interface DecisionProof {
+  /** The model id. */
+  model: string;
+  /** The workflow id of the request. */
+  workflow: string;
+  /** The request's identity: a gate's openedAt, or "<from>-><to>" for a rollback request. */
+  request: string;
+  /** Whose key signed: the approver, or an authenticator acting for them. */
+  signer: string;
+  /** When it was signed (ISO 8601). */
+  at: string;
+  nonce: string;
+  /** Ed25519 signature of the canonical bytes, hex. */
+  signature: string;
+}
+
+/** What a proof is about: a gate decision, or a rollback request (gate "rollback-request"). */
+export interface SignedAct {
+  gate: string;
+  decision: string;
+  approver: string;
+  comment?: string | undefined;
+}
+
+/** Public keys that may sign: people (by their id in the config) and authenticating servers. */
+/** What a rollback request's signature covers: who asks, why, and whether it skips the gate. */
+export const rollbackAct = (input: { requestedBy: string; reason: string; emergency?: boolean | undefined }): SignedAct => ({
+  gate: 'rollback-request',
+  decision: input.emergency ? 'emergency' : 'request',
+  approver: input.requestedBy,
+  comment: input.reason,
+});
+
+/** A rollback request's identity: the champion it replaces and the version it restores. */
+export const rollbackRequestId = (from: string, to: string): string => `${from}->${to}`;
+
+export interface DecisionKeys {
+  people: Record<string, string>;
+  authenticators: Record<string, string>;
+}
+
+const HEX = /^[0-9a-f]*$/;
+const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+export function fromHex(hex: string, bytes: number): Uint8Array | undefined {
+  if (typeof hex !== 'string' || hex.length !== bytes * 2 || !HEX.test(hex)) return undefined;
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A public key as written in the config: 64 lowercase hex digits (32 bytes). */
+export const isPublicKey = (s: unknown): s is string => typeof s === 'string' && fromHex(s, 32) !== undefined;
+
+function utf8(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+/** The exact bytes that are signed. */
+export function canonicalDecision(act: SignedAct, proof: Omit<DecisionProof, 'signature'>): Uint8Array {
+  const fields: Record<(typeof CANONICAL_KEYS)[number], string> = {
+    approver: act.approver,
+    at: proof.at,
+    comment: act.comment ?? '',
+    decision: act.decision,
+    gate: act.gate,
+    model: proof.model,
+    nonce: proof.nonce,
+    request: proof.request,
+    signer: proof.signer,
+    v: SIGNATURE_VERSION,
+    workflow: proof.workflow,
+  };
+  const ordered: Record<string, string> = {};
+  for (const k of CANONICAL_KEYS) ordered[k] = String(fields[k]);
+  return utf8(JSON.stringify(ordered));
+}
+
+export function newKeyPair(): { secretKey: string; publicKey: string } {
+  const { secretKey, publicKey } = ed25519.keygen();
+  return { secretKey: toHex(secretKey), publicKey: toHex(publicKey) };
+}
+
+export function publicKeyOf(secretKeyHex: string): string {
+  const sk = fromHex(secretKeyHex, 32);
+  if (!sk) throw new Error('a secret key is 64 hex digits');
+  return toHex(ed25519.getPublicKey(sk));
+}
+
+/** A random nonce (from the platform's crypto; not for workflow code). */
+export function newNonce(random: (n: number) => Uint8Array): string {
+  return toHex(random(16));
+}
+
+/** Signs `act` for the request named in `proof`; returns the proof with its signature. */
+export function signDecision(act: SignedAct, proof: Omit<DecisionProof, 'signature'>, secretKeyHex: string): DecisionProof {
+  const sk = fromHex(secretKeyHex, 32);
+  if (!sk) throw new Error('a secret key is 64 hex digits');
+  return { ...proof, signature: toHex(ed25519.sign(canonicalDecision(act, proof), sk)) };
+}
+
+/** True when `proof.signature` is `publicKey`'s signature of the canonical bytes (RFC 8032, strict). */
+export function signatureValid(act: SignedAct, proof: DecisionProof, publicKeyHex: string): boolean {
+  const sig = fromHex(proof.signature, 64);
+  const pk = fromHex(publicKeyHex, 32);
+  if (!sig || !pk) return false;
+  try {
+    return ed25519.verify(sig, canonicalDecision(act, proof), pk, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/** Whether decisions on a model need a signature: someone who may decide has a key, or a server does. */
+export function keysApply(keys: DecisionKeys | undefined, deciders: readonly string[]): boolean {
+  if (!keys) return false;
+  return Object.keys(keys.authenticators).length > 0 || deciders.some((d) => Object.hasOwn(keys.people, d));
+}
+
+export interface ExpectedContext {
+  model: string;
+  workflow: string;
+  request: string;
+  /** Workflow time (ms) when the decision arrives. */
+  now: number;
+  keys: DecisionKeys | undefined;
+  /** Who may decide; a decision by anyone else is refused before this check. */
+  deciders: readonly string[];
+  /** Nonces already used in this workflow. */
+  usedNonces?: ReadonlySet<string>;
+  /** Skip the time window: re-verifying a stored decision later. */
+  anyTime?: boolean;
+}
+
+/**
+ * Why `proof` does not authenticate `act` in `ctx`, or undefined when it does (or when the model
+ * has no keys and the act is unsigned).
+ */
+export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, ctx: ExpectedContext): string | undefined {
+  const who = `model ${ctx.model}`;
+  if (!keysApply(ctx.keys, ctx.deciders)) return undefined;
+  const keys = ctx.keys!;
+  if (!proof) return `${who}: decisions on this model must be signed, and this one is not (create a key with: upkeep keys create --id ${act.approver})`;
+  if (proof.model !== ctx.model) return `${who}: the signature is for model ${JSON.stringify(proof.model)}, not this one`;
+  if (proof.workflow !== ctx.workflow) return `${who}: the signature is for workflow ${JSON.stringify(proof.workflow)}, not ${ctx.workflow}`;
+  if (proof.request !== ctx.request) return `${who}: the signature is for another ${act.gate === 'rollback-request' ? 'rollback (champion->target)' : `${act.gate} request`}: signed for ${JSON.stringify(proof.request)}, this one is ${JSON.stringify(ctx.request)}`;
+  let key: string | undefined;
+  if (proof.signer === act.approver) key = Object.hasOwn(keys.people, act.approver) ? keys.people[act.approver] : undefined;
+  else key = Object.hasOwn(keys.authenticators, proof.signer) ? keys.authenticators[proof.signer] : undefined;
+  if (!key) {
+    return proof.signer === act.approver
+      ? `${who}: no public key is configured for ${JSON.stringify(act.approver)}, so their signature cannot be checked`
+      : `${who}: ${JSON.stringify(proof.signer)} is not a configured authenticator and may not sign for ${JSON.stringify(act.approver)}`;
+  }
+  if (!NONCE.test(proof.nonce)) return `${who}: the signature's nonce must be 16 to 64 letters, digits, "-" or "_"`;
+  const at = Date.parse(proof.at);
+  if (!Number.isFinite(at)) return `${who}: the signature's time ${JSON.stringify(proof.at)} is not an ISO 8601 time`;
+  if (!ctx.anyTime && Math.abs(at - ctx.now) > SIGNATURE_WINDOW_MS) {
+    return `${who}: the signature's time ${proof.at} is more than ${SIGNATURE_WINDOW_MS / 60_000} minutes from the workflow's time ${new Date(ctx.now).toISOString()}; sign again`;
+  }
+  if (!signatureValid(act, proof, key)) return `${who}: the signature of ${JSON.stringify(proof.signer)} does not match this decision (altered, or signed with another key)`;
+  if (ctx.usedNonces?.has(proof.nonce)) return `${who}: this signature was already used (nonce ${proof.nonce}); sign again`;
+  return undefined;
+}
+
+/**
+ * Re-verifies a stored decision (the registry's champion history, the maintenance log) against
+ * `keys`, at any later time: undefined when its signature holds, else why not.
+ */
+export function storedDecisionProblem(modelId: string, d: SignedAct & { proof?: DecisionProof | undefined }, keys: DecisionKeys | undefined): string | undefined {
+  if (!d.proof) return `model ${modelId}: the ${d.gate} decision by ${d.approver} is not signed`;
+  if (!keysApply(keys, [d.approver])) return `model ${modelId}: no public key is configured for ${d.approver} or any authenticator`;
+  return proofProblem(d, d.proof, { model: modelId, workflow: d.proof.workflow, request: d.proof.request, now: 0, anyTime: true, keys, deciders: [d.approver] });
+}

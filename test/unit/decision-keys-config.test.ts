@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
+import { isUpkeepError } from '../../activities/errors.js';
+import { newKeyPair } from '../../domain/signature.js';
+
+const A = newKeyPair().publicKey;
+const B = newKeyPair().publicKey;
+const S = newKeyPair().publicKey;
+
+const model = (id: string, approvers: string): string => `
+  - id: ${id}
+    owner: owner@example.com
+    approvers: ${approvers}
+    task: binary
+    artifact: models/churn.onnx
+    inputs: [{ name: input, columns: [a, b] }]
+    label: { column: y, positive: 1 }
+    data: { uri: "data/{date}.csv" }
+    schedule: { every: 1d }
+    thresholds: { metric: roc_auc, min: 0.7 }
+`;
+
+describe('approver keys in upkeep.yaml', function () {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'upkeep-keys-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const parse = (text: string) => parseConfig(text, { name: 'upkeep.yaml', baseDir: dir });
+  function refused(text: string): string {
+    try {
+      parse(text);
+    } catch (err) {
+      assert.ok(isUpkeepError(err, 'InvalidConfig'), String(err));
+      return err.message;
+    }
+    assert.fail('expected the config to be refused');
+  }
+
+  it('takes approvers as plain ids or { id, public_key }, keeps approvers a list of ids and collects the keys', function () {
+    const config = parse(`models:${model('churn', `[bob@example.com, { id: alice@example.com, public_key: ${A} }]`)}${model('plain', '[bob@example.com]')}`);
+    const [churn, plain] = config.models;
+    assert.deepEqual(churn!.approvers, ['bob@example.com', 'alice@example.com']);
+    assert.deepEqual(churn!.keys, { people: { 'alice@example.com': A }, authenticators: {} });
+    assert.deepEqual(plain!.approvers, ['bob@example.com']);
+    assert.equal(plain!.keys, undefined);
+  });
+
+  it('reads people and authenticators from the keys file, relative to the config, for the models they decide on', function () {
+    writeFileSync(path.join(dir, 'keys.yaml'), `people:\n  - { id: owner@example.com, public_key: ${B} }\n  - { id: stranger@example.com, public_key: ${A} }\nauthenticators:\n  - { id: inbox.example.com, public_key: ${S} }\n`);
+    const config = parse(`keys_file: keys.yaml\nmodels:${model('churn', '[bob@example.com]')}`);
+    assert.deepEqual(config.models[0]!.keys, { people: { 'owner@example.com': B }, authenticators: { 'inbox.example.com': S } });
+  });
+
+  it('makes every model need signatures when an authenticator is configured', function () {
+    const config = parse(`authenticators: [{ id: inbox.example.com, public_key: ${S} }]\nmodels:${model('churn', '[bob@example.com]')}`);
+    assert.deepEqual(config.models[0]!.keys, { people: {}, authenticators: { 'inbox.example.com': S } });
+  });
+
+  const bad: { name: string; text: () => string; error: RegExp }[] = [
+    { name: 'a key that is not 64 hex digits', text: () => `models:${model('churn', '[{ id: alice@example.com, public_key: abc }]')}`, error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]\.public_key: expected an Ed25519 public key: 64 lowercase hex digits/ },
+    { name: 'an approver entry with an unknown field', text: () => `models:${model('churn', `[{ id: a, public_key: ${A}, secret_key: ${A} }]`)}`, error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]: unknown key secret_key$/ },
+    { name: 'an approver that is neither an id nor { id, public_key }', text: () => `models:${model('churn', '[3]')}`, error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]: expected an id, or \{ id, public_key \}$/ },
+    { name: 'a missing keys file', text: () => `keys_file: nowhere.yaml\nmodels:${model('churn', '[]')}`, error: /upkeep\.yaml: keys_file: cannot read .*nowhere\.yaml: no such file/ },
+    { name: 'a keys file with a bad key', text: () => (writeFileSync(path.join(dir, 'k.yaml'), 'people: [{ id: a, public_key: nothex }]\n'), `keys_file: k.yaml\nmodels:${model('churn', '[]')}`), error: /k\.yaml: people\[0\]\.public_key: expected an Ed25519 public key/ },
+    { name: 'one person with two keys', text: () => (writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`), `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`), error: /models\[0\] \(churn\): approvers: alice@example\.com has a different public key in the keys file/ },
+  ];
+  for (const b of bad) {
+    it(`refuses ${b.name} with a message naming file and field`, function () {
+      assert.match(refused(b.text()), b.error);
+    });
+  }
+
+  it('warns loudly, once per process, about models whose approvals are not authenticated', function () {
+    const config = parse(`models:${model('open-a', '[bob@example.com]')}${model('signed', `[{ id: alice@example.com, public_key: ${A} }]`)}`);
+    const lines: string[] = [];
+    warnUnauthenticated(config, 'warn-test.yaml', (l) => lines.push(l));
+    warnUnauthenticated(config, 'warn-test.yaml', (l) => lines.push(l));
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /WARNING: warn-test\.yaml: approvals are NOT authenticated for open-a:/);
+    assert.doesNotMatch(lines[0]!, /signed/);
+  });
+});

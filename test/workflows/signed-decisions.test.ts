@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
+import { createRegistry } from '../../activities/registry/registry.js';
+import { createFileStore } from '../../activities/store/file-store.js';
+import { artifactKey, championHistoryKey } from '../../activities/store/keys.js';
+import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RetrainModelResult, type RollbackModelResult } from '../../workflows/definitions.js';
+import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
+import { newKeyPair, signDecision, storedDecisionProblem, type DecisionKeys } from '../../domain/signature.js';
+import { createSigningKey } from '../../scripts/lib/keys.js';
+import { createUpkeepWorker } from '../../workers/worker.js';
+import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
+
+const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitUntil(what, probe, { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true });
+
+async function refusal(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof WorkflowUpdateFailedError, `expected a refused update, got ${String(err)}`);
+    return err.cause?.message ?? err.message;
+  }
+  assert.fail('the update was accepted');
+}
+
+describe('signed decisions through a worker: unsigned and forged refused, signed accepted', function () {
+  this.timeout(180_000);
+  let ws: DemoWorkspace | undefined;
+  let keyDir: string | undefined;
+  const lines: string[] = [];
+  afterEach(() => {
+    ws?.remove();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    lines.length = 0;
+  });
+
+  async function withWorker<T>(taskQueue: string, fn: () => Promise<T>): Promise<T> {
+    const t = await testTemporal();
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws!.configPath, workflowBundle: t.bundle, scratchDir: ws!.dir, log: (l) => lines.push(l) });
+    try {
+      return await worker.runUntil(fn);
+    } finally {
+      await engine.close();
+    }
+  }
+
+  it('drops a null attachEvidence signal without failing the workflow task, and verifies every decision on a model with keys', async function () {
+    const modelId = uniqueModelId('signed');
+    const taskQueue = uniqueTaskQueue('signed');
+    const owner = newKeyPair();
+    const mallory = newKeyPair();
+    ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: true, model: { approvers: [{ id: OWNER, public_key: owner.publicKey }, APPROVER] } });
+    const t = await testTemporal();
+    await withWorker(taskQueue, async () => {
+      // A null payload (once failed the task on every retry), then a real request.
+      const handle: WorkflowHandle = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: attachEvidenceSignal, signalArgs: [null as never] });
+      await handle.signal(attachEvidenceSignal, { source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: OWNER });
+      const status = await waitFor('the retrain gate', async () => {
+        const s: MaintenanceStatus = await handle.query(maintenanceStatusQuery);
+        return s.gate ? s : undefined;
+      });
+      assert.equal(status.evidence.length, 1);
+      assert.equal(status.gate!.signaturesRequired, true);
+      const events = (await handle.fetchHistory()).events ?? [];
+      assert.equal(events.filter((e) => e.workflowTaskFailedEventAttributes).length, 0, 'no workflow task failed');
+
+      const decide = (input: DecisionInput) => handle.executeUpdate(decideUpdate, { args: [input] });
+      const act = { gate: 'retrain' as const, decision: 'reject' as const, approver: OWNER, comment: 'fix the feed first' };
+      const where = { model: modelId, workflow: handle.workflowId, request: status.gate!.openedAt, signer: OWNER, at: new Date().toISOString() };
+      assert.match(await refusal(decide(act)), /decisions on this model must be signed, and this one is not/);
+      assert.match(await refusal(decide({ ...act, proof: signDecision(act, { ...where, nonce: 'forged-0123456789abcdef' }, mallory.secretKey) })), /does not match this decision/);
+      assert.match(await refusal(decide({ ...act, comment: { x: 1 } as never })), /comment must be a string, not object/);
+      const earlier = signDecision(act, { ...where, request: '2026-01-01T00:00:00.000Z', nonce: 'earlier-0123456789abcdef' }, owner.secretKey);
+      assert.match(await refusal(decide({ ...act, proof: earlier })), /signature is for another retrain request/);
+
+      const proof = signDecision(act, { ...where, nonce: 'accepted-0123456789abcdef' }, owner.secretKey);
+      const gate = await decide({ ...act, proof });
+      assert.equal(gate.state, 'rejected');
+      assert.deepEqual(gate.decision!.proof, proof);
+      const result: RetrainModelResult = await handle.result();
+      assert.equal(result.outcome, 'retrain-rejected');
+
+      // Kept with the decision in the result (history) and the maintenance log; it verifies again later.
+      const keys: DecisionKeys = { people: { [OWNER]: owner.publicKey }, authenticators: {} };
+      assert.equal(storedDecisionProblem(modelId, result.decisions[0]!, keys), undefined);
+      assert.match(storedDecisionProblem(modelId, { ...result.decisions[0]!, decision: 'approve' }, keys)!, /does not match/);
+      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId);
+      const entry = log.find((e) => e.kind === 'decision')!;
+      assert.match(entry.summary, /signed by churn-owner@example\.com/);
+      assert.deepEqual((entry.details as { proof: unknown }).proof, proof);
+    });
+  });
+
+  it('signs rollbacks and approvals from the CLI, refuses an unsigned emergency at the workflow and a missing key at the CLI, and verify-decision re-checks them', async function () {
+    const modelId = uniqueModelId('signed-rb');
+    const taskQueue = uniqueTaskQueue('signed-rb');
+    keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-keydir-'));
+    const ownerKey = createSigningKey(keyDir, OWNER).key;
+    const approverKey = createSigningKey(keyDir, APPROVER).key;
+    ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: false, model: { approvers: [{ id: OWNER, public_key: ownerKey.publicKey }, { id: APPROVER, public_key: approverKey.publicKey }] } });
+    const t = await testTemporal();
+    // A promoted version, so there is something to roll back.
+    const store = createFileStore(ws.storeDir);
+    const registry = createRegistry(store);
+    const bytes = await fitDemoModel(modelId, readdirSync(ws.dataDir).sort().map((f) => path.join(ws!.dataDir, f)));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const put = await store.put(artifactKey(modelId, sha256), bytes);
+    const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
+    await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'config' });
+    await registry.register({ modelId, version: sha256.slice(0, 12), sha256, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-11-19T00:00:00.000Z', source: 'retrain' });
+    await registry.swapChampion({ modelId, version: sha256.slice(0, 12), sha256, since: '2026-11-19T00:00:00.000Z', change: 'promotion', approvals: [] }, null, configSha.slice(0, 12));
+
+    const cli = (env: Record<string, string>, ...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['bin/upkeep.mjs', ...args], { cwd: PROJECT_DIR, env: { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_KEY_DIR: keyDir!, ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (status) => resolve({ status, stdout, stderr }));
+      });
+    await withWorker(taskQueue, async () => {
+      // No key for --as: refused before anything starts, naming the file looked for.
+      const nokey = await cli({ UPKEEP_KEY_DIR: path.join(keyDir!, 'empty') }, 'rollback', modelId, '--as', APPROVER, '--emergency', '--reason', 'bad', '--config', ws!.configPath);
+      assert.equal(nokey.status, 2, nokey.stdout + nokey.stderr);
+      assert.match(nokey.stderr, /decisions must be signed, and there is no signing key for ml-lead@example\.com at .*empty\/keys\/ml-lead@example\.com\.key\.json/);
+
+      // An unsigned emergency started straight on Temporal: the workflow refuses it, not retryable.
+      const raw = await t.client.workflow.start('rollbackModel', { taskQueue, workflowId: `${rollbackWorkflowId(modelId)}`, args: [{ modelId, reason: 'trust me', requestedBy: OWNER, emergency: true }] });
+      const failure = await raw.result().then(() => undefined, (err: unknown) => err);
+      assert.ok(failure instanceof WorkflowFailedError, String(failure));
+      assert.match(String((failure.cause as Error | undefined)?.message), /decisions on this model must be signed, and this one is not/);
+      assert.equal((await registry.champion(modelId))!.pointer.version, sha256.slice(0, 12), 'nothing rolled back');
+
+      const asked = await cli({}, 'rollback', modelId, '--as', APPROVER, '--reason', 'complaints since the promotion', '--config', ws!.configPath);
+      assert.equal(asked.status, 0, asked.stdout + asked.stderr);
+      const handle = t.client.workflow.getHandle(rollbackWorkflowId(modelId));
+      await waitFor('the rollback gate', async () => ((await handle.query(maintenanceStatusQuery)).gate ? true : undefined));
+      assert.match(await refusal(handle.executeUpdate(decideUpdate, { args: [{ gate: 'rollback', decision: 'approve', approver: OWNER }] })), /decisions on this model must be signed/);
+      const approved = await cli({}, 'approve', modelId, '--as', OWNER, '--comment', 'confirmed with support');
+      assert.equal(approved.status, 0, approved.stdout + approved.stderr);
+      assert.match(approved.stdout, /as churn-owner@example\.com \(signed\)/);
+      const result: RollbackModelResult = await handle.result();
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.decisions[0]!.proof!.signer, OWNER);
+
+      // A signed emergency rollback back to the promoted version: no gate, signature kept.
+      const emergency = await cli({}, 'rollback', modelId, '--as', APPROVER, '--emergency', '--to', sha256.slice(0, 12), '--reason', 'the restored version is worse', '--config', ws!.configPath);
+      assert.equal(emergency.status, 0, emergency.stdout + emergency.stderr);
+      assert.match(emergency.stdout, /rolled back .* \(emergency, by ml-lead@example\.com\)/);
+      assert.equal((await registry.champion(modelId))!.pointer.emergency!.proof!.signer, APPROVER);
+
+      const verified = await cli({}, 'verify-decision', modelId, '--config', ws!.configPath);
+      assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+      assert.match(verified.stdout, /^verified {2}generation 2 \(rollback to [0-9a-f]{12}\): rollback approve by churn-owner@example\.com, signed by churn-owner@example\.com/m);
+      assert.match(verified.stdout, /^verified {2}generation 3 \(rollback to [0-9a-f]{12}\): rollback-request emergency by ml-lead@example\.com, signed by ml-lead@example\.com/m);
+
+      // The stored approval's comment altered after the fact: verify-decision says so and exits 1.
+      const file = path.join(ws!.storeDir, championHistoryKey(modelId, 2));
+      writeFileSync(file, readFileSync(file, 'utf8').replace('confirmed with support', 'confirmed with nobody'));
+      const altered = await cli({}, 'verify-decision', modelId, '--config', ws!.configPath);
+      assert.equal(altered.status, 1, altered.stdout + altered.stderr);
+      assert.match(altered.stdout, /^NOT VERIFIED {2}generation 2 .*does not match this decision/m);
+      assert.match(altered.stdout, /^verified {2}generation 3 /m);
+    });
+  });
+});
