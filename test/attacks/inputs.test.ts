@@ -250,6 +250,18 @@ const ROWS: Row[] = [
     },
   },
   {
+    case: 'a FIFO or a folder as the keys file',
+    kind: 'attack',
+    ws: { top: { keys_file: 'keys.yaml' } },
+    run(ws) {
+      fifo(path.join(ws.dir, 'keys.yaml'));
+      assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: upkeep\.yaml: keys_file: cannot read \S+keys\.yaml: is a named pipe \(FIFO\), not a regular file$/);
+      rmSync(path.join(ws.dir, 'keys.yaml'));
+      mkdirSync(path.join(ws.dir, 'keys.yaml'));
+      assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: upkeep\.yaml: keys_file: cannot read \S+keys\.yaml: is a folder, not a regular file$/);
+    },
+  },
+  {
     case: 'a YAML alias bomb as the config',
     kind: 'attack',
     run(ws) {
