@@ -12,6 +12,8 @@ export type UpkeepErrorType =
   | 'UnreadableData'
   | 'InsufficientData'
   | 'StoreConflict'
+  /** The object store refused the credentials or the bucket is missing: not retried. */
+  | 'StoreAccessDenied'
   | 'UnknownVersion'
   | 'ChampionChanged'
   | 'TrainingFailed'

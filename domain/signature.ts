@@ -41,7 +41,6 @@ export interface SignedAct {
   comment?: string | undefined;
 }
 
-/** Public keys that may sign: people (by their id in the config) and authenticating servers. */
 /** What a rollback request's signature covers: who asks, why, and whether it skips the gate. */
 export const rollbackAct = (input: { requestedBy: string; reason: string; emergency?: boolean | undefined }): SignedAct => ({
   gate: 'rollback-request',
@@ -53,6 +52,7 @@ export const rollbackAct = (input: { requestedBy: string; reason: string; emerge
 /** A rollback request's identity: the champion it replaces and the version it restores. */
 export const rollbackRequestId = (from: string, to: string): string => `${from}->${to}`;
 
+/** Public keys that may sign: people (by their id in the config) and authenticating servers. */
 export interface DecisionKeys {
   people: Record<string, string>;
   authenticators: Record<string, string>;

@@ -9,6 +9,7 @@ import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/d
 import { PROJECT_DIR } from '../workers/paths.js';
 import { readSettings } from '../workers/settings.js';
 import { onParentExit } from '../workers/parent-watch.js';
+import { resolveVersitygw } from '../test/helpers/s3-server.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
@@ -77,6 +78,10 @@ async function main(): Promise<number> {
     if ((await run(bin('eslint'), ['.'])) !== 0) return 1;
     if ((await run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.'])) !== 0) return 1;
   }
+  // The S3 server of the store contract tests (test/helpers/s3-server.ts), built now if need be so
+  // that no test waits for a compiler.
+  const versitygw = resolveVersitygw({ log });
+  if (versitygw) env.UPKEEP_VERSITYGW = versitygw;
   const cli = resolveTemporalCli({ settings: readSettings(env), log });
   let server: DevServer | undefined;
   const extra: Record<string, string> = {};

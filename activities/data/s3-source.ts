@@ -1,0 +1,48 @@
+/**
+ * Data in S3: a window's files read with GetObject into shared memory (so evaluation threads decode
+ * them without a copy), folders listed with ListObjectsV2. Errors name the bucket and key and say
+ * whether it was access (not retried), absence (a missing day) or throttling (retried).
+ */
+import { describeS3Error, isMissing, parseS3Uri, s3Loader, type S3Options } from '../store/s3-client.js';
+import type { DataSource } from './source.js';
+
+export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
+  const load = s3Loader(opts);
+  return {
+    async read(uri) {
+      const { bucket, prefix: key } = parseS3Uri(uri);
+      const { client, sdk } = await load();
+      let out;
+      try {
+        out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw describeS3Error(err, 'reading', bucket, key);
+      }
+      const size = out.ContentLength;
+      const body = await out.Body!.transformToByteArray();
+      if (size !== undefined && body.byteLength !== size) throw new Error(`reading s3://${bucket}/${key}: got ${body.byteLength} of ${size} bytes`);
+      const shared = new Uint8Array(new SharedArrayBuffer(body.byteLength));
+      shared.set(body);
+      return shared;
+    },
+    async list(folderUri) {
+      const { bucket, prefix } = parseS3Uri(folderUri);
+      const base = prefix ? `${prefix}/` : '';
+      const { client, sdk } = await load();
+      const names: string[] = [];
+      let token: string | undefined;
+      do {
+        let out;
+        try {
+          out = await client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: base, Delimiter: '/', ContinuationToken: token }));
+        } catch (err) {
+          throw describeS3Error(err, 'listing', bucket, base);
+        }
+        for (const o of out.Contents ?? []) if (o.Key && o.Key.length > base.length) names.push(o.Key.slice(base.length));
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+      return names.sort();
+    },
+  };
+}
