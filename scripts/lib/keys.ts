@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, statSync, writeSync, closeSync } from 'node:fs';
-import { readRegularFileSync } from '../../activities/data/open-regular.js';
+import { readRegularFileSync, whyUnreadable } from '../../activities/data/open-regular.js';
 import path from 'node:path';
 import { UpkeepError } from '../../activities/errors.js';
 import { newKeyPair, newNonce, publicKeyOf, rollbackAct, signDecision, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
@@ -47,8 +47,13 @@ export function createSigningKey(dir: string, id: string, force = false): { key:
   if (!id.trim() || id.length > 200) throw new UpkeepError('InvalidRequest', 'keys create: --id must be 1 to 200 characters');
   const file = keyFile(dir, id);
   for (const d of [dir, path.dirname(file)]) {
-    mkdirSync(d, { recursive: true, mode: 0o700 });
-    chmodSync(d, 0o700);
+    try {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+      chmodSync(d, 0o700);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UpkeepError('InvalidConfig', `cannot use the key folder ${d}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (UPKEEP_KEY_DIR names a folder)' : whyUnreadable(err)}`);
+    }
   }
   const pair = newKeyPair();
   let fd: number;

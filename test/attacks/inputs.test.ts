@@ -57,9 +57,9 @@ function workspace(opts: { target?: Record<string, unknown>; top?: Record<string
   return { dir, config, days };
 }
 
-function upkeep(args: string[], timeout = 30_000): { status: number | null; stdout: string; stderr: string; ms: number } {
+function upkeep(args: string[], env: Record<string, string> = {}, timeout = 30_000): { status: number | null; stdout: string; stderr: string; ms: number } {
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: PROJECT_DIR, encoding: 'utf8', timeout, env: { ...process.env, UPKEEP_CONFIG: '' } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: PROJECT_DIR, encoding: 'utf8', timeout, env: { ...process.env, UPKEEP_CONFIG: '', ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
 
@@ -259,6 +259,15 @@ const ROWS: Row[] = [
       rmSync(path.join(ws.dir, 'keys.yaml'));
       mkdirSync(path.join(ws.dir, 'keys.yaml'));
       assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: upkeep\.yaml: keys_file: cannot read \S+keys\.yaml: is a folder, not a regular file$/);
+    },
+  },
+  {
+    case: 'a file where the key folder should be (keys create)',
+    kind: 'input',
+    run(ws) {
+      const file = path.join(ws.dir, 'not-a-folder');
+      writeFileSync(file, 'x');
+      assertRefused(upkeep(['keys', 'create', '--id', 'me'], { UPKEEP_KEY_DIR: file }), /^upkeep: cannot use the key folder \S+not-a-folder: a file is in the way \(UPKEEP_KEY_DIR names a folder\)$/);
     },
   },
   {
