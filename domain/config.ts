@@ -5,13 +5,20 @@
  *   upkeep.yaml: models[2] (churn): thresholds.min: expected a number between 0 and 1
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { cronProblem, isKnownTimeZone } from './cron.js';
+import { DURATION_PATTERN, durationMs } from './duration.js';
+import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
 
 export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
-const duration = z.string().regex(DURATION_PATTERN, 'expected a duration like 30s, 5m, 2h or 1d');
+/** Ten years: a longer duration is a typo (and overflows the scheduler's clock arithmetic). */
+const MAX_DURATION_MS = 3660 * 86_400_000;
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration like 30s, 5m, 2h or 1d')
+  .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= MAX_DURATION_MS, 'expected a duration of at most 3660d');
 const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0');
 
 /** An Ed25519 public key, as `upkeep keys create` prints it. */
@@ -36,11 +43,22 @@ const inputSpec = z.strictObject({
 
 const scheduleSpec = z
   .strictObject({
-    /** Fixed interval, e.g. 1d or 2m. */
-    every: duration.optional(),
-    /** Cron expression (5 fields), evaluated in `timezone`. */
-    cron: z.string().min(9).optional(),
-    timezone: z.string().default('UTC'),
+    /** Fixed interval, e.g. 1d or 2m (at least 1s). */
+    every: duration.refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) >= 1000, 'expected an interval of at least 1s').optional(),
+    /** Cron expression (5 fields or @daily etc.), evaluated in `timezone`; one that never fires is refused. */
+    cron: z
+      .string()
+      .superRefine((c, ctx) => {
+        const problem = cronProblem(c);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    timezone: z
+      .string()
+      .superRefine((tz, ctx) => {
+        if (!isKnownTimeZone(tz)) ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(tz)} (expected an IANA name such as UTC or Europe/Berlin)` });
+      })
+      .default('UTC'),
     jitter: duration.default('0s'),
     paused: z.boolean().default(false),
   })
@@ -201,6 +219,8 @@ export const modelSpecBase = z.strictObject({
     monitor: monitorSpec.prefault({}),
     retrain: retrainSpec.prefault({}),
     approval: approvalSpec.prefault({}),
+    /** Per-model overrides of the top-level `limits` (read caps; docs/data-formats.md). */
+    limits: limitsOverrideSpec.optional(),
     /** Fewer labelled rows than this give an insufficient-data verdict. */
     min_rows: z.number().int().min(1).default(100),
     /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */
@@ -315,6 +335,8 @@ export const configSchema = z.strictObject({
       orphans: z.enum(['pause', 'prune', 'keep'], { error: (issue) => `expected pause, prune or keep, not ${JSON.stringify(issue.input)}` }).default('pause'),
     })
     .default({ orphans: 'pause' }),
+  /** Caps on what one input file may cost to read (docs/data-formats.md); every model inherits them. */
+  limits: limitsSpec.prefault({}),
   /** A YAML or JSON file of public keys (people, authenticators), relative to this file. */
   keys_file: z.string().min(1).optional(),
   /** Servers that authenticate people themselves and sign decisions on their behalf. */

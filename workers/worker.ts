@@ -7,6 +7,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
 import { createDataSource } from '../activities/data/sources.js';
+import type { DataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { openStore } from '../activities/store/open.js';
 import type { ArtifactStore } from '../activities/store/store.js';
@@ -29,6 +30,9 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   });
 }
 
+export const SHUTDOWN_GRACE = '5s';
+export const SHUTDOWN_FORCE = '15s';
+
 export interface UpkeepWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -37,6 +41,8 @@ export interface UpkeepWorkerOptions {
   /** Defaults to the store named in the config. */
   store?: ArtifactStore;
   engine?: EvaluationEngine;
+  /** Defaults to local files (file:// URIs). */
+  data?: DataSource;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Temporary working folders for trainers (default: the OS temp folder). */
   scratchDir?: string;
@@ -54,7 +60,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   const activities = createActivities({
     loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
     store,
-    data: createDataSource(initial.s3),
+    data: opts.data ?? createDataSource(initial.s3),
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     ...(opts.log ? { log: opts.log } : {}),
@@ -67,6 +73,10 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
     maxConcurrentActivityTaskExecutions: 4,
     ...(opts.payloadCodecs && opts.payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
+    // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop
+    // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
+    shutdownGraceTime: SHUTDOWN_GRACE,
+    shutdownForceTime: SHUTDOWN_FORCE,
   });
   return { worker, engine };
 }

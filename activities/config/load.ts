@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UpkeepError } from '../errors.js';
+import { readRegularFile, readRegularFileSync } from '../data/open-regular.js';
 import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
@@ -49,13 +48,27 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message.replace(/^Invalid input: /, '');
 }
 
+/** A config is a few kilobytes; a larger file is a mistake (or an attack on the parser). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases (*name) one config may expand; a few are handy, thousands are an alias bomb. */
+export const MAX_YAML_ALIASES = 100;
+
 /** Parses and validates config text; relative paths are resolved against `baseDir`. */
 export function parseConfig(text: string, opts: { name: string; baseDir: string }): UpkeepConfig {
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new UpkeepError('InvalidConfig', `${opts.name}: ${text.length} characters, more than a config may have (${MAX_CONFIG_BYTES})`);
+  }
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new UpkeepError('InvalidConfig', `${opts.name}: not valid YAML: ${doc.errors[0]!.message}`);
+    throw new UpkeepError('InvalidConfig', `${opts.name}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    // yaml throws a ReferenceError for an alias bomb (aliases expanding to too many nodes)
+    throw new UpkeepError('InvalidConfig', `${opts.name}: YAML aliases expand too far (more than ${MAX_YAML_ALIASES} alias expansions; ${(err as Error).message.split('\n')[0]})`);
+  }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${formatPath(opts.name, raw, issue.path)} ${describeIssue(issue)}`);
@@ -94,6 +107,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
           artifact: resolveUri(m.artifact, opts.baseDir),
           data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
           ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
+          limits: { ...config.limits, ...(m.limits ?? {}) },
           retrain: m.retrain.trainer.type === 'command' ? { ...m.retrain, trainer: { ...m.retrain.trainer, cwd: path.resolve(opts.baseDir, m.retrain.trainer.cwd ?? '.') } } : m.retrain,
         };
       } catch (err) {
@@ -128,15 +142,16 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
   addKeys(servers, config.authenticators, `${opts.name}: authenticators`);
   if (config.keys_file) {
     const file = path.resolve(opts.baseDir, config.keys_file);
-    let text: string;
+    const bytes = readRegularFileSync(file, { what: `${opts.name}: keys_file: cannot read`, type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' })!;
+    const doc = parseDocument(new TextDecoder().decode(bytes), { uniqueKeys: true });
+    if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${file}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
+    let keysRaw: unknown;
     try {
-      text = readFileSync(file, 'utf8');
+      keysRaw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
     } catch (err) {
-      throw new UpkeepError('InvalidConfig', `${opts.name}: keys_file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UpkeepError('InvalidConfig', `${file}: YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`);
     }
-    const doc = parseDocument(text, { uniqueKeys: true });
-    if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${file}: not valid YAML or JSON: ${doc.errors[0]!.message}`);
-    const parsed = keysFileSchema.safeParse(doc.toJS());
+    const parsed = keysFileSchema.safeParse(keysRaw);
     if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
     addKeys(people, parsed.data.people, `${file}: people`);
     addKeys(servers, parsed.data.authenticators, `${file}: authenticators`);
@@ -179,12 +194,9 @@ export function warnUnauthenticated(config: UpkeepConfig, configName: string, wa
 }
 
 export async function loadConfig(file: string): Promise<UpkeepConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UpkeepError('InvalidConfig', `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
-  }
+  // only a regular file, size-capped before it is read (a FIFO would block, /dev/zero never end)
+  const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' });
+  const text = new TextDecoder().decode(bytes);
   const config = parseConfig(text, { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
   warnUnauthenticated(config, path.basename(file));
   return config;

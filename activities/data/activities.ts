@@ -4,7 +4,7 @@ import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { takeSnapshot } from './snapshot.js';
 import { dataWindow } from './window.js';
 
-export function createDataActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'heartbeat'>) {
+export function createDataActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'heartbeat' | 'cancellation'>) {
   return {
     /**
      * Copies the window's files into the store under their sha256 (immutable, written once) and
@@ -25,7 +25,8 @@ export function createDataActivities(deps: Pick<ActivityDeps, 'store' | 'data' |
       } catch (err) {
         throw new UpkeepError('InvalidConfig', `model ${spec.id}: ${(err as Error).message}`);
       }
-      return takeSnapshot(deps, spec, window);
+      const signal = deps.cancellation?.();
+      return takeSnapshot({ ...deps, ...(signal ? { signal } : {}) }, spec, window);
     },
   };
 }

@@ -3,7 +3,10 @@
  * bytes where the type and encoding allow (parquet/chunk.ts), the rest by hyparquet
  * (parquet/fallback.ts). Type mapping and decoder notes: docs/data-formats.md.
  */
+import type { RowGroup } from 'hyparquet';
+import { resolveLimits, type ReadLimits } from '../../domain/limits.js';
 import { DataReadError } from './errors.js';
+import { checkChunkPages, checkParquetFooter } from './limits.js';
 import { directType, decodeChunk } from './parquet/chunk.js';
 import { Unsupported, wrapCorrupted } from './parquet/errors.js';
 import { readWithHyparquet } from './parquet/fallback.js';
@@ -26,6 +29,8 @@ export interface ParquetReadOptions {
   directDecode?: boolean;
   /** Only the row groups [start, end): one shard of a large file. Rows are numbered from the first. */
   rowGroups?: { start: number; end: number };
+  /** Caps checked against the footer and page headers before anything is allocated. */
+  limits?: ReadLimits;
 }
 
 export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): Promise<Table> {
@@ -36,6 +41,7 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
 
   const topLevel = new Map(schema.children.map((child) => [child.element.name, child]));
   const names = opts.columns ? [...new Set(opts.columns)].filter((name) => topLevel.has(name)) : [...topLevel.keys()];
+  checkParquetFooter(metadata, names, bytes.length, source, opts.limits ?? resolveLimits());
   const sinks = new Map<string, NumberSink | BooleanSink | StringSink>();
   const direct = new Map<string, DirectColumn>();
   for (const name of names) {
@@ -101,6 +107,7 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
   // 2. everything else: hyparquet's column-chunk callback
   const generic = [...sinks.keys()].filter((name) => !direct.has(name));
   if (generic.length > 0) {
+    checkPagesOf(bytes, selected, new Set(generic), source);
     await readWithHyparquet(bytes, metadata, firstRow, rowCount, generic, sinks, source);
   }
 
@@ -114,4 +121,19 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
     columns.set(name, sink.finish());
   }
   return { source, rowCount, columns, fileColumns };
+}
+
+/** hyparquet sizes its buffers from the page headers: check them first. */
+function checkPagesOf(bytes: Uint8Array, groups: RowGroup[], columns: Set<string>, source: string): void {
+  for (const group of groups) {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta || !columns.has(meta.path_in_schema[0]!)) continue;
+      try {
+        checkChunkPages(bytes, meta, Number(group.num_rows), source);
+      } catch (err) {
+        throw wrapCorrupted(err, source, meta.path_in_schema[0]!);
+      }
+    }
+  }
 }

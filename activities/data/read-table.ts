@@ -3,7 +3,9 @@
  * Bad input throws a DataReadError whose message names the source (and line/column when known).
  */
 import { readCsv } from './csv.js';
+import { resolveLimits, type ReadLimits } from '../../domain/limits.js';
 import { DataReadError } from './errors.js';
+import { checkTextLines } from './limits.js';
 import { readJsonl } from './jsonl.js';
 import { readParquet } from './parquet.js';
 import type { DataFormat, Table } from './table.js';
@@ -21,6 +23,8 @@ export interface ReadTableOptions {
   columns?: string[];
   /** Parquet only: read just the row groups [start, end), e.g. one shard of a large file. */
   rowGroups?: { start: number; end: number };
+  /** Caps on rows, decoded bytes and line length (defaults: domain/limits.ts). */
+  limits?: Partial<ReadLimits>;
 }
 
 const EXTENSIONS: Record<string, DataFormat> = {
@@ -57,10 +61,12 @@ export async function readTable(
   if (opts.rowGroups && format !== 'parquet') {
     throw new DataReadError('row-group ranges apply to Parquet files only', { source });
   }
+  const limits = resolveLimits(opts.limits);
   try {
+    if (format !== 'parquet') checkTextLines(bytes, source, limits);
     if (format === 'csv') return readCsv(bytes, readerOpts);
     if (format === 'jsonl') return readJsonl(bytes, readerOpts);
-    return await readParquet(bytes, { ...readerOpts, rowGroups: opts.rowGroups });
+    return await readParquet(bytes, { ...readerOpts, rowGroups: opts.rowGroups, limits });
   } catch (err) {
     if (err instanceof DataReadError) throw err;
     // e.g. a RangeError for an allocation the input asked for: still an unreadable input

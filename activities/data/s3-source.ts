@@ -5,21 +5,29 @@
  */
 import { describeS3Error, isMissing, parseS3Uri, s3Loader, type S3Options } from '../store/s3-client.js';
 import type { DataSource } from './source.js';
+import { DEFAULT_LIMITS } from '../../domain/limits.js';
+import { UpkeepError } from '../errors.js';
+import { formatBytes } from './open-regular.js';
 
 export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
   const load = s3Loader(opts);
   return {
-    async read(uri) {
+    async read(uri, readOpts = {}) {
       const { bucket, prefix: key } = parseS3Uri(uri);
       const { client, sdk } = await load();
+      const maxBytes = readOpts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes;
       let out;
       try {
-        out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+        out = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), readOpts.signal ? { abortSignal: readOpts.signal } : {});
       } catch (err) {
         if (isMissing(err)) return undefined;
         throw describeS3Error(err, 'reading', bucket, key);
       }
       const size = out.ContentLength;
+      if (size !== undefined && size > maxBytes) {
+        out.Body?.transformToWebStream().cancel().catch(() => undefined);
+        throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (limits.max_file_bytes)`);
+      }
       const body = await out.Body!.transformToByteArray();
       if (size !== undefined && body.byteLength !== size) throw new Error(`reading s3://${bucket}/${key}: got ${body.byteLength} of ${size} bytes`);
       const shared = new Uint8Array(new SharedArrayBuffer(body.byteLength));

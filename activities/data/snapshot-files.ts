@@ -7,6 +7,7 @@ import { isDataReadError } from './errors.js';
 import { readTable } from './read-table.js';
 import { baseName } from './source.js';
 import type { Table } from './table.js';
+import type { ReadLimits } from '../../domain/limits.js';
 
 /** Named "<date> <source file name>" in messages; each file is read from the store when needed. */
 export function snapshotFiles(modelId: string, snapshot: Pick<SnapshotRef, 'files'>, read: (uri: string, what: string) => Promise<Uint8Array>): WindowFile[] {
@@ -18,11 +19,11 @@ export function snapshotFiles(modelId: string, snapshot: Pick<SnapshotRef, 'file
 }
 
 /** Reads whole files into tables; `what` (e.g. "model churn: training") prefixes a read error. */
-export async function readTables(files: WindowFile[], what: string, onFile?: (name: string) => void): Promise<Table[]> {
+export async function readTables(files: WindowFile[], what: string, onFile?: (name: string) => void, limits?: Partial<ReadLimits>): Promise<Table[]> {
   const tables: Table[] = [];
   for (const f of files) {
     try {
-      tables.push(await readTable(await f.load(), { source: f.name, format: f.format }));
+      tables.push(await readTable(await f.load(), { source: f.name, format: f.format, ...(limits ? { limits } : {}) }));
     } catch (err) {
       if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `${what} ${err.message}`, { cause: err });
       throw err;

@@ -9,6 +9,8 @@ import type { ArtifactStore } from '../store/store.js';
 import { sha256Hex } from '../store/file-store.js';
 import { snapshotFileKey, snapshotManifestKey } from '../store/keys.js';
 import type { ModelSpec } from '../../domain/config.js';
+import { durationMs } from '../../domain/duration.js';
+import { resolveLimits } from '../../domain/limits.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';
 import { datePatternHint } from './date-pattern.js';
@@ -28,6 +30,8 @@ export interface SnapshotDeps {
   data: Pick<DataSource, 'read' | 'list'>;
   store: Pick<ArtifactStore, 'put'>;
   heartbeat?(details: unknown): void;
+  /** The running activity's cancellation: a read stops between chunks when it is aborted. */
+  signal?: AbortSignal;
 }
 
 /** What identifies a snapshot (hashed); the stored manifest adds each file's store URI. */
@@ -47,11 +51,25 @@ export function snapshotIdentity(modelId: string, w: Omit<SnapshotDays, 'days'>,
  * Copies the files into the store (immutable, written once) and records a manifest. A missing day
  * is listed, not fatal (the policy decides what it means), unless `allPresent` is set.
  */
-export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id' | 'data'>, w: SnapshotDays, opts: { allPresent?: boolean } = {}): Promise<SnapshotRef> {
+export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id' | 'data' | 'limits'>, w: SnapshotDays, opts: { allPresent?: boolean } = {}): Promise<SnapshotRef> {
   const files: SnapshotFile[] = [];
   const missing: SnapshotRef['missing'] = [];
+  const limits = resolveLimits(spec.limits);
+  // limits.read_timeout bounds reading the whole window; cancellation stops it too.
+  const deadline = AbortSignal.timeout(durationMs(limits.read_timeout));
+  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline;
   for (const day of w.days) {
-    const bytes = await deps.data.read(day.uri);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await deps.data.read(day.uri, { maxBytes: limits.max_file_bytes, signal, what: 'data file' });
+    } catch (err) {
+      if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
+      if (deadline.aborted && !deps.signal?.aborted) {
+        // retried: a slow file system may be faster next time
+        throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(day.uri)}`, { cause: err });
+      }
+      throw err;
+    }
     deps.heartbeat?.({ date: day.date });
     if (!bytes) {
       if (opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${day.uri} does not exist`);

@@ -2,32 +2,40 @@
  * The data-source port: reads the bytes behind a URI. `file://` here; `s3://` is another
  * implementation of the same interface.
  */
-import { open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS } from '../../domain/limits.js';
+import { readRegularFile } from './open-regular.js';
+
+export interface ReadOptions {
+  /** Larger files are refused before they are read (default: limits.max_file_bytes). */
+  maxBytes?: number;
+  /** Stops a read between chunks (an activity's cancellation or read deadline). */
+  signal?: AbortSignal;
+  /** For messages: what the file is (default "data file"). */
+  what?: string;
+}
 
 export interface DataSource {
   /** The object's bytes, or undefined when it does not exist. Other failures throw. */
-  read(uri: string): Promise<Uint8Array | undefined>;
+  read(uri: string, opts?: ReadOptions): Promise<Uint8Array | undefined>;
   /** The names of the files in a folder (URI ending in /), or undefined when it cannot be listed. */
   list?(folderUri: string): Promise<string[] | undefined>;
 }
 
 export function createFileDataSource(): DataSource {
   return {
-    async read(uri) {
+    async read(uri, opts = {}) {
       if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
-      let handle;
-      try {
-        handle = await open(fileURLToPath(uri), 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-      try {
-        return await readShared(handle);
-      } finally {
-        await handle.close();
-      }
+      // Only a regular file is opened: a FIFO or device in a data window would block a thread.
+      return readRegularFile(fileURLToPath(uri), {
+        what: opts.what ?? 'data file',
+        maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
+        limitName: 'limits.max_file_bytes',
+        missingOk: true,
+        shared: true,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
     },
     async list(folderUri) {
       if (!folderUri.startsWith('file://')) return undefined;
@@ -43,19 +51,4 @@ export function createFileDataSource(): DataSource {
 export function baseName(uri: string): string {
   const clean = uri.split('?')[0]!;
   return decodeURIComponent(clean.slice(clean.lastIndexOf('/') + 1));
-}
-
-/**
- * Reads a whole file into shared memory, so that evaluation threads can decode it without a copy.
- */
-async function readShared(handle: import('node:fs/promises').FileHandle): Promise<Uint8Array> {
-  const { size } = await handle.stat();
-  const out = new Uint8Array(new SharedArrayBuffer(size));
-  let offset = 0;
-  while (offset < size) {
-    const { bytesRead } = await handle.read(out, offset, size - offset, offset);
-    if (bytesRead === 0) throw new Error(`file shrank while being read (${offset} of ${size} bytes)`);
-    offset += bytesRead;
-  }
-  return out;
 }

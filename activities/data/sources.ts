@@ -18,7 +18,7 @@ export function createDataSource(s3?: S3Settings): Required<DataSource> {
     return source;
   };
   return {
-    read: (uri) => (uri.startsWith('s3://') ? s3For(uri).read(uri) : file.read(uri)),
+    read: (uri, opts) => (uri.startsWith('s3://') ? s3For(uri).read(uri, opts) : file.read(uri, opts)),
     list: async (folderUri) => (folderUri.startsWith('s3://') ? s3For(folderUri).list(folderUri) : file.list?.(folderUri)),
   };
 }

@@ -69,7 +69,7 @@ export async function profileReferenceData(opts: {
 }): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
   const { spec } = opts;
   const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
-  const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`));
+  const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`, undefined, spec.limits));
   checkWatchedColumns(spec, tables);
   const profile = buildReferenceProfile({
     data: tables,

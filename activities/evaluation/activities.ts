@@ -6,9 +6,10 @@ import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain
 import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromProfile } from '../drift/reference.js';
 
-export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat'>) {
+export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat' | 'cancellation'>) {
   const mustRead = async (uri: string, what: string): Promise<Uint8Array> => {
-    const bytes = await deps.data.read(uri);
+    const signal = deps.cancellation?.();
+    const bytes = await deps.data.read(uri, { what, ...(signal ? { signal } : {}) });
     // The store is immutable: a snapshot object that vanished is an operational fault, retried.
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;

@@ -70,7 +70,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(msg.sketch?.columns ?? [])])];
   let table;
   try {
-    table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups });
+    table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups, ...(spec.limits ? { limits: spec.limits } : {}) });
   } catch (err) {
     if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
     throw err;

@@ -21,7 +21,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
 
   /** The config's artifact, copied into the store and registered as a version (idempotent). */
   const configVersion = async (s: ModelSpec): Promise<ModelVersion> => {
-    const bytes = await deps.data.read(s.artifact);
+    const bytes = await deps.data.read(s.artifact, { what: `model ${s.id}: artifact` });
     if (!bytes) throw new UpkeepError('InvalidModel', `model ${s.id}: artifact ${s.artifact} does not exist`);
     try {
       readOnnxGraphFacts(bytes);
@@ -49,7 +49,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
     const generation = pointer?.generation ?? 0;
     let referenceUri: string | undefined;
     if (s.reference && v.source === 'config') {
-      if (!(await deps.data.read(s.reference))) throw new UpkeepError('InvalidConfig', `model ${s.id}: reference profile ${s.reference} does not exist`);
+      if (!(await deps.data.read(s.reference, { what: `model ${s.id}: reference profile` }))) throw new UpkeepError('InvalidConfig', `model ${s.id}: reference profile ${s.reference} does not exist`);
       referenceUri = s.reference;
     } else if (v.referenceUri) {
       referenceUri = v.referenceUri;

@@ -3,7 +3,8 @@
  * One retrain run produces at most one version: the job record (keyed by the workflow run) is
  * written once, and a retried activity returns what the first completed attempt recorded.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readRegularFile } from '../data/open-regular.js';
 import path from 'node:path';
 import type { ModelSpec } from '../../domain/config.js';
 import { readTables, snapshotFiles } from '../data/snapshot-files.js';
@@ -45,7 +46,8 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
   const registry = createRegistry(deps.store);
 
   const read = async (uri: string, what: string): Promise<Uint8Array> => {
-    const bytes = await deps.data.read(uri);
+    const signal = deps.cancellation?.();
+    const bytes = await deps.data.read(uri, { what, ...(signal ? { signal } : {}) });
     // The store is immutable: an object that vanished is an operational fault, retried.
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;
@@ -54,7 +56,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
   const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string; tables: Table[] }> => {
     if (spec.retrain.trainer.type !== 'builtin') throw new Error('not a builtin trainer');
     const p = spec.retrain.trainer.params;
-    const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }));
+    const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }), spec.limits);
     const set = trainingSet(spec, tables, { l2: p.l2, ...(p.max_iter ? { maxIterations: p.max_iter } : {}), ...(p.tolerance ? { tolerance: p.tolerance } : {}) });
     deps.heartbeat?.({ phase: 'fitting', rows: set.rows });
     const beat = setInterval(() => deps.heartbeat?.({ phase: 'fitting', rows: set.rows }), 5000);
@@ -136,7 +138,9 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
         clearInterval(flusher);
         await flush();
       }
-      return { onnx: new Uint8Array(await readFile(output)), log: redact(log) };
+      // the trainer made this path: a FIFO or device there must not block the worker
+      const onnx = await readRegularFile(output, { what: `model ${spec.id}: trainer output`, type: 'TrainingFailed' });
+      return { onnx: onnx!, log: redact(log) };
     } finally {
       await rm(work, { recursive: true, force: true });
     }

@@ -22,7 +22,13 @@ import { didYouMean } from '../../domain/suggest.js';
 export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = new Date(), source: DataSource = createDataSource()): Promise<{ ok: boolean; line: string }> {
   const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg}` });
   const artifactName = baseName(spec.artifact);
-  const bytes = await source.read(spec.artifact);
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await source.read(spec.artifact, { what: 'artifact' });
+  } catch (err) {
+    if (err instanceof UpkeepError) return fail(err.message);
+    throw err;
+  }
   if (!bytes) return fail(`artifact ${spec.artifact} does not exist`);
   let classes: string[] | undefined;
   try {
@@ -36,7 +42,13 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   let latest: { date: string; uri: string; bytes: Uint8Array } | undefined;
   let present = 0;
   for (const day of [...window.days].reverse()) {
-    const b = await source.read(day.uri);
+    let b: Uint8Array | undefined;
+    try {
+      b = await source.read(day.uri, { maxBytes: spec.limits?.max_file_bytes });
+    } catch (err) {
+      if (err instanceof UpkeepError) return fail(err.message);
+      throw err;
+    }
     if (!b) continue;
     present++;
     latest ??= { ...day, bytes: b };
@@ -47,7 +59,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const file = baseName(latest.uri);
   let table;
   try {
-    table = await readTable(latest.bytes, { source: file, ...(spec.data.format ? { format: spec.data.format } : {}) });
+    table = await readTable(latest.bytes, { source: file, ...(spec.data.format ? { format: spec.data.format } : {}), ...(spec.limits ? { limits: spec.limits } : {}) });
   } catch (err) {
     return fail(`file ${file}: ${(err as Error).message}`);
   }

@@ -1,6 +1,6 @@
 /** What `upkeep evaluate` and `upkeep profile` do (in this process, no Temporal); loaded when one runs. */
 import path from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { loadConfig, findModel } from '../../activities/config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
@@ -17,6 +17,7 @@ import { profileKey } from '../../activities/store/keys.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { openStore } from '../../activities/store/open.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
+import { writeOutputFile } from './output.js';
 import { commandConfig } from './context.js';
 import { adHocSpec, evaluateOnce, windowFiles } from './one-shot.js';
 
@@ -79,7 +80,7 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     const text = `${JSON.stringify(profile)}\n`;
     if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
     if (o.out) {
-      writeFileSync(o.out, text);
+      writeOutputFile(o.out, text, 'profile');
       console.log(`wrote ${o.out}`);
     }
     const metric = spec.thresholds.metric;
@@ -128,7 +129,7 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     const config = await loadConfig(configPath);
     spec = findModel(config, o.model, path.basename(configPath));
     data = createDataSource(config.s3);
-    const read = await data.read(spec.artifact);
+    const read = await data.read(spec.artifact, { what: `model ${spec.id}: artifact` });
     if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
     bytes = read;
     store = openStore(config);
@@ -143,8 +144,16 @@ async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: Ev
   const { spec, bytes, engine } = o;
   if (o.uris && o.uris.length > 0) {
     if (o.uris.length === 1 && o.uris[0]!.endsWith('.json')) {
-      const files = await windowFiles(o.uris);
-      return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(await files[0]!.load())), o.uris[0]), spec);
+      const uri = o.uris[0]!.includes('://') ? o.uris[0]! : pathToFileURL(path.resolve(o.uris[0]!)).href;
+      const text = await createDataSource().read(uri, { what: 'reference profile' });
+      if (!text) throw new UpkeepError('InvalidConfig', `reference profile ${o.uris[0]} does not exist`);
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(text));
+      } catch (err) {
+        throw new UpkeepError('InvalidConfig', `reference profile ${o.uris[0]} is not JSON: ${(err as Error).message}`);
+      }
+      return referenceFromProfile(parseReferenceProfile(json, o.uris[0]), spec);
     }
     return referenceFromData({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: baseName(spec.artifact), files: await windowFiles(o.uris, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.uris.join(', ') });
   }

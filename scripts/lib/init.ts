@@ -3,12 +3,14 @@
  * What cannot be inferred is written as `null  # TODO: …`, so the file does not load until it is
  * filled in, and the loader's error names the field.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import type { Task } from '../../domain/metrics.js';
 import { readTable, type Table } from '../../activities/data/read-table.js';
 import { isDataReadError } from '../../activities/data/errors.js';
+import { readRegularFileSync } from '../../activities/data/open-regular.js';
+import { DEFAULT_LIMITS } from '../../domain/limits.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { canonicalLabel } from '../../activities/evaluation/model.js';
 import { readOnnxGraphFacts } from '../../activities/evaluation/onnx-graph.js';
@@ -16,6 +18,7 @@ import { createInProcessRunner } from '../../activities/evaluation/in-process-ru
 import type { ValueInfo } from '../../activities/evaluation/runner.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { DEFAULT_PRIMARY } from './one-shot.js';
+import { writeOutputFile } from './output.js';
 import { namePattern } from '../../activities/data/date-pattern.js';
 
 export interface InitOptions {
@@ -46,12 +49,8 @@ interface ModelFacts {
 }
 
 async function readModel(file: string): Promise<ModelFacts> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (err) {
-    throw new UpkeepError('InvalidModel', `cannot read model file ${file}: ${whyUnreadable(err)}`);
-  }
+  // only a regular file, within the default size cap (a FIFO would block, a device never end)
+  const bytes = readRegularFileSync(file, { what: 'cannot read model file', type: 'InvalidModel', maxBytes: DEFAULT_LIMITS.max_file_bytes, limitName: 'limits.max_file_bytes' })!;
   let facts;
   try {
     facts = readOnnxGraphFacts(bytes);
@@ -70,12 +69,7 @@ async function readModel(file: string): Promise<ModelFacts> {
 }
 
 async function readSample(file: string): Promise<Table> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(file));
-  } catch (err) {
-    throw new UpkeepError('UnreadableData', `cannot read data sample ${file}: ${whyUnreadable(err)}`);
-  }
+  const bytes = readRegularFileSync(file, { what: 'cannot read data sample', maxBytes: DEFAULT_LIMITS.max_file_bytes, limitName: 'limits.max_file_bytes' })!;
   try {
     return await readTable(bytes, { source: path.basename(file) });
   } catch (err) {
@@ -129,7 +123,7 @@ export async function initCommand(o: InitOptions): Promise<void> {
   const out = path.resolve(o.out);
   if (existsSync(out) && !o.force) throw new UpkeepError('InvalidConfig', `${o.out} already exists; pass --force to overwrite it`);
   const { text, todos } = await initConfigText({ ...o, out });
-  writeFileSync(out, text);
+  writeOutputFile(out, text, 'config');
   console.log(`wrote ${o.out}${todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : ''}`);
   console.log(`then check it: upkeep check --config ${o.out}`);
 }
@@ -261,13 +255,4 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('    min_rows: 100  # fewer labelled rows in a window give insufficient-data');
   emit('');
   return { text: `${lines.join('\n')}\n`, todos };
-}
-
-/** Why a file could not be read, in words rather than an errno code. */
-function whyUnreadable(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a folder, not a file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  return (err as Error).message;
 }

@@ -4,7 +4,8 @@
  * $XDG_CONFIG_HOME/upkeep, else ~/.config/upkeep): folder 0700, file 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, openSync, readFileSync, statSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, statSync, writeSync, closeSync } from 'node:fs';
+import { readRegularFileSync, whyUnreadable } from '../../activities/data/open-regular.js';
 import path from 'node:path';
 import { UpkeepError } from '../../activities/errors.js';
 import { newKeyPair, newNonce, publicKeyOf, rollbackAct, signDecision, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
@@ -22,14 +23,10 @@ export const keyFile = (dir: string, id: string): string => path.join(dir, 'keys
 /** `id`'s key, or undefined when its file does not exist; a clear error when it is unusable. */
 export function readSigningKey(dir: string, id: string): SigningKey | undefined {
   const file = keyFile(dir, id);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new UpkeepError('InvalidConfig', `cannot read the signing key ${file}: ${code ?? (err as Error).message}`);
-  }
+  // a regular file only (a FIFO would block the CLI)
+  const bytes = readRegularFileSync(file, { what: 'cannot read the signing key', type: 'InvalidConfig', missingOk: true, maxBytes: 64 * 1024 });
+  if (!bytes) return undefined;
+  const text = new TextDecoder().decode(bytes);
   if ((statSync(file).mode & 0o077) !== 0) throw new UpkeepError('InvalidConfig', `the signing key ${file} is readable by others: chmod 600 ${file}`);
   let parsed: { id?: unknown; secret_key?: unknown };
   try {
@@ -50,8 +47,13 @@ export function createSigningKey(dir: string, id: string, force = false): { key:
   if (!id.trim() || id.length > 200) throw new UpkeepError('InvalidRequest', 'keys create: --id must be 1 to 200 characters');
   const file = keyFile(dir, id);
   for (const d of [dir, path.dirname(file)]) {
-    mkdirSync(d, { recursive: true, mode: 0o700 });
-    chmodSync(d, 0o700);
+    try {
+      mkdirSync(d, { recursive: true, mode: 0o700 });
+      chmodSync(d, 0o700);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new UpkeepError('InvalidConfig', `cannot use the key folder ${d}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (UPKEEP_KEY_DIR names a folder)' : whyUnreadable(err)}`);
+    }
   }
   const pair = newKeyPair();
   let fd: number;

@@ -42,7 +42,7 @@ export async function adHocSpec(opts: {
   runner: InferenceRunner;
 }): Promise<{ spec: ModelSpec; bytes: Uint8Array }> {
   const artifact = resolveUri(opts.onnx, process.cwd());
-  const bytes = await createDataSource().read(artifact);
+  const bytes = await createDataSource().read(artifact, { what: 'model file' });
   if (!bytes) throw new UpkeepError('InvalidModel', `model file ${opts.onnx} does not exist`);
   const name = baseName(artifact);
   let info;

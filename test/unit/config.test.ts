@@ -108,6 +108,40 @@ describe('upkeep.yaml validation', function () {
   });
 
   it('says which file could not be read', async function () {
-    await assert.rejects(loadConfig('/nonexistent/upkeep.yaml'), /cannot read config \/nonexistent\/upkeep\.yaml: ENOENT/);
+    await assert.rejects(loadConfig('/nonexistent/upkeep.yaml'), /config \/nonexistent\/upkeep\.yaml: no such file$/);
+  });
+});
+
+describe('upkeep.yaml validation at the edge: schedules, limits, aliases', function () {
+  const withSchedule = (schedule: string): string => `models:${model().replace('{ every: 1d }', schedule)}`;
+
+  it('refuses a malformed cron, a cron that never fires, an unknown time zone, naming the model and field', function () {
+    assert.equal(configError(withSchedule('{ cron: "0 6 * *" }')), 'upkeep.yaml: models[0] (churn): schedule.cron: malformed cron "0 6 * *": expected 5 fields (minute hour day-of-month month day-of-week), found 4');
+    assert.equal(configError(withSchedule('{ cron: "0 0 30 2 *" }')), 'upkeep.yaml: models[0] (churn): schedule.cron: cron "0 0 30 2 *" never fires (no calendar day matches its day and month fields)');
+    assert.equal(configError(withSchedule('{ every: 1d, timezone: Mars/Base }')), 'upkeep.yaml: models[0] (churn): schedule.timezone: unknown time zone "Mars/Base" (expected an IANA name such as UTC or Europe/Berlin)');
+  });
+
+  it('refuses a zero, negative or absurd interval', function () {
+    assert.equal(configError(withSchedule('{ every: 0s }')), 'upkeep.yaml: models[0] (churn): schedule.every: expected an interval of at least 1s');
+    assert.match(configError(withSchedule('{ every: -1d }')), /schedule\.every: expected a duration like 30s/);
+    assert.equal(configError(withSchedule('{ every: 99999999999d }')), 'upkeep.yaml: models[0] (churn): schedule.every: expected a duration of at most 3660d');
+    assert.match(configError(withSchedule('{ every: 1d, jitter: 100000d }')), /schedule\.jitter: expected a duration of at most 3660d/);
+  });
+
+  it('takes read limits at the top level, per model overrides, sizes in words', function () {
+    const config = parseConfig(`limits: { max_file_bytes: 64MiB, max_rows_per_file: 1000 }\nmodels:${model('    limits: { max_rows_per_file: 50 }')}`, { name: 'upkeep.yaml', baseDir: '/srv' });
+    assert.equal(config.limits.max_file_bytes, 64 * 1024 ** 2);
+    assert.equal(config.models[0]!.limits!.max_file_bytes, 64 * 1024 ** 2);
+    assert.equal(config.models[0]!.limits!.max_rows_per_file, 50);
+    assert.equal(config.models[0]!.limits!.max_expansion, 256);
+    assert.match(configError(`limits: { max_file_bytes: lots }\nmodels:${model()}`), /^upkeep\.yaml: limits\.max_file_bytes: expected a size like 64MiB or 2GiB/m);
+  });
+
+  it('refuses a YAML alias bomb and an oversized config with a message', function () {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`)].join('\n');
+    const started = Date.now();
+    assert.match(configError(`${bomb}\nmodels:${model()}`), /^upkeep\.yaml: YAML aliases expand too far \(more than 100 alias expansions/);
+    assert.ok(Date.now() - started < 2000, 'refused before expanding');
+    assert.match(configError(`# ${'x'.repeat(1024 * 1024)}\nmodels:${model()}`), /^upkeep\.yaml: \d+ characters, more than a config may have/);
   });
 });

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { cronHasNextRun, cronProblem, isKnownTimeZone, parseCron } from '../../domain/cron.js';
+
+describe('cron expressions checked at load', function () {
+  it('accepts the usual forms: lists, ranges, steps, names, macros', function () {
+    for (const ok of ['0 6 * * *', '*/15 * * * *', '0 9-17/2 * * mon-fri', '30 7 1,15 * *', '0 0 29 2 *', '0 0 * jan,jul sun', '0 0 31 * *', '@daily', '@hourly', '0 0 * * 7']) {
+      assert.equal(cronProblem(ok), undefined, ok);
+    }
+  });
+
+  it('names the field at fault in a malformed expression', function () {
+    assert.match(cronProblem('0 6 * *')!, /malformed cron "0 6 \* \*": expected 5 fields/);
+    assert.match(cronProblem('61 6 * * *')!, /minute: 61 is outside 0-59/);
+    assert.match(cronProblem('0 25 * * *')!, /hour: 25 is outside 0-23/);
+    assert.match(cronProblem('0 6 * * funday')!, /day of week: "funday" is not a number/);
+    assert.match(cronProblem('*/0 * * * *')!, /minute: step "0" must be a whole number/);
+    assert.match(cronProblem('0 6 5-1 * *')!, /day of month: range 5-1 runs backwards/);
+    assert.match(cronProblem('@sometimes')!, /unknown cron macro/);
+    assert.match(cronProblem('0 0 ? * *')!, /day of month: "\?" is not a number/);
+  });
+
+  it('refuses a schedule that can never fire', function () {
+    assert.match(cronProblem('0 0 30 2 *')!, /never fires/);
+    assert.match(cronProblem('0 0 31 4,6,9,11 *')!, /never fires/);
+    // Temporal requires both day fields to match: Friday the 13th fires, Monday 31 February never
+    assert.equal(cronHasNextRun(parseCron('0 0 13 * 5')), true);
+    assert.match(cronProblem('0 0 31 2 1')!, /never fires/);
+  });
+
+  it('knows IANA time zones', function () {
+    assert.equal(isKnownTimeZone('Europe/Berlin'), true);
+    assert.equal(isKnownTimeZone('UTC'), true);
+    assert.equal(isKnownTimeZone('Mars/Olympus_Mons'), false);
+  });
+});

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { parquetMetadata } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { readPageHeader } from '../../activities/data/parquet/hyparquet-internals.js';
+import { readParquet } from '../../activities/data/parquet.js';
+import { readTable, DataReadError } from '../../activities/data/read-table.js';
+import { DEFAULT_LIMITS, decodedBudget, resolveLimits } from '../../domain/limits.js';
+
+/** A real, valid Parquet file: `rows` zeros in one column, which RLE keeps to a few hundred bytes. */
+export function constantParquet(rows: number): Uint8Array {
+  return new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'x', data: new Int32Array(rows), type: 'INT32' }], rowGroupSize: rows }));
+}
+
+async function refused(p: Promise<unknown>): Promise<DataReadError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof DataReadError, String(err));
+    return err;
+  }
+  assert.fail('expected the file to be refused');
+}
+
+describe('per-file read limits', function () {
+  it('gives every file at least 16 MiB, else 256 times its size, never more than the maximum', function () {
+    assert.equal(decodedBudget(300, DEFAULT_LIMITS), 16 * 1024 ** 2);
+    assert.equal(decodedBudget(1024 ** 2, DEFAULT_LIMITS), 256 * 1024 ** 2);
+    assert.equal(decodedBudget(1024 ** 3, DEFAULT_LIMITS), DEFAULT_LIMITS.max_decoded_bytes_per_file);
+  });
+
+  it('refuses a tiny Parquet file whose RLE runs declare millions of rows, before allocating', async function () {
+    const bytes = constantParquet(4_000_000);
+    assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
+    const err = await refused(readTable(bytes, { source: 'bomb.parquet' }));
+    assert.match(err.message, /^bomb\.parquet: refused: 4000000 rows × 1 columns would decode to 30\.5 MiB, more than 16\.0 MiB allowed for a file of \d+ bytes \(limits\.max_expansion 256, at least 16 MiB\)$/);
+    // the same file passes when the limits allow it: the cap, not the file, refused it
+    const t = await readTable(bytes, { source: 'bomb.parquet', limits: { max_expansion: 100_000 } });
+    assert.equal(t.rowCount, 4_000_000);
+  });
+
+  it('refuses a file declaring more rows than limits.max_rows_per_file', async function () {
+    const err = await refused(readTable(constantParquet(1000), { source: 'a.parquet', limits: { max_rows_per_file: 999 } }));
+    assert.equal(err.message, 'a.parquet: refused: the file declares 1000 rows, more than limits.max_rows_per_file (999)');
+  });
+
+  it('refuses a page header declaring more values than its row group has rows (hyparquet trusts it)', async function () {
+    const bytes = constantParquet(60);
+    const meta = parquetMetadata(bytes).row_groups[0]!.columns[0]!.meta_data!;
+    const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+    // find the byte of the data page's num_values (60, zigzag 0x78) and make it 63 (0x7e)
+    let patched: Uint8Array | undefined;
+    for (let p = start; p < start + 64 && !patched; p++) {
+      if (bytes[p] !== 0x78) continue;
+      const copy = bytes.slice();
+      copy[p] = 0x7e;
+      const reader = { view: new DataView(copy.buffer), offset: Number(meta.data_page_offset) };
+      try {
+        const h = readPageHeader(reader);
+        if ((h.data_page_header ?? h.data_page_header_v2)?.num_values === 63) patched = copy;
+      } catch {
+        // not the byte
+      }
+    }
+    assert.ok(patched, 'found the page header');
+    const err = await refused(readTable(patched, { source: 'lying.parquet', format: 'parquet' }));
+    assert.ok(err.message.startsWith('lying.parquet column "x": '), err.message);
+    const viaHyparquet = await refused(readParquet(patched, { source: 'lying.parquet', directDecode: false }));
+    assert.equal(viaHyparquet.message, 'lying.parquet column "x": refused: its pages declare 63 values in a row group of 60 rows, more than the row group');
+  });
+
+  it('refuses a CSV or JSON Lines line longer than limits.max_line_bytes, naming the line', async function () {
+    const csv = new TextEncoder().encode(`a,b\n1,2\n${'9'.repeat(2000)},3\n`);
+    const err = await refused(readTable(csv, { source: 'long.csv', limits: { max_line_bytes: 1024 } }));
+    assert.equal(err.message, 'long.csv line 3: refused: a line of 2.0 KiB, more than limits.max_line_bytes (1.0 KiB)');
+    const jsonl = new TextEncoder().encode(`{"a":"${'x'.repeat(2000)}"}\n`);
+    assert.match((await refused(readTable(jsonl, { source: 'long.jsonl', limits: { max_line_bytes: 1024 } }))).message, /^long\.jsonl line 1: refused: a line of/);
+    const many = new TextEncoder().encode('a\n' + '1\n'.repeat(20));
+    assert.equal((await refused(readTable(many, { source: 'many.csv', limits: { max_rows_per_file: 10 } }))).message, 'many.csv: refused: the file has 22 lines, more than limits.max_rows_per_file (10)');
+  });
+
+  it('lets the fixtures and files like the benchmark data through with the defaults', async function () {
+    assert.equal(resolveLimits().max_expansion, 256);
+    // the benchmark generator's heaviest expansion is under 6x; a file of 1000 random rows:
+    const rows = 1000;
+    const data = Float64Array.from({ length: rows }, (_, i) => Math.sin(i));
+    const bytes = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'x', data, type: 'DOUBLE' }, { name: 'k', data: new Int32Array(rows), type: 'INT32' }] }));
+    assert.equal((await readTable(bytes, { source: 'ok.parquet' })).rowCount, rows);
+  });
+});
