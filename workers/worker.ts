@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../activities/config/load.js';
-import { createFileDataSource } from '../activities/data/source.js';
+import { createFileDataSource, type DataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { createFileStore } from '../activities/store/file-store.js';
 import type { ArtifactStore } from '../activities/store/store.js';
@@ -35,6 +35,8 @@ export interface UpkeepWorkerOptions {
   configPath: string;
   /** Defaults to the store named in the config. */
   store?: ArtifactStore;
+  /** Defaults to local files (file:// URIs). */
+  data?: DataSource;
   engine?: EvaluationEngine;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Temporary working folders for trainers (default: the OS temp folder). */
@@ -51,7 +53,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   const activities = createActivities({
     loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
     store,
-    data: createFileDataSource(),
+    data: opts.data ?? createFileDataSource(),
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     ...(opts.log ? { log: opts.log } : {}),
