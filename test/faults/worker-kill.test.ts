@@ -1,0 +1,160 @@
+/**
+ * The worker killed (SIGKILL) mid-activity and started again: Temporal retries the activity on the
+ * new worker once the old attempt times out, and every write is idempotent, so a window gets
+ * exactly one report and one log entry, and a retrain run exactly one new version.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createFileStore } from '../../activities/store/file-store.js';
+import { createRegistry } from '../../activities/registry/registry.js';
+import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
+import { maintenanceStatusQuery, retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
+import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
+import { evaluateModel } from '../../workflows/index.js';
+import { createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { decide } from '../helpers/decision.js';
+import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { startWorkerProcess, workflowBundleFile, type WorkerProcess } from '../helpers/worker-processes.js';
+
+const WINDOW_END = '2026-11-20T06:00:00.000Z';
+const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
+/** A killed attempt is retried after its heartbeat (or start-to-close) timeout of a minute. */
+const RETRY_WAIT_MS = 150_000;
+
+const atStage = (h: WorkflowHandle, stage: MaintenanceStage): Promise<MaintenanceStatus> =>
+  waitFor(
+    `stage ${stage}`,
+    async () => {
+      const s: MaintenanceStatus = await h.query(maintenanceStatusQuery);
+      return s.stage === stage ? s : undefined;
+    },
+    { timeoutMs: RETRY_WAIT_MS, intervalMs: 500, ignoreErrors: true },
+  );
+
+/** Waits for a worker process that was told to kill itself to be dead by SIGKILL. */
+async function killedItself(w: WorkerProcess, what: string): Promise<void> {
+  const exit = await Promise.race([w.exited, new Promise<undefined>((r) => setTimeout(r, 90_000))]);
+  assert.ok(exit, `the worker was not killed ${what}:\n${w.output().slice(-2000)}`);
+  assert.equal(exit.signal, 'SIGKILL', w.output());
+  assert.match(w.output(), /killed at/);
+}
+
+/** Waits for all (none is left running into the next test), then throws the first failure. */
+async function allOf(runs: Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+describe('faults: the worker killed and restarted', function () {
+  this.timeout(300_000);
+  const workspaces: DemoWorkspace[] = [];
+  const workers: WorkerProcess[] = [];
+  before(async function () {
+    await workflowBundleFile();
+  });
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.kill()));
+    for (const ws of workspaces.splice(0)) ws.remove();
+  });
+
+  it('mid-evaluation, after the report is written, after the log entry is written: one report and one log entry for the window', async function () {
+    const t = await testTemporal();
+    const scenario = async (name: string, killAt: string) => {
+      const modelId = uniqueModelId(`kill-${name}`);
+      const taskQueue = uniqueTaskQueue(`kill-${name}`);
+      const ws = createDemoWorkspace({ modelId, end: new Date(WINDOW_END), days: 4, drifted: false });
+      workspaces.push(ws);
+      const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir };
+      const doomed = await startWorkerProcess({ ...opts, killAt });
+      workers.push(doomed);
+      await doomed.ready;
+      const handle = await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
+      await killedItself(doomed, `at ${killAt}`);
+      const restarted = await startWorkerProcess(opts);
+      workers.push(restarted);
+      await restarted.ready;
+      const result: EvaluateModelResult = await handle.result();
+
+      const reports = readdirSync(path.join(ws.storeDir, 'reports', modelId)).sort();
+      assert.deepEqual(reports.map((f) => path.extname(f)), ['.json', '.md'], `${name}: ${reports.join(', ')}`);
+      assert.equal(result.report.jsonUri.endsWith(reports[0]!), true);
+      const report = JSON.parse(readFileSync(path.join(ws.storeDir, 'reports', modelId, reports[0]!), 'utf8'));
+      assert.equal(report.verdict.status, result.verdict.status);
+      const entries = (await readMaintenanceLog(createFileStore(ws.storeDir), modelId, { evaluations: true })).filter((e) => e.kind === 'evaluation');
+      assert.equal(entries.length, 1, `${name}: ${entries.map((e) => e.summary).join('; ')}`);
+      assert.equal(entries[0]!.details?.windowEnd, WINDOW_END);
+      // The killed attempt is visible in the history: the activity ran twice.
+      const history = await handle.fetchHistory();
+      const retried = history.events!.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+      assert.ok(retried, `${name}: an activity was retried after the kill`);
+    };
+    // In parallel: each waits about a minute for the killed attempt to time out.
+    await allOf([
+      scenario('eval', 'read:/snapshots/.+/files/'),
+      scenario('report', String.raw`put:^reports/.+\.json$`),
+      scenario('log', 'put:^ledger/.+/evaluations/'),
+    ]);
+  });
+
+  it('during training and after the job is recorded: exactly one new version, and the retrain completes', async function () {
+    const t = await testTemporal();
+    const scenario = async (name: string, killAt?: string) => {
+      const modelId = uniqueModelId(`kill-${name}`);
+      const taskQueue = uniqueTaskQueue(`kill-${name}`);
+      const ws = createDemoWorkspace({
+        modelId,
+        end: new Date(NEXT_WINDOW_END),
+        days: 12,
+        drifted: true,
+        model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: '2m' } } },
+      });
+      workspaces.push(ws);
+      const files = readdirSync(ws.dataDir).sort().slice(0, 6).map((f) => path.join(ws.dataDir, f));
+      writeFileSync(path.join(ws.dir, 'good.onnx'), await fitDemoModel(modelId, files));
+      // Records each start, and each finish: a trainer left running by a dead worker would finish too.
+      writeFileSync(
+        path.join(ws.dir, 'slow-trainer.mjs'),
+        "import { appendFileSync, copyFileSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.pid}\\n`);\nsetTimeout(() => { copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', `${process.pid}\\n`); }, 4000);\n",
+      );
+      const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir };
+      const doomed = await startWorkerProcess({ ...opts, ...(killAt ? { killAt } : {}) });
+      workers.push(doomed);
+      await doomed.ready;
+      await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
+      const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
+      await atStage(handle, 'awaiting-retrain-approval');
+      await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER });
+      const starts = path.join(ws.dir, 'starts.txt');
+      if (killAt) {
+        await killedItself(doomed, `at ${killAt}`);
+      } else {
+        await waitFor('training to start', () => (existsSync(starts) ? true : undefined), { timeoutMs: 90_000 });
+        await doomed.kill();
+      }
+      const restarted = await startWorkerProcess(opts);
+      workers.push(restarted);
+      await restarted.ready;
+      const status = await atStage(handle, 'awaiting-promotion-approval');
+      assert.equal(status.comparison!.recommended, true, status.comparison!.reason);
+      await decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER });
+      const result: RetrainModelResult = await handle.result();
+      assert.equal(result.outcome, 'promoted');
+
+      const registry = createRegistry(createFileStore(ws.storeDir));
+      const retrained = (await registry.versions(modelId)).filter((v) => v.source === 'retrain');
+      assert.equal(retrained.length, 1, `${name}: ${retrained.map((v) => v.version).join(', ')}`);
+      assert.equal((await registry.champion(modelId))!.pointer.version, retrained[0]!.version);
+      assert.equal(readdirSync(path.join(ws.storeDir, 'registry', modelId, 'jobs')).filter((f) => f.endsWith('.json')).length, 1);
+      const started = readFileSync(starts, 'utf8').trim().split('\n');
+      // Killed after the job was recorded: the retry finds the record and does not train again.
+      assert.equal(started.length, killAt ? 1 : 2, `${name}: trainer starts`);
+      const finished = readFileSync(path.join(ws.dir, 'finishes.txt'), 'utf8').trim().split('\n');
+      assert.deepEqual(finished, [started.at(-1)], `${name}: only the last trainer ran to the end (the killed worker's trainer was stopped)`);
+      await waitFor('the scratch folders removed', () => (readdirSync(ws.dir).some((f) => f.startsWith('upkeep-train-')) ? undefined : true), { timeoutMs: 30_000 });
+    };
+    await allOf([scenario('train'), scenario('job', String.raw`put:^registry/.+/jobs/.+\.json$`)]);
+  });
+});
