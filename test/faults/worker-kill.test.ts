@@ -42,10 +42,11 @@ async function killedItself(w: WorkerProcess, what: string): Promise<void> {
   assert.match(w.output(), /killed at/);
 }
 
-/** Waits for all (none is left running into the next test), then throws the first failure. */
+/** Waits for all (none is left running into the next test), then fails with every failure. */
 async function allOf(runs: Promise<void>[]): Promise<void> {
-  const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  const failed = (await Promise.allSettled(runs)).flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+  if (failed.length === 1) throw failed[0];
+  if (failed.length > 1) throw new Error(failed.map((e) => e.message).join('\n---\n'));
 }
 
 describe('faults: the worker killed and restarted', function () {
