@@ -106,9 +106,10 @@ describe('faults: the worker killed and restarted', function () {
     ]);
   });
 
-  it('during training and after the job is recorded: exactly one new version, and the retrain completes', async function () {
+  it('during training, after the job is recorded, after the champion is swapped: exactly one new version, promoted once', async function () {
     const t = await testTemporal();
-    const scenario = async (name: string, killAt?: string) => {
+    /** `killAt` undefined: killed from outside while the trainer runs. */
+    const scenario = async (name: string, killAt: string | undefined, retried: string, trainerStarts: number) => {
       const modelId = uniqueModelId(`kill-${name}`);
       const taskQueue = uniqueTaskQueue(`kill-${name}`);
       const ws = createDemoWorkspace({
@@ -135,34 +136,47 @@ describe('faults: the worker killed and restarted', function () {
       await atStage(handle, 'awaiting-retrain-approval');
       await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER });
       const starts = path.join(ws.dir, 'starts.txt');
-      if (killAt) {
-        await killedItself(doomed, `at ${killAt}`);
-      } else {
-        await waitFor('training to start', () => (existsSync(starts) ? true : undefined), { timeoutMs: 90_000 });
-        await doomed.kill();
-      }
-      const restarted = await startWorkerProcess(opts);
-      workers.push(restarted);
-      await restarted.ready;
+      const restart = async (): Promise<void> => {
+        if (killAt) {
+          await killedItself(doomed, `at ${killAt}`);
+        } else {
+          await waitFor('training to start', () => (existsSync(starts) ? true : undefined), { timeoutMs: 90_000 });
+          await doomed.kill();
+        }
+        const restarted = await startWorkerProcess(opts);
+        workers.push(restarted);
+        await restarted.ready;
+      };
+      const promoting = retried === 'setChampion';
+      if (!promoting) await restart();
       const status = await atStage(handle, 'awaiting-promotion-approval');
       assert.equal(status.comparison!.recommended, true, status.comparison!.reason);
       await decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER });
+      if (promoting) await restart();
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promoted');
-      assert.ok((await retriedActivities(handle)).includes('trainCandidate'), `${name}: the killed training attempt was retried`);
+      assert.ok((await retriedActivities(handle)).includes(retried), `${name}: the killed ${retried} attempt was retried`);
 
       const registry = createRegistry(createFileStore(ws.storeDir));
       const retrained = (await registry.versions(modelId)).filter((v) => v.source === 'retrain');
       assert.equal(retrained.length, 1, `${name}: ${retrained.map((v) => v.version).join(', ')}`);
-      assert.equal((await registry.champion(modelId))!.pointer.version, retrained[0]!.version);
+      const champion = (await registry.champion(modelId))!.pointer;
+      assert.equal(champion.version, retrained[0]!.version);
+      assert.equal(champion.generation, 1, `${name}: promoted once`);
+      assert.deepEqual((await registry.history(modelId)).map((h) => h.generation), [1], `${name}: one entry in the champion's history`);
       assert.equal(readdirSync(path.join(ws.storeDir, 'registry', modelId, 'jobs')).filter((f) => f.endsWith('.json')).length, 1);
       const started = readFileSync(starts, 'utf8').trim().split('\n');
       // Killed after the job was recorded: the retry finds the record and does not train again.
-      assert.equal(started.length, killAt ? 1 : 2, `${name}: trainer starts`);
+      assert.equal(started.length, trainerStarts, `${name}: trainer starts`);
       const finished = readFileSync(path.join(ws.dir, 'finishes.txt'), 'utf8').trim().split('\n');
       assert.deepEqual(finished, [started.at(-1)], `${name}: only the last trainer ran to the end (the killed worker's trainer was stopped)`);
       await waitFor('the scratch folders removed', () => (readdirSync(ws.dir).some((f) => f.startsWith('upkeep-train-')) ? undefined : true), { timeoutMs: 30_000 });
     };
-    await allOf([scenario('train'), scenario('job', String.raw`put:^registry/.+/jobs/.+\.json$`)]);
+    await allOf([
+      scenario('train', undefined, 'trainCandidate', 2),
+      scenario('job', String.raw`put:^registry/.+/jobs/.+\.json$`, 'trainCandidate', 1),
+      // The pointer is swapped (compare-and-swap), its history entry not yet written.
+      scenario('promote', String.raw`put:^registry/[^/]+/champion\.json$`, 'setChampion', 1),
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 // A worker in its own process, so a test can kill it mid-activity:
 //   node --import tsx test/helpers/worker-process.ts <address> <taskQueue> <configPath> <scratchDir>
 // Optional environment:
-//   UPKEEP_TEST_WORKFLOW_BUNDLE  a JSON file { code, sourceMap } (see writeWorkflowBundle): skips bundling
-//   UPKEEP_TEST_KILL_AT          `put:<regex>`, `get:<regex>` or `read:<regex>`: the process SIGKILLs itself
-//                                right after a store put, or right before a store get or a data read,
-//                                of a matching key or URI (a crash at a chosen point)
+//   UPKEEP_TEST_WORKFLOW_BUNDLE  a JSON file { code, sourceMap } (workflowBundleFile in
+//                                worker-processes.ts): skips bundling
+//   UPKEEP_TEST_KILL_AT          `put:<regex>`, `get:<regex>` or `read:<regex>`: the process SIGKILLs
+//                                itself right after a store put (or a successful putIfMatch), or right
+//                                before a store get or a data read, of a matching key or URI
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/load.js';
@@ -35,7 +36,11 @@ function storeThatDies(store: ArtifactStore): ArtifactStore {
       if (op === 'put' && re.test(key)) die(key);
       return r;
     },
-    putIfMatch: (key, data, expected) => store.putIfMatch(key, data, expected),
+    putIfMatch: async (key, data, expected) => {
+      const r = await store.putIfMatch(key, data, expected);
+      if (op === 'put' && r.ok && re.test(key)) die(key);
+      return r;
+    },
     get: async (key) => {
       if (op === 'get' && re.test(key)) die(key);
       return store.get(key);
