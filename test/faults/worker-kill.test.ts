@@ -29,7 +29,8 @@ const atStage = (h: WorkflowHandle, stage: MaintenanceStage): Promise<Maintenanc
     `stage ${stage}`,
     async () => {
       const s: MaintenanceStatus = await h.query(maintenanceStatusQuery);
-      return s.stage === stage ? s : undefined;
+      // An awaiting stage is reached when its gate is open, not a moment before.
+      return s.stage === stage && (s.gate || !stage.startsWith('awaiting')) ? s : undefined;
     },
     { timeoutMs: RETRY_WAIT_MS, intervalMs: 500, ignoreErrors: true },
   );
@@ -55,7 +56,7 @@ async function retriedActivities(handle: WorkflowHandle): Promise<string[]> {
 async function allOf(runs: Promise<void>[]): Promise<void> {
   const failed = (await Promise.allSettled(runs)).flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failed.length === 1) throw failed[0];
-  if (failed.length > 1) throw new Error(failed.map((e) => e.message).join('\n---\n'));
+  if (failed.length > 1) throw new Error(failed.map((e) => `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}`).join('\n---\n'));
 }
 
 describe('faults: the worker killed and restarted', function () {
