@@ -3,7 +3,7 @@
  * The workflow bundle is built once and handed to every process in a file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_DIR } from '../../workers/paths.js';
@@ -26,7 +26,9 @@ let bundleFile: Promise<string> | undefined;
 export function workflowBundleFile(): Promise<string> {
   bundleFile ??= (async () => {
     const { bundle } = await testTemporal();
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'upkeep-bundle-')), 'workflows.json');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bundle-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'workflows.json');
     writeFileSync(file, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
     return file;
   })();
