@@ -112,6 +112,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   namespace: string;
+  /** The server process, when this process started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -196,5 +198,5 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await exitPromise;
     clearTimeout(timer);
   };
-  return { address, namespace, uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined, stop };
+  return { address, namespace, ...(child.pid !== undefined ? { pid: child.pid } : {}), uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined, stop };
 }

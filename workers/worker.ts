@@ -40,9 +40,9 @@ export interface UpkeepWorkerOptions {
   configPath: string;
   /** Defaults to the store named in the config. */
   store?: ArtifactStore;
-  engine?: EvaluationEngine;
-  /** Defaults to local files (file:// URIs). */
+  /** Defaults to the config's data source (file:// and s3:// URIs). */
   data?: DataSource;
+  engine?: EvaluationEngine;
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Temporary working folders for trainers (default: the OS temp folder). */
   scratchDir?: string;

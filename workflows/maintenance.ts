@@ -3,7 +3,7 @@
  * activities the workflow does not wait for (a slow webhook never holds up a decision) and joined
  * before the workflow ends.
  */
-import { ActivityFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
 import type { MaintenanceLogEntry, NotificationEvent, NotificationKind } from '../domain/maintenance.js';
@@ -13,8 +13,9 @@ const { recordLedger } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
-// Webhooks are retried with backoff (about 4 minutes of attempts), then given up (the log line
-// stays); evaluations use a short budget (about 15 s) so a dead webhook never delays the schedule.
+// Webhooks are retried with backoff (about 4 minutes of attempts); evaluations use a short budget
+// (4 attempts, 1 to 4 s apart) so a dead webhook never delays the schedule. Past its budget, a
+// notification is handed to its own workflow (deliverNotification), which retries for about an hour.
 const notifyActivities = {
   patient: proxyActivities<Activities>({
     startToCloseTimeout: '30 seconds',
@@ -33,6 +34,13 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
   const pending: Promise<unknown>[] = [];
   let seq = 0;
   const info = workflowInfo();
+  /** Hands an undelivered notification to deliverNotification; a refusal (4xx) is not retried. */
+  const handOff = async (event: NotificationEvent, n: number, err: unknown): Promise<void> => {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) return;
+    if (!patched('notify-handoff')) return;
+    await startChild('deliverNotification', { workflowId: `${info.workflowId}-notify-${info.runId}-${n}`, args: [event], parentClosePolicy: ParentClosePolicy.ABANDON }).catch(() => undefined);
+  };
+  let notices = 0;
   const now = (): string => new Date(Date.now()).toISOString();
   /** Appends to the model's maintenance log (written once even if the activity runs twice). */
   const record = (kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<Pick<MaintenanceLogEntry, 'actor' | 'comment' | 'details'>> = {}): void => {
@@ -44,7 +52,8 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
     record,
     notify(kind: NotificationKind, to: string[], title: string, text: string, details?: Record<string, unknown>): void {
       const event: NotificationEvent = { kind, modelId, to, title, text, at: now(), workflowId: info.workflowId, ...(details ? { details } : {}) };
-      pending.push(notify(event).catch(() => undefined));
+      const n = ++notices;
+      pending.push(notify(event).catch((err: unknown) => handOff(event, n, err)));
     },
     /**
      * Waits for the log and notifications sent so far, then regenerates the model card. The card

@@ -5,11 +5,13 @@
  * through WebhookError.retryable, whether another attempt could succeed.
  *
  * Because a retried activity calls `send` again, the log line can appear once per attempt and a
- * receiver may see the same POST twice (e.g. the request arrived but the answer timed out).
+ * receiver may see the same POST twice (e.g. the request arrived but the answer timed out). Every
+ * attempt for one event carries the same `Idempotency-Key` header, so a receiver can drop repeats.
  *
  * Error messages name the webhook's host and the HTTP status only: the rest of the URL (path and
  * query) often is the secret, and neither is ever put in a message.
  */
+import { createHash } from 'node:crypto';
 import { jsonText, plainLine, slackText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 
@@ -111,6 +113,15 @@ export function verdictLine(e: { modelId: string; kind: string; details?: Record
   return oneLine(`[upkeep] ${e.modelId}: ${d.verdict}${reason}${report}`);
 }
 
+/**
+ * The same for every attempt to deliver one event (its fields come from workflow history, so a
+ * retry on another worker gets the same key) and different for two events (e.g. two reminders).
+ */
+export function idempotencyKey(e: NotificationEvent): string {
+  const fields = [e.workflowId ?? '', e.modelId, e.kind, e.at, e.to, e.title, e.text];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32);
+}
+
 /** Whether an HTTP status is worth another attempt: request timeout, rate limit, server error. */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
@@ -145,12 +156,12 @@ async function discardBody(res: Response): Promise<void> {
   }
 }
 
-async function postOnce(url: URL, payload: WebhookPayload, doFetch: typeof fetch, timeoutMs: number): Promise<number> {
+async function postOnce(url: URL, payload: WebhookPayload, key: string, doFetch: typeof fetch, timeoutMs: number): Promise<number> {
   let res: Response;
   try {
     res = await doFetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'upkeep' },
+      headers: { 'content-type': 'application/json', 'user-agent': 'upkeep', 'idempotency-key': key },
       body: jsonText(payload),
       // A redirected POST would silently become a GET elsewhere: a redirect is answered as a failure.
       redirect: 'manual',
@@ -179,7 +190,7 @@ export function createNotifier(o: NotifierOptions): { send(e: NotificationEvent)
     async send(e: NotificationEvent): Promise<Delivery> {
       o.log(logLine(e));
       if (!url) return { logged: true, webhook: 'none' };
-      const status = await postOnce(url, webhookPayload(e), doFetch, timeoutMs);
+      const status = await postOnce(url, webhookPayload(e), idempotencyKey(e), doFetch, timeoutMs);
       return { logged: true, webhook: 'sent', status };
     },
   };

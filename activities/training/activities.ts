@@ -122,6 +122,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
             log = (log + chunk).slice(-MAX_LOG_BYTES);
           },
           heartbeat: (d) => deps.heartbeat?.({ phase: 'training', ...(d as object) }),
+          scratchDir: work,
         });
       } catch (err) {
         if (err instanceof CommandTrainerError) {

@@ -11,13 +11,15 @@
  * own children join. On timeout or abort the whole group gets SIGTERM and, if any of it is still
  * alive after a grace period, SIGKILL. When the command itself exits, anything it left running in
  * its group is killed with SIGKILL, so no training process outlives its activity (a child that
- * moves itself to another session or group escapes this). The returned promise settles only after
+ * moves itself to another session or group escapes this). If this process dies first, a watchdog
+ * process stops the group (watchdog.ts). The returned promise settles only after
  * the command has exited. Any file already at `output` is removed before the command starts, so a
  * stale model from an earlier attempt is never mistaken for this run's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { startWatchdog } from './watchdog.js';
 
 export interface CommandTrainerOptions {
   /**
@@ -44,6 +46,8 @@ export interface CommandTrainerOptions {
   heartbeat?(details: CommandTrainerHeartbeat): void;
   /** The command's environment; when undefined it inherits this process's. */
   env?: Record<string, string | undefined>;
+  /** A scratch folder the watchdog removes if this process dies while the command runs. */
+  scratchDir?: string;
 }
 
 /** What {@link CommandTrainerOptions.heartbeat} receives. */
@@ -255,6 +259,9 @@ function runProcess(argv: string[], o: CommandTrainerOptions): Promise<ProcessOu
     child.on('close', finish);
 
     if (child.pid === undefined) return; // 'error' follows
+    // Stops the group if this process dies before the command exits.
+    const watchdog = startWatchdog(child.pid, { graceMs: KILL_GRACE_MS, ...(o.scratchDir ? { scratchDir: o.scratchDir } : {}) });
+    child.once('exit', () => watchdog.stop());
     o.signal?.addEventListener('abort', onAbort, { once: true });
     if (o.signal?.aborted) onAbort();
     timers.push(setTimeout(() => stop('timeout'), Math.min(o.timeoutMs, MAX_TIMER_MS)));

@@ -1,13 +1,84 @@
 // A worker in its own process, so a test can kill it mid-activity:
 //   node --import tsx test/helpers/worker-process.ts <address> <taskQueue> <configPath> <scratchDir> [stuck-reads]
 // With `stuck-reads`, every data read never returns and ignores cancellation (a hung file system).
+// Optional environment:
+//   UPKEEP_TEST_WORKFLOW_BUNDLE  a JSON file { code, sourceMap } (workflowBundleFile in
+//                                worker-processes.ts): skips bundling
+//   UPKEEP_TEST_KILL_AT          `put:<regex>`, `get:<regex>` or `read:<regex>`: the process SIGKILLs
+//                                itself right after a store put (or a successful putIfMatch), or right
+//                                before a store get or a data read, of a matching key or URI
+import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { loadConfig } from '../../activities/config/load.js';
+import { createFileDataSource, type DataSource } from '../../activities/data/source.js';
+import { createFileStore } from '../../activities/store/file-store.js';
+import type { ArtifactStore } from '../../activities/store/store.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 
 const [address, taskQueue, configPath, scratchDir, mode] = process.argv.slice(2) as [string, string, string, string, string?];
 Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const m = /^(put|get|read):(.+)$/.exec(process.env.UPKEEP_TEST_KILL_AT ?? 'none:');
+if (process.env.UPKEEP_TEST_KILL_AT && !m) throw new Error('UPKEEP_TEST_KILL_AT must be put:<regex>, get:<regex> or read:<regex>');
+const [, op, pattern] = (m ?? []) as [string?, ('put' | 'get' | 'read')?, string?];
+const re = new RegExp(pattern ?? '$^');
+const die = (key: string): void => {
+  console.log(`killed at ${op} ${key}`);
+  process.kill(process.pid, 'SIGKILL');
+};
+
+/** The config's store, with a store operation that kills this process. */
+function storeThatDies(store: ArtifactStore): ArtifactStore {
+  return {
+    root: store.root,
+    uriFor: (key) => store.uriFor(key),
+    put: async (key, data, opts) => {
+      const r = await store.put(key, data, opts);
+      if (op === 'put' && re.test(key)) die(key);
+      return r;
+    },
+    putIfMatch: async (key, data, expected) => {
+      const r = await store.putIfMatch(key, data, expected);
+      if (op === 'put' && r.ok && re.test(key)) die(key);
+      return r;
+    },
+    get: async (key) => {
+      if (op === 'get' && re.test(key)) die(key);
+      return store.get(key);
+    },
+    tryGet: async (key) => {
+      if (op === 'get' && re.test(key)) die(key);
+      return store.tryGet(key);
+    },
+    exists: (key) => store.exists(key),
+    list: (prefix) => store.list(prefix),
+  };
+}
+
+/** Local files, with a read that kills this process (e.g. mid-evaluation). */
+function dataThatDies(data: DataSource): DataSource {
+  return {
+    read: async (uri) => {
+      if (op === 'read' && re.test(uri)) die(uri);
+      return data.read(uri);
+    },
+    ...(data.list ? { list: data.list.bind(data) } : {}),
+  };
+}
+
+const bundleFile = process.env.UPKEEP_TEST_WORKFLOW_BUNDLE;
 const connection = await NativeConnection.connect({ address });
 const stuck = mode === 'stuck-reads' ? { data: { read: () => new Promise<undefined>(() => {}) } } : {};
-const { worker } = await createUpkeepWorker({ connection, namespace: 'default', taskQueue, configPath, scratchDir, log: () => {}, ...stuck });
+const { worker } = await createUpkeepWorker({
+  connection,
+  namespace: 'default',
+  taskQueue,
+  configPath,
+  scratchDir,
+  log: () => {},
+  ...stuck,
+  ...(op ? { store: storeThatDies(createFileStore((await loadConfig(configPath)).store)), data: dataThatDies(createFileDataSource()) } : {}),
+  ...(bundleFile ? { workflowBundle: JSON.parse(readFileSync(bundleFile, 'utf8')) as { code: string; sourceMap: string } } : {}),
+});
 console.log('worker ready');
 await worker.run();

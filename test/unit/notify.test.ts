@@ -9,6 +9,7 @@ interface Received {
   method: string;
   url: string;
   contentType: string | undefined;
+  key: string | undefined;
   body: string;
 }
 
@@ -19,7 +20,7 @@ async function startReceiver(handler: (req: IncomingMessage, res: ServerResponse
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+      received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], key: req.headers['idempotency-key'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
       handler(req, res);
     });
   });
@@ -114,6 +115,19 @@ describe('notifications', () => {
       assert.equal(body.workflowId, 'upkeep-retrain-churn');
       assert.deepEqual(body.details, { metric: 'roc_auc', value: 0.71 });
       assert.ok(typeof body.text === 'string' && body.text.includes('Retrain churn? roc_auc fell to 0.71'));
+    });
+
+    it('sends the same Idempotency-Key on every attempt for one event, and another for another event', async () => {
+      let calls = 0;
+      receiver = await startReceiver((req, res) => answer(++calls === 1 ? 503 : 200)(req, res));
+      const notifier = createNotifier({ webhook: receiver.url, log: () => {} });
+      await rejection(notifier.send(event()));
+      await notifier.send(event());
+      await notifier.send(event({ kind: 'reminder', at: '2026-03-02T06:00:00.000Z' }));
+      const keys = receiver.received.map((r) => r.key);
+      assert.match(keys[0] ?? '', /^[0-9a-f]{32}$/);
+      assert.equal(keys[1], keys[0], 'a retry carries the same key');
+      assert.notEqual(keys[2], keys[0], 'another event has another key');
     });
 
     it('throws a retryable error on 500, naming the host but not the path or query', async () => {
