@@ -19,6 +19,7 @@ import { decide } from '../helpers/decision.js';
 import { uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-processes.js';
+import { newKeyPair } from '../../domain/signature.js';
 
 const atStage = (h: WorkflowHandle, stage: MaintenanceStage): Promise<MaintenanceStatus> =>
   waitFor(
@@ -63,7 +64,10 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
       const modelId = uniqueModelId('restart');
       const taskQueue = uniqueTaskQueue('restart');
       // Asked for by hand, so the holdout is the two days before now.
-      ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: true });
+      // The owner decides with a signed decision, after the restart as before it.
+      const owner = newKeyPair();
+      ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: true, model: { approvers: [{ id: OWNER, public_key: owner.publicKey }] } });
+      const signer = { modelId, secretKey: owner.secretKey };
       let client = await connect(server.address);
       const config = await loadConfig(ws.configPath);
       await syncSchedules(client, config, { taskQueue });
@@ -104,12 +108,14 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
       assert.equal(status.gate!.openedAt, waiting.gate!.openedAt);
       assert.equal(worker.child.exitCode, null, 'the worker process kept running through the outage');
 
-      await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER });
+      // Unsigned is refused on a model with keys; signed is accepted.
+      await assert.rejects(decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }), (err: Error) => /must be signed/.test((err.cause as Error | undefined)?.message ?? ''));
+      await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }, signer);
       await atStage(handle, 'awaiting-promotion-approval');
-      await decide(handle, { gate: 'promote', decision: 'reject', approver: OWNER, comment: 'keeping the champion' });
+      await decide(handle, { gate: 'promote', decision: 'reject', approver: OWNER, comment: 'keeping the champion' }, signer);
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promotion-rejected');
-      assert.deepEqual(result.decisions.map((d) => [d.gate, d.decision]), [['retrain', 'approve'], ['promote', 'reject']]);
+      assert.deepEqual(result.decisions.map((d) => [d.gate, d.decision, d.proof?.signer]), [['retrain', 'approve', OWNER], ['promote', 'reject', OWNER]]);
       console.log(`      (server down for ${downMs} ms)`);
     });
   }

@@ -1,12 +1,29 @@
 /**
  * Every decision a fault test makes goes through here, so the tests follow the decision format in
- * one place (e.g. when decisions must be signed).
+ * one place. With a signer, the decision is signed as `upkeep approve` signs it: over the model,
+ * the workflow, the open gate's opening time, the time and a fresh nonce.
  */
+import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DecisionInput } from '../../domain/maintenance.js';
-import { decideUpdate } from '../../workflows/definitions.js';
+import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
+import { newNonce, signDecision } from '../../domain/signature.js';
+import { decideUpdate, maintenanceStatusQuery } from '../../workflows/definitions.js';
+
+export interface Signer {
+  modelId: string;
+  /** The approver's private key (hex), e.g. from newKeyPair(). */
+  secretKey: string;
+}
 
 /** Sends a decision through the workflow's Update (what `upkeep approve` / `reject` do). */
-export function decide(handle: WorkflowHandle, input: DecisionInput): Promise<unknown> {
-  return handle.executeUpdate(decideUpdate, { args: [input] });
+export async function decide(handle: WorkflowHandle, input: DecisionInput, signer?: Signer): Promise<unknown> {
+  if (!signer) return handle.executeUpdate(decideUpdate, { args: [input] });
+  const status: MaintenanceStatus = await handle.query(maintenanceStatusQuery);
+  if (!status.gate) throw new Error(`no gate is open on ${handle.workflowId}`);
+  const proof = signDecision(
+    input,
+    { model: signer.modelId, workflow: handle.workflowId, request: status.gate.openedAt, signer: input.approver, at: new Date().toISOString(), nonce: newNonce((n) => randomBytes(n)) },
+    signer.secretKey,
+  );
+  return handle.executeUpdate(decideUpdate, { args: [{ ...input, proof }] });
 }
