@@ -4,7 +4,7 @@
  * too). Shared by the CLI (signs), the workflows (verify in the Update's validator and at start)
  * and anything that re-verifies a stored decision later.
  *
- * Canonical form (docs/reliability/decisions.md): the UTF-8 bytes of JSON.stringify of an object
+ * Canonical form (docs/signed-decisions.md): the UTF-8 bytes of JSON.stringify of an object
  * with exactly the keys of CANONICAL_KEYS, in that (alphabetical) order, every value a string
  * ("" when absent). Keys and signatures are lowercase hex (32 and 64 bytes).
  */

@@ -1,7 +1,7 @@
 /**
  * Bad inputs and attacks on the edge (files, limits, config), one row each: the command ends at
  * once with one clear line (no stack trace), nothing is half-written, the other model is fine.
- * docs/reliability/inputs.md lists the same rows.
+ * RELIABILITY.md lists the same rows.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Attacks on the store, payloads and sinks, one row per case (docs/reliability/store.md lists
+ * Attacks on the store, payloads and sinks, one row per case (RELIABILITY.md lists
  * them). Each row checks the clear error or verdict and that nothing was lost or half-written.
  */
 import assert from 'node:assert/strict';
@@ -175,8 +175,8 @@ describe('attacks: store config and registration', function () {
   const load = (extra: Record<string, unknown>) => parseConfig(base(extra), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
 
   const refused: [string, Record<string, unknown>, RegExp][] = [
-    ['unsupported scheme s3://', { store: 's3://bucket/upkeep' }, /^upkeep\.yaml: store: s3: stores are not supported \(yet\): give a folder path or a file:\/\/ URI$/],
-    ['unsupported scheme gs://', { store: 'gs://bucket/upkeep' }, /^upkeep\.yaml: store: gs: stores are not supported/],
+    ['malformed s3:// store', { store: 's3://Bad_Bucket/upkeep' }, /^upkeep\.yaml: store: s3:\/\/Bad_Bucket\/upkeep is not an S3 URI \(s3:\/\/bucket\/prefix, with a bucket name of 3 to 63/],
+    ['unsupported scheme gs://', { store: 'gs://bucket/upkeep' }, /^upkeep\.yaml: store: gs: stores are not supported: give a folder path, a file:\/\/ URI or s3:\/\/bucket\/prefix$/],
     ['unsupported scheme http:', { store: 'http://example.com/store' }, /^upkeep\.yaml: store: http: stores are not supported/],
     ['store_mode without owner access', { store_mode: { files: '0400' } }, /store_mode\.files.* files must stay 0600 or more for their owner/],
     ['store_mode writable by others', { store_mode: { folders: '0777' } }, /store_mode\.folders.* folders must not be writable by others/],
