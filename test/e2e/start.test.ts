@@ -7,23 +7,7 @@ import { freePort, portInUse, resolveTemporalCli } from '../../workers/dev-serve
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { readSettings } from '../../workers/settings.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** Processes in the group `pgid`, or whose command line names `marker`. */
-function running(pgid: number, marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (group === pgid || cmdline.includes(marker)) pids.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
-}
+import { processesOf } from '../helpers/processes.js';
 
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 500 });
 
@@ -81,8 +65,8 @@ describe('npm start, the front door', function () {
       // SIGTERM to npm alone: npm passes it to its `sh -c`, which dies without passing it on.
       child.kill('SIGTERM');
       await exited;
-      const left = await until('every process of npm start to exit', () => (running(child.pid!, state).length === 0 ? true : undefined), 40_000).catch(() => false);
-      const stragglers = running(child.pid!, state);
+      const left = await until('every process of npm start to exit', () => (processesOf(child.pid!, state).length === 0 ? true : undefined), 40_000).catch(() => false);
+      const stragglers = processesOf(child.pid!, state);
       for (const pid of stragglers) process.kill(pid, 'SIGKILL');
       rmSync(state, { recursive: true, force: true });
       assert.ok(left, `left running after SIGTERM: ${stragglers.join(', ')}\n${out.slice(-2000)}`);

@@ -1,32 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { portInUse, resolveTemporalCli } from '../../workers/dev-server.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { readSettings } from '../../workers/settings.js';
 import { waitFor } from '../helpers/wait.js';
-
-/** Pids of the processes in group `pgid`. */
-function group(pgid: number): number[] {
-  return readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry)) return [];
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive, processesOf } from '../helpers/processes.js';
 
 describe('npm test stops everything it started', function () {
   this.timeout(120_000);
@@ -51,9 +29,9 @@ describe('npm test stops everything it started', function () {
 
     child.kill('SIGTERM');
     try {
-      await waitFor('npm test and everything it started to end', () => (group(child.pid!).length === 0 && !alive(stubborn) ? true : undefined), { timeoutMs: 40_000, intervalMs: 250 });
+      await waitFor('npm test and everything it started to end', () => (processesOf(child.pid!).length === 0 && !alive(stubborn) ? true : undefined), { timeoutMs: 40_000, intervalMs: 250 });
     } finally {
-      for (const pid of [...group(child.pid!), stubborn]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of [...processesOf(child.pid!), stubborn]) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
     await waitFor('the dev server to stop', async () => ((await portInUse(port)) ? undefined : true), { timeoutMs: 20_000 });
     assert.match(out, /stubborn: SIGTERM ignored/, 'the signal reached the suite');

@@ -10,15 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { waitFor } from '../helpers/wait.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../helpers/processes.js';
 
 describe('faults: a command trainer whose worker is killed', function () {
   this.timeout(60_000);
