@@ -78,37 +78,51 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
     return tmp;
   };
 
-  /** Removes temporary files and lock staging folders older than TMP_MAX_AGE_MS; returns their keys. */
+  /** A folder's entries; none when it does not exist. */
+  const entriesOf = async (dir: string) => {
+    try {
+      return await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (code(err) === 'ENOENT') return [];
+      throw err;
+    }
+  };
+
+  /**
+   * Removes temporary files and lock staging folders older than TMP_MAX_AGE_MS from one folder
+   * (writers make them next to their target); returns their keys.
+   */
+  const sweepFolder = async (dir: string): Promise<string[]> => {
+    const removed: string[] = [];
+    for (const e of await entriesOf(dir)) {
+      if (!/\.tmp-(\d+-[0-9a-f]+|lockstage-.*|lock)$/.test(e.name)) continue;
+      const full = path.join(dir, e.name);
+      const s = await stat(full).catch(() => undefined);
+      if (s && Date.now() - s.mtimeMs > TMP_MAX_AGE_MS) {
+        await rm(full, { recursive: true, force: true });
+        removed.push(path.relative(rootDir, full).split(path.sep).join('/'));
+      }
+    }
+    return removed;
+  };
+  /** Every folder of the store, swept (for maintenance; writes sweep only the folder they write to). */
   const sweep = async (): Promise<string[]> => {
     const removed: string[] = [];
     const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        if (code(err) === 'ENOENT') return;
-        throw err;
-      }
-      for (const e of entries) {
-        const full = path.join(dir, e.name);
-        const leftover = /\.tmp-(\d+-[0-9a-f]+|lockstage-.*|lock)$/.test(e.name);
-        if (e.isDirectory() && !leftover) {
-          if (!e.name.includes('.tmp-')) await walk(full);
-          continue;
-        }
-        if (!leftover) continue;
-        const s = await stat(full).catch(() => undefined);
-        if (s && Date.now() - s.mtimeMs > TMP_MAX_AGE_MS) {
-          await rm(full, { recursive: true, force: true });
-          removed.push(path.relative(rootDir, full).split(path.sep).join('/'));
-        }
-      }
+      removed.push(...(await sweepFolder(dir)));
+      for (const e of await entriesOf(dir)) if (e.isDirectory() && !e.name.includes('.tmp-')) await walk(path.join(dir, e.name));
     };
     await walk(rootDir);
     return removed;
   };
-  let swept: Promise<unknown> | undefined;
-  const sweepOnce = (): Promise<unknown> => (swept ??= sweep().catch(() => undefined));
+  // Once per folder and process: a write pays for its own folder only, not for the whole store.
+  const swept = new Map<string, Promise<unknown>>();
+  const sweepOnce = (file: string): Promise<unknown> => {
+    const dir = path.dirname(file);
+    let done = swept.get(dir);
+    if (!done) swept.set(dir, (done = sweepFolder(dir).catch(() => undefined)));
+    return done;
+  };
 
   const putResult = (file: string, bytes: Uint8Array): PutResult => ({ uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), size: bytes.byteLength, created: true });
   const asBytes = (data: Uint8Array | string): Uint8Array => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
@@ -122,7 +136,7 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
       const file = fileFor(key);
       const bytes = asBytes(data);
       const result = putResult(file, bytes);
-      await sweepOnce();
+      await sweepOnce(file);
       const tmp = await writeTemp(file, bytes);
       try {
         if (opts.ifAbsent) {
@@ -148,7 +162,7 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
     async putIfMatch(key, data, expected): Promise<CasResult> {
       const file = fileFor(key);
       const bytes = asBytes(data);
-      await sweepOnce();
+      await sweepOnce(file);
       await ensureDir(path.dirname(file));
       return withLock(
         file,
@@ -187,14 +201,7 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
       const base = prefix ? fileFor(prefix.replace(/\/$/, '')) : rootDir;
       const out: string[] = [];
       const walk = async (dir: string): Promise<void> => {
-        let entries;
-        try {
-          entries = await readdir(dir, { withFileTypes: true });
-        } catch (err) {
-          if (code(err) === 'ENOENT') return;
-          throw err;
-        }
-        for (const e of entries) {
+        for (const e of await entriesOf(dir)) {
           const full = path.join(dir, e.name);
           if (e.name.includes('.tmp-')) continue;
           if (e.isDirectory()) await walk(full);

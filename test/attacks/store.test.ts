@@ -142,7 +142,7 @@ describe('attacks: store', function () {
     }
   });
 
-  it('temp sweep: temporary files and lock staging folders older than an hour are removed on the first write; fresh ones and objects stay', async function () {
+  it('temp sweep: temporary files and lock staging folders older than an hour are removed from a folder on its first write; fresh ones and objects stay', async function () {
     const store = createFileStore(dir);
     mkdirSync(path.join(dir, 'reports/m'), { recursive: true });
     const old = new Date(Date.now() - TMP_MAX_AGE_MS - 60_000);
@@ -159,7 +159,11 @@ describe('attacks: store', function () {
     writeFileSync(path.join(dir, 'reports/m/b.json.tmp-456-012345'), 'in flight');
     writeFileSync(path.join(dir, 'reports/m/kept.json'), '{}');
     utimesSync(path.join(dir, 'reports/m/kept.json'), old, old);
+    // A write sweeps the folder it writes to (once per process): a report here, the champion there.
     await store.put('reports/m/new.json', '{}');
+    assert.equal(existsSync(path.join(dir, leftovers[0]!)), false, leftovers[0]);
+    assert.ok(existsSync(path.join(dir, leftovers[1]!)), 'another folder is swept when it is written to');
+    await store.putIfMatch('registry/m/champion.json', '{}', null);
     for (const f of leftovers) assert.equal(existsSync(path.join(dir, f)), false, f);
     assert.ok(existsSync(path.join(dir, 'reports/m/b.json.tmp-456-012345')), 'a fresh temporary file may belong to a live writer');
     assert.deepEqual(await store.list('reports'), ['reports/m/kept.json', 'reports/m/new.json']);
