@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
-import { loadConfig } from '../activities/config/load.js';
+import { loadConfig, warnUnauthenticated } from '../activities/config/load.js';
 import { createDataSource } from '../activities/data/sources.js';
 import type { DataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
@@ -55,6 +55,8 @@ export interface UpkeepWorkerOptions {
 export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
   const configPath = path.resolve(opts.configPath);
   const initial = await loadConfig(configPath); // fail fast on a bad config
+  // The worker takes decisions for these models: say loudly when nobody can prove who made them.
+  warnUnauthenticated(initial, path.basename(configPath));
   const store = opts.store ?? openStore(initial);
   const engine = opts.engine ?? createEvaluationEngine();
   const activities = createActivities({

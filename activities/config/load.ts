@@ -198,7 +198,6 @@ export async function loadConfig(file: string): Promise<UpkeepConfig> {
   const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' });
   const text = new TextDecoder().decode(bytes);
   const config = parseConfig(text, { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
-  warnUnauthenticated(config, path.basename(file));
   return config;
 }
 

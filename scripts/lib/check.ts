@@ -4,7 +4,7 @@
  * to check its columns and label values. Read-only: nothing is written, Temporal is not needed.
  */
 import path from 'node:path';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig, warnUnauthenticated } from '../../activities/config/load.js';
 import { readTable } from '../../activities/data/read-table.js';
 import { baseName, type DataSource } from '../../activities/data/source.js';
 import { createDataSource } from '../../activities/data/sources.js';
@@ -88,6 +88,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
 export async function checkCommand(o: { config?: string; model?: string }): Promise<void> {
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
+  warnUnauthenticated(config, path.basename(file));
   const models = o.model ? config.models.filter((m) => m.id === o.model) : config.models;
   if (models.length === 0) throw new UpkeepError('UnknownModel', `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(o.model ?? '', config.models.map((m) => m.id))}`);
   console.log(`${path.basename(file)}: valid, ${config.models.length} model${config.models.length > 1 ? 's' : ''}`);

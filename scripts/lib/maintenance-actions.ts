@@ -43,8 +43,9 @@ const MAINTENANCE_TYPES = { retrainModel: retrainWorkflowId(''), rollbackModel: 
 async function configAndModel(ctx: MaintenanceContext, configFile: string | undefined, modelId: string): Promise<{ config: UpkeepConfig; spec: ModelSpec }> {
   const configPath = ctx.configPath(configFile);
   // Loaded here: the commands that only talk to Temporal do not pay for the config's parser.
-  const { findModel, loadConfig } = await import('../../activities/config/load.js');
+  const { findModel, loadConfig, warnUnauthenticated } = await import('../../activities/config/load.js');
   const config = await loadConfig(configPath);
+  warnUnauthenticated(config, path.basename(configPath));
   return { config, spec: findModel(config, modelId, path.basename(configPath)) };
 }
 
