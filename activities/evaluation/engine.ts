@@ -93,19 +93,25 @@ export class ShardPool {
   }
 }
 
-/** Splits a Parquet file into row-group ranges for `parts` threads; other formats are one shard. */
-export function planShards(file: WindowFile, bytes: Uint8Array, parts: number): ({ start: number; end: number } | undefined)[] {
-  if (file.format !== 'parquet' || parts <= 1) return [undefined];
+/**
+ * Splits a Parquet file (or its row-group range `within`) into row-group ranges for `parts`
+ * threads; other formats are one shard. Concatenated in order, the ranges cover the same rows.
+ */
+export function planShards(file: WindowFile, bytes: Uint8Array, parts: number, within?: { start: number; end: number }): ({ start: number; end: number } | undefined)[] {
+  if (file.format !== 'parquet') return [undefined];
+  if (parts <= 1 && !within) return [undefined];
   let groups: number;
   try {
     groups = parquetMetadata(bytes).row_groups.length;
   } catch {
-    return [undefined]; // the reader reports what is wrong with the file
+    return [within]; // the reader reports what is wrong with the file
   }
-  if (groups <= 1) return [undefined];
-  const n = Math.min(groups, parts);
+  const from = within?.start ?? 0;
+  const to = within ? Math.min(within.end, groups) : groups;
+  if (to - from <= 1 || parts <= 1) return [within && { start: from, end: to }];
+  const n = Math.min(to - from, parts);
   const ranges = [];
-  for (let i = 0; i < n; i++) ranges.push({ start: Math.floor((i * groups) / n), end: Math.floor(((i + 1) * groups) / n) });
+  for (let i = 0; i < n; i++) ranges.push({ start: from + Math.floor((i * (to - from)) / n), end: from + Math.floor(((i + 1) * (to - from)) / n) });
   return ranges;
 }
 
