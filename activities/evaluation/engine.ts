@@ -125,6 +125,22 @@ function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: numbe
   return out;
 }
 
+/** One entry per file and column, summed over the shards that read parts of the file. */
+function invalidByFile(list: Collected['invalid']): Collected['invalid'] {
+  const byKey = new Map<string, Collected['invalid'][number]>();
+  for (const i of list) {
+    const key = JSON.stringify([i.file, i.column]);
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...i });
+    else {
+      seen.nulls += i.nulls;
+      seen.nan += i.nan;
+      seen.infinite += i.infinite;
+    }
+  }
+  return [...byKey.values()];
+}
+
 /** Joins shard results in order; labels unknown to the model are renumbered consistently. */
 export function mergeCollected(model: PreparedModel, parts: Collected[]): Collected {
   const base: Omit<Collected, 'labels' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'> = {
@@ -132,7 +148,7 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     rows: parts.reduce((n, p) => n + p.rows, 0),
     rowsRead: parts.reduce((n, p) => n + p.rowsRead, 0),
     droppedRows: parts.reduce((n, p) => n + p.droppedRows, 0),
-    invalid: parts.flatMap((p) => p.invalid),
+    invalid: invalidByFile(parts.flatMap((p) => p.invalid)),
   };
   const names = Object.keys(parts[0]?.segments ?? {});
   if (names.length > 0) {

@@ -31,8 +31,8 @@ function rng(seed: number): () => number {
   };
 }
 
-/** A Parquet file for models/binary.onnx (x1..x4, y) with a region column, in row groups of `group`. */
-function generated(rows: number, group: number, seed: number, shift = 0): Uint8Array {
+/** A Parquet file for models/binary.onnx (x1..x4, y) with a region column, in row groups of `group`; x2 NaN every `nanEvery` rows. */
+function generated(rows: number, group: number, seed: number, shift = 0, nanEvery = 0): Uint8Array {
   const u = rng(seed);
   const x = [0, 1, 2, 3].map(() => new Float64Array(rows));
   const y = new Int32Array(rows);
@@ -45,6 +45,7 @@ function generated(rows: number, group: number, seed: number, shift = 0): Uint8A
       logit += (j + 1) * 0.4 * v;
     }
     y[r] = u() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+    if (nanEvery > 0 && r % nanEvery === 7) x[1]![r] = Number.NaN;
     region.push(['north', 'south', 'east', 'west'][Math.floor(u() * 4)]!);
   }
   const buffer = parquetWriteBuffer({
@@ -190,12 +191,14 @@ describe('a window evaluated in shards and merged', function () {
     const spec = specFor({ ...base, id: 'generated', monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } } });
     const files = [
       { name: 'a.parquet', bytes: generated(12_000, 1000, 1), rows: 12_000 },
-      { name: 'b.parquet', bytes: generated(9_500, 700, 2), rows: 9_500 },
+      { name: 'b.parquet', bytes: generated(9_500, 700, 2, 0, 150), rows: 9_500 },
       { name: 'c.parquet', bytes: generated(2_000, 2000, 4, 0.5), rows: 2_000 },
     ];
     const { model, snapshot } = await stage(spec, modelBytes, files, reference.uri);
     const single = await activities.evaluateSnapshot({ model, snapshot });
-    assert.equal(single.rows, 23_500);
+    // Dropped rows (NaN in x2) shift the batches' starts within row groups: checked as well.
+    assert.equal(single.rowsRead, 23_500);
+    assert.equal(single.droppedRows, Math.ceil((9_500 - 7) / 150));
     assert.equal(single.confidence?.method, 'bootstrap');
     assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
     for (const k of [10, 7]) {
