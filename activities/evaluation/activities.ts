@@ -11,6 +11,9 @@ import { evaluationShardKey } from '../store/keys.js';
 import { decodePartial, encodePartial, planWindowShards, type PlanUnit, type ShardSpec } from './partial.js';
 import type { FinishWindowOptions, WindowPartial } from './types.js';
 
+/** The most shards a window is split into by `evaluation.shard_rows`. */
+export const MAX_SHARDS = 100;
+
 /** What a shard activity returns to the workflow: a reference and a few numbers. */
 export interface ShardResult {
   key: string;
@@ -80,7 +83,8 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     async planEvaluationShards(input: { model: ResolvedModel; snapshot: SnapshotRef; shards?: number }): Promise<ShardSpec[]> {
       const { model, snapshot } = input;
       const perShard = model.spec.evaluation?.shard_rows;
-      const k = input.shards ?? (perShard ? Math.max(1, Math.ceil(snapshot.rows / perShard)) : 1);
+      // At most MAX_SHARDS: each shard costs a few history events and a read of its files.
+      const k = input.shards ?? Math.min(MAX_SHARDS, perShard ? Math.max(1, Math.ceil(snapshot.rows / perShard)) : 1);
       const units: PlanUnit[] = [];
       const files = snapshotFiles(model.modelId, snapshot, mustRead);
       for (let i = 0; i < files.length; i++) {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { createEvaluationActivities } from '../../activities/evaluation/activities.js';
+import { createEvaluationActivities, MAX_SHARDS } from '../../activities/evaluation/activities.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { decodePartial, encodePartial, planWindowShards } from '../../activities/evaluation/partial.js';
 import { createFileDataSource } from '../../activities/data/source.js';
@@ -206,6 +206,21 @@ describe('a window evaluated in shards and merged', function () {
       assert.equal(shards, k);
       assert.deepEqual(numbers(summary), numbers(single), `${k} shards`);
     }
+  });
+
+  it('takes the number of shards from evaluation.shard_rows, at most MAX_SHARDS', async () => {
+    const files = Array.from({ length: 3 }, () => ({ name: 'g.parquet', bytes: generated(1000, 10, 5), rows: 1000 }));
+    const spec = (shardRows: number) => specFor({ task: 'binary', id: 'planned', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, evaluation: { shard_rows: shardRows } });
+    const plan = async (shardRows: number) => {
+      const { model, snapshot } = await stage(spec(shardRows), fixtureBytes('models/binary.onnx'), files);
+      return activities.planEvaluationShards({ model, snapshot });
+    };
+    assert.deepEqual((await plan(1000)).map((s) => s.rows), [1000, 1000, 1000]);
+    assert.deepEqual((await plan(700)).map((s) => s.rows), [600, 600, 600, 600, 600]);
+    // 3,000 row groups of 10 rows would allow 300 shards of one group.
+    const capped = await plan(1);
+    assert.equal(capped.length, MAX_SHARDS);
+    assert.ok(capped.every((s) => s.rows === 30 && s.parts.every((p) => p.rowGroups!.end - p.rowGroups!.start <= 3)));
   });
 
   it('refuses a stored partial of another shard', async () => {
