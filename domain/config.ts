@@ -221,6 +221,11 @@ export const modelSpecBase = z.strictObject({
     approval: approvalSpec.prefault({}),
     /** Per-model overrides of the top-level `limits` (read caps; docs/data-formats.md). */
     limits: limitsOverrideSpec.optional(),
+    /**
+     * A window of more rows than `shard_rows` is evaluated in shards (activities on any worker,
+     * by files and Parquet row groups) and merged exactly; unset: one activity.
+     */
+    evaluation: z.strictObject({ shard_rows: z.number().int().min(1) }).optional(),
     /** Fewer labelled rows than this give an insufficient-data verdict. */
     min_rows: z.number().int().min(1).default(100),
     /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */

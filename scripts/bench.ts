@@ -11,7 +11,8 @@
  *
  * Retraining: the builtin fit alone against the whole trainCandidate activity (read, fit, export,
  * check and profile the candidate, register it) on the same 1M rows; with --peer also
- * scikit-learn's fit of the same model. Drift: see below.
+ * scikit-learn's fit of the same model. Drift: see below. Evaluation shards: the 1M-row window
+ * split into 10 shards and merged, checked equal to one activity (`--shards-only`: that alone).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -68,6 +69,25 @@ function pythonPeer(): string {
 console.log('upkeep bench: generating inputs (cached in .bench/) ...');
 const file = benchParquet(ROWS, 1);
 console.log(`  ${path.relative(PROJECT_DIR, file)}: ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB, ${ROWS} rows × 20 features + label, snappy`);
+
+/** The bench window in 10 evaluation shards (row groups), merged, against the single activity. */
+function shardsSection(): void {
+  console.log('\n== evaluation shards: the 1M-row window in 10 shards, merged, against one activity (default settings) ==');
+  const r = child('', file, 'scripts/bench/shards.ts', ['10'], 1);
+  const shardMs = r.shardMs as number[];
+  const sizes = r.partialBytes as number[];
+  console.log(`  one activity                    ${fmt(r.singleMs as number)}   (${r.rows as number} rows, roc_auc ${(r.singleMetrics as Record<string, number>).roc_auc?.toFixed(6)})`);
+  console.log(`  ${r.shards as number} shards, one after another    ${fmt(shardMs.reduce((a, b) => a + b, 0))}   (per shard ${fmt(Math.min(...shardMs)).trim()} .. ${fmt(Math.max(...shardMs)).trim()}, partial result encoded)`);
+  console.log(`  merge (decode, metrics, interval) ${fmt(r.mergeMs as number)}`);
+  console.log(`  partial result per shard        ${(Math.max(...sizes) / 2 ** 20).toFixed(1).padStart(6)} MiB   (${(Math.max(...sizes) / ((r.rows as number) / (r.shards as number))).toFixed(0)} bytes a row)`);
+  const ci = r.confidence as { method: string; low: number; high: number } | undefined;
+  console.log(`  merged summary equals one activity's  ${r.equal ? 'yes, exactly' : 'NO'} (metrics, counts, interval${ci ? ` ${ci.method} [${ci.low.toFixed(6)}, ${ci.high.toFixed(6)}]` : ''})`);
+}
+const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} ms`;
+if (process.argv.includes('--shards-only')) {
+  shardsSection();
+  process.exit(0);
+}
 const realFile = realParquet(REAL_ROWS, 1);
 await realModel();
 console.log(`  ${path.relative(PROJECT_DIR, realFile)}: ${(statSync(realFile).size / 2 ** 20).toFixed(1)} MiB, ${REAL_ROWS} rows × 3 numeric + 1 string column + label, snappy`);
@@ -78,7 +98,6 @@ const windows = [
   { kind: 'bench20', file, model: BENCH_MODEL, spec: benchSpec(), title: `${ROWS / 1e6}M rows × 20 numeric features` },
   { kind: 'real3', file: realFile, model: REAL_MODEL, spec: realSpec(), title: `${REAL_ROWS / 1e6}M rows × 3 numeric + 1 string feature` },
 ];
-const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} ms`;
 for (const w of windows) {
   console.log(`\n== evaluation: ${w.title} (lower bound: median of ${REPEATS}; evaluations and peer: median of ${E2E_REPEATS}) ==`);
   const bound = child('bound', w.file, undefined, [w.kind]);
@@ -108,6 +127,8 @@ for (const w of windows) {
   console.log(`  ratio peer / ours               ${(peerMs / on).toFixed(2).padStart(6)}x     default settings; ${(peerMs / off).toFixed(2)}x with the interval off   target ≥ 2x`);
   console.log(`  same metrics                    largest difference ${diff.toExponential(1)}`);
 }
+
+shardsSection();
 
 console.log(`\n== drift and quality: 1M current rows × 20 columns against a 1M-row reference (median of ${REPEATS}) ==`);
 const shifted = benchParquet(ROWS, 2, { meanShift: 0.2 });

@@ -1,6 +1,6 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
- * three outcomes, a degraded evaluation that takes the demo model through retrainModel to a
+ * three outcomes and with its window in evaluation shards, a degraded evaluation that takes the demo model through retrainModel to a
  * promotion, and a signed rollback (rollbackModel). Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
@@ -30,6 +30,8 @@ const cases = [
   { name: 'evaluate-model-healthy', days: ['2026-06-01', '2026-06-02', '2026-06-03'], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z' },
   { name: 'evaluate-model-insufficient-data', days: [], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z' },
   { name: 'evaluate-model-failing', days: ['2026-06-03'], data: 'data/binary_wrong_type.csv', windowEnd: '2026-06-04T06:00:00Z' },
+  // 1,000 rows a day over shard_rows 1,000: three evaluation shards and a merge.
+  { name: 'evaluate-model-sharded', days: ['2026-06-01', '2026-06-02', '2026-06-03'], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z', model: { evaluation: { shard_rows: 1000 } } },
 ];
 
 const only = process.argv.slice(2);
@@ -48,7 +50,7 @@ function save(name: string, workflowId: string): void {
 }
 for (const c of cases.filter((c) => wanted(c.name))) {
   const modelId = `replay-${c.name.replace('evaluate-model-', '')}`;
-  const ws = createWorkspace(modelId);
+  const ws = createWorkspace(modelId, c.model ?? {});
   for (const d of c.days) ws.addDay(d, c.data);
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;

@@ -15,7 +15,7 @@ import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
 import { attachEvidenceSignal, retrainWorkflowId, TemporalScheduledStartTime, UpkeepModelId, UpkeepVerdict, type EvaluateModelInput, type EvaluateModelResult } from './definitions.js';
 import { stakeholders, type RetrainEvidence } from '../domain/maintenance.js';
-import { DATA_ERROR_TYPES, type EvaluationFailure, type EvaluationSummary, type TrendSummary } from '../domain/evaluation.js';
+import { DATA_ERROR_TYPES, type EvaluationFailure, type EvaluationSummary, type ResolvedModel, type SnapshotRef, type TrendSummary } from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
 import { createJournal } from './maintenance.js';
 import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
@@ -28,7 +28,27 @@ const { resolveModel, snapshotWindow, writeReport, assessTrend, lastRetrainReque
 /** A scheduled run that starts this much later than its scheduled time is a backfill. */
 const BACKFILL_AGE_MS = 86_400_000;
 
-const { evaluateSnapshot } = proxyActivities<Activities>(EVALUATION);
+const { evaluateSnapshot, planEvaluationShards, evaluateShard, mergeEvaluationShards } = proxyActivities<Activities>(EVALUATION);
+
+/**
+ * The window in one activity, or, when the model sets evaluation.shard_rows and the window has
+ * more rows, planned into shards that run on any worker of the queue and are merged exactly.
+ * History holds the plan, the stored partials' keys and the summary.
+ */
+async function evaluateWindow(model: ResolvedModel, snapshot: SnapshotRef): Promise<EvaluationSummary> {
+  const shardRows = model.spec.evaluation?.shard_rows;
+  if (shardRows === undefined || snapshot.rows <= shardRows || !patched('evaluation-shards')) return evaluateSnapshot({ model, snapshot });
+  const plan = await planEvaluationShards({ model, snapshot });
+  const results = await Promise.all(
+    plan.map((shard) => {
+      // Each shard is sent only its own files, renumbered.
+      const used = [...new Set(shard.parts.map((p) => p.file))];
+      const parts = shard.parts.map((p) => ({ ...p, file: used.indexOf(p.file) }));
+      return evaluateShard({ model, snapshot: { sha256: snapshot.sha256, files: used.map((i) => snapshot.files[i]!) }, shard: { ...shard, parts } });
+    }),
+  );
+  return mergeEvaluationShards({ model, snapshot: { sha256: snapshot.sha256 }, shards: results.map(({ key, index }) => ({ key, index })) });
+}
 
 /** A non-retryable data error from evaluation becomes a failing window instead of a failed workflow. */
 function dataFailure(err: unknown): EvaluationFailure | undefined {
@@ -93,7 +113,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   let failure: EvaluationFailure | undefined;
   if (snapshot.files.length > 0) {
     try {
-      evaluation = await evaluateSnapshot({ model, snapshot });
+      evaluation = await evaluateWindow(model, snapshot);
     } catch (err) {
       failure = dataFailure(err);
       if (!failure) throw err;

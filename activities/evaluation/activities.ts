@@ -1,3 +1,4 @@
+import { parquetMetadata } from 'hyparquet';
 import { baseName } from '../data/source.js';
 import { snapshotFiles } from '../data/snapshot-files.js';
 import { UpkeepError } from '../errors.js';
@@ -5,8 +6,23 @@ import type { ActivityDeps } from '../deps.js';
 import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromProfile } from '../drift/reference.js';
+import { sha256Hex } from '../store/file-store.js';
+import { evaluationShardKey } from '../store/keys.js';
+import { decodePartial, encodePartial, planWindowShards, type PlanUnit, type ShardSpec } from './partial.js';
+import type { FinishWindowOptions, WindowPartial } from './types.js';
 
-export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat' | 'cancellation'>) {
+/** The most shards a window is split into by `evaluation.shard_rows`. */
+export const MAX_SHARDS = 100;
+
+/** What a shard activity returns to the workflow: a reference and a few numbers. */
+export interface ShardResult {
+  key: string;
+  index: number;
+  rows: number;
+  bytes: number;
+}
+
+export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'engine' | 'heartbeat' | 'cancellation' | 'store'>) {
   const mustRead = async (uri: string, what: string): Promise<Uint8Array> => {
     const signal = deps.cancellation?.();
     const bytes = await deps.data.read(uri, { what, ...(signal ? { signal } : {}) });
@@ -14,40 +30,110 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;
   };
+  /** The model and its reference, as the engine takes them. */
+  const modelInput = async (model: ResolvedModel): Promise<FinishWindowOptions> => {
+    const modelBytes = await mustRead(model.artifactUri, 'model artifact');
+    let reference;
+    if (model.referenceUri) {
+      const text = new TextDecoder().decode(await mustRead(model.referenceUri, 'reference profile'));
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new UpkeepError('InvalidConfig', `model ${model.modelId}: reference profile ${model.referenceUri} is not JSON: ${(err as Error).message}`);
+      }
+      reference = referenceFromProfile(parseReferenceProfile(json, `model ${model.modelId}: reference profile ${baseName(model.referenceUri)}`), model.spec);
+    }
+    return {
+      reference,
+      spec: model.spec,
+      modelBytes,
+      modelKey: model.artifactSha256,
+      // Messages name the file a person knows: the config's artifact, or the registry version.
+      artifactName: model.source === 'retrain' ? `version ${model.version}` : baseName(model.spec.artifact),
+    };
+  };
+  /** Runs `work` with a heartbeat every 10 s besides its own progress beats. */
+  const beating = async <T>(work: (progress: (p: unknown) => void) => Promise<T>): Promise<T> => {
+    // Progress heartbeats come per shard; this keeps them coming while the evaluation threads
+    // run a long finishing step (e.g. the bootstrap on a very large window).
+    let last: unknown = { phase: 'starting' };
+    const beat = setInterval(() => deps.heartbeat?.(last), 10_000);
+    try {
+      return await work((p) => deps.heartbeat?.((last = p)));
+    } finally {
+      clearInterval(beat);
+    }
+  };
+  const shardKey = (model: ResolvedModel, snapshotSha256: string, index: number, of: number): string =>
+    evaluationShardKey(model.modelId, snapshotSha256, model.artifactSha256, sha256Hex(JSON.stringify(model.spec)).slice(0, 16), index, of);
+
   return {
     /** Runs the model over the snapshot's files; heartbeats progress; returns a small summary. */
     async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef }): Promise<EvaluationSummary> {
       const { model, snapshot } = input;
-      const modelBytes = await mustRead(model.artifactUri, 'model artifact');
-      let reference;
-      if (model.referenceUri) {
-        const text = new TextDecoder().decode(await mustRead(model.referenceUri, 'reference profile'));
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch (err) {
-          throw new UpkeepError('InvalidConfig', `model ${model.modelId}: reference profile ${model.referenceUri} is not JSON: ${(err as Error).message}`);
+      const o = await modelInput(model);
+      return beating((onProgress) => deps.engine.evaluate({ ...o, files: snapshotFiles(model.modelId, snapshot, mustRead), onProgress }));
+    },
+
+    /**
+     * Splits the snapshot into about `shards` shards (by default rows / evaluation.shard_rows), by
+     * files and Parquet row groups, balanced by rows; reads the Parquet files' footers.
+     */
+    async planEvaluationShards(input: { model: ResolvedModel; snapshot: SnapshotRef; shards?: number }): Promise<ShardSpec[]> {
+      const { model, snapshot } = input;
+      const perShard = model.spec.evaluation?.shard_rows;
+      // At most MAX_SHARDS: each shard costs a few history events and a read of its files.
+      const k = input.shards ?? Math.min(MAX_SHARDS, perShard ? Math.max(1, Math.ceil(snapshot.rows / perShard)) : 1);
+      const units: PlanUnit[] = [];
+      const files = snapshotFiles(model.modelId, snapshot, mustRead);
+      for (let i = 0; i < files.length; i++) {
+        const file = files[i]!;
+        if (file.format !== 'parquet' || k === 1) {
+          units.push({ file: i, rows: snapshot.files[i]!.rows });
+          continue;
         }
-        reference = referenceFromProfile(parseReferenceProfile(json, `model ${model.modelId}: reference profile ${baseName(model.referenceUri)}`), model.spec);
+        let groups: { num_rows: bigint }[];
+        try {
+          groups = parquetMetadata(await file.load()).row_groups;
+        } catch (err) {
+          throw new UpkeepError('UnreadableData', `model ${model.modelId}: file ${file.name}: not a readable Parquet file: ${(err as Error).message}`);
+        }
+        if (groups.length === 0) units.push({ file: i, rows: 0 });
+        groups.forEach((g, group) => units.push({ file: i, group, rows: Number(g.num_rows) }));
+        deps.heartbeat?.({ planned: i + 1, files: files.length });
       }
-      // Progress heartbeats come per shard; this keeps them coming while the evaluation threads
-      // run a long finishing step (e.g. the bootstrap on a very large window).
-      let last: unknown = { phase: 'starting' };
-      const beat = setInterval(() => deps.heartbeat?.(last), 10_000);
-      try {
-        return await deps.engine.evaluate({
-          reference,
-          spec: model.spec,
-          modelBytes,
-          modelKey: model.artifactSha256,
-          // Messages name the file a person knows: the config's artifact, or the registry version.
-          artifactName: model.source === 'retrain' ? `version ${model.version}` : baseName(model.spec.artifact),
-          files: snapshotFiles(model.modelId, snapshot, mustRead),
-          onProgress: (p) => deps.heartbeat?.((last = p)),
-        });
-      } finally {
-        clearInterval(beat);
+      return planWindowShards(units, k);
+    },
+
+    /** Evaluates one shard's files and row groups; stores its partial result; returns its key. */
+    async evaluateShard(input: { model: ResolvedModel; snapshot: Pick<SnapshotRef, 'sha256' | 'files'>; shard: ShardSpec }): Promise<ShardResult> {
+      const { model, snapshot, shard } = input;
+      const o = await modelInput(model);
+      const all = snapshotFiles(model.modelId, snapshot, mustRead);
+      const files = shard.parts.map((p) => ({ ...all[p.file]!, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
+      const partial = await beating((onProgress) => deps.engine.collect({ ...o, files, onProgress }));
+      const bytes = encodePartial(partial, { model: model.modelId, snapshot: snapshot.sha256, artifact: model.artifactSha256, index: shard.index, of: shard.of });
+      const key = shardKey(model, snapshot.sha256, shard.index, shard.of);
+      // Deterministic bytes: a retried shard that overwrites leaves the same object.
+      await deps.store.put(key, bytes);
+      return { key, index: shard.index, rows: partial.parts.reduce((n, p) => n + p.rows, 0), bytes: bytes.byteLength };
+    },
+
+    /** Reads the shards' partial results, in order, and finishes the window as evaluateSnapshot does. */
+    async mergeEvaluationShards(input: { model: ResolvedModel; snapshot: Pick<SnapshotRef, 'sha256'>; shards: Pick<ShardResult, 'key' | 'index'>[] }): Promise<EvaluationSummary> {
+      const { model } = input;
+      const o = await modelInput(model);
+      const ordered = [...input.shards].sort((a, b) => a.index - b.index);
+      const partials: WindowPartial[] = [];
+      for (const s of ordered) {
+        const { meta, partial } = decodePartial(await deps.store.get(s.key), `store object ${s.key}`);
+        if (meta.snapshot !== input.snapshot.sha256 || meta.index !== s.index || meta.artifact !== model.artifactSha256) {
+          throw new Error(`store object ${s.key} holds shard ${String(meta.index)} of snapshot ${String(meta.snapshot)}, not shard ${s.index} of ${input.snapshot.sha256}`);
+        }
+        partials.push(partial);
       }
+      return beating(() => deps.engine.finish(o, partials));
     },
   };
 }

@@ -93,19 +93,25 @@ export class ShardPool {
   }
 }
 
-/** Splits a Parquet file into row-group ranges for `parts` threads; other formats are one shard. */
-export function planShards(file: WindowFile, bytes: Uint8Array, parts: number): ({ start: number; end: number } | undefined)[] {
-  if (file.format !== 'parquet' || parts <= 1) return [undefined];
+/**
+ * Splits a Parquet file (or its row-group range `within`) into row-group ranges for `parts`
+ * threads; other formats are one shard. Concatenated in order, the ranges cover the same rows.
+ */
+export function planShards(file: WindowFile, bytes: Uint8Array, parts: number, within?: { start: number; end: number }): ({ start: number; end: number } | undefined)[] {
+  if (file.format !== 'parquet') return [undefined];
+  if (parts <= 1 && !within) return [undefined];
   let groups: number;
   try {
     groups = parquetMetadata(bytes).row_groups.length;
   } catch {
-    return [undefined]; // the reader reports what is wrong with the file
+    return [within]; // the reader reports what is wrong with the file
   }
-  if (groups <= 1) return [undefined];
-  const n = Math.min(groups, parts);
+  const from = within?.start ?? 0;
+  const to = within ? Math.min(within.end, groups) : groups;
+  if (to - from <= 1 || parts <= 1) return [within && { start: from, end: to }];
+  const n = Math.min(to - from, parts);
   const ranges = [];
-  for (let i = 0; i < n; i++) ranges.push({ start: Math.floor((i * groups) / n), end: Math.floor(((i + 1) * groups) / n) });
+  for (let i = 0; i < n; i++) ranges.push({ start: from + Math.floor((i * (to - from)) / n), end: from + Math.floor(((i + 1) * (to - from)) / n) });
   return ranges;
 }
 
@@ -119,6 +125,22 @@ function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: numbe
   return out;
 }
 
+/** One entry per file and column, summed over the shards that read parts of the file. */
+function invalidByFile(list: Collected['invalid']): Collected['invalid'] {
+  const byKey = new Map<string, Collected['invalid'][number]>();
+  for (const i of list) {
+    const key = JSON.stringify([i.file, i.column]);
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, { ...i });
+    else {
+      seen.nulls += i.nulls;
+      seen.nan += i.nan;
+      seen.infinite += i.infinite;
+    }
+  }
+  return [...byKey.values()];
+}
+
 /** Joins shard results in order; labels unknown to the model are renumbered consistently. */
 export function mergeCollected(model: PreparedModel, parts: Collected[]): Collected {
   const base: Omit<Collected, 'labels' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'> = {
@@ -126,7 +148,7 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     rows: parts.reduce((n, p) => n + p.rows, 0),
     rowsRead: parts.reduce((n, p) => n + p.rowsRead, 0),
     droppedRows: parts.reduce((n, p) => n + p.droppedRows, 0),
-    invalid: parts.flatMap((p) => p.invalid),
+    invalid: invalidByFile(parts.flatMap((p) => p.invalid)),
   };
   const names = Object.keys(parts[0]?.segments ?? {});
   if (names.length > 0) {

@@ -4,8 +4,8 @@
  */
 import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
-import type { EvaluationSummary } from '../../domain/evaluation.js';
 import type { Collected } from './evaluator.js';
+import type { EvaluationSummary } from '../../domain/evaluation.js';
 import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from './engine.js';
 import { metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
@@ -19,9 +19,9 @@ import { percentileInterval, type BootstrapInput } from './significance/bootstra
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
 
-import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput, PendingInterval } from './types.js';
+import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput, FinishWindowOptions, PendingInterval, ShardReply, WindowPartial } from './types.js';
 
-export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, PendingInterval, ReferenceInput, WindowFile } from './types.js';
+export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishWindowOptions, PendingInterval, ReferenceInput, WindowFile, WindowPartial } from './types.js';
 export { toShared } from './engine.js';
 
 const MAX_CLASSES_IN_SUMMARY = 50;
@@ -40,68 +40,76 @@ function counts(indices: Int32Array, labels: string[]): Record<string, number> |
 export function createEvaluationEngine(opts: { threads?: number; batchSize?: number } = {}): EvaluationEngine {
   const pool = new ShardPool(opts.threads ?? defaultThreads());
   const batchSize = opts.batchSize ?? 65536;
-  const run = async (o: EvaluateWindowOptions, detailed = false): Promise<FinishedEvaluation> => {
-      const started = Date.now();
-      const { spec } = o;
-      const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
-      const prepared = (await pool.run({ op: 'prepare', ...model })).prepared!;
-      // The label is sketched too, for the quality checks; drift compares the watched columns.
-      const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
-      const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
-      const sketches: Record<string, ColumnSketch[]> = {};
-      const fileColumns = new Set<string>();
-      const perFile: Promise<Collected>[][] = [];
-      let rowsDone = 0;
-      for (let i = 0; i < o.files.length; i++) {
-        if (i >= 2) await Promise.all(perFile[i - 2]!);
-        const file = o.files[i]!;
-        const bytes = toShared(await file.load());
-        perFile.push(
-          planShards(file, bytes, pool.threads).map((rowGroups) => {
-            const p = pool
-              .run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, rowGroups }, batchSize, sketch })
-              .then((r) => {
-                for (const [name, sk] of Object.entries(r.sketches ?? {})) (sketches[name] ??= []).push(sk);
-                for (const name of r.fileColumns ?? []) fileColumns.add(name);
-                rowsDone += r.collected!.rows;
-                o.onProgress?.({ rowsDone, file: file.name });
-                return r.collected!;
-              });
-            p.catch(() => undefined); // observed below, via Promise.all
-            return p;
-          }),
-        );
-      }
-      const parts = await Promise.all(perFile.flat());
-      // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
-      // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
-      const transfer = [
-        ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
-        ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
-      ]
-        .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0)
-        .map((a) => a.buffer as ArrayBuffer);
-      const finished = await pool.run(
-        { op: 'finish', spec, prepared, parts, sketches, fileColumns: [...fileColumns], reference: o.reference, started, detailed },
-        [...new Set(transfer)],
+  /** Decodes and scores the files (or their row-group ranges) of `o`: the parts, in file order. */
+  const collect = async (o: EvaluateWindowOptions): Promise<WindowPartial> => {
+    const { spec } = o;
+    const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
+    // The label is sketched too, for the quality checks; drift compares the watched columns.
+    const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
+    const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
+    const perFile: Promise<ShardReply & { ok: true }>[][] = [];
+    let rowsDone = 0;
+    for (let i = 0; i < o.files.length; i++) {
+      if (i >= 2) await Promise.all(perFile[i - 2]!);
+      const file = o.files[i]!;
+      const bytes = toShared(await file.load());
+      perFile.push(
+        planShards(file, bytes, pool.threads, file.rowGroups).map((rowGroups) => {
+          const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, rowGroups }, batchSize, sketch }).then((r) => {
+            rowsDone += r.collected!.rows;
+            o.onProgress?.({ rowsDone, file: file.name });
+            return r;
+          });
+          p.catch(() => undefined); // observed below, via Promise.all
+          return p;
+        }),
       );
-      const done = finished.finished!;
-      if (done.pendingInterval) {
-        const { input, settings } = done.pendingInterval;
-        // Resample ranges in every evaluation thread; only the B per-resample values come back.
-        const ranges = resampleRanges(settings.resamples ?? 200, pool.threads);
-        const chunks = await Promise.all(ranges.map((range) => pool.run({ op: 'bootstrap', input, range }).then((r) => r.samples!)));
-        const samples = { ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) };
-        const p = percentileInterval(samples, settings);
-        done.summary.confidence = confidenceSummary({ ...p, method: 'bootstrap' }, settings);
-        done.summary.durationMs = Date.now() - started;
-        delete done.pendingInterval;
-      }
-      return done;
+    }
+    // In plan order, whatever order the threads finish in: the merge is then deterministic.
+    const replies = await Promise.all(perFile.flat());
+    const fileColumns = new Set(replies.flatMap((r) => r.fileColumns ?? []));
+    return { parts: replies.map((r) => r.collected!), sketches: replies.map((r) => r.sketches ?? {}), fileColumns: [...fileColumns] };
+  };
+  /** Metrics, drift, quality and the interval from the partial results of one window, in order. */
+  const finish = async (o: FinishWindowOptions, partials: WindowPartial[], started: number, detailed = false): Promise<FinishedEvaluation> => {
+    const { spec } = o;
+    const prepared = (await pool.run({ op: 'prepare', spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName })).prepared!;
+    const parts = partials.flatMap((p) => p.parts);
+    const sketches: Record<string, ColumnSketch[]> = {};
+    for (const p of partials) for (const one of p.sketches) for (const [name, sk] of Object.entries(one)) (sketches[name] ??= []).push(sk);
+    const fileColumns = [...new Set(partials.flatMap((p) => p.fileColumns))];
+    // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
+    // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
+    const transfer = [
+      ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
+      ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
+    ]
+      .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
+      .map((a) => a.buffer as ArrayBuffer);
+    const finished = await pool.run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [...new Set(transfer)]);
+    const done = finished.finished!;
+    if (done.pendingInterval) {
+      const { input, settings } = done.pendingInterval;
+      // Resample ranges in every evaluation thread; only the B per-resample values come back.
+      const ranges = resampleRanges(settings.resamples ?? 200, pool.threads);
+      const chunks = await Promise.all(ranges.map((range) => pool.run({ op: 'bootstrap', input, range }).then((r) => r.samples!)));
+      const samples = { ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) };
+      const p = percentileInterval(samples, settings);
+      done.summary.confidence = confidenceSummary({ ...p, method: 'bootstrap' }, settings);
+      done.summary.durationMs = Date.now() - started;
+      delete done.pendingInterval;
+    }
+    return done;
+  };
+  const run = async (o: EvaluateWindowOptions, detailed = false): Promise<FinishedEvaluation> => {
+    const started = Date.now();
+    return finish(o, [await collect(o)], started, detailed);
   };
   return {
     evaluate: async (o) => (await run(o)).summary,
     evaluateDetailed: (o) => run(o, true),
+    collect,
+    finish: async (o, partials) => (await finish(o, partials, Date.now())).summary,
     close: () => pool.close(),
   };
 }

@@ -68,6 +68,18 @@ class Growable<T extends Float64Array | Int32Array> {
   }
 }
 
+/** The first index of sorted `a` whose value is at least `x`. */
+function lowerBound(a: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function describeValue(col: Column, row: number): string {
   if (col.kind === 'string') return JSON.stringify(col.values[row]);
   return String(col.values[row]);
@@ -361,10 +373,17 @@ export class Evaluator {
     this.yPredClass.push(pred);
   }
 
-  /** Evaluates one table; rows are processed in batches with up to two batches in flight. */
-  async addTable(table: Table): Promise<void> {
+  /**
+   * Evaluates one table; rows are processed in batches with up to two batches in flight. A batch
+   * never spans one of `breaks` (table rows, e.g. where Parquet row groups start): inference can
+   * differ in the last bits with the batch a row is in, so a row group's batches are the same
+   * whatever range of groups a shard reads.
+   */
+  async addTable(table: Table, breaks: number[] = []): Promise<void> {
     const rows = this.validate(table);
     const total = rows ? rows.length : table.rowCount;
+    // Break positions among the evaluated rows (dropped rows removed), ascending, ending at total.
+    const stops = [...breaks.map((b) => (rows ? lowerBound(rows, b) : b)).filter((b) => b > 0 && b < total), total];
     if (total === 0) return;
     this.collectTruth(table, rows);
     this.collectSegments(table, rows);
@@ -384,8 +403,9 @@ export class Evaluator {
       this.opts.onProgress?.({ rowsDone: done, file: table.source });
     };
     try {
-      for (let start = 0; start < total; start += this.batchSize) {
-        const count = Math.min(this.batchSize, total - start);
+      for (let start = 0, stop = 0, count = 0; start < total; start += count) {
+        while (stops[stop]! <= start) stop++;
+        count = Math.min(this.batchSize, stops[stop]! - start);
         const feeds = this.buildFeeds(table, rows, start, count);
         const promise = this.runner.run(this.model.key, feeds, outputNames);
         promise.catch(() => undefined); // handled in drain

@@ -3,6 +3,7 @@
  * row groups), runs the model over it in this thread and returns what the metrics need.
  */
 import { parentPort } from 'node:worker_threads';
+import { parquetMetadata } from 'hyparquet';
 import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
 import { UpkeepError } from '../errors.js';
@@ -61,6 +62,15 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
   return { pos, neg };
 }
 
+/** Table rows where the row groups of the range start (after the first): batches break there. */
+function groupStarts(bytes: Uint8Array, range?: { start: number; end: number }): number[] {
+  const groups = parquetMetadata(bytes).row_groups;
+  const starts: number[] = [];
+  let at = 0;
+  for (let g = range?.start ?? 0; g < (range?.end ?? groups.length) - 1; g++) starts.push((at += Number(groups[g]!.num_rows)));
+  return starts;
+}
+
 async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
   if (msg.op === 'bootstrap') return { reply: { id: msg.id, ok: true, samples: bootstrapSamples(msg.input, msg.range) }, transfer: [] };
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
@@ -80,7 +90,7 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
     segments: spec.monitor.segments,
   });
-  await evaluator.addTable(table);
+  await evaluator.addTable(table, msg.file.format === 'parquet' ? groupStarts(msg.file.bytes, msg.file.rowGroups) : []);
   // Compact copies: the evaluator's growable buffers are larger than their contents.
   const collected = evaluator.finish(true);
   if (model.task === 'binary') collected.sortedScores = sortScores(collected, model.positiveIndex!, model.classes!.length);

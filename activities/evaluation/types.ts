@@ -17,6 +17,8 @@ export interface WindowFile {
   name: string;
   format: DataFormat;
   load(): Promise<Uint8Array>;
+  /** Only these row groups of a Parquet file (an evaluation shard's range); all by default. */
+  rowGroups?: { start: number; end: number };
 }
 
 export interface EvaluateWindowOptions {
@@ -49,7 +51,25 @@ export interface EvaluationEngine {
   evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
   /** The same, also returning the distributions of labels and predictions (for reference profiles). */
   evaluateDetailed(opts: EvaluateWindowOptions): Promise<FinishedEvaluation>;
+  /** Decodes and scores the files without finishing: one shard's partial result. */
+  collect(opts: EvaluateWindowOptions): Promise<WindowPartial>;
+  /** Finishes a window from its shards' partial results, given in window order. */
+  finish(opts: FinishWindowOptions, partials: WindowPartial[]): Promise<EvaluationSummary>;
   close(): Promise<void>;
+}
+
+/** What finishing needs besides the partial results: the model and the reference. */
+export type FinishWindowOptions = Omit<EvaluateWindowOptions, 'files' | 'onProgress'>;
+
+/**
+ * The scored rows of some of a window's files, in file and row-group order, before metrics: what
+ * an evaluation shard stores. Concatenated in order, partials give the whole window's parts.
+ */
+export interface WindowPartial {
+  parts: Collected[];
+  /** Per part, the sketches of its columns (drift and quality). */
+  sketches: Record<string, ColumnSketch>[];
+  fileColumns: string[];
 }
 
 export interface FinishedEvaluation {

@@ -15,6 +15,12 @@ export function compactTime(iso: string): string {
 export const snapshotFileKey = (modelId: string, sha256: string, format: string): string => `snapshots/${modelId}/files/${sha256}.${format}`;
 export const snapshotManifestKey = (modelId: string, sha256: string): string => `snapshots/${modelId}/manifests/${sha256}.json`;
 
+// ── Evaluation shards: each shard's partial result (a retried shard overwrites it with the same bytes) ──
+
+/** <digest>: of the model's spec, so that a changed config does not reuse another's partials. */
+export const evaluationShardKey = (modelId: string, snapshotSha256: string, artifactSha256: string, digest: string, index: number, of: number): string =>
+  `evaluation-shards/${modelId}/${snapshotSha256}/${artifactSha256}-${digest}/${String(index).padStart(4, '0')}-of-${String(of).padStart(4, '0')}.bin`;
+
 // ── Evaluation reports: the JSON is written last, so its presence means the report is complete ──
 
 export const reportsPrefix = (modelId: string): string => `reports/${modelId}`;

@@ -7,6 +7,8 @@
 //   UPKEEP_TEST_KILL_AT          `put:<regex>`, `get:<regex>` or `read:<regex>`: the process SIGKILLs
 //                                itself right after a store put (or a successful putIfMatch), or right
 //                                before a store get or a data read, of a matching key or URI
+//   UPKEEP_TEST_SNAPSHOT_READ_MS each read of a snapshot file takes this much longer (an activity
+//                                that holds its slot a while, so that others go to other workers)
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/load.js';
@@ -66,6 +68,18 @@ function dataThatDies(data: DataSource): DataSource {
   };
 }
 
+/** Local files, snapshot files read `ms` more slowly. */
+function slowData(data: DataSource, ms: number): DataSource {
+  return {
+    read: async (uri, opts) => {
+      if (/\/snapshots\/.+\/files\//.test(uri)) await new Promise((r) => setTimeout(r, ms));
+      return data.read(uri, opts);
+    },
+    ...(data.list ? { list: data.list.bind(data) } : {}),
+  };
+}
+const slowMs = Number(process.env.UPKEEP_TEST_SNAPSHOT_READ_MS ?? 0);
+
 const bundleFile = process.env.UPKEEP_TEST_WORKFLOW_BUNDLE;
 const connection = await NativeConnection.connect({ address });
 const stuck = mode === 'stuck-reads' ? { data: { read: () => new Promise<undefined>(() => {}) } } : {};
@@ -78,6 +92,7 @@ const { worker } = await createUpkeepWorker({
   log: () => {},
   ...stuck,
   ...(op ? { store: storeThatDies(createFileStore((await loadConfig(configPath)).store)), data: dataThatDies(createFileDataSource()) } : {}),
+  ...(slowMs > 0 ? { data: slowData(createFileDataSource(), slowMs) } : {}),
   ...(bundleFile ? { workflowBundle: JSON.parse(readFileSync(bundleFile, 'utf8')) as { code: string; sourceMap: string } } : {}),
 });
 console.log('worker ready');

@@ -1,0 +1,116 @@
+/**
+ * Evaluation shards: the plan that splits a window into shards (contiguous file and row-group
+ * ranges, balanced by rows) and the binary form of a shard's partial result in the store.
+ */
+import type { WindowPartial } from './types.js';
+
+/** One piece of a window: a whole file, or a range of a Parquet file's row groups. */
+export interface ShardPart {
+  /** Index into the snapshot's files. */
+  file: number;
+  rowGroups?: { start: number; end: number };
+  rows: number;
+}
+
+export interface ShardSpec {
+  index: number;
+  of: number;
+  parts: ShardPart[];
+  rows: number;
+}
+
+/** A unit the plan never splits: a CSV/JSONL file, or one Parquet row group (`group`). */
+export interface PlanUnit {
+  file: number;
+  group?: number;
+  rows: number;
+}
+
+/**
+ * Splits the window's units, in order, into at most `k` contiguous shards of about equal rows.
+ * Shards that would be empty are left out, so there may be fewer than `k`.
+ */
+export function planWindowShards(units: PlanUnit[], k: number): ShardSpec[] {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`shards must be a positive integer, got ${k}`);
+  const total = units.reduce((n, u) => n + u.rows, 0);
+  const groups: PlanUnit[][] = Array.from({ length: k }, () => []);
+  let before = 0;
+  units.forEach((u, i) => {
+    // By rows before the unit (by position when the window has no rows), so shards stay in order.
+    const at = total > 0 ? Math.floor((before * k) / total) : Math.floor((i * k) / units.length);
+    groups[Math.min(k - 1, at)]!.push(u);
+    before += u.rows;
+  });
+  const used = groups.filter((g) => g.length > 0);
+  return used.map((g, index) => {
+    const parts: ShardPart[] = [];
+    for (const u of g) {
+      const last = parts[parts.length - 1];
+      if (u.group !== undefined && last?.file === u.file && last.rowGroups?.end === u.group) {
+        last.rowGroups.end++;
+        last.rows += u.rows;
+      } else parts.push({ file: u.file, ...(u.group !== undefined ? { rowGroups: { start: u.group, end: u.group + 1 } } : {}), rows: u.rows });
+    }
+    return { index, of: used.length, parts, rows: g.reduce((n, u) => n + u.rows, 0) };
+  });
+}
+
+const MAGIC = 'UPKEEP-SHARD-1\n';
+type Typed = Float64Array | Int32Array | Float32Array;
+const KINDS = { f64: Float64Array, i32: Int32Array, f32: Float32Array } as const;
+
+function kindOf(a: Typed): keyof typeof KINDS {
+  return a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'f32';
+}
+
+/**
+ * A partial result as bytes: the magic line, a JSON header (typed arrays replaced by references
+ * into the body, non-finite numbers spelled out) and the arrays' bytes, each 8-byte aligned.
+ */
+export function encodePartial(partial: WindowPartial, meta: Record<string, unknown>): Uint8Array {
+  const arrays: Typed[] = [];
+  let at = 0;
+  const header = JSON.stringify({ meta, partial }, (_key, value: unknown) => {
+    if (value instanceof Float64Array || value instanceof Int32Array || value instanceof Float32Array) {
+      const ref = { $a: kindOf(value), at, n: value.length };
+      arrays.push(value);
+      at += Math.ceil(value.byteLength / 8) * 8;
+      return ref;
+    }
+    if (typeof value === 'number' && !Number.isFinite(value)) return { $n: String(value) };
+    return value;
+  });
+  const head = new TextEncoder().encode(MAGIC + header + '\n');
+  const bodyStart = Math.ceil((head.length + 4) / 8) * 8;
+  const out = new Uint8Array(bodyStart + at);
+  new DataView(out.buffer).setUint32(0, head.length, true);
+  out.set(head, 4);
+  let offset = bodyStart;
+  for (const a of arrays) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+    offset += Math.ceil(a.byteLength / 8) * 8;
+  }
+  return out;
+}
+
+/** The partial result and its meta; `what` names the object in the error when it is not one. */
+export function decodePartial(bytes: Uint8Array, what: string): { meta: Record<string, unknown>; partial: WindowPartial } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headLength = bytes.length >= 4 ? view.getUint32(0, true) : -1;
+  const text = headLength >= 0 && headLength + 4 <= bytes.length ? new TextDecoder().decode(bytes.subarray(4, 4 + headLength)) : '';
+  if (!text.startsWith(MAGIC)) throw new Error(`${what} is not an evaluation shard's result`);
+  const bodyStart = Math.ceil((headLength + 4) / 8) * 8;
+  return JSON.parse(text.slice(MAGIC.length), (_key, value: unknown) => {
+    if (value && typeof value === 'object' && '$a' in value) {
+      const ref = value as { $a: keyof typeof KINDS; at: number; n: number };
+      const ctor = KINDS[ref.$a] as (typeof KINDS)[keyof typeof KINDS] | undefined;
+      if (!ctor || bodyStart + ref.at + ref.n * ctor.BYTES_PER_ELEMENT > bytes.length) throw new Error(`${what} is truncated`);
+      const start = bytes.byteOffset + bodyStart + ref.at;
+      const end = start + ref.n * ctor.BYTES_PER_ELEMENT;
+      // A copy: owns its buffer, aligned, and can move to an evaluation thread.
+      return new ctor(bytes.buffer.slice(start, end) as ArrayBuffer);
+    }
+    if (value && typeof value === 'object' && '$n' in value) return Number((value as { $n: string }).$n);
+    return value;
+  }) as { meta: Record<string, unknown>; partial: WindowPartial };
+}

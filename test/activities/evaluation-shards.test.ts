@@ -1,0 +1,237 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { createEvaluationActivities, MAX_SHARDS } from '../../activities/evaluation/activities.js';
+import { createEvaluationEngine, type EvaluationEngine } from '../../activities/evaluation/evaluate.js';
+import { decodePartial, encodePartial, planWindowShards } from '../../activities/evaluation/partial.js';
+import { createFileDataSource } from '../../activities/data/source.js';
+import { profileReferenceData } from '../../activities/drift/reference.js';
+import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+import type { ArtifactStore } from '../../activities/store/store.js';
+import type { ModelSpec } from '../../domain/config.js';
+import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
+import { fixtureBytes, specFor } from '../helpers/fixtures.js';
+
+/** The summary without its timing. */
+const numbers = (s: EvaluationSummary): Omit<EvaluationSummary, 'durationMs'> => {
+  const { durationMs: _, ...rest } = s;
+  return rest;
+};
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A Parquet file for models/binary.onnx (x1..x4, y) with a region column, in row groups of `group`; x2 NaN every `nanEvery` rows. */
+function generated(rows: number, group: number, seed: number, shift = 0, nanEvery = 0): Uint8Array {
+  const u = rng(seed);
+  const x = [0, 1, 2, 3].map(() => new Float64Array(rows));
+  const y = new Int32Array(rows);
+  const region: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    let logit = -0.2;
+    for (let j = 0; j < 4; j++) {
+      const v = Math.round((u() * 4 - 2 + (j === 0 ? shift : 0)) * 1e4) / 1e4;
+      x[j]![r] = v;
+      logit += (j + 1) * 0.4 * v;
+    }
+    y[r] = u() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+    if (nanEvery > 0 && r % nanEvery === 7) x[1]![r] = Number.NaN;
+    region.push(['north', 'south', 'east', 'west'][Math.floor(u() * 4)]!);
+  }
+  const buffer = parquetWriteBuffer({
+    columnData: [
+      ...x.map((data, j) => ({ name: `x${j + 1}`, data, type: 'DOUBLE' as const, nullable: false })),
+      { name: 'y', data: y, type: 'INT32' as const, nullable: false },
+      { name: 'region', data: region, type: 'STRING' as const },
+    ],
+    rowGroupSize: group,
+  });
+  return new Uint8Array(buffer);
+}
+
+describe('a window evaluated in shards and merged', function () {
+  this.timeout(180_000);
+  let dir: string;
+  let store: ArtifactStore;
+  let engine: EvaluationEngine;
+  let activities: ReturnType<typeof createEvaluationActivities>;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-shards-'));
+    store = createFileStore(pathToFileURL(dir).href);
+    engine = createEvaluationEngine({ threads: 2, batchSize: 333 });
+    activities = createEvaluationActivities({ store, data: createFileDataSource(), engine, heartbeat: () => undefined });
+  });
+  after(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Puts the model and the files in the store as a snapshot of one day per file. */
+  async function stage(spec: ModelSpec, modelBytes: Uint8Array, files: { name: string; bytes: Uint8Array; rows: number }[], reference?: string): Promise<{ model: ResolvedModel; snapshot: SnapshotRef }> {
+    const sha = sha256Hex(modelBytes);
+    const artifact = await store.put(`models/${spec.id}/artifacts/${sha}.onnx`, modelBytes);
+    const staged = [];
+    for (const [i, f] of files.entries()) {
+      const fileSha = sha256Hex(f.bytes);
+      const put = await store.put(`snapshots/${spec.id}/files/${fileSha}.${f.name.split('.').pop()}`, f.bytes);
+      staged.push({ date: `2026-11-${String(10 + i).padStart(2, '0')}`, sourceUri: `file:///data/${f.name}`, uri: put.uri, sha256: fileSha, bytes: f.bytes.byteLength, rows: f.rows });
+    }
+    const snapshotSha = sha256Hex(JSON.stringify(staged));
+    const model: ResolvedModel = { modelId: spec.id, spec, artifactUri: artifact.uri, artifactSha256: sha, artifactBytes: modelBytes.byteLength, ...(reference ? { referenceUri: reference } : {}) };
+    const snapshot: SnapshotRef = {
+      uri: store.uriFor(`snapshots/${spec.id}/manifests/${snapshotSha}.json`),
+      sha256: snapshotSha,
+      firstDay: staged[0]!.date,
+      lastDay: staged.at(-1)!.date,
+      windowEnd: '2026-11-30T00:00:00Z',
+      rows: files.reduce((n, f) => n + f.rows, 0),
+      files: staged,
+      missing: [],
+    };
+    return { model, snapshot };
+  }
+
+  /** Plan, shards (each stored) and merge, as the workflow runs them. */
+  async function sharded(model: ResolvedModel, snapshot: SnapshotRef, k: number): Promise<{ summary: EvaluationSummary; shards: number }> {
+    const plan = await activities.planEvaluationShards({ model, snapshot, shards: k });
+    const results = await Promise.all(plan.map((shard) => activities.evaluateShard({ model, snapshot: { sha256: snapshot.sha256, files: snapshot.files }, shard })));
+    for (const r of results) assert.ok(await store.exists(r.key), `shard ${r.index} is in the store`);
+    // Listed out of order: the merge puts them back in window order.
+    const summary = await activities.mergeEvaluationShards({ model, snapshot, shards: results.reverse().map((r) => ({ key: r.key, index: r.index })) });
+    return { summary, shards: plan.length };
+  }
+
+  it('plans contiguous shards balanced by rows, joining adjacent row groups', () => {
+    const units = [
+      { file: 0, rows: 500 },
+      ...Array.from({ length: 6 }, (_, g) => ({ file: 1, group: g, rows: 100 })),
+      { file: 2, rows: 300 },
+    ];
+    const plan = planWindowShards(units, 3);
+    assert.deepEqual(
+      plan.map((s) => s.parts),
+      [
+        [{ file: 0, rows: 500 }],
+        [{ file: 1, rowGroups: { start: 0, end: 5 }, rows: 500 }],
+        [
+          { file: 1, rowGroups: { start: 5, end: 6 }, rows: 100 },
+          { file: 2, rows: 300 },
+        ],
+      ],
+    );
+    assert.deepEqual(plan.map((s) => [s.index, s.of, s.rows]), [[0, 3, 500], [1, 3, 500], [2, 3, 400]]);
+    // More shards than units: one unit each, none empty.
+    assert.equal(planWindowShards(units, 20).length, units.length);
+    assert.throws(() => planWindowShards(units, 0), /positive integer/);
+  });
+
+  it('keeps a partial result exact through its stored form', async () => {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, monitor: { segments: ['region'] } });
+    const bytes = generated(3000, 1000, 3);
+    const modelBytes = fixtureBytes('models/binary.onnx');
+    const partial = await engine.collect({ spec, modelBytes, modelKey: sha256Hex(modelBytes), artifactName: 'binary.onnx', files: [{ name: 'g.parquet', format: 'parquet', load: async () => bytes }] });
+    partial.parts[0]!.invalid.push({ file: 'g.parquet', column: 'x1', nulls: 0, nan: Number.NaN, infinite: Number.POSITIVE_INFINITY });
+    const encoded = encodePartial(partial, { index: 4 });
+    const { meta, partial: back } = decodePartial(encoded, 'shard');
+    assert.deepEqual(meta, { index: 4 });
+    assert.deepEqual(back, partial);
+    assert.ok(back.parts[0]!.proba instanceof Float64Array && back.parts[0]!.yTrueClass instanceof Int32Array);
+    assert.throws(() => decodePartial(encoded.subarray(0, encoded.length - 8), 'shard 4'), /shard 4 is truncated/);
+    assert.throws(() => decodePartial(new TextEncoder().encode('{"not":"a shard"}'), 'object x'), /object x is not an evaluation shard's result/);
+  });
+
+  it('equals the single activity exactly on the fixture data', async () => {
+    const binary = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 } });
+    const windows = [
+      { spec: binary, model: 'models/binary.onnx', files: ['data/binary.csv', 'data/binary.jsonl', 'data/binary.parquet', 'data/binary.gzip.parquet'], rows: 1000 },
+      { spec: specFor({ task: 'multiclass', inputs: [{ name: 'input', columns: ['f1', 'f2', 'f3', 'f4', 'f5'] }], label: { column: 'tier' }, thresholds: { metric: 'log_loss', max: 5 } }), model: 'models/multiclass.onnx', files: ['data/multiclass.csv', 'data/multiclass.csv'], rows: 0 },
+      { spec: specFor({ task: 'regression', inputs: [{ name: 'input', columns: ['r1', 'r2', 'r3'] }], label: { column: 'target' } }), model: 'models/regression.onnx', files: ['data/regression.csv', 'data/regression.csv'], rows: 0 },
+    ];
+    for (const w of windows) {
+      const files = w.files.map((rel) => ({ name: path.basename(rel), bytes: fixtureBytes(rel), rows: w.rows }));
+      const { model, snapshot } = await stage({ ...w.spec, id: `fixture-${w.spec.task}` }, fixtureBytes(w.model), files);
+      const single = await activities.evaluateSnapshot({ model, snapshot });
+      assert.ok(single.rows > 0);
+      for (const k of [2, 3]) {
+        const { summary, shards } = await sharded(model, snapshot, k);
+        assert.equal(shards, Math.min(k, files.length));
+        assert.deepEqual(numbers(summary), numbers(single), `${w.spec.task} in ${k} shards`);
+      }
+    }
+  });
+
+  it('equals the single activity exactly on a generated window: metrics, slices, bootstrap interval, drift and quality', async () => {
+    const modelBytes = fixtureBytes('models/binary.onnx');
+    const base = { task: 'binary' as const, inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 }, baseline: { roc_auc: 0.8 } };
+    // A reference profile from other data (shifted), so that drift and quality have something to say.
+    const refSpec = specFor({ ...base, id: 'generated', monitor: { significance: { resamples: 0 } } });
+    const refBytes = generated(4000, 4000, 99, 0.3);
+    const { profile } = await profileReferenceData({
+      spec: refSpec,
+      modelBytes,
+      modelKey: sha256Hex(modelBytes),
+      artifactName: 'binary.onnx',
+      files: [{ name: 'ref.parquet', format: 'parquet', load: async () => refBytes }],
+      engine,
+      createdAt: '2026-11-01T00:00:00Z',
+      source: 'ref.parquet',
+    });
+    const reference = await store.put('profiles/generated/ref.json', JSON.stringify(profile));
+    // Above 20,000 rows: the bootstrap is spread over the evaluation threads (seeded per resample).
+    const spec = specFor({ ...base, id: 'generated', monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } } });
+    const files = [
+      { name: 'a.parquet', bytes: generated(12_000, 1000, 1), rows: 12_000 },
+      { name: 'b.parquet', bytes: generated(9_500, 700, 2, 0, 150), rows: 9_500 },
+      { name: 'c.parquet', bytes: generated(2_000, 2000, 4, 0.5), rows: 2_000 },
+    ];
+    const { model, snapshot } = await stage(spec, modelBytes, files, reference.uri);
+    const single = await activities.evaluateSnapshot({ model, snapshot });
+    // Dropped rows (NaN in x2) shift the batches' starts within row groups: checked as well.
+    assert.equal(single.rowsRead, 23_500);
+    assert.equal(single.droppedRows, Math.ceil((9_500 - 7) / 150));
+    assert.equal(single.confidence?.method, 'bootstrap');
+    assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
+    for (const k of [10, 7]) {
+      const { summary, shards } = await sharded(model, snapshot, k);
+      assert.equal(shards, k);
+      assert.deepEqual(numbers(summary), numbers(single), `${k} shards`);
+    }
+  });
+
+  it('takes the number of shards from evaluation.shard_rows, at most MAX_SHARDS', async () => {
+    const files = Array.from({ length: 3 }, () => ({ name: 'g.parquet', bytes: generated(1000, 10, 5), rows: 1000 }));
+    const spec = (shardRows: number) => specFor({ task: 'binary', id: 'planned', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, evaluation: { shard_rows: shardRows } });
+    const plan = async (shardRows: number) => {
+      const { model, snapshot } = await stage(spec(shardRows), fixtureBytes('models/binary.onnx'), files);
+      return activities.planEvaluationShards({ model, snapshot });
+    };
+    assert.deepEqual((await plan(1000)).map((s) => s.rows), [1000, 1000, 1000]);
+    assert.deepEqual((await plan(700)).map((s) => s.rows), [600, 600, 600, 600, 600]);
+    // 3,000 row groups of 10 rows would allow 300 shards of one group.
+    const capped = await plan(1);
+    assert.equal(capped.length, MAX_SHARDS);
+    assert.ok(capped.every((s) => s.rows === 30 && s.parts.every((p) => p.rowGroups!.end - p.rowGroups!.start <= 3)));
+  });
+
+  it('refuses a stored partial of another shard', async () => {
+    const files = [{ name: 'binary.csv', bytes: fixtureBytes('data/binary.csv'), rows: 1000 }, { name: 'binary.jsonl', bytes: fixtureBytes('data/binary.jsonl'), rows: 1000 }];
+    const spec = specFor({ task: 'binary', id: 'mixed', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    const { model, snapshot } = await stage(spec, fixtureBytes('models/binary.onnx'), files);
+    const plan = await activities.planEvaluationShards({ model, snapshot, shards: 2 });
+    const [a, b] = await Promise.all(plan.map((shard) => activities.evaluateShard({ model, snapshot, shard })));
+    await assert.rejects(
+      activities.mergeEvaluationShards({ model, snapshot, shards: [{ key: b!.key, index: 0 }, { key: a!.key, index: 1 }] }),
+      /holds shard 1 of snapshot [0-9a-f]+, not shard 0/,
+    );
+  });
+});
