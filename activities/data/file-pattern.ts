@@ -37,9 +37,12 @@ export function isFilePattern(uri: string): boolean {
   return WILDCARD.test(decodedName(uri, name));
 }
 
-/** The glob of one segment as a regular expression: `*` any characters, `?` one, all else literal. */
+/**
+ * The glob of one segment as a regular expression: `*` any characters, `?` one, all else literal.
+ * As in a shell, a hidden name (leading dot) is matched only by a glob that starts with a dot.
+ */
 export function globRegExp(glob: string): RegExp {
-  let source = '';
+  let source = glob.startsWith('.') ? '' : '(?!\\.)';
   for (const ch of glob) {
     if (ch === '*') source += '.*';
     else if (ch === '?') source += '.';

@@ -37,6 +37,10 @@ describe('file patterns (several files per day)', function () {
     assert.ok(!globRegExp('a.csv').test('abcsv'));
     assert.ok(globRegExp('(x)+[1].csv').test('(x)+[1].csv'));
     assert.ok(!globRegExp('(x)+[1].csv').test('xx1.csv'));
+    // Hidden files (a writer's .part-0.csv.swp, .part-0.csv) only by a glob that starts with a dot.
+    assert.ok(!globRegExp('*.csv').test('.part-0.csv'));
+    assert.ok(!globRegExp('?part-0.csv').test('.part-0.csv'));
+    assert.ok(globRegExp('.*.csv').test('.part-0.csv'));
   });
 
   it('keeps the matching names in name order (code units, as S3 lists them)', function () {
