@@ -15,7 +15,7 @@ import { resolveLimits } from '../../domain/limits.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';
 import { datePatternHint } from './date-pattern.js';
-import { dayFiles, splitUri } from './file-pattern.js';
+import { dayFiles, isFilePattern, splitUri } from './file-pattern.js';
 import type { DataSource } from './source.js';
 import { baseName } from './source.js';
 import { isDatedTemplate } from './window.js';
@@ -62,9 +62,9 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
   const deadline = AbortSignal.timeout(durationMs(limits.read_timeout));
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline;
   for (const day of w.days) {
-    let uris: string[];
+    let uris = [day.uri];
     try {
-      uris = await dayFiles(deps.data, day.uri);
+      if (isFilePattern(day.uri)) uris = await dayFiles(deps.data, day.uri);
     } catch (err) {
       if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
       throw err;
@@ -120,6 +120,8 @@ async function snapshotFile(
 ): Promise<SnapshotFile | undefined> {
   let bytes: Uint8Array | undefined;
   try {
+    // A listing may have taken the time: an abort that came meanwhile is not missed.
+    signal.throwIfAborted();
     bytes = await deps.data.read(uri, { maxBytes: limits.max_file_bytes, signal, what: 'data file' });
   } catch (err) {
     if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
