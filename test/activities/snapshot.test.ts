@@ -91,7 +91,7 @@ describe('snapshot and report activities', function () {
     };
     const csv = readFileSync(fixture('data/binary.csv'), 'utf8');
     const head = csv.split('\n').slice(0, 201).join('\n') + '\n'; // header and 200 rows
-    day('2026-05-01', { 'part-1.csv': head, 'part-0.csv': csv, 'notes.txt': 'not data', 'part-2.csv.tmp': 'half written' });
+    day('2026-05-01', { 'part-1.csv': head, 'part-0.csv': csv, 'notes.txt': 'not data', 'part-2.csv.tmp': 'half written', '.part-3.csv': 'being written' });
     // 2026-05-02: no folder at all; 2026-05-03: a folder without a matching file is missing too
     day('2026-05-03', { 'part-0.csv': csv });
     day('2026-05-04', { '_SUCCESS': '' });
