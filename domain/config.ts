@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { cronProblem, isKnownTimeZone } from './cron.js';
 import { DURATION_PATTERN, durationMs } from './duration.js';
+import { filePatternProblem } from './file-pattern.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
@@ -204,8 +205,17 @@ export const modelSpecBase = z.strictObject({
       positive: z.union([z.string(), z.number(), z.boolean()]).optional(),
     }),
     data: z.strictObject({
-      /** URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. */
-      uri: z.string().min(1),
+      /**
+       * URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. A
+       * file name with * or ? names every matching file of the day's folder (file-pattern.ts).
+       */
+      uri: z
+        .string()
+        .min(1)
+        .superRefine((uri, ctx) => {
+          const problem = filePatternProblem(uri);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
       format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
       /** The window is the `days` whole days before the scheduled time (in the schedule's time zone). */
       window: z.strictObject({ days: z.number().int().min(1).max(366) }).default({ days: 7 }),

@@ -2,9 +2,11 @@
  * "Did you mean" for a dated data URI that matches no file: the folder's file names are read for
  * dates written year first (2026-11-20, 20261120, 2026_11_20, 2026.11.20), else year last, day
  * first (20-11-2026, 20112026) or month first (11-20-2026, when some name's second number is above
- * 12), and the most common naming is offered as the pattern to use.
+ * 12), and the most common naming is offered as the pattern to use. A file pattern with dates in
+ * its folders (dt={date}/*.parquet) gets no hint: only the file names of one folder are read.
  */
 import { fileURLToPath } from 'node:url';
+import { globOf, globRegExp, isFilePattern } from './file-pattern.js';
 import { isDatedTemplate } from './window.js';
 
 const DATE = /((?:19|20)\d{2})([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])/;
@@ -61,11 +63,21 @@ export function datePatternHint(template: string, names: string[]): string | und
     seen.set(p.pattern, s);
   }
   const where = folder.startsWith('file://') ? fileURLToPath(folder) : folder;
-  const same = seen.get(base.replace(/\{yyyy\}-\{mm\}-\{dd\}/g, '{date}'));
+  const wanted = base.replace(/\{yyyy\}-\{mm\}-\{dd\}/g, '{date}');
+  // A file pattern (events-{date}-*.csv) is the same naming as each pattern its glob matches.
+  const glob = isFilePattern(template) ? globRegExp(globOf(template).replace(/\{yyyy\}-\{mm\}-\{dd\}/g, '{date}')) : undefined;
+  const same = glob ? merge([...seen].filter(([p]) => glob.test(p)).map(([, s]) => s)) : seen.get(wanted);
   if (same) return `${where} holds ${count(same.count)} named like ${base}, the newest for ${same.newest}: does the window end at the right time?`;
   const best = [...seen].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))[0];
   if (!best) return undefined;
+  // For a pattern, the naming is shown rather than offered as a one-file-per-day data.uri.
+  if (glob) return `no file matches ${base} in ${where}, which holds ${count(best[1].count)} named like ${best[1].example} (dated as ${best[0]})`;
   return `no file matches ${base} in ${where}, which holds ${count(best[1].count)} named like ${best[1].example} — did you mean data.uri …/${best[0]}?`;
 }
 
 const count = (n: number): string => (n === 1 ? '1 file' : `${n} files`);
+
+function merge(found: { count: number; example: string; newest: string }[]): { count: number; newest: string } | undefined {
+  if (found.length === 0) return undefined;
+  return { count: found.reduce((n, f) => n + f.count, 0), newest: found.reduce((m, f) => (f.newest > m ? f.newest : m), '') };
+}

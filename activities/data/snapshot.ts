@@ -2,7 +2,8 @@
  * The window snapshot: one routine for the snapshotWindow activity and the one-shot `upkeep
  * evaluate`. Each file is kept in the store under its sha256 with its row count; the snapshot's
  * sha256 is that of its identity (model, window, files by content, missing days), which does not
- * depend on where the store is: the same files give the same snapshot in every store.
+ * depend on where the store is: the same files give the same snapshot in every store. A day's URI
+ * may be a file pattern (file-pattern.ts): every matching file is kept, in name order.
  */
 import { UpkeepError } from '../errors.js';
 import type { ArtifactStore } from '../store/store.js';
@@ -14,8 +15,10 @@ import { resolveLimits } from '../../domain/limits.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { countRows, formatOf } from './count-rows.js';
 import { datePatternHint } from './date-pattern.js';
+import { dayFiles, isFilePattern, splitUri } from './file-pattern.js';
 import type { DataSource } from './source.js';
 import { baseName } from './source.js';
+import { isDatedTemplate } from './window.js';
 
 /** The days to snapshot: a data window (window.ts) or explicit files (dates may be empty). */
 export interface SnapshotDays {
@@ -59,41 +62,33 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
   const deadline = AbortSignal.timeout(durationMs(limits.read_timeout));
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline;
   for (const day of w.days) {
-    let bytes: Uint8Array | undefined;
+    let uris = [day.uri];
     try {
-      bytes = await deps.data.read(day.uri, { maxBytes: limits.max_file_bytes, signal, what: 'data file' });
+      if (isFilePattern(day.uri)) uris = await dayFiles(deps.data, day.uri);
     } catch (err) {
       if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
-      if (deadline.aborted && !deps.signal?.aborted) {
-        // retried: a slow file system may be faster next time
-        throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(day.uri)}`, { cause: err });
-      }
       throw err;
     }
-    deps.heartbeat?.({ date: day.date });
-    if (!bytes) {
-      if (opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${day.uri} does not exist`);
-      missing.push({ date: day.date, sourceUri: day.uri });
-      continue;
+    // A pattern that matches nothing is a missing day, like an absent file.
+    if (uris.length === 0 && opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: no data file matches ${day.uri}`);
+    let found = 0;
+    for (const uri of uris) {
+      const file = await snapshotFile(deps, spec, limits, signal, deadline, day.date, uri);
+      deps.heartbeat?.({ date: day.date });
+      if (file) {
+        files.push(file);
+        found++;
+      }
+      else if (opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${uri} does not exist`);
     }
-    const format = formatOf(day.uri, spec.data.format);
-    if (!format) {
-      throw new UpkeepError('InvalidConfig', `model ${spec.id}: cannot tell the format of ${baseName(day.uri)}; use a .csv, .jsonl or .parquet file, or set data.format`);
-    }
-    let rows: number;
-    try {
-      rows = countRows(bytes, format);
-    } catch (err) {
-      throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(day.uri)} is not readable as ${format}: ${(err as Error).message}`, { cause: err });
-    }
-    const sha256 = sha256Hex(bytes);
-    const stored = await deps.store.put(snapshotFileKey(spec.id, sha256, format), bytes, { ifAbsent: true });
-    files.push({ date: day.date, sourceUri: day.uri, uri: stored.uri, sha256, bytes: bytes.byteLength, rows });
+    // A listed file removed before it was read is left out; a day left with none is missing.
+    if (found === 0) missing.push({ date: day.date, sourceUri: day.uri });
   }
   // Nothing found: the folder's file names may show what the data URI should have been.
   let hint: string | undefined;
-  if (files.length === 0 && missing.length > 0 && deps.data.list) {
-    const names = await deps.data.list(spec.data.uri.slice(0, spec.data.uri.lastIndexOf('/') + 1));
+  const folder = splitUri(spec.data.uri).folder;
+  if (files.length === 0 && missing.length > 0 && deps.data.list && !isDatedTemplate(folder)) {
+    const names = await deps.data.list(folder).catch(() => undefined);
     if (names) hint = datePatternHint(spec.data.uri, names);
   }
   const identity = snapshotIdentity(spec.id, w, files, missing);
@@ -111,4 +106,43 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
     missing,
     ...(hint ? { hint } : {}),
   };
+}
+
+/** Reads one file of a day and keeps it in the store; undefined when it does not exist. */
+async function snapshotFile(
+  deps: SnapshotDeps,
+  spec: Pick<ModelSpec, 'id' | 'data'>,
+  limits: ReturnType<typeof resolveLimits>,
+  signal: AbortSignal,
+  deadline: AbortSignal,
+  date: string,
+  uri: string,
+): Promise<SnapshotFile | undefined> {
+  let bytes: Uint8Array | undefined;
+  try {
+    // A listing may have taken the time: an abort that came meanwhile is not missed.
+    signal.throwIfAborted();
+    bytes = await deps.data.read(uri, { maxBytes: limits.max_file_bytes, signal, what: 'data file' });
+  } catch (err) {
+    if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
+    if (deadline.aborted && !deps.signal?.aborted) {
+      // retried: a slow file system may be faster next time
+      throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(uri)}`, { cause: err });
+    }
+    throw err;
+  }
+  if (!bytes) return undefined;
+  const format = formatOf(uri, spec.data.format);
+  if (!format) {
+    throw new UpkeepError('InvalidConfig', `model ${spec.id}: cannot tell the format of ${baseName(uri)}; use a .csv, .jsonl or .parquet file, or set data.format`);
+  }
+  let rows: number;
+  try {
+    rows = countRows(bytes, format);
+  } catch (err) {
+    throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(uri)} is not readable as ${format}: ${(err as Error).message}`, { cause: err });
+  }
+  const sha256 = sha256Hex(bytes);
+  const stored = await deps.store.put(snapshotFileKey(spec.id, sha256, format), bytes, { ifAbsent: true });
+  return { date, sourceUri: uri, uri: stored.uri, sha256, bytes: bytes.byteLength, rows };
 }

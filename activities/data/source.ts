@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS } from '../../domain/limits.js';
 import { readRegularFile } from './open-regular.js';
+import { UpkeepError } from '../errors.js';
 
 export interface ReadOptions {
   /** Larger files are refused before they are read (default: limits.max_file_bytes). */
@@ -19,7 +20,7 @@ export interface ReadOptions {
 export interface DataSource {
   /** The object's bytes, or undefined when it does not exist. Other failures throw. */
   read(uri: string, opts?: ReadOptions): Promise<Uint8Array | undefined>;
-  /** The names of the files in a folder (URI ending in /), or undefined when it cannot be listed. */
+  /** The names of the files in a folder (URI ending in /), or undefined when there is no such folder. */
   list?(folderUri: string): Promise<string[] | undefined>;
 }
 
@@ -39,10 +40,14 @@ export function createFileDataSource(): DataSource {
     },
     async list(folderUri) {
       if (!folderUri.startsWith('file://')) return undefined;
+      const folder = fileURLToPath(folderUri);
       try {
-        return (await readdir(fileURLToPath(folderUri), { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-      } catch {
-        return undefined;
+        return (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        // Not a missing day: a folder that cannot be read is reported, never taken for empty.
+        throw new UpkeepError('UnreadableData', `data folder ${folder} cannot be listed (${code ?? (err as Error).message})`);
       }
     },
   };

@@ -1,7 +1,8 @@
 /**
  * `upkeep check`: validates the config, checks each model artifact against its spec (the checks
  * the evaluation makes before reading data) and reads the most recent file of the current window
- * to check its columns and label values. Read-only: nothing is written, Temporal is not needed.
+ * (with a file pattern, the last match of the most recent day) to check its columns and label
+ * values. Read-only: nothing is written, Temporal is not needed.
  */
 import path from 'node:path';
 import { loadConfig, warnUnauthenticated } from '../../activities/config/load.js';
@@ -9,6 +10,7 @@ import { readTable } from '../../activities/data/read-table.js';
 import { baseName, type DataSource } from '../../activities/data/source.js';
 import { createDataSource } from '../../activities/data/sources.js';
 import { dataWindow } from '../../activities/data/window.js';
+import { dayFiles, isFilePattern } from '../../activities/data/file-pattern.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { canonicalLabel, prepareModel } from '../../activities/evaluation/model.js';
 import { createInProcessRunner } from '../../activities/evaluation/in-process-runner.js';
@@ -41,17 +43,30 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const window = dataWindow({ template: spec.data.uri, end: at, days: spec.data.window.days, timezone: spec.schedule.timezone });
   let latest: { date: string; uri: string; bytes: Uint8Array } | undefined;
   let present = 0;
+  let fileCount = 0;
+  const pattern = isFilePattern(spec.data.uri);
   for (const day of [...window.days].reverse()) {
-    let b: Uint8Array | undefined;
+    let has = false;
     try {
-      b = await source.read(day.uri, { maxBytes: spec.limits?.max_file_bytes });
+      // Newest first: the last match of the most recent day with data is the file read.
+      for (const uri of (await dayFiles(source, day.uri)).reverse()) {
+        // A listed file is there; a plain one is read to know (as the window reads it).
+        if (pattern && latest) {
+          has = true;
+          fileCount++;
+          continue;
+        }
+        const b = await source.read(uri, { maxBytes: spec.limits?.max_file_bytes });
+        if (!b) continue;
+        has = true;
+        fileCount++;
+        latest ??= { date: day.date, uri, bytes: b };
+      }
     } catch (err) {
       if (err instanceof UpkeepError) return fail(err.message);
       throw err;
     }
-    if (!b) continue;
-    present++;
-    latest ??= { ...day, bytes: b };
+    if (has) present++;
   }
   const span = `${window.firstDay}..${window.lastDay}`;
   if (!latest) return fail(`no data file in the window ${span} (${spec.data.uri})`);
@@ -82,7 +97,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
     }
     if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${[...unknown].join(', ')}); its classes are ${classes.join(', ')}`);
   }
-  return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${present} of ${window.days.length} files in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared` };
+  return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared` };
 }
 
 export async function checkCommand(o: { config?: string; model?: string }): Promise<void> {

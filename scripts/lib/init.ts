@@ -108,13 +108,32 @@ function pickLabel(table: Table, taken: Set<string>, classes?: string[]): string
 
 /**
  * data/churn/2026-11-20.parquet → data/churn/{date}.parquet, 20-11-2026.csv → {dd}-{mm}-{yyyy}.csv
- * (any way activities/data/date-pattern.ts reads a date); undated names are kept.
+ * (any way activities/data/date-pattern.ts reads a date); a file in a dated folder (Hive-style
+ * dt=2026-11-20/part-0.parquet, or 2026/11/20/) → every file of that kind in each day's folder,
+ * dt={date}/*.parquet; undated names are kept.
  */
-export function datePattern(file: string): { uri: string; dated: boolean } {
+export function datePattern(file: string): { uri: string; dated: boolean; pattern?: true } {
   const dir = path.posix.dirname(file);
   const base = path.posix.basename(file);
-  const dated = namePattern(base)?.pattern ?? base;
-  return { uri: dir === '.' ? dated : `${dir}/${dated}`, dated: dated !== base };
+  const join = (folder: string, name: string): string => (folder === '.' ? name : `${folder}/${name}`);
+  const named = namePattern(base);
+  if (named) return { uri: join(datedFolder(dir) ?? dir, named.pattern), dated: true };
+  const folder = datedFolder(dir);
+  if (folder) return { uri: join(folder, `*${path.posix.extname(base)}`), dated: true, pattern: true };
+  return { uri: join(dir, base), dated: false };
+}
+
+/** The folder path with its date as placeholders, when its last folder (or last three: yyyy/mm/dd) is a date. */
+function datedFolder(dir: string): string | undefined {
+  const parts = dir.split('/');
+  const last = parts[parts.length - 1]!;
+  const named = namePattern(last);
+  if (named) return [...parts.slice(0, -1), named.pattern].join('/');
+  const [y, m, d] = parts.slice(-3);
+  if (parts.length >= 3 && /^(19|20)\d{2}$/.test(y!) && /^(0[1-9]|1[0-2])$/.test(m!) && /^(0[1-9]|[12]\d|3[01])$/.test(d!)) {
+    return [...parts.slice(0, -3), '{yyyy}', '{mm}', '{dd}'].join('/');
+  }
+  return undefined;
 }
 
 const relative = (from: string, to: string): string => path.relative(from, to).split(path.sep).join('/');
@@ -231,8 +250,9 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   }
   emit('    data:');
   if (o.data) {
-    const { uri, dated } = datePattern(relative(outDir, path.resolve(o.data)));
-    emit(dated ? '      # One file per day; {date} is YYYY-MM-DD ({yyyy}, {mm} and {dd} spell it any other way).' : '      # One file that always holds the current data; use {date} (YYYY-MM-DD) in the name for one file per day.');
+    const { uri, dated, pattern } = datePattern(relative(outDir, path.resolve(o.data)));
+    if (pattern) emit("      # Every matching file in each day's folder, in name order (* and ? match within the file name).");
+    else emit(dated ? '      # One file per day; {date} is YYYY-MM-DD ({yyyy}, {mm} and {dd} spell it any other way).' : '      # One file that always holds the current data; use {date} (YYYY-MM-DD) in the name for one file per day.');
     emit(`      uri: ${scalar(uri)}`);
   } else {
     emit(`      uri: ${need('data.uri', 'the labelled data, e.g. data/{date}.parquet with one file per day')}`);

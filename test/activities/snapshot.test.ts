@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../activities/config/load.js';
 import { createActivities } from '../../activities/index.js';
 import { createFileDataSource } from '../../activities/data/source.js';
@@ -79,6 +80,48 @@ describe('snapshot and report activities', function () {
     const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
     assert.equal(report.snapshot.sha256, snapshot.sha256);
     assert.deepEqual(report.verdict, { status: 'insufficient-data', reasons: [`no data files in window 2026-05-01..2026-05-03: ${expected}`, '3 of 3 files missing from window 2026-05-01..2026-05-03: 2026-05-01, 2026-05-02, 2026-05-03'] });
+  });
+
+  it('snapshots several files per day by pattern, in name order, with a missing day and non-matching files left out', async function () {
+    ws = createWorkspace('parts', { data: { uri: 'data/{yyyy}/{mm}/{dd}/part-*.csv', window: { days: 3 } } });
+    const day = (date: string, files: Record<string, string>) => {
+      const folder = path.join(ws.dataDir, ...date.split('-'));
+      mkdirSync(folder, { recursive: true });
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(folder, name), text);
+    };
+    const csv = readFileSync(fixture('data/binary.csv'), 'utf8');
+    const head = csv.split('\n').slice(0, 201).join('\n') + '\n'; // header and 200 rows
+    day('2026-05-01', { 'part-1.csv': head, 'part-0.csv': csv, 'notes.txt': 'not data', 'part-2.csv.tmp': 'half written', '.part-3.csv': 'being written' });
+    // 2026-05-02: no folder at all; 2026-05-03: a folder without a matching file is missing too
+    day('2026-05-03', { 'part-0.csv': csv });
+    day('2026-05-04', { '_SUCCESS': '' });
+    const a = activities();
+    const model = await a.resolveModel({ modelId: 'parts' });
+    const snapshot = await a.snapshotWindow({ model, windowEnd: '2026-05-05T06:00:00Z', days: 4 });
+    const folder = (date: string) => pathToFileURL(path.join(ws.dataDir, ...date.split('-'))).href;
+    assert.deepEqual(
+      snapshot.files.map((f) => [f.date, f.sourceUri, f.rows]),
+      [
+        ['2026-05-01', `${folder('2026-05-01')}/part-0.csv`, 1000],
+        ['2026-05-01', `${folder('2026-05-01')}/part-1.csv`, 200],
+        ['2026-05-03', `${folder('2026-05-03')}/part-0.csv`, 1000],
+      ],
+    );
+    assert.deepEqual(snapshot.missing.map((m) => m.date), ['2026-05-02', '2026-05-04']);
+    assert.equal(snapshot.missing[0]!.sourceUri, `${folder('2026-05-02')}/part-*.csv`);
+    assert.equal(snapshot.rows, 2200);
+    // The stored manifest has one entry per file with its day.
+    const manifest = JSON.parse(readFileSync(new URL(snapshot.uri), 'utf8')) as { files: { date: string; sourceUri: string }[] };
+    assert.deepEqual(manifest.files.map((f) => f.date), ['2026-05-01', '2026-05-01', '2026-05-03']);
+    // The one-shot evaluation reads the same files into the same snapshot, and evaluates all of them.
+    const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
+    const same = await a.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' });
+    assert.equal(report.snapshot.sha256, same.sha256);
+    assert.equal(report.snapshot.rows, 2200);
+    assert.equal(report.evaluation!.rowsRead, 2200);
+    // A training window (ending where a 1-day holdout begins) reads the parts the same way.
+    const training = await a.snapshotWindow({ model, windowEnd: '2026-05-05T06:00:00Z', days: 3, skipDays: 1 });
+    assert.deepEqual(training.files.map((f) => f.rows), [1000, 200, 1000]);
   });
 
   it('stores the model artifact by content, so a replaced file is a new version', async function () {

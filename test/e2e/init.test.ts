@@ -94,6 +94,22 @@ describe('upkeep init and upkeep check', function () {
     assert.match(labels.stdout, /^FAIL churn: file .*\.parquet: label column x1 has values the model does not know \(.*\); its classes are 0, 1$/m);
   });
 
+  it('turns a sample in a Hive-style folder into a file pattern that check reads', async function () {
+    copyFileSync(fixture('models/binary.onnx'), path.join(dir, 'churn.onnx'));
+    const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
+    for (const back of [1, 2]) mkdirSync(path.join(dir, 'labels', `dt=${day(back)}`), { recursive: true });
+    copyFileSync(fixture('data/binary.parquet'), path.join(dir, 'labels', `dt=${day(1)}`, 'part-00000.parquet'));
+    copyFileSync(fixture('data/binary.zstd.parquet'), path.join(dir, 'labels', `dt=${day(1)}`, 'part-00001.parquet'));
+    copyFileSync(fixture('data/binary.parquet'), path.join(dir, 'labels', `dt=${day(2)}`, 'part-00000.parquet'));
+    writeFileSync(path.join(dir, 'labels', `dt=${day(1)}`, '_SUCCESS'), '');
+    const { text } = init(dir, ['--onnx', 'churn.onnx', '--data', `labels/dt=${day(1)}/part-00000.parquet`, '--owner', 'me@example.com']);
+    assert.match(text, /^ {6}uri: "labels\/dt=\{date\}\/\*\.parquet"$/m);
+    writeFileSync(path.join(dir, 'upkeep.yaml'), fill(text, { min: '0.7' }));
+    const ok = upkeep(['check'], dir);
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^ok {3}churn: churn\.onnx matches its spec; 3 files on 2 of 7 days in .*; part-00001\.parquet: 1000 rows/m);
+  });
+
   it('maps named inputs to columns of the same name and finds a string label among the model classes', async function () {
     copyFileSync(fixture('models/multi_input.onnx'), path.join(dir, 'multi_input.onnx'));
     copyFileSync(fixture('data/multi_input.csv'), path.join(dir, 'sample.csv'));

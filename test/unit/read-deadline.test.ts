@@ -31,4 +31,12 @@ describe('the read deadline of a data window', function () {
     cancel.abort(new Error('activity cancelled'));
     await assert.rejects(run, /^Error: activity cancelled$/);
   });
+
+  it('stops after a file pattern\'s listing when the activity was cancelled during it', async function () {
+    const cancel = new AbortController();
+    const listing = { list: async () => (cancel.abort(new Error('activity cancelled')), ['part-0.csv']) };
+    const hive = { ...days, days: [{ date: '2026-01-01', uri: 'file:///data/dt=2026-01-01/*.csv' }] };
+    const run = takeSnapshot({ data: { ...slow, ...listing }, store, signal: cancel.signal }, spec('1h'), hive);
+    await assert.rejects(run, /^Error: activity cancelled$/);
+  });
 });
