@@ -76,7 +76,14 @@ export function decisionInputProblem(input: unknown): Problem {
 }
 
 /** The `attachEvidence` signal's argument (and a retrain workflow's first evidence). */
-export function evidenceProblem(e: unknown): Problem {
+/** How far past `now` an evidence's window end may be (clocks differ a little, never by days). */
+export const WINDOW_END_SKEW_MS = 60 * 60_000;
+
+/**
+ * `now` (the workflow's time) bounds the window end: evidence chooses the retrain's windows, so a
+ * time that is not a time, or one in the future, would break or empty a request already approved.
+ */
+export function evidenceProblem(e: unknown, now?: number): Problem {
   if (!isObject(e)) return `evidence must be an object, not ${e === null ? 'null' : Array.isArray(e) ? 'an array' : typeof e}`;
   return first(
     () => onlyKeys(e, ['source', 'at', 'reason', 'requestedBy', 'workflowId', 'runId', 'windowEnd', 'version', 'verdict', 'metrics', 'reportUri']),
@@ -88,6 +95,12 @@ export function evidenceProblem(e: unknown): Problem {
     () => str(e, 'workflowId', LIMITS.id, false),
     () => str(e, 'runId', LIMITS.id, false),
     () => str(e, 'windowEnd', LIMITS.time, false),
+    () => {
+      if (e.windowEnd === undefined) return undefined;
+      const t = Date.parse(e.windowEnd as string);
+      if (!Number.isFinite(t)) return 'windowEnd must be an ISO 8601 time';
+      return now !== undefined && t > now + WINDOW_END_SKEW_MS ? `windowEnd ${e.windowEnd as string} is in the future` : undefined;
+    },
     () => str(e, 'version', LIMITS.id, false),
     () => str(e, 'reportUri', LIMITS.text, false),
     () => {

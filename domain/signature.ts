@@ -50,7 +50,11 @@ export const rollbackAct = (input: { requestedBy: string; reason: string; emerge
 });
 
 /** A rollback request's identity: the champion it replaces and the version it restores. */
-export const rollbackRequestId = (from: string, to: string): string => `${from}->${to}`;
+/**
+ * With the champion's generation (a count of promotions and rollbacks), a signed request names one
+ * moment of the registry: it cannot be replayed after the champion left and came back to `from`.
+ */
+export const rollbackRequestId = (from: string, to: string, generation?: number): string => `${generation !== undefined ? `${generation}:` : ''}${from}->${to}`;
 
 /** Public keys that may sign: people (by their id in the config) and authenticating servers. */
 export interface DecisionKeys {

@@ -105,7 +105,7 @@ if (wanted('rollback-model-signed')) {
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = rollbackWorkflowId(modelId);
   const request = { requestedBy: APPROVER, reason: 'complaints since the promotion' };
-  const proof = signAs(keyDir, APPROVER, rollbackAct(request), { model: modelId, workflow: workflowId, request: rollbackRequestId(sha.slice(0, 12), configSha.slice(0, 12)) }, true)!;
+  const proof = signAs(keyDir, APPROVER, rollbackAct(request), { model: modelId, workflow: workflowId, request: rollbackRequestId(sha.slice(0, 12), configSha.slice(0, 12), 1) }, true)!;
   const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
   await worker.runUntil(async () => {
     const handle = await t.client.workflow.start('rollbackModel', { taskQueue, workflowId, args: [{ modelId, ...request, emergency: false, proof }] });

@@ -59,9 +59,20 @@ export interface CodecServerOptions {
   host?: string;
 }
 
-export function codecHandler(o: Pick<CodecServerOptions, 'codec' | 'origins'>): (req: IncomingMessage, res: ServerResponse) => void {
+/**
+ * Answers the codec protocol. Refused (403) before anything is decoded: a request whose Origin is
+ * not an allowed one (a web page elsewhere), and one whose Host is not this server's own address
+ * (`hosts`, when given: a page on another domain that rebinds its name to 127.0.0.1).
+ */
+export function codecHandler(o: Pick<CodecServerOptions, 'codec' | 'origins'> & { hosts?: () => string[] }): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const origin = req.headers.origin;
+    const hosts = o.hosts?.();
+    if ((origin !== undefined && !o.origins.includes(origin)) || (hosts && !hosts.includes(req.headers.host ?? ''))) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: origin !== undefined && !o.origins.includes(origin) ? `origin ${origin} is not allowed` : `host ${req.headers.host ?? '(none)'} is not this server` }));
+      return;
+    }
     if (origin && o.origins.includes(origin)) {
       res.setHeader('access-control-allow-origin', origin);
       res.setHeader('access-control-allow-credentials', 'true');
@@ -98,13 +109,16 @@ export function codecHandler(o: Pick<CodecServerOptions, 'codec' | 'origins'>): 
 
 /** Starts the codec server; resolves once it listens. */
 export async function startCodecServer(o: CodecServerOptions): Promise<{ server: Server; url: string }> {
-  const server = createServer(codecHandler(o));
   const host = o.host ?? '127.0.0.1';
+  let port = o.port;
+  const bracket = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+  const hosts = (): string[] => [...new Set([host, '127.0.0.1', 'localhost', '::1'])].map((h) => `${bracket(h)}:${port}`);
+  const server = createServer(codecHandler({ ...o, hosts }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, host, () => resolve());
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : o.port;
-  return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` };
+  port = typeof address === 'object' && address ? address.port : o.port;
+  return { server, url: `http://${bracket(host)}:${port}` };
 }

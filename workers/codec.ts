@@ -11,9 +11,11 @@
  * UPKEEP_PAYLOAD_KEYS holds the same entries as `id:base64`, separated by commas.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Settings } from './settings.js';
+import { readRegularFileSync } from '../activities/data/open-regular.js';
+import { UpkeepError } from '../activities/errors.js';
 
 export const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
@@ -67,9 +69,11 @@ export function payloadKeys(settings: Pick<Settings, 'payloadKeys' | 'payloadKey
   let text: string;
   try {
     if ((statSync(file).mode & 0o077) !== 0) throw new PayloadKeyError('UPKEEP_PAYLOAD_KEYS_FILE', `key file ${file} is readable by others: chmod 600 ${file}`);
-    text = readFileSync(file, 'utf8');
+    // A regular file only (a FIFO there would hang every command), and a small one.
+    text = Buffer.from(readRegularFileSync(file, { what: 'key file', maxBytes: 64 * 1024 })!).toString('utf8');
   } catch (err) {
     if (err instanceof PayloadKeyError) throw err;
+    if (err instanceof UpkeepError) throw new PayloadKeyError('UPKEEP_PAYLOAD_KEYS_FILE', err.message);
     throw new PayloadKeyError('UPKEEP_PAYLOAD_KEYS_FILE', `cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const keys = parsePayloadKeys(text, file, 'UPKEEP_PAYLOAD_KEYS_FILE');

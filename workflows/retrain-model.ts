@@ -79,13 +79,13 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   // The first evidence and the latest ones are kept (a model that stays degraded adds one per
   // scheduled evaluation); `evidenceCount` counts them all. Malformed evidence is logged and dropped.
   const acceptable = (e: unknown, from: string): e is RetrainEvidence => {
-    const problem = evidenceProblem(e);
+    const problem = evidenceProblem(e, Date.now());
     if (problem) log.warn(`${modelId}: ${from} dropped: ${problem}`);
     return !problem;
   };
   const evidence: RetrainEvidence[] = input.evidence && acceptable(input.evidence, 'the first evidence') ? [input.evidence] : [];
   let evidenceCount = evidence.length;
-  let latestWindowEnd = input.evidence?.windowEnd;
+  let latestWindowEnd = evidence[0]?.windowEnd;
   const status: MaintenanceStatus = { modelId, kind: 'retrain', stage: 'awaiting-retrain-approval', since: journal.now(), evidence, gates: [] };
   const stage = (s: MaintenanceStage): void => {
     status.stage = s;
@@ -99,7 +99,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     evidenceCount++;
     evidence.push(e);
     if (evidence.length > MAX_EVIDENCE) evidence.splice(1, 1);
-    if (e.windowEnd && (!latestWindowEnd || e.windowEnd > latestWindowEnd)) latestWindowEnd = e.windowEnd;
+    // As times, not strings: the latest window end chooses the retrain's windows.
+    if (e.windowEnd && (!latestWindowEnd || Date.parse(e.windowEnd) > Date.parse(latestWindowEnd))) latestWindowEnd = e.windowEnd;
     status.evidenceCount = evidenceCount;
     // Evaluations are in the log already; a person's request is worth its own line.
     if (evidenceCount > 1 && e.source === 'manual') journal.record('evidence-attached', `added to the pending request: ${describeEvidence(e)}`, { ...(e.requestedBy ? { actor: e.requestedBy } : {}) });

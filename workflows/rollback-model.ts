@@ -3,7 +3,7 @@
  * same approval gate as a promotion, or at once when a listed approver declares an emergency.
  * Either way the change, who asked and why are in the maintenance log.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
 import { createApprovals } from './approval.js';
@@ -31,12 +31,14 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
 
   const model = await resolveModel({ modelId });
   const people = stakeholders(model.spec);
-  const { from, to, baseline } = await rollbackTarget({ modelId, ...(input.to ? { to: input.to } : {}) });
+  const { from, to, baseline, generation } = await rollbackTarget({ modelId, ...(input.to ? { to: input.to } : {}) });
+  // Requests signed before the generation was part of the request identity replay as they ran.
+  const requestId = patched('rollback-generation') ? rollbackRequestId(from, to, generation) : rollbackRequestId(from, to);
   status.champion = from;
   status.target = to;
   // A signature is kept only when it was verified (the model has keys).
   const proof = keysApply(model.spec.keys, people) ? input.proof : undefined;
-  const unproven = proofProblem(rollbackAct(input), input.proof, { model: modelId, workflow: info.workflowId, request: rollbackRequestId(from, to), now: Date.now(), keys: model.spec.keys, deciders: people });
+  const unproven = proofProblem(rollbackAct(input), input.proof, { model: modelId, workflow: info.workflowId, request: requestId, now: Date.now(), keys: model.spec.keys, deciders: people });
   if (unproven) {
     journal.record('failure', `rollback request refused: ${unproven}`, { actor: input.requestedBy });
     await journal.flush();

@@ -92,7 +92,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
     },
 
     /** The version a rollback restores: `to`, or the champion before the current one. */
-    async rollbackTarget(input: { modelId: string; to?: string }): Promise<{ from: string; to: string; baseline: Record<string, number> }> {
+    async rollbackTarget(input: { modelId: string; to?: string }): Promise<{ from: string; to: string; baseline: Record<string, number>; generation: number }> {
       const s = await spec(input.modelId);
       const champion = await registry.champion(s.id);
       if (!champion) throw new UpkeepError('InvalidRequest', `model ${s.id}: nothing was ever promoted, so there is nothing to roll back`);
@@ -111,7 +111,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
       }
       // The baseline it had when it last was champion.
       const baseline = last?.baseline ?? (target.source === 'config' ? s.baseline : (target.baseline ?? {}));
-      return { from, to, baseline };
+      return { from, to, baseline, generation: champion.pointer.generation };
     },
 
     /** Records how the model's latest retrain request ended (evaluations wait a cooldown after it). */

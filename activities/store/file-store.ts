@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withLock } from './lock.js';
 import { assertKey, type ArtifactStore, type CasResult, type PutResult } from './store.js';
+import { readRegularFile } from '../data/open-regular.js';
 
 /** Temporary files (and lock staging folders) older than this were left by a crashed writer. */
 export const TMP_MAX_AGE_MS = 60 * 60_000;
@@ -77,6 +78,9 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
     }
     return tmp;
   };
+
+  /** An object's bytes (undefined when absent); a FIFO or folder in its place is refused, not waited on. */
+  const readObject = async (key: string): Promise<Uint8Array | undefined> => readRegularFile(fileFor(key), { what: 'store object', missingOk: true });
 
   /** A folder's entries; none when it does not exist. */
   const entriesOf = async (dir: string) => {
@@ -187,16 +191,11 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
       );
     },
     async get(key) {
-      return new Uint8Array(await readFile(fileFor(key)));
+      const bytes = await readObject(key);
+      if (!bytes) throw new Error(`store object ${fileFor(key)} does not exist`);
+      return bytes;
     },
-    async tryGet(key) {
-      try {
-        return new Uint8Array(await readFile(fileFor(key)));
-      } catch (err) {
-        if (code(err) === 'ENOENT') return undefined;
-        throw err;
-      }
-    },
+    tryGet: readObject,
     async list(prefix) {
       const base = prefix ? fileFor(prefix.replace(/\/$/, '')) : rootDir;
       const out: string[] = [];

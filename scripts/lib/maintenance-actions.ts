@@ -247,12 +247,13 @@ export async function rollback(ctx: MaintenanceContext, model: string, o: { as: 
   }
   const workflowId = rollbackWorkflowId(spec.id);
   const reason = o.reason ?? 'rollback requested from the CLI';
-  // The signature names the champion it rolls back and the target, so it cannot be used again once
-  // the champion has changed; the workflow checks the same, and so does this command before starting.
+  // The signature names the champion it rolls back, its generation and the target, so it cannot be
+  // used again once the champion has changed, even if it comes back; the workflow checks the same,
+  // and so does this command before starting.
   const { createRegistry } = await import('../../activities/registry/registry.js');
-  const { createFileStore } = await import('../../activities/store/file-store.js');
-  const pointer = (await createRegistry(createFileStore(config.store)).champion(spec.id))?.pointer;
-  const request = rollbackRequestId(pointer?.version ?? '', o.to ?? pointer?.previous ?? '');
+  const { openStore } = await import('../../activities/store/open.js');
+  const pointer = (await createRegistry(openStore(config)).champion(spec.id))?.pointer;
+  const request = rollbackRequestId(pointer?.version ?? '', o.to ?? pointer?.previous ?? '', pointer?.generation);
   const act = rollbackAct({ requestedBy: o.as, reason, emergency: !!o.emergency });
   const proof = signAs(ctx.keyDir, o.as, act, { model: spec.id, workflow: workflowId, request }, keysApply(spec.keys, allowed));
   const shape = rollbackInputProblem({ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason, requestedBy: o.as });

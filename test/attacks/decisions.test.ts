@@ -101,12 +101,14 @@ describe('bad attachEvidence signals are recognised (the workflow logs and drops
     { name: 'metrics that are strings', value: { ...good, metrics: { auc: 'high' } }, problem: /metrics must be numbers/ },
     { name: 'a reason of 100 kB', value: { ...good, reason: 'x'.repeat(100_000) }, problem: /reason is 100000 characters/ },
     { name: 'verdict reasons of 100 kB in all', value: { ...good, verdict: { status: 'degraded', reasons: Array.from({ length: 100 }, () => 'y'.repeat(1000)) } }, problem: /larger than 65536 bytes/ },
+    { name: 'a window end that is not a time (it chose the retrain windows by string order)', value: { ...good, windowEnd: 'zzz' }, problem: /windowEnd must be an ISO 8601 time/ },
+    { name: 'a window end far in the future (it would empty the holdout)', value: { ...good, windowEnd: '9999-12-31T00:00:00Z' }, problem: /windowEnd 9999-12-31T00:00:00Z is in the future/ },
     { name: 'a good manual request', value: good, problem: undefined },
     { name: 'a good evaluation', value: { source: 'evaluation', at: good.at, reason: 'roc_auc 0.61 < 0.7', verdict: { status: 'degraded', reasons: ['roc_auc'] }, metrics: { roc_auc: 0.61, brier: null }, windowEnd: good.at }, problem: undefined },
   ];
   for (const e of evidence) {
     it(`${e.problem ? 'drops' : 'keeps'} ${e.name}`, function () {
-      const problem = evidenceProblem(e.value);
+      const problem = evidenceProblem(e.value, Date.parse(good.at));
       if (e.problem) assert.match(problem ?? 'accepted', e.problem);
       else assert.equal(problem, undefined);
     });
@@ -129,6 +131,12 @@ describe('attacks on rollback requests (checked by the workflow at start and by 
   });
   it('refuses a request replayed after the champion changed (or with another target)', function () {
     assert.match(check(input, sign(), rollbackRequestId('cccccccccccc', 'aaaaaaaaaaaa'))!, /signature is for another rollback \(champion->target\): signed for "bbbbbbbbbbbb->aaaaaaaaaaaa", this one is "cccccccccccc->aaaaaaaaaaaa"/);
+  });
+  it('refuses a request replayed in a later run after the champion left and came back (the generation is signed)', function () {
+    const at = (generation: number) => rollbackRequestId('bbbbbbbbbbbb', 'aaaaaaaaaaaa', generation);
+    const proof = sign({ request: at(3) });
+    assert.equal(check(input, proof, at(3)), undefined);
+    assert.match(check(input, proof, at(5))!, /signature is for another rollback \(champion->target\): signed for "3:bbbbbbbbbbbb->aaaaaaaaaaaa", this one is "5:bbbbbbbbbbbb->aaaaaaaaaaaa"/);
   });
   it('refuses an emergency signed with someone else\'s key', function () {
     assert.match(check(input, sign({}, mallory.secretKey))!, /does not match/);

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { createEncryptionCodec, parsePayloadKeys, payloadKeys, type PayloadKey } from '../../workers/codec.js';
 import { startCodecServer } from '../../workers/codec-server.js';
+import { request } from 'node:http';
+import { execFileSync } from 'node:child_process';
 
 const key = (id: string): PayloadKey => ({ id, key: randomBytes(32) });
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -60,6 +62,10 @@ describe('payload encryption codec', function () {
       chmodSync(file, 0o600);
       assert.deepEqual(payloadKeys({ payloadKeysFile: file })!.map((x) => x.id), ['2026-11', '2026-05']);
       assert.equal(payloadKeys({}), undefined);
+      // A FIFO would block every command that reads it: refused by name, at once.
+      const fifo = path.join(dir, 'fifo-keys');
+      execFileSync('mkfifo', ['-m', '600', fifo]);
+      assert.throws(() => payloadKeys({ payloadKeysFile: fifo }), /key file .*fifo-keys: is a named pipe \(FIFO\), not a regular file/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -96,6 +102,30 @@ describe('payload encryption codec', function () {
       const other = await pre('https://evil.example');
       assert.equal(other.status, 403);
       assert.equal(other.headers.get('access-control-allow-origin'), null);
+    });
+
+    it('decodes nothing for a foreign origin or a host name that is not its own (DNS rebinding)', async function () {
+      const encoded = (await (await fetch(`${url}/encode`, { method: 'POST', body: JSON.stringify({ payloads: [json(plain)] }) })).json()) as unknown;
+      const { port } = new URL(url);
+      const ask = (headers: Record<string, string>) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port, path: '/decode', method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          });
+          req.on('error', reject);
+          req.end(JSON.stringify(encoded));
+        });
+      const foreign = await ask({ origin: 'http://attacker.example' });
+      assert.equal(foreign.status, 403);
+      assert.doesNotMatch(foreign.body, /payloads/);
+      const rebound = await ask({ host: `attacker.example:${port}` });
+      assert.equal(rebound.status, 403);
+      assert.match(rebound.body, /host attacker\.example:\d+ is not this server/);
+      // Its own names, with or without the UI's origin, decode.
+      assert.equal((await ask({ host: `localhost:${port}` })).status, 200);
+      assert.equal((await ask({ host: `127.0.0.1:${port}`, origin: 'http://127.0.0.1:8233' })).status, 200);
     });
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
@@ -20,6 +21,16 @@ describe('the file store', function () {
     await store.put('reports/m/b.json', 'b');
     assert.deepEqual(await store.list('reports'), ['reports/m/a.json', 'reports/m/b.json']);
     assert.equal(await store.tryGet('reports/m/none.json'), undefined);
+  });
+
+  it('refuses a FIFO or a folder in place of an object instead of waiting on it', async function () {
+    const store = createFileStore(dir);
+    await store.put('reports/m/a.json', '{}');
+    execFileSync('mkfifo', [path.join(dir, 'reports/m/pipe.json')]);
+    mkdirSync(path.join(dir, 'reports/m/folder.json'));
+    await assert.rejects(store.get('reports/m/pipe.json'), /store object .*pipe\.json: is a named pipe \(FIFO\), not a regular file/);
+    await assert.rejects(store.tryGet('reports/m/folder.json'), /store object .*folder\.json: is a folder/);
+    await assert.rejects(store.get('reports/m/none.json'), /store object .*none\.json does not exist/);
   });
 
   it('keeps the first object of an immutable key, so a repeated write changes nothing', async function () {
