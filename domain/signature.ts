@@ -194,10 +194,12 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
 
 /**
  * Re-verifies a stored decision (the registry's champion history, the maintenance log) against
- * `keys`, at any later time: undefined when its signature holds, else why not.
+ * `keys`, at any later time: undefined when its signature holds, else why not. `workflow`: the
+ * workflow the record says made the decision; a signature made for another one does not count.
  */
-export function storedDecisionProblem(modelId: string, d: SignedAct & { proof?: DecisionProof | undefined }, keys: DecisionKeys | undefined): string | undefined {
+export function storedDecisionProblem(modelId: string, d: SignedAct & { proof?: DecisionProof | undefined }, keys: DecisionKeys | undefined, workflow?: string): string | undefined {
   if (!d.proof) return `model ${modelId}: the ${d.gate} decision by ${d.approver} is not signed`;
+  if (workflow !== undefined && d.proof.workflow !== workflow) return `model ${modelId}: the ${d.gate} decision by ${d.approver} was signed for workflow ${JSON.stringify(d.proof.workflow)}, but is recorded for ${JSON.stringify(workflow)}`;
   if (!keysApply(keys, [d.approver])) return `model ${modelId}: no public key is configured for ${d.approver} or any authenticator`;
   return proofProblem(d, d.proof, { model: modelId, workflow: d.proof.workflow, request: d.proof.request, now: 0, anyTime: true, keys, deciders: [d.approver] });
 }

@@ -9,6 +9,7 @@ import { readRegularFileSync, whyUnreadable } from '../../activities/data/open-r
 import path from 'node:path';
 import { UpkeepError } from '../../activities/errors.js';
 import { newKeyPair, newNonce, publicKeyOf, rollbackAct, signDecision, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
+import type { ArtifactStore } from '../../activities/store/store.js';
 
 export interface SigningKey {
   id: string;
@@ -98,17 +99,16 @@ export function signAs(dir: string, id: string, act: SignedAct, where: Omit<Deci
  * `upkeep verify-decision <model>`: checks the signature of every decision kept in the registry's
  * champion history against the config's keys. Returns the number that do not verify.
  */
-export async function verifyDecisionsCommand(spec: { id: string; keys?: DecisionKeys }, store: string): Promise<number> {
+export async function verifyDecisionsCommand(spec: { id: string; keys?: DecisionKeys }, store: ArtifactStore): Promise<number> {
   const { createRegistry } = await import('../../activities/registry/registry.js');
-  const { createFileStore } = await import('../../activities/store/file-store.js');
-  const history = await createRegistry(createFileStore(store)).history(spec.id);
+  const history = await createRegistry(store).history(spec.id);
   let bad = 0;
   let seen = 0;
   for (const p of history) {
     const acts = [...p.approvals, ...(p.emergency ? [{ ...rollbackAct({ requestedBy: p.emergency.by, reason: p.emergency.reason, emergency: true }), proof: p.emergency.proof }] : [])];
     for (const d of acts) {
       seen++;
-      const problem = storedDecisionProblem(spec.id, d, spec.keys);
+      const problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId);
       if (problem) bad++;
       console.log(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : ''}`);
     }

@@ -320,7 +320,8 @@ export async function rollback(ctx: MaintenanceContext, model: string, o: { as: 
 export async function verifyDecisions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
   const { verifyDecisionsCommand } = await import('./keys.js');
-  if ((await verifyDecisionsCommand(spec, config.store)) > 0) process.exitCode = 1;
+  const { openStore } = await import('../../activities/store/open.js');
+  if ((await verifyDecisionsCommand(spec, openStore(config))) > 0) process.exitCode = 1;
 }
 
 export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {

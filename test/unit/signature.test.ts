@@ -101,6 +101,9 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     const readBack = JSON.parse(JSON.stringify(stored)) as typeof stored;
     assert.equal(storedDecisionProblem('churn', readBack, keys), undefined);
     assert.match(storedDecisionProblem('churn', { ...readBack, comment: 'approved after all' }, keys)!, /does not match/);
+    // Copied from another run into this record: its own signature holds, but not for this workflow.
+    assert.equal(storedDecisionProblem('churn', readBack, keys, readBack.proof!.workflow), undefined);
+    assert.match(storedDecisionProblem('churn', readBack, keys, 'upkeep-retrain-other')!, /was signed for workflow .*, but is recorded for "upkeep-retrain-other"/);
     assert.match(storedDecisionProblem('churn', { ...readBack, decision: 'approve' }, keys)!, /does not match/);
     assert.match(storedDecisionProblem('fraud', readBack, keys)!, /signature is for model "churn"/);
     const { proof: _unsigned, ...bare } = readBack;
