@@ -79,7 +79,7 @@ async function nextSteps(o: {
   const hour = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
   const lines = [
     '',
-    `upkeep is running: worker on task queue ${settings.taskQueue}, one evaluation per model triggered now.`,
+    `upkeep is running: worker on task queues ${settings.taskQueue} and ${settings.taskQueue}-training, one evaluation per model triggered now.`,
     `  Temporal UI   ${target.uiUrl ? `${target.uiUrl}/namespaces/${target.namespace}/workflows` : '(see your cluster)'}`,
     `  store         ${store.root}`,
     `  reports       ${store.uriFor('reports')}/<model>/`,
@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs });
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs, queues: settings.workerQueues, evaluationSlots: settings.evaluationSlots, trainingSlots: settings.trainingSlots });
   const running = worker.run();
 
   const client = await connectClient(target, codecs);
