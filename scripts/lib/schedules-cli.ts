@@ -11,7 +11,12 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
   await withClient(async (client) => {
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file) });
+    // On a terminal, one line counts the models settled; piped output gets only the result.
+    const tty = process.stderr.isTTY;
+    const onProgress = (done: number, total: number): void => {
+      if (tty) process.stderr.write(`\rsyncing schedules: ${done}/${total}${done === total ? '\n' : ''}`);
+    };
+    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
     console.log(formatChanges(changes, !!o.dryRun));
   });
 }
