@@ -91,10 +91,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** upkeep's schedules (by id) whose action runs on this task queue: other deployments' are not ours to touch. */
-async function existingSchedules(client: Client, taskQueue: string): Promise<Map<string, ScheduleDescription>> {
+async function existingSchedules(client: Client, taskQueue: string, concurrency: number): Promise<Map<string, ScheduleDescription>> {
   const ids: string[] = [];
   for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) ids.push(s.scheduleId);
-  const described = await mapLimit(ids, SYNC_CONCURRENCY, (id) =>
+  const described = await mapLimit(ids, concurrency, (id) =>
     client.schedule
       .getHandle(id)
       .describe()
@@ -127,6 +127,8 @@ export interface SyncOptions {
   taskQueue?: string;
   /** The config's file name, for the note on a paused orphan. */
   configName?: string;
+  /** Round trips in flight at once (default SYNC_CONCURRENCY). */
+  concurrency?: number;
   /** Called as each model's schedule is settled (the CLI shows progress on a terminal). */
   onProgress?(done: number, total: number): void;
 }
@@ -167,10 +169,11 @@ async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<s
 export async function syncSchedules(client: Client, config: UpkeepConfig, opts: SyncOptions = {}): Promise<SyncChange[]> {
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const configName = opts.configName ?? 'the config';
-  const existing = await existingSchedules(client, taskQueue);
+  const concurrency = opts.concurrency ?? SYNC_CONCURRENCY;
+  const existing = await existingSchedules(client, taskQueue, concurrency);
   let done = 0;
   // Each model's schedule is independent of the others': settled in parallel, listed in config order.
-  const changes: SyncChange[] = await mapLimit(config.models, SYNC_CONCURRENCY, async (model) => {
+  const changes: SyncChange[] = await mapLimit(config.models, concurrency, async (model) => {
     const change = await syncOne(client, model, existing, opts);
     opts.onProgress?.(++done, config.models.length);
     return change;
@@ -178,7 +181,7 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
   for (const c of changes) existing.delete(c.scheduleId);
   const policy: OrphanPolicy = opts.prune ? 'prune' : config.schedules.orphans;
   const orphans = [...existing].sort(([a], [b]) => a.localeCompare(b));
-  const left = await mapLimit(orphans, SYNC_CONCURRENCY, async ([scheduleId, current]): Promise<SyncChange> => {
+  const left = await mapLimit(orphans, concurrency, async ([scheduleId, current]): Promise<SyncChange> => {
     const why = orphanNote(scheduleId.slice(SCHEDULE_PREFIX.length), configName);
     if (policy === 'prune') {
       if (!opts.dryRun) {
