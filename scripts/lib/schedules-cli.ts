@@ -105,7 +105,7 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
     evaluationSlots: s.evaluationSlots,
     trainingSlots: s.trainingSlots,
   });
-  const slots = (q: string): string => (q === s.taskQueue ? `${s.evaluationSlots} evaluation slots` : `${s.trainingSlots} training slots`);
+  const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
   await worker.run();
   await engine.close();
