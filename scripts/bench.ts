@@ -13,6 +13,7 @@
  * check and profile the candidate, register it) on the same 1M rows; with --peer also
  * scikit-learn's fit of the same model. Drift: see below. Evaluation shards: the 1M-row window
  * split into 10 shards and merged, checked equal to one activity (`--shards-only`: that alone).
+ * Fleet: schedules sync of 200 models on a dev server of its own (scripts/bench/fleet.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -149,6 +150,10 @@ console.log(`  fit alone                ${fitMs.toFixed(0).padStart(6)} ms   (${
 console.log(`  trainCandidate e2e       ${trainMs.toFixed(0).padStart(6)} ms   (training roc_auc ${(train.trainingAuc as number).toFixed(4)})`);
 console.log(`  ratio e2e / fit          ${(trainMs / fitMs).toFixed(2).padStart(6)}      (the rest: reading, checking and profiling the candidate)`);
 console.log(`  peak RSS (e2e process)   ${(train.maxRssMiB as number).toFixed(0).padStart(6)} MiB`);
+
+console.log('');
+const fleetEntry = compiled ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'fleet.js')] : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'fleet.ts')];
+if (spawnSync(process.execPath, [...fleetEntry, '200'], { cwd: PROJECT_DIR, stdio: 'inherit' }).status !== 0) throw new Error('bench fleet failed');
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');

@@ -137,6 +137,7 @@ program
 program
   .command('worker')
   .description('run a worker for the configured Temporal cluster (or the local dev server)')
+  .option('--queues <which>', 'task queues to poll: all, evaluation (workflows, evaluations, short steps) or training (`<queue>-training`); default UPKEEP_WORKER_QUEUES or all')
   .action(async (o) => (await scheduling()).workerCommand(o));
 
 /** Every command takes --config (those that read no config accept it too, so scripts may always pass it). */

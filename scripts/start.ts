@@ -68,6 +68,7 @@ async function nextSteps(o: {
   isExample: boolean;
   settings: ReturnType<typeof readSettings>;
   target: Awaited<ReturnType<typeof resolveTemporal>>;
+  taskQueues: readonly string[];
 }): Promise<string> {
   const { config, isExample, settings, target } = o;
   const store = openStore(config);
@@ -79,7 +80,7 @@ async function nextSteps(o: {
   const hour = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
   const lines = [
     '',
-    `upkeep is running: worker on task queue ${settings.taskQueue}, one evaluation per model triggered now.`,
+    `upkeep is running: worker on task queue${o.taskQueues.length > 1 ? 's' : ''} ${o.taskQueues.join(' and ')}, one evaluation per model triggered now.`,
     `  Temporal UI   ${target.uiUrl ? `${target.uiUrl}/namespaces/${target.namespace}/workflows` : '(see your cluster)'}`,
     `  store         ${store.root}`,
     `  reports       ${store.uriFor('reports')}/<model>/`,
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs });
+  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs, queues: settings.workerQueues, evaluationSlots: settings.evaluationSlots, trainingSlots: settings.trainingSlots });
   const running = worker.run();
 
   const client = await connectClient(target, codecs);
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }
-  console.log(await nextSteps({ config, configPath, isExample, settings, target }));
+  console.log(await nextSteps({ config, configPath, isExample, settings, target, taskQueues: worker.taskQueues }));
 
   let signals = 0;
   let last = 0;

@@ -73,17 +73,38 @@ export function describeSchedule(model: ModelSpec): string {
   return `${s.every ? `every ${s.every}` : `cron "${s.cron}"`} ${s.timezone}${s.jitter !== '0s' ? `, jitter ${s.jitter}` : ''}${s.paused ? ', paused' : ''}`;
 }
 
+/** Round trips to the server in flight at once during a sync (a fleet has hundreds of schedules). */
+export const SYNC_CONCURRENCY = 16;
+
+/** fn over items, at most `limit` at a time; results in the items' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 /** upkeep's schedules (by id) whose action runs on this task queue: other deployments' are not ours to touch. */
-async function existingSchedules(client: Client, taskQueue: string): Promise<Map<string, ScheduleDescription>> {
+async function existingSchedules(client: Client, taskQueue: string, concurrency: number): Promise<Map<string, ScheduleDescription>> {
+  const ids: string[] = [];
+  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) ids.push(s.scheduleId);
+  const described = await mapLimit(ids, concurrency, (id) =>
+    client.schedule
+      .getHandle(id)
+      .describe()
+      .catch((err: unknown) => {
+        if (err instanceof ScheduleNotFoundError) return undefined;
+        throw err;
+      }),
+  );
   const found = new Map<string, ScheduleDescription>();
-  for await (const s of client.schedule.list()) {
-    if (!s.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
-    const d = await client.schedule.getHandle(s.scheduleId).describe().catch((err: unknown) => {
-      if (err instanceof ScheduleNotFoundError) return undefined;
-      throw err;
-    });
-    if (d?.action.type === 'startWorkflow' && d.action.taskQueue === taskQueue) found.set(s.scheduleId, d);
-  }
+  for (const d of described) if (d?.action.type === 'startWorkflow' && d.action.taskQueue === taskQueue) found.set(d.scheduleId, d);
   return found;
 }
 
@@ -106,52 +127,63 @@ export interface SyncOptions {
   taskQueue?: string;
   /** The config's file name, for the note on a paused orphan. */
   configName?: string;
+  /** Round trips in flight at once (default SYNC_CONCURRENCY). */
+  concurrency?: number;
+  /** Called as each model's schedule is settled (the CLI shows progress on a terminal). */
+  onProgress?(done: number, total: number): void;
+}
+
+/** Creates or updates one model's schedule (or only says what it would do). */
+async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<string, ScheduleDescription>, opts: SyncOptions): Promise<SyncChange> {
+  const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const configName = opts.configName ?? 'the config';
+  const options = scheduleOptions(model, taskQueue);
+  const scheduleId = options.scheduleId;
+  const summary = describeSchedule(model);
+  // Listing is eventually consistent: a schedule made a moment ago may not be listed yet.
+  const current = existing.get(scheduleId) ?? (await describeOwn(client, scheduleId, taskQueue, model.id));
+  if (!current) {
+    if (!opts.dryRun) {
+      await client.schedule.create(options).catch(async (err: unknown) => {
+        if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+        // Created concurrently by another sync is fine; the same id on another task queue is another deployment's.
+        await describeOwn(client, scheduleId, taskQueue, model.id);
+      });
+    }
+    return { kind: 'create', scheduleId, modelId: model.id, summary };
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  const action = current.action as { memo?: Record<string, unknown> };
+  const want = scheduleFingerprint(model, taskQueue);
+  // Paused because the model had left the config, and it is back: resume it.
+  const resume = current.state.paused && isOrphanNote(current.state.note) && !model.schedule.paused;
+  if (action.memo?.[FINGERPRINT] === want && !resume) return { kind: 'unchanged', scheduleId, modelId: model.id, summary };
+  if (!opts.dryRun) {
+    // Pause state is left as the operators set it; spec, action and policies follow the config.
+    await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
+    if (resume) await handle.unpause(`model ${model.id} is back in ${configName}`);
+  }
+  return { kind: 'update', scheduleId, modelId: model.id, summary: resume ? `${summary} (resumed: back in ${configName})` : summary };
 }
 
 export async function syncSchedules(client: Client, config: UpkeepConfig, opts: SyncOptions = {}): Promise<SyncChange[]> {
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const configName = opts.configName ?? 'the config';
-  const existing = await existingSchedules(client, taskQueue);
-  const changes: SyncChange[] = [];
-  for (const model of config.models) {
-    const options = scheduleOptions(model, taskQueue);
-    const scheduleId = options.scheduleId;
-    const summary = describeSchedule(model);
-    // Listing is eventually consistent: a schedule made a moment ago may not be listed yet.
-    const current = existing.get(scheduleId) ?? (await describeOwn(client, scheduleId, taskQueue, model.id));
-    if (!current) {
-      changes.push({ kind: 'create', scheduleId, modelId: model.id, summary });
-      if (!opts.dryRun) {
-        await client.schedule.create(options).catch(async (err: unknown) => {
-          if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
-          // Created concurrently by another sync is fine; the same id on another task queue is another deployment's.
-          await describeOwn(client, scheduleId, taskQueue, model.id);
-        });
-      }
-      continue;
-    }
-    existing.delete(scheduleId);
-    const handle = client.schedule.getHandle(scheduleId);
-    const action = current.action as { memo?: Record<string, unknown> };
-    const want = scheduleFingerprint(model, taskQueue);
-    // Paused because the model had left the config, and it is back: resume it.
-    const resume = current.state.paused && isOrphanNote(current.state.note) && !model.schedule.paused;
-    if (action.memo?.[FINGERPRINT] === want && !resume) {
-      changes.push({ kind: 'unchanged', scheduleId, modelId: model.id, summary });
-      continue;
-    }
-    changes.push({ kind: 'update', scheduleId, modelId: model.id, summary: resume ? `${summary} (resumed: back in ${configName})` : summary });
-    if (!opts.dryRun) {
-      // Pause state is left as the operators set it; spec, action and policies follow the config.
-      await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
-      if (resume) await handle.unpause(`model ${model.id} is back in ${configName}`);
-    }
-  }
+  const concurrency = opts.concurrency ?? SYNC_CONCURRENCY;
+  const existing = await existingSchedules(client, taskQueue, concurrency);
+  let done = 0;
+  // Each model's schedule is independent of the others': settled in parallel, listed in config order.
+  const changes: SyncChange[] = await mapLimit(config.models, concurrency, async (model) => {
+    const change = await syncOne(client, model, existing, opts);
+    opts.onProgress?.(++done, config.models.length);
+    return change;
+  });
+  for (const c of changes) existing.delete(c.scheduleId);
   const policy: OrphanPolicy = opts.prune ? 'prune' : config.schedules.orphans;
-  for (const [scheduleId, current] of [...existing].sort(([a], [b]) => a.localeCompare(b))) {
+  const orphans = [...existing].sort(([a], [b]) => a.localeCompare(b));
+  const left = await mapLimit(orphans, concurrency, async ([scheduleId, current]): Promise<SyncChange> => {
     const why = orphanNote(scheduleId.slice(SCHEDULE_PREFIX.length), configName);
     if (policy === 'prune') {
-      changes.push({ kind: 'delete', scheduleId, summary: `${why}: deleted` });
       if (!opts.dryRun) {
         await client.schedule
           .getHandle(scheduleId)
@@ -160,17 +192,16 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
             if (!(err instanceof ScheduleNotFoundError)) throw err;
           });
       }
-    } else if (policy === 'pause') {
-      if (current.state.paused) {
-        changes.push({ kind: 'orphan', scheduleId, summary: `${why}: already paused${current.state.note ? ` (${current.state.note})` : ''}` });
-        continue;
-      }
-      changes.push({ kind: 'pause', scheduleId, summary: `${why}: paused (sync --prune deletes it)` });
-      if (!opts.dryRun) await client.schedule.getHandle(scheduleId).pause(why);
-    } else {
-      changes.push({ kind: 'orphan', scheduleId, summary: `${why}: kept (schedules.orphans: keep; sync --prune deletes it)` });
+      return { kind: 'delete', scheduleId, summary: `${why}: deleted` };
     }
-  }
+    if (policy === 'pause') {
+      if (current.state.paused) return { kind: 'orphan', scheduleId, summary: `${why}: already paused${current.state.note ? ` (${current.state.note})` : ''}` };
+      if (!opts.dryRun) await client.schedule.getHandle(scheduleId).pause(why);
+      return { kind: 'pause', scheduleId, summary: `${why}: paused (sync --prune deletes it)` };
+    }
+    return { kind: 'orphan', scheduleId, summary: `${why}: kept (schedules.orphans: keep; sync --prune deletes it)` };
+  });
+  changes.push(...left);
   return changes;
 }
 

@@ -13,11 +13,23 @@ import { defaultConfigPath, defaultStateDir } from './paths.js';
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Which task queues a worker process polls (UPKEEP_WORKER_QUEUES, `upkeep worker --queues`). */
+export const WORKER_QUEUES = ['all', 'evaluation', 'training'] as const;
+export type WorkerQueues = (typeof WORKER_QUEUES)[number];
+/** Activity slots per worker process: evaluations and short steps, and trainings. */
+export const DEFAULT_EVALUATION_SLOTS = 4;
+export const DEFAULT_TRAINING_SLOTS = 1;
+
 export interface Settings {
   /** UPKEEP_CONFIG: the config file when a command gets no --config (absolute). */
   config?: string;
   /** UPKEEP_TASK_QUEUE: the workers' task queue (default `upkeep`). */
   taskQueue: string;
+  /** UPKEEP_WORKER_QUEUES: what a worker polls: all (default), evaluation or training. */
+  workerQueues: WorkerQueues;
+  /** UPKEEP_EVALUATION_SLOTS / UPKEEP_TRAINING_SLOTS: concurrent activities per worker process. */
+  evaluationSlots: number;
+  trainingSlots: number;
   /** UPKEEP_STATE_DIR: dev-server database, Temporal CLI install, the example config's store. */
   stateDir: string;
   /** UPKEEP_DEV_PORT / UPKEEP_DEV_UI_PORT: the embedded dev server's ports. */
@@ -62,6 +74,21 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+function slots(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = set(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw.trim());
+  if (!/^\s*\d+\s*$/.test(raw) || n < 1 || n > 1000) throw new SettingsError(name, `${name}=${raw} is not a number of slots (1-1000)`);
+  return n;
+}
+
+/** A --queues flag or UPKEEP_WORKER_QUEUES value. */
+export function workerQueues(raw: string, name = 'UPKEEP_WORKER_QUEUES'): WorkerQueues {
+  const v = raw.trim().toLowerCase();
+  if (!(WORKER_QUEUES as readonly string[]).includes(v)) throw new SettingsError(name, `${name}=${raw} is not one of ${WORKER_QUEUES.join(', ')}`);
+  return v as WorkerQueues;
+}
+
 function text(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = set(env, name);
   if (raw !== undefined && raw.trim() === '') throw new SettingsError(name, `${name} is blank: unset it or give a value`);
@@ -77,12 +104,16 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const devPort = port(env, 'UPKEEP_DEV_PORT', 7233);
   const devUiPort = port(env, 'UPKEEP_DEV_UI_PORT', 8233);
   if (devPort === devUiPort) throw new SettingsError('UPKEEP_DEV_UI_PORT', `UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both ${devPort}: the dev server needs two ports`);
+  const queues = text(env, 'UPKEEP_WORKER_QUEUES');
   const temporalCli = text(env, 'UPKEEP_TEMPORAL_CLI');
   const payloadKeys = text(env, 'UPKEEP_PAYLOAD_KEYS');
   const payloadKeysFile = text(env, 'UPKEEP_PAYLOAD_KEYS_FILE');
   return {
     ...(config ? { config: path.resolve(config) } : {}),
     taskQueue,
+    workerQueues: queues ? workerQueues(queues) : 'all',
+    evaluationSlots: slots(env, 'UPKEEP_EVALUATION_SLOTS', DEFAULT_EVALUATION_SLOTS),
+    trainingSlots: slots(env, 'UPKEEP_TRAINING_SLOTS', DEFAULT_TRAINING_SLOTS),
     stateDir: path.resolve(text(env, 'UPKEEP_STATE_DIR') ?? defaultStateDir()),
     devPort,
     devUiPort,

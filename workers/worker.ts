@@ -11,7 +11,8 @@ import type { DataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
 import { openStore } from '../activities/store/open.js';
 import type { ArtifactStore } from '../activities/store/store.js';
-import { TASK_QUEUE } from '../workflows/definitions.js';
+import { TASK_QUEUE, trainingTaskQueue } from '../workflows/definitions.js';
+import { DEFAULT_EVALUATION_SLOTS, DEFAULT_TRAINING_SLOTS, type WorkerQueues } from './settings.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,6 +34,49 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 export const SHUTDOWN_GRACE = '5s';
 export const SHUTDOWN_FORCE = '15s';
 
+/**
+ * The Temporal workers of one process, run and stopped together: `evaluation` polls the task queue
+ * (workflows, evaluations, short steps), `training` polls `<queue>-training` (activities only).
+ */
+export interface UpkeepWorker {
+  readonly workers: readonly Worker[];
+  readonly taskQueues: readonly string[];
+  /** Runs every worker until all have stopped; one failing stops the others, then its error is thrown. */
+  run(): Promise<void>;
+  /** Runs every worker until the promise (or function's promise) settles, then stops them. */
+  runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R>;
+  /** Starts a graceful shutdown of the workers still running. */
+  shutdown(): void;
+}
+
+function combine(workers: Worker[], taskQueues: string[]): UpkeepWorker {
+  const shutdown = (): void => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    workers,
+    taskQueues,
+    shutdown,
+    async run() {
+      const runs = await Promise.allSettled(
+        workers.map((w) =>
+          w.run().catch((err: unknown) => {
+            shutdown();
+            throw err;
+          }),
+        ),
+      );
+      const failed = runs.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+      // Nested: the outer worker runs until the inner one's runUntil settles.
+      const innermost = typeof fnOrPromise === 'function' ? fnOrPromise : () => fnOrPromise;
+      return workers.reduceRight<() => Promise<R>>((inner, w) => () => w.runUntil(inner), innermost)();
+    },
+  };
+}
+
 export interface UpkeepWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -50,9 +94,15 @@ export interface UpkeepWorkerOptions {
   log?(line: string): void;
   /** Payload codecs (workers/codec.ts): encryption when keys are configured. */
   payloadCodecs?: PayloadCodec[];
+  /** The task queues polled (default all: both, each with its own slots). */
+  queues?: WorkerQueues;
+  /** Concurrent activities on the task queue: evaluations and short steps (default 4). */
+  evaluationSlots?: number;
+  /** Concurrent trainings on `<queue>-training` (default 1). */
+  trainingSlots?: number;
 }
 
-export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: Worker; engine: EvaluationEngine }> {
+export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: UpkeepWorker; engine: EvaluationEngine }> {
   const configPath = path.resolve(opts.configPath);
   const initial = await loadConfig(configPath); // fail fast on a bad config
   // The worker takes decisions for these models: say loudly when nobody can prove who made them.
@@ -67,18 +117,37 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     ...(opts.log ? { log: opts.log } : {}),
   });
-  const worker = await Worker.create({
+  const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const queues = opts.queues ?? 'all';
+  const common = {
     connection: opts.connection,
     namespace: opts.namespace,
-    taskQueue: opts.taskQueue ?? TASK_QUEUE,
+    // Every activity on both queues: a run recorded before training had its own queue still
+    // schedules trainCandidate on the workflows' queue.
     activities,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
-    maxConcurrentActivityTaskExecutions: 4,
     ...(opts.payloadCodecs && opts.payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
     // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop
     // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
     shutdownGraceTime: SHUTDOWN_GRACE,
     shutdownForceTime: SHUTDOWN_FORCE,
-  });
-  return { worker, engine };
+  };
+  const workers: Worker[] = [];
+  const taskQueues: string[] = [];
+  if (queues !== 'training') {
+    workers.push(
+      await Worker.create({
+        ...common,
+        taskQueue,
+        ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
+        maxConcurrentActivityTaskExecutions: opts.evaluationSlots ?? DEFAULT_EVALUATION_SLOTS,
+      }),
+    );
+    taskQueues.push(taskQueue);
+  }
+  if (queues !== 'evaluation') {
+    const training = trainingTaskQueue(taskQueue);
+    workers.push(await Worker.create({ ...common, taskQueue: training, maxConcurrentActivityTaskExecutions: opts.trainingSlots ?? DEFAULT_TRAINING_SLOTS }));
+    taskQueues.push(training);
+  }
+  return { worker: combine(workers, taskQueues), engine };
 }

@@ -14,3 +14,10 @@ export const EVALUATION: ActivityOptions = {
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5s', maximumInterval: '2 minutes', maximumAttempts: 5 },
 };
+
+/** Training a candidate: long, heartbeats every few seconds; on the training task queue. */
+export const TRAINING: ActivityOptions = {
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '10s', maximumInterval: '5 minutes', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainingFailed', 'InsufficientData', 'SchemaMismatch', 'InvalidConfig'] },
+};

@@ -12,6 +12,12 @@ import type { Comparison, Decision, DecisionInput, GateStatus, MaintenanceStatus
 /** The default task queue; the worker and every client may be given another. */
 export const TASK_QUEUE = 'upkeep';
 
+/**
+ * Training activities run on their own task queue, next to the workflows' one (which also runs
+ * evaluations and the short steps), so workers can give training its own slots.
+ */
+export const trainingTaskQueue = (taskQueue: string): string => `${taskQueue}-training`;
+
 export const UpkeepModelId = defineSearchAttributeKey('UpkeepModelId', SearchAttributeType.KEYWORD);
 export const UpkeepVerdict = defineSearchAttributeKey('UpkeepVerdict', SearchAttributeType.KEYWORD);
 /** Set by Temporal on workflows started by a Schedule (including backfills and manual triggers). */

@@ -4,11 +4,11 @@
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
  * step is in the maintenance log; the model card is regenerated at the end.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { EVALUATION, STEP } from './activity-options.js';
+import { EVALUATION, STEP, TRAINING } from './activity-options.js';
 import { createApprovals, type GateEvent } from './approval.js';
-import { attachEvidenceSignal, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
+import { attachEvidenceSignal, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
 import { describeEvidence, stakeholders, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem } from '../domain/inputs.js';
@@ -24,11 +24,7 @@ const MAX_EVIDENCE = 20;
 
 // Training may take long; it heartbeats every few seconds, so a dead worker is noticed within 30 s
 // and the attempt moves to another worker (the job record keeps it to one version).
-const { trainCandidate } = proxyActivities<Activities>({
-  startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '10s', maximumInterval: '5 minutes', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainingFailed', 'InsufficientData', 'SchemaMismatch', 'InvalidConfig'] },
-});
+const { trainCandidate } = proxyActivities<Activities>(TRAINING);
 
 /** Turns the gate's events into log entries and notifications. */
 export function gateEvents(journal: Journal, modelId: string, describe: () => string) {
@@ -155,7 +151,10 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     }
 
     stage('training');
-    const trained = await trainCandidate({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
+    // Training runs on its own task queue with its own slots, so it never holds an evaluation's;
+    // runs recorded before that scheduled it on the workflow's queue and replay the same way.
+    const train = patched('training-queue') ? proxyActivities<Activities>({ ...TRAINING, taskQueue: trainingTaskQueue(info.taskQueue) }).trainCandidate : trainCandidate;
+    const trained = await train({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
     const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
     status.candidate = candidate;
     journal.record('trained', `trained candidate ${trained.version} on ${training.firstDay}..${training.lastDay} (${trained.rows} rows) with the ${spec.retrain.trainer.type} trainer`, {

@@ -11,7 +11,12 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
   await withClient(async (client) => {
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file) });
+    // On a terminal, one line counts the models settled; piped output gets only the result.
+    const tty = process.stderr.isTTY;
+    const onProgress = (done: number, total: number): void => {
+      if (tty) process.stderr.write(`\rsyncing schedules: ${done}/${total}${done === total ? '\n' : ''}`);
+    };
+    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
     console.log(formatChanges(changes, !!o.dryRun));
   });
 }
@@ -75,21 +80,33 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date }
   });
 }
 
-export async function workerCommand(o: { config?: string }): Promise<void> {
-  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }, { payloadCodecs }] = await Promise.all([
+export async function workerCommand(o: { config?: string; queues?: string }): Promise<void> {
+  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../workers/log.js'),
     import('../../workers/temporal.js'),
     import('../../workers/worker.js'),
     import('../../workers/codec.js'),
+    import('../../workers/settings.js'),
   ]);
   const s = settings();
+  const queues = o.queues === undefined ? s.workerQueues : workerQueues(o.queues, '--queues');
   const codecs = payloadCodecs(s);
   const target = clientTarget(s);
   Runtime.install({ logger: createWorkerLogger(s.logLevel) });
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: s.taskQueue, configPath: commandConfig(o.config), payloadCodecs: codecs });
-  console.log(`worker polling task queue ${s.taskQueue} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+  const { worker, engine } = await createUpkeepWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue: s.taskQueue,
+    configPath: commandConfig(o.config),
+    payloadCodecs: codecs,
+    queues,
+    evaluationSlots: s.evaluationSlots,
+    trainingSlots: s.trainingSlots,
+  });
+  const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
+  console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
   await worker.run();
   await engine.close();
   await connection.close();

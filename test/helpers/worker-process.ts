@@ -4,6 +4,7 @@
 // Optional environment:
 //   UPKEEP_TEST_WORKFLOW_BUNDLE  a JSON file { code, sourceMap } (workflowBundleFile in
 //                                worker-processes.ts): skips bundling
+//   UPKEEP_WORKER_QUEUES, UPKEEP_EVALUATION_SLOTS, UPKEEP_TRAINING_SLOTS  as for `upkeep worker`
 //   UPKEEP_TEST_KILL_AT          `put:<regex>`, `get:<regex>` or `read:<regex>`: the process SIGKILLs
 //                                itself right after a store put (or a successful putIfMatch), or right
 //                                before a store get or a data read, of a matching key or URI
@@ -16,6 +17,7 @@ import { createFileDataSource, type DataSource } from '../../activities/data/sou
 import { createFileStore } from '../../activities/store/file-store.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
+import { readSettings } from '../../workers/settings.js';
 
 const [address, taskQueue, configPath, scratchDir, mode] = process.argv.slice(2) as [string, string, string, string, string?];
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -83,8 +85,12 @@ const slowMs = Number(process.env.UPKEEP_TEST_SNAPSHOT_READ_MS ?? 0);
 const bundleFile = process.env.UPKEEP_TEST_WORKFLOW_BUNDLE;
 const connection = await NativeConnection.connect({ address });
 const stuck = mode === 'stuck-reads' ? { data: { read: () => new Promise<undefined>(() => {}) } } : {};
+const settings = readSettings(process.env);
 const { worker } = await createUpkeepWorker({
   connection,
+  queues: settings.workerQueues,
+  evaluationSlots: settings.evaluationSlots,
+  trainingSlots: settings.trainingSlots,
   namespace: 'default',
   taskQueue,
   configPath,

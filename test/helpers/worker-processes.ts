@@ -36,8 +36,9 @@ export function workflowBundleFile(): Promise<string> {
 }
 
 /** Starts a worker process; `killAt` makes it SIGKILL itself at a store put/get or data read (see worker-process.ts). */
-export async function startWorkerProcess(o: { address: string; taskQueue: string; configPath: string; scratchDir: string; killAt?: string; snapshotReadMs?: number }): Promise<WorkerProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, UPKEEP_TEST_WORKFLOW_BUNDLE: await workflowBundleFile() };
+/** `env` adds variables, e.g. UPKEEP_WORKER_QUEUES and UPKEEP_*_SLOTS (read as the CLI reads them). */
+export async function startWorkerProcess(o: { address: string; taskQueue: string; configPath: string; scratchDir: string; killAt?: string; snapshotReadMs?: number; env?: Record<string, string> }): Promise<WorkerProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, UPKEEP_TEST_WORKFLOW_BUNDLE: await workflowBundleFile() };
   if (o.killAt) env.UPKEEP_TEST_KILL_AT = o.killAt;
   if (o.snapshotReadMs) env.UPKEEP_TEST_SNAPSHOT_READ_MS = String(o.snapshotReadMs);
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', o.address, o.taskQueue, o.configPath, o.scratchDir], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -37,6 +37,21 @@ describe('settings from the environment', function () {
     assert.equal(s.user, 'ana');
   });
 
+  it('reads the worker queues and slots, and refuses bad ones naming the variable', function () {
+    const d = readSettings({});
+    assert.deepEqual([d.workerQueues, d.evaluationSlots, d.trainingSlots], ['all', 4, 1]);
+    const s = readSettings({ UPKEEP_WORKER_QUEUES: 'Training', UPKEEP_EVALUATION_SLOTS: '8', UPKEEP_TRAINING_SLOTS: ' 2 ' });
+    assert.deepEqual([s.workerQueues, s.evaluationSlots, s.trainingSlots], ['training', 8, 2]);
+    for (const [name, value, message] of [
+      ['UPKEEP_WORKER_QUEUES', 'gpu', /UPKEEP_WORKER_QUEUES=gpu is not one of all, evaluation, training/],
+      ['UPKEEP_EVALUATION_SLOTS', '0', /UPKEEP_EVALUATION_SLOTS=0 is not a number of slots/],
+      ['UPKEEP_TRAINING_SLOTS', '1.5', /UPKEEP_TRAINING_SLOTS=1.5 is not a number of slots/],
+      ['UPKEEP_TRAINING_SLOTS', 'many', /UPKEEP_TRAINING_SLOTS=many/],
+    ] as const) {
+      assert.throws(() => readSettings({ [name]: value }), (err: unknown) => err instanceof SettingsError && err.variable === name && message.test(err.message));
+    }
+  });
+
   it('treats an empty variable as unset', function () {
     assert.equal(readSettings({ UPKEEP_TASK_QUEUE: '', UPKEEP_DEV_PORT: '' }).taskQueue, 'upkeep');
     assert.equal(readSettings({ UPKEEP_DEV_PORT: '' }).devPort, 7233);
