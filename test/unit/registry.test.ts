@@ -234,14 +234,14 @@ describe('the registry activities', function () {
     const v3 = await addVersion('candidate three', '2026-03-01T00:00:00.000Z');
     await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1');
     await promote(v3.version, v2.version, { roc_auc: 0.83 }, 'run-2');
-    assert.deepEqual(await activities.rollbackTarget({ modelId: MODEL }), { from: v3.version, to: v2.version, baseline: { roc_auc: 0.81 } });
+    assert.deepEqual(await activities.rollbackTarget({ modelId: MODEL }), { from: v3.version, to: v2.version, baseline: { roc_auc: 0.81 }, generation: 2 });
   });
 
   it('rolls back to the config artifact with the config baseline', async function () {
     const configVersion = churnSha.slice(0, 12);
     const v2 = await addVersion('candidate two', '2026-02-01T00:00:00.000Z');
     await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1');
-    assert.deepEqual(await activities.rollbackTarget({ modelId: MODEL }), { from: v2.version, to: configVersion, baseline: { roc_auc: 0.796 } });
+    assert.deepEqual(await activities.rollbackTarget({ modelId: MODEL }), { from: v2.version, to: configVersion, baseline: { roc_auc: 0.796 }, generation: 1 });
   });
 
   it('refuses a rollback to the current champion', async function () {
