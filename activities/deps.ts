@@ -18,6 +18,11 @@ export interface ActivityDeps {
   scratchDir?: string;
   /** Where notifications are logged (one line each); console.log by default. */
   log?(line: string): void;
+  /**
+   * Where a trainer's `{ secret_env: NAME }` parameters are read from: the worker's environment,
+   * handed in by the composition root (none by default).
+   */
+  secrets?: Readonly<Record<string, string | undefined>>;
   /** HTTP client for webhooks (tests inject one); globalThis.fetch by default. */
   fetch?: typeof fetch;
 }

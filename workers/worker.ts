@@ -115,6 +115,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     data: opts.data ?? createDataSource(initial.s3),
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
+    secrets: process.env,
     ...(opts.log ? { log: opts.log } : {}),
   });
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;

@@ -42,7 +42,7 @@ export interface TrainCandidateResult extends ModelVersionRef {
 
 const MAX_LOG_BYTES = 4 * 1024 * 1024;
 
-export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'engine' | 'heartbeat' | 'scratchDir' | 'cancellation'>) {
+export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'data' | 'engine' | 'heartbeat' | 'scratchDir' | 'cancellation' | 'secrets'>) {
   const registry = createRegistry(deps.store);
 
   const read = async (uri: string, what: string): Promise<Uint8Array> => {
@@ -81,7 +81,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
     const trainer = spec.retrain.trainer;
     if (trainer.type !== 'command') throw new Error('not a command trainer');
     // Secrets are resolved here, in the worker, and redacted from everything that is kept.
-    const { params, secrets } = resolveSecretParams(trainer.params, process.env, spec.id);
+    const { params, secrets } = resolveSecretParams(trainer.params, deps.secrets ?? {}, spec.id);
     const redact = redactor(secrets);
     const work = await mkdtemp(path.join(deps.scratchDir ?? '/tmp', `upkeep-train-${spec.id}-`));
     let log = '';
