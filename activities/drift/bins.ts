@@ -4,6 +4,7 @@
  * than 20 distinct values, otherwise one bin per distinct value. See docs/statistics/drift.md.
  */
 import { countDistinctUnion, requireNonEmpty, summaryOf, toSorted, type NumericInput } from './sample.js';
+import { lowerBound } from '../math/sort.js';
 
 export interface HistogramBins {
   kind: 'histogram';
@@ -54,17 +55,7 @@ export function valueCounts(a: Float64Array, b: Float64Array): ValueBins {
   return { kind: 'values', values, reference: ra, current: rb };
 }
 
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
+/** The first index of ascending `a` whose value is above `x`. */
 function upperBound(a: Float64Array, x: number): number {
   let lo = 0;
   let hi = a.length;

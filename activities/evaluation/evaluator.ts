@@ -9,6 +9,7 @@ import { didYouMean } from '../../domain/suggest.js';
 import { UpkeepError } from '../errors.js';
 import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
+import { lowerBound } from '../math/sort.js';
 
 export interface EvaluatorOptions {
   batchSize?: number;
@@ -68,17 +69,6 @@ class Growable<T extends Float64Array | Int32Array> {
   }
 }
 
-/** The first index of sorted `a` whose value is at least `x`. */
-function lowerBound(a: Int32Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function describeValue(col: Column, row: number): string {
   if (col.kind === 'string') return JSON.stringify(col.values[row]);

@@ -99,3 +99,15 @@ export function sortFloat64(values: Float64Array, into: Float64Array = values): 
     }
   }
 }
+
+/** The first index of ascending `a` whose value is at least `x` (a.length when there is none). */
+export function lowerBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

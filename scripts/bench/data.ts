@@ -30,7 +30,8 @@ export function benchSpec(overrides: Record<string, unknown> = {}): ModelSpec {
   });
 }
 
-function rng(seed: number): () => number {
+/** A small seeded generator (mulberry32): the same data for the same seed. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -12,7 +12,7 @@ import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import { readTable } from '../../activities/data/read-table.js';
 import type { NumberColumn, StringColumn } from '../../activities/data/table.js';
 import { trainBuiltin } from '../../activities/training/builtin.js';
-import { BENCH_DIR } from './data.js';
+import { BENCH_DIR, rng } from './data.js';
 
 export const REAL_NUMERIC = ['tenure_months', 'monthly_charges', 'support_calls'];
 export const REAL_CATEGORY = 'plan';
@@ -41,15 +41,6 @@ export function realSpec(overrides: Record<string, unknown> = {}): ModelSpec {
   });
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Path of the cached file with `rows` rows drawn with `seed`; written on first use. */
 export function realParquet(rows: number, seed: number): string {

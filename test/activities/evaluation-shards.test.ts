@@ -14,6 +14,7 @@ import type { ArtifactStore } from '../../activities/store/store.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { fixtureBytes, specFor } from '../helpers/fixtures.js';
+import { rng } from '../../scripts/bench/data.js';
 
 /** The summary without its timing. */
 const numbers = (s: EvaluationSummary): Omit<EvaluationSummary, 'durationMs'> => {
@@ -21,15 +22,6 @@ const numbers = (s: EvaluationSummary): Omit<EvaluationSummary, 'durationMs'> =>
   return rest;
 };
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A Parquet file for models/binary.onnx (x1..x4, y) with a region column, in row groups of `group`; x2 NaN every `nanEvery` rows. */
 function generated(rows: number, group: number, seed: number, shift = 0, nanEvery = 0): Uint8Array {
