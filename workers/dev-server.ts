@@ -123,6 +123,8 @@ export interface DevServerOptions {
   port?: number;
   /** UI port; omit for a headless server. */
   uiPort?: number;
+  /** Registers upkeep's search attributes (default true; false: a namespace set up by nobody). */
+  searchAttributes?: boolean;
   /** SQLite file for persistence; omit for an in-memory server. */
   dbFile?: string;
   namespace?: string;
@@ -148,7 +150,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  for (const key of UPKEEP_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  if (opts.searchAttributes !== false) for (const key of UPKEEP_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
 
   // Its own process group: a Ctrl-C at the terminal reaches upkeep only, which stops the server
   // after the worker has drained (else in-flight activities cannot report their results). A small

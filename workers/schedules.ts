@@ -7,6 +7,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { ModelSpec, UpkeepConfig } from '../domain/config.js';
 import { evaluateScheduleId, TASK_QUEUE, UpkeepModelId } from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
+import { UpkeepError } from '../activities/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
 const FINGERPRINT = 'upkeepScheduleFingerprint';
@@ -134,6 +135,22 @@ export interface SyncOptions {
 }
 
 /** Creates or updates one model's schedule (or only says what it would do). */
+/**
+ * A namespace without upkeep's search attributes refuses its schedules with a gRPC error deep in a
+ * cause: say in one line what to register (the embedded dev server registers them itself).
+ */
+function namespaceSetup(err: unknown): unknown {
+  let text = '';
+  for (let e: unknown = err; e instanceof Error; e = e.cause) text += `${e.message}\n`;
+  const name = /no mapping defined for search attribute (\w+)|search attribute (\w+) is not defined/i.exec(text);
+  if (!name) return err;
+  return new UpkeepError(
+    'InvalidConfig',
+    `the Temporal namespace has no search attribute ${name[1] ?? name[2]}: register upkeep's once, with \`temporal operator search-attribute create --name UpkeepModelId --type Keyword\` and the same for UpkeepVerdict`,
+    { cause: err },
+  );
+}
+
 async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<string, ScheduleDescription>, opts: SyncOptions): Promise<SyncChange> {
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const configName = opts.configName ?? 'the config';
@@ -145,7 +162,7 @@ async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<s
   if (!current) {
     if (!opts.dryRun) {
       await client.schedule.create(options).catch(async (err: unknown) => {
-        if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+        if ((err as Error).name !== 'ScheduleAlreadyRunning') throw namespaceSetup(err);
         // Created concurrently by another sync is fine; the same id on another task queue is another deployment's.
         await describeOwn(client, scheduleId, taskQueue, model.id);
       });
@@ -160,7 +177,9 @@ async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<s
   if (action.memo?.[FINGERPRINT] === want && !resume) return { kind: 'unchanged', scheduleId, modelId: model.id, summary };
   if (!opts.dryRun) {
     // Pause state is left as the operators set it; spec, action and policies follow the config.
-    await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
+    await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies })).catch((err: unknown) => {
+      throw namespaceSetup(err);
+    });
     if (resume) await handle.unpause(`model ${model.id} is back in ${configName}`);
   }
   return { kind: 'update', scheduleId, modelId: model.id, summary: resume ? `${summary} (resumed: back in ${configName})` : summary };

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../../activities/config/load.js';
 import { syncSchedules } from '../../workers/schedules.js';
+import { Client, Connection } from '@temporalio/client';
+import { isUpkeepError } from '../../activities/errors.js';
+import { resolveTemporalCli, startDevServer } from '../../workers/dev-server.js';
+import { readSettings } from '../../workers/settings.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { createWorkspace } from '../helpers/workspace.js';
@@ -87,6 +91,30 @@ describe('syncing schedules from the config', function () {
     } finally {
       await handle.delete().catch(() => undefined);
       ws.remove();
+    }
+  });
+});
+
+describe('syncing schedules on a namespace nobody set up', function () {
+  this.timeout(120_000);
+
+  it('says in one line which search attribute to register, instead of a gRPC stack trace', async function () {
+    const cli = resolveTemporalCli({ settings: readSettings(process.env) });
+    assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
+    const server = await startDevServer({ cli, searchAttributes: false, startTimeoutMs: 90_000 });
+    const ws = createWorkspace(uniqueModelId('bare'));
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      await assert.rejects(syncSchedules(client, await loadConfig(ws.configPath), { taskQueue: uniqueTaskQueue('bare') }), (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'InvalidConfig'), String(err));
+        assert.match(err.message, /^the Temporal namespace has no search attribute UpkeepModelId: register upkeep's once, with `temporal operator search-attribute create --name UpkeepModelId --type Keyword`/);
+        return true;
+      });
+    } finally {
+      await connection.close();
+      ws.remove();
+      await server.stop();
     }
   });
 });
