@@ -14,7 +14,7 @@ import { createS3Store } from '../../activities/store/s3-store.js';
 import { parseS3Uri } from '../../activities/store/s3-client.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import { isUpkeepError } from '../../activities/errors.js';
-import { resolveVersitygw, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { resolveVersitygw, startS3Server, useS3Server, type S3Server } from '../helpers/s3-server.js';
 
 interface Backend {
   name: string;
@@ -139,17 +139,11 @@ for (const backend of [fileBackend, s3Backend]) {
 
 describe('S3 store specifics', function () {
   this.timeout(60_000);
-  let s3: S3Server | undefined;
-  before(async function () {
-    const binary = resolveVersitygw({ install: false });
-    if (!binary) this.skip();
-    s3 = await startS3Server(binary!);
-    await s3.createBucket('specifics');
-  });
-  after(async () => s3?.stop());
+  const s3 = useS3Server();
+  before(async () => s3().createBucket('specifics'));
 
   it('is served by a server that enforces If-None-Match and If-Match (else write-once and CAS would be silently ignored)', async () => {
-    const client = s3!.client();
+    const client = s3().client();
     await client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'a', IfNoneMatch: '*' }));
     await assert.rejects(client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'b', IfNoneMatch: '*' })), (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 412);
     await assert.rejects(client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'c', IfMatch: '"0123456789abcdef0123456789abcdef"' })), (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 412);
@@ -157,19 +151,19 @@ describe('S3 store specifics', function () {
   });
 
   it('names the bucket and key and does not retry refused credentials', async () => {
-    const wrong = new S3Client({ endpoint: s3!.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'not-the-secret' } });
+    const wrong = new S3Client({ endpoint: s3().endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'not-the-secret' } });
     const store = createS3Store('s3://specifics/p', { client: wrong });
     await assert.rejects(store.put('reports/m/x.json', 'x'), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'StoreAccessDenied'), String(err));
       assert.match(err.message, /^writing s3:\/\/specifics\/p\/reports\/m\/x\.json: access denied \(/);
       return true;
     });
-    const missingBucket = createS3Store('s3://no-such-bucket/p', { client: s3!.client() });
+    const missingBucket = createS3Store('s3://no-such-bucket/p', { client: s3().client() });
     await assert.rejects(missingBucket.put('a.json', 'x'), (err: unknown) => isUpkeepError(err, 'StoreAccessDenied') && /bucket no-such-bucket does not exist/.test(err.message));
   });
 
   it('uploads large objects in parts, write-once included', async () => {
-    const store = createS3Store('s3://specifics/big', { client: s3!.client(), multipartThreshold: 5 * 1024 * 1024 });
+    const store = createS3Store('s3://specifics/big', { client: s3().client(), multipartThreshold: 5 * 1024 * 1024 });
     const big = new Uint8Array(12 * 1024 * 1024).map((_, i) => i % 251);
     const first = await store.put('snapshots/m/files/big.bin', big, { ifAbsent: true });
     assert.equal(first.created, true);

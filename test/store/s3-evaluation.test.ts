@@ -13,38 +13,25 @@ import { stringify } from 'yaml';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { fixture } from '../helpers/fixtures.js';
-import { resolveVersitygw, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { useS3Server } from '../helpers/s3-server.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
 describe('a model in S3: artifact, data and store (versitygw)', function () {
   this.timeout(120_000);
-  let s3: S3Server | undefined;
+  // The worker finds the server's keys through the standard provider chain (the environment).
+  const s3 = useS3Server({ credentialsInEnv: true });
   let dir: string | undefined;
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, region: process.env.AWS_REGION };
-  before(async function () {
-    const binary = resolveVersitygw({ install: false });
-    if (!binary) this.skip();
-    s3 = await startS3Server(binary!);
-    // The standard provider chain reads these.
-    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  });
-  after(async () => {
-    await s3?.stop();
+  after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_REGION', saved.region]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   });
 
   it('evaluates the window from S3 and writes snapshot, report and card to the S3 store', async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('s3');
     const taskQueue = uniqueTaskQueue('s3');
-    await s3!.createBucket('ml-labels');
-    await s3!.createBucket('ml-upkeep');
-    const client = s3!.client();
+    await s3().createBucket('ml-labels');
+    await s3().createBucket('ml-upkeep');
+    const client = s3().client();
     const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
     await client.send(new PutObjectCommand({ Bucket: 'ml-labels', Key: `models/${modelId}.onnx`, Body: readFileSync(fixture('models/binary.onnx')) }));
     for (const back of [1, 2, 3]) {
@@ -57,7 +44,7 @@ describe('a model in S3: artifact, data and store (versitygw)', function () {
       stringify({
         version: 1,
         store: 's3://ml-upkeep/prod',
-        s3: { region: 'us-east-1', endpoint: s3!.endpoint },
+        s3: { region: 'us-east-1', endpoint: s3().endpoint },
         models: [
           {
             id: modelId,

@@ -19,39 +19,26 @@ import { evaluateOnce } from '../../scripts/lib/one-shot.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { fixture } from '../helpers/fixtures.js';
-import { resolveVersitygw, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { useS3Server } from '../helpers/s3-server.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const BIN = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
 
 describe('a Hive-partitioned window in S3: several files per day by pattern (versitygw)', function () {
   this.timeout(120_000);
-  let s3: S3Server | undefined;
+  const s3 = useS3Server({ credentialsInEnv: true });
   let dir: string | undefined;
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-  before(async function () {
-    const binary = resolveVersitygw({ install: false });
-    if (!binary) this.skip();
-    s3 = await startS3Server(binary!);
-    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
-  });
-  after(async () => {
-    await s3?.stop();
+  after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
-    for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   });
 
   it('evaluates every matching part of each day, lists them in the manifest, and keeps a day without parts as missing', async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('hive');
     const taskQueue = uniqueTaskQueue('hive');
-    await s3!.createBucket('labels');
-    await s3!.createBucket('upkeep');
-    const client = s3!.client();
+    await s3().createBucket('labels');
+    await s3().createBucket('upkeep');
+    const client = s3().client();
     const now = new Date();
     const day = (back: number) => new Date(now.getTime() - back * 86_400_000).toISOString().slice(0, 10);
     const put = (key: string, file: string | Uint8Array) =>
@@ -75,7 +62,7 @@ describe('a Hive-partitioned window in S3: several files per day by pattern (ver
       stringify({
         version: 1,
         store: 's3://upkeep/prod',
-        s3: { region: 'us-east-1', endpoint: s3!.endpoint },
+        s3: { region: 'us-east-1', endpoint: s3().endpoint },
         models: [
           {
             id: modelId,

@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createS3DataSource } from '../../activities/data/s3-source.js';
 import { isUpkeepError } from '../../activities/errors.js';
-import { resolveVersitygw, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { useS3Server } from '../helpers/s3-server.js';
 
 describe('data in S3 (versitygw)', function () {
   this.timeout(60_000);
-  let s3: S3Server | undefined;
+  const s3 = useS3Server();
   before(async function () {
-    const binary = resolveVersitygw({ install: false });
-    if (!binary) this.skip();
-    s3 = await startS3Server(binary!);
-    await s3.createBucket('labels');
-    const client = s3.client();
+    await s3().createBucket('labels');
+    const client = s3().client();
     for (const [key, body] of [
       ['churn/dt=2026-11-20/part-0.csv', 'x,y\n1,0\n'],
       ['churn/dt=2026-11-20/part-1.csv', 'x,y\n2,1\n'],
@@ -22,10 +19,9 @@ describe('data in S3 (versitygw)', function () {
     }
     client.destroy();
   });
-  after(async () => s3?.stop());
 
   it('reads an object into shared memory, and a missing one as undefined (a missing day)', async () => {
-    const source = createS3DataSource({ client: s3!.client() });
+    const source = createS3DataSource({ client: s3().client() });
     const bytes = await source.read('s3://labels/churn/2026-11-21.csv');
     assert.ok(bytes!.buffer instanceof SharedArrayBuffer);
     assert.equal(Buffer.from(bytes!).toString(), 'x,y\n3,1\n');
@@ -33,13 +29,13 @@ describe('data in S3 (versitygw)', function () {
   });
 
   it('lists the objects directly in a folder, by name', async () => {
-    const source = createS3DataSource({ client: s3!.client() });
+    const source = createS3DataSource({ client: s3().client() });
     assert.deepEqual(await source.list('s3://labels/churn/'), ['2026-11-21.csv']);
     assert.deepEqual(await source.list('s3://labels/churn/dt=2026-11-20/'), ['part-0.csv', 'part-1.csv']);
   });
 
   it('tells refused credentials (not retried) from a missing object', async () => {
-    const wrong = new S3Client({ endpoint: s3!.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'wrong' } });
+    const wrong = new S3Client({ endpoint: s3().endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'wrong' } });
     const source = createS3DataSource({ client: wrong });
     await assert.rejects(source.read('s3://labels/churn/2026-11-21.csv'), (err: unknown) => isUpkeepError(err, 'StoreAccessDenied') && /^reading s3:\/\/labels\/churn\/2026-11-21\.csv: access denied/.test(err.message));
   });
