@@ -9,27 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { loadConfig } from '../../activities/config/load.js';
-import { maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
-import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
+import { retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import { freePort, portInUse, resolveTemporalCli, startDevServer, type DevServer } from '../../workers/dev-server.js';
 import { scheduleOptions, syncSchedules } from '../../workers/schedules.js';
 import { readSettings } from '../../workers/settings.js';
 import { createDemoWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
-import { decide } from '../helpers/decision.js';
+import { atStage, decide } from '../helpers/decision.js';
 import { uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-processes.js';
 import { newKeyPair } from '../../domain/signature.js';
 
-const atStage = (h: WorkflowHandle, stage: MaintenanceStage): Promise<MaintenanceStatus> =>
-  waitFor(
-    `stage ${stage}`,
-    async () => {
-      const s: MaintenanceStatus = await h.query(maintenanceStatusQuery);
-      return s.stage === stage && (s.gate || !stage.startsWith('awaiting')) ? s : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 500, ignoreErrors: true },
-  );
 
 describe('faults: the Temporal server restarted on its SQLite file', function () {
   this.timeout(300_000);
@@ -83,7 +73,7 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
         signal: 'attachEvidence',
         signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }],
       });
-      const waiting = await atStage(handle, 'awaiting-retrain-approval');
+      const waiting = await atStage(handle, 'awaiting-retrain-approval', 120_000);
 
       const stoppedAt = Date.now();
       if (how === 'killed (SIGKILL)') {
@@ -102,7 +92,7 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
       assert.equal(after.state.paused, false);
       handle = client.workflow.getHandle(retrainWorkflowId(modelId));
       // The query is answered by the worker, which reconnected on its own.
-      const status = await atStage(handle, 'awaiting-retrain-approval');
+      const status = await atStage(handle, 'awaiting-retrain-approval', 120_000);
       assert.equal(status.gate!.gate, 'retrain');
       assert.equal(status.gate!.state, 'waiting');
       assert.equal(status.gate!.openedAt, waiting.gate!.openedAt);
@@ -111,7 +101,7 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
       // Unsigned is refused on a model with keys; signed is accepted.
       await assert.rejects(decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }), (err: Error) => /must be signed/.test((err.cause as Error | undefined)?.message ?? ''));
       await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }, signer);
-      await atStage(handle, 'awaiting-promotion-approval');
+      await atStage(handle, 'awaiting-promotion-approval', 120_000);
       await decide(handle, { gate: 'promote', decision: 'reject', approver: OWNER, comment: 'keeping the champion' }, signer);
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promotion-rejected');

@@ -10,11 +10,10 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createFileStore } from '../../activities/store/file-store.js';
 import { createRegistry } from '../../activities/registry/registry.js';
 import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
-import { maintenanceStatusQuery, retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
-import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
+import { retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
-import { decide } from '../helpers/decision.js';
+import { atStage, decide } from '../helpers/decision.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startWorkerProcess, workflowBundleFile, type WorkerProcess } from '../helpers/worker-processes.js';
@@ -24,16 +23,6 @@ const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
 /** A killed attempt is retried after its heartbeat (or start-to-close) timeout of a minute. */
 const RETRY_WAIT_MS = 150_000;
 
-const atStage = (h: WorkflowHandle, stage: MaintenanceStage): Promise<MaintenanceStatus> =>
-  waitFor(
-    `stage ${stage}`,
-    async () => {
-      const s: MaintenanceStatus = await h.query(maintenanceStatusQuery);
-      // An awaiting stage is reached when its gate is open, not a moment before.
-      return s.stage === stage && (s.gate || !stage.startsWith('awaiting')) ? s : undefined;
-    },
-    { timeoutMs: RETRY_WAIT_MS, intervalMs: 500, ignoreErrors: true },
-  );
 
 /** Waits for a worker process that was told to kill itself to be dead by SIGKILL. */
 async function killedItself(w: WorkerProcess, what: string): Promise<void> {
@@ -134,7 +123,7 @@ describe('faults: the worker killed and restarted', function () {
       await doomed.ready;
       await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
       const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
-      await atStage(handle, 'awaiting-retrain-approval');
+      await atStage(handle, 'awaiting-retrain-approval', RETRY_WAIT_MS);
       await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER });
       const starts = path.join(ws.dir, 'starts.txt');
       const restart = async (): Promise<void> => {
@@ -150,7 +139,7 @@ describe('faults: the worker killed and restarted', function () {
       };
       const promoting = retried === 'setChampion';
       if (!promoting) await restart();
-      const status = await atStage(handle, 'awaiting-promotion-approval');
+      const status = await atStage(handle, 'awaiting-promotion-approval', RETRY_WAIT_MS);
       assert.equal(status.comparison!.recommended, true, status.comparison!.reason);
       await decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER });
       if (promoting) await restart();

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
+import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
+import { waitFor } from './wait.js';
 import { newNonce, signDecision } from '../../domain/signature.js';
 import { decideUpdate, maintenanceStatusQuery } from '../../workflows/definitions.js';
 
@@ -26,4 +27,16 @@ export async function decide(handle: WorkflowHandle, input: DecisionInput, signe
     signer.secretKey,
   );
   return handle.executeUpdate(decideUpdate, { args: [{ ...input, proof }] });
+}
+
+/** Waits for a maintenance workflow's stage; an awaiting stage counts once its gate is open. */
+export function atStage(h: WorkflowHandle, stage: MaintenanceStage, timeoutMs = 120_000): Promise<MaintenanceStatus> {
+  return waitFor(
+    `stage ${stage}`,
+    async () => {
+      const s: MaintenanceStatus = await h.query(maintenanceStatusQuery);
+      return s.stage === stage && (s.gate || !stage.startsWith('awaiting')) ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 500, ignoreErrors: true },
+  );
 }
