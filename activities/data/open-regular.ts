@@ -84,8 +84,16 @@ function sameFile(a: Stats, b: Stats): boolean {
   return a.ino === b.ino && a.dev === b.dev;
 }
 
-/** The whole file, or undefined when it does not exist and `missingOk` is set. */
-export async function readRegularFile(file: string, opts: ReadRegularOptions): Promise<Uint8Array | undefined> {
+/** Random access to a file or object: its size and byte ranges, without reading it whole. */
+export interface RangeFile {
+  readonly size: number;
+  /** Bytes [start, end) into `into` at `at` (default: a new array). */
+  read(start: number, end: number, into?: Uint8Array, at?: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** Opens a regular file for reads by range (the same checks as readRegularFile). */
+export async function openRegularFile(file: string, opts: ReadRegularOptions): Promise<RangeFile | undefined> {
   let before: Stats;
   try {
     before = await stat(file);
@@ -101,22 +109,41 @@ export async function readRegularFile(file: string, opts: ReadRegularOptions): P
     if (opts.missingOk && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw refuse(file, opts, whyUnreadable(err));
   }
+  let size: number;
   try {
     const now = await handle.stat();
     checkStats(file, now, opts);
     if (!sameFile(before, now)) throw refuse(file, opts, 'was replaced while being opened');
-    const size = now.size;
-    const out = opts.shared ? new Uint8Array(new SharedArrayBuffer(size)) : new Uint8Array(size);
-    let offset = 0;
-    while (offset < size) {
-      opts.signal?.throwIfAborted();
-      const { bytesRead } = await handle.read(out, offset, Math.min(CHUNK, size - offset), offset);
-      if (bytesRead === 0) throw refuse(file, opts, `shrank while being read (${offset} of ${size} bytes)`);
-      offset += bytesRead;
-    }
-    return out;
-  } finally {
+    size = now.size;
+  } catch (err) {
     await handle.close();
+    throw err;
+  }
+  const h = handle;
+  return {
+    size,
+    async read(start, end, into, at = 0) {
+      const out = into ?? (opts.shared ? new Uint8Array(new SharedArrayBuffer(end - start)) : new Uint8Array(end - start));
+      for (let offset = start; offset < end; ) {
+        opts.signal?.throwIfAborted();
+        const { bytesRead } = await h.read(out, at + offset - start, Math.min(CHUNK, end - offset), offset);
+        if (bytesRead === 0) throw refuse(file, opts, `shrank while being read (${offset} of ${size} bytes)`);
+        offset += bytesRead;
+      }
+      return out;
+    },
+    close: () => h.close(),
+  };
+}
+
+/** The whole file, or undefined when it does not exist and `missingOk` is set. */
+export async function readRegularFile(file: string, opts: ReadRegularOptions): Promise<Uint8Array | undefined> {
+  const f = await openRegularFile(file, opts);
+  if (!f) return undefined;
+  try {
+    return await f.read(0, f.size);
+  } finally {
+    await f.close();
   }
 }
 

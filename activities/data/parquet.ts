@@ -3,7 +3,7 @@
  * bytes where the type and encoding allow (parquet/chunk.ts), the rest by hyparquet
  * (parquet/fallback.ts). Type mapping and decoder notes: docs/data-formats.md.
  */
-import type { RowGroup } from 'hyparquet';
+import type { FileMetaData, RowGroup } from 'hyparquet';
 import { resolveLimits, type ReadLimits } from '../../domain/limits.js';
 import { DataReadError } from './errors.js';
 import { checkChunkPages, checkParquetFooter } from './limits.js';
@@ -31,17 +31,19 @@ export interface ParquetReadOptions {
   rowGroups?: { start: number; end: number };
   /** Caps checked against the footer and page headers before anything is allocated. */
   limits?: ReadLimits;
+  /** The bytes are one row group read by range (parquet/ranges.ts): its metadata, and the whole file's size. */
+  rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
 }
 
 export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): Promise<Table> {
   const { source } = opts;
   checkMagic(bytes, source);
 
-  const { metadata, schema, selected, firstRow, rowCount } = readFooter(bytes, source, opts.rowGroups);
+  const { metadata, schema, selected, firstRow, rowCount } = readFooter(bytes, source, opts.rowGroups, opts.rowGroupFile?.metadata);
 
   const topLevel = new Map(schema.children.map((child) => [child.element.name, child]));
   const names = opts.columns ? [...new Set(opts.columns)].filter((name) => topLevel.has(name)) : [...topLevel.keys()];
-  checkParquetFooter(metadata, names, bytes.length, source, opts.limits ?? resolveLimits());
+  checkParquetFooter(metadata, names, opts.rowGroupFile?.fileBytes ?? bytes.length, source, opts.limits ?? resolveLimits());
   const sinks = new Map<string, NumberSink | BooleanSink | StringSink>();
   const direct = new Map<string, DirectColumn>();
   for (const name of names) {

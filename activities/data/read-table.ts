@@ -7,7 +7,7 @@ import { resolveLimits, type ReadLimits } from '../../domain/limits.js';
 import { DataReadError } from './errors.js';
 import { checkTextLines } from './limits.js';
 import { readJsonl } from './jsonl.js';
-import { readParquet } from './parquet.js';
+import { readParquet, type ParquetReadOptions } from './parquet.js';
 import type { DataFormat, Table } from './table.js';
 
 export interface ReadTableOptions {
@@ -25,6 +25,8 @@ export interface ReadTableOptions {
   rowGroups?: { start: number; end: number };
   /** Caps on rows, decoded bytes and line length (defaults: domain/limits.ts). */
   limits?: Partial<ReadLimits>;
+  /** Parquet only: the bytes are one row group read by range (see ParquetReadOptions). */
+  rowGroupFile?: ParquetReadOptions['rowGroupFile'];
 }
 
 const EXTENSIONS: Record<string, DataFormat> = {
@@ -66,7 +68,7 @@ export async function readTable(
     if (format !== 'parquet') checkTextLines(bytes, source, limits);
     if (format === 'csv') return readCsv(bytes, readerOpts);
     if (format === 'jsonl') return readJsonl(bytes, readerOpts);
-    return await readParquet(bytes, { ...readerOpts, rowGroups: opts.rowGroups, limits });
+    return await readParquet(bytes, { ...readerOpts, rowGroups: opts.rowGroups, limits, ...(opts.rowGroupFile ? { rowGroupFile: opts.rowGroupFile } : {}) });
   } catch (err) {
     if (err instanceof DataReadError) throw err;
     // e.g. a RangeError for an allocation the input asked for: still an unreadable input

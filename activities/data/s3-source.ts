@@ -7,7 +7,7 @@ import { describeS3Error, isMissing, parseS3Uri, s3Loader, type S3Options } from
 import type { DataSource } from './source.js';
 import { DEFAULT_LIMITS } from '../../domain/limits.js';
 import { UpkeepError } from '../errors.js';
-import { formatBytes } from './open-regular.js';
+import { formatBytes, type RangeFile } from './open-regular.js';
 
 export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
   const load = s3Loader(opts);
@@ -33,6 +33,43 @@ export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
       const shared = new Uint8Array(new SharedArrayBuffer(body.byteLength));
       shared.set(body);
       return shared;
+    },
+    /** The object by ranges: one HeadObject for its size, then one ranged GetObject per read. */
+    async open(uri, readOpts = {}): Promise<RangeFile | undefined> {
+      const { bucket, prefix: key } = parseS3Uri(uri);
+      const { client, sdk } = await load();
+      const signal = readOpts.signal ? { abortSignal: readOpts.signal } : {};
+      let size: number;
+      let etag: string | undefined;
+      try {
+        const head = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }), signal);
+        size = head.ContentLength ?? 0;
+        etag = head.ETag;
+      } catch (err) {
+        if (isMissing(err)) return undefined;
+        throw describeS3Error(err, 'reading', bucket, key);
+      }
+      const maxBytes = readOpts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes;
+      if (size > maxBytes) throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (limits.max_file_bytes)`);
+      return {
+        size,
+        async read(start, end, into, at = 0) {
+          const out = into ?? new Uint8Array(new SharedArrayBuffer(end - start));
+          if (end <= start) return out;
+          let got;
+          try {
+            // If-Match: every range comes from the object whose size was read.
+            got = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}`, ...(etag ? { IfMatch: etag } : {}) }), signal);
+          } catch (err) {
+            throw describeS3Error(err, 'reading', bucket, key);
+          }
+          const body = await got.Body!.transformToByteArray();
+          if (body.byteLength !== end - start) throw new Error(`reading s3://${bucket}/${key} bytes ${start}-${end - 1}: got ${body.byteLength} bytes`);
+          out.set(body, at);
+          return out;
+        },
+        close: async () => undefined,
+      };
     },
     async list(folderUri) {
       const { bucket, prefix } = parseS3Uri(folderUri);

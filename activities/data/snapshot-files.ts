@@ -8,13 +8,22 @@ import { readTable } from './read-table.js';
 import { baseName } from './source.js';
 import type { Table } from './table.js';
 import type { ReadLimits } from '../../domain/limits.js';
+import type { RangeFile } from './open-regular.js';
 
-/** Named "<date> <source file name>" in messages; each file is read from the store when needed. */
-export function snapshotFiles(modelId: string, snapshot: Pick<SnapshotRef, 'files'>, read: (uri: string, what: string) => Promise<Uint8Array>): WindowFile[] {
+/**
+ * Named "<date> <source file name>" in messages; each file is read from the store when needed,
+ * whole or (with `open`) by range.
+ */
+export function snapshotFiles(
+  modelId: string,
+  snapshot: Pick<SnapshotRef, 'files'>,
+  read: (uri: string, what: string) => Promise<Uint8Array>,
+  open?: (uri: string, what: string) => Promise<RangeFile>,
+): WindowFile[] {
   return snapshot.files.map((f) => {
     const format = formatOf(f.uri);
     if (!format) throw new UpkeepError('UnreadableData', `model ${modelId}: unknown format of snapshot file ${f.uri}`);
-    return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => read(f.uri, 'snapshot file') };
+    return { name: `${f.date} ${baseName(f.sourceUri)}`, format, load: () => read(f.uri, 'snapshot file'), ...(open ? { open: () => open(f.uri, 'snapshot file') } : {}) };
   });
 }
 

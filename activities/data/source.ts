@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS } from '../../domain/limits.js';
-import { readRegularFile } from './open-regular.js';
+import { openRegularFile, readRegularFile, type RangeFile } from './open-regular.js';
 import { UpkeepError } from '../errors.js';
 
 export interface ReadOptions {
@@ -20,6 +20,8 @@ export interface ReadOptions {
 export interface DataSource {
   /** The object's bytes, or undefined when it does not exist. Other failures throw. */
   read(uri: string, opts?: ReadOptions): Promise<Uint8Array | undefined>;
+  /** The object for reads by range (e.g. a Parquet footer, then its row groups), or undefined when it does not exist. */
+  open?(uri: string, opts?: ReadOptions): Promise<RangeFile | undefined>;
   /** The names of the files in a folder (URI ending in /), or undefined when there is no such folder. */
   list?(folderUri: string): Promise<string[] | undefined>;
 }
@@ -30,6 +32,17 @@ export function createFileDataSource(): DataSource {
       if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
       // Only a regular file is opened: a FIFO or device in a data window would block a thread.
       return readRegularFile(fileURLToPath(uri), {
+        what: opts.what ?? 'data file',
+        maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
+        limitName: 'limits.max_file_bytes',
+        missingOk: true,
+        shared: true,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    },
+    async open(uri, opts = {}) {
+      if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
+      return openRegularFile(fileURLToPath(uri), {
         what: opts.what ?? 'data file',
         maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
         limitName: 'limits.max_file_bytes',

@@ -19,6 +19,7 @@ export function createDataSource(s3?: S3Settings): Required<DataSource> {
   };
   return {
     read: (uri, opts) => (uri.startsWith('s3://') ? s3For(uri).read(uri, opts) : file.read(uri, opts)),
+    open: (uri, opts) => (uri.startsWith('s3://') ? s3For(uri).open(uri, opts) : file.open!(uri, opts)),
     list: async (folderUri) => (folderUri.startsWith('s3://') ? s3For(folderUri).list(folderUri) : file.list?.(folderUri)),
   };
 }

@@ -1,4 +1,6 @@
 import { parquetMetadata } from 'hyparquet';
+import type { RangeFile } from '../data/open-regular.js';
+import { readFooterByRanges } from '../data/parquet/ranges.js';
 import { baseName } from '../data/source.js';
 import { snapshotFiles } from '../data/snapshot-files.js';
 import { UpkeepError } from '../errors.js';
@@ -9,10 +11,21 @@ import { referenceFromProfile } from '../drift/reference.js';
 import { sha256Hex } from '../store/file-store.js';
 import { evaluationShardKey } from '../store/keys.js';
 import { decodePartial, encodePartial, planWindowShards, type PlanUnit, type ShardSpec } from './partial.js';
-import type { FinishWindowOptions, WindowPartial } from './types.js';
+import type { FinishWindowOptions, WindowFile, WindowPartial } from './types.js';
 
 /** The most shards a window is split into by `evaluation.shard_rows`. */
 export const MAX_SHARDS = 100;
+
+/** A Parquet file's row groups, from its footer alone when it can be read by range. */
+async function footerGroups(file: WindowFile): Promise<{ num_rows: bigint }[]> {
+  if (!file.open) return parquetMetadata(await file.load()).row_groups;
+  const f = await file.open();
+  try {
+    return (await readFooterByRanges(f, file.name)).row_groups;
+  } finally {
+    await f.close();
+  }
+}
 
 /** What a shard activity returns to the workflow: a reference and a few numbers. */
 export interface ShardResult {
@@ -30,6 +43,15 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;
   };
+  /** A snapshot file for reads by range, when the data source can (file:// and s3:// can). */
+  const mustOpen = deps.data.open
+    ? async (uri: string, what: string): Promise<RangeFile> => {
+        const signal = deps.cancellation?.();
+        const file = await deps.data.open!(uri, { what, ...(signal ? { signal } : {}) });
+        if (!file) throw new Error(`${what} ${uri} is missing from the store`);
+        return file;
+      }
+    : undefined;
   /** The model and its reference, as the engine takes them. */
   const modelInput = async (model: ResolvedModel): Promise<FinishWindowOptions> => {
     const modelBytes = await mustRead(model.artifactUri, 'model artifact');
@@ -73,7 +95,7 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef }): Promise<EvaluationSummary> {
       const { model, snapshot } = input;
       const o = await modelInput(model);
-      return beating((onProgress) => deps.engine.evaluate({ ...o, files: snapshotFiles(model.modelId, snapshot, mustRead), onProgress }));
+      return beating((onProgress) => deps.engine.evaluate({ ...o, files: snapshotFiles(model.modelId, snapshot, mustRead, mustOpen), onProgress }));
     },
 
     /**
@@ -86,7 +108,7 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
       // At most MAX_SHARDS: each shard costs a few history events and a read of its files.
       const k = input.shards ?? Math.min(MAX_SHARDS, perShard ? Math.max(1, Math.ceil(snapshot.rows / perShard)) : 1);
       const units: PlanUnit[] = [];
-      const files = snapshotFiles(model.modelId, snapshot, mustRead);
+      const files = snapshotFiles(model.modelId, snapshot, mustRead, mustOpen);
       for (let i = 0; i < files.length; i++) {
         const file = files[i]!;
         if (file.format !== 'parquet' || k === 1) {
@@ -95,7 +117,7 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
         }
         let groups: { num_rows: bigint }[];
         try {
-          groups = parquetMetadata(await file.load()).row_groups;
+          groups = await footerGroups(file);
         } catch (err) {
           throw new UpkeepError('UnreadableData', `model ${model.modelId}: file ${file.name}: not a readable Parquet file: ${(err as Error).message}`);
         }
@@ -110,7 +132,7 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     async evaluateShard(input: { model: ResolvedModel; snapshot: Pick<SnapshotRef, 'sha256' | 'files'>; shard: ShardSpec }): Promise<ShardResult> {
       const { model, snapshot, shard } = input;
       const o = await modelInput(model);
-      const all = snapshotFiles(model.modelId, snapshot, mustRead);
+      const all = snapshotFiles(model.modelId, snapshot, mustRead, mustOpen);
       const files = shard.parts.map((p) => ({ ...all[p.file]!, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
       const partial = await beating((onProgress) => deps.engine.collect({ ...o, files, onProgress }));
       const bytes = encodePartial(partial, { model: model.modelId, snapshot: snapshot.sha256, artifact: model.artifactSha256, index: shard.index, of: shard.of });

@@ -19,7 +19,9 @@ import { percentileInterval, type BootstrapInput } from './significance/bootstra
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
 
-import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput, FinishWindowOptions, PendingInterval, ShardReply, WindowPartial } from './types.js';
+import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput, FinishWindowOptions, PendingInterval, ShardReply, WindowFile, WindowPartial } from './types.js';
+import type { FileMetaData } from 'hyparquet';
+import { columnsToRead, streamRowGroups } from './stream.js';
 
 export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishWindowOptions, PendingInterval, ReferenceInput, WindowFile, WindowPartial } from './types.js';
 export { toShared } from './engine.js';
@@ -40,33 +42,61 @@ function counts(indices: Int32Array, labels: string[]): Record<string, number> |
 export function createEvaluationEngine(opts: { threads?: number; batchSize?: number } = {}): EvaluationEngine {
   const pool = new ShardPool(opts.threads ?? defaultThreads());
   const batchSize = opts.batchSize ?? 65536;
-  /** Decodes and scores the files (or their row-group ranges) of `o`: the parts, in file order. */
+  /**
+   * Decodes and scores the files (or their row-group ranges) of `o`: the parts, in file order.
+   * Parquet files that can be read by range stream a row group at a time, at most `threads + 1`
+   * held at once; other files are read whole, at most two at once.
+   */
   const collect = async (o: EvaluateWindowOptions): Promise<WindowPartial> => {
     const { spec } = o;
     const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
     // The label is sketched too, for the quality checks; drift compares the watched columns.
     const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
     const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
-    const perFile: Promise<ShardReply & { ok: true }>[][] = [];
+    const tasks: Promise<ShardReply & { ok: true }>[] = [];
+    const pending = new Set<Promise<unknown>>();
     let rowsDone = 0;
-    for (let i = 0; i < o.files.length; i++) {
-      if (i >= 2) await Promise.all(perFile[i - 2]!);
-      const file = o.files[i]!;
-      const bytes = toShared(await file.load());
-      perFile.push(
-        planShards(file, bytes, pool.threads, file.rowGroups).map((rowGroups) => {
-          const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, rowGroups }, batchSize, sketch }).then((r) => {
-            rowsDone += r.collected!.rows;
-            o.onProgress?.({ rowsDone, file: file.name });
-            return r;
-          });
-          p.catch(() => undefined); // observed below, via Promise.all
-          return p;
-        }),
+    let columns: string[] | undefined;
+    const dispatch = (file: WindowFile, bytes: Uint8Array, extra: { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number } }): void => {
+      const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }).then((r) => {
+        rowsDone += r.collected!.rows;
+        o.onProgress?.({ rowsDone, file: file.name });
+        return r;
+      });
+      p.catch(() => undefined); // observed below, via Promise.all
+      const settled: Promise<unknown> = p.then(
+        () => pending.delete(settled),
+        () => pending.delete(settled),
       );
+      pending.add(settled);
+      tasks.push(p);
+    };
+    const wholeFiles: Promise<unknown>[] = [];
+    for (const file of o.files) {
+      if (file.format === 'parquet' && file.open) {
+        columns ??= columnsToRead((await pool.run({ op: 'prepare', ...model })).prepared!, spec, sketch);
+        const stream = await streamRowGroups(await file.open(), { modelId: spec.id, name: file.name, columns, ...(spec.limits ? { limits: spec.limits } : {}), ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}) });
+        if (stream) {
+          try {
+            for (let g = 0; g < stream.groups.length; g++) {
+              while (pending.size > pool.threads) await Promise.race(pending);
+              const one = await stream.next();
+              dispatch(file, one.bytes, { rowGroupFile: { metadata: one.metadata, fileBytes: stream.fileBytes } });
+            }
+          } finally {
+            await stream.close();
+          }
+          continue;
+        }
+      }
+      if (wholeFiles.length >= 2) await Promise.all(wholeFiles.splice(0, wholeFiles.length - 1));
+      const bytes = toShared(await file.load());
+      const before = tasks.length;
+      for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
+      wholeFiles.push(Promise.allSettled(tasks.slice(before)));
     }
     // In plan order, whatever order the threads finish in: the merge is then deterministic.
-    const replies = await Promise.all(perFile.flat());
+    const replies = await Promise.all(tasks);
     const fileColumns = new Set(replies.flatMap((r) => r.fileColumns ?? []));
     return { parts: replies.map((r) => r.collected!), sketches: replies.map((r) => r.sketches ?? {}), fileColumns: [...fileColumns] };
   };

@@ -14,6 +14,7 @@ import { finishEvaluation } from './evaluate.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
 import { createInProcessRunner } from './in-process-runner.js';
+import { columnsToRead } from './stream.js';
 import { prepareModel, type PreparedModel } from './model.js';
 
 const runner = createInProcessRunner();
@@ -77,10 +78,11 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   const { spec } = msg;
-  const columns = [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(msg.sketch?.columns ?? [])])];
+  const columns = columnsToRead(model, spec, msg.sketch);
   let table;
   try {
-    table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups, ...(spec.limits ? { limits: spec.limits } : {}) });
+    const { rowGroupFile } = msg.file;
+    table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups, ...(spec.limits ? { limits: spec.limits } : {}), ...(rowGroupFile ? { rowGroupFile } : {}) });
   } catch (err) {
     if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
     throw err;
@@ -90,7 +92,8 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
     segments: spec.monitor.segments,
   });
-  await evaluator.addTable(table, msg.file.format === 'parquet' ? groupStarts(msg.file.bytes, msg.file.rowGroups) : []);
+  // One row group read by range has no break inside it.
+  await evaluator.addTable(table, msg.file.format === 'parquet' && !msg.file.rowGroupFile ? groupStarts(msg.file.bytes, msg.file.rowGroups) : []);
   // Compact copies: the evaluator's growable buffers are larger than their contents.
   const collected = evaluator.finish(true);
   if (model.task === 'binary') collected.sortedScores = sortScores(collected, model.positiveIndex!, model.classes!.length);

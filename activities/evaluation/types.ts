@@ -2,8 +2,10 @@
  * The types the evaluation modules share: the window's files, the engine's interface, and the
  * messages between the engine and its evaluation threads.
  */
+import type { FileMetaData } from 'hyparquet';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
+import type { RangeFile } from '../data/open-regular.js';
 import type { DataFormat } from '../data/table.js';
 import type { ReferenceProfile } from '../drift/profile.js';
 import type { ColumnSketch } from '../drift/sketch.js';
@@ -17,6 +19,8 @@ export interface WindowFile {
   name: string;
   format: DataFormat;
   load(): Promise<Uint8Array>;
+  /** Reads by range (Parquet: the footer, then a row group at a time) instead of loading the whole file. */
+  open?(): Promise<RangeFile>;
   /** Only these row groups of a Parquet file (an evaluation shard's range); all by default. */
   rowGroups?: { start: number; end: number };
 }
@@ -106,7 +110,7 @@ export type ShardRequest =
   | ({
       id: number;
       op: 'evaluate';
-      file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number } };
+      file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number } };
       batchSize: number;
       /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
       sketch?: { columns: string[]; categorical: string[] };

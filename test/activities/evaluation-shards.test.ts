@@ -193,6 +193,11 @@ describe('a window evaluated in shards and merged', function () {
     assert.equal(single.droppedRows, Math.ceil((9_500 - 7) / 150));
     assert.equal(single.confidence?.method, 'bootstrap');
     assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
+    // The activity streams the Parquet files a row group at a time, read by range; read whole, the
+    // same window gives the same summary.
+    const files0 = createFileDataSource();
+    const wholeFiles = createEvaluationActivities({ store, data: { read: files0.read, list: files0.list }, engine, heartbeat: () => undefined });
+    assert.deepEqual(numbers(await wholeFiles.evaluateSnapshot({ model, snapshot })), numbers(single), 'streamed by row groups = read whole');
     for (const k of [10, 7]) {
       const { summary, shards } = await sharded(model, snapshot, k);
       assert.equal(shards, k);

@@ -34,13 +34,13 @@ export interface Footer {
   rowCount: number;
 }
 
-/** Parses and checks the footer, and selects the row groups [start, end) (all by default). */
-export function readFooter(bytes: Uint8Array, source: string, rowGroups?: { start: number; end: number }): Footer {
+/** Parses (unless `given`: a footer read apart) and checks the footer, and selects the row groups [start, end) (all by default). */
+export function readFooter(bytes: Uint8Array, source: string, rowGroups?: { start: number; end: number }, given?: FileMetaData): Footer {
   let metadata: FileMetaData;
   let schema: SchemaTree;
   try {
     // A view, not a copy: the bytes may be shared between threads.
-    metadata = parquetMetadata(bytes, { parsers: PARSERS, geoparquet: false });
+    metadata = given ?? parquetMetadata(bytes, { parsers: PARSERS, geoparquet: false });
     schema = parquetSchema(metadata);
   } catch (err) {
     throw new DataReadError(`corrupted Parquet footer (${describe(err)})`, { source, cause: err });
