@@ -14,6 +14,11 @@ export interface DriftColumnReport {
   drifted: boolean | null;
   reference_rows: number;
   current_rows: number;
+  /**
+   * Present when the window had more than EXACT_VALUES values in this column: the statistics were
+   * computed on `points` values evenly spaced in rank, whose CDF is within `max_cdf_error` of the window's.
+   */
+  current_sketch?: { points: number; max_cdf_error: number };
   psi?: number | null;
   ks_statistic?: number | null;
   ks_p_value?: number | null;

@@ -10,7 +10,8 @@ import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from 
 import { metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
-import { mergeSketches, profileFromSketch, type ColumnSketch } from '../drift/sketch.js';
+import { EXACT_VALUES, mergeSketches, profileFromSketch, sketchBuffers, type ColumnSketch } from '../drift/sketch.js';
+import { SketchFolder } from './fold.js';
 import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
@@ -54,11 +55,18 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
     const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
     const tasks: Promise<ShardReply & { ok: true }>[] = [];
+    // Drift sketches folded as parts come in: bounded memory on a window of any size.
+    const folder = sketch
+      ? new SketchFolder(async (lists) => (await pool.run({ op: 'fold', lists }, sketchBuffers(Object.values(lists).flat()))).sketches!)
+      : undefined;
     const pending = new Set<Promise<unknown>>();
     let rowsDone = 0;
     let columns: string[] | undefined;
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number } }): void => {
+      const index = tasks.length;
       const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }).then((r) => {
+        folder?.add(index, r.collected!.rows, r.sketches ?? {});
+        delete r.sketches;
         rowsDone += r.collected!.rows;
         o.onProgress?.({ rowsDone, file: file.name });
         return r;
@@ -98,7 +106,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     // In plan order, whatever order the threads finish in: the merge is then deterministic.
     const replies = await Promise.all(tasks);
     const fileColumns = new Set(replies.flatMap((r) => r.fileColumns ?? []));
-    return { parts: replies.map((r) => r.collected!), sketches: replies.map((r) => r.sketches ?? {}), fileColumns: [...fileColumns] };
+    const sketches = folder ? await folder.result(replies.length) : replies.map(() => ({}));
+    return { parts: replies.map((r) => r.collected!), sketches, fileColumns: [...fileColumns] };
   };
   /** Metrics, drift, quality and the interval from the partial results of one window, in order. */
   const finish = async (o: FinishWindowOptions, partials: WindowPartial[], started: number, detailed = false): Promise<FinishedEvaluation> => {
@@ -150,7 +159,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const collected = mergeCollected(prepared, o.parts);
   const { summary, pending } = summarize(spec, prepared, collected, o.started);
   if (o.reference && collected.rows > 0) {
-    const current = Object.fromEntries(Object.entries(o.sketches).map(([k, v]) => [k, mergeSketches(v)]));
+    const current = Object.fromEntries(Object.entries(o.sketches).map(([k, v]) => [k, mergeSketches(v, EXACT_VALUES)]));
     summary.drift = assessDrift({
       reference: o.reference.columns,
       current,

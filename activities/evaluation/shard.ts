@@ -7,7 +7,7 @@ import { parquetMetadata } from 'hyparquet';
 import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
 import { UpkeepError } from '../errors.js';
-import { sketchColumn, type ColumnSketch } from '../drift/sketch.js';
+import { EXACT_VALUES, mergeSketches, sketchBuffers, sketchColumn, type ColumnSketch } from '../drift/sketch.js';
 import { Evaluator, type Collected } from './evaluator.js';
 import { sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
@@ -74,6 +74,10 @@ function groupStarts(bytes: Uint8Array, range?: { start: number; end: number }):
 
 async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
   if (msg.op === 'bootstrap') return { reply: { id: msg.id, ok: true, samples: bootstrapSamples(msg.input, msg.range) }, transfer: [] };
+  if (msg.op === 'fold') {
+    const sketches = Object.fromEntries(Object.entries(msg.lists).map(([name, list]) => [name, mergeSketches(list, EXACT_VALUES)]));
+    return { reply: { id: msg.id, ok: true, sketches }, transfer: sketchBuffers(sketches) };
+  }
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };

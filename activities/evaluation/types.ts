@@ -107,6 +107,7 @@ export type ShardRequest =
   | ({ id: number; op: 'finish' } & FinishInput)
   | { id: number; op: 'bootstrap'; input: BootstrapInput; range: { from: number; to: number } }
   | ({ id: number; op: 'prepare' } & ModelMessage)
+  | { id: number; op: 'fold'; lists: Record<string, ColumnSketch[]> }
   | ({
       id: number;
       op: 'evaluate';
