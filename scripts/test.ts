@@ -9,7 +9,7 @@ import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/d
 import { PROJECT_DIR } from '../workers/paths.js';
 import { readSettings } from '../workers/settings.js';
 import { onParentExit } from '../workers/parent-watch.js';
-import { resolveVersitygw } from '../test/helpers/s3-server.js';
+import { resolveVersitygw } from './s3-server.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);

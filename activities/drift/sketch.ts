@@ -90,8 +90,14 @@ function mergeWeighted(a: { v: Float64Array; w: Float64Array }, b: { v: Float64A
       w[k++] = b.w[j++]!;
     }
   }
-  for (; i < a.v.length; i++, k++) (v[k] = a.v[i]!), (w[k] = a.w[i]!);
-  for (; j < b.v.length; j++, k++) (v[k] = b.v[j]!), (w[k] = b.w[j]!);
+  for (; i < a.v.length; i++, k++) {
+    v[k] = a.v[i]!;
+    w[k] = a.w[i]!;
+  }
+  for (; j < b.v.length; j++, k++) {
+    v[k] = b.v[j]!;
+    w[k] = b.w[j]!;
+  }
   return { v, w };
 }
 
@@ -114,23 +120,27 @@ export function sketchBuffers(sketches: Record<string, ColumnSketch> | ColumnSke
   return [...out];
 }
 
-/** Merges ascending runs into one ascending array. */
+/** Merges ascending runs into one ascending array, pairwise in a balanced tree (n log k). */
 export function mergeSorted(parts: Float64Array[]): Float64Array {
-  if (parts.length === 1) return parts[0]!;
-  let merged = parts[0]!;
-  for (let p = 1; p < parts.length; p++) {
-    const a = merged;
-    const b = parts[p]!;
-    const out = new Float64Array(a.length + b.length);
-    let i = 0;
-    let j = 0;
-    let k = 0;
-    while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
-    while (i < a.length) out[k++] = a[i++]!;
-    while (j < b.length) out[k++] = b[j++]!;
-    merged = out;
+  let runs = parts;
+  while (runs.length > 1) {
+    const next: Float64Array[] = [];
+    for (let r = 0; r + 1 < runs.length; r += 2) next.push(mergeTwo(runs[r]!, runs[r + 1]!));
+    if (runs.length % 2 === 1) next.push(runs[runs.length - 1]!);
+    runs = next;
   }
-  return merged;
+  return runs[0] ?? new Float64Array(0);
+}
+
+function mergeTwo(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
 
 function asCategorical(s: ColumnSketch): Extract<ColumnSketch, { kind: 'categorical' }> {

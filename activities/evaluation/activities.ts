@@ -133,7 +133,7 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
       const { model, snapshot, shard } = input;
       const o = await modelInput(model);
       const all = snapshotFiles(model.modelId, snapshot, mustRead, mustOpen);
-      const files = shard.parts.map((p) => ({ ...all[p.file]!, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
+      const files = shard.parts.map((p) => ({ ...all[p.file]!, rows: p.rows, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
       const partial = await beating((onProgress) => deps.engine.collect({ ...o, files, onProgress }));
       const bytes = encodePartial(partial, { model: model.modelId, snapshot: snapshot.sha256, artifact: model.artifactSha256, index: shard.index, of: shard.of });
       const key = shardKey(model, snapshot.sha256, shard.index, shard.of);

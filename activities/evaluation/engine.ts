@@ -125,8 +125,21 @@ function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: numbe
   return out;
 }
 
+type ArrayField = 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue';
+
+/**
+ * One field of every part, joined; each part lets go of its array once joined, so that a large
+ * window's peak is its parts plus one field, not twice its parts.
+ */
+function join<F extends ArrayField>(parts: Collected[], field: F, make: (n: number) => NonNullable<Collected[F]>): NonNullable<Collected[F]> {
+  if (parts.length === 1) return parts[0]![field]!;
+  const out = concat(parts.map((p) => p[field]!) as NonNullable<Collected[F]>[], make);
+  for (const p of parts) delete p[field];
+  return out;
+}
+
 /** One entry per file and column, summed over the shards that read parts of the file. */
-function invalidByFile(list: Collected['invalid']): Collected['invalid'] {
+export function invalidByFile(list: Collected['invalid']): Collected['invalid'] {
   const byKey = new Map<string, Collected['invalid'][number]>();
   for (const i of list) {
     const key = JSON.stringify([i.file, i.column]);
@@ -141,7 +154,7 @@ function invalidByFile(list: Collected['invalid']): Collected['invalid'] {
   return [...byKey.values()];
 }
 
-/** Joins shard results in order; labels unknown to the model are renumbered consistently. */
+/** Joins shard results in order (taking their arrays: the parts are left empty); labels unknown to the model are renumbered consistently. */
 export function mergeCollected(model: PreparedModel, parts: Collected[]): Collected {
   const base: Omit<Collected, 'labels' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'> = {
     task: model.task,
@@ -176,15 +189,21 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
   if (model.task === 'regression') {
     return {
       ...base,
-      yTrueValue: concat(parts.map((p) => p.yTrueValue!), (n) => new Float64Array(n)),
-      yPredValue: concat(parts.map((p) => p.yPredValue!), (n) => new Float64Array(n)),
+      yTrueValue: join(parts, 'yTrueValue', (n) => new Float64Array(n)),
+      yPredValue: join(parts, 'yPredValue', (n) => new Float64Array(n)),
     };
   }
-  // Sorted score runs from every shard merge into one sorted run (linear, no second sort).
-  const runs = parts.map((p) => p.sortedScores);
-  if (model.task === 'binary' && runs.every((r) => r !== undefined)) {
-    Object.assign(base, { sortedScores: { pos: mergeSorted(runs.map((r) => r!.pos)), neg: mergeSorted(runs.map((r) => r!.neg)) } });
+  // Sorted score runs from every shard merge into one sorted run (no second sort).
+  const runs = parts.flatMap((p) => p.scoreRuns ?? [p.sortedScores]);
+  for (const p of parts) {
+    delete p.sortedScores;
+    delete p.scoreRuns;
   }
+  if (model.task === 'binary' && runs.every((r) => r !== undefined)) {
+    const pos = mergeSorted(runs.map((r) => r!.pos));
+    Object.assign(base, { sortedScores: { pos, neg: mergeSorted(runs.map((r) => r!.neg)) } });
+  }
+  runs.length = 0;
   const labels = [...model.classes!];
   const index = new Map(labels.map((l, i) => [l, i]));
   for (const p of parts) {
@@ -204,9 +223,9 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
   return {
     ...base,
     labels,
-    yTrueClass: concat(parts.map((p) => p.yTrueClass!), (n) => new Int32Array(n)),
-    yPredClass: concat(parts.map((p) => p.yPredClass!), (n) => new Int32Array(n)),
-    proba: concat(parts.map((p) => p.proba!), (n) => new Float64Array(n)),
+    yTrueClass: join(parts, 'yTrueClass', (n) => new Int32Array(n)),
+    yPredClass: join(parts, 'yPredClass', (n) => new Int32Array(n)),
+    proba: join(parts, 'proba', (n) => new Float64Array(n)),
   };
 }
 

@@ -12,6 +12,7 @@ import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
 import { EXACT_VALUES, mergeSketches, profileFromSketch, sketchBuffers, type ColumnSketch } from '../drift/sketch.js';
 import { SketchFolder } from './fold.js';
+import { WindowArrays } from './window-arrays.js';
 import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
@@ -61,12 +62,17 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       : undefined;
     const pending = new Set<Promise<unknown>>();
     let rowsDone = 0;
-    let columns: string[] | undefined;
+    const prepared = (await pool.run({ op: 'prepare', ...model })).prepared!;
+    const columns = columnsToRead(prepared, spec, sketch);
+    // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
+    const capacity = o.files.every((f) => f.rows !== undefined) ? o.files.reduce((n, f) => n + f.rows!, 0) : undefined;
+    const arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number } }): void => {
       const index = tasks.length;
       const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }).then((r) => {
         folder?.add(index, r.collected!.rows, r.sketches ?? {});
         delete r.sketches;
+        arrays?.add(index, r.collected!);
         rowsDone += r.collected!.rows;
         o.onProgress?.({ rowsDone, file: file.name });
         return r;
@@ -82,7 +88,6 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const wholeFiles: Promise<unknown>[] = [];
     for (const file of o.files) {
       if (file.format === 'parquet' && file.open) {
-        columns ??= columnsToRead((await pool.run({ op: 'prepare', ...model })).prepared!, spec, sketch);
         const stream = await streamRowGroups(await file.open(), { modelId: spec.id, name: file.name, columns, ...(spec.limits ? { limits: spec.limits } : {}), ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}) });
         if (stream) {
           try {
@@ -107,7 +112,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const replies = await Promise.all(tasks);
     const fileColumns = new Set(replies.flatMap((r) => r.fileColumns ?? []));
     const sketches = folder ? await folder.result(replies.length) : replies.map(() => ({}));
-    return { parts: replies.map((r) => r.collected!), sketches, fileColumns: [...fileColumns] };
+    return { parts: arrays ? [arrays.result()] : replies.map((r) => r.collected!), sketches, fileColumns: [...fileColumns] };
   };
   /** Metrics, drift, quality and the interval from the partial results of one window, in order. */
   const finish = async (o: FinishWindowOptions, partials: WindowPartial[], started: number, detailed = false): Promise<FinishedEvaluation> => {
@@ -120,7 +125,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
     // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
     const transfer = [
-      ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
+      ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...(c.scoreRuns ?? []).flatMap((r) => [r.pos, r.neg]), ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
       ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
     ]
       .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))

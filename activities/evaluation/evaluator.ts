@@ -37,6 +37,8 @@ export interface Collected {
   yPredValue?: Float64Array;
   /** Binary models: P(positive) split by true class, each sorted ascending (for the ranking metrics). */
   sortedScores?: { pos: Float64Array; neg: Float64Array };
+  /** A window joined as its parts came in (window-arrays.ts): each part's sorted scores, merged when finishing. */
+  scoreRuns?: { pos: Float64Array; neg: Float64Array }[];
   /** Per segment column: the value of each evaluated row, as codes into `values` (missing: "(missing)"). */
   segments?: Record<string, { codes: Int32Array; values: string[] }>;
 }

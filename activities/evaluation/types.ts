@@ -21,6 +21,8 @@ export interface WindowFile {
   load(): Promise<Uint8Array>;
   /** Reads by range (Parquet: the footer, then a row group at a time) instead of loading the whole file. */
   open?(): Promise<RangeFile>;
+  /** Rows the file (or its range) holds, when known (a snapshot's count): the window's arrays are then sized once. */
+  rows?: number;
   /** Only these row groups of a Parquet file (an evaluation shard's range); all by default. */
   rowGroups?: { start: number; end: number };
 }

@@ -1,0 +1,144 @@
+/**
+ * The scored rows of a window, joined as its parts come in: arrays sized once for the window's
+ * rows (known from the snapshot and the Parquet footers), each part copied to its place as soon as
+ * every part before it has come in, then let go. Peak memory is then the window's rows once (what
+ * the exact metrics keep per row) plus the parts in flight, not twice the rows as when the parts
+ * are all kept and joined at the end. Labels and slice values unknown to the model are numbered in
+ * window order, as mergeCollected numbers them.
+ */
+import type { Collected } from './evaluator.js';
+import { invalidByFile } from './engine.js';
+
+type Runs = NonNullable<Collected['scoreRuns']>;
+
+export class WindowArrays {
+  private readonly waiting: (Collected | undefined)[] = [];
+  private next = 0;
+  private rows = 0;
+  private rowsRead = 0;
+  private dropped = 0;
+  private readonly invalid: Collected['invalid'] = [];
+  private readonly labels: string[];
+  private readonly labelIndex: Map<string, number>;
+  private yTrueClass?: Int32Array;
+  private yPredClass?: Int32Array;
+  private proba?: Float64Array;
+  private yTrueValue?: Float64Array;
+  private yPredValue?: Float64Array;
+  private readonly segments = new Map<string, { codes: Int32Array; values: string[]; index: Map<string, number> }>();
+  private runs: Runs | undefined = [];
+  private readonly k: number;
+  private capacity = 0;
+
+  /** `capacity`: the rows the window's files hold (more only if a file's count was short). */
+  constructor(
+    private readonly task: Collected['task'],
+    classes: string[],
+    capacity: number,
+    private readonly segmentNames: string[],
+  ) {
+    this.labels = [...classes];
+    this.labelIndex = new Map(classes.map((c, i) => [c, i]));
+    this.k = classes.length;
+    for (const name of segmentNames) this.segments.set(name, { codes: new Int32Array(0), values: [], index: new Map() });
+    this.grow(capacity);
+  }
+
+  private grow(capacity: number): void {
+    const n = this.rows;
+    const resized = <T extends Int32Array | Float64Array>(a: T | undefined, size: number, make: (m: number) => T): T => {
+      const out = make(size);
+      if (a) out.set(a.subarray(0, (n * size) / Math.max(1, capacity)) as never);
+      return out;
+    };
+    if (this.task === 'regression') {
+      this.yTrueValue = resized(this.yTrueValue, capacity, (m) => new Float64Array(m));
+      this.yPredValue = resized(this.yPredValue, capacity, (m) => new Float64Array(m));
+    } else {
+      this.yTrueClass = resized(this.yTrueClass, capacity, (m) => new Int32Array(m));
+      this.yPredClass = resized(this.yPredClass, capacity, (m) => new Int32Array(m));
+      this.proba = resized(this.proba, capacity * this.k, (m) => new Float64Array(m));
+    }
+    for (const seg of this.segments.values()) seg.codes = resized(seg.codes, capacity, (m) => new Int32Array(m));
+    this.capacity = capacity;
+  }
+
+  /** Part `index` has come in (its arrays are taken: the part is left empty). */
+  add(index: number, part: Collected): void {
+    this.waiting[index] = part;
+    while (this.waiting[this.next] !== undefined) {
+      this.place(this.waiting[this.next]!);
+      this.waiting[this.next++] = undefined;
+    }
+  }
+
+  private place(p: Collected): void {
+    if (this.rows + p.rows > this.capacity) this.grow(Math.max(2 * this.capacity, this.rows + p.rows));
+    const at = this.rows;
+    if (this.task === 'regression') {
+      this.yTrueValue!.set(p.yTrueValue!, at);
+      this.yPredValue!.set(p.yPredValue!, at);
+    } else {
+      const remap = p.labels!.map((l) => {
+        let i = this.labelIndex.get(l);
+        if (i === undefined) {
+          i = this.labels.length;
+          this.labels.push(l);
+          this.labelIndex.set(l, i);
+        }
+        return i;
+      });
+      const t = p.yTrueClass!;
+      const q = p.yPredClass!;
+      for (let i = 0; i < p.rows; i++) {
+        this.yTrueClass![at + i] = remap[t[i]!]!;
+        this.yPredClass![at + i] = remap[q[i]!]!;
+      }
+      this.proba!.set(p.proba!, at * this.k);
+      if (this.task === 'binary') {
+        if (p.sortedScores && this.runs) this.runs.push(p.sortedScores);
+        else this.runs = undefined;
+      }
+    }
+    for (const name of this.segmentNames) {
+      const seg = this.segments.get(name)!;
+      const local = p.segments?.[name];
+      if (!local) continue;
+      const remap = local.values.map((v) => {
+        let i = seg.index.get(v);
+        if (i === undefined) {
+          i = seg.values.length;
+          seg.values.push(v);
+          seg.index.set(v, i);
+        }
+        return i;
+      });
+      for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
+    }
+    this.rows += p.rows;
+    this.rowsRead += p.rowsRead;
+    this.dropped += p.droppedRows;
+    this.invalid.push(...p.invalid);
+    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'segments'] as const) delete p[key];
+  }
+
+  /** The window's rows as one part (views of the arrays, which are sized for the window's files). */
+  result(): Collected {
+    if (this.waiting.some((w) => w !== undefined)) throw new Error('a part of the window is missing');
+    const n = this.rows;
+    const base = { task: this.task, rows: n, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: invalidByFile(this.invalid) };
+    const segments =
+      this.segmentNames.length > 0 ? { segments: Object.fromEntries([...this.segments].map(([k, v]) => [k, { codes: v.codes.subarray(0, n), values: v.values }])) } : {};
+    if (this.task === 'regression') return { ...base, ...segments, yTrueValue: this.yTrueValue!.subarray(0, n), yPredValue: this.yPredValue!.subarray(0, n) };
+    const k = this.k;
+    return {
+      ...base,
+      ...segments,
+      labels: this.labels,
+      yTrueClass: this.yTrueClass!.subarray(0, n),
+      yPredClass: this.yPredClass!.subarray(0, n),
+      proba: this.proba!.subarray(0, n * k),
+      ...(this.task === 'binary' && this.runs ? { scoreRuns: this.runs } : {}),
+    };
+  }
+}

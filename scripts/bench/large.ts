@@ -1,0 +1,139 @@
+/**
+ * A window of 10M rows × 20 features in one Parquet file (1.6 GiB, row groups of 100,000 rows),
+ * served by a versitygw S3 server started here, evaluated by the evaluateSnapshot activity with a
+ * reference profile (so drift and quality run too): streamed by row groups read by range (the
+ * default), and read whole as before; then split into 2 evaluation shards run by 2 worker
+ * processes at once and merged. Each evaluation runs in a process of its own: its peak RSS is its
+ * own. Printed, never asserted.
+ *   node --import tsx scripts/bench/large.ts [rows, default 10000000]
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createEvaluationActivities } from '../../activities/evaluation/activities.js';
+import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
+import { createDataSource } from '../../activities/data/sources.js';
+import { profileReferenceData } from '../../activities/drift/reference.js';
+import { openStore } from '../../activities/store/open.js';
+import { sha256Hex } from '../../activities/store/file-store.js';
+import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
+import { resolveVersitygw, startS3Server } from '../s3-server.js';
+import { BENCH_MODEL, benchParquet, benchSpec } from './data.js';
+
+const BUCKET = 'upkeep-bench';
+const [mode, ...rest] = process.argv.slice(2);
+
+/** What a child needs: the server, and the model, reference and snapshot in it. */
+interface Staged {
+  endpoint: string;
+  model: ResolvedModel;
+  snapshot: SnapshotRef;
+}
+
+function activitiesFor(endpoint: string, whole: boolean) {
+  const s3 = { endpoint, path_style: true, buckets: {} };
+  const data = createDataSource(s3);
+  const store = openStore({ store: `s3://${BUCKET}/store`, s3 } as Parameters<typeof openStore>[0]);
+  const engine = createEvaluationEngine();
+  // "whole": a data source without reads by range, as evaluations read files before.
+  const activities = createEvaluationActivities({ store, data: whole ? { read: data.read, list: data.list } : data, engine, heartbeat: () => undefined });
+  return { activities, engine };
+}
+
+if (mode === 'child') {
+  const [what, stagedJson, arg] = rest;
+  const staged = JSON.parse(stagedJson!) as Staged;
+  const { activities, engine } = activitiesFor(staged.endpoint, what === 'whole');
+  const t0 = performance.now();
+  let out: Record<string, unknown>;
+  if (what === 'shard') {
+    const shard = JSON.parse(arg!) as Parameters<typeof activities.evaluateShard>[0]['shard'];
+    const r = await activities.evaluateShard({ model: staged.model, snapshot: staged.snapshot, shard });
+    out = { result: r };
+  } else if (what === 'merge') {
+    const shards = JSON.parse(arg!) as { key: string; index: number }[];
+    out = { summary: await activities.mergeEvaluationShards({ model: staged.model, snapshot: staged.snapshot, shards }) };
+  } else {
+    out = { summary: await activities.evaluateSnapshot({ model: staged.model, snapshot: staged.snapshot }) };
+  }
+  await engine.close();
+  console.log(JSON.stringify({ ...out, ms: performance.now() - t0, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+const rows = Number(mode ?? 10_000_000);
+/** Children run what this process runs: dist/ under npm run bench, the sources through tsx otherwise. */
+const compiled = import.meta.url.endsWith('.js');
+const entry = compiled ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'large.js')] : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'large.ts')];
+const run = (args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> =>
+  new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [...entry, 'child', ...args], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>) : reject(new Error(`bench child ${args[0]} failed:\n${stderr}`))));
+  });
+
+const file = benchParquet(rows, 11);
+const binary = resolveVersitygw({ install: true, log: console.log });
+if (!binary) throw new Error('no versitygw: it is built with Go on first use (go install)');
+const server = await startS3Server(binary);
+try {
+  // As upkeep's launcher (scripts/bootstrap.mjs) runs its processes: glibc's mmap threshold fixed.
+  const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_REGION: 'us-east-1' };
+  Object.assign(process.env, env);
+  await server.createBucket(BUCKET);
+  const client = server.client();
+  const key = `data/${path.basename(file)}`;
+  const upload = performance.now();
+  await new Upload({ client, params: { Bucket: BUCKET, Key: key, Body: createReadStream(file) }, partSize: 64 * 2 ** 20 }).done();
+  const uploadMs = performance.now() - upload;
+  // The reference profile: 200,000 rows of the same process (another seed), in the store.
+  const modelBytes = new Uint8Array(readFileSync(BENCH_MODEL));
+  const modelSha = sha256Hex(modelBytes);
+  const spec = benchSpec({ data: { uri: `s3://${BUCKET}/data/{date}.parquet` } });
+  const refFile = benchParquet(200_000, 12);
+  const engine = createEvaluationEngine();
+  const { profile } = await profileReferenceData({ spec, modelBytes, modelKey: modelSha, artifactName: 'bench20.onnx', files: [{ name: 'ref.parquet', format: 'parquet', load: async () => new Uint8Array(readFileSync(refFile)) }], engine, createdAt: '2026-11-01T00:00:00Z', source: 'ref.parquet' });
+  await engine.close();
+  const put = async (k: string, body: Uint8Array | string) => {
+    await client.send(new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body }));
+    return `s3://${BUCKET}/${k}`;
+  };
+  const model: ResolvedModel = { modelId: spec.id, spec, artifactUri: await put(`models/${modelSha}.onnx`, modelBytes), artifactSha256: modelSha, artifactBytes: modelBytes.byteLength, referenceUri: await put('profiles/ref.json', JSON.stringify(profile)) };
+  const size = statSync(file).size;
+  const staged: Staged = {
+    endpoint: server.endpoint,
+    model,
+    snapshot: { uri: `s3://${BUCKET}/snapshot.json`, sha256: sha256Hex(key), firstDay: '2026-11-29', lastDay: '2026-11-29', windowEnd: '2026-11-30T00:00:00Z', rows, files: [{ date: '2026-11-29', sourceUri: `s3://${BUCKET}/${key}`, uri: `s3://${BUCKET}/${key}`, sha256: sha256Hex(key), bytes: size, rows }], missing: [] },
+  };
+  const json = JSON.stringify(staged);
+  console.log(`\n== a ${rows / 1e6}M-row window in S3 (versitygw ${server.endpoint}): ${(size / 2 ** 30).toFixed(2)} GiB Parquet, row groups of 100,000 rows, 20 features + label, drift against a 200,000-row reference ==`);
+  console.log(`  upload (multipart, 64 MiB parts)   ${(uploadMs / 1000).toFixed(1).padStart(6)} s`);
+  const streamed = await run(['single', json], env);
+  const s = streamed.summary as { rows: number; metrics: Record<string, number>; drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> } };
+  const sketched = Object.values(s.drift?.columns ?? {}).map((c) => c.current_sketch?.max_cdf_error ?? 0);
+  console.log(`  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (streamed.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`);
+  const { MALLOC_MMAP_THRESHOLD_: _fixed, ...glibcDefaults } = env;
+  const defaults = await run(['single', json], glibcDefaults);
+  console.log(`  the same, glibc's default malloc   ${((defaults.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(defaults.maxRssMiB as number).toFixed(0)} MiB   (MALLOC_MMAP_THRESHOLD_ unset: see the README)`);
+  const whole = await run(['whole', json], env);
+  console.log(`  read whole (as before)             ${((whole.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (whole.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(whole.maxRssMiB as number).toFixed(0)} MiB`);
+  // Two worker processes, one shard each, at once; then the merge (its own process).
+  const { activities } = activitiesFor(server.endpoint, false);
+  const plan = await activities.planEvaluationShards({ model, snapshot: staged.snapshot, shards: 2 });
+  const t0 = performance.now();
+  const shards = await Promise.all(plan.map((shard) => run(['shard', json, JSON.stringify(shard)], env)));
+  const shardWall = performance.now() - t0;
+  const merged = await run(['merge', json, JSON.stringify(shards.map((r) => r.result))], env);
+  const total = shardWall + (merged.ms as number);
+  const m = merged.summary as { metrics: Record<string, number> };
+  console.log(`  2 shards, 2 worker processes       ${(total / 1000).toFixed(1).padStart(6)} s   (shards ${(shardWall / 1000).toFixed(1)} s at once, peak RSS ${shards.map((r) => (r.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((merged.ms as number) / 1000).toFixed(1)} s, ${(merged.maxRssMiB as number).toFixed(0)} MiB)`);
+  console.log(`  speed-up over one process          ${((streamed.ms as number) / total).toFixed(2).padStart(6)}x    (both on this machine's cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`);
+  client.destroy();
+} finally {
+  await server.stop();
+}
