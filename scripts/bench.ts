@@ -13,11 +13,16 @@
  * check and profile the candidate, register it) on the same 1M rows; with --peer also
  * scikit-learn's fit of the same model. Drift: see below. Evaluation shards: the 1M-row window
  * split into 10 shards and merged, checked equal to one activity (`--shards-only`: that alone).
- * Fleet: schedules sync of 200 models on a dev server of its own (scripts/bench/fleet.ts).
+ * A large window: 10M rows in one Parquet file served by a versitygw S3 server, streamed by row
+ * groups (throughput, peak RSS), read whole as before, and split over 2 worker processes
+ * (scripts/bench/large.ts; `--large-only`: that alone). Fleet: schedules sync of 200 models on a
+ * dev server of its own (scripts/bench/fleet.ts). Everything printed is also written to
+ * bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BENCH_DIR, BENCH_MODEL, benchParquet, benchSpec, FEATURES } from './bench/data.js';
 import { REAL_MODEL, realModel, realParquet, realSpec } from './bench/real-data.js';
@@ -36,6 +41,35 @@ const median = (xs: number[]): number => {
 };
 
 const withPeer = process.argv.includes('--peer');
+
+/** Everything printed is also written to bench/RESULTS.md at the end. */
+const printed: string[] = [];
+const log = console.log.bind(console);
+console.log = (...a: unknown[]) => {
+  printed.push(a.map(String).join(' '));
+  log(...a);
+};
+function writeResults(): void {
+  const out = path.join(PROJECT_DIR, 'bench', 'RESULTS.md');
+  mkdirSync(path.dirname(out), { recursive: true });
+  const machine = `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`;
+  writeFileSync(out, `# npm run bench ${process.argv.slice(2).join(' ')}
+
+${new Date().toISOString()} · ${machine}
+
+\`\`\`
+${printed.join('\n')}
+\`\`\`
+`);
+  log(`\n(written to ${path.relative(PROJECT_DIR, out)})`);
+}
+/** A bench script run as a child with its output printed here (and so kept for RESULTS.md). */
+function section(script: string, args: string[]): void {
+  const entry = compiled ? [path.join(PROJECT_DIR, 'dist', script.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', path.join(PROJECT_DIR, script)];
+  const r = spawnSync(process.execPath, [...entry, ...args], { cwd: PROJECT_DIR, encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const line of r.stdout.trimEnd().split('\n')) console.log(line);
+  if (r.status !== 0) throw new Error(`bench ${script} failed`);
+}
 /** Run from dist/ (npm run bench): the children run the compiled code too. */
 const compiled = import.meta.url.endsWith('.js');
 
@@ -87,6 +121,11 @@ function shardsSection(): void {
 const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} ms`;
 if (process.argv.includes('--shards-only')) {
   shardsSection();
+  process.exit(0);
+}
+if (process.argv.includes('--large-only')) {
+  section('scripts/bench/large.ts', []);
+  writeResults();
   process.exit(0);
 }
 const realFile = realParquet(REAL_ROWS, 1);
@@ -152,8 +191,10 @@ console.log(`  ratio e2e / fit          ${(trainMs / fitMs).toFixed(2).padStart(
 console.log(`  peak RSS (e2e process)   ${(train.maxRssMiB as number).toFixed(0).padStart(6)} MiB`);
 
 console.log('');
-const fleetEntry = compiled ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'fleet.js')] : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'fleet.ts')];
-if (spawnSync(process.execPath, [...fleetEntry, '200'], { cwd: PROJECT_DIR, stdio: 'inherit' }).status !== 0) throw new Error('bench fleet failed');
+section('scripts/bench/large.ts', []);
+
+console.log('');
+section('scripts/bench/fleet.ts', ['200']);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');
@@ -185,3 +226,5 @@ if (!withPeer) {
   console.log(`  ratio Evidently / ours   ${(peerCpu / driftCpu).toFixed(1).padStart(6)}x CPU, ${(peerWall / driftWall).toFixed(1)}x wall   target ≥ 20x`);
   console.log(`  same test and decision   ${FEATURES.length - disagree.length} of ${FEATURES.length} columns${disagree.length ? ` (differ: ${disagree.join(', ')})` : ''}; dataset drift ${peer.dataset.drifted === drift.dataset ? 'agrees' : 'differs'}`);
 }
+
+writeResults();
