@@ -153,7 +153,7 @@ console.log(`  peak RSS (e2e process)   ${(train.maxRssMiB as number).toFixed(0)
 
 console.log('');
 const fleetEntry = compiled ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'fleet.js')] : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'fleet.ts')];
-if (spawnSync(process.execPath, [...fleetEntry, '200'], { cwd: PROJECT_DIR, stdio: 'inherit' }).status !== 0) throw new Error('bench fleet failed');
+if (spawnSync(process.execPath, [...fleetEntry, '500'], { cwd: PROJECT_DIR, stdio: 'inherit' }).status !== 0) throw new Error('bench fleet failed');
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');

@@ -44,7 +44,8 @@ export function createFleetWorkspace(opts: { models: number; prefix: string; end
     schedule: { cron: `0 ${hour} * * *`, timezone: 'UTC' },
   }));
   const configPath = path.join(dir, 'upkeep.yaml');
-  writeFileSync(configPath, stringify({ ...example, store: 'store', models }));
+  // Each model written in full: YAML aliases for the shared parts would exceed the config's alias cap.
+  writeFileSync(configPath, stringify({ ...example, store: 'store', models }, { aliasDuplicateObjects: false }));
   return { dir, configPath, modelIds, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -10,6 +10,7 @@
  *   node --import tsx scripts/bench/fleet.ts [models] [rtt ms, default 25] [evaluated models]
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../activities/config/load.js';
@@ -76,14 +77,36 @@ try {
     }
   }
   delay.ms = 0;
-  if (evaluated > 0) await evaluationSection(client, server.address);
+  if (evaluated > 0) await evaluationSection(client, server.address, server.pid);
 } finally {
   await connection.close();
   await server.stop();
 }
 
+/** CPU seconds used by the processes of group `pgid` (the dev server and its shell guard); Linux /proc only. */
+function groupCpuSeconds(pgid: number | undefined): number | undefined {
+  if (pgid === undefined) return undefined;
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      // Fields after "pid (comm) ": state, ppid, pgrp, ... utime (12th), stime (13th).
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const fields = stat.replace(/^.*\) /s, '').split(' ');
+      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / 100; // clock ticks of 1/100 s
+  } catch {
+    return undefined;
+  }
+}
+
 /** One worker evaluates `evaluated` models, each run started by triggering its schedule. */
-async function evaluationSection(client: Client, address: string): Promise<void> {
+async function evaluationSection(client: Client, address: string, serverPid: number | undefined): Promise<void> {
   const id = randomUUID().slice(0, 6);
   const ws = createFleetWorkspace({ models: evaluated, prefix: `eval${id}`, end: new Date() });
   const taskQueue = `fleet-eval-${id}`;
@@ -99,11 +122,14 @@ async function evaluationSection(client: Client, address: string): Promise<void>
     });
     console.log(`\n== fleet: one worker evaluates ${evaluated} models (one-day window of 1000 rows each, ${DEFAULT_EVALUATION_SLOTS} evaluation slots; runs started by triggering each schedule) ==`);
     const cpu0 = process.cpuUsage();
+    const server0 = groupCpuSeconds(serverPid);
     const run = await worker.runUntil(() => evaluateFleet(client, { taskQueue, modelIds: ws.modelIds, timeoutMs: 600_000 }));
     const cpu = process.cpuUsage(cpu0);
+    const server1 = groupCpuSeconds(serverPid);
+    const serverCpu = server0 !== undefined && server1 !== undefined ? `, dev server CPU ${(server1 - server0).toFixed(1)} s` : '';
     await engine.close();
     const f = fleetFigures(run);
-    console.log(`  evaluations               ${f.runs} in ${(run.wallMs / 1000).toFixed(1)} s: ${f.perMinute.toFixed(0)} a minute on one worker   (process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`);
+    console.log(`  evaluations               ${f.runs} in ${(run.wallMs / 1000).toFixed(1)} s: ${f.perMinute.toFixed(0)} a minute on one worker   (CPU: worker process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s${serverCpu})`);
     console.log(`  latency, start to close   p50 ${(f.latencyMs.p50 / 1000).toFixed(1)} s   p95 ${(f.latencyMs.p95 / 1000).toFixed(1)} s   max ${(f.latencyMs.max / 1000).toFixed(1)} s   (all triggered at once: mostly waiting for the worker)`);
     console.log(`  history events per run    median ${f.events.median}   max ${f.events.max}   (target ≤ ~60)`);
     console.log(`  verdicts                  ${Object.entries(f.verdicts).map(([v, k]) => `${k} ${v}`).join(', ')}`);
