@@ -4,7 +4,7 @@
  * bounded parallelism; then a re-sync that must change nothing, and a prune. Printed, never asserted.
  * The local server answers in about a millisecond, so each is measured again with a simulated
  * round-trip time (each schedule call delayed by RTT ms, as to a cluster in another data centre).
- * Then one worker (workers/worker.ts, in this process, default settings) evaluates a fleet of
+ * Then one worker (workers/worker.ts, in this process; UPKEEP_EVALUATION_SLOTS as for `upkeep worker`) evaluates a fleet of
  * E models (default N) on a one-day window, each run started by triggering its schedule:
  * evaluations per minute, start-to-close latency, history events per run, failed runs.
  *   node --import tsx scripts/bench/fleet.ts [models] [rtt ms, default 25] [evaluated models]
@@ -117,10 +117,11 @@ async function evaluationSection(client: Client, address: string, serverPid: num
     // The worker warns once about unauthenticated approvals, naming every model: shortened here.
     const warn = console.warn;
     console.warn = (line: unknown) => warn(String(line).length > 200 ? `${String(line).slice(0, 200)}… (${evaluated} models)` : line);
-    const { worker, engine } = await createUpkeepWorker({ connection: native, namespace: 'default', taskQueue, configPath: ws.configPath, log: () => {} }).finally(() => {
+    const slots = readSettings(process.env).evaluationSlots;
+    const { worker, engine } = await createUpkeepWorker({ connection: native, namespace: 'default', taskQueue, configPath: ws.configPath, evaluationSlots: slots, log: () => {} }).finally(() => {
       console.warn = warn;
     });
-    console.log(`\n== fleet: one worker evaluates ${evaluated} models (one-day window of 1000 rows each, ${DEFAULT_EVALUATION_SLOTS} evaluation slots; runs started by triggering each schedule) ==`);
+    console.log(`\n== fleet: one worker evaluates ${evaluated} models (one-day window of 1000 rows each, ${slots} evaluation slots${slots === DEFAULT_EVALUATION_SLOTS ? ' (the default)' : ''}; runs started by triggering each schedule) ==`);
     const cpu0 = process.cpuUsage();
     const server0 = groupCpuSeconds(serverPid);
     const run = await worker.runUntil(() => evaluateFleet(client, { taskQueue, modelIds: ws.modelIds, timeoutMs: 600_000 }));
