@@ -109,7 +109,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   warnUnauthenticated(initial, path.basename(configPath));
   const store = opts.store ?? openStore(initial);
   const engine = opts.engine ?? createEvaluationEngine();
-  // Every activity reads the config (edits reach the next activity); parsed again only when changed.
+  // Activities read the config when they run (edits apply at once); parsed again only when changed.
   const readConfig = configLoader(configPath);
   const activities = createActivities({
     loadConfig: async () => ({ ...(await readConfig()), name: path.basename(configPath) }),

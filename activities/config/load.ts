@@ -205,9 +205,9 @@ async function readConfigText(file: string): Promise<string> {
 }
 
 /**
- * loadConfig for a process that reads one config for every activity (the worker): the file and
- * its keys file are read each time, and parsed again only when either changed. Parsing grows with
- * the fleet (about 0.3 s for 500 models on a loaded 2-core machine); a read and a compare do not.
+ * loadConfig for a process that reads one config again and again (the worker's activities): the
+ * file and its keys file are read each time, and parsed again only when either changed. Parsing
+ * grows with the fleet (about 0.3 s for 500 models on a loaded 2-core machine); a read does not.
  * The config returned is shared between calls: read it, never change it.
  */
 export function configLoader(file: string): () => Promise<UpkeepConfig> {
