@@ -15,8 +15,8 @@
  * split into 10 shards and merged, checked equal to one activity (`--shards-only`: that alone).
  * A large window: 10M rows in one Parquet file served by a versitygw S3 server, streamed by row
  * groups (throughput, peak RSS), read whole as before, and split over 2 worker processes
- * (scripts/bench/large.ts; `--large-only`: that alone). Fleet: schedules sync of 200 models on a
- * dev server of its own (scripts/bench/fleet.ts). Everything printed is also written to
+ * (scripts/bench/large.ts; `--large-only`: that alone). Fleet: schedules sync of 500 models on a
+ * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Everything printed is also written to
  * bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -194,7 +194,7 @@ console.log('');
 section('scripts/bench/large.ts', []);
 
 console.log('');
-section('scripts/bench/fleet.ts', ['200']);
+section('scripts/bench/fleet.ts', ['500']);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');

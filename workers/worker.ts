@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities } from '../activities/index.js';
-import { loadConfig, warnUnauthenticated } from '../activities/config/load.js';
+import { configLoader, loadConfig, warnUnauthenticated } from '../activities/config/load.js';
 import { createDataSource } from '../activities/data/sources.js';
 import type { DataSource } from '../activities/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../activities/evaluation/evaluate.js';
@@ -109,8 +109,10 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   warnUnauthenticated(initial, path.basename(configPath));
   const store = opts.store ?? openStore(initial);
   const engine = opts.engine ?? createEvaluationEngine();
+  // Activities read the config when they run (edits apply at once); parsed again only when changed.
+  const readConfig = configLoader(configPath);
   const activities = createActivities({
-    loadConfig: async () => ({ ...(await loadConfig(configPath)), name: path.basename(configPath) }),
+    loadConfig: async () => ({ ...(await readConfig()), name: path.basename(configPath) }),
     store,
     data: opts.data ?? createDataSource(initial.s3),
     engine,

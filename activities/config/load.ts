@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
@@ -194,11 +195,37 @@ export function warnUnauthenticated(config: UpkeepConfig, configName: string, wa
 }
 
 export async function loadConfig(file: string): Promise<UpkeepConfig> {
+  return parseConfig(await readConfigText(file), { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
+}
+
+async function readConfigText(file: string): Promise<string> {
   // only a regular file, size-capped before it is read (a FIFO would block, /dev/zero never end)
   const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' });
-  const text = new TextDecoder().decode(bytes);
-  const config = parseConfig(text, { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
-  return config;
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * loadConfig for a process that reads one config again and again (the worker's activities): the
+ * file and its keys file are read each time, and parsed again only when either changed. Parsing
+ * grows with the fleet (about 0.3 s for 500 models on a loaded 2-core machine); a read does not.
+ * The config returned is shared between calls: read it, never change it.
+ */
+export function configLoader(file: string): () => Promise<UpkeepConfig> {
+  const baseDir = path.dirname(path.resolve(file));
+  // keys: the keys file's text read before `config` was parsed from it; null: not known yet.
+  let last: { text: string; keysPath?: string; keys: string | null; config: UpkeepConfig } | undefined;
+  const readKeys = (p: string): Promise<string | null> => readFile(p, 'utf8').catch(() => null);
+  return async () => {
+    const text = await readConfigText(file);
+    const keysPath = last?.text === text ? last.keysPath : undefined;
+    const keys = keysPath ? await readKeys(keysPath) : null;
+    if (last?.text === text && (!keysPath || (keys !== null && keys === last.keys))) return last.config;
+    const config = parseConfig(text, { name: path.basename(file), baseDir });
+    const parsedKeysPath = config.keys_file ? path.resolve(baseDir, config.keys_file) : undefined;
+    // A first parse read its keys file itself: the next call parses again to know which text it had.
+    last = { text, ...(parsedKeysPath ? { keysPath: parsedKeysPath } : {}), keys: parsedKeysPath === keysPath ? keys : null, config };
+    return config;
+  };
 }
 
 export function findModel(config: UpkeepConfig, modelId: string, configName = 'config'): ModelSpec {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
+import { configLoader, parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { newKeyPair } from '../../domain/signature.js';
 
@@ -80,5 +80,25 @@ describe('approver keys in upkeep.yaml', function () {
     assert.equal(lines.length, 1, lines.join('\n'));
     assert.match(lines[0]!, /WARNING: warn-test\.yaml: approvals are NOT authenticated for open-a:/);
     assert.doesNotMatch(lines[0]!, /signed/);
+  });
+
+  it("the worker's config loader parses again only when the config or its keys file changed", async function () {
+    const file = path.join(dir, 'upkeep.yaml');
+    writeFileSync(path.join(dir, 'keys.yaml'), `people: [{ id: owner@example.com, public_key: ${A} }]\n`);
+    writeFileSync(file, `keys_file: keys.yaml\nmodels:${model('churn', '[bob@example.com]')}`);
+    const load = configLoader(file);
+    const first = await load();
+    assert.deepEqual(first.models[0]!.keys?.people, { 'owner@example.com': A });
+    await load(); // the first parse read the keys file itself: parsed once more to know its text
+    const cached = await load();
+    assert.equal(await load(), cached, 'unchanged files: the same parse');
+    writeFileSync(path.join(dir, 'keys.yaml'), `people: [{ id: owner@example.com, public_key: ${B} }]\n`);
+    const rekeyed = await load();
+    assert.notEqual(rekeyed, cached);
+    assert.deepEqual(rekeyed.models[0]!.keys?.people, { 'owner@example.com': B });
+    writeFileSync(file, `keys_file: keys.yaml\nmodels:${model('churn', '[bob@example.com]')}${model('second', '[bob@example.com]')}`);
+    assert.deepEqual((await load()).models.map((m) => m.id), ['churn', 'second']);
+    writeFileSync(file, 'models: [');
+    await assert.rejects(load(), /upkeep\.yaml: not valid YAML/);
   });
 });
