@@ -12,6 +12,8 @@ export interface CsvReadOptions {
   source: string;
   /** Projection: decode only these columns (missing names are simply absent from the result). */
   columns?: string[];
+  /** Lines of the file before the first data line (a chunk of a larger file; see text-chunks.ts). */
+  lineOffset?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
   }
   pos = head.end;
   const dataStart = pos;
-  const dataLine = head.line;
+  const dataLine = head.line + (opts.lineOffset ?? 0);
   const headerLine = head.line - 1;
   const seen = new Set<string>();
   for (const name of header) {

@@ -22,6 +22,8 @@ export interface JsonlReadOptions {
   source: string;
   /** Projection: decode only these keys (missing names are simply absent from the result). */
   columns?: string[];
+  /** Lines of the file before this text (a chunk of a larger file; see text-chunks.ts). */
+  lineOffset?: number;
 }
 
 const STATE_UNKNOWN = 0;
@@ -248,7 +250,7 @@ export function readJsonl(bytes: Uint8Array, opts: JsonlReadOptions): Table {
   const seen = new Set<string>();
   const builders = new Map<string, ColumnBuilder>();
   let row = 0;
-  let line = 0;
+  let line = opts.lineOffset ?? 0;
   while (pos < n) {
     // decode a slice that ends at a line end
     let end = Math.min(pos + CHUNK_BYTES, n);

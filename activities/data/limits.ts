@@ -95,14 +95,14 @@ export function checkChunkPages(bytes: Uint8Array, meta: ColumnMetaData, groupRo
 }
 
 /** Lines of a CSV or JSON Lines file: how many (a bound on rows) and the longest, before parsing. */
-export function checkTextLines(bytes: Uint8Array, source: string, limits: ReadLimits): number {
+export function checkTextLines(bytes: Uint8Array, source: string, limits: ReadLimits, lineOffset = 0): number {
   let lines = 0;
   let from = 0;
   for (;;) {
     const nl = bytes.indexOf(10, from);
     const lineEnd = nl < 0 ? bytes.length : nl;
     if (lineEnd - from > limits.max_line_bytes) {
-      throw new DataReadError(`refused: a line of ${formatBytes(lineEnd - from)}, more than limits.max_line_bytes (${formatBytes(limits.max_line_bytes)})`, { source, line: lines + 1 });
+      throw new DataReadError(`refused: a line of ${formatBytes(lineEnd - from)}, more than limits.max_line_bytes (${formatBytes(limits.max_line_bytes)})`, { source, line: lines + 1 + lineOffset });
     }
     lines++;
     if (nl < 0) break;

@@ -77,7 +77,8 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
 
   const columns = new Map<string, Column>();
   const fileColumns = [...topLevel.keys()];
-  if (sinks.size === 0) return { source, rowCount, columns, fileColumns };
+  const first = firstRow > 0 ? { firstRow } : {};
+  if (sinks.size === 0) return { source, rowCount, columns, fileColumns, ...first };
 
   // 1. direct page decoding
   if (direct.size > 0) {
@@ -122,7 +123,7 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
     }
     columns.set(name, sink.finish());
   }
-  return { source, rowCount, columns, fileColumns };
+  return { source, rowCount, columns, fileColumns, ...first };
 }
 
 /** hyparquet sizes its buffers from the page headers: check them first. */

@@ -25,6 +25,8 @@ export interface ReadTableOptions {
   rowGroups?: { start: number; end: number };
   /** Caps on rows, decoded bytes and line length (defaults: domain/limits.ts). */
   limits?: Partial<ReadLimits>;
+  /** CSV and JSON Lines: lines of the file before these bytes' first record (a chunk, for messages). */
+  lineOffset?: number;
   /** Parquet only: the bytes are one row group read by range (see ParquetReadOptions). */
   rowGroupFile?: ParquetReadOptions['rowGroupFile'];
 }
@@ -59,13 +61,13 @@ export async function readTable(
       { source },
     );
   }
-  const readerOpts = opts.columns ? { source, columns: opts.columns } : { source };
+  const readerOpts = { source, ...(opts.columns ? { columns: opts.columns } : {}), ...(opts.lineOffset ? { lineOffset: opts.lineOffset } : {}) };
   if (opts.rowGroups && format !== 'parquet') {
     throw new DataReadError('row-group ranges apply to Parquet files only', { source });
   }
   const limits = resolveLimits(opts.limits);
   try {
-    if (format !== 'parquet') checkTextLines(bytes, source, limits);
+    if (format !== 'parquet') checkTextLines(bytes, source, limits, opts.lineOffset);
     if (format === 'csv') return readCsv(bytes, readerOpts);
     if (format === 'jsonl') return readJsonl(bytes, readerOpts);
     return await readParquet(bytes, { ...readerOpts, rowGroups: opts.rowGroups, limits, ...(opts.rowGroupFile ? { rowGroupFile: opts.rowGroupFile } : {}) });

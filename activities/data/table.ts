@@ -35,6 +35,8 @@ export interface Table {
   columns: Map<string, Column>;
   /** Every column the file has, projected or not (for messages about missing columns). */
   fileColumns?: string[];
+  /** Rows of the file before this table's first (a row group or a chunk read apart), for messages. */
+  firstRow?: number;
 }
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';

@@ -13,6 +13,12 @@ import { assessDrift } from '../drift/assess.js';
 import { EXACT_VALUES, mergeSketches, profileFromSketch, sketchBuffers, type ColumnSketch } from '../drift/sketch.js';
 import { SketchFolder } from './fold.js';
 import { WindowArrays } from './window-arrays.js';
+import { textChunks } from '../data/text-chunks.js';
+import { isDataReadError } from '../data/errors.js';
+import { resolveLimits } from '../../domain/limits.js';
+
+/** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
+export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
 import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
@@ -41,9 +47,10 @@ function counts(indices: Int32Array, labels: string[]): Record<string, number> |
  * The default engine: worker threads decode and score shards in parallel (ONNX Runtime sessions
  * cached per model sha256 in each thread); at most two files of the window are held at once.
  */
-export function createEvaluationEngine(opts: { threads?: number; batchSize?: number } = {}): EvaluationEngine {
+export function createEvaluationEngine(opts: { threads?: number; batchSize?: number; textChunkBytes?: number } = {}): EvaluationEngine {
   const pool = new ShardPool(opts.threads ?? defaultThreads());
   const batchSize = opts.batchSize ?? 65536;
+  const textChunkBytes = opts.textChunkBytes ?? TEXT_CHUNK_BYTES;
   /**
    * Decodes and scores the files (or their row-group ranges) of `o`: the parts, in file order.
    * Parquet files that can be read by range stream a row group at a time, at most `threads + 1`
@@ -67,9 +74,10 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
     const capacity = o.files.every((f) => f.rows !== undefined) ? o.files.reduce((n, f) => n + f.rows!, 0) : undefined;
     const arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
-    const dispatch = (file: WindowFile, bytes: Uint8Array, extra: { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number } }): void => {
+    type Extra = { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number }; firstRow?: number; lineOffset?: number };
+    const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
-      const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }).then((r) => {
+      const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }, transfer).then((r) => {
         folder?.add(index, r.collected!.rows, r.sketches ?? {});
         delete r.sketches;
         arrays?.add(index, r.collected!);
@@ -94,12 +102,35 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
             for (let g = 0; g < stream.groups.length; g++) {
               while (pending.size > pool.threads) await Promise.race(pending);
               const one = await stream.next();
-              dispatch(file, one.bytes, { rowGroupFile: { metadata: one.metadata, fileBytes: stream.fileBytes } });
+              dispatch(file, one.bytes, { rowGroupFile: { metadata: one.metadata, fileBytes: stream.fileBytes }, firstRow: one.firstRow });
             }
           } finally {
             await stream.close();
           }
           continue;
+        }
+      }
+      if ((file.format === 'csv' || file.format === 'jsonl') && file.open) {
+        // A large text file in chunks of whole records, each read by range.
+        const limits = resolveLimits(spec.limits);
+        const chunkBytes = Math.max(textChunkBytes, 2 * limits.max_line_bytes);
+        const f = await file.open();
+        try {
+          if (f.size > chunkBytes) {
+            const chunks = textChunks(f, { csv: file.format === 'csv', chunkBytes, lineLimit: limits.max_line_bytes, maxRows: limits.max_rows_per_file, source: file.name });
+            try {
+              for await (const chunk of chunks) {
+                while (pending.size > pool.threads) await Promise.race(pending);
+                dispatch(file, chunk.bytes, { firstRow: chunk.rowOffset, lineOffset: chunk.lineOffset }, [chunk.bytes.buffer as ArrayBuffer]);
+              }
+            } catch (err) {
+              if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
+              throw err;
+            }
+            continue;
+          }
+        } finally {
+          await f.close();
         }
       }
       if (wholeFiles.length >= 2) await Promise.all(wholeFiles.splice(0, wholeFiles.length - 1));

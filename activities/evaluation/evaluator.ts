@@ -137,14 +137,14 @@ export class Evaluator {
           throw this.fail(
             file,
             'SchemaMismatch',
-            `column ${column} holds text (e.g. ${describeValue(col, Math.max(row, 0))} in row ${Math.max(row, 0) + 1}) but input ${input.name} expects ${input.type} numbers`,
+            `column ${column} holds text (e.g. ${describeValue(col, Math.max(row, 0))} in row ${(table.firstRow ?? 0) + Math.max(row, 0) + 1}) but input ${input.name} expects ${input.type} numbers`,
           );
         }
         if (input.type === 'int64' && col.kind === 'number' && col.sourceType === 'float') {
           for (let r = 0; r < table.rowCount; r++) {
             const v = col.values[r]!;
             if (Number.isFinite(v) && !Number.isInteger(v)) {
-              throw this.fail(file, 'SchemaMismatch', `column ${column} holds fractional values (e.g. ${v} in row ${r + 1}) but input ${input.name} expects int64`);
+              throw this.fail(file, 'SchemaMismatch', `column ${column} holds fractional values (e.g. ${v} in row ${(table.firstRow ?? 0) + r + 1}) but input ${input.name} expects int64`);
             }
           }
         }

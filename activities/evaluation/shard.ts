@@ -85,8 +85,17 @@ async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer:
   const columns = columnsToRead(model, spec, msg.sketch);
   let table;
   try {
-    const { rowGroupFile } = msg.file;
-    table = await readTable(msg.file.bytes, { source: msg.file.name, format: msg.file.format, columns, rowGroups: msg.file.rowGroups, ...(spec.limits ? { limits: spec.limits } : {}), ...(rowGroupFile ? { rowGroupFile } : {}) });
+    const { rowGroupFile, lineOffset, firstRow } = msg.file;
+    table = await readTable(msg.file.bytes, {
+      source: msg.file.name,
+      format: msg.file.format,
+      columns,
+      rowGroups: msg.file.rowGroups,
+      ...(spec.limits ? { limits: spec.limits } : {}),
+      ...(rowGroupFile ? { rowGroupFile } : {}),
+      ...(lineOffset ? { lineOffset } : {}),
+    });
+    if (firstRow) table.firstRow = firstRow;
   } catch (err) {
     if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
     throw err;

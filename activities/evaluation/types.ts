@@ -113,7 +113,17 @@ export type ShardRequest =
   | ({
       id: number;
       op: 'evaluate';
-      file: { name: string; format: DataFormat; bytes: Uint8Array; rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number } };
+      file: {
+        name: string;
+        format: DataFormat;
+        bytes: Uint8Array;
+        rowGroups?: { start: number; end: number };
+        /** One row group read by range (parquet/ranges.ts). */
+        rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
+        /** A part of a larger file: rows and lines of the file before it (for messages). */
+        firstRow?: number;
+        lineOffset?: number;
+      };
       batchSize: number;
       /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
       sketch?: { columns: string[]; categorical: string[] };

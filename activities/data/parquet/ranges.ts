@@ -48,6 +48,8 @@ export interface RowGroupFile {
   /** The group's index in the file. */
   group: number;
   rows: number;
+  /** Rows of the file before the group. */
+  firstRow: number;
 }
 
 /**
@@ -101,5 +103,6 @@ export async function readRowGroup(file: RangeFile, metadata: FileMetaData, grou
     };
   });
   const rows = Number(rowGroup.num_rows);
-  return { bytes, metadata: { ...metadata, num_rows: rowGroup.num_rows, row_groups: [{ ...rowGroup, columns: moved }] }, group, rows };
+  const firstRow = metadata.row_groups.slice(0, group).reduce((n, g) => n + Number(g.num_rows), 0);
+  return { bytes, metadata: { ...metadata, num_rows: rowGroup.num_rows, row_groups: [{ ...rowGroup, columns: moved }] }, group, rows, firstRow };
 }
