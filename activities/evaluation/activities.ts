@@ -10,7 +10,8 @@ import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromProfile } from '../drift/reference.js';
 import { sha256Hex } from '../store/file-store.js';
 import { evaluationShardKey } from '../store/keys.js';
-import { decodePartial, encodePartial, planWindowShards, type PlanUnit, type ShardSpec } from './partial.js';
+import { decodePartial, encodePartial, partialRows, planWindowShards, type PlanUnit, type ShardSpec } from './partial.js';
+import { WindowArrays } from './window-arrays.js';
 import type { FinishWindowOptions, WindowFile, WindowPartial } from './types.js';
 
 /** The most shards a window is split into by `evaluation.shard_rows`. */
@@ -142,20 +143,49 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
       return { key, index: shard.index, rows: partial.parts.reduce((n, p) => n + p.rows, 0), bytes: bytes.byteLength };
     },
 
-    /** Reads the shards' partial results, in order, and finishes the window as evaluateSnapshot does. */
+    /**
+     * Reads the shards' partial results, in order, and finishes the window as evaluateSnapshot does.
+     * The rows are joined into arrays sized from the partials' headers as each partial is read, so
+     * that only one partial's bytes are held beside them.
+     */
     async mergeEvaluationShards(input: { model: ResolvedModel; snapshot: Pick<SnapshotRef, 'sha256'>; shards: Pick<ShardResult, 'key' | 'index'>[] }): Promise<EvaluationSummary> {
       const { model } = input;
       const o = await modelInput(model);
       const ordered = [...input.shards].sort((a, b) => a.index - b.index);
-      const partials: WindowPartial[] = [];
+      let capacity = 0;
+      if (mustOpen) {
+        for (const s of ordered) {
+          const f = await mustOpen(deps.store.uriFor(s.key), 'evaluation shard result');
+          try {
+            capacity += await partialRows((start, end) => f.read(start, Math.min(end, f.size)), `store object ${s.key}`);
+          } finally {
+            await f.close();
+          }
+        }
+      }
+      let arrays: WindowArrays | undefined;
+      const whole: WindowPartial = { parts: [], sketches: [], fileColumns: [] };
+      let index = 0;
       for (const s of ordered) {
         const { meta, partial } = decodePartial(await deps.store.get(s.key), `store object ${s.key}`);
         if (meta.snapshot !== input.snapshot.sha256 || meta.index !== s.index || meta.artifact !== model.artifactSha256) {
           throw new Error(`store object ${s.key} holds shard ${String(meta.index)} of snapshot ${String(meta.snapshot)}, not shard ${s.index} of ${input.snapshot.sha256}`);
         }
-        partials.push(partial);
+        for (const part of partial.parts) {
+          // The model's classes come first in every part's labels; proba has one column per class.
+          const k = part.proba && part.rows > 0 ? part.proba.length / part.rows : undefined;
+          if (!arrays && mustOpen && (part.task === 'regression' || k !== undefined)) {
+            arrays = new WindowArrays(part.task, (part.labels ?? []).slice(0, k), capacity, o.spec.monitor.segments);
+            for (const early of whole.parts.splice(0)) arrays.add(index++, early);
+          }
+          if (arrays) arrays.add(index++, part);
+          else whole.parts.push(part);
+        }
+        whole.sketches.push(...partial.sketches);
+        whole.fileColumns = [...new Set([...whole.fileColumns, ...partial.fileColumns])];
       }
-      return beating(() => deps.engine.finish(o, partials));
+      if (arrays) whole.parts.push(arrays.result());
+      return beating(() => deps.engine.finish(o, [whole]));
     },
   };
 }

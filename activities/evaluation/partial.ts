@@ -114,3 +114,13 @@ export function decodePartial(bytes: Uint8Array, what: string): { meta: Record<s
     return value;
   }) as { meta: Record<string, unknown>; partial: WindowPartial };
 }
+
+/** Rows in a stored partial, from its header alone (its first bytes, read by range). */
+export async function partialRows(read: (start: number, end: number) => Promise<Uint8Array>, what: string): Promise<number> {
+  const first = await read(0, 4);
+  const headLength = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0, true);
+  const text = new TextDecoder().decode(await read(4, 4 + headLength));
+  if (!text.startsWith(MAGIC)) throw new Error(`${what} is not an evaluation shard's result`);
+  const { partial } = JSON.parse(text.slice(MAGIC.length)) as { partial: { parts: { rows: number }[] } };
+  return partial.parts.reduce((n, p) => n + p.rows, 0);
+}

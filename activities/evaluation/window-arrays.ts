@@ -96,7 +96,9 @@ export class WindowArrays {
       }
       this.proba!.set(p.proba!, at * this.k);
       if (this.task === 'binary') {
-        if (p.sortedScores && this.runs) this.runs.push(p.sortedScores);
+        // A part may itself be a joined window (a shard's stored result): its runs come along.
+        const runs = p.scoreRuns ?? (p.sortedScores ? [p.sortedScores] : undefined);
+        if (runs && this.runs) this.runs.push(...runs);
         else this.runs = undefined;
       }
     }
@@ -119,7 +121,7 @@ export class WindowArrays {
     this.rowsRead += p.rowsRead;
     this.dropped += p.droppedRows;
     this.invalid.push(...p.invalid);
-    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'segments'] as const) delete p[key];
+    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments'] as const) delete p[key];
   }
 
   /** The window's rows as one part (views of the arrays, which are sized for the window's files). */
