@@ -14,26 +14,41 @@ export function formatOf(uri: string, declared?: DataFormat): DataFormat | undef
   return undefined;
 }
 
+/** Rows of a CSV (records after the header) or JSON Lines text fed in pieces, as countRows counts them. */
+export class TextRowCounter {
+  private lines = 0;
+  private lineHasContent = false;
+  private inQuotes = false;
+
+  constructor(private readonly format: 'csv' | 'jsonl') {}
+
+  update(bytes: Uint8Array): void {
+    const csv = this.format === 'csv';
+    let { lines, lineHasContent, inQuotes } = this;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i]!;
+      if (csv && b === 34) inQuotes = !inQuotes;
+      if (b === 10 && !inQuotes) {
+        if (lineHasContent) lines++;
+        lineHasContent = false;
+      } else if (b !== 13 && b !== 32 && b !== 9) {
+        lineHasContent = true;
+      }
+    }
+    Object.assign(this, { lines, lineHasContent, inQuotes });
+  }
+
+  rows(): number {
+    const lines = this.lines + (this.lineHasContent ? 1 : 0);
+    return this.format === 'csv' ? Math.max(0, lines - 1) : lines;
+  }
+}
+
 export function countRows(bytes: Uint8Array, format: DataFormat): number {
   if (format === 'parquet') {
     return Number(parquetMetadata(bytes).num_rows);
   }
-  const NL = 10;
-  const CR = 13;
-  const QUOTE = 34;
-  let lines = 0;
-  let lineHasContent = false;
-  let inQuotes = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (format === 'csv' && b === QUOTE) inQuotes = !inQuotes;
-    if (b === NL && !inQuotes) {
-      if (lineHasContent) lines++;
-      lineHasContent = false;
-    } else if (b !== CR && b !== 32 && b !== 9) {
-      lineHasContent = true;
-    }
-  }
-  if (lineHasContent) lines++;
-  return format === 'csv' ? Math.max(0, lines - 1) : lines;
+  const counter = new TextRowCounter(format);
+  counter.update(bytes);
+  return counter.rows();
 }

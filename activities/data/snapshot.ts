@@ -13,7 +13,12 @@ import type { ModelSpec } from '../../domain/config.js';
 import { durationMs } from '../../domain/duration.js';
 import { resolveLimits } from '../../domain/limits.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
-import { countRows, formatOf } from './count-rows.js';
+import { createHash } from 'node:crypto';
+import { countRows, formatOf, TextRowCounter } from './count-rows.js';
+import { isDataReadError } from './errors.js';
+import type { RangeFile } from './open-regular.js';
+import { readFooterByRanges } from './parquet/ranges.js';
+import type { DataFormat } from './table.js';
 import { datePatternHint } from './date-pattern.js';
 import { dayFiles, isFilePattern, splitUri } from './file-pattern.js';
 import type { DataSource } from './source.js';
@@ -30,8 +35,10 @@ export interface SnapshotDays {
 }
 
 export interface SnapshotDeps {
-  data: Pick<DataSource, 'read' | 'list'>;
-  store: Pick<ArtifactStore, 'put'>;
+  data: Pick<DataSource, 'read' | 'list' | 'open'>;
+  store: Pick<ArtifactStore, 'put'> & Partial<Pick<ArtifactStore, 'putStream'>>;
+  /** Files larger than this are hashed and copied in chunks, never held whole (default STREAM_ABOVE). */
+  streamAbove?: number;
   heartbeat?(details: unknown): void;
   /** The running activity's cancellation: a read stops between chunks when it is aborted. */
   signal?: AbortSignal;
@@ -108,6 +115,24 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
   };
 }
 
+/** Files above this size are snapshotted in chunks: hashed and counted, then copied. */
+export const STREAM_ABOVE = 64 * 2 ** 20;
+const COPY_CHUNK = 8 * 2 ** 20;
+
+/** One pass over a large file by range: its sha256 and its rows (a Parquet file's from its footer). */
+async function hashAndCount(f: RangeFile, format: DataFormat, name: string, beat: () => void): Promise<{ sha256: string; rows: number }> {
+  const hash = createHash('sha256');
+  const counter = format === 'parquet' ? undefined : new TextRowCounter(format);
+  for (let at = 0; at < f.size; at += COPY_CHUNK) {
+    const chunk = await f.read(at, Math.min(f.size, at + COPY_CHUNK), new Uint8Array(Math.min(COPY_CHUNK, f.size - at)));
+    hash.update(chunk);
+    counter?.update(chunk);
+    beat();
+  }
+  const rows = counter ? counter.rows() : Number((await readFooterByRanges(f, name)).num_rows);
+  return { sha256: hash.digest('hex'), rows };
+}
+
 /** Reads one file of a day and keeps it in the store; undefined when it does not exist. */
 async function snapshotFile(
   deps: SnapshotDeps,
@@ -118,21 +143,49 @@ async function snapshotFile(
   date: string,
   uri: string,
 ): Promise<SnapshotFile | undefined> {
-  let bytes: Uint8Array | undefined;
-  try {
-    // A listing may have taken the time: an abort that came meanwhile is not missed.
-    signal.throwIfAborted();
-    bytes = await deps.data.read(uri, { maxBytes: limits.max_file_bytes, signal, what: 'data file' });
-  } catch (err) {
-    if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
-    if (deadline.aborted && !deps.signal?.aborted) {
-      // retried: a slow file system may be faster next time
-      throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(uri)}`, { cause: err });
+  const format = formatOf(uri, spec.data.format);
+  const unreadable = (err: unknown): UpkeepError =>
+    new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(uri)} is not readable as ${format}: ${(err as Error).message}`, { cause: err });
+  const reading = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      // A listing may have taken the time: an abort that came meanwhile is not missed.
+      signal.throwIfAborted();
+      return await work();
+    } catch (err) {
+      if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
+      if (deadline.aborted && !deps.signal?.aborted) {
+        // retried: a slow file system may be faster next time
+        throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(uri)}`, { cause: err });
+      }
+      throw err;
     }
-    throw err;
+  };
+  const readOpts = { maxBytes: limits.max_file_bytes, signal, what: 'data file' };
+  const { open } = deps.data;
+  const { putStream } = deps.store;
+  let bytes: Uint8Array | undefined;
+  if (open && putStream && format) {
+    const f = await reading(() => open(uri, readOpts));
+    if (!f) return undefined;
+    try {
+      if (f.size > (deps.streamAbove ?? STREAM_ABOVE)) {
+        const { sha256, rows } = await reading(() => hashAndCount(f, format, baseName(uri), () => deps.heartbeat?.({ date, file: baseName(uri) }))).catch((err: unknown) => {
+          throw isDataReadError(err) ? unreadable(err) : err;
+        });
+        const chunks = async function* (): AsyncGenerator<Uint8Array> {
+          for (let at = 0; at < f.size; at += COPY_CHUNK) yield await f.read(at, Math.min(f.size, at + COPY_CHUNK), new Uint8Array(Math.min(COPY_CHUNK, f.size - at)));
+        };
+        const stored = await reading(() => putStream.call(deps.store, snapshotFileKey(spec.id, sha256, format), chunks, { sha256, size: f.size }));
+        return { date, sourceUri: uri, uri: stored.uri, sha256, bytes: f.size, rows };
+      }
+      bytes = await reading(() => f.read(0, f.size));
+    } finally {
+      await f.close();
+    }
+  } else {
+    bytes = await reading(() => deps.data.read(uri, readOpts));
   }
   if (!bytes) return undefined;
-  const format = formatOf(uri, spec.data.format);
   if (!format) {
     throw new UpkeepError('InvalidConfig', `model ${spec.id}: cannot tell the format of ${baseName(uri)}; use a .csv, .jsonl or .parquet file, or set data.format`);
   }
@@ -140,7 +193,7 @@ async function snapshotFile(
   try {
     rows = countRows(bytes, format);
   } catch (err) {
-    throw new UpkeepError('UnreadableData', `model ${spec.id}: file ${baseName(uri)} is not readable as ${format}: ${(err as Error).message}`, { cause: err });
+    throw unreadable(err);
   }
   const sha256 = sha256Hex(bytes);
   const stored = await deps.store.put(snapshotFileKey(spec.id, sha256, format), bytes, { ifAbsent: true });

@@ -79,6 +79,35 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
     return tmp;
   };
 
+  /** Writes chunks to a new temporary file next to `file`, checking their sha256 and size; returns its path. */
+  const writeTempChunks = async (file: string, chunks: AsyncIterable<Uint8Array>, expected: { sha256: string; size: number }): Promise<string> => {
+    await ensureDir(path.dirname(file));
+    const tmp = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const handle = await open(tmp, 'wx', fileMode);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      await handle.chmod(fileMode);
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        await handle.write(chunk);
+      }
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await handle.close();
+    const sha256 = hash.digest('hex');
+    if (sha256 !== expected.sha256 || size !== expected.size) {
+      await rm(tmp, { force: true });
+      throw new Error(`${file}: the source changed while it was copied (${size} bytes, sha256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes, ${expected.sha256.slice(0, 12)}…)`);
+    }
+    return tmp;
+  };
+
   /** An object's bytes (undefined when absent); a FIFO or folder in its place is refused, not waited on. */
   const readObject = async (key: string): Promise<Uint8Array | undefined> => readRegularFile(fileFor(key), { what: 'store object', missingOk: true });
 
@@ -159,6 +188,25 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
         }
         await syncDir(path.dirname(file));
         return result;
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    },
+    async putStream(key, chunks, expected): Promise<PutResult> {
+      const file = fileFor(key);
+      const result = { uri: pathToFileURL(file).href, sha256: expected.sha256, size: expected.size };
+      if (await exists(key)) return { ...result, created: false };
+      await sweepOnce(file);
+      const tmp = await writeTempChunks(file, chunks(), expected);
+      try {
+        try {
+          await link(tmp, file);
+        } catch (err) {
+          if (code(err) === 'EEXIST') return { ...result, created: false };
+          throw err;
+        }
+        await syncDir(path.dirname(file));
+        return { ...result, created: true };
       } finally {
         await rm(tmp, { force: true });
       }

@@ -88,6 +88,39 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
         throw err instanceof UpkeepError ? err : describeS3Error(err, 'writing', bucket, objectKey(key));
       }
     },
+    async putStream(key, chunks, expected): Promise<PutResult> {
+      const Key = objectKey(key);
+      const made = { uri: uriFor(key), sha256: expected.sha256, size: expected.size };
+      const { client, sdk } = await load();
+      try {
+        await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key }));
+        return { ...made, created: false };
+      } catch (err) {
+        if (!isMissing(err)) throw describeS3Error(err, 'looking up', bucket, Key);
+      }
+      // The chunks are hashed on their way up: a mismatch fails the upload before it completes, and
+      // an aborted multipart upload leaves nothing visible.
+      async function* checked(): AsyncGenerator<Uint8Array> {
+        const hash = createHash('sha256');
+        let size = 0;
+        for await (const chunk of chunks()) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          yield chunk;
+        }
+        const sha256 = hash.digest('hex');
+        if (sha256 !== expected.sha256 || size !== expected.size) throw new Error(`${uriFor(key)}: the source changed while it was copied (${size} bytes, expected ${expected.size})`);
+      }
+      const { Upload } = await import('@aws-sdk/lib-storage');
+      const { Readable } = await import('node:stream');
+      try {
+        await new Upload({ client, params: { Bucket: bucket, Key, Body: Readable.from(checked()), IfNoneMatch: '*' }, partSize: Math.max(threshold, 5 * 1024 * 1024) }).done();
+        return { ...made, created: true };
+      } catch (err) {
+        if (isPreconditionFailed(err)) return { ...made, created: false };
+        throw err instanceof UpkeepError ? err : describeS3Error(err, 'writing', bucket, Key);
+      }
+    },
     async putIfMatch(key, data, expected): Promise<CasResult> {
       const current = await read(key);
       const currentSha = current ? sha256Hex(current.bytes) : null;

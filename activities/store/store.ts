@@ -21,6 +21,12 @@ export interface ArtifactStore {
   /** Writes atomically. With `ifAbsent`, an existing object is left untouched (immutable keys). */
   put(key: string, data: Uint8Array | string, opts?: { ifAbsent?: boolean }): Promise<PutResult>;
   /**
+   * Writes an immutable object (first writer wins, as `put` with ifAbsent) from chunks, without
+   * holding it whole. The chunks must hash to `sha256` (a source that changed since it was hashed
+   * is refused before anything becomes visible); an existing object is taken to be that content.
+   */
+  putStream(key: string, chunks: () => AsyncIterable<Uint8Array>, expected: { sha256: string; size: number }): Promise<PutResult>;
+  /**
    * Compare-and-swap: writes only when the object's current sha256 is `expected` (null: the key
    * must not exist). Returns the current sha256 instead of writing when it is not.
    */

@@ -10,6 +10,7 @@ import { createFileStore } from '../../activities/store/file-store.js';
 import { fixture } from '../helpers/fixtures.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { evaluateOnce } from '../../scripts/lib/one-shot.js';
+import { takeSnapshot } from '../../activities/data/snapshot.js';
 
 describe('snapshot and report activities', function () {
   let ws: Workspace;
@@ -41,6 +42,27 @@ describe('snapshot and report activities', function () {
     // Two identical daily files are stored once, under their sha256.
     assert.deepEqual(readdirSync(path.join(ws.storeDir, 'snapshots', 'snap', 'files')), [`${first.files[0]!.sha256}.csv`]);
     assert.equal(readdirSync(path.join(ws.storeDir, 'snapshots', 'snap', 'manifests')).length, 1);
+  });
+
+  it('snapshots large files in chunks (hashed and counted, then copied) to the same manifest as files read whole', async function () {
+    ws = createWorkspace('streamed');
+    const names = ['data/binary.csv', 'data/binary.jsonl', 'data/binary.parquet', 'data/multiclass.csv'];
+    const days = names.map((rel, i) => {
+      const file = path.join(ws.dataDir, `f${i}${path.extname(rel)}`);
+      copyFileSync(fixture(rel), file);
+      return { date: `2026-05-0${i + 1}`, uri: pathToFileURL(file).href };
+    });
+    const w = { firstDay: '2026-05-01', lastDay: '2026-05-04', end: '2026-05-05T00:00:00Z', timezone: 'UTC', days };
+    const spec = { id: 'streamed', data: { uri: days[0]!.uri } } as Parameters<typeof takeSnapshot>[1];
+    const take = (store: string, streamAbove?: number) => takeSnapshot({ data: createFileDataSource(), store: createFileStore(path.join(ws.dir, store)), ...(streamAbove !== undefined ? { streamAbove } : {}) }, spec, w);
+    const whole = await take('whole');
+    const streamed = await take('streamed', 0);
+    assert.equal(streamed.sha256, whole.sha256);
+    assert.deepEqual(streamed.files.map(({ uri: _, ...f }) => f), whole.files.map(({ uri: _, ...f }) => f));
+    assert.deepEqual(whole.files.map((f) => f.rows), [1000, 1000, 1000, 1000]);
+    for (const [i, f] of streamed.files.entries()) assert.ok(readFileSync(new URL(f.uri)).equals(readFileSync(new URL(days[i]!.uri))), `${names[i]} stored as it is`);
+    // Again, with every object already there: nothing is copied twice, the same manifest.
+    assert.deepEqual(await take('streamed', 0), streamed);
   });
 
   it('gives the one-shot evaluation the same snapshot (same sha256) as the activity, without writing to the store', async function () {

@@ -41,6 +41,11 @@ function storeThatDies(store: ArtifactStore): ArtifactStore {
       if (op === 'put' && re.test(key)) die(key);
       return r;
     },
+    putStream: async (key, chunks, expected) => {
+      const r = await store.putStream(key, chunks, expected);
+      if (op === 'put' && re.test(key)) die(key);
+      return r;
+    },
     putIfMatch: async (key, data, expected) => {
       const r = await store.putIfMatch(key, data, expected);
       if (op === 'put' && r.ok && re.test(key)) die(key);

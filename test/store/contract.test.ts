@@ -115,6 +115,28 @@ for (const backend of [fileBackend, s3Backend]) {
       for (const r of racers.filter((x) => !x.created)) assert.equal(r.sha256, sha256Hex(kept));
     });
 
+    it('writes a large immutable object from chunks, checking them against the sha256 it was given', async () => {
+      const store = await backend.open();
+      const parts = Array.from({ length: 7 }, (_, i) => new Uint8Array(3 * 1024 * 1024 + i).fill(i + 1));
+      const all = Buffer.concat(parts);
+      const expected = { sha256: sha256Hex(all), size: all.length };
+      const chunks = async function* () {
+        for (const p of parts) yield p;
+      };
+      const first = await store.putStream(`snapshots/m/${expected.sha256}.bin`, chunks, expected);
+      assert.deepEqual([first.created, first.sha256, first.size], [true, expected.sha256, expected.size]);
+      assert.ok(Buffer.from(await store.get(`snapshots/m/${expected.sha256}.bin`)).equals(all));
+      const again = await store.putStream(`snapshots/m/${expected.sha256}.bin`, chunks, expected);
+      assert.equal(again.created, false);
+      // A source that changed since it was hashed: refused, and nothing is left under the key.
+      const changed = async function* () {
+        yield* chunks();
+        yield new Uint8Array([9]);
+      };
+      await assert.rejects(store.putStream('snapshots/m/changed.bin', changed, expected), /changed while it was copied/);
+      assert.equal(await store.exists('snapshots/m/changed.bin'), false);
+    });
+
     it('compare-and-swaps: only a writer that saw the current content wins, also under concurrency', async () => {
       const store = await backend.open();
       assert.deepEqual(await store.putIfMatch('registry/m/champion.json', 'v1', sha256Hex('other')), { ok: false, current: null });
