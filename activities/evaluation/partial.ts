@@ -100,14 +100,16 @@ export function decodePartial(bytes: Uint8Array, what: string): { meta: Record<s
   const text = headLength >= 0 && headLength + 4 <= bytes.length ? new TextDecoder().decode(bytes.subarray(4, 4 + headLength)) : '';
   if (!text.startsWith(MAGIC)) throw new Error(`${what} is not an evaluation shard's result`);
   const bodyStart = Math.ceil((headLength + 4) / 8) * 8;
-  return JSON.parse(text.slice(MAGIC.length), (_key, value: unknown) => {
+  return JSON.parse(text.slice(MAGIC.length), (key, value: unknown) => {
     if (value && typeof value === 'object' && '$a' in value) {
       const ref = value as { $a: keyof typeof KINDS; at: number; n: number };
       const ctor = KINDS[ref.$a] as (typeof KINDS)[keyof typeof KINDS] | undefined;
       if (!ctor || bodyStart + ref.at + ref.n * ctor.BYTES_PER_ELEMENT > bytes.length) throw new Error(`${what} is truncated`);
       const start = bytes.byteOffset + bodyStart + ref.at;
       const end = start + ref.n * ctor.BYTES_PER_ELEMENT;
-      // A copy: owns its buffer, aligned, and can move to an evaluation thread.
+      // Sorted score runs are kept until the window is finished: copies, so that the partial's
+      // bytes can go once its other arrays are joined. Those are views when aligned (no second copy).
+      if (key !== 'pos' && key !== 'neg' && start % ctor.BYTES_PER_ELEMENT === 0) return new ctor(bytes.buffer as ArrayBuffer, start, ref.n);
       return new ctor(bytes.buffer.slice(start, end) as ArrayBuffer);
     }
     if (value && typeof value === 'object' && '$n' in value) return Number((value as { $n: string }).$n);
