@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { parquetMetadata } from 'hyparquet';
 import { UpkeepError, type UpkeepErrorType } from '../errors.js';
 import type { Collected } from './evaluator.js';
+import { Interned } from './intern.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
 import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types.js';
@@ -167,22 +168,13 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
   if (names.length > 0) {
     const segments: NonNullable<Collected['segments']> = {};
     for (const name of names) {
-      const values: string[] = [];
-      const index = new Map<string, number>();
+      const values = new Interned();
       const codes = parts.map((p) => {
         const seg = p.segments![name]!;
-        const remap = seg.values.map((v) => {
-          let i = index.get(v);
-          if (i === undefined) {
-            i = values.length;
-            values.push(v);
-            index.set(v, i);
-          }
-          return i;
-        });
+        const remap = seg.values.map((v) => values.code(v));
         return seg.codes.map((c) => remap[c]!);
       });
-      segments[name] = { codes: concat(codes, (n) => new Int32Array(n)), values };
+      segments[name] = { codes: concat(codes, (n) => new Int32Array(n)), values: values.values };
     }
     Object.assign(base, { segments });
   }
@@ -204,25 +196,16 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     Object.assign(base, { sortedScores: { pos, neg: mergeSorted(runs.map((r) => r!.neg)) } });
   }
   runs.length = 0;
-  const labels = [...model.classes!];
-  const index = new Map(labels.map((l, i) => [l, i]));
+  const labels = new Interned([...model.classes!]);
   for (const p of parts) {
     const local = p.labels!;
-    if (local.length === labels.length && local.every((l, i) => labels[i] === l)) continue;
-    const remap = local.map((l) => {
-      let i = index.get(l);
-      if (i === undefined) {
-        i = labels.length;
-        labels.push(l);
-        index.set(l, i);
-      }
-      return i;
-    });
+    if (local.length === labels.values.length && local.every((l, i) => labels.values[i] === l)) continue;
+    const remap = local.map((l) => labels.code(l));
     for (const arr of [p.yTrueClass!, p.yPredClass!]) for (let i = 0; i < arr.length; i++) arr[i] = remap[arr[i]!]!;
   }
   return {
     ...base,
-    labels,
+    labels: labels.values,
     yTrueClass: join(parts, 'yTrueClass', (n) => new Int32Array(n)),
     yPredClass: join(parts, 'yPredClass', (n) => new Int32Array(n)),
     proba: join(parts, 'proba', (n) => new Float64Array(n)),

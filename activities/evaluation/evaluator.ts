@@ -10,6 +10,7 @@ import { UpkeepError } from '../errors.js';
 import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
+import { Interned } from './intern.js';
 
 export interface EvaluatorOptions {
   batchSize?: number;
@@ -79,14 +80,13 @@ function describeValue(col: Column, row: number): string {
 
 export class Evaluator {
   private readonly batchSize: number;
-  private readonly labelIndex = new Map<string, number>();
-  private readonly labels: string[] = [];
+  private readonly labels = new Interned();
   private readonly yTrueClass = new Growable((n) => new Int32Array(n));
   private readonly yPredClass = new Growable((n) => new Int32Array(n));
   private readonly proba = new Growable((n) => new Float64Array(n));
   private readonly yTrueValue = new Growable((n) => new Float64Array(n));
   private readonly yPredValue = new Growable((n) => new Float64Array(n));
-  private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array>; values: string[]; index: Map<string, number> }>();
+  private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array>; values: Interned }>();
   private rowsRead = 0;
   private dropped = 0;
   private readonly invalid: InvalidValues[] = [];
@@ -102,13 +102,7 @@ export class Evaluator {
   }
 
   private classIndex(label: string): number {
-    let i = this.labelIndex.get(label);
-    if (i === undefined) {
-      i = this.labels.length;
-      this.labels.push(label);
-      this.labelIndex.set(label, i);
-    }
-    return i;
+    return this.labels.code(label);
   }
 
   private fail(file: string, type: 'SchemaMismatch' | 'InvalidData', msg: string): UpkeepError {
@@ -261,7 +255,7 @@ export class Evaluator {
     for (const name of this.opts.segments ?? []) {
       let seg = this.segmentCodes.get(name);
       if (!seg) {
-        seg = { codes: new Growable((n) => new Int32Array(n)), values: [], index: new Map() };
+        seg = { codes: new Growable((n) => new Int32Array(n)), values: new Interned() };
         this.segmentCodes.set(name, seg);
       }
       const col = table.columns.get(name);
@@ -274,13 +268,7 @@ export class Evaluator {
         else if (col.kind === 'string') key = col.values[r] ?? '(missing)';
         else if (col.nulls?.[r]) key = '(missing)';
         else key = col.kind === 'boolean' ? String(col.values[r] === 1) : String(col.values[r]);
-        let code = seg.index.get(key);
-        if (code === undefined) {
-          code = seg.values.length;
-          seg.values.push(key);
-          seg.index.set(key, code);
-        }
-        out[i] = code;
+        out[i] = seg.values.code(key);
       }
       seg.codes.push(out);
     }
@@ -416,10 +404,10 @@ export class Evaluator {
     const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid };
     const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
     const segments =
-      this.segmentCodes.size > 0 ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: v.values }])) } : {};
+      this.segmentCodes.size > 0 ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: [...v.values.values] }])) } : {};
     if (this.model.task === 'regression') {
       return { ...base, ...segments, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }
-    return { ...base, ...segments, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba: take(this.proba), labels: [...this.labels] };
+    return { ...base, ...segments, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba: take(this.proba), labels: [...this.labels.values] };
   }
 }

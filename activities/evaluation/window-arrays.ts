@@ -8,6 +8,7 @@
  */
 import type { Collected } from './evaluator.js';
 import { invalidByFile } from './engine.js';
+import { Interned } from './intern.js';
 
 type Runs = NonNullable<Collected['scoreRuns']>;
 
@@ -18,14 +19,13 @@ export class WindowArrays {
   private rowsRead = 0;
   private dropped = 0;
   private readonly invalid: Collected['invalid'] = [];
-  private readonly labels: string[];
-  private readonly labelIndex: Map<string, number>;
+  private readonly labels: Interned;
   private yTrueClass?: Int32Array;
   private yPredClass?: Int32Array;
   private proba?: Float64Array;
   private yTrueValue?: Float64Array;
   private yPredValue?: Float64Array;
-  private readonly segments = new Map<string, { codes: Int32Array; values: string[]; index: Map<string, number> }>();
+  private readonly segments = new Map<string, { codes: Int32Array; values: Interned }>();
   private runs: Runs | undefined = [];
   private readonly k: number;
   private capacity = 0;
@@ -37,10 +37,9 @@ export class WindowArrays {
     capacity: number,
     private readonly segmentNames: string[],
   ) {
-    this.labels = [...classes];
-    this.labelIndex = new Map(classes.map((c, i) => [c, i]));
+    this.labels = new Interned([...classes]);
     this.k = classes.length;
-    for (const name of segmentNames) this.segments.set(name, { codes: new Int32Array(0), values: [], index: new Map() });
+    for (const name of segmentNames) this.segments.set(name, { codes: new Int32Array(0), values: new Interned() });
     this.grow(capacity);
   }
 
@@ -79,15 +78,7 @@ export class WindowArrays {
       this.yTrueValue!.set(p.yTrueValue!, at);
       this.yPredValue!.set(p.yPredValue!, at);
     } else {
-      const remap = p.labels!.map((l) => {
-        let i = this.labelIndex.get(l);
-        if (i === undefined) {
-          i = this.labels.length;
-          this.labels.push(l);
-          this.labelIndex.set(l, i);
-        }
-        return i;
-      });
+      const remap = p.labels!.map((l) => this.labels.code(l));
       const t = p.yTrueClass!;
       const q = p.yPredClass!;
       for (let i = 0; i < p.rows; i++) {
@@ -106,15 +97,7 @@ export class WindowArrays {
       const seg = this.segments.get(name)!;
       const local = p.segments?.[name];
       if (!local) continue;
-      const remap = local.values.map((v) => {
-        let i = seg.index.get(v);
-        if (i === undefined) {
-          i = seg.values.length;
-          seg.values.push(v);
-          seg.index.set(v, i);
-        }
-        return i;
-      });
+      const remap = local.values.map((v) => seg.values.code(v));
       for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
     }
     this.rows += p.rows;
@@ -130,13 +113,13 @@ export class WindowArrays {
     const n = this.rows;
     const base = { task: this.task, rows: n, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: invalidByFile(this.invalid) };
     const segments =
-      this.segmentNames.length > 0 ? { segments: Object.fromEntries([...this.segments].map(([k, v]) => [k, { codes: v.codes.subarray(0, n), values: v.values }])) } : {};
+      this.segmentNames.length > 0 ? { segments: Object.fromEntries([...this.segments].map(([k, v]) => [k, { codes: v.codes.subarray(0, n), values: v.values.values }])) } : {};
     if (this.task === 'regression') return { ...base, ...segments, yTrueValue: this.yTrueValue!.subarray(0, n), yPredValue: this.yPredValue!.subarray(0, n) };
     const k = this.k;
     return {
       ...base,
       ...segments,
-      labels: this.labels,
+      labels: this.labels.values,
       yTrueClass: this.yTrueClass!.subarray(0, n),
       yPredClass: this.yPredClass!.subarray(0, n),
       proba: this.proba!.subarray(0, n * k),
