@@ -10,7 +10,7 @@ import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromProfile } from '../drift/reference.js';
 import { sha256Hex } from '../store/file-store.js';
 import { evaluationShardKey } from '../store/keys.js';
-import { decodePartial, encodePartial, partialRows, planWindowShards, type PlanUnit, type ShardSpec } from './partial.js';
+import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial, type PlanUnit, type ShardSpec } from './partial.js';
 import { WindowArrays } from './window-arrays.js';
 import type { FinishWindowOptions, WindowFile, WindowPartial } from './types.js';
 
@@ -23,6 +23,16 @@ async function footerGroups(file: WindowFile): Promise<{ num_rows: bigint }[]> {
   const f = await file.open();
   try {
     return (await readFooterByRanges(f, file.name)).row_groups;
+  } finally {
+    await f.close();
+  }
+}
+
+/** A stored partial read by range (see readPartial). */
+async function readByRange(open: (uri: string, what: string) => Promise<RangeFile>, uri: string, what: string): ReturnType<typeof readPartial> {
+  const f = await open(uri, 'evaluation shard result');
+  try {
+    return await readPartial((start, end, into) => f.read(start, Math.min(end, f.size), into), f.size, what);
   } finally {
     await f.close();
   }
@@ -167,7 +177,8 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
       const whole: WindowPartial = { parts: [], sketches: [], fileColumns: [] };
       let index = 0;
       for (const s of ordered) {
-        const { meta, partial } = decodePartial(await deps.store.get(s.key), `store object ${s.key}`);
+        const what = `store object ${s.key}`;
+        const { meta, partial } = mustOpen ? await readByRange(mustOpen, deps.store.uriFor(s.key), what) : decodePartial(await deps.store.get(s.key), what);
         if (meta.snapshot !== input.snapshot.sha256 || meta.index !== s.index || meta.artifact !== model.artifactSha256) {
           throw new Error(`store object ${s.key} holds shard ${String(meta.index)} of snapshot ${String(meta.snapshot)}, not shard ${s.index} of ${input.snapshot.sha256}`);
         }

@@ -117,12 +117,53 @@ export function decodePartial(bytes: Uint8Array, what: string): { meta: Record<s
   }) as { meta: Record<string, unknown>; partial: WindowPartial };
 }
 
-/** Rows in a stored partial, from its header alone (its first bytes, read by range). */
-export async function partialRows(read: (start: number, end: number) => Promise<Uint8Array>, what: string): Promise<number> {
+/** Bytes [start, end) of the stored object, into `into` when given. */
+type Read = (start: number, end: number, into?: Uint8Array) => Promise<Uint8Array>;
+
+/** The header of a stored partial (typed arrays left as references into the body) and where its body starts. */
+async function readHeader(read: Read, what: string): Promise<{ header: { meta: Record<string, unknown>; partial: unknown }; bodyStart: number }> {
   const first = await read(0, 4);
+  if (first.length < 4) throw new Error(`${what} is not an evaluation shard's result`);
   const headLength = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0, true);
   const text = new TextDecoder().decode(await read(4, 4 + headLength));
   if (!text.startsWith(MAGIC)) throw new Error(`${what} is not an evaluation shard's result`);
-  const { partial } = JSON.parse(text.slice(MAGIC.length)) as { partial: { parts: { rows: number }[] } };
-  return partial.parts.reduce((n, p) => n + p.rows, 0);
+  const header = JSON.parse(text.slice(MAGIC.length), (_key, value: unknown) =>
+    value && typeof value === 'object' && '$n' in value ? Number((value as { $n: string }).$n) : value,
+  ) as { meta: Record<string, unknown>; partial: unknown };
+  return { header, bodyStart: Math.ceil((headLength + 4) / 8) * 8 };
+}
+
+/** Rows in a stored partial, from its header alone (its first bytes, read by range). */
+export async function partialRows(read: Read, what: string): Promise<number> {
+  const { header } = await readHeader(read, what);
+  return (header.partial as { parts: { rows: number }[] }).parts.reduce((n, p) => n + p.rows, 0);
+}
+
+/**
+ * A stored partial read by range: its header, then each array straight from its byte range into
+ * an array of its own, so that the object is never held whole beside its arrays.
+ */
+export async function readPartial(read: Read, size: number, what: string): Promise<{ meta: Record<string, unknown>; partial: WindowPartial }> {
+  const { header, bodyStart } = await readHeader(read, what);
+  const resolve = async (value: unknown): Promise<unknown> => {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = await resolve(value[i]);
+      return value;
+    }
+    if (!value || typeof value !== 'object') return value;
+    if ('$a' in value) {
+      const ref = value as { $a: keyof typeof KINDS; at: number; n: number };
+      const ctor = KINDS[ref.$a] as (typeof KINDS)[keyof typeof KINDS] | undefined;
+      const start = bodyStart + ref.at;
+      const end = ctor ? start + ref.n * ctor.BYTES_PER_ELEMENT : Infinity;
+      if (!ctor || end > size) throw new Error(`${what} is truncated`);
+      const out = new ctor(ref.n);
+      if (ref.n > 0) await read(start, end, new Uint8Array(out.buffer));
+      return out;
+    }
+    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = await resolve(v);
+    return value;
+  };
+  await resolve(header);
+  return header as { meta: Record<string, unknown>; partial: WindowPartial };
 }

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { createEvaluationActivities, MAX_SHARDS } from '../../activities/evaluation/activities.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { decodePartial, encodePartial, planWindowShards } from '../../activities/evaluation/partial.js';
+import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial } from '../../activities/evaluation/partial.js';
 import { createFileDataSource } from '../../activities/data/source.js';
 import { profileReferenceData } from '../../activities/drift/reference.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
@@ -139,6 +139,15 @@ describe('a window evaluated in shards and merged', function () {
     assert.deepEqual(back, partial);
     assert.ok(back.parts[0]!.proba instanceof Float64Array && back.parts[0]!.yTrueClass instanceof Int32Array);
     assert.throws(() => decodePartial(encoded.subarray(0, encoded.length - 8), 'shard 4'), /shard 4 is truncated/);
+    // Read by range, array by array: the same partial; a truncated object is refused as such.
+    const ranged = (b: Uint8Array) => (start: number, end: number, into?: Uint8Array) => {
+      const out = into ?? new Uint8Array(end - start);
+      out.set(b.subarray(start, Math.min(end, b.length)));
+      return Promise.resolve(out);
+    };
+    assert.deepEqual(await readPartial(ranged(encoded), encoded.length, 'shard'), { meta: { index: 4 }, partial });
+    await assert.rejects(readPartial(ranged(encoded), encoded.length - 8, 'shard 4'), /shard 4 is truncated/);
+    assert.equal(await partialRows(ranged(encoded), 'shard'), 3000);
     assert.throws(() => decodePartial(new TextEncoder().encode('{"not":"a shard"}'), 'object x'), /object x is not an evaluation shard's result/);
   });
 
