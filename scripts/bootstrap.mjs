@@ -44,9 +44,10 @@ ensurePackages();
 const { ensureBuilt } = await import(pathToFileURL(path.join(root, 'scripts', 'build.mjs')).href);
 const compiled = command !== 'test' && (await ensureBuilt());
 const argv = compiled ? [path.join(root, 'dist', entries[command].replace(/\.ts$/, '.js'))] : ['--import', 'tsx', path.join(root, entries[command])];
-// glibc's malloc otherwise raises its mmap threshold after the first large free, and the arrays that
-// evaluation threads hand over then stay in its arenas: a 10M-row window peaked at 1.25 GiB instead
-// of 0.9 GiB (npm run bench). A value the user set is kept.
+// glibc's malloc otherwise raises its mmap threshold after the first large free, and the buffers that
+// evaluation threads free stay in its arenas: a 10M-row window peaked at about 1.2 GiB instead of
+// 0.9 GiB, for a third less time (npm run bench; README "Windows of any size"). A value the user
+// set is kept.
 const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
 const child = spawn(process.execPath, [...argv, ...args], { cwd: root, stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
