@@ -69,6 +69,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       : undefined;
     const pending = new Set<Promise<unknown>>();
     let rowsDone = 0;
+    let failed = false;
     const prepared = (await pool.run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
     // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
@@ -85,7 +86,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         o.onProgress?.({ rowsDone, file: file.name });
         return r;
       });
-      p.catch(() => undefined); // observed below, via Promise.all
+      // Observed below, via Promise.all; meanwhile a failure stops the reading of further parts.
+      p.catch(() => (failed = true));
       const settled: Promise<unknown> = p.then(
         () => pending.delete(settled),
         () => pending.delete(settled),
@@ -95,11 +97,12 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     };
     const wholeFiles: Promise<unknown>[] = [];
     for (const file of o.files) {
+      if (failed) break;
       if (file.format === 'parquet' && file.open) {
         const stream = await streamRowGroups(await file.open(), { modelId: spec.id, name: file.name, columns, ...(spec.limits ? { limits: spec.limits } : {}), ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}) });
         if (stream) {
           try {
-            for (let g = 0; g < stream.groups.length; g++) {
+            for (let g = 0; g < stream.groups.length && !failed; g++) {
               while (pending.size > pool.threads) await Promise.race(pending);
               const one = await stream.next();
               dispatch(file, one.bytes, { rowGroupFile: { metadata: one.metadata, fileBytes: stream.fileBytes }, firstRow: one.firstRow });
@@ -120,6 +123,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
             const chunks = textChunks(f, { csv: file.format === 'csv', chunkBytes, lineLimit: limits.max_line_bytes, maxRows: limits.max_rows_per_file, source: file.name });
             try {
               for await (const chunk of chunks) {
+                if (failed) break;
                 while (pending.size > pool.threads) await Promise.race(pending);
                 dispatch(file, chunk.bytes, { firstRow: chunk.rowOffset, lineOffset: chunk.lineOffset }, [chunk.bytes.buffer as ArrayBuffer]);
               }

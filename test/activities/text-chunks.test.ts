@@ -105,6 +105,18 @@ describe('large CSV and JSON Lines files evaluated in chunks of whole records', 
     await assert.rejects(engine.evaluate({ ...model, files: [f.chunked] }), (e: unknown) => e instanceof UpkeepError && /column x1 holds text \(e\.g\. "oops" in row 5000\)/.test(e.message));
   });
 
+  it('stops reading a file once a part of it has failed', async () => {
+    const rs = rows(30_000, 7);
+    const lines = csv(rs).split('\n');
+    const at = lines.findIndex((l) => l.startsWith(rs[9]!.x.join(',')));
+    lines[at] = lines[at]!.replace(/^[^,]+/, 'oops');
+    const text = lines.join('\n');
+    const f = files('early.csv', text, rs.length);
+    await assert.rejects(engine.evaluate({ ...model, files: [f.chunked] }), /in row 10\)/);
+    const chunks = Math.ceil(Buffer.byteLength(text) / CHUNK);
+    assert.ok(f.reads.length < chunks - 3, `${f.reads.length} of about ${chunks} chunks read`);
+  });
+
   it('names the line of the file when a JSON line is broken, and refuses a line longer than the limit', async () => {
     const lines = jsonl(rows(6000, 5)).split('\n');
     lines[4499] = '{"x1": 1, broken';
