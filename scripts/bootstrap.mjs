@@ -44,11 +44,11 @@ ensurePackages();
 const { ensureBuilt } = await import(pathToFileURL(path.join(root, 'scripts', 'build.mjs')).href);
 const compiled = command !== 'test' && (await ensureBuilt());
 const argv = compiled ? [path.join(root, 'dist', entries[command].replace(/\.ts$/, '.js'))] : ['--import', 'tsx', path.join(root, entries[command])];
-// glibc's malloc otherwise raises its mmap threshold after the first large free, and the buffers that
-// evaluation threads free stay in its arenas: a 10M-row window peaked at about 1.2 GiB instead of
-// 0.9 GiB, for a third less time (npm run bench; README "Windows of any size"). A value the user
-// set is kept.
-const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
+// One malloc arena: with glibc's default (one per thread, up to 8 per core), buffers freed by the
+// evaluation threads stay spread over their arenas and the RSS keeps them. A 10M-row window peaked
+// at about 1.0 GiB instead of 1.2 GiB, in the same time (npm run bench; README "Windows of any
+// size", also for MALLOC_MMAP_THRESHOLD_). A value the user set is kept.
+const env = { MALLOC_ARENA_MAX: '1', ...process.env };
 const child = spawn(process.execPath, [...argv, ...args], { cwd: root, stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));

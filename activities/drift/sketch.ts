@@ -120,16 +120,40 @@ export function sketchBuffers(sketches: Record<string, ColumnSketch> | ColumnSke
   return [...out];
 }
 
-/** Merges ascending runs into one ascending array, pairwise in a balanced tree (n log k). */
+/**
+ * Merges ascending runs into one ascending array: with more than two, a k-way merge over a heap of
+ * the runs' heads (n log k), writing the output once, with no intermediate arrays.
+ */
 export function mergeSorted(parts: Float64Array[]): Float64Array {
-  let runs = parts;
-  while (runs.length > 1) {
-    const next: Float64Array[] = [];
-    for (let r = 0; r + 1 < runs.length; r += 2) next.push(mergeTwo(runs[r]!, runs[r + 1]!));
-    if (runs.length % 2 === 1) next.push(runs[runs.length - 1]!);
-    runs = next;
+  if (parts.length === 1) return parts[0]!;
+  const runs = parts.filter((p) => p.length > 0);
+  if (runs.length <= 2) return runs.length === 2 ? mergeTwo(runs[0]!, runs[1]!) : (runs[0] ?? new Float64Array(0));
+  const out = new Float64Array(runs.reduce((n, r) => n + r.length, 0));
+  const at = new Int32Array(runs.length);
+  const heap = Int32Array.from(runs, (_, i) => i);
+  let size = heap.length;
+  const head = (r: number): number => runs[r]![at[r]!]!;
+  const down = (from: number): void => {
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) return;
+      const c = l + 1 < size && head(heap[l + 1]!) < head(heap[l]!) ? l + 1 : l;
+      if (head(heap[c]!) >= head(heap[i]!)) return;
+      const t = heap[i]!;
+      heap[i] = heap[c]!;
+      heap[c] = t;
+      i = c;
+    }
+  };
+  for (let i = (size >> 1) - 1; i >= 0; i--) down(i);
+  for (let o = 0; o < out.length; o++) {
+    const r = heap[0]!;
+    out[o] = runs[r]![at[r]!++]!;
+    if (at[r] === runs[r]!.length) heap[0] = heap[--size]!;
+    down(0);
   }
-  return runs[0] ?? new Float64Array(0);
+  return out;
 }
 
 function mergeTwo(a: Float64Array, b: Float64Array): Float64Array {

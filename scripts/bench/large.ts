@@ -1,10 +1,12 @@
 /**
- * A window of 10M rows × 20 features in one Parquet file (1.6 GiB, row groups of 100,000 rows),
+ * A window of 10M rows × 20 features in one Parquet file (1.42 GiB, row groups of 100,000 rows),
  * served by a versitygw S3 server started here, evaluated by the evaluateSnapshot activity with a
  * reference profile (so drift and quality run too): streamed by row groups read by range (the
- * default), and read whole as before; then split into 2 evaluation shards run by 2 worker
- * processes at once and merged. Each evaluation runs in a process of its own: its peak RSS is its
- * own. Printed, never asserted.
+ * default, one malloc arena as upkeep's launcher sets), with glibc's default malloc and with a
+ * fixed mmap threshold, and read whole as before; then split into 2 evaluation
+ * shards run by 2 worker processes at once and merged, also with one evaluation thread per
+ * process. Each evaluation runs in a process of its own: its peak RSS is its own. Printed, never
+ * asserted.
  *   node --import tsx scripts/bench/large.ts [rows, default 10000000]
  */
 import { spawn } from 'node:child_process';
@@ -36,7 +38,9 @@ function activitiesFor(endpoint: string, whole: boolean) {
   const s3 = { endpoint, path_style: true, buckets: {} };
   const data = createDataSource(s3);
   const store = openStore({ store: `s3://${BUCKET}/store`, s3 } as Parameters<typeof openStore>[0]);
-  const engine = createEvaluationEngine();
+  // UPKEEP_BENCH_THREADS: evaluation threads per process (default: the engine's, up to 4).
+  const threads = Number(process.env.UPKEEP_BENCH_THREADS) || undefined;
+  const engine = createEvaluationEngine(threads ? { threads } : {});
   // "whole": a data source without reads by range, as evaluations read files before.
   const activities = createEvaluationActivities({ store, data: whole ? { read: data.read, list: data.list } : data, engine, heartbeat: () => undefined });
   return { activities, engine };
@@ -82,8 +86,10 @@ const binary = resolveVersitygw({ install: true, log: console.log });
 if (!binary) throw new Error('no versitygw: it is built with Go on first use (go install)');
 const server = await startS3Server(binary);
 try {
-  // As upkeep's launcher (scripts/bootstrap.mjs) runs its processes: glibc's mmap threshold fixed.
-  const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_REGION: 'us-east-1' };
+  // As upkeep's launcher (scripts/bootstrap.mjs) runs its processes: one malloc arena.
+  const { MALLOC_ARENA_MAX: _arenas, MALLOC_MMAP_THRESHOLD_: _threshold, ...rest } = process.env;
+  const glibcDefaults = { ...rest, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_REGION: 'us-east-1' };
+  const env = { ...glibcDefaults, MALLOC_ARENA_MAX: '1' };
   Object.assign(process.env, env);
   await server.createBucket(BUCKET);
   const client = server.client();
@@ -117,22 +123,39 @@ try {
   const s = streamed.summary as { rows: number; metrics: Record<string, number>; drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> } };
   const sketched = Object.values(s.drift?.columns ?? {}).map((c) => c.current_sketch?.max_cdf_error ?? 0);
   console.log(`  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (streamed.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`);
-  const { MALLOC_MMAP_THRESHOLD_: _fixed, ...glibcDefaults } = env;
-  const defaults = await run(['single', json], glibcDefaults);
-  console.log(`  the same, glibc's default malloc   ${((defaults.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(defaults.maxRssMiB as number).toFixed(0)} MiB   (MALLOC_MMAP_THRESHOLD_ unset: see the README)`);
+  for (const [label, e] of [
+    ["glibc's default malloc", glibcDefaults],
+    ['malloc returning large buffers', { ...env, MALLOC_MMAP_THRESHOLD_: '131072' }],
+  ] as const) {
+    const r = await run(['single', json], e);
+    console.log(`  ${label.padEnd(34)} ${((r.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(r.maxRssMiB as number).toFixed(0)} MiB`);
+  }
   const whole = await run(['whole', json], env);
   console.log(`  read whole (as before)             ${((whole.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (whole.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(whole.maxRssMiB as number).toFixed(0)} MiB`);
-  // Two worker processes, one shard each, at once; then the merge (its own process).
+  // Two worker processes, one shard each, at once; then the merge (its own process). On this
+  // machine they share its cores, so the same is measured with one evaluation thread per process:
+  // as two machines of one core each against one.
   const { activities } = activitiesFor(server.endpoint, false);
   const plan = await activities.planEvaluationShards({ model, snapshot: staged.snapshot, shards: 2 });
-  const t0 = performance.now();
-  const shards = await Promise.all(plan.map((shard) => run(['shard', json, JSON.stringify(shard)], env)));
-  const shardWall = performance.now() - t0;
-  const merged = await run(['merge', json, JSON.stringify(shards.map((r) => r.result))], env);
-  const total = shardWall + (merged.ms as number);
-  const m = merged.summary as { metrics: Record<string, number> };
-  console.log(`  2 shards, 2 worker processes       ${(total / 1000).toFixed(1).padStart(6)} s   (shards ${(shardWall / 1000).toFixed(1)} s at once, peak RSS ${shards.map((r) => (r.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((merged.ms as number) / 1000).toFixed(1)} s, ${(merged.maxRssMiB as number).toFixed(0)} MiB)`);
-  console.log(`  speed-up over one process          ${((streamed.ms as number) / total).toFixed(2).padStart(6)}x    (both on this machine's cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`);
+  const split = async (threadEnv: NodeJS.ProcessEnv) => {
+    const t0 = performance.now();
+    const shards = await Promise.all(plan.map((shard) => run(['shard', json, JSON.stringify(shard)], threadEnv)));
+    const shardWall = performance.now() - t0;
+    const merged = await run(['merge', json, JSON.stringify(shards.map((r) => r.result))], threadEnv);
+    return { shards, shardWall, merged, total: shardWall + (merged.ms as number) };
+  };
+  const both = await split(env);
+  const m = both.merged.summary as { metrics: Record<string, number> };
+  const line = (label: string, r: Awaited<ReturnType<typeof split>>) =>
+    console.log(`  ${label.padEnd(34)} ${(r.total / 1000).toFixed(1).padStart(6)} s   (shards ${(r.shardWall / 1000).toFixed(1)} s at once, peak RSS ${r.shards.map((x) => (x.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((r.merged.ms as number) / 1000).toFixed(1)} s, ${(r.merged.maxRssMiB as number).toFixed(0)} MiB)`);
+  line('2 shards, 2 worker processes', both);
+  console.log(`  speed-up over one process          ${((streamed.ms as number) / both.total).toFixed(2).padStart(6)}x    (both on this machine's 2 cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`);
+  const oneThread = { ...env, UPKEEP_BENCH_THREADS: '1' };
+  const single1 = await run(['single', json], oneThread);
+  const split1 = await split(oneThread);
+  console.log(`  one process, one thread            ${((single1.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(single1.maxRssMiB as number).toFixed(0)} MiB`);
+  line('2 shards, 2 processes, one thread', split1);
+  console.log(`  speed-up, one thread per process   ${((single1.ms as number) / split1.total).toFixed(2).padStart(6)}x    (as two one-core machines against one)`);
   client.destroy();
 } finally {
   await server.stop();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { assessDrift } from '../../activities/drift/assess.js';
-import { EXACT_VALUES, mergeSketches, profileFromSketch, SKETCH_POINTS, sketchColumn, type ColumnSketch } from '../../activities/drift/sketch.js';
+import { EXACT_VALUES, mergeSketches, mergeSorted, profileFromSketch, SKETCH_POINTS, sketchColumn, type ColumnSketch } from '../../activities/drift/sketch.js';
 import { SketchFolder } from '../../activities/evaluation/fold.js';
 import { rng } from '../../scripts/bench/data.js';
 
@@ -35,6 +35,15 @@ function cdfDistance(points: Float64Array, values: Float64Array): number {
 
 describe('numeric drift sketches beyond EXACT_VALUES', function () {
   this.timeout(60_000);
+
+  it('merge sorted runs (any number, empty ones and ties included) into what sorting them all gives', () => {
+    const u = rng(9);
+    for (const k of [1, 2, 3, 7, 64]) {
+      const runs = Array.from({ length: k }, (_, i) => Float64Array.from({ length: i % 5 === 4 ? 0 : 1 + Math.floor(u() * 300) }, () => Math.floor(u() * 50) / 4).sort());
+      const all = Float64Array.from(runs.flatMap((r) => Array.from(r))).sort();
+      assert.deepEqual(mergeSorted(runs), all, `${k} runs`);
+    }
+  });
 
   it('stay exact up to EXACT_VALUES values: every value, sorted', () => {
     const { sketches, all } = parts(EXACT_VALUES, 100_000, 1);
