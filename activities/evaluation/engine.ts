@@ -17,8 +17,11 @@ import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types
 /** A request before the pool numbers it. */
 export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
-/** A queued request and whom to answer. */
-type Job = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void };
+/** A queued request and whom to answer; `settled` resolves once it is answered either way. */
+type Job = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void; settled?: Promise<unknown> };
+
+/** How long close() lets a thread finish the task it is running before stopping it. */
+const CLOSE_GRACE_MS = 10_000;
 
 /** Bytes that several threads can read without copies. */
 export function toShared(bytes: Uint8Array): Uint8Array {
@@ -81,15 +84,30 @@ export class ShardPool {
   /** Queues a request; buffers in `transfer` move to the worker thread (they are unusable here after). */
   run(msg: ShardTask, transfer?: ArrayBuffer[]): Promise<ShardReply & { ok: true }> {
     if (this.closed) return Promise.reject(new Error('evaluation engine is closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ msg, transfer, resolve, reject });
-      this.pump();
+    let job!: Job;
+    const reply = new Promise<ShardReply & { ok: true }>((resolve, reject) => {
+      job = { msg, transfer, resolve, reject };
     });
+    job.settled = reply.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queue.push(job);
+    this.pump();
+    return reply;
   }
 
+  /**
+   * Stops the threads. One running a task gets CLOSE_GRACE_MS to finish it first: ONNX Runtime
+   * aborts the whole process when its thread is torn down in the middle of a run.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new Error('evaluation engine is closed'));
+    const running = this.workers.flatMap((w) => (w.busy ? [w.busy.task.settled] : []));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(running), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
     await Promise.all(this.workers.splice(0).map((w) => w.worker.terminate()));
   }
 }

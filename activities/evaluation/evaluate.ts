@@ -96,52 +96,61 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       tasks.push(p);
     };
     const wholeFiles: Promise<unknown>[] = [];
-    for (const file of o.files) {
-      if (failed) break;
-      if (file.format === 'parquet' && file.open) {
-        const stream = await streamRowGroups(await file.open(), { modelId: spec.id, name: file.name, columns, ...(spec.limits ? { limits: spec.limits } : {}), ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}) });
-        if (stream) {
-          try {
-            for (let g = 0; g < stream.groups.length && !failed; g++) {
-              while (pending.size > pool.threads) await Promise.race(pending);
-              const one = await stream.next();
-              dispatch(file, one.bytes, { rowGroupFile: { metadata: one.metadata, fileBytes: stream.fileBytes }, firstRow: one.firstRow });
-            }
-          } finally {
-            await stream.close();
-          }
-          continue;
-        }
-      }
-      if ((file.format === 'csv' || file.format === 'jsonl') && file.open) {
-        // A large text file in chunks of whole records, each read by range.
-        const limits = resolveLimits(spec.limits);
-        const chunkBytes = Math.max(textChunkBytes, 2 * limits.max_line_bytes);
-        const f = await file.open();
-        try {
-          if (f.size > chunkBytes) {
-            const chunks = textChunks(f, { csv: file.format === 'csv', chunkBytes, lineLimit: limits.max_line_bytes, maxRows: limits.max_rows_per_file, source: file.name });
+    const readAll = async (): Promise<void> => {
+      for (const file of o.files) {
+        if (failed) break;
+        if (file.format === 'parquet' && file.open) {
+          const stream = await streamRowGroups(await file.open(), { modelId: spec.id, name: file.name, columns, ...(spec.limits ? { limits: spec.limits } : {}), ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}) });
+          if (stream) {
             try {
-              for await (const chunk of chunks) {
-                if (failed) break;
+              for (let g = 0; g < stream.groups.length && !failed; g++) {
                 while (pending.size > pool.threads) await Promise.race(pending);
-                dispatch(file, chunk.bytes, { firstRow: chunk.rowOffset, lineOffset: chunk.lineOffset }, [chunk.bytes.buffer as ArrayBuffer]);
+                const one = await stream.next();
+                dispatch(file, one.bytes, { rowGroupFile: { metadata: one.metadata, fileBytes: stream.fileBytes }, firstRow: one.firstRow });
               }
-            } catch (err) {
-              if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
-              throw err;
+            } finally {
+              await stream.close();
             }
             continue;
           }
-        } finally {
-          await f.close();
         }
+        if ((file.format === 'csv' || file.format === 'jsonl') && file.open) {
+          // A large text file in chunks of whole records, each read by range.
+          const limits = resolveLimits(spec.limits);
+          const chunkBytes = Math.max(textChunkBytes, 2 * limits.max_line_bytes);
+          const f = await file.open();
+          try {
+            if (f.size > chunkBytes) {
+              const chunks = textChunks(f, { csv: file.format === 'csv', chunkBytes, lineLimit: limits.max_line_bytes, maxRows: limits.max_rows_per_file, source: file.name });
+              try {
+                for await (const chunk of chunks) {
+                  if (failed) break;
+                  while (pending.size > pool.threads) await Promise.race(pending);
+                  dispatch(file, chunk.bytes, { firstRow: chunk.rowOffset, lineOffset: chunk.lineOffset }, [chunk.bytes.buffer as ArrayBuffer]);
+                }
+              } catch (err) {
+                if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `model ${spec.id}: ${err.message}`, { cause: err });
+                throw err;
+              }
+              continue;
+            }
+          } finally {
+            await f.close();
+          }
+        }
+        if (wholeFiles.length >= 2) await Promise.all(wholeFiles.splice(0, wholeFiles.length - 1));
+        const bytes = toShared(await file.load());
+        const before = tasks.length;
+        for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
+        wholeFiles.push(Promise.allSettled(tasks.slice(before)));
       }
-      if (wholeFiles.length >= 2) await Promise.all(wholeFiles.splice(0, wholeFiles.length - 1));
-      const bytes = toShared(await file.load());
-      const before = tasks.length;
-      for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
-      wholeFiles.push(Promise.allSettled(tasks.slice(before)));
+    };
+    try {
+      await readAll();
+    } finally {
+      // Never return, nor throw, while parts are still being scored: a caller that then closes the
+      // engine would stop its threads in the middle of a task.
+      await Promise.allSettled(tasks);
     }
     // In plan order, whatever order the threads finish in: the merge is then deterministic.
     const replies = await Promise.all(tasks);
