@@ -9,7 +9,7 @@ import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain
 import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromProfile } from '../drift/reference.js';
 import { sha256Hex } from '../store/file-store.js';
-import { evaluationShardKey } from '../store/keys.js';
+import { evaluationMergedKey, evaluationShardKey } from '../store/keys.js';
 import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial, type PlanUnit, type ShardSpec } from './partial.js';
 import { WindowArrays } from './window-arrays.js';
 import type { FinishWindowOptions, WindowFile, WindowPartial } from './types.js';
@@ -53,6 +53,9 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     // The store is immutable: a snapshot object that vanished is an operational fault, retried.
     if (!bytes) throw new Error(`${what} ${uri} is missing from the store`);
     return bytes;
+  };
+  const removePartials = async (shards: Pick<ShardResult, 'key'>[]): Promise<void> => {
+    for (const sh of shards) await deps.store.delete(sh.key);
   };
   /** A snapshot file for reads by range, when the data source can (file:// and s3:// can). */
   const mustOpen = deps.data.open
@@ -162,6 +165,13 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
       const { model } = input;
       const o = await modelInput(model);
       const ordered = [...input.shards].sort((a, b) => a.index - b.index);
+      // A retried merge whose first attempt got as far as removing the partials: its summary.
+      const mergedKey = ordered.length > 0 ? evaluationMergedKey(ordered[0]!.key) : undefined;
+      const merged = mergedKey ? await deps.store.tryGet(mergedKey) : undefined;
+      if (merged) {
+        await removePartials(ordered);
+        return JSON.parse(new TextDecoder().decode(merged)) as EvaluationSummary;
+      }
       let capacity = 0;
       if (mustOpen) {
         for (const s of ordered) {
@@ -196,7 +206,11 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
         whole.fileColumns = [...new Set([...whole.fileColumns, ...partial.fileColumns])];
       }
       if (arrays) whole.parts.push(arrays.result());
-      return beating(() => deps.engine.finish(o, [whole]));
+      const summary = await beating(() => deps.engine.finish(o, [whole]));
+      // The summary first, then the partials go: the store does not keep 32 bytes a row per run.
+      if (mergedKey) await deps.store.put(mergedKey, JSON.stringify(summary));
+      await removePartials(ordered);
+      return summary;
     },
   };
 }

@@ -244,6 +244,11 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
       return bytes;
     },
     tryGet: readObject,
+    async delete(key) {
+      const file = fileFor(key);
+      await rm(file, { force: true });
+      await syncDir(path.dirname(file)).catch(() => undefined);
+    },
     async list(prefix) {
       const base = prefix ? fileFor(prefix.replace(/\/$/, '')) : rootDir;
       const out: string[] = [];

@@ -20,6 +20,8 @@ export const snapshotManifestKey = (modelId: string, sha256: string): string => 
 /** <digest>: of the model's spec, so that a changed config does not reuse another's partials. */
 export const evaluationShardKey = (modelId: string, snapshotSha256: string, artifactSha256: string, digest: string, index: number, of: number): string =>
   `evaluation-shards/${modelId}/${snapshotSha256}/${artifactSha256}-${digest}/${String(index).padStart(4, '0')}-of-${String(of).padStart(4, '0')}.bin`;
+/** The merged summary of the shards `…/<i>-of-<k>.bin` next to them: written before they are removed. */
+export const evaluationMergedKey = (shardKey: string): string => shardKey.replace(/\/\d{4}-of-(\d{4})\.bin$/, '/merged-of-$1.json');
 
 // ── Evaluation reports: the JSON is written last, so its presence means the report is complete ──
 

@@ -121,6 +121,15 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
         throw err instanceof UpkeepError ? err : describeS3Error(err, 'writing', bucket, Key);
       }
     },
+    async delete(key) {
+      const Key = objectKey(key);
+      const { client, sdk } = await load();
+      try {
+        await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key }));
+      } catch (err) {
+        if (!isMissing(err)) throw describeS3Error(err, 'removing', bucket, Key);
+      }
+    },
     async putIfMatch(key, data, expected): Promise<CasResult> {
       const current = await read(key);
       const currentSha = current ? sha256Hex(current.bytes) : null;

@@ -37,6 +37,8 @@ export interface ArtifactStore {
   exists(key: string): Promise<boolean>;
   /** Keys under a prefix (recursively), sorted. */
   list(prefix: string): Promise<string[]>;
+  /** Removes an object; one that is not there is no error (a retried removal succeeds). */
+  delete(key: string): Promise<void>;
 }
 
 const SAFE_KEY = /^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/;

@@ -99,7 +99,11 @@ describe('a window evaluated in shards and merged', function () {
     const results = await Promise.all(plan.map((shard) => activities.evaluateShard({ model, snapshot: { sha256: snapshot.sha256, files: snapshot.files }, shard })));
     for (const r of results) assert.ok(await store.exists(r.key), `shard ${r.index} is in the store`);
     // Listed out of order: the merge puts them back in window order.
-    const summary = await activities.mergeEvaluationShards({ model, snapshot, shards: results.reverse().map((r) => ({ key: r.key, index: r.index })) });
+    const shards = results.reverse().map((r) => ({ key: r.key, index: r.index }));
+    const summary = await activities.mergeEvaluationShards({ model, snapshot, shards });
+    // The partials are gone once merged; a retried merge answers from the stored summary.
+    for (const r of results) assert.equal(await store.exists(r.key), false, `shard ${r.index} is removed after the merge`);
+    assert.deepEqual(await activities.mergeEvaluationShards({ model, snapshot, shards }), JSON.parse(JSON.stringify(summary)));
     return { summary, shards: plan.length };
   }
 

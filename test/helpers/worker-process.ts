@@ -46,6 +46,7 @@ function storeThatDies(store: ArtifactStore): ArtifactStore {
       if (op === 'put' && re.test(key)) die(key);
       return r;
     },
+    delete: (key) => store.delete(key),
     putIfMatch: async (key, data, expected) => {
       const r = await store.putIfMatch(key, data, expected);
       if (op === 'put' && r.ok && re.test(key)) die(key);

@@ -137,6 +137,15 @@ for (const backend of [fileBackend, s3Backend]) {
       assert.equal(await store.exists('snapshots/m/changed.bin'), false);
     });
 
+    it('removes an object, and a removal of what is not there succeeds', async () => {
+      const store = await backend.open();
+      await store.put('evaluation-shards/m/x.bin', 'partial');
+      await store.delete('evaluation-shards/m/x.bin');
+      assert.equal(await store.exists('evaluation-shards/m/x.bin'), false);
+      await store.delete('evaluation-shards/m/x.bin');
+      await store.delete('never/there.bin');
+    });
+
     it('compare-and-swaps: only a writer that saw the current content wins, also under concurrency', async () => {
       const store = await backend.open();
       assert.deepEqual(await store.putIfMatch('registry/m/champion.json', 'v1', sha256Hex('other')), { ok: false, current: null });
