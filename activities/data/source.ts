@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS } from '../../domain/limits.js';
-import { openRegularFile, readRegularFile, type RangeFile } from './open-regular.js';
+import { openRegularFile, readRegularFile, type RangeFile, type ReadRegularOptions } from './open-regular.js';
 import { UpkeepError } from '../errors.js';
 
 export interface ReadOptions {
@@ -26,31 +26,27 @@ export interface DataSource {
   list?(folderUri: string): Promise<string[] | undefined>;
 }
 
+/** The local path of a file:// URI and how to open it: only a regular file, in shared memory. */
+function localFile(uri: string, opts: ReadOptions): [string, ReadRegularOptions] {
+  if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
+  return [
+    fileURLToPath(uri),
+    {
+      what: opts.what ?? 'data file',
+      maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
+      limitName: 'limits.max_file_bytes',
+      missingOk: true,
+      shared: true,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+  ];
+}
+
 export function createFileDataSource(): DataSource {
   return {
-    async read(uri, opts = {}) {
-      if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
-      // Only a regular file is opened: a FIFO or device in a data window would block a thread.
-      return readRegularFile(fileURLToPath(uri), {
-        what: opts.what ?? 'data file',
-        maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
-        limitName: 'limits.max_file_bytes',
-        missingOk: true,
-        shared: true,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    },
-    async open(uri, opts = {}) {
-      if (!uri.startsWith('file://')) throw new Error(`unsupported data URI ${uri}: only file:// is available in this deployment`);
-      return openRegularFile(fileURLToPath(uri), {
-        what: opts.what ?? 'data file',
-        maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
-        limitName: 'limits.max_file_bytes',
-        missingOk: true,
-        shared: true,
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-    },
+    // Only a regular file is opened: a FIFO or device in a data window would block a thread.
+    read: async (uri, opts = {}) => readRegularFile(...localFile(uri, opts)),
+    open: async (uri, opts = {}) => openRegularFile(...localFile(uri, opts)),
     async list(folderUri) {
       if (!folderUri.startsWith('file://')) return undefined;
       const folder = fileURLToPath(folderUri);
