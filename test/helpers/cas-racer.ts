@@ -3,7 +3,7 @@
  * waits for the round's go file, then tries putIfMatch on the same key as the other contenders
  * and writes whether it won.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createFileStore } from '../../activities/store/file-store.js';
@@ -21,5 +21,8 @@ for (let round = 0; round < Number(roundsText); round++) {
   } catch (err) {
     outcome = `error: ${(err as Error).message}`;
   }
-  writeFileSync(path.join(dir, `result-${round}-${id}`), outcome);
+  // Written aside, then renamed: the test polls for the file and must never read it half-written.
+  const result = path.join(dir, `result-${round}-${id}`);
+  writeFileSync(`${result}.tmp`, outcome);
+  renameSync(`${result}.tmp`, result);
 }
