@@ -4,13 +4,13 @@
  * with an evaluation-only process next to a training-only one (the trainer runs in the latter).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { maintenanceStatusQuery, retrainWorkflowId, trainingTaskQueue, type EvaluateModelResult } from '../../workflows/definitions.js';
 import type { MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
-import { createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { createSlowTrainerWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { decide } from '../helpers/decision.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
@@ -47,21 +47,14 @@ describe('task queues: training never holds an evaluation slot', function () {
     const t = await testTemporal();
     const modelId = uniqueModelId(`queues-${name}`);
     const taskQueue = uniqueTaskQueue(`queues-${name}`);
-    const ws = createDemoWorkspace({
-      modelId,
+    // Records the worker process it runs under, then trains until the test writes `release`.
+    const ws = await createSlowTrainerWorkspace(modelId, {
       end: new Date(NEXT_WINDOW_END),
-      days: 12,
-      drifted: true,
-      model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: '5m' } } },
+      timeout: '5m',
+      trainer:
+        "import { appendFileSync, copyFileSync, existsSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.ppid}\\n`);\nconst t = setInterval(() => { if (!existsSync('release')) return; clearInterval(t); copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', 'done\\n'); }, 200);\n",
     });
     workspaces.push(ws);
-    const files = readdirSync(ws.dataDir).sort().slice(0, 6).map((f) => path.join(ws.dataDir, f));
-    writeFileSync(path.join(ws.dir, 'good.onnx'), await fitDemoModel(modelId, files));
-    // Records the worker process it runs under, then trains until the test writes `release`.
-    writeFileSync(
-      path.join(ws.dir, 'slow-trainer.mjs'),
-      "import { appendFileSync, copyFileSync, existsSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.ppid}\\n`);\nconst t = setInterval(() => { if (!existsSync('release')) return; clearInterval(t); copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', 'done\\n'); }, 200);\n",
-    );
     const started = await Promise.all(layout.map((env) => startWorkerProcess({ address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir, env })));
     workers.push(...started);
     await Promise.all(started.map((w) => w.ready));

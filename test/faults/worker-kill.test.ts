@@ -4,7 +4,7 @@
  * exactly one report and one log entry, and a retrain run exactly one new version.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createFileStore } from '../../activities/store/file-store.js';
@@ -12,7 +12,7 @@ import { createRegistry } from '../../activities/registry/registry.js';
 import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
-import { createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { createDemoWorkspace, createSlowTrainerWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { atStage, decide } from '../helpers/decision.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
@@ -102,21 +102,14 @@ describe('faults: the worker killed and restarted', function () {
     const scenario = async (name: string, killAt: string | undefined, retried: string, trainerStarts: number) => {
       const modelId = uniqueModelId(`kill-${name}`);
       const taskQueue = uniqueTaskQueue(`kill-${name}`);
-      const ws = createDemoWorkspace({
-        modelId,
+      // Records each start, and each finish: a trainer left running by a dead worker would finish too.
+      const ws = await createSlowTrainerWorkspace(modelId, {
         end: new Date(NEXT_WINDOW_END),
-        days: 12,
-        drifted: true,
-        model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: '2m' } } },
+        timeout: '2m',
+        trainer:
+          "import { appendFileSync, copyFileSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.pid}\\n`);\nsetTimeout(() => { copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', `${process.pid}\\n`); }, 4000);\n",
       });
       workspaces.push(ws);
-      const files = readdirSync(ws.dataDir).sort().slice(0, 6).map((f) => path.join(ws.dataDir, f));
-      writeFileSync(path.join(ws.dir, 'good.onnx'), await fitDemoModel(modelId, files));
-      // Records each start, and each finish: a trainer left running by a dead worker would finish too.
-      writeFileSync(
-        path.join(ws.dir, 'slow-trainer.mjs'),
-        "import { appendFileSync, copyFileSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.pid}\\n`);\nsetTimeout(() => { copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', `${process.pid}\\n`); }, 4000);\n",
-      );
       const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir };
       const doomed = await startWorkerProcess({ ...opts, ...(killAt ? { killAt } : {}) });
       workers.push(doomed);

@@ -2,7 +2,7 @@
  * A temporary folder with the demo churn model, a config that retrains it, and the demo feed
  * (drifted or not) for the days before a fixed window end: the setting of the maintenance tests.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -78,4 +78,23 @@ export async function fitDemoModel(modelId: string, files: string[], shuffleLabe
     }
   }
   return trainBuiltin(set.input).onnx;
+}
+
+/**
+ * The drifted demo workspace of the fault tests: retraining through a command trainer,
+ * `slow-trainer.mjs` (its source is `trainer`), which copies `good.onnx` (fitted here on the first
+ * six days) to its output when it decides to finish.
+ */
+export async function createSlowTrainerWorkspace(modelId: string, o: { end: Date; timeout: string; trainer: string }): Promise<DemoWorkspace> {
+  const ws = createDemoWorkspace({
+    modelId,
+    end: o.end,
+    days: 12,
+    drifted: true,
+    model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: o.timeout } } },
+  });
+  const files = readdirSync(ws.dataDir).sort().slice(0, 6).map((f) => path.join(ws.dataDir, f));
+  writeFileSync(path.join(ws.dir, 'good.onnx'), await fitDemoModel(modelId, files));
+  writeFileSync(path.join(ws.dir, 'slow-trainer.mjs'), o.trainer);
+  return ws;
 }
