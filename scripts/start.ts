@@ -136,10 +136,10 @@ async function main(): Promise<void> {
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
   const connection = await connectWorker(target);
-  const { worker, engine } = await createUpkeepWorker({ connection, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs, queues: settings.workerQueues, evaluationSlots: settings.evaluationSlots, trainingSlots: settings.trainingSlots });
+  const client = await connectClient(target, codecs);
+  const { worker, engine } = await createUpkeepWorker({ connection, client, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs, queues: settings.workerQueues, evaluationSlots: settings.evaluationSlots, trainingSlots: settings.trainingSlots });
   const running = worker.run();
 
-  const client = await connectClient(target, codecs);
   const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   console.log(formatChanges(changes, false));
   for (const model of config.models) {

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { configLoader, loadConfig, warnUnauthenticated } from '../activities/config/load.js';
 import { createDataSource } from '../activities/data/sources.js';
@@ -12,6 +13,7 @@ import { createEvaluationEngine, type EvaluationEngine } from '../activities/eva
 import { openStore } from '../activities/store/open.js';
 import type { ArtifactStore } from '../activities/store/store.js';
 import { TASK_QUEUE, trainingTaskQueue } from '../workflows/definitions.js';
+import { createTemporalPort } from './temporal-port.js';
 import { DEFAULT_EVALUATION_SLOTS, DEFAULT_TRAINING_SLOTS, type WorkerQueues } from './settings.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +84,8 @@ export interface UpkeepWorkerOptions {
   namespace: string;
   taskQueue?: string;
   configPath: string;
+  /** A client of the same server: activities that read schedules and histories use it (watchdog, history export). */
+  client?: Client;
   /** Defaults to the store named in the config. */
   store?: ArtifactStore;
   /** Defaults to the config's data source (file:// and s3:// URIs). */
@@ -118,6 +122,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     secrets: process.env,
+    ...(opts.client ? { temporal: createTemporalPort(opts.client) } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;

@@ -58,6 +58,30 @@ export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): Maintenan
 export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
 export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
+// ── The audit chain: links that hash-chain a model's log entries in the order they were appended ──
+
+/** Link <seq> (from 1): the entry's key and sha256, and the sha256 of link <seq − 1>. */
+export const auditLinksPrefix = (modelId: string): string => `ledger/${modelId}/chain`;
+export const auditLinkKey = (modelId: string, seq: number): string => `${auditLinksPrefix(modelId)}/${String(seq).padStart(10, '0')}.json`;
+/** Written once an entry is linked: its link's seq (an append that runs twice links once). */
+export const auditLinkedKey = (modelId: string, entryId: string): string => `ledger/${modelId}/linked/${entryId}.json`;
+/** The newest link known: a hint, never behind a link whose entry is not marked linked. */
+export const auditHeadKey = (modelId: string): string => `ledger/${modelId}/head.json`;
+/** A model's spec as it was in force (content-addressed), referenced by evaluation entries. */
+export const specKey = (modelId: string, sha256: string): string => `ledger/${modelId}/specs/${sha256}.json`;
+
+// ── Workflow histories, exported once closed so that audits outlive the server's retention ──
+
+export const historiesPrefix = (modelId: string): string => `histories/${modelId}`;
+export const historyKey = (modelId: string, workflowId: string, runId: string): string => `${historiesPrefix(modelId)}/${workflowId}/${runId}.json`;
+/** How far the export got: the close time of the newest run exported. */
+export const historyExportCursorKey = 'histories/_cursor.json';
+
+// ── The watchdog: its latest report, and each finding once (notified once until resolved) ──
+
+export const watchdogReportKey = 'watchdog/latest.json';
+export const watchdogFindingKey = (modelId: string, findingKey: string): string => `watchdog/findings/${modelId}/${findingKey}.json`;
+
 // ── Model cards ──
 
 export const cardKey = (modelId: string, format: 'md' | 'json'): string => `cards/${modelId}.${format}`;

@@ -81,7 +81,7 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date }
 }
 
 export async function workerCommand(o: { config?: string; queues?: string }): Promise<void> {
-  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] = await Promise.all([
+  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectClient, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] = await Promise.all([
     import('@temporalio/worker'),
     import('../../workers/log.js'),
     import('../../workers/temporal.js'),
@@ -95,8 +95,10 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   const target = clientTarget(s);
   Runtime.install({ logger: createWorkerLogger(s.logLevel) });
   const connection = await connectWorker(target);
+  const client = await connectClient(target, codecs);
   const { worker, engine } = await createUpkeepWorker({
     connection,
+    client,
     namespace: target.namespace,
     taskQueue: s.taskQueue,
     configPath: commandConfig(o.config),
@@ -109,5 +111,6 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
   await worker.run();
   await engine.close();
+  await client.connection.close();
   await connection.close();
 }
