@@ -7,6 +7,7 @@
  * - Slack `text` (webhooks): slackText.
  * - JSON (webhook bodies, stored JSON): jsonText.
  * - Log lines and echoed file contents: plainLine.
+ * - HTML text and attribute values (audit pages): htmlText.
  */
 
 /** C0/C1 controls (tab and line breaks aside) and the bidirectional overrides that reorder text on screen. */
@@ -86,4 +87,11 @@ export function slackText(value: unknown, opts: { multiline?: boolean } = {}): s
  */
 export function jsonText(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** HTML text or a quoted attribute value: & < > " ' become entities, controls are dropped. */
+export function htmlText(value: unknown): string {
+  return String(value)
+    .replace(CONTROLS, '')
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -128,4 +128,6 @@ export interface ReportRef {
   jsonUri: string;
   markdownUri: string;
   sha256: string;
+  /** The model's spec in force for this evaluation, stored content-addressed (absent in older runs). */
+  spec?: { uri: string; sha256: string };
 }

@@ -175,6 +175,9 @@ export interface NotificationEvent {
   text: string;
   at: string;
   workflowId?: string;
+  runId?: string;
+  /** The sending workflow's history length when it sent it. */
+  event?: number;
   details?: Record<string, unknown>;
 }
 
@@ -199,12 +202,20 @@ export interface MaintenanceLogEntry {
     | 'promoted'
     | 'rolled-back'
     | 'not-recommended'
-    | 'failure';
+    | 'failure'
+    /** A notification was delivered (logged, and POSTed when a webhook is configured). */
+    | 'notified'
+    /** The model's schedule was created, changed, paused or resumed. */
+    | 'schedule'
+    /** The watchdog found or cleared a problem. */
+    | 'watchdog';
   summary: string;
   actor?: string;
   comment?: string;
   workflowId?: string;
   runId?: string;
+  /** The workflow's history length when it recorded the entry: the event it came from. */
+  event?: number;
   details?: Record<string, unknown>;
 }
 

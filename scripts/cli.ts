@@ -114,7 +114,7 @@ for (const verb of ['pause', 'resume'] as const) {
     .command(`${verb} <model>`)
     .description(`${verb} a model's schedule`)
     .option('--note <text>', 'why (kept on the schedule)')
-    .action(async (model: string, o: { note?: string }) => (await scheduling()).pauseCommand(verb, model, o));
+    .action(async (model: string, o: { note?: string; config?: string }) => (await scheduling()).pauseCommand(verb, model, o));
 }
 
 schedules
@@ -123,6 +123,32 @@ schedules
   .requiredOption('--from <date>', 'start (YYYY-MM-DD or ISO time)', parseDate)
   .requiredOption('--to <date>', 'end, exclusive (YYYY-MM-DD or ISO time)', parseDate)
   .action(async (model: string, o: { from: Date; to: Date }) => (await scheduling()).backfillCommand(model, o));
+
+const auditing = () => import('./lib/audit-cli.js');
+const audit = program
+  .command('audit')
+  .description("a model's audit trail from the store: every verdict, request, notification, decision, training, promotion and rollback, hash-chained")
+  .argument('<model>', 'model id')
+  .option('--since <time>', 'from this time (YYYY-MM-DD or ISO time)', parseDate)
+  .option('--until <time>', 'before this time, exclusive', parseDate)
+  .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
+  .option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)')
+  .action(async (model: string, o) => (await auditing()).auditCommand(model, o));
+audit
+  .command('verify <model>')
+  .description('check that no entry of the model\'s audit chain was removed, reordered or altered (exit 1 if one was)')
+  .action(async (model: string, o) => (await auditing()).verifyCommand(model, o));
+audit
+  .command('export')
+  .description('copy the histories of closed workflows to the store now (a worker does it hourly)')
+  .action(async (o) => (await auditing()).exportCommand(o));
+
+program
+  .command('who-was-watching <model>')
+  .description('at a given time: owner and approvers in force, last verdict, open alerts, pending approvals, who was told, schedule state (from the store alone)')
+  .requiredOption('--at <time>', 'the instant (YYYY-MM-DD or ISO time)', parseDate)
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (model: string, o) => (await auditing()).whoCommand(model, o));
 
 addMaintenanceCommands(program, async () => (await import('./lib/context.js')).maintenanceContext());
 

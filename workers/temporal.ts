@@ -12,6 +12,9 @@ import { resolveTemporalCli, startDevServer, temporalAnswers, type DevServer, ty
 import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 import type { Settings } from './settings.js';
 
+/** How long the embedded dev server keeps closed workflows. */
+export const DEV_RETENTION = '720h';
+
 export interface TemporalTarget {
   kind: 'external' | 'embedded';
   namespace: string;
@@ -73,7 +76,9 @@ export async function resolveTemporal(settings: Settings, embedded: EmbeddedOpti
       devServer: { address, namespace: 'default', stop: () => env2.teardown() },
     };
   }
-  const server = await startDevServer({ cli, port, uiPort, dbFile, log });
+  // Closed workflows are kept 30 days (set explicitly; the dev server's own default is shorter).
+  // Hourly, exportHistories copies each closed history to the store, where audits read it later.
+  const server = await startDevServer({ cli, port, uiPort, dbFile, log, retention: DEV_RETENTION });
   return { kind: 'embedded', namespace: server.namespace, connectionOptions: { address: server.address }, uiUrl: server.uiUrl, devServer: server };
 }
 

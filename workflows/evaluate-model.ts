@@ -159,7 +159,18 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     // evaluation open past the next scheduled one.
     const journal = createJournal(model.modelId, { notifyRetries: 'short' });
     const headline = `${verdict.status}: window ${snapshot.firstDay}..${snapshot.lastDay}${typeof value === 'number' ? `, ${metric} ${value.toFixed(4)}` : ''}`;
-    journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, { details: { verdict: verdict.status, reasons: verdict.reasons, report: report.jsonUri, windowEnd } });
+    journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, {
+      details: {
+        verdict: verdict.status,
+        reasons: verdict.reasons,
+        report: report.jsonUri,
+        reportSha256: report.sha256,
+        snapshot: { uri: snapshot.uri, sha256: snapshot.sha256 },
+        ...(report.spec ? { config: report.spec } : {}),
+        ...(typeof value === 'number' ? { metric, value } : {}),
+        windowEnd,
+      },
+    });
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
       journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`);
     }

@@ -42,16 +42,23 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
   };
   let notices = 0;
   const now = (): string => new Date(Date.now()).toISOString();
+  // Entries reach the model's audit chain in the order the workflow recorded them: each waits for
+  // the one before (the workflow itself does not wait). Runs recorded before sent them all at once.
+  let previous: Promise<unknown> = Promise.resolve();
   /** Appends to the model's maintenance log (written once even if the activity runs twice). */
   const record = (kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<Pick<MaintenanceLogEntry, 'actor' | 'comment' | 'details'>> = {}): void => {
-    const entry: MaintenanceLogEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, ...extra };
-    pending.push(recordLedger({ entries: [entry] }).catch(() => undefined));
+    // The history event the entry came from: the workflow task that recorded it.
+    const event = workflowInfo().historyLength;
+    const entry: MaintenanceLogEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, event, ...extra };
+    const send = () => recordLedger({ entries: [entry] }).catch(() => undefined);
+    previous = patched('audit-chain-in-order') ? previous.then(send) : send();
+    pending.push(previous);
   };
   return {
     now,
     record,
     notify(kind: NotificationKind, to: string[], title: string, text: string, details?: Record<string, unknown>): void {
-      const event: NotificationEvent = { kind, modelId, to, title, text, at: now(), workflowId: info.workflowId, ...(details ? { details } : {}) };
+      const event: NotificationEvent = { kind, modelId, to, title, text, at: now(), workflowId: info.workflowId, runId: info.runId, event: workflowInfo().historyLength, ...(details ? { details } : {}) };
       const n = ++notices;
       pending.push(notify(event).catch((err: unknown) => handOff(event, n, err)));
     },

@@ -33,25 +33,25 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
     const what = `${g.gate} ${modelId}`;
     switch (e.kind) {
       case 'approval-requested':
-        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, expiresAt: g.expiresAt } });
+        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to } });
         journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
         break;
       case 'reminder':
-        journal.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`);
+        journal.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
         journal.notify('reminder', e.to, `Reminder: ${what}? still waits for a decision`, `Waiting since ${g.openedAt}; expires ${g.expiresAt}.\n${describe()}`);
         break;
       case 'escalation':
-        journal.record('escalation', `escalated to ${e.to.join(', ')} (${what} undecided since ${g.openedAt})`);
+        journal.record('escalation', `escalated to ${e.to.join(', ')} (${what} undecided since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
         journal.notify('escalation', e.to, `Escalation: ${what}? undecided since ${g.openedAt}`, `Nobody has decided yet; the request expires ${g.expiresAt}.\n${describe()}`);
         break;
       case 'expired':
-        journal.record('expired', `${what} expired undecided after ${g.reminders} reminders${g.escalated ? ' and an escalation' : ''}`);
+        journal.record('expired', `${what} expired undecided after ${g.reminders} reminders${g.escalated ? ' and an escalation' : ''}`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
         journal.notify('expired', e.to, `Expired: ${what}? was not decided`, `The request opened ${g.openedAt} closed without a decision; nothing was changed.`);
         break;
       case 'decision': {
         const d = g.decision!;
         const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
-        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, ...signed } });
+        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed } });
         journal.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
         break;
       }

@@ -1,5 +1,6 @@
 import type { ActivityDeps } from '../deps.js';
-import { reportKeys, reportsPrefix } from '../store/keys.js';
+import { createHash } from 'node:crypto';
+import { reportKeys, reportsPrefix, specKey } from '../store/keys.js';
 import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../domain/evaluation.js';
 import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
 import { detectDecline, type TrendPoint } from './trend.js';
@@ -64,12 +65,15 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
       workflow: { workflowId: string; runId: string; startedAt: string };
       trend?: TrendSummary;
     }): Promise<ReportRef> {
-      const report = buildReport(input);
+      // The config in force, as the audit trail cites it: owner, approvers, thresholds, schedule.
+      const specJson = `${JSON.stringify(input.model.spec, null, 2)}\n`;
+      const spec = await deps.store.put(specKey(input.model.modelId, createHash('sha256').update(specJson).digest('hex')), specJson, { ifAbsent: true });
+      const report = { ...buildReport(input), spec: { uri: spec.uri, sha256: spec.sha256 } };
       const key = reportKeys(input.model.modelId, input.snapshot.windowEnd, input.workflow.runId);
       const markdown = await deps.store.put(key.markdown, renderReportMarkdown(report));
       // JSON last: its presence means the report is complete.
       const json = await deps.store.put(key.json, `${JSON.stringify(report, null, 2)}\n`);
-      return { jsonUri: json.uri, markdownUri: markdown.uri, sha256: json.sha256 };
+      return { jsonUri: json.uri, markdownUri: markdown.uri, sha256: json.sha256, spec: report.spec };
     },
   };
 }

@@ -3,6 +3,7 @@
  * log entries are write-once under a stable id, the card is regenerated whole.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +13,8 @@ import type { ActivityDeps } from '../deps.js';
 import { createNotifier, verdictLine, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
 import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
-import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
+import { cardKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
+import { appendEntry } from '../audit/chain.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
 
@@ -35,6 +37,22 @@ export async function readMaintenanceLog(store: ActivityDeps['store'], modelId: 
     if (bytes) out.push(JSON.parse(decode(bytes)) as MaintenanceLogEntry);
   }
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+}
+
+/** The audit entry of a delivered notification; its id is derived from the event, so a retry records it once. */
+export function notifiedEntry(event: NotificationEvent, webhook: 'sent' | 'none'): MaintenanceLogEntry {
+  const id = `notified-${createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 24)}`;
+  return {
+    id,
+    modelId: event.modelId,
+    at: event.at,
+    kind: 'notified',
+    summary: `${event.kind} sent to ${event.to.join(', ')}: ${event.title}`,
+    ...(event.workflowId ? { workflowId: event.workflowId } : {}),
+    ...(event.runId ? { runId: event.runId } : {}),
+    ...(event.event !== undefined ? { event: event.event } : {}),
+    details: { notification: event.kind, to: event.to, title: event.title, webhook },
+  };
 }
 
 /** The latest of ISO 8601 times (the epoch when there are none). */
@@ -76,7 +94,7 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
      */
     async recordLedger(input: { entries: MaintenanceLogEntry[] }): Promise<void> {
       for (const e of input.entries) {
-        const put = await deps.store.put(maintenanceLogKey(e), `${JSON.stringify(e, null, 2)}\n`, { ifAbsent: true });
+        const put = await appendEntry(deps.store, e);
         // An evaluation's verdict is logged as it lands, once (a retry finds the entry written).
         const line = put.created ? verdictLine(e) : undefined;
         if (line) (deps.log ?? ((l: string) => console.log(l)))(line);
@@ -89,6 +107,8 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       const notifier = createNotifier({ webhook: config.notify.webhook, log: deps.log ?? ((line) => console.log(line)), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
       try {
         const d = await notifier.send(event);
+        // Who was told, and when: in the model's audit chain (the same event is recorded once).
+        await appendEntry(deps.store, notifiedEntry(event, d.webhook));
         return { webhook: d.webhook };
       } catch (err) {
         if (err instanceof WebhookError && !err.retryable) throw ApplicationFailure.create({ message: err.message, type: 'WebhookRefused', nonRetryable: true });

@@ -30,6 +30,8 @@ export interface EvaluationReport {
   slices?: EvaluationSummary['slices'];
   confidence?: EvaluationSummary['confidence'];
   trend?: TrendSummary;
+  /** The model's spec in force (ledger/<model>/specs/<sha256>.json). */
+  spec?: { uri: string; sha256: string };
 }
 
 export function buildReport(input: {

@@ -53,8 +53,9 @@ export const trainingLogKey = (modelId: string, runId: string): string => `regis
 // ── The maintenance log (under ledger/, its first name): evaluations apart from the rest, so the
 // card reads few files ──
 
-export type MaintenanceLogPart = 'evaluations' | 'maintenance';
-export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): MaintenanceLogPart => (kind === 'evaluation' ? 'evaluations' : 'maintenance');
+export type MaintenanceLogPart = 'evaluations' | 'maintenance' | 'notifications';
+export const LOG_PARTS: readonly MaintenanceLogPart[] = ['maintenance', 'evaluations', 'notifications'];
+export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): MaintenanceLogPart => (kind === 'evaluation' ? 'evaluations' : kind === 'notified' ? 'notifications' : 'maintenance');
 export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
 export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 

@@ -6,6 +6,9 @@ import { UpkeepError } from '../../activities/errors.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
 import { commandConfig, settings, withClient } from './context.js';
+import { openStore } from '../../activities/store/open.js';
+import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
+import { auditSyncChanges } from '../../workers/schedule-audit.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const file = commandConfig(o.config);
@@ -17,6 +20,7 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
       if (tty) process.stderr.write(`\rsyncing schedules: ${done}/${total}${done === total ? '\n' : ''}`);
     };
     const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    if (!o.dryRun) await auditSyncChanges(openStore(config), config, changes, settings().user);
     console.log(formatChanges(changes, !!o.dryRun));
   });
 }
@@ -62,11 +66,14 @@ export async function triggerCommand(model: string): Promise<void> {
   });
 }
 
-export async function pauseCommand(verb: 'pause' | 'resume', model: string, o: { note?: string }): Promise<void> {
+export async function pauseCommand(verb: 'pause' | 'resume', model: string, o: { note?: string; config?: string }): Promise<void> {
   await withClient(async (client) => {
     const h = scheduleHandle(client, model);
     const note = o.note ?? `${verb}d with upkeep schedules ${verb}`;
     await (verb === 'pause' ? h.pause(note) : h.unpause(note)).catch(notFound(model));
+    const config = await loadConfig(commandConfig(o.config));
+    const modelId = h.scheduleId.slice(SCHEDULE_PREFIX.length);
+    await recordScheduleChange(openStore(config), { modelId, change: verb, paused: verb === 'pause', summary: `schedule ${verb === 'pause' ? 'paused' : 'resumed'} by ${settings().user}: ${note}`, actor: settings().user, note });
     console.log(`${verb === 'pause' ? 'paused' : 'resumed'} ${h.scheduleId}`);
   });
 }

@@ -1,0 +1,179 @@
+/**
+ * The audit chain: a model's log entries (write-once files under ledger/<model>/, one per event)
+ * linked in the order they were appended by links that each carry the entry's sha256 and the
+ * sha256 of the link before. Removing, reordering or altering an entry or a link breaks the chain
+ * (`verifyChain`). Appends from several workers at once cannot fork it: link <seq> is written
+ * with if-absent, so exactly one entry takes each place; an append that runs twice links once.
+ *
+ * How an append stays idempotent without a lock: after writing a link, the appender marks its
+ * entry linked (ledger/<model>/linked/<id>.json) and only then moves the head hint past it, and
+ * anyone who steps over a link on the way to a free place marks that link's entry first. So a
+ * head hint at or past a link means its entry is marked, and a retried append that finds no mark
+ * finds its own link past the hint, if it wrote one.
+ */
+import { createHash } from 'node:crypto';
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { ArtifactStore } from '../store/store.js';
+import { LOG_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, maintenanceLogKey, maintenanceLogPrefix } from '../store/keys.js';
+
+export interface AuditLink {
+  v: 'upkeep.audit-link/1';
+  seq: number;
+  /** The linked entry: its key in the store, id, time, kind and the sha256 of its bytes. */
+  entry: { key: string; id: string; at: string; kind: string; sha256: string };
+  /** sha256 of link seq − 1's bytes; null for the first link. */
+  prev: string | null;
+}
+
+interface Head {
+  seq: number;
+  /** sha256 of link `seq`'s bytes. */
+  sha256: string;
+}
+
+const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+const parse = <T>(b: Uint8Array): T => JSON.parse(decode(b)) as T;
+
+async function readHead(store: ArtifactStore, modelId: string): Promise<Head | undefined> {
+  const bytes = await store.tryGet(auditHeadKey(modelId));
+  return bytes ? parse<Head>(bytes) : undefined;
+}
+
+const markLinked = (store: ArtifactStore, modelId: string, entryId: string, seq: number) => store.put(auditLinkedKey(modelId, entryId), `${JSON.stringify({ seq })}\n`, { ifAbsent: true });
+
+/** Links an entry already written at `key`; returns its place (the same place when run again). */
+async function linkEntry(store: ArtifactStore, modelId: string, entry: MaintenanceLogEntry, key: string, entrySha: string): Promise<number> {
+  const head = await readHead(store, modelId);
+  const marked = await store.tryGet(auditLinkedKey(modelId, entry.id));
+  if (marked) return parse<{ seq: number }>(marked).seq;
+  let seq = head?.seq ?? 0;
+  let prev: string | null = head?.sha256 ?? null;
+  for (;;) {
+    const at = seq + 1;
+    const existing = await store.tryGet(auditLinkKey(modelId, at));
+    if (existing) {
+      const link = parse<AuditLink>(existing);
+      await markLinked(store, modelId, link.entry.id, at);
+      if (link.entry.id === entry.id) {
+        await store.put(auditHeadKey(modelId), JSON.stringify({ seq: at, sha256: sha256(existing) } satisfies Head));
+        return at;
+      }
+      seq = at;
+      prev = sha256(existing);
+      continue;
+    }
+    const link: AuditLink = { v: 'upkeep.audit-link/1', seq: at, entry: { key, id: entry.id, at: entry.at, kind: entry.kind, sha256: entrySha }, prev };
+    const bytes = `${JSON.stringify(link)}\n`;
+    const put = await store.put(auditLinkKey(modelId, at), bytes, { ifAbsent: true });
+    if (!put.created) continue; // another appender took this place: read it and go on past it
+    await markLinked(store, modelId, entry.id, at);
+    await store.put(auditHeadKey(modelId), JSON.stringify({ seq: at, sha256: sha256(bytes) } satisfies Head));
+    return at;
+  }
+}
+
+/** Entry files written before the chain existed, oldest first (linked once, before anything new). */
+async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<string[]> {
+  if ((await store.exists(auditHeadKey(modelId))) || (await store.exists(auditLinkKey(modelId, 1)))) return [];
+  const keys: string[] = [];
+  for (const part of LOG_PARTS) keys.push(...(await store.list(maintenanceLogPrefix(modelId, part))));
+  return keys.sort((a, b) => a.slice(a.lastIndexOf('/')).localeCompare(b.slice(b.lastIndexOf('/'))));
+}
+
+/**
+ * Writes an entry (once, under its stable id) and links it to the end of its model's chain.
+ * Returns whether the entry was new. Safe to run twice and from many workers at once.
+ */
+export async function appendEntry(store: ArtifactStore, entry: MaintenanceLogEntry): Promise<{ created: boolean; seq: number }> {
+  const key = maintenanceLogKey(entry);
+  for (const old of await unchainedEntries(store, entry.modelId)) {
+    if (old === key) continue;
+    const bytes = await store.get(old);
+    await linkEntry(store, entry.modelId, parse<MaintenanceLogEntry>(bytes), old, sha256(bytes));
+  }
+  const put = await store.put(key, `${JSON.stringify(entry, null, 2)}\n`, { ifAbsent: true });
+  // A retry finds the entry written: link what is stored, whatever this call carried.
+  const stored = put.created ? undefined : await store.get(key);
+  const seq = await linkEntry(store, entry.modelId, stored ? parse<MaintenanceLogEntry>(stored) : entry, key, stored ? sha256(stored) : put.sha256);
+  return { created: put.created, seq };
+}
+
+/** Keys of the chain's links, in order. */
+const linkKeys = async (store: ArtifactStore, modelId: string): Promise<string[]> => (await store.list(auditLinksPrefix(modelId))).filter((k) => k.endsWith('.json'));
+
+export interface ChainedEntry {
+  seq: number;
+  entry: MaintenanceLogEntry;
+  uri: string;
+}
+
+/** A model's entries in chain order (no verification: `verifyChain` does that). */
+export async function readChain(store: ArtifactStore, modelId: string, opts: { concurrency?: number } = {}): Promise<ChainedEntry[]> {
+  const keys = await linkKeys(store, modelId);
+  const out: ChainedEntry[] = new Array(keys.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < keys.length; i = next++) {
+      const link = parse<AuditLink>(await store.get(keys[i]!));
+      const bytes = await store.tryGet(link.entry.key);
+      if (bytes) out[i] = { seq: link.seq, entry: parse<MaintenanceLogEntry>(bytes), uri: store.uriFor(link.entry.key) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(keys.length, opts.concurrency ?? 16) }, worker));
+  return out.filter((e) => e !== undefined);
+}
+
+export interface ChainVerification {
+  modelId: string;
+  links: number;
+  ok: boolean;
+  /** One line each, naming the link or entry. */
+  problems: string[];
+  /** sha256 of the last link: quote it (e.g. in a ticket) to detect a later truncation. */
+  headSha256: string | null;
+}
+
+/**
+ * Checks every link against the one before it and against its entry's bytes, that every entry
+ * file is linked exactly once, and that the head hint is not past the end (a truncated chain).
+ */
+export async function verifyChain(store: ArtifactStore, modelId: string): Promise<ChainVerification> {
+  const problems: string[] = [];
+  const keys = await linkKeys(store, modelId);
+  const linked = new Map<string, number>();
+  let prevSha: string | null = null;
+  let expected = 1;
+  for (const key of keys) {
+    const bytes = await store.get(key);
+    const name = key.slice(key.lastIndexOf('/') + 1);
+    let link: AuditLink;
+    try {
+      link = parse<AuditLink>(bytes);
+    } catch {
+      problems.push(`link ${name} is not valid JSON (altered)`);
+      prevSha = sha256(bytes);
+      continue;
+    }
+    const seq = Number(name.replace(/\.json$/, ''));
+    if (seq !== expected) problems.push(seq > expected ? `links ${expected}..${seq - 1} are missing (removed)` : `link ${name} is out of order`);
+    if (link.seq !== seq) problems.push(`link ${seq} says it is link ${link.seq} (moved or altered)`);
+    if (link.prev !== prevSha) problems.push(`link ${seq} does not follow link ${seq - 1}: a link before it was removed, reordered or altered`);
+    const entryBytes = await store.tryGet(link.entry.key);
+    if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
+    else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) was altered (sha256 differs)`);
+    const twice = linked.get(link.entry.key);
+    if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
+    linked.set(link.entry.key, seq);
+    prevSha = sha256(bytes);
+    expected = seq + 1;
+  }
+  const head = await readHead(store, modelId);
+  if (head && head.seq > keys.length) problems.push(`the head says ${head.seq} links but ${keys.length} are there: the end of the chain was removed`);
+  for (const part of LOG_PARTS) {
+    for (const key of await store.list(maintenanceLogPrefix(modelId, part))) {
+      if (!linked.has(key)) problems.push(`entry ${key} is not in the chain (inserted, or an append that never finished)`);
+    }
+  }
+  return { modelId, links: keys.length, ok: problems.length === 0, problems, headSha256: prevSha };
+}

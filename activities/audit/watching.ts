@@ -1,0 +1,141 @@
+/**
+ * "Who was watching?": what the audit chain says about a model at one instant — the owner and
+ * approvers in force, the last evaluation and its verdict, open alerts, pending approvals, who had
+ * been told and when, and whether the schedule ran. Pure: the entries and the specs they cite are
+ * read by the caller (from the store alone, never from Temporal).
+ */
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { ChainedEntry } from './chain.js';
+
+/** The people of a spec in force (the stored spec has many more fields). */
+export interface SpecInForce {
+  owner: string;
+  approvers: string[];
+  escalation: string[];
+}
+
+export interface WhoWasWatching {
+  modelId: string;
+  at: string;
+  /** The spec cited by the newest entry at or before `at` that cites one, and where it came from. */
+  inForce: (SpecInForce & { sha256: string; citedBy: { seq: number; at: string; kind: string } }) | null;
+  lastEvaluation: { at: string; windowEnd?: string; verdict: string; reasons: string[]; report?: string; workflowId?: string; runId?: string } | null;
+  /** Bad verdicts in a row up to `at` (degraded or failing), and watchdog findings still open. */
+  openAlerts: { kind: 'verdict' | 'watchdog'; since: string; summary: string }[];
+  pendingApprovals: { gate: string; openedAt: string; waitingMs: number; approvers: string[]; asked: string[]; workflowId?: string }[];
+  /** Notifications delivered in the 30 days before `at`, newest first (at most 20). */
+  notified: { at: string; kind: string; to: string[]; title: string }[];
+  schedule: { state: 'active' | 'paused'; since: string; note?: string; actor?: string } | { state: 'unknown' };
+  /** The latest decisions before `at` (newest first, at most 5). */
+  decisions: { at: string; gate: string; decision: string; approver: string; comment?: string; signer?: string }[];
+}
+
+const NOTIFIED_DAYS = 30;
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** Which gate of which run an entry is about (decisions, expiries and requests share it). */
+const gateId = (e: MaintenanceLogEntry): string | undefined => {
+  const gate = str(e.details?.gate);
+  return gate ? `${e.workflowId ?? ''}/${e.runId ?? ''}/${gate}` : undefined;
+};
+
+/** The config sha256 an entry cites, if any. */
+export const citedSpec = (e: MaintenanceLogEntry): string | undefined => {
+  const c = e.details?.config as { sha256?: unknown } | undefined;
+  return c && typeof c.sha256 === 'string' ? c.sha256 : undefined;
+};
+
+export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date, specs: ReadonlyMap<string, SpecInForce>): WhoWasWatching {
+  const t = at.getTime();
+  const before = chain.filter((c) => Date.parse(c.entry.at) <= t);
+  let inForce: WhoWasWatching['inForce'] = null;
+  let lastEvaluation: WhoWasWatching['lastEvaluation'] = null;
+  let schedule: WhoWasWatching['schedule'] = { state: 'unknown' };
+  const bad: { since: string; summary: string }[] = [];
+  const findings = new Map<string, { since: string; summary: string }>();
+  const gates = new Map<string, WhoWasWatching['pendingApprovals'][number]>();
+  const notified: WhoWasWatching['notified'] = [];
+  const decisions: WhoWasWatching['decisions'] = [];
+  for (const { seq, entry: e } of before) {
+    const sha = citedSpec(e);
+    const spec = sha ? specs.get(sha) : undefined;
+    if (sha && spec) inForce = { ...spec, sha256: sha, citedBy: { seq, at: e.at, kind: e.kind } };
+    switch (e.kind) {
+      case 'evaluation': {
+        const verdict = str(e.details?.verdict);
+        if (!verdict) break; // "no retrain requested" notes are evaluation entries too
+        lastEvaluation = { at: e.at, verdict, reasons: strings(e.details?.reasons), ...optional({ windowEnd: str(e.details?.windowEnd), report: str(e.details?.report), workflowId: e.workflowId, runId: e.runId }) };
+        if (verdict === 'degraded' || verdict === 'failing') bad.push({ since: e.at, summary: e.summary });
+        else bad.length = 0;
+        break;
+      }
+      case 'approval-requested': {
+        const id = gateId(e);
+        if (id) gates.set(id, { gate: str(e.details?.gate)!, openedAt: str(e.details?.openedAt) ?? e.at, waitingMs: 0, approvers: strings(e.details?.approvers), asked: strings(e.details?.to), ...optional({ workflowId: e.workflowId }) });
+        break;
+      }
+      case 'decision':
+      case 'expired': {
+        const id = gateId(e);
+        if (id) gates.delete(id);
+        if (e.kind === 'decision') {
+          decisions.unshift({ at: e.at, gate: str(e.details?.gate) ?? '?', decision: str(e.details?.decision) ?? (/ rejected /.test(e.summary) ? 'reject' : 'approve'), approver: e.actor ?? '?', ...optional({ comment: e.comment, signer: str(e.details?.signer) }) });
+        }
+        break;
+      }
+      case 'notified':
+        if (t - Date.parse(e.at) <= NOTIFIED_DAYS * 86_400_000) notified.unshift({ at: e.at, kind: str(e.details?.notification) ?? '?', to: strings(e.details?.to), title: str(e.details?.title) ?? e.summary });
+        break;
+      case 'schedule': {
+        const state = e.details?.paused === true ? 'paused' : 'active';
+        if (schedule.state !== state || e.details?.change === 'create') schedule = { state, since: e.at, ...optional({ note: str(e.details?.note), actor: e.actor }) };
+        break;
+      }
+      case 'watchdog': {
+        const key = str(e.details?.finding);
+        if (!key) break;
+        if (e.details?.state === 'resolved') findings.delete(key);
+        else if (!findings.has(key)) findings.set(key, { since: e.at, summary: e.summary });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  const openAlerts: WhoWasWatching['openAlerts'] = [
+    ...(bad.length > 0 ? [{ kind: 'verdict' as const, since: bad[0]!.since, summary: `${bad.length} bad verdict${bad.length === 1 ? '' : 's'} in a row; latest: ${bad.at(-1)!.summary}` }] : []),
+    ...[...findings.values()].map((f) => ({ kind: 'watchdog' as const, ...f })),
+  ];
+  const pendingApprovals = [...gates.values()].map((g) => ({ ...g, waitingMs: Math.max(0, t - Date.parse(g.openedAt)) }));
+  return { modelId, at: at.toISOString(), inForce, lastEvaluation, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
+}
+
+/** Drops undefined values (the shapes above use optional fields, not undefined ones). */
+function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+const minutes = (ms: number): string => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} days`);
+
+/** The answer as plain text, for people. */
+export function renderWhoWasWatching(w: WhoWasWatching): string {
+  const lines = [`${w.modelId} at ${w.at} (from the audit chain in the store)`, ''];
+  if (w.inForce) {
+    lines.push(`owner:       ${w.inForce.owner}`, `approvers:   ${w.inForce.approvers.join(', ') || '(none)'}`);
+    if (w.inForce.escalation.length > 0) lines.push(`escalation:  ${w.inForce.escalation.join(', ')}`);
+    lines.push(`             (config ${w.inForce.sha256.slice(0, 12)}, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
+  } else lines.push('owner:       unknown (no entry before this time cites the config in force)');
+  lines.push(`schedule:    ${w.schedule.state === 'unknown' ? 'unknown (no schedule change recorded before this time)' : `${w.schedule.state} since ${w.schedule.since}${w.schedule.note ? ` (${w.schedule.note})` : ''}${w.schedule.actor ? `, by ${w.schedule.actor}` : ''}`}`);
+  const ev = w.lastEvaluation;
+  lines.push(`last evaluation: ${ev ? `${ev.verdict} at ${ev.at}${ev.windowEnd ? ` (window ending ${ev.windowEnd})` : ''}${ev.report ? `\n             report ${ev.report}` : ''}` : 'none before this time'}`);
+  lines.push('', `open alerts: ${w.openAlerts.length === 0 ? 'none' : ''}`);
+  for (const a of w.openAlerts) lines.push(`  - since ${a.since}: ${a.summary}`);
+  lines.push(`pending approvals: ${w.pendingApprovals.length === 0 ? 'none' : ''}`);
+  for (const p of w.pendingApprovals) lines.push(`  - ${p.gate}, open since ${p.openedAt} (${minutes(p.waitingMs)}); approvers ${p.approvers.join(', ')}; asked ${p.asked.join(', ')}`);
+  lines.push(`notified (last ${NOTIFIED_DAYS} days): ${w.notified.length === 0 ? 'nobody' : ''}`);
+  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')}: ${n.title}`);
+  if (w.decisions.length > 0) lines.push('latest decisions:');
+  for (const d of w.decisions) lines.push(`  - ${d.at} ${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${d.gate}${d.signer ? ` (signed by ${d.signer})` : ''}${d.comment ? `: ${d.comment}` : ''}`);
+  return lines.join('\n');
+}
