@@ -137,11 +137,12 @@ const audit = program
 audit
   .command('verify <model>')
   .description('check that no entry of the model\'s audit chain was removed, reordered or altered (exit 1 if one was)')
-  .action(async (model: string, o) => (await auditing()).verifyCommand(model, o));
+  // --config may land on `audit` itself: read the options of both.
+  .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit
   .command('export')
   .description('copy the histories of closed workflows to the store now (a worker does it hourly)')
-  .action(async (o) => (await auditing()).exportCommand(o));
+  .action(async (_o, cmd: Command) => (await auditing()).exportCommand(cmd.optsWithGlobals()));
 
 program
   .command('who-was-watching <model>')
