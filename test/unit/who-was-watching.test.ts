@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import type { ChainedEntry } from '../../activities/audit/chain.js';
+import { renderWhoWasWatching, whoWasWatching, type SpecInForce } from '../../activities/audit/watching.js';
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+
+const M = 'churn';
+const SPEC_A = 'a'.repeat(64);
+const SPEC_B = 'b'.repeat(64);
+const specs = new Map<string, SpecInForce>([
+  [SPEC_A, { owner: 'alice@example.com', approvers: ['bob@example.com'], escalation: ['oncall@example.com'] }],
+  [SPEC_B, { owner: 'carol@example.com', approvers: ['bob@example.com'], escalation: [] }],
+]);
+
+/** A scripted history of one model: a day per step. */
+const steps: [string, Partial<MaintenanceLogEntry>][] = [
+  ['2026-11-01', { kind: 'schedule', actor: 'platform', summary: 'schedule created', details: { change: 'create', paused: false, config: { sha256: SPEC_A } } }],
+  ['2026-11-02', { kind: 'evaluation', summary: 'healthy', details: { verdict: 'healthy', reasons: ['ok'], config: { sha256: SPEC_A }, windowEnd: '2026-11-02T06:00:00.000Z' } }],
+  ['2026-11-03', { kind: 'evaluation', summary: 'degraded', details: { verdict: 'degraded', reasons: ['roc_auc fell'], config: { sha256: SPEC_A } } }],
+  ['2026-11-03T00:01', { kind: 'notified', summary: 'degraded sent', details: { notification: 'degraded', to: ['alice@example.com', 'bob@example.com'], title: 'churn is degraded' } }],
+  ['2026-11-03T00:02', { kind: 'approval-requested', workflowId: 'upkeep-retrain-churn', runId: 'r1', summary: 'asked', details: { gate: 'retrain', openedAt: '2026-11-03T00:02:00.000Z', approvers: ['alice@example.com', 'bob@example.com'], to: ['alice@example.com', 'bob@example.com'] } }],
+  ['2026-11-04', { kind: 'evaluation', summary: 'degraded again', details: { verdict: 'degraded', reasons: ['still'], config: { sha256: SPEC_B } } }],
+  ['2026-11-05', { kind: 'watchdog', summary: 'nobody decided', details: { finding: 'overdue-approval-r1', state: 'open' } }],
+  ['2026-11-06', { kind: 'decision', workflowId: 'upkeep-retrain-churn', runId: 'r1', actor: 'bob@example.com', comment: 'go', summary: 'bob approved', details: { gate: 'retrain', decision: 'approve', signer: 'inbox' } }],
+  ['2026-11-07', { kind: 'watchdog', summary: 'resolved', details: { finding: 'overdue-approval-r1', state: 'resolved' } }],
+  ['2026-11-08', { kind: 'evaluation', summary: 'healthy', details: { verdict: 'healthy', reasons: [], config: { sha256: SPEC_B } } }],
+  ['2026-11-09', { kind: 'schedule', actor: 'platform', summary: 'paused', details: { change: 'pause', paused: true, note: 'freeze' } }],
+];
+const chain: ChainedEntry[] = steps.map(([day, e], i) => ({
+  seq: i + 1,
+  uri: `file:///store/${i}`,
+  entry: { id: `e${i}`, modelId: M, at: new Date(day.length === 10 ? `${day}T00:00:00Z` : `${day}:00Z`).toISOString(), kind: 'evaluation', summary: '', ...e } as MaintenanceLogEntry,
+}));
+const at = (t: string) => whoWasWatching(M, chain, new Date(t), specs);
+
+describe('who was watching: the audit chain read at an instant', function () {
+  it('knows nothing before the first entry', function () {
+    const w = at('2026-10-31T00:00:00Z');
+    assert.equal(w.inForce, null);
+    assert.equal(w.lastEvaluation, null);
+    assert.deepEqual(w.schedule, { state: 'unknown' });
+    assert.match(renderWhoWasWatching(w), /owner: +unknown \(no entry before this time cites the config in force\)/);
+  });
+
+  it('while a retrain request waits: the alert, the request, who was told, the owner then', function () {
+    const w = at('2026-11-05T12:00:00Z');
+    assert.equal(w.inForce!.owner, 'carol@example.com', 'the owner changed with the config on the 4th');
+    assert.equal(w.lastEvaluation!.verdict, 'degraded');
+    assert.deepEqual(w.openAlerts.map((a) => [a.kind, a.since]), [['verdict', '2026-11-03T00:00:00.000Z'], ['watchdog', '2026-11-05T00:00:00.000Z']]);
+    assert.match(w.openAlerts[0]!.summary, /^2 bad verdicts in a row/);
+    assert.equal(w.pendingApprovals.length, 1);
+    assert.equal(w.pendingApprovals[0]!.waitingMs, 2 * 86_400_000 + 12 * 3_600_000 - 2 * 60_000);
+    assert.deepEqual(w.notified.map((n) => n.to), [['alice@example.com', 'bob@example.com']]);
+    assert.deepEqual(w.schedule, { state: 'active', since: '2026-11-01T00:00:00.000Z', actor: 'platform' });
+    const text = renderWhoWasWatching(w);
+    assert.match(text, /pending approvals: \n {2}- retrain, open since 2026-11-03T00:02:00.000Z \(2\.5 days\)/);
+    assert.match(text, /owner: +carol@example.com/);
+  });
+
+  it('after the decision and a good verdict: nothing open, the decision listed; then paused', function () {
+    const w = at('2026-11-08T12:00:00Z');
+    assert.equal(w.inForce!.owner, 'carol@example.com');
+    assert.deepEqual(w.openAlerts, []);
+    assert.deepEqual(w.pendingApprovals, []);
+    assert.deepEqual(w.decisions, [{ at: '2026-11-06T00:00:00.000Z', gate: 'retrain', decision: 'approve', approver: 'bob@example.com', comment: 'go', signer: 'inbox' }]);
+    assert.equal(at('2026-11-09T00:00:00Z').schedule.state, 'paused');
+    assert.match(renderWhoWasWatching(at('2026-11-10T00:00:00Z')), /schedule: +paused since 2026-11-09T00:00:00.000Z \(freeze\), by platform/);
+  });
+});
