@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
+import { UpkeepError } from '../errors.js';
 import { LOG_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, maintenanceLogKey, maintenanceLogPrefix } from '../store/keys.js';
 
 export interface AuditLink {
@@ -33,7 +34,13 @@ interface Head {
 
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
-const parse = <T>(b: Uint8Array): T => JSON.parse(decode(b)) as T;
+const parse = <T>(b: Uint8Array, key?: string): T => {
+  try {
+    return JSON.parse(decode(b)) as T;
+  } catch {
+    throw new UpkeepError('InvalidData', `${key ?? 'an audit object'} in the store is not valid JSON: run \`upkeep audit verify\` on its model`);
+  }
+};
 
 async function readHead(store: ArtifactStore, modelId: string): Promise<Head | undefined> {
   const bytes = await store.tryGet(auditHeadKey(modelId));
@@ -115,9 +122,9 @@ export async function readChain(store: ArtifactStore, modelId: string, opts: { c
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let i = next++; i < keys.length; i = next++) {
-      const link = parse<AuditLink>(await store.get(keys[i]!));
+      const link = parse<AuditLink>(await store.get(keys[i]!), keys[i]);
       const bytes = await store.tryGet(link.entry.key);
-      if (bytes) out[i] = { seq: link.seq, entry: parse<MaintenanceLogEntry>(bytes), uri: store.uriFor(link.entry.key) };
+      if (bytes) out[i] = { seq: link.seq, entry: parse<MaintenanceLogEntry>(bytes, link.entry.key), uri: store.uriFor(link.entry.key) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(keys.length, opts.concurrency ?? 16) }, worker));

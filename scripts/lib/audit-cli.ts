@@ -11,14 +11,21 @@ import { openStore } from '../../activities/store/open.js';
 import { specKey } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import { htmlText, markdownCell } from '../../domain/escape.js';
+import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import { commandConfig, withClient } from './context.js';
 
 async function storeOf(configFlag: string | undefined): Promise<ArtifactStore> {
   return openStore(await loadConfig(commandConfig(configFlag)));
 }
 
+/** A model id as the config allows it (the model may have left the config since: it is not looked up there). */
+function checkModelId(model: string): void {
+  if (!MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
+}
+
 /** The model's chain; an unknown model (nothing recorded) is an error naming the store. */
 async function chainOf(store: ArtifactStore, model: string): Promise<ChainedEntry[]> {
+  checkModelId(model);
   const chain = await readChain(store, model);
   if (chain.length === 0) throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
   return chain;
@@ -35,7 +42,7 @@ function renderMarkdown(model: string, entries: ChainedEntry[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-function renderHtml(model: string, entries: ChainedEntry[]): string {
+export function renderHtml(model: string, entries: ChainedEntry[]): string {
   const rows = entries
     .map(({ seq, entry: e }) => `<tr><td>${seq}</td><td>${htmlText(e.at)}</td><td>${htmlText(e.kind)}</td><td>${htmlText(e.actor ?? '')}</td><td>${htmlText(e.summary)}${e.comment ? `<br><q>${htmlText(e.comment)}</q>` : ''}</td><td>${htmlText(where(e))}</td></tr>`)
     .join('\n');
@@ -64,6 +71,7 @@ export async function auditCommand(model: string, o: { since?: Date; until?: Dat
 }
 
 export async function verifyCommand(model: string, o: { config?: string }): Promise<void> {
+  checkModelId(model);
   const store = await storeOf(o.config);
   const v = await verifyChain(store, model);
   if (v.links === 0 && v.problems.length === 0) throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);

@@ -66,3 +66,13 @@ describe('who was watching: the audit chain read at an instant', function () {
     assert.match(renderWhoWasWatching(at('2026-11-10T00:00:00Z')), /schedule: +paused since 2026-11-09T00:00:00.000Z \(freeze\), by platform/);
   });
 });
+
+describe('the audit trail as HTML', function () {
+  it('escapes every value taken from entries', async function () {
+    const { renderHtml } = await import('../../scripts/lib/audit-cli.js');
+    const hostile = '<script>alert(1)</script>"\'&';
+    const html = renderHtml('churn', [{ seq: 1, uri: 'file:///x', entry: { id: 'x', modelId: 'churn', at: '2026-11-01T00:00:00.000Z', kind: 'decision', summary: hostile, actor: hostile, comment: hostile, workflowId: hostile } }]);
+    assert.doesNotMatch(html, /<script>/);
+    assert.equal(html.split('&#60;script&#62;alert(1)&#60;/script&#62;&#34;&#39;&#38;').length - 1, 4);
+  });
+});
