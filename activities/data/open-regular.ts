@@ -92,6 +92,9 @@ export interface RangeFile {
   close(): Promise<void>;
 }
 
+/** Why an open is refused when the path moved to another file between the checks and the open. */
+export const REPLACED = 'was replaced while being opened';
+
 /** Opens a regular file for reads by range (the same checks as readRegularFile). */
 export async function openRegularFile(file: string, opts: ReadRegularOptions): Promise<RangeFile | undefined> {
   let before: Stats;
@@ -113,7 +116,7 @@ export async function openRegularFile(file: string, opts: ReadRegularOptions): P
   try {
     const now = await handle.stat();
     checkStats(file, now, opts);
-    if (!sameFile(before, now)) throw refuse(file, opts, 'was replaced while being opened');
+    if (!sameFile(before, now)) throw refuse(file, opts, REPLACED);
     size = now.size;
   } catch (err) {
     await handle.close();
@@ -166,7 +169,7 @@ export function readRegularFileSync(file: string, opts: ReadRegularOptions): Uin
   try {
     const now = fstatSync(fd);
     checkStats(file, now, opts);
-    if (!sameFile(before, now)) throw refuse(file, opts, 'was replaced while being opened');
+    if (!sameFile(before, now)) throw refuse(file, opts, REPLACED);
     const out = new Uint8Array(now.size);
     let offset = 0;
     while (offset < out.length) {

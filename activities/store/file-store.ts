@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withLock } from './lock.js';
 import { assertKey, type ArtifactStore, type CasResult, type PutResult } from './store.js';
-import { readRegularFile } from '../data/open-regular.js';
+import { readRegularFile, REPLACED } from '../data/open-regular.js';
 
 /** Temporary files (and lock staging folders) older than this were left by a crashed writer. */
 export const TMP_MAX_AGE_MS = 60 * 60_000;
@@ -109,7 +109,17 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
   };
 
   /** An object's bytes (undefined when absent); a FIFO or folder in its place is refused, not waited on. */
-  const readObject = async (key: string): Promise<Uint8Array | undefined> => readRegularFile(fileFor(key), { what: 'store object', missingOk: true });
+  // An object overwritten (renamed over) while it is being opened is read again: the new one is
+  // whole too (every write is a rename or a link). Anything else that moves it is refused.
+  const readObject = async (key: string): Promise<Uint8Array | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await readRegularFile(fileFor(key), { what: 'store object', missingOk: true });
+      } catch (err) {
+        if (!(attempt < 5 && err instanceof Error && err.message.endsWith(REPLACED))) throw err;
+      }
+    }
+  };
 
   /** A folder's entries; none when it does not exist. */
   const entriesOf = async (dir: string) => {
