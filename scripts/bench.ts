@@ -16,8 +16,9 @@
  * A large window: 10M rows in one Parquet file served by a versitygw S3 server, streamed by row
  * groups (throughput, peak RSS), read whole as before, and split over 2 worker processes
  * (scripts/bench/large.ts; `--large-only`: that alone). Fleet: schedules sync of 500 models on a
- * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Everything printed is also written to
- * bench/RESULTS.md.
+ * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Audit
+ * chain: appends against plain writes, a year of entries read and verified (scripts/bench/audit.ts).
+ * Everything printed is also written to bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -195,6 +196,9 @@ section('scripts/bench/large.ts', []);
 
 console.log('');
 section('scripts/bench/fleet.ts', ['500']);
+
+console.log('');
+section('scripts/bench/audit.ts', []);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');
