@@ -191,8 +191,8 @@ export async function retrain(ctx: MaintenanceContext, model: string, o: { reaso
   });
 }
 
-/** Every running retrain / rollback request (of one model, when given) with its status, by model and kind; those whose status could not be read, by id. */
-export async function pendingRequests(client: Client, model?: string): Promise<{ found: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
+/** Every running retrain / rollback request (of the models `only` accepts) with its status, by model and kind; those whose status could not be read, by id. */
+export async function pendingRequests(client: Client, only?: (modelId: string) => boolean): Promise<{ found: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
   const found: { workflowId: string; status: MaintenanceStatus }[] = [];
   const failed: string[] = [];
   const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'`;
@@ -200,7 +200,7 @@ export async function pendingRequests(client: Client, model?: string): Promise<{
     const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
     if (!prefix || !w.workflowId.startsWith(prefix)) continue;
     const modelId = w.workflowId.slice(prefix.length);
-    if (model && modelId !== model) continue;
+    if (only && !only(modelId)) continue;
     try {
       found.push({ workflowId: w.workflowId, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
     } catch (err) {
@@ -214,7 +214,7 @@ export async function pendingRequests(client: Client, model?: string): Promise<{
 
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {
   await ctx.withClient(async (client) => {
-    const { found, failed } = await pendingRequests(client, o.model);
+    const { found, failed } = await pendingRequests(client, o.model ? (id) => id === o.model : undefined);
     if (o.json) console.log(JSON.stringify(found.map((f) => f.status), null, 2));
     else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
     else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);

@@ -85,9 +85,9 @@ export async function watchdogReport(store: ArtifactStore): Promise<WatchdogRepo
 
 /** Every running request with an open gate, and the ids whose status could not be read. */
 export async function inbox(d: WebData): Promise<{ open: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
-  const { found, failed } = await pendingRequests(d.client, undefined);
   const known = new Set(d.config.models.map((m) => m.id));
-  return { open: found.filter((f) => f.status.gate && known.has(f.status.modelId)), failed };
+  const { found, failed } = await pendingRequests(d.client, (id) => known.has(id));
+  return { open: found.filter((f) => f.status.gate), failed };
 }
 
 async function schedule(client: Client, modelId: string): Promise<{ nextRun?: string; paused?: boolean }> {

@@ -98,12 +98,16 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   });
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.html(errorPage(413, 'The request is too large.'), 413) }));
 
-  // Every POST comes from a page of this server: a browser says so with Origin and Sec-Fetch-Site.
+  // Every POST comes from a page of this server: a browser says so with Sec-Fetch-Site and Origin.
+  // Under Referrer-Policy no-referrer, browsers send `Origin: null` on form posts; that is taken
+  // only with Sec-Fetch-Site: same-origin, which pages cannot forge.
   app.use(async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const site = c.req.header('sec-fetch-site');
+      const origin = c.req.header('origin');
       const expected = publicOrigin ?? new URL(c.req.url).origin;
-      if ((site !== undefined && site !== 'same-origin') || c.req.header('origin') !== expected) {
+      const ok = site === undefined ? origin === expected : site === 'same-origin' && (origin === expected || origin === 'null');
+      if (!ok) {
         log(`web: refused a ${c.req.method} to ${c.req.path} from another origin (${c.req.header('origin') ?? 'no Origin'})`);
         return c.html(errorPage(403, 'This form was not sent from this site, so it was refused.'), 403);
       }
@@ -117,10 +121,14 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     return c.body(f.body, 200, { 'Content-Type': f.type, 'Cache-Control': 'public, max-age=3600' });
   });
 
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+
   const safeNext = (n: unknown): string => (typeof n === 'string' && /^\/(?![/\\])[A-Za-z0-9/_.@%?=&-]*$/.test(n) && n.length < 300 ? n : '/');
 
   const showLogin = (c: Context<Env>, status: 200 | 401 | 403 | 429, error?: string, next = '/') => {
-    const token = randomBytes(24).toString('base64url');
+    // One token per browser while it is valid: a second tab (or a favicon request) keeps the first form working.
+    const current = getCookie(c, loginCookie);
+    const token = current && /^[A-Za-z0-9_-]{32}$/.test(current) ? current : randomBytes(24).toString('base64url');
     setCookie(c, loginCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: 600 });
     return c.html(loginPage({ ...(error ? { error } : {}), loginCsrf: token, provider: o.authenticator.name === 'token' ? 'sign-in token' : o.authenticator.name, next }), status);
   };
@@ -223,7 +231,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if ((decision !== 'approve' && decision !== 'reject') || !gate) return c.html(errorPage(400, 'The form is incomplete (decision and gate).', v), 400);
     if (decision === 'reject' && !comment) return c.html(errorPage(400, 'A rejection needs a comment saying why.', v), 400);
     if (comment && comment.length > 2000) return c.html(errorPage(400, 'The comment is longer than 2000 characters.', v), 400);
-    const { found } = await pendingRequests(o.client, spec.id);
+    const { found } = await pendingRequests(o.client, (id) => id === spec.id);
     const open = found.find((f) => f.status.gate?.gate === gate)?.status.gate;
     if (!open) return c.html(errorPage(409, `No ${gate} request of ${spec.id} is waiting for a decision any more.`, v), 409);
     if (!open.approvers.includes(s.user)) {
