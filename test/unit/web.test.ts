@@ -120,6 +120,15 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const config = parseConfig(stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn', { description: HOSTILE })] }), { name: 'upkeep.yaml', baseDir: dir });
     const store = createFileStore(path.join(dir, 'store'));
     await store.put(watchdogReportKey, new TextEncoder().encode(JSON.stringify({ at: '2026-11-30T06:00:00Z', workflowId: 'w', runId: 'r', resolved: [], findings: [{ modelId: 'churn', kind: 'stale', key: 'k', summary: `stale ${HOSTILE}`, since: '2026-11-20T00:00:00Z', firstReportedAt: '2026-11-30T06:00:00Z', notified: [] }] })));
+    // A report whose column names and issues are hostile, as a data file's header could be.
+    const report = {
+      schema: 'upkeep.evaluation-report/v1', modelId: 'churn', owner: 'o', task: 'binary', verdict: { status: 'warning', reasons: [`drift in ${HOSTILE}`] },
+      window: { firstDay: '2026-11-17', lastDay: '2026-11-19', end: '2026-11-20T06:00:00.000Z', timezone: 'UTC' }, rows: 10, metrics: { roc_auc: 0.7 },
+      workflow: { workflowId: 'w', runId: 'run-1', startedAt: '2026-11-20T06:00:00.000Z' },
+      drift: { columns: { [HOSTILE]: { kind: 'numeric', test: 'ks', threshold: 0.05, score: 0.01, drifted: true, reference_rows: 5, current_rows: 5 } }, dataset_drift: true, share_drifted: 1, drift_share: 0.5, drifted_columns: [HOSTILE] },
+      quality: { schemaBreak: false, rows: 10, missingColumns: [], unexpectedColumns: [], typeChanges: [], newCategories: [], nullRateIncreases: [], outOfRange: [], constantColumns: [], issues: [{ severity: 'warning', column: HOSTILE, message: `nulls in ${HOSTILE}` }] },
+    };
+    await store.put('reports/churn/20261120T060000Z_run-1.json', new TextEncoder().encode(JSON.stringify(report)));
     const file = path.join(dir, 'users.json');
     token = addUser(file, 'alice@example.com');
     lines.length = 0;
@@ -174,12 +183,23 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
 
   it('escapes hostile values on every page (a model description and a watchdog finding with <script>)', async function () {
     const { cookie } = await signIn();
-    for (const url of ['/models/churn', '/']) {
+    const escaped = '&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;';
+    for (const url of ['/models/churn', '/', '/inbox']) {
       const body = await (await app.request(url, { headers: { cookie } })).text();
       assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
-      if (url !== '/') assert.ok(body.includes('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;'), `${url} shows it escaped`);
       assert.ok(!/<script>/.test(body), 'no inline script at all');
+      if (url !== '/models/churn') continue;
+      // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue.
+      assert.equal(body.split(escaped).length - 1, 6, 'every hostile value is shown, escaped');
+      assert.match(body, /<tr class="drifted"><td>&lt;script&gt;/);
+      assert.match(body, /href="\/models\/churn\/reports\/20261120T060000Z_run-1.json"/);
     }
+    const json = await app.request('/models/churn/reports/20261120T060000Z_run-1.json', { headers: { cookie } });
+    assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(((await json.json()) as { modelId: string }).modelId, 'churn');
+    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd']) assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
+    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
+    assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
   });
 
   it('refuses forged posts: no or wrong CSRF token, another Origin, a cross-site fetch, a body too large', async function () {
@@ -191,10 +211,13 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.equal((await post('/logout', form({ csrf }), cookie, null)).status, 403, 'no Origin');
     const crossSite = await app.request('/logout', { method: 'POST', body: form({ csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: ORIGIN, 'sec-fetch-site': 'cross-site' } });
     assert.equal(crossSite.status, 403);
+    const nullOrigin = (site?: string) => app.request('/logout', { method: 'POST', body: form({ csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}) } });
+    assert.equal((await nullOrigin()).status, 403, 'Origin null without Sec-Fetch-Site');
+    assert.equal((await nullOrigin('same-site')).status, 403, 'Origin null from a sibling site');
     assert.equal((await post('/logout', form({ csrf, pad: 'x'.repeat(MAX_BODY_BYTES) }), cookie)).status, 413);
     assert.equal((await app.request('/', { headers: { cookie } })).status, 200, 'still signed in: nothing was done');
-    const out = await post('/logout', form({ csrf }), cookie);
-    assert.equal(out.status, 303);
+    const out = await nullOrigin('same-origin');
+    assert.equal(out.status, 303, 'a browser\'s own form post under no-referrer: Origin null, Sec-Fetch-Site same-origin');
     assert.equal((await app.request('/', { headers: { cookie } })).status, 303, 'signed out');
   });
 
