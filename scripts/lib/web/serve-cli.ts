@@ -35,7 +35,7 @@ export function checkAuthenticator(config: UpkeepConfig, configName: string, key
   const snippet = ['authenticators:', `  - id: ${JSON.stringify(key.id)}`, `    public_key: ${key.publicKey}`].join('\n');
   throw new UpkeepError(
     'InvalidConfig',
-    `${configName}: the web server's key ${key.id} is not listed under authenticators${unlisted.length < config.models.length ? ` for ${unlisted.map((m) => m.id).join(', ')}` : ''} (with public key ${key.publicKey}); add this to ${configName} (or the keys file) and start again:\n\n${snippet}\n`,
+    `${configName}: the web server's key ${key.id} is not listed under authenticators${unlisted.length < config.models.length ? ` for ${unlisted.map((m) => m.id).join(', ')}` : ''} (with public key ${key.publicKey}, key file ${key.file}); add this to ${configName} (or the keys file) and start again:\n\n${snippet}\n`,
   );
 }
 
