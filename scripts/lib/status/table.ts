@@ -68,7 +68,8 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
   return status.models.map((m) => [
     m.id,
     m.owner,
-    m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '?',
+    // null: nothing promoted and never evaluated, so the config's version is not known yet.
+    m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '(config)',
     m.lastEvaluation ? relative(m.lastEvaluation.windowEnd, now) : 'never',
     m.lastEvaluation?.verdict ?? '',
     metricCell(m, utf8),
