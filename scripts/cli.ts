@@ -124,6 +124,12 @@ schedules
   .requiredOption('--to <date>', 'end, exclusive (YYYY-MM-DD or ISO time)', parseDate)
   .action(async (model: string, o: { from: Date; to: Date }) => (await scheduling()).backfillCommand(model, o));
 
+program
+  .command('status [model]')
+  .description('the fleet\'s health: owner, champion, last evaluation and its trend, staleness, next run, pending approvals, watchdog findings; one model in detail')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (model: string | undefined, o: { format: 'table' | 'json'; config?: string }) => (await import('./lib/status-cli.js')).statusCommand(model, o));
+
 addMaintenanceCommands(program, async () => (await import('./lib/context.js')).maintenanceContext());
 
 program

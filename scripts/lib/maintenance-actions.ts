@@ -30,6 +30,7 @@ import { cardKey } from '../../activities/store/keys.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
 import { signAs } from './keys.js';
+import { mapLimit } from '../../workers/schedules.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
 
@@ -191,30 +192,44 @@ export async function retrain(ctx: MaintenanceContext, model: string, o: { reaso
   });
 }
 
-/** Every running retrain / rollback request (of the models `only` accepts) with its status, by model and kind; those whose status could not be read, by id. */
-export async function pendingRequests(client: Client, only?: (modelId: string) => boolean): Promise<{ found: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
-  const found: { workflowId: string; status: MaintenanceStatus }[] = [];
-  const failed: string[] = [];
-  const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'`;
+/** A running maintenance request and the status its workflow answered. */
+export interface RunningRequest {
+  workflowId: string;
+  runId: string;
+  status: MaintenanceStatus;
+}
+
+/**
+ * The running retrain and rollback requests (of `models` only, when given), each with its status
+ * query's answer, at most `concurrency` queries at a time; `failed` names those that did not answer.
+ */
+export async function runningRequests(client: Client, o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {}): Promise<{ found: RunningRequest[]; failed: string[] }> {
+  const listed: { workflowId: string; runId: string }[] = [];
+  const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
+  const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'${queue}`;
   for await (const w of client.workflow.list({ query })) {
     const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
     if (!prefix || !w.workflowId.startsWith(prefix)) continue;
-    const modelId = w.workflowId.slice(prefix.length);
-    if (only && !only(modelId)) continue;
+    if (o.models && !o.models.has(w.workflowId.slice(prefix.length))) continue;
+    listed.push({ workflowId: w.workflowId, runId: w.runId });
+  }
+  const found: RunningRequest[] = [];
+  const failed: string[] = [];
+  await mapLimit(listed, o.concurrency ?? 16, async (w) => {
     try {
-      found.push({ workflowId: w.workflowId, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
+      found.push({ ...w, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) continue; // closed since it was listed
+      if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
       failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
     }
-  }
+  });
   found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
-  return { found, failed };
+  return { found, failed: failed.sort() };
 }
 
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {
   await ctx.withClient(async (client) => {
-    const { found, failed } = await pendingRequests(client, o.model ? (id) => id === o.model : undefined);
+    const { found, failed } = await runningRequests(client, o.model ? { models: new Set([o.model]) } : {});
     if (o.json) console.log(JSON.stringify(found.map((f) => f.status), null, 2));
     else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
     else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);

@@ -6,17 +6,17 @@ import { UpkeepError } from '../../activities/errors.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
 import { commandConfig, settings, withClient } from './context.js';
+import { countLine, withProgress } from './progress.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
   await withClient(async (client) => {
     // On a terminal, one line counts the models settled; piped output gets only the result.
-    const tty = process.stderr.isTTY;
-    const onProgress = (done: number, total: number): void => {
-      if (tty) process.stderr.write(`\rsyncing schedules: ${done}/${total}${done === total ? '\n' : ''}`);
-    };
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    const changes = await withProgress((progress) => {
+      const onProgress = (done: number, total: number): void => progress.update(countLine('syncing schedules', done, total, 'models'), done === total);
+      return syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    });
     console.log(formatChanges(changes, !!o.dryRun));
   });
 }

@@ -106,7 +106,11 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
   let dir: string;
   let t = Date.parse('2026-11-30T09:00:00Z');
   const ORIGIN = 'http://localhost';
+  // A server that does not answer: the pages say what is unknown.
   const client = {
+    connection: {},
+    options: { namespace: 'default' },
+    withDeadline: async () => Promise.reject(new Error('unavailable')),
     workflow: { list: async function* () {} },
     schedule: { getHandle: () => ({ describe: async () => Promise.reject(new Error('no schedule')) }) },
   } as unknown as Client;
@@ -132,7 +136,7 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const file = path.join(dir, 'users.json');
     token = addUser(file, 'alice@example.com');
     lines.length = 0;
-    ({ app } = createWebApp({ config, store, client, authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 }, now: () => t, log: (l) => lines.push(l) }));
+    ({ app } = createWebApp({ config, store, client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 }, now: () => t, log: (l) => lines.push(l) }));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -186,6 +190,8 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const escaped = '&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;';
     for (const url of ['/models/churn', '/', '/inbox']) {
       const body = await (await app.request(url, { headers: { cookie } })).text();
+      if (url === '/') assert.match(body, /Temporal did not answer .*: schedules and pending approvals are unknown/);
+      if (url === '/') assert.ok(body.includes(`stale ${escaped}`), 'the fleet shows the finding, escaped');
       assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
       assert.ok(!/<script>/.test(body), 'no inline script at all');
       if (url !== '/models/churn') continue;

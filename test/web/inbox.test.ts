@@ -94,6 +94,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
       config: setup.config,
       store: setup.store,
       client: t.client,
+      taskQueue,
       authenticator: tokenAuthenticator(setup.users),
       signer: { id: setup.key.id, secretKey: setup.key.secretKey },
       sessions: { idleMs: durationMs(setup.config.web.session_ttl), maxMs: durationMs(setup.config.web.session_max) },
@@ -129,7 +130,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         await alice.goto(`${web!.url}/`);
         const row = alice.locator('table.fleet tr', { hasText: modelId });
         assert.match(await row.innerText(), /degraded/);
-        assert.match(await row.innerText(), /retrain since/);
+        assert.match(await row.innerText(), /retrain, waiting \d+m/);
         await shot(alice, '02-fleet');
         await alice.click(`a[href="/models/${modelId}"]`);
         await alice.waitForSelector('#trend[data-ready=true]');

@@ -11,12 +11,11 @@ import type { ModelCard } from '../../../activities/docs/card/types.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { cardKey, reportsPrefix, watchdogReportKey } from '../../../activities/store/keys.js';
 import { readMaintenanceLog } from '../../../activities/docs/maintenance.js';
-import { createRegistry } from '../../../activities/registry/registry.js';
-import { evaluateScheduleId } from '../../../workflows/definitions.js';
-import { pendingRequests } from '../maintenance-actions.js';
+import { runningRequests } from '../maintenance-actions.js';
+import { fleetStatus } from '../status/fleet.js';
+import type { FleetStatus } from '../status/types.js';
 
-/** Reports read for the fleet's trend arrow and for a model's chart. */
-export const FLEET_TREND_REPORTS = 8;
+/** Reports read for a model's chart. */
 export const CHART_REPORTS = 180;
 /** Audit entries shown on a model's page. */
 export const TIMELINE_ENTRIES = 200;
@@ -25,24 +24,14 @@ export interface WebData {
   config: UpkeepConfig;
   store: ArtifactStore;
   client: Client;
+  /** The workers' task queue: only its maintenance requests are listed. */
+  taskQueue: string;
 }
 
 export interface TrendPoint {
   windowEnd: string;
   value: number | null;
   verdict: string;
-}
-
-export interface FleetRow {
-  spec: ModelSpec;
-  champion: string;
-  last?: { windowEnd: string; verdict: string; value: number | null };
-  /** Direction of the primary metric over the last reports. */
-  trend: 'up' | 'down' | 'flat' | 'none';
-  nextRun?: string;
-  schedulePaused?: boolean;
-  pending: MaintenanceStatus[];
-  findings: WatchdogFinding[];
 }
 
 const decoder = new TextDecoder();
@@ -71,55 +60,19 @@ export async function latestReports(store: ArtifactStore, modelId: string, n: nu
 export const trendPoints = (spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] =>
   reports.map((r) => ({ windowEnd: r.window.end, value: r.metrics[spec.thresholds.metric] ?? null, verdict: r.verdict.status }));
 
-function direction(points: TrendPoint[]): FleetRow['trend'] {
-  const values = points.map((p) => p.value).filter((v): v is number => typeof v === 'number');
-  if (values.length < 2) return 'none';
-  const delta = values.at(-1)! - values[0]!;
-  if (Math.abs(delta) < 1e-3) return 'flat';
-  return delta > 0 ? 'up' : 'down';
-}
-
 export async function watchdogReport(store: ArtifactStore): Promise<WatchdogReport | undefined> {
   return readJson<WatchdogReport>(store, watchdogReportKey);
 }
 
 /** Every running request with an open gate, and the ids whose status could not be read. */
 export async function inbox(d: WebData): Promise<{ open: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
-  const known = new Set(d.config.models.map((m) => m.id));
-  const { found, failed } = await pendingRequests(d.client, (id) => known.has(id));
+  const { found, failed } = await runningRequests(d.client, { models: new Set(d.config.models.map((m) => m.id)), taskQueue: d.taskQueue });
   return { open: found.filter((f) => f.status.gate), failed };
 }
 
-async function schedule(client: Client, modelId: string): Promise<{ nextRun?: string; paused?: boolean }> {
-  try {
-    const s = await client.schedule.getHandle(evaluateScheduleId(modelId)).describe();
-    const next = s.info.nextActionTimes[0];
-    return { ...(next ? { nextRun: next.toISOString() } : {}), paused: s.state.paused };
-  } catch {
-    return {}; // no schedule (not synced): shown as unknown
-  }
-}
-
-export async function fleet(d: WebData): Promise<{ rows: FleetRow[]; failed: string[]; watchdogAt?: string }> {
-  const registry = createRegistry(d.store);
-  const [{ open, failed }, wd] = await Promise.all([inbox(d), watchdogReport(d.store)]);
-  const rows: FleetRow[] = [];
-  for (const spec of d.config.models) {
-    const [reports, champion, sched] = await Promise.all([latestReports(d.store, spec.id, FLEET_TREND_REPORTS), registry.champion(spec.id), schedule(d.client, spec.id)]);
-    const points = trendPoints(spec, reports);
-    const last = points.at(-1);
-    rows.push({
-      spec,
-      champion: champion?.pointer.version ?? 'config artifact',
-      ...(last ? { last } : {}),
-      trend: direction(points),
-      ...(sched.nextRun ? { nextRun: sched.nextRun } : {}),
-      ...(sched.paused !== undefined ? { schedulePaused: sched.paused } : {}),
-      pending: open.filter((o) => o.status.modelId === spec.id).map((o) => o.status),
-      findings: (wd?.findings ?? []).filter((f) => f.modelId === spec.id),
-    });
-  }
-  return { rows, failed, ...(wd ? { watchdogAt: wd.at } : {}) };
+/** The fleet as `upkeep status` sees it (fleetStatus of scripts/lib/status/fleet.ts). */
+export function fleet(d: WebData, now: Date): Promise<FleetStatus> {
+  return fleetStatus({ config: d.config, store: d.store, client: d.client, taskQueue: d.taskQueue, now });
 }
 
 export interface ModelPage {

@@ -9,7 +9,9 @@ import type { WatchdogFinding } from '../../../domain/watchdog.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
 import type { ModelCard } from '../../../activities/docs/card/types.js';
 import { reportKeys } from '../../../activities/store/keys.js';
-import type { FleetRow, ModelPage } from './data.js';
+import type { ModelPage } from './data.js';
+import type { FleetStatus, ModelStatus } from '../status/types.js';
+import { trendArrow } from '../status/trend.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -20,7 +22,6 @@ export interface Viewer {
 }
 
 const num = (v: number | null | undefined, digits = 4): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '—');
-const ARROWS: Record<FleetRow['trend'], string> = { up: '↑', down: '↓', flat: '→', none: '' };
 
 /** The report's file name, when its URI is one of the store's report keys (served by /models/<id>/reports/<name>). */
 export const reportName = (uri: string | undefined): string | undefined => {
@@ -79,30 +80,57 @@ function findingsList(findings: WatchdogFinding[]): Html {
   return html`<ul class="findings">${findings.map((f) => html`<li><span class="badge warn">${f.kind}</span> ${f.summary} <span class="quiet">(since ${f.since})</span></li>`)}</ul>`;
 }
 
-export function fleetPage(viewer: Viewer, d: { rows: FleetRow[]; failed: string[]; watchdogAt?: string }): Html {
+const waited = (ms: number): string => (ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))}m` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)}h` : `${Math.round(ms / 86_400_000)}d`);
+
+function metricCell(m: ModelStatus): Html {
+  const e = m.lastEvaluation;
+  if (!e) return html`${m.id ? '—' : ''}`;
+  const t = e.trend;
+  const cls = t.better === null ? '' : t.better ? 'better' : 'worse';
+  return html`${e.metric} ${num(e.value)} <span class="trend ${cls}" title="${t.delta === null ? 'no previous value' : `${t.delta >= 0 ? '+' : ''}${t.delta.toFixed(4)} since the previous evaluation`}">${trendArrow(t.direction)}</span>`;
+}
+
+function scheduleCell(m: ModelStatus): string {
+  const s = m.scheduleState;
+  if (!s) return 'unknown';
+  if (s.state === 'missing') return 'no schedule (upkeep schedules sync)';
+  if (s.state === 'paused') return `paused${s.note ? `: ${s.note}` : ''}`;
+  return s.nextRun ?? 'none';
+}
+
+function pendingCell(m: ModelStatus): Html {
+  if (m.pendingApprovals === null) return html`unknown`;
+  if (m.pendingApprovals.length === 0) return html`—`;
+  return html`<a href="/inbox">${m.pendingApprovals.map((p) => `${p.gate}, waiting ${waited(p.waitingMs)}${p.overdue ? ' (overdue)' : ''}`).join('; ')}</a>`;
+}
+
+export function fleetPage(viewer: Viewer, f: FleetStatus): Html {
+  const t = f.totals;
   return layout(
     'Fleet',
     viewer,
-    html`<table class="fleet">
-<thead><tr><th>Model</th><th>Owner</th><th>Champion</th><th>Last evaluation</th><th>Verdict</th><th>Metric</th><th>Next run</th><th>Pending</th><th>Watchdog</th></tr></thead>
+    html`<p>${t.models} models; ${Object.entries(t.byVerdict).map(([v, n]) => `${n} ${v}`).join(', ')}; ${t.pendingApprovals} waiting for a decision; ${t.findings} watchdog findings.</p>
+${f.server.reachable ? '' : html`<p class="error">Temporal did not answer${f.server.note ? ` (${f.server.note})` : ''}: schedules and pending approvals are unknown.</p>`}
+<table class="fleet">
+<thead><tr><th>Model</th><th>Owner</th><th>Champion</th><th>Last evaluation</th><th>Verdict</th><th>Primary metric</th><th>Next run</th><th>Pending</th><th>Watchdog</th></tr></thead>
 <tbody>
-${d.rows.map(
-  (r) => html`<tr>
-<td><a href="${modelHref(r.spec.id)}">${r.spec.id}</a></td>
-<td>${r.spec.owner}</td>
-<td>${r.champion}</td>
-<td>${r.last?.windowEnd ?? 'never'}</td>
-<td>${r.last ? html`<span class="badge ${r.last.verdict}">${r.last.verdict}</span>` : '—'}</td>
-<td>${r.spec.thresholds.metric} ${num(r.last?.value)} ${ARROWS[r.trend]}</td>
-<td>${r.schedulePaused ? 'paused' : (r.nextRun ?? 'unknown')}</td>
-<td>${r.pending.length ? html`<a href="/inbox">${r.pending.map((p) => `${p.gate?.gate} since ${p.gate?.openedAt}`).join(', ')}</a>` : '—'}</td>
-<td>${r.findings.length ? r.findings.map((f) => f.kind).join(', ') : '—'}</td>
+${f.models.map(
+  (m) => html`<tr data-model="${m.id}">
+<td><a href="${modelHref(m.id)}">${m.id}</a></td>
+<td>${m.owner}</td>
+<td>${m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '—'}</td>
+<td>${m.lastEvaluation?.windowEnd ?? 'never'} <span class="badge ${m.staleness.state}">${m.staleness.state}</span></td>
+<td>${m.lastEvaluation ? html`<span class="badge ${m.lastEvaluation.verdict}">${m.lastEvaluation.verdict}</span>` : '—'}</td>
+<td>${metricCell(m)}</td>
+<td>${scheduleCell(m)}</td>
+<td>${pendingCell(m)}</td>
+<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}</td>
 </tr>`,
 )}
 </tbody>
 </table>
-${d.failed.length ? html`<p class="error">Status unavailable: ${d.failed.join('; ')}</p>` : ''}
-<p class="quiet">Watchdog: ${d.watchdogAt ? `last run ${d.watchdogAt}` : 'no report yet'}.</p>`,
+${f.models.flatMap((m) => m.problems.map((p) => `${m.id}: ${p}`)).map((p) => html`<p class="error">${p}</p>`)}
+<p class="quiet">Watchdog: ${f.watchdog ? `last run ${f.watchdog.at}` : 'no report yet'}. As of ${f.at}.</p>`,
   );
 }
 

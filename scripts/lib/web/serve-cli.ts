@@ -85,6 +85,7 @@ export async function serveCommand(o: { port: number; host: string; publicUrl?: 
     config: setup.config,
     store: setup.store,
     client,
+    taskQueue: s.taskQueue,
     authenticator: tokenAuthenticator(setup.users),
     signer: { id: setup.key.id, secretKey: setup.key.secretKey },
     sessions: { idleMs: durationMs(setup.config.web.session_ttl), maxMs: durationMs(setup.config.web.session_max) },

@@ -19,7 +19,7 @@ import { UpkeepError } from '../../../activities/errors.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { reportsPrefix } from '../../../activities/store/keys.js';
 import { PROJECT_DIR } from '../../../workers/paths.js';
-import { pendingRequests, submitDecision } from '../maintenance-actions.js';
+import { runningRequests, submitDecision } from '../maintenance-actions.js';
 import { chartData, fleet, inbox, modelPage } from './data.js';
 import { errorPage, fleetPage, inboxPage, loginPage, modelPageHtml, reportName, type Viewer } from './pages.js';
 import { sameSecret, SessionStore, Throttle, type Session } from './sessions.js';
@@ -35,6 +35,8 @@ export interface WebOptions {
   config: UpkeepConfig;
   store: ArtifactStore;
   client: Client;
+  /** The workers' task queue: the inbox and the fleet list its maintenance requests. */
+  taskQueue: string;
   authenticator: Authenticator;
   /** The server's signing key: its id is listed under `authenticators`. */
   signer: { id: string; secretKey: string };
@@ -81,7 +83,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   const sessions = new SessionStore({ ...o.sessions, now });
   const throttle = new Throttle({ limit: LOGIN_FAILURES, windowMs: LOGIN_WINDOW_MS, now });
   const files = staticFiles();
-  const data = { config: o.config, store: o.store, client: o.client as Client };
+  const data = { config: o.config, store: o.store, client: o.client, taskQueue: o.taskQueue };
   const app = new Hono<Env>();
 
   app.use(async (c, next) => {
@@ -186,7 +188,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     return c.redirect('/login', 303);
   });
 
-  app.get('/', async (c) => c.html(fleetPage(viewer(c.get('session')), await fleet(data))));
+  app.get('/', async (c) => c.html(fleetPage(viewer(c.get('session')), await fleet(data, new Date(now())))));
 
   app.get('/inbox', async (c) => {
     const s = c.get('session');
@@ -231,7 +233,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if ((decision !== 'approve' && decision !== 'reject') || !gate) return c.html(errorPage(400, 'The form is incomplete (decision and gate).', v), 400);
     if (decision === 'reject' && !comment) return c.html(errorPage(400, 'A rejection needs a comment saying why.', v), 400);
     if (comment && comment.length > 2000) return c.html(errorPage(400, 'The comment is longer than 2000 characters.', v), 400);
-    const { found } = await pendingRequests(o.client, (id) => id === spec.id);
+    const { found } = await runningRequests(o.client, { models: new Set([spec.id]), taskQueue: o.taskQueue });
     const open = found.find((f) => f.status.gate?.gate === gate)?.status.gate;
     if (!open) return c.html(errorPage(409, `No ${gate} request of ${spec.id} is waiting for a decision any more.`, v), 409);
     if (!open.approvers.includes(s.user)) {

@@ -12,7 +12,10 @@ th { background: #f3f4f6; }
 tr.drifted td { background: #fef3c7; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; background: #e5e7eb; font-size: .85rem; }
 .badge.healthy { background: #d1fae5; } .badge.warning, .badge.warn { background: #fef3c7; }
-.badge.degraded, .badge.failing { background: #fee2e2; }
+.badge.degraded, .badge.failing, .badge.stale { background: #fee2e2; }
+.badge.late { background: #fef3c7; } .badge.fresh { background: #d1fae5; }
+.trend.better { color: #047857; } .trend.worse { color: #b91c1c; }
+ul.findings { margin: 0; padding-left: 1rem; }
 .quiet { color: #6b7280; }
 .error { color: #991b1b; background: #fee2e2; padding: .5rem .8rem; border-radius: .3rem; }
 .notice { color: #065f46; background: #d1fae5; padding: .5rem .8rem; border-radius: .3rem; }
