@@ -11,9 +11,11 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
-import { maintenanceStatusQuery, retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
+import { attachEvidenceSignal, maintenanceStatusQuery, retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
-import { storedDecisionProblem } from '../../domain/signature.js';
+import { newKeyPair, storedDecisionProblem } from '../../domain/signature.js';
+import { loadConfig } from '../../activities/config/load.js';
+import { openStore } from '../../activities/store/open.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
@@ -49,13 +51,14 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
   let keyDir: string | undefined;
   let web: RunningWebServer | undefined;
 
-  before(function () {
+  before(async function () {
     if (!existsSync(CHROMIUM)) {
       console.log(`    skipped: no Chromium at ${CHROMIUM} (install Debian's chromium package, or set UPKEEP_CHROMIUM)`);
       this.skip();
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     console.log(`    screenshots: ${ARTIFACTS}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   });
   after(async () => {
     await web?.close();
@@ -102,8 +105,6 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
       port: 0,
       log: (l) => logLines.push(l),
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-
     const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
     try {
       await worker.runUntil(async () => {
@@ -212,9 +213,70 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         assert.equal(await alice.locator(`section.request[data-model="${modelId}"]`).count(), 0, 'nothing waits any more');
         assert.ok(logLines.some((l) => l.includes(`${OWNER} approved the promote request of ${modelId}`)), logLines.join('\n'));
         assert.ok(!logLines.join('\n').includes(aliceToken) && !logLines.join('\n').includes(csrf), 'no secrets in the log');
+
+        // Bob rejects a retrain of his own model: a comment is required, a stale form is refused.
+        const other = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(otherId), args: [{ modelId: otherId }], signal: attachEvidenceSignal, signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: BOB }] });
+        const otherGate = (await atStage(other, 'awaiting-retrain-approval')).gate!;
+        await bob.goto(`${web!.url}/inbox`);
+        const bobsOwn = bob.locator(`section.request[data-model="${otherId}"]`);
+        assert.match(await bobsOwn.locator('ul.evidence').innerText(), /requested by bob@example\.com: quarterly refresh/);
+        const otherAction = `${web!.url}/inbox/${otherId}/decide`;
+        const noComment = await bob.request.post(otherAction, { form: { csrf: bobCsrf, gate: 'retrain', opened: otherGate.openedAt, decision: 'reject' }, headers: { origin: web!.url }, maxRedirects: 0 });
+        assert.equal(noComment.status(), 400);
+        assert.match(await noComment.text(), /A rejection needs a comment/);
+        const stale = await bob.request.post(otherAction, { form: { csrf: bobCsrf, gate: 'retrain', opened: '2026-01-01T00:00:00.000Z', decision: 'approve' }, headers: { origin: web!.url }, maxRedirects: 0 });
+        assert.equal(stale.status(), 409);
+        assert.equal(((await other.query(maintenanceStatusQuery)) as MaintenanceStatus).gate?.state, 'waiting');
+        const rejectForm = bobsOwn.locator('form', { has: bob.locator('button.reject') });
+        await rejectForm.locator('input[name=comment]').fill('not this quarter: <b>the feed</b> is moving');
+        await Promise.all([bob.waitForURL(`${web!.url}/inbox`), rejectForm.locator('button.reject').click()]);
+        assert.match((await bob.textContent('p.notice')) ?? '', /Rejected the retrain request of .*: the gate is rejected/);
+        const rejected: RetrainModelResult = await other.result();
+        assert.equal(rejected.outcome, 'retrain-rejected');
+        assert.deepEqual([rejected.decisions[0]!.approver, rejected.decisions[0]!.comment, rejected.decisions[0]!.proof?.signer], [BOB, 'not this quarter: <b>the feed</b> is moving', SERVER_ID]);
+        await bob.goto(`${web!.url}/models/${otherId}`);
+        assert.match(await bob.locator('table.timeline').innerText(), /not this quarter: <b>the feed<\/b> is moving/, 'the comment is shown as text');
+        await shot(bob, '07-model-after-reject');
       });
     } finally {
       await engine.close();
+    }
+  });
+
+  it('a session ends after its idle limit, and signing out ends it at once', async function () {
+    const t = await testTemporal();
+    const own = createDemoWorkspace({ modelId: uniqueModelId('web-session'), end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false });
+    const config = await loadConfig(own.configPath);
+    const short = await startWebServer({
+      config,
+      store: openStore(config),
+      client: t.client,
+      taskQueue: uniqueTaskQueue('web-session'),
+      authenticator: tokenAuthenticator(path.join(own.dir, 'people.json')),
+      signer: { id: SERVER_ID, secretKey: newKeyPair().secretKey },
+      sessions: { idleMs: 1500, maxMs: 60_000 },
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const token = addUser(path.join(own.dir, 'people.json'), 'carol@example.com');
+      const page = await (await browser!.newContext()).newPage();
+      await page.goto(`${short.url}/login`);
+      await page.fill('input[name=token]', token);
+      await Promise.all([page.waitForURL(`${short.url}/`), page.click('button[type=submit]')]);
+      assert.match(await page.textContent('header') ?? '', /carol@example\.com/);
+      await new Promise((r) => setTimeout(r, 2000));
+      await page.goto(`${short.url}/inbox`);
+      assert.match(page.url(), /\/login\?next=%2Finbox$/, 'idle too long: back to the sign-in page');
+      await shot(page, '08-session-expired');
+      await page.fill('input[name=token]', token);
+      await Promise.all([page.waitForURL(`${short.url}/inbox`), page.click('button[type=submit]')]);
+      await Promise.all([page.waitForURL(`${short.url}/login`), page.click('form.signout button')]);
+      await page.goto(`${short.url}/`);
+      assert.match(page.url(), /\/login\?next=%2F$/, 'signed out');
+    } finally {
+      await short.close();
+      own.remove();
     }
   });
 });
