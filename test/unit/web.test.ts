@@ -176,6 +176,13 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.ok(lines.some((l) => l === 'web: alice@example.com signed in'));
     assert.ok(!lines.join('\n').includes(token), 'no token in the log');
 
+    // Only a path of this site is a place to go after sign-in.
+    const page = await app.request('/login');
+    for (const [next, to] of [['/inbox', '/inbox'], ['//evil.example/x', '/'], ['/\\evil.example', '/'], ['https://evil.example', '/']]) {
+      const res = await post('/login', form({ csrf: field(await page.clone().text(), 'csrf'), token, next: next! }), cookies(page));
+      assert.equal(res.headers.get('location'), to, next);
+    }
+
     const wrong = await signIn('upk_wrong');
     assert.equal(wrong.res.status, 401);
     assert.match(await wrong.res.text(), /That token does not sign anyone in/);

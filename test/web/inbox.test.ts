@@ -118,6 +118,12 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
 
         // A wrong token does not sign in.
         const alice = await (await browser!.newContext()).newPage();
+        // The pages run under the CSP without a violation or a script error (the chart included).
+        const consoleErrors: string[] = [];
+        alice.on('console', (m) => {
+          if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) consoleErrors.push(m.text());
+        });
+        alice.on('pageerror', (e) => consoleErrors.push(e.message));
         await alice.goto(`${web!.url}/`);
         assert.match(alice.url(), /\/login\?next=%2F$/);
         await alice.fill('input[name=token]', 'upk_not-a-token');
@@ -213,6 +219,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         assert.equal(await alice.locator(`section.request[data-model="${modelId}"]`).count(), 0, 'nothing waits any more');
         assert.ok(logLines.some((l) => l.includes(`${OWNER} approved the promote request of ${modelId}`)), logLines.join('\n'));
         assert.ok(!logLines.join('\n').includes(aliceToken) && !logLines.join('\n').includes(csrf), 'no secrets in the log');
+        assert.deepEqual(consoleErrors, [], 'no CSP violation or script error in the browser');
 
         // Bob rejects a retrain of his own model: a comment is required, a stale form is refused.
         const other = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(otherId), args: [{ modelId: otherId }], signal: attachEvidenceSignal, signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: BOB }] });

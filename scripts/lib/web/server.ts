@@ -85,6 +85,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   const files = staticFiles();
   const data = { config: o.config, store: o.store, client: o.client, taskQueue: o.taskQueue };
   const app = new Hono<Env>();
+  const viewer = (s: Session): Viewer => ({ user: s.user, csrf: s.csrf });
 
   app.use(async (c, next) => {
     await next();
@@ -152,6 +153,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       log(`web: failed sign-in from ${client}`);
       return showLogin(c, 401, 'That token does not sign anyone in.', next);
     }
+    sessions.destroy(getCookie(c, cookieName)); // a session id from before sign-in is never kept
     const s = sessions.create(person.id);
     deleteCookie(c, loginCookie, { path: '/', secure });
     setCookie(c, cookieName, s.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
@@ -177,8 +179,6 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     c.set('session', s);
     await next();
   });
-
-  const viewer = (s: Session): Viewer => ({ user: s.user, csrf: s.csrf });
 
   app.post('/logout', (c) => {
     const s = c.get('session');
