@@ -246,6 +246,36 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
   });
 });
 
+describe('web inbox behind a TLS proxy (--public-url https://…)', function () {
+  it('marks cookies Secure with the __Host- prefix, sends HSTS, and takes posts only from the public origin', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-tls-'));
+    try {
+      const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      const file = path.join(dir, 'users.json');
+      const token = addUser(file, 'alice@example.com');
+      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, publicUrl: 'https://inbox.example.com' });
+      // The proxy forwards plain HTTP: the request's own URL is http://localhost/….
+      const page = await app.request('/login');
+      assert.match(page.headers.get('strict-transport-security')!, /max-age=/);
+      const loginCookie = page.headers.getSetCookie()[0]!;
+      assert.match(loginCookie, /^__Host-upkeep_login=.*; Secure/);
+      const cookie = loginCookie.split(';')[0]!;
+      const csrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
+      const send = (origin: string) => app.request('/login', { method: 'POST', body: new URLSearchParams({ csrf, token, next: '/' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin } });
+      assert.equal((await send('http://localhost')).status, 403, 'the proxy-side origin is not the public one');
+      const ok = await send('https://inbox.example.com');
+      assert.equal(ok.status, 303);
+      const session = ok.headers.getSetCookie().find((c) => c.startsWith('__Host-upkeep_session='))!;
+      assert.match(session, /; HttpOnly/);
+      assert.match(session, /; Secure/);
+      assert.match(session, /; SameSite=Strict/);
+      assert.match(session, /; Path=\//);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('web inbox: the server key must be a listed authenticator', function () {
   it('names the key and prints the snippet to add', function () {
     const key = { id: 'upkeep-web@host', ...newKeyPair(), file: '/k' };
