@@ -84,7 +84,7 @@ const waited = (ms: number): string => (ms < 3_600_000 ? `${Math.max(1, Math.rou
 
 function metricCell(m: ModelStatus): Html {
   const e = m.lastEvaluation;
-  if (!e) return html`${m.id ? '—' : ''}`;
+  if (!e) return html`—`;
   const t = e.trend;
   const cls = t.better === null ? '' : t.better ? 'better' : 'worse';
   return html`${e.metric} ${num(e.value)} <span class="trend ${cls}" title="${t.delta === null ? 'no previous value' : `${t.delta >= 0 ? '+' : ''}${t.delta.toFixed(4)} since the previous evaluation`}">${trendArrow(t.direction)}</span>`;
@@ -136,7 +136,7 @@ ${f.models.flatMap((m) => m.problems.map((p) => `${m.id}: ${p}`)).map((p) => htm
 
 function comparisonTable(s: MaintenanceStatus): Html {
   const c = s.comparison;
-  if (!c) return '' as unknown as Html;
+  if (!c) return html``;
   return html`<h3>Champion vs challenger</h3>
 <p>On the holdout ${c.holdout.firstDay} to ${c.holdout.lastDay} (${c.holdout.rows} rows), primary metric ${c.metric} (${c.higherIsBetter ? 'higher' : 'lower'} is better): ${c.recommended ? 'promotion recommended' : 'promotion not recommended'}. ${c.reason}</p>
 <table class="comparison">
