@@ -356,6 +356,19 @@ export const configSchema = z.strictObject({
   keys_file: z.string().min(1).optional(),
   /** Servers that authenticate people themselves and sign decisions on their behalf. */
   authenticators: z.array(keyEntry).default([]),
+  /** `upkeep serve`, the web inbox (docs/web.md). */
+  web: z
+    .strictObject({
+      /** The hashed sign-in tokens (`upkeep users add`), relative to this file; default <state folder>/web-users.json. */
+      users_file: z.string().min(1).optional(),
+      /** A session ends after this long without a request. */
+      session_ttl: positiveDuration.default('8h'),
+      /** A session ends this long after sign-in, however active. */
+      session_max: positiveDuration.default('7d'),
+      /** The id of the server's signing key, listed under `authenticators` (default upkeep-web@<host name>). */
+      authenticator: z.string().min(1).max(200).optional(),
+    })
+    .default({ session_ttl: '8h', session_max: '7d' }),
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */

@@ -151,6 +151,12 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .action(async (model: string, o) => (await auditing()).whoCommand(model, o));
 
+program
+  .command('status [model]')
+  .description('the fleet\'s health: owner, champion, last evaluation and its trend, staleness, next run, pending approvals, watchdog findings; one model in detail')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (model: string | undefined, o: { format: 'table' | 'json'; config?: string }) => (await import('./lib/status-cli.js')).statusCommand(model, o));
+
 addMaintenanceCommands(program, async () => (await import('./lib/context.js')).maintenanceContext());
 
 program
@@ -160,6 +166,31 @@ program
   .option('--host <address>', 'address to listen on (anyone who reaches it can decrypt)', '127.0.0.1')
   .option('--origin <url...>', 'origins of the Temporal UI allowed by CORS (default: the dev server UI)')
   .action(async (o) => (await import('./lib/codec-cli.js')).codecServerCommand(o));
+
+// The web inbox: `upkeep serve` and the people who may sign in to it.
+const web = () => import('./lib/web/serve-cli.js');
+
+program
+  .command('serve')
+  .description('serve the web inbox: fleet overview, a page per model, pending decisions with approve / reject (README: The web inbox)')
+  .option('--port <n>', 'port', parseNumber, 8080)
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--public-url <url>', 'the address people use, e.g. https://inbox.example.com behind a TLS proxy (form posts must come from it; https makes cookies Secure)')
+  .action(async (o) => (await web()).serveCommand(o));
+
+const users = program.command('users').description('who may sign in to the web inbox (tokens kept hashed in web.users_file)');
+users
+  .command('add <id>')
+  .description('add a person and print their sign-in token once (only its hash is kept)')
+  .action(async (id: string, o: { config?: string }) => (await web()).usersCliCommand('add', id, o));
+users
+  .command('list')
+  .description('list the people who may sign in')
+  .action(async (o: { config?: string }) => (await web()).usersCliCommand('list', undefined, o));
+users
+  .command('remove <id>')
+  .description('remove a person: their token stops working and their sessions end')
+  .action(async (id: string, o: { config?: string }) => (await web()).usersCliCommand('remove', id, o));
 
 program
   .command('worker')

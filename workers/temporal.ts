@@ -82,10 +82,13 @@ export async function resolveTemporal(settings: Settings, embedded: EmbeddedOpti
   return { kind: 'embedded', namespace: server.namespace, connectionOptions: { address: server.address }, uiUrl: server.uiUrl, devServer: server };
 }
 
-/** A client; with `payloadCodecs` (workers/codec.ts) payloads are encrypted and decrypted. */
-export async function connectClient(target: TemporalTarget, payloadCodecs: PayloadCodec[] = []): Promise<Client> {
+/**
+ * A client; with `payloadCodecs` (workers/codec.ts) payloads are encrypted and decrypted.
+ * `connectTimeoutMs`: how long to wait for the server (the SDK's default, 10s, when absent).
+ */
+export async function connectClient(target: TemporalTarget, payloadCodecs: PayloadCodec[] = [], opts: { connectTimeoutMs?: number } = {}): Promise<Client> {
   const o = target.connectionOptions;
-  const connection = await Connection.connect({ address: o.address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata });
+  const connection = await Connection.connect({ address: o.address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata, ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}) });
   return new Client({ connection, namespace: target.namespace, ...(payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs } } : {}) });
 }
 

@@ -17,15 +17,15 @@ export function settings(): Settings {
 /** The config file of a command: --config, else UPKEEP_CONFIG, else ./upkeep.yaml, else the example config. */
 export const commandConfig = (flag?: string): string => configPath(settings(), flag);
 
-/** Connects to Temporal (the cluster of TEMPORAL_ADDRESS, else the local dev server), runs `fn`, closes. */
-export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+/** A client of Temporal (the cluster of TEMPORAL_ADDRESS, else the local dev server); the caller closes its connection. */
+export async function openClient(): Promise<Client> {
   const [{ clientTarget, connectClient }, { payloadCodecs }] = await Promise.all([import('../../workers/temporal.js'), import('../../workers/codec.js')]);
   const target = clientTarget(settings());
   const codecs = payloadCodecs(settings());
-  let client: Client;
   try {
-    client = await connectClient(target, codecs);
+    const client = await connectClient(target, codecs);
     await client.connection.workflowService.getSystemInfo({});
+    return client;
   } catch (err) {
     throw new UpkeepError(
       'InvalidConfig',
@@ -33,6 +33,11 @@ export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise
         (target.kind === 'embedded' ? 'Start the embedded server and worker with `npm start`, or set TEMPORAL_ADDRESS to your cluster.' : 'Check TEMPORAL_ADDRESS and the TLS / API-key settings.'),
     );
   }
+}
+
+/** Connects to Temporal, runs `fn`, closes. */
+export async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await openClient();
   try {
     return await fn(client);
   } finally {

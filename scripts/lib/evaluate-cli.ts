@@ -19,7 +19,8 @@ import { openStore } from '../../activities/store/open.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import { writeOutputFile } from './output.js';
 import { commandConfig } from './context.js';
-import { adHocSpec, evaluateOnce, windowFiles } from './one-shot.js';
+import { adHocSpec, evaluateOnce, windowFiles, type OneShotProgress } from './one-shot.js';
+import { countLine, withProgress } from './progress.js';
 
 export interface EvaluateOptions extends ModelOptions {
   at?: Date;
@@ -41,13 +42,22 @@ export function failsGate(status: VerdictStatus, failOn: FailOn): boolean {
   return failOn !== 'never' && SEVERITY[status] >= SEVERITY[failOn];
 }
 
+/** One line of `upkeep evaluate`'s progress. */
+export function progressText(modelId: string, p: OneShotProgress): string {
+  if (p.phase === 'reading') return `${countLine(`${modelId}: reading`, p.filesRead, p.files, 'files')}${p.date ? `, day ${p.date}` : ''}`;
+  return `${countLine(`${modelId}: evaluating`, p.rowsDone, p.rows, 'rows')}, ${p.file}`;
+}
+
 export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
   const runner = createInProcessRunner();
   const engine = createEvaluationEngine();
   try {
     const { spec, bytes, store, data } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
     const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
-    const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference, data });
+    // On a terminal, the files read and the rows scored so far; nothing when stderr is piped.
+    const { report } = await withProgress((progress) =>
+      evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference, data, progress: (p) => progress.update(progressText(spec.id, p)) }),
+    );
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
       process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);

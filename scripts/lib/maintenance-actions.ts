@@ -27,9 +27,10 @@ import {
 } from '../../workflows/definitions.js';
 import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import { cardKey } from '../../activities/store/keys.js';
-import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../../domain/signature.js';
+import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
 import { signAs } from './keys.js';
+import { mapLimit } from '../../workers/schedules.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
 
@@ -191,24 +192,44 @@ export async function retrain(ctx: MaintenanceContext, model: string, o: { reaso
   });
 }
 
+/** A running maintenance request and the status its workflow answered. */
+export interface RunningRequest {
+  workflowId: string;
+  runId: string;
+  status: MaintenanceStatus;
+}
+
+/**
+ * The running retrain and rollback requests (of `models` only, when given), each with its status
+ * query's answer, at most `concurrency` queries at a time; `failed` names those that did not answer.
+ */
+export async function runningRequests(client: Client, o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {}): Promise<{ found: RunningRequest[]; failed: string[] }> {
+  const listed: { workflowId: string; runId: string }[] = [];
+  const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
+  const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'${queue}`;
+  for await (const w of client.workflow.list({ query })) {
+    const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
+    if (!prefix || !w.workflowId.startsWith(prefix)) continue;
+    if (o.models && !o.models.has(w.workflowId.slice(prefix.length))) continue;
+    listed.push({ workflowId: w.workflowId, runId: w.runId });
+  }
+  const found: RunningRequest[] = [];
+  const failed: string[] = [];
+  await mapLimit(listed, o.concurrency ?? 16, async (w) => {
+    try {
+      found.push({ ...w, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
+      failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
+    }
+  });
+  found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
+  return { found, failed: failed.sort() };
+}
+
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {
   await ctx.withClient(async (client) => {
-    const found: { workflowId: string; status: MaintenanceStatus }[] = [];
-    const failed: string[] = [];
-    const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'`;
-    for await (const w of client.workflow.list({ query })) {
-      const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
-      if (!prefix || !w.workflowId.startsWith(prefix)) continue;
-      const modelId = w.workflowId.slice(prefix.length);
-      if (o.model && modelId !== o.model) continue;
-      try {
-        found.push({ workflowId: w.workflowId, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) continue; // closed since it was listed
-        failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
-      }
-    }
-    found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
+    const { found, failed } = await runningRequests(client, o.model ? { models: new Set([o.model]) } : {});
     if (o.json) console.log(JSON.stringify(found.map((f) => f.status), null, 2));
     else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
     else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);
@@ -217,25 +238,41 @@ export async function approvalsList(ctx: MaintenanceContext, o: { model?: string
   });
 }
 
+/** Who signs a decision: given the act and where it applies, a proof, or undefined (unsigned). */
+export type DecisionSigner = (act: SignedAct, where: Omit<DecisionProof, 'signer' | 'at' | 'nonce' | 'signature'>, required: boolean) => DecisionProof | undefined;
+
+/**
+ * Sends a decision on the model's open request (the one of `gate`, or the only one) through the
+ * workflow's Update; the validator's refusal comes back as a clear UpkeepError.
+ */
+export async function submitDecision(
+  client: Client,
+  model: string,
+  o: { decision: 'approve' | 'reject'; approver: string; comment?: string | undefined; gate?: string | undefined },
+  sign: DecisionSigner,
+): Promise<{ gate: GateStatus; workflowId: string; signed: boolean }> {
+  const open = chooseRequest(model, await openRequests(client, model), o.gate);
+  const act = { gate: open.gate.gate, decision: o.decision, approver: o.approver, ...(o.comment ? { comment: o.comment } : {}) };
+  const proof = sign(act, { model, workflow: open.handle.workflowId, request: open.gate.openedAt }, open.gate.signaturesRequired === true);
+  try {
+    const gate = await open.handle.executeUpdate(decideUpdate, { args: [{ ...act, ...(proof ? { proof } : {}) }] });
+    return { gate, workflowId: open.handle.workflowId, signed: proof !== undefined };
+  } catch (err) {
+    // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
+    if (err instanceof WorkflowUpdateFailedError) throw new UpkeepError('InvalidRequest', failureMessage(err));
+    if (err instanceof WorkflowNotFoundError) throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${model} closed before the decision arrived (see upkeep card ${model})`);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new UpkeepError('InvalidRequest', `the decision on ${model} was not confirmed in time: is a worker running? Check with upkeep approvals list --model ${model}`);
+    throw err;
+  }
+}
+
 export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string }): Promise<void> {
   await ctx.withClient(async (client) => {
-    const open = chooseRequest(model, await openRequests(client, model), o.gate);
-    const act = { gate: open.gate.gate, decision, approver: o.as, ...(o.comment ? { comment: o.comment } : {}) };
     // Signed with --as's key when there is one; a request that needs a signature gets none without it.
-    const proof = signAs(ctx.keyDir, o.as, act, { model, workflow: open.handle.workflowId, request: open.gate.openedAt }, open.gate.signaturesRequired === true);
-    let gate: GateStatus;
-    try {
-      gate = await open.handle.executeUpdate(decideUpdate, { args: [{ ...act, ...(proof ? { proof } : {}) }] });
-    } catch (err) {
-      // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
-      if (err instanceof WorkflowUpdateFailedError) throw new UpkeepError('InvalidRequest', failureMessage(err));
-      if (err instanceof WorkflowNotFoundError) throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${model} closed before the decision arrived (see upkeep card ${model})`);
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new UpkeepError('InvalidRequest', `the decision on ${model} was not confirmed in time: is a worker running? Check with upkeep approvals list --model ${model}`);
-      throw err;
-    }
+    const { gate, workflowId, signed } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required));
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${proof ? ' (signed)' : ''}`);
-    console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${open.handle.workflowId})`);
+    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}`);
+    console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${workflowId})`);
   });
 }
 

@@ -114,8 +114,23 @@ function memoryStore(): { store: SnapshotDeps['store']; read(uri: string): Uint8
   };
 }
 
-/** Evaluates `spec` on explicit data URIs, or on its window ending at `at`. */
-export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Array; dataUris?: string[]; at?: Date; engine: EvaluationEngine; reference?: ReferenceInput; data?: DataSource }): Promise<OneShotResult> {
+/** How far a one-shot evaluation got: the window's files being read, then its rows scored. */
+export type OneShotProgress = { phase: 'reading'; date?: string; filesRead: number; files?: number } | { phase: 'evaluating'; rowsDone: number; rows: number; file: string };
+
+/**
+ * Evaluates `spec` on explicit data URIs, or on its window ending at `at`; `progress` hears of
+ * each file read and each part scored (the hooks the activities heartbeat with).
+ */
+export async function evaluateOnce(opts: {
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  dataUris?: string[];
+  at?: Date;
+  engine: EvaluationEngine;
+  reference?: ReferenceInput;
+  data?: DataSource;
+  progress?: (p: OneShotProgress) => void;
+}): Promise<OneShotResult> {
   const { spec } = opts;
   const end = opts.at ?? new Date();
   const explicit = !!opts.dataUris && opts.dataUris.length > 0;
@@ -123,7 +138,16 @@ export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Arr
     ? { firstDay: '', lastDay: '', end: end.toISOString(), timezone: spec.schedule.timezone, days: opts.dataUris!.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href })) }
     : dataWindow({ template: spec.data.uri, end, days: spec.data.window.days, timezone: spec.schedule.timezone });
   const memory = memoryStore();
-  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store }, spec, days, { allPresent: explicit });
+  let filesRead = 0;
+  // A beat without `file` follows each file read; one with it comes while a large file is hashed.
+  const heartbeat = opts.progress
+    ? (d: unknown): void => {
+        const beat = d as { date?: string; file?: string };
+        if (beat.file === undefined) filesRead++;
+        opts.progress!({ phase: 'reading', ...(beat.date ? { date: beat.date } : {}), filesRead, ...(explicit ? { files: days.days.length } : {}) });
+      }
+    : undefined;
+  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store, ...(heartbeat ? { heartbeat } : {}) }, spec, days, { allPresent: explicit });
   const window: WindowFile[] = snapshot.files.map((f) => {
     const base = baseName(f.sourceUri);
     return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri) };
@@ -133,7 +157,8 @@ export async function evaluateOnce(opts: { spec: ModelSpec; modelBytes: Uint8Arr
   let failure: EvaluationFailure | undefined;
   if (window.length > 0) {
     try {
-      evaluation = await opts.engine.evaluate({ spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), files: window, reference: opts.reference });
+      const onProgress = opts.progress ? (p: { rowsDone: number; file: string }): void => opts.progress!({ phase: 'evaluating', rowsDone: p.rowsDone, rows: snapshot.rows, file: p.file }) : undefined;
+      evaluation = await opts.engine.evaluate({ spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), files: window, reference: opts.reference, ...(onProgress ? { onProgress } : {}) });
     } catch (err) {
       if (err instanceof UpkeepError && DATA_ERROR_TYPES.includes(err.type)) failure = { type: err.type, message: err.message };
       else throw err;

@@ -9,17 +9,17 @@ import { commandConfig, settings, withClient } from './context.js';
 import { openStore } from '../../activities/store/open.js';
 import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
 import { auditSyncChanges } from '../../workers/schedule-audit.js';
+import { countLine, withProgress } from './progress.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
   await withClient(async (client) => {
     // On a terminal, one line counts the models settled; piped output gets only the result.
-    const tty = process.stderr.isTTY;
-    const onProgress = (done: number, total: number): void => {
-      if (tty) process.stderr.write(`\rsyncing schedules: ${done}/${total}${done === total ? '\n' : ''}`);
-    };
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    const changes = await withProgress((progress) => {
+      const onProgress = (done: number, total: number): void => progress.update(countLine('syncing schedules', done, total, 'models'), done === total);
+      return syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    });
     if (!o.dryRun) await auditSyncChanges(openStore(config), config, changes, settings().user);
     console.log(formatChanges(changes, !!o.dryRun));
   });

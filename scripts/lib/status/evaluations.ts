@@ -1,0 +1,57 @@
+/** A model's latest evaluations from its stored reports (newest by key: the window's end). */
+import type { ModelSpec } from '../../../domain/config.js';
+import type { EvaluationReport } from '../../../activities/docs/report.js';
+import { reportsPrefix } from '../../../activities/store/keys.js';
+import type { ArtifactStore } from '../../../activities/store/store.js';
+import { metricTrend } from './trend.js';
+import type { LastEvaluation, MetricPoint } from './types.js';
+
+const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+const valueOf = (r: EvaluationReport, metric: string): number | null => {
+  const v = r.metrics?.[metric];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+};
+
+/**
+ * The newest report as `last` and the primary metric of the newest `count` reports (at least 2,
+ * for the trend), oldest first. A report that cannot be read or parsed is named in the error.
+ */
+export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, count: number): Promise<{ last: LastEvaluation | null; recent: MetricPoint[] }> {
+  const prefix = `${reportsPrefix(spec.id)}/`;
+  const keys = (await store.list(prefix)).filter((k) => k.startsWith(prefix) && k.endsWith('.json'));
+  const wanted = keys.slice(-Math.max(2, count));
+  const reports: { key: string; report: EvaluationReport }[] = [];
+  for (const key of wanted) {
+    const bytes = await store.tryGet(key);
+    if (!bytes) continue; // removed since it was listed
+    let report: EvaluationReport;
+    try {
+      report = JSON.parse(decode(bytes)) as EvaluationReport;
+    } catch (err) {
+      throw new Error(`report ${key}: ${(err as Error).message}`);
+    }
+    reports.push({ key, report });
+  }
+  const metric = spec.thresholds.metric;
+  const recent: MetricPoint[] = reports.map(({ report: r }) => ({ windowEnd: r.window.end, verdict: r.verdict.status, value: valueOf(r, metric) }));
+  const newest = reports.at(-1);
+  if (!newest) return { last: null, recent };
+  const r = newest.report;
+  const value = valueOf(r, metric);
+  const previous = recent.slice(0, -1).reverse().find((p) => p.value !== null)?.value ?? null;
+  const last: LastEvaluation = {
+    windowEnd: r.window.end,
+    ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+    verdict: r.verdict.status,
+    reasons: r.verdict.reasons,
+    metric,
+    value,
+    trend: metricTrend(metric, value, previous),
+    rows: r.rows,
+    version: r.model.sha256.slice(0, 12),
+    reportUri: store.uriFor(newest.key),
+    ...(r.workflow ? { workflowId: r.workflow.workflowId, runId: r.workflow.runId } : {}),
+  };
+  return { last, recent: count > 0 ? recent.slice(-count) : [] };
+}

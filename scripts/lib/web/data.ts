@@ -1,0 +1,104 @@
+/**
+ * What the web pages show, read from the config, the store and Temporal. Every read is bounded:
+ * the newest reports only, a capped audit timeline.
+ */
+import type { Client } from '@temporalio/client';
+import type { ModelSpec, UpkeepConfig } from '../../../domain/config.js';
+import type { MaintenanceLogEntry, MaintenanceStatus } from '../../../domain/maintenance.js';
+import type { WatchdogFinding, WatchdogReport } from '../../../domain/watchdog.js';
+import type { EvaluationReport } from '../../../activities/docs/report.js';
+import type { ModelCard } from '../../../activities/docs/card/types.js';
+import type { ArtifactStore } from '../../../activities/store/store.js';
+import { cardKey, reportsPrefix, watchdogReportKey } from '../../../activities/store/keys.js';
+import { readMaintenanceLog } from '../../../activities/docs/maintenance.js';
+import { runningRequests } from '../maintenance-actions.js';
+import { fleetStatus } from '../status/fleet.js';
+import type { FleetStatus } from '../status/types.js';
+
+/** Reports read for a model's chart. */
+export const CHART_REPORTS = 180;
+/** Audit entries shown on a model's page. */
+export const TIMELINE_ENTRIES = 200;
+
+export interface WebData {
+  config: UpkeepConfig;
+  store: ArtifactStore;
+  client: Client;
+  /** The workers' task queue: only its maintenance requests are listed. */
+  taskQueue: string;
+}
+
+export interface TrendPoint {
+  windowEnd: string;
+  value: number | null;
+  verdict: string;
+}
+
+const decoder = new TextDecoder();
+
+async function readJson<T>(store: ArtifactStore, key: string): Promise<T | undefined> {
+  const bytes = await store.tryGet(key);
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(decoder.decode(bytes)) as T;
+  } catch {
+    return undefined; // a damaged file is shown as absent rather than failing the page
+  }
+}
+
+/** The newest `n` evaluation reports of a model, oldest first. */
+export async function latestReports(store: ArtifactStore, modelId: string, n: number): Promise<EvaluationReport[]> {
+  const keys = (await store.list(reportsPrefix(modelId))).filter((k) => k.endsWith('.json')).sort().slice(-n);
+  const out: EvaluationReport[] = [];
+  for (const k of keys) {
+    const r = await readJson<EvaluationReport>(store, k);
+    if (r) out.push(r);
+  }
+  return out.sort((a, b) => a.window.end.localeCompare(b.window.end));
+}
+
+export const trendPoints = (spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] =>
+  reports.map((r) => ({ windowEnd: r.window.end, value: r.metrics[spec.thresholds.metric] ?? null, verdict: r.verdict.status }));
+
+export async function watchdogReport(store: ArtifactStore): Promise<WatchdogReport | undefined> {
+  return readJson<WatchdogReport>(store, watchdogReportKey);
+}
+
+/** Every running request with an open gate, and the ids whose status could not be read. */
+export async function inbox(d: WebData): Promise<{ open: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
+  const { found, failed } = await runningRequests(d.client, { models: new Set(d.config.models.map((m) => m.id)), taskQueue: d.taskQueue });
+  return { open: found.filter((f) => f.status.gate), failed };
+}
+
+/** The fleet as `upkeep status` sees it (fleetStatus of scripts/lib/status/fleet.ts). */
+export function fleet(d: WebData, now: Date): Promise<FleetStatus> {
+  return fleetStatus({ config: d.config, store: d.store, client: d.client, taskQueue: d.taskQueue, now });
+}
+
+export interface ModelPage {
+  spec: ModelSpec;
+  latest?: EvaluationReport;
+  card?: ModelCard;
+  /** Newest first, at most TIMELINE_ENTRIES. */
+  timeline: MaintenanceLogEntry[];
+  omitted: number;
+  findings: WatchdogFinding[];
+}
+
+export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage> {
+  const [reports, card, log, wd] = await Promise.all([latestReports(d.store, spec.id, 1), readJson<ModelCard>(d.store, cardKey(spec.id, 'json')), readMaintenanceLog(d.store, spec.id, { evaluations: true }), watchdogReport(d.store)]);
+  const newestFirst = [...log].reverse();
+  return {
+    spec,
+    ...(reports[0] ? { latest: reports[0] } : {}),
+    ...(card ? { card } : {}),
+    timeline: newestFirst.slice(0, TIMELINE_ENTRIES),
+    omitted: Math.max(0, newestFirst.length - TIMELINE_ENTRIES),
+    findings: (wd?.findings ?? []).filter((f) => f.modelId === spec.id),
+  };
+}
+
+export async function chartData(d: WebData, spec: ModelSpec): Promise<{ metric: string; points: TrendPoint[]; min: number | null; max: number | null }> {
+  const points = trendPoints(spec, await latestReports(d.store, spec.id, CHART_REPORTS));
+  return { metric: spec.thresholds.metric, points, min: spec.thresholds.min ?? null, max: spec.thresholds.max ?? null };
+}

@@ -1,0 +1,30 @@
+/** The stylesheet of `upkeep serve`, served as /static/web.css (a file of its own: the CSP allows no inline style). */
+export const WEB_CSS = `
+:root { font-family: system-ui, sans-serif; color: #1f2937; background: #f9fafb; }
+body { margin: 0; }
+header { display: flex; gap: 1.5rem; align-items: center; padding: .6rem 1.2rem; background: #111827; color: #f9fafb; }
+header a { color: #bfdbfe; margin-right: 1rem; }
+header .signout { margin-left: auto; display: flex; gap: .5rem; align-items: center; }
+main { padding: 1rem 1.2rem 3rem; max-width: 1200px; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; background: #fff; }
+th, td { border: 1px solid #e5e7eb; padding: .3rem .6rem; text-align: left; vertical-align: top; font-size: .92rem; }
+th { background: #f3f4f6; }
+tr.drifted td { background: #fef3c7; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; background: #e5e7eb; font-size: .85rem; }
+.badge.healthy { background: #d1fae5; } .badge.warning, .badge.warn { background: #fef3c7; }
+.badge.degraded, .badge.failing, .badge.stale { background: #fee2e2; }
+.badge.late { background: #fef3c7; } .badge.fresh { background: #d1fae5; }
+.trend.better { color: #047857; } .trend.worse { color: #b91c1c; }
+ul.findings { margin: 0; padding-left: 1rem; }
+.quiet { color: #6b7280; }
+.error { color: #991b1b; background: #fee2e2; padding: .5rem .8rem; border-radius: .3rem; }
+.notice { color: #065f46; background: #d1fae5; padding: .5rem .8rem; border-radius: .3rem; }
+section.request { background: #fff; border: 1px solid #e5e7eb; border-radius: .4rem; padding: .2rem 1rem 1rem; margin-bottom: 1.2rem; }
+.decide form { margin: .5rem 0; }
+button.approve { background: #047857; color: #fff; border: 0; padding: .35rem .8rem; border-radius: .3rem; }
+button.reject { background: #b91c1c; color: #fff; border: 0; padding: .35rem .8rem; border-radius: .3rem; }
+form.login { display: flex; flex-direction: column; gap: .6rem; max-width: 28rem; }
+dl.card { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+dl.card dt { font-weight: 600; }
+.chart { min-height: 280px; background: #fff; border: 1px solid #e5e7eb; }
+`;

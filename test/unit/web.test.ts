@@ -1,0 +1,291 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../activities/config/load.js';
+import { isUpkeepError } from '../../activities/errors.js';
+import { createFileStore } from '../../activities/store/file-store.js';
+import { watchdogReportKey } from '../../activities/store/keys.js';
+import { newKeyPair } from '../../domain/signature.js';
+import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../scripts/lib/web/server.js';
+import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessions.js';
+import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
+import { checkAuthenticator, usersFile } from '../../scripts/lib/web/serve-cli.js';
+import { demoModel } from '../helpers/demo-workspace.js';
+
+const HOSTILE = '<script>alert("owned")</script>';
+
+describe('web inbox: the users file', function () {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-users-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps only the hash of a token, in a 0600 file, and signs in with the token alone', async function () {
+    const file = path.join(dir, 'sub', 'users.json');
+    const token = addUser(file, 'alice@example.com');
+    assert.match(token, /^upk_[A-Za-z0-9_-]{43}$/);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(!text.includes(token) && !text.includes(token.slice(4)), 'the token itself is not stored');
+    assert.equal(readUsers(file)[0]!.token_sha256.length, 64);
+    const auth = tokenAuthenticator(file);
+    assert.deepEqual(await auth.authenticate(token), { id: 'alice@example.com' });
+    assert.equal(await auth.authenticate(`${token}x`), undefined);
+    assert.equal(await auth.authenticate(''), undefined);
+    assert.equal(await auth.authenticate(readUsers(file)[0]!.token_sha256), undefined, 'the stored hash is not a token');
+    assert.throws(() => addUser(file, 'alice@example.com'), /alice@example\.com is in .* already/);
+    assert.throws(() => addUser(file, 'bad id'), /not a usable id/);
+    const bob = addUser(file, 'bob@example.com');
+    assert.deepEqual(await auth.authenticate(bob), { id: 'bob@example.com' });
+    assert.equal(removeUser(file, 'alice@example.com'), true);
+    assert.equal(await auth.authenticate(token), undefined);
+    assert.equal(await auth.isActive('alice@example.com'), false);
+    assert.equal(await auth.isActive('bob@example.com'), true);
+    assert.equal(removeUser(file, 'alice@example.com'), false);
+  });
+
+  it('refuses a users file readable by others, or not a users file, with one clear line', function () {
+    const file = path.join(dir, 'users.json');
+    assert.deepEqual(readUsers(file), [], 'a missing file is no users');
+    addUser(file, 'alice@example.com');
+    chmodSync(file, 0o644);
+    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && /users file .* is readable by others: chmod 600/.test(e.message));
+    writeFileSync(file, '{"users": 3}', { mode: 0o600 });
+    chmodSync(file, 0o600);
+    assert.throws(() => readUsers(file), /is not an upkeep users file/);
+    writeFileSync(file, JSON.stringify({ version: 1, users: [{ id: 'x', token_sha256: 'nothex' }] }));
+    assert.throws(() => readUsers(file), /users\[0\] needs an id and a token_sha256/);
+  });
+});
+
+describe('web inbox: sessions, CSRF comparison, sign-in throttle', function () {
+  it('ends a session after the idle limit, and after the absolute limit however active', function () {
+    let t = 1_000_000;
+    const store = new SessionStore({ idleMs: 60_000, maxMs: 300_000, now: () => t });
+    const a = store.create('alice');
+    assert.notEqual(a.id, a.csrf);
+    t += 59_000;
+    assert.equal(store.get(a.id)?.user, 'alice', 'within the idle limit');
+    t += 61_000;
+    assert.equal(store.get(a.id), undefined, 'idle too long');
+    const b = store.create('bob');
+    for (let i = 0; i < 5; i++) {
+      t += 50_000;
+      assert.equal(store.get(b.id)?.user, 'bob');
+    }
+    t += 50_001;
+    assert.equal(store.get(b.id), undefined, 'past the absolute limit');
+    assert.equal(store.get('made-up'), undefined);
+    const c = store.create('carol');
+    store.destroy(c.id);
+    assert.equal(store.get(c.id), undefined, 'signed out');
+  });
+
+  it('compares secrets exactly and throttles failed sign-ins per client', function () {
+    assert.equal(sameSecret('abc', 'abc'), true);
+    assert.equal(sameSecret('abc', 'abd'), false);
+    assert.equal(sameSecret('abc', 'abcd'), false);
+    assert.equal(sameSecret(undefined, 'abc'), false);
+    assert.equal(sameSecret('', undefined), false);
+    let t = 0;
+    const th = new Throttle({ limit: 3, windowMs: 1000, now: () => t });
+    for (let i = 0; i < 3; i++) {
+      assert.equal(th.allowed('1.2.3.4'), true);
+      th.fail('1.2.3.4');
+    }
+    assert.equal(th.allowed('1.2.3.4'), false);
+    assert.equal(th.allowed('5.6.7.8'), true, 'another client is not affected');
+    t = 1001;
+    assert.equal(th.allowed('1.2.3.4'), true, 'the window passed');
+  });
+});
+
+describe('web inbox: the app (no Temporal: an empty fleet of requests)', function () {
+  let dir: string;
+  let t = Date.parse('2026-11-30T09:00:00Z');
+  const ORIGIN = 'http://localhost';
+  // A server that does not answer: the pages say what is unknown.
+  const client = {
+    connection: {},
+    options: { namespace: 'default' },
+    withDeadline: async () => Promise.reject(new Error('unavailable')),
+    workflow: { list: async function* () {} },
+    schedule: { getHandle: () => ({ describe: async () => Promise.reject(new Error('no schedule')) }) },
+  } as unknown as Client;
+  let app: ReturnType<typeof createWebApp>['app'];
+  let token: string;
+  const lines: string[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-app-'));
+    const server = newKeyPair();
+    const config = parseConfig(stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn', { description: HOSTILE })] }), { name: 'upkeep.yaml', baseDir: dir });
+    const store = createFileStore(path.join(dir, 'store'));
+    await store.put(watchdogReportKey, new TextEncoder().encode(JSON.stringify({ at: '2026-11-30T06:00:00Z', workflowId: 'w', runId: 'r', resolved: [], findings: [{ modelId: 'churn', kind: 'stale', key: 'k', summary: `stale ${HOSTILE}`, since: '2026-11-20T00:00:00Z', firstReportedAt: '2026-11-30T06:00:00Z', notified: [] }] })));
+    // A report whose column names and issues are hostile, as a data file's header could be.
+    const report = {
+      schema: 'upkeep.evaluation-report/v1', modelId: 'churn', owner: 'o', task: 'binary', verdict: { status: 'warning', reasons: [`drift in ${HOSTILE}`] },
+      window: { firstDay: '2026-11-17', lastDay: '2026-11-19', end: '2026-11-20T06:00:00.000Z', timezone: 'UTC' }, rows: 10, metrics: { roc_auc: 0.7 },
+      workflow: { workflowId: 'w', runId: 'run-1', startedAt: '2026-11-20T06:00:00.000Z' },
+      drift: { columns: { [HOSTILE]: { kind: 'numeric', test: 'ks', threshold: 0.05, score: 0.01, drifted: true, reference_rows: 5, current_rows: 5 } }, dataset_drift: true, share_drifted: 1, drift_share: 0.5, drifted_columns: [HOSTILE] },
+      quality: { schemaBreak: false, rows: 10, missingColumns: [], unexpectedColumns: [], typeChanges: [], newCategories: [], nullRateIncreases: [], outOfRange: [], constantColumns: [], issues: [{ severity: 'warning', column: HOSTILE, message: `nulls in ${HOSTILE}` }] },
+    };
+    await store.put('reports/churn/20261120T060000Z_run-1.json', new TextEncoder().encode(JSON.stringify(report)));
+    const file = path.join(dir, 'users.json');
+    token = addUser(file, 'alice@example.com');
+    lines.length = 0;
+    ({ app } = createWebApp({ config, store, client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 }, now: () => t, log: (l) => lines.push(l) }));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const cookies = (res: Response): string => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const field = (html: string, name: string): string => html.match(new RegExp(`name="${name}" value="([^"]*)"`))![1]!;
+  const form = (o: Record<string, string>): string => new URLSearchParams(o).toString();
+  const post = (url: string, body: string, cookie: string, origin: string | null = ORIGIN) =>
+    app.request(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, ...(origin ? { origin } : {}) } });
+
+  async function signIn(withToken = token): Promise<{ res: Response; cookie: string }> {
+    const page = await app.request('/login');
+    const res = await post('/login', form({ csrf: field(await page.text(), 'csrf'), token: withToken, next: '/' }), cookies(page));
+    return { res, cookie: cookies(res) };
+  }
+
+  it('sends every page with the security headers, and asks for a sign-in first', async function () {
+    const res = await app.request('/');
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get('location'), '/login?next=%2F');
+    for (const r of [res, await app.request('/login'), await app.request('/static/chart.mjs')]) {
+      assert.match(r.headers.get('content-security-policy')!, /default-src 'self'; script-src 'self';.*frame-ancestors 'none'/);
+      assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+      assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+    }
+    assert.equal((await app.request('/login')).headers.get('cache-control'), 'no-store');
+    assert.equal((await app.request('/static/uPlot.iife.min.js')).status, 200);
+    assert.equal((await app.request('/models/churn/trend.json')).status, 303, 'data needs a session too');
+  });
+
+  it('signs in with a token (HttpOnly, SameSite=Strict cookie), refuses a wrong one and throttles guessing', async function () {
+    const { res, cookie } = await signIn();
+    assert.equal(res.status, 303);
+    const set = res.headers.getSetCookie().find((c) => c.startsWith('upkeep_session='))!;
+    assert.match(set, /HttpOnly/);
+    assert.match(set, /SameSite=Strict/);
+    assert.equal((await app.request('/', { headers: { cookie } })).status, 200);
+    assert.ok(lines.some((l) => l === 'web: alice@example.com signed in'));
+    assert.ok(!lines.join('\n').includes(token), 'no token in the log');
+
+    // Only a path of this site is a place to go after sign-in.
+    const page = await app.request('/login');
+    for (const [next, to] of [['/inbox', '/inbox'], ['//evil.example/x', '/'], ['/\\evil.example', '/'], ['https://evil.example', '/']]) {
+      const res = await post('/login', form({ csrf: field(await page.clone().text(), 'csrf'), token, next: next! }), cookies(page));
+      assert.equal(res.headers.get('location'), to, next);
+    }
+
+    const wrong = await signIn('upk_wrong');
+    assert.equal(wrong.res.status, 401);
+    assert.match(await wrong.res.text(), /That token does not sign anyone in/);
+    assert.ok(!wrong.cookie.includes('upkeep_session='));
+    for (let i = 1; i < LOGIN_FAILURES; i++) await signIn('upk_wrong');
+    const throttled = await signIn(token);
+    assert.equal(throttled.res.status, 429, 'even the right token waits once the client is throttled');
+  });
+
+  it('escapes hostile values on every page (a model description and a watchdog finding with <script>)', async function () {
+    const { cookie } = await signIn();
+    const escaped = '&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;';
+    for (const url of ['/models/churn', '/', '/inbox']) {
+      const body = await (await app.request(url, { headers: { cookie } })).text();
+      if (url === '/') assert.match(body, /Temporal did not answer .*: schedules and pending approvals are unknown/);
+      if (url === '/') assert.ok(body.includes(`stale ${escaped}`), 'the fleet shows the finding, escaped');
+      assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
+      assert.ok(!/<script>/.test(body), 'no inline script at all');
+      if (url !== '/models/churn') continue;
+      // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue.
+      assert.equal(body.split(escaped).length - 1, 6, 'every hostile value is shown, escaped');
+      assert.match(body, /<tr class="drifted"><td>&lt;script&gt;/);
+      assert.match(body, /href="\/models\/churn\/reports\/20261120T060000Z_run-1.json"/);
+    }
+    const json = await app.request('/models/churn/reports/20261120T060000Z_run-1.json', { headers: { cookie } });
+    assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(((await json.json()) as { modelId: string }).modelId, 'churn');
+    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd']) assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
+    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
+    assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
+  });
+
+  it('refuses forged posts: no or wrong CSRF token, another Origin, a cross-site fetch, a body too large', async function () {
+    const { cookie } = await signIn();
+    const csrf = field(await (await app.request('/', { headers: { cookie } })).text(), 'csrf');
+    assert.equal((await post('/logout', form({}), cookie)).status, 403);
+    assert.equal((await post('/logout', form({ csrf: `${csrf}x` }), cookie)).status, 403);
+    assert.equal((await post('/logout', form({ csrf }), cookie, 'https://evil.example')).status, 403);
+    assert.equal((await post('/logout', form({ csrf }), cookie, null)).status, 403, 'no Origin');
+    const crossSite = await app.request('/logout', { method: 'POST', body: form({ csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: ORIGIN, 'sec-fetch-site': 'cross-site' } });
+    assert.equal(crossSite.status, 403);
+    const nullOrigin = (site?: string) => app.request('/logout', { method: 'POST', body: form({ csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}) } });
+    assert.equal((await nullOrigin()).status, 403, 'Origin null without Sec-Fetch-Site');
+    assert.equal((await nullOrigin('same-site')).status, 403, 'Origin null from a sibling site');
+    assert.equal((await post('/logout', form({ csrf, pad: 'x'.repeat(MAX_BODY_BYTES) }), cookie)).status, 413);
+    assert.equal((await app.request('/', { headers: { cookie } })).status, 200, 'still signed in: nothing was done');
+    const out = await nullOrigin('same-origin');
+    assert.equal(out.status, 303, 'a browser\'s own form post under no-referrer: Origin null, Sec-Fetch-Site same-origin');
+    assert.equal((await app.request('/', { headers: { cookie } })).status, 303, 'signed out');
+  });
+
+  it('ends an idle session and a session of someone removed from the users file', async function () {
+    const { cookie } = await signIn();
+    t += 59_000;
+    assert.equal((await app.request('/', { headers: { cookie } })).status, 200);
+    t += 60_001;
+    assert.equal((await app.request('/', { headers: { cookie } })).status, 303, 'expired after the idle limit');
+    const again = await signIn();
+    removeUser(path.join(dir, 'users.json'), 'alice@example.com');
+    assert.equal((await app.request('/', { headers: { cookie: again.cookie } })).status, 303, 'removed: the session ends');
+  });
+});
+
+describe('web inbox behind a TLS proxy (--public-url https://…)', function () {
+  it('marks cookies Secure with the __Host- prefix, sends HSTS, and takes posts only from the public origin', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-tls-'));
+    try {
+      const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      const file = path.join(dir, 'users.json');
+      const token = addUser(file, 'alice@example.com');
+      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, publicUrl: 'https://inbox.example.com' });
+      // The proxy forwards plain HTTP: the request's own URL is http://localhost/….
+      const page = await app.request('/login');
+      assert.match(page.headers.get('strict-transport-security')!, /max-age=/);
+      const loginCookie = page.headers.getSetCookie()[0]!;
+      assert.match(loginCookie, /^__Host-upkeep_login=.*; Secure/);
+      const cookie = loginCookie.split(';')[0]!;
+      const csrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
+      const send = (origin: string) => app.request('/login', { method: 'POST', body: new URLSearchParams({ csrf, token, next: '/' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin } });
+      assert.equal((await send('http://localhost')).status, 403, 'the proxy-side origin is not the public one');
+      const ok = await send('https://inbox.example.com');
+      assert.equal(ok.status, 303);
+      const session = ok.headers.getSetCookie().find((c) => c.startsWith('__Host-upkeep_session='))!;
+      assert.match(session, /; HttpOnly/);
+      assert.match(session, /; Secure/);
+      assert.match(session, /; SameSite=Strict/);
+      assert.match(session, /; Path=\//);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('web inbox: the server key must be a listed authenticator', function () {
+  it('names the key and prints the snippet to add', function () {
+    const key = { id: 'upkeep-web@host', ...newKeyPair(), file: '/k' };
+    const config = parseConfig(stringify({ version: 1, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: '/tmp' });
+    assert.throws(() => checkAuthenticator(config, 'upkeep.yaml', key), (e: unknown) => isUpkeepError(e) && e.message.includes('the web server\'s key upkeep-web@host is not listed under authenticators') && e.message.includes(`public_key: ${key.publicKey}`));
+    const listed = parseConfig(stringify({ version: 1, authenticators: [{ id: key.id, public_key: key.publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: '/tmp' });
+    checkAuthenticator(listed, 'upkeep.yaml', key);
+    const other = parseConfig(stringify({ version: 1, authenticators: [{ id: key.id, public_key: newKeyPair().publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: '/tmp' });
+    assert.throws(() => checkAuthenticator(other, 'upkeep.yaml', key), /not listed under authenticators/);
+    assert.equal(usersFile(listed, '/etc/upkeep/upkeep.yaml', '/state'), '/state/web-users.json');
+    assert.equal(usersFile({ web: { ...listed.web, users_file: 'people.json' } }, '/etc/upkeep/upkeep.yaml', '/state'), '/etc/upkeep/people.json');
+  });
+});

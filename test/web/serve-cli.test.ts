@@ -1,0 +1,91 @@
+/**
+ * `upkeep serve` and `upkeep users` as a person runs them (the CLI from source, in its own
+ * process): the server refuses to start until its key is a listed authenticator, prints its URL,
+ * signs in a token from `users add`, and stops cleanly on SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { PROJECT_DIR } from '../../workers/paths.js';
+import { createDemoWorkspace, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
+
+const SERVER_ID = 'upkeep-web@cli-test';
+
+describe('upkeep serve and upkeep users from the command line', function () {
+  this.timeout(120_000);
+  let ws: DemoWorkspace | undefined;
+  let keyDir: string | undefined;
+  after(() => {
+    ws?.remove();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+  });
+
+  it('refuses to serve until the key is listed, then serves, signs in a token from users add and stops on SIGTERM', async function () {
+    const t = await testTemporal();
+    keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-serve-keys-'));
+    ws = createDemoWorkspace({ modelId: uniqueModelId('serve'), end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
+    const env = { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_KEY_DIR: keyDir, UPKEEP_STATE_DIR: path.join(ws.dir, 'state') };
+    const start = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
+    const run = (...args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = start(...args);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (status) => resolve({ status, stdout, stderr }));
+      });
+
+    const refused = await run('serve', '--port', '0');
+    assert.equal(refused.status, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /the web server's key upkeep-web@cli-test is not listed under authenticators/);
+    const publicKey = /public_key: ([0-9a-f]{64})/.exec(refused.stderr)![1]!;
+    const config = parse(readFileSync(ws.configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(ws.configPath, stringify({ ...config, authenticators: [{ id: SERVER_ID, public_key: publicKey }] }));
+
+    const added = await run('users', 'add', 'dana@example.com');
+    assert.equal(added.status, 0, added.stderr);
+    const token = /(upk_[A-Za-z0-9_-]{43})/.exec(added.stdout)![1]!;
+    const users = readFileSync(path.join(ws.dir, 'state', 'web-users.json'), 'utf8');
+    assert.ok(users.includes('dana@example.com') && !users.includes(token));
+    const listed = await run('users', 'list');
+    assert.match(listed.stdout, /^dana@example\.com {2}added /m);
+    assert.ok(!listed.stdout.includes(token), 'the token is printed once, by add');
+
+    const server = start('serve', '--port', '0');
+    let out = '';
+    server.stderr.on('data', (d) => (out += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (d) => {
+        out += d;
+        const m = /upkeep web inbox at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      server.on('exit', () => reject(new Error(`serve exited: ${out}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => server.on('exit', resolve));
+    try {
+      const login = await fetch(`${url}/login`);
+      assert.equal(login.status, 200);
+      assert.match(login.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
+      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await login.text())![1]!;
+      const signedIn = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, token, next: '/' }) });
+      assert.equal(signedIn.status, 303);
+      const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('upkeep_session='))!.split(';')[0]!;
+      const fleet = await fetch(`${url}/`, { headers: { cookie: session } });
+      assert.equal(fleet.status, 200);
+      assert.match(await fleet.text(), /dana@example\.com/);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, out);
+    assert.match(out, /upkeep web inbox stopped/);
+    assert.match(out, /web: dana@example\.com signed in/);
+    assert.ok(!out.includes(token), 'the token is not logged');
+  });
+});
