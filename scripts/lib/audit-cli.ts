@@ -13,6 +13,7 @@ import type { ArtifactStore } from '../../activities/store/store.js';
 import { htmlText, markdownCell } from '../../domain/escape.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import { commandConfig, withClient } from './context.js';
+import { countLine, withProgress } from './progress.js';
 
 async function storeOf(configFlag: string | undefined): Promise<ArtifactStore> {
   return openStore(await loadConfig(commandConfig(configFlag)));
@@ -103,20 +104,16 @@ export async function exportCommand(o: { config?: string }): Promise<void> {
   const { createTemporalPort } = await import('../../workers/temporal-port.js');
   await withClient(async (client) => {
     const temporal = createTemporalPort(client);
-    const tty = process.stderr.isTTY;
-    const progress = {
-      update: (done: number, total: number) => tty && process.stderr.write(`\rexporting histories: ${done}/${total}`),
-      done: () => tty && process.stderr.write('\n'),
-    };
     let exported = 0;
     let present = 0;
-    for (;;) {
-      const r = await exportClosedHistories({ store, temporal }, { onProgress: (done, total) => progress.update(done, total) });
-      exported += r.exported;
-      present += r.present;
-      if (!r.more) break;
-    }
-    progress.done();
+    await withProgress(async (progress) => {
+      for (;;) {
+        const r = await exportClosedHistories({ store, temporal }, { onProgress: (done, total) => progress.update(countLine('exporting histories', exported + present + done, exported + present + total, 'runs'), done === total) });
+        exported += r.exported;
+        present += r.present;
+        if (!r.more) break;
+      }
+    });
     console.log(`exported ${exported} closed workflow histories to ${store.root}/histories (${present} already there)`);
   });
 }
