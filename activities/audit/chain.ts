@@ -115,9 +115,18 @@ export interface ChainedEntry {
   uri: string;
 }
 
+/** A model's last `n` entries in chain order, and how many there are in all (a page of the timeline). */
+export async function readChainTail(store: ArtifactStore, modelId: string, n: number): Promise<{ entries: ChainedEntry[]; total: number }> {
+  const keys = await linkKeys(store, modelId);
+  return { entries: await readLinks(store, keys.slice(Math.max(0, keys.length - n))), total: keys.length };
+}
+
 /** A model's entries in chain order (no verification: `verifyChain` does that). */
 export async function readChain(store: ArtifactStore, modelId: string, opts: { concurrency?: number } = {}): Promise<ChainedEntry[]> {
-  const keys = await linkKeys(store, modelId);
+  return readLinks(store, await linkKeys(store, modelId), opts.concurrency);
+}
+
+async function readLinks(store: ArtifactStore, keys: string[], concurrency = 16): Promise<ChainedEntry[]> {
   const out: ChainedEntry[] = new Array(keys.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -127,7 +136,7 @@ export async function readChain(store: ArtifactStore, modelId: string, opts: { c
       if (bytes) out[i] = { seq: link.seq, entry: parse<MaintenanceLogEntry>(bytes, link.entry.key), uri: store.uriFor(link.entry.key) };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(keys.length, opts.concurrency ?? 16) }, worker));
+  await Promise.all(Array.from({ length: Math.min(keys.length, concurrency) }, worker));
   return out.filter((e) => e !== undefined);
 }
 

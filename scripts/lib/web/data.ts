@@ -10,7 +10,7 @@ import type { EvaluationReport } from '../../../activities/docs/report.js';
 import type { ModelCard } from '../../../activities/docs/card/types.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { cardKey, reportsPrefix, watchdogReportKey } from '../../../activities/store/keys.js';
-import { readMaintenanceLog } from '../../../activities/docs/maintenance.js';
+import { readChainTail } from '../../../activities/audit/chain.js';
 import { runningRequests } from '../maintenance-actions.js';
 import { fleetStatus } from '../status/fleet.js';
 import type { FleetStatus } from '../status/types.js';
@@ -86,14 +86,14 @@ export interface ModelPage {
 }
 
 export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage> {
-  const [reports, card, log, wd] = await Promise.all([latestReports(d.store, spec.id, 1), readJson<ModelCard>(d.store, cardKey(spec.id, 'json')), readMaintenanceLog(d.store, spec.id, { evaluations: true }), watchdogReport(d.store)]);
-  const newestFirst = [...log].reverse();
+  // The audit chain's last entries only: a model evaluated hourly has thousands.
+  const [reports, card, tail, wd] = await Promise.all([latestReports(d.store, spec.id, 1), readJson<ModelCard>(d.store, cardKey(spec.id, 'json')), readChainTail(d.store, spec.id, TIMELINE_ENTRIES), watchdogReport(d.store)]);
   return {
     spec,
     ...(reports[0] ? { latest: reports[0] } : {}),
     ...(card ? { card } : {}),
-    timeline: newestFirst.slice(0, TIMELINE_ENTRIES),
-    omitted: Math.max(0, newestFirst.length - TIMELINE_ENTRIES),
+    timeline: tail.entries.map((c) => c.entry).reverse(),
+    omitted: tail.total - tail.entries.length,
     findings: (wd?.findings ?? []).filter((f) => f.modelId === spec.id),
   };
 }
