@@ -13,6 +13,7 @@ import { createEvaluationActivities } from './evaluation/activities.js';
 import { createDocsActivities } from './docs/activities.js';
 import { createTrainingActivities } from './training/activities.js';
 import { createMaintenanceActivities } from './docs/maintenance.js';
+import { createWatchdogActivities } from './watchdog/activities.js';
 
 export function activityCancellation(): AbortSignal | undefined {
   try {
@@ -59,6 +60,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocsActivities(d),
     ...createTrainingActivities(d),
     ...createMaintenanceActivities(d),
+    ...createWatchdogActivities(d),
   });
 }
 

@@ -161,7 +161,9 @@ export type NotificationKind =
   | 'not-recommended'
   | 'promoted'
   | 'rolled-back'
-  | 'failure';
+  | 'failure'
+  /** A watchdog finding: nobody seems to be watching a model. */
+  | 'watchdog';
 
 /** One notification: logged always, POSTed to the webhook when one is configured. */
 export interface NotificationEvent {
@@ -199,7 +201,9 @@ export interface MaintenanceLogEntry {
     | 'promoted'
     | 'rolled-back'
     | 'not-recommended'
-    | 'failure';
+    | 'failure'
+    /** The watchdog opened or resolved a finding (details.state: open | resolved). */
+    | 'watchdog';
   summary: string;
   actor?: string;
   comment?: string;

@@ -3,3 +3,4 @@ export { evaluateModel } from './evaluate-model.js';
 export { retrainModel } from './retrain-model.js';
 export { rollbackModel } from './rollback-model.js';
 export { deliverNotification } from './notification.js';
+export { watchdog } from './watchdog.js';
