@@ -124,6 +124,19 @@ schedules
   .requiredOption('--to <date>', 'end, exclusive (YYYY-MM-DD or ISO time)', parseDate)
   .action(async (model: string, o: { from: Date; to: Date }) => (await scheduling()).backfillCommand(model, o));
 
+const watchdogCommands = program.command('watchdog').description('the watchdog: models nobody is watching (stale, paused, overdue approvals, failures in a row, people who left)');
+
+watchdogCommands
+  .command('run')
+  .description('run the watchdog now (a worker runs it) and print its findings; new ones are told to their people')
+  .action(async (o: { config?: string }) => (await import('./lib/watchdog-cli.js')).runCommand(o));
+
+watchdogCommands
+  .command('show')
+  .description('print the latest watchdog report from the store (no Temporal needed)')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (o: { config?: string; format?: 'text' | 'json' }) => (await import('./lib/watchdog-cli.js')).showCommand(o));
+
 addMaintenanceCommands(program, async () => (await import('./lib/context.js')).maintenanceContext());
 
 program
