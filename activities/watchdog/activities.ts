@@ -5,12 +5,13 @@
  */
 import { stakeholders } from '../../domain/maintenance.js';
 import type { WatchdogFinding, WatchdogReport } from '../../domain/watchdog.js';
+export { readFindings, readWatchdogReport } from './findings.js';
 import type { ActivityDeps } from '../deps.js';
 import { watchdogFindingKey, watchdogReportKey } from '../store/keys.js';
+import { readFindings, readWatchdogReport } from './findings.js';
 import { readDirectory } from './directory.js';
 import { inspectModel, type FoundFinding, type InspectContext } from './inspect.js';
 
-export const FINDINGS_PREFIX = 'watchdog/findings';
 /** Models inspected at once (each costs a few store reads and, with a server, two or three calls). */
 const CONCURRENCY = 8;
 
@@ -34,30 +35,7 @@ export interface WatchdogRunResult {
   skipped: string[];
 }
 
-const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const ident = (f: Pick<WatchdogFinding, 'modelId' | 'key'>): string => `${f.modelId}/${f.key}`;
-
-/** Every finding the store holds (each written once, when first reported). */
-export async function readFindings(store: ActivityDeps['store'], modelId?: string): Promise<WatchdogFinding[]> {
-  const out: WatchdogFinding[] = [];
-  for (const key of await store.list(modelId ? `${FINDINGS_PREFIX}/${modelId}/` : `${FINDINGS_PREFIX}/`)) {
-    if (!key.endsWith('.json')) continue;
-    const bytes = await store.tryGet(key);
-    if (!bytes) continue;
-    try {
-      const f = JSON.parse(decode(bytes)) as WatchdogFinding;
-      if (!modelId || f.modelId === modelId) out.push(f);
-    } catch {
-      // half a file from a crashed write of another store: the next run writes it again
-    }
-  }
-  return out.sort((a, b) => a.modelId.localeCompare(b.modelId) || a.key.localeCompare(b.key));
-}
-
-export async function readWatchdogReport(store: ActivityDeps['store']): Promise<WatchdogReport | undefined> {
-  const bytes = await store.tryGet(watchdogReportKey);
-  return bytes ? (JSON.parse(decode(bytes)) as WatchdogReport) : undefined;
-}
 
 export function createWatchdogActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'temporal' | 'heartbeat'>) {
   const { store } = deps;
