@@ -85,6 +85,15 @@ describe('the watchdog activity without a Temporal server', function () {
     assert.equal((await readFindings(store, 'churn')).find((f) => f.key === 'stale')!.firstReportedBy!.runId, 'run-5');
   });
 
+  it('has one of two runs at the same time report each finding (the schedule and `upkeep watchdog run`)', async function () {
+    const [a, b] = await Promise.all([run('run-a'), run('run-b')]);
+    const told = [...ids(a.opened), ...ids(b.opened)].sort();
+    assert.deepEqual(told, [...new Set(told)], 'nobody told twice');
+    assert.deepEqual(told.map((k) => k.replace(/-[0-9a-f]{8}$/, '')), ['churn/stale', 'churn/unknown-person-gone_x.org']);
+    assert.equal(a.open, 2);
+    assert.equal(b.open, 2);
+  });
+
   it('finds failures in a row and approvals past their deadline in the log', async function () {
     await evaluation(NOW - 2 * D, 'failing');
     await evaluation(NOW - D, 'failing');
