@@ -10,7 +10,7 @@ import { maintenanceLogKey, watchdogFindingKey } from '../../activities/store/ke
 import { readWatchdogReport } from '../../activities/watchdog/findings.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { decideUpdate, evaluateScheduleId, retrainWorkflowId, watchdogScheduleId } from '../../workflows/definitions.js';
-import { retrainModel, watchdog } from '../../workflows/index.js';
+import { evaluateModel, retrainModel, watchdog } from '../../workflows/index.js';
 import type { WatchdogResult } from '../../workflows/watchdog.js';
 import { syncSchedules } from '../../workers/schedules.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
@@ -135,6 +135,35 @@ describe('the watchdog workflow on a real server', function () {
         const last = (await readWatchdogReport(store))!;
         assert.deepEqual(last.findings, []);
         assert.equal(last.resolved.length, 3);
+      });
+    } finally {
+      await engine.close();
+    }
+  });
+  it('finds evaluation workflows that failed in a row, from the server\'s visibility', async function () {
+    const t = await testTemporal();
+    const taskQueue = uniqueTaskQueue('watchdog-failing');
+    const broken = uniqueModelId('broken');
+    // The artifact is missing: each evaluation fails (InvalidModel) without writing a verdict.
+    ws = createWorkspace(broken, { owner: OWNER, artifact: 'models/missing.onnx' });
+    const config = parse(readFileSync(ws.configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(ws.configPath, stringify({ ...config, watchdog: { failures_in_a_row: 2 } }));
+    const lines: string[] = [];
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: (l) => lines.push(l) });
+    try {
+      await worker.runUntil(async () => {
+        const evaluateOnce = async (n: number): Promise<void> => {
+          await assert.rejects(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${broken}-${n}`, args: [{ modelId: broken }] }), /Workflow execution failed/);
+        };
+        await evaluateOnce(1);
+        const one = await t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-1`, args: [] });
+        assert.deepEqual(one.opened, [], 'one failure is not a run of two');
+        await evaluateOnce(2);
+        const query = `WorkflowType = 'evaluateModel' AND UpkeepModelId = '${broken}' AND ExecutionStatus = 'Failed'`;
+        await waitFor('both failures listed', async () => ((await t.client.workflow.count(query)).count === 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+        const two = await t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-2`, args: [] });
+        assert.deepEqual(two.opened, [`${broken}/failing-in-a-row`]);
+        assert.equal(lines.filter((l) => l.startsWith(`[upkeep] watchdog ${broken} → ${OWNER}: Watchdog: ${broken}: the last 2 evaluations failed`)).length, 1, lines.join('\n'));
       });
     } finally {
       await engine.close();
