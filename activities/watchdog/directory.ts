@@ -13,7 +13,7 @@ export const MAX_DIRECTORY_BYTES = 4 * 1024 * 1024;
 /** The ids listed in a directory file's text; `name` is named in every error. */
 export function parseDirectory(text: string, name: string): Set<string> {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${name}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
+  if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${name}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:\s*$/, '')}`);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });

@@ -1,5 +1,7 @@
 /** `upkeep watchdog run` and `upkeep watchdog show`; loaded when one of them runs. */
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../activities/config/load.js';
+import { UpkeepError } from '../../activities/errors.js';
 import { openStore } from '../../activities/store/open.js';
 import { readWatchdogReport } from '../../activities/watchdog/activities.js';
 import type { WatchdogReport } from '../../domain/watchdog.js';
@@ -28,7 +30,15 @@ export async function runCommand(o: { config?: string }): Promise<void> {
     const workflowId = `${watchdogScheduleId(taskQueue)}-now-${new Date().toISOString().replace(/[:.]/g, '')}`;
     const handle = await client.workflow.start<typeof watchdog>('watchdog', { taskQueue, workflowId, args: [] });
     if (process.stderr.isTTY) process.stderr.write(`started ${workflowId}; a worker on task queue ${taskQueue} runs it (npm start or upkeep worker)\n`);
-    return (await handle.result()) as WatchdogResult;
+    try {
+      return (await handle.result()) as WatchdogResult;
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      // The reason is the innermost application failure (e.g. a malformed directory file).
+      let why = err.message;
+      for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof ApplicationFailure) why = e.message;
+      throw new UpkeepError('InvalidConfig', `the watchdog run ${workflowId} failed: ${why}`);
+    }
   });
   const report = await latestReport(o.config);
   if (!report) throw new Error('the watchdog ran but wrote no report');

@@ -91,7 +91,7 @@ describe('the watchdog workflow on a real server', function () {
           assert.match(line, new RegExp(`→ ${OWNER}, ${APPROVER}, ${PLATFORM}: Watchdog: ${m}: `));
           const entries = await watchdogEntries(m);
           assert.equal(entries.length, 1);
-          assert.match(entries[0]!.summary, /^watchdog found: /);
+          assert.match(entries[0]!.summary, /^found: /);
           assert.equal(entries[0]!.details!.state, 'open');
           assert.match(cardOf(m), /## Watchdog\n/);
         }
