@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { loadConfig } from '../../activities/config/load.js';
 import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { createFileStore } from '../../activities/store/file-store.js';
@@ -98,11 +97,6 @@ describe('the watchdog workflow on a real server', function () {
         assert.match(told.find((l) => l.includes(stale))!, /no evaluation has looked at it since .*more than 2d without one/);
         assert.match(told.find((l) => l.includes(paused))!, /its evaluation schedule has been paused since .*\(paused in upkeep\.yaml\), longer than 1s/);
         assert.match(told.find((l) => l.includes(waiting))!, /the retrain approval asked for at .* is still undecided, past its deadline \(escalate_after 1s\)/);
-        if (process.env.UPKEEP_RECORD_WATCHDOG_HISTORY) {
-          // The replay test's history of a run that finds, tells, logs and updates cards.
-          const history = await t.client.workflow.getHandle(`${watchdogScheduleId(taskQueue)}-test-1`).fetchHistory();
-          writeFileSync(process.env.UPKEEP_RECORD_WATCHDOG_HISTORY, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
-        }
         const report = (await readWatchdogReport(store))!;
         assert.deepEqual(report.findings.map((f) => `${f.modelId}/${f.key}`).sort(), [...first.opened].sort());
         assert.ok(report.findings.every((f) => f.notified.includes(PLATFORM)));
