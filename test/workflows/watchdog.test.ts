@@ -11,7 +11,7 @@ import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { decideUpdate, evaluateScheduleId, retrainWorkflowId, watchdogScheduleId } from '../../workflows/definitions.js';
 import { evaluateModel, retrainModel, watchdog } from '../../workflows/index.js';
 import type { WatchdogResult } from '../../workflows/watchdog.js';
-import { syncSchedules } from '../../workers/schedules.js';
+import { findSystemSchedule, syncSchedules } from '../../workers/schedules.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
@@ -162,5 +162,37 @@ describe('the watchdog workflow on a real server', function () {
     } finally {
       await engine.close();
     }
+  });
+  it('has its schedule kept by schedules sync: created, unchanged, updated with the config, its pause state left as operators set it', async function () {
+    const t = await testTemporal();
+    const taskQueue = uniqueTaskQueue('watchdog-schedule');
+    ws = createWorkspace(uniqueModelId('any'));
+    const id = watchdogScheduleId(taskQueue);
+    assert.equal(watchdogScheduleId('upkeep'), 'upkeep-watchdog', 'the default task queue has the plain id');
+    assert.equal(findSystemSchedule('watchdog', taskQueue)?.scheduleId(taskQueue), id);
+    assert.equal(findSystemSchedule(id, taskQueue)?.name, 'watchdog');
+    const watchdogChange = async (config: Record<string, unknown>, opts: { dryRun?: boolean } = {}) => {
+      const original = parse(readFileSync(ws!.configPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(ws!.configPath, stringify({ ...original, watchdog: config }));
+      return (await syncSchedules(t.client, await loadConfig(ws!.configPath), { taskQueue, ...opts })).find((c) => c.scheduleId === id)!;
+    };
+    assert.equal((await watchdogChange({}, { dryRun: true })).kind, 'create');
+    await assert.rejects(t.client.schedule.getHandle(id).describe(), /not found/i, 'a dry run creates nothing');
+    assert.equal((await watchdogChange({})).kind, 'create');
+    let d = await t.client.schedule.getHandle(id).describe();
+    assert.deepEqual(d.spec.intervals?.map((i) => Number(i.every)), [86_400_000]);
+    assert.equal(d.action.type === 'startWorkflow' && d.action.workflowType, 'watchdog');
+    assert.equal(d.action.type === 'startWorkflow' && d.action.taskQueue, taskQueue);
+    assert.equal((await watchdogChange({})).kind, 'unchanged');
+    // Settings that do not shape the schedule change nothing.
+    assert.equal((await watchdogChange({ failures_in_a_row: 5 })).kind, 'unchanged');
+    await t.client.schedule.getHandle(id).pause('quiet week');
+    const updated = await watchdogChange({ schedule: { cron: '0 7 * * 1-5', timezone: 'Europe/Berlin' } });
+    assert.equal(updated.kind, 'update');
+    assert.match(updated.summary, /cron "0 7 \* \* 1-5" Europe\/Berlin/);
+    d = await t.client.schedule.getHandle(id).describe();
+    assert.equal(d.spec.timezone, 'Europe/Berlin');
+    assert.equal(d.state.paused, true, 'the pause an operator set stays');
+    assert.equal(d.state.note, 'quiet week');
   });
 });
