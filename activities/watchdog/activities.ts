@@ -5,7 +5,6 @@
  */
 import { stakeholders } from '../../domain/maintenance.js';
 import type { WatchdogFinding, WatchdogReport } from '../../domain/watchdog.js';
-export { readFindings, readWatchdogReport } from './findings.js';
 import type { ActivityDeps } from '../deps.js';
 import { watchdogFindingKey, watchdogReportKey } from '../store/keys.js';
 import { readFindings, readWatchdogReport } from './findings.js';

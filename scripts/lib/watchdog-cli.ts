@@ -3,7 +3,7 @@ import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { openStore } from '../../activities/store/open.js';
-import { readWatchdogReport } from '../../activities/watchdog/activities.js';
+import { readWatchdogReport } from '../../activities/watchdog/findings.js';
 import type { WatchdogReport } from '../../domain/watchdog.js';
 import { watchdogScheduleId } from '../../workflows/definitions.js';
 import type { watchdog, WatchdogResult } from '../../workflows/watchdog.js';

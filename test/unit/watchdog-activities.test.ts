@@ -6,7 +6,8 @@ import { loadConfig } from '../../activities/config/load.js';
 import { createFileStore } from '../../activities/store/file-store.js';
 import { maintenanceLogKey, watchdogFindingKey } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
-import { createWatchdogActivities, readFindings, readWatchdogReport } from '../../activities/watchdog/activities.js';
+import { createWatchdogActivities } from '../../activities/watchdog/activities.js';
+import { readFindings, readWatchdogReport } from '../../activities/watchdog/findings.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
