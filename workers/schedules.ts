@@ -230,7 +230,8 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
 export function formatChanges(changes: SyncChange[], dryRun: boolean): string {
   const sign = { create: '+', update: '~', unchanged: '=', orphan: '?', pause: '|', delete: '-' } as const;
   const lines = changes.map((c) => `${sign[c.kind]} ${c.scheduleId.padEnd(36)} ${c.kind.padEnd(9)} ${c.summary}`);
-  const n = (k: SyncChange['kind']) => changes.filter((c) => c.kind === k).length;
+  // The counts are the models' schedules; the system's own (the watchdog) have their lines above.
+  const n = (k: SyncChange['kind']) => changes.filter((c) => c.kind === k && !('system' in c)).length;
   const left = n('orphan') + n('pause');
   lines.push(
     `${dryRun ? 'dry run: would ' : ''}create ${n('create')}, update ${n('update')}, pause ${n('pause')}, delete ${n('delete')}; ${n('unchanged')} unchanged${left ? `, ${left} not in the config` : ''}`,
