@@ -52,6 +52,7 @@ describe('the watchdog on the command line', function () {
     assert.match(sync.stdout, /^create 1, update 0, pause 0, delete 0; 0 unchanged$/m);
     const list = await upkeep(['schedules', 'list'], env);
     assert.match(list.stdout, new RegExp(`^${scheduleId} +every 86400s +active`, 'm'));
+    assert.match((await upkeep(['check'], env)).stdout, /^ok watchdog\.directory people\.yaml: 1 person$/m);
     const before = await upkeep(['watchdog', 'show'], env);
     assert.match(before.stdout, /the watchdog has not run yet/);
     await new Promise((r) => setTimeout(r, 1100)); // the schedule has been paused longer than 1s
@@ -84,6 +85,9 @@ describe('the watchdog on the command line', function () {
         assert.match(shown.stdout, /^ {4}paused /m, 'no longer new');
 
         writeFileSync(path.join(ws!.dir, 'people.yaml'), 'people: [owner@example.com, { id: left@example.com }]\n');
+        const check = await upkeep(['check'], env);
+        assert.match(check.stdout, /^FAIL watchdog\.directory people\.yaml: people\[1\]: expected a person's id/m, 'upkeep check reads the directory too');
+        assert.equal(check.status, 1);
         const bad = await upkeep(['watchdog', 'run'], env);
         assert.equal(bad.status, 2);
         assert.match(bad.stderr, /^upkeep: the watchdog run \S+ failed: watchdog\.directory people\.yaml: people\[1\]: expected a person's id \(a non-empty string\), not \{"id":"left@example\.com"\}\n$/);
