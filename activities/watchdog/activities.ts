@@ -53,6 +53,8 @@ export function createWatchdogActivities(deps: Pick<ActivityDeps, 'store' | 'loa
         ...(deps.temporal ? { temporal: deps.temporal } : {}),
       };
       if (!w.directory) skipped.push('unknown people: no watchdog.directory configured');
+      const existing = new Map((await readFindings(store)).map((f) => [ident(f), f]));
+      ctx.open = existing;
       const found: FoundFinding[] = [];
       for (let i = 0; i < config.models.length; i += CONCURRENCY) {
         const batch = config.models.slice(i, i + CONCURRENCY);
@@ -61,7 +63,6 @@ export function createWatchdogActivities(deps: Pick<ActivityDeps, 'store' | 'loa
       }
 
       const specs = new Map(config.models.map((m) => [m.id, m]));
-      const existing = new Map((await readFindings(store)).map((f) => [ident(f), f]));
       const previous = await readWatchdogReport(store);
       const opened: WatchdogFinding[] = [];
       const open: WatchdogFinding[] = [];

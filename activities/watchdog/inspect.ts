@@ -26,6 +26,8 @@ export interface InspectContext {
   temporal?: TemporalPort;
   /** A model's evaluation schedule id is this prefix and its id. */
   evaluateSchedulePrefix: string;
+  /** Findings open before this run, by `<model>/<key>`. */
+  open?: ReadonlyMap<string, Pick<WatchdogFinding, 'since'>>;
 }
 
 const short = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
@@ -81,8 +83,10 @@ export async function inspectModel(deps: Pick<ActivityDeps, 'store'>, spec: Mode
 
   // paused: the schedule is paused, and has been for longer than allowed
   if (schedule?.paused) {
+    // The last change of a paused schedule (e.g. a sync of its spec) is the latest time it may
+    // have been paused; a finding already open stays open while the schedule stays paused.
     const pausedAt = schedule.updatedAt ?? schedule.createdAt;
-    const since = pausedAt ? pausedTooLongSince(pausedAt, ctx.watchdog.paused_longer_than, ctx.now) : undefined;
+    const since = ctx.open?.get(`${id}/paused`)?.since ?? (pausedAt ? pausedTooLongSince(pausedAt, ctx.watchdog.paused_longer_than, ctx.now) : undefined);
     if (since) found.push({ modelId: id, kind: 'paused', key: 'paused', since, summary: `${id}: its evaluation schedule has been paused since ${since}${schedule.note ? ` (${schedule.note})` : ''}, longer than ${ctx.watchdog.paused_longer_than}`, details: { note: schedule.note ?? null } });
   }
 
