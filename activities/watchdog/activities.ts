@@ -84,7 +84,13 @@ export function createWatchdogActivities(deps: Pick<ActivityDeps, 'store' | 'loa
       const resolved = new Map<string, WatchdogFinding>();
       // A retry of this run finds what its first attempt resolved in the report it wrote.
       if (previous?.runId === input.runId) for (const f of previous.resolved) resolved.set(ident(f), f);
-      for (const [id, f] of existing) if (!foundIds.has(id)) resolved.set(id, f);
+      // Without a server, what only the server tells is unknown: such findings stay open as they were.
+      const unknowable = new Set<WatchdogFinding['kind']>(deps.temporal ? [] : ['paused', 'failing-in-a-row']);
+      for (const [id, f] of existing) {
+        if (foundIds.has(id) || resolved.has(id)) continue;
+        if (unknowable.has(f.kind)) open.push(f);
+        else resolved.set(id, f);
+      }
 
       const report: WatchdogReport = { at: input.at, workflowId: input.workflowId, runId: input.runId, findings: open, resolved: [...resolved.values()], ...(skipped.length ? { skipped } : {}) };
       await store.put(watchdogReportKey, `${JSON.stringify(report, null, 2)}\n`);

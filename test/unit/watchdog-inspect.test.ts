@@ -72,6 +72,10 @@ describe('the watchdog activity with a Temporal server', function () {
     const later = await run(fakePort({ schedules: schedule({ paused: true, note: 'migration', updatedAt: iso(NOW + D - 3_600_000) }) }), 'r2', NOW + D);
     assert.deepEqual(later.opened, []);
     assert.deepEqual(later.resolved, []);
+    // Asked without a server, the watchdog cannot tell: the finding stays open, neither told nor resolved.
+    const config = await loadConfig(ws.configPath);
+    const blind = await createWatchdogActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }) }).watchdogInspect({ at: iso(NOW + D), workflowId: 'one-shot', runId: 'r-blind', evaluateSchedulePrefix: 'upkeep-evaluate-' });
+    assert.deepEqual([blind.opened, blind.resolved, blind.open], [[], [], 1]);
     // Resumed: resolved.
     const resumed = await run(fakePort({ schedules: schedule({ paused: false, updatedAt: iso(NOW + D) }) }), 'r3', NOW + D);
     assert.deepEqual(resumed.resolved.map((f) => f.key), ['paused']);
