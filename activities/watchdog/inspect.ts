@@ -79,6 +79,9 @@ export async function inspectModel(deps: Pick<ActivityDeps, 'store'>, spec: Mode
   if (stale) {
     const what = evaluations.lastWatchedAt ? `no evaluation has looked at it since ${evaluations.lastWatchedAt}` : `it has never been evaluated (known since ${bornAt})`;
     found.push({ modelId: id, kind: 'stale', key: 'stale', since: stale, summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${days(2 * interval)} without one means nobody is watching`, details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval } });
+  } else if (ctx.temporal && !schedule && !evaluations.lastWatchedAt && !bornAt) {
+    // Declared, never evaluated, and nothing will: its schedule was never made (or was deleted).
+    found.push({ modelId: id, kind: 'stale', key: 'stale', since: ctx.now, summary: `${id}: it has never been evaluated and has no evaluation schedule on the server (upkeep schedules sync makes it)`, details: { lastWatchedAt: null, intervalMs: interval, schedule: null } });
   }
 
   // paused: the schedule is paused, and has been for longer than allowed

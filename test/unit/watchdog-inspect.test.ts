@@ -59,7 +59,11 @@ describe('the watchdog activity with a Temporal server', function () {
     assert.deepEqual(young.skipped, ['unknown people: no watchdog.directory configured']);
     const old = await run(fakePort({ schedules: schedule({ createdAt: iso(NOW - 3 * D) }) }), 'r2');
     assert.deepEqual(old.opened.map((f) => [f.kind, f.since]), [['stale', iso(NOW - D)]]);
-    assert.match(old.opened[0]!.summary, /it has never been evaluated \(known since 2026-11-17T08:00:00\.000Z\)/);
+    assert.match(old.opened[0]!.summary, /it has never been evaluated \(known since 2026-11-17T08:00:00\.000Z\)/);  });
+
+  it('finds a model never evaluated that has no schedule on the server: nothing will evaluate it', async function () {
+    const unscheduled = await run(fakePort({}), 'r1');
+    assert.deepEqual(unscheduled.opened.map((f) => [f.kind, f.summary]), [['stale', 'churn: it has never been evaluated and has no evaluation schedule on the server (upkeep schedules sync makes it)']]);
   });
 
   it('finds a schedule paused too long, and keeps the finding while it stays paused though a sync changed it', async function () {

@@ -142,6 +142,7 @@ describe('the watchdog workflow on a real server', function () {
     ws = createWorkspace(broken, { owner: OWNER, artifact: 'models/missing.onnx' });
     const config = parse(readFileSync(ws.configPath, 'utf8')) as Record<string, unknown>;
     writeFileSync(ws.configPath, stringify({ ...config, watchdog: { failures_in_a_row: 2 } }));
+    await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue });
     const lines: string[] = [];
     const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: (l) => lines.push(l) });
     try {
