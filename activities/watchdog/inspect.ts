@@ -33,7 +33,11 @@ export interface InspectContext {
 const short = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 /** A store-safe, readable key part for a person's id. */
 const personKey = (id: string): string => `unknown-person-${id.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').slice(0, 48)}-${short(id).slice(0, 8)}`;
-const days = (ms: number): string => (ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 1000)}s`);
+/** A duration in the config's units: 2d, 16h, 30m, 45s. */
+const days = (ms: number): string => {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${Math.round(ms / 1000)}s`;
+};
 
 /**
  * The newest evaluation outcomes of the log (newest last): read from the newest entry back until
