@@ -34,7 +34,7 @@ const short = (text: string): string => createHash('sha256').update(text).digest
 /** A store-safe, readable key part for a person's id. */
 const personKey = (id: string): string => `unknown-person-${id.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').slice(0, 48)}-${short(id).slice(0, 8)}`;
 /** A duration in the config's units: 2d, 16h, 30m, 45s. */
-const days = (ms: number): string => {
+const span = (ms: number): string => {
   for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
   return `${Math.round(ms / 1000)}s`;
 };
@@ -82,7 +82,7 @@ export async function inspectModel(deps: Pick<ActivityDeps, 'store'>, spec: Mode
   const stale = staleSince({ lastWatchedAt: evaluations.lastWatchedAt, bornAt, now: ctx.now, intervalMs: interval });
   if (stale) {
     const what = evaluations.lastWatchedAt ? `no evaluation has looked at it since ${evaluations.lastWatchedAt}` : `it has never been evaluated (known since ${bornAt})`;
-    found.push({ modelId: id, kind: 'stale', key: 'stale', since: stale, summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${days(2 * interval)} without one means nobody is watching`, details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval } });
+    found.push({ modelId: id, kind: 'stale', key: 'stale', since: stale, summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${span(2 * interval)} without one means nobody is watching`, details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval } });
   } else if (ctx.temporal && !schedule && !evaluations.lastWatchedAt && !bornAt) {
     // Declared, never evaluated, and nothing will: its schedule was never made (or was deleted).
     found.push({ modelId: id, kind: 'stale', key: 'stale', since: ctx.now, summary: `${id}: it has never been evaluated and has no evaluation schedule on the server (upkeep schedules sync makes it)`, details: { lastWatchedAt: null, intervalMs: interval, schedule: null } });
