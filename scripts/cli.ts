@@ -106,7 +106,7 @@ schedules
 
 schedules
   .command('trigger <model>')
-  .description('start an evaluation now (the window ends now)')
+  .description('start an evaluation now (the window ends now); `trigger watchdog` runs the watchdog now')
   .action(async (model: string) => (await scheduling()).triggerCommand(model));
 
 for (const verb of ['pause', 'resume'] as const) {
