@@ -23,6 +23,8 @@ export interface ScheduleState {
   /** When the schedule was last changed (a pause or resume is a change). */
   updatedAt?: string;
   nextRun?: string;
+  /** When the schedule was created. */
+  createdAt?: string;
   /** The latest runs started by the schedule, oldest first. */
   recent: { workflowId: string; runId: string; scheduledAt: string }[];
 }

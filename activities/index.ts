@@ -14,6 +14,7 @@ import { createDocsActivities } from './docs/activities.js';
 import { createTrainingActivities } from './training/activities.js';
 import { createMaintenanceActivities } from './docs/maintenance.js';
 import { createAuditActivities } from './audit/activities.js';
+import { createWatchdogActivities } from './watchdog/activities.js';
 
 export function activityCancellation(): AbortSignal | undefined {
   try {
@@ -61,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainingActivities(d),
     ...createMaintenanceActivities(d),
     ...createAuditActivities(d),
+    ...createWatchdogActivities(d),
   });
 }
 

@@ -369,6 +369,21 @@ export const configSchema = z.strictObject({
       authenticator: z.string().min(1).max(200).optional(),
     })
     .default({ session_ttl: '8h', session_max: '7d' }),
+  /** The watchdog: a daily look for models nobody is watching (README "The watchdog"). */
+  watchdog: z
+    .strictObject({
+      /** When it runs: every or cron (+ timezone), like a model's schedule. */
+      schedule: scheduleSpec.prefault({ every: '1d' }),
+      /** A model's schedule paused longer than this is a finding. */
+      paused_longer_than: positiveDuration.default('7d'),
+      /** This many failed evaluations in a row (the latest ones) are a finding. */
+      failures_in_a_row: z.number().int().min(1).max(100).default(3),
+      /** A YAML or JSON file (relative to this file) listing the current people: `people: [a@x, b@y]`. */
+      directory: z.string().min(1).optional(),
+      /** Told about every finding, besides the model's owner and approvers. */
+      platform: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */
@@ -390,4 +405,6 @@ export const configSchema = z.strictObject({
 export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys };
 export type UpkeepConfig = Omit<z.infer<typeof configSchema>, 'models'> & { models: ModelSpec[] };
 export type MonitorSpec = z.infer<typeof monitorSpec>;
+export type WatchdogSpec = UpkeepConfig['watchdog'];
+export type ScheduleSpec = ModelSpec['schedule'];
 

@@ -161,7 +161,9 @@ export type NotificationKind =
   | 'not-recommended'
   | 'promoted'
   | 'rolled-back'
-  | 'failure';
+  | 'failure'
+  /** A watchdog finding: nobody seems to be watching a model. */
+  | 'watchdog';
 
 /** One notification: logged always, POSTed to the webhook when one is configured. */
 export interface NotificationEvent {
@@ -207,7 +209,7 @@ export interface MaintenanceLogEntry {
     | 'notified'
     /** The model's schedule was created, changed, paused or resumed. */
     | 'schedule'
-    /** The watchdog found or cleared a problem. */
+    /** The watchdog opened or resolved a finding (details.state: open | resolved). */
     | 'watchdog';
   summary: string;
   actor?: string;

@@ -29,6 +29,8 @@ export interface WatchdogFinding {
   /** Who was told. */
   notified: string[];
   details?: Record<string, unknown>;
+  /** The watchdog run that first reported it (a retried run reports it again, a later run does not). */
+  firstReportedBy?: { workflowId: string; runId: string };
 }
 
 /** The latest watchdog run: what `upkeep status`, the web pages and the model card show. */
@@ -41,4 +43,6 @@ export interface WatchdogReport {
   findings: WatchdogFinding[];
   /** Findings of the previous report that are no longer found. */
   resolved: WatchdogFinding[];
+  /** Checks this run could not make, and why (e.g. no Temporal server to ask). */
+  skipped?: string[];
 }

@@ -106,7 +106,7 @@ schedules
 
 schedules
   .command('trigger <model>')
-  .description('start an evaluation now (the window ends now)')
+  .description('start an evaluation now (the window ends now); `trigger watchdog` runs the watchdog now')
   .action(async (model: string) => (await scheduling()).triggerCommand(model));
 
 for (const verb of ['pause', 'resume'] as const) {
@@ -156,6 +156,18 @@ program
   .description('the fleet\'s health: owner, champion, last evaluation and its trend, staleness, next run, pending approvals, watchdog findings; one model in detail')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (model: string | undefined, o: { format: 'table' | 'json'; config?: string }) => (await import('./lib/status-cli.js')).statusCommand(model, o));
+const watchdogCommands = program.command('watchdog').description('the watchdog: models nobody is watching (stale, paused, overdue approvals, failures in a row, people who left)');
+
+watchdogCommands
+  .command('run')
+  .description('run the watchdog now (a worker runs it) and print its findings; new ones are told to their people')
+  .action(async (o: { config?: string }) => (await import('./lib/watchdog-cli.js')).runCommand(o));
+
+watchdogCommands
+  .command('show')
+  .description('print the latest watchdog report from the store (no Temporal needed)')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (o: { config?: string; format?: 'text' | 'json' }) => (await import('./lib/watchdog-cli.js')).showCommand(o));
 
 addMaintenanceCommands(program, async () => (await import('./lib/context.js')).maintenanceContext());
 

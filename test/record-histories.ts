@@ -1,7 +1,7 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
  * three outcomes and with its window in evaluation shards, a degraded evaluation that takes the demo model through retrainModel to a
- * promotion, and a signed rollback (rollbackModel). Run it after a
+ * promotion, a signed rollback (rollbackModel), and a watchdog run with findings. Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
@@ -14,14 +14,14 @@ import path from 'node:path';
 import { resolveTemporalCli } from '../workers/dev-server.js';
 import { readSettings } from '../workers/settings.js';
 import { createUpkeepWorker } from '../workers/worker.js';
-import { evaluateModel } from '../workflows/index.js';
+import { evaluateModel, watchdog } from '../workflows/index.js';
 import { testTemporal, mochaHooks } from './helpers/temporal.js';
 import { createWorkspace } from './helpers/workspace.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER } from './helpers/demo-workspace.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
 import { createRegistry } from '../activities/registry/registry.js';
 import { createFileStore } from '../activities/store/file-store.js';
-import { artifactKey } from '../activities/store/keys.js';
+import { artifactKey, maintenanceLogKey } from '../activities/store/keys.js';
 import { rollbackAct, rollbackRequestId } from '../domain/signature.js';
 import { createSigningKey, signAs } from '../scripts/lib/keys.js';
 import { PROJECT_DIR } from '../workers/paths.js';
@@ -123,5 +123,22 @@ if (wanted('rollback-model-signed')) {
   save('rollback-model-signed', workflowId);
   ws.remove();
   rmSync(keyDir, { recursive: true, force: true });
+}
+// The watchdog finding a stale model and an unknown approver: it tells, logs and regenerates the card.
+if (wanted('watchdog-findings')) {
+  const modelId = 'replay-watchdog';
+  const ws = createWorkspace(modelId, { approvers: ['left@example.com'] });
+  writeFileSync(path.join(ws.dir, 'people.yaml'), 'people: [model-owners@example.com]\n');
+  writeFileSync(ws.configPath, `${readFileSync(ws.configPath, 'utf8')}watchdog: { directory: people.yaml }\n`);
+  const at = new Date(Date.now() - 10 * 86_400_000).toISOString();
+  const old = { id: 'old-evaluation', modelId, at, kind: 'evaluation' as const, summary: 'evaluated', details: { verdict: 'healthy' } };
+  await createFileStore(ws.storeDir).put(maintenanceLogKey(old), JSON.stringify(old));
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const workflowId = `${modelId}-${Date.now()}`;
+  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+  await worker.runUntil(t.client.workflow.execute(watchdog, { taskQueue, workflowId, args: [] }));
+  await engine.close();
+  save('watchdog-findings', workflowId);
+  ws.remove();
 }
 await mochaHooks.afterAll();

@@ -6,7 +6,7 @@ import { SCHEDULE_PREFIX, type SyncChange } from './schedules.js';
 
 export async function auditSyncChanges(store: ArtifactStore, config: UpkeepConfig, changes: SyncChange[], actor: string): Promise<void> {
   for (const c of changes) {
-    if (c.kind === 'create' || c.kind === 'update') {
+    if ((c.kind === 'create' || c.kind === 'update') && 'modelId' in c) {
       const spec = config.models.find((m) => m.id === c.modelId);
       const paused = spec?.schedule.paused === true;
       await recordScheduleChange(store, { modelId: c.modelId, change: c.kind, paused, summary: `schedule ${c.kind === 'create' ? 'created' : 'updated'}: ${c.summary}`, actor, ...(paused ? { note: 'paused in the config' } : {}), ...(spec ? { spec } : {}) });

@@ -4,9 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
-import type { ModelSpec, UpkeepConfig } from '../domain/config.js';
-import { evaluateScheduleId, TASK_QUEUE, UpkeepModelId } from '../workflows/definitions.js';
+import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js';
+import { evaluateScheduleId, TASK_QUEUE, UpkeepModelId, watchdogScheduleId } from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
+import type { watchdog } from '../workflows/watchdog.js';
 import { UpkeepError } from '../activities/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
@@ -61,7 +62,8 @@ export type SyncChange =
   | { kind: 'unchanged'; scheduleId: string; modelId: string; summary: string }
   | { kind: 'orphan'; scheduleId: string; summary: string }
   | { kind: 'pause'; scheduleId: string; summary: string }
-  | { kind: 'delete'; scheduleId: string; summary: string };
+  | { kind: 'delete'; scheduleId: string; summary: string }
+  | { kind: 'create' | 'update' | 'unchanged'; scheduleId: string; system: string; summary: string };
 
 export type OrphanPolicy = UpkeepConfig['schedules']['orphans'];
 
@@ -197,6 +199,7 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
     opts.onProgress?.(++done, config.models.length);
     return change;
   });
+  changes.push(...(await mapLimit(SYSTEM_SCHEDULES, concurrency, (system) => syncSystemSchedule(client, system, config, { ...opts, taskQueue }))));
   for (const c of changes) existing.delete(c.scheduleId);
   const policy: OrphanPolicy = opts.prune ? 'prune' : config.schedules.orphans;
   const orphans = [...existing].sort(([a], [b]) => a.localeCompare(b));
@@ -227,10 +230,73 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
 export function formatChanges(changes: SyncChange[], dryRun: boolean): string {
   const sign = { create: '+', update: '~', unchanged: '=', orphan: '?', pause: '|', delete: '-' } as const;
   const lines = changes.map((c) => `${sign[c.kind]} ${c.scheduleId.padEnd(36)} ${c.kind.padEnd(9)} ${c.summary}`);
-  const n = (k: SyncChange['kind']) => changes.filter((c) => c.kind === k).length;
+  // The counts are the models' schedules; the system's own (the watchdog) have their lines above.
+  const n = (k: SyncChange['kind']) => changes.filter((c) => c.kind === k && !('system' in c)).length;
   const left = n('orphan') + n('pause');
   lines.push(
     `${dryRun ? 'dry run: would ' : ''}create ${n('create')}, update ${n('update')}, pause ${n('pause')}, delete ${n('delete')}; ${n('unchanged')} unchanged${left ? `, ${left} not in the config` : ''}`,
   );
   return lines.join('\n');
+}
+
+// ── The system's own schedules: not a model's, run on this task queue, created and updated with the models' ──
+
+/** A workflow upkeep runs for the whole fleet on its own schedule (a line in SYSTEM_SCHEDULES). */
+export interface SystemSchedule {
+  /** Its short name: `upkeep schedules trigger <name>` runs it now. */
+  name: string;
+  scheduleId(taskQueue: string): string;
+  workflowType: string;
+  /** When it runs, from the config. */
+  schedule(config: UpkeepConfig): Pick<ScheduleSpec, 'every' | 'cron' | 'timezone' | 'jitter' | 'paused'>;
+  describe: string;
+}
+
+export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
+  { name: 'watchdog', scheduleId: watchdogScheduleId, workflowType: 'watchdog' satisfies (typeof watchdog)['name'], schedule: (c) => c.watchdog.schedule, describe: 'the watchdog (models nobody is watching)' },
+];
+
+/** The system schedule a name or id refers to (for this task queue), if any. */
+export function findSystemSchedule(nameOrId: string, taskQueue = TASK_QUEUE): SystemSchedule | undefined {
+  return SYSTEM_SCHEDULES.find((s) => s.name === nameOrId || s.scheduleId(taskQueue) === nameOrId);
+}
+
+export function systemScheduleOptions(system: SystemSchedule, config: UpkeepConfig, taskQueue = TASK_QUEUE): ScheduleOptions {
+  const s = system.schedule(config);
+  const scheduleId = system.scheduleId(taskQueue);
+  const fingerprint = createHash('sha256').update(JSON.stringify({ every: s.every ?? null, cron: s.cron ?? null, timezone: s.timezone, jitter: s.jitter, taskQueue, type: system.workflowType })).digest('hex').slice(0, 16);
+  return {
+    scheduleId,
+    spec: { ...(s.every ? { intervals: [{ every: s.every }] } : { cronExpressions: [s.cron!] }), timezone: s.timezone, jitter: s.jitter },
+    action: { type: 'startWorkflow', workflowType: system.workflowType, workflowId: scheduleId, taskQueue, args: [], memo: { [FINGERPRINT]: fingerprint } },
+    // One run at a time; a run missed during an outage is made up within the hour, else skipped.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1h', pauseOnFailure: false },
+    state: { paused: s.paused, note: s.paused ? 'paused in upkeep.yaml' : undefined },
+  };
+}
+
+/** Creates or updates one system schedule; its pause state is left as the operators set it. */
+async function syncSystemSchedule(client: Client, system: SystemSchedule, config: UpkeepConfig, opts: SyncOptions & { taskQueue: string }): Promise<SyncChange> {
+  const options = systemScheduleOptions(system, config, opts.taskQueue);
+  const s = system.schedule(config);
+  const scheduleId = options.scheduleId;
+  const summary = `${system.describe}: ${s.every ? `every ${s.every}` : `cron "${s.cron}"`} ${s.timezone}${s.paused ? ', paused' : ''}`;
+  const handle = client.schedule.getHandle(scheduleId);
+  const current = await handle.describe().catch((err: unknown) => {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  });
+  if (!current) {
+    if (!opts.dryRun) {
+      await client.schedule.create(options).catch((err: unknown) => {
+        // Created concurrently by another sync is fine.
+        if ((err as Error).name !== 'ScheduleAlreadyRunning') throw namespaceSetup(err);
+      });
+    }
+    return { kind: 'create', scheduleId, system: system.name, summary };
+  }
+  const memo = (current.action as { memo?: Record<string, unknown> }).memo;
+  if (memo?.[FINGERPRINT] === (options.action as { memo: Record<string, unknown> }).memo[FINGERPRINT]) return { kind: 'unchanged', scheduleId, system: system.name, summary };
+  if (!opts.dryRun) await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
+  return { kind: 'update', scheduleId, system: system.name, summary };
 }

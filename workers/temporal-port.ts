@@ -21,6 +21,7 @@ export function createTemporalPort(client: Client): TemporalPort {
           ...(d.state.note ? { note: d.state.note } : {}),
           ...(d.info.lastUpdatedAt ? { updatedAt: d.info.lastUpdatedAt.toISOString() } : {}),
           ...(d.info.nextActionTimes[0] ? { nextRun: d.info.nextActionTimes[0].toISOString() } : {}),
+          createdAt: d.info.createdAt.toISOString(),
           recent: d.info.recentActions.map((a) => ({ workflowId: a.action.workflow.workflowId, runId: a.action.workflow.firstExecutionRunId, scheduledAt: a.scheduledAt.toISOString() })),
         };
       } catch (err) {

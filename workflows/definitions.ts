@@ -30,6 +30,8 @@ export const evaluateScheduleId = (modelId: string): string => `upkeep-evaluate-
 /** One maintenance request per model at a time: later evidence attaches to the pending one. */
 export const retrainWorkflowId = (modelId: string): string => `upkeep-retrain-${modelId}`;
 export const rollbackWorkflowId = (modelId: string): string => `upkeep-rollback-${modelId}`;
+/** The watchdog's schedule (and its runs' workflow id): one per task queue, so per deployment. */
+export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-watchdog' : `upkeep-watchdog-${taskQueue}`);
 
 export interface EvaluateModelInput {
   modelId: string;

@@ -4,3 +4,4 @@ export { retrainModel } from './retrain-model.js';
 export { rollbackModel } from './rollback-model.js';
 export { deliverNotification } from './notification.js';
 export { exportHistories } from './export-histories.js';
+export { watchdog } from './watchdog.js';

@@ -93,7 +93,7 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         break;
       }
       case 'watchdog': {
-        const key = str(e.details?.finding);
+        const key = str(e.details?.key);
         if (!key) break;
         if (e.details?.state === 'resolved') findings.delete(key);
         else if (!findings.has(key)) findings.set(key, { since: e.at, summary: e.summary });

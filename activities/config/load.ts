@@ -99,6 +99,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     ...config,
     store: resolveUri(config.store, opts.baseDir),
     cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
+    watchdog: config.watchdog.directory ? { ...config.watchdog, directory: path.resolve(opts.baseDir, config.watchdog.directory) } : config.watchdog,
     models: config.models.map((m, i) => {
       try {
         const keys = keysFor(m, keyring, i);

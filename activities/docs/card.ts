@@ -21,6 +21,7 @@ export {
   type CardLogEntry,
   type CardReportPoint,
   type CardTrendPoint,
+  type CardWatchdogFinding,
   type ModelCard,
   type ModelCardInput,
 } from './card/types.js';

@@ -17,6 +17,7 @@ import { cardKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
 import { appendEntry } from '../audit/chain.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
+import { readFindings } from '../watchdog/findings.js';
 
 const run = promisify(execFile);
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -133,8 +134,9 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
       }
       const log = await readMaintenanceLog(deps.store, spec.id);
+      const watchdog = await readFindings(deps.store, spec.id);
       // The card never reads the clock: it is as new as the newest thing it lists.
-      const generatedAt = newest([...log.map((e) => e.at), ...reports.map((r) => r.windowEnd), ...(champion ? [champion.since] : []), ...versions.map((v) => v.createdAt)]);
+      const generatedAt = newest([...log.map((e) => e.at), ...reports.map((r) => r.windowEnd), ...(champion ? [champion.since] : []), ...versions.map((v) => v.createdAt), ...watchdog.map((f) => f.firstReportedAt)]);
       const card = buildModelCard({
         spec,
         generatedAt,
@@ -145,6 +147,7 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         reports,
         ...(latest ? { latest } : {}),
         ledger: log,
+        ...(watchdog.length ? { watchdog } : {}),
       });
       const markdown = renderModelCardMarkdown(card);
       const json = `${JSON.stringify(card, null, 2)}\n`;

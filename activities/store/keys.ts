@@ -81,6 +81,8 @@ export const historyExportCursorKey = 'histories/_cursor.json';
 // ── The watchdog: its latest report, and each finding once (notified once until resolved) ──
 
 export const watchdogReportKey = 'watchdog/latest.json';
+/** Every model's findings, or one model's (with the trailing '/', so `a` does not list `a-b`'s). */
+export const watchdogFindingsPrefix = (modelId?: string): string => (modelId ? `watchdog/findings/${modelId}/` : 'watchdog/findings/');
 export const watchdogFindingKey = (modelId: string, findingKey: string): string => `watchdog/findings/${modelId}/${findingKey}.json`;
 
 // ── Model cards ──

@@ -17,6 +17,7 @@ import { createInProcessRunner } from '../../activities/evaluation/in-process-ru
 import type { InferenceRunner } from '../../activities/evaluation/runner.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import type { ModelSpec } from '../../domain/config.js';
+import { readDirectory } from '../../activities/watchdog/directory.js';
 import { commandConfig } from './context.js';
 import { didYouMean } from '../../domain/suggest.js';
 
@@ -110,6 +111,12 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   const runner = createInProcessRunner();
   const source = createDataSource(config.s3);
   let bad = 0;
+  if (config.watchdog.directory) {
+    // The watchdog reads it on every run: a broken file would fail the run.
+    const people = await readDirectory(config.watchdog.directory).catch((err: unknown) => (err as Error).message);
+    if (typeof people === 'string') bad++;
+    console.log(typeof people === 'string' ? `FAIL ${people}` : `ok watchdog.directory ${path.basename(config.watchdog.directory)}: ${people.size} ${people.size === 1 ? 'person' : 'people'}`);
+  }
   try {
     for (const spec of models) {
       // Anything else (e.g. an unsupported URI) is this model's problem, not the end of the check.

@@ -218,6 +218,8 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('store: .upkeep/store');
   emit('# Schedules of models that leave this file are paused (or: prune, keep).');
   emit('# schedules: { orphans: pause }');
+  emit('# A daily watchdog tells each model\'s owner and approvers, and these people, when nobody is watching it.');
+  emit('# watchdog: { platform: [ml-platform@example.com] }');
   emit('');
   emit('models:');
   emit(`  - id: ${id}`);

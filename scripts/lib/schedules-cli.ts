@@ -4,7 +4,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import { loadConfig } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
-import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
+import { findSystemSchedule, formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
 import { commandConfig, settings, withClient } from './context.js';
 import { openStore } from '../../activities/store/open.js';
 import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
@@ -29,7 +29,7 @@ export async function listCommand(): Promise<void> {
   await withClient(async (client) => {
     const rows: string[][] = [['schedule', 'spec', 'state', 'next run', 'last run', 'last verdict']];
     for await (const s of client.schedule.list()) {
-      if (!s.scheduleId.startsWith(SCHEDULE_PREFIX)) continue;
+      if (!s.scheduleId.startsWith(SCHEDULE_PREFIX) && !findSystemSchedule(s.scheduleId, settings().taskQueue)) continue;
       const d = await client.schedule.getHandle(s.scheduleId).describe();
       const spec = d.spec.intervals?.length
         ? d.spec.intervals.map((i) => `every ${Number(i.every) / 1000}s`).join(', ')
@@ -61,6 +61,14 @@ const notFound = (model: string) => (err: unknown) => {
 
 export async function triggerCommand(model: string): Promise<void> {
   await withClient(async (client) => {
+    // The system's own schedules by name (`trigger watchdog`) or id.
+    const system = findSystemSchedule(model, settings().taskQueue);
+    if (system) {
+      const id = system.scheduleId(settings().taskQueue);
+      await client.schedule.getHandle(id).trigger(ScheduleOverlapPolicy.ALLOW_ALL).catch(notFound(id));
+      console.log(`triggered ${id}`);
+      return;
+    }
     await scheduleHandle(client, model).trigger(ScheduleOverlapPolicy.ALLOW_ALL).catch(notFound(model));
     console.log(`triggered ${evaluateScheduleId(model.replace(SCHEDULE_PREFIX, ''))}`);
   });

@@ -19,9 +19,9 @@ const steps: [string, Partial<MaintenanceLogEntry>][] = [
   ['2026-11-03T00:01', { kind: 'notified', summary: 'degraded sent', details: { notification: 'degraded', to: ['alice@example.com', 'bob@example.com'], title: 'churn is degraded' } }],
   ['2026-11-03T00:02', { kind: 'approval-requested', workflowId: 'upkeep-retrain-churn', runId: 'r1', summary: 'asked', details: { gate: 'retrain', openedAt: '2026-11-03T00:02:00.000Z', approvers: ['alice@example.com', 'bob@example.com'], to: ['alice@example.com', 'bob@example.com'] } }],
   ['2026-11-04', { kind: 'evaluation', summary: 'degraded again', details: { verdict: 'degraded', reasons: ['still'], config: { sha256: SPEC_B } } }],
-  ['2026-11-05', { kind: 'watchdog', summary: 'nobody decided', details: { finding: 'overdue-approval-r1', state: 'open' } }],
+  ['2026-11-05', { kind: 'watchdog', summary: 'nobody decided', details: { key: 'overdue-approval-r1', state: 'open' } }],
   ['2026-11-06', { kind: 'decision', workflowId: 'upkeep-retrain-churn', runId: 'r1', actor: 'bob@example.com', comment: 'go', summary: 'bob approved', details: { gate: 'retrain', decision: 'approve', signer: 'inbox' } }],
-  ['2026-11-07', { kind: 'watchdog', summary: 'resolved', details: { finding: 'overdue-approval-r1', state: 'resolved' } }],
+  ['2026-11-07', { kind: 'watchdog', summary: 'resolved', details: { key: 'overdue-approval-r1', state: 'resolved' } }],
   ['2026-11-08', { kind: 'evaluation', summary: 'healthy', details: { verdict: 'healthy', reasons: [], config: { sha256: SPEC_B } } }],
   ['2026-11-09', { kind: 'schedule', actor: 'platform', summary: 'paused', details: { change: 'pause', paused: true, note: 'freeze' } }],
 ];

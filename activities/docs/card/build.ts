@@ -15,6 +15,7 @@ import {
   type CardLineageEntry,
   type CardLogEntry,
   type CardTrendPoint,
+  type CardWatchdogFinding,
   type ModelCard,
   type ModelCardInput,
 } from './types.js';
@@ -260,5 +261,12 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     latestConditions: buildConditions(input.latest),
     maintenanceLog: log.slice(0, MAX_LOG_ENTRIES),
     omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), ledger: Math.max(0, log.length - MAX_LOG_ENTRIES) },
+    ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
   };
+}
+
+function buildWatchdog(findings: NonNullable<ModelCardInput['watchdog']>): CardWatchdogFinding[] {
+  return [...findings]
+    .sort((a, b) => compareStrings(a.kind, b.kind) || compareStrings(a.key, b.key))
+    .map((f) => ({ kind: f.kind, summary: f.summary, since: f.since, firstReportedAt: f.firstReportedAt, notified: [...f.notified] }));
 }

@@ -188,6 +188,14 @@ function renderLog(card: ModelCard): string[] {
   return lines;
 }
 
+function renderWatchdog(card: ModelCard): string[] {
+  if (!card.watchdog?.length) return [];
+  const lines = ['## Watchdog', '', 'Open findings: signs that nobody is watching this model.', '', '| finding | since | told | when |', '|---|---|---|---|'];
+  for (const f of card.watchdog) lines.push(row([t(`${f.kind}: ${f.summary}`), t(when(f.since)), t(f.notified.join(', ') || '—'), t(when(f.firstReportedAt))]));
+  lines.push('');
+  return lines;
+}
+
 /** The card for people. Deterministic: the same card gives the same bytes. */
 export function renderModelCardMarkdown(card: ModelCard): string {
   return [
@@ -197,6 +205,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     ...renderDetails(card),
     ...renderIntendedUse(card),
+    ...renderWatchdog(card),
     ...renderCurrent(card),
     ...renderLineage(card),
     ...renderTrend(card),

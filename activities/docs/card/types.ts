@@ -3,6 +3,7 @@ import type { ModelSpec } from '../../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../../registry/types.js';
 import type { Decision, MaintenanceLogEntry } from '../../../domain/maintenance.js';
 import type { VerdictStatus } from '../../../domain/evaluation.js';
+import type { WatchdogFinding } from '../../../domain/watchdog.js';
 import type { EvaluationReport } from '../report.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
@@ -44,6 +45,8 @@ export interface ModelCardInput {
   };
   /** The maintenance log; at most MAX_LOG_ENTRIES are shown, newest first. */
   ledger: MaintenanceLogEntry[];
+  /** The model's open watchdog findings. */
+  watchdog?: WatchdogFinding[];
 }
 
 export interface CardDetails {
@@ -159,6 +162,15 @@ export interface CardLogEntry {
   workflowId: string | null;
 }
 
+/** An open watchdog finding, as the card shows it. */
+export interface CardWatchdogFinding {
+  kind: WatchdogFinding['kind'];
+  summary: string;
+  since: string;
+  firstReportedAt: string;
+  notified: string[];
+}
+
 /** The JSON card: a plain object (no undefined values, no class instances). */
 export interface ModelCard {
   schema: 'upkeep.model-card/v1';
@@ -175,4 +187,6 @@ export interface ModelCard {
   maintenanceLog: CardLogEntry[];
   /** Entries left out of metricTrend and maintenanceLog by the limits. */
   omitted: { reports: number; ledger: number };
+  /** Open watchdog findings (absent when there are none), by kind. */
+  watchdog?: CardWatchdogFinding[];
 }

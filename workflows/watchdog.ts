@@ -1,0 +1,51 @@
+/**
+ * watchdog: looks at the whole fleet for models nobody is watching (stale evaluations, schedules
+ * paused too long, approvals past their deadline, failures in a row, people who left), on its own
+ * schedule. One activity inspects the fleet and keeps each finding once in the store; this
+ * workflow tells the people of each new finding, logs new and resolved ones in the model's
+ * maintenance log and regenerates the cards of the models whose findings changed.
+ */
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { findingAdvice } from '../domain/watchdog-rules.js';
+import { STEP } from './activity-options.js';
+import { evaluateScheduleId } from './definitions.js';
+import { createJournal, type Journal } from './maintenance.js';
+
+// Heartbeats every few models; a fleet of hundreds takes a minute or two.
+const { watchdogInspect } = proxyActivities<Activities>({ ...STEP, startToCloseTimeout: '30 minutes' });
+
+export interface WatchdogResult {
+  /** Open findings after this run. */
+  open: number;
+  /** Reported for the first time by this run: `<model>/<key>`. */
+  opened: string[];
+  resolved: string[];
+  /** Checks not made, and why. */
+  skipped: string[];
+}
+
+export async function watchdog(): Promise<WatchdogResult> {
+  const info = workflowInfo();
+  const at = new Date(Date.now()).toISOString();
+  const r = await watchdogInspect({ at, workflowId: info.workflowId, runId: info.runId, evaluateSchedulePrefix: evaluateScheduleId('') });
+  const journals = new Map<string, Journal>();
+  const journal = (modelId: string): Journal => {
+    let j = journals.get(modelId);
+    if (!j) journals.set(modelId, (j = createJournal(modelId)));
+    return j;
+  };
+  for (const f of r.opened) {
+    const j = journal(f.modelId);
+    const facts = { kind: f.kind, key: f.key, since: f.since };
+    j.notify('watchdog', f.notified, `Watchdog: ${f.summary}`, `${findingAdvice(f.kind, f.modelId)}\nFound by ${info.workflowId} at ${at}; you are told once, until it is resolved.`, facts);
+    j.record('watchdog', `found: ${f.summary}`, { details: { state: 'open', ...facts, notified: f.notified } });
+  }
+  // A model that left the config has no log to write to, nor a card.
+  const inConfig = new Set(r.changedModels);
+  for (const f of r.resolved) {
+    if (inConfig.has(f.modelId)) journal(f.modelId).record('watchdog', `resolved: ${f.summary}`, { details: { state: 'resolved', kind: f.kind, key: f.key, since: f.since, firstReportedAt: f.firstReportedAt } });
+  }
+  await Promise.all(r.changedModels.map((m) => journal(m).close('watchdog findings changed')));
+  return { open: r.open, opened: r.opened.map((f) => `${f.modelId}/${f.key}`), resolved: r.resolved.map((f) => `${f.modelId}/${f.key}`), skipped: r.skipped };
+}
