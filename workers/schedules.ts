@@ -5,9 +5,10 @@
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js';
-import { evaluateScheduleId, TASK_QUEUE, UpkeepModelId, watchdogScheduleId } from '../workflows/definitions.js';
+import { evaluateScheduleId, exportHistoriesScheduleId, TASK_QUEUE, UpkeepModelId, watchdogScheduleId } from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
+import type { exportHistories } from '../workflows/export-histories.js';
 import { UpkeepError } from '../activities/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
@@ -254,6 +255,14 @@ export interface SystemSchedule {
 
 export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
   { name: 'watchdog', scheduleId: watchdogScheduleId, workflowType: 'watchdog' satisfies (typeof watchdog)['name'], schedule: (c) => c.watchdog.schedule, describe: 'the watchdog (models nobody is watching)' },
+  // Hourly, well within any retention a namespace keeps closed workflows for (docs/audit.md).
+  {
+    name: 'export-histories',
+    scheduleId: exportHistoriesScheduleId,
+    workflowType: 'exportHistories' satisfies (typeof exportHistories)['name'],
+    schedule: () => ({ every: '1h', timezone: 'UTC', jitter: '5m', paused: false }),
+    describe: 'the export of closed workflow histories to the store',
+  },
 ];
 
 /** The system schedule a name or id refers to (for this task queue), if any. */

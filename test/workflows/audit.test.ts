@@ -49,6 +49,8 @@ describe('the audit trail: a hash-chained ledger per model, exported histories, 
     const settled = (probe: (k: string[]) => boolean) => waitFor('the audit chain', async () => (probe(await kinds()) ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
 
     // The schedule is created by a sync, as `npm start` and `schedules sync` do.
+    const all = createTemporalPort(t.client);
+    const mine: TemporalPort = { ...all, listWorkflows: (q, n) => all.listWorkflows(`${q} AND UpkeepModelId = '${modelId}'`, n) };
     const changes = await syncSchedules(t.client, config, { taskQueue, configName: 'upkeep.yaml' });
     await auditSyncChanges(store, config, changes, 'platform-bot');
     const schedule = t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`);
@@ -71,6 +73,11 @@ describe('the audit trail: a hash-chained ledger per model, exported histories, 
         const result: RetrainModelResult = await handle.result();
         assert.equal(result.outcome, 'promoted');
         await settled((k) => k.includes('promoted'));
+
+        // The hourly export, as its schedule runs it on a worker (it copies every closed run of the server).
+        await waitFor('closed runs listed', async () => ((await mine.listWorkflows("ExecutionStatus != 'Running'", 10)).length >= 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+        const run = await t.client.workflow.execute('exportHistories', { taskQueue, workflowId: `audit-export-${modelId}`, args: [] });
+        assert.ok((run as { exported: number }).exported >= 2, JSON.stringify(run));
       });
     } finally {
       await engine.close();
@@ -97,13 +104,9 @@ describe('the audit trail: a hash-chained ledger per model, exported histories, 
     assert.equal(verified.status, 0, verified.stderr);
     assert.match(verified.stdout, new RegExp(`the audit chain of ${modelId} is intact: ${chain.length} entries`));
 
-    // Closed histories go to the store; each entry's event is a workflow task of its run.
-    const all = createTemporalPort(t.client);
-    const mine: TemporalPort = { ...all, listWorkflows: (q, n) => all.listWorkflows(`${q} AND UpkeepModelId = '${modelId}'`, n) };
-    await waitFor('closed runs listed', async () => ((await mine.listWorkflows("ExecutionStatus != 'Running'", 10)).length >= 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
-    const exported = await exportClosedHistories({ store, temporal: mine });
-    assert.ok(exported.exported >= 2, JSON.stringify(exported));
-    assert.equal((await exportClosedHistories({ store, temporal: mine })).exported, 0, 'a second export copies nothing again');
+    // Closed histories are in the store; each entry's event is a workflow task of its run.
+    const again = await exportClosedHistories({ store, temporal: mine });
+    assert.equal(again.exported, 0, 'a second export copies nothing again');
     const runs = await mine.listWorkflows("ExecutionStatus != 'Running'", 50);
     for (const { entry } of chain.filter((c) => c.entry.runId && c.entry.kind !== 'notified')) {
       const run = runs.find((r) => r.runId === entry.runId);

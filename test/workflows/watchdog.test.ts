@@ -8,7 +8,7 @@ import { createFileStore } from '../../activities/store/file-store.js';
 import { maintenanceLogKey, watchdogFindingKey } from '../../activities/store/keys.js';
 import { readWatchdogReport } from '../../activities/watchdog/findings.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
-import { decideUpdate, evaluateScheduleId, retrainWorkflowId, watchdogScheduleId } from '../../workflows/definitions.js';
+import { decideUpdate, evaluateScheduleId, exportHistoriesScheduleId, retrainWorkflowId, watchdogScheduleId } from '../../workflows/definitions.js';
 import { evaluateModel, retrainModel, watchdog } from '../../workflows/index.js';
 import type { WatchdogResult } from '../../workflows/watchdog.js';
 import { findSystemSchedule, syncSchedules } from '../../workers/schedules.js';
@@ -53,8 +53,8 @@ describe('the watchdog workflow on a real server', function () {
     const changes = await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue });
     assert.deepEqual(
       changes.filter((c) => 'system' in c).map((c) => [c.kind, c.scheduleId]),
-      [['create', watchdogScheduleId(taskQueue)]],
-      'the watchdog has its own schedule, made with the models\'',
+      [['create', watchdogScheduleId(taskQueue)], ['create', exportHistoriesScheduleId(taskQueue)]],
+      'the watchdog and the history export have their own schedules, made with the models\'',
     );
     assert.equal((await t.client.schedule.getHandle(evaluateScheduleId(paused)).describe()).state.paused, true);
 
