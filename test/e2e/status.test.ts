@@ -28,7 +28,7 @@ async function upkeep(args: string[], env: Record<string, string>): Promise<{ co
   }
 }
 
-describe('upkeep status on a real server', function () {
+describe('fleet status and backfill progress on a real server', function () {
   this.timeout(240_000);
   let ws: DemoWorkspace | undefined;
   afterEach(() => ws?.remove());
@@ -144,6 +144,30 @@ describe('upkeep status on a real server', function () {
     } finally {
       await engine.close();
       for (const id of [evaluated, waiting]) await t.client.schedule.getHandle(`upkeep-evaluate-${id}`).delete().catch(() => {});
+    }
+  });
+
+  it('backfills past windows and, with --wait, waits for their evaluations; piped, without progress bytes', async () => {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('backfill');
+    const taskQueue = uniqueTaskQueue('backfill');
+    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 6, drifted: false });
+    const env = { TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_CONFIG: ws.configPath, UPKEEP_STATE_DIR: ws.dir };
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    try {
+      await worker.runUntil(async () => {
+        assert.equal((await upkeep(['schedules', 'sync'], env)).code, 0);
+        // The daily 06:00 runs of 19 and 20 November.
+        const r = await upkeep(['schedules', 'backfill', modelId, '--from', '2026-11-19', '--to', '2026-11-21', '--wait'], env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, '');
+        assert.equal(r.stdout, `backfilling upkeep-evaluate-${modelId} from 2026-11-19T00:00:00.000Z to 2026-11-21T00:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`);
+        const status = JSON.parse((await upkeep(['status', modelId, '--format', 'json'], env)).stdout) as FleetStatus;
+        assert.deepEqual(status.models[0]!.recent.map((p) => p.windowEnd), ['2026-11-19T06:00:00.000Z', '2026-11-20T06:00:00.000Z']);
+      });
+    } finally {
+      await engine.close();
+      await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => {});
     }
   });
 });
