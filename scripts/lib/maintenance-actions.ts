@@ -71,6 +71,9 @@ function failureMessage(err: unknown): string {
   return app ?? last;
 }
 
+/** No worker answered a status query in time (the other queries would wait as long). */
+class NoWorkerError extends UpkeepError {}
+
 /** The maintenance status of a run, with a clear error when no worker answers in time. */
 async function queryStatus(client: Client, handle: WorkflowHandle): Promise<MaintenanceStatus> {
   const deadline = Date.now() + QUERY_TIMEOUT_MS;
@@ -78,7 +81,11 @@ async function queryStatus(client: Client, handle: WorkflowHandle): Promise<Main
     return await client.withDeadline(deadline, () => handle.query(maintenanceStatusQuery));
   } catch (err) {
     if (Date.now() >= deadline - 250) {
-      throw new UpkeepError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (\`npm start\` or \`upkeep worker\`)?`);
+      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (\`npm start\` or \`upkeep worker\`)?`);
+    }
+    // The server knows at once when nothing has polled the task queue lately (FAILED_PRECONDITION).
+    if (/no poller seen for task queue/i.test(failureMessage(err))) {
+      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId}: none has polled its task queue lately; is a worker running (\`npm start\` or \`upkeep worker\`)?`);
     }
     throw err;
   }
@@ -215,11 +222,18 @@ export async function runningRequests(client: Client, o: { models?: ReadonlySet<
   }
   const found: RunningRequest[] = [];
   const failed: string[] = [];
+  // Once a query found no worker, the rest are not asked: each would wait as long for nothing.
+  let noWorker = false;
   await mapLimit(listed, o.concurrency ?? 16, async (w) => {
+    if (noWorker) {
+      failed.push(`${w.workflowId}: status unavailable: not asked, no worker answered the status queries`);
+      return;
+    }
     try {
       found.push({ ...w, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
+      if (err instanceof NoWorkerError) noWorker = true;
       failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
     }
   });

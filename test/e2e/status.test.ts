@@ -139,8 +139,20 @@ describe('fleet status and backfill progress on a real server', function () {
         assert.match(offlineTable.stdout, /^note: cannot reach Temporal at 127\.0\.0\.1:1 /m);
         assert.ok(offlineTable.stdout.includes(evaluated) && offlineTable.stdout.includes(waiting));
 
-        await t.client.workflow.getHandle(retrainWorkflowId(waiting)).terminate('test over');
+        // A paused schedule: its note, and no next run.
+        assert.equal((await upkeep(['schedules', 'pause', evaluated, '--note', 'labels are late this week'], env)).code, 0);
+        const paused = JSON.parse((await upkeep(['status', evaluated, '--format', 'json'], env)).stdout) as FleetStatus;
+        assert.deepEqual(paused.models[0]!.scheduleState, { scheduleId: `upkeep-evaluate-${evaluated}`, state: 'paused', note: 'labels are late this week' });
       });
+      // The worker has stopped: the request's status query goes unanswered, and the model says so.
+      const noWorker = await upkeep(['status', '--format', 'json'], env);
+      assert.equal(noWorker.code, 0, noWorker.stderr);
+      const [a, b] = (JSON.parse(noWorker.stdout) as FleetStatus).models;
+      assert.equal(a!.scheduleState?.state, 'paused');
+      assert.equal(b!.pendingApprovals, null);
+      assert.deepEqual(b!.unknown, ['pendingApprovals', 'maintenance', 'champion']);
+      assert.match(b!.problems[0]!, new RegExp(`^${retrainWorkflowId(waiting)}: status unavailable: no worker answered the status query`));
+      await t.client.workflow.getHandle(retrainWorkflowId(waiting)).terminate('test over');
     } finally {
       await engine.close();
       for (const id of [evaluated, waiting]) await t.client.schedule.getHandle(`upkeep-evaluate-${id}`).delete().catch(() => {});
