@@ -210,35 +210,40 @@ export interface RunningRequest {
  * The running retrain and rollback requests (of `models` only, when given), each with its status
  * query's answer, at most `concurrency` queries at a time; `failed` names those that did not answer.
  */
-export async function runningRequests(client: Client, o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {}): Promise<{ found: RunningRequest[]; failed: string[] }> {
-  const listed: { workflowId: string; runId: string }[] = [];
+export async function runningRequests(
+  client: Client,
+  o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {},
+): Promise<{ found: RunningRequest[]; failed: { workflowId: string; modelId: string; message: string }[] }> {
+  const listed: { workflowId: string; runId: string; modelId: string }[] = [];
   const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
   const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'${queue}`;
   for await (const w of client.workflow.list({ query })) {
     const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
     if (!prefix || !w.workflowId.startsWith(prefix)) continue;
-    if (o.models && !o.models.has(w.workflowId.slice(prefix.length))) continue;
-    listed.push({ workflowId: w.workflowId, runId: w.runId });
+    const modelId = w.workflowId.slice(prefix.length);
+    if (o.models && !o.models.has(modelId)) continue;
+    listed.push({ workflowId: w.workflowId, runId: w.runId, modelId });
   }
   const found: RunningRequest[] = [];
-  const failed: string[] = [];
+  const failed: { workflowId: string; modelId: string; message: string }[] = [];
   // Once a query found no worker, the rest are not asked: each would wait as long for nothing.
   let noWorker = false;
   await mapLimit(listed, o.concurrency ?? 16, async (w) => {
+    const { workflowId, runId, modelId } = w;
     if (noWorker) {
-      failed.push(`${w.workflowId}: status unavailable: not asked, no worker answered the status queries`);
+      failed.push({ workflowId, modelId, message: 'not asked, no worker answered the status queries' });
       return;
     }
     try {
-      found.push({ ...w, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
+      found.push({ workflowId, runId, status: await queryStatus(client, client.workflow.getHandle(workflowId, runId)) });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
       if (err instanceof NoWorkerError) noWorker = true;
-      failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
+      failed.push({ workflowId, modelId, message: failureMessage(err) });
     }
   });
   found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
-  return { found, failed: failed.sort() };
+  return { found, failed: failed.sort((a, b) => a.workflowId.localeCompare(b.workflowId)) };
 }
 
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {
@@ -248,7 +253,7 @@ export async function approvalsList(ctx: MaintenanceContext, o: { model?: string
     else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
     else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);
     // The requests whose status could not be read (listed by id): exit code 2.
-    if (failed.length > 0) throw new UpkeepError('InvalidRequest', failed.join('\n'));
+    if (failed.length > 0) throw new UpkeepError('InvalidRequest', failed.map((f) => `${f.workflowId}: status unavailable: ${f.message}`).join('\n'));
   });
 }
 

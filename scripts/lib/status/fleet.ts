@@ -75,14 +75,12 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
       : null;
   const intervalMs = scheduleIntervalMs(spec.schedule);
   const ageMs = last ? Math.max(0, now - Date.parse(last.windowEnd)) : null;
-  const unknown: string[] = [];
+  // Without a server, or where it could not say, the server's fields are unknown (null).
   const perModel = server.models.get(spec.id);
-  if (!server.reachable) unknown.push('scheduleState', 'pendingApprovals', 'maintenance');
-  else if (perModel?.failed?.length) {
-    unknown.push('pendingApprovals', 'maintenance');
-    problems.push(...perModel.failed);
-  }
-  if (!champion) unknown.push('champion');
+  const scheduleState = perModel?.schedule ?? null;
+  const requestsKnown = perModel?.approvals !== undefined && !perModel.failed?.length;
+  problems.push(...(perModel?.failed ?? []));
+  const unknown: string[] = [...(scheduleState ? [] : ['scheduleState']), ...(requestsKnown ? [] : ['pendingApprovals', 'maintenance']), ...(champion ? [] : ['champion'])];
   const findings = watchdog?.findings.filter((f) => f.modelId === spec.id) ?? [];
   return {
     id: spec.id,
@@ -94,9 +92,9 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     lastEvaluation: last,
     recent,
     staleness: { state: staleness(ageMs ?? undefined, intervalMs, durationMs(spec.schedule.jitter)), ageMs, intervalMs },
-    scheduleState: server.reachable ? (perModel?.schedule ?? null) : null,
-    pendingApprovals: server.reachable && !perModel?.failed?.length ? (perModel?.approvals ?? []) : null,
-    maintenance: server.reachable && !perModel?.failed?.length ? (perModel?.maintenance ?? []) : null,
+    scheduleState,
+    pendingApprovals: requestsKnown ? perModel.approvals! : null,
+    maintenance: requestsKnown ? (perModel.maintenance ?? []) : null,
     findings,
     unknown,
     problems,

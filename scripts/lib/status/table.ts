@@ -126,7 +126,7 @@ function footer(status: FleetStatus): string[] {
     `${t.models} model${t.models === 1 ? '' : 's'}; verdicts: ${countsLine(t.byVerdict) || 'none'}; staleness: ${countsLine(t.byStaleness) || 'none'}; ${t.pendingApprovals} pending approval${t.pendingApprovals === 1 ? '' : 's'}; ${t.findings} watchdog finding${t.findings === 1 ? '' : 's'}`,
   ];
   if (status.watchdog) lines.push(`watchdog: last run ${relative(status.watchdog.at, new Date(status.at))}`);
-  if (!status.server.reachable && status.server.note) lines.push(`note: ${status.server.note}`);
+  if (status.server.note) lines.push(`note: ${status.server.note}`);
   for (const m of status.models) for (const p of m.problems) lines.push(`${m.id}: ${p}`);
   return lines;
 }
@@ -174,6 +174,6 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   if (m.findings.length === 0) put('findings', status.watchdog ? 'none' : 'none (no watchdog report yet)');
   for (const f of m.findings) put('finding', `${f.kind}: ${f.summary} (since ${f.since})`);
   for (const p of m.problems) put('problem', p);
-  if (!status.server.reachable && status.server.note) lines.push('', `note: ${status.server.note}`);
+  if (status.server.note) lines.push('', `note: ${status.server.note}`);
   return lines.join('\n');
 }
