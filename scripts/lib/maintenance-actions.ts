@@ -206,14 +206,22 @@ export interface RunningRequest {
   status: MaintenanceStatus;
 }
 
+/** A running request whose status could not be read, and why. */
+export interface UnansweredRequest {
+  workflowId: string;
+  modelId: string;
+  message: string;
+}
+
 /**
  * The running retrain and rollback requests (of `models` only, when given), each with its status
- * query's answer, at most `concurrency` queries at a time; `failed` names those that did not answer.
+ * query's answer, at most `concurrency` queries at a time; those that did not answer are in
+ * `unanswered`, and in `failed` as one line each (`<workflow id>: status unavailable: <why>`).
  */
 export async function runningRequests(
   client: Client,
   o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {},
-): Promise<{ found: RunningRequest[]; failed: { workflowId: string; modelId: string; message: string }[] }> {
+): Promise<{ found: RunningRequest[]; failed: string[]; unanswered: UnansweredRequest[] }> {
   const listed: { workflowId: string; runId: string; modelId: string }[] = [];
   const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
   const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'${queue}`;
@@ -225,13 +233,13 @@ export async function runningRequests(
     listed.push({ workflowId: w.workflowId, runId: w.runId, modelId });
   }
   const found: RunningRequest[] = [];
-  const failed: { workflowId: string; modelId: string; message: string }[] = [];
+  const unanswered: UnansweredRequest[] = [];
   // Once a query found no worker, the rest are not asked: each would wait as long for nothing.
   let noWorker = false;
   await mapLimit(listed, o.concurrency ?? 16, async (w) => {
     const { workflowId, runId, modelId } = w;
     if (noWorker) {
-      failed.push({ workflowId, modelId, message: 'not asked, no worker answered the status queries' });
+      unanswered.push({ workflowId, modelId, message: 'not asked, no worker answered the status queries' });
       return;
     }
     try {
@@ -239,11 +247,12 @@ export async function runningRequests(
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
       if (err instanceof NoWorkerError) noWorker = true;
-      failed.push({ workflowId, modelId, message: failureMessage(err) });
+      unanswered.push({ workflowId, modelId, message: failureMessage(err) });
     }
   });
   found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
-  return { found, failed: failed.sort((a, b) => a.workflowId.localeCompare(b.workflowId)) };
+  unanswered.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
+  return { found, failed: unanswered.map((f) => `${f.workflowId}: status unavailable: ${f.message}`), unanswered };
 }
 
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {
@@ -253,7 +262,7 @@ export async function approvalsList(ctx: MaintenanceContext, o: { model?: string
     else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
     else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);
     // The requests whose status could not be read (listed by id): exit code 2.
-    if (failed.length > 0) throw new UpkeepError('InvalidRequest', failed.map((f) => `${f.workflowId}: status unavailable: ${f.message}`).join('\n'));
+    if (failed.length > 0) throw new UpkeepError('InvalidRequest', failed.join('\n'));
   });
 }
 

@@ -110,7 +110,7 @@ export async function serverState(client: Client | undefined, o: { taskQueue: st
       escalated: g.escalated,
     });
   }
-  for (const f of requests?.failed ?? []) {
+  for (const f of requests?.unanswered ?? []) {
     const m = models.get(f.modelId);
     if (m) (m.failed ??= []).push(`${f.workflowId}: status unavailable: ${f.message}`);
   }
