@@ -163,7 +163,9 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
     put('metric', `${e.metric} ${num(e.value)}${since}`);
     put('report', e.reportUri);
   } else put('evaluated', 'never');
-  put('staleness', `${m.staleness.state}${m.staleness.ageMs !== null ? ` (last window ended ${shortDuration(m.staleness.ageMs)} ago; stale after ${shortDuration(2 * m.staleness.intervalMs)})` : ''}`);
+  const st = m.staleness;
+  const looked = st.lastLookedAt ? `last looked at by an evaluation ${relative(st.lastLookedAt, now)} (${st.lastLookedAt})` : st.ageMs !== null ? `no evaluation has looked at it; the first ran ${shortDuration(st.ageMs)} ago` : '';
+  put('staleness', `${st.state}${looked ? ` (${looked}; stale after ${shortDuration(2 * st.intervalMs)})` : ''}`);
   if (m.recent.length > 1) put('recent', m.recent.map((p) => `${p.windowEnd.slice(0, 16)} ${num(p.value)} ${p.verdict}`).join('; '));
   if (m.pendingApprovals === null) put('approvals', 'unknown (no server)');
   else if (m.pendingApprovals.length === 0) put('approvals', 'none waiting');
