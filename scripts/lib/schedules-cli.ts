@@ -4,24 +4,22 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import { msNumberToTs, tsToMs } from '@temporalio/common';
 import { loadConfig } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
-import { countLine, createProgress, withProgress } from './progress.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
 import { formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
 import { commandConfig, settings, withClient } from './context.js';
+import { countLine, withProgress } from './progress.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
-  const progress = createProgress();
   await withClient(async (client) => {
     // On a terminal, one line counts the models settled; piped output gets only the result.
-    const onProgress = (done: number, total: number): void => {
-      progress.update(countLine('syncing schedules', done, total, 'models'), done === total);
-      if (done === total) progress.done();
-    };
-    const changes = await syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    const changes = await withProgress((progress) => {
+      const onProgress = (done: number, total: number): void => progress.update(countLine('syncing schedules', done, total, 'models'), done === total);
+      return syncSchedules(client, config, { dryRun: o.dryRun, prune: o.prune, taskQueue: settings().taskQueue, configName: path.basename(file), onProgress });
+    });
     console.log(formatChanges(changes, !!o.dryRun));
-  }).finally(() => progress.done());
+  });
 }
 
 export async function listCommand(): Promise<void> {
