@@ -1,18 +1,22 @@
 /**
  * How late a model's evaluations are: the interval of its schedule (a fixed `every`, or the
  * longest gap between two firings of its cron expression) and the rule that turns the age of the
- * last evaluation into fresh, late or stale (stale: older than twice the interval, when the
- * watchdog says nobody is watching).
+ * last evaluation that looked at the model into fresh, late or stale (stale: older than twice the
+ * interval, the watchdog's "nobody is watching").
  */
 import { parseCron } from './cron.js';
 import { durationMs } from './duration.js';
+import type { VerdictStatus } from './evaluation.js';
 
 export type Staleness = 'fresh' | 'late' | 'stale' | 'never';
 
+/** Verdicts of an evaluation that looked at the model; a failing or insufficient-data window did not. */
+export const LOOKED_AT: readonly VerdictStatus[] = ['healthy', 'warning', 'degraded'];
+
 const MINUTE_MS = 60_000;
 const DAY_MINUTES = 1440;
-/** Days walked to find a cron's longest gap: two years, so that @yearly has two firings. */
-const CRON_SPAN_DAYS = 2 * 366 + 31;
+/** Days walked to find a cron's longest gap: eight years, the leap-year cycle of any day pattern (29 February). */
+const CRON_SPAN_DAYS = 8 * 366;
 
 const cronGaps = new Map<string, number>();
 

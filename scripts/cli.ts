@@ -122,7 +122,8 @@ schedules
   .description('evaluate the past windows whose scheduled times fall in [from, to)')
   .requiredOption('--from <date>', 'start (YYYY-MM-DD or ISO time)', parseDate)
   .requiredOption('--to <date>', 'end, exclusive (YYYY-MM-DD or ISO time)', parseDate)
-  .action(async (model: string, o: { from: Date; to: Date }) => (await scheduling()).backfillCommand(model, o));
+  .option('--wait', 'wait until the backfilled evaluations have finished (progress on a terminal), then count their verdicts')
+  .action(async (model: string, o: { from: Date; to: Date; wait?: boolean }) => (await scheduling()).backfillCommand(model, o));
 
 const auditing = () => import('./lib/audit-cli.js');
 const audit = program

@@ -71,6 +71,9 @@ function failureMessage(err: unknown): string {
   return app ?? last;
 }
 
+/** No worker answered a status query in time (the other queries would wait as long). */
+class NoWorkerError extends UpkeepError {}
+
 /** The maintenance status of a run, with a clear error when no worker answers in time. */
 async function queryStatus(client: Client, handle: WorkflowHandle): Promise<MaintenanceStatus> {
   const deadline = Date.now() + QUERY_TIMEOUT_MS;
@@ -78,7 +81,11 @@ async function queryStatus(client: Client, handle: WorkflowHandle): Promise<Main
     return await client.withDeadline(deadline, () => handle.query(maintenanceStatusQuery));
   } catch (err) {
     if (Date.now() >= deadline - 250) {
-      throw new UpkeepError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (\`npm start\` or \`upkeep worker\`)?`);
+      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (\`npm start\` or \`upkeep worker\`)?`);
+    }
+    // The server knows at once when nothing has polled the task queue lately (FAILED_PRECONDITION).
+    if (/no poller seen for task queue/i.test(failureMessage(err))) {
+      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId}: none has polled its task queue lately; is a worker running (\`npm start\` or \`upkeep worker\`)?`);
     }
     throw err;
   }
@@ -199,32 +206,53 @@ export interface RunningRequest {
   status: MaintenanceStatus;
 }
 
+/** A running request whose status could not be read, and why. */
+export interface UnansweredRequest {
+  workflowId: string;
+  modelId: string;
+  message: string;
+}
+
 /**
  * The running retrain and rollback requests (of `models` only, when given), each with its status
- * query's answer, at most `concurrency` queries at a time; `failed` names those that did not answer.
+ * query's answer, at most `concurrency` queries at a time; those that did not answer are in
+ * `unanswered`, and in `failed` as one line each (`<workflow id>: status unavailable: <why>`).
  */
-export async function runningRequests(client: Client, o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {}): Promise<{ found: RunningRequest[]; failed: string[] }> {
-  const listed: { workflowId: string; runId: string }[] = [];
+export async function runningRequests(
+  client: Client,
+  o: { models?: ReadonlySet<string>; taskQueue?: string; concurrency?: number } = {},
+): Promise<{ found: RunningRequest[]; failed: string[]; unanswered: UnansweredRequest[] }> {
+  const listed: { workflowId: string; runId: string; modelId: string }[] = [];
   const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
   const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'${queue}`;
   for await (const w of client.workflow.list({ query })) {
     const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
     if (!prefix || !w.workflowId.startsWith(prefix)) continue;
-    if (o.models && !o.models.has(w.workflowId.slice(prefix.length))) continue;
-    listed.push({ workflowId: w.workflowId, runId: w.runId });
+    const modelId = w.workflowId.slice(prefix.length);
+    if (o.models && !o.models.has(modelId)) continue;
+    listed.push({ workflowId: w.workflowId, runId: w.runId, modelId });
   }
   const found: RunningRequest[] = [];
-  const failed: string[] = [];
+  const unanswered: UnansweredRequest[] = [];
+  // Once a query found no worker, the rest are not asked: each would wait as long for nothing.
+  let noWorker = false;
   await mapLimit(listed, o.concurrency ?? 16, async (w) => {
+    const { workflowId, runId, modelId } = w;
+    if (noWorker) {
+      unanswered.push({ workflowId, modelId, message: 'not asked, no worker answered the status queries' });
+      return;
+    }
     try {
-      found.push({ ...w, status: await queryStatus(client, client.workflow.getHandle(w.workflowId, w.runId)) });
+      found.push({ workflowId, runId, status: await queryStatus(client, client.workflow.getHandle(workflowId, runId)) });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
-      failed.push(`${w.workflowId}: status unavailable: ${failureMessage(err)}`);
+      if (err instanceof NoWorkerError) noWorker = true;
+      unanswered.push({ workflowId, modelId, message: failureMessage(err) });
     }
   });
   found.sort((a, b) => a.status.modelId.localeCompare(b.status.modelId) || a.status.kind.localeCompare(b.status.kind));
-  return { found, failed: failed.sort() };
+  unanswered.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
+  return { found, failed: unanswered.map((f) => `${f.workflowId}: status unavailable: ${f.message}`), unanswered };
 }
 
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {

@@ -1,6 +1,7 @@
 /** What the `upkeep schedules …` commands and `upkeep worker` do; loaded when one of them runs. */
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { msNumberToTs, tsToMs } from '@temporalio/common';
 import { loadConfig } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
@@ -86,12 +87,42 @@ export async function pauseCommand(verb: 'pause' | 'resume', model: string, o: {
   });
 }
 
-export async function backfillCommand(model: string, o: { from: Date; to: Date }): Promise<void> {
+/** The times in [from, to) at which the schedule would have started a run, as the server computes them. */
+async function matchingTimes(client: Client, scheduleId: string, from: Date, to: Date): Promise<number> {
+  const r = await client.workflowService.listScheduleMatchingTimes({ namespace: client.options.namespace, scheduleId, startTime: msNumberToTs(from.getTime()), endTime: msNumberToTs(to.getTime()) });
+  // The end is exclusive, as for the backfill.
+  return (r.startTime ?? []).filter((t) => tsToMs(t) < to.getTime()).length;
+}
+
+/** How often `backfill --wait` counts the finished evaluations. */
+const BACKFILL_POLL_MS = 1000;
+const VERDICTS = ['healthy', 'warning', 'degraded', 'failing', 'insufficient-data'] as const;
+
+export async function backfillCommand(model: string, o: { from: Date; to: Date; wait?: boolean }): Promise<void> {
   if (o.to <= o.from) throw new UpkeepError('InvalidConfig', '--to must be after --from');
   await withClient(async (client) => {
     const h = scheduleHandle(client, model);
+    const modelId = h.scheduleId.slice(SCHEDULE_PREFIX.length);
+    const windows = await matchingTimes(client, h.scheduleId, o.from, o.to).catch(notFound(model));
+    // Runs the server starts from now on (a second of slack for clocks): the backfill's, and any scheduled run meanwhile.
+    const since = new Date(Date.now() - 1000).toISOString();
     await h.backfill({ start: o.from, end: o.to, overlap: ScheduleOverlapPolicy.ALLOW_ALL }).catch(notFound(model));
-    console.log(`backfilling ${h.scheduleId} from ${o.from.toISOString()} to ${o.to.toISOString()}`);
+    console.log(`backfilling ${h.scheduleId} from ${o.from.toISOString()} to ${o.to.toISOString()}: ${windows} window${windows === 1 ? '' : 's'}`);
+    if (!o.wait || windows === 0) return;
+    const ours = `WorkflowType = 'evaluateModel' AND UpkeepModelId = '${modelId}' AND StartTime >= '${since}'`;
+    const count = async (extra: string): Promise<number> => (await client.workflow.count(`${ours} AND ${extra}`)).count;
+    await withProgress(async (progress) => {
+      for (;;) {
+        const done = Math.min(windows, await count(`ExecutionStatus != 'Running'`));
+        progress.update(countLine(`backfilling ${modelId}`, done, windows, 'evaluations'), done === windows);
+        if (done >= windows) return;
+        await new Promise((resolve) => setTimeout(resolve, BACKFILL_POLL_MS));
+      }
+    });
+    const verdicts = await Promise.all(VERDICTS.map(async (v) => [v, await count(`UpkeepVerdict = '${v}'`)] as const));
+    const failed = await count(`ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated', 'Canceled')`);
+    const parts = [...verdicts.filter(([, n]) => n > 0).map(([v, n]) => `${n} ${v}`), ...(failed ? [`${failed} did not finish (see the Temporal UI)`] : [])];
+    console.log(`backfill of ${h.scheduleId} done: ${parts.join(', ') || 'no verdicts'}`);
   });
 }
 

@@ -28,7 +28,7 @@ async function upkeep(args: string[], env: Record<string, string>): Promise<{ co
   }
 }
 
-describe('upkeep status on a real server', function () {
+describe('fleet status and backfill progress on a real server', function () {
   this.timeout(240_000);
   let ws: DemoWorkspace | undefined;
   afterEach(() => ws?.remove());
@@ -81,7 +81,9 @@ describe('upkeep status on a real server', function () {
         assert.notEqual(a!.lastEvaluation?.trend.direction, 'unknown');
         assert.deepEqual(a!.champion, { version: a!.lastEvaluation!.version, source: 'config' });
         assert.match(a!.champion!.version, /^[0-9a-f]{12}$/);
-        assert.equal(a!.staleness.state, Date.now() - Date.parse(NEXT_WINDOW_END) > 2 * 86_400_000 ? 'stale' : 'fresh');
+        // Past windows, but evaluated a moment ago: someone is watching.
+        assert.equal(a!.staleness.state, 'fresh');
+        assert.ok(Date.now() - Date.parse(a!.staleness.lastLookedAt!) < 120_000, a!.staleness.lastLookedAt ?? 'null');
         assert.equal(a!.scheduleState?.state, 'active');
         assert.ok(Date.parse(a!.scheduleState!.nextRun!) > Date.now() - 60_000, a!.scheduleState?.nextRun);
         assert.match(a!.scheduleState!.nextRun!, /T06:00:00\.000Z$/, 'the cron 0 6 * * * in UTC');
@@ -139,11 +141,47 @@ describe('upkeep status on a real server', function () {
         assert.match(offlineTable.stdout, /^note: cannot reach Temporal at 127\.0\.0\.1:1 /m);
         assert.ok(offlineTable.stdout.includes(evaluated) && offlineTable.stdout.includes(waiting));
 
-        await t.client.workflow.getHandle(retrainWorkflowId(waiting)).terminate('test over');
+        // A paused schedule: its note, and no next run.
+        assert.equal((await upkeep(['schedules', 'pause', evaluated, '--note', 'labels are late this week'], env)).code, 0);
+        const paused = JSON.parse((await upkeep(['status', evaluated, '--format', 'json'], env)).stdout) as FleetStatus;
+        assert.deepEqual(paused.models[0]!.scheduleState, { scheduleId: `upkeep-evaluate-${evaluated}`, state: 'paused', note: 'labels are late this week' });
       });
+      // The worker has stopped: the request's status query goes unanswered, and the model says so.
+      const noWorker = await upkeep(['status', '--format', 'json'], env);
+      assert.equal(noWorker.code, 0, noWorker.stderr);
+      const [a, b] = (JSON.parse(noWorker.stdout) as FleetStatus).models;
+      assert.equal(a!.scheduleState?.state, 'paused');
+      assert.equal(b!.pendingApprovals, null);
+      assert.deepEqual(b!.unknown, ['pendingApprovals', 'maintenance', 'champion']);
+      assert.match(b!.problems[0]!, new RegExp(`^${retrainWorkflowId(waiting)}: status unavailable: no worker answered the status query`));
+      await t.client.workflow.getHandle(retrainWorkflowId(waiting)).terminate('test over');
     } finally {
       await engine.close();
       for (const id of [evaluated, waiting]) await t.client.schedule.getHandle(`upkeep-evaluate-${id}`).delete().catch(() => {});
+    }
+  });
+
+  it('backfills past windows and, with --wait, waits for their evaluations; piped, without progress bytes', async () => {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('backfill');
+    const taskQueue = uniqueTaskQueue('backfill');
+    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 6, drifted: false });
+    const env = { TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_CONFIG: ws.configPath, UPKEEP_STATE_DIR: ws.dir };
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    try {
+      await worker.runUntil(async () => {
+        assert.equal((await upkeep(['schedules', 'sync'], env)).code, 0);
+        // The daily 06:00 runs of 19 and 20 November.
+        const r = await upkeep(['schedules', 'backfill', modelId, '--from', '2026-11-19', '--to', '2026-11-21', '--wait'], env);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, '');
+        assert.equal(r.stdout, `backfilling upkeep-evaluate-${modelId} from 2026-11-19T00:00:00.000Z to 2026-11-21T00:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`);
+        const status = JSON.parse((await upkeep(['status', modelId, '--format', 'json'], env)).stdout) as FleetStatus;
+        assert.deepEqual(status.models[0]!.recent.map((p) => p.windowEnd), ['2026-11-19T06:00:00.000Z', '2026-11-20T06:00:00.000Z']);
+      });
+    } finally {
+      await engine.close();
+      await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => {});
     }
   });
 });

@@ -10,9 +10,10 @@ import { isUpkeepError } from '../../activities/errors.js';
 import type { EvaluationReport } from '../../activities/docs/report.js';
 import type { ChampionPointer } from '../../activities/registry/types.js';
 import { createFileStore } from '../../activities/store/file-store.js';
-import { championKey, reportKeys, watchdogReportKey } from '../../activities/store/keys.js';
+import { championKey, maintenanceLogKey, reportKeys, watchdogReportKey } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import type { UpkeepConfig } from '../../domain/config.js';
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { cronIntervalMs, scheduleIntervalMs, staleness } from '../../domain/staleness.js';
 import type { WatchdogReport } from '../../domain/watchdog.js';
 import { fleetStatus } from '../../scripts/lib/status/fleet.js';
@@ -37,6 +38,7 @@ describe('fleet status: schedule intervals and staleness', () => {
     assert.equal(cronIntervalMs('0 6 * * 1-5'), 3 * D, 'Friday 06:00 to Monday 06:00');
     assert.equal(cronIntervalMs('@monthly'), 31 * D);
     assert.equal(cronIntervalMs('@yearly'), 366 * D, 'a leap year');
+    assert.equal(cronIntervalMs('0 0 29 2 *'), (3 * 365 + 366) * D, '29 February: four years');
     assert.equal(scheduleIntervalMs({ cron: '@hourly' }), H);
   });
 
@@ -98,7 +100,7 @@ function model(id: string, over: Partial<ModelStatus> = {}): ModelStatus {
       reportUri: 'file:///store/reports/x.json',
     },
     recent: [],
-    staleness: { state: 'fresh', ageMs: 6 * H, intervalMs: D },
+    staleness: { state: 'fresh', ageMs: 6 * H, intervalMs: D, lastLookedAt: '2026-06-10T06:00:00.000Z' },
     scheduleState: { scheduleId: `upkeep-evaluate-${id}`, state: 'active', nextRun: '2026-06-11T06:00:00.000Z' },
     pendingApprovals: [],
     maintenance: [],
@@ -117,7 +119,7 @@ describe('fleet status: the table', () => {
   const waiting = model('fraud-detector-with-a-rather-long-name', {
     lastEvaluation: null,
     champion: { version: '0123456789ab', source: 'registry', since: '2026-06-01T00:00:00.000Z', change: 'promotion', generation: 1 },
-    staleness: { state: 'never', ageMs: null, intervalMs: D },
+    staleness: { state: 'never', ageMs: null, intervalMs: D, lastLookedAt: null },
     pendingApprovals: [
       { kind: 'retrain', gate: 'retrain', workflowId: 'upkeep-retrain-x', runId: 'r', since: '2026-06-08T12:00:00.000Z', waitingMs: 2 * D, expiresAt: '2026-06-15T12:00:00.000Z', overdue: false, approvers: ['lead@example.com'], reminders: 1, escalated: false },
     ],
@@ -168,6 +170,7 @@ describe('fleet status: the table', () => {
     assert.match(text, /approval:\s+retrain \(retrain upkeep-retrain-x\) waiting 2d since 2026-06-08T12:00:00.000Z, expires 2026-06-15T12:00:00.000Z; approvers lead@example.com; reminders 1/);
     const churn = renderModelDetail(model('churn'), fleet([model('churn')]), { utf8: false });
     assert.match(churn, /metric:\s+roc_auc 0\.8100 \^ from 0\.7900 \(better\)/);
+    assert.match(churn, /staleness:\s+fresh \(last looked at by an evaluation 6h ago \(2026-06-10T06:00:00\.000Z\); stale after 2d\)/);
   });
 
   it('writes durations short and cuts by characters', () => {
@@ -198,6 +201,11 @@ describe('fleet status from the store', () => {
   const put = async (key: string, value: unknown): Promise<void> => {
     await store.put(key, JSON.stringify(value));
   };
+  /** The evaluation's entry in the maintenance log, as the workflow records it. */
+  const logged = async (id: string, at: string, verdict: string): Promise<void> => {
+    const e: MaintenanceLogEntry = { id: `evaluation-${at.slice(0, 13)}`, modelId: id, at, kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict, windowEnd: at } };
+    await put(maintenanceLogKey(e), e);
+  };
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-status-'));
@@ -217,13 +225,17 @@ describe('fleet status from the store', () => {
       ['2026-06-10T06:00:00.000Z', 0.74, 'degraded'],
     ] as const) {
       await put(reportKeys('churn', end, `run-${end.slice(0, 10)}`).json, report('churn', end, v, s));
+      await logged('churn', end, s);
     }
     // fraud: promoted, evaluated once (a failing window without metrics).
     const pointer: ChampionPointer = { modelId: 'fraud', version: 'f0f0f0f0f0f0', sha256: 'f0'.repeat(32), generation: 1, since: '2026-06-01T00:00:00.000Z', change: 'promotion', previous: null, approvals: [] };
     await put(championKey('fraud'), pointer);
     await put(reportKeys('fraud', '2026-06-10T11:00:00.000Z', 'r1').json, report('fraud', '2026-06-10T11:00:00.000Z', null, 'failing', 'f0'.repeat(32)));
-    // late: last evaluated three days ago on a daily schedule.
+    await logged('fraud', '2026-06-10T11:00:00.000Z', 'failing');
+    // late: last looked at three days ago on a daily schedule; today's window failed, which does not count.
     await put(reportKeys('late', '2026-06-07T06:00:00.000Z', 'r').json, report('late', '2026-06-07T06:00:00.000Z', 0.8, 'healthy'));
+    await logged('late', '2026-06-07T06:00:00.000Z', 'healthy');
+    await logged('late', '2026-06-10T06:00:00.000Z', 'failing');
     const watchdog: WatchdogReport = {
       at: '2026-06-10T07:00:00.000Z',
       workflowId: 'upkeep-watchdog',
@@ -250,7 +262,7 @@ describe('fleet status from the store', () => {
     assert.equal(churn.lastEvaluation?.trend.previous, 0.79);
     assert.equal(churn.lastEvaluation?.ranAt, '2026-06-10T06:00:00.000Z');
     assert.deepEqual(churn.recent.map((p) => p.value), [0.8, 0.79, 0.74]);
-    assert.deepEqual(churn.staleness, { state: 'fresh', ageMs: 6 * H, intervalMs: D });
+    assert.deepEqual(churn.staleness, { state: 'fresh', ageMs: 6 * H, intervalMs: D, lastLookedAt: '2026-06-10T06:00:00.000Z' });
     assert.equal(churn.scheduleState, null);
     assert.equal(churn.pendingApprovals, null);
     assert.deepEqual(churn.unknown, ['scheduleState', 'pendingApprovals', 'maintenance']);
@@ -260,14 +272,15 @@ describe('fleet status from the store', () => {
     assert.equal(fraud.lastEvaluation?.verdict, 'failing');
     assert.equal(fraud.lastEvaluation?.value, null);
     assert.equal(fraud.lastEvaluation?.trend.direction, 'unknown');
-    assert.equal(fraud.staleness.state, 'fresh', 'an hourly model evaluated an hour ago');
-    assert.equal(fraud.schedule.intervalMs, H);
+    assert.deepEqual(fraud.staleness, { state: 'never', ageMs: H, intervalMs: H, lastLookedAt: null }, 'its one window failed an hour ago: not yet looked at, not yet stale');
+    const later = await fleetStatus({ config, store, taskQueue: 'upkeep', now: new Date(NOW.getTime() + 2 * H), models: ['fraud'] });
+    assert.equal(later.models[0]!.staleness.state, 'stale', 'never looked at, its first evaluation three intervals old');
 
-    assert.equal(late.staleness.state, 'stale');
+    assert.deepEqual(late.staleness, { state: 'stale', ageMs: 3 * D + 6 * H, intervalMs: D, lastLookedAt: '2026-06-07T06:00:00.000Z' }, 'the failing window of today does not count');
     assert.deepEqual(late.findings.map((f) => f.kind), ['stale']);
     assert.equal(s.watchdog?.findings, 1);
     assert.deepEqual(s.totals.byVerdict, { degraded: 1, failing: 1, healthy: 1 });
-    assert.deepEqual(s.totals.byStaleness, { fresh: 2, stale: 1 });
+    assert.deepEqual(s.totals.byStaleness, { fresh: 1, never: 1, stale: 1 });
     assert.equal(s.totals.findings, 1);
   });
 

@@ -1,7 +1,13 @@
-/** A model's latest evaluations from its stored reports (newest by key: the window's end). */
+/**
+ * A model's latest evaluations from its stored reports (newest by key: the window's end), and when
+ * an evaluation last looked at it, from its maintenance log (newest by key: when it ran).
+ */
 import type { ModelSpec } from '../../../domain/config.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
-import { reportsPrefix } from '../../../activities/store/keys.js';
+import { maintenanceLogPrefix, reportsPrefix } from '../../../activities/store/keys.js';
+import type { MaintenanceLogEntry } from '../../../domain/maintenance.js';
+import { LOOKED_AT } from '../../../domain/staleness.js';
+import type { VerdictStatus } from '../../../domain/evaluation.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { metricTrend } from './trend.js';
 import type { LastEvaluation, MetricPoint } from './types.js';
@@ -54,4 +60,34 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
     ...(r.workflow ? { workflowId: r.workflow.workflowId, runId: r.workflow.runId } : {}),
   };
   return { last, recent: count > 0 ? recent.slice(-count) : [] };
+}
+
+/** Log entries read at most, back from the newest, for one that looked at the model. */
+export const LOOK_BACK = 100;
+
+/**
+ * When an evaluation last looked at the model (a healthy, warning or degraded verdict), read from
+ * the newest evaluation entry of its log back, as the watchdog reads it; `oldest` is the oldest
+ * evaluation read (the model has been evaluated since then at least).
+ */
+export async function lastLookedAt(store: ArtifactStore, modelId: string): Promise<{ at?: string; oldest?: string }> {
+  const prefix = `${maintenanceLogPrefix(modelId, 'evaluations')}/`;
+  const keys = (await store.list(prefix)).filter((k) => k.startsWith(prefix) && k.endsWith('.json')).sort();
+  let oldest: string | undefined;
+  for (let i = keys.length - 1; i >= 0 && keys.length - i <= LOOK_BACK; i--) {
+    const bytes = await store.tryGet(keys[i]!);
+    if (!bytes) continue;
+    let e: MaintenanceLogEntry;
+    try {
+      e = JSON.parse(decode(bytes)) as MaintenanceLogEntry;
+    } catch (err) {
+      throw new Error(`log entry ${keys[i]}: ${(err as Error).message}`);
+    }
+    const verdict = e.details?.verdict;
+    // (an evaluation's other entries, e.g. "no retrain requested", carry no verdict)
+    if (e.kind !== 'evaluation' || typeof verdict !== 'string') continue;
+    oldest = e.at;
+    if (LOOKED_AT.includes(verdict as VerdictStatus)) return { at: e.at, oldest };
+  }
+  return oldest ? { oldest } : {};
 }

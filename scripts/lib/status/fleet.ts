@@ -14,7 +14,7 @@ import { championKey, watchdogReportKey } from '../../../activities/store/keys.j
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { UpkeepError } from '../../../activities/errors.js';
 import { describeSchedule, mapLimit } from '../../../workers/schedules.js';
-import { readEvaluations } from './evaluations.js';
+import { lastLookedAt, readEvaluations } from './evaluations.js';
 import { serverState, type ServerState } from './server.js';
 import type { FleetStatus, ModelStatus } from './types.js';
 
@@ -73,16 +73,22 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
       last
       ? { version: last.version, source: 'config' }
       : null;
+  const looked = await lastLookedAt(o.store, spec.id).catch((err: unknown) => {
+    problems.push(`maintenance log unreadable: ${(err as Error).message}`);
+    return {} as { at?: string; oldest?: string };
+  });
   const intervalMs = scheduleIntervalMs(spec.schedule);
-  const ageMs = last ? Math.max(0, now - Date.parse(last.windowEnd)) : null;
-  const unknown: string[] = [];
+  // Measured from the last evaluation that looked at the model; never looked at, from the oldest
+  // evaluation read (stale once that is older than twice the interval, as the watchdog judges).
+  const from = looked.at ?? looked.oldest;
+  const ageMs = from ? Math.max(0, now - Date.parse(from)) : null;
+  const state = staleness(ageMs ?? undefined, intervalMs, durationMs(spec.schedule.jitter));
+  // Without a server, or where it could not say, the server's fields are unknown (null).
   const perModel = server.models.get(spec.id);
-  if (!server.reachable) unknown.push('scheduleState', 'pendingApprovals', 'maintenance');
-  else if (perModel?.failed?.length) {
-    unknown.push('pendingApprovals', 'maintenance');
-    problems.push(...perModel.failed);
-  }
-  if (!champion) unknown.push('champion');
+  const scheduleState = perModel?.schedule ?? null;
+  const requestsKnown = perModel?.approvals !== undefined && !perModel.failed?.length;
+  problems.push(...(perModel?.failed ?? []));
+  const unknown: string[] = [...(scheduleState ? [] : ['scheduleState']), ...(requestsKnown ? [] : ['pendingApprovals', 'maintenance']), ...(champion ? [] : ['champion'])];
   const findings = watchdog?.findings.filter((f) => f.modelId === spec.id) ?? [];
   return {
     id: spec.id,
@@ -93,10 +99,10 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     champion,
     lastEvaluation: last,
     recent,
-    staleness: { state: staleness(ageMs ?? undefined, intervalMs, durationMs(spec.schedule.jitter)), ageMs, intervalMs },
-    scheduleState: server.reachable ? (perModel?.schedule ?? null) : null,
-    pendingApprovals: server.reachable && !perModel?.failed?.length ? (perModel?.approvals ?? []) : null,
-    maintenance: server.reachable && !perModel?.failed?.length ? (perModel?.maintenance ?? []) : null,
+    staleness: { state: looked.at || state === 'stale' ? state : 'never', ageMs, intervalMs, lastLookedAt: looked.at ?? null },
+    scheduleState,
+    pendingApprovals: requestsKnown ? perModel.approvals! : null,
+    maintenance: requestsKnown ? (perModel.maintenance ?? []) : null,
     findings,
     unknown,
     problems,

@@ -4,7 +4,7 @@
  * makes all of it unknown, never an error.
  */
 import { ScheduleNotFoundError, type Client, type Connection, type ScheduleSummary } from '@temporalio/client';
-import { evaluateScheduleId, retrainWorkflowId, rollbackWorkflowId } from '../../../workflows/definitions.js';
+import { evaluateScheduleId } from '../../../workflows/definitions.js';
 import { mapLimit, SCHEDULE_PREFIX } from '../../../workers/schedules.js';
 import { runningRequests } from '../maintenance-actions.js';
 import type { FleetStatus, MaintenanceActivity, PendingApproval, ScheduleStatus } from './types.js';
@@ -13,10 +13,11 @@ import type { FleetStatus, MaintenanceActivity, PendingApproval, ScheduleStatus 
 export const PROBE_TIMEOUT_MS = 5_000;
 const CONCURRENCY = 16;
 
+/** A model as the server sees it; an absent field could not be read. */
 export interface ServerModelState {
-  schedule: ScheduleStatus;
-  approvals: PendingApproval[];
-  maintenance: MaintenanceActivity[];
+  schedule?: ScheduleStatus;
+  approvals?: PendingApproval[];
+  maintenance?: MaintenanceActivity[];
   /** Requests whose status query failed (one line each). */
   failed?: string[];
 }
@@ -72,19 +73,30 @@ export async function serverState(client: Client | undefined, o: { taskQueue: st
   } catch (err) {
     return { reachable: false, info: { reachable: false, ...(address ? { address } : {}), namespace, note: `Temporal at ${address ?? 'its address'} did not answer (${firstLine(err)}): schedules, next runs and pending approvals are unknown` }, models };
   }
+  // A listing the server refuses (permissions, a namespace set up by hand) leaves its fields unknown.
+  const notes: string[] = [];
   const [scheduleOf, requests] = await Promise.all([
-    schedules(client, o.models),
-    runningRequests(client, { models: new Set(o.models), taskQueue: o.taskQueue, concurrency: CONCURRENCY }),
+    schedules(client, o.models).catch((err: unknown) => {
+      notes.push(`schedules unavailable: ${firstLine(err)}`);
+      return undefined;
+    }),
+    runningRequests(client, { models: new Set(o.models), taskQueue: o.taskQueue, concurrency: CONCURRENCY }).catch((err: unknown) => {
+      notes.push(`maintenance requests unavailable: ${firstLine(err)}`);
+      return undefined;
+    }),
   ]);
-  for (const id of o.models) models.set(id, { schedule: scheduleOf.get(id)!, approvals: [], maintenance: [] });
+  for (const id of o.models) {
+    const schedule = scheduleOf?.get(id);
+    models.set(id, { ...(schedule ? { schedule } : {}), ...(requests ? { approvals: [], maintenance: [] } : {}) });
+  }
   const now = o.now.getTime();
-  for (const { workflowId, runId, status } of requests.found) {
+  for (const { workflowId, runId, status } of requests?.found ?? []) {
     const m = models.get(status.modelId);
     if (!m) continue;
-    m.maintenance.push({ kind: status.kind, stage: status.stage, since: status.since, workflowId });
+    m.maintenance?.push({ kind: status.kind, stage: status.stage, since: status.since, workflowId });
     const g = status.gate;
     if (g?.state !== 'waiting') continue;
-    m.approvals.push({
+    m.approvals?.push({
       kind: status.kind,
       gate: g.gate,
       workflowId,
@@ -98,11 +110,9 @@ export async function serverState(client: Client | undefined, o: { taskQueue: st
       escalated: g.escalated,
     });
   }
-  // A request that did not answer is named on its model (its id ends with the model's id).
-  for (const line of requests.failed) {
-    const id = o.models.find((m) => line.startsWith(`${retrainWorkflowId(m)}:`) || line.startsWith(`${rollbackWorkflowId(m)}:`));
-    const m = id ? models.get(id) : undefined;
-    if (m) (m.failed ??= []).push(line);
+  for (const f of requests?.unanswered ?? []) {
+    const m = models.get(f.modelId);
+    if (m) (m.failed ??= []).push(`${f.workflowId}: status unavailable: ${f.message}`);
   }
-  return { reachable: true, info: { reachable: true, ...(address ? { address } : {}), namespace }, models };
+  return { reachable: true, info: { reachable: true, ...(address ? { address } : {}), namespace, ...(notes.length ? { note: notes.join('; ') } : {}) }, models };
 }

@@ -126,7 +126,7 @@ function footer(status: FleetStatus): string[] {
     `${t.models} model${t.models === 1 ? '' : 's'}; verdicts: ${countsLine(t.byVerdict) || 'none'}; staleness: ${countsLine(t.byStaleness) || 'none'}; ${t.pendingApprovals} pending approval${t.pendingApprovals === 1 ? '' : 's'}; ${t.findings} watchdog finding${t.findings === 1 ? '' : 's'}`,
   ];
   if (status.watchdog) lines.push(`watchdog: last run ${relative(status.watchdog.at, new Date(status.at))}`);
-  if (!status.server.reachable && status.server.note) lines.push(`note: ${status.server.note}`);
+  if (status.server.note) lines.push(`note: ${status.server.note}`);
   for (const m of status.models) for (const p of m.problems) lines.push(`${m.id}: ${p}`);
   return lines;
 }
@@ -163,7 +163,9 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
     put('metric', `${e.metric} ${num(e.value)}${since}`);
     put('report', e.reportUri);
   } else put('evaluated', 'never');
-  put('staleness', `${m.staleness.state}${m.staleness.ageMs !== null ? ` (last window ended ${shortDuration(m.staleness.ageMs)} ago; stale after ${shortDuration(2 * m.staleness.intervalMs)})` : ''}`);
+  const st = m.staleness;
+  const looked = st.lastLookedAt ? `last looked at by an evaluation ${relative(st.lastLookedAt, now)} (${st.lastLookedAt})` : st.ageMs !== null ? `no evaluation has looked at it; the first ran ${shortDuration(st.ageMs)} ago` : '';
+  put('staleness', `${st.state}${looked ? ` (${looked}; stale after ${shortDuration(2 * st.intervalMs)})` : ''}`);
   if (m.recent.length > 1) put('recent', m.recent.map((p) => `${p.windowEnd.slice(0, 16)} ${num(p.value)} ${p.verdict}`).join('; '));
   if (m.pendingApprovals === null) put('approvals', 'unknown (no server)');
   else if (m.pendingApprovals.length === 0) put('approvals', 'none waiting');
@@ -174,6 +176,6 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   if (m.findings.length === 0) put('findings', status.watchdog ? 'none' : 'none (no watchdog report yet)');
   for (const f of m.findings) put('finding', `${f.kind}: ${f.summary} (since ${f.since})`);
   for (const p of m.problems) put('problem', p);
-  if (!status.server.reachable && status.server.note) lines.push('', `note: ${status.server.note}`);
+  if (status.server.note) lines.push('', `note: ${status.server.note}`);
   return lines.join('\n');
 }

@@ -107,7 +107,13 @@ export interface ModelStatus {
   lastEvaluation: LastEvaluation | null;
   /** The primary metric over the latest evaluations, oldest first (the last is lastEvaluation's). */
   recent: MetricPoint[];
-  staleness: { state: Staleness; ageMs: number | null; intervalMs: number };
+  /**
+   * How long since an evaluation last looked at the model (healthy, warning or degraded: a failing
+   * or insufficient-data window does not count), against the schedule's interval; from the
+   * maintenance log, by when the evaluation ran. Never looked at: `never`, or `stale` once its
+   * oldest evaluation is older than twice the interval (ageMs is then measured from that one).
+   */
+  staleness: { state: Staleness; ageMs: number | null; intervalMs: number; lastLookedAt: string | null };
   /** From the server; null when unknown. */
   scheduleState: ScheduleStatus | null;
   /** Gates waiting for a decision, from the server; null when unknown. */
