@@ -14,34 +14,39 @@ export type Staleness = 'fresh' | 'late' | 'stale' | 'never';
 export const LOOKED_AT: readonly VerdictStatus[] = ['healthy', 'warning', 'degraded'];
 
 const MINUTE_MS = 60_000;
-const DAY_MINUTES = 1440;
+const DAY_MS = 86_400_000;
 /** Days walked to find a cron's longest gap: eight years, the leap-year cycle of any day pattern (29 February). */
 const CRON_SPAN_DAYS = 8 * 366;
 
 const cronGaps = new Map<string, number>();
 
 /**
- * The longest time between two firings of a cron expression, in UTC (a time zone's daylight
- * saving hour is ignored). Both day fields must match, as in Temporal's schedules.
+ * The longest gap between two consecutive firings of a cron expression, on the wall clock (a
+ * daylight-saving change moves it by an hour at most). The longest, not the usual one: `0 6 * * 1-5`
+ * has a 3-day gap over the weekend, and a model evaluated on weekdays is not stale on Monday.
+ * Both day fields must match, as in Temporal's schedules. A cron that never fires is an error.
  */
 export function cronIntervalMs(expr: string): number {
   const known = cronGaps.get(expr);
   if (known !== undefined) return known;
   const c = parseCron(expr);
-  const times = [...c.hour].sort((a, b) => a - b).flatMap((h) => [...c.minute].sort((a, b) => a - b).map((m) => h * 60 + m));
-  let longest = 0;
-  for (let i = 1; i < times.length; i++) longest = Math.max(longest, times[i]! - times[i - 1]!);
+  const minutes = [...c.hour].sort((a, b) => a - b).flatMap((h) => [...c.minute].sort((a, b) => a - b).map((m) => h * 60 + m));
+  if (minutes.length === 0) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
+  let gap = 0;
+  for (let i = 1; i < minutes.length; i++) gap = Math.max(gap, (minutes[i]! - minutes[i - 1]!) * MINUTE_MS);
+  // Between days: from a matching day's last time to the next matching day's first.
   const start = Date.UTC(2024, 0, 1);
-  let previousDay: number | undefined;
+  let previous: number | undefined;
   for (let day = 0; day < CRON_SPAN_DAYS; day++) {
-    const d = new Date(start + day * 86_400_000);
+    const t = start + day * DAY_MS;
+    const d = new Date(t);
     if (!c.month.has(d.getUTCMonth() + 1) || !c.dayOfMonth.has(d.getUTCDate()) || !c.dayOfWeek.has(d.getUTCDay())) continue;
-    if (previousDay !== undefined) longest = Math.max(longest, (day - previousDay) * DAY_MINUTES + times[0]! - times.at(-1)!);
-    previousDay = day;
+    if (previous !== undefined) gap = Math.max(gap, t + minutes[0]! * MINUTE_MS - (previous + minutes.at(-1)! * MINUTE_MS));
+    previous = t;
   }
-  const ms = Math.max(longest, 1) * MINUTE_MS;
-  cronGaps.set(expr, ms);
-  return ms;
+  if (previous === undefined) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
+  cronGaps.set(expr, gap);
+  return gap;
 }
 
 /** The interval of a model's schedule: `every`, or the longest gap of its cron expression. */

@@ -1,52 +1,11 @@
 /**
- * The watchdog's rules, pure: a schedule's interval, when a model is stale, a run of failed
- * evaluations, approvals past their deadline. No I/O, no clock: `now` is always given.
+ * The watchdog's rules, pure: when a model is stale (its schedule's interval and which verdicts
+ * count come from staleness.ts, shared with `upkeep status`), a run of failed evaluations,
+ * approvals past their deadline. No I/O, no clock: `now` is always given.
  */
-import { parseCron } from './cron.js';
 import { durationMs } from './duration.js';
-import type { VerdictStatus } from './evaluation.js';
 import type { GateName, MaintenanceLogEntry } from './maintenance.js';
 import type { WatchdogFindingKind } from './watchdog.js';
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
-
-/** Verdicts of an evaluation that looked at the model: someone (the system) was watching. */
-export const WATCHING_VERDICTS: readonly VerdictStatus[] = ['healthy', 'warning', 'degraded'];
-
-/**
- * The longest gap between two consecutive fire times of a cron expression, on the wall clock (a
- * daylight-saving change moves it by an hour at most). The longest, not the usual one: `0 6 * * 1-5`
- * has a 3-day gap over the weekend, and a model evaluated on weekdays is not stale on Monday.
- * Day fields follow Temporal's schedules: both must match.
- */
-export function cronGapMs(expr: string): number {
-  const c = parseCron(expr);
-  const minutes = [...c.hour].sort((a, b) => a - b).flatMap((h) => [...c.minute].sort((a, b) => a - b).map((m) => h * 60 + m));
-  if (minutes.length === 0) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
-  let gap = 0;
-  for (let i = 1; i < minutes.length; i++) gap = Math.max(gap, (minutes[i]! - minutes[i - 1]!) * MINUTE);
-  // Between days: from a matching day's last time to the next matching day's first. Eight years
-  // from a fixed date cover the leap-year cycle of any day-of-month and month pattern.
-  const start = Date.UTC(2024, 0, 1);
-  let previous: number | undefined;
-  for (let day = 0; day < 8 * 366; day++) {
-    const t = start + day * DAY;
-    const d = new Date(t);
-    if (!c.month.has(d.getUTCMonth() + 1) || !c.dayOfMonth.has(d.getUTCDate()) || !c.dayOfWeek.has(d.getUTCDay())) continue;
-    if (previous !== undefined) gap = Math.max(gap, t + minutes[0]! * MINUTE - (previous + minutes.at(-1)! * MINUTE));
-    previous = t;
-  }
-  if (previous === undefined) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
-  return gap;
-}
-
-/** A schedule's interval: `every`, or the longest gap of its cron expression. */
-export function scheduleIntervalMs(schedule: { every?: string | undefined; cron?: string | undefined }): number {
-  if (schedule.every) return durationMs(schedule.every);
-  if (schedule.cron) return cronGapMs(schedule.cron);
-  throw new Error('a schedule needs every or cron');
-}
 
 /**
  * Stale: the last evaluation that looked at the model is older than twice its interval. A model

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import type { ModelSpec, WatchdogSpec } from '../../domain/config.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import { durationMs } from '../../domain/duration.js';
-import { failingSince, openApprovals, overdueSince, pausedTooLongSince, scheduleIntervalMs, staleSince, WATCHING_VERDICTS, type EvaluationOutcome } from '../../domain/watchdog-rules.js';
+import { failingSince, openApprovals, overdueSince, pausedTooLongSince, staleSince, type EvaluationOutcome } from '../../domain/watchdog-rules.js';
+import { LOOKED_AT, scheduleIntervalMs } from '../../domain/staleness.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ActivityDeps, TemporalPort } from '../deps.js';
@@ -59,7 +60,7 @@ async function recentEvaluations(store: ActivityDeps['store'], modelId: string, 
     const verdict = e.details?.verdict;
     if (e.kind !== 'evaluation' || typeof verdict !== 'string') continue;
     outcomes.unshift({ at: e.at, failed: verdict === 'failing' });
-    if (lastWatchedAt === undefined && WATCHING_VERDICTS.includes(verdict as VerdictStatus)) lastWatchedAt = e.at;
+    if (lastWatchedAt === undefined && LOOKED_AT.includes(verdict as VerdictStatus)) lastWatchedAt = e.at;
   }
   return { outcomes, ...(lastWatchedAt ? { lastWatchedAt } : {}) };
 }

@@ -6,7 +6,8 @@ import { parseConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { parseDirectory, readDirectory } from '../../activities/watchdog/directory.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
-import { cronGapMs, failingSince, openApprovals, overdueSince, pausedTooLongSince, scheduleIntervalMs, staleSince } from '../../domain/watchdog-rules.js';
+import { failingSince, openApprovals, overdueSince, pausedTooLongSince, staleSince } from '../../domain/watchdog-rules.js';
+import { cronIntervalMs as cronGapMs, scheduleIntervalMs } from '../../domain/staleness.js';
 
 const H = 3_600_000;
 const D = 24 * H;
