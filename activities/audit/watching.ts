@@ -24,7 +24,8 @@ export interface WhoWasWatching {
   openAlerts: { kind: 'verdict' | 'watchdog'; since: string; summary: string }[];
   pendingApprovals: { gate: string; openedAt: string; waitingMs: number; approvers: string[]; asked: string[]; workflowId?: string }[];
   /** Notifications delivered in the 30 days before `at`, newest first (at most 20). */
-  notified: { at: string; kind: string; to: string[]; title: string }[];
+  /** `via`: `webhook` when it was POSTed to the webhook, `log` when the worker's log was the only channel. */
+  notified: { at: string; kind: string; to: string[]; title: string; via: 'webhook' | 'log' }[];
   schedule: { state: 'active' | 'paused'; since: string; note?: string; actor?: string } | { state: 'unknown' };
   /** The latest decisions before `at` (newest first, at most 5). */
   decisions: { at: string; gate: string; decision: string; approver: string; comment?: string; signer?: string }[];
@@ -85,7 +86,7 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         break;
       }
       case 'notified':
-        if (t - Date.parse(e.at) <= NOTIFIED_DAYS * 86_400_000) notified.unshift({ at: e.at, kind: str(e.details?.notification) ?? '?', to: strings(e.details?.to), title: str(e.details?.title) ?? e.summary });
+        if (t - Date.parse(e.at) <= NOTIFIED_DAYS * 86_400_000) notified.unshift({ at: e.at, kind: str(e.details?.notification) ?? '?', to: strings(e.details?.to), title: str(e.details?.title) ?? e.summary, via: e.details?.webhook === 'sent' ? 'webhook' : 'log' });
         break;
       case 'schedule': {
         const state = e.details?.paused === true ? 'paused' : 'active';
@@ -134,7 +135,7 @@ export function renderWhoWasWatching(w: WhoWasWatching): string {
   lines.push(`pending approvals: ${w.pendingApprovals.length === 0 ? 'none' : ''}`);
   for (const p of w.pendingApprovals) lines.push(`  - ${p.gate}, open since ${p.openedAt} (${minutes(p.waitingMs)}); approvers ${p.approvers.join(', ')}; asked ${p.asked.join(', ')}`);
   lines.push(`notified (last ${NOTIFIED_DAYS} days): ${w.notified.length === 0 ? 'nobody' : ''}`);
-  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')}: ${n.title}`);
+  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')} (${n.via === 'webhook' ? 'webhook' : 'worker log only: no webhook configured'}): ${n.title}`);
   if (w.decisions.length > 0) lines.push('latest decisions:');
   for (const d of w.decisions) lines.push(`  - ${d.at} ${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${d.gate}${d.signer ? ` (signed by ${d.signer})` : ''}${d.comment ? `: ${d.comment}` : ''}`);
   return lines.join('\n');

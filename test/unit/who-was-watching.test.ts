@@ -16,7 +16,7 @@ const steps: [string, Partial<MaintenanceLogEntry>][] = [
   ['2026-11-01', { kind: 'schedule', actor: 'platform', summary: 'schedule created', details: { change: 'create', paused: false, config: { sha256: SPEC_A } } }],
   ['2026-11-02', { kind: 'evaluation', summary: 'healthy', details: { verdict: 'healthy', reasons: ['ok'], config: { sha256: SPEC_A }, windowEnd: '2026-11-02T06:00:00.000Z' } }],
   ['2026-11-03', { kind: 'evaluation', summary: 'degraded', details: { verdict: 'degraded', reasons: ['roc_auc fell'], config: { sha256: SPEC_A } } }],
-  ['2026-11-03T00:01', { kind: 'notified', summary: 'degraded sent', details: { notification: 'degraded', to: ['alice@example.com', 'bob@example.com'], title: 'churn is degraded' } }],
+  ['2026-11-03T00:01', { kind: 'notified', summary: 'degraded sent', details: { notification: 'degraded', to: ['alice@example.com', 'bob@example.com'], title: 'churn is degraded', webhook: 'sent' } }],
   ['2026-11-03T00:02', { kind: 'approval-requested', workflowId: 'upkeep-retrain-churn', runId: 'r1', summary: 'asked', details: { gate: 'retrain', openedAt: '2026-11-03T00:02:00.000Z', approvers: ['alice@example.com', 'bob@example.com'], to: ['alice@example.com', 'bob@example.com'] } }],
   ['2026-11-04', { kind: 'evaluation', summary: 'degraded again', details: { verdict: 'degraded', reasons: ['still'], config: { sha256: SPEC_B } } }],
   ['2026-11-05', { kind: 'watchdog', summary: 'nobody decided', details: { key: 'overdue-approval-r1', state: 'open' } }],
@@ -49,7 +49,7 @@ describe('who was watching: the audit chain read at an instant', function () {
     assert.match(w.openAlerts[0]!.summary, /^2 bad verdicts in a row/);
     assert.equal(w.pendingApprovals.length, 1);
     assert.equal(w.pendingApprovals[0]!.waitingMs, 2 * 86_400_000 + 12 * 3_600_000 - 2 * 60_000);
-    assert.deepEqual(w.notified.map((n) => n.to), [['alice@example.com', 'bob@example.com']]);
+    assert.deepEqual(w.notified.map((n) => [n.to, n.via]), [[['alice@example.com', 'bob@example.com'], 'webhook']]);
     assert.deepEqual(w.schedule, { state: 'active', since: '2026-11-01T00:00:00.000Z', actor: 'platform' });
     const text = renderWhoWasWatching(w);
     assert.match(text, /pending approvals: \n {2}- retrain, open since 2026-11-03T00:02:00.000Z \(2\.5 days\)/);
