@@ -18,6 +18,7 @@
  * (scripts/bench/large.ts; `--large-only`: that alone). Fleet: schedules sync of 500 models on a
  * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Audit
  * chain: appends against plain writes, a year of entries read and verified (scripts/bench/audit.ts).
+ * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
  * Everything printed is also written to bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -199,6 +200,9 @@ section('scripts/bench/fleet.ts', ['500']);
 
 console.log('');
 section('scripts/bench/audit.ts', []);
+
+console.log('');
+section('scripts/bench/status.ts', []);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');
