@@ -3,18 +3,9 @@ import path from 'node:path';
 import { parseConfig, loadConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
+import { modelYaml } from '../helpers/config-text.js';
 
-const model = (extra = ''): string => `
-  - id: churn
-    owner: owners@example.com
-    task: binary
-    artifact: models/churn.onnx
-    inputs: [{ name: input, columns: [a, b] }]
-    label: { column: y, positive: 1 }
-    data: { uri: "data/{date}.csv" }
-    schedule: { every: 1d }
-    thresholds: { metric: roc_auc, min: 0.7 }
-${extra}`;
+const model = (extra = ''): string => modelYaml({ extra });
 
 function configError(text: string): string {
   try {

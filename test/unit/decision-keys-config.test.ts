@@ -5,23 +5,13 @@ import path from 'node:path';
 import { configLoader, parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { newKeyPair } from '../../domain/signature.js';
+import { modelYaml } from '../helpers/config-text.js';
 
 const A = newKeyPair().publicKey;
 const B = newKeyPair().publicKey;
 const S = newKeyPair().publicKey;
 
-const model = (id: string, approvers: string): string => `
-  - id: ${id}
-    owner: owner@example.com
-    approvers: ${approvers}
-    task: binary
-    artifact: models/churn.onnx
-    inputs: [{ name: input, columns: [a, b] }]
-    label: { column: y, positive: 1 }
-    data: { uri: "data/{date}.csv" }
-    schedule: { every: 1d }
-    thresholds: { metric: roc_auc, min: 0.7 }
-`;
+const model = (id: string, approvers: string): string => modelYaml({ id, owner: 'owner@example.com', approvers });
 
 describe('approver keys in upkeep.yaml', function () {
   let dir: string;

@@ -9,21 +9,12 @@ import { dayFiles, filePatternProblem, globRegExp, isFilePattern, matchNames } f
 import { createFileDataSource } from '../../activities/data/source.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { datePattern } from '../../scripts/lib/init.js';
+import { modelYaml } from '../helpers/config-text.js';
 
 const config = (uri: string): string => `
 version: 1
 store: store
-models:
-  - id: churn
-    owner: owners@example.com
-    task: binary
-    artifact: models/churn.onnx
-    inputs: [{ name: input, columns: [a, b] }]
-    label: { column: y, positive: 1 }
-    data: { uri: ${JSON.stringify(uri)} }
-    schedule: { every: 1d }
-    thresholds: { metric: roc_auc, min: 0.7 }
-`;
+models:${modelYaml({ dataUri: uri })}`;
 
 describe('file patterns (several files per day)', function () {
   it('matches * and ? within one file name, everything else literally', function () {

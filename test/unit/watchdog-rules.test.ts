@@ -8,6 +8,7 @@ import { parseDirectory, readDirectory } from '../../activities/watchdog/directo
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { failingSince, openApprovals, overdueSince, pausedTooLongSince, staleSince } from '../../domain/watchdog-rules.js';
 import { cronIntervalMs as cronGapMs, scheduleIntervalMs } from '../../domain/staleness.js';
+import { modelYaml } from '../helpers/config-text.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -143,17 +144,7 @@ describe('watchdog rules', function () {
   });
 
   describe('the watchdog section of upkeep.yaml', function () {
-    const model = `
-  - id: churn
-    owner: owners@example.com
-    task: binary
-    artifact: models/churn.onnx
-    inputs: [{ name: input, columns: [a, b] }]
-    label: { column: y, positive: 1 }
-    data: { uri: "data/{date}.csv" }
-    schedule: { every: 1d }
-    thresholds: { metric: roc_auc, min: 0.7 }
-`;
+    const model = modelYaml();
     const parse = (text: string) => parseConfig(text, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
 
     it('has defaults, and resolves the directory against the config\'s folder', function () {
