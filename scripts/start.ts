@@ -105,7 +105,12 @@ async function nextSteps(o: {
     `  npx upkeep evaluate --model ${first}${cfg}`,
   );
   if (isExample) lines.push(`  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)`);
-  lines.push(`  npx upkeep approvals list${cfg}`);
+  lines.push(
+    `  npx upkeep approvals list${cfg}`,
+    `  npx upkeep status${cfg}                               (the fleet: verdicts, staleness, pending approvals, watchdog findings)`,
+    `  npx upkeep who-was-watching ${first}${cfg} --at ${hour(Date.now())}   (from the audit trail in the store)`,
+    `  npx upkeep serve${cfg}                                (the web inbox; README: The web inbox)`,
+  );
   const dbPath = path.join(settings.stateDir, 'temporal.db');
   const db = path.relative(process.cwd(), dbPath).startsWith('..') ? dbPath : path.relative(process.cwd(), dbPath);
   lines.push(`Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${db})` : ''}.`);
