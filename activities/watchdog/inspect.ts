@@ -40,15 +40,21 @@ const span = (ms: number): string => {
   return `${Math.round(ms / 1000)}s`;
 };
 
+/** Evaluation entries read at most, back from the newest, for one that watched the model. */
+export const WATCH_LOOK_BACK = 100;
+
 /**
  * The newest evaluation outcomes of the log (newest last): read from the newest entry back until
  * one that watched the model and at least `n` outcomes are in hand, so a long log costs a few reads.
+ * A model whose last WATCH_LOOK_BACK evaluations all failed gets `notWatchedSince`: the oldest of
+ * them (nothing has looked at it since at least then), instead of a read of its whole log each day.
  */
-async function recentEvaluations(store: ActivityDeps['store'], modelId: string, n: number): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string }> {
+async function recentEvaluations(store: ActivityDeps['store'], modelId: string, n: number): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string; notWatchedSince?: string }> {
   const keys = (await store.list(maintenanceLogPrefix(modelId, 'evaluations'))).sort();
   const outcomes: EvaluationOutcome[] = [];
   let lastWatchedAt: string | undefined;
-  for (let i = keys.length - 1; i >= 0 && (outcomes.length < n || lastWatchedAt === undefined); i--) {
+  const stop = Math.max(0, keys.length - Math.max(n, WATCH_LOOK_BACK));
+  for (let i = keys.length - 1; i >= stop && (outcomes.length < n || lastWatchedAt === undefined); i--) {
     const bytes = await store.tryGet(keys[i]!);
     if (!bytes) continue;
     let e: MaintenanceLogEntry;
@@ -62,7 +68,8 @@ async function recentEvaluations(store: ActivityDeps['store'], modelId: string, 
     outcomes.unshift({ at: e.at, failed: verdict === 'failing' });
     if (lastWatchedAt === undefined && LOOKED_AT.includes(verdict as VerdictStatus)) lastWatchedAt = e.at;
   }
-  return { outcomes, ...(lastWatchedAt ? { lastWatchedAt } : {}) };
+  const cut = lastWatchedAt === undefined && stop > 0 && outcomes.length > 0;
+  return { outcomes, ...(lastWatchedAt ? { lastWatchedAt } : {}), ...(cut ? { notWatchedSince: outcomes[0]!.at } : {}) };
 }
 
 function describeSchedule(s: ModelSpec['schedule']): string {
@@ -79,10 +86,15 @@ export async function inspectModel(deps: Pick<ActivityDeps, 'store'>, spec: Mode
   // stale: nothing has looked at the model for twice its interval
   const interval = scheduleIntervalMs(spec.schedule);
   let bornAt = schedule?.createdAt;
-  if (!evaluations.lastWatchedAt && !bornAt) bornAt = (await createRegistry(deps.store).versions(id))[0]?.createdAt;
-  const stale = staleSince({ lastWatchedAt: evaluations.lastWatchedAt, bornAt, now: ctx.now, intervalMs: interval });
+  if (!evaluations.lastWatchedAt && !evaluations.notWatchedSince && !bornAt) bornAt = (await createRegistry(deps.store).versions(id))[0]?.createdAt;
+  const watched = evaluations.lastWatchedAt ?? evaluations.notWatchedSince;
+  const stale = staleSince({ lastWatchedAt: watched, bornAt, now: ctx.now, intervalMs: interval });
   if (stale) {
-    const what = evaluations.lastWatchedAt ? `no evaluation has looked at it since ${evaluations.lastWatchedAt}` : `it has never been evaluated (known since ${bornAt})`;
+    const what = evaluations.lastWatchedAt
+      ? `no evaluation has looked at it since ${evaluations.lastWatchedAt}`
+      : evaluations.notWatchedSince
+        ? `none of its last ${WATCH_LOOK_BACK} evaluations looked at it (since ${evaluations.notWatchedSince} at least)`
+        : `it has never been evaluated (known since ${bornAt})`;
     found.push({ modelId: id, kind: 'stale', key: 'stale', since: stale, summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${span(2 * interval)} without one means nobody is watching`, details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval } });
   } else if (ctx.temporal && !schedule && !evaluations.lastWatchedAt && !bornAt) {
     // Declared, never evaluated, and nothing will: its schedule was never made (or was deleted).

@@ -61,6 +61,16 @@ describe('the watchdog activity with a Temporal server', function () {
     assert.deepEqual(old.opened.map((f) => [f.kind, f.since]), [['stale', iso(NOW - D)]]);
     assert.match(old.opened[0]!.summary, /it has never been evaluated \(known since 2026-11-17T08:00:00\.000Z\)/);  });
 
+  it('reads a long failing log only back to its last 100 evaluations, and judges staleness from the oldest of them', async function () {
+    // 150 daily evaluations, all failing: nothing has looked at the model for 150 days.
+    for (let d = 150; d >= 1; d--) await log({ id: `e-${d}`, at: iso(NOW - d * D), kind: 'evaluation', summary: 'failing', details: { verdict: 'failing' } });
+    const r = await run(fakePort({ schedules: schedule({ createdAt: iso(NOW - 200 * D) }) }), 'r1');
+    const stale = r.opened.find((f) => f.kind === 'stale')!;
+    assert.equal(stale.since, iso(NOW - 100 * D + 2 * D), 'stale from the oldest evaluation read, plus twice the interval');
+    assert.match(stale.summary, /none of its last 100 evaluations looked at it \(since 2026-08-12T08:00:00\.000Z at least\)/);
+    assert.ok(r.opened.some((f) => f.kind === 'failing-in-a-row'));
+  });
+
   it('finds a model never evaluated that has no schedule on the server: nothing will evaluate it', async function () {
     const unscheduled = await run(fakePort({}), 'r1');
     assert.deepEqual(unscheduled.opened.map((f) => [f.kind, f.summary]), [['stale', 'churn: it has never been evaluated and has no evaluation schedule on the server (upkeep schedules sync makes it)']]);
