@@ -50,8 +50,9 @@ async function readHead(store: ArtifactStore, modelId: string): Promise<Head | u
 const markLinked = (store: ArtifactStore, modelId: string, entryId: string, seq: number) => store.put(auditLinkedKey(modelId, entryId), `${JSON.stringify({ seq })}\n`, { ifAbsent: true });
 
 /** Links an entry already written at `key`; returns its place (the same place when run again). */
-async function linkEntry(store: ArtifactStore, modelId: string, entry: MaintenanceLogEntry, key: string, entrySha: string): Promise<number> {
-  const head = await readHead(store, modelId);
+async function linkEntry(store: ArtifactStore, modelId: string, entry: MaintenanceLogEntry, key: string, entrySha: string, hint?: Head): Promise<number> {
+  // The hint is read before the mark (a hint read earlier is as good: it only moves forward past marked entries).
+  const head = hint ?? (await readHead(store, modelId));
   const marked = await store.tryGet(auditLinkedKey(modelId, entry.id));
   if (marked) return parse<{ seq: number }>(marked).seq;
   let seq = head?.seq ?? 0;
@@ -82,7 +83,7 @@ async function linkEntry(store: ArtifactStore, modelId: string, entry: Maintenan
 
 /** Entry files written before the chain existed, oldest first (linked once, before anything new). */
 async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<string[]> {
-  if ((await store.exists(auditHeadKey(modelId))) || (await store.exists(auditLinkKey(modelId, 1)))) return [];
+  if (await store.exists(auditLinkKey(modelId, 1))) return [];
   const keys: string[] = [];
   for (const part of LOG_PARTS) keys.push(...(await store.list(maintenanceLogPrefix(modelId, part))));
   return keys.sort((a, b) => a.slice(a.lastIndexOf('/')).localeCompare(b.slice(b.lastIndexOf('/'))));
@@ -94,15 +95,18 @@ async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<
  */
 export async function appendEntry(store: ArtifactStore, entry: MaintenanceLogEntry): Promise<{ created: boolean; seq: number }> {
   const key = maintenanceLogKey(entry);
-  for (const old of await unchainedEntries(store, entry.modelId)) {
-    if (old === key) continue;
-    const bytes = await store.get(old);
-    await linkEntry(store, entry.modelId, parse<MaintenanceLogEntry>(bytes), old, sha256(bytes));
+  const head = await readHead(store, entry.modelId);
+  if (!head) {
+    for (const old of await unchainedEntries(store, entry.modelId)) {
+      if (old === key) continue;
+      const bytes = await store.get(old);
+      await linkEntry(store, entry.modelId, parse<MaintenanceLogEntry>(bytes), old, sha256(bytes));
+    }
   }
   const put = await store.put(key, `${JSON.stringify(entry, null, 2)}\n`, { ifAbsent: true });
   // A retry finds the entry written: link what is stored, whatever this call carried.
   const stored = put.created ? undefined : await store.get(key);
-  const seq = await linkEntry(store, entry.modelId, stored ? parse<MaintenanceLogEntry>(stored) : entry, key, stored ? sha256(stored) : put.sha256);
+  const seq = await linkEntry(store, entry.modelId, stored ? parse<MaintenanceLogEntry>(stored) : entry, key, stored ? sha256(stored) : put.sha256, head);
   return { created: put.created, seq };
 }
 
