@@ -13,7 +13,7 @@ import type { ActivityDeps } from '../deps.js';
 import { createNotifier, verdictLine, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
 import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
-import { cardKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
+import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
 import { appendEntry } from '../audit/chain.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
@@ -106,6 +106,13 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
     async notify(event: NotificationEvent): Promise<{ webhook: 'sent' | 'none' }> {
       const config = await deps.loadConfig();
       const notifier = createNotifier({ webhook: config.notify.webhook, log: deps.log ?? ((line) => console.log(line)), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+      // Recorded as delivered already (an attempt that died after sending and recording it): not sent twice.
+      const recorded = await deps.store.tryGet(maintenanceLogKey(notifiedEntry(event, 'none')));
+      if (recorded) {
+        const entry = JSON.parse(decode(recorded)) as MaintenanceLogEntry;
+        await appendEntry(deps.store, entry); // linked, if that attempt died before it was
+        return { webhook: entry.details?.webhook === 'sent' ? 'sent' : 'none' };
+      }
       try {
         const d = await notifier.send(event);
         // Who was told, and when: in the model's audit chain (the same event is recorded once).

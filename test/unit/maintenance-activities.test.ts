@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
+import { readChain } from '../../activities/audit/chain.js';
 import { createMaintenanceActivities, newest, readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
 import { createFileStore } from '../../activities/store/file-store.js';
@@ -155,6 +156,19 @@ describe('the maintenance activities', function () {
       assert.equal(got.contentType, 'application/json');
       assert.deepEqual(JSON.parse(got.body), webhookPayload(event));
       assert.equal(lines.length, 1);
+    });
+
+    it('does not send again a notification already delivered and recorded (an attempt retried after it sent)', async function () {
+      const hook = await receiver(200);
+      const a = activitiesWith({ notify: { webhook: hook.url } });
+      assert.deepEqual(await a.notify(event), { webhook: 'sent' });
+      assert.deepEqual(await a.notify(event), { webhook: 'sent' });
+      assert.equal(hook.received.length, 1);
+      const chain = await readChain(store, MODEL);
+      assert.deepEqual(chain.map((c) => [c.entry.kind, c.entry.details?.webhook]), [['notified', 'sent']]);
+      // Another notification (another time) is sent.
+      await a.notify({ ...event, at: '2026-03-01T06:00:01.000Z' });
+      assert.equal(hook.received.length, 2);
     });
 
     it('fails without retries when the webhook answers 404', async function () {
