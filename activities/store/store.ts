@@ -48,3 +48,15 @@ export function assertKey(key: string): void {
     throw new Error(`invalid store key ${JSON.stringify(key)}`);
   }
 }
+
+/** The JSON document at `key`, or undefined when there is none; one that does not parse is an error naming the key. */
+export async function tryGetJson<T>(store: Pick<ArtifactStore, 'tryGet'>, key: string): Promise<T | undefined> {
+  const bytes = await store.tryGet(key);
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (err) {
+    throw new Error(`${key} in the store is not valid JSON: ${(err as Error).message}`);
+  }
+}
+

@@ -1,6 +1,6 @@
 /** Reading what the watchdog keeps in the store: each open finding, and its latest report. */
 import type { WatchdogFinding, WatchdogReport } from '../../domain/watchdog.js';
-import type { ArtifactStore } from '../store/store.js';
+import { tryGetJson, type ArtifactStore } from '../store/store.js';
 import { watchdogFindingsPrefix, watchdogReportKey } from '../store/keys.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -22,8 +22,5 @@ export async function readFindings(store: ArtifactStore, modelId?: string): Prom
   return out.sort((a, b) => a.modelId.localeCompare(b.modelId) || a.key.localeCompare(b.key));
 }
 
-export async function readWatchdogReport(store: ArtifactStore): Promise<WatchdogReport | undefined> {
-  const bytes = await store.tryGet(watchdogReportKey);
-  return bytes ? (JSON.parse(decode(bytes)) as WatchdogReport) : undefined;
-}
+export const readWatchdogReport = (store: ArtifactStore): Promise<WatchdogReport | undefined> => tryGetJson<WatchdogReport>(store, watchdogReportKey);
 

@@ -11,7 +11,7 @@ import { scheduleIntervalMs, staleness } from '../../../domain/staleness.js';
 import type { WatchdogReport } from '../../../domain/watchdog.js';
 import type { ChampionPointer } from '../../../activities/registry/types.js';
 import { championKey, watchdogReportKey } from '../../../activities/store/keys.js';
-import type { ArtifactStore } from '../../../activities/store/store.js';
+import { tryGetJson, type ArtifactStore } from '../../../activities/store/store.js';
 import { UpkeepError } from '../../../activities/errors.js';
 import { describeSchedule, mapLimit } from '../../../workers/schedules.js';
 import { lastLookedAt, readEvaluations } from './evaluations.js';
@@ -37,13 +37,6 @@ export interface FleetStatusOptions {
   configName?: string;
 }
 
-const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
-
-async function readJson<T>(store: ArtifactStore, key: string): Promise<T | undefined> {
-  const bytes = await store.tryGet(key);
-  return bytes ? (JSON.parse(decode(bytes)) as T) : undefined;
-}
-
 /** The models asked for, in the config's order; an id the config does not declare is refused. */
 export function selectModels(config: UpkeepConfig, ids: string[] | undefined, configName = 'the config'): ModelSpec[] {
   if (!ids || ids.length === 0) return config.models;
@@ -59,7 +52,7 @@ export function selectModels(config: UpkeepConfig, ids: string[] | undefined, co
 async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: ServerState, watchdog: WatchdogReport | undefined): Promise<ModelStatus> {
   const problems: string[] = [];
   const now = o.now.getTime();
-  const pointer = await readJson<ChampionPointer>(o.store, championKey(spec.id)).catch((err: unknown) => {
+  const pointer = await tryGetJson<ChampionPointer>(o.store, championKey(spec.id)).catch((err: unknown) => {
     problems.push(`champion pointer unreadable: ${(err as Error).message}`);
     return undefined;
   });
@@ -131,7 +124,7 @@ export async function fleetStatus(o: FleetStatusOptions): Promise<FleetStatus> {
   const specs = selectModels(o.config, o.models, o.configName);
   const [server, watchdog] = await Promise.all([
     serverState(o.client, { taskQueue: o.taskQueue, now: o.now, models: specs.map((s) => s.id) }),
-    readJson<WatchdogReport>(o.store, watchdogReportKey).catch(() => undefined),
+    tryGetJson<WatchdogReport>(o.store, watchdogReportKey).catch(() => undefined),
   ]);
   const models = await mapLimit(specs, STATUS_CONCURRENCY, (spec) => modelStatus(spec, o, server, watchdog));
   return {

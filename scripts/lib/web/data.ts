@@ -8,8 +8,9 @@ import type { MaintenanceLogEntry, MaintenanceStatus } from '../../../domain/mai
 import type { WatchdogFinding, WatchdogReport } from '../../../domain/watchdog.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
 import type { ModelCard } from '../../../activities/docs/card/types.js';
-import type { ArtifactStore } from '../../../activities/store/store.js';
-import { cardKey, reportsPrefix, watchdogReportKey } from '../../../activities/store/keys.js';
+import { tryGetJson, type ArtifactStore } from '../../../activities/store/store.js';
+import { cardKey, reportsPrefix } from '../../../activities/store/keys.js';
+import { readWatchdogReport } from '../../../activities/watchdog/findings.js';
 import { readChainTail } from '../../../activities/audit/chain.js';
 import { runningRequests } from '../maintenance-actions.js';
 import { fleetStatus } from '../status/fleet.js';
@@ -34,17 +35,8 @@ export interface TrendPoint {
   verdict: string;
 }
 
-const decoder = new TextDecoder();
-
-async function readJson<T>(store: ArtifactStore, key: string): Promise<T | undefined> {
-  const bytes = await store.tryGet(key);
-  if (!bytes) return undefined;
-  try {
-    return JSON.parse(decoder.decode(bytes)) as T;
-  } catch {
-    return undefined; // a damaged file is shown as absent rather than failing the page
-  }
-}
+/** A damaged document is shown as absent rather than failing the page. */
+const readJson = <T>(store: ArtifactStore, key: string): Promise<T | undefined> => tryGetJson<T>(store, key).catch(() => undefined);
 
 /** The newest `n` evaluation reports of a model, oldest first. */
 export async function latestReports(store: ArtifactStore, modelId: string, n: number): Promise<EvaluationReport[]> {
@@ -60,9 +52,7 @@ export async function latestReports(store: ArtifactStore, modelId: string, n: nu
 export const trendPoints = (spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] =>
   reports.map((r) => ({ windowEnd: r.window.end, value: r.metrics[spec.thresholds.metric] ?? null, verdict: r.verdict.status }));
 
-export async function watchdogReport(store: ArtifactStore): Promise<WatchdogReport | undefined> {
-  return readJson<WatchdogReport>(store, watchdogReportKey);
-}
+export const watchdogReport = (store: ArtifactStore): Promise<WatchdogReport | undefined> => readWatchdogReport(store).catch(() => undefined);
 
 /** Every running request with an open gate, and the ids whose status could not be read. */
 export async function inbox(d: WebData): Promise<{ open: { workflowId: string; status: MaintenanceStatus }[]; failed: string[] }> {
