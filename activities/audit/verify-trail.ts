@@ -258,7 +258,17 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
     if (!key.endsWith('.json') || citedReports.has(key)) continue;
     const report = parseJson<{ workflow?: { workflowId?: string; runId?: string }; window?: { end?: string } }>(await store.get(key));
     if (!report?.workflow?.runId) continue; // a one-shot evaluation outside Temporal: no entry is made for it
-    problems.push(`report ${key} (window ending ${report.window?.end ?? '?'}, run ${report.workflow.runId}) is cited by no entry: its evaluation entry was removed (or that evaluation is still recording it)`);
+    problems.push(`report ${key} (window ending ${report.window?.end ?? '?'}, run ${report.workflow.runId}) is cited by no entry: its evaluation entry was removed (or never recorded, or is still being recorded)`);
+  }
+
+  // Entries of an evaluation run whose verdict entry is gone: its degraded/failing notification, its "no retrain requested" note.
+  const evaluated = new Set(entries.filter((c) => c.entry.kind === 'evaluation' && str(c.entry.details?.verdict)).map((c) => c.entry.runId));
+  for (const c of entries) {
+    const e = c.entry;
+    if (!e.runId || evaluated.has(e.runId)) continue;
+    const note = e.kind === 'evaluation' && !str(e.details?.verdict);
+    const told = e.kind === 'notified' && ['degraded', 'failing'].includes(str(e.details?.notification) ?? '');
+    if (note || told) problems.push(`${where(c)}: ${note ? 'a note' : `a ${String(e.details?.notification)} notification`} of evaluation run ${e.runId}, whose evaluation entry is not in the trail (removed)`);
   }
 
   // Signatures, against the keys in force when the request was made.
@@ -308,7 +318,9 @@ async function registryProblems(store: ArtifactStore, modelId: string, entries: 
     if (!changes.some((c) => matches(p, c))) problems.push(`${what} has no ${kindOf(p)} entry in the trail: the entry was removed, or the registry was changed outside a workflow`);
     const decisions = entries.filter((c) => c.entry.kind === 'decision' && c.entry.runId === p.workflow?.runId).map((c) => actOf(c.entry)).filter((a) => a !== undefined);
     for (const a of p.approvals ?? []) {
-      if (!decisions.some((d) => sameDecision(a, d))) problems.push(`${what}: its ${a.gate} ${a.decision} by ${a.approver}${a.proof ? ` (signed by ${a.proof.signer})` : ''} is not a decision of the trail`);
+      const d = decisions.find((x) => sameDecision(a, x));
+      if (!d) problems.push(`${what}: its ${a.gate} ${a.decision} by ${a.approver}${a.proof ? ` (signed by ${a.proof.signer})` : ''} is not a decision of the trail`);
+      else if ((a.comment ?? '') !== (d.comment ?? '')) problems.push(`${what}: the comment of its ${a.gate} ${a.decision} by ${a.approver} is not the one in the trail`);
     }
     if (p.emergency) {
       const asked = entries.find((c) => c.entry.kind === 'rollback-requested' && c.entry.runId === p.workflow?.runId);

@@ -127,7 +127,14 @@ describe('the audit trail, verified whole from the store', function () {
   it('an evaluation entry removed with the chain rebuilt: its report is cited by no entry', async function () {
     await rebuildChain((e) => e.id === 'e2-0001');
     const key = reportKeys(M, '2026-11-02T06:00:00.000Z', 'e2').json;
-    assert.deepEqual(await problems(), [`report ${key} (window ending 2026-11-02T06:00:00.000Z, run e2) is cited by no entry: its evaluation entry was removed (or that evaluation is still recording it)`]);
+    assert.deepEqual(await problems(), [`report ${key} (window ending 2026-11-02T06:00:00.000Z, run e2) is cited by no entry: its evaluation entry was removed (or never recorded, or is still being recorded)`]);
+  });
+
+  it('an evaluation entry removed together with its report (chain rebuilt): its notification still names the run', async function () {
+    await appendEntry(store, { id: 'notified-e2', modelId: M, at: '2026-11-02T06:01:01.000Z', kind: 'notified', summary: 'degraded sent', workflowId: `upkeep-evaluate-${M}`, runId: 'e2', details: { notification: 'degraded', to: ['alice@example.com'], title: 'churn is degraded', webhook: 'none' } });
+    await store.delete(reportKeys(M, '2026-11-02T06:00:00.000Z', 'e2').json);
+    await rebuildChain((e) => e.id === 'e2-0001');
+    assert.deepEqual(await problems(), ['entry 5 (notified at 2026-11-02T06:01:01.000Z): a degraded notification of evaluation run e2, whose evaluation entry is not in the trail (removed)']);
   });
 
   it('a report, a snapshot and a data file altered after the fact', async function () {
@@ -222,6 +229,14 @@ describe('decisions checked against the keys in force when they were made', func
     await promotion(store, KEYS, undefined);
     const p = (await verifyTrail(store, M)).problems;
     assert.deepEqual(p, [`entry 3 (decision at 2026-11-03T07:00:01.000Z): the promote approve by alice@example.com is not signed, although keys were in force (entry 2 (approval-requested))`]);
+  });
+
+  it('an unsigned approval whose comment was reworded in the registry disagrees with the trail', async function () {
+    await promotion(store, { people: {}, authenticators: {} }, undefined);
+    const f = path.join(dir, championHistoryKey(M, 1));
+    writeFileSync(f, readFileSync(f, 'utf8').replace('better on the holdout', 'checked by the whole team'));
+    const p = (await verifyTrail(store, M)).problems;
+    assert.ok(p.some((x) => /^the registry's champion change 1 .*: the comment of its promote approve by alice@example.com is not the one in the trail$/.test(x)), p.join('\n'));
   });
 
   it('verify-decision fails when the trail does not verify (a promotion entry removed)', async function () {
