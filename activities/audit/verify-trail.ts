@@ -223,8 +223,10 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
       if (!key) notes.push(`${where(c)} cites a report outside this store: ${d.report}`);
       else {
         citedReports.add(key);
-        if (sha) found.push(await hashed(key, sha, 'report'));
         const bytes = await store.tryGet(key);
+        if (!bytes) found.push(`report ${key} is missing (removed)`);
+        else if (sha && sha256Hex(bytes) !== sha) found.push(`report ${key} was altered (its sha256 is not the one cited)`);
+        checked.set(key, '');
         const report = bytes && parseJson<{ spec?: { sha256?: string }; snapshot?: { sha256?: string }; workflow?: { runId?: string }; model?: { sha256?: string } }>(bytes);
         if (report) {
           if (config && report.spec?.sha256 !== config.sha256) found.push(`report ${key} names spec ${report.spec?.sha256?.slice(0, 12) ?? 'none'}, the entry ${config.sha256.slice(0, 12)}`);
