@@ -46,6 +46,9 @@ export interface SignedActCheck {
 
 export const NO_KEYS: DecisionKeys = { people: {}, authenticators: {} };
 
+/** The largest data file or model `deep` re-hashes (the store reads an object whole). */
+export const DEEP_HASH_MAX_BYTES = 512 * 2 ** 20;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const HEX64 = /^[0-9a-f]{64}$/;
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -164,7 +167,15 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
       if (!bytes) return `${what} ${key} is missing (removed)`;
       return sha256Hex(bytes) === sha ? '' : `${what} ${key} was altered (its sha256 is not the one cited)`;
     });
-  const present = (key: string, sha: string, what: string): Promise<string> => (opts.deep ? hashed(key, sha, what) : once(key, async () => ((await store.exists(key)) ? '' : `${what} ${key} is missing (removed)`)));
+  /** Data files and models: re-hashed with `deep` (up to DEEP_HASH_MAX_BYTES as declared; larger ones are read whole by the store, so only checked to exist, with a note), else checked to exist. */
+  const present = (key: string, sha: string, what: string, bytes?: number): Promise<string> => {
+    if (opts.deep && (bytes === undefined || bytes <= DEEP_HASH_MAX_BYTES)) return hashed(key, sha, what);
+    return once(key, async () => {
+      if (!(await store.exists(key))) return `${what} ${key} is missing (removed)`;
+      if (opts.deep) notes.push(`${what} ${key} (${bytes} bytes) was not re-hashed: larger than ${DEEP_HASH_MAX_BYTES / 2 ** 20} MiB; it exists`);
+      return '';
+    });
+  };
 
   // Specs: each hashes to its name; keep the keys they held (the fallback for the keys in force).
   const specKeys = new Map<string, DecisionKeys | undefined>();
@@ -197,7 +208,7 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
       for (const f of m.files) {
         const fileKey = f.uri ? keyOfUri(store, f.uri) : undefined;
         if (!fileKey) continue;
-        const p = await present(fileKey, f.sha256, 'data file');
+        const p = await present(fileKey, f.sha256, 'data file', typeof f.bytes === 'number' ? f.bytes : undefined);
         if (p) bad.push(p);
       }
       return bad.join('; ');
@@ -227,21 +238,21 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
         if (!bytes) found.push(`report ${key} is missing (removed)`);
         else if (sha && sha256Hex(bytes) !== sha) found.push(`report ${key} was altered (its sha256 is not the one cited)`);
         checked.set(key, '');
-        const report = bytes && parseJson<{ spec?: { sha256?: string }; snapshot?: { sha256?: string }; workflow?: { runId?: string }; model?: { sha256?: string } }>(bytes);
+        const report = bytes && parseJson<{ spec?: { sha256?: string }; snapshot?: { sha256?: string }; workflow?: { runId?: string }; model?: { sha256?: string; bytes?: number } }>(bytes);
         if (report) {
           if (config && report.spec?.sha256 !== config.sha256) found.push(`report ${key} names spec ${report.spec?.sha256?.slice(0, 12) ?? 'none'}, the entry ${config.sha256.slice(0, 12)}`);
           if (snap && report.snapshot?.sha256 !== snap.sha256) found.push(`report ${key} names snapshot ${report.snapshot?.sha256?.slice(0, 12) ?? 'none'}, the entry ${snap.sha256.slice(0, 12)}`);
           if (e.runId && report.workflow?.runId !== e.runId) found.push(`report ${key} was written by run ${report.workflow?.runId ?? 'none'}, the entry by run ${e.runId}`);
-          if (report.model?.sha256 && HEX64.test(report.model.sha256)) found.push(await present(artifactKey(modelId, report.model.sha256), report.model.sha256, 'model artifact'));
+          if (report.model?.sha256 && HEX64.test(report.model.sha256)) found.push(await present(artifactKey(modelId, report.model.sha256), report.model.sha256, 'model artifact', report.model.bytes));
         }
       }
     }
     if (e.kind === 'trained') {
       const sha = str(d.sha256);
       const version = str(d.version);
-      if (sha && HEX64.test(sha)) found.push(await present(artifactKey(modelId, sha), sha, 'model artifact'));
+      const v = version ? await versions.version(modelId, version).catch(() => undefined) : undefined;
+      if (sha && HEX64.test(sha)) found.push(await present(artifactKey(modelId, sha), sha, 'model artifact', v?.bytes));
       if (version) {
-        const v = await versions.version(modelId, version).catch(() => undefined);
         if (!v) found.push(`registry version ${versionKey(modelId, version)} is missing (removed)`);
         else if (sha && v.sha256 !== sha) found.push(`registry version ${versionKey(modelId, version)} names artifact ${v.sha256.slice(0, 12)}, the entry ${sha.slice(0, 12)}`);
       }

@@ -25,14 +25,6 @@ function checkModelId(model: string): void {
   if (!MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
 }
 
-/** The model's chain; an unknown model (nothing recorded) is an error naming the store. */
-async function chainOf(store: ArtifactStore, model: string): Promise<ChainedEntry[]> {
-  checkModelId(model);
-  const chain = await readChain(store, model);
-  if (chain.length === 0) throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
-  return chain;
-}
-
 /** What a command that answers from the trail read, and whether the trail verified. */
 interface CheckedTrail {
   chain: ChainedEntry[];
@@ -46,8 +38,9 @@ interface CheckedTrail {
  * the answer says it is unverified.
  */
 export async function checkedTrail(store: ArtifactStore, model: string, unverified: boolean | undefined): Promise<CheckedTrail | undefined> {
-  const chain = await chainOf(store, model);
+  checkModelId(model);
   const v = await verifyTrail(store, model);
+  if (v.links === 0 && v.problems.length === 0) throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
   if (v.ok) return { chain: v.entries, problems: [] };
   console.error(`the audit trail of ${model} does NOT verify (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}):`);
   for (const p of v.problems.slice(0, 20)) console.error(`  - ${p}`);
@@ -57,7 +50,8 @@ export async function checkedTrail(store: ArtifactStore, model: string, unverifi
     console.error(`its records cannot be believed as they are: nothing is answered. Pass --unverified to see them anyway, marked UNVERIFIED.`);
     return undefined;
   }
-  return { chain, problems: v.problems };
+  // What the links name, as stored: the entries that fail their hash included (they are what is marked unverified).
+  return { chain: await readChain(store, model), problems: v.problems };
 }
 
 const unverifiedBanner = (model: string, problems: string[]): string => `UNVERIFIED: the audit trail of ${model} does not verify (${problems.length} problem${problems.length === 1 ? '' : 's'}; see upkeep audit verify ${model}): what follows may have been altered`;
