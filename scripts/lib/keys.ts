@@ -106,7 +106,8 @@ export function signAs(dir: string, id: string, act: SignedAct, where: Omit<Deci
 export async function verifyDecisionsCommand(spec: { id: string; keys?: DecisionKeys }, store: ArtifactStore): Promise<number> {
   const { createRegistry } = await import('../../activities/registry/registry.js');
   const { verifyTrail, sameDecision, actProblem } = await import('../../activities/audit/verify-trail.js');
-  const trail = await verifyTrail(store, spec.id);
+  // As audit verify checks it: data files and models re-hashed too.
+  const trail = await verifyTrail(store, spec.id, { deep: true });
   let bad = 0;
   if (!trail.ok) {
     console.log(`NOT VERIFIED  the audit trail of ${spec.id} does not verify (${trail.problems.length} problem${trail.problems.length === 1 ? '' : 's'}; upkeep audit verify ${spec.id}):`);

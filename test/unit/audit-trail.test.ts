@@ -247,6 +247,15 @@ describe('decisions checked against the keys in force when they were made', func
     assert.ok(bad >= 1, out);
     assert.match(out, /^NOT VERIFIED {2}the audit trail of churn does not verify/m);
   });
+
+  it('verify-decision fails when a data file of a cited snapshot was altered', async function () {
+    await promotion(store, KEYS, alice.secretKey);
+    const [data] = await store.list(`snapshots/${M}/files`);
+    writeFileSync(path.join(dir, data!), 'x,y\n9,9\n');
+    const { bad, out } = await verifyDecision(KEYS);
+    assert.ok(bad >= 1, out);
+    assert.match(out, new RegExp(`data file ${data} was altered`));
+  });
 });
 
 describe('commands that answer from the trail verify it first', function () {
