@@ -101,15 +101,18 @@ export function keysInForce(chain: readonly ChainedEntry[], index: number, specK
   if (isKeys(target.entry.details?.keys)) return { keys: target.entry.details.keys, from: `entry ${target.seq}` };
   const gate = gateOf(target.entry);
   let deciders: string[] | undefined;
+  /** Where the request was made: the spec in force then is the one cited last before it. */
+  let opened = index;
   if (gate) {
     for (let i = index - 1; i >= 0; i--) {
       const c = chain[i]!;
       if (gateOf(c.entry) !== gate) continue;
+      if (c.entry.kind === 'approval-requested') opened = i;
       if (!deciders && Array.isArray(c.entry.details?.approvers)) deciders = (c.entry.details.approvers as unknown[]).filter((a): a is string => typeof a === 'string');
       if (isKeys(c.entry.details?.keys)) return { keys: c.entry.details.keys, from: `entry ${c.seq} (${c.entry.kind})`, ...(deciders ? { deciders } : {}) };
     }
   }
-  for (let i = index - 1; i >= 0; i--) {
+  for (let i = opened - 1; i >= 0; i--) {
     const sha = ref(chain[i]!.entry.details?.config)?.sha256;
     if (sha && specKeys.has(sha)) return { keys: specKeys.get(sha) ?? NO_KEYS, from: `the spec ${sha.slice(0, 12)} cited by entry ${chain[i]!.seq}`, ...(deciders ? { deciders } : {}) };
   }

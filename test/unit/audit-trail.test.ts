@@ -225,6 +225,19 @@ describe('decisions checked against the keys in force when they were made', func
     assert.match(out, /^verified {2}generation 1 .*, against the keys in force then \(entry 2 \(approval-requested\)\)$/m);
   });
 
+  it('a trail from before requests recorded keys: the spec cited before the request opened holds them', async function () {
+    // The beforeEach evaluation cites a spec with keys; here the request opens after one citing a spec without.
+    await evaluation(store, 'e0', '2026-11-02T06:00:00.000Z', '2026-11-02T06:01:00.000Z', SPEC);
+    const gate = { modelId: M, workflowId: RETRAIN, runId: 'old', details: { gate: 'retrain', openedAt: '2026-11-02T07:00:00.000Z', approvers: ['alice@example.com'] } };
+    await appendEntry(store, { ...gate, id: 'old-0001', at: '2026-11-02T07:00:00.000Z', kind: 'approval-requested', summary: 'asked' });
+    // Keys were added to the config while the request waited: the next evaluation cites them.
+    await evaluation(store, 'e3', '2026-11-03T06:00:00.000Z', '2026-11-03T06:01:00.000Z', { ...SPEC, keys: KEYS });
+    await appendEntry(store, { ...gate, id: 'old-0002', at: '2026-11-03T07:00:00.000Z', kind: 'decision', actor: 'alice@example.com', summary: 'approved', details: { ...gate.details, decision: 'approve' } });
+    const v = await verifyTrail(store, M);
+    assert.deepEqual(v.problems, []);
+    assert.match(v.acts[0]!.inForce!.from, /^the spec [0-9a-f]{12} cited by entry 2$/);
+  });
+
   it('a decision left unsigned although keys were in force is named', async function () {
     await promotion(store, KEYS, undefined);
     const p = (await verifyTrail(store, M)).problems;
