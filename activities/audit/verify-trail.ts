@@ -46,6 +46,9 @@ export interface SignedActCheck {
 
 export const NO_KEYS: DecisionKeys = { people: {}, authenticators: {} };
 
+/** Detail fields that cite a snapshot by its identity hash (not the manifest's bytes). */
+const SNAPSHOT_FIELDS = new Set(['snapshot', 'training', 'holdout']);
+
 /** The largest data file or model `deep` re-hashes (the store reads an object whole). */
 export const DEEP_HASH_MAX_BYTES = 512 * 2 ** 20;
 
@@ -228,6 +231,14 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
       const key = specKey(modelId, config.sha256);
       if (!checked.has(key)) checked.set(key, HEX64.test(config.sha256) && (await store.exists(key)) ? '' : `spec ${key} is missing (removed)`);
       found.push(checked.get(key)!);
+    }
+    // Any other object of this store an entry cites as { uri, sha256 } (stored evidence, a kept file):
+    // re-hashed. Snapshots are cited by their identity hash (checked below), specs by name (above).
+    for (const [field, value] of Object.entries(d)) {
+      if (SNAPSHOT_FIELDS.has(field) || field === 'config') continue;
+      const r = ref(value);
+      const key = r?.uri ? keyOfUri(store, r.uri) : undefined;
+      if (r && key && HEX64.test(r.sha256)) found.push(await hashed(key, r.sha256, `${field} object`));
     }
     const snap = ref(d.snapshot);
     if (snap) found.push(await snapshot(snap.sha256));

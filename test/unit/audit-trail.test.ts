@@ -150,6 +150,14 @@ describe('the audit trail, verified whole from the store', function () {
     assert.ok(p.some((x) => x.includes(`data file ${data} was altered`)), p.join('\n'));
   });
 
+  it('stored evidence an entry cites as { uri, sha256 } is re-hashed', async function () {
+    const evidence = await store.put(`registry/${M}/evidence/r1.json`, '{"comparison":"champion 0.71, challenger 0.80"}\n');
+    await appendEntry(store, { id: 'r1-0004', modelId: M, at: '2026-11-03T07:00:03.000Z', kind: 'compared', summary: 'compared', workflowId: RETRAIN, runId: 'r1', details: { evidence: { uri: evidence.uri, sha256: evidence.sha256 } } });
+    assert.deepEqual(await problems(), []);
+    writeFileSync(file(`registry/${M}/evidence/r1.json`), '{"comparison":"champion 0.71, challenger 0.99"}\n');
+    assert.deepEqual(await problems(), [`entry 6 (compared at 2026-11-03T07:00:03.000Z): evidence object registry/${M}/evidence/r1.json was altered (its sha256 is not the one cited)`]);
+  });
+
   it('a signature re-checked: the decision comment rewritten and the chain rebuilt consistently', async function () {
     const f = await entryFile('r1-0002');
     writeFileSync(f, readFileSync(f, 'utf8').replace('better on the holdout', 'approved without reading it'));
