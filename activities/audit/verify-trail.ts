@@ -22,7 +22,7 @@ import { createRegistry } from '../registry/registry.js';
 import type { ChampionPointer } from '../registry/types.js';
 import { sha256Hex } from '../store/file-store.js';
 import { artifactKey, championHistoryPrefix, championKey, reportsPrefix, snapshotManifestKey, specKey, versionKey } from '../store/keys.js';
-import type { ArtifactStore } from '../store/store.js';
+import { assertKey, type ArtifactStore } from '../store/store.js';
 import { verifyChain, type ChainedEntry, type ChainVerification } from './chain.js';
 
 export interface TrailVerification extends ChainVerification {
@@ -75,7 +75,14 @@ const where = (c: ChainedEntry): string => `entry ${c.seq} (${c.entry.kind} at $
 /** The store key of a URI of this store, or undefined when it points elsewhere. */
 export function keyOfUri(store: Pick<ArtifactStore, 'root'>, uri: string): string | undefined {
   const root = store.root.replace(/\/+$/, '');
-  return uri.startsWith(`${root}/`) ? decodeURIComponent(uri.slice(root.length + 1)) : undefined;
+  if (!uri.startsWith(`${root}/`)) return undefined;
+  try {
+    const key = decodeURIComponent(uri.slice(root.length + 1));
+    assertKey(key);
+    return key;
+  } catch {
+    return undefined; // not a key of this store (e.g. "..", or bad escapes): nothing to read
+  }
 }
 
 /** Which gate of which run an entry is about: decisions, expiries and requests share it. */
@@ -201,7 +208,7 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
   }
 
   const snapshot = (sha: string): Promise<string> =>
-    once(snapshotManifestKey(modelId, sha), async () => {
+    !HEX64.test(sha) ? Promise.resolve(`it cites a snapshot by a malformed sha256 ${JSON.stringify(sha.slice(0, 80))}`) : once(snapshotManifestKey(modelId, sha), async () => {
       const key = snapshotManifestKey(modelId, sha);
       const bytes = await store.tryGet(key);
       if (!bytes) return `snapshot manifest ${key} is missing (removed)`;

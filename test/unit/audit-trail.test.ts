@@ -158,6 +158,14 @@ describe('the audit trail, verified whole from the store', function () {
     assert.deepEqual(await problems(), [`entry 6 (compared at 2026-11-03T07:00:03.000Z): evidence object registry/${M}/evidence/r1.json was altered (its sha256 is not the one cited)`]);
   });
 
+  it('an entry citing malformed references (a path out of the store, a sha256 that is a path) is named, not a crash', async function () {
+    await appendEntry(store, { id: 'x-0001', modelId: M, at: '2026-11-04T00:00:00.000Z', kind: 'evaluation', summary: 'forged', runId: 'x', details: { verdict: 'healthy', report: `${store.root}/../../etc/passwd`, snapshot: { sha256: '../../etc/passwd' }, config: { sha256: '../x' }, evidence: { uri: `${store.root}/%2e%2e/x`, sha256: 'a'.repeat(64) } } });
+    const v = await verifyTrail(store, M, { deep: true });
+    assert.ok(v.problems.includes('entry 6 (evaluation at 2026-11-04T00:00:00.000Z): spec ledger/churn/specs/../x.json is missing (removed)'), v.problems.join('\n'));
+    assert.ok(v.problems.some((p) => p.includes('cites a snapshot by a malformed sha256 "../../etc/passwd"')), v.problems.join('\n'));
+    assert.ok(v.notes.some((n) => n.includes('cites a report outside this store')), v.notes.join('\n'));
+  });
+
   it('a signature re-checked: the decision comment rewritten and the chain rebuilt consistently', async function () {
     const f = await entryFile('r1-0002');
     writeFileSync(f, readFileSync(f, 'utf8').replace('better on the holdout', 'approved without reading it'));
