@@ -134,10 +134,11 @@ const audit = program
   .option('--until <time>', 'before this time, exclusive', parseDate)
   .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']).default('md'))
   .option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)')
+  .option('--unverified', 'show the records even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
   .action(async (model: string, o) => (await auditing()).auditCommand(model, o));
 audit
   .command('verify <model>')
-  .description('check that no entry of the model\'s audit chain was removed, reordered or altered (exit 1 if one was)')
+  .description('check that no entry of the model\'s audit trail was removed, reordered or altered, re-hash everything it cites, check its signatures against the keys in force then and the registry against it (exit 1 naming each problem)')
   // --config may land on `audit` itself: read the options of both.
   .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit
@@ -150,6 +151,7 @@ program
   .description('at a given time: owner and approvers in force, last verdict, open alerts, pending approvals, who was told, schedule state (from the store alone)')
   .requiredOption('--at <time>', 'the instant (YYYY-MM-DD or ISO time)', parseDate)
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .option('--unverified', 'answer even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
   .action(async (model: string, o) => (await auditing()).whoCommand(model, o));
 
 program

@@ -45,6 +45,8 @@ export interface GateEvent {
   kind: Extract<NotificationKind, 'approval-requested' | 'reminder' | 'escalation' | 'expired' | 'decision'>;
   gate: GateStatus;
   to: string[];
+  /** The public keys the gate checks signatures against (on `approval-requested`): the audit trail records them as the keys in force. */
+  keys?: DecisionKeys;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -116,7 +118,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
 
   const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[]): void => {
     gate.notified.push({ kind, to, at: iso(Date.now()) });
-    onEvent({ kind, gate: copy(gate), to });
+    onEvent({ kind, gate: copy(gate), to, ...(kind === 'approval-requested' ? { keys: copy(keys ?? { people: {}, authenticators: {} }) } : {}) });
   };
 
   return {

@@ -33,7 +33,8 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
     const what = `${g.gate} ${modelId}`;
     switch (e.kind) {
       case 'approval-requested':
-        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to } });
+        // The keys in force: what a signature on this request is checked against, then and later (audit verify).
+        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to, ...(e.keys ? { keys: e.keys } : {}) } });
         journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
         break;
       case 'reminder':

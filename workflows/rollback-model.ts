@@ -44,7 +44,11 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
     await journal.flush();
     throw ApplicationFailure.create({ type: 'Unauthenticated', nonRetryable: true, message: unproven });
   }
-  journal.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, { actor: input.requestedBy, ...(proof ? { details: { signer: proof.signer, proof } } : {}) });
+  // What was signed (reason, emergency) and the keys in force, so that the trail alone can check the signature later.
+  journal.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, {
+    actor: input.requestedBy,
+    details: { from, to, reason: input.reason, emergency: Boolean(input.emergency), keys: model.spec.keys ?? { people: {}, authenticators: {} }, ...(proof ? { signer: proof.signer, proof } : {}) },
+  });
 
   const decisions: Decision[] = [];
   const done = async (outcome: RollbackModelResult['outcome']): Promise<RollbackModelResult> => {

@@ -152,48 +152,82 @@ export interface ChainVerification {
   problems: string[];
   /** sha256 of the last link: quote it (e.g. in a ticket) to detect a later truncation. */
   headSha256: string | null;
+  /** The entries whose bytes match their link, in chain order (what a reader may go on to check). */
+  entries: ChainedEntry[];
 }
 
 /**
  * Checks every link against the one before it and against its entry's bytes, that every entry
- * file is linked exactly once, and that the head hint is not past the end (a truncated chain).
+ * file is linked exactly once, and the head hint (head.json) against the link it names: a hint
+ * past the last link means the end was removed, a hint whose sha256 differs from its link's
+ * bytes means that link was rewritten. Each kind of damage is named once: a removed link is
+ * "missing", and the link after it is not also blamed for not following it.
  */
 export async function verifyChain(store: ArtifactStore, modelId: string): Promise<ChainVerification> {
   const problems: string[] = [];
   const keys = await linkKeys(store, modelId);
   const linked = new Map<string, number>();
+  /** sha256 of each link's bytes, by the number in its file name. */
+  const hashes = new Map<number, string>();
+  const entries: ChainedEntry[] = [];
   let prevSha: string | null = null;
   let expected = 1;
+  let last = 0;
   for (const key of keys) {
     const bytes = await store.get(key);
     const name = key.slice(key.lastIndexOf('/') + 1);
+    const seq = Number(name.replace(/\.json$/, ''));
+    const gap = seq > expected;
+    if (gap) problems.push(seq - 1 === expected ? `link ${expected} is missing (removed)` : `links ${expected}..${seq - 1} are missing (removed)`);
+    else if (seq < expected) problems.push(`link ${name} is out of order`);
+    if (Number.isInteger(seq)) {
+      hashes.set(seq, sha256(bytes));
+      last = Math.max(last, seq);
+    }
     let link: AuditLink;
     try {
       link = parse<AuditLink>(bytes);
     } catch {
-      problems.push(`link ${name} is not valid JSON (altered)`);
+      problems.push(`link ${seq} is not valid JSON (altered)`);
       prevSha = sha256(bytes);
+      expected = seq + 1;
       continue;
     }
-    const seq = Number(name.replace(/\.json$/, ''));
-    if (seq !== expected) problems.push(seq > expected ? `links ${expected}..${seq - 1} are missing (removed)` : `link ${name} is out of order`);
     if (link.seq !== seq) problems.push(`link ${seq} says it is link ${link.seq} (moved or altered)`);
-    if (link.prev !== prevSha) problems.push(`link ${seq} does not follow link ${seq - 1}: a link before it was removed, reordered or altered`);
+    // After a removed link there is nothing to compare `prev` with: the gap is the damage.
+    if (!gap && link.prev !== prevSha) problems.push(`link ${seq} does not follow link ${seq - 1}: a link before it was removed, reordered or altered`);
     const entryBytes = await store.tryGet(link.entry.key);
     if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
     else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) was altered (sha256 differs)`);
+    else {
+      try {
+        entries.push({ seq, entry: parse<MaintenanceLogEntry>(entryBytes, link.entry.key), uri: store.uriFor(link.entry.key) });
+      } catch {
+        problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is not valid JSON`);
+      }
+    }
     const twice = linked.get(link.entry.key);
     if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
     linked.set(link.entry.key, seq);
     prevSha = sha256(bytes);
     expected = seq + 1;
   }
-  const head = await readHead(store, modelId);
-  if (head && head.seq > keys.length) problems.push(`the head says ${head.seq} links but ${keys.length} are there: the end of the chain was removed`);
+  const headBytes = await store.tryGet(auditHeadKey(modelId));
+  let head: Head | undefined;
+  try {
+    head = headBytes ? parse<Head>(headBytes) : undefined;
+  } catch {
+    problems.push(`the head (${auditHeadKey(modelId)}) is not valid JSON (altered)`);
+  }
+  if (head) {
+    const at = hashes.get(head.seq);
+    if (head.seq > last) problems.push(`the head (${auditHeadKey(modelId)}) names link ${head.seq}, but the chain ends at link ${last}: ${head.seq - last === 1 ? `link ${head.seq}` : `links ${last + 1}..${head.seq}`} at the end of the chain ${head.seq - last === 1 ? 'was' : 'were'} removed`);
+    else if (at !== undefined && at !== head.sha256) problems.push(`link ${head.seq} does not hash to the sha256 the head (${auditHeadKey(modelId)}) recorded for it: link ${head.seq} was rewritten after it was appended`);
+  } else if (keys.length > 0 && headBytes === undefined) problems.push(`the head (${auditHeadKey(modelId)}) is missing: removed, or the first append has not finished`);
   for (const part of LOG_PARTS) {
     for (const key of await store.list(maintenanceLogPrefix(modelId, part))) {
       if (!linked.has(key)) problems.push(`entry ${key} is not in the chain (inserted, or an append that never finished)`);
     }
   }
-  return { modelId, links: keys.length, ok: problems.length === 0, problems, headSha256: prevSha };
+  return { modelId, links: keys.length, ok: problems.length === 0, problems, headSha256: prevSha, entries };
 }

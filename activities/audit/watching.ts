@@ -19,7 +19,16 @@ export interface WhoWasWatching {
   at: string;
   /** The spec cited by the newest entry at or before `at` that cites one, and where it came from. */
   inForce: (SpecInForce & { sha256: string; citedBy: { seq: number; at: string; kind: string } }) | null;
+  /**
+   * The evaluation of the latest window ending at or before `at` among those run by then (a
+   * backfill of an older window run later does not replace it; a re-run of the same window does).
+   */
   lastEvaluation: { at: string; windowEnd?: string; verdict: string; reasons: string[]; report?: string; workflowId?: string; runId?: string } | null;
+  /**
+   * The champion version serving at `at`: from the last promotion or rollback before it, else as the
+   * evaluations before it name the version they evaluated (nothing promoted yet: the config's model).
+   */
+  champion: { version: string; since?: string; how: 'promoted' | 'rolled-back' | 'evaluated'; seq: number } | null;
   /** Bad verdicts in a row up to `at` (degraded or failing), and watchdog findings still open. */
   openAlerts: { kind: 'verdict' | 'watchdog'; since: string; summary: string }[];
   pendingApprovals: { gate: string; openedAt: string; waitingMs: number; approvers: string[]; asked: string[]; workflowId?: string }[];
@@ -58,6 +67,9 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
   const gates = new Map<string, WhoWasWatching['pendingApprovals'][number]>();
   const notified: WhoWasWatching['notified'] = [];
   const decisions: WhoWasWatching['decisions'] = [];
+  /** The latest run of each window run by `at`, by window end. */
+  const windows = new Map<number, { end: number; evaluation: NonNullable<WhoWasWatching['lastEvaluation']>; summary: string }>();
+  let champion: WhoWasWatching['champion'] = null;
   for (const { seq, entry: e } of before) {
     const sha = citedSpec(e);
     const spec = sha ? specs.get(sha) : undefined;
@@ -66,9 +78,18 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
       case 'evaluation': {
         const verdict = str(e.details?.verdict);
         if (!verdict) break; // "no retrain requested" notes are evaluation entries too
-        lastEvaluation = { at: e.at, verdict, reasons: strings(e.details?.reasons), ...optional({ windowEnd: str(e.details?.windowEnd), report: str(e.details?.report), workflowId: e.workflowId, runId: e.runId }) };
-        if (verdict === 'degraded' || verdict === 'failing') bad.push({ since: e.at, summary: e.summary });
-        else bad.length = 0;
+        const windowEnd = str(e.details?.windowEnd);
+        const end = windowEnd && Number.isFinite(Date.parse(windowEnd)) ? Date.parse(windowEnd) : Date.parse(e.at);
+        if (end > t) break; // a window that had not ended by `at`
+        windows.set(end, { end, summary: e.summary, evaluation: { at: e.at, verdict, reasons: strings(e.details?.reasons), ...optional({ windowEnd, report: str(e.details?.report), workflowId: e.workflowId, runId: e.runId }) } });
+        const version = /^evaluated (\S+):/.exec(e.summary)?.[1];
+        if (version && (!champion || champion.how === 'evaluated')) champion = { version, how: 'evaluated', seq };
+        break;
+      }
+      case 'promoted':
+      case 'rolled-back': {
+        const to = str(e.details?.to);
+        if (to) champion = { version: to, since: e.at, how: e.kind, seq };
         break;
       }
       case 'approval-requested': {
@@ -104,12 +125,18 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         break;
     }
   }
+  // Bad verdicts in a row, in window order: the windows after the last good one.
+  for (const w of [...windows.values()].sort((a, b) => a.end - b.end)) {
+    lastEvaluation = w.evaluation;
+    if (w.evaluation.verdict === 'degraded' || w.evaluation.verdict === 'failing') bad.push({ since: w.evaluation.at, summary: w.summary });
+    else bad.length = 0;
+  }
   const openAlerts: WhoWasWatching['openAlerts'] = [
     ...(bad.length > 0 ? [{ kind: 'verdict' as const, since: bad[0]!.since, summary: `${bad.length} bad verdict${bad.length === 1 ? '' : 's'} in a row; latest: ${bad.at(-1)!.summary}` }] : []),
     ...[...findings.values()].map((f) => ({ kind: 'watchdog' as const, ...f })),
   ];
   const pendingApprovals = [...gates.values()].map((g) => ({ ...g, waitingMs: Math.max(0, t - Date.parse(g.openedAt)) }));
-  return { modelId, at: at.toISOString(), inForce, lastEvaluation, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
+  return { modelId, at: at.toISOString(), inForce, lastEvaluation, champion, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
 }
 
 /** Drops undefined values (the shapes above use optional fields, not undefined ones). */
@@ -128,8 +155,10 @@ export function renderWhoWasWatching(w: WhoWasWatching): string {
     lines.push(`             (config ${w.inForce.sha256.slice(0, 12)}, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
   } else lines.push('owner:       unknown (no entry before this time cites the config in force)');
   lines.push(`schedule:    ${w.schedule.state === 'unknown' ? 'unknown (no schedule change recorded before this time)' : `${w.schedule.state} since ${w.schedule.since}${w.schedule.note ? ` (${w.schedule.note})` : ''}${w.schedule.actor ? `, by ${w.schedule.actor}` : ''}`}`);
+  const c = w.champion;
+  lines.push(`champion:    ${!c ? 'unknown (no evaluation, promotion or rollback recorded before this time)' : c.how === 'evaluated' ? `${c.version} (as evaluated, entry ${c.seq}; no promotion or rollback recorded before this time)` : `${c.version} (${c.how} at ${c.since}, entry ${c.seq})`}`);
   const ev = w.lastEvaluation;
-  lines.push(`last evaluation: ${ev ? `${ev.verdict} at ${ev.at}${ev.windowEnd ? ` (window ending ${ev.windowEnd})` : ''}${ev.report ? `\n             report ${ev.report}` : ''}` : 'none before this time'}`);
+  lines.push(`last evaluation: ${ev ? `${ev.verdict}${ev.windowEnd ? ` for the window ending ${ev.windowEnd}` : ''}, run at ${ev.at}${ev.report ? `\n             report ${ev.report}` : ''}` : 'none before this time'}`);
   lines.push('', `open alerts: ${w.openAlerts.length === 0 ? 'none' : ''}`);
   for (const a of w.openAlerts) lines.push(`  - since ${a.since}: ${a.summary}`);
   lines.push(`pending approvals: ${w.pendingApprovals.length === 0 ? 'none' : ''}`);

@@ -97,20 +97,42 @@ export function signAs(dir: string, id: string, act: SignedAct, where: Omit<Deci
 
 /**
  * `upkeep verify-decision <model>`: checks the signature of every decision kept in the registry's
- * champion history against the config's keys. Returns the number that do not verify.
+ * champion history against the keys in force when it was made, as the audit trail recorded them
+ * (the request's entry), and that each is a decision of the trail; the trail is verified first
+ * (audit verify's checks) and any problem it has counts. Only a decision the trail holds no keys for
+ * (recorded before requests carried them) is checked against the config's keys of today, and says so.
+ * Returns the number of problems.
  */
 export async function verifyDecisionsCommand(spec: { id: string; keys?: DecisionKeys }, store: ArtifactStore): Promise<number> {
   const { createRegistry } = await import('../../activities/registry/registry.js');
-  const history = await createRegistry(store).history(spec.id);
+  const { verifyTrail, sameDecision, actProblem } = await import('../../activities/audit/verify-trail.js');
+  // As audit verify checks it: data files and models re-hashed too.
+  const trail = await verifyTrail(store, spec.id, { deep: true });
   let bad = 0;
+  if (!trail.ok) {
+    console.log(`NOT VERIFIED  the audit trail of ${spec.id} does not verify (${trail.problems.length} problem${trail.problems.length === 1 ? '' : 's'}; upkeep audit verify ${spec.id}):`);
+    for (const p of trail.problems) console.log(`  - ${p}`);
+    bad += trail.problems.length;
+  }
+  const history = await createRegistry(store).history(spec.id);
   let seen = 0;
   for (const p of history) {
     const acts = [...p.approvals, ...(p.emergency ? [{ ...rollbackAct({ requestedBy: p.emergency.by, reason: p.emergency.reason, emergency: true }), proof: p.emergency.proof }] : [])];
     for (const d of acts) {
       seen++;
-      const problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId);
+      const recorded = trail.acts.find((a) => a.entry.runId === p.workflow?.runId && sameDecision(d, a.act));
+      let problem: string | undefined;
+      let how = '';
+      if (!recorded) problem = `it is not a ${d.gate === 'rollback-request' ? 'rollback request' : 'decision'} of the audit trail (removed from the trail, or added to the registry)`;
+      else if (recorded.inForce) {
+        problem = actProblem(spec.id, d, recorded.inForce, p.workflow?.workflowId);
+        how = d.proof ? `, against the keys in force then (${recorded.inForce.from})` : `; unsigned: no keys were in force for this request (${recorded.inForce.from})`;
+      } else {
+        problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId);
+        how = ', against the config\'s keys of today (the trail records no keys in force before this decision)';
+      }
       if (problem) bad++;
-      console.log(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : ''}`);
+      console.log(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : how}`);
     }
   }
   if (seen === 0) console.log(`no decisions recorded for ${spec.id} yet`);

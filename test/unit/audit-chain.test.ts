@@ -103,9 +103,22 @@ describe('the audit chain', function () {
     it('a removed entry together with its link', async function () {
       unlinkSync(entryFile(2));
       unlinkSync(link(2));
-      const p = await problems();
-      assert.ok(p.includes('links 2..2 are missing (removed)'), p.join('\n'));
-      assert.ok(p.includes('link 3 does not follow link 2: a link before it was removed, reordered or altered'), p.join('\n'));
+      // Named once, exactly: not also "link 3 does not follow", nor "the end was removed".
+      assert.deepEqual(await problems(), ['link 2 is missing (removed)']);
+    });
+
+    it('a link removed from the middle, its entry left: the link, and the entry it no longer links', async function () {
+      const f = entryFile(3);
+      unlinkSync(link(3));
+      assert.deepEqual(await problems(), ['link 3 is missing (removed)', `entry ${path.relative(dir, f)} is not in the chain (inserted, or an append that never finished)`]);
+    });
+
+    it('the last link re-hashed after its entry was altered (head.json not rewritten)', async function () {
+      const f = entryFile(6);
+      const altered = readFileSync(f, 'utf8').replace('"summary": "entry 6"', '"summary": "entry 6, forged"');
+      writeFileSync(f, altered);
+      writeFileSync(link(6), readFileSync(link(6), 'utf8').replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${createHash('sha256').update(altered).digest('hex')}"`));
+      assert.deepEqual(await problems(), [`link 6 does not hash to the sha256 the head (${auditHeadKey(MODEL)}) recorded for it: link 6 was rewritten after it was appended`]);
     });
 
     it('two entries swapped (reordered links)', async function () {
@@ -121,7 +134,7 @@ describe('the audit chain', function () {
     it('the end of the chain cut off', async function () {
       unlinkSync(entryFile(6));
       unlinkSync(link(6));
-      assert.deepEqual(await problems(), ['the head says 6 links but 5 are there: the end of the chain was removed']);
+      assert.deepEqual(await problems(), [`the head (${auditHeadKey(MODEL)}) names link 6, but the chain ends at link 5: link 6 at the end of the chain was removed`]);
     });
 
     it('an entry slipped in without a link', async function () {
@@ -135,7 +148,7 @@ describe('the audit chain', function () {
       assert.deepEqual(readdirSync(path.dirname(link(1))).sort(), [1, 2, 3, 4, 5, 6].map((i) => path.basename(link(i))));
       renameSync(link(6), `${link(6)}.bak`); // not a link any more
       const p = await problems();
-      assert.equal(p[0], 'the head says 6 links but 5 are there: the end of the chain was removed');
+      assert.equal(p[0], `the head (${auditHeadKey(MODEL)}) names link 6, but the chain ends at link 5: link 6 at the end of the chain was removed`);
       assert.match(p[1] ?? '', /^entry .*run-0006\.json is not in the chain/);
       assert.equal(p.length, 2);
     });

@@ -289,3 +289,50 @@ describe('web inbox: the server key must be a listed authenticator', function ()
     assert.equal(usersFile({ web: { ...listed.web, users_file: 'people.json' } }, '/etc/upkeep/upkeep.yaml', '/state'), '/etc/upkeep/people.json');
   });
 });
+
+describe('web inbox: a decision says what the workflow kept', function () {
+  it('logs "recorded unsigned" (not "signed by") when the gate opened before keys applied and kept no signature', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-decide-'));
+    try {
+      const server = newKeyPair();
+      const config = parseConfig(stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      // The retrain gate opened while churn had no keys: no signaturesRequired, and the workflow drops the proof it cannot check.
+      const openedAt = '2026-11-30T08:00:00.000Z';
+      const gate = { gate: 'retrain', state: 'waiting', openedAt, expiresAt: '2026-12-01T08:00:00.000Z', approvers: ['churn-owner@example.com'], notified: [], reminders: 0, escalated: false };
+      const status = { modelId: 'churn', kind: 'retrain', stage: 'awaiting-retrain-approval', since: openedAt, evidence: [], gates: [gate], gate };
+      const sent: { proof?: unknown }[] = [];
+      const handle = {
+        workflowId: 'upkeep-retrain-churn',
+        query: async () => status,
+        describe: async () => ({ status: { name: 'RUNNING' }, runId: 'r1' }),
+        executeUpdate: async (_u: unknown, o: { args: [{ proof?: unknown; gate: string; decision: string; approver: string }] }) => {
+          const { proof, ...input } = o.args[0];
+          sent.push({ proof });
+          return { ...gate, state: 'approved', decision: { ...input, at: '2026-11-30T09:00:00.000Z' } };
+        },
+      };
+      const client = {
+        withDeadline: async (_d: number, f: () => Promise<unknown>) => f(),
+        workflow: { list: async function* () { yield { type: 'retrainModel', workflowId: 'upkeep-retrain-churn', runId: 'r1' }; }, getHandle: () => handle },
+        schedule: { getHandle: () => ({ describe: async () => Promise.reject(new Error('no schedule')) }) },
+      } as unknown as Client;
+      const file = path.join(dir, 'users.json');
+      const token = addUser(file, 'churn-owner@example.com');
+      const lines: string[] = [];
+      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 }, log: (l) => lines.push(l) });
+      const headers = (cookie: string) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'http://localhost' });
+      const page = await app.request('/login');
+      const loginCsrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
+      const signedIn = await app.request('/login', { method: 'POST', body: new URLSearchParams({ csrf: loginCsrf, token, next: '/' }).toString(), headers: headers(page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')) });
+      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const csrf = /name="csrf" value="([^"]*)"/.exec(await (await app.request('/inbox', { headers: { cookie } })).text())![1]!;
+      const res = await app.request('/inbox/churn/decide', { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve', gate: 'retrain', opened: openedAt }).toString(), headers: headers(cookie) });
+      assert.equal(res.status, 303, await res.text());
+      assert.ok(sent[0]!.proof, 'the server signed it');
+      const line = lines.find((l) => l.startsWith('web: churn-owner@example.com approved'))!;
+      assert.equal(line, `web: churn-owner@example.com approved the retrain request of churn (recorded unsigned: the request opened ${openedAt}, before keys applied to churn)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

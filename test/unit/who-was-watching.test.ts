@@ -67,6 +67,42 @@ describe('who was watching: the audit chain read at an instant', function () {
   });
 });
 
+describe('who was watching: the last evaluation and the champion at an instant', function () {
+  const evaluation = (seq: number, at: string, windowEnd: string, verdict: string, version = 'aaaaaaaaaaaa'): ChainedEntry => ({
+    seq,
+    uri: `file:///store/${seq}`,
+    entry: { id: `e${seq}`, modelId: M, at, kind: 'evaluation', summary: `evaluated ${version}: ${verdict}`, details: { verdict, reasons: [verdict], windowEnd } },
+  });
+  const trail: ChainedEntry[] = [
+    evaluation(1, '2026-11-10T06:01:00.000Z', '2026-11-10T06:00:00.000Z', 'healthy'),
+    evaluation(2, '2026-11-11T06:01:00.000Z', '2026-11-11T06:00:00.000Z', 'degraded'),
+    // A backfill of an older window, run after the latest one.
+    evaluation(3, '2026-11-11T09:00:00.000Z', '2026-11-01T06:00:00.000Z', 'healthy'),
+    { seq: 4, uri: 'file:///store/4', entry: { id: 'p', modelId: M, at: '2026-11-12T08:00:00.000Z', kind: 'promoted', summary: 'promoted bbbbbbbbbbbb', details: { from: 'aaaaaaaaaaaa', to: 'bbbbbbbbbbbb' } } },
+    { seq: 5, uri: 'file:///store/5', entry: { id: 'r', modelId: M, at: '2026-11-13T08:00:00.000Z', kind: 'rolled-back', summary: 'rolled back', details: { from: 'bbbbbbbbbbbb', to: 'aaaaaaaaaaaa' } } },
+  ];
+  const w = (t: string) => whoWasWatching(M, trail, new Date(t), specs);
+
+  it('is the latest window ending before the instant, not the last one run (a backfill of an older window)', function () {
+    const ev = w('2026-11-11T12:00:00Z').lastEvaluation!;
+    assert.deepEqual([ev.windowEnd, ev.verdict], ['2026-11-11T06:00:00.000Z', 'degraded']);
+    assert.match(w('2026-11-11T12:00:00Z').openAlerts[0]!.summary, /^1 bad verdict in a row/);
+    assert.match(renderWhoWasWatching(w('2026-11-11T12:00:00Z')), /last evaluation: degraded for the window ending 2026-11-11T06:00:00.000Z, run at 2026-11-11T06:01:00.000Z/);
+  });
+
+  it('counts only evaluations run by the instant', function () {
+    assert.equal(w('2026-11-11T06:00:30Z').lastEvaluation!.windowEnd, '2026-11-10T06:00:00.000Z');
+  });
+
+  it('names the champion serving at the instant: as evaluated, promoted, rolled back', function () {
+    assert.deepEqual(w('2026-11-11T12:00:00Z').champion, { version: 'aaaaaaaaaaaa', how: 'evaluated', seq: 3 });
+    assert.deepEqual(w('2026-11-12T12:00:00Z').champion, { version: 'bbbbbbbbbbbb', since: '2026-11-12T08:00:00.000Z', how: 'promoted', seq: 4 });
+    assert.deepEqual(w('2026-11-13T12:00:00Z').champion, { version: 'aaaaaaaaaaaa', since: '2026-11-13T08:00:00.000Z', how: 'rolled-back', seq: 5 });
+    assert.match(renderWhoWasWatching(w('2026-11-12T12:00:00Z')), /champion: +bbbbbbbbbbbb \(promoted at 2026-11-12T08:00:00.000Z, entry 4\)/);
+    assert.equal(w('2026-11-01T00:00:00Z').champion, null);
+  });
+});
+
 describe('the audit trail as HTML', function () {
   it('escapes every value taken from entries', async function () {
     const { renderHtml } = await import('../../scripts/lib/audit-cli.js');

@@ -102,7 +102,9 @@ describe('the audit trail: a hash-chained ledger per model, exported histories, 
     }
     const verified = upkeep(ws, ['audit', 'verify', modelId]);
     assert.equal(verified.status, 0, verified.stderr);
-    assert.match(verified.stdout, new RegExp(`the audit chain of ${modelId} is intact: ${chain.length} entries`));
+    assert.match(verified.stdout, new RegExp(`the audit trail of ${modelId} is intact: ${chain.length} entries, \\d+ cited objects re-hashed, registry and trail agree`));
+    // Each request records the keys in force (none here): what its decisions are checked against later.
+    for (const c of chain.filter((x) => x.entry.kind === 'approval-requested')) assert.deepEqual(c.entry.details?.keys, { people: {}, authenticators: {} });
 
     // Closed histories are in the store; each entry's event is a workflow task of its run.
     const again = await exportClosedHistories({ store, temporal: mine });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { appendEntry } from '../../activities/audit/chain.js';
 import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { createRegistry } from '../../activities/registry/registry.js';
 import { createFileStore } from '../../activities/store/file-store.js';
@@ -117,7 +118,10 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
     const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
     await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'config' });
     await registry.register({ modelId, version: sha256.slice(0, 12), sha256, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-11-19T00:00:00.000Z', source: 'retrain' });
-    await registry.swapChampion({ modelId, version: sha256.slice(0, 12), sha256, since: '2026-11-19T00:00:00.000Z', change: 'promotion', approvals: [] }, null, configSha.slice(0, 12));
+    // As a retrain run promotes: the registry's change and its entry in the audit trail (verify-decision compares them).
+    const seed = { workflowId: retrainWorkflowId(modelId), runId: 'seed' };
+    await registry.swapChampion({ modelId, version: sha256.slice(0, 12), sha256, since: '2026-11-19T00:00:00.000Z', change: 'promotion', workflow: seed, approvals: [] }, null, configSha.slice(0, 12));
+    await appendEntry(store, { id: 'seed-0001', modelId, at: '2026-11-19T00:00:00.000Z', kind: 'promoted', summary: 'promoted', ...seed, details: { from: configSha.slice(0, 12), to: sha256.slice(0, 12) } });
 
     const cli = (env: Record<string, string>, ...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {

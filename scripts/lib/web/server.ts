@@ -245,8 +245,12 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       const result = await submitDecision(o.client, spec.id, { decision, approver: s.user, comment, gate }, (act, where) =>
         signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
       );
-      log(`web: ${s.user} ${decision === 'approve' ? 'approved' : 'rejected'} the ${gate} request of ${spec.id} (signed by ${o.signer.id})`);
-      s.flash = `${decision === 'approve' ? 'Approved' : 'Rejected'} the ${result.gate.gate} request of ${spec.id}: the gate is ${result.gate.state}.`;
+      // Say what the workflow kept, as verify-decision will read it: a gate opened while the model
+      // had no keys takes the decision unsigned (it drops the signature it cannot check).
+      const kept = result.gate.decision?.proof?.signer;
+      const how = kept ? `signed by ${kept}` : `recorded unsigned: the request opened ${open.openedAt}, before keys applied to ${spec.id}`;
+      log(`web: ${s.user} ${decision === 'approve' ? 'approved' : 'rejected'} the ${gate} request of ${spec.id} (${how})`);
+      s.flash = `${decision === 'approve' ? 'Approved' : 'Rejected'} the ${result.gate.gate} request of ${spec.id}: the gate is ${result.gate.state}${kept ? '' : `; the decision was ${how}`}.`;
       return c.redirect('/inbox', 303);
     } catch (err) {
       if (err instanceof UpkeepError) return c.html(errorPage(409, err.message, v), 409);
