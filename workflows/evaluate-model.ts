@@ -129,7 +129,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
       modelId: model.modelId,
       metric,
       higherIsBetter: !lowerIsBetter(metric),
-      current: { windowEnd, value },
+      // Its days and version: a window evaluated again replaces its point, and only this version's
+      // evaluations make the series (arguments only: replay compares no activity input).
+      current: { windowEnd, value, firstDay: snapshot.firstDay, lastDay: snapshot.lastDay, model: model.artifactSha256 },
       settings: spec.monitor.trend,
     });
   }
