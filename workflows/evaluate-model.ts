@@ -164,6 +164,8 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, {
       details: {
         verdict: verdict.status,
+        // The version evaluated: staleness counts only evaluations of the current champion.
+        version: model.version ?? model.artifactSha256.slice(0, 12),
         reasons: verdict.reasons,
         report: report.jsonUri,
         reportSha256: report.sha256,
