@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../activities/evaluation/evaluate.js';
+import { decodePartial, encodePartial } from '../../activities/evaluation/partial.js';
+import { WindowArrays } from '../../activities/evaluation/window-arrays.js';
 import { sha256Hex } from '../../activities/store/file-store.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { decideVerdict } from '../../workflows/policy.js';
@@ -65,6 +67,23 @@ describe("checking a model's outputs before any metric", function () {
     // The same model on data without a negative feature is evaluated.
     const summary = await evaluate(model, [csvFile('a.csv', binaryCsv())]);
     assert.equal(summary.rows, 1000);
+  });
+
+  it('counts the same rows when the window is evaluated in shards stored and merged (evaluation.shard_rows)', async function () {
+    const model = classifierModel({ sqrt: true, W: [0.1, -0.2, 0.3, 0.1, 0, 0.5, -0.1, 0.2], b: [0, 0], activation: 'softmax' });
+    const o = { spec: binarySpec, modelBytes: model, modelKey: sha256Hex(model), artifactName: 'bad.onnx' };
+    // Each shard's partial goes through its stored form, as evaluateShard and mergeEvaluationShards do.
+    const stored = [];
+    for (const [i, f] of [csvFile('a.csv', binaryCsv([17, 150, 400], [3])), csvFile('b.csv', binaryCsv([5, 6]))].entries()) {
+      stored.push(decodePartial(encodePartial(await engine.collect({ ...o, files: [f] }), { index: i }), `shard ${i}`).partial);
+    }
+    const message = 'model fixture: output probabilities: 5 of 1999 rows are not finite (first: a.csv row 17, NaN)';
+    // Joined into the window's arrays as they are read (mergeEvaluationShards on a store read by range) …
+    const arrays = new WindowArrays('binary', ['0', '1'], 1999, []);
+    stored.flatMap((p) => p.parts).forEach((part, i) => arrays.add(i, structuredClone(part)));
+    await refuses(engine.finish(o, [{ parts: [arrays.result()], sketches: [], fileColumns: [] }]), message);
+    // … or as parts.
+    await refuses(engine.finish(o, stored), message);
   });
 
   it('fails a window whose "probabilities" are a linear output above 1', async function () {
