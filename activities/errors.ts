@@ -17,7 +17,9 @@ export type UpkeepErrorType =
   | 'UnknownVersion'
   | 'ChampionChanged'
   | 'TrainingFailed'
-  | 'InvalidRequest';
+  | 'InvalidRequest'
+  /** A model's outputs are not what they claim (NaN or out-of-range probabilities, a wrong shape): the window is failing. */
+  | 'ModelOutputInvalid';
 
 
 export class UpkeepError extends Error {

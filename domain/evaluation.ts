@@ -98,7 +98,7 @@ export interface EvaluationFailure {
 }
 
 /** Error types that describe the evaluated window's data: the window is failing, the workflow is not. */
-export const DATA_ERROR_TYPES: readonly string[] = ['SchemaMismatch', 'InvalidData', 'UnreadableData'];
+export const DATA_ERROR_TYPES: readonly string[] = ['SchemaMismatch', 'InvalidData', 'UnreadableData', 'ModelOutputInvalid'];
 
 export interface ConfidenceSummary {
   metric: string;

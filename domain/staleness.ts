@@ -67,3 +67,33 @@ export function staleness(ageMs: number | undefined, intervalMs: number, jitterM
   if (ageMs > intervalMs + jitterMs + intervalMs / 10) return 'late';
   return 'fresh';
 }
+
+/** The registry's champion as staleness sees it: only evaluations of this version, since it took over, count. */
+export interface ChampionEra {
+  version: string;
+  /** When it became champion. */
+  since: string;
+  change: 'initial' | 'promotion' | 'rollback';
+}
+
+/**
+ * Whether an evaluation's log entry looked at the current champion: a verdict in LOOKED_AT,
+ * recorded since the champion took over, of its version (an entry that names no version, from
+ * before versions were recorded: by its time alone). Without a champion (nothing promoted: the
+ * config's artifact runs) every evaluation that looked at the model counts. The same rule for
+ * `upkeep status` and the watchdog: after a promotion the model is not fresh until the new
+ * champion has been evaluated.
+ */
+export function lookedAtChampion(entry: { at: string; details?: Record<string, unknown> | undefined }, champion?: Pick<ChampionEra, 'version' | 'since'>): boolean {
+  const verdict = entry.details?.verdict;
+  if (typeof verdict !== 'string' || !LOOKED_AT.includes(verdict as VerdictStatus)) return false;
+  if (!champion) return true;
+  if (Date.parse(entry.at) < Date.parse(champion.since)) return false;
+  const version = entry.details?.version;
+  return typeof version !== 'string' || version === champion.version;
+}
+
+/** How a champion came to be, in words: "promoted", "restored by a rollback", "made champion". */
+export function championChange(change: ChampionEra['change']): string {
+  return change === 'promotion' ? 'promoted' : change === 'rollback' ? 'restored by a rollback' : 'made champion';
+}

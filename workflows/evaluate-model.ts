@@ -129,7 +129,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
       modelId: model.modelId,
       metric,
       higherIsBetter: !lowerIsBetter(metric),
-      current: { windowEnd, value },
+      // Its days and version: a window evaluated again replaces its point, and only this version's
+      // evaluations make the series (arguments only: replay compares no activity input).
+      current: { windowEnd, value, firstDay: snapshot.firstDay, lastDay: snapshot.lastDay, model: model.artifactSha256 },
       settings: spec.monitor.trend,
     });
   }
@@ -162,6 +164,8 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, {
       details: {
         verdict: verdict.status,
+        // The version evaluated: staleness counts only evaluations of the current champion.
+        version: model.version ?? model.artifactSha256.slice(0, 12),
         reasons: verdict.reasons,
         report: report.jsonUri,
         reportSha256: report.sha256,

@@ -126,9 +126,18 @@ export function decideVerdict(input: VerdictInput): Verdict {
       }
     }
   }
+  // Every threshold checked above said something: passed, breached, or breached but not
+  // confirmed by the interval. Only when none applied is there nothing to say about the metric.
+  const judged = passes.length + uncertain.length + failures.length;
   const conditions = [...uncertain, ...trendConditions(input.trend), ...currentConditions(evaluation)];
   if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...conditions, ...notes] };
-  if (passes.length === 0) passes.push(`${metric} ${fmt(value)}: no threshold is configured`);
+  if (judged === 0) {
+    passes.push(
+      maxDrop !== undefined && baseline === undefined
+        ? `${metric} ${fmt(value)}: thresholds.max_drop has no baseline value of ${metric} to measure from`
+        : `${metric} ${fmt(value)}: no threshold is configured`,
+    );
+  }
   if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...passes, ...notes] };
   return { status: 'healthy', reasons: [...passes, ...notes] };
 }

@@ -3,27 +3,29 @@ import { createHash } from 'node:crypto';
 import { reportKeys, reportsPrefix, specKey } from '../store/keys.js';
 import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../../domain/evaluation.js';
 import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
-import { detectDecline, type TrendPoint } from './trend.js';
+import { detectDecline, windowSeries, type EvaluationPoint } from './trend.js';
 import type { MonitorSpec } from '../../domain/config.js';
 import type { TrendSummary } from '../../domain/evaluation.js';
 
 export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
   return {
     /**
-     * Slow decline: the primary metric over this model's stored reports (one point per window end,
-     * the latest report wins) plus the current window, tested with Theil–Sen and Mann–Kendall.
+     * Slow decline: the primary metric over this model's stored reports plus the current window,
+     * tested with Theil–Sen and Mann–Kendall: one point per window (the days it covered; its latest
+     * evaluation wins, the current one above all), and only evaluations of the version evaluated
+     * now (`current.model`, when given: executions older than this field judged every version).
      */
     async assessTrend(input: {
       modelId: string;
       metric: string;
       higherIsBetter: boolean;
-      current: TrendPoint;
+      current: EvaluationPoint;
       settings: MonitorSpec['trend'];
     }): Promise<TrendSummary> {
       const keys = (await deps.store.list(reportsPrefix(input.modelId))).filter((k) => k.endsWith('.json'));
       const iso = (t: string): string => new Date(t).toISOString();
       const currentEnd = iso(input.current.windowEnd);
-      const byWindow = new Map<string, number | null>();
+      const evaluations: EvaluationPoint[] = [];
       // Keys sort by window end; read only as many recent ones as the test can use (with slack for reruns).
       for (const key of keys.slice(-input.settings.window * 3)) {
         const bytes = await deps.store.tryGet(key);
@@ -39,10 +41,17 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
         // Only windows up to this one: a backfilled window is judged on the history it had.
         if (end > currentEnd || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
         const v = report.metrics?.[input.metric];
-        byWindow.set(end, typeof v === 'number' ? v : null);
+        evaluations.push({
+          windowEnd: end,
+          value: typeof v === 'number' ? v : null,
+          ...(report.window.firstDay && report.window.lastDay ? { firstDay: report.window.firstDay, lastDay: report.window.lastDay } : {}),
+          ...(report.model?.sha256 ? { model: report.model.sha256 } : {}),
+          ...(report.workflow?.startedAt ? { ranAt: report.workflow.startedAt } : {}),
+        });
       }
-      byWindow.set(currentEnd, input.current.value);
-      const points = [...byWindow].map(([windowEnd, value]) => ({ windowEnd, value })).sort((a, b) => a.windowEnd.localeCompare(b.windowEnd));
+      // The current evaluation last (it has no run time): it replaces any earlier one of its window.
+      evaluations.push({ ...input.current, windowEnd: currentEnd });
+      const points = windowSeries(evaluations, input.current.model ? { model: input.current.model } : {}).map(({ windowEnd, value }) => ({ windowEnd, value }));
       const r = detectDecline(points, { metric: input.metric, higherIsBetter: input.higherIsBetter, minPoints: input.settings.min_points, window: input.settings.window, alpha: input.settings.alpha });
       return {
         metric: input.metric,

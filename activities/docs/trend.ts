@@ -38,6 +38,40 @@
  */
 import { normalSf } from '../math/special/normal.js';
 
+/** An evaluation as the trend sees it: its window, the version it evaluated and when it ran. */
+export interface EvaluationPoint extends TrendPoint {
+  /** The days the window covered: evaluations of the same days are one window, whatever their end. */
+  firstDay?: string;
+  lastDay?: string;
+  /** The model version evaluated (its artifact's sha256). */
+  model?: string;
+  /** When the evaluation ran (ISO 8601). */
+  ranAt?: string;
+}
+
+/**
+ * One point per window of one model version: the series a slope may be fitted to.
+ *
+ * A window is the days it covered (`firstDay..lastDay`; its end instant when the days are not
+ * known): a window evaluated again (`upkeep start` triggers an evaluation of the days the last
+ * scheduled run covered, a retried or re-run workflow, a backfill) has one point, its latest
+ * evaluation (by `ranAt`; later in the input when either has none), at that evaluation's end. With
+ * `model`, only that version's evaluations count: a slope is never fitted across a model change.
+ * Ordered by window end.
+ */
+export function windowSeries(points: readonly EvaluationPoint[], opts: { model?: string } = {}): EvaluationPoint[] {
+  const byWindow = new Map<string, EvaluationPoint>();
+  for (const p of points) {
+    if (opts.model !== undefined && p.model !== opts.model) continue;
+    const key = p.firstDay && p.lastDay ? `${p.firstDay}..${p.lastDay}` : `@${parseInstant(p.windowEnd)}`;
+    const seen = byWindow.get(key);
+    if (seen?.ranAt && p.ranAt && Date.parse(seen.ranAt) > Date.parse(p.ranAt)) continue;
+    byWindow.delete(key);
+    byWindow.set(key, p);
+  }
+  return [...byWindow.values()].sort((a, b) => parseInstant(a.windowEnd) - parseInstant(b.windowEnd));
+}
+
 export interface TrendPoint {
   /** End of the evaluation window, ISO 8601. */
   windowEnd: string;

@@ -12,6 +12,7 @@ import type { Collected } from './evaluator.js';
 import { Interned } from './intern.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
+import { mergeOutputIssues } from './output-check.js';
 import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types.js';
 
 /** A request before the pool numbers it. */
@@ -182,6 +183,9 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     droppedRows: parts.reduce((n, p) => n + p.droppedRows, 0),
     invalid: invalidByFile(parts.flatMap((p) => p.invalid)),
   };
+  // In window order: the first bad row of the first part that has one.
+  const outputIssues = parts.reduce<Collected['outputIssues']>((acc, p) => mergeOutputIssues(acc, p.outputIssues), undefined);
+  if (outputIssues) base.outputIssues = outputIssues;
   const names = Object.keys(parts[0]?.segments ?? {});
   if (names.length > 0) {
     const segments: NonNullable<Collected['segments']> = {};

@@ -14,6 +14,7 @@ import { EXACT_VALUES, mergeSketches, profileFromSketch, sketchBuffers, type Col
 import { SketchFolder } from './fold.js';
 import { WindowArrays } from './window-arrays.js';
 import { textChunks } from '../data/text-chunks.js';
+import { outputIssuesMessage } from './output-check.js';
 import { isDataReadError } from '../data/errors.js';
 import { resolveLimits } from '../../domain/limits.js';
 
@@ -319,6 +320,10 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
 }
 
 function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): { summary: EvaluationSummary; pending?: PendingInterval } {
+  // Outputs that are not probabilities (or not numbers): no metric computed from them means anything.
+  if (collected.outputIssues) {
+    throw new UpkeepError('ModelOutputInvalid', outputIssuesMessage(spec.id, (prepared.probaOutput ?? prepared.valueOutput)!, collected.rows, collected.outputIssues));
+  }
   if (collected.rowsRead > 0 && collected.droppedRows / collected.rowsRead > spec.invalid_rows.max_share) {
     const detail = collected.invalid.map((i) => `${i.file} ${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
     throw new UpkeepError(

@@ -11,6 +11,7 @@ import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
+import { PROBABILITY_RANGE_TOLERANCE, PROBABILITY_SUM_TOLERANCE, type OutputIssues, type OutputProblem } from './output-check.js';
 
 export interface EvaluatorOptions {
   batchSize?: number;
@@ -42,6 +43,8 @@ export interface Collected {
   scoreRuns?: { pos: Float64Array; neg: Float64Array }[];
   /** Per segment column: the value of each evaluated row, as codes into `values` (missing: "(missing)"). */
   segments?: Record<string, { codes: Int32Array; values: string[] }>;
+  /** Rows whose outputs are not finite, out of [0, 1] or do not sum to 1 (output-check.ts): the window fails. */
+  outputIssues?: OutputIssues;
 }
 
 class Growable<T extends Float64Array | Int32Array> {
@@ -90,6 +93,7 @@ export class Evaluator {
   private rowsRead = 0;
   private dropped = 0;
   private readonly invalid: InvalidValues[] = [];
+  private outputIssues: OutputIssues | undefined;
 
   constructor(
     private readonly model: PreparedModel,
@@ -319,35 +323,84 @@ export class Evaluator {
     this.yTrueClass.push(out);
   }
 
-  private collectOutputs(outputs: Record<string, TensorData>, count: number): void {
+  /** Counts a row whose output is wrong; the first one of each problem is kept with its file row. */
+  private noteOutput(problem: OutputProblem, file: string, row: number, value: number): void {
+    const issues = (this.outputIssues ??= {});
+    const seen = issues[problem];
+    if (seen) seen.rows++;
+    else issues[problem] = { rows: 1, file, row, value };
+  }
+
+  /** An output whose shape is not [rows, ...] of this batch: nothing can be read from it. */
+  private badShape(output: string, dims: number[], file: string, count: number, expected: string): UpkeepError {
+    return new UpkeepError('ModelOutputInvalid', `model ${this.model.modelId}: output ${output}: shape [${dims.join(', ')}] for a batch of ${count} rows of ${file}; expected ${expected}`);
+  }
+
+  /**
+   * Reads one batch's outputs, checking them in the same pass: shapes against the batch's rows
+   * (and the classes), probabilities finite, within [0, 1] and summing to 1 per row, regression
+   * values finite. `rowOf(i)` is the file row (1-based) of the batch's row i, for the first bad one.
+   */
+  private collectOutputs(outputs: Record<string, TensorData>, count: number, file: string, rowOf: (i: number) => number): void {
     const m = this.model;
     if (m.task === 'regression') {
       const t = outputs[m.valueOutput!]!;
-      const width = t.dims.length === 2 ? t.dims[1]! : 1;
-      if (width !== 1) throw new UpkeepError('InvalidModel', `model ${m.modelId}: output ${m.valueOutput} has ${width} values per row; upkeep evaluates single-target regression`);
-      this.yPredValue.push(t.data as Float32Array);
+      const d = t.dims;
+      if (!((d.length === 1 || (d.length === 2 && d[1] === 1)) && d[0] === count && t.data.length === count)) {
+        throw this.badShape(m.valueOutput!, d, file, count, `[${count}] or [${count}, 1] (one value per row: upkeep evaluates single-target regression)`);
+      }
+      const v = t.data as Float32Array | Float64Array;
+      for (let i = 0; i < count; i++) {
+        const x = v[i]!;
+        if (x - x !== 0) this.noteOutput('not-finite', file, rowOf(i), x);
+      }
+      this.yPredValue.push(v);
       return;
     }
     const k = m.classes!.length;
     const p = outputs[m.probaOutput!]!;
-    if (p.dims[1] !== k) throw new UpkeepError('InvalidModel', `model ${m.modelId}: output ${m.probaOutput} has ${p.dims[1]} columns, expected ${k}`);
-    this.proba.push(p.data as Float32Array);
+    if (!(p.dims.length === 2 && p.dims[0] === count && p.dims[1] === k && p.data.length === count * k)) {
+      throw this.badShape(m.probaOutput!, p.dims, file, count, `[${count}, ${k}] (rows × classes: ${m.classes!.join(', ')})`);
+    }
+    const probs = p.data as Float32Array | Float64Array;
     const pred = new Int32Array(count);
+    const lowest = -PROBABILITY_RANGE_TOLERANCE;
+    const highest = 1 + PROBABILITY_RANGE_TOLERANCE;
+    // One pass over the probabilities: the row's sum, lowest and highest value (the highest is the
+    // predicted class when the model has no label output).
+    for (let i = 0, o = 0; i < count; i++) {
+      let best = 0;
+      let hi = probs[o]!;
+      let lo = hi;
+      let sum = 0;
+      for (let j = 0; j < k; j++, o++) {
+        const v = probs[o]!;
+        sum += v;
+        if (v > hi) {
+          hi = v;
+          best = j;
+        } else if (v < lo) lo = v;
+      }
+      pred[i] = best;
+      // NaN or ±Infinity anywhere in the row makes its sum non-finite.
+      if (sum - sum !== 0) {
+        let bad = o - k;
+        while (bad < o && probs[bad]! - probs[bad]! === 0) bad++;
+        this.noteOutput('not-finite', file, rowOf(i), probs[bad]!);
+      } else if (lo < lowest || hi > highest) this.noteOutput('out-of-range', file, rowOf(i), lo < lowest ? lo : hi);
+      else if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) this.noteOutput('not-normalised', file, rowOf(i), sum);
+    }
+    this.proba.push(probs);
     if (m.labelOutput) {
-      const l = outputs[m.labelOutput]!.data;
+      const t = outputs[m.labelOutput]!;
+      if (!(t.dims.length === 1 && t.dims[0] === count && t.data.length === count)) throw this.badShape(m.labelOutput, t.dims, file, count, `[${count}] (one label per row)`);
+      const l = t.data;
       if (Array.isArray(l)) {
         for (let i = 0; i < count; i++) pred[i] = this.classIndex(l[i]!);
       } else {
         const lookup = this.numericLabelLookup();
         const labels = l as BigInt64Array | Int32Array;
         for (let i = 0; i < count; i++) pred[i] = lookup(Number(labels[i]!));
-      }
-    } else {
-      const probs = p.data as Float32Array;
-      for (let i = 0; i < count; i++) {
-        let best = 0;
-        for (let j = 1; j < k; j++) if (probs[i * k + j]! > probs[i * k + best]!) best = j;
-        pred[i] = best;
       }
     }
     this.yPredClass.push(pred);
@@ -368,7 +421,8 @@ export class Evaluator {
     this.collectTruth(table, rows);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
-    const inFlight: { promise: Promise<Record<string, TensorData>>; count: number }[] = [];
+    const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number }[] = [];
+    const firstRow = (table.firstRow ?? 0) + 1;
     let done = 0;
     const drain = async (): Promise<void> => {
       const next = inFlight.shift()!;
@@ -378,7 +432,8 @@ export class Evaluator {
       } catch (err) {
         throw new UpkeepError('InvalidModel', `model ${this.model.modelId}: inference failed on ${table.source}: ${(err as Error).message}`, { cause: err });
       }
-      this.collectOutputs(out, next.count);
+      const from = next.start;
+      this.collectOutputs(out, next.count, table.source, rows ? (i) => firstRow + rows[from + i]! : (i) => firstRow + from + i);
       done += next.count;
       this.opts.onProgress?.({ rowsDone: done, file: table.source });
     };
@@ -389,7 +444,7 @@ export class Evaluator {
         const feeds = this.buildFeeds(table, rows, start, count);
         const promise = this.runner.run(this.model.key, feeds, outputNames);
         promise.catch(() => undefined); // handled in drain
-        inFlight.push({ promise, count });
+        inFlight.push({ promise, start, count });
         if (inFlight.length >= 2) await drain();
       }
       while (inFlight.length > 0) await drain();
@@ -401,7 +456,7 @@ export class Evaluator {
   /** The collected predictions; `compact` returns exact-size copies (for transfer between threads). */
   finish(compact = false): Collected {
     const rows = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
-    const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid };
+    const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid, ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}) };
     const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
     const segments =
       this.segmentCodes.size > 0 ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: [...v.values.values] }])) } : {};

@@ -9,6 +9,7 @@
 import type { Collected } from './evaluator.js';
 import { invalidByFile } from './engine.js';
 import { Interned } from './intern.js';
+import { mergeOutputIssues, type OutputIssues } from './output-check.js';
 
 type Runs = NonNullable<Collected['scoreRuns']>;
 
@@ -19,6 +20,7 @@ export class WindowArrays {
   private rowsRead = 0;
   private dropped = 0;
   private readonly invalid: Collected['invalid'] = [];
+  private outputIssues: OutputIssues | undefined;
   private readonly labels: Interned;
   private yTrueClass?: Int32Array;
   private yPredClass?: Int32Array;
@@ -104,6 +106,7 @@ export class WindowArrays {
     this.rowsRead += p.rowsRead;
     this.dropped += p.droppedRows;
     this.invalid.push(...p.invalid);
+    this.outputIssues = mergeOutputIssues(this.outputIssues, p.outputIssues);
     for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments'] as const) delete p[key];
   }
 
@@ -111,7 +114,7 @@ export class WindowArrays {
   result(): Collected {
     if (this.waiting.some((w) => w !== undefined)) throw new Error('a part of the window is missing');
     const n = this.rows;
-    const base = { task: this.task, rows: n, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: invalidByFile(this.invalid) };
+    const base = { task: this.task, rows: n, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: invalidByFile(this.invalid), ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}) };
     const segments =
       this.segmentNames.length > 0 ? { segments: Object.fromEntries([...this.segments].map(([k, v]) => [k, { codes: v.codes.subarray(0, n), values: v.values.values }])) } : {};
     if (this.task === 'regression') return { ...base, ...segments, yTrueValue: this.yTrueValue!.subarray(0, n), yPredValue: this.yPredValue!.subarray(0, n) };

@@ -8,8 +8,7 @@ import type { ModelSpec, WatchdogSpec } from '../../domain/config.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import { durationMs } from '../../domain/duration.js';
 import { failingSince, openApprovals, overdueSince, pausedTooLongSince, staleSince, type EvaluationOutcome } from '../../domain/watchdog-rules.js';
-import { LOOKED_AT, scheduleIntervalMs } from '../../domain/staleness.js';
-import type { VerdictStatus } from '../../domain/evaluation.js';
+import { championChange, lookedAtChampion, scheduleIntervalMs, type ChampionEra } from '../../domain/staleness.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ActivityDeps, TemporalPort } from '../deps.js';
 import { readMaintenanceLog } from '../docs/maintenance.js';
@@ -48,8 +47,10 @@ export const WATCH_LOOK_BACK = 100;
  * one that watched the model and at least `n` outcomes are in hand, so a long log costs a few reads.
  * A model whose last WATCH_LOOK_BACK evaluations all failed gets `notWatchedSince`: the oldest of
  * them (nothing has looked at it since at least then), instead of a read of its whole log each day.
+ * With a `champion`, only evaluations of that version since it took over watched it (lookedAtChampion,
+ * the rule `upkeep status` uses).
  */
-async function recentEvaluations(store: ActivityDeps['store'], modelId: string, n: number): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string; notWatchedSince?: string }> {
+async function recentEvaluations(store: ActivityDeps['store'], modelId: string, n: number, champion?: ChampionEra): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string; notWatchedSince?: string }> {
   const keys = (await store.list(maintenanceLogPrefix(modelId, 'evaluations'))).sort();
   const outcomes: EvaluationOutcome[] = [];
   let lastWatchedAt: string | undefined;
@@ -66,7 +67,9 @@ async function recentEvaluations(store: ActivityDeps['store'], modelId: string, 
     const verdict = e.details?.verdict;
     if (e.kind !== 'evaluation' || typeof verdict !== 'string') continue;
     outcomes.unshift({ at: e.at, failed: verdict === 'failing' });
-    if (lastWatchedAt === undefined && LOOKED_AT.includes(verdict as VerdictStatus)) lastWatchedAt = e.at;
+    if (lastWatchedAt === undefined && lookedAtChampion(e, champion)) lastWatchedAt = e.at;
+    // Older entries cannot have watched this champion.
+    if (lastWatchedAt === undefined && champion && outcomes.length >= n && Date.parse(e.at) < Date.parse(champion.since)) break;
   }
   const cut = lastWatchedAt === undefined && stop > 0 && outcomes.length > 0;
   return { outcomes, ...(lastWatchedAt ? { lastWatchedAt } : {}), ...(cut ? { notWatchedSince: outcomes[0]!.at } : {}) };
@@ -81,20 +84,29 @@ export async function inspectModel(deps: Pick<ActivityDeps, 'store'>, spec: Mode
   const found: FoundFinding[] = [];
   const n = ctx.watchdog.failures_in_a_row;
   const schedule = ctx.temporal ? await ctx.temporal.schedule(`${ctx.evaluateSchedulePrefix}${id}`) : undefined;
-  const evaluations = await recentEvaluations(deps.store, id, n);
+  const registry = createRegistry(deps.store);
+  const pointer = (await registry.champion(id))?.pointer;
+  // After a promotion or a rollback, the champion is watched only once an evaluation has looked at it.
+  const era: ChampionEra | undefined = pointer ? { version: pointer.version, since: pointer.since, change: pointer.change } : undefined;
+  const evaluations = await recentEvaluations(deps.store, id, n, era);
 
-  // stale: nothing has looked at the model for twice its interval
+  // stale: nothing has looked at the model (its champion) for twice its interval
   const interval = scheduleIntervalMs(spec.schedule);
-  let bornAt = schedule?.createdAt;
-  if (!evaluations.lastWatchedAt && !evaluations.notWatchedSince && !bornAt) bornAt = (await createRegistry(deps.store).versions(id))[0]?.createdAt;
-  const watched = evaluations.lastWatchedAt ?? evaluations.notWatchedSince;
+  const waiting = era && !evaluations.lastWatchedAt ? era : undefined;
+  let bornAt = waiting?.since ?? schedule?.createdAt;
+  if (!evaluations.lastWatchedAt && !evaluations.notWatchedSince && !bornAt) bornAt = (await registry.versions(id))[0]?.createdAt;
+  // Failures that began before the champion took over do not make it older than it is.
+  const notWatched = evaluations.notWatchedSince && waiting && Date.parse(evaluations.notWatchedSince) < Date.parse(waiting.since) ? undefined : evaluations.notWatchedSince;
+  const watched = evaluations.lastWatchedAt ?? notWatched;
   const stale = staleSince({ lastWatchedAt: watched, bornAt, now: ctx.now, intervalMs: interval });
   if (stale) {
     const what = evaluations.lastWatchedAt
       ? `no evaluation has looked at it since ${evaluations.lastWatchedAt}`
-      : evaluations.notWatchedSince
-        ? `none of its last ${WATCH_LOOK_BACK} evaluations looked at it (since ${evaluations.notWatchedSince} at least)`
-        : `it has never been evaluated (known since ${bornAt})`;
+      : waiting && !notWatched
+        ? `its champion ${waiting.version} has not been evaluated since it was ${championChange(waiting.change)} at ${waiting.since}`
+        : notWatched
+          ? `none of its last ${WATCH_LOOK_BACK} evaluations looked at it (since ${notWatched} at least)`
+          : `it has never been evaluated (known since ${bornAt})`;
     found.push({ modelId: id, kind: 'stale', key: 'stale', since: stale, summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${span(2 * interval)} without one means nobody is watching`, details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval } });
   } else if (ctx.temporal && !schedule && !evaluations.lastWatchedAt && !bornAt) {
     // Declared, never evaluated, and nothing will: its schedule was never made (or was deleted).

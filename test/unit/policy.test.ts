@@ -138,6 +138,40 @@ describe('the verdict policy with current conditions', function () {
     assert.equal(v.reasons[0], 'roc_auc 0.69 is below the minimum 0.7, but its 95% interval [0.66, 0.72] still contains it');
   });
 
+  it('never says "no threshold is configured" beside a breach that the interval does not confirm, for a minimum, a maximum or a drop', function () {
+    const rmse = (low: number, high: number) => ({ ...ci(low, high), metric: 'rmse' });
+    const cases: { name: string; input: VerdictInput; reason: string }[] = [
+      {
+        name: 'rmse above its maximum',
+        input: { ...base, model: model({ metric: 'rmse', max: 70 }), evaluation: evaluation({ rmse: 70.86 }, 700, { confidence: rmse(68.1, 73.4) }) },
+        reason: 'rmse 70.86 is above the maximum 70, but its 95% interval [68.1, 73.4] still contains it',
+      },
+      {
+        name: 'roc_auc below its minimum',
+        input: { ...base, model: model({ metric: 'roc_auc', min: 0.7 }), evaluation: evaluation({ roc_auc: 0.69 }, 700, { confidence: ci(0.66, 0.72) }) },
+        reason: 'roc_auc 0.69 is below the minimum 0.7, but its 95% interval [0.66, 0.72] still contains it',
+      },
+      {
+        name: 'rmse rise beyond the allowed drop',
+        input: { ...base, model: model({ metric: 'rmse', max_drop: 5 }, { rmse: 60 }), evaluation: evaluation({ rmse: 66 }, 700, { confidence: { ...rmse(63, 69), drop: { value: 6, low: 3, high: 9 } } }) },
+        reason: 'rmse rise of 6 from the baseline 60 is more than the allowed 5, but the 95% interval of the rise [3, 9] still contains the allowed 5',
+      },
+    ];
+    for (const c of cases) {
+      const v = decideVerdict(c.input);
+      assert.equal(v.status, 'warning', c.name);
+      assert.deepEqual(v.reasons, [c.reason], c.name);
+    }
+  });
+
+  it('says "no threshold is configured" only when none is, and names a max_drop without a baseline', function () {
+    const none = decideVerdict({ ...base, model: model({ metric: 'rmse' }), evaluation: evaluation({ rmse: 70.86 }) });
+    assert.deepEqual([none.status, none.reasons], ['healthy', ['rmse 70.86: no threshold is configured']]);
+    // A registry version whose baseline lacks the metric: the drop cannot be measured.
+    const noBaseline = decideVerdict({ ...base, model: model({ metric: 'rmse', max_drop: 5 }), evaluation: evaluation({ rmse: 70.86 }) });
+    assert.deepEqual(noBaseline.reasons, ['rmse 70.86: thresholds.max_drop has no baseline value of rmse to measure from']);
+  });
+
   it('is degraded when the whole interval is below the minimum', function () {
     const v = decideVerdict({ ...base, model: model({ metric: 'roc_auc', min: 0.7 }), evaluation: evaluation({ roc_auc: 0.65 }, 700, { confidence: ci(0.62, 0.68) }) });
     assert.equal(v.status, 'degraded');

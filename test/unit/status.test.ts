@@ -228,7 +228,7 @@ describe('fleet status from the store', () => {
       await logged('churn', end, s);
     }
     // fraud: promoted, evaluated once (a failing window without metrics).
-    const pointer: ChampionPointer = { modelId: 'fraud', version: 'f0f0f0f0f0f0', sha256: 'f0'.repeat(32), generation: 1, since: '2026-06-01T00:00:00.000Z', change: 'promotion', previous: null, approvals: [] };
+    const pointer: ChampionPointer = { modelId: 'fraud', version: 'f0f0f0f0f0f0', sha256: 'f0'.repeat(32), generation: 1, since: '2026-06-10T10:30:00.000Z', change: 'promotion', previous: null, approvals: [] };
     await put(championKey('fraud'), pointer);
     await put(reportKeys('fraud', '2026-06-10T11:00:00.000Z', 'r1').json, report('fraud', '2026-06-10T11:00:00.000Z', null, 'failing', 'f0'.repeat(32)));
     await logged('fraud', '2026-06-10T11:00:00.000Z', 'failing');
@@ -272,7 +272,11 @@ describe('fleet status from the store', () => {
     assert.equal(fraud.lastEvaluation?.verdict, 'failing');
     assert.equal(fraud.lastEvaluation?.value, null);
     assert.equal(fraud.lastEvaluation?.trend.direction, 'unknown');
-    assert.deepEqual(fraud.staleness, { state: 'never', ageMs: H, intervalMs: H, lastLookedAt: null }, 'its one window failed an hour ago: not yet looked at, not yet stale');
+    assert.deepEqual(
+      fraud.staleness,
+      { state: 'never', ageMs: 1.5 * H, intervalMs: H, lastLookedAt: null, notYetEvaluated: { version: 'f0f0f0f0f0f0', since: '2026-06-10T10:30:00.000Z', change: 'promotion' } },
+      'promoted 1.5h ago, its one window failed an hour ago: not yet looked at, not yet stale',
+    );
     const later = await fleetStatus({ config, store, taskQueue: 'upkeep', now: new Date(NOW.getTime() + 2 * H), models: ['fraud'] });
     assert.equal(later.models[0]!.staleness.state, 'stale', 'never looked at, its first evaluation three intervals old');
 

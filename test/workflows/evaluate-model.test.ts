@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
+import { readChain } from '../../activities/audit/chain.js';
 import { loadConfig } from '../../activities/config/load.js';
+import { createFileStore } from '../../activities/store/file-store.js';
+import { classifierModel } from '../helpers/bad-models.js';
 import { evaluateScheduleId, UpkeepModelId, UpkeepVerdict, type EvaluateModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { syncSchedules } from '../../workers/schedules.js';
@@ -134,6 +138,28 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
     assert.match(result.verdict.reasons[0]!, new RegExp(`^SchemaMismatch: model ${modelId}: file 2026-03-02 2026-03-02\\.csv: column x3 holds text`));
     const report = JSON.parse(readFileSync(fileURLToPath(result.report.jsonUri), 'utf8'));
     assert.equal(report.failure.type, 'SchemaMismatch');
+  });
+
+  it('marks the window failing and tells the owner when the model outputs NaN probabilities', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('nan-out');
+    const taskQueue = uniqueTaskQueue('nan-out');
+    ws = createWorkspace(modelId, { artifact: 'models/nan.onnx', classes: [0, 1] });
+    // Sqrt of the features: NaN for every row with a negative feature.
+    writeFileSync(path.join(ws.dir, 'models', 'nan.onnx'), classifierModel({ sqrt: true, W: [0.1, -0.2, 0.3, 0.1, 0, 0.5, -0.1, 0.2], b: [0, 0], activation: 'softmax' }));
+    ws.addDay('2026-03-01', 'data/binary.csv');
+    const result = await withWorker(taskQueue, ws.configPath, () =>
+      t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-run`, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] }),
+    );
+    assert.equal(result.verdict.status, 'failing');
+    assert.match(result.verdict.reasons[0]!, new RegExp(`^ModelOutputInvalid: model ${modelId}: output probabilities: \\d+ of 1000 rows are not finite \\(first: 2026-03-01 2026-03-01\\.csv row 1, NaN\\)$`));
+    const report = JSON.parse(readFileSync(fileURLToPath(result.report.jsonUri), 'utf8'));
+    assert.equal(report.failure.type, 'ModelOutputInvalid');
+    // A failing window alerts like any other: the owner is told, and the trail says so.
+    const notified = (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'notified');
+    assert.equal(notified.length, 1);
+    assert.deepEqual(notified[0]!.entry.details!.to, ['model-owners@example.com']);
+    assert.equal(notified[0]!.entry.details!.title, `${modelId} is failing`);
   });
 
   it('fails with a non-retryable InvalidModel when the artifact is not an ONNX model', async function () {

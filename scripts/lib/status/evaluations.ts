@@ -6,8 +6,7 @@ import type { ModelSpec } from '../../../domain/config.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
 import { maintenanceLogPrefix, reportsPrefix } from '../../../activities/store/keys.js';
 import type { MaintenanceLogEntry } from '../../../domain/maintenance.js';
-import { LOOKED_AT } from '../../../domain/staleness.js';
-import type { VerdictStatus } from '../../../domain/evaluation.js';
+import { lookedAtChampion, type ChampionEra } from '../../../domain/staleness.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { metricTrend } from './trend.js';
 import type { LastEvaluation, MetricPoint } from './types.js';
@@ -66,11 +65,12 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
 export const LOOK_BACK = 100;
 
 /**
- * When an evaluation last looked at the model (a healthy, warning or degraded verdict), read from
- * the newest evaluation entry of its log back, as the watchdog reads it; `oldest` is the oldest
- * evaluation read (the model has been evaluated since then at least).
+ * When an evaluation last looked at the model (a healthy, warning or degraded verdict; with a
+ * `champion`, of that version since it took over: lookedAtChampion), read from the newest
+ * evaluation entry of its log back, as the watchdog reads it; `oldest` is the oldest evaluation
+ * read (of the champion's time, with one: the model has been evaluated since then at least).
  */
-export async function lastLookedAt(store: ArtifactStore, modelId: string): Promise<{ at?: string; oldest?: string }> {
+export async function lastLookedAt(store: ArtifactStore, modelId: string, champion?: ChampionEra): Promise<{ at?: string; oldest?: string }> {
   const prefix = `${maintenanceLogPrefix(modelId, 'evaluations')}/`;
   const keys = (await store.list(prefix)).filter((k) => k.startsWith(prefix) && k.endsWith('.json')).sort();
   let oldest: string | undefined;
@@ -86,8 +86,10 @@ export async function lastLookedAt(store: ArtifactStore, modelId: string): Promi
     const verdict = e.details?.verdict;
     // (an evaluation's other entries, e.g. "no retrain requested", carry no verdict)
     if (e.kind !== 'evaluation' || typeof verdict !== 'string') continue;
+    // Older entries looked at an earlier champion.
+    if (champion && Date.parse(e.at) < Date.parse(champion.since)) break;
     oldest = e.at;
-    if (LOOKED_AT.includes(verdict as VerdictStatus)) return { at: e.at, oldest };
+    if (lookedAtChampion(e, champion)) return { at: e.at, oldest };
   }
   return oldest ? { oldest } : {};
 }

@@ -66,14 +66,18 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
       last
       ? { version: last.version, source: 'config' }
       : null;
-  const looked = await lastLookedAt(o.store, spec.id).catch((err: unknown) => {
+  // After a promotion or a rollback, only evaluations of the champion since then count.
+  const era = pointer ? { version: pointer.version, since: pointer.since, change: pointer.change } : undefined;
+  const looked = await lastLookedAt(o.store, spec.id, era).catch((err: unknown) => {
     problems.push(`maintenance log unreadable: ${(err as Error).message}`);
     return {} as { at?: string; oldest?: string };
   });
   const intervalMs = scheduleIntervalMs(spec.schedule);
-  // Measured from the last evaluation that looked at the model; never looked at, from the oldest
-  // evaluation read (stale once that is older than twice the interval, as the watchdog judges).
-  const from = looked.at ?? looked.oldest;
+  // Measured from the last evaluation that looked at the model; a champion not yet looked at, from
+  // when it took over; otherwise never looked at, from the oldest evaluation read (stale once that
+  // is older than twice the interval, as the watchdog judges).
+  const waiting = era && !looked.at ? era : undefined;
+  const from = looked.at ?? waiting?.since ?? looked.oldest;
   const ageMs = from ? Math.max(0, now - Date.parse(from)) : null;
   const state = staleness(ageMs ?? undefined, intervalMs, durationMs(spec.schedule.jitter));
   // Without a server, or where it could not say, the server's fields are unknown (null).
@@ -92,7 +96,7 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     champion,
     lastEvaluation: last,
     recent,
-    staleness: { state: looked.at || state === 'stale' ? state : 'never', ageMs, intervalMs, lastLookedAt: looked.at ?? null },
+    staleness: { state: looked.at || state === 'stale' ? state : 'never', ageMs, intervalMs, lastLookedAt: looked.at ?? null, ...(waiting ? { notYetEvaluated: waiting } : {}) },
     scheduleState,
     pendingApprovals: requestsKnown ? perModel.approvals! : null,
     maintenance: requestsKnown ? (perModel.maintenance ?? []) : null,

@@ -2,6 +2,7 @@
  * `upkeep status` as text: the fleet table (one line per model, cut to the terminal's width) and
  * one model's detail view. Pure: the status, the time and the width come in, text goes out.
  */
+import { championChange } from '../../../domain/staleness.js';
 import { trendArrow } from './trend.js';
 import type { FleetStatus, ModelStatus, PendingApproval } from './types.js';
 
@@ -164,7 +165,14 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
     put('report', e.reportUri);
   } else put('evaluated', 'never');
   const st = m.staleness;
-  const looked = st.lastLookedAt ? `last looked at by an evaluation ${relative(st.lastLookedAt, now)} (${st.lastLookedAt})` : st.ageMs !== null ? `no evaluation has looked at it; the first ran ${shortDuration(st.ageMs)} ago` : '';
+  const champ = st.notYetEvaluated;
+  const looked = st.lastLookedAt
+    ? `last looked at by an evaluation ${relative(st.lastLookedAt, now)} (${st.lastLookedAt})`
+    : champ
+      ? `not yet evaluated since ${champ.version} was ${championChange(champ.change)} ${relative(champ.since, now)} (${champ.since})`
+      : st.ageMs !== null
+        ? `no evaluation has looked at it; the first ran ${shortDuration(st.ageMs)} ago`
+        : '';
   put('staleness', `${st.state}${looked ? ` (${looked}; stale after ${shortDuration(2 * st.intervalMs)})` : ''}`);
   if (m.recent.length > 1) put('recent', m.recent.map((p) => `${p.windowEnd.slice(0, 16)} ${num(p.value)} ${p.verdict}`).join('; '));
   if (m.pendingApprovals === null) put('approvals', 'unknown (no server)');

@@ -5,7 +5,7 @@
  * `unknown` lists which.
  */
 import type { GateName } from '../../../domain/maintenance.js';
-import type { Staleness } from '../../../domain/staleness.js';
+import type { ChampionEra, Staleness } from '../../../domain/staleness.js';
 import type { VerdictStatus } from '../../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../../domain/watchdog.js';
 
@@ -113,7 +113,17 @@ export interface ModelStatus {
    * maintenance log, by when the evaluation ran. Never looked at: `never`, or `stale` once its
    * oldest evaluation is older than twice the interval (ageMs is then measured from that one).
    */
-  staleness: { state: Staleness; ageMs: number | null; intervalMs: number; lastLookedAt: string | null };
+  staleness: {
+    state: Staleness;
+    ageMs: number | null;
+    intervalMs: number;
+    lastLookedAt: string | null;
+    /**
+     * The champion when no evaluation has looked at it since it took over (a promotion or a
+     * rollback): the state is `never` (then `stale`), ageMs counts from its `since`.
+     */
+    notYetEvaluated?: ChampionEra;
+  };
   /** From the server; null when unknown. */
   scheduleState: ScheduleStatus | null;
   /** Gates waiting for a decision, from the server; null when unknown. */
