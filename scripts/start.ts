@@ -26,6 +26,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createWorkerLogger } from '../workers/log.js';
 import { onParentExit } from '../workers/parent-watch.js';
+import { describeRecorded, recordCommandConfig } from './lib/config-record.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -146,9 +147,13 @@ async function main(): Promise<void> {
   const { worker, engine } = await createUpkeepWorker({ connection, client, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs, queues: settings.workerQueues, evaluationSlots: settings.evaluationSlots, trainingSlots: settings.trainingSlots });
   const running = worker.run();
 
+  // The config in force, in each model's audit chain (a no-op when it is the one last recorded).
+  const recorded = await recordCommandConfig(openStore(config), config, { configPath, settings, command: 'start' });
   const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   await auditSyncChanges(openStore(config), config, changes, settings.user);
   console.log(formatChanges(changes, false));
+  const recordedLine = describeRecorded(recorded);
+  if (recordedLine) log(recordedLine);
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }

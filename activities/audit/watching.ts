@@ -6,6 +6,7 @@
  */
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ChainedEntry } from './chain.js';
+import { configInForce, type ConfigInForce } from './config-entries.js';
 
 /** The people of a spec in force (the stored spec has many more fields). */
 export interface SpecInForce {
@@ -19,6 +20,8 @@ export interface WhoWasWatching {
   at: string;
   /** The spec cited by the newest entry at or before `at` that cites one, and where it came from. */
   inForce: (SpecInForce & { sha256: string; citedBy: { seq: number; at: string; kind: string } }) | null;
+  /** The last config-changed entry at or before `at`: the config record, spec and key set in force, since when, by whom (asserted). */
+  config: ConfigInForce | null;
   lastEvaluation: { at: string; windowEnd?: string; verdict: string; reasons: string[]; report?: string; workflowId?: string; runId?: string } | null;
   /** Bad verdicts in a row up to `at` (degraded or failing), and watchdog findings still open. */
   openAlerts: { kind: 'verdict' | 'watchdog'; since: string; summary: string }[];
@@ -109,7 +112,7 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
     ...[...findings.values()].map((f) => ({ kind: 'watchdog' as const, ...f })),
   ];
   const pendingApprovals = [...gates.values()].map((g) => ({ ...g, waitingMs: Math.max(0, t - Date.parse(g.openedAt)) }));
-  return { modelId, at: at.toISOString(), inForce, lastEvaluation, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
+  return { modelId, at: at.toISOString(), inForce, config: configInForce(chain, at), lastEvaluation, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
 }
 
 /** Drops undefined values (the shapes above use optional fields, not undefined ones). */
@@ -127,6 +130,11 @@ export function renderWhoWasWatching(w: WhoWasWatching): string {
     if (w.inForce.escalation.length > 0) lines.push(`escalation:  ${w.inForce.escalation.join(', ')}`);
     lines.push(`             (config ${w.inForce.sha256.slice(0, 12)}, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
   } else lines.push('owner:       unknown (no entry before this time cites the config in force)');
+  lines.push(
+    w.config
+      ? `config:      ${w.config.record.slice(0, 12)} recorded ${w.config.since} (entry ${w.config.seq}, by ${w.config.by}: asserted, not proven); keys ${w.config.keys.slice(0, 12)}`
+      : 'config:      no config change recorded before this time (keys in force unknown to the trail)',
+  );
   lines.push(`schedule:    ${w.schedule.state === 'unknown' ? 'unknown (no schedule change recorded before this time)' : `${w.schedule.state} since ${w.schedule.since}${w.schedule.note ? ` (${w.schedule.note})` : ''}${w.schedule.actor ? `, by ${w.schedule.actor}` : ''}`}`);
   const ev = w.lastEvaluation;
   lines.push(`last evaluation: ${ev ? `${ev.verdict} at ${ev.at}${ev.windowEnd ? ` (window ending ${ev.windowEnd})` : ''}${ev.report ? `\n             report ${ev.report}` : ''}` : 'none before this time'}`);
