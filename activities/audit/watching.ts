@@ -28,7 +28,8 @@ export interface WhoWasWatching {
   pendingApprovals: { gate: string; openedAt: string; waitingMs: number; approvers: string[]; asked: string[]; workflowId?: string }[];
   /** Notifications delivered in the 30 days before `at`, newest first (at most 20). */
   /** `via`: `webhook` when it was POSTed to the webhook, `log` when the worker's log was the only channel. */
-  notified: { at: string; kind: string; to: string[]; title: string; via: 'webhook' | 'log' }[];
+  /** `outcome`, `status`, `responseId`, `workerClock` (the worker's clock), `attempt`: what the entry's details.delivery records (entries before it have none). */
+  notified: { at: string; kind: string; to: string[]; title: string; via: 'webhook' | 'log'; outcome?: string; status?: number; responseId?: string; workerClock?: string; attempt?: number; error?: string }[];
   schedule: { state: 'active' | 'paused'; since: string; note?: string; actor?: string } | { state: 'unknown' };
   /** The latest decisions before `at` (newest first, at most 5). */
   decisions: { at: string; gate: string; decision: string; approver: string; comment?: string; signer?: string }[];
@@ -89,8 +90,24 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         break;
       }
       case 'notified':
-        if (t - Date.parse(e.at) <= NOTIFIED_DAYS * 86_400_000) notified.unshift({ at: e.at, kind: str(e.details?.notification) ?? '?', to: strings(e.details?.to), title: str(e.details?.title) ?? e.summary, via: e.details?.webhook === 'sent' ? 'webhook' : 'log' });
+      case 'failure': {
+        // A failure entry is a notification's only when it records a delivery (deliverNotification gave up).
+        // (A refusal is the notify activity's own notified entry already.)
+        if (e.kind === 'failure' && (typeof e.details?.delivery !== 'object' || (e.details.delivery as { outcome?: unknown } | null)?.outcome !== 'gave-up')) break;
+        if (t - Date.parse(e.at) > NOTIFIED_DAYS * 86_400_000) break;
+        const d = (e.details?.delivery ?? {}) as Record<string, unknown>;
+        const via = d.channel === 'webhook' || e.details?.webhook === 'sent' || e.details?.webhook === 'refused' ? 'webhook' : 'log';
+        const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+        notified.unshift({
+          at: e.at,
+          kind: str(e.details?.notification) ?? str(e.details?.kind) ?? '?',
+          to: strings(e.details?.to),
+          title: str(e.details?.title) ?? e.summary,
+          via,
+          ...optional({ outcome: str(d.outcome), status: num(d.status), responseId: str(d.responseId), workerClock: str(d.workerClock), attempt: num(d.attempt), error: str(d.error) }),
+        });
         break;
+      }
       case 'schedule': {
         const state = e.details?.paused === true ? 'paused' : 'active';
         if (schedule.state !== state || e.details?.change === 'create') schedule = { state, since: e.at, ...optional({ note: str(e.details?.note), actor: e.actor }) };
@@ -122,6 +139,14 @@ function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: E
 
 const minutes = (ms: number): string => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} days`);
 
+/** How a notification went out, in words: channel, status, response id, worker clock, attempt. */
+function deliveryText(n: WhoWasWatching['notified'][number]): string {
+  if (n.via === 'log') return 'worker log only: no webhook configured';
+  const facts = [n.status !== undefined ? `HTTP ${n.status}` : undefined, n.responseId ? `id ${n.responseId}` : undefined, n.attempt !== undefined ? `attempt ${n.attempt}` : undefined, n.workerClock ? `worker clock ${n.workerClock}` : undefined].filter((x) => x !== undefined);
+  if (n.outcome === 'refused' || n.outcome === 'gave-up') return `webhook: NOT delivered, ${n.outcome === 'refused' ? 'refused' : 'gave up'}${facts.length ? `, ${facts.join(', ')}` : ''}${n.error ? `: ${n.error}` : ''}`;
+  return `webhook${facts.length ? `: ${facts.join(', ')}` : ''}`;
+}
+
 /** The answer as plain text, for people. */
 export function renderWhoWasWatching(w: WhoWasWatching): string {
   const lines = [`${w.modelId} at ${w.at} (from the audit chain in the store)`, ''];
@@ -143,7 +168,7 @@ export function renderWhoWasWatching(w: WhoWasWatching): string {
   lines.push(`pending approvals: ${w.pendingApprovals.length === 0 ? 'none' : ''}`);
   for (const p of w.pendingApprovals) lines.push(`  - ${p.gate}, open since ${p.openedAt} (${minutes(p.waitingMs)}); approvers ${p.approvers.join(', ')}; asked ${p.asked.join(', ')}`);
   lines.push(`notified (last ${NOTIFIED_DAYS} days): ${w.notified.length === 0 ? 'nobody' : ''}`);
-  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')} (${n.via === 'webhook' ? 'webhook' : 'worker log only: no webhook configured'}): ${n.title}`);
+  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')} (${deliveryText(n)}): ${n.title}`);
   if (w.decisions.length > 0) lines.push('latest decisions:');
   for (const d of w.decisions) lines.push(`  - ${d.at} ${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${d.gate}${d.signer ? ` (signed by ${d.signer})` : ''}${d.comment ? `: ${d.comment}` : ''}`);
   return lines.join('\n');
