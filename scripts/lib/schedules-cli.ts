@@ -11,7 +11,8 @@ import { openStore } from '../../activities/store/open.js';
 import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
 import { auditSyncChanges } from '../../workers/schedule-audit.js';
 import { countLine, withProgress } from './progress.js';
-import { describeRecorded, recordCommandConfig } from './config-record.js';
+import { describeRecorded, recordCommandConfig, witness } from './config-record.js';
+import { recordFleetConfig } from '../../activities/audit/config-entries.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean; author?: string }): Promise<void> {
   const file = commandConfig(o.config);
@@ -157,6 +158,8 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
     queues,
     evaluationSlots: s.evaluationSlots,
     trainingSlots: s.trainingSlots,
+    // A config (or keys file) edited while the worker runs is recorded before an activity acts on it.
+    onConfig: async (config, store) => void (await recordFleetConfig(store, config, { by: witness('worker (config read by an activity)', s), configName: path.basename(commandConfig(o.config)) })),
   });
   // The config this worker acts on, in each model's audit chain (a no-op when it is the one last recorded).
   const configFile = commandConfig(o.config);

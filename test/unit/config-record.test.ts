@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../activities/config/load.js';
+import { configLoader, parseConfig } from '../../activities/config/load.js';
+import { watchConfig } from '../../workers/worker.js';
 import { readChain, verifyChain } from '../../activities/audit/chain.js';
 import { configInForce, readKeySet, recordConfig, recordFleetConfig, type ConfigRecord, type ConfigWitness } from '../../activities/audit/config-entries.js';
 import { renderWhoWasWatching, whoWasWatching } from '../../activities/audit/watching.js';
@@ -159,6 +160,41 @@ describe('config changes in the audit chain', function () {
     assert.deepEqual(c!.entry.details?.webUsers, [{ id: APPROVER, created: '2026-11-01T00:00:00.000Z', roles: ['approver'] }]);
     assert.equal((c!.entry.details?.madeBy as { command: string }).command, 'users add');
     assert.doesNotMatch(allText(), /token_sha256/);
+  });
+
+  it('a worker records a config (here its keys) edited while it runs before an activity acts on it, once per edit', async function () {
+    const file = path.join(dir, 'upkeep.yaml');
+    const write = (key: string) => writeFileSync(file, stringify({ version: 1, store: 'store', models: [demoModel(MODEL, { approvers: [{ id: APPROVER, public_key: key }] })] }));
+    write(KEY_A);
+    let calls = 0;
+    const load = watchConfig(configLoader(file), async (c) => {
+      calls++;
+      await recordFleetConfig(store, c, { by: { ...by, command: 'worker (config read by an activity)' } });
+    });
+    await Promise.all([load(), load(), load()]);
+    await load();
+    assert.equal(calls, 1);
+    write(KEY_B);
+    const c = await load();
+    assert.equal(calls, 2);
+    const list = await entries();
+    assert.equal(list.length, 2);
+    assert.deepEqual(list[1]!.entry.details?.changed, ['spec', 'keys']);
+    assert.deepEqual((await readKeySet(store, MODEL, configInForce(await readChain(store, MODEL), new Date())!.keys))?.people, c.models[0]!.keys?.people);
+  });
+
+  it('a failed record is tried again by the next activity, never skipped', async function () {
+    let fail = true;
+    let calls = 0;
+    const config = { v: 1 };
+    const load = watchConfig(async () => config, async () => {
+      calls++;
+      if (fail) throw new Error('store down');
+    });
+    await assert.rejects(load(), /store down/);
+    fail = false;
+    assert.equal(await load(), config);
+    assert.equal(calls, 2);
   });
 
   it('names the OS user and host running the command, and the author given (--author over UPKEEP_AUTHOR)', function () {
