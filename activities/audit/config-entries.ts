@@ -205,7 +205,12 @@ export async function recordConfig(
   const claimKey = configClaimKey(modelId, id);
   const claimed = await store.put(claimKey, `${JSON.stringify(mine, null, 2)}\n`, { ifAbsent: true });
   const entry = claimed.created ? mine : await tryJson<MaintenanceLogEntry>(store, claimKey);
-  if (!entry) throw new UpkeepError('InvalidData', `${store.uriFor(claimKey)} is not valid JSON: remove it and run the command again`);
+  // A claim must say what this command saw (only who and when may differ): a claim written ahead
+  // by someone with store access, citing other keys, is refused, never linked.
+  const same = (k: 'record' | 'config' | 'keys') => (entry?.details?.[k] as { sha256?: unknown } | undefined)?.sha256 === (mine.details![k] as { sha256: string }).sha256;
+  if (!entry || entry.id !== id || entry.modelId !== modelId || entry.kind !== 'config-changed' || !same('record') || !same('config') || !same('keys') || entry.details?.previous !== mine.details!.previous) {
+    throw new UpkeepError('InvalidData', `${store.uriFor(claimKey)} does not record the config ${recordRef.sha256} of ${modelId} it is named for (altered or forged): it was not linked; remove it and run the command again`);
+  }
   const { seq } = await appendEntry(store, entry);
   const head = await tryJson<ConfigHead>(store, configHeadKey(modelId));
   if (!head || !(head.seq > seq)) await store.put(configHeadKey(modelId), `${JSON.stringify({ seq, entryId: entry.id, sha256: recordRef.sha256 } satisfies ConfigHead)}\n`);

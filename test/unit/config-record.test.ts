@@ -134,6 +134,22 @@ describe('config changes in the audit chain', function () {
     assert.equal(keys?.signaturesRequired, false);
   });
 
+  it('refuses a claim written ahead in the store that cites other keys, and links nothing', async function () {
+    await recordConfig(store, spec(KEY_A), { by, webUsers: [] });
+    const [recorded] = await entries();
+    // Someone with store access predicts the entry of the next change (to KEY_B), learnt here from a scratch store,
+    // and claims it ahead with KEY_A's key set.
+    const scratch = createFileStore(path.join(dir, 'scratch'));
+    await recordConfig(scratch, spec(KEY_A), { by, webUsers: [] });
+    await recordConfig(scratch, spec(KEY_B), { by, webUsers: [] });
+    const real = (await readChain(scratch, MODEL)).at(-1)!.entry;
+    const forged = { ...real, details: { ...real.details, keys: recorded!.entry.details!.keys } };
+    await store.put(`ledger/${MODEL}/configs/claims/${real.id}.json`, `${JSON.stringify(forged, null, 2)}\n`);
+    await assert.rejects(recordConfig(store, spec(KEY_B), { by, webUsers: [] }), /does not record the config [0-9a-f]{64} of churn it is named for \(altered or forged\): it was not linked/);
+    assert.equal((await entries()).length, 1);
+    assert.equal((await verifyChain(store, MODEL)).ok, true);
+  });
+
   it('finds the last config recorded when its hint is lost or points elsewhere', async function () {
     await recordConfig(store, spec(KEY_A), { by, webUsers: [] });
     await store.put(configHeadKey(MODEL), '{"seq":1,"entryId":"someone-else","sha256":"00"}\n');
