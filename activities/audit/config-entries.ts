@@ -182,7 +182,8 @@ export async function recordConfig(
   const who = o.by.author ?? `${o.by.user}@${o.by.host}`;
   const id = `config-${recordRef.sha256.slice(0, 20)}-${last ? last.sha256.slice(0, 20) : 'first'}`;
   const at = (o.at ?? new Date()).toISOString();
-  const keysLine = keySet.signaturesRequired ? `${Object.keys(keySet.people).length} people's and ${Object.keys(keySet.authenticators).length} authenticators' keys` : 'no keys: decisions unsigned';
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const keysLine = keySet.signaturesRequired ? `keys of ${count(Object.keys(keySet.people).length, 'person').replace(/persons$/, 'people')} and ${count(Object.keys(keySet.authenticators).length, 'authenticator')}` : 'no keys: decisions unsigned';
   const mine: MaintenanceLogEntry = {
     id,
     modelId,
