@@ -66,4 +66,6 @@ export interface ActivityDeps {
   secrets?: Readonly<Record<string, string | undefined>>;
   /** HTTP client for webhooks (tests inject one); globalThis.fetch by default. */
   fetch?: typeof fetch;
+  /** The running activity's attempt number (from 1); Temporal's by default (1 outside an activity). */
+  attempt?(): number;
 }

@@ -32,6 +32,14 @@ export function activityHeartbeat(details: unknown): void {
   }
 }
 
+export function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // outside an activity
+  }
+}
+
 /** Bad input becomes a non-retryable failure with a stable type; anything else is retried. */
 function withFailureTypes<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
   const wrapped: Record<string, unknown> = {};
@@ -53,7 +61,7 @@ function withFailureTypes<T extends Record<string, (...args: never[]) => Promise
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const d = { ...deps, heartbeat: deps.heartbeat ?? activityHeartbeat, cancellation: deps.cancellation ?? activityCancellation };
+  const d = { ...deps, heartbeat: deps.heartbeat ?? activityHeartbeat, cancellation: deps.cancellation ?? activityCancellation, attempt: deps.attempt ?? activityAttempt };
   return withFailureTypes({
     ...createRegistryActivities(d),
     ...createDataActivities(d),

@@ -209,6 +209,8 @@ export interface MaintenanceLogEntry {
     | 'notified'
     /** The model's schedule was created, changed, paused or resumed. */
     | 'schedule'
+    /** A command saw a config (spec, key set, web users) other than the last recorded one (docs/audit.md). */
+    | 'config-changed'
     /** The watchdog opened or resolved a finding (details.state: open | resolved). */
     | 'watchdog';
   summary: string;

@@ -97,6 +97,7 @@ schedules
   .description('create or update the schedules of the config, pause, prune or keep those whose model left it (schedules.orphans), and print the difference')
   .option('--dry-run', 'only print what would change')
   .option('--prune', 'delete this task queue\'s schedules whose model is no longer in the config, whatever schedules.orphans says')
+  .option('--author <who>', 'who made the config change this sync records (default UPKEEP_AUTHOR; recorded as asserted, not proven)')
   .action(async (o) => (await scheduling()).syncCommand(o));
 
 schedules

@@ -26,6 +26,8 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { createWorkerLogger } from '../workers/log.js';
 import { onParentExit } from '../workers/parent-watch.js';
+import { describeRecorded, recordCommandConfig, witness } from './lib/config-record.js';
+import { recordFleetConfig } from '../activities/audit/config-entries.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -141,14 +143,30 @@ async function main(): Promise<void> {
   const target = await resolveTemporal(settings, { log });
   log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
 
+  // The config in force, in each model's audit chain (a no-op when it is the one last recorded).
+  const recorded = await recordCommandConfig(openStore(config), config, { configPath, settings, command: 'start' });
   const connection = await connectWorker(target);
   const client = await connectClient(target, codecs);
-  const { worker, engine } = await createUpkeepWorker({ connection, client, namespace: target.namespace, taskQueue: settings.taskQueue, configPath, payloadCodecs: codecs, queues: settings.workerQueues, evaluationSlots: settings.evaluationSlots, trainingSlots: settings.trainingSlots });
+  const { worker, engine } = await createUpkeepWorker({
+    connection,
+    client,
+    namespace: target.namespace,
+    taskQueue: settings.taskQueue,
+    configPath,
+    payloadCodecs: codecs,
+    queues: settings.workerQueues,
+    evaluationSlots: settings.evaluationSlots,
+    trainingSlots: settings.trainingSlots,
+    // A config (or keys file) edited while it runs is recorded in the audit chain before an activity acts on it.
+    onConfig: async (c, store) => void (await recordFleetConfig(store, c, { by: witness('start (config read by an activity)', settings), configName: path.basename(configPath) })),
+  });
   const running = worker.run();
 
   const changes = await syncSchedules(client, config, { taskQueue: settings.taskQueue, configName: path.basename(configPath) });
   await auditSyncChanges(openStore(config), config, changes, settings.user);
   console.log(formatChanges(changes, false));
+  const recordedLine = describeRecorded(recorded);
+  if (recordedLine) log(recordedLine);
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }

@@ -44,6 +44,8 @@ export interface Settings {
   payloadKeysFile?: string;
   /** USER: who asks for a retrain when --as is not given. */
   user: string;
+  /** UPKEEP_AUTHOR: who says they made a config change a command records (asserted, not proven; `--author` wins). */
+  author?: string;
   /** UPKEEP_KEY_DIR, else $XDG_CONFIG_HOME/upkeep, else ~/.config/upkeep: private signing keys. */
   keyDir: string;
   /** The environment itself: TEMPORAL_* for Temporal's envconfig, PATH, and what child processes inherit. */
@@ -108,6 +110,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const temporalCli = text(env, 'UPKEEP_TEMPORAL_CLI');
   const payloadKeys = text(env, 'UPKEEP_PAYLOAD_KEYS');
   const payloadKeysFile = text(env, 'UPKEEP_PAYLOAD_KEYS_FILE');
+  const author = text(env, 'UPKEEP_AUTHOR');
   return {
     ...(config ? { config: path.resolve(config) } : {}),
     taskQueue,
@@ -122,6 +125,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     ...(payloadKeysFile ? { payloadKeysFile: path.resolve(payloadKeysFile) } : {}),
     logLevel: level as LogLevel,
     user: set(env, 'USER') ?? 'cli',
+    ...(author ? { author } : {}),
     keyDir: path.resolve(text(env, 'UPKEEP_KEY_DIR') ?? path.join(set(env, 'XDG_CONFIG_HOME') ?? path.join(set(env, 'HOME') ?? homedir(), '.config'), 'upkeep')),
     env,
   };

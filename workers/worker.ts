@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
+import type { UpkeepConfig } from '../domain/config.js';
 import { createActivities } from '../activities/index.js';
 import { configLoader, loadConfig, warnUnauthenticated } from '../activities/config/load.js';
 import { createDataSource } from '../activities/data/sources.js';
@@ -104,6 +105,35 @@ export interface UpkeepWorkerOptions {
   evaluationSlots?: number;
   /** Concurrent trainings on `<queue>-training` (default 1). */
   trainingSlots?: number;
+  /**
+   * Called once with each config the activities act on (the first, then each edit), before any
+   * activity uses it: `upkeep worker` and `npm start` record it in the audit chain.
+   */
+  onConfig?(config: UpkeepConfig, store: ArtifactStore): Promise<void>;
+}
+
+/**
+ * `read` followed by `onChange` once per config object it returns (configLoader returns the same
+ * object until the file changes): every caller waits for it; a failed `onChange` is tried again
+ * by the next caller.
+ */
+export function watchConfig<C>(read: () => Promise<C>, onChange: (config: C) => Promise<void>): () => Promise<C> {
+  let seen: { config: C; done: Promise<void> } | undefined;
+  return async () => {
+    const config = await read();
+    if (seen?.config !== config) {
+      const mine: { config: C; done: Promise<void> } = {
+        config,
+        done: onChange(config).catch((err: unknown) => {
+          if (seen === mine) seen = undefined;
+          throw err;
+        }),
+      };
+      seen = mine;
+    }
+    await seen.done;
+    return config;
+  };
 }
 
 export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ worker: UpkeepWorker; engine: EvaluationEngine }> {
@@ -114,7 +144,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   const store = opts.store ?? openStore(initial);
   const engine = opts.engine ?? createEvaluationEngine();
   // Activities read the config when they run (edits apply at once); parsed again only when changed.
-  const readConfig = configLoader(configPath);
+  const onConfig = opts.onConfig;
+  const readConfig = onConfig ? watchConfig(configLoader(configPath), (c) => onConfig(c, store)) : configLoader(configPath);
   const activities = createActivities({
     loadConfig: async () => ({ ...(await readConfig()), name: path.basename(configPath) }),
     store,

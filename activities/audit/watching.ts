@@ -6,6 +6,7 @@
  */
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ChainedEntry } from './chain.js';
+import { configInForce, type ConfigInForce } from './config-entries.js';
 
 /** The people of a spec in force (the stored spec has many more fields). */
 export interface SpecInForce {
@@ -23,6 +24,8 @@ export interface WhoWasWatching {
    * The evaluation of the latest window ending at or before `at` among those run by then (a
    * backfill of an older window run later does not replace it; a re-run of the same window does).
    */
+  /** The last config-changed entry at or before `at`: the config record, spec and key set in force, since when, by whom (asserted). */
+  config: ConfigInForce | null;
   lastEvaluation: { at: string; windowEnd?: string; verdict: string; reasons: string[]; report?: string; workflowId?: string; runId?: string } | null;
   /**
    * The champion version serving at `at`: from the last promotion or rollback before it, else as the
@@ -34,7 +37,8 @@ export interface WhoWasWatching {
   pendingApprovals: { gate: string; openedAt: string; waitingMs: number; approvers: string[]; asked: string[]; workflowId?: string }[];
   /** Notifications delivered in the 30 days before `at`, newest first (at most 20). */
   /** `via`: `webhook` when it was POSTed to the webhook, `log` when the worker's log was the only channel. */
-  notified: { at: string; kind: string; to: string[]; title: string; via: 'webhook' | 'log' }[];
+  /** `outcome`, `status`, `responseId`, `workerClock` (the worker's clock), `attempt`: what the entry's details.delivery records (entries before it have none). */
+  notified: { at: string; kind: string; to: string[]; title: string; via: 'webhook' | 'log'; outcome?: string; status?: number; responseId?: string; workerClock?: string; attempt?: number; error?: string }[];
   schedule: { state: 'active' | 'paused'; since: string; note?: string; actor?: string } | { state: 'unknown' };
   /** The latest decisions before `at` (newest first, at most 5). */
   decisions: { at: string; gate: string; decision: string; approver: string; comment?: string; signer?: string }[];
@@ -107,8 +111,24 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         break;
       }
       case 'notified':
-        if (t - Date.parse(e.at) <= NOTIFIED_DAYS * 86_400_000) notified.unshift({ at: e.at, kind: str(e.details?.notification) ?? '?', to: strings(e.details?.to), title: str(e.details?.title) ?? e.summary, via: e.details?.webhook === 'sent' ? 'webhook' : 'log' });
+      case 'failure': {
+        // A failure entry is a notification's only when it records a delivery (deliverNotification gave up).
+        // (A refusal is the notify activity's own notified entry already.)
+        if (e.kind === 'failure' && (typeof e.details?.delivery !== 'object' || (e.details.delivery as { outcome?: unknown } | null)?.outcome !== 'gave-up')) break;
+        if (t - Date.parse(e.at) > NOTIFIED_DAYS * 86_400_000) break;
+        const d = (e.details?.delivery ?? {}) as Record<string, unknown>;
+        const via = d.channel === 'webhook' || e.details?.webhook === 'sent' || e.details?.webhook === 'refused' ? 'webhook' : 'log';
+        const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+        notified.unshift({
+          at: e.at,
+          kind: str(e.details?.notification) ?? str(e.details?.kind) ?? '?',
+          to: strings(e.details?.to),
+          title: str(e.details?.title) ?? e.summary,
+          via,
+          ...optional({ outcome: str(d.outcome), status: num(d.status), responseId: str(d.responseId), workerClock: str(d.workerClock), attempt: num(d.attempt), error: str(d.error) }),
+        });
         break;
+      }
       case 'schedule': {
         const state = e.details?.paused === true ? 'paused' : 'active';
         if (schedule.state !== state || e.details?.change === 'create') schedule = { state, since: e.at, ...optional({ note: str(e.details?.note), actor: e.actor }) };
@@ -136,7 +156,7 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
     ...[...findings.values()].map((f) => ({ kind: 'watchdog' as const, ...f })),
   ];
   const pendingApprovals = [...gates.values()].map((g) => ({ ...g, waitingMs: Math.max(0, t - Date.parse(g.openedAt)) }));
-  return { modelId, at: at.toISOString(), inForce, lastEvaluation, champion, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
+  return { modelId, at: at.toISOString(), inForce, config: configInForce(chain, at), lastEvaluation, champion, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
 }
 
 /** Drops undefined values (the shapes above use optional fields, not undefined ones). */
@@ -146,6 +166,14 @@ function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: E
 
 const minutes = (ms: number): string => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} days`);
 
+/** How a notification went out, in words: channel, status, response id, worker clock, attempt. */
+function deliveryText(n: WhoWasWatching['notified'][number]): string {
+  if (n.via === 'log') return 'worker log only: no webhook configured';
+  const facts = [n.status !== undefined ? `HTTP ${n.status}` : undefined, n.responseId ? `id ${n.responseId}` : undefined, n.attempt !== undefined ? `attempt ${n.attempt}` : undefined, n.workerClock ? `worker clock ${n.workerClock}` : undefined].filter((x) => x !== undefined);
+  if (n.outcome === 'refused' || n.outcome === 'gave-up') return `webhook: NOT delivered, ${n.outcome === 'refused' ? 'refused' : 'gave up'}${facts.length ? `, ${facts.join(', ')}` : ''}${n.error ? `: ${n.error}` : ''}`;
+  return `webhook${facts.length ? `: ${facts.join(', ')}` : ''}`;
+}
+
 /** The answer as plain text, for people. */
 export function renderWhoWasWatching(w: WhoWasWatching): string {
   const lines = [`${w.modelId} at ${w.at} (from the audit chain in the store)`, ''];
@@ -154,6 +182,11 @@ export function renderWhoWasWatching(w: WhoWasWatching): string {
     if (w.inForce.escalation.length > 0) lines.push(`escalation:  ${w.inForce.escalation.join(', ')}`);
     lines.push(`             (config ${w.inForce.sha256.slice(0, 12)}, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
   } else lines.push('owner:       unknown (no entry before this time cites the config in force)');
+  lines.push(
+    w.config
+      ? `config:      ${w.config.record.slice(0, 12)} recorded ${w.config.since} (entry ${w.config.seq}, by ${w.config.by}: asserted, not proven); keys ${w.config.keys.slice(0, 12)}`
+      : 'config:      no config change recorded before this time (keys in force unknown to the trail)',
+  );
   lines.push(`schedule:    ${w.schedule.state === 'unknown' ? 'unknown (no schedule change recorded before this time)' : `${w.schedule.state} since ${w.schedule.since}${w.schedule.note ? ` (${w.schedule.note})` : ''}${w.schedule.actor ? `, by ${w.schedule.actor}` : ''}`}`);
   const c = w.champion;
   lines.push(`champion:    ${!c ? 'unknown (no evaluation, promotion or rollback recorded before this time)' : c.how === 'evaluated' ? `${c.version} (as evaluated, entry ${c.seq}; no promotion or rollback recorded before this time)` : `${c.version} (${c.how} at ${c.since}, entry ${c.seq})`}`);
@@ -164,7 +197,7 @@ export function renderWhoWasWatching(w: WhoWasWatching): string {
   lines.push(`pending approvals: ${w.pendingApprovals.length === 0 ? 'none' : ''}`);
   for (const p of w.pendingApprovals) lines.push(`  - ${p.gate}, open since ${p.openedAt} (${minutes(p.waitingMs)}); approvers ${p.approvers.join(', ')}; asked ${p.asked.join(', ')}`);
   lines.push(`notified (last ${NOTIFIED_DAYS} days): ${w.notified.length === 0 ? 'nobody' : ''}`);
-  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')} (${n.via === 'webhook' ? 'webhook' : 'worker log only: no webhook configured'}): ${n.title}`);
+  for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')} (${deliveryText(n)}): ${n.title}`);
   if (w.decisions.length > 0) lines.push('latest decisions:');
   for (const d of w.decisions) lines.push(`  - ${d.at} ${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${d.gate}${d.signer ? ` (signed by ${d.signer})` : ''}${d.comment ? `: ${d.comment}` : ''}`);
   return lines.join('\n');

@@ -40,19 +40,45 @@ export async function readMaintenanceLog(store: ActivityDeps['store'], modelId: 
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }
 
-/** The audit entry of a delivered notification; its id is derived from the event, so a retry records it once. */
-export function notifiedEntry(event: NotificationEvent, webhook: 'sent' | 'none'): MaintenanceLogEntry {
+/**
+ * How a notification went out, as its audit entry records it (details.delivery). `workerClock` is
+ * the worker's clock when the receiver answered (or the line was logged), not the workflow's time
+ * (the entry's `at`); `attempt` is the activity's attempt number (Temporal's count, from 1).
+ */
+export interface DeliveryRecord {
+  channel: 'webhook' | 'log';
+  /** delivered: the webhook answered 2xx; logged: no webhook, the worker's log was the only channel; refused: it answered 4xx (not retried); gave-up: every attempt failed. */
+  outcome: 'delivered' | 'logged' | 'refused' | 'gave-up';
+  status?: number;
+  /** The receiver's id for the request (a header such as X-Request-Id, or a JSON body's `id`). */
+  responseId?: string;
+  workerClock: string;
+  attempt: number;
+  /** Why it was not delivered (host and status only, never the URL). */
+  error?: string;
+}
+
+/** The audit entry of a notification; its id is derived from the event, so a retry records it once. */
+export function notifiedEntry(event: NotificationEvent, delivery?: DeliveryRecord): MaintenanceLogEntry {
   const id = `notified-${createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 24)}`;
+  const how = !delivery
+    ? ''
+    : delivery.outcome === 'logged'
+      ? ' (worker log only: no webhook configured)'
+      : delivery.outcome === 'delivered'
+        ? ` (webhook HTTP ${delivery.status}${delivery.responseId ? `, id ${delivery.responseId}` : ''}, attempt ${delivery.attempt})`
+        : ` — NOT delivered: ${delivery.error ?? `webhook HTTP ${delivery.status}`}`;
+  const webhook = delivery?.outcome === 'delivered' ? 'sent' : delivery?.outcome === 'refused' ? 'refused' : 'none';
   return {
     id,
     modelId: event.modelId,
     at: event.at,
     kind: 'notified',
-    summary: `${event.kind} sent to ${event.to.join(', ')}: ${event.title}`,
+    summary: `${event.kind} ${delivery?.outcome === 'refused' ? 'for' : 'sent to'} ${event.to.join(', ')}: ${event.title}${how}`,
     ...(event.workflowId ? { workflowId: event.workflowId } : {}),
     ...(event.runId ? { runId: event.runId } : {}),
     ...(event.event !== undefined ? { event: event.event } : {}),
-    details: { notification: event.kind, to: event.to, title: event.title, webhook },
+    details: { notification: event.kind, to: event.to, title: event.title, webhook, ...(delivery ? { delivery } : {}) },
   };
 }
 
@@ -86,7 +112,7 @@ function milestone(card: ModelCard): string {
   return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.maintenanceLog, verdict: card.metricTrend[0]?.verdict ?? null });
 }
 
-export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch'>) {
+export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch' | 'attempt'>) {
   const registry = createRegistry(deps.store);
   return {
     /**
@@ -102,25 +128,46 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       }
     },
 
-    /** Logs the notification and POSTs it to the configured webhook (one attempt; Temporal retries). */
+    /**
+     * Logs the notification and POSTs it to the configured webhook (one attempt; Temporal retries),
+     * then records how it went in the model's audit chain: channel, HTTP status, the receiver's
+     * response id, the worker's clock and the attempt. A refusal (4xx) is recorded before it fails;
+     * a retryable failure carries the same facts in the failure's details (deliverNotification
+     * records them when it gives up).
+     */
     async notify(event: NotificationEvent): Promise<{ webhook: 'sent' | 'none' }> {
       const config = await deps.loadConfig();
       const notifier = createNotifier({ webhook: config.notify.webhook, log: deps.log ?? ((line) => console.log(line)), ...(deps.fetch ? { fetch: deps.fetch } : {}) });
-      // Recorded as delivered already (an attempt that died after sending and recording it): not sent twice.
-      const recorded = await deps.store.tryGet(maintenanceLogKey(notifiedEntry(event, 'none')));
+      const attempt = deps.attempt?.() ?? 1;
+      const refused = (message: string, facts?: DeliveryRecord) => ApplicationFailure.create({ message, type: 'WebhookRefused', nonRetryable: true, ...(facts ? { details: [facts] } : {}) });
+      // Recorded already (an attempt that died after sending and recording it): not sent twice.
+      const recorded = await deps.store.tryGet(maintenanceLogKey(notifiedEntry(event)));
       if (recorded) {
         const entry = JSON.parse(decode(recorded)) as MaintenanceLogEntry;
         await appendEntry(deps.store, entry); // linked, if that attempt died before it was
+        const facts = entry.details?.delivery as DeliveryRecord | undefined;
+        if (entry.details?.webhook === 'refused') throw refused(facts?.error ?? entry.summary, facts);
         return { webhook: entry.details?.webhook === 'sent' ? 'sent' : 'none' };
       }
       try {
         const d = await notifier.send(event);
-        // Who was told, and when: in the model's audit chain (the same event is recorded once).
-        await appendEntry(deps.store, notifiedEntry(event, d.webhook));
+        const delivery: DeliveryRecord =
+          d.webhook === 'sent'
+            ? { channel: 'webhook', outcome: 'delivered', ...(d.status !== undefined ? { status: d.status } : {}), ...(d.responseId !== undefined ? { responseId: d.responseId } : {}), workerClock: new Date().toISOString(), attempt }
+            : { channel: 'log', outcome: 'logged', workerClock: new Date().toISOString(), attempt };
+        // Who was told, how, and when: in the model's audit chain (the same event is recorded once).
+        await appendEntry(deps.store, notifiedEntry(event, delivery));
         return { webhook: d.webhook };
       } catch (err) {
-        if (err instanceof WebhookError && !err.retryable) throw ApplicationFailure.create({ message: err.message, type: 'WebhookRefused', nonRetryable: true });
-        throw err;
+        if (!(err instanceof WebhookError)) throw err;
+        const facts: DeliveryRecord = { channel: 'webhook', outcome: err.retryable ? 'gave-up' : 'refused', ...(err.status !== undefined ? { status: err.status } : {}), workerClock: new Date().toISOString(), attempt, error: err.message };
+        if (!err.retryable) {
+          // Final: a refusal is not retried, nor handed to deliverNotification.
+          await appendEntry(deps.store, notifiedEntry(event, facts));
+          throw refused(err.message, facts);
+        }
+        // Retried by Temporal; the facts of the last attempt reach the workflow that gives up.
+        throw ApplicationFailure.create({ message: err.message, type: 'WebhookError', nonRetryable: false, details: [facts] });
       }
     },
 

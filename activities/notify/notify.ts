@@ -32,7 +32,16 @@ export interface Delivery {
   webhook: 'sent' | 'none';
   /** HTTP status of the accepted POST. */
   status?: number;
+  /** The receiver's id for the request, when it gives one (RESPONSE_ID_HEADERS, or a JSON body's `id`). */
+  responseId?: string;
 }
+
+/** Headers in which receivers name the request they accepted, in the order they are looked for. */
+export const RESPONSE_ID_HEADERS = ['x-request-id', 'request-id', 'x-amzn-requestid', 'x-slack-req-id', 'x-github-request-id'] as const;
+/** What a response id may look like: short, no path, no spaces (anything else is not recorded). */
+const RESPONSE_ID = /^[A-Za-z0-9._:+=-]{1,128}$/;
+/** How much of a JSON response is read for its `id`. */
+const RESPONSE_BODY_BYTES = 4096;
 
 /** A failed POST. `retryable`: a later attempt may succeed (network, timeout, 408, 429, 5xx). */
 export class WebhookError extends Error {
@@ -156,7 +165,50 @@ async function discardBody(res: Response): Promise<void> {
   }
 }
 
-async function postOnce(url: URL, payload: WebhookPayload, key: string, doFetch: typeof fetch, timeoutMs: number): Promise<number> {
+/** At most `max` bytes of a body (undefined past that: not a small JSON answer), then the rest is let go. */
+async function readSmallBody(res: Response, max: number): Promise<string | undefined> {
+  const reader = res.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) return undefined;
+      chunks.push(value);
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The receiver's id of an accepted request: a known header, else the `id` of a small JSON body.
+ * Only an id-shaped value is kept (the body may echo the request, the secret URL included).
+ */
+export async function responseId(res: Response): Promise<string | undefined> {
+  for (const name of RESPONSE_ID_HEADERS) {
+    const v = res.headers.get(name)?.trim();
+    if (v && RESPONSE_ID.test(v)) return v;
+  }
+  if (!/^application\/(.+\+)?json\b/i.test(res.headers.get('content-type') ?? '')) return undefined;
+  const text = await readSmallBody(res, RESPONSE_BODY_BYTES);
+  if (text === undefined) return undefined;
+  try {
+    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
+    const v = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : typeof id === 'string' ? id : undefined;
+    return v !== undefined && RESPONSE_ID.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function postOnce(url: URL, payload: WebhookPayload, key: string, doFetch: typeof fetch, timeoutMs: number): Promise<{ status: number; responseId?: string }> {
   let res: Response;
   try {
     res = await doFetch(url, {
@@ -170,8 +222,12 @@ async function postOnce(url: URL, payload: WebhookPayload, key: string, doFetch:
   } catch (err) {
     throw new WebhookError(`webhook POST to ${url.host} failed: ${describeFetchError(err, timeoutMs)}`, true);
   }
+  if (res.ok) {
+    const id = await responseId(res);
+    await discardBody(res);
+    return { status: res.status, ...(id !== undefined ? { responseId: id } : {}) };
+  }
   await discardBody(res);
-  if (res.ok) return res.status;
   const retryable = retryableStatus(res.status);
   throw new WebhookError(`webhook POST to ${url.host} answered HTTP ${res.status}${retryable ? '' : ' (not retryable)'}`, retryable, res.status);
 }
@@ -190,8 +246,8 @@ export function createNotifier(o: NotifierOptions): { send(e: NotificationEvent)
     async send(e: NotificationEvent): Promise<Delivery> {
       o.log(logLine(e));
       if (!url) return { logged: true, webhook: 'none' };
-      const status = await postOnce(url, webhookPayload(e), idempotencyKey(e), doFetch, timeoutMs);
-      return { logged: true, webhook: 'sent', status };
+      const posted = await postOnce(url, webhookPayload(e), idempotencyKey(e), doFetch, timeoutMs);
+      return { logged: true, webhook: 'sent', ...posted };
     },
   };
 }

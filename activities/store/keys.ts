@@ -70,6 +70,14 @@ export const auditLinkedKey = (modelId: string, entryId: string): string => `led
 export const auditHeadKey = (modelId: string): string => `ledger/${modelId}/head.json`;
 /** A model's spec as it was in force (content-addressed), referenced by evaluation entries. */
 export const specKey = (modelId: string, sha256: string): string => `ledger/${modelId}/specs/${sha256}.json`;
+/** The public keys in force for a model (content-addressed), cited by config-changed entries. */
+export const keySetKey = (modelId: string, sha256: string): string => `ledger/${modelId}/keysets/${sha256}.json`;
+/** A config record (spec, key set and web users by hash; content-addressed), cited by config-changed entries. */
+export const configRecordKey = (modelId: string, sha256: string): string => `ledger/${modelId}/configs/${sha256}.json`;
+/** The config-changed entry a command claimed for a change (write-once: racing commands record one entry). */
+export const configClaimKey = (modelId: string, entryId: string): string => `ledger/${modelId}/configs/claims/${entryId}.json`;
+/** The last config-changed entry recorded: a hint (its link is read back to check it), never the truth. */
+export const configHeadKey = (modelId: string): string => `ledger/${modelId}/configs/head.json`;
 
 // ── Workflow histories, exported once closed so that audits outlive the server's retention ──
 

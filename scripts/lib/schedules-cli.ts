@@ -11,11 +11,15 @@ import { openStore } from '../../activities/store/open.js';
 import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
 import { auditSyncChanges } from '../../workers/schedule-audit.js';
 import { countLine, withProgress } from './progress.js';
+import { describeRecorded, recordCommandConfig, witness } from './config-record.js';
+import { recordFleetConfig } from '../../activities/audit/config-entries.js';
 
-export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
+export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean; author?: string }): Promise<void> {
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
   await withClient(async (client) => {
+    // The config in force, in each model's audit chain, before anything follows it.
+    const recorded = o.dryRun ? [] : await recordCommandConfig(openStore(config), config, { configPath: file, settings: settings(), command: 'schedules sync', ...(o.author ? { author: o.author } : {}) });
     // On a terminal, one line counts the models settled; piped output gets only the result.
     const changes = await withProgress((progress) => {
       const onProgress = (done: number, total: number): void => progress.update(countLine('syncing schedules', done, total, 'models'), done === total);
@@ -23,6 +27,8 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
     });
     if (!o.dryRun) await auditSyncChanges(openStore(config), config, changes, settings().user);
     console.log(formatChanges(changes, !!o.dryRun));
+    const line = describeRecorded(recorded);
+    if (line) console.log(line);
   });
 }
 
@@ -152,7 +158,14 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
     queues,
     evaluationSlots: s.evaluationSlots,
     trainingSlots: s.trainingSlots,
+    // A config (or keys file) edited while the worker runs is recorded before an activity acts on it.
+    onConfig: async (config, store) => void (await recordFleetConfig(store, config, { by: witness('worker (config read by an activity)', s), configName: path.basename(commandConfig(o.config)) })),
   });
+  // The config this worker acts on, in each model's audit chain (a no-op when it is the one last recorded).
+  const configFile = commandConfig(o.config);
+  const initial = await loadConfig(configFile);
+  const line = describeRecorded(await recordCommandConfig(openStore(initial), initial, { configPath: configFile, settings: s, command: 'worker' }));
+  if (line) console.log(line);
   const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
   await worker.run();

@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeOnnxModel, OnnxType } from '../../activities/training/onnx-writer.js';
+import { readChain } from '../../activities/audit/chain.js';
+import { createFileStore } from '../../activities/store/file-store.js';
 import { assertClose, fixture, goldenModelCases } from '../helpers/fixtures.js';
 import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
 import { createWorkspace } from '../helpers/workspace.js';
@@ -125,7 +127,17 @@ describe('the upkeep command line', function () {
       assert.equal(dry.status, 0, dry.stderr);
       assert.match(dry.stdout, new RegExp(`\\+ upkeep-evaluate-${modelId} +create +cron "0 6 \\* \\* \\*" UTC`));
       assert.match(dry.stdout, /dry run: would create 1/);
-      assert.equal(upkeep(['schedules', 'sync', '--config', ws.configPath], env).status, 0);
+      const synced = upkeep(['schedules', 'sync', '--config', ws.configPath], { ...env, UPKEEP_AUTHOR: 'Dana Ops' });
+      assert.equal(synced.status, 0, synced.stderr);
+      // The config it synced is in the model's audit chain, with who ran it (asserted); a second sync of it records nothing.
+      assert.match(synced.stdout, new RegExp(`audit trail: config change recorded for ${modelId} `));
+      const configEntries = async () => (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'config-changed').map((c) => c.entry);
+      const [recorded] = await configEntries();
+      assert.equal(recorded?.actor, 'Dana Ops');
+      assert.deepEqual(recorded?.details?.madeBy, { user: os.userInfo().username, host: os.hostname(), author: 'Dana Ops', command: 'schedules sync', proof: 'none: asserted by the command, not signed' });
+      const again = upkeep(['schedules', 'sync', '--config', ws.configPath, '--author', 'someone else'], env);
+      assert.doesNotMatch(again.stdout, /audit trail/);
+      assert.equal((await configEntries()).length, 1);
       const list = upkeep(['schedules', 'list'], env);
       assert.match(list.stdout, new RegExp(`upkeep-evaluate-${modelId} +calendar \\(UTC\\) +active`));
       assert.equal(upkeep(['schedules', 'pause', modelId, '--note', 'maintenance'], env).status, 0);

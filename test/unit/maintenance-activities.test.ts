@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
 import { readChain } from '../../activities/audit/chain.js';
 import { createMaintenanceActivities, newest, readMaintenanceLog } from '../../activities/docs/maintenance.js';
-import { webhookPayload, WebhookError } from '../../activities/notify/notify.js';
+import { webhookPayload } from '../../activities/notify/notify.js';
 import { createFileStore } from '../../activities/store/file-store.js';
 import { reportKeys } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
@@ -53,9 +53,9 @@ describe('the maintenance activities', function () {
   let lines: string[];
 
   /** Activities over a config with the demo model and `extra` top-level settings. */
-  const activitiesWith = (extra: Record<string, unknown> = {}) => {
+  const activitiesWith = (extra: Record<string, unknown> = {}, attempt?: number) => {
     const config = parseConfig(stringify({ version: 1, store: 'store', ...extra, models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
-    return createMaintenanceActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: (line) => lines.push(line) });
+    return createMaintenanceActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: (line) => lines.push(line), ...(attempt ? { attempt: () => attempt } : {}) });
   };
 
   beforeEach(() => {
@@ -121,16 +121,16 @@ describe('the maintenance activities', function () {
       await new Promise<void>((resolve) => s.close(() => resolve()));
     });
 
-    /** A webhook receiver on 127.0.0.1 answering every request with `status`. */
-    async function receiver(status: number): Promise<{ url: string; host: string; received: Received[] }> {
+    /** A webhook receiver on 127.0.0.1 answering every request with `status` (and `headers`, `body`). */
+    async function receiver(status: number, answer: { headers?: Record<string, string>; body?: string } = {}): Promise<{ url: string; host: string; received: Received[] }> {
       const received: Received[] = [];
       server = createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
           received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
-          res.writeHead(status, { 'content-type': 'text/plain' });
-          res.end(status < 300 ? 'ok' : 'no');
+          res.writeHead(status, { 'content-type': 'text/plain', ...answer.headers });
+          res.end(answer.body ?? (status < 300 ? 'ok' : 'no'));
         });
       });
       const s = server;
@@ -181,18 +181,64 @@ describe('the maintenance activities', function () {
         return true;
       });
       assert.equal(hook.received.length, 1);
+      // The refusal is final: recorded with its status, and not sent again if the activity runs again.
+      const [c] = await readChain(store, MODEL);
+      assert.equal(c!.entry.details?.webhook, 'refused');
+      assert.deepEqual({ ...(c!.entry.details?.delivery as object), workerClock: undefined }, { channel: 'webhook', outcome: 'refused', status: 404, attempt: 1, error: `webhook POST to ${hook.host} answered HTTP 404 (not retryable)`, workerClock: undefined });
+      assert.match(c!.entry.summary, /NOT delivered/);
+      await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }).notify(event), (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'WebhookRefused');
+      assert.equal(hook.received.length, 1);
     });
 
-    it('fails with a plain retryable error when the webhook answers 500', async function () {
+    it('fails with a retryable error carrying the attempt\'s status, worker clock and attempt when the webhook answers 500, and records nothing yet', async function () {
       const hook = await receiver(500);
-      await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }).notify(event), (err: unknown) => {
-        assert.equal(err instanceof ApplicationFailure, false);
-        assert.ok(err instanceof WebhookError, `expected a WebhookError, got ${String(err)}`);
-        assert.equal(err.retryable, true);
-        assert.equal(err.status, 500);
+      await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }, 2).notify(event), (err: unknown) => {
+        assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
+        assert.equal(err.nonRetryable, false);
+        assert.equal(err.type, 'WebhookError');
         assert.equal(err.message, `webhook POST to ${hook.host} answered HTTP 500`);
+        const facts = err.details?.[0] as Record<string, unknown>;
+        assert.deepEqual({ ...facts, workerClock: typeof facts.workerClock }, { channel: 'webhook', outcome: 'gave-up', status: 500, workerClock: 'string', attempt: 2, error: err.message });
         return true;
       });
+      // Temporal retries it: only the attempt that delivers (or the workflow that gives up) records it.
+      assert.deepEqual(await readChain(store, MODEL), []);
+    });
+
+    /** The delivery an entry of the chain records. */
+    const deliveries = async () => (await readChain(store, MODEL)).map((c) => c.entry.details?.delivery as Record<string, unknown> | undefined);
+
+    it('records the delivery: channel, HTTP status, the receiver\'s X-Request-Id, the worker\'s clock and the attempt', async function () {
+      const hook = await receiver(202, { headers: { 'x-request-id': 'req-8f2c1' } });
+      const before = Date.now();
+      await activitiesWith({ notify: { webhook: hook.url } }, 3).notify(event);
+      const [d] = await deliveries();
+      assert.deepEqual({ ...d, workerClock: undefined }, { channel: 'webhook', outcome: 'delivered', status: 202, responseId: 'req-8f2c1', attempt: 3, workerClock: undefined });
+      const clock = Date.parse(d!.workerClock as string);
+      assert.ok(clock >= before && clock <= Date.now(), `worker clock ${String(d!.workerClock)}`);
+      const [c] = await readChain(store, MODEL);
+      assert.equal(c!.entry.at, event.at, "the entry's time stays the workflow's");
+      assert.match(c!.entry.summary, /\(webhook HTTP 202, id req-8f2c1, attempt 3\)$/);
+    });
+
+    it('takes the response id from a small JSON answer, and nothing that does not look like an id', async function () {
+      const hook = await receiver(200, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ok: true, id: 'msg_01HZX' }) });
+      const a = activitiesWith({ notify: { webhook: hook.url } });
+      await a.notify(event);
+      assert.equal((await deliveries())[0]?.responseId, 'msg_01HZX');
+      server!.closeAllConnections();
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      const echo = await receiver(200, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '/hooks/secret?token=abc def' }) });
+      await activitiesWith({ notify: { webhook: echo.url } }).notify({ ...event, at: '2026-03-01T06:00:02.000Z' });
+      const second = (await deliveries())[1]!;
+      assert.equal(second.status, 200);
+      assert.equal('responseId' in second, false);
+    });
+
+    it('records a notification that only went to the worker\'s log as such', async function () {
+      await activitiesWith().notify(event);
+      const [d] = await deliveries();
+      assert.deepEqual({ ...d, workerClock: typeof d?.workerClock }, { channel: 'log', outcome: 'logged', attempt: 1, workerClock: 'string' });
     });
   });
 

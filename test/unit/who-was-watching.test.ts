@@ -103,6 +103,27 @@ describe('who was watching: the last evaluation and the champion at an instant',
   });
 });
 
+describe('who was watching: how each notification went out', function () {
+  const entry = (i: number, e: Partial<MaintenanceLogEntry>): ChainedEntry => ({ seq: i, uri: `file:///s/${i}`, entry: { id: `n${i}`, modelId: M, at: `2026-11-0${i}T00:00:00.000Z`, kind: 'notified', summary: 's', ...e } as MaintenanceLogEntry });
+  const base = { to: ['alice@example.com'], title: 'churn is degraded', notification: 'degraded' };
+  const chain = [
+    entry(1, { details: { ...base, webhook: 'sent' } }), // recorded before deliveries were
+    entry(2, { details: { ...base, webhook: 'sent', delivery: { channel: 'webhook', outcome: 'delivered', status: 200, responseId: 'req-1', workerClock: '2026-11-02T00:00:01.250Z', attempt: 2 } } }),
+    entry(3, { details: { ...base, webhook: 'none', delivery: { channel: 'log', outcome: 'logged', workerClock: '2026-11-03T00:00:00.100Z', attempt: 1 } } }),
+    entry(4, { kind: 'failure', summary: 'not delivered', details: { kind: 'degraded', to: base.to, title: base.title, notification: 'degraded', delivery: { channel: 'webhook', outcome: 'gave-up', status: 503, attempt: 20, workerClock: '2026-11-04T01:00:00.000Z', error: 'webhook POST to hooks.example.com answered HTTP 503' } } }),
+    entry(5, { kind: 'failure', summary: 'model card not updated' }),
+  ];
+  it('shows the channel, status, response id, attempt and worker clock, and what was not delivered', function () {
+    const w = whoWasWatching(M, chain, new Date('2026-11-06T00:00:00Z'), new Map());
+    assert.deepEqual(w.notified.map((n) => [n.via, n.outcome ?? null, n.status ?? null]), [['webhook', 'gave-up', 503], ['log', 'logged', null], ['webhook', 'delivered', 200], ['webhook', null, null]]);
+    const text = renderWhoWasWatching(w);
+    assert.match(text, /2026-11-02T00:00:00.000Z degraded to alice@example.com \(webhook: HTTP 200, id req-1, attempt 2, worker clock 2026-11-02T00:00:01.250Z\)/);
+    assert.match(text, /2026-11-03T00:00:00.000Z degraded to alice@example.com \(worker log only: no webhook configured\)/);
+    assert.match(text, /\(webhook: NOT delivered, gave up, HTTP 503, attempt 20, worker clock 2026-11-04T01:00:00.000Z: webhook POST to hooks.example.com answered HTTP 503\)/);
+    assert.match(text, /2026-11-01T00:00:00.000Z degraded to alice@example.com \(webhook\): churn is degraded/);
+  });
+});
+
 describe('the audit trail as HTML', function () {
   it('escapes every value taken from entries', async function () {
     const { renderHtml } = await import('../../scripts/lib/audit-cli.js');

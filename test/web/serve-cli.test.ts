@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { PROJECT_DIR } from '../../workers/paths.js';
+import { readChain } from '../../activities/audit/chain.js';
+import { createFileStore } from '../../activities/store/file-store.js';
 import { createDemoWorkspace, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
 
@@ -27,7 +29,8 @@ describe('upkeep serve and upkeep users from the command line', function () {
   it('refuses to serve until the key is listed, then serves, signs in a token from users add and stops on SIGTERM', async function () {
     const t = await testTemporal();
     keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-serve-keys-'));
-    ws = createDemoWorkspace({ modelId: uniqueModelId('serve'), end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
+    const modelId = uniqueModelId('serve');
+    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
     const env = { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_KEY_DIR: keyDir, UPKEEP_STATE_DIR: path.join(ws.dir, 'state') };
     const start = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
     const run = (...args: string[]) =>
@@ -52,6 +55,11 @@ describe('upkeep serve and upkeep users from the command line', function () {
     const token = /(upk_[A-Za-z0-9_-]{43})/.exec(added.stdout)![1]!;
     const users = readFileSync(path.join(ws.dir, 'state', 'web-users.json'), 'utf8');
     assert.ok(users.includes('dana@example.com') && !users.includes(token));
+    // Who may sign in is in the model's audit chain, with the server's key now in force, never a token's hash.
+    const [change] = (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'config-changed').map((c) => c.entry);
+    assert.deepEqual((change?.details?.webUsers as { id: string }[]).map((u) => u.id), ['dana@example.com']);
+    assert.equal((change?.details?.madeBy as { command: string }).command, 'users add');
+    assert.ok(!readdirSync(path.join(ws.storeDir, 'ledger', modelId, 'configs')).some((f) => f.endsWith('.json') && readFileSync(path.join(ws!.storeDir, 'ledger', modelId, 'configs', f), 'utf8').includes('token_sha256')));
     const listed = await run('users', 'list');
     assert.match(listed.stdout, /^dana@example\.com {2}added /m);
     assert.ok(!listed.stdout.includes(token), 'the token is printed once, by add');

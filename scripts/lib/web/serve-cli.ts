@@ -113,5 +113,16 @@ export async function serveCommand(o: { port: number; host: string; publicUrl?: 
 export async function usersCliCommand(verb: 'add' | 'list' | 'remove', id: string | undefined, o: { config?: string }): Promise<void> {
   const configPath = commandConfig(o.config);
   const { loadConfig } = await import('../../../activities/config/load.js');
-  usersCommand(usersFile(await loadConfig(configPath), configPath, settings().stateDir), verb, id);
+  const config = await loadConfig(configPath);
+  usersCommand(usersFile(config, configPath, settings().stateDir), verb, id);
+  if (verb === 'list') return;
+  // Who may sign in changed: recorded in every model's audit chain, with who ran the command.
+  const [{ openStore }, { recordFleetConfig }, { witness }, { readUsers }] = await Promise.all([
+    import('../../../activities/store/open.js'),
+    import('../../../activities/audit/config-entries.js'),
+    import('../witness.js'),
+    import('./users.js'),
+  ]);
+  const webUsers = readUsers(usersFile(config, configPath, settings().stateDir)).map((u) => ({ id: u.id, created: u.created }));
+  await recordFleetConfig(openStore(config), config, { by: witness(`users ${verb}`, settings()), webUsers, configName: path.basename(configPath) });
 }
