@@ -98,21 +98,51 @@ export function parseCron(expr: string): CronFields {
   };
 }
 
+const DAY_MS = 86_400_000;
 /**
- * Whether some calendar day within `years` years of `from` matches the day fields (minutes and
- * hours always match some time of a matching day). Temporal's schedules require both day fields
- * to match (`0 0 13 * 5` is Friday the 13th, not every Friday and every 13th).
+ * The Gregorian calendar repeats every 400 years: 146,097 days, a whole number of weeks, so the
+ * same dates fall on the same weekdays again. A pair (date, weekday) that occurs at all occurs
+ * within one cycle, and the days a cron expression fires on repeat with it.
  */
-export function cronHasNextRun(c: CronFields, from = new Date(Date.UTC(2024, 0, 1)), years = 8): boolean {
-  const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
-  for (let day = 0; day < years * 366; day++) {
-    const d = new Date(start + day * 86_400_000);
-    if (!c.month.has(d.getUTCMonth() + 1)) continue;
-    const domOk = c.dayOfMonth.has(d.getUTCDate());
-    const dowOk = c.dayOfWeek.has(d.getUTCDay());
-    if (domOk && dowOk) return true;
+export const CALENDAR_CYCLE_YEARS = 400;
+export const CALENDAR_CYCLE_DAYS = 146_097;
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The days (UTC midnight, in milliseconds) whose month, day of month and day of week match the
+ * expression, in order, over one whole calendar cycle from 1 January of `fromYear`. Both day fields
+ * must match, as in Temporal's schedules (`0 0 13 * 5` is Friday the 13th, not every Friday and
+ * every 13th). Walks only the matching months and days of month, with the weekday by arithmetic.
+ */
+export function* cronDays(c: CronFields, fromYear = 2000): Generator<number> {
+  const months = [...c.month].sort((a, b) => a - b);
+  const days = [...c.dayOfMonth].sort((a, b) => a - b);
+  for (let y = fromYear; y < fromYear + CALENDAR_CYCLE_YEARS; y++) {
+    for (const m of months) {
+      const length = m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]!;
+      const first = Date.UTC(y, m - 1, 1);
+      for (const d of days) {
+        if (d > length) break;
+        const t = first + (d - 1) * DAY_MS;
+        // 1 January 1970 was a Thursday (4)
+        if (c.dayOfWeek.has((((Math.floor(t / DAY_MS) + 4) % 7) + 7) % 7)) yield t;
+      }
+    }
   }
-  return false;
+}
+
+/**
+ * Whether some calendar day matches the day fields (minutes and hours always match some time of a
+ * matching day). Exact: one calendar cycle holds every date and weekday pair there is (29 February
+ * falls on a Monday in 2044, 28 years after 2016).
+ */
+export function cronHasNextRun(c: CronFields): boolean {
+  return !cronDays(c).next().done;
 }
 
 /** Undefined when the expression is fine, else why not (one line). */

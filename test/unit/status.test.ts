@@ -38,7 +38,9 @@ describe('fleet status: schedule intervals and staleness', () => {
     assert.equal(cronIntervalMs('0 6 * * 1-5'), 3 * D, 'Friday 06:00 to Monday 06:00');
     assert.equal(cronIntervalMs('@monthly'), 31 * D);
     assert.equal(cronIntervalMs('@yearly'), 366 * D, 'a leap year');
-    assert.equal(cronIntervalMs('0 0 29 2 *'), (3 * 365 + 366) * D, '29 February: four years');
+    assert.equal(cronIntervalMs('0 0 29 2 *'), (7 * 365 + 366) * D, '29 February: eight years across 2100, which is no leap year');
+    // 29 February on a Monday: 2016, 2044, 2072, then 2112 (2100 is no leap year): 40 years at the longest
+    assert.equal(cronIntervalMs('0 0 29 2 1'), Date.UTC(2112, 1, 29) - Date.UTC(2072, 1, 29));
     assert.equal(scheduleIntervalMs({ cron: '@hourly' }), H);
   });
 
