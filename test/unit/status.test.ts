@@ -21,6 +21,7 @@ import { cut, fitWidths, renderFleetTable, renderModelDetail, shortDuration, TAB
 import { metricTrend, trendArrow } from '../../scripts/lib/status/trend.js';
 import type { FleetStatus, ModelStatus } from '../../scripts/lib/status/types.js';
 import { localeIsUtf8 } from '../../scripts/lib/status-cli.js';
+import { fleetPage } from '../../scripts/lib/web/pages.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const H = 3_600_000;
@@ -314,6 +315,13 @@ describe('fleet status from the store', () => {
       assert.match(s.server.note ?? '', /^Temporal at 127\.0\.0\.1:1 did not answer \(.+\): schedules, next runs and pending approvals are unknown$/);
       assert.equal(s.models[0]!.lastEvaluation?.verdict, 'degraded');
       assert.equal(s.models[0]!.pendingApprovals, null);
+      // unknown, not "0 pending approvals" (one may be waiting), in the JSON, the table and the web page
+      assert.equal(s.totals.pendingApprovals, null);
+      assert.match(renderFleetTable(s), /; \? pending approvals;/);
+      const page = String(await fleetPage({ user: 'dana@example.com', csrf: 'x' }, s));
+      assert.match(page, /; \? waiting for a decision;/);
+      assert.equal(page.split('did not answer').length - 1, 1, 'the note once, not wrapped in a second "did not answer"');
+      assert.match(page, /<p class="error">Temporal at 127\.0\.0\.1:1 did not answer \(.+\): schedules, next runs and pending approvals are unknown\.<\/p>/);
     } finally {
       await connection.close();
     }
