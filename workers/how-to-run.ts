@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { isInstalled, PROJECT_DIR } from './paths.js';
-import type { Settings } from './settings.js';
 
 /** The dev server's port when UPKEEP_DEV_PORT is not set. */
 export const DEFAULT_DEV_PORT = 7233;
@@ -69,7 +68,7 @@ export interface OtherTerminal {
  * settings of this environment that the commands read (task queue, state and key folders, the
  * payload keys file, Temporal's address and namespace).
  */
-export function otherTerminal(settings: Pick<Settings, 'env' | 'devPort'>): OtherTerminal {
+export function otherTerminal(settings: { env: NodeJS.ProcessEnv; devPort: number }): OtherTerminal {
   const env = settings.env;
   const set = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
   const assignments: string[] = [];

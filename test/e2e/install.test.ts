@@ -66,7 +66,7 @@ describe('upkeep installed from its tarball into another project', function () {
     // Without a config of its own, a clear message (the demo's data would live inside node_modules).
     const none = upkeep('check');
     assert.equal(none.status, 2);
-    assert.equal(none.stderr.trim(), `upkeep: no upkeep.yaml in ${project}: write one with \`upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
+    assert.equal(none.stderr.trim(), `upkeep: no upkeep.yaml in ${project}: write one with \`npx upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     mkdirSync(path.join(project, 'data'));
