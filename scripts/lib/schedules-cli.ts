@@ -10,6 +10,7 @@ import { commandConfig, settings, withClient } from './context.js';
 import { openStore } from '../../activities/store/open.js';
 import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
 import { auditSyncChanges } from '../../workers/schedule-audit.js';
+import { onParentExit } from '../../workers/parent-watch.js';
 import { countLine, withProgress } from './progress.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
@@ -166,6 +167,10 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   });
   const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+  // SIGINT and SIGTERM reach the worker through the SDK's runtime; SIGHUP and its parent gone
+  // (SIGTERM to `npx upkeep worker` ends only npx's shell) stop it the same way, as they stop `start`.
+  process.once('SIGHUP', () => worker.shutdown());
+  onParentExit(() => worker.shutdown());
   await worker.run();
   await engine.close();
   await client.connection.close();
