@@ -136,6 +136,64 @@ export function* cronDays(c: CronFields, fromYear = 2000): Generator<number> {
   }
 }
 
+const CUMULATIVE_DAYS = MONTH_DAYS.reduce<number[]>((acc, d, i) => [...acc, acc[i]! + d], [0]);
+
+/** The matching days of a year (offsets from 1 January, in order), given its length and the weekday of 1 January. */
+function yearMatches(c: CronFields, leap: boolean, jan1: number): number[] {
+  const out: number[] = [];
+  const months = [...c.month].sort((a, b) => a - b);
+  const days = [...c.dayOfMonth].sort((a, b) => a - b);
+  for (const m of months) {
+    const length = m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!;
+    const before = CUMULATIVE_DAYS[m - 1]! + (leap && m > 2 ? 1 : 0);
+    for (const d of days) {
+      if (d > length) break;
+      const offset = before + d - 1;
+      if (c.dayOfWeek.has((jan1 + offset) % 7)) out.push(offset);
+    }
+  }
+  return out;
+}
+
+/**
+ * The longest run of days from one matching day to the next (1 for every day), over the whole
+ * calendar cycle and across its end; undefined when no day matches. Exact and fast: a year's
+ * matching days depend only on its length and the weekday of its 1 January (14 kinds of year), so
+ * each kind is worked out once and the 400 years are walked a year at a time.
+ */
+export function longestDayGap(c: CronFields): number | undefined {
+  const kinds = new Map<number, { days: number[]; inner: number }>();
+  let jan1 = (Math.floor(Date.UTC(2000, 0, 1) / DAY_MS) + 4) % 7;
+  let gap = 0;
+  let leading: number | undefined; // days from the cycle's start to its first matching day
+  let sinceLast = 0; // days from the last matching day to the end of the years walked
+  let walked = 0;
+  for (let y = 2000; y < 2000 + CALENDAR_CYCLE_YEARS; y++) {
+    const leap = isLeap(y);
+    const key = (leap ? 7 : 0) + jan1;
+    let kind = kinds.get(key);
+    if (!kind) {
+      const days = yearMatches(c, leap, jan1);
+      let inner = 0;
+      for (let i = 1; i < days.length; i++) inner = Math.max(inner, days[i]! - days[i - 1]!);
+      kind = { days, inner };
+      kinds.set(key, kind);
+    }
+    const length = leap ? 366 : 365;
+    if (kind.days.length > 0) {
+      if (leading === undefined) leading = walked + kind.days[0]!;
+      else gap = Math.max(gap, sinceLast + kind.days[0]!);
+      gap = Math.max(gap, kind.inner);
+      sinceLast = length - kind.days.at(-1)!;
+    } else if (leading !== undefined) sinceLast += length;
+    walked += length;
+    jan1 = (jan1 + length) % 7;
+  }
+  if (leading === undefined) return undefined;
+  // Across the cycle's end: from its last matching day to the next cycle's first.
+  return Math.max(gap, sinceLast + leading);
+}
+
 /**
  * Whether some calendar day matches the day fields (minutes and hours always match some time of a
  * matching day). Exact: one calendar cycle holds every date and weekday pair there is (29 February

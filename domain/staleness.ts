@@ -4,7 +4,7 @@
  * last evaluation that looked at the model into fresh, late or stale (stale: older than twice the
  * interval, the watchdog's "nobody is watching").
  */
-import { CALENDAR_CYCLE_DAYS, cronDays, parseCron } from './cron.js';
+import { longestDayGap, parseCron } from './cron.js';
 import { durationMs } from './duration.js';
 import type { VerdictStatus } from './evaluation.js';
 
@@ -32,17 +32,11 @@ export function cronIntervalMs(expr: string): number {
   if (minutes.length === 0) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
   let gap = 0;
   for (let i = 1; i < minutes.length; i++) gap = Math.max(gap, (minutes[i]! - minutes[i - 1]!) * MINUTE_MS);
-  // Between days: from a matching day's last time to the next matching day's first.
-  // Over one whole calendar cycle (the days repeat with it), and across its end into the next.
-  let first: number | undefined;
-  let previous: number | undefined;
-  for (const t of cronDays(c)) {
-    first ??= t;
-    if (previous !== undefined) gap = Math.max(gap, t + minutes[0]! * MINUTE_MS - (previous + minutes.at(-1)! * MINUTE_MS));
-    previous = t;
-  }
-  if (first === undefined || previous === undefined) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
-  gap = Math.max(gap, first + CALENDAR_CYCLE_DAYS * DAY_MS + minutes[0]! * MINUTE_MS - (previous + minutes.at(-1)! * MINUTE_MS));
+  // Between days: from a matching day's last time to the next matching day's first, over one
+  // whole calendar cycle (the days repeat with it) and across its end.
+  const days = longestDayGap(c);
+  if (days === undefined) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
+  gap = Math.max(gap, days * DAY_MS + (minutes[0]! - minutes.at(-1)!) * MINUTE_MS);
   cronGaps.set(expr, gap);
   return gap;
 }
