@@ -98,21 +98,109 @@ export function parseCron(expr: string): CronFields {
   };
 }
 
+const DAY_MS = 86_400_000;
 /**
- * Whether some calendar day within `years` years of `from` matches the day fields (minutes and
- * hours always match some time of a matching day). Temporal's schedules require both day fields
- * to match (`0 0 13 * 5` is Friday the 13th, not every Friday and every 13th).
+ * The Gregorian calendar repeats every 400 years: 146,097 days, a whole number of weeks, so the
+ * same dates fall on the same weekdays again. A pair (date, weekday) that occurs at all occurs
+ * within one cycle, and the days a cron expression fires on repeat with it.
  */
-export function cronHasNextRun(c: CronFields, from = new Date(Date.UTC(2024, 0, 1)), years = 8): boolean {
-  const start = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
-  for (let day = 0; day < years * 366; day++) {
-    const d = new Date(start + day * 86_400_000);
-    if (!c.month.has(d.getUTCMonth() + 1)) continue;
-    const domOk = c.dayOfMonth.has(d.getUTCDate());
-    const dowOk = c.dayOfWeek.has(d.getUTCDay());
-    if (domOk && dowOk) return true;
+export const CALENDAR_CYCLE_YEARS = 400;
+export const CALENDAR_CYCLE_DAYS = 146_097;
+
+function isLeap(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The days (UTC midnight, in milliseconds) whose month, day of month and day of week match the
+ * expression, in order, over one whole calendar cycle from 1 January of `fromYear`. Both day fields
+ * must match, as in Temporal's schedules (`0 0 13 * 5` is Friday the 13th, not every Friday and
+ * every 13th). Walks only the matching months and days of month, with the weekday by arithmetic.
+ */
+export function* cronDays(c: CronFields, fromYear = 2000): Generator<number> {
+  const months = [...c.month].sort((a, b) => a - b);
+  const days = [...c.dayOfMonth].sort((a, b) => a - b);
+  for (let y = fromYear; y < fromYear + CALENDAR_CYCLE_YEARS; y++) {
+    for (const m of months) {
+      const length = m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1]!;
+      const first = Date.UTC(y, m - 1, 1);
+      for (const d of days) {
+        if (d > length) break;
+        const t = first + (d - 1) * DAY_MS;
+        // 1 January 1970 was a Thursday (4)
+        if (c.dayOfWeek.has((((Math.floor(t / DAY_MS) + 4) % 7) + 7) % 7)) yield t;
+      }
+    }
   }
-  return false;
+}
+
+const CUMULATIVE_DAYS = MONTH_DAYS.reduce<number[]>((acc, d, i) => [...acc, acc[i]! + d], [0]);
+
+/** The matching days of a year (offsets from 1 January, in order), given its length and the weekday of 1 January. */
+function yearMatches(c: CronFields, leap: boolean, jan1: number): number[] {
+  const out: number[] = [];
+  const months = [...c.month].sort((a, b) => a - b);
+  const days = [...c.dayOfMonth].sort((a, b) => a - b);
+  for (const m of months) {
+    const length = m === 2 && leap ? 29 : MONTH_DAYS[m - 1]!;
+    const before = CUMULATIVE_DAYS[m - 1]! + (leap && m > 2 ? 1 : 0);
+    for (const d of days) {
+      if (d > length) break;
+      const offset = before + d - 1;
+      if (c.dayOfWeek.has((jan1 + offset) % 7)) out.push(offset);
+    }
+  }
+  return out;
+}
+
+/**
+ * The longest run of days from one matching day to the next (1 for every day), over the whole
+ * calendar cycle and across its end; undefined when no day matches. Exact and fast: a year's
+ * matching days depend only on its length and the weekday of its 1 January (14 kinds of year), so
+ * each kind is worked out once and the 400 years are walked a year at a time.
+ */
+export function longestDayGap(c: CronFields): number | undefined {
+  const kinds = new Map<number, { days: number[]; inner: number }>();
+  let jan1 = (Math.floor(Date.UTC(2000, 0, 1) / DAY_MS) + 4) % 7;
+  let gap = 0;
+  let leading: number | undefined; // days from the cycle's start to its first matching day
+  let sinceLast = 0; // days from the last matching day to the end of the years walked
+  let walked = 0;
+  for (let y = 2000; y < 2000 + CALENDAR_CYCLE_YEARS; y++) {
+    const leap = isLeap(y);
+    const key = (leap ? 7 : 0) + jan1;
+    let kind = kinds.get(key);
+    if (!kind) {
+      const days = yearMatches(c, leap, jan1);
+      let inner = 0;
+      for (let i = 1; i < days.length; i++) inner = Math.max(inner, days[i]! - days[i - 1]!);
+      kind = { days, inner };
+      kinds.set(key, kind);
+    }
+    const length = leap ? 366 : 365;
+    if (kind.days.length > 0) {
+      if (leading === undefined) leading = walked + kind.days[0]!;
+      else gap = Math.max(gap, sinceLast + kind.days[0]!);
+      gap = Math.max(gap, kind.inner);
+      sinceLast = length - kind.days.at(-1)!;
+    } else if (leading !== undefined) sinceLast += length;
+    walked += length;
+    jan1 = (jan1 + length) % 7;
+  }
+  if (leading === undefined) return undefined;
+  // Across the cycle's end: from its last matching day to the next cycle's first.
+  return Math.max(gap, sinceLast + leading);
+}
+
+/**
+ * Whether some calendar day matches the day fields (minutes and hours always match some time of a
+ * matching day). Exact: one calendar cycle holds every date and weekday pair there is (29 February
+ * falls on a Monday in 2044, 28 years after 2016).
+ */
+export function cronHasNextRun(c: CronFields): boolean {
+  return !cronDays(c).next().done;
 }
 
 /** Undefined when the expression is fine, else why not (one line). */

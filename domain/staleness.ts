@@ -4,7 +4,7 @@
  * last evaluation that looked at the model into fresh, late or stale (stale: older than twice the
  * interval, the watchdog's "nobody is watching").
  */
-import { parseCron } from './cron.js';
+import { longestDayGap, parseCron } from './cron.js';
 import { durationMs } from './duration.js';
 import type { VerdictStatus } from './evaluation.js';
 
@@ -15,8 +15,6 @@ export const LOOKED_AT: readonly VerdictStatus[] = ['healthy', 'warning', 'degra
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
-/** Days walked to find a cron's longest gap: eight years, the leap-year cycle of any day pattern (29 February). */
-const CRON_SPAN_DAYS = 8 * 366;
 
 const cronGaps = new Map<string, number>();
 
@@ -34,17 +32,11 @@ export function cronIntervalMs(expr: string): number {
   if (minutes.length === 0) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
   let gap = 0;
   for (let i = 1; i < minutes.length; i++) gap = Math.max(gap, (minutes[i]! - minutes[i - 1]!) * MINUTE_MS);
-  // Between days: from a matching day's last time to the next matching day's first.
-  const start = Date.UTC(2024, 0, 1);
-  let previous: number | undefined;
-  for (let day = 0; day < CRON_SPAN_DAYS; day++) {
-    const t = start + day * DAY_MS;
-    const d = new Date(t);
-    if (!c.month.has(d.getUTCMonth() + 1) || !c.dayOfMonth.has(d.getUTCDate()) || !c.dayOfWeek.has(d.getUTCDay())) continue;
-    if (previous !== undefined) gap = Math.max(gap, t + minutes[0]! * MINUTE_MS - (previous + minutes.at(-1)! * MINUTE_MS));
-    previous = t;
-  }
-  if (previous === undefined) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
+  // Between days: from a matching day's last time to the next matching day's first, over one
+  // whole calendar cycle (the days repeat with it) and across its end.
+  const days = longestDayGap(c);
+  if (days === undefined) throw new Error(`cron ${JSON.stringify(expr)} never fires`);
+  gap = Math.max(gap, days * DAY_MS + (minutes[0]! - minutes.at(-1)!) * MINUTE_MS);
   cronGaps.set(expr, gap);
   return gap;
 }

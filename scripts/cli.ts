@@ -66,13 +66,13 @@ program
 
 program
   .command('init')
-  .description('write a commented upkeep.yaml from an ONNX model (and a data sample); what it cannot infer is marked TODO')
+  .description('write a commented upkeep.yaml from an ONNX model (and a data sample), or add the model to an existing one; what it cannot infer is marked TODO')
   .requiredOption('--onnx <file>', 'the ONNX model')
   .option('--data <file>', 'a data sample (CSV, JSONL or Parquet): columns, label and date pattern')
   .option('--out <file>', 'the config to write', 'upkeep.yaml')
   .option('--id <id>', 'model id (default: from the file name)')
   .option('--owner <email>', 'accountable owner (else a TODO)')
-  .option('--force', 'overwrite an existing file')
+  .option('--force', 'replace an existing file (without it, the model is added to the file\'s models)')
   .action(async (o) => (await import('./lib/init.js')).initCommand(o));
 
 program

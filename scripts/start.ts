@@ -28,6 +28,7 @@ import { createWorkerLogger } from '../workers/log.js';
 import { onParentExit } from '../workers/parent-watch.js';
 import { describeRecorded, recordCommandConfig, witness } from './lib/config-record.js';
 import { recordFleetConfig } from '../activities/audit/config-entries.js';
+import { nextSteps } from './lib/next-steps.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -62,61 +63,6 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
   } finally {
     await engine.close();
   }
-}
-
-/** What `npm start` prints once everything runs: where to look, and commands for this config. */
-async function nextSteps(o: {
-  config: Awaited<ReturnType<typeof loadConfig>>;
-  configPath: string;
-  isExample: boolean;
-  settings: ReturnType<typeof readSettings>;
-  target: Awaited<ReturnType<typeof resolveTemporal>>;
-  taskQueues: readonly string[];
-}): Promise<string> {
-  const { config, isExample, settings, target } = o;
-  const store = openStore(config);
-  const first = config.models[0]!.id;
-  // Another terminal does not have this one's UPKEEP_CONFIG: name the config in every command.
-  const rel = path.relative(process.cwd(), o.configPath) || o.configPath;
-  const implicit = isExample || o.configPath === path.resolve('upkeep.yaml');
-  const cfg = implicit ? '' : ` --config ${/\s/.test(rel) ? JSON.stringify(rel) : rel}`;
-  const hour = (ms: number): string => new Date(ms).toISOString().slice(0, 16) + 'Z';
-  const lines = [
-    '',
-    `upkeep is running: worker on task queue${o.taskQueues.length > 1 ? 's' : ''} ${o.taskQueues.join(' and ')}, one evaluation per model triggered now.`,
-    `  Temporal UI   ${target.uiUrl ? `${target.uiUrl}/namespaces/${target.namespace}/workflows` : '(see your cluster)'}`,
-    `  store         ${store.root}`,
-    `  reports       ${store.uriFor('reports')}/<model>/`,
-    `  model cards   ${store.uriFor('cards')}/<model>.md`,
-    `  models        ${config.models.map((m) => `${m.id} (owner ${m.owner})`).join(', ')}`,
-    'Try, in another terminal:',
-  ];
-  if (!isExample) {
-    // A model without a reference profile is evaluated without drift and data-quality checks.
-    for (const m of config.models) {
-      if (m.reference) continue;
-      const profiles = await store.list(`profiles/${m.id}/`).catch(() => []);
-      if (profiles.length === 0) lines.push(`  npx upkeep profile --model ${m.id}${cfg} --data <training sample>   (no reference profile yet: ${m.id} is evaluated without drift checks)`);
-    }
-    lines.push(`  npx upkeep check${cfg}                          (config, models and the current window, nothing durable)`);
-  }
-  lines.push(
-    `  npx upkeep schedules list${cfg}`,
-    `  npx upkeep schedules trigger ${first}${cfg}`,
-    `  npx upkeep schedules backfill ${first}${cfg} --from ${hour(Date.now() - 3600e3)} --to ${hour(Date.now())}   (every scheduled time in the last hour)`,
-    `  npx upkeep evaluate --model ${first}${cfg}`,
-  );
-  if (isExample) lines.push(`  npm run demo-feed -- --drifted                         (the world changes: ${first} degrades and asks for a retrain)`);
-  lines.push(
-    `  npx upkeep approvals list${cfg}`,
-    `  npx upkeep status${cfg}                               (the fleet: verdicts, staleness, pending approvals, watchdog findings)`,
-    `  npx upkeep who-was-watching ${first}${cfg} --at ${hour(Date.now())}   (from the audit trail in the store)`,
-    `  npx upkeep serve${cfg}                                (the web inbox; README: The web inbox)`,
-  );
-  const dbPath = path.join(settings.stateDir, 'temporal.db');
-  const db = path.relative(process.cwd(), dbPath).startsWith('..') ? dbPath : path.relative(process.cwd(), dbPath);
-  lines.push(`Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${db})` : ''}.`);
-  return lines.join('\n');
 }
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { TASK_QUEUE } from '../workflows/definitions.js';
 import { defaultConfigPath, defaultStateDir } from './paths.js';
+import { DEFAULT_DEV_PORT, howToRun } from './how-to-run.js';
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -103,7 +104,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   if (/\s/.test(taskQueue)) throw new SettingsError('UPKEEP_TASK_QUEUE', `UPKEEP_TASK_QUEUE=${JSON.stringify(taskQueue)} contains white space`);
   const level = text(env, 'UPKEEP_LOG_LEVEL')?.toUpperCase() ?? 'WARN';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new SettingsError('UPKEEP_LOG_LEVEL', `UPKEEP_LOG_LEVEL=${env.UPKEEP_LOG_LEVEL} is not one of ${LOG_LEVELS.join(', ')}`);
-  const devPort = port(env, 'UPKEEP_DEV_PORT', 7233);
+  const devPort = port(env, 'UPKEEP_DEV_PORT', DEFAULT_DEV_PORT);
   const devUiPort = port(env, 'UPKEEP_DEV_UI_PORT', 8233);
   if (devPort === devUiPort) throw new SettingsError('UPKEEP_DEV_UI_PORT', `UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both ${devPort}: the dev server needs two ports`);
   const queues = text(env, 'UPKEEP_WORKER_QUEUES');
@@ -139,5 +140,5 @@ export function configPath(settings: Pick<Settings, 'config'>, flag?: string): s
   if (flag) return path.resolve(flag);
   const file = settings.config ?? defaultConfigPath();
   if (file) return file;
-  throw new SettingsError('UPKEEP_CONFIG', `no upkeep.yaml in ${process.cwd()}: write one with \`upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
+  throw new SettingsError('UPKEEP_CONFIG', `no upkeep.yaml in ${process.cwd()}: write one with \`${howToRun().upkeep} init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
 }

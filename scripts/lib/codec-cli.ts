@@ -2,6 +2,7 @@
 import { UpkeepError } from '../../activities/errors.js';
 import { payloadCodecs } from '../../workers/codec.js';
 import { startCodecServer } from '../../workers/codec-server.js';
+import { onStopRequest } from '../../workers/parent-watch.js';
 import { settings } from './context.js';
 
 export async function codecServerCommand(o: { port: number; host: string; origin?: string[] }): Promise<void> {
@@ -17,7 +18,6 @@ export async function codecServerCommand(o: { port: number; host: string; origin
     server.close();
     server.closeAllConnections();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onStopRequest(stop);
   await new Promise((resolve) => server.on('close', resolve));
 }

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { UpkeepError } from '../../activities/errors.js';
+import { howToRun } from '../../workers/how-to-run.js';
 import { configPath, readSettings, type Settings } from '../../workers/settings.js';
 import type { MaintenanceContext } from './maintenance-actions.js';
 
@@ -30,7 +31,7 @@ export async function openClient(): Promise<Client> {
     throw new UpkeepError(
       'InvalidConfig',
       `cannot reach Temporal at ${target.connectionOptions.address}: ${(err as Error).message}\n` +
-        (target.kind === 'embedded' ? 'Start the embedded server and worker with `npm start`, or set TEMPORAL_ADDRESS to your cluster.' : 'Check TEMPORAL_ADDRESS and the TLS / API-key settings.'),
+        (target.kind === 'embedded' ? `Start the embedded server and worker with \`${howToRun().start}\`, or set TEMPORAL_ADDRESS to your cluster.` : 'Check TEMPORAL_ADDRESS and the TLS / API-key settings.'),
     );
   }
 }

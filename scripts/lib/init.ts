@@ -5,12 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isMap, isSeq, parseDocument, type Node, type YAMLSeq } from 'yaml';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import type { Task } from '../../domain/metrics.js';
 import { readTable, type Table } from '../../activities/data/read-table.js';
 import { isDataReadError } from '../../activities/data/errors.js';
 import { readRegularFileSync } from '../../activities/data/open-regular.js';
 import { DEFAULT_LIMITS } from '../../domain/limits.js';
+import { MAX_CONFIG_BYTES } from '../../activities/config/load.js';
 import { UpkeepError } from '../../activities/errors.js';
 import { canonicalLabel } from '../../activities/evaluation/model.js';
 import { readOnnxGraphFacts } from '../../activities/evaluation/onnx-graph.js';
@@ -140,15 +142,70 @@ const relative = (from: string, to: string): string => path.relative(from, to).s
 
 export async function initCommand(o: InitOptions): Promise<void> {
   const out = path.resolve(o.out);
-  if (existsSync(out) && !o.force) throw new UpkeepError('InvalidConfig', `${o.out} already exists; pass --force to overwrite it`);
-  const { text, todos } = await initConfigText({ ...o, out });
-  writeOutputFile(out, text, 'config');
-  console.log(`wrote ${o.out}${todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : ''}`);
+  // An existing config gets this model added to its list (the rest kept as it is); --force replaces the file.
+  const existing = existsSync(out) && !o.force ? readRegularFileSync(out, { what: 'cannot read config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' })! : undefined;
+  const { text, todos, id, model } = await initConfigText({ ...o, out });
+  const todoList = todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : '';
+  if (existing) {
+    writeOutputFile(out, addModelToConfig(Buffer.from(existing).toString('utf8'), o.out, model, id), 'config');
+    console.log(`added model ${id} to ${o.out}${todoList}`);
+  } else {
+    writeOutputFile(out, text, 'config');
+    console.log(`wrote ${o.out}${todoList}`);
+  }
   console.log(`then check it: upkeep check --config ${o.out}`);
 }
 
+/**
+ * An existing config with one more model at the end of its `models:` list, everything else kept
+ * byte for byte, comments included: yaml's Document API finds the list and its last item, the new
+ * model's text goes after it at the list's indentation, and the result is parsed again to check it
+ * (a flow list, `models: []`, is rewritten by the Document API instead). A model id the file
+ * already has is refused, naming the file and --id.
+ */
+export function addModelToConfig(existing: string, fileName: string, modelYaml: string, id: string): string {
+  const doc = parseDocument(existing);
+  const refuse = (why: string): never => {
+    throw new UpkeepError('InvalidConfig', `${fileName} already exists and ${why}: fix it, or pass --out <another file> (--force replaces it)`);
+  };
+  if (doc.errors.length > 0) refuse(`is not valid YAML (${doc.errors[0]!.message.split('\n')[0]})`);
+  const models = doc.get('models', true);
+  if (!isSeq(models)) return refuse(`has no models: list to add ${id} to`);
+  const ids = models.items.map((m) => (isMap(m) ? m.get('id') : undefined));
+  if (ids.includes(id)) throw new UpkeepError('InvalidConfig', `${fileName} already has a model with id ${id}: pass --id <another id> to add this one beside it (--force replaces the whole file)`);
+  const added = parseDocument(modelYaml).get('models', true) as YAMLSeq;
+  const addedIds = (text: string): unknown[] | undefined => {
+    const d = parseDocument(text);
+    const m = d.get('models', true);
+    return d.errors.length === 0 && isSeq(m) ? m.items.map((x) => (isMap(x) ? x.get('id') : undefined)) : undefined;
+  };
+  const last = models.items.at(-1) as Node | undefined;
+  if (!models.flow && last?.range) {
+    // The list's indentation: the column of the last item's `-`.
+    const lineStart = existing.lastIndexOf('\n', last.range[0] - 1) + 1;
+    const dash = existing.lastIndexOf('-', last.range[0] - 1);
+    const indent = dash >= lineStart ? dash - lineStart : -1;
+    // After the line where the last item's content ends.
+    const endOfLine = existing.indexOf('\n', Math.max(last.range[1] - 1, 0));
+    if (indent >= 0) {
+      const at = endOfLine === -1 ? existing.length : endOfLine + 1;
+      const body = modelYaml.split('\n').slice(1).filter((l, i, all) => i < all.length - 1 || l !== '');
+      const shift = (l: string): string => (l === '' ? l : `${' '.repeat(indent)}${l.slice(2)}`);
+      const block = [`${' '.repeat(indent)}# Added by upkeep init.`, ...body.map(shift)].join('\n') + '\n';
+      const text = `${existing.slice(0, at)}${endOfLine === -1 ? '\n' : ''}${block}${existing.slice(at)}`;
+      const after = addedIds(text);
+      if (after && after.length === ids.length + 1 && after.at(-1) === id) return text;
+    }
+  }
+  const item = added.items[0] as Node;
+  item.commentBefore = ` Added by upkeep init.${item.commentBefore ? `\n${item.commentBefore}` : ''}`;
+  models.flow = false;
+  models.items.push(item);
+  return doc.toString({ lineWidth: 0 });
+}
+
 /** The config text and the TODOs it contains (the file is not written). */
-export async function initConfigText(o: InitOptions): Promise<{ text: string; todos: string[] }> {
+export async function initConfigText(o: InitOptions): Promise<{ text: string; todos: string[]; id: string; model: string }> {
   const model = await readModel(o.onnx);
   const sample = o.data ? await readSample(o.data) : undefined;
   const outDir = path.dirname(path.resolve(o.out));
@@ -222,6 +279,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('# watchdog: { platform: [ml-platform@example.com] }');
   emit('');
   emit('models:');
+  const firstModelLine = lines.length;
   emit(`  - id: ${id}`);
   emit(`    owner: ${o.owner ? scalar(o.owner) : need('owner', 'who is accountable for this model (e.g. an email address)')}`);
   emit(`    task: ${task ?? need('task', 'binary, multiclass or regression')}`);
@@ -276,5 +334,5 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   }
   emit('    min_rows: 100  # fewer labelled rows in a window give insufficient-data');
   emit('');
-  return { text: `${lines.join('\n')}\n`, todos };
+  return { text: `${lines.join('\n')}\n`, todos, id, model: `models:\n${lines.slice(firstModelLine).join('\n')}\n` };
 }

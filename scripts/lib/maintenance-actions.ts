@@ -31,6 +31,7 @@ import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionP
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
 import { signAs } from './keys.js';
 import { mapLimit } from '../../workers/schedules.js';
+import { workerHint } from '../../workers/how-to-run.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
 import type { rollbackModel } from '../../workflows/rollback-model.js';
 
@@ -81,11 +82,11 @@ async function queryStatus(client: Client, handle: WorkflowHandle): Promise<Main
     return await client.withDeadline(deadline, () => handle.query(maintenanceStatusQuery));
   } catch (err) {
     if (Date.now() >= deadline - 250) {
-      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (\`npm start\` or \`upkeep worker\`)?`);
+      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (${workerHint()})?`);
     }
     // The server knows at once when nothing has polled the task queue lately (FAILED_PRECONDITION).
     if (/no poller seen for task queue/i.test(failureMessage(err))) {
-      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId}: none has polled its task queue lately; is a worker running (\`npm start\` or \`upkeep worker\`)?`);
+      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId}: none has polled its task queue lately; is a worker running (${workerHint()})?`);
     }
     throw err;
   }

@@ -10,6 +10,7 @@ import { commandConfig, settings, withClient } from './context.js';
 import { openStore } from '../../activities/store/open.js';
 import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
 import { auditSyncChanges } from '../../workers/schedule-audit.js';
+import { onParentExit } from '../../workers/parent-watch.js';
 import { countLine, withProgress } from './progress.js';
 import { describeRecorded, recordCommandConfig, witness } from './config-record.js';
 import { recordFleetConfig } from '../../activities/audit/config-entries.js';
@@ -93,11 +94,20 @@ export async function pauseCommand(verb: 'pause' | 'resume', model: string, o: {
   });
 }
 
-/** The times in [from, to) at which the schedule would have started a run, as the server computes them. */
-async function matchingTimes(client: Client, scheduleId: string, from: Date, to: Date): Promise<number> {
-  const r = await client.workflowService.listScheduleMatchingTimes({ namespace: client.options.namespace, scheduleId, startTime: msNumberToTs(from.getTime()), endTime: msNumberToTs(to.getTime()) });
-  // The end is exclusive, as for the backfill.
-  return (r.startTime ?? []).filter((t) => tsToMs(t) < to.getTime()).length;
+/**
+ * The times in [from, to) at which the schedule would have started a run, as the server computes
+ * them. The server's backfill takes both ends (its range is [start, end]) and its matching times
+ * leave out the start ((start, end]): upkeep asks both for [from, to - 1 ms], so that the windows
+ * it announces are the runs the backfill starts (a range on scheduled times, e.g. --from 10:00
+ * --to 11:00 of a 5-minute schedule, announced 11 and started 13).
+ */
+export function backfillRange(from: Date, to: Date): { start: Date; end: Date } {
+  return { start: from, end: new Date(to.getTime() - 1) };
+}
+
+async function matchingTimes(client: Client, scheduleId: string, range: { start: Date; end: Date }): Promise<number> {
+  const r = await client.workflowService.listScheduleMatchingTimes({ namespace: client.options.namespace, scheduleId, startTime: msNumberToTs(range.start.getTime() - 1), endTime: msNumberToTs(range.end.getTime()) });
+  return (r.startTime ?? []).filter((t) => tsToMs(t) >= range.start.getTime() && tsToMs(t) <= range.end.getTime()).length;
 }
 
 /** How often `backfill --wait` counts the finished evaluations. */
@@ -109,13 +119,15 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date; 
   await withClient(async (client) => {
     const h = scheduleHandle(client, model);
     const modelId = h.scheduleId.slice(SCHEDULE_PREFIX.length);
-    const windows = await matchingTimes(client, h.scheduleId, o.from, o.to).catch(notFound(model));
-    // Runs the server starts from now on (a second of slack for clocks): the backfill's, and any scheduled run meanwhile.
+    const range = backfillRange(o.from, o.to);
+    const windows = await matchingTimes(client, h.scheduleId, range).catch(notFound(model));
+    // Runs the server starts from now on (a second of slack for clocks) for the windows of the
+    // range: this backfill's, not a scheduled run meanwhile, nor an earlier evaluation of a window.
     const since = new Date(Date.now() - 1000).toISOString();
-    await h.backfill({ start: o.from, end: o.to, overlap: ScheduleOverlapPolicy.ALLOW_ALL }).catch(notFound(model));
+    await h.backfill({ ...range, overlap: ScheduleOverlapPolicy.ALLOW_ALL }).catch(notFound(model));
     console.log(`backfilling ${h.scheduleId} from ${o.from.toISOString()} to ${o.to.toISOString()}: ${windows} window${windows === 1 ? '' : 's'}`);
     if (!o.wait || windows === 0) return;
-    const ours = `WorkflowType = 'evaluateModel' AND UpkeepModelId = '${modelId}' AND StartTime >= '${since}'`;
+    const ours = `WorkflowType = 'evaluateModel' AND TemporalScheduledById = '${h.scheduleId}' AND TemporalScheduledStartTime BETWEEN '${range.start.toISOString()}' AND '${range.end.toISOString()}' AND StartTime >= '${since}'`;
     const count = async (extra: string): Promise<number> => (await client.workflow.count(`${ours} AND ${extra}`)).count;
     await withProgress(async (progress) => {
       for (;;) {
@@ -168,6 +180,10 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   if (line) console.log(line);
   const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+  // SIGINT and SIGTERM reach the worker through the SDK's runtime; SIGHUP and its parent gone
+  // (SIGTERM to `npx upkeep worker` ends only npx's shell) stop it the same way, as they stop `start`.
+  process.once('SIGHUP', () => worker.shutdown());
+  onParentExit(() => worker.shutdown());
   await worker.run();
   await engine.close();
   await client.connection.close();

@@ -7,6 +7,7 @@ import { readWatchdogReport } from '../../activities/watchdog/findings.js';
 import type { WatchdogReport } from '../../domain/watchdog.js';
 import { watchdogScheduleId } from '../../workflows/definitions.js';
 import type { watchdog, WatchdogResult } from '../../workflows/watchdog.js';
+import { workerHint } from '../../workers/how-to-run.js';
 import { commandConfig, settings, withClient } from './context.js';
 
 /** The report as a person reads it: one line per open finding (new ones marked), then what was resolved. */
@@ -29,7 +30,7 @@ export async function runCommand(o: { config?: string }): Promise<void> {
     // Its own workflow id: a scheduled run going on at the same time is no conflict (a finding is reported by one of them).
     const workflowId = `${watchdogScheduleId(taskQueue)}-now-${new Date().toISOString().replace(/[:.]/g, '')}`;
     const handle = await client.workflow.start<typeof watchdog>('watchdog', { taskQueue, workflowId, args: [] });
-    if (process.stderr.isTTY) process.stderr.write(`started ${workflowId}; a worker on task queue ${taskQueue} runs it (npm start or upkeep worker)\n`);
+    if (process.stderr.isTTY) process.stderr.write(`started ${workflowId}; a worker on task queue ${taskQueue} runs it (${workerHint()})\n`);
     try {
       return (await handle.result()) as WatchdogResult;
     } catch (err) {

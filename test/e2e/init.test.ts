@@ -68,7 +68,8 @@ describe('upkeep init and upkeep check', function () {
 
     const again = upkeep(['init', '--onnx', 'churn.onnx'], dir);
     assert.equal(again.status, 2);
-    assert.match(again.stderr, /upkeep\.yaml already exists; pass --force/);
+    assert.equal(again.stderr, 'upkeep: upkeep.yaml already has a model with id churn: pass --id <another id> to add this one beside it (--force replaces the whole file)\n');
+    assert.equal(readFileSync(out, 'utf8'), text, 'unchanged');
 
     writeFileSync(out, fill(text, { owner: 'churn-owners@example.com', min: '0.7' }));
     const spec = (await loadConfig(out)).models[0]!;
@@ -92,6 +93,39 @@ describe('upkeep init and upkeep check', function () {
     const labels = upkeep(['check', '--config', out], os.tmpdir());
     assert.equal(labels.status, 1);
     assert.match(labels.stdout, /^FAIL churn: file .*\.parquet: label column x1 has values the model does not know \(.*\); its classes are 0, 1$/m);
+  });
+
+  it('adds a second model to an existing config, keeping the rest of the file as written, comments included', async function () {
+    copyFileSync(fixture('models/binary.onnx'), path.join(dir, 'churn.onnx'));
+    copyFileSync(fixture('models/regression.onnx'), path.join(dir, 'price.onnx'));
+    copyFileSync(fixture('data/binary.csv'), path.join(dir, 'sample.csv'));
+    const first = init(dir, ['--onnx', 'churn.onnx', '--data', 'sample.csv', '--owner', 'me@example.com']);
+    const out = path.join(dir, 'upkeep.yaml');
+    // What a person makes of it: the TODO filled, a comment and a setting of their own.
+    const mine = `${fill(first.text, { min: '0.7' })}# churn is retrained by the data team (ask #ml-churn)\nweb: { session_ttl: 8h }  # short sessions\n`;
+    writeFileSync(out, mine);
+    const r = upkeep(['init', '--onnx', 'price.onnx', '--owner', 'pricing@example.com'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^added model price to upkeep\.yaml with \d+ TODOs? to fill in:/);
+    const both = readFileSync(out, 'utf8');
+    // Byte for byte what it was, with the new model inserted after the last one.
+    const at = both.indexOf('  # Added by upkeep init.\n');
+    assert.ok(at > 0, both);
+    assert.equal(both.slice(0, at) + both.slice(at + both.length - mine.length), mine);
+    assert.match(both, /^ {4}# The model's outputs: /m, "the new model's comments too");
+    const filled = both.replace(/^(\s*(?:max|min|column|uri|inputs|columns): )null {2}# TODO: .*$/gm, (_, key: string) => `${key}${key.trim() === 'max:' ? '10' : key.trim() === 'uri:' ? 'sample.csv' : key.trim() === 'column:' ? 'y' : '["x1"]'}`);
+    const config = await loadConfig((writeFileSync(out, filled), out));
+    assert.deepEqual(config.models.map((m) => [m.id, m.owner, m.task]), [['churn', 'me@example.com', 'binary'], ['price', 'pricing@example.com', 'regression']]);
+    assert.equal(config.web.session_ttl, '8h');
+
+    // The same id again is refused, and the file is left as it was.
+    const dup = upkeep(['init', '--onnx', 'price.onnx'], dir);
+    assert.equal(dup.status, 2);
+    assert.match(dup.stderr, /^upkeep: upkeep\.yaml already has a model with id price: pass --id <another id>/);
+    assert.equal(readFileSync(out, 'utf8'), filled);
+    const third = upkeep(['init', '--onnx', 'price.onnx', '--id', 'price-eu'], dir);
+    assert.equal(third.status, 0, third.stderr);
+    assert.match(readFileSync(out, 'utf8'), /^ {2}- id: price-eu$/m);
   });
 
   it('turns a sample in a Hive-style folder into a file pattern that check reads', async function () {

@@ -66,7 +66,7 @@ describe('upkeep installed from its tarball into another project', function () {
     // Without a config of its own, a clear message (the demo's data would live inside node_modules).
     const none = upkeep('check');
     assert.equal(none.status, 2);
-    assert.equal(none.stderr.trim(), `upkeep: no upkeep.yaml in ${project}: write one with \`upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
+    assert.equal(none.stderr.trim(), `upkeep: no upkeep.yaml in ${project}: write one with \`npx upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     mkdirSync(path.join(project, 'data'));
@@ -118,9 +118,10 @@ describe('upkeep installed from its tarball into another project', function () {
       assert.match(out, new RegExp(`reports +file://${path.join(project, '.upkeep', 'store', 'reports')}/<model>/$`, 'm'));
       assert.match(out, /^ {2}models +churn \(owner me@example\.com\)$/m);
       // Next steps for this config: no reference profile yet, so the first is to make one.
-      assert.match(out, /^ {2}npx upkeep profile --model churn --data <training sample> +\(no reference profile yet/m);
-      assert.match(out, /^ {2}npx upkeep check +\(/m);
-      assert.doesNotMatch(out, /demo-feed/);
+      // Each carries the dev server's port (not the default 7233), as another terminal needs it.
+      assert.match(out, new RegExp(`^ {2}UPKEEP_DEV_PORT=${port} npx upkeep profile --model churn --data <training sample> +\\(no reference profile yet`, 'm'));
+      assert.match(out, new RegExp(`^ {2}UPKEEP_DEV_PORT=${port} npx upkeep check +\\(`, 'm'));
+      assert.doesNotMatch(out, /demo-feed|npm start/);
       assert.ok(existsSync(path.join(project, '.upkeep', 'temporal.db')), 'the dev server keeps its history in the project');
     } finally {
       process.kill(-child.pid!, 'SIGINT');

@@ -178,6 +178,11 @@ describe('fleet status and backfill progress on a real server', function () {
         assert.equal(r.stdout, `backfilling upkeep-evaluate-${modelId} from 2026-11-19T00:00:00.000Z to 2026-11-21T00:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`);
         const status = JSON.parse((await upkeep(['status', modelId, '--format', 'json'], env)).stdout) as FleetStatus;
         assert.deepEqual(status.models[0]!.recent.map((p) => p.windowEnd), ['2026-11-19T06:00:00.000Z', '2026-11-20T06:00:00.000Z']);
+        // Both ends on a scheduled time: the server's backfill takes [from, to] and its matching
+        // times (from, to]; the windows announced are those started and counted, [from, to).
+        const edges = await upkeep(['schedules', 'backfill', modelId, '--from', '2026-11-19T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--wait'], env);
+        assert.equal(edges.code, 0, edges.stderr);
+        assert.equal(edges.stdout, `backfilling upkeep-evaluate-${modelId} from 2026-11-19T06:00:00.000Z to 2026-11-21T06:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`);
       });
     } finally {
       await engine.close();

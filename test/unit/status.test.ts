@@ -21,6 +21,7 @@ import { cut, fitWidths, renderFleetTable, renderModelDetail, shortDuration, TAB
 import { metricTrend, trendArrow } from '../../scripts/lib/status/trend.js';
 import type { FleetStatus, ModelStatus } from '../../scripts/lib/status/types.js';
 import { localeIsUtf8 } from '../../scripts/lib/status-cli.js';
+import { fleetPage } from '../../scripts/lib/web/pages.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const H = 3_600_000;
@@ -38,7 +39,9 @@ describe('fleet status: schedule intervals and staleness', () => {
     assert.equal(cronIntervalMs('0 6 * * 1-5'), 3 * D, 'Friday 06:00 to Monday 06:00');
     assert.equal(cronIntervalMs('@monthly'), 31 * D);
     assert.equal(cronIntervalMs('@yearly'), 366 * D, 'a leap year');
-    assert.equal(cronIntervalMs('0 0 29 2 *'), (3 * 365 + 366) * D, '29 February: four years');
+    assert.equal(cronIntervalMs('0 0 29 2 *'), (7 * 365 + 366) * D, '29 February: eight years across 2100, which is no leap year');
+    // 29 February on a Monday: 2016, 2044, 2072, then 2112 (2100 is no leap year): 40 years at the longest
+    assert.equal(cronIntervalMs('0 0 29 2 1'), Date.UTC(2112, 1, 29) - Date.UTC(2072, 1, 29));
     assert.equal(scheduleIntervalMs({ cron: '@hourly' }), H);
   });
 
@@ -316,6 +319,13 @@ describe('fleet status from the store', () => {
       assert.match(s.server.note ?? '', /^Temporal at 127\.0\.0\.1:1 did not answer \(.+\): schedules, next runs and pending approvals are unknown$/);
       assert.equal(s.models[0]!.lastEvaluation?.verdict, 'degraded');
       assert.equal(s.models[0]!.pendingApprovals, null);
+      // unknown, not "0 pending approvals" (one may be waiting), in the JSON, the table and the web page
+      assert.equal(s.totals.pendingApprovals, null);
+      assert.match(renderFleetTable(s), /; \? pending approvals;/);
+      const page = String(await fleetPage({ user: 'dana@example.com', csrf: 'x' }, s));
+      assert.match(page, /; \? waiting for a decision;/);
+      assert.equal(page.split('did not answer').length - 1, 1, 'the note once, not wrapped in a second "did not answer"');
+      assert.match(page, /<p class="error">Temporal at 127\.0\.0\.1:1 did not answer \(.+\): schedules, next runs and pending approvals are unknown\.<\/p>/);
     } finally {
       await connection.close();
     }

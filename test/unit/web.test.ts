@@ -197,7 +197,7 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const escaped = '&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;';
     for (const url of ['/models/churn', '/', '/inbox']) {
       const body = await (await app.request(url, { headers: { cookie } })).text();
-      if (url === '/') assert.match(body, /Temporal did not answer .*: schedules and pending approvals are unknown/);
+      if (url === '/') assert.match(body, /<p class="error">Temporal at its address did not answer \(unavailable\): schedules, next runs and pending approvals are unknown\.<\/p>/);
       if (url === '/') assert.ok(body.includes(`stale ${escaped}`), 'the fleet shows the finding, escaped');
       assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
       assert.ok(!/<script>/.test(body), 'no inline script at all');

@@ -12,7 +12,10 @@ import { parse, stringify } from 'yaml';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { readChain } from '../../activities/audit/chain.js';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { createSigningKey } from '../../scripts/lib/keys.js';
 import { createDemoWorkspace, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { alive, processesOf } from '../helpers/processes.js';
+import { waitFor } from '../helpers/wait.js';
 import { testTemporal, uniqueModelId } from '../helpers/temporal.js';
 
 const SERVER_ID = 'upkeep-web@cli-test';
@@ -96,4 +99,42 @@ describe('upkeep serve and upkeep users from the command line', function () {
     assert.match(out, /web: dana@example\.com signed in/);
     assert.ok(!out.includes(token), 'the token is not logged');
   });
+
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`stops when ${signal} goes to \`npx upkeep serve\` alone (its shell dies without passing it on): nothing is left running`, async function () {
+      const t = await testTemporal();
+      const keys = mkdtempSync(path.join(tmpdir(), 'upkeep-serve-keys-'));
+      const w = createDemoWorkspace({ modelId: uniqueModelId('serve-stop'), end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
+      try {
+        const { key } = createSigningKey(keys, SERVER_ID);
+        const config = parse(readFileSync(w.configPath, 'utf8')) as Record<string, unknown>;
+        writeFileSync(w.configPath, stringify({ ...config, authenticators: [{ id: SERVER_ID, public_key: key.publicKey }] }));
+        // Its own process group, as a process manager starts it; the signal goes to npx alone.
+        const npx = spawn('npx', ['upkeep', 'serve', '--port', '0', '--config', w.configPath], {
+          cwd: PROJECT_DIR,
+          detached: true,
+          env: { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_KEY_DIR: keys, UPKEEP_STATE_DIR: path.join(w.dir, 'state') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        npx.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        npx.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        const url = await waitFor('the web inbox to listen', () => /upkeep web inbox at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], { timeoutMs: 60_000, intervalMs: 200 });
+        assert.equal((await fetch(`${url}/login`)).status, 200);
+        const group = processesOf(npx.pid!);
+        assert.ok(group.length >= 2, `npx and the server: ${group.join(' ')}`);
+        npx.kill(signal);
+        try {
+          await waitFor('npx upkeep serve and everything it started to end', () => (processesOf(npx.pid!).length === 0 ? true : undefined), { timeoutMs: 15_000, intervalMs: 200 });
+        } finally {
+          for (const pid of processesOf(npx.pid!)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        }
+        await assert.rejects(fetch(`${url}/login`), 'nothing listens any more');
+        assert.match(out, /upkeep web inbox stopped/);
+      } finally {
+        w.remove();
+        rmSync(keys, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -118,7 +118,8 @@ function totals(models: ModelStatus[]): FleetStatus['totals'] {
     models: models.length,
     byVerdict,
     byStaleness,
-    pendingApprovals: models.reduce((n, m) => n + (m.pendingApprovals?.length ?? 0), 0),
+    // Unknown for one model is unknown for the fleet: 0 would say that nothing waits.
+    pendingApprovals: models.some((m) => m.pendingApprovals === null) ? null : models.reduce((n, m) => n + m.pendingApprovals!.length, 0),
     findings: models.reduce((n, m) => n + m.findings.length, 0),
   };
 }

@@ -124,7 +124,7 @@ function countsLine(counts: Partial<Record<string, number>>): string {
 function footer(status: FleetStatus): string[] {
   const t = status.totals;
   const lines = [
-    `${t.models} model${t.models === 1 ? '' : 's'}; verdicts: ${countsLine(t.byVerdict) || 'none'}; staleness: ${countsLine(t.byStaleness) || 'none'}; ${t.pendingApprovals} pending approval${t.pendingApprovals === 1 ? '' : 's'}; ${t.findings} watchdog finding${t.findings === 1 ? '' : 's'}`,
+    `${t.models} model${t.models === 1 ? '' : 's'}; verdicts: ${countsLine(t.byVerdict) || 'none'}; staleness: ${countsLine(t.byStaleness) || 'none'}; ${t.pendingApprovals ?? '?'} pending approval${t.pendingApprovals === 1 ? '' : 's'}; ${t.findings} watchdog finding${t.findings === 1 ? '' : 's'}`,
   ];
   if (status.watchdog) lines.push(`watchdog: last run ${relative(status.watchdog.at, new Date(status.at))}`);
   if (status.server.note) lines.push(`note: ${status.server.note}`);

@@ -149,7 +149,8 @@ export interface FleetStatus {
     models: number;
     byVerdict: Partial<Record<VerdictStatus | 'never', number>>;
     byStaleness: Partial<Record<Staleness, number>>;
-    pendingApprovals: number;
+    /** Requests waiting for a decision; null when some model's are unknown (the server did not answer). */
+    pendingApprovals: number | null;
     findings: number;
   };
 }

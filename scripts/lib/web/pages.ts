@@ -109,8 +109,8 @@ export function fleetPage(viewer: Viewer, f: FleetStatus): Html {
   return layout(
     'Fleet',
     viewer,
-    html`<p>${t.models} models; ${Object.entries(t.byVerdict).map(([v, n]) => `${n} ${v}`).join(', ')}; ${t.pendingApprovals} waiting for a decision; ${t.findings} watchdog findings.</p>
-${f.server.reachable ? '' : html`<p class="error">Temporal did not answer${f.server.note ? ` (${f.server.note})` : ''}: schedules and pending approvals are unknown.</p>`}
+    html`<p>${t.models} models; ${Object.entries(t.byVerdict).map(([v, n]) => `${n} ${v}`).join(', ')}; ${t.pendingApprovals ?? '?'} waiting for a decision; ${t.findings} watchdog findings.</p>
+${f.server.reachable ? '' : html`<p class="error">${f.server.note ?? 'Temporal did not answer: schedules, next runs and pending approvals are unknown'}.</p>`}
 <table class="fleet">
 <thead><tr><th>Model</th><th>Owner</th><th>Champion</th><th>Last evaluation</th><th>Verdict</th><th>Primary metric</th><th>Next run</th><th>Pending</th><th>Watchdog</th></tr></thead>
 <tbody>

@@ -8,6 +8,7 @@ import type { UpkeepConfig } from '../../../domain/config.js';
 import { durationMs } from '../../../domain/duration.js';
 import { UpkeepError } from '../../../activities/errors.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
+import { onStopRequest } from '../../../workers/parent-watch.js';
 import { commandConfig, openClient, settings } from '../context.js';
 import { createSigningKey, readSigningKey, type SigningKey } from '../keys.js';
 import { createWebApp, type WebOptions } from './server.js';
@@ -98,15 +99,8 @@ export async function serveCommand(o: { port: number; host: string; publicUrl?: 
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host) && !o.publicUrl?.startsWith('https://')) {
     console.log(`warning: listening on ${o.host} over plain HTTP: put it behind a TLS proxy and pass --public-url https://… (README: The web inbox)`);
   }
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void server.close().finally(() => client.connection.close().finally(resolve));
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  // Stops on Ctrl-C, SIGTERM, SIGHUP, and when the process that started it is gone (`npx upkeep serve`).
+  await new Promise<void>((resolve) => onStopRequest(() => void server.close().finally(() => client.connection.close().finally(resolve))));
   console.log('upkeep web inbox stopped');
 }
 
