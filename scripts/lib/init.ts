@@ -142,7 +142,7 @@ export async function initCommand(o: InitOptions): Promise<void> {
   const out = path.resolve(o.out);
   if (existsSync(out) && !o.force) throw new UpkeepError('InvalidConfig', `${o.out} already exists; pass --force to overwrite it`);
   const { text, todos } = await initConfigText({ ...o, out });
-  writeOutputFile(out, text, 'config');
+  writeOutputFile(out, text, 'config', 0o644);
   console.log(`wrote ${o.out}${todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : ''}`);
   console.log(`then check it: upkeep check --config ${o.out}`);
 }

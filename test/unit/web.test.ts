@@ -51,7 +51,10 @@ describe('web inbox: the users file', function () {
     assert.deepEqual(readUsers(file), [], 'a missing file is no users');
     addUser(file, 'alice@example.com');
     chmodSync(file, 0o644);
-    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && /users file .* is readable by others: chmod 600/.test(e.message));
+    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is readable by others (mode 0644): chmod 600 ${file}`);
+    chmodSync(file, 0o620);
+    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is writable by others (mode 0620): chmod 600 ${file}`, 'writable by the group: anyone in it could add themselves');
+    chmodSync(file, 0o600);
     writeFileSync(file, '{"users": 3}', { mode: 0o600 });
     chmodSync(file, 0o600);
     assert.throws(() => readUsers(file), /is not an upkeep users file/);
