@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -12,7 +13,7 @@ import { newKeyPair } from '../../domain/signature.js';
 import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../scripts/lib/web/server.js';
 import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessions.js';
 import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
-import { checkAuthenticator, usersFile } from '../../scripts/lib/web/serve-cli.js';
+import { allowedHosts, checkAuthenticator, startWebServer, usersFile } from '../../scripts/lib/web/serve-cli.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const HOSTILE = '<script>alert("owned")</script>';
@@ -102,6 +103,101 @@ describe('web inbox: sessions, CSRF comparison, sign-in throttle', function () {
     assert.equal(th.allowed('5.6.7.8'), true, 'another client is not affected');
     t = 1001;
     assert.equal(th.allowed('1.2.3.4'), true, 'the window passed');
+  });
+});
+
+describe('web inbox: a throttle no flood can reset', function () {
+  it('keeps every lockout and count through a flood of failures from 20,000 addresses, in bounded memory', function () {
+    let t = 0;
+    let overflows = 0;
+    const th = new Throttle({ limit: 10, windowMs: 15 * 60_000, maxClients: 10_000, now: () => t, onOverflow: () => overflows++ });
+    for (let i = 0; i < 10; i++) th.fail('10.0.0.1');
+    for (let i = 0; i < 5; i++) th.fail('10.0.0.2');
+    assert.equal(th.allowed('10.0.0.1'), false, 'locked out');
+    for (let i = 0; i < 20_000; i++) {
+      t += 1;
+      th.fail(`198.51.${i >> 8}.${i & 255}`);
+    }
+    assert.equal(th.allowed('10.0.0.1'), false, 'the flood did not lift the lockout');
+    assert.ok(th.size <= 10_000, `the table holds ${th.size} addresses`);
+    for (let i = 0; i < 4; i++) th.fail('10.0.0.2');
+    assert.equal(th.allowed('10.0.0.2'), true, 'its count of 9 was kept, not reset');
+    th.fail('10.0.0.2');
+    assert.equal(th.allowed('10.0.0.2'), false);
+    assert.equal(th.allowed('203.0.113.9'), false, 'a new address shares the overflow count, which the flood used up');
+    assert.equal(overflows, 1, 'the overflow is logged once');
+    t = 15 * 60_000 + 1;
+    assert.equal(th.allowed('10.0.0.1'), true, 'its window passed');
+    t += 20_000;
+    th.fail('203.0.113.9');
+    th.fail('203.0.113.10');
+    assert.equal(th.allowed('203.0.113.9'), true, 'expired addresses were swept: room for new ones');
+    assert.equal(th.allowed('203.0.113.10'), true);
+    assert.ok(th.size < 10, `${th.size} addresses left after the sweep`);
+  });
+});
+
+describe('web inbox: only known host names (DNS rebinding)', function () {
+  it('answers its own names and refuses any other Host with 421', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-hosts-'));
+    try {
+      const config = parseConfig(stringify({ version: 1, store: 'store', web: { hosts: ['inbox.internal'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      const lines: string[] = [];
+      const hosts = allowedHosts({ bind: '127.0.0.1', configured: config.web.hosts });
+      assert.deepEqual(hosts.sort(), ['127.0.0.1', '::1', 'inbox.internal', 'localhost']);
+      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(path.join(dir, 'users.json')), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, hosts, log: (l) => lines.push(l) });
+      const get = (host: string) => app.request('/login', { headers: { host } });
+      for (const ok of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'LOCALHOST', 'inbox.internal', 'inbox.internal.:443']) assert.equal((await get(ok)).status, 200, ok);
+      for (const bad of ['attacker.example:8080', 'localhost.attacker.example', '10.0.0.1']) {
+        const res = await get(bad);
+        assert.equal(res.status, 421, bad);
+        assert.match(res.headers.get('content-security-policy')!, /default-src 'self'/);
+      }
+      assert.equal((await get('bad host/')).status, 400);
+      assert.match(lines.join('\n'), /refused a request for host "attacker\.example:8080"/);
+      assert.throws(() => parseConfig(stringify({ version: 1, web: { hosts: ['inbox.internal:8080'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml: web\.hosts\[0\]: expected a host name or an IP address, without a port/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('derives the names from the bind address and the public URL', function () {
+    const machine = { name: 'box', addresses: () => ['10.1.2.3', 'fe80::1'] };
+    assert.deepEqual(allowedHosts({ bind: '0.0.0.0' }, machine).sort(), ['10.1.2.3', '127.0.0.1', '::1', 'box', 'fe80::1', 'localhost']);
+    assert.deepEqual(allowedHosts({ bind: '10.9.9.9', publicUrl: 'https://Inbox.Example.com' }, machine).sort(), ['10.9.9.9', '127.0.0.1', '::1', 'inbox.example.com', 'localhost']);
+  });
+});
+
+describe('web inbox: slow clients are cut off', function () {
+  it('closes a connection whose headers or body trickle in, long before Node\'s 300 s', async function () {
+    this.timeout(10_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-slow-'));
+    const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+    const server = await startWebServer({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(path.join(dir, 'users.json')), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, host: '127.0.0.1', port: 0, timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
+    const { port } = new URL(server.url);
+    // Writes `first`, then a byte every 100 ms; resolves with what the server sent and when it closed.
+    const slow = (first: string) =>
+      new Promise<{ ms: number; got: string }>((resolve, reject) => {
+        const started = Date.now();
+        let got = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(first));
+        const drip = setInterval(() => socket.writable && socket.write('x'), 100);
+        socket.on('data', (d) => (got += d.toString()));
+        socket.on('error', () => {}); // a reset after the 408 is a close too
+        socket.on('close', () => (clearInterval(drip), resolve({ ms: Date.now() - started, got })));
+        setTimeout(() => (clearInterval(drip), socket.destroy(), reject(new Error('the server kept the slow connection open'))), 5000);
+      });
+    try {
+      const headers = await slow('GET /login HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+      assert.ok(headers.ms < 2000, `headers: closed after ${headers.ms} ms`);
+      assert.match(headers.got, /^HTTP\/1\.1 408/);
+      const body = await slow('POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=');
+      assert.ok(body.ms < 2500, `body: closed after ${body.ms} ms`);
+      assert.equal((await fetch(`${server.url}/login`)).status, 200, 'a normal request still works');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

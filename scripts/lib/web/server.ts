@@ -30,6 +30,8 @@ import type { Authenticator } from './users.js';
 export const MAX_BODY_BYTES = 16 * 1024;
 export const LOGIN_FAILURES = 10;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
+/** Addresses the throttle keeps a count for; beyond, new addresses share one (sessions.ts). */
+export const THROTTLE_CLIENTS = 10_000;
 
 export interface WebOptions {
   config: UpkeepConfig;
@@ -43,6 +45,12 @@ export interface WebOptions {
   sessions: { idleMs: number; maxMs: number };
   /** The address people use (https://… behind a TLS proxy): the Origin POSTs must come from; https makes cookies Secure. */
   publicUrl?: string;
+  /**
+   * Host names a request may name (its Host header, without the port); any other gets 421, so a
+   * page of another site whose name was rebound to this address (DNS rebinding) reads nothing.
+   * Default: the loopback names and the public URL's host (`allowedHosts` in serve-cli.ts).
+   */
+  hosts?: readonly string[];
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -61,6 +69,19 @@ function staticFiles(): Record<string, { type: string; body: string }> {
     'chart.mjs': { type: 'text/javascript; charset=utf-8', body: readFileSync(chart, 'utf8') },
   };
 }
+
+/** A Host header's name: lowercase, without port, brackets or a final dot; undefined when malformed. */
+export function hostName(host: string | undefined): string | undefined {
+  if (!host || host.length > 300) return undefined;
+  try {
+    const name = new URL(`http://${host}`).hostname.toLowerCase().replace(/\.$/, '');
+    return name.replace(/^\[(.*)\]$/, '$1') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'] as const;
 
 /** The peer's address (a TLS proxy's, behind one: then the throttle counts all clients together). */
 function clientAddress(c: Context): string {
@@ -81,7 +102,14 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   const cookieName = secure ? '__Host-upkeep_session' : 'upkeep_session';
   const loginCookie = secure ? '__Host-upkeep_login' : 'upkeep_login';
   const sessions = new SessionStore({ ...o.sessions, now });
-  const throttle = new Throttle({ limit: LOGIN_FAILURES, windowMs: LOGIN_WINDOW_MS, now });
+  const throttle = new Throttle({
+    limit: LOGIN_FAILURES,
+    windowMs: LOGIN_WINDOW_MS,
+    maxClients: THROTTLE_CLIENTS,
+    now,
+    onOverflow: () => log(`web: failed sign-ins from more than ${THROTTLE_CLIENTS} addresses in ${LOGIN_WINDOW_MS / 60_000} minutes: new addresses now share one count (${LOGIN_FAILURES} failures) until theirs expire`),
+  });
+  const hosts = new Set((o.hosts ?? [...LOOPBACK_HOSTS, ...(o.publicUrl ? [new URL(o.publicUrl).hostname] : [])]).map((h) => hostName(h) ?? h));
   const files = staticFiles();
   const data = { config: o.config, store: o.store, client: o.client, taskQueue: o.taskQueue };
   const app = new Hono<Env>();
@@ -98,6 +126,16 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     h.set('Cross-Origin-Resource-Policy', 'same-origin');
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
     if (secure) h.set('Strict-Transport-Security', 'max-age=31536000');
+  });
+  // Before anything is read: a Host this server is not known by (DNS rebinding, a stray proxy) is refused.
+  app.use(async (c, next) => {
+    const host = c.req.header('host') ?? new URL(c.req.url).host; // browsers always send Host
+    const name = hostName(host);
+    if (!name || !hosts.has(name)) {
+      log(`web: refused a request for host ${JSON.stringify(host)} (not one of ${[...hosts].join(', ')}; web.hosts adds names)`);
+      return c.html(errorPage(name ? 421 : 400, 'This server does not answer to that host name.'), name ? 421 : 400);
+    }
+    await next();
   });
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.html(errorPage(413, 'The request is too large.'), 413) }));
 
