@@ -210,7 +210,11 @@ export interface MaintenanceLogEntry {
     /** The model's schedule was created, changed, paused or resumed. */
     | 'schedule'
     /** The watchdog opened or resolved a finding (details.state: open | resolved). */
-    | 'watchdog';
+    | 'watchdog'
+    /** A decision was refused (forged, unsigned, not an approver…), recorded by the CLI or web inbox that sent it. */
+    | 'refused'
+    /** A sign-in, failed sign-in, sign-out or refused post of the web inbox (the `_web` chain). */
+    | 'web-access';
   summary: string;
   actor?: string;
   comment?: string;

@@ -8,8 +8,13 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { readChain, verifyChain } from '../../activities/audit/chain.js';
+import { recordRefusal } from '../../activities/audit/access.js';
+import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { watchdogReportKey } from '../../activities/store/keys.js';
-import { newKeyPair } from '../../domain/signature.js';
+import { newKeyPair, signDecision, type SignedAct } from '../../domain/signature.js';
 import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../scripts/lib/web/server.js';
 import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessions.js';
 import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
@@ -272,7 +277,7 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.match(set, /HttpOnly/);
     assert.match(set, /SameSite=Strict/);
     assert.equal((await app.request('/', { headers: { cookie } })).status, 200);
-    assert.ok(lines.some((l) => l === 'web: alice@example.com signed in'));
+    assert.ok(lines.some((l) => /^web: alice@example\.com signed in \(session [0-9a-f]{12}\)$/.test(l)));
     assert.ok(!lines.join('\n').includes(token), 'no token in the log');
 
     // Only a path of this site is a place to go after sign-in.
@@ -289,6 +294,46 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     for (let i = 1; i < LOGIN_FAILURES; i++) await signIn('upk_wrong');
     const throttled = await signIn(token);
     assert.equal(throttled.res.status, 429, 'even the right token waits once the client is throttled');
+  });
+
+  it('records sign-ins, failed sign-ins, lockouts, refused posts, ended sessions and sign-outs in the _web chain of the store, never a token', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const { cookie } = await signIn();
+    for (let i = 0; i < LOGIN_FAILURES; i++) await signIn('upk_wrong');
+    assert.equal((await post('/logout', form({ csrf: 'forged' }), cookie)).status, 403);
+    assert.equal((await post('/logout', form({ csrf: 'x' }), cookie, 'https://evil.example')).status, 403);
+    const csrf = field(await (await app.request('/', { headers: { cookie } })).text(), 'csrf');
+    assert.equal((await post('/logout', form({ csrf }), cookie)).status, 303);
+    const again = await (async () => {
+      t += 20 * 60_000; // past the lockout
+      return signIn();
+    })();
+    removeUser(path.join(dir, 'users.json'), 'alice@example.com');
+    assert.equal((await app.request('/', { headers: { cookie: again.cookie } })).status, 303);
+    const chain = await readChain(store, '_web');
+    const events = chain.map((c) => (c.entry.details as { event: string }).event);
+    assert.deepEqual(events, ['sign-in', ...Array(LOGIN_FAILURES).fill('sign-in-failed'), 'locked-out', 'refused-post', 'refused-post', 'sign-out', 'sign-in', 'session-ended']);
+    assert.ok(chain.every((c) => c.entry.kind === 'web-access'));
+    const first = chain[0]!.entry;
+    assert.equal(first.actor, 'alice@example.com');
+    assert.match(first.summary, /^alice@example\.com signed in \(unknown\)$/);
+    assert.deepEqual(Object.keys(first.details!).sort(), ['client', 'event', 'server', 'session']);
+    assert.equal(chain[1]!.entry.actor, undefined, 'a failed sign-in names no one');
+    assert.equal(chain[LOGIN_FAILURES + 2]!.entry.summary, 'refused a post of alice@example.com (unknown): a post to /logout without a valid CSRF token');
+    assert.match(chain[LOGIN_FAILURES + 3]!.entry.summary, /from another origin \("https:\/\/evil\.example"/);
+    assert.equal((chain.at(-1)!.entry.details as { why: string }).why, 'no longer in the users file');
+    const text = JSON.stringify(chain);
+    for (const secret of [token, cookie.split('=')[1]!, csrf]) assert.ok(!text.includes(secret), 'no token, cookie or CSRF token is recorded');
+    assert.equal((await verifyChain(store, '_web')).ok, true);
+  });
+
+  it('refuses a sign-in it cannot record', async function () {
+    rmSync(path.join(dir, 'store'), { recursive: true, force: true });
+    writeFileSync(path.join(dir, 'store'), 'not a folder');
+    const { res, cookie } = await signIn();
+    assert.equal(res.status, 503);
+    assert.ok(!cookie.includes('upkeep_session='));
+    assert.ok(lines.some((l) => /could not record a sign-in/.test(l)));
   });
 
   it('escapes hostile values on every page (a model description and a watchdog finding with <script>)', async function () {
@@ -388,3 +433,45 @@ describe('web inbox: the server key must be a listed authenticator', function ()
     assert.equal(usersFile({ web: { ...listed.web, users_file: 'people.json' } }, '/etc/upkeep/upkeep.yaml', '/state'), '/etc/upkeep/people.json');
   });
 });
+
+describe('refused decisions are recorded in the model\'s audit chain', function () {
+  it('records a decision the workflow\'s validator refused (who, what, why, when), from the side that sent it', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-refused-'));
+    try {
+      const store = createFileStore(path.join(dir, 'store'));
+      const why = 'model churn: the signature of "mallory" does not match this decision (altered, or signed with another key)';
+      const handle = {
+        workflowId: 'upkeep-retrain-churn',
+        describe: async () => ({ status: { name: 'RUNNING' }, runId: 'run-1' }),
+        query: async () => ({ gate: { gate: 'retrain', state: 'waiting', openedAt: '2026-11-30T08:00:00.000Z', approvers: ['alice@example.com'], signaturesRequired: true } }),
+        executeUpdate: async () => Promise.reject(new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(why, 'InvalidDecision'))),
+      };
+      const none = { describe: async () => Promise.reject(new WorkflowNotFoundError('not found', 'upkeep-rollback-churn', undefined)) };
+      const client = { workflow: { getHandle: (id: string) => (id === handle.workflowId ? handle : none) }, withDeadline: (_: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
+      const sign = (act: SignedAct, where: { model: string; workflow: string; request: string }) => signDecision(act, { ...where, signer: 'mallory', at: '2026-11-30T09:00:00.000Z', nonce: 'n'.repeat(20) }, newKeyPair().secretKey);
+      const at = new Date('2026-11-30T09:00:01.000Z');
+      await assert.rejects(
+        submitDecision(client, 'churn', { decision: 'approve', approver: 'alice@example.com' }, sign, (r) => recordRefusal(store, { ...r, via: 'cli', at })),
+        (e: unknown) => isUpkeepError(e, 'InvalidRequest') && e.message === why,
+      );
+      const chain = await readChain(store, 'churn');
+      assert.equal(chain.length, 1);
+      const e = chain[0]!.entry;
+      assert.equal(e.kind, 'refused');
+      assert.equal(e.at, at.toISOString());
+      assert.equal(e.actor, 'alice@example.com');
+      assert.equal(e.workflowId, 'upkeep-retrain-churn');
+      assert.equal(e.summary, `refused a decision to approve the retrain request, claimed by alice@example.com (signed by mallory, sent from the CLI): ${why}`);
+      assert.deepEqual(e.details, { gate: 'retrain', request: '2026-11-30T08:00:00.000Z', decision: 'approve', via: 'cli', signer: 'mallory', nonce: 'n'.repeat(20), why });
+      await recordRefusal(store, { ...refusedOf(e), via: 'cli', at });
+      assert.equal((await readChain(store, 'churn')).length, 1, 'recorded twice: one entry');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function refusedOf(e: { modelId: string; workflowId?: string; actor?: string; details?: Record<string, unknown> }) {
+  const d = e.details as { gate: string; request: string; decision: string; signer?: string; nonce?: string; why: string };
+  return { modelId: e.modelId, workflowId: e.workflowId!, gate: d.gate, request: d.request, decision: d.decision, claimedBy: e.actor!, signer: d.signer, nonce: d.nonce, why: d.why };
+}

@@ -16,6 +16,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { UpkeepConfig } from '../../../domain/config.js';
 import { newNonce, signDecision } from '../../../domain/signature.js';
 import { UpkeepError } from '../../../activities/errors.js';
+import { recordRefusal, recordWebAccess, type RefusedDecision, type WebAccess } from '../../../activities/audit/access.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { reportsPrefix } from '../../../activities/store/keys.js';
 import { PROJECT_DIR } from '../../../workers/paths.js';
@@ -114,6 +115,24 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   const data = { config: o.config, store: o.store, client: o.client, taskQueue: o.taskQueue };
   const app = new Hono<Env>();
   const viewer = (s: Session): Viewer => ({ user: s.user, csrf: s.csrf });
+  // Sign-ins, failed sign-ins, sign-outs and refusals go to the store's `_web` chain (and refused
+  // decisions to the model's chain) as well as to the console; false when the store did not take it.
+  const access = async (a: Omit<WebAccess, 'at' | 'server'>): Promise<boolean> => {
+    try {
+      await recordWebAccess(o.store, { ...a, at: new Date(now()), server: o.signer.id });
+      return true;
+    } catch (err) {
+      log(`web: could not record a ${a.event} in the access log: ${(err as Error).message}`);
+      return false;
+    }
+  };
+  const refusal = async (r: Omit<RefusedDecision, 'via' | 'at'>): Promise<void> => {
+    try {
+      await recordRefusal(o.store, { ...r, via: 'web', at: new Date(now()) });
+    } catch (err) {
+      log(`web: could not record the refused decision on ${r.modelId} in its audit chain: ${(err as Error).message}`);
+    }
+  };
 
   app.use(async (c, next) => {
     await next();
@@ -150,6 +169,9 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       const ok = site === undefined ? origin === expected : site === 'same-origin' && (origin === expected || origin === 'null');
       if (!ok) {
         log(`web: refused a ${c.req.method} to ${c.req.path} from another origin (${c.req.header('origin') ?? 'no Origin'})`);
+        // Recorded when it rides on a session (a cross-site post with someone's cookie); anonymous ones only in the log.
+        const s = sessions.get(getCookie(c, cookieName));
+        if (s) await access({ event: 'refused-post', person: s.user, client: clientAddress(c), session: s.ref, why: `a post to ${c.req.path} from another origin (${JSON.stringify(c.req.header('origin') ?? 'no Origin')}, Sec-Fetch-Site ${JSON.stringify(site ?? 'absent')})` });
         return c.html(errorPage(403, 'This form was not sent from this site, so it was refused.'), 403);
       }
     }
@@ -189,13 +211,20 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if (!person) {
       throttle.fail(client);
       log(`web: failed sign-in from ${client}`);
+      await access({ event: 'sign-in-failed', client });
+      if (!throttle.allowed(client)) await access({ event: 'locked-out', client });
       return showLogin(c, 401, 'That token does not sign anyone in.', next);
     }
     sessions.destroy(getCookie(c, cookieName)); // a session id from before sign-in is never kept
     const s = sessions.create(person.id);
+    // No session without its record: a sign-in the store did not take is refused.
+    if (!(await access({ event: 'sign-in', person: person.id, client, session: s.ref }))) {
+      sessions.destroy(s.id);
+      return c.html(errorPage(503, 'The sign-in could not be recorded (the store did not answer): try again later.'), 503);
+    }
     deleteCookie(c, loginCookie, { path: '/', secure });
     setCookie(c, cookieName, s.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
-    log(`web: ${person.id} signed in`);
+    log(`web: ${person.id} signed in (session ${s.ref})`);
     return c.redirect(next, 303);
   });
 
@@ -203,7 +232,11 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   app.use(async (c, next) => {
     const s = sessions.get(getCookie(c, cookieName));
     if (!s || !(await o.authenticator.isActive(s.user))) {
-      if (s) sessions.destroy(s.id);
+      if (s) {
+        sessions.destroy(s.id);
+        log(`web: ended the session ${s.ref} of ${s.user}: no longer in the users file`);
+        await access({ event: 'session-ended', person: s.user, client: clientAddress(c), session: s.ref, why: 'no longer in the users file' });
+      }
       if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
       return c.html(errorPage(403, 'Sign in first.'), 403);
     }
@@ -211,6 +244,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       const body = await c.req.parseBody();
       if (!sameSecret(typeof body.csrf === 'string' ? body.csrf : undefined, s.csrf)) {
         log(`web: refused a ${c.req.path} post of ${s.user} without a valid CSRF token`);
+        await access({ event: 'refused-post', person: s.user, client: clientAddress(c), session: s.ref, why: `a post to ${c.req.path} without a valid CSRF token` });
         return c.html(errorPage(403, 'This form is not from your session (missing or wrong CSRF token), so it was refused.', viewer(s)), 403);
       }
     }
@@ -218,11 +252,12 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     await next();
   });
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const s = c.get('session');
     sessions.destroy(s.id);
     deleteCookie(c, cookieName, { path: '/', secure });
-    log(`web: ${s.user} signed out`);
+    log(`web: ${s.user} signed out (session ${s.ref})`);
+    await access({ event: 'sign-out', person: s.user, client: clientAddress(c), session: s.ref });
     return c.redirect('/login', 303);
   });
 
@@ -272,16 +307,19 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if (decision === 'reject' && !comment) return c.html(errorPage(400, 'A rejection needs a comment saying why.', v), 400);
     if (comment && comment.length > 2000) return c.html(errorPage(400, 'The comment is longer than 2000 characters.', v), 400);
     const { found } = await runningRequests(o.client, { models: new Set([spec.id]), taskQueue: o.taskQueue });
-    const open = found.find((f) => f.status.gate?.gate === gate)?.status.gate;
+    const request = found.find((f) => f.status.gate?.gate === gate);
+    const open = request?.status.gate;
     if (!open) return c.html(errorPage(409, `No ${gate} request of ${spec.id} is waiting for a decision any more.`, v), 409);
     if (!open.approvers.includes(s.user)) {
       log(`web: refused a decision on ${spec.id} by ${s.user}, who is not an approver`);
+      await refusal({ modelId: spec.id, workflowId: request!.workflowId, gate, request: open.openedAt, decision, claimedBy: s.user, why: `${s.user} is not an approver of ${spec.id} (approvers: ${open.approvers.join(', ')}); refused by the web inbox before anything was sent`, comment });
       return c.html(errorPage(403, `${s.user} is not an approver of ${spec.id}: only ${open.approvers.join(', ')} can decide.`, v), 403);
     }
     if (field('opened') !== open.openedAt) return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
     try {
       const result = await submitDecision(o.client, spec.id, { decision, approver: s.user, comment, gate }, (act, where) =>
         signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
+        refusal,
       );
       log(`web: ${s.user} ${decision === 'approve' ? 'approved' : 'rejected'} the ${gate} request of ${spec.id} (signed by ${o.signer.id})`);
       s.flash = `${decision === 'approve' ? 'Approved' : 'Rejected'} the ${result.gate.gate} request of ${spec.id}: the gate is ${result.gate.state}.`;

@@ -8,6 +8,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 export interface Session {
   /** The cookie's value (never logged). */
   id: string;
+  /** A random name for the session in logs and the access log (not derived from the id). */
+  ref: string;
   user: string;
   /** Sent back in every form; compared in constant time. */
   csrf: string;
@@ -38,7 +40,7 @@ export class SessionStore {
   create(user: string): Session {
     this.sweep();
     const t = this.now();
-    const s: Session = { id: randomBytes(32).toString('base64url'), user, csrf: randomBytes(32).toString('base64url'), createdAt: t, lastSeen: t };
+    const s: Session = { id: randomBytes(32).toString('base64url'), ref: randomBytes(6).toString('hex'), user, csrf: randomBytes(32).toString('base64url'), createdAt: t, lastSeen: t };
     this.sessions.set(key(s.id), s);
     return s;
   }
