@@ -13,7 +13,7 @@ import { recordRefusal } from '../../activities/audit/access.js';
 import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { watchdogReportKey } from '../../activities/store/keys.js';
+import { championHistoryKey, watchdogReportKey } from '../../activities/store/keys.js';
 import { newKeyPair, signDecision, type SignedAct } from '../../domain/signature.js';
 import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../scripts/lib/web/server.js';
 import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessions.js';
@@ -359,6 +359,37 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
   });
 
+  it('highlights only the columns that count after the multiple-testing correction, no-wraps timestamps, and gives the chart verdicts and champion changes', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const columns: Record<string, unknown> = {};
+    const p_values: Record<string, number> = {};
+    for (let i = 1; i <= 8; i++) {
+      columns[`x${i}`] = { kind: 'numeric', test: 'ks', threshold: 0.05, score: i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4, drifted: i <= 7, reference_rows: 500, current_rows: 500 };
+      p_values[`x${i}`] = i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4;
+    }
+    const report = {
+      schema: 'upkeep.evaluation-report/v1', modelId: 'churn', owner: 'o', task: 'binary', verdict: { status: 'warning', reasons: ['drift in x1 (after the correction)'] },
+      window: { firstDay: '2026-11-21', lastDay: '2026-11-27', end: '2026-11-28T06:00:00.000Z', timezone: 'UTC' }, rows: 500, metrics: { roc_auc: 0.68 },
+      workflow: { workflowId: 'w', runId: 'run-2', startedAt: '2026-11-28T06:00:00.000Z' },
+      drift: { columns, dataset_drift: true, share_drifted: 7 / 8, drift_share: 0.5, drifted_columns: Object.keys(columns).slice(0, 7), alarm: { method: 'benjamini-hochberg', level: 0.05, tested: 8, p_values, columns: ['x1'], label: false, prediction: false, raised: true } },
+    };
+    await store.put('reports/churn/20261128T060000Z_run-2.json', new TextEncoder().encode(JSON.stringify(report)));
+    await store.put(championHistoryKey('churn', 2), JSON.stringify({ modelId: 'churn', version: 'v2', sha256: 'a'.repeat(64), generation: 2, since: '2026-11-25T10:00:00.000Z', change: 'promotion', previous: 'v1', approvals: [] }));
+    await store.put(championHistoryKey('churn', 1), JSON.stringify({ modelId: 'churn', version: 'v1', sha256: 'b'.repeat(64), generation: 1, since: '2026-11-01T10:00:00.000Z', change: 'initial', previous: null, approvals: [] }));
+    const { cookie } = await signIn();
+    const body = await (await app.request('/models/churn', { headers: { cookie } })).text();
+    assert.equal(body.split('<tr class="drifted">').length - 1, 1, 'one column counts after the correction');
+    assert.match(body, /<tr class="drifted"><td>x1<\/td>.*yes, after the correction/);
+    assert.equal(body.split('<tr class="single">').length - 1, 6, 'six single findings');
+    assert.match(body, /8 tests were run together, so some cross their own threshold by chance\. After the Benjamini–Hochberg correction \(false discovery rate 0\.05\), one column counts as drift \(highlighted\); 6 columns crossed their threshold alone/);
+    const fleetBody = await (await app.request('/', { headers: { cookie } })).text();
+    assert.match(fleetBody, /last run <time datetime="2026-11-30T06:00:00Z">2026-11-30T06:00:00Z<\/time>\. As of <time datetime="[^"]+">/, 'times are <time> elements (nowrap)');
+    assert.match((await (await app.request('/static/web.css')).text()), /time \{ white-space: nowrap; \}/);
+    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { points: { verdict: string }[]; changes: unknown[] };
+    assert.deepEqual(trend.points.map((p) => p.verdict), ['warning', 'warning']);
+    assert.deepEqual(trend.changes, [{ at: '2026-11-25T10:00:00.000Z', change: 'promotion', version: 'v2' }]);
+  });
+
   it('refuses forged posts: no or wrong CSRF token, another Origin, a cross-site fetch, a body too large', async function () {
     const { cookie } = await signIn();
     const csrf = field(await (await app.request('/', { headers: { cookie } })).text(), 'csrf');
@@ -475,3 +506,14 @@ function refusedOf(e: { modelId: string; workflowId?: string; actor?: string; de
   const d = e.details as { gate: string; request: string; decision: string; signer?: string; nonce?: string; why: string };
   return { modelId: e.modelId, workflowId: e.workflowId!, gate: d.gate, request: d.request, decision: d.decision, claimedBy: e.actor!, signer: d.signer, nonce: d.nonce, why: d.why };
 }
+
+describe('web inbox: the chart\'s x axis', function () {
+  it('spans a day on each side of a single point, and a little more than the points otherwise', async function () {
+    const chart: string = '../../scripts/lib/web/static/chart.mjs'; // a browser script without types: imported by name
+    const { xRange } = (await import(chart)) as { xRange: (min: number, max: number) => [number, number] };
+    const t = Date.parse('2026-11-28T06:00:00Z') / 1000;
+    assert.deepEqual(xRange(t, t), [t - 86_400, t + 86_400]);
+    const [a, b] = xRange(t, t + 10 * 86_400);
+    assert.ok(a < t && a > t - 86_400 && b > t + 10 * 86_400 && b < t + 11 * 86_400, `${a}..${b}`);
+  });
+});
