@@ -367,8 +367,10 @@ export const configSchema = z.strictObject({
       session_max: positiveDuration.default('7d'),
       /** The id of the server's signing key, listed under `authenticators` (default upkeep-web@<host name>). */
       authenticator: z.string().min(1).max(200).optional(),
+      /** Host names the inbox answers to, besides the bind address's and --public-url's (DNS rebinding: any other Host gets 421). */
+      hosts: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/, 'expected a host name or an IP address, without a port')).default([]),
     })
-    .default({ session_ttl: '8h', session_max: '7d' }),
+    .default({ session_ttl: '8h', session_max: '7d', hosts: [] }),
   /** The watchdog: a daily look for models nobody is watching (README "The watchdog"). */
   watchdog: z
     .strictObject({

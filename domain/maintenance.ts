@@ -212,7 +212,11 @@ export interface MaintenanceLogEntry {
     /** A command saw a config (spec, key set, web users) other than the last recorded one (docs/audit.md). */
     | 'config-changed'
     /** The watchdog opened or resolved a finding (details.state: open | resolved). */
-    | 'watchdog';
+    | 'watchdog'
+    /** A decision was refused (forged, unsigned, not an approver…), recorded by the CLI or web inbox that sent it. */
+    | 'refused'
+    /** A sign-in, failed sign-in, sign-out or refused post of the web inbox (the `_web` chain). */
+    | 'web-access';
   summary: string;
   actor?: string;
   comment?: string;

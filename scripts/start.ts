@@ -12,7 +12,7 @@ import { connectClient, connectWorker, resolveTemporal } from '../workers/tempor
 import { createUpkeepWorker } from '../workers/worker.js';
 import { payloadCodecs } from '../workers/codec.js';
 import { demoDay, writeDemoFeed } from './demo/feed.js';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createDataSource } from '../activities/data/sources.js';
 import { profileReferenceData } from '../activities/drift/reference.js';
 import { createEvaluationEngine } from '../activities/evaluation/evaluate.js';
@@ -65,6 +65,22 @@ async function profileDemoModel(config: Awaited<ReturnType<typeof loadConfig>>, 
   }
 }
 
+/**
+ * A clone made under umask 002 leaves the example config group-writable, which loadConfig refuses
+ * (whoever writes a config decides who may approve): the demo's own file is made 0644 first.
+ */
+function ownExampleConfig(): void {
+  try {
+    const mode = statSync(EXAMPLE_CONFIG).mode & 0o7777;
+    if (mode & 0o022) {
+      chmodSync(EXAMPLE_CONFIG, mode & ~0o022);
+      log(`made ${path.basename(EXAMPLE_CONFIG)} writable by its owner only (it was ${mode.toString(8).padStart(4, '0')})`);
+    }
+  } catch {
+    // not ours to change (an installed copy): loadConfig says what to run
+  }
+}
+
 async function main(): Promise<void> {
   // Worker logs at WARN: the workflow bundler's build output is noise for a person at a terminal.
   const settings = readSettings(process.env);
@@ -73,6 +89,7 @@ async function main(): Promise<void> {
   // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
   Runtime.install({ logger: createWorkerLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
   const configPath = configFile(settings);
+  if (configPath === EXAMPLE_CONFIG) ownExampleConfig();
   const config = await loadConfig(configPath);
   const isExample = configPath === EXAMPLE_CONFIG;
   log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);

@@ -77,6 +77,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
   }
   const config = parsed.data;
   const keyring = readKeyring(raw, config, opts);
+  refuseDoubleRoles(config, keyring, opts.name);
   const seen = new Map<string, number>();
   config.models.forEach((m, i) => {
     const first = seen.get(m.id);
@@ -126,6 +127,27 @@ interface Keyring {
   authenticators: Record<string, string>;
   /** Keys written next to a model's approvers (`{ id, public_key }`), by model index. */
   byModel: Map<number, KeyEntry[]>;
+  /** Where each person of the keys file and each authenticator is listed (for messages). */
+  where: { people: Map<string, string>; authenticators: Map<string, string> };
+}
+
+/**
+ * An id is a person (who signs their own decisions) or an authenticator (a server that signs for
+ * others), never both: with two keys under one name, which one signed would be ambiguous, and a
+ * person listed as an authenticator could sign for everyone.
+ */
+function refuseDoubleRoles(config: { models: { id: string; owner: string; approvers: string[] }[] }, ring: Keyring, configName: string): void {
+  for (const [id, asServer] of ring.where.authenticators) {
+    let asPerson = ring.where.people.get(id);
+    config.models.forEach((m, i) => {
+      if (asPerson) return;
+      if (m.owner === id) asPerson = `${configName}: models[${i}] (${m.id}): owner`;
+      else if (m.approvers.includes(id)) asPerson = `${configName}: models[${i}] (${m.id}): approvers`;
+    });
+    if (asPerson) {
+      throw new UpkeepError('InvalidConfig', `${configName}: ${id} is listed both as a person (${asPerson}) and as an authenticator (${asServer}): an id is one or the other; give the server its own id`);
+    }
+  }
 }
 
 /** Adds `entries` to `into`, refusing one id with two different keys. */
@@ -141,10 +163,13 @@ function addKeys(into: Map<string, string>, entries: readonly KeyEntry[], where:
 function readKeyring(raw: unknown, config: { keys_file?: string | undefined; authenticators: KeyEntry[] }, opts: { name: string; baseDir: string }): Keyring {
   const people = new Map<string, string>();
   const servers = new Map<string, string>();
+  const where = { people: new Map<string, string>(), authenticators: new Map<string, string>() };
+  const note = (into: Map<string, string>, entries: readonly KeyEntry[], at: string) => entries.forEach((e) => into.has(e.id) || into.set(e.id, at));
   addKeys(servers, config.authenticators, `${opts.name}: authenticators`);
+  note(where.authenticators, config.authenticators, `${opts.name}: authenticators`);
   if (config.keys_file) {
     const file = path.resolve(opts.baseDir, config.keys_file);
-    const bytes = readRegularFileSync(file, { what: `${opts.name}: keys_file: cannot read`, type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' })!;
+    const bytes = readRegularFileSync(file, { what: `${opts.name}: keys_file: cannot read`, type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap', ownerWritesOnly: `${opts.name}: keys_file: the keys file` })!;
     const doc = parseDocument(new TextDecoder().decode(bytes), { uniqueKeys: true });
     if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${file}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
     let keysRaw: unknown;
@@ -157,11 +182,13 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
     if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
     addKeys(people, parsed.data.people, `${file}: people`);
     addKeys(servers, parsed.data.authenticators, `${file}: authenticators`);
+    note(where.people, parsed.data.people, `${file}: people`);
+    note(where.authenticators, parsed.data.authenticators, `${file}: authenticators`);
   }
   const byModel = new Map<number, KeyEntry[]>();
   const models = (raw as { models?: { approvers?: unknown[] }[] }).models ?? [];
   models.forEach((m, i) => byModel.set(i, (m?.approvers ?? []).filter((a): a is KeyEntry => typeof a === 'object' && a !== null)));
-  return { people, authenticators: Object.fromEntries(servers), byModel };
+  return { people, authenticators: Object.fromEntries(servers), byModel, where };
 }
 
 /** The keys that apply to one model: its deciders' keys (next to it or in the keys file) and the authenticators. */
@@ -201,7 +228,7 @@ export async function loadConfig(file: string): Promise<UpkeepConfig> {
 
 async function readConfigText(file: string): Promise<string> {
   // only a regular file, size-capped before it is read (a FIFO would block, /dev/zero never end)
-  const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' });
+  const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap', ownerWritesOnly: 'the config' });
   return new TextDecoder().decode(bytes);
 }
 

@@ -24,6 +24,20 @@ export interface ReadRegularOptions {
   shared?: boolean;
   /** Checked between chunks: an aborted read stops with this signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Refuse a file that its group or everyone may write (a config or keys file says who may
+   * approve): the file's name in the message, e.g. "the keys file".
+   */
+  ownerWritesOnly?: string;
+}
+
+/** Why a file others may write is refused, with the mode and the chmod that fixes it. */
+export function writableByOthers(what: string, file: string, mode: number): string | undefined {
+  if (process.platform === 'win32' || (mode & 0o022) === 0) return undefined;
+  const m = (mode & 0o7777).toString(8).padStart(4, '0');
+  const who = mode & 0o002 ? 'everyone' : 'its group';
+  const arg = /^[\w@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+  return `${what} ${file} is writable by ${who} (mode ${m}): anyone who can write it can change who may approve; run: chmod go-w ${arg}`;
 }
 
 /** What a non-regular file is, in words; undefined for a regular file. */
@@ -78,6 +92,8 @@ function checkStats(file: string, s: Stats, opts: ReadRegularOptions): void {
   if (opts.maxBytes !== undefined && s.size > opts.maxBytes) {
     throw refuse(file, opts, `is ${formatBytes(s.size)}, more than the limit of ${formatBytes(opts.maxBytes)}${opts.limitName ? ` (${opts.limitName})` : ''}`);
   }
+  const writable = opts.ownerWritesOnly ? writableByOthers(opts.ownerWritesOnly, file, s.mode) : undefined;
+  if (writable) throw new UpkeepError(opts.type ?? 'UnreadableData', writable);
 }
 
 function sameFile(a: Stats, b: Stats): boolean {

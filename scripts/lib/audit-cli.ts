@@ -13,6 +13,7 @@ import { specKey } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
 import { htmlText, markdownCell } from '../../domain/escape.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
+import { WEB_LEDGER } from '../../activities/audit/access.js';
 import { commandConfig, withClient } from './context.js';
 import { countLine, withProgress } from './progress.js';
 
@@ -20,9 +21,9 @@ async function storeOf(configFlag: string | undefined): Promise<ArtifactStore> {
   return openStore(await loadConfig(commandConfig(configFlag)));
 }
 
-/** A model id as the config allows it (the model may have left the config since: it is not looked up there). */
+/** A model id as the config allows it (the model may have left the config since: it is not looked up there), or `_web`, the web inbox's access log. */
 function checkModelId(model: string): void {
-  if (!MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
+  if (model !== WEB_LEDGER && !MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
 }
 
 /** What a command that answers from the trail read, and whether the trail verified. */

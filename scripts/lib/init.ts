@@ -147,10 +147,10 @@ export async function initCommand(o: InitOptions): Promise<void> {
   const { text, todos, id, model } = await initConfigText({ ...o, out });
   const todoList = todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : '';
   if (existing) {
-    writeOutputFile(out, addModelToConfig(Buffer.from(existing).toString('utf8'), o.out, model, id), 'config');
+    writeOutputFile(out, addModelToConfig(Buffer.from(existing).toString('utf8'), o.out, model, id), 'config', 0o644);
     console.log(`added model ${id} to ${o.out}${todoList}`);
   } else {
-    writeOutputFile(out, text, 'config');
+    writeOutputFile(out, text, 'config', 0o644);
     console.log(`wrote ${o.out}${todoList}`);
   }
   console.log(`then check it: upkeep check --config ${o.out}`);

@@ -30,6 +30,7 @@ import { cardKey } from '../../activities/store/keys.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
 import { signAs } from './keys.js';
+import { recordRefusal, type RefusedDecision } from '../../activities/audit/access.js';
 import { mapLimit } from '../../workers/schedules.js';
 import { workerHint } from '../../workers/how-to-run.js';
 import type { retrainModel } from '../../workflows/retrain-model.js';
@@ -279,6 +280,8 @@ export async function submitDecision(
   model: string,
   o: { decision: 'approve' | 'reject'; approver: string; comment?: string | undefined; gate?: string | undefined },
   sign: DecisionSigner,
+  /** Told of a refusal by the workflow's validator before it is thrown (to record it: activities/audit/access.ts). */
+  onRefused?: (r: Omit<RefusedDecision, 'via' | 'at'>) => Promise<void>,
 ): Promise<{ gate: GateStatus; workflowId: string; signed: boolean }> {
   const open = chooseRequest(model, await openRequests(client, model), o.gate);
   const act = { gate: open.gate.gate, decision: o.decision, approver: o.approver, ...(o.comment ? { comment: o.comment } : {}) };
@@ -288,17 +291,35 @@ export async function submitDecision(
     return { gate, workflowId: open.handle.workflowId, signed: proof !== undefined };
   } catch (err) {
     // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
-    if (err instanceof WorkflowUpdateFailedError) throw new UpkeepError('InvalidRequest', failureMessage(err));
+    if (err instanceof WorkflowUpdateFailedError) {
+      const why = failureMessage(err);
+      await onRefused?.({ modelId: model, workflowId: open.handle.workflowId, gate: open.gate.gate, request: open.gate.openedAt, decision: o.decision, claimedBy: o.approver, signer: proof?.signer, nonce: proof?.nonce, why, comment: o.comment });
+      throw new UpkeepError('InvalidRequest', why);
+    }
     if (err instanceof WorkflowNotFoundError) throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${model} closed before the decision arrived (see upkeep card ${model})`);
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new UpkeepError('InvalidRequest', `the decision on ${model} was not confirmed in time: is a worker running? Check with upkeep approvals list --model ${model}`);
     throw err;
   }
 }
 
+/**
+ * A decision the workflow refused is recorded in the model's audit chain (the validator cannot
+ * write it); when the store cannot be reached, the refusal is still reported, with a warning.
+ */
+async function recordCliRefusal(ctx: MaintenanceContext, r: Omit<RefusedDecision, 'via' | 'at'>): Promise<void> {
+  try {
+    const { config } = await configAndModel(ctx, undefined, r.modelId);
+    const { openStore } = await import('../../activities/store/open.js');
+    await recordRefusal(openStore(config), { ...r, via: 'cli', at: new Date() });
+  } catch (err) {
+    console.error(`upkeep: warning: the refusal could not be recorded in the audit chain of ${r.modelId}: ${(err as Error).message}`);
+  }
+}
+
 export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string }): Promise<void> {
   await ctx.withClient(async (client) => {
     // Signed with --as's key when there is one; a request that needs a signature gets none without it.
-    const { gate, workflowId, signed } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required));
+    const { gate, workflowId, signed } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required), (r) => recordCliRefusal(ctx, r));
     const verb = decision === 'approve' ? 'approved' : 'rejected';
     console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}`);
     console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${workflowId})`);

@@ -56,7 +56,7 @@ export function createDemoWorkspace(opts: { modelId: string; model?: Record<stri
   copyFileSync(path.join(PROJECT_DIR, 'examples', 'models', 'churn.onnx'), path.join(dir, 'models', 'churn.onnx'));
   writeDemoFeed({ dir: dataDir, end: opts.end, days: opts.days, drifted: opts.drifted, rowsPerDay: 400 });
   const configPath = path.join(dir, 'upkeep.yaml');
-  writeFileSync(configPath, stringify({ version: 1, store: 'store', ...opts.config, models: [demoModel(opts.modelId, opts.model)] }));
+  writeFileSync(configPath, stringify({ version: 1, store: 'store', ...opts.config, models: [demoModel(opts.modelId, opts.model)] }), { mode: 0o644 });
   return { dir, configPath, storeDir: path.join(dir, 'store'), dataDir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -42,7 +42,7 @@ export function createWorkspace(modelId: string, model: Record<string, unknown> 
     ],
   };
   const configPath = path.join(dir, 'upkeep.yaml');
-  writeFileSync(configPath, stringify(config));
+  writeFileSync(configPath, stringify(config), { mode: 0o644 });
   return {
     dir,
     configPath,

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { configLoader, parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
+import { configLoader, loadConfig, parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { newKeyPair } from '../../domain/signature.js';
+import { writeOutputFile } from '../../scripts/lib/output.js';
 import { modelYaml } from '../helpers/config-text.js';
 
 const A = newKeyPair().publicKey;
@@ -55,12 +56,60 @@ describe('approver keys in upkeep.yaml', function () {
     { name: 'a missing keys file', text: () => `keys_file: nowhere.yaml\nmodels:${model('churn', '[]')}`, error: /upkeep\.yaml: keys_file: cannot read .*nowhere\.yaml: no such file/ },
     { name: 'a keys file with a bad key', text: () => (writeFileSync(path.join(dir, 'k.yaml'), 'people: [{ id: a, public_key: nothex }]\n'), `keys_file: k.yaml\nmodels:${model('churn', '[]')}`), error: /k\.yaml: people\[0\]\.public_key: expected an Ed25519 public key/ },
     { name: 'one person with two keys', text: () => (writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`), `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`), error: /models\[0\] \(churn\): approvers: alice@example\.com has a different public key in the keys file/ },
+    {
+      name: 'one id both a person of the keys file and an authenticator',
+      text: () => (writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`), `keys_file: k.yaml\nauthenticators: [{ id: alice@example.com, public_key: ${S} }]\nmodels:${model('churn', '[]')}`),
+      error: /^upkeep\.yaml: alice@example\.com is listed both as a person \(\S+k\.yaml: people\) and as an authenticator \(upkeep\.yaml: authenticators\): an id is one or the other/,
+    },
+    {
+      name: 'one id both a keyed approver and an authenticator of the keys file',
+      text: () => (writeFileSync(path.join(dir, 'k.yaml'), `authenticators: [{ id: alice@example.com, public_key: ${S} }]\n`), `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`),
+      error: /^upkeep\.yaml: alice@example\.com is listed both as a person \(upkeep\.yaml: models\[0\] \(churn\): approvers\) and as an authenticator \(\S+k\.yaml: authenticators\)/,
+    },
+    { name: "a model's owner listed as an authenticator", text: () => `authenticators: [{ id: owner@example.com, public_key: ${S} }]\nmodels:${model('churn', '[]')}`, error: /owner@example\.com is listed both as a person \(upkeep\.yaml: models\[0\] \(churn\): owner\) and as an authenticator \(upkeep\.yaml: authenticators\)/ },
   ];
   for (const b of bad) {
     it(`refuses ${b.name} with a message naming file and field`, function () {
       assert.match(refused(b.text()), b.error);
     });
   }
+
+  it('refuses a config or keys file that its group or everyone may write, naming the file, its mode and the chmod to run', async function () {
+    const file = path.join(dir, 'upkeep.yaml');
+    const keys = path.join(dir, 'keys.yaml');
+    writeFileSync(keys, `people: [{ id: owner@example.com, public_key: ${A} }]\n`);
+    writeFileSync(file, `keys_file: keys.yaml\nmodels:${model('churn', '[bob@example.com]')}`);
+    chmodSync(keys, 0o644);
+    chmodSync(file, 0o644);
+    assert.deepEqual((await loadConfig(file)).models[0]!.keys?.people, { 'owner@example.com': A }, '0644 (a git checkout) is fine');
+    for (const [mode, who] of [[0o664, 'its group'], [0o666, 'everyone'], [0o646, 'everyone']] as const) {
+      chmodSync(file, mode);
+      await assert.rejects(loadConfig(file), (e: unknown) => isUpkeepError(e, 'InvalidConfig') && e.message === `the config ${file} is writable by ${who} (mode 0${mode.toString(8)}): anyone who can write it can change who may approve; run: chmod go-w ${file}`);
+      await assert.rejects(configLoader(file)(), /is writable by/, 'the worker refuses it too');
+    }
+    chmodSync(file, 0o600);
+    chmodSync(keys, 0o620);
+    await assert.rejects(loadConfig(file), (e: unknown) => isUpkeepError(e, 'InvalidConfig') && e.message === `upkeep.yaml: keys_file: the keys file ${keys} is writable by its group (mode 0620): anyone who can write it can change who may approve; run: chmod go-w ${keys}`);
+    assert.throws(() => parse(`keys_file: keys.yaml\nmodels:${model('churn', '[]')}`), /keys file .* is writable by its group/, 'also when the config text is parsed on its own');
+    chmodSync(keys, 0o600);
+    assert.equal((await loadConfig(file)).models.length, 1);
+  });
+
+  it('writes a config (as `upkeep init` does) 0644 under a umask of 002, also over a group-writable file', async function () {
+    const file = path.join(dir, 'upkeep.yaml');
+    const before = process.umask(0o002);
+    try {
+      // what `upkeep init` calls
+      writeOutputFile(file, `models:${model('churn', '[]')}`, 'config', 0o644);
+      assert.equal(statSync(file).mode & 0o777, 0o644);
+      chmodSync(file, 0o666);
+      writeOutputFile(file, `models:${model('churn', '[]')}`, 'config', 0o644);
+      assert.equal(statSync(file).mode & 0o777, 0o644);
+    } finally {
+      process.umask(before);
+    }
+    assert.equal((await loadConfig(file)).models[0]!.id, 'churn');
+  });
 
   it('warns loudly, once per process, about models whose approvals are not authenticated', function () {
     const config = parse(`models:${model('open-a', '[bob@example.com]')}${model('signed', `[{ id: alice@example.com, public_key: ${A} }]`)}`);

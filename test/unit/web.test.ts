@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -7,12 +8,17 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { createFileStore } from '../../activities/store/file-store.js';
-import { watchdogReportKey } from '../../activities/store/keys.js';
-import { newKeyPair } from '../../domain/signature.js';
+import { readChain, verifyChain } from '../../activities/audit/chain.js';
+import { recordRefusal } from '../../activities/audit/access.js';
+import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { championHistoryKey, watchdogReportKey } from '../../activities/store/keys.js';
+import { newKeyPair, signDecision, type SignedAct } from '../../domain/signature.js';
 import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../scripts/lib/web/server.js';
 import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessions.js';
 import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
-import { checkAuthenticator, usersFile } from '../../scripts/lib/web/serve-cli.js';
+import { allowedHosts, checkAuthenticator, startWebServer, usersFile } from '../../scripts/lib/web/serve-cli.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const HOSTILE = '<script>alert("owned")</script>';
@@ -51,7 +57,10 @@ describe('web inbox: the users file', function () {
     assert.deepEqual(readUsers(file), [], 'a missing file is no users');
     addUser(file, 'alice@example.com');
     chmodSync(file, 0o644);
-    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && /users file .* is readable by others: chmod 600/.test(e.message));
+    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is readable by others (mode 0644): chmod 600 ${file}`);
+    chmodSync(file, 0o620);
+    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is writable by others (mode 0620): chmod 600 ${file}`, 'writable by the group: anyone in it could add themselves');
+    chmodSync(file, 0o600);
     writeFileSync(file, '{"users": 3}', { mode: 0o600 });
     chmodSync(file, 0o600);
     assert.throws(() => readUsers(file), /is not an upkeep users file/);
@@ -99,6 +108,101 @@ describe('web inbox: sessions, CSRF comparison, sign-in throttle', function () {
     assert.equal(th.allowed('5.6.7.8'), true, 'another client is not affected');
     t = 1001;
     assert.equal(th.allowed('1.2.3.4'), true, 'the window passed');
+  });
+});
+
+describe('web inbox: a throttle no flood can reset', function () {
+  it('keeps every lockout and count through a flood of failures from 20,000 addresses, in bounded memory', function () {
+    let t = 0;
+    let overflows = 0;
+    const th = new Throttle({ limit: 10, windowMs: 15 * 60_000, maxClients: 10_000, now: () => t, onOverflow: () => overflows++ });
+    for (let i = 0; i < 10; i++) th.fail('10.0.0.1');
+    for (let i = 0; i < 5; i++) th.fail('10.0.0.2');
+    assert.equal(th.allowed('10.0.0.1'), false, 'locked out');
+    for (let i = 0; i < 20_000; i++) {
+      t += 1;
+      th.fail(`198.51.${i >> 8}.${i & 255}`);
+    }
+    assert.equal(th.allowed('10.0.0.1'), false, 'the flood did not lift the lockout');
+    assert.ok(th.size <= 10_000, `the table holds ${th.size} addresses`);
+    for (let i = 0; i < 4; i++) th.fail('10.0.0.2');
+    assert.equal(th.allowed('10.0.0.2'), true, 'its count of 9 was kept, not reset');
+    th.fail('10.0.0.2');
+    assert.equal(th.allowed('10.0.0.2'), false);
+    assert.equal(th.allowed('203.0.113.9'), false, 'a new address shares the overflow count, which the flood used up');
+    assert.equal(overflows, 1, 'the overflow is logged once');
+    t = 15 * 60_000 + 1;
+    assert.equal(th.allowed('10.0.0.1'), true, 'its window passed');
+    t += 20_000;
+    th.fail('203.0.113.9');
+    th.fail('203.0.113.10');
+    assert.equal(th.allowed('203.0.113.9'), true, 'expired addresses were swept: room for new ones');
+    assert.equal(th.allowed('203.0.113.10'), true);
+    assert.ok(th.size < 10, `${th.size} addresses left after the sweep`);
+  });
+});
+
+describe('web inbox: only known host names (DNS rebinding)', function () {
+  it('answers its own names and refuses any other Host with 421', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-hosts-'));
+    try {
+      const config = parseConfig(stringify({ version: 1, store: 'store', web: { hosts: ['inbox.internal'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      const lines: string[] = [];
+      const hosts = allowedHosts({ bind: '127.0.0.1', configured: config.web.hosts });
+      assert.deepEqual(hosts.sort(), ['127.0.0.1', '::1', 'inbox.internal', 'localhost']);
+      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(path.join(dir, 'users.json')), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, hosts, log: (l) => lines.push(l) });
+      const get = (host: string) => app.request('/login', { headers: { host } });
+      for (const ok of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'LOCALHOST', 'inbox.internal', 'inbox.internal.:443']) assert.equal((await get(ok)).status, 200, ok);
+      for (const bad of ['attacker.example:8080', 'localhost.attacker.example', '10.0.0.1']) {
+        const res = await get(bad);
+        assert.equal(res.status, 421, bad);
+        assert.match(res.headers.get('content-security-policy')!, /default-src 'self'/);
+      }
+      assert.equal((await get('bad host/')).status, 400);
+      assert.match(lines.join('\n'), /refused a request for host "attacker\.example:8080"/);
+      assert.throws(() => parseConfig(stringify({ version: 1, web: { hosts: ['inbox.internal:8080'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml: web\.hosts\[0\]: expected a host name or an IP address, without a port/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('derives the names from the bind address and the public URL', function () {
+    const machine = { name: 'box', addresses: () => ['10.1.2.3', 'fe80::1'] };
+    assert.deepEqual(allowedHosts({ bind: '0.0.0.0' }, machine).sort(), ['10.1.2.3', '127.0.0.1', '::1', 'box', 'fe80::1', 'localhost']);
+    assert.deepEqual(allowedHosts({ bind: '10.9.9.9', publicUrl: 'https://Inbox.Example.com' }, machine).sort(), ['10.9.9.9', '127.0.0.1', '::1', 'inbox.example.com', 'localhost']);
+  });
+});
+
+describe('web inbox: slow clients are cut off', function () {
+  it('closes a connection whose headers or body trickle in, long before Node\'s 300 s', async function () {
+    this.timeout(10_000);
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-slow-'));
+    const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+    const server = await startWebServer({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(path.join(dir, 'users.json')), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, host: '127.0.0.1', port: 0, timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
+    const { port } = new URL(server.url);
+    // Writes `first`, then a byte every 100 ms; resolves with what the server sent and when it closed.
+    const slow = (first: string) =>
+      new Promise<{ ms: number; got: string }>((resolve, reject) => {
+        const started = Date.now();
+        let got = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(first));
+        const drip = setInterval(() => socket.writable && socket.write('x'), 100);
+        socket.on('data', (d) => (got += d.toString()));
+        socket.on('error', () => {}); // a reset after the 408 is a close too
+        socket.on('close', () => (clearInterval(drip), resolve({ ms: Date.now() - started, got })));
+        setTimeout(() => (clearInterval(drip), socket.destroy(), reject(new Error('the server kept the slow connection open'))), 5000);
+      });
+    try {
+      const headers = await slow('GET /login HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
+      assert.ok(headers.ms < 2000, `headers: closed after ${headers.ms} ms`);
+      assert.match(headers.got, /^HTTP\/1\.1 408/);
+      const body = await slow('POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=');
+      assert.ok(body.ms < 2500, `body: closed after ${body.ms} ms`);
+      assert.equal((await fetch(`${server.url}/login`)).status, 200, 'a normal request still works');
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -173,7 +277,7 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.match(set, /HttpOnly/);
     assert.match(set, /SameSite=Strict/);
     assert.equal((await app.request('/', { headers: { cookie } })).status, 200);
-    assert.ok(lines.some((l) => l === 'web: alice@example.com signed in'));
+    assert.ok(lines.some((l) => /^web: alice@example\.com signed in \(session [0-9a-f]{12}\)$/.test(l)));
     assert.ok(!lines.join('\n').includes(token), 'no token in the log');
 
     // Only a path of this site is a place to go after sign-in.
@@ -190,6 +294,46 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     for (let i = 1; i < LOGIN_FAILURES; i++) await signIn('upk_wrong');
     const throttled = await signIn(token);
     assert.equal(throttled.res.status, 429, 'even the right token waits once the client is throttled');
+  });
+
+  it('records sign-ins, failed sign-ins, lockouts, refused posts, ended sessions and sign-outs in the _web chain of the store, never a token', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const { cookie } = await signIn();
+    for (let i = 0; i < LOGIN_FAILURES; i++) await signIn('upk_wrong');
+    assert.equal((await post('/logout', form({ csrf: 'forged' }), cookie)).status, 403);
+    assert.equal((await post('/logout', form({ csrf: 'x' }), cookie, 'https://evil.example')).status, 403);
+    const csrf = field(await (await app.request('/', { headers: { cookie } })).text(), 'csrf');
+    assert.equal((await post('/logout', form({ csrf }), cookie)).status, 303);
+    const again = await (async () => {
+      t += 20 * 60_000; // past the lockout
+      return signIn();
+    })();
+    removeUser(path.join(dir, 'users.json'), 'alice@example.com');
+    assert.equal((await app.request('/', { headers: { cookie: again.cookie } })).status, 303);
+    const chain = await readChain(store, '_web');
+    const events = chain.map((c) => (c.entry.details as { event: string }).event);
+    assert.deepEqual(events, ['sign-in', ...Array(LOGIN_FAILURES).fill('sign-in-failed'), 'locked-out', 'refused-post', 'refused-post', 'sign-out', 'sign-in', 'session-ended']);
+    assert.ok(chain.every((c) => c.entry.kind === 'web-access'));
+    const first = chain[0]!.entry;
+    assert.equal(first.actor, 'alice@example.com');
+    assert.match(first.summary, /^alice@example\.com signed in \(unknown\)$/);
+    assert.deepEqual(Object.keys(first.details!).sort(), ['client', 'event', 'server', 'session']);
+    assert.equal(chain[1]!.entry.actor, undefined, 'a failed sign-in names no one');
+    assert.equal(chain[LOGIN_FAILURES + 2]!.entry.summary, 'refused a post of alice@example.com (unknown): a post to /logout without a valid CSRF token');
+    assert.match(chain[LOGIN_FAILURES + 3]!.entry.summary, /from another origin \("https:\/\/evil\.example"/);
+    assert.equal((chain.at(-1)!.entry.details as { why: string }).why, 'no longer in the users file');
+    const text = JSON.stringify(chain);
+    for (const secret of [token, cookie.split('=')[1]!, csrf]) assert.ok(!text.includes(secret), 'no token, cookie or CSRF token is recorded');
+    assert.equal((await verifyChain(store, '_web')).ok, true);
+  });
+
+  it('refuses a sign-in it cannot record', async function () {
+    rmSync(path.join(dir, 'store'), { recursive: true, force: true });
+    writeFileSync(path.join(dir, 'store'), 'not a folder');
+    const { res, cookie } = await signIn();
+    assert.equal(res.status, 503);
+    assert.ok(!cookie.includes('upkeep_session='));
+    assert.ok(lines.some((l) => /could not record a sign-in/.test(l)));
   });
 
   it('escapes hostile values on every page (a model description and a watchdog finding with <script>)', async function () {
@@ -213,6 +357,37 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd']) assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
     const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
+  });
+
+  it('highlights only the columns that count after the multiple-testing correction, no-wraps timestamps, and gives the chart verdicts and champion changes', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const columns: Record<string, unknown> = {};
+    const p_values: Record<string, number> = {};
+    for (let i = 1; i <= 8; i++) {
+      columns[`x${i}`] = { kind: 'numeric', test: 'ks', threshold: 0.05, score: i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4, drifted: i <= 7, reference_rows: 500, current_rows: 500 };
+      p_values[`x${i}`] = i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4;
+    }
+    const report = {
+      schema: 'upkeep.evaluation-report/v1', modelId: 'churn', owner: 'o', task: 'binary', verdict: { status: 'warning', reasons: ['drift in x1 (after the correction)'] },
+      window: { firstDay: '2026-11-21', lastDay: '2026-11-27', end: '2026-11-28T06:00:00.000Z', timezone: 'UTC' }, rows: 500, metrics: { roc_auc: 0.68 },
+      workflow: { workflowId: 'w', runId: 'run-2', startedAt: '2026-11-28T06:00:00.000Z' },
+      drift: { columns, dataset_drift: true, share_drifted: 7 / 8, drift_share: 0.5, drifted_columns: Object.keys(columns).slice(0, 7), alarm: { method: 'benjamini-hochberg', level: 0.05, tested: 8, p_values, columns: ['x1'], label: false, prediction: false, raised: true } },
+    };
+    await store.put('reports/churn/20261128T060000Z_run-2.json', new TextEncoder().encode(JSON.stringify(report)));
+    await store.put(championHistoryKey('churn', 2), JSON.stringify({ modelId: 'churn', version: 'v2', sha256: 'a'.repeat(64), generation: 2, since: '2026-11-25T10:00:00.000Z', change: 'promotion', previous: 'v1', approvals: [] }));
+    await store.put(championHistoryKey('churn', 1), JSON.stringify({ modelId: 'churn', version: 'v1', sha256: 'b'.repeat(64), generation: 1, since: '2026-11-01T10:00:00.000Z', change: 'initial', previous: null, approvals: [] }));
+    const { cookie } = await signIn();
+    const body = await (await app.request('/models/churn', { headers: { cookie } })).text();
+    assert.equal(body.split('<tr class="drifted">').length - 1, 1, 'one column counts after the correction');
+    assert.match(body, /<tr class="drifted"><td>x1<\/td>.*yes, after the correction/);
+    assert.equal(body.split('<tr class="single">').length - 1, 6, 'six single findings');
+    assert.match(body, /8 tests were run together, so some cross their own threshold by chance\. After the Benjamini–Hochberg correction \(false discovery rate 0\.05\), one column counts as drift \(highlighted\); 6 columns crossed their threshold alone/);
+    const fleetBody = await (await app.request('/', { headers: { cookie } })).text();
+    assert.match(fleetBody, /last run <time datetime="2026-11-30T06:00:00Z">2026-11-30T06:00:00Z<\/time>\. As of <time datetime="[^"]+">/, 'times are <time> elements (nowrap)');
+    assert.match((await (await app.request('/static/web.css')).text()), /time \{ white-space: nowrap; \}/);
+    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { points: { verdict: string }[]; changes: unknown[] };
+    assert.deepEqual(trend.points.map((p) => p.verdict), ['warning', 'warning']);
+    assert.deepEqual(trend.changes, [{ at: '2026-11-25T10:00:00.000Z', change: 'promotion', version: 'v2' }]);
   });
 
   it('refuses forged posts: no or wrong CSRF token, another Origin, a cross-site fetch, a body too large', async function () {
@@ -287,6 +462,59 @@ describe('web inbox: the server key must be a listed authenticator', function ()
     assert.throws(() => checkAuthenticator(other, 'upkeep.yaml', key), /not listed under authenticators/);
     assert.equal(usersFile(listed, '/etc/upkeep/upkeep.yaml', '/state'), '/state/web-users.json');
     assert.equal(usersFile({ web: { ...listed.web, users_file: 'people.json' } }, '/etc/upkeep/upkeep.yaml', '/state'), '/etc/upkeep/people.json');
+  });
+});
+
+describe('refused decisions are recorded in the model\'s audit chain', function () {
+  it('records a decision the workflow\'s validator refused (who, what, why, when), from the side that sent it', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-refused-'));
+    try {
+      const store = createFileStore(path.join(dir, 'store'));
+      const why = 'model churn: the signature of "mallory" does not match this decision (altered, or signed with another key)';
+      const handle = {
+        workflowId: 'upkeep-retrain-churn',
+        describe: async () => ({ status: { name: 'RUNNING' }, runId: 'run-1' }),
+        query: async () => ({ gate: { gate: 'retrain', state: 'waiting', openedAt: '2026-11-30T08:00:00.000Z', approvers: ['alice@example.com'], signaturesRequired: true } }),
+        executeUpdate: async () => Promise.reject(new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(why, 'InvalidDecision'))),
+      };
+      const none = { describe: async () => Promise.reject(new WorkflowNotFoundError('not found', 'upkeep-rollback-churn', undefined)) };
+      const client = { workflow: { getHandle: (id: string) => (id === handle.workflowId ? handle : none) }, withDeadline: (_: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
+      const sign = (act: SignedAct, where: { model: string; workflow: string; request: string }) => signDecision(act, { ...where, signer: 'mallory', at: '2026-11-30T09:00:00.000Z', nonce: 'n'.repeat(20) }, newKeyPair().secretKey);
+      const at = new Date('2026-11-30T09:00:01.000Z');
+      await assert.rejects(
+        submitDecision(client, 'churn', { decision: 'approve', approver: 'alice@example.com' }, sign, (r) => recordRefusal(store, { ...r, via: 'cli', at })),
+        (e: unknown) => isUpkeepError(e, 'InvalidRequest') && e.message === why,
+      );
+      const chain = await readChain(store, 'churn');
+      assert.equal(chain.length, 1);
+      const e = chain[0]!.entry;
+      assert.equal(e.kind, 'refused');
+      assert.equal(e.at, at.toISOString());
+      assert.equal(e.actor, 'alice@example.com');
+      assert.equal(e.workflowId, 'upkeep-retrain-churn');
+      assert.equal(e.summary, `refused a decision to approve the retrain request, claimed by alice@example.com (signed by mallory, sent from the CLI): ${why}`);
+      assert.deepEqual(e.details, { gate: 'retrain', request: '2026-11-30T08:00:00.000Z', decision: 'approve', via: 'cli', signer: 'mallory', nonce: 'n'.repeat(20), why });
+      await recordRefusal(store, { ...refusedOf(e), via: 'cli', at });
+      assert.equal((await readChain(store, 'churn')).length, 1, 'recorded twice: one entry');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function refusedOf(e: { modelId: string; workflowId?: string; actor?: string; details?: Record<string, unknown> }) {
+  const d = e.details as { gate: string; request: string; decision: string; signer?: string; nonce?: string; why: string };
+  return { modelId: e.modelId, workflowId: e.workflowId!, gate: d.gate, request: d.request, decision: d.decision, claimedBy: e.actor!, signer: d.signer, nonce: d.nonce, why: d.why };
+}
+
+describe('web inbox: the chart\'s x axis', function () {
+  it('spans a day on each side of a single point, and a little more than the points otherwise', async function () {
+    const chart: string = '../../scripts/lib/web/static/chart.mjs'; // a browser script without types: imported by name
+    const { xRange } = (await import(chart)) as { xRange: (min: number, max: number) => [number, number] };
+    const t = Date.parse('2026-11-28T06:00:00Z') / 1000;
+    assert.deepEqual(xRange(t, t), [t - 86_400, t + 86_400]);
+    const [a, b] = xRange(t, t + 10 * 86_400);
+    assert.ok(a < t && a > t - 86_400 && b > t + 10 * 86_400 && b < t + 11 * 86_400, `${a}..${b}`);
   });
 });
 

@@ -16,6 +16,7 @@ import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenan
 import { newKeyPair, storedDecisionProblem } from '../../domain/signature.js';
 import { loadConfig } from '../../activities/config/load.js';
 import { openStore } from '../../activities/store/open.js';
+import { readChain } from '../../activities/audit/chain.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
@@ -192,6 +193,14 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         assert.match(await bobPost.text(), /bob@example\.com is not an approver of/);
         status = await handle.query(maintenanceStatusQuery);
         assert.equal(status.gate?.state, 'waiting', 'Bob\'s post changed nothing');
+        // Where an auditor looks: the refusal in the model's chain, the refused posts and sign-ins in the _web chain.
+        const refused = (await readChain(setup.store, modelId)).filter((c) => c.entry.kind === 'refused');
+        assert.equal(refused.length, 1);
+        assert.equal(refused[0]!.entry.actor, 'bob@example.com');
+        assert.match(refused[0]!.entry.summary, /claimed by bob@example\.com \(unsigned, sent from the web inbox\): bob@example\.com is not an approver of/);
+        const access = (await readChain(setup.store, '_web')).map((c) => (c.entry.details as { event: string }).event);
+        assert.deepEqual(access.filter((e) => e === 'refused-post').length, 3, 'the three forged posts with Alice\'s cookie');
+        assert.ok(access.filter((e) => e === 'sign-in').length >= 2, 'Alice and Bob signed in');
 
         // Alice approves: the gate closes, the candidate is trained and compared, the promotion gate opens.
         await Promise.all([alice.waitForURL(`${web!.url}/inbox`), request.locator('button.approve').click()]);

@@ -12,6 +12,7 @@ import { tryGetJson, type ArtifactStore } from '../../../activities/store/store.
 import { cardKey, reportsPrefix } from '../../../activities/store/keys.js';
 import { readWatchdogReport } from '../../../activities/watchdog/findings.js';
 import { readChainTail } from '../../../activities/audit/chain.js';
+import { createRegistry } from '../../../activities/registry/registry.js';
 import { runningRequests } from '../maintenance-actions.js';
 import { fleetStatus } from '../status/fleet.js';
 import type { FleetStatus } from '../status/types.js';
@@ -88,7 +89,15 @@ export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage>
   };
 }
 
-export async function chartData(d: WebData, spec: ModelSpec): Promise<{ metric: string; points: TrendPoint[]; min: number | null; max: number | null }> {
-  const points = trendPoints(spec, await latestReports(d.store, spec.id, CHART_REPORTS));
-  return { metric: spec.thresholds.metric, points, min: spec.thresholds.min ?? null, max: spec.thresholds.max ?? null };
+/** A change of champion, marked on the chart. */
+export interface ChampionChange {
+  at: string;
+  change: 'promotion' | 'rollback';
+  version: string;
+}
+
+export async function chartData(d: WebData, spec: ModelSpec): Promise<{ metric: string; points: TrendPoint[]; min: number | null; max: number | null; changes: ChampionChange[] }> {
+  const [reports, history] = await Promise.all([latestReports(d.store, spec.id, CHART_REPORTS), createRegistry(d.store).history(spec.id).catch(() => [])]);
+  const changes = history.filter((h) => h.change !== 'initial').map((h) => ({ at: h.since, change: h.change as ChampionChange['change'], version: h.version }));
+  return { metric: spec.thresholds.metric, points: trendPoints(spec, reports), min: spec.thresholds.min ?? null, max: spec.thresholds.max ?? null, changes };
 }

@@ -29,6 +29,8 @@ export const reportName = (uri: string | undefined): string | undefined => {
   return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md)$/.test(name) ? name : undefined;
 };
 const modelHref = (id: string): string => `/models/${encodeURIComponent(id)}`;
+/** A timestamp that never wraps mid-string (CSS `time`: nowrap). */
+const when = (iso: string | null | undefined, none = '—'): Html => (iso ? html`<time datetime="${iso}">${iso}</time>` : html`${none}`);
 
 export function layout(title: string, viewer: Viewer | undefined, body: Html, o: { chart?: boolean } = {}): Html {
   return html`<!doctype html>
@@ -77,7 +79,7 @@ export function errorPage(status: number, message: string, viewer?: Viewer): Htm
 
 function findingsList(findings: WatchdogFinding[]): Html {
   if (findings.length === 0) return html`<p class="quiet">No watchdog findings.</p>`;
-  return html`<ul class="findings">${findings.map((f) => html`<li><span class="badge warn">${f.kind}</span> ${f.summary} <span class="quiet">(since ${f.since})</span></li>`)}</ul>`;
+  return html`<ul class="findings">${findings.map((f) => html`<li><span class="badge warn">${f.kind}</span> ${f.summary} <span class="quiet">(since ${when(f.since)})</span></li>`)}</ul>`;
 }
 
 const waited = (ms: number): string => (ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))}m` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)}h` : `${Math.round(ms / 86_400_000)}d`);
@@ -119,7 +121,7 @@ ${f.models.map(
 <td><a href="${modelHref(m.id)}">${m.id}</a></td>
 <td>${m.owner}</td>
 <td>${m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '—'}</td>
-<td>${m.lastEvaluation?.windowEnd ?? 'never'} <span class="badge ${m.staleness.state}">${m.staleness.state}</span></td>
+<td>${when(m.lastEvaluation?.windowEnd, 'never')} <span class="badge ${m.staleness.state}">${m.staleness.state}</span></td>
 <td>${m.lastEvaluation ? html`<span class="badge ${m.lastEvaluation.verdict}">${m.lastEvaluation.verdict}</span>` : '—'}</td>
 <td>${metricCell(m)}</td>
 <td>${scheduleCell(m)}</td>
@@ -130,7 +132,7 @@ ${f.models.map(
 </tbody>
 </table>
 ${f.models.flatMap((m) => m.problems.map((p) => `${m.id}: ${p}`)).map((p) => html`<p class="error">${p}</p>`)}
-<p class="quiet">Watchdog: ${f.watchdog ? `last run ${f.watchdog.at}` : 'no report yet'}. As of ${f.at}.</p>`,
+<p class="quiet">Watchdog: ${f.watchdog ? html`last run ${when(f.watchdog.at)}` : 'no report yet'}. As of ${when(f.at)}.</p>`,
   );
 }
 
@@ -164,7 +166,7 @@ ${open.map(({ workflowId, status: s }) => {
   const g = s.gate!;
   return html`<section class="request" data-model="${s.modelId}" data-gate="${g.gate}">
 <h2><a href="${modelHref(s.modelId)}">${s.modelId}</a>: ${s.kind} request, ${g.gate} gate</h2>
-<p>Waiting since ${g.openedAt}, expires ${g.expiresAt}. Stage ${s.stage}. Approvers: ${g.approvers.join(', ')}${g.signaturesRequired ? ' (decisions are signed)' : ''}. Workflow ${workflowId}.</p>
+<p>Waiting since ${when(g.openedAt)}, expires ${when(g.expiresAt)}. Stage ${s.stage}. Approvers: ${g.approvers.join(', ')}${g.signaturesRequired ? ' (decisions are signed)' : ''}. Workflow ${workflowId}.</p>
 <p>Champion ${s.champion ?? 'config artifact'}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}.</p>
 <h3>Evidence${s.evidenceCount && s.evidenceCount > s.evidence.length ? ` (${s.evidence.length} of ${s.evidenceCount} shown)` : ''}</h3>
 <ul class="evidence">${s.evidence.map((e) => {
@@ -179,12 +181,33 @@ ${failed.length ? html`<p class="error">Status unavailable: ${failed.join('; ')}
   );
 }
 
+/**
+ * The drift table. Each column's own test at its own threshold is one of many run together; the
+ * verdict counts only the columns whose p-value survives the multiple-testing correction
+ * (Benjamini–Hochberg, `drift.alarm`): those are highlighted as drift, the other crossings are
+ * marked as single findings, which testing many columns produces by chance.
+ */
 function driftTable(r: EvaluationReport): Html {
   const cols = Object.entries(r.drift?.columns ?? {});
   if (!r.drift || cols.length === 0) return html`<p class="quiet">No drift computed for this window.</p>`;
-  return html`<p>Dataset drift: ${r.drift.dataset_drift === null ? 'unknown' : r.drift.dataset_drift ? 'yes' : 'no'} (${num(r.drift.share_drifted, 2)} of the columns drifted; threshold ${num(r.drift.drift_share, 2)}).</p>
-<table class="drift"><thead><tr><th>Column</th><th>Kind</th><th>Test</th><th>Score</th><th>Threshold</th><th>Drifted</th></tr></thead>
-<tbody>${cols.map(([name, c]) => html`<tr class="${c.drifted ? 'drifted' : ''}"><td>${name}</td><td>${c.kind}</td><td>${c.test}</td><td>${num(c.score)}</td><td>${num(c.threshold)}</td><td>${c.drifted === null ? '—' : c.drifted ? 'yes' : 'no'}</td></tr>`)}</tbody></table>`;
+  const alarm = r.drift.alarm;
+  const counted = new Set(alarm?.columns ?? []);
+  const single = cols.filter(([name, c]) => c.drifted && alarm && !counted.has(name)).length;
+  const state = (name: string, drifted: boolean | null): { cls: string; text: string } => {
+    if (drifted === null) return { cls: '', text: '—' };
+    if (!drifted) return { cls: '', text: 'no' };
+    if (!alarm) return { cls: 'drifted', text: 'yes' }; // a report from before the correction existed
+    return counted.has(name) ? { cls: 'drifted', text: 'yes, after the correction' } : { cls: 'single', text: 'single finding' };
+  };
+  return html`<p>Dataset drift: ${r.drift.dataset_drift === null ? 'unknown' : r.drift.dataset_drift ? 'yes' : 'no'} (${num(r.drift.share_drifted, 2)} of the columns crossed their own threshold; threshold ${num(r.drift.drift_share, 2)}).</p>
+${alarm
+  ? html`<p class="explain">${alarm.tested} tests were run together, so some cross their own threshold by chance. After the ${alarm.method === 'benjamini-hochberg' ? 'Benjamini–Hochberg' : alarm.method} correction (false discovery rate ${num(alarm.level, 2)}), ${counted.size === 0 ? 'no column counts as drift' : html`${counted.size === 1 ? 'one column counts' : `${counted.size} columns count`} as drift (highlighted)`}${alarm.label ? ', and the label drifted' : ''}${alarm.prediction ? ', and the predictions drifted' : ''}${single ? html`; ${single === 1 ? 'one column crossed its threshold alone' : `${single} columns crossed their threshold alone`} (<span class="single-key">single finding</span>): not counted in the verdict` : ''}.</p>`
+  : ''}
+<table class="drift"><thead><tr><th>Column</th><th>Kind</th><th>Test</th><th>Score</th><th>Threshold</th>${alarm ? html`<th>p-value</th>` : ''}<th>Drifted</th></tr></thead>
+<tbody>${cols.map(([name, c]) => {
+    const st = state(name, c.drifted);
+    return html`<tr class="${st.cls}"><td>${name}</td><td>${c.kind}</td><td>${c.test}</td><td>${num(c.score)}</td><td>${num(c.threshold)}</td>${alarm ? html`<td>${num(alarm.p_values[name])}</td>` : ''}<td>${st.text}</td></tr>`;
+  })}</tbody></table>`;
 }
 
 function qualityTable(r: EvaluationReport): Html {
@@ -207,18 +230,18 @@ function cardSection(card: ModelCard | undefined): Html {
 <dt>Inputs</dt><dd>${d.inputs.map((i) => `${i.name} (${i.type}): ${i.columns.join(', ')}`).join('; ')}</dd>
 <dt>Label</dt><dd>${d.label.column}</dd>
 <dt>Primary metric</dt><dd>${d.primaryMetric.name}, min ${num(d.primaryMetric.min)}, max ${num(d.primaryMetric.max)}, max drop ${num(d.primaryMetric.maxDrop)}, baseline ${num(d.primaryMetric.baseline)}</dd>
-<dt>Current version</dt><dd>${c.version ?? 'config artifact'} (${c.change}${c.since ? ` since ${c.since}` : ''})${c.approvedBy.length ? `, approved by ${c.approvedBy.join(', ')}` : ''}</dd>
+<dt>Current version</dt><dd>${c.version ?? 'config artifact'} (${c.change}${c.since ? html` since ${when(c.since)}` : ''})${c.approvedBy.length ? `, approved by ${c.approvedBy.join(', ')}` : ''}</dd>
 </dl>
 ${card.lineage.length
   ? html`<h3>Lineage</h3><table class="lineage"><thead><tr><th>Version</th><th>Created</th><th>Source</th><th>Parent</th><th>Training window</th><th>Holdout primary</th></tr></thead>
-<tbody>${card.lineage.map((l) => html`<tr><td>${l.version}</td><td>${l.createdAt}</td><td>${l.source}</td><td>${l.parent ?? '—'}</td><td>${l.training ? `${l.training.firstDay}..${l.training.lastDay}` : '—'}</td><td>${num(l.holdoutPrimary)}</td></tr>`)}</tbody></table>`
+<tbody>${card.lineage.map((l) => html`<tr><td>${l.version}</td><td>${when(l.createdAt)}</td><td>${l.source}</td><td>${l.parent ?? '—'}</td><td>${l.training ? `${l.training.firstDay}..${l.training.lastDay}` : '—'}</td><td>${num(l.holdoutPrimary)}</td></tr>`)}</tbody></table>`
   : ''}`;
 }
 
 function timeline(entries: MaintenanceLogEntry[], omitted: number): Html {
   if (entries.length === 0) return html`<p class="quiet">Nothing recorded yet.</p>`;
   return html`<table class="timeline"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Summary</th><th>Comment</th></tr></thead>
-<tbody>${entries.map((e) => html`<tr><td>${e.at}</td><td>${e.kind}</td><td>${e.actor ?? ''}</td><td>${e.summary}</td><td>${e.comment ?? ''}</td></tr>`)}</tbody></table>
+<tbody>${entries.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.kind}</td><td>${e.actor ?? ''}</td><td>${e.summary}</td><td>${e.comment ?? ''}</td></tr>`)}</tbody></table>
 ${omitted ? html`<p class="quiet">${omitted} older entries not shown (see <code>upkeep audit</code>).</p>` : ''}`;
 }
 

@@ -1,6 +1,6 @@
 /** `upkeep serve` and `upkeep users add|list|remove`: the web inbox's commands. */
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
@@ -11,7 +11,7 @@ import type { ArtifactStore } from '../../../activities/store/store.js';
 import { onStopRequest } from '../../../workers/parent-watch.js';
 import { commandConfig, openClient, settings } from '../context.js';
 import { createSigningKey, readSigningKey, type SigningKey } from '../keys.js';
-import { createWebApp, type WebOptions } from './server.js';
+import { createWebApp, hostName, LOOPBACK_HOSTS, type WebOptions } from './server.js';
 import { tokenAuthenticator, usersCommand } from './users.js';
 
 /** The users file: `web.users_file` (relative to the config), else <state folder>/web-users.json. */
@@ -45,11 +45,37 @@ export interface RunningWebServer {
   close(): Promise<void>;
 }
 
+/**
+ * The host names the inbox answers to: the loopback names, the bind address (every address and the
+ * machine's name when bound to all interfaces), the public URL's host and `web.hosts`.
+ */
+export function allowedHosts(o: { bind: string; publicUrl?: string | undefined; configured?: readonly string[] }, machine = { name: hostname(), addresses: () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) }): string[] {
+  const names = new Set<string>(LOOPBACK_HOSTS);
+  const add = (h: string | undefined): void => {
+    const n = h === undefined ? undefined : hostName(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);
+    if (n) names.add(n);
+  };
+  if (o.bind === '0.0.0.0' || o.bind === '::' || o.bind === '') {
+    add(machine.name);
+    machine.addresses().forEach(add);
+  } else add(o.bind);
+  if (o.publicUrl) add(new URL(o.publicUrl).hostname);
+  o.configured?.forEach(add);
+  return [...names];
+}
+
+/** A request's headers must arrive within this, and the whole request within `REQUEST_TIMEOUT_MS` (Node's default: 300 s). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Listens on host:port (0: any free port) until close(). */
-export async function startWebServer(o: WebOptions & { host: string; port: number }): Promise<RunningWebServer> {
-  const { app } = createWebApp(o);
+export async function startWebServer(o: WebOptions & { host: string; port: number; timeouts?: { headersMs: number; requestMs: number; checkEveryMs?: number } }): Promise<RunningWebServer> {
+  const { app } = createWebApp({ ...o, hosts: o.hosts ?? allowedHosts({ bind: o.host, publicUrl: o.publicUrl, configured: o.config.web.hosts }) });
+  const t = o.timeouts ?? { headersMs: HEADERS_TIMEOUT_MS, requestMs: REQUEST_TIMEOUT_MS };
+  // A slow client (headers or a body trickled a byte at a time) is cut off: 408 and the connection closed.
+  const serverOptions = { headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs ?? Math.min(1000, t.headersMs) };
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port, serverOptions }, () => resolve(s));
     s.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;

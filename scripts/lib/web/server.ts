@@ -16,6 +16,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { UpkeepConfig } from '../../../domain/config.js';
 import { newNonce, signDecision } from '../../../domain/signature.js';
 import { UpkeepError } from '../../../activities/errors.js';
+import { recordRefusal, recordWebAccess, type RefusedDecision, type WebAccess } from '../../../activities/audit/access.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
 import { reportsPrefix } from '../../../activities/store/keys.js';
 import { PROJECT_DIR } from '../../../workers/paths.js';
@@ -30,6 +31,8 @@ import type { Authenticator } from './users.js';
 export const MAX_BODY_BYTES = 16 * 1024;
 export const LOGIN_FAILURES = 10;
 export const LOGIN_WINDOW_MS = 15 * 60_000;
+/** Addresses the throttle keeps a count for; beyond, new addresses share one (sessions.ts). */
+export const THROTTLE_CLIENTS = 10_000;
 
 export interface WebOptions {
   config: UpkeepConfig;
@@ -43,6 +46,12 @@ export interface WebOptions {
   sessions: { idleMs: number; maxMs: number };
   /** The address people use (https://… behind a TLS proxy): the Origin POSTs must come from; https makes cookies Secure. */
   publicUrl?: string;
+  /**
+   * Host names a request may name (its Host header, without the port); any other gets 421, so a
+   * page of another site whose name was rebound to this address (DNS rebinding) reads nothing.
+   * Default: the loopback names and the public URL's host (`allowedHosts` in serve-cli.ts).
+   */
+  hosts?: readonly string[];
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -61,6 +70,19 @@ function staticFiles(): Record<string, { type: string; body: string }> {
     'chart.mjs': { type: 'text/javascript; charset=utf-8', body: readFileSync(chart, 'utf8') },
   };
 }
+
+/** A Host header's name: lowercase, without port, brackets or a final dot; undefined when malformed. */
+export function hostName(host: string | undefined): string | undefined {
+  if (!host || host.length > 300) return undefined;
+  try {
+    const name = new URL(`http://${host}`).hostname.toLowerCase().replace(/\.$/, '');
+    return name.replace(/^\[(.*)\]$/, '$1') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'] as const;
 
 /** The peer's address (a TLS proxy's, behind one: then the throttle counts all clients together). */
 function clientAddress(c: Context): string {
@@ -81,11 +103,36 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   const cookieName = secure ? '__Host-upkeep_session' : 'upkeep_session';
   const loginCookie = secure ? '__Host-upkeep_login' : 'upkeep_login';
   const sessions = new SessionStore({ ...o.sessions, now });
-  const throttle = new Throttle({ limit: LOGIN_FAILURES, windowMs: LOGIN_WINDOW_MS, now });
+  const throttle = new Throttle({
+    limit: LOGIN_FAILURES,
+    windowMs: LOGIN_WINDOW_MS,
+    maxClients: THROTTLE_CLIENTS,
+    now,
+    onOverflow: () => log(`web: failed sign-ins from more than ${THROTTLE_CLIENTS} addresses in ${LOGIN_WINDOW_MS / 60_000} minutes: new addresses now share one count (${LOGIN_FAILURES} failures) until theirs expire`),
+  });
+  const hosts = new Set((o.hosts ?? [...LOOPBACK_HOSTS, ...(o.publicUrl ? [new URL(o.publicUrl).hostname] : [])]).map((h) => hostName(h) ?? h));
   const files = staticFiles();
   const data = { config: o.config, store: o.store, client: o.client, taskQueue: o.taskQueue };
   const app = new Hono<Env>();
   const viewer = (s: Session): Viewer => ({ user: s.user, csrf: s.csrf });
+  // Sign-ins, failed sign-ins, sign-outs and refusals go to the store's `_web` chain (and refused
+  // decisions to the model's chain) as well as to the console; false when the store did not take it.
+  const access = async (a: Omit<WebAccess, 'at' | 'server'>): Promise<boolean> => {
+    try {
+      await recordWebAccess(o.store, { ...a, at: new Date(now()), server: o.signer.id });
+      return true;
+    } catch (err) {
+      log(`web: could not record a ${a.event} in the access log: ${(err as Error).message}`);
+      return false;
+    }
+  };
+  const refusal = async (r: Omit<RefusedDecision, 'via' | 'at'>): Promise<void> => {
+    try {
+      await recordRefusal(o.store, { ...r, via: 'web', at: new Date(now()) });
+    } catch (err) {
+      log(`web: could not record the refused decision on ${r.modelId} in its audit chain: ${(err as Error).message}`);
+    }
+  };
 
   app.use(async (c, next) => {
     await next();
@@ -98,6 +145,16 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     h.set('Cross-Origin-Resource-Policy', 'same-origin');
     if (!h.has('Cache-Control')) h.set('Cache-Control', 'no-store');
     if (secure) h.set('Strict-Transport-Security', 'max-age=31536000');
+  });
+  // Before anything is read: a Host this server is not known by (DNS rebinding, a stray proxy) is refused.
+  app.use(async (c, next) => {
+    const host = c.req.header('host') ?? new URL(c.req.url).host; // browsers always send Host
+    const name = hostName(host);
+    if (!name || !hosts.has(name)) {
+      log(`web: refused a request for host ${JSON.stringify(host)} (not one of ${[...hosts].join(', ')}; web.hosts adds names)`);
+      return c.html(errorPage(name ? 421 : 400, 'This server does not answer to that host name.'), name ? 421 : 400);
+    }
+    await next();
   });
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.html(errorPage(413, 'The request is too large.'), 413) }));
 
@@ -112,6 +169,9 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       const ok = site === undefined ? origin === expected : site === 'same-origin' && (origin === expected || origin === 'null');
       if (!ok) {
         log(`web: refused a ${c.req.method} to ${c.req.path} from another origin (${c.req.header('origin') ?? 'no Origin'})`);
+        // Recorded when it rides on a session (a cross-site post with someone's cookie); anonymous ones only in the log.
+        const s = sessions.get(getCookie(c, cookieName));
+        if (s) await access({ event: 'refused-post', person: s.user, client: clientAddress(c), session: s.ref, why: `a post to ${c.req.path} from another origin (${JSON.stringify(c.req.header('origin') ?? 'no Origin')}, Sec-Fetch-Site ${JSON.stringify(site ?? 'absent')})` });
         return c.html(errorPage(403, 'This form was not sent from this site, so it was refused.'), 403);
       }
     }
@@ -151,13 +211,20 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if (!person) {
       throttle.fail(client);
       log(`web: failed sign-in from ${client}`);
+      await access({ event: 'sign-in-failed', client });
+      if (!throttle.allowed(client)) await access({ event: 'locked-out', client });
       return showLogin(c, 401, 'That token does not sign anyone in.', next);
     }
     sessions.destroy(getCookie(c, cookieName)); // a session id from before sign-in is never kept
     const s = sessions.create(person.id);
+    // No session without its record: a sign-in the store did not take is refused.
+    if (!(await access({ event: 'sign-in', person: person.id, client, session: s.ref }))) {
+      sessions.destroy(s.id);
+      return c.html(errorPage(503, 'The sign-in could not be recorded (the store did not answer): try again later.'), 503);
+    }
     deleteCookie(c, loginCookie, { path: '/', secure });
     setCookie(c, cookieName, s.id, { httpOnly: true, sameSite: 'Strict', secure, path: '/' });
-    log(`web: ${person.id} signed in`);
+    log(`web: ${person.id} signed in (session ${s.ref})`);
     return c.redirect(next, 303);
   });
 
@@ -165,7 +232,11 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   app.use(async (c, next) => {
     const s = sessions.get(getCookie(c, cookieName));
     if (!s || !(await o.authenticator.isActive(s.user))) {
-      if (s) sessions.destroy(s.id);
+      if (s) {
+        sessions.destroy(s.id);
+        log(`web: ended the session ${s.ref} of ${s.user}: no longer in the users file`);
+        await access({ event: 'session-ended', person: s.user, client: clientAddress(c), session: s.ref, why: 'no longer in the users file' });
+      }
       if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303);
       return c.html(errorPage(403, 'Sign in first.'), 403);
     }
@@ -173,6 +244,7 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       const body = await c.req.parseBody();
       if (!sameSecret(typeof body.csrf === 'string' ? body.csrf : undefined, s.csrf)) {
         log(`web: refused a ${c.req.path} post of ${s.user} without a valid CSRF token`);
+        await access({ event: 'refused-post', person: s.user, client: clientAddress(c), session: s.ref, why: `a post to ${c.req.path} without a valid CSRF token` });
         return c.html(errorPage(403, 'This form is not from your session (missing or wrong CSRF token), so it was refused.', viewer(s)), 403);
       }
     }
@@ -180,11 +252,12 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     await next();
   });
 
-  app.post('/logout', (c) => {
+  app.post('/logout', async (c) => {
     const s = c.get('session');
     sessions.destroy(s.id);
     deleteCookie(c, cookieName, { path: '/', secure });
-    log(`web: ${s.user} signed out`);
+    log(`web: ${s.user} signed out (session ${s.ref})`);
+    await access({ event: 'sign-out', person: s.user, client: clientAddress(c), session: s.ref });
     return c.redirect('/login', 303);
   });
 
@@ -234,16 +307,19 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if (decision === 'reject' && !comment) return c.html(errorPage(400, 'A rejection needs a comment saying why.', v), 400);
     if (comment && comment.length > 2000) return c.html(errorPage(400, 'The comment is longer than 2000 characters.', v), 400);
     const { found } = await runningRequests(o.client, { models: new Set([spec.id]), taskQueue: o.taskQueue });
-    const open = found.find((f) => f.status.gate?.gate === gate)?.status.gate;
+    const request = found.find((f) => f.status.gate?.gate === gate);
+    const open = request?.status.gate;
     if (!open) return c.html(errorPage(409, `No ${gate} request of ${spec.id} is waiting for a decision any more.`, v), 409);
     if (!open.approvers.includes(s.user)) {
       log(`web: refused a decision on ${spec.id} by ${s.user}, who is not an approver`);
+      await refusal({ modelId: spec.id, workflowId: request!.workflowId, gate, request: open.openedAt, decision, claimedBy: s.user, why: `${s.user} is not an approver of ${spec.id} (approvers: ${open.approvers.join(', ')}); refused by the web inbox before anything was sent`, comment });
       return c.html(errorPage(403, `${s.user} is not an approver of ${spec.id}: only ${open.approvers.join(', ')} can decide.`, v), 403);
     }
     if (field('opened') !== open.openedAt) return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
     try {
       const result = await submitDecision(o.client, spec.id, { decision, approver: s.user, comment, gate }, (act, where) =>
         signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
+        refusal,
       );
       // Say what the workflow kept, as verify-decision will read it: a gate opened while the model
       // had no keys takes the decision unsigned (it drops the signature it cannot check).

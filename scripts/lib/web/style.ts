@@ -9,7 +9,12 @@ main { padding: 1rem 1.2rem 3rem; max-width: 1200px; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; background: #fff; }
 th, td { border: 1px solid #e5e7eb; padding: .3rem .6rem; text-align: left; vertical-align: top; font-size: .92rem; }
 th { background: #f3f4f6; }
-tr.drifted td { background: #fef3c7; }
+tr.drifted td { background: #fde68a; font-weight: 600; }
+tr.single td { background: #fff; color: #6b7280; }
+tr.single td:last-child, .single-key { font-style: italic; border-bottom: 1px dashed #d97706; }
+p.explain { max-width: 60rem; color: #374151; }
+time { white-space: nowrap; }
+.chart .legend-note { font-size: .85rem; color: #4b5563; margin: .2rem .5rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; background: #e5e7eb; font-size: .85rem; }
 .badge.healthy { background: #d1fae5; } .badge.warning, .badge.warn { background: #fef3c7; }
 .badge.degraded, .badge.failing, .badge.stale { background: #fee2e2; }

@@ -46,7 +46,12 @@ export const hashToken = (token: string): Buffer => createHash('sha256').update(
 export function readUsers(file: string): UserRecord[] {
   const bytes = readRegularFileSync(file, { what: 'cannot read the users file', type: 'InvalidConfig', missingOk: true, maxBytes: 16 * 1024 * 1024 });
   if (!bytes) return [];
-  if ((statSync(file).mode & 0o077) !== 0) throw new UpkeepError('InvalidConfig', `the users file ${file} is readable by others: chmod 600 ${file}`);
+  const mode = statSync(file).mode;
+  if ((mode & 0o077) !== 0) {
+    // Readable: the hashes can be guessed at offline; writable: anyone could add themselves.
+    const how = [mode & 0o044 ? 'readable' : '', mode & 0o022 ? 'writable' : ''].filter(Boolean).join(' and ');
+    throw new UpkeepError('InvalidConfig', `the users file ${file} is ${how || 'executable'} by others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}): chmod 600 ${file}`);
+  }
   let parsed: Partial<UsersFile>;
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes)) as Partial<UsersFile>;

@@ -1,7 +1,19 @@
 // The metric trend chart of a model's page (uPlot, loaded before this script). The data comes
 // from the page's JSON endpoint named in data-trend-url: no inline script, so the CSP stays 'self'.
-/* global document, fetch, uPlot */
-const el = document.getElementById('trend');
+// Points are coloured by their window's verdict; promotions and rollbacks are vertical lines.
+/* global document, fetch, uPlot, devicePixelRatio */
+const DAY = 86_400;
+const VERDICT_COLOURS = { healthy: '#059669', warning: '#d97706', degraded: '#dc2626', failing: '#7f1d1d', 'insufficient-data': '#9ca3af' };
+const CHANGE_COLOURS = { promotion: '#047857', rollback: '#7c3aed' };
+
+/** The x range (seconds): one point gets a day on each side, more get 3% of their span. */
+export function xRange(min, max) {
+  if (!(max > min)) return [min - DAY, max + DAY];
+  const pad = Math.max((max - min) * 0.03, 3600);
+  return [min - pad, max + pad];
+}
+
+const el = typeof document === 'undefined' ? null : document.getElementById('trend');
 if (el) {
   try {
     const res = await fetch(el.dataset.trendUrl, { credentials: 'same-origin', headers: { accept: 'application/json' } });
@@ -12,14 +24,60 @@ if (el) {
       el.textContent = 'No evaluation with a value yet.';
     } else {
       const xs = points.map((p) => Date.parse(p.windowEnd) / 1000);
-      const series = [{}, { label: data.metric, stroke: '#2563eb', width: 2, points: { show: true } }];
+      const series = [{}, { label: data.metric, stroke: '#93c5fd', width: 2, points: { show: false } }];
       const columns = [xs, points.map((p) => p.value)];
+      // One series of points per verdict present, in the line's colour order of severity.
+      for (const [verdict, colour] of Object.entries(VERDICT_COLOURS)) {
+        if (!points.some((p) => p.verdict === verdict)) continue;
+        series.push({ label: verdict, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 9, fill: colour, stroke: colour } });
+        columns.push(points.map((p) => (p.verdict === verdict ? p.value : null)));
+      }
       for (const [label, limit] of [['min', data.min], ['max', data.max]]) {
         if (typeof limit !== 'number') continue;
         series.push({ label, stroke: '#b91c1c', dash: [6, 4], points: { show: false } });
         columns.push(xs.map(() => limit));
       }
-      new uPlot({ width: Math.max(320, el.clientWidth - 8), height: 260, scales: { x: { time: true } }, series }, columns, el);
+      const changes = (data.changes ?? []).map((c) => ({ ...c, x: Date.parse(c.at) / 1000 }));
+      let drawn = 0;
+      const markChanges = (u) => {
+        const ctx = u.ctx;
+        const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
+        drawn = 0;
+        for (const c of changes) {
+          if (!(c.x >= u.scales.x.min && c.x <= u.scales.x.max)) continue;
+          const px = Math.round(u.valToPos(c.x, 'x', true));
+          ctx.save();
+          ctx.strokeStyle = CHANGE_COLOURS[c.change] ?? '#111827';
+          ctx.fillStyle = ctx.strokeStyle;
+          ctx.lineWidth = 2 * dpr;
+          ctx.setLineDash(c.change === 'rollback' ? [6 * dpr, 4 * dpr] : []);
+          ctx.beginPath();
+          ctx.moveTo(px, u.bbox.top);
+          ctx.lineTo(px, u.bbox.top + u.bbox.height);
+          ctx.stroke();
+          ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+          ctx.fillText(`${c.change} ${c.version}`, px + 4 * dpr, u.bbox.top + 12 * dpr);
+          ctx.restore();
+          drawn++;
+        }
+        el.dataset.changes = String(drawn);
+      };
+      const opts = {
+        width: Math.max(320, el.clientWidth - 8),
+        height: 260,
+        // A fixed range: uPlot's own for one point spans years. It reaches the champion changes
+        // after the first point (a promotion not yet evaluated is still shown).
+        scales: { x: { time: true, auto: false, range: xRange(Math.min(...xs), Math.max(...xs, ...changes.map((c) => c.x).filter((x) => x >= xs[0]))) } },
+        series,
+        hooks: { draw: [markChanges] },
+      };
+      new uPlot(opts, columns, el);
+      if (changes.length) {
+        const note = document.createElement('p');
+        note.className = 'legend-note';
+        note.textContent = 'Vertical lines: promotions (solid green) and rollbacks (dashed purple) of the champion.';
+        el.append(note);
+      }
     }
     el.dataset.points = String(points.length);
   } catch (err) {
