@@ -10,6 +10,7 @@ import { PROJECT_DIR } from '../workers/paths.js';
 import { readSettings } from '../workers/settings.js';
 import { onParentExit } from '../workers/parent-watch.js';
 import { resolveVersitygw } from './s3-server.js';
+import { resolveChromium } from './chromium.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
@@ -82,6 +83,9 @@ async function main(): Promise<number> {
   // that no test waits for a compiler.
   const versitygw = resolveVersitygw({ log });
   if (versitygw) env.UPKEEP_VERSITYGW = versitygw;
+  // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
+  const chromium = resolveChromium({ log });
+  if (chromium) env.UPKEEP_CHROMIUM = chromium;
   const cli = resolveTemporalCli({ settings: readSettings(env), log });
   let server: DevServer | undefined;
   const extra: Record<string, string> = {};
