@@ -17,6 +17,8 @@ export type UpkeepErrorType =
   | 'UnknownVersion'
   | 'ChampionChanged'
   | 'TrainingFailed'
+  /** A model without retrain.trainer: it is never retrained. */
+  | 'NoTrainer'
   | 'InvalidRequest';
 
 

@@ -30,6 +30,8 @@ export interface GateRequest {
   timing: GateTiming;
   /** Public keys from the config; when they apply, every decision must be signed. */
   keys?: DecisionKeys;
+  /** An approval needs a comment, and why (shown with the request; the validator names it). */
+  commentRequired?: string;
 }
 
 /** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
@@ -68,6 +70,9 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   }
   if (input.decision === 'reject' && !(typeof input.comment === 'string' && input.comment.trim())) {
     refuse(`model ${modelId}: a rejection needs a comment saying why`);
+  }
+  if (input.decision === 'approve' && open.commentRequired && !(typeof input.comment === 'string' && input.comment.trim())) {
+    refuse(`model ${modelId}: approving this ${open.gate} request needs a comment saying why, because ${open.commentRequired}`);
   }
   const problem = proofProblem(input, input.proof, {
     model: modelId,
@@ -140,6 +145,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         reminders: 0,
         escalated: false,
         ...(keysApply(req.keys, req.approvers) ? { signaturesRequired: true } : {}),
+        ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
       };
       gates.push(gate);
       open = gate;

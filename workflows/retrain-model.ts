@@ -9,7 +9,7 @@ import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP, TRAINING } from './activity-options.js';
 import { createApprovals, type GateEvent } from './approval.js';
 import { attachEvidenceSignal, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
-import { describeEvidence, stakeholders, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
+import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem } from '../domain/inputs.js';
 import { createJournal, type Journal } from './maintenance.js';
@@ -61,10 +61,17 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
 
 const failureType = (err: unknown): string | undefined => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined);
 
-function comparisonText(c: Comparison): string {
+/** The comparison as the people asked read it: candidate, coverage, verdict, intervals, table. */
+export function comparisonText(c: Comparison): string {
   const f = (v: number | null): string => (v === null ? '—' : v.toFixed(4));
-  const lines = c.rows.map((r) => `${r.metric}: champion ${f(r.champion)}, challenger ${f(r.challenger)}${r.better && r.better !== 'same' ? ` (${r.better} better)` : ''}`);
-  return [`Holdout ${c.holdout.firstDay}..${c.holdout.lastDay}, ${c.holdout.rows} rows.`, c.reason, ...lines].join('\n');
+  const interval = (s: Comparison['champion']): string => (s.low !== null && s.high !== null ? ` [${f(s.low)}, ${f(s.high)}]` : '');
+  const lines = c.rows.map((r) => `${r.metric}: champion ${f(r.champion)}${r.metric === c.metric ? interval(c.champion) : ''}, challenger ${f(r.challenger)}${r.metric === c.metric ? interval(c.challenger) : ''}${r.better && r.better !== 'same' ? ` (${r.better} better)` : ''}`);
+  const k = c.candidate;
+  const candidate = k
+    ? [`Candidate ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? `; the champion is a ${k.championModelType}` : ''}.`, `Training: ${describeCoverage(k.training)}.`]
+    : [];
+  const verdict = c.recommended ? 'RECOMMENDED' : c.better && c.concerns?.length ? `NOT RECOMMENDED (approving needs a comment): ${c.concerns.join('; ')}` : 'NOT RECOMMENDED';
+  return [...candidate, `Holdout ${c.holdout.firstDay}..${c.holdout.lastDay}, ${c.holdout.rows} rows.`, verdict, c.reason, ...lines].join('\n');
 }
 
 export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelResult> {
@@ -115,9 +122,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.champion = champion.version;
     const decisions: Decision[] = [];
     people = stakeholders(spec);
-    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec']): Promise<GateStatus> => {
+    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec'], extra: { commentRequired?: string } = {}): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
-      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}) });
+      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}), ...extra });
       if (g.decision) decisions.push(g.decision);
       return g;
     };
@@ -128,6 +135,17 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       await journal.close(`retrain request ${outcome}`);
       return { modelId, outcome, evidence: evidenceCount, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
     };
+
+    // No trainer, no retrain: nothing upkeep can fit replaces a model its owner trained otherwise.
+    // (Specs recorded before trainers had no default always carry one: they replay as they ran.)
+    const trainerName = describeTrainer(spec.retrain.trainer, spec.task);
+    if (!trainerName) {
+      const message = noTrainerMessage(modelId);
+      journal.record('failure', `cannot retrain: ${message}`);
+      journal.notify('failure', people, `${modelId} cannot be retrained: it has no retrain.trainer`, message);
+      return finish('no-trainer');
+    }
+    status.plan = { trainer: trainerName, trainingDays: spec.retrain.training_days, holdoutDays: spec.retrain.holdout_days, minCoverage: spec.retrain.min_coverage ?? 0.8 };
 
     const asked = await gate('retrain', spec);
     if (asked.state !== 'approved') return finish(asked.state === 'expired' ? 'retrain-expired' : 'retrain-rejected');
@@ -157,24 +175,47 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     const trained = await train({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
     const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
     status.candidate = candidate;
-    journal.record('trained', `trained candidate ${trained.version} on ${training.firstDay}..${training.lastDay} (${trained.rows} rows) with the ${spec.retrain.trainer.type} trainer`, {
-      details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, ...(trained.logUri ? { log: trained.logUri } : {}) },
+    // How much of what was asked the candidate saw: days with data, rows (pure, from the snapshot).
+    const coverage = trainingCoverage(training, spec.retrain.training_days, spec.retrain.min_coverage ?? 0.8, trained.rowsUsed);
+    const candidateInfo: CandidateInfo = {
+      version: trained.version,
+      trainer: trainerName,
+      modelType: trained.modelType ?? trainerName,
+      ...(trained.championModelType ? { championModelType: trained.championModelType } : {}),
+      training: coverage,
+    };
+    journal.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the ${trainerName} trainer: ${describeCoverage(coverage)}`, {
+      details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, coverage, modelType: candidateInfo.modelType, ...(trained.logUri ? { log: trained.logUri } : {}) },
     });
 
     stage('comparing');
     const challenger = await resolveVersion({ modelId, version: trained.version });
     const championOnHoldout = await evaluateSnapshot({ model: champion, snapshot: holdout });
     const challengerOnHoldout = await evaluateSnapshot({ model: challenger, snapshot: holdout });
+    // The candidate's threshold and training coverage count (requests compared before these checks
+    // replay as they ran: without them).
+    const checks = patched('candidate-checks');
     const comparison = compareOnHoldout({
       metric: spec.thresholds.metric,
       minImprovement: spec.retrain.min_improvement,
+      ...(checks ? { thresholds: { min: spec.thresholds.min, max: spec.thresholds.max }, candidate: candidateInfo } : {}),
       holdout: { uri: holdout.uri, sha256: holdout.sha256, rows: holdout.rows, firstDay: holdout.firstDay, lastDay: holdout.lastDay },
       champion: { version: champion.version ?? champion.artifactSha256.slice(0, 12), summary: championOnHoldout },
       challenger: { version: trained.version, summary: challengerOnHoldout },
     });
     status.comparison = comparison;
-    journal.record('compared', comparison.reason, { details: { holdout: comparison.holdout, champion: comparison.champion.value, challenger: comparison.challenger.value } });
-    if (!comparison.recommended) {
+    journal.record('compared', comparison.reason, {
+      details: {
+        holdout: comparison.holdout,
+        champion: comparison.champion.value,
+        challenger: comparison.challenger.value,
+        ...(checks ? { recommended: comparison.recommended, intervals: { champion: [comparison.champion.low, comparison.champion.high], challenger: [comparison.challenger.low, comparison.challenger.high] }, ...(comparison.concerns ? { concerns: comparison.concerns } : {}) } : {}),
+      },
+    });
+    // A better candidate with concerns (it still fails the threshold, it trained on too few days)
+    // goes to the owner marked not recommended; approving it needs a comment saying why.
+    const concerns = comparison.better && !comparison.recommended ? comparison.concerns ?? [] : [];
+    if (!comparison.recommended && concerns.length === 0) {
       journal.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
       return finish('not-recommended', candidate);
     }
@@ -182,7 +223,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // Training and comparing may have taken a while: who may decide is read from the config again.
     const now = (await resolveModel({ modelId })).spec;
     people = stakeholders(now);
-    const promote = await gate('promote', now);
+    const promote = await gate('promote', now, concerns.length ? { commentRequired: `candidate ${trained.version} is not recommended: ${concerns.join('; ')}` } : {});
     if (promote.state !== 'approved') return finish(promote.state === 'expired' ? 'promotion-expired' : 'promotion-rejected', candidate);
 
     stage('promoting');
@@ -208,8 +249,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       return finish('champion-changed', candidate);
     }
     status.champion = trained.version;
-    journal.record('promoted', `promoted ${trained.version} (was ${champion.version})`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
-    journal.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => d.approver).join(', ')}.`);
+    journal.record('promoted', `promoted ${trained.version} (was ${champion.version})${concerns.length ? `, although not recommended: ${concerns.join('; ')}` : ''}`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
+    journal.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => `${d.approver}${d.comment ? ` ("${d.comment}")` : ''}`).join(', ')}.`);
     return finish('promoted', candidate);
   } catch (err) {
     if (isCancellation(err)) throw err;

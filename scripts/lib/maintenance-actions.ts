@@ -25,7 +25,7 @@ import {
   rollbackWorkflowId,
   type RollbackModelResult,
 } from '../../workflows/definitions.js';
-import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
+import { describeCoverage, describeEvidence, noTrainerMessage, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import { cardKey } from '../../activities/store/keys.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
@@ -150,11 +150,20 @@ function statusText(s: MaintenanceStatus, workflowId: string): string {
   if (s.gate) body.push(...gateLines(s.gate));
   else body.push('gate:        none open (no decision needed at this stage)');
   if (s.kind === 'retrain' || s.evidence.length > 0) body.push(`evidence:    ${s.evidence.length}${s.evidence[0] ? `, first: ${describeEvidence(s.evidence[0])}` : ''}`);
+  if (s.plan && s.gate?.gate === 'retrain') body.push(`trainer:     ${s.plan.trainer}, asked to train on ${s.plan.trainingDays} days before a ${s.plan.holdoutDays}-day holdout (recommended only with data on ${Math.round(s.plan.minCoverage * 100)}% of them)`);
   const c = s.comparison;
   if (c && s.gate?.gate === 'promote') {
-    body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}`);
+    const k = c.candidate;
+    if (k) {
+      body.push(`candidate:   ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? ` (the champion is a ${k.championModelType})` : ''}`);
+      body.push(`training:    ${describeCoverage(k.training)}`);
+    }
+    const ci = (v: { low: number | null; high: number | null }): string => (v.low !== null && v.high !== null ? ` [${fmt(v.low)}, ${fmt(v.high)}]` : ' (no interval)');
+    body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)}${ci(c.champion)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}${ci(c.challenger)}`);
+    body.push(`verdict:     ${c.recommended ? 'recommended' : 'NOT recommended'}${c.concerns?.length ? `: ${c.concerns.join('; ')}` : ''}`);
     body.push(`             ${c.reason}`);
   }
+  if (s.gate?.commentRequired) body.push(`comment:     approving needs --comment, because ${s.gate.commentRequired}`);
   if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
 }
@@ -174,6 +183,8 @@ export interface MaintenanceContext {
 
 export async function retrain(ctx: MaintenanceContext, model: string, o: { reason: string; as?: string; config?: string }): Promise<void> {
   const { spec } = await configAndModel(ctx, o.config, model);
+  // Before anything starts: without a trainer there is nothing to retrain with.
+  if (!spec.retrain.trainer) throw new UpkeepError('NoTrainer', `retrain ${spec.id}: ${noTrainerMessage(spec.id, path.basename(ctx.configPath(o.config)))}`);
   const workflowId = retrainWorkflowId(spec.id);
   const evidence: RetrainEvidence = { source: 'manual', at: new Date().toISOString(), reason: o.reason, requestedBy: o.as ?? ctx.defaultRequester };
   // The workflow drops malformed evidence; say so here instead of sending it.

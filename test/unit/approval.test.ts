@@ -83,6 +83,12 @@ describe('the approval gate decision validator', function () {
       message: 'model churn: a rejection needs a comment saying why',
     },
     {
+      name: 'refuses an approval without a comment when the gate needs one (a candidate that still fails the threshold), naming why',
+      open: waiting({ commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the model\'s threshold: brier 0.2213 is above the maximum 0.18' }),
+      input: { gate: 'promote', decision: 'approve', approver: ALICE, comment: '  ' },
+      message: "model churn: approving this promote request needs a comment saying why, because candidate bbbbbbbbbbbb is not recommended: it still fails the model's threshold: brier 0.2213 is above the maximum 0.18",
+    },
+    {
       name: 'refuses a rejection whose comment is only whitespace',
       open: waiting(),
       input: { gate: 'promote', decision: 'reject', approver: BOB, comment: ' \n\t ' },
@@ -97,6 +103,10 @@ describe('the approval gate decision validator', function () {
 
   it('accepts an approval by a listed approver on the open waiting gate', function () {
     assert.equal(validateDecision(MODEL, waiting(), { gate: 'promote', decision: 'approve', approver: ALICE }, NO_KEYS), undefined);
+  });
+
+  it('accepts an approval with a comment on a gate that needs one', function () {
+    assert.equal(validateDecision(MODEL, waiting({ commentRequired: 'it trained on 3 of the 28 days asked' }), { gate: 'promote', decision: 'approve', approver: ALICE, comment: 'better than the failing champion; retrain again next month' }, NO_KEYS), undefined);
   });
 
   it('accepts a rejection with a comment by a listed approver', function () {
