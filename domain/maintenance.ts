@@ -62,6 +62,13 @@ export interface GateStatus {
   signaturesRequired?: boolean;
   /** An approval needs a comment, and why (e.g. the candidate is not recommended: it still fails the threshold). */
   commentRequired?: string;
+  /** The candidate version decided on (a promote gate); a format-2 signature names it. */
+  candidate?: string;
+  /**
+   * The evidence shown with the request, stored content-addressed (comparison, intervals,
+   * coverage); a signature must cover its sha256 (format 2, docs/signed-decisions.md).
+   */
+  evidence?: { uri: string; sha256: string };
 }
 
 /** A model version in the registry, as history refers to it. */

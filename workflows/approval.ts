@@ -32,6 +32,9 @@ export interface GateRequest {
   keys?: DecisionKeys;
   /** An approval needs a comment, and why (shown with the request; the validator names it). */
   commentRequired?: string;
+  /** The candidate decided on and the stored evidence shown: signatures must cover both. */
+  candidate?: string;
+  evidence?: { uri: string; sha256: string };
 }
 
 /** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
@@ -82,6 +85,8 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
     keys: auth.keys,
     deciders: open.approvers,
     ...(auth.usedNonces ? { usedNonces: auth.usedNonces } : {}),
+    // A gate that stored its evidence takes only signatures over it and its candidate (format 2).
+    ...(open.evidence ? { shown: { candidate: open.candidate ?? '', evidence: open.evidence.sha256 } } : {}),
   });
   if (problem) refuse(problem);
 }
@@ -146,6 +151,8 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         escalated: false,
         ...(keysApply(req.keys, req.approvers) ? { signaturesRequired: true } : {}),
         ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
+        ...(req.candidate ? { candidate: req.candidate } : {}),
+        ...(req.evidence ? { evidence: { ...req.evidence } } : {}),
       };
       gates.push(gate);
       open = gate;

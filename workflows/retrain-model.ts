@@ -15,7 +15,7 @@ import { evidenceProblem } from '../domain/inputs.js';
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
-const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome } = proxyActivities<Activities>(STEP);
+const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome, storeEvidence } = proxyActivities<Activities>(STEP);
 
 const { evaluateSnapshot, snapshotWindow: snapshotTraining } = proxyActivities<Activities>(EVALUATION);
 
@@ -33,8 +33,10 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
     const what = `${g.gate} ${modelId}`;
     switch (e.kind) {
       case 'approval-requested':
-        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to } });
-        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
+        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?${g.candidate ? ` (candidate ${g.candidate})` : ''}`, {
+          details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}), ...(g.commentRequired ? { commentRequired: g.commentRequired } : {}) },
+        });
+        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
         break;
       case 'reminder':
         journal.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
@@ -51,7 +53,7 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
       case 'decision': {
         const d = g.decision!;
         const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
-        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed } });
+        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}) } });
         journal.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
         break;
       }
@@ -122,7 +124,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.champion = champion.version;
     const decisions: Decision[] = [];
     people = stakeholders(spec);
-    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec'], extra: { commentRequired?: string } = {}): Promise<GateStatus> => {
+    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec'], extra: { commentRequired?: string; candidate?: string; evidence?: { uri: string; sha256: string } } = {}): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
       const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}), ...extra });
       if (g.decision) decisions.push(g.decision);
@@ -223,7 +225,15 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // Training and comparing may have taken a while: who may decide is read from the config again.
     const now = (await resolveModel({ modelId })).spec;
     people = stakeholders(now);
-    const promote = await gate('promote', now, concerns.length ? { commentRequired: `candidate ${trained.version} is not recommended: ${concerns.join('; ')}` } : {});
+    // What the approvers are shown is stored, content-addressed; signatures cover its sha256 and
+    // the candidate (requests that opened this gate before it was stored replay without it).
+    const shown = patched('signed-evidence')
+      ? await storeEvidence({ modelId, evidence: { format: 'upkeep-evidence-1', modelId, workflowId: info.workflowId, gate: 'promote', champion: comparison.champion.version, candidate: trained.version, comparison } })
+      : undefined;
+    const promote = await gate('promote', now, {
+      ...(concerns.length ? { commentRequired: `candidate ${trained.version} is not recommended: ${concerns.join('; ')}` } : {}),
+      ...(shown ? { candidate: trained.version, evidence: shown } : {}),
+    });
     if (promote.state !== 'approved') return finish(promote.state === 'expired' ? 'promotion-expired' : 'promotion-rejected', candidate);
 
     stage('promoting');

@@ -70,6 +70,8 @@ export const auditLinkedKey = (modelId: string, entryId: string): string => `led
 export const auditHeadKey = (modelId: string): string => `ledger/${modelId}/head.json`;
 /** A model's spec as it was in force (content-addressed), referenced by evaluation entries. */
 export const specKey = (modelId: string, sha256: string): string => `ledger/${modelId}/specs/${sha256}.json`;
+/** The evidence a decision was asked on (comparison, intervals, coverage), content-addressed: a signature covers its sha256. */
+export const evidenceKey = (modelId: string, sha256: string): string => `ledger/${modelId}/evidence/${sha256}.json`;
 
 // ── Workflow histories, exported once closed so that audits outlive the server's retention ──
 

@@ -95,6 +95,17 @@ export function signAs(dir: string, id: string, act: SignedAct, where: Omit<Deci
   return signDecision(act, { ...where, signer: id, at: new Date().toISOString(), nonce: newNonce((n) => randomBytes(n)) }, key.secretKey);
 }
 
+/** A format-2 signature's evidence must be in the store, unaltered (content-addressed by that sha256). */
+async function evidenceProblem(store: ArtifactStore, modelId: string, sha256: string | undefined): Promise<string | undefined> {
+  if (!sha256) return undefined;
+  const { evidenceKey } = await import('../../activities/store/keys.js');
+  const { sha256Hex } = await import('../../activities/store/file-store.js');
+  const bytes = /^[0-9a-f]{64}$/.test(sha256) ? await store.tryGet(evidenceKey(modelId, sha256)) : undefined;
+  if (!bytes) return `model ${modelId}: the evidence the decision was signed over (sha256 ${sha256}) is not in the store`;
+  if (sha256Hex(bytes) !== sha256) return `model ${modelId}: the evidence the decision was signed over (sha256 ${sha256}) was altered in the store`;
+  return undefined;
+}
+
 /**
  * `upkeep verify-decision <model>`: checks the signature of every decision kept in the registry's
  * champion history against the config's keys. Returns the number that do not verify.
@@ -108,7 +119,7 @@ export async function verifyDecisionsCommand(spec: { id: string; keys?: Decision
     const acts = [...p.approvals, ...(p.emergency ? [{ ...rollbackAct({ requestedBy: p.emergency.by, reason: p.emergency.reason, emergency: true }), proof: p.emergency.proof }] : [])];
     for (const d of acts) {
       seen++;
-      const problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId);
+      const problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId, p.change === 'promotion' ? p.version : undefined) ?? (await evidenceProblem(store, spec.id, d.proof?.evidence));
       if (problem) bad++;
       console.log(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : ''}`);
     }

@@ -163,6 +163,7 @@ function statusText(s: MaintenanceStatus, workflowId: string): string {
     body.push(`verdict:     ${c.recommended ? 'recommended' : 'NOT recommended'}${c.concerns?.length ? `: ${c.concerns.join('; ')}` : ''}`);
     body.push(`             ${c.reason}`);
   }
+  if (s.gate?.evidence) body.push(`evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`);
   if (s.gate?.commentRequired) body.push(`comment:     approving needs --comment, because ${s.gate.commentRequired}`);
   if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
@@ -287,15 +288,23 @@ export type DecisionSigner = (act: SignedAct, where: Omit<DecisionProof, 'signer
 export async function submitDecision(
   client: Client,
   model: string,
-  o: { decision: 'approve' | 'reject'; approver: string; comment?: string | undefined; gate?: string | undefined },
+  o: { decision: 'approve' | 'reject'; approver: string; comment?: string | undefined; gate?: string | undefined; evidence?: string | undefined },
   sign: DecisionSigner,
-): Promise<{ gate: GateStatus; workflowId: string; signed: boolean }> {
+): Promise<{ gate: GateStatus; workflowId: string; signed: boolean; evidence?: { uri: string; sha256: string } | undefined; candidate?: string | undefined }> {
   const open = chooseRequest(model, await openRequests(client, model), o.gate);
+  const shown = open.gate.evidence;
+  // The evidence the person looked at (approvals list, the inbox page) must be the request's now.
+  if (o.evidence !== undefined && o.evidence !== (shown?.sha256 ?? '')) {
+    throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${model} shows other evidence now (sha256 ${shown?.sha256 ?? 'none'}) than the one given (${o.evidence || 'none'}): look at it again (upkeep approvals list --model ${model})`);
+  }
   const act = { gate: open.gate.gate, decision: o.decision, approver: o.approver, ...(o.comment ? { comment: o.comment } : {}) };
-  const proof = sign(act, { model, workflow: open.handle.workflowId, request: open.gate.openedAt }, open.gate.signaturesRequired === true);
+  // Format 2 (docs/signed-decisions.md) wherever the gate stored its evidence: the signature covers
+  // the candidate and the evidence's sha256.
+  const where = { model, workflow: open.handle.workflowId, request: open.gate.openedAt, ...(shown ? { candidate: open.gate.candidate ?? '', evidence: shown.sha256 } : {}) };
+  const proof = sign(act, where, open.gate.signaturesRequired === true);
   try {
     const gate = await open.handle.executeUpdate(decideUpdate, { args: [{ ...act, ...(proof ? { proof } : {}) }] });
-    return { gate, workflowId: open.handle.workflowId, signed: proof !== undefined };
+    return { gate, workflowId: open.handle.workflowId, signed: proof !== undefined, ...(shown ? { evidence: shown, candidate: open.gate.candidate } : {}) };
   } catch (err) {
     // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
     if (err instanceof WorkflowUpdateFailedError) throw new UpkeepError('InvalidRequest', failureMessage(err));
@@ -305,12 +314,12 @@ export async function submitDecision(
   }
 }
 
-export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string }): Promise<void> {
+export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }): Promise<void> {
   await ctx.withClient(async (client) => {
     // Signed with --as's key when there is one; a request that needs a signature gets none without it.
-    const { gate, workflowId, signed } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required));
+    const { gate, workflowId, signed, evidence, candidate } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate, evidence: o.evidence }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required));
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}`);
+    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}${evidence ? ` on candidate ${candidate} and the evidence sha256 ${evidence.sha256}` : ''}`);
     console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${workflowId})`);
   });
 }

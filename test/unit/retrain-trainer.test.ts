@@ -79,7 +79,7 @@ describe('the web inbox shows what the owner decides on', function () {
       gates: [],
       champion: 'aaaaaaaaaaaa',
       comparison,
-      gate: { gate: 'promote', state: 'waiting', openedAt: '2026-03-08T06:00:00.000Z', expiresAt: '2026-03-15T06:00:00.000Z', approvers: ['alice@example.com'], notified: [], reminders: 0, escalated: false, commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the threshold' },
+      gate: { gate: 'promote', state: 'waiting', openedAt: '2026-03-08T06:00:00.000Z', expiresAt: '2026-03-15T06:00:00.000Z', approvers: ['alice@example.com'], notified: [], reminders: 0, escalated: false, commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the threshold', candidate: 'bbbbbbbbbbbb', evidence: { uri: 'file:///s/ledger/churn/evidence/x.json', sha256: 'e'.repeat(64) } },
     };
     const page = String(await inboxPage({ user: 'alice@example.com', csrf: 'x' }, [{ workflowId: 'upkeep-retrain-churn', status }], []));
     assert.match(page, /<dt>Candidate<\/dt><dd>bbbbbbbbbbbb: logistic regression \(builtin trainer\)<\/dd>/);
@@ -90,6 +90,9 @@ describe('the web inbox shows what the owner decides on', function () {
     assert.match(page, /it still fails the model&#39;s threshold: brier 0.2213 is above the maximum 0.18/);
     assert.match(page, /0\.2500 <span class="interval">\[0\.2300, 0\.2700\]<\/span>/);
     assert.match(page, /0\.2213 <span class="interval">\[0\.2011, 0\.2415\]<\/span>/);
+    // The form carries the hash of the evidence this page showed: the decision is signed over it.
+    assert.equal(page.match(new RegExp(`<input type="hidden" name="evidence" value="${'e'.repeat(64)}">`, 'g'))?.length, 2);
+    assert.match(page, new RegExp(`Evidence sha256 ${'e'.repeat(64)}: your decision is signed over it and candidate bbbbbbbbbbbb`));
     assert.match(page, /Why approve anyway \(required: candidate bbbbbbbbbbbb is not recommended: it still fails the threshold\) <input type="text" name="comment" maxlength="2000" required>/);
   });
 });

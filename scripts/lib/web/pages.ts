@@ -166,10 +166,10 @@ function decisionForms(viewer: Viewer, s: MaintenanceStatus, gate: GateStatus): 
   if (!gate.approvers.includes(viewer.user)) return html`<p class="quiet">Only ${gate.approvers.join(', ')} can decide on this request.</p>`;
   const action = `/inbox/${encodeURIComponent(s.modelId)}/decide`;
   return html`<div class="decide">
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="decision" value="approve">${gate.commentRequired
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${gate.commentRequired
     ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
     : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`} <button type="submit" class="approve">Approve ${gate.gate}</button></form>
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
 </div>`;
 }
 
@@ -192,6 +192,7 @@ ${open.map(({ workflowId, status: s }) => {
   })}</ul>
 ${planLine(s, g)}
 ${comparisonTable(s)}
+${g.evidence ? html`<p class="quiet evidence">Evidence sha256 ${g.evidence.sha256}: your decision is signed over it and candidate ${g.candidate ?? '—'}.</p>` : ''}
 ${decisionForms(viewer, s, g)}
 </section>`;
 })}
