@@ -294,6 +294,8 @@ export interface MaintenanceLogEntry {
     | 'retrain-requested'
     | 'rollback-requested'
     | 'evidence-attached'
+    /** An open gate read its approvers and keys again from the config, and they had changed. */
+    | 'approvers-refreshed'
     | 'approval-requested'
     | 'reminder'
     | 'escalation'

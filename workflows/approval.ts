@@ -7,7 +7,7 @@
  * rejection and expiry are results, not exceptions.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { decideUpdate } from './definitions.js';
+import { decideUpdate, refreshApproversUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
@@ -91,15 +91,79 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (problem) refuse(problem);
 }
 
+/** Who may decide on the model now, and their keys: read from the worker's config by an activity. */
+export interface CurrentDeciders {
+  approvers: string[];
+  keys?: DecisionKeys | undefined;
+}
+
+/** How an open gate reads its deciders again (`refreshApprovers`), and what it reports when they changed. */
+export interface ApproverRefresh {
+  load: () => Promise<CurrentDeciders>;
+  onChange: (gate: GateStatus, change: string) => void;
+}
+
+/** What changed between two sets of deciders, in one line; undefined when nothing did. */
+export function deciderChange(before: { approvers: readonly string[]; keys: DecisionKeys | undefined }, after: CurrentDeciders): string | undefined {
+  const parts: string[] = [];
+  const added = after.approvers.filter((a) => !before.approvers.includes(a));
+  const removed = before.approvers.filter((a) => !after.approvers.includes(a));
+  if (added.length) parts.push(`approvers added: ${added.join(', ')}`);
+  if (removed.length) parts.push(`approvers removed: ${removed.join(', ')}`);
+  for (const kind of ['people', 'authenticators'] as const) {
+    const was = before.keys?.[kind] ?? {};
+    const now = after.keys?.[kind] ?? {};
+    const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])].filter((id) => was[id] !== now[id]).sort();
+    const what = kind === 'people' ? 'keys' : 'authenticator keys';
+    if (changed.length) parts.push(`${what} changed for ${changed.map((id) => `${id} (${!was[id] ? 'added' : !now[id] ? 'removed' : 'replaced'})`).join(', ')}`);
+  }
+  return parts.length ? parts.join('; ') : undefined;
+}
+
 /**
  * Registers the `decide` Update handler (call once, at the start of the workflow) and returns
- * `request`, which opens a gate and resolves when it is approved, rejected or expired.
+ * `request`, which opens a gate and resolves when it is approved, rejected or expired. With
+ * `refresh`, also the `refreshApprovers` Update: the open gate reads its approvers and keys again.
  */
-export function createApprovals(modelId: string, workflowId: string, onEvent: (e: GateEvent) => void) {
+export function createApprovals(modelId: string, workflowId: string, onEvent: (e: GateEvent) => void, refresh?: ApproverRefresh) {
   const gates: GateStatus[] = [];
   let open: GateStatus | undefined;
   let keys: DecisionKeys | undefined;
   const usedNonces = new Set<string>();
+  let refreshing = false;
+
+  if (refresh) {
+    setHandler(
+      refreshApproversUpdate,
+      async (): Promise<GateStatus> => {
+        const gate = open!;
+        refreshing = true;
+        try {
+          // What the worker's config says now; nothing the caller sends is taken.
+          const now = await refresh.load();
+          // Decided or closed while the config was read: nothing to change.
+          if (open !== gate || gate.state !== 'waiting' || gate.decision) return copy(gate);
+          const change = deciderChange({ approvers: gate.approvers, keys }, now);
+          if (change) {
+            gate.approvers = [...now.approvers];
+            keys = now.keys;
+            if (keysApply(keys, gate.approvers)) gate.signaturesRequired = true;
+            else delete gate.signaturesRequired;
+            refresh.onChange(copy(gate), change);
+          }
+          return copy(gate);
+        } finally {
+          refreshing = false;
+        }
+      },
+      {
+        validator: () => {
+          if (!open || open.state !== 'waiting' || open.decision) refuse(`model ${modelId}: no request is waiting for a decision`);
+          if (refreshing) refuse(`model ${modelId}: the ${open.gate} request is reading its approvers already`);
+        },
+      },
+    );
+  }
 
   setHandler(
     decideUpdate,

@@ -7,7 +7,7 @@
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP, TRAINING } from './activity-options.js';
-import { createApprovals, type GateEvent } from './approval.js';
+import { createApprovals, type ApproverRefresh, type GateEvent } from './approval.js';
 import { attachEvidenceSignal, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
 import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
@@ -61,6 +61,23 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
   };
 }
 
+/**
+ * How an open gate reads who may decide again (the `refreshApprovers` Update): the worker's config
+ * through `resolveModel`, never the caller's word; a change is logged to the audit trail.
+ */
+export function approverRefresh(journal: Journal, modelId: string, resolve: (input: { modelId: string }) => Promise<ResolvedModel>): ApproverRefresh {
+  return {
+    load: async () => {
+      const s = (await resolve({ modelId })).spec;
+      return { approvers: stakeholders(s), ...(s.keys ? { keys: s.keys } : {}) };
+    },
+    onChange: (g, change) =>
+      journal.record('approvers-refreshed', `the ${g.gate} request read its approvers and keys again from the config: ${change}`, {
+        details: { gate: g.gate, openedAt: g.openedAt, approvers: g.approvers, signaturesRequired: g.signaturesRequired === true },
+      }),
+  };
+}
+
 const failureType = (err: unknown): string | undefined => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined);
 
 /** The comparison as the people asked read it: candidate, coverage, verdict, intervals, table. */
@@ -97,7 +114,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.since = journal.now();
   };
   const describe = (): string => `Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
-  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe));
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe), approverRefresh(journal, modelId, resolveModel));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
     if (!acceptable(e, 'an attachEvidence signal')) return;

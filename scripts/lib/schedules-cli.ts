@@ -23,6 +23,11 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
     });
     if (!o.dryRun) await auditSyncChanges(openStore(config), config, changes, settings().user);
     console.log(formatChanges(changes, !!o.dryRun));
+    if (o.dryRun) return;
+    // Requests that already wait take the config's current approvers and keys (read by the worker).
+    const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
+    const refreshed = formatGateRefresh(await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }));
+    if (refreshed) console.log(refreshed);
   });
 }
 
@@ -155,7 +160,20 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   });
   const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
-  await worker.run();
+  const running = worker.run();
+  // Waiting requests take the approvers and keys of the config this worker loaded.
+  if (queues !== 'training') {
+    const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
+    const config = await loadConfig(commandConfig(o.config));
+    await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: s.taskQueue }).then(
+      (r) => {
+        const text = formatGateRefresh(r);
+        if (text) console.log(text);
+      },
+      (err: unknown) => console.error(`could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+  await running;
   await engine.close();
   await client.connection.close();
   await connection.close();

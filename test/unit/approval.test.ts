@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { validateDecision, type DecisionAuth } from '../../workflows/approval.js';
+import { deciderChange, validateDecision, type DecisionAuth } from '../../workflows/approval.js';
 import type { DecisionInput, GateStatus } from '../../domain/maintenance.js';
 
 const MODEL = 'churn';
@@ -116,5 +116,19 @@ describe('the approval gate decision validator', function () {
   it('refuses a request that is not an object before looking at the gate', function () {
     const f = refusal(waiting(), null as unknown as DecisionInput);
     assert.equal(f.message, 'a decision needs gate, decision and approver');
+  });
+});
+
+describe('what an open gate reports when it reads its approvers and keys again', function () {
+  const keys = (people: Record<string, string>, authenticators: Record<string, string> = {}) => ({ people, authenticators });
+  it('names added, removed and replaced keys and approvers, and nothing when nothing changed', function () {
+    const before = { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64) }) };
+    assert.equal(deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64) }) }), undefined);
+    assert.equal(deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64), [BOB]: 'b'.repeat(64) }) }), `keys changed for ${BOB} (added)`);
+    assert.equal(
+      deciderChange(before, { approvers: [ALICE, 'carol@example.com'], keys: keys({ [ALICE]: 'c'.repeat(64) }, { 'inbox.example.com': 'd'.repeat(64) }) }),
+      `approvers added: carol@example.com; approvers removed: ${BOB}; keys changed for ${ALICE} (replaced); authenticator keys changed for inbox.example.com (added)`,
+    );
+    assert.equal(deciderChange(before, { approvers: [ALICE, BOB] }), `keys changed for ${ALICE} (removed)`);
   });
 });

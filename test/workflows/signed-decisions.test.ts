@@ -17,7 +17,9 @@ import { createSigningKey, signAs, verifyDecisionsCommand } from '../../scripts/
 import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
 import { findModel, loadConfig } from '../../activities/config/load.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
-import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { APPROVER, createDemoWorkspace, demoModel, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { refreshOpenGates } from '../../workers/refresh-gates.js';
+import { stringify } from 'yaml';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
 
@@ -158,6 +160,45 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
         console.log = original;
       }
       assert.match(printed.join('\n'), /NOT VERIFIED .*promote approve by churn-owner@example\.com.*the evidence the decision was signed over \(sha256 [0-9a-f]{64}\) was altered in the store/);
+    });
+  });
+
+  it('lets a key added to the config after a request opened decide it once schedules sync pushes the change; the Update itself carries no keys', async function () {
+    const modelId = uniqueModelId('newkey');
+    const taskQueue = uniqueTaskQueue('newkey');
+    keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-keydir-'));
+    const ownerKey = createSigningKey(keyDir, OWNER).key;
+    const mallory = newKeyPair();
+    ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: true, model: { approvers: [{ id: OWNER, public_key: ownerKey.publicKey }, APPROVER] } });
+    const t = await testTemporal();
+    const approve = (as: string) => submitDecision(t.client, modelId, { decision: 'approve', approver: as, gate: 'retrain' }, (act, where, required) => signAs(keyDir!, as, act, where, required));
+    await withWorker(taskQueue, async () => {
+      const handle: WorkflowHandle = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: attachEvidenceSignal, signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }] });
+      await waitFor('the retrain gate', async () => ((await handle.query(maintenanceStatusQuery)).gate ? true : undefined));
+      // The approver makes a key after the request opened: the open gate has the keys it opened with.
+      const approverKey = createSigningKey(keyDir!, APPROVER).key;
+      await assert.rejects(approve(APPROVER), /no public key is configured for "ml-lead@example\.com"/);
+      // Anyone with namespace access may send the Update, but what it carries is ignored: the gate
+      // reads the worker's config, which does not list the key yet.
+      const raw = await handle.executeUpdate('refreshApprovers', { args: [{ people: { [APPROVER]: approverKey.publicKey, 'mallory@example.com': mallory.publicKey } }] });
+      assert.deepEqual((raw as MaintenanceStatus['gates'][number]).approvers, [OWNER, APPROVER]);
+      await assert.rejects(approve(APPROVER), /no public key is configured for "ml-lead@example\.com"/);
+
+      writeFileSync(ws!.configPath, stringify({ version: 1, store: 'store', models: [demoModel(modelId, { approvers: [{ id: OWNER, public_key: ownerKey.publicKey }, { id: APPROVER, public_key: approverKey.publicKey }] })] }));
+      // The push schedules sync, upkeep worker and npm start make.
+      const pushed = await refreshOpenGates(t.client, { models: [modelId], taskQueue });
+      assert.deepEqual(pushed.refreshed.map((r) => r.workflowId), [retrainWorkflowId(modelId)]);
+      assert.deepEqual(pushed.failed, []);
+      const decided = await approve(APPROVER);
+      assert.equal(decided.gate.state, 'approved');
+      assert.equal(decided.gate.decision!.proof!.signer, APPROVER);
+      const refreshed = await waitFor('the refresh in the audit trail', async () => {
+        const found = (await readMaintenanceLog(createFileStore(ws!.storeDir), modelId)).filter((e) => e.kind === 'approvers-refreshed');
+        return found.length ? found : undefined;
+      });
+      assert.equal(refreshed.length, 1, 'one entry: only the read that changed something is recorded');
+      assert.match(refreshed[0]!.summary, /the retrain request read its approvers and keys again from the config: keys changed for ml-lead@example\.com \(added\)$/);
+      await handle.terminate('done with the test');
     });
   });
 
