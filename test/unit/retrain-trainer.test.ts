@@ -11,6 +11,8 @@ import { trainingCoverage, type MaintenanceStatus } from '../../domain/maintenan
 import { compareOnHoldout } from '../../workflows/policy.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { modelYaml } from '../helpers/config-text.js';
+import { createDemoWorkspace } from '../helpers/demo-workspace.js';
+import { spawnSync } from 'node:child_process';
 
 const parse = (extra: string) => parseConfig(`models:${modelYaml({ extra })}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).models[0]!;
 
@@ -46,6 +48,18 @@ describe('retraining needs a retrain.trainer: no default trainer', function () {
       assert.equal(connected, false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('upkeep check says a model asked to retrain without a trainer will be reported, never retrained', function () {
+    this.timeout(30_000);
+    const ws = createDemoWorkspace({ modelId: 'churn', end: new Date(), days: 3, drifted: false, model: { retrain: { on: 'degraded' } } });
+    try {
+      const r = spawnSync(process.execPath, [path.join(PROJECT_DIR, 'bin/upkeep.mjs'), 'check', '--config', ws.configPath], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^ok {3}churn: .*; retrain\.on is degraded but there is no retrain\.trainer, so it will be reported, never retrained$/m);
+    } finally {
+      ws.remove();
     }
   });
 
