@@ -113,7 +113,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.stage = s;
     status.since = journal.now();
   };
-  const describe = (): string => `Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
+  const plan = (): string => (status.plan && !status.comparison ? `Approving trains with the ${status.plan.trainer} trainer on the ${status.plan.trainingDays} days before a ${status.plan.holdoutDays}-day holdout.\n` : '');
+  const describe = (): string => `${plan()}Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
   const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe), approverRefresh(journal, modelId, resolveModel));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
