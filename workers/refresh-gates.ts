@@ -11,7 +11,7 @@ import type { GateStatus } from '../domain/maintenance.js';
 import { mapLimit } from './schedules.js';
 
 /** How long one request may take to answer (it reads the config through an activity). */
-const REFRESH_TIMEOUT_MS = 30_000;
+const REFRESH_TIMEOUT_MS = 15_000;
 
 export interface GateRefresh {
   /** Waiting requests that read their deciders again (changed or not), with their approvers now. */
@@ -26,13 +26,22 @@ export async function refreshOpenGates(client: Client, o: { models: readonly str
   const listed: { workflowId: string; runId: string }[] = [];
   for await (const w of client.workflow.list({ query })) if (wanted.has(w.workflowId)) listed.push({ workflowId: w.workflowId, runId: w.runId });
   const out: GateRefresh = { refreshed: [], failed: [] };
+  // Once one request did not answer in time (no worker runs), the rest are not asked: each would
+  // wait as long; the next worker start asks them.
+  let noWorker = false;
   await mapLimit(listed, o.concurrency ?? 8, async ({ workflowId, runId }) => {
+    if (noWorker) return void out.failed.push(`${workflowId}: not asked, no worker answered (the next worker start asks it)`);
     const handle = client.workflow.getHandle(workflowId, runId);
+    const deadline = Date.now() + (o.timeoutMs ?? REFRESH_TIMEOUT_MS);
     try {
-      const gate = await client.withDeadline(Date.now() + (o.timeoutMs ?? REFRESH_TIMEOUT_MS), () => handle.executeUpdate(refreshApproversUpdate));
+      const gate = await client.withDeadline(deadline, () => handle.executeUpdate(refreshApproversUpdate));
       out.refreshed.push({ workflowId, gate });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
+      if (Date.now() >= deadline - 250) {
+        noWorker = true;
+        return void out.failed.push(`${workflowId}: no worker answered within ${Math.round((o.timeoutMs ?? REFRESH_TIMEOUT_MS) / 1000)}s (the next worker start asks it)`);
+      }
       // Refused: no gate waits (training, comparing), or a refresh runs already; nothing to do.
       if (err instanceof WorkflowUpdateFailedError && /no request is waiting|reading its approvers already/.test(err.cause?.message ?? '')) return;
       // Started before this code, or a worker that does not know the Update yet.

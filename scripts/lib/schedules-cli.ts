@@ -26,7 +26,7 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
     if (o.dryRun) return;
     // Requests that already wait take the config's current approvers and keys (read by the worker).
     const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
-    const refreshed = formatGateRefresh(await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }));
+    const refreshed = await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }).then(formatGateRefresh, (err: unknown) => `could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`);
     if (refreshed) console.log(refreshed);
   });
 }

@@ -202,6 +202,26 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
     });
   });
 
+  it('does not hang schedules sync when no worker runs: the push gives up after one unanswered request and says the next worker start asks', async function () {
+    const t = await testTemporal();
+    const taskQueue = uniqueTaskQueue('noworker');
+    const models = [uniqueModelId('noworker-a'), uniqueModelId('noworker-b')];
+    const handles = await Promise.all(models.map((modelId) => t.client.workflow.start('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }] })));
+    try {
+      // Listed by visibility, which may lag the start a little.
+      await waitFor('both requests listed', async () => ((await t.client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`)).count === 2 ? true : undefined));
+      const started = Date.now();
+      const r = await refreshOpenGates(t.client, { models, taskQueue, concurrency: 1, timeoutMs: 1000 });
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(r.refreshed, []);
+      assert.equal(r.failed.length, 2);
+      assert.match(r.failed[0]!, /: no worker answered within 1s \(the next worker start asks it\)$/);
+      assert.match(r.failed[1]!, /: not asked, no worker answered/);
+    } finally {
+      await Promise.all(handles.map((h) => h.terminate('test done')));
+    }
+  });
+
   it('signs rollbacks and approvals from the CLI, refuses an unsigned emergency at the workflow and a missing key at the CLI, and verify-decision re-checks them', async function () {
     const modelId = uniqueModelId('signed-rb');
     const taskQueue = uniqueTaskQueue('signed-rb');
