@@ -19,7 +19,9 @@ export type UpkeepErrorType =
   | 'TrainingFailed'
   | 'InvalidRequest'
   /** A model's outputs are not what they claim (NaN or out-of-range probabilities, a wrong shape): the window is failing. */
-  | 'ModelOutputInvalid';
+  | 'ModelOutputInvalid'
+  /** A model without retrain.trainer: it is never retrained. */
+  | 'NoTrainer';
 
 
 export class UpkeepError extends Error {

@@ -143,13 +143,19 @@ const commandTrainer = z.strictObject({
 const retrainSpec = z.strictObject({
   /** The verdict that starts a retrain request: degraded (degraded or failing), failing, or never. */
   on: z.enum(['degraded', 'failing', 'never']).default('never'),
-  trainer: z.discriminatedUnion('type', [builtinTrainer, commandTrainer]).default({ type: 'builtin', params: { l2: 1 } }),
+  /**
+   * How a candidate is trained. No default: a model without one is never retrained (a scikit-learn
+   * GradientBoosting model silently replaced by the builtin logistic regression was the alternative).
+   */
+  trainer: z.discriminatedUnion('type', [builtinTrainer, commandTrainer]).optional(),
   /** Days of labelled data the candidate is trained on; they end where the holdout begins. */
   training_days: z.number().int().min(1).max(3660).default(28),
   /** The most recent days: champion and candidate are compared on them; training never sees them. */
   holdout_days: z.number().int().min(1).max(366).default(7),
   /** The candidate is recommended only when its primary metric beats the champion's by more than this. */
   min_improvement: z.number().nonnegative().default(0),
+  /** Share of the training days that must hold data for the candidate to be recommended. */
+  min_coverage: z.number().gt(0).max(1).default(0.8),
   /** After a request closes, evaluations wait this long before asking again (`upkeep retrain` need not). */
   cooldown: duration.default('1d'),
 });
@@ -283,7 +289,7 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
       }
       const floats = m.inputs.filter((i) => i.type === 'float').length;
       const unfit = m.inputs.find((i) => !(i.type === 'float' || (i.type === 'string' && i.columns.length === 1)));
-      if (m.retrain.trainer.type === 'builtin' && (floats > 1 || unfit)) {
+      if (m.retrain.trainer?.type === 'builtin' && (floats > 1 || unfit)) {
         ctx.addIssue({
           code: 'custom',
           path: ['retrain', 'trainer', 'type'],

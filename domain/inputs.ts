@@ -15,6 +15,8 @@ export const LIMITS = {
   /** A signature's hex digits (64 bytes). */
   signature: 128,
   nonce: 64,
+  /** A sha256 in hex. */
+  sha256: 64,
   /** Everything else about one piece of evidence (verdict reasons, metrics), as JSON. */
   evidenceJson: 64 * 1024,
   metrics: 200,
@@ -51,7 +53,7 @@ export function proofProblemShape(proof: unknown): Problem {
   if (!isObject(proof)) return 'proof must be an object';
   const p = proof as Record<keyof DecisionProof, unknown>;
   return first(
-    () => onlyKeys(p, ['model', 'workflow', 'request', 'signer', 'at', 'nonce', 'signature']),
+    () => onlyKeys(p, ['model', 'workflow', 'request', 'signer', 'at', 'nonce', 'signature', 'candidate', 'evidence']),
     () => str(p, 'model', LIMITS.id, true),
     () => str(p, 'workflow', LIMITS.id, true),
     () => str(p, 'request', LIMITS.id, true),
@@ -59,6 +61,9 @@ export function proofProblemShape(proof: unknown): Problem {
     () => str(p, 'at', LIMITS.time, true),
     () => str(p, 'nonce', LIMITS.nonce, true),
     () => str(p, 'signature', LIMITS.signature, true),
+    // Format 2 (upkeep-decision-2): "" when the gate has no candidate or evidence.
+    () => str(p, 'candidate', LIMITS.id, false),
+    () => str(p, 'evidence', LIMITS.sha256, false),
   );
 }
 

@@ -60,6 +60,15 @@ export interface GateStatus {
   closedAt?: string;
   /** Decisions must be signed (the model has keys configured). */
   signaturesRequired?: boolean;
+  /** An approval needs a comment, and why (e.g. the candidate is not recommended: it still fails the threshold). */
+  commentRequired?: string;
+  /** The candidate version decided on (a promote gate); a format-2 signature names it. */
+  candidate?: string;
+  /**
+   * The evidence shown with the request, stored content-addressed (comparison, intervals,
+   * coverage); a signature must cover its sha256 (format 2, docs/signed-decisions.md).
+   */
+  evidence?: { uri: string; sha256: string };
 }
 
 /** A model version in the registry, as history refers to it. */
@@ -87,6 +96,38 @@ export interface ComparisonRow {
   better: 'challenger' | 'champion' | 'same' | null;
 }
 
+/** How much of the training window asked for held data (`retrain.training_days`, `min_coverage`). */
+export interface TrainingCoverage {
+  firstDay: string;
+  lastDay: string;
+  /** `retrain.training_days`. */
+  daysAsked: number;
+  /** Days of the window with at least one row. */
+  daysWithData: number;
+  /** The days without data, oldest first (at most MAX_LISTED_DAYS; `daysAsked - daysWithData` counts them all). */
+  missingDays: string[];
+  /** Rows in the training snapshot. */
+  rows: number;
+  /** Rows the trainer used, when it says (the builtin drops rows with missing values). */
+  rowsUsed?: number;
+  /** daysWithData / daysAsked. */
+  share: number;
+  /** `retrain.min_coverage`. */
+  minCoverage: number;
+}
+
+/** What was trained: by which trainer, which kind of model, on what. */
+export interface CandidateInfo {
+  version: string;
+  /** "builtin" or "command: <argv>". */
+  trainer: string;
+  /** What kind of model the candidate is (from its ONNX graph, or the builtin's fit). */
+  modelType: string;
+  /** What kind of model the champion is (from its ONNX graph). */
+  championModelType?: string;
+  training: TrainingCoverage;
+}
+
 /** Champion vs challenger on the same holdout the candidate was not trained on. */
 export interface Comparison {
   metric: string;
@@ -97,7 +138,62 @@ export interface Comparison {
   rows: ComparisonRow[];
   recommended: boolean;
   reason: string;
+  /**
+   * The challenger beats the champion by more than `min_improvement` (absent in comparisons made
+   * before it was recorded: there `recommended` said it).
+   */
+  better?: boolean;
+  /** Why a better challenger is still not recommended: it fails the threshold, it trained on too little. */
+  concerns?: string[];
+  /** The challenger's primary metric still fails the model's own threshold: the message. */
+  stillFails?: string;
+  candidate?: CandidateInfo;
 }
+
+/** Days without data listed in a coverage (the count says how many in all). */
+export const MAX_LISTED_DAYS = 31;
+
+/** The training snapshot's coverage of the days asked for. */
+export function trainingCoverage(training: { firstDay: string; lastDay: string; rows: number; files: readonly { date: string; rows: number }[]; missing: readonly { date: string }[] }, daysAsked: number, minCoverage: number, rowsUsed?: number): TrainingCoverage {
+  const withData = new Set(training.files.filter((f) => f.rows > 0).map((f) => f.date));
+  const dates = new Set([...training.files.map((f) => f.date), ...training.missing.map((m) => m.date)]);
+  const missingDays = [...dates].filter((d) => !withData.has(d)).sort();
+  const asked = Math.max(daysAsked, 1);
+  return {
+    firstDay: training.firstDay,
+    lastDay: training.lastDay,
+    daysAsked,
+    daysWithData: withData.size,
+    missingDays: missingDays.slice(0, MAX_LISTED_DAYS),
+    rows: training.rows,
+    ...(rowsUsed !== undefined ? { rowsUsed } : {}),
+    share: Math.min(1, withData.size / asked),
+    minCoverage,
+  };
+}
+
+/** Whether the candidate trained on fewer days (or rows) than asked for. */
+export const coverageShort = (c: TrainingCoverage): boolean => c.daysWithData < c.daysAsked || (c.rowsUsed !== undefined && c.rowsUsed < c.rows);
+
+/** One line: "trained on 3 of 28 days asked (11%; no data on …), 450 rows". */
+export function describeCoverage(c: TrainingCoverage): string {
+  const pct = `${Math.round(c.share * 100)}%`;
+  const gap = c.daysAsked - c.daysWithData;
+  const missing = gap > 0 ? `; no data on ${gap} day${gap === 1 ? '' : 's'}${c.missingDays.length ? `: ${c.missingDays.join(', ')}${gap > c.missingDays.length ? ', …' : ''}` : ''}` : '';
+  const rows = c.rowsUsed !== undefined && c.rowsUsed < c.rows ? `${c.rowsUsed} of ${c.rows} rows (${c.rows - c.rowsUsed} dropped)` : `${c.rows} rows`;
+  return `trained on ${c.daysWithData} of the ${c.daysAsked} days asked (${c.firstDay}..${c.lastDay}, ${pct}${missing}), ${rows}`;
+}
+
+/** What a model's `retrain.trainer` is, in one phrase; undefined without one. */
+export function describeTrainer(trainer: { type: 'builtin' } | { type: 'command'; command: readonly string[] } | undefined, task?: string): string | undefined {
+  if (!trainer) return undefined;
+  if (trainer.type === 'command') return `command: ${trainer.command.join(' ')}`;
+  return `builtin ${task === 'regression' ? 'ridge regression' : task === 'multiclass' ? 'softmax regression' : 'logistic regression'}`;
+}
+
+/** Why a model cannot be retrained without a trainer: the config section to add. */
+export const noTrainerMessage = (modelId: string, configName = 'the config'): string =>
+  `model ${modelId} has no retrain.trainer in ${configName}, so it cannot be retrained: add a retrain: section with a trainer (type: builtin, or type: command with your own training command) to the model (README: Retraining, approval and promotion)`;
 
 export type RetrainOutcome =
   | 'promoted'
@@ -107,7 +203,9 @@ export type RetrainOutcome =
   | 'promotion-expired'
   | 'not-recommended'
   | 'insufficient-data'
-  | 'champion-changed';
+  | 'champion-changed'
+  /** The model has no retrain.trainer: nothing was trained. */
+  | 'no-trainer';
 
 export type MaintenanceStage =
   | 'awaiting-retrain-approval'
@@ -138,6 +236,8 @@ export interface MaintenanceStatus {
   candidate?: ModelVersionRef;
   comparison?: Comparison;
   outcome?: RetrainOutcome;
+  /** What approving the retrain does: the trainer and the days it is asked to train on. */
+  plan?: { trainer: string; trainingDays: number; holdoutDays: number; minCoverage: number };
 }
 
 /** How a model's latest retrain request ended. */
@@ -194,6 +294,8 @@ export interface MaintenanceLogEntry {
     | 'retrain-requested'
     | 'rollback-requested'
     | 'evidence-attached'
+    /** An open gate read its approvers and keys again from the config, and they had changed. */
+    | 'approvers-refreshed'
     | 'approval-requested'
     | 'reminder'
     | 'escalation'

@@ -5,16 +5,21 @@
  * and anything that re-verifies a stored decision later.
  *
  * Canonical form (docs/signed-decisions.md): the UTF-8 bytes of JSON.stringify of an object
- * with exactly the keys of CANONICAL_KEYS, in that (alphabetical) order, every value a string
- * ("" when absent). Keys and signatures are lowercase hex (32 and 64 bytes).
+ * with exactly the keys of CANONICAL_KEYS (format 1) or CANONICAL_KEYS_2 (format 2: also the
+ * candidate version and the sha256 of the evidence shown), in that (alphabetical) order, every
+ * value a string ("" when absent). A proof with `candidate` or `evidence` is format 2; old
+ * decisions (format 1) still verify. Keys and signatures are lowercase hex (32 and 64 bytes).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 
 export const SIGNATURE_VERSION = 'upkeep-decision-1';
+/** Format 2: the signed bytes also cover the candidate version and the evidence's sha256. */
+export const SIGNATURE_VERSION_2 = 'upkeep-decision-2';
 /** How far a signature's time may be from the workflow's time when it arrives (either side). */
 export const SIGNATURE_WINDOW_MS = 10 * 60_000;
 
 export const CANONICAL_KEYS = ['approver', 'at', 'comment', 'decision', 'gate', 'model', 'nonce', 'request', 'signer', 'v', 'workflow'] as const;
+export const CANONICAL_KEYS_2 = ['approver', 'at', 'candidate', 'comment', 'decision', 'evidence', 'gate', 'model', 'nonce', 'request', 'signer', 'v', 'workflow'] as const;
 
 /** What is signed, besides the decision itself: where it applies, who signed, when, and a nonce. */
 export interface DecisionProof {
@@ -29,9 +34,16 @@ export interface DecisionProof {
   /** When it was signed (ISO 8601). */
   at: string;
   nonce: string;
+  /** Format 2: the candidate version decided on ("" when the request has none). */
+  candidate?: string;
+  /** Format 2: the sha256 of the evidence document the approver was shown ("" when none). */
+  evidence?: string;
   /** Ed25519 signature of the canonical bytes, hex. */
   signature: string;
 }
+
+/** Whether a proof is in format 2 (it names a candidate and an evidence hash, possibly ""). */
+export const isFormat2 = (proof: Pick<DecisionProof, 'candidate' | 'evidence'>): boolean => proof.candidate !== undefined || proof.evidence !== undefined;
 
 /** What a proof is about: a gate decision, or a rollback request (gate "rollback-request"). */
 export interface SignedAct {
@@ -85,9 +97,9 @@ function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
 
-/** The exact bytes that are signed. */
+/** The exact bytes that are signed: format 2 when the proof names a candidate or evidence, else format 1. */
 export function canonicalDecision(act: SignedAct, proof: Omit<DecisionProof, 'signature'>): Uint8Array {
-  const fields: Record<(typeof CANONICAL_KEYS)[number], string> = {
+  const common = {
     approver: act.approver,
     at: proof.at,
     comment: act.comment ?? '',
@@ -97,11 +109,16 @@ export function canonicalDecision(act: SignedAct, proof: Omit<DecisionProof, 'si
     nonce: proof.nonce,
     request: proof.request,
     signer: proof.signer,
-    v: SIGNATURE_VERSION,
     workflow: proof.workflow,
   };
   const ordered: Record<string, string> = {};
-  for (const k of CANONICAL_KEYS) ordered[k] = String(fields[k]);
+  if (isFormat2(proof)) {
+    const fields: Record<(typeof CANONICAL_KEYS_2)[number], string> = { ...common, candidate: proof.candidate ?? '', evidence: proof.evidence ?? '', v: SIGNATURE_VERSION_2 };
+    for (const k of CANONICAL_KEYS_2) ordered[k] = String(fields[k]);
+  } else {
+    const fields: Record<(typeof CANONICAL_KEYS)[number], string> = { ...common, v: SIGNATURE_VERSION };
+    for (const k of CANONICAL_KEYS) ordered[k] = String(fields[k]);
+  }
   return utf8(JSON.stringify(ordered));
 }
 
@@ -159,6 +176,11 @@ export interface ExpectedContext {
   usedNonces?: ReadonlySet<string>;
   /** Skip the time window: re-verifying a stored decision later. */
   anyTime?: boolean;
+  /**
+   * What the request showed the approver (a gate opened with stored evidence): the signature must
+   * be format 2 and name this candidate ("" for none) and this evidence sha256. Absent: either format.
+   */
+  shown?: { candidate: string; evidence: string };
 }
 
 /**
@@ -173,6 +195,11 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
   if (proof.model !== ctx.model) return `${who}: the signature is for model ${JSON.stringify(proof.model)}, not this one`;
   if (proof.workflow !== ctx.workflow) return `${who}: the signature is for workflow ${JSON.stringify(proof.workflow)}, not ${ctx.workflow}`;
   if (proof.request !== ctx.request) return `${who}: the signature is for another ${act.gate === 'rollback-request' ? 'rollback (champion->target)' : `${act.gate} request`}: signed for ${JSON.stringify(proof.request)}, this one is ${JSON.stringify(ctx.request)}`;
+  if (ctx.shown) {
+    if (!isFormat2(proof)) return `${who}: the signature is in the old format (${SIGNATURE_VERSION}), which does not cover the candidate and the evidence shown; sign again with a current upkeep`;
+    if ((proof.candidate ?? '') !== ctx.shown.candidate) return `${who}: the signature is for candidate ${JSON.stringify(proof.candidate ?? '')}, this request's is ${JSON.stringify(ctx.shown.candidate)}`;
+    if ((proof.evidence ?? '') !== ctx.shown.evidence) return `${who}: the signature covers other evidence (sha256 ${JSON.stringify(proof.evidence ?? '')}) than this request shows (sha256 ${ctx.shown.evidence}); look at the request again and sign again`;
+  }
   let key: string | undefined;
   if (proof.signer === act.approver) key = Object.hasOwn(keys.people, act.approver) ? keys.people[act.approver] : undefined;
   else key = Object.hasOwn(keys.authenticators, proof.signer) ? keys.authenticators[proof.signer] : undefined;
@@ -197,9 +224,13 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
  * `keys`, at any later time: undefined when its signature holds, else why not. `workflow`: the
  * workflow the record says made the decision; a signature made for another one does not count.
  */
-export function storedDecisionProblem(modelId: string, d: SignedAct & { proof?: DecisionProof | undefined }, keys: DecisionKeys | undefined, workflow?: string): string | undefined {
+export function storedDecisionProblem(modelId: string, d: SignedAct & { proof?: DecisionProof | undefined }, keys: DecisionKeys | undefined, workflow?: string, promoted?: string): string | undefined {
   if (!d.proof) return `model ${modelId}: the ${d.gate} decision by ${d.approver} is not signed`;
   if (workflow !== undefined && d.proof.workflow !== workflow) return `model ${modelId}: the ${d.gate} decision by ${d.approver} was signed for workflow ${JSON.stringify(d.proof.workflow)}, but is recorded for ${JSON.stringify(workflow)}`;
+  // `promoted`: the version the record says this promote decision promoted; a format-2 signature names it.
+  if (promoted !== undefined && d.gate === 'promote' && isFormat2(d.proof) && d.proof.candidate !== promoted) {
+    return `model ${modelId}: the promote decision by ${d.approver} was signed for candidate ${JSON.stringify(d.proof.candidate ?? '')}, but is recorded for the promotion of ${JSON.stringify(promoted)}`;
+  }
   if (!keysApply(keys, [d.approver])) return `model ${modelId}: no public key is configured for ${d.approver} or any authenticator`;
   return proofProblem(d, d.proof, { model: modelId, workflow: d.proof.workflow, request: d.proof.request, now: 0, anyTime: true, keys, deciders: [d.approver] });
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../activities/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
+import { formatGateRefresh, refreshOpenGates } from '../workers/refresh-gates.js';
 import { auditSyncChanges } from '../workers/schedule-audit.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';
@@ -130,6 +131,9 @@ async function main(): Promise<void> {
   console.log(formatChanges(changes, false));
   const recordedLine = describeRecorded(recorded);
   if (recordedLine) log(recordedLine);
+  // Requests that already wait take the config's current approvers and keys (read by the worker).
+  const refreshed = formatGateRefresh(await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings.taskQueue }).catch((err: unknown) => ({ refreshed: [], failed: [`the waiting requests: ${err instanceof Error ? err.message : String(err)}`] })));
+  if (refreshed) console.log(refreshed);
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);
   }

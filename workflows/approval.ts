@@ -7,7 +7,7 @@
  * rejection and expiry are results, not exceptions.
  */
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { decideUpdate } from './definitions.js';
+import { decideUpdate, refreshApproversUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
@@ -30,6 +30,11 @@ export interface GateRequest {
   timing: GateTiming;
   /** Public keys from the config; when they apply, every decision must be signed. */
   keys?: DecisionKeys;
+  /** An approval needs a comment, and why (shown with the request; the validator names it). */
+  commentRequired?: string;
+  /** The candidate decided on and the stored evidence shown: signatures must cover both. */
+  candidate?: string;
+  evidence?: { uri: string; sha256: string };
 }
 
 /** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
@@ -71,6 +76,9 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (input.decision === 'reject' && !(typeof input.comment === 'string' && input.comment.trim())) {
     refuse(`model ${modelId}: a rejection needs a comment saying why`);
   }
+  if (input.decision === 'approve' && open.commentRequired && !(typeof input.comment === 'string' && input.comment.trim())) {
+    refuse(`model ${modelId}: approving this ${open.gate} request needs a comment saying why, because ${open.commentRequired}`);
+  }
   const problem = proofProblem(input, input.proof, {
     model: modelId,
     workflow: auth.workflowId,
@@ -79,19 +87,85 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
     keys: auth.keys,
     deciders: open.approvers,
     ...(auth.usedNonces ? { usedNonces: auth.usedNonces } : {}),
+    // A gate that stored its evidence takes only signatures over it and its candidate (format 2).
+    ...(open.evidence ? { shown: { candidate: open.candidate ?? '', evidence: open.evidence.sha256 } } : {}),
   });
   if (problem) refuse(problem);
 }
 
+/** Who may decide on the model now, and their keys: read from the worker's config by an activity. */
+export interface CurrentDeciders {
+  approvers: string[];
+  keys?: DecisionKeys | undefined;
+}
+
+/** How an open gate reads its deciders again (`refreshApprovers`), and what it reports when they changed. */
+export interface ApproverRefresh {
+  load: () => Promise<CurrentDeciders>;
+  onChange: (gate: GateStatus, change: string) => void;
+}
+
+/** What changed between two sets of deciders, in one line; undefined when nothing did. */
+export function deciderChange(before: { approvers: readonly string[]; keys: DecisionKeys | undefined }, after: CurrentDeciders): string | undefined {
+  const parts: string[] = [];
+  const added = after.approvers.filter((a) => !before.approvers.includes(a));
+  const removed = before.approvers.filter((a) => !after.approvers.includes(a));
+  if (added.length) parts.push(`approvers added: ${added.join(', ')}`);
+  if (removed.length) parts.push(`approvers removed: ${removed.join(', ')}`);
+  for (const kind of ['people', 'authenticators'] as const) {
+    const was = before.keys?.[kind] ?? {};
+    const now = after.keys?.[kind] ?? {};
+    const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])].filter((id) => was[id] !== now[id]).sort();
+    const what = kind === 'people' ? 'keys' : 'authenticator keys';
+    if (changed.length) parts.push(`${what} changed for ${changed.map((id) => `${id} (${!was[id] ? 'added' : !now[id] ? 'removed' : 'replaced'})`).join(', ')}`);
+  }
+  return parts.length ? parts.join('; ') : undefined;
+}
+
 /**
  * Registers the `decide` Update handler (call once, at the start of the workflow) and returns
- * `request`, which opens a gate and resolves when it is approved, rejected or expired.
+ * `request`, which opens a gate and resolves when it is approved, rejected or expired. With
+ * `refresh`, also the `refreshApprovers` Update: the open gate reads its approvers and keys again.
  */
-export function createApprovals(modelId: string, workflowId: string, onEvent: (e: GateEvent) => void) {
+export function createApprovals(modelId: string, workflowId: string, onEvent: (e: GateEvent) => void, refresh?: ApproverRefresh) {
   const gates: GateStatus[] = [];
   let open: GateStatus | undefined;
   let keys: DecisionKeys | undefined;
   const usedNonces = new Set<string>();
+  let refreshing = false;
+
+  if (refresh) {
+    setHandler(
+      refreshApproversUpdate,
+      async (): Promise<GateStatus> => {
+        const gate = open!;
+        refreshing = true;
+        try {
+          // What the worker's config says now; nothing the caller sends is taken.
+          const now = await refresh.load();
+          // Decided or closed while the config was read: nothing to change.
+          if (open !== gate || gate.state !== 'waiting' || gate.decision) return copy(gate);
+          const change = deciderChange({ approvers: gate.approvers, keys }, now);
+          if (change) {
+            gate.approvers = [...now.approvers];
+            keys = now.keys;
+            if (keysApply(keys, gate.approvers)) gate.signaturesRequired = true;
+            else delete gate.signaturesRequired;
+            refresh.onChange(copy(gate), change);
+          }
+          return copy(gate);
+        } finally {
+          refreshing = false;
+        }
+      },
+      {
+        validator: () => {
+          if (!open || open.state !== 'waiting' || open.decision) refuse(`model ${modelId}: no request is waiting for a decision`);
+          if (refreshing) refuse(`model ${modelId}: the ${open.gate} request is reading its approvers already`);
+        },
+      },
+    );
+  }
 
   setHandler(
     decideUpdate,
@@ -142,6 +216,9 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         reminders: 0,
         escalated: false,
         ...(keysApply(req.keys, req.approvers) ? { signaturesRequired: true } : {}),
+        ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
+        ...(req.candidate ? { candidate: req.candidate } : {}),
+        ...(req.evidence ? { evidence: { ...req.evidence } } : {}),
       };
       gates.push(gate);
       open = gate;

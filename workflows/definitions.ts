@@ -95,5 +95,11 @@ export interface RollbackModelResult {
 }
 
 export const decideUpdate = defineUpdate<GateStatus, [DecisionInput]>('decide');
+/**
+ * Asks the open gate to read who may decide, and their keys, again from the worker's config (an
+ * activity): it carries nothing, so namespace access cannot add a key through it. Sent by
+ * `schedules sync`, `upkeep worker` and `npm start` to every waiting request.
+ */
+export const refreshApproversUpdate = defineUpdate<GateStatus, []>('refreshApprovers');
 export const attachEvidenceSignal = defineSignal<[RetrainEvidence]>('attachEvidence');
 export const maintenanceStatusQuery = defineQuery<MaintenanceStatus>('status');

@@ -14,7 +14,7 @@ import { ApplicationFailureCategory, WorkflowExecutionAlreadyStartedError } from
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
 import { attachEvidenceSignal, retrainWorkflowId, TemporalScheduledStartTime, UpkeepModelId, UpkeepVerdict, type EvaluateModelInput, type EvaluateModelResult } from './definitions.js';
-import { stakeholders, type RetrainEvidence } from '../domain/maintenance.js';
+import { noTrainerMessage, stakeholders, type RetrainEvidence } from '../domain/maintenance.js';
 import { DATA_ERROR_TYPES, type EvaluationFailure, type EvaluationSummary, type ResolvedModel, type SnapshotRef, type TrendSummary } from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
 import { createJournal } from './maintenance.js';
@@ -175,13 +175,18 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         windowEnd,
       },
     });
-    if (verdict.status === 'degraded' || verdict.status === 'failing') {
-      journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`);
-    }
     // A spec resolved before retraining existed (an execution older than this code) has no `retrain`.
     // A backfill re-evaluates the past: it never asks for a retrain.
     const backfill = scheduled !== undefined && info.startTime.getTime() - scheduled.getTime() > BACKFILL_AGE_MS;
-    const wanted = !backfill && shouldRetrain(verdict.status, spec.retrain?.on ?? 'never');
+    const severe = !backfill && shouldRetrain(verdict.status, spec.retrain?.on ?? 'never');
+    // A model without a trainer is reported, never retrained (specs recorded before trainers had no
+    // default always carry one, so they replay as they ran).
+    const noTrainer = severe && !spec.retrain.trainer ? noTrainerMessage(model.modelId) : undefined;
+    if (verdict.status === 'degraded' || verdict.status === 'failing') {
+      journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`);
+    }
+    if (noTrainer) journal.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });
+    const wanted = severe && !noTrainer;
     const decision = wanted
       ? retrainRequest({
           status: verdict.status,

@@ -1,7 +1,7 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
-import type { Comparison, ComparisonRow, ComparisonSide, LastRetrainRequest } from '../domain/maintenance.js';
+import { coverageShort, describeCoverage, type CandidateInfo, type Comparison, type ComparisonRow, type ComparisonSide, type LastRetrainRequest } from '../domain/maintenance.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from '../domain/evaluation.js';
 
@@ -182,6 +182,19 @@ export interface CompareInput {
   holdout: Comparison['holdout'];
   champion: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics'> };
   challenger: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics'> };
+  /**
+   * The model's own absolute thresholds: a challenger that still fails them is not recommended.
+   * Absent in requests recorded before the check (they replay as they ran).
+   */
+  thresholds?: { min?: number | undefined; max?: number | undefined };
+  /** What was trained and on how much: below `training.minCoverage` it is not recommended. */
+  candidate?: CandidateInfo;
+}
+
+/** Why `value` fails the absolute threshold, or undefined when it passes (or none is set). */
+export function thresholdFailure(metric: string, value: number, t: { min?: number | undefined; max?: number | undefined }): string | undefined {
+  if (lowerIsBetter(metric)) return t.max !== undefined && value > t.max ? `${metric} ${fmt(value)} is above the maximum ${fmt(t.max)}` : undefined;
+  return t.min !== undefined && value < t.min ? `${metric} ${fmt(value)} is below the minimum ${fmt(t.min)}` : undefined;
 }
 
 function side(s: CompareInput['champion'], metric: string): ComparisonSide {
@@ -209,19 +222,52 @@ export function compareOnHoldout(input: CompareInput): Comparison {
     return { metric: m, champion: a, challenger: b, delta: b - a, better };
   });
   let recommended = false;
+  let better = false;
   let reason: string;
+  const concerns: string[] = [];
+  let stillFails: string | undefined;
+  const training = input.candidate?.training;
+  // Said whenever the candidate trained on less than asked, recommended or not.
+  const coverageNote = training && coverageShort(training) ? `; ${describeCoverage(training)}` : '';
   if (champion.value === null || challenger.value === null) {
     const who = challenger.value === null ? input.challenger : input.champion;
     const why = who.summary.undefinedMetrics[metric];
-    reason = `${metric} is undefined on the holdout for ${who === input.challenger ? 'challenger' : 'champion'} ${who.version}${why ? ` (${why})` : ''}: not recommended`;
+    reason = `${metric} is undefined on the holdout for ${who === input.challenger ? 'challenger' : 'champion'} ${who.version}${why ? ` (${why})` : ''}: not recommended${coverageNote}`;
   } else {
     const gain = higherIsBetter ? challenger.value - champion.value : champion.value - challenger.value;
-    recommended = gain > input.minImprovement;
+    better = gain > input.minImprovement;
     const overlap = champion.low !== null && challenger.low !== null && champion.high !== null && challenger.high !== null && !(challenger.low > champion.high || champion.low > challenger.high);
     const ci = champion.low === null || challenger.low === null ? '' : overlap ? '; the confidence intervals overlap' : '; the confidence intervals do not overlap';
+    if (input.thresholds) {
+      const fails = thresholdFailure(metric, challenger.value, input.thresholds);
+      if (fails) {
+        stillFails = fails;
+        concerns.push(`it still fails the model's threshold: ${fails}`);
+      }
+    }
+    if (training && training.share < training.minCoverage) {
+      concerns.push(`it trained on ${training.daysWithData} of the ${training.daysAsked} days asked (${Math.round(training.share * 100)}%), below retrain.min_coverage ${Math.round(training.minCoverage * 100)}%`);
+    }
+    recommended = better && concerns.length === 0;
+    const head = `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} vs champion ${fmt(champion.value)} (${gain >= 0 ? '+' : ''}${fmt(gain)} better${ci})`;
     reason = recommended
-      ? `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} vs champion ${fmt(champion.value)} (${gain >= 0 ? '+' : ''}${fmt(gain)} better${ci}): recommended`
-      : `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} is not better than champion ${champion.version} ${fmt(champion.value)} by more than ${input.minImprovement}${ci}: not recommended`;
+      ? `${head}: recommended${coverageNote}`
+      : better
+        ? `${head}, but not recommended: ${concerns.join('; ')}${coverageNote}`
+        : `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} is not better than champion ${champion.version} ${fmt(champion.value)} by more than ${input.minImprovement}${ci}: not recommended${stillFails ? `; it also still fails the model's threshold: ${stillFails}` : ''}${coverageNote}`;
   }
-  return { metric, higherIsBetter, holdout: input.holdout, champion, challenger, rows, recommended, reason };
+  return {
+    metric,
+    higherIsBetter,
+    holdout: input.holdout,
+    champion,
+    challenger,
+    rows,
+    recommended,
+    reason,
+    better,
+    ...(concerns.length ? { concerns } : {}),
+    ...(stillFails ? { stillFails } : {}),
+    ...(input.candidate ? { candidate: input.candidate } : {}),
+  };
 }

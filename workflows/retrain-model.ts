@@ -7,15 +7,15 @@
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP, TRAINING } from './activity-options.js';
-import { createApprovals, type GateEvent } from './approval.js';
+import { createApprovals, type ApproverRefresh, type GateEvent } from './approval.js';
 import { attachEvidenceSignal, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
-import { describeEvidence, stakeholders, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
+import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem } from '../domain/inputs.js';
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
-const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome } = proxyActivities<Activities>(STEP);
+const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome, storeEvidence } = proxyActivities<Activities>(STEP);
 
 const { evaluateSnapshot, snapshotWindow: snapshotTraining } = proxyActivities<Activities>(EVALUATION);
 
@@ -34,8 +34,10 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
     switch (e.kind) {
       case 'approval-requested':
         // The keys in force: what a signature on this request is checked against, then and later (audit verify).
-        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?`, { details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to, ...(e.keys ? { keys: e.keys } : {}) } });
-        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
+        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?${g.candidate ? ` (candidate ${g.candidate})` : ''}`, {
+          details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}), ...(g.commentRequired ? { commentRequired: g.commentRequired } : {}), ...(e.keys ? { keys: e.keys } : {}) },
+        });
+        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
         break;
       case 'reminder':
         journal.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
@@ -52,7 +54,7 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
       case 'decision': {
         const d = g.decision!;
         const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
-        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed } });
+        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}) } });
         journal.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
         break;
       }
@@ -60,12 +62,36 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
   };
 }
 
+/**
+ * How an open gate reads who may decide again (the `refreshApprovers` Update): the worker's config
+ * through `resolveModel`, never the caller's word; a change is logged to the audit trail.
+ */
+export function approverRefresh(journal: Journal, modelId: string, resolve: (input: { modelId: string }) => Promise<ResolvedModel>): ApproverRefresh {
+  return {
+    load: async () => {
+      const s = (await resolve({ modelId })).spec;
+      return { approvers: stakeholders(s), ...(s.keys ? { keys: s.keys } : {}) };
+    },
+    onChange: (g, change) =>
+      journal.record('approvers-refreshed', `the ${g.gate} request read its approvers and keys again from the config: ${change}`, {
+        details: { gate: g.gate, openedAt: g.openedAt, approvers: g.approvers, signaturesRequired: g.signaturesRequired === true },
+      }),
+  };
+}
+
 const failureType = (err: unknown): string | undefined => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined);
 
-function comparisonText(c: Comparison): string {
+/** The comparison as the people asked read it: candidate, coverage, verdict, intervals, table. */
+export function comparisonText(c: Comparison): string {
   const f = (v: number | null): string => (v === null ? '—' : v.toFixed(4));
-  const lines = c.rows.map((r) => `${r.metric}: champion ${f(r.champion)}, challenger ${f(r.challenger)}${r.better && r.better !== 'same' ? ` (${r.better} better)` : ''}`);
-  return [`Holdout ${c.holdout.firstDay}..${c.holdout.lastDay}, ${c.holdout.rows} rows.`, c.reason, ...lines].join('\n');
+  const interval = (s: Comparison['champion']): string => (s.low !== null && s.high !== null ? ` [${f(s.low)}, ${f(s.high)}]` : '');
+  const lines = c.rows.map((r) => `${r.metric}: champion ${f(r.champion)}${r.metric === c.metric ? interval(c.champion) : ''}, challenger ${f(r.challenger)}${r.metric === c.metric ? interval(c.challenger) : ''}${r.better && r.better !== 'same' ? ` (${r.better} better)` : ''}`);
+  const k = c.candidate;
+  const candidate = k
+    ? [`Candidate ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? `; the champion is a ${k.championModelType}` : ''}.`, `Training: ${describeCoverage(k.training)}.`]
+    : [];
+  const verdict = c.recommended ? 'RECOMMENDED' : c.better && c.concerns?.length ? `NOT RECOMMENDED (approving needs a comment): ${c.concerns.join('; ')}` : 'NOT RECOMMENDED';
+  return [...candidate, `Holdout ${c.holdout.firstDay}..${c.holdout.lastDay}, ${c.holdout.rows} rows.`, verdict, c.reason, ...lines].join('\n');
 }
 
 export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelResult> {
@@ -88,8 +114,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.stage = s;
     status.since = journal.now();
   };
-  const describe = (): string => `Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
-  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe));
+  const plan = (): string => (status.plan && !status.comparison ? `Approving trains with the ${status.plan.trainer} trainer on the ${status.plan.trainingDays} days before a ${status.plan.holdoutDays}-day holdout.\n` : '');
+  const describe = (): string => `${plan()}Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe), approverRefresh(journal, modelId, resolveModel));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
     if (!acceptable(e, 'an attachEvidence signal')) return;
@@ -116,9 +143,9 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.champion = champion.version;
     const decisions: Decision[] = [];
     people = stakeholders(spec);
-    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec']): Promise<GateStatus> => {
+    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec'], extra: { commentRequired?: string; candidate?: string; evidence?: { uri: string; sha256: string } } = {}): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
-      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}) });
+      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}), ...extra });
       if (g.decision) decisions.push(g.decision);
       return g;
     };
@@ -129,6 +156,17 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       await journal.close(`retrain request ${outcome}`);
       return { modelId, outcome, evidence: evidenceCount, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
     };
+
+    // No trainer, no retrain: nothing upkeep can fit replaces a model its owner trained otherwise.
+    // (Specs recorded before trainers had no default always carry one: they replay as they ran.)
+    const trainerName = describeTrainer(spec.retrain.trainer, spec.task);
+    if (!trainerName) {
+      const message = noTrainerMessage(modelId);
+      journal.record('failure', `cannot retrain: ${message}`);
+      journal.notify('failure', people, `${modelId} cannot be retrained: it has no retrain.trainer`, message);
+      return finish('no-trainer');
+    }
+    status.plan = { trainer: trainerName, trainingDays: spec.retrain.training_days, holdoutDays: spec.retrain.holdout_days, minCoverage: spec.retrain.min_coverage ?? 0.8 };
 
     const asked = await gate('retrain', spec);
     if (asked.state !== 'approved') return finish(asked.state === 'expired' ? 'retrain-expired' : 'retrain-rejected');
@@ -158,24 +196,47 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     const trained = await train({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
     const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
     status.candidate = candidate;
-    journal.record('trained', `trained candidate ${trained.version} on ${training.firstDay}..${training.lastDay} (${trained.rows} rows) with the ${spec.retrain.trainer.type} trainer`, {
-      details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, ...(trained.logUri ? { log: trained.logUri } : {}) },
+    // How much of what was asked the candidate saw: days with data, rows (pure, from the snapshot).
+    const coverage = trainingCoverage(training, spec.retrain.training_days, spec.retrain.min_coverage ?? 0.8, trained.rowsUsed);
+    const candidateInfo: CandidateInfo = {
+      version: trained.version,
+      trainer: trainerName,
+      modelType: trained.modelType ?? trainerName,
+      ...(trained.championModelType ? { championModelType: trained.championModelType } : {}),
+      training: coverage,
+    };
+    journal.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the ${trainerName} trainer: ${describeCoverage(coverage)}`, {
+      details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, coverage, modelType: candidateInfo.modelType, ...(trained.logUri ? { log: trained.logUri } : {}) },
     });
 
     stage('comparing');
     const challenger = await resolveVersion({ modelId, version: trained.version });
     const championOnHoldout = await evaluateSnapshot({ model: champion, snapshot: holdout });
     const challengerOnHoldout = await evaluateSnapshot({ model: challenger, snapshot: holdout });
+    // The candidate's threshold and training coverage count (requests compared before these checks
+    // replay as they ran: without them).
+    const checks = patched('candidate-checks');
     const comparison = compareOnHoldout({
       metric: spec.thresholds.metric,
       minImprovement: spec.retrain.min_improvement,
+      ...(checks ? { thresholds: { min: spec.thresholds.min, max: spec.thresholds.max }, candidate: candidateInfo } : {}),
       holdout: { uri: holdout.uri, sha256: holdout.sha256, rows: holdout.rows, firstDay: holdout.firstDay, lastDay: holdout.lastDay },
       champion: { version: champion.version ?? champion.artifactSha256.slice(0, 12), summary: championOnHoldout },
       challenger: { version: trained.version, summary: challengerOnHoldout },
     });
     status.comparison = comparison;
-    journal.record('compared', comparison.reason, { details: { holdout: comparison.holdout, champion: comparison.champion.value, challenger: comparison.challenger.value } });
-    if (!comparison.recommended) {
+    journal.record('compared', comparison.reason, {
+      details: {
+        holdout: comparison.holdout,
+        champion: comparison.champion.value,
+        challenger: comparison.challenger.value,
+        ...(checks ? { recommended: comparison.recommended, intervals: { champion: [comparison.champion.low, comparison.champion.high], challenger: [comparison.challenger.low, comparison.challenger.high] }, ...(comparison.concerns ? { concerns: comparison.concerns } : {}) } : {}),
+      },
+    });
+    // A better candidate with concerns (it still fails the threshold, it trained on too few days)
+    // goes to the owner marked not recommended; approving it needs a comment saying why.
+    const concerns = comparison.better && !comparison.recommended ? comparison.concerns ?? [] : [];
+    if (!comparison.recommended && concerns.length === 0) {
       journal.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
       return finish('not-recommended', candidate);
     }
@@ -183,7 +244,15 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // Training and comparing may have taken a while: who may decide is read from the config again.
     const now = (await resolveModel({ modelId })).spec;
     people = stakeholders(now);
-    const promote = await gate('promote', now);
+    // What the approvers are shown is stored, content-addressed; signatures cover its sha256 and
+    // the candidate (requests that opened this gate before it was stored replay without it).
+    const shown = patched('signed-evidence')
+      ? await storeEvidence({ modelId, evidence: { format: 'upkeep-evidence-1', modelId, workflowId: info.workflowId, gate: 'promote', champion: comparison.champion.version, candidate: trained.version, comparison } })
+      : undefined;
+    const promote = await gate('promote', now, {
+      ...(concerns.length ? { commentRequired: `candidate ${trained.version} is not recommended: ${concerns.join('; ')}` } : {}),
+      ...(shown ? { candidate: trained.version, evidence: shown } : {}),
+    });
     if (promote.state !== 'approved') return finish(promote.state === 'expired' ? 'promotion-expired' : 'promotion-rejected', candidate);
 
     stage('promoting');
@@ -209,8 +278,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       return finish('champion-changed', candidate);
     }
     status.champion = trained.version;
-    journal.record('promoted', `promoted ${trained.version} (was ${champion.version})`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
-    journal.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => d.approver).join(', ')}.`);
+    journal.record('promoted', `promoted ${trained.version} (was ${champion.version})${concerns.length ? `, although not recommended: ${concerns.join('; ')}` : ''}`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
+    journal.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => `${d.approver}${d.comment ? ` ("${d.comment}")` : ''}`).join(', ')}.`);
     return finish('promoted', candidate);
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -12,7 +12,7 @@ import { stakeholders, type Decision, type MaintenanceStatus } from '../domain/m
 import { rollbackInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../domain/signature.js';
 import { createJournal } from './maintenance.js';
-import { gateEvents } from './retrain-model.js';
+import { approverRefresh, gateEvents } from './retrain-model.js';
 
 const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>(STEP);
 
@@ -26,7 +26,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const request = { source: 'manual' as const, at: journal.now(), reason: input.reason, requestedBy: input.requestedBy };
   const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: journal.now(), evidence: [request], gates: [] };
   const describe = (): string => `Rollback requested by ${input.requestedBy}: ${input.reason}`;
-  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe));
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe), approverRefresh(journal, modelId, resolveModel));
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
 
   const model = await resolveModel({ modelId });

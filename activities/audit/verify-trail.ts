@@ -153,9 +153,9 @@ export function actOf(e: MaintenanceLogEntry): (SignedAct & { proof?: DecisionPr
  * Checks one signed act against the keys in force: undefined when it holds (or when no keys were
  * in force and it is unsigned), else why not.
  */
-export function actProblem(modelId: string, act: SignedAct & { proof?: DecisionProof | undefined }, inForce: KeysInForce, workflowId: string | undefined): string | undefined {
+export function actProblem(modelId: string, act: SignedAct & { proof?: DecisionProof | undefined }, inForce: KeysInForce, workflowId: string | undefined, promoted?: string): string | undefined {
   if (!act.proof) return keysApply(inForce.keys, inForce.deciders ?? [act.approver]) ? `the ${act.gate} ${act.decision} by ${act.approver} is not signed, although keys were in force (${inForce.from})` : undefined;
-  const problem = storedDecisionProblem(modelId, act, inForce.keys, workflowId);
+  const problem = storedDecisionProblem(modelId, act, inForce.keys, workflowId, promoted);
   return problem && `${problem.replace(`model ${modelId}: `, '')} (keys in force: ${inForce.from})`;
 }
 

@@ -111,7 +111,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
           data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
           ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
           limits: { ...config.limits, ...(m.limits ?? {}) },
-          retrain: m.retrain.trainer.type === 'command' ? { ...m.retrain, trainer: { ...m.retrain.trainer, cwd: path.resolve(opts.baseDir, m.retrain.trainer.cwd ?? '.') } } : m.retrain,
+          retrain: m.retrain.trainer?.type === 'command' ? { ...m.retrain, trainer: { ...m.retrain.trainer, cwd: path.resolve(opts.baseDir, m.retrain.trainer.cwd ?? '.') } } : m.retrain,
         };
       } catch (err) {
         throw new UpkeepError('InvalidConfig', `${opts.name}: models[${i}] (${m.id}): ${(err as Error).message}`);

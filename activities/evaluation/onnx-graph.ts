@@ -129,3 +129,36 @@ export function readOnnxGraphFacts(bytes: Uint8Array): OnnxGraphFacts {
   if (!sawGraph) throw new Error('no graph in ONNX model');
   return facts;
 }
+
+/** Estimator operators, most telling first, and what kind of model each makes. */
+const MODEL_KINDS: [op: string, kind: string][] = [
+  ['TreeEnsembleClassifier', 'tree ensemble classifier (e.g. gradient boosting, random forest)'],
+  ['TreeEnsembleRegressor', 'tree ensemble regressor (e.g. gradient boosting, random forest)'],
+  ['TreeEnsemble', 'tree ensemble'],
+  ['SVMClassifier', 'support vector classifier'],
+  ['SVMRegressor', 'support vector regressor'],
+  ['LinearClassifier', 'linear classifier'],
+  ['LinearRegressor', 'linear regressor'],
+  ['Conv', 'convolutional network'],
+  ['LSTM', 'recurrent network'],
+  ['GRU', 'recurrent network'],
+];
+
+/**
+ * What kind of model an ONNX file holds, in one phrase, from its estimator operator and its
+ * producer ("tree ensemble classifier (…), TreeEnsembleClassifier, by skl2onnx"); a graph without
+ * a known estimator is named by its operators. Never throws: an unreadable file is "unknown".
+ */
+export function describeModelType(bytes: Uint8Array): string {
+  let facts: OnnxGraphFacts;
+  try {
+    facts = readOnnxGraphFacts(bytes);
+  } catch {
+    return 'unknown (the ONNX graph could not be read)';
+  }
+  const by = facts.producer ? `, by ${facts.producer.slice(0, 60)}` : '';
+  const hit = MODEL_KINDS.find(([op]) => facts.opTypes.includes(op));
+  if (hit) return `${hit[1]} (${hit[0]}${by})`;
+  const ops = [...new Set(facts.opTypes)].slice(0, 6);
+  return `graph of ${ops.join(', ') || 'no operators'}${facts.opTypes.length > ops.length ? ', …' : ''}${by}`;
+}

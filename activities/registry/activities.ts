@@ -7,7 +7,7 @@ import type { ActivityDeps } from '../deps.js';
 import type { Decision, LastRetrainRequest } from '../../domain/maintenance.js';
 import type { DecisionProof } from '../../domain/signature.js';
 import type { ResolvedModel } from '../../domain/evaluation.js';
-import { artifactKey, lastRetrainRequestKey, profileKey } from '../store/keys.js';
+import { artifactKey, evidenceKey, lastRetrainRequestKey, profileKey } from '../store/keys.js';
 import { createRegistry, versionId } from './registry.js';
 import type { ChampionPointer, ModelVersion } from './types.js';
 
@@ -112,6 +112,19 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
       // The baseline it had when it last was champion.
       const baseline = last?.baseline ?? (target.source === 'config' ? s.baseline : (target.baseline ?? {}));
       return { from, to, baseline, generation: champion.pointer.generation };
+    },
+
+    /**
+     * Stores the evidence a request shows its approvers (the comparison with its intervals, the
+     * candidate and its training coverage), content-addressed and write-once; returns its sha256,
+     * which the gate asks signatures to cover. Storing it twice keeps the first copy.
+     */
+    async storeEvidence(input: { modelId: string; evidence: Record<string, unknown> }): Promise<{ uri: string; sha256: string }> {
+      await spec(input.modelId); // a model of the config: its id is a safe key
+      const bytes = new TextEncoder().encode(`${JSON.stringify(input.evidence, null, 2)}\n`);
+      const sha256 = sha256Hex(bytes);
+      const put = await deps.store.put(evidenceKey(input.modelId, sha256), bytes, { ifAbsent: true });
+      return { uri: put.uri, sha256 };
     },
 
     /** Records how the model's latest retrain request ended (evaluations wait a cooldown after it). */

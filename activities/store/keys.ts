@@ -78,6 +78,8 @@ export const configRecordKey = (modelId: string, sha256: string): string => `led
 export const configClaimKey = (modelId: string, entryId: string): string => `ledger/${modelId}/configs/claims/${entryId}.json`;
 /** The last config-changed entry recorded: a hint (its link is read back to check it), never the truth. */
 export const configHeadKey = (modelId: string): string => `ledger/${modelId}/configs/head.json`;
+/** The evidence a decision was asked on (comparison, intervals, coverage), content-addressed: a signature covers its sha256. */
+export const evidenceKey = (modelId: string, sha256: string): string => `ledger/${modelId}/evidence/${sha256}.json`;
 
 // ── Workflow histories, exported once closed so that audits outlive the server's retention ──
 

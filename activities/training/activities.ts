@@ -17,7 +17,8 @@ import { createRegistry, versionId } from '../registry/registry.js';
 import { artifactKey, profileKey, trainingJobKey, trainingLogKey } from '../store/keys.js';
 import type { ModelVersion } from '../registry/types.js';
 import { sha256Hex } from '../store/file-store.js';
-import type { Decision, ModelVersionRef } from '../../domain/maintenance.js';
+import { describeTrainer, noTrainerMessage, type Decision, type ModelVersionRef } from '../../domain/maintenance.js';
+import { describeModelType } from '../evaluation/onnx-graph.js';
 import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { BuiltinTrainingError } from './builtin.js';
 import { trainBuiltinInThread } from './train-thread.js';
@@ -36,6 +37,11 @@ export interface TrainCandidateInput {
 
 export interface TrainCandidateResult extends ModelVersionRef {
   rows: number;
+  /** Rows the trainer used, when it says (the builtin drops rows with missing values). */
+  rowsUsed?: number;
+  /** What kind of model the candidate is, and the champion it may replace (describeModelType). */
+  modelType?: string;
+  championModelType?: string;
   trainingMetrics: Record<string, number | null>;
   logUri?: string;
 }
@@ -53,8 +59,8 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
     return bytes;
   };
 
-  const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string; tables: Table[] }> => {
-    if (spec.retrain.trainer.type !== 'builtin') throw new Error('not a builtin trainer');
+  const trainWithBuiltin = async (spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string; tables: Table[]; rowsUsed: number }> => {
+    if (spec.retrain.trainer?.type !== 'builtin') throw new Error('not a builtin trainer');
     const p = spec.retrain.trainer.params;
     const tables = await readTables(files, `model ${spec.id}: training`, (file) => deps.heartbeat?.({ phase: 'reading', file }), spec.limits);
     const set = trainingSet(spec, tables, { l2: p.l2, ...(p.max_iter ? { maxIterations: p.max_iter } : {}), ...(p.tolerance ? { tolerance: p.tolerance } : {}) });
@@ -74,12 +80,12 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       `converged ${result.info.converged} after ${result.info.iterations} iterations; training loss ${result.info.loss}`,
     ].join('\n');
     // The tables go on to the candidate's profile instead of being read again.
-    return { onnx: result.onnx, log: `${log}\n`, tables };
+    return { onnx: result.onnx, log: `${log}\n`, tables, rowsUsed: set.rows };
   };
 
   const trainWithCommand = async (spec: ModelSpec, snapshot: SnapshotRef, files: WindowFile[], logKey: string): Promise<{ onnx: Uint8Array; log: string }> => {
     const trainer = spec.retrain.trainer;
-    if (trainer.type !== 'command') throw new Error('not a command trainer');
+    if (trainer?.type !== 'command') throw new Error('not a command trainer');
     // Secrets are resolved here, in the worker, and redacted from everything that is kept.
     const { params, secrets } = resolveSecretParams(trainer.params, deps.secrets ?? {}, spec.id);
     const redact = redactor(secrets);
@@ -156,6 +162,9 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
     async trainCandidate(input: TrainCandidateInput): Promise<TrainCandidateResult> {
       const { model, training } = input;
       const spec = model.spec;
+      const trainer = spec.retrain.trainer;
+      // Never a default: a model without a trainer is not replaced by whatever upkeep can fit.
+      if (!trainer) throw new UpkeepError('NoTrainer', noTrainerMessage(spec.id));
       // The job record holds the whole version: registering it again is a no-op, and it completes
       // a registration that an earlier attempt did not get to.
       const recorded = async (): Promise<TrainCandidateResult | undefined> => {
@@ -172,7 +181,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
       try {
         const files = snapshotFiles(spec.id, training, read);
         const logKey = trainingLogKey(spec.id, input.workflow.runId);
-        const { onnx, log, tables } = spec.retrain.trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : { ...(await trainWithCommand(spec, training, files, logKey)), tables: undefined };
+        const { onnx, log, tables, rowsUsed } = trainer.type === 'builtin' ? await trainWithBuiltin(spec, files) : { ...(await trainWithCommand(spec, training, files, logKey)), tables: undefined, rowsUsed: undefined };
         const logPut = await deps.store.put(logKey, log);
 
         const sha256 = sha256Hex(onnx);
@@ -187,7 +196,7 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
         }
         const stored = await deps.store.put(artifactKey(spec.id, sha256), onnx, { ifAbsent: true });
         const profile = await deps.store.put(profileKey(spec.id, sha256), `${JSON.stringify(profiled.profile)}\n`, { ifAbsent: true });
-        const trainer = spec.retrain.trainer;
+        const championBytes = await read(model.artifactUri, 'the champion artifact').catch(() => undefined);
         const version: ModelVersion = {
           modelId: spec.id,
           version: versionId(sha256),
@@ -211,6 +220,9 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
           artifactUri: stored.uri,
           bytes: onnx.byteLength,
           rows: training.rows,
+          ...(rowsUsed !== undefined ? { rowsUsed } : {}),
+          modelType: trainer.type === 'builtin' ? `${describeTrainer(trainer, spec.task)!.replace(/^builtin /, '')} (builtin trainer)` : describeModelType(onnx),
+          ...(championBytes ? { championModelType: describeModelType(championBytes) } : {}),
           trainingMetrics: version.trainingMetrics!,
           logUri: logPut.uri,
         };

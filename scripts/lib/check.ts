@@ -98,7 +98,9 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
     }
     if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${[...unknown].join(', ')}); its classes are ${classes.join(', ')}`);
   }
-  return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared` };
+  // Asked to retrain without a trainer: it never will (there is no default trainer); said, not failed.
+  const noTrainer = spec.retrain.on !== 'never' && !spec.retrain.trainer ? `; retrain.on is ${spec.retrain.on} but there is no retrain.trainer, so it will be reported, never retrained` : '';
+  return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared${noTrainer}` };
 }
 
 export async function checkCommand(o: { config?: string; model?: string }): Promise<void> {

@@ -95,6 +95,17 @@ export function signAs(dir: string, id: string, act: SignedAct, where: Omit<Deci
   return signDecision(act, { ...where, signer: id, at: new Date().toISOString(), nonce: newNonce((n) => randomBytes(n)) }, key.secretKey);
 }
 
+/** A format-2 signature's evidence must be in the store, unaltered (content-addressed by that sha256). */
+async function evidenceProblem(store: ArtifactStore, modelId: string, sha256: string | undefined): Promise<string | undefined> {
+  if (!sha256) return undefined;
+  const { evidenceKey } = await import('../../activities/store/keys.js');
+  const { sha256Hex } = await import('../../activities/store/file-store.js');
+  const bytes = /^[0-9a-f]{64}$/.test(sha256) ? await store.tryGet(evidenceKey(modelId, sha256)) : undefined;
+  if (!bytes) return `model ${modelId}: the evidence the decision was signed over (sha256 ${sha256}) is not in the store`;
+  if (sha256Hex(bytes) !== sha256) return `model ${modelId}: the evidence the decision was signed over (sha256 ${sha256}) was altered in the store`;
+  return undefined;
+}
+
 /**
  * `upkeep verify-decision <model>`: checks the signature of every decision kept in the registry's
  * champion history against the keys in force when it was made, as the audit trail recorded them
@@ -120,17 +131,20 @@ export async function verifyDecisionsCommand(spec: { id: string; keys?: Decision
     const acts = [...p.approvals, ...(p.emergency ? [{ ...rollbackAct({ requestedBy: p.emergency.by, reason: p.emergency.reason, emergency: true }), proof: p.emergency.proof }] : [])];
     for (const d of acts) {
       seen++;
+      // A format-2 promote signature names the candidate: it must be the version this record promoted.
+      const promoted = p.change === 'promotion' ? p.version : undefined;
       const recorded = trail.acts.find((a) => a.entry.runId === p.workflow?.runId && sameDecision(d, a.act));
       let problem: string | undefined;
       let how = '';
       if (!recorded) problem = `it is not a ${d.gate === 'rollback-request' ? 'rollback request' : 'decision'} of the audit trail (removed from the trail, or added to the registry)`;
       else if (recorded.inForce) {
-        problem = actProblem(spec.id, d, recorded.inForce, p.workflow?.workflowId);
+        problem = actProblem(spec.id, d, recorded.inForce, p.workflow?.workflowId, promoted);
         how = d.proof ? `, against the keys in force then (${recorded.inForce.from})` : `; unsigned: no keys were in force for this request (${recorded.inForce.from})`;
       } else {
-        problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId);
+        problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId, promoted);
         how = ', against the config\'s keys of today (the trail records no keys in force before this decision)';
       }
+      problem ??= await evidenceProblem(store, spec.id, d.proof?.evidence);
       if (problem) bad++;
       console.log(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : how}`);
     }

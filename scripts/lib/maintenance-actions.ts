@@ -25,7 +25,7 @@ import {
   rollbackWorkflowId,
   type RollbackModelResult,
 } from '../../workflows/definitions.js';
-import { describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
+import { describeCoverage, describeEvidence, noTrainerMessage, stakeholders, type GateStatus, type MaintenanceStatus, type RetrainEvidence } from '../../domain/maintenance.js';
 import { cardKey } from '../../activities/store/keys.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
@@ -152,11 +152,21 @@ function statusText(s: MaintenanceStatus, workflowId: string): string {
   if (s.gate) body.push(...gateLines(s.gate));
   else body.push('gate:        none open (no decision needed at this stage)');
   if (s.kind === 'retrain' || s.evidence.length > 0) body.push(`evidence:    ${s.evidence.length}${s.evidence[0] ? `, first: ${describeEvidence(s.evidence[0])}` : ''}`);
+  if (s.plan && s.gate?.gate === 'retrain') body.push(`trainer:     ${s.plan.trainer}, asked to train on ${s.plan.trainingDays} days before a ${s.plan.holdoutDays}-day holdout (recommended only with data on ${Math.round(s.plan.minCoverage * 100)}% of them)`);
   const c = s.comparison;
   if (c && s.gate?.gate === 'promote') {
-    body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}`);
+    const k = c.candidate;
+    if (k) {
+      body.push(`candidate:   ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? ` (the champion is a ${k.championModelType})` : ''}`);
+      body.push(`training:    ${describeCoverage(k.training)}`);
+    }
+    const ci = (v: { low: number | null; high: number | null }): string => (v.low !== null && v.high !== null ? ` [${fmt(v.low)}, ${fmt(v.high)}]` : ' (no interval)');
+    body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)}${ci(c.champion)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}${ci(c.challenger)}`);
+    body.push(`verdict:     ${c.recommended ? 'recommended' : 'NOT recommended'}${c.concerns?.length ? `: ${c.concerns.join('; ')}` : ''}`);
     body.push(`             ${c.reason}`);
   }
+  if (s.gate?.evidence) body.push(`evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`);
+  if (s.gate?.commentRequired) body.push(`comment:     approving needs --comment, because ${s.gate.commentRequired}`);
   if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
 }
@@ -176,6 +186,8 @@ export interface MaintenanceContext {
 
 export async function retrain(ctx: MaintenanceContext, model: string, o: { reason: string; as?: string; config?: string }): Promise<void> {
   const { spec } = await configAndModel(ctx, o.config, model);
+  // Before anything starts: without a trainer there is nothing to retrain with.
+  if (!spec.retrain.trainer) throw new UpkeepError('NoTrainer', `retrain ${spec.id}: ${noTrainerMessage(spec.id, path.basename(ctx.configPath(o.config)))}`);
   const workflowId = retrainWorkflowId(spec.id);
   const evidence: RetrainEvidence = { source: 'manual', at: new Date().toISOString(), reason: o.reason, requestedBy: o.as ?? ctx.defaultRequester };
   // The workflow drops malformed evidence; say so here instead of sending it.
@@ -278,17 +290,25 @@ export type DecisionSigner = (act: SignedAct, where: Omit<DecisionProof, 'signer
 export async function submitDecision(
   client: Client,
   model: string,
-  o: { decision: 'approve' | 'reject'; approver: string; comment?: string | undefined; gate?: string | undefined },
+  o: { decision: 'approve' | 'reject'; approver: string; comment?: string | undefined; gate?: string | undefined; evidence?: string | undefined },
   sign: DecisionSigner,
   /** Told of a refusal by the workflow's validator before it is thrown (to record it: activities/audit/access.ts). */
   onRefused?: (r: Omit<RefusedDecision, 'via' | 'at'>) => Promise<void>,
-): Promise<{ gate: GateStatus; workflowId: string; signed: boolean }> {
+): Promise<{ gate: GateStatus; workflowId: string; signed: boolean; evidence?: { uri: string; sha256: string } | undefined; candidate?: string | undefined }> {
   const open = chooseRequest(model, await openRequests(client, model), o.gate);
+  const shown = open.gate.evidence;
+  // The evidence the person looked at (approvals list, the inbox page) must be the request's now.
+  if (o.evidence !== undefined && o.evidence !== (shown?.sha256 ?? '')) {
+    throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${model} shows other evidence now (sha256 ${shown?.sha256 ?? 'none'}) than the one given (${o.evidence || 'none'}): look at it again (upkeep approvals list --model ${model})`);
+  }
   const act = { gate: open.gate.gate, decision: o.decision, approver: o.approver, ...(o.comment ? { comment: o.comment } : {}) };
-  const proof = sign(act, { model, workflow: open.handle.workflowId, request: open.gate.openedAt }, open.gate.signaturesRequired === true);
+  // Format 2 (docs/signed-decisions.md) wherever the gate stored its evidence: the signature covers
+  // the candidate and the evidence's sha256.
+  const where = { model, workflow: open.handle.workflowId, request: open.gate.openedAt, ...(shown ? { candidate: open.gate.candidate ?? '', evidence: shown.sha256 } : {}) };
+  const proof = sign(act, where, open.gate.signaturesRequired === true);
   try {
     const gate = await open.handle.executeUpdate(decideUpdate, { args: [{ ...act, ...(proof ? { proof } : {}) }] });
-    return { gate, workflowId: open.handle.workflowId, signed: proof !== undefined };
+    return { gate, workflowId: open.handle.workflowId, signed: proof !== undefined, ...(shown ? { evidence: shown, candidate: open.gate.candidate } : {}) };
   } catch (err) {
     // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
     if (err instanceof WorkflowUpdateFailedError) {
@@ -316,12 +336,12 @@ async function recordCliRefusal(ctx: MaintenanceContext, r: Omit<RefusedDecision
   }
 }
 
-export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string }): Promise<void> {
+export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }): Promise<void> {
   await ctx.withClient(async (client) => {
     // Signed with --as's key when there is one; a request that needs a signature gets none without it.
-    const { gate, workflowId, signed } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required), (r) => recordCliRefusal(ctx, r));
+    const { gate, workflowId, signed, evidence, candidate } = await submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate, evidence: o.evidence }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required), (r) => recordCliRefusal(ctx, r));
     const verb = decision === 'approve' ? 'approved' : 'rejected';
-    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}`);
+    console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}${evidence ? ` on candidate ${candidate} and the evidence sha256 ${evidence.sha256}` : ''}`);
     console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${workflowId})`);
   });
 }

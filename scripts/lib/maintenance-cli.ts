@@ -31,10 +31,11 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
       .command(`${decision} <model>`)
       .description(`${decision} the decision a model's maintenance request waits for (retrain, promote or rollback)`)
       .requiredOption('--as <id>', 'who decides: the model\'s owner or one of its approvers')
-      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']));
+      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']))
+      .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the maintenance log)');
     else cmd.option('--comment <text>', 'a note kept in the maintenance log');
-    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string }) => (await actions()).decide(await context(), decision, model, o));
+    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }) => (await actions()).decide(await context(), decision, model, o));
   }
 
   program

@@ -30,6 +30,11 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
     console.log(formatChanges(changes, !!o.dryRun));
     const line = describeRecorded(recorded);
     if (line) console.log(line);
+    if (o.dryRun) return;
+    // Requests that already wait take the config's current approvers and keys (read by the worker).
+    const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
+    const refreshed = await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }).then(formatGateRefresh, (err: unknown) => `could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`);
+    if (refreshed) console.log(refreshed);
   });
 }
 
@@ -180,11 +185,24 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   if (line) console.log(line);
   const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
   console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+  const running = worker.run();
   // SIGINT and SIGTERM reach the worker through the SDK's runtime; SIGHUP and its parent gone
   // (SIGTERM to `npx upkeep worker` ends only npx's shell) stop it the same way, as they stop `start`.
   process.once('SIGHUP', () => worker.shutdown());
   onParentExit(() => worker.shutdown());
-  await worker.run();
+  // Waiting requests take the approvers and keys of the config this worker loaded.
+  if (queues !== 'training') {
+    const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
+    const config = await loadConfig(commandConfig(o.config));
+    await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: s.taskQueue }).then(
+      (r) => {
+        const text = formatGateRefresh(r);
+        if (text) console.log(text);
+      },
+      (err: unknown) => console.error(`could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }
+  await running;
   await engine.close();
   await client.connection.close();
   await connection.close();

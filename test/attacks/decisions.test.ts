@@ -89,6 +89,37 @@ describe('attacks on decisions: the decide Update validator', function () {
   }
 });
 
+describe('attacks on a promotion signed over its evidence (format 2)', function () {
+  const EVIDENCE = { uri: 'file:///store/ledger/churn/evidence/aa.json', sha256: 'a'.repeat(64) };
+  const CANDIDATE = 'bbbbbbbbbbbb';
+  const shownGate = (): GateStatus => ({ ...gate(), candidate: CANDIDATE, evidence: EVIDENCE });
+  const v2 = { candidate: CANDIDATE, evidence: EVIDENCE.sha256 };
+  const cases: { attack: string; kind: 'attack' | 'input'; input: () => DecisionInput; refused: RegExp | undefined }[] = [
+    { attack: 'a format-1 signature (no candidate, no evidence) on a gate that shows stored evidence', kind: 'attack', input: () => signed(base), refused: /the signature is in the old format \(upkeep-decision-1\), which does not cover the candidate and the evidence shown/ },
+    { attack: 'a signature over other evidence (a table the approver did not see)', kind: 'attack', input: () => signed(base, { ...v2, evidence: 'c'.repeat(64) }), refused: /covers other evidence \(sha256 "c{64}"\) than this request shows \(sha256 a{64}\)/ },
+    { attack: 'a signature for another candidate', kind: 'attack', input: () => signed(base, { ...v2, candidate: 'cccccccccccc' }), refused: /the signature is for candidate "cccccccccccc", this request's is "bbbbbbbbbbbb"/ },
+    { attack: 'a signed approval whose evidence hash was swapped after signing', kind: 'attack', input: () => ({ ...base, proof: { ...proof(base, { ...v2, evidence: 'c'.repeat(64) }), evidence: EVIDENCE.sha256 } }), refused: /does not match this decision/ },
+    { attack: 'an evidence field that is not a string', kind: 'input', input: () => ({ ...base, proof: { ...proof(base, v2), evidence: 7 as never } }), refused: /evidence must be a string, not number/ },
+    { attack: 'the owner\'s signature over the candidate and the evidence shown', kind: 'input', input: () => signed(base, v2), refused: undefined },
+  ];
+  for (const r of cases) {
+    it(`${r.refused ? 'refuses' : 'accepts'} ${r.attack}`, function () {
+      let caught: unknown;
+      try {
+        validateDecision(MODEL, shownGate(), r.input(), auth());
+      } catch (err) {
+        caught = err;
+      }
+      if (!r.refused) return assert.equal(caught, undefined, String(caught));
+      assert.ok(caught instanceof ApplicationFailure, `expected a refusal, got ${String(caught)}`);
+      assert.match(caught.message, r.refused);
+    });
+  }
+  it('still accepts a format-1 signature on a gate opened before evidence was stored (no evidence on the gate)', function () {
+    assert.equal(validateDecision(MODEL, gate(), signed(base), auth()), undefined);
+  });
+});
+
 describe('bad attachEvidence signals are recognised (the workflow logs and drops them)', function () {
   const good = { source: 'manual', at: '2026-03-01T06:00:00.000Z', reason: 'quarterly refresh', requestedBy: OWNER };
   const evidence: { name: string; value: unknown; problem: RegExp | undefined }[] = [

@@ -1,7 +1,8 @@
 /**
  * Every decision a fault test makes goes through here, so the tests follow the decision format in
  * one place. With a signer, the decision is signed as `upkeep approve` signs it: over the model,
- * the workflow, the open gate's opening time, the time and a fresh nonce.
+ * the workflow, the open gate's opening time, the time and a fresh nonce (and the candidate and
+ * the evidence's sha256 when the gate shows stored evidence).
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -23,7 +24,16 @@ export async function decide(handle: WorkflowHandle, input: DecisionInput, signe
   if (!status.gate) throw new Error(`no gate is open on ${handle.workflowId}`);
   const proof = signDecision(
     input,
-    { model: signer.modelId, workflow: handle.workflowId, request: status.gate.openedAt, signer: input.approver, at: new Date().toISOString(), nonce: newNonce((n) => randomBytes(n)) },
+    {
+      model: signer.modelId,
+      workflow: handle.workflowId,
+      request: status.gate.openedAt,
+      // Format 2 where the gate stored the evidence it shows (a promotion): over the candidate and its sha256.
+      ...(status.gate.evidence ? { candidate: status.gate.candidate ?? '', evidence: status.gate.evidence.sha256 } : {}),
+      signer: input.approver,
+      at: new Date().toISOString(),
+      nonce: newNonce((n) => randomBytes(n)),
+    },
     signer.secretKey,
   );
   return handle.executeUpdate(decideUpdate, { args: [{ ...input, proof }] });

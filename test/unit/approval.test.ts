@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { validateDecision, type DecisionAuth } from '../../workflows/approval.js';
+import { deciderChange, validateDecision, type DecisionAuth } from '../../workflows/approval.js';
 import type { DecisionInput, GateStatus } from '../../domain/maintenance.js';
 
 const MODEL = 'churn';
@@ -83,6 +83,12 @@ describe('the approval gate decision validator', function () {
       message: 'model churn: a rejection needs a comment saying why',
     },
     {
+      name: 'refuses an approval without a comment when the gate needs one (a candidate that still fails the threshold), naming why',
+      open: waiting({ commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the model\'s threshold: brier 0.2213 is above the maximum 0.18' }),
+      input: { gate: 'promote', decision: 'approve', approver: ALICE, comment: '  ' },
+      message: "model churn: approving this promote request needs a comment saying why, because candidate bbbbbbbbbbbb is not recommended: it still fails the model's threshold: brier 0.2213 is above the maximum 0.18",
+    },
+    {
       name: 'refuses a rejection whose comment is only whitespace',
       open: waiting(),
       input: { gate: 'promote', decision: 'reject', approver: BOB, comment: ' \n\t ' },
@@ -99,6 +105,10 @@ describe('the approval gate decision validator', function () {
     assert.equal(validateDecision(MODEL, waiting(), { gate: 'promote', decision: 'approve', approver: ALICE }, NO_KEYS), undefined);
   });
 
+  it('accepts an approval with a comment on a gate that needs one', function () {
+    assert.equal(validateDecision(MODEL, waiting({ commentRequired: 'it trained on 3 of the 28 days asked' }), { gate: 'promote', decision: 'approve', approver: ALICE, comment: 'better than the failing champion; retrain again next month' }, NO_KEYS), undefined);
+  });
+
   it('accepts a rejection with a comment by a listed approver', function () {
     assert.equal(validateDecision(MODEL, waiting({ gate: 'retrain' }), { gate: 'retrain', decision: 'reject', approver: BOB, comment: 'the drift is a holiday effect' }, NO_KEYS), undefined);
   });
@@ -106,5 +116,19 @@ describe('the approval gate decision validator', function () {
   it('refuses a request that is not an object before looking at the gate', function () {
     const f = refusal(waiting(), null as unknown as DecisionInput);
     assert.equal(f.message, 'a decision needs gate, decision and approver');
+  });
+});
+
+describe('what an open gate reports when it reads its approvers and keys again', function () {
+  const keys = (people: Record<string, string>, authenticators: Record<string, string> = {}) => ({ people, authenticators });
+  it('names added, removed and replaced keys and approvers, and nothing when nothing changed', function () {
+    const before = { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64) }) };
+    assert.equal(deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64) }) }), undefined);
+    assert.equal(deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64), [BOB]: 'b'.repeat(64) }) }), `keys changed for ${BOB} (added)`);
+    assert.equal(
+      deciderChange(before, { approvers: [ALICE, 'carol@example.com'], keys: keys({ [ALICE]: 'c'.repeat(64) }, { 'inbox.example.com': 'd'.repeat(64) }) }),
+      `approvers added: carol@example.com; approvers removed: ${BOB}; keys changed for ${ALICE} (replaced); authenticator keys changed for inbox.example.com (added)`,
+    );
+    assert.equal(deciderChange(before, { approvers: [ALICE, BOB] }), `keys changed for ${ALICE} (removed)`);
   });
 });

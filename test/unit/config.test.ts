@@ -41,7 +41,7 @@ describe('upkeep.yaml validation', function () {
   });
 
   it('refuses retraining settings that could not work, before anyone is asked to approve', function () {
-    assert.match(configError(`models:${model('    retrain: { on: degraded }').replace('{ name: input, columns: [a, b] }', '{ name: input, type: double, columns: [a, b] }')}`), /retrain\.trainer\.type: the builtin trainer makes models with one float input .*input input \(double, 2 columns\) does not fit: use a command trainer/);
+    assert.match(configError(`models:${model('    retrain: { on: degraded, trainer: { type: builtin } }').replace('{ name: input, columns: [a, b] }', '{ name: input, type: double, columns: [a, b] }')}`), /retrain\.trainer\.type: the builtin trainer makes models with one float input .*input input \(double, 2 columns\) does not fit: use a command trainer/);
     assert.match(configError(`models:${model('    retrain: { on: degraded }').replace('data/{date}.csv', 'data/all.csv')}`), /retrain\.on: retraining needs dated data files/);
     assert.match(configError(`models:${model('    approval: { reminder_every: 0s }')}`), /approval\.reminder_every: expected a duration longer than 0/);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ConfidenceSummary, VerdictStatus } from '../../domain/evaluation.js';
-import type { LastRetrainRequest } from '../../domain/maintenance.js';
+import { describeCoverage, trainingCoverage, type CandidateInfo, type LastRetrainRequest } from '../../domain/maintenance.js';
 import { compareOnHoldout, retrainRequest, shouldRetrain, type CompareInput } from '../../workflows/policy.js';
 
 const HOLDOUT: CompareInput['holdout'] = { uri: 'file:///store/holdout.json', sha256: 'f'.repeat(64), rows: 800, firstDay: '2026-03-01', lastDay: '2026-03-07' };
@@ -189,5 +189,58 @@ describe('whether an evaluation asks for a retrain', function () {
 
   it('does not ask when the verdict does not call for it', function () {
     assert.deepEqual(ask({ status: 'warning' }), { ask: false, why: 'retrain.on is degraded' });
+  });
+});
+
+describe('the comparison: a candidate that still fails the threshold or trained on too little', function () {
+  const day = (d: number): string => `2026-02-${String(d).padStart(2, '0')}`;
+  /** A 28-day training window (Feb 1..28) with files on `withData` of its days, 150 rows each. */
+  const coverageOf = (withData: number, rowsUsed?: number) => {
+    const files = Array.from({ length: withData }, (_, i) => ({ date: day(28 - i), rows: 150 }));
+    const missing = Array.from({ length: 28 - withData }, (_, i) => ({ date: day(i + 1) }));
+    return trainingCoverage({ firstDay: day(1), lastDay: day(28), rows: 150 * withData, files, missing }, 28, 0.8, rowsUsed);
+  };
+  const candidate = (withData: number): CandidateInfo => ({ version: CHALLENGER, trainer: 'builtin logistic regression', modelType: 'logistic regression (builtin trainer)', championModelType: 'tree ensemble classifier (TreeEnsembleClassifier, by skl2onnx)', training: coverageOf(withData) });
+  const compareWith = (metric: string, champion: number, challenger: number, extra: Partial<CompareInput>) =>
+    compareOnHoldout({ metric, minImprovement: 0, holdout: HOLDOUT, champion: { version: CHAMPION, summary: summary({ [metric]: champion }) }, challenger: { version: CHALLENGER, summary: summary({ [metric]: challenger }) }, ...extra });
+
+  it('measures the days with data and names the missing ones: 3 of 28 days, 450 rows', function () {
+    const c = coverageOf(3);
+    assert.equal(c.daysWithData, 3);
+    assert.equal(c.share, 3 / 28);
+    assert.equal(c.missingDays.length, 25);
+    assert.ok(describeCoverage(c).startsWith('trained on 3 of the 28 days asked (2026-02-01..2026-02-28, 11%; no data on 25 days: 2026-02-01, 2026-02-02, 2026-02-03, 2026-02-04, 2026-'), describeCoverage(c));
+    assert.match(describeCoverage(c), /2026-02-25\), 450 rows$/);
+    assert.match(describeCoverage(coverageOf(28, 4000)), /trained on 28 of the 28 days asked .*100%\), 4000 of 4200 rows \(200 dropped\)$/);
+  });
+
+  it('does not recommend a better candidate that still fails the model\'s threshold (brier 0.2213 > 0.18), and says so', function () {
+    const c = compareWith('brier', 0.25, 0.2213, { thresholds: { max: 0.18 }, candidate: candidate(28) });
+    assert.equal(c.better, true);
+    assert.equal(c.recommended, false);
+    assert.equal(c.stillFails, 'brier 0.2213 is above the maximum 0.18');
+    assert.deepEqual(c.concerns, ["it still fails the model's threshold: brier 0.2213 is above the maximum 0.18"]);
+    assert.match(c.reason, /\+0\.0287 better\), but not recommended: it still fails the model's threshold: brier 0\.2213 is above the maximum 0\.18$/);
+  });
+
+  it('does not recommend a candidate trained on fewer days than retrain.min_coverage asks (3 of 28), and names the days', function () {
+    const c = compareWith('roc_auc', 0.7, 0.8, { thresholds: { min: 0.72 }, candidate: candidate(3) });
+    assert.equal(c.better, true);
+    assert.equal(c.recommended, false);
+    assert.deepEqual(c.concerns, ['it trained on 3 of the 28 days asked (11%), below retrain.min_coverage 80%']);
+    assert.match(c.reason, /not recommended: .*; trained on 3 of the 28 days asked .*no data on 25 days: 2026-02-01/);
+    assert.equal(c.candidate?.championModelType, 'tree ensemble classifier (TreeEnsembleClassifier, by skl2onnx)');
+  });
+
+  it('recommends a candidate above min_coverage but still says it trained on fewer days than asked', function () {
+    const c = compareWith('roc_auc', 0.7, 0.8, { thresholds: { min: 0.72 }, candidate: candidate(25) });
+    assert.equal(c.recommended, true);
+    assert.match(c.reason, /: recommended; trained on 25 of the 28 days asked .*89%; no data on 3 days: 2026-02-01, 2026-02-02, 2026-02-03\), 3750 rows$/);
+  });
+
+  it('keeps the old verdict when the request was compared before these checks (no thresholds, no candidate)', function () {
+    const c = compareWith('brier', 0.25, 0.2213, {});
+    assert.equal(c.recommended, true);
+    assert.equal(c.concerns, undefined);
   });
 });

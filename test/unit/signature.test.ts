@@ -45,6 +45,30 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     assert.deepEqual(canonicalDecision({ ...bare, extra: 'x' } as SignedAct, where), canonicalDecision(bare, where));
   });
 
+  it('format 2 also signs the candidate version and the evidence sha256; format 1 decisions still verify', function () {
+    const evidence = 'e'.repeat(64);
+    const text = new TextDecoder().decode(canonicalDecision(act, { ...where, candidate: 'bbbbbbbbbbbb', evidence }));
+    assert.equal(
+      text,
+      '{"approver":"alice@example.com","at":"2026-03-01T07:00:00.000Z","candidate":"bbbbbbbbbbbb","comment":"holdout is \\"odd\\"\\nlook again","decision":"reject","evidence":"' +
+        evidence +
+        '","gate":"promote","model":"churn","nonce":"0123456789abcdef0123","request":"2026-03-01T06:00:00.000Z","signer":"alice@example.com","v":"upkeep-decision-2","workflow":"upkeep-retrain-churn"}',
+    );
+    const { secretKey, publicKey } = newKeyPair();
+    const v2 = signDecision(act, { ...where, candidate: 'bbbbbbbbbbbb', evidence }, secretKey);
+    assert.equal(signatureValid(act, v2, publicKey), true);
+    for (const [k, v] of Object.entries({ candidate: 'cccccccccccc', evidence: 'f'.repeat(64) })) assert.equal(signatureValid(act, { ...v2, [k]: v }, publicKey), false, `altered proof.${k}`);
+    // Stripping the new fields does not turn it into a valid format-1 signature.
+    const { candidate: _c, evidence: _e, ...stripped } = v2;
+    assert.equal(signatureValid(act, stripped, publicKey), false, 'downgraded to format 1');
+    // A format-1 decision (signed before format 2) verifies as it did.
+    assert.equal(signatureValid(act, signDecision(act, where, secretKey), publicKey), true);
+    const keys: DecisionKeys = { people: { [ALICE]: publicKey }, authenticators: {} };
+    assert.equal(storedDecisionProblem('churn', { ...act, proof: signDecision(act, where, secretKey) }, keys), undefined);
+    assert.equal(storedDecisionProblem('churn', { ...act, proof: v2 }, keys, 'upkeep-retrain-churn', 'bbbbbbbbbbbb'), undefined);
+    assert.match(storedDecisionProblem('churn', { ...act, proof: v2 }, keys, 'upkeep-retrain-churn', 'dddddddddddd')!, /signed for candidate "bbbbbbbbbbbb", but is recorded for the promotion of "dddddddddddd"/);
+  });
+
   it('verifies its own signature, and no altered field, other key or altered signature', function () {
     const { secretKey, publicKey } = newKeyPair();
     assert.equal(publicKeyOf(secretKey), publicKey);

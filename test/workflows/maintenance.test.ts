@@ -241,6 +241,89 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
     });
   });
 
+  it('reports a degraded model without retrain.trainer and never retrains it; a request started anyway ends no-trainer before any gate', async function () {
+    const modelId = uniqueModelId('notrainer');
+    const taskQueue = uniqueTaskQueue('notrainer');
+    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true, model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2 } } });
+    const t = await testTemporal();
+    await withWorker(taskQueue, async () => {
+      const first = await evaluate(modelId, taskQueue, WINDOW_END);
+      assert.equal(first.verdict.status, 'degraded');
+      assert.equal(first.retrain, undefined, 'no retrain request without a trainer');
+      // Started directly (the CLI refuses before this), the workflow refuses too: nothing is asked or trained.
+      const handle = await t.client.workflow.signalWithStart('retrainModel', {
+        taskQueue,
+        workflowId: retrainWorkflowId(modelId),
+        args: [{ modelId }],
+        signal: 'attachEvidence',
+        signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'try anyway', requestedBy: OWNER }],
+      });
+      const result: RetrainModelResult = await handle.result();
+      assert.equal(result.outcome, 'no-trainer');
+      assert.deepEqual(result.decisions, []);
+      assert.deepEqual((await statusOf(handle)).gates, []);
+      assert.deepEqual((await createRegistry(createFileStore(ws!.storeDir)).versions(modelId)).map((v) => v.source), ['config']);
+      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId, { evaluations: true });
+      assert.ok(log.some((e) => e.kind === 'evaluation' && /^no retrain requested: model \S+ has no retrain\.trainer/.test(e.summary)), log.map((e) => e.summary).join('\n'));
+      assert.ok(log.some((e) => e.kind === 'failure' && /cannot retrain: model \S+ has no retrain\.trainer .*add a retrain: section with a trainer/.test(e.summary)), log.map((e) => e.summary).join('\n'));
+    });
+    assert.ok(lines.some((l) => l.includes(`${modelId} is degraded (not retrained: it has no retrain.trainer)`)), `the degraded notification says it is not retrained: ${lines.join('\n')}`);
+  });
+
+  it('marks a better candidate trained on fewer days than asked and still failing the threshold as not recommended, shows it, and promotes it only with a comment', async function () {
+    const modelId = uniqueModelId('concerns');
+    const taskQueue = uniqueTaskQueue('concerns');
+    // 12 days of data, 20 asked for training; roc_auc must reach 0.99, which no candidate does.
+    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true, model: { thresholds: { metric: 'roc_auc', min: 0.99, max_drop: 0.05 }, retrain: { on: 'degraded', trainer: { type: 'builtin' }, training_days: 20, holdout_days: 2 } } });
+    await withWorker(taskQueue, async () => {
+      assert.equal((await evaluate(modelId, taskQueue, WINDOW_END)).retrain, 'started');
+      const handle = await retrainHandle(modelId);
+      let status = await atStage(handle, 'awaiting-retrain-approval');
+      assert.deepEqual(status.plan, { trainer: 'builtin logistic regression', trainingDays: 20, holdoutDays: 2, minCoverage: 0.8 });
+      await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER });
+      status = await atStage(handle, 'awaiting-promotion-approval');
+      const c = status.comparison!;
+      assert.equal(c.better, true, c.reason);
+      assert.equal(c.recommended, false, c.reason);
+      const k = c.candidate!;
+      assert.equal(k.trainer, 'builtin logistic regression');
+      assert.equal(k.modelType, 'logistic regression (builtin trainer)');
+      assert.equal(k.championModelType, 'linear classifier (LinearClassifier, by skl2onnx)');
+      assert.equal(k.training.daysAsked, 20);
+      assert.ok(k.training.daysWithData < 16, `${k.training.daysWithData} days with data`);
+      assert.equal(k.training.missingDays.length, 20 - k.training.daysWithData);
+      assert.match(c.stillFails!, /^roc_auc 0\.\d+ is below the minimum 0\.99$/);
+      assert.equal(c.concerns!.length, 2, c.concerns!.join('; '));
+      assert.match(status.gate!.commentRequired!, new RegExp(`^candidate ${k.version} is not recommended: it still fails the model's threshold: roc_auc .*; it trained on \\d+ of the 20 days asked`));
+
+      // approvals list shows the trainer, model type, window, rows, coverage and both intervals.
+      const printed: string[] = [];
+      const original = console.log;
+      console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+      try {
+        const { approvalsList } = await import('../../scripts/lib/maintenance-actions.js');
+        await approvalsList({ withClient: async (fn) => fn((await testTemporal()).client), taskQueue, defaultRequester: OWNER, configPath: () => ws!.configPath, keyDir: ws!.dir }, { model: modelId });
+      } finally {
+        console.log = original;
+      }
+      const text = printed.join('\n');
+      assert.match(text, new RegExp(`candidate:   ${k.version}: logistic regression \\(builtin trainer\\), trainer builtin logistic regression \\(the champion is a linear classifier`));
+      assert.match(text, /training:    trained on \d+ of the 20 days asked \(\d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d, \d+%; no data on \d+ days: .*\), \d+ rows/);
+      assert.match(text, /comparison:  roc_auc on the holdout .*: champion \S+ 0\.\d+ \[0\.\d+, 0\.\d+\] vs challenger \S+ 0\.\d+ \[0\.\d+, 0\.\d+\]/);
+      assert.match(text, /verdict:     NOT recommended: it still fails the model's threshold/);
+      assert.match(text, /comment:     approving needs --comment, because candidate/);
+
+      assert.match(await refusal(decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER })), /approving this promote request needs a comment saying why, because candidate \S+ is not recommended: it still fails the model's threshold/);
+      await decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER, comment: 'better than the failing champion; more data next month' });
+      const result: RetrainModelResult = await handle.result();
+      assert.equal(result.outcome, 'promoted');
+      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId);
+      const promoted = log.find((e) => e.kind === 'promoted')!;
+      assert.match(promoted.summary, /, although not recommended: it still fails the model's threshold: roc_auc .* is below the minimum 0\.99; it trained on \d+ of the 20 days asked/);
+      assert.match(log.find((e) => e.kind === 'trained')!.summary, /trained on \d+ of the 20 days asked/);
+    });
+  });
+
   it('finishes with exactly one new version when the worker is killed during training and another takes over', async function () {
     const modelId = uniqueModelId('kill');
     const taskQueue = uniqueTaskQueue('kill');

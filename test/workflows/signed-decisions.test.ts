@@ -10,13 +10,17 @@ import { appendEntry } from '../../activities/audit/chain.js';
 import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
 import { createRegistry } from '../../activities/registry/registry.js';
 import { createFileStore } from '../../activities/store/file-store.js';
-import { artifactKey, championHistoryKey } from '../../activities/store/keys.js';
+import { artifactKey, championHistoryKey, evidenceKey } from '../../activities/store/keys.js';
 import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RetrainModelResult, type RollbackModelResult } from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
 import { newKeyPair, signDecision, storedDecisionProblem, type DecisionKeys } from '../../domain/signature.js';
-import { createSigningKey } from '../../scripts/lib/keys.js';
+import { createSigningKey, signAs, verifyDecisionsCommand } from '../../scripts/lib/keys.js';
+import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
+import { findModel, loadConfig } from '../../activities/config/load.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
-import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { APPROVER, createDemoWorkspace, demoModel, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { refreshOpenGates } from '../../workers/refresh-gates.js';
+import { stringify } from 'yaml';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
 
@@ -99,6 +103,124 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       assert.match(entry.summary, /signed by churn-owner@example\.com/);
       assert.deepEqual((entry.details as { proof: unknown }).proof, proof);
     });
+  });
+
+  it('signs a promotion over the candidate and the evidence shown, which is stored content-addressed and cited by the request\'s audit entry; an old-format or other-evidence signature is refused', async function () {
+    const modelId = uniqueModelId('evidence');
+    const taskQueue = uniqueTaskQueue('evidence');
+    keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-keydir-'));
+    const ownerKey = createSigningKey(keyDir, OWNER).key;
+    ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: true, model: { approvers: [{ id: OWNER, public_key: ownerKey.publicKey }, APPROVER] } });
+    const t = await testTemporal();
+    const store = createFileStore(ws.storeDir);
+    const cliSign = (o: Parameters<typeof submitDecision>[2]) => submitDecision(t.client, modelId, o, (act, where, required) => signAs(keyDir!, OWNER, act, where, required));
+    await withWorker(taskQueue, async () => {
+      const handle: WorkflowHandle = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: attachEvidenceSignal, signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }] });
+      await waitFor('the retrain gate', async () => ((await handle.query(maintenanceStatusQuery)).gate ? true : undefined));
+      await cliSign({ decision: 'approve', approver: OWNER, gate: 'retrain' });
+      const status = await waitFor('the promote gate', async () => {
+        const s: MaintenanceStatus = await handle.query(maintenanceStatusQuery);
+        return s.gate?.gate === 'promote' ? s : undefined;
+      });
+      const gate = status.gate!;
+      const candidate = status.candidate!.version;
+      assert.equal(gate.candidate, candidate);
+      // The evidence is in the store under its own sha256, and holds the comparison shown.
+      const stored = readFileSync(path.join(ws!.storeDir, evidenceKey(modelId, gate.evidence!.sha256)));
+      assert.equal(createHash('sha256').update(stored).digest('hex'), gate.evidence!.sha256);
+      const doc = JSON.parse(stored.toString('utf8')) as { candidate: string; comparison: unknown };
+      assert.equal(doc.candidate, candidate);
+      assert.deepEqual(doc.comparison, status.comparison);
+      const asked = (await readMaintenanceLog(store, modelId)).find((e) => e.kind === 'approval-requested' && (e.details as { gate?: string }).gate === 'promote')!;
+      assert.deepEqual((asked.details as { evidence: unknown }).evidence, gate.evidence);
+
+      const act = { gate: 'promote' as const, decision: 'approve' as const, approver: OWNER };
+      const where = { model: modelId, workflow: handle.workflowId, request: gate.openedAt, signer: OWNER, at: new Date().toISOString() };
+      const decideRaw = (input: DecisionInput) => handle.executeUpdate(decideUpdate, { args: [input] });
+      assert.match(await refusal(decideRaw({ ...act, proof: signDecision(act, { ...where, nonce: 'format1-0123456789abcdef' }, ownerKey.secretKey) })), /old format \(upkeep-decision-1\)/);
+      assert.match(await refusal(decideRaw({ ...act, proof: signDecision(act, { ...where, nonce: 'othertab-0123456789abcdef', candidate, evidence: 'c'.repeat(64) }, ownerKey.secretKey) })), /covers other evidence/);
+      await assert.rejects(cliSign({ decision: 'approve', approver: OWNER, gate: 'promote', evidence: 'c'.repeat(64) }), /shows other evidence now \(sha256 [0-9a-f]{64}\) than the one given/);
+      const decided = await cliSign({ decision: 'approve', approver: OWNER, gate: 'promote', evidence: gate.evidence!.sha256 });
+      assert.equal(decided.gate.state, 'approved');
+      const result: RetrainModelResult = await handle.result();
+      assert.equal(result.outcome, 'promoted');
+      const proof = result.decisions[1]!.proof!;
+      assert.equal(proof.candidate, candidate);
+      assert.equal(proof.evidence, gate.evidence!.sha256);
+
+      // verify-decision re-checks the signature, that it names the promoted version, and the evidence's hash.
+      const spec = findModel(await loadConfig(ws!.configPath), modelId, 'upkeep.yaml');
+      assert.equal(await verifyDecisionsCommand(spec, store), 0);
+      writeFileSync(path.join(ws!.storeDir, evidenceKey(modelId, gate.evidence!.sha256)), stored.toString('utf8').replace('"recommended": true', '"recommended": false'));
+      const printed: string[] = [];
+      const original = console.log;
+      console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+      try {
+        assert.equal(await verifyDecisionsCommand(spec, store), 1);
+      } finally {
+        console.log = original;
+      }
+      assert.match(printed.join('\n'), /NOT VERIFIED .*promote approve by churn-owner@example\.com.*the evidence the decision was signed over \(sha256 [0-9a-f]{64}\) was altered in the store/);
+    });
+  });
+
+  it('lets a key added to the config after a request opened decide it once schedules sync pushes the change; the Update itself carries no keys', async function () {
+    const modelId = uniqueModelId('newkey');
+    const taskQueue = uniqueTaskQueue('newkey');
+    keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-keydir-'));
+    const ownerKey = createSigningKey(keyDir, OWNER).key;
+    const mallory = newKeyPair();
+    ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: true, model: { approvers: [{ id: OWNER, public_key: ownerKey.publicKey }, APPROVER] } });
+    const t = await testTemporal();
+    const approve = (as: string) => submitDecision(t.client, modelId, { decision: 'approve', approver: as, gate: 'retrain' }, (act, where, required) => signAs(keyDir!, as, act, where, required));
+    await withWorker(taskQueue, async () => {
+      const handle: WorkflowHandle = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: attachEvidenceSignal, signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }] });
+      await waitFor('the retrain gate', async () => ((await handle.query(maintenanceStatusQuery)).gate ? true : undefined));
+      // The approver makes a key after the request opened: the open gate has the keys it opened with.
+      const approverKey = createSigningKey(keyDir!, APPROVER).key;
+      await assert.rejects(approve(APPROVER), /no public key is configured for "ml-lead@example\.com"/);
+      // Anyone with namespace access may send the Update, but what it carries is ignored: the gate
+      // reads the worker's config, which does not list the key yet.
+      const raw = await handle.executeUpdate('refreshApprovers', { args: [{ people: { [APPROVER]: approverKey.publicKey, 'mallory@example.com': mallory.publicKey } }] });
+      assert.deepEqual((raw as MaintenanceStatus['gates'][number]).approvers, [OWNER, APPROVER]);
+      await assert.rejects(approve(APPROVER), /no public key is configured for "ml-lead@example\.com"/);
+
+      writeFileSync(ws!.configPath, stringify({ version: 1, store: 'store', models: [demoModel(modelId, { approvers: [{ id: OWNER, public_key: ownerKey.publicKey }, { id: APPROVER, public_key: approverKey.publicKey }] })] }));
+      // The push schedules sync, upkeep worker and npm start make.
+      const pushed = await refreshOpenGates(t.client, { models: [modelId], taskQueue });
+      assert.deepEqual(pushed.refreshed.map((r) => r.workflowId), [retrainWorkflowId(modelId)]);
+      assert.deepEqual(pushed.failed, []);
+      const decided = await approve(APPROVER);
+      assert.equal(decided.gate.state, 'approved');
+      assert.equal(decided.gate.decision!.proof!.signer, APPROVER);
+      const refreshed = await waitFor('the refresh in the audit trail', async () => {
+        const found = (await readMaintenanceLog(createFileStore(ws!.storeDir), modelId)).filter((e) => e.kind === 'approvers-refreshed');
+        return found.length ? found : undefined;
+      });
+      assert.equal(refreshed.length, 1, 'one entry: only the read that changed something is recorded');
+      assert.match(refreshed[0]!.summary, /the retrain request read its approvers and keys again from the config: keys changed for ml-lead@example\.com \(added\)$/);
+      await handle.terminate('done with the test');
+    });
+  });
+
+  it('does not hang schedules sync when no worker runs: the push gives up after one unanswered request and says the next worker start asks', async function () {
+    const t = await testTemporal();
+    const taskQueue = uniqueTaskQueue('noworker');
+    const models = [uniqueModelId('noworker-a'), uniqueModelId('noworker-b')];
+    const handles = await Promise.all(models.map((modelId) => t.client.workflow.start('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }] })));
+    try {
+      // Listed by visibility, which may lag the start a little.
+      await waitFor('both requests listed', async () => ((await t.client.workflow.count(`TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`)).count === 2 ? true : undefined));
+      const started = Date.now();
+      const r = await refreshOpenGates(t.client, { models, taskQueue, concurrency: 1, timeoutMs: 1000 });
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      assert.deepEqual(r.refreshed, []);
+      assert.equal(r.failed.length, 2);
+      assert.match(r.failed[0]!, /: no worker answered within 1s \(the next worker start asks it\)$/);
+      assert.match(r.failed[1]!, /: not asked, no worker answered/);
+    } finally {
+      await Promise.all(handles.map((h) => h.terminate('test done')));
+    }
   });
 
   it('signs rollbacks and approvals from the CLI, refuses an unsigned emergency at the workflow and a missing key at the CLI, and verify-decision re-checks them', async function () {

@@ -4,7 +4,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { describeEvidence, type GateStatus, type MaintenanceLogEntry, type MaintenanceStatus } from '../../../domain/maintenance.js';
+import { describeCoverage, describeEvidence, type GateStatus, type MaintenanceLogEntry, type MaintenanceStatus } from '../../../domain/maintenance.js';
 import type { WatchdogFinding } from '../../../domain/watchdog.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
 import type { ModelCard } from '../../../activities/docs/card/types.js';
@@ -139,20 +139,39 @@ ${f.models.flatMap((m) => m.problems.map((p) => `${m.id}: ${p}`)).map((p) => htm
 function comparisonTable(s: MaintenanceStatus): Html {
   const c = s.comparison;
   if (!c) return html``;
+  const k = c.candidate;
+  const interval = (v: { low: number | null; high: number | null }): string => (v.low !== null && v.high !== null ? `[${num(v.low)}, ${num(v.high)}]` : '—');
   return html`<h3>Champion vs challenger</h3>
-<p>On the holdout ${c.holdout.firstDay} to ${c.holdout.lastDay} (${c.holdout.rows} rows), primary metric ${c.metric} (${c.higherIsBetter ? 'higher' : 'lower'} is better): ${c.recommended ? 'promotion recommended' : 'promotion not recommended'}. ${c.reason}</p>
+${k
+  ? html`<dl class="candidate">
+<dt>Candidate</dt><dd>${k.version}: ${k.modelType}</dd>
+<dt>Trainer</dt><dd>${k.trainer}</dd>
+${k.championModelType ? html`<dt>Champion</dt><dd>${c.champion.version}: ${k.championModelType}</dd>` : ''}
+<dt>Training window</dt><dd class="${k.training.daysWithData < k.training.daysAsked ? 'short' : ''}">${describeCoverage(k.training)}</dd>
+</dl>`
+  : ''}
+<p class="${c.recommended ? 'recommended' : 'not-recommended'}">On the holdout ${c.holdout.firstDay} to ${c.holdout.lastDay} (${c.holdout.rows} rows), primary metric ${c.metric} (${c.higherIsBetter ? 'higher' : 'lower'} is better): <strong>${c.recommended ? 'promotion recommended' : 'promotion not recommended'}</strong>. ${c.reason}</p>
+${c.concerns?.length ? html`<ul class="concerns">${c.concerns.map((x) => html`<li>${x}</li>`)}</ul>` : ''}
 <table class="comparison">
 <thead><tr><th>Metric</th><th>Champion ${c.champion.version}</th><th>Challenger ${c.challenger.version}</th><th>Δ</th><th>Better</th></tr></thead>
-<tbody>${c.rows.map((r) => html`<tr><td>${r.metric}</td><td>${num(r.champion)}</td><td>${num(r.challenger)}</td><td>${num(r.delta)}</td><td>${r.better ?? '—'}</td></tr>`)}</tbody>
+<tbody>${c.rows.map((r) => html`<tr><td>${r.metric}</td><td>${num(r.champion)}${r.metric === c.metric ? html` <span class="interval">${interval(c.champion)}</span>` : ''}</td><td>${num(r.challenger)}${r.metric === c.metric ? html` <span class="interval">${interval(c.challenger)}</span>` : ''}</td><td>${num(r.delta)}</td><td>${r.better ?? '—'}</td></tr>`)}</tbody>
 </table>`;
+}
+
+function planLine(s: MaintenanceStatus, gate: GateStatus): Html {
+  const p = s.plan;
+  if (!p || gate.gate !== 'retrain') return html``;
+  return html`<p class="plan">Approving trains with the ${p.trainer} trainer on the ${p.trainingDays} days before a ${p.holdoutDays}-day holdout; the candidate is recommended only with data on ${Math.round(p.minCoverage * 100)}% of those days.</p>`;
 }
 
 function decisionForms(viewer: Viewer, s: MaintenanceStatus, gate: GateStatus): Html {
   if (!gate.approvers.includes(viewer.user)) return html`<p class="quiet">Only ${gate.approvers.join(', ')} can decide on this request.</p>`;
   const action = `/inbox/${encodeURIComponent(s.modelId)}/decide`;
   return html`<div class="decide">
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="decision" value="approve"><label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label> <button type="submit" class="approve">Approve ${gate.gate}</button></form>
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${gate.commentRequired
+    ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
+    : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`} <button type="submit" class="approve">Approve ${gate.gate}</button></form>
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
 </div>`;
 }
 
@@ -173,7 +192,9 @@ ${open.map(({ workflowId, status: s }) => {
     const report = reportName(e.reportUri);
     return html`<li>${e.verdict ? html`<span class="badge ${e.verdict.status}">${e.verdict.status}</span> ` : ''}${describeEvidence(e)}${e.verdict?.reasons.length ? html`<ul>${e.verdict.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}${report ? html` <a href="${modelHref(s.modelId)}/reports/${report}">report</a>` : ''}</li>`;
   })}</ul>
+${planLine(s, g)}
 ${comparisonTable(s)}
+${g.evidence ? html`<p class="quiet evidence">Evidence sha256 ${g.evidence.sha256}: your decision is signed over it and candidate ${g.candidate ?? '—'}.</p>` : ''}
 ${decisionForms(viewer, s, g)}
 </section>`;
 })}

@@ -317,7 +317,8 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     }
     if (field('opened') !== open.openedAt) return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
     try {
-      const result = await submitDecision(o.client, spec.id, { decision, approver: s.user, comment, gate }, (act, where) =>
+      // Signed over the evidence the page showed (its sha256 is in the form): format 2.
+      const result = await submitDecision(o.client, spec.id, { decision, approver: s.user, comment, gate, evidence: field('evidence') ?? '' }, (act, where) =>
         signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
         refusal,
       );
