@@ -156,11 +156,13 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       const original = console.log;
       console.log = (...a: unknown[]) => void printed.push(a.join(' '));
       try {
-        assert.equal(await verifyDecisionsCommand(spec, store), 1);
+        // Three problems: the trail's two entries citing the evidence (request and decision) and the decision itself.
+        assert.equal(await verifyDecisionsCommand(spec, store), 3);
       } finally {
         console.log = original;
       }
       assert.match(printed.join('\n'), /NOT VERIFIED .*promote approve by churn-owner@example\.com.*the evidence the decision was signed over \(sha256 [0-9a-f]{64}\) was altered in the store/);
+      assert.match(printed.join('\n'), /NOT VERIFIED +the audit trail of .* does not verify \(2 problems/);
     });
   });
 
