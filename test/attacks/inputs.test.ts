@@ -13,6 +13,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { stringify } from 'yaml';
 import { evaluateModel } from '../../workflows/index.js';
 import { fixture } from '../helpers/fixtures.js';
+import { repack, ZSTD_STREAMED } from '../helpers/parquet-pages.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -228,6 +229,24 @@ const ROWS: Row[] = [
       writeFileSync(bomb, new Uint8Array(parquetWriteBuffer({ columnData: ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: new Int32Array(rows), type: 'INT32' as const })), rowGroupSize: rows })));
       const r = upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', bomb, '--format', 'json']);
       assertFailingVerdict(r, /^UnreadableData: model binary: bomb\.parquet: refused: 4000000 rows × 5 columns would decode to 152\.6 MiB, more than 16\.0 MiB allowed for a file of [\d.]+ KiB \(limits\.max_expansion 256, at least 16 MiB\)$/);
+    },
+  },
+  {
+    case: 'a Parquet file of 3 KiB with a ZSTD page inflating to 16 MiB (its header declares 400 bytes)',
+    kind: 'attack',
+    run(ws) {
+      const bomb = path.join(ws.dir, 'zstd-bomb.parquet');
+      const rows = 50;
+      const columnData = ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: Float64Array.from({ length: rows }, (_, i) => (name === 'y' ? i % 2 : i)), type: 'DOUBLE' as const, nullable: false }));
+      const plain = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', columnData }));
+      // every page a raw zstd frame, but x3's data page is 16 MiB of zstd
+      const le = (n: number, bytes: number): number[] => Array.from({ length: bytes }, (_, k) => (n >>> (8 * k)) & 0xff);
+      const raw = (data: Uint8Array): Uint8Array => Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, ...le(data.length, 4), ...le((data.length << 3) | 1, 3), ...data]);
+      const file = repack(plain, 'ZSTD', (data, kind, column) => (column === 'x3' && kind !== 'DICTIONARY_PAGE' ? ZSTD_STREAMED : raw(data)), 'v2');
+      assert.ok(file.length < 4096, `${file.length} bytes`);
+      writeFileSync(bomb, file);
+      const r = upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', bomb, '--format', 'json']);
+      assertFailingVerdict(r, /^UnreadableData: model binary: zstd-bomb\.parquet column "x3": refused: a ZSTD page inflates to at least 128\.0 KiB \(131072 bytes\), more than the 400 bytes \(400 bytes\) its header declares$/);
     },
   },
   {
