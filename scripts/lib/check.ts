@@ -4,6 +4,8 @@
  * (with a file pattern, the last match of the most recent day) to check its columns and label
  * values. Read-only: nothing is written, Temporal is not needed.
  */
+import { readModelFile } from '../../activities/evaluation/model-file.js';
+import { resolveLimits } from '../../domain/limits.js';
 import path from 'node:path';
 import { loadConfig, warnUnauthenticated } from '../../activities/config/load.js';
 import { readTable } from '../../activities/data/read-table.js';
@@ -27,7 +29,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const artifactName = baseName(spec.artifact);
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await source.read(spec.artifact, { what: 'artifact' });
+    bytes = await readModelFile(source, spec.artifact, { what: 'artifact', maxBytes: resolveLimits(spec.limits).max_model_bytes });
   } catch (err) {
     if (err instanceof UpkeepError) return fail(err.message);
     throw err;

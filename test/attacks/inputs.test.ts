@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +171,24 @@ const ROWS: Row[] = [
       symlinkSync('/dev/zero', path.join(ws.dir, 'models', 'zero.onnx'));
       setConfig(ws, stringify({ store: 'store', models: [model('target', 'target', { artifact: 'models/zero.onnx' }), model('bystander', 'bystander')] }));
       assertCheck(ws, /artifact \S+zero\.onnx: is a character device, not a regular file/);
+    },
+  },
+  {
+    case: 'a 1.5 GB garbage .onnx as the model artifact (sparse), then 100 MB of garbage',
+    kind: 'attack',
+    ws: { target: { artifact: 'models/huge.onnx' } },
+    run(ws) {
+      const huge = path.join(ws.dir, 'models', 'huge.onnx');
+      writeFileSync(huge, '');
+      truncateSync(huge, 1_500_000_000);
+      const r = upkeep(['evaluate', '--config', ws.config, '--model', 'target']);
+      assertRefused(r, /^upkeep: model target: artifact \S+huge\.onnx: is 1\.4 GiB, more than the limit of 512\.0 MiB \(limits\.max_model_bytes\)$/);
+      assert.ok(r.ms < 15_000, `refused before reading (${r.ms} ms)`);
+      assertCheck(ws, /artifact \S+huge\.onnx: is 1\.4 GiB, more than the limit of 512\.0 MiB \(limits\.max_model_bytes\)/);
+      // under the cap, garbage is refused from its first bytes, not read and parsed whole
+      truncateSync(huge, 100_000_000);
+      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: artifact \S+huge\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/);
+      assertNothingWritten(ws);
     },
   },
   {
