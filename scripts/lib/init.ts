@@ -72,9 +72,7 @@ async function readModel(file: string): Promise<ModelFacts> {
 }
 
 async function readSample(file: string): Promise<Table> {
-  const bytes = readRegularFileSync(file, { what: 'cannot read data sample', maxBytes: DEFAULT_LIMITS.max_model_bytes, limitName: 'limits.max_model_bytes' })!;
-  const problem = onnxHeadProblem(bytes.subarray(0, ONNX_HEAD_BYTES), bytes.length);
-  if (problem) throw new UpkeepError('InvalidModel', `model ${path.basename(file)}: ${problem}`);
+  const bytes = readRegularFileSync(file, { what: 'cannot read data sample', maxBytes: DEFAULT_LIMITS.max_file_bytes, limitName: 'limits.max_file_bytes' })!;
   try {
     return await readTable(bytes, { source: path.basename(file) });
   } catch (err) {
