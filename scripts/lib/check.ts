@@ -4,6 +4,7 @@
  * (with a file pattern, the last match of the most recent day) to check its columns and label
  * values. Read-only: nothing is written, Temporal is not needed.
  */
+import { columnsWord } from '../../domain/escape.js';
 import { readModelFile } from '../../activities/evaluation/model-file.js';
 import { resolveLimits } from '../../domain/limits.js';
 import path from 'node:path';
@@ -84,7 +85,8 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const have = table.fileColumns ?? [...table.columns.keys()];
   const wanted = [...spec.inputs.flatMap((i) => i.columns), spec.label.column];
   const missing = wanted.filter((c) => !have.includes(c));
-  if (missing.length > 0) return fail(`file ${file}: no column ${missing.join(', ')} (columns: ${have.join(', ')})`);
+  // the file's own column names are not shown: a header may be the first line of another file (credentials)
+  if (missing.length > 0) return fail(`file ${file}: no column ${missing.join(', ')} (${columnsWord(have.length)}${didYouMean(missing[0]!, have.filter((c) => c.length <= 100))})`);
 
   const label = table.columns.get(spec.label.column)!;
   if (spec.task === 'regression') {
@@ -98,7 +100,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
       else if (!label.nulls?.[i]) v = canonicalLabel(label.kind === 'boolean' ? label.values[i] === 1 : label.values[i]!);
       if (v !== undefined && !known.has(v)) unknown.add(v);
     }
-    if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${[...unknown].join(', ')}); its classes are ${classes.join(', ')}`);
+    if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${unknown.size === 5 ? 'at least 5' : unknown.size}); its classes are ${classes.join(', ')}`);
   }
   return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared` };
 }
