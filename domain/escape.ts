@@ -34,6 +34,14 @@ export function echoNames(names: readonly string[], maxItems = 20): string {
 }
 
 /**
+ * The file's columns in a message: how many, never their names (a header may be the first line of
+ * some other file, e.g. credentials); a name close to the one asked for is suggested (didYouMean).
+ */
+export function columnsWord(n: number): string {
+  return `the file has ${n} column${n === 1 ? '' : 's'}`;
+}
+
+/**
  * Inline Markdown: every character that can start markup (emphasis, links, images, HTML, code,
  * table pipes, entities) is backslash-escaped and line breaks become spaces, so the text renders
  * as written and cannot add links, images, HTML or table cells. Safe in table cells. An underscore

@@ -29,6 +29,8 @@ export const DEFAULT_LIMITS = {
   max_line_bytes: 8 * 1024 ** 2,
   /** Reading a window's files (a snapshot) takes at most this long. */
   read_timeout: '10m',
+  /** Larger ONNX model files are refused before they are read (a model is read and parsed whole). */
+  max_model_bytes: 512 * 1024 ** 2,
 };
 
 /** Files are always allowed to decode to this much, whatever their size on disk. */
@@ -40,6 +42,7 @@ const fields = {
   max_decoded_bytes_per_file: size,
   max_expansion: z.number().min(1),
   max_line_bytes: size,
+  max_model_bytes: size,
   read_timeout: z
     .string()
     .regex(DURATION_PATTERN, 'expected a duration like 30s, 5m or 1h')
@@ -54,6 +57,7 @@ export const limitsSpec = z.strictObject({
   max_expansion: fields.max_expansion.default(DEFAULT_LIMITS.max_expansion),
   max_line_bytes: fields.max_line_bytes.default(DEFAULT_LIMITS.max_line_bytes),
   read_timeout: fields.read_timeout.default(DEFAULT_LIMITS.read_timeout),
+  max_model_bytes: fields.max_model_bytes.default(DEFAULT_LIMITS.max_model_bytes),
 });
 
 /** A model's `limits:` (no defaults: what it leaves out comes from the top level). */
@@ -64,6 +68,7 @@ export const limitsOverrideSpec = z.strictObject({
   max_expansion: fields.max_expansion.optional(),
   max_line_bytes: fields.max_line_bytes.optional(),
   read_timeout: fields.read_timeout.optional(),
+  max_model_bytes: fields.max_model_bytes.optional(),
 });
 
 export type ReadLimits = typeof DEFAULT_LIMITS;

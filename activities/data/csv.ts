@@ -55,15 +55,15 @@ export function readCsv(bytes: Uint8Array, opts: CsvReadOptions): Table {
   const dataStart = pos;
   const dataLine = head.line + (opts.lineOffset ?? 0);
   const headerLine = head.line - 1;
-  const seen = new Set<string>();
-  for (const name of header) {
+  const seen = new Map<string, number>();
+  for (const [i, name] of header.entries()) {
     if (seen.has(name)) {
-      throw new DataReadError(`duplicate column name ${JSON.stringify(name)} in the header`, {
+      throw new DataReadError(`duplicate column name in the header (columns ${seen.get(name)! + 1} and ${i + 1})`, {
         source,
         line: headerLine,
       });
     }
-    seen.add(name);
+    seen.set(name, i);
   }
   const nFields = header.length;
 

@@ -232,8 +232,9 @@ function parseLine(text: string, source: string, line: number): unknown {
         // report the original error
       }
     }
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new DataReadError(`malformed JSON (${detail})`, { source, line, cause: err });
+    // JSON.parse quotes the text around the error: only its position is kept (never content)
+    const at = /at position (\d+)/.exec(err instanceof Error ? err.message : '');
+    throw new DataReadError(at ? `malformed JSON at column ${Number(at[1]) + 1}` : 'malformed JSON', { source, line });
   }
 }
 

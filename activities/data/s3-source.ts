@@ -26,7 +26,7 @@ export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
       const size = out.ContentLength;
       if (size !== undefined && size > maxBytes) {
         out.Body?.transformToWebStream().cancel().catch(() => undefined);
-        throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (limits.max_file_bytes)`);
+        throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (${readOpts.limitName ?? 'limits.max_file_bytes'})`);
       }
       const body = await out.Body!.transformToByteArray();
       if (size !== undefined && body.byteLength !== size) throw new Error(`reading s3://${bucket}/${key}: got ${body.byteLength} of ${size} bytes`);
@@ -50,7 +50,7 @@ export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
         throw describeS3Error(err, 'reading', bucket, key);
       }
       const maxBytes = readOpts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes;
-      if (size > maxBytes) throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (limits.max_file_bytes)`);
+      if (size > maxBytes) throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (${readOpts.limitName ?? 'limits.max_file_bytes'})`);
       return {
         size,
         async read(start, end, into, at = 0) {

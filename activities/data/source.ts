@@ -11,6 +11,8 @@ import { UpkeepError } from '../errors.js';
 export interface ReadOptions {
   /** Larger files are refused before they are read (default: limits.max_file_bytes). */
   maxBytes?: number;
+  /** The setting maxBytes comes from, named in the refusal (default: limits.max_file_bytes). */
+  limitName?: string;
   /** Stops a read between chunks (an activity's cancellation or read deadline). */
   signal?: AbortSignal;
   /** For messages: what the file is (default "data file"). */
@@ -34,7 +36,7 @@ function localFile(uri: string, opts: ReadOptions): [string, ReadRegularOptions]
     {
       what: opts.what ?? 'data file',
       maxBytes: opts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes,
-      limitName: 'limits.max_file_bytes',
+      limitName: opts.limitName ?? 'limits.max_file_bytes',
       missingOk: true,
       shared: true,
       ...(opts.signal ? { signal: opts.signal } : {}),

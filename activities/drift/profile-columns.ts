@@ -2,6 +2,7 @@
  * Column profiles: one pass over a number column for its counts, moments, distinct values and
  * sample; category counts (the top MAX_CATEGORIES kept) for the others.
  */
+import { columnsWord } from '../../domain/escape.js';
 import { UpkeepError } from '../errors.js';
 import type { Column, NumberColumn, Table } from '../data/table.js';
 import { sortFloat64 } from '../math/sort.js';
@@ -31,7 +32,7 @@ export function profileTable(table: Table, opts: ProfileOptions = {}): Record<st
   for (const name of names) {
     const column = table.columns.get(name);
     if (!column) {
-      throw new UpkeepError('SchemaMismatch', `${table.source}: column ${JSON.stringify(name)} is not in the data (columns: ${[...table.columns.keys()].join(', ')})`);
+      throw new UpkeepError('SchemaMismatch', `${table.source}: column ${JSON.stringify(name)} is not in the data (${columnsWord(table.columns.size)})`);
     }
     if (column.values.length !== table.rowCount) {
       throw new UpkeepError('InvalidData', `${table.source}: column ${JSON.stringify(name)} has ${column.values.length} values for ${table.rowCount} rows`);

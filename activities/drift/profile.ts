@@ -7,6 +7,7 @@
  * (./profile-concat.ts), validation (./profile-parse.ts) and drift inputs (./profile-inputs.ts).
  * Layout and sampling rule: docs/statistics/drift.md.
  */
+import { columnsWord } from '../../domain/escape.js';
 import { UpkeepError } from '../errors.js';
 import type { Column, Table } from '../data/table.js';
 import { concatTables } from './profile-concat.js';
@@ -98,7 +99,7 @@ export function buildReferenceProfile(opts: BuildReferenceProfileOptions): Refer
     const { column: name, kind } = typeof opts.label === 'string' ? { column: opts.label, kind: undefined } : opts.label;
     const column = table.columns.get(name);
     if (!column) {
-      throw new UpkeepError('SchemaMismatch', `${table.source}: label column ${JSON.stringify(name)} is not in the data (columns: ${[...table.columns.keys()].join(', ')})`);
+      throw new UpkeepError('SchemaMismatch', `${table.source}: label column ${JSON.stringify(name)} is not in the data (${columnsWord(table.columns.size)})`);
     }
     const existing = Object.hasOwn(columns, name) ? columns[name] : undefined;
     profile.label = { column: name, distribution: distributionOf(column, kind, seed, `label column ${JSON.stringify(name)}`, existing) };

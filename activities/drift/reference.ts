@@ -2,6 +2,7 @@
  * The reference side of an evaluation: from a stored profile (sampled beyond 100k values), or from
  * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
  */
+import { columnsWord } from '../../domain/escape.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { UpkeepError } from '../errors.js';
@@ -44,7 +45,7 @@ function checkWatchedColumns(spec: ModelSpec, tables: Table[]): void {
         if (present.includes(column)) continue;
         throw new UpkeepError(
           'SchemaMismatch',
-          `model ${spec.id}: reference file ${table.source}: column ${column} (monitor.${field}) is missing; the file has columns ${present.join(', ')}${didYouMean(column, present)}`,
+          `model ${spec.id}: reference file ${table.source}: column ${column} (monitor.${field}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(column, present.filter((c) => c.length <= 100))}`,
         );
       }
     }

@@ -12,6 +12,8 @@ import { sha256Hex } from '../store/file-store.js';
 import { evaluationMergedKey, evaluationShardKey } from '../store/keys.js';
 import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial, type PlanUnit, type ShardSpec } from './partial.js';
 import { WindowArrays } from './window-arrays.js';
+import { readModelFile } from './model-file.js';
+import { resolveLimits } from '../../domain/limits.js';
 import type { FinishWindowOptions, WindowFile, WindowPartial } from './types.js';
 
 /** The most shards a window is split into by `evaluation.shard_rows`. */
@@ -68,7 +70,17 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     : undefined;
   /** The model and its reference, as the engine takes them. */
   const modelInput = async (model: ResolvedModel): Promise<FinishWindowOptions> => {
-    const modelBytes = await mustRead(model.artifactUri, 'model artifact');
+    const signal = deps.cancellation?.();
+    const modelBytes = await readModelFile(deps.data, model.artifactUri, {
+      what: `model ${model.modelId}: stored copy of the artifact`,
+      maxBytes: resolveLimits(model.spec.limits).max_model_bytes,
+      ...(signal ? { signal } : {}),
+    });
+    if (!modelBytes) throw new Error(`model artifact ${model.artifactUri} is missing from the store`);
+    // the copy is content-addressed: one that no longer matches its sha256 is not evaluated
+    if (sha256Hex(modelBytes) !== model.artifactSha256) {
+      throw new UpkeepError('InvalidModel', `model ${model.modelId}: the stored copy ${baseName(model.artifactUri)} does not match its sha256 ${model.artifactSha256} (altered in the store?)`);
+    }
     let reference;
     if (model.referenceUri) {
       const text = new TextDecoder().decode(await mustRead(model.referenceUri, 'reference profile'));

@@ -315,7 +315,7 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
   const list = (values: string[], n: number): string => values.slice(0, n).map((v) => JSON.stringify(v)).join(', ') + (values.length > n ? `, … (${values.length} in all)` : '');
   return new UpkeepError(
     'SchemaMismatch',
-    `model ${spec.id}: label column ${spec.label.column} holds values the model does not know: ${list(unknown, 5)} in ${rows} of ${c.rows} rows; the model's classes are ${list(classes, 10)} (check label.column and the labels' type: text vs numbers)`,
+    `model ${spec.id}: label column ${spec.label.column} holds ${unknown.length} value${unknown.length === 1 ? '' : 's'} the model does not know, in ${rows} of ${c.rows} rows; the model's classes are ${list(classes, 10)} (check label.column and the labels' type: text vs numbers)`,
   );
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Column, Table } from '../data/table.js';
 import type { InvalidValues } from '../../domain/evaluation.js';
-import { echoNames } from '../../domain/escape.js';
+import { columnsWord } from '../../domain/escape.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { UpkeepError } from '../errors.js';
 import { canonicalLabel, type PreparedModel } from './model.js';
@@ -76,10 +76,6 @@ class Growable<T extends Float64Array | Int32Array> {
 }
 
 
-function describeValue(col: Column, row: number): string {
-  if (col.kind === 'string') return JSON.stringify(col.values[row]);
-  return String(col.values[row]);
-}
 
 export class Evaluator {
   private readonly batchSize: number;
@@ -122,7 +118,7 @@ export class Evaluator {
       if (!col) {
         // Suggest only columns no other role of the spec already names.
         const claimed = new Set([...this.model.inputs.flatMap((i) => i.columns), this.labelColumn]);
-        throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; the file has columns ${echoNames(present)}${didYouMean(column, present.filter((c) => !claimed.has(c) && c.length <= 100))}`);
+        throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(column, present.filter((c) => !claimed.has(c) && c.length <= 100))}`);
       }
       return col;
     };
@@ -135,14 +131,14 @@ export class Evaluator {
           throw this.fail(
             file,
             'SchemaMismatch',
-            `column ${column} holds text (e.g. ${describeValue(col, Math.max(row, 0))} in row ${(table.firstRow ?? 0) + Math.max(row, 0) + 1}) but input ${input.name} expects ${input.type} numbers`,
+            `column ${column} holds text (first in row ${(table.firstRow ?? 0) + Math.max(row, 0) + 1}) but input ${input.name} expects ${input.type} numbers`,
           );
         }
         if (input.type === 'int64' && col.kind === 'number' && col.sourceType === 'float') {
           for (let r = 0; r < table.rowCount; r++) {
             const v = col.values[r]!;
             if (Number.isFinite(v) && !Number.isInteger(v)) {
-              throw this.fail(file, 'SchemaMismatch', `column ${column} holds fractional values (e.g. ${v} in row ${(table.firstRow ?? 0) + r + 1}) but input ${input.name} expects int64`);
+              throw this.fail(file, 'SchemaMismatch', `column ${column} holds fractional values (first in row ${(table.firstRow ?? 0) + r + 1}) but input ${input.name} expects int64`);
             }
           }
         }

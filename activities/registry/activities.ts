@@ -1,7 +1,9 @@
 import { findModel } from '../config/load.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
+import { readModelFile } from '../evaluation/model-file.js';
 import { readOnnxGraphFacts } from '../evaluation/onnx-graph.js';
+import { resolveLimits } from '../../domain/limits.js';
 import { sha256Hex } from '../store/file-store.js';
 import type { ActivityDeps } from '../deps.js';
 import type { Decision, LastRetrainRequest } from '../../domain/maintenance.js';
@@ -21,7 +23,7 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
 
   /** The config's artifact, copied into the store and registered as a version (idempotent). */
   const configVersion = async (s: ModelSpec): Promise<ModelVersion> => {
-    const bytes = await deps.data.read(s.artifact, { what: `model ${s.id}: artifact` });
+    const bytes = await readModelFile(deps.data, s.artifact, { what: `model ${s.id}: artifact`, maxBytes: resolveLimits(s.limits).max_model_bytes });
     if (!bytes) throw new UpkeepError('InvalidModel', `model ${s.id}: artifact ${s.artifact} does not exist`);
     try {
       readOnnxGraphFacts(bytes);
@@ -30,14 +32,17 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
       throw new UpkeepError('InvalidModel', `model ${s.id} (${s.artifact.slice(s.artifact.lastIndexOf('/') + 1)}): not a readable ONNX model (${(err as Error).message}); nothing was stored or registered`);
     }
     const sha256 = sha256Hex(bytes);
-    const stored = await deps.store.put(artifactKey(s.id, sha256), bytes, { ifAbsent: true });
+    // One content-addressed copy, written once: when the store holds it, nothing is written (an
+    // evaluation needs no write access to models/; the evaluation checks the copy's sha256 as it reads it)
+    const key = artifactKey(s.id, sha256);
+    if (!(await deps.store.exists(key))) await deps.store.put(key, bytes, { ifAbsent: true });
     const existing = await registry.version(s.id, versionId(sha256));
     if (existing) return existing;
     return registry.register({
       modelId: s.id,
       version: versionId(sha256),
       sha256,
-      artifactUri: stored.uri,
+      artifactUri: deps.store.uriFor(key),
       bytes: bytes.byteLength,
       createdAt: new Date().toISOString(),
       source: 'config',

@@ -4,6 +4,9 @@
  * (with a file pattern, the last match of the most recent day) to check its columns and label
  * values. Read-only: nothing is written, Temporal is not needed.
  */
+import { columnsWord } from '../../domain/escape.js';
+import { readModelFile } from '../../activities/evaluation/model-file.js';
+import { resolveLimits } from '../../domain/limits.js';
 import path from 'node:path';
 import { loadConfig, warnUnauthenticated } from '../../activities/config/load.js';
 import { readTable } from '../../activities/data/read-table.js';
@@ -27,7 +30,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const artifactName = baseName(spec.artifact);
   let bytes: Uint8Array | undefined;
   try {
-    bytes = await source.read(spec.artifact, { what: 'artifact' });
+    bytes = await readModelFile(source, spec.artifact, { what: 'artifact', maxBytes: resolveLimits(spec.limits).max_model_bytes });
   } catch (err) {
     if (err instanceof UpkeepError) return fail(err.message);
     throw err;
@@ -82,7 +85,8 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const have = table.fileColumns ?? [...table.columns.keys()];
   const wanted = [...spec.inputs.flatMap((i) => i.columns), spec.label.column];
   const missing = wanted.filter((c) => !have.includes(c));
-  if (missing.length > 0) return fail(`file ${file}: no column ${missing.join(', ')} (columns: ${have.join(', ')})`);
+  // the file's own column names are not shown: a header may be the first line of another file (credentials)
+  if (missing.length > 0) return fail(`file ${file}: no column ${missing.join(', ')} (${columnsWord(have.length)}${didYouMean(missing[0]!, have.filter((c) => c.length <= 100))})`);
 
   const label = table.columns.get(spec.label.column)!;
   if (spec.task === 'regression') {
@@ -96,7 +100,7 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
       else if (!label.nulls?.[i]) v = canonicalLabel(label.kind === 'boolean' ? label.values[i] === 1 : label.values[i]!);
       if (v !== undefined && !known.has(v)) unknown.add(v);
     }
-    if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${[...unknown].join(', ')}); its classes are ${classes.join(', ')}`);
+    if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${unknown.size === 5 ? 'at least 5' : unknown.size}); its classes are ${classes.join(', ')}`);
   }
   // Asked to retrain without a trainer: it never will (there is no default trainer); said, not failed.
   const noTrainer = spec.retrain.on !== 'never' && !spec.retrain.trainer ? `; retrain.on is ${spec.retrain.on} but there is no retrain.trainer, so it will be reported, never retrained` : '';

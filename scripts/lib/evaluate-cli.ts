@@ -1,4 +1,6 @@
 /** What `upkeep evaluate` and `upkeep profile` do (in this process, no Temporal); loaded when one runs. */
+import { readModelFile } from '../../activities/evaluation/model-file.js';
+import { resolveLimits } from '../../domain/limits.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, findModel } from '../../activities/config/load.js';
@@ -139,7 +141,7 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     const config = await loadConfig(configPath);
     spec = findModel(config, o.model, path.basename(configPath));
     data = createDataSource(config.s3);
-    const read = await data.read(spec.artifact, { what: `model ${spec.id}: artifact` });
+    const read = await readModelFile(data, spec.artifact, { what: `model ${spec.id}: artifact`, maxBytes: resolveLimits(spec.limits).max_model_bytes });
     if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
     bytes = read;
     store = openStore(config);

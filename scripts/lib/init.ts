@@ -3,6 +3,7 @@
  * What cannot be inferred is written as `null  # TODO: …`, so the file does not load until it is
  * filled in, and the loader's error names the field.
  */
+import { onnxHeadProblem, ONNX_HEAD_BYTES } from '../../activities/evaluation/model-file.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Node, type YAMLSeq } from 'yaml';
@@ -52,7 +53,9 @@ interface ModelFacts {
 
 async function readModel(file: string): Promise<ModelFacts> {
   // only a regular file, within the default size cap (a FIFO would block, a device never end)
-  const bytes = readRegularFileSync(file, { what: 'cannot read model file', type: 'InvalidModel', maxBytes: DEFAULT_LIMITS.max_file_bytes, limitName: 'limits.max_file_bytes' })!;
+  const bytes = readRegularFileSync(file, { what: 'cannot read model file', type: 'InvalidModel', maxBytes: DEFAULT_LIMITS.max_model_bytes, limitName: 'limits.max_model_bytes' })!;
+  const problem = onnxHeadProblem(bytes.subarray(0, ONNX_HEAD_BYTES), bytes.length);
+  if (problem) throw new UpkeepError('InvalidModel', `model ${path.basename(file)}: ${problem}`);
   let facts;
   try {
     facts = readOnnxGraphFacts(bytes);

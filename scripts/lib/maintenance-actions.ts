@@ -3,6 +3,7 @@
  * Temporal), and versions / card (read from the store, no Temporal needed). Loaded when one of
  * them runs; the commands and their options are declared in maintenance-cli.ts.
  */
+import { resolveLimits } from '../../domain/limits.js';
 import path from 'node:path';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -442,7 +443,7 @@ export async function versions(ctx: MaintenanceContext, model: string, o: { conf
   const registry = createRegistry(openStore(config));
   const versions = await registry.versions(spec.id);
   const champion = (await registry.champion(spec.id))?.pointer;
-  const bytes = await createDataSource(config.s3).read(spec.artifact).catch(() => undefined);
+  const bytes = await createDataSource(config.s3).read(spec.artifact, { maxBytes: resolveLimits(spec.limits).max_model_bytes, limitName: 'limits.max_model_bytes' }).catch(() => undefined);
   const configVersion = bytes ? versionId(sha256Hex(bytes)) : undefined;
   const running = champion?.version ?? configVersion;
 

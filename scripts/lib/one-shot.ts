@@ -3,6 +3,7 @@
  * Uses the same snapshot routine as the snapshotWindow activity (kept in memory), the same code
  * as the evaluateSnapshot activity and the same verdict policy as the workflow.
  */
+import { readModelFile } from '../../activities/evaluation/model-file.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { modelSpecBase, type ModelSpec } from '../../domain/config.js';
@@ -42,7 +43,7 @@ export async function adHocSpec(opts: {
   runner: InferenceRunner;
 }): Promise<{ spec: ModelSpec; bytes: Uint8Array }> {
   const artifact = resolveUri(opts.onnx, process.cwd());
-  const bytes = await createDataSource().read(artifact, { what: 'model file' });
+  const bytes = await readModelFile(createDataSource(), artifact, { what: 'model file' });
   if (!bytes) throw new UpkeepError('InvalidModel', `model file ${opts.onnx} does not exist`);
   const name = baseName(artifact);
   let info;

@@ -89,7 +89,7 @@ describe('evaluating ONNX models on fixture data', function () {
     const bytes = fixtureBytes('models/binary.onnx');
     await assert.rejects(runner.evaluate({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [textLabels] }), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'), String(err));
-      assert.match(err.message, /^model fixture: label column y holds values the model does not know: "(yes|no)", "(yes|no)" in 1000 of 1000 rows; the model's classes are "0", "1" \(check label\.column/);
+      assert.match(err.message, /^model fixture: label column y holds 2 values the model does not know, in 1000 of 1000 rows; the model's classes are "0", "1" \(check label\.column/);
       return true;
     });
   });
@@ -98,7 +98,7 @@ describe('evaluating ONNX models on fixture data', function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'churned', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.equal(err.message, 'model fixture: file binary.csv: column churned (label) is missing; the file has columns x1, x2, x3, x4, y');
+      assert.equal(err.message, 'model fixture: file binary.csv: column churned (label) is missing; the file has 5 columns, none of that name');
       return true;
     });
   });
@@ -107,11 +107,11 @@ describe('evaluating ONNX models on fixture data', function () {
     const misspelt = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x5'] }], label: { column: 'Y', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', misspelt, ['data/binary.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.equal(err.message, 'model fixture: file binary.csv: column x5 (input input) is missing; the file has columns x1, x2, x3, x4, y — did you mean x4?');
+      assert.equal(err.message, 'model fixture: file binary.csv: column x5 (input input) is missing; the file has 5 columns, none of that name — did you mean x4?');
       return true;
     });
     const label = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'Y', positive: 1 } });
-    await assert.rejects(evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']), /column Y \(label\) is missing; the file has columns x1, x2, x3, x4, y — did you mean y\?$/);
+    await assert.rejects(evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']), /column Y \(label\) is missing; the file has 5 columns, none of that name — did you mean y\?$/);
   });
 
   it('refuses a slice column or a watched column that the data does not have, instead of skipping it', async function () {
@@ -119,7 +119,7 @@ describe('evaluating ONNX models on fixture data', function () {
     const sliced = { ...base, monitor: { ...base.monitor, segments: ['region'] } };
     await assert.rejects(evaluate(runner, 'models/binary.onnx', sliced, ['data/binary.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.equal(err.message, 'model fixture: file binary.csv: column region (segment, monitor.segments) is missing; the file has columns x1, x2, x3, x4, y');
+      assert.equal(err.message, 'model fixture: file binary.csv: column region (segment, monitor.segments) is missing; the file has 5 columns, none of that name');
       return true;
     });
     const watched = { ...base, monitor: { ...base.monitor, categorical: ['x9'] } };
@@ -128,7 +128,7 @@ describe('evaluating ONNX models on fixture data', function () {
       profileReferenceData({ spec: watched, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [file('data/binary.csv')], engine: runner, createdAt: 't', source: 'binary.csv' }),
       (err: unknown) => {
         assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-        assert.equal(err.message, 'model fixture: reference file binary.csv: column x9 (monitor.categorical) is missing; the file has columns x1, x2, x3, x4, y — did you mean x1, x2 or x3?');
+        assert.equal(err.message, 'model fixture: reference file binary.csv: column x9 (monitor.categorical) is missing; the file has 5 columns, none of that name — did you mean x1, x2 or x3?');
         return true;
       },
     );
@@ -138,7 +138,7 @@ describe('evaluating ONNX models on fixture data', function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary_wrong_type.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.match(err.message, /^model fixture: file binary_wrong_type\.csv: column x3 holds text \(e\.g\. "abc" in row \d+\) but input input expects float32 numbers$/);
+      assert.match(err.message, /^model fixture: file binary_wrong_type\.csv: column x3 holds text \(first in row \d+\) but input input expects float32 numbers$/);
       return true;
     });
   });
@@ -214,7 +214,7 @@ describe('evaluating a file split into shards', function () {
     };
     if (unknownLabel) {
       // The shards' labels are merged before the check: both runs name the one row, in the last shard.
-      const refused = /label column y holds values the model does not know: "7" in 1 of 1000 rows; the model's classes are "0", "1"/;
+      const refused = /label column y holds 1 value the model does not know, in 1 of 1000 rows; the model's classes are "0", "1"/;
       await assert.rejects(run(1), refused);
       await assert.rejects(run(2), refused);
       return;

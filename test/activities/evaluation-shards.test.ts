@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { createEvaluationActivities, MAX_SHARDS } from '../../activities/evaluation/activities.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../../activities/evaluation/evaluate.js';
 import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial } from '../../activities/evaluation/partial.js';
 import { createFileDataSource } from '../../activities/data/source.js';
+import { isUpkeepError } from '../../activities/errors.js';
 import { profileReferenceData } from '../../activities/drift/reference.js';
 import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
@@ -153,6 +154,20 @@ describe('a window evaluated in shards and merged', function () {
     await assert.rejects(readPartial(ranged(encoded), encoded.length - 8, 'shard 4'), /shard 4 is truncated/);
     assert.equal(await partialRows(ranged(encoded), 'shard'), 3000);
     assert.throws(() => decodePartial(new TextEncoder().encode('{"not":"a shard"}'), 'object x'), /object x is not an evaluation shard's result/);
+  });
+
+  it('refuses a stored model copy that no longer matches its sha256 (it is read, never rewritten)', async () => {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    const modelBytes = fixtureBytes('models/binary.onnx');
+    const { model, snapshot } = await stage({ ...spec, id: 'altered-copy' }, modelBytes, [{ name: 'binary.csv', bytes: fixtureBytes('data/binary.csv'), rows: 1000 }]);
+    const altered = Buffer.from(modelBytes);
+    altered.writeUInt8(altered.readUInt8(altered.length - 1) ^ 1, altered.length - 1);
+    writeFileSync(fileURLToPath(model.artifactUri), altered);
+    await assert.rejects(activities.evaluateSnapshot({ model, snapshot }), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'InvalidModel'), String(err));
+      assert.equal((err as Error).message, `model altered-copy: the stored copy ${model.artifactSha256}.onnx does not match its sha256 ${model.artifactSha256} (altered in the store?)`);
+      return true;
+    });
   });
 
   it('equals the single activity exactly on the fixture data', async () => {

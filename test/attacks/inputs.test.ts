@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { stringify } from 'yaml';
 import { evaluateModel } from '../../workflows/index.js';
 import { fixture } from '../helpers/fixtures.js';
+import { repack, ZSTD_STREAMED } from '../helpers/parquet-pages.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -173,6 +174,24 @@ const ROWS: Row[] = [
     },
   },
   {
+    case: 'a 1.5 GB garbage .onnx as the model artifact (sparse), then 100 MB of garbage',
+    kind: 'attack',
+    ws: { target: { artifact: 'models/huge.onnx' } },
+    run(ws) {
+      const huge = path.join(ws.dir, 'models', 'huge.onnx');
+      writeFileSync(huge, '');
+      truncateSync(huge, 1_500_000_000);
+      const r = upkeep(['evaluate', '--config', ws.config, '--model', 'target']);
+      assertRefused(r, /^upkeep: model target: artifact \S+huge\.onnx: is 1\.4 GiB, more than the limit of 512\.0 MiB \(limits\.max_model_bytes\)$/);
+      assert.ok(r.ms < 15_000, `refused before reading (${r.ms} ms)`);
+      assertCheck(ws, /artifact \S+huge\.onnx: is 1\.4 GiB, more than the limit of 512\.0 MiB \(limits\.max_model_bytes\)/);
+      // under the cap, garbage is refused from its first bytes, not read and parsed whole
+      truncateSync(huge, 100_000_000);
+      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: artifact \S+huge\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/);
+      assertNothingWritten(ws);
+    },
+  },
+  {
     case: 'a folder, a FIFO, a device or a missing file as the config',
     kind: 'input',
     run(ws) {
@@ -228,6 +247,24 @@ const ROWS: Row[] = [
       writeFileSync(bomb, new Uint8Array(parquetWriteBuffer({ columnData: ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: new Int32Array(rows), type: 'INT32' as const })), rowGroupSize: rows })));
       const r = upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', bomb, '--format', 'json']);
       assertFailingVerdict(r, /^UnreadableData: model binary: bomb\.parquet: refused: 4000000 rows × 5 columns would decode to 152\.6 MiB, more than 16\.0 MiB allowed for a file of [\d.]+ KiB \(limits\.max_expansion 256, at least 16 MiB\)$/);
+    },
+  },
+  {
+    case: 'a Parquet file of 3 KiB with a ZSTD page inflating to 16 MiB (its header declares 400 bytes)',
+    kind: 'attack',
+    run(ws) {
+      const bomb = path.join(ws.dir, 'zstd-bomb.parquet');
+      const rows = 50;
+      const columnData = ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: Float64Array.from({ length: rows }, (_, i) => (name === 'y' ? i % 2 : i)), type: 'DOUBLE' as const, nullable: false }));
+      const plain = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', columnData }));
+      // every page a raw zstd frame, but x3's data page is 16 MiB of zstd
+      const le = (n: number, bytes: number): number[] => Array.from({ length: bytes }, (_, k) => (n >>> (8 * k)) & 0xff);
+      const raw = (data: Uint8Array): Uint8Array => Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, ...le(data.length, 4), ...le((data.length << 3) | 1, 3), ...data]);
+      const file = repack(plain, 'ZSTD', (data, kind, column) => (column === 'x3' && kind !== 'DICTIONARY_PAGE' ? ZSTD_STREAMED : raw(data)), 'v2');
+      assert.ok(file.length < 4096, `${file.length} bytes`);
+      writeFileSync(bomb, file);
+      const r = upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', bomb, '--format', 'json']);
+      assertFailingVerdict(r, /^UnreadableData: model binary: zstd-bomb\.parquet column "x3": refused: a ZSTD page inflates to at least 128\.0 KiB \(131072 bytes\), more than the 400 bytes \(400 bytes\) its header declares$/);
     },
   },
   {
@@ -306,6 +343,32 @@ const ROWS: Row[] = [
     },
   })),
   {
+    case: 'a credentials file as the data (data.uri), read as CSV, JSON Lines and Parquet',
+    kind: 'attack',
+    run(ws) {
+      const secret = 'SECRETSECRET0123456789abcdefABCDEF';
+      const creds = `aws_secret_access_key = ${secret}\naws_access_key_id = AKIAEXAMPLEEXAMPLE7\n`;
+      for (const format of ['csv', 'jsonl', 'parquet']) {
+        rmSync(path.join(ws.dir, 'store'), { recursive: true, force: true });
+        mkdirSync(path.join(ws.dir, `creds-${format}`), { recursive: true });
+        for (const day of ws.days) writeFileSync(path.join(ws.dir, `creds-${format}`, `${day}.${format}`), creds);
+        setConfig(ws, stringify({ version: 1, store: 'store', models: [model('target', `creds-${format}`, { data: { uri: `creds-${format}/{date}.${format}`, window: { days: 3 } } }), model('bystander', 'bystander')] }));
+        const r = upkeep(['evaluate', '--config', ws.config, '--model', 'target', '--format', 'json']);
+        assert.notEqual(r.status, null, 'evaluate ended');
+        const said = r.stdout + r.stderr;
+        assert.match(said, new RegExp(`2\\d{3}-\\d\\d-\\d\\d\\.${format}`), `${format}: the file is named:\n${said}`);
+        assert.doesNotMatch(said, /SECRETSECRET|AKIAEXAMPLE|aws_/, `${format}: nothing of the file in the output:\n${said}`);
+        const check = upkeep(['check', '--config', ws.config]);
+        assert.doesNotMatch(check.stdout + check.stderr, /SECRETSECRET|AKIAEXAMPLE|aws_/, `${format}: nothing of the file in check`);
+        // reports, ledger, cards: nothing of it (the snapshot of the data is the data, by design)
+        const store = path.join(ws.dir, 'store');
+        const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
+        const written = walk(store).filter((f) => !f.includes(`${path.sep}snapshots${path.sep}`));
+        for (const f of written) assert.doesNotMatch(readFileSync(f, 'latin1'), /SECRETSECRET|AKIAEXAMPLE|aws_/, f);
+      }
+    },
+  },
+  {
     case: 'labels the model does not know',
     kind: 'input',
     run(ws) {
@@ -315,7 +378,7 @@ const ROWS: Row[] = [
       assert.equal(r.status, 1, r.stderr);
       const out = JSON.parse(r.stdout) as { verdict: { status: string; reasons: string[] } };
       assert.equal(out.verdict.status, 'failing');
-      assert.match(out.verdict.reasons.join(' '), /label column y holds values the model does not know: "no", "yes" in 50 of 50 rows/);
+      assert.match(out.verdict.reasons.join(' '), /label column y holds 2 values the model does not know, in 50 of 50 rows/);
     },
   },
 ];

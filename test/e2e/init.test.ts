@@ -88,11 +88,11 @@ describe('upkeep init and upkeep check', function () {
     writeFileSync(out, readFileSync(out, 'utf8').replace('column: "y"', 'column: why'));
     const missing = upkeep(['check', '--model', 'churn'], dir);
     assert.equal(missing.status, 1);
-    assert.match(missing.stdout, new RegExp(`^FAIL churn: file ${yesterday}\\.parquet: no column why \\(columns: x1, x2, x3, x4, y\\)`, 'm'));
+    assert.match(missing.stdout, new RegExp(`^FAIL churn: file ${yesterday}\\.parquet: no column why \\(the file has 5 columns\\)$`, 'm'));
     writeFileSync(out, readFileSync(out, 'utf8').replace('column: why', 'column: x1'));
     const labels = upkeep(['check', '--config', out], os.tmpdir());
     assert.equal(labels.status, 1);
-    assert.match(labels.stdout, /^FAIL churn: file .*\.parquet: label column x1 has values the model does not know \(.*\); its classes are 0, 1$/m);
+    assert.match(labels.stdout, /^FAIL churn: file .*\.parquet: label column x1 has values the model does not know \(at least 5\); its classes are 0, 1$/m);
   });
 
   it('adds a second model to an existing config, keeping the rest of the file as written, comments included', async function () {

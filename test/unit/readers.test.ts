@@ -272,7 +272,7 @@ describe('data readers', function () {
       );
       await rejectsWith(
         () => readCsv(text('a,b\n1,"x"y\n'), { source: 'x.csv' }),
-        (err) => assert.match(err.message, /^x\.csv line 2: unexpected character "y" after the closing quote/),
+        (err) => assert.match(err.message, /^x\.csv line 2: unexpected character after the closing quote of field \d+$/),
       );
       await rejectsWith(
         () => readCsv(text(''), { source: 'empty.csv' }),
@@ -280,7 +280,7 @@ describe('data readers', function () {
       );
       await rejectsWith(
         () => readCsv(text('a,b,a\n1,2,3\n'), { source: 'd.csv' }),
-        (err) => assert.match(err.message, /duplicate column name "a"/),
+        (err) => assert.match(err.message, /duplicate column name in the header \(columns 1 and 3\)$/),
       );
     });
 
@@ -343,7 +343,7 @@ describe('data readers', function () {
         () => readJsonl(text('{"a":1}\n\n{"a":\n'), { source: 'bad.jsonl' }),
         (err) => {
           assert.equal(err.line, 3);
-          assert.match(err.message, /^bad\.jsonl line 3: malformed JSON/);
+          assert.match(err.message, /^bad\.jsonl line 3: malformed JSON( at column \d+)?$/);
         },
       );
       await rejectsWith(
@@ -538,12 +538,14 @@ describe('data readers', function () {
       });
     });
 
-    it('rejects bad input with DataReadError carrying source, line and cause', async function () {
-      await rejectsWith(readTable(text('{"a":\n'), { source: 'x.jsonl' }), (err) => {
+    it('rejects bad input with DataReadError carrying source and line, and nothing of the line (not even as its cause)', async function () {
+      await rejectsWith(readTable(text('{"a": secret_token_123\n'), { source: 'x.jsonl' }), (err) => {
         assert.equal(err.name, 'DataReadError');
         assert.equal(err.source, 'x.jsonl');
         assert.equal(err.line, 1);
-        assert.ok(err.cause instanceof SyntaxError);
+        assert.match(err.message, /^x\.jsonl line 1: malformed JSON( at column \d+)?$/);
+        // JSON.parse's own message quotes the line: it is not kept as the cause
+        assert.equal(err.cause, undefined);
       });
     });
   });

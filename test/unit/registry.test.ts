@@ -176,11 +176,13 @@ describe('the registry activities', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-registry-activities-'));
     mkdirSync(path.join(dir, 'models'));
     copyFileSync(CHURN_ONNX, path.join(dir, 'models', 'churn.onnx'));
-    const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
+    const config = parsed();
     store = createFileStore(config.store);
     activities = createRegistryActivities({ loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), store, data: createFileDataSource() });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const parsed = () => parseConfig(stringify({ version: 1, store: 'store', models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
 
   /** Registers a retrained version with made-up bytes (the registry never reads them as ONNX). */
   async function addVersion(text: string, createdAt: string): Promise<ModelVersion> {
@@ -212,6 +214,33 @@ describe('the registry activities', function () {
     // A second resolution reuses the record.
     await activities.resolveModel({ modelId: MODEL });
     assert.equal((await createRegistry(store).versions(MODEL)).length, 1);
+  });
+
+  it('keeps one content-addressed copy of the model: written once, never again when the store holds it (a read-only store works)', async function () {
+    const puts: string[] = [];
+    const counting: ArtifactStore = { ...store, put: async (key, data, opts) => (puts.push(key), store.put(key, data, opts)) };
+    const first = createRegistryActivities({ loadConfig: async () => ({ ...parsed(), name: 'upkeep.yaml' }), store: counting, data: createFileDataSource() });
+    await first.resolveModel({ modelId: MODEL });
+    assert.deepEqual(puts.filter((k) => k.includes('/artifacts/')), [artifactKey(MODEL, churnSha)]);
+    // the store refuses every write now: resolving the model again writes nothing
+    const refuse = (): never => {
+      throw new Error('the store is read-only');
+    };
+    const readOnly: ArtifactStore = { ...store, put: refuse, putStream: refuse, putIfMatch: refuse, delete: refuse };
+    const again = createRegistryActivities({ loadConfig: async () => ({ ...parsed(), name: 'upkeep.yaml' }), store: readOnly, data: createFileDataSource() });
+    const resolved = await again.resolveModel({ modelId: MODEL });
+    assert.equal(resolved.artifactSha256, churnSha);
+    assert.equal(resolved.artifactUri, store.uriFor(artifactKey(MODEL, churnSha)));
+  });
+
+  it('refuses a config artifact larger than limits.max_model_bytes before reading it, naming model, file, size and limit', async function () {
+    const config = parseConfig(stringify({ version: 1, store: 'store', limits: { max_model_bytes: 100 }, models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
+    const small = createRegistryActivities({ loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), store, data: createFileDataSource() });
+    await assert.rejects(small.resolveModel({ modelId: MODEL }), (err: unknown) => {
+      assert.match((err as Error).message, /^model churn: artifact \S+churn\.onnx: is 382 bytes, more than the limit of 100 bytes \(limits\.max_model_bytes\)$/);
+      return true;
+    });
+    assert.equal(await store.exists(artifactKey(MODEL, churnSha)), false, 'nothing stored');
   });
 
   it('resolves the promoted champion with the baseline it was promoted with', async function () {

@@ -83,7 +83,7 @@ export function tokenize(
           c = b[pos]!;
           if (c !== COMMA && c !== LF && c !== CR) {
             throw new DataReadError(
-              `unexpected character ${JSON.stringify(String.fromCharCode(c))} after the closing quote of field ${field + 1}`,
+              `unexpected character after the closing quote of field ${field + 1}`,
               { source, line: recordLine },
             );
           }

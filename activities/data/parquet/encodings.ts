@@ -2,9 +2,9 @@
  * Page-level decoding primitives: decompression, the RLE/bit-packed hybrid, PLAIN numbers and
  * strings. Every length, index and run is bounds-checked against the page.
  */
-import { snappyUncompress, type CompressionCodec } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
-import { corrupted, Unsupported } from './errors.js';
+import type { CompressionCodec } from 'hyparquet';
+import { corrupted } from './errors.js';
+import { inflatePage } from './inflate.js';
 
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -14,25 +14,13 @@ export function byteWidth(type: NumericType): number {
   return type === 'DOUBLE' || type === 'INT64' ? 8 : 4;
 }
 
-/** `limit`: the column chunk's total uncompressed size, so a damaged header cannot ask for gigabytes. */
+/**
+ * `limit`: the column chunk's total uncompressed size, so a damaged header cannot ask for gigabytes;
+ * the output never exceeds `size` (parquet/inflate.ts).
+ */
 export function decompress(codec: CompressionCodec, input: Uint8Array, size: number, limit: number): Uint8Array {
   if (!Number.isSafeInteger(size) || size < 0 || size > limit) throw corrupted(`invalid page size ${size}`);
-  let out: Uint8Array;
-  if (size === 0) {
-    out = new Uint8Array(0); // (some decompressors reject an empty page, e.g. an empty dictionary)
-  } else if (codec === 'UNCOMPRESSED') {
-    out = input;
-  } else {
-    const custom = compressors[codec];
-    if (custom) {
-      out = custom(input, size);
-    } else if (codec === 'SNAPPY') {
-      out = new Uint8Array(size);
-      snappyUncompress(input, out);
-    } else {
-      throw new Unsupported(`codec ${codec}`);
-    }
-  }
+  const out = inflatePage(codec, input, size);
   if (out.length !== size) throw corrupted(`page decompressed to ${out.length} bytes, expected ${size}`);
   return out;
 }

@@ -4,8 +4,8 @@
  * trusts run lengths in damaged pages, so the direct decoder covers the common column types.
  */
 import { parquetRead, type FileMetaData } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
 import { wrapCorrupted } from './errors.js';
+import { boundedCompressors } from './inflate.js';
 import { PARSERS } from './mapping.js';
 import type { Sink } from './sinks.js';
 
@@ -29,29 +29,33 @@ export async function readWithHyparquet(
   sinks: ReadonlyMap<string, Sink>,
   source: string,
 ): Promise<void> {
-  // onChunk must not throw (hyparquet calls it from a detached promise): keep the first failure
-  let failure: unknown;
-  try {
-    await parquetRead({
-      file: toArrayBuffer(bytes),
-      metadata,
-      rowStart: firstRow,
-      rowEnd: firstRow + rowCount,
-      columns,
-      compressors,
-      parsers: PARSERS,
-      geoparquet: false,
-      onChunk(chunk) {
-        if (failure !== undefined) return;
-        try {
-          sinks.get(chunk.columnName)?.accept(firstRow === 0 ? chunk : { ...chunk, rowStart: chunk.rowStart - firstRow });
-        } catch (err) {
-          failure = err;
-        }
-      },
-    });
-  } catch (err) {
-    throw wrapCorrupted(err, source);
+  const file = toArrayBuffer(bytes);
+  // one column at a time, so that a failure names its column
+  for (const column of columns) {
+    // onChunk must not throw (hyparquet calls it from a detached promise): keep the first failure
+    let failure: unknown;
+    try {
+      await parquetRead({
+        file,
+        metadata,
+        rowStart: firstRow,
+        rowEnd: firstRow + rowCount,
+        columns: [column],
+        compressors: boundedCompressors,
+        parsers: PARSERS,
+        geoparquet: false,
+        onChunk(chunk) {
+          if (failure !== undefined) return;
+          try {
+            sinks.get(chunk.columnName)?.accept(firstRow === 0 ? chunk : { ...chunk, rowStart: chunk.rowStart - firstRow });
+          } catch (err) {
+            failure = err;
+          }
+        },
+      });
+    } catch (err) {
+      throw wrapCorrupted(err, source, column);
+    }
+    if (failure !== undefined) throw wrapCorrupted(failure, source, column);
   }
-  if (failure !== undefined) throw wrapCorrupted(failure, source);
 }
