@@ -12,7 +12,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { fileURLToPath } from 'node:url';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import type { Settings } from './settings.js';
 import { readRegularFileSync } from '../activities/data/open-regular.js';
 import { UpkeepError } from '../activities/errors.js';
@@ -132,4 +133,16 @@ export function createEncryptionCodec(keys: PayloadKey[]): PayloadCodec {
 export function payloadCodecs(settings: Pick<Settings, 'payloadKeys' | 'payloadKeysFile'>): PayloadCodec[] {
   const keys = payloadKeys(settings);
   return keys ? [createEncryptionCodec(keys)] : [];
+}
+
+/** The failure converter that encrypts messages and stack traces (failure-converter.ts), by path. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL(`./failure-converter${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+/**
+ * The data converter of a worker or client: none without codecs; with them (payload keys), the
+ * codecs and the failure converter that puts messages and stack traces into encoded attributes,
+ * so that they are encrypted too.
+ */
+export function upkeepDataConverter(payloadCodecs: PayloadCodec[] = []): DataConverter | undefined {
+  return payloadCodecs.length > 0 ? { payloadCodecs, failureConverterPath: FAILURE_CONVERTER_PATH } : undefined;
 }

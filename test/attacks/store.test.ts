@@ -25,6 +25,7 @@ import type { NotificationEvent } from '../../domain/maintenance.js';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { createEncryptionCodec, type PayloadKey } from '../../workers/codec.js';
+import { connectClient, type TemporalTarget } from '../../workers/temporal.js';
 import { startCodecServer } from '../../workers/codec-server.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
@@ -342,6 +343,44 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const body = { payloads: raw.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') })) };
     const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
     assert.match(decoded.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n'), new RegExp(marker));
+  });
+
+  it('payload codec: an activity failure\'s message and stack trace are encrypted too; a reader with the key reads them', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('encfail');
+    // The marker is in the data file's name: the evaluation's failure names the file.
+    const marker = `mk${randomUUID().replace(/-/g, '')}`;
+    const ws = createWorkspace(modelId, { data: { uri: `data/${marker}-{date}.csv`, window: { days: 3 } } });
+    cleanups.push(() => ws.remove());
+    writeFileSync(path.join(ws.dataDir, `${marker}-2026-03-01.csv`), readFileSync(new URL('../fixtures/data/binary_wrong_type.csv', import.meta.url)));
+    const keys = [{ id: 'k1', key: randomBytes(32) }];
+    const taskQueue = uniqueTaskQueue('encfail');
+    // No prebuilt bundle: the worker bundles its workflows as \`upkeep worker\` does, with its keys' failure converter.
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, log: () => undefined, payloadCodecs: [createEncryptionCodec(keys)] });
+    cleanups.push(() => engine.close());
+    const client = await connectClient({ kind: 'external', namespace: 'default', connectionOptions: { address: t.address } } satisfies TemporalTarget, [createEncryptionCodec(keys)]);
+    cleanups.push(() => client.connection.close());
+    const workflowId = `${modelId}-run`;
+    await client.workflow.start(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] });
+    const result = await worker.runUntil(client.workflow.getHandle(workflowId).result());
+    assert.equal(result.verdict.status, 'failing');
+    assert.match(result.verdict.reasons.join('\n'), new RegExp(marker), 'the client with the key reads the reason');
+    const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+    const failed = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
+    assert.ok(failed.length > 0, 'the activity failed');
+    // Everything the history holds, bytes as text: what anyone with namespace access reads.
+    const text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    assert.doesNotMatch(text, new RegExp(marker), 'neither the message nor the stack trace is in plain text');
+    const failure = failed[0]!.activityTaskFailedEventAttributes!.failure!;
+    assert.equal(failure.message, 'Encoded failure');
+    // The Temporal UI's and the CLI's path (--codec-endpoint): the codec server decodes the attributes.
+    const { server, url } = await startCodecServer({ codec: createEncryptionCodec(keys), origins: [], port: 0 });
+    cleanups.push(() => server.close());
+    const p = failure.encodedAttributes!;
+    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') }] };
+    const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
+    const attrs = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8')) as { message: string; stack_trace: string };
+    assert.match(attrs.message, new RegExp(`${marker}-2026-03-01\\.csv: column x3 holds text`));
   });
 
   it('payload codec off (control): the same marker is in the raw history in plain text', async function () {
