@@ -75,6 +75,11 @@ export const specKey = (modelId: string, sha256: string): string => `ledger/${mo
 
 export const historiesPrefix = (modelId: string): string => `histories/${modelId}`;
 export const historyKey = (modelId: string, workflowId: string, runId: string): string => `${historiesPrefix(modelId)}/${workflowId}/${runId}.json`;
+/** Beside the runs of a workflow whose folder name is hashed (a long id): the id itself. */
+export const historyIdKey = (historyKeyOfARun: string): string => historyKeyOfARun.replace(/\/[^/]+$/, '/_id.json');
+/** A run the export could not write, with the reason (tried again by later exports). */
+export const historySkippedPrefix = 'histories/_skipped';
+export const historySkippedKey = (modelSegment: string, workflowSegment: string, runSegment: string): string => `${historySkippedPrefix}/${modelSegment}/${workflowSegment}/${runSegment}.json`;
 /** How far the export got: the close time of the newest run exported. */
 export const historyExportCursorKey = 'histories/_cursor.json';
 
