@@ -59,6 +59,11 @@ export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): Maintenan
 export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
 export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
+// ── Notifications handed to deliverNotification: staged by the workflow that could not deliver
+// them, content-addressed; deliverNotification takes only such a reference ──
+
+export const stagedNotificationKey = (modelId: string, sha256: string): string => `notifications/${modelId}/staged/${sha256}.json`;
+
 // ── The audit chain: links that hash-chain a model's log entries in the order they were appended ──
 
 /** Link <seq> (from 1): the entry's key and sha256, and the sha256 of link <seq − 1>. */
