@@ -16,6 +16,7 @@ import { createMaintenanceActivities } from '../../activities/docs/maintenance.j
 import { createFileStore } from '../../activities/store/file-store.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
+import { retrainWorkflowId } from '../../workflows/definitions.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { createDemoWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -110,5 +111,25 @@ describe('namespace access only: no door into the audit trail or the notificatio
     }
     assert.deepEqual(await readChain(store, modelId), []);
     assert.deepEqual(await store.list(`reports/${modelId}`), []);
+  });
+
+  it('retrainModel and rollbackModel run only under their model\'s own workflow id: a rollback squatting the retrain id is refused', async function () {
+    const modelId = uniqueModelId('squat');
+    const taskQueue = uniqueTaskQueue('squat');
+    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
+    const store = createFileStore(ws.storeDir);
+    const t = await testTemporal();
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidRequest' && /runs as workflow|is rolled back by workflow/.test(err.cause.message);
+    try {
+      await worker.runUntil(async () => {
+        // A rollback waiting for approval under upkeep-retrain-<model> would swallow every retrain request.
+        await assert.rejects(t.client.workflow.execute('rollbackModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId, reason: 'squat', requestedBy: OWNER }] }), refused);
+        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: `squat-${modelId}`, args: [{ modelId, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
+      });
+    } finally {
+      await engine.close();
+    }
+    assert.deepEqual(await readChain(store, modelId), [], 'nothing recorded');
   });
 });
