@@ -24,7 +24,8 @@ import { jsonText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { createEncryptionCodec, type PayloadKey } from '../../workers/codec.js';
+import { createEncryptionCodec, upkeepDataConverter, type PayloadKey } from '../../workers/codec.js';
+import { decodeOptionalFailureToOptionalError, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { connectClient, type TemporalTarget } from '../../workers/temporal.js';
 import { startCodecServer } from '../../workers/codec-server.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
@@ -381,6 +382,10 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
     const attrs = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8')) as { message: string; stack_trace: string };
     assert.match(attrs.message, new RegExp(`${marker}-2026-03-01\\.csv: column x3 holds text`));
+    // upkeep's own commands (a client of connectClient): the SDK turns the failure back into an error with its message.
+    const error = await decodeOptionalFailureToOptionalError(loadDataConverter(upkeepDataConverter([createEncryptionCodec(keys)])), failure);
+    assert.match(String(error?.message), new RegExp(`${marker}-2026-03-01\\.csv: column x3 holds text`));
+    assert.match(String(error?.stack), new RegExp(marker), 'and its stack trace');
   });
 
   it('payload codec off (control): the same marker is in the raw history in plain text', async function () {
