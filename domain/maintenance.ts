@@ -266,6 +266,12 @@ export type NotificationKind =
   | 'watchdog';
 
 /** One notification: logged always, POSTed to the webhook when one is configured. */
+/** A notification staged in the store for deliverNotification: its model and the sha256 of its stored bytes. */
+export interface StagedNotification {
+  modelId: string;
+  sha256: string;
+}
+
 export interface NotificationEvent {
   kind: NotificationKind;
   modelId: string;

@@ -12,7 +12,8 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { fileURLToPath } from 'node:url';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import type { Settings } from './settings.js';
 import { readRegularFileSync } from '../activities/data/open-regular.js';
 import { UpkeepError } from '../activities/errors.js';
@@ -92,8 +93,13 @@ function deserialize(bytes: Uint8Array): Payload {
   return { metadata: Object.fromEntries(Object.entries(o.metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])), data: new Uint8Array(Buffer.from(o.data, 'base64')) };
 }
 
-/** AES-256-GCM; the key id is authenticated too (additional data), so it cannot be swapped. */
-export function createEncryptionCodec(keys: PayloadKey[]): PayloadCodec {
+/**
+ * AES-256-GCM; the key id is authenticated too (additional data), so it cannot be swapped. With
+ * `requireEncrypted` a payload that is not encrypted is refused instead of passed through: nobody
+ * without a key can then give a worker an input (a workflow's, a signal's, an activity's scheduled
+ * by a rogue poller of the task queue), since GCM authenticates each payload.
+ */
+export function createEncryptionCodec(keys: PayloadKey[], opts: { requireEncrypted?: boolean } = {}): PayloadCodec {
   if (keys.length === 0) throw new Error('payload encryption needs at least one key');
   const current = keys[0]!;
   const byId = new Map(keys.map((k) => [k.id, k.key]));
@@ -113,7 +119,10 @@ export function createEncryptionCodec(keys: PayloadKey[]): PayloadCodec {
     async decode(payloads: Payload[]): Promise<Payload[]> {
       return payloads.map((p) => {
         const encoding = p.metadata?.encoding ? fromUtf8.decode(p.metadata.encoding) : undefined;
-        if (encoding !== ENCODING) return p; // written before encryption was on
+        if (encoding !== ENCODING) {
+          if (opts.requireEncrypted) throw new Error(`refused a payload that is not encrypted (encoding ${JSON.stringify(encoding ?? 'none')}): UPKEEP_PAYLOAD_STRICT=1 accepts only payloads encrypted with the configured keys`);
+          return p; // written before encryption was on
+        }
         const id = p.metadata?.[KEY_ID] ? fromUtf8.decode(p.metadata[KEY_ID]) : '';
         const key = byId.get(id);
         if (!key) throw new Error(`payload encrypted with key ${JSON.stringify(id)}, which is not among the configured keys (${[...byId.keys()].join(', ')})`);
@@ -129,7 +138,20 @@ export function createEncryptionCodec(keys: PayloadKey[]): PayloadCodec {
 }
 
 /** The codecs of the settings: [encryption] when keys are configured, else none. */
-export function payloadCodecs(settings: Pick<Settings, 'payloadKeys' | 'payloadKeysFile'>): PayloadCodec[] {
+export function payloadCodecs(settings: Pick<Settings, 'payloadKeys' | 'payloadKeysFile' | 'payloadStrict'>): PayloadCodec[] {
   const keys = payloadKeys(settings);
-  return keys ? [createEncryptionCodec(keys)] : [];
+  if (!keys && settings.payloadStrict) throw new PayloadKeyError('UPKEEP_PAYLOAD_STRICT', 'UPKEEP_PAYLOAD_STRICT=1 needs payload keys: set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE');
+  return keys ? [createEncryptionCodec(keys, { requireEncrypted: settings.payloadStrict === true })] : [];
+}
+
+/** The failure converter that encrypts messages and stack traces (failure-converter.ts), by path. */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL(`./failure-converter${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+/**
+ * The data converter of a worker or client: none without codecs; with them (payload keys), the
+ * codecs and the failure converter that puts messages and stack traces into encoded attributes,
+ * so that they are encrypted too.
+ */
+export function upkeepDataConverter(payloadCodecs: PayloadCodec[] = []): DataConverter | undefined {
+  return payloadCodecs.length > 0 ? { payloadCodecs, failureConverterPath: FAILURE_CONVERTER_PATH } : undefined;
 }

@@ -43,6 +43,8 @@ export interface Settings {
   /** UPKEEP_PAYLOAD_KEYS / UPKEEP_PAYLOAD_KEYS_FILE: payload encryption keys (workers/codec.ts). */
   payloadKeys?: string;
   payloadKeysFile?: string;
+  /** UPKEEP_PAYLOAD_STRICT=1: with keys, a payload that is not encrypted is refused (workers/codec.ts). */
+  payloadStrict?: boolean;
   /** USER: who asks for a retrain when --as is not given. */
   user: string;
   /** UPKEEP_AUTHOR: who says they made a config change a command records (asserted, not proven; `--author` wins). */
@@ -112,6 +114,8 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const payloadKeys = text(env, 'UPKEEP_PAYLOAD_KEYS');
   const payloadKeysFile = text(env, 'UPKEEP_PAYLOAD_KEYS_FILE');
   const author = text(env, 'UPKEEP_AUTHOR');
+  const strict = text(env, 'UPKEEP_PAYLOAD_STRICT');
+  if (strict !== undefined && !['0', '1'].includes(strict)) throw new SettingsError('UPKEEP_PAYLOAD_STRICT', `UPKEEP_PAYLOAD_STRICT=${JSON.stringify(strict)} is not 0 or 1`);
   return {
     ...(config ? { config: path.resolve(config) } : {}),
     taskQueue,
@@ -124,6 +128,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     ...(temporalCli ? { temporalCli: path.resolve(temporalCli) } : {}),
     ...(payloadKeys ? { payloadKeys } : {}),
     ...(payloadKeysFile ? { payloadKeysFile: path.resolve(payloadKeysFile) } : {}),
+    ...(strict === '1' ? { payloadStrict: true } : {}),
     logLevel: level as LogLevel,
     user: set(env, 'USER') ?? 'cli',
     ...(author ? { author } : {}),

@@ -11,6 +11,7 @@ import type { NativeConnection, NativeConnectionOptions } from '@temporalio/work
 import { resolveTemporalCli, startDevServer, temporalAnswers, type DevServer, type Log } from './dev-server.js';
 import { UPKEEP_SEARCH_ATTRIBUTES } from '../workflows/definitions.js';
 import type { Settings } from './settings.js';
+import { upkeepDataConverter } from './codec.js';
 
 /** How long the embedded dev server keeps closed workflows. */
 export const DEV_RETENTION = '720h';
@@ -89,7 +90,8 @@ export async function resolveTemporal(settings: Settings, embedded: EmbeddedOpti
 export async function connectClient(target: TemporalTarget, payloadCodecs: PayloadCodec[] = [], opts: { connectTimeoutMs?: number } = {}): Promise<Client> {
   const o = target.connectionOptions;
   const connection = await Connection.connect({ address: o.address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata, ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}) });
-  return new Client({ connection, namespace: target.namespace, ...(payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs } } : {}) });
+  const dataConverter = upkeepDataConverter(payloadCodecs);
+  return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }
 
 /** @temporalio/worker is loaded here, not at import: commands that only connect a client start faster. */

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
+import { FAILURE_CONVERTER_PATH, upkeepDataConverter } from './codec.js';
 import type { Client } from '@temporalio/client';
 import type { UpkeepConfig } from '../domain/config.js';
 import { createActivities } from '../activities/index.js';
@@ -22,10 +23,15 @@ import path from 'node:path';
 /** The workflows' entry: index.ts from the sources (tsx), index.js from the compiled code (dist/). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
-/** Bundles the workflow code once (workflow files import each other with .js specifiers). */
-export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Bundles the workflow code once (workflow files import each other with .js specifiers). A bundle
+ * for a worker with payload keys needs `encryptFailures`: the sandbox takes its failure converter
+ * from the bundle (a worker given no bundle builds its own, with the converter when it has keys).
+ */
+export async function bundleWorkflows(opts: { encryptFailures?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    ...(opts.encryptFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
     webpackConfigHook: (config) => {
       config.resolve = { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } };
@@ -157,6 +163,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     ...(opts.log ? { log: opts.log } : {}),
   });
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+  const dataConverter = upkeepDataConverter(opts.payloadCodecs);
   const queues = opts.queues ?? 'all';
   const common = {
     connection: opts.connection,
@@ -164,7 +171,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     // Every activity on both queues: a run recorded before training had its own queue still
     // schedules trainCandidate on the workflows' queue.
     activities,
-    ...(opts.payloadCodecs && opts.payloadCodecs.length > 0 ? { dataConverter: { payloadCodecs: opts.payloadCodecs } } : {}),
+    // With payload keys, failures' messages and stack traces are encrypted too (failure-converter.ts).
+    ...(dataConverter ? { dataConverter } : {}),
     // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop
     // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
     shutdownGraceTime: SHUTDOWN_GRACE,

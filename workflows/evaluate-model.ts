@@ -25,6 +25,9 @@ import { verdictDetails } from './summary.js';
 
 const { resolveModel, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
 
+/** A window end may be this much after the workflow's start (a client's clock a little ahead). */
+const FUTURE_SLACK_MS = 3_600_000;
+
 /** A scheduled run that starts this much later than its scheduled time is a backfill. */
 const BACKFILL_AGE_MS = 86_400_000;
 
@@ -102,6 +105,12 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   const info = workflowInfo();
   const scheduled = info.typedSearchAttributes.get(TemporalScheduledStartTime);
   const windowEnd = input.windowEnd ?? (scheduled ?? info.startTime).toISOString();
+  // Whoever may start workflows chooses the input: a window that has not ended yet (by the
+  // workflow's own clock) would be recorded as an evaluation of days that have not happened.
+  const end = Date.parse(windowEnd);
+  if (typeof windowEnd !== 'string' || Number.isNaN(end) || end > info.startTime.getTime() + FUTURE_SLACK_MS) {
+    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `model ${String(input.modelId)}: windowEnd ${JSON.stringify(windowEnd)} is not a time at or before the workflow's start (${info.startTime.toISOString()})` });
+  }
   upsertSearchAttributes([{ key: UpkeepModelId, value: input.modelId }]);
 
   const model = await resolveModel({ modelId: input.modelId }).catch((err: unknown) => {

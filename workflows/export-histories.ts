@@ -10,15 +10,29 @@ import { EVALUATION } from './activity-options.js';
 const { exportClosedHistories } = proxyActivities<Activities>(EVALUATION);
 
 const MAX_BATCHES = 20;
+/** Skipped runs named in the result (they are all recorded in the store, histories/_skipped/). */
+const MAX_NAMED = 50;
 
-export async function exportHistories(): Promise<{ exported: number; present: number; more: boolean }> {
+export interface ExportHistoriesResult {
+  exported: number;
+  present: number;
+  more: boolean;
+  /** Runs that could not be exported, `<workflow id> <run id>: <why>`; the others were. */
+  skipped?: string[];
+}
+
+export async function exportHistories(): Promise<ExportHistoriesResult> {
   let exported = 0;
   let present = 0;
+  const skipped: string[] = [];
+  const result = (more: boolean): ExportHistoriesResult => ({ exported, present, more, ...(skipped.length > 0 ? { skipped: skipped.slice(0, MAX_NAMED) } : {}) });
   for (let i = 0; i < MAX_BATCHES; i++) {
     const r = await exportClosedHistories();
     exported += r.exported;
     present += r.present;
-    if (!r.more) return { exported, present, more: false };
+    // Recorded histories (before runs were skipped) have no `skipped`.
+    skipped.push(...(r.skipped ?? []));
+    if (!r.more) return result(false);
   }
-  return { exported, present, more: true };
+  return result(true);
 }

@@ -27,18 +27,24 @@ const notifyActivities = {
   }).notify,
 };
 
-const { updateModelCard } = proxyActivities<Activities>(STEP);
+const { updateModelCard, stageNotification } = proxyActivities<Activities>(STEP);
 
 export function createJournal(modelId: string, opts: { notifyRetries?: 'patient' | 'short' } = {}) {
   const notify = notifyActivities[opts.notifyRetries ?? 'patient'];
   const pending: Promise<unknown>[] = [];
   let seq = 0;
   const info = workflowInfo();
-  /** Hands an undelivered notification to deliverNotification; a refusal (4xx) is not retried. */
+  /**
+   * Hands an undelivered notification to deliverNotification; a refusal (4xx) is not retried. The
+   * event is staged in the store and the child is given its reference only: deliverNotification
+   * refuses an event passed in by whoever starts it (runs recorded before started it with the event).
+   */
   const handOff = async (event: NotificationEvent, n: number, err: unknown): Promise<void> => {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) return;
     if (!patched('notify-handoff')) return;
-    await startChild('deliverNotification', { workflowId: `${info.workflowId}-notify-${info.runId}-${n}`, args: [event], parentClosePolicy: ParentClosePolicy.ABANDON }).catch(() => undefined);
+    const arg = patched('notify-staged') ? await stageNotification({ event }).catch(() => undefined) : event;
+    if (!arg) return;
+    await startChild('deliverNotification', { workflowId: `${info.workflowId}-notify-${info.runId}-${n}`, args: [arg], parentClosePolicy: ParentClosePolicy.ABANDON }).catch(() => undefined);
   };
   let notices = 0;
   const now = (): string => new Date(Date.now()).toISOString();

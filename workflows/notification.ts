@@ -2,10 +2,17 @@
  * deliverNotification: one notification that its workflow could not deliver within its own retry
  * budget (the webhook is down), retried here for about an hour. Started detached, so the workflow
  * that sent it goes on (or ends) meanwhile. If it is still not delivered, the maintenance log says so.
+ *
+ * Anyone who may start workflows in the namespace can start this one, so it takes no event from
+ * its caller: only the reference of a notification an upkeep workflow staged in the store
+ * (`stageNotification`), read back and checked against its hash by an activity. A made-up event is
+ * refused before anything is sent or recorded. Runs started before (given the event itself)
+ * replay as they ran.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { NotificationEvent } from '../domain/maintenance.js';
+import type { NotificationEvent, StagedNotification } from '../domain/maintenance.js';
+import { STEP } from './activity-options.js';
 import { UpkeepModelId } from './definitions.js';
 import { createJournal } from './maintenance.js';
 
@@ -14,7 +21,19 @@ const { notify } = proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 20 },
 });
 
-export async function deliverNotification(event: NotificationEvent): Promise<'delivered' | 'given-up'> {
+const { stagedNotification } = proxyActivities<Activities>({ ...STEP, retry: { ...STEP.retry, nonRetryableErrorTypes: ['InvalidRequest', 'InvalidData'] } });
+
+const isStaged = (v: unknown): v is StagedNotification => typeof v === 'object' && v !== null && !('kind' in v) && typeof (v as StagedNotification).sha256 === 'string';
+
+export async function deliverNotification(input: StagedNotification | NotificationEvent): Promise<'delivered' | 'given-up'> {
+  let event: NotificationEvent;
+  if (patched('notify-staged')) {
+    if (!isStaged(input)) {
+      log.warn('deliverNotification refused an event passed in by its caller: it delivers only notifications staged by an upkeep workflow');
+      throw ApplicationFailure.create({ type: 'Unauthenticated', nonRetryable: true, message: 'deliverNotification delivers only a notification an upkeep workflow staged in the store ({ modelId, sha256 }); an event passed in by whoever starts it is refused' });
+    }
+    event = await stagedNotification(input);
+  } else event = input as NotificationEvent;
   upsertSearchAttributes([{ key: UpkeepModelId, value: event.modelId }]);
   try {
     await notify(event);

@@ -8,7 +8,7 @@ import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, pa
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP, TRAINING } from './activity-options.js';
 import { createApprovals, type ApproverRefresh, type GateEvent } from './approval.js';
-import { attachEvidenceSignal, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
+import { attachEvidenceSignal, retrainWorkflowId, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
 import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem } from '../domain/inputs.js';
@@ -97,6 +97,11 @@ export function comparisonText(c: Comparison): string {
 export async function retrainModel(input: RetrainModelInput): Promise<RetrainModelResult> {
   const { modelId } = input;
   const info = workflowInfo();
+  // One request per model runs under the model's own id; under another id (started by hand) it
+  // would squat nothing and could not be found by the evaluations that attach evidence to it.
+  if (info.workflowId !== retrainWorkflowId(modelId)) {
+    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel for model ${JSON.stringify(modelId)} runs as workflow ${retrainWorkflowId(String(modelId))}, not ${info.workflowId}` });
+  }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
   // The first evidence and the latest ones are kept (a model that stays degraded adds one per

@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setHandl
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
 import { createApprovals } from './approval.js';
-import { maintenanceStatusQuery, UpkeepModelId, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
+import { maintenanceStatusQuery, rollbackWorkflowId, UpkeepModelId, type RollbackModelInput, type RollbackModelResult } from './definitions.js';
 import { stakeholders, type Decision, type MaintenanceStatus } from '../domain/maintenance.js';
 import { rollbackInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../domain/signature.js';
@@ -21,6 +21,11 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   if (shape) throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `rollback: ${shape}` });
   const { modelId } = input;
   const info = workflowInfo();
+  // Under another id (e.g. the model's retrain id) a waiting rollback would squat that id: the
+  // evaluations' retrain requests would be signalled to it and lost.
+  if (info.workflowId !== rollbackWorkflowId(modelId)) {
+    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `rollback: model ${modelId} is rolled back by workflow ${rollbackWorkflowId(modelId)}, not ${info.workflowId}` });
+  }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
   const request = { source: 'manual' as const, at: journal.now(), reason: input.reason, requestedBy: input.requestedBy };

@@ -12,8 +12,10 @@ import { findModel } from '../config/load.js';
 import type { ActivityDeps } from '../deps.js';
 import { createNotifier, verdictLine, WebhookError } from '../notify/notify.js';
 import { createRegistry } from '../registry/registry.js';
-import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
-import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix } from '../store/keys.js';
+import type { MaintenanceLogEntry, NotificationEvent, StagedNotification } from '../../domain/maintenance.js';
+import { cardKey, maintenanceLogKey, maintenanceLogPrefix, reportsPrefix, stagedNotificationKey } from '../store/keys.js';
+import { UpkeepError } from '../errors.js';
+import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import { appendEntry } from '../audit/chain.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './card.js';
 import type { EvaluationReport } from './report.js';
@@ -126,6 +128,34 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         const line = put.created ? verdictLine(e) : undefined;
         if (line) (deps.log ?? ((l: string) => console.log(l)))(line);
       }
+    },
+
+    /**
+     * Keeps a notification that a workflow hands to deliverNotification, content-addressed in the
+     * store (written once), and returns its reference: deliverNotification takes nothing else, so
+     * someone who can start workflows but not write the store cannot make the worker send, or
+     * record as sent, a notification no upkeep workflow made.
+     */
+    async stageNotification(input: { event: NotificationEvent }): Promise<StagedNotification> {
+      const bytes = `${JSON.stringify(input.event)}\n`;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await deps.store.put(stagedNotificationKey(input.event.modelId, sha256), bytes, { ifAbsent: true });
+      return { modelId: input.event.modelId, sha256 };
+    },
+
+    /** A staged notification, checked against its hash; refused (not retried) when there is none. */
+    async stagedNotification(ref: StagedNotification): Promise<NotificationEvent> {
+      const r = (ref ?? {}) as Partial<StagedNotification>;
+      if (typeof r.modelId !== 'string' || !MODEL_ID_PATTERN.test(r.modelId) || typeof r.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(r.sha256)) {
+        throw new UpkeepError('InvalidRequest', 'deliverNotification needs { modelId, sha256 } of a notification staged by an upkeep workflow');
+      }
+      const key = stagedNotificationKey(r.modelId, r.sha256);
+      const bytes = await deps.store.tryGet(key);
+      if (!bytes) throw new UpkeepError('InvalidRequest', `model ${r.modelId}: no notification ${r.sha256.slice(0, 12)} was staged (${key}): deliverNotification only delivers what an upkeep workflow handed to it`);
+      if (createHash('sha256').update(bytes).digest('hex') !== r.sha256) throw new UpkeepError('InvalidData', `${key} in the store does not hash to its name (altered)`);
+      const event = JSON.parse(decode(bytes)) as NotificationEvent;
+      if (event.modelId !== r.modelId) throw new UpkeepError('InvalidData', `${key} in the store is for model ${JSON.stringify(event.modelId)} (moved)`);
+      return event;
     },
 
     /**

@@ -59,6 +59,11 @@ export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): Maintenan
 export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
 export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
+// ── Notifications handed to deliverNotification: staged by the workflow that could not deliver
+// them, content-addressed; deliverNotification takes only such a reference ──
+
+export const stagedNotificationKey = (modelId: string, sha256: string): string => `notifications/${modelId}/staged/${sha256}.json`;
+
 // ── The audit chain: links that hash-chain a model's log entries in the order they were appended ──
 
 /** Link <seq> (from 1): the entry's key and sha256, and the sha256 of link <seq − 1>. */
@@ -85,6 +90,11 @@ export const evidenceKey = (modelId: string, sha256: string): string => `ledger/
 
 export const historiesPrefix = (modelId: string): string => `histories/${modelId}`;
 export const historyKey = (modelId: string, workflowId: string, runId: string): string => `${historiesPrefix(modelId)}/${workflowId}/${runId}.json`;
+/** Beside the runs of a workflow whose folder name is hashed (a long id): the id itself. */
+export const historyIdKey = (historyKeyOfARun: string): string => historyKeyOfARun.replace(/\/[^/]+$/, '/_id.json');
+/** A run the export could not write, with the reason (tried again by later exports). */
+export const historySkippedPrefix = 'histories/_skipped';
+export const historySkippedKey = (modelSegment: string, workflowSegment: string, runSegment: string): string => `${historySkippedPrefix}/${modelSegment}/${workflowSegment}/${runSegment}.json`;
 /** How far the export got: the close time of the newest run exported. */
 export const historyExportCursorKey = 'histories/_cursor.json';
 

@@ -11,7 +11,7 @@ import { citedSpec, renderWhoWasWatching, whoWasWatching, type SpecInForce } fro
 import { openStore } from '../../activities/store/open.js';
 import { specKey } from '../../activities/store/keys.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
-import { htmlText, markdownCell } from '../../domain/escape.js';
+import { htmlText, markdownCell, plainLine } from '../../domain/escape.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import { WEB_LEDGER } from '../../activities/audit/access.js';
 import { commandConfig, withClient } from './context.js';
@@ -146,14 +146,22 @@ export async function exportCommand(o: { config?: string }): Promise<void> {
     const temporal = createTemporalPort(client);
     let exported = 0;
     let present = 0;
+    const skipped: string[] = [];
     await withProgress(async (progress) => {
       for (;;) {
         const r = await exportClosedHistories({ store, temporal }, { onProgress: (done, total) => progress.update(countLine('exporting histories', exported + present + done, exported + present + total, 'runs'), done === total) });
         exported += r.exported;
         present += r.present;
+        skipped.push(...r.skipped);
         if (!r.more) break;
       }
     });
     console.log(`exported ${exported} closed workflow histories to ${store.root}/histories (${present} already there)`);
+    if (skipped.length > 0) {
+      // The others were exported; these are kept under histories/_skipped/ and tried again by the next export.
+      console.error(`skipped ${skipped.length} run${skipped.length === 1 ? '' : 's'} that could not be exported (recorded under histories/_skipped/, tried again next time):`);
+      for (const s of skipped) console.error(`  - ${plainLine(s, 400)}`);
+      process.exitCode = 1;
+    }
   });
 }

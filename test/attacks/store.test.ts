@@ -23,8 +23,12 @@ import { webhookPayload } from '../../activities/notify/notify.js';
 import { jsonText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { readChain } from '../../activities/audit/chain.js';
 import type { Payload } from '@temporalio/common';
-import { createEncryptionCodec, type PayloadKey } from '../../workers/codec.js';
+import { createEncryptionCodec, upkeepDataConverter, type PayloadKey } from '../../workers/codec.js';
+import { decodeOptionalFailureToOptionalError, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { connectClient, type TemporalTarget } from '../../workers/temporal.js';
 import { startCodecServer } from '../../workers/codec-server.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
@@ -342,6 +346,89 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const body = { payloads: raw.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') })) };
     const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
     assert.match(decoded.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n'), new RegExp(marker));
+  });
+
+  it('payload codec: an activity failure\'s message and stack trace are encrypted too; a reader with the key reads them', async function () {
+    const t = await testTemporal();
+    const modelId = uniqueModelId('encfail');
+    // The marker is in the data file's name: the evaluation's failure names the file.
+    const marker = `mk${randomUUID().replace(/-/g, '')}`;
+    const ws = createWorkspace(modelId, { data: { uri: `data/${marker}-{date}.csv`, window: { days: 3 } } });
+    cleanups.push(() => ws.remove());
+    writeFileSync(path.join(ws.dataDir, `${marker}-2026-03-01.csv`), readFileSync(new URL('../fixtures/data/binary_wrong_type.csv', import.meta.url)));
+    const keys = [{ id: 'k1', key: randomBytes(32) }];
+    const taskQueue = uniqueTaskQueue('encfail');
+    // No prebuilt bundle: the worker bundles its workflows as \`upkeep worker\` does, with its keys' failure converter.
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, log: () => undefined, payloadCodecs: [createEncryptionCodec(keys)] });
+    cleanups.push(() => engine.close());
+    const client = await connectClient({ kind: 'external', namespace: 'default', connectionOptions: { address: t.address } } satisfies TemporalTarget, [createEncryptionCodec(keys)]);
+    cleanups.push(() => client.connection.close());
+    const workflowId = `${modelId}-run`;
+    await client.workflow.start(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] });
+    const result = await worker.runUntil(client.workflow.getHandle(workflowId).result());
+    assert.equal(result.verdict.status, 'failing');
+    assert.match(result.verdict.reasons.join('\n'), new RegExp(marker), 'the client with the key reads the reason');
+    const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+    const failed = (history.events ?? []).filter((e) => e.activityTaskFailedEventAttributes);
+    assert.ok(failed.length > 0, 'the activity failed');
+    // Everything the history holds, bytes as text: what anyone with namespace access reads.
+    const text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+    assert.doesNotMatch(text, new RegExp(marker), 'neither the message nor the stack trace is in plain text');
+    const failure = failed[0]!.activityTaskFailedEventAttributes!.failure!;
+    assert.equal(failure.message, 'Encoded failure');
+    // The Temporal UI's and the CLI's path (--codec-endpoint): the codec server decodes the attributes.
+    const { server, url } = await startCodecServer({ codec: createEncryptionCodec(keys), origins: [], port: 0 });
+    cleanups.push(() => server.close());
+    const p = failure.encodedAttributes!;
+    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') }] };
+    const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
+    const attrs = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8')) as { message: string; stack_trace: string };
+    assert.match(attrs.message, new RegExp(`${marker}-2026-03-01\\.csv: column x3 holds text`));
+    // upkeep's own commands (a client of connectClient): the SDK turns the failure back into an error with its message.
+    const error = await decodeOptionalFailureToOptionalError(loadDataConverter(upkeepDataConverter([createEncryptionCodec(keys)])), failure);
+    assert.match(String(error?.message), new RegExp(`${marker}-2026-03-01\\.csv: column x3 holds text`));
+    assert.match(String(error?.stack), new RegExp(marker), 'and its stack trace');
+  });
+
+  it('strict payloads (UPKEEP_PAYLOAD_STRICT=1): a rogue poller without the key cannot have upkeep\'s worker run an activity with its input; without strict it can', async function () {
+    const t = await testTemporal();
+    const keys = [{ id: 'k1', key: randomBytes(32) }];
+    const modelId = uniqueModelId('strict');
+    const ws = createWorkspace(modelId);
+    cleanups.push(() => ws.remove());
+    ws.addDay('2026-03-01', 'data/binary.csv');
+    const rogueQueue = uniqueTaskQueue('rogue');
+    // Namespace access only: a worker of its own (no codec), scheduling recordLedger on upkeep's queue.
+    // It cannot read upkeep's encrypted answers: it takes them for nothing.
+    const blind = { encode: async (ps: Payload[]) => ps, decode: async (ps: Payload[]) => ps.map((p) => (isEncrypted(p) ? { metadata: { encoding: new TextEncoder().encode('binary/null') }, data: new Uint8Array() } : p)) };
+    const client = new Client({ connection: t.client.connection, dataConverter: { payloadCodecs: [createEncryptionCodec(keys)] } });
+    const attempt = async (strict: boolean): Promise<{ rogue: string; chain: string[] }> => {
+      const taskQueue = uniqueTaskQueue(strict ? 'strict' : 'lax');
+      const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => undefined, payloadCodecs: [createEncryptionCodec(keys, { requireEncrypted: strict })] });
+      cleanups.push(() => engine.close());
+      const rogueWorker = await Worker.create({ connection: t.connection, namespace: 'default', taskQueue: rogueQueue, dataConverter: { payloadCodecs: [blind] }, workflowsPath: fileURLToPath(new URL('../helpers/rogue-workflow.ts', import.meta.url)), bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } });
+      const entry = { id: `forged-${strict}`, modelId, at: '2026-01-01T00:00:00.000Z', kind: 'decision', summary: `${OWNER} approved promote ${modelId}`, actor: OWNER };
+      const rogueResult = await worker.runUntil(async () => {
+        const r = await rogueWorker.runUntil(t.client.workflow.execute('rogue', { taskQueue: rogueQueue, workflowId: `rogue-${modelId}-${strict}`, args: [{ taskQueue, entry }] }));
+        // upkeep's own clients (with the key) still work in strict mode: a whole evaluation.
+        if (strict) assert.ok((await client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-strict-eval`, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] })).verdict.status);
+        return r;
+      });
+      const chain = (await readChain(createFileStore(ws.storeDir), modelId)).map((c) => c.entry.id);
+      return { rogue: rogueResult as string, chain };
+    };
+    const lax = await attempt(false);
+    assert.equal(lax.rogue, 'written', 'without strict payloads the worker runs what a rogue poller schedules');
+    assert.ok(lax.chain.includes('forged-false'));
+    const strict = await attempt(true);
+    assert.match(strict.rogue, /^refused: /);
+    // Why, as a reader with the key sees it: the worker refused the input before running the activity.
+    const history = await t.client.workflow.getHandle(`rogue-${modelId}-true`).fetchHistory();
+    const failure = history.events!.find((e) => e.activityTaskFailedEventAttributes)!.activityTaskFailedEventAttributes!.failure!;
+    const error = await decodeOptionalFailureToOptionalError(loadDataConverter(upkeepDataConverter([createEncryptionCodec(keys)])), failure);
+    assert.match(String(error?.message), /not encrypted/);
+    assert.ok(!strict.chain.includes('forged-true'), 'nothing recorded');
+    assert.ok(strict.chain.length > lax.chain.length, 'the genuine evaluation was recorded');
   });
 
   it('payload codec off (control): the same marker is in the raw history in plain text', async function () {
