@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readChain } from '../../activities/audit/chain.js';
 import { renderWhoWasWatching, whoWasWatching } from '../../activities/audit/watching.js';
 import { createFileStore } from '../../activities/store/file-store.js';
+import { stagedNotificationKey } from '../../activities/store/keys.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { createDemoWorkspace, type DemoWorkspace } from '../helpers/demo-workspace.js';
@@ -39,9 +41,13 @@ describe('deliverNotification', function () {
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00Z'), days: 1, drifted: false, config: { notify: { webhook: `http://127.0.0.1:${port}/hook` } } });
     const store = createFileStore(ws.storeDir);
     const event: NotificationEvent = { kind: 'degraded', modelId, to: ['owner@example.com'], title: `${modelId} is degraded`, text: 'roc_auc fell', at: '2026-11-21T06:00:00.000Z', workflowId: `upkeep-evaluate-${modelId}`, runId: 'r-1', event: 12 };
+    // Staged in the store as an upkeep workflow hands it over: deliverNotification takes only its reference.
+    const bytes = `${JSON.stringify(event)}\n`;
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await store.put(stagedNotificationKey(modelId, sha256), bytes, { ifAbsent: true });
     const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
     try {
-      const outcome = await worker.runUntil(t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `notify-${modelId}`, args: [event] }));
+      const outcome = await worker.runUntil(t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `notify-${modelId}`, args: [{ modelId, sha256 }] }));
       assert.equal(outcome, 'given-up');
     } finally {
       await engine.close();
