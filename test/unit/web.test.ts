@@ -20,6 +20,11 @@ import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessio
 import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
 import { allowedHosts, checkAuthenticator, startWebServer, usersFile } from '../../scripts/lib/web/serve-cli.js';
 import { demoModel } from '../helpers/demo-workspace.js';
+import type { EvaluationReport } from '../../activities/docs/report.js';
+import type { ModelSpec } from '../../domain/config.js';
+import { reportKeys } from '../../activities/store/keys.js';
+import { trendPoints } from '../../scripts/lib/web/data.js';
+import { readEvaluations } from '../../scripts/lib/status/evaluations.js';
 
 const HOSTILE = '<script>alert("owned")</script>';
 
@@ -515,6 +520,65 @@ describe('web inbox: the chart\'s x axis', function () {
     assert.deepEqual(xRange(t, t), [t - 86_400, t + 86_400]);
     const [a, b] = xRange(t, t + 10 * 86_400);
     assert.ok(a < t && a > t - 86_400 && b > t + 10 * 86_400 && b < t + 11 * 86_400, `${a}..${b}`);
+  });
+});
+
+describe('web inbox: one chart point per window, one series per champion version', function () {
+  const V1 = '1'.repeat(64);
+  const V2 = '2'.repeat(64);
+  const spec = demoModel('churn') as unknown as ModelSpec;
+  const report = (days: [string, string], end: string, value: number, sha: string, startedAt: string, verdict = 'healthy'): EvaluationReport =>
+    ({ modelId: 'churn', verdict: { status: verdict, reasons: [] }, window: { firstDay: days[0], lastDay: days[1], end, timezone: 'UTC' }, model: { artifactUri: 'x', sha256: sha, bytes: 1 }, metrics: { roc_auc: value }, rows: 10, workflow: { workflowId: 'w', runId: startedAt.replace(/[^0-9]/g, ''), startedAt } }) as unknown as EvaluationReport;
+  const W1: [string, string] = ['2026-11-14', '2026-11-20'];
+  const W2: [string, string] = ['2026-11-21', '2026-11-27'];
+  // Three evaluations of one window (the scheduled run, then two `upkeep start`s, later and at other instants), then the next window.
+  const v1 = [
+    report(W1, '2026-11-21T06:00:00.000Z', 0.8, V1, '2026-11-21T06:00:00.000Z'),
+    report(W1, '2026-11-21T06:00:00.000Z', 0.79, V1, '2026-11-22T09:00:00.000Z'),
+    report(W1, '2026-11-21T09:30:00.000Z', 0.78, V1, '2026-11-23T09:30:00.000Z', 'warning'),
+    report(W2, '2026-11-28T06:00:00.000Z', 0.77, V1, '2026-11-28T06:00:00.000Z'),
+  ];
+
+  it('plots three evaluations of one window as one point, its latest', async function () {
+    const points = trendPoints(spec, v1);
+    assert.deepEqual(points.map((p) => [p.value, p.verdict, p.version]), [[0.78, 'warning', V1.slice(0, 12)], [0.77, 'healthy', V1.slice(0, 12)]]);
+    const chart: string = '../../scripts/lib/web/static/chart.mjs';
+    const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
+    const drawn = trendSeries(points);
+    assert.equal(drawn.xs.length, 2);
+    assert.deepEqual(drawn.lines.map((l) => l.values), [[0.78, 0.77]]);
+  });
+
+  it('keeps two versions apart: two series, the line broken between them, a window evaluated by both a point of each', async function () {
+    // After a promotion, `upkeep start` re-evaluates W2 with the new champion, then W3 is scheduled.
+    const v2 = [report(W2, '2026-11-28T06:00:00.000Z', 0.9, V2, '2026-11-29T08:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.91, V2, '2026-12-05T06:00:00.000Z')];
+    const points = trendPoints(spec, [...v1, ...v2]);
+    assert.deepEqual(points.map((p) => [p.windowEnd.slice(0, 10), p.value, p.version.slice(0, 1)]), [['2026-11-21', 0.78, '1'], ['2026-11-28', 0.77, '1'], ['2026-11-28', 0.9, '2'], ['2026-12-05', 0.91, '2']]);
+    const chart: string = '../../scripts/lib/web/static/chart.mjs';
+    const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
+    const drawn = trendSeries(points);
+    assert.equal(drawn.xs.length, 3);
+    assert.deepEqual(drawn.lines.map((l) => [l.version.slice(0, 1), l.values]), [['1', [0.78, 0.77, null]], ['2', [null, 0.9, 0.91]]]);
+  });
+
+  it('gives the status arrow the previous window of the same version, not a re-evaluation or another version', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-trend-'));
+    try {
+      const store = createFileStore(path.join(dir, 'store'));
+      const put = (r: EvaluationReport) => store.put(reportKeys('churn', r.window.end, r.workflow!.runId).json, JSON.stringify(r));
+      // v1: W1 0.8, W2 0.77 (re-evaluated: 0.70 then 0.77); v2 takes over and evaluates W3 at 0.75.
+      for (const r of [report(W1, '2026-11-21T06:00:00.000Z', 0.8, V1, '2026-11-21T06:00:00.000Z'), report(W2, '2026-11-28T06:00:00.000Z', 0.7, V1, '2026-11-28T06:00:00.000Z'), report(W2, '2026-11-28T06:00:00.000Z', 0.77, V1, '2026-11-28T07:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.75, V2, '2026-12-05T06:00:00.000Z')]) await put(r);
+      const { last, recent } = await readEvaluations(store, spec, 10);
+      assert.deepEqual(recent.map((p) => p.value), [0.8, 0.77, 0.75], 'one point per window');
+      assert.equal(last!.trend.direction, 'unknown', 'v2 has no earlier window: no arrow against v1\'s 0.77');
+      await put(report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.76, V2, '2026-12-06T06:00:00.000Z'));
+      assert.equal((await readEvaluations(store, spec, 10)).last!.trend.direction, 'unknown', 'a re-evaluation of the same window is not a previous window');
+      await put(report(['2026-12-05', '2026-12-11'], '2026-12-12T06:00:00.000Z', 0.74, V2, '2026-12-12T06:00:00.000Z'));
+      const t = (await readEvaluations(store, spec, 10)).last!.trend;
+      assert.deepEqual([t.direction, t.previous], ['down', 0.76]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { tryGetJson, type ArtifactStore } from '../../../activities/store/store.
 import { cardKey, reportsPrefix } from '../../../activities/store/keys.js';
 import { readWatchdogReport } from '../../../activities/watchdog/findings.js';
 import { readChainTail } from '../../../activities/audit/chain.js';
+import { versionSeries } from '../../../activities/docs/trend.js';
 import { createRegistry } from '../../../activities/registry/registry.js';
 import { runningRequests } from '../maintenance-actions.js';
 import { fleetStatus } from '../status/fleet.js';
@@ -34,6 +35,8 @@ export interface TrendPoint {
   windowEnd: string;
   value: number | null;
   verdict: string;
+  /** The model version evaluated (its short id, the first 12 hex digits of its sha256); '' when the report does not say. */
+  version: string;
 }
 
 /** A damaged document is shown as absent rather than failing the page. */
@@ -50,8 +53,23 @@ export async function latestReports(store: ArtifactStore, modelId: string, n: nu
   return out.sort((a, b) => a.window.end.localeCompare(b.window.end));
 }
 
-export const trendPoints = (spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] =>
-  reports.map((r) => ({ windowEnd: r.window.end, value: r.metrics[spec.thresholds.metric] ?? null, verdict: r.verdict.status }));
+/**
+ * One point per window of each model version (versionSeries: the rule the slow-decline check
+ * uses), in window order: a re-evaluated window (every `upkeep start` re-evaluates the latest)
+ * is its latest evaluation, and a window evaluated by two versions is a point of each.
+ */
+export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] {
+  const evaluations = reports.map((r) => ({
+    windowEnd: r.window.end,
+    value: r.metrics?.[spec.thresholds.metric] ?? null,
+    verdict: r.verdict.status,
+    ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+    ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
+    ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+  }));
+  const points = versionSeries(evaluations).flatMap((s) => s.points.map((p) => ({ windowEnd: p.windowEnd, value: p.value, verdict: p.verdict, version: s.version.slice(0, 12) })));
+  return points.sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd));
+}
 
 export const watchdogReport = (store: ArtifactStore): Promise<WatchdogReport | undefined> => readWatchdogReport(store).catch(() => undefined);
 
