@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { createFileStore } from '../../activities/store/file-store.js';
-import { readChain, verifyChain } from '../../activities/audit/chain.js';
+import { appendEntry, readChain, verifyChain } from '../../activities/audit/chain.js';
 import { recordRefusal } from '../../activities/audit/access.js';
 import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -362,6 +362,50 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd']) assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
     const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
+  });
+
+  it('verifies the model\'s chain before showing its timeline, and warns plainly, naming the first problems, when it does not verify', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const entry = (i: number, summary = `evaluation ${i}`) => ({ id: `e${i}`, modelId: 'churn', at: `2026-11-${String(10 + i).padStart(2, '0')}T06:00:00.000Z`, kind: 'evaluation' as const, summary, details: { verdict: 'healthy' } });
+    for (let i = 1; i <= 9; i++) await appendEntry(store, entry(i, i === 9 ? 'approved by alice@example.com' : `evaluation ${i}`));
+    const { cookie } = await signIn();
+    const page = async () => (await app.request('/models/churn', { headers: { cookie } })).text();
+    let body = await page();
+    assert.ok(!body.includes('does not verify'), 'an intact chain has no warning');
+    assert.match(body, /Verified when this page was loaded: the chain's 9 links and its head, every entry present and linked once, and the 9 entries shown re-hashed/);
+    assert.ok(body.includes('approved by alice@example.com'));
+    // The newest entry reworded to name another approver, and an older one removed.
+    const [last] = (await store.list('ledger/churn/evaluations')).filter((k) => k.includes('_e9')); // the file of e9
+    await store.put(last!, JSON.stringify({ ...entry(9), summary: 'approved by mallory@example.com' }, null, 2));
+    const removed = (await store.list('ledger/churn/evaluations')).find((k) => k.includes('_e2.'))!;
+    await store.delete(removed);
+    body = await page();
+    assert.match(body, /<div class="error trail-warning" role="alert"><p><strong>The audit trail of churn does not verify<\/strong> \(2 problems\)/);
+    assert.ok(body.indexOf('trail-warning') < body.indexOf('over time</h2>'), 'the warning comes first on the page');
+    assert.ok(body.includes(`<li>link 2: entry e2 (${removed}) is missing (removed)</li>`), 'names the removed entry');
+    assert.ok(body.includes(`<li>link 9: entry e9 (${last}) was altered (sha256 differs)</li>`), 'names the altered entry');
+    assert.ok(!body.includes('mallory@example.com'), 'the altered entry is not shown as a record');
+    assert.ok(!body.includes('Verified when this page was loaded'));
+    // Many problems: the first five are named, the rest counted.
+    for (const k of (await store.list('ledger/churn/evaluations')).filter((k) => !/_e[129]\./.test(k))) await store.delete(k);
+    body = await page();
+    assert.match(body, /\(8 problems\)/);
+    assert.equal(body.split('<li>link ').length - 1, 5);
+    assert.match(body, /<p>3 more: run <code>upkeep audit verify churn<\/code> for all of them\.<\/p>/);
+  });
+
+  it('checks every link and entry but re-hashes only the entries a page shows (rehashLast)', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    for (let i = 1; i <= 5; i++) await appendEntry(store, { id: `e${i}`, modelId: 'churn', at: `2026-11-1${i}T06:00:00.000Z`, kind: 'evaluation', summary: `evaluation ${i}` });
+    const keys = await store.list('ledger/churn/evaluations');
+    const oldest = keys.find((k) => k.includes('_e1.'))!;
+    await store.put(oldest, JSON.stringify({ id: 'e1', modelId: 'churn', at: '2026-11-11T06:00:00.000Z', kind: 'evaluation', summary: 'reworded' }));
+    const light = await verifyChain(store, 'churn', { rehashLast: 2 });
+    assert.deepEqual([light.ok, light.entries.map((e) => e.entry.id)], [true, ['e4', 'e5']], 'an older entry edited in place is left to audit verify');
+    assert.equal((await verifyChain(store, 'churn')).ok, false);
+    await store.delete(keys.find((k) => k.includes('_e2.'))!);
+    await store.put('ledger/churn/evaluations/20261119T060000Z_slipped.json', '{}');
+    assert.deepEqual((await verifyChain(store, 'churn', { rehashLast: 2 })).problems.map((p) => p.replace(/\([^)]*\)/, '(…)')), ['link 2: entry e2 (…) is missing (removed)', 'entry ledger/churn/evaluations/20261119T060000Z_slipped.json is not in the chain (…)']);
   });
 
   it('highlights only the columns that count after the multiple-testing correction, no-wraps timestamps, and gives the chart verdicts and champion changes', async function () {
