@@ -144,6 +144,17 @@ async function readLinks(store: ArtifactStore, keys: string[], concurrency = 16)
   return out.filter((e) => e !== undefined);
 }
 
+/** The bytes of each key, read 16 at a time, in order. */
+async function readAll(store: ArtifactStore, keys: string[], concurrency = 16): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = new Array(keys.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < keys.length; i = next++) out[i] = await store.get(keys[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(keys.length, concurrency) }, worker));
+  return out;
+}
+
 export interface ChainVerification {
   modelId: string;
   links: number;
@@ -152,7 +163,7 @@ export interface ChainVerification {
   problems: string[];
   /** sha256 of the last link: quote it (e.g. in a ticket) to detect a later truncation. */
   headSha256: string | null;
-  /** The entries whose bytes match their link, in chain order (what a reader may go on to check). */
+  /** The entries whose bytes match their link, in chain order (what a reader may go on to check); with `rehashLast`, of the last links only. */
   entries: ChainedEntry[];
 }
 
@@ -162,10 +173,20 @@ export interface ChainVerification {
  * past the last link means the end was removed, a hint whose sha256 differs from its link's
  * bytes means that link was rewritten. Each kind of damage is named once: a removed link is
  * "missing", and the link after it is not also blamed for not following it.
+ *
+ * `rehashLast: n` (a page showing the last n entries): every link and the head are checked as
+ * above and every entry must be there (listed) and linked once, but only the last n entries are
+ * read and re-hashed; an older entry edited in place goes unseen (`upkeep audit verify` sees it).
  */
-export async function verifyChain(store: ArtifactStore, modelId: string): Promise<ChainVerification> {
+export async function verifyChain(store: ArtifactStore, modelId: string, opts: { rehashLast?: number } = {}): Promise<ChainVerification> {
   const problems: string[] = [];
   const keys = await linkKeys(store, modelId);
+  // Every entry file there is (also what the links are checked against for inserted entries).
+  const stored = new Set<string>();
+  for (const part of LOG_PARTS) for (const key of await store.list(maintenanceLogPrefix(modelId, part))) stored.add(key);
+  // With rehashLast, older entries are only checked to be there (listed), not re-read and re-hashed.
+  const rehashFrom = opts.rehashLast === undefined ? 0 : Math.max(0, keys.length - opts.rehashLast);
+  const linkBytes = await readAll(store, keys);
   const linked = new Map<string, number>();
   /** sha256 of each link's bytes, by the number in its file name. */
   const hashes = new Map<number, string>();
@@ -173,8 +194,8 @@ export async function verifyChain(store: ArtifactStore, modelId: string): Promis
   let prevSha: string | null = null;
   let expected = 1;
   let last = 0;
-  for (const key of keys) {
-    const bytes = await store.get(key);
+  for (const [index, key] of keys.entries()) {
+    const bytes = linkBytes[index]!;
     const name = key.slice(key.lastIndexOf('/') + 1);
     const seq = Number(name.replace(/\.json$/, ''));
     const gap = seq > expected;
@@ -196,6 +217,15 @@ export async function verifyChain(store: ArtifactStore, modelId: string): Promis
     if (link.seq !== seq) problems.push(`link ${seq} says it is link ${link.seq} (moved or altered)`);
     // After a removed link there is nothing to compare `prev` with: the gap is the damage.
     if (!gap && link.prev !== prevSha) problems.push(`link ${seq} does not follow link ${seq - 1}: a link before it was removed, reordered or altered`);
+    if (index < rehashFrom) {
+      if (!stored.has(link.entry.key)) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
+      const twice = linked.get(link.entry.key);
+      if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
+      linked.set(link.entry.key, seq);
+      prevSha = sha256(bytes);
+      expected = seq + 1;
+      continue;
+    }
     const entryBytes = await store.tryGet(link.entry.key);
     if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
     else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) was altered (sha256 differs)`);
@@ -224,10 +254,8 @@ export async function verifyChain(store: ArtifactStore, modelId: string): Promis
     if (head.seq > last) problems.push(`the head (${auditHeadKey(modelId)}) names link ${head.seq}, but the chain ends at link ${last}: ${head.seq - last === 1 ? `link ${head.seq}` : `links ${last + 1}..${head.seq}`} at the end of the chain ${head.seq - last === 1 ? 'was' : 'were'} removed`);
     else if (at !== undefined && at !== head.sha256) problems.push(`link ${head.seq} does not hash to the sha256 the head (${auditHeadKey(modelId)}) recorded for it: link ${head.seq} was rewritten after it was appended`);
   } else if (keys.length > 0 && headBytes === undefined) problems.push(`the head (${auditHeadKey(modelId)}) is missing: removed, or the first append has not finished`);
-  for (const part of LOG_PARTS) {
-    for (const key of await store.list(maintenanceLogPrefix(modelId, part))) {
-      if (!linked.has(key)) problems.push(`entry ${key} is not in the chain (inserted, or an append that never finished)`);
-    }
+  for (const key of stored) {
+    if (!linked.has(key)) problems.push(`entry ${key} is not in the chain (inserted, or an append that never finished)`);
   }
   return { modelId, links: keys.length, ok: problems.length === 0, problems, headSha256: prevSha, entries };
 }

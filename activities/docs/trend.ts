@@ -59,8 +59,8 @@ export interface EvaluationPoint extends TrendPoint {
  * `model`, only that version's evaluations count: a slope is never fitted across a model change.
  * Ordered by window end.
  */
-export function windowSeries(points: readonly EvaluationPoint[], opts: { model?: string } = {}): EvaluationPoint[] {
-  const byWindow = new Map<string, EvaluationPoint>();
+export function windowSeries<P extends EvaluationPoint>(points: readonly P[], opts: { model?: string } = {}): P[] {
+  const byWindow = new Map<string, P>();
   for (const p of points) {
     if (opts.model !== undefined && p.model !== opts.model) continue;
     const key = p.firstDay && p.lastDay ? `${p.firstDay}..${p.lastDay}` : `@${parseInstant(p.windowEnd)}`;
@@ -70,6 +70,20 @@ export function windowSeries(points: readonly EvaluationPoint[], opts: { model?:
     byWindow.set(key, p);
   }
   return [...byWindow.values()].sort((a, b) => parseInstant(a.windowEnd) - parseInstant(b.windowEnd));
+}
+
+/**
+ * One series per model version (`windowSeries` of each), merged in window order (then by version,
+ * first seen first): what a chart or a "since the last window" arrow shows. A version's windows
+ * are never mixed with another's, and a re-evaluated window is one point of its version.
+ */
+export function versionSeries<P extends EvaluationPoint>(points: readonly P[]): { version: string; points: P[] }[] {
+  const versions = new Map<string, P[]>();
+  for (const p of points) {
+    const v = p.model ?? '';
+    versions.set(v, [...(versions.get(v) ?? []), p]);
+  }
+  return [...versions].map(([version, ps]) => ({ version, points: windowSeries(ps) }));
 }
 
 export interface TrendPoint {

@@ -229,6 +229,10 @@ describe('model cards', () => {
     assert.ok(text.includes('unexpected column promo_code'));
   });
 
+  it('says its maintenance log is a copy of the trail, not verified by the card', () => {
+    assert.ok(section(md, 'Maintenance log').includes('Copied from the audit trail (`ledger/churn/`) when this card was written, not verified here: `upkeep audit verify churn` checks the trail.'));
+  });
+
   it('keeps the maintenance log newest first with the rejection comment, pipes escaped', () => {
     assert.deepEqual(card.maintenanceLog.map((e) => e.summary), [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75']);
     const rows = tableRows(section(md, 'Maintenance log')).slice(1);

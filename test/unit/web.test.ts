@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../activities/config/load.js';
 import { isUpkeepError } from '../../activities/errors.js';
 import { createFileStore } from '../../activities/store/file-store.js';
-import { readChain, verifyChain } from '../../activities/audit/chain.js';
+import { appendEntry, readChain, verifyChain } from '../../activities/audit/chain.js';
 import { recordRefusal } from '../../activities/audit/access.js';
 import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -20,6 +20,11 @@ import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessio
 import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
 import { allowedHosts, checkAuthenticator, startWebServer, usersFile } from '../../scripts/lib/web/serve-cli.js';
 import { demoModel } from '../helpers/demo-workspace.js';
+import type { EvaluationReport } from '../../activities/docs/report.js';
+import type { ModelSpec } from '../../domain/config.js';
+import { reportKeys } from '../../activities/store/keys.js';
+import { trendPoints } from '../../scripts/lib/web/data.js';
+import { readEvaluations } from '../../scripts/lib/status/evaluations.js';
 
 const HOSTILE = '<script>alert("owned")</script>';
 
@@ -359,6 +364,50 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
   });
 
+  it('verifies the model\'s chain before showing its timeline, and warns plainly, naming the first problems, when it does not verify', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const entry = (i: number, summary = `evaluation ${i}`) => ({ id: `e${i}`, modelId: 'churn', at: `2026-11-${String(10 + i).padStart(2, '0')}T06:00:00.000Z`, kind: 'evaluation' as const, summary, details: { verdict: 'healthy' } });
+    for (let i = 1; i <= 9; i++) await appendEntry(store, entry(i, i === 9 ? 'approved by alice@example.com' : `evaluation ${i}`));
+    const { cookie } = await signIn();
+    const page = async () => (await app.request('/models/churn', { headers: { cookie } })).text();
+    let body = await page();
+    assert.ok(!body.includes('does not verify'), 'an intact chain has no warning');
+    assert.match(body, /Verified when this page was loaded: the chain's 9 links and its head, every entry present and linked once, and the 9 entries shown re-hashed/);
+    assert.ok(body.includes('approved by alice@example.com'));
+    // The newest entry reworded to name another approver, and an older one removed.
+    const [last] = (await store.list('ledger/churn/evaluations')).filter((k) => k.includes('_e9')); // the file of e9
+    await store.put(last!, JSON.stringify({ ...entry(9), summary: 'approved by mallory@example.com' }, null, 2));
+    const removed = (await store.list('ledger/churn/evaluations')).find((k) => k.includes('_e2.'))!;
+    await store.delete(removed);
+    body = await page();
+    assert.match(body, /<div class="error trail-warning" role="alert"><p><strong>The audit trail of churn does not verify<\/strong> \(2 problems\)/);
+    assert.ok(body.indexOf('trail-warning') < body.indexOf('over time</h2>'), 'the warning comes first on the page');
+    assert.ok(body.includes(`<li>link 2: entry e2 (${removed}) is missing (removed)</li>`), 'names the removed entry');
+    assert.ok(body.includes(`<li>link 9: entry e9 (${last}) was altered (sha256 differs)</li>`), 'names the altered entry');
+    assert.ok(!body.includes('mallory@example.com'), 'the altered entry is not shown as a record');
+    assert.ok(!body.includes('Verified when this page was loaded'));
+    // Many problems: the first five are named, the rest counted.
+    for (const k of (await store.list('ledger/churn/evaluations')).filter((k) => !/_e[129]\./.test(k))) await store.delete(k);
+    body = await page();
+    assert.match(body, /\(8 problems\)/);
+    assert.equal(body.split('<li>link ').length - 1, 5);
+    assert.match(body, /<p>3 more: run <code>upkeep audit verify churn<\/code> for all of them\.<\/p>/);
+  });
+
+  it('checks every link and entry but re-hashes only the entries a page shows (rehashLast)', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    for (let i = 1; i <= 5; i++) await appendEntry(store, { id: `e${i}`, modelId: 'churn', at: `2026-11-1${i}T06:00:00.000Z`, kind: 'evaluation', summary: `evaluation ${i}` });
+    const keys = await store.list('ledger/churn/evaluations');
+    const oldest = keys.find((k) => k.includes('_e1.'))!;
+    await store.put(oldest, JSON.stringify({ id: 'e1', modelId: 'churn', at: '2026-11-11T06:00:00.000Z', kind: 'evaluation', summary: 'reworded' }));
+    const light = await verifyChain(store, 'churn', { rehashLast: 2 });
+    assert.deepEqual([light.ok, light.entries.map((e) => e.entry.id)], [true, ['e4', 'e5']], 'an older entry edited in place is left to audit verify');
+    assert.equal((await verifyChain(store, 'churn')).ok, false);
+    await store.delete(keys.find((k) => k.includes('_e2.'))!);
+    await store.put('ledger/churn/evaluations/20261119T060000Z_slipped.json', '{}');
+    assert.deepEqual((await verifyChain(store, 'churn', { rehashLast: 2 })).problems.map((p) => p.replace(/\([^)]*\)/, '(…)')), ['link 2: entry e2 (…) is missing (removed)', 'entry ledger/churn/evaluations/20261119T060000Z_slipped.json is not in the chain (…)']);
+  });
+
   it('highlights only the columns that count after the multiple-testing correction, no-wraps timestamps, and gives the chart verdicts and champion changes', async function () {
     const store = createFileStore(path.join(dir, 'store'));
     const columns: Record<string, unknown> = {};
@@ -515,6 +564,65 @@ describe('web inbox: the chart\'s x axis', function () {
     assert.deepEqual(xRange(t, t), [t - 86_400, t + 86_400]);
     const [a, b] = xRange(t, t + 10 * 86_400);
     assert.ok(a < t && a > t - 86_400 && b > t + 10 * 86_400 && b < t + 11 * 86_400, `${a}..${b}`);
+  });
+});
+
+describe('web inbox: one chart point per window, one series per champion version', function () {
+  const V1 = '1'.repeat(64);
+  const V2 = '2'.repeat(64);
+  const spec = demoModel('churn') as unknown as ModelSpec;
+  const report = (days: [string, string], end: string, value: number, sha: string, startedAt: string, verdict = 'healthy'): EvaluationReport =>
+    ({ modelId: 'churn', verdict: { status: verdict, reasons: [] }, window: { firstDay: days[0], lastDay: days[1], end, timezone: 'UTC' }, model: { artifactUri: 'x', sha256: sha, bytes: 1 }, metrics: { roc_auc: value }, rows: 10, workflow: { workflowId: 'w', runId: startedAt.replace(/[^0-9]/g, ''), startedAt } }) as unknown as EvaluationReport;
+  const W1: [string, string] = ['2026-11-14', '2026-11-20'];
+  const W2: [string, string] = ['2026-11-21', '2026-11-27'];
+  // Three evaluations of one window (the scheduled run, then two `upkeep start`s, later and at other instants), then the next window.
+  const v1 = [
+    report(W1, '2026-11-21T06:00:00.000Z', 0.8, V1, '2026-11-21T06:00:00.000Z'),
+    report(W1, '2026-11-21T06:00:00.000Z', 0.79, V1, '2026-11-22T09:00:00.000Z'),
+    report(W1, '2026-11-21T09:30:00.000Z', 0.78, V1, '2026-11-23T09:30:00.000Z', 'warning'),
+    report(W2, '2026-11-28T06:00:00.000Z', 0.77, V1, '2026-11-28T06:00:00.000Z'),
+  ];
+
+  it('plots three evaluations of one window as one point, its latest', async function () {
+    const points = trendPoints(spec, v1);
+    assert.deepEqual(points.map((p) => [p.value, p.verdict, p.version]), [[0.78, 'warning', V1.slice(0, 12)], [0.77, 'healthy', V1.slice(0, 12)]]);
+    const chart: string = '../../scripts/lib/web/static/chart.mjs';
+    const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
+    const drawn = trendSeries(points);
+    assert.equal(drawn.xs.length, 2);
+    assert.deepEqual(drawn.lines.map((l) => l.values), [[0.78, 0.77]]);
+  });
+
+  it('keeps two versions apart: two series, the line broken between them, a window evaluated by both a point of each', async function () {
+    // After a promotion, `upkeep start` re-evaluates W2 with the new champion, then W3 is scheduled.
+    const v2 = [report(W2, '2026-11-28T06:00:00.000Z', 0.9, V2, '2026-11-29T08:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.91, V2, '2026-12-05T06:00:00.000Z')];
+    const points = trendPoints(spec, [...v1, ...v2]);
+    assert.deepEqual(points.map((p) => [p.windowEnd.slice(0, 10), p.value, p.version.slice(0, 1)]), [['2026-11-21', 0.78, '1'], ['2026-11-28', 0.77, '1'], ['2026-11-28', 0.9, '2'], ['2026-12-05', 0.91, '2']]);
+    const chart: string = '../../scripts/lib/web/static/chart.mjs';
+    const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
+    const drawn = trendSeries(points);
+    assert.equal(drawn.xs.length, 3);
+    assert.deepEqual(drawn.lines.map((l) => [l.version.slice(0, 1), l.values]), [['1', [0.78, 0.77, null]], ['2', [null, 0.9, 0.91]]]);
+  });
+
+  it('gives the status arrow the previous window of the same version, not a re-evaluation or another version', async function () {
+    const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-trend-'));
+    try {
+      const store = createFileStore(path.join(dir, 'store'));
+      const put = (r: EvaluationReport) => store.put(reportKeys('churn', r.window.end, r.workflow!.runId).json, JSON.stringify(r));
+      // v1: W1 0.8, W2 0.77 (re-evaluated: 0.70 then 0.77); v2 takes over and evaluates W3 at 0.75.
+      for (const r of [report(W1, '2026-11-21T06:00:00.000Z', 0.8, V1, '2026-11-21T06:00:00.000Z'), report(W2, '2026-11-28T06:00:00.000Z', 0.7, V1, '2026-11-28T06:00:00.000Z'), report(W2, '2026-11-28T06:00:00.000Z', 0.77, V1, '2026-11-28T07:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.75, V2, '2026-12-05T06:00:00.000Z')]) await put(r);
+      const { last, recent } = await readEvaluations(store, spec, 10);
+      assert.deepEqual(recent.map((p) => p.value), [0.8, 0.77, 0.75], 'one point per window');
+      assert.equal(last!.trend.direction, 'unknown', 'v2 has no earlier window: no arrow against v1\'s 0.77');
+      await put(report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.76, V2, '2026-12-06T06:00:00.000Z'));
+      assert.equal((await readEvaluations(store, spec, 10)).last!.trend.direction, 'unknown', 'a re-evaluation of the same window is not a previous window');
+      await put(report(['2026-12-05', '2026-12-11'], '2026-12-12T06:00:00.000Z', 0.74, V2, '2026-12-12T06:00:00.000Z'));
+      const t = (await readEvaluations(store, spec, 10)).last!.trend;
+      assert.deepEqual([t.direction, t.previous], ['down', 0.76]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

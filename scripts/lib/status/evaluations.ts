@@ -8,6 +8,7 @@ import { maintenanceLogPrefix, reportsPrefix } from '../../../activities/store/k
 import type { MaintenanceLogEntry } from '../../../domain/maintenance.js';
 import { lookedAtChampion, type ChampionEra } from '../../../domain/staleness.js';
 import type { ArtifactStore } from '../../../activities/store/store.js';
+import { versionSeries } from '../../../activities/docs/trend.js';
 import { metricTrend } from './trend.js';
 import type { LastEvaluation, MetricPoint } from './types.js';
 
@@ -39,12 +40,31 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
     reports.push({ key, report });
   }
   const metric = spec.thresholds.metric;
-  const recent: MetricPoint[] = reports.map(({ report: r }) => ({ windowEnd: r.window.end, verdict: r.verdict.status, value: valueOf(r, metric) }));
+  // One point per window of each version (versionSeries, as the chart and the slow-decline check):
+  // a re-evaluated window is its latest evaluation, and the arrow compares windows of one version.
+  const points = reports.map(({ report: r }, i) => ({
+    i,
+    windowEnd: r.window.end,
+    verdict: r.verdict.status,
+    value: valueOf(r, metric),
+    ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+    ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
+    ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+  }));
+  const series = versionSeries(points);
+  const recent: MetricPoint[] = series
+    .flatMap((s) => s.points)
+    .sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd) || a.i - b.i)
+    .map((p) => ({ windowEnd: p.windowEnd, verdict: p.verdict, value: p.value }));
   const newest = reports.at(-1);
   if (!newest) return { last: null, recent };
   const r = newest.report;
   const value = valueOf(r, metric);
-  const previous = recent.slice(0, -1).reverse().find((p) => p.value !== null)?.value ?? null;
+  // The nearest earlier window of the newest report's version that had a value.
+  const own = series.find((s) => s.version === (r.model?.sha256 ?? ''))?.points ?? [];
+  const mine = points.at(-1)!;
+  const sameWindow = (p: (typeof points)[number]): boolean => (p.firstDay && mine.firstDay ? p.firstDay === mine.firstDay && p.lastDay === mine.lastDay : Date.parse(p.windowEnd) === Date.parse(mine.windowEnd));
+  const previous = own.filter((p) => !sameWindow(p) && Date.parse(p.windowEnd) < Date.parse(mine.windowEnd)).reverse().find((p) => p.value !== null)?.value ?? null;
   const last: LastEvaluation = {
     windowEnd: r.window.end,
     ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),

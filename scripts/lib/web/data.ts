@@ -11,7 +11,8 @@ import type { ModelCard } from '../../../activities/docs/card/types.js';
 import { tryGetJson, type ArtifactStore } from '../../../activities/store/store.js';
 import { cardKey, reportsPrefix } from '../../../activities/store/keys.js';
 import { readWatchdogReport } from '../../../activities/watchdog/findings.js';
-import { readChainTail } from '../../../activities/audit/chain.js';
+import { verifyChain } from '../../../activities/audit/chain.js';
+import { versionSeries } from '../../../activities/docs/trend.js';
 import { createRegistry } from '../../../activities/registry/registry.js';
 import { runningRequests } from '../maintenance-actions.js';
 import { fleetStatus } from '../status/fleet.js';
@@ -34,6 +35,8 @@ export interface TrendPoint {
   windowEnd: string;
   value: number | null;
   verdict: string;
+  /** The model version evaluated (its short id, the first 12 hex digits of its sha256); '' when the report does not say. */
+  version: string;
 }
 
 /** A damaged document is shown as absent rather than failing the page. */
@@ -50,8 +53,23 @@ export async function latestReports(store: ArtifactStore, modelId: string, n: nu
   return out.sort((a, b) => a.window.end.localeCompare(b.window.end));
 }
 
-export const trendPoints = (spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] =>
-  reports.map((r) => ({ windowEnd: r.window.end, value: r.metrics[spec.thresholds.metric] ?? null, verdict: r.verdict.status }));
+/**
+ * One point per window of each model version (versionSeries: the rule the slow-decline check
+ * uses), in window order: a re-evaluated window (every `upkeep start` re-evaluates the latest)
+ * is its latest evaluation, and a window evaluated by two versions is a point of each.
+ */
+export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] {
+  const evaluations = reports.map((r) => ({
+    windowEnd: r.window.end,
+    value: r.metrics?.[spec.thresholds.metric] ?? null,
+    verdict: r.verdict.status,
+    ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+    ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
+    ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+  }));
+  const points = versionSeries(evaluations).flatMap((s) => s.points.map((p) => ({ windowEnd: p.windowEnd, value: p.value, verdict: p.verdict, version: s.version.slice(0, 12) })));
+  return points.sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd));
+}
 
 export const watchdogReport = (store: ArtifactStore): Promise<WatchdogReport | undefined> => readWatchdogReport(store).catch(() => undefined);
 
@@ -66,8 +84,23 @@ export function fleet(d: WebData, now: Date): Promise<FleetStatus> {
   return fleetStatus({ config: d.config, store: d.store, client: d.client, taskQueue: d.taskQueue, now });
 }
 
+/** Problems named on a page at most; the rest are counted (`upkeep audit verify` lists them all). */
+export const TRAIL_PROBLEMS_SHOWN = 5;
+
+/** What the page checked of the model's chain before showing it (verifyChain with rehashLast). */
+export interface TrailCheck {
+  ok: boolean;
+  links: number;
+  /** Entries read and re-hashed against their links: the ones shown. */
+  rehashed: number;
+  /** The first TRAIL_PROBLEMS_SHOWN problems, and how many there are in all. */
+  problems: string[];
+  problemCount: number;
+}
+
 export interface ModelPage {
   spec: ModelSpec;
+  trail: TrailCheck;
   latest?: EvaluationReport;
   card?: ModelCard;
   /** Newest first, at most TIMELINE_ENTRIES. */
@@ -76,15 +109,33 @@ export interface ModelPage {
   findings: WatchdogFinding[];
 }
 
+/**
+ * The model's chain verified before it is shown, in proportion to a page: every link and the head
+ * (nothing removed, reordered, inserted or rewritten), every entry present and linked once, and the
+ * entries shown (the last TIMELINE_ENTRIES) re-hashed against their links. Not here: older
+ * entries' bytes, the objects entries cite, decision signatures (`upkeep audit verify`).
+ */
+export async function checkTrail(store: ArtifactStore, modelId: string): Promise<{ check: TrailCheck; entries: MaintenanceLogEntry[] }> {
+  try {
+    const v = await verifyChain(store, modelId, { rehashLast: TIMELINE_ENTRIES });
+    const shown = v.entries.slice(-TIMELINE_ENTRIES);
+    return { check: { ok: v.ok, links: v.links, rehashed: shown.length, problems: v.problems.slice(0, TRAIL_PROBLEMS_SHOWN), problemCount: v.problems.length }, entries: shown.map((c) => c.entry) };
+  } catch (err) {
+    // A link or the store unreadable: nothing of the chain is shown as fact.
+    return { check: { ok: false, links: 0, rehashed: 0, problems: [`the chain could not be read: ${(err as Error).message}`], problemCount: 1 }, entries: [] };
+  }
+}
+
 export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage> {
-  // The audit chain's last entries only: a model evaluated hourly has thousands.
-  const [reports, card, tail, wd] = await Promise.all([latestReports(d.store, spec.id, 1), readJson<ModelCard>(d.store, cardKey(spec.id, 'json')), readChainTail(d.store, spec.id, TIMELINE_ENTRIES), watchdogReport(d.store)]);
+  // The audit chain verified, its last entries shown: a model evaluated hourly has thousands.
+  const [reports, card, trail, wd] = await Promise.all([latestReports(d.store, spec.id, 1), readJson<ModelCard>(d.store, cardKey(spec.id, 'json')), checkTrail(d.store, spec.id), watchdogReport(d.store)]);
   return {
     spec,
+    trail: trail.check,
     ...(reports[0] ? { latest: reports[0] } : {}),
     ...(card ? { card } : {}),
-    timeline: tail.entries.map((c) => c.entry).reverse(),
-    omitted: tail.total - tail.entries.length,
+    timeline: [...trail.entries].reverse(),
+    omitted: Math.max(0, trail.check.links - trail.entries.length),
     findings: (wd?.findings ?? []).filter((f) => f.modelId === spec.id),
   };
 }

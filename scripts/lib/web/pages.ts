@@ -242,7 +242,8 @@ function cardSection(card: ModelCard | undefined): Html {
   if (!card) return html`<p class="quiet">No model card yet: it is written after the first evaluation.</p>`;
   const d = card.details;
   const c = card.current;
-  return html`<dl class="card">
+  return html`<p class="quiet">Written by the worker ${when(card.generatedAt)} from the registry, the reports and the audit trail. The card is a copy and not itself in the trail: the trail's check is at the top of the page; <code>upkeep audit verify ${card.modelId}</code> also compares the registry with the trail.</p>
+<dl class="card">
 <dt>Description</dt><dd>${d.description ?? '—'}</dd>
 <dt>Intended use</dt><dd>${d.intended_use ?? '—'}</dd>
 <dt>Task</dt><dd>${d.task}</dd>
@@ -259,6 +260,20 @@ ${card.lineage.length
   : ''}`;
 }
 
+/** A plain, prominent warning when the model's chain did not verify; what was checked when it did. */
+function trailWarning(id: string, t: ModelPage['trail']): Html {
+  if (t.ok) return html``;
+  const more = t.problemCount - t.problems.length;
+  return html`<div class="error trail-warning" role="alert"><p><strong>The audit trail of ${id} does not verify</strong> (${t.problemCount} problem${t.problemCount === 1 ? '' : 's'}): its records may have been removed, altered or inserted, so the timeline, the model card and the reports on this page may not be true. Entries that do not match their link are not shown.</p>
+<ul>${t.problems.map((p) => html`<li>${p}</li>`)}</ul>
+${more > 0 ? html`<p>${more} more: run <code>upkeep audit verify ${id}</code> for all of them.</p>` : html`<p>Run <code>upkeep audit verify ${id}</code> for the full check.</p>`}</div>`;
+}
+
+function trailNote(t: ModelPage['trail']): Html {
+  if (!t.ok || t.links === 0) return html``;
+  return html`<p class="quiet">Verified when this page was loaded: the chain's ${t.links} links and its head, every entry present and linked once, and the ${t.rehashed} entries shown re-hashed. <code>upkeep audit verify</code> also re-hashes older entries and what entries cite, and checks decision signatures.</p>`;
+}
+
 function timeline(entries: MaintenanceLogEntry[], omitted: number): Html {
   if (entries.length === 0) return html`<p class="quiet">Nothing recorded yet.</p>`;
   return html`<table class="timeline"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Summary</th><th>Comment</th></tr></thead>
@@ -272,7 +287,7 @@ export function modelPageHtml(viewer: Viewer, p: ModelPage): Html {
   return layout(
     p.spec.id,
     viewer,
-    html`<p>${p.spec.description ?? ''}</p>
+    html`${trailWarning(p.spec.id, p.trail)}<p>${p.spec.description ?? ''}</p>
 <p>Owner ${p.spec.owner}; approvers ${p.spec.approvers.join(', ')}.</p>
 <h2>${p.spec.thresholds.metric} over time</h2>
 <div id="trend" class="chart" data-trend-url="${modelHref(p.spec.id)}/trend.json" role="img" aria-label="${p.spec.thresholds.metric} per evaluation window"></div>
@@ -288,6 +303,7 @@ ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (J
 <h2>Model card</h2>
 ${cardSection(p.card)}
 <h2>Audit timeline (newest first)</h2>
+${trailNote(p.trail)}
 ${timeline(p.timeline, p.omitted)}`,
     { chart: true },
   );

@@ -1,6 +1,7 @@
 // The metric trend chart of a model's page (uPlot, loaded before this script). The data comes
 // from the page's JSON endpoint named in data-trend-url: no inline script, so the CSP stays 'self'.
-// Points are coloured by their window's verdict; promotions and rollbacks are vertical lines.
+// One point per window and one line per model version (data.ts trendPoints); points are coloured
+// by their window's verdict; promotions and rollbacks are vertical lines.
 /* global document, fetch, uPlot, devicePixelRatio */
 const DAY = 86_400;
 const VERDICT_COLOURS = { healthy: '#059669', warning: '#d97706', degraded: '#dc2626', failing: '#7f1d1d', 'insufficient-data': '#9ca3af' };
@@ -13,6 +14,33 @@ export function xRange(min, max) {
   return [min - pad, max + pad];
 }
 
+const VERSION_COLOURS = ['#93c5fd', '#c4b5fd', '#fcd34d', '#a7f3d0'];
+
+/**
+ * The chart's columns: x (seconds, each window end once) and, per version, its line's values
+ * (null where it has no point: uPlot breaks the line there) and its points per verdict.
+ */
+export function trendSeries(points) {
+  const at = (p) => Date.parse(p.windowEnd) / 1000;
+  const xs = [...new Set(points.map(at))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const versions = [...new Set(points.map((p) => p.version ?? ''))];
+  const column = (ps) => {
+    const values = xs.map(() => null);
+    for (const p of ps) values[index.get(at(p))] = p.value;
+    return values;
+  };
+  const lines = versions.map((version) => ({ version, values: column(points.filter((p) => (p.version ?? '') === version)) }));
+  const dots = [];
+  for (const verdict of Object.keys(VERDICT_COLOURS).concat([...new Set(points.map((p) => p.verdict))].filter((v) => !(v in VERDICT_COLOURS)))) {
+    for (const version of versions) {
+      const ps = points.filter((p) => p.verdict === verdict && (p.version ?? '') === version);
+      if (ps.length) dots.push({ verdict, version, values: column(ps) });
+    }
+  }
+  return { xs, lines, dots };
+}
+
 const el = typeof document === 'undefined' ? null : document.getElementById('trend');
 if (el) {
   try {
@@ -23,14 +51,19 @@ if (el) {
     if (points.length === 0) {
       el.textContent = 'No evaluation with a value yet.';
     } else {
-      const xs = points.map((p) => Date.parse(p.windowEnd) / 1000);
-      const series = [{}, { label: data.metric, stroke: '#93c5fd', width: 2, points: { show: false } }];
-      const columns = [xs, points.map((p) => p.value)];
-      // One series of points per verdict present, in the line's colour order of severity.
-      for (const [verdict, colour] of Object.entries(VERDICT_COLOURS)) {
-        if (!points.some((p) => p.verdict === verdict)) continue;
-        series.push({ label: verdict, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 9, fill: colour, stroke: colour } });
-        columns.push(points.map((p) => (p.verdict === verdict ? p.value : null)));
+      const { xs, lines, dots } = trendSeries(points);
+      const series = [{}];
+      const columns = [xs];
+      // One line per champion version (one point per window each): a line never joins two versions.
+      lines.forEach((l, i) => {
+        series.push({ label: lines.length > 1 || l.version ? `${data.metric} ${l.version || '(version not recorded)'}` : data.metric, stroke: VERSION_COLOURS[i % VERSION_COLOURS.length], width: 2, points: { show: false } });
+        columns.push(l.values);
+      });
+      // Points coloured by verdict, in the order of severity (per version when there are several).
+      for (const d of dots) {
+        const colour = VERDICT_COLOURS[d.verdict] ?? '#111827';
+        series.push({ label: lines.length > 1 ? `${d.verdict} (${d.version || 'version not recorded'})` : d.verdict, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 9, fill: colour, stroke: colour } });
+        columns.push(d.values);
       }
       for (const [label, limit] of [['min', data.min], ['max', data.max]]) {
         if (typeof limit !== 'number') continue;
