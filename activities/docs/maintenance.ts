@@ -214,7 +214,16 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
         const bytes = await deps.store.tryGet(key);
         if (!bytes) continue;
         const r = JSON.parse(decode(bytes)) as EvaluationReport;
-        reports.push({ windowEnd: r.window.end, verdict: r.verdict.status, rows: r.rows, metrics: r.metrics, version: r.model.sha256.slice(0, 12), reportUri: deps.store.uriFor(key) });
+        reports.push({
+          windowEnd: r.window.end,
+          verdict: r.verdict.status,
+          rows: r.rows,
+          metrics: r.metrics,
+          version: r.model.sha256.slice(0, 12),
+          reportUri: deps.store.uriFor(key),
+          ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+          ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+        });
         if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
       }
       const log = await readMaintenanceLog(deps.store, spec.id);

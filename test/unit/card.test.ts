@@ -221,6 +221,26 @@ describe('model cards', () => {
     assert.ok(rows[2]!.startsWith('| 2026-01-20 06:00 UTC | degraded |'));
   });
 
+  it('shows a window evaluated again once (its latest run), and the same window of two versions once each', () => {
+    const days = { firstDay: '2026-02-11', lastDay: '2026-02-17' };
+    const again = buildModelCard(
+      input({
+        reports: [
+          ...reports,
+          // `upkeep start` evaluated the latest window twice more; the old champion had evaluated it too.
+          { ...reports[2]!, ...days, ranAt: '2026-02-17T06:01:00.000Z', metrics: { roc_auc: 0.79 } },
+          { ...reports[2]!, ...days, ranAt: '2026-02-17T09:00:00.000Z', metrics: { roc_auc: 0.8 } },
+          { ...reports[2]!, ...days, ranAt: '2026-02-17T07:00:00.000Z', metrics: { roc_auc: 0.78 } },
+          { ...reports[2]!, ...days, ranAt: '2026-02-17T08:00:00.000Z', metrics: { roc_auc: 0.7 }, version: V1 },
+        ].filter((r, i) => i !== 2),
+      }),
+    );
+    assert.deepEqual(
+      again.metricTrend.map((p) => [p.windowEnd.slice(0, 10), p.version, p.value]),
+      [['2026-02-17', V1, 0.7], ['2026-02-17', V2, 0.8], ['2026-02-10', V2, 0.83], ['2026-01-20', V1, 0.74]],
+    );
+  });
+
   it('summarises the latest drift and quality', () => {
     const text = section(md, 'Latest drift and quality');
     assert.ok(text.includes('Dataset drift: **yes** (2 of 3 columns drifted'));

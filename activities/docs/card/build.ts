@@ -3,6 +3,7 @@ import { lowerIsBetter } from '../../../domain/metrics.js';
 import type { ModelSpec } from '../../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../../registry/types.js';
 import type { Decision, MaintenanceLogEntry } from '../../../domain/maintenance.js';
+import { versionSeries } from '../trend.js';
 import {
   MAX_LOG_ENTRIES,
   MAX_TREND_POINTS,
@@ -190,7 +191,10 @@ function buildLineage(input: ModelCardInput): CardLineageEntry[] {
 
 function buildTrend(input: ModelCardInput): CardTrendPoint[] {
   const metric = input.spec.thresholds.metric;
-  const points = input.reports.map((r) => ({
+  // One row per window and model version, as the chart and the slow-decline check count them: a
+  // window evaluated again (each `upkeep start` re-evaluates the latest one) keeps its latest run.
+  const perWindow = versionSeries(input.reports.map((r) => ({ ...r, value: null, ...(r.version ? { model: r.version } : {}) }))).flatMap((s) => s.points);
+  const points = perWindow.map((r) => ({
     windowEnd: r.windowEnd,
     verdict: r.verdict,
     rows: r.rows,

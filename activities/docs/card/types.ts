@@ -20,6 +20,10 @@ export interface CardReportPoint {
   /** Model version evaluated, when known. */
   version?: string;
   reportUri?: string;
+  /** The days the window covered and when it ran: a window evaluated again is one row (its latest). */
+  firstDay?: string;
+  lastDay?: string;
+  ranAt?: string;
 }
 
 /** Everything a card is built from; lists may come in any order. */
