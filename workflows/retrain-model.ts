@@ -11,7 +11,7 @@ import { createApprovals, type ApproverRefresh, type GateEvent } from './approva
 import { attachEvidenceSignal, retrainWorkflowId, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
 import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
-import { evidenceProblem } from '../domain/inputs.js';
+import { evidenceProblem, MODEL_ID_PATTERN } from '../domain/inputs.js';
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
@@ -101,6 +101,10 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   // would squat nothing and could not be found by the evaluations that attach evidence to it.
   if (info.workflowId !== retrainWorkflowId(modelId)) {
     throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel for model ${JSON.stringify(modelId)} runs as workflow ${retrainWorkflowId(String(modelId))}, not ${info.workflowId}` });
+  }
+  // Nothing is recorded for a name that is not a model id: `churn/chain` would write inside churn's chain.
+  if (typeof modelId !== 'string' || !MODEL_ID_PATTERN.test(modelId)) {
+    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel: ${JSON.stringify(modelId)?.slice(0, 100)} is not a model id` });
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
