@@ -142,12 +142,24 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
 
   // Started by `upkeep retrain` (signal-with-start), the first evidence arrives as a signal.
   await condition(() => evidence.length > 0);
+  // The model is looked up in the worker's config before anything is recorded: a request for a
+  // model the config does not hold (made up, or removed) records nothing in its name. Runs
+  // recorded before looked it up after recording the request, and replay so.
+  let known: ResolvedModel | undefined;
+  if (patched('retrain-known-model')) {
+    try {
+      known = await resolveModel({ modelId });
+    } catch (err) {
+      if (failureType(err) === 'UnknownModel') throw ApplicationFailure.create({ type: 'UnknownModel', nonRetryable: true, message: `retrainModel: the worker's config has no model ${JSON.stringify(modelId)}; nothing was recorded` });
+      // Any other failure is logged and told below, as a failure after the request.
+    }
+  }
   journal.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, { ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}) });
 
   // Whatever fails after the request was made is logged and told to the people asked.
   let people: string[] = [];
   try {
-    const champion = await resolveModel({ modelId });
+    const champion = known ?? (await resolveModel({ modelId }));
     const spec = champion.spec;
     status.champion = champion.version;
     const decisions: Decision[] = [];

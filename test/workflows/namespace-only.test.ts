@@ -153,4 +153,23 @@ describe('namespace access only: no door into the audit trail or the notificatio
     }
     assert.deepEqual(await store.list(`ledger/${modelId}`), [], 'nothing recorded under the model');
   });
+  it('retrainModel for a model the config does not hold records nothing in its name', async function () {
+    const modelId = uniqueModelId('ghost');
+    const ghost = `${modelId}-gone`;
+    const taskQueue = uniqueTaskQueue('ghost');
+    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
+    const store = createFileStore(ws.storeDir);
+    const t = await testTemporal();
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'UnknownModel' && /nothing was recorded/.test(err.cause.message);
+    try {
+      await worker.runUntil(async () => {
+        // Before: a retrain-requested entry (and a failure) in the chain of a model removed from the config, or of one made up.
+        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: retrainWorkflowId(ghost), args: [{ modelId: ghost, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
+      });
+    } finally {
+      await engine.close();
+    }
+    assert.deepEqual(await readChain(store, ghost), [], 'nothing recorded');
+  });
 });
