@@ -12,7 +12,9 @@ import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
 
-export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+import { MODEL_ID_PATTERN } from './inputs.js';
+
+export { MODEL_ID_PATTERN };
 
 /** Ten years: a longer duration is a typo (and overflows the scheduler's clock arithmetic). */
 const MAX_DURATION_MS = 3660 * 86_400_000;

@@ -6,7 +6,7 @@
  *   for code spans, markdownBlock for paragraphs.
  * - Slack `text` (webhooks): slackText.
  * - JSON (webhook bodies, stored JSON): jsonText.
- * - Log lines and echoed file contents: plainLine.
+ * - Log lines and echoed file contents: plainLine; CLI output built from recorded text: terminalSafe.
  * - HTML text and attribute values (audit pages): htmlText.
  */
 
@@ -22,6 +22,19 @@ const oneLine = (s: string): string => s.replace(/\s*(\r\n|\r|\n|\u2028|\u2029)\
 export function plainLine(value: unknown, max = 200): string {
   const s = oneLine(String(value).replace(CONTROLS, '')).replace(/\t/g, ' ').trim();
   return s.length > max ? `${[...s].slice(0, max - 1).join('')}…` : s;
+}
+
+/**
+ * A value for a terminal: every string in it (nested in arrays and objects too) as plainLine,
+ * uncut. For CLI output built from recorded or claimed text (comments, reasons, requesters,
+ * titles), so no field can move the cursor, clear the screen, retitle the window or start a
+ * line of its own that reads like the tool's (e.g. a forged "approved" line).
+ */
+export function terminalSafe<T>(value: T): T {
+  if (typeof value === 'string') return plainLine(value, Infinity) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => terminalSafe(v)) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, terminalSafe(v)])) as T;
+  return value;
 }
 
 /**

@@ -22,6 +22,9 @@ export const LIMITS = {
   metrics: 200,
 } as const;
 
+/** A model id as the config allows it; also the name of its folders in the store (no "/", no ".." ). */
+export const MODEL_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+
 type Problem = string | undefined;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -131,6 +134,7 @@ export function rollbackInputProblem(input: unknown): Problem {
   return first(
     () => onlyKeys(input, ['modelId', 'to', 'reason', 'requestedBy', 'emergency', 'proof']),
     () => str(input, 'modelId', LIMITS.id, true),
+    () => (MODEL_ID_PATTERN.test(input.modelId as string) ? undefined : `modelId ${JSON.stringify(input.modelId).slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-")`),
     () => str(input, 'to', LIMITS.id, false),
     () => str(input, 'reason', LIMITS.text, true),
     () => str(input, 'requestedBy', LIMITS.id, true),

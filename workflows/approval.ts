@@ -70,6 +70,9 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (input.gate !== open.gate) refuse(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
   if (open.decision) refuse(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
   if (open.state !== 'waiting') refuse(`model ${modelId}: the ${open.gate} request is ${open.state}`);
+  // Past its expiry by workflow time, a request takes no decision, even one that reaches the
+  // workflow before the expiry timer is handled (a worker that was down when it expired).
+  if (auth.now >= Date.parse(open.expiresAt)) refuse(`model ${modelId}: the ${open.gate} request expired at ${open.expiresAt}`);
   if (typeof input.approver !== 'string' || !open.approvers.includes(input.approver)) {
     refuse(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
   }

@@ -11,7 +11,7 @@ import { createApprovals, type ApproverRefresh, type GateEvent } from './approva
 import { attachEvidenceSignal, retrainWorkflowId, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
 import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
-import { evidenceProblem } from '../domain/inputs.js';
+import { evidenceProblem, MODEL_ID_PATTERN } from '../domain/inputs.js';
 import { createJournal, type Journal } from './maintenance.js';
 import { compareOnHoldout } from './policy.js';
 
@@ -102,6 +102,10 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   if (info.workflowId !== retrainWorkflowId(modelId)) {
     throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel for model ${JSON.stringify(modelId)} runs as workflow ${retrainWorkflowId(String(modelId))}, not ${info.workflowId}` });
   }
+  // Nothing is recorded for a name that is not a model id: `churn/chain` would write inside churn's chain.
+  if (typeof modelId !== 'string' || !MODEL_ID_PATTERN.test(modelId)) {
+    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel: ${JSON.stringify(modelId)?.slice(0, 100)} is not a model id` });
+  }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const journal = createJournal(modelId);
   // The first evidence and the latest ones are kept (a model that stays degraded adds one per
@@ -138,12 +142,24 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
 
   // Started by `upkeep retrain` (signal-with-start), the first evidence arrives as a signal.
   await condition(() => evidence.length > 0);
+  // The model is looked up in the worker's config before anything is recorded: a request for a
+  // model the config does not hold (made up, or removed) records nothing in its name. Runs
+  // recorded before looked it up after recording the request, and replay so.
+  let known: ResolvedModel | undefined;
+  if (patched('retrain-known-model')) {
+    try {
+      known = await resolveModel({ modelId });
+    } catch (err) {
+      if (failureType(err) === 'UnknownModel') throw ApplicationFailure.create({ type: 'UnknownModel', nonRetryable: true, message: `retrainModel: the worker's config has no model ${JSON.stringify(modelId)}; nothing was recorded` });
+      // Any other failure is logged and told below, as a failure after the request.
+    }
+  }
   journal.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, { ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}) });
 
   // Whatever fails after the request was made is logged and told to the people asked.
   let people: string[] = [];
   try {
-    const champion = await resolveModel({ modelId });
+    const champion = known ?? (await resolveModel({ modelId }));
     const spec = champion.spec;
     status.champion = champion.version;
     const decisions: Decision[] = [];

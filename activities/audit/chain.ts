@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { UpkeepError } from '../errors.js';
+import { MODEL_ID_PATTERN } from '../../domain/config.js';
 import { LOG_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, maintenanceLogKey, maintenanceLogPrefix } from '../store/keys.js';
 
 export interface AuditLink {
@@ -81,11 +82,27 @@ async function linkEntry(store: ArtifactStore, modelId: string, entry: Maintenan
   }
 }
 
+/**
+ * A chain's name: a model id as the config allows it, or `_web` (the web inbox's access log). A
+ * name with `/` would write inside another model's chain (`churn/chain` is under `ledger/churn/chain`):
+ * an entry's model id reaches this writer from workflow inputs anyone with namespace access chooses.
+ */
+export function checkLedgerName(modelId: unknown): asserts modelId is string {
+  if (modelId !== '_web' && (typeof modelId !== 'string' || !MODEL_ID_PATTERN.test(modelId))) {
+    throw new UpkeepError('InvalidRequest', `${JSON.stringify(modelId)?.slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-"): nothing is recorded under it`);
+  }
+}
+
+/** The objects directly under `prefix` whose last part matches `name` (not those in folders below it). */
+async function childrenOf(store: ArtifactStore, prefix: string, name: RegExp): Promise<string[]> {
+  return (await store.list(prefix)).filter((k) => k.startsWith(`${prefix}/`) && name.test(k.slice(prefix.length + 1)));
+}
+
 /** Entry files written before the chain existed, oldest first (linked once, before anything new). */
 async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<string[]> {
   if (await store.exists(auditLinkKey(modelId, 1))) return [];
   const keys: string[] = [];
-  for (const part of LOG_PARTS) keys.push(...(await store.list(maintenanceLogPrefix(modelId, part))));
+  for (const part of LOG_PARTS) keys.push(...(await childrenOf(store, maintenanceLogPrefix(modelId, part), /^[^/]+\.json$/)));
   return keys.sort((a, b) => a.slice(a.lastIndexOf('/')).localeCompare(b.slice(b.lastIndexOf('/'))));
 }
 
@@ -94,6 +111,7 @@ async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<
  * Returns whether the entry was new. Safe to run twice and from many workers at once.
  */
 export async function appendEntry(store: ArtifactStore, entry: MaintenanceLogEntry): Promise<{ created: boolean; seq: number }> {
+  checkLedgerName(entry.modelId);
   const key = maintenanceLogKey(entry);
   const head = await readHead(store, entry.modelId);
   if (!head) {
@@ -110,8 +128,8 @@ export async function appendEntry(store: ArtifactStore, entry: MaintenanceLogEnt
   return { created: put.created, seq };
 }
 
-/** Keys of the chain's links, in order. */
-const linkKeys = async (store: ArtifactStore, modelId: string): Promise<string[]> => (await store.list(auditLinksPrefix(modelId))).filter((k) => k.endsWith('.json'));
+/** Keys of the chain's links, in order: `<seq>.json` directly under the chain (not another chain nested below it). */
+export const linkKeys = (store: ArtifactStore, modelId: string): Promise<string[]> => childrenOf(store, auditLinksPrefix(modelId), /^\d{10}\.json$/);
 
 export interface ChainedEntry {
   seq: number;

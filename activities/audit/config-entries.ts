@@ -18,8 +18,8 @@ import { createHash } from 'node:crypto';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
-import { auditLinkKey, auditLinksPrefix, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
-import { appendEntry, type AuditLink, type ChainedEntry } from './chain.js';
+import { auditLinkKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
+import { appendEntry, linkKeys, type AuditLink, type ChainedEntry } from './chain.js';
 import { storeSpec } from './schedule-entries.js';
 import { UpkeepError } from '../errors.js';
 
@@ -135,7 +135,7 @@ export async function lastRecordedConfig(store: ArtifactStore, modelId: string):
     if (at && at.entry.id === head.entryId && recordSha(at.entry) === head.sha256) sha = head.sha256;
   }
   if (sha === undefined) {
-    const keys = (await store.list(auditLinksPrefix(modelId))).filter((k) => k.endsWith('.json'));
+    const keys = await linkKeys(store, modelId);
     for (let i = keys.length - 1; i >= 0 && sha === undefined; i--) {
       const seq = Number(keys[i]!.slice(keys[i]!.lastIndexOf('/') + 1).replace(/\.json$/, ''));
       const at = await configEntryAt(store, modelId, seq);

@@ -6,6 +6,7 @@
  */
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import type { ChainedEntry } from './chain.js';
+import { terminalSafe } from '../../domain/escape.js';
 import { configInForce, type ConfigInForce } from './config-entries.js';
 
 /** The people of a spec in force (the stored spec has many more fields). */
@@ -174,8 +175,12 @@ function deliveryText(n: WhoWasWatching['notified'][number]): string {
   return `webhook${facts.length ? `: ${facts.join(', ')}` : ''}`;
 }
 
-/** The answer as plain text, for people. */
-export function renderWhoWasWatching(w: WhoWasWatching): string {
+/**
+ * The answer as plain text, for people (a terminal): every recorded string (comments, titles,
+ * summaries, names, a receiver's error) on one line without control characters.
+ */
+export function renderWhoWasWatching(answer: WhoWasWatching): string {
+  const w = terminalSafe(answer);
   const lines = [`${w.modelId} at ${w.at} (from the audit chain in the store)`, ''];
   if (w.inForce) {
     lines.push(`owner:       ${w.inForce.owner}`, `approvers:   ${w.inForce.approvers.join(', ') || '(none)'}`);

@@ -110,7 +110,7 @@ export async function verifyCommand(model: string, o: { config?: string }): Prom
     return;
   }
   console.error(`the audit trail of ${model} is BROKEN (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}, ${v.links} links):`);
-  for (const p of v.problems) console.error(`  - ${p}`);
+  for (const p of v.problems) console.error(`  - ${plainLine(p, 2000)}`);
   process.exitCode = 1;
 }
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { UpkeepError } from '../../activities/errors.js';
 import { newKeyPair, newNonce, publicKeyOf, rollbackAct, signDecision, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import type { ArtifactStore } from '../../activities/store/store.js';
+import { plainLine } from '../../domain/escape.js';
 
 export interface SigningKey {
   id: string;
@@ -122,7 +123,7 @@ export async function verifyDecisionsCommand(spec: { id: string; keys?: Decision
   let bad = 0;
   if (!trail.ok) {
     console.log(`NOT VERIFIED  the audit trail of ${spec.id} does not verify (${trail.problems.length} problem${trail.problems.length === 1 ? '' : 's'}; upkeep audit verify ${spec.id}):`);
-    for (const p of trail.problems) console.log(`  - ${p}`);
+    for (const p of trail.problems) console.log(`  - ${plainLine(p, 2000)}`);
     bad += trail.problems.length;
   }
   const history = await createRegistry(store).history(spec.id);
@@ -146,7 +147,8 @@ export async function verifyDecisionsCommand(spec: { id: string; keys?: Decision
       }
       problem ??= await evidenceProblem(store, spec.id, d.proof?.evidence);
       if (problem) bad++;
-      console.log(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : how}`);
+      // What the store says (approver, signer, comment of a record anyone with store access can edit), on one line.
+      console.log(plainLine(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : how}`, 4000));
     }
   }
   if (seen === 0) console.log(`no decisions recorded for ${spec.id} yet`);

@@ -30,6 +30,7 @@ import { describeCoverage, describeEvidence, noTrainerMessage, stakeholders, typ
 import { cardKey } from '../../activities/store/keys.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { evidenceProblem, rollbackInputProblem } from '../../domain/inputs.js';
+import { terminalSafe } from '../../domain/escape.js';
 import { signAs } from './keys.js';
 import { recordRefusal, type RefusedDecision } from '../../activities/audit/access.js';
 import { mapLimit } from '../../workers/schedules.js';
@@ -146,7 +147,14 @@ function gateLines(g: GateStatus): string[] {
   ];
 }
 
-function statusText(s: MaintenanceStatus, workflowId: string): string {
+/**
+ * A request's state for `approvals list` (a terminal). Its strings come from the request's input
+ * and signals, which anyone with namespace access can send (a reason, a requester): each on one
+ * line without control characters.
+ */
+export function statusText(status: MaintenanceStatus, workflowId: string): string {
+  const s = terminalSafe(status);
+  workflowId = terminalSafe(workflowId);
   const lines = [`${s.modelId}  ${s.kind}  ${s.stage} since ${s.since}  (workflow ${workflowId})`];
   const body: string[] = [];
   if (s.champion) body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);

@@ -54,6 +54,13 @@ const rows: Row[] = [
   { attack: 'signature for another workflow (a rollback)', kind: 'attack', input: () => signed(base, { workflow: 'upkeep-rollback-churn' }), refused: /signature is for workflow "upkeep-rollback-churn"/ },
   { attack: 'signature for an earlier gate of the same workflow', kind: 'attack', input: () => signed(base, { request: '2026-02-01T06:00:00.000Z' }), refused: /signature is for another promote request/ },
   { attack: 'signed for the retrain gate, sent to the promote gate', kind: 'attack', input: () => ({ ...signed({ ...base, gate: 'retrain' }), gate: 'promote' }), refused: /does not match this decision/ },
+  {
+    attack: 'a signed decision after the request expired, processed before the expiry timer (the worker was down when it expired)',
+    kind: 'attack',
+    input: () => signed(base, { at: '2026-03-09T06:00:00.000Z' }),
+    auth: auth({ now: Date.parse('2026-03-09T06:00:00.000Z') }),
+    refused: /model churn: the promote request expired at 2026-03-08T06:00:00.000Z/,
+  },
   { attack: 'signed by an unlisted person with their own key', kind: 'attack', input: () => signed({ ...base, approver: 'mallory@example.com' }, {}, mallory.secretKey), refused: /"mallory@example\.com" is not an approver/ },
   { attack: 'non-string comment (breaks model cards later)', kind: 'input', input: () => ({ ...base, comment: { text: 'x' } }), refused: /model churn: comment must be a string, not object/ },
   { attack: 'comment of 1 MB', kind: 'input', input: () => ({ ...base, comment: 'x'.repeat(1_000_000) }), refused: new RegExp(`comment is 1000000 characters; at most ${LIMITS.text}`) },

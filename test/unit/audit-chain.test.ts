@@ -49,6 +49,23 @@ describe('the audit chain', function () {
     assert.match(v.headSha256 ?? '', /^[0-9a-f]{64}$/);
   });
 
+  it('records nothing under a model id with "/" (a workflow input anyone with namespace access chooses), and reads a chain without what is nested below it', async function () {
+    await appended(3);
+    const store = createFileStore(dir);
+    // retrainModel started as upkeep-retrain-churn/chain recorded its request under ledger/churn/chain/…
+    for (const id of ['churn/chain', 'churn/maintenance', '../churn', 'Churn', '']) {
+      await assert.rejects(appendEntry(store, entry(9, 'retrain-requested', { modelId: id })), /is not a model id/, id);
+    }
+    assert.deepEqual(await problems(), []);
+    // What such an append wrote before: a second chain inside churn's (store keys as it wrote them).
+    const nested = { ...entry(9, 'retrain-requested'), modelId: 'churn/chain' };
+    await store.put(maintenanceLogKey(nested), JSON.stringify(nested));
+    await store.put('ledger/churn/chain/chain/0000000001.json', JSON.stringify({ seq: 1, key: maintenanceLogKey(nested), sha256: '0'.repeat(64), prev: null }));
+    await store.put('ledger/churn/chain/head.json', JSON.stringify({ seq: 1, sha256: '0'.repeat(64) }));
+    assert.deepEqual(await problems(), [], "churn's own links are read, not another chain's nested below them (was a TypeError)");
+    assert.equal((await readChain(store, MODEL)).length, 3);
+  });
+
   it('links an entry once when its append runs again, also after a crash between link and mark', async function () {
     const store = createFileStore(dir);
     await appendEntry(store, entry(1));

@@ -16,7 +16,7 @@ import { createMaintenanceActivities } from '../../activities/docs/maintenance.j
 import { createFileStore } from '../../activities/store/file-store.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
-import { retrainWorkflowId } from '../../workflows/definitions.js';
+import { retrainWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { createDemoWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -131,5 +131,45 @@ describe('namespace access only: no door into the audit trail or the notificatio
       await engine.close();
     }
     assert.deepEqual(await readChain(store, modelId), [], 'nothing recorded');
+  });
+  it('a model id with "/" records nothing: retrainModel as upkeep-retrain-<model>/chain cannot write inside the model\'s chain', async function () {
+    const modelId = uniqueModelId('nest');
+    const taskQueue = uniqueTaskQueue('nest');
+    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
+    const store = createFileStore(ws.storeDir);
+    const t = await testTemporal();
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const nested = `${modelId}/chain`;
+    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidRequest' && /is not a model id/.test(err.cause.message);
+    try {
+      await worker.runUntil(async () => {
+        // Before: its retrain-requested and failure entries were a second chain under ledger/<model>/chain/,
+        // and the model's own trail no longer verified (audit verify stopped with a TypeError).
+        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: retrainWorkflowId(nested), args: [{ modelId: nested, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
+        await assert.rejects(t.client.workflow.execute('rollbackModel', { taskQueue, workflowId: rollbackWorkflowId(nested), args: [{ modelId: nested, reason: 'x', requestedBy: OWNER }] }), refused);
+      });
+    } finally {
+      await engine.close();
+    }
+    assert.deepEqual(await store.list(`ledger/${modelId}`), [], 'nothing recorded under the model');
+  });
+  it('retrainModel for a model the config does not hold records nothing in its name', async function () {
+    const modelId = uniqueModelId('ghost');
+    const ghost = `${modelId}-gone`;
+    const taskQueue = uniqueTaskQueue('ghost');
+    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
+    const store = createFileStore(ws.storeDir);
+    const t = await testTemporal();
+    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'UnknownModel' && /nothing was recorded/.test(err.cause.message);
+    try {
+      await worker.runUntil(async () => {
+        // Before: a retrain-requested entry (and a failure) in the chain of a model removed from the config, or of one made up.
+        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: retrainWorkflowId(ghost), args: [{ modelId: ghost, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
+      });
+    } finally {
+      await engine.close();
+    }
+    assert.deepEqual(await readChain(store, ghost), [], 'nothing recorded');
   });
 });
