@@ -97,12 +97,15 @@ export async function portInUse(port: number, host = '127.0.0.1'): Promise<boole
   });
 }
 
-/** True when a Temporal frontend answers at the address. */
-export async function temporalAnswers(address: string, timeoutMs = 3000): Promise<boolean> {
+/** True when a Temporal frontend answers at the address (and, when given, knows the namespace). */
+export async function temporalAnswers(address: string, timeoutMs = 3000, namespace?: string): Promise<boolean> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: timeoutMs });
     await connection.workflowService.getSystemInfo({});
+    // A server restarted on its SQLite file answers before it has loaded its namespaces: a client
+    // then gets "Namespace not found: 'default'" (seen after a SIGKILL, on a loaded machine).
+    if (namespace !== undefined) await connection.workflowService.describeNamespace({ namespace });
     return true;
   } catch {
     return false;
@@ -191,7 +194,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   for (;;) {
     if (exited !== undefined) throw new Error(`temporal dev server exited with code ${exited} before it was ready:\n${output}`);
-    if (await temporalAnswers(address, 1000)) break;
+    if (await temporalAnswers(address, 1000, namespace)) break;
     if (Date.now() > deadline) {
       killGroup('SIGKILL');
       throw new Error(`temporal dev server did not answer at ${address} within ${(opts.startTimeoutMs ?? 60_000) / 1000}s:\n${output}`);
