@@ -59,8 +59,8 @@ export interface EvaluationPoint extends TrendPoint {
  * `model`, only that version's evaluations count: a slope is never fitted across a model change.
  * Ordered by window end.
  */
-export function windowSeries(points: readonly EvaluationPoint[], opts: { model?: string } = {}): EvaluationPoint[] {
-  const byWindow = new Map<string, EvaluationPoint>();
+export function windowSeries<P extends EvaluationPoint>(points: readonly P[], opts: { model?: string } = {}): P[] {
+  const byWindow = new Map<string, P>();
   for (const p of points) {
     if (opts.model !== undefined && p.model !== opts.model) continue;
     const key = p.firstDay && p.lastDay ? `${p.firstDay}..${p.lastDay}` : `@${parseInstant(p.windowEnd)}`;

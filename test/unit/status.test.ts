@@ -291,6 +291,26 @@ describe('fleet status from the store', () => {
     assert.equal(s.totals.findings, 1);
   });
 
+  it('counts the same days evaluated again (each `upkeep start`, a re-run) as one window in recent and the trend', async () => {
+    // late (evaluated on 06-07 before): its window of 06-04..06-06 evaluated three times (06:00, and two restarts), then the next day's.
+    const again = (end: string, ranAt: string, v: number, firstDay: string, lastDay: string): EvaluationReport => {
+      const r = report('late', end, v, 'healthy') as unknown as { window: Record<string, string>; workflow: Record<string, string> };
+      r.window.firstDay = firstDay;
+      r.window.lastDay = lastDay;
+      r.workflow.startedAt = ranAt;
+      r.workflow.runId = `run-${ranAt.slice(11, 16)}`;
+      return r as unknown as EvaluationReport;
+    };
+    for (const [end, v] of [['2026-06-08T06:00:00.000Z', 0.81], ['2026-06-08T09:00:00.000Z', 0.81], ['2026-06-08T09:05:00.000Z', 0.81]] as const) {
+      await put(reportKeys('late', end, `run-${end.slice(11, 13)}${end.slice(14, 16)}`).json, again(end, end, v, '2026-06-04', '2026-06-06'));
+    }
+    await put(reportKeys('late', '2026-06-09T06:00:00.000Z', 'next').json, again('2026-06-09T06:00:00.000Z', '2026-06-09T06:00:00.000Z', 0.78, '2026-06-05', '2026-06-07'));
+    const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] });
+    const late = s.models[0]!;
+    assert.deepEqual(late.recent.map((p) => [p.windowEnd, p.value]), [['2026-06-07T06:00:00.000Z', 0.8], ['2026-06-08T09:05:00.000Z', 0.81], ['2026-06-09T06:00:00.000Z', 0.78]]);
+    assert.equal(late.lastEvaluation?.trend.previous, 0.81);
+  });
+
   it('reads only the models asked for, and refuses one the config does not declare', async () => {
     const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] });
     assert.deepEqual(s.models.map((m) => m.id), ['late']);

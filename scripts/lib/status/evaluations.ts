@@ -4,6 +4,7 @@
  */
 import type { ModelSpec } from '../../../domain/config.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
+import { windowSeries } from '../../../activities/docs/trend.js';
 import { maintenanceLogPrefix, reportsPrefix } from '../../../activities/store/keys.js';
 import type { MaintenanceLogEntry } from '../../../domain/maintenance.js';
 import { lookedAtChampion, type ChampionEra } from '../../../domain/staleness.js';
@@ -25,7 +26,8 @@ const valueOf = (r: EvaluationReport, metric: string): number | null => {
 export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, count: number): Promise<{ last: LastEvaluation | null; recent: MetricPoint[] }> {
   const prefix = `${reportsPrefix(spec.id)}/`;
   const keys = (await store.list(prefix)).filter((k) => k.startsWith(prefix) && k.endsWith('.json'));
-  const wanted = keys.slice(-Math.max(2, count));
+  // Three times as many as asked: re-evaluations of the same days (each `upkeep start`, a re-run) are one point.
+  const wanted = keys.slice(-3 * Math.max(2, count));
   const reports: { key: string; report: EvaluationReport }[] = [];
   for (const key of wanted) {
     const bytes = await store.tryGet(key);
@@ -39,7 +41,16 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
     reports.push({ key, report });
   }
   const metric = spec.thresholds.metric;
-  const recent: MetricPoint[] = reports.map(({ report: r }) => ({ windowEnd: r.window.end, verdict: r.verdict.status, value: valueOf(r, metric) }));
+  // One point per window (its days), its latest evaluation, as the card's trend counts them.
+  const recent: MetricPoint[] = windowSeries(
+    reports.map(({ report: r }) => ({
+      windowEnd: r.window.end,
+      verdict: r.verdict.status,
+      value: valueOf(r, metric),
+      ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+      ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+    })),
+  ).map(({ windowEnd, verdict, value }) => ({ windowEnd, verdict, value }));
   const newest = reports.at(-1);
   if (!newest) return { last: null, recent };
   const r = newest.report;

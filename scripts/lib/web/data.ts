@@ -7,6 +7,7 @@ import type { ModelSpec, UpkeepConfig } from '../../../domain/config.js';
 import type { MaintenanceLogEntry, MaintenanceStatus } from '../../../domain/maintenance.js';
 import type { WatchdogFinding, WatchdogReport } from '../../../domain/watchdog.js';
 import type { EvaluationReport } from '../../../activities/docs/report.js';
+import { windowSeries } from '../../../activities/docs/trend.js';
 import type { ModelCard } from '../../../activities/docs/card/types.js';
 import { tryGetJson, type ArtifactStore } from '../../../activities/store/store.js';
 import { cardKey, reportsPrefix } from '../../../activities/store/keys.js';
@@ -50,8 +51,24 @@ export async function latestReports(store: ArtifactStore, modelId: string, n: nu
   return out.sort((a, b) => a.window.end.localeCompare(b.window.end));
 }
 
-export const trendPoints = (spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] =>
-  reports.map((r) => ({ windowEnd: r.window.end, value: r.metrics[spec.thresholds.metric] ?? null, verdict: r.verdict.status }));
+/**
+ * One point per window (its days) and model version, its latest evaluation: `upkeep start` and
+ * re-runs evaluate the same days again, which is not another point in time.
+ */
+export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] {
+  const points = reports.map((r) => ({
+    windowEnd: r.window.end,
+    value: r.metrics[spec.thresholds.metric] ?? null,
+    verdict: r.verdict.status,
+    model: r.model.sha256,
+    ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+    ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+  }));
+  return [...new Set(points.map((p) => p.model))]
+    .flatMap((model) => windowSeries(points, { model }))
+    .sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd))
+    .map(({ windowEnd, value, verdict }) => ({ windowEnd, value, verdict }));
+}
 
 export const watchdogReport = (store: ArtifactStore): Promise<WatchdogReport | undefined> => readWatchdogReport(store).catch(() => undefined);
 
