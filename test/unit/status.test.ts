@@ -136,6 +136,13 @@ describe('fleet status: the table', () => {
     assert.match(lines[2]!, /^fraud-detector-with-a-rather-long-name\s+.*0123456789ab\s+never\s+never\s+in 18h\s+retrain 2d$/);
   });
 
+  it("says whose verdict it is when the last evaluation was of another version than the champion (just promoted)", () => {
+    const promoted = model('credit', { champion: { version: '4d0b4e6cc7b8', source: 'registry', since: '2026-06-10T11:00:00.000Z', change: 'promotion', generation: 1 } });
+    const line = renderFleetTable(fleet([promoted, model('churn')])).split('\n');
+    assert.match(line[1]!, /^credit\s+\S+\s+4d0b4e6cc7b8\s+6h ago \(version abcdef012345\)\s+healthy\s/);
+    assert.match(line[2]!, /^churn\s+\S+\s+abcdef012345 \(config\)\s+6h ago\s+healthy\s/);
+  });
+
   it('cuts long cells with an ellipsis so that every line fits the terminal', () => {
     const text = renderFleetTable(fleet([model('churn'), waiting]), { width: 100 });
     const table = text.split('\n\n')[0]!.split('\n');
