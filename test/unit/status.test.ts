@@ -141,6 +141,8 @@ describe('fleet status: the table', () => {
     const line = renderFleetTable(fleet([promoted, model('churn')])).split('\n');
     assert.match(line[1]!, /^credit\s+\S+\s+4d0b4e6cc7b8\s+6h ago \(version abcdef012345\)\s+healthy\s/);
     assert.match(line[2]!, /^churn\s+\S+\s+abcdef012345 \(config\)\s+6h ago\s+healthy\s/);
+    const page = String(fleetPage({ user: 'dana@example.com', csrf: 'x' }, fleet([promoted, model('churn')])));
+    assert.equal(page.match(/\(version abcdef012345\)/g)?.length, 1, 'the fleet page says it of credit only');
   });
 
   it('cuts long cells with an ellipsis so that every line fits the terminal', () => {
