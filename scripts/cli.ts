@@ -150,7 +150,7 @@ audit
 program
   .command('who-was-watching <model>')
   .description('at a given time: owner and approvers in force, last verdict, open alerts, pending approvals, who was told, schedule state (from the store alone)')
-  .requiredOption('--at <time>', 'the instant (YYYY-MM-DD or ISO time)', parseDate)
+  .option('--at <time>', 'the instant (YYYY-MM-DD, ISO time or now; default: now)', (v: string) => (v === 'now' ? new Date() : parseDate(v)))
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--unverified', 'answer even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
   .action(async (model: string, o) => (await auditing()).whoCommand(model, o));

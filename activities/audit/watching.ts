@@ -185,8 +185,8 @@ export function renderWhoWasWatching(answer: WhoWasWatching): string {
   if (w.inForce) {
     lines.push(`owner:       ${w.inForce.owner}`, `approvers:   ${w.inForce.approvers.join(', ') || '(none)'}`);
     if (w.inForce.escalation.length > 0) lines.push(`escalation:  ${w.inForce.escalation.join(', ')}`);
-    lines.push(`             (config ${w.inForce.sha256.slice(0, 12)}, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
-  } else lines.push('owner:       unknown (no entry before this time cites the config in force)');
+    lines.push(`             (from the model's spec ${w.inForce.sha256.slice(0, 12)} in the config, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
+  } else lines.push('owner:       unknown (no entry before this time cites the model\'s spec in force)');
   lines.push(
     w.config
       ? `config:      ${w.config.record.slice(0, 12)} recorded ${w.config.since} (entry ${w.config.seq}, by ${w.config.by}: asserted, not proven); keys ${w.config.keys.slice(0, 12)}`

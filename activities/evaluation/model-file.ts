@@ -51,6 +51,24 @@ export function onnxHeadProblem(head: Uint8Array, size: number): string | undefi
   return undefined;
 }
 
+/**
+ * ONNX Runtime's reason for refusing to load a model, with what to do about the causes a new user
+ * meets: skl2onnx exports a pipeline trained on float64 columns with float64 inputs and a mix of
+ * float64 and float32 tensors inside (tree ensembles compute in float32), which ONNX Runtime
+ * refuses with a type error naming tensor(double) and tensor(float).
+ */
+export function explainLoadFailure(message: string): string {
+  const reason = message.trim();
+  if (/type error/i.test(reason) && /tensor\(double\)/.test(reason) && /tensor\(float\)/.test(reason)) {
+    return (
+      `${reason} (float64 and float32 tensors are mixed in the graph, as skl2onnx exports a model fitted on ` +
+      `float64 columns: cast the numeric columns to float32 before exporting, e.g. ` +
+      `to_onnx(model, X.astype({c: "float32" for c in numeric_columns})[:1], options={"zipmap": False}), and declare those inputs type: float)`
+    );
+  }
+  return reason;
+}
+
 export interface ReadModelOptions {
   /** For messages: "model churn: artifact", "model file". */
   what: string;

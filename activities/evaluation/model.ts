@@ -5,6 +5,7 @@
 import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
 import { readOnnxGraphFacts } from './onnx-graph.js';
+import { explainLoadFailure } from './model-file.js';
 import type { InferenceRunner, ModelInfo, TensorType, ValueInfo } from './runner.js';
 
 export interface PreparedInput {
@@ -59,7 +60,7 @@ export async function prepareModel(spec: ModelSpec, bytes: Uint8Array, key: stri
   try {
     info = await runner.load(key, bytes);
   } catch (err) {
-    throw invalid(`ONNX Runtime cannot load it: ${(err as Error).message}`, err);
+    throw invalid(`ONNX Runtime cannot load it: ${explainLoadFailure((err as Error).message)}`, err);
   }
 
   const nonTensor = info.outputs.filter((o) => !o.isTensor);

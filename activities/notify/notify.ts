@@ -114,8 +114,13 @@ export function logLine(e: NotificationEvent): string {
  * The log line of an evaluation's verdict, from its maintenance log entry: "[upkeep] churn: degraded —
  * <deciding reason> (report <uri>)"; undefined for an entry that carries no verdict.
  */
-export function verdictLine(e: { modelId: string; kind: string; details?: Record<string, unknown> }): string | undefined {
+export function verdictLine(e: { modelId: string; kind: string; summary?: string; details?: Record<string, unknown> }): string | undefined {
   const d = e.details;
+  // A bad verdict that asks nobody for a retrain says why where the verdict was seen (before: the audit trail only).
+  if (e.kind === 'evaluation' && e.summary?.startsWith('no retrain requested: ')) {
+    const now = e.summary.endsWith('within the cooldown') ? ` (retrain.cooldown; \`upkeep retrain ${e.modelId} --reason "…"\` asks now)` : '';
+    return oneLine(`[upkeep] ${e.modelId}: ${e.summary}${now}`);
+  }
   if (e.kind !== 'evaluation' || typeof d?.verdict !== 'string') return undefined;
   const reason = Array.isArray(d.reasons) && typeof d.reasons[0] === 'string' ? ` — ${d.reasons[0]}` : '';
   const report = typeof d.report === 'string' ? ` (report ${d.report})` : '';

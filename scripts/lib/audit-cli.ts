@@ -120,8 +120,9 @@ export function checkInstant(at: Date, now = new Date()): void {
   if (at.getTime() > now.getTime()) throw new UpkeepError('InvalidRequest', `--at ${at.toISOString()} is in the future (now ${now.toISOString()}): the audit trail can only say who was watching up to now`);
 }
 
-export async function whoCommand(model: string, o: { at: Date; format?: 'text' | 'json'; config?: string; unverified?: boolean }): Promise<void> {
-  checkInstant(o.at);
+export async function whoCommand(model: string, o: { at?: Date; format?: 'text' | 'json'; config?: string; unverified?: boolean }): Promise<void> {
+  const at = o.at ?? new Date();
+  checkInstant(at);
   const store = await storeOf(o.config);
   const trail = await checkedTrail(store, model, o.unverified);
   if (!trail) return;
@@ -133,7 +134,7 @@ export async function whoCommand(model: string, o: { at: Date; format?: 'text' |
     const spec = JSON.parse(new TextDecoder().decode(bytes)) as { owner: string; approvers?: (string | { id: string })[]; approval?: { escalation?: string[] } };
     specs.set(sha, { owner: spec.owner, approvers: (spec.approvers ?? []).map((a) => (typeof a === 'string' ? a : a.id)), escalation: spec.approval?.escalation ?? [] });
   }
-  const answer = whoWasWatching(model, chain, o.at, specs);
+  const answer = whoWasWatching(model, chain, at, specs);
   const unverified = trail.problems.length > 0;
   if (o.format === 'json') console.log(JSON.stringify({ ...answer, verified: !unverified, ...(unverified ? { problems: trail.problems } : {}) }, null, 2));
   else console.log(unverified ? `${unverifiedBanner(model, trail.problems)}\n\n${renderWhoWasWatching(answer)}\n\n${unverifiedBanner(model, trail.problems)}` : renderWhoWasWatching(answer));

@@ -3,7 +3,7 @@
  * What cannot be inferred is written as `null  # TODO: …`, so the file does not load until it is
  * filled in, and the loader's error names the field.
  */
-import { onnxHeadProblem, ONNX_HEAD_BYTES } from '../../activities/evaluation/model-file.js';
+import { explainLoadFailure, onnxHeadProblem, ONNX_HEAD_BYTES } from '../../activities/evaluation/model-file.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, parseDocument, type Node, type YAMLSeq } from 'yaml';
@@ -67,7 +67,7 @@ async function readModel(file: string): Promise<ModelFacts> {
     const info = await runner.load(sha256Hex(bytes), bytes);
     return { ...info, ...(facts.classLabels ? { classes: facts.classLabels } : {}) };
   } catch (err) {
-    throw new UpkeepError('InvalidModel', `model ${path.basename(file)}: ONNX Runtime cannot load it: ${(err as Error).message}`);
+    throw new UpkeepError('InvalidModel', `model ${path.basename(file)}: ONNX Runtime cannot load it: ${explainLoadFailure((err as Error).message)}`);
   } finally {
     await runner.close();
   }

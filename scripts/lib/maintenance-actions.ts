@@ -133,9 +133,10 @@ function chooseRequest(modelId: string, open: OpenRequest[], gate: string | unde
   return open[0]!;
 }
 
-const decideHint = (modelId: string, gate?: string): string => {
+/** The commands that decide a gate; an approval that needs a comment (a candidate not recommended) shows it. */
+export const decideHint = (modelId: string, gate?: string, commentRequired?: boolean): string => {
   const g = gate ? ` --gate ${gate}` : '';
-  return `decide with: upkeep approve ${modelId}${g} --as <you>  or  upkeep reject ${modelId}${g} --as <you> --comment "…"`;
+  return `decide with: upkeep approve ${modelId}${g} --as <you>${commentRequired ? ' --comment "why, although not recommended"' : ''}  or  upkeep reject ${modelId}${g} --as <you> --comment "…"`;
 };
 
 function gateLines(g: GateStatus): string[] {
@@ -176,7 +177,7 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
   }
   if (s.gate?.evidence) body.push(`evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`);
   if (s.gate?.commentRequired) body.push(`comment:     approving needs --comment, because ${s.gate.commentRequired}`);
-  if (s.gate) body.push(decideHint(s.modelId, s.gate.gate));
+  if (s.gate) body.push(decideHint(s.modelId, s.gate.gate, Boolean(s.gate.commentRequired)));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
 }
 

@@ -1,6 +1,7 @@
 /** What `upkeep start` prints once everything runs: where to look, and commands for this config that work from another terminal. */
 import path from 'node:path';
 import type { UpkeepConfig } from '../../domain/config.js';
+import { scheduleIntervalMs } from '../../domain/staleness.js';
 import { openStore } from '../../activities/store/open.js';
 import { howToRun, otherTerminal, type HowToRun } from '../../workers/how-to-run.js';
 import type { Settings } from '../../workers/settings.js';
@@ -51,7 +52,8 @@ export async function nextSteps(o: {
   lines.push(
     `  ${up} schedules list${cfg}`,
     `  ${up} schedules trigger ${first}${cfg}`,
-    `  ${up} schedules backfill ${first}${cfg} --from ${hour(Date.now() - 3600e3)} --to ${hour(Date.now())}   (every scheduled time in the last hour)`,
+    // Three of the first model's own intervals back: the last hour holds no scheduled time of a daily model.
+    `  ${up} schedules backfill ${first}${cfg} --from ${hour(Date.now() - 3 * scheduleIntervalMs(config.models[0]!.schedule))} --to ${hour(Date.now())}   (the last three scheduled runs of ${first}, again)`,
     `  ${up} evaluate --model ${first}${cfg}`,
   );
   if (isExample) lines.push(`  ${run.npmRun('demo-feed -- --drifted')}                         (the world changes: ${first} degrades and asks for a retrain)`);

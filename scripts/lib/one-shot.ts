@@ -3,7 +3,7 @@
  * Uses the same snapshot routine as the snapshotWindow activity (kept in memory), the same code
  * as the evaluateSnapshot activity and the same verdict policy as the workflow.
  */
-import { readModelFile } from '../../activities/evaluation/model-file.js';
+import { explainLoadFailure, readModelFile } from '../../activities/evaluation/model-file.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { modelSpecBase, type ModelSpec } from '../../domain/config.js';
@@ -50,7 +50,7 @@ export async function adHocSpec(opts: {
   try {
     info = await opts.runner.load(sha256Hex(bytes), bytes);
   } catch (err) {
-    throw new UpkeepError('InvalidModel', `model ${name}: ONNX Runtime cannot load it: ${(err as Error).message}`, { cause: err });
+    throw new UpkeepError('InvalidModel', `model ${name}: ONNX Runtime cannot load it: ${explainLoadFailure((err as Error).message)}`, { cause: err });
   }
   let inputs;
   if (info.inputs.length === 1) {

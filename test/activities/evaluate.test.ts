@@ -56,6 +56,16 @@ describe('evaluating ONNX models on fixture data', function () {
     });
   });
 
+  it('refuses a model that mixes float64 and float32 tensors (skl2onnx on float64 columns) and says how to export it', async function () {
+    const spec = specFor({ task: 'binary', inputs: [{ name: 'X', type: 'double', columns: ['x1', 'x2'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(evaluate(runner, 'models/binary_double_mix.onnx', spec, ['data/binary.csv']), (err: unknown) => {
+      assert.ok(isUpkeepError(err, 'InvalidModel'), String(err));
+      assert.match(err.message, /model fixture \(binary_double_mix\.onnx\): ONNX Runtime cannot load it: Type Error/);
+      assert.match(err.message, /cast the numeric columns to float32 before exporting/);
+      return true;
+    });
+  });
+
   for (const bad of ['models/corrupt.onnx', 'models/not_onnx.onnx']) {
     it(`refuses ${bad} as an invalid model naming the file`, async function () {
       const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });

@@ -57,5 +57,23 @@ describe('the commands upkeep tells a person to run', () => {
       for (const c of commands) assert.match(c, /^ {2}UPKEEP_DEV_PORT=7299 npx upkeep /, c);
       assert.ok(!text.includes('npm '), 'no npm script in an installed copy');
     });
+
+    it('suggest a backfill that spans scheduled runs of the model (three intervals back, not the last hour)', async () => {
+      const model = { ...demoModel('churn'), schedule: { every: '1d' } };
+      const config = parseConfig(stringify({ version: 1, store: 'store', models: [model] }), { name: 'upkeep.yaml', baseDir: dir });
+      const text = await nextSteps({
+        config,
+        configPath: path.join(dir, 'upkeep.yaml'),
+        isExample: false,
+        settings: { env: {}, devPort: 7233, stateDir: path.join(dir, '.upkeep') },
+        target: { namespace: 'default', uiUrl: 'http://127.0.0.1:8233' },
+        taskQueues: ['upkeep'],
+        run: howToRun({ cwd: dir, projectDir: path.join(dir, 'node_modules', 'upkeep'), env: {} }),
+      });
+      const m = /schedules backfill churn .*--from (\S+) --to (\S+)/.exec(text);
+      assert.ok(m, text);
+      const spanMs = Date.parse(m[2]!) - Date.parse(m[1]!);
+      assert.equal(spanMs, 3 * 86_400_000, text);
+    });
   });
 });

@@ -106,6 +106,13 @@ describe('the maintenance activities', function () {
       assert.deepEqual(lines, [`[upkeep] ${MODEL}: degraded — roc_auc 0.5700 is below the minimum 0.7200 (report file:///s/r.json)`]);
     });
 
+    it('logs why a bad verdict asked nobody for a retrain (the cooldown), with how to ask now', async function () {
+      const a = activitiesWith();
+      const summary = 'no retrain requested: the last retrain request closed not-recommended at 2026-03-01T05:00:00.000Z, within the cooldown';
+      await a.recordLedger({ entries: [entry('eval-3', '2026-03-01T06:00:02.000Z', { kind: 'evaluation', summary, details: { windowEnd: '2026-03-01T06:00:00.000Z' } })] });
+      assert.deepEqual(lines, [`[upkeep] ${MODEL}: ${summary} (retrain.cooldown; \`upkeep retrain ${MODEL} --reason "…"\` asks now)`]);
+    });
+
     it('reads an empty log for a model without entries', async function () {
       assert.deepEqual(await readMaintenanceLog(store, MODEL), []);
     });

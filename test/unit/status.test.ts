@@ -136,6 +136,15 @@ describe('fleet status: the table', () => {
     assert.match(lines[2]!, /^fraud-detector-with-a-rather-long-name\s+.*0123456789ab\s+never\s+never\s+in 18h\s+retrain 2d$/);
   });
 
+  it("says whose verdict it is when the last evaluation was of another version than the champion (just promoted)", () => {
+    const promoted = model('credit', { champion: { version: '4d0b4e6cc7b8', source: 'registry', since: '2026-06-10T11:00:00.000Z', change: 'promotion', generation: 1 } });
+    const line = renderFleetTable(fleet([promoted, model('churn')])).split('\n');
+    assert.match(line[1]!, /^credit\s+\S+\s+4d0b4e6cc7b8\s+6h ago \(version abcdef012345\)\s+healthy\s/);
+    assert.match(line[2]!, /^churn\s+\S+\s+abcdef012345 \(config\)\s+6h ago\s+healthy\s/);
+    const page = String(fleetPage({ user: 'dana@example.com', csrf: 'x' }, fleet([promoted, model('churn')])));
+    assert.equal(page.match(/\(version abcdef012345\)/g)?.length, 1, 'the fleet page says it of credit only');
+  });
+
   it('cuts long cells with an ellipsis so that every line fits the terminal', () => {
     const text = renderFleetTable(fleet([model('churn'), waiting]), { width: 100 });
     const table = text.split('\n\n')[0]!.split('\n');
@@ -289,6 +298,26 @@ describe('fleet status from the store', () => {
     assert.deepEqual(s.totals.byVerdict, { degraded: 1, failing: 1, healthy: 1 });
     assert.deepEqual(s.totals.byStaleness, { fresh: 1, never: 1, stale: 1 });
     assert.equal(s.totals.findings, 1);
+  });
+
+  it('counts the same days evaluated again (each `upkeep start`, a re-run) as one window in recent and the trend', async () => {
+    // late (evaluated on 06-07 before): its window of 06-04..06-06 evaluated three times (06:00, and two restarts), then the next day's.
+    const again = (end: string, ranAt: string, v: number, firstDay: string, lastDay: string): EvaluationReport => {
+      const r = report('late', end, v, 'healthy') as unknown as { window: Record<string, string>; workflow: Record<string, string> };
+      r.window.firstDay = firstDay;
+      r.window.lastDay = lastDay;
+      r.workflow.startedAt = ranAt;
+      r.workflow.runId = `run-${ranAt.slice(11, 16)}`;
+      return r as unknown as EvaluationReport;
+    };
+    for (const [end, v] of [['2026-06-08T06:00:00.000Z', 0.81], ['2026-06-08T09:00:00.000Z', 0.81], ['2026-06-08T09:05:00.000Z', 0.81]] as const) {
+      await put(reportKeys('late', end, `run-${end.slice(11, 13)}${end.slice(14, 16)}`).json, again(end, end, v, '2026-06-04', '2026-06-06'));
+    }
+    await put(reportKeys('late', '2026-06-09T06:00:00.000Z', 'next').json, again('2026-06-09T06:00:00.000Z', '2026-06-09T06:00:00.000Z', 0.78, '2026-06-05', '2026-06-07'));
+    const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] });
+    const late = s.models[0]!;
+    assert.deepEqual(late.recent.map((p) => [p.windowEnd, p.value]), [['2026-06-07T06:00:00.000Z', 0.8], ['2026-06-08T09:05:00.000Z', 0.81], ['2026-06-09T06:00:00.000Z', 0.78]]);
+    assert.equal(late.lastEvaluation?.trend.previous, 0.81);
   });
 
   it('reads only the models asked for, and refuses one the config does not declare', async () => {

@@ -91,3 +91,19 @@ describe('one trend point per window, one series per model version', function ()
     assert.equal(second.since, '2026-10-09');
   });
 });
+
+describe("the web page's chart of the primary metric", function () {
+  it('has one point per window and model version, the latest evaluation of the same days', async function () {
+    const { trendPoints } = await import('../../scripts/lib/web/data.js');
+    const r = (end: string, value: number, model: string, firstDay = '2026-10-01', lastDay = '2026-10-03') =>
+      ({ window: { firstDay, lastDay, end, timezone: 'UTC' }, verdict: { status: 'healthy', reasons: [] }, metrics: { roc_auc: value }, model: { sha256: model }, workflow: { startedAt: end } }) as never;
+    const spec = { thresholds: { metric: 'roc_auc' } } as never;
+    const points = trendPoints(spec, [
+      r('2026-10-04T06:00:00.000Z', 0.8, V1),
+      r('2026-10-04T09:00:00.000Z', 0.81, V1), // upkeep start: the same days again
+      r('2026-10-04T09:30:00.000Z', 0.85, V2), // the new champion on the same days: its own series
+      r('2026-10-05T06:00:00.000Z', 0.84, V2, '2026-10-02', '2026-10-04'),
+    ]);
+    assert.deepEqual(points.map((p) => [p.windowEnd, p.value]), [['2026-10-04T09:00:00.000Z', 0.81], ['2026-10-04T09:30:00.000Z', 0.85], ['2026-10-05T06:00:00.000Z', 0.84]]);
+  });
+});

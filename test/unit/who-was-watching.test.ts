@@ -38,7 +38,7 @@ describe('who was watching: the audit chain read at an instant', function () {
     assert.equal(w.inForce, null);
     assert.equal(w.lastEvaluation, null);
     assert.deepEqual(w.schedule, { state: 'unknown' });
-    assert.match(renderWhoWasWatching(w), /owner: +unknown \(no entry before this time cites the config in force\)/);
+    assert.match(renderWhoWasWatching(w), /owner: +unknown \(no entry before this time cites the model's spec in force\)/);
   });
 
   it('while a retrain request waits: the alert, the request, who was told, the owner then', function () {
@@ -54,6 +54,9 @@ describe('who was watching: the audit chain read at an instant', function () {
     const text = renderWhoWasWatching(w);
     assert.match(text, /pending approvals: \n {2}- retrain, open since 2026-11-03T00:02:00.000Z \(2\.5 days\)/);
     assert.match(text, /owner: +carol@example.com/);
+    // The spec's hash is not the config record's (the "config:" line): it is named as the spec, not as a config.
+    assert.match(text, /\(from the model's spec bbbbbbbbbbbb in the config, cited by entry 6, evaluation at 2026-11-04T00:00:00.000Z\)/);
+    assert.doesNotMatch(text, /\(config bbbbbbbbbbbb/);
   });
 
   it('after the decision and a good verdict: nothing open, the decision listed; then paused', function () {

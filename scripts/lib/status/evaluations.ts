@@ -26,7 +26,8 @@ const valueOf = (r: EvaluationReport, metric: string): number | null => {
 export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, count: number): Promise<{ last: LastEvaluation | null; recent: MetricPoint[] }> {
   const prefix = `${reportsPrefix(spec.id)}/`;
   const keys = (await store.list(prefix)).filter((k) => k.startsWith(prefix) && k.endsWith('.json'));
-  const wanted = keys.slice(-Math.max(2, count));
+  // Three times as many as asked: re-evaluations of the same days (each `upkeep start`, a re-run) are one point.
+  const wanted = keys.slice(-3 * Math.max(2, count));
   const reports: { key: string; report: EvaluationReport }[] = [];
   for (const key of wanted) {
     const bytes = await store.tryGet(key);

@@ -71,7 +71,8 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
     m.owner,
     // null: nothing promoted and never evaluated, so the config's version is not known yet.
     m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '(config)',
-    m.lastEvaluation ? relative(m.lastEvaluation.windowEnd, now) : 'never',
+    // After a promotion or rollback the last verdict may be of another version than the champion's: say whose.
+    m.lastEvaluation ? `${relative(m.lastEvaluation.windowEnd, now)}${m.champion && m.lastEvaluation.version !== m.champion.version ? ` (version ${m.lastEvaluation.version})` : ''}` : 'never',
     m.lastEvaluation?.verdict ?? '',
     metricCell(m, utf8),
     m.staleness.state,

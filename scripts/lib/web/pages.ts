@@ -121,7 +121,7 @@ ${f.models.map(
 <td><a href="${modelHref(m.id)}">${m.id}</a></td>
 <td>${m.owner}</td>
 <td>${m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '—'}</td>
-<td>${when(m.lastEvaluation?.windowEnd, 'never')} <span class="badge ${m.staleness.state}">${m.staleness.state}</span></td>
+<td>${when(m.lastEvaluation?.windowEnd, 'never')}${m.champion && m.lastEvaluation && m.lastEvaluation.version !== m.champion.version ? ` (version ${m.lastEvaluation.version})` : ''} <span class="badge ${m.staleness.state}">${m.staleness.state}</span></td>
 <td>${m.lastEvaluation ? html`<span class="badge ${m.lastEvaluation.verdict}">${m.lastEvaluation.verdict}</span>` : '—'}</td>
 <td>${metricCell(m)}</td>
 <td>${scheduleCell(m)}</td>
