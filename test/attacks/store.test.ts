@@ -230,7 +230,8 @@ describe('attacks: store config and registration', function () {
       const activities = createRegistryActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store, data: createFileDataSource() });
       await assert.rejects(activities.resolveModel({ modelId: 'bad' }), (err: unknown) => {
         assert.ok(isUpkeepError(err, 'InvalidModel'));
-        assert.match(err.message, /^model bad \(notes\.onnx\): not a readable ONNX model \(.*\); nothing was stored or registered$/);
+        // Refused from its first bytes (activities/evaluation/model.ts), before it is read whole or copied.
+        assert.match(err.message, /^model bad: artifact .*notes\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/);
         assert.doesNotMatch(err.message, /hunter2/);
         return true;
       });
