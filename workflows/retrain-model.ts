@@ -226,7 +226,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       ...(trained.championModelType ? { championModelType: trained.championModelType } : {}),
       training: coverage,
     };
-    journal.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the ${trainerName} trainer: ${describeCoverage(coverage)}`, {
+    journal.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the trainer ${trainerName}: ${describeCoverage(coverage)}`, {
       details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, coverage, modelType: candidateInfo.modelType, ...(trained.logUri ? { log: trained.logUri } : {}) },
     });
 
