@@ -120,6 +120,18 @@ describe('per-file read limits', function () {
     assert.equal(err.message, 'dict.parquet column "k": refused: its dictionaries declare 3145735 entries beside 6000 values of its rows, more than the 2097152 values its decoded budget holds');
   });
 
+  it('refuses a dictionary index beyond the dictionary in a column hyparquet decodes (it read as 0, silently)', async function () {
+    const rows = 3000;
+    const base = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', rowGroupSize: rows, columnData: [{ name: 'k', data: Int32Array.from({ length: rows }, (_, i) => i % 100), type: 'INT32', nullable: false }] }));
+    // every data page: bit width 7, one RLE run of 3000 × index 127 (the dictionary has 100 entries)
+    const run = Uint8Array.from([7, ((rows << 1) & 0x7f) | 0x80, (rows << 1) >> 7, 127]);
+    const file = repack(base, 'UNCOMPRESSED', (data, kind) => (kind === 'DICTIONARY_PAGE' ? data : run), 'v2', (h, kind) => (kind === 'DICTIONARY_PAGE' ? h : { ...h, uncompressed_page_size: run.length }));
+    for (const directDecode of [false, true]) {
+      const err = await refused(readParquet(file, { source: 'index.parquet', directDecode }));
+      assert.equal(err.message, 'index.parquet column "k": corrupted or unsupported Parquet data (dictionary index 127 out of range (100 entries))');
+    }
+  });
+
   it('refuses a CSV or JSON Lines line longer than limits.max_line_bytes, naming the line', async function () {
     const csv = new TextEncoder().encode(`a,b\n1,2\n${'9'.repeat(2000)},3\n`);
     const err = await refused(readTable(csv, { source: 'long.csv', limits: { max_line_bytes: 1024 } }));
