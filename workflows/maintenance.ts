@@ -52,10 +52,12 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
   // the one before (the workflow itself does not wait). Runs recorded before sent them all at once.
   let previous: Promise<unknown> = Promise.resolve();
   /** Appends to the model's maintenance log (written once even if the activity runs twice). */
-  const record = (kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<Pick<MaintenanceLogEntry, 'actor' | 'comment' | 'details'>> = {}): void => {
+  // `once` names an entry that is the same whichever run records it (its id and time come from
+  // what it is about, not from the run): a second run's entry is the first one, written once.
+  const record = (kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<Pick<MaintenanceLogEntry, 'actor' | 'comment' | 'details'>> = {}, once?: { id: string; at: string }): void => {
     // The history event the entry came from: the workflow task that recorded it.
     const event = workflowInfo().historyLength;
-    const entry: MaintenanceLogEntry = { id: `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: now(), kind, summary, workflowId: info.workflowId, runId: info.runId, event, ...extra };
+    const entry: MaintenanceLogEntry = { id: once?.id ?? `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: once?.at ?? now(), kind, summary, workflowId: info.workflowId, runId: info.runId, event, ...extra };
     const send = () => recordLedger({ entries: [entry] }).catch(() => undefined);
     previous = patched('audit-chain-in-order') ? previous.then(send) : send();
     pending.push(previous);

@@ -27,12 +27,14 @@ const isStaged = (v: unknown): v is StagedNotification => typeof v === 'object' 
 
 export async function deliverNotification(input: StagedNotification | NotificationEvent): Promise<'delivered' | 'given-up'> {
   let event: NotificationEvent;
+  let staged: StagedNotification | undefined;
   if (patched('notify-staged')) {
     if (!isStaged(input)) {
       log.warn('deliverNotification refused an event passed in by its caller: it delivers only notifications staged by an upkeep workflow');
       throw ApplicationFailure.create({ type: 'Unauthenticated', nonRetryable: true, message: 'deliverNotification delivers only a notification an upkeep workflow staged in the store ({ modelId, sha256 }); an event passed in by whoever starts it is refused' });
     }
     event = await stagedNotification(input);
+    staged = input;
   } else event = input as NotificationEvent;
   upsertSearchAttributes([{ key: UpkeepModelId, value: event.modelId }]);
   try {
@@ -44,7 +46,11 @@ export async function deliverNotification(input: StagedNotification | Notificati
     // The last attempt's facts (status, worker clock, attempt), as the notify activity reported them.
     const last = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as Record<string, unknown> | undefined) : undefined;
     const delivery = { channel: 'webhook', ...(last && typeof last === 'object' ? last : {}), outcome: last?.outcome === 'refused' ? 'refused' : 'gave-up', error: why };
-    journal.record('failure', `${event.kind} notification "${event.title}" was not delivered: ${why}`, { details: { kind: event.kind, to: event.to, at: event.at, notification: event.kind, title: event.title, delivery } });
+    // One give-up per staged notification, however many runs are started with its reference: the
+    // entry's id and time come from the staged notification, so a second run's is the first's
+    // (write-once). Runs recorded before named it after their own run.
+    const once = staged && patched('notify-giveup-once') ? { id: `undelivered-${staged.sha256.slice(0, 24)}`, at: event.at } : undefined;
+    journal.record('failure', `${event.kind} notification "${event.title}" was not delivered: ${why}`, { details: { kind: event.kind, to: event.to, at: event.at, notification: event.kind, title: event.title, delivery } }, once);
     await journal.flush();
     return 'given-up';
   }

@@ -52,12 +52,35 @@ export function checkParquetFooter(metadata: FileMetaData, columns: string[], fi
   }
 }
 
+/** The fewest bytes a PLAIN dictionary entry of a physical type takes (a string: its 4-byte length). */
+const ENTRY_BYTES: Record<string, number> = { BYTE_ARRAY: 4, INT32: 4, FLOAT: 4, INT64: 8, DOUBLE: 8, INT96: 12 };
+
+/**
+ * Dictionary entries the file's decoded budget leaves after its rows (in the budget's unit, 8
+ * bytes a value): a dictionary is decoded whole, whatever its pages use of it, so its entries
+ * count like values. Shared by the column chunks of one file (`left` goes down).
+ */
+export interface DictionaryBudget {
+  /** Values the budget holds in all. */
+  of: number;
+  /** Values of the rows (rows × columns). */
+  values: number;
+  /** Entries still allowed. */
+  left: number;
+}
+
+export function dictionaryBudget(metadata: FileMetaData, columns: number, fileBytes: number, limits: ReadLimits): DictionaryBudget {
+  const of = Math.floor(decodedBudget(fileBytes, limits) / 8);
+  const values = Number(metadata.num_rows) * Math.max(1, columns);
+  return { of, values, left: Math.max(0, of - values) };
+}
+
 /**
  * The page headers of one column chunk (for the decoder that trusts them): no page may declare
  * more values than the row group has rows, nor more bytes than the chunk, nor a dictionary larger
- * than its bytes can hold.
+ * than its bytes can hold (at its type's narrowest entry) or than the file's decoded budget leaves.
  */
-export function checkChunkPages(bytes: Uint8Array, meta: ColumnMetaData, groupRows: number, source: string): void {
+export function checkChunkPages(bytes: Uint8Array, meta: ColumnMetaData, groupRows: number, source: string, dictionaries?: DictionaryBudget): void {
   const column = meta.path_in_schema[0]!;
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const end = start + Number(meta.total_compressed_size);
@@ -81,9 +104,17 @@ export function checkChunkPages(bytes: Uint8Array, meta: ColumnMetaData, groupRo
     const n = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values;
     if (header.dictionary_page_header) {
       const d = header.dictionary_page_header.num_values;
-      // a dictionary entry takes at least one byte (PLAIN); booleans have no dictionaries
-      if (!(d >= 0 && d <= header.uncompressed_page_size)) {
-        throw tooMuch(source, `a dictionary page declares ${d} values in ${header.uncompressed_page_size} bytes`, 'one value per byte', column);
+      // a dictionary entry takes at least one byte (PLAIN; more for most types); booleans have no dictionaries
+      const width = ENTRY_BYTES[meta.type] ?? 1;
+      if (!(d >= 0 && d * width <= header.uncompressed_page_size)) {
+        throw tooMuch(source, `a dictionary page declares ${d} ${meta.type} values in ${header.uncompressed_page_size} bytes`, `${width === 1 ? 'one value per byte' : `one value per ${width} bytes`}`, column);
+      }
+      if (dictionaries) {
+        if (d > dictionaries.left) {
+          const entries = dictionaries.of - dictionaries.values - dictionaries.left + d;
+          throw tooMuch(source, `its dictionaries declare ${entries} entries beside ${dictionaries.values} values of its rows`, `the ${dictionaries.of} values its decoded budget holds`, column);
+        }
+        dictionaries.left -= d;
       }
     } else if (n !== undefined) {
       values += n;

@@ -6,10 +6,11 @@
 import type { FileMetaData, RowGroup } from 'hyparquet';
 import { resolveLimits, type ReadLimits } from '../../domain/limits.js';
 import { DataReadError } from './errors.js';
-import { checkChunkPages, checkParquetFooter } from './limits.js';
+import { checkChunkPages, checkParquetFooter, dictionaryBudget, type DictionaryBudget } from './limits.js';
 import { directType, decodeChunk } from './parquet/chunk.js';
 import { Unsupported, wrapCorrupted } from './parquet/errors.js';
 import { readWithHyparquet } from './parquet/fallback.js';
+import { checkDictionaryIndices } from './parquet/indices.js';
 import { checkMagic, readFooter } from './parquet/footer.js';
 import { mapParquetType, type Mapping } from './parquet/mapping.js';
 import type { DirectColumn } from './parquet/page.js';
@@ -43,7 +44,9 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
 
   const topLevel = new Map(schema.children.map((child) => [child.element.name, child]));
   const names = opts.columns ? [...new Set(opts.columns)].filter((name) => topLevel.has(name)) : [...topLevel.keys()];
-  checkParquetFooter(metadata, names, opts.rowGroupFile?.fileBytes ?? bytes.length, source, opts.limits ?? resolveLimits());
+  const sizeOnDisk = opts.rowGroupFile?.fileBytes ?? bytes.length;
+  const limits = opts.limits ?? resolveLimits();
+  checkParquetFooter(metadata, names, sizeOnDisk, source, limits);
   const sinks = new Map<string, NumberSink | BooleanSink | StringSink>();
   const direct = new Map<string, DirectColumn>();
   for (const name of names) {
@@ -110,7 +113,8 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
   // 2. everything else: hyparquet's column-chunk callback
   const generic = [...sinks.keys()].filter((name) => !direct.has(name));
   if (generic.length > 0) {
-    checkPagesOf(bytes, selected, new Set(generic), source);
+    const optional = new Set(generic.filter((name) => topLevel.get(name)!.element.repetition_type === 'OPTIONAL'));
+    checkPagesOf(bytes, selected, new Set(generic), source, dictionaryBudget(metadata, names.length, sizeOnDisk, limits), optional);
     await readWithHyparquet(bytes, metadata, firstRow, rowCount, generic, sinks, source);
   }
 
@@ -127,13 +131,15 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
 }
 
 /** hyparquet sizes its buffers from the page headers: check them first. */
-function checkPagesOf(bytes: Uint8Array, groups: RowGroup[], columns: Set<string>, source: string): void {
+function checkPagesOf(bytes: Uint8Array, groups: RowGroup[], columns: Set<string>, source: string, dictionaries: DictionaryBudget, optional: Set<string>): void {
   for (const group of groups) {
     for (const chunk of group.columns) {
       const meta = chunk.meta_data;
       if (!meta || !columns.has(meta.path_in_schema[0]!)) continue;
       try {
-        checkChunkPages(bytes, meta, Number(group.num_rows), source);
+        checkChunkPages(bytes, meta, Number(group.num_rows), source, dictionaries);
+        // hyparquet reads an index beyond the dictionary as undefined (0 in a typed array)
+        if (meta.path_in_schema.length === 1) checkDictionaryIndices(bytes, meta, optional.has(meta.path_in_schema[0]!));
       } catch (err) {
         throw wrapCorrupted(err, source, meta.path_in_schema[0]!);
       }

@@ -18,6 +18,8 @@ export function repack(
   codec: CompressionCodec,
   compress: (data: Uint8Array, kind: PageKind, column: string) => Uint8Array,
   pages: 'v1' | 'v2',
+  /** Rewrites a page's header (a header that lies), after `compress`. */
+  edit?: (header: PageHeader, kind: PageKind, column: string) => PageHeader,
 ): Uint8Array {
   const metadata = parquetMetadata(bytes.slice().buffer);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -65,6 +67,7 @@ export function repack(
             header = { ...h, compressed_page_size: data.length };
           }
         }
+        if (edit) header = edit(header, header.type as PageKind, column);
         const headerAt = w.offset;
         writePageHeader(w, header as never); // (hyparquet-writer has its own copy of hyparquet's types)
         uncompressed += w.offset - headerAt + header.uncompressed_page_size;

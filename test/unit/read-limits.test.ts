@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { readPageHeader } from '../../activities/data/parquet/hyparquet-internals.js';
 import { readParquet } from '../../activities/data/parquet.js';
 import { readTable, DataReadError } from '../../activities/data/read-table.js';
 import { DEFAULT_LIMITS, decodedBudget, resolveLimits } from '../../domain/limits.js';
+import { repack } from '../helpers/parquet-pages.js';
 
 /** A real, valid Parquet file: `rows` zeros in one column, which RLE keeps to a few hundred bytes. */
 export function constantParquet(rows: number): Uint8Array {
@@ -66,6 +68,68 @@ describe('per-file read limits', function () {
     assert.ok(err.message.startsWith('lying.parquet column "x": '), err.message);
     const viaHyparquet = await refused(readParquet(patched, { source: 'lying.parquet', directDecode: false }));
     assert.equal(viaHyparquet.message, 'lying.parquet column "x": refused: its pages declare 63 values in a row group of 60 rows, more than the row group');
+  });
+
+  /**
+   * A 40 KiB file whose dictionary page (of column `column`) declares `entries` values in `bytes`
+   * honest uncompressed bytes (zeros, GZIP): hyparquet sizes the dictionary from the header.
+   */
+  function hugeDictionary(column: 's' | 'k', bytes: number, entries: number): Uint8Array {
+    const rows = 3000;
+    const base = new Uint8Array(
+      parquetWriteBuffer({
+        codec: 'UNCOMPRESSED',
+        rowGroupSize: rows,
+        columnData: [
+          { name: 's', data: Array.from({ length: rows }, (_, i) => `level-${i % 7}`), type: 'STRING', nullable: false },
+          { name: 'k', data: Int32Array.from({ length: rows }, (_, i) => i % 100), type: 'INT32', nullable: false },
+        ],
+      }),
+    );
+    return repack(
+      base,
+      'GZIP',
+      (data, kind, c) => {
+        if (kind !== 'DICTIONARY_PAGE' || c !== column) return gzipSync(data);
+        const padded = new Uint8Array(bytes);
+        padded.set(data);
+        return gzipSync(padded);
+      },
+      'v2',
+      (h, kind, c) => (kind === 'DICTIONARY_PAGE' && c === column ? { ...h, uncompressed_page_size: bytes, dictionary_page_header: { ...h.dictionary_page_header!, num_values: entries } } : h),
+    );
+  }
+
+  it('refuses a dictionary page declaring more entries than its bytes hold at its type\'s width, before allocating (both decoders)', async function () {
+    for (const column of ['s', 'k'] as const) {
+      // 7 MiB of zeros declared as 7M entries: one a byte passed, and hyparquet made 7M strings (+466 MiB RSS) before failing
+      const file = hugeDictionary(column, 7 * 1024 ** 2, 7 * 1024 ** 2);
+      assert.ok(file.length < 64 * 1024);
+      const type = column === 's' ? 'BYTE_ARRAY' : 'INT32';
+      const viaHyparquet = await refused(readParquet(file, { source: 'dict.parquet', directDecode: false }));
+      assert.equal(viaHyparquet.message, `dict.parquet column "${column}": refused: a dictionary page declares 7340032 ${type} values in 7340032 bytes, more than one value per 4 bytes`);
+      const direct = await refused(readParquet(file, { source: 'dict.parquet' }));
+      assert.equal(direct.message, `dict.parquet column "${column}": corrupted or unsupported Parquet data (dictionary page of 7340032 bytes too short for 7340032 ${type} entries)`);
+    }
+  });
+
+  it('counts dictionary entries against the decoded budget, like the values of rows', async function () {
+    // 12 MiB of zeros declared as 3M INT32 entries: each fits its 4 bytes, but 3M values are more than the 16 MiB budget holds (2M)
+    const file = hugeDictionary('k', 12 * 1024 ** 2, 3 * 1024 ** 2);
+    const err = await refused(readParquet(file, { source: 'dict.parquet', directDecode: false }));
+    assert.equal(err.message, 'dict.parquet column "k": refused: its dictionaries declare 3145735 entries beside 6000 values of its rows, more than the 2097152 values its decoded budget holds');
+  });
+
+  it('refuses a dictionary index beyond the dictionary in a column hyparquet decodes (it read as 0, silently)', async function () {
+    const rows = 3000;
+    const base = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', rowGroupSize: rows, columnData: [{ name: 'k', data: Int32Array.from({ length: rows }, (_, i) => i % 100), type: 'INT32', nullable: false }] }));
+    // every data page: bit width 7, one RLE run of 3000 × index 127 (the dictionary has 100 entries)
+    const run = Uint8Array.from([7, ((rows << 1) & 0x7f) | 0x80, (rows << 1) >> 7, 127]);
+    const file = repack(base, 'UNCOMPRESSED', (data, kind) => (kind === 'DICTIONARY_PAGE' ? data : run), 'v2', (h, kind) => (kind === 'DICTIONARY_PAGE' ? h : { ...h, uncompressed_page_size: run.length }));
+    for (const directDecode of [false, true]) {
+      const err = await refused(readParquet(file, { source: 'index.parquet', directDecode }));
+      assert.equal(err.message, 'index.parquet column "k": corrupted or unsupported Parquet data (dictionary index 127 out of range (100 entries))');
+    }
   });
 
   it('refuses a CSV or JSON Lines line longer than limits.max_line_bytes, naming the line', async function () {

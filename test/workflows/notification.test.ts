@@ -47,14 +47,22 @@ describe('deliverNotification', function () {
     await store.put(stagedNotificationKey(modelId, sha256), bytes, { ifAbsent: true });
     const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
     try {
-      const outcome = await worker.runUntil(t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `notify-${modelId}`, args: [{ modelId, sha256 }] }));
+      // Anyone with namespace access can start it again with the same reference: its give-up is the
+      // same write-once entry, not one more failure per run.
+      const [outcome, again] = await worker.runUntil(async () => [
+        await t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `notify-${modelId}`, args: [{ modelId, sha256 }] }),
+        await t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `notify-${modelId}-again`, args: [{ modelId, sha256 }] }),
+      ]);
       assert.equal(outcome, 'given-up');
+      assert.equal(again, 'given-up');
     } finally {
       await engine.close();
     }
     const chain = await readChain(store, modelId);
-    const failure = chain.find((c) => c.entry.kind === 'failure')!;
-    assert.ok(failure, chain.map((c) => c.entry.kind).join(', '));
+    const failures = chain.filter((c) => c.entry.kind === 'failure');
+    assert.equal(failures.length, 1, chain.map((c) => `${c.entry.kind} ${c.entry.id}`).join(', '));
+    const failure = failures[0]!;
+    assert.equal(failure.entry.at, event.at);
     const d = failure.entry.details?.delivery as Record<string, unknown>;
     assert.equal(d.channel, 'webhook');
     assert.equal(d.outcome, 'refused');

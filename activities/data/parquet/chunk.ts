@@ -1,6 +1,6 @@
 /** Direct decoding of a column chunk, page by page, into a sink's arrays. */
 import type { ColumnMetaData, Encoding, SchemaElement } from 'hyparquet';
-import { decompress, LITTLE_ENDIAN, readPlainNumbers, readPlainStrings, readRleHybrid } from './encodings.js';
+import { byteWidth, decompress, LITTLE_ENDIAN, readPlainNumbers, readPlainStrings, readRleHybrid } from './encodings.js';
 import { corrupted, Unsupported } from './errors.js';
 import { readPageHeader } from './hyparquet-internals.js';
 import type { Mapping } from './mapping.js';
@@ -78,7 +78,9 @@ export function decodeChunk(
       if (dph.encoding !== 'PLAIN' && dph.encoding !== 'PLAIN_DICTIONARY') throw unsupported(dph.encoding, `dictionary ${dph.encoding}`);
       const page = decompress(meta.codec, raw, header.uncompressed_page_size, limit);
       const n = dph.num_values;
-      if (!Number.isSafeInteger(n) || n < 0 || n > page.length * 8) throw corrupted('dictionary page too short');
+      // each entry takes at least its type's width (a string its 4-byte length): checked before allocating
+      const width = type === 'BYTE_ARRAY' ? 4 : type === 'BOOLEAN' ? 1 : byteWidth(type);
+      if (!Number.isSafeInteger(n) || n < 0 || n * width > page.length) throw corrupted(`dictionary page of ${page.length} bytes too short for ${n} ${type} entries`);
       if (type === 'BYTE_ARRAY') {
         const strings = new Array<string | null>(n);
         readPlainStrings(page, 0, page.length, n, strings, 0);
