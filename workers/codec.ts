@@ -120,7 +120,7 @@ export function createEncryptionCodec(keys: PayloadKey[], opts: { requireEncrypt
       return payloads.map((p) => {
         const encoding = p.metadata?.encoding ? fromUtf8.decode(p.metadata.encoding) : undefined;
         if (encoding !== ENCODING) {
-          if (opts.requireEncrypted) throw new Error(`refused a payload that is not encrypted (encoding ${JSON.stringify(encoding ?? 'none')}): UPKEEP_PAYLOAD_STRICT=1 accepts only payloads encrypted with the configured keys`);
+          if (opts.requireEncrypted) throw new Error(`refused a payload that is not encrypted (encoding ${JSON.stringify(encoding ?? 'none')}): with payload keys, only payloads encrypted with them are read (UPKEEP_PAYLOAD_STRICT=0 also reads unencrypted ones, while workflows started before encryption are open)`);
           return p; // written before encryption was on
         }
         const id = p.metadata?.[KEY_ID] ? fromUtf8.decode(p.metadata[KEY_ID]) : '';

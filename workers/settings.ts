@@ -43,7 +43,7 @@ export interface Settings {
   /** UPKEEP_PAYLOAD_KEYS / UPKEEP_PAYLOAD_KEYS_FILE: payload encryption keys (workers/codec.ts). */
   payloadKeys?: string;
   payloadKeysFile?: string;
-  /** UPKEEP_PAYLOAD_STRICT=1: with keys, a payload that is not encrypted is refused (workers/codec.ts). */
+  /** With keys, a payload that is not encrypted is refused (workers/codec.ts): the default with keys; UPKEEP_PAYLOAD_STRICT=0 turns it off. */
   payloadStrict?: boolean;
   /** USER: who asks for a retrain when --as is not given. */
   user: string;
@@ -128,7 +128,10 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     ...(temporalCli ? { temporalCli: path.resolve(temporalCli) } : {}),
     ...(payloadKeys ? { payloadKeys } : {}),
     ...(payloadKeysFile ? { payloadKeysFile: path.resolve(payloadKeysFile) } : {}),
-    ...(strict === '1' ? { payloadStrict: true } : {}),
+    // With payload keys, unencrypted payloads are refused unless UPKEEP_PAYLOAD_STRICT=0 (while
+    // workflows started before encryption are still open): namespace access without a key then
+    // cannot hand a worker any input, not even as a rogue poller scheduling upkeep's activities.
+    ...(strict === '1' || (strict === undefined && (payloadKeys || payloadKeysFile)) ? { payloadStrict: true } : {}),
     logLevel: level as LogLevel,
     user: set(env, 'USER') ?? 'cli',
     ...(author ? { author } : {}),

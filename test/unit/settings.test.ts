@@ -37,6 +37,16 @@ describe('settings from the environment', function () {
     assert.equal(s.user, 'ana');
   });
 
+  it('refuses unencrypted payloads by default when payload keys are set, unless UPKEEP_PAYLOAD_STRICT=0', function () {
+    const key = 'k1 ' + Buffer.alloc(32, 7).toString('base64');
+    assert.equal(readSettings({}).payloadStrict, undefined, 'no keys: nothing to be strict with');
+    assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS: key }).payloadStrict, true);
+    assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS_FILE: '/etc/upkeep/payload.keys' }).payloadStrict, true);
+    assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS: key, UPKEEP_PAYLOAD_STRICT: '0' }).payloadStrict, undefined, 'turned off while older workflows are open');
+    assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS: key, UPKEEP_PAYLOAD_STRICT: '1' }).payloadStrict, true);
+    assert.throws(() => readSettings({ UPKEEP_PAYLOAD_STRICT: 'yes' }), (e: unknown) => e instanceof SettingsError && /UPKEEP_PAYLOAD_STRICT="yes" is not 0 or 1/.test(e.message));
+  });
+
   it('reads the worker queues and slots, and refuses bad ones naming the variable', function () {
     const d = readSettings({});
     assert.deepEqual([d.workerQueues, d.evaluationSlots, d.trainingSlots], ['all', 4, 1]);
