@@ -179,7 +179,8 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
     assert.ok(err.cause.cause instanceof ApplicationFailure);
     assert.equal(err.cause.cause.type, 'InvalidModel');
     assert.equal(err.cause.cause.nonRetryable, true);
-    assert.match(err.cause.cause.message, new RegExp(`^model ${modelId} \\(upkeep\\.yaml\\): not a readable ONNX model`));
+    // Refused from its first bytes, before it is read whole or copied into the store.
+    assert.match(err.cause.cause.message, new RegExp(`^model ${modelId}: artifact .*upkeep\\.yaml: not an ONNX model \\(its first bytes are not those of a protobuf ModelProto\\); not read further$`));
   });
 
   it('ends a triggered run of a model that left the config at once, with one line naming the model and the config', async function () {

@@ -131,7 +131,8 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       const doc = JSON.parse(stored.toString('utf8')) as { candidate: string; comparison: unknown };
       assert.equal(doc.candidate, candidate);
       assert.deepEqual(doc.comparison, status.comparison);
-      const asked = (await readMaintenanceLog(store, modelId)).find((e) => e.kind === 'approval-requested' && (e.details as { gate?: string }).gate === 'promote')!;
+      // The gate shows in the query before its entry is recorded (an activity after it): wait for the entry.
+      const asked = await waitFor('the promote request\'s entry', async () => (await readMaintenanceLog(store, modelId)).find((e) => e.kind === 'approval-requested' && (e.details as { gate?: string }).gate === 'promote'));
       assert.deepEqual((asked.details as { evidence: unknown }).evidence, gate.evidence);
 
       const act = { gate: 'promote' as const, decision: 'approve' as const, approver: OWNER };

@@ -40,7 +40,8 @@ describe('the watchdog workflow on a real server', function () {
     config.models.push(
       { ...base, id: paused, schedule: { every: '1d', paused: true } },
       // an approval request is overdue one second after it was asked for
-      { ...base, id: waiting, approval: { reminder_every: '1h', escalate_after: '1s', expire_after: '1d' } },
+      // (it names a trainer: a model without one is never asked about a retrain)
+      { ...base, id: waiting, approval: { reminder_every: '1h', escalate_after: '1s', expire_after: '1d' }, retrain: { trainer: { type: 'builtin' } } },
     );
     writeFileSync(ws.configPath, stringify({ ...config, watchdog: { paused_longer_than: '1s', platform: [PLATFORM] } }));
     const store = createFileStore((await loadConfig(ws.configPath)).store);
