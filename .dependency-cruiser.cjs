@@ -1,11 +1,14 @@
 /**
  * Which module may import which (docs/architecture.md draws the picture). Every arrow points one
- * way: entry points (bin/, scripts/) → workers/ → workflows/ → domain/; activities/ → domain/.
+ * way: entry points (bin/, cli/, scripts/) → workers/ → workflows/ → domain/;
+ * workers/ → activities/ → engine/ → domain/.
  * Run by `npm run lint` and `npm test`:  npx depcruise -c .dependency-cruiser.cjs .
  */
-const PROJECT = '^(bin|scripts|workers|workflows|activities|domain|test)/';
-/** Code that runs in production (the rest of scripts/ and test/ are development tools). */
-const PRODUCTION = '^(bin|workers|workflows|activities|domain)/|^scripts/(cli|start|demo-feed|bootstrap)[.]|^scripts/(lib|demo)/';
+const PROJECT = '^(bin|cli|scripts|workers|workflows|activities|engine|domain|test)/';
+/** Code that runs in production (scripts/ and test/ are development tools, but for the bootstrap and the build that bin/ uses). */
+const PRODUCTION = '^(bin|cli|workers|workflows|activities|engine|domain)/|^scripts/(bootstrap|build)[.]';
+/** The engine's folders, lowest first: a folder imports only folders before it (and engine/*.ts). */
+const ENGINE_ORDER = ['math', 'store', 'data', 'config', 'notify', 'drift', 'evaluation', 'registry', 'audit', 'training', 'watchdog', 'cards'];
 
 module.exports = {
   forbidden: [
@@ -38,6 +41,34 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['type-only'], pathNot: '(^|/)node_modules/(zod|@noble/curves)/' },
     },
     {
+      name: 'engine-knows-no-temporal',
+      severity: 'error',
+      comment: 'engine/ is the library (readers, store, evaluation, drift, training, audit trail, cards): it runs the same under a worker, in the one-shot CLI and in a test, so it imports no Temporal package.',
+      from: { path: '^engine/' },
+      to: { path: '(^|/)node_modules/@temporalio/' },
+    },
+    {
+      name: 'engine-imports-only-engine-and-domain',
+      severity: 'error',
+      comment: 'engine/ imports domain/ and itself, never activities/, workflows/, workers/, cli/, scripts/, bin/ or test/.',
+      from: { path: '^engine/' },
+      to: { path: PROJECT, pathNot: '^(engine|domain)/' },
+    },
+    ...ENGINE_ORDER.map((folder, i) => ({
+      name: `engine-${folder}-imports-only-lower-folders`,
+      severity: 'error',
+      comment: `Inside engine/, arrows point one way: ${ENGINE_ORDER.join(' → ')} (lowest first). engine/${folder}/ imports only the folders before it, and engine/*.ts.`,
+      from: { path: `^engine/${folder}/` },
+      to: { path: '^engine/[^/]+/', pathNot: `^engine/(${ENGINE_ORDER.slice(0, i + 1).join('|')})/` },
+    })),
+    {
+      name: 'engine-top-files-are-leaves',
+      severity: 'error',
+      comment: 'engine/*.ts (errors, ports, util) are what every engine folder shares: they import no engine folder.',
+      from: { path: '^engine/[^/]+[.]ts$' },
+      to: { path: '^engine/[^/]+/' },
+    },
+    {
       name: 'workflows-reach-activities-through-the-index-only',
       severity: 'error',
       comment: 'Workflow code is bundled into the sandbox: it names activities only through the Activities type of activities/index.ts (for proxyActivities).',
@@ -54,23 +85,30 @@ module.exports = {
     {
       name: 'workflows-not-upward',
       severity: 'error',
-      comment: 'workflows/ import domain/ (and the Activities type), never workers/, scripts/, bin/ or test/.',
+      comment: 'workflows/ import domain/ (and the Activities type), never engine/, workers/, cli/, scripts/, bin/ or test/.',
       from: { path: '^workflows/' },
-      to: { path: '^(workers|scripts|bin|test)/' },
+      to: { path: '^(engine|workers|cli|scripts|bin|test)/' },
     },
     {
       name: 'activities-not-upward',
       severity: 'error',
-      comment: 'activities/ import domain/ and each other (store, data, math...), never workflows/, workers/, scripts/, bin/ or test/.',
+      comment: 'activities/ are thin factories over engine/: they import engine/ and domain/, never workflows/, workers/, cli/, scripts/, bin/ or test/.',
       from: { path: '^activities/' },
-      to: { path: '^(workflows|workers|scripts|bin|test)/' },
+      to: { path: '^(workflows|workers|cli|scripts|bin|test)/' },
     },
     {
       name: 'workers-not-upward',
       severity: 'error',
       comment: 'workers/ (the composition root) is imported by the entry points, never the other way round.',
       from: { path: '^workers/' },
-      to: { path: '^(scripts|bin|test)/' },
+      to: { path: '^(cli|scripts|bin|test)/' },
+    },
+    {
+      name: 'product-not-to-dev-tools',
+      severity: 'error',
+      comment: 'The product (cli/ and below) does not import the development tools in scripts/ (bench, fixtures, test runner), but for the build that bin/ runs.',
+      from: { path: '^(cli|workers|workflows|activities|engine|domain)/' },
+      to: { path: '^scripts/', pathNot: '^scripts/build[.]mjs$' },
     },
     {
       name: 'production-not-to-test',

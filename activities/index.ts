@@ -6,15 +6,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
-import { UpkeepError } from './errors.js';
-import { createRegistryActivities } from './registry/activities.js';
-import { createDataActivities } from './data/activities.js';
-import { createEvaluationActivities } from './evaluation/activities.js';
-import { createDocsActivities } from './docs/activities.js';
-import { createTrainingActivities } from './training/activities.js';
-import { createMaintenanceActivities } from './docs/maintenance.js';
-import { createAuditActivities } from './audit/activities.js';
-import { createWatchdogActivities } from './watchdog/activities.js';
+import { UpkeepError } from '../engine/errors.js';
+import { createRegistryActivities } from './registry.js';
+import { createDataActivities } from './data.js';
+import { createEvaluationActivities } from './evaluation.js';
+import { createDocsActivities } from './reports.js';
+import { createTrainingActivities } from './training.js';
+import { createMaintenanceActivities } from './trail.js';
+import { createAuditActivities } from './audit.js';
+import { createWatchdogActivities } from './watchdog.js';
 
 export function activityCancellation(): AbortSignal | undefined {
   try {

@@ -8,9 +8,9 @@ import { ensureBuilt } from '../scripts/build.mjs';
 module.enableCompileCache?.();
 
 if (await ensureBuilt()) {
-  await import('../dist/scripts/cli.js');
+  await import('../dist/cli/main.js');
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../scripts/cli.ts');
+  await import('../cli/main.ts');
 }

@@ -1,6 +1,6 @@
 /**
  * The shape of upkeep.yaml: models and schedules declared as code, validated once at the edge
- * (activities/config/load.ts).
+ * (engine/config/load.ts).
  * Every error names the file, the model and the field, e.g.
  *   upkeep.yaml: models[2] (churn): thresholds.min: expected a number between 0 and 1
  */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const entries = { start: 'scripts/start.ts', test: 'scripts/test.ts', bench: 'scripts/bench.ts' };
+const entries = { start: 'cli/start.ts', test: 'scripts/test.ts', bench: 'scripts/bench.ts' };
 const [command, ...args] = process.argv.slice(2);
 if (!entries[command]) {
   console.error(`usage: node scripts/bootstrap.mjs ${Object.keys(entries).join('|')} [args]`);

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const DIST = path.join(ROOT, 'dist');
-const SOURCE_DIRS = ['domain', 'activities', 'workflows', 'workers', 'scripts'];
+const SOURCE_DIRS = ['domain', 'engine', 'activities', 'workflows', 'workers', 'cli', 'scripts'];
 const STAMP = '.build-stamp';
 
 function sources() {

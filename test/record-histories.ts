@@ -19,11 +19,11 @@ import { testTemporal, mochaHooks } from './helpers/temporal.js';
 import { createWorkspace } from './helpers/workspace.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER } from './helpers/demo-workspace.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
-import { createRegistry } from '../activities/registry/registry.js';
-import { createFileStore } from '../activities/store/file-store.js';
-import { artifactKey, maintenanceLogKey } from '../activities/store/keys.js';
+import { createRegistry } from '../engine/registry/registry.js';
+import { createFileStore } from '../engine/store/file-store.js';
+import { artifactKey, maintenanceLogKey } from '../engine/store/keys.js';
 import { rollbackAct, rollbackRequestId } from '../domain/signature.js';
-import { createSigningKey, signAs } from '../scripts/lib/keys.js';
+import { createSigningKey, signAs } from '../cli/keys.js';
 import { PROJECT_DIR } from '../workers/paths.js';
 
 const cases = [

@@ -15,8 +15,8 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import type { Settings } from './settings.js';
-import { readRegularFileSync } from '../activities/data/open-regular.js';
-import { UpkeepError } from '../activities/errors.js';
+import { readRegularFileSync } from '../engine/open-regular.js';
+import { UpkeepError } from '../engine/errors.js';
 
 export const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';

@@ -8,7 +8,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { refreshApproversUpdate, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
 import type { GateStatus } from '../domain/maintenance.js';
-import { mapLimit } from './schedules.js';
+import { mapLimit } from '../engine/util.js';
 
 /** How long one request may take to answer (it reads the config through an activity). */
 const REFRESH_TIMEOUT_MS = 15_000;

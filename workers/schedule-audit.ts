@@ -1,7 +1,7 @@
-/** Puts what `schedules sync` changed into each model's audit chain (activities/audit/schedule-entries.ts). */
+/** Puts what `schedules sync` changed into each model's audit chain (engine/audit/schedule-entries.ts). */
 import type { UpkeepConfig } from '../domain/config.js';
-import { recordScheduleChange } from '../activities/audit/schedule-entries.js';
-import type { ArtifactStore } from '../activities/store/store.js';
+import { recordScheduleChange } from '../engine/audit/schedule-entries.js';
+import type { ArtifactStore } from '../engine/store/store.js';
 import { SCHEDULE_PREFIX, type SyncChange } from './schedules.js';
 
 export async function auditSyncChanges(store: ArtifactStore, config: UpkeepConfig, changes: SyncChange[], actor: string): Promise<void> {

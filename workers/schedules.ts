@@ -2,6 +2,7 @@
  * Schedules are code: one Temporal Schedule per model, derived from upkeep.yaml. `sync` computes
  * the difference between the config and the server and applies it (or only prints it).
  */
+import { mapLimit } from '../engine/util.js';
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js';
@@ -9,7 +10,7 @@ import { evaluateScheduleId, exportHistoriesScheduleId, TASK_QUEUE, UpkeepModelI
 import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
 import type { exportHistories } from '../workflows/export-histories.js';
-import { UpkeepError } from '../activities/errors.js';
+import { UpkeepError } from '../engine/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
 const FINGERPRINT = 'upkeepScheduleFingerprint';
@@ -79,20 +80,6 @@ export function describeSchedule(model: ModelSpec): string {
 
 /** Round trips to the server in flight at once during a sync (a fleet has hundreds of schedules). */
 export const SYNC_CONCURRENCY = 16;
-
-/** fn over items, at most `limit` at a time; results in the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
 
 /** upkeep's schedules (by id) whose action runs on this task queue: other deployments' are not ours to touch. */
 async function existingSchedules(client: Client, taskQueue: string, concurrency: number): Promise<Map<string, ScheduleDescription>> {

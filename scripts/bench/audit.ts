@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendEntry, readChain, verifyChain } from '../../activities/audit/chain.js';
-import { whoWasWatching } from '../../activities/audit/watching.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { maintenanceLogKey } from '../../activities/store/keys.js';
+import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
+import { whoWasWatching } from '../../engine/audit/watching.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { maintenanceLogKey } from '../../engine/store/keys.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 
 const YEAR = 8760;

@@ -8,13 +8,13 @@
  * per-column decisions.
  */
 import { readFileSync } from 'node:fs';
-import { readTable } from '../../activities/data/read-table.js';
-import { assessDrift } from '../../activities/drift/assess.js';
-import { checkQuality } from '../../activities/drift/quality.js';
-import { profileFromSketch, sketchColumn, type ColumnSketch } from '../../activities/drift/sketch.js';
-import type { ReferenceProfile } from '../../activities/drift/profile.js';
+import { readTable } from '../../engine/data/read-table.js';
+import { assessDrift } from '../../engine/drift/assess.js';
+import { checkQuality } from '../../engine/drift/quality.js';
+import { profileFromSketch, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
+import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { FEATURES } from './data.js';
-import { QUALITY_SAMPLE } from '../../activities/evaluation/evaluate.js';
+import { QUALITY_SAMPLE } from '../../engine/evaluation/evaluate.js';
 
 const [refFile, curFile, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 5);

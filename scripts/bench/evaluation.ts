@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
 import type { ModelSpec } from '../../domain/config.js';
-import { readTable } from '../../activities/data/read-table.js';
-import { createFileDataSource } from '../../activities/data/source.js';
-import type { Column } from '../../activities/data/table.js';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { sha256Hex } from '../../activities/store/file-store.js';
+import { readTable } from '../../engine/data/read-table.js';
+import { createFileDataSource } from '../../engine/data/source.js';
+import type { Column } from '../../engine/data/table.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { sha256Hex } from '../../engine/util.js';
 import { BENCH_MODEL, benchSpec } from './data.js';
 import { REAL_MODEL, realSpec } from './real-data.js';
 

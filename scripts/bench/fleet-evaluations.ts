@@ -9,10 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { ScheduleOverlapPolicy, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { parse, stringify } from 'yaml';
-import { writeDemoFeed } from '../demo/feed.js';
+import { writeDemoFeed } from '../../cli/demo/feed.js';
 import { EXAMPLE_CONFIG, PROJECT_DIR } from '../../workers/paths.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
-import { mapLimit, SYNC_CONCURRENCY } from '../../workers/schedules.js';
+import { SYNC_CONCURRENCY } from '../../workers/schedules.js';
+import { mapLimit } from '../../engine/util.js';
 
 export interface FleetWorkspace {
   dir: string;

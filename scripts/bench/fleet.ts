@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig } from '../../engine/config/load.js';
 import type { UpkeepConfig } from '../../domain/config.js';
 import { resolveTemporalCli, startDevServer } from '../../workers/dev-server.js';
 import { EXAMPLE_CONFIG } from '../../workers/paths.js';

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { modelSpec, type ModelSpec } from '../../domain/config.js';
-import { readTable } from '../../activities/data/read-table.js';
-import type { NumberColumn, StringColumn } from '../../activities/data/table.js';
-import { trainBuiltin } from '../../activities/training/builtin.js';
+import { readTable } from '../../engine/data/read-table.js';
+import type { NumberColumn, StringColumn } from '../../engine/data/table.js';
+import { trainBuiltin } from '../../engine/training/builtin.js';
 import { BENCH_DIR, rng } from './data.js';
 
 export const REAL_NUMERIC = ['tenure_months', 'monthly_charges', 'support_calls'];

@@ -7,11 +7,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { parquetMetadata } from 'hyparquet';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { decodePartial, encodePartial, planWindowShards } from '../../activities/evaluation/partial.js';
-import type { WindowPartial } from '../../activities/evaluation/types.js';
-import { toShared } from '../../activities/evaluation/engine.js';
-import { sha256Hex } from '../../activities/store/file-store.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { decodePartial, encodePartial, planWindowShards } from '../../engine/evaluation/partial.js';
+import type { WindowPartial } from '../../engine/evaluation/types.js';
+import { toShared } from '../../engine/evaluation/engine.js';
+import { sha256Hex } from '../../engine/util.js';
 import { BENCH_MODEL, benchSpec } from './data.js';
 
 const [file, shardsArg] = process.argv.slice(2);

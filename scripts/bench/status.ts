@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../activities/config/load.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { maintenanceLogKey, reportKeys } from '../../activities/store/keys.js';
+import { parseConfig } from '../../engine/config/load.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { maintenanceLogKey, reportKeys } from '../../engine/store/keys.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
-import { fleetStatus } from '../lib/status/fleet.js';
-import { renderFleetTable } from '../lib/status/table.js';
+import { fleetStatus } from '../../cli/status/fleet.js';
+import { renderFleetTable } from '../../cli/status/table.js';
 
 const MODELS = 500;
 const EVALUATIONS = 30;

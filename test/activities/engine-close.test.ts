@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { sha256Hex } from '../../activities/store/file-store.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { sha256Hex } from '../../engine/util.js';
 import { fixtureBytes, specFor } from '../helpers/fixtures.js';
 import { rng } from '../../scripts/bench/data.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../activities/evaluation/evaluate.js';
-import { formatOf } from '../../activities/data/count-rows.js';
-import { sha256Hex } from '../../activities/store/file-store.js';
-import { isUpkeepError } from '../../activities/errors.js';
-import { profileReferenceData } from '../../activities/drift/reference.js';
+import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../engine/evaluation/evaluate.js';
+import { formatOf } from '../../engine/data/count-rows.js';
+import { sha256Hex } from '../../engine/util.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { profileReferenceData } from '../../engine/evaluation/reference.js';
 import { assertClose, fixtureBytes, goldenModelCases, specFor, specForCase } from '../helpers/fixtures.js';
 
 const file = (rel: string): WindowFile => ({ name: rel.split('/').pop()!, format: formatOf(rel)!, load: async () => fixtureBytes(rel) });
@@ -197,7 +197,7 @@ describe('evaluating ONNX models on fixture data', function () {
 describe('evaluating a file split into shards', function () {
   for (const unknownLabel of [false, true]) it(`gives exactly the metrics, slices and counts of a single-thread evaluation${unknownLabel ? ', refusing a label unknown to the model' : ''}`, async function () {
     const { parquetWriteBuffer } = await import('hyparquet-writer');
-    const { readTable } = await import('../../activities/data/read-table.js');
+    const { readTable } = await import('../../engine/data/read-table.js');
     const table = await readTable(fixtureBytes('data/binary.csv'), { source: 'binary.csv' });
     const col = (n: string) => (table.columns.get(n) as { values: Float64Array }).values;
     // Ten row groups; a segment column and one label unknown to the model in the last group.

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../activities/evaluation/evaluate.js';
-import { decodePartial, encodePartial } from '../../activities/evaluation/partial.js';
-import { WindowArrays } from '../../activities/evaluation/window-arrays.js';
-import { sha256Hex } from '../../activities/store/file-store.js';
-import { isUpkeepError } from '../../activities/errors.js';
+import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../engine/evaluation/evaluate.js';
+import { decodePartial, encodePartial } from '../../engine/evaluation/partial.js';
+import { WindowArrays } from '../../engine/evaluation/window-arrays.js';
+import { sha256Hex } from '../../engine/util.js';
+import { isUpkeepError } from '../../engine/errors.js';
 import { decideVerdict } from '../../workflows/policy.js';
 import { DATA_ERROR_TYPES } from '../../domain/evaluation.js';
 import { classifierModel, sqrtRegressorModel, tiledClassifierModel } from '../helpers/bad-models.js';

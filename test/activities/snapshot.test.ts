@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig } from '../../engine/config/load.js';
 import { createActivities } from '../../activities/index.js';
-import { createFileDataSource } from '../../activities/data/source.js';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { createFileStore } from '../../activities/store/file-store.js';
+import { createFileDataSource } from '../../engine/data/source.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { createFileStore } from '../../engine/store/file-store.js';
 import { fixture } from '../helpers/fixtures.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { evaluateOnce } from '../../scripts/lib/one-shot.js';
-import { takeSnapshot } from '../../activities/data/snapshot.js';
+import { evaluateOnce } from '../../cli/one-shot.js';
+import { takeSnapshot } from '../../engine/data/snapshot.js';
 
 describe('snapshot and report activities', function () {
   let ws: Workspace;

@@ -17,7 +17,7 @@ import { repack, ZSTD_STREAMED } from '../helpers/parquet-pages.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = path.join(PROJECT_DIR, 'scripts', 'cli.ts');
+const CLI = path.join(PROJECT_DIR, 'cli', 'main.ts');
 
 interface Ws {
   dir: string;

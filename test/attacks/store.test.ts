@@ -11,20 +11,21 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { loadConfig, parseConfig } from '../../activities/config/load.js';
-import { createFileDataSource } from '../../activities/data/source.js';
-import { isUpkeepError } from '../../activities/errors.js';
-import { createRegistryActivities } from '../../activities/registry/activities.js';
-import { createFileStore, sha256Hex, TMP_MAX_AGE_MS } from '../../activities/store/file-store.js';
-import { lockDirFor, STALE_LOCK_MS, withLock } from '../../activities/store/lock.js';
-import { openStore } from '../../activities/store/open.js';
-import { renderReportMarkdown, type EvaluationReport } from '../../activities/docs/report.js';
-import { webhookPayload } from '../../activities/notify/notify.js';
+import { loadConfig, parseConfig } from '../../engine/config/load.js';
+import { createFileDataSource } from '../../engine/data/source.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { createRegistryActivities } from '../../activities/registry.js';
+import { createFileStore, TMP_MAX_AGE_MS } from '../../engine/store/file-store.js';
+import { sha256Hex } from '../../engine/util.js';
+import { lockDirFor, STALE_LOCK_MS, withLock } from '../../engine/store/lock.js';
+import { openStore } from '../../engine/store/open.js';
+import { renderReportMarkdown, type EvaluationReport } from '../../engine/evaluation/report.js';
+import { webhookPayload } from '../../engine/notify/notify.js';
 import { jsonText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { readChain } from '../../activities/audit/chain.js';
+import { readChain } from '../../engine/audit/chain.js';
 import type { Payload } from '@temporalio/common';
 import { createEncryptionCodec, upkeepDataConverter, type PayloadKey } from '../../workers/codec.js';
 import { decodeOptionalFailureToOptionalError, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow/index.js';
@@ -230,7 +231,7 @@ describe('attacks: store config and registration', function () {
       const activities = createRegistryActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store, data: createFileDataSource() });
       await assert.rejects(activities.resolveModel({ modelId: 'bad' }), (err: unknown) => {
         assert.ok(isUpkeepError(err, 'InvalidModel'));
-        // Refused from its first bytes (activities/evaluation/model.ts), before it is read whole or copied.
+        // Refused from its first bytes (engine/evaluation/model.ts), before it is read whole or copied.
         assert.match(err.message, /^model bad: artifact .*notes\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/);
         assert.doesNotMatch(err.message, /hunter2/);
         return true;
@@ -495,7 +496,7 @@ function walkFiles(dir: string): string[] {
 
 describe('attacks: file contents echoed in messages', function () {
   this.timeout(60_000);
-  const CLI = fileURLToPath(new URL('../../scripts/cli.ts', import.meta.url));
+  const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
   const MODEL = fileURLToPath(new URL('../fixtures/models/binary.onnx', import.meta.url));
 
   const cases: [string, string, RegExp][] = [

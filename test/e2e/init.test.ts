@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../activities/config/load.js';
-import { datePattern } from '../../scripts/lib/init.js';
+import { loadConfig } from '../../engine/config/load.js';
+import { datePattern } from '../../cli/commands/init.js';
 import { fixture } from '../helpers/fixtures.js';
 
 const BIN = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));

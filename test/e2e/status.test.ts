@@ -7,12 +7,12 @@ import { parse, stringify } from 'yaml';
 import { retrainWorkflowId, type EvaluateModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
-import type { FleetStatus } from '../../scripts/lib/status/types.js';
+import type { FleetStatus } from '../../cli/status/types.js';
 import { atStage } from '../helpers/decision.js';
 import { APPROVER, createDemoWorkspace, demoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
-const CLI = fileURLToPath(new URL('../../scripts/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const run = promisify(execFile);
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';

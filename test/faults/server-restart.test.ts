@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig } from '../../engine/config/load.js';
 import { retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import { freePort, portInUse, resolveTemporalCli, startDevServer, type DevServer } from '../../workers/dev-server.js';
 import { scheduleOptions, syncSchedules } from '../../workers/schedules.js';

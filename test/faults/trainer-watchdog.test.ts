@@ -29,7 +29,7 @@ describe('faults: a command trainer whose worker is killed', function () {
       const pidFile = path.join(dir, 'trainer.pid');
       const trainer = `${stubborn ? "process.on('SIGTERM', () => {});" : ''} require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
       const runner = path.join(dir, 'runner.mts');
-      const command = pathToFileURL(path.join(PROJECT_DIR, 'activities', 'training', 'command.ts')).href;
+      const command = pathToFileURL(path.join(PROJECT_DIR, 'engine', 'training', 'command.ts')).href;
       writeFileSync(
         runner,
         `import { runCommandTrainer } from ${JSON.stringify(command)};

@@ -4,7 +4,7 @@
  * `probabilities` [N, classes] hold NaN, values outside [0, 1], rows that do not sum to 1, or a
  * shape other than rows × classes; and a regressor whose `variable` is not finite.
  */
-import { encodeOnnxModel, OnnxType, type OnnxNode } from '../../activities/training/onnx-writer.js';
+import { encodeOnnxModel, OnnxType, type OnnxNode } from '../../engine/training/onnx-writer.js';
 
 const attr = {
   int: (value: number) => ({ kind: 'int' as const, value }),

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createFileStore } from '../../activities/store/file-store.js';
+import { createFileStore } from '../../engine/store/file-store.js';
 
 const [dir, storeDir, id, roundsText] = process.argv.slice(2) as [string, string, string, string];
 const store = createFileStore(storeDir);

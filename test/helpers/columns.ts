@@ -1,5 +1,5 @@
 /** Small columns and deterministic data for tests of profiles and quality checks. */
-import type { BooleanColumn, NumberColumn, StringColumn } from '../../activities/data/table.js';
+import type { BooleanColumn, NumberColumn, StringColumn } from '../../engine/data/table.js';
 
 export function num(values: ArrayLike<number | null>, sourceType: 'int' | 'float' = 'float'): NumberColumn {
   const v = new Float64Array(values.length);

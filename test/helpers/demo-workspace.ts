@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { modelSpec } from '../../domain/config.js';
-import { readTable } from '../../activities/data/read-table.js';
-import { trainBuiltin } from '../../activities/training/builtin.js';
-import { trainingSet } from '../../activities/training/dataset.js';
-import { writeDemoFeed } from '../../scripts/demo/feed.js';
+import { readTable } from '../../engine/data/read-table.js';
+import { trainBuiltin } from '../../engine/training/builtin.js';
+import { trainingSet } from '../../engine/training/dataset.js';
+import { writeDemoFeed } from '../../cli/demo/feed.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 
 export const OWNER = 'churn-owner@example.com';

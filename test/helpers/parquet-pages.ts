@@ -9,7 +9,7 @@ import { parquetMetadata, type CompressionCodec, type PageHeader } from 'hyparqu
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
-import { readPageHeader } from '../../activities/data/parquet/hyparquet-internals.js';
+import { readPageHeader } from '../../engine/data/parquet/hyparquet-internals.js';
 
 export type PageKind = 'DICTIONARY_PAGE' | 'DATA_PAGE' | 'DATA_PAGE_V2';
 

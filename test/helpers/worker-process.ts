@@ -12,10 +12,10 @@
 //                                that holds its slot a while, so that others go to other workers)
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { loadConfig } from '../../activities/config/load.js';
-import { createFileDataSource, type DataSource } from '../../activities/data/source.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
+import { loadConfig } from '../../engine/config/load.js';
+import { createFileDataSource, type DataSource } from '../../engine/data/source.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { readSettings } from '../../workers/settings.js';
 

@@ -9,11 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
-import { createS3Store } from '../../activities/store/s3-store.js';
-import { parseS3Uri } from '../../activities/store/s3-client.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
-import { isUpkeepError } from '../../activities/errors.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { sha256Hex } from '../../engine/util.js';
+import { createS3Store } from '../../engine/store/s3-store.js';
+import { parseS3Uri } from '../../engine/store/s3-client.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
+import { isUpkeepError } from '../../engine/errors.js';
 import { resolveVersitygw, startS3Server, useS3Server, type S3Server } from '../helpers/s3-server.js';
 
 interface Backend {

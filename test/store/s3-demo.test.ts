@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createS3Store } from '../../activities/store/s3-store.js';
-import { createRegistry } from '../../activities/registry/registry.js';
+import { createS3Store } from '../../engine/store/s3-store.js';
+import { createRegistry } from '../../engine/registry/registry.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';

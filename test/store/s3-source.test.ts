@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createS3DataSource } from '../../activities/data/s3-source.js';
-import { isUpkeepError } from '../../activities/errors.js';
+import { createS3DataSource } from '../../engine/data/s3-source.js';
+import { isUpkeepError } from '../../engine/errors.js';
 import { useS3Server } from '../helpers/s3-server.js';
 
 describe('data in S3 (versitygw)', function () {

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendEntry, readChain, verifyChain } from '../../activities/audit/chain.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { auditHeadKey, auditLinkKey, maintenanceLogKey } from '../../activities/store/keys.js';
+import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { auditHeadKey, auditLinkKey, maintenanceLogKey } from '../../engine/store/keys.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 
 const MODEL = 'churn';

@@ -1,5 +1,5 @@
 /**
- * The whole audit trail verified from the store (activities/audit/verify-trail.ts): what an
+ * The whole audit trail verified from the store (engine/audit/verify-trail.ts): what an
  * auditor with store access alone can show, after an insider edited the store and rebuilt the
  * chain consistently around the edit.
  */
@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { appendEntry, readChain } from '../../activities/audit/chain.js';
-import { verifyTrail } from '../../activities/audit/verify-trail.js';
-import { createRegistry } from '../../activities/registry/registry.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { artifactKey, auditHeadKey, auditLinkKey, auditLinksPrefix, championHistoryKey, reportKeys, snapshotManifestKey, specKey } from '../../activities/store/keys.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
+import { appendEntry, readChain } from '../../engine/audit/chain.js';
+import { verifyTrail } from '../../engine/audit/verify-trail.js';
+import { createRegistry } from '../../engine/registry/registry.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { artifactKey, auditHeadKey, auditLinkKey, auditLinksPrefix, championHistoryKey, reportKeys, snapshotManifestKey, specKey } from '../../engine/store/keys.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
 import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { newKeyPair, newNonce, signDecision, type DecisionKeys } from '../../domain/signature.js';
 
@@ -202,7 +202,7 @@ describe('decisions checked against the keys in force when they were made', func
 
   /** verify-decision's output and its count of problems. */
   async function verifyDecision(keys: DecisionKeys): Promise<{ bad: number; out: string }> {
-    const { verifyDecisionsCommand } = await import('../../scripts/lib/keys.js');
+    const { verifyDecisionsCommand } = await import('../../cli/keys.js');
     const lines: string[] = [];
     const log = console.log;
     console.log = (...a: unknown[]) => void lines.push(a.join(' '));
@@ -312,7 +312,7 @@ describe('commands that answer from the trail verify it first', function () {
   }
 
   it('answers from an intact trail', async function () {
-    const { checkedTrail } = await import('../../scripts/lib/audit-cli.js');
+    const { checkedTrail } = await import('../../cli/commands/audit.js');
     const { value } = await quietly(() => checkedTrail(store, M, false));
     assert.equal(value!.chain.length, 1);
     assert.deepEqual(value!.problems, []);
@@ -320,7 +320,7 @@ describe('commands that answer from the trail verify it first', function () {
   });
 
   it('refuses to answer from a trail whose spec was edited (exit 1), and with --unverified answers marked', async function () {
-    const { checkedTrail } = await import('../../scripts/lib/audit-cli.js');
+    const { checkedTrail } = await import('../../cli/commands/audit.js');
     const key = (await store.list(`ledger/${M}/specs`))[0]!;
     writeFileSync(path.join(dir, key), readFileSync(path.join(dir, key), 'utf8').replace('alice@example.com', 'mallory@example.com'));
     const refused = await quietly(() => checkedTrail(store, M, false));
@@ -355,7 +355,7 @@ describe('commands that answer from the trail verify it first', function () {
   }
 
   it('who-was-watching and audit: refused on a broken trail, shown marked UNVERIFIED with --unverified', async function () {
-    const { whoCommand, auditCommand } = await import('../../scripts/lib/audit-cli.js');
+    const { whoCommand, auditCommand } = await import('../../cli/commands/audit.js');
     const at = new Date('2026-11-02T00:00:00Z');
     const intact = await run((config) => whoCommand(M, { at, config }));
     assert.equal(intact.code, undefined, intact.err);
@@ -381,7 +381,7 @@ describe('commands that answer from the trail verify it first', function () {
   });
 
   it('who-was-watching refuses an instant in the future, naming it', async function () {
-    const { checkInstant } = await import('../../scripts/lib/audit-cli.js');
+    const { checkInstant } = await import('../../cli/commands/audit.js');
     const now = new Date('2026-12-01T00:00:00Z');
     assert.throws(() => checkInstant(new Date('2027-01-01T00:00:00Z'), now), /^UpkeepError: --at 2027-01-01T00:00:00\.000Z is in the future \(now 2026-12-01T00:00:00\.000Z\)/);
     checkInstant(new Date('2026-11-30T00:00:00Z'), now);

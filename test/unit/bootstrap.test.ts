@@ -9,7 +9,7 @@ import {
   seedState,
   Xoshiro128StarStar,
   type BootstrapInput,
-} from '../../activities/evaluation/significance/bootstrap.js';
+} from '../../engine/evaluation/significance/bootstrap.js';
 import {
   BINARY_METRICS,
   binaryMetrics,
@@ -17,7 +17,7 @@ import {
   multiclassMetrics,
   REGRESSION_METRICS,
   regressionMetrics,
-} from '../../activities/evaluation/metrics/index.js';
+} from '../../engine/evaluation/metrics/index.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_bootstrap.py)

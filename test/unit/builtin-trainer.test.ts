@@ -8,8 +8,8 @@ import {
   type BuiltinFeatures,
   type BuiltinResult,
   type BuiltinTask,
-} from '../../activities/training/builtin.js';
-import { readOnnxGraphFacts } from '../../activities/evaluation/onnx-graph.js';
+} from '../../engine/training/builtin.js';
+import { readOnnxGraphFacts } from '../../engine/evaluation/onnx-graph.js';
 import { fixture } from '../helpers/fixtures.js';
 
 // Reference fits: scripts/fixtures/golden_builtin.py (scikit-learn on the same CSV files).

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 
-import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCardInput } from '../../activities/docs/card.js';
+import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCardInput } from '../../engine/cards/index.js';
 import { modelSpec, type ModelSpec } from '../../domain/config.js';
-import type { ChampionPointer, ModelVersion } from '../../activities/registry/types.js';
+import type { ChampionPointer, ModelVersion } from '../../engine/registry/types.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 
 const spec: ModelSpec = modelSpec.parse({

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { newCategoryChance, benjaminiHochberg, expectedOutOfRange, outOfRangeTail, pooledChiSquarePValue } from '../../activities/drift/chance.js';
-import { chiSquarePValue } from '../../activities/drift/tests/chisquare.js';
-import { assessDrift } from '../../activities/drift/assess.js';
-import type { ColumnSketch } from '../../activities/drift/sketch.js';
+import { newCategoryChance, benjaminiHochberg, expectedOutOfRange, outOfRangeTail, pooledChiSquarePValue } from '../../engine/drift/chance.js';
+import { chiSquarePValue } from '../../engine/drift/methods/chisquare.js';
+import { assessDrift } from '../../engine/drift/assess.js';
+import type { ColumnSketch } from '../../engine/drift/sketch.js';
 
 /** A small seeded generator (mulberry32). */
 function rng(seed: number): () => number {

@@ -12,7 +12,7 @@ import {
   type CommandTrainerFailure,
   type CommandTrainerHeartbeat,
   type CommandTrainerOptions,
-} from '../../activities/training/command.js';
+} from '../../engine/training/command.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE_MODEL = fileURLToPath(new URL('../fixtures/models/binary.onnx', import.meta.url));

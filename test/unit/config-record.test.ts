@@ -4,17 +4,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { configLoader, parseConfig } from '../../activities/config/load.js';
+import { configLoader, parseConfig } from '../../engine/config/load.js';
 import { watchConfig } from '../../workers/worker.js';
-import { readChain, verifyChain } from '../../activities/audit/chain.js';
-import { configInForce, readKeySet, recordConfig, recordFleetConfig, type ConfigRecord, type ConfigWitness } from '../../activities/audit/config-entries.js';
-import { renderWhoWasWatching, whoWasWatching } from '../../activities/audit/watching.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { configHeadKey } from '../../activities/store/keys.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
+import { readChain, verifyChain } from '../../engine/audit/chain.js';
+import { configInForce, readKeySet, recordConfig, recordFleetConfig, type ConfigRecord, type ConfigWitness } from '../../engine/audit/config-entries.js';
+import { renderWhoWasWatching, whoWasWatching } from '../../engine/audit/watching.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { configHeadKey } from '../../engine/store/keys.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
 import type { ModelSpec } from '../../domain/config.js';
-import { recordCommandConfig, witness } from '../../scripts/lib/config-record.js';
-import { addUser } from '../../scripts/lib/web/users.js';
+import { recordCommandConfig, witness } from '../../cli/config-record.js';
+import { addUser } from '../../cli/web/users.js';
 import { APPROVER, demoModel, OWNER } from '../helpers/demo-workspace.js';
 
 const MODEL = 'churn';

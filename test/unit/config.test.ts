@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { parseConfig, loadConfig } from '../../activities/config/load.js';
-import { isUpkeepError } from '../../activities/errors.js';
+import { parseConfig, loadConfig } from '../../engine/config/load.js';
+import { isUpkeepError } from '../../engine/errors.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { modelYaml } from '../helpers/config-text.js';
 

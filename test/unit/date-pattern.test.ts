@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { datePatternHint, namePattern } from '../../activities/data/date-pattern.js';
+import { datePatternHint, namePattern } from '../../engine/data/date-pattern.js';
 
 describe('the date pattern a data folder suggests', function () {
   it('reads year-first dates in file names as patterns', function () {

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { configLoader, loadConfig, parseConfig, warnUnauthenticated } from '../../activities/config/load.js';
-import { isUpkeepError } from '../../activities/errors.js';
+import { configLoader, loadConfig, parseConfig, warnUnauthenticated } from '../../engine/config/load.js';
+import { isUpkeepError } from '../../engine/errors.js';
 import { newKeyPair } from '../../domain/signature.js';
-import { writeOutputFile } from '../../scripts/lib/output.js';
+import { writeOutputFile } from '../../cli/output.js';
 import { modelYaml } from '../helpers/config-text.js';
 
 const A = newKeyPair().publicKey;

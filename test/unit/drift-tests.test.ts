@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { countColumnCategories, countSortedValues } from '../../activities/drift/categories.js';
+import { countColumnCategories, countSortedValues } from '../../engine/drift/categories.js';
 import {
   decide,
   DEFAULT_THRESHOLDS,
@@ -10,7 +10,7 @@ import {
   reportedTests,
   resolveTest,
   TEST_STATISTIC,
-} from '../../activities/drift/tests/index.js';
+} from '../../engine/drift/methods/index.js';
 
 describe('drift test descriptors', () => {
   it('lists each of Evidently’s six tests once, each deciding on a statistic it reports', () => {

@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { columnDrift, datasetDrift, type ColumnDriftInput, type ColumnDriftResult } from '../../activities/drift/column.js';
-import { DEFAULT_THRESHOLDS, selectTest, type DriftStatisticName, type DriftTestName } from '../../activities/drift/tests/index.js';
-import { ksTwoSample } from '../../activities/drift/tests/ks.js';
-import { wassersteinDistance, wassersteinNormed } from '../../activities/drift/tests/wasserstein.js';
-import { psi } from '../../activities/drift/tests/psi.js';
-import { jensenShannonDistance } from '../../activities/drift/tests/jensenshannon.js';
-import { chiSquarePValue } from '../../activities/drift/tests/chisquare.js';
-import { zTestPValue } from '../../activities/drift/tests/ztest.js';
-import { populationStd, sortedSample } from '../../activities/drift/sample.js';
-import { numericBins, sturgesEdges } from '../../activities/drift/bins.js';
-import { countCategories } from '../../activities/drift/categories.js';
+import { columnDrift, datasetDrift, type ColumnDriftInput, type ColumnDriftResult } from '../../engine/drift/column.js';
+import { DEFAULT_THRESHOLDS, selectTest, type DriftStatisticName, type DriftTestName } from '../../engine/drift/methods/index.js';
+import { ksTwoSample } from '../../engine/drift/methods/ks.js';
+import { wassersteinDistance, wassersteinNormed } from '../../engine/drift/methods/wasserstein.js';
+import { psi } from '../../engine/drift/methods/psi.js';
+import { jensenShannonDistance } from '../../engine/drift/methods/jensenshannon.js';
+import { chiSquarePValue } from '../../engine/drift/methods/chisquare.js';
+import { zTestPValue } from '../../engine/drift/methods/ztest.js';
+import { populationStd, sortedSample } from '../../engine/drift/sample.js';
+import { numericBins, sturgesEdges } from '../../engine/drift/bins.js';
+import { countCategories } from '../../engine/drift/categories.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_drift.py)

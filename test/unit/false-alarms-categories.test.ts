@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Column, Table } from '../../activities/data/table.js';
-import { buildReferenceProfile } from '../../activities/drift/profile.js';
-import { checkQuality } from '../../activities/drift/quality.js';
+import type { Column, Table } from '../../engine/data/table.js';
+import { buildReferenceProfile } from '../../engine/drift/profile.js';
+import { checkQuality } from '../../engine/drift/quality.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 import { lcg, str } from '../helpers/columns.js';
 

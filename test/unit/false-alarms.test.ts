@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../activities/evaluation/evaluate.js';
-import { profileReferenceData, referenceFromProfile } from '../../activities/drift/reference.js';
-import { sha256Hex } from '../../activities/store/file-store.js';
+import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../engine/evaluation/evaluate.js';
+import { profileReferenceData, referenceFromProfile } from '../../engine/evaluation/reference.js';
+import { sha256Hex } from '../../engine/util.js';
 import { decideVerdict } from '../../workflows/policy.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import { FIXTURES, specFor } from '../helpers/fixtures.js';

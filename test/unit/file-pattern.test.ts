@@ -3,12 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseConfig } from '../../activities/config/load.js';
-import { datePatternHint } from '../../activities/data/date-pattern.js';
-import { dayFiles, filePatternProblem, globRegExp, isFilePattern, matchNames } from '../../activities/data/file-pattern.js';
-import { createFileDataSource } from '../../activities/data/source.js';
-import { isUpkeepError } from '../../activities/errors.js';
-import { datePattern } from '../../scripts/lib/init.js';
+import { parseConfig } from '../../engine/config/load.js';
+import { datePatternHint } from '../../engine/data/date-pattern.js';
+import { dayFiles, filePatternProblem, globRegExp, isFilePattern, matchNames } from '../../engine/data/file-pattern.js';
+import { createFileDataSource } from '../../engine/data/source.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { datePattern } from '../../cli/commands/init.js';
 import { modelYaml } from '../helpers/config-text.js';
 
 const config = (uri: string): string => `

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportClosedHistories, historyKeyOf, historySegment, historySegmentId, legacyHistoryKeyOf, listSkippedHistories, readExportedHistory } from '../../activities/audit/histories.js';
+import { exportClosedHistories, historyKeyOf, historySegment, historySegmentId, legacyHistoryKeyOf, listSkippedHistories, readExportedHistory } from '../../engine/audit/histories.js';
 import type { TemporalPort, WorkflowRunInfo } from '../../activities/deps.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { assertKey } from '../../activities/store/store.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { assertKey } from '../../engine/store/store.js';
 
 const LONG = 'w'.repeat(150) + '/' + 'x'.repeat(149);
 const IDS = ['..', '.', 'a/b', 'a_b', 'a=2Fb', '%2e', LONG, 'モデル-é-🙂', '_cursor.json', 'upkeep-evaluate-churn-2026-11-25T06:00:00Z'];

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../activities/config/load.js';
-import { nextSteps } from '../../scripts/lib/next-steps.js';
+import { parseConfig } from '../../engine/config/load.js';
+import { nextSteps } from '../../cli/next-steps.js';
 import { howToRun, otherTerminal, quote, workerHint } from '../../workers/how-to-run.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 

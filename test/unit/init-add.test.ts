@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { isUpkeepError } from '../../activities/errors.js';
-import { addModelToConfig } from '../../scripts/lib/init.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { addModelToConfig } from '../../cli/commands/init.js';
 
 const MODEL = 'models:\n  - id: b\n    # its task\n    task: binary\n    inputs:\n      - name: x\n';
 

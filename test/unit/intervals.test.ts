@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { analyticInterval } from '../../activities/evaluation/significance/analytic.js';
-import { bootstrapInterval, Xoshiro128StarStar, type BootstrapInput } from '../../activities/evaluation/significance/bootstrap.js';
-import { ANALYTIC_MIN_ROWS, closedFormFor, metricInterval, resampleRanges } from '../../activities/evaluation/significance/interval.js';
-import { normalQuantile } from '../../activities/math/special/normal.js';
+import { analyticInterval } from '../../engine/evaluation/significance/analytic.js';
+import { bootstrapInterval, Xoshiro128StarStar, type BootstrapInput } from '../../engine/evaluation/significance/bootstrap.js';
+import { ANALYTIC_MIN_ROWS, closedFormFor, metricInterval, resampleRanges } from '../../engine/evaluation/significance/interval.js';
+import { normalQuantile } from '../../engine/math/special/normal.js';
 
 // Golden file: scripts/fixtures/golden_intervals.py
 interface Golden {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mapLimit } from '../../workers/schedules.js';
+import { mapLimit } from '../../engine/util.js';
 
 describe('mapLimit: bounded parallel round trips (schedules sync)', function () {
   it('keeps at most `limit` calls in flight, uses them all, and returns results in input order', async function () {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { sortFloat64 } from '../../activities/math/sort.js';
-import { FLOAT64_EPS } from '../../activities/math/sum.js';
+import { sortFloat64 } from '../../engine/math/sort.js';
+import { FLOAT64_EPS } from '../../engine/math/sum.js';
 import {
   BINARY_METRICS,
   binaryMetrics,
@@ -12,7 +12,7 @@ import {
   REGRESSION_METRICS,
   regressionMetrics,
   type MetricsResult,
-} from '../../activities/evaluation/metrics/index.js';
+} from '../../engine/evaluation/metrics/index.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_metrics.py)

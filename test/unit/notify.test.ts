@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { createNotifier, notificationText, webhookPayload, WebhookError } from '../../activities/notify/notify.js';
+import { createNotifier, notificationText, webhookPayload, WebhookError } from '../../engine/notify/notify.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 
 interface Received {

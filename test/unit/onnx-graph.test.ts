@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readOnnxGraphFacts } from '../../activities/evaluation/onnx-graph.js';
+import { readOnnxGraphFacts } from '../../engine/evaluation/onnx-graph.js';
 import { fixtureBytes } from '../helpers/fixtures.js';
 
 describe('reading ONNX graph facts', function () {

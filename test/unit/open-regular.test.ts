@@ -4,8 +4,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { readRegularFile, readRegularFileSync } from '../../activities/data/open-regular.js';
-import { isUpkeepError } from '../../activities/errors.js';
+import { readRegularFile, readRegularFileSync } from '../../engine/open-regular.js';
+import { isUpkeepError } from '../../engine/errors.js';
 
 describe('reading only regular files', function () {
   let dir: string;

@@ -1,4 +1,4 @@
-// hyparquet's page-header parser is imported from its internals (activities/data/parquet/
+// hyparquet's page-header parser is imported from its internals (engine/data/parquet/
 // hyparquet-internals.ts): these tests fail on an upgrade that moves or reshapes it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 import { parquetMetadata } from 'hyparquet';
 
-import { readPageHeader } from '../../activities/data/parquet/hyparquet-internals.js';
+import { readPageHeader } from '../../engine/data/parquet/hyparquet-internals.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURES = `${ROOT}test/fixtures/data/readers/`;

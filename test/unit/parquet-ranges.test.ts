@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { DataReadError } from '../../activities/data/errors.js';
-import { openRegularFile, type RangeFile } from '../../activities/data/open-regular.js';
-import { readFooterByRanges, readRowGroup } from '../../activities/data/parquet/ranges.js';
-import { readTable } from '../../activities/data/read-table.js';
-import type { Column } from '../../activities/data/table.js';
+import { DataReadError } from '../../engine/data/errors.js';
+import { openRegularFile, type RangeFile } from '../../engine/open-regular.js';
+import { readFooterByRanges, readRowGroup } from '../../engine/data/parquet/ranges.js';
+import { readTable } from '../../engine/data/read-table.js';
+import type { Column } from '../../engine/data/table.js';
 
 // Fixtures: scripts/fixtures/make_reader_fixtures.py
 const FIXTURES = fileURLToPath(new URL('../fixtures/data/readers/', import.meta.url));

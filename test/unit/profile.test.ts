@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bool, lcg, num, str } from '../helpers/columns.js';
 
-import { readTable } from '../../activities/data/read-table.js';
-import type { BooleanColumn, Column, NumberColumn, StringColumn, Table } from '../../activities/data/table.js';
+import { readTable } from '../../engine/data/read-table.js';
+import type { BooleanColumn, Column, NumberColumn, StringColumn, Table } from '../../engine/data/table.js';
 import {
   buildReferenceProfile,
   columnDriftInput,
@@ -24,10 +24,10 @@ import {
   type CategoricalColumnProfile,
   type ColumnProfile,
   type NumericColumnProfile,
-} from '../../activities/drift/profile.js';
-import { columnDrift, type CategoricalColumnInput, type NumericColumnInput } from '../../activities/drift/column.js';
-import { countCategories } from '../../activities/drift/categories.js';
-import { isUpkeepError } from '../../activities/errors.js';
+} from '../../engine/drift/profile.js';
+import { columnDrift, type CategoricalColumnInput, type NumericColumnInput } from '../../engine/drift/column.js';
+import { countCategories } from '../../engine/drift/categories.js';
+import { isUpkeepError } from '../../engine/errors.js';
 
 const DATA = fileURLToPath(new URL('../fixtures/data/', import.meta.url));
 

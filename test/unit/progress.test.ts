@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { progressText } from '../../scripts/lib/evaluate-cli.js';
-import { evaluateOnce, type OneShotProgress } from '../../scripts/lib/one-shot.js';
-import { countLine, createProgress, withProgress, type ProgressStream } from '../../scripts/lib/progress.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { progressText } from '../../cli/commands/evaluate.js';
+import { evaluateOnce, type OneShotProgress } from '../../cli/one-shot.js';
+import { countLine, createProgress, withProgress, type ProgressStream } from '../../cli/progress.js';
 import { fixture, fixtureBytes, specFor } from '../helpers/fixtures.js';
 
 /** A stream that keeps what is written; a terminal when `tty`. */

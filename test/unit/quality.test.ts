@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 
-import type { Column, NumberColumn, StringColumn, Table } from '../../activities/data/table.js';
-import { buildReferenceProfile, forcedCategorical, profileTable, type ReferenceProfile } from '../../activities/drift/profile.js';
-import { checkQuality, formatPercent, type QualityReport } from '../../activities/drift/quality.js';
+import type { Column, NumberColumn, StringColumn, Table } from '../../engine/data/table.js';
+import { buildReferenceProfile, forcedCategorical, profileTable, type ReferenceProfile } from '../../engine/drift/profile.js';
+import { checkQuality, formatPercent, type QualityReport } from '../../engine/drift/quality.js';
 import { lcg, num, str } from '../helpers/columns.js';
 
 

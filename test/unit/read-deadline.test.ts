@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { takeSnapshot } from '../../activities/data/snapshot.js';
-import type { DataSource } from '../../activities/data/source.js';
+import { takeSnapshot } from '../../engine/data/snapshot.js';
+import type { DataSource } from '../../engine/data/source.js';
 import { resolveLimits } from '../../domain/limits.js';
 
 /** A data source that answers only when aborted (as a chunked read does between chunks). */

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { readPageHeader } from '../../activities/data/parquet/hyparquet-internals.js';
-import { readParquet } from '../../activities/data/parquet.js';
-import { readTable, DataReadError } from '../../activities/data/read-table.js';
+import { readPageHeader } from '../../engine/data/parquet/hyparquet-internals.js';
+import { readParquet } from '../../engine/data/parquet.js';
+import { readTable, DataReadError } from '../../engine/data/read-table.js';
 import { DEFAULT_LIMITS, decodedBudget, resolveLimits } from '../../domain/limits.js';
 import { repack } from '../helpers/parquet-pages.js';
 

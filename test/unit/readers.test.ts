@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 import { parquetWriteBuffer } from 'hyparquet-writer';
 
-import { readCsv } from '../../activities/data/csv.js';
-import { DataReadError } from '../../activities/data/errors.js';
-import { readJsonl } from '../../activities/data/jsonl.js';
-import { readParquet } from '../../activities/data/parquet.js';
-import { inferFormat, readTable } from '../../activities/data/read-table.js';
-import type { Column, NumberColumn, StringColumn, BooleanColumn, Table } from '../../activities/data/table.js';
+import { readCsv } from '../../engine/data/csv.js';
+import { DataReadError } from '../../engine/data/errors.js';
+import { readJsonl } from '../../engine/data/jsonl.js';
+import { readParquet } from '../../engine/data/parquet.js';
+import { inferFormat, readTable } from '../../engine/data/read-table.js';
+import type { Column, NumberColumn, StringColumn, BooleanColumn, Table } from '../../engine/data/table.js';
 
 // Fixtures: scripts/fixtures/make_reader_fixtures.py
 const FIXTURES = fileURLToPath(new URL('../fixtures/data/readers/', import.meta.url));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 
-import { intervalMethod, renderReportMarkdown, type EvaluationReport } from '../../activities/docs/report.js';
+import { intervalMethod, renderReportMarkdown, type EvaluationReport } from '../../engine/evaluation/report.js';
 
 describe('the report names the method behind the interval', () => {
   const base = { metric: 'roc_auc', value: 0.81, low: 0.8, high: 0.82, confidence: 0.95, resamples: 200, seed: 0 };

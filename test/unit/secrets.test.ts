@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { isUpkeepError } from '../../activities/errors.js';
-import { redactor, resolveSecretParams } from '../../activities/training/secrets.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { redactor, resolveSecretParams } from '../../engine/training/secrets.js';
 
 describe('secret trainer parameters', function () {
   it('replaces { secret_env } at any depth with the variable, and lists the values to redact', function () {

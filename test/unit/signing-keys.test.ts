@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isUpkeepError } from '../../activities/errors.js';
-import { createSigningKey, keyFile, readSigningKey, signAs } from '../../scripts/lib/keys.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { createSigningKey, keyFile, readSigningKey, signAs } from '../../cli/keys.js';
 import { signatureValid } from '../../domain/signature.js';
 
 describe('a person\'s signing keys (upkeep keys create, CLI signing)', function () {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { assessDrift } from '../../activities/drift/assess.js';
-import { EXACT_VALUES, mergeSketches, mergeSorted, profileFromSketch, SKETCH_POINTS, sketchColumn, type ColumnSketch } from '../../activities/drift/sketch.js';
-import { SketchFolder } from '../../activities/evaluation/fold.js';
+import { assessDrift } from '../../engine/drift/assess.js';
+import { EXACT_VALUES, mergeSketches, mergeSorted, profileFromSketch, SKETCH_POINTS, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
+import { SketchFolder } from '../../engine/evaluation/fold.js';
 import { rng } from '../../scripts/bench/data.js';
 
 type Numeric = Extract<ColumnSketch, { kind: 'numeric' }>;

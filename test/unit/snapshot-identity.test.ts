@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { takeSnapshot } from '../../activities/data/snapshot.js';
-import { dataWindow } from '../../activities/data/window.js';
+import { takeSnapshot } from '../../engine/data/snapshot.js';
+import { dataWindow } from '../../engine/data/window.js';
 
 /** A data source over an in-memory folder tree, keyed by URI. */
 function memorySource(files: Record<string, string>) {

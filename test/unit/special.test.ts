@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { chi2Sf } from '../../activities/math/special/gamma.js';
-import { kstwoSf, smirnovSf } from '../../activities/math/special/kolmogorov.js';
-import { ndtr } from '../../activities/math/special/normal.js';
+import { chi2Sf } from '../../engine/math/special/gamma.js';
+import { kstwoSf, smirnovSf } from '../../engine/math/special/kolmogorov.js';
+import { ndtr } from '../../engine/math/special/normal.js';
 
 // Grids of the distribution functions behind the drift p-values, written with the drift goldens
 // by scripts/fixtures/golden_drift.py.

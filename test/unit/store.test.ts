@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { sha256Hex } from '../../engine/util.js';
 
 describe('the file store', function () {
   let dir: string;

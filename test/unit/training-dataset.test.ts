@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { Column, Table } from '../../activities/data/table.js';
-import { isUpkeepError } from '../../activities/errors.js';
-import { builtinLayout, trainingSet } from '../../activities/training/dataset.js';
+import type { Column, Table } from '../../engine/data/table.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { builtinLayout, trainingSet } from '../../engine/training/dataset.js';
 import { num, str } from '../helpers/columns.js';
 import { specFor } from '../helpers/fixtures.js';
 

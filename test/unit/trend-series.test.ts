@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDocsActivities } from '../../activities/docs/activities.js';
-import { detectDecline, windowSeries } from '../../activities/docs/trend.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { reportKeys } from '../../activities/store/keys.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
+import { createDocsActivities } from '../../activities/reports.js';
+import { detectDecline, windowSeries } from '../../engine/cards/trend.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { reportKeys } from '../../engine/store/keys.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
 
 const DAY = 86_400_000;
 const V1 = 'a'.repeat(64);
@@ -94,7 +94,7 @@ describe('one trend point per window, one series per model version', function ()
 
 describe("the web page's chart of the primary metric", function () {
   it('has one point per window and model version, the latest evaluation of the same days', async function () {
-    const { trendPoints } = await import('../../scripts/lib/web/data.js');
+    const { trendPoints } = await import('../../cli/web/data.js');
     const r = (end: string, value: number, model: string, firstDay = '2026-10-01', lastDay = '2026-10-03') =>
       ({ window: { firstDay, lastDay, end, timezone: 'UTC' }, verdict: { status: 'healthy', reasons: [] }, metrics: { roc_auc: value }, model: { sha256: model }, workflow: { startedAt: end } }) as never;
     const spec = { thresholds: { metric: 'roc_auc' } } as never;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { detectDecline, mannKendall, theilSenSlope, type DeclineOptions, type TrendPoint } from '../../activities/docs/trend.js';
+import { detectDecline, mannKendall, theilSenSlope, type DeclineOptions, type TrendPoint } from '../../engine/cards/trend.js';
 
 // ------------------------------------------------------------------------------------------------
 // Golden file (scripts/fixtures/golden_trend.py)

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadConfig } from '../../activities/config/load.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { maintenanceLogKey, watchdogFindingKey } from '../../activities/store/keys.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
-import { createWatchdogActivities } from '../../activities/watchdog/activities.js';
-import { readFindings, readWatchdogReport } from '../../activities/watchdog/findings.js';
+import { loadConfig } from '../../engine/config/load.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { maintenanceLogKey, watchdogFindingKey } from '../../engine/store/keys.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
+import { createWatchdogActivities } from '../../activities/watchdog.js';
+import { readFindings, readWatchdogReport } from '../../engine/watchdog/findings.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildModelCard, renderModelCardMarkdown, type ModelCardInput } from '../../activities/docs/card.js';
+import { buildModelCard, renderModelCardMarkdown, type ModelCardInput } from '../../engine/cards/index.js';
 import { modelSpec } from '../../domain/config.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 

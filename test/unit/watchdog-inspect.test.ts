@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig } from '../../engine/config/load.js';
 import type { ScheduleState, TemporalPort, WorkflowRunInfo } from '../../activities/deps.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { maintenanceLogKey } from '../../activities/store/keys.js';
-import type { ArtifactStore } from '../../activities/store/store.js';
-import { createWatchdogActivities } from '../../activities/watchdog/activities.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { maintenanceLogKey } from '../../engine/store/keys.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
+import { createWatchdogActivities } from '../../activities/watchdog.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 

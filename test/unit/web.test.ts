@@ -5,26 +5,26 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { parseConfig } from '../../activities/config/load.js';
-import { isUpkeepError } from '../../activities/errors.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { appendEntry, readChain, verifyChain } from '../../activities/audit/chain.js';
-import { recordRefusal } from '../../activities/audit/access.js';
-import { submitDecision } from '../../scripts/lib/maintenance-actions.js';
+import { parseConfig } from '../../engine/config/load.js';
+import { isUpkeepError } from '../../engine/errors.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
+import { recordRefusal } from '../../engine/audit/access.js';
+import { submitDecision } from '../../cli/maintenance-actions.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { championHistoryKey, watchdogReportKey } from '../../activities/store/keys.js';
+import { championHistoryKey, watchdogReportKey } from '../../engine/store/keys.js';
 import { newKeyPair, signDecision, type SignedAct } from '../../domain/signature.js';
-import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../scripts/lib/web/server.js';
-import { sameSecret, SessionStore, Throttle } from '../../scripts/lib/web/sessions.js';
-import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../scripts/lib/web/users.js';
-import { allowedHosts, checkAuthenticator, startWebServer, usersFile } from '../../scripts/lib/web/serve-cli.js';
+import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../cli/web/server.js';
+import { sameSecret, SessionStore, Throttle } from '../../cli/web/sessions.js';
+import { addUser, readUsers, removeUser, tokenAuthenticator } from '../../cli/web/users.js';
+import { allowedHosts, checkAuthenticator, startWebServer, usersFile } from '../../cli/commands/serve.js';
 import { demoModel } from '../helpers/demo-workspace.js';
-import type { EvaluationReport } from '../../activities/docs/report.js';
+import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { ModelSpec } from '../../domain/config.js';
-import { reportKeys } from '../../activities/store/keys.js';
-import { trendPoints } from '../../scripts/lib/web/data.js';
-import { readEvaluations } from '../../scripts/lib/status/evaluations.js';
+import { reportKeys } from '../../engine/store/keys.js';
+import { trendPoints } from '../../cli/web/data.js';
+import { readEvaluations } from '../../cli/status/evaluations.js';
 
 const HOSTILE = '<script>alert("owned")</script>';
 
@@ -558,7 +558,7 @@ function refusedOf(e: { modelId: string; workflowId?: string; actor?: string; de
 
 describe('web inbox: the chart\'s x axis', function () {
   it('spans a day on each side of a single point, and a little more than the points otherwise', async function () {
-    const chart: string = '../../scripts/lib/web/static/chart.mjs'; // a browser script without types: imported by name
+    const chart: string = '../../cli/web/static/chart.mjs'; // a browser script without types: imported by name
     const { xRange } = (await import(chart)) as { xRange: (min: number, max: number) => [number, number] };
     const t = Date.parse('2026-11-28T06:00:00Z') / 1000;
     assert.deepEqual(xRange(t, t), [t - 86_400, t + 86_400]);
@@ -586,7 +586,7 @@ describe('web inbox: one chart point per window, one series per champion version
   it('plots three evaluations of one window as one point, its latest', async function () {
     const points = trendPoints(spec, v1);
     assert.deepEqual(points.map((p) => [p.value, p.verdict, p.version]), [[0.78, 'warning', V1.slice(0, 12)], [0.77, 'healthy', V1.slice(0, 12)]]);
-    const chart: string = '../../scripts/lib/web/static/chart.mjs';
+    const chart: string = '../../cli/web/static/chart.mjs';
     const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
     const drawn = trendSeries(points);
     assert.equal(drawn.xs.length, 2);
@@ -598,7 +598,7 @@ describe('web inbox: one chart point per window, one series per champion version
     const v2 = [report(W2, '2026-11-28T06:00:00.000Z', 0.9, V2, '2026-11-29T08:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.91, V2, '2026-12-05T06:00:00.000Z')];
     const points = trendPoints(spec, [...v1, ...v2]);
     assert.deepEqual(points.map((p) => [p.windowEnd.slice(0, 10), p.value, p.version.slice(0, 1)]), [['2026-11-21', 0.78, '1'], ['2026-11-28', 0.77, '1'], ['2026-11-28', 0.9, '2'], ['2026-12-05', 0.91, '2']]);
-    const chart: string = '../../scripts/lib/web/static/chart.mjs';
+    const chart: string = '../../cli/web/static/chart.mjs';
     const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
     const drawn = trendSeries(points);
     assert.equal(drawn.xs.length, 3);

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { appendEntry } from '../../activities/audit/chain.js';
-import { createFileStore } from '../../activities/store/file-store.js';
+import { appendEntry } from '../../engine/audit/chain.js';
+import { createFileStore } from '../../engine/store/file-store.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
-const CLI = fileURLToPath(new URL('../../scripts/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 
 describe('upkeep who-was-watching without --at', function () {
   this.timeout(30_000);

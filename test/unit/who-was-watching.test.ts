@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ChainedEntry } from '../../activities/audit/chain.js';
-import { renderWhoWasWatching, whoWasWatching, type SpecInForce } from '../../activities/audit/watching.js';
+import type { ChainedEntry } from '../../engine/audit/chain.js';
+import { renderWhoWasWatching, whoWasWatching, type SpecInForce } from '../../engine/audit/watching.js';
 import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
 
 const M = 'churn';
@@ -129,7 +129,7 @@ describe('who was watching: how each notification went out', function () {
 
 describe('the audit trail as HTML', function () {
   it('escapes every value taken from entries', async function () {
-    const { renderHtml } = await import('../../scripts/lib/audit-cli.js');
+    const { renderHtml } = await import('../../cli/commands/audit.js');
     const hostile = '<script>alert(1)</script>"\'&';
     const html = renderHtml('churn', [{ seq: 1, uri: 'file:///x', entry: { id: 'x', modelId: 'churn', at: '2026-11-01T00:00:00.000Z', kind: 'decision', summary: hostile, actor: hostile, comment: hostile, workflowId: hostile } }]);
     assert.doesNotMatch(html, /<script>/);

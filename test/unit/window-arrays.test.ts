@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mergeCollected } from '../../activities/evaluation/engine.js';
-import type { Collected } from '../../activities/evaluation/evaluator.js';
-import type { PreparedModel } from '../../activities/evaluation/model.js';
-import { WindowArrays } from '../../activities/evaluation/window-arrays.js';
+import { mergeCollected } from '../../engine/evaluation/engine.js';
+import type { Collected } from '../../engine/evaluation/evaluator.js';
+import type { PreparedModel } from '../../engine/evaluation/model.js';
+import { WindowArrays } from '../../engine/evaluation/window-arrays.js';
 
 /** A binary part of `n` rows; `unknown` adds a true label the model does not know. */
 function part(n: number, seed: number, region: string[], unknown?: string): Collected {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { dataWindow, fillTemplate } from '../../activities/data/window.js';
+import { dataWindow, fillTemplate } from '../../engine/data/window.js';
 
 describe('the data window', function () {
   it('covers the whole days before the scheduled time', function () {

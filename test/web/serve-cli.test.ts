@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { PROJECT_DIR } from '../../workers/paths.js';
-import { readChain } from '../../activities/audit/chain.js';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { createSigningKey } from '../../scripts/lib/keys.js';
+import { readChain } from '../../engine/audit/chain.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { createSigningKey } from '../../cli/keys.js';
 import { createDemoWorkspace, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { alive, processesOf } from '../helpers/processes.js';
 import { waitFor } from '../helpers/wait.js';
@@ -35,7 +35,7 @@ describe('upkeep serve and upkeep users from the command line', function () {
     const modelId = uniqueModelId('serve');
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
     const env = { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_KEY_DIR: keyDir, UPKEEP_STATE_DIR: path.join(ws.dir, 'state') };
-    const start = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
+    const start = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
     const run = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = start(...args);

@@ -4,11 +4,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { readChain } from '../../activities/audit/chain.js';
-import { exportClosedHistories, historyKeyOf } from '../../activities/audit/histories.js';
-import { recordScheduleChange } from '../../activities/audit/schedule-entries.js';
-import { loadConfig } from '../../activities/config/load.js';
-import { createFileStore } from '../../activities/store/file-store.js';
+import { readChain } from '../../engine/audit/chain.js';
+import { exportClosedHistories, historyKeyOf } from '../../engine/audit/histories.js';
+import { recordScheduleChange } from '../../engine/audit/schedule-entries.js';
+import { loadConfig } from '../../engine/config/load.js';
+import { createFileStore } from '../../engine/store/file-store.js';
 import type { TemporalPort } from '../../activities/deps.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -20,7 +20,7 @@ import { APPROVER, createDemoWorkspace, OWNER, type DemoWorkspace } from '../hel
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 
-const CLI = fileURLToPath(new URL('../../scripts/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 
 /** The CLI with no Temporal server reachable: what it prints comes from the store alone. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, findModel } from '../../activities/config/load.js';
-import { createEvaluationEngine } from '../../activities/evaluation/evaluate.js';
-import { profileReferenceData } from '../../activities/drift/reference.js';
-import { profileKey } from '../../activities/store/keys.js';
-import { createFileStore, sha256Hex } from '../../activities/store/file-store.js';
+import { loadConfig, findModel } from '../../engine/config/load.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { profileReferenceData } from '../../engine/evaluation/reference.js';
+import { profileKey } from '../../engine/store/keys.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { sha256Hex } from '../../engine/util.js';
 import { evaluateModel } from '../../workflows/index.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
 import { createUpkeepWorker } from '../../workers/worker.js';

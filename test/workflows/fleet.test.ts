@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig } from '../../engine/config/load.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
 import { syncSchedules } from '../../workers/schedules.js';
 import { createUpkeepWorker } from '../../workers/worker.js';

@@ -5,10 +5,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { createFileStore } from '../../activities/store/file-store.js';
-import { artifactKey } from '../../activities/store/keys.js';
-import { createRegistry } from '../../activities/registry/registry.js';
-import { readMaintenanceLog } from '../../activities/docs/maintenance.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { artifactKey } from '../../engine/store/keys.js';
+import { createRegistry } from '../../engine/registry/registry.js';
+import { readMaintenanceLog } from '../../engine/audit/read.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -301,7 +301,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       const original = console.log;
       console.log = (...a: unknown[]) => void printed.push(a.join(' '));
       try {
-        const { approvalsList } = await import('../../scripts/lib/maintenance-actions.js');
+        const { approvalsList } = await import('../../cli/maintenance-actions.js');
         await approvalsList({ withClient: async (fn) => fn((await testTemporal()).client), taskQueue, defaultRequester: OWNER, configPath: () => ws!.configPath, keyDir: ws!.dir }, { model: modelId });
       } finally {
         console.log = original;

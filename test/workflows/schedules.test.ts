@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
-import { loadConfig } from '../../activities/config/load.js';
+import { loadConfig } from '../../engine/config/load.js';
 import { syncSchedules } from '../../workers/schedules.js';
 import { Client, Connection } from '@temporalio/client';
-import { isUpkeepError } from '../../activities/errors.js';
+import { isUpkeepError } from '../../engine/errors.js';
 import { resolveTemporalCli, startDevServer } from '../../workers/dev-server.js';
 import { readSettings } from '../../workers/settings.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';

@@ -1,0 +1,176 @@
+/** What `upkeep evaluate` and `upkeep profile` do (in this process, no Temporal); loaded when one runs. */
+import { readModelFile } from '../../engine/evaluation/model-file.js';
+import { resolveLimits } from '../../domain/limits.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadConfig, findModel } from '../../engine/config/load.js';
+import type { ModelSpec } from '../../domain/config.js';
+import type { VerdictStatus } from '../../domain/evaluation.js';
+import { baseName, type DataSource } from '../../engine/data/source.js';
+import { createDataSource } from '../../engine/data/sources.js';
+import { renderReportMarkdown } from '../../engine/evaluation/report.js';
+import { parseReferenceProfile } from '../../engine/drift/profile.js';
+import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../engine/evaluation/reference.js';
+import { UpkeepError } from '../../engine/errors.js';
+import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput } from '../../engine/evaluation/evaluate.js';
+import { createInProcessRunner } from '../../engine/evaluation/in-process-runner.js';
+import type { InferenceRunner } from '../../engine/evaluation/runner.js';
+import { profileKey } from '../../engine/store/keys.js';
+import { sha256Hex } from '../../engine/util.js';
+import { openStore } from '../../engine/store/open.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
+import { writeOutputFile } from '../output.js';
+import { commandConfig } from '../context.js';
+import { adHocSpec, evaluateOnce, windowFiles, type OneShotProgress } from '../one-shot.js';
+import { countLine, withProgress } from '../progress.js';
+
+export interface EvaluateOptions extends ModelOptions {
+  at?: Date;
+  reference?: string[];
+  format: 'json' | 'md';
+  failOn?: FailOn;
+}
+
+export type FailOn = 'warning' | 'degraded' | 'failing' | 'never';
+
+/**
+ * How bad each verdict is for `--fail-on`. insufficient-data ranks with failing: a CI gate must
+ * not pass a model on a window it could not judge.
+ */
+const SEVERITY: Record<VerdictStatus, number> = { healthy: 0, warning: 1, degraded: 2, failing: 3, 'insufficient-data': 3 };
+
+/** Whether `status` trips the `--fail-on` threshold (exit status 1). */
+export function failsGate(status: VerdictStatus, failOn: FailOn): boolean {
+  return failOn !== 'never' && SEVERITY[status] >= SEVERITY[failOn];
+}
+
+/** One line of `upkeep evaluate`'s progress. */
+export function progressText(modelId: string, p: OneShotProgress): string {
+  if (p.phase === 'reading') return `${countLine(`${modelId}: reading`, p.filesRead, p.files, 'files')}${p.date ? `, day ${p.date}` : ''}`;
+  return `${countLine(`${modelId}: evaluating`, p.rowsDone, p.rows, 'rows')}, ${p.file}`;
+}
+
+export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
+  const runner = createInProcessRunner();
+  const engine = createEvaluationEngine();
+  try {
+    const { spec, bytes, store, data } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
+    const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
+    // On a terminal, the files read and the rows scored so far; nothing when stderr is piped.
+    const { report } = await withProgress((progress) =>
+      evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference, data, progress: (p) => progress.update(progressText(spec.id, p)) }),
+    );
+    if (o.format === 'json') {
+      const { rows, metrics, verdict, ...rest } = report;
+      process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
+    } else {
+      process.stdout.write(renderReportMarkdown(report));
+    }
+    const failOn = o.failOn ?? 'failing';
+    if (failsGate(report.verdict.status, failOn)) {
+      console.error(`upkeep: ${report.modelId}: verdict ${report.verdict.status} (--fail-on ${failOn})`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await runner.close();
+    await engine.close();
+  }
+}
+
+export interface ProfileOptions extends ModelOptions {
+  data: string[];
+  out?: string;
+}
+
+export async function profileCommand(o: ProfileOptions): Promise<void> {
+  const runner = createInProcessRunner();
+  const engine = createEvaluationEngine();
+  try {
+    const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features']);
+    const sha = sha256Hex(bytes);
+    const { profile } = await profileReferenceData({ spec, modelBytes: bytes, modelKey: sha, artifactName: baseName(spec.artifact), files: await windowFiles(o.data, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.data.join(', ') });
+    const text = `${JSON.stringify(profile)}\n`;
+    if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
+    if (o.out) {
+      writeOutputFile(o.out, text, 'profile');
+      console.log(`wrote ${o.out}`);
+    }
+    const metric = spec.thresholds.metric;
+    console.log(`${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric] ?? '—'} (model ${sha.slice(0, 12)})`);
+  } finally {
+    await runner.close();
+    await engine.close();
+  }
+}
+
+export interface ModelOptions {
+  config?: string;
+  model?: string;
+  onnx?: string;
+  task?: 'binary' | 'multiclass' | 'regression';
+  label?: string;
+  features?: string[];
+  data?: string[];
+  positiveLabel?: string;
+  classes?: string[];
+  metric?: string;
+  min?: number;
+  max?: number;
+  minRows?: number;
+  categorical?: string[];
+  segments?: string[];
+}
+
+/**
+ * The model a command works on: from the config (`--model`, with its store) or any ONNX file
+ * (`--onnx` with the options in `required`); `--categorical` and `--segments` add watched columns.
+ */
+async function modelForCommand(o: ModelOptions, runner: InferenceRunner, required: (keyof ModelOptions)[]): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore; data: DataSource }> {
+  let spec: ModelSpec;
+  let bytes: Uint8Array;
+  let store: ArtifactStore | undefined;
+  let data = createDataSource();
+  if (o.onnx) {
+    for (const key of required) {
+      if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
+    }
+    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, classes: o.classes, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
+  } else {
+    if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
+    const configPath = commandConfig(o.config);
+    const config = await loadConfig(configPath);
+    spec = findModel(config, o.model, path.basename(configPath));
+    data = createDataSource(config.s3);
+    const read = await readModelFile(data, spec.artifact, { what: `model ${spec.id}: artifact`, maxBytes: resolveLimits(spec.limits).max_model_bytes });
+    if (!read) throw new UpkeepError('InvalidModel', `model ${spec.id}: artifact ${spec.artifact} does not exist`);
+    bytes = read;
+    store = openStore(config);
+  }
+  const add = (have: string[], more?: string[]): string[] => [...new Set([...have, ...(more ?? [])])];
+  spec = { ...spec, monitor: { ...spec.monitor, categorical: add(spec.monitor.categorical, o.categorical), segments: add(spec.monitor.segments, o.segments) } };
+  return { spec, bytes, data, ...(store ? { store } : {}) };
+}
+
+/** --reference: a profile JSON, or data files (exact); without it, the profile stored for the model version. */
+async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: EvaluationEngine; uris?: string[]; configStore?: ArtifactStore }): Promise<ReferenceInput | undefined> {
+  const { spec, bytes, engine } = o;
+  if (o.uris && o.uris.length > 0) {
+    if (o.uris.length === 1 && o.uris[0]!.endsWith('.json')) {
+      const uri = o.uris[0]!.includes('://') ? o.uris[0]! : pathToFileURL(path.resolve(o.uris[0]!)).href;
+      const text = await createDataSource().read(uri, { what: 'reference profile' });
+      if (!text) throw new UpkeepError('InvalidConfig', `reference profile ${o.uris[0]} does not exist`);
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(text));
+      } catch (err) {
+        throw new UpkeepError('InvalidConfig', `reference profile ${o.uris[0]} is not JSON: ${(err as Error).message}`);
+      }
+      return referenceFromProfile(parseReferenceProfile(json, o.uris[0]), spec);
+    }
+    return referenceFromData({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: baseName(spec.artifact), files: await windowFiles(o.uris, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.uris.join(', ') });
+  }
+  const stored = await o.configStore?.tryGet(profileKey(spec.id, sha256Hex(bytes)));
+  if (!stored) return undefined;
+  return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored))), spec);
+}
+

@@ -1,0 +1,22 @@
+/** Reading a model's audit trail entries back from the store. */
+import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { ArtifactStore } from '../store/store.js';
+import { maintenanceLogPrefix } from '../store/keys.js';
+
+const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/**
+ * Evaluations (one per scheduled run) are kept apart from the maintenance entries (requests,
+ * decisions, promotions), so the card reads the few that matter without listing every run.
+ */
+
+/** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
+export async function readMaintenanceLog(store: ArtifactStore, modelId: string, opts: { evaluations?: boolean } = {}): Promise<MaintenanceLogEntry[]> {
+  const out: MaintenanceLogEntry[] = [];
+  const keys = [...(await store.list(maintenanceLogPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(maintenanceLogPrefix(modelId, 'evaluations')) : [])];
+  for (const key of keys) {
+    const bytes = await store.tryGet(key);
+    if (bytes) out.push(JSON.parse(decode(bytes)) as MaintenanceLogEntry);
+  }
+  return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+}

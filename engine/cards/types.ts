@@ -1,0 +1,196 @@
+/** The model card's input and its JSON shape. */
+import type { ModelSpec } from '../../domain/config.js';
+import type { ChampionPointer, ModelVersion } from '../registry/types.js';
+import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { VerdictStatus } from '../../domain/evaluation.js';
+import type { WatchdogFinding } from '../../domain/watchdog.js';
+import type { EvaluationReport } from '../evaluation/report.js';
+
+/** Most evaluations shown in the metric trend (newest first). */
+export const MAX_TREND_POINTS = 20;
+/** Most maintenance-log entries shown (newest first). */
+export const MAX_LOG_ENTRIES = 50;
+
+/** One stored evaluation, reduced to what the trend needs. */
+export interface CardReportPoint {
+  windowEnd: string;
+  verdict: string;
+  rows: number;
+  metrics: Record<string, number | null>;
+  /** Model version evaluated, when known. */
+  version?: string;
+  reportUri?: string;
+  /** The days the window covered and when it ran: a window evaluated again is one row (its latest). */
+  firstDay?: string;
+  lastDay?: string;
+  ranAt?: string;
+}
+
+/** Everything a card is built from; lists may come in any order. */
+export interface ModelCardInput {
+  spec: ModelSpec;
+  /** Time the card is generated for (ISO 8601); the card never reads the clock. */
+  generatedAt: string;
+  /** null: nothing was ever promoted, the artifact declared in upkeep.yaml runs. */
+  champion: ChampionPointer | null;
+  championVersion: ModelVersion | null;
+  /** All registered versions. */
+  versions: ModelVersion[];
+  /** Every change of champion. */
+  championHistory: ChampionPointer[];
+  /** Recent evaluations; at most MAX_TREND_POINTS are shown, newest first. */
+  reports: CardReportPoint[];
+  /** Current conditions from the latest evaluation report. */
+  latest?: {
+    drift?: EvaluationReport['drift'];
+    quality?: EvaluationReport['quality'];
+    windowEnd: string;
+    verdict: EvaluationReport['verdict'];
+  };
+  /** The maintenance log; at most MAX_LOG_ENTRIES are shown, newest first. */
+  ledger: MaintenanceLogEntry[];
+  /** The model's open watchdog findings. */
+  watchdog?: WatchdogFinding[];
+}
+
+export interface CardDetails {
+  description: string | null;
+  task: ModelSpec['task'];
+  owner: string;
+  approvers: string[];
+  /** Told when an approval request is escalated. */
+  escalation: string[];
+  inputs: { name: string; type: string; columns: string[] }[];
+  label: { column: string; positive: string | number | boolean | null };
+  classes: (string | number)[] | null;
+  /** The artifact declared in upkeep.yaml. */
+  artifact: string;
+  primaryMetric: { name: string; higherIsBetter: boolean; min: number | null; max: number | null; maxDrop: number | null; baseline: number | null };
+  intended_use: string | null;
+  /** Known limits, when the config states them (no config field for them yet). */
+  limits: string | null;
+}
+
+export interface CardDecision {
+  gate: Decision['gate'];
+  decision: Decision['decision'];
+  approver: string;
+  at: string;
+  comment: string | null;
+}
+
+export interface CardCurrent {
+  /** `config`: no champion was ever recorded; the artifact declared in upkeep.yaml runs. */
+  change: ChampionPointer['change'] | 'config';
+  version: string | null;
+  sha256: string | null;
+  artifact: string | null;
+  since: string | null;
+  source: ModelVersion['source'] | null;
+  generation: number | null;
+  /** The champion this one replaced. */
+  previous: string | null;
+  /** Everyone who approved a step that led to this version (retrain, promotion or rollback). */
+  approvedBy: string[];
+  decisions: CardDecision[];
+  emergency: { by: string; reason: string } | null;
+  reason: string | null;
+  workflowId: string | null;
+}
+
+export interface CardChampionPeriod {
+  from: string;
+  /** null: still champion. */
+  to: string | null;
+  change: ChampionPointer['change'];
+}
+
+export interface CardLineageEntry {
+  version: string;
+  sha256: string;
+  createdAt: string;
+  source: ModelVersion['source'];
+  parent: string | null;
+  trainer: { type: string; command: string[] | null; params: Record<string, unknown> } | null;
+  training: { firstDay: string; lastDay: string; days: number | null; rows: number } | null;
+  /** The primary metric of the version's baseline (a retrained version: on its holdout). */
+  holdoutPrimary: number | null;
+  /** Where that baseline comes from: the retrain's holdout, or the config's `baseline`. */
+  baselineSource: 'holdout' | 'config' | null;
+  baseline: Record<string, number>;
+  trainingMetrics: Record<string, number | null>;
+  championPeriods: CardChampionPeriod[];
+  workflowId: string | null;
+}
+
+export interface CardTrendPoint {
+  windowEnd: string;
+  verdict: string;
+  rows: number;
+  /** The primary metric; null when undefined or not recorded. */
+  value: number | null;
+  version: string | null;
+  reportUri: string | null;
+}
+
+export interface CardDriftedColumn {
+  column: string;
+  test: string;
+  score: number | null;
+  threshold: number;
+}
+
+export interface CardConditions {
+  windowEnd: string;
+  verdict: VerdictStatus;
+  reasons: string[];
+  drift: {
+    datasetDrift: boolean | null;
+    shareDrifted: number | null;
+    /** Share of drifted columns at which the dataset counts as drifted. */
+    driftShare: number;
+    columnsChecked: number;
+    columnsDrifted: number;
+    /** Sorted by column; the label and the prediction appear as "(label)" and "(prediction)". */
+    driftedColumns: CardDriftedColumn[];
+  } | null;
+  quality: { schemaBreak: boolean; issues: { severity: 'break' | 'warning' | 'info'; column: string; message: string }[] } | null;
+}
+
+export interface CardLogEntry {
+  at: string;
+  kind: MaintenanceLogEntry['kind'];
+  summary: string;
+  actor: string | null;
+  comment: string | null;
+  workflowId: string | null;
+}
+
+/** An open watchdog finding, as the card shows it. */
+export interface CardWatchdogFinding {
+  kind: WatchdogFinding['kind'];
+  summary: string;
+  since: string;
+  firstReportedAt: string;
+  notified: string[];
+}
+
+/** The JSON card: a plain object (no undefined values, no class instances). */
+export interface ModelCard {
+  schema: 'upkeep.model-card/v1';
+  modelId: string;
+  generatedAt: string;
+  details: CardDetails;
+  current: CardCurrent;
+  /** Newest first. */
+  lineage: CardLineageEntry[];
+  /** Newest first, at most MAX_TREND_POINTS. */
+  metricTrend: CardTrendPoint[];
+  latestConditions: CardConditions | null;
+  /** Newest first, at most MAX_LOG_ENTRIES. */
+  maintenanceLog: CardLogEntry[];
+  /** Entries left out of metricTrend and maintenanceLog by the limits. */
+  omitted: { reports: number; ledger: number };
+  /** Open watchdog findings (absent when there are none), by kind. */
+  watchdog?: CardWatchdogFinding[];
+}

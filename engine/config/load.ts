@@ -1,0 +1,265 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { UpkeepError } from '../errors.js';
+import { readRegularFile, readRegularFileSync } from '../open-regular.js';
+import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
+import { didYouMean } from '../../domain/suggest.js';
+import { stakeholders } from '../../domain/maintenance.js';
+import { keysApply, type DecisionKeys } from '../../domain/signature.js';
+import { parseS3Uri } from '../store/s3-client.js';
+
+/**
+ * Turns a path or URI written in the config into an absolute URI. Relative paths are resolved
+ * against the config file's folder; `file://` URIs must be absolute; `s3://` is kept as is.
+ */
+export function resolveUri(value: string, baseDir: string): string {
+  if (/^s3:\/\//.test(value)) return value;
+  if (value.startsWith('file://')) {
+    const rest = value.slice('file://'.length);
+    if (!rest.startsWith('/')) return pathToFileURL(path.resolve(baseDir, rest)).href.replace(/%7B/g, '{').replace(/%7D/g, '}');
+    return value;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new UpkeepError('InvalidConfig', `unsupported URI scheme in ${value}: use a path, file:// or s3://`);
+  }
+  return pathToFileURL(path.resolve(baseDir, value)).href.replace(/%7B/g, '{').replace(/%7D/g, '}');
+}
+
+function formatPath(configName: string, raw: unknown, issuePath: readonly PropertyKey[]): string {
+  let prefix = `${configName}:`;
+  let rest = issuePath;
+  if (issuePath[0] === 'models' && typeof issuePath[1] === 'number') {
+    const models = (raw as { models?: unknown[] } | null)?.models;
+    const id = (models?.[issuePath[1]] as { id?: unknown } | undefined)?.id;
+    prefix += ` models[${issuePath[1]}]${typeof id === 'string' ? ` (${id})` : ''}:`;
+    rest = issuePath.slice(2);
+  }
+  const field = rest.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
+  return field ? `${prefix} ${field}:` : prefix;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `required (${issue.message.replace(/^Invalid input: /, '')})`;
+  if (issue.code === 'too_small' && issue.origin === 'number') return `expected a number ≥ ${String(issue.minimum)}`;
+  if (issue.code === 'too_big' && issue.origin === 'number') return `expected a number ≤ ${String(issue.maximum)}`;
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** A config is a few kilobytes; a larger file is a mistake (or an attack on the parser). */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** YAML aliases (*name) one config may expand; a few are handy, thousands are an alias bomb. */
+export const MAX_YAML_ALIASES = 100;
+
+/** Parses and validates config text; relative paths are resolved against `baseDir`. */
+export function parseConfig(text: string, opts: { name: string; baseDir: string }): UpkeepConfig {
+  if (text.length > MAX_CONFIG_BYTES) {
+    throw new UpkeepError('InvalidConfig', `${opts.name}: ${text.length} characters, more than a config may have (${MAX_CONFIG_BYTES})`);
+  }
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new UpkeepError('InvalidConfig', `${opts.name}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    // yaml throws a ReferenceError for an alias bomb (aliases expanding to too many nodes)
+    throw new UpkeepError('InvalidConfig', `${opts.name}: YAML aliases expand too far (more than ${MAX_YAML_ALIASES} alias expansions; ${(err as Error).message.split('\n')[0]})`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${formatPath(opts.name, raw, issue.path)} ${describeIssue(issue)}`);
+    throw new UpkeepError('InvalidConfig', lines.join('\n'));
+  }
+  const config = parsed.data;
+  const keyring = readKeyring(raw, config, opts);
+  refuseDoubleRoles(config, keyring, opts.name);
+  const seen = new Map<string, number>();
+  config.models.forEach((m, i) => {
+    const first = seen.get(m.id);
+    if (first !== undefined) {
+      throw new UpkeepError('InvalidConfig', `${opts.name}: models[${i}] (${m.id}): id: duplicate of models[${first}]`);
+    }
+    seen.set(m.id, i);
+  });
+  if (/^[a-z][a-z0-9+.-]*:/i.test(config.store) && !config.store.startsWith('file://') && !config.store.startsWith('s3://')) {
+    throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${config.store.split(':')[0]}: stores are not supported: give a folder path, a file:// URI or s3://bucket/prefix`);
+  }
+  if (config.store.startsWith('s3://')) {
+    try {
+      parseS3Uri(config.store);
+    } catch (err) {
+      throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${(err as Error).message}`);
+    }
+  }
+  return {
+    ...config,
+    store: resolveUri(config.store, opts.baseDir),
+    cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
+    watchdog: config.watchdog.directory ? { ...config.watchdog, directory: path.resolve(opts.baseDir, config.watchdog.directory) } : config.watchdog,
+    models: config.models.map((m, i) => {
+      try {
+        const keys = keysFor(m, keyring, i);
+        return {
+          ...m,
+          ...(keys ? { keys } : {}),
+          artifact: resolveUri(m.artifact, opts.baseDir),
+          data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
+          ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
+          limits: { ...config.limits, ...(m.limits ?? {}) },
+          retrain: m.retrain.trainer?.type === 'command' ? { ...m.retrain, trainer: { ...m.retrain.trainer, cwd: path.resolve(opts.baseDir, m.retrain.trainer.cwd ?? '.') } } : m.retrain,
+        };
+      } catch (err) {
+        throw new UpkeepError('InvalidConfig', `${opts.name}: models[${i}] (${m.id}): ${(err as Error).message}`);
+      }
+    }),
+  };
+}
+
+type KeyEntry = { id: string; public_key: string };
+interface Keyring {
+  /** Fleet-wide keys: the keys file's people, and authenticators. */
+  people: Map<string, string>;
+  authenticators: Record<string, string>;
+  /** Keys written next to a model's approvers (`{ id, public_key }`), by model index. */
+  byModel: Map<number, KeyEntry[]>;
+  /** Where each person of the keys file and each authenticator is listed (for messages). */
+  where: { people: Map<string, string>; authenticators: Map<string, string> };
+}
+
+/**
+ * An id is a person (who signs their own decisions) or an authenticator (a server that signs for
+ * others), never both: with two keys under one name, which one signed would be ambiguous, and a
+ * person listed as an authenticator could sign for everyone.
+ */
+function refuseDoubleRoles(config: { models: { id: string; owner: string; approvers: string[] }[] }, ring: Keyring, configName: string): void {
+  for (const [id, asServer] of ring.where.authenticators) {
+    let asPerson = ring.where.people.get(id);
+    config.models.forEach((m, i) => {
+      if (asPerson) return;
+      if (m.owner === id) asPerson = `${configName}: models[${i}] (${m.id}): owner`;
+      else if (m.approvers.includes(id)) asPerson = `${configName}: models[${i}] (${m.id}): approvers`;
+    });
+    if (asPerson) {
+      throw new UpkeepError('InvalidConfig', `${configName}: ${id} is listed both as a person (${asPerson}) and as an authenticator (${asServer}): an id is one or the other; give the server its own id`);
+    }
+  }
+}
+
+/** Adds `entries` to `into`, refusing one id with two different keys. */
+function addKeys(into: Map<string, string>, entries: readonly KeyEntry[], where: string): void {
+  for (const e of entries) {
+    const had = into.get(e.id);
+    if (had !== undefined && had !== e.public_key) throw new UpkeepError('InvalidConfig', `${where}: ${e.id} has two different public keys`);
+    into.set(e.id, e.public_key);
+  }
+}
+
+/** The public keys of the config and of its keys file. */
+function readKeyring(raw: unknown, config: { keys_file?: string | undefined; authenticators: KeyEntry[] }, opts: { name: string; baseDir: string }): Keyring {
+  const people = new Map<string, string>();
+  const servers = new Map<string, string>();
+  const where = { people: new Map<string, string>(), authenticators: new Map<string, string>() };
+  const note = (into: Map<string, string>, entries: readonly KeyEntry[], at: string) => entries.forEach((e) => into.has(e.id) || into.set(e.id, at));
+  addKeys(servers, config.authenticators, `${opts.name}: authenticators`);
+  note(where.authenticators, config.authenticators, `${opts.name}: authenticators`);
+  if (config.keys_file) {
+    const file = path.resolve(opts.baseDir, config.keys_file);
+    const bytes = readRegularFileSync(file, { what: `${opts.name}: keys_file: cannot read`, type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap', ownerWritesOnly: `${opts.name}: keys_file: the keys file` })!;
+    const doc = parseDocument(new TextDecoder().decode(bytes), { uniqueKeys: true });
+    if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${file}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
+    let keysRaw: unknown;
+    try {
+      keysRaw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (err) {
+      throw new UpkeepError('InvalidConfig', `${file}: YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`);
+    }
+    const parsed = keysFileSchema.safeParse(keysRaw);
+    if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
+    addKeys(people, parsed.data.people, `${file}: people`);
+    addKeys(servers, parsed.data.authenticators, `${file}: authenticators`);
+    note(where.people, parsed.data.people, `${file}: people`);
+    note(where.authenticators, parsed.data.authenticators, `${file}: authenticators`);
+  }
+  const byModel = new Map<number, KeyEntry[]>();
+  const models = (raw as { models?: { approvers?: unknown[] }[] }).models ?? [];
+  models.forEach((m, i) => byModel.set(i, (m?.approvers ?? []).filter((a): a is KeyEntry => typeof a === 'object' && a !== null)));
+  return { people, authenticators: Object.fromEntries(servers), byModel, where };
+}
+
+/** The keys that apply to one model: its deciders' keys (next to it or in the keys file) and the authenticators. */
+function keysFor(m: { id: string; owner: string; approvers: string[] }, ring: Keyring, index: number): DecisionKeys | undefined {
+  const own = new Map<string, string>();
+  addKeys(own, ring.byModel.get(index) ?? [], `models[${index}] (${m.id}): approvers`);
+  const people: Record<string, string> = {};
+  for (const id of stakeholders(m)) {
+    const a = own.get(id);
+    const b = ring.people.get(id);
+    if (a !== undefined && b !== undefined && a !== b) throw new UpkeepError('InvalidConfig', `models[${index}] (${m.id}): approvers: ${id} has a different public key in the keys file`);
+    const key = a ?? b;
+    if (key !== undefined) people[id] = key;
+  }
+  const keys = { people, authenticators: { ...ring.authenticators } };
+  return keysApply(keys, stakeholders(m)) ? keys : undefined;
+}
+
+/** Models whose decisions are not authenticated, each warned about once per process. */
+const warned = new Set<string>();
+
+/** Warns, once per process and model, that a model without keys takes decisions on anyone's word. */
+export function warnUnauthenticated(config: UpkeepConfig, configName: string, warn: (line: string) => void = console.warn): void {
+  const fresh = config.models.filter((m) => !m.keys && !warned.has(`${configName}\0${m.id}`));
+  if (fresh.length === 0) return;
+  for (const m of fresh) warned.add(`${configName}\0${m.id}`);
+  const ids = fresh.map((m) => m.id).join(', ');
+  warn(
+    `upkeep: WARNING: ${configName}: approvals are NOT authenticated for ${ids}: no approver has a public key, so anyone who can reach the Temporal namespace can approve, reject or roll back as anyone. ` +
+      'Create keys with `upkeep keys create --id <you>` and list them under approvers (README: Signed decisions).',
+  );
+}
+
+export async function loadConfig(file: string): Promise<UpkeepConfig> {
+  return parseConfig(await readConfigText(file), { name: path.basename(file), baseDir: path.dirname(path.resolve(file)) });
+}
+
+async function readConfigText(file: string): Promise<string> {
+  // only a regular file, size-capped before it is read (a FIFO would block, /dev/zero never end)
+  const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap', ownerWritesOnly: 'the config' });
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * loadConfig for a process that reads one config again and again (the worker's activities): the
+ * file and its keys file are read each time, and parsed again only when either changed. Parsing
+ * grows with the fleet (about 0.3 s for 500 models on a loaded 2-core machine); a read does not.
+ * The config returned is shared between calls: read it, never change it.
+ */
+export function configLoader(file: string): () => Promise<UpkeepConfig> {
+  const baseDir = path.dirname(path.resolve(file));
+  // keys: the keys file's text read before `config` was parsed from it; null: not known yet.
+  let last: { text: string; keysPath?: string; keys: string | null; config: UpkeepConfig } | undefined;
+  const readKeys = (p: string): Promise<string | null> => readFile(p, 'utf8').catch(() => null);
+  return async () => {
+    const text = await readConfigText(file);
+    const keysPath = last?.text === text ? last.keysPath : undefined;
+    const keys = keysPath ? await readKeys(keysPath) : null;
+    if (last?.text === text && (!keysPath || (keys !== null && keys === last.keys))) return last.config;
+    const config = parseConfig(text, { name: path.basename(file), baseDir });
+    const parsedKeysPath = config.keys_file ? path.resolve(baseDir, config.keys_file) : undefined;
+    // A first parse read its keys file itself: the next call parses again to know which text it had.
+    last = { text, ...(parsedKeysPath ? { keysPath: parsedKeysPath } : {}), keys: parsedKeysPath === keysPath ? keys : null, config };
+    return config;
+  };
+}
+
+export function findModel(config: UpkeepConfig, modelId: string, configName = 'config'): ModelSpec {
+  const model = config.models.find((m) => m.id === modelId);
+  if (!model) {
+    throw new UpkeepError('UnknownModel', `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(modelId, config.models.map((m) => m.id))}`);
+  }
+  return model;
+}

@@ -1,0 +1,118 @@
+/**
+ * How often a finding happens by chance when nothing changed: the exact null distribution of the
+ * number of current values outside the reference range, Benjamini–Hochberg over a family of
+ * p-values, and a chi-square whose expected counts are large enough to trust. Pure.
+ * Derivations and false-alarm rates: docs/statistics/drift.md, "Alarms".
+ */
+import { chiSquarePValue } from './methods/chisquare.js';
+import { igam, lgam } from '../math/special/gamma.js';
+
+function logChoose(n: number, k: number): number {
+  return lgam(n + 1) - lgam(k + 1) - lgam(n - k + 1);
+}
+
+/**
+ * P(K ≥ k) where K is the number of the m current values outside [min, max] of the n reference
+ * values, when both are exchangeable draws of one continuous distribution. The n reference
+ * positions are a uniformly random n-subset of the n + m pooled ranks, and K = k exactly when
+ * the first and last of them leave k ranks outside: P(K = k) = (k + 1)·C(N − k − 2, n − 2) / C(N, n),
+ * N = n + m. Ties (discrete columns) only make values outside less likely, so the tail is then an
+ * upper bound (a conservative test).
+ */
+export function outOfRangeTail(n: number, m: number, k: number): number {
+  if (!(Number.isInteger(n) && Number.isInteger(m) && Number.isInteger(k)) || n < 0 || m < 0) throw new RangeError(`outOfRangeTail needs integer counts, got n=${n} m=${m} k=${k}`);
+  if (k <= 0) return 1;
+  if (k > m) return 0;
+  if (n < 2) return 1; // every current value can be outside a range of < 2 reference values
+  const N = n + m;
+  const logTotal = logChoose(N, n);
+  let sum = 0;
+  for (let j = k; j <= m; j++) {
+    const term = Math.exp(Math.log(j + 1) + logChoose(N - j - 2, n - 2) - logTotal);
+    sum += term;
+    // Past the mode the terms only shrink; stop once they no longer change the sum.
+    const ratio = ((j + 2) / (j + 1)) * ((m - j) / (N - j - 2));
+    if (ratio < 1 && term <= sum * 1e-17) break;
+  }
+  return Math.min(1, sum);
+}
+
+/** Expected number of current values outside the reference range by chance: 2m / (n + 1). */
+export function expectedOutOfRange(n: number, m: number): number {
+  return n < 2 ? m : (2 * m) / (n + 1);
+}
+
+/**
+ * How many of m current rows carry a category the n reference rows never showed, by chance. The
+ * chance that one more draw is of an unseen category is the Good–Turing estimate, the share of
+ * reference rows whose category was seen once; (singletons + 1) / (n + 1) keeps it above zero.
+ * Beyond n current rows an unseen rare category repeats, so the count is judged at the reference's
+ * size (m and k scaled down to n), and the Poisson tail (variance ≥ the binomial's) is used:
+ * both make the test conservative. Returns the expected count and P(K ≥ k).
+ */
+export function newCategoryChance(n: number, singletons: number, m: number, k: number): { expected: number; pValue: number } {
+  if (!(n >= 0 && singletons >= 0 && m >= 0 && k >= 0)) throw new RangeError(`newCategoryChance needs counts, got n=${n} singletons=${singletons} m=${m} k=${k}`);
+  const unseen = Math.min(1, (singletons + 1) / (n + 1));
+  const expected = m * unseen;
+  if (k <= 0) return { expected, pValue: 1 };
+  const scale = m > n && n > 0 ? n / m : 1;
+  const kScaled = Math.ceil(k * scale);
+  // P(Poisson(λ) ≥ k) is the regularized lower incomplete gamma P(k, λ).
+  return { expected, pValue: igam(kScaled, m * scale * unseen) };
+}
+
+/**
+ * Benjamini–Hochberg step-up at level q: the indices of the rejected hypotheses (null p-values
+ * are not tested and do not count in the family size).
+ */
+export function benjaminiHochberg(pValues: (number | null | undefined)[], q: number): Set<number> {
+  if (!(q > 0 && q < 1)) throw new RangeError(`the Benjamini-Hochberg level must be in (0, 1), got ${q}`);
+  const tested = pValues.flatMap((p, i) => (typeof p === 'number' && !Number.isNaN(p) ? [{ p, i }] : [])).sort((a, b) => a.p - b.p || a.i - b.i);
+  const m = tested.length;
+  let last = -1;
+  for (let r = 0; r < m; r++) if (tested[r]!.p <= ((r + 1) / m) * q) last = r;
+  return new Set(tested.slice(0, last + 1).map((t) => t.i));
+}
+
+/** The smallest expected count the chi-square approximation is trusted with (Cochran's rule). */
+export const MIN_EXPECTED_COUNT = 5;
+
+/**
+ * Pearson's chi-square (scipy.stats.chisquare, expected = reference share × current rows) after
+ * merging sparse categories: categories are taken by expected count, smallest first (current-only
+ * categories, expected 0, first), and pooled into one "other" group until the pool's expected count
+ * reaches MIN_EXPECTED_COUNT; every remaining category already has an expected count ≥ 5. Null when
+ * fewer than two groups remain (no valid test). Aligned counts in, as for `chiSquarePValue`.
+ */
+export function pooledChiSquarePValue(reference: ArrayLike<number>, current: ArrayLike<number>): { pValue: number | null; groups: number; pooled: number } {
+  if (reference.length !== current.length) throw new RangeError(`pooledChiSquarePValue: ${reference.length} reference and ${current.length} current counts`);
+  let nRef = 0;
+  let nCur = 0;
+  for (let i = 0; i < reference.length; i++) {
+    nRef += reference[i]!;
+    nCur += current[i]!;
+  }
+  if (nRef === 0 || nCur === 0) return { pValue: null, groups: 0, pooled: 0 };
+  const order = Array.from({ length: reference.length }, (_, i) => i).sort((a, b) => reference[a]! - reference[b]! || a - b);
+  const expected = (i: number): number => (reference[i]! * nCur) / nRef;
+  let poolRef = 0;
+  let poolCur = 0;
+  let pooled = 0;
+  let next = 0;
+  // Smallest first: a sparse category, or anything while the pool itself is still sparse.
+  while (next < order.length && (expected(order[next]!) < MIN_EXPECTED_COUNT || (pooled > 0 && (poolRef * nCur) / nRef < MIN_EXPECTED_COUNT))) {
+    poolRef += reference[order[next]!]!;
+    poolCur += current[order[next]!]!;
+    pooled++;
+    next++;
+  }
+  const ref = order.slice(next).map((i) => reference[i]!);
+  const cur = order.slice(next).map((i) => current[i]!);
+  if (pooled > 0) {
+    ref.push(poolRef);
+    cur.push(poolCur);
+  }
+  const groups = ref.length;
+  if (groups < 2 || (pooled > 0 && (poolRef * nCur) / nRef < MIN_EXPECTED_COUNT)) return { pValue: null, groups, pooled };
+  return { pValue: chiSquarePValue(ref, cur), groups, pooled };
+}

@@ -1,0 +1,102 @@
+/**
+ * The reference side of an evaluation: from a stored profile (sampled beyond 100k values), or from
+ * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
+ */
+import { columnsWord } from '../../domain/escape.js';
+import type { ModelSpec } from '../../domain/config.js';
+import { didYouMean } from '../../domain/suggest.js';
+import { UpkeepError } from '../errors.js';
+import { readTables } from '../data/snapshot-files.js';
+import type { Table } from '../data/table.js';
+import type { EvaluationEngine, ReferenceInput, WindowFile } from './evaluate.js';
+import { buildReferenceProfile, type ReferenceProfile } from '../drift/profile.js';
+import { mergeSketches, profileFromSketch, sketchColumn, sketchFromProfile, type ColumnSketch } from '../drift/sketch.js';
+
+/** Model inputs, watched columns and every other profiled column except the label. */
+function watchedColumns(spec: ModelSpec, available: string[]): string[] {
+  const inputs = spec.inputs.flatMap((i) => i.columns);
+  return [...new Set([...inputs, ...spec.monitor.numeric, ...spec.monitor.categorical, ...available])].filter((c) => c !== spec.label.column);
+}
+
+export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec): ReferenceInput {
+  const watch = watchedColumns(spec, Object.keys(profile.columns));
+  const columns: Record<string, ColumnSketch> = {};
+  for (const name of watch) {
+    const p = profile.columns[name];
+    if (p) columns[name] = sketchFromProfile(p);
+  }
+  return {
+    columns,
+    watch,
+    categorical: watch.filter((c) => profile.columns[c]?.kind === 'categorical' || spec.monitor.categorical.includes(c)),
+    label: profile.label ? sketchFromProfile(profile.label.distribution) : undefined,
+    prediction: profile.prediction ? sketchFromProfile(profile.prediction.distribution) : undefined,
+    profile,
+  };
+}
+
+
+/** Watched columns the reference data does not have are a mistake in the spec, not a column to skip. */
+function checkWatchedColumns(spec: ModelSpec, tables: Table[]): void {
+  for (const table of tables) {
+    const present = table.fileColumns ?? [...table.columns.keys()];
+    for (const field of ['categorical', 'numeric'] as const) {
+      for (const column of spec.monitor[field]) {
+        if (present.includes(column)) continue;
+        throw new UpkeepError(
+          'SchemaMismatch',
+          `model ${spec.id}: reference file ${table.source}: column ${column} (monitor.${field}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(column, present.filter((c) => c.length <= 100))}`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Profiles reference data with the model: columns, label, the model's predictions and its metrics
+ * on that data (the baseline).
+ */
+export async function profileReferenceData(opts: {
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  modelKey: string;
+  artifactName: string;
+  files: WindowFile[];
+  engine: EvaluationEngine;
+  createdAt: string;
+  source: string;
+  /** The files already read (e.g. by a trainer), so they are not read twice. */
+  tables?: Table[];
+}): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
+  const { spec } = opts;
+  const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
+  const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`, undefined, spec.limits));
+  checkWatchedColumns(spec, tables);
+  const profile = buildReferenceProfile({
+    data: tables,
+    label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },
+    baselineMetrics: summary.metrics,
+    createdAt: opts.createdAt,
+    source: opts.source,
+    // Class labels are categories even when they are written as numbers.
+    categorical: [...spec.monitor.categorical, ...(spec.task === 'regression' ? [] : [spec.label.column])],
+  });
+  if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
+  return { profile, tables, prediction, label };
+}
+
+/** A reference from whole data files: every row is used, nothing is sampled. */
+export async function referenceFromData(opts: Parameters<typeof profileReferenceData>[0]): Promise<ReferenceInput> {
+  const { profile, tables, prediction, label } = await profileReferenceData(opts);
+  const base = referenceFromProfile(profile, opts.spec);
+  const columns: Record<string, ColumnSketch> = {};
+  const categorical = new Set(base.categorical);
+  for (const name of base.watch) {
+    const sketches = tables.flatMap((t) => {
+      const col = t.columns.get(name);
+      return col ? [sketchColumn(col, t.rowCount, categorical.has(name))] : [];
+    });
+    if (sketches.length > 0) columns[name] = mergeSketches(sketches);
+  }
+  return { ...base, columns, label: label ?? base.label, prediction: prediction ?? base.prediction };
+}

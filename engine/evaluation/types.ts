@@ -1,0 +1,129 @@
+/**
+ * The types the evaluation modules share: the window's files, the engine's interface, and the
+ * messages between the engine and its evaluation threads.
+ */
+import type { FileMetaData } from 'hyparquet';
+import type { ModelSpec } from '../../domain/config.js';
+import type { EvaluationSummary } from '../../domain/evaluation.js';
+import type { DataFormat } from '../data/table.js';
+import type { ReferenceProfile } from '../drift/profile.js';
+import type { ColumnSketch } from '../drift/sketch.js';
+import type { Collected } from './evaluator.js';
+import type { PreparedModel } from './model.js';
+import type { BootstrapInput, BootstrapSamples } from './significance/bootstrap.js';
+import type { IntervalSettings } from './significance/interval.js';
+
+import type { WindowFile } from '../data/window.js';
+export type { WindowFile };
+
+export interface EvaluateWindowOptions {
+  spec: ModelSpec;
+  modelBytes: Uint8Array;
+  /** sha256 of modelBytes. */
+  modelKey: string;
+  artifactName: string;
+  files: WindowFile[];
+  onProgress?: (p: { rowsDone: number; file: string }) => void;
+  /** When given, the window's columns are compared with this reference (drift). */
+  reference?: ReferenceInput;
+}
+
+/** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
+export interface ReferenceInput {
+  columns: Record<string, ColumnSketch>;
+  label?: ColumnSketch;
+  prediction?: ColumnSketch;
+  /** Columns to compare, in report order (model inputs and watched columns). */
+  watch: string[];
+  /** Of those, the ones compared as categories. */
+  categorical: string[];
+  /** The reference as a profile, for the quality checks. */
+  profile: ReferenceProfile;
+}
+
+export interface EvaluationEngine {
+  /** Evaluates the model on the files of one window, as one sample. */
+  evaluate(opts: EvaluateWindowOptions): Promise<EvaluationSummary>;
+  /** The same, also returning the distributions of labels and predictions (for reference profiles). */
+  evaluateDetailed(opts: EvaluateWindowOptions): Promise<FinishedEvaluation>;
+  /** Decodes and scores the files without finishing: one shard's partial result. */
+  collect(opts: EvaluateWindowOptions): Promise<WindowPartial>;
+  /** Finishes a window from its shards' partial results, given in window order. */
+  finish(opts: FinishWindowOptions, partials: WindowPartial[]): Promise<EvaluationSummary>;
+  close(): Promise<void>;
+}
+
+/** What finishing needs besides the partial results: the model and the reference. */
+export type FinishWindowOptions = Omit<EvaluateWindowOptions, 'files' | 'onProgress'>;
+
+/**
+ * The scored rows of some of a window's files, in file and row-group order, before metrics: what
+ * an evaluation shard stores. Concatenated in order, partials give the whole window's parts.
+ */
+export interface WindowPartial {
+  parts: Collected[];
+  /** Per part, the sketches of its columns (drift and quality). */
+  sketches: Record<string, ColumnSketch>[];
+  fileColumns: string[];
+}
+
+export interface FinishedEvaluation {
+  summary: EvaluationSummary;
+  /** A bootstrap for the engine to run across its threads; the summary's `confidence` follows from it. */
+  pendingInterval?: PendingInterval;
+  label?: ColumnSketch;
+  prediction?: ColumnSketch;
+}
+
+/** What finishEvaluation needs: the shards' results of one window. */
+export interface FinishInput {
+  spec: ModelSpec;
+  prepared: PreparedModel;
+  parts: Collected[];
+  sketches: Record<string, ColumnSketch[]>;
+  fileColumns: string[];
+  reference?: ReferenceInput;
+  started: number;
+  detailed: boolean;
+}
+
+export interface ModelMessage {
+  spec: ModelSpec;
+  modelKey: string;
+  modelBytes: Uint8Array;
+  artifactName: string;
+}
+
+export type ShardRequest =
+  | ({ id: number; op: 'finish' } & FinishInput)
+  | { id: number; op: 'bootstrap'; input: BootstrapInput; range: { from: number; to: number } }
+  | ({ id: number; op: 'prepare' } & ModelMessage)
+  | { id: number; op: 'fold'; lists: Record<string, ColumnSketch[]> }
+  | ({
+      id: number;
+      op: 'evaluate';
+      file: {
+        name: string;
+        format: DataFormat;
+        bytes: Uint8Array;
+        rowGroups?: { start: number; end: number };
+        /** One row group read by range (parquet/ranges.ts). */
+        rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
+        /** A part of a larger file: rows and lines of the file before it (for messages). */
+        firstRow?: number;
+        lineOffset?: number;
+      };
+      batchSize: number;
+      /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
+      sketch?: { columns: string[]; categorical: string[] };
+    } & ModelMessage);
+
+export type ShardReply =
+  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation; samples?: BootstrapSamples }
+  | { id: number; ok: false; error: { type?: string; message: string } };
+
+/** The primary metric's interval still to compute: a bootstrap to run in resample ranges across the evaluation threads. */
+export interface PendingInterval {
+  input: BootstrapInput;
+  settings: IntervalSettings;
+}
