@@ -12,7 +12,7 @@ import { createDataActivities } from './data.js';
 import { createEvaluationActivities } from './evaluation.js';
 import { createDocsActivities } from './reports.js';
 import { createTrainingActivities } from './training.js';
-import { createMaintenanceActivities } from './trail.js';
+import { createTrailActivities } from './trail.js';
 import { createAuditActivities } from './audit.js';
 import { createWatchdogActivities } from './watchdog.js';
 
@@ -68,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvaluationActivities(d),
     ...createDocsActivities(d),
     ...createTrainingActivities(d),
-    ...createMaintenanceActivities(d),
+    ...createTrailActivities(d),
     ...createAuditActivities(d),
     ...createWatchdogActivities(d),
   });

@@ -5,23 +5,23 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
-import type { MaintenanceLogEntry, NotificationEvent, StagedNotification } from '../domain/maintenance.js';
+import type { AuditEntry, NotificationEvent, StagedNotification } from '../domain/maintenance.js';
 import { appendEntry } from '../engine/audit/chain.js';
 import { updateModelCard } from '../engine/cards/update.js';
 import { notifiedEntry, type DeliveryRecord } from '../engine/notify/delivery.js';
 import { createNotifier, verdictLine, WebhookError } from '../engine/notify/notify.js';
 import { readStagedNotification, stageNotification } from '../engine/notify/staged.js';
-import { maintenanceLogKey } from '../engine/store/keys.js';
+import { auditEntryKey } from '../engine/store/keys.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch' | 'attempt'>) {
+export function createTrailActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch' | 'attempt'>) {
   return {
     /**
      * Appends entries to the maintenance log; an entry already written is left as it is. The
      * activity keeps its first name, recordLedger: recorded workflow histories call it by that name.
      */
-    async recordLedger(input: { entries: MaintenanceLogEntry[] }): Promise<void> {
+    async recordLedger(input: { entries: AuditEntry[] }): Promise<void> {
       for (const e of input.entries) {
         const put = await appendEntry(deps.store, e);
         // An evaluation's verdict is logged as it lands, once (a retry finds the entry written).
@@ -53,9 +53,9 @@ export function createMaintenanceActivities(deps: Pick<ActivityDeps, 'store' | '
       const attempt = deps.attempt?.() ?? 1;
       const refused = (message: string, facts?: DeliveryRecord) => ApplicationFailure.create({ message, type: 'WebhookRefused', nonRetryable: true, ...(facts ? { details: [facts] } : {}) });
       // Recorded already (an attempt that died after sending and recording it): not sent twice.
-      const recorded = await deps.store.tryGet(maintenanceLogKey(notifiedEntry(event)));
+      const recorded = await deps.store.tryGet(auditEntryKey(notifiedEntry(event)));
       if (recorded) {
-        const entry = JSON.parse(decode(recorded)) as MaintenanceLogEntry;
+        const entry = JSON.parse(decode(recorded)) as AuditEntry;
         await appendEntry(deps.store, entry); // linked, if that attempt died before it was
         const facts = entry.details?.delivery as DeliveryRecord | undefined;
         if (entry.details?.webhook === 'refused') throw refused(facts?.error ?? entry.summary, facts);

@@ -290,7 +290,7 @@ export interface NotificationEvent {
 }
 
 /** One line of a model's maintenance log (append-only; an activity that runs twice writes it once). */
-export interface MaintenanceLogEntry {
+export interface AuditEntry {
   /** Stable id: the same event recorded twice has the same id. */
   id: string;
   modelId: string;

@@ -4,7 +4,7 @@
  * approvals past their deadline. No I/O, no clock: `now` is always given.
  */
 import { durationMs } from './duration.js';
-import type { GateName, MaintenanceLogEntry } from './maintenance.js';
+import type { GateName, AuditEntry } from './maintenance.js';
 import type { WatchdogFindingKind } from './watchdog.js';
 
 /**
@@ -46,9 +46,9 @@ export interface OpenApproval {
  * Approval requests of the log without a later decision or expiry for the same workflow run and
  * gate. A retrain asks at most once per gate; a rollback once.
  */
-export function openApprovals(log: readonly MaintenanceLogEntry[]): OpenApproval[] {
+export function openApprovals(log: readonly AuditEntry[]): OpenApproval[] {
   const open = new Map<string, OpenApproval>();
-  const id = (e: MaintenanceLogEntry, gate: unknown): string => `${e.workflowId ?? ''}\n${e.runId ?? ''}\n${String(gate)}`;
+  const id = (e: AuditEntry, gate: unknown): string => `${e.workflowId ?? ''}\n${e.runId ?? ''}\n${String(gate)}`;
   for (const e of [...log].sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))) {
     const gate = e.details?.gate;
     if (e.kind === 'approval-requested' && typeof gate === 'string' && e.workflowId && e.runId) {

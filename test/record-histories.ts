@@ -21,7 +21,7 @@ import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER } from './helpers/de
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
 import { createRegistry } from '../engine/registry/registry.js';
 import { createFileStore } from '../engine/store/file-store.js';
-import { artifactKey, maintenanceLogKey } from '../engine/store/keys.js';
+import { artifactKey, auditEntryKey } from '../engine/store/keys.js';
 import { rollbackAct, rollbackRequestId } from '../domain/signature.js';
 import { createSigningKey, signAs } from '../cli/keys.js';
 import { PROJECT_DIR } from '../workers/paths.js';
@@ -132,7 +132,7 @@ if (wanted('watchdog-findings')) {
   writeFileSync(ws.configPath, `${readFileSync(ws.configPath, 'utf8')}watchdog: { directory: people.yaml }\n`);
   const at = new Date(Date.now() - 10 * 86_400_000).toISOString();
   const old = { id: 'old-evaluation', modelId, at, kind: 'evaluation' as const, summary: 'evaluated', details: { verdict: 'healthy' } };
-  await createFileStore(ws.storeDir).put(maintenanceLogKey(old), JSON.stringify(old));
+  await createFileStore(ws.storeDir).put(auditEntryKey(old), JSON.stringify(old));
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
   const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });

@@ -17,7 +17,7 @@ import { attachEvidenceSignal, retrainWorkflowId, TemporalScheduledStartTime, Up
 import { noTrainerMessage, stakeholders, type RetrainEvidence } from '../domain/maintenance.js';
 import { DATA_ERROR_TYPES, type EvaluationFailure, type EvaluationSummary, type ResolvedModel, type SnapshotRef, type TrendSummary } from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
-import { createJournal } from './maintenance.js';
+import { createTrailWriter } from './trail-writer.js';
 import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import { retrainModel } from './retrain-model.js';
@@ -168,9 +168,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   if (patched('maintenance')) {
     // Notifications get a short retry budget here: a webhook that is down must not hold the
     // evaluation open past the next scheduled one.
-    const journal = createJournal(model.modelId, { notifyRetries: 'short' });
+    const trail = createTrailWriter(model.modelId, { notifyRetries: 'short' });
     const headline = `${verdict.status}: window ${snapshot.firstDay}..${snapshot.lastDay}${typeof value === 'number' ? `, ${metric} ${value.toFixed(4)}` : ''}`;
-    journal.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, {
+    trail.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, {
       details: {
         verdict: verdict.status,
         // The version evaluated: staleness counts only evaluations of the current champion.
@@ -192,9 +192,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     // default always carry one, so they replay as they ran).
     const noTrainer = severe && !spec.retrain.trainer ? noTrainerMessage(model.modelId) : undefined;
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
-      journal.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`);
+      trail.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`);
     }
-    if (noTrainer) journal.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });
+    if (noTrainer) trail.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });
     const wanted = severe && !noTrainer;
     const decision = wanted
       ? retrainRequest({
@@ -206,7 +206,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
           now: Date.now(),
         })
       : undefined;
-    if (decision && !decision.ask) journal.record('evaluation', `no retrain requested: ${decision.why}`, { details: { windowEnd } });
+    if (decision && !decision.ask) trail.record('evaluation', `no retrain requested: ${decision.why}`, { details: { windowEnd } });
     if (decision?.ask) {
       retrain = await requestRetrain(model.modelId, {
         source: 'evaluation',
@@ -221,7 +221,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         reportUri: report.jsonUri,
       });
     }
-    await journal.close(`evaluation of the window ending ${windowEnd} (${verdict.status})`);
+    await trail.close(`evaluation of the window ending ${windowEnd} (${verdict.status})`);
   }
 
   return {

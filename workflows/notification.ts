@@ -14,7 +14,7 @@ import type { Activities } from '../activities/index.js';
 import type { NotificationEvent, StagedNotification } from '../domain/maintenance.js';
 import { STEP } from './activity-options.js';
 import { UpkeepModelId } from './definitions.js';
-import { createJournal } from './maintenance.js';
+import { createTrailWriter } from './trail-writer.js';
 
 const { notify } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -42,7 +42,7 @@ export async function deliverNotification(input: StagedNotification | Notificati
     return 'delivered';
   } catch (err) {
     const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-    const journal = createJournal(event.modelId);
+    const trail = createTrailWriter(event.modelId);
     // The last attempt's facts (status, worker clock, attempt), as the notify activity reported them.
     const last = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as Record<string, unknown> | undefined) : undefined;
     const delivery = { channel: 'webhook', ...(last && typeof last === 'object' ? last : {}), outcome: last?.outcome === 'refused' ? 'refused' : 'gave-up', error: why };
@@ -50,8 +50,8 @@ export async function deliverNotification(input: StagedNotification | Notificati
     // entry's id and time come from the staged notification, so a second run's is the first's
     // (write-once). Runs recorded before named it after their own run.
     const once = staged && patched('notify-giveup-once') ? { id: `undelivered-${staged.sha256.slice(0, 24)}`, at: event.at } : undefined;
-    journal.record('failure', `${event.kind} notification "${event.title}" was not delivered: ${why}`, { details: { kind: event.kind, to: event.to, at: event.at, notification: event.kind, title: event.title, delivery } }, once);
-    await journal.flush();
+    trail.record('failure', `${event.kind} notification "${event.title}" was not delivered: ${why}`, { details: { kind: event.kind, to: event.to, at: event.at, notification: event.kind, title: event.title, delivery } }, once);
+    await trail.flush();
     return 'given-up';
   }
 }

@@ -12,7 +12,7 @@ import { attachEvidenceSignal, retrainWorkflowId, trainingTaskQueue, UpkeepModel
 import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem, MODEL_ID_PATTERN } from '../domain/inputs.js';
-import { createJournal, type Journal } from './maintenance.js';
+import { createTrailWriter, type TrailWriter } from './trail-writer.js';
 import { compareOnHoldout } from './policy.js';
 
 const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome, storeEvidence } = proxyActivities<Activities>(STEP);
@@ -27,35 +27,35 @@ const MAX_EVIDENCE = 20;
 const { trainCandidate } = proxyActivities<Activities>(TRAINING);
 
 /** Turns the gate's events into log entries and notifications. */
-export function gateEvents(journal: Journal, modelId: string, describe: () => string) {
+export function gateEvents(trail: TrailWriter, modelId: string, describe: () => string) {
   return (e: GateEvent): void => {
     const g = e.gate;
     const what = `${g.gate} ${modelId}`;
     switch (e.kind) {
       case 'approval-requested':
         // The keys in force: what a signature on this request is checked against, then and later (audit verify).
-        journal.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?${g.candidate ? ` (candidate ${g.candidate})` : ''}`, {
+        trail.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?${g.candidate ? ` (candidate ${g.candidate})` : ''}`, {
           details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}), ...(g.commentRequired ? { commentRequired: g.commentRequired } : {}), ...(e.keys ? { keys: e.keys } : {}) },
         });
-        journal.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
+        trail.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
         break;
       case 'reminder':
-        journal.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
-        journal.notify('reminder', e.to, `Reminder: ${what}? still waits for a decision`, `Waiting since ${g.openedAt}; expires ${g.expiresAt}.\n${describe()}`);
+        trail.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
+        trail.notify('reminder', e.to, `Reminder: ${what}? still waits for a decision`, `Waiting since ${g.openedAt}; expires ${g.expiresAt}.\n${describe()}`);
         break;
       case 'escalation':
-        journal.record('escalation', `escalated to ${e.to.join(', ')} (${what} undecided since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
-        journal.notify('escalation', e.to, `Escalation: ${what}? undecided since ${g.openedAt}`, `Nobody has decided yet; the request expires ${g.expiresAt}.\n${describe()}`);
+        trail.record('escalation', `escalated to ${e.to.join(', ')} (${what} undecided since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
+        trail.notify('escalation', e.to, `Escalation: ${what}? undecided since ${g.openedAt}`, `Nobody has decided yet; the request expires ${g.expiresAt}.\n${describe()}`);
         break;
       case 'expired':
-        journal.record('expired', `${what} expired undecided after ${g.reminders} reminders${g.escalated ? ' and an escalation' : ''}`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
-        journal.notify('expired', e.to, `Expired: ${what}? was not decided`, `The request opened ${g.openedAt} closed without a decision; nothing was changed.`);
+        trail.record('expired', `${what} expired undecided after ${g.reminders} reminders${g.escalated ? ' and an escalation' : ''}`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
+        trail.notify('expired', e.to, `Expired: ${what}? was not decided`, `The request opened ${g.openedAt} closed without a decision; nothing was changed.`);
         break;
       case 'decision': {
         const d = g.decision!;
         const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
-        journal.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}) } });
-        journal.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
+        trail.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}) } });
+        trail.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
         break;
       }
     }
@@ -66,14 +66,14 @@ export function gateEvents(journal: Journal, modelId: string, describe: () => st
  * How an open gate reads who may decide again (the `refreshApprovers` Update): the worker's config
  * through `resolveModel`, never the caller's word; a change is logged to the audit trail.
  */
-export function approverRefresh(journal: Journal, modelId: string, resolve: (input: { modelId: string }) => Promise<ResolvedModel>): ApproverRefresh {
+export function approverRefresh(trail: TrailWriter, modelId: string, resolve: (input: { modelId: string }) => Promise<ResolvedModel>): ApproverRefresh {
   return {
     load: async () => {
       const s = (await resolve({ modelId })).spec;
       return { approvers: stakeholders(s), ...(s.keys ? { keys: s.keys } : {}) };
     },
     onChange: (g, change) =>
-      journal.record('approvers-refreshed', `the ${g.gate} request read its approvers and keys again from the config: ${change}`, {
+      trail.record('approvers-refreshed', `the ${g.gate} request read its approvers and keys again from the config: ${change}`, {
         details: { gate: g.gate, openedAt: g.openedAt, approvers: g.approvers, signaturesRequired: g.signaturesRequired === true },
       }),
   };
@@ -107,7 +107,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel: ${JSON.stringify(modelId)?.slice(0, 100)} is not a model id` });
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
-  const journal = createJournal(modelId);
+  const trail = createTrailWriter(modelId);
   // The first evidence and the latest ones are kept (a model that stays degraded adds one per
   // scheduled evaluation); `evidenceCount` counts them all. Malformed evidence is logged and dropped.
   const acceptable = (e: unknown, from: string): e is RetrainEvidence => {
@@ -118,14 +118,14 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   const evidence: RetrainEvidence[] = input.evidence && acceptable(input.evidence, 'the first evidence') ? [input.evidence] : [];
   let evidenceCount = evidence.length;
   let latestWindowEnd = evidence[0]?.windowEnd;
-  const status: MaintenanceStatus = { modelId, kind: 'retrain', stage: 'awaiting-retrain-approval', since: journal.now(), evidence, gates: [] };
+  const status: MaintenanceStatus = { modelId, kind: 'retrain', stage: 'awaiting-retrain-approval', since: trail.now(), evidence, gates: [] };
   const stage = (s: MaintenanceStage): void => {
     status.stage = s;
-    status.since = journal.now();
+    status.since = trail.now();
   };
   const plan = (): string => (status.plan && !status.comparison ? `Approving trains with the ${status.plan.trainer} trainer on the ${status.plan.trainingDays} days before a ${status.plan.holdoutDays}-day holdout.\n` : '');
   const describe = (): string => `${plan()}Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
-  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe), approverRefresh(journal, modelId, resolveModel));
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(trail, modelId, describe), approverRefresh(trail, modelId, resolveModel));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
     if (!acceptable(e, 'an attachEvidence signal')) return;
@@ -136,7 +136,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     if (e.windowEnd && (!latestWindowEnd || Date.parse(e.windowEnd) > Date.parse(latestWindowEnd))) latestWindowEnd = e.windowEnd;
     status.evidenceCount = evidenceCount;
     // Evaluations are in the log already; a person's request is worth its own line.
-    if (evidenceCount > 1 && e.source === 'manual') journal.record('evidence-attached', `added to the pending request: ${describeEvidence(e)}`, { ...(e.requestedBy ? { actor: e.requestedBy } : {}) });
+    if (evidenceCount > 1 && e.source === 'manual') trail.record('evidence-attached', `added to the pending request: ${describeEvidence(e)}`, { ...(e.requestedBy ? { actor: e.requestedBy } : {}) });
   });
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
 
@@ -154,7 +154,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       // Any other failure is logged and told below, as a failure after the request.
     }
   }
-  journal.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, { ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}) });
+  trail.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, { ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}) });
 
   // Whatever fails after the request was made is logged and told to the people asked.
   let people: string[] = [];
@@ -173,8 +173,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     const finish = async (outcome: RetrainOutcome, candidate?: ModelVersionRef): Promise<RetrainModelResult> => {
       status.outcome = outcome;
       stage('done');
-      await recordRetrainOutcome({ modelId, outcome, at: journal.now(), champion: status.champion ?? champion.version ?? '', workflowId: info.workflowId });
-      await journal.close(`retrain request ${outcome}`);
+      await recordRetrainOutcome({ modelId, outcome, at: trail.now(), champion: status.champion ?? champion.version ?? '', workflowId: info.workflowId });
+      await trail.close(`retrain request ${outcome}`);
       return { modelId, outcome, evidence: evidenceCount, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
     };
 
@@ -183,8 +183,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     const trainerName = describeTrainer(spec.retrain.trainer, spec.task);
     if (!trainerName) {
       const message = noTrainerMessage(modelId);
-      journal.record('failure', `cannot retrain: ${message}`);
-      journal.notify('failure', people, `${modelId} cannot be retrained: it has no retrain.trainer`, message);
+      trail.record('failure', `cannot retrain: ${message}`);
+      trail.notify('failure', people, `${modelId} cannot be retrained: it has no retrain.trainer`, message);
       return finish('no-trainer');
     }
     status.plan = { trainer: trainerName, trainingDays: spec.retrain.training_days, holdoutDays: spec.retrain.holdout_days, minCoverage: spec.retrain.min_coverage ?? 0.8 };
@@ -196,7 +196,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // degraded keeps adding it), or the days up to now for a request made by hand; training ends
     // where the holdout begins, so it never sees those days.
     stage('snapshotting');
-    const windowEnd = latestWindowEnd ?? journal.now();
+    const windowEnd = latestWindowEnd ?? trail.now();
     const holdout = await snapshotWindow({ model: champion, windowEnd, days: spec.retrain.holdout_days });
     const training = await snapshotTraining({ model: champion, windowEnd, days: spec.retrain.training_days, skipDays: spec.retrain.holdout_days });
     const short = [
@@ -205,8 +205,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     ];
     if (short.length > 0) {
       const message = `${short.join(' and ')}; at least min_rows = ${spec.min_rows} are needed (missing days: ${[...training.missing, ...holdout.missing].map((m) => m.date).join(', ') || 'none'})`;
-      journal.record('failure', `cannot retrain: ${message}`);
-      journal.notify('failure', people, `Retraining ${modelId} cannot start: not enough data`, message);
+      trail.record('failure', `cannot retrain: ${message}`);
+      trail.notify('failure', people, `Retraining ${modelId} cannot start: not enough data`, message);
       return finish('insufficient-data');
     }
 
@@ -214,7 +214,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // Training runs on its own task queue with its own slots, so it never holds an evaluation's;
     // runs recorded before that scheduled it on the workflow's queue and replay the same way.
     const train = patched('training-queue') ? proxyActivities<Activities>({ ...TRAINING, taskQueue: trainingTaskQueue(info.taskQueue) }).trainCandidate : trainCandidate;
-    const trained = await train({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: journal.now() });
+    const trained = await train({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: trail.now() });
     const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
     status.candidate = candidate;
     // How much of what was asked the candidate saw: days with data, rows (pure, from the snapshot).
@@ -226,7 +226,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       ...(trained.championModelType ? { championModelType: trained.championModelType } : {}),
       training: coverage,
     };
-    journal.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the trainer ${trainerName}: ${describeCoverage(coverage)}`, {
+    trail.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the trainer ${trainerName}: ${describeCoverage(coverage)}`, {
       details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, coverage, modelType: candidateInfo.modelType, ...(trained.logUri ? { log: trained.logUri } : {}) },
     });
 
@@ -246,7 +246,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       challenger: { version: trained.version, summary: challengerOnHoldout },
     });
     status.comparison = comparison;
-    journal.record('compared', comparison.reason, {
+    trail.record('compared', comparison.reason, {
       details: {
         holdout: comparison.holdout,
         champion: comparison.champion.value,
@@ -258,7 +258,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // goes to the owner marked not recommended; approving it needs a comment saying why.
     const concerns = comparison.better && !comparison.recommended ? comparison.concerns ?? [] : [];
     if (!comparison.recommended && concerns.length === 0) {
-      journal.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
+      trail.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
       return finish('not-recommended', candidate);
     }
 
@@ -285,7 +285,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
         version: trained.version,
         expected: champion.version ?? '',
         change: 'promotion',
-        at: journal.now(),
+        at: trail.now(),
         workflow: { workflowId: info.workflowId, runId: info.runId },
         approvals: decisions,
         reason: comparison.reason,
@@ -294,21 +294,21 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     } catch (err) {
       if (failureType(err) !== 'ChampionChanged') throw err;
       const message = (err as ActivityFailure).cause!.message;
-      journal.record('failure', `promotion refused: ${message}`);
-      journal.notify('failure', people, `Promotion of ${trained.version} for ${modelId} refused`, message);
+      trail.record('failure', `promotion refused: ${message}`);
+      trail.notify('failure', people, `Promotion of ${trained.version} for ${modelId} refused`, message);
       return finish('champion-changed', candidate);
     }
     status.champion = trained.version;
-    journal.record('promoted', `promoted ${trained.version} (was ${champion.version})${concerns.length ? `, although not recommended: ${concerns.join('; ')}` : ''}`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
-    journal.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => `${d.approver}${d.comment ? ` ("${d.comment}")` : ''}`).join(', ')}.`);
+    trail.record('promoted', `promoted ${trained.version} (was ${champion.version})${concerns.length ? `, although not recommended: ${concerns.join('; ')}` : ''}`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
+    trail.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => `${d.approver}${d.comment ? ` ("${d.comment}")` : ''}`).join(', ')}.`);
     return finish('promoted', candidate);
   } catch (err) {
     if (isCancellation(err)) throw err;
     const message = err instanceof ActivityFailure && err.cause ? err.cause.message : err instanceof Error ? err.message : String(err);
-    journal.record('failure', `retrain request failed at ${status.stage}: ${message}`);
-    journal.notify('failure', people, `Retraining ${modelId} failed at ${status.stage}`, message);
+    trail.record('failure', `retrain request failed at ${status.stage}: ${message}`);
+    trail.notify('failure', people, `Retraining ${modelId} failed at ${status.stage}`, message);
     stage('done');
-    await journal.close('a failed retrain request');
+    await trail.close('a failed retrain request');
     throw err;
   }
 }

@@ -11,7 +11,7 @@ import { maintenanceStatusQuery, rollbackWorkflowId, UpkeepModelId, type Rollbac
 import { stakeholders, type Decision, type MaintenanceStatus } from '../domain/maintenance.js';
 import { rollbackInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, rollbackAct, rollbackRequestId } from '../domain/signature.js';
-import { createJournal } from './maintenance.js';
+import { createTrailWriter } from './trail-writer.js';
 import { approverRefresh, gateEvents } from './retrain-model.js';
 
 const { resolveModel, rollbackTarget, setChampion } = proxyActivities<Activities>(STEP);
@@ -27,11 +27,11 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
     throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `rollback: model ${modelId} is rolled back by workflow ${rollbackWorkflowId(modelId)}, not ${info.workflowId}` });
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
-  const journal = createJournal(modelId);
-  const request = { source: 'manual' as const, at: journal.now(), reason: input.reason, requestedBy: input.requestedBy };
-  const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: journal.now(), evidence: [request], gates: [] };
+  const trail = createTrailWriter(modelId);
+  const request = { source: 'manual' as const, at: trail.now(), reason: input.reason, requestedBy: input.requestedBy };
+  const status: MaintenanceStatus = { modelId, kind: 'rollback', stage: 'awaiting-rollback-approval', since: trail.now(), evidence: [request], gates: [] };
   const describe = (): string => `Rollback requested by ${input.requestedBy}: ${input.reason}`;
-  const approvals = createApprovals(modelId, info.workflowId, gateEvents(journal, modelId, describe), approverRefresh(journal, modelId, resolveModel));
+  const approvals = createApprovals(modelId, info.workflowId, gateEvents(trail, modelId, describe), approverRefresh(trail, modelId, resolveModel));
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
 
   const model = await resolveModel({ modelId });
@@ -45,12 +45,12 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const proof = keysApply(model.spec.keys, people) ? input.proof : undefined;
   const unproven = proofProblem(rollbackAct(input), input.proof, { model: modelId, workflow: info.workflowId, request: requestId, now: Date.now(), keys: model.spec.keys, deciders: people });
   if (unproven) {
-    journal.record('failure', `rollback request refused: ${unproven}`, { actor: input.requestedBy });
-    await journal.flush();
+    trail.record('failure', `rollback request refused: ${unproven}`, { actor: input.requestedBy });
+    await trail.flush();
     throw ApplicationFailure.create({ type: 'Unauthenticated', nonRetryable: true, message: unproven });
   }
   // What was signed (reason, emergency) and the keys in force, so that the trail alone can check the signature later.
-  journal.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, {
+  trail.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, {
     actor: input.requestedBy,
     details: { from, to, reason: input.reason, emergency: Boolean(input.emergency), keys: model.spec.keys ?? { people: {}, authenticators: {} }, ...(proof ? { signer: proof.signer, proof } : {}) },
   });
@@ -58,14 +58,14 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   const decisions: Decision[] = [];
   const done = async (outcome: RollbackModelResult['outcome']): Promise<RollbackModelResult> => {
     status.stage = 'done';
-    await journal.close(`rollback ${outcome}`);
+    await trail.close(`rollback ${outcome}`);
     return { modelId, outcome, from, to, decisions };
   };
 
   if (input.emergency) {
     if (!people.includes(input.requestedBy)) {
-      journal.record('failure', `emergency rollback refused: ${input.requestedBy} is not an approver`, { actor: input.requestedBy });
-      await journal.flush();
+      trail.record('failure', `emergency rollback refused: ${input.requestedBy} is not an approver`, { actor: input.requestedBy });
+      await trail.flush();
       throw ApplicationFailure.create({ type: 'NotAnApprover', nonRetryable: true, message: `model ${modelId}: ${input.requestedBy} is not an approver of this model (approvers: ${people.join(', ')}); an emergency rollback needs one` });
     }
   } else {
@@ -81,7 +81,7 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
       version: to,
       expected: from,
       change: 'rollback',
-      at: journal.now(),
+      at: trail.now(),
       workflow: { workflowId: info.workflowId, runId: info.runId },
       approvals: decisions,
       reason: input.reason,
@@ -90,12 +90,12 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
     });
   } catch (err) {
     if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'ChampionChanged')) throw err;
-    journal.record('failure', `rollback refused: ${err.cause.message}`);
+    trail.record('failure', `rollback refused: ${err.cause.message}`);
     return done('champion-changed');
   }
   status.champion = to;
   const how = input.emergency ? `emergency rollback by ${input.requestedBy}` : `approved by ${decisions.map((d) => d.approver).join(', ')}`;
-  journal.record('rolled-back', `rolled back from ${from} to ${to} (${how}): ${input.reason}`, { actor: input.emergency ? input.requestedBy : decisions[0]?.approver, details: { from, to, emergency: Boolean(input.emergency) } });
-  journal.notify('rolled-back', [...people, ...model.spec.approval.escalation], `${modelId}: rolled back from ${from} to ${to}`, `${how}. Reason: ${input.reason}`);
+  trail.record('rolled-back', `rolled back from ${from} to ${to} (${how}): ${input.reason}`, { actor: input.emergency ? input.requestedBy : decisions[0]?.approver, details: { from, to, emergency: Boolean(input.emergency) } });
+  trail.notify('rolled-back', [...people, ...model.spec.approval.escalation], `${modelId}: rolled back from ${from} to ${to}`, `${how}. Reason: ${input.reason}`);
   return done('rolled-back');
 }

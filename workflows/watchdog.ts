@@ -10,7 +10,7 @@ import type { Activities } from '../activities/index.js';
 import { findingAdvice } from '../domain/watchdog-rules.js';
 import { STEP } from './activity-options.js';
 import { evaluateScheduleId } from './definitions.js';
-import { createJournal, type Journal } from './maintenance.js';
+import { createTrailWriter, type TrailWriter } from './trail-writer.js';
 
 // Heartbeats every few models; a fleet of hundreds takes a minute or two.
 const { watchdogInspect } = proxyActivities<Activities>({ ...STEP, startToCloseTimeout: '30 minutes' });
@@ -29,14 +29,14 @@ export async function watchdog(): Promise<WatchdogResult> {
   const info = workflowInfo();
   const at = new Date(Date.now()).toISOString();
   const r = await watchdogInspect({ at, workflowId: info.workflowId, runId: info.runId, evaluateSchedulePrefix: evaluateScheduleId('') });
-  const journals = new Map<string, Journal>();
-  const journal = (modelId: string): Journal => {
-    let j = journals.get(modelId);
-    if (!j) journals.set(modelId, (j = createJournal(modelId)));
+  const trailWriters = new Map<string, TrailWriter>();
+  const trail = (modelId: string): TrailWriter => {
+    let j = trailWriters.get(modelId);
+    if (!j) trailWriters.set(modelId, (j = createTrailWriter(modelId)));
     return j;
   };
   for (const f of r.opened) {
-    const j = journal(f.modelId);
+    const j = trail(f.modelId);
     const facts = { kind: f.kind, key: f.key, since: f.since };
     j.notify('watchdog', f.notified, `Watchdog: ${f.summary}`, `${findingAdvice(f.kind, f.modelId)}\nFound by ${info.workflowId} at ${at}; you are told once, until it is resolved.`, facts);
     j.record('watchdog', `found: ${f.summary}`, { details: { state: 'open', ...facts, notified: f.notified } });
@@ -44,8 +44,8 @@ export async function watchdog(): Promise<WatchdogResult> {
   // A model that left the config has no log to write to, nor a card.
   const inConfig = new Set(r.changedModels);
   for (const f of r.resolved) {
-    if (inConfig.has(f.modelId)) journal(f.modelId).record('watchdog', `resolved: ${f.summary}`, { details: { state: 'resolved', kind: f.kind, key: f.key, since: f.since, firstReportedAt: f.firstReportedAt } });
+    if (inConfig.has(f.modelId)) trail(f.modelId).record('watchdog', `resolved: ${f.summary}`, { details: { state: 'resolved', kind: f.kind, key: f.key, since: f.since, firstReportedAt: f.firstReportedAt } });
   }
-  await Promise.all(r.changedModels.map((m) => journal(m).close('watchdog findings changed')));
+  await Promise.all(r.changedModels.map((m) => trail(m).close('watchdog findings changed')));
   return { open: r.open, opened: r.opened.map((f) => `${f.modelId}/${f.key}`), resolved: r.resolved.map((f) => `${f.modelId}/${f.key}`), skipped: r.skipped };
 }

@@ -4,8 +4,8 @@
  */
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
-import { maintenanceLogPrefix, reportsPrefix } from '../../engine/store/keys.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import { auditEntriesPrefix, reportsPrefix } from '../../engine/store/keys.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { lookedAtChampion, type ChampionEra } from '../../domain/staleness.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { versionSeries } from '../../engine/cards/trend.js';
@@ -92,15 +92,15 @@ export const LOOK_BACK = 100;
  * read (of the champion's time, with one: the model has been evaluated since then at least).
  */
 export async function lastLookedAt(store: ArtifactStore, modelId: string, champion?: ChampionEra): Promise<{ at?: string; oldest?: string }> {
-  const prefix = `${maintenanceLogPrefix(modelId, 'evaluations')}/`;
+  const prefix = `${auditEntriesPrefix(modelId, 'evaluations')}/`;
   const keys = (await store.list(prefix)).filter((k) => k.startsWith(prefix) && k.endsWith('.json')).sort();
   let oldest: string | undefined;
   for (let i = keys.length - 1; i >= 0 && keys.length - i <= LOOK_BACK; i--) {
     const bytes = await store.tryGet(keys[i]!);
     if (!bytes) continue;
-    let e: MaintenanceLogEntry;
+    let e: AuditEntry;
     try {
-      e = JSON.parse(decode(bytes)) as MaintenanceLogEntry;
+      e = JSON.parse(decode(bytes)) as AuditEntry;
     } catch (err) {
       throw new Error(`log entry ${keys[i]}: ${(err as Error).message}`);
     }

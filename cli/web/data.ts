@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
-import type { MaintenanceLogEntry, MaintenanceStatus } from '../../domain/maintenance.js';
+import type { AuditEntry, MaintenanceStatus } from '../../domain/maintenance.js';
 import type { WatchdogFinding, WatchdogReport } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { ModelCard } from '../../engine/cards/types.js';
@@ -104,7 +104,7 @@ export interface ModelPage {
   latest?: EvaluationReport;
   card?: ModelCard;
   /** Newest first, at most TIMELINE_ENTRIES. */
-  timeline: MaintenanceLogEntry[];
+  timeline: AuditEntry[];
   omitted: number;
   findings: WatchdogFinding[];
 }
@@ -115,7 +115,7 @@ export interface ModelPage {
  * entries shown (the last TIMELINE_ENTRIES) re-hashed against their links. Not here: older
  * entries' bytes, the objects entries cite, decision signatures (`upkeep audit verify`).
  */
-export async function checkTrail(store: ArtifactStore, modelId: string): Promise<{ check: TrailCheck; entries: MaintenanceLogEntry[] }> {
+export async function checkTrail(store: ArtifactStore, modelId: string): Promise<{ check: TrailCheck; entries: AuditEntry[] }> {
   try {
     const v = await verifyChain(store, modelId, { rehashLast: TIMELINE_ENTRIES });
     const shown = v.entries.slice(-TIMELINE_ENTRIES);

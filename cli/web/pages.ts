@@ -4,7 +4,7 @@
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { describeCoverage, describeEvidence, type GateStatus, type MaintenanceLogEntry, type MaintenanceStatus } from '../../domain/maintenance.js';
+import { describeCoverage, describeEvidence, type GateStatus, type AuditEntry, type MaintenanceStatus } from '../../domain/maintenance.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { ModelCard } from '../../engine/cards/types.js';
@@ -274,7 +274,7 @@ function trailNote(t: ModelPage['trail']): Html {
   return html`<p class="quiet">Verified when this page was loaded: the chain's ${t.links} links and its head, every entry present and linked once, and the ${t.rehashed} entries shown re-hashed. <code>upkeep audit verify</code> also re-hashes older entries and what entries cite, and checks decision signatures.</p>`;
 }
 
-function timeline(entries: MaintenanceLogEntry[], omitted: number): Html {
+function timeline(entries: AuditEntry[], omitted: number): Html {
   if (entries.length === 0) return html`<p class="quiet">Nothing recorded yet.</p>`;
   return html`<table class="timeline"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Summary</th><th>Comment</th></tr></thead>
 <tbody>${entries.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.kind}</td><td>${e.actor ?? ''}</td><td>${e.summary}</td><td>${e.comment ?? ''}</td></tr>`)}</tbody></table>

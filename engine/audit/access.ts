@@ -10,7 +10,7 @@
  * Never a token, a cookie, a CSRF token or a session id: sessions are named by a random reference.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { appendEntry } from './chain.js';
 
@@ -37,7 +37,7 @@ export interface RefusedDecision {
   comment?: string | undefined;
 }
 
-export function refusedDecisionEntry(r: RefusedDecision): MaintenanceLogEntry {
+export function refusedDecisionEntry(r: RefusedDecision): AuditEntry {
   // The same refusal recorded twice (a retried record) is one entry.
   const id = createHash('sha256').update(JSON.stringify([r.modelId, r.workflowId, r.request, r.decision, r.claimedBy, r.signer ?? null, r.nonce ?? r.at.toISOString()])).digest('hex').slice(0, 32);
   const signed = r.signer ? `signed by ${r.signer}` : 'unsigned';
@@ -95,7 +95,7 @@ function accessSummary(a: WebAccess): string {
   }
 }
 
-export function webAccessEntry(a: WebAccess): MaintenanceLogEntry {
+export function webAccessEntry(a: WebAccess): AuditEntry {
   return {
     id: `web-${randomUUID()}`,
     modelId: WEB_LEDGER,

@@ -12,11 +12,11 @@
  * finds its own link past the hint, if it wrote one.
  */
 import { createHash } from 'node:crypto';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { UpkeepError } from '../errors.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
-import { LOG_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, maintenanceLogKey, maintenanceLogPrefix } from '../store/keys.js';
+import { AUDIT_TRAIL_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, auditEntryKey, auditEntriesPrefix } from '../store/keys.js';
 
 export interface AuditLink {
   v: 'upkeep.audit-link/1';
@@ -51,7 +51,7 @@ async function readHead(store: ArtifactStore, modelId: string): Promise<Head | u
 const markLinked = (store: ArtifactStore, modelId: string, entryId: string, seq: number) => store.put(auditLinkedKey(modelId, entryId), `${JSON.stringify({ seq })}\n`, { ifAbsent: true });
 
 /** Links an entry already written at `key`; returns its place (the same place when run again). */
-async function linkEntry(store: ArtifactStore, modelId: string, entry: MaintenanceLogEntry, key: string, entrySha: string, hint?: Head): Promise<number> {
+async function linkEntry(store: ArtifactStore, modelId: string, entry: AuditEntry, key: string, entrySha: string, hint?: Head): Promise<number> {
   // The hint is read before the mark (a hint read earlier is as good: it only moves forward past marked entries).
   const head = hint ?? (await readHead(store, modelId));
   const marked = await store.tryGet(auditLinkedKey(modelId, entry.id));
@@ -87,7 +87,7 @@ async function linkEntry(store: ArtifactStore, modelId: string, entry: Maintenan
  * name with `/` would write inside another model's chain (`churn/chain` is under `ledger/churn/chain`):
  * an entry's model id reaches this writer from workflow inputs anyone with namespace access chooses.
  */
-export function checkLedgerName(modelId: unknown): asserts modelId is string {
+export function checkTrailName(modelId: unknown): asserts modelId is string {
   if (modelId !== '_web' && (typeof modelId !== 'string' || !MODEL_ID_PATTERN.test(modelId))) {
     throw new UpkeepError('InvalidRequest', `${JSON.stringify(modelId)?.slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-"): nothing is recorded under it`);
   }
@@ -102,7 +102,7 @@ async function childrenOf(store: ArtifactStore, prefix: string, name: RegExp): P
 async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<string[]> {
   if (await store.exists(auditLinkKey(modelId, 1))) return [];
   const keys: string[] = [];
-  for (const part of LOG_PARTS) keys.push(...(await childrenOf(store, maintenanceLogPrefix(modelId, part), /^[^/]+\.json$/)));
+  for (const part of AUDIT_TRAIL_PARTS) keys.push(...(await childrenOf(store, auditEntriesPrefix(modelId, part), /^[^/]+\.json$/)));
   return keys.sort((a, b) => a.slice(a.lastIndexOf('/')).localeCompare(b.slice(b.lastIndexOf('/'))));
 }
 
@@ -110,21 +110,21 @@ async function unchainedEntries(store: ArtifactStore, modelId: string): Promise<
  * Writes an entry (once, under its stable id) and links it to the end of its model's chain.
  * Returns whether the entry was new. Safe to run twice and from many workers at once.
  */
-export async function appendEntry(store: ArtifactStore, entry: MaintenanceLogEntry): Promise<{ created: boolean; seq: number }> {
-  checkLedgerName(entry.modelId);
-  const key = maintenanceLogKey(entry);
+export async function appendEntry(store: ArtifactStore, entry: AuditEntry): Promise<{ created: boolean; seq: number }> {
+  checkTrailName(entry.modelId);
+  const key = auditEntryKey(entry);
   const head = await readHead(store, entry.modelId);
   if (!head) {
     for (const old of await unchainedEntries(store, entry.modelId)) {
       if (old === key) continue;
       const bytes = await store.get(old);
-      await linkEntry(store, entry.modelId, parse<MaintenanceLogEntry>(bytes), old, sha256(bytes));
+      await linkEntry(store, entry.modelId, parse<AuditEntry>(bytes), old, sha256(bytes));
     }
   }
   const put = await store.put(key, `${JSON.stringify(entry, null, 2)}\n`, { ifAbsent: true });
   // A retry finds the entry written: link what is stored, whatever this call carried.
   const stored = put.created ? undefined : await store.get(key);
-  const seq = await linkEntry(store, entry.modelId, stored ? parse<MaintenanceLogEntry>(stored) : entry, key, stored ? sha256(stored) : put.sha256, head);
+  const seq = await linkEntry(store, entry.modelId, stored ? parse<AuditEntry>(stored) : entry, key, stored ? sha256(stored) : put.sha256, head);
   return { created: put.created, seq };
 }
 
@@ -133,7 +133,7 @@ export const linkKeys = (store: ArtifactStore, modelId: string): Promise<string[
 
 export interface ChainedEntry {
   seq: number;
-  entry: MaintenanceLogEntry;
+  entry: AuditEntry;
   uri: string;
 }
 
@@ -155,7 +155,7 @@ async function readLinks(store: ArtifactStore, keys: string[], concurrency = 16)
     for (let i = next++; i < keys.length; i = next++) {
       const link = parse<AuditLink>(await store.get(keys[i]!), keys[i]);
       const bytes = await store.tryGet(link.entry.key);
-      if (bytes) out[i] = { seq: link.seq, entry: parse<MaintenanceLogEntry>(bytes, link.entry.key), uri: store.uriFor(link.entry.key) };
+      if (bytes) out[i] = { seq: link.seq, entry: parse<AuditEntry>(bytes, link.entry.key), uri: store.uriFor(link.entry.key) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(keys.length, concurrency) }, worker));
@@ -201,7 +201,7 @@ export async function verifyChain(store: ArtifactStore, modelId: string, opts: {
   const keys = await linkKeys(store, modelId);
   // Every entry file there is (also what the links are checked against for inserted entries).
   const stored = new Set<string>();
-  for (const part of LOG_PARTS) for (const key of await store.list(maintenanceLogPrefix(modelId, part))) stored.add(key);
+  for (const part of AUDIT_TRAIL_PARTS) for (const key of await store.list(auditEntriesPrefix(modelId, part))) stored.add(key);
   // With rehashLast, older entries are only checked to be there (listed), not re-read and re-hashed.
   const rehashFrom = opts.rehashLast === undefined ? 0 : Math.max(0, keys.length - opts.rehashLast);
   const linkBytes = await readAll(store, keys);
@@ -249,7 +249,7 @@ export async function verifyChain(store: ArtifactStore, modelId: string, opts: {
     else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) was altered (sha256 differs)`);
     else {
       try {
-        entries.push({ seq, entry: parse<MaintenanceLogEntry>(entryBytes, link.entry.key), uri: store.uriFor(link.entry.key) });
+        entries.push({ seq, entry: parse<AuditEntry>(entryBytes, link.entry.key), uri: store.uriFor(link.entry.key) });
       } catch {
         problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is not valid JSON`);
       }

@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { auditLinkKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
 import { appendEntry, linkKeys, type AuditLink, type ChainedEntry } from './chain.js';
@@ -110,14 +110,14 @@ interface ConfigHead {
 }
 
 /** The config-changed entry at link `seq`, if that link holds one. */
-async function configEntryAt(store: ArtifactStore, modelId: string, seq: number): Promise<{ link: AuditLink; entry: MaintenanceLogEntry } | undefined> {
+async function configEntryAt(store: ArtifactStore, modelId: string, seq: number): Promise<{ link: AuditLink; entry: AuditEntry } | undefined> {
   const link = await tryJson<AuditLink>(store, auditLinkKey(modelId, seq));
   if (!link || link.entry.kind !== 'config-changed') return undefined;
-  const entry = await tryJson<MaintenanceLogEntry>(store, link.entry.key);
+  const entry = await tryJson<AuditEntry>(store, link.entry.key);
   return entry?.kind === 'config-changed' ? { link, entry } : undefined;
 }
 
-const recordSha = (e: MaintenanceLogEntry): string | undefined => {
+const recordSha = (e: AuditEntry): string | undefined => {
   const r = e.details?.record as { sha256?: unknown } | undefined;
   return typeof r?.sha256 === 'string' ? r.sha256 : undefined;
 };
@@ -184,7 +184,7 @@ export async function recordConfig(
   const at = (o.at ?? new Date()).toISOString();
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const keysLine = keySet.signaturesRequired ? `keys of ${count(Object.keys(keySet.people).length, 'person').replace(/persons$/, 'people')} and ${count(Object.keys(keySet.authenticators).length, 'authenticator')}` : 'no keys: decisions unsigned';
-  const mine: MaintenanceLogEntry = {
+  const mine: AuditEntry = {
     id,
     modelId,
     at,
@@ -205,7 +205,7 @@ export async function recordConfig(
   // The first command to record this change claims it; a second (a retry, a racing sync) appends the claimed entry.
   const claimKey = configClaimKey(modelId, id);
   const claimed = await store.put(claimKey, `${JSON.stringify(mine, null, 2)}\n`, { ifAbsent: true });
-  const entry = claimed.created ? mine : await tryJson<MaintenanceLogEntry>(store, claimKey);
+  const entry = claimed.created ? mine : await tryJson<AuditEntry>(store, claimKey);
   // A claim must say what this command saw (only who and when may differ): a claim written ahead
   // by someone with store access, citing other keys, is refused, never linked.
   const same = (k: 'record' | 'config' | 'keys') => (entry?.details?.[k] as { sha256?: unknown } | undefined)?.sha256 === (mine.details![k] as { sha256: string }).sha256;

@@ -1,7 +1,7 @@
 /** Reading a model's audit trail entries back from the store. */
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
-import { maintenanceLogPrefix } from '../store/keys.js';
+import { auditEntriesPrefix } from '../store/keys.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -11,12 +11,12 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
  */
 
 /** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
-export async function readMaintenanceLog(store: ArtifactStore, modelId: string, opts: { evaluations?: boolean } = {}): Promise<MaintenanceLogEntry[]> {
-  const out: MaintenanceLogEntry[] = [];
-  const keys = [...(await store.list(maintenanceLogPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(maintenanceLogPrefix(modelId, 'evaluations')) : [])];
+export async function readAuditTrail(store: ArtifactStore, modelId: string, opts: { evaluations?: boolean } = {}): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  const keys = [...(await store.list(auditEntriesPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(auditEntriesPrefix(modelId, 'evaluations')) : [])];
   for (const key of keys) {
     const bytes = await store.tryGet(key);
-    if (bytes) out.push(JSON.parse(decode(bytes)) as MaintenanceLogEntry);
+    if (bytes) out.push(JSON.parse(decode(bytes)) as AuditEntry);
   }
   return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
 }

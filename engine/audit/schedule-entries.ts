@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ModelSpec } from '../../domain/config.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { compactTime, specKey } from '../store/keys.js';
 import { appendEntry } from './chain.js';
@@ -25,7 +25,7 @@ export async function recordScheduleChange(
 ): Promise<void> {
   const at = (change.at ?? new Date()).toISOString();
   const config = change.spec ? await storeSpec(store, change.spec) : undefined;
-  const entry: MaintenanceLogEntry = {
+  const entry: AuditEntry = {
     id: `schedule-${compactTime(at)}-${randomBytes(6).toString('hex')}`,
     modelId: change.modelId,
     at,

@@ -16,7 +16,7 @@
  *
  * Each problem is one line naming the entry (link number), object or registry record.
  */
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { keysApply, rollbackAct, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { createRegistry } from '../registry/registry.js';
 import type { ChampionPointer } from '../registry/types.js';
@@ -36,7 +36,7 @@ export interface TrailVerification extends ChainVerification {
 
 export interface SignedActCheck {
   seq: number;
-  entry: MaintenanceLogEntry;
+  entry: AuditEntry;
   act: SignedAct & { proof?: DecisionProof };
   /** undefined: the trail records no keys in force before it. */
   inForce?: KeysInForce;
@@ -86,7 +86,7 @@ export function keyOfUri(store: Pick<ArtifactStore, 'root'>, uri: string): strin
 }
 
 /** Which gate of which run an entry is about: decisions, expiries and requests share it. */
-const gateOf = (e: MaintenanceLogEntry): string | undefined => {
+const gateOf = (e: AuditEntry): string | undefined => {
   const gate = str(e.details?.gate);
   return gate ? `${e.workflowId ?? ''}/${e.runId ?? ''}/${gate}/${str(e.details?.openedAt) ?? ''}` : undefined;
 };
@@ -130,7 +130,7 @@ export function keysInForce(chain: readonly ChainedEntry[], index: number, specK
 }
 
 /** A signed act as the trail records it: a decision entry, or a rollback request entry. */
-export function actOf(e: MaintenanceLogEntry): (SignedAct & { proof?: DecisionProof }) | undefined {
+export function actOf(e: AuditEntry): (SignedAct & { proof?: DecisionProof }) | undefined {
   const proof = e.details?.proof as DecisionProof | undefined;
   if (e.kind === 'decision') {
     const gate = str(e.details?.gate);

@@ -4,7 +4,7 @@
  * been told and when, and whether the schedule ran. Pure: the entries and the specs they cite are
  * read by the caller (from the store alone, never from Temporal).
  */
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ChainedEntry } from './chain.js';
 import { terminalSafe } from '../../domain/escape.js';
 import { configInForce, type ConfigInForce } from './config-entries.js';
@@ -50,13 +50,13 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Which gate of which run an entry is about (decisions, expiries and requests share it). */
-const gateId = (e: MaintenanceLogEntry): string | undefined => {
+const gateId = (e: AuditEntry): string | undefined => {
   const gate = str(e.details?.gate);
   return gate ? `${e.workflowId ?? ''}/${e.runId ?? ''}/${gate}` : undefined;
 };
 
 /** The config sha256 an entry cites, if any. */
-export const citedSpec = (e: MaintenanceLogEntry): string | undefined => {
+export const citedSpec = (e: AuditEntry): string | undefined => {
   const c = e.details?.config as { sha256?: unknown } | undefined;
   return c && typeof c.sha256 === 'string' ? c.sha256 : undefined;
 };

@@ -2,7 +2,7 @@
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
-import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import { versionSeries } from './trend.js';
 import {
   MAX_LOG_ENTRIES,
@@ -238,7 +238,7 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
   return { windowEnd: latest.windowEnd, verdict: latest.verdict.status, reasons: [...latest.verdict.reasons], drift: driftPart, quality: qualityPart };
 }
 
-function buildLog(ledger: MaintenanceLogEntry[]): CardLogEntry[] {
+function buildLog(ledger: AuditEntry[]): CardLogEntry[] {
   const sorted = [...ledger].sort((a, b) => newestFirst(a.at, b.at) || compareStrings(a.id, b.id) || byContent(a, b));
   return uniqueBy(sorted, (e) => e.id).map((e) => ({
     at: e.at,
@@ -263,7 +263,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     lineage: buildLineage(input),
     metricTrend: trend.slice(0, MAX_TREND_POINTS),
     latestConditions: buildConditions(input.latest),
-    maintenanceLog: log.slice(0, MAX_LOG_ENTRIES),
+    auditTrail: log.slice(0, MAX_LOG_ENTRIES),
     omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), ledger: Math.max(0, log.length - MAX_LOG_ENTRIES) },
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
   };

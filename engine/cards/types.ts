@@ -1,7 +1,7 @@
 /** The model card's input and its JSON shape. */
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
-import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../evaluation/report.js';
@@ -48,7 +48,7 @@ export interface ModelCardInput {
     verdict: EvaluationReport['verdict'];
   };
   /** The maintenance log; at most MAX_LOG_ENTRIES are shown, newest first. */
-  ledger: MaintenanceLogEntry[];
+  ledger: AuditEntry[];
   /** The model's open watchdog findings. */
   watchdog?: WatchdogFinding[];
 }
@@ -159,7 +159,7 @@ export interface CardConditions {
 
 export interface CardLogEntry {
   at: string;
-  kind: MaintenanceLogEntry['kind'];
+  kind: AuditEntry['kind'];
   summary: string;
   actor: string | null;
   comment: string | null;
@@ -188,8 +188,8 @@ export interface ModelCard {
   metricTrend: CardTrendPoint[];
   latestConditions: CardConditions | null;
   /** Newest first, at most MAX_LOG_ENTRIES. */
-  maintenanceLog: CardLogEntry[];
-  /** Entries left out of metricTrend and maintenanceLog by the limits. */
+  auditTrail: CardLogEntry[];
+  /** Entries left out of metricTrend and auditTrail by the limits. */
   omitted: { reports: number; ledger: number };
   /** Open watchdog findings (absent when there are none), by kind. */
   watchdog?: CardWatchdogFinding[];

@@ -12,7 +12,7 @@ import { findModel } from '../config/load.js';
 import { createRegistry } from '../registry/registry.js';
 import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
-import { readMaintenanceLog } from '../audit/read.js';
+import { readAuditTrail } from '../audit/read.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './index.js';
@@ -49,7 +49,7 @@ async function commitCard(repo: string, files: { name: string; text: string }[],
 
 /** The parts of a card whose change is worth a commit. */
 function milestone(card: ModelCard): string {
-  return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.maintenanceLog, verdict: card.metricTrend[0]?.verdict ?? null });
+  return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.auditTrail, verdict: card.metricTrend[0]?.verdict ?? null });
 }
 
 export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig & { name: string }, input: { modelId: string; reason: string }): Promise<{ markdownUri: string; jsonUri: string }> {
@@ -76,7 +76,7 @@ export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig
     });
     if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
   }
-  const log = await readMaintenanceLog(store, spec.id);
+  const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);
   // The card never reads the clock: it is as new as the newest thing it lists.
   const generatedAt = newest([...log.map((e) => e.at), ...reports.map((r) => r.windowEnd), ...(champion ? [champion.since] : []), ...versions.map((v) => v.createdAt), ...watchdog.map((f) => f.firstReportedAt)]);

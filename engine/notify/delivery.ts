@@ -1,6 +1,6 @@
 /** How a notification was delivered, and the audit entry that records it. */
 import { createHash } from 'node:crypto';
-import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
+import type { AuditEntry, NotificationEvent } from '../../domain/maintenance.js';
 
 /**
  * How a notification went out, as its audit entry records it (details.delivery). `workerClock` is
@@ -21,7 +21,7 @@ export interface DeliveryRecord {
 }
 
 /** The audit entry of a notification; its id is derived from the event, so a retry records it once. */
-export function notifiedEntry(event: NotificationEvent, delivery?: DeliveryRecord): MaintenanceLogEntry {
+export function notifiedEntry(event: NotificationEvent, delivery?: DeliveryRecord): AuditEntry {
   const id = `notified-${createHash('sha256').update(JSON.stringify(event)).digest('hex').slice(0, 24)}`;
   const how = !delivery
     ? ''

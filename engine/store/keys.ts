@@ -3,7 +3,7 @@
  * '/'-separated relative paths (see assertKey in store.ts); a <model> is a model id, a <sha256>
  * 64 lowercase hex digits, a <time> a compact UTC time (compactTime) so keys sort by time.
  */
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 
 /** 2026-11-25T06:00:00.000Z -> 20261125T060000Z: sorts by time, safe in keys. */
 export function compactTime(iso: string): string {
@@ -53,11 +53,11 @@ export const trainingLogKey = (modelId: string, runId: string): string => `regis
 // ── The maintenance log (under ledger/, its first name): evaluations apart from the rest, so the
 // card reads few files ──
 
-export type MaintenanceLogPart = 'evaluations' | 'maintenance' | 'notifications';
-export const LOG_PARTS: readonly MaintenanceLogPart[] = ['maintenance', 'evaluations', 'notifications'];
-export const maintenanceLogPart = (kind: MaintenanceLogEntry['kind']): MaintenanceLogPart => (kind === 'evaluation' ? 'evaluations' : kind === 'notified' ? 'notifications' : 'maintenance');
-export const maintenanceLogPrefix = (modelId: string, part: MaintenanceLogPart): string => `ledger/${modelId}/${part}`;
-export const maintenanceLogKey = (e: MaintenanceLogEntry): string => `${maintenanceLogPrefix(e.modelId, maintenanceLogPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
+export type AuditTrailPart = 'evaluations' | 'maintenance' | 'notifications';
+export const AUDIT_TRAIL_PARTS: readonly AuditTrailPart[] = ['maintenance', 'evaluations', 'notifications'];
+export const auditTrailPart = (kind: AuditEntry['kind']): AuditTrailPart => (kind === 'evaluation' ? 'evaluations' : kind === 'notified' ? 'notifications' : 'maintenance');
+export const auditEntriesPrefix = (modelId: string, part: AuditTrailPart): string => `ledger/${modelId}/${part}`;
+export const auditEntryKey = (e: AuditEntry): string => `${auditEntriesPrefix(e.modelId, auditTrailPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
 // ── Notifications handed to deliverNotification: staged by the workflow that could not deliver
 // them, content-addressed; deliverNotification takes only such a reference ──

@@ -9,12 +9,12 @@ import type { WatchdogFinding } from '../../domain/watchdog.js';
 import { durationMs } from '../../domain/duration.js';
 import { failingSince, openApprovals, overdueSince, pausedTooLongSince, staleSince, type EvaluationOutcome } from '../../domain/watchdog-rules.js';
 import { championChange, lookedAtChampion, scheduleIntervalMs, type ChampionEra } from '../../domain/staleness.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import type { TemporalPort } from '../ports.js';
 import type { ArtifactStore } from '../store/store.js';
-import { readMaintenanceLog } from '../audit/read.js';
+import { readAuditTrail } from '../audit/read.js';
 import { createRegistry } from '../registry/registry.js';
-import { maintenanceLogPrefix } from '../store/keys.js';
+import { auditEntriesPrefix } from '../store/keys.js';
 
 /** A finding as an inspection finds it; recording adds when it was first reported and who was told. */
 export type FoundFinding = Pick<WatchdogFinding, 'modelId' | 'kind' | 'key' | 'summary' | 'since'> & { details?: Record<string, unknown> };
@@ -52,16 +52,16 @@ export const WATCH_LOOK_BACK = 100;
  * the rule `upkeep status` uses).
  */
 async function recentEvaluations(store: ArtifactStore, modelId: string, n: number, champion?: ChampionEra): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string; notWatchedSince?: string }> {
-  const keys = (await store.list(maintenanceLogPrefix(modelId, 'evaluations'))).sort();
+  const keys = (await store.list(auditEntriesPrefix(modelId, 'evaluations'))).sort();
   const outcomes: EvaluationOutcome[] = [];
   let lastWatchedAt: string | undefined;
   const stop = Math.max(0, keys.length - Math.max(n, WATCH_LOOK_BACK));
   for (let i = keys.length - 1; i >= stop && (outcomes.length < n || lastWatchedAt === undefined); i--) {
     const bytes = await store.tryGet(keys[i]!);
     if (!bytes) continue;
-    let e: MaintenanceLogEntry;
+    let e: AuditEntry;
     try {
-      e = JSON.parse(new TextDecoder().decode(bytes)) as MaintenanceLogEntry;
+      e = JSON.parse(new TextDecoder().decode(bytes)) as AuditEntry;
     } catch {
       continue; // not an entry of ours
     }
@@ -133,7 +133,7 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
   if (failing) found.push({ modelId: id, kind: 'failing-in-a-row', key: 'failing-in-a-row', since: failing, summary: `${id}: the last ${n} evaluations failed (since ${failing})`, details: { failures: n } });
 
   // overdue-approval: a request waiting past its escalate_after, in a run still going
-  for (const a of openApprovals(await readMaintenanceLog(deps.store, id))) {
+  for (const a of openApprovals(await readAuditTrail(deps.store, id))) {
     const since = overdueSince(a, spec.approval.escalate_after, ctx.now);
     if (!since) continue;
     if (ctx.temporal) {

@@ -9,14 +9,14 @@ import path from 'node:path';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
 import { whoWasWatching } from '../../engine/audit/watching.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { maintenanceLogKey } from '../../engine/store/keys.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import { auditEntryKey } from '../../engine/store/keys.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 
 const YEAR = 8760;
 const CONCURRENT = 4;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bench-audit-'));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const entry = (model: string, i: number): MaintenanceLogEntry => ({
+const entry = (model: string, i: number): AuditEntry => ({
   id: `run-${i}-0001`,
   modelId: model,
   at: new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString(),
@@ -39,7 +39,7 @@ try {
   const plain: number[] = [];
   const chained: number[] = [];
   for (let b = 0; b < 5; b++) {
-    plain.push(await batch((i) => store.put(maintenanceLogKey(entry('plain', i)), JSON.stringify(entry('plain', i), null, 2), { ifAbsent: true }), b * 200));
+    plain.push(await batch((i) => store.put(auditEntryKey(entry('plain', i)), JSON.stringify(entry('plain', i), null, 2), { ifAbsent: true }), b * 200));
     chained.push(await batch((i) => appendEntry(store, entry('chained', i)), b * 200));
   }
   console.log('Audit chain (file store, one model)');

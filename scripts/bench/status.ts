@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../engine/config/load.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { maintenanceLogKey, reportKeys } from '../../engine/store/keys.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import { auditEntryKey, reportKeys } from '../../engine/store/keys.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { fleetStatus } from '../../cli/status/fleet.js';
 import { renderFleetTable } from '../../cli/status/table.js';
 
@@ -41,8 +41,8 @@ try {
         workflow: { workflowId: `upkeep-evaluate-${id}`, runId: `run-${d}`, startedAt: end },
       };
       await store.put(reportKeys(id, end, `run-${d}`).json, JSON.stringify(report));
-      const e: MaintenanceLogEntry = { id: `run-${d}-0001`, modelId: id, at: end, kind: 'evaluation', summary: 'evaluated: healthy', details: { verdict: 'healthy', windowEnd: end } };
-      await store.put(maintenanceLogKey(e), JSON.stringify(e));
+      const e: AuditEntry = { id: `run-${d}-0001`, modelId: id, at: end, kind: 'evaluation', summary: 'evaluated: healthy', details: { verdict: 'healthy', windowEnd: end } };
+      await store.put(auditEntryKey(e), JSON.stringify(e));
     }
   }
   const time = async (history: number): Promise<number> => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChainedEntry } from '../../engine/audit/chain.js';
 import { renderWhoWasWatching, whoWasWatching } from '../../engine/audit/watching.js';
-import type { MaintenanceLogEntry, MaintenanceStatus } from '../../domain/maintenance.js';
+import type { AuditEntry, MaintenanceStatus } from '../../domain/maintenance.js';
 import { statusText } from '../../cli/maintenance-actions.js';
 
 // Clears the screen, moves the cursor home, sets the window title, then forges a line of the tool's own.
@@ -30,7 +30,7 @@ describe('CLI output built from recorded or claimed text cannot drive the termin
   });
 
   it('who-was-watching: a decision comment, a notification title and an alert summary from the trail', function () {
-    const e = (seq: number, at: string, x: Partial<MaintenanceLogEntry>): ChainedEntry => ({ seq, uri: `file:///s/${seq}`, entry: { id: `e${seq}`, modelId: 'churn', at, kind: 'evaluation', summary: '', ...x } as MaintenanceLogEntry });
+    const e = (seq: number, at: string, x: Partial<AuditEntry>): ChainedEntry => ({ seq, uri: `file:///s/${seq}`, entry: { id: `e${seq}`, modelId: 'churn', at, kind: 'evaluation', summary: '', ...x } as AuditEntry });
     const chain = [
       e(1, '2026-11-03T00:00:00.000Z', { kind: 'evaluation', summary: `degraded ${HOSTILE}`, details: { verdict: 'degraded', reasons: [HOSTILE] } }),
       e(2, '2026-11-03T00:01:00.000Z', { kind: 'notified', summary: 'sent', details: { notification: 'degraded', to: ['alice@example.com'], title: HOSTILE, webhook: 'sent' } }),

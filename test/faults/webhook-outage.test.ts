@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { readMaintenanceLog } from '../../engine/audit/read.js';
+import { readAuditTrail } from '../../engine/audit/read.js';
 import { maintenanceStatusQuery, retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -99,7 +99,7 @@ describe('faults: the webhook down for a while', function () {
         const result: EvaluateModelResult = await evaluation.result();
         assert.equal(result.verdict.status, 'degraded');
         assert.equal(result.retrain, 'started');
-        const entries = await readMaintenanceLog(createFileStore(storeDir), modelId, { evaluations: true });
+        const entries = await readAuditTrail(createFileStore(storeDir), modelId, { evaluations: true });
         assert.equal(entries.find((e) => e.kind === 'evaluation')?.details?.verdict, 'degraded');
         const retrain: WorkflowHandle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
         const reminded = await waitFor(

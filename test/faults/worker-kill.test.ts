@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { createRegistry } from '../../engine/registry/registry.js';
-import { readMaintenanceLog } from '../../engine/audit/read.js';
+import { readAuditTrail } from '../../engine/audit/read.js';
 import { retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createDemoWorkspace, createSlowTrainerWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
@@ -83,7 +83,7 @@ describe('faults: the worker killed and restarted', function () {
       assert.equal(result.report.jsonUri.endsWith(reports[0]!), true);
       const report = JSON.parse(readFileSync(path.join(ws.storeDir, 'reports', modelId, reports[0]!), 'utf8'));
       assert.equal(report.verdict.status, result.verdict.status);
-      const entries = (await readMaintenanceLog(createFileStore(ws.storeDir), modelId, { evaluations: true })).filter((e) => e.kind === 'evaluation');
+      const entries = (await readAuditTrail(createFileStore(ws.storeDir), modelId, { evaluations: true })).filter((e) => e.kind === 'evaluation');
       assert.equal(entries.length, 1, `${name}: ${entries.map((e) => e.summary).join('; ')}`);
       assert.equal(entries[0]!.details?.windowEnd, WINDOW_END);
       assert.deepEqual(await retriedActivities(handle), [retried], `${name}: the killed attempt was retried`);

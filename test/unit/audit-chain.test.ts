@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { auditHeadKey, auditLinkKey, maintenanceLogKey } from '../../engine/store/keys.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import { auditHeadKey, auditLinkKey, auditEntryKey } from '../../engine/store/keys.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 
 const MODEL = 'churn';
-const entry = (i: number, kind: MaintenanceLogEntry['kind'] = 'evaluation', extra: Partial<MaintenanceLogEntry> = {}): MaintenanceLogEntry => ({
+const entry = (i: number, kind: AuditEntry['kind'] = 'evaluation', extra: Partial<AuditEntry> = {}): AuditEntry => ({
   id: `run-${String(i).padStart(4, '0')}`,
   modelId: MODEL,
   at: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
@@ -59,8 +59,8 @@ describe('the audit chain', function () {
     assert.deepEqual(await problems(), []);
     // What such an append wrote before: a second chain inside churn's (store keys as it wrote them).
     const nested = { ...entry(9, 'retrain-requested'), modelId: 'churn/chain' };
-    await store.put(maintenanceLogKey(nested), JSON.stringify(nested));
-    await store.put('ledger/churn/chain/chain/0000000001.json', JSON.stringify({ seq: 1, key: maintenanceLogKey(nested), sha256: '0'.repeat(64), prev: null }));
+    await store.put(auditEntryKey(nested), JSON.stringify(nested));
+    await store.put('ledger/churn/chain/chain/0000000001.json', JSON.stringify({ seq: 1, key: auditEntryKey(nested), sha256: '0'.repeat(64), prev: null }));
     await store.put('ledger/churn/chain/head.json', JSON.stringify({ seq: 1, sha256: '0'.repeat(64) }));
     assert.deepEqual(await problems(), [], "churn's own links are read, not another chain's nested below them (was a TypeError)");
     assert.equal((await readChain(store, MODEL)).length, 3);
@@ -93,7 +93,7 @@ describe('the audit chain', function () {
 
   it('adopts entries written before the chain existed, oldest first', async function () {
     const store = createFileStore(dir);
-    for (const i of [3, 1, 2]) await store.put(maintenanceLogKey(entry(i, i === 2 ? 'decision' : 'evaluation')), JSON.stringify(entry(i, i === 2 ? 'decision' : 'evaluation')));
+    for (const i of [3, 1, 2]) await store.put(auditEntryKey(entry(i, i === 2 ? 'decision' : 'evaluation')), JSON.stringify(entry(i, i === 2 ? 'decision' : 'evaluation')));
     await appendEntry(store, entry(4));
     assert.deepEqual((await readChain(store, MODEL)).map((c) => c.entry.id), [1, 2, 3, 4].map((i) => entry(i).id));
     assert.deepEqual(await problems(), []);
@@ -156,8 +156,8 @@ describe('the audit chain', function () {
 
     it('an entry slipped in without a link', async function () {
       const forged = entry(99, 'decision', { actor: 'mallory', at: '2026-11-01T00:02:30.000Z' });
-      writeFileSync(file(maintenanceLogKey(forged)), JSON.stringify(forged));
-      assert.deepEqual(await problems(), [`entry ${maintenanceLogKey(forged)} is not in the chain (inserted, or an append that never finished)`]);
+      writeFileSync(file(auditEntryKey(forged)), JSON.stringify(forged));
+      assert.deepEqual(await problems(), [`entry ${auditEntryKey(forged)} is not in the chain (inserted, or an append that never finished)`]);
     });
 
     it('nothing when untouched, and every link file is named by its place', async function () {

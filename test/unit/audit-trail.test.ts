@@ -14,7 +14,7 @@ import { createRegistry } from '../../engine/registry/registry.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { artifactKey, auditHeadKey, auditLinkKey, auditLinksPrefix, championHistoryKey, reportKeys, snapshotManifestKey, specKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
-import type { Decision, MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import { newKeyPair, newNonce, signDecision, type DecisionKeys } from '../../domain/signature.js';
 
 const M = 'churn';
@@ -24,7 +24,7 @@ const mallory = newKeyPair();
 const RETRAIN = `upkeep-retrain-${M}`;
 
 /** Writes a spec, a snapshot, a report and an evaluation entry, as an evaluation run does. */
-async function evaluation(store: ArtifactStore, run: string, windowEnd: string, at: string, spec: Record<string, unknown>, verdict = 'healthy'): Promise<MaintenanceLogEntry> {
+async function evaluation(store: ArtifactStore, run: string, windowEnd: string, at: string, spec: Record<string, unknown>, verdict = 'healthy'): Promise<AuditEntry> {
   const specJson = `${JSON.stringify(spec, null, 2)}\n`;
   const specPut = await store.put(specKey(M, sha(specJson)), specJson, { ifAbsent: true });
   const data = `x,y\n1,${run}\n`;
@@ -37,7 +37,7 @@ async function evaluation(store: ArtifactStore, run: string, windowEnd: string, 
   const report = { schema: 'upkeep.evaluation-report/v1', modelId: M, owner: spec.owner, verdict: { status: verdict }, window: { end: windowEnd }, model: { artifactUri: model.uri, sha256: sha('onnx-v1'), bytes: 7 }, snapshot: { uri: manifest.uri, sha256: snapSha }, workflow: { workflowId: `upkeep-evaluate-${M}`, runId: run, startedAt: at }, spec: { uri: specPut.uri, sha256: specPut.sha256 } };
   const key = reportKeys(M, windowEnd, run);
   const json = await store.put(key.json, `${JSON.stringify(report, null, 2)}\n`);
-  const e: MaintenanceLogEntry = {
+  const e: AuditEntry = {
     id: `${run}-0001`,
     modelId: M,
     at,
@@ -79,7 +79,7 @@ describe('the audit trail, verified whole from the store', function () {
   const problems = async (): Promise<string[]> => (await verifyTrail(store, M, { deep: true })).problems;
 
   /** What an insider does after editing entries: links rebuilt from scratch, head rewritten. */
-  async function rebuildChain(without: (e: MaintenanceLogEntry) => boolean = () => false): Promise<void> {
+  async function rebuildChain(without: (e: AuditEntry) => boolean = () => false): Promise<void> {
     const chain = await readChain(store, M);
     for (const key of await store.list(auditLinksPrefix(M))) await store.delete(key);
     let prev: string | null = null;

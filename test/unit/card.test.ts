@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCardInput } from '../../engine/cards/index.js';
 import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../../engine/registry/types.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 
 const spec: ModelSpec = modelSpec.parse({
   id: 'churn',
@@ -75,14 +75,14 @@ const promotion: ChampionPointer = {
   approvals: [{ gate: 'promote', decision: 'approve', approver: 'bob@example.com', at: '2026-02-05T09:30:00.000Z', comment: 'holdout looks good' }],
 };
 
-function ledgerEntry(id: string, at: string, kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<MaintenanceLogEntry> = {}): MaintenanceLogEntry {
+function trailEntry(id: string, at: string, kind: AuditEntry['kind'], summary: string, extra: Partial<AuditEntry> = {}): AuditEntry {
   return { id, modelId: 'churn', at, kind, summary, ...extra };
 }
 
-const ledger: MaintenanceLogEntry[] = [
-  ledgerEntry('e1', '2026-01-20T06:00:00.000Z', 'retrain-requested', 'roc_auc 0.74 below min 0.75'),
-  ledgerEntry('e3', '2026-02-05T10:00:00.000Z', 'promoted', `${V2} is champion`, { actor: 'bob@example.com' }),
-  ledgerEntry('e2', '2026-01-21T07:00:00.000Z', 'decision', 'retrain rejected', {
+const ledger: AuditEntry[] = [
+  trailEntry('e1', '2026-01-20T06:00:00.000Z', 'retrain-requested', 'roc_auc 0.74 below min 0.75'),
+  trailEntry('e3', '2026-02-05T10:00:00.000Z', 'promoted', `${V2} is champion`, { actor: 'bob@example.com' }),
+  trailEntry('e2', '2026-01-21T07:00:00.000Z', 'decision', 'retrain rejected', {
     actor: 'alice@example.com',
     comment: 'labels for week 3 are late | wait\nfor the backfill',
   }),
@@ -254,7 +254,7 @@ describe('model cards', () => {
   });
 
   it('keeps the maintenance log newest first with the rejection comment, pipes escaped', () => {
-    assert.deepEqual(card.maintenanceLog.map((e) => e.summary), [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75']);
+    assert.deepEqual(card.auditTrail.map((e) => e.summary), [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75']);
     const rows = tableRows(section(md, 'Maintenance log')).slice(1);
     assert.equal(rows.length, 3);
     assert.equal(rows[1], '| 2026-01-21 07:00 UTC | decision: retrain rejected | alice@example.com | labels for week 3 are late \\| wait<br>for the backfill |');
@@ -295,12 +295,12 @@ describe('model cards', () => {
 
   it(`shows at most ${MAX_LOG_ENTRIES} log entries and says how many were left out`, () => {
     const many = Array.from({ length: MAX_LOG_ENTRIES + 5 }, (_, i) =>
-      ledgerEntry(`x${i}`, new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(), 'evaluation', `evaluation ${i}`),
+      trailEntry(`x${i}`, new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(), 'evaluation', `evaluation ${i}`),
     );
     const big = buildModelCard(input({ ledger: many }));
-    assert.equal(big.maintenanceLog.length, MAX_LOG_ENTRIES);
+    assert.equal(big.auditTrail.length, MAX_LOG_ENTRIES);
     assert.equal(big.omitted.ledger, 5);
-    assert.equal(big.maintenanceLog[0]!.summary, `evaluation ${MAX_LOG_ENTRIES + 4}`);
+    assert.equal(big.auditTrail[0]!.summary, `evaluation ${MAX_LOG_ENTRIES + 4}`);
     assert.ok(renderModelCardMarkdown(big).includes(`The latest ${MAX_LOG_ENTRIES} of ${MAX_LOG_ENTRIES + 5} entries`));
   });
 });

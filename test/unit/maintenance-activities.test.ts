@@ -10,19 +10,19 @@ import { ApplicationFailure } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../engine/config/load.js';
 import { readChain } from '../../engine/audit/chain.js';
-import { createMaintenanceActivities } from '../../activities/trail.js';
-import { readMaintenanceLog } from '../../engine/audit/read.js';
+import { createTrailActivities } from '../../activities/trail.js';
+import { readAuditTrail } from '../../engine/audit/read.js';
 import { newest } from '../../engine/cards/update.js';
 import { webhookPayload } from '../../engine/notify/notify.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { reportKeys } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
-import type { MaintenanceLogEntry, NotificationEvent } from '../../domain/maintenance.js';
+import type { AuditEntry, NotificationEvent } from '../../domain/maintenance.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
 const MODEL = 'churn';
 
-const entry = (id: string, at: string, overrides: Partial<MaintenanceLogEntry> = {}): MaintenanceLogEntry => ({
+const entry = (id: string, at: string, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
   id,
   modelId: MODEL,
   at,
@@ -57,7 +57,7 @@ describe('the maintenance activities', function () {
   /** Activities over a config with the demo model and `extra` top-level settings. */
   const activitiesWith = (extra: Record<string, unknown> = {}, attempt?: number) => {
     const config = parseConfig(stringify({ version: 1, store: 'store', ...extra, models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
-    return createMaintenanceActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: (line) => lines.push(line), ...(attempt ? { attempt: () => attempt } : {}) });
+    return createTrailActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: (line) => lines.push(line), ...(attempt ? { attempt: () => attempt } : {}) });
   };
 
   beforeEach(() => {
@@ -76,7 +76,7 @@ describe('the maintenance activities', function () {
       assert.deepEqual(await store.list(`ledger/${MODEL}/maintenance`), [`ledger/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
       // …and linked into the audit chain once.
       assert.deepEqual(await store.list(`ledger/${MODEL}/chain`), [`ledger/${MODEL}/chain/0000000001.json`]);
-      assert.deepEqual(await readMaintenanceLog(store, MODEL), [e]);
+      assert.deepEqual(await readAuditTrail(store, MODEL), [e]);
     });
 
     it('reads entries back oldest first, however they were recorded', async function () {
@@ -88,14 +88,14 @@ describe('the maintenance activities', function () {
       await a.recordLedger({ entries: [later, late] });
       await a.recordLedger({ entries: [early, first] });
       // Both entries of 06:00:00 share a key prefix (milliseconds are not in the key): only the sort orders them.
-      assert.deepEqual((await readMaintenanceLog(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
+      assert.deepEqual((await readAuditTrail(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
     });
 
     it('keeps evaluations apart from maintenance entries and reads them only when asked', async function () {
       const a = activitiesWith();
       await a.recordLedger({ entries: [entry('eval-1', '2026-03-01T06:00:00.000Z', { kind: 'evaluation' }), entry('gate-1', '2026-03-01T07:00:00.000Z')] });
-      assert.deepEqual((await readMaintenanceLog(store, MODEL)).map((e) => e.id), ['gate-1']);
-      assert.deepEqual((await readMaintenanceLog(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
+      assert.deepEqual((await readAuditTrail(store, MODEL)).map((e) => e.id), ['gate-1']);
+      assert.deepEqual((await readAuditTrail(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
     });
 
     it("logs an evaluation's verdict once, as it is recorded, and no line for other entries", async function () {
@@ -116,7 +116,7 @@ describe('the maintenance activities', function () {
     });
 
     it('reads an empty log for a model without entries', async function () {
-      assert.deepEqual(await readMaintenanceLog(store, MODEL), []);
+      assert.deepEqual(await readAuditTrail(store, MODEL), []);
     });
   });
 

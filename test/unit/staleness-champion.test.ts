@@ -7,11 +7,11 @@ import { stringify } from 'yaml';
 import { parseConfig } from '../../engine/config/load.js';
 import type { ChampionPointer } from '../../engine/registry/types.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { championKey, maintenanceLogKey } from '../../engine/store/keys.js';
+import { championKey, auditEntryKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { inspectModel } from '../../engine/watchdog/inspect.js';
 import type { UpkeepConfig } from '../../domain/config.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { lookedAtChampion } from '../../domain/staleness.js';
 import { fleetStatus } from '../../cli/status/fleet.js';
 import { renderModelDetail } from '../../cli/status/table.js';
@@ -32,8 +32,8 @@ describe('staleness after a promotion: only evaluations of the champion count', 
   let config: UpkeepConfig;
 
   const logged = async (at: string, verdict: string, version?: string): Promise<void> => {
-    const e: MaintenanceLogEntry = { id: `evaluation-${at.replace(/[^0-9]/g, '')}`, modelId: 'churn', at, kind: 'evaluation', summary: `evaluated ${version ?? '?'}: ${verdict}`, details: { verdict, windowEnd: at, ...(version ? { version } : {}) } };
-    await store.put(maintenanceLogKey(e), JSON.stringify(e));
+    const e: AuditEntry = { id: `evaluation-${at.replace(/[^0-9]/g, '')}`, modelId: 'churn', at, kind: 'evaluation', summary: `evaluated ${version ?? '?'}: ${verdict}`, details: { verdict, windowEnd: at, ...(version ? { version } : {}) } };
+    await store.put(auditEntryKey(e), JSON.stringify(e));
   };
   const fleet = (now: number) => fleetStatus({ config, store, taskQueue: 'upkeep', now: new Date(now) });
   const status = async (now: number) => (await fleet(now)).models[0]!;

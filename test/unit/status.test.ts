@@ -10,10 +10,10 @@ import { isUpkeepError } from '../../engine/errors.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { ChampionPointer } from '../../engine/registry/types.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { championKey, maintenanceLogKey, reportKeys, watchdogReportKey } from '../../engine/store/keys.js';
+import { championKey, auditEntryKey, reportKeys, watchdogReportKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import type { UpkeepConfig } from '../../domain/config.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { cronIntervalMs, scheduleIntervalMs, staleness } from '../../domain/staleness.js';
 import type { WatchdogReport } from '../../domain/watchdog.js';
 import { fleetStatus } from '../../cli/status/fleet.js';
@@ -215,8 +215,8 @@ describe('fleet status from the store', () => {
   };
   /** The evaluation's entry in the maintenance log, as the workflow records it. */
   const logged = async (id: string, at: string, verdict: string): Promise<void> => {
-    const e: MaintenanceLogEntry = { id: `evaluation-${at.slice(0, 13)}`, modelId: id, at, kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict, windowEnd: at } };
-    await put(maintenanceLogKey(e), e);
+    const e: AuditEntry = { id: `evaluation-${at.slice(0, 13)}`, modelId: id, at, kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict, windowEnd: at } };
+    await put(auditEntryKey(e), e);
   };
 
   beforeEach(async () => {

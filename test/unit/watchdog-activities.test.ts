@@ -4,11 +4,11 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../engine/config/load.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { maintenanceLogKey, watchdogFindingKey } from '../../engine/store/keys.js';
+import { auditEntryKey, watchdogFindingKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { createWatchdogActivities } from '../../activities/watchdog.js';
 import { readFindings, readWatchdogReport } from '../../engine/watchdog/findings.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const D = 86_400_000;
@@ -21,9 +21,9 @@ describe('the watchdog activity without a Temporal server', function () {
   let activities: ReturnType<typeof createWatchdogActivities>;
   let seq = 0;
 
-  const log = async (e: Omit<MaintenanceLogEntry, 'id' | 'modelId'> & { modelId?: string }): Promise<void> => {
-    const entry: MaintenanceLogEntry = { id: `e${String(++seq).padStart(4, '0')}`, modelId: 'churn', ...e };
-    await store.put(maintenanceLogKey(entry), JSON.stringify(entry));
+  const log = async (e: Omit<AuditEntry, 'id' | 'modelId'> & { modelId?: string }): Promise<void> => {
+    const entry: AuditEntry = { id: `e${String(++seq).padStart(4, '0')}`, modelId: 'churn', ...e };
+    await store.put(auditEntryKey(entry), JSON.stringify(entry));
   };
   const evaluation = (at: number, verdict: string, modelId = 'churn') => log({ modelId, at: iso(at), kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict } });
   const run = (runId: string, at = NOW) => activities.watchdogInspect({ at: iso(at), workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });

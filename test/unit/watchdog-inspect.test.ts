@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../engine/config/load.js';
 import type { ScheduleState, TemporalPort, WorkflowRunInfo } from '../../activities/deps.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { maintenanceLogKey } from '../../engine/store/keys.js';
+import { auditEntryKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { createWatchdogActivities } from '../../activities/watchdog.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const D = 86_400_000;
@@ -41,9 +41,9 @@ describe('the watchdog activity with a Temporal server', function () {
     const config = await loadConfig(ws.configPath);
     return createWatchdogActivities({ store, temporal, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }) }).watchdogInspect({ at: iso(at), workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });
   };
-  const log = async (e: Omit<MaintenanceLogEntry, 'modelId'>): Promise<void> => {
+  const log = async (e: Omit<AuditEntry, 'modelId'>): Promise<void> => {
     const entry = { ...e, modelId: 'churn' };
-    await store.put(maintenanceLogKey(entry), JSON.stringify(entry));
+    await store.put(auditEntryKey(entry), JSON.stringify(entry));
   };
   const schedule = (s: Partial<ScheduleState>): Record<string, ScheduleState> => ({ 'upkeep-evaluate-churn': { paused: false, recent: [], ...s } });
 

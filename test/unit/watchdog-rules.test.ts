@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseConfig } from '../../engine/config/load.js';
 import { isUpkeepError } from '../../engine/errors.js';
 import { parseDirectory, readDirectory } from '../../engine/watchdog/directory.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { failingSince, openApprovals, overdueSince, pausedTooLongSince, staleSince } from '../../domain/watchdog-rules.js';
 import { cronIntervalMs as cronGapMs, scheduleIntervalMs } from '../../domain/staleness.js';
 import { modelYaml } from '../helpers/config-text.js';
@@ -25,7 +25,7 @@ function directoryError(text: string): string {
   assert.fail('expected the directory to be refused');
 }
 
-const entry = (id: string, at: string, kind: MaintenanceLogEntry['kind'], run: string, details?: Record<string, unknown>): MaintenanceLogEntry => ({
+const entry = (id: string, at: string, kind: AuditEntry['kind'], run: string, details?: Record<string, unknown>): AuditEntry => ({
   id,
   modelId: 'churn',
   at,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChainedEntry } from '../../engine/audit/chain.js';
 import { renderWhoWasWatching, whoWasWatching, type SpecInForce } from '../../engine/audit/watching.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 
 const M = 'churn';
 const SPEC_A = 'a'.repeat(64);
@@ -12,7 +12,7 @@ const specs = new Map<string, SpecInForce>([
 ]);
 
 /** A scripted history of one model: a day per step. */
-const steps: [string, Partial<MaintenanceLogEntry>][] = [
+const steps: [string, Partial<AuditEntry>][] = [
   ['2026-11-01', { kind: 'schedule', actor: 'platform', summary: 'schedule created', details: { change: 'create', paused: false, config: { sha256: SPEC_A } } }],
   ['2026-11-02', { kind: 'evaluation', summary: 'healthy', details: { verdict: 'healthy', reasons: ['ok'], config: { sha256: SPEC_A }, windowEnd: '2026-11-02T06:00:00.000Z' } }],
   ['2026-11-03', { kind: 'evaluation', summary: 'degraded', details: { verdict: 'degraded', reasons: ['roc_auc fell'], config: { sha256: SPEC_A } } }],
@@ -28,7 +28,7 @@ const steps: [string, Partial<MaintenanceLogEntry>][] = [
 const chain: ChainedEntry[] = steps.map(([day, e], i) => ({
   seq: i + 1,
   uri: `file:///store/${i}`,
-  entry: { id: `e${i}`, modelId: M, at: new Date(day.length === 10 ? `${day}T00:00:00Z` : `${day}:00Z`).toISOString(), kind: 'evaluation', summary: '', ...e } as MaintenanceLogEntry,
+  entry: { id: `e${i}`, modelId: M, at: new Date(day.length === 10 ? `${day}T00:00:00Z` : `${day}:00Z`).toISOString(), kind: 'evaluation', summary: '', ...e } as AuditEntry,
 }));
 const at = (t: string) => whoWasWatching(M, chain, new Date(t), specs);
 
@@ -107,7 +107,7 @@ describe('who was watching: the last evaluation and the champion at an instant',
 });
 
 describe('who was watching: how each notification went out', function () {
-  const entry = (i: number, e: Partial<MaintenanceLogEntry>): ChainedEntry => ({ seq: i, uri: `file:///s/${i}`, entry: { id: `n${i}`, modelId: M, at: `2026-11-0${i}T00:00:00.000Z`, kind: 'notified', summary: 's', ...e } as MaintenanceLogEntry });
+  const entry = (i: number, e: Partial<AuditEntry>): ChainedEntry => ({ seq: i, uri: `file:///s/${i}`, entry: { id: `n${i}`, modelId: M, at: `2026-11-0${i}T00:00:00.000Z`, kind: 'notified', summary: 's', ...e } as AuditEntry });
   const base = { to: ['alice@example.com'], title: 'churn is degraded', notification: 'degraded' };
   const chain = [
     entry(1, { details: { ...base, webhook: 'sent' } }), // recorded before deliveries were

@@ -8,7 +8,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { createFileStore } from '../../engine/store/file-store.js';
 import { artifactKey } from '../../engine/store/keys.js';
 import { createRegistry } from '../../engine/registry/registry.js';
-import { readMaintenanceLog } from '../../engine/audit/read.js';
+import { readAuditTrail } from '../../engine/audit/read.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -148,7 +148,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.match(card, new RegExp(`# Model card: ${modelId}`));
       assert.match(card, new RegExp(candidate.version));
       assert.match(card, /holdout AUC is clearly better/);
-      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId, { evaluations: true });
+      const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId, { evaluations: true });
       const kinds = log.map((e) => e.kind);
       for (const k of ['evaluation', 'retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const) assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
       assert.ok(kinds.indexOf('trained') < kinds.indexOf('promoted'));
@@ -263,7 +263,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.deepEqual(result.decisions, []);
       assert.deepEqual((await statusOf(handle)).gates, []);
       assert.deepEqual((await createRegistry(createFileStore(ws!.storeDir)).versions(modelId)).map((v) => v.source), ['config']);
-      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId, { evaluations: true });
+      const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId, { evaluations: true });
       assert.ok(log.some((e) => e.kind === 'evaluation' && /^no retrain requested: model \S+ has no retrain\.trainer/.test(e.summary)), log.map((e) => e.summary).join('\n'));
       assert.ok(log.some((e) => e.kind === 'failure' && /cannot retrain: model \S+ has no retrain\.trainer .*add a retrain: section with a trainer/.test(e.summary)), log.map((e) => e.summary).join('\n'));
     });
@@ -317,7 +317,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       await decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER, comment: 'better than the failing champion; more data next month' });
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promoted');
-      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId);
+      const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId);
       const promoted = log.find((e) => e.kind === 'promoted')!;
       assert.match(promoted.summary, /, although not recommended: it still fails the model's threshold: roc_auc .* is below the minimum 0\.99; it trained on \d+ of the 20 days asked/);
       assert.match(log.find((e) => e.kind === 'trained')!.summary, /trained on \d+ of the 20 days asked/);

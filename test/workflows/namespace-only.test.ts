@@ -12,7 +12,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { readChain, verifyChain } from '../../engine/audit/chain.js';
 import { loadConfig } from '../../engine/config/load.js';
-import { createMaintenanceActivities } from '../../activities/trail.js';
+import { createTrailActivities } from '../../activities/trail.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -56,7 +56,7 @@ describe('namespace access only: no door into the audit trail or the notificatio
     // Someone with namespace access only: no signing key, no store access, no payload key.
     const forged: NotificationEvent = { kind: 'decision', modelId, to: [OWNER], title: `${OWNER} approved promote ${modelId}`, text: 'all good', at: '2026-01-01T00:00:00.000Z', workflowId: `upkeep-retrain-${modelId}` };
     const config = await loadConfig(ws.configPath);
-    const activities = createMaintenanceActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: () => {} });
+    const activities = createTrailActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: () => {} });
     try {
       await worker.runUntil(async () => {
         const refused = t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `door-forged-${modelId}`, args: [forged] });

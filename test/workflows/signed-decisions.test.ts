@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { appendEntry } from '../../engine/audit/chain.js';
-import { readMaintenanceLog } from '../../engine/audit/read.js';
+import { readAuditTrail } from '../../engine/audit/read.js';
 import { createRegistry } from '../../engine/registry/registry.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { artifactKey, championHistoryKey, evidenceKey } from '../../engine/store/keys.js';
@@ -98,7 +98,7 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       const keys: DecisionKeys = { people: { [OWNER]: owner.publicKey }, authenticators: {} };
       assert.equal(storedDecisionProblem(modelId, result.decisions[0]!, keys), undefined);
       assert.match(storedDecisionProblem(modelId, { ...result.decisions[0]!, decision: 'approve' }, keys)!, /does not match/);
-      const log = await readMaintenanceLog(createFileStore(ws!.storeDir), modelId);
+      const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId);
       const entry = log.find((e) => e.kind === 'decision')!;
       assert.match(entry.summary, /signed by churn-owner@example\.com/);
       assert.deepEqual((entry.details as { proof: unknown }).proof, proof);
@@ -132,7 +132,7 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       assert.equal(doc.candidate, candidate);
       assert.deepEqual(doc.comparison, status.comparison);
       // The gate shows in the query before its entry is recorded (an activity after it): wait for the entry.
-      const asked = await waitFor('the promote request\'s entry', async () => (await readMaintenanceLog(store, modelId)).find((e) => e.kind === 'approval-requested' && (e.details as { gate?: string }).gate === 'promote'));
+      const asked = await waitFor('the promote request\'s entry', async () => (await readAuditTrail(store, modelId)).find((e) => e.kind === 'approval-requested' && (e.details as { gate?: string }).gate === 'promote'));
       assert.deepEqual((asked.details as { evidence: unknown }).evidence, gate.evidence);
 
       const act = { gate: 'promote' as const, decision: 'approve' as const, approver: OWNER };
@@ -197,7 +197,7 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       assert.equal(decided.gate.state, 'approved');
       assert.equal(decided.gate.decision!.proof!.signer, APPROVER);
       const refreshed = await waitFor('the refresh in the audit trail', async () => {
-        const found = (await readMaintenanceLog(createFileStore(ws!.storeDir), modelId)).filter((e) => e.kind === 'approvers-refreshed');
+        const found = (await readAuditTrail(createFileStore(ws!.storeDir), modelId)).filter((e) => e.kind === 'approvers-refreshed');
         return found.length ? found : undefined;
       });
       assert.equal(refreshed.length, 1, 'one entry: only the read that changed something is recorded');

@@ -3,11 +3,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadConfig } from '../../engine/config/load.js';
-import { readMaintenanceLog } from '../../engine/audit/read.js';
+import { readAuditTrail } from '../../engine/audit/read.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { maintenanceLogKey, watchdogFindingKey } from '../../engine/store/keys.js';
+import { auditEntryKey, watchdogFindingKey } from '../../engine/store/keys.js';
 import { readWatchdogReport } from '../../engine/watchdog/findings.js';
-import type { MaintenanceLogEntry } from '../../domain/maintenance.js';
+import type { AuditEntry } from '../../domain/maintenance.js';
 import { decideUpdate, evaluateScheduleId, exportHistoriesScheduleId, retrainWorkflowId, watchdogScheduleId } from '../../workflows/definitions.js';
 import { evaluateModel, retrainModel, watchdog } from '../../workflows/index.js';
 import type { WatchdogResult } from '../../workflows/watchdog.js';
@@ -45,8 +45,8 @@ describe('the watchdog workflow on a real server', function () {
     );
     writeFileSync(ws.configPath, stringify({ ...config, watchdog: { paused_longer_than: '1s', platform: [PLATFORM] } }));
     const store = createFileStore((await loadConfig(ws.configPath)).store);
-    const logEntry = async (e: Omit<MaintenanceLogEntry, 'id'>, id: string): Promise<void> => {
-      await store.put(maintenanceLogKey({ ...e, id }), JSON.stringify({ ...e, id }));
+    const logEntry = async (e: Omit<AuditEntry, 'id'>, id: string): Promise<void> => {
+      await store.put(auditEntryKey({ ...e, id }), JSON.stringify({ ...e, id }));
     };
     // The stale model was last evaluated ten days ago (its schedule runs daily).
     await logEntry({ modelId: stale, at: new Date(Date.now() - 10 * D).toISOString(), kind: 'evaluation', summary: 'evaluated', details: { verdict: 'healthy' } }, 'old-evaluation');
@@ -64,7 +64,7 @@ describe('the watchdog workflow on a real server', function () {
     let runs = 0;
     const runWatchdog = (): Promise<WatchdogResult> => t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-${++runs}`, args: [] });
     const watchdogLines = (): string[] => lines.filter((l) => l.startsWith('[upkeep] watchdog '));
-    const watchdogEntries = async (modelId: string): Promise<MaintenanceLogEntry[]> => (await readMaintenanceLog(store, modelId)).filter((e) => e.kind === 'watchdog');
+    const watchdogEntries = async (modelId: string): Promise<AuditEntry[]> => (await readAuditTrail(store, modelId)).filter((e) => e.kind === 'watchdog');
     const cardOf = (modelId: string): string => readFileSync(path.join(ws!.storeDir, 'cards', `${modelId}.md`), 'utf8');
     try {
       await worker.runUntil(async () => {
@@ -73,7 +73,7 @@ describe('the watchdog workflow on a real server', function () {
           workflowId: retrainWorkflowId(waiting),
           args: [{ modelId: waiting, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'a test asks', requestedBy: OWNER } }],
         });
-        await waitFor('the approval request', async () => ((await readMaintenanceLog(store, waiting)).some((e) => e.kind === 'approval-requested') ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+        await waitFor('the approval request', async () => ((await readAuditTrail(store, waiting)).some((e) => e.kind === 'approval-requested') ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
         await sleep(1500); // past the paused schedule's and the approval's allowances
 
         const first = await runWatchdog();

@@ -6,7 +6,7 @@
 import { ActivityFailure, ApplicationFailure, ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
-import type { MaintenanceLogEntry, NotificationEvent, NotificationKind } from '../domain/maintenance.js';
+import type { AuditEntry, NotificationEvent, NotificationKind } from '../domain/maintenance.js';
 
 const { recordLedger } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -29,7 +29,7 @@ const notifyActivities = {
 
 const { updateModelCard, stageNotification } = proxyActivities<Activities>(STEP);
 
-export function createJournal(modelId: string, opts: { notifyRetries?: 'patient' | 'short' } = {}) {
+export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'patient' | 'short' } = {}) {
   const notify = notifyActivities[opts.notifyRetries ?? 'patient'];
   const pending: Promise<unknown>[] = [];
   let seq = 0;
@@ -54,10 +54,10 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
   /** Appends to the model's maintenance log (written once even if the activity runs twice). */
   // `once` names an entry that is the same whichever run records it (its id and time come from
   // what it is about, not from the run): a second run's entry is the first one, written once.
-  const record = (kind: MaintenanceLogEntry['kind'], summary: string, extra: Partial<Pick<MaintenanceLogEntry, 'actor' | 'comment' | 'details'>> = {}, once?: { id: string; at: string }): void => {
+  const record = (kind: AuditEntry['kind'], summary: string, extra: Partial<Pick<AuditEntry, 'actor' | 'comment' | 'details'>> = {}, once?: { id: string; at: string }): void => {
     // The history event the entry came from: the workflow task that recorded it.
     const event = workflowInfo().historyLength;
-    const entry: MaintenanceLogEntry = { id: once?.id ?? `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: once?.at ?? now(), kind, summary, workflowId: info.workflowId, runId: info.runId, event, ...extra };
+    const entry: AuditEntry = { id: once?.id ?? `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: once?.at ?? now(), kind, summary, workflowId: info.workflowId, runId: info.runId, event, ...extra };
     const send = () => recordLedger({ entries: [entry] }).catch(() => undefined);
     previous = patched('audit-chain-in-order') ? previous.then(send) : send();
     pending.push(previous);
@@ -91,4 +91,4 @@ export function createJournal(modelId: string, opts: { notifyRetries?: 'patient'
   };
 }
 
-export type Journal = ReturnType<typeof createJournal>;
+export type TrailWriter = ReturnType<typeof createTrailWriter>;
