@@ -21,6 +21,14 @@ function markdownFiles(dir: string): string[] {
   });
 }
 
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) return sourceFiles(file);
+    return /\.(ts|mjs|js)$/.test(name) ? [file] : [];
+  });
+}
+
 /** The text outside fenced code blocks and inline code, where Markdown links are links. */
 function prose(text: string): string {
   return text.replace(/^```[^\n]*\n[\s\S]*?^```[^\n]*$/gm, '').replace(/`[^`\n]*`/g, '');
@@ -116,6 +124,18 @@ describe('the README and docs/', function () {
   it("the README's CLI table has one row per command of cli/main.ts, and no other", function () {
     const rows = [...readFileSync(README, 'utf8').matchAll(/^\| `upkeep ([a-z-]+(?: [a-z-]+)?)(?: [<[][^`]*)?` \|/gm)].map((m) => m[1] ?? '');
     assert.deepEqual([...rows].sort(), cliCommands().sort());
+  });
+
+  it('the pages the product points its users at exist (messages, help, the example config), and none points at a README section', function () {
+    const sources = ['cli', 'engine', 'domain', 'workers', 'workflows', 'activities'].flatMap((dir) => sourceFiles(path.join(PROJECT_DIR, dir)));
+    const problems: string[] = [];
+    for (const file of [...sources, path.join(PROJECT_DIR, 'upkeep.example.yaml')]) {
+      const text = readFileSync(file, 'utf8');
+      const where = path.relative(PROJECT_DIR, file);
+      for (const m of text.matchAll(/\bdocs\/[\w/.-]+\.md\b/g)) if (!existsSync(path.join(PROJECT_DIR, m[0]))) problems.push(`${where}: ${m[0]}: no such page`);
+      for (const m of text.matchAll(/\(README[:,][^)]*\)|README: [A-Z][\w ,]*/g)) problems.push(`${where}: ${m[0]}: the README has no sections to point at; name the page of docs/`);
+    }
+    assert.deepEqual(problems, []);
   });
 
   it("docs/architecture.md states the engine's folder order as depcruise enforces it", function () {
