@@ -188,7 +188,7 @@ const web = () => import('./commands/serve.js');
 
 program
   .command('serve')
-  .description('serve the web inbox: fleet overview, a page per model, pending decisions with approve / reject (README: The web inbox)')
+  .description('serve the web inbox: fleet overview, a page per model, pending decisions with approve / reject (docs/web.md)')
   .option('--port <n>', 'port', parseNumber, 8080)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
   .option('--public-url <url>', 'the address people use, e.g. https://inbox.example.com behind a TLS proxy (form posts must come from it; https makes cookies Secure)')

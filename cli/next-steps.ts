@@ -61,7 +61,7 @@ export async function nextSteps(o: {
     `  ${up} approvals list${cfg}`,
     `  ${up} status${cfg}                               (the fleet: verdicts, staleness, pending approvals, watchdog findings)`,
     `  ${up} who-was-watching ${first}${cfg} --at ${hour(Date.now())}   (from the audit trail in the store)`,
-    `  ${up} serve${cfg}                                (the web inbox; README: The web inbox)`,
+    `  ${up} serve${cfg}                                (the web inbox; docs/web.md)`,
   );
   const dbPath = path.join(settings.stateDir, 'temporal.db');
   const db = path.relative(process.cwd(), dbPath).startsWith('..') ? dbPath : path.relative(process.cwd(), dbPath);

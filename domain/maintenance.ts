@@ -193,7 +193,7 @@ export function describeTrainer(trainer: { type: 'builtin' } | { type: 'command'
 
 /** Why a model cannot be retrained without a trainer: the config section to add. */
 export const noTrainerMessage = (modelId: string, configName = 'the config'): string =>
-  `model ${modelId} has no retrain.trainer in ${configName}, so it cannot be retrained: add a retrain: section with a trainer (type: builtin, or type: command with your own training command) to the model (README: Retraining, approval and promotion)`;
+  `model ${modelId} has no retrain.trainer in ${configName}, so it cannot be retrained: add a retrain: section with a trainer (type: builtin, or type: command with your own training command) to the model (docs/retraining.md)`;
 
 export type RetrainOutcome =
   | 'promoted'

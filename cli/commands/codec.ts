@@ -8,7 +8,7 @@ import { settings } from '../context.js';
 export async function codecServerCommand(o: { port: number; host: string; origin?: string[] }): Promise<void> {
   const s = settings();
   const [codec] = payloadCodecs(s);
-  if (!codec) throw new UpkeepError('InvalidConfig', 'no payload keys: set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE (see README, Payload encryption)');
+  if (!codec) throw new UpkeepError('InvalidConfig', 'no payload keys: set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE (see docs/payload-encryption.md)');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UpkeepError('InvalidConfig', `--port ${o.port} is not a port number`);
   const origins = o.origin ?? [`http://127.0.0.1:${s.devUiPort}`, `http://localhost:${s.devUiPort}`];
   const { server, url } = await startCodecServer({ codec, origins, port: o.port, host: o.host });

@@ -271,7 +271,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
 
   emit(`# Written by \`upkeep init\` from ${path.basename(o.onnx)}${o.data ? ` and ${path.basename(o.data)}` : ''}.`);
   emit('# Fill in each value marked TODO (the file does not load until then), then run `upkeep check`.');
-  emit('# Paths are relative to this file. All keys: upkeep.example.yaml and the README.');
+  emit('# Paths are relative to this file. All keys: upkeep.example.yaml and docs/configuration.md.');
   emit('version: 1');
   emit('');
   emit('# Snapshots, reports and model cards are written here.');

@@ -50,7 +50,7 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
 
   program
     .command('keys')
-    .description('signing keys for decisions (README: Signed decisions)')
+    .description('signing keys for decisions (docs/signed-decisions.md)')
     .command('create')
     .description('make a key pair; the private key stays in your key folder (mode 0600), the public key is printed to paste into the config')
     .option('--id <person>', 'whose key: the id the config lists you by (default: $USER)')

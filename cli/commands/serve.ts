@@ -123,7 +123,7 @@ export async function serveCommand(o: { port: number; host: string; publicUrl?: 
   });
   console.log(`upkeep web inbox at ${o.publicUrl ?? server.url} (users: ${setup.users}; decisions signed as ${setup.key.id}); Ctrl-C stops it`);
   if (!['127.0.0.1', 'localhost', '::1'].includes(o.host) && !o.publicUrl?.startsWith('https://')) {
-    console.log(`warning: listening on ${o.host} over plain HTTP: put it behind a TLS proxy and pass --public-url https://… (README: The web inbox)`);
+    console.log(`warning: listening on ${o.host} over plain HTTP: put it behind a TLS proxy and pass --public-url https://… (docs/web.md)`);
   }
   // Stops on Ctrl-C, SIGTERM, SIGHUP, and when the process that started it is gone (`npx upkeep serve`).
   await new Promise<void>((resolve) => onStopRequest(() => void server.close().finally(() => client.connection.close().finally(resolve))));

@@ -218,7 +218,7 @@ export function warnUnauthenticated(config: UpkeepConfig, configName: string, wa
   const ids = fresh.map((m) => m.id).join(', ');
   warn(
     `upkeep: WARNING: ${configName}: approvals are NOT authenticated for ${ids}: no approver has a public key, so anyone who can reach the Temporal namespace can approve, reject or roll back as anyone. ` +
-      'Create keys with `upkeep keys create --id <you>` and list them under approvers (README: Signed decisions).',
+      'Create keys with `upkeep keys create --id <you>` and list them under approvers (docs/signed-decisions.md).',
   );
 }
 
