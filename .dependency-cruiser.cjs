@@ -104,6 +104,20 @@ module.exports = {
       to: { path: '^(cli|scripts|bin|test)/' },
     },
     {
+      name: 'cli-client-imports-no-entry-side',
+      severity: 'error',
+      comment: 'cli/client/ is the service layer the CLI commands and the web inbox both call (requests, decisions, rollback): it imports neither them nor anything else of cli/, so neither side can reach into the other through it.',
+      from: { path: '^cli/client/' },
+      to: { path: '^cli/', pathNot: '^cli/client/' },
+    },
+    {
+      name: 'web-not-to-commands',
+      severity: 'error',
+      comment: 'The web inbox (cli/web/) reaches Temporal through cli/client/, never through the CLI commands (cli/commands/), which print.',
+      from: { path: '^cli/web/' },
+      to: { path: '^cli/commands/' },
+    },
+    {
       name: 'product-not-to-dev-tools',
       severity: 'error',
       comment: 'The product (cli/ and below) does not import the development tools in scripts/ (bench, fixtures, test runner), but for the build that bin/ runs.',

@@ -40,6 +40,19 @@ export default tseslint.config(
     },
   },
   {
+    // The client layer that the CLI and the web inbox share returns values and throws: the
+    // commands print, the inbox renders (docs/architecture.md).
+    files: ['cli/client/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'stdout', message: 'cli/client/ never prints: return the value, the caller prints it' },
+        { object: 'process', property: 'stderr', message: 'cli/client/ never prints: throw an UpkeepError, the caller shows it' },
+      ],
+    },
+  },
+  {
     // A source file over 500 lines (blank lines and comments not counted) says why at its top:
     // /* eslint-disable max-lines -- <reason> */
     files: ['**/*.{ts,js,mjs,cjs}'],

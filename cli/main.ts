@@ -1,7 +1,7 @@
 /**
  * The upkeep command line: the commands and their options. What a command does is loaded when it
- * runs (cli/*-cli.ts, maintenance-actions.ts), so `upkeep --help` loads neither Temporal
- * nor ONNX Runtime. Settings come from the environment once, through workers/settings.ts.
+ * runs (cli/commands/*.ts, which print what the client layer cli/client/ returns), so `upkeep
+ * --help` loads neither Temporal nor ONNX Runtime. Settings come from the environment once, through workers/settings.ts.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UpkeepError } from '../engine/errors.js';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../engine/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
-import { formatGateRefresh, refreshOpenGates } from '../workers/refresh-gates.js';
+import { formatGateRefresh, refreshOpenGates } from './client/approvers.js';
 import { auditSyncChanges } from '../workers/schedule-audit.js';
 import { connectClient, connectWorker, resolveTemporal } from '../workers/temporal.js';
 import { createUpkeepWorker } from '../workers/worker.js';

@@ -4,9 +4,9 @@
  * What they do is in maintenance-actions.ts, loaded only when one of them runs.
  */
 import { Option, type Command } from 'commander';
-import type { MaintenanceContext } from '../maintenance-actions.js';
+import type { MaintenanceContext } from './maintenance-actions.js';
 
-const actions = () => import('../maintenance-actions.js');
+const actions = () => import('./maintenance-actions.js');
 
 /** `context` is called when a command runs (settings, Temporal client, config path). */
 export function addMaintenanceCommands(program: Command, context: () => Promise<MaintenanceContext>): void {

@@ -32,7 +32,7 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
     if (line) console.log(line);
     if (o.dryRun) return;
     // Requests that already wait take the config's current approvers and keys (read by the worker).
-    const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
+    const { formatGateRefresh, refreshOpenGates } = await import('../client/approvers.js');
     const refreshed = await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }).then(formatGateRefresh, (err: unknown) => `could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`);
     if (refreshed) console.log(refreshed);
   });
@@ -192,7 +192,7 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   onParentExit(() => worker.shutdown());
   // Waiting requests take the approvers and keys of the config this worker loaded.
   if (queues !== 'training') {
-    const { formatGateRefresh, refreshOpenGates } = await import('../../workers/refresh-gates.js');
+    const { formatGateRefresh, refreshOpenGates } = await import('../client/approvers.js');
     const config = await loadConfig(commandConfig(o.config));
     await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: s.taskQueue }).then(
       (r) => {

@@ -7,7 +7,7 @@ import { ScheduleNotFoundError, type Client, type Connection, type ScheduleSumma
 import { evaluateScheduleId } from '../../workflows/definitions.js';
 import { SCHEDULE_PREFIX } from '../../workers/schedules.js';
 import { mapLimit } from '../../engine/util.js';
-import { runningRequests } from '../maintenance-actions.js';
+import { runningRequests } from '../client/requests.js';
 import type { FleetStatus, MaintenanceActivity, PendingApproval, ScheduleStatus } from './types.js';
 
 /** How long the server may take to answer the first call before the store alone answers. */

@@ -14,7 +14,7 @@ import { readWatchdogReport } from '../../engine/watchdog/findings.js';
 import { verifyChain } from '../../engine/audit/chain.js';
 import { versionSeries } from '../../engine/cards/trend.js';
 import { createRegistry } from '../../engine/registry/registry.js';
-import { runningRequests } from '../maintenance-actions.js';
+import { runningRequests } from '../client/requests.js';
 import { fleetStatus } from '../status/fleet.js';
 import type { FleetStatus } from '../status/types.js';
 

@@ -20,7 +20,8 @@ import { recordRefusal, recordWebAccess, type RefusedDecision, type WebAccess } 
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { reportsPrefix } from '../../engine/store/keys.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
-import { runningRequests, submitDecision } from '../maintenance-actions.js';
+import { openRequests, type OpenRequest } from '../client/requests.js';
+import { sendDecision } from '../client/decisions.js';
 import { chartData, fleet, inbox, modelPage } from './data.js';
 import { errorPage, fleetPage, inboxPage, loginPage, modelPageHtml, reportName, type Viewer } from './pages.js';
 import { sameSecret, SessionStore, Throttle, type Session } from './sessions.js';
@@ -306,19 +307,26 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     if ((decision !== 'approve' && decision !== 'reject') || !gate) return c.html(errorPage(400, 'The form is incomplete (decision and gate).', v), 400);
     if (decision === 'reject' && !comment) return c.html(errorPage(400, 'A rejection needs a comment saying why.', v), 400);
     if (comment && comment.length > 2000) return c.html(errorPage(400, 'The comment is longer than 2000 characters.', v), 400);
-    const { found } = await runningRequests(o.client, { models: new Set([spec.id]), taskQueue: o.taskQueue });
-    const request = found.find((f) => f.status.gate?.gate === gate);
-    const open = request?.status.gate;
-    if (!open) return c.html(errorPage(409, `No ${gate} request of ${spec.id} is waiting for a decision any more.`, v), 409);
+    // The decision's one lookup (cli/client/requests.ts): the request of this gate on the workers'
+    // task queue, checked here and then sent the decision as found.
+    let request: OpenRequest | undefined;
+    try {
+      [request] = await openRequests(o.client, spec.id, { gate, taskQueue: o.taskQueue });
+    } catch (err) {
+      if (err instanceof UpkeepError) return c.html(errorPage(409, err.message, v), 409);
+      throw err;
+    }
+    if (!request) return c.html(errorPage(409, `No ${gate} request of ${spec.id} is waiting for a decision any more.`, v), 409);
+    const open = request.gate;
     if (!open.approvers.includes(s.user)) {
       log(`web: refused a decision on ${spec.id} by ${s.user}, who is not an approver`);
-      await refusal({ modelId: spec.id, workflowId: request!.workflowId, gate, request: open.openedAt, decision, claimedBy: s.user, why: `${s.user} is not an approver of ${spec.id} (approvers: ${open.approvers.join(', ')}); refused by the web inbox before anything was sent`, comment });
+      await refusal({ modelId: spec.id, workflowId: request.handle.workflowId, gate, request: open.openedAt, decision, claimedBy: s.user, why: `${s.user} is not an approver of ${spec.id} (approvers: ${open.approvers.join(', ')}); refused by the web inbox before anything was sent`, comment });
       return c.html(errorPage(403, `${s.user} is not an approver of ${spec.id}: only ${open.approvers.join(', ')} can decide.`, v), 403);
     }
     if (field('opened') !== open.openedAt) return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
     try {
       // Signed over the evidence the page showed (its sha256 is in the form): format 2.
-      const result = await submitDecision(o.client, spec.id, { decision, approver: s.user, comment, gate, evidence: field('evidence') ?? '' }, (act, where) =>
+      const result = await sendDecision(request, spec.id, { decision, approver: s.user, comment, gate, evidence: field('evidence') ?? '' }, (act, where) =>
         signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
         refusal,
       );

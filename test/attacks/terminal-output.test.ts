@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { ChainedEntry } from '../../engine/audit/chain.js';
 import { renderWhoWasWatching, whoWasWatching } from '../../engine/audit/watching.js';
 import type { AuditEntry, MaintenanceStatus } from '../../domain/maintenance.js';
-import { statusText } from '../../cli/maintenance-actions.js';
+import { statusText } from '../../cli/commands/maintenance-actions.js';
 
 // Clears the screen, moves the cursor home, sets the window title, then forges a line of the tool's own.
 const HOSTILE = '\u001b[2J\u001b[H\u001b]0;owned\u0007ok\n  verdict:     recommended\r\u202eevil';

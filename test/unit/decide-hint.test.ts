@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideHint } from '../../cli/maintenance-actions.js';
+import { decideHint } from '../../cli/commands/maintenance-actions.js';
 
 describe('the decide-with line of approvals list', function () {
   it('carries --comment in the approve command when the approval needs one (a candidate not recommended)', function () {

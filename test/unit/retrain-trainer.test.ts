@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseConfig } from '../../engine/config/load.js';
 import { isUpkeepError } from '../../engine/errors.js';
 import { describeModelType } from '../../engine/evaluation/onnx-graph.js';
-import { retrain, type MaintenanceContext } from '../../cli/maintenance-actions.js';
+import { retrain, type MaintenanceContext } from '../../cli/commands/maintenance-actions.js';
 import { inboxPage } from '../../cli/web/pages.js';
 import { trainingCoverage, type MaintenanceStatus } from '../../domain/maintenance.js';
 import { compareOnHoldout } from '../../workflows/policy.js';

@@ -10,7 +10,7 @@ import { isUpkeepError } from '../../engine/errors.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
 import { recordRefusal } from '../../engine/audit/access.js';
-import { submitDecision } from '../../cli/maintenance-actions.js';
+import { submitDecision } from '../../cli/client/decisions.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { championHistoryKey, watchdogReportKey } from '../../engine/store/keys.js';
@@ -640,7 +640,8 @@ describe('web inbox: a decision says what the workflow kept', function () {
       const handle = {
         workflowId: 'upkeep-retrain-churn',
         query: async () => status,
-        describe: async () => ({ status: { name: 'RUNNING' }, runId: 'r1' }),
+        // A real describe names the task queue: the inbox decides only on its workers' requests.
+        describe: async () => ({ status: { name: 'RUNNING' }, runId: 'r1', taskQueue: 'upkeep' }),
         executeUpdate: async (_u: unknown, o: { args: [{ proof?: unknown; gate: string; decision: string; approver: string }] }) => {
           const { proof, ...input } = o.args[0];
           sent.push({ proof });

@@ -301,7 +301,7 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       const original = console.log;
       console.log = (...a: unknown[]) => void printed.push(a.join(' '));
       try {
-        const { approvalsList } = await import('../../cli/maintenance-actions.js');
+        const { approvalsList } = await import('../../cli/commands/maintenance-actions.js');
         await approvalsList({ withClient: async (fn) => fn((await testTemporal()).client), taskQueue, defaultRequester: OWNER, configPath: () => ws!.configPath, keyDir: ws!.dir }, { model: modelId });
       } finally {
         console.log = original;

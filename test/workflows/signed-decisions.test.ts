@@ -15,11 +15,11 @@ import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWork
 import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
 import { newKeyPair, signDecision, storedDecisionProblem, type DecisionKeys } from '../../domain/signature.js';
 import { createSigningKey, signAs, verifyDecisionsCommand } from '../../cli/keys.js';
-import { submitDecision } from '../../cli/maintenance-actions.js';
+import { submitDecision } from '../../cli/client/decisions.js';
 import { findModel, loadConfig } from '../../engine/config/load.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { APPROVER, createDemoWorkspace, demoModel, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
-import { refreshOpenGates } from '../../workers/refresh-gates.js';
+import { refreshOpenGates } from '../../cli/client/approvers.js';
 import { stringify } from 'yaml';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';

@@ -6,9 +6,9 @@
  * sync`, `upkeep worker` and `npm start`.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { refreshApproversUpdate, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
-import type { GateStatus } from '../domain/maintenance.js';
-import { mapLimit } from '../engine/util.js';
+import { refreshApproversUpdate, retrainWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
+import type { GateStatus } from '../../domain/maintenance.js';
+import { mapLimit } from '../../engine/util.js';
 
 /** How long one request may take to answer (it reads the config through an activity). */
 const REFRESH_TIMEOUT_MS = 15_000;
