@@ -140,6 +140,27 @@ export async function whoCommand(model: string, o: { at?: Date; format?: 'text' 
   else console.log(unverified ? `${unverifiedBanner(model, trail.problems)}\n\n${renderWhoWasWatching(answer)}\n\n${unverifiedBanner(model, trail.problems)}` : renderWhoWasWatching(answer));
 }
 
+/** `upkeep audit migrate`: moves a trail an earlier version kept under ledger/ to audit/ (engine/store/audit-layout.ts). */
+export async function migrateCommand(o: { config?: string; removeOld?: boolean }): Promise<void> {
+  const [{ openStoreAsWritten }, { moveAuditTrail }] = await Promise.all([import('../../engine/store/open.js'), import('../../engine/store/audit-layout.js')]);
+  const store = openStoreAsWritten(await loadConfig(commandConfig(o.config)));
+  const m = await moveAuditTrail(store, { full: true, removeOld: o.removeOld === true });
+  if (m.problems.length > 0) {
+    console.error(`the audit trail in ${store.root} was NOT moved from ledger/ to audit/ (${m.problems.length} cop${m.problems.length === 1 ? 'y differs' : 'ies differ'} from the original; nothing was marked or removed):`);
+    for (const p of m.problems) console.error(`  - ${plainLine(p, 2000)}`);
+    console.error('stop every worker of an earlier upkeep version and see docs/storage.md ("Moving an audit trail from ledger/")');
+    process.exitCode = 1;
+    return;
+  }
+  if (m.found === 0) {
+    console.log(m.state === 'marked' ? `the audit trail in ${store.root} is under audit/ (moved before; nothing under ledger/)` : `nothing to move: the store ${store.root} holds no audit trail under ledger/`);
+    return;
+  }
+  const kept = m.removed > 0 ? `the ${m.removed} originals under ledger/ were removed` : 'the originals under ledger/ are kept (--remove-old removes them)';
+  console.log(`moved the audit trail in ${store.root} from ledger/ to audit/: ${m.found} objects (${m.copied} copied now), each read back with its sha256 unchanged; ${kept}`);
+  console.log(`check each model's trail: ${m.models.map((id) => `upkeep audit verify ${id}`).join('; ')}`);
+}
+
 export async function exportCommand(o: { config?: string }): Promise<void> {
   const store = await storeOf(o.config);
   const { createTemporalPort } = await import('../../workers/temporal-port.js');

@@ -16,7 +16,7 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { UpkeepError } from '../errors.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
-import { AUDIT_TRAIL_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, auditEntryKey, auditEntriesPrefix } from '../store/keys.js';
+import { AUDIT_TRAIL_PARTS, currentAuditKey, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, auditEntryKey, auditEntriesPrefix } from '../store/keys.js';
 
 export interface AuditLink {
   v: 'upkeep.audit-link/1';
@@ -154,8 +154,9 @@ async function readLinks(store: ArtifactStore, keys: string[], concurrency = 16)
   const worker = async (): Promise<void> => {
     for (let i = next++; i < keys.length; i = next++) {
       const link = parse<AuditLink>(await store.get(keys[i]!), keys[i]);
-      const bytes = await store.tryGet(link.entry.key);
-      if (bytes) out[i] = { seq: link.seq, entry: parse<AuditEntry>(bytes, link.entry.key), uri: store.uriFor(link.entry.key) };
+      const key = currentAuditKey(link.entry.key);
+      const bytes = await store.tryGet(key);
+      if (bytes) out[i] = { seq: link.seq, entry: parse<AuditEntry>(bytes, key), uri: store.uriFor(key) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(keys.length, concurrency) }, worker));
@@ -232,31 +233,33 @@ export async function verifyChain(store: ArtifactStore, modelId: string, opts: {
       expected = seq + 1;
       continue;
     }
+    // A link written before the trail moved to audit/ names its entry under ledger/.
+    const entryKey = currentAuditKey(link.entry.key);
     if (link.seq !== seq) problems.push(`link ${seq} says it is link ${link.seq} (moved or altered)`);
     // After a removed link there is nothing to compare `prev` with: the gap is the damage.
     if (!gap && link.prev !== prevSha) problems.push(`link ${seq} does not follow link ${seq - 1}: a link before it was removed, reordered or altered`);
     if (index < rehashFrom) {
-      if (!stored.has(link.entry.key)) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
-      const twice = linked.get(link.entry.key);
+      if (!stored.has(entryKey)) problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) is missing (removed)`);
+      const twice = linked.get(entryKey);
       if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
-      linked.set(link.entry.key, seq);
+      linked.set(entryKey, seq);
       prevSha = sha256(bytes);
       expected = seq + 1;
       continue;
     }
-    const entryBytes = await store.tryGet(link.entry.key);
-    if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
-    else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) was altered (sha256 differs)`);
+    const entryBytes = await store.tryGet(entryKey);
+    if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) is missing (removed)`);
+    else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) was altered (sha256 differs)`);
     else {
       try {
-        entries.push({ seq, entry: parse<AuditEntry>(entryBytes, link.entry.key), uri: store.uriFor(link.entry.key) });
+        entries.push({ seq, entry: parse<AuditEntry>(entryBytes, entryKey), uri: store.uriFor(entryKey) });
       } catch {
-        problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is not valid JSON`);
+        problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) is not valid JSON`);
       }
     }
-    const twice = linked.get(link.entry.key);
+    const twice = linked.get(entryKey);
     if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
-    linked.set(link.entry.key, seq);
+    linked.set(entryKey, seq);
     prevSha = sha256(bytes);
     expected = seq + 1;
   }

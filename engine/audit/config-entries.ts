@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
-import { auditLinkKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
+import { auditLinkKey, currentAuditKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
 import { appendEntry, linkKeys, type AuditLink, type ChainedEntry } from './chain.js';
 import { storeSpec } from './schedule-entries.js';
 import { UpkeepError } from '../errors.js';
@@ -113,7 +113,7 @@ interface ConfigHead {
 async function configEntryAt(store: ArtifactStore, modelId: string, seq: number): Promise<{ link: AuditLink; entry: AuditEntry } | undefined> {
   const link = await tryJson<AuditLink>(store, auditLinkKey(modelId, seq));
   if (!link || link.entry.kind !== 'config-changed') return undefined;
-  const entry = await tryJson<AuditEntry>(store, link.entry.key);
+  const entry = await tryJson<AuditEntry>(store, currentAuditKey(link.entry.key));
   return entry?.kind === 'config-changed' ? { link, entry } : undefined;
 }
 

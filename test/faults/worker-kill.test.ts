@@ -92,7 +92,7 @@ describe('faults: the worker killed and restarted', function () {
     await allOf([
       scenario('eval', 'read:/snapshots/.+/files/', 'evaluateSnapshot'),
       scenario('report', String.raw`put:^reports/.+\.json$`, 'writeReport'),
-      scenario('log', 'put:^ledger/.+/evaluations/', 'recordLedger'),
+      scenario('log', 'put:^audit/.+/evaluations/', 'recordLedger'),
     ]);
   });
 

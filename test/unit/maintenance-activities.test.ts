@@ -73,9 +73,9 @@ describe('the maintenance activities', function () {
       const e = entry('gate-1', '2026-03-01T06:00:00.000Z');
       await a.recordLedger({ entries: [e] });
       await a.recordLedger({ entries: [{ ...e, summary: 'rewritten by a retry' }] });
-      assert.deepEqual(await store.list(`ledger/${MODEL}/maintenance`), [`ledger/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
+      assert.deepEqual(await store.list(`audit/${MODEL}/maintenance`), [`audit/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
       // …and linked into the audit chain once.
-      assert.deepEqual(await store.list(`ledger/${MODEL}/chain`), [`ledger/${MODEL}/chain/0000000001.json`]);
+      assert.deepEqual(await store.list(`audit/${MODEL}/chain`), [`audit/${MODEL}/chain/0000000001.json`]);
       assert.deepEqual(await readAuditTrail(store, MODEL), [e]);
     });
 
