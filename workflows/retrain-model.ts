@@ -2,7 +2,7 @@
  * retrainModel: one maintenance request per model (workflow id upkeep-retrain-<model>). Asks the
  * owner, trains a candidate on an immutable training snapshot, compares champion and challenger on
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
- * step is in the maintenance log; the model card is regenerated at the end.
+ * step is in the audit trail; the model card is regenerated at the end.
  */
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';

@@ -13,7 +13,7 @@ import { specKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { htmlText, markdownCell, plainLine } from '../../domain/escape.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
-import { WEB_LEDGER } from '../../engine/audit/access.js';
+import { WEB_TRAIL } from '../../engine/audit/access.js';
 import { commandConfig, withClient } from '../context.js';
 import { countLine, withProgress } from '../progress.js';
 
@@ -23,7 +23,7 @@ async function storeOf(configFlag: string | undefined): Promise<ArtifactStore> {
 
 /** A model id as the config allows it (the model may have left the config since: it is not looked up there), or `_web`, the web inbox's access log. */
 function checkModelId(model: string): void {
-  if (model !== WEB_LEDGER && !MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
+  if (model !== WEB_TRAIL && !MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
 }
 
 /** What a command that answers from the trail read, and whether the trail verified. */

@@ -1,6 +1,6 @@
 /**
  * A model's latest evaluations from its stored reports (newest by key: the window's end), and when
- * an evaluation last looked at it, from its maintenance log (newest by key: when it ran).
+ * an evaluation last looked at it, from its audit trail (newest by key: when it ran).
  */
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';

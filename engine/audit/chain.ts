@@ -1,12 +1,12 @@
 /**
- * The audit chain: a model's log entries (write-once files under ledger/<model>/, one per event)
+ * The audit chain: a model's audit entries (write-once files under audit/<model>/, one per event)
  * linked in the order they were appended by links that each carry the entry's sha256 and the
  * sha256 of the link before. Removing, reordering or altering an entry or a link breaks the chain
  * (`verifyChain`). Appends from several workers at once cannot fork it: link <seq> is written
  * with if-absent, so exactly one entry takes each place; an append that runs twice links once.
  *
  * How an append stays idempotent without a lock: after writing a link, the appender marks its
- * entry linked (ledger/<model>/linked/<id>.json) and only then moves the head hint past it, and
+ * entry linked (audit/<model>/linked/<id>.json) and only then moves the head hint past it, and
  * anyone who steps over a link on the way to a free place marks that link's entry first. So a
  * head hint at or past a link means its entry is marked, and a retried append that finds no mark
  * finds its own link past the hint, if it wrote one.
@@ -84,7 +84,7 @@ async function linkEntry(store: ArtifactStore, modelId: string, entry: AuditEntr
 
 /**
  * A chain's name: a model id as the config allows it, or `_web` (the web inbox's access log). A
- * name with `/` would write inside another model's chain (`churn/chain` is under `ledger/churn/chain`):
+ * name with `/` would write inside another model's chain (`churn/chain` is under `audit/churn/chain`):
  * an entry's model id reaches this writer from workflow inputs anyone with namespace access chooses.
  */
 export function checkTrailName(modelId: unknown): asserts modelId is string {

@@ -2,7 +2,7 @@
  * The whole audit trail of a model, verified from the store alone: the chain (chain.ts), then
  * everything its entries cite and everything that should be cited by one.
  *
- * - Specs (`ledger/<model>/specs/<sha256>.json`) hash to their name, and each one an entry cites is there.
+ * - Specs (`audit/<model>/specs/<sha256>.json`) hash to their name, and each one an entry cites is there.
  * - Each object an entry cites by sha256 is re-hashed: evaluation reports (and the report's own
  *   references: its spec, snapshot and run agree with the entry), snapshot manifests (their
  *   identity hash) and, with `deep`, the data files they list and the model artifacts

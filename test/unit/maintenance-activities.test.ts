@@ -67,7 +67,7 @@ describe('the maintenance activities', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  describe('the maintenance log', function () {
+  describe('the audit trail', function () {
     it('writes an entry recorded twice once and keeps the first version', async function () {
       const a = activitiesWith();
       const e = entry('gate-1', '2026-03-01T06:00:00.000Z');
@@ -317,6 +317,24 @@ describe('the maintenance activities', function () {
       await report('2026-03-03T06:00:00.000Z', 'degraded', 0.6);
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2');
+    });
+
+    it('does not commit the first card after an upgrade: a card an earlier version wrote holds its entries as maintenanceLog', async function () {
+      const repo = gitRepo();
+      const a = activitiesWith({ cards: { git: repo } });
+      await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
+      await a.updateModelCard({ modelId: MODEL, reason: 'approval-requested' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1');
+      // The card as the earlier version wrote it, in the store and in git: the same entries under their first name.
+      const key = `cards/${MODEL}.json`;
+      const { auditTrail, ...rest } = JSON.parse(new TextDecoder().decode(await store.get(key))) as Record<string, unknown>;
+      assert.ok(Array.isArray(auditTrail) && auditTrail.length === 1);
+      const old = `${JSON.stringify({ ...rest, maintenanceLog: auditTrail }, null, 2)}\n`;
+      await store.put(key, old);
+      writeFileSync(path.join(repo, 'model-cards', `${MODEL}.json`), old);
+      git(repo, 'commit', '-q', '-am', 'the card of the earlier version');
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2', 'nothing a reader cares about changed: no commit');
     });
 
     it('dates the card by the newest thing it lists, an evaluation after the last log entry included', async function () {
