@@ -142,8 +142,8 @@ export async function whoCommand(model: string, o: { at?: Date; format?: 'text' 
 
 /** `upkeep audit migrate`: moves a trail an earlier version kept under ledger/ to audit/ (engine/store/audit-layout.ts). */
 export async function migrateCommand(o: { config?: string; removeOld?: boolean }): Promise<void> {
-  const [{ openStoreAsWritten }, { moveAuditTrail }] = await Promise.all([import('../../engine/store/open.js'), import('../../engine/store/audit-layout.js')]);
-  const store = openStoreAsWritten(await loadConfig(commandConfig(o.config)));
+  const { moveAuditTrail } = await import('../../engine/store/audit-layout.js');
+  const store = await storeOf(o.config);
   const m = await moveAuditTrail(store, { full: true, removeOld: o.removeOld === true });
   if (m.problems.length > 0) {
     console.error(`the audit trail in ${store.root} was NOT moved from ledger/ to audit/ (${m.problems.length} cop${m.problems.length === 1 ? 'y differs' : 'ies differ'} from the original; nothing was marked or removed):`);

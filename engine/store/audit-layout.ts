@@ -36,6 +36,9 @@ export interface AuditMove {
   problems: string[];
 }
 
+/** The store beneath each `withAuditLayout` store. */
+const beneath = new WeakMap<ArtifactStore, ArtifactStore>();
+
 /** The head hints: moved on by appends, so a newer one under audit/ is kept, not compared. */
 const isHint = (legacyKey: string): boolean => /^ledger\/[^/]+\/(configs\/)?head\.json$/.test(legacyKey);
 
@@ -44,7 +47,9 @@ const isHint = (legacyKey: string): boolean => /^ledger\/[^/]+\/(configs\/)?head
  * when the move is marked done (objects an earlier version wrote there since are copied too);
  * with `removeOld`, removes each original whose copy verified, once everything is marked.
  */
-export async function moveAuditTrail(store: ArtifactStore, opts: { full?: boolean; removeOld?: boolean; concurrency?: number } = {}): Promise<AuditMove> {
+export async function moveAuditTrail(given: ArtifactStore, opts: { full?: boolean; removeOld?: boolean; concurrency?: number } = {}): Promise<AuditMove> {
+  // Given the gated store (openStore's), move through the store beneath: the caller learns what was moved.
+  const store = beneath.get(given) ?? given;
   const limit = opts.concurrency ?? 16;
   const marked = await store.exists(auditMovedMarkerKey);
   if (marked && !opts.full && !opts.removeOld) return { state: 'marked', found: 0, copied: 0, removed: 0, models: [], problems: [] };
@@ -116,7 +121,7 @@ export function withAuditLayout(store: ArtifactStore): ArtifactStore {
     const waiting = gate(key);
     return waiting ? waiting.then(op) : op();
   };
-  return {
+  const gated: ArtifactStore = {
     root: store.root,
     uriFor: (key) => store.uriFor(key),
     put: (key, data, opts) => after(key, () => store.put(key, data, opts)),
@@ -128,4 +133,6 @@ export function withAuditLayout(store: ArtifactStore): ArtifactStore {
     list: (prefix) => after(prefix, () => store.list(prefix)),
     delete: (key) => after(key, () => store.delete(key)),
   };
+  beneath.set(gated, store);
+  return gated;
 }

@@ -11,11 +11,6 @@ import type { ArtifactStore } from './store.js';
  * (audit-layout.ts).
  */
 export function openStore(config: Pick<UpkeepConfig, 'store' | 'store_mode' | 's3'>): ArtifactStore {
-  return withAuditLayout(openStoreAsWritten(config));
-}
-
-/** The store as it is, an audit trail under ledger/ included (for `upkeep audit migrate`, which moves it). */
-export function openStoreAsWritten(config: Pick<UpkeepConfig, 'store' | 'store_mode' | 's3'>): ArtifactStore {
-  if (config.store.startsWith('s3://')) return createS3Store(config.store, s3OptionsFor(config.s3, parseS3Uri(config.store).bucket));
-  return createFileStore(config.store, { fileMode: config.store_mode.files, dirMode: config.store_mode.folders });
+  if (config.store.startsWith('s3://')) return withAuditLayout(createS3Store(config.store, s3OptionsFor(config.s3, parseS3Uri(config.store).bucket)));
+  return withAuditLayout(createFileStore(config.store, { fileMode: config.store_mode.files, dirMode: config.store_mode.folders }));
 }

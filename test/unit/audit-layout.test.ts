@@ -73,6 +73,14 @@ describe('a store whose audit trail an earlier version kept under ledger/', func
     assert.equal((await recordConfig(store, spec, { by: { user: 'bob', host: 'ops-2', command: 'start' } })).changed, false);
   });
 
+  it('tells the caller what it moved when given the store openStore gives (a worker at start says so)', async () => {
+    const store = withAuditLayout(await oldStore());
+    const m = await moveAuditTrail(store);
+    assert.deepEqual([m.state, m.found, m.copied, m.models, m.problems], ['moved', 29, 29, ['_web', 'churn'], []]);
+    assert.equal((await moveAuditTrail(store)).state, 'marked');
+    assert.equal((await verifyChain(store, 'churn')).headSha256, LEDGER_FIXTURE_HEADS.churn);
+  });
+
   it('removes the originals only when asked, after the copies verified, and the trail still verifies whole', async () => {
     const raw = await oldStore();
     const before = await verifyTrail(withAuditLayout(raw), 'churn', { deep: true });
