@@ -26,7 +26,7 @@ const MAX_EVIDENCE = 20;
 // and the attempt moves to another worker (the job record keeps it to one version).
 const { trainCandidate } = proxyActivities<Activities>(TRAINING);
 
-/** Turns the gate's events into log entries and notifications. */
+/** Turns the gate's events into audit entries and notifications. */
 export function gateEvents(trail: TrailWriter, modelId: string, describe: () => string) {
   return (e: GateEvent): void => {
     const g = e.gate;

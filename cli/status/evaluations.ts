@@ -82,7 +82,7 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
   return { last, recent: count > 0 ? recent.slice(-count) : [] };
 }
 
-/** Log entries read at most, back from the newest, for one that looked at the model. */
+/** Audit entries read at most, back from the newest, for one that looked at the model. */
 export const LOOK_BACK = 100;
 
 /**
@@ -102,7 +102,7 @@ export async function lastLookedAt(store: ArtifactStore, modelId: string, champi
     try {
       e = JSON.parse(decode(bytes)) as AuditEntry;
     } catch (err) {
-      throw new Error(`log entry ${keys[i]}: ${(err as Error).message}`);
+      throw new Error(`audit entry ${keys[i]}: ${(err as Error).message}`);
     }
     const verdict = e.details?.verdict;
     // (an evaluation's other entries, e.g. "no retrain requested", carry no verdict)

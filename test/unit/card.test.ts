@@ -293,7 +293,7 @@ describe('model cards', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(fresh)), fresh);
   });
 
-  it(`shows at most ${MAX_LOG_ENTRIES} log entries and says how many were left out`, () => {
+  it(`shows at most ${MAX_LOG_ENTRIES} audit entries and says how many were left out`, () => {
     const many = Array.from({ length: MAX_LOG_ENTRIES + 5 }, (_, i) =>
       trailEntry(`x${i}`, new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(), 'evaluation', `evaluation ${i}`),
     );

@@ -337,7 +337,7 @@ describe('the maintenance activities', function () {
       assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2', 'nothing a reader cares about changed: no commit');
     });
 
-    it('dates the card by the newest thing it lists, an evaluation after the last log entry included', async function () {
+    it('dates the card by the newest thing it lists, an evaluation after the last audit entry included', async function () {
       const a = activitiesWith();
       await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
       await store.put(reportKeys(MODEL, '2026-03-02T06:00:00.000Z', 'run').json, JSON.stringify({ window: { end: '2026-03-02T06:00:00.000Z' }, verdict: { status: 'healthy', reasons: [] }, rows: 1000, metrics: { roc_auc: 0.8 }, model: { sha256: 'a'.repeat(64) } }));
