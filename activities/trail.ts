@@ -18,7 +18,7 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 export function createTrailActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'log' | 'fetch' | 'attempt'>) {
   return {
     /**
-     * Appends entries to the maintenance log; an entry already written is left as it is. The
+     * Appends entries to the audit trail; an entry already written is left as it is. The
      * activity keeps its first name, recordLedger: recorded workflow histories call it by that name.
      */
     async recordLedger(input: { entries: AuditEntry[] }): Promise<void> {

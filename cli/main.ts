@@ -143,6 +143,11 @@ audit
   // --config may land on `audit` itself: read the options of both.
   .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit
+  .command('migrate')
+  .description('move an audit trail an earlier version kept under ledger/ to audit/: every object copied, read back and compared by sha256 before the move is marked (a worker does it at start; safe to run again)')
+  .option('--remove-old', 'then remove the originals under ledger/ (each copy verified first)')
+  .action(async (_o, cmd: Command) => (await auditing()).migrateCommand(cmd.optsWithGlobals()));
+audit
   .command('export')
   .description('copy the histories of closed workflows to the store now (a worker does it hourly)')
   .action(async (_o, cmd: Command) => (await auditing()).exportCommand(cmd.optsWithGlobals()));

@@ -1,6 +1,6 @@
 /**
  * Maintenance of a model: retrain and rollback requests, their approval gates, the comparison of
- * champion and challenger, notifications and the maintenance log.
+ * champion and challenger, notifications and the audit trail.
  */
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
@@ -289,7 +289,7 @@ export interface NotificationEvent {
   details?: Record<string, unknown>;
 }
 
-/** One line of a model's maintenance log (append-only; an activity that runs twice writes it once). */
+/** One line of a model's audit trail (append-only; an activity that runs twice writes it once). */
 export interface AuditEntry {
   /** Stable id: the same event recorded twice has the same id. */
   id: string;

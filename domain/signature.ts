@@ -220,7 +220,7 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
 }
 
 /**
- * Re-verifies a stored decision (the registry's champion history, the maintenance log) against
+ * Re-verifies a stored decision (the registry's champion history, the audit trail) against
  * `keys`, at any later time: undefined when its signature holds, else why not. `workflow`: the
  * workflow the record says made the decision; a signature made for another one does not count.
  */

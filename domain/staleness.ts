@@ -69,7 +69,7 @@ export interface ChampionEra {
 }
 
 /**
- * Whether an evaluation's log entry looked at the current champion: a verdict in LOOKED_AT,
+ * Whether an evaluation's audit entry looked at the current champion: a verdict in LOOKED_AT,
  * recorded since the champion took over, of its version (an entry that names no version, from
  * before versions were recorded: by its time alone). Without a champion (nothing promoted: the
  * config's artifact runs) every evaluation that looked at the model counts. The same rule for

@@ -32,7 +32,7 @@ export function failingSince(outcomes: readonly EvaluationOutcome[], n: number):
   return latest[0]!.at;
 }
 
-/** An approval request still waiting, from the maintenance log. */
+/** An approval request still waiting, from the audit trail. */
 export interface OpenApproval {
   workflowId: string;
   runId: string;

@@ -13,6 +13,8 @@ import { createDataSource } from '../engine/data/sources.js';
 import type { DataSource } from '../engine/data/source.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../engine/evaluation/evaluate.js';
 import { openStore } from '../engine/store/open.js';
+import { describeMoveProblems, moveAuditTrail } from '../engine/store/audit-layout.js';
+import { UpkeepError } from '../engine/errors.js';
 import type { ArtifactStore } from '../engine/store/store.js';
 import { TASK_QUEUE, trainingTaskQueue } from '../workflows/definitions.js';
 import { createTemporalPort } from './temporal-port.js';
@@ -148,6 +150,10 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   // The worker takes decisions for these models: say loudly when nobody can prove who made them.
   warnUnauthenticated(initial, path.basename(configPath));
   const store = opts.store ?? openStore(initial);
+  // A trail an earlier version kept under ledger/ moves to audit/ before the first activity runs.
+  const moved = await moveAuditTrail(store);
+  if (moved.problems.length > 0) throw new UpkeepError('StoreConflict', describeMoveProblems(store, moved));
+  if (moved.state === 'moved') (opts.log ?? console.log)(`upkeep: moved the audit trail in ${store.root} from ledger/ to audit/ (${moved.found} objects, ${moved.copied} copied now, each read back unchanged; the originals under ledger/ are kept)`);
   const engine = opts.engine ?? createEvaluationEngine();
   // Activities read the config when they run (edits apply at once); parsed again only when changed.
   const onConfig = opts.onConfig;

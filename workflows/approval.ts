@@ -45,7 +45,7 @@ export interface DecisionAuth {
   usedNonces?: ReadonlySet<string>;
 }
 
-/** What the gate reports while it runs; the workflow turns these into notifications and log entries. */
+/** What the gate reports while it runs; the workflow turns these into notifications and audit entries. */
 export interface GateEvent {
   kind: Extract<NotificationKind, 'approval-requested' | 'reminder' | 'escalation' | 'expired' | 'decision'>;
   gate: GateStatus;

@@ -1,7 +1,7 @@
 /**
  * deliverNotification: one notification that its workflow could not deliver within its own retry
  * budget (the webhook is down), retried here for about an hour. Started detached, so the workflow
- * that sent it goes on (or ends) meanwhile. If it is still not delivered, the maintenance log says so.
+ * that sent it goes on (or ends) meanwhile. If it is still not delivered, the audit trail says so.
  *
  * Anyone who may start workflows in the namespace can start this one, so it takes no event from
  * its caller: only the reference of a notification an upkeep workflow staged in the store

@@ -2,7 +2,7 @@
  * retrainModel: one maintenance request per model (workflow id upkeep-retrain-<model>). Asks the
  * owner, trains a candidate on an immutable training snapshot, compares champion and challenger on
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
- * step is in the maintenance log; the model card is regenerated at the end.
+ * step is in the audit trail; the model card is regenerated at the end.
  */
 import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -26,7 +26,7 @@ const MAX_EVIDENCE = 20;
 // and the attempt moves to another worker (the job record keeps it to one version).
 const { trainCandidate } = proxyActivities<Activities>(TRAINING);
 
-/** Turns the gate's events into log entries and notifications. */
+/** Turns the gate's events into audit entries and notifications. */
 export function gateEvents(trail: TrailWriter, modelId: string, describe: () => string) {
   return (e: GateEvent): void => {
     const g = e.gate;

@@ -1,7 +1,7 @@
 /**
  * rollbackModel: restores an earlier champion (workflow id upkeep-rollback-<model>), through the
  * same approval gate as a promotion, or at once when a listed approver declares an emergency.
- * Either way the change, who asked and why are in the maintenance log.
+ * Either way the change, who asked and why are in the audit trail.
  */
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';

@@ -1,5 +1,5 @@
 /**
- * What the maintenance workflows share: the maintenance log and notifications, sent as
+ * What the maintenance workflows share: the audit trail and notifications, sent as
  * activities the workflow does not wait for (a slow webhook never holds up a decision) and joined
  * before the workflow ends.
  */
@@ -51,7 +51,7 @@ export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'pati
   // Entries reach the model's audit chain in the order the workflow recorded them: each waits for
   // the one before (the workflow itself does not wait). Runs recorded before sent them all at once.
   let previous: Promise<unknown> = Promise.resolve();
-  /** Appends to the model's maintenance log (written once even if the activity runs twice). */
+  /** Appends to the model's audit trail (written once even if the activity runs twice). */
   // `once` names an entry that is the same whichever run records it (its id and time come from
   // what it is about, not from the run): a second run's entry is the first one, written once.
   const record = (kind: AuditEntry['kind'], summary: string, extra: Partial<Pick<AuditEntry, 'actor' | 'comment' | 'details'>> = {}, once?: { id: string; at: string }): void => {

@@ -3,7 +3,7 @@
  * paused too long, approvals past their deadline, failures in a row, people who left), on its own
  * schedule. One activity inspects the fleet and keeps each finding once in the store; this
  * workflow tells the people of each new finding, logs new and resolved ones in the model's
- * maintenance log and regenerates the cards of the models whose findings changed.
+ * audit trail and regenerates the cards of the models whose findings changed.
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';

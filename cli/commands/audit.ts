@@ -13,7 +13,7 @@ import { specKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { htmlText, markdownCell, plainLine } from '../../domain/escape.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
-import { WEB_LEDGER } from '../../engine/audit/access.js';
+import { WEB_TRAIL } from '../../engine/audit/access.js';
 import { commandConfig, withClient } from '../context.js';
 import { countLine, withProgress } from '../progress.js';
 
@@ -23,7 +23,7 @@ async function storeOf(configFlag: string | undefined): Promise<ArtifactStore> {
 
 /** A model id as the config allows it (the model may have left the config since: it is not looked up there), or `_web`, the web inbox's access log. */
 function checkModelId(model: string): void {
-  if (model !== WEB_LEDGER && !MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
+  if (model !== WEB_TRAIL && !MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
 }
 
 /** What a command that answers from the trail read, and whether the trail verified. */
@@ -138,6 +138,27 @@ export async function whoCommand(model: string, o: { at?: Date; format?: 'text' 
   const unverified = trail.problems.length > 0;
   if (o.format === 'json') console.log(JSON.stringify({ ...answer, verified: !unverified, ...(unverified ? { problems: trail.problems } : {}) }, null, 2));
   else console.log(unverified ? `${unverifiedBanner(model, trail.problems)}\n\n${renderWhoWasWatching(answer)}\n\n${unverifiedBanner(model, trail.problems)}` : renderWhoWasWatching(answer));
+}
+
+/** `upkeep audit migrate`: moves a trail an earlier version kept under ledger/ to audit/ (engine/store/audit-layout.ts). */
+export async function migrateCommand(o: { config?: string; removeOld?: boolean }): Promise<void> {
+  const { moveAuditTrail } = await import('../../engine/store/audit-layout.js');
+  const store = await storeOf(o.config);
+  const m = await moveAuditTrail(store, { full: true, removeOld: o.removeOld === true });
+  if (m.problems.length > 0) {
+    console.error(`the audit trail in ${store.root} was NOT moved from ledger/ to audit/ (${m.problems.length} cop${m.problems.length === 1 ? 'y differs' : 'ies differ'} from the original; nothing was marked or removed):`);
+    for (const p of m.problems) console.error(`  - ${plainLine(p, 2000)}`);
+    console.error('stop every worker of an earlier upkeep version and see docs/storage.md ("Moving an audit trail from ledger/")');
+    process.exitCode = 1;
+    return;
+  }
+  if (m.found === 0) {
+    console.log(m.state === 'marked' ? `the audit trail in ${store.root} is under audit/ (moved before; nothing under ledger/)` : `nothing to move: the store ${store.root} holds no audit trail under ledger/`);
+    return;
+  }
+  const kept = m.removed > 0 ? `the ${m.removed} originals under ledger/ were removed` : 'the originals under ledger/ are kept (--remove-old removes them)';
+  console.log(`moved the audit trail in ${store.root} from ledger/ to audit/: ${m.found} objects (${m.copied} copied now), each read back with its sha256 unchanged; ${kept}`);
+  console.log(`check each model's trail: ${m.models.map((id) => `upkeep audit verify ${id}`).join('; ')}`);
 }
 
 export async function exportCommand(o: { config?: string }): Promise<void> {

@@ -33,8 +33,8 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
       .requiredOption('--as <id>', 'who decides: the model\'s owner or one of its approvers')
       .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']))
       .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
-    if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the maintenance log)');
-    else cmd.option('--comment <text>', 'a note kept in the maintenance log');
+    if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the audit trail)');
+    else cmd.option('--comment <text>', 'a note kept in the audit trail');
     cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }) => (await actions()).decide(await context(), decision, model, o));
   }
 
@@ -43,7 +43,7 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
     .description('restore an earlier champion version, after approval (or at once with --emergency)')
     .requiredOption('--as <id>', 'who asks (for --emergency: the model\'s owner or one of its approvers)')
     .option('--to <version>', 'the version to restore (default: the champion before the current one; see upkeep versions)')
-    .option('--reason <text>', 'why (shown to the approvers and kept in the maintenance log)')
+    .option('--reason <text>', 'why (shown to the approvers and kept in the audit trail)')
     .option('--emergency', 'skip the approval gate (only the owner or an approver may)')
     .option('--wait', 'wait until the rollback is decided and done')
     .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) => (await actions()).rollback(await context(), model, o));

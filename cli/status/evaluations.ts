@@ -1,6 +1,6 @@
 /**
  * A model's latest evaluations from its stored reports (newest by key: the window's end), and when
- * an evaluation last looked at it, from its maintenance log (newest by key: when it ran).
+ * an evaluation last looked at it, from its audit trail (newest by key: when it ran).
  */
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
@@ -82,7 +82,7 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
   return { last, recent: count > 0 ? recent.slice(-count) : [] };
 }
 
-/** Log entries read at most, back from the newest, for one that looked at the model. */
+/** Audit entries read at most, back from the newest, for one that looked at the model. */
 export const LOOK_BACK = 100;
 
 /**
@@ -102,7 +102,7 @@ export async function lastLookedAt(store: ArtifactStore, modelId: string, champi
     try {
       e = JSON.parse(decode(bytes)) as AuditEntry;
     } catch (err) {
-      throw new Error(`log entry ${keys[i]}: ${(err as Error).message}`);
+      throw new Error(`audit entry ${keys[i]}: ${(err as Error).message}`);
     }
     const verdict = e.details?.verdict;
     // (an evaluation's other entries, e.g. "no retrain requested", carry no verdict)

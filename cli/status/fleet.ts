@@ -70,7 +70,7 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
   // After a promotion or a rollback, only evaluations of the champion since then count.
   const era = pointer ? { version: pointer.version, since: pointer.since, change: pointer.change } : undefined;
   const looked = await lastLookedAt(o.store, spec.id, era).catch((err: unknown) => {
-    problems.push(`maintenance log unreadable: ${(err as Error).message}`);
+    problems.push(`audit trail unreadable: ${(err as Error).message}`);
     return {} as { at?: string; oldest?: string };
   });
   const intervalMs = scheduleIntervalMs(spec.schedule);

@@ -110,7 +110,7 @@ export interface ModelStatus {
   /**
    * How long since an evaluation last looked at the model (healthy, warning or degraded: a failing
    * or insufficient-data window does not count), against the schedule's interval; from the
-   * maintenance log, by when the evaluation ran. Never looked at: `never`, or `stale` once its
+   * audit trail, by when the evaluation ran. Never looked at: `never`, or `stale` once its
    * oldest evaluation is older than twice the interval (ageMs is then measured from that one).
    */
   staleness: {

@@ -6,7 +6,7 @@
  *   so the workflow itself records nothing; a refusal sent straight to Temporal by someone else
  *   is in Temporal's history at most);
  * - the web inbox's sign-ins, failed sign-ins, sign-outs, ended sessions and refused posts:
- *   `web-access` entries in a chain of their own, `ledger/_web/` (`upkeep audit _web`).
+ *   `web-access` entries in a chain of their own, `audit/_web/` (`upkeep audit _web`).
  * Never a token, a cookie, a CSRF token or a session id: sessions are named by a random reference.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -15,7 +15,7 @@ import type { ArtifactStore } from '../store/store.js';
 import { appendEntry } from './chain.js';
 
 /** The chain of the web inbox's access log (not a model id: those start with a letter or digit). */
-export const WEB_LEDGER = '_web';
+export const WEB_TRAIL = '_web';
 
 export interface RefusedDecision {
   modelId: string;
@@ -98,7 +98,7 @@ function accessSummary(a: WebAccess): string {
 export function webAccessEntry(a: WebAccess): AuditEntry {
   return {
     id: `web-${randomUUID()}`,
-    modelId: WEB_LEDGER,
+    modelId: WEB_TRAIL,
     at: a.at.toISOString(),
     kind: 'web-access',
     summary: accessSummary(a),

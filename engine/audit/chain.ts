@@ -1,12 +1,12 @@
 /**
- * The audit chain: a model's log entries (write-once files under ledger/<model>/, one per event)
+ * The audit chain: a model's audit entries (write-once files under audit/<model>/, one per event)
  * linked in the order they were appended by links that each carry the entry's sha256 and the
  * sha256 of the link before. Removing, reordering or altering an entry or a link breaks the chain
  * (`verifyChain`). Appends from several workers at once cannot fork it: link <seq> is written
  * with if-absent, so exactly one entry takes each place; an append that runs twice links once.
  *
  * How an append stays idempotent without a lock: after writing a link, the appender marks its
- * entry linked (ledger/<model>/linked/<id>.json) and only then moves the head hint past it, and
+ * entry linked (audit/<model>/linked/<id>.json) and only then moves the head hint past it, and
  * anyone who steps over a link on the way to a free place marks that link's entry first. So a
  * head hint at or past a link means its entry is marked, and a retried append that finds no mark
  * finds its own link past the hint, if it wrote one.
@@ -16,7 +16,7 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { UpkeepError } from '../errors.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
-import { AUDIT_TRAIL_PARTS, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, auditEntryKey, auditEntriesPrefix } from '../store/keys.js';
+import { AUDIT_TRAIL_PARTS, currentAuditKey, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, auditEntryKey, auditEntriesPrefix } from '../store/keys.js';
 
 export interface AuditLink {
   v: 'upkeep.audit-link/1';
@@ -84,7 +84,7 @@ async function linkEntry(store: ArtifactStore, modelId: string, entry: AuditEntr
 
 /**
  * A chain's name: a model id as the config allows it, or `_web` (the web inbox's access log). A
- * name with `/` would write inside another model's chain (`churn/chain` is under `ledger/churn/chain`):
+ * name with `/` would write inside another model's chain (`churn/chain` is under `audit/churn/chain`):
  * an entry's model id reaches this writer from workflow inputs anyone with namespace access chooses.
  */
 export function checkTrailName(modelId: unknown): asserts modelId is string {
@@ -154,8 +154,9 @@ async function readLinks(store: ArtifactStore, keys: string[], concurrency = 16)
   const worker = async (): Promise<void> => {
     for (let i = next++; i < keys.length; i = next++) {
       const link = parse<AuditLink>(await store.get(keys[i]!), keys[i]);
-      const bytes = await store.tryGet(link.entry.key);
-      if (bytes) out[i] = { seq: link.seq, entry: parse<AuditEntry>(bytes, link.entry.key), uri: store.uriFor(link.entry.key) };
+      const key = currentAuditKey(link.entry.key);
+      const bytes = await store.tryGet(key);
+      if (bytes) out[i] = { seq: link.seq, entry: parse<AuditEntry>(bytes, key), uri: store.uriFor(key) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(keys.length, concurrency) }, worker));
@@ -232,31 +233,33 @@ export async function verifyChain(store: ArtifactStore, modelId: string, opts: {
       expected = seq + 1;
       continue;
     }
+    // A link written before the trail moved to audit/ names its entry under ledger/.
+    const entryKey = currentAuditKey(link.entry.key);
     if (link.seq !== seq) problems.push(`link ${seq} says it is link ${link.seq} (moved or altered)`);
     // After a removed link there is nothing to compare `prev` with: the gap is the damage.
     if (!gap && link.prev !== prevSha) problems.push(`link ${seq} does not follow link ${seq - 1}: a link before it was removed, reordered or altered`);
     if (index < rehashFrom) {
-      if (!stored.has(link.entry.key)) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
-      const twice = linked.get(link.entry.key);
+      if (!stored.has(entryKey)) problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) is missing (removed)`);
+      const twice = linked.get(entryKey);
       if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
-      linked.set(link.entry.key, seq);
+      linked.set(entryKey, seq);
       prevSha = sha256(bytes);
       expected = seq + 1;
       continue;
     }
-    const entryBytes = await store.tryGet(link.entry.key);
-    if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is missing (removed)`);
-    else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) was altered (sha256 differs)`);
+    const entryBytes = await store.tryGet(entryKey);
+    if (!entryBytes) problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) is missing (removed)`);
+    else if (sha256(entryBytes) !== link.entry.sha256) problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) was altered (sha256 differs)`);
     else {
       try {
-        entries.push({ seq, entry: parse<AuditEntry>(entryBytes, link.entry.key), uri: store.uriFor(link.entry.key) });
+        entries.push({ seq, entry: parse<AuditEntry>(entryBytes, entryKey), uri: store.uriFor(entryKey) });
       } catch {
-        problems.push(`link ${seq}: entry ${link.entry.id} (${link.entry.key}) is not valid JSON`);
+        problems.push(`link ${seq}: entry ${link.entry.id} (${entryKey}) is not valid JSON`);
       }
     }
-    const twice = linked.get(link.entry.key);
+    const twice = linked.get(entryKey);
     if (twice !== undefined) problems.push(`link ${seq}: entry ${link.entry.id} is also link ${twice}`);
-    linked.set(link.entry.key, seq);
+    linked.set(entryKey, seq);
     prevSha = sha256(bytes);
     expected = seq + 1;
   }

@@ -4,7 +4,7 @@
  * config (`schedules sync`, `npm start`, `upkeep worker`, `upkeep users add|remove`) compares what
  * it sees with the last config recorded for each model and, when it differs, appends a
  * `config-changed` entry citing the new config record, the spec and the key set in force (each
- * stored content-addressed under ledger/<model>/), with who ran the command. That is asserted,
+ * stored content-addressed under audit/<model>/), with who ran the command. That is asserted,
  * not proven: the entry is not signed, and says so.
  *
  * Idempotent: the same change recorded twice (a command run twice, two syncs racing) is one entry.
@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
-import { auditLinkKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
+import { auditLinkKey, currentAuditKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
 import { appendEntry, linkKeys, type AuditLink, type ChainedEntry } from './chain.js';
 import { storeSpec } from './schedule-entries.js';
 import { UpkeepError } from '../errors.js';
@@ -32,7 +32,7 @@ export interface WebUserInForce {
   roles: string[];
 }
 
-/** The public keys that decide for a model, stored at ledger/<model>/keysets/<sha256>.json. */
+/** The public keys that decide for a model, stored at audit/<model>/keysets/<sha256>.json. */
 export interface KeySet {
   v: 'upkeep.keyset/1';
   modelId: string;
@@ -44,13 +44,13 @@ export interface KeySet {
   authenticators: Record<string, string>;
 }
 
-/** What a config-changed entry cites: stored at ledger/<model>/configs/<sha256>.json. */
+/** What a config-changed entry cites: stored at audit/<model>/configs/<sha256>.json. */
 export interface ConfigRecord {
   v: 'upkeep.config/1';
   modelId: string;
-  /** sha256 of ledger/<model>/specs/<sha256>.json (the model as loaded, its keys included). */
+  /** sha256 of audit/<model>/specs/<sha256>.json (the model as loaded, its keys included). */
   spec: string;
-  /** sha256 of ledger/<model>/keysets/<sha256>.json. */
+  /** sha256 of audit/<model>/keysets/<sha256>.json. */
   keys: string;
   /** The web users file's people and their roles for this model; null when the command could not read it. */
   webUsers: WebUserInForce[] | null;
@@ -113,7 +113,7 @@ interface ConfigHead {
 async function configEntryAt(store: ArtifactStore, modelId: string, seq: number): Promise<{ link: AuditLink; entry: AuditEntry } | undefined> {
   const link = await tryJson<AuditLink>(store, auditLinkKey(modelId, seq));
   if (!link || link.entry.kind !== 'config-changed') return undefined;
-  const entry = await tryJson<AuditEntry>(store, link.entry.key);
+  const entry = await tryJson<AuditEntry>(store, currentAuditKey(link.entry.key));
   return entry?.kind === 'config-changed' ? { link, entry } : undefined;
 }
 

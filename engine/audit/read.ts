@@ -10,7 +10,7 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
  * decisions, promotions), so the card reads the few that matter without listing every run.
  */
 
-/** A model's maintenance log, oldest first; with `evaluations`, every evaluation's entry too. */
+/** A model's audit trail, oldest first; with `evaluations`, every evaluation's entry too. */
 export async function readAuditTrail(store: ArtifactStore, modelId: string, opts: { evaluations?: boolean } = {}): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
   const keys = [...(await store.list(auditEntriesPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(auditEntriesPrefix(modelId, 'evaluations')) : [])];

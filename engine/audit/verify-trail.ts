@@ -2,7 +2,7 @@
  * The whole audit trail of a model, verified from the store alone: the chain (chain.ts), then
  * everything its entries cite and everything that should be cited by one.
  *
- * - Specs (`ledger/<model>/specs/<sha256>.json`) hash to their name, and each one an entry cites is there.
+ * - Specs (`audit/<model>/specs/<sha256>.json`) hash to their name, and each one an entry cites is there.
  * - Each object an entry cites by sha256 is re-hashed: evaluation reports (and the report's own
  *   references: its spec, snapshot and run agree with the entry), snapshot manifests (their
  *   identity hash) and, with `deep`, the data files they list and the model artifacts
@@ -21,7 +21,7 @@ import { keysApply, rollbackAct, storedDecisionProblem, type DecisionKeys, type 
 import { createRegistry } from '../registry/registry.js';
 import type { ChampionPointer } from '../registry/types.js';
 import { sha256Hex } from '../util.js';
-import { artifactKey, championHistoryPrefix, championKey, reportsPrefix, snapshotManifestKey, specKey, versionKey } from '../store/keys.js';
+import { artifactKey, currentAuditKey, championHistoryPrefix, championKey, reportsPrefix, snapshotManifestKey, specKey, versionKey } from '../store/keys.js';
 import { assertKey, type ArtifactStore } from '../store/store.js';
 import { verifyChain, type ChainedEntry, type ChainVerification } from './chain.js';
 
@@ -72,14 +72,18 @@ const parseJson = <T>(bytes: Uint8Array): T | undefined => {
 };
 const where = (c: ChainedEntry): string => `entry ${c.seq} (${c.entry.kind} at ${c.entry.at})`;
 
-/** The store key of a URI of this store, or undefined when it points elsewhere. */
+/**
+ * The store key of a URI of this store, or undefined when it points elsewhere. A URI recorded
+ * before the trail moved to audit/ (evidence, a config record: under ledger/) gives the key the
+ * object has now.
+ */
 export function keyOfUri(store: Pick<ArtifactStore, 'root'>, uri: string): string | undefined {
   const root = store.root.replace(/\/+$/, '');
   if (!uri.startsWith(`${root}/`)) return undefined;
   try {
     const key = decodeURIComponent(uri.slice(root.length + 1));
     assertKey(key);
-    return key;
+    return currentAuditKey(key);
   } catch {
     return undefined; // not a key of this store (e.g. "..", or bad escapes): nothing to read
   }

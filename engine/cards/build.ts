@@ -238,8 +238,8 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
   return { windowEnd: latest.windowEnd, verdict: latest.verdict.status, reasons: [...latest.verdict.reasons], drift: driftPart, quality: qualityPart };
 }
 
-function buildLog(ledger: AuditEntry[]): CardLogEntry[] {
-  const sorted = [...ledger].sort((a, b) => newestFirst(a.at, b.at) || compareStrings(a.id, b.id) || byContent(a, b));
+function buildLog(entries: AuditEntry[]): CardLogEntry[] {
+  const sorted = [...entries].sort((a, b) => newestFirst(a.at, b.at) || compareStrings(a.id, b.id) || byContent(a, b));
   return uniqueBy(sorted, (e) => e.id).map((e) => ({
     at: e.at,
     kind: e.kind,
@@ -253,7 +253,7 @@ function buildLog(ledger: AuditEntry[]): CardLogEntry[] {
 /** The JSON model card. Deterministic: lists are sorted and trimmed to MAX_TREND_POINTS / MAX_LOG_ENTRIES. */
 export function buildModelCard(input: ModelCardInput): ModelCard {
   const trend = buildTrend(input);
-  const log = buildLog(input.ledger);
+  const log = buildLog(input.auditTrail);
   return {
     schema: 'upkeep.model-card/v1',
     modelId: input.spec.id,
@@ -264,7 +264,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     metricTrend: trend.slice(0, MAX_TREND_POINTS),
     latestConditions: buildConditions(input.latest),
     auditTrail: log.slice(0, MAX_LOG_ENTRIES),
-    omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), ledger: Math.max(0, log.length - MAX_LOG_ENTRIES) },
+    omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), auditTrail: Math.max(0, log.length - MAX_LOG_ENTRIES) },
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
   };
 }

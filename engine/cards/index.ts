@@ -4,7 +4,7 @@
  * of it (for people), in the style of the evaluation report.
  *
  * Pure: no I/O, no clock. Every list is sorted explicitly, so the same input gives the same bytes
- * whatever order the registry, the report store or the ledger listed things in.
+ * whatever order the registry, the report store or the audit trail listed things in.
  */
 export { buildModelCard } from './build.js';
 export { renderModelCardMarkdown } from './markdown.js';

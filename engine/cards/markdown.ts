@@ -177,12 +177,12 @@ function renderConditions(card: ModelCard): string[] {
 }
 
 function renderLog(card: ModelCard): string[] {
-  const lines = ['## Maintenance log', ''];
+  const lines = ['## Audit trail', ''];
   if (card.auditTrail.length === 0) return [...lines, 'Nothing recorded yet.', ''];
   const shown = card.auditTrail.length;
   // Where these facts come from: a copy of the trail's entries, not a verification of them.
-  const from = `Copied from the audit trail (\`ledger/${card.modelId}/\`) when this card was written, not verified here: \`upkeep audit verify ${card.modelId}\` checks the trail.`;
-  if (card.omitted.ledger > 0) lines.push(from, '', `The latest ${shown} of ${shown + card.omitted.ledger} entries, newest first.`, '');
+  const from = `Copied from the audit trail (\`audit/${card.modelId}/\`) when this card was written, not verified here: \`upkeep audit verify ${card.modelId}\` checks the trail.`;
+  if (card.omitted.auditTrail > 0) lines.push(from, '', `The latest ${shown} of ${shown + card.omitted.auditTrail} entries, newest first.`, '');
   else lines.push(from, '', 'Newest first.', '');
   lines.push('| when | what | who | comment |', '|---|---|---|---|');
   for (const e of card.auditTrail) lines.push(row([t(when(e.at)), t(`${e.kind}: ${e.summary}`), e.actor ? t(e.actor) : '—', markdownCell(e.comment ?? '')]));
@@ -203,7 +203,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
   return [
     `# Model card: ${t(card.modelId)}`,
     '',
-    `_Generated ${when(card.generatedAt)} by upkeep from upkeep.yaml, the model registry, the evaluation reports and the maintenance log._`,
+    `_Generated ${when(card.generatedAt)} by upkeep from upkeep.yaml, the model registry, the evaluation reports and the audit trail._`,
     '',
     ...renderDetails(card),
     ...renderIntendedUse(card),

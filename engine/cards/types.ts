@@ -8,7 +8,7 @@ import type { EvaluationReport } from '../evaluation/report.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
 export const MAX_TREND_POINTS = 20;
-/** Most maintenance-log entries shown (newest first). */
+/** Most audit entries shown (newest first). */
 export const MAX_LOG_ENTRIES = 50;
 
 /** One stored evaluation, reduced to what the trend needs. */
@@ -47,8 +47,8 @@ export interface ModelCardInput {
     windowEnd: string;
     verdict: EvaluationReport['verdict'];
   };
-  /** The maintenance log; at most MAX_LOG_ENTRIES are shown, newest first. */
-  ledger: AuditEntry[];
+  /** The audit trail; at most MAX_LOG_ENTRIES are shown, newest first. */
+  auditTrail: AuditEntry[];
   /** The model's open watchdog findings. */
   watchdog?: WatchdogFinding[];
 }
@@ -190,7 +190,7 @@ export interface ModelCard {
   /** Newest first, at most MAX_LOG_ENTRIES. */
   auditTrail: CardLogEntry[];
   /** Entries left out of metricTrend and auditTrail by the limits. */
-  omitted: { reports: number; ledger: number };
+  omitted: { reports: number; auditTrail: number };
   /** Open watchdog findings (absent when there are none), by kind. */
   watchdog?: CardWatchdogFinding[];
 }

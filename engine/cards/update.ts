@@ -47,9 +47,12 @@ async function commitCard(repo: string, files: { name: string; text: string }[],
   await git('commit', '-q', '-m', message, '--', ...paths);
 }
 
-/** The parts of a card whose change is worth a commit. */
-function milestone(card: ModelCard): string {
-  return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.auditTrail, verdict: card.metricTrend[0]?.verdict ?? null });
+/**
+ * The parts of a card whose change is worth a commit. A card written by an earlier version holds
+ * its entries as `maintenanceLog`: read the same, so the first card after an upgrade is no commit.
+ */
+function milestone(card: ModelCard & { maintenanceLog?: ModelCard['auditTrail'] }): string {
+  return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.auditTrail ?? card.maintenanceLog, verdict: card.metricTrend[0]?.verdict ?? null });
 }
 
 export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig & { name: string }, input: { modelId: string; reason: string }): Promise<{ markdownUri: string; jsonUri: string }> {
@@ -89,7 +92,7 @@ export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig
     championHistory: await registry.history(spec.id),
     reports,
     ...(latest ? { latest } : {}),
-    ledger: log,
+    auditTrail: log,
     ...(watchdog.length ? { watchdog } : {}),
   });
   const markdown = renderModelCardMarkdown(card);

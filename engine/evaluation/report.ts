@@ -30,7 +30,7 @@ export interface EvaluationReport {
   slices?: EvaluationSummary['slices'];
   confidence?: EvaluationSummary['confidence'];
   trend?: TrendSummary;
-  /** The model's spec in force (ledger/<model>/specs/<sha256>.json). */
+  /** The model's spec in force (audit/<model>/specs/<sha256>.json). */
   spec?: { uri: string; sha256: string };
 }
 

@@ -111,7 +111,7 @@ export function logLine(e: NotificationEvent): string {
 }
 
 /**
- * The log line of an evaluation's verdict, from its maintenance log entry: "[upkeep] churn: degraded —
+ * The log line of an evaluation's verdict, from its audit entry: "[upkeep] churn: degraded —
  * <deciding reason> (report <uri>)"; undefined for an entry that carries no verdict.
  */
 export function verdictLine(e: { modelId: string; kind: string; summary?: string; details?: Record<string, unknown> }): string | undefined {

@@ -50,13 +50,26 @@ export const lastRetrainRequestKey = (modelId: string): string => `registry/${mo
 export const trainingJobKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.json`;
 export const trainingLogKey = (modelId: string, runId: string): string => `registry/${modelId}/jobs/${runId}.log`;
 
-// ── The maintenance log (under ledger/, its first name): evaluations apart from the rest, so the
-// card reads few files ──
+// ── The audit trail: everything under audit/<model>/. Stores written by earlier versions kept it under
+// ledger/<model>/ (its first name); audit-layout.ts moves it once, byte for byte ──
+
+/** Where the audit trail lives, and where stores written by earlier versions kept it. */
+export const AUDIT_ROOT = 'audit';
+export const LEGACY_AUDIT_ROOT = 'ledger';
+/**
+ * A key recorded in the trail before the move (a link names its entry's key, and link bytes are
+ * hashed into the chain, so they keep saying ledger/): where that object is now.
+ */
+export const currentAuditKey = (key: string): string => (key.startsWith(`${LEGACY_AUDIT_ROOT}/`) ? `${AUDIT_ROOT}/${key.slice(LEGACY_AUDIT_ROOT.length + 1)}` : key);
+/** Written once the objects under ledger/ are copied to audit/ and read back (audit-layout.ts). */
+export const auditMovedMarkerKey = `${AUDIT_ROOT}/_moved-from-ledger.json`;
+
+// Entries: evaluations apart from the rest, so the card reads few files.
 
 export type AuditTrailPart = 'evaluations' | 'maintenance' | 'notifications';
 export const AUDIT_TRAIL_PARTS: readonly AuditTrailPart[] = ['maintenance', 'evaluations', 'notifications'];
 export const auditTrailPart = (kind: AuditEntry['kind']): AuditTrailPart => (kind === 'evaluation' ? 'evaluations' : kind === 'notified' ? 'notifications' : 'maintenance');
-export const auditEntriesPrefix = (modelId: string, part: AuditTrailPart): string => `ledger/${modelId}/${part}`;
+export const auditEntriesPrefix = (modelId: string, part: AuditTrailPart): string => `${AUDIT_ROOT}/${modelId}/${part}`;
 export const auditEntryKey = (e: AuditEntry): string => `${auditEntriesPrefix(e.modelId, auditTrailPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
 // ── Notifications handed to deliverNotification: staged by the workflow that could not deliver
@@ -64,27 +77,27 @@ export const auditEntryKey = (e: AuditEntry): string => `${auditEntriesPrefix(e.
 
 export const stagedNotificationKey = (modelId: string, sha256: string): string => `notifications/${modelId}/staged/${sha256}.json`;
 
-// ── The audit chain: links that hash-chain a model's log entries in the order they were appended ──
+// ── The audit chain: links that hash-chain a model's audit entries in the order they were appended ──
 
 /** Link <seq> (from 1): the entry's key and sha256, and the sha256 of link <seq − 1>. */
-export const auditLinksPrefix = (modelId: string): string => `ledger/${modelId}/chain`;
+export const auditLinksPrefix = (modelId: string): string => `${AUDIT_ROOT}/${modelId}/chain`;
 export const auditLinkKey = (modelId: string, seq: number): string => `${auditLinksPrefix(modelId)}/${String(seq).padStart(10, '0')}.json`;
 /** Written once an entry is linked: its link's seq (an append that runs twice links once). */
-export const auditLinkedKey = (modelId: string, entryId: string): string => `ledger/${modelId}/linked/${entryId}.json`;
+export const auditLinkedKey = (modelId: string, entryId: string): string => `${AUDIT_ROOT}/${modelId}/linked/${entryId}.json`;
 /** The newest link known: a hint, never behind a link whose entry is not marked linked. */
-export const auditHeadKey = (modelId: string): string => `ledger/${modelId}/head.json`;
+export const auditHeadKey = (modelId: string): string => `${AUDIT_ROOT}/${modelId}/head.json`;
 /** A model's spec as it was in force (content-addressed), referenced by evaluation entries. */
-export const specKey = (modelId: string, sha256: string): string => `ledger/${modelId}/specs/${sha256}.json`;
+export const specKey = (modelId: string, sha256: string): string => `${AUDIT_ROOT}/${modelId}/specs/${sha256}.json`;
 /** The public keys in force for a model (content-addressed), cited by config-changed entries. */
-export const keySetKey = (modelId: string, sha256: string): string => `ledger/${modelId}/keysets/${sha256}.json`;
+export const keySetKey = (modelId: string, sha256: string): string => `${AUDIT_ROOT}/${modelId}/keysets/${sha256}.json`;
 /** A config record (spec, key set and web users by hash; content-addressed), cited by config-changed entries. */
-export const configRecordKey = (modelId: string, sha256: string): string => `ledger/${modelId}/configs/${sha256}.json`;
+export const configRecordKey = (modelId: string, sha256: string): string => `${AUDIT_ROOT}/${modelId}/configs/${sha256}.json`;
 /** The config-changed entry a command claimed for a change (write-once: racing commands record one entry). */
-export const configClaimKey = (modelId: string, entryId: string): string => `ledger/${modelId}/configs/claims/${entryId}.json`;
+export const configClaimKey = (modelId: string, entryId: string): string => `${AUDIT_ROOT}/${modelId}/configs/claims/${entryId}.json`;
 /** The last config-changed entry recorded: a hint (its link is read back to check it), never the truth. */
-export const configHeadKey = (modelId: string): string => `ledger/${modelId}/configs/head.json`;
+export const configHeadKey = (modelId: string): string => `${AUDIT_ROOT}/${modelId}/configs/head.json`;
 /** The evidence a decision was asked on (comparison, intervals, coverage), content-addressed: a signature covers its sha256. */
-export const evidenceKey = (modelId: string, sha256: string): string => `ledger/${modelId}/evidence/${sha256}.json`;
+export const evidenceKey = (modelId: string, sha256: string): string => `${AUDIT_ROOT}/${modelId}/evidence/${sha256}.json`;
 
 // ── Workflow histories, exported once closed so that audits outlive the server's retention ──
 

@@ -1,5 +1,5 @@
 /**
- * The artifact store: snapshots, reports, model versions, profiles, the maintenance log and cards.
+ * The artifact store: snapshots, reports, model versions, profiles, the audit trail and cards.
  * Keys are '/'-separated relative paths, all built in keys.ts (docs/storage.md). Implementations
  * must make every write atomic (a reader never sees half a file) so that an activity that runs
  * twice leaves the same state.

@@ -1,6 +1,6 @@
 /**
  * Fleet status benchmark (run by scripts/bench.ts): `fleetStatus()` over a file store holding 500
- * models with 30 evaluations each (reports and their log entries, as workflows write them), with
+ * models with 30 evaluations each (reports and their audit entries, as workflows write them), with
  * no server (the store's part, which grows with the fleet), the table and `recent` of 10 as the
  * web page asks. Medians of 5 runs; printed, never asserted.
  */

@@ -97,7 +97,7 @@ describe('attacks on decisions: the decide Update validator', function () {
 });
 
 describe('attacks on a promotion signed over its evidence (format 2)', function () {
-  const EVIDENCE = { uri: 'file:///store/ledger/churn/evidence/aa.json', sha256: 'a'.repeat(64) };
+  const EVIDENCE = { uri: 'file:///store/audit/churn/evidence/aa.json', sha256: 'a'.repeat(64) };
   const CANDIDATE = 'bbbbbbbbbbbb';
   const shownGate = (): GateStatus => ({ ...gate(), candidate: CANDIDATE, evidence: EVIDENCE });
   const v2 = { candidate: CANDIDATE, evidence: EVIDENCE.sha256 };

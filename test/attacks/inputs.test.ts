@@ -360,7 +360,7 @@ const ROWS: Row[] = [
         assert.doesNotMatch(said, /SECRETSECRET|AKIAEXAMPLE|aws_/, `${format}: nothing of the file in the output:\n${said}`);
         const check = upkeep(['check', '--config', ws.config]);
         assert.doesNotMatch(check.stdout + check.stderr, /SECRETSECRET|AKIAEXAMPLE|aws_/, `${format}: nothing of the file in check`);
-        // reports, ledger, cards: nothing of it (the snapshot of the data is the data, by design)
+        // reports, audit trail, cards: nothing of it (the snapshot of the data is the data, by design)
         const store = path.join(ws.dir, 'store');
         const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
         const written = walk(store).filter((f) => !f.includes(`${path.sep}snapshots${path.sep}`));

@@ -1,7 +1,7 @@
 /**
  * The worker killed (SIGKILL) mid-activity and started again: Temporal retries the activity on the
  * new worker once the old attempt times out, and every write is idempotent, so a window gets
- * exactly one report and one log entry, and a retrain run exactly one new version.
+ * exactly one report and one audit entry, and a retrain run exactly one new version.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -60,7 +60,7 @@ describe('faults: the worker killed and restarted', function () {
     for (const ws of workspaces.splice(0)) ws.remove();
   });
 
-  it('mid-evaluation, after the report is written, after the log entry is written: one report and one log entry for the window', async function () {
+  it('mid-evaluation, after the report is written, after the audit entry is written: one report and one audit entry for the window', async function () {
     const t = await testTemporal();
     const scenario = async (name: string, killAt: string, retried: string) => {
       const modelId = uniqueModelId(`kill-${name}`);
@@ -92,7 +92,7 @@ describe('faults: the worker killed and restarted', function () {
     await allOf([
       scenario('eval', 'read:/snapshots/.+/files/', 'evaluateSnapshot'),
       scenario('report', String.raw`put:^reports/.+\.json$`, 'writeReport'),
-      scenario('log', 'put:^ledger/.+/evaluations/', 'recordLedger'),
+      scenario('log', 'put:^audit/.+/evaluations/', 'recordLedger'),
     ]);
   });
 

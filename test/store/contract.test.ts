@@ -15,6 +15,11 @@ import { createS3Store } from '../../engine/store/s3-store.js';
 import { parseS3Uri } from '../../engine/store/s3-client.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { isUpkeepError } from '../../engine/errors.js';
+import { appendEntry } from '../../engine/audit/chain.js';
+import { verifyTrail } from '../../engine/audit/verify-trail.js';
+import { moveAuditTrail, withAuditLayout } from '../../engine/store/audit-layout.js';
+import { currentAuditKey } from '../../engine/store/keys.js';
+import { atFixtureRoot, LEDGER_FIXTURE_HEADS, LEDGER_FIXTURE_LINKS, ledgerFixture, putLedgerFixture } from '../helpers/ledger-fixture.js';
 import { resolveVersitygw, startS3Server, useS3Server, type S3Server } from '../helpers/s3-server.js';
 
 interface Backend {
@@ -160,6 +165,22 @@ for (const backend of [fileBackend, s3Backend]) {
       const now = Buffer.from(await store.get('registry/m/champion.json')).toString();
       assert.match(now, /^v2 by \d$/);
       for (const o of outcomes) if (!o.ok) assert.equal(o.current, sha256Hex(now));
+    });
+
+    it('moves an audit trail an earlier version wrote under ledger/ to audit/: it verifies with the same hashes and takes new entries', async () => {
+      const raw = atFixtureRoot(await backend.open());
+      await putLedgerFixture(raw);
+      // Two processes of this version at once: each moves (the same bytes to the same keys) before it touches the trail.
+      const [a, b] = [withAuditLayout(raw), withAuditLayout(raw)];
+      const [va, vb] = await Promise.all([verifyTrail(a, 'churn', { deep: true }), verifyTrail(b, '_web', { deep: true })]);
+      assert.deepEqual([va.problems, va.links, va.headSha256], [[], LEDGER_FIXTURE_LINKS.churn, LEDGER_FIXTURE_HEADS.churn]);
+      assert.deepEqual([vb.problems, vb.links, vb.headSha256], [[], LEDGER_FIXTURE_LINKS._web, LEDGER_FIXTURE_HEADS._web]);
+      for (const { key, bytes } of ledgerFixture()) if (key.startsWith('ledger/')) assert.equal(sha256Hex(await raw.get(currentAuditKey(key))), sha256Hex(bytes), key);
+      const entry = { id: 'e3-0001', modelId: 'churn', at: '2026-11-04T06:00:00.000Z', kind: 'evaluation' as const, summary: 'evaluated: healthy' };
+      assert.equal((await appendEntry(b, entry)).seq, LEDGER_FIXTURE_LINKS.churn + 1);
+      const after = await verifyTrail(a, 'churn', { deep: true });
+      assert.deepEqual([after.ok, after.links], [true, LEDGER_FIXTURE_LINKS.churn + 1]);
+      assert.deepEqual((await moveAuditTrail(raw, { full: true })).copied, 0, 'a second run finds everything moved');
     });
 
     it('refuses keys that would leave the store', async () => {

@@ -52,7 +52,7 @@ describe('the audit chain', function () {
   it('records nothing under a model id with "/" (a workflow input anyone with namespace access chooses), and reads a chain without what is nested below it', async function () {
     await appended(3);
     const store = createFileStore(dir);
-    // retrainModel started as upkeep-retrain-churn/chain recorded its request under ledger/churn/chain/…
+    // retrainModel started as upkeep-retrain-churn/chain recorded its request under audit/churn/chain/…
     for (const id of ['churn/chain', 'churn/maintenance', '../churn', 'Churn', '']) {
       await assert.rejects(appendEntry(store, entry(9, 'retrain-requested', { modelId: id })), /is not a model id/, id);
     }
@@ -60,8 +60,8 @@ describe('the audit chain', function () {
     // What such an append wrote before: a second chain inside churn's (store keys as it wrote them).
     const nested = { ...entry(9, 'retrain-requested'), modelId: 'churn/chain' };
     await store.put(auditEntryKey(nested), JSON.stringify(nested));
-    await store.put('ledger/churn/chain/chain/0000000001.json', JSON.stringify({ seq: 1, key: auditEntryKey(nested), sha256: '0'.repeat(64), prev: null }));
-    await store.put('ledger/churn/chain/head.json', JSON.stringify({ seq: 1, sha256: '0'.repeat(64) }));
+    await store.put('audit/churn/chain/chain/0000000001.json', JSON.stringify({ seq: 1, key: auditEntryKey(nested), sha256: '0'.repeat(64), prev: null }));
+    await store.put('audit/churn/chain/head.json', JSON.stringify({ seq: 1, sha256: '0'.repeat(64) }));
     assert.deepEqual(await problems(), [], "churn's own links are read, not another chain's nested below them (was a TypeError)");
     assert.equal((await readChain(store, MODEL)).length, 3);
   });
@@ -72,7 +72,7 @@ describe('the audit chain', function () {
     assert.deepEqual(await appendEntry(store, entry(1)), { created: false, seq: 1 });
     // A crash after link 2 was written, before its entry was marked linked and the head moved.
     await appendEntry(store, entry(2));
-    unlinkSync(file(`ledger/${MODEL}/linked/${entry(2).id}.json`));
+    unlinkSync(file(`audit/${MODEL}/linked/${entry(2).id}.json`));
     const first = readFileSync(file(auditLinkKey(MODEL, 1)));
     writeFileSync(file(auditHeadKey(MODEL)), JSON.stringify({ seq: 1, sha256: createHash('sha256').update(first).digest('hex') }));
     assert.deepEqual(await appendEntry(store, entry(2)), { created: false, seq: 2 });

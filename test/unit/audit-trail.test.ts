@@ -117,7 +117,7 @@ describe('the audit trail, verified whole from the store', function () {
   });
 
   it('a spec edited to name another owner: it no longer hashes to its name', async function () {
-    const key = (await store.list(`ledger/${M}/specs`))[0]!;
+    const key = (await store.list(`audit/${M}/specs`))[0]!;
     writeFileSync(file(key), readFileSync(file(key), 'utf8').replace('"owner": "alice@example.com"', '"owner": "mallory@example.com"'));
     const p = await problems();
     assert.equal(p[0], `spec ${key} does not hash to its name: it was altered`);
@@ -161,7 +161,7 @@ describe('the audit trail, verified whole from the store', function () {
   it('an entry citing malformed references (a path out of the store, a sha256 that is a path) is named, not a crash', async function () {
     await appendEntry(store, { id: 'x-0001', modelId: M, at: '2026-11-04T00:00:00.000Z', kind: 'evaluation', summary: 'forged', runId: 'x', details: { verdict: 'healthy', report: `${store.root}/../../etc/passwd`, snapshot: { sha256: '../../etc/passwd' }, config: { sha256: '../x' }, evidence: { uri: `${store.root}/%2e%2e/x`, sha256: 'a'.repeat(64) } } });
     const v = await verifyTrail(store, M, { deep: true });
-    assert.ok(v.problems.includes('entry 6 (evaluation at 2026-11-04T00:00:00.000Z): spec ledger/churn/specs/../x.json is missing (removed)'), v.problems.join('\n'));
+    assert.ok(v.problems.includes('entry 6 (evaluation at 2026-11-04T00:00:00.000Z): spec audit/churn/specs/../x.json is missing (removed)'), v.problems.join('\n'));
     assert.ok(v.problems.some((p) => p.includes('cites a snapshot by a malformed sha256 "../../etc/passwd"')), v.problems.join('\n'));
     assert.ok(v.notes.some((n) => n.includes('cites a report outside this store')), v.notes.join('\n'));
   });
@@ -321,7 +321,7 @@ describe('commands that answer from the trail verify it first', function () {
 
   it('refuses to answer from a trail whose spec was edited (exit 1), and with --unverified answers marked', async function () {
     const { checkedTrail } = await import('../../cli/commands/audit.js');
-    const key = (await store.list(`ledger/${M}/specs`))[0]!;
+    const key = (await store.list(`audit/${M}/specs`))[0]!;
     writeFileSync(path.join(dir, key), readFileSync(path.join(dir, key), 'utf8').replace('alice@example.com', 'mallory@example.com'));
     const refused = await quietly(() => checkedTrail(store, M, false));
     assert.equal(refused.value, undefined);
@@ -360,7 +360,7 @@ describe('commands that answer from the trail verify it first', function () {
     const intact = await run((config) => whoCommand(M, { at, config }));
     assert.equal(intact.code, undefined, intact.err);
     assert.match(intact.out, /^churn at 2026-11-02T00:00:00.000Z \(from the audit chain in the store\)\n\nowner: +alice@example.com/);
-    const key = (await store.list(`ledger/${M}/specs`))[0]!;
+    const key = (await store.list(`audit/${M}/specs`))[0]!;
     writeFileSync(path.join(dir, key), readFileSync(path.join(dir, key), 'utf8').replace('"owner": "alice@example.com"', '"owner": "mallory@example.com"'));
     const refused = await run((config) => whoCommand(M, { at, config }));
     assert.equal(refused.code, 1);

@@ -79,7 +79,7 @@ function trailEntry(id: string, at: string, kind: AuditEntry['kind'], summary: s
   return { id, modelId: 'churn', at, kind, summary, ...extra };
 }
 
-const ledger: AuditEntry[] = [
+const trail: AuditEntry[] = [
   trailEntry('e1', '2026-01-20T06:00:00.000Z', 'retrain-requested', 'roc_auc 0.74 below min 0.75'),
   trailEntry('e3', '2026-02-05T10:00:00.000Z', 'promoted', `${V2} is champion`, { actor: 'bob@example.com' }),
   trailEntry('e2', '2026-01-21T07:00:00.000Z', 'decision', 'retrain rejected', {
@@ -130,7 +130,7 @@ function input(over: Partial<ModelCardInput> = {}): ModelCardInput {
         issues: [{ severity: 'warning', column: 'promo_code', message: 'unexpected column promo_code' }],
       },
     },
-    ledger,
+    auditTrail: trail,
     ...over,
   };
 }
@@ -162,7 +162,7 @@ describe('model cards', () => {
       '## Lineage',
       '## Metric trend',
       '## Latest drift and quality',
-      '## Maintenance log',
+      '## Audit trail',
     ]);
   });
 
@@ -249,13 +249,13 @@ describe('model cards', () => {
     assert.ok(text.includes('unexpected column promo_code'));
   });
 
-  it('says its maintenance log is a copy of the trail, not verified by the card', () => {
-    assert.ok(section(md, 'Maintenance log').includes('Copied from the audit trail (`ledger/churn/`) when this card was written, not verified here: `upkeep audit verify churn` checks the trail.'));
+  it('says its audit trail section is a copy of the trail, not verified by the card', () => {
+    assert.ok(section(md, 'Audit trail').includes('Copied from the audit trail (`audit/churn/`) when this card was written, not verified here: `upkeep audit verify churn` checks the trail.'));
   });
 
-  it('keeps the maintenance log newest first with the rejection comment, pipes escaped', () => {
+  it('keeps the audit trail newest first with the rejection comment, pipes escaped', () => {
     assert.deepEqual(card.auditTrail.map((e) => e.summary), [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75']);
-    const rows = tableRows(section(md, 'Maintenance log')).slice(1);
+    const rows = tableRows(section(md, 'Audit trail')).slice(1);
     assert.equal(rows.length, 3);
     assert.equal(rows[1], '| 2026-01-21 07:00 UTC | decision: retrain rejected | alice@example.com | labels for week 3 are late \\| wait<br>for the backfill |');
     // Every row of the table has exactly the header's number of unescaped separators.
@@ -267,7 +267,7 @@ describe('model cards', () => {
       versions: [v2, v1],
       championHistory: [initial, promotion],
       reports: [...reports].reverse(),
-      ledger: [...ledger].reverse(),
+      auditTrail: [...trail].reverse(),
     });
     const again = renderModelCardMarkdown(buildModelCard(shuffled));
     assert.equal(again, md);
@@ -281,7 +281,7 @@ describe('model cards', () => {
 
   it('says the config artifact runs when nothing was ever promoted', () => {
     const fresh = buildModelCard(
-      input({ champion: null, championVersion: null, versions: [], championHistory: [], reports: [], latest: undefined, ledger: [] }),
+      input({ champion: null, championVersion: null, versions: [], championHistory: [], reports: [], latest: undefined, auditTrail: [] }),
     );
     assert.equal(fresh.current.change, 'config');
     assert.equal(fresh.current.version, null);
@@ -289,17 +289,17 @@ describe('model cards', () => {
     const text = renderModelCardMarkdown(fresh);
     assert.ok(section(text, 'Current version').includes('No version has been promoted yet: the artifact declared in upkeep.yaml runs (file:///models/churn.onnx).'));
     assert.ok(section(text, 'Lineage').includes('No versions registered yet.'));
-    assert.ok(section(text, 'Maintenance log').includes('Nothing recorded yet.'));
+    assert.ok(section(text, 'Audit trail').includes('Nothing recorded yet.'));
     assert.deepEqual(JSON.parse(JSON.stringify(fresh)), fresh);
   });
 
-  it(`shows at most ${MAX_LOG_ENTRIES} log entries and says how many were left out`, () => {
+  it(`shows at most ${MAX_LOG_ENTRIES} audit entries and says how many were left out`, () => {
     const many = Array.from({ length: MAX_LOG_ENTRIES + 5 }, (_, i) =>
       trailEntry(`x${i}`, new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString(), 'evaluation', `evaluation ${i}`),
     );
-    const big = buildModelCard(input({ ledger: many }));
+    const big = buildModelCard(input({ auditTrail: many }));
     assert.equal(big.auditTrail.length, MAX_LOG_ENTRIES);
-    assert.equal(big.omitted.ledger, 5);
+    assert.equal(big.omitted.auditTrail, 5);
     assert.equal(big.auditTrail[0]!.summary, `evaluation ${MAX_LOG_ENTRIES + 4}`);
     assert.ok(renderModelCardMarkdown(big).includes(`The latest ${MAX_LOG_ENTRIES} of ${MAX_LOG_ENTRIES + 5} entries`));
   });

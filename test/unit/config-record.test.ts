@@ -66,12 +66,12 @@ describe('config changes in the audit chain', function () {
     assert.equal(d.previous, null);
     assert.deepEqual(d.changed, ['first record']);
     // Everything cited is content-addressed: each file hashes to the sha256 that names it.
-    const record = JSON.parse(readFileSync(path.join(dir, 'store', 'ledger', MODEL, 'configs', `${d.record.sha256}.json`), 'utf8')) as ConfigRecord;
+    const record = JSON.parse(readFileSync(path.join(dir, 'store', 'audit', MODEL, 'configs', `${d.record.sha256}.json`), 'utf8')) as ConfigRecord;
     assert.equal(record.spec, d.config.sha256);
     assert.equal(record.keys, d.keys.sha256);
     const keySet = await readKeySet(store, MODEL, d.keys.sha256);
     assert.deepEqual(keySet, { v: 'upkeep.keyset/1', modelId: MODEL, signaturesRequired: true, people: { [APPROVER]: KEY_A }, authenticators: {} });
-    const specBytes = readFileSync(path.join(dir, 'store', 'ledger', MODEL, 'specs', `${d.config.sha256}.json`));
+    const specBytes = readFileSync(path.join(dir, 'store', 'audit', MODEL, 'specs', `${d.config.sha256}.json`));
     assert.equal(createHash('sha256').update(specBytes).digest('hex'), d.config.sha256);
     assert.deepEqual(record.webUsers, [
       { id: APPROVER, created: '2026-11-01T00:00:00.000Z', roles: ['approver'] },
@@ -144,7 +144,7 @@ describe('config changes in the audit chain', function () {
     await recordConfig(scratch, spec(KEY_B), { by, webUsers: [] });
     const real = (await readChain(scratch, MODEL)).at(-1)!.entry;
     const forged = { ...real, details: { ...real.details, keys: recorded!.entry.details!.keys } };
-    await store.put(`ledger/${MODEL}/configs/claims/${real.id}.json`, `${JSON.stringify(forged, null, 2)}\n`);
+    await store.put(`audit/${MODEL}/configs/claims/${real.id}.json`, `${JSON.stringify(forged, null, 2)}\n`);
     await assert.rejects(recordConfig(store, spec(KEY_B), { by, webUsers: [] }), /does not record the config [0-9a-f]{64} of churn it is named for \(altered or forged\): it was not linked/);
     assert.equal((await entries()).length, 1);
     assert.equal((await verifyChain(store, MODEL)).ok, true);
@@ -154,7 +154,7 @@ describe('config changes in the audit chain', function () {
     await recordConfig(store, spec(KEY_A), { by, webUsers: [] });
     await store.put(configHeadKey(MODEL), '{"seq":1,"entryId":"someone-else","sha256":"00"}\n');
     assert.equal((await recordConfig(store, spec(KEY_A), { by, webUsers: [] })).changed, false);
-    rmSync(path.join(dir, 'store', 'ledger', MODEL, 'configs', 'head.json'));
+    rmSync(path.join(dir, 'store', 'audit', MODEL, 'configs', 'head.json'));
     assert.equal((await recordConfig(store, spec(KEY_A), { by, webUsers: [] })).changed, false);
     assert.equal((await entries()).length, 1);
   });

@@ -67,15 +67,15 @@ describe('the maintenance activities', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  describe('the maintenance log', function () {
+  describe('the audit trail', function () {
     it('writes an entry recorded twice once and keeps the first version', async function () {
       const a = activitiesWith();
       const e = entry('gate-1', '2026-03-01T06:00:00.000Z');
       await a.recordLedger({ entries: [e] });
       await a.recordLedger({ entries: [{ ...e, summary: 'rewritten by a retry' }] });
-      assert.deepEqual(await store.list(`ledger/${MODEL}/maintenance`), [`ledger/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
+      assert.deepEqual(await store.list(`audit/${MODEL}/maintenance`), [`audit/${MODEL}/maintenance/20260301T060000Z_gate-1.json`]);
       // …and linked into the audit chain once.
-      assert.deepEqual(await store.list(`ledger/${MODEL}/chain`), [`ledger/${MODEL}/chain/0000000001.json`]);
+      assert.deepEqual(await store.list(`audit/${MODEL}/chain`), [`audit/${MODEL}/chain/0000000001.json`]);
       assert.deepEqual(await readAuditTrail(store, MODEL), [e]);
     });
 
@@ -319,7 +319,25 @@ describe('the maintenance activities', function () {
       assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2');
     });
 
-    it('dates the card by the newest thing it lists, an evaluation after the last log entry included', async function () {
+    it('does not commit the first card after an upgrade: a card an earlier version wrote holds its entries as maintenanceLog', async function () {
+      const repo = gitRepo();
+      const a = activitiesWith({ cards: { git: repo } });
+      await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
+      await a.updateModelCard({ modelId: MODEL, reason: 'approval-requested' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1');
+      // The card as the earlier version wrote it, in the store and in git: the same entries under their first name.
+      const key = `cards/${MODEL}.json`;
+      const { auditTrail, ...rest } = JSON.parse(new TextDecoder().decode(await store.get(key))) as Record<string, unknown>;
+      assert.ok(Array.isArray(auditTrail) && auditTrail.length === 1);
+      const old = `${JSON.stringify({ ...rest, maintenanceLog: auditTrail }, null, 2)}\n`;
+      await store.put(key, old);
+      writeFileSync(path.join(repo, 'model-cards', `${MODEL}.json`), old);
+      git(repo, 'commit', '-q', '-am', 'the card of the earlier version');
+      await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
+      assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '2', 'nothing a reader cares about changed: no commit');
+    });
+
+    it('dates the card by the newest thing it lists, an evaluation after the last audit entry included', async function () {
       const a = activitiesWith();
       await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
       await store.put(reportKeys(MODEL, '2026-03-02T06:00:00.000Z', 'run').json, JSON.stringify({ window: { end: '2026-03-02T06:00:00.000Z' }, verdict: { status: 'healthy', reasons: [] }, rows: 1000, metrics: { roc_auc: 0.8 }, model: { sha256: 'a'.repeat(64) } }));

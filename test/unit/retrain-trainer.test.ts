@@ -93,7 +93,7 @@ describe('the web inbox shows what the owner decides on', function () {
       gates: [],
       champion: 'aaaaaaaaaaaa',
       comparison,
-      gate: { gate: 'promote', state: 'waiting', openedAt: '2026-03-08T06:00:00.000Z', expiresAt: '2026-03-15T06:00:00.000Z', approvers: ['alice@example.com'], notified: [], reminders: 0, escalated: false, commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the threshold', candidate: 'bbbbbbbbbbbb', evidence: { uri: 'file:///s/ledger/churn/evidence/x.json', sha256: 'e'.repeat(64) } },
+      gate: { gate: 'promote', state: 'waiting', openedAt: '2026-03-08T06:00:00.000Z', expiresAt: '2026-03-15T06:00:00.000Z', approvers: ['alice@example.com'], notified: [], reminders: 0, escalated: false, commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the threshold', candidate: 'bbbbbbbbbbbb', evidence: { uri: 'file:///s/audit/churn/evidence/x.json', sha256: 'e'.repeat(64) } },
     };
     const page = String(await inboxPage({ user: 'alice@example.com', csrf: 'x' }, [{ workflowId: 'upkeep-retrain-churn', status }], []));
     assert.match(page, /<dt>Candidate<\/dt><dd>bbbbbbbbbbbb: logistic regression \(builtin trainer\)<\/dd>/);

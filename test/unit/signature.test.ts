@@ -121,7 +121,7 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     const alice = newKeyPair();
     const keys: DecisionKeys = { people: { [ALICE]: alice.publicKey }, authenticators: {} };
     const stored = { ...act, at: '2026-03-01T07:00:02.000Z', proof: signDecision(act, where, alice.secretKey) };
-    // Stored as JSON (registry, maintenance log) and read back, long after the window.
+    // Stored as JSON (registry, audit trail) and read back, long after the window.
     const readBack = JSON.parse(JSON.stringify(stored)) as typeof stored;
     assert.equal(storedDecisionProblem('churn', readBack, keys), undefined);
     assert.match(storedDecisionProblem('churn', { ...readBack, comment: 'approved after all' }, keys)!, /does not match/);

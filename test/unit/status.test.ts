@@ -213,7 +213,7 @@ describe('fleet status from the store', () => {
   const put = async (key: string, value: unknown): Promise<void> => {
     await store.put(key, JSON.stringify(value));
   };
-  /** The evaluation's entry in the maintenance log, as the workflow records it. */
+  /** The evaluation's entry in the audit trail, as the workflow records it. */
   const logged = async (id: string, at: string, verdict: string): Promise<void> => {
     const e: AuditEntry = { id: `evaluation-${at.slice(0, 13)}`, modelId: id, at, kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict, windowEnd: at } };
     await put(auditEntryKey(e), e);

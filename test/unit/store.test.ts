@@ -26,16 +26,16 @@ describe('the file store', function () {
 
   it('reads an object being overwritten at the same time: the old or the new one, whole, never an error', async function () {
     const store = createFileStore(dir);
-    await store.put('ledger/m/head.json', '{"seq":0}');
+    await store.put('audit/m/head.json', '{"seq":0}');
     let writing = true;
     const writer = (async () => {
-      for (let i = 1; writing; i++) await store.put('ledger/m/head.json', JSON.stringify({ seq: i }));
+      for (let i = 1; writing; i++) await store.put('audit/m/head.json', JSON.stringify({ seq: i }));
     })();
     const seen = new Set<string>();
     try {
       // Three readers, 400 reads each: without the re-read one of them met a replaced file in every run tried.
       await Promise.all([0, 1, 2].map(async () => {
-        for (let i = 0; i < 400; i++) seen.add(new TextDecoder().decode(await store.get('ledger/m/head.json')).slice(0, 7));
+        for (let i = 0; i < 400; i++) seen.add(new TextDecoder().decode(await store.get('audit/m/head.json')).slice(0, 7));
       }));
     } finally {
       writing = false;

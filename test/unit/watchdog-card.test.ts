@@ -23,7 +23,7 @@ const input = (watchdog?: WatchdogFinding[]): ModelCardInput => ({
   versions: [],
   championHistory: [],
   reports: [],
-  ledger: [],
+  auditTrail: [],
   ...(watchdog ? { watchdog } : {}),
 });
 

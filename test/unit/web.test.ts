@@ -375,9 +375,9 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.match(body, /Verified when this page was loaded: the chain's 9 links and its head, every entry present and linked once, and the 9 entries shown re-hashed/);
     assert.ok(body.includes('approved by alice@example.com'));
     // The newest entry reworded to name another approver, and an older one removed.
-    const [last] = (await store.list('ledger/churn/evaluations')).filter((k) => k.includes('_e9')); // the file of e9
+    const [last] = (await store.list('audit/churn/evaluations')).filter((k) => k.includes('_e9')); // the file of e9
     await store.put(last!, JSON.stringify({ ...entry(9), summary: 'approved by mallory@example.com' }, null, 2));
-    const removed = (await store.list('ledger/churn/evaluations')).find((k) => k.includes('_e2.'))!;
+    const removed = (await store.list('audit/churn/evaluations')).find((k) => k.includes('_e2.'))!;
     await store.delete(removed);
     body = await page();
     assert.match(body, /<div class="error trail-warning" role="alert"><p><strong>The audit trail of churn does not verify<\/strong> \(2 problems\)/);
@@ -387,7 +387,7 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.ok(!body.includes('mallory@example.com'), 'the altered entry is not shown as a record');
     assert.ok(!body.includes('Verified when this page was loaded'));
     // Many problems: the first five are named, the rest counted.
-    for (const k of (await store.list('ledger/churn/evaluations')).filter((k) => !/_e[129]\./.test(k))) await store.delete(k);
+    for (const k of (await store.list('audit/churn/evaluations')).filter((k) => !/_e[129]\./.test(k))) await store.delete(k);
     body = await page();
     assert.match(body, /\(8 problems\)/);
     assert.equal(body.split('<li>link ').length - 1, 5);
@@ -397,15 +397,15 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
   it('checks every link and entry but re-hashes only the entries a page shows (rehashLast)', async function () {
     const store = createFileStore(path.join(dir, 'store'));
     for (let i = 1; i <= 5; i++) await appendEntry(store, { id: `e${i}`, modelId: 'churn', at: `2026-11-1${i}T06:00:00.000Z`, kind: 'evaluation', summary: `evaluation ${i}` });
-    const keys = await store.list('ledger/churn/evaluations');
+    const keys = await store.list('audit/churn/evaluations');
     const oldest = keys.find((k) => k.includes('_e1.'))!;
     await store.put(oldest, JSON.stringify({ id: 'e1', modelId: 'churn', at: '2026-11-11T06:00:00.000Z', kind: 'evaluation', summary: 'reworded' }));
     const light = await verifyChain(store, 'churn', { rehashLast: 2 });
     assert.deepEqual([light.ok, light.entries.map((e) => e.entry.id)], [true, ['e4', 'e5']], 'an older entry edited in place is left to audit verify');
     assert.equal((await verifyChain(store, 'churn')).ok, false);
     await store.delete(keys.find((k) => k.includes('_e2.'))!);
-    await store.put('ledger/churn/evaluations/20261119T060000Z_slipped.json', '{}');
-    assert.deepEqual((await verifyChain(store, 'churn', { rehashLast: 2 })).problems.map((p) => p.replace(/\([^)]*\)/, '(…)')), ['link 2: entry e2 (…) is missing (removed)', 'entry ledger/churn/evaluations/20261119T060000Z_slipped.json is not in the chain (…)']);
+    await store.put('audit/churn/evaluations/20261119T060000Z_slipped.json', '{}');
+    assert.deepEqual((await verifyChain(store, 'churn', { rehashLast: 2 })).problems.map((p) => p.replace(/\([^)]*\)/, '(…)')), ['link 2: entry e2 (…) is missing (removed)', 'entry audit/churn/evaluations/20261119T060000Z_slipped.json is not in the chain (…)']);
   });
 
   it('highlights only the columns that count after the multiple-testing correction, no-wraps timestamps, and gives the chart verdicts and champion changes', async function () {

@@ -62,7 +62,7 @@ describe('upkeep serve and upkeep users from the command line', function () {
     const [change] = (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'config-changed').map((c) => c.entry);
     assert.deepEqual((change?.details?.webUsers as { id: string }[]).map((u) => u.id), ['dana@example.com']);
     assert.equal((change?.details?.madeBy as { command: string }).command, 'users add');
-    assert.ok(!readdirSync(path.join(ws.storeDir, 'ledger', modelId, 'configs')).some((f) => f.endsWith('.json') && readFileSync(path.join(ws!.storeDir, 'ledger', modelId, 'configs', f), 'utf8').includes('token_sha256')));
+    assert.ok(!readdirSync(path.join(ws.storeDir, 'audit', modelId, 'configs')).some((f) => f.endsWith('.json') && readFileSync(path.join(ws!.storeDir, 'audit', modelId, 'configs', f), 'utf8').includes('token_sha256')));
     const listed = await run('users', 'list');
     assert.match(listed.stdout, /^dana@example\.com {2}added /m);
     assert.ok(!listed.stdout.includes(token), 'the token is printed once, by add');

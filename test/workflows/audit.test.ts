@@ -33,7 +33,7 @@ function upkeep(ws: DemoWorkspace, args: string[]): { status: number | null; std
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('the audit trail: a hash-chained ledger per model, exported histories, who-was-watching', function () {
+describe('the audit trail: a hash-chained trail per model, exported histories, who-was-watching', function () {
   this.timeout(240_000);
   let ws: DemoWorkspace | undefined;
   afterEach(() => ws?.remove());

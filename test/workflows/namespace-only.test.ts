@@ -143,7 +143,7 @@ describe('namespace access only: no door into the audit trail or the notificatio
     const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidRequest' && /is not a model id/.test(err.cause.message);
     try {
       await worker.runUntil(async () => {
-        // Before: its retrain-requested and failure entries were a second chain under ledger/<model>/chain/,
+        // Before: its retrain-requested and failure entries were a second chain under audit/<model>/chain/,
         // and the model's own trail no longer verified (audit verify stopped with a TypeError).
         await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: retrainWorkflowId(nested), args: [{ modelId: nested, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
         await assert.rejects(t.client.workflow.execute('rollbackModel', { taskQueue, workflowId: rollbackWorkflowId(nested), args: [{ modelId: nested, reason: 'x', requestedBy: OWNER }] }), refused);
@@ -151,7 +151,7 @@ describe('namespace access only: no door into the audit trail or the notificatio
     } finally {
       await engine.close();
     }
-    assert.deepEqual(await store.list(`ledger/${modelId}`), [], 'nothing recorded under the model');
+    assert.deepEqual(await store.list(`audit/${modelId}`), [], 'nothing recorded under the model');
   });
   it('retrainModel for a model the config does not hold records nothing in its name', async function () {
     const modelId = uniqueModelId('ghost');

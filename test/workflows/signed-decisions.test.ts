@@ -94,7 +94,7 @@ describe('signed decisions through a worker: unsigned and forged refused, signed
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'retrain-rejected');
 
-      // Kept with the decision in the result (history) and the maintenance log; it verifies again later.
+      // Kept with the decision in the result (history) and the audit trail; it verifies again later.
       const keys: DecisionKeys = { people: { [OWNER]: owner.publicKey }, authenticators: {} };
       assert.equal(storedDecisionProblem(modelId, result.decisions[0]!, keys), undefined);
       assert.match(storedDecisionProblem(modelId, { ...result.decisions[0]!, decision: 'approve' }, keys)!, /does not match/);
