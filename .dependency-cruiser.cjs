@@ -7,6 +7,8 @@
 const PROJECT = '^(bin|cli|scripts|workers|workflows|activities|engine|domain|test)/';
 /** Code that runs in production (scripts/ and test/ are development tools, but for the bootstrap and the build that bin/ uses). */
 const PRODUCTION = '^(bin|cli|workers|workflows|activities|engine|domain)/|^scripts/(bootstrap|build)[.]';
+/** The files activities/ may hold: the ports, the index that wires them, and one factory per area. */
+const ACTIVITY_FILES = ['deps', 'index', 'audit', 'data', 'evaluation', 'registry', 'reports', 'trail', 'training', 'watchdog'];
 /** The engine's folders, lowest first: a folder imports only folders before it (and engine/*.ts). */
 const ENGINE_ORDER = ['math', 'store', 'data', 'config', 'notify', 'drift', 'evaluation', 'registry', 'audit', 'training', 'watchdog', 'cards'];
 
@@ -95,6 +97,21 @@ module.exports = {
       comment: 'activities/ are thin factories over engine/: they import engine/ and domain/, never workflows/, workers/, cli/, scripts/, bin/ or test/.',
       from: { path: '^activities/' },
       to: { path: '^(workflows|workers|cli|scripts|bin|test)/' },
+    },
+    {
+      name: 'activities-is-flat',
+      severity: 'error',
+      comment:
+        'activities/ holds only the activity factories (one file per area: a few lines each that read deps, call engine/ and map results and errors to Temporal), deps.ts and index.ts. No subfolders: logic goes to engine/.',
+      from: {},
+      to: { path: '^activities/', pathNot: `^activities/(${ACTIVITY_FILES.join('|')})[.]ts$` },
+    },
+    {
+      name: 'activities-files-are-known',
+      severity: 'error',
+      comment: 'A module in activities/ that is not a factory, deps.ts or index.ts (activities-is-flat lists them): logic goes to engine/.',
+      from: { path: '^activities/', pathNot: `^activities/(${ACTIVITY_FILES.join('|')})[.]ts$` },
+      to: {},
     },
     {
       name: 'workers-not-upward',

@@ -1,88 +1,19 @@
+/** The report activities: the trend of the primary metric, and the evaluation report kept in the store. */
 import type { ActivityDeps } from './deps.js';
-import { createHash } from 'node:crypto';
-import { reportKeys, reportsPrefix, specKey } from '../engine/store/keys.js';
-import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, SnapshotRef, Verdict } from '../domain/evaluation.js';
-import { buildReport, renderReportMarkdown, type EvaluationReport } from '../engine/evaluation/report.js';
-import { detectDecline, windowSeries, type EvaluationPoint } from '../engine/cards/trend.js';
-import type { MonitorSpec } from '../domain/config.js';
-import type { TrendSummary } from '../domain/evaluation.js';
+import type { ReportRef, TrendSummary } from '../domain/evaluation.js';
+import { assessTrend, type TrendQuery } from '../engine/cards/assess-trend.js';
+import { writeReport, type ReportInput } from '../engine/evaluation/write-report.js';
 
 export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
   return {
-    /**
-     * Slow decline: the primary metric over this model's stored reports plus the current window,
-     * tested with Theil–Sen and Mann–Kendall: one point per window (the days it covered; its latest
-     * evaluation wins, the current one above all), and only evaluations of the version evaluated
-     * now (`current.model`, when given: executions older than this field judged every version).
-     */
-    async assessTrend(input: {
-      modelId: string;
-      metric: string;
-      higherIsBetter: boolean;
-      current: EvaluationPoint;
-      settings: MonitorSpec['trend'];
-    }): Promise<TrendSummary> {
-      const keys = (await deps.store.list(reportsPrefix(input.modelId))).filter((k) => k.endsWith('.json'));
-      const iso = (t: string): string => new Date(t).toISOString();
-      const currentEnd = iso(input.current.windowEnd);
-      const evaluations: EvaluationPoint[] = [];
-      // Keys sort by window end; read only as many recent ones as the test can use (with slack for reruns).
-      for (const key of keys.slice(-input.settings.window * 3)) {
-        const bytes = await deps.store.tryGet(key);
-        if (!bytes) continue;
-        let report: Partial<EvaluationReport>;
-        try {
-          report = JSON.parse(new TextDecoder().decode(bytes)) as Partial<EvaluationReport>;
-        } catch {
-          continue; // not a report of ours
-        }
-        if (!report.window?.end || Number.isNaN(Date.parse(report.window.end))) continue;
-        const end = iso(report.window.end);
-        // Only windows up to this one: a backfilled window is judged on the history it had.
-        if (end > currentEnd || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
-        const v = report.metrics?.[input.metric];
-        evaluations.push({
-          windowEnd: end,
-          value: typeof v === 'number' ? v : null,
-          ...(report.window.firstDay && report.window.lastDay ? { firstDay: report.window.firstDay, lastDay: report.window.lastDay } : {}),
-          ...(report.model?.sha256 ? { model: report.model.sha256 } : {}),
-          ...(report.workflow?.startedAt ? { ranAt: report.workflow.startedAt } : {}),
-        });
-      }
-      // The current evaluation last (it has no run time): it replaces any earlier one of its window.
-      evaluations.push({ ...input.current, windowEnd: currentEnd });
-      const points = windowSeries(evaluations, input.current.model ? { model: input.current.model } : {}).map(({ windowEnd, value }) => ({ windowEnd, value }));
-      const r = detectDecline(points, { metric: input.metric, higherIsBetter: input.higherIsBetter, minPoints: input.settings.min_points, window: input.settings.window, alpha: input.settings.alpha });
-      return {
-        metric: input.metric,
-        declining: r.declining,
-        slopePerWeek: r.points >= 2 ? r.slopePerWeek : null,
-        since: r.since || null,
-        pValue: r.points >= 2 ? r.pValue : null,
-        points: r.points,
-        ...(r.message ? { message: r.message } : {}),
-      };
+    /** Slow decline: the primary metric over this model's stored reports plus the current window. */
+    async assessTrend(input: TrendQuery): Promise<TrendSummary> {
+      return assessTrend(deps.store, input);
     },
 
     /** Writes the JSON report and its Markdown rendering. Same input, same bytes: safe to retry. */
-    async writeReport(input: {
-      model: ResolvedModel;
-      snapshot: SnapshotRef;
-      evaluation?: EvaluationSummary;
-      failure?: EvaluationFailure;
-      verdict: Verdict;
-      workflow: { workflowId: string; runId: string; startedAt: string };
-      trend?: TrendSummary;
-    }): Promise<ReportRef> {
-      // The config in force, as the audit trail cites it: owner, approvers, thresholds, schedule.
-      const specJson = `${JSON.stringify(input.model.spec, null, 2)}\n`;
-      const spec = await deps.store.put(specKey(input.model.modelId, createHash('sha256').update(specJson).digest('hex')), specJson, { ifAbsent: true });
-      const report = { ...buildReport(input), spec: { uri: spec.uri, sha256: spec.sha256 } };
-      const key = reportKeys(input.model.modelId, input.snapshot.windowEnd, input.workflow.runId);
-      const markdown = await deps.store.put(key.markdown, renderReportMarkdown(report));
-      // JSON last: its presence means the report is complete.
-      const json = await deps.store.put(key.json, `${JSON.stringify(report, null, 2)}\n`);
-      return { jsonUri: json.uri, markdownUri: markdown.uri, sha256: json.sha256, spec: report.spec };
+    async writeReport(input: ReportInput): Promise<ReportRef> {
+      return writeReport(deps.store, input);
     },
   };
 }

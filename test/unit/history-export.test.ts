@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { exportClosedHistories, historyKeyOf, historySegment, historySegmentId, legacyHistoryKeyOf, listSkippedHistories, readExportedHistory } from '../../engine/audit/histories.js';
-import type { TemporalPort, WorkflowRunInfo } from '../../activities/deps.js';
+import type { TemporalPort, WorkflowRunInfo } from '../../engine/ports.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { assertKey } from '../../engine/store/store.js';
 

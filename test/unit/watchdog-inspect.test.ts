@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../engine/config/load.js';
-import type { ScheduleState, TemporalPort, WorkflowRunInfo } from '../../activities/deps.js';
+import type { ScheduleState, TemporalPort, WorkflowRunInfo } from '../../engine/ports.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { auditEntryKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';

@@ -9,7 +9,7 @@ import { exportClosedHistories, historyKeyOf } from '../../engine/audit/historie
 import { recordScheduleChange } from '../../engine/audit/schedule-entries.js';
 import { loadConfig } from '../../engine/config/load.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import type { TemporalPort } from '../../activities/deps.js';
+import type { TemporalPort } from '../../engine/ports.js';
 import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { auditSyncChanges } from '../../workers/schedule-audit.js';
