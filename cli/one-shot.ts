@@ -151,7 +151,7 @@ export async function evaluateOnce(opts: {
   const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store, ...(heartbeat ? { heartbeat } : {}) }, spec, days, { allPresent: explicit });
   const window: WindowFile[] = snapshot.files.map((f) => {
     const base = baseName(f.sourceUri);
-    return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri) };
+    return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri), rows: f.rows };
   });
   const modelKey = sha256Hex(opts.modelBytes);
   let evaluation: EvaluationSummary | undefined;

@@ -217,6 +217,9 @@ export function cronProblem(expr: string): string | undefined {
 
 /** Whether the runtime knows the IANA time zone. */
 export function isKnownTimeZone(tz: string): boolean {
+  // The default needs no look-up: the first Intl.DateTimeFormat loads the time zone data, a tenth
+  // of `upkeep evaluate`'s start-up.
+  if (tz === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

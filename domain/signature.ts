@@ -68,11 +68,9 @@ export const rollbackAct = (input: { requestedBy: string; reason: string; emerge
  */
 export const rollbackRequestId = (from: string, to: string, generation?: number): string => `${generation !== undefined ? `${generation}:` : ''}${from}->${to}`;
 
-/** Public keys that may sign: people (by their id in the config) and authenticating servers. */
-export interface DecisionKeys {
-  people: Record<string, string>;
-  authenticators: Record<string, string>;
-}
+import { keysApply, type DecisionKeys } from './decision-keys.js';
+
+export { keysApply, type DecisionKeys };
 
 const HEX = /^[0-9a-f]*$/;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
@@ -155,12 +153,6 @@ export function signatureValid(act: SignedAct, proof: DecisionProof, publicKeyHe
   } catch {
     return false;
   }
-}
-
-/** Whether decisions on a model need a signature: someone who may decide has a key, or a server does. */
-export function keysApply(keys: DecisionKeys | undefined, deciders: readonly string[]): boolean {
-  if (!keys) return false;
-  return Object.keys(keys.authenticators).length > 0 || deciders.some((d) => Object.hasOwn(keys.people, d));
 }
 
 export interface ExpectedContext {

@@ -10,8 +10,9 @@
  * peak RSS is its own. Targets on a 2-core machine: ratio ≤ 1.5, ≥ 2× faster than the peer.
  *
  * Retraining: the builtin fit alone against the whole trainCandidate activity (read, fit, export,
- * check and profile the candidate, register it) on the same 1M rows; with --peer also
- * scikit-learn's fit of the same model. Drift: see below. Evaluation shards: the 1M-row window
+ * check and profile the candidate, register it) on the same 1M rows, and scikit-learn's fit of
+ * the same model. Start-up: whole `upkeep evaluate` and `approvals list` processes
+ * (scripts/bench/startup.ts). Drift: see below. Evaluation shards: the 1M-row window
  * split into 10 shards and merged, checked equal to one activity (`--shards-only`: that alone).
  * A large window: 10M rows in one Parquet file served by a versitygw S3 server, streamed by row
  * groups (throughput, peak RSS), read whole as before, and split over 2 worker processes
@@ -191,6 +192,16 @@ console.log(`  fit alone                ${fitMs.toFixed(0).padStart(6)} ms   (${
 console.log(`  trainCandidate e2e       ${trainMs.toFixed(0).padStart(6)} ms   (training roc_auc ${(train.trainingAuc as number).toFixed(4)})`);
 console.log(`  ratio e2e / fit          ${(trainMs / fitMs).toFixed(2).padStart(6)}      (the rest: reading, checking and profiling the candidate)`);
 console.log(`  peak RSS (e2e process)   ${(train.maxRssMiB as number).toFixed(0).padStart(6)} MiB`);
+// scikit-learn's fit of the same model on the same file, in the same run (the peer's packages).
+const sk = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/sklearn_peer.py'), file, FEATURES.join(','), 'y', String(E2E_REPEATS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+if (sk.status !== 0) throw new Error(`scikit-learn peer failed:\n${sk.stderr}`);
+const skRun = JSON.parse(sk.stdout.trim().split('\n').pop()!) as { times: number[]; auc: number; sklearn: string };
+const skMs = median(skRun.times.map((t) => t * 1000));
+console.log(`  scikit-learn ${skRun.sklearn} fit    ${skMs.toFixed(0).padStart(6)} ms   (StandardScaler + LogisticRegression(C=1, lbfgs), median of ${E2E_REPEATS})`);
+console.log(`  ratio builtin / sklearn  ${(fitMs / skMs).toFixed(2).padStart(6)}x      target ≤ 2x   training roc_auc ${skRun.auc.toFixed(6)} vs ours ${(train.trainingAuc as number).toFixed(6)}`);
+
+console.log('');
+section('scripts/bench/startup.ts', []);
 
 console.log('');
 section('scripts/bench/large.ts', []);
@@ -205,7 +216,7 @@ console.log('');
 section('scripts/bench/status.ts', []);
 
 if (!withPeer) {
-  console.log('\n  (npm run bench -- --peer also runs Evidently and scikit-learn on the same files and prints the ratios)');
+  console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratios)');
 } else {
   const peerRuns: { wall: number; cpu: number; columns: Record<string, { method: string; score: number; drifted: boolean }>; dataset: { drifted: boolean }; evidently: string }[] = [];
   for (let i = 0; i < 3; i++) {
@@ -213,12 +224,6 @@ if (!withPeer) {
     if (r.status !== 0) throw new Error(`Evidently peer failed:\n${r.stderr}`);
     peerRuns.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
-  const sk = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/sklearn_peer.py'), file, FEATURES.join(','), 'y', '3'], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (sk.status !== 0) throw new Error(`scikit-learn peer failed:\n${sk.stderr}`);
-  const skRun = JSON.parse(sk.stdout.trim().split('\n').pop()!) as { times: number[]; auc: number; sklearn: string };
-  const skMs = median(skRun.times.map((t) => t * 1000));
-  console.log(`  scikit-learn ${skRun.sklearn} fit    ${skMs.toFixed(0).padStart(6)} ms   (StandardScaler + LogisticRegression(C=1, lbfgs), median of 3)`);
-  console.log(`  ratio builtin / sklearn  ${(fitMs / skMs).toFixed(2).padStart(6)}x      training roc_auc ${skRun.auc.toFixed(6)} vs ours ${(train.trainingAuc as number).toFixed(6)}`);
   console.log(`\n== drift peer ==`);
   const peer = peerRuns[0]!;
   const peerCpu = median(peerRuns.map((p) => p.cpu * 1000));

@@ -7,7 +7,7 @@
  */
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { TASK_QUEUE } from '../workflows/definitions.js';
+import { TASK_QUEUE } from '../workflows/task-queue.js';
 import { defaultConfigPath, defaultStateDir } from './paths.js';
 import { DEFAULT_DEV_PORT, howToRun } from './how-to-run.js';
 

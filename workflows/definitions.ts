@@ -7,10 +7,11 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReportRef, Verdict } from '../domain/evaluation.js';
 import type { DecisionProof } from '../domain/signature.js';
+import { TASK_QUEUE } from './task-queue.js';
 import type { Comparison, Decision, DecisionInput, GateStatus, MaintenanceStatus, ModelVersionRef, RetrainEvidence, RetrainOutcome } from '../domain/maintenance.js';
 
 /** The default task queue; the worker and every client may be given another. */
-export const TASK_QUEUE = 'upkeep';
+export { TASK_QUEUE };
 
 /**
  * Training activities run on their own task queue, next to the workflows' one (which also runs

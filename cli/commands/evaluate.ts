@@ -50,9 +50,20 @@ export function progressText(modelId: string, p: OneShotProgress): string {
   return `${countLine(`${modelId}: evaluating`, p.rowsDone, p.rows, 'rows')}, ${p.file}`;
 }
 
+/**
+ * Windows of at most this many rows are evaluated in this thread: starting evaluation threads and
+ * loading the code into each would take longer than the work (most of a small file's time).
+ */
+export const INLINE_ROWS = 50_000;
+
+/** The command's evaluation engine: threads for a large window, this thread for a small one. */
+function commandEngine(): EvaluationEngine {
+  return createEvaluationEngine({ inline: { rows: INLINE_ROWS, handle: async (msg) => (await import('../../engine/evaluation/shard-handler.js')).handle(msg) } });
+}
+
 export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
   const runner = createInProcessRunner();
-  const engine = createEvaluationEngine();
+  const engine = commandEngine();
   try {
     const { spec, bytes, store, data } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
     const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });

@@ -8,7 +8,7 @@ import { readRegularFile, readRegularFileSync } from '../open-regular.js';
 import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
-import { keysApply, type DecisionKeys } from '../../domain/signature.js';
+import { keysApply, type DecisionKeys } from '../../domain/decision-keys.js';
 import { parseS3Uri } from '../store/s3-client.js';
 
 /**

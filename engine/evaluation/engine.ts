@@ -18,6 +18,9 @@ import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types
 /** A request before the pool numbers it. */
 export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
 
+/** What an evaluation thread does with a request (shard-handler.ts); given to run small windows in the calling thread. */
+export type ShardHandler = (msg: ShardRequest) => Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }>;
+
 /** A queued request and whom to answer; `settled` resolves once it is answered either way. */
 type Job = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void; settled?: Promise<unknown> };
 
@@ -37,6 +40,8 @@ export class ShardPool {
   private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
+  /** Requests running in this thread (runInline). */
+  private readonly inline = new Set<Promise<unknown>>();
 
   constructor(readonly threads: number) {}
 
@@ -99,13 +104,36 @@ export class ShardPool {
   }
 
   /**
+   * Runs a request in this thread instead, for a small window: no thread to start and load the
+   * evaluation code into (most of a small evaluation's time). The request and the reply are copied
+   * as a message is (the buffers in `transfer` moved), and a failure comes back as it does from a
+   * thread, so the caller sees the same either way.
+   */
+  runInline(handle: ShardHandler, msg: ShardTask, transfer?: ArrayBuffer[]): Promise<ShardReply & { ok: true }> {
+    if (this.closed) return Promise.reject(new Error('evaluation engine is closed'));
+    const request = structuredClone({ ...msg, id: this.nextId++ }, { transfer: transfer ?? [] }) as ShardRequest;
+    const reply = handle(request).then(
+      ({ reply, transfer }) => structuredClone(reply, { transfer }) as ShardReply & { ok: true },
+      (err: unknown) => {
+        throw err instanceof UpkeepError ? new UpkeepError(err.type, err.message) : new Error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      },
+    );
+    const settled: Promise<unknown> = reply.then(
+      () => this.inline.delete(settled),
+      () => this.inline.delete(settled),
+    );
+    this.inline.add(settled);
+    return reply;
+  }
+
+  /**
    * Stops the threads. One running a task gets CLOSE_GRACE_MS to finish it first: ONNX Runtime
    * aborts the whole process when its thread is torn down in the middle of a run.
    */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new Error('evaluation engine is closed'));
-    const running = this.workers.flatMap((w) => (w.busy ? [w.busy.task.settled] : []));
+    const running = [...this.workers.flatMap((w) => (w.busy ? [w.busy.task.settled] : [])), ...this.inline];
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(running), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
     clearTimeout(timer);

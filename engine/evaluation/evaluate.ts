@@ -6,7 +6,7 @@ import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
 import type { Collected } from './evaluator.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
-import { defaultThreads, mergeCollected, planShards, ShardPool, toShared } from './engine.js';
+import { defaultThreads, mergeCollected, planShards, ShardPool, toShared, type ShardHandler } from './engine.js';
 import { metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
@@ -45,11 +45,26 @@ function counts(indices: Int32Array, labels: string[]): Record<string, number> |
 }
 
 /**
+ * Small windows in the calling thread: at most `rows` rows (known from the files' counts) are
+ * decoded, scored and finished by `handle` (shard-handler.ts) here, without starting a thread and
+ * loading the evaluation code into it again. For a one-shot command; a worker keeps its event loop
+ * free and leaves this out.
+ */
+export interface InlineWindows {
+  rows: number;
+  handle: ShardHandler;
+}
+
+/**
  * The default engine: worker threads decode and score shards in parallel (ONNX Runtime sessions
  * cached per model sha256 in each thread); at most two files of the window are held at once.
  */
-export function createEvaluationEngine(opts: { threads?: number; batchSize?: number; textChunkBytes?: number } = {}): EvaluationEngine {
+export function createEvaluationEngine(opts: { threads?: number; batchSize?: number; textChunkBytes?: number; inline?: InlineWindows } = {}): EvaluationEngine {
   const pool = new ShardPool(opts.threads ?? defaultThreads());
+  const { inline } = opts;
+  /** The pool, or this thread for a window of at most `inline.rows` rows. */
+  const runner = (rows: number | undefined): typeof pool.run =>
+    inline && rows !== undefined && rows <= inline.rows ? (msg, transfer) => pool.runInline(inline.handle, msg, transfer) : (msg, transfer) => pool.run(msg, transfer);
   const batchSize = opts.batchSize ?? 65536;
   const textChunkBytes = opts.textChunkBytes ?? TEXT_CHUNK_BYTES;
   /**
@@ -64,22 +79,23 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
     const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
     const tasks: Promise<ShardReply & { ok: true }>[] = [];
+    // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
+    const capacity = o.files.every((f) => f.rows !== undefined) ? o.files.reduce((n, f) => n + f.rows!, 0) : undefined;
+    const run = runner(capacity);
     // Drift sketches folded as parts come in: bounded memory on a window of any size.
     const folder = sketch
-      ? new SketchFolder(async (lists) => (await pool.run({ op: 'fold', lists }, sketchBuffers(Object.values(lists).flat()))).sketches!)
+      ? new SketchFolder(async (lists) => (await run({ op: 'fold', lists }, sketchBuffers(Object.values(lists).flat()))).sketches!)
       : undefined;
     const pending = new Set<Promise<unknown>>();
     let rowsDone = 0;
     let failed = false;
-    const prepared = (await pool.run({ op: 'prepare', ...model })).prepared!;
+    const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
-    const capacity = o.files.every((f) => f.rows !== undefined) ? o.files.reduce((n, f) => n + f.rows!, 0) : undefined;
     const arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
     type Extra = { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number }; firstRow?: number; lineOffset?: number };
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
-      const p = pool.run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }, transfer).then((r) => {
+      const p = run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }, transfer).then((r) => {
         folder?.add(index, r.collected!.rows, r.sketches ?? {});
         delete r.sketches;
         arrays?.add(index, r.collected!);
@@ -162,8 +178,9 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
   /** Metrics, drift, quality and the interval from the partial results of one window, in order. */
   const finish = async (o: FinishWindowOptions, partials: WindowPartial[], started: number, detailed = false): Promise<FinishedEvaluation> => {
     const { spec } = o;
-    const prepared = (await pool.run({ op: 'prepare', spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName })).prepared!;
     const parts = partials.flatMap((p) => p.parts);
+    const run = runner(parts.reduce((n, c) => n + c.rows, 0));
+    const prepared = (await run({ op: 'prepare', spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName })).prepared!;
     const sketches: Record<string, ColumnSketch[]> = {};
     for (const p of partials) for (const one of p.sketches) for (const [name, sk] of Object.entries(one)) (sketches[name] ??= []).push(sk);
     const fileColumns = [...new Set(partials.flatMap((p) => p.fileColumns))];
@@ -175,13 +192,13 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     ]
       .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
       .map((a) => a.buffer as ArrayBuffer);
-    const finished = await pool.run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [...new Set(transfer)]);
+    const finished = await run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [...new Set(transfer)]);
     const done = finished.finished!;
     if (done.pendingInterval) {
       const { input, settings } = done.pendingInterval;
       // Resample ranges in every evaluation thread; only the B per-resample values come back.
       const ranges = resampleRanges(settings.resamples ?? 200, pool.threads);
-      const chunks = await Promise.all(ranges.map((range) => pool.run({ op: 'bootstrap', input, range }).then((r) => r.samples!)));
+      const chunks = await Promise.all(ranges.map((range) => run({ op: 'bootstrap', input, range }).then((r) => r.samples!)));
       const samples = { ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) };
       const p = percentileInterval(samples, settings);
       done.summary.confidence = confidenceSummary({ ...p, method: 'bootstrap' }, settings);

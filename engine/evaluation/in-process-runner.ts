@@ -2,7 +2,7 @@
  * ONNX Runtime sessions in the current thread, cached per model sha256. Used inside the
  * evaluation worker threads, where blocking on inference is what the thread is for.
  */
-import ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-node';
 import type { InferenceRunner, ModelInfo, TensorData, ValueInfo } from './runner.js';
 
 function describe(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] {

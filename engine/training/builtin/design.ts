@@ -13,11 +13,12 @@ export function buildDesign(model: Pick<BuiltinModel, 'mean' | 'scale' | 'catego
   const widths = model.categorical.map((c) => c.categories.length);
   const d = p + widths.reduce((a, b) => a + b, 0);
   const x = new Float64Array(n * d);
-  for (let j = 0; j < p; j++) {
-    const col = features.numeric[j]!;
-    const m = model.mean[j]!;
-    const s = model.scale[j]!;
-    for (let i = 0; i < n; i++) x[i * d + j] = (col[i]! - m) / s;
+  // Row by row: the matrix is written in order (a column at a time strides over all of it).
+  const cols = features.numeric;
+  const mean = Float64Array.from(model.mean);
+  const scale = Float64Array.from(model.scale);
+  for (let i = 0, at = 0; i < n; i++, at += d) {
+    for (let j = 0; j < p; j++) x[at + j] = (cols[j]![i]! - mean[j]!) / scale[j]!;
   }
   let offset = p;
   model.categorical.forEach((c, k) => {
