@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type ConnectionOptions, type ConnectionPlugin, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { resolveTestServer } from '../../scripts/test-server.js';
 import { bundleWorkflows } from '../../workers/worker.js';
@@ -32,11 +32,20 @@ export interface TimeSkipping {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
 
+/**
+ * The client pings every 30 s by default; the Java server allows one every 5 minutes and answers
+ * more with GOAWAY ("excess pings"), after which a waiting call can hang past a test's timeout.
+ */
+const calmKeepalive: ConnectionPlugin = {
+  name: 'upkeep-test-keepalive',
+  configureConnection: (options: ConnectionOptions): ConnectionOptions => ({ ...options, channelArgs: { ...options.channelArgs, 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 } }),
+};
+
 /** The SDK gives the server 5 s to answer; a JVM on a busy machine may need a second try. */
 async function startEnv(launcher: string): Promise<TestWorkflowEnvironment> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } } });
+      return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: launcher } }, plugins: [calmKeepalive] });
     } catch (err) {
       if (attempt >= 3) throw new Error(`the time-skipping test server (${launcher}) did not start in 3 tries: ${(err as Error).message}`);
     }
@@ -44,8 +53,8 @@ async function startEnv(launcher: string): Promise<TestWorkflowEnvironment> {
 }
 
 /**
- * A time-skipping environment of its own (time is global to a server: one per test file, its tests
- * run one at a time), or why there is none. Close it with `env.teardown()`.
+ * A new time-skipping environment, or why there is none. Time is global to a server: the tests that
+ * share one run one at a time and count time from its current time. Close it with `env.teardown()`.
  */
 export async function timeSkipping(): Promise<TimeSkipping | string> {
   const missing = process.env.UPKEEP_TEST_SERVER_MISSING;
@@ -67,9 +76,21 @@ export async function timeSkipping(): Promise<TimeSkipping | string> {
   return { env, bundle: workflowBundle };
 }
 
-/** For a `before` hook: the environment, or the suite is skipped with the reason printed. */
-export async function timeSkippingOrSkip(ctx: Mocha.Context): Promise<TimeSkipping> {
-  const t = await timeSkipping();
+let shared: Promise<TimeSkipping | string> | undefined;
+
+// A root hook (registered when a test file loads this module): the shared server stops after the run.
+after(async () => {
+  const t = await shared?.catch(() => undefined);
+  if (t && typeof t !== 'string') await t.env.teardown();
+});
+
+/**
+ * For a `before` hook: the server shared by the tier's files (started once per process), or with
+ * `own` one of the suite's own (the suite tears it down); when there is none, the suite is skipped
+ * with the reason printed.
+ */
+export async function timeSkippingOrSkip(ctx: Mocha.Context, opts: { own?: boolean } = {}): Promise<TimeSkipping> {
+  const t = await (opts.own ? timeSkipping() : (shared ??= timeSkipping()));
   if (typeof t === 'string') {
     console.log(`  skipped: ${t}`);
     ctx.skip();

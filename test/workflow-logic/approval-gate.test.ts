@@ -9,13 +9,12 @@ import { APPROVER, ONCALL, OWNER } from '../helpers/demo-workspace.js';
 import { atStage, decide, DAY, HOUR, mockActivities, refusal, resolvedModel, statusOf, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
 
 describe('workflow logic: the approval gate in workflow time (time-skipping server)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let t: TimeSkipping;
   before(async function () {
     this.timeout(180_000);
     t = await timeSkippingOrSkip(this);
   });
-  after(async () => t?.env.teardown());
 
   const startRetrain = async (modelId: string, taskQueue: string): Promise<WorkflowHandle> =>
     t.env.client.workflow.signalWithStart('retrainModel', {

@@ -13,13 +13,12 @@ import { waitFor } from '../helpers/wait.js';
 import { atStage, decide, DAY, HOUR, mockActivities, refusal, resolvedModel, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
 
 describe('workflow logic: the retrain loop and its cooldown in workflow time (time-skipping server)', function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   let t: TimeSkipping;
   before(async function () {
     this.timeout(180_000);
     t = await timeSkippingOrSkip(this);
   });
-  after(async () => t?.env.teardown());
 
   const evaluate = async (modelId: string, taskQueue: string): Promise<EvaluateModelResult> => {
     const windowEnd = new Date(await t.env.currentTimeMs()).toISOString();
@@ -90,11 +89,11 @@ describe('workflow logic: the retrain loop and its cooldown in workflow time (ti
 // A server of its own: once a retrain request started by an evaluation (a child whose parent has
 // closed) completes, the Java test server (1.38.0) no longer skips time for anything after it.
 describe('workflow logic: the retrain loop from an evaluation to a promotion (time-skipping server)', function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   let t: TimeSkipping;
   before(async function () {
     this.timeout(180_000);
-    t = await timeSkippingOrSkip(this);
+    t = await timeSkippingOrSkip(this, { own: true });
   });
   after(async () => t?.env.teardown());
 

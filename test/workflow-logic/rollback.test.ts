@@ -9,11 +9,13 @@ import { APPROVER, ONCALL, OWNER } from '../helpers/demo-workspace.js';
 import { atStage, decide, HOUR, mockActivities, resolvedModel, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
 
 describe('workflow logic: rollback requests in workflow time (time-skipping server)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let t: TimeSkipping;
   before(async function () {
     this.timeout(180_000);
-    t = await timeSkippingOrSkip(this);
+    // A server of its own: the retrain tests before leave the shared one no longer skipping time
+    // (a request started by an evaluation, whose parent has closed; see retrain-loop.test.ts).
+    t = await timeSkippingOrSkip(this, { own: true });
   });
   after(async () => t?.env.teardown());
 
