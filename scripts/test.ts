@@ -11,6 +11,7 @@ import { readSettings } from '../workers/settings.js';
 import { onParentExit } from '../workers/parent-watch.js';
 import { resolveVersitygw } from './s3-server.js';
 import { resolveChromium } from './chromium.js';
+import { resolveTestServer } from './test-server.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
@@ -72,6 +73,8 @@ const bin = (name: string): string => path.join(PROJECT_DIR, 'node_modules', '.b
 
 async function main(): Promise<number> {
   const mochaArgs = process.argv.slice(2);
+  const testServerResolved = resolveTestServer({ log });
+  testServerResolved.catch(() => {}); // awaited below; not unhandled if the run ends before
   if (mochaArgs.length === 0) {
     log('type-check');
     if ((await run(bin('tsc'), ['--noEmit', '-p', '.'])) !== 0) return 1;
@@ -86,6 +89,11 @@ async function main(): Promise<number> {
   // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
   const chromium = resolveChromium({ log });
   if (chromium) env.UPKEEP_CHROMIUM = chromium;
+  // The time-skipping test server of the workflow-logic tier (test/workflow-logic/), fetched since
+  // the start if need be; when it cannot be had, that tier is skipped saying why.
+  const testServer = await testServerResolved;
+  if (testServer.path) env.UPKEEP_TEST_SERVER = testServer.path;
+  else env.UPKEEP_TEST_SERVER_MISSING = testServer.missing;
   const cli = resolveTemporalCli({ settings: readSettings(env), log });
   let server: DevServer | undefined;
   const extra: Record<string, string> = {};

@@ -13,7 +13,7 @@ import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkfl
 import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
-import { APPROVER, createDemoWorkspace, fitDemoModel, ONCALL, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
+import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
 
@@ -181,33 +181,6 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.equal(again.verdict.status, 'degraded');
       assert.equal(again.retrain, undefined);
     });
-  });
-
-  it('reminds, escalates and finally expires an undecided request, approving nothing', async function () {
-    const modelId = uniqueModelId('expire');
-    const taskQueue = uniqueTaskQueue('expire');
-    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true, model: { approval: { reminder_every: '1s', escalate_after: '2500ms', expire_after: '5s', escalation: [ONCALL] } } });
-    await withWorker(taskQueue, async () => {
-      await evaluate(modelId, taskQueue, WINDOW_END);
-      const handle = await retrainHandle(modelId);
-      const result: RetrainModelResult = await handle.result();
-      assert.equal(result.outcome, 'retrain-expired');
-      assert.deepEqual(result.decisions, []);
-      const status = await statusOf(handle);
-      const gate = status.gates[0]!;
-      assert.equal(gate.state, 'expired');
-      assert.equal(gate.escalated, true);
-      // Four are due (1 s apart over 5 s); a late timer on a busy machine may merge two.
-      assert.ok(gate.reminders >= 2, `${gate.reminders} reminders`);
-      const kinds = gate.notified.map((n) => n.kind);
-      assert.equal(kinds[0], 'approval-requested');
-      assert.equal(kinds.at(-1), 'expired');
-      assert.ok(gate.notified.find((n) => n.kind === 'escalation')!.to.includes(ONCALL));
-      assert.equal((await createRegistry(createFileStore(ws!.storeDir)).champion(modelId)), undefined);
-    });
-    assert.ok(lines.some((l) => l.includes('reminder')), lines.join('\n'));
-    assert.ok(lines.some((l) => l.includes('escalation') && l.includes(ONCALL)), lines.join('\n'));
-    assert.ok(lines.some((l) => l.includes('expired')), lines.join('\n'));
   });
 
   it('does not recommend a candidate that is worse than the champion, and promotes nothing', async function () {
