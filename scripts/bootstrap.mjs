@@ -7,7 +7,7 @@
 // wait for it, and its exit code becomes ours.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -25,6 +25,13 @@ function ensurePackages() {
   const want = hash.digest('hex');
   const stamp = path.join(root, 'node_modules', '.upkeep-installed');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
+  // A node_modules that links to another project's install (a git worktree sharing one) is that
+  // project's: npm ci here would empty it for everyone using it and leave a copy of our own.
+  const modules = path.join(root, 'node_modules');
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    console.log(`upkeep: node_modules links to ${readlinkSync(modules)}, installed for other package files: not reinstalling it (run npm ci where it belongs, or remove the link)`);
+    return;
+  }
   console.log('upkeep: installing npm packages (npm ci) ...');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,

@@ -1,9 +1,17 @@
 /**
- * `npm test`: type-check, lint, then the whole mocha suite against a Temporal dev server that this
- * script starts on free ports (in memory) and always stops, whatever the outcome. SIGINT, SIGTERM
- * and SIGHUP go to the running step; the server is stopped when it has exited.
+ * `npm test`: type-check, lint and the dependency rules, then the whole mocha suite against a
+ * Temporal dev server that this script starts on free ports (in memory) and always stops, whatever
+ * the outcome. SIGINT, SIGTERM and SIGHUP go to the running steps; the server is stopped when they
+ * have exited.
+ *
+ * On two cores the suite takes minutes only because its steps overlap: the three checks and the
+ * dist/ build run at once, beside the set-up (S3 server binary, browser, dev server), and the
+ * whole suite runs its files in two processes (mocha --parallel; UPKEEP_TEST_JOBS sets how many).
+ * Most of a workflow test is waiting for the server, so two files at a time keep both cores busy.
+ * Named mocha arguments run as given: serial unless they say --parallel.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/dev-server.js';
 import { PROJECT_DIR } from '../workers/paths.js';
@@ -75,42 +83,74 @@ async function main(): Promise<number> {
   const mochaArgs = process.argv.slice(2);
   const testServerResolved = resolveTestServer({ log });
   testServerResolved.catch(() => {}); // awaited below; not unhandled if the run ends before
+  // Separate processes: they go on while this one resolves the tools below (which may block it).
+  let checks: Promise<number[]> = Promise.resolve([]);
   if (mochaArgs.length === 0) {
-    log('type-check');
-    if ((await run(bin('tsc'), ['--noEmit', '-p', '.'])) !== 0) return 1;
-    log('lint');
-    if ((await run(bin('eslint'), ['.'])) !== 0) return 1;
-    if ((await run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.'])) !== 0) return 1;
+    log('type-check, lint, dependency rules and the dist/ build (at once)');
+    checks = Promise.all([
+      run(bin('tsc'), ['--noEmit', '-p', '.']),
+      run(bin('eslint'), ['.']),
+      run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.']),
+      // dist/ fresh before the suite: else the first CLI tests of both worker processes would
+      // compile it at the same time (bin/upkeep.mjs builds a stale dist/), one under the other.
+      run(process.execPath, [path.join(PROJECT_DIR, 'scripts', 'build.mjs')]),
+    ]);
   }
-  // The S3 server of the store contract tests (test/helpers/s3-server.ts), built now if need be so
-  // that no test waits for a compiler.
-  const versitygw = resolveVersitygw({ log });
-  if (versitygw) env.UPKEEP_VERSITYGW = versitygw;
-  // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
-  const chromium = resolveChromium({ log });
-  if (chromium) env.UPKEEP_CHROMIUM = chromium;
-  // The time-skipping test server of the workflow-logic tier (test/workflow-logic/), fetched since
-  // the start if need be; when it cannot be had, that tier is skipped saying why.
-  const testServer = await testServerResolved;
-  if (testServer.path) env.UPKEEP_TEST_SERVER = testServer.path;
-  else env.UPKEEP_TEST_SERVER_MISSING = testServer.missing;
-  const cli = resolveTemporalCli({ settings: readSettings(env), log });
   let server: DevServer | undefined;
   const extra: Record<string, string> = {};
-  if (cli) {
-    server = await startDevServer({ cli, log, startTimeoutMs: 90_000 });
-    log(`Temporal dev server at ${server.address}`);
-    extra.UPKEEP_TEST_TEMPORAL_ADDRESS = server.address;
-  } else {
-    log('no Temporal CLI: workflow tests start one through the SDK download');
-  }
-  // A signal reaches the running step (forwarded by run()); when it exits, the server is stopped.
+  // A signal reaches the running steps (forwarded by run()); when they exit, the server is stopped.
   try {
-    return await run(bin('mocha'), mochaArgs.length > 0 ? mochaArgs : ['test/**/*.test.ts'], extra);
+    // The S3 server of the store contract tests (test/helpers/s3-server.ts), built now if need be so
+    // that no test waits for a compiler.
+    const versitygw = resolveVersitygw({ log });
+    if (versitygw) env.UPKEEP_VERSITYGW = versitygw;
+    // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
+    const chromium = resolveChromium({ log });
+    if (chromium) env.UPKEEP_CHROMIUM = chromium;
+    // The time-skipping test server of the workflow-logic tier (test/workflow-logic/), fetched since
+    // the start if need be; when it cannot be had, that tier is skipped saying why.
+    const testServer = await testServerResolved;
+    if (testServer.path) env.UPKEEP_TEST_SERVER = testServer.path;
+    else env.UPKEEP_TEST_SERVER_MISSING = testServer.missing;
+    const cli = resolveTemporalCli({ settings: readSettings(env), log });
+    if (cli) {
+      server = await startDevServer({ cli, log, startTimeoutMs: 90_000 });
+      log(`Temporal dev server at ${server.address}`);
+      extra.UPKEEP_TEST_TEMPORAL_ADDRESS = server.address;
+    } else {
+      log('no Temporal CLI: workflow tests start one through the SDK download');
+    }
+    if ((await checks).some((code) => code !== 0)) return 1;
+    return await run(bin('mocha'), mochaArgs.length > 0 ? mochaArgs : ['--parallel', '--jobs', String(jobs()), ...suiteFiles()], extra);
   } finally {
+    await checks.catch(() => undefined);
     await server?.stop();
     if (server) log('Temporal dev server stopped');
   }
+}
+
+/**
+ * Every *.test.ts under test/, the folders of long files first (processes, servers, real timers):
+ * the workers take the files in this order, and a long file started last would leave one worker
+ * idle while the other finishes it.
+ */
+function suiteFiles(): string[] {
+  const first = ['e2e', 'faults', 'attacks', 'web', 'workflows', 'workflow-logic', 'store'];
+  const rank = (file: string): number => {
+    const i = first.indexOf(file.split('/')[1]!);
+    return i < 0 ? first.length : i;
+  };
+  const files = readdirSync(path.join(PROJECT_DIR, 'test'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => `test/${f.split(path.sep).join('/')}`);
+  return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Worker processes of the whole suite: UPKEEP_TEST_JOBS, else 2 (the suite mostly waits on the server). */
+function jobs(): number {
+  const n = Number(env.UPKEEP_TEST_JOBS ?? 2);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`UPKEEP_TEST_JOBS=${env.UPKEEP_TEST_JOBS} is not a whole number of at least 1`);
+  return n;
 }
 
 main().then(
