@@ -20,6 +20,10 @@
  * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Audit
  * chain: appends against plain writes, a year of entries read and verified (scripts/bench/audit.ts).
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
+ * Whole process: `upkeep evaluate` of a 3M-row window written by pyarrow with its defaults against a
+ * process that only decodes and scores it, and the Python peer, each a process per run
+ * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
+ * windows, the whole-process pair, the 10M-row window).
  * Everything printed is also written to bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -175,6 +179,16 @@ for (const w of windows) {
   console.log(`  same metrics                    largest difference ${diff.toExponential(1)}`);
   figure(`evaluate ${w.short} in process`, on / lower, { atMost: 1.25 }, { unit: '×', of: 'lower bound', note: `medians ${on.toFixed(0)} / ${lower.toFixed(0)} ms` });
   figure(`evaluate ${w.short}, Python peer`, peerMs / on, { atLeast: 2 }, { unit: '×', of: 'slower than upkeep', note: `medians ${peerMs.toFixed(0)} / ${on.toFixed(0)} ms` });
+}
+
+console.log('');
+section('scripts/bench/whole-process.ts', [python]);
+if (process.argv.includes('--evaluation-only')) {
+  // The evaluation figures alone: both windows, the whole-process pair and the 10M-row window.
+  console.log('');
+  section('scripts/bench/large.ts', []);
+  writeResults();
+  process.exit(0);
 }
 
 shardsSection();
