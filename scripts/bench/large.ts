@@ -23,6 +23,7 @@ import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { resolveVersitygw, startS3Server } from '../s3-server.js';
 import { BENCH_MODEL, benchParquet, benchSpec } from './data.js';
+import { figure } from './figure.js';
 
 const BUCKET = 'upkeep-bench';
 const [mode, ...rest] = process.argv.slice(2);
@@ -123,6 +124,7 @@ try {
   const s = streamed.summary as { rows: number; metrics: Record<string, number>; drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> } };
   const sketched = Object.values(s.drift?.columns ?? {}).map((c) => c.current_sketch?.max_cdf_error ?? 0);
   console.log(`  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (streamed.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`);
+  figure(`${rows / 1e6}M-row window streamed, peak RSS`, streamed.maxRssMiB as number, { below: 1024 }, { unit: ' MiB', digits: 0, note: 'one malloc arena, as upkeep runs' });
   for (const [label, e] of [
     ["glibc's default malloc", glibcDefaults],
     ['malloc returning large buffers', { ...env, MALLOC_MMAP_THRESHOLD_: '131072' }],
