@@ -163,6 +163,18 @@ export function planShards(file: WindowFile, bytes: Uint8Array, parts: number, w
   return ranges;
 }
 
+/** Rows of a Parquet file read whole (of its row groups `within`); undefined when its footer cannot be read (the reader says why). */
+export function parquetRows(bytes: Uint8Array, within?: { start: number; end: number }): number | undefined {
+  try {
+    const groups = parquetMetadata(bytes).row_groups;
+    let rows = 0;
+    for (let g = within?.start ?? 0; g < Math.min(within?.end ?? groups.length, groups.length); g++) rows += Number(groups[g]!.num_rows);
+    return rows;
+  } catch {
+    return undefined;
+  }
+}
+
 function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T {
   const out = make(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;

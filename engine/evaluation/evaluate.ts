@@ -6,7 +6,7 @@ import type { ModelSpec } from '../../domain/config.js';
 import { UpkeepError } from '../errors.js';
 import type { Collected } from './evaluator.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
-import { defaultThreads, mergeCollected, planShards, ShardPool, toShared, type ShardHandler } from './engine.js';
+import { defaultThreads, mergeCollected, parquetRows, planShards, ShardPool, toShared, type ShardHandler } from './engine.js';
 import { metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
@@ -91,7 +91,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    const arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
     type Extra = { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number }; firstRow?: number; lineOffset?: number };
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
@@ -157,6 +157,13 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         }
         if (wholeFiles.length >= 2) await Promise.all(wholeFiles.splice(0, wholeFiles.length - 1));
         const bytes = toShared(await file.load());
+        // A window of one Parquet file read whole: its footer gives the rows, so its shards are
+        // joined as they come in too, instead of copied together at the end.
+        if (!arrays && o.files.length === 1 && tasks.length === 0 && file.format === 'parquet') {
+          // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
+          const rows = parquetRows(bytes, file.rowGroups);
+          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file) arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, spec.monitor.segments);
+        }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
         wholeFiles.push(Promise.allSettled(tasks.slice(before)));

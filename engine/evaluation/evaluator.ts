@@ -61,6 +61,13 @@ class Growable<T extends Float64Array | Int32Array> {
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
   }
+  /** Room for exactly `extra` more values (a table's rows, known before its batches come). */
+  reserveExact(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    const next = this.make(this.length + extra);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
   push(values: ArrayLike<number>): void {
     this.reserve(values.length);
     (this.buf as Float64Array).set(values as ArrayLike<number>, this.length);
@@ -69,13 +76,41 @@ class Growable<T extends Float64Array | Int32Array> {
   view(): T {
     return this.buf.subarray(0, this.length) as T;
   }
-  /** A copy that owns exactly its contents (safe to transfer to another thread). */
+  /** An array that owns exactly the contents (safe to transfer to another thread); when the buffer is already that, it is handed over and this is left empty. */
   copy(): T {
+    // Already exactly its contents (reserved exactly, see addTable): no second copy.
+    if (this.length === this.buf.length) {
+      const own = this.buf;
+      this.buf = this.make(0);
+      this.length = 0;
+      return own;
+    }
     return this.buf.slice(0, this.length) as T;
   }
 }
 
+/** Int64 labels are read from their two 32-bit words, low word first on a little-endian machine. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** Index of each row's highest probability (the first one on ties; a NaN never wins). */
+function argmaxRows(probs: Float32Array | Float64Array, count: number, k: number, pred: Int32Array): void {
+  if (k === 2) {
+    for (let i = 0; i < count; i++) pred[i] = probs[2 * i + 1]! > probs[2 * i]! ? 1 : 0;
+    return;
+  }
+  for (let i = 0, o = 0; i < count; i++, o += k) {
+    let best = 0;
+    let hi = probs[o]!;
+    for (let j = 1; j < k; j++) {
+      const v = probs[o + j]!;
+      if (v > hi) {
+        hi = v;
+        best = j;
+      }
+    }
+    pred[i] = best;
+  }
+}
 
 export class Evaluator {
   private readonly batchSize: number;
@@ -333,6 +368,40 @@ export class Evaluator {
   }
 
   /**
+   * Probabilities finite, within [0, 1] and summing to 1 per row. A quick pass flags the rows that
+   * break any of the three (rare, so its branches are predicted); a flagged row is then looked at
+   * in full to count it once, under its worst problem.
+   */
+  private checkProbabilities(probs: Float32Array | Float64Array, count: number, k: number, file: string, rowOf: (i: number) => number): void {
+    const lowest = -PROBABILITY_RANGE_TOLERANCE;
+    const highest = 1 + PROBABILITY_RANGE_TOLERANCE;
+    for (let i = 0, o = 0; i < count; i++, o += k) {
+      let sum = 0;
+      let outside = false;
+      for (let j = 0; j < k; j++) {
+        const v = probs[o + j]!;
+        sum += v;
+        if (v < lowest || v > highest) outside = true;
+      }
+      // NaN or ±Infinity anywhere in the row makes its sum non-finite.
+      if (!outside && sum - sum === 0 && Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE) continue;
+      let hi = probs[o]!;
+      let lo = hi;
+      for (let j = 1; j < k; j++) {
+        const v = probs[o + j]!;
+        if (v > hi) hi = v;
+        else if (v < lo) lo = v;
+      }
+      if (sum - sum !== 0) {
+        let bad = o;
+        while (bad < o + k && probs[bad]! - probs[bad]! === 0) bad++;
+        this.noteOutput('not-finite', file, rowOf(i), probs[bad]!);
+      } else if (lo < lowest || hi > highest) this.noteOutput('out-of-range', file, rowOf(i), lo < lowest ? lo : hi);
+      else this.noteOutput('not-normalised', file, rowOf(i), sum);
+    }
+  }
+
+  /**
    * Reads one batch's outputs, checking them in the same pass: shapes against the batch's rows
    * (and the classes), probabilities finite, within [0, 1] and summing to 1 per row, regression
    * values finite. `rowOf(i)` is the file row (1-based) of the batch's row i, for the first bad one.
@@ -360,32 +429,9 @@ export class Evaluator {
     }
     const probs = p.data as Float32Array | Float64Array;
     const pred = new Int32Array(count);
-    const lowest = -PROBABILITY_RANGE_TOLERANCE;
-    const highest = 1 + PROBABILITY_RANGE_TOLERANCE;
-    // One pass over the probabilities: the row's sum, lowest and highest value (the highest is the
-    // predicted class when the model has no label output).
-    for (let i = 0, o = 0; i < count; i++) {
-      let best = 0;
-      let hi = probs[o]!;
-      let lo = hi;
-      let sum = 0;
-      for (let j = 0; j < k; j++, o++) {
-        const v = probs[o]!;
-        sum += v;
-        if (v > hi) {
-          hi = v;
-          best = j;
-        } else if (v < lo) lo = v;
-      }
-      pred[i] = best;
-      // NaN or ±Infinity anywhere in the row makes its sum non-finite.
-      if (sum - sum !== 0) {
-        let bad = o - k;
-        while (bad < o && probs[bad]! - probs[bad]! === 0) bad++;
-        this.noteOutput('not-finite', file, rowOf(i), probs[bad]!);
-      } else if (lo < lowest || hi > highest) this.noteOutput('out-of-range', file, rowOf(i), lo < lowest ? lo : hi);
-      else if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) this.noteOutput('not-normalised', file, rowOf(i), sum);
-    }
+    this.checkProbabilities(probs, count, k, file, rowOf);
+    // The predicted class is the label output's when there is one, else the most probable class.
+    if (!m.labelOutput) argmaxRows(probs, count, k, pred);
     this.proba.push(probs);
     if (m.labelOutput) {
       const t = outputs[m.labelOutput]!;
@@ -393,6 +439,16 @@ export class Evaluator {
       const l = t.data;
       if (Array.isArray(l)) {
         for (let i = 0; i < count; i++) pred[i] = this.classIndex(l[i]!);
+      } else if (l instanceof BigInt64Array && LITTLE_ENDIAN) {
+        // Small labels are read from the words of the int64 values, without a BigInt per row.
+        const lookup = this.numericLabelLookup();
+        const small = this.smallLabels;
+        const words = new Int32Array(l.buffer, l.byteOffset, 2 * count);
+        for (let i = 0; i < count; i++) {
+          const x = words[2 * i]!;
+          const known = words[2 * i + 1] === 0 && x >= 0 && x < 1024 ? small[x]! : -1;
+          pred[i] = known >= 0 ? known : lookup(Number(l[i]!));
+        }
       } else {
         const lookup = this.numericLabelLookup();
         const labels = l as BigInt64Array | Int32Array;
@@ -414,6 +470,15 @@ export class Evaluator {
     // Break positions among the evaluated rows (dropped rows removed), ascending, ending at total.
     const stops = [...breaks.map((b) => (rows ? lowerBound(rows, b) : b)).filter((b) => b > 0 && b < total), total];
     if (total === 0) return;
+    // Each array grows once, to its exact size, instead of doubling (and being copied) as batches come.
+    if (this.model.task === 'regression') {
+      this.yTrueValue.reserveExact(total);
+      this.yPredValue.reserveExact(total);
+    } else {
+      this.yTrueClass.reserveExact(total);
+      this.yPredClass.reserveExact(total);
+      this.proba.reserveExact(total * this.model.classes!.length);
+    }
     this.collectTruth(table, rows);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);

@@ -7,7 +7,7 @@
  * shards run by 2 worker processes at once and merged, also with one evaluation thread per
  * process. Each evaluation runs in a process of its own: its peak RSS is its own. Printed, never
  * asserted.
- *   node --import tsx scripts/bench/large.ts [rows, default 10000000]
+ *   node --import tsx scripts/bench/large.ts [rows, default 10000000] [--streamed-only]
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -23,6 +23,7 @@ import type { ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { resolveVersitygw, startS3Server } from '../s3-server.js';
 import { BENCH_MODEL, benchParquet, benchSpec } from './data.js';
+import { figure } from './figure.js';
 
 const BUCKET = 'upkeep-bench';
 const [mode, ...rest] = process.argv.slice(2);
@@ -67,7 +68,8 @@ if (mode === 'child') {
   process.exit(0);
 }
 
-const rows = Number(mode ?? 10_000_000);
+const streamedOnly = process.argv.includes('--streamed-only');
+const rows = Number(mode && !mode.startsWith('--') ? mode : 10_000_000);
 /** Children run what this process runs: dist/ under npm run bench, the sources through tsx otherwise. */
 const compiled = import.meta.url.endsWith('.js');
 const entry = compiled ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'large.js')] : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'large.ts')];
@@ -123,39 +125,43 @@ try {
   const s = streamed.summary as { rows: number; metrics: Record<string, number>; drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> } };
   const sketched = Object.values(s.drift?.columns ?? {}).map((c) => c.current_sketch?.max_cdf_error ?? 0);
   console.log(`  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (streamed.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`);
-  for (const [label, e] of [
-    ["glibc's default malloc", glibcDefaults],
-    ['malloc returning large buffers', { ...env, MALLOC_MMAP_THRESHOLD_: '131072' }],
-  ] as const) {
-    const r = await run(['single', json], e);
-    console.log(`  ${label.padEnd(34)} ${((r.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(r.maxRssMiB as number).toFixed(0)} MiB`);
+  figure(`${rows / 1e6}M-row window streamed, peak RSS`, streamed.maxRssMiB as number, { below: 1024 }, { unit: ' MiB', digits: 0, note: 'one malloc arena, as upkeep runs' });
+  // --streamed-only: the default (streamed) evaluation alone, for its time and peak RSS.
+  if (!streamedOnly) {
+    for (const [label, e] of [
+      ["glibc's default malloc", glibcDefaults],
+      ['malloc returning large buffers', { ...env, MALLOC_MMAP_THRESHOLD_: '131072' }],
+    ] as const) {
+      const r = await run(['single', json], e);
+      console.log(`  ${label.padEnd(34)} ${((r.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(r.maxRssMiB as number).toFixed(0)} MiB`);
+    }
+    const whole = await run(['whole', json], env);
+    console.log(`  read whole (as before)             ${((whole.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (whole.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(whole.maxRssMiB as number).toFixed(0)} MiB`);
+    // Two worker processes, one shard each, at once; then the merge (its own process). On this
+    // machine they share its cores, so the same is measured with one evaluation thread per process:
+    // as two machines of one core each against one.
+    const { activities } = activitiesFor(server.endpoint, false);
+    const plan = await activities.planEvaluationShards({ model, snapshot: staged.snapshot, shards: 2 });
+    const split = async (threadEnv: NodeJS.ProcessEnv) => {
+      const t0 = performance.now();
+      const shards = await Promise.all(plan.map((shard) => run(['shard', json, JSON.stringify(shard)], threadEnv)));
+      const shardWall = performance.now() - t0;
+      const merged = await run(['merge', json, JSON.stringify(shards.map((r) => r.result))], threadEnv);
+      return { shards, shardWall, merged, total: shardWall + (merged.ms as number) };
+    };
+    const both = await split(env);
+    const m = both.merged.summary as { metrics: Record<string, number> };
+    const line = (label: string, r: Awaited<ReturnType<typeof split>>) =>
+      console.log(`  ${label.padEnd(34)} ${(r.total / 1000).toFixed(1).padStart(6)} s   (shards ${(r.shardWall / 1000).toFixed(1)} s at once, peak RSS ${r.shards.map((x) => (x.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((r.merged.ms as number) / 1000).toFixed(1)} s, ${(r.merged.maxRssMiB as number).toFixed(0)} MiB)`);
+    line('2 shards, 2 worker processes', both);
+    console.log(`  speed-up over one process          ${((streamed.ms as number) / both.total).toFixed(2).padStart(6)}x    (both on this machine's 2 cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`);
+    const oneThread = { ...env, UPKEEP_BENCH_THREADS: '1' };
+    const single1 = await run(['single', json], oneThread);
+    const split1 = await split(oneThread);
+    console.log(`  one process, one thread            ${((single1.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(single1.maxRssMiB as number).toFixed(0)} MiB`);
+    line('2 shards, 2 processes, one thread', split1);
+    console.log(`  speed-up, one thread per process   ${((single1.ms as number) / split1.total).toFixed(2).padStart(6)}x    (as two one-core machines against one)`);
   }
-  const whole = await run(['whole', json], env);
-  console.log(`  read whole (as before)             ${((whole.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (whole.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(whole.maxRssMiB as number).toFixed(0)} MiB`);
-  // Two worker processes, one shard each, at once; then the merge (its own process). On this
-  // machine they share its cores, so the same is measured with one evaluation thread per process:
-  // as two machines of one core each against one.
-  const { activities } = activitiesFor(server.endpoint, false);
-  const plan = await activities.planEvaluationShards({ model, snapshot: staged.snapshot, shards: 2 });
-  const split = async (threadEnv: NodeJS.ProcessEnv) => {
-    const t0 = performance.now();
-    const shards = await Promise.all(plan.map((shard) => run(['shard', json, JSON.stringify(shard)], threadEnv)));
-    const shardWall = performance.now() - t0;
-    const merged = await run(['merge', json, JSON.stringify(shards.map((r) => r.result))], threadEnv);
-    return { shards, shardWall, merged, total: shardWall + (merged.ms as number) };
-  };
-  const both = await split(env);
-  const m = both.merged.summary as { metrics: Record<string, number> };
-  const line = (label: string, r: Awaited<ReturnType<typeof split>>) =>
-    console.log(`  ${label.padEnd(34)} ${(r.total / 1000).toFixed(1).padStart(6)} s   (shards ${(r.shardWall / 1000).toFixed(1)} s at once, peak RSS ${r.shards.map((x) => (x.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((r.merged.ms as number) / 1000).toFixed(1)} s, ${(r.merged.maxRssMiB as number).toFixed(0)} MiB)`);
-  line('2 shards, 2 worker processes', both);
-  console.log(`  speed-up over one process          ${((streamed.ms as number) / both.total).toFixed(2).padStart(6)}x    (both on this machine's 2 cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`);
-  const oneThread = { ...env, UPKEEP_BENCH_THREADS: '1' };
-  const single1 = await run(['single', json], oneThread);
-  const split1 = await split(oneThread);
-  console.log(`  one process, one thread            ${((single1.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(single1.maxRssMiB as number).toFixed(0)} MiB`);
-  line('2 shards, 2 processes, one thread', split1);
-  console.log(`  speed-up, one thread per process   ${((single1.ms as number) / split1.total).toFixed(2).padStart(6)}x    (as two one-core machines against one)`);
   client.destroy();
 } finally {
   await server.stop();
