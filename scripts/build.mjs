@@ -97,7 +97,9 @@ export async function ensureBuilt(log = (line) => console.error(line)) {
   const files = sources();
   if (isFresh(files)) return true;
   if (!writable(ROOT)) {
-    log(`upkeep: ${DIST} is ${existsSync(DIST) ? 'older than the sources' : 'missing'} and ${ROOT} is read-only; running the TypeScript sources (slower start)`);
+    log(
+      `upkeep: ${DIST} is ${existsSync(DIST) ? 'older than the sources' : 'missing'} and ${ROOT} is read-only; running the TypeScript sources (slower start)`,
+    );
     return false;
   }
   try {

@@ -86,10 +86,11 @@ async function main(): Promise<number> {
   // Separate processes: they go on while this one resolves the tools below (which may block it).
   let checks: Promise<number[]> = Promise.resolve([]);
   if (mochaArgs.length === 0) {
-    log('type-check, lint, dependency rules and the dist/ build (at once)');
+    log('type-check, lint, formatting, dependency rules and the dist/ build (at once)');
     checks = Promise.all([
       run(bin('tsc'), ['--noEmit', '-p', '.']),
       run(bin('eslint'), ['.']),
+      run(bin('prettier'), ['--check', '--log-level', 'warn', '.']),
       run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.']),
       // dist/ fresh before the suite: else the first CLI tests of both worker processes would
       // compile it at the same time (bin/upkeep.mjs builds a stale dist/), one under the other.
