@@ -122,7 +122,12 @@ async function main(): Promise<number> {
       log('no Temporal CLI: workflow tests start one through the SDK download');
     }
     if ((await checks).some((code) => code !== 0)) return 1;
-    return await run(bin('mocha'), mochaArgs.length > 0 ? mochaArgs : ['--parallel', '--jobs', String(jobs()), ...suiteFiles()], extra);
+    if (mochaArgs.length > 0) return await run(bin('mocha'), mochaArgs, extra);
+    const { parallel, serial } = suiteFiles();
+    const parallelCode = await run(bin('mocha'), ['--parallel', '--jobs', String(jobs()), ...parallel], extra);
+    log(`the files that must run alone: ${serial.join(', ')}`);
+    const serialCode = await run(bin('mocha'), serial, extra);
+    return parallelCode || serialCode;
   } finally {
     await checks.catch(() => undefined);
     await server?.stop();
@@ -131,11 +136,17 @@ async function main(): Promise<number> {
 }
 
 /**
+ * Files that run after the parallel part, one at a time: a dev server restarted under them, or
+ * schedule listings of the shared server that other files' schedules would disturb.
+ */
+const ALONE = ['test/faults/server-restart.test.ts', 'test/workflows/schedules.test.ts'];
+
+/**
  * Every *.test.ts under test/, the folders of long files first (processes, servers, real timers):
  * the workers take the files in this order, and a long file started last would leave one worker
- * idle while the other finishes it.
+ * idle while the other finishes it. The files of ALONE run apart, after them.
  */
-function suiteFiles(): string[] {
+function suiteFiles(): { parallel: string[]; serial: string[] } {
   const first = ['e2e', 'faults', 'attacks', 'web', 'workflows', 'workflow-logic', 'store'];
   const rank = (file: string): number => {
     const i = first.indexOf(file.split('/')[1]!);
@@ -144,7 +155,8 @@ function suiteFiles(): string[] {
   const files = readdirSync(path.join(PROJECT_DIR, 'test'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/${f.split(path.sep).join('/')}`);
-  return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  const sorted = files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return { parallel: sorted.filter((f) => !ALONE.includes(f)), serial: ALONE.filter((f) => sorted.includes(f)) };
 }
 
 /** Worker processes of the whole suite: UPKEEP_TEST_JOBS, else 2 (the suite mostly waits on the server). */

@@ -82,21 +82,14 @@ export async function timeSkipping(): Promise<TimeSkipping | string> {
   return { env, bundle: workflowBundle };
 }
 
-let shared: Promise<TimeSkipping | string> | undefined;
-
-// A root hook (registered when a test file loads this module): the shared server stops after the run.
-after(async () => {
-  const t = await shared?.catch(() => undefined);
-  if (t && typeof t !== 'string') await t.env.teardown();
-});
-
 /**
- * For a `before` hook: the server shared by the tier's files (started once per process), or with
- * `own` one of the suite's own (the suite tears it down); when there is none, the suite is skipped
+ * For a `before` hook: a server of the suite's own, which its `after` hook tears down (one per
+ * describe: with mocha's parallel runs a process runs several files, and a server shared between
+ * them outlived the hooks of the file that started it); when there is none, the suite is skipped
  * with the reason printed.
  */
-export async function timeSkippingOrSkip(ctx: Mocha.Context, opts: { own?: boolean } = {}): Promise<TimeSkipping> {
-  const t = await (opts.own ? timeSkipping() : (shared ??= timeSkipping()));
+export async function timeSkippingOrSkip(ctx: Mocha.Context): Promise<TimeSkipping> {
+  const t = await timeSkipping();
   if (typeof t === 'string') {
     console.log(`  skipped: ${t}`);
     ctx.skip();

@@ -28,6 +28,7 @@ describe('workflow logic: the approval gate in workflow time (time-skipping serv
     this.timeout(180_000);
     t = await timeSkippingOrSkip(this);
   });
+  after(async () => t?.env.teardown());
 
   const startRetrain = async (modelId: string, taskQueue: string): Promise<WorkflowHandle> =>
     t.env.client.workflow.signalWithStart('retrainModel', {

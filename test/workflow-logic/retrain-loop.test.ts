@@ -31,6 +31,7 @@ describe('workflow logic: the retrain loop and its cooldown in workflow time (ti
     this.timeout(180_000);
     t = await timeSkippingOrSkip(this);
   });
+  after(async () => t?.env.teardown());
 
   const evaluate = async (modelId: string, taskQueue: string): Promise<EvaluateModelResult> => {
     const windowEnd = new Date(await t.env.currentTimeMs()).toISOString();
@@ -131,7 +132,7 @@ describe('workflow logic: the retrain loop from an evaluation to a promotion (ti
   let t: TimeSkipping;
   before(async function () {
     this.timeout(180_000);
-    t = await timeSkippingOrSkip(this, { own: true });
+    t = await timeSkippingOrSkip(this);
   });
   after(async () => t?.env.teardown());
 

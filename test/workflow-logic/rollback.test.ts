@@ -25,7 +25,7 @@ describe('workflow logic: rollback requests in workflow time (time-skipping serv
     this.timeout(180_000);
     // A server of its own: the retrain tests before leave the shared one no longer skipping time
     // (a request started by an evaluation, whose parent has closed; see retrain-loop.test.ts).
-    t = await timeSkippingOrSkip(this, { own: true });
+    t = await timeSkippingOrSkip(this);
   });
   after(async () => t?.env.teardown());
 
