@@ -136,6 +136,11 @@ async function bundleCli(esbuild, outRoot) {
             if (REQUIRED_PACKAGES.test(packageOf(args.path))) return args.kind === 'dynamic-import' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' };
             return BUNDLED_PACKAGES.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
           });
+          // zod's namespace object carries its ~60 message locales; upkeep uses the default (English) one.
+          b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+            /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined,
+          );
+          b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: path.dirname(args.path) }));
           b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
           b.onLoad({ filter: /\.ts$/ }, async (args) => {
             let contents = await readFile(args.path, 'utf8');

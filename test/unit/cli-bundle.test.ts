@@ -28,6 +28,12 @@ describe('the bundled command line (dist/cli/)', function () {
     }
   });
 
+  it("carries zod's English messages only, not its other locales", () => {
+    const all = chunks.map((c) => c.text).join('\n');
+    assert.match(all, /zod\/v4\/locales\/en\.js/);
+    assert.doesNotMatch(all, /zod\/v4\/locales\/(de|fr|ja)\.js/);
+  });
+
   it("rewrites each module's own location to its compiled file, so the paths beside it resolve", () => {
     const found: string[] = [];
     for (const { text } of chunks) {
