@@ -31,7 +31,8 @@ module.exports = {
     {
       name: 'domain-is-pure',
       severity: 'error',
-      comment: 'domain/ is deterministic and does no I/O: no Node built-ins; of npm packages only zod (the config schema) and @noble/curves (signatures), other packages for types only.',
+      comment:
+        'domain/ is deterministic and does no I/O: no Node built-ins; of npm packages only zod (the config schema) and @noble/curves (signatures), other packages for types only.',
       from: { path: '^domain/' },
       to: { dependencyTypes: ['core'] },
     },
@@ -40,12 +41,17 @@ module.exports = {
       severity: 'error',
       comment: 'domain/ may use zod and @noble/curves (pure JavaScript); any other npm package only through `import type`.',
       from: { path: '^domain/' },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'], dependencyTypesNot: ['type-only'], pathNot: '(^|/)node_modules/(zod|@noble/curves)/' },
+      to: {
+        dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
+        dependencyTypesNot: ['type-only'],
+        pathNot: '(^|/)node_modules/(zod|@noble/curves)/',
+      },
     },
     {
       name: 'engine-knows-no-temporal',
       severity: 'error',
-      comment: 'engine/ is the library (readers, store, evaluation, drift, training, audit trail, cards): it runs the same under a worker, in the one-shot CLI and in a test, so it imports no Temporal package.',
+      comment:
+        'engine/ is the library (readers, store, evaluation, drift, training, audit trail, cards): it runs the same under a worker, in the one-shot CLI and in a test, so it imports no Temporal package.',
       from: { path: '^engine/' },
       to: { path: '(^|/)node_modules/@temporalio/' },
     },
@@ -123,7 +129,8 @@ module.exports = {
     {
       name: 'cli-client-imports-no-entry-side',
       severity: 'error',
-      comment: 'cli/client/ is the service layer the CLI commands and the web inbox both call (requests, decisions, rollback): it imports neither them nor anything else of cli/, so neither side can reach into the other through it.',
+      comment:
+        'cli/client/ is the service layer the CLI commands and the web inbox both call (requests, decisions, rollback): it imports neither them nor anything else of cli/, so neither side can reach into the other through it.',
       from: { path: '^cli/client/' },
       to: { path: '^cli/', pathNot: '^cli/client/' },
     },
@@ -137,7 +144,8 @@ module.exports = {
     {
       name: 'product-not-to-dev-tools',
       severity: 'error',
-      comment: 'The product (cli/ and below) does not import the development tools in scripts/ (bench, fixtures, test runner), but for the build that bin/ runs.',
+      comment:
+        'The product (cli/ and below) does not import the development tools in scripts/ (bench, fixtures, test runner), but for the build that bin/ runs.',
       from: { path: '^(cli|workers|workflows|activities|engine|domain)/' },
       to: { path: '^scripts/', pathNot: '^scripts/build[.]mjs$' },
     },

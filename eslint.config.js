@@ -4,7 +4,24 @@
 // (.dependency-cruiser.cjs); `npm run lint` runs both.
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'net', 'http', 'https', 'url', 'stream', 'zlib', 'util', 'events', 'timers', 'process'];
+const NODE_BUILTINS = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'worker_threads',
+  'crypto',
+  'net',
+  'http',
+  'https',
+  'url',
+  'stream',
+  'zlib',
+  'util',
+  'events',
+  'timers',
+  'process',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.upkeep/**', '.bench/**', 'dist/**'] },
@@ -32,8 +49,16 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'workflow code must stay deterministic: no Node built-ins' },
             { group: ['@aws-sdk/*'], message: 'storage belongs in engine/, called by an activity' },
-            { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'workflows reach activities only through import type + proxyActivities' },
-            { group: ['../domain/config.js'], allowTypeImports: true, message: 'the config schema (zod) stays out of the workflow sandbox: import its types only' },
+            {
+              group: ['../activities/*', '../activities/**'],
+              allowTypeImports: true,
+              message: 'workflows reach activities only through import type + proxyActivities',
+            },
+            {
+              group: ['../domain/config.js'],
+              allowTypeImports: true,
+              message: 'the config schema (zod) stays out of the workflow sandbox: import its types only',
+            },
           ],
         },
       ],

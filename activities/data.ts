@@ -8,7 +8,11 @@ export function createDataActivities(deps: Pick<ActivityDeps, 'store' | 'data' |
     /** Copies the window's files into the store under their sha256 and records a manifest (missing days listed). */
     async snapshotWindow(input: { model: ResolvedModel } & ModelWindow): Promise<SnapshotRef> {
       const signal = deps.cancellation?.();
-      return snapshotModelWindow({ store: deps.store, data: deps.data, ...(deps.heartbeat ? { heartbeat: deps.heartbeat } : {}), ...(signal ? { signal } : {}) }, input.model.spec, input);
+      return snapshotModelWindow(
+        { store: deps.store, data: deps.data, ...(deps.heartbeat ? { heartbeat: deps.heartbeat } : {}), ...(signal ? { signal } : {}) },
+        input.model.spec,
+        input,
+      );
     },
   };
 }

@@ -33,7 +33,11 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     },
 
     /** Reads the shards' partial results, in order, and finishes the window as evaluateSnapshot does. */
-    async mergeEvaluationShards(input: { model: ResolvedModel; snapshot: Pick<SnapshotRef, 'sha256'>; shards: Pick<ShardResult, 'key' | 'index'>[] }): Promise<EvaluationSummary> {
+    async mergeEvaluationShards(input: {
+      model: ResolvedModel;
+      snapshot: Pick<SnapshotRef, 'sha256'>;
+      shards: Pick<ShardResult, 'key' | 'index'>[];
+    }): Promise<EvaluationSummary> {
       return mergeEvaluationShards(ports(), input.model, input.snapshot, input.shards);
     },
   };

@@ -51,7 +51,13 @@ function withFailureTypes<T extends Record<string, (...args: never[]) => Promise
         if (err instanceof UpkeepError) {
           // A model that left the config is an expected end, not an incident: logged at debug only.
           const category = err.type === 'UnknownModel' ? ApplicationFailureCategory.BENIGN : undefined;
-          throw ApplicationFailure.create({ message: err.message, type: err.type, nonRetryable: true, cause: err.cause instanceof Error ? err.cause : undefined, category });
+          throw ApplicationFailure.create({
+            message: err.message,
+            type: err.type,
+            nonRetryable: true,
+            cause: err.cause instanceof Error ? err.cause : undefined,
+            category,
+          });
         }
         throw err;
       }
@@ -61,7 +67,12 @@ function withFailureTypes<T extends Record<string, (...args: never[]) => Promise
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const d = { ...deps, heartbeat: deps.heartbeat ?? activityHeartbeat, cancellation: deps.cancellation ?? activityCancellation, attempt: deps.attempt ?? activityAttempt };
+  const d = {
+    ...deps,
+    heartbeat: deps.heartbeat ?? activityHeartbeat,
+    cancellation: deps.cancellation ?? activityCancellation,
+    attempt: deps.attempt ?? activityAttempt,
+  };
   return withFailureTypes({
     ...createRegistryActivities(d),
     ...createDataActivities(d),

@@ -43,7 +43,12 @@ export function createTrailActivities(deps: Pick<ActivityDeps, 'store' | 'loadCo
       const r = await sendAndRecord(ports, event, deps.attempt?.() ?? 1);
       if (r.outcome === 'done') return { webhook: r.webhook };
       const retryable = r.outcome === 'failed';
-      throw ApplicationFailure.create({ message: r.message, type: retryable ? 'WebhookError' : 'WebhookRefused', nonRetryable: !retryable, ...(r.facts ? { details: [r.facts] } : {}) });
+      throw ApplicationFailure.create({
+        message: r.message,
+        type: retryable ? 'WebhookError' : 'WebhookRefused',
+        nonRetryable: !retryable,
+        ...(r.facts ? { details: [r.facts] } : {}),
+      });
     },
 
     /** Regenerates the model's card (Markdown and JSON) from the config, registry, reports and trail. */

@@ -11,7 +11,18 @@ export function createTrainingActivities(deps: Pick<ActivityDeps, 'store' | 'dat
     async trainCandidate(input: TrainCandidateInput): Promise<TrainCandidateResult> {
       const signal = deps.cancellation?.();
       const { store, data, engine, heartbeat, scratchDir, secrets } = deps;
-      return trainCandidate({ store, data, engine, ...(heartbeat ? { heartbeat } : {}), ...(scratchDir ? { scratchDir } : {}), ...(secrets ? { secrets } : {}), ...(signal ? { signal } : {}) }, input);
+      return trainCandidate(
+        {
+          store,
+          data,
+          engine,
+          ...(heartbeat ? { heartbeat } : {}),
+          ...(scratchDir ? { scratchDir } : {}),
+          ...(secrets ? { secrets } : {}),
+          ...(signal ? { signal } : {}),
+        },
+        input,
+      );
     },
   };
 }

@@ -13,7 +13,12 @@ import { witness } from './witness.js';
 export { witness };
 
 /** The web users file's people (ids and token dates, never the hashes); null, with a warning, when it cannot be read. */
-export async function webUsersOf(config: UpkeepConfig, configPath: string, stateDir: string, warn: (line: string) => void = console.warn): Promise<{ id: string; created?: string }[] | null> {
+export async function webUsersOf(
+  config: UpkeepConfig,
+  configPath: string,
+  stateDir: string,
+  warn: (line: string) => void = console.warn,
+): Promise<{ id: string; created?: string }[] | null> {
   const [{ usersFile }, { readUsers }] = await Promise.all([import('./commands/serve.js'), import('./web/users.js')]);
   const file = usersFile(config, configPath, stateDir);
   try {

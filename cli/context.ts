@@ -30,7 +30,9 @@ export async function openClient(): Promise<Client> {
     throw new UpkeepError(
       'InvalidConfig',
       `cannot reach Temporal at ${target.connectionOptions.address}: ${(err as Error).message}\n` +
-        (target.kind === 'embedded' ? `Start the embedded server and worker with \`${howToRun().start}\`, or set TEMPORAL_ADDRESS to your cluster.` : 'Check TEMPORAL_ADDRESS and the TLS / API-key settings.'),
+        (target.kind === 'embedded'
+          ? `Start the embedded server and worker with \`${howToRun().start}\`, or set TEMPORAL_ADDRESS to your cluster.`
+          : 'Check TEMPORAL_ADDRESS and the TLS / API-key settings.'),
     );
   }
 }

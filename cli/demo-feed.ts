@@ -20,5 +20,9 @@ if (!Number.isInteger(days) || days < 1) {
 const configPath = configFile(readSettings(process.env));
 const dir = path.dirname(fileURLToPath(findModel(await loadConfig(configPath), 'churn', path.basename(configPath)).data.uri.replace('{date}', 'day')));
 const written = writeDemoFeed({ dir, end: new Date(), days, drifted, replace: drifted });
-console.log(written.length > 0 ? `wrote ${written.length} ${drifted ? 'drifted ' : ''}files to ${path.relative(PROJECT_DIR, dir) || dir}` : `all ${days} files already exist in ${dir}`);
+console.log(
+  written.length > 0
+    ? `wrote ${written.length} ${drifted ? 'drifted ' : ''}files to ${path.relative(PROJECT_DIR, dir) || dir}`
+    : `all ${days} files already exist in ${dir}`,
+);
 if (drifted) console.log('next: npx upkeep schedules trigger churn   (or wait for the schedule), then npx upkeep approvals list');

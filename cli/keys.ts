@@ -8,7 +8,17 @@ import { chmodSync, mkdirSync, openSync, statSync, writeSync, closeSync } from '
 import { readRegularFileSync, whyUnreadable } from '../engine/open-regular.js';
 import path from 'node:path';
 import { UpkeepError } from '../engine/errors.js';
-import { newKeyPair, newNonce, publicKeyOf, rollbackAct, signDecision, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../domain/signature.js';
+import {
+  newKeyPair,
+  newNonce,
+  publicKeyOf,
+  rollbackAct,
+  signDecision,
+  storedDecisionProblem,
+  type DecisionKeys,
+  type DecisionProof,
+  type SignedAct,
+} from '../domain/signature.js';
 import type { ArtifactStore } from '../engine/store/store.js';
 import { plainLine } from '../domain/escape.js';
 
@@ -36,7 +46,8 @@ export function readSigningKey(dir: string, id: string): SigningKey | undefined 
   } catch {
     throw new UpkeepError('InvalidConfig', `the signing key ${file} is not valid JSON`);
   }
-  if (parsed.id !== id || typeof parsed.secret_key !== 'string') throw new UpkeepError('InvalidConfig', `the signing key ${file} is not ${id}'s key (expected { "id": "${id}", "secret_key": … })`);
+  if (parsed.id !== id || typeof parsed.secret_key !== 'string')
+    throw new UpkeepError('InvalidConfig', `the signing key ${file} is not ${id}'s key (expected { "id": "${id}", "secret_key": … })`);
   try {
     return { id, secretKey: parsed.secret_key, publicKey: publicKeyOf(parsed.secret_key), file };
   } catch {
@@ -54,7 +65,10 @@ export function createSigningKey(dir: string, id: string, force = false): { key:
       chmodSync(d, 0o700);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new UpkeepError('InvalidConfig', `cannot use the key folder ${d}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (UPKEEP_KEY_DIR names a folder)' : whyUnreadable(err)}`);
+      throw new UpkeepError(
+        'InvalidConfig',
+        `cannot use the key folder ${d}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way (UPKEEP_KEY_DIR names a folder)' : whyUnreadable(err)}`,
+      );
     }
   }
   const pair = newKeyPair();
@@ -62,7 +76,8 @@ export function createSigningKey(dir: string, id: string, force = false): { key:
   try {
     fd = openSync(file, force ? 'w' : 'wx', 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UpkeepError('InvalidRequest', `${file} exists already: keep it, or replace it with --force (the old public key stops working)`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UpkeepError('InvalidRequest', `${file} exists already: keep it, or replace it with --force (the old public key stops working)`);
     throw new UpkeepError('InvalidConfig', `cannot write ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
@@ -87,11 +102,20 @@ export function keysCreateCommand(dir: string, o: { id: string; force?: boolean 
  * Signs `act` as `id` when `id` has a key; without one, returns undefined unless a signature is
  * `required`, which is a clear error naming the file looked for.
  */
-export function signAs(dir: string, id: string, act: SignedAct, where: Omit<DecisionProof, 'signer' | 'at' | 'nonce' | 'signature'>, required: boolean): DecisionProof | undefined {
+export function signAs(
+  dir: string,
+  id: string,
+  act: SignedAct,
+  where: Omit<DecisionProof, 'signer' | 'at' | 'nonce' | 'signature'>,
+  required: boolean,
+): DecisionProof | undefined {
   const key = readSigningKey(dir, id);
   if (!key) {
     if (!required) return undefined;
-    throw new UpkeepError('InvalidRequest', `model ${where.model}: decisions must be signed, and there is no signing key for ${id} at ${keyFile(dir, id)}: create one with \`upkeep keys create --id ${id}\` and have its public key added to the config`);
+    throw new UpkeepError(
+      'InvalidRequest',
+      `model ${where.model}: decisions must be signed, and there is no signing key for ${id} at ${keyFile(dir, id)}: create one with \`upkeep keys create --id ${id}\` and have its public key added to the config`,
+    );
   }
   return signDecision(act, { ...where, signer: id, at: new Date().toISOString(), nonce: newNonce((n) => randomBytes(n)) }, key.secretKey);
 }
@@ -122,14 +146,19 @@ export async function verifyDecisionsCommand(spec: { id: string; keys?: Decision
   const trail = await verifyTrail(store, spec.id, { deep: true });
   let bad = 0;
   if (!trail.ok) {
-    console.log(`NOT VERIFIED  the audit trail of ${spec.id} does not verify (${trail.problems.length} problem${trail.problems.length === 1 ? '' : 's'}; upkeep audit verify ${spec.id}):`);
+    console.log(
+      `NOT VERIFIED  the audit trail of ${spec.id} does not verify (${trail.problems.length} problem${trail.problems.length === 1 ? '' : 's'}; upkeep audit verify ${spec.id}):`,
+    );
     for (const p of trail.problems) console.log(`  - ${plainLine(p, 2000)}`);
     bad += trail.problems.length;
   }
   const history = await createRegistry(store).history(spec.id);
   let seen = 0;
   for (const p of history) {
-    const acts = [...p.approvals, ...(p.emergency ? [{ ...rollbackAct({ requestedBy: p.emergency.by, reason: p.emergency.reason, emergency: true }), proof: p.emergency.proof }] : [])];
+    const acts = [
+      ...p.approvals,
+      ...(p.emergency ? [{ ...rollbackAct({ requestedBy: p.emergency.by, reason: p.emergency.reason, emergency: true }), proof: p.emergency.proof }] : []),
+    ];
     for (const d of acts) {
       seen++;
       // A format-2 promote signature names the candidate: it must be the version this record promoted.
@@ -137,18 +166,26 @@ export async function verifyDecisionsCommand(spec: { id: string; keys?: Decision
       const recorded = trail.acts.find((a) => a.entry.runId === p.workflow?.runId && sameDecision(d, a.act));
       let problem: string | undefined;
       let how = '';
-      if (!recorded) problem = `it is not a ${d.gate === 'rollback-request' ? 'rollback request' : 'decision'} of the audit trail (removed from the trail, or added to the registry)`;
+      if (!recorded)
+        problem = `it is not a ${d.gate === 'rollback-request' ? 'rollback request' : 'decision'} of the audit trail (removed from the trail, or added to the registry)`;
       else if (recorded.inForce) {
         problem = actProblem(spec.id, d, recorded.inForce, p.workflow?.workflowId, promoted);
-        how = d.proof ? `, against the keys in force then (${recorded.inForce.from})` : `; unsigned: no keys were in force for this request (${recorded.inForce.from})`;
+        how = d.proof
+          ? `, against the keys in force then (${recorded.inForce.from})`
+          : `; unsigned: no keys were in force for this request (${recorded.inForce.from})`;
       } else {
         problem = storedDecisionProblem(spec.id, d, spec.keys, p.workflow?.workflowId, promoted);
-        how = ', against the config\'s keys of today (the trail records no keys in force before this decision)';
+        how = ", against the config's keys of today (the trail records no keys in force before this decision)";
       }
       problem ??= await evidenceProblem(store, spec.id, d.proof?.evidence);
       if (problem) bad++;
       // What the store says (approver, signer, comment of a record anyone with store access can edit), on one line.
-      console.log(plainLine(`${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : how}`, 4000));
+      console.log(
+        plainLine(
+          `${problem ? 'NOT VERIFIED' : 'verified'}  generation ${p.generation} (${p.change} to ${p.version}): ${d.gate} ${d.decision} by ${d.approver}${d.proof ? `, signed by ${d.proof.signer} at ${d.proof.at}` : ''}${problem ? `: ${problem}` : how}`,
+          4000,
+        ),
+      );
     }
   }
   if (seen === 0) console.log(`no decisions recorded for ${spec.id} yet`);

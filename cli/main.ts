@@ -17,12 +17,18 @@ const parseDate = (v: string): Date => {
   if (Number.isNaN(d.getTime())) throw new InvalidArgumentError('expected a date (YYYY-MM-DD) or an ISO 8601 time');
   return d;
 };
-const list = (v: string): string[] => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const evaluation = () => import('./commands/evaluate.js');
 const scheduling = () => import('./commands/schedules.js');
 
-const program = new Command('upkeep').description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.').showHelpAfterError()
+const program = new Command('upkeep')
+  .description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.')
+  .showHelpAfterError()
   // Usage errors exit with 2 like other input errors; 1 is `evaluate --fail-on`'s verdict.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -46,7 +52,11 @@ program
   .option('--categorical <a,b>', 'columns to watch as categories (besides the model inputs)', list)
   .option('--segments <a,b>', 'report metrics per value of these columns (slices)', list)
   .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
-  .addOption(new Option('--fail-on <verdict>', 'exit with status 1 when the verdict is this bad or worse').choices(['warning', 'degraded', 'failing', 'never']).default('failing'))
+  .addOption(
+    new Option('--fail-on <verdict>', 'exit with status 1 when the verdict is this bad or worse')
+      .choices(['warning', 'degraded', 'failing', 'never'])
+      .default('failing'),
+  )
   .action(async (o) => (await evaluation()).evaluateCommand(o));
 
 program
@@ -72,7 +82,7 @@ program
   .option('--out <file>', 'the config to write', 'upkeep.yaml')
   .option('--id <id>', 'model id (default: from the file name)')
   .option('--owner <email>', 'accountable owner (else a TODO)')
-  .option('--force', 'replace an existing file (without it, the model is added to the file\'s models)')
+  .option('--force', "replace an existing file (without it, the model is added to the file's models)")
   .action(async (o) => (await import('./commands/init.js')).initCommand(o));
 
 program
@@ -83,7 +93,9 @@ program
 
 program
   .command('start')
-  .description('what `npm start` does in the clone: the dev server (unless TEMPORAL_ADDRESS is set), a worker, the schedules and one evaluation per model; Ctrl-C stops')
+  .description(
+    'what `npm start` does in the clone: the dev server (unless TEMPORAL_ADDRESS is set), a worker, the schedules and one evaluation per model; Ctrl-C stops',
+  )
   .action(async (o: { config?: string }) => {
     // start.ts reads its config from the settings, like `npm start`.
     if (o.config) process.env.UPKEEP_CONFIG = o.config;
@@ -96,7 +108,7 @@ schedules
   .command('sync')
   .description('create or update the schedules of the config, pause, prune or keep those whose model left it (schedules.orphans), and print the difference')
   .option('--dry-run', 'only print what would change')
-  .option('--prune', 'delete this task queue\'s schedules whose model is no longer in the config, whatever schedules.orphans says')
+  .option('--prune', "delete this task queue's schedules whose model is no longer in the config, whatever schedules.orphans says")
   .option('--author <who>', 'who made the config change this sync records (default UPKEEP_AUTHOR; recorded as asserted, not proven)')
   .action(async (o) => (await scheduling()).syncCommand(o));
 
@@ -139,12 +151,16 @@ const audit = program
   .action(async (model: string, o) => (await auditing()).auditCommand(model, o));
 audit
   .command('verify <model>')
-  .description('check that no entry of the model\'s audit trail was removed, reordered or altered, re-hash everything it cites, check its signatures against the keys in force then and the registry against it (exit 1 naming each problem)')
+  .description(
+    "check that no entry of the model's audit trail was removed, reordered or altered, re-hash everything it cites, check its signatures against the keys in force then and the registry against it (exit 1 naming each problem)",
+  )
   // --config may land on `audit` itself: read the options of both.
   .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit
   .command('migrate')
-  .description('move an audit trail an earlier version kept under ledger/ to audit/: every object copied, read back and compared by sha256 before the move is marked (a worker does it at start; safe to run again)')
+  .description(
+    'move an audit trail an earlier version kept under ledger/ to audit/: every object copied, read back and compared by sha256 before the move is marked (a worker does it at start; safe to run again)',
+  )
   .option('--remove-old', 'then remove the originals under ledger/ (each copy verified first)')
   .action(async (_o, cmd: Command) => (await auditing()).migrateCommand(cmd.optsWithGlobals()));
 audit
@@ -154,7 +170,9 @@ audit
 
 program
   .command('who-was-watching <model>')
-  .description('at a given time: owner and approvers in force, last verdict, open alerts, pending approvals, who was told, schedule state (from the store alone)')
+  .description(
+    'at a given time: owner and approvers in force, last verdict, open alerts, pending approvals, who was told, schedule state (from the store alone)',
+  )
   .option('--at <time>', 'the instant (YYYY-MM-DD, ISO time or now; default: now)', (v: string) => (v === 'now' ? new Date() : parseDate(v)))
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--unverified', 'answer even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
@@ -162,10 +180,16 @@ program
 
 program
   .command('status [model]')
-  .description('the fleet\'s health: owner, champion, last evaluation and its trend, staleness, next run, pending approvals, watchdog findings; one model in detail')
+  .description(
+    "the fleet's health: owner, champion, last evaluation and its trend, staleness, next run, pending approvals, watchdog findings; one model in detail",
+  )
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-  .action(async (model: string | undefined, o: { format: 'table' | 'json'; config?: string }) => (await import('./commands/status.js')).statusCommand(model, o));
-const watchdogCommands = program.command('watchdog').description('the watchdog: models nobody is watching (stale, paused, overdue approvals, failures in a row, people who left)');
+  .action(async (model: string | undefined, o: { format: 'table' | 'json'; config?: string }) =>
+    (await import('./commands/status.js')).statusCommand(model, o),
+  );
+const watchdogCommands = program
+  .command('watchdog')
+  .description('the watchdog: models nobody is watching (stale, paused, overdue approvals, failures in a row, people who left)');
 
 watchdogCommands
   .command('run')
@@ -196,7 +220,10 @@ program
   .description('serve the web inbox: fleet overview, a page per model, pending decisions with approve / reject (docs/web.md)')
   .option('--port <n>', 'port', parseNumber, 8080)
   .option('--host <address>', 'address to listen on', '127.0.0.1')
-  .option('--public-url <url>', 'the address people use, e.g. https://inbox.example.com behind a TLS proxy (form posts must come from it; https makes cookies Secure)')
+  .option(
+    '--public-url <url>',
+    'the address people use, e.g. https://inbox.example.com behind a TLS proxy (form posts must come from it; https makes cookies Secure)',
+  )
   .action(async (o) => (await web()).serveCommand(o));
 
 const users = program.command('users').description('who may sign in to the web inbox (tokens kept hashed in web.users_file)');
@@ -216,7 +243,10 @@ users
 program
   .command('worker')
   .description('run a worker for the configured Temporal cluster (or the local dev server)')
-  .option('--queues <which>', 'task queues to poll: all, evaluation (workflows, evaluations, short steps) or training (`<queue>-training`); default UPKEEP_WORKER_QUEUES or all')
+  .option(
+    '--queues <which>',
+    'task queues to poll: all, evaluation (workflows, evaluations, short steps) or training (`<queue>-training`); default UPKEEP_WORKER_QUEUES or all',
+  )
   .action(async (o) => (await scheduling()).workerCommand(o));
 
 /** Every command takes --config (those that read no config accept it too, so scripts may always pass it). */

@@ -45,7 +45,8 @@ export async function nextSteps(o: {
     for (const m of config.models) {
       if (m.reference) continue;
       const profiles = await store.list(`profiles/${m.id}/`).catch(() => []);
-      if (profiles.length === 0) lines.push(`  ${up} profile --model ${m.id}${cfg} --data <training sample>   (no reference profile yet: ${m.id} is evaluated without drift checks)`);
+      if (profiles.length === 0)
+        lines.push(`  ${up} profile --model ${m.id}${cfg} --data <training sample>   (no reference profile yet: ${m.id} is evaluated without drift checks)`);
     }
     lines.push(`  ${up} check${cfg}                          (config, models and the current window, nothing durable)`);
   }
@@ -68,4 +69,3 @@ export async function nextSteps(o: {
   lines.push(`Ctrl-C stops the worker${target.devServer ? ` and the dev server (schedules and history are kept in ${db})` : ''}.`);
   return lines.join('\n');
 }
-

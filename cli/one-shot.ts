@@ -61,11 +61,19 @@ export async function adHocSpec(opts: {
     const names = info.inputs.map((i) => i.name);
     const missing = names.filter((n) => !opts.features.includes(n));
     if (missing.length > 0 || opts.features.length !== names.length) {
-      throw new UpkeepError('InvalidModel', `model ${name} has several inputs (${names.join(', ')}): pass --features with exactly those names, or declare inputs in a config file`);
+      throw new UpkeepError(
+        'InvalidModel',
+        `model ${name} has several inputs (${names.join(', ')}): pass --features with exactly those names, or declare inputs in a config file`,
+      );
     }
     inputs = info.inputs.map((i) => ({ name: i.name, type: TENSOR_TO_SPEC[i.type ?? ''] ?? 'float', columns: [i.name] }));
   }
-  const id = name.replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'model';
+  const id =
+    name
+      .replace(/\.onnx$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'model';
   // Numbers on the command line are numeric labels, as in a config file.
   const label = (v: string): string | number => (/^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v);
   const positive = opts.positiveLabel === undefined ? undefined : label(opts.positiveLabel);
@@ -79,7 +87,11 @@ export async function adHocSpec(opts: {
     ...(opts.classes ? { classes: opts.classes.map(label) } : {}),
     data: { uri: 'unused' },
     schedule: { every: '1d' },
-    thresholds: { metric: opts.metric ?? DEFAULT_PRIMARY[opts.task], ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) },
+    thresholds: {
+      metric: opts.metric ?? DEFAULT_PRIMARY[opts.task],
+      ...(opts.min !== undefined ? { min: opts.min } : {}),
+      ...(opts.max !== undefined ? { max: opts.max } : {}),
+    },
     min_rows: opts.minRows,
   });
   if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
@@ -116,7 +128,8 @@ function memoryStore(): { store: SnapshotDeps['store']; read(uri: string): Uint8
 }
 
 /** How far a one-shot evaluation got: the window's files being read, then its rows scored. */
-export type OneShotProgress = { phase: 'reading'; date?: string; filesRead: number; files?: number } | { phase: 'evaluating'; rowsDone: number; rows: number; file: string };
+export type OneShotProgress =
+  { phase: 'reading'; date?: string; filesRead: number; files?: number } | { phase: 'evaluating'; rowsDone: number; rows: number; file: string };
 
 /**
  * Evaluates `spec` on explicit data URIs, or on its window ending at `at`; `progress` hears of
@@ -136,7 +149,13 @@ export async function evaluateOnce(opts: {
   const end = opts.at ?? new Date();
   const explicit = !!opts.dataUris && opts.dataUris.length > 0;
   const days: SnapshotDays = explicit
-    ? { firstDay: '', lastDay: '', end: end.toISOString(), timezone: spec.schedule.timezone, days: opts.dataUris!.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href })) }
+    ? {
+        firstDay: '',
+        lastDay: '',
+        end: end.toISOString(),
+        timezone: spec.schedule.timezone,
+        days: opts.dataUris!.map((u) => ({ date: '', uri: u.includes('://') ? u : pathToFileURL(path.resolve(u)).href })),
+      }
     : dataWindow({ template: spec.data.uri, end, days: spec.data.window.days, timezone: spec.schedule.timezone });
   const memory = memoryStore();
   let filesRead = 0;
@@ -148,7 +167,9 @@ export async function evaluateOnce(opts: {
         opts.progress!({ phase: 'reading', ...(beat.date ? { date: beat.date } : {}), filesRead, ...(explicit ? { files: days.days.length } : {}) });
       }
     : undefined;
-  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store, ...(heartbeat ? { heartbeat } : {}) }, spec, days, { allPresent: explicit });
+  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store, ...(heartbeat ? { heartbeat } : {}) }, spec, days, {
+    allPresent: explicit,
+  });
   const window: WindowFile[] = snapshot.files.map((f) => {
     const base = baseName(f.sourceUri);
     return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri), rows: f.rows };
@@ -158,8 +179,18 @@ export async function evaluateOnce(opts: {
   let failure: EvaluationFailure | undefined;
   if (window.length > 0) {
     try {
-      const onProgress = opts.progress ? (p: { rowsDone: number; file: string }): void => opts.progress!({ phase: 'evaluating', rowsDone: p.rowsDone, rows: snapshot.rows, file: p.file }) : undefined;
-      evaluation = await opts.engine.evaluate({ spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), files: window, reference: opts.reference, ...(onProgress ? { onProgress } : {}) });
+      const onProgress = opts.progress
+        ? (p: { rowsDone: number; file: string }): void => opts.progress!({ phase: 'evaluating', rowsDone: p.rowsDone, rows: snapshot.rows, file: p.file })
+        : undefined;
+      evaluation = await opts.engine.evaluate({
+        spec,
+        modelBytes: opts.modelBytes,
+        modelKey,
+        artifactName: baseName(spec.artifact),
+        files: window,
+        reference: opts.reference,
+        ...(onProgress ? { onProgress } : {}),
+      });
     } catch (err) {
       if (err instanceof UpkeepError && DATA_ERROR_TYPES.includes(err.type)) failure = { type: err.type, message: err.message };
       else throw err;

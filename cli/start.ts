@@ -88,7 +88,10 @@ async function main(): Promise<void> {
   // Bad payload keys stop here, before anything is started.
   const codecs = payloadCodecs(settings);
   // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
-  Runtime.install({ logger: createWorkerLogger(settings.logLevel), telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } } });
+  Runtime.install({
+    logger: createWorkerLogger(settings.logLevel),
+    telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } },
+  });
   const configPath = configFile(settings);
   if (configPath === EXAMPLE_CONFIG) ownExampleConfig();
   const config = await loadConfig(configPath);
@@ -105,7 +108,11 @@ async function main(): Promise<void> {
   }
 
   const target = await resolveTemporal(settings, { log });
-  log(target.kind === 'external' ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})` : `Temporal dev server at ${target.connectionOptions.address}`);
+  log(
+    target.kind === 'external'
+      ? `using Temporal at ${target.connectionOptions.address} (${target.namespace})`
+      : `Temporal dev server at ${target.connectionOptions.address}`,
+  );
 
   // The config in force, in each model's audit chain (a no-op when it is the one last recorded).
   const recorded = await recordCommandConfig(openStore(config), config, { configPath, settings, command: 'start' });
@@ -122,7 +129,8 @@ async function main(): Promise<void> {
     evaluationSlots: settings.evaluationSlots,
     trainingSlots: settings.trainingSlots,
     // A config (or keys file) edited while it runs is recorded in the audit chain before an activity acts on it.
-    onConfig: async (c, store) => void (await recordFleetConfig(store, c, { by: witness('start (config read by an activity)', settings), configName: path.basename(configPath) })),
+    onConfig: async (c, store) =>
+      void (await recordFleetConfig(store, c, { by: witness('start (config read by an activity)', settings), configName: path.basename(configPath) })),
   });
   const running = worker.run();
 
@@ -132,7 +140,12 @@ async function main(): Promise<void> {
   const recordedLine = describeRecorded(recorded);
   if (recordedLine) log(recordedLine);
   // Requests that already wait take the config's current approvers and keys (read by the worker).
-  const refreshed = formatGateRefresh(await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings.taskQueue }).catch((err: unknown) => ({ refreshed: [], failed: [`the waiting requests: ${err instanceof Error ? err.message : String(err)}`] })));
+  const refreshed = formatGateRefresh(
+    await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings.taskQueue }).catch((err: unknown) => ({
+      refreshed: [],
+      failed: [`the waiting requests: ${err instanceof Error ? err.message : String(err)}`],
+    })),
+  );
   if (refreshed) console.log(refreshed);
   for (const model of config.models) {
     await client.schedule.getHandle(evaluateScheduleId(model.id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL);

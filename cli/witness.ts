@@ -14,4 +14,3 @@ export function witness(command: string, s: Pick<Settings, 'author' | 'user'>, a
   const given = author?.trim() || s.author;
   return { user, host: hostname(), command, ...(given ? { author: given } : {}) };
 }
-

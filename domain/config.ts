@@ -59,7 +59,8 @@ const scheduleSpec = z
     timezone: z
       .string()
       .superRefine((tz, ctx) => {
-        if (!isKnownTimeZone(tz)) ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(tz)} (expected an IANA name such as UTC or Europe/Berlin)` });
+        if (!isKnownTimeZone(tz))
+          ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(tz)} (expected an IANA name such as UTC or Europe/Berlin)` });
       })
       .default('UTC'),
     jitter: duration.default('0s'),
@@ -185,139 +186,141 @@ const thresholds = z.strictObject({
 
 /** The shape of one model; `modelSpec` adds the cross-field checks. */
 export const modelSpecBase = z.strictObject({
-    id: z.string().regex(MODEL_ID_PATTERN, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
-    owner: z.string({ error: 'every model needs an accountable owner' }).min(1, 'every model needs an accountable owner'),
-    /** Ids, or { id, public_key } for approvers whose decisions must be signed (parseConfig moves keys to `keys`). */
-    approvers: z
-      .array(z.union([z.string().min(1).max(200), keyEntry], { error: 'expected an id, or { id, public_key }' }))
-      .default([])
-      .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
-    description: z.string().optional(),
-    intended_use: z.string().optional(),
-    task: z.enum(TASKS),
-    /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
-    artifact: z.string().min(1),
-    inputs: z.array(inputSpec).min(1),
-    outputs: z
-      .strictObject({
-        label: z.string().optional(),
-        probabilities: z.string().optional(),
-        value: z.string().optional(),
-      })
-      .default({}),
-    /** Class labels in the order of the probability columns, when the model does not record them. */
-    classes: z.array(z.union([z.string(), z.number()])).optional(),
-    label: z.strictObject({
-      column: z.string().min(1),
-      /** Positive class of a binary model. */
-      positive: z.union([z.string(), z.number(), z.boolean()]).optional(),
-    }),
-    data: z.strictObject({
-      /**
-       * URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. A
-       * file name with * or ? names every matching file of the day's folder (file-pattern.ts).
-       */
-      uri: z
-        .string()
-        .min(1)
-        .superRefine((uri, ctx) => {
-          const problem = filePatternProblem(uri);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }),
-      format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
-      /** The window is the `days` whole days before the scheduled time (in the schedule's time zone). */
-      window: z.strictObject({ days: z.number().int().min(1).max(366) }).default({ days: 7 }),
-    }),
-    schedule: scheduleSpec,
-    thresholds,
-    /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
-    baseline: z.record(z.string(), z.number()).default({}),
-    /** A reference profile (JSON from `upkeep profile`); by default the one stored for the model version. */
-    reference: z.string().optional(),
-    monitor: monitorSpec.prefault({}),
-    retrain: retrainSpec.prefault({}),
-    approval: approvalSpec.prefault({}),
-    /** Per-model overrides of the top-level `limits` (read caps; docs/data-formats.md). */
-    limits: limitsOverrideSpec.optional(),
+  id: z.string().regex(MODEL_ID_PATTERN, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  owner: z.string({ error: 'every model needs an accountable owner' }).min(1, 'every model needs an accountable owner'),
+  /** Ids, or { id, public_key } for approvers whose decisions must be signed (parseConfig moves keys to `keys`). */
+  approvers: z
+    .array(z.union([z.string().min(1).max(200), keyEntry], { error: 'expected an id, or { id, public_key }' }))
+    .default([])
+    .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
+  description: z.string().optional(),
+  intended_use: z.string().optional(),
+  task: z.enum(TASKS),
+  /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
+  artifact: z.string().min(1),
+  inputs: z.array(inputSpec).min(1),
+  outputs: z
+    .strictObject({
+      label: z.string().optional(),
+      probabilities: z.string().optional(),
+      value: z.string().optional(),
+    })
+    .default({}),
+  /** Class labels in the order of the probability columns, when the model does not record them. */
+  classes: z.array(z.union([z.string(), z.number()])).optional(),
+  label: z.strictObject({
+    column: z.string().min(1),
+    /** Positive class of a binary model. */
+    positive: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  }),
+  data: z.strictObject({
     /**
-     * A window of more rows than `shard_rows` is evaluated in shards (activities on any worker,
-     * by files and Parquet row groups) and merged exactly; unset: one activity.
+     * URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. A
+     * file name with * or ? names every matching file of the day's folder (file-pattern.ts).
      */
-    evaluation: z.strictObject({ shard_rows: z.number().int().min(1) }).optional(),
-    /** Fewer labelled rows than this give an insufficient-data verdict. */
-    min_rows: z.number().int().min(1).default(100),
-    /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */
-    invalid_rows: z
-      .strictObject({
-        action: z.enum(['drop', 'fail']).default('drop'),
-        /** Share of dropped rows above which the window is failing. */
-        max_share: z.number().min(0).max(1).default(0.05),
-      })
-      .default({ action: 'drop', max_share: 0.05 }),
+    uri: z
+      .string()
+      .min(1)
+      .superRefine((uri, ctx) => {
+        const problem = filePatternProblem(uri);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
+    /** The window is the `days` whole days before the scheduled time (in the schedule's time zone). */
+    window: z.strictObject({ days: z.number().int().min(1).max(366) }).default({ days: 7 }),
+  }),
+  schedule: scheduleSpec,
+  thresholds,
+  /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
+  baseline: z.record(z.string(), z.number()).default({}),
+  /** A reference profile (JSON from `upkeep profile`); by default the one stored for the model version. */
+  reference: z.string().optional(),
+  monitor: monitorSpec.prefault({}),
+  retrain: retrainSpec.prefault({}),
+  approval: approvalSpec.prefault({}),
+  /** Per-model overrides of the top-level `limits` (read caps; docs/data-formats.md). */
+  limits: limitsOverrideSpec.optional(),
+  /**
+   * A window of more rows than `shard_rows` is evaluated in shards (activities on any worker,
+   * by files and Parquet row groups) and merged exactly; unset: one activity.
+   */
+  evaluation: z.strictObject({ shard_rows: z.number().int().min(1) }).optional(),
+  /** Fewer labelled rows than this give an insufficient-data verdict. */
+  min_rows: z.number().int().min(1).default(100),
+  /** Rows with missing or non-finite features or labels: dropped (and counted) or fail the window. */
+  invalid_rows: z
+    .strictObject({
+      action: z.enum(['drop', 'fail']).default('drop'),
+      /** Share of dropped rows above which the window is failing. */
+      max_share: z.number().min(0).max(1).default(0.05),
+    })
+    .default({ action: 'drop', max_share: 0.05 }),
 });
 
 export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
-    const known: readonly string[] = METRICS[m.task];
-    const metric = m.thresholds.metric;
-    if (!known.includes(metric)) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds', 'metric'], message: `expected one of ${known.join(', ')} for a ${m.task} model` });
-      return;
+  const known: readonly string[] = METRICS[m.task];
+  const metric = m.thresholds.metric;
+  if (!known.includes(metric)) {
+    ctx.addIssue({ code: 'custom', path: ['thresholds', 'metric'], message: `expected one of ${known.join(', ')} for a ${m.task} model` });
+    return;
+  }
+  const lower = lowerIsBetter(metric);
+  if (lower && m.thresholds.min !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['thresholds', 'min'], message: `${metric} is better when lower: use thresholds.max` });
+  }
+  if (!lower && m.thresholds.max !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['thresholds', 'max'], message: `${metric} is better when higher: use thresholds.min` });
+  }
+  for (const key of ['min', 'max'] as const) {
+    const v = m.thresholds[key];
+    if (v !== undefined && inUnitInterval(metric) && !(v >= 0 && v <= 1)) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', key], message: 'expected a number between 0 and 1' });
     }
-    const lower = lowerIsBetter(metric);
-    if (lower && m.thresholds.min !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds', 'min'], message: `${metric} is better when lower: use thresholds.max` });
+  }
+  if (m.thresholds.max_drop !== undefined && m.baseline[metric] === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['baseline', metric], message: `max_drop needs a baseline value for ${metric}` });
+  }
+  for (const name of Object.keys(m.baseline)) {
+    if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['baseline', name], message: `unknown metric for a ${m.task} model` });
+  }
+  if (m.task === 'binary' && m.label.positive === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
+  }
+  if (m.retrain.on !== 'never') {
+    if (!/\{(date|yyyy|mm|dd)\}/.test(m.data.uri)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retrain', 'on'],
+        message: 'retraining needs dated data files (a {date} in data.uri) to keep the training days apart from the holdout',
+      });
     }
-    if (!lower && m.thresholds.max !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['thresholds', 'max'], message: `${metric} is better when higher: use thresholds.min` });
+    const floats = m.inputs.filter((i) => i.type === 'float').length;
+    const unfit = m.inputs.find((i) => !(i.type === 'float' || (i.type === 'string' && i.columns.length === 1)));
+    if (m.retrain.trainer?.type === 'builtin' && (floats > 1 || unfit)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retrain', 'trainer', 'type'],
+        message: `the builtin trainer makes models with one float input and one-column string inputs${unfit ? `; input ${unfit.name} (${unfit.type}, ${unfit.columns.length} columns) does not fit` : ''}: use a command trainer`,
+      });
     }
-    for (const key of ['min', 'max'] as const) {
-      const v = m.thresholds[key];
-      if (v !== undefined && inUnitInterval(metric) && !(v >= 0 && v <= 1)) {
-        ctx.addIssue({ code: 'custom', path: ['thresholds', key], message: 'expected a number between 0 and 1' });
-      }
-    }
-    if (m.thresholds.max_drop !== undefined && m.baseline[metric] === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['baseline', metric], message: `max_drop needs a baseline value for ${metric}` });
-    }
-    for (const name of Object.keys(m.baseline)) {
-      if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['baseline', name], message: `unknown metric for a ${m.task} model` });
-    }
-    if (m.task === 'binary' && m.label.positive === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
-    }
-    if (m.retrain.on !== 'never') {
-      if (!/\{(date|yyyy|mm|dd)\}/.test(m.data.uri)) {
-        ctx.addIssue({ code: 'custom', path: ['retrain', 'on'], message: 'retraining needs dated data files (a {date} in data.uri) to keep the training days apart from the holdout' });
-      }
-      const floats = m.inputs.filter((i) => i.type === 'float').length;
-      const unfit = m.inputs.find((i) => !(i.type === 'float' || (i.type === 'string' && i.columns.length === 1)));
-      if (m.retrain.trainer?.type === 'builtin' && (floats > 1 || unfit)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['retrain', 'trainer', 'type'],
-          message: `the builtin trainer makes models with one float input and one-column string inputs${unfit ? `; input ${unfit.name} (${unfit.type}, ${unfit.columns.length} columns) does not fit` : ''}: use a command trainer`,
-        });
-      }
-    }
-    const names = new Set<string>();
-    m.inputs.forEach((input, i) => {
-      if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input ${input.name}` });
-      names.add(input.name);
-    });
+  }
+  const names = new Set<string>();
+  m.inputs.forEach((input, i) => {
+    if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input ${input.name}` });
+    names.add(input.name);
   });
+});
 
 /** A permission mode written in octal digits ("0640" or 0640); the owner always keeps `min`. */
 const octalMode = (min: number, what: string) =>
-  z
-    .union([z.string(), z.number().int()])
-    .transform((v, ctx) => {
-      const digits = String(v).replace(/^0o?/, '');
-      const mode = /^[0-7]{3}$/.test(digits) ? parseInt(digits, 8) : NaN;
-      if (Number.isNaN(mode)) ctx.addIssue({ code: 'custom', message: `expected an octal mode like ${min.toString(8).padStart(4, '0')}` });
-      else if ((mode & min) !== min) ctx.addIssue({ code: 'custom', message: `${what} must stay ${min.toString(8).padStart(4, '0')} or more for their owner` });
-      else if (mode & 0o002) ctx.addIssue({ code: 'custom', message: `${what} must not be writable by others` });
-      return mode;
-    });
+  z.union([z.string(), z.number().int()]).transform((v, ctx) => {
+    const digits = String(v).replace(/^0o?/, '');
+    const mode = /^[0-7]{3}$/.test(digits) ? parseInt(digits, 8) : NaN;
+    if (Number.isNaN(mode)) ctx.addIssue({ code: 'custom', message: `expected an octal mode like ${min.toString(8).padStart(4, '0')}` });
+    else if ((mode & min) !== min) ctx.addIssue({ code: 'custom', message: `${what} must stay ${min.toString(8).padStart(4, '0')} or more for their owner` });
+    else if (mode & 0o002) ctx.addIssue({ code: 'custom', message: `${what} must not be writable by others` });
+    return mode;
+  });
 
 /** Where an S3 bucket is and how to address it; all optional (the SDK's defaults). */
 const s3Endpoint = z.strictObject({
@@ -376,7 +379,9 @@ export const configSchema = z.strictObject({
       /** The id of the server's signing key, listed under `authenticators` (default upkeep-web@<host name>). */
       authenticator: z.string().min(1).max(200).optional(),
       /** Host names the inbox answers to, besides the bind address's and --public-url's (DNS rebinding: any other Host gets 421). */
-      hosts: z.array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/, 'expected a host name or an IP address, without a port')).default([]),
+      hosts: z
+        .array(z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+|[0-9a-fA-F:]+)$/, 'expected a host name or an IP address, without a port'))
+        .default([]),
     })
     .default({ session_ttl: '8h', session_max: '7d', hosts: [] }),
   /** The watchdog: a daily look for models nobody is watching (README "The watchdog"). */
@@ -417,4 +422,3 @@ export type UpkeepConfig = Omit<z.infer<typeof configSchema>, 'models'> & { mode
 export type MonitorSpec = z.infer<typeof monitorSpec>;
 export type WatchdogSpec = UpkeepConfig['watchdog'];
 export type ScheduleSpec = ModelSpec['schedule'];
-

@@ -88,7 +88,11 @@ export function markdownCode(value: unknown): string {
 export function markdownBlock(value: unknown): string {
   return String(value)
     .split(/\r\n|\r|\n/)
-    .map((line) => markdownText(line).replace(/^(\s*)([-+=#])/, '$1\\$2').replace(/^(\s*\d+)([.)])/, '$1\\$2'))
+    .map((line) =>
+      markdownText(line)
+        .replace(/^(\s*)([-+=#])/, '$1\\$2')
+        .replace(/^(\s*\d+)([.)])/, '$1\\$2'),
+    )
     .join('\n');
 }
 

@@ -40,7 +40,12 @@ function str(obj: Record<string, unknown>, key: string, max: number, required: b
 
 function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[]): Problem {
   const extra = Object.keys(obj).filter((k) => !allowed.includes(k));
-  return extra.length > 0 ? `unknown field${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}` : undefined;
+  return extra.length > 0
+    ? `unknown field${extra.length > 1 ? 's' : ''} ${extra
+        .slice(0, 5)
+        .map((k) => JSON.stringify(k.slice(0, 40)))
+        .join(', ')}`
+    : undefined;
 }
 
 const first = (...problems: (() => Problem)[]): Problem => {
@@ -75,8 +80,14 @@ export function decisionInputProblem(input: unknown): Problem {
   if (!isObject(input)) return 'a decision needs gate, decision and approver';
   return first(
     () => onlyKeys(input, ['gate', 'decision', 'approver', 'comment', 'proof']),
-    () => (['retrain', 'promote', 'rollback'].includes(input.gate as string) ? undefined : `gate must be retrain, promote or rollback, not ${JSON.stringify(input.gate)?.slice(0, 60)}`),
-    () => (input.decision === 'approve' || input.decision === 'reject' ? undefined : `decision must be approve or reject, not ${JSON.stringify(input.decision)?.slice(0, 60)}`),
+    () =>
+      ['retrain', 'promote', 'rollback'].includes(input.gate as string)
+        ? undefined
+        : `gate must be retrain, promote or rollback, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
+    () =>
+      input.decision === 'approve' || input.decision === 'reject'
+        ? undefined
+        : `decision must be approve or reject, not ${JSON.stringify(input.decision)?.slice(0, 60)}`,
     () => str(input, 'approver', LIMITS.id, true),
     () => str(input, 'comment', LIMITS.text, false),
     () => proofProblemShape(input.proof),
@@ -95,7 +106,8 @@ export function evidenceProblem(e: unknown, now?: number): Problem {
   if (!isObject(e)) return `evidence must be an object, not ${e === null ? 'null' : Array.isArray(e) ? 'an array' : typeof e}`;
   return first(
     () => onlyKeys(e, ['source', 'at', 'reason', 'requestedBy', 'workflowId', 'runId', 'windowEnd', 'version', 'verdict', 'metrics', 'reportUri']),
-    () => (e.source === 'evaluation' || e.source === 'manual' ? undefined : `source must be evaluation or manual, not ${JSON.stringify(e.source)?.slice(0, 60)}`),
+    () =>
+      e.source === 'evaluation' || e.source === 'manual' ? undefined : `source must be evaluation or manual, not ${JSON.stringify(e.source)?.slice(0, 60)}`,
     () => str(e, 'at', LIMITS.time, true),
     () => (Number.isFinite(Date.parse(e.at as string)) ? undefined : 'at must be an ISO 8601 time'),
     () => str(e, 'reason', LIMITS.text, true),
@@ -114,7 +126,8 @@ export function evidenceProblem(e: unknown, now?: number): Problem {
     () => {
       if (e.verdict === undefined) return undefined;
       const v = e.verdict;
-      if (!isObject(v) || typeof v.status !== 'string' || !Array.isArray(v.reasons) || !v.reasons.every((r) => typeof r === 'string')) return 'verdict must be { status, reasons: string[] }';
+      if (!isObject(v) || typeof v.status !== 'string' || !Array.isArray(v.reasons) || !v.reasons.every((r) => typeof r === 'string'))
+        return 'verdict must be { status, reasons: string[] }';
       return undefined;
     },
     () => {
@@ -134,7 +147,10 @@ export function rollbackInputProblem(input: unknown): Problem {
   return first(
     () => onlyKeys(input, ['modelId', 'to', 'reason', 'requestedBy', 'emergency', 'proof']),
     () => str(input, 'modelId', LIMITS.id, true),
-    () => (MODEL_ID_PATTERN.test(input.modelId as string) ? undefined : `modelId ${JSON.stringify(input.modelId).slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-")`),
+    () =>
+      MODEL_ID_PATTERN.test(input.modelId as string)
+        ? undefined
+        : `modelId ${JSON.stringify(input.modelId).slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-")`,
     () => str(input, 'to', LIMITS.id, false),
     () => str(input, 'reason', LIMITS.text, true),
     () => str(input, 'requestedBy', LIMITS.id, true),

@@ -154,7 +154,12 @@ export interface Comparison {
 export const MAX_LISTED_DAYS = 31;
 
 /** The training snapshot's coverage of the days asked for. */
-export function trainingCoverage(training: { firstDay: string; lastDay: string; rows: number; files: readonly { date: string; rows: number }[]; missing: readonly { date: string }[] }, daysAsked: number, minCoverage: number, rowsUsed?: number): TrainingCoverage {
+export function trainingCoverage(
+  training: { firstDay: string; lastDay: string; rows: number; files: readonly { date: string; rows: number }[]; missing: readonly { date: string }[] },
+  daysAsked: number,
+  minCoverage: number,
+  rowsUsed?: number,
+): TrainingCoverage {
   const withData = new Set(training.files.filter((f) => f.rows > 0).map((f) => f.date));
   const dates = new Set([...training.files.map((f) => f.date), ...training.missing.map((m) => m.date)]);
   const missingDays = [...dates].filter((d) => !withData.has(d)).sort();
@@ -179,7 +184,10 @@ export const coverageShort = (c: TrainingCoverage): boolean => c.daysWithData < 
 export function describeCoverage(c: TrainingCoverage): string {
   const pct = `${Math.round(c.share * 100)}%`;
   const gap = c.daysAsked - c.daysWithData;
-  const missing = gap > 0 ? `; no data on ${gap} day${gap === 1 ? '' : 's'}${c.missingDays.length ? `: ${c.missingDays.join(', ')}${gap > c.missingDays.length ? ', …' : ''}` : ''}` : '';
+  const missing =
+    gap > 0
+      ? `; no data on ${gap} day${gap === 1 ? '' : 's'}${c.missingDays.length ? `: ${c.missingDays.join(', ')}${gap > c.missingDays.length ? ', …' : ''}` : ''}`
+      : '';
   const rows = c.rowsUsed !== undefined && c.rowsUsed < c.rows ? `${c.rowsUsed} of ${c.rows} rows (${c.rows - c.rowsUsed} dropped)` : `${c.rows} rows`;
   return `trained on ${c.daysWithData} of the ${c.daysAsked} days asked (${c.firstDay}..${c.lastDay}, ${pct}${missing}), ${rows}`;
 }
@@ -208,14 +216,7 @@ export type RetrainOutcome =
   | 'no-trainer';
 
 export type MaintenanceStage =
-  | 'awaiting-retrain-approval'
-  | 'snapshotting'
-  | 'training'
-  | 'comparing'
-  | 'awaiting-promotion-approval'
-  | 'awaiting-rollback-approval'
-  | 'promoting'
-  | 'done';
+  'awaiting-retrain-approval' | 'snapshotting' | 'training' | 'comparing' | 'awaiting-promotion-approval' | 'awaiting-rollback-approval' | 'promoting' | 'done';
 
 export interface MaintenanceStatus {
   modelId: string;

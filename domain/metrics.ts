@@ -41,7 +41,13 @@ export const METRIC_CATALOGUE = [
 
 type Entry = (typeof METRIC_CATALOGUE)[number];
 /** Names of the metrics of one task, as a type. */
-export type MetricNameOf<T extends Task> = Entry extends infer E ? (E extends { name: infer N; tasks: readonly (infer U)[] } ? (T extends U ? N : never) : never) : never;
+export type MetricNameOf<T extends Task> = Entry extends infer E
+  ? E extends { name: infer N; tasks: readonly (infer U)[] }
+    ? T extends U
+      ? N
+      : never
+    : never
+  : never;
 
 function namesOf<T extends Task>(task: T): readonly MetricNameOf<T>[] {
   return METRIC_CATALOGUE.filter((m) => (m.tasks as readonly Task[]).includes(task)).map((m) => m.name as MetricNameOf<T>);

@@ -19,7 +19,21 @@ export const SIGNATURE_VERSION_2 = 'upkeep-decision-2';
 export const SIGNATURE_WINDOW_MS = 10 * 60_000;
 
 export const CANONICAL_KEYS = ['approver', 'at', 'comment', 'decision', 'gate', 'model', 'nonce', 'request', 'signer', 'v', 'workflow'] as const;
-export const CANONICAL_KEYS_2 = ['approver', 'at', 'candidate', 'comment', 'decision', 'evidence', 'gate', 'model', 'nonce', 'request', 'signer', 'v', 'workflow'] as const;
+export const CANONICAL_KEYS_2 = [
+  'approver',
+  'at',
+  'candidate',
+  'comment',
+  'decision',
+  'evidence',
+  'gate',
+  'model',
+  'nonce',
+  'request',
+  'signer',
+  'v',
+  'workflow',
+] as const;
 
 /** What is signed, besides the decision itself: where it applies, who signed, when, and a nonce. */
 export interface DecisionProof {
@@ -111,7 +125,12 @@ export function canonicalDecision(act: SignedAct, proof: Omit<DecisionProof, 'si
   };
   const ordered: Record<string, string> = {};
   if (isFormat2(proof)) {
-    const fields: Record<(typeof CANONICAL_KEYS_2)[number], string> = { ...common, candidate: proof.candidate ?? '', evidence: proof.evidence ?? '', v: SIGNATURE_VERSION_2 };
+    const fields: Record<(typeof CANONICAL_KEYS_2)[number], string> = {
+      ...common,
+      candidate: proof.candidate ?? '',
+      evidence: proof.evidence ?? '',
+      v: SIGNATURE_VERSION_2,
+    };
     for (const k of CANONICAL_KEYS_2) ordered[k] = String(fields[k]);
   } else {
     const fields: Record<(typeof CANONICAL_KEYS)[number], string> = { ...common, v: SIGNATURE_VERSION };
@@ -186,11 +205,15 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
   if (!proof) return `${who}: decisions on this model must be signed, and this one is not (create a key with: upkeep keys create --id ${act.approver})`;
   if (proof.model !== ctx.model) return `${who}: the signature is for model ${JSON.stringify(proof.model)}, not this one`;
   if (proof.workflow !== ctx.workflow) return `${who}: the signature is for workflow ${JSON.stringify(proof.workflow)}, not ${ctx.workflow}`;
-  if (proof.request !== ctx.request) return `${who}: the signature is for another ${act.gate === 'rollback-request' ? 'rollback (champion->target)' : `${act.gate} request`}: signed for ${JSON.stringify(proof.request)}, this one is ${JSON.stringify(ctx.request)}`;
+  if (proof.request !== ctx.request)
+    return `${who}: the signature is for another ${act.gate === 'rollback-request' ? 'rollback (champion->target)' : `${act.gate} request`}: signed for ${JSON.stringify(proof.request)}, this one is ${JSON.stringify(ctx.request)}`;
   if (ctx.shown) {
-    if (!isFormat2(proof)) return `${who}: the signature is in the old format (${SIGNATURE_VERSION}), which does not cover the candidate and the evidence shown; sign again with a current upkeep`;
-    if ((proof.candidate ?? '') !== ctx.shown.candidate) return `${who}: the signature is for candidate ${JSON.stringify(proof.candidate ?? '')}, this request's is ${JSON.stringify(ctx.shown.candidate)}`;
-    if ((proof.evidence ?? '') !== ctx.shown.evidence) return `${who}: the signature covers other evidence (sha256 ${JSON.stringify(proof.evidence ?? '')}) than this request shows (sha256 ${ctx.shown.evidence}); look at the request again and sign again`;
+    if (!isFormat2(proof))
+      return `${who}: the signature is in the old format (${SIGNATURE_VERSION}), which does not cover the candidate and the evidence shown; sign again with a current upkeep`;
+    if ((proof.candidate ?? '') !== ctx.shown.candidate)
+      return `${who}: the signature is for candidate ${JSON.stringify(proof.candidate ?? '')}, this request's is ${JSON.stringify(ctx.shown.candidate)}`;
+    if ((proof.evidence ?? '') !== ctx.shown.evidence)
+      return `${who}: the signature covers other evidence (sha256 ${JSON.stringify(proof.evidence ?? '')}) than this request shows (sha256 ${ctx.shown.evidence}); look at the request again and sign again`;
   }
   let key: string | undefined;
   if (proof.signer === act.approver) key = Object.hasOwn(keys.people, act.approver) ? keys.people[act.approver] : undefined;
@@ -206,7 +229,8 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
   if (!ctx.anyTime && Math.abs(at - ctx.now) > SIGNATURE_WINDOW_MS) {
     return `${who}: the signature's time ${proof.at} is more than ${SIGNATURE_WINDOW_MS / 60_000} minutes from the workflow's time ${new Date(ctx.now).toISOString()}; sign again`;
   }
-  if (!signatureValid(act, proof, key)) return `${who}: the signature of ${JSON.stringify(proof.signer)} does not match this decision (altered, or signed with another key)`;
+  if (!signatureValid(act, proof, key))
+    return `${who}: the signature of ${JSON.stringify(proof.signer)} does not match this decision (altered, or signed with another key)`;
   if (ctx.usedNonces?.has(proof.nonce)) return `${who}: this signature was already used (nonce ${proof.nonce}); sign again`;
   return undefined;
 }
@@ -216,13 +240,28 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
  * `keys`, at any later time: undefined when its signature holds, else why not. `workflow`: the
  * workflow the record says made the decision; a signature made for another one does not count.
  */
-export function storedDecisionProblem(modelId: string, d: SignedAct & { proof?: DecisionProof | undefined }, keys: DecisionKeys | undefined, workflow?: string, promoted?: string): string | undefined {
+export function storedDecisionProblem(
+  modelId: string,
+  d: SignedAct & { proof?: DecisionProof | undefined },
+  keys: DecisionKeys | undefined,
+  workflow?: string,
+  promoted?: string,
+): string | undefined {
   if (!d.proof) return `model ${modelId}: the ${d.gate} decision by ${d.approver} is not signed`;
-  if (workflow !== undefined && d.proof.workflow !== workflow) return `model ${modelId}: the ${d.gate} decision by ${d.approver} was signed for workflow ${JSON.stringify(d.proof.workflow)}, but is recorded for ${JSON.stringify(workflow)}`;
+  if (workflow !== undefined && d.proof.workflow !== workflow)
+    return `model ${modelId}: the ${d.gate} decision by ${d.approver} was signed for workflow ${JSON.stringify(d.proof.workflow)}, but is recorded for ${JSON.stringify(workflow)}`;
   // `promoted`: the version the record says this promote decision promoted; a format-2 signature names it.
   if (promoted !== undefined && d.gate === 'promote' && isFormat2(d.proof) && d.proof.candidate !== promoted) {
     return `model ${modelId}: the promote decision by ${d.approver} was signed for candidate ${JSON.stringify(d.proof.candidate ?? '')}, but is recorded for the promotion of ${JSON.stringify(promoted)}`;
   }
   if (!keysApply(keys, [d.approver])) return `model ${modelId}: no public key is configured for ${d.approver} or any authenticator`;
-  return proofProblem(d, d.proof, { model: modelId, workflow: d.proof.workflow, request: d.proof.request, now: 0, anyTime: true, keys, deciders: [d.approver] });
+  return proofProblem(d, d.proof, {
+    model: modelId,
+    workflow: d.proof.workflow,
+    request: d.proof.request,
+    now: 0,
+    anyTime: true,
+    keys,
+    deciders: [d.approver],
+  });
 }

@@ -76,7 +76,10 @@ export interface ChampionEra {
  * `upkeep status` and the watchdog: after a promotion the model is not fresh until the new
  * champion has been evaluated.
  */
-export function lookedAtChampion(entry: { at: string; details?: Record<string, unknown> | undefined }, champion?: Pick<ChampionEra, 'version' | 'since'>): boolean {
+export function lookedAtChampion(
+  entry: { at: string; details?: Record<string, unknown> | undefined },
+  champion?: Pick<ChampionEra, 'version' | 'since'>,
+): boolean {
   const verdict = entry.details?.verdict;
   if (typeof verdict !== 'string' || !LOOKED_AT.includes(verdict as VerdictStatus)) return false;
   if (!champion) return true;

@@ -23,7 +23,6 @@ export type UpkeepErrorType =
   /** A model without retrain.trainer: it is never retrained. */
   | 'NoTrainer';
 
-
 export class UpkeepError extends Error {
   override readonly name = 'UpkeepError';
   constructor(

@@ -143,7 +143,7 @@ export async function openRegularFile(file: string, opts: ReadRegularOptions): P
     size,
     async read(start, end, into, at = 0) {
       const out = into ?? (opts.shared ? new Uint8Array(new SharedArrayBuffer(end - start)) : new Uint8Array(end - start));
-      for (let offset = start; offset < end; ) {
+      for (let offset = start; offset < end;) {
         opts.signal?.throwIfAborted();
         const { bytesRead } = await h.read(out, at + offset - start, Math.min(CHUNK, end - offset), offset);
         if (bytesRead === 0) throw refuse(file, opts, `shrank while being read (${offset} of ${size} bytes)`);

@@ -65,14 +65,17 @@ function writeResults(): void {
   const out = path.join(PROJECT_DIR, 'bench', 'RESULTS.md');
   mkdirSync(path.dirname(out), { recursive: true });
   const machine = `${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()}`;
-  writeFileSync(out, `# npm run bench ${process.argv.slice(2).join(' ')}
+  writeFileSync(
+    out,
+    `# npm run bench ${process.argv.slice(2).join(' ')}
 
 ${new Date().toISOString()} · ${machine}
 
 \`\`\`
 ${printed.join('\n')}
 \`\`\`
-`);
+`,
+  );
   log(`\n(written to ${path.relative(PROJECT_DIR, out)})`);
 }
 /** A bench script run as a child with its output printed here (and so kept for RESULTS.md). */
@@ -103,11 +106,21 @@ function pythonPeer(): string {
   const files = ['scripts/bench/requirements-peer.txt', ...(withPeer ? ['scripts/fixtures/requirements-drift.txt'] : [])];
   const marker = path.join(venv, '.upkeep-installed');
   const have = existsSync(marker) ? readFileSync(marker, 'utf8').split('\n') : [];
-  const want = files.map((f) => `${f} ${createHash('sha256').update(readFileSync(path.join(PROJECT_DIR, f))).digest('hex')}`);
+  const want = files.map(
+    (f) =>
+      `${f} ${createHash('sha256')
+        .update(readFileSync(path.join(PROJECT_DIR, f)))
+        .digest('hex')}`,
+  );
   if (existsSync(python) && want.every((w) => have.includes(w))) return python;
   console.log(`  installing the Python peer (${files.map((f) => path.basename(f)).join(', ')}, pinned) into .bench/pyenv ...`);
-  if (!existsSync(python) && spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' }).status !== 0) throw new Error('could not create .bench/pyenv (python3 -m venv)');
-  const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...files.flatMap((f) => ['-r', path.join(PROJECT_DIR, f)])], { stdio: 'inherit' });
+  if (!existsSync(python) && spawnSync('python3', ['-m', 'venv', venv], { stdio: 'inherit' }).status !== 0)
+    throw new Error('could not create .bench/pyenv (python3 -m venv)');
+  const pip = spawnSync(
+    python,
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...files.flatMap((f) => ['-r', path.join(PROJECT_DIR, f)])],
+    { stdio: 'inherit' },
+  );
   if (pip.status !== 0) throw new Error('could not install the Python peer into .bench/pyenv');
   writeFileSync(marker, [...new Set([...have, ...want])].filter(Boolean).join('\n'));
   return python;
@@ -123,12 +136,20 @@ function shardsSection(): void {
   const r = child('', file, 'scripts/bench/shards.ts', ['10'], 1);
   const shardMs = r.shardMs as number[];
   const sizes = r.partialBytes as number[];
-  console.log(`  one activity                    ${fmt(r.singleMs as number)}   (${r.rows as number} rows, roc_auc ${(r.singleMetrics as Record<string, number>).roc_auc?.toFixed(6)})`);
-  console.log(`  ${r.shards as number} shards, one after another    ${fmt(shardMs.reduce((a, b) => a + b, 0))}   (per shard ${fmt(Math.min(...shardMs)).trim()} .. ${fmt(Math.max(...shardMs)).trim()}, partial result encoded)`);
+  console.log(
+    `  one activity                    ${fmt(r.singleMs as number)}   (${r.rows as number} rows, roc_auc ${(r.singleMetrics as Record<string, number>).roc_auc?.toFixed(6)})`,
+  );
+  console.log(
+    `  ${r.shards as number} shards, one after another    ${fmt(shardMs.reduce((a, b) => a + b, 0))}   (per shard ${fmt(Math.min(...shardMs)).trim()} .. ${fmt(Math.max(...shardMs)).trim()}, partial result encoded)`,
+  );
   console.log(`  merge (decode, metrics, interval) ${fmt(r.mergeMs as number)}`);
-  console.log(`  partial result per shard        ${(Math.max(...sizes) / 2 ** 20).toFixed(1).padStart(6)} MiB   (${(Math.max(...sizes) / ((r.rows as number) / (r.shards as number))).toFixed(0)} bytes a row)`);
+  console.log(
+    `  partial result per shard        ${(Math.max(...sizes) / 2 ** 20).toFixed(1).padStart(6)} MiB   (${(Math.max(...sizes) / ((r.rows as number) / (r.shards as number))).toFixed(0)} bytes a row)`,
+  );
   const ci = r.confidence as { method: string; low: number; high: number } | undefined;
-  console.log(`  merged summary equals one activity's  ${r.equal ? 'yes, exactly' : 'NO'} (metrics, counts, interval${ci ? ` ${ci.method} [${ci.low.toFixed(6)}, ${ci.high.toFixed(6)}]` : ''})`);
+  console.log(
+    `  merged summary equals one activity's  ${r.equal ? 'yes, exactly' : 'NO'} (metrics, counts, interval${ci ? ` ${ci.method} [${ci.low.toFixed(6)}, ${ci.high.toFixed(6)}]` : ''})`,
+  );
 }
 const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} ms`;
 if (process.argv.includes('--shards-only')) {
@@ -142,13 +163,22 @@ if (process.argv.includes('--large-only')) {
 }
 const realFile = realParquet(REAL_ROWS, 1);
 await realModel();
-console.log(`  ${path.relative(PROJECT_DIR, realFile)}: ${(statSync(realFile).size / 2 ** 20).toFixed(1)} MiB, ${REAL_ROWS} rows × 3 numeric + 1 string column + label, snappy`);
+console.log(
+  `  ${path.relative(PROJECT_DIR, realFile)}: ${(statSync(realFile).size / 2 ** 20).toFixed(1)} MiB, ${REAL_ROWS} rows × 3 numeric + 1 string column + label, snappy`,
+);
 console.log(`  ${path.relative(PROJECT_DIR, REAL_MODEL)}: fitted by the builtin trainer (standardised numbers, one-hot string input, logistic regression)`);
 const python = pythonPeer();
 
 const windows = [
   { kind: 'bench20', file, model: BENCH_MODEL, spec: benchSpec(), title: `${ROWS / 1e6}M rows × 20 numeric features`, short: `${ROWS / 1e6}M × 20` },
-  { kind: 'real3', file: realFile, model: REAL_MODEL, spec: realSpec(), title: `${REAL_ROWS / 1e6}M rows × 3 numeric + 1 string feature`, short: `${REAL_ROWS / 1e6}M real-shaped` },
+  {
+    kind: 'real3',
+    file: realFile,
+    model: REAL_MODEL,
+    spec: realSpec(),
+    title: `${REAL_ROWS / 1e6}M rows × 3 numeric + 1 string feature`,
+    short: `${REAL_ROWS / 1e6}M real-shaped`,
+  },
 ];
 for (const w of windows) {
   console.log(`\n== evaluation: ${w.title} (lower bound: median of ${REPEATS}; evaluations and peer: median of ${E2E_REPEATS}) ==`);
@@ -161,8 +191,15 @@ for (const w of windows) {
   const off = median(e2e.off as number[]);
   const rows = e2e.rows as number;
   const metrics = e2e.metrics as Record<string, number>;
-  const peerSpec = { inputs: w.spec.inputs.map((i) => ({ name: i.name, type: i.type === 'string' ? 'string' : 'float', columns: i.columns })), label: w.spec.label.column, positive: w.spec.label.positive };
-  const pr = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/evaluation_peer.py'), w.file, w.model, JSON.stringify(peerSpec), String(E2E_REPEATS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const peerSpec = {
+    inputs: w.spec.inputs.map((i) => ({ name: i.name, type: i.type === 'string' ? 'string' : 'float', columns: i.columns })),
+    label: w.spec.label.column,
+    positive: w.spec.label.positive,
+  };
+  const pr = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/evaluation_peer.py'), w.file, w.model, JSON.stringify(peerSpec), String(E2E_REPEATS)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (pr.status !== 0) throw new Error(`Python peer failed:\n${pr.stderr}`);
   const peer = JSON.parse(pr.stdout.trim().split('\n').pop()!) as { times: number[]; metrics: Record<string, number>; versions: Record<string, string> };
   const peerMs = median(peer.times.map((t) => t * 1000));
@@ -170,16 +207,32 @@ for (const w of windows) {
   console.log(`  decode alone                    ${fmt(decode)}`);
   console.log(`  inference alone                 ${fmt(infer)}`);
   console.log(`  lower bound (sum)               ${fmt(lower)}`);
-  console.log(`  ours, default settings          ${fmt(on)}   ratio to the lower bound ${(on / lower).toFixed(2)}   (${rows} rows, roc_auc ${metrics.roc_auc?.toFixed(4)})`);
+  console.log(
+    `  ours, default settings          ${fmt(on)}   ratio to the lower bound ${(on / lower).toFixed(2)}   (${rows} rows, roc_auc ${metrics.roc_auc?.toFixed(4)})`,
+  );
   console.log(`  ours, interval off              ${fmt(off)}   ratio to the lower bound ${(off / lower).toFixed(2)}`);
   console.log(`  the interval's cost             ${(on / off).toFixed(2).padStart(6)}x     (default settings / interval off)`);
-  console.log(`  throughput (default settings)   ${((rows / on) * 1000 / 1e6).toFixed(2).padStart(6)} M rows/s`);
+  console.log(`  throughput (default settings)   ${(((rows / on) * 1000) / 1e6).toFixed(2).padStart(6)} M rows/s`);
   console.log(`  peak RSS (our process)          ${(e2e.maxRssMiB as number).toFixed(0).padStart(6)} MiB`);
-  console.log(`  Python peer                     ${fmt(peerMs)}   (pyarrow ${peer.versions.pyarrow} reads, onnxruntime ${peer.versions.onnxruntime} scores, scikit-learn ${peer.versions.sklearn}: ${Object.keys(peer.metrics).length} metrics; reading the file included)`);
-  console.log(`  ratio peer / ours               ${(peerMs / on).toFixed(2).padStart(6)}x     default settings; ${(peerMs / off).toFixed(2)}x with the interval off`);
+  console.log(
+    `  Python peer                     ${fmt(peerMs)}   (pyarrow ${peer.versions.pyarrow} reads, onnxruntime ${peer.versions.onnxruntime} scores, scikit-learn ${peer.versions.sklearn}: ${Object.keys(peer.metrics).length} metrics; reading the file included)`,
+  );
+  console.log(
+    `  ratio peer / ours               ${(peerMs / on).toFixed(2).padStart(6)}x     default settings; ${(peerMs / off).toFixed(2)}x with the interval off`,
+  );
   console.log(`  same metrics                    largest difference ${diff.toExponential(1)}`);
-  figure(`evaluate ${w.short} in process`, on / lower, { atMost: 1.25 }, { unit: '×', of: 'lower bound', note: `medians ${on.toFixed(0)} / ${lower.toFixed(0)} ms` });
-  figure(`evaluate ${w.short}, Python peer`, peerMs / on, { atLeast: 2 }, { unit: '×', of: 'slower than upkeep', note: `medians ${peerMs.toFixed(0)} / ${on.toFixed(0)} ms` });
+  figure(
+    `evaluate ${w.short} in process`,
+    on / lower,
+    { atMost: 1.25 },
+    { unit: '×', of: 'lower bound', note: `medians ${on.toFixed(0)} / ${lower.toFixed(0)} ms` },
+  );
+  figure(
+    `evaluate ${w.short}, Python peer`,
+    peerMs / on,
+    { atLeast: 2 },
+    { unit: '×', of: 'slower than upkeep', note: `medians ${peerMs.toFixed(0)} / ${on.toFixed(0)} ms` },
+  );
 }
 
 console.log('');
@@ -203,7 +256,14 @@ const ours = drift.columns as Record<string, { test: string; score: number | nul
 console.log(`  CPU                      ${driftCpu.toFixed(0).padStart(6)} ms`);
 figure('drift 1M × 20 CPU', driftCpu, { below: 2000 }, { unit: ' ms', digits: 0 });
 console.log(`  wall                     ${driftWall.toFixed(0).padStart(6)} ms`);
-console.log(`  drifted columns          ${Object.entries(ours).filter(([, c]) => c.drifted).map(([k]) => k).join(', ') || 'none'} (dataset drift: ${drift.dataset})`);
+console.log(
+  `  drifted columns          ${
+    Object.entries(ours)
+      .filter(([, c]) => c.drifted)
+      .map(([k]) => k)
+      .join(', ') || 'none'
+  } (dataset drift: ${drift.dataset})`,
+);
 
 console.log(`\n== retraining: builtin logistic regression on 1M rows × 20 features (median of ${REPEATS}) ==`);
 const fit = child('fit', file, 'scripts/bench/training.ts', []);
@@ -215,12 +275,19 @@ console.log(`  trainCandidate e2e       ${trainMs.toFixed(0).padStart(6)} ms   (
 console.log(`  ratio e2e / fit          ${(trainMs / fitMs).toFixed(2).padStart(6)}      (the rest: reading, checking and profiling the candidate)`);
 console.log(`  peak RSS (e2e process)   ${(train.maxRssMiB as number).toFixed(0).padStart(6)} MiB`);
 // scikit-learn's fit of the same model on the same file, in the same run (the peer's packages).
-const sk = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/sklearn_peer.py'), file, FEATURES.join(','), 'y', String(E2E_REPEATS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+const sk = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/sklearn_peer.py'), file, FEATURES.join(','), 'y', String(E2E_REPEATS)], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 24,
+});
 if (sk.status !== 0) throw new Error(`scikit-learn peer failed:\n${sk.stderr}`);
 const skRun = JSON.parse(sk.stdout.trim().split('\n').pop()!) as { times: number[]; auc: number; sklearn: string };
 const skMs = median(skRun.times.map((t) => t * 1000));
-console.log(`  scikit-learn ${skRun.sklearn} fit    ${skMs.toFixed(0).padStart(6)} ms   (StandardScaler + LogisticRegression(C=1, lbfgs), median of ${E2E_REPEATS})`);
-console.log(`  ratio builtin / sklearn  ${(fitMs / skMs).toFixed(2).padStart(6)}x      target ≤ 2x   training roc_auc ${skRun.auc.toFixed(6)} vs ours ${(train.trainingAuc as number).toFixed(6)}`);
+console.log(
+  `  scikit-learn ${skRun.sklearn} fit    ${skMs.toFixed(0).padStart(6)} ms   (StandardScaler + LogisticRegression(C=1, lbfgs), median of ${E2E_REPEATS})`,
+);
+console.log(
+  `  ratio builtin / sklearn  ${(fitMs / skMs).toFixed(2).padStart(6)}x      target ≤ 2x   training roc_auc ${skRun.auc.toFixed(6)} vs ours ${(train.trainingAuc as number).toFixed(6)}`,
+);
 
 console.log('');
 section('scripts/bench/startup.ts', []);
@@ -240,9 +307,18 @@ section('scripts/bench/status.ts', []);
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratios)');
 } else {
-  const peerRuns: { wall: number; cpu: number; columns: Record<string, { method: string; score: number; drifted: boolean }>; dataset: { drifted: boolean }; evidently: string }[] = [];
+  const peerRuns: {
+    wall: number;
+    cpu: number;
+    columns: Record<string, { method: string; score: number; drifted: boolean }>;
+    dataset: { drifted: boolean };
+    evidently: string;
+  }[] = [];
   for (let i = 0; i < 3; i++) {
-    const r = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/evidently_peer.py'), file, shifted, FEATURES.join(',')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const r = spawnSync(python, [path.join(PROJECT_DIR, 'scripts/bench/evidently_peer.py'), file, shifted, FEATURES.join(',')], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) throw new Error(`Evidently peer failed:\n${r.stderr}`);
     peerRuns.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
@@ -253,14 +329,28 @@ if (!withPeer) {
   // Evidently reports display names ("Wasserstein distance (normed)"); map them to test ids.
   const testId = (method: string | undefined): string => {
     const m = (method ?? '').toLowerCase();
-    return m.includes('wasserstein') ? 'wasserstein' : m.includes('jensen') ? 'jensenshannon' : m.includes('k-s') || m.includes('kolmogorov') ? 'ks' : m.includes('chi') ? 'chisquare' : m.includes('z-test') ? 'z' : m.includes('psi') ? 'psi' : m;
+    return m.includes('wasserstein')
+      ? 'wasserstein'
+      : m.includes('jensen')
+        ? 'jensenshannon'
+        : m.includes('k-s') || m.includes('kolmogorov')
+          ? 'ks'
+          : m.includes('chi')
+            ? 'chisquare'
+            : m.includes('z-test')
+              ? 'z'
+              : m.includes('psi')
+                ? 'psi'
+                : m;
   };
   const disagree = FEATURES.filter((f) => ours[f]?.drifted !== peer.columns[f]?.drifted || ours[f]?.test !== testId(peer.columns[f]?.method));
   console.log(`  Evidently ${peer.evidently} CPU       ${peerCpu.toFixed(0).padStart(6)} ms   (median of 3, reading the files excluded)`);
   console.log(`  Evidently wall           ${peerWall.toFixed(0).padStart(6)} ms`);
   console.log(`  ratio Evidently / ours   ${(peerCpu / driftCpu).toFixed(1).padStart(6)}x CPU, ${(peerWall / driftWall).toFixed(1)}x wall`);
   figure('drift, Evidently peer', peerCpu / driftCpu, { atLeast: 20 }, { unit: '×', digits: 1, of: 'more CPU than upkeep' });
-  console.log(`  same test and decision   ${FEATURES.length - disagree.length} of ${FEATURES.length} columns${disagree.length ? ` (differ: ${disagree.join(', ')})` : ''}; dataset drift ${peer.dataset.drifted === drift.dataset ? 'agrees' : 'differs'}`);
+  console.log(
+    `  same test and decision   ${FEATURES.length - disagree.length} of ${FEATURES.length} columns${disagree.length ? ` (differ: ${disagree.join(', ')})` : ''}; dataset drift ${peer.dataset.drifted === drift.dataset ? 'agrees' : 'differs'}`,
+  );
 }
 
 writeResults();

@@ -29,7 +29,9 @@ function ensurePackages() {
   // project's: npm ci here would empty it for everyone using it and leave a copy of our own.
   const modules = path.join(root, 'node_modules');
   if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
-    console.log(`upkeep: node_modules links to ${readlinkSync(modules)}, installed for other package files: not reinstalling it (run npm ci where it belongs, or remove the link)`);
+    console.log(
+      `upkeep: node_modules links to ${readlinkSync(modules)}, installed for other package files: not reinstalling it (run npm ci where it belongs, or remove the link)`,
+    );
     return;
   }
   console.log('upkeep: installing npm packages (npm ci) ...');

@@ -101,7 +101,11 @@ const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hypa
 // CommonJS packages loaded with require(), not import: an import of CommonJS makes Node scan its
 // source (and every module it re-exports) for export names first, a tenth of a Temporal command's start-up.
 const REQUIRED_PACKAGES = /^(@temporalio\/|onnxruntime-node$)/;
-const packageOf = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (spec) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * The CLI as a few bundles: dist/cli/main.js and one chunk per lazily imported command (and the
@@ -133,14 +137,21 @@ async function bundleCli(esbuild, outRoot) {
           b.onResolve({ filter: /^[^./]/ }, (args) => {
             if (args.path.startsWith('node:') || args.namespace === 'required') return { path: args.path, external: true };
             // A dynamic import() stays one: a bundled require() would give it only a default export.
-            if (REQUIRED_PACKAGES.test(packageOf(args.path))) return args.kind === 'dynamic-import' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' };
+            if (REQUIRED_PACKAGES.test(packageOf(args.path)))
+              return args.kind === 'dynamic-import' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' };
             return BUNDLED_PACKAGES.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
           });
           // zod's namespace object carries its ~60 message locales; upkeep uses the default (English) one.
           b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-            /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined,
+            /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+              ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' }
+              : undefined,
           );
-          b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: path.dirname(args.path) }));
+          b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+            contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+            loader: 'js',
+            resolveDir: path.dirname(args.path),
+          }));
           b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
           b.onLoad({ filter: /\.ts$/ }, async (args) => {
             let contents = await readFile(args.path, 'utf8');
@@ -162,7 +173,9 @@ export async function ensureBuilt(log = (line) => console.error(line)) {
   const files = sources();
   if (isFresh(files)) return true;
   if (!writable(ROOT)) {
-    log(`upkeep: ${DIST} is ${existsSync(DIST) ? 'older than the sources' : 'missing'} and ${ROOT} is read-only; running the TypeScript sources (slower start)`);
+    log(
+      `upkeep: ${DIST} is ${existsSync(DIST) ? 'older than the sources' : 'missing'} and ${ROOT} is read-only; running the TypeScript sources (slower start)`,
+    );
     return false;
   }
   try {

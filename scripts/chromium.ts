@@ -21,7 +21,9 @@ export function resolveChromium(opts: { install?: boolean; log?: (line: string) 
   if (found || opts.install === false) return found;
   const aptGet = onPath('apt-get', process.env);
   if (!aptGet || process.getuid?.() !== 0) {
-    log(`no Chromium (${DEBIAN_PATH}) and ${aptGet ? 'not root' : 'no apt-get'} to install it: the browser tests will be skipped (install Debian's chromium, or set UPKEEP_CHROMIUM)`);
+    log(
+      `no Chromium (${DEBIAN_PATH}) and ${aptGet ? 'not root' : 'no apt-get'} to install it: the browser tests will be skipped (install Debian's chromium, or set UPKEEP_CHROMIUM)`,
+    );
     return undefined;
   }
   log("installing Debian's chromium package for the browser tests (apt-get) ...");

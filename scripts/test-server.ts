@@ -51,7 +51,10 @@ function aptInstall(log: (line: string) => void): boolean {
   if (!apt || process.getuid?.() !== 0) return false;
   log('installing default-jre-headless and maven (apt-get) for the time-skipping test server');
   const install = (): number | null =>
-    spawnSync(apt, ['install', '-y', '-q', '--no-install-recommends', 'default-jre-headless', 'maven'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status;
+    spawnSync(apt, ['install', '-y', '-q', '--no-install-recommends', 'default-jre-headless', 'maven'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    }).status;
   if (install() !== 0) {
     spawnSync(apt, ['update', '-q'], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (install() !== 0) return false;
@@ -61,15 +64,37 @@ function aptInstall(log: (line: string) => void): boolean {
 
 function jvmArgs(java: string, archive: string | undefined): string[] {
   // A short-lived server: the client compiler only, a small serial heap.
-  return [java, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx512m', ...(archive ? [`-XX:SharedArchiveFile=${archive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'] : [])];
+  return [
+    java,
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+UseSerialGC',
+    '-Xmx512m',
+    ...(archive ? [`-XX:SharedArchiveFile=${archive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'] : []),
+  ];
 }
 
 /** Starts the server once with -XX:ArchiveClassesAtExit and stops it: the classes it loaded are archived. */
 async function dumpArchive(java: string, archive: string): Promise<boolean> {
   const port = await freePort();
-  const child = spawn(java, ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx512m', `-XX:ArchiveClassesAtExit=${archive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off', '-cp', path.join(DIR, 'lib', '*'), MAIN_CLASS, String(port), '--enable-time-skipping'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    java,
+    [
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+UseSerialGC',
+      '-Xmx512m',
+      `-XX:ArchiveClassesAtExit=${archive}`,
+      '-Xlog:cds=off',
+      '-Xlog:cds+dynamic=off',
+      '-cp',
+      path.join(DIR, 'lib', '*'),
+      MAIN_CLASS,
+      String(port),
+      '--enable-time-skipping',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 120_000;
   while (!(await portInUse(port)) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -102,7 +127,11 @@ export async function resolveTestServer(opts: { install?: boolean; log?: (line: 
   rmSync(path.join(DIR, 'lib'), { recursive: true, force: true });
   // Asynchronous: `npm test` type-checks and lints meanwhile.
   const status = await new Promise<number | null>((resolve) => {
-    const child = spawn(mvn, ['-q', '-B', '-Dstyle.color=never', '-f', path.join(DIR, 'pom.xml'), 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'], { cwd: DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(
+      mvn,
+      ['-q', '-B', '-Dstyle.color=never', '-f', path.join(DIR, 'pom.xml'), 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'],
+      { cwd: DIR, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     child.once('error', () => resolve(null));
     child.once('exit', (code) => resolve(code));
   });
@@ -113,8 +142,14 @@ export async function resolveTestServer(opts: { install?: boolean; log?: (line: 
   const archive = path.join(DIR, 'classes.jsa');
   rmSync(archive, { force: true });
   const archived = await dumpArchive(java, archive);
-  if (!archived) log('could not archive the test server\'s classes: it starts without (slower)');
-  const script = ['#!/bin/sh', `# Written by scripts/test-server.ts: the Temporal test server ${TEST_SERVER_VERSION}, args <port> [--enable-time-skipping].`, 'dir=$(dirname "$0")', `exec ${jvmArgs(java, archived ? '"$dir/classes.jsa"' : undefined).join(' ')} -cp "$dir/lib/*" ${MAIN_CLASS} "$@"`, ''].join('\n');
+  if (!archived) log("could not archive the test server's classes: it starts without (slower)");
+  const script = [
+    '#!/bin/sh',
+    `# Written by scripts/test-server.ts: the Temporal test server ${TEST_SERVER_VERSION}, args <port> [--enable-time-skipping].`,
+    'dir=$(dirname "$0")',
+    `exec ${jvmArgs(java, archived ? '"$dir/classes.jsa"' : undefined).join(' ')} -cp "$dir/lib/*" ${MAIN_CLASS} "$@"`,
+    '',
+  ].join('\n');
   const tmp = `${LAUNCHER}.tmp`;
   writeFileSync(tmp, script, { mode: 0o755 });
   renameSync(tmp, LAUNCHER);

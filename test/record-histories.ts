@@ -31,7 +31,13 @@ const cases = [
   { name: 'evaluate-model-insufficient-data', days: [], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z' },
   { name: 'evaluate-model-failing', days: ['2026-06-03'], data: 'data/binary_wrong_type.csv', windowEnd: '2026-06-04T06:00:00Z' },
   // 1,000 rows a day over shard_rows 1,000: three evaluation shards and a merge.
-  { name: 'evaluate-model-sharded', days: ['2026-06-01', '2026-06-02', '2026-06-03'], data: 'data/binary.csv', windowEnd: '2026-06-04T06:00:00Z', model: { evaluation: { shard_rows: 1000 } } },
+  {
+    name: 'evaluate-model-sharded',
+    days: ['2026-06-01', '2026-06-02', '2026-06-03'],
+    data: 'data/binary.csv',
+    windowEnd: '2026-06-04T06:00:00Z',
+    model: { evaluation: { shard_rows: 1000 } },
+  },
 ];
 
 const only = process.argv.slice(2);
@@ -54,7 +60,14 @@ for (const c of cases.filter((c) => wanted(c.name))) {
   for (const d of c.days) ws.addDay(d, c.data);
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+  const { worker, engine } = await createUpkeepWorker({
+    connection: t.connection,
+    namespace: 'default',
+    taskQueue,
+    configPath: ws.configPath,
+    workflowBundle: t.bundle,
+    log: () => {},
+  });
   await worker.runUntil(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: c.windowEnd }] }));
   await engine.close();
   save(c.name, workflowId);
@@ -67,7 +80,14 @@ if (wanted('evaluate-model-degraded', 'retrain-model-promoted')) {
   const ws = createDemoWorkspace({ modelId, end: new Date('2026-06-05T06:00:00Z'), days: 12, drifted: true });
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const evaluateId = `${modelId}-evaluate-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+  const { worker, engine } = await createUpkeepWorker({
+    connection: t.connection,
+    namespace: 'default',
+    taskQueue,
+    configPath: ws.configPath,
+    workflowBundle: t.bundle,
+    log: () => {},
+  });
   await worker.runUntil(async () => {
     await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: evaluateId, args: [{ modelId, windowEnd: '2026-06-04T06:00:00Z' }] });
     const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
@@ -92,21 +112,72 @@ if (wanted('rollback-model-signed')) {
   const keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-record-keys-'));
   const owner = createSigningKey(keyDir, OWNER).key;
   const approver = createSigningKey(keyDir, APPROVER).key;
-  const ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: false, model: { approvers: [{ id: OWNER, public_key: owner.publicKey }, { id: APPROVER, public_key: approver.publicKey }] } });
+  const ws = createDemoWorkspace({
+    modelId,
+    end: new Date(),
+    days: 12,
+    drifted: false,
+    model: {
+      approvers: [
+        { id: OWNER, public_key: owner.publicKey },
+        { id: APPROVER, public_key: approver.publicKey },
+      ],
+    },
+  });
   const store = createFileStore(ws.storeDir);
   const registry = createRegistry(store);
-  const bytes = await fitDemoModel(modelId, readdirSync(ws.dataDir).sort().map((f) => path.join(ws.dataDir, f)));
+  const bytes = await fitDemoModel(
+    modelId,
+    readdirSync(ws.dataDir)
+      .sort()
+      .map((f) => path.join(ws.dataDir, f)),
+  );
   const sha = createHash('sha256').update(bytes).digest('hex');
-  const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
+  const configSha = createHash('sha256')
+    .update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx')))
+    .digest('hex');
   const put = await store.put(artifactKey(modelId, sha), bytes);
-  await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-06-01T00:00:00.000Z', source: 'config' });
-  await registry.register({ modelId, version: sha.slice(0, 12), sha256: sha, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-06-02T00:00:00.000Z', source: 'retrain' });
-  await registry.swapChampion({ modelId, version: sha.slice(0, 12), sha256: sha, since: '2026-06-02T00:00:00.000Z', change: 'promotion', approvals: [] }, null, configSha.slice(0, 12));
+  await registry.register({
+    modelId,
+    version: configSha.slice(0, 12),
+    sha256: configSha,
+    artifactUri: 'file:///unused',
+    bytes: 1,
+    createdAt: '2026-06-01T00:00:00.000Z',
+    source: 'config',
+  });
+  await registry.register({
+    modelId,
+    version: sha.slice(0, 12),
+    sha256: sha,
+    artifactUri: put.uri,
+    bytes: bytes.byteLength,
+    createdAt: '2026-06-02T00:00:00.000Z',
+    source: 'retrain',
+  });
+  await registry.swapChampion(
+    { modelId, version: sha.slice(0, 12), sha256: sha, since: '2026-06-02T00:00:00.000Z', change: 'promotion', approvals: [] },
+    null,
+    configSha.slice(0, 12),
+  );
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = rollbackWorkflowId(modelId);
   const request = { requestedBy: APPROVER, reason: 'complaints since the promotion' };
-  const proof = signAs(keyDir, APPROVER, rollbackAct(request), { model: modelId, workflow: workflowId, request: rollbackRequestId(sha.slice(0, 12), configSha.slice(0, 12), 1) }, true)!;
-  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+  const proof = signAs(
+    keyDir,
+    APPROVER,
+    rollbackAct(request),
+    { model: modelId, workflow: workflowId, request: rollbackRequestId(sha.slice(0, 12), configSha.slice(0, 12), 1) },
+    true,
+  )!;
+  const { worker, engine } = await createUpkeepWorker({
+    connection: t.connection,
+    namespace: 'default',
+    taskQueue,
+    configPath: ws.configPath,
+    workflowBundle: t.bundle,
+    log: () => {},
+  });
   await worker.runUntil(async () => {
     const handle = await t.client.workflow.start('rollbackModel', { taskQueue, workflowId, args: [{ modelId, ...request, emergency: false, proof }] });
     let openedAt: string | undefined;
@@ -135,7 +206,15 @@ if (wanted('watchdog-findings')) {
   await createFileStore(ws.storeDir).put(auditEntryKey(old), JSON.stringify(old));
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+  const { worker, engine } = await createUpkeepWorker({
+    connection: t.connection,
+    client: t.client,
+    namespace: 'default',
+    taskQueue,
+    configPath: ws.configPath,
+    workflowBundle: t.bundle,
+    log: () => {},
+  });
   await worker.runUntil(t.client.workflow.execute(watchdog, { taskQueue, workflowId, args: [] }));
   await engine.close();
   save('watchdog-findings', workflowId);

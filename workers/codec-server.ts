@@ -25,7 +25,10 @@ const toJson = (p: Payload): JsonPayload => ({
 });
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -64,13 +67,20 @@ export interface CodecServerOptions {
  * not an allowed one (a web page elsewhere), and one whose Host is not this server's own address
  * (`hosts`, when given: a page on another domain that rebinds its name to 127.0.0.1).
  */
-export function codecHandler(o: Pick<CodecServerOptions, 'codec' | 'origins'> & { hosts?: () => string[] }): (req: IncomingMessage, res: ServerResponse) => void {
+export function codecHandler(
+  o: Pick<CodecServerOptions, 'codec' | 'origins'> & { hosts?: () => string[] },
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const origin = req.headers.origin;
     const hosts = o.hosts?.();
     if ((origin !== undefined && !o.origins.includes(origin)) || (hosts && !hosts.includes(req.headers.host ?? ''))) {
       res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: origin !== undefined && !o.origins.includes(origin) ? `origin ${origin} is not allowed` : `host ${req.headers.host ?? '(none)'} is not this server` }));
+      res.end(
+        JSON.stringify({
+          error:
+            origin !== undefined && !o.origins.includes(origin) ? `origin ${origin} is not allowed` : `host ${req.headers.host ?? '(none)'} is not this server`,
+        }),
+      );
       return;
     }
     if (origin && o.origins.includes(origin)) {

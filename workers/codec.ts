@@ -31,7 +31,10 @@ export interface PayloadKey {
 /** A key list that cannot be used: bad entry, wrong length, unsafe file mode. */
 export class PayloadKeyError extends Error {
   override readonly name = 'SettingsError';
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -41,12 +44,16 @@ const fromUtf8 = new TextDecoder();
 
 /** Parses `id base64` lines (or `id:base64` entries); the first is the current key. */
 export function parsePayloadKeys(text: string, source: string, variable: string): PayloadKey[] {
-  const entries = text.split(/[\n,]/).map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  const entries = text
+    .split(/[\n,]/)
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
   const keys = entries.map((entry, i) => {
     const m = /^([A-Za-z0-9._-]{1,64})\s*[:\s]\s*([A-Za-z0-9+/=_-]+)$/.exec(entry);
     if (!m) throw new PayloadKeyError(variable, `${source}: entry ${i + 1} is not "<id> <base64 key>"`);
     const key = Buffer.from(m[2]!, 'base64');
-    if (key.length !== 32) throw new PayloadKeyError(variable, `${source}: key ${m[1]} is ${key.length} bytes, not 32 (make one with: openssl rand -base64 32)`);
+    if (key.length !== 32)
+      throw new PayloadKeyError(variable, `${source}: key ${m[1]} is ${key.length} bytes, not 32 (make one with: openssl rand -base64 32)`);
     return { id: m[1]!, key };
   });
   const ids = new Set<string>();
@@ -59,7 +66,8 @@ export function parsePayloadKeys(text: string, source: string, variable: string)
 
 /** The keys of the settings, or undefined when payload encryption is not configured. */
 export function payloadKeys(settings: Pick<Settings, 'payloadKeys' | 'payloadKeysFile'>): PayloadKey[] | undefined {
-  if (settings.payloadKeys && settings.payloadKeysFile) throw new PayloadKeyError('UPKEEP_PAYLOAD_KEYS', 'set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE, not both');
+  if (settings.payloadKeys && settings.payloadKeysFile)
+    throw new PayloadKeyError('UPKEEP_PAYLOAD_KEYS', 'set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE, not both');
   if (settings.payloadKeys) {
     const keys = parsePayloadKeys(settings.payloadKeys, 'UPKEEP_PAYLOAD_KEYS', 'UPKEEP_PAYLOAD_KEYS');
     if (keys.length === 0) throw new PayloadKeyError('UPKEEP_PAYLOAD_KEYS', 'UPKEEP_PAYLOAD_KEYS lists no key');
@@ -90,7 +98,10 @@ function serialize(p: Payload): Uint8Array {
 
 function deserialize(bytes: Uint8Array): Payload {
   const o = JSON.parse(fromUtf8.decode(bytes)) as { metadata: Record<string, string>; data: string };
-  return { metadata: Object.fromEntries(Object.entries(o.metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])), data: new Uint8Array(Buffer.from(o.data, 'base64')) };
+  return {
+    metadata: Object.fromEntries(Object.entries(o.metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+    data: new Uint8Array(Buffer.from(o.data, 'base64')),
+  };
 }
 
 /**
@@ -120,7 +131,10 @@ export function createEncryptionCodec(keys: PayloadKey[], opts: { requireEncrypt
       return payloads.map((p) => {
         const encoding = p.metadata?.encoding ? fromUtf8.decode(p.metadata.encoding) : undefined;
         if (encoding !== ENCODING) {
-          if (opts.requireEncrypted) throw new Error(`refused a payload that is not encrypted (encoding ${JSON.stringify(encoding ?? 'none')}): with payload keys, only payloads encrypted with them are read (UPKEEP_PAYLOAD_STRICT=0 also reads unencrypted ones, while workflows started before encryption are open)`);
+          if (opts.requireEncrypted)
+            throw new Error(
+              `refused a payload that is not encrypted (encoding ${JSON.stringify(encoding ?? 'none')}): with payload keys, only payloads encrypted with them are read (UPKEEP_PAYLOAD_STRICT=0 also reads unencrypted ones, while workflows started before encryption are open)`,
+            );
           return p; // written before encryption was on
         }
         const id = p.metadata?.[KEY_ID] ? fromUtf8.decode(p.metadata[KEY_ID]) : '';
@@ -140,7 +154,8 @@ export function createEncryptionCodec(keys: PayloadKey[], opts: { requireEncrypt
 /** The codecs of the settings: [encryption] when keys are configured, else none. */
 export function payloadCodecs(settings: Pick<Settings, 'payloadKeys' | 'payloadKeysFile' | 'payloadStrict'>): PayloadCodec[] {
   const keys = payloadKeys(settings);
-  if (!keys && settings.payloadStrict) throw new PayloadKeyError('UPKEEP_PAYLOAD_STRICT', 'UPKEEP_PAYLOAD_STRICT=1 needs payload keys: set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE');
+  if (!keys && settings.payloadStrict)
+    throw new PayloadKeyError('UPKEEP_PAYLOAD_STRICT', 'UPKEEP_PAYLOAD_STRICT=1 needs payload keys: set UPKEEP_PAYLOAD_KEYS or UPKEEP_PAYLOAD_KEYS_FILE');
   return keys ? [createEncryptionCodec(keys, { requireEncrypted: settings.payloadStrict === true })] : [];
 }
 

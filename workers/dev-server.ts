@@ -203,7 +203,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   if (opts.retention) {
     try {
-      await execFileAsync(opts.cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', opts.retention], { timeout: 30_000 });
+      await execFileAsync(opts.cli, ['operator', 'namespace', 'update', '--address', address, '--namespace', namespace, '--retention', opts.retention], {
+        timeout: 30_000,
+      });
     } catch (err) {
       killGroup('SIGKILL');
       throw new Error(`cannot set the retention of namespace ${namespace} on the dev server: ${(err as Error).message}`);
@@ -216,5 +218,11 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     await exitPromise;
     clearTimeout(timer);
   };
-  return { address, namespace, ...(child.pid !== undefined ? { pid: child.pid } : {}), uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined, stop };
+  return {
+    address,
+    namespace,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
+    uiUrl: opts.uiPort !== undefined ? `http://${ip}:${opts.uiPort}` : undefined,
+    stop,
+  };
 }

@@ -51,7 +51,16 @@ export function quote(value: string): string {
 }
 
 /** Variables of the client's environment that another terminal needs and that are not secret. */
-const PASSED = ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_PROFILE', 'TEMPORAL_CONFIG_FILE', 'UPKEEP_TASK_QUEUE', 'UPKEEP_STATE_DIR', 'UPKEEP_KEY_DIR', 'UPKEEP_PAYLOAD_KEYS_FILE'] as const;
+const PASSED = [
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_PROFILE',
+  'TEMPORAL_CONFIG_FILE',
+  'UPKEEP_TASK_QUEUE',
+  'UPKEEP_STATE_DIR',
+  'UPKEEP_KEY_DIR',
+  'UPKEEP_PAYLOAD_KEYS_FILE',
+] as const;
 /** Set here but secret: named, never printed. */
 const SECRET = /^(UPKEEP_PAYLOAD_KEYS|TEMPORAL_API_KEY|TEMPORAL_TLS_.*_DATA)$/;
 
@@ -77,7 +86,9 @@ export function otherTerminal(settings: { env: NodeJS.ProcessEnv; devPort: numbe
     const v = set(name);
     if (v !== undefined) assignments.push(`${name}=${quote(v)}`);
   }
-  const secrets = Object.keys(env).filter((k) => SECRET.test(k) && set(k) !== undefined).sort();
+  const secrets = Object.keys(env)
+    .filter((k) => SECRET.test(k) && set(k) !== undefined)
+    .sort();
   return { prefix: assignments.map((a) => `${a} `).join(''), secrets };
 }
 

@@ -9,10 +9,24 @@ export async function auditSyncChanges(store: ArtifactStore, config: UpkeepConfi
     if ((c.kind === 'create' || c.kind === 'update') && 'modelId' in c) {
       const spec = config.models.find((m) => m.id === c.modelId);
       const paused = spec?.schedule.paused === true;
-      await recordScheduleChange(store, { modelId: c.modelId, change: c.kind, paused, summary: `schedule ${c.kind === 'create' ? 'created' : 'updated'}: ${c.summary}`, actor, ...(paused ? { note: 'paused in the config' } : {}), ...(spec ? { spec } : {}) });
+      await recordScheduleChange(store, {
+        modelId: c.modelId,
+        change: c.kind,
+        paused,
+        summary: `schedule ${c.kind === 'create' ? 'created' : 'updated'}: ${c.summary}`,
+        actor,
+        ...(paused ? { note: 'paused in the config' } : {}),
+        ...(spec ? { spec } : {}),
+      });
     } else if ((c.kind === 'pause' || c.kind === 'delete') && c.scheduleId.startsWith(SCHEDULE_PREFIX)) {
       const modelId = c.scheduleId.slice(SCHEDULE_PREFIX.length);
-      await recordScheduleChange(store, { modelId, change: c.kind, paused: true, summary: `schedule ${c.kind === 'pause' ? 'paused' : 'deleted'}: ${c.summary}`, actor });
+      await recordScheduleChange(store, {
+        modelId,
+        change: c.kind,
+        paused: true,
+        summary: `schedule ${c.kind === 'pause' ? 'paused' : 'deleted'}: ${c.summary}`,
+        actor,
+      });
     }
   }
 }

@@ -31,7 +31,10 @@ function scheduleShape(model: ModelSpec, taskQueue: string) {
 }
 
 export function scheduleFingerprint(model: ModelSpec, taskQueue = TASK_QUEUE): string {
-  return createHash('sha256').update(JSON.stringify(scheduleShape(model, taskQueue))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(scheduleShape(model, taskQueue)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function scheduleOptions(model: ModelSpec, taskQueue = TASK_QUEUE): ScheduleOptions {
@@ -101,13 +104,19 @@ async function existingSchedules(client: Client, taskQueue: string, concurrency:
 
 /** The schedule by id when it exists on this task queue; another task queue's is refused. */
 async function describeOwn(client: Client, scheduleId: string, taskQueue: string, modelId: string): Promise<ScheduleDescription | undefined> {
-  const d = await client.schedule.getHandle(scheduleId).describe().catch((err: unknown) => {
-    if (err instanceof ScheduleNotFoundError) return undefined;
-    throw err;
-  });
+  const d = await client.schedule
+    .getHandle(scheduleId)
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    });
   if (!d) return undefined;
   const queue = d.action.type === 'startWorkflow' ? d.action.taskQueue : undefined;
-  if (queue !== taskQueue) throw new Error(`schedule ${scheduleId} belongs to task queue ${queue ?? '?'}, not ${taskQueue}: two deployments in one namespace cannot both declare model ${modelId}`);
+  if (queue !== taskQueue)
+    throw new Error(
+      `schedule ${scheduleId} belongs to task queue ${queue ?? '?'}, not ${taskQueue}: two deployments in one namespace cannot both declare model ${modelId}`,
+    );
   return d;
 }
 
@@ -167,9 +176,11 @@ async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<s
   if (action.memo?.[FINGERPRINT] === want && !resume) return { kind: 'unchanged', scheduleId, modelId: model.id, summary };
   if (!opts.dryRun) {
     // Pause state is left as the operators set it; spec, action and policies follow the config.
-    await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies })).catch((err: unknown) => {
-      throw namespaceSetup(err);
-    });
+    await handle
+      .update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }))
+      .catch((err: unknown) => {
+        throw namespaceSetup(err);
+      });
     if (resume) await handle.unpause(`model ${model.id} is back in ${configName}`);
   }
   return { kind: 'update', scheduleId, modelId: model.id, summary: resume ? `${summary} (resumed: back in ${configName})` : summary };
@@ -241,7 +252,13 @@ export interface SystemSchedule {
 }
 
 export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
-  { name: 'watchdog', scheduleId: watchdogScheduleId, workflowType: 'watchdog' satisfies (typeof watchdog)['name'], schedule: (c) => c.watchdog.schedule, describe: 'the watchdog (models nobody is watching)' },
+  {
+    name: 'watchdog',
+    scheduleId: watchdogScheduleId,
+    workflowType: 'watchdog' satisfies (typeof watchdog)['name'],
+    schedule: (c) => c.watchdog.schedule,
+    describe: 'the watchdog (models nobody is watching)',
+  },
   // Hourly, well within any retention a namespace keeps closed workflows for (docs/audit.md).
   {
     name: 'export-histories',
@@ -260,7 +277,10 @@ export function findSystemSchedule(nameOrId: string, taskQueue = TASK_QUEUE): Sy
 export function systemScheduleOptions(system: SystemSchedule, config: UpkeepConfig, taskQueue = TASK_QUEUE): ScheduleOptions {
   const s = system.schedule(config);
   const scheduleId = system.scheduleId(taskQueue);
-  const fingerprint = createHash('sha256').update(JSON.stringify({ every: s.every ?? null, cron: s.cron ?? null, timezone: s.timezone, jitter: s.jitter, taskQueue, type: system.workflowType })).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ every: s.every ?? null, cron: s.cron ?? null, timezone: s.timezone, jitter: s.jitter, taskQueue, type: system.workflowType }))
+    .digest('hex')
+    .slice(0, 16);
   return {
     scheduleId,
     spec: { ...(s.every ? { intervals: [{ every: s.every }] } : { cronExpressions: [s.cron!] }), timezone: s.timezone, jitter: s.jitter },
@@ -272,7 +292,12 @@ export function systemScheduleOptions(system: SystemSchedule, config: UpkeepConf
 }
 
 /** Creates or updates one system schedule; its pause state is left as the operators set it. */
-async function syncSystemSchedule(client: Client, system: SystemSchedule, config: UpkeepConfig, opts: SyncOptions & { taskQueue: string }): Promise<SyncChange> {
+async function syncSystemSchedule(
+  client: Client,
+  system: SystemSchedule,
+  config: UpkeepConfig,
+  opts: SyncOptions & { taskQueue: string },
+): Promise<SyncChange> {
   const options = systemScheduleOptions(system, config, opts.taskQueue);
   const s = system.schedule(config);
   const scheduleId = options.scheduleId;
@@ -292,7 +317,8 @@ async function syncSystemSchedule(client: Client, system: SystemSchedule, config
     return { kind: 'create', scheduleId, system: system.name, summary };
   }
   const memo = (current.action as { memo?: Record<string, unknown> }).memo;
-  if (memo?.[FINGERPRINT] === (options.action as { memo: Record<string, unknown> }).memo[FINGERPRINT]) return { kind: 'unchanged', scheduleId, system: system.name, summary };
+  if (memo?.[FINGERPRINT] === (options.action as { memo: Record<string, unknown> }).memo[FINGERPRINT])
+    return { kind: 'unchanged', scheduleId, system: system.name, summary };
   if (!opts.dryRun) await handle.update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }));
   return { kind: 'update', scheduleId, system: system.name, summary };
 }

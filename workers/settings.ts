@@ -105,17 +105,20 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const taskQueue = text(env, 'UPKEEP_TASK_QUEUE') ?? TASK_QUEUE;
   if (/\s/.test(taskQueue)) throw new SettingsError('UPKEEP_TASK_QUEUE', `UPKEEP_TASK_QUEUE=${JSON.stringify(taskQueue)} contains white space`);
   const level = text(env, 'UPKEEP_LOG_LEVEL')?.toUpperCase() ?? 'WARN';
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new SettingsError('UPKEEP_LOG_LEVEL', `UPKEEP_LOG_LEVEL=${env.UPKEEP_LOG_LEVEL} is not one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new SettingsError('UPKEEP_LOG_LEVEL', `UPKEEP_LOG_LEVEL=${env.UPKEEP_LOG_LEVEL} is not one of ${LOG_LEVELS.join(', ')}`);
   const devPort = port(env, 'UPKEEP_DEV_PORT', DEFAULT_DEV_PORT);
   const devUiPort = port(env, 'UPKEEP_DEV_UI_PORT', 8233);
-  if (devPort === devUiPort) throw new SettingsError('UPKEEP_DEV_UI_PORT', `UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both ${devPort}: the dev server needs two ports`);
+  if (devPort === devUiPort)
+    throw new SettingsError('UPKEEP_DEV_UI_PORT', `UPKEEP_DEV_UI_PORT and UPKEEP_DEV_PORT are both ${devPort}: the dev server needs two ports`);
   const queues = text(env, 'UPKEEP_WORKER_QUEUES');
   const temporalCli = text(env, 'UPKEEP_TEMPORAL_CLI');
   const payloadKeys = text(env, 'UPKEEP_PAYLOAD_KEYS');
   const payloadKeysFile = text(env, 'UPKEEP_PAYLOAD_KEYS_FILE');
   const author = text(env, 'UPKEEP_AUTHOR');
   const strict = text(env, 'UPKEEP_PAYLOAD_STRICT');
-  if (strict !== undefined && !['0', '1'].includes(strict)) throw new SettingsError('UPKEEP_PAYLOAD_STRICT', `UPKEEP_PAYLOAD_STRICT=${JSON.stringify(strict)} is not 0 or 1`);
+  if (strict !== undefined && !['0', '1'].includes(strict))
+    throw new SettingsError('UPKEEP_PAYLOAD_STRICT', `UPKEEP_PAYLOAD_STRICT=${JSON.stringify(strict)} is not 0 or 1`);
   return {
     ...(config ? { config: path.resolve(config) } : {}),
     taskQueue,
@@ -135,7 +138,9 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     logLevel: level as LogLevel,
     user: set(env, 'USER') ?? 'cli',
     ...(author ? { author } : {}),
-    keyDir: path.resolve(text(env, 'UPKEEP_KEY_DIR') ?? path.join(set(env, 'XDG_CONFIG_HOME') ?? path.join(set(env, 'HOME') ?? homedir(), '.config'), 'upkeep')),
+    keyDir: path.resolve(
+      text(env, 'UPKEEP_KEY_DIR') ?? path.join(set(env, 'XDG_CONFIG_HOME') ?? path.join(set(env, 'HOME') ?? homedir(), '.config'), 'upkeep'),
+    ),
     env,
   };
 }
@@ -148,5 +153,8 @@ export function configPath(settings: Pick<Settings, 'config'>, flag?: string): s
   if (flag) return path.resolve(flag);
   const file = settings.config ?? defaultConfigPath();
   if (file) return file;
-  throw new SettingsError('UPKEEP_CONFIG', `no upkeep.yaml in ${process.cwd()}: write one with \`${howToRun().upkeep} init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
+  throw new SettingsError(
+    'UPKEEP_CONFIG',
+    `no upkeep.yaml in ${process.cwd()}: write one with \`${howToRun().upkeep} init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`,
+  );
 }

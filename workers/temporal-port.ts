@@ -22,7 +22,11 @@ export function createTemporalPort(client: Client): TemporalPort {
           ...(d.info.lastUpdatedAt ? { updatedAt: d.info.lastUpdatedAt.toISOString() } : {}),
           ...(d.info.nextActionTimes[0] ? { nextRun: d.info.nextActionTimes[0].toISOString() } : {}),
           createdAt: d.info.createdAt.toISOString(),
-          recent: d.info.recentActions.map((a) => ({ workflowId: a.action.workflow.workflowId, runId: a.action.workflow.firstExecutionRunId, scheduledAt: a.scheduledAt.toISOString() })),
+          recent: d.info.recentActions.map((a) => ({
+            workflowId: a.action.workflow.workflowId,
+            runId: a.action.workflow.firstExecutionRunId,
+            scheduledAt: a.scheduledAt.toISOString(),
+          })),
         };
       } catch (err) {
         if (err instanceof ScheduleNotFoundError) return undefined;

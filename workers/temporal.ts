@@ -89,7 +89,13 @@ export async function resolveTemporal(settings: Settings, embedded: EmbeddedOpti
  */
 export async function connectClient(target: TemporalTarget, payloadCodecs: PayloadCodec[] = [], opts: { connectTimeoutMs?: number } = {}): Promise<Client> {
   const o = target.connectionOptions;
-  const connection = await Connection.connect({ address: o.address, tls: o.tls, apiKey: o.apiKey, metadata: o.metadata, ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}) });
+  const connection = await Connection.connect({
+    address: o.address,
+    tls: o.tls,
+    apiKey: o.apiKey,
+    metadata: o.metadata,
+    ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}),
+  });
   const dataConverter = upkeepDataConverter(payloadCodecs);
   return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) });
 }

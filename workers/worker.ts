@@ -153,7 +153,10 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   // A trail an earlier version kept under ledger/ moves to audit/ before the first activity runs.
   const moved = await moveAuditTrail(store);
   if (moved.problems.length > 0) throw new UpkeepError('StoreConflict', describeMoveProblems(store, moved));
-  if (moved.state === 'moved') (opts.log ?? console.log)(`upkeep: moved the audit trail in ${store.root} from ledger/ to audit/ (${moved.found} objects, ${moved.copied} copied now, each read back unchanged; the originals under ledger/ are kept)`);
+  if (moved.state === 'moved')
+    (opts.log ?? console.log)(
+      `upkeep: moved the audit trail in ${store.root} from ledger/ to audit/ (${moved.found} objects, ${moved.copied} copied now, each read back unchanged; the originals under ledger/ are kept)`,
+    );
   const engine = opts.engine ?? createEvaluationEngine();
   // Activities read the config when they run (edits apply at once); parsed again only when changed.
   const onConfig = opts.onConfig;
@@ -191,7 +194,12 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
       await Worker.create({
         ...common,
         taskQueue,
-        ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } }),
+        ...(opts.workflowBundle
+          ? { workflowBundle: opts.workflowBundle }
+          : {
+              workflowsPath: WORKFLOWS_PATH,
+              bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) },
+            }),
         maxConcurrentActivityTaskExecutions: opts.evaluationSlots ?? DEFAULT_EVALUATION_SLOTS,
       }),
     );

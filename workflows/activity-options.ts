@@ -19,5 +19,10 @@ export const EVALUATION: ActivityOptions = {
 export const TRAINING: ActivityOptions = {
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '10s', maximumInterval: '5 minutes', maximumAttempts: 3, nonRetryableErrorTypes: ['TrainingFailed', 'InsufficientData', 'SchemaMismatch', 'InvalidConfig'] },
+  retry: {
+    initialInterval: '10s',
+    maximumInterval: '5 minutes',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['TrainingFailed', 'InsufficientData', 'SchemaMismatch', 'InvalidConfig'],
+  },
 };

@@ -68,7 +68,8 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (shape) refuse(`model ${modelId}: ${shape}`);
   if (!open) return refuse(`model ${modelId}: no request is waiting for a decision`);
   if (input.gate !== open.gate) refuse(`model ${modelId}: the open request is "${open.gate}", not "${input.gate}"`);
-  if (open.decision) refuse(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
+  if (open.decision)
+    refuse(`model ${modelId}: the ${open.gate} request was already decided (${open.decision.decision} by ${open.decision.approver} at ${open.decision.at})`);
   if (open.state !== 'waiting') refuse(`model ${modelId}: the ${open.gate} request is ${open.state}`);
   // Past its expiry by workflow time, a request takes no decision, even one that reaches the
   // workflow before the expiry timer is handled (a worker that was down when it expired).
@@ -120,7 +121,8 @@ export function deciderChange(before: { approvers: readonly string[]; keys: Deci
     const now = after.keys?.[kind] ?? {};
     const changed = [...new Set([...Object.keys(was), ...Object.keys(now)])].filter((id) => was[id] !== now[id]).sort();
     const what = kind === 'people' ? 'keys' : 'authenticator keys';
-    if (changed.length) parts.push(`${what} changed for ${changed.map((id) => `${id} (${!was[id] ? 'added' : !now[id] ? 'removed' : 'replaced'})`).join(', ')}`);
+    if (changed.length)
+      parts.push(`${what} changed for ${changed.map((id) => `${id} (${!was[id] ? 'added' : !now[id] ? 'removed' : 'replaced'})`).join(', ')}`);
   }
   return parts.length ? parts.join('; ') : undefined;
 }

@@ -8,7 +8,16 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReportRef, Verdict } from '../domain/evaluation.js';
 import type { DecisionProof } from '../domain/signature.js';
 import { TASK_QUEUE } from './task-queue.js';
-import type { Comparison, Decision, DecisionInput, GateStatus, MaintenanceStatus, ModelVersionRef, RetrainEvidence, RetrainOutcome } from '../domain/maintenance.js';
+import type {
+  Comparison,
+  Decision,
+  DecisionInput,
+  GateStatus,
+  MaintenanceStatus,
+  ModelVersionRef,
+  RetrainEvidence,
+  RetrainOutcome,
+} from '../domain/maintenance.js';
 
 /** The default task queue; the worker and every client may be given another. */
 export { TASK_QUEUE };
@@ -33,7 +42,8 @@ export const retrainWorkflowId = (modelId: string): string => `upkeep-retrain-${
 export const rollbackWorkflowId = (modelId: string): string => `upkeep-rollback-${modelId}`;
 /** The watchdog's schedule (and its runs' workflow id): one per task queue, so per deployment. */
 export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-watchdog' : `upkeep-watchdog-${taskQueue}`);
-export const exportHistoriesScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-export-histories' : `upkeep-export-histories-${taskQueue}`);
+export const exportHistoriesScheduleId = (taskQueue: string = TASK_QUEUE): string =>
+  taskQueue === TASK_QUEUE ? 'upkeep-export-histories' : `upkeep-export-histories-${taskQueue}`;
 
 export interface EvaluateModelInput {
   modelId: string;

@@ -13,9 +13,24 @@ import {
 import { ApplicationFailureCategory, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP } from './activity-options.js';
-import { attachEvidenceSignal, retrainWorkflowId, TemporalScheduledStartTime, UpkeepModelId, UpkeepVerdict, type EvaluateModelInput, type EvaluateModelResult } from './definitions.js';
+import {
+  attachEvidenceSignal,
+  retrainWorkflowId,
+  TemporalScheduledStartTime,
+  UpkeepModelId,
+  UpkeepVerdict,
+  type EvaluateModelInput,
+  type EvaluateModelResult,
+} from './definitions.js';
 import { noTrainerMessage, stakeholders, type RetrainEvidence } from '../domain/maintenance.js';
-import { DATA_ERROR_TYPES, type EvaluationFailure, type EvaluationSummary, type ResolvedModel, type SnapshotRef, type TrendSummary } from '../domain/evaluation.js';
+import {
+  DATA_ERROR_TYPES,
+  type EvaluationFailure,
+  type EvaluationSummary,
+  type ResolvedModel,
+  type SnapshotRef,
+  type TrendSummary,
+} from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
 import { createTrailWriter } from './trail-writer.js';
 import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
@@ -109,7 +124,11 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   // workflow's own clock) would be recorded as an evaluation of days that have not happened.
   const end = Date.parse(windowEnd);
   if (typeof windowEnd !== 'string' || Number.isNaN(end) || end > info.startTime.getTime() + FUTURE_SLACK_MS) {
-    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `model ${String(input.modelId)}: windowEnd ${JSON.stringify(windowEnd)} is not a time at or before the workflow's start (${info.startTime.toISOString()})` });
+    throw ApplicationFailure.create({
+      type: 'InvalidRequest',
+      nonRetryable: true,
+      message: `model ${String(input.modelId)}: windowEnd ${JSON.stringify(windowEnd)} is not a time at or before the workflow's start (${info.startTime.toISOString()})`,
+    });
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: input.modelId }]);
 
@@ -192,7 +211,12 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     // default always carry one, so they replay as they ran).
     const noTrainer = severe && !spec.retrain.trainer ? noTrainerMessage(model.modelId) : undefined;
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
-      trail.notify(verdict.status, stakeholders(spec), `${model.modelId} is ${verdict.status}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`);
+      trail.notify(
+        verdict.status,
+        stakeholders(spec),
+        `${model.modelId} is ${verdict.status}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`,
+        `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
+      );
     }
     if (noTrainer) trail.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });
     const wanted = severe && !noTrainer;

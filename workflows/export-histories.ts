@@ -25,7 +25,12 @@ export async function exportHistories(): Promise<ExportHistoriesResult> {
   let exported = 0;
   let present = 0;
   const skipped: string[] = [];
-  const result = (more: boolean): ExportHistoriesResult => ({ exported, present, more, ...(skipped.length > 0 ? { skipped: skipped.slice(0, MAX_NAMED) } : {}) });
+  const result = (more: boolean): ExportHistoriesResult => ({
+    exported,
+    present,
+    more,
+    ...(skipped.length > 0 ? { skipped: skipped.slice(0, MAX_NAMED) } : {}),
+  });
   for (let i = 0; i < MAX_BATCHES; i++) {
     const r = await exportClosedHistories();
     exported += r.exported;

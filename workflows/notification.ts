@@ -23,7 +23,8 @@ const { notify } = proxyActivities<Activities>({
 
 const { stagedNotification } = proxyActivities<Activities>({ ...STEP, retry: { ...STEP.retry, nonRetryableErrorTypes: ['InvalidRequest', 'InvalidData'] } });
 
-const isStaged = (v: unknown): v is StagedNotification => typeof v === 'object' && v !== null && !('kind' in v) && typeof (v as StagedNotification).sha256 === 'string';
+const isStaged = (v: unknown): v is StagedNotification =>
+  typeof v === 'object' && v !== null && !('kind' in v) && typeof (v as StagedNotification).sha256 === 'string';
 
 export async function deliverNotification(input: StagedNotification | NotificationEvent): Promise<'delivered' | 'given-up'> {
   let event: NotificationEvent;
@@ -31,7 +32,12 @@ export async function deliverNotification(input: StagedNotification | Notificati
   if (patched('notify-staged')) {
     if (!isStaged(input)) {
       log.warn('deliverNotification refused an event passed in by its caller: it delivers only notifications staged by an upkeep workflow');
-      throw ApplicationFailure.create({ type: 'Unauthenticated', nonRetryable: true, message: 'deliverNotification delivers only a notification an upkeep workflow staged in the store ({ modelId, sha256 }); an event passed in by whoever starts it is refused' });
+      throw ApplicationFailure.create({
+        type: 'Unauthenticated',
+        nonRetryable: true,
+        message:
+          'deliverNotification delivers only a notification an upkeep workflow staged in the store ({ modelId, sha256 }); an event passed in by whoever starts it is refused',
+      });
     }
     event = await stagedNotification(input);
     staged = input;
@@ -44,13 +50,24 @@ export async function deliverNotification(input: StagedNotification | Notificati
     const why = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
     const trail = createTrailWriter(event.modelId);
     // The last attempt's facts (status, worker clock, attempt), as the notify activity reported them.
-    const last = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as Record<string, unknown> | undefined) : undefined;
-    const delivery = { channel: 'webhook', ...(last && typeof last === 'object' ? last : {}), outcome: last?.outcome === 'refused' ? 'refused' : 'gave-up', error: why };
+    const last =
+      err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as Record<string, unknown> | undefined) : undefined;
+    const delivery = {
+      channel: 'webhook',
+      ...(last && typeof last === 'object' ? last : {}),
+      outcome: last?.outcome === 'refused' ? 'refused' : 'gave-up',
+      error: why,
+    };
     // One give-up per staged notification, however many runs are started with its reference: the
     // entry's id and time come from the staged notification, so a second run's is the first's
     // (write-once). Runs recorded before named it after their own run.
     const once = staged && patched('notify-giveup-once') ? { id: `undelivered-${staged.sha256.slice(0, 24)}`, at: event.at } : undefined;
-    trail.record('failure', `${event.kind} notification "${event.title}" was not delivered: ${why}`, { details: { kind: event.kind, to: event.to, at: event.at, notification: event.kind, title: event.title, delivery } }, once);
+    trail.record(
+      'failure',
+      `${event.kind} notification "${event.title}" was not delivered: ${why}`,
+      { details: { kind: event.kind, to: event.to, at: event.at, notification: event.kind, title: event.title, delivery } },
+      once,
+    );
     await trail.flush();
     return 'given-up';
   }

@@ -1,7 +1,15 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
-import { coverageShort, describeCoverage, type CandidateInfo, type Comparison, type ComparisonRow, type ComparisonSide, type LastRetrainRequest } from '../domain/maintenance.js';
+import {
+  coverageShort,
+  describeCoverage,
+  type CandidateInfo,
+  type Comparison,
+  type ComparisonRow,
+  type ComparisonSide,
+  type LastRetrainRequest,
+} from '../domain/maintenance.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from '../domain/evaluation.js';
 
@@ -33,13 +41,17 @@ function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
       // The family of tests corrected for multiple comparisons decides; each column's own result stays in the report.
       if (alarm.columns.length > 0) {
         const dataset = drift.dataset_drift ? `; dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns` : '';
-        out.push(`drift in ${alarm.columns.map(describe).join(', ')} (significant after Benjamini-Hochberg at ${alarm.level} over ${alarm.tested} tests${dataset})`);
+        out.push(
+          `drift in ${alarm.columns.map(describe).join(', ')} (significant after Benjamini-Hochberg at ${alarm.level} over ${alarm.tested} tests${dataset})`,
+        );
       }
       if (alarm.label && drift.label) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
       if (alarm.prediction && drift.prediction) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);
     } else {
       if (drift.dataset_drift) {
-        out.push(`dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drift.drifted_columns.map(describe).join(', ')}`);
+        out.push(
+          `dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drift.drifted_columns.map(describe).join(', ')}`,
+        );
       } else if (drift.drifted_columns.length > 0) {
         out.push(`drift in ${drift.drifted_columns.map(describe).join(', ')} (below the dataset share ${drift.drift_share})`);
       }
@@ -56,7 +68,9 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const window = `${snapshot.firstDay}..${snapshot.lastDay}`;
   const notes: string[] = [];
   if (snapshot.missing.length > 0) {
-    notes.push(`${snapshot.missing.length} of ${snapshot.missing.length + snapshot.files.length} files missing from window ${window}: ${snapshot.missing.map((m) => m.date).join(', ')}`);
+    notes.push(
+      `${snapshot.missing.length} of ${snapshot.missing.length + snapshot.files.length} files missing from window ${window}: ${snapshot.missing.map((m) => m.date).join(', ')}`,
+    );
   }
   if (evaluation && evaluation.droppedRows > 0) {
     notes.push(`${evaluation.droppedRows} of ${evaluation.rowsRead} rows dropped for missing or non-finite values`);
@@ -114,7 +128,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
       const text = `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`;
       const drop = ci?.drop;
       if (worsening <= maxDrop) passes.push(text);
-      else if (drop?.low != null && drop.low <= maxDrop) uncertain.push(`${text}, but the ${level} interval of the ${word} [${fmt(drop.low)}, ${fmt(drop.high!)}] still contains the allowed ${fmt(maxDrop)}`);
+      else if (drop?.low != null && drop.low <= maxDrop)
+        uncertain.push(`${text}, but the ${level} interval of the ${word} [${fmt(drop.low)}, ${fmt(drop.high!)}] still contains the allowed ${fmt(maxDrop)}`);
       else failures.push(text);
     }
   }
@@ -122,7 +137,9 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (slices?.max_drop !== undefined) {
     for (const s of slices.worst) {
       if (!s.small && s.worse_by !== null && s.worse_by > slices.max_drop) {
-        failures.push(`slice ${s.column}=${s.value} (${s.rows} rows): ${metric} ${fmt(s.score!)} is ${fmt(s.worse_by)} worse than the whole window's ${fmt(value)}, more than the allowed ${fmt(slices.max_drop)}`);
+        failures.push(
+          `slice ${s.column}=${s.value} (${s.rows} rows): ${metric} ${fmt(s.score!)} is ${fmt(s.worse_by)} worse than the whole window's ${fmt(value)}, more than the allowed ${fmt(slices.max_drop)}`,
+        );
       }
     }
   }
@@ -218,7 +235,7 @@ export function compareOnHoldout(input: CompareInput): Comparison {
     const b = input.challenger.summary.metrics[m] ?? null;
     if (a === null || b === null) return { metric: m, champion: a, challenger: b, delta: null, better: null };
     const up = !lowerIsBetter(m);
-    const better = a === b ? 'same' : (b > a) === up ? 'challenger' : 'champion';
+    const better = a === b ? 'same' : b > a === up ? 'challenger' : 'champion';
     return { metric: m, champion: a, challenger: b, delta: b - a, better };
   });
   let recommended = false;
@@ -236,8 +253,14 @@ export function compareOnHoldout(input: CompareInput): Comparison {
   } else {
     const gain = higherIsBetter ? challenger.value - champion.value : champion.value - challenger.value;
     better = gain > input.minImprovement;
-    const overlap = champion.low !== null && challenger.low !== null && champion.high !== null && challenger.high !== null && !(challenger.low > champion.high || champion.low > challenger.high);
-    const ci = champion.low === null || challenger.low === null ? '' : overlap ? '; the confidence intervals overlap' : '; the confidence intervals do not overlap';
+    const overlap =
+      champion.low !== null &&
+      challenger.low !== null &&
+      champion.high !== null &&
+      challenger.high !== null &&
+      !(challenger.low > champion.high || champion.low > challenger.high);
+    const ci =
+      champion.low === null || challenger.low === null ? '' : overlap ? '; the confidence intervals overlap' : '; the confidence intervals do not overlap';
     if (input.thresholds) {
       const fails = thresholdFailure(metric, challenger.value, input.thresholds);
       if (fails) {
@@ -246,7 +269,9 @@ export function compareOnHoldout(input: CompareInput): Comparison {
       }
     }
     if (training && training.share < training.minCoverage) {
-      concerns.push(`it trained on ${training.daysWithData} of the ${training.daysAsked} days asked (${Math.round(training.share * 100)}%), below retrain.min_coverage ${Math.round(training.minCoverage * 100)}%`);
+      concerns.push(
+        `it trained on ${training.daysWithData} of the ${training.daysAsked} days asked (${Math.round(training.share * 100)}%), below retrain.min_coverage ${Math.round(training.minCoverage * 100)}%`,
+      );
     }
     recommended = better && concerns.length === 0;
     const head = `challenger ${challenger.version} ${metric} ${fmt(challenger.value)} vs champion ${fmt(champion.value)} (${gain >= 0 ? '+' : ''}${fmt(gain)} better${ci})`;

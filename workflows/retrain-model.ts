@@ -4,12 +4,47 @@
  * a fresh holdout the candidate never saw, asks again, and promotes by compare-and-swap. Every
  * step is in the audit trail; the model card is regenerated at the end.
  */
-import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP, TRAINING } from './activity-options.js';
 import { createApprovals, type ApproverRefresh, type GateEvent } from './approval.js';
-import { attachEvidenceSignal, retrainWorkflowId, trainingTaskQueue, UpkeepModelId, maintenanceStatusQuery, type RetrainModelInput, type RetrainModelResult } from './definitions.js';
-import { describeCoverage, describeEvidence, describeTrainer, noTrainerMessage, stakeholders, trainingCoverage, type CandidateInfo, type Comparison, type Decision, type GateStatus, type MaintenanceStage, type MaintenanceStatus, type ModelVersionRef, type RetrainEvidence, type RetrainOutcome } from '../domain/maintenance.js';
+import {
+  attachEvidenceSignal,
+  retrainWorkflowId,
+  trainingTaskQueue,
+  UpkeepModelId,
+  maintenanceStatusQuery,
+  type RetrainModelInput,
+  type RetrainModelResult,
+} from './definitions.js';
+import {
+  describeCoverage,
+  describeEvidence,
+  describeTrainer,
+  noTrainerMessage,
+  stakeholders,
+  trainingCoverage,
+  type CandidateInfo,
+  type Comparison,
+  type Decision,
+  type GateStatus,
+  type MaintenanceStage,
+  type MaintenanceStatus,
+  type ModelVersionRef,
+  type RetrainEvidence,
+  type RetrainOutcome,
+} from '../domain/maintenance.js';
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem, MODEL_ID_PATTERN } from '../domain/inputs.js';
 import { createTrailWriter, type TrailWriter } from './trail-writer.js';
@@ -35,26 +70,66 @@ export function gateEvents(trail: TrailWriter, modelId: string, describe: () => 
       case 'approval-requested':
         // The keys in force: what a signature on this request is checked against, then and later (audit verify).
         trail.record('approval-requested', `asked ${e.to.join(', ')}: ${what}?${g.candidate ? ` (candidate ${g.candidate})` : ''}`, {
-          details: { gate: g.gate, openedAt: g.openedAt, expiresAt: g.expiresAt, approvers: g.approvers, to: e.to, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}), ...(g.commentRequired ? { commentRequired: g.commentRequired } : {}), ...(e.keys ? { keys: e.keys } : {}) },
+          details: {
+            gate: g.gate,
+            openedAt: g.openedAt,
+            expiresAt: g.expiresAt,
+            approvers: g.approvers,
+            to: e.to,
+            ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}),
+            ...(g.commentRequired ? { commentRequired: g.commentRequired } : {}),
+            ...(e.keys ? { keys: e.keys } : {}),
+          },
         });
-        trail.notify('approval-requested', e.to, `Approval needed: ${what}?`, `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`);
+        trail.notify(
+          'approval-requested',
+          e.to,
+          `Approval needed: ${what}?`,
+          `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`,
+        );
         break;
       case 'reminder':
-        trail.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
+        trail.record('reminder', `reminder ${g.reminders} sent to ${e.to.join(', ')} (${what} waiting since ${g.openedAt})`, {
+          details: { gate: g.gate, openedAt: g.openedAt, to: e.to },
+        });
         trail.notify('reminder', e.to, `Reminder: ${what}? still waits for a decision`, `Waiting since ${g.openedAt}; expires ${g.expiresAt}.\n${describe()}`);
         break;
       case 'escalation':
-        trail.record('escalation', `escalated to ${e.to.join(', ')} (${what} undecided since ${g.openedAt})`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
-        trail.notify('escalation', e.to, `Escalation: ${what}? undecided since ${g.openedAt}`, `Nobody has decided yet; the request expires ${g.expiresAt}.\n${describe()}`);
+        trail.record('escalation', `escalated to ${e.to.join(', ')} (${what} undecided since ${g.openedAt})`, {
+          details: { gate: g.gate, openedAt: g.openedAt, to: e.to },
+        });
+        trail.notify(
+          'escalation',
+          e.to,
+          `Escalation: ${what}? undecided since ${g.openedAt}`,
+          `Nobody has decided yet; the request expires ${g.expiresAt}.\n${describe()}`,
+        );
         break;
       case 'expired':
-        trail.record('expired', `${what} expired undecided after ${g.reminders} reminders${g.escalated ? ' and an escalation' : ''}`, { details: { gate: g.gate, openedAt: g.openedAt, to: e.to } });
+        trail.record('expired', `${what} expired undecided after ${g.reminders} reminders${g.escalated ? ' and an escalation' : ''}`, {
+          details: { gate: g.gate, openedAt: g.openedAt, to: e.to },
+        });
         trail.notify('expired', e.to, `Expired: ${what}? was not decided`, `The request opened ${g.openedAt} closed without a decision; nothing was changed.`);
         break;
       case 'decision': {
         const d = g.decision!;
         const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
-        trail.record('decision', `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`, { actor: d.approver, ...(d.comment ? { comment: d.comment } : {}), details: { gate: g.gate, openedAt: g.openedAt, decision: d.decision, at: d.at, ...signed, ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}) } });
+        trail.record(
+          'decision',
+          `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`,
+          {
+            actor: d.approver,
+            ...(d.comment ? { comment: d.comment } : {}),
+            details: {
+              gate: g.gate,
+              openedAt: g.openedAt,
+              decision: d.decision,
+              at: d.at,
+              ...signed,
+              ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}),
+            },
+          },
+        );
         trail.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
         break;
       }
@@ -79,18 +154,29 @@ export function approverRefresh(trail: TrailWriter, modelId: string, resolve: (i
   };
 }
 
-const failureType = (err: unknown): string | undefined => (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type ?? undefined : undefined);
+const failureType = (err: unknown): string | undefined =>
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.type ?? undefined) : undefined;
 
 /** The comparison as the people asked read it: candidate, coverage, verdict, intervals, table. */
 export function comparisonText(c: Comparison): string {
   const f = (v: number | null): string => (v === null ? '—' : v.toFixed(4));
   const interval = (s: Comparison['champion']): string => (s.low !== null && s.high !== null ? ` [${f(s.low)}, ${f(s.high)}]` : '');
-  const lines = c.rows.map((r) => `${r.metric}: champion ${f(r.champion)}${r.metric === c.metric ? interval(c.champion) : ''}, challenger ${f(r.challenger)}${r.metric === c.metric ? interval(c.challenger) : ''}${r.better && r.better !== 'same' ? ` (${r.better} better)` : ''}`);
+  const lines = c.rows.map(
+    (r) =>
+      `${r.metric}: champion ${f(r.champion)}${r.metric === c.metric ? interval(c.champion) : ''}, challenger ${f(r.challenger)}${r.metric === c.metric ? interval(c.challenger) : ''}${r.better && r.better !== 'same' ? ` (${r.better} better)` : ''}`,
+  );
   const k = c.candidate;
   const candidate = k
-    ? [`Candidate ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? `; the champion is a ${k.championModelType}` : ''}.`, `Training: ${describeCoverage(k.training)}.`]
+    ? [
+        `Candidate ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? `; the champion is a ${k.championModelType}` : ''}.`,
+        `Training: ${describeCoverage(k.training)}.`,
+      ]
     : [];
-  const verdict = c.recommended ? 'RECOMMENDED' : c.better && c.concerns?.length ? `NOT RECOMMENDED (approving needs a comment): ${c.concerns.join('; ')}` : 'NOT RECOMMENDED';
+  const verdict = c.recommended
+    ? 'RECOMMENDED'
+    : c.better && c.concerns?.length
+      ? `NOT RECOMMENDED (approving needs a comment): ${c.concerns.join('; ')}`
+      : 'NOT RECOMMENDED';
   return [...candidate, `Holdout ${c.holdout.firstDay}..${c.holdout.lastDay}, ${c.holdout.rows} rows.`, verdict, c.reason, ...lines].join('\n');
 }
 
@@ -100,11 +186,19 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
   // One request per model runs under the model's own id; under another id (started by hand) it
   // would squat nothing and could not be found by the evaluations that attach evidence to it.
   if (info.workflowId !== retrainWorkflowId(modelId)) {
-    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel for model ${JSON.stringify(modelId)} runs as workflow ${retrainWorkflowId(String(modelId))}, not ${info.workflowId}` });
+    throw ApplicationFailure.create({
+      type: 'InvalidRequest',
+      nonRetryable: true,
+      message: `retrainModel for model ${JSON.stringify(modelId)} runs as workflow ${retrainWorkflowId(String(modelId))}, not ${info.workflowId}`,
+    });
   }
   // Nothing is recorded for a name that is not a model id: `churn/chain` would write inside churn's chain.
   if (typeof modelId !== 'string' || !MODEL_ID_PATTERN.test(modelId)) {
-    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `retrainModel: ${JSON.stringify(modelId)?.slice(0, 100)} is not a model id` });
+    throw ApplicationFailure.create({
+      type: 'InvalidRequest',
+      nonRetryable: true,
+      message: `retrainModel: ${JSON.stringify(modelId)?.slice(0, 100)} is not a model id`,
+    });
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const trail = createTrailWriter(modelId);
@@ -123,8 +217,12 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.stage = s;
     status.since = trail.now();
   };
-  const plan = (): string => (status.plan && !status.comparison ? `Approving trains with the ${status.plan.trainer} trainer on the ${status.plan.trainingDays} days before a ${status.plan.holdoutDays}-day holdout.\n` : '');
-  const describe = (): string => `${plan()}Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
+  const plan = (): string =>
+    status.plan && !status.comparison
+      ? `Approving trains with the ${status.plan.trainer} trainer on the ${status.plan.trainingDays} days before a ${status.plan.holdoutDays}-day holdout.\n`
+      : '';
+  const describe = (): string =>
+    `${plan()}Evidence (${evidenceCount}${evidenceCount > evidence.length ? `, the first and the latest ${evidence.length - 1} shown` : ''}):\n${evidence.map((e) => `- ${describeEvidence(e)}`).join('\n')}${status.comparison ? `\n${comparisonText(status.comparison)}` : ''}`;
   const approvals = createApprovals(modelId, info.workflowId, gateEvents(trail, modelId, describe), approverRefresh(trail, modelId, resolveModel));
 
   setHandler(attachEvidenceSignal, (e: RetrainEvidence) => {
@@ -136,7 +234,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     if (e.windowEnd && (!latestWindowEnd || Date.parse(e.windowEnd) > Date.parse(latestWindowEnd))) latestWindowEnd = e.windowEnd;
     status.evidenceCount = evidenceCount;
     // Evaluations are in the log already; a person's request is worth its own line.
-    if (evidenceCount > 1 && e.source === 'manual') trail.record('evidence-attached', `added to the pending request: ${describeEvidence(e)}`, { ...(e.requestedBy ? { actor: e.requestedBy } : {}) });
+    if (evidenceCount > 1 && e.source === 'manual')
+      trail.record('evidence-attached', `added to the pending request: ${describeEvidence(e)}`, { ...(e.requestedBy ? { actor: e.requestedBy } : {}) });
   });
   setHandler(maintenanceStatusQuery, (): MaintenanceStatus => ({ ...status, gates: approvals.gates, ...(approvals.open ? { gate: approvals.open } : {}) }));
 
@@ -150,11 +249,18 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     try {
       known = await resolveModel({ modelId });
     } catch (err) {
-      if (failureType(err) === 'UnknownModel') throw ApplicationFailure.create({ type: 'UnknownModel', nonRetryable: true, message: `retrainModel: the worker's config has no model ${JSON.stringify(modelId)}; nothing was recorded` });
+      if (failureType(err) === 'UnknownModel')
+        throw ApplicationFailure.create({
+          type: 'UnknownModel',
+          nonRetryable: true,
+          message: `retrainModel: the worker's config has no model ${JSON.stringify(modelId)}; nothing was recorded`,
+        });
       // Any other failure is logged and told below, as a failure after the request.
     }
   }
-  trail.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, { ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}) });
+  trail.record('retrain-requested', `retrain requested: ${describeEvidence(evidence[0]!)}`, {
+    ...(evidence[0]!.requestedBy ? { actor: evidence[0]!.requestedBy } : {}),
+  });
 
   // Whatever fails after the request was made is logged and told to the people asked.
   let people: string[] = [];
@@ -164,9 +270,21 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     status.champion = champion.version;
     const decisions: Decision[] = [];
     people = stakeholders(spec);
-    const gate = async (name: 'retrain' | 'promote', spec: ResolvedModel['spec'], extra: { commentRequired?: string; candidate?: string; evidence?: { uri: string; sha256: string } } = {}): Promise<GateStatus> => {
+    const gate = async (
+      name: 'retrain' | 'promote',
+      spec: ResolvedModel['spec'],
+      extra: { commentRequired?: string; candidate?: string; evidence?: { uri: string; sha256: string } } = {},
+    ): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
-      const g = await approvals.request({ gate: name, approvers: people, notify: people, escalation: spec.approval.escalation, timing: spec.approval, ...(spec.keys ? { keys: spec.keys } : {}), ...extra });
+      const g = await approvals.request({
+        gate: name,
+        approvers: people,
+        notify: people,
+        escalation: spec.approval.escalation,
+        timing: spec.approval,
+        ...(spec.keys ? { keys: spec.keys } : {}),
+        ...extra,
+      });
       if (g.decision) decisions.push(g.decision);
       return g;
     };
@@ -175,7 +293,15 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       stage('done');
       await recordRetrainOutcome({ modelId, outcome, at: trail.now(), champion: status.champion ?? champion.version ?? '', workflowId: info.workflowId });
       await trail.close(`retrain request ${outcome}`);
-      return { modelId, outcome, evidence: evidenceCount, champion: status.champion ?? champion.version ?? '', decisions, ...(candidate ? { candidate } : {}), ...(status.comparison ? { comparison: status.comparison } : {}) };
+      return {
+        modelId,
+        outcome,
+        evidence: evidenceCount,
+        champion: status.champion ?? champion.version ?? '',
+        decisions,
+        ...(candidate ? { candidate } : {}),
+        ...(status.comparison ? { comparison: status.comparison } : {}),
+      };
     };
 
     // No trainer, no retrain: nothing upkeep can fit replaces a model its owner trained otherwise.
@@ -187,7 +313,12 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       trail.notify('failure', people, `${modelId} cannot be retrained: it has no retrain.trainer`, message);
       return finish('no-trainer');
     }
-    status.plan = { trainer: trainerName, trainingDays: spec.retrain.training_days, holdoutDays: spec.retrain.holdout_days, minCoverage: spec.retrain.min_coverage ?? 0.8 };
+    status.plan = {
+      trainer: trainerName,
+      trainingDays: spec.retrain.training_days,
+      holdoutDays: spec.retrain.holdout_days,
+      minCoverage: spec.retrain.min_coverage ?? 0.8,
+    };
 
     const asked = await gate('retrain', spec);
     if (asked.state !== 'approved') return finish(asked.state === 'expired' ? 'retrain-expired' : 'retrain-rejected');
@@ -213,8 +344,16 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     stage('training');
     // Training runs on its own task queue with its own slots, so it never holds an evaluation's;
     // runs recorded before that scheduled it on the workflow's queue and replay the same way.
-    const train = patched('training-queue') ? proxyActivities<Activities>({ ...TRAINING, taskQueue: trainingTaskQueue(info.taskQueue) }).trainCandidate : trainCandidate;
-    const trained = await train({ model: champion, training, workflow: { workflowId: info.workflowId, runId: info.runId }, approvals: decisions, at: trail.now() });
+    const train = patched('training-queue')
+      ? proxyActivities<Activities>({ ...TRAINING, taskQueue: trainingTaskQueue(info.taskQueue) }).trainCandidate
+      : trainCandidate;
+    const trained = await train({
+      model: champion,
+      training,
+      workflow: { workflowId: info.workflowId, runId: info.runId },
+      approvals: decisions,
+      at: trail.now(),
+    });
     const candidate: ModelVersionRef = { version: trained.version, sha256: trained.sha256, artifactUri: trained.artifactUri, bytes: trained.bytes };
     status.candidate = candidate;
     // How much of what was asked the candidate saw: days with data, rows (pure, from the snapshot).
@@ -226,9 +365,20 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       ...(trained.championModelType ? { championModelType: trained.championModelType } : {}),
       training: coverage,
     };
-    trail.record('trained', `trained candidate ${trained.version} (${candidateInfo.modelType}) with the trainer ${trainerName}: ${describeCoverage(coverage)}`, {
-      details: { version: trained.version, sha256: trained.sha256, training: { uri: training.uri, sha256: training.sha256 }, coverage, modelType: candidateInfo.modelType, ...(trained.logUri ? { log: trained.logUri } : {}) },
-    });
+    trail.record(
+      'trained',
+      `trained candidate ${trained.version} (${candidateInfo.modelType}) with the trainer ${trainerName}: ${describeCoverage(coverage)}`,
+      {
+        details: {
+          version: trained.version,
+          sha256: trained.sha256,
+          training: { uri: training.uri, sha256: training.sha256 },
+          coverage,
+          modelType: candidateInfo.modelType,
+          ...(trained.logUri ? { log: trained.logUri } : {}),
+        },
+      },
+    );
 
     stage('comparing');
     const challenger = await resolveVersion({ modelId, version: trained.version });
@@ -251,12 +401,18 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
         holdout: comparison.holdout,
         champion: comparison.champion.value,
         challenger: comparison.challenger.value,
-        ...(checks ? { recommended: comparison.recommended, intervals: { champion: [comparison.champion.low, comparison.champion.high], challenger: [comparison.challenger.low, comparison.challenger.high] }, ...(comparison.concerns ? { concerns: comparison.concerns } : {}) } : {}),
+        ...(checks
+          ? {
+              recommended: comparison.recommended,
+              intervals: { champion: [comparison.champion.low, comparison.champion.high], challenger: [comparison.challenger.low, comparison.challenger.high] },
+              ...(comparison.concerns ? { concerns: comparison.concerns } : {}),
+            }
+          : {}),
       },
     });
     // A better candidate with concerns (it still fails the threshold, it trained on too few days)
     // goes to the owner marked not recommended; approving it needs a comment saying why.
-    const concerns = comparison.better && !comparison.recommended ? comparison.concerns ?? [] : [];
+    const concerns = comparison.better && !comparison.recommended ? (comparison.concerns ?? []) : [];
     if (!comparison.recommended && concerns.length === 0) {
       trail.notify('not-recommended', people, `Candidate ${trained.version} for ${modelId} is not better than the champion`, comparisonText(comparison));
       return finish('not-recommended', candidate);
@@ -268,7 +424,18 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     // What the approvers are shown is stored, content-addressed; signatures cover its sha256 and
     // the candidate (requests that opened this gate before it was stored replay without it).
     const shown = patched('signed-evidence')
-      ? await storeEvidence({ modelId, evidence: { format: 'upkeep-evidence-1', modelId, workflowId: info.workflowId, gate: 'promote', champion: comparison.champion.version, candidate: trained.version, comparison } })
+      ? await storeEvidence({
+          modelId,
+          evidence: {
+            format: 'upkeep-evidence-1',
+            modelId,
+            workflowId: info.workflowId,
+            gate: 'promote',
+            champion: comparison.champion.version,
+            candidate: trained.version,
+            comparison,
+          },
+        })
       : undefined;
     const promote = await gate('promote', now, {
       ...(concerns.length ? { commentRequired: `candidate ${trained.version} is not recommended: ${concerns.join('; ')}` } : {}),
@@ -299,8 +466,17 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
       return finish('champion-changed', candidate);
     }
     status.champion = trained.version;
-    trail.record('promoted', `promoted ${trained.version} (was ${champion.version})${concerns.length ? `, although not recommended: ${concerns.join('; ')}` : ''}`, { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } });
-    trail.notify('promoted', [...people, ...now.approval.escalation], `${modelId}: ${trained.version} is the new champion`, `${comparison.reason}\nApproved by ${decisions.map((d) => `${d.approver}${d.comment ? ` ("${d.comment}")` : ''}`).join(', ')}.`);
+    trail.record(
+      'promoted',
+      `promoted ${trained.version} (was ${champion.version})${concerns.length ? `, although not recommended: ${concerns.join('; ')}` : ''}`,
+      { actor: promote.decision!.approver, details: { from: champion.version, to: trained.version } },
+    );
+    trail.notify(
+      'promoted',
+      [...people, ...now.approval.escalation],
+      `${modelId}: ${trained.version} is the new champion`,
+      `${comparison.reason}\nApproved by ${decisions.map((d) => `${d.approver}${d.comment ? ` ("${d.comment}")` : ''}`).join(', ')}.`,
+    );
     return finish('promoted', candidate);
   } catch (err) {
     if (isCancellation(err)) throw err;

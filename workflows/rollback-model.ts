@@ -24,7 +24,11 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   // Under another id (e.g. the model's retrain id) a waiting rollback would squat that id: the
   // evaluations' retrain requests would be signalled to it and lost.
   if (info.workflowId !== rollbackWorkflowId(modelId)) {
-    throw ApplicationFailure.create({ type: 'InvalidRequest', nonRetryable: true, message: `rollback: model ${modelId} is rolled back by workflow ${rollbackWorkflowId(modelId)}, not ${info.workflowId}` });
+    throw ApplicationFailure.create({
+      type: 'InvalidRequest',
+      nonRetryable: true,
+      message: `rollback: model ${modelId} is rolled back by workflow ${rollbackWorkflowId(modelId)}, not ${info.workflowId}`,
+    });
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: modelId }]);
   const trail = createTrailWriter(modelId);
@@ -43,7 +47,14 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   status.target = to;
   // A signature is kept only when it was verified (the model has keys).
   const proof = keysApply(model.spec.keys, people) ? input.proof : undefined;
-  const unproven = proofProblem(rollbackAct(input), input.proof, { model: modelId, workflow: info.workflowId, request: requestId, now: Date.now(), keys: model.spec.keys, deciders: people });
+  const unproven = proofProblem(rollbackAct(input), input.proof, {
+    model: modelId,
+    workflow: info.workflowId,
+    request: requestId,
+    now: Date.now(),
+    keys: model.spec.keys,
+    deciders: people,
+  });
   if (unproven) {
     trail.record('failure', `rollback request refused: ${unproven}`, { actor: input.requestedBy });
     await trail.flush();
@@ -52,7 +63,14 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   // What was signed (reason, emergency) and the keys in force, so that the trail alone can check the signature later.
   trail.record('rollback-requested', `rollback from ${from} to ${to} requested${input.emergency ? ' as an emergency' : ''}: ${input.reason}`, {
     actor: input.requestedBy,
-    details: { from, to, reason: input.reason, emergency: Boolean(input.emergency), keys: model.spec.keys ?? { people: {}, authenticators: {} }, ...(proof ? { signer: proof.signer, proof } : {}) },
+    details: {
+      from,
+      to,
+      reason: input.reason,
+      emergency: Boolean(input.emergency),
+      keys: model.spec.keys ?? { people: {}, authenticators: {} },
+      ...(proof ? { signer: proof.signer, proof } : {}),
+    },
   });
 
   const decisions: Decision[] = [];
@@ -66,10 +84,21 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
     if (!people.includes(input.requestedBy)) {
       trail.record('failure', `emergency rollback refused: ${input.requestedBy} is not an approver`, { actor: input.requestedBy });
       await trail.flush();
-      throw ApplicationFailure.create({ type: 'NotAnApprover', nonRetryable: true, message: `model ${modelId}: ${input.requestedBy} is not an approver of this model (approvers: ${people.join(', ')}); an emergency rollback needs one` });
+      throw ApplicationFailure.create({
+        type: 'NotAnApprover',
+        nonRetryable: true,
+        message: `model ${modelId}: ${input.requestedBy} is not an approver of this model (approvers: ${people.join(', ')}); an emergency rollback needs one`,
+      });
     }
   } else {
-    const gate = await approvals.request({ gate: 'rollback', approvers: people, notify: people, escalation: model.spec.approval.escalation, timing: model.spec.approval, ...(model.spec.keys ? { keys: model.spec.keys } : {}) });
+    const gate = await approvals.request({
+      gate: 'rollback',
+      approvers: people,
+      notify: people,
+      escalation: model.spec.approval.escalation,
+      timing: model.spec.approval,
+      ...(model.spec.keys ? { keys: model.spec.keys } : {}),
+    });
     if (gate.decision) decisions.push(gate.decision);
     if (gate.state !== 'approved') return done(gate.state === 'expired' ? 'expired' : 'rejected');
   }
@@ -95,7 +124,15 @@ export async function rollbackModel(input: RollbackModelInput): Promise<Rollback
   }
   status.champion = to;
   const how = input.emergency ? `emergency rollback by ${input.requestedBy}` : `approved by ${decisions.map((d) => d.approver).join(', ')}`;
-  trail.record('rolled-back', `rolled back from ${from} to ${to} (${how}): ${input.reason}`, { actor: input.emergency ? input.requestedBy : decisions[0]?.approver, details: { from, to, emergency: Boolean(input.emergency) } });
-  trail.notify('rolled-back', [...people, ...model.spec.approval.escalation], `${modelId}: rolled back from ${from} to ${to}`, `${how}. Reason: ${input.reason}`);
+  trail.record('rolled-back', `rolled back from ${from} to ${to} (${how}): ${input.reason}`, {
+    actor: input.emergency ? input.requestedBy : decisions[0]?.approver,
+    details: { from, to, emergency: Boolean(input.emergency) },
+  });
+  trail.notify(
+    'rolled-back',
+    [...people, ...model.spec.approval.escalation],
+    `${modelId}: rolled back from ${from} to ${to}`,
+    `${how}. Reason: ${input.reason}`,
+  );
   return done('rolled-back');
 }

@@ -44,7 +44,11 @@ export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'pati
     if (!patched('notify-handoff')) return;
     const arg = patched('notify-staged') ? await stageNotification({ event }).catch(() => undefined) : event;
     if (!arg) return;
-    await startChild('deliverNotification', { workflowId: `${info.workflowId}-notify-${info.runId}-${n}`, args: [arg], parentClosePolicy: ParentClosePolicy.ABANDON }).catch(() => undefined);
+    await startChild('deliverNotification', {
+      workflowId: `${info.workflowId}-notify-${info.runId}-${n}`,
+      args: [arg],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    }).catch(() => undefined);
   };
   let notices = 0;
   const now = (): string => new Date(Date.now()).toISOString();
@@ -54,10 +58,25 @@ export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'pati
   /** Appends to the model's audit trail (written once even if the activity runs twice). */
   // `once` names an entry that is the same whichever run records it (its id and time come from
   // what it is about, not from the run): a second run's entry is the first one, written once.
-  const record = (kind: AuditEntry['kind'], summary: string, extra: Partial<Pick<AuditEntry, 'actor' | 'comment' | 'details'>> = {}, once?: { id: string; at: string }): void => {
+  const record = (
+    kind: AuditEntry['kind'],
+    summary: string,
+    extra: Partial<Pick<AuditEntry, 'actor' | 'comment' | 'details'>> = {},
+    once?: { id: string; at: string },
+  ): void => {
     // The history event the entry came from: the workflow task that recorded it.
     const event = workflowInfo().historyLength;
-    const entry: AuditEntry = { id: once?.id ?? `${info.runId}-${String(++seq).padStart(4, '0')}`, modelId, at: once?.at ?? now(), kind, summary, workflowId: info.workflowId, runId: info.runId, event, ...extra };
+    const entry: AuditEntry = {
+      id: once?.id ?? `${info.runId}-${String(++seq).padStart(4, '0')}`,
+      modelId,
+      at: once?.at ?? now(),
+      kind,
+      summary,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      event,
+      ...extra,
+    };
     const send = () => recordLedger({ entries: [entry] }).catch(() => undefined);
     previous = patched('audit-chain-in-order') ? previous.then(send) : send();
     pending.push(previous);
@@ -66,7 +85,18 @@ export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'pati
     now,
     record,
     notify(kind: NotificationKind, to: string[], title: string, text: string, details?: Record<string, unknown>): void {
-      const event: NotificationEvent = { kind, modelId, to, title, text, at: now(), workflowId: info.workflowId, runId: info.runId, event: workflowInfo().historyLength, ...(details ? { details } : {}) };
+      const event: NotificationEvent = {
+        kind,
+        modelId,
+        to,
+        title,
+        text,
+        at: now(),
+        workflowId: info.workflowId,
+        runId: info.runId,
+        event: workflowInfo().historyLength,
+        ...(details ? { details } : {}),
+      };
       const n = ++notices;
       pending.push(notify(event).catch((err: unknown) => handOff(event, n, err)));
     },

@@ -38,13 +38,22 @@ export async function watchdog(): Promise<WatchdogResult> {
   for (const f of r.opened) {
     const j = trail(f.modelId);
     const facts = { kind: f.kind, key: f.key, since: f.since };
-    j.notify('watchdog', f.notified, `Watchdog: ${f.summary}`, `${findingAdvice(f.kind, f.modelId)}\nFound by ${info.workflowId} at ${at}; you are told once, until it is resolved.`, facts);
+    j.notify(
+      'watchdog',
+      f.notified,
+      `Watchdog: ${f.summary}`,
+      `${findingAdvice(f.kind, f.modelId)}\nFound by ${info.workflowId} at ${at}; you are told once, until it is resolved.`,
+      facts,
+    );
     j.record('watchdog', `found: ${f.summary}`, { details: { state: 'open', ...facts, notified: f.notified } });
   }
   // A model that left the config has no log to write to, nor a card.
   const inConfig = new Set(r.changedModels);
   for (const f of r.resolved) {
-    if (inConfig.has(f.modelId)) trail(f.modelId).record('watchdog', `resolved: ${f.summary}`, { details: { state: 'resolved', kind: f.kind, key: f.key, since: f.since, firstReportedAt: f.firstReportedAt } });
+    if (inConfig.has(f.modelId))
+      trail(f.modelId).record('watchdog', `resolved: ${f.summary}`, {
+        details: { state: 'resolved', kind: f.kind, key: f.key, since: f.since, firstReportedAt: f.firstReportedAt },
+      });
   }
   await Promise.all(r.changedModels.map((m) => trail(m).close('watchdog findings changed')));
   return { open: r.open, opened: r.opened.map((f) => `${f.modelId}/${f.key}`), resolved: r.resolved.map((f) => `${f.modelId}/${f.key}`), skipped: r.skipped };

@@ -20,7 +20,10 @@ export interface GateRefresh {
   failed: string[];
 }
 
-export async function refreshOpenGates(client: Client, o: { models: readonly string[]; taskQueue: string; concurrency?: number; timeoutMs?: number }): Promise<GateRefresh> {
+export async function refreshOpenGates(
+  client: Client,
+  o: { models: readonly string[]; taskQueue: string; concurrency?: number; timeoutMs?: number },
+): Promise<GateRefresh> {
   const wanted = new Set(o.models.flatMap((m) => [retrainWorkflowId(m), rollbackWorkflowId(m)]));
   const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running' AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'`;
   const listed: { workflowId: string; runId: string }[] = [];
@@ -40,7 +43,9 @@ export async function refreshOpenGates(client: Client, o: { models: readonly str
       if (err instanceof WorkflowNotFoundError) return; // closed since it was listed
       if (Date.now() >= deadline - 250) {
         noWorker = true;
-        return void out.failed.push(`${workflowId}: no worker answered within ${Math.round((o.timeoutMs ?? REFRESH_TIMEOUT_MS) / 1000)}s (the next worker start asks it)`);
+        return void out.failed.push(
+          `${workflowId}: no worker answered within ${Math.round((o.timeoutMs ?? REFRESH_TIMEOUT_MS) / 1000)}s (the next worker start asks it)`,
+        );
       }
       // Refused: no gate waits (training, comparing), or a refresh runs already; nothing to do.
       if (err instanceof WorkflowUpdateFailedError && /no request is waiting|reading its approvers already/.test(err.cause?.message ?? '')) return;
@@ -55,6 +60,10 @@ export async function refreshOpenGates(client: Client, o: { models: readonly str
 
 /** One line for the console: how many waiting requests took the config's current approvers and keys. */
 export function formatGateRefresh(r: GateRefresh): string {
-  const lines = r.refreshed.length ? [`${r.refreshed.length} waiting request${r.refreshed.length === 1 ? '' : 's'} read the config's approvers and keys again: ${r.refreshed.map((x) => `${x.workflowId} (${x.gate.gate}: ${x.gate.approvers.join(', ')}${x.gate.signaturesRequired ? ', signed' : ''})`).join('; ')}`] : [];
+  const lines = r.refreshed.length
+    ? [
+        `${r.refreshed.length} waiting request${r.refreshed.length === 1 ? '' : 's'} read the config's approvers and keys again: ${r.refreshed.map((x) => `${x.workflowId} (${x.gate.gate}: ${x.gate.approvers.join(', ')}${x.gate.signaturesRequired ? ', signed' : ''})`).join('; ')}`,
+      ]
+    : [];
   return [...lines, ...r.failed.map((f) => `could not refresh ${f}`)].join('\n');
 }

@@ -12,7 +12,11 @@ import { decideUpdate } from '../../workflows/definitions.js';
 import { failureMessage, openRequests, type OpenRequest } from './requests.js';
 
 /** Who signs a decision: given the act and where it applies, a proof, or undefined (unsigned). */
-export type DecisionSigner = (act: SignedAct, where: Omit<DecisionProof, 'signer' | 'at' | 'nonce' | 'signature'>, required: boolean) => DecisionProof | undefined;
+export type DecisionSigner = (
+  act: SignedAct,
+  where: Omit<DecisionProof, 'signer' | 'at' | 'nonce' | 'signature'>,
+  required: boolean,
+) => DecisionProof | undefined;
 
 /** A decision as a person makes it; `evidence`, the sha256 they looked at ('' for none), pins the request's evidence. */
 export interface Decision {
@@ -48,7 +52,10 @@ export async function findDecisionRequest(client: Client, modelId: string, gate:
     throw new UpkeepError('InvalidRequest', `no ${gate} request for ${modelId} is waiting for a decision${names ? ` (open: ${names})` : ''}`);
   }
   if (open.length === 0) throw new UpkeepError('InvalidRequest', `no request for ${modelId} is waiting for a decision (see upkeep approvals list)`);
-  throw new UpkeepError('InvalidRequest', `several requests for ${modelId} wait for a decision (${open.map((r) => r.gate.gate).join(', ')}): say which with --gate`);
+  throw new UpkeepError(
+    'InvalidRequest',
+    `several requests for ${modelId} wait for a decision (${open.map((r) => r.gate.gate).join(', ')}): say which with --gate`,
+  );
 }
 
 /**
@@ -56,16 +63,30 @@ export async function findDecisionRequest(client: Client, modelId: string, gate:
  * through the workflow's Update; the validator's refusal comes back as a clear UpkeepError, after
  * `onRefused` was told.
  */
-export async function sendDecision(open: OpenRequest, modelId: string, o: Decision, sign: DecisionSigner, onRefused?: RefusalRecorder): Promise<DecisionResult> {
+export async function sendDecision(
+  open: OpenRequest,
+  modelId: string,
+  o: Decision,
+  sign: DecisionSigner,
+  onRefused?: RefusalRecorder,
+): Promise<DecisionResult> {
   const shown = open.gate.evidence;
   // The evidence the person looked at (approvals list, the inbox page) must be the request's now.
   if (o.evidence !== undefined && o.evidence !== (shown?.sha256 ?? '')) {
-    throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${modelId} shows other evidence now (sha256 ${shown?.sha256 ?? 'none'}) than the one given (${o.evidence || 'none'}): look at it again (upkeep approvals list --model ${modelId})`);
+    throw new UpkeepError(
+      'InvalidRequest',
+      `the ${open.gate.gate} request of ${modelId} shows other evidence now (sha256 ${shown?.sha256 ?? 'none'}) than the one given (${o.evidence || 'none'}): look at it again (upkeep approvals list --model ${modelId})`,
+    );
   }
   const act = { gate: open.gate.gate, decision: o.decision, approver: o.approver, ...(o.comment ? { comment: o.comment } : {}) };
   // Format 2 (docs/signed-decisions.md) wherever the gate stored its evidence: the signature covers
   // the candidate and the evidence's sha256.
-  const where = { model: modelId, workflow: open.handle.workflowId, request: open.gate.openedAt, ...(shown ? { candidate: open.gate.candidate ?? '', evidence: shown.sha256 } : {}) };
+  const where = {
+    model: modelId,
+    workflow: open.handle.workflowId,
+    request: open.gate.openedAt,
+    ...(shown ? { candidate: open.gate.candidate ?? '', evidence: shown.sha256 } : {}),
+  };
   const proof = sign(act, where, open.gate.signaturesRequired === true);
   try {
     const gate = await open.handle.executeUpdate(decideUpdate, { args: [{ ...act, ...(proof ? { proof } : {}) }] });
@@ -74,11 +95,27 @@ export async function sendDecision(open: OpenRequest, modelId: string, o: Decisi
     // The validator's refusal (not an approver, no comment, already decided, …) comes back as the cause.
     if (err instanceof WorkflowUpdateFailedError) {
       const why = failureMessage(err);
-      await onRefused?.({ modelId, workflowId: open.handle.workflowId, gate: open.gate.gate, request: open.gate.openedAt, decision: o.decision, claimedBy: o.approver, signer: proof?.signer, nonce: proof?.nonce, why, comment: o.comment });
+      await onRefused?.({
+        modelId,
+        workflowId: open.handle.workflowId,
+        gate: open.gate.gate,
+        request: open.gate.openedAt,
+        decision: o.decision,
+        claimedBy: o.approver,
+        signer: proof?.signer,
+        nonce: proof?.nonce,
+        why,
+        comment: o.comment,
+      });
       throw new UpkeepError('InvalidRequest', why);
     }
-    if (err instanceof WorkflowNotFoundError) throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${modelId} closed before the decision arrived (see upkeep card ${modelId})`);
-    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw new UpkeepError('InvalidRequest', `the decision on ${modelId} was not confirmed in time: is a worker running? Check with upkeep approvals list --model ${modelId}`);
+    if (err instanceof WorkflowNotFoundError)
+      throw new UpkeepError('InvalidRequest', `the ${open.gate.gate} request of ${modelId} closed before the decision arrived (see upkeep card ${modelId})`);
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      throw new UpkeepError(
+        'InvalidRequest',
+        `the decision on ${modelId} was not confirmed in time: is a worker running? Check with upkeep approvals list --model ${modelId}`,
+      );
     throw err;
   }
 }

@@ -36,18 +36,28 @@ export async function queryStatus(client: Client, handle: WorkflowHandle): Promi
     return await client.withDeadline(deadline, () => handle.query(maintenanceStatusQuery));
   } catch (err) {
     if (Date.now() >= deadline - 250) {
-      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (${workerHint()})?`);
+      throw new NoWorkerError(
+        'InvalidRequest',
+        `no worker answered the status query of ${handle.workflowId} within ${QUERY_TIMEOUT_MS / 1000}s: is a worker running (${workerHint()})?`,
+      );
     }
     // The server knows at once when nothing has polled the task queue lately (FAILED_PRECONDITION).
     if (/no poller seen for task queue/i.test(failureMessage(err))) {
-      throw new NoWorkerError('InvalidRequest', `no worker answered the status query of ${handle.workflowId}: none has polled its task queue lately; is a worker running (${workerHint()})?`);
+      throw new NoWorkerError(
+        'InvalidRequest',
+        `no worker answered the status query of ${handle.workflowId}: none has polled its task queue lately; is a worker running (${workerHint()})?`,
+      );
     }
     throw err;
   }
 }
 
 /** The running run of a workflow id (one describe), or undefined when there is none (or it runs on another task queue than `taskQueue`, when given). */
-export async function running(client: Client, workflowId: string, o: { taskQueue?: string | undefined } = {}): Promise<{ handle: WorkflowHandle; runId: string } | undefined> {
+export async function running(
+  client: Client,
+  workflowId: string,
+  o: { taskQueue?: string | undefined } = {},
+): Promise<{ handle: WorkflowHandle; runId: string } | undefined> {
   try {
     const d = await client.workflow.getHandle(workflowId).describe();
     if (d.status.name !== 'RUNNING' || (o.taskQueue && d.taskQueue !== o.taskQueue)) return undefined;
@@ -132,7 +142,11 @@ const GATES: readonly string[] = ['retrain', 'promote', 'rollback'] satisfies Ga
  * each workflow that can hold the gate (one of each when the gate is named), no visibility list.
  * With `taskQueue`, only requests on that task queue.
  */
-export async function openRequests(client: Client, modelId: string, o: { gate?: string | undefined; taskQueue?: string | undefined } = {}): Promise<OpenRequest[]> {
+export async function openRequests(
+  client: Client,
+  modelId: string,
+  o: { gate?: string | undefined; taskQueue?: string | undefined } = {},
+): Promise<OpenRequest[]> {
   if (o.gate !== undefined && !GATES.includes(o.gate)) return [];
   const holders = o.gate ? [holderOf(modelId, o.gate as GateName)] : [holderOf(modelId, 'retrain'), holderOf(modelId, 'rollback')];
   const out: OpenRequest[] = [];

@@ -26,7 +26,12 @@ export function manualEvidence(spec: ModelSpec, configName: string, o: { reason:
 }
 
 /** Sends the evidence to the model's retrain request, starting one when none runs; `attached` when one was pending. */
-export async function requestRetrain(client: Client, modelId: string, evidence: RetrainEvidence, taskQueue: string): Promise<{ workflowId: string; attached: boolean }> {
+export async function requestRetrain(
+  client: Client,
+  modelId: string,
+  evidence: RetrainEvidence,
+  taskQueue: string,
+): Promise<{ workflowId: string; attached: boolean }> {
   const workflowId = retrainWorkflowId(modelId);
   // A request is pending when a run of the id is running; signal-with-start signals that run.
   const pending = await running(client, workflowId);

@@ -40,7 +40,10 @@ export interface PreparedRollback {
 export async function prepareRollback(spec: ModelSpec, store: ArtifactStore, o: RollbackAsk, sign: DecisionSigner): Promise<PreparedRollback> {
   const allowed = stakeholders(spec);
   if (o.emergency && !allowed.includes(o.as)) {
-    throw new UpkeepError('InvalidRequest', `model ${spec.id}: ${o.as} is not an approver of this model (approvers: ${allowed.join(', ')}); an emergency rollback needs one`);
+    throw new UpkeepError(
+      'InvalidRequest',
+      `model ${spec.id}: ${o.as} is not an approver of this model (approvers: ${allowed.join(', ')}); an emergency rollback needs one`,
+    );
   }
   const workflowId = rollbackWorkflowId(spec.id);
   const reason = o.reason ?? 'rollback requested from the CLI';
@@ -53,7 +56,14 @@ export async function prepareRollback(spec: ModelSpec, store: ArtifactStore, o: 
   const act = rollbackAct({ requestedBy: o.as, reason, emergency: !!o.emergency });
   const proof = sign(act, { model: spec.id, workflow: workflowId, request }, keysApply(spec.keys, allowed));
   const shape = rollbackInputProblem({ modelId: spec.id, ...(o.to ? { to: o.to } : {}), reason, requestedBy: o.as });
-  if (shape) throw new UpkeepError('InvalidRequest', `rollback ${spec.id}: ${shape.replace(/^reason\b/, '--reason').replace(/^requestedBy\b/, '--as').replace(/^to\b/, '--to')}`);
+  if (shape)
+    throw new UpkeepError(
+      'InvalidRequest',
+      `rollback ${spec.id}: ${shape
+        .replace(/^reason\b/, '--reason')
+        .replace(/^requestedBy\b/, '--as')
+        .replace(/^to\b/, '--to')}`,
+    );
   const problem = proofProblem(act, proof, { model: spec.id, workflow: workflowId, request, now: Date.now(), keys: spec.keys, deciders: allowed });
   if (problem) throw new UpkeepError('InvalidRequest', problem);
   return {
@@ -84,7 +94,10 @@ export async function startRollback(client: Client, taskQueue: string, p: Prepar
     handle = await client.workflow.start<typeof rollbackModel>('rollbackModel', { workflowId, taskQueue, args: [p.input] });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new UpkeepError('InvalidRequest', `a rollback of ${modelId} is already running (workflow ${workflowId}): see upkeep approvals list --model ${modelId}`);
+      throw new UpkeepError(
+        'InvalidRequest',
+        `a rollback of ${modelId} is already running (workflow ${workflowId}): see upkeep approvals list --model ${modelId}`,
+      );
     }
     throw err;
   }
@@ -100,9 +113,14 @@ export async function startRollback(client: Client, taskQueue: string, p: Prepar
       }
       if (r.outcome === 'rolled-back') return r;
       const by = decidedBy(r);
-      if (r.outcome === 'rejected') throw new UpkeepError('InvalidRequest', `rollback of ${modelId} from ${r.from} to ${r.to} was rejected by ${by || 'an approver'}`);
-      if (r.outcome === 'expired') throw new UpkeepError('InvalidRequest', `rollback of ${modelId} from ${r.from} to ${r.to} expired without a decision; nothing was changed`);
-      throw new UpkeepError('ChampionChanged', `rollback of ${modelId} refused: the champion changed while the request waited (it was ${r.from}); nothing was changed`);
+      if (r.outcome === 'rejected')
+        throw new UpkeepError('InvalidRequest', `rollback of ${modelId} from ${r.from} to ${r.to} was rejected by ${by || 'an approver'}`);
+      if (r.outcome === 'expired')
+        throw new UpkeepError('InvalidRequest', `rollback of ${modelId} from ${r.from} to ${r.to} expired without a decision; nothing was changed`);
+      throw new UpkeepError(
+        'ChampionChanged',
+        `rollback of ${modelId} refused: the champion changed while the request waited (it was ${r.from}); nothing was changed`,
+      );
     },
     async watchGate(ms, everyMs = 500) {
       const until = Date.now() + ms;

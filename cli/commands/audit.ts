@@ -23,7 +23,8 @@ async function storeOf(configFlag: string | undefined): Promise<ArtifactStore> {
 
 /** A model id as the config allows it (the model may have left the config since: it is not looked up there), or `_web`, the web inbox's access log. */
 function checkModelId(model: string): void {
-  if (model !== WEB_TRAIL && !MODEL_ID_PATTERN.test(model)) throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
+  if (model !== WEB_TRAIL && !MODEL_ID_PATTERN.test(model))
+    throw new UpkeepError('InvalidRequest', `${JSON.stringify(model)} is not a model id (lowercase letters, digits, ".", "_" or "-")`);
 }
 
 /** What a command that answers from the trail read, and whether the trail verified. */
@@ -41,7 +42,8 @@ interface CheckedTrail {
 export async function checkedTrail(store: ArtifactStore, model: string, unverified: boolean | undefined): Promise<CheckedTrail | undefined> {
   checkModelId(model);
   const v = await verifyTrail(store, model);
-  if (v.links === 0 && v.problems.length === 0) throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
+  if (v.links === 0 && v.problems.length === 0)
+    throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
   if (v.ok) return { chain: v.entries, problems: [] };
   console.error(`the audit trail of ${model} does NOT verify (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}):`);
   for (const p of v.problems.slice(0, 20)) console.error(`  - ${p}`);
@@ -55,12 +57,19 @@ export async function checkedTrail(store: ArtifactStore, model: string, unverifi
   return { chain: await readChain(store, model), problems: v.problems };
 }
 
-const unverifiedBanner = (model: string, problems: string[]): string => `UNVERIFIED: the audit trail of ${model} does not verify (${problems.length} problem${problems.length === 1 ? '' : 's'}; see upkeep audit verify ${model}): what follows may have been altered`;
+const unverifiedBanner = (model: string, problems: string[]): string =>
+  `UNVERIFIED: the audit trail of ${model} does not verify (${problems.length} problem${problems.length === 1 ? '' : 's'}; see upkeep audit verify ${model}): what follows may have been altered`;
 
 const where = (e: ChainedEntry['entry']): string => [e.workflowId, e.runId, e.event !== undefined ? `event ${e.event}` : undefined].filter(Boolean).join(' / ');
 
 function renderMarkdown(model: string, entries: ChainedEntry[], problems: string[] = []): string {
-  const lines = [`# Audit trail of ${markdownCell(model)}`, '', ...(problems.length > 0 ? [`**${markdownCell(unverifiedBanner(model, problems))}**`, ''] : []), '| # | time | kind | who | what | workflow / run / event |', '| ---: | --- | --- | --- | --- | --- |'];
+  const lines = [
+    `# Audit trail of ${markdownCell(model)}`,
+    '',
+    ...(problems.length > 0 ? [`**${markdownCell(unverifiedBanner(model, problems))}**`, ''] : []),
+    '| # | time | kind | who | what | workflow / run / event |',
+    '| ---: | --- | --- | --- | --- | --- |',
+  ];
   for (const { seq, entry: e } of entries) {
     const what = e.comment ? `${e.summary} — “${e.comment}”` : e.summary;
     lines.push(`| ${seq} | ${e.at} | ${e.kind} | ${markdownCell(e.actor ?? '')} | ${markdownCell(what)} | ${markdownCell(where(e))} |`);
@@ -70,7 +79,10 @@ function renderMarkdown(model: string, entries: ChainedEntry[], problems: string
 
 export function renderHtml(model: string, entries: ChainedEntry[], problems: string[] = []): string {
   const rows = entries
-    .map(({ seq, entry: e }) => `<tr><td>${seq}</td><td>${htmlText(e.at)}</td><td>${htmlText(e.kind)}</td><td>${htmlText(e.actor ?? '')}</td><td>${htmlText(e.summary)}${e.comment ? `<br><q>${htmlText(e.comment)}</q>` : ''}</td><td>${htmlText(where(e))}</td></tr>`)
+    .map(
+      ({ seq, entry: e }) =>
+        `<tr><td>${seq}</td><td>${htmlText(e.at)}</td><td>${htmlText(e.kind)}</td><td>${htmlText(e.actor ?? '')}</td><td>${htmlText(e.summary)}${e.comment ? `<br><q>${htmlText(e.comment)}</q>` : ''}</td><td>${htmlText(where(e))}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Audit trail of ${htmlText(model)}</title>
@@ -83,7 +95,10 @@ ${rows}
 `;
 }
 
-export async function auditCommand(model: string, o: { since?: Date; until?: Date; format?: 'md' | 'json' | 'html'; config?: string; unverified?: boolean }): Promise<void> {
+export async function auditCommand(
+  model: string,
+  o: { since?: Date; until?: Date; format?: 'md' | 'json' | 'html'; config?: string; unverified?: boolean },
+): Promise<void> {
   const store = await storeOf(o.config);
   const trail = await checkedTrail(store, model, o.unverified);
   if (!trail) return;
@@ -94,7 +109,14 @@ export async function auditCommand(model: string, o: { since?: Date; until?: Dat
     return t >= from && t < to;
   });
   const unverified = trail.problems.length > 0;
-  if (o.format === 'json') console.log(JSON.stringify(entries.map((c) => ({ seq: c.seq, ...(unverified ? { verified: false } : {}), ...c.entry })), null, 2));
+  if (o.format === 'json')
+    console.log(
+      JSON.stringify(
+        entries.map((c) => ({ seq: c.seq, ...(unverified ? { verified: false } : {}), ...c.entry })),
+        null,
+        2,
+      ),
+    );
   else process.stdout.write(o.format === 'html' ? renderHtml(model, entries, trail.problems) : renderMarkdown(model, entries, trail.problems));
 }
 
@@ -103,10 +125,13 @@ export async function verifyCommand(model: string, o: { config?: string }): Prom
   const store = await storeOf(o.config);
   // Every cited object re-hashed, data files and model artifacts included.
   const v = await verifyTrail(store, model, { deep: true });
-  if (v.links === 0 && v.problems.length === 0) throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
+  if (v.links === 0 && v.problems.length === 0)
+    throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
   for (const n of v.notes) console.log(`note: ${n}`);
   if (v.ok) {
-    console.log(`the audit trail of ${model} is intact: ${v.links} entries, ${v.objects} cited objects re-hashed, registry and trail agree; head ${v.headSha256}`);
+    console.log(
+      `the audit trail of ${model} is intact: ${v.links} entries, ${v.objects} cited objects re-hashed, registry and trail agree; head ${v.headSha256}`,
+    );
     return;
   }
   console.error(`the audit trail of ${model} is BROKEN (${v.problems.length} problem${v.problems.length === 1 ? '' : 's'}, ${v.links} links):`);
@@ -117,7 +142,11 @@ export async function verifyCommand(model: string, o: { config?: string }): Prom
 /** Refuses an instant in the future: the trail records what happened, not what will. */
 export function checkInstant(at: Date, now = new Date()): void {
   if (Number.isNaN(at.getTime())) throw new UpkeepError('InvalidRequest', '--at is not a time');
-  if (at.getTime() > now.getTime()) throw new UpkeepError('InvalidRequest', `--at ${at.toISOString()} is in the future (now ${now.toISOString()}): the audit trail can only say who was watching up to now`);
+  if (at.getTime() > now.getTime())
+    throw new UpkeepError(
+      'InvalidRequest',
+      `--at ${at.toISOString()} is in the future (now ${now.toISOString()}): the audit trail can only say who was watching up to now`,
+    );
 }
 
 export async function whoCommand(model: string, o: { at?: Date; format?: 'text' | 'json'; config?: string; unverified?: boolean }): Promise<void> {
@@ -131,13 +160,26 @@ export async function whoCommand(model: string, o: { at?: Date; format?: 'text' 
   for (const sha of new Set(chain.map((c) => citedSpec(c.entry)).filter((s): s is string => s !== undefined))) {
     const bytes = await store.tryGet(specKey(model, sha));
     if (!bytes) continue;
-    const spec = JSON.parse(new TextDecoder().decode(bytes)) as { owner: string; approvers?: (string | { id: string })[]; approval?: { escalation?: string[] } };
-    specs.set(sha, { owner: spec.owner, approvers: (spec.approvers ?? []).map((a) => (typeof a === 'string' ? a : a.id)), escalation: spec.approval?.escalation ?? [] });
+    const spec = JSON.parse(new TextDecoder().decode(bytes)) as {
+      owner: string;
+      approvers?: (string | { id: string })[];
+      approval?: { escalation?: string[] };
+    };
+    specs.set(sha, {
+      owner: spec.owner,
+      approvers: (spec.approvers ?? []).map((a) => (typeof a === 'string' ? a : a.id)),
+      escalation: spec.approval?.escalation ?? [],
+    });
   }
   const answer = whoWasWatching(model, chain, at, specs);
   const unverified = trail.problems.length > 0;
   if (o.format === 'json') console.log(JSON.stringify({ ...answer, verified: !unverified, ...(unverified ? { problems: trail.problems } : {}) }, null, 2));
-  else console.log(unverified ? `${unverifiedBanner(model, trail.problems)}\n\n${renderWhoWasWatching(answer)}\n\n${unverifiedBanner(model, trail.problems)}` : renderWhoWasWatching(answer));
+  else
+    console.log(
+      unverified
+        ? `${unverifiedBanner(model, trail.problems)}\n\n${renderWhoWasWatching(answer)}\n\n${unverifiedBanner(model, trail.problems)}`
+        : renderWhoWasWatching(answer),
+    );
 }
 
 /** `upkeep audit migrate`: moves a trail an earlier version kept under ledger/ to audit/ (engine/store/audit-layout.ts). */
@@ -146,18 +188,26 @@ export async function migrateCommand(o: { config?: string; removeOld?: boolean }
   const store = await storeOf(o.config);
   const m = await moveAuditTrail(store, { full: true, removeOld: o.removeOld === true });
   if (m.problems.length > 0) {
-    console.error(`the audit trail in ${store.root} was NOT moved from ledger/ to audit/ (${m.problems.length} cop${m.problems.length === 1 ? 'y differs' : 'ies differ'} from the original; nothing was marked or removed):`);
+    console.error(
+      `the audit trail in ${store.root} was NOT moved from ledger/ to audit/ (${m.problems.length} cop${m.problems.length === 1 ? 'y differs' : 'ies differ'} from the original; nothing was marked or removed):`,
+    );
     for (const p of m.problems) console.error(`  - ${plainLine(p, 2000)}`);
     console.error('stop every worker of an earlier upkeep version and see docs/storage.md ("Moving an audit trail from ledger/")');
     process.exitCode = 1;
     return;
   }
   if (m.found === 0) {
-    console.log(m.state === 'marked' ? `the audit trail in ${store.root} is under audit/ (moved before; nothing under ledger/)` : `nothing to move: the store ${store.root} holds no audit trail under ledger/`);
+    console.log(
+      m.state === 'marked'
+        ? `the audit trail in ${store.root} is under audit/ (moved before; nothing under ledger/)`
+        : `nothing to move: the store ${store.root} holds no audit trail under ledger/`,
+    );
     return;
   }
   const kept = m.removed > 0 ? `the ${m.removed} originals under ledger/ were removed` : 'the originals under ledger/ are kept (--remove-old removes them)';
-  console.log(`moved the audit trail in ${store.root} from ledger/ to audit/: ${m.found} objects (${m.copied} copied now), each read back with its sha256 unchanged; ${kept}`);
+  console.log(
+    `moved the audit trail in ${store.root} from ledger/ to audit/: ${m.found} objects (${m.copied} copied now), each read back with its sha256 unchanged; ${kept}`,
+  );
   console.log(`check each model's trail: ${m.models.map((id) => `upkeep audit verify ${id}`).join('; ')}`);
 }
 
@@ -171,7 +221,13 @@ export async function exportCommand(o: { config?: string }): Promise<void> {
     const skipped: string[] = [];
     await withProgress(async (progress) => {
       for (;;) {
-        const r = await exportClosedHistories({ store, temporal }, { onProgress: (done, total) => progress.update(countLine('exporting histories', exported + present + done, exported + present + total, 'runs'), done === total) });
+        const r = await exportClosedHistories(
+          { store, temporal },
+          {
+            onProgress: (done, total) =>
+              progress.update(countLine('exporting histories', exported + present + done, exported + present + total, 'runs'), done === total),
+          },
+        );
         exported += r.exported;
         present += r.present;
         skipped.push(...r.skipped);
@@ -181,7 +237,9 @@ export async function exportCommand(o: { config?: string }): Promise<void> {
     console.log(`exported ${exported} closed workflow histories to ${store.root}/histories (${present} already there)`);
     if (skipped.length > 0) {
       // The others were exported; these are kept under histories/_skipped/ and tried again by the next export.
-      console.error(`skipped ${skipped.length} run${skipped.length === 1 ? '' : 's'} that could not be exported (recorded under histories/_skipped/, tried again next time):`);
+      console.error(
+        `skipped ${skipped.length} run${skipped.length === 1 ? '' : 's'} that could not be exported (recorded under histories/_skipped/, tried again next time):`,
+      );
       for (const s of skipped) console.error(`  - ${plainLine(s, 400)}`);
       process.exitCode = 1;
     }

@@ -25,7 +25,12 @@ import { commandConfig } from '../context.js';
 import { didYouMean } from '../../domain/suggest.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
-export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = new Date(), source: DataSource = createDataSource()): Promise<{ ok: boolean; line: string }> {
+export async function checkModel(
+  spec: ModelSpec,
+  runner: InferenceRunner,
+  at = new Date(),
+  source: DataSource = createDataSource(),
+): Promise<{ ok: boolean; line: string }> {
   const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg}` });
   const artifactName = baseName(spec.artifact);
   let bytes: Uint8Array | undefined;
@@ -78,7 +83,11 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const file = baseName(latest.uri);
   let table;
   try {
-    table = await readTable(latest.bytes, { source: file, ...(spec.data.format ? { format: spec.data.format } : {}), ...(spec.limits ? { limits: spec.limits } : {}) });
+    table = await readTable(latest.bytes, {
+      source: file,
+      ...(spec.data.format ? { format: spec.data.format } : {}),
+      ...(spec.limits ? { limits: spec.limits } : {}),
+    });
   } catch (err) {
     return fail(`file ${file}: ${(err as Error).message}`);
   }
@@ -86,7 +95,13 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
   const wanted = [...spec.inputs.flatMap((i) => i.columns), spec.label.column];
   const missing = wanted.filter((c) => !have.includes(c));
   // the file's own column names are not shown: a header may be the first line of another file (credentials)
-  if (missing.length > 0) return fail(`file ${file}: no column ${missing.join(', ')} (${columnsWord(have.length)}${didYouMean(missing[0]!, have.filter((c) => c.length <= 100))})`);
+  if (missing.length > 0)
+    return fail(
+      `file ${file}: no column ${missing.join(', ')} (${columnsWord(have.length)}${didYouMean(
+        missing[0]!,
+        have.filter((c) => c.length <= 100),
+      )})`,
+    );
 
   const label = table.columns.get(spec.label.column)!;
   if (spec.task === 'regression') {
@@ -100,11 +115,20 @@ export async function checkModel(spec: ModelSpec, runner: InferenceRunner, at = 
       else if (!label.nulls?.[i]) v = canonicalLabel(label.kind === 'boolean' ? label.values[i] === 1 : label.values[i]!);
       if (v !== undefined && !known.has(v)) unknown.add(v);
     }
-    if (unknown.size > 0) return fail(`file ${file}: label column ${spec.label.column} has values the model does not know (${unknown.size === 5 ? 'at least 5' : unknown.size}); its classes are ${classes.join(', ')}`);
+    if (unknown.size > 0)
+      return fail(
+        `file ${file}: label column ${spec.label.column} has values the model does not know (${unknown.size === 5 ? 'at least 5' : unknown.size}); its classes are ${classes.join(', ')}`,
+      );
   }
   // Asked to retrain without a trainer: it never will (there is no default trainer); said, not failed.
-  const noTrainer = spec.retrain.on !== 'never' && !spec.retrain.trainer ? `; retrain.on is ${spec.retrain.on} but there is no retrain.trainer, so it will be reported, never retrained` : '';
-  return { ok: true, line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared${noTrainer}` };
+  const noTrainer =
+    spec.retrain.on !== 'never' && !spec.retrain.trainer
+      ? `; retrain.on is ${spec.retrain.on} but there is no retrain.trainer, so it will be reported, never retrained`
+      : '';
+  return {
+    ok: true,
+    line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared${noTrainer}`,
+  };
 }
 
 export async function checkCommand(o: { config?: string; model?: string }): Promise<void> {
@@ -112,7 +136,14 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   const config = await loadConfig(file);
   warnUnauthenticated(config, path.basename(file));
   const models = o.model ? config.models.filter((m) => m.id === o.model) : config.models;
-  if (models.length === 0) throw new UpkeepError('UnknownModel', `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(o.model ?? '', config.models.map((m) => m.id))}`);
+  if (models.length === 0)
+    throw new UpkeepError(
+      'UnknownModel',
+      `${path.basename(file)}: no model with id ${o.model} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(
+        o.model ?? '',
+        config.models.map((m) => m.id),
+      )}`,
+    );
   console.log(`${path.basename(file)}: valid, ${config.models.length} model${config.models.length > 1 ? 's' : ''}`);
   const runner = createInProcessRunner();
   const source = createDataSource(config.s3);
@@ -121,7 +152,11 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
     // The watchdog reads it on every run: a broken file would fail the run.
     const people = await readDirectory(config.watchdog.directory).catch((err: unknown) => (err as Error).message);
     if (typeof people === 'string') bad++;
-    console.log(typeof people === 'string' ? `FAIL ${people}` : `ok watchdog.directory ${path.basename(config.watchdog.directory)}: ${people.size} ${people.size === 1 ? 'person' : 'people'}`);
+    console.log(
+      typeof people === 'string'
+        ? `FAIL ${people}`
+        : `ok watchdog.directory ${path.basename(config.watchdog.directory)}: ${people.size} ${people.size === 1 ? 'person' : 'people'}`,
+    );
   }
   try {
     for (const spec of models) {

@@ -13,7 +13,8 @@ export async function codecServerCommand(o: { port: number; host: string; origin
   const origins = o.origin ?? [`http://127.0.0.1:${s.devUiPort}`, `http://localhost:${s.devUiPort}`];
   const { server, url } = await startCodecServer({ codec, origins, port: o.port, host: o.host });
   console.log(`codec server at ${url} (POST /encode, /decode) for ${origins.join(', ')}; Ctrl-C stops it`);
-  if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1') console.log(`warning: listening on ${o.host}: anyone who reaches it can decrypt payloads`);
+  if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1')
+    console.log(`warning: listening on ${o.host}: anyone who reaches it can decrypt payloads`);
   const stop = (): void => {
     server.close();
     server.closeAllConnections();

@@ -58,7 +58,9 @@ export const INLINE_ROWS = 50_000;
 
 /** The command's evaluation engine: threads for a large window, this thread for a small one. */
 function commandEngine(): EvaluationEngine {
-  return createEvaluationEngine({ inline: { rows: INLINE_ROWS, handle: async (msg) => (await import('../../engine/evaluation/shard-handler.js')).handle(msg) } });
+  return createEvaluationEngine({
+    inline: { rows: INLINE_ROWS, handle: async (msg) => (await import('../../engine/evaluation/shard-handler.js')).handle(msg) },
+  });
 }
 
 export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
@@ -69,7 +71,16 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
     const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
     // On a terminal, the files read and the rows scored so far; nothing when stderr is piped.
     const { report } = await withProgress((progress) =>
-      evaluateOnce({ spec, modelBytes: bytes, dataUris: o.data, at: o.at, engine, reference, data, progress: (p) => progress.update(progressText(spec.id, p)) }),
+      evaluateOnce({
+        spec,
+        modelBytes: bytes,
+        dataUris: o.data,
+        at: o.at,
+        engine,
+        reference,
+        data,
+        progress: (p) => progress.update(progressText(spec.id, p)),
+      }),
     );
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
@@ -99,7 +110,16 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
   try {
     const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features']);
     const sha = sha256Hex(bytes);
-    const { profile } = await profileReferenceData({ spec, modelBytes: bytes, modelKey: sha, artifactName: baseName(spec.artifact), files: await windowFiles(o.data, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.data.join(', ') });
+    const { profile } = await profileReferenceData({
+      spec,
+      modelBytes: bytes,
+      modelKey: sha,
+      artifactName: baseName(spec.artifact),
+      files: await windowFiles(o.data, spec.data.format),
+      engine,
+      createdAt: new Date().toISOString(),
+      source: o.data.join(', '),
+    });
     const text = `${JSON.stringify(profile)}\n`;
     if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
     if (o.out) {
@@ -107,7 +127,9 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
       console.log(`wrote ${o.out}`);
     }
     const metric = spec.thresholds.metric;
-    console.log(`${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric] ?? '—'} (model ${sha.slice(0, 12)})`);
+    console.log(
+      `${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric] ?? '—'} (model ${sha.slice(0, 12)})`,
+    );
   } finally {
     await runner.close();
     await engine.close();
@@ -136,7 +158,11 @@ export interface ModelOptions {
  * The model a command works on: from the config (`--model`, with its store) or any ONNX file
  * (`--onnx` with the options in `required`); `--categorical` and `--segments` add watched columns.
  */
-async function modelForCommand(o: ModelOptions, runner: InferenceRunner, required: (keyof ModelOptions)[]): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore; data: DataSource }> {
+async function modelForCommand(
+  o: ModelOptions,
+  runner: InferenceRunner,
+  required: (keyof ModelOptions)[],
+): Promise<{ spec: ModelSpec; bytes: Uint8Array; store?: ArtifactStore; data: DataSource }> {
   let spec: ModelSpec;
   let bytes: Uint8Array;
   let store: ArtifactStore | undefined;
@@ -145,7 +171,19 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
     for (const key of required) {
       if (!o[key]) throw new UpkeepError('InvalidConfig', `--onnx needs --${key}`);
     }
-    ({ spec, bytes } = await adHocSpec({ onnx: o.onnx, task: o.task!, label: o.label!, features: o.features!, positiveLabel: o.positiveLabel, classes: o.classes, metric: o.metric, min: o.min, max: o.max, minRows: o.minRows ?? 1, runner }));
+    ({ spec, bytes } = await adHocSpec({
+      onnx: o.onnx,
+      task: o.task!,
+      label: o.label!,
+      features: o.features!,
+      positiveLabel: o.positiveLabel,
+      classes: o.classes,
+      metric: o.metric,
+      min: o.min,
+      max: o.max,
+      minRows: o.minRows ?? 1,
+      runner,
+    }));
   } else {
     if (!o.model) throw new UpkeepError('InvalidConfig', 'give --model <id> (with --config) or --onnx <file>');
     const configPath = commandConfig(o.config);
@@ -163,7 +201,13 @@ async function modelForCommand(o: ModelOptions, runner: InferenceRunner, require
 }
 
 /** --reference: a profile JSON, or data files (exact); without it, the profile stored for the model version. */
-async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: EvaluationEngine; uris?: string[]; configStore?: ArtifactStore }): Promise<ReferenceInput | undefined> {
+async function loadReference(o: {
+  spec: ModelSpec;
+  bytes: Uint8Array;
+  engine: EvaluationEngine;
+  uris?: string[];
+  configStore?: ArtifactStore;
+}): Promise<ReferenceInput | undefined> {
   const { spec, bytes, engine } = o;
   if (o.uris && o.uris.length > 0) {
     if (o.uris.length === 1 && o.uris[0]!.endsWith('.json')) {
@@ -178,10 +222,18 @@ async function loadReference(o: { spec: ModelSpec; bytes: Uint8Array; engine: Ev
       }
       return referenceFromProfile(parseReferenceProfile(json, o.uris[0]), spec);
     }
-    return referenceFromData({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: baseName(spec.artifact), files: await windowFiles(o.uris, spec.data.format), engine, createdAt: new Date().toISOString(), source: o.uris.join(', ') });
+    return referenceFromData({
+      spec,
+      modelBytes: bytes,
+      modelKey: sha256Hex(bytes),
+      artifactName: baseName(spec.artifact),
+      files: await windowFiles(o.uris, spec.data.format),
+      engine,
+      createdAt: new Date().toISOString(),
+      source: o.uris.join(', '),
+    });
   }
   const stored = await o.configStore?.tryGet(profileKey(spec.id, sha256Hex(bytes)));
   if (!stored) return undefined;
   return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored))), spec);
 }
-

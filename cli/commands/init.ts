@@ -42,7 +42,8 @@ function scalar(v: string | number): string {
   return /^[A-Za-z_][A-Za-z0-9_.@-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(v) ? v : JSON.stringify(v);
 }
 const flow = (vs: (string | number)[]): string => `[${vs.map(scalar).join(', ')}]`;
-const shapeText = (v: ValueInfo): string => `[${(v.shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' && d ? d : 'N')).join(', ')}]`;
+const shapeText = (v: ValueInfo): string =>
+  `[${(v.shape ?? []).map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' && d ? d : 'N')).join(', ')}]`;
 const todo = (what: string): string => `null  # TODO: ${what}`;
 
 interface ModelFacts {
@@ -53,7 +54,12 @@ interface ModelFacts {
 
 async function readModel(file: string): Promise<ModelFacts> {
   // only a regular file, within the default size cap (a FIFO would block, a device never end)
-  const bytes = readRegularFileSync(file, { what: 'cannot read model file', type: 'InvalidModel', maxBytes: DEFAULT_LIMITS.max_model_bytes, limitName: 'limits.max_model_bytes' })!;
+  const bytes = readRegularFileSync(file, {
+    what: 'cannot read model file',
+    type: 'InvalidModel',
+    maxBytes: DEFAULT_LIMITS.max_model_bytes,
+    limitName: 'limits.max_model_bytes',
+  })!;
   const problem = onnxHeadProblem(bytes.subarray(0, ONNX_HEAD_BYTES), bytes.length);
   if (problem) throw new UpkeepError('InvalidModel', `model ${path.basename(file)}: ${problem}`);
   let facts;
@@ -146,7 +152,10 @@ const relative = (from: string, to: string): string => path.relative(from, to).s
 export async function initCommand(o: InitOptions): Promise<void> {
   const out = path.resolve(o.out);
   // An existing config gets this model added to its list (the rest kept as it is); --force replaces the file.
-  const existing = existsSync(out) && !o.force ? readRegularFileSync(out, { what: 'cannot read config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' })! : undefined;
+  const existing =
+    existsSync(out) && !o.force
+      ? readRegularFileSync(out, { what: 'cannot read config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap' })!
+      : undefined;
   const { text, todos, id, model } = await initConfigText({ ...o, out });
   const todoList = todos.length ? ` with ${todos.length} TODO${todos.length > 1 ? 's' : ''} to fill in:\n${todos.map((t) => `  - ${t}`).join('\n')}` : '';
   if (existing) {
@@ -175,7 +184,11 @@ export function addModelToConfig(existing: string, fileName: string, modelYaml: 
   const models = doc.get('models', true);
   if (!isSeq(models)) return refuse(`has no models: list to add ${id} to`);
   const ids = models.items.map((m) => (isMap(m) ? m.get('id') : undefined));
-  if (ids.includes(id)) throw new UpkeepError('InvalidConfig', `${fileName} already has a model with id ${id}: pass --id <another id> to add this one beside it (--force replaces the whole file)`);
+  if (ids.includes(id))
+    throw new UpkeepError(
+      'InvalidConfig',
+      `${fileName} already has a model with id ${id}: pass --id <another id> to add this one beside it (--force replaces the whole file)`,
+    );
   const added = parseDocument(modelYaml).get('models', true) as YAMLSeq;
   const addedIds = (text: string): unknown[] | undefined => {
     const d = parseDocument(text);
@@ -192,7 +205,10 @@ export function addModelToConfig(existing: string, fileName: string, modelYaml: 
     const endOfLine = existing.indexOf('\n', Math.max(last.range[1] - 1, 0));
     if (indent >= 0) {
       const at = endOfLine === -1 ? existing.length : endOfLine + 1;
-      const body = modelYaml.split('\n').slice(1).filter((l, i, all) => i < all.length - 1 || l !== '');
+      const body = modelYaml
+        .split('\n')
+        .slice(1)
+        .filter((l, i, all) => i < all.length - 1 || l !== '');
       const shift = (l: string): string => (l === '' ? l : `${' '.repeat(indent)}${l.slice(2)}`);
       const block = [`${' '.repeat(indent)}# Added by upkeep init.`, ...body.map(shift)].join('\n') + '\n';
       const text = `${existing.slice(0, at)}${endOfLine === -1 ? '\n' : ''}${block}${existing.slice(at)}`;
@@ -230,7 +246,14 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   else if (classes) task = classes.length === 2 ? 'binary' : 'multiclass';
   else if (width !== undefined) task = width === 2 ? 'binary' : 'multiclass';
 
-  const id = o.id ?? path.basename(o.onnx).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  const id =
+    o.id ??
+    path
+      .basename(o.onnx)
+      .replace(/\.onnx$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '');
   if (!MODEL_ID_PATTERN.test(id)) throw new UpkeepError('InvalidConfig', `cannot make a model id from ${path.basename(o.onnx)}: pass --id`);
 
   // Inputs: one float tensor [N, k] takes k columns; several named inputs take one column each.
@@ -253,11 +276,12 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   }
   for (const p of inputPlan) p.cols?.forEach((c) => used.add(c));
   inputPlan.forEach((p, i) => {
-        inputLines.push(`      - name: ${scalar(p.input.name)}    # ${p.input.type} ${shapeText(p.input)}`);
+    inputLines.push(`      - name: ${scalar(p.input.name)}    # ${p.input.type} ${shapeText(p.input)}`);
     inputLines.push(`        type: ${p.type ?? need(`inputs[${i}].type`, `element type ${p.input.type} has no upkeep type (float, double, int64, string)`)}`);
     const n = p.k === undefined ? 'its' : `its ${p.k}`;
     if (p.cols) {
-      if (inputPlan.length === 1 && p.cols.length > 1) inputLines.push(`        # In the sample's column order: check it is the order the model was trained with.`);
+      if (inputPlan.length === 1 && p.cols.length > 1)
+        inputLines.push(`        # In the sample's column order: check it is the order the model was trained with.`);
       inputLines.push(`        columns: ${flow(p.cols)}`);
     } else {
       const hint = sample ? ` (the sample's numeric columns: ${numeric.filter((c) => c !== firstLabel).join(', ') || 'none'})` : '';
@@ -278,7 +302,7 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   emit('store: .upkeep/store');
   emit('# Schedules of models that leave this file are paused (or: prune, keep).');
   emit('# schedules: { orphans: pause }');
-  emit('# A daily watchdog tells each model\'s owner and approvers, and these people, when nobody is watching it.');
+  emit("# A daily watchdog tells each model's owner and approvers, and these people, when nobody is watching it.");
   emit('# watchdog: { platform: [ml-platform@example.com] }');
   emit('');
   emit('models:');
@@ -296,14 +320,17 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   else {
     if (labelOut) emit(`      label: ${scalar(labelOut.name)}`);
     if (probaOut) emit(`      probabilities: ${scalar(probaOut.name)}`);
-    if (!probaOut && task !== 'regression') emit(`      probabilities: ${need('outputs.probabilities', 'the output with the class probabilities [N, classes]')}`);
+    if (!probaOut && task !== 'regression')
+      emit(`      probabilities: ${need('outputs.probabilities', 'the output with the class probabilities [N, classes]')}`);
   }
   if (task !== 'regression') {
     if (classes) emit(`    # Class labels recorded by the model, in probability-column order: ${flow(model.classes!)}.`);
     else emit(`    classes: ${need('classes', `the class labels in probability-column order${width ? ` (${width} of them)` : ''}`)}`);
   }
   emit('    label:');
-  emit(`      column: ${label ? scalar(label) : need('label.column', `the data column with the true label${classes ? ` (values among ${classes.join(', ')})` : ''}`)}`);
+  emit(
+    `      column: ${label ? scalar(label) : need('label.column', `the data column with the true label${classes ? ` (values among ${classes.join(', ')})` : ''}`)}`,
+  );
   if (task === 'binary') {
     if (classes) {
       emit(`      # The second class, as in scikit-learn (the probability column of predict_proba[:, 1]); check it.`);
@@ -315,7 +342,12 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   if (o.data) {
     const { uri, dated, pattern } = datePattern(relative(outDir, path.resolve(o.data)));
     if (pattern) emit("      # Every matching file in each day's folder, in name order (* and ? match within the file name).");
-    else emit(dated ? '      # One file per day; {date} is YYYY-MM-DD ({yyyy}, {mm} and {dd} spell it any other way).' : '      # One file that always holds the current data; use {date} (YYYY-MM-DD) in the name for one file per day.');
+    else
+      emit(
+        dated
+          ? '      # One file per day; {date} is YYYY-MM-DD ({yyyy}, {mm} and {dd} spell it any other way).'
+          : '      # One file that always holds the current data; use {date} (YYYY-MM-DD) in the name for one file per day.',
+      );
     emit(`      uri: ${scalar(uri)}`);
   } else {
     emit(`      uri: ${need('data.uri', 'the labelled data, e.g. data/{date}.parquet with one file per day')}`);
@@ -329,7 +361,8 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   if (task) {
     const metric = DEFAULT_PRIMARY[task];
     emit(`      metric: ${metric}`);
-    if (task === 'regression') emit(`      max: ${need('thresholds.max', `the largest acceptable ${metric} (e.g. what it was at training time plus a margin)`)}`);
+    if (task === 'regression')
+      emit(`      max: ${need('thresholds.max', `the largest acceptable ${metric} (e.g. what it was at training time plus a margin)`)}`);
     else emit(`      min: ${need('thresholds.min', `the smallest acceptable ${metric} (e.g. what it was at training time minus a margin)`)}`);
   } else {
     emit(`      metric: ${need('thresholds.metric', 'the primary metric, e.g. roc_auc, f1_macro or rmse')}`);

@@ -35,7 +35,14 @@ function ago(iso: string): string {
   const ms = Date.now() - Date.parse(iso);
   if (!Number.isFinite(ms)) return '';
   const abs = Math.abs(ms);
-  const text = abs < 90_000 ? `${Math.round(abs / 1000)}s` : abs < 5_400_000 ? `${Math.round(abs / 60_000)}m` : abs < 172_800_000 ? `${Math.round(abs / 3_600_000)}h` : `${Math.round(abs / 86_400_000)}d`;
+  const text =
+    abs < 90_000
+      ? `${Math.round(abs / 1000)}s`
+      : abs < 5_400_000
+        ? `${Math.round(abs / 60_000)}m`
+        : abs < 172_800_000
+          ? `${Math.round(abs / 3_600_000)}h`
+          : `${Math.round(abs / 86_400_000)}d`;
   return ms >= 0 ? `${text} ago` : `in ${text}`;
 }
 /** The commands that decide a gate; an approval that needs a comment (a candidate not recommended) shows it. */
@@ -63,11 +70,16 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
   workflowId = terminalSafe(workflowId);
   const lines = [`${s.modelId}  ${s.kind}  ${s.stage} since ${s.since}  (workflow ${workflowId})`];
   const body: string[] = [];
-  if (s.champion) body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);
+  if (s.champion)
+    body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);
   if (s.gate) body.push(...gateLines(s.gate));
   else body.push('gate:        none open (no decision needed at this stage)');
-  if (s.kind === 'retrain' || s.evidence.length > 0) body.push(`evidence:    ${s.evidence.length}${s.evidence[0] ? `, first: ${describeEvidence(s.evidence[0])}` : ''}`);
-  if (s.plan && s.gate?.gate === 'retrain') body.push(`trainer:     ${s.plan.trainer}, asked to train on ${s.plan.trainingDays} days before a ${s.plan.holdoutDays}-day holdout (recommended only with data on ${Math.round(s.plan.minCoverage * 100)}% of them)`);
+  if (s.kind === 'retrain' || s.evidence.length > 0)
+    body.push(`evidence:    ${s.evidence.length}${s.evidence[0] ? `, first: ${describeEvidence(s.evidence[0])}` : ''}`);
+  if (s.plan && s.gate?.gate === 'retrain')
+    body.push(
+      `trainer:     ${s.plan.trainer}, asked to train on ${s.plan.trainingDays} days before a ${s.plan.holdoutDays}-day holdout (recommended only with data on ${Math.round(s.plan.minCoverage * 100)}% of them)`,
+    );
   const c = s.comparison;
   if (c && s.gate?.gate === 'promote') {
     const k = c.candidate;
@@ -75,12 +87,18 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
       body.push(`candidate:   ${k.version}: ${k.modelType}, trainer ${k.trainer}${k.championModelType ? ` (the champion is a ${k.championModelType})` : ''}`);
       body.push(`training:    ${describeCoverage(k.training)}`);
     }
-    const ci = (v: { low: number | null; high: number | null }): string => (v.low !== null && v.high !== null ? ` [${fmt(v.low)}, ${fmt(v.high)}]` : ' (no interval)');
-    body.push(`comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)}${ci(c.champion)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}${ci(c.challenger)}`);
+    const ci = (v: { low: number | null; high: number | null }): string =>
+      v.low !== null && v.high !== null ? ` [${fmt(v.low)}, ${fmt(v.high)}]` : ' (no interval)';
+    body.push(
+      `comparison:  ${c.metric} on the holdout ${c.holdout.firstDay}..${c.holdout.lastDay} (${c.holdout.rows} rows): champion ${c.champion.version} ${fmt(c.champion.value)}${ci(c.champion)} vs challenger ${c.challenger.version} ${fmt(c.challenger.value)}${ci(c.challenger)}`,
+    );
     body.push(`verdict:     ${c.recommended ? 'recommended' : 'NOT recommended'}${c.concerns?.length ? `: ${c.concerns.join('; ')}` : ''}`);
     body.push(`             ${c.reason}`);
   }
-  if (s.gate?.evidence) body.push(`evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`);
+  if (s.gate?.evidence)
+    body.push(
+      `evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`,
+    );
   if (s.gate?.commentRequired) body.push(`comment:     approving needs --comment, because ${s.gate.commentRequired}`);
   if (s.gate) body.push(decideHint(s.modelId, s.gate.gate, Boolean(s.gate.commentRequired)));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
@@ -101,7 +119,11 @@ export interface MaintenanceContext {
 
 export async function retrain(ctx: MaintenanceContext, model: string, o: { reason: string; as?: string; config?: string }): Promise<void> {
   const { spec } = await configAndModel(ctx, o.config, model);
-  const evidence = manualEvidence(spec, path.basename(ctx.configPath(o.config)), { reason: o.reason, requestedBy: o.as ?? ctx.defaultRequester, at: new Date() });
+  const evidence = manualEvidence(spec, path.basename(ctx.configPath(o.config)), {
+    reason: o.reason,
+    requestedBy: o.as ?? ctx.defaultRequester,
+    at: new Date(),
+  });
   const { workflowId, attached } = await ctx.withClient((client) => requestRetrain(client, spec.id, evidence, ctx.taskQueue));
   if (attached) {
     console.log(`retrain of ${spec.id} requested: attached to the pending request, workflow ${workflowId}`);
@@ -114,7 +136,14 @@ export async function retrain(ctx: MaintenanceContext, model: string, o: { reaso
 
 export async function approvalsList(ctx: MaintenanceContext, o: { model?: string; json?: boolean }): Promise<void> {
   const { found, failed } = await ctx.withClient((client: Client) => runningRequests(client, o.model ? { models: new Set([o.model]) } : {}));
-  if (o.json) console.log(JSON.stringify(found.map((f) => f.status), null, 2));
+  if (o.json)
+    console.log(
+      JSON.stringify(
+        found.map((f) => f.status),
+        null,
+        2,
+      ),
+    );
   else if (found.length > 0) console.log(found.map((f) => statusText(f.status, f.workflowId)).join('\n\n'));
   else if (failed.length === 0) console.log(`No requests are waiting${o.model ? ` for ${o.model}` : ''}.`);
   // The requests whose status could not be read (listed by id): exit code 2.
@@ -135,21 +164,42 @@ async function recordCliRefusal(ctx: MaintenanceContext, r: Omit<RefusedDecision
   }
 }
 
-export async function decide(ctx: MaintenanceContext, decision: 'approve' | 'reject', model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }): Promise<void> {
+export async function decide(
+  ctx: MaintenanceContext,
+  decision: 'approve' | 'reject',
+  model: string,
+  o: { as: string; comment?: string; gate?: string; evidence?: string },
+): Promise<void> {
   // Signed with --as's key when there is one; a request that needs a signature gets none without it.
   // The keys (and their curve library) load only here, not for the commands that only read.
   const { signAs } = await import('../keys.js');
   const { gate, workflowId, signed, evidence, candidate } = await ctx.withClient((client) =>
-    submitDecision(client, model, { decision, approver: o.as, comment: o.comment, gate: o.gate, evidence: o.evidence }, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required), (r) => recordCliRefusal(ctx, r)),
+    submitDecision(
+      client,
+      model,
+      { decision, approver: o.as, comment: o.comment, gate: o.gate, evidence: o.evidence },
+      (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required),
+      (r) => recordCliRefusal(ctx, r),
+    ),
   );
   const verb = decision === 'approve' ? 'approved' : 'rejected';
-  console.log(`${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}${evidence ? ` on candidate ${candidate} and the evidence sha256 ${evidence.sha256}` : ''}`);
+  console.log(
+    `${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}${evidence ? ` on candidate ${candidate} and the evidence sha256 ${evidence.sha256}` : ''}`,
+  );
   console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${workflowId})`);
 }
 
-export async function rollback(ctx: MaintenanceContext, model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }): Promise<void> {
+export async function rollback(
+  ctx: MaintenanceContext,
+  model: string,
+  o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string },
+): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
-  const [{ openStore }, { signAs }, { decidedBy, prepareRollback, startRollback }] = await Promise.all([import('../../engine/store/open.js'), import('../keys.js'), import('../client/rollback.js')]);
+  const [{ openStore }, { signAs }, { decidedBy, prepareRollback, startRollback }] = await Promise.all([
+    import('../../engine/store/open.js'),
+    import('../keys.js'),
+    import('../client/rollback.js'),
+  ]);
   const prepared = await prepareRollback(spec, openStore(config), o, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required));
   const { workflowId, approvers } = prepared;
   await ctx.withClient(async (client) => {
@@ -160,7 +210,10 @@ export async function rollback(ctx: MaintenanceContext, model: string, o: { as: 
       console.log(`rolled back ${spec.id} from ${r.from} to ${r.to}${o.emergency ? ` (emergency, by ${o.as})` : by ? ` (approved by ${by})` : ''}`);
     };
     if (o.emergency || o.wait) {
-      if (!o.emergency) console.log(`rollback of ${spec.id} requested (workflow ${workflowId}); waiting for the decision of ${approvers.join(', ')} (Ctrl-C stops waiting, the request stays)`);
+      if (!o.emergency)
+        console.log(
+          `rollback of ${spec.id} requested (workflow ${workflowId}); waiting for the decision of ${approvers.join(', ')} (Ctrl-C stops waiting, the request stays)`,
+        );
       await report();
       return;
     }
@@ -197,7 +250,9 @@ export async function versions(ctx: MaintenanceContext, model: string, o: { conf
   const registry = createRegistry(openStore(config));
   const versions = await registry.versions(spec.id);
   const champion = (await registry.champion(spec.id))?.pointer;
-  const bytes = await createDataSource(config.s3).read(spec.artifact, { maxBytes: resolveLimits(spec.limits).max_model_bytes, limitName: 'limits.max_model_bytes' }).catch(() => undefined);
+  const bytes = await createDataSource(config.s3)
+    .read(spec.artifact, { maxBytes: resolveLimits(spec.limits).max_model_bytes, limitName: 'limits.max_model_bytes' })
+    .catch(() => undefined);
   const configVersion = bytes ? versionId(sha256Hex(bytes)) : undefined;
   const running = champion?.version ?? configVersion;
 
@@ -218,12 +273,22 @@ export async function versions(ctx: MaintenanceContext, model: string, o: { conf
     return;
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
   console.log('');
   if (champion) {
-    console.log(`* champion ${champion.version} since ${champion.since} (${champion.change}, generation ${champion.generation}${champion.previous ? `, previous ${champion.previous}` : ''}${champion.emergency ? `, emergency by ${champion.emergency.by}` : ''})`);
+    console.log(
+      `* champion ${champion.version} since ${champion.since} (${champion.change}, generation ${champion.generation}${champion.previous ? `, previous ${champion.previous}` : ''}${champion.emergency ? `, emergency by ${champion.emergency.by}` : ''})`,
+    );
   } else if (configVersion) {
-    console.log(`* ${configVersion} (config artifact): no version has been promoted, the config's artifact is the one running${versions.some((v) => v.version === configVersion) ? '' : ' (it is registered at its first evaluation)'}`);
+    console.log(
+      `* ${configVersion} (config artifact): no version has been promoted, the config's artifact is the one running${versions.some((v) => v.version === configVersion) ? '' : ' (it is registered at its first evaluation)'}`,
+    );
   } else {
     console.log(`no champion: no version has been promoted and the config's artifact ${spec.artifact} does not exist`);
   }

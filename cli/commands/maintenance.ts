@@ -23,30 +23,34 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
     .command('list')
     .description('list the running maintenance requests with their open approval gate')
     .option('--model <id>', 'only this model')
-    .option('--json', 'print the requests\' status as JSON')
+    .option('--json', "print the requests' status as JSON")
     .action(async (o: { model?: string; json?: boolean }) => (await actions()).approvalsList(await context(), o));
 
   for (const decision of ['approve', 'reject'] as const) {
     const cmd = program
       .command(`${decision} <model>`)
       .description(`${decision} the decision a model's maintenance request waits for (retrain, promote or rollback)`)
-      .requiredOption('--as <id>', 'who decides: the model\'s owner or one of its approvers')
+      .requiredOption('--as <id>', "who decides: the model's owner or one of its approvers")
       .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']))
       .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the audit trail)');
     else cmd.option('--comment <text>', 'a note kept in the audit trail');
-    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }) => (await actions()).decide(await context(), decision, model, o));
+    cmd.action(async (model: string, o: { as: string; comment?: string; gate?: string; evidence?: string }) =>
+      (await actions()).decide(await context(), decision, model, o),
+    );
   }
 
   program
     .command('rollback <model>')
     .description('restore an earlier champion version, after approval (or at once with --emergency)')
-    .requiredOption('--as <id>', 'who asks (for --emergency: the model\'s owner or one of its approvers)')
+    .requiredOption('--as <id>', "who asks (for --emergency: the model's owner or one of its approvers)")
     .option('--to <version>', 'the version to restore (default: the champion before the current one; see upkeep versions)')
     .option('--reason <text>', 'why (shown to the approvers and kept in the audit trail)')
     .option('--emergency', 'skip the approval gate (only the owner or an approver may)')
     .option('--wait', 'wait until the rollback is decided and done')
-    .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) => (await actions()).rollback(await context(), model, o));
+    .action(async (model: string, o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string }) =>
+      (await actions()).rollback(await context(), model, o),
+    );
 
   program
     .command('keys')
@@ -62,7 +66,7 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
 
   program
     .command('verify-decision <model>')
-    .description('check the signatures of the decisions kept in the model\'s champion history against the config\'s keys (exit 1 if one fails)')
+    .description("check the signatures of the decisions kept in the model's champion history against the config's keys (exit 1 if one fails)")
     .action(async (model: string, o: { config?: string }) => (await actions()).verifyDecisions(await context(), model, o));
 
   program
@@ -73,6 +77,6 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
   program
     .command('card <model>')
     .description('print the living model card from the store (no Temporal needed)')
-    .option('--json', 'print the card\'s JSON record instead of the Markdown')
+    .option('--json', "print the card's JSON record instead of the Markdown")
     .action(async (model: string, o: { json?: boolean; config?: string }) => (await actions()).card(await context(), model, o));
 }

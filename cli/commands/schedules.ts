@@ -20,7 +20,14 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
   const config = await loadConfig(file);
   await withClient(async (client) => {
     // The config in force, in each model's audit chain, before anything follows it.
-    const recorded = o.dryRun ? [] : await recordCommandConfig(openStore(config), config, { configPath: file, settings: settings(), command: 'schedules sync', ...(o.author ? { author: o.author } : {}) });
+    const recorded = o.dryRun
+      ? []
+      : await recordCommandConfig(openStore(config), config, {
+          configPath: file,
+          settings: settings(),
+          command: 'schedules sync',
+          ...(o.author ? { author: o.author } : {}),
+        });
     // On a terminal, one line counts the models settled; piped output gets only the result.
     const changes = await withProgress((progress) => {
       const onProgress = (done: number, total: number): void => progress.update(countLine('syncing schedules', done, total, 'models'), done === total);
@@ -33,7 +40,10 @@ export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?
     if (o.dryRun) return;
     // Requests that already wait take the config's current approvers and keys (read by the worker).
     const { formatGateRefresh, refreshOpenGates } = await import('../client/approvers.js');
-    const refreshed = await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }).then(formatGateRefresh, (err: unknown) => `could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`);
+    const refreshed = await refreshOpenGates(client, { models: config.models.map((m) => m.id), taskQueue: settings().taskQueue }).then(
+      formatGateRefresh,
+      (err: unknown) => `could not refresh the waiting requests: ${err instanceof Error ? err.message : String(err)}`,
+    );
     if (refreshed) console.log(refreshed);
   });
 }
@@ -52,17 +62,33 @@ export async function listCommand(): Promise<void> {
       const last = d.info.recentActions.at(-1);
       let verdict = '';
       if (last) {
-        const desc = await client.workflow.getHandle(last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId).describe().catch(() => undefined);
+        const desc = await client.workflow
+          .getHandle(last.action.workflow.workflowId, last.action.workflow.firstExecutionRunId)
+          .describe()
+          .catch(() => undefined);
         verdict = desc?.typedSearchAttributes.get(UpkeepVerdict) ?? desc?.status.name.toLowerCase() ?? '';
       }
-      rows.push([s.scheduleId, spec || '?', d.state.paused ? `paused${d.state.note ? `: ${d.state.note}` : ''}` : 'active', d.info.nextActionTimes[0]?.toISOString() ?? '', last?.scheduledAt.toISOString() ?? '', verdict]);
+      rows.push([
+        s.scheduleId,
+        spec || '?',
+        d.state.paused ? `paused${d.state.note ? `: ${d.state.note}` : ''}` : 'active',
+        d.info.nextActionTimes[0]?.toISOString() ?? '',
+        last?.scheduledAt.toISOString() ?? '',
+        verdict,
+      ]);
     }
     if (rows.length === 1) {
       console.log('no upkeep schedules: run `upkeep schedules sync`');
       return;
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+    for (const r of rows)
+      console.log(
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      );
   });
 }
 
@@ -94,7 +120,14 @@ export async function pauseCommand(verb: 'pause' | 'resume', model: string, o: {
     await (verb === 'pause' ? h.pause(note) : h.unpause(note)).catch(notFound(model));
     const config = await loadConfig(commandConfig(o.config));
     const modelId = h.scheduleId.slice(SCHEDULE_PREFIX.length);
-    await recordScheduleChange(openStore(config), { modelId, change: verb, paused: verb === 'pause', summary: `schedule ${verb === 'pause' ? 'paused' : 'resumed'} by ${settings().user}: ${note}`, actor: settings().user, note });
+    await recordScheduleChange(openStore(config), {
+      modelId,
+      change: verb,
+      paused: verb === 'pause',
+      summary: `schedule ${verb === 'pause' ? 'paused' : 'resumed'} by ${settings().user}: ${note}`,
+      actor: settings().user,
+      note,
+    });
     console.log(`${verb === 'pause' ? 'paused' : 'resumed'} ${h.scheduleId}`);
   });
 }
@@ -111,7 +144,12 @@ export function backfillRange(from: Date, to: Date): { start: Date; end: Date } 
 }
 
 async function matchingTimes(client: Client, scheduleId: string, range: { start: Date; end: Date }): Promise<number> {
-  const r = await client.workflowService.listScheduleMatchingTimes({ namespace: client.options.namespace, scheduleId, startTime: msNumberToTs(range.start.getTime() - 1), endTime: msNumberToTs(range.end.getTime()) });
+  const r = await client.workflowService.listScheduleMatchingTimes({
+    namespace: client.options.namespace,
+    scheduleId,
+    startTime: msNumberToTs(range.start.getTime() - 1),
+    endTime: msNumberToTs(range.end.getTime()),
+  });
   return (r.startTime ?? []).filter((t) => tsToMs(t) >= range.start.getTime() && tsToMs(t) <= range.end.getTime()).length;
 }
 
@@ -150,14 +188,15 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date; 
 }
 
 export async function workerCommand(o: { config?: string; queues?: string }): Promise<void> {
-  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectClient, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] = await Promise.all([
-    import('@temporalio/worker'),
-    import('../../workers/log.js'),
-    import('../../workers/temporal.js'),
-    import('../../workers/worker.js'),
-    import('../../workers/codec.js'),
-    import('../../workers/settings.js'),
-  ]);
+  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectClient, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] =
+    await Promise.all([
+      import('@temporalio/worker'),
+      import('../../workers/log.js'),
+      import('../../workers/temporal.js'),
+      import('../../workers/worker.js'),
+      import('../../workers/codec.js'),
+      import('../../workers/settings.js'),
+    ]);
   const s = settings();
   const queues = o.queues === undefined ? s.workerQueues : workerQueues(o.queues, '--queues');
   const codecs = payloadCodecs(s);
@@ -176,7 +215,11 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
     evaluationSlots: s.evaluationSlots,
     trainingSlots: s.trainingSlots,
     // A config (or keys file) edited while the worker runs is recorded before an activity acts on it.
-    onConfig: async (config, store) => void (await recordFleetConfig(store, config, { by: witness('worker (config read by an activity)', s), configName: path.basename(commandConfig(o.config)) })),
+    onConfig: async (config, store) =>
+      void (await recordFleetConfig(store, config, {
+        by: witness('worker (config read by an activity)', s),
+        configName: path.basename(commandConfig(o.config)),
+      })),
   });
   // The config this worker acts on, in each model's audit chain (a no-op when it is the one last recorded).
   const configFile = commandConfig(o.config);
@@ -184,7 +227,9 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   const line = describeRecorded(await recordCommandConfig(openStore(initial), initial, { configPath: configFile, settings: s, command: 'worker' }));
   if (line) console.log(line);
   const slots = (q: string): string => (q === s.taskQueue ? `evaluation slots: ${s.evaluationSlots}` : `training slots: ${s.trainingSlots}`);
-  console.log(`worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`);
+  console.log(
+    `worker polling ${worker.taskQueues.map((q) => `${q} (${slots(q)})`).join(' and ')} on ${target.connectionOptions.address} (${target.namespace}); Ctrl-C stops it`,
+  );
   const running = worker.run();
   // SIGINT and SIGTERM reach the worker through the SDK's runtime; SIGHUP and its parent gone
   // (SIGTERM to `npx upkeep worker` ends only npx's shell) stop it the same way, as they stop `start`.

@@ -49,7 +49,10 @@ export interface RunningWebServer {
  * The host names the inbox answers to: the loopback names, the bind address (every address and the
  * machine's name when bound to all interfaces), the public URL's host and `web.hosts`.
  */
-export function allowedHosts(o: { bind: string; publicUrl?: string | undefined; configured?: readonly string[] }, machine = { name: hostname(), addresses: () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) }): string[] {
+export function allowedHosts(
+  o: { bind: string; publicUrl?: string | undefined; configured?: readonly string[] },
+  machine = { name: hostname(), addresses: () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)) },
+): string[] {
   const names = new Set<string>(LOOPBACK_HOSTS);
   const add = (h: string | undefined): void => {
     const n = h === undefined ? undefined : hostName(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);
@@ -69,11 +72,17 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Listens on host:port (0: any free port) until close(). */
-export async function startWebServer(o: WebOptions & { host: string; port: number; timeouts?: { headersMs: number; requestMs: number; checkEveryMs?: number } }): Promise<RunningWebServer> {
+export async function startWebServer(
+  o: WebOptions & { host: string; port: number; timeouts?: { headersMs: number; requestMs: number; checkEveryMs?: number } },
+): Promise<RunningWebServer> {
   const { app } = createWebApp({ ...o, hosts: o.hosts ?? allowedHosts({ bind: o.host, publicUrl: o.publicUrl, configured: o.config.web.hosts }) });
   const t = o.timeouts ?? { headersMs: HEADERS_TIMEOUT_MS, requestMs: REQUEST_TIMEOUT_MS };
   // A slow client (headers or a body trickled a byte at a time) is cut off: 408 and the connection closed.
-  const serverOptions = { headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: t.checkEveryMs ?? Math.min(1000, t.headersMs) };
+  const serverOptions = {
+    headersTimeout: t.headersMs,
+    requestTimeout: t.requestMs,
+    connectionsCheckingInterval: t.checkEveryMs ?? Math.min(1000, t.headersMs),
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: o.host, port: o.port, serverOptions }, () => resolve(s));
     s.once('error', reject);
@@ -91,7 +100,10 @@ export async function startWebServer(o: WebOptions & { host: string; port: numbe
 }
 
 /** What `upkeep serve` needs besides Temporal: the config, the store, the users file, the server's key. */
-export async function webSetup(configPath: string, o: { stateDir: string; keyDir: string }): Promise<{ config: UpkeepConfig; store: ArtifactStore; users: string; key: SigningKey; created: boolean }> {
+export async function webSetup(
+  configPath: string,
+  o: { stateDir: string; keyDir: string },
+): Promise<{ config: UpkeepConfig; store: ArtifactStore; users: string; key: SigningKey; created: boolean }> {
   const { loadConfig } = await import('../../engine/config/load.js');
   const { openStore } = await import('../../engine/store/open.js');
   const config = await loadConfig(configPath);
@@ -102,7 +114,8 @@ export async function webSetup(configPath: string, o: { stateDir: string; keyDir
 
 export async function serveCommand(o: { port: number; host: string; publicUrl?: string; config?: string }): Promise<void> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UpkeepError('InvalidConfig', `--port ${o.port} is not a port number`);
-  if (o.publicUrl && !/^https?:\/\/[^/]+\/?$/.test(o.publicUrl)) throw new UpkeepError('InvalidConfig', `--public-url ${o.publicUrl}: expected http(s)://host[:port], without a path`);
+  if (o.publicUrl && !/^https?:\/\/[^/]+\/?$/.test(o.publicUrl))
+    throw new UpkeepError('InvalidConfig', `--public-url ${o.publicUrl}: expected http(s)://host[:port], without a path`);
   const s = settings();
   const configPath = commandConfig(o.config);
   const setup = await webSetup(configPath, s);

@@ -42,7 +42,16 @@ export async function statusCommand(model: string | undefined, o: { format: 'tab
   const { client, address, note } = await tryClient();
   let status: FleetStatus;
   try {
-    status = await fleetStatus({ config, store: openStore(config), ...(client ? { client } : {}), taskQueue: settings().taskQueue, now: new Date(), ...(models ? { models } : {}), history: model ? 10 : 2, configName });
+    status = await fleetStatus({
+      config,
+      store: openStore(config),
+      ...(client ? { client } : {}),
+      taskQueue: settings().taskQueue,
+      now: new Date(),
+      ...(models ? { models } : {}),
+      history: model ? 10 : 2,
+      configName,
+    });
   } finally {
     await client?.connection.close();
   }

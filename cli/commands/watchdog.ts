@@ -12,9 +12,14 @@ import { commandConfig, settings, withClient } from '../context.js';
 
 /** The report as a person reads it: one line per open finding (new ones marked), then what was resolved. */
 export function formatWatchdogReport(r: WatchdogReport, opened: ReadonlySet<string> = new Set()): string {
-  const lines = [`watchdog ${r.at} (${r.workflowId}): ${r.findings.length} open finding${r.findings.length === 1 ? '' : 's'}${r.resolved.length ? `, ${r.resolved.length} resolved` : ''}`];
+  const lines = [
+    `watchdog ${r.at} (${r.workflowId}): ${r.findings.length} open finding${r.findings.length === 1 ? '' : 's'}${r.resolved.length ? `, ${r.resolved.length} resolved` : ''}`,
+  ];
   const width = Math.max(0, ...r.findings.map((f) => f.kind.length));
-  for (const f of r.findings) lines.push(`${opened.has(`${f.modelId}/${f.key}`) ? 'new ' : '    '}${f.kind.padEnd(width)}  ${f.summary}  (told ${f.notified.join(', ') || 'nobody'} at ${f.firstReportedAt})`);
+  for (const f of r.findings)
+    lines.push(
+      `${opened.has(`${f.modelId}/${f.key}`) ? 'new ' : '    '}${f.kind.padEnd(width)}  ${f.summary}  (told ${f.notified.join(', ') || 'nobody'} at ${f.firstReportedAt})`,
+    );
   for (const f of r.resolved) lines.push(`resolved  ${f.summary}`);
   for (const s of r.skipped ?? []) lines.push(`not checked: ${s}`);
   return lines.join('\n');

@@ -64,8 +64,13 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
   // The nearest earlier window of the newest report's version that had a value.
   const own = series.find((s) => s.version === (r.model?.sha256 ?? ''))?.points ?? [];
   const mine = points.at(-1)!;
-  const sameWindow = (p: (typeof points)[number]): boolean => (p.firstDay && mine.firstDay ? p.firstDay === mine.firstDay && p.lastDay === mine.lastDay : Date.parse(p.windowEnd) === Date.parse(mine.windowEnd));
-  const previous = own.filter((p) => !sameWindow(p) && Date.parse(p.windowEnd) < Date.parse(mine.windowEnd)).reverse().find((p) => p.value !== null)?.value ?? null;
+  const sameWindow = (p: (typeof points)[number]): boolean =>
+    p.firstDay && mine.firstDay ? p.firstDay === mine.firstDay && p.lastDay === mine.lastDay : Date.parse(p.windowEnd) === Date.parse(mine.windowEnd);
+  const previous =
+    own
+      .filter((p) => !sameWindow(p) && Date.parse(p.windowEnd) < Date.parse(mine.windowEnd))
+      .reverse()
+      .find((p) => p.value !== null)?.value ?? null;
   const last: LastEvaluation = {
     windowEnd: r.window.end,
     ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),

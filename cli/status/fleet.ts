@@ -86,7 +86,11 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
   const scheduleState = perModel?.schedule ?? null;
   const requestsKnown = perModel?.approvals !== undefined && !perModel.failed?.length;
   problems.push(...(perModel?.failed ?? []));
-  const unknown: string[] = [...(scheduleState ? [] : ['scheduleState']), ...(requestsKnown ? [] : ['pendingApprovals', 'maintenance']), ...(champion ? [] : ['champion'])];
+  const unknown: string[] = [
+    ...(scheduleState ? [] : ['scheduleState']),
+    ...(requestsKnown ? [] : ['pendingApprovals', 'maintenance']),
+    ...(champion ? [] : ['champion']),
+  ];
   const findings = watchdog?.findings.filter((f) => f.modelId === spec.id) ?? [];
   return {
     id: spec.id,
@@ -97,7 +101,13 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     champion,
     lastEvaluation: last,
     recent,
-    staleness: { state: looked.at || state === 'stale' ? state : 'never', ageMs, intervalMs, lastLookedAt: looked.at ?? null, ...(waiting ? { notYetEvaluated: waiting } : {}) },
+    staleness: {
+      state: looked.at || state === 'stale' ? state : 'never',
+      ageMs,
+      intervalMs,
+      lastLookedAt: looked.at ?? null,
+      ...(waiting ? { notYetEvaluated: waiting } : {}),
+    },
     scheduleState,
     pendingApprovals: requestsKnown ? perModel.approvals! : null,
     maintenance: requestsKnown ? (perModel.maintenance ?? []) : null,

@@ -66,13 +66,23 @@ async function schedules(client: Client, models: string[]): Promise<Map<string, 
 
 export async function serverState(client: Client | undefined, o: { taskQueue: string; now: Date; models: string[] }): Promise<ServerState> {
   const models = new Map<string, ServerModelState>();
-  if (!client) return { reachable: false, info: { reachable: false, note: 'no Temporal server: schedules, next runs and pending approvals are unknown' }, models };
+  if (!client)
+    return { reachable: false, info: { reachable: false, note: 'no Temporal server: schedules, next runs and pending approvals are unknown' }, models };
   const address = 'options' in client.connection ? (client.connection as Connection).options.address : undefined;
   const namespace = client.options.namespace;
   try {
     await client.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () => client.connection.workflowService.getSystemInfo({}));
   } catch (err) {
-    return { reachable: false, info: { reachable: false, ...(address ? { address } : {}), namespace, note: `Temporal at ${address ?? 'its address'} did not answer (${firstLine(err)}): schedules, next runs and pending approvals are unknown` }, models };
+    return {
+      reachable: false,
+      info: {
+        reachable: false,
+        ...(address ? { address } : {}),
+        namespace,
+        note: `Temporal at ${address ?? 'its address'} did not answer (${firstLine(err)}): schedules, next runs and pending approvals are unknown`,
+      },
+      models,
+    };
   }
   // A listing the server refuses (permissions, a namespace set up by hand) leaves its fields unknown.
   const notes: string[] = [];
@@ -115,5 +125,9 @@ export async function serverState(client: Client | undefined, o: { taskQueue: st
     const m = models.get(f.modelId);
     if (m) (m.failed ??= []).push(`${f.workflowId}: status unavailable: ${f.message}`);
   }
-  return { reachable: true, info: { reachable: true, ...(address ? { address } : {}), namespace, ...(notes.length ? { note: notes.join('; ') } : {}) }, models };
+  return {
+    reachable: true,
+    info: { reachable: true, ...(address ? { address } : {}), namespace, ...(notes.length ? { note: notes.join('; ') } : {}) },
+    models,
+  };
 }

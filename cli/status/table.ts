@@ -72,7 +72,9 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
     // null: nothing promoted and never evaluated, so the config's version is not known yet.
     m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '(config)',
     // After a promotion or rollback the last verdict may be of another version than the champion's: say whose.
-    m.lastEvaluation ? `${relative(m.lastEvaluation.windowEnd, now)}${m.champion && m.lastEvaluation.version !== m.champion.version ? ` (version ${m.lastEvaluation.version})` : ''}` : 'never',
+    m.lastEvaluation
+      ? `${relative(m.lastEvaluation.windowEnd, now)}${m.champion && m.lastEvaluation.version !== m.champion.version ? ` (version ${m.lastEvaluation.version})` : ''}`
+      : 'never',
     m.lastEvaluation?.verdict ?? '',
     metricCell(m, utf8),
     m.staleness.state,
@@ -150,18 +152,30 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   };
   put('approvers', m.approvers.join(', ') || 'none (the owner decides)');
   const c = m.champion;
-  put('champion', c ? `${c.version} ${c.source === 'registry' ? `(${c.change}, generation ${c.generation}, since ${c.since})` : "(the config's artifact: nothing promoted)"}` : 'unknown: nothing promoted and never evaluated');
+  put(
+    'champion',
+    c
+      ? `${c.version} ${c.source === 'registry' ? `(${c.change}, generation ${c.generation}, since ${c.since})` : "(the config's artifact: nothing promoted)"}`
+      : 'unknown: nothing promoted and never evaluated',
+  );
   put('schedule', `${m.schedule.declared} (interval ${shortDuration(m.schedule.intervalMs)})`);
   const s = m.scheduleState;
   if (!s) put('state', 'unknown (no server)');
   else if (s.state === 'missing') put('state', `no schedule ${s.scheduleId} on the server: run upkeep schedules sync`);
-  else put('state', `${s.state}${s.note ? ` (${s.note})` : ''}${s.nextRun ? `, next run ${s.nextRun} (${relative(s.nextRun, now)})` : ''}${s.lastRun ? `, last run ${s.lastRun}` : ''}`);
+  else
+    put(
+      'state',
+      `${s.state}${s.note ? ` (${s.note})` : ''}${s.nextRun ? `, next run ${s.nextRun} (${relative(s.nextRun, now)})` : ''}${s.lastRun ? `, last run ${s.lastRun}` : ''}`,
+    );
   const e = m.lastEvaluation;
   if (e) {
     put('evaluated', `window ending ${e.windowEnd} (${relative(e.windowEnd, now)})${e.ranAt ? `, ran ${e.ranAt}` : ''}, ${e.rows} rows, version ${e.version}`);
     put('verdict', `${e.verdict}${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`);
     const tr = e.trend;
-    const since = tr.direction === 'unknown' ? '' : ` ${trendArrow(tr.direction, utf8)} from ${num(tr.previous)}${tr.better === null ? '' : tr.better ? ' (better)' : ' (worse)'}`;
+    const since =
+      tr.direction === 'unknown'
+        ? ''
+        : ` ${trendArrow(tr.direction, utf8)} from ${num(tr.previous)}${tr.better === null ? '' : tr.better ? ' (better)' : ' (worse)'}`;
     put('metric', `${e.metric} ${num(e.value)}${since}`);
     put('report', e.reportUri);
   } else put('evaluated', 'never');
@@ -179,9 +193,13 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   if (m.pendingApprovals === null) put('approvals', 'unknown (no server)');
   else if (m.pendingApprovals.length === 0) put('approvals', 'none waiting');
   for (const a of m.pendingApprovals ?? []) {
-    put('approval', `${a.gate} (${a.kind} ${a.workflowId}) waiting ${shortDuration(a.waitingMs)} since ${a.since}, expires ${a.expiresAt}${a.overdue ? ' (overdue)' : ''}; approvers ${a.approvers.join(', ')}; reminders ${a.reminders}${a.escalated ? ', escalated' : ''}`);
+    put(
+      'approval',
+      `${a.gate} (${a.kind} ${a.workflowId}) waiting ${shortDuration(a.waitingMs)} since ${a.since}, expires ${a.expiresAt}${a.overdue ? ' (overdue)' : ''}; approvers ${a.approvers.join(', ')}; reminders ${a.reminders}${a.escalated ? ', escalated' : ''}`,
+    );
   }
-  for (const r of m.maintenance ?? []) if (!m.pendingApprovals?.some((a) => a.workflowId === r.workflowId)) put('request', `${r.kind} ${r.workflowId}: ${r.stage} since ${r.since}`);
+  for (const r of m.maintenance ?? [])
+    if (!m.pendingApprovals?.some((a) => a.workflowId === r.workflowId)) put('request', `${r.kind} ${r.workflowId}: ${r.stage} since ${r.since}`);
   if (m.findings.length === 0) put('findings', status.watchdog ? 'none' : 'none (no watchdog report yet)');
   for (const f of m.findings) put('finding', `${f.kind}: ${f.summary} (since ${f.since})`);
   for (const p of m.problems) put('problem', p);

@@ -44,7 +44,10 @@ const readJson = <T>(store: ArtifactStore, key: string): Promise<T | undefined> 
 
 /** The newest `n` evaluation reports of a model, oldest first. */
 export async function latestReports(store: ArtifactStore, modelId: string, n: number): Promise<EvaluationReport[]> {
-  const keys = (await store.list(reportsPrefix(modelId))).filter((k) => k.endsWith('.json')).sort().slice(-n);
+  const keys = (await store.list(reportsPrefix(modelId)))
+    .filter((k) => k.endsWith('.json'))
+    .sort()
+    .slice(-n);
   const out: EvaluationReport[] = [];
   for (const k of keys) {
     const r = await readJson<EvaluationReport>(store, k);
@@ -67,7 +70,9 @@ export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): Trend
     ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
     ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
   }));
-  const points = versionSeries(evaluations).flatMap((s) => s.points.map((p) => ({ windowEnd: p.windowEnd, value: p.value, verdict: p.verdict, version: s.version.slice(0, 12) })));
+  const points = versionSeries(evaluations).flatMap((s) =>
+    s.points.map((p) => ({ windowEnd: p.windowEnd, value: p.value, verdict: p.verdict, version: s.version.slice(0, 12) })),
+  );
   return points.sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd));
 }
 
@@ -119,7 +124,10 @@ export async function checkTrail(store: ArtifactStore, modelId: string): Promise
   try {
     const v = await verifyChain(store, modelId, { rehashLast: TIMELINE_ENTRIES });
     const shown = v.entries.slice(-TIMELINE_ENTRIES);
-    return { check: { ok: v.ok, links: v.links, rehashed: shown.length, problems: v.problems.slice(0, TRAIL_PROBLEMS_SHOWN), problemCount: v.problems.length }, entries: shown.map((c) => c.entry) };
+    return {
+      check: { ok: v.ok, links: v.links, rehashed: shown.length, problems: v.problems.slice(0, TRAIL_PROBLEMS_SHOWN), problemCount: v.problems.length },
+      entries: shown.map((c) => c.entry),
+    };
   } catch (err) {
     // A link or the store unreadable: nothing of the chain is shown as fact.
     return { check: { ok: false, links: 0, rehashed: 0, problems: [`the chain could not be read: ${(err as Error).message}`], problemCount: 1 }, entries: [] };
@@ -128,7 +136,12 @@ export async function checkTrail(store: ArtifactStore, modelId: string): Promise
 
 export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage> {
   // The audit chain verified, its last entries shown: a model evaluated hourly has thousands.
-  const [reports, card, trail, wd] = await Promise.all([latestReports(d.store, spec.id, 1), readJson<ModelCard>(d.store, cardKey(spec.id, 'json')), checkTrail(d.store, spec.id), watchdogReport(d.store)]);
+  const [reports, card, trail, wd] = await Promise.all([
+    latestReports(d.store, spec.id, 1),
+    readJson<ModelCard>(d.store, cardKey(spec.id, 'json')),
+    checkTrail(d.store, spec.id),
+    watchdogReport(d.store),
+  ]);
   return {
     spec,
     trail: trail.check,
@@ -147,8 +160,16 @@ export interface ChampionChange {
   version: string;
 }
 
-export async function chartData(d: WebData, spec: ModelSpec): Promise<{ metric: string; points: TrendPoint[]; min: number | null; max: number | null; changes: ChampionChange[] }> {
-  const [reports, history] = await Promise.all([latestReports(d.store, spec.id, CHART_REPORTS), createRegistry(d.store).history(spec.id).catch(() => [])]);
+export async function chartData(
+  d: WebData,
+  spec: ModelSpec,
+): Promise<{ metric: string; points: TrendPoint[]; min: number | null; max: number | null; changes: ChampionChange[] }> {
+  const [reports, history] = await Promise.all([
+    latestReports(d.store, spec.id, CHART_REPORTS),
+    createRegistry(d.store)
+      .history(spec.id)
+      .catch(() => []),
+  ]);
   const changes = history.filter((h) => h.change !== 'initial').map((h) => ({ at: h.since, change: h.change as ChampionChange['change'], version: h.version }));
   return { metric: spec.thresholds.metric, points: trendPoints(spec, reports), min: spec.thresholds.min ?? null, max: spec.thresholds.max ?? null, changes };
 }

@@ -45,10 +45,12 @@ ${o.chart ? html`<link rel="stylesheet" href="/static/uPlot.min.css"><script src
 <body>
 <header>
 <strong>upkeep</strong>
-${viewer
-  ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a></nav>
+${
+  viewer
+    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a></nav>
 <form method="post" action="/logout" class="signout"><span class="who">${viewer.user}</span> <input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
-  : ''}
+    : ''
+}
 </header>
 <main>
 <h1>${title}</h1>
@@ -82,7 +84,8 @@ function findingsList(findings: WatchdogFinding[]): Html {
   return html`<ul class="findings">${findings.map((f) => html`<li><span class="badge warn">${f.kind}</span> ${f.summary} <span class="quiet">(since ${when(f.since)})</span></li>`)}</ul>`;
 }
 
-const waited = (ms: number): string => (ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))}m` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)}h` : `${Math.round(ms / 86_400_000)}d`);
+const waited = (ms: number): string =>
+  ms < 3_600_000 ? `${Math.max(1, Math.round(ms / 60_000))}m` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)}h` : `${Math.round(ms / 86_400_000)}d`;
 
 function metricCell(m: ModelStatus): Html {
   const e = m.lastEvaluation;
@@ -111,7 +114,9 @@ export function fleetPage(viewer: Viewer, f: FleetStatus): Html {
   return layout(
     'Fleet',
     viewer,
-    html`<p>${t.models} models; ${Object.entries(t.byVerdict).map(([v, n]) => `${n} ${v}`).join(', ')}; ${t.pendingApprovals ?? '?'} waiting for a decision; ${t.findings} watchdog findings.</p>
+    html`<p>${t.models} models; ${Object.entries(t.byVerdict)
+      .map(([v, n]) => `${n} ${v}`)
+      .join(', ')}; ${t.pendingApprovals ?? '?'} waiting for a decision; ${t.findings} watchdog findings.</p>
 ${f.server.reachable ? '' : html`<p class="error">${f.server.note ?? 'Temporal did not answer: schedules, next runs and pending approvals are unknown'}.</p>`}
 <table class="fleet">
 <thead><tr><th>Model</th><th>Owner</th><th>Champion</th><th>Last evaluation</th><th>Verdict</th><th>Primary metric</th><th>Next run</th><th>Pending</th><th>Watchdog</th></tr></thead>
@@ -142,14 +147,16 @@ function comparisonTable(s: MaintenanceStatus): Html {
   const k = c.candidate;
   const interval = (v: { low: number | null; high: number | null }): string => (v.low !== null && v.high !== null ? `[${num(v.low)}, ${num(v.high)}]` : '—');
   return html`<h3>Champion vs challenger</h3>
-${k
-  ? html`<dl class="candidate">
+${
+  k
+    ? html`<dl class="candidate">
 <dt>Candidate</dt><dd>${k.version}: ${k.modelType}</dd>
 <dt>Trainer</dt><dd>${k.trainer}</dd>
 ${k.championModelType ? html`<dt>Champion</dt><dd>${c.champion.version}: ${k.championModelType}</dd>` : ''}
 <dt>Training window</dt><dd class="${k.training.daysWithData < k.training.daysAsked ? 'short' : ''}">${describeCoverage(k.training)}</dd>
 </dl>`
-  : ''}
+    : ''
+}
 <p class="${c.recommended ? 'recommended' : 'not-recommended'}">On the holdout ${c.holdout.firstDay} to ${c.holdout.lastDay} (${c.holdout.rows} rows), primary metric ${c.metric} (${c.higherIsBetter ? 'higher' : 'lower'} is better): <strong>${c.recommended ? 'promotion recommended' : 'promotion not recommended'}</strong>. ${c.reason}</p>
 ${c.concerns?.length ? html`<ul class="concerns">${c.concerns.map((x) => html`<li>${x}</li>`)}</ul>` : ''}
 <table class="comparison">
@@ -168,9 +175,11 @@ function decisionForms(viewer: Viewer, s: MaintenanceStatus, gate: GateStatus): 
   if (!gate.approvers.includes(viewer.user)) return html`<p class="quiet">Only ${gate.approvers.join(', ')} can decide on this request.</p>`;
   const action = `/inbox/${encodeURIComponent(s.modelId)}/decide`;
   return html`<div class="decide">
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${gate.commentRequired
-    ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
-    : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`} <button type="submit" class="approve">Approve ${gate.gate}</button></form>
+<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${
+    gate.commentRequired
+      ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
+      : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`
+  } <button type="submit" class="approve">Approve ${gate.gate}</button></form>
 <form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
 </div>`;
 }
@@ -221,9 +230,11 @@ function driftTable(r: EvaluationReport): Html {
     return counted.has(name) ? { cls: 'drifted', text: 'yes, after the correction' } : { cls: 'single', text: 'single finding' };
   };
   return html`<p>Dataset drift: ${r.drift.dataset_drift === null ? 'unknown' : r.drift.dataset_drift ? 'yes' : 'no'} (${num(r.drift.share_drifted, 2)} of the columns crossed their own threshold; threshold ${num(r.drift.drift_share, 2)}).</p>
-${alarm
-  ? html`<p class="explain">${alarm.tested} tests were run together, so some cross their own threshold by chance. After the ${alarm.method === 'benjamini-hochberg' ? 'Benjamini–Hochberg' : alarm.method} correction (false discovery rate ${num(alarm.level, 2)}), ${counted.size === 0 ? 'no column counts as drift' : html`${counted.size === 1 ? 'one column counts' : `${counted.size} columns count`} as drift (highlighted)`}${alarm.label ? ', and the label drifted' : ''}${alarm.prediction ? ', and the predictions drifted' : ''}${single ? html`; ${single === 1 ? 'one column crossed its threshold alone' : `${single} columns crossed their threshold alone`} (<span class="single-key">single finding</span>): not counted in the verdict` : ''}.</p>`
-  : ''}
+${
+  alarm
+    ? html`<p class="explain">${alarm.tested} tests were run together, so some cross their own threshold by chance. After the ${alarm.method === 'benjamini-hochberg' ? 'Benjamini–Hochberg' : alarm.method} correction (false discovery rate ${num(alarm.level, 2)}), ${counted.size === 0 ? 'no column counts as drift' : html`${counted.size === 1 ? 'one column counts' : `${counted.size} columns count`} as drift (highlighted)`}${alarm.label ? ', and the label drifted' : ''}${alarm.prediction ? ', and the predictions drifted' : ''}${single ? html`; ${single === 1 ? 'one column crossed its threshold alone' : `${single} columns crossed their threshold alone`} (<span class="single-key">single finding</span>): not counted in the verdict` : ''}.</p>`
+    : ''
+}
 <table class="drift"><thead><tr><th>Column</th><th>Kind</th><th>Test</th><th>Score</th><th>Threshold</th>${alarm ? html`<th>p-value</th>` : ''}<th>Drifted</th></tr></thead>
 <tbody>${cols.map(([name, c]) => {
     const st = state(name, c.drifted);
@@ -254,10 +265,12 @@ function cardSection(card: ModelCard | undefined): Html {
 <dt>Primary metric</dt><dd>${d.primaryMetric.name}, min ${num(d.primaryMetric.min)}, max ${num(d.primaryMetric.max)}, max drop ${num(d.primaryMetric.maxDrop)}, baseline ${num(d.primaryMetric.baseline)}</dd>
 <dt>Current version</dt><dd>${c.version ?? 'config artifact'} (${c.change}${c.since ? html` since ${when(c.since)}` : ''})${c.approvedBy.length ? `, approved by ${c.approvedBy.join(', ')}` : ''}</dd>
 </dl>
-${card.lineage.length
-  ? html`<h3>Lineage</h3><table class="lineage"><thead><tr><th>Version</th><th>Created</th><th>Source</th><th>Parent</th><th>Training window</th><th>Holdout primary</th></tr></thead>
+${
+  card.lineage.length
+    ? html`<h3>Lineage</h3><table class="lineage"><thead><tr><th>Version</th><th>Created</th><th>Source</th><th>Parent</th><th>Training window</th><th>Holdout primary</th></tr></thead>
 <tbody>${card.lineage.map((l) => html`<tr><td>${l.version}</td><td>${when(l.createdAt)}</td><td>${l.source}</td><td>${l.parent ?? '—'}</td><td>${l.training ? `${l.training.firstDay}..${l.training.lastDay}` : '—'}</td><td>${num(l.holdoutPrimary)}</td></tr>`)}</tbody></table>`
-  : ''}`;
+    : ''
+}`;
 }
 
 /** A plain, prominent warning when the model's chain did not verify; what was checked when it did. */
@@ -294,12 +307,14 @@ export function modelPageHtml(viewer: Viewer, p: ModelPage): Html {
 <h2>Watchdog</h2>
 ${findingsList(p.findings)}
 <h2>Latest report</h2>
-${r
-  ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): <span class="badge ${r.verdict.status}">${r.verdict.status}</span> ${r.verdict.reasons.join('; ')}</p>
+${
+  r
+    ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): <span class="badge ${r.verdict.status}">${r.verdict.status}</span> ${r.verdict.reasons.join('; ')}</p>
 ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
 <h3>Quality</h3>${qualityTable(r)}`
-  : html`<p class="quiet">No evaluation yet.</p>`}
+    : html`<p class="quiet">No evaluation yet.</p>`
+}
 <h2>Model card</h2>
 ${cardSection(p.card)}
 <h2>Audit timeline (newest first)</h2>

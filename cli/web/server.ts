@@ -94,7 +94,8 @@ function clientAddress(c: Context): string {
   }
 }
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: SessionStore } {
   const now = o.now ?? Date.now;
@@ -109,7 +110,10 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     windowMs: LOGIN_WINDOW_MS,
     maxClients: THROTTLE_CLIENTS,
     now,
-    onOverflow: () => log(`web: failed sign-ins from more than ${THROTTLE_CLIENTS} addresses in ${LOGIN_WINDOW_MS / 60_000} minutes: new addresses now share one count (${LOGIN_FAILURES} failures) until theirs expire`),
+    onOverflow: () =>
+      log(
+        `web: failed sign-ins from more than ${THROTTLE_CLIENTS} addresses in ${LOGIN_WINDOW_MS / 60_000} minutes: new addresses now share one count (${LOGIN_FAILURES} failures) until theirs expire`,
+      ),
   });
   const hosts = new Set((o.hosts ?? [...LOOPBACK_HOSTS, ...(o.publicUrl ? [new URL(o.publicUrl).hostname] : [])]).map((h) => hostName(h) ?? h));
   const files = staticFiles();
@@ -172,7 +176,14 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
         log(`web: refused a ${c.req.method} to ${c.req.path} from another origin (${c.req.header('origin') ?? 'no Origin'})`);
         // Recorded when it rides on a session (a cross-site post with someone's cookie); anonymous ones only in the log.
         const s = sessions.get(getCookie(c, cookieName));
-        if (s) await access({ event: 'refused-post', person: s.user, client: clientAddress(c), session: s.ref, why: `a post to ${c.req.path} from another origin (${JSON.stringify(c.req.header('origin') ?? 'no Origin')}, Sec-Fetch-Site ${JSON.stringify(site ?? 'absent')})` });
+        if (s)
+          await access({
+            event: 'refused-post',
+            person: s.user,
+            client: clientAddress(c),
+            session: s.ref,
+            why: `a post to ${c.req.path} from another origin (${JSON.stringify(c.req.header('origin') ?? 'no Origin')}, Sec-Fetch-Site ${JSON.stringify(site ?? 'absent')})`,
+          });
         return c.html(errorPage(403, 'This form was not sent from this site, so it was refused.'), 403);
       }
     }
@@ -194,7 +205,10 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     const current = getCookie(c, loginCookie);
     const token = current && /^[A-Za-z0-9_-]{32}$/.test(current) ? current : randomBytes(24).toString('base64url');
     setCookie(c, loginCookie, token, { httpOnly: true, sameSite: 'Strict', secure, path: '/', maxAge: 600 });
-    return c.html(loginPage({ ...(error ? { error } : {}), loginCsrf: token, provider: o.authenticator.name === 'token' ? 'sign-in token' : o.authenticator.name, next }), status);
+    return c.html(
+      loginPage({ ...(error ? { error } : {}), loginCsrf: token, provider: o.authenticator.name === 'token' ? 'sign-in token' : o.authenticator.name, next }),
+      status,
+    );
   };
 
   app.get('/login', (c) => showLogin(c, 200, undefined, safeNext(c.req.query('next'))));
@@ -203,7 +217,8 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     const client = clientAddress(c);
     const body = await c.req.parseBody();
     const next = safeNext(body.next);
-    if (!sameSecret(getCookie(c, loginCookie), typeof body.csrf === 'string' ? body.csrf : undefined)) return showLogin(c, 403, 'The sign-in form expired: try again.', next);
+    if (!sameSecret(getCookie(c, loginCookie), typeof body.csrf === 'string' ? body.csrf : undefined))
+      return showLogin(c, 403, 'The sign-in form expired: try again.', next);
     if (!throttle.allowed(client)) {
       log(`web: sign-in refused, too many failed attempts from ${client}`);
       return showLogin(c, 429, `Too many failed sign-ins: wait ${LOGIN_WINDOW_MS / 60_000} minutes.`, next);
@@ -245,7 +260,13 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
       const body = await c.req.parseBody();
       if (!sameSecret(typeof body.csrf === 'string' ? body.csrf : undefined, s.csrf)) {
         log(`web: refused a ${c.req.path} post of ${s.user} without a valid CSRF token`);
-        await access({ event: 'refused-post', person: s.user, client: clientAddress(c), session: s.ref, why: `a post to ${c.req.path} without a valid CSRF token` });
+        await access({
+          event: 'refused-post',
+          person: s.user,
+          client: clientAddress(c),
+          session: s.ref,
+          why: `a post to ${c.req.path} without a valid CSRF token`,
+        });
         return c.html(errorPage(403, 'This form is not from your session (missing or wrong CSRF token), so it was refused.', viewer(s)), 403);
       }
     }
@@ -291,7 +312,9 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     const name = reportName(c.req.param('name'));
     const bytes = spec && name ? await o.store.tryGet(`${reportsPrefix(spec.id)}/${name}`) : undefined;
     if (!bytes) return c.html(errorPage(404, 'No such report.', viewer(c.get('session'))), 404);
-    return c.body(new TextDecoder().decode(bytes), 200, { 'Content-Type': name!.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8' });
+    return c.body(new TextDecoder().decode(bytes), 200, {
+      'Content-Type': name!.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+    });
   });
 
   app.post('/inbox/:model/decide', async (c) => {
@@ -320,14 +343,28 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     const open = request.gate;
     if (!open.approvers.includes(s.user)) {
       log(`web: refused a decision on ${spec.id} by ${s.user}, who is not an approver`);
-      await refusal({ modelId: spec.id, workflowId: request.handle.workflowId, gate, request: open.openedAt, decision, claimedBy: s.user, why: `${s.user} is not an approver of ${spec.id} (approvers: ${open.approvers.join(', ')}); refused by the web inbox before anything was sent`, comment });
+      await refusal({
+        modelId: spec.id,
+        workflowId: request.handle.workflowId,
+        gate,
+        request: open.openedAt,
+        decision,
+        claimedBy: s.user,
+        why: `${s.user} is not an approver of ${spec.id} (approvers: ${open.approvers.join(', ')}); refused by the web inbox before anything was sent`,
+        comment,
+      });
       return c.html(errorPage(403, `${s.user} is not an approver of ${spec.id}: only ${open.approvers.join(', ')} can decide.`, v), 403);
     }
-    if (field('opened') !== open.openedAt) return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
+    if (field('opened') !== open.openedAt)
+      return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
     try {
       // Signed over the evidence the page showed (its sha256 is in the form): format 2.
-      const result = await sendDecision(request, spec.id, { decision, approver: s.user, comment, gate, evidence: field('evidence') ?? '' }, (act, where) =>
-        signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
+      const result = await sendDecision(
+        request,
+        spec.id,
+        { decision, approver: s.user, comment, gate, evidence: field('evidence') ?? '' },
+        (act, where) =>
+          signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
         refusal,
       );
       // Say what the workflow kept, as verify-decision will read it: a gate opened while the model

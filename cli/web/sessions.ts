@@ -40,7 +40,14 @@ export class SessionStore {
   create(user: string): Session {
     this.sweep();
     const t = this.now();
-    const s: Session = { id: randomBytes(32).toString('base64url'), ref: randomBytes(6).toString('hex'), user, csrf: randomBytes(32).toString('base64url'), createdAt: t, lastSeen: t };
+    const s: Session = {
+      id: randomBytes(32).toString('base64url'),
+      ref: randomBytes(6).toString('hex'),
+      user,
+      csrf: randomBytes(32).toString('base64url'),
+      createdAt: t,
+      lastSeen: t,
+    };
     this.sessions.set(key(s.id), s);
     return s;
   }

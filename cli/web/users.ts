@@ -50,7 +50,10 @@ export function readUsers(file: string): UserRecord[] {
   if ((mode & 0o077) !== 0) {
     // Readable: the hashes can be guessed at offline; writable: anyone could add themselves.
     const how = [mode & 0o044 ? 'readable' : '', mode & 0o022 ? 'writable' : ''].filter(Boolean).join(' and ');
-    throw new UpkeepError('InvalidConfig', `the users file ${file} is ${how || 'executable'} by others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}): chmod 600 ${file}`);
+    throw new UpkeepError(
+      'InvalidConfig',
+      `the users file ${file} is ${how || 'executable'} by others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}): chmod 600 ${file}`,
+    );
   }
   let parsed: Partial<UsersFile>;
   try {
@@ -58,7 +61,8 @@ export function readUsers(file: string): UserRecord[] {
   } catch {
     throw new UpkeepError('InvalidConfig', `the users file ${file} is not valid JSON`);
   }
-  if (parsed.version !== 1 || !Array.isArray(parsed.users)) throw new UpkeepError('InvalidConfig', `the users file ${file} is not an upkeep users file (expected { "version": 1, "users": [...] })`);
+  if (parsed.version !== 1 || !Array.isArray(parsed.users))
+    throw new UpkeepError('InvalidConfig', `the users file ${file} is not an upkeep users file (expected { "version": 1, "users": [...] })`);
   parsed.users.forEach((u, i) => {
     if (typeof u?.id !== 'string' || !ID.test(u.id) || typeof u.token_sha256 !== 'string' || !HASH.test(u.token_sha256)) {
       throw new UpkeepError('InvalidConfig', `the users file ${file}: users[${i}] needs an id and a token_sha256 of 64 hex digits`);

@@ -39,7 +39,10 @@ export interface RefusedDecision {
 
 export function refusedDecisionEntry(r: RefusedDecision): AuditEntry {
   // The same refusal recorded twice (a retried record) is one entry.
-  const id = createHash('sha256').update(JSON.stringify([r.modelId, r.workflowId, r.request, r.decision, r.claimedBy, r.signer ?? null, r.nonce ?? r.at.toISOString()])).digest('hex').slice(0, 32);
+  const id = createHash('sha256')
+    .update(JSON.stringify([r.modelId, r.workflowId, r.request, r.decision, r.claimedBy, r.signer ?? null, r.nonce ?? r.at.toISOString()]))
+    .digest('hex')
+    .slice(0, 32);
   const signed = r.signer ? `signed by ${r.signer}` : 'unsigned';
   return {
     id: `refused-${id}`,
@@ -50,7 +53,15 @@ export function refusedDecisionEntry(r: RefusedDecision): AuditEntry {
     actor: r.claimedBy,
     ...(r.comment ? { comment: r.comment } : {}),
     workflowId: r.workflowId,
-    details: { gate: r.gate, request: r.request, decision: r.decision, via: r.via, ...(r.signer ? { signer: r.signer } : {}), ...(r.nonce ? { nonce: r.nonce } : {}), why: r.why },
+    details: {
+      gate: r.gate,
+      request: r.request,
+      decision: r.decision,
+      via: r.via,
+      ...(r.signer ? { signer: r.signer } : {}),
+      ...(r.nonce ? { nonce: r.nonce } : {}),
+      why: r.why,
+    },
   };
 }
 

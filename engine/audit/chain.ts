@@ -16,7 +16,16 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ArtifactStore } from '../store/store.js';
 import { UpkeepError } from '../errors.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
-import { AUDIT_TRAIL_PARTS, currentAuditKey, auditHeadKey, auditLinkedKey, auditLinkKey, auditLinksPrefix, auditEntryKey, auditEntriesPrefix } from '../store/keys.js';
+import {
+  AUDIT_TRAIL_PARTS,
+  currentAuditKey,
+  auditHeadKey,
+  auditLinkedKey,
+  auditLinkKey,
+  auditLinksPrefix,
+  auditEntryKey,
+  auditEntriesPrefix,
+} from '../store/keys.js';
 
 export interface AuditLink {
   v: 'upkeep.audit-link/1';
@@ -48,7 +57,8 @@ async function readHead(store: ArtifactStore, modelId: string): Promise<Head | u
   return bytes ? parse<Head>(bytes) : undefined;
 }
 
-const markLinked = (store: ArtifactStore, modelId: string, entryId: string, seq: number) => store.put(auditLinkedKey(modelId, entryId), `${JSON.stringify({ seq })}\n`, { ifAbsent: true });
+const markLinked = (store: ArtifactStore, modelId: string, entryId: string, seq: number) =>
+  store.put(auditLinkedKey(modelId, entryId), `${JSON.stringify({ seq })}\n`, { ifAbsent: true });
 
 /** Links an entry already written at `key`; returns its place (the same place when run again). */
 async function linkEntry(store: ArtifactStore, modelId: string, entry: AuditEntry, key: string, entrySha: string, hint?: Head): Promise<number> {
@@ -89,7 +99,10 @@ async function linkEntry(store: ArtifactStore, modelId: string, entry: AuditEntr
  */
 export function checkTrailName(modelId: unknown): asserts modelId is string {
   if (modelId !== '_web' && (typeof modelId !== 'string' || !MODEL_ID_PATTERN.test(modelId))) {
-    throw new UpkeepError('InvalidRequest', `${JSON.stringify(modelId)?.slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-"): nothing is recorded under it`);
+    throw new UpkeepError(
+      'InvalidRequest',
+      `${JSON.stringify(modelId)?.slice(0, 100)} is not a model id (lowercase letters, digits, ".", "_" or "-"): nothing is recorded under it`,
+    );
   }
 }
 
@@ -272,9 +285,16 @@ export async function verifyChain(store: ArtifactStore, modelId: string, opts: {
   }
   if (head) {
     const at = hashes.get(head.seq);
-    if (head.seq > last) problems.push(`the head (${auditHeadKey(modelId)}) names link ${head.seq}, but the chain ends at link ${last}: ${head.seq - last === 1 ? `link ${head.seq}` : `links ${last + 1}..${head.seq}`} at the end of the chain ${head.seq - last === 1 ? 'was' : 'were'} removed`);
-    else if (at !== undefined && at !== head.sha256) problems.push(`link ${head.seq} does not hash to the sha256 the head (${auditHeadKey(modelId)}) recorded for it: link ${head.seq} was rewritten after it was appended`);
-  } else if (keys.length > 0 && headBytes === undefined) problems.push(`the head (${auditHeadKey(modelId)}) is missing: removed, or the first append has not finished`);
+    if (head.seq > last)
+      problems.push(
+        `the head (${auditHeadKey(modelId)}) names link ${head.seq}, but the chain ends at link ${last}: ${head.seq - last === 1 ? `link ${head.seq}` : `links ${last + 1}..${head.seq}`} at the end of the chain ${head.seq - last === 1 ? 'was' : 'were'} removed`,
+      );
+    else if (at !== undefined && at !== head.sha256)
+      problems.push(
+        `link ${head.seq} does not hash to the sha256 the head (${auditHeadKey(modelId)}) recorded for it: link ${head.seq} was rewritten after it was appended`,
+      );
+  } else if (keys.length > 0 && headBytes === undefined)
+    problems.push(`the head (${auditHeadKey(modelId)}) is missing: removed, or the first append has not finished`);
   for (const key of stored) {
     if (!linked.has(key)) problems.push(`entry ${key} is not in the chain (inserted, or an append that never finished)`);
   }

@@ -80,12 +80,22 @@ async function putAddressed(store: ArtifactStore, key: (sha: string) => string, 
 }
 
 export function keySetOf(spec: ModelSpec): KeySet {
-  return { v: 'upkeep.keyset/1', modelId: spec.id, signaturesRequired: spec.keys !== undefined, people: sorted(spec.keys?.people ?? {}), authenticators: sorted(spec.keys?.authenticators ?? {}) };
+  return {
+    v: 'upkeep.keyset/1',
+    modelId: spec.id,
+    signaturesRequired: spec.keys !== undefined,
+    people: sorted(spec.keys?.people ?? {}),
+    authenticators: sorted(spec.keys?.authenticators ?? {}),
+  };
 }
 
 /** The web users with what each is for this model (roles from the spec). */
 export function webUsersFor(spec: ModelSpec, users: readonly { id: string; created?: string }[]): WebUserInForce[] {
-  const roles = (id: string): string[] => [...(spec.owner === id ? ['owner'] : []), ...(spec.approvers.includes(id) ? ['approver'] : []), ...(spec.approval.escalation.includes(id) ? ['escalation'] : [])];
+  const roles = (id: string): string[] => [
+    ...(spec.owner === id ? ['owner'] : []),
+    ...(spec.approvers.includes(id) ? ['approver'] : []),
+    ...(spec.approval.escalation.includes(id) ? ['escalation'] : []),
+  ];
   return [...users]
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((u) => ({ id: u.id, ...(u.created !== undefined ? { created: u.created } : {}), roles: roles(u.id) }));
@@ -178,12 +188,20 @@ export async function recordConfig(
   if (last?.sha256 === recordRef.sha256) return { modelId, changed: false, sha256: recordRef.sha256 };
 
   const previous = last?.record;
-  const changed = !last ? ['first record'] : [...(previous?.spec !== record.spec ? ['spec'] : []), ...(previous?.keys !== record.keys ? ['keys'] : []), ...(JSON.stringify(previous?.webUsers) !== JSON.stringify(record.webUsers) ? ['web users'] : [])];
+  const changed = !last
+    ? ['first record']
+    : [
+        ...(previous?.spec !== record.spec ? ['spec'] : []),
+        ...(previous?.keys !== record.keys ? ['keys'] : []),
+        ...(JSON.stringify(previous?.webUsers) !== JSON.stringify(record.webUsers) ? ['web users'] : []),
+      ];
   const who = o.by.author ?? `${o.by.user}@${o.by.host}`;
   const id = `config-${recordRef.sha256.slice(0, 20)}-${last ? last.sha256.slice(0, 20) : 'first'}`;
   const at = (o.at ?? new Date()).toISOString();
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-  const keysLine = keySet.signaturesRequired ? `keys of ${count(Object.keys(keySet.people).length, 'person').replace(/persons$/, 'people')} and ${count(Object.keys(keySet.authenticators).length, 'authenticator')}` : 'no keys: decisions unsigned';
+  const keysLine = keySet.signaturesRequired
+    ? `keys of ${count(Object.keys(keySet.people).length, 'person').replace(/persons$/, 'people')} and ${count(Object.keys(keySet.authenticators).length, 'authenticator')}`
+    : 'no keys: decisions unsigned';
   const mine: AuditEntry = {
     id,
     modelId,
@@ -199,7 +217,13 @@ export async function recordConfig(
       keys: keysRef,
       webUsers,
       ...(o.configName ? { file: o.configName } : {}),
-      madeBy: { user: o.by.user, host: o.by.host, ...(o.by.author ? { author: o.by.author } : {}), command: o.by.command, proof: 'none: asserted by the command, not signed' },
+      madeBy: {
+        user: o.by.user,
+        host: o.by.host,
+        ...(o.by.author ? { author: o.by.author } : {}),
+        command: o.by.command,
+        proof: 'none: asserted by the command, not signed',
+      },
     },
   };
   // The first command to record this change claims it; a second (a retry, a racing sync) appends the claimed entry.
@@ -208,13 +232,27 @@ export async function recordConfig(
   const entry = claimed.created ? mine : await tryJson<AuditEntry>(store, claimKey);
   // A claim must say what this command saw (only who and when may differ): a claim written ahead
   // by someone with store access, citing other keys, is refused, never linked.
-  const same = (k: 'record' | 'config' | 'keys') => (entry?.details?.[k] as { sha256?: unknown } | undefined)?.sha256 === (mine.details![k] as { sha256: string }).sha256;
-  if (!entry || entry.id !== id || entry.modelId !== modelId || entry.kind !== 'config-changed' || !same('record') || !same('config') || !same('keys') || entry.details?.previous !== mine.details!.previous) {
-    throw new UpkeepError('InvalidData', `${store.uriFor(claimKey)} does not record the config ${recordRef.sha256} of ${modelId} it is named for (altered or forged): it was not linked; remove it and run the command again`);
+  const same = (k: 'record' | 'config' | 'keys') =>
+    (entry?.details?.[k] as { sha256?: unknown } | undefined)?.sha256 === (mine.details![k] as { sha256: string }).sha256;
+  if (
+    !entry ||
+    entry.id !== id ||
+    entry.modelId !== modelId ||
+    entry.kind !== 'config-changed' ||
+    !same('record') ||
+    !same('config') ||
+    !same('keys') ||
+    entry.details?.previous !== mine.details!.previous
+  ) {
+    throw new UpkeepError(
+      'InvalidData',
+      `${store.uriFor(claimKey)} does not record the config ${recordRef.sha256} of ${modelId} it is named for (altered or forged): it was not linked; remove it and run the command again`,
+    );
   }
   const { seq } = await appendEntry(store, entry);
   const head = await tryJson<ConfigHead>(store, configHeadKey(modelId));
-  if (!head || !(head.seq > seq)) await store.put(configHeadKey(modelId), `${JSON.stringify({ seq, entryId: entry.id, sha256: recordRef.sha256 } satisfies ConfigHead)}\n`);
+  if (!head || !(head.seq > seq))
+    await store.put(configHeadKey(modelId), `${JSON.stringify({ seq, entryId: entry.id, sha256: recordRef.sha256 } satisfies ConfigHead)}\n`);
   return { modelId, changed: true, sha256: recordRef.sha256, seq };
 }
 
@@ -254,7 +292,8 @@ export function configInForce(chain: readonly ChainedEntry[], at: Date): ConfigI
   for (const { seq, entry: e } of chain) {
     if (e.kind !== 'config-changed' || Date.parse(e.at) > t) continue;
     const d = e.details ?? {};
-    const ref = (v: unknown): string | undefined => (typeof (v as { sha256?: unknown } | undefined)?.sha256 === 'string' ? (v as { sha256: string }).sha256 : undefined);
+    const ref = (v: unknown): string | undefined =>
+      typeof (v as { sha256?: unknown } | undefined)?.sha256 === 'string' ? (v as { sha256: string }).sha256 : undefined;
     const record = ref(d.record);
     const spec = ref(d.config);
     const keys = ref(d.keys);

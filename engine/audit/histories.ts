@@ -143,7 +143,8 @@ async function exportRun(deps: { store: ArtifactStore; temporal?: TemporalPort }
   const json = await deps.temporal!.history(run.workflowId, run.runId);
   // A hashed folder name keeps the id it stands for beside the runs.
   const folder = historySegment(run.workflowId);
-  if (historySegmentId(folder) === undefined) await deps.store.put(historyIdKey(key), `${JSON.stringify({ workflowId: run.workflowId })}\n`, { ifAbsent: true });
+  if (historySegmentId(folder) === undefined)
+    await deps.store.put(historyIdKey(key), `${JSON.stringify({ workflowId: run.workflowId })}\n`, { ifAbsent: true });
   const put = await deps.store.put(key, json, { ifAbsent: true });
   return put.created ? 'exported' : 'present';
 }
@@ -153,7 +154,11 @@ export async function exportClosedHistories(
   opts: { batch?: number; onProgress?: (done: number, total: number) => void; now?: () => Date } = {},
 ): Promise<ExportResult> {
   const temporal = deps.temporal;
-  if (!temporal) throw new UpkeepError('InvalidConfig', 'exporting histories needs the Temporal server: run it on a worker started with a client (npm start, upkeep worker) or `upkeep audit export`');
+  if (!temporal)
+    throw new UpkeepError(
+      'InvalidConfig',
+      'exporting histories needs the Temporal server: run it on a worker started with a client (npm start, upkeep worker) or `upkeep audit export`',
+    );
   const now = (): string => (opts.now?.() ?? new Date()).toISOString();
   let exported = 0;
   let present = 0;

@@ -39,14 +39,28 @@ export async function sendAndRecord(ports: NotificationPorts, event: Notificatio
     const d = await createNotifier(notifierOptions).send(event);
     const delivery: DeliveryRecord =
       d.webhook === 'sent'
-        ? { channel: 'webhook', outcome: 'delivered', ...(d.status !== undefined ? { status: d.status } : {}), ...(d.responseId !== undefined ? { responseId: d.responseId } : {}), workerClock: new Date().toISOString(), attempt }
+        ? {
+            channel: 'webhook',
+            outcome: 'delivered',
+            ...(d.status !== undefined ? { status: d.status } : {}),
+            ...(d.responseId !== undefined ? { responseId: d.responseId } : {}),
+            workerClock: new Date().toISOString(),
+            attempt,
+          }
         : { channel: 'log', outcome: 'logged', workerClock: new Date().toISOString(), attempt };
     // Who was told, how, and when: in the model's audit chain (the same event is recorded once).
     await appendEntry(store, notifiedEntry(event, delivery));
     return { outcome: 'done', webhook: d.webhook };
   } catch (err) {
     if (!(err instanceof WebhookError)) throw err;
-    const facts: DeliveryRecord = { channel: 'webhook', outcome: err.retryable ? 'gave-up' : 'refused', ...(err.status !== undefined ? { status: err.status } : {}), workerClock: new Date().toISOString(), attempt, error: err.message };
+    const facts: DeliveryRecord = {
+      channel: 'webhook',
+      outcome: err.retryable ? 'gave-up' : 'refused',
+      ...(err.status !== undefined ? { status: err.status } : {}),
+      workerClock: new Date().toISOString(),
+      attempt,
+      error: err.message,
+    };
     if (err.retryable) return { outcome: 'failed', message: err.message, facts };
     // Final: a refusal is recorded now, and is neither retried nor handed on.
     await appendEntry(store, notifiedEntry(event, facts));

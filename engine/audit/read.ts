@@ -13,7 +13,10 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 /** A model's audit trail, oldest first; with `evaluations`, every evaluation's entry too. */
 export async function readAuditTrail(store: ArtifactStore, modelId: string, opts: { evaluations?: boolean } = {}): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
-  const keys = [...(await store.list(auditEntriesPrefix(modelId, 'maintenance'))), ...(opts.evaluations ? await store.list(auditEntriesPrefix(modelId, 'evaluations')) : [])];
+  const keys = [
+    ...(await store.list(auditEntriesPrefix(modelId, 'maintenance'))),
+    ...(opts.evaluations ? await store.list(auditEntriesPrefix(modelId, 'evaluations')) : []),
+  ];
   for (const key of keys) {
     const bytes = await store.tryGet(key);
     if (bytes) out.push(JSON.parse(decode(bytes)) as AuditEntry);

@@ -122,13 +122,15 @@ export function keysInForce(chain: readonly ChainedEntry[], index: number, specK
       const c = chain[i]!;
       if (gateOf(c.entry) !== gate) continue;
       if (c.entry.kind === 'approval-requested') opened = i;
-      if (!deciders && Array.isArray(c.entry.details?.approvers)) deciders = (c.entry.details.approvers as unknown[]).filter((a): a is string => typeof a === 'string');
+      if (!deciders && Array.isArray(c.entry.details?.approvers))
+        deciders = (c.entry.details.approvers as unknown[]).filter((a): a is string => typeof a === 'string');
       if (isKeys(c.entry.details?.keys)) return { keys: c.entry.details.keys, from: `entry ${c.seq} (${c.entry.kind})`, ...(deciders ? { deciders } : {}) };
     }
   }
   for (let i = opened - 1; i >= 0; i--) {
     const sha = ref(chain[i]!.entry.details?.config)?.sha256;
-    if (sha && specKeys.has(sha)) return { keys: specKeys.get(sha) ?? NO_KEYS, from: `the spec ${sha.slice(0, 12)} cited by entry ${chain[i]!.seq}`, ...(deciders ? { deciders } : {}) };
+    if (sha && specKeys.has(sha))
+      return { keys: specKeys.get(sha) ?? NO_KEYS, from: `the spec ${sha.slice(0, 12)} cited by entry ${chain[i]!.seq}`, ...(deciders ? { deciders } : {}) };
   }
   return undefined;
 }
@@ -157,8 +159,17 @@ export function actOf(e: AuditEntry): (SignedAct & { proof?: DecisionProof }) | 
  * Checks one signed act against the keys in force: undefined when it holds (or when no keys were
  * in force and it is unsigned), else why not.
  */
-export function actProblem(modelId: string, act: SignedAct & { proof?: DecisionProof | undefined }, inForce: KeysInForce, workflowId: string | undefined, promoted?: string): string | undefined {
-  if (!act.proof) return keysApply(inForce.keys, inForce.deciders ?? [act.approver]) ? `the ${act.gate} ${act.decision} by ${act.approver} is not signed, although keys were in force (${inForce.from})` : undefined;
+export function actProblem(
+  modelId: string,
+  act: SignedAct & { proof?: DecisionProof | undefined },
+  inForce: KeysInForce,
+  workflowId: string | undefined,
+  promoted?: string,
+): string | undefined {
+  if (!act.proof)
+    return keysApply(inForce.keys, inForce.deciders ?? [act.approver])
+      ? `the ${act.gate} ${act.decision} by ${act.approver} is not signed, although keys were in force (${inForce.from})`
+      : undefined;
   const problem = storedDecisionProblem(modelId, act, inForce.keys, workflowId, promoted);
   return problem && `${problem.replace(`model ${modelId}: `, '')} (keys in force: ${inForce.from})`;
 }
@@ -212,24 +223,36 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
   }
 
   const snapshot = (sha: string): Promise<string> =>
-    !HEX64.test(sha) ? Promise.resolve(`it cites a snapshot by a malformed sha256 ${JSON.stringify(sha.slice(0, 80))}`) : once(snapshotManifestKey(modelId, sha), async () => {
-      const key = snapshotManifestKey(modelId, sha);
-      const bytes = await store.tryGet(key);
-      if (!bytes) return `snapshot manifest ${key} is missing (removed)`;
-      type File = { date: string; sourceUri: string; sha256: string; bytes: number; rows: number; uri?: string };
-      const m = parseJson<{ modelId: string; firstDay: string; lastDay: string; windowEnd: string; timezone: string; files: File[]; missing: unknown }>(bytes);
-      if (!m || !Array.isArray(m.files)) return `snapshot manifest ${key} is not a manifest (altered)`;
-      const identity = { modelId: m.modelId, firstDay: m.firstDay, lastDay: m.lastDay, windowEnd: m.windowEnd, timezone: m.timezone, files: m.files.map((f) => ({ date: f.date, sourceUri: f.sourceUri, sha256: f.sha256, bytes: f.bytes, rows: f.rows })), missing: m.missing };
-      if (sha256Hex(JSON.stringify(identity)) !== sha) return `snapshot manifest ${key} was altered (its identity no longer hashes to ${sha.slice(0, 12)})`;
-      const bad: string[] = [];
-      for (const f of m.files) {
-        const fileKey = f.uri ? keyOfUri(store, f.uri) : undefined;
-        if (!fileKey) continue;
-        const p = await present(fileKey, f.sha256, 'data file', typeof f.bytes === 'number' ? f.bytes : undefined);
-        if (p) bad.push(p);
-      }
-      return bad.join('; ');
-    });
+    !HEX64.test(sha)
+      ? Promise.resolve(`it cites a snapshot by a malformed sha256 ${JSON.stringify(sha.slice(0, 80))}`)
+      : once(snapshotManifestKey(modelId, sha), async () => {
+          const key = snapshotManifestKey(modelId, sha);
+          const bytes = await store.tryGet(key);
+          if (!bytes) return `snapshot manifest ${key} is missing (removed)`;
+          type File = { date: string; sourceUri: string; sha256: string; bytes: number; rows: number; uri?: string };
+          const m = parseJson<{ modelId: string; firstDay: string; lastDay: string; windowEnd: string; timezone: string; files: File[]; missing: unknown }>(
+            bytes,
+          );
+          if (!m || !Array.isArray(m.files)) return `snapshot manifest ${key} is not a manifest (altered)`;
+          const identity = {
+            modelId: m.modelId,
+            firstDay: m.firstDay,
+            lastDay: m.lastDay,
+            windowEnd: m.windowEnd,
+            timezone: m.timezone,
+            files: m.files.map((f) => ({ date: f.date, sourceUri: f.sourceUri, sha256: f.sha256, bytes: f.bytes, rows: f.rows })),
+            missing: m.missing,
+          };
+          if (sha256Hex(JSON.stringify(identity)) !== sha) return `snapshot manifest ${key} was altered (its identity no longer hashes to ${sha.slice(0, 12)})`;
+          const bad: string[] = [];
+          for (const f of m.files) {
+            const fileKey = f.uri ? keyOfUri(store, f.uri) : undefined;
+            if (!fileKey) continue;
+            const p = await present(fileKey, f.sha256, 'data file', typeof f.bytes === 'number' ? f.bytes : undefined);
+            if (p) bad.push(p);
+          }
+          return bad.join('; ');
+        });
 
   const versions = createRegistry(store);
   const citedReports = new Set<string>();
@@ -263,12 +286,20 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
         if (!bytes) found.push(`report ${key} is missing (removed)`);
         else if (sha && sha256Hex(bytes) !== sha) found.push(`report ${key} was altered (its sha256 is not the one cited)`);
         checked.set(key, '');
-        const report = bytes && parseJson<{ spec?: { sha256?: string }; snapshot?: { sha256?: string }; workflow?: { runId?: string }; model?: { sha256?: string; bytes?: number } }>(bytes);
+        const report =
+          bytes &&
+          parseJson<{ spec?: { sha256?: string }; snapshot?: { sha256?: string }; workflow?: { runId?: string }; model?: { sha256?: string; bytes?: number } }>(
+            bytes,
+          );
         if (report) {
-          if (config && report.spec?.sha256 !== config.sha256) found.push(`report ${key} names spec ${report.spec?.sha256?.slice(0, 12) ?? 'none'}, the entry ${config.sha256.slice(0, 12)}`);
-          if (snap && report.snapshot?.sha256 !== snap.sha256) found.push(`report ${key} names snapshot ${report.snapshot?.sha256?.slice(0, 12) ?? 'none'}, the entry ${snap.sha256.slice(0, 12)}`);
-          if (e.runId && report.workflow?.runId !== e.runId) found.push(`report ${key} was written by run ${report.workflow?.runId ?? 'none'}, the entry by run ${e.runId}`);
-          if (report.model?.sha256 && HEX64.test(report.model.sha256)) found.push(await present(artifactKey(modelId, report.model.sha256), report.model.sha256, 'model artifact', report.model.bytes));
+          if (config && report.spec?.sha256 !== config.sha256)
+            found.push(`report ${key} names spec ${report.spec?.sha256?.slice(0, 12) ?? 'none'}, the entry ${config.sha256.slice(0, 12)}`);
+          if (snap && report.snapshot?.sha256 !== snap.sha256)
+            found.push(`report ${key} names snapshot ${report.snapshot?.sha256?.slice(0, 12) ?? 'none'}, the entry ${snap.sha256.slice(0, 12)}`);
+          if (e.runId && report.workflow?.runId !== e.runId)
+            found.push(`report ${key} was written by run ${report.workflow?.runId ?? 'none'}, the entry by run ${e.runId}`);
+          if (report.model?.sha256 && HEX64.test(report.model.sha256))
+            found.push(await present(artifactKey(modelId, report.model.sha256), report.model.sha256, 'model artifact', report.model.bytes));
         }
       }
     }
@@ -279,7 +310,8 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
       if (sha && HEX64.test(sha)) found.push(await present(artifactKey(modelId, sha), sha, 'model artifact', v?.bytes));
       if (version) {
         if (!v) found.push(`registry version ${versionKey(modelId, version)} is missing (removed)`);
-        else if (sha && v.sha256 !== sha) found.push(`registry version ${versionKey(modelId, version)} names artifact ${v.sha256.slice(0, 12)}, the entry ${sha.slice(0, 12)}`);
+        else if (sha && v.sha256 !== sha)
+          found.push(`registry version ${versionKey(modelId, version)} names artifact ${v.sha256.slice(0, 12)}, the entry ${sha.slice(0, 12)}`);
       }
       const training = ref(d.training);
       if (training) found.push(await snapshot(training.sha256));
@@ -296,7 +328,9 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
     if (!key.endsWith('.json') || citedReports.has(key)) continue;
     const report = parseJson<{ workflow?: { workflowId?: string; runId?: string }; window?: { end?: string } }>(await store.get(key));
     if (!report?.workflow?.runId) continue; // a one-shot evaluation outside Temporal: no entry is made for it
-    problems.push(`report ${key} (window ending ${report.window?.end ?? '?'}, run ${report.workflow.runId}) is cited by no entry: its evaluation entry was removed (or never recorded, or is still being recorded)`);
+    problems.push(
+      `report ${key} (window ending ${report.window?.end ?? '?'}, run ${report.workflow.runId}) is cited by no entry: its evaluation entry was removed (or never recorded, or is still being recorded)`,
+    );
   }
 
   // Entries of an evaluation run whose verdict entry is gone: its degraded/failing notification, its "no retrain requested" note.
@@ -306,7 +340,10 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
     if (!e.runId || evaluated.has(e.runId)) continue;
     const note = e.kind === 'evaluation' && !str(e.details?.verdict);
     const told = e.kind === 'notified' && ['degraded', 'failing'].includes(str(e.details?.notification) ?? '');
-    if (note || told) problems.push(`${where(c)}: ${note ? 'a note' : `a ${String(e.details?.notification)} notification`} of evaluation run ${e.runId}, whose evaluation entry is not in the trail (removed)`);
+    if (note || told)
+      problems.push(
+        `${where(c)}: ${note ? 'a note' : `a ${String(e.details?.notification)} notification`} of evaluation run ${e.runId}, whose evaluation entry is not in the trail (removed)`,
+      );
   }
 
   // Signatures, against the keys in force when the request was made.
@@ -330,8 +367,10 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
   return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts };
 }
 
-export const sameDecision = (a: { gate: string; decision: string; approver: string; proof?: DecisionProof | undefined }, b: SignedAct & { proof?: DecisionProof }): boolean =>
-  a.gate === b.gate && a.decision === b.decision && a.approver === b.approver && (a.proof?.signature ?? '') === (b.proof?.signature ?? '');
+export const sameDecision = (
+  a: { gate: string; decision: string; approver: string; proof?: DecisionProof | undefined },
+  b: SignedAct & { proof?: DecisionProof },
+): boolean => a.gate === b.gate && a.decision === b.decision && a.approver === b.approver && (a.proof?.signature ?? '') === (b.proof?.signature ?? '');
 
 /** The registry's champion changes against the trail's promotions and rollbacks, both ways. */
 async function registryProblems(store: ArtifactStore, modelId: string, entries: readonly ChainedEntry[]): Promise<string[]> {
@@ -343,36 +382,51 @@ async function registryProblems(store: ArtifactStore, modelId: string, entries: 
       problems.push(`registry record ${key} is not a champion change (altered)`);
       continue;
     }
-    if (!key.endsWith(`/${String(p.generation).padStart(8, '0')}.json`)) problems.push(`registry record ${key} says it is generation ${p.generation} (moved or altered)`);
+    if (!key.endsWith(`/${String(p.generation).padStart(8, '0')}.json`))
+      problems.push(`registry record ${key} says it is generation ${p.generation} (moved or altered)`);
     history.push(p);
   }
   history.sort((a, b) => a.generation - b.generation);
   const changes = entries.filter((c) => c.entry.kind === 'promoted' || c.entry.kind === 'rolled-back');
   const kindOf = (p: ChampionPointer): string => (p.change === 'rollback' ? 'rolled-back' : 'promoted');
-  const matches = (p: ChampionPointer, c: ChainedEntry): boolean => c.entry.kind === kindOf(p) && c.entry.runId === p.workflow?.runId && c.entry.details?.to === p.version;
+  const matches = (p: ChampionPointer, c: ChainedEntry): boolean =>
+    c.entry.kind === kindOf(p) && c.entry.runId === p.workflow?.runId && c.entry.details?.to === p.version;
   for (const p of history) {
     if (p.change === 'initial') continue;
     const what = `the registry's champion change ${p.generation} (${p.change} to ${p.version} at ${p.since}${p.workflow ? `, run ${p.workflow.runId}` : ''})`;
-    if (!changes.some((c) => matches(p, c))) problems.push(`${what} has no ${kindOf(p)} entry in the trail: the entry was removed, or the registry was changed outside a workflow`);
-    const decisions = entries.filter((c) => c.entry.kind === 'decision' && c.entry.runId === p.workflow?.runId).map((c) => actOf(c.entry)).filter((a) => a !== undefined);
+    if (!changes.some((c) => matches(p, c)))
+      problems.push(`${what} has no ${kindOf(p)} entry in the trail: the entry was removed, or the registry was changed outside a workflow`);
+    const decisions = entries
+      .filter((c) => c.entry.kind === 'decision' && c.entry.runId === p.workflow?.runId)
+      .map((c) => actOf(c.entry))
+      .filter((a) => a !== undefined);
     for (const a of p.approvals ?? []) {
       const d = decisions.find((x) => sameDecision(a, x));
-      if (!d) problems.push(`${what}: its ${a.gate} ${a.decision} by ${a.approver}${a.proof ? ` (signed by ${a.proof.signer})` : ''} is not a decision of the trail`);
-      else if ((a.comment ?? '') !== (d.comment ?? '')) problems.push(`${what}: the comment of its ${a.gate} ${a.decision} by ${a.approver} is not the one in the trail`);
+      if (!d)
+        problems.push(`${what}: its ${a.gate} ${a.decision} by ${a.approver}${a.proof ? ` (signed by ${a.proof.signer})` : ''} is not a decision of the trail`);
+      else if ((a.comment ?? '') !== (d.comment ?? ''))
+        problems.push(`${what}: the comment of its ${a.gate} ${a.decision} by ${a.approver} is not the one in the trail`);
     }
     if (p.emergency) {
       const asked = entries.find((c) => c.entry.kind === 'rollback-requested' && c.entry.runId === p.workflow?.runId);
       const act = asked && actOf(asked.entry);
-      if (!act || act.approver !== p.emergency.by || (act.proof?.signature ?? '') !== (p.emergency.proof?.signature ?? '')) problems.push(`${what}: its emergency request by ${p.emergency.by} is not a rollback request of the trail`);
+      if (!act || act.approver !== p.emergency.by || (act.proof?.signature ?? '') !== (p.emergency.proof?.signature ?? ''))
+        problems.push(`${what}: its emergency request by ${p.emergency.by} is not a rollback request of the trail`);
     }
   }
   for (const c of changes) {
-    if (!history.some((p) => matches(p, c))) problems.push(`${where(c)}: ${c.entry.kind === 'promoted' ? 'the promotion' : 'the rollback'} to ${String(c.entry.details?.to)} has no champion change in the registry (${championHistoryPrefix(modelId)}/)`);
+    if (!history.some((p) => matches(p, c)))
+      problems.push(
+        `${where(c)}: ${c.entry.kind === 'promoted' ? 'the promotion' : 'the rollback'} to ${String(c.entry.details?.to)} has no champion change in the registry (${championHistoryPrefix(modelId)}/)`,
+      );
   }
   const pointer = parseJson<ChampionPointer>((await store.tryGet(championKey(modelId))) ?? new Uint8Array());
   const last = history.at(-1);
   if (last && (!pointer || pointer.generation !== last.generation || pointer.version !== last.version)) {
-    problems.push(`the champion pointer ${championKey(modelId)} (${pointer ? `${pointer.version}, change ${pointer.generation}` : 'missing'}) is not the registry's last champion change (${last.version}, change ${last.generation})`);
-  } else if (!last && pointer) problems.push(`the champion pointer ${championKey(modelId)} names ${pointer.version}, but the registry records no champion change`);
+    problems.push(
+      `the champion pointer ${championKey(modelId)} (${pointer ? `${pointer.version}, change ${pointer.generation}` : 'missing'}) is not the registry's last champion change (${last.version}, change ${last.generation})`,
+    );
+  } else if (!last && pointer)
+    problems.push(`the champion pointer ${championKey(modelId)} names ${pointer.version}, but the registry records no champion change`);
   return problems;
 }

@@ -39,7 +39,19 @@ export interface WhoWasWatching {
   /** Notifications delivered in the 30 days before `at`, newest first (at most 20). */
   /** `via`: `webhook` when it was POSTed to the webhook, `log` when the worker's log was the only channel. */
   /** `outcome`, `status`, `responseId`, `workerClock` (the worker's clock), `attempt`: what the entry's details.delivery records (entries before it have none). */
-  notified: { at: string; kind: string; to: string[]; title: string; via: 'webhook' | 'log'; outcome?: string; status?: number; responseId?: string; workerClock?: string; attempt?: number; error?: string }[];
+  notified: {
+    at: string;
+    kind: string;
+    to: string[];
+    title: string;
+    via: 'webhook' | 'log';
+    outcome?: string;
+    status?: number;
+    responseId?: string;
+    workerClock?: string;
+    attempt?: number;
+    error?: string;
+  }[];
   schedule: { state: 'active' | 'paused'; since: string; note?: string; actor?: string } | { state: 'unknown' };
   /** The latest decisions before `at` (newest first, at most 5). */
   decisions: { at: string; gate: string; decision: string; approver: string; comment?: string; signer?: string }[];
@@ -86,7 +98,16 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         const windowEnd = str(e.details?.windowEnd);
         const end = windowEnd && Number.isFinite(Date.parse(windowEnd)) ? Date.parse(windowEnd) : Date.parse(e.at);
         if (end > t) break; // a window that had not ended by `at`
-        windows.set(end, { end, summary: e.summary, evaluation: { at: e.at, verdict, reasons: strings(e.details?.reasons), ...optional({ windowEnd, report: str(e.details?.report), workflowId: e.workflowId, runId: e.runId }) } });
+        windows.set(end, {
+          end,
+          summary: e.summary,
+          evaluation: {
+            at: e.at,
+            verdict,
+            reasons: strings(e.details?.reasons),
+            ...optional({ windowEnd, report: str(e.details?.report), workflowId: e.workflowId, runId: e.runId }),
+          },
+        });
         const version = /^evaluated (\S+):/.exec(e.summary)?.[1];
         if (version && (!champion || champion.how === 'evaluated')) champion = { version, how: 'evaluated', seq };
         break;
@@ -99,7 +120,15 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
       }
       case 'approval-requested': {
         const id = gateId(e);
-        if (id) gates.set(id, { gate: str(e.details?.gate)!, openedAt: str(e.details?.openedAt) ?? e.at, waitingMs: 0, approvers: strings(e.details?.approvers), asked: strings(e.details?.to), ...optional({ workflowId: e.workflowId }) });
+        if (id)
+          gates.set(id, {
+            gate: str(e.details?.gate)!,
+            openedAt: str(e.details?.openedAt) ?? e.at,
+            waitingMs: 0,
+            approvers: strings(e.details?.approvers),
+            asked: strings(e.details?.to),
+            ...optional({ workflowId: e.workflowId }),
+          });
         break;
       }
       case 'decision':
@@ -107,7 +136,13 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
         const id = gateId(e);
         if (id) gates.delete(id);
         if (e.kind === 'decision') {
-          decisions.unshift({ at: e.at, gate: str(e.details?.gate) ?? '?', decision: str(e.details?.decision) ?? (/ rejected /.test(e.summary) ? 'reject' : 'approve'), approver: e.actor ?? '?', ...optional({ comment: e.comment, signer: str(e.details?.signer) }) });
+          decisions.unshift({
+            at: e.at,
+            gate: str(e.details?.gate) ?? '?',
+            decision: str(e.details?.decision) ?? (/ rejected /.test(e.summary) ? 'reject' : 'approve'),
+            approver: e.actor ?? '?',
+            ...optional({ comment: e.comment, signer: str(e.details?.signer) }),
+          });
         }
         break;
       }
@@ -115,7 +150,8 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
       case 'failure': {
         // A failure entry is a notification's only when it records a delivery (deliverNotification gave up).
         // (A refusal is the notify activity's own notified entry already.)
-        if (e.kind === 'failure' && (typeof e.details?.delivery !== 'object' || (e.details.delivery as { outcome?: unknown } | null)?.outcome !== 'gave-up')) break;
+        if (e.kind === 'failure' && (typeof e.details?.delivery !== 'object' || (e.details.delivery as { outcome?: unknown } | null)?.outcome !== 'gave-up'))
+          break;
         if (t - Date.parse(e.at) > NOTIFIED_DAYS * 86_400_000) break;
         const d = (e.details?.delivery ?? {}) as Record<string, unknown>;
         const via = d.channel === 'webhook' || e.details?.webhook === 'sent' || e.details?.webhook === 'refused' ? 'webhook' : 'log';
@@ -126,13 +162,21 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
           to: strings(e.details?.to),
           title: str(e.details?.title) ?? e.summary,
           via,
-          ...optional({ outcome: str(d.outcome), status: num(d.status), responseId: str(d.responseId), workerClock: str(d.workerClock), attempt: num(d.attempt), error: str(d.error) }),
+          ...optional({
+            outcome: str(d.outcome),
+            status: num(d.status),
+            responseId: str(d.responseId),
+            workerClock: str(d.workerClock),
+            attempt: num(d.attempt),
+            error: str(d.error),
+          }),
         });
         break;
       }
       case 'schedule': {
         const state = e.details?.paused === true ? 'paused' : 'active';
-        if (schedule.state !== state || e.details?.change === 'create') schedule = { state, since: e.at, ...optional({ note: str(e.details?.note), actor: e.actor }) };
+        if (schedule.state !== state || e.details?.change === 'create')
+          schedule = { state, since: e.at, ...optional({ note: str(e.details?.note), actor: e.actor }) };
         break;
       }
       case 'watchdog': {
@@ -153,11 +197,31 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
     else bad.length = 0;
   }
   const openAlerts: WhoWasWatching['openAlerts'] = [
-    ...(bad.length > 0 ? [{ kind: 'verdict' as const, since: bad[0]!.since, summary: `${bad.length} bad verdict${bad.length === 1 ? '' : 's'} in a row; latest: ${bad.at(-1)!.summary}` }] : []),
+    ...(bad.length > 0
+      ? [
+          {
+            kind: 'verdict' as const,
+            since: bad[0]!.since,
+            summary: `${bad.length} bad verdict${bad.length === 1 ? '' : 's'} in a row; latest: ${bad.at(-1)!.summary}`,
+          },
+        ]
+      : []),
     ...[...findings.values()].map((f) => ({ kind: 'watchdog' as const, ...f })),
   ];
   const pendingApprovals = [...gates.values()].map((g) => ({ ...g, waitingMs: Math.max(0, t - Date.parse(g.openedAt)) }));
-  return { modelId, at: at.toISOString(), inForce, config: configInForce(chain, at), lastEvaluation, champion, openAlerts, pendingApprovals, notified: notified.slice(0, 20), schedule, decisions: decisions.slice(0, 5) };
+  return {
+    modelId,
+    at: at.toISOString(),
+    inForce,
+    config: configInForce(chain, at),
+    lastEvaluation,
+    champion,
+    openAlerts,
+    pendingApprovals,
+    notified: notified.slice(0, 20),
+    schedule,
+    decisions: decisions.slice(0, 5),
+  };
 }
 
 /** Drops undefined values (the shapes above use optional fields, not undefined ones). */
@@ -165,13 +229,20 @@ function optional<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: E
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
-const minutes = (ms: number): string => (ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} days`);
+const minutes = (ms: number): string =>
+  ms < 3_600_000 ? `${Math.round(ms / 60_000)} min` : ms < 172_800_000 ? `${(ms / 3_600_000).toFixed(1)} h` : `${(ms / 86_400_000).toFixed(1)} days`;
 
 /** How a notification went out, in words: channel, status, response id, worker clock, attempt. */
 function deliveryText(n: WhoWasWatching['notified'][number]): string {
   if (n.via === 'log') return 'worker log only: no webhook configured';
-  const facts = [n.status !== undefined ? `HTTP ${n.status}` : undefined, n.responseId ? `id ${n.responseId}` : undefined, n.attempt !== undefined ? `attempt ${n.attempt}` : undefined, n.workerClock ? `worker clock ${n.workerClock}` : undefined].filter((x) => x !== undefined);
-  if (n.outcome === 'refused' || n.outcome === 'gave-up') return `webhook: NOT delivered, ${n.outcome === 'refused' ? 'refused' : 'gave up'}${facts.length ? `, ${facts.join(', ')}` : ''}${n.error ? `: ${n.error}` : ''}`;
+  const facts = [
+    n.status !== undefined ? `HTTP ${n.status}` : undefined,
+    n.responseId ? `id ${n.responseId}` : undefined,
+    n.attempt !== undefined ? `attempt ${n.attempt}` : undefined,
+    n.workerClock ? `worker clock ${n.workerClock}` : undefined,
+  ].filter((x) => x !== undefined);
+  if (n.outcome === 'refused' || n.outcome === 'gave-up')
+    return `webhook: NOT delivered, ${n.outcome === 'refused' ? 'refused' : 'gave up'}${facts.length ? `, ${facts.join(', ')}` : ''}${n.error ? `: ${n.error}` : ''}`;
   return `webhook${facts.length ? `: ${facts.join(', ')}` : ''}`;
 }
 
@@ -185,25 +256,37 @@ export function renderWhoWasWatching(answer: WhoWasWatching): string {
   if (w.inForce) {
     lines.push(`owner:       ${w.inForce.owner}`, `approvers:   ${w.inForce.approvers.join(', ') || '(none)'}`);
     if (w.inForce.escalation.length > 0) lines.push(`escalation:  ${w.inForce.escalation.join(', ')}`);
-    lines.push(`             (from the model's spec ${w.inForce.sha256.slice(0, 12)} in the config, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`);
-  } else lines.push('owner:       unknown (no entry before this time cites the model\'s spec in force)');
+    lines.push(
+      `             (from the model's spec ${w.inForce.sha256.slice(0, 12)} in the config, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`,
+    );
+  } else lines.push("owner:       unknown (no entry before this time cites the model's spec in force)");
   lines.push(
     w.config
       ? `config:      ${w.config.record.slice(0, 12)} recorded ${w.config.since} (entry ${w.config.seq}, by ${w.config.by}: asserted, not proven); keys ${w.config.keys.slice(0, 12)}`
       : 'config:      no config change recorded before this time (keys in force unknown to the trail)',
   );
-  lines.push(`schedule:    ${w.schedule.state === 'unknown' ? 'unknown (no schedule change recorded before this time)' : `${w.schedule.state} since ${w.schedule.since}${w.schedule.note ? ` (${w.schedule.note})` : ''}${w.schedule.actor ? `, by ${w.schedule.actor}` : ''}`}`);
+  lines.push(
+    `schedule:    ${w.schedule.state === 'unknown' ? 'unknown (no schedule change recorded before this time)' : `${w.schedule.state} since ${w.schedule.since}${w.schedule.note ? ` (${w.schedule.note})` : ''}${w.schedule.actor ? `, by ${w.schedule.actor}` : ''}`}`,
+  );
   const c = w.champion;
-  lines.push(`champion:    ${!c ? 'unknown (no evaluation, promotion or rollback recorded before this time)' : c.how === 'evaluated' ? `${c.version} (as evaluated, entry ${c.seq}; no promotion or rollback recorded before this time)` : `${c.version} (${c.how} at ${c.since}, entry ${c.seq})`}`);
+  lines.push(
+    `champion:    ${!c ? 'unknown (no evaluation, promotion or rollback recorded before this time)' : c.how === 'evaluated' ? `${c.version} (as evaluated, entry ${c.seq}; no promotion or rollback recorded before this time)` : `${c.version} (${c.how} at ${c.since}, entry ${c.seq})`}`,
+  );
   const ev = w.lastEvaluation;
-  lines.push(`last evaluation: ${ev ? `${ev.verdict}${ev.windowEnd ? ` for the window ending ${ev.windowEnd}` : ''}, run at ${ev.at}${ev.report ? `\n             report ${ev.report}` : ''}` : 'none before this time'}`);
+  lines.push(
+    `last evaluation: ${ev ? `${ev.verdict}${ev.windowEnd ? ` for the window ending ${ev.windowEnd}` : ''}, run at ${ev.at}${ev.report ? `\n             report ${ev.report}` : ''}` : 'none before this time'}`,
+  );
   lines.push('', `open alerts: ${w.openAlerts.length === 0 ? 'none' : ''}`);
   for (const a of w.openAlerts) lines.push(`  - since ${a.since}: ${a.summary}`);
   lines.push(`pending approvals: ${w.pendingApprovals.length === 0 ? 'none' : ''}`);
-  for (const p of w.pendingApprovals) lines.push(`  - ${p.gate}, open since ${p.openedAt} (${minutes(p.waitingMs)}); approvers ${p.approvers.join(', ')}; asked ${p.asked.join(', ')}`);
+  for (const p of w.pendingApprovals)
+    lines.push(`  - ${p.gate}, open since ${p.openedAt} (${minutes(p.waitingMs)}); approvers ${p.approvers.join(', ')}; asked ${p.asked.join(', ')}`);
   lines.push(`notified (last ${NOTIFIED_DAYS} days): ${w.notified.length === 0 ? 'nobody' : ''}`);
   for (const n of w.notified) lines.push(`  - ${n.at} ${n.kind} to ${n.to.join(', ')} (${deliveryText(n)}): ${n.title}`);
   if (w.decisions.length > 0) lines.push('latest decisions:');
-  for (const d of w.decisions) lines.push(`  - ${d.at} ${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${d.gate}${d.signer ? ` (signed by ${d.signer})` : ''}${d.comment ? `: ${d.comment}` : ''}`);
+  for (const d of w.decisions)
+    lines.push(
+      `  - ${d.at} ${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${d.gate}${d.signer ? ` (signed by ${d.signer})` : ''}${d.comment ? `: ${d.comment}` : ''}`,
+    );
   return lines.join('\n');
 }

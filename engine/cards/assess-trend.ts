@@ -53,7 +53,13 @@ export async function assessTrend(store: Pick<ArtifactStore, 'list' | 'tryGet'>,
   // The current evaluation last (it has no run time): it replaces any earlier one of its window.
   evaluations.push({ ...input.current, windowEnd: currentEnd });
   const points = windowSeries(evaluations, input.current.model ? { model: input.current.model } : {}).map(({ windowEnd, value }) => ({ windowEnd, value }));
-  const r = detectDecline(points, { metric: input.metric, higherIsBetter: input.higherIsBetter, minPoints: input.settings.min_points, window: input.settings.window, alpha: input.settings.alpha });
+  const r = detectDecline(points, {
+    metric: input.metric,
+    higherIsBetter: input.higherIsBetter,
+    minPoints: input.settings.min_points,
+    window: input.settings.window,
+    alpha: input.settings.alpha,
+  });
   return {
     metric: input.metric,
     declining: r.declining,

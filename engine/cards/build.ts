@@ -122,7 +122,10 @@ function buildCurrent(input: ModelCardInput): CardCurrent {
     source: version?.source ?? null,
     generation: champion.generation,
     previous: champion.previous,
-    approvedBy: uniqueBy(decisions.filter((d) => d.decision === 'approve').map((d) => d.approver), (a) => a),
+    approvedBy: uniqueBy(
+      decisions.filter((d) => d.decision === 'approve').map((d) => d.approver),
+      (a) => a,
+    ),
     decisions,
     emergency: champion.emergency ? { by: champion.emergency.by, reason: champion.emergency.reason } : null,
     reason: champion.reason ?? null,
@@ -214,7 +217,10 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
       .filter(([, c]) => c.drifted === true)
       .map(([column, c]) => ({ column, test: c.test, score: c.score, threshold: c.threshold }))
       .sort((a, b) => compareStrings(a.column, b.column));
-    for (const [column, c] of [['(label)', drift.label], ['(prediction)', drift.prediction]] as const) {
+    for (const [column, c] of [
+      ['(label)', drift.label],
+      ['(prediction)', drift.prediction],
+    ] as const) {
       if (c?.drifted === true) drifted.push({ column, test: c.test, score: c.score, threshold: c.threshold });
     }
     driftPart = {

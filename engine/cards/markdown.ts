@@ -108,7 +108,9 @@ function renderCurrent(card: ModelCard): string[] {
   if (c.source !== null) lines.push(`- **Source:** ${c.source === 'config' ? 'the artifact declared in upkeep.yaml' : 'a retrain'}`);
   lines.push(`- **Approved by:** ${approvedByLine(c)}`);
   for (const d of c.decisions) {
-    lines.push(`  - ${t(d.gate)} ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${t(d.approver)} at ${when(d.at)}${d.comment ? `: “${inline(d.comment)}”` : ''}`);
+    lines.push(
+      `  - ${t(d.gate)} ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${t(d.approver)} at ${when(d.at)}${d.comment ? `: “${inline(d.comment)}”` : ''}`,
+    );
   }
   if (c.artifact !== null) lines.push(`- **Artifact:** ${t(c.artifact)}`);
   lines.push('');
@@ -124,12 +126,25 @@ function renderLineage(card: ModelCard): string[] {
   const metric = card.details.primaryMetric.name;
   const lines = ['## Lineage', ''];
   if (card.lineage.length === 0) return [...lines, 'No versions registered yet.', ''];
-  lines.push(`Newest first. The baseline ${metric} is what the version is held to: measured on the holdout for a retrained version, configured for the config's artifact.`, '');
+  lines.push(
+    `Newest first. The baseline ${metric} is what the version is held to: measured on the holdout for a retrained version, configured for the config's artifact.`,
+    '',
+  );
   lines.push(`| version | created | source | trained on | parent | baseline ${cell(metric)} | champion |`, '|---|---|---|---|---|---:|---|');
   for (const v of card.lineage) {
     const periods = v.championPeriods.map((p) => `${day(p.from)} → ${day(p.to)}`).join('; ');
     const current = v.version === card.current.version && card.current.change !== 'config' ? ' (current)' : '';
-    lines.push(row([`${code(v.version)}${current}`, t(when(v.createdAt)), v.source, t(trainedOn(v.training)), v.parent ? code(v.parent) : '—', v.baselineSource ? `${num(v.holdoutPrimary)} (${v.baselineSource})` : num(v.holdoutPrimary), periods || '—']));
+    lines.push(
+      row([
+        `${code(v.version)}${current}`,
+        t(when(v.createdAt)),
+        v.source,
+        t(trainedOn(v.training)),
+        v.parent ? code(v.parent) : '—',
+        v.baselineSource ? `${num(v.holdoutPrimary)} (${v.baselineSource})` : num(v.holdoutPrimary),
+        periods || '—',
+      ]),
+    );
   }
   lines.push('');
   return lines;
@@ -159,7 +174,10 @@ function renderConditions(card: ModelCard): string[] {
   else {
     const d = c.drift;
     const yes = d.datasetDrift === null ? 'undetermined' : d.datasetDrift ? 'yes' : 'no';
-    lines.push(`Dataset drift: **${yes}** (${d.columnsDrifted} of ${d.columnsChecked} columns drifted, share ${num(d.shareDrifted)}; dataset drift at a share of ${setting(d.driftShare)}).`, '');
+    lines.push(
+      `Dataset drift: **${yes}** (${d.columnsDrifted} of ${d.columnsChecked} columns drifted, share ${num(d.shareDrifted)}; dataset drift at a share of ${setting(d.driftShare)}).`,
+      '',
+    );
     if (d.driftedColumns.length > 0) {
       lines.push('| drifted column | test | score | threshold |', '|---|---|---:|---:|');
       for (const col of d.driftedColumns) lines.push(row([t(col.column), t(col.test), num(col.score), setting(col.threshold)]));
@@ -169,8 +187,12 @@ function renderConditions(card: ModelCard): string[] {
   if (!c.quality) lines.push('Data quality: not assessed.', '');
   else if (c.quality.issues.length === 0) lines.push('Data quality: no issues.', '');
   else {
-    lines.push(`Data quality: ${c.quality.issues.length} issue${c.quality.issues.length === 1 ? '' : 's'}${c.quality.schemaBreak ? ', including a **schema break**' : ''}.`, '');
-    for (const i of c.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${inline(i.message)}`);
+    lines.push(
+      `Data quality: ${c.quality.issues.length} issue${c.quality.issues.length === 1 ? '' : 's'}${c.quality.schemaBreak ? ', including a **schema break**' : ''}.`,
+      '',
+    );
+    for (const i of c.quality.issues)
+      lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${inline(i.message)}`);
     lines.push('');
   }
   return lines;

@@ -254,8 +254,6 @@ export function detectDecline(points: readonly TrendPoint[], opts: DeclineOption
   return {
     ...base,
     declining,
-    message:
-      `no significant decline in ${metric} over ${n} windows since ${since} ` +
-      `(Theil–Sen: ${trend}; Mann–Kendall p = ${formatP(mk.pValue)})`,
+    message: `no significant decline in ${metric} over ${n} windows since ${since} ` + `(Theil–Sen: ${trend}; Mann–Kendall p = ${formatP(mk.pValue)})`,
   };
 }

@@ -52,10 +52,20 @@ async function commitCard(repo: string, files: { name: string; text: string }[],
  * its entries as `maintenanceLog`: read the same, so the first card after an upgrade is no commit.
  */
 function milestone(card: ModelCard & { maintenanceLog?: ModelCard['auditTrail'] }): string {
-  return JSON.stringify({ details: card.details, current: card.current, lineage: card.lineage, log: card.auditTrail ?? card.maintenanceLog, verdict: card.metricTrend[0]?.verdict ?? null });
+  return JSON.stringify({
+    details: card.details,
+    current: card.current,
+    lineage: card.lineage,
+    log: card.auditTrail ?? card.maintenanceLog,
+    verdict: card.metricTrend[0]?.verdict ?? null,
+  });
 }
 
-export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig & { name: string }, input: { modelId: string; reason: string }): Promise<{ markdownUri: string; jsonUri: string }> {
+export async function updateModelCard(
+  store: ArtifactStore,
+  config: UpkeepConfig & { name: string },
+  input: { modelId: string; reason: string },
+): Promise<{ markdownUri: string; jsonUri: string }> {
   const registry = createRegistry(store);
   const spec = findModel(config, input.modelId, config.name);
   const champion = (await registry.champion(spec.id))?.pointer ?? null;
@@ -77,12 +87,19 @@ export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig
       ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
       ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
     });
-    if (!latest || r.window.end >= latest.windowEnd) latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
+    if (!latest || r.window.end >= latest.windowEnd)
+      latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
   }
   const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);
   // The card never reads the clock: it is as new as the newest thing it lists.
-  const generatedAt = newest([...log.map((e) => e.at), ...reports.map((r) => r.windowEnd), ...(champion ? [champion.since] : []), ...versions.map((v) => v.createdAt), ...watchdog.map((f) => f.firstReportedAt)]);
+  const generatedAt = newest([
+    ...log.map((e) => e.at),
+    ...reports.map((r) => r.windowEnd),
+    ...(champion ? [champion.since] : []),
+    ...versions.map((v) => v.createdAt),
+    ...watchdog.map((f) => f.firstReportedAt),
+  ]);
   const card = buildModelCard({
     spec,
     generatedAt,
@@ -103,7 +120,14 @@ export async function updateModelCard(store: ArtifactStore, config: UpkeepConfig
   // Git gets a commit when something a reader of the history cares about changed: not for
   // every scheduled evaluation, only when the verdict, the version or the log moved.
   if (config.cards.git && (!previous || milestone(JSON.parse(decode(previous)) as ModelCard) !== milestone(card))) {
-    await commitCard(config.cards.git, [{ name: `${spec.id}.md`, text: markdown }, { name: `${spec.id}.json`, text: json }], `${spec.id}: model card after ${input.reason}`);
+    await commitCard(
+      config.cards.git,
+      [
+        { name: `${spec.id}.md`, text: markdown },
+        { name: `${spec.id}.json`, text: json },
+      ],
+      `${spec.id}: model card after ${input.reason}`,
+    );
   }
   return { markdownUri: md.uri, jsonUri: js.uri };
 }

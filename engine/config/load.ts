@@ -68,7 +68,10 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (err) {
     // yaml throws a ReferenceError for an alias bomb (aliases expanding to too many nodes)
-    throw new UpkeepError('InvalidConfig', `${opts.name}: YAML aliases expand too far (more than ${MAX_YAML_ALIASES} alias expansions; ${(err as Error).message.split('\n')[0]})`);
+    throw new UpkeepError(
+      'InvalidConfig',
+      `${opts.name}: YAML aliases expand too far (more than ${MAX_YAML_ALIASES} alias expansions; ${(err as Error).message.split('\n')[0]})`,
+    );
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
@@ -87,7 +90,10 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     seen.set(m.id, i);
   });
   if (/^[a-z][a-z0-9+.-]*:/i.test(config.store) && !config.store.startsWith('file://') && !config.store.startsWith('s3://')) {
-    throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${config.store.split(':')[0]}: stores are not supported: give a folder path, a file:// URI or s3://bucket/prefix`);
+    throw new UpkeepError(
+      'InvalidConfig',
+      `${opts.name}: store: ${config.store.split(':')[0]}: stores are not supported: give a folder path, a file:// URI or s3://bucket/prefix`,
+    );
   }
   if (config.store.startsWith('s3://')) {
     try {
@@ -111,7 +117,10 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
           data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
           ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
           limits: { ...config.limits, ...(m.limits ?? {}) },
-          retrain: m.retrain.trainer?.type === 'command' ? { ...m.retrain, trainer: { ...m.retrain.trainer, cwd: path.resolve(opts.baseDir, m.retrain.trainer.cwd ?? '.') } } : m.retrain,
+          retrain:
+            m.retrain.trainer?.type === 'command'
+              ? { ...m.retrain, trainer: { ...m.retrain.trainer, cwd: path.resolve(opts.baseDir, m.retrain.trainer.cwd ?? '.') } }
+              : m.retrain,
         };
       } catch (err) {
         throw new UpkeepError('InvalidConfig', `${opts.name}: models[${i}] (${m.id}): ${(err as Error).message}`);
@@ -145,7 +154,10 @@ function refuseDoubleRoles(config: { models: { id: string; owner: string; approv
       else if (m.approvers.includes(id)) asPerson = `${configName}: models[${i}] (${m.id}): approvers`;
     });
     if (asPerson) {
-      throw new UpkeepError('InvalidConfig', `${configName}: ${id} is listed both as a person (${asPerson}) and as an authenticator (${asServer}): an id is one or the other; give the server its own id`);
+      throw new UpkeepError(
+        'InvalidConfig',
+        `${configName}: ${id} is listed both as a person (${asPerson}) and as an authenticator (${asServer}): an id is one or the other; give the server its own id`,
+      );
     }
   }
 }
@@ -169,7 +181,13 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
   note(where.authenticators, config.authenticators, `${opts.name}: authenticators`);
   if (config.keys_file) {
     const file = path.resolve(opts.baseDir, config.keys_file);
-    const bytes = readRegularFileSync(file, { what: `${opts.name}: keys_file: cannot read`, type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap', ownerWritesOnly: `${opts.name}: keys_file: the keys file` })!;
+    const bytes = readRegularFileSync(file, {
+      what: `${opts.name}: keys_file: cannot read`,
+      type: 'InvalidConfig',
+      maxBytes: MAX_CONFIG_BYTES,
+      limitName: 'the config size cap',
+      ownerWritesOnly: `${opts.name}: keys_file: the keys file`,
+    })!;
     const doc = parseDocument(new TextDecoder().decode(bytes), { uniqueKeys: true });
     if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${file}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
     let keysRaw: unknown;
@@ -179,7 +197,8 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
       throw new UpkeepError('InvalidConfig', `${file}: YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`);
     }
     const parsed = keysFileSchema.safeParse(keysRaw);
-    if (!parsed.success) throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
+    if (!parsed.success)
+      throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
     addKeys(people, parsed.data.people, `${file}: people`);
     addKeys(servers, parsed.data.authenticators, `${file}: authenticators`);
     note(where.people, parsed.data.people, `${file}: people`);
@@ -187,7 +206,12 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
   }
   const byModel = new Map<number, KeyEntry[]>();
   const models = (raw as { models?: { approvers?: unknown[] }[] }).models ?? [];
-  models.forEach((m, i) => byModel.set(i, (m?.approvers ?? []).filter((a): a is KeyEntry => typeof a === 'object' && a !== null)));
+  models.forEach((m, i) =>
+    byModel.set(
+      i,
+      (m?.approvers ?? []).filter((a): a is KeyEntry => typeof a === 'object' && a !== null),
+    ),
+  );
   return { people, authenticators: Object.fromEntries(servers), byModel, where };
 }
 
@@ -199,7 +223,8 @@ function keysFor(m: { id: string; owner: string; approvers: string[] }, ring: Ke
   for (const id of stakeholders(m)) {
     const a = own.get(id);
     const b = ring.people.get(id);
-    if (a !== undefined && b !== undefined && a !== b) throw new UpkeepError('InvalidConfig', `models[${index}] (${m.id}): approvers: ${id} has a different public key in the keys file`);
+    if (a !== undefined && b !== undefined && a !== b)
+      throw new UpkeepError('InvalidConfig', `models[${index}] (${m.id}): approvers: ${id} has a different public key in the keys file`);
     const key = a ?? b;
     if (key !== undefined) people[id] = key;
   }
@@ -228,7 +253,13 @@ export async function loadConfig(file: string): Promise<UpkeepConfig> {
 
 async function readConfigText(file: string): Promise<string> {
   // only a regular file, size-capped before it is read (a FIFO would block, /dev/zero never end)
-  const bytes = await readRegularFile(file, { what: 'config', type: 'InvalidConfig', maxBytes: MAX_CONFIG_BYTES, limitName: 'the config size cap', ownerWritesOnly: 'the config' });
+  const bytes = await readRegularFile(file, {
+    what: 'config',
+    type: 'InvalidConfig',
+    maxBytes: MAX_CONFIG_BYTES,
+    limitName: 'the config size cap',
+    ownerWritesOnly: 'the config',
+  });
   return new TextDecoder().decode(bytes);
 }
 
@@ -259,7 +290,13 @@ export function configLoader(file: string): () => Promise<UpkeepConfig> {
 export function findModel(config: UpkeepConfig, modelId: string, configName = 'config'): ModelSpec {
   const model = config.models.find((m) => m.id === modelId);
   if (!model) {
-    throw new UpkeepError('UnknownModel', `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(modelId, config.models.map((m) => m.id))}`);
+    throw new UpkeepError(
+      'UnknownModel',
+      `${configName}: no model with id ${modelId} (known: ${config.models.map((m) => m.id).join(', ')})${didYouMean(
+        modelId,
+        config.models.map((m) => m.id),
+      )}`,
+    );
   }
   return model;
 }

@@ -199,7 +199,8 @@ function quoteBareTokens(text: string): string | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash escape
+      if (c === 92)
+        i++; // backslash escape
       else if (c === 34) inString = false;
       continue;
     }

@@ -43,7 +43,10 @@ export function checkParquetFooter(metadata: FileMetaData, columns: string[], fi
       const values = Number(meta.num_values);
       // (a nested column counts leaf values, which may outnumber rows; nested columns are not decoded)
       if (meta.path_in_schema.length === 1 && !(values >= 0 && values <= Number(group.num_rows))) {
-        throw new DataReadError(`corrupted Parquet footer (column chunk of ${meta.num_values} values in a row group of ${group.num_rows} rows)`, { source, column: meta.path_in_schema[0]! });
+        throw new DataReadError(`corrupted Parquet footer (column chunk of ${meta.num_values} values in a row group of ${group.num_rows} rows)`, {
+          source,
+          column: meta.path_in_schema[0]!,
+        });
       }
     }
   }
@@ -98,7 +101,10 @@ export function checkChunkPages(bytes: Uint8Array, meta: ColumnMetaData, groupRo
       throw new DataReadError(`corrupted Parquet data (page of ${size} bytes overruns the column chunk)`, { source, column });
     }
     if (!(header.uncompressed_page_size >= 0 && header.uncompressed_page_size <= chunkLimit)) {
-      throw new DataReadError(`corrupted Parquet data (page of ${header.uncompressed_page_size} uncompressed bytes in a chunk of ${chunkLimit})`, { source, column });
+      throw new DataReadError(`corrupted Parquet data (page of ${header.uncompressed_page_size} uncompressed bytes in a chunk of ${chunkLimit})`, {
+        source,
+        column,
+      });
     }
     reader.offset += size;
     const n = header.data_page_header?.num_values ?? header.data_page_header_v2?.num_values;
@@ -107,12 +113,22 @@ export function checkChunkPages(bytes: Uint8Array, meta: ColumnMetaData, groupRo
       // a dictionary entry takes at least one byte (PLAIN; more for most types); booleans have no dictionaries
       const width = ENTRY_BYTES[meta.type] ?? 1;
       if (!(d >= 0 && d * width <= header.uncompressed_page_size)) {
-        throw tooMuch(source, `a dictionary page declares ${d} ${meta.type} values in ${header.uncompressed_page_size} bytes`, `${width === 1 ? 'one value per byte' : `one value per ${width} bytes`}`, column);
+        throw tooMuch(
+          source,
+          `a dictionary page declares ${d} ${meta.type} values in ${header.uncompressed_page_size} bytes`,
+          `${width === 1 ? 'one value per byte' : `one value per ${width} bytes`}`,
+          column,
+        );
       }
       if (dictionaries) {
         if (d > dictionaries.left) {
           const entries = dictionaries.of - dictionaries.values - dictionaries.left + d;
-          throw tooMuch(source, `its dictionaries declare ${entries} entries beside ${dictionaries.values} values of its rows`, `the ${dictionaries.of} values its decoded budget holds`, column);
+          throw tooMuch(
+            source,
+            `its dictionaries declare ${entries} entries beside ${dictionaries.values} values of its rows`,
+            `the ${dictionaries.of} values its decoded budget holds`,
+            column,
+          );
         }
         dictionaries.left -= d;
       }
@@ -133,7 +149,10 @@ export function checkTextLines(bytes: Uint8Array, source: string, limits: ReadLi
     const nl = bytes.indexOf(10, from);
     const lineEnd = nl < 0 ? bytes.length : nl;
     if (lineEnd - from > limits.max_line_bytes) {
-      throw new DataReadError(`refused: a line of ${formatBytes(lineEnd - from)}, more than limits.max_line_bytes (${formatBytes(limits.max_line_bytes)})`, { source, line: lines + 1 + lineOffset });
+      throw new DataReadError(`refused: a line of ${formatBytes(lineEnd - from)}, more than limits.max_line_bytes (${formatBytes(limits.max_line_bytes)})`, {
+        source,
+        line: lines + 1 + lineOffset,
+      });
     }
     lines++;
     if (nl < 0) break;

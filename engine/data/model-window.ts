@@ -21,7 +21,13 @@ export interface ModelWindow {
 export async function snapshotModelWindow(deps: SnapshotDeps, spec: ModelSpec, w: ModelWindow): Promise<SnapshotRef> {
   let window;
   try {
-    window = dataWindow({ template: spec.data.uri, end: new Date(w.windowEnd), days: w.days ?? spec.data.window.days, timezone: spec.schedule.timezone, skipDays: w.skipDays });
+    window = dataWindow({
+      template: spec.data.uri,
+      end: new Date(w.windowEnd),
+      days: w.days ?? spec.data.window.days,
+      timezone: spec.schedule.timezone,
+      skipDays: w.skipDays,
+    });
   } catch (err) {
     throw new UpkeepError('InvalidConfig', `model ${spec.id}: ${(err as Error).message}`);
   }

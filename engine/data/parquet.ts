@@ -131,7 +131,14 @@ export async function readParquet(bytes: Uint8Array, opts: ParquetReadOptions): 
 }
 
 /** hyparquet sizes its buffers from the page headers: check them first. */
-function checkPagesOf(bytes: Uint8Array, groups: RowGroup[], columns: Set<string>, source: string, dictionaries: DictionaryBudget, optional: Set<string>): void {
+function checkPagesOf(
+  bytes: Uint8Array,
+  groups: RowGroup[],
+  columns: Set<string>,
+  source: string,
+  dictionaries: DictionaryBudget,
+  optional: Set<string>,
+): void {
   for (const group of groups) {
     for (const chunk of group.columns) {
       const meta = chunk.meta_data;

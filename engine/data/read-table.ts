@@ -49,10 +49,7 @@ export function inferFormat(source: string): DataFormat | undefined {
   return EXTENSIONS[base.slice(dot + 1).toLowerCase()];
 }
 
-export async function readTable(
-  bytes: Uint8Array,
-  opts: ReadTableOptions,
-): Promise<Table> {
+export async function readTable(bytes: Uint8Array, opts: ReadTableOptions): Promise<Table> {
   const { source } = opts;
   const format = opts.format ?? inferFormat(source);
   if (format !== 'csv' && format !== 'jsonl' && format !== 'parquet') {

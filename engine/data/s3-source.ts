@@ -25,8 +25,13 @@ export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
       }
       const size = out.ContentLength;
       if (size !== undefined && size > maxBytes) {
-        out.Body?.transformToWebStream().cancel().catch(() => undefined);
-        throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (${readOpts.limitName ?? 'limits.max_file_bytes'})`);
+        out.Body?.transformToWebStream()
+          .cancel()
+          .catch(() => undefined);
+        throw new UpkeepError(
+          'UnreadableData',
+          `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (${readOpts.limitName ?? 'limits.max_file_bytes'})`,
+        );
       }
       const body = await out.Body!.transformToByteArray();
       if (size !== undefined && body.byteLength !== size) throw new Error(`reading s3://${bucket}/${key}: got ${body.byteLength} of ${size} bytes`);
@@ -50,7 +55,11 @@ export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
         throw describeS3Error(err, 'reading', bucket, key);
       }
       const maxBytes = readOpts.maxBytes ?? DEFAULT_LIMITS.max_file_bytes;
-      if (size > maxBytes) throw new UpkeepError('UnreadableData', `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (${readOpts.limitName ?? 'limits.max_file_bytes'})`);
+      if (size > maxBytes)
+        throw new UpkeepError(
+          'UnreadableData',
+          `${readOpts.what ?? 'data file'} ${uri}: is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)} (${readOpts.limitName ?? 'limits.max_file_bytes'})`,
+        );
       return {
         size,
         async read(start, end, into, at = 0) {
@@ -59,7 +68,10 @@ export function createS3DataSource(opts: S3Options = {}): Required<DataSource> {
           let got;
           try {
             // If-Match: every range comes from the object whose size was read.
-            got = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}`, ...(etag ? { IfMatch: etag } : {}) }), signal);
+            got = await client.send(
+              new sdk.GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}`, ...(etag ? { IfMatch: etag } : {}) }),
+              signal,
+            );
           } catch (err) {
             throw describeS3Error(err, 'reading', bucket, key);
           }

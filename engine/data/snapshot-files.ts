@@ -23,7 +23,13 @@ export function snapshotFiles(
   return snapshot.files.map((f) => {
     const format = formatOf(f.uri);
     if (!format) throw new UpkeepError('UnreadableData', `model ${modelId}: unknown format of snapshot file ${f.uri}`);
-    return { name: `${f.date} ${baseName(f.sourceUri)}`, format, rows: f.rows, load: () => read(f.uri, 'snapshot file'), ...(open ? { open: () => open(f.uri, 'snapshot file') } : {}) };
+    return {
+      name: `${f.date} ${baseName(f.sourceUri)}`,
+      format,
+      rows: f.rows,
+      load: () => read(f.uri, 'snapshot file'),
+      ...(open ? { open: () => open(f.uri, 'snapshot file') } : {}),
+    };
   });
 }
 

@@ -61,7 +61,12 @@ export function snapshotIdentity(modelId: string, w: Omit<SnapshotDays, 'days'>,
  * Copies the files into the store (immutable, written once) and records a manifest. A missing day
  * is listed, not fatal (the policy decides what it means), unless `allPresent` is set.
  */
-export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id' | 'data' | 'limits'>, w: SnapshotDays, opts: { allPresent?: boolean } = {}): Promise<SnapshotRef> {
+export async function takeSnapshot(
+  deps: SnapshotDeps,
+  spec: Pick<ModelSpec, 'id' | 'data' | 'limits'>,
+  w: SnapshotDays,
+  opts: { allPresent?: boolean } = {},
+): Promise<SnapshotRef> {
   const files: SnapshotFile[] = [];
   const missing: SnapshotRef['missing'] = [];
   const limits = resolveLimits(spec.limits);
@@ -85,8 +90,7 @@ export async function takeSnapshot(deps: SnapshotDeps, spec: Pick<ModelSpec, 'id
       if (file) {
         files.push(file);
         found++;
-      }
-      else if (opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${uri} does not exist`);
+      } else if (opts.allPresent) throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${uri} does not exist`);
     }
     // A listed file removed before it was read is left out; a day left with none is missing.
     if (found === 0) missing.push({ date: day.date, sourceUri: day.uri });
@@ -155,7 +159,9 @@ async function snapshotFile(
       if (err instanceof UpkeepError) throw new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err });
       if (deadline.aborted && !deps.signal?.aborted) {
         // retried: a slow file system may be faster next time
-        throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(uri)}`, { cause: err });
+        throw new Error(`model ${spec.id}: reading the data window took longer than limits.read_timeout (${limits.read_timeout}), at ${baseName(uri)}`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -169,11 +175,14 @@ async function snapshotFile(
     if (!f) return undefined;
     try {
       if (f.size > (deps.streamAbove ?? STREAM_ABOVE)) {
-        const { sha256, rows } = await reading(() => hashAndCount(f, format, baseName(uri), () => deps.heartbeat?.({ date, file: baseName(uri) }))).catch((err: unknown) => {
-          throw isDataReadError(err) ? unreadable(err) : err;
-        });
+        const { sha256, rows } = await reading(() => hashAndCount(f, format, baseName(uri), () => deps.heartbeat?.({ date, file: baseName(uri) }))).catch(
+          (err: unknown) => {
+            throw isDataReadError(err) ? unreadable(err) : err;
+          },
+        );
         const chunks = async function* (): AsyncGenerator<Uint8Array> {
-          for (let at = 0; at < f.size; at += COPY_CHUNK) yield await f.read(at, Math.min(f.size, at + COPY_CHUNK), new Uint8Array(Math.min(COPY_CHUNK, f.size - at)));
+          for (let at = 0; at < f.size; at += COPY_CHUNK)
+            yield await f.read(at, Math.min(f.size, at + COPY_CHUNK), new Uint8Array(Math.min(COPY_CHUNK, f.size - at)));
         };
         const stored = await reading(() => putStream.call(deps.store, snapshotFileKey(spec.id, sha256, format), chunks, { sha256, size: f.size }));
         return { date, sourceUri: uri, uri: stored.uri, sha256, bytes: f.size, rows };
@@ -187,7 +196,10 @@ async function snapshotFile(
   }
   if (!bytes) return undefined;
   if (!format) {
-    throw new UpkeepError('InvalidConfig', `model ${spec.id}: cannot tell the format of ${baseName(uri)}; use a .csv, .jsonl or .parquet file, or set data.format`);
+    throw new UpkeepError(
+      'InvalidConfig',
+      `model ${spec.id}: cannot tell the format of ${baseName(uri)}; use a .csv, .jsonl or .parquet file, or set data.format`,
+    );
   }
   let rows: number;
   try {

@@ -40,7 +40,10 @@ function recordEnds(b: Uint8Array, from: number, to: number, csv: boolean): numb
  * Reads `file` in about `chunkBytes` at a time. A record that does not fit in one chunk is
  * refused as a line over `lineLimit` (the caller makes chunkBytes larger than the limit).
  */
-export async function* textChunks(file: RangeFile, o: { csv: boolean; chunkBytes: number; lineLimit: number; maxRows: number; source: string }): AsyncGenerator<TextChunk> {
+export async function* textChunks(
+  file: RangeFile,
+  o: { csv: boolean; chunkBytes: number; lineLimit: number; maxRows: number; source: string },
+): AsyncGenerator<TextChunk> {
   let header: Uint8Array | undefined;
   let headerLines = 0;
   let carry = new Uint8Array(0);
@@ -60,7 +63,11 @@ export async function* textChunks(file: RangeFile, o: { csv: boolean; chunkBytes
       // The header: the first record with content (a byte-order mark and blank lines before it kept).
       const first = ends.find((e) => !blank(buffer, 0, e));
       if (first === undefined) {
-        if (!atEnd) throw new DataReadError(`refused: a header line longer than ${formatBytes(o.chunkBytes)}, more than limits.max_line_bytes (${formatBytes(o.lineLimit)})`, { source: o.source, line: 1 });
+        if (!atEnd)
+          throw new DataReadError(
+            `refused: a header line longer than ${formatBytes(o.chunkBytes)}, more than limits.max_line_bytes (${formatBytes(o.lineLimit)})`,
+            { source: o.source, line: 1 },
+          );
         return; // a file of one header line and no data: the whole-file reader says so
       }
       header = buffer.slice(0, first + 1);
@@ -70,7 +77,10 @@ export async function* textChunks(file: RangeFile, o: { csv: boolean; chunkBytes
     }
     const cut = atEnd ? buffer.length : ends.length > 0 ? ends[ends.length - 1]! + 1 : -1;
     if (cut < 0 || cut < start) {
-      throw new DataReadError(`refused: a line longer than ${formatBytes(o.chunkBytes)}, more than limits.max_line_bytes (${formatBytes(o.lineLimit)})`, { source: o.source, line: lines + 1 });
+      throw new DataReadError(`refused: a line longer than ${formatBytes(o.chunkBytes)}, more than limits.max_line_bytes (${formatBytes(o.lineLimit)})`, {
+        source: o.source,
+        line: lines + 1,
+      });
     }
     const body = buffer.subarray(start, cut);
     if (!blank(body, 0, body.length)) {
@@ -87,7 +97,8 @@ export async function* textChunks(file: RangeFile, o: { csv: boolean; chunkBytes
     }
     if (from < body.length && !blank(body, from, body.length)) rows++;
     lines += recordEnds(body, 0, body.length, false).length;
-    if (rows > o.maxRows) throw new DataReadError(`refused: the file has more than ${o.maxRows} rows, more than limits.max_rows_per_file`, { source: o.source });
+    if (rows > o.maxRows)
+      throw new DataReadError(`refused: the file has more than ${o.maxRows} rows, more than limits.max_rows_per_file`, { source: o.source });
     carry = buffer.slice(cut);
     if (atEnd) break;
   }

@@ -25,7 +25,7 @@ export function alarmLevel(defaults: DriftOverride | undefined): number {
 
 function runs(sorted: Float64Array): Map<string, number> | null {
   const counts = new Map<string, number>();
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i + 1;
     while (j < sorted.length && sorted[j] === sorted[i]) j++;
     counts.set(String(sorted[i]), j - i);

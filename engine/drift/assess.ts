@@ -27,12 +27,19 @@ export function driftOfColumn(reference: ColumnSketch, current: ColumnSketch, ov
       kind: 'numeric',
       reference: { sorted: reference.sorted, dropped: reference.nulls + reference.nonFinite },
       current: { sorted: current.sorted, dropped: current.nulls + current.nonFinite },
-      integer: reference.sourceType === 'int' && current.sourceType === 'int' && reference.nulls + reference.nonFinite + current.nulls + current.nonFinite === 0,
+      integer:
+        reference.sourceType === 'int' && current.sourceType === 'int' && reference.nulls + reference.nonFinite + current.nulls + current.nonFinite === 0,
     };
   } else {
     const ref = countsMap(reference as Extract<ColumnSketch, { kind: 'categorical' }>);
     const cur = current as Extract<ColumnSketch, { kind: 'categorical' }>;
-    input = { kind: 'categorical', reference: ref, current: countsMap(cur), referenceMissing: (reference as { missing: number }).missing, currentMissing: cur.missing };
+    input = {
+      kind: 'categorical',
+      reference: ref,
+      current: countsMap(cur),
+      referenceMissing: (reference as { missing: number }).missing,
+      currentMissing: cur.missing,
+    };
     const fresh = cur.categories.map((c, i) => [c, cur.counts[i]!] as const).filter(([c]) => !ref.has(c));
     const present = cur.counts.reduce((n, c) => n + c, 0);
     extra = {

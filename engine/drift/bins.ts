@@ -87,7 +87,7 @@ export function sturgesEdges(min: number, max: number, size: number, integer = f
   const edges = new Float64Array(num);
   const delta = last - first;
   const step = delta / nBins;
-  for (let i = 0; i < num; i++) edges[i] = step === 0 ? ((i / nBins) * delta) + first : i * step + first;
+  for (let i = 0; i < num; i++) edges[i] = step === 0 ? (i / nBins) * delta + first : i * step + first;
   edges[num - 1] = last;
   return edges;
 }

@@ -9,9 +9,7 @@
 import type { Column } from '../data/table.js';
 
 /** Counts of non-missing categories: a map, or parallel arrays. */
-export type CategoryCounts =
-  | ReadonlyMap<string, number>
-  | { readonly categories: readonly string[]; readonly counts: ArrayLike<number> };
+export type CategoryCounts = ReadonlyMap<string, number> | { readonly categories: readonly string[]; readonly counts: ArrayLike<number> };
 
 export interface CategoryTally {
   counts: Map<string, number>;
@@ -37,10 +35,7 @@ export function countCategories(values: Iterable<string | null | undefined>): {
  * — except that with `booleans: 'false-first'` (the default, the order profiles store) a boolean
  * column lists 'false' before 'true'. `rows` (default: every value) bounds the rows counted.
  */
-export function countColumnCategories(
-  column: Column,
-  opts: { rows?: number; booleans?: 'false-first' | 'first-seen' } = {},
-): CategoryTally {
+export function countColumnCategories(column: Column, opts: { rows?: number; booleans?: 'false-first' | 'first-seen' } = {}): CategoryTally {
   const n = opts.rows ?? column.values.length;
   if (column.kind === 'string') {
     const counts = new Map<string, number>();
@@ -133,10 +128,7 @@ function compareCodePoints(a: string, b: string): number {
  * Aligns two category count maps on the sorted union of categories present on either side
  * (zero counts are dropped first, like value_counts would never report them).
  */
-export function alignCategories(
-  ref: CategoryCounts,
-  cur: CategoryCounts,
-): { categories: string[]; reference: Float64Array; current: Float64Array } {
+export function alignCategories(ref: CategoryCounts, cur: CategoryCounts): { categories: string[]; reference: Float64Array; current: Float64Array } {
   const a = countsToMap(ref, 'reference');
   const b = countsToMap(cur, 'current');
   const keys = new Set<string>();

@@ -20,7 +20,8 @@ function logChoose(n: number, k: number): number {
  * upper bound (a conservative test).
  */
 export function outOfRangeTail(n: number, m: number, k: number): number {
-  if (!(Number.isInteger(n) && Number.isInteger(m) && Number.isInteger(k)) || n < 0 || m < 0) throw new RangeError(`outOfRangeTail needs integer counts, got n=${n} m=${m} k=${k}`);
+  if (!(Number.isInteger(n) && Number.isInteger(m) && Number.isInteger(k)) || n < 0 || m < 0)
+    throw new RangeError(`outOfRangeTail needs integer counts, got n=${n} m=${m} k=${k}`);
   if (k <= 0) return 1;
   if (k > m) return 0;
   if (n < 2) return 1; // every current value can be outside a range of < 2 reference values
@@ -51,7 +52,8 @@ export function expectedOutOfRange(n: number, m: number): number {
  * both make the test conservative. Returns the expected count and P(K ≥ k).
  */
 export function newCategoryChance(n: number, singletons: number, m: number, k: number): { expected: number; pValue: number } {
-  if (!(n >= 0 && singletons >= 0 && m >= 0 && k >= 0)) throw new RangeError(`newCategoryChance needs counts, got n=${n} singletons=${singletons} m=${m} k=${k}`);
+  if (!(n >= 0 && singletons >= 0 && m >= 0 && k >= 0))
+    throw new RangeError(`newCategoryChance needs counts, got n=${n} singletons=${singletons} m=${m} k=${k}`);
   const unseen = Math.min(1, (singletons + 1) / (n + 1));
   const expected = m * unseen;
   if (k <= 0) return { expected, pValue: 1 };

@@ -101,7 +101,13 @@ export function columnDrift(input: ColumnDriftInput, override?: DriftOverride): 
 }
 
 /** Runs the reported tests on a column, or marks their statistics null with `empty` as the reason. */
-function run(kind: ColumnKind, base: ResultBase, sel: TestSelection, ctx: ColumnContext | null, empty: string): { sink: StatisticSink; result: ColumnDriftResult } {
+function run(
+  kind: ColumnKind,
+  base: ResultBase,
+  sel: TestSelection,
+  ctx: ColumnContext | null,
+  empty: string,
+): { sink: StatisticSink; result: ColumnDriftResult } {
   const sink: StatisticSink = {
     statistics: base.statistics as Record<string, number | null>,
     reasons: base.reasons as Record<string, string>,
@@ -202,10 +208,7 @@ function categoricalColumnDrift(input: CategoricalColumnInput, override: DriftOv
  * Dataset drift as Evidently's DriftedColumnsCount / DatasetDriftMetric: drifted when the share of
  * drifted columns is ≥ `share`. Columns whose verdict is null are listed and left out of the share.
  */
-export function datasetDrift(
-  columns: ReadonlyMap<string, ColumnDriftResult> | Readonly<Record<string, ColumnDriftResult>>,
-  share = 0.5,
-): DatasetDriftResult {
+export function datasetDrift(columns: ReadonlyMap<string, ColumnDriftResult> | Readonly<Record<string, ColumnDriftResult>>, share = 0.5): DatasetDriftResult {
   if (!(share >= 0 && share <= 1)) throw new RangeError(`drift share must be in [0, 1], got ${share}`);
   const entries = columns instanceof Map ? [...columns.entries()] : Object.entries(columns);
   let drifted = 0;

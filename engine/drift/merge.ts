@@ -135,4 +135,3 @@ function mergeSummaryFloat(a: Float64Array, b: Float64Array): MergeSummary {
   const minClipped = Math.min(Math.max(-minS, 0), 1);
   return { unionDistinct: distinct, ksD: minClipped > maxS ? minClipped : maxS, wasserstein: w + wc };
 }
-

@@ -282,7 +282,14 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
     const isRequired = required.has(name);
     const refType: ColumnType = { kind: ref.kind, sourceType: ref.sourceType };
     const curType: ColumnType = { kind: changed ? family(cur.sourceType) : ref.kind, sourceType: cur.sourceType };
-    report.typeChanges.push({ column: name, reference: refType, current: curType, required: isRequired, kindChanged: changed, breaking: changed && isRequired });
+    report.typeChanges.push({
+      column: name,
+      reference: refType,
+      current: curType,
+      required: isRequired,
+      kindChanged: changed,
+      breaking: changed && isRequired,
+    });
     if (changed) kindChanged.add(name);
     const message = `type changed from ${describeType(refType)} to ${describeType(curType)}`;
     if (changed && isRequired) fail(name, message);

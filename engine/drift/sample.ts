@@ -39,7 +39,6 @@ export function sortedSample(values: Float64Array): SortedSample {
   return { sorted: out, dropped: n - finite };
 }
 
-
 /** The sorted finite sample of an input (sorted here when it is raw). */
 export function toSorted(input: NumericInput): SortedSample {
   return input instanceof Float64Array ? sortedSample(input) : input;
@@ -123,4 +122,3 @@ export function populationStd(values: Float64Array): number {
   }
   return Math.sqrt((s + c) / n);
 }
-

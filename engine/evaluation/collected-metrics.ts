@@ -4,7 +4,11 @@ import type { Collected } from './evaluator.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from './metrics/index.js';
 
 /** Metrics of collected predictions, named as in the report. */
-export function metricsOf(collected: Collected, nClasses: number, positiveIndex?: number): Pick<EvaluationSummary, 'metrics' | 'undefinedMetrics' | 'metricWarnings'> {
+export function metricsOf(
+  collected: Collected,
+  nClasses: number,
+  positiveIndex?: number,
+): Pick<EvaluationSummary, 'metrics' | 'undefinedMetrics' | 'metricWarnings'> {
   let r;
   if (collected.task === 'regression') {
     r = regressionMetrics({ yTrue: collected.yTrueValue!, yPred: collected.yPredValue! });

@@ -22,7 +22,13 @@ export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit
 export type ShardHandler = (msg: ShardRequest) => Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }>;
 
 /** A queued request and whom to answer; `settled` resolves once it is answered either way. */
-type Job = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void; settled?: Promise<unknown> };
+type Job = {
+  msg: ShardTask;
+  transfer?: ArrayBuffer[];
+  resolve: (r: ShardReply & { ok: true }) => void;
+  reject: (e: Error) => void;
+  settled?: Promise<unknown>;
+};
 
 /** How long close() lets a thread finish the task it is running before stopping it. */
 const CLOSE_GRACE_MS = 10_000;
@@ -145,7 +151,12 @@ export class ShardPool {
  * Splits a Parquet file (or its row-group range `within`) into row-group ranges for `parts`
  * threads; other formats are one shard. Concatenated in order, the ranges cover the same rows.
  */
-export function planShards(file: WindowFile, bytes: Uint8Array, parts: number, within?: { start: number; end: number }): ({ start: number; end: number } | undefined)[] {
+export function planShards(
+  file: WindowFile,
+  bytes: Uint8Array,
+  parts: number,
+  within?: { start: number; end: number },
+): ({ start: number; end: number } | undefined)[] {
   if (file.format !== 'parquet') return [undefined];
   if (parts <= 1 && !within) return [undefined];
   let groups: number;

@@ -22,7 +22,10 @@ export async function loadModelInput(data: DataSource, model: ResolvedModel, sig
   if (!modelBytes) throw new Error(`model artifact ${model.artifactUri} is missing from the store`);
   // the copy is content-addressed: one that no longer matches its sha256 is not evaluated
   if (sha256Hex(modelBytes) !== model.artifactSha256) {
-    throw new UpkeepError('InvalidModel', `model ${model.modelId}: the stored copy ${baseName(model.artifactUri)} does not match its sha256 ${model.artifactSha256} (altered in the store?)`);
+    throw new UpkeepError(
+      'InvalidModel',
+      `model ${model.modelId}: the stored copy ${baseName(model.artifactUri)} does not match its sha256 ${model.artifactSha256} (altered in the store?)`,
+    );
   }
   let reference;
   if (model.referenceUri) {

@@ -126,7 +126,8 @@ export async function prepareModel(spec: ModelSpec, bytes: Uint8Array, key: stri
     throw invalid(`no [N, classes] float output with class probabilities; outputs are ${info.outputs.map((o) => `${o.name} (${o.type})`).join(', ')}`);
   }
   const classes = (spec.classes ?? facts.classLabels)?.map(canonicalLabel);
-  if (!classes) throw invalid('the model does not record its class labels; declare classes: in the spec (evaluate --onnx: --classes a,b,c), in probability-column order');
+  if (!classes)
+    throw invalid('the model does not record its class labels; declare classes: in the spec (evaluate --onnx: --classes a,b,c), in probability-column order');
   const width = lastDim(outputs.get(prepared.probaOutput)!);
   if (width !== undefined && width !== classes.length) {
     throw invalid(`output ${prepared.probaOutput} has ${width} columns but there are ${classes.length} classes (${classes.join(', ')})`);

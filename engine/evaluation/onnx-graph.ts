@@ -14,7 +14,10 @@ export interface OnnxGraphFacts {
 
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array, readonly end = buf.length) {}
+  constructor(
+    readonly buf: Uint8Array,
+    readonly end = buf.length,
+  ) {}
   varint(): number {
     let result = 0;
     let shift = 0;
@@ -51,11 +54,20 @@ class Reader {
   }
   skip(wireType: number): void {
     switch (wireType) {
-      case 0: this.varint(); return;
-      case 1: this.pos += 8; return;
-      case 2: this.bytes(); return;
-      case 5: this.pos += 4; return;
-      default: throw new Error(`unsupported protobuf wire type ${wireType}`);
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        return;
+      case 2:
+        this.bytes();
+        return;
+      case 5:
+        this.pos += 4;
+        return;
+      default:
+        throw new Error(`unsupported protobuf wire type ${wireType}`);
     }
   }
   *fields(): Generator<[field: number, wireType: number]> {

@@ -35,7 +35,6 @@ export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec)
   };
 }
 
-
 /** Watched columns the reference data does not have are a mistake in the spec, not a column to skip. */
 function checkWatchedColumns(spec: ModelSpec, tables: Table[]): void {
   for (const table of tables) {
@@ -45,7 +44,10 @@ function checkWatchedColumns(spec: ModelSpec, tables: Table[]): void {
         if (present.includes(column)) continue;
         throw new UpkeepError(
           'SchemaMismatch',
-          `model ${spec.id}: reference file ${table.source}: column ${column} (monitor.${field}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(column, present.filter((c) => c.length <= 100))}`,
+          `model ${spec.id}: reference file ${table.source}: column ${column} (monitor.${field}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(
+            column,
+            present.filter((c) => c.length <= 100),
+          )}`,
         );
       }
     }

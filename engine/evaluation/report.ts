@@ -110,13 +110,33 @@ export function renderReportMarkdown(r: EvaluationReport): string {
     if (c.drop) lines.push(`Drop from the baseline: ${num(c.drop.value)} [${num(c.drop.low)}, ${num(c.drop.high)}].`);
     lines.push('');
   }
-  if (r.trend) lines.push('## Trend', '', r.trend.message !== undefined ? t(r.trend.message) : `No steady decline of ${r.trend.metric} over the last ${r.trend.points} windows (p = ${num(r.trend.pValue)}).`, '');
+  if (r.trend)
+    lines.push(
+      '## Trend',
+      '',
+      r.trend.message !== undefined
+        ? t(r.trend.message)
+        : `No steady decline of ${r.trend.metric} over the last ${r.trend.points} windows (p = ${num(r.trend.pValue)}).`,
+      '',
+    );
   if (r.drift) {
     const d = r.drift;
-    lines.push('## Drift', '', `Dataset drift: **${d.dataset_drift === null ? 'undetermined' : d.dataset_drift ? 'yes' : 'no'}** (${d.drifted_columns.length} of ${Object.keys(d.columns).length} columns drifted; dataset drift at a share of ${d.drift_share}).`, '');
+    lines.push(
+      '## Drift',
+      '',
+      `Dataset drift: **${d.dataset_drift === null ? 'undetermined' : d.dataset_drift ? 'yes' : 'no'}** (${d.drifted_columns.length} of ${Object.keys(d.columns).length} columns drifted; dataset drift at a share of ${d.drift_share}).`,
+      '',
+    );
     lines.push('| column | test | score | threshold | drifted | psi | new categories |', '|---|---|---:|---:|---|---:|---|');
     const row = (name: string, c: NonNullable<typeof d.label>): string =>
-      `| ${name} | ${t(c.test)} | ${num(c.score)} | ${c.threshold} | ${c.drifted === null ? '—' : c.drifted ? '**yes**' : 'no'} | ${num(c.psi)} | ${c.new_categories?.length ? `${c.new_categories.slice(0, 5).map((v) => t(String(v))).join(', ')} (${((c.share_rows_new_category ?? 0) * 100).toFixed(1)}% of rows)` : ''} |`;
+      `| ${name} | ${t(c.test)} | ${num(c.score)} | ${c.threshold} | ${c.drifted === null ? '—' : c.drifted ? '**yes**' : 'no'} | ${num(c.psi)} | ${
+        c.new_categories?.length
+          ? `${c.new_categories
+              .slice(0, 5)
+              .map((v) => t(String(v)))
+              .join(', ')} (${((c.share_rows_new_category ?? 0) * 100).toFixed(1)}% of rows)`
+          : ''
+      } |`;
     for (const [name, c] of Object.entries(d.columns)) lines.push(row(t(name), c));
     if (d.label) lines.push(row('(label)', d.label));
     if (d.prediction) lines.push(row('(prediction)', d.prediction));
@@ -124,12 +144,14 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   }
   if (r.quality && r.quality.issues.length > 0) {
     lines.push('## Data quality', '');
-    for (const i of r.quality.issues) lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${t(i.message)}`);
+    for (const i of r.quality.issues)
+      lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${t(i.message)}`);
     lines.push('');
   }
   if (r.slices && r.slices.worst.length > 0) {
     lines.push('## Worst slices', '', `| slice | rows | ${t(r.slices.metric)} | worse than the window by |`, '|---|---:|---:|---:|');
-    for (const s of r.slices.worst) lines.push(`| ${t(s.column)} = ${t(String(s.value))}${s.small ? ' (small)' : ''} | ${s.rows} | ${num(s.score)} | ${num(s.worse_by)} |`);
+    for (const s of r.slices.worst)
+      lines.push(`| ${t(s.column)} = ${t(String(s.value))}${s.small ? ' (small)' : ''} | ${s.rows} | ${num(s.score)} | ${num(s.worse_by)} |`);
     lines.push('');
   }
   lines.push('## Data', '', `Snapshot \`${r.snapshot.sha256.slice(0, 12)}\` with ${r.snapshot.rows} rows in ${r.snapshot.files.length} files.`, '');

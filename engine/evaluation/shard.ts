@@ -10,7 +10,8 @@ parentPort!.on('message', (msg: ShardRequest) => {
   handle(msg).then(
     ({ reply, transfer }) => parentPort!.postMessage(reply, transfer),
     (err: unknown) => {
-      const error = err instanceof UpkeepError ? { type: err.type, message: err.message } : { message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+      const error =
+        err instanceof UpkeepError ? { type: err.type, message: err.message } : { message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
       parentPort!.postMessage({ id: msg.id, ok: false, error } satisfies ShardReply);
     },
   );

@@ -37,7 +37,10 @@ function subset(c: Collected, idx: Int32Array, k: number): Collected {
   return { ...base, yTrueClass: t, yPredClass: p, proba: pr, labels: c.labels };
 }
 
-export function computeSlices(c: Collected, opts: { metric: string; overall: number | null; nClasses: number; positiveIndex?: number; settings: MonitorSpec['slices'] }): SlicesReport | undefined {
+export function computeSlices(
+  c: Collected,
+  opts: { metric: string; overall: number | null; nClasses: number; positiveIndex?: number; settings: MonitorSpec['slices'] },
+): SlicesReport | undefined {
   if (!c.segments || Object.keys(c.segments).length === 0) return undefined;
   const lower = lowerIsBetter(opts.metric);
   const entries: SliceEntry[] = [];
@@ -57,7 +60,15 @@ export function computeSlices(c: Collected, opts: { metric: string; overall: num
       const idx = members.get(code)!;
       const score = metricsOf(subset(c, idx, opts.nClasses), opts.nClasses, opts.positiveIndex).metrics[opts.metric] ?? null;
       const worse = score === null || opts.overall === null ? null : lower ? score - opts.overall : opts.overall - score;
-      entries.push({ column, value: seg.values[code]!, rows: idx.length, metric: opts.metric, score, worse_by: worse, small: idx.length < opts.settings.min_rows });
+      entries.push({
+        column,
+        value: seg.values[code]!,
+        rows: idx.length,
+        metric: opts.metric,
+        score,
+        worse_by: worse,
+        small: idx.length < opts.settings.min_rows,
+      });
     }
   }
   entries.sort((a, b) => (b.worse_by ?? -Infinity) - (a.worse_by ?? -Infinity));

@@ -121,7 +121,12 @@ export async function planEvaluationShards(ports: SnapshotEvaluationPorts, model
 }
 
 /** Evaluates one shard's files and row groups and stores its partial result. */
-export async function evaluateShard(ports: SnapshotEvaluationPorts, model: ResolvedModel, snapshot: Pick<SnapshotRef, 'sha256' | 'files'>, shard: ShardSpec): Promise<ShardResult> {
+export async function evaluateShard(
+  ports: SnapshotEvaluationPorts,
+  model: ResolvedModel,
+  snapshot: Pick<SnapshotRef, 'sha256' | 'files'>,
+  shard: ShardSpec,
+): Promise<ShardResult> {
   const o = await loadModelInput(ports.data, model, ports.signal);
   const all = filesOf(ports, model.modelId, snapshot);
   const files = shard.parts.map((p) => ({ ...all[p.file]!, rows: p.rows, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
@@ -173,7 +178,9 @@ export async function mergeEvaluationShards(
     const what = `store object ${s.key}`;
     const { meta, partial } = open ? await readByRange(open, store.uriFor(s.key), what) : decodePartial(await store.get(s.key), what);
     if (meta.snapshot !== snapshot.sha256 || meta.index !== s.index || meta.artifact !== model.artifactSha256) {
-      throw new Error(`store object ${s.key} holds shard ${String(meta.index)} of snapshot ${String(meta.snapshot)}, not shard ${s.index} of ${snapshot.sha256}`);
+      throw new Error(
+        `store object ${s.key} holds shard ${String(meta.index)} of snapshot ${String(meta.snapshot)}, not shard ${s.index} of ${snapshot.sha256}`,
+      );
     }
     for (const part of partial.parts) {
       // The model's classes come first in every part's labels; proba has one column per class.

@@ -41,7 +41,13 @@ export async function streamRowGroups(
     metadata = await readFooterByRanges(file, o.name);
     const present = new Set(metadata.schema.slice(1).map((s) => s.name));
     // The whole file's promises, as when it is read whole: every shard of a file decides alike.
-    checkParquetFooter(metadata, o.columns.filter((c) => present.has(c)), file.size, o.name, resolveLimits(o.limits));
+    checkParquetFooter(
+      metadata,
+      o.columns.filter((c) => present.has(c)),
+      file.size,
+      o.name,
+      resolveLimits(o.limits),
+    );
     const count = metadata.row_groups.length;
     const from = o.rowGroups?.start ?? 0;
     const to = o.rowGroups ? Math.min(o.rowGroups.end, count) : count;

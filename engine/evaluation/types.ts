@@ -119,7 +119,16 @@ export type ShardRequest =
     } & ModelMessage);
 
 export type ShardReply =
-  | { id: number; ok: true; prepared?: PreparedModel; collected?: Collected; sketches?: Record<string, ColumnSketch>; fileColumns?: string[]; finished?: FinishedEvaluation; samples?: BootstrapSamples }
+  | {
+      id: number;
+      ok: true;
+      prepared?: PreparedModel;
+      collected?: Collected;
+      sketches?: Record<string, ColumnSketch>;
+      fileColumns?: string[];
+      finished?: FinishedEvaluation;
+      samples?: BootstrapSamples;
+    }
   | { id: number; ok: false; error: { type?: string; message: string } };
 
 /** The primary metric's interval still to compute: a bootstrap to run in resample ranges across the evaluation threads. */

@@ -50,7 +50,13 @@ export function sortFloat64(values: Float64Array, into: Float64Array = values): 
   let loTmp = new Uint32Array(n);
   let hiTmp = new Uint32Array(n);
   // [word, shift]: 0 = low word, 1 = high word, 2 = the digit spanning both.
-  const passes: [word: 0 | 1 | 2, shift: number][] = [[0, 0], [0, 13], [2, 26], [1, 7], [1, 20]];
+  const passes: [word: 0 | 1 | 2, shift: number][] = [
+    [0, 0],
+    [0, 13],
+    [2, 26],
+    [1, 7],
+    [1, 20],
+  ];
   for (let pass = 0; pass < passes.length; pass++) {
     const base = pass * RADIX;
     const [word, shift] = passes[pass]!;

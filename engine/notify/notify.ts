@@ -213,7 +213,13 @@ export async function responseId(res: Response): Promise<string | undefined> {
   }
 }
 
-async function postOnce(url: URL, payload: WebhookPayload, key: string, doFetch: typeof fetch, timeoutMs: number): Promise<{ status: number; responseId?: string }> {
+async function postOnce(
+  url: URL,
+  payload: WebhookPayload,
+  key: string,
+  doFetch: typeof fetch,
+  timeoutMs: number,
+): Promise<{ status: number; responseId?: string }> {
   let res: Response;
   try {
     res = await doFetch(url, {

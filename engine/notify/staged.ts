@@ -29,8 +29,13 @@ export async function readStagedNotification(store: ArtifactStore, ref: StagedNo
   }
   const key = stagedNotificationKey(r.modelId, r.sha256);
   const bytes = await store.tryGet(key);
-  if (!bytes) throw new UpkeepError('InvalidRequest', `model ${r.modelId}: no notification ${r.sha256.slice(0, 12)} was staged (${key}): deliverNotification only delivers what an upkeep workflow handed to it`);
-  if (createHash('sha256').update(bytes).digest('hex') !== r.sha256) throw new UpkeepError('InvalidData', `${key} in the store does not hash to its name (altered)`);
+  if (!bytes)
+    throw new UpkeepError(
+      'InvalidRequest',
+      `model ${r.modelId}: no notification ${r.sha256.slice(0, 12)} was staged (${key}): deliverNotification only delivers what an upkeep workflow handed to it`,
+    );
+  if (createHash('sha256').update(bytes).digest('hex') !== r.sha256)
+    throw new UpkeepError('InvalidData', `${key} in the store does not hash to its name (altered)`);
   const event = JSON.parse(decode(bytes)) as NotificationEvent;
   if (event.modelId !== r.modelId) throw new UpkeepError('InvalidData', `${key} in the store is for model ${JSON.stringify(event.modelId)} (moved)`);
   return event;

@@ -33,7 +33,10 @@ export async function registerConfigArtifact(ports: ChampionPorts, s: ModelSpec)
     readOnnxGraphFacts(bytes);
   } catch (err) {
     // Worded like the evaluation's own check (engine/evaluation/model.ts).
-    throw new UpkeepError('InvalidModel', `model ${s.id} (${s.artifact.slice(s.artifact.lastIndexOf('/') + 1)}): not a readable ONNX model (${(err as Error).message}); nothing was stored or registered`);
+    throw new UpkeepError(
+      'InvalidModel',
+      `model ${s.id} (${s.artifact.slice(s.artifact.lastIndexOf('/') + 1)}): not a readable ONNX model (${(err as Error).message}); nothing was stored or registered`,
+    );
   }
   const sha256 = sha256Hex(bytes);
   // One content-addressed copy, written once: when the store holds it, nothing is written (an
@@ -58,7 +61,8 @@ async function resolved(ports: ChampionPorts, s: ModelSpec, v: ModelVersion, poi
   const generation = pointer?.generation ?? 0;
   let referenceUri: string | undefined;
   if (s.reference && v.source === 'config') {
-    if (!(await ports.data.read(s.reference, { what: `model ${s.id}: reference profile` }))) throw new UpkeepError('InvalidConfig', `model ${s.id}: reference profile ${s.reference} does not exist`);
+    if (!(await ports.data.read(s.reference, { what: `model ${s.id}: reference profile` })))
+      throw new UpkeepError('InvalidConfig', `model ${s.id}: reference profile ${s.reference} does not exist`);
     referenceUri = s.reference;
   } else if (v.referenceUri) {
     referenceUri = v.referenceUri;
@@ -119,7 +123,10 @@ export async function rollbackTarget(store: ArtifactStore, s: ModelSpec, request
   const last = history.filter((p) => p.version === to).pop();
   const wasChampion = last !== undefined || history.some((p) => p.previous === to);
   if (!wasChampion && target.source !== 'config') {
-    throw new UpkeepError('InvalidRequest', `model ${s.id}: version ${to} has never been champion; a candidate reaches production only through a retrain request's comparison and promotion`);
+    throw new UpkeepError(
+      'InvalidRequest',
+      `model ${s.id}: version ${to} has never been champion; a candidate reaches production only through a retrain request's comparison and promotion`,
+    );
   }
   // The baseline it had when it last was champion.
   const baseline = last?.baseline ?? (target.source === 'config' ? s.baseline : (target.baseline ?? {}));

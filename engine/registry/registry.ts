@@ -67,7 +67,11 @@ export function createRegistry(store: ArtifactStore) {
      * never promoted). Idempotent: when the pointer already is `next` from the same workflow run
      * (an activity retry), the existing pointer is returned.
      */
-    async swapChampion(next: Omit<ChampionPointer, 'generation' | 'previous'>, expected: string | null, configVersion: string | undefined): Promise<ChampionPointer> {
+    async swapChampion(
+      next: Omit<ChampionPointer, 'generation' | 'previous'>,
+      expected: string | null,
+      configVersion: string | undefined,
+    ): Promise<ChampionPointer> {
       for (let attempt = 0; attempt < 5; attempt++) {
         const current = await registry.champion(next.modelId);
         const p = current?.pointer;
@@ -79,9 +83,13 @@ export function createRegistry(store: ArtifactStore) {
         if (running === undefined) throw new Error(`model ${next.modelId}: the config's version is needed while nothing was promoted`);
         if (running !== (expected ?? configVersion)) {
           // Our own swap, already followed by another change (a retry that comes late)?
-          const ours = next.workflow && (await registry.history(next.modelId)).find((h) => h.workflow?.runId === next.workflow!.runId && h.version === next.version);
+          const ours =
+            next.workflow && (await registry.history(next.modelId)).find((h) => h.workflow?.runId === next.workflow!.runId && h.version === next.version);
           if (ours) return ours;
-          throw new UpkeepError('ChampionChanged', `model ${next.modelId}: the champion is ${running}, not ${expected ?? configVersion} as when this request was made; nothing was changed`);
+          throw new UpkeepError(
+            'ChampionChanged',
+            `model ${next.modelId}: the champion is ${running}, not ${expected ?? configVersion} as when this request was made; nothing was changed`,
+          );
         }
         const pointer: ChampionPointer = { ...next, generation: (p?.generation ?? 0) + 1, previous: running };
         const swapped = await store.putIfMatch(championKey(next.modelId), json(pointer), current?.sha256 ?? null);

@@ -67,13 +67,19 @@ export async function moveAuditTrail(given: ArtifactStore, opts: { full?: boolea
   await mapLimit(copies, limit, async ({ key, sha256 }) => {
     const copy = await store.tryGet(currentAuditKey(key));
     if (!copy) problems.push(`${currentAuditKey(key)} is missing after it was copied from ${key}`);
-    else if (!isHint(key) && sha256Hex(copy) !== sha256) problems.push(`${currentAuditKey(key)} differs from ${key} (sha256 ${sha256Hex(copy).slice(0, 12)} against ${sha256.slice(0, 12)}): written by two versions of upkeep at once, or altered`);
+    else if (!isHint(key) && sha256Hex(copy) !== sha256)
+      problems.push(
+        `${currentAuditKey(key)} differs from ${key} (sha256 ${sha256Hex(copy).slice(0, 12)} against ${sha256.slice(0, 12)}): written by two versions of upkeep at once, or altered`,
+      );
   });
   problems.sort();
   const copied = copies.filter((c) => c.created).length;
   if (problems.length > 0) return { state: marked ? 'marked' : 'none', found: legacy.length, copied, removed: 0, models, problems };
   // 3. Mark it moved (after every copy verified), then remove the originals if asked.
-  await store.put(auditMovedMarkerKey, `${JSON.stringify({ v: 'upkeep.audit-move/1', from: `${LEGACY_AUDIT_ROOT}/`, to: `${AUDIT_ROOT}/`, objects: legacy.length, at: new Date().toISOString() })}\n`);
+  await store.put(
+    auditMovedMarkerKey,
+    `${JSON.stringify({ v: 'upkeep.audit-move/1', from: `${LEGACY_AUDIT_ROOT}/`, to: `${AUDIT_ROOT}/`, objects: legacy.length, at: new Date().toISOString() })}\n`,
+  );
   let removed = 0;
   if (opts.removeOld) {
     await mapLimit(legacy, limit, async (key) => {

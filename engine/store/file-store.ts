@@ -17,7 +17,6 @@ export interface FileStoreOptions {
   dirMode?: number;
 }
 
-
 const code = (err: unknown): string | undefined => (err as NodeJS.ErrnoException).code;
 
 /** fsync of a folder, so a rename or link in it survives a power loss. */
@@ -101,7 +100,9 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
     const sha256 = hash.digest('hex');
     if (sha256 !== expected.sha256 || size !== expected.size) {
       await rm(tmp, { force: true });
-      throw new Error(`${file}: the source changed while it was copied (${size} bytes, sha256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes, ${expected.sha256.slice(0, 12)}…)`);
+      throw new Error(
+        `${file}: the source changed while it was copied (${size} bytes, sha256 ${sha256.slice(0, 12)}…, expected ${expected.size} bytes, ${expected.sha256.slice(0, 12)}…)`,
+      );
     }
     return tmp;
   };
@@ -165,7 +166,12 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
     return done;
   };
 
-  const putResult = (file: string, bytes: Uint8Array): PutResult => ({ uri: pathToFileURL(file).href, sha256: sha256Hex(bytes), size: bytes.byteLength, created: true });
+  const putResult = (file: string, bytes: Uint8Array): PutResult => ({
+    uri: pathToFileURL(file).href,
+    sha256: sha256Hex(bytes),
+    size: bytes.byteLength,
+    created: true,
+  });
   const asBytes = (data: Uint8Array | string): Uint8Array => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
 
   return {
@@ -227,10 +233,13 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
       return withLock(
         file,
         async (lock) => {
-          const current = await readFile(file).then((b) => sha256Hex(b), (err: unknown) => {
-            if (code(err) === 'ENOENT') return null;
-            throw err;
-          });
+          const current = await readFile(file).then(
+            (b) => sha256Hex(b),
+            (err: unknown) => {
+              if (code(err) === 'ENOENT') return null;
+              throw err;
+            },
+          );
           if (current !== expected) return { ok: false, current };
           const tmp = await writeTemp(file, bytes);
           try {

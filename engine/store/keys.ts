@@ -43,7 +43,8 @@ export const versionsPrefix = (modelId: string): string => `registry/${modelId}/
 export const versionKey = (modelId: string, version: string): string => `${versionsPrefix(modelId)}/${version}.json`;
 export const championKey = (modelId: string): string => `registry/${modelId}/champion.json`;
 export const championHistoryPrefix = (modelId: string): string => `registry/${modelId}/champion-history`;
-export const championHistoryKey = (modelId: string, generation: number): string => `${championHistoryPrefix(modelId)}/${String(generation).padStart(8, '0')}.json`;
+export const championHistoryKey = (modelId: string, generation: number): string =>
+  `${championHistoryPrefix(modelId)}/${String(generation).padStart(8, '0')}.json`;
 /** How the model's latest retrain request ended (the cooldown is measured from it). */
 export const lastRetrainRequestKey = (modelId: string): string => `registry/${modelId}/last-retrain-request.json`;
 /** A training job's result (one per workflow run, so a retried activity trains once) and its log. */
@@ -60,7 +61,8 @@ export const LEGACY_AUDIT_ROOT = 'ledger';
  * A key recorded in the trail before the move (a link names its entry's key, and link bytes are
  * hashed into the chain, so they keep saying ledger/): where that object is now.
  */
-export const currentAuditKey = (key: string): string => (key.startsWith(`${LEGACY_AUDIT_ROOT}/`) ? `${AUDIT_ROOT}/${key.slice(LEGACY_AUDIT_ROOT.length + 1)}` : key);
+export const currentAuditKey = (key: string): string =>
+  key.startsWith(`${LEGACY_AUDIT_ROOT}/`) ? `${AUDIT_ROOT}/${key.slice(LEGACY_AUDIT_ROOT.length + 1)}` : key;
 /** Written once the objects under ledger/ are copied to audit/ and read back (audit-layout.ts). */
 export const auditMovedMarkerKey = `${AUDIT_ROOT}/_moved-from-ledger.json`;
 
@@ -68,7 +70,8 @@ export const auditMovedMarkerKey = `${AUDIT_ROOT}/_moved-from-ledger.json`;
 
 export type AuditTrailPart = 'evaluations' | 'maintenance' | 'notifications';
 export const AUDIT_TRAIL_PARTS: readonly AuditTrailPart[] = ['maintenance', 'evaluations', 'notifications'];
-export const auditTrailPart = (kind: AuditEntry['kind']): AuditTrailPart => (kind === 'evaluation' ? 'evaluations' : kind === 'notified' ? 'notifications' : 'maintenance');
+export const auditTrailPart = (kind: AuditEntry['kind']): AuditTrailPart =>
+  kind === 'evaluation' ? 'evaluations' : kind === 'notified' ? 'notifications' : 'maintenance';
 export const auditEntriesPrefix = (modelId: string, part: AuditTrailPart): string => `${AUDIT_ROOT}/${modelId}/${part}`;
 export const auditEntryKey = (e: AuditEntry): string => `${auditEntriesPrefix(e.modelId, auditTrailPart(e.kind))}/${compactTime(e.at)}_${e.id}.json`;
 
@@ -107,7 +110,8 @@ export const historyKey = (modelId: string, workflowId: string, runId: string): 
 export const historyIdKey = (historyKeyOfARun: string): string => historyKeyOfARun.replace(/\/[^/]+$/, '/_id.json');
 /** A run the export could not write, with the reason (tried again by later exports). */
 export const historySkippedPrefix = 'histories/_skipped';
-export const historySkippedKey = (modelSegment: string, workflowSegment: string, runSegment: string): string => `${historySkippedPrefix}/${modelSegment}/${workflowSegment}/${runSegment}.json`;
+export const historySkippedKey = (modelSegment: string, workflowSegment: string, runSegment: string): string =>
+  `${historySkippedPrefix}/${modelSegment}/${workflowSegment}/${runSegment}.json`;
 /** How far the export got: the close time of the newest run exported. */
 export const historyExportCursorKey = 'histories/_cursor.json';
 

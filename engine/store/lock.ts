@@ -84,7 +84,13 @@ export async function withLock<T>(file: string, fn: (lock: HeldLock) => Promise<
     await rm(stage, { recursive: true, force: true });
   }
   try {
-    return await fn({ stillHeld: () => stat(path.join(lockDir, owner)).then(() => true, () => false) });
+    return await fn({
+      stillHeld: () =>
+        stat(path.join(lockDir, owner)).then(
+          () => true,
+          () => false,
+        ),
+    });
   } finally {
     await removeOwner(lockDir, owner);
   }

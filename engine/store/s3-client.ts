@@ -48,7 +48,11 @@ export interface S3Location {
 /** s3://bucket[/prefix] → its bucket and prefix; an error naming the URI otherwise. */
 export function parseS3Uri(uri: string): S3Location {
   const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(uri);
-  if (!m) throw new UpkeepError('InvalidConfig', `${uri} is not an S3 URI (s3://bucket/prefix, with a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens)`);
+  if (!m)
+    throw new UpkeepError(
+      'InvalidConfig',
+      `${uri} is not an S3 URI (s3://bucket/prefix, with a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens)`,
+    );
   return { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 
@@ -74,7 +78,9 @@ export function describeS3Error(err: unknown, action: string, bucket: string, ke
   const code = codeOf(err);
   const detail = (err as Error)?.message ?? String(err);
   if (status === 403 || code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch') {
-    return new UpkeepError('StoreAccessDenied', `${action} ${where}: access denied (${code || status}): check the credentials and the bucket policy`, { cause: err });
+    return new UpkeepError('StoreAccessDenied', `${action} ${where}: access denied (${code || status}): check the credentials and the bucket policy`, {
+      cause: err,
+    });
   }
   if (code === 'NoSuchBucket') return new UpkeepError('StoreAccessDenied', `${action} ${where}: bucket ${bucket} does not exist`, { cause: err });
   if (isMissing(err)) return new Error(`${action} ${where}: no such object`, { cause: err });
@@ -84,4 +90,3 @@ export function describeS3Error(err: unknown, action: string, bucket: string, ke
   if (status !== undefined && status >= 500) return new Error(`${action} ${where}: server error ${status} (${code}); retried`, { cause: err });
   return new Error(`${action} ${where}: ${code ? `${code}: ` : ''}${detail}`, { cause: err });
 }
-

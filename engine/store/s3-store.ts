@@ -58,7 +58,12 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
     await client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key, Body: bytes, ...condition }));
   }
 
-  const result = (key: string, bytes: Uint8Array, created: boolean): PutResult => ({ uri: uriFor(key), sha256: sha256Hex(bytes), size: bytes.byteLength, created });
+  const result = (key: string, bytes: Uint8Array, created: boolean): PutResult => ({
+    uri: uriFor(key),
+    sha256: sha256Hex(bytes),
+    size: bytes.byteLength,
+    created,
+  });
 
   return {
     root,
@@ -109,12 +114,17 @@ export function createS3Store(rootUri: string, opts: S3StoreOptions = {}): Artif
           yield chunk;
         }
         const sha256 = hash.digest('hex');
-        if (sha256 !== expected.sha256 || size !== expected.size) throw new Error(`${uriFor(key)}: the source changed while it was copied (${size} bytes, expected ${expected.size})`);
+        if (sha256 !== expected.sha256 || size !== expected.size)
+          throw new Error(`${uriFor(key)}: the source changed while it was copied (${size} bytes, expected ${expected.size})`);
       }
       const { Upload } = await import('@aws-sdk/lib-storage');
       const { Readable } = await import('node:stream');
       try {
-        await new Upload({ client, params: { Bucket: bucket, Key, Body: Readable.from(checked()), IfNoneMatch: '*' }, partSize: Math.max(threshold, 5 * 1024 * 1024) }).done();
+        await new Upload({
+          client,
+          params: { Bucket: bucket, Key, Body: Readable.from(checked()), IfNoneMatch: '*' },
+          partSize: Math.max(threshold, 5 * 1024 * 1024),
+        }).done();
         return { ...made, created: true };
       } catch (err) {
         if (isPreconditionFailed(err)) return { ...made, created: false };

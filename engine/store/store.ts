@@ -59,4 +59,3 @@ export async function tryGetJson<T>(store: Pick<ArtifactStore, 'tryGet'>, key: s
     throw new Error(`${key} in the store is not valid JSON: ${(err as Error).message}`);
   }
 }
-

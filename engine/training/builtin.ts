@@ -9,14 +9,7 @@ import { cholesky, choleskySolve } from './builtin/linalg.js';
 import { exportOnnx } from './builtin/onnx.js';
 import { binaryObjective, softmaxObjective } from './builtin/objectives.js';
 import { lbfgs, newton } from './builtin/solvers.js';
-import {
-  BuiltinTrainingError,
-  NEWTON_MAX_WORK,
-  type BuiltinInfo,
-  type BuiltinModel,
-  type BuiltinResult,
-  type BuiltinTrainInput,
-} from './builtin/types.js';
+import { BuiltinTrainingError, NEWTON_MAX_WORK, type BuiltinInfo, type BuiltinModel, type BuiltinResult, type BuiltinTrainInput } from './builtin/types.js';
 import { validate } from './builtin/validate.js';
 
 export { exportOnnx } from './builtin/onnx.js';
@@ -105,9 +98,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
     const obj = task === 'binary' ? binaryObjective(ds, y, l2) : softmaxObjective(ds, y, k, l2);
     const solver = params.solver ?? 'auto';
     const useNewton = solver === 'newton' || (solver === 'auto' && n * obj.size * obj.size <= NEWTON_MAX_WORK);
-    const fit = useNewton
-      ? newton(obj, n, params.maxIterations ?? 100, tolerance)
-      : lbfgs(obj, n, params.maxIterations ?? 2000, tolerance);
+    const fit = useNewton ? newton(obj, n, params.maxIterations ?? 100, tolerance) : lbfgs(obj, n, params.maxIterations ?? 2000, tolerance);
     const t = fit.theta;
     if (task === 'binary') {
       weights = [Array.from(t.subarray(0, d))];

@@ -75,7 +75,10 @@ export async function trainCandidate(ports: CandidatePorts, input: TrainCandidat
   try {
     const files = snapshotFiles(spec.id, training, read);
     const logKey = trainingLogKey(spec.id, input.workflow.runId);
-    const { onnx, log, tables, rowsUsed } = trainer.type === 'builtin' ? await trainWithBuiltin(ports, spec, files) : { ...(await trainWithCommand(ports, spec, training, files, logKey)), tables: undefined, rowsUsed: undefined };
+    const { onnx, log, tables, rowsUsed } =
+      trainer.type === 'builtin'
+        ? await trainWithBuiltin(ports, spec, files)
+        : { ...(await trainWithCommand(ports, spec, training, files, logKey)), tables: undefined, rowsUsed: undefined };
     const logPut = await ports.store.put(logKey, log);
 
     const sha256 = sha256Hex(onnx);
@@ -83,9 +86,20 @@ export async function trainCandidate(ports: CandidatePorts, input: TrainCandidat
     // gives the profile drift is measured against once it is champion.
     let profiled;
     try {
-      profiled = await profileReferenceData({ spec, modelBytes: onnx, modelKey: sha256, artifactName: `candidate ${versionId(sha256)}`, files, engine: ports.engine, createdAt: input.at, source: `training snapshot ${training.sha256}`, ...(tables ? { tables } : {}) });
+      profiled = await profileReferenceData({
+        spec,
+        modelBytes: onnx,
+        modelKey: sha256,
+        artifactName: `candidate ${versionId(sha256)}`,
+        files,
+        engine: ports.engine,
+        createdAt: input.at,
+        source: `training snapshot ${training.sha256}`,
+        ...(tables ? { tables } : {}),
+      });
     } catch (err) {
-      if (err instanceof UpkeepError && err.type === 'InvalidModel') throw new UpkeepError('TrainingFailed', `model ${spec.id}: the trained model does not fit the spec: ${err.message}`, { cause: err });
+      if (err instanceof UpkeepError && err.type === 'InvalidModel')
+        throw new UpkeepError('TrainingFailed', `model ${spec.id}: the trained model does not fit the spec: ${err.message}`, { cause: err });
       throw err;
     }
     const stored = await ports.store.put(artifactKey(spec.id, sha256), onnx, { ifAbsent: true });
@@ -100,7 +114,8 @@ export async function trainCandidate(ports: CandidatePorts, input: TrainCandidat
       createdAt: input.at,
       source: 'retrain',
       ...(model.version ? { parent: model.version } : {}),
-      trainer: trainer.type === 'builtin' ? { type: 'builtin', params: { ...trainer.params } } : { type: 'command', params: trainer.params, command: trainer.command },
+      trainer:
+        trainer.type === 'builtin' ? { type: 'builtin', params: { ...trainer.params } } : { type: 'command', params: trainer.params, command: trainer.command },
       training: { uri: training.uri, sha256: training.sha256, rows: training.rows, firstDay: training.firstDay, lastDay: training.lastDay },
       trainingMetrics: profiled.profile.baselineMetrics ?? {},
       referenceUri: profile.uri,

@@ -148,7 +148,11 @@ async function prepare(o: CommandTrainerOptions, argv: string[]): Promise<void> 
   if (!(o.timeoutMs > 0)) throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${o.timeoutMs}`);
   const cwd = await stat(o.cwd).catch(() => undefined);
   if (!cwd?.isDirectory()) {
-    throw new CommandTrainerError('spawn', `cannot start the training command "${argv[0]}": its working directory ${o.cwd} does not exist or is not a folder`, '');
+    throw new CommandTrainerError(
+      'spawn',
+      `cannot start the training command "${argv[0]}": its working directory ${o.cwd} does not exist or is not a folder`,
+      '',
+    );
   }
   await rm(o.output, { force: true });
   await mkdir(path.dirname(o.output), { recursive: true });

@@ -57,12 +57,19 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
   for (const t of tables) {
     const nums = numericNames.map((n) => column(t, n, spec.id));
     nums.forEach((c, j) => {
-      if (c.kind === 'string') throw new UpkeepError('SchemaMismatch', `model ${spec.id}: training file ${t.source}: column ${numericNames[j]} holds text, the model input ${layout.numeric!.name} needs numbers`);
+      if (c.kind === 'string')
+        throw new UpkeepError(
+          'SchemaMismatch',
+          `model ${spec.id}: training file ${t.source}: column ${numericNames[j]} holds text, the model input ${layout.numeric!.name} needs numbers`,
+        );
     });
     const cats = layout.categorical.map((c) => column(t, c.column, spec.id));
     const label = column(t, spec.label.column, spec.id);
     if (spec.task === 'regression' && label.kind === 'string') {
-      throw new UpkeepError('SchemaMismatch', `model ${spec.id}: training file ${t.source}: label column ${spec.label.column} holds text, a regression target needs numbers`);
+      throw new UpkeepError(
+        'SchemaMismatch',
+        `model ${spec.id}: training file ${t.source}: label column ${spec.label.column} holds text, a regression target needs numbers`,
+      );
     }
     // Column by column: which rows are usable, then copy those rows.
     const ok = new Uint8Array(t.rowCount).fill(1);
@@ -71,7 +78,7 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
       const { values, nulls } = c as Exclude<Column, { kind: 'string' }>;
       for (let i = 0; i < t.rowCount; i++) if (ok[i] && (nulls?.[i] || !Number.isFinite(values[i]!))) ok[i] = 0;
     }
-    const catValue = (c: Column, i: number): string | null => (c.kind === 'string' ? c.values[i] ?? null : c.nulls?.[i] ? null : String(c.values[i]));
+    const catValue = (c: Column, i: number): string | null => (c.kind === 'string' ? (c.values[i] ?? null) : c.nulls?.[i] ? null : String(c.values[i]));
     for (const c of cats) for (let i = 0; i < t.rowCount; i++) if (ok[i] && catValue(c, i) === null) ok[i] = 0;
     const start = labels.length;
     for (let i = 0; i < t.rowCount; i++) if (ok[i]) labels.push(labelAt(label, i)!);
@@ -103,7 +110,9 @@ export function trainingSet(spec: ModelSpec, tables: Table[], params: BuiltinTra
     const raw = new Set(labels);
     const distinct = new Map<string, string | number>();
     for (const v of raw) if (!distinct.has(canonicalLabel(v))) distinct.set(canonicalLabel(v), v);
-    const sorted = [...distinct.entries()].sort(([a], [b]) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b)));
+    const sorted = [...distinct.entries()].sort(([a], [b]) =>
+      Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b),
+    );
     if (spec.task === 'binary') {
       const positive = canonicalLabel(spec.label.positive!);
       const negatives = sorted.filter(([k]) => k !== positive);

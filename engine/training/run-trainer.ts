@@ -35,7 +35,11 @@ export interface TrainerPorts {
 const MAX_LOG_BYTES = 4 * 1024 * 1024;
 
 /** Fits the builtin trainer on the snapshot's files in a thread; the tables go on to the candidate's profile. */
-export async function trainWithBuiltin(ports: TrainerPorts, spec: ModelSpec, files: WindowFile[]): Promise<{ onnx: Uint8Array; log: string; tables: Table[]; rowsUsed: number }> {
+export async function trainWithBuiltin(
+  ports: TrainerPorts,
+  spec: ModelSpec,
+  files: WindowFile[],
+): Promise<{ onnx: Uint8Array; log: string; tables: Table[]; rowsUsed: number }> {
   if (spec.retrain.trainer?.type !== 'builtin') throw new Error('not a builtin trainer');
   const p = spec.retrain.trainer.params;
   const tables = await readTables(files, `model ${spec.id}: training`, (file) => ports.heartbeat?.({ phase: 'reading', file }), spec.limits);
@@ -46,7 +50,8 @@ export async function trainWithBuiltin(ports: TrainerPorts, spec: ModelSpec, fil
   try {
     result = await trainBuiltinInThread(set.input, ports.signal);
   } catch (err) {
-    if (err instanceof BuiltinTrainingError) throw new UpkeepError('TrainingFailed', `model ${spec.id}: builtin training failed: ${err.message}`, { cause: err });
+    if (err instanceof BuiltinTrainingError)
+      throw new UpkeepError('TrainingFailed', `model ${spec.id}: builtin training failed: ${err.message}`, { cause: err });
     throw err;
   } finally {
     clearInterval(beat);
@@ -63,7 +68,13 @@ export async function trainWithBuiltin(ports: TrainerPorts, spec: ModelSpec, fil
  * Runs the model's training command on the snapshot's files in a scratch folder; its log (secrets
  * redacted) is kept under `logKey` as it runs.
  */
-export async function trainWithCommand(ports: TrainerPorts, spec: ModelSpec, snapshot: SnapshotRef, files: WindowFile[], logKey: string): Promise<{ onnx: Uint8Array; log: string }> {
+export async function trainWithCommand(
+  ports: TrainerPorts,
+  spec: ModelSpec,
+  snapshot: SnapshotRef,
+  files: WindowFile[],
+  logKey: string,
+): Promise<{ onnx: Uint8Array; log: string }> {
   const trainer = spec.retrain.trainer;
   if (trainer?.type !== 'command') throw new Error('not a command trainer');
   // Secrets are resolved here, in the worker, and redacted from everything that is kept.

@@ -12,14 +12,23 @@ const isRef = (v: unknown): v is { secret_env: string } =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { secret_env?: unknown }).secret_env === 'string';
 
 /** The params with every `{ secret_env }` replaced by its value, and the values (to redact). */
-export function resolveSecretParams(params: Record<string, unknown>, env: NodeJS.ProcessEnv, modelId: string): { params: Record<string, unknown>; secrets: string[] } {
+export function resolveSecretParams(
+  params: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  modelId: string,
+): { params: Record<string, unknown>; secrets: string[] } {
   const secrets: string[] = [];
   const walk = (v: unknown, at: string): unknown => {
     if (isRef(v)) {
       const name = v.secret_env;
-      if (!ENV_NAME.test(name)) throw new UpkeepError('InvalidConfig', `model ${modelId}: retrain.trainer.params.${at}: secret_env ${JSON.stringify(name)} is not an environment variable name`);
+      if (!ENV_NAME.test(name))
+        throw new UpkeepError(
+          'InvalidConfig',
+          `model ${modelId}: retrain.trainer.params.${at}: secret_env ${JSON.stringify(name)} is not an environment variable name`,
+        );
       const value = env[name];
-      if (value === undefined || value === '') throw new UpkeepError('TrainingFailed', `model ${modelId}: retrain.trainer.params.${at}: the worker's environment has no ${name} (secret_env)`);
+      if (value === undefined || value === '')
+        throw new UpkeepError('TrainingFailed', `model ${modelId}: retrain.trainer.params.${at}: the worker's environment has no ${name} (secret_env)`);
       secrets.push(value);
       return value;
     }

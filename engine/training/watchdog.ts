@@ -39,7 +39,10 @@ export interface Watchdog {
 
 /** Starts a watchdog over the process group led by `pid`; it holds no reference on this event loop. */
 export function startWatchdog(pid: number, o: { graceMs: number; scratchDir?: string }): Watchdog {
-  const dog = spawn(process.execPath, ['-e', SCRIPT, String(pid), String(o.graceMs), o.scratchDir ?? ''], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const dog = spawn(process.execPath, ['-e', SCRIPT, String(pid), String(o.graceMs), o.scratchDir ?? ''], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   dog.on('error', () => undefined); // without a watchdog the command still runs; only the crash case is unguarded
   dog.stdin?.on('error', () => undefined);
   dog.unref();

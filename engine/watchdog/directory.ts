@@ -13,7 +13,8 @@ export const MAX_DIRECTORY_BYTES = 4 * 1024 * 1024;
 /** The ids listed in a directory file's text; `name` is named in every error. */
 export function parseDirectory(text: string, name: string): Set<string> {
   const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new UpkeepError('InvalidConfig', `${name}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:\s*$/, '')}`);
+  if (doc.errors.length > 0)
+    throw new UpkeepError('InvalidConfig', `${name}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:\s*$/, '')}`);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
@@ -25,7 +26,8 @@ export function parseDirectory(text: string, name: string): Set<string> {
   if (!Array.isArray(list)) throw new UpkeepError('InvalidConfig', `${name}: expected a list of people ids, e.g. people: [a@example.com, b@example.com]`);
   const ids = new Set<string>();
   list.forEach((id, i) => {
-    if (typeof id !== 'string' || id.trim() === '') throw new UpkeepError('InvalidConfig', `${name}: ${where}[${i}]: expected a person's id (a non-empty string), not ${JSON.stringify(id)}`);
+    if (typeof id !== 'string' || id.trim() === '')
+      throw new UpkeepError('InvalidConfig', `${name}: ${where}[${i}]: expected a person's id (a non-empty string), not ${JSON.stringify(id)}`);
     ids.add(id.trim());
   });
   return ids;
@@ -34,6 +36,11 @@ export function parseDirectory(text: string, name: string): Set<string> {
 /** Reads and parses the directory file; an unreadable or malformed file is an error naming it. */
 export async function readDirectory(file: string): Promise<Set<string>> {
   const name = `watchdog.directory ${path.basename(file)}`;
-  const bytes = await readRegularFile(file, { what: `${name}: cannot read`, type: 'InvalidConfig', maxBytes: MAX_DIRECTORY_BYTES, limitName: 'the directory size cap' });
+  const bytes = await readRegularFile(file, {
+    what: `${name}: cannot read`,
+    type: 'InvalidConfig',
+    maxBytes: MAX_DIRECTORY_BYTES,
+    limitName: 'the directory size cap',
+  });
   return parseDirectory(new TextDecoder().decode(bytes), name);
 }

@@ -23,4 +23,3 @@ export async function readFindings(store: ArtifactStore, modelId?: string): Prom
 }
 
 export const readWatchdogReport = (store: ArtifactStore): Promise<WatchdogReport | undefined> => tryGetJson<WatchdogReport>(store, watchdogReportKey);
-

@@ -33,10 +33,19 @@ export interface InspectContext {
 
 const short = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 /** A store-safe, readable key part for a person's id. */
-const personKey = (id: string): string => `unknown-person-${id.toLowerCase().replace(/[^a-z0-9._-]+/g, '_').slice(0, 48)}-${short(id).slice(0, 8)}`;
+const personKey = (id: string): string =>
+  `unknown-person-${id
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '_')
+    .slice(0, 48)}-${short(id).slice(0, 8)}`;
 /** A duration in the config's units: 2d, 16h, 30m, 45s. */
 const span = (ms: number): string => {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${Math.round(ms / 1000)}s`;
 };
 
@@ -51,7 +60,12 @@ export const WATCH_LOOK_BACK = 100;
  * With a `champion`, only evaluations of that version since it took over watched it (lookedAtChampion,
  * the rule `upkeep status` uses).
  */
-async function recentEvaluations(store: ArtifactStore, modelId: string, n: number, champion?: ChampionEra): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string; notWatchedSince?: string }> {
+async function recentEvaluations(
+  store: ArtifactStore,
+  modelId: string,
+  n: number,
+  champion?: ChampionEra,
+): Promise<{ outcomes: EvaluationOutcome[]; lastWatchedAt?: string; notWatchedSince?: string }> {
   const keys = (await store.list(auditEntriesPrefix(modelId, 'evaluations'))).sort();
   const outcomes: EvaluationOutcome[] = [];
   let lastWatchedAt: string | undefined;
@@ -97,7 +111,8 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
   let bornAt = waiting?.since ?? schedule?.createdAt;
   if (!evaluations.lastWatchedAt && !evaluations.notWatchedSince && !bornAt) bornAt = (await registry.versions(id))[0]?.createdAt;
   // Failures that began before the champion took over do not make it older than it is.
-  const notWatched = evaluations.notWatchedSince && waiting && Date.parse(evaluations.notWatchedSince) < Date.parse(waiting.since) ? undefined : evaluations.notWatchedSince;
+  const notWatched =
+    evaluations.notWatchedSince && waiting && Date.parse(evaluations.notWatchedSince) < Date.parse(waiting.since) ? undefined : evaluations.notWatchedSince;
   const watched = evaluations.lastWatchedAt ?? notWatched;
   const stale = staleSince({ lastWatchedAt: watched, bornAt, now: ctx.now, intervalMs: interval });
   if (stale) {
@@ -108,10 +123,24 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
         : notWatched
           ? `none of its last ${WATCH_LOOK_BACK} evaluations looked at it (since ${notWatched} at least)`
           : `it has never been evaluated (known since ${bornAt})`;
-    found.push({ modelId: id, kind: 'stale', key: 'stale', since: stale, summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${span(2 * interval)} without one means nobody is watching`, details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval } });
+    found.push({
+      modelId: id,
+      kind: 'stale',
+      key: 'stale',
+      since: stale,
+      summary: `${id}: ${what}; its schedule runs ${describeSchedule(spec.schedule)}, so more than ${span(2 * interval)} without one means nobody is watching`,
+      details: { lastWatchedAt: evaluations.lastWatchedAt ?? null, intervalMs: interval },
+    });
   } else if (ctx.temporal && !schedule && !evaluations.lastWatchedAt && !bornAt) {
     // Declared, never evaluated, and nothing will: its schedule was never made (or was deleted).
-    found.push({ modelId: id, kind: 'stale', key: 'stale', since: ctx.now, summary: `${id}: it has never been evaluated and has no evaluation schedule on the server (upkeep schedules sync makes it)`, details: { lastWatchedAt: null, intervalMs: interval, schedule: null } });
+    found.push({
+      modelId: id,
+      kind: 'stale',
+      key: 'stale',
+      since: ctx.now,
+      summary: `${id}: it has never been evaluated and has no evaluation schedule on the server (upkeep schedules sync makes it)`,
+      details: { lastWatchedAt: null, intervalMs: interval, schedule: null },
+    });
   }
 
   // paused: the schedule is paused, and has been for longer than allowed
@@ -120,7 +149,15 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
     // have been paused; a finding already open stays open while the schedule stays paused.
     const pausedAt = schedule.updatedAt ?? schedule.createdAt;
     const since = ctx.open?.get(`${id}/paused`)?.since ?? (pausedAt ? pausedTooLongSince(pausedAt, ctx.watchdog.paused_longer_than, ctx.now) : undefined);
-    if (since) found.push({ modelId: id, kind: 'paused', key: 'paused', since, summary: `${id}: its evaluation schedule has been paused since ${since}${schedule.note ? ` (${schedule.note})` : ''}, longer than ${ctx.watchdog.paused_longer_than}`, details: { note: schedule.note ?? null } });
+    if (since)
+      found.push({
+        modelId: id,
+        kind: 'paused',
+        key: 'paused',
+        since,
+        summary: `${id}: its evaluation schedule has been paused since ${since}${schedule.note ? ` (${schedule.note})` : ''}, longer than ${ctx.watchdog.paused_longer_than}`,
+        details: { note: schedule.note ?? null },
+      });
   }
 
   // failing-in-a-row: failing verdicts in the log and evaluation workflows that failed or timed out
@@ -130,7 +167,15 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
     for (const r of runs) if (r.status === 'FAILED' || r.status === 'TIMED_OUT') outcomes.push({ at: r.closeTime ?? r.startTime, failed: true });
   }
   const failing = failingSince(outcomes, n);
-  if (failing) found.push({ modelId: id, kind: 'failing-in-a-row', key: 'failing-in-a-row', since: failing, summary: `${id}: the last ${n} evaluations failed (since ${failing})`, details: { failures: n } });
+  if (failing)
+    found.push({
+      modelId: id,
+      kind: 'failing-in-a-row',
+      key: 'failing-in-a-row',
+      since: failing,
+      summary: `${id}: the last ${n} evaluations failed (since ${failing})`,
+      details: { failures: n },
+    });
 
   // overdue-approval: a request waiting past its escalate_after, in a run still going
   for (const a of openApprovals(await readAuditTrail(deps.store, id))) {
@@ -149,17 +194,32 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
       key: `approval-${a.gate}-${short(`${a.workflowId}/${a.runId}`)}`,
       since,
       summary: `${id}: the ${a.gate} approval asked for at ${a.requestedAt} is still undecided, past its deadline (escalate_after ${spec.approval.escalate_after})`,
-      details: { gate: a.gate, workflowId: a.workflowId, runId: a.runId, requestedAt: a.requestedAt, waitedMs: waited, deadlineMs: durationMs(spec.approval.escalate_after) },
+      details: {
+        gate: a.gate,
+        workflowId: a.workflowId,
+        runId: a.runId,
+        requestedAt: a.requestedAt,
+        waitedMs: waited,
+        deadlineMs: durationMs(spec.approval.escalate_after),
+      },
     });
   }
 
   // unknown-person: the owner or an approver is not in the directory
   if (ctx.directory) {
     const roles = new Map<string, string[]>();
-    for (const [person, role] of [[spec.owner, 'owner'] as const, ...spec.approvers.map((a) => [a, 'approver'] as const)]) roles.set(person, [...(roles.get(person) ?? []), role]);
+    for (const [person, role] of [[spec.owner, 'owner'] as const, ...spec.approvers.map((a) => [a, 'approver'] as const)])
+      roles.set(person, [...(roles.get(person) ?? []), role]);
     for (const [person, role] of roles) {
       if (ctx.directory.has(person)) continue;
-      found.push({ modelId: id, kind: 'unknown-person', key: personKey(person), since: ctx.now, summary: `${id}: ${role.join(' and ')} ${person} is not in the directory of current people`, details: { person, roles: role } });
+      found.push({
+        modelId: id,
+        kind: 'unknown-person',
+        key: personKey(person),
+        since: ctx.now,
+        summary: `${id}: ${role.join(' and ')} ${person} is not in the directory of current people`,
+        details: { person, roles: role },
+      });
     }
   }
   return found;

@@ -78,7 +78,12 @@ export async function runWatchdog(ports: WatchdogPorts, config: UpkeepConfig, in
     let kept = existing.get(ident(f));
     if (!kept) {
       const spec = specs.get(f.modelId)!;
-      const finding: WatchdogFinding = { ...f, firstReportedAt: input.at, notified: [...new Set([...stakeholders(spec), ...w.platform])], firstReportedBy: { workflowId: input.workflowId, runId: input.runId } };
+      const finding: WatchdogFinding = {
+        ...f,
+        firstReportedAt: input.at,
+        notified: [...new Set([...stakeholders(spec), ...w.platform])],
+        firstReportedBy: { workflowId: input.workflowId, runId: input.runId },
+      };
       const put = await store.put(watchdogFindingKey(f.modelId, f.key), `${JSON.stringify(finding, null, 2)}\n`, { ifAbsent: true });
       // Another run wrote it a moment ago: that run reports it.
       if (put.created) kept = finding;
@@ -100,7 +105,14 @@ export async function runWatchdog(ports: WatchdogPorts, config: UpkeepConfig, in
     else resolved.set(id, f);
   }
 
-  const report: WatchdogReport = { at: input.at, workflowId: input.workflowId, runId: input.runId, findings: open, resolved: [...resolved.values()], ...(skipped.length ? { skipped } : {}) };
+  const report: WatchdogReport = {
+    at: input.at,
+    workflowId: input.workflowId,
+    runId: input.runId,
+    findings: open,
+    resolved: [...resolved.values()],
+    ...(skipped.length ? { skipped } : {}),
+  };
   await store.put(watchdogReportKey, `${JSON.stringify(report, null, 2)}\n`);
   // Removed last: until then a retry still finds them to resolve.
   for (const f of resolved.values()) await store.delete(watchdogFindingKey(f.modelId, f.key));

@@ -25,7 +25,12 @@ const entry = (model: string, i: number): AuditEntry => ({
   workflowId: `upkeep-evaluate-m-${i}`,
   runId: `run-${i}`,
   event: 27,
-  details: { verdict: 'healthy', reasons: ['roc_auc 0.81 is at or above the minimum 0.72'], config: { sha256: 'a'.repeat(64) }, windowEnd: new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString() },
+  details: {
+    verdict: 'healthy',
+    reasons: ['roc_auc 0.81 is at or above the minimum 0.72'],
+    config: { sha256: 'a'.repeat(64) },
+    windowEnd: new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString(),
+  },
 });
 
 try {
@@ -44,18 +49,24 @@ try {
   }
   console.log('Audit chain (file store, one model)');
   console.log(`  write-once entry, as before   ${median(plain).toFixed(2).padStart(7)} ms per entry`);
-  console.log(`  entry + link (appendEntry)    ${median(chained).toFixed(2).padStart(7)} ms per entry   (ratio ${(median(chained) / median(plain)).toFixed(2)})`);
+  console.log(
+    `  entry + link (appendEntry)    ${median(chained).toFixed(2).padStart(7)} ms per entry   (ratio ${(median(chained) / median(plain)).toFixed(2)})`,
+  );
 
   // Appenders racing on one chain, as concurrent activities of one model would.
   const t0 = performance.now();
   const n = 2000;
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENT }, async () => {
-    for (let i = next++; i < n; i = next++) await appendEntry(createFileStore(dir), entry('racing', i));
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENT }, async () => {
+      for (let i = next++; i < n; i = next++) await appendEntry(createFileStore(dir), entry('racing', i));
+    }),
+  );
   const raceMs = performance.now() - t0;
   const raced = await verifyChain(store, 'racing');
-  console.log(`  ${CONCURRENT} appenders at once         ${(n / (raceMs / 1000)).toFixed(0).padStart(7)} entries/s   (${raced.links} links for ${n} entries, intact: ${raced.ok})`);
+  console.log(
+    `  ${CONCURRENT} appenders at once         ${(n / (raceMs / 1000)).toFixed(0).padStart(7)} entries/s   (${raced.links} links for ${n} entries, intact: ${raced.ok})`,
+  );
 
   // A year of hourly evaluations.
   for (let i = 1000; i < YEAR; i++) await appendEntry(store, entry('chained', i));
@@ -68,7 +79,9 @@ try {
   t = performance.now();
   const who = whoWasWatching('chained', chain, new Date(Date.UTC(2025, 6, 1)), new Map([['a'.repeat(64), { owner: 'o', approvers: [], escalation: [] }]]));
   const whoMs = performance.now() - t;
-  console.log(`  a year hourly (${chain.length} entries): read ${readMs.toFixed(0)} ms, verify ${verifyMs.toFixed(0)} ms (intact: ${v.ok}), who-was-watching ${whoMs.toFixed(1)} ms on the entries read (last verdict ${who.lastEvaluation?.verdict})`);
+  console.log(
+    `  a year hourly (${chain.length} entries): read ${readMs.toFixed(0)} ms, verify ${verifyMs.toFixed(0)} ms (intact: ${v.ok}), who-was-watching ${whoMs.toFixed(1)} ms on the entries read (last verdict ${who.lastEvaluation?.verdict})`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

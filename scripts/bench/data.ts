@@ -64,7 +64,10 @@ export function benchParquet(rows: number, seed: number, opts: { meanShift?: num
   const tmp = `${file}.tmp`;
   parquetWriteFile({
     filename: tmp,
-    columnData: [...FEATURES.map((name, j) => ({ name, data: cols[j]!, type: 'DOUBLE' as const, nullable: false })), { name: 'y', data: y, type: 'INT32' as const, nullable: false }],
+    columnData: [
+      ...FEATURES.map((name, j) => ({ name, data: cols[j]!, type: 'DOUBLE' as const, nullable: false })),
+      { name: 'y', data: y, type: 'INT32' as const, nullable: false },
+    ],
     rowGroupSize: 100_000,
     codec: 'SNAPPY',
   });

@@ -14,7 +14,11 @@ import { REAL_CATEGORY, REAL_LABEL, REAL_NUMERIC } from './real-data.js';
 const [file, model] = process.argv.slice(2);
 const BATCH = 65536;
 const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(model!)), { interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-const table = await readTable(new Uint8Array(readFileSync(file!)), { source: path.basename(file!), format: 'parquet', columns: [...REAL_NUMERIC, REAL_CATEGORY, REAL_LABEL] });
+const table = await readTable(new Uint8Array(readFileSync(file!)), {
+  source: path.basename(file!),
+  format: 'parquet',
+  columns: [...REAL_NUMERIC, REAL_CATEGORY, REAL_LABEL],
+});
 const col = (name: string): Column => table.columns.get(name)!;
 const n = table.rowCount;
 let scored = 0;
@@ -28,7 +32,11 @@ for (let start = 0; start < n; start += BATCH) {
   const plan = col(REAL_CATEGORY).values as ArrayLike<string | null>;
   const feeds = {
     input: new ort.Tensor('float32', x, [count, REAL_NUMERIC.length]),
-    [REAL_CATEGORY]: new ort.Tensor('string', Array.from({ length: count }, (_, r) => plan[start + r] ?? ''), [count, 1]),
+    [REAL_CATEGORY]: new ort.Tensor(
+      'string',
+      Array.from({ length: count }, (_, r) => plan[start + r] ?? ''),
+      [count, 1],
+    ),
   };
   const out = await session.run(feeds);
   scored += (Object.values(out)[0]!.dims[0] as number) ?? 0;

@@ -40,7 +40,13 @@ if (mode === 'e2e') {
   const shared = (await createFileDataSource().read(pathToFileURL(file!).href))!;
   const run = async (spec: ModelSpec) => {
     const t0 = process.hrtime.bigint();
-    const summary = await engine.evaluate({ spec, modelBytes, modelKey, artifactName: `${kind}.onnx`, files: [{ name: `${kind}.parquet`, format: 'parquet', load: async () => shared }] });
+    const summary = await engine.evaluate({
+      spec,
+      modelBytes,
+      modelKey,
+      artifactName: `${kind}.onnx`,
+      files: [{ name: `${kind}.parquet`, format: 'parquet', load: async () => shared }],
+    });
     return { ms: ms(t0), summary };
   };
   const times: number[] = [];
@@ -75,7 +81,11 @@ if (mode === 'e2e') {
       for (const input of spec.inputs) {
         if (input.type === 'string') {
           const v = col(input.columns[0]!).values as ArrayLike<string | null>;
-          feeds[input.name] = new ort.Tensor('string', Array.from({ length: count }, (_, r) => v[start + r] ?? ''), [count, 1]);
+          feeds[input.name] = new ort.Tensor(
+            'string',
+            Array.from({ length: count }, (_, r) => v[start + r] ?? ''),
+            [count, 1],
+          );
         } else {
           const p = input.columns.length;
           const x = new Float32Array(count * p);

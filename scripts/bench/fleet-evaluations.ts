@@ -61,12 +61,15 @@ export interface FleetRun {
  * Triggers every model's schedule (SYNC_CONCURRENCY calls in flight) and waits until each has
  * started a run and every run on the task queue has closed; throws after `timeoutMs`.
  */
-export async function evaluateFleet(client: Client, opts: { taskQueue: string; modelIds: readonly string[]; timeoutMs: number; onProgress?(closed: number, total: number): void }): Promise<FleetRun> {
+export async function evaluateFleet(
+  client: Client,
+  opts: { taskQueue: string; modelIds: readonly string[]; timeoutMs: number; onProgress?(closed: number, total: number): void },
+): Promise<FleetRun> {
   const t0 = performance.now();
   await mapLimit(opts.modelIds, SYNC_CONCURRENCY, (id) => client.schedule.getHandle(evaluateScheduleId(id)).trigger(ScheduleOverlapPolicy.ALLOW_ALL));
   const total = opts.modelIds.length;
   const query = `TaskQueue = '${opts.taskQueue}' AND WorkflowType = 'evaluateModel'`;
-  for (let last = -1; ; ) {
+  for (let last = -1; ;) {
     const closed = (await client.workflow.count(`${query} AND ExecutionStatus != 'Running'`)).count;
     if (closed !== last) opts.onProgress?.(closed, total);
     last = closed;

@@ -50,7 +50,10 @@ for (const name of ['createSchedule', 'describeSchedule', 'updateSchedule', 'pat
 try {
   const example = await loadConfig(EXAMPLE_CONFIG);
   const base = example.models[0]!;
-  const fleet = (prefix: string): UpkeepConfig => ({ ...example, models: Array.from({ length: n }, (_, i) => ({ ...base, id: `${prefix}-${String(i).padStart(4, '0')}` })) });
+  const fleet = (prefix: string): UpkeepConfig => ({
+    ...example,
+    models: Array.from({ length: n }, (_, i) => ({ ...base, id: `${prefix}-${String(i).padStart(4, '0')}` })),
+  });
   const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
     const t0 = performance.now();
     const r = await fn();
@@ -73,7 +76,9 @@ try {
     for (const concurrency of [1, SYNC_CONCURRENCY]) {
       const r = await pass(concurrency, n);
       const label = `${rtt ? `RTT ${rtt} ms` : 'local'}, ${concurrency === 1 ? 'one at a time' : `${concurrency} in flight`}`.padEnd(28);
-      console.log(`  ${label} create ${r.createMs.toFixed(0).padStart(6)} ms (${((n / r.createMs) * 1000).toFixed(0).padStart(3)} schedules/s, ${r.created} created)   re-sync ${r.againMs.toFixed(0).padStart(6)} ms (${r.unchanged} unchanged)   prune ${r.pruneMs.toFixed(0).padStart(6)} ms (${r.deleted} deleted)`);
+      console.log(
+        `  ${label} create ${r.createMs.toFixed(0).padStart(6)} ms (${((n / r.createMs) * 1000).toFixed(0).padStart(3)} schedules/s, ${r.created} created)   re-sync ${r.againMs.toFixed(0).padStart(6)} ms (${r.unchanged} unchanged)   prune ${r.pruneMs.toFixed(0).padStart(6)} ms (${r.deleted} deleted)`,
+      );
     }
   }
   delay.ms = 0;
@@ -118,10 +123,19 @@ async function evaluationSection(client: Client, address: string, serverPid: num
     const warn = console.warn;
     console.warn = (line: unknown) => warn(String(line).length > 200 ? `${String(line).slice(0, 200)}… (${evaluated} models)` : line);
     const slots = readSettings(process.env).evaluationSlots;
-    const { worker, engine } = await createUpkeepWorker({ connection: native, namespace: 'default', taskQueue, configPath: ws.configPath, evaluationSlots: slots, log: () => {} }).finally(() => {
+    const { worker, engine } = await createUpkeepWorker({
+      connection: native,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      evaluationSlots: slots,
+      log: () => {},
+    }).finally(() => {
       console.warn = warn;
     });
-    console.log(`\n== fleet: one worker evaluates ${evaluated} models (one-day window of 1000 rows each, ${slots} evaluation slots${slots === DEFAULT_EVALUATION_SLOTS ? ' (the default)' : ''}; runs started by triggering each schedule) ==`);
+    console.log(
+      `\n== fleet: one worker evaluates ${evaluated} models (one-day window of 1000 rows each, ${slots} evaluation slots${slots === DEFAULT_EVALUATION_SLOTS ? ' (the default)' : ''}; runs started by triggering each schedule) ==`,
+    );
     const cpu0 = process.cpuUsage();
     const server0 = groupCpuSeconds(serverPid);
     const run = await worker.runUntil(() => evaluateFleet(client, { taskQueue, modelIds: ws.modelIds, timeoutMs: 600_000 }));
@@ -130,10 +144,18 @@ async function evaluationSection(client: Client, address: string, serverPid: num
     const serverCpu = server0 !== undefined && server1 !== undefined ? `, dev server CPU ${(server1 - server0).toFixed(1)} s` : '';
     await engine.close();
     const f = fleetFigures(run);
-    console.log(`  evaluations               ${f.runs} in ${(run.wallMs / 1000).toFixed(1)} s: ${f.perMinute.toFixed(0)} a minute on one worker   (CPU: worker process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s${serverCpu})`);
-    console.log(`  latency, start to close   p50 ${(f.latencyMs.p50 / 1000).toFixed(1)} s   p95 ${(f.latencyMs.p95 / 1000).toFixed(1)} s   max ${(f.latencyMs.max / 1000).toFixed(1)} s   (all triggered at once: mostly waiting for the worker)`);
+    console.log(
+      `  evaluations               ${f.runs} in ${(run.wallMs / 1000).toFixed(1)} s: ${f.perMinute.toFixed(0)} a minute on one worker   (CPU: worker process ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s${serverCpu})`,
+    );
+    console.log(
+      `  latency, start to close   p50 ${(f.latencyMs.p50 / 1000).toFixed(1)} s   p95 ${(f.latencyMs.p95 / 1000).toFixed(1)} s   max ${(f.latencyMs.max / 1000).toFixed(1)} s   (all triggered at once: mostly waiting for the worker)`,
+    );
     console.log(`  history events per run    median ${f.events.median}   max ${f.events.max}   (target ≤ ~60)`);
-    console.log(`  verdicts                  ${Object.entries(f.verdicts).map(([v, k]) => `${k} ${v}`).join(', ')}`);
+    console.log(
+      `  verdicts                  ${Object.entries(f.verdicts)
+        .map(([v, k]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     console.log(`  failed workflows          ${f.failed}`);
     await syncSchedules(client, { ...config, models: [] }, { taskQueue, prune: true });
   } finally {

@@ -72,7 +72,9 @@ const streamedOnly = process.argv.includes('--streamed-only');
 const rows = Number(mode && !mode.startsWith('--') ? mode : 10_000_000);
 /** Children run what this process runs: dist/ under npm run bench, the sources through tsx otherwise. */
 const compiled = import.meta.url.endsWith('.js');
-const entry = compiled ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'large.js')] : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'large.ts')];
+const entry = compiled
+  ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'large.js')]
+  : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'large.ts')];
 const run = (args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> =>
   new Promise((resolve, reject) => {
     const c = spawn(process.execPath, [...entry, 'child', ...args], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,7 +82,11 @@ const run = (args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unk
     let stderr = '';
     c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     c.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>) : reject(new Error(`bench child ${args[0]} failed:\n${stderr}`))));
+    c.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>)
+        : reject(new Error(`bench child ${args[0]} failed:\n${stderr}`)),
+    );
   });
 
 const file = benchParquet(rows, 11);
@@ -105,27 +111,65 @@ try {
   const spec = benchSpec({ data: { uri: `s3://${BUCKET}/data/{date}.parquet` } });
   const refFile = benchParquet(200_000, 12);
   const engine = createEvaluationEngine();
-  const { profile } = await profileReferenceData({ spec, modelBytes, modelKey: modelSha, artifactName: 'bench20.onnx', files: [{ name: 'ref.parquet', format: 'parquet', load: async () => new Uint8Array(readFileSync(refFile)) }], engine, createdAt: '2026-11-01T00:00:00Z', source: 'ref.parquet' });
+  const { profile } = await profileReferenceData({
+    spec,
+    modelBytes,
+    modelKey: modelSha,
+    artifactName: 'bench20.onnx',
+    files: [{ name: 'ref.parquet', format: 'parquet', load: async () => new Uint8Array(readFileSync(refFile)) }],
+    engine,
+    createdAt: '2026-11-01T00:00:00Z',
+    source: 'ref.parquet',
+  });
   await engine.close();
   const put = async (k: string, body: Uint8Array | string) => {
     await client.send(new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body }));
     return `s3://${BUCKET}/${k}`;
   };
-  const model: ResolvedModel = { modelId: spec.id, spec, artifactUri: await put(`models/${modelSha}.onnx`, modelBytes), artifactSha256: modelSha, artifactBytes: modelBytes.byteLength, referenceUri: await put('profiles/ref.json', JSON.stringify(profile)) };
+  const model: ResolvedModel = {
+    modelId: spec.id,
+    spec,
+    artifactUri: await put(`models/${modelSha}.onnx`, modelBytes),
+    artifactSha256: modelSha,
+    artifactBytes: modelBytes.byteLength,
+    referenceUri: await put('profiles/ref.json', JSON.stringify(profile)),
+  };
   const size = statSync(file).size;
   const staged: Staged = {
     endpoint: server.endpoint,
     model,
-    snapshot: { uri: `s3://${BUCKET}/snapshot.json`, sha256: sha256Hex(key), firstDay: '2026-11-29', lastDay: '2026-11-29', windowEnd: '2026-11-30T00:00:00Z', rows, files: [{ date: '2026-11-29', sourceUri: `s3://${BUCKET}/${key}`, uri: `s3://${BUCKET}/${key}`, sha256: sha256Hex(key), bytes: size, rows }], missing: [] },
+    snapshot: {
+      uri: `s3://${BUCKET}/snapshot.json`,
+      sha256: sha256Hex(key),
+      firstDay: '2026-11-29',
+      lastDay: '2026-11-29',
+      windowEnd: '2026-11-30T00:00:00Z',
+      rows,
+      files: [{ date: '2026-11-29', sourceUri: `s3://${BUCKET}/${key}`, uri: `s3://${BUCKET}/${key}`, sha256: sha256Hex(key), bytes: size, rows }],
+      missing: [],
+    },
   };
   const json = JSON.stringify(staged);
-  console.log(`\n== a ${rows / 1e6}M-row window in S3 (versitygw ${server.endpoint}): ${(size / 2 ** 30).toFixed(2)} GiB Parquet, row groups of 100,000 rows, 20 features + label, drift against a 200,000-row reference ==`);
+  console.log(
+    `\n== a ${rows / 1e6}M-row window in S3 (versitygw ${server.endpoint}): ${(size / 2 ** 30).toFixed(2)} GiB Parquet, row groups of 100,000 rows, 20 features + label, drift against a 200,000-row reference ==`,
+  );
   console.log(`  upload (multipart, 64 MiB parts)   ${(uploadMs / 1000).toFixed(1).padStart(6)} s`);
   const streamed = await run(['single', json], env);
-  const s = streamed.summary as { rows: number; metrics: Record<string, number>; drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> } };
+  const s = streamed.summary as {
+    rows: number;
+    metrics: Record<string, number>;
+    drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> };
+  };
   const sketched = Object.values(s.drift?.columns ?? {}).map((c) => c.current_sketch?.max_cdf_error ?? 0);
-  console.log(`  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (streamed.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`);
-  figure(`${rows / 1e6}M-row window streamed, peak RSS`, streamed.maxRssMiB as number, { below: 1024 }, { unit: ' MiB', digits: 0, note: 'one malloc arena, as upkeep runs' });
+  console.log(
+    `  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${(((rows / (streamed.ms as number)) * 1000) / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`,
+  );
+  figure(
+    `${rows / 1e6}M-row window streamed, peak RSS`,
+    streamed.maxRssMiB as number,
+    { below: 1024 },
+    { unit: ' MiB', digits: 0, note: 'one malloc arena, as upkeep runs' },
+  );
   // --streamed-only: the default (streamed) evaluation alone, for its time and peak RSS.
   if (!streamedOnly) {
     for (const [label, e] of [
@@ -136,7 +180,9 @@ try {
       console.log(`  ${label.padEnd(34)} ${((r.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(r.maxRssMiB as number).toFixed(0)} MiB`);
     }
     const whole = await run(['whole', json], env);
-    console.log(`  read whole (as before)             ${((whole.ms as number) / 1000).toFixed(1).padStart(6)} s   ${((rows / (whole.ms as number)) * 1000 / 1e6).toFixed(2)} M rows/s   peak RSS ${(whole.maxRssMiB as number).toFixed(0)} MiB`);
+    console.log(
+      `  read whole (as before)             ${((whole.ms as number) / 1000).toFixed(1).padStart(6)} s   ${(((rows / (whole.ms as number)) * 1000) / 1e6).toFixed(2)} M rows/s   peak RSS ${(whole.maxRssMiB as number).toFixed(0)} MiB`,
+    );
     // Two worker processes, one shard each, at once; then the merge (its own process). On this
     // machine they share its cores, so the same is measured with one evaluation thread per process:
     // as two machines of one core each against one.
@@ -152,15 +198,23 @@ try {
     const both = await split(env);
     const m = both.merged.summary as { metrics: Record<string, number> };
     const line = (label: string, r: Awaited<ReturnType<typeof split>>) =>
-      console.log(`  ${label.padEnd(34)} ${(r.total / 1000).toFixed(1).padStart(6)} s   (shards ${(r.shardWall / 1000).toFixed(1)} s at once, peak RSS ${r.shards.map((x) => (x.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((r.merged.ms as number) / 1000).toFixed(1)} s, ${(r.merged.maxRssMiB as number).toFixed(0)} MiB)`);
+      console.log(
+        `  ${label.padEnd(34)} ${(r.total / 1000).toFixed(1).padStart(6)} s   (shards ${(r.shardWall / 1000).toFixed(1)} s at once, peak RSS ${r.shards.map((x) => (x.maxRssMiB as number).toFixed(0)).join(' and ')} MiB; merge ${((r.merged.ms as number) / 1000).toFixed(1)} s, ${(r.merged.maxRssMiB as number).toFixed(0)} MiB)`,
+      );
     line('2 shards, 2 worker processes', both);
-    console.log(`  speed-up over one process          ${((streamed.ms as number) / both.total).toFixed(2).padStart(6)}x    (both on this machine's 2 cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`);
+    console.log(
+      `  speed-up over one process          ${((streamed.ms as number) / both.total).toFixed(2).padStart(6)}x    (both on this machine's 2 cores; metrics ${m.metrics.roc_auc === s.metrics.roc_auc ? 'equal' : 'DIFFER'})`,
+    );
     const oneThread = { ...env, UPKEEP_BENCH_THREADS: '1' };
     const single1 = await run(['single', json], oneThread);
     const split1 = await split(oneThread);
-    console.log(`  one process, one thread            ${((single1.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(single1.maxRssMiB as number).toFixed(0)} MiB`);
+    console.log(
+      `  one process, one thread            ${((single1.ms as number) / 1000).toFixed(1).padStart(6)} s   peak RSS ${(single1.maxRssMiB as number).toFixed(0)} MiB`,
+    );
     line('2 shards, 2 processes, one thread', split1);
-    console.log(`  speed-up, one thread per process   ${((single1.ms as number) / split1.total).toFixed(2).padStart(6)}x    (as two one-core machines against one)`);
+    console.log(
+      `  speed-up, one thread per process   ${((single1.ms as number) / split1.total).toFixed(2).padStart(6)}x    (as two one-core machines against one)`,
+    );
   }
   client.destroy();
 } finally {

@@ -41,7 +41,6 @@ export function realSpec(overrides: Record<string, unknown> = {}): ModelSpec {
   });
 }
 
-
 /** Path of the cached file with `rows` rows drawn with `seed`; written on first use. */
 export function realParquet(rows: number, seed: number): string {
   const file = path.join(BENCH_DIR, `real3-${rows}-${seed}.parquet`);
@@ -88,7 +87,10 @@ export async function realModel(): Promise<string> {
   const num = (name: string) => (table.columns.get(name) as NumberColumn).values;
   const { onnx } = trainBuiltin({
     task: 'binary',
-    features: { numeric: REAL_NUMERIC.map(num), categorical: [{ name: REAL_CATEGORY, values: (table.columns.get(REAL_CATEGORY) as StringColumn).values as string[] }] },
+    features: {
+      numeric: REAL_NUMERIC.map(num),
+      categorical: [{ name: REAL_CATEGORY, values: (table.columns.get(REAL_CATEGORY) as StringColumn).values as string[] }],
+    },
     featureNames: REAL_NUMERIC,
     labels: Int32Array.from(num(REAL_LABEL)),
     classes: [0, 1],

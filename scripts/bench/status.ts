@@ -41,7 +41,14 @@ try {
         workflow: { workflowId: `upkeep-evaluate-${id}`, runId: `run-${d}`, startedAt: end },
       };
       await store.put(reportKeys(id, end, `run-${d}`).json, JSON.stringify(report));
-      const e: AuditEntry = { id: `run-${d}-0001`, modelId: id, at: end, kind: 'evaluation', summary: 'evaluated: healthy', details: { verdict: 'healthy', windowEnd: end } };
+      const e: AuditEntry = {
+        id: `run-${d}-0001`,
+        modelId: id,
+        at: end,
+        kind: 'evaluation',
+        summary: 'evaluated: healthy',
+        details: { verdict: 'healthy', windowEnd: end },
+      };
       await store.put(auditEntryKey(e), JSON.stringify(e));
     }
   }

@@ -54,14 +54,29 @@ if (mode === 'fit') {
       lastDay: '2026-01-01',
       windowEnd: '2026-01-02T00:00:00.000Z',
       rows: 1_000_000,
-      files: [{ date: '2026-01-01', sourceUri: pathToFileURL(copy).href, uri: pathToFileURL(copy).href, sha256: sha256Hex(bytes), bytes: bytes.byteLength, rows: 1_000_000 }],
+      files: [
+        {
+          date: '2026-01-01',
+          sourceUri: pathToFileURL(copy).href,
+          uri: pathToFileURL(copy).href,
+          sha256: sha256Hex(bytes),
+          bytes: bytes.byteLength,
+          rows: 1_000_000,
+        },
+      ],
       missing: [],
     };
     const model = { modelId: 'bench20', spec, artifactUri: pathToFileURL(BENCH_MODEL).href, artifactSha256: 'bench', artifactBytes: 0, version: 'bench' };
     for (let i = 0; i < repeats; i++) {
       const t0 = process.hrtime.bigint();
       // A new run id per repeat, so each repeat trains (the job record would return the first).
-      const r = await activities.trainCandidate({ model, training: snapshot, workflow: { workflowId: 'bench', runId: `run-${i}` }, approvals: [], at: new Date().toISOString() });
+      const r = await activities.trainCandidate({
+        model,
+        training: snapshot,
+        workflow: { workflowId: 'bench', runId: `run-${i}` },
+        approvals: [],
+        at: new Date().toISOString(),
+      });
       times.push(ms(t0));
       info = { version: r.version, trainingAuc: r.trainingMetrics.roc_auc };
     }

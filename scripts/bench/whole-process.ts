@@ -61,7 +61,14 @@ models:
     thresholds: { metric: roc_auc, min: 0.5 }
 `,
 );
-const peerSpec = { inputs: [{ name: 'input', type: 'float', columns: REAL_NUMERIC }, { name: REAL_CATEGORY, type: 'string', columns: [REAL_CATEGORY] }], label: REAL_LABEL, positive: 1 };
+const peerSpec = {
+  inputs: [
+    { name: 'input', type: 'float', columns: REAL_NUMERIC },
+    { name: REAL_CATEGORY, type: 'string', columns: [REAL_CATEGORY] },
+  ],
+  label: REAL_LABEL,
+  positive: 1,
+};
 const commands = {
   upkeep: [process.execPath, path.join(PROJECT_DIR, 'bin/upkeep.mjs'), 'evaluate', '--config', config, '--model', 'real3', '--data', file, '--format', 'json'],
   bound: [process.execPath, path.join(PROJECT_DIR, 'dist/scripts/bench/decode-infer.js'), file, REAL_MODEL],
@@ -93,5 +100,10 @@ console.log(
 console.log(`  upkeep evaluate (bin/upkeep.mjs) ${fmt(med.upkeep)}   (roc_auc ${summary.metrics?.roc_auc?.toFixed(4) ?? '?'})`);
 console.log(`  decode and score only           ${fmt(med.bound)}`);
 console.log(`  Python peer (a process a run)   ${fmt(med.peer)}`);
-figure(`evaluate ${ROWS / 1e6}M whole process`, med.upkeep / med.bound, { atMost: 1.5 }, { unit: '×', of: 'a process that only decodes and scores', note: `pair by pair ${Math.min(...ratios).toFixed(2)} .. ${Math.max(...ratios).toFixed(2)}` });
+figure(
+  `evaluate ${ROWS / 1e6}M whole process`,
+  med.upkeep / med.bound,
+  { atMost: 1.5 },
+  { unit: '×', of: 'a process that only decodes and scores', note: `pair by pair ${Math.min(...ratios).toFixed(2)} .. ${Math.max(...ratios).toFixed(2)}` },
+);
 figure(`evaluate ${ROWS / 1e6}M whole process, Python peer`, med.peer / med.upkeep, { atLeast: 2 }, { unit: '×', of: 'slower than upkeep' });

@@ -15,7 +15,10 @@ describe('closing the evaluation engine during an evaluation', function () {
     const y = Int32Array.from({ length: rows }, () => (u() < 0.5 ? 1 : 0));
     const bytes = new Uint8Array(
       parquetWriteBuffer({
-        columnData: [...x.map((data, j) => ({ name: `x${j + 1}`, data, type: 'DOUBLE' as const, nullable: false })), { name: 'y', data: y, type: 'INT32' as const, nullable: false }],
+        columnData: [
+          ...x.map((data, j) => ({ name: `x${j + 1}`, data, type: 'DOUBLE' as const, nullable: false })),
+          { name: 'y', data: y, type: 'INT32' as const, nullable: false },
+        ],
         rowGroupSize: rows,
       }),
     );
@@ -23,7 +26,13 @@ describe('closing the evaluation engine during an evaluation', function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     // One thread and small batches: the one task takes long enough to be running when close() comes.
     const engine = createEvaluationEngine({ threads: 1, batchSize: 64 });
-    const running = engine.evaluate({ spec, modelBytes, modelKey: sha256Hex(modelBytes), artifactName: 'binary.onnx', files: [{ name: 'g.parquet', format: 'parquet', load: async () => bytes }] });
+    const running = engine.evaluate({
+      spec,
+      modelBytes,
+      modelKey: sha256Hex(modelBytes),
+      artifactName: 'binary.onnx',
+      files: [{ name: 'g.parquet', format: 'parquet', load: async () => bytes }],
+    });
     running.catch(() => undefined);
     await new Promise((r) => setTimeout(r, 400));
     const t0 = Date.now();

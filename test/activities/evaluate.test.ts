@@ -79,10 +79,20 @@ describe('evaluating ONNX models on fixture data', function () {
 
   it('refuses a spec whose inputs do not match the model', async function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'features', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
-    await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), /model fixture \(binary\.onnx\): inputs do not match the spec: the model expects input .*unknown input features/);
+    await assert.rejects(
+      evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']),
+      /model fixture \(binary\.onnx\): inputs do not match the spec: the model expects input .*unknown input features/,
+    );
     const narrow = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3'] }], label: { column: 'y', positive: 1 } });
-    await assert.rejects(evaluate(runner, 'models/binary.onnx', narrow, ['data/binary.csv']), /input input takes 4 columns but the spec lists 3 \(x1, x2, x3\)/);
-    const typed = specFor({ task: 'binary', inputs: [{ name: 'input', type: 'int64', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    await assert.rejects(
+      evaluate(runner, 'models/binary.onnx', narrow, ['data/binary.csv']),
+      /input input takes 4 columns but the spec lists 3 \(x1, x2, x3\)/,
+    );
+    const typed = specFor({
+      task: 'binary',
+      inputs: [{ name: 'input', type: 'int64', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+    });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', typed, ['data/binary.csv']), /input input has element type float32 but the spec says int64/);
   });
 
@@ -91,17 +101,23 @@ describe('evaluating ONNX models on fixture data', function () {
     await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), /label\.positive yes is not one of the model's classes \(0, 1\)/);
   });
 
-  it('refuses labels the model does not know, naming them and the model\'s classes', async function () {
+  it("refuses labels the model does not know, naming them and the model's classes", async function () {
     // The binary fixture with its 0/1 labels written as text: a string-label export of the data.
     const csv = new TextDecoder().decode(fixtureBytes('data/binary.csv')).replace(/,1$/gm, ',yes').replace(/,0$/gm, ',no');
     const textLabels: WindowFile = { name: 'binary_text_labels.csv', format: 'csv', load: async () => new TextEncoder().encode(csv) };
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     const bytes = fixtureBytes('models/binary.onnx');
-    await assert.rejects(runner.evaluate({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [textLabels] }), (err: unknown) => {
-      assert.ok(isUpkeepError(err, 'SchemaMismatch'), String(err));
-      assert.match(err.message, /^model fixture: label column y holds 2 values the model does not know, in 1000 of 1000 rows; the model's classes are "0", "1" \(check label\.column/);
-      return true;
-    });
+    await assert.rejects(
+      runner.evaluate({ spec, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [textLabels] }),
+      (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'SchemaMismatch'), String(err));
+        assert.match(
+          err.message,
+          /^model fixture: label column y holds 2 values the model does not know, in 1000 of 1000 rows; the model's classes are "0", "1" \(check label\.column/,
+        );
+        return true;
+      },
+    );
   });
 
   it('names the file and the column when the label column is missing', async function () {
@@ -117,11 +133,17 @@ describe('evaluating ONNX models on fixture data', function () {
     const misspelt = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x5'] }], label: { column: 'Y', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', misspelt, ['data/binary.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.equal(err.message, 'model fixture: file binary.csv: column x5 (input input) is missing; the file has 5 columns, none of that name — did you mean x4?');
+      assert.equal(
+        err.message,
+        'model fixture: file binary.csv: column x5 (input input) is missing; the file has 5 columns, none of that name — did you mean x4?',
+      );
       return true;
     });
     const label = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'Y', positive: 1 } });
-    await assert.rejects(evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']), /column Y \(label\) is missing; the file has 5 columns, none of that name — did you mean y\?$/);
+    await assert.rejects(
+      evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']),
+      /column Y \(label\) is missing; the file has 5 columns, none of that name — did you mean y\?$/,
+    );
   });
 
   it('refuses a slice column or a watched column that the data does not have, instead of skipping it', async function () {
@@ -129,16 +151,31 @@ describe('evaluating ONNX models on fixture data', function () {
     const sliced = { ...base, monitor: { ...base.monitor, segments: ['region'] } };
     await assert.rejects(evaluate(runner, 'models/binary.onnx', sliced, ['data/binary.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.equal(err.message, 'model fixture: file binary.csv: column region (segment, monitor.segments) is missing; the file has 5 columns, none of that name');
+      assert.equal(
+        err.message,
+        'model fixture: file binary.csv: column region (segment, monitor.segments) is missing; the file has 5 columns, none of that name',
+      );
       return true;
     });
     const watched = { ...base, monitor: { ...base.monitor, categorical: ['x9'] } };
     const bytes = fixtureBytes('models/binary.onnx');
     await assert.rejects(
-      profileReferenceData({ spec: watched, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'binary.onnx', files: [file('data/binary.csv')], engine: runner, createdAt: 't', source: 'binary.csv' }),
+      profileReferenceData({
+        spec: watched,
+        modelBytes: bytes,
+        modelKey: sha256Hex(bytes),
+        artifactName: 'binary.onnx',
+        files: [file('data/binary.csv')],
+        engine: runner,
+        createdAt: 't',
+        source: 'binary.csv',
+      }),
       (err: unknown) => {
         assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-        assert.equal(err.message, 'model fixture: reference file binary.csv: column x9 (monitor.categorical) is missing; the file has 5 columns, none of that name — did you mean x1, x2 or x3?');
+        assert.equal(
+          err.message,
+          'model fixture: reference file binary.csv: column x9 (monitor.categorical) is missing; the file has 5 columns, none of that name — did you mean x1, x2 or x3?',
+        );
         return true;
       },
     );
@@ -148,7 +185,10 @@ describe('evaluating ONNX models on fixture data', function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary_wrong_type.csv']), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.match(err.message, /^model fixture: file binary_wrong_type\.csv: column x3 holds text \(first in row \d+\) but input input expects float32 numbers$/);
+      assert.match(
+        err.message,
+        /^model fixture: file binary_wrong_type\.csv: column x3 holds text \(first in row \d+\) but input input expects float32 numbers$/,
+      );
       return true;
     });
   });
@@ -168,14 +208,19 @@ describe('evaluating ONNX models on fixture data', function () {
     assert.equal(byColumn.x2!.nulls + byColumn.x2!.nan, 3);
     assert.equal(byColumn.x3!.infinite, 2);
     assert.equal(byColumn.y!.nulls, 1);
-    assert.match(summary.warnings[0]!, /^6 of 100 rows dropped before evaluation: binary_bad_values\.csv x2 .*binary_bad_values\.csv x3 \(2 infinite\).*binary_bad_values\.csv y \(1 missing\)/);
+    assert.match(
+      summary.warnings[0]!,
+      /^6 of 100 rows dropped before evaluation: binary_bad_values\.csv x2 .*binary_bad_values\.csv x3 \(2 infinite\).*binary_bad_values\.csv y \(1 missing\)/,
+    );
   });
 
   it('fails the window when more rows are invalid than allowed', async function () {
     const base = { task: 'binary' as const, inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } };
     await assert.rejects(
       evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'drop', max_share: 0.05 } }), ['data/binary_bad_values.csv']),
-      (err: unknown) => isUpkeepError(err, 'InvalidData') && /6 of 100 rows \(6\.0%\).*more than invalid_rows\.max_share 0\.05.*binary_bad_values\.csv x3: 0 missing, 0 NaN, 2 infinite/.test(err.message),
+      (err: unknown) =>
+        isUpkeepError(err, 'InvalidData') &&
+        /6 of 100 rows \(6\.0%\).*more than invalid_rows\.max_share 0\.05.*binary_bad_values\.csv x3: 0 missing, 0 NaN, 2 infinite/.test(err.message),
     );
     await assert.rejects(
       evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'fail', max_share: 0.5 } }), ['data/binary_bad_values.csv']),
@@ -195,58 +240,78 @@ describe('evaluating ONNX models on fixture data', function () {
 });
 
 describe('evaluating a file split into shards', function () {
-  for (const unknownLabel of [false, true]) it(`gives exactly the metrics, slices and counts of a single-thread evaluation${unknownLabel ? ', refusing a label unknown to the model' : ''}`, async function () {
-    const { parquetWriteBuffer } = await import('hyparquet-writer');
-    const { readTable } = await import('../../engine/data/read-table.js');
-    const table = await readTable(fixtureBytes('data/binary.csv'), { source: 'binary.csv' });
-    const col = (n: string) => (table.columns.get(n) as { values: Float64Array }).values;
-    // Ten row groups; a segment column and one label unknown to the model in the last group.
-    const y = Float64Array.from(col('y'), (v, i) => (unknownLabel && i === 999 ? 7 : v));
-    const bytes = new Uint8Array(
-      parquetWriteBuffer({
-        columnData: [
-          ...['x1', 'x2', 'x3', 'x4'].map((name) => ({ name, data: col(name), type: 'DOUBLE' as const })),
-          { name: 'y', data: Int32Array.from(y), type: 'INT32' as const },
-          { name: 'region', data: Array.from({ length: 1000 }, (_, i) => ['north', 'south', 'east'][i % 3]!), type: 'STRING' as const },
-        ],
-        rowGroupSize: 100,
-      }),
-    );
-    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, monitor: { segments: ['region'], significance: { resamples: 20 } } });
-    const model = fixtureBytes('models/binary.onnx');
-    const run = async (threads: number) => {
-      const engine = createEvaluationEngine({ threads, batchSize: 64 });
-      try {
-        return await engine.evaluate({ spec, modelBytes: model, modelKey: sha256Hex(model), artifactName: 'binary.onnx', files: [{ name: 'sharded.parquet', format: 'parquet', load: async () => bytes }] });
-      } finally {
-        await engine.close();
+  for (const unknownLabel of [false, true])
+    it(`gives exactly the metrics, slices and counts of a single-thread evaluation${unknownLabel ? ', refusing a label unknown to the model' : ''}`, async function () {
+      const { parquetWriteBuffer } = await import('hyparquet-writer');
+      const { readTable } = await import('../../engine/data/read-table.js');
+      const table = await readTable(fixtureBytes('data/binary.csv'), { source: 'binary.csv' });
+      const col = (n: string) => (table.columns.get(n) as { values: Float64Array }).values;
+      // Ten row groups; a segment column and one label unknown to the model in the last group.
+      const y = Float64Array.from(col('y'), (v, i) => (unknownLabel && i === 999 ? 7 : v));
+      const bytes = new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            ...['x1', 'x2', 'x3', 'x4'].map((name) => ({ name, data: col(name), type: 'DOUBLE' as const })),
+            { name: 'y', data: Int32Array.from(y), type: 'INT32' as const },
+            { name: 'region', data: Array.from({ length: 1000 }, (_, i) => ['north', 'south', 'east'][i % 3]!), type: 'STRING' as const },
+          ],
+          rowGroupSize: 100,
+        }),
+      );
+      const spec = specFor({
+        task: 'binary',
+        inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+        label: { column: 'y', positive: 1 },
+        monitor: { segments: ['region'], significance: { resamples: 20 } },
+      });
+      const model = fixtureBytes('models/binary.onnx');
+      const run = async (threads: number) => {
+        const engine = createEvaluationEngine({ threads, batchSize: 64 });
+        try {
+          return await engine.evaluate({
+            spec,
+            modelBytes: model,
+            modelKey: sha256Hex(model),
+            artifactName: 'binary.onnx',
+            files: [{ name: 'sharded.parquet', format: 'parquet', load: async () => bytes }],
+          });
+        } finally {
+          await engine.close();
+        }
+      };
+      if (unknownLabel) {
+        // The shards' labels are merged before the check: both runs name the one row, in the last shard.
+        const refused = /label column y holds 1 value the model does not know, in 1 of 1000 rows; the model's classes are "0", "1"/;
+        await assert.rejects(run(1), refused);
+        await assert.rejects(run(2), refused);
+        return;
       }
-    };
-    if (unknownLabel) {
-      // The shards' labels are merged before the check: both runs name the one row, in the last shard.
-      const refused = /label column y holds 1 value the model does not know, in 1 of 1000 rows; the model's classes are "0", "1"/;
-      await assert.rejects(run(1), refused);
-      await assert.rejects(run(2), refused);
-      return;
-    }
-    const one = await run(1);
-    const two = await run(2);
-    assert.equal(two.rows, 1000);
-    assert.deepEqual(two.metrics, one.metrics);
-    assert.deepEqual(two.labelCounts, one.labelCounts);
-    assert.deepEqual(two.slices, one.slices);
-    assert.deepEqual(two.confidence, one.confidence);
-    assert.ok(Math.abs(two.metrics.roc_auc! - 0.8096813883170355) < 1e-12, 'equal to the scikit-learn golden');
-  });
+      const one = await run(1);
+      const two = await run(2);
+      assert.equal(two.rows, 1000);
+      assert.deepEqual(two.metrics, one.metrics);
+      assert.deepEqual(two.labelCounts, one.labelCounts);
+      assert.deepEqual(two.slices, one.slices);
+      assert.deepEqual(two.confidence, one.confidence);
+      assert.ok(Math.abs(two.metrics.roc_auc! - 0.8096813883170355) < 1e-12, 'equal to the scikit-learn golden');
+    });
 });
 
 describe('the interval of the primary metric on a large window', function () {
   this.timeout(120_000);
   // binary.parquet repeated to 24,000 rows: above the 20,000 rows where the method is chosen.
-  const window = async (): Promise<WindowFile[]> => Array.from({ length: 24 }, (_, i) => ({ name: `part-${i}.parquet`, format: 'parquet' as const, load: async () => fixtureBytes('data/binary.parquet') }));
+  const window = async (): Promise<WindowFile[]> =>
+    Array.from({ length: 24 }, (_, i) => ({ name: `part-${i}.parquet`, format: 'parquet' as const, load: async () => fixtureBytes('data/binary.parquet') }));
   const model = fixtureBytes('models/binary.onnx');
   const run = async (threads: number, significance: Record<string, unknown>) => {
-    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 }, baseline: { roc_auc: 0.85 }, monitor: { significance } });
+    const spec = specFor({
+      task: 'binary',
+      inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+      thresholds: { metric: 'roc_auc', min: 0.5 },
+      baseline: { roc_auc: 0.85 },
+      monitor: { significance },
+    });
     const engine = createEvaluationEngine({ threads });
     try {
       return await engine.evaluate({ spec, modelBytes: model, modelKey: sha256Hex(model), artifactName: 'binary.onnx', files: await window() });
@@ -271,7 +336,10 @@ describe('the interval of the primary metric on a large window', function () {
     assert.equal(auto.confidence?.value, auto.metrics.roc_auc);
     const width = boot.confidence!.high! - boot.confidence!.low!;
     // 24 copies of 1,000 rows: both intervals are about √24 times narrower than on the file alone.
-    assert.ok(Math.abs(auto.confidence!.low! - boot.confidence!.low!) < 0.3 * width && Math.abs(auto.confidence!.high! - boot.confidence!.high!) < 0.3 * width, JSON.stringify([auto.confidence, boot.confidence]));
+    assert.ok(
+      Math.abs(auto.confidence!.low! - boot.confidence!.low!) < 0.3 * width && Math.abs(auto.confidence!.high! - boot.confidence!.high!) < 0.3 * width,
+      JSON.stringify([auto.confidence, boot.confidence]),
+    );
     assert.deepEqual(auto.confidence!.drop, { value: 0.85 - auto.confidence!.value!, low: 0.85 - auto.confidence!.high!, high: 0.85 - auto.confidence!.low! });
   });
 });

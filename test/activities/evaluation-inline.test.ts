@@ -47,7 +47,12 @@ describe('a small window evaluated in the calling thread', function () {
   this.timeout(120_000);
   const modelBytes = fixtureBytes('models/binary.onnx');
   const modelKey = sha256Hex(modelBytes);
-  const base = { task: 'binary' as const, inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 } };
+  const base = {
+    task: 'binary' as const,
+    inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+    label: { column: 'y', positive: 1 },
+    thresholds: { metric: 'roc_auc', min: 0.5 },
+  };
   const spec = specFor({ ...base, id: 'small', monitor: { segments: ['region'], significance: { resamples: 50, method: 'bootstrap', seed: 3 } } });
   // Above 20,000 rows, so that the bootstrap is a request of its own (spread over the threads).
   const a = generated(14_000, 4000, 1);
@@ -74,7 +79,16 @@ describe('a small window evaluated in the calling thread', function () {
 
   it('gives the summary the evaluation threads give (metrics, slices, interval, drift and quality), without them', async () => {
     const refBytes = generated(2000, 2000, 9, 0.4);
-    const reference = await referenceFromData({ spec, modelBytes, modelKey, artifactName: 'binary.onnx', files: [{ name: 'ref.parquet', format: 'parquet', load: async () => refBytes }], engine: threaded, createdAt: '2026-11-01T00:00:00Z', source: 'ref.parquet' });
+    const reference = await referenceFromData({
+      spec,
+      modelBytes,
+      modelKey,
+      artifactName: 'binary.onnx',
+      files: [{ name: 'ref.parquet', format: 'parquet', load: async () => refBytes }],
+      engine: threaded,
+      createdAt: '2026-11-01T00:00:00Z',
+      source: 'ref.parquet',
+    });
     const opts = { spec, modelBytes, modelKey, artifactName: 'binary.onnx', reference };
     const want = await threaded.evaluate({ ...opts, files: files(true) });
     calls = [];
@@ -103,8 +117,14 @@ describe('a small window evaluated in the calling thread', function () {
   it('reports unreadable data as the threads do', async () => {
     const broken = (): WindowFile[] => [{ name: 'bad.parquet', format: 'parquet', load: async () => new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), rows: 10 }];
     const opts = { spec, modelBytes, modelKey, artifactName: 'binary.onnx' };
-    const fromThread = await threaded.evaluate({ ...opts, files: broken() }).then(() => undefined, (e: Error) => e);
-    const fromHere = await inline.evaluate({ ...opts, files: broken() }).then(() => undefined, (e: Error) => e);
+    const fromThread = await threaded.evaluate({ ...opts, files: broken() }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const fromHere = await inline.evaluate({ ...opts, files: broken() }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.ok(fromThread && fromHere);
     assert.equal(fromHere.constructor, fromThread.constructor);
     assert.equal(fromHere.message, fromThread.message);

@@ -27,7 +27,13 @@ function binaryCsv(negative: number[] = [], missing: number[] = []): string {
   ].join('\n');
 }
 
-const binarySpec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, classes: [0, 1], invalid_rows: { action: 'drop', max_share: 0.1 } });
+const binarySpec = specFor({
+  task: 'binary',
+  inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+  label: { column: 'y', positive: 1 },
+  classes: [0, 1],
+  invalid_rows: { action: 'drop', max_share: 0.1 },
+});
 
 describe("checking a model's outputs before any metric", function () {
   // Small batches and two threads: a window's problems are counted across batches, files and threads.
@@ -114,7 +120,16 @@ describe("checking a model's outputs before any metric", function () {
 
   it('fails a window whose regression values are not finite', async function () {
     const lines = text('data/regression.csv').trimEnd().split('\n').slice(1);
-    const bad = lines.map((l, i) => (l.split(',').slice(0, 3).some((v) => Number(v) < 0) ? i + 1 : 0)).filter((i) => i > 0);
+    const bad = lines
+      .map((l, i) =>
+        l
+          .split(',')
+          .slice(0, 3)
+          .some((v) => Number(v) < 0)
+          ? i + 1
+          : 0,
+      )
+      .filter((i) => i > 0);
     assert.ok(bad.length > 0 && bad.length < lines.length);
     const spec = specFor({ task: 'regression', inputs: [{ name: 'input', columns: ['r1', 'r2', 'r3'] }], label: { column: 'target' } });
     await refuses(

@@ -38,7 +38,10 @@ describe('snapshot and report activities', function () {
     const second = await a.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' });
     assert.deepEqual(second, first);
     assert.equal(first.rows, 2000);
-    assert.deepEqual(first.missing.map((m) => m.date), ['2026-05-02']);
+    assert.deepEqual(
+      first.missing.map((m) => m.date),
+      ['2026-05-02'],
+    );
     // Two identical daily files are stored once, under their sha256.
     assert.deepEqual(readdirSync(path.join(ws.storeDir, 'snapshots', 'snap', 'files')), [`${first.files[0]!.sha256}.csv`]);
     assert.equal(readdirSync(path.join(ws.storeDir, 'snapshots', 'snap', 'manifests')).length, 1);
@@ -54,13 +57,25 @@ describe('snapshot and report activities', function () {
     });
     const w = { firstDay: '2026-05-01', lastDay: '2026-05-04', end: '2026-05-05T00:00:00Z', timezone: 'UTC', days };
     const spec = { id: 'streamed', data: { uri: days[0]!.uri } } as Parameters<typeof takeSnapshot>[1];
-    const take = (store: string, streamAbove?: number) => takeSnapshot({ data: createFileDataSource(), store: createFileStore(path.join(ws.dir, store)), ...(streamAbove !== undefined ? { streamAbove } : {}) }, spec, w);
+    const take = (store: string, streamAbove?: number) =>
+      takeSnapshot(
+        { data: createFileDataSource(), store: createFileStore(path.join(ws.dir, store)), ...(streamAbove !== undefined ? { streamAbove } : {}) },
+        spec,
+        w,
+      );
     const whole = await take('whole');
     const streamed = await take('streamed', 0);
     assert.equal(streamed.sha256, whole.sha256);
-    assert.deepEqual(streamed.files.map(({ uri: _, ...f }) => f), whole.files.map(({ uri: _, ...f }) => f));
-    assert.deepEqual(whole.files.map((f) => f.rows), [1000, 1000, 1000, 1000]);
-    for (const [i, f] of streamed.files.entries()) assert.ok(readFileSync(new URL(f.uri)).equals(readFileSync(new URL(days[i]!.uri))), `${names[i]} stored as it is`);
+    assert.deepEqual(
+      streamed.files.map(({ uri: _, ...f }) => f),
+      whole.files.map(({ uri: _, ...f }) => f),
+    );
+    assert.deepEqual(
+      whole.files.map((f) => f.rows),
+      [1000, 1000, 1000, 1000],
+    );
+    for (const [i, f] of streamed.files.entries())
+      assert.ok(readFileSync(new URL(f.uri)).equals(readFileSync(new URL(days[i]!.uri))), `${names[i]} stored as it is`);
     // Again, with every object already there: nothing is copied twice, the same manifest.
     assert.deepEqual(await take('streamed', 0), streamed);
   });
@@ -71,7 +86,12 @@ describe('snapshot and report activities', function () {
     ws.addDay('2026-05-03', 'data/binary.parquet');
     const a = activities();
     const model = await a.resolveModel({ modelId: 'oneshot' });
-    const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
+    const { report } = await evaluateOnce({
+      spec: model.spec,
+      modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))),
+      at: new Date('2026-05-04T06:00:00Z'),
+      engine,
+    });
     assert.equal(existsSync(path.join(ws.storeDir, 'snapshots')), false);
     const snapshot = await a.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' });
     assert.equal(report.snapshot.sha256, snapshot.sha256);
@@ -81,9 +101,18 @@ describe('snapshot and report activities', function () {
     );
     assert.deepEqual(report.snapshot.missing, snapshot.missing);
     assert.equal(report.snapshot.rows, snapshot.rows);
-    assert.deepEqual(snapshot.files.map((f) => f.date), ['2026-05-01', '2026-05-03']);
+    assert.deepEqual(
+      snapshot.files.map((f) => f.date),
+      ['2026-05-01', '2026-05-03'],
+    );
     // Another store, the same files: the same snapshot.
-    const elsewhere = createActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store: createFileStore(path.join(ws.dir, 'other-store')), data: createFileDataSource(), engine, heartbeat: () => undefined });
+    const elsewhere = createActivities({
+      loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }),
+      store: createFileStore(path.join(ws.dir, 'other-store')),
+      data: createFileDataSource(),
+      engine,
+      heartbeat: () => undefined,
+    });
     assert.equal((await elsewhere.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' })).sha256, snapshot.sha256);
   });
 
@@ -97,11 +126,25 @@ describe('snapshot and report activities', function () {
     const expected = `no file matches {date}.csv in ${ws.dataDir}${path.sep}, which holds 3 files named like 20260501.csv — did you mean data.uri …/{yyyy}{mm}{dd}.csv?`;
     assert.equal(snapshot.hint, expected);
     // A folder that does not exist says nothing.
-    const bare = await a.snapshotWindow({ model: { ...model, spec: { ...model.spec, data: { ...model.spec.data, uri: model.spec.data.uri.replace('/data/', '/elsewhere/') } } }, windowEnd: '2026-05-04T06:00:00Z' });
+    const bare = await a.snapshotWindow({
+      model: { ...model, spec: { ...model.spec, data: { ...model.spec.data, uri: model.spec.data.uri.replace('/data/', '/elsewhere/') } } },
+      windowEnd: '2026-05-04T06:00:00Z',
+    });
     assert.equal(bare.hint, undefined);
-    const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
+    const { report } = await evaluateOnce({
+      spec: model.spec,
+      modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))),
+      at: new Date('2026-05-04T06:00:00Z'),
+      engine,
+    });
     assert.equal(report.snapshot.sha256, snapshot.sha256);
-    assert.deepEqual(report.verdict, { status: 'insufficient-data', reasons: [`no data files in window 2026-05-01..2026-05-03: ${expected}`, '3 of 3 files missing from window 2026-05-01..2026-05-03: 2026-05-01, 2026-05-02, 2026-05-03'] });
+    assert.deepEqual(report.verdict, {
+      status: 'insufficient-data',
+      reasons: [
+        `no data files in window 2026-05-01..2026-05-03: ${expected}`,
+        '3 of 3 files missing from window 2026-05-01..2026-05-03: 2026-05-01, 2026-05-02, 2026-05-03',
+      ],
+    });
   });
 
   it('snapshots several files per day by pattern, in name order, with a missing day and non-matching files left out', async function () {
@@ -116,7 +159,7 @@ describe('snapshot and report activities', function () {
     day('2026-05-01', { 'part-1.csv': head, 'part-0.csv': csv, 'notes.txt': 'not data', 'part-2.csv.tmp': 'half written', '.part-3.csv': 'being written' });
     // 2026-05-02: no folder at all; 2026-05-03: a folder without a matching file is missing too
     day('2026-05-03', { 'part-0.csv': csv });
-    day('2026-05-04', { '_SUCCESS': '' });
+    day('2026-05-04', { _SUCCESS: '' });
     const a = activities();
     const model = await a.resolveModel({ modelId: 'parts' });
     const snapshot = await a.snapshotWindow({ model, windowEnd: '2026-05-05T06:00:00Z', days: 4 });
@@ -129,21 +172,35 @@ describe('snapshot and report activities', function () {
         ['2026-05-03', `${folder('2026-05-03')}/part-0.csv`, 1000],
       ],
     );
-    assert.deepEqual(snapshot.missing.map((m) => m.date), ['2026-05-02', '2026-05-04']);
+    assert.deepEqual(
+      snapshot.missing.map((m) => m.date),
+      ['2026-05-02', '2026-05-04'],
+    );
     assert.equal(snapshot.missing[0]!.sourceUri, `${folder('2026-05-02')}/part-*.csv`);
     assert.equal(snapshot.rows, 2200);
     // The stored manifest has one entry per file with its day.
     const manifest = JSON.parse(readFileSync(new URL(snapshot.uri), 'utf8')) as { files: { date: string; sourceUri: string }[] };
-    assert.deepEqual(manifest.files.map((f) => f.date), ['2026-05-01', '2026-05-01', '2026-05-03']);
+    assert.deepEqual(
+      manifest.files.map((f) => f.date),
+      ['2026-05-01', '2026-05-01', '2026-05-03'],
+    );
     // The one-shot evaluation reads the same files into the same snapshot, and evaluates all of them.
-    const { report } = await evaluateOnce({ spec: model.spec, modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))), at: new Date('2026-05-04T06:00:00Z'), engine });
+    const { report } = await evaluateOnce({
+      spec: model.spec,
+      modelBytes: new Uint8Array(readFileSync(new URL(model.artifactUri))),
+      at: new Date('2026-05-04T06:00:00Z'),
+      engine,
+    });
     const same = await a.snapshotWindow({ model, windowEnd: '2026-05-04T06:00:00Z' });
     assert.equal(report.snapshot.sha256, same.sha256);
     assert.equal(report.snapshot.rows, 2200);
     assert.equal(report.evaluation!.rowsRead, 2200);
     // A training window (ending where a 1-day holdout begins) reads the parts the same way.
     const training = await a.snapshotWindow({ model, windowEnd: '2026-05-05T06:00:00Z', days: 3, skipDays: 1 });
-    assert.deepEqual(training.files.map((f) => f.rows), [1000, 200, 1000]);
+    assert.deepEqual(
+      training.files.map((f) => f.rows),
+      [1000, 200, 1000],
+    );
   });
 
   it('stores the model artifact by content, so a replaced file is a new version', async function () {

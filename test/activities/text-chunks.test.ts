@@ -26,7 +26,8 @@ function rows(n: number, seed: number): { x: number[]; y: number; region: string
 
 const csv = (rs: ReturnType<typeof rows>): string =>
   'x1,x2,x3,x4,y,region\n' + rs.map((r) => `${r.x.join(',')},${r.y},"${r.region.replace(/"/g, '""')}"`).join('\n') + '\n';
-const jsonl = (rs: ReturnType<typeof rows>): string => rs.map((r) => JSON.stringify({ x1: r.x[0], x2: r.x[1], x3: r.x[2], x4: r.x[3], y: r.y, region: r.region })).join('\n') + '\n';
+const jsonl = (rs: ReturnType<typeof rows>): string =>
+  rs.map((r) => JSON.stringify({ x1: r.x[0], x2: r.x[1], x3: r.x[2], x4: r.x[3], y: r.y, region: r.region })).join('\n') + '\n';
 
 describe('large CSV and JSON Lines files evaluated in chunks of whole records', function () {
   this.timeout(120_000);
@@ -90,7 +91,10 @@ describe('large CSV and JSON Lines files evaluated in chunks of whole records', 
       assert.ok(Math.max(...f.reads) <= CHUNK, 'no read larger than a chunk');
       assert.equal(chunked.rows, n);
       same(chunked, whole);
-      assert.ok(chunked.slices!.worst.some((s) => s.value === 'east\nwest'), 'a value with a line break is one slice');
+      assert.ok(
+        chunked.slices!.worst.some((s) => s.value === 'east\nwest'),
+        'a value with a line break is one slice',
+      );
     });
   }
 
@@ -102,7 +106,10 @@ describe('large CSV and JSON Lines files evaluated in chunks of whole records', 
     const at = lines.findIndex((l) => l.startsWith(target));
     lines[at] = lines[at]!.replace(/^[^,]+/, 'oops');
     const f = files('bad.csv', lines.join('\n'), rs.length);
-    await assert.rejects(engine.evaluate({ ...model, files: [f.chunked] }), (e: unknown) => e instanceof UpkeepError && /column x1 holds text \(first in row 5000\)/.test(e.message));
+    await assert.rejects(
+      engine.evaluate({ ...model, files: [f.chunked] }),
+      (e: unknown) => e instanceof UpkeepError && /column x1 holds text \(first in row 5000\)/.test(e.message),
+    );
   });
 
   it('stops reading a file once a part of it has failed', async () => {
@@ -121,10 +128,16 @@ describe('large CSV and JSON Lines files evaluated in chunks of whole records', 
     const lines = jsonl(rows(6000, 5)).split('\n');
     lines[4499] = '{"x1": 1, broken';
     const f = files('bad.jsonl', lines.join('\n'), 6000);
-    await assert.rejects(engine.evaluate({ ...model, files: [f.chunked] }), (e: unknown) => e instanceof UpkeepError && /bad\.jsonl.*line 4500/.test(e.message));
+    await assert.rejects(
+      engine.evaluate({ ...model, files: [f.chunked] }),
+      (e: unknown) => e instanceof UpkeepError && /bad\.jsonl.*line 4500/.test(e.message),
+    );
     const long = jsonl(rows(2000, 6)).split('\n');
     long[1500] = `{"x1": 1, "pad": "${'z'.repeat(CHUNK + 10)}"}`;
     const g = files('long.jsonl', long.join('\n'), 2000);
-    await assert.rejects(engine.evaluate({ ...model, files: [g.chunked] }), (e: unknown) => e instanceof UpkeepError && /long\.jsonl.*more than limits\.max_line_bytes/.test(e.message));
+    await assert.rejects(
+      engine.evaluate({ ...model, files: [g.chunked] }),
+      (e: unknown) => e instanceof UpkeepError && /long\.jsonl.*more than limits\.max_line_bytes/.test(e.message),
+    );
   });
 });

@@ -54,13 +54,21 @@ function workspace(opts: { target?: Record<string, unknown>; top?: Record<string
     for (const day of days) copyFileSync(fixture('data/binary.csv'), path.join(dir, sub, `${day}.csv`));
   }
   const config = path.join(dir, 'upkeep.yaml');
-  writeFileSync(config, stringify({ version: 1, store: 'store', ...opts.top, models: [model('target', 'target', opts.target), model('bystander', 'bystander')] }));
+  writeFileSync(
+    config,
+    stringify({ version: 1, store: 'store', ...opts.top, models: [model('target', 'target', opts.target), model('bystander', 'bystander')] }),
+  );
   return { dir, config, days };
 }
 
 function upkeep(args: string[], env: Record<string, string> = {}, timeout = 30_000): { status: number | null; stdout: string; stderr: string; ms: number } {
   const started = Date.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: PROJECT_DIR, encoding: 'utf8', timeout, env: { ...process.env, UPKEEP_CONFIG: '', ...env } });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: PROJECT_DIR,
+    encoding: 'utf8',
+    timeout,
+    env: { ...process.env, UPKEEP_CONFIG: '', ...env },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
 }
 
@@ -71,7 +79,10 @@ function assertRefused(r: ReturnType<typeof upkeep>, expected: RegExp, status = 
   assert.notEqual(r.status, null, `the command did not end within its timeout (${r.ms} ms)`);
   assert.equal(r.status, status, r.stderr);
   // (the warning that a model's approvals are not authenticated is not part of the answer)
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('upkeep: WARNING: '));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => !l.startsWith('upkeep: WARNING: '));
   assert.equal(lines.length, 1, `one line, not a stack trace:\n${r.stderr}`);
   assert.match(lines[0]!, expected);
 }
@@ -95,7 +106,10 @@ function assertCheck(ws: Ws, expected: RegExp): void {
   const target = lines.find((l) => l.includes(' target'));
   assert.match(target ?? '', /^FAIL target: /);
   assert.match(target!, expected);
-  assert.ok(lines.some((l) => /^ok\s+bystander/.test(l)), `the other model is unaffected:\n${r.stdout}`);
+  assert.ok(
+    lines.some((l) => /^ok\s+bystander/.test(l)),
+    `the other model is unaffected:\n${r.stdout}`,
+  );
 }
 
 /** Nothing of the target was written to the store (no snapshot, no report). */
@@ -136,7 +150,10 @@ const ROWS: Row[] = [
     kind: 'attack',
     run(ws) {
       fifo(path.join(ws.dir, 'target', `${ws.days[1]}.csv`));
-      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: data file \S+\.csv: is a named pipe \(FIFO\), not a regular file$/);
+      assertRefused(
+        upkeep(['evaluate', '--config', ws.config, '--model', 'target']),
+        /^upkeep: model target: data file \S+\.csv: is a named pipe \(FIFO\), not a regular file$/,
+      );
       assertNothingWritten(ws);
       // the latest day is read first by check: put the FIFO there too
       fifo(path.join(ws.dir, 'target', `${ws.days[2]}.csv`));
@@ -150,7 +167,10 @@ const ROWS: Row[] = [
       const day = path.join(ws.dir, 'target', `${ws.days[2]}.csv`);
       rmSync(day);
       mkdirSync(day);
-      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: data file \S+\.csv: is a folder, not a regular file$/);
+      assertRefused(
+        upkeep(['evaluate', '--config', ws.config, '--model', 'target']),
+        /^upkeep: model target: data file \S+\.csv: is a folder, not a regular file$/,
+      );
       assertNothingWritten(ws);
       assertCheck(ws, /data file \S+\.csv: is a folder, not a regular file/);
     },
@@ -161,7 +181,10 @@ const ROWS: Row[] = [
     ws: { target: { artifact: 'models' } },
     run(ws) {
       assertCheck(ws, /artifact \S+\/models: is a folder, not a regular file/);
-      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: artifact \S+\/models: is a folder, not a regular file$/);
+      assertRefused(
+        upkeep(['evaluate', '--config', ws.config, '--model', 'target']),
+        /^upkeep: model target: artifact \S+\/models: is a folder, not a regular file$/,
+      );
     },
   },
   {
@@ -187,7 +210,10 @@ const ROWS: Row[] = [
       assertCheck(ws, /artifact \S+huge\.onnx: is 1\.4 GiB, more than the limit of 512\.0 MiB \(limits\.max_model_bytes\)/);
       // under the cap, garbage is refused from its first bytes, not read and parsed whole
       truncateSync(huge, 100_000_000);
-      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: artifact \S+huge\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/);
+      assertRefused(
+        upkeep(['evaluate', '--config', ws.config, '--model', 'target']),
+        /^upkeep: model target: artifact \S+huge\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/,
+      );
       assertNothingWritten(ws);
     },
   },
@@ -197,7 +223,10 @@ const ROWS: Row[] = [
     run(ws) {
       fifo(path.join(ws.dir, 'fifo.yaml'));
       assertRefused(upkeep(['check', '--config', ws.dir]), /^upkeep: config \S+: is a folder, not a regular file$/);
-      assertRefused(upkeep(['check', '--config', path.join(ws.dir, 'fifo.yaml')]), /^upkeep: config \S+fifo\.yaml: is a named pipe \(FIFO\), not a regular file$/);
+      assertRefused(
+        upkeep(['check', '--config', path.join(ws.dir, 'fifo.yaml')]),
+        /^upkeep: config \S+fifo\.yaml: is a named pipe \(FIFO\), not a regular file$/,
+      );
       assertRefused(upkeep(['check', '--config', '/dev/zero']), /^upkeep: config \/dev\/zero: is a character device, not a regular file$/);
       assertRefused(upkeep(['check', '--config', path.join(ws.dir, 'none.yaml')]), /^upkeep: config \S+none\.yaml: no such file$/);
     },
@@ -210,10 +239,16 @@ const ROWS: Row[] = [
       const data = path.join(ws.dir, 'target', `${ws.days[0]}.csv`);
       assertRefused(upkeep(['evaluate', '--onnx', ws.dir, ...ONNX, '--data', data]), /^upkeep: model file \S+: is a folder, not a regular file$/);
       assertRefused(upkeep(['evaluate', '--onnx', path.join(ws.dir, 'fifo.onnx'), ...ONNX, '--data', data]), /is a named pipe \(FIFO\), not a regular file$/);
-      assertRefused(upkeep(['init', '--onnx', path.join(ws.dir, 'fifo.onnx'), '--out', path.join(ws.dir, 'new.yaml')]), /^upkeep: cannot read model file \S+fifo\.onnx: is a named pipe \(FIFO\), not a regular file$/);
+      assertRefused(
+        upkeep(['init', '--onnx', path.join(ws.dir, 'fifo.onnx'), '--out', path.join(ws.dir, 'new.yaml')]),
+        /^upkeep: cannot read model file \S+fifo\.onnx: is a named pipe \(FIFO\), not a regular file$/,
+      );
       assert.equal(existsSync(path.join(ws.dir, 'new.yaml')), false, 'no config half-written');
       mkdirSync(path.join(ws.dir, 'folder.csv'));
-      assertRefused(upkeep(['profile', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', path.join(ws.dir, 'folder.csv')]), /^upkeep: data file \S+folder\.csv: is a folder, not a regular file$/);
+      assertRefused(
+        upkeep(['profile', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', path.join(ws.dir, 'folder.csv')]),
+        /^upkeep: data file \S+folder\.csv: is a folder, not a regular file$/,
+      );
     },
   },
   {
@@ -234,8 +269,14 @@ const ROWS: Row[] = [
     kind: 'input',
     run(ws) {
       const data = path.join(ws.dir, 'target', `${ws.days[0]}.csv`);
-      assertRefused(upkeep(['profile', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', data, '--out', path.join(ws.dir, 'models')]), /^upkeep: cannot write profile \S+models: it is a folder, not a regular file$/);
-      assertRefused(upkeep(['init', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), '--out', path.join(ws.dir, 'nowhere', 'u.yaml')]), /^upkeep: cannot write config \S+u\.yaml: its folder does not exist$/);
+      assertRefused(
+        upkeep(['profile', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', data, '--out', path.join(ws.dir, 'models')]),
+        /^upkeep: cannot write profile \S+models: it is a folder, not a regular file$/,
+      );
+      assertRefused(
+        upkeep(['init', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), '--out', path.join(ws.dir, 'nowhere', 'u.yaml')]),
+        /^upkeep: cannot write config \S+u\.yaml: its folder does not exist$/,
+      );
     },
   },
   {
@@ -244,9 +285,20 @@ const ROWS: Row[] = [
     run(ws) {
       const bomb = path.join(ws.dir, 'bomb.parquet');
       const rows = 4_000_000;
-      writeFileSync(bomb, new Uint8Array(parquetWriteBuffer({ columnData: ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: new Int32Array(rows), type: 'INT32' as const })), rowGroupSize: rows })));
+      writeFileSync(
+        bomb,
+        new Uint8Array(
+          parquetWriteBuffer({
+            columnData: ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: new Int32Array(rows), type: 'INT32' as const })),
+            rowGroupSize: rows,
+          }),
+        ),
+      );
       const r = upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', bomb, '--format', 'json']);
-      assertFailingVerdict(r, /^UnreadableData: model binary: bomb\.parquet: refused: 4000000 rows × 5 columns would decode to 152\.6 MiB, more than 16\.0 MiB allowed for a file of [\d.]+ KiB \(limits\.max_expansion 256, at least 16 MiB\)$/);
+      assertFailingVerdict(
+        r,
+        /^UnreadableData: model binary: bomb\.parquet: refused: 4000000 rows × 5 columns would decode to 152\.6 MiB, more than 16\.0 MiB allowed for a file of [\d.]+ KiB \(limits\.max_expansion 256, at least 16 MiB\)$/,
+      );
     },
   },
   {
@@ -255,16 +307,25 @@ const ROWS: Row[] = [
     run(ws) {
       const bomb = path.join(ws.dir, 'zstd-bomb.parquet');
       const rows = 50;
-      const columnData = ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({ name, data: Float64Array.from({ length: rows }, (_, i) => (name === 'y' ? i % 2 : i)), type: 'DOUBLE' as const, nullable: false }));
+      const columnData = ['x1', 'x2', 'x3', 'x4', 'y'].map((name) => ({
+        name,
+        data: Float64Array.from({ length: rows }, (_, i) => (name === 'y' ? i % 2 : i)),
+        type: 'DOUBLE' as const,
+        nullable: false,
+      }));
       const plain = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', columnData }));
       // every page a raw zstd frame, but x3's data page is 16 MiB of zstd
       const le = (n: number, bytes: number): number[] => Array.from({ length: bytes }, (_, k) => (n >>> (8 * k)) & 0xff);
-      const raw = (data: Uint8Array): Uint8Array => Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, ...le(data.length, 4), ...le((data.length << 3) | 1, 3), ...data]);
+      const raw = (data: Uint8Array): Uint8Array =>
+        Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, ...le(data.length, 4), ...le((data.length << 3) | 1, 3), ...data]);
       const file = repack(plain, 'ZSTD', (data, kind, column) => (column === 'x3' && kind !== 'DICTIONARY_PAGE' ? ZSTD_STREAMED : raw(data)), 'v2');
       assert.ok(file.length < 4096, `${file.length} bytes`);
       writeFileSync(bomb, file);
       const r = upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', bomb, '--format', 'json']);
-      assertFailingVerdict(r, /^UnreadableData: model binary: zstd-bomb\.parquet column "x3": refused: a ZSTD page inflates to at least 128\.0 KiB \(131072 bytes\), more than the 400 bytes \(400 bytes\) its header declares$/);
+      assertFailingVerdict(
+        r,
+        /^UnreadableData: model binary: zstd-bomb\.parquet column "x3": refused: a ZSTD page inflates to at least 128\.0 KiB \(131072 bytes\), more than the 400 bytes \(400 bytes\) its header declares$/,
+      );
     },
   },
   {
@@ -273,7 +334,10 @@ const ROWS: Row[] = [
     run(ws) {
       const long = path.join(ws.dir, 'long.csv');
       writeFileSync(long, `x1,x2,x3,x4,y\n${'1'.repeat(9 * 1024 * 1024)},1,1,1,1\n`);
-      assertFailingVerdict(upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', long, '--format', 'json']), /^UnreadableData: model binary: long\.csv line 2: refused: a line of 9\.0 MiB, more than limits\.max_line_bytes \(8\.0 MiB\)$/);
+      assertFailingVerdict(
+        upkeep(['evaluate', '--onnx', path.join(ws.dir, 'models', 'binary.onnx'), ...ONNX, '--data', long, '--format', 'json']),
+        /^UnreadableData: model binary: long\.csv line 2: refused: a line of 9\.0 MiB, more than limits\.max_line_bytes \(8\.0 MiB\)$/,
+      );
     },
   },
   {
@@ -281,7 +345,10 @@ const ROWS: Row[] = [
     kind: 'input',
     ws: { target: { limits: { max_file_bytes: '1KiB' } } },
     run(ws) {
-      assertRefused(upkeep(['evaluate', '--config', ws.config, '--model', 'target']), /^upkeep: model target: data file \S+\.csv: is [\d.]+ KiB, more than the limit of 1\.0 KiB \(limits\.max_file_bytes\)$/);
+      assertRefused(
+        upkeep(['evaluate', '--config', ws.config, '--model', 'target']),
+        /^upkeep: model target: data file \S+\.csv: is [\d.]+ KiB, more than the limit of 1\.0 KiB \(limits\.max_file_bytes\)$/,
+      );
       assertNothingWritten(ws);
       assertCheck(ws, /more than the limit of 1\.0 KiB \(limits\.max_file_bytes\)/);
     },
@@ -292,7 +359,10 @@ const ROWS: Row[] = [
     ws: { top: { keys_file: 'keys.yaml' } },
     run(ws) {
       fifo(path.join(ws.dir, 'keys.yaml'));
-      assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: upkeep\.yaml: keys_file: cannot read \S+keys\.yaml: is a named pipe \(FIFO\), not a regular file$/);
+      assertRefused(
+        upkeep(['check', '--config', ws.config]),
+        /^upkeep: upkeep\.yaml: keys_file: cannot read \S+keys\.yaml: is a named pipe \(FIFO\), not a regular file$/,
+      );
       rmSync(path.join(ws.dir, 'keys.yaml'));
       mkdirSync(path.join(ws.dir, 'keys.yaml'));
       assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: upkeep\.yaml: keys_file: cannot read \S+keys\.yaml: is a folder, not a regular file$/);
@@ -304,7 +374,10 @@ const ROWS: Row[] = [
     run(ws) {
       const file = path.join(ws.dir, 'not-a-folder');
       writeFileSync(file, 'x');
-      assertRefused(upkeep(['keys', 'create', '--id', 'me'], { UPKEEP_KEY_DIR: file }), /^upkeep: cannot use the key folder \S+not-a-folder: a file is in the way \(UPKEEP_KEY_DIR names a folder\)$/);
+      assertRefused(
+        upkeep(['keys', 'create', '--id', 'me'], { UPKEEP_KEY_DIR: file }),
+        /^upkeep: cannot use the key folder \S+not-a-folder: a file is in the way \(UPKEEP_KEY_DIR names a folder\)$/,
+      );
     },
   },
   {
@@ -312,7 +385,10 @@ const ROWS: Row[] = [
     kind: 'attack',
     run(ws) {
       const levels = 'abcdefghij'.split('');
-      const bomb = [`a: &a [${Array(10).fill('"xxxxxxxxxx"').join(', ')}]`, ...levels.slice(1).map((c, i) => `${c}: &${c} [${Array(10).fill(`*${levels[i]}`).join(', ')}]`)].join('\n');
+      const bomb = [
+        `a: &a [${Array(10).fill('"xxxxxxxxxx"').join(', ')}]`,
+        ...levels.slice(1).map((c, i) => `${c}: &${c} [${Array(10).fill(`*${levels[i]}`).join(', ')}]`),
+      ].join('\n');
       setConfig(ws, `${bomb}\n`);
       assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: upkeep\.yaml: YAML aliases expand too far \(more than 100 alias expansions/);
     },
@@ -322,17 +398,32 @@ const ROWS: Row[] = [
     kind: 'attack',
     run(ws) {
       writeFileSync(ws.config, `# ${'x'.repeat(2 * 1024 * 1024)}\n`);
-      assertRefused(upkeep(['check', '--config', ws.config]), /^upkeep: config \S+upkeep\.yaml: is 2\.0 MiB, more than the limit of 1\.0 MiB \(the config size cap\)$/);
+      assertRefused(
+        upkeep(['check', '--config', ws.config]),
+        /^upkeep: config \S+upkeep\.yaml: is 2\.0 MiB, more than the limit of 1\.0 MiB \(the config size cap\)$/,
+      );
     },
   },
   ...(
     [
       ['a malformed cron', { cron: '0 6 * *' }, /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.cron: malformed cron "0 6 \* \*": expected 5 fields/],
-      ['a cron with no next run (30 February)', { cron: '0 0 30 2 *' }, /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.cron: cron "0 0 30 2 \*" never fires/],
+      [
+        'a cron with no next run (30 February)',
+        { cron: '0 0 30 2 *' },
+        /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.cron: cron "0 0 30 2 \*" never fires/,
+      ],
       ['an interval of 0s', { every: '0s' }, /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.every: expected an interval of at least 1s$/],
       ['a negative interval', { every: '-1d' }, /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.every: expected a duration like 30s, 5m, 2h or 1d$/],
-      ['an absurd interval', { every: '99999999999d' }, /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.every: expected a duration of at most 3660d$/],
-      ['an unknown time zone', { every: '1d', timezone: 'Europe/Atlantis' }, /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.timezone: unknown time zone "Europe\/Atlantis"/],
+      [
+        'an absurd interval',
+        { every: '99999999999d' },
+        /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.every: expected a duration of at most 3660d$/,
+      ],
+      [
+        'an unknown time zone',
+        { every: '1d', timezone: 'Europe/Atlantis' },
+        /^upkeep: upkeep\.yaml: models\[0\] \(target\): schedule\.timezone: unknown time zone "Europe\/Atlantis"/,
+      ],
     ] as const
   ).map(([name, schedule, expected]): Row => ({
     case: name,
@@ -352,7 +443,17 @@ const ROWS: Row[] = [
         rmSync(path.join(ws.dir, 'store'), { recursive: true, force: true });
         mkdirSync(path.join(ws.dir, `creds-${format}`), { recursive: true });
         for (const day of ws.days) writeFileSync(path.join(ws.dir, `creds-${format}`, `${day}.${format}`), creds);
-        setConfig(ws, stringify({ version: 1, store: 'store', models: [model('target', `creds-${format}`, { data: { uri: `creds-${format}/{date}.${format}`, window: { days: 3 } } }), model('bystander', 'bystander')] }));
+        setConfig(
+          ws,
+          stringify({
+            version: 1,
+            store: 'store',
+            models: [
+              model('target', `creds-${format}`, { data: { uri: `creds-${format}/{date}.${format}`, window: { days: 3 } } }),
+              model('bystander', 'bystander'),
+            ],
+          }),
+        );
         const r = upkeep(['evaluate', '--config', ws.config, '--model', 'target', '--format', 'json']);
         assert.notEqual(r.status, null, 'evaluate ended');
         const said = r.stdout + r.stderr;
@@ -362,7 +463,8 @@ const ROWS: Row[] = [
         assert.doesNotMatch(check.stdout + check.stderr, /SECRETSECRET|AKIAEXAMPLE|aws_/, `${format}: nothing of the file in check`);
         // reports, audit trail, cards: nothing of it (the snapshot of the data is the data, by design)
         const store = path.join(ws.dir, 'store');
-        const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
+        const walk = (d: string): string[] =>
+          existsSync(d) ? readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : [];
         const written = walk(store).filter((f) => !f.includes(`${path.sep}snapshots${path.sep}`));
         for (const f of written) assert.doesNotMatch(readFileSync(f, 'latin1'), /SECRETSECRET|AKIAEXAMPLE|aws_/, f);
       }
@@ -401,52 +503,65 @@ describe('a worker whose activity is stuck reading', function () {
   this.timeout(180_000);
 
   for (const mode of ['stuck-reads', 'fifo'] as const) {
-    it(mode === 'fifo' ? 'attack: a FIFO in the window: the evaluation fails at once naming it, the worker stops on SIGTERM' : 'fault: a read that never returns: SIGTERM still stops the worker within its shutdown force time', async function () {
-      const t = await testTemporal();
-      const ws = workspace();
-      const modelId = uniqueModelId('stuck');
-      const taskQueue = uniqueTaskQueue('stuck');
-      writeFileSync(ws.config, stringify({ store: 'store', models: [model(modelId, 'target'), model('bystander', 'bystander')] }));
-      if (mode === 'fifo') fifo(path.join(ws.dir, 'target', `${ws.days[1]}.csv`));
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws.config, ws.dir, ...(mode === 'stuck-reads' ? ['stuck-reads'] : [])], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          child.stdout!.once('data', () => resolve());
-          child.once('exit', (code) => reject(new Error(`the worker process exited with ${code}`)));
-        });
-        const handle = await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-${Date.now()}`, args: [{ modelId, windowEnd: new Date().toISOString() }] });
-        if (mode === 'fifo') {
-          // the snapshot step fails at once, not retried, naming the file (the run fails as for any unreadable window)
-          const started = Date.now();
-          await assert.rejects(handle.result(), (err: unknown) => {
-            const messages: string[] = [];
-            for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) messages.push(e.message);
-            assert.match(messages.join('\n'), new RegExp(`model ${modelId}: data file \\S+\\.csv: is a named pipe \\(FIFO\\), not a regular file`));
-            return true;
+    it(
+      mode === 'fifo'
+        ? 'attack: a FIFO in the window: the evaluation fails at once naming it, the worker stops on SIGTERM'
+        : 'fault: a read that never returns: SIGTERM still stops the worker within its shutdown force time',
+      async function () {
+        const t = await testTemporal();
+        const ws = workspace();
+        const modelId = uniqueModelId('stuck');
+        const taskQueue = uniqueTaskQueue('stuck');
+        writeFileSync(ws.config, stringify({ store: 'store', models: [model(modelId, 'target'), model('bystander', 'bystander')] }));
+        if (mode === 'fifo') fifo(path.join(ws.dir, 'target', `${ws.days[1]}.csv`));
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws.config, ws.dir, ...(mode === 'stuck-reads' ? ['stuck-reads'] : [])],
+          { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        try {
+          await new Promise<void>((resolve, reject) => {
+            child.stdout!.once('data', () => resolve());
+            child.once('exit', (code) => reject(new Error(`the worker process exited with ${code}`)));
           });
-          assert.ok(Date.now() - started < 20_000, 'refused at once, not retried');
-        } else {
-          // the first activity reads the artifact, which never returns
-          for (let i = 0; i < 100; i++) {
-            const d = await handle.describe();
-            if ((d.raw.pendingActivities ?? []).length > 0) break;
-            await new Promise((r) => setTimeout(r, 100));
+          const handle = await t.client.workflow.start(evaluateModel, {
+            taskQueue,
+            workflowId: `evaluate-${modelId}-${Date.now()}`,
+            args: [{ modelId, windowEnd: new Date().toISOString() }],
+          });
+          if (mode === 'fifo') {
+            // the snapshot step fails at once, not retried, naming the file (the run fails as for any unreadable window)
+            const started = Date.now();
+            await assert.rejects(handle.result(), (err: unknown) => {
+              const messages: string[] = [];
+              for (let e = err as Error | undefined; e; e = e.cause as Error | undefined) messages.push(e.message);
+              assert.match(messages.join('\n'), new RegExp(`model ${modelId}: data file \\S+\\.csv: is a named pipe \\(FIFO\\), not a regular file`));
+              return true;
+            });
+            assert.ok(Date.now() - started < 20_000, 'refused at once, not retried');
+          } else {
+            // the first activity reads the artifact, which never returns
+            for (let i = 0; i < 100; i++) {
+              const d = await handle.describe();
+              if ((d.raw.pendingActivities ?? []).length > 0) break;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            await new Promise((r) => setTimeout(r, 500));
           }
-          await new Promise((r) => setTimeout(r, 500));
+          const started = Date.now();
+          child.kill('SIGTERM');
+          const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 40_000))]);
+          const ms = Date.now() - started;
+          assert.notEqual(code, 'hung', 'the worker did not stop after SIGTERM');
+          // 5 s of grace, then cancelled, then given up after 15 s (workers/worker.ts), plus the process's own exit
+          assert.ok(ms < 25_000, `stopped after ${ms} ms`);
+          if (mode === 'stuck-reads') await handle.terminate('test over');
+        } finally {
+          child.kill('SIGKILL');
+          rmSync(ws.dir, { recursive: true, force: true });
         }
-        const started = Date.now();
-        child.kill('SIGTERM');
-        const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 40_000))]);
-        const ms = Date.now() - started;
-        assert.notEqual(code, 'hung', 'the worker did not stop after SIGTERM');
-        // 5 s of grace, then cancelled, then given up after 15 s (workers/worker.ts), plus the process's own exit
-        assert.ok(ms < 25_000, `stopped after ${ms} ms`);
-        if (mode === 'stuck-reads') await handle.terminate('test over');
-      } finally {
-        child.kill('SIGKILL');
-        rmSync(ws.dir, { recursive: true, force: true });
-      }
-    });
+      },
+    );
   }
 });

@@ -179,13 +179,33 @@ describe('attacks: store config and registration', function () {
   const base = (extra: Record<string, unknown>): string =>
     stringify({
       ...extra,
-      models: [{ id: 'm', owner: 'o@example.com', task: 'binary', artifact: 'm.onnx', inputs: [{ name: 'input', columns: ['x'] }], label: { column: 'y', positive: 1 }, data: { uri: 'd/{date}.csv' }, schedule: { every: '1d' }, thresholds: { metric: 'roc_auc', min: 0.5 } }],
+      models: [
+        {
+          id: 'm',
+          owner: 'o@example.com',
+          task: 'binary',
+          artifact: 'm.onnx',
+          inputs: [{ name: 'input', columns: ['x'] }],
+          label: { column: 'y', positive: 1 },
+          data: { uri: 'd/{date}.csv' },
+          schedule: { every: '1d' },
+          thresholds: { metric: 'roc_auc', min: 0.5 },
+        },
+      ],
     });
   const load = (extra: Record<string, unknown>) => parseConfig(base(extra), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
 
   const refused: [string, Record<string, unknown>, RegExp][] = [
-    ['malformed s3:// store', { store: 's3://Bad_Bucket/upkeep' }, /^upkeep\.yaml: store: s3:\/\/Bad_Bucket\/upkeep is not an S3 URI \(s3:\/\/bucket\/prefix, with a bucket name of 3 to 63/],
-    ['unsupported scheme gs://', { store: 'gs://bucket/upkeep' }, /^upkeep\.yaml: store: gs: stores are not supported: give a folder path, a file:\/\/ URI or s3:\/\/bucket\/prefix$/],
+    [
+      'malformed s3:// store',
+      { store: 's3://Bad_Bucket/upkeep' },
+      /^upkeep\.yaml: store: s3:\/\/Bad_Bucket\/upkeep is not an S3 URI \(s3:\/\/bucket\/prefix, with a bucket name of 3 to 63/,
+    ],
+    [
+      'unsupported scheme gs://',
+      { store: 'gs://bucket/upkeep' },
+      /^upkeep\.yaml: store: gs: stores are not supported: give a folder path, a file:\/\/ URI or s3:\/\/bucket\/prefix$/,
+    ],
     ['unsupported scheme http:', { store: 'http://example.com/store' }, /^upkeep\.yaml: store: http: stores are not supported/],
     ['store_mode without owner access', { store_mode: { files: '0400' } }, /store_mode\.files.* files must stay 0600 or more for their owner/],
     ['store_mode writable by others', { store_mode: { folders: '0777' } }, /store_mode\.folders.* folders must not be writable by others/],
@@ -193,12 +213,15 @@ describe('attacks: store config and registration', function () {
   ];
   for (const [name, extra, message] of refused) {
     it(`${name}: refused at load with one line naming the field`, function () {
-      assert.throws(() => load(extra), (err: unknown) => {
-        assert.ok(isUpkeepError(err, 'InvalidConfig'));
-        assert.match(err.message, message);
-        assert.doesNotMatch(err.message, /\n|at .*\.ts:/);
-        return true;
-      });
+      assert.throws(
+        () => load(extra),
+        (err: unknown) => {
+          assert.ok(isUpkeepError(err, 'InvalidConfig'));
+          assert.match(err.message, message);
+          assert.doesNotMatch(err.message, /\n|at .*\.ts:/);
+          return true;
+        },
+      );
     });
   }
 
@@ -228,11 +251,18 @@ describe('attacks: store config and registration', function () {
       writeFileSync(ws.configPath, stringify(raw));
       writeFileSync(path.join(ws.dir, 'models', 'notes.onnx'), 'password=hunter2\nnot a model\n');
       const store = createFileStore(ws.storeDir);
-      const activities = createRegistryActivities({ loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }), store, data: createFileDataSource() });
+      const activities = createRegistryActivities({
+        loadConfig: async () => ({ ...(await loadConfig(ws.configPath)), name: 'upkeep.yaml' }),
+        store,
+        data: createFileDataSource(),
+      });
       await assert.rejects(activities.resolveModel({ modelId: 'bad' }), (err: unknown) => {
         assert.ok(isUpkeepError(err, 'InvalidModel'));
         // Refused from its first bytes (engine/evaluation/model.ts), before it is read whole or copied.
-        assert.match(err.message, /^model bad: artifact .*notes\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/);
+        assert.match(
+          err.message,
+          /^model bad: artifact .*notes\.onnx: not an ONNX model \(its first bytes are not those of a protobuf ModelProto\); not read further$/,
+        );
         assert.doesNotMatch(err.message, /hunter2/);
         return true;
       });
@@ -262,7 +292,12 @@ describe('attacks: injection into Markdown and Slack', function () {
       task: 'binary',
       verdict: { status: 'failing', reasons: [`column ${evil.html} is missing`, evil.cell] },
       window: { end: '2026-01-08T00:00:00Z', timezone: 'UTC', firstDay: '2026-01-01', lastDay: '2026-01-07' },
-      snapshot: { sha256: 'a'.repeat(64), rows: 1, files: [{ date: '2026-01-01', rows: 1, sha256: 'b'.repeat(64), sourceUri: `file:///d/${evil.cell}` }], missing: [] },
+      snapshot: {
+        sha256: 'a'.repeat(64),
+        rows: 1,
+        files: [{ date: '2026-01-01', rows: 1, sha256: 'b'.repeat(64), sourceUri: `file:///d/${evil.cell}` }],
+        missing: [],
+      },
       model: { sha256: 'c'.repeat(64), bytes: 1, artifactUri: 'file:///m.onnx' },
       thresholds: { metric: 'roc_auc', min: 0.7 },
       baseline: {},
@@ -278,7 +313,14 @@ describe('attacks: injection into Markdown and Slack', function () {
   });
 
   it('slack injection: a decision comment cannot mention @channel, forge a link or a To: line', function () {
-    const event: NotificationEvent = { kind: 'decision', modelId: 'm', to: ['o@example.com'], title: `bob <!here> approved ${evil.link}`, text: `${evil.mention}\nTo: everyone`, at: '2026-01-01T00:00:00Z' };
+    const event: NotificationEvent = {
+      kind: 'decision',
+      modelId: 'm',
+      to: ['o@example.com'],
+      title: `bob <!here> approved ${evil.link}`,
+      text: `${evil.mention}\nTo: everyone`,
+      at: '2026-01-01T00:00:00Z',
+    };
     const payload = webhookPayload(event);
     assert.doesNotMatch(payload.text, /<!channel>|<!here>|<@U0123>|<https:/);
     assert.match(payload.text, /&lt;!channel&gt; &lt;@U0123&gt; &lt;https:\/\/evil\.example\|your bank&gt;/);
@@ -312,7 +354,11 @@ describe('attacks: payloads and secrets in Temporal history', function () {
   });
 
   /** Runs one evaluation; the owner's address is a marker that travels in activity payloads only. */
-  async function evaluateWith(workerKeys: PayloadKey[] | undefined, clientKeys: PayloadKey[] | undefined, readerKeys = clientKeys): Promise<{ raw: Payload[]; marker: string; result: unknown }> {
+  async function evaluateWith(
+    workerKeys: PayloadKey[] | undefined,
+    clientKeys: PayloadKey[] | undefined,
+    readerKeys = clientKeys,
+  ): Promise<{ raw: Payload[]; marker: string; result: unknown }> {
     const t = await testTemporal();
     const modelId = uniqueModelId('enc');
     const marker = `owner-${randomUUID()}@example.com`;
@@ -320,9 +366,18 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     cleanups.push(() => ws.remove());
     ws.addDay('2026-03-01', 'data/binary.csv');
     const taskQueue = uniqueTaskQueue('enc');
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => undefined, ...(workerKeys ? { payloadCodecs: [createEncryptionCodec(workerKeys)] } : {}) });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      log: () => undefined,
+      ...(workerKeys ? { payloadCodecs: [createEncryptionCodec(workerKeys)] } : {}),
+    });
     cleanups.push(() => engine.close());
-    const withKeys = (keys: PayloadKey[] | undefined): Client => (keys ? new Client({ connection: t.client.connection, dataConverter: { payloadCodecs: [createEncryptionCodec(keys)] } }) : t.client);
+    const withKeys = (keys: PayloadKey[] | undefined): Client =>
+      keys ? new Client({ connection: t.client.connection, dataConverter: { payloadCodecs: [createEncryptionCodec(keys)] } }) : t.client;
     const workflowId = `${modelId}-run`;
     await withKeys(clientKeys).workflow.start(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] });
     const result = await worker.runUntil(withKeys(readerKeys).workflow.getHandle(workflowId).result());
@@ -338,19 +393,26 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     assert.doesNotMatch(payloadText(raw), new RegExp(marker), 'no plaintext in history');
     // Search attributes (model id, verdict; indexed by the server) and the SDK's patch markers stay
     // readable by design; every other payload is encrypted.
-    const clear = raw.filter((p) => !isEncrypted(p) && !p.metadata?.type && !/^\{"id":"[a-z-]+","deprecated":(true|false)\}$/.test(Buffer.from(p.data ?? []).toString()));
+    const clear = raw.filter(
+      (p) => !isEncrypted(p) && !p.metadata?.type && !/^\{"id":"[a-z-]+","deprecated":(true|false)\}$/.test(Buffer.from(p.data ?? []).toString()),
+    );
     assert.deepEqual(clear, [], 'every payload but search attributes and patch markers is encrypted');
     assert.ok(raw.filter(isEncrypted).length > 5);
     assert.equal((result as { verdict?: { status?: string } }).verdict?.status !== undefined, true, 'the client with the codec reads the result');
     // The Temporal UI's path: the codec server decodes what the history holds.
     const { server, url } = await startCodecServer({ codec: createEncryptionCodec(keys), origins: [], port: 0 });
     cleanups.push(() => server.close());
-    const body = { payloads: raw.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') })) };
+    const body = {
+      payloads: raw.map((p) => ({
+        metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+        data: Buffer.from(p.data ?? []).toString('base64'),
+      })),
+    };
     const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
     assert.match(decoded.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n'), new RegExp(marker));
   });
 
-  it('payload codec: an activity failure\'s message and stack trace are encrypted too; a reader with the key reads them', async function () {
+  it("payload codec: an activity failure's message and stack trace are encrypted too; a reader with the key reads them", async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('encfail');
     // The marker is in the data file's name: the evaluation's failure names the file.
@@ -361,9 +423,18 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const keys = [{ id: 'k1', key: randomBytes(32) }];
     const taskQueue = uniqueTaskQueue('encfail');
     // No prebuilt bundle: the worker bundles its workflows as \`upkeep worker\` does, with its keys' failure converter.
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, log: () => undefined, payloadCodecs: [createEncryptionCodec(keys)] });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      log: () => undefined,
+      payloadCodecs: [createEncryptionCodec(keys)],
+    });
     cleanups.push(() => engine.close());
-    const client = await connectClient({ kind: 'external', namespace: 'default', connectionOptions: { address: t.address } } satisfies TemporalTarget, [createEncryptionCodec(keys)]);
+    const client = await connectClient({ kind: 'external', namespace: 'default', connectionOptions: { address: t.address } } satisfies TemporalTarget, [
+      createEncryptionCodec(keys),
+    ]);
     cleanups.push(() => client.connection.close());
     const workflowId = `${modelId}-run`;
     await client.workflow.start(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] });
@@ -382,7 +453,14 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const { server, url } = await startCodecServer({ codec: createEncryptionCodec(keys), origins: [], port: 0 });
     cleanups.push(() => server.close());
     const p = failure.encodedAttributes!;
-    const body = { payloads: [{ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])), data: Buffer.from(p.data ?? []).toString('base64') }] };
+    const body = {
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+          data: Buffer.from(p.data ?? []).toString('base64'),
+        },
+      ],
+    };
     const decoded = (await (await fetch(`${url}/decode`, { method: 'POST', body: JSON.stringify(body) })).json()) as { payloads: { data: string }[] };
     const attrs = JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString('utf8')) as { message: string; stack_trace: string };
     assert.match(attrs.message, new RegExp(`${marker}-2026-03-01\\.csv: column x3 holds text`));
@@ -392,7 +470,7 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     assert.match(String(error?.stack), new RegExp(marker), 'and its stack trace');
   });
 
-  it('strict payloads (UPKEEP_PAYLOAD_STRICT=1): a rogue poller without the key cannot have upkeep\'s worker run an activity with its input; without strict it can', async function () {
+  it("strict payloads (UPKEEP_PAYLOAD_STRICT=1): a rogue poller without the key cannot have upkeep's worker run an activity with its input; without strict it can", async function () {
     const t = await testTemporal();
     const keys = [{ id: 'k1', key: randomBytes(32) }];
     const modelId = uniqueModelId('strict');
@@ -402,18 +480,55 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const rogueQueue = uniqueTaskQueue('rogue');
     // Namespace access only: a worker of its own (no codec), scheduling recordLedger on upkeep's queue.
     // It cannot read upkeep's encrypted answers: it takes them for nothing.
-    const blind = { encode: async (ps: Payload[]) => ps, decode: async (ps: Payload[]) => ps.map((p) => (isEncrypted(p) ? { metadata: { encoding: new TextEncoder().encode('binary/null') }, data: new Uint8Array() } : p)) };
+    const blind = {
+      encode: async (ps: Payload[]) => ps,
+      decode: async (ps: Payload[]) =>
+        ps.map((p) => (isEncrypted(p) ? { metadata: { encoding: new TextEncoder().encode('binary/null') }, data: new Uint8Array() } : p)),
+    };
     const client = new Client({ connection: t.client.connection, dataConverter: { payloadCodecs: [createEncryptionCodec(keys)] } });
     const attempt = async (strict: boolean): Promise<{ rogue: string; chain: string[] }> => {
       const taskQueue = uniqueTaskQueue(strict ? 'strict' : 'lax');
-      const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => undefined, payloadCodecs: [createEncryptionCodec(keys, { requireEncrypted: strict })] });
+      const { worker, engine } = await createUpkeepWorker({
+        connection: t.connection,
+        namespace: 'default',
+        taskQueue,
+        configPath: ws.configPath,
+        workflowBundle: t.bundle,
+        log: () => undefined,
+        payloadCodecs: [createEncryptionCodec(keys, { requireEncrypted: strict })],
+      });
       cleanups.push(() => engine.close());
-      const rogueWorker = await Worker.create({ connection: t.connection, namespace: 'default', taskQueue: rogueQueue, dataConverter: { payloadCodecs: [blind] }, workflowsPath: fileURLToPath(new URL('../helpers/rogue-workflow.ts', import.meta.url)), bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) } });
-      const entry = { id: `forged-${strict}`, modelId, at: '2026-01-01T00:00:00.000Z', kind: 'decision', summary: `${OWNER} approved promote ${modelId}`, actor: OWNER };
+      const rogueWorker = await Worker.create({
+        connection: t.connection,
+        namespace: 'default',
+        taskQueue: rogueQueue,
+        dataConverter: { payloadCodecs: [blind] },
+        workflowsPath: fileURLToPath(new URL('../helpers/rogue-workflow.ts', import.meta.url)),
+        bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) },
+      });
+      const entry = {
+        id: `forged-${strict}`,
+        modelId,
+        at: '2026-01-01T00:00:00.000Z',
+        kind: 'decision',
+        summary: `${OWNER} approved promote ${modelId}`,
+        actor: OWNER,
+      };
       const rogueResult = await worker.runUntil(async () => {
-        const r = await rogueWorker.runUntil(t.client.workflow.execute('rogue', { taskQueue: rogueQueue, workflowId: `rogue-${modelId}-${strict}`, args: [{ taskQueue, entry }] }));
+        const r = await rogueWorker.runUntil(
+          t.client.workflow.execute('rogue', { taskQueue: rogueQueue, workflowId: `rogue-${modelId}-${strict}`, args: [{ taskQueue, entry }] }),
+        );
         // upkeep's own clients (with the key) still work in strict mode: a whole evaluation.
-        if (strict) assert.ok((await client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-strict-eval`, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] })).verdict.status);
+        if (strict)
+          assert.ok(
+            (
+              await client.workflow.execute(evaluateModel, {
+                taskQueue,
+                workflowId: `${modelId}-strict-eval`,
+                args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }],
+              })
+            ).verdict.status,
+          );
         return r;
       });
       const chain = (await readChain(createFileStore(ws.storeDir), modelId)).map((c) => c.entry.id);
@@ -456,7 +571,25 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const secret = `pw-${randomUUID()}`;
     process.env[variable] = secret;
     cleanups.push(() => delete process.env[variable]);
-    const ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: false, model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'trainer.mjs', '{params}', '{output}'], params: { password: { secret_env: variable }, depth: 3 }, timeout: '1m' } } } });
+    const ws = createDemoWorkspace({
+      modelId,
+      end: new Date(),
+      days: 12,
+      drifted: false,
+      model: {
+        retrain: {
+          on: 'degraded',
+          training_days: 6,
+          holdout_days: 2,
+          trainer: {
+            type: 'command',
+            command: [process.execPath, 'trainer.mjs', '{params}', '{output}'],
+            params: { password: { secret_env: variable }, depth: 3 },
+            timeout: '1m',
+          },
+        },
+      },
+    });
     cleanups.push(() => ws.remove());
     const files = readdirSync(ws.dataDir).map((f) => path.join(ws.dataDir, f));
     writeFileSync(path.join(ws.dir, 'noise.onnx'), await fitDemoModel(modelId, files, true));
@@ -466,14 +599,32 @@ describe('attacks: payloads and secrets in Temporal history', function () {
       "import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';\nconst p = JSON.parse(readFileSync(process.argv[2], 'utf8'));\nconsole.log('params', JSON.stringify(p.params));\nwriteFileSync('received.txt', p.params.password);\ncopyFileSync('noise.onnx', process.argv[3]);\n",
     );
     const lines: string[] = [];
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: (l) => lines.push(l) });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: (l) => lines.push(l),
+    });
     cleanups.push(() => engine.close());
     const result = await worker.runUntil(async () => {
-      const handle = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: 'attachEvidence', signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'refresh', requestedBy: OWNER }] });
-      await waitFor('the retrain gate', async () => {
-        const st = await handle.query(maintenanceStatusQuery);
-        return st.stage === 'awaiting-retrain-approval' && st.gate ? true : undefined;
-      }, { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true });
+      const handle = await t.client.workflow.signalWithStart('retrainModel', {
+        taskQueue,
+        workflowId: retrainWorkflowId(modelId),
+        args: [{ modelId }],
+        signal: 'attachEvidence',
+        signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'refresh', requestedBy: OWNER }],
+      });
+      await waitFor(
+        'the retrain gate',
+        async () => {
+          const st = await handle.query(maintenanceStatusQuery);
+          return st.stage === 'awaiting-retrain-approval' && st.gate ? true : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true },
+      );
       await handle.executeUpdate(decideUpdate, { args: [{ gate: 'retrain', decision: 'approve', approver: OWNER }] });
       return (await handle.result()) as RetrainModelResult;
     });
@@ -485,7 +636,14 @@ describe('attacks: payloads and secrets in Temporal history', function () {
     const stored = walkFiles(ws.storeDir);
     assert.ok(stored.some((f) => f.endsWith('.log')) && stored.some((f) => f.includes('/cards/')), 'log and card were written');
     for (const f of stored) assert.doesNotMatch(readFileSync(f, 'latin1'), new RegExp(secret), f);
-    assert.match(readFileSync(stored.find((f) => f.endsWith('.log'))!, 'utf8'), /"password":"\*\*\*"/, 'the log is redacted');
+    assert.match(
+      readFileSync(
+        stored.find((f) => f.endsWith('.log'))!,
+        'utf8',
+      ),
+      /"password":"\*\*\*"/,
+      'the log is redacted',
+    );
     assert.doesNotMatch(lines.join('\n'), new RegExp(secret), 'not in notifications');
   });
 });
@@ -500,8 +658,16 @@ describe('attacks: file contents echoed in messages', function () {
   const MODEL = fileURLToPath(new URL('../fixtures/models/binary.onnx', import.meta.url));
 
   const cases: [string, string, RegExp][] = [
-    ['a "CSV" whose first line is 5,000 characters of something else, with terminal escapes', `BEGIN KEY ${'A'.repeat(5000)}\u001b[31m,\u0007z\n1,2\n`, /^SchemaMismatch: .*column x1 \(input input\) is missing; the file has 2 columns, none of that name$/],
-    ['a "JSONL" file whose first line is a password and 3,000 characters', `password=hunter2 ${'x'.repeat(3000)}\n`, /^UnreadableData: .*g\.jsonl line 1: malformed JSON( at column \d+)?$/],
+    [
+      'a "CSV" whose first line is 5,000 characters of something else, with terminal escapes',
+      `BEGIN KEY ${'A'.repeat(5000)}\u001b[31m,\u0007z\n1,2\n`,
+      /^SchemaMismatch: .*column x1 \(input input\) is missing; the file has 2 columns, none of that name$/,
+    ],
+    [
+      'a "JSONL" file whose first line is a password and 3,000 characters',
+      `password=hunter2 ${'x'.repeat(3000)}\n`,
+      /^UnreadableData: .*g\.jsonl line 1: malformed JSON( at column \d+)?$/,
+    ],
   ];
   for (const [name, content, reason] of cases) {
     it(`echo truncated: ${name}: the reason is one short line without controls`, async function () {
@@ -509,7 +675,34 @@ describe('attacks: file contents echoed in messages', function () {
       try {
         const file = path.join(dir, reason.source.includes('jsonl') ? 'g.jsonl' : 'g.csv');
         writeFileSync(file, content);
-        const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'evaluate', '--onnx', MODEL, '--data', file, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--metric', 'roc_auc', '--min', '0.5', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            CLI,
+            'evaluate',
+            '--onnx',
+            MODEL,
+            '--data',
+            file,
+            '--task',
+            'binary',
+            '--label',
+            'y',
+            '--features',
+            'x1,x2,x3,x4',
+            '--positive-label',
+            '1',
+            '--metric',
+            'roc_auc',
+            '--min',
+            '0.5',
+            '--format',
+            'json',
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
         let out = '';
         child.stdout.on('data', (c: Buffer) => (out += c.toString()));
         await new Promise((resolve) => child.on('exit', resolve));

@@ -22,7 +22,16 @@ describe('CLI output built from recorded or claimed text cannot drive the termin
       since: '2026-12-01T00:00:00.000Z',
       evidence: [{ source: 'manual', at: '2026-12-01T00:00:00.000Z', reason: HOSTILE, requestedBy: `mallory${HOSTILE}` }],
       gates: [],
-      gate: { gate: 'retrain', state: 'waiting', openedAt: '2026-12-01T00:00:00.000Z', expiresAt: '2026-12-08T00:00:00.000Z', approvers: ['alice@example.com'], notified: [], reminders: 0, escalated: false },
+      gate: {
+        gate: 'retrain',
+        state: 'waiting',
+        openedAt: '2026-12-01T00:00:00.000Z',
+        expiresAt: '2026-12-08T00:00:00.000Z',
+        approvers: ['alice@example.com'],
+        notified: [],
+        reminders: 0,
+        escalated: false,
+      },
     } as MaintenanceStatus;
     const text = statusText(status, 'upkeep-retrain-churn');
     assertTerminalSafe(text);
@@ -30,11 +39,27 @@ describe('CLI output built from recorded or claimed text cannot drive the termin
   });
 
   it('who-was-watching: a decision comment, a notification title and an alert summary from the trail', function () {
-    const e = (seq: number, at: string, x: Partial<AuditEntry>): ChainedEntry => ({ seq, uri: `file:///s/${seq}`, entry: { id: `e${seq}`, modelId: 'churn', at, kind: 'evaluation', summary: '', ...x } as AuditEntry });
+    const e = (seq: number, at: string, x: Partial<AuditEntry>): ChainedEntry => ({
+      seq,
+      uri: `file:///s/${seq}`,
+      entry: { id: `e${seq}`, modelId: 'churn', at, kind: 'evaluation', summary: '', ...x } as AuditEntry,
+    });
     const chain = [
       e(1, '2026-11-03T00:00:00.000Z', { kind: 'evaluation', summary: `degraded ${HOSTILE}`, details: { verdict: 'degraded', reasons: [HOSTILE] } }),
-      e(2, '2026-11-03T00:01:00.000Z', { kind: 'notified', summary: 'sent', details: { notification: 'degraded', to: ['alice@example.com'], title: HOSTILE, webhook: 'sent' } }),
-      e(3, '2026-11-04T00:00:00.000Z', { kind: 'decision', workflowId: 'upkeep-retrain-churn', runId: 'r1', actor: 'bob@example.com', comment: HOSTILE, summary: 'bob approved', details: { gate: 'retrain', decision: 'approve' } }),
+      e(2, '2026-11-03T00:01:00.000Z', {
+        kind: 'notified',
+        summary: 'sent',
+        details: { notification: 'degraded', to: ['alice@example.com'], title: HOSTILE, webhook: 'sent' },
+      }),
+      e(3, '2026-11-04T00:00:00.000Z', {
+        kind: 'decision',
+        workflowId: 'upkeep-retrain-churn',
+        runId: 'r1',
+        actor: 'bob@example.com',
+        comment: HOSTILE,
+        summary: 'bob approved',
+        details: { gate: 'retrain', decision: 'approve' },
+      }),
     ];
     const text = renderWhoWasWatching(whoWasWatching('churn', chain, new Date('2026-11-05T00:00:00Z'), new Map()));
     assertTerminalSafe(text);

@@ -23,7 +23,25 @@ describe('the upkeep command line', function () {
 
   it('evaluates any ONNX file once and prints rows, metrics and the verdict as JSON', function () {
     const golden = goldenModelCases().find((c) => c.data === 'data/binary.parquet')!;
-    const r = upkeep(['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--data', fixture('data/binary.parquet'), '--min', '0.9', '--format', 'json']);
+    const r = upkeep([
+      'evaluate',
+      '--onnx',
+      fixture('models/binary.onnx'),
+      '--task',
+      'binary',
+      '--label',
+      'y',
+      '--features',
+      'x1,x2,x3,x4',
+      '--positive-label',
+      '1',
+      '--data',
+      fixture('data/binary.parquet'),
+      '--min',
+      '0.9',
+      '--format',
+      'json',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.equal(out.rows, 1000);
@@ -32,9 +50,28 @@ describe('the upkeep command line', function () {
   });
 
   it('exits with status 1 when the verdict reaches --fail-on (default failing; insufficient-data counts as failing)', function () {
-    const args = ['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--positive-label', '1', '--data', fixture('data/binary.parquet'), '--format', 'json'];
+    const args = [
+      'evaluate',
+      '--onnx',
+      fixture('models/binary.onnx'),
+      '--task',
+      'binary',
+      '--label',
+      'y',
+      '--positive-label',
+      '1',
+      '--data',
+      fixture('data/binary.parquet'),
+      '--format',
+      'json',
+    ];
     const degraded = [...args, '--features', 'x1,x2,x3,x4', '--min', '0.9'];
-    for (const [failOn, status] of [['degraded', 1], ['warning', 1], ['failing', 0], ['never', 0]] as const) {
+    for (const [failOn, status] of [
+      ['degraded', 1],
+      ['warning', 1],
+      ['failing', 0],
+      ['never', 0],
+    ] as const) {
       const r = upkeep([...degraded, '--fail-on', failOn]);
       assert.equal(r.status, status, `--fail-on ${failOn}: ${r.stderr}`);
       assert.equal(JSON.parse(r.stdout).verdict.status, 'degraded');
@@ -63,24 +100,55 @@ describe('the upkeep command line', function () {
             { opType: 'MatMul', inputs: ['input', 'W'], outputs: ['logits0'] },
             { opType: 'Add', inputs: ['logits0', 'b'], outputs: ['logits'] },
             { opType: 'Softmax', inputs: ['logits'], outputs: ['probabilities'], attributes: { axis: { kind: 'int', value: 1 } } },
-            ...(argmax ? [{ opType: 'ArgMax', inputs: ['probabilities'], outputs: ['label'], attributes: { axis: { kind: 'int' as const, value: 1 }, keepdims: { kind: 'int' as const, value: 0 } } }] : []),
+            ...(argmax
+              ? [
+                  {
+                    opType: 'ArgMax',
+                    inputs: ['probabilities'],
+                    outputs: ['label'],
+                    attributes: { axis: { kind: 'int' as const, value: 1 }, keepdims: { kind: 'int' as const, value: 0 } },
+                  },
+                ]
+              : []),
           ],
           initializers: [
             { name: 'W', dims: [4, 2], type: OnnxType.FLOAT, values: [0, 1, 0, -1, 0, 0.5, 0, 0] },
             { name: 'b', dims: [2], type: OnnxType.FLOAT, values: [0, 0] },
           ],
           inputs: [{ name: 'input', elemType: OnnxType.FLOAT, shape: ['N', 4] }],
-          outputs: [{ name: 'probabilities', elemType: OnnxType.FLOAT, shape: ['N', 2] }, ...(argmax ? [{ name: 'label', elemType: OnnxType.INT64, shape: ['N'] }] : [])],
+          outputs: [
+            { name: 'probabilities', elemType: OnnxType.FLOAT, shape: ['N', 2] },
+            ...(argmax ? [{ name: 'label', elemType: OnnxType.INT64, shape: ['N'] }] : []),
+          ],
         },
       });
     const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-classes-'));
     try {
       const model = path.join(dir, 'softmax.onnx');
       writeFileSync(model, softmax(false));
-      const args = ['evaluate', '--onnx', model, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', '1', '--data', fixture('data/binary.csv'), '--format', 'json'];
+      const args = [
+        'evaluate',
+        '--onnx',
+        model,
+        '--task',
+        'binary',
+        '--label',
+        'y',
+        '--features',
+        'x1,x2,x3,x4',
+        '--positive-label',
+        '1',
+        '--data',
+        fixture('data/binary.csv'),
+        '--format',
+        'json',
+      ];
       const without = upkeep(args);
       assert.equal(without.status, 2);
-      assert.match(without.stderr, /model softmax \(softmax\.onnx\): the model does not record its class labels; declare classes: in the spec \(evaluate --onnx: --classes a,b,c\)/);
+      assert.match(
+        without.stderr,
+        /model softmax \(softmax\.onnx\): the model does not record its class labels; declare classes: in the spec \(evaluate --onnx: --classes a,b,c\)/,
+      );
       const r = upkeep([...args, '--classes', '0,1', '--fail-on', 'never']);
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout);
@@ -94,7 +162,27 @@ describe('the upkeep command line', function () {
       writeFileSync(argmaxModel, softmax(true));
       const textData = path.join(dir, 'text_labels.csv');
       writeFileSync(textData, readFileSync(fixture('data/binary.csv'), 'utf8').replace(/,1$/gm, ',yes').replace(/,0$/gm, ',no'));
-      const text = upkeep(['evaluate', '--onnx', argmaxModel, '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4', '--positive-label', 'yes', '--classes', 'no,yes', '--data', textData, '--format', 'json', '--fail-on', 'never']);
+      const text = upkeep([
+        'evaluate',
+        '--onnx',
+        argmaxModel,
+        '--task',
+        'binary',
+        '--label',
+        'y',
+        '--features',
+        'x1,x2,x3,x4',
+        '--positive-label',
+        'yes',
+        '--classes',
+        'no,yes',
+        '--data',
+        textData,
+        '--format',
+        'json',
+        '--fail-on',
+        'never',
+      ]);
       assert.equal(text.status, 0, text.stderr);
       const named = JSON.parse(text.stdout);
       assert.deepEqual(named.evaluation.classes, ['no', 'yes']);
@@ -105,7 +193,21 @@ describe('the upkeep command line', function () {
   });
 
   it('exits with status 2 and a message naming the model and the column on bad input', function () {
-    const r = upkeep(['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3', '--positive-label', '1', '--data', fixture('data/binary.csv')]);
+    const r = upkeep([
+      'evaluate',
+      '--onnx',
+      fixture('models/binary.onnx'),
+      '--task',
+      'binary',
+      '--label',
+      'y',
+      '--features',
+      'x1,x2,x3',
+      '--positive-label',
+      '1',
+      '--data',
+      fixture('data/binary.csv'),
+    ]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /^upkeep: model binary \(binary\.onnx\): input input takes 4 columns but the spec lists 3 \(x1, x2, x3\)/);
     const missing = upkeep(['evaluate', '--model', 'nope', '--config', fixture('../../upkeep.example.yaml')]);
@@ -131,10 +233,17 @@ describe('the upkeep command line', function () {
       assert.equal(synced.status, 0, synced.stderr);
       // The config it synced is in the model's audit chain, with who ran it (asserted); a second sync of it records nothing.
       assert.match(synced.stdout, new RegExp(`audit trail: config change recorded for ${modelId} `));
-      const configEntries = async () => (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'config-changed').map((c) => c.entry);
+      const configEntries = async () =>
+        (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'config-changed').map((c) => c.entry);
       const [recorded] = await configEntries();
       assert.equal(recorded?.actor, 'Dana Ops');
-      assert.deepEqual(recorded?.details?.madeBy, { user: os.userInfo().username, host: os.hostname(), author: 'Dana Ops', command: 'schedules sync', proof: 'none: asserted by the command, not signed' });
+      assert.deepEqual(recorded?.details?.madeBy, {
+        user: os.userInfo().username,
+        host: os.hostname(),
+        author: 'Dana Ops',
+        command: 'schedules sync',
+        proof: 'none: asserted by the command, not signed',
+      });
       const again = upkeep(['schedules', 'sync', '--config', ws.configPath, '--author', 'someone else'], env);
       assert.doesNotMatch(again.stdout, /audit trail/);
       assert.equal((await configEntries()).length, 1);
@@ -151,15 +260,25 @@ describe('the upkeep command line', function () {
       // Switched to another config: the model's schedule is paused, saying why.
       const switched = upkeep(['schedules', 'sync', '--config', other.configPath], env);
       assert.equal(switched.status, 0, switched.stderr);
-      assert.match(switched.stdout, new RegExp(`\\| upkeep-evaluate-${modelId} +pause +model ${modelId} is not in upkeep\\.yaml: paused \\(sync --prune deletes it\\)`));
+      assert.match(
+        switched.stdout,
+        new RegExp(`\\| upkeep-evaluate-${modelId} +pause +model ${modelId} is not in upkeep\\.yaml: paused \\(sync --prune deletes it\\)`),
+      );
       assert.match(switched.stdout, /create 1, update 0, pause 1, delete 0; 0 unchanged, 1 not in the config/);
       const state = (await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe()).state;
       assert.deepEqual([state.paused, state.note], [true, `model ${modelId} is not in upkeep.yaml`]);
-      assert.match(upkeep(['schedules', 'list'], env).stdout, new RegExp(`upkeep-evaluate-${modelId} +calendar \\(UTC\\) +paused: model ${modelId} is not in upkeep\\.yaml`));
+      assert.match(
+        upkeep(['schedules', 'list'], env).stdout,
+        new RegExp(`upkeep-evaluate-${modelId} +calendar \\(UTC\\) +paused: model ${modelId} is not in upkeep\\.yaml`),
+      );
       const pruned = upkeep(['schedules', 'sync', '--config', other.configPath, '--prune'], env);
       assert.match(pruned.stdout, new RegExp(`- upkeep-evaluate-${modelId} +delete +model ${modelId} is not in upkeep\\.yaml: deleted`));
     } finally {
-      for (const id of [modelId, otherId]) await t.client.schedule.getHandle(`upkeep-evaluate-${id}`).delete().catch(() => undefined);
+      for (const id of [modelId, otherId])
+        await t.client.schedule
+          .getHandle(`upkeep-evaluate-${id}`)
+          .delete()
+          .catch(() => undefined);
       ws.remove();
       other.remove();
     }

@@ -68,7 +68,10 @@ describe('upkeep init and upkeep check', function () {
 
     const again = upkeep(['init', '--onnx', 'churn.onnx'], dir);
     assert.equal(again.status, 2);
-    assert.equal(again.stderr, 'upkeep: upkeep.yaml already has a model with id churn: pass --id <another id> to add this one beside it (--force replaces the whole file)\n');
+    assert.equal(
+      again.stderr,
+      'upkeep: upkeep.yaml already has a model with id churn: pass --id <another id> to add this one beside it (--force replaces the whole file)\n',
+    );
     assert.equal(readFileSync(out, 'utf8'), text, 'unchanged');
 
     writeFileSync(out, fill(text, { owner: 'churn-owners@example.com', min: '0.7' }));
@@ -113,9 +116,18 @@ describe('upkeep init and upkeep check', function () {
     assert.ok(at > 0, both);
     assert.equal(both.slice(0, at) + both.slice(at + both.length - mine.length), mine);
     assert.match(both, /^ {4}# The model's outputs: /m, "the new model's comments too");
-    const filled = both.replace(/^(\s*(?:max|min|column|uri|inputs|columns): )null {2}# TODO: .*$/gm, (_, key: string) => `${key}${key.trim() === 'max:' ? '10' : key.trim() === 'uri:' ? 'sample.csv' : key.trim() === 'column:' ? 'y' : '["x1"]'}`);
+    const filled = both.replace(
+      /^(\s*(?:max|min|column|uri|inputs|columns): )null {2}# TODO: .*$/gm,
+      (_, key: string) => `${key}${key.trim() === 'max:' ? '10' : key.trim() === 'uri:' ? 'sample.csv' : key.trim() === 'column:' ? 'y' : '["x1"]'}`,
+    );
     const config = await loadConfig((writeFileSync(out, filled), out));
-    assert.deepEqual(config.models.map((m) => [m.id, m.owner, m.task]), [['churn', 'me@example.com', 'binary'], ['price', 'pricing@example.com', 'regression']]);
+    assert.deepEqual(
+      config.models.map((m) => [m.id, m.owner, m.task]),
+      [
+        ['churn', 'me@example.com', 'binary'],
+        ['price', 'pricing@example.com', 'regression'],
+      ],
+    );
     assert.equal(config.web.session_ttl, '8h');
 
     // The same id again is refused, and the file is left as it was.
@@ -170,7 +182,10 @@ describe('upkeep init and upkeep check', function () {
     writeFileSync(path.join(dir, 'sample.csv'), rows.map((r, i) => `${r},${i === 0 ? 'customer_id' : i}`).join('\n'));
     const r = upkeep(['init', '--onnx', 'binary.onnx', '--data', 'sample.csv'], dir);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^ {2}- inputs\[0\]\.columns: the data columns that fill its 4 columns, in training order \(the sample's numeric columns: x1, x2, x3, x4, customer_id\)$/m);
+    assert.match(
+      r.stdout,
+      /^ {2}- inputs\[0\]\.columns: the data columns that fill its 4 columns, in training order \(the sample's numeric columns: x1, x2, x3, x4, customer_id\)$/m,
+    );
     assert.doesNotMatch(r.stdout, /label\.column/);
     assert.match(readFileSync(path.join(dir, 'upkeep.yaml'), 'utf8'), /^ {6}column: "y"$/m);
   });

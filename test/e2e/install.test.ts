@@ -12,7 +12,13 @@ import { waitFor } from '../helpers/wait.js';
 // The environment of a user's shell: none of the npm_* variables of an `npm test` run, no UPKEEP_*.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|UPKEEP_)/i.test(k)));
 
-function run(cmd: string, args: string[], cwd: string, timeout = 60_000, extra: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string; ms: number } {
+function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeout = 60_000,
+  extra: Record<string, string> = {},
+): { status: number | null; stdout: string; stderr: string; ms: number } {
   const started = Date.now();
   const r = spawnSync(cmd, args, { cwd, env: { ...env, ...extra }, encoding: 'utf8', timeout });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
@@ -31,7 +37,10 @@ describe('upkeep installed from its tarball into another project', function () {
     // `prepare` compiles dist/ into the tarball; .npmrc's ignore-scripts would skip it.
     const pack = run('npm', ['pack', '--ignore-scripts=false', '--pack-destination', tmp], PROJECT_DIR);
     assert.equal(pack.status, 0, pack.stderr);
-    const tarball = path.join(tmp, readdirSync(tmp).find((f) => f.endsWith('.tgz'))!);
+    const tarball = path.join(
+      tmp,
+      readdirSync(tmp).find((f) => f.endsWith('.tgz'))!,
+    );
     project = path.join(tmp, 'my-models');
     mkdirSync(project);
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'my-models', private: true }));
@@ -39,7 +48,9 @@ describe('upkeep installed from its tarball into another project', function () {
     // would fail offline); its CPU binaries ship in the package.
     const install = run('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], project, 180_000, { ONNXRUNTIME_NODE_INSTALL: 'skip' });
     if (install.status !== 0 && OFFLINE.test(install.stderr)) {
-      console.log(`      skipped: npm install needs the registry for packages not in the npm cache, and it is unreachable (${OFFLINE.exec(install.stderr)![0]})`);
+      console.log(
+        `      skipped: npm install needs the registry for packages not in the npm cache, and it is unreachable (${OFFLINE.exec(install.stderr)![0]})`,
+      );
       this.skip();
     }
     assert.equal(install.status, 0, install.stderr);
@@ -49,7 +60,8 @@ describe('upkeep installed from its tarball into another project', function () {
 
   it('ships the compiled code and the sources, not the tests', function () {
     const pkg = path.join(project, 'node_modules', 'upkeep');
-    for (const f of ['bin/upkeep.mjs', 'dist/cli/main.js', 'dist/.build-stamp', 'workers/paths.ts', 'upkeep.example.yaml']) assert.ok(existsSync(path.join(pkg, f)), f);
+    for (const f of ['bin/upkeep.mjs', 'dist/cli/main.js', 'dist/.build-stamp', 'workers/paths.ts', 'upkeep.example.yaml'])
+      assert.ok(existsSync(path.join(pkg, f)), f);
     assert.ok(!existsSync(path.join(pkg, 'test')));
   });
 
@@ -66,7 +78,10 @@ describe('upkeep installed from its tarball into another project', function () {
     // Without a config of its own, a clear message (the demo's data would live inside node_modules).
     const none = upkeep('check');
     assert.equal(none.status, 2);
-    assert.equal(none.stderr.trim(), `upkeep: no upkeep.yaml in ${project}: write one with \`npx upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`);
+    assert.equal(
+      none.stderr.trim(),
+      `upkeep: no upkeep.yaml in ${project}: write one with \`npx upkeep init --onnx <model.onnx> --data <sample>\`, or pass --config <file> (or set UPKEEP_CONFIG)`,
+    );
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     mkdirSync(path.join(project, 'data'));
@@ -96,7 +111,7 @@ describe('upkeep installed from its tarball into another project', function () {
     assert.ok(!existsSync(path.join(pkg, '.upkeep')), 'no state inside node_modules');
   });
 
-  it('`npx upkeep start` runs the dev server, worker and schedules of that folder\'s config, with the state in that folder', async function () {
+  it("`npx upkeep start` runs the dev server, worker and schedules of that folder's config, with the state in that folder", async function () {
     const cli = resolveTemporalCli({ settings: readSettings(process.env) });
     assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
     assert.ok(existsSync(path.join(project, 'upkeep.yaml')), 'the previous test wrote the config');

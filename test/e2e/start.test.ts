@@ -9,7 +9,8 @@ import { readSettings } from '../../workers/settings.js';
 import { waitFor } from '../helpers/wait.js';
 import { processesOf } from '../helpers/processes.js';
 
-const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> => waitFor(what, probe, { timeoutMs, intervalMs: 500 });
+const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> =>
+  waitFor(what, probe, { timeoutMs, intervalMs: 500 });
 
 describe('npm start, the front door', function () {
   this.timeout(240_000);
@@ -25,7 +26,14 @@ describe('npm start, the front door', function () {
     const child = spawn('npm', ['start'], {
       cwd: PROJECT_DIR,
       detached: true,
-      env: { ...process.env, HOME: '/nonexistent', UPKEEP_STATE_DIR: state, UPKEEP_TEMPORAL_CLI: cli, UPKEEP_DEV_PORT: String(port), UPKEEP_DEV_UI_PORT: String(uiPort) },
+      env: {
+        ...process.env,
+        HOME: '/nonexistent',
+        UPKEEP_STATE_DIR: state,
+        UPKEEP_TEMPORAL_CLI: cli,
+        UPKEEP_DEV_PORT: String(port),
+        UPKEEP_DEV_UI_PORT: String(uiPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -65,7 +73,9 @@ describe('npm start, the front door', function () {
       // SIGTERM to npm alone: npm passes it to its `sh -c`, which dies without passing it on.
       child.kill('SIGTERM');
       await exited;
-      const left = await until('every process of npm start to exit', () => (processesOf(child.pid!, state).length === 0 ? true : undefined), 40_000).catch(() => false);
+      const left = await until('every process of npm start to exit', () => (processesOf(child.pid!, state).length === 0 ? true : undefined), 40_000).catch(
+        () => false,
+      );
       const stragglers = processesOf(child.pid!, state);
       for (const pid of stragglers) process.kill(pid, 'SIGKILL');
       rmSync(state, { recursive: true, force: true });

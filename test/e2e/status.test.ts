@@ -45,7 +45,15 @@ describe('fleet status and backfill progress on a real server', function () {
     writeFileSync(ws.configPath, stringify(config));
     const env = { TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_CONFIG: ws.configPath, UPKEEP_STATE_DIR: ws.dir };
 
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     try {
       await worker.runUntil(async () => {
         // Piped, the sync prints its result and not a byte of progress.
@@ -55,7 +63,11 @@ describe('fleet status and backfill progress on a real server', function () {
         assert.match(sync.stdout, new RegExp(`\\+ upkeep-evaluate-${evaluated}\\s+create`));
 
         for (const windowEnd of [WINDOW_END, NEXT_WINDOW_END]) {
-          const r: EvaluateModelResult = await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${evaluated}-${windowEnd.slice(0, 10)}`, args: [{ modelId: evaluated, windowEnd }] });
+          const r: EvaluateModelResult = await t.client.workflow.execute(evaluateModel, {
+            taskQueue,
+            workflowId: `evaluate-${evaluated}-${windowEnd.slice(0, 10)}`,
+            args: [{ modelId: evaluated, windowEnd }],
+          });
           assert.equal(r.verdict.status, 'healthy', r.verdict.reasons.join('; '));
         }
         const retrain = await upkeep(['retrain', waiting, '--reason', 'labels were late all week', '--as', OWNER], env);
@@ -66,7 +78,10 @@ describe('fleet status and backfill progress on a real server', function () {
         assert.equal(json.code, 0, json.stderr);
         const status = JSON.parse(json.stdout) as FleetStatus;
         assert.equal(status.server.reachable, true);
-        assert.deepEqual(status.models.map((m) => m.id), [evaluated, waiting]);
+        assert.deepEqual(
+          status.models.map((m) => m.id),
+          [evaluated, waiting],
+        );
         const [a, b] = status.models;
 
         // The evaluated model: the verdict and metric of its newest window, against the one before.
@@ -105,7 +120,10 @@ describe('fleet status and backfill progress on a real server', function () {
         assert.deepEqual(gate.approvers, [OWNER, APPROVER]);
         assert.ok(gate.waitingMs >= 0 && gate.waitingMs < 120_000, String(gate.waitingMs));
         assert.equal(gate.overdue, false);
-        assert.deepEqual(b!.maintenance?.map((m) => m.stage), ['awaiting-retrain-approval']);
+        assert.deepEqual(
+          b!.maintenance?.map((m) => m.stage),
+          ['awaiting-retrain-approval'],
+        );
         assert.equal(status.totals.pendingApprovals, 1);
 
         // The table names both, with the verdict of one and the gate of the other.
@@ -118,7 +136,10 @@ describe('fleet status and backfill progress on a real server', function () {
 
         const detail = await upkeep(['status', waiting], env);
         assert.equal(detail.code, 0, detail.stderr);
-        assert.match(detail.stdout, new RegExp(`approval:\\s+retrain \\(retrain ${retrainWorkflowId(waiting)}\\) waiting \\d+s since ${pending.gate!.openedAt.replace(/\./g, '\\.')}`));
+        assert.match(
+          detail.stdout,
+          new RegExp(`approval:\\s+retrain \\(retrain ${retrainWorkflowId(waiting)}\\) waiting \\d+s since ${pending.gate!.openedAt.replace(/\./g, '\\.')}`),
+        );
 
         const unknown = await upkeep(['status', 'no-such-model'], env);
         assert.equal(unknown.code, 2);
@@ -157,7 +178,11 @@ describe('fleet status and backfill progress on a real server', function () {
       await t.client.workflow.getHandle(retrainWorkflowId(waiting)).terminate('test over');
     } finally {
       await engine.close();
-      for (const id of [evaluated, waiting]) await t.client.schedule.getHandle(`upkeep-evaluate-${id}`).delete().catch(() => {});
+      for (const id of [evaluated, waiting])
+        await t.client.schedule
+          .getHandle(`upkeep-evaluate-${id}`)
+          .delete()
+          .catch(() => {});
     }
   });
 
@@ -167,7 +192,15 @@ describe('fleet status and backfill progress on a real server', function () {
     const taskQueue = uniqueTaskQueue('backfill');
     ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 6, drifted: false });
     const env = { TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_CONFIG: ws.configPath, UPKEEP_STATE_DIR: ws.dir };
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     try {
       await worker.runUntil(async () => {
         assert.equal((await upkeep(['schedules', 'sync'], env)).code, 0);
@@ -175,18 +208,30 @@ describe('fleet status and backfill progress on a real server', function () {
         const r = await upkeep(['schedules', 'backfill', modelId, '--from', '2026-11-19', '--to', '2026-11-21', '--wait'], env);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, '');
-        assert.equal(r.stdout, `backfilling upkeep-evaluate-${modelId} from 2026-11-19T00:00:00.000Z to 2026-11-21T00:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`);
+        assert.equal(
+          r.stdout,
+          `backfilling upkeep-evaluate-${modelId} from 2026-11-19T00:00:00.000Z to 2026-11-21T00:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`,
+        );
         const status = JSON.parse((await upkeep(['status', modelId, '--format', 'json'], env)).stdout) as FleetStatus;
-        assert.deepEqual(status.models[0]!.recent.map((p) => p.windowEnd), ['2026-11-19T06:00:00.000Z', '2026-11-20T06:00:00.000Z']);
+        assert.deepEqual(
+          status.models[0]!.recent.map((p) => p.windowEnd),
+          ['2026-11-19T06:00:00.000Z', '2026-11-20T06:00:00.000Z'],
+        );
         // Both ends on a scheduled time: the server's backfill takes [from, to] and its matching
         // times (from, to]; the windows announced are those started and counted, [from, to).
         const edges = await upkeep(['schedules', 'backfill', modelId, '--from', '2026-11-19T06:00:00Z', '--to', '2026-11-21T06:00:00Z', '--wait'], env);
         assert.equal(edges.code, 0, edges.stderr);
-        assert.equal(edges.stdout, `backfilling upkeep-evaluate-${modelId} from 2026-11-19T06:00:00.000Z to 2026-11-21T06:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`);
+        assert.equal(
+          edges.stdout,
+          `backfilling upkeep-evaluate-${modelId} from 2026-11-19T06:00:00.000Z to 2026-11-21T06:00:00.000Z: 2 windows\nbackfill of upkeep-evaluate-${modelId} done: 2 healthy\n`,
+        );
       });
     } finally {
       await engine.close();
-      await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => {});
+      await t.client.schedule
+        .getHandle(`upkeep-evaluate-${modelId}`)
+        .delete()
+        .catch(() => {});
     }
   });
 });

@@ -22,14 +22,20 @@ describe('npm test stops everything it started', function () {
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const stubborn = await waitFor('the stubborn suite to run', () => Number(/stubborn: running as (\d+)/.exec(out)?.[1]) || undefined, { timeoutMs: 90_000, intervalMs: 200 });
+    const stubborn = await waitFor('the stubborn suite to run', () => Number(/stubborn: running as (\d+)/.exec(out)?.[1]) || undefined, {
+      timeoutMs: 90_000,
+      intervalMs: 200,
+    });
     const port = Number(/Temporal dev server at 127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
     assert.ok(port > 0, out);
     assert.equal(await portInUse(port), true);
 
     child.kill('SIGTERM');
     try {
-      await waitFor('npm test and everything it started to end', () => (processesOf(child.pid!).length === 0 && !alive(stubborn) ? true : undefined), { timeoutMs: 40_000, intervalMs: 250 });
+      await waitFor('npm test and everything it started to end', () => (processesOf(child.pid!).length === 0 && !alive(stubborn) ? true : undefined), {
+        timeoutMs: 40_000,
+        intervalMs: 250,
+      });
     } finally {
       for (const pid of [...processesOf(child.pid!), stubborn]) if (alive(pid)) process.kill(pid, 'SIGKILL');
     }

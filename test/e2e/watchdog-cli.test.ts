@@ -41,7 +41,10 @@ describe('the watchdog on the command line', function () {
     const modelId = uniqueModelId('cli');
     ws = createWorkspace(modelId, { owner: 'owner@example.com', approvers: ['left@example.com'], schedule: { every: '1d', paused: true } });
     const config = parse(readFileSync(ws.configPath, 'utf8')) as Record<string, unknown>;
-    writeFileSync(ws.configPath, stringify({ ...config, watchdog: { paused_longer_than: '1s', directory: 'people.yaml', platform: ['platform@example.com'] } }));
+    writeFileSync(
+      ws.configPath,
+      stringify({ ...config, watchdog: { paused_longer_than: '1s', directory: 'people.yaml', platform: ['platform@example.com'] } }),
+    );
     writeFileSync(path.join(ws.dir, 'people.yaml'), 'people: [owner@example.com]\n');
     const env = { TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default', UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_CONFIG: ws.configPath };
     const scheduleId = watchdogScheduleId(taskQueue);
@@ -57,14 +60,29 @@ describe('the watchdog on the command line', function () {
     assert.match(before.stdout, /the watchdog has not run yet/);
     await new Promise((r) => setTimeout(r, 1100)); // the schedule has been paused longer than 1s
 
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      client: t.client,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     try {
       await worker.runUntil(async () => {
         const run = await upkeep(['watchdog', 'run'], env);
         assert.equal(run.status, 0, run.stderr);
         const lines = run.stdout.trim().split('\n');
         assert.match(lines[0]!, new RegExp(`^watchdog \\S+ \\(${scheduleId}-now-\\S+\\): 2 open findings$`));
-        assert.match(run.stdout, new RegExp(`^new paused +${modelId}: its evaluation schedule has been paused since \\S+ \\(paused in upkeep\\.yaml\\), longer than 1s  \\(told owner@example\\.com, left@example\\.com, platform@example\\.com at \\S+\\)$`, 'm'));
+        assert.match(
+          run.stdout,
+          new RegExp(
+            `^new paused +${modelId}: its evaluation schedule has been paused since \\S+ \\(paused in upkeep\\.yaml\\), longer than 1s  \\(told owner@example\\.com, left@example\\.com, platform@example\\.com at \\S+\\)$`,
+            'm',
+          ),
+        );
         assert.match(run.stdout, new RegExp(`^new unknown-person +${modelId}: approver left@example\\.com is not in the directory of current people`, 'm'));
 
         // Triggered through its schedule: the same findings, nothing new.
@@ -72,7 +90,7 @@ describe('the watchdog on the command line', function () {
         assert.equal(trigger.status, 0, trigger.stderr);
         assert.equal(trigger.stdout.trim(), `triggered ${scheduleId}`);
         const report = await waitFor(
-          'the scheduled run\'s report',
+          "the scheduled run's report",
           async () => {
             const show = await upkeep(['watchdog', 'show', '--format', 'json'], env);
             const r = JSON.parse(show.stdout) as WatchdogReport;
@@ -90,11 +108,17 @@ describe('the watchdog on the command line', function () {
         assert.equal(check.status, 1);
         const bad = await upkeep(['watchdog', 'run'], env);
         assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /^upkeep: the watchdog run \S+ failed: watchdog\.directory people\.yaml: people\[1\]: expected a person's id \(a non-empty string\), not \{"id":"left@example\.com"\}\n$/);
+        assert.match(
+          bad.stderr,
+          /^upkeep: the watchdog run \S+ failed: watchdog\.directory people\.yaml: people\[1\]: expected a person's id \(a non-empty string\), not \{"id":"left@example\.com"\}\n$/,
+        );
       });
     } finally {
       await engine.close();
-      await t.client.schedule.getHandle(scheduleId).delete().catch(() => undefined);
+      await t.client.schedule
+        .getHandle(scheduleId)
+        .delete()
+        .catch(() => undefined);
     }
   });
 });

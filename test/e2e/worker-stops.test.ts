@@ -32,7 +32,10 @@ describe('npx upkeep worker stops with the process that started it', function ()
         assert.ok(processesOf(npx.pid!).length >= 3, 'npx, its shell and the worker');
         npx.kill(signal);
         try {
-          await waitFor('npx upkeep worker and everything it started to end', () => (processesOf(npx.pid!).length === 0 ? true : undefined), { timeoutMs: 20_000, intervalMs: 200 });
+          await waitFor('npx upkeep worker and everything it started to end', () => (processesOf(npx.pid!).length === 0 ? true : undefined), {
+            timeoutMs: 20_000,
+            intervalMs: 200,
+          });
         } finally {
           for (const pid of processesOf(npx.pid!)) if (alive(pid)) process.kill(pid, 'SIGKILL');
         }

@@ -20,7 +20,6 @@ import { waitFor } from '../helpers/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-processes.js';
 import { newKeyPair } from '../../domain/signature.js';
 
-
 describe('faults: the Temporal server restarted on its SQLite file', function () {
   this.timeout(300_000);
   let ws: DemoWorkspace | undefined;
@@ -78,7 +77,10 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
       const stoppedAt = Date.now();
       if (how === 'killed (SIGKILL)') {
         process.kill(server.pid!, 'SIGKILL');
-        await waitFor('the killed server to let go of its port', async () => ((await portInUse(port)) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });
+        await waitFor('the killed server to let go of its port', async () => ((await portInUse(port)) ? undefined : true), {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
       } else {
         await server.stop();
       }
@@ -99,13 +101,21 @@ describe('faults: the Temporal server restarted on its SQLite file', function ()
       assert.equal(worker.child.exitCode, null, 'the worker process kept running through the outage');
 
       // Unsigned is refused on a model with keys; signed is accepted.
-      await assert.rejects(decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }), (err: Error) => /must be signed/.test((err.cause as Error | undefined)?.message ?? ''));
+      await assert.rejects(decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }), (err: Error) =>
+        /must be signed/.test((err.cause as Error | undefined)?.message ?? ''),
+      );
       await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER }, signer);
       await atStage(handle, 'awaiting-promotion-approval', 120_000);
       await decide(handle, { gate: 'promote', decision: 'reject', approver: OWNER, comment: 'keeping the champion' }, signer);
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promotion-rejected');
-      assert.deepEqual(result.decisions.map((d) => [d.gate, d.decision, d.proof?.signer]), [['retrain', 'approve', OWNER], ['promote', 'reject', OWNER]]);
+      assert.deepEqual(
+        result.decisions.map((d) => [d.gate, d.decision, d.proof?.signer]),
+        [
+          ['retrain', 'approve', OWNER],
+          ['promote', 'reject', OWNER],
+        ],
+      );
       console.log(`      (server down for ${downMs} ms)`);
     });
   }

@@ -55,26 +55,39 @@ describe('task queues: training never holds an evaluation slot', function () {
         "import { appendFileSync, copyFileSync, existsSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.ppid}\\n`);\nconst t = setInterval(() => { if (!existsSync('release')) return; clearInterval(t); copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', 'done\\n'); }, 200);\n",
     });
     workspaces.push(ws);
-    const started = await Promise.all(layout.map((env) => startWorkerProcess({ address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir, env })));
+    const started = await Promise.all(
+      layout.map((env) => startWorkerProcess({ address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir, env })),
+    );
     workers.push(...started);
     await Promise.all(started.map((w) => w.ready));
 
     await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
     const retrain = t.client.workflow.getHandle(retrainWorkflowId(modelId));
-    await waitFor('the retrain gate', async () => ((await retrain.query(maintenanceStatusQuery)) as MaintenanceStatus).gate, { timeoutMs: 60_000, ignoreErrors: true });
+    await waitFor('the retrain gate', async () => ((await retrain.query(maintenanceStatusQuery)) as MaintenanceStatus).gate, {
+      timeoutMs: 60_000,
+      ignoreErrors: true,
+    });
     await decide(retrain, { gate: 'retrain', decision: 'approve', approver: OWNER });
     const starts = path.join(ws.dir, 'starts.txt');
     await waitFor('training to start', () => (existsSync(starts) ? true : undefined), { timeoutMs: 90_000 });
 
     // Every evaluation slot is free although a training runs: the evaluation does not wait for it.
     const t0 = Date.now();
-    const evaluation = await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-next`, args: [{ modelId, windowEnd: NEXT_WINDOW_END }] });
+    const evaluation = await t.client.workflow.start(evaluateModel, {
+      taskQueue,
+      workflowId: `evaluate-${modelId}-next`,
+      args: [{ modelId, windowEnd: NEXT_WINDOW_END }],
+    });
     const result = await Promise.race([evaluation.result() as Promise<EvaluateModelResult>, new Promise<undefined>((r) => setTimeout(r, EVALUATION_WAIT_MS))]);
     assert.ok(result, `${name}: the evaluation did not finish within ${EVALUATION_WAIT_MS / 1000} s while training ran`);
     assert.equal(result.windowEnd, NEXT_WINDOW_END);
     assert.equal(existsSync(path.join(ws.dir, 'finishes.txt')), false, `${name}: training had finished already`);
     const pending = (await retrain.describe()).raw.pendingActivities ?? [];
-    assert.deepEqual(pending.map((p) => p.activityType?.name), ['trainCandidate'], `${name}: training still runs`);
+    assert.deepEqual(
+      pending.map((p) => p.activityType?.name),
+      ['trainCandidate'],
+      `${name}: training still runs`,
+    );
     console.log(`      ${name}: the evaluation took ${((Date.now() - t0) / 1000).toFixed(1)} s while training ran`);
 
     assert.equal((await queuesOf(retrain)).trainCandidate, trainingTaskQueue(taskQueue));

@@ -38,7 +38,10 @@ await runCommandTrainer({ command: [process.execPath, '-e', ${JSON.stringify(tra
       const worker = spawn(process.execPath, ['--import', 'tsx', runner], { cwd: PROJECT_DIR, stdio: 'ignore' });
       const exited = new Promise((r) => worker.once('exit', r));
       try {
-        pid = await waitFor('the trainer to start', () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+        pid = await waitFor('the trainer to start', () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined), {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
         worker.kill('SIGKILL');
         await exited;
         await waitFor('the orphaned trainer to be stopped', () => (alive(pid!) ? undefined : true), { timeoutMs: 30_000, intervalMs: 100 });

@@ -86,13 +86,25 @@ describe('faults: the webhook down for a while', function () {
       model: { approval: { reminder_every: '2s', escalate_after: '1h', expire_after: '1d', escalation: [] } },
     });
     const t = await testTemporal();
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     const storeDir = ws.storeDir;
     let outageMs = 0;
     try {
       await worker.runUntil(async () => {
         const downFrom = Date.now();
-        const evaluation = await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
+        const evaluation = await t.client.workflow.start(evaluateModel, {
+          taskQueue,
+          workflowId: `evaluate-${modelId}`,
+          args: [{ modelId, windowEnd: WINDOW_END }],
+        });
 
         // While the webhook is down: the evaluation writes its verdict and ends, and the retrain
         // request's reminder timers fire.
@@ -112,7 +124,10 @@ describe('faults: the webhook down for a while', function () {
         );
         assert.equal(reminded.gate!.state, 'waiting');
         assert.equal(hook!.received.filter((r) => r.status === 200).length, 0);
-        assert.ok(hook!.received.some((r) => r.kind === 'degraded') && hook!.received.some((r) => r.kind === 'approval-requested'), 'both were tried while down');
+        assert.ok(
+          hook!.received.some((r) => r.kind === 'degraded') && hook!.received.some((r) => r.kind === 'approval-requested'),
+          'both were tried while down',
+        );
         // Down for at least MIN_OUTAGE_MS, and until all of the above happened.
         await new Promise((r) => setTimeout(r, Math.max(0, downFrom + MIN_OUTAGE_MS - Date.now())));
         hook!.bringUp();
@@ -122,10 +137,18 @@ describe('faults: the webhook down for a while', function () {
         // budget ran out) and the approval request get through.
         const handedOff = t.client.workflow.getHandle(`evaluate-${modelId}-notify-${evaluation.firstExecutionRunId}-1`);
         assert.equal(await handedOff.result(), 'delivered');
-        await waitFor('the approval request delivered', () => (hook!.received.some((r) => r.kind === 'approval-requested' && r.status === 200) ? true : undefined), { timeoutMs: 120_000 });
+        await waitFor(
+          'the approval request delivered',
+          () => (hook!.received.some((r) => r.kind === 'approval-requested' && r.status === 200) ? true : undefined),
+          { timeoutMs: 120_000 },
+        );
         const degraded = hook!.received.filter((r) => r.kind === 'degraded');
         assert.ok(degraded.length >= 2, 'the alert was retried');
-        assert.deepEqual(degraded.map((r) => r.status).filter((s) => s === 200), [200], 'delivered once');
+        assert.deepEqual(
+          degraded.map((r) => r.status).filter((s) => s === 200),
+          [200],
+          'delivered once',
+        );
         assert.equal(new Set(degraded.map((r) => r.key)).size, 1, 'every attempt carried the same Idempotency-Key');
         await decide(retrain, { gate: 'retrain', decision: 'reject', approver: OWNER, comment: 'the feed is being fixed' });
         const closed: RetrainModelResult = await retrain.result();

@@ -23,7 +23,6 @@ const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
 /** A killed attempt is retried after its heartbeat (or start-to-close) timeout of a minute. */
 const RETRY_WAIT_MS = 150_000;
 
-
 /** Waits for a worker process that was told to kill itself to be dead by SIGKILL. */
 async function killedItself(w: WorkerProcess, what: string): Promise<void> {
   const exit = await Promise.race([w.exited, new Promise<undefined>((r) => setTimeout(r, 90_000))]);
@@ -36,7 +35,8 @@ async function killedItself(w: WorkerProcess, what: string): Promise<void> {
 async function retriedActivities(handle: WorkflowHandle): Promise<string[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   const types = new Map<string, string>();
-  for (const e of events) if (e.activityTaskScheduledEventAttributes) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
+  for (const e of events)
+    if (e.activityTaskScheduledEventAttributes) types.set(String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
   const retried = events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
   return [...new Set(retried.map((e) => types.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId)) ?? '?'))];
 }
@@ -79,7 +79,11 @@ describe('faults: the worker killed and restarted', function () {
       const result: EvaluateModelResult = await handle.result();
 
       const reports = readdirSync(path.join(ws.storeDir, 'reports', modelId)).sort();
-      assert.deepEqual(reports.map((f) => path.extname(f)), ['.json', '.md'], `${name}: ${reports.join(', ')}`);
+      assert.deepEqual(
+        reports.map((f) => path.extname(f)),
+        ['.json', '.md'],
+        `${name}: ${reports.join(', ')}`,
+      );
       assert.equal(result.report.jsonUri.endsWith(reports[0]!), true);
       const report = JSON.parse(readFileSync(path.join(ws.storeDir, 'reports', modelId, reports[0]!), 'utf8'));
       assert.equal(report.verdict.status, result.verdict.status);
@@ -146,14 +150,20 @@ describe('faults: the worker killed and restarted', function () {
       const champion = (await registry.champion(modelId))!.pointer;
       assert.equal(champion.version, retrained[0]!.version);
       assert.equal(champion.generation, 1, `${name}: promoted once`);
-      assert.deepEqual((await registry.history(modelId)).map((h) => h.generation), [1], `${name}: one entry in the champion's history`);
+      assert.deepEqual(
+        (await registry.history(modelId)).map((h) => h.generation),
+        [1],
+        `${name}: one entry in the champion's history`,
+      );
       assert.equal(readdirSync(path.join(ws.storeDir, 'registry', modelId, 'jobs')).filter((f) => f.endsWith('.json')).length, 1);
       const started = readFileSync(starts, 'utf8').trim().split('\n');
       // Killed after the job was recorded: the retry finds the record and does not train again.
       assert.equal(started.length, trainerStarts, `${name}: trainer starts`);
       const finished = readFileSync(path.join(ws.dir, 'finishes.txt'), 'utf8').trim().split('\n');
       assert.deepEqual(finished, [started.at(-1)], `${name}: only the last trainer ran to the end (the killed worker's trainer was stopped)`);
-      await waitFor('the scratch folders removed', () => (readdirSync(ws.dir).some((f) => f.startsWith('upkeep-train-')) ? undefined : true), { timeoutMs: 30_000 });
+      await waitFor('the scratch folders removed', () => (readdirSync(ws.dir).some((f) => f.startsWith('upkeep-train-')) ? undefined : true), {
+        timeoutMs: 30_000,
+      });
     };
     await allOf([
       scenario('train', undefined, 'trainCandidate', 2),

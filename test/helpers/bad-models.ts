@@ -16,7 +16,14 @@ const attr = {
  * every row with a negative feature), the identity otherwise. `rowsMean` averages the rows into
  * one ([1, classes]: a shape that is not rows × classes).
  */
-export function classifierModel(o: { classes?: number; W?: number[]; b: number[]; activation: 'softmax' | 'sigmoid' | 'none'; sqrt?: boolean; rowsMean?: boolean }): Uint8Array {
+export function classifierModel(o: {
+  classes?: number;
+  W?: number[];
+  b: number[];
+  activation: 'softmax' | 'sigmoid' | 'none';
+  sqrt?: boolean;
+  rowsMean?: boolean;
+}): Uint8Array {
   const k = o.classes ?? 2;
   const nodes: OnnxNode[] = [];
   let x = 'input';

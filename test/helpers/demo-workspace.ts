@@ -49,7 +49,14 @@ export function demoModel(modelId: string, overrides: Record<string, unknown> = 
   };
 }
 
-export function createDemoWorkspace(opts: { modelId: string; model?: Record<string, unknown>; end: Date; days: number; drifted: boolean; config?: Record<string, unknown> }): DemoWorkspace {
+export function createDemoWorkspace(opts: {
+  modelId: string;
+  model?: Record<string, unknown>;
+  end: Date;
+  days: number;
+  drifted: boolean;
+  config?: Record<string, unknown>;
+}): DemoWorkspace {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-demo-test-'));
   const dataDir = path.join(dir, 'data');
   mkdirSync(path.join(dir, 'models'), { recursive: true });
@@ -91,9 +98,19 @@ export async function createSlowTrainerWorkspace(modelId: string, o: { end: Date
     end: o.end,
     days: 12,
     drifted: true,
-    model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: o.timeout } } },
+    model: {
+      retrain: {
+        on: 'degraded',
+        training_days: 6,
+        holdout_days: 2,
+        trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: o.timeout },
+      },
+    },
   });
-  const files = readdirSync(ws.dataDir).sort().slice(0, 6).map((f) => path.join(ws.dataDir, f));
+  const files = readdirSync(ws.dataDir)
+    .sort()
+    .slice(0, 6)
+    .map((f) => path.join(ws.dataDir, f));
   writeFileSync(path.join(ws.dir, 'good.onnx'), await fitDemoModel(modelId, files));
   writeFileSync(path.join(ws.dir, 'slow-trainer.mjs'), o.trainer);
   return ws;

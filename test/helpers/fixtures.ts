@@ -57,5 +57,6 @@ export function assertClose(actual: number | null | undefined, expected: number 
   }
   if (typeof actual !== 'number') throw new Error(`${what}: expected ${expected}, got ${actual}`);
   const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
-  if (!(err <= rel || Math.abs(actual - expected) <= 1e-12)) throw new Error(`${what}: expected ${expected}, got ${actual} (relative error ${err.toExponential(2)})`);
+  if (!(err <= rel || Math.abs(actual - expected) <= 1e-12))
+    throw new Error(`${what}: expected ${expected}, got ${actual} (relative error ${err.toExponential(2)})`);
 }

@@ -11,7 +11,10 @@ export const LEDGER_FIXTURE_DIR = fileURLToPath(new URL('../fixtures/ledger-stor
 /** The root the fixture's URIs were written under. */
 export const LEDGER_FIXTURE_ROOT = 'file:///upkeep-fixture/store';
 /** sha256 of each chain's last link, as the earlier version left it. */
-export const LEDGER_FIXTURE_HEADS = { churn: 'd00ccb68fc6aea08a46eac25496217863582c880abf03b6c52cedc52882f04be', _web: '30b3d720a5ef67b7cc760a575fdb67202cd488f2f61b95594e54f7a9f72270a9' } as const;
+export const LEDGER_FIXTURE_HEADS = {
+  churn: 'd00ccb68fc6aea08a46eac25496217863582c880abf03b6c52cedc52882f04be',
+  _web: '30b3d720a5ef67b7cc760a575fdb67202cd488f2f61b95594e54f7a9f72270a9',
+} as const;
 export const LEDGER_FIXTURE_LINKS = { churn: 6, _web: 1 } as const;
 
 /** Every object of the fixture: key and bytes (the README aside). */
@@ -21,7 +24,8 @@ export function ledgerFixture(): { key: string; bytes: Buffer }[] {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) walk(full);
-      else if (full !== path.join(LEDGER_FIXTURE_DIR, 'README.md')) out.push({ key: path.relative(LEDGER_FIXTURE_DIR, full).split(path.sep).join('/'), bytes: readFileSync(full) });
+      else if (full !== path.join(LEDGER_FIXTURE_DIR, 'README.md'))
+        out.push({ key: path.relative(LEDGER_FIXTURE_DIR, full).split(path.sep).join('/'), bytes: readFileSync(full) });
     }
   };
   walk(LEDGER_FIXTURE_DIR);

@@ -5,7 +5,11 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 
 export async function rogue(input: { taskQueue: string; entry: Record<string, unknown> }): Promise<string> {
-  const { recordLedger } = proxyActivities<{ recordLedger(i: { entries: unknown[] }): Promise<void> }>({ taskQueue: input.taskQueue, startToCloseTimeout: '10s', retry: { maximumAttempts: 1 } });
+  const { recordLedger } = proxyActivities<{ recordLedger(i: { entries: unknown[] }): Promise<void> }>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: '10s',
+    retry: { maximumAttempts: 1 },
+  });
   try {
     await recordLedger({ entries: [input.entry] });
     return 'written';

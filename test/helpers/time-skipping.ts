@@ -38,7 +38,10 @@ let runtimeInstalled = false;
  */
 const calmKeepalive: ConnectionPlugin = {
   name: 'upkeep-test-keepalive',
-  configureConnection: (options: ConnectionOptions): ConnectionOptions => ({ ...options, channelArgs: { ...options.channelArgs, 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 } }),
+  configureConnection: (options: ConnectionOptions): ConnectionOptions => ({
+    ...options,
+    channelArgs: { ...options.channelArgs, 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 },
+  }),
 };
 
 /** The SDK gives the server 5 s to answer; a JVM on a busy machine may need a second try. */
@@ -72,7 +75,10 @@ export async function timeSkipping(): Promise<TimeSkipping | string> {
   const [env, workflowBundle] = await Promise.all([startEnv(found.path), bundle]);
   // The workflows tag their runs with these (the dev server is started with them registered).
   const { INDEXED_VALUE_TYPE_KEYWORD } = temporal.api.enums.v1.IndexedValueType;
-  await env.connection.operatorService.addSearchAttributes({ namespace: 'default', searchAttributes: { UpkeepModelId: INDEXED_VALUE_TYPE_KEYWORD, UpkeepVerdict: INDEXED_VALUE_TYPE_KEYWORD } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: { UpkeepModelId: INDEXED_VALUE_TYPE_KEYWORD, UpkeepVerdict: INDEXED_VALUE_TYPE_KEYWORD },
+  });
   return { env, bundle: workflowBundle };
 }
 
@@ -103,7 +109,16 @@ export const uniqueId = (name: string): string => `${name}-${randomUUID().slice(
 /** A resolved model as resolveModel would return it: the demo spec (with `overrides`) at `version`. */
 export function resolvedModel(modelId: string, version: string, overrides: Record<string, unknown> = {}): ResolvedModel {
   const sha = version.padEnd(64, '0');
-  return { modelId, spec: modelSpec.parse(demoModel(modelId, overrides)), artifactUri: `file:///store/${sha}.onnx`, artifactSha256: sha, artifactBytes: 1000, version, source: 'config', generation: 1 };
+  return {
+    modelId,
+    spec: modelSpec.parse(demoModel(modelId, overrides)),
+    artifactUri: `file:///store/${sha}.onnx`,
+    artifactSha256: sha,
+    artifactBytes: 1000,
+    version,
+    source: 'config',
+    generation: 1,
+  };
 }
 
 /**
@@ -120,10 +135,36 @@ export function mockActivities(model: ResolvedModel, overrides: Partial<Activiti
   const snapshot = (input: { windowEnd: string; days?: number; skipDays?: number }) => {
     const end = Date.parse(input.windowEnd.slice(0, 10)) - (input.skipDays ?? 0) * DAY;
     const dates = Array.from({ length: input.days ?? 3 }, (_, i) => new Date(end - i * DAY).toISOString().slice(0, 10)).reverse();
-    const files = dates.map((date) => ({ date, sourceUri: `file:///data/${date}.csv`, uri: `file:///store/${date}.csv`, sha256: 'f'.repeat(64), bytes: 20_000, rows: 400 }));
-    return { uri: `file:///store/snapshots/${dates[0]}-${dates.at(-1)}.json`, sha256: `${dates[0]}${dates.at(-1)}`.replace(/-/g, '').padEnd(64, '0'), firstDay: dates[0]!, lastDay: dates.at(-1)!, windowEnd: input.windowEnd, rows: 400 * dates.length, files, missing: [] };
+    const files = dates.map((date) => ({
+      date,
+      sourceUri: `file:///data/${date}.csv`,
+      uri: `file:///store/${date}.csv`,
+      sha256: 'f'.repeat(64),
+      bytes: 20_000,
+      rows: 400,
+    }));
+    return {
+      uri: `file:///store/snapshots/${dates[0]}-${dates.at(-1)}.json`,
+      sha256: `${dates[0]}${dates.at(-1)}`.replace(/-/g, '').padEnd(64, '0'),
+      firstDay: dates[0]!,
+      lastDay: dates.at(-1)!,
+      windowEnd: input.windowEnd,
+      rows: 400 * dates.length,
+      files,
+      missing: [],
+    };
   };
-  const summary = (auc: number) => ({ rows: 2000, rowsRead: 2000, droppedRows: 0, invalid: [], metrics: { roc_auc: auc, accuracy: auc - 0.05 }, undefinedMetrics: {}, metricWarnings: {}, warnings: [], durationMs: 5 });
+  const summary = (auc: number) => ({
+    rows: 2000,
+    rowsRead: 2000,
+    droppedRows: 0,
+    invalid: [],
+    metrics: { roc_auc: auc, accuracy: auc - 0.05 },
+    undefinedMetrics: {},
+    metricWarnings: {},
+    warnings: [],
+    durationMs: 5,
+  });
   const activities = {
     async resolveModel(input: { modelId: string }) {
       call('resolveModel', input);
@@ -147,7 +188,11 @@ export function mockActivities(model: ResolvedModel, overrides: Partial<Activiti
     },
     async writeReport(input: { snapshot: { windowEnd: string } }) {
       call('writeReport', input);
-      return { jsonUri: `file:///store/reports/${input.snapshot.windowEnd}.json`, markdownUri: `file:///store/reports/${input.snapshot.windowEnd}.md`, sha256: 'a'.repeat(64) };
+      return {
+        jsonUri: `file:///store/reports/${input.snapshot.windowEnd}.json`,
+        markdownUri: `file:///store/reports/${input.snapshot.windowEnd}.md`,
+        sha256: 'a'.repeat(64),
+      };
     },
     async lastRetrainRequest(input: { modelId: string }) {
       call('lastRetrainRequest', input);
@@ -160,7 +205,16 @@ export function mockActivities(model: ResolvedModel, overrides: Partial<Activiti
     async trainCandidate(input: unknown) {
       call('trainCandidate', input);
       const version = 'c0ffee000001';
-      return { version, sha256: version.padEnd(64, '0'), artifactUri: `file:///store/${version}.onnx`, bytes: 1200, rows: 2400, rowsUsed: 2400, modelType: 'logistic regression', trainingMetrics: { roc_auc: 0.83 } };
+      return {
+        version,
+        sha256: version.padEnd(64, '0'),
+        artifactUri: `file:///store/${version}.onnx`,
+        bytes: 1200,
+        rows: 2400,
+        rowsUsed: 2400,
+        modelType: 'logistic regression',
+        trainingMetrics: { roc_auc: 0.83 },
+      };
     },
     async storeEvidence(input: { modelId: string }) {
       call('storeEvidence', input);
@@ -190,13 +244,23 @@ export function mockActivities(model: ResolvedModel, overrides: Partial<Activiti
     },
     ...overrides,
   };
-  return { activities: activities as unknown as Partial<Activities>, entries, notifications, calls, state, named: (name: string) => calls.filter((c) => c.name === name) };
+  return {
+    activities: activities as unknown as Partial<Activities>,
+    entries,
+    notifications,
+    calls,
+    state,
+    named: (name: string) => calls.filter((c) => c.name === name),
+  };
 }
 
 /** Runs `fn` while a worker serves the workflows (and one the training queue) with `activities`. */
 export async function withWorkers<T>(t: TimeSkipping, taskQueue: string, activities: Partial<Activities>, fn: () => Promise<T>): Promise<T> {
   const common = { connection: t.env.nativeConnection, namespace: 'default', activities: activities as Record<string, (...args: never[]) => Promise<unknown>> };
-  const [main, training] = await Promise.all([Worker.create({ ...common, taskQueue, workflowBundle: t.bundle }), Worker.create({ ...common, taskQueue: trainingTaskQueue(taskQueue) })]);
+  const [main, training] = await Promise.all([
+    Worker.create({ ...common, taskQueue, workflowBundle: t.bundle }),
+    Worker.create({ ...common, taskQueue: trainingTaskQueue(taskQueue) }),
+  ]);
   return main.runUntil(training.runUntil(fn));
 }
 

@@ -6,7 +6,11 @@ export async function waitFor<T>(
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {
-    const v = opts.ignoreErrors ? await Promise.resolve().then(probe).catch(() => undefined) : await probe();
+    const v = opts.ignoreErrors
+      ? await Promise.resolve()
+          .then(probe)
+          .catch(() => undefined)
+      : await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 300));

@@ -37,15 +37,29 @@ export function workflowBundleFile(): Promise<string> {
 
 /** Starts a worker process; `killAt` makes it SIGKILL itself at a store put/get or data read (see worker-process.ts). */
 /** `env` adds variables, e.g. UPKEEP_WORKER_QUEUES and UPKEEP_*_SLOTS (read as the CLI reads them). */
-export async function startWorkerProcess(o: { address: string; taskQueue: string; configPath: string; scratchDir: string; killAt?: string; snapshotReadMs?: number; env?: Record<string, string> }): Promise<WorkerProcess> {
+export async function startWorkerProcess(o: {
+  address: string;
+  taskQueue: string;
+  configPath: string;
+  scratchDir: string;
+  killAt?: string;
+  snapshotReadMs?: number;
+  env?: Record<string, string>;
+}): Promise<WorkerProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, UPKEEP_TEST_WORKFLOW_BUNDLE: await workflowBundleFile() };
   if (o.killAt) env.UPKEEP_TEST_KILL_AT = o.killAt;
   if (o.snapshotReadMs) env.UPKEEP_TEST_SNAPSHOT_READ_MS = String(o.snapshotReadMs);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', o.address, o.taskQueue, o.configPath, o.scratchDir], { cwd: PROJECT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', o.address, o.taskQueue, o.configPath, o.scratchDir], {
+    cwd: PROJECT_DIR,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const ready = new Promise<void>((resolve, reject) => {
     const check = (): void => {
       if (out.includes('worker ready')) resolve();

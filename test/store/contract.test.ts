@@ -175,7 +175,8 @@ for (const backend of [fileBackend, s3Backend]) {
       const [va, vb] = await Promise.all([verifyTrail(a, 'churn', { deep: true }), verifyTrail(b, '_web', { deep: true })]);
       assert.deepEqual([va.problems, va.links, va.headSha256], [[], LEDGER_FIXTURE_LINKS.churn, LEDGER_FIXTURE_HEADS.churn]);
       assert.deepEqual([vb.problems, vb.links, vb.headSha256], [[], LEDGER_FIXTURE_LINKS._web, LEDGER_FIXTURE_HEADS._web]);
-      for (const { key, bytes } of ledgerFixture()) if (key.startsWith('ledger/')) assert.equal(sha256Hex(await raw.get(currentAuditKey(key))), sha256Hex(bytes), key);
+      for (const { key, bytes } of ledgerFixture())
+        if (key.startsWith('ledger/')) assert.equal(sha256Hex(await raw.get(currentAuditKey(key))), sha256Hex(bytes), key);
       const entry = { id: 'e3-0001', modelId: 'churn', at: '2026-11-04T06:00:00.000Z', kind: 'evaluation' as const, summary: 'evaluated: healthy' };
       assert.equal((await appendEntry(b, entry)).seq, LEDGER_FIXTURE_LINKS.churn + 1);
       const after = await verifyTrail(a, 'churn', { deep: true });
@@ -198,13 +199,24 @@ describe('S3 store specifics', function () {
   it('is served by a server that enforces If-None-Match and If-Match (else write-once and CAS would be silently ignored)', async () => {
     const client = s3().client();
     await client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'a', IfNoneMatch: '*' }));
-    await assert.rejects(client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'b', IfNoneMatch: '*' })), (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 412);
-    await assert.rejects(client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'c', IfMatch: '"0123456789abcdef0123456789abcdef"' })), (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 412);
+    await assert.rejects(
+      client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'b', IfNoneMatch: '*' })),
+      (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 412,
+    );
+    await assert.rejects(
+      client.send(new PutObjectCommand({ Bucket: 'specifics', Key: 'cond', Body: 'c', IfMatch: '"0123456789abcdef0123456789abcdef"' })),
+      (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 412,
+    );
     client.destroy();
   });
 
   it('names the bucket and key and does not retry refused credentials', async () => {
-    const wrong = new S3Client({ endpoint: s3().endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'not-the-secret' } });
+    const wrong = new S3Client({
+      endpoint: s3().endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'not-the-secret' },
+    });
     const store = createS3Store('s3://specifics/p', { client: wrong });
     await assert.rejects(store.put('reports/m/x.json', 'x'), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'StoreAccessDenied'), String(err));
@@ -212,7 +224,10 @@ describe('S3 store specifics', function () {
       return true;
     });
     const missingBucket = createS3Store('s3://no-such-bucket/p', { client: s3().client() });
-    await assert.rejects(missingBucket.put('a.json', 'x'), (err: unknown) => isUpkeepError(err, 'StoreAccessDenied') && /bucket no-such-bucket does not exist/.test(err.message));
+    await assert.rejects(
+      missingBucket.put('a.json', 'x'),
+      (err: unknown) => isUpkeepError(err, 'StoreAccessDenied') && /bucket no-such-bucket does not exist/.test(err.message),
+    );
   });
 
   it('uploads large objects in parts, write-once included', async () => {

@@ -32,9 +32,23 @@ describe('the demo loop with store: s3:// (versitygw)', function () {
     const taskQueue = uniqueTaskQueue('s3demo');
     await s3().createBucket('ml-upkeep');
     const s3Settings = { region: 'us-east-1', endpoint: s3().endpoint };
-    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00.000Z'), days: 12, drifted: true, config: { store: 's3://ml-upkeep/demo', s3: s3Settings } });
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir });
-    const evaluate = () => t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-${Date.now()}`, args: [{ modelId, windowEnd: WINDOW_END }] });
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date('2026-11-21T06:00:00.000Z'),
+      days: 12,
+      drifted: true,
+      config: { store: 's3://ml-upkeep/demo', s3: s3Settings },
+    });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+    });
+    const evaluate = () =>
+      t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-${Date.now()}`, args: [{ modelId, windowEnd: WINDOW_END }] });
     const atStage = (h: WorkflowHandle, stage: MaintenanceStage): Promise<MaintenanceStatus> =>
       waitFor(
         `stage ${stage}`,
@@ -67,12 +81,21 @@ describe('the demo loop with store: s3:// (versitygw)', function () {
     const store = createS3Store('s3://ml-upkeep/demo', s3Settings);
     const champion = (await createRegistry(store).champion(modelId))!.pointer;
     assert.equal(champion.change, 'promotion');
-    assert.deepEqual(champion.approvals.map((d) => d.approver), [OWNER, APPROVER]);
+    assert.deepEqual(
+      champion.approvals.map((d) => d.approver),
+      [OWNER, APPROVER],
+    );
     const client = s3().client();
     try {
       const keys = ((await client.send(new ListObjectsV2Command({ Bucket: 'ml-upkeep', Prefix: 'demo/' }))).Contents ?? []).map((o) => o.Key!);
-      assert.ok(keys.some((k) => k.startsWith(`demo/registry/${modelId}/`)), keys.join('\n'));
-      assert.ok(keys.some((k) => k.startsWith(`demo/snapshots/${modelId}/files/`)), keys.join('\n'));
+      assert.ok(
+        keys.some((k) => k.startsWith(`demo/registry/${modelId}/`)),
+        keys.join('\n'),
+      );
+      assert.ok(
+        keys.some((k) => k.startsWith(`demo/snapshots/${modelId}/files/`)),
+        keys.join('\n'),
+      );
       const card = await (await client.send(new GetObjectCommand({ Bucket: 'ml-upkeep', Key: `demo/cards/${modelId}.md` }))).Body!.transformToString();
       assert.match(card, /better on the holdout/);
     } finally {

@@ -35,7 +35,9 @@ describe('a model in S3: artifact, data and store (versitygw)', function () {
     const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
     await client.send(new PutObjectCommand({ Bucket: 'ml-labels', Key: `models/${modelId}.onnx`, Body: readFileSync(fixture('models/binary.onnx')) }));
     for (const back of [1, 2, 3]) {
-      await client.send(new PutObjectCommand({ Bucket: 'ml-labels', Key: `${modelId}/dt=${day(back)}/part.csv`, Body: readFileSync(fixture('data/binary.csv')) }));
+      await client.send(
+        new PutObjectCommand({ Bucket: 'ml-labels', Key: `${modelId}/dt=${day(back)}/part.csv`, Body: readFileSync(fixture('data/binary.csv')) }),
+      );
     }
     dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-s3-'));
     const configPath = path.join(dir, 'upkeep.yaml');
@@ -61,7 +63,14 @@ describe('a model in S3: artifact, data and store (versitygw)', function () {
         ],
       }),
     );
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath, workflowBundle: t.bundle, scratchDir: dir });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath,
+      workflowBundle: t.bundle,
+      scratchDir: dir,
+    });
     try {
       const result = await worker.runUntil(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-once`, args: [{ modelId }] }));
       assert.equal(result.verdict.status, 'healthy', result.verdict.reasons.join('; '));
@@ -70,8 +79,14 @@ describe('a model in S3: artifact, data and store (versitygw)', function () {
       assert.match(result.snapshot.uri, new RegExp(`^s3://ml-upkeep/prod/snapshots/${modelId}/manifests/`));
       const listed = await client.send(new ListObjectsV2Command({ Bucket: 'ml-upkeep', Prefix: 'prod/' }));
       const keys = (listed.Contents ?? []).map((o) => o.Key!);
-      assert.ok(keys.some((k) => k.startsWith(`prod/reports/${modelId}/`) && k.endsWith('.json')), keys.join('\n'));
-      assert.ok(keys.some((k) => k === `prod/cards/${modelId}.md`), keys.join('\n'));
+      assert.ok(
+        keys.some((k) => k.startsWith(`prod/reports/${modelId}/`) && k.endsWith('.json')),
+        keys.join('\n'),
+      );
+      assert.ok(
+        keys.some((k) => k === `prod/cards/${modelId}.md`),
+        keys.join('\n'),
+      );
       assert.equal(keys.filter((k) => k.startsWith(`prod/snapshots/${modelId}/files/`)).length, 1, 'three identical days are one stored file');
     } finally {
       await engine.close();

@@ -85,16 +85,31 @@ describe('a Hive-partitioned window in S3: several files per day by pattern (ver
       [day(1), `s3://labels/${modelId}/dt=${day(1)}/part-00000.parquet`],
     ];
     const expectedMissing = [{ date: day(2), sourceUri: `s3://labels/${modelId}/dt=${day(2)}/part-*.parquet` }];
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath, workflowBundle: t.bundle, scratchDir: dir });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath,
+      workflowBundle: t.bundle,
+      scratchDir: dir,
+    });
     try {
-      const result = await worker.runUntil(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-once`, args: [{ modelId, windowEnd: now.toISOString() }] }));
+      const result = await worker.runUntil(
+        t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-once`, args: [{ modelId, windowEnd: now.toISOString() }] }),
+      );
       assert.equal(result.rows, 3 * 1000);
       assert.equal(result.snapshot.files, 3);
       assert.equal(result.snapshot.missing, 1);
       // The manifest in the bucket lists every file with its day.
       const key = result.snapshot.uri.replace('s3://upkeep/', '');
-      const manifest = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: 'upkeep', Key: key }))).Body!.transformToString()) as { files: { date: string; sourceUri: string; rows: number }[]; missing: unknown[] };
-      assert.deepEqual(manifest.files.map((f) => [f.date, f.sourceUri, f.rows]), expectedFiles.map(([d, u]) => [d, u, 1000]));
+      const manifest = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: 'upkeep', Key: key }))).Body!.transformToString()) as {
+        files: { date: string; sourceUri: string; rows: number }[];
+        missing: unknown[];
+      };
+      assert.deepEqual(
+        manifest.files.map((f) => [f.date, f.sourceUri, f.rows]),
+        expectedFiles.map(([d, u]) => [d, u, 1000]),
+      );
       assert.deepEqual(manifest.missing, expectedMissing);
 
       // The one-shot evaluation reads the same window into the same snapshot.
@@ -112,7 +127,11 @@ describe('a Hive-partitioned window in S3: several files per day by pattern (ver
       }
 
       // upkeep check reads the newest day's last part and counts the files.
-      const checked = spawnSync(process.execPath, [BIN, 'check', '--config', configPath], { encoding: 'utf8', env: { ...process.env, HOME: '/nonexistent' }, timeout: 60_000 });
+      const checked = spawnSync(process.execPath, [BIN, 'check', '--config', configPath], {
+        encoding: 'utf8',
+        env: { ...process.env, HOME: '/nonexistent' },
+        timeout: 60_000,
+      });
       assert.equal(checked.status, 0, checked.stdout + checked.stderr);
       assert.match(checked.stdout, new RegExp(`3 files on 2 of 3 days in ${day(3)}\\.\\.${day(1)}; part-00000\\.parquet: 1000 rows`));
     } finally {

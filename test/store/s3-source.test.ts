@@ -35,8 +35,16 @@ describe('data in S3 (versitygw)', function () {
   });
 
   it('tells refused credentials (not retried) from a missing object', async () => {
-    const wrong = new S3Client({ endpoint: s3().endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'wrong' } });
+    const wrong = new S3Client({
+      endpoint: s3().endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'upkeeptest', secretAccessKey: 'wrong' },
+    });
     const source = createS3DataSource({ client: wrong });
-    await assert.rejects(source.read('s3://labels/churn/2026-11-21.csv'), (err: unknown) => isUpkeepError(err, 'StoreAccessDenied') && /^reading s3:\/\/labels\/churn\/2026-11-21\.csv: access denied/.test(err.message));
+    await assert.rejects(
+      source.read('s3://labels/churn/2026-11-21.csv'),
+      (err: unknown) => isUpkeepError(err, 'StoreAccessDenied') && /^reading s3:\/\/labels\/churn\/2026-11-21\.csv: access denied/.test(err.message),
+    );
   });
 });

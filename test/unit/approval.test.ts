@@ -84,9 +84,12 @@ describe('the approval gate decision validator', function () {
     },
     {
       name: 'refuses an approval without a comment when the gate needs one (a candidate that still fails the threshold), naming why',
-      open: waiting({ commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the model\'s threshold: brier 0.2213 is above the maximum 0.18' }),
+      open: waiting({
+        commentRequired: "candidate bbbbbbbbbbbb is not recommended: it still fails the model's threshold: brier 0.2213 is above the maximum 0.18",
+      }),
       input: { gate: 'promote', decision: 'approve', approver: ALICE, comment: '  ' },
-      message: "model churn: approving this promote request needs a comment saying why, because candidate bbbbbbbbbbbb is not recommended: it still fails the model's threshold: brier 0.2213 is above the maximum 0.18",
+      message:
+        "model churn: approving this promote request needs a comment saying why, because candidate bbbbbbbbbbbb is not recommended: it still fails the model's threshold: brier 0.2213 is above the maximum 0.18",
     },
     {
       name: 'refuses a rejection whose comment is only whitespace',
@@ -106,11 +109,27 @@ describe('the approval gate decision validator', function () {
   });
 
   it('accepts an approval with a comment on a gate that needs one', function () {
-    assert.equal(validateDecision(MODEL, waiting({ commentRequired: 'it trained on 3 of the 28 days asked' }), { gate: 'promote', decision: 'approve', approver: ALICE, comment: 'better than the failing champion; retrain again next month' }, NO_KEYS), undefined);
+    assert.equal(
+      validateDecision(
+        MODEL,
+        waiting({ commentRequired: 'it trained on 3 of the 28 days asked' }),
+        { gate: 'promote', decision: 'approve', approver: ALICE, comment: 'better than the failing champion; retrain again next month' },
+        NO_KEYS,
+      ),
+      undefined,
+    );
   });
 
   it('accepts a rejection with a comment by a listed approver', function () {
-    assert.equal(validateDecision(MODEL, waiting({ gate: 'retrain' }), { gate: 'retrain', decision: 'reject', approver: BOB, comment: 'the drift is a holiday effect' }, NO_KEYS), undefined);
+    assert.equal(
+      validateDecision(
+        MODEL,
+        waiting({ gate: 'retrain' }),
+        { gate: 'retrain', decision: 'reject', approver: BOB, comment: 'the drift is a holiday effect' },
+        NO_KEYS,
+      ),
+      undefined,
+    );
   });
 
   it('refuses a request that is not an object before looking at the gate', function () {
@@ -124,7 +143,10 @@ describe('what an open gate reports when it reads its approvers and keys again',
   it('names added, removed and replaced keys and approvers, and nothing when nothing changed', function () {
     const before = { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64) }) };
     assert.equal(deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64) }) }), undefined);
-    assert.equal(deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64), [BOB]: 'b'.repeat(64) }) }), `keys changed for ${BOB} (added)`);
+    assert.equal(
+      deciderChange(before, { approvers: [ALICE, BOB], keys: keys({ [ALICE]: 'a'.repeat(64), [BOB]: 'b'.repeat(64) }) }),
+      `keys changed for ${BOB} (added)`,
+    );
     assert.equal(
       deciderChange(before, { approvers: [ALICE, 'carol@example.com'], keys: keys({ [ALICE]: 'c'.repeat(64) }, { 'inbox.example.com': 'd'.repeat(64) }) }),
       `approvers added: carol@example.com; approvers removed: ${BOB}; keys changed for ${ALICE} (replaced); authenticator keys changed for inbox.example.com (added)`,

@@ -39,8 +39,14 @@ describe('the audit chain', function () {
     await appended(6);
     const store = createFileStore(dir);
     const chain = await readChain(store, MODEL);
-    assert.deepEqual(chain.map((c) => c.seq), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(chain.map((c) => c.entry.id), [1, 2, 3, 4, 5, 6].map((i) => entry(i).id));
+    assert.deepEqual(
+      chain.map((c) => c.seq),
+      [1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      chain.map((c) => c.entry.id),
+      [1, 2, 3, 4, 5, 6].map((i) => entry(i).id),
+    );
     assert.equal(chain[2]!.entry.event, 13);
     const v = await verifyChain(store, MODEL);
     assert.deepEqual(v.problems, []);
@@ -77,7 +83,10 @@ describe('the audit chain', function () {
     writeFileSync(file(auditHeadKey(MODEL)), JSON.stringify({ seq: 1, sha256: createHash('sha256').update(first).digest('hex') }));
     assert.deepEqual(await appendEntry(store, entry(2)), { created: false, seq: 2 });
     await appendEntry(store, entry(3));
-    assert.deepEqual((await readChain(store, MODEL)).map((c) => c.entry.id), [entry(1).id, entry(2).id, entry(3).id]);
+    assert.deepEqual(
+      (await readChain(store, MODEL)).map((c) => c.entry.id),
+      [entry(1).id, entry(2).id, entry(3).id],
+    );
     assert.deepEqual(await problems(), []);
   });
 
@@ -86,16 +95,23 @@ describe('the audit chain', function () {
     const ids = Array.from({ length: 30 }, (_, i) => i + 1);
     await Promise.all([...ids, 3, 7, 11, 19].map((i) => appendEntry(createFileStore(dir), entry(i))));
     const chain = await readChain(createFileStore(dir), MODEL);
-    assert.deepEqual(chain.map((c) => c.seq), ids);
+    assert.deepEqual(
+      chain.map((c) => c.seq),
+      ids,
+    );
     assert.deepEqual(chain.map((c) => c.entry.id).sort(), ids.map((i) => entry(i).id).sort());
     assert.deepEqual(await problems(), []);
   });
 
   it('adopts entries written before the chain existed, oldest first', async function () {
     const store = createFileStore(dir);
-    for (const i of [3, 1, 2]) await store.put(auditEntryKey(entry(i, i === 2 ? 'decision' : 'evaluation')), JSON.stringify(entry(i, i === 2 ? 'decision' : 'evaluation')));
+    for (const i of [3, 1, 2])
+      await store.put(auditEntryKey(entry(i, i === 2 ? 'decision' : 'evaluation')), JSON.stringify(entry(i, i === 2 ? 'decision' : 'evaluation')));
     await appendEntry(store, entry(4));
-    assert.deepEqual((await readChain(store, MODEL)).map((c) => c.entry.id), [1, 2, 3, 4].map((i) => entry(i).id));
+    assert.deepEqual(
+      (await readChain(store, MODEL)).map((c) => c.entry.id),
+      [1, 2, 3, 4].map((i) => entry(i).id),
+    );
     assert.deepEqual(await problems(), []);
   });
 
@@ -127,15 +143,23 @@ describe('the audit chain', function () {
     it('a link removed from the middle, its entry left: the link, and the entry it no longer links', async function () {
       const f = entryFile(3);
       unlinkSync(link(3));
-      assert.deepEqual(await problems(), ['link 3 is missing (removed)', `entry ${path.relative(dir, f)} is not in the chain (inserted, or an append that never finished)`]);
+      assert.deepEqual(await problems(), [
+        'link 3 is missing (removed)',
+        `entry ${path.relative(dir, f)} is not in the chain (inserted, or an append that never finished)`,
+      ]);
     });
 
     it('the last link re-hashed after its entry was altered (head.json not rewritten)', async function () {
       const f = entryFile(6);
       const altered = readFileSync(f, 'utf8').replace('"summary": "entry 6"', '"summary": "entry 6, forged"');
       writeFileSync(f, altered);
-      writeFileSync(link(6), readFileSync(link(6), 'utf8').replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${createHash('sha256').update(altered).digest('hex')}"`));
-      assert.deepEqual(await problems(), [`link 6 does not hash to the sha256 the head (${auditHeadKey(MODEL)}) recorded for it: link 6 was rewritten after it was appended`]);
+      writeFileSync(
+        link(6),
+        readFileSync(link(6), 'utf8').replace(/"sha256":"[0-9a-f]{64}"/, `"sha256":"${createHash('sha256').update(altered).digest('hex')}"`),
+      );
+      assert.deepEqual(await problems(), [
+        `link 6 does not hash to the sha256 the head (${auditHeadKey(MODEL)}) recorded for it: link 6 was rewritten after it was appended`,
+      ]);
     });
 
     it('two entries swapped (reordered links)', async function () {
@@ -144,14 +168,22 @@ describe('the audit chain', function () {
       writeFileSync(link(2), b.replace('"seq":5', '"seq":2'));
       writeFileSync(link(5), a.replace('"seq":2', '"seq":5'));
       const p = await problems();
-      assert.ok(p.some((x) => /^link 2 does not follow link 1/.test(x)), p.join('\n'));
-      assert.ok(p.some((x) => /^link 3 does not follow link 2/.test(x)), p.join('\n'));
+      assert.ok(
+        p.some((x) => /^link 2 does not follow link 1/.test(x)),
+        p.join('\n'),
+      );
+      assert.ok(
+        p.some((x) => /^link 3 does not follow link 2/.test(x)),
+        p.join('\n'),
+      );
     });
 
     it('the end of the chain cut off', async function () {
       unlinkSync(entryFile(6));
       unlinkSync(link(6));
-      assert.deepEqual(await problems(), [`the head (${auditHeadKey(MODEL)}) names link 6, but the chain ends at link 5: link 6 at the end of the chain was removed`]);
+      assert.deepEqual(await problems(), [
+        `the head (${auditHeadKey(MODEL)}) names link 6, but the chain ends at link 5: link 6 at the end of the chain was removed`,
+      ]);
     });
 
     it('an entry slipped in without a link', async function () {
@@ -162,7 +194,10 @@ describe('the audit chain', function () {
 
     it('nothing when untouched, and every link file is named by its place', async function () {
       assert.deepEqual(await problems(), []);
-      assert.deepEqual(readdirSync(path.dirname(link(1))).sort(), [1, 2, 3, 4, 5, 6].map((i) => path.basename(link(i))));
+      assert.deepEqual(
+        readdirSync(path.dirname(link(1))).sort(),
+        [1, 2, 3, 4, 5, 6].map((i) => path.basename(link(i))),
+      );
       renameSync(link(6), `${link(6)}.bak`); // not a link any more
       const p = await problems();
       assert.equal(p[0], `the head (${auditHeadKey(MODEL)}) names link 6, but the chain ends at link 5: link 6 at the end of the chain was removed`);

@@ -23,7 +23,16 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import { atFixtureRoot, LEDGER_FIXTURE_HEADS, LEDGER_FIXTURE_LINKS, ledgerFixture, putLedgerFixture } from '../helpers/ledger-fixture.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
-const evaluation = (id: string, at: string): AuditEntry => ({ id, modelId: 'churn', at, kind: 'evaluation', summary: 'evaluated: healthy', workflowId: 'upkeep-evaluate-churn', runId: id, details: { verdict: 'healthy', reasons: [] } });
+const evaluation = (id: string, at: string): AuditEntry => ({
+  id,
+  modelId: 'churn',
+  at,
+  kind: 'evaluation',
+  summary: 'evaluated: healthy',
+  workflowId: 'upkeep-evaluate-churn',
+  runId: id,
+  details: { verdict: 'healthy', reasons: [] },
+});
 
 describe('a store whose audit trail an earlier version kept under ledger/', function () {
   this.timeout(20_000);
@@ -65,8 +74,17 @@ describe('a store whose audit trail an earlier version kept under ledger/', func
     assert.equal(link.prev, LEDGER_FIXTURE_HEADS.churn);
     assert.match(link.entry.key, /^audit\/churn\/evaluations\//);
     assert.deepEqual((await verifyChain(store, 'churn')).problems, []);
-    assert.deepEqual((await readChain(store, 'churn')).map((c) => c.seq), [1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(await raw.list('ledger/churn/evaluations'), ledgerFixture().filter((f) => f.key.startsWith('ledger/churn/evaluations/')).map((f) => f.key), 'nothing new under ledger/');
+    assert.deepEqual(
+      (await readChain(store, 'churn')).map((c) => c.seq),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+    assert.deepEqual(
+      await raw.list('ledger/churn/evaluations'),
+      ledgerFixture()
+        .filter((f) => f.key.startsWith('ledger/churn/evaluations/'))
+        .map((f) => f.key),
+      'nothing new under ledger/',
+    );
 
     // The config recorded then is found (its head, link and claim moved): the same config records no change.
     const spec = JSON.parse(decode(await raw.get(ledgerFixture().find((f) => f.key.startsWith('ledger/churn/specs/'))!.key))) as ModelSpec;
@@ -102,7 +120,9 @@ describe('a store whose audit trail an earlier version kept under ledger/', func
       },
     };
     const store = withAuditLayout(crashing);
-    await assert.rejects(verifyTrail(store, 'churn'), (err: Error) => /still under ledger\/ and could not be moved to audit\/ \(run `upkeep audit migrate` with write access\): the process died/.test(err.message));
+    await assert.rejects(verifyTrail(store, 'churn'), (err: Error) =>
+      /still under ledger\/ and could not be moved to audit\/ \(run `upkeep audit migrate` with write access\): the process died/.test(err.message),
+    );
     assert.equal(await raw.exists(auditMovedMarkerKey), false);
     // The same process tries again on its next use of the trail, and copies what is missing.
     const v = await verifyTrail(store, 'churn', { deep: true });
@@ -114,7 +134,10 @@ describe('a store whose audit trail an earlier version kept under ledger/', func
     const raw = await oldStore();
     const a = withAuditLayout(raw);
     const b = withAuditLayout(raw);
-    const [ra, rb] = await Promise.all([appendEntry(a, evaluation('a-0001', '2026-11-04T06:00:00.000Z')), appendEntry(b, evaluation('b-0001', '2026-11-04T06:00:01.000Z'))]);
+    const [ra, rb] = await Promise.all([
+      appendEntry(a, evaluation('a-0001', '2026-11-04T06:00:00.000Z')),
+      appendEntry(b, evaluation('b-0001', '2026-11-04T06:00:01.000Z')),
+    ]);
     assert.deepEqual([ra.seq, rb.seq].sort(), [7, 8]);
     const v = await verifyChain(a, 'churn');
     assert.deepEqual([v.ok, v.links], [true, 8]);
@@ -127,7 +150,13 @@ describe('a store whose audit trail an earlier version kept under ledger/', func
     assert.equal(m.problems.length, 1);
     assert.match(m.problems[0]!, /^audit\/churn\/chain\/0000000003\.json differs from ledger\/churn\/chain\/0000000003\.json/);
     assert.equal(await raw.exists(auditMovedMarkerKey), false);
-    await assert.rejects(appendEntry(withAuditLayout(raw), evaluation('x-0001', '2026-11-04T06:00:00.000Z')), (err: unknown) => isUpkeepError(err, 'StoreConflict') && /is still under ledger\/ and was not moved to audit\/: audit\/churn\/chain\/0000000003\.json differs/.test(err.message) && !err.message.includes('\n'));
+    await assert.rejects(
+      appendEntry(withAuditLayout(raw), evaluation('x-0001', '2026-11-04T06:00:00.000Z')),
+      (err: unknown) =>
+        isUpkeepError(err, 'StoreConflict') &&
+        /is still under ledger\/ and was not moved to audit\/: audit\/churn\/chain\/0000000003\.json differs/.test(err.message) &&
+        !err.message.includes('\n'),
+    );
     assert.equal(await raw.exists('audit/churn/evaluations/20261104T060000Z_x-0001.json'), false, 'nothing appended');
     for (const { key, bytes } of ledgerFixture()) assert.equal(sha256Hex(await raw.get(key)), sha256Hex(bytes), key);
   });

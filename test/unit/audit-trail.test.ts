@@ -12,7 +12,16 @@ import { appendEntry, readChain } from '../../engine/audit/chain.js';
 import { verifyTrail } from '../../engine/audit/verify-trail.js';
 import { createRegistry } from '../../engine/registry/registry.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { artifactKey, auditHeadKey, auditLinkKey, auditLinksPrefix, championHistoryKey, reportKeys, snapshotManifestKey, specKey } from '../../engine/store/keys.js';
+import {
+  artifactKey,
+  auditHeadKey,
+  auditLinkKey,
+  auditLinksPrefix,
+  championHistoryKey,
+  reportKeys,
+  snapshotManifestKey,
+  specKey,
+} from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import { newKeyPair, newNonce, signDecision, type DecisionKeys } from '../../domain/signature.js';
@@ -24,7 +33,14 @@ const mallory = newKeyPair();
 const RETRAIN = `upkeep-retrain-${M}`;
 
 /** Writes a spec, a snapshot, a report and an evaluation entry, as an evaluation run does. */
-async function evaluation(store: ArtifactStore, run: string, windowEnd: string, at: string, spec: Record<string, unknown>, verdict = 'healthy'): Promise<AuditEntry> {
+async function evaluation(
+  store: ArtifactStore,
+  run: string,
+  windowEnd: string,
+  at: string,
+  spec: Record<string, unknown>,
+  verdict = 'healthy',
+): Promise<AuditEntry> {
   const specJson = `${JSON.stringify(spec, null, 2)}\n`;
   const specPut = await store.put(specKey(M, sha(specJson)), specJson, { ifAbsent: true });
   const data = `x,y\n1,${run}\n`;
@@ -32,9 +48,23 @@ async function evaluation(store: ArtifactStore, run: string, windowEnd: string, 
   const files = [{ date: windowEnd.slice(0, 10), sourceUri: `file:///data/${run}.csv`, sha256: sha(data), bytes: data.length, rows: 1 }];
   const identity = { modelId: M, firstDay: windowEnd.slice(0, 10), lastDay: windowEnd.slice(0, 10), windowEnd, timezone: 'UTC', files, missing: [] };
   const snapSha = sha(JSON.stringify(identity));
-  const manifest = await store.put(snapshotManifestKey(M, snapSha), JSON.stringify({ ...identity, files: files.map((f) => ({ ...f, uri: file.uri })) }, null, 2), { ifAbsent: true });
+  const manifest = await store.put(
+    snapshotManifestKey(M, snapSha),
+    JSON.stringify({ ...identity, files: files.map((f) => ({ ...f, uri: file.uri })) }, null, 2),
+    { ifAbsent: true },
+  );
   const model = await store.put(artifactKey(M, sha('onnx-v1')), 'onnx-v1', { ifAbsent: true });
-  const report = { schema: 'upkeep.evaluation-report/v1', modelId: M, owner: spec.owner, verdict: { status: verdict }, window: { end: windowEnd }, model: { artifactUri: model.uri, sha256: sha('onnx-v1'), bytes: 7 }, snapshot: { uri: manifest.uri, sha256: snapSha }, workflow: { workflowId: `upkeep-evaluate-${M}`, runId: run, startedAt: at }, spec: { uri: specPut.uri, sha256: specPut.sha256 } };
+  const report = {
+    schema: 'upkeep.evaluation-report/v1',
+    modelId: M,
+    owner: spec.owner,
+    verdict: { status: verdict },
+    window: { end: windowEnd },
+    model: { artifactUri: model.uri, sha256: sha('onnx-v1'), bytes: 7 },
+    snapshot: { uri: manifest.uri, sha256: snapSha },
+    workflow: { workflowId: `upkeep-evaluate-${M}`, runId: run, startedAt: at },
+    spec: { uri: specPut.uri, sha256: specPut.sha256 },
+  };
   const key = reportKeys(M, windowEnd, run);
   const json = await store.put(key.json, `${JSON.stringify(report, null, 2)}\n`);
   const e: AuditEntry = {
@@ -45,7 +75,15 @@ async function evaluation(store: ArtifactStore, run: string, windowEnd: string, 
     summary: `evaluated ${sha('onnx-v1').slice(0, 12)}: ${verdict}`,
     workflowId: `upkeep-evaluate-${M}`,
     runId: run,
-    details: { verdict, reasons: [], report: json.uri, reportSha256: json.sha256, snapshot: { uri: manifest.uri, sha256: snapSha }, config: { uri: specPut.uri, sha256: specPut.sha256 }, windowEnd },
+    details: {
+      verdict,
+      reasons: [],
+      report: json.uri,
+      reportSha256: json.sha256,
+      snapshot: { uri: manifest.uri, sha256: snapSha },
+      config: { uri: specPut.uri, sha256: specPut.sha256 },
+      windowEnd,
+    },
   };
   await appendEntry(store, e);
   return e;
@@ -60,15 +98,72 @@ async function promotion(store: ArtifactStore, keys: DecisionKeys | undefined, s
   const openedAt = '2026-11-03T06:00:00.000Z';
   const base = { modelId: M, workflowId: RETRAIN, runId: run };
   const act = { gate: 'promote' as const, decision: 'approve' as const, approver: 'alice@example.com', comment: 'better on the holdout' };
-  const proof = signWith ? signDecision(act, { model: M, workflow: RETRAIN, request: openedAt, signer: 'alice@example.com', at: '2026-11-03T07:00:00.000Z', nonce: newNonce(() => new Uint8Array(16).fill(7)) }, signWith) : undefined;
+  const proof = signWith
+    ? signDecision(
+        act,
+        {
+          model: M,
+          workflow: RETRAIN,
+          request: openedAt,
+          signer: 'alice@example.com',
+          at: '2026-11-03T07:00:00.000Z',
+          nonce: newNonce(() => new Uint8Array(16).fill(7)),
+        },
+        signWith,
+      )
+    : undefined;
   const decision: Decision = { ...act, at: '2026-11-03T07:00:01.000Z', ...(proof ? { proof } : {}) };
-  await appendEntry(store, { ...base, id: `${run}-0001`, at: openedAt, kind: 'approval-requested', summary: 'asked alice: promote churn?', details: { gate: 'promote', openedAt, approvers: ['alice@example.com'], to: ['alice@example.com'], ...(keys ? { keys } : {}) } });
-  await appendEntry(store, { ...base, id: `${run}-0002`, at: decision.at, kind: 'decision', summary: 'alice approved promote churn', actor: 'alice@example.com', comment: act.comment, details: { gate: 'promote', openedAt, decision: 'approve', at: decision.at, ...(proof ? { signer: proof.signer, proof } : {}) } });
+  await appendEntry(store, {
+    ...base,
+    id: `${run}-0001`,
+    at: openedAt,
+    kind: 'approval-requested',
+    summary: 'asked alice: promote churn?',
+    details: { gate: 'promote', openedAt, approvers: ['alice@example.com'], to: ['alice@example.com'], ...(keys ? { keys } : {}) },
+  });
+  await appendEntry(store, {
+    ...base,
+    id: `${run}-0002`,
+    at: decision.at,
+    kind: 'decision',
+    summary: 'alice approved promote churn',
+    actor: 'alice@example.com',
+    comment: act.comment,
+    details: { gate: 'promote', openedAt, decision: 'approve', at: decision.at, ...(proof ? { signer: proof.signer, proof } : {}) },
+  });
   const registry = createRegistry(store);
   await store.put(artifactKey(M, sha('onnx-v2')), 'onnx-v2', { ifAbsent: true });
-  await registry.register({ modelId: M, version: sha('onnx-v2').slice(0, 12), sha256: sha('onnx-v2'), artifactUri: store.uriFor(artifactKey(M, sha('onnx-v2'))), bytes: 7, createdAt: '2026-11-03T06:30:00.000Z', source: 'retrain' });
-  await registry.swapChampion({ modelId: M, version: sha('onnx-v2').slice(0, 12), sha256: sha('onnx-v2'), since: '2026-11-03T07:00:02.000Z', change: 'promotion', workflow: { workflowId: RETRAIN, runId: run }, approvals: [decision] }, null, sha('onnx-v1').slice(0, 12));
-  await appendEntry(store, { ...base, id: `${run}-0003`, at: '2026-11-03T07:00:02.000Z', kind: 'promoted', summary: 'promoted', actor: 'alice@example.com', details: { from: sha('onnx-v1').slice(0, 12), to: sha('onnx-v2').slice(0, 12) } });
+  await registry.register({
+    modelId: M,
+    version: sha('onnx-v2').slice(0, 12),
+    sha256: sha('onnx-v2'),
+    artifactUri: store.uriFor(artifactKey(M, sha('onnx-v2'))),
+    bytes: 7,
+    createdAt: '2026-11-03T06:30:00.000Z',
+    source: 'retrain',
+  });
+  await registry.swapChampion(
+    {
+      modelId: M,
+      version: sha('onnx-v2').slice(0, 12),
+      sha256: sha('onnx-v2'),
+      since: '2026-11-03T07:00:02.000Z',
+      change: 'promotion',
+      workflow: { workflowId: RETRAIN, runId: run },
+      approvals: [decision],
+    },
+    null,
+    sha('onnx-v1').slice(0, 12),
+  );
+  await appendEntry(store, {
+    ...base,
+    id: `${run}-0003`,
+    at: '2026-11-03T07:00:02.000Z',
+    kind: 'promoted',
+    summary: 'promoted',
+    actor: 'alice@example.com',
+    details: { from: sha('onnx-v1').slice(0, 12), to: sha('onnx-v2').slice(0, 12) },
+  });
   return decision;
 }
 
@@ -98,7 +193,8 @@ describe('the audit trail, verified whole from the store', function () {
     }
     await store.put(auditHeadKey(M), JSON.stringify({ seq, sha256: prev }));
   }
-  const entryFile = async (id: string): Promise<string> => file(new URL((await readChain(store, M)).find((c) => c.entry.id === id)!.uri).pathname.slice(new URL(store.root).pathname.length + 1));
+  const entryFile = async (id: string): Promise<string> =>
+    file(new URL((await readChain(store, M)).find((c) => c.entry.id === id)!.uri).pathname.slice(new URL(store.root).pathname.length + 1));
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-trail-'));
@@ -121,20 +217,36 @@ describe('the audit trail, verified whole from the store', function () {
     writeFileSync(file(key), readFileSync(file(key), 'utf8').replace('"owner": "alice@example.com"', '"owner": "mallory@example.com"'));
     const p = await problems();
     assert.equal(p[0], `spec ${key} does not hash to its name: it was altered`);
-    assert.ok(p.some((x) => x.includes(`spec ${key} was altered`) && x.startsWith('entry 1 ')), p.join('\n'));
+    assert.ok(
+      p.some((x) => x.includes(`spec ${key} was altered`) && x.startsWith('entry 1 ')),
+      p.join('\n'),
+    );
   });
 
   it('an evaluation entry removed with the chain rebuilt: its report is cited by no entry', async function () {
     await rebuildChain((e) => e.id === 'e2-0001');
     const key = reportKeys(M, '2026-11-02T06:00:00.000Z', 'e2').json;
-    assert.deepEqual(await problems(), [`report ${key} (window ending 2026-11-02T06:00:00.000Z, run e2) is cited by no entry: its evaluation entry was removed (or never recorded, or is still being recorded)`]);
+    assert.deepEqual(await problems(), [
+      `report ${key} (window ending 2026-11-02T06:00:00.000Z, run e2) is cited by no entry: its evaluation entry was removed (or never recorded, or is still being recorded)`,
+    ]);
   });
 
   it('an evaluation entry removed together with its report (chain rebuilt): its notification still names the run', async function () {
-    await appendEntry(store, { id: 'notified-e2', modelId: M, at: '2026-11-02T06:01:01.000Z', kind: 'notified', summary: 'degraded sent', workflowId: `upkeep-evaluate-${M}`, runId: 'e2', details: { notification: 'degraded', to: ['alice@example.com'], title: 'churn is degraded', webhook: 'none' } });
+    await appendEntry(store, {
+      id: 'notified-e2',
+      modelId: M,
+      at: '2026-11-02T06:01:01.000Z',
+      kind: 'notified',
+      summary: 'degraded sent',
+      workflowId: `upkeep-evaluate-${M}`,
+      runId: 'e2',
+      details: { notification: 'degraded', to: ['alice@example.com'], title: 'churn is degraded', webhook: 'none' },
+    });
     await store.delete(reportKeys(M, '2026-11-02T06:00:00.000Z', 'e2').json);
     await rebuildChain((e) => e.id === 'e2-0001');
-    assert.deepEqual(await problems(), ['entry 5 (notified at 2026-11-02T06:01:01.000Z): a degraded notification of evaluation run e2, whose evaluation entry is not in the trail (removed)']);
+    assert.deepEqual(await problems(), [
+      'entry 5 (notified at 2026-11-02T06:01:01.000Z): a degraded notification of evaluation run e2, whose evaluation entry is not in the trail (removed)',
+    ]);
   });
 
   it('a report, a snapshot and a data file altered after the fact', async function () {
@@ -146,24 +258,64 @@ describe('the audit trail, verified whole from the store', function () {
     writeFileSync(file(data!), 'x,y\n9,9\n');
     const p = await problems();
     assert.ok(p.includes(`entry 1 (evaluation at 2026-11-01T06:01:00.000Z): report ${report} was altered (its sha256 is not the one cited)`), p.join('\n'));
-    assert.ok(p.some((x) => x.includes(`snapshot manifest ${manifest} was altered`)), p.join('\n'));
-    assert.ok(p.some((x) => x.includes(`data file ${data} was altered`)), p.join('\n'));
+    assert.ok(
+      p.some((x) => x.includes(`snapshot manifest ${manifest} was altered`)),
+      p.join('\n'),
+    );
+    assert.ok(
+      p.some((x) => x.includes(`data file ${data} was altered`)),
+      p.join('\n'),
+    );
   });
 
   it('stored evidence an entry cites as { uri, sha256 } is re-hashed', async function () {
     const evidence = await store.put(`registry/${M}/evidence/r1.json`, '{"comparison":"champion 0.71, challenger 0.80"}\n');
-    await appendEntry(store, { id: 'r1-0004', modelId: M, at: '2026-11-03T07:00:03.000Z', kind: 'compared', summary: 'compared', workflowId: RETRAIN, runId: 'r1', details: { evidence: { uri: evidence.uri, sha256: evidence.sha256 } } });
+    await appendEntry(store, {
+      id: 'r1-0004',
+      modelId: M,
+      at: '2026-11-03T07:00:03.000Z',
+      kind: 'compared',
+      summary: 'compared',
+      workflowId: RETRAIN,
+      runId: 'r1',
+      details: { evidence: { uri: evidence.uri, sha256: evidence.sha256 } },
+    });
     assert.deepEqual(await problems(), []);
     writeFileSync(file(`registry/${M}/evidence/r1.json`), '{"comparison":"champion 0.71, challenger 0.99"}\n');
-    assert.deepEqual(await problems(), [`entry 6 (compared at 2026-11-03T07:00:03.000Z): evidence object registry/${M}/evidence/r1.json was altered (its sha256 is not the one cited)`]);
+    assert.deepEqual(await problems(), [
+      `entry 6 (compared at 2026-11-03T07:00:03.000Z): evidence object registry/${M}/evidence/r1.json was altered (its sha256 is not the one cited)`,
+    ]);
   });
 
   it('an entry citing malformed references (a path out of the store, a sha256 that is a path) is named, not a crash', async function () {
-    await appendEntry(store, { id: 'x-0001', modelId: M, at: '2026-11-04T00:00:00.000Z', kind: 'evaluation', summary: 'forged', runId: 'x', details: { verdict: 'healthy', report: `${store.root}/../../etc/passwd`, snapshot: { sha256: '../../etc/passwd' }, config: { sha256: '../x' }, evidence: { uri: `${store.root}/%2e%2e/x`, sha256: 'a'.repeat(64) } } });
+    await appendEntry(store, {
+      id: 'x-0001',
+      modelId: M,
+      at: '2026-11-04T00:00:00.000Z',
+      kind: 'evaluation',
+      summary: 'forged',
+      runId: 'x',
+      details: {
+        verdict: 'healthy',
+        report: `${store.root}/../../etc/passwd`,
+        snapshot: { sha256: '../../etc/passwd' },
+        config: { sha256: '../x' },
+        evidence: { uri: `${store.root}/%2e%2e/x`, sha256: 'a'.repeat(64) },
+      },
+    });
     const v = await verifyTrail(store, M, { deep: true });
-    assert.ok(v.problems.includes('entry 6 (evaluation at 2026-11-04T00:00:00.000Z): spec audit/churn/specs/../x.json is missing (removed)'), v.problems.join('\n'));
-    assert.ok(v.problems.some((p) => p.includes('cites a snapshot by a malformed sha256 "../../etc/passwd"')), v.problems.join('\n'));
-    assert.ok(v.notes.some((n) => n.includes('cites a report outside this store')), v.notes.join('\n'));
+    assert.ok(
+      v.problems.includes('entry 6 (evaluation at 2026-11-04T00:00:00.000Z): spec audit/churn/specs/../x.json is missing (removed)'),
+      v.problems.join('\n'),
+    );
+    assert.ok(
+      v.problems.some((p) => p.includes('cites a snapshot by a malformed sha256 "../../etc/passwd"')),
+      v.problems.join('\n'),
+    );
+    assert.ok(
+      v.notes.some((n) => n.includes('cites a report outside this store')),
+      v.notes.join('\n'),
+    );
   });
 
   it('a signature re-checked: the decision comment rewritten and the chain rebuilt consistently', async function () {
@@ -171,7 +323,14 @@ describe('the audit trail, verified whole from the store', function () {
     writeFileSync(f, readFileSync(f, 'utf8').replace('better on the holdout', 'approved without reading it'));
     await rebuildChain();
     const p = await problems();
-    assert.ok(p.some((x) => /^entry 4 \(decision at .*\): the signature of "alice@example.com" does not match this decision .*\(keys in force: entry 3 \(approval-requested\)\)$/.test(x)), p.join('\n'));
+    assert.ok(
+      p.some((x) =>
+        /^entry 4 \(decision at .*\): the signature of "alice@example.com" does not match this decision .*\(keys in force: entry 3 \(approval-requested\)\)$/.test(
+          x,
+        ),
+      ),
+      p.join('\n'),
+    );
     // ...and the registry's approval is no longer the trail's decision? It is (same signature): only the signature fails.
   });
 
@@ -179,14 +338,25 @@ describe('the audit trail, verified whole from the store', function () {
     await rebuildChain((e) => e.kind === 'promoted');
     const p = await problems();
     assert.equal(p.length, 1, p.join('\n'));
-    assert.match(p[0]!, /^the registry's champion change 1 \(promotion to [0-9a-f]{12} at 2026-11-03T07:00:02.000Z, run r1\) has no promoted entry in the trail/);
+    assert.match(
+      p[0]!,
+      /^the registry's champion change 1 \(promotion to [0-9a-f]{12} at 2026-11-03T07:00:02.000Z, run r1\) has no promoted entry in the trail/,
+    );
   });
 
   it('a champion change in the registry without its decision in the trail, and a promotion entry without a registry record', async function () {
     unlinkSync(file(championHistoryKey(M, 1)));
     const p = await problems();
-    assert.ok(p.some((x) => /^entry 5 \(promoted at .*\): the promotion to [0-9a-f]{12} has no champion change in the registry/.test(x)), p.join('\n'));
-    assert.ok(p.some((x) => /^the champion pointer .* is not the registry's last champion change|names [0-9a-f]{12}, but the registry records no champion change/.test(x)), p.join('\n'));
+    assert.ok(
+      p.some((x) => /^entry 5 \(promoted at .*\): the promotion to [0-9a-f]{12} has no champion change in the registry/.test(x)),
+      p.join('\n'),
+    );
+    assert.ok(
+      p.some((x) =>
+        /^the champion pointer .* is not the registry's last champion change|names [0-9a-f]{12}, but the registry records no champion change/.test(x),
+      ),
+      p.join('\n'),
+    );
   });
 });
 
@@ -214,15 +384,25 @@ describe('decisions checked against the keys in force when they were made', func
     }
   }
 
-  it('an insider who put their own key in the config under the approver\'s id and re-signed does not pass', async function () {
+  it("an insider who put their own key in the config under the approver's id and re-signed does not pass", async function () {
     // The trail's request recorded alice's real key; the stored decision (trail and registry alike) is signed with mallory's.
     await promotion(store, KEYS, mallory.secretKey);
     const p = (await verifyTrail(store, M)).problems;
-    assert.ok(p.some((x) => /^entry 3 \(decision at .*\): the signature of "alice@example.com" does not match this decision .*\(keys in force: entry 2 \(approval-requested\)\)$/.test(x)), p.join('\n'));
+    assert.ok(
+      p.some((x) =>
+        /^entry 3 \(decision at .*\): the signature of "alice@example.com" does not match this decision .*\(keys in force: entry 2 \(approval-requested\)\)$/.test(
+          x,
+        ),
+      ),
+      p.join('\n'),
+    );
     // Today's config holds mallory's key for alice: verify-decision still checks the keys in force then.
     const { bad, out } = await verifyDecision({ people: { 'alice@example.com': mallory.publicKey }, authenticators: {} });
     assert.ok(bad >= 1, out);
-    assert.match(out, /NOT VERIFIED {2}generation 1 \(promotion to [0-9a-f]{12}\): promote approve by alice@example.com, signed by alice@example.com at .*: the signature of "alice@example.com" does not match/);
+    assert.match(
+      out,
+      /NOT VERIFIED {2}generation 1 \(promotion to [0-9a-f]{12}\): promote approve by alice@example.com, signed by alice@example.com at .*: the signature of "alice@example.com" does not match/,
+    );
   });
 
   it('a decision taken unsigned at a request opened before keys applied (a web decision) verifies as what it was', async function () {
@@ -231,7 +411,10 @@ describe('decisions checked against the keys in force when they were made', func
     assert.deepEqual((await verifyTrail(store, M)).problems, []);
     const { bad, out } = await verifyDecision({ people: {}, authenticators: { 'upkeep-web@host': newKeyPair().publicKey } });
     assert.equal(bad, 0, out);
-    assert.match(out, /^verified {2}generation 1 \(promotion to [0-9a-f]{12}\): promote approve by alice@example.com; unsigned: no keys were in force for this request \(entry 2 \(approval-requested\)\)$/m);
+    assert.match(
+      out,
+      /^verified {2}generation 1 \(promotion to [0-9a-f]{12}\): promote approve by alice@example.com; unsigned: no keys were in force for this request \(entry 2 \(approval-requested\)\)$/m,
+    );
   });
 
   it('a signed decision verifies against the keys in force, though the key was replaced since', async function () {
@@ -244,11 +427,24 @@ describe('decisions checked against the keys in force when they were made', func
   it('a trail from before requests recorded keys: the spec cited before the request opened holds them', async function () {
     // The beforeEach evaluation cites a spec with keys; here the request opens after one citing a spec without.
     await evaluation(store, 'e0', '2026-11-02T06:00:00.000Z', '2026-11-02T06:01:00.000Z', SPEC);
-    const gate = { modelId: M, workflowId: RETRAIN, runId: 'old', details: { gate: 'retrain', openedAt: '2026-11-02T07:00:00.000Z', approvers: ['alice@example.com'] } };
+    const gate = {
+      modelId: M,
+      workflowId: RETRAIN,
+      runId: 'old',
+      details: { gate: 'retrain', openedAt: '2026-11-02T07:00:00.000Z', approvers: ['alice@example.com'] },
+    };
     await appendEntry(store, { ...gate, id: 'old-0001', at: '2026-11-02T07:00:00.000Z', kind: 'approval-requested', summary: 'asked' });
     // Keys were added to the config while the request waited: the next evaluation cites them.
     await evaluation(store, 'e3', '2026-11-03T06:00:00.000Z', '2026-11-03T06:01:00.000Z', { ...SPEC, keys: KEYS });
-    await appendEntry(store, { ...gate, id: 'old-0002', at: '2026-11-03T07:00:00.000Z', kind: 'decision', actor: 'alice@example.com', summary: 'approved', details: { ...gate.details, decision: 'approve' } });
+    await appendEntry(store, {
+      ...gate,
+      id: 'old-0002',
+      at: '2026-11-03T07:00:00.000Z',
+      kind: 'decision',
+      actor: 'alice@example.com',
+      summary: 'approved',
+      details: { ...gate.details, decision: 'approve' },
+    });
     const v = await verifyTrail(store, M);
     assert.deepEqual(v.problems, []);
     assert.match(v.acts[0]!.inForce!.from, /^the spec [0-9a-f]{12} cited by entry 2$/);
@@ -257,7 +453,9 @@ describe('decisions checked against the keys in force when they were made', func
   it('a decision left unsigned although keys were in force is named', async function () {
     await promotion(store, KEYS, undefined);
     const p = (await verifyTrail(store, M)).problems;
-    assert.deepEqual(p, [`entry 3 (decision at 2026-11-03T07:00:01.000Z): the promote approve by alice@example.com is not signed, although keys were in force (entry 2 (approval-requested))`]);
+    assert.deepEqual(p, [
+      `entry 3 (decision at 2026-11-03T07:00:01.000Z): the promote approve by alice@example.com is not signed, although keys were in force (entry 2 (approval-requested))`,
+    ]);
   });
 
   it('an unsigned approval whose comment was reworded in the registry disagrees with the trail', async function () {
@@ -265,7 +463,10 @@ describe('decisions checked against the keys in force when they were made', func
     const f = path.join(dir, championHistoryKey(M, 1));
     writeFileSync(f, readFileSync(f, 'utf8').replace('better on the holdout', 'checked by the whole team'));
     const p = (await verifyTrail(store, M)).problems;
-    assert.ok(p.some((x) => /^the registry's champion change 1 .*: the comment of its promote approve by alice@example.com is not the one in the trail$/.test(x)), p.join('\n'));
+    assert.ok(
+      p.some((x) => /^the registry's champion change 1 .*: the comment of its promote approve by alice@example.com is not the one in the trail$/.test(x)),
+      p.join('\n'),
+    );
   });
 
   it('verify-decision fails when the trail does not verify (a promotion entry removed)', async function () {
@@ -376,14 +577,20 @@ describe('commands that answer from the trail verify it first', function () {
     assert.equal(JSON.parse(json.out).verified, false);
     process.exitCode = undefined;
     const listed = await run((config) => auditCommand(M, { config, unverified: true, format: 'json' }));
-    assert.deepEqual((JSON.parse(listed.out) as { verified: boolean }[]).map((e) => e.verified), [false]);
+    assert.deepEqual(
+      (JSON.parse(listed.out) as { verified: boolean }[]).map((e) => e.verified),
+      [false],
+    );
     assert.equal(listed.code, 1);
   });
 
   it('who-was-watching refuses an instant in the future, naming it', async function () {
     const { checkInstant } = await import('../../cli/commands/audit.js');
     const now = new Date('2026-12-01T00:00:00Z');
-    assert.throws(() => checkInstant(new Date('2027-01-01T00:00:00Z'), now), /^UpkeepError: --at 2027-01-01T00:00:00\.000Z is in the future \(now 2026-12-01T00:00:00\.000Z\)/);
+    assert.throws(
+      () => checkInstant(new Date('2027-01-01T00:00:00Z'), now),
+      /^UpkeepError: --at 2027-01-01T00:00:00\.000Z is in the future \(now 2026-12-01T00:00:00\.000Z\)/,
+    );
     checkInstant(new Date('2026-11-30T00:00:00Z'), now);
   });
 });

@@ -34,7 +34,11 @@ function project(modules: 'linked' | 'own'): { dir: string; shared: string; npmC
     npmCalls: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
     run: () => {
       // It stops after the install step: this project has no scripts/build.mjs.
-      const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'bootstrap.mjs'), 'test'], { cwd: dir, encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+      const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'bootstrap.mjs'), 'test'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
       return r.stdout + r.stderr;
     },
   };

@@ -53,9 +53,7 @@ interface GoldenFile {
   cases: GoldenCase[];
 }
 
-const golden = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/golden/bootstrap.json', import.meta.url)), 'utf8'),
-) as GoldenFile;
+const golden = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/golden/bootstrap.json', import.meta.url)), 'utf8')) as GoldenFile;
 
 const REL = 1e-9;
 const ABS = 1e-12;

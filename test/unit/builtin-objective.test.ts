@@ -50,7 +50,7 @@ describe('the builtin binary objective', () => {
     obj.evaluate(a, new Float64Array(d + 1));
     // The same as a fresh objective's pass over the rows, exactly.
     assert.equal(obj.dataLoss(a), binaryObjective({ x, n, d }, y, 2).dataLoss(a));
-    assert.ok(Math.abs(obj.dataLoss(a) - (reference(x, y, n, d, a, 0).f / n)) <= 1e-14);
-    assert.ok(Math.abs(obj.dataLoss(b) - (reference(x, y, n, d, b, 0).f / n)) <= 1e-14, 'another point than the last evaluated');
+    assert.ok(Math.abs(obj.dataLoss(a) - reference(x, y, n, d, a, 0).f / n) <= 1e-14);
+    assert.ok(Math.abs(obj.dataLoss(b) - reference(x, y, n, d, b, 0).f / n) <= 1e-14, 'another point than the last evaluated');
   });
 });

@@ -43,7 +43,9 @@ interface Split {
 }
 
 function readSplit(c: GoldenCase, split: 'train' | 'test'): Split {
-  const lines = readFileSync(fixture(`data/builtin/${c.name}_${split}.csv`), 'utf8').trim().split('\n');
+  const lines = readFileSync(fixture(`data/builtin/${c.name}_${split}.csv`), 'utf8')
+    .trim()
+    .split('\n');
   const header = lines[0]!.split(',');
   const rows = lines.slice(1).map((l) => l.split(','));
   const col = (name: string): string[] => {
@@ -250,7 +252,13 @@ describe('the builtin trainer', function () {
   it('exports a categorical-only model without a numeric input', async function () {
     const values = ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'c'];
     const labels = Int32Array.from([0, 1, 1, 0, 1, 0, 1, 1]);
-    const { onnx, model } = trainBuiltin({ task: 'binary', features: { numeric: [], categorical: [{ name: 'kind', values }] }, featureNames: [], labels, classes: ['no', 'yes'] });
+    const { onnx, model } = trainBuiltin({
+      task: 'binary',
+      features: { numeric: [], categorical: [{ name: 'kind', values }] },
+      featureNames: [],
+      labels,
+      classes: ['no', 'yes'],
+    });
     const s = await session(onnx);
     assert.deepEqual(s.inputNames, ['kind']);
     const out = await s.run({ kind: new ort.Tensor('string', ['a', 'b', 'zzz'], [3, 1]) });
@@ -260,9 +268,26 @@ describe('the builtin trainer', function () {
 
   it('refuses bad input with a message that names the column', function () {
     const base = { task: 'binary' as const, featureNames: ['x'], classes: [0, 1] };
-    assert.throws(() => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, NaN, 3])] }, labels: Int32Array.from([0, 1, 0]) }), (e: unknown) => e instanceof BuiltinTrainingError && /column x row 1/.test(e.message));
-    assert.throws(() => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, 3])] }, labels: Int32Array.from([0, 0, 0]) }), /no training rows of class 1/);
-    assert.throws(() => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, 3])], categorical: [{ name: 'input', values: ['a', 'b', 'c'] }] }, labels: Int32Array.from([0, 1, 0]) }), /clashes/);
-    assert.throws(() => trainBuiltin({ ...base, task: 'regression', features: { numeric: [Float64Array.from([1, 2, 3])] }, labels: Int32Array.from([0, 1, 0]) }), /Float64Array/);
+    assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, NaN, 3])] }, labels: Int32Array.from([0, 1, 0]) }),
+      (e: unknown) => e instanceof BuiltinTrainingError && /column x row 1/.test(e.message),
+    );
+    assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, 3])] }, labels: Int32Array.from([0, 0, 0]) }),
+      /no training rows of class 1/,
+    );
+    assert.throws(
+      () =>
+        trainBuiltin({
+          ...base,
+          features: { numeric: [Float64Array.from([1, 2, 3])], categorical: [{ name: 'input', values: ['a', 'b', 'c'] }] },
+          labels: Int32Array.from([0, 1, 0]),
+        }),
+      /clashes/,
+    );
+    assert.throws(
+      () => trainBuiltin({ ...base, task: 'regression', features: { numeric: [Float64Array.from([1, 2, 3])] }, labels: Int32Array.from([0, 1, 0]) }),
+      /Float64Array/,
+    );
   });
 });

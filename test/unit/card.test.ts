@@ -168,7 +168,14 @@ describe('model cards', () => {
 
   it('states the details, the intended use and that limits are not stated', () => {
     const details = section(md, 'Model details');
-    for (const s of ['olga@example.com', 'alice@example.com, bob@example.com', 'head-of-data@example.com', 'tenure, spend, plan', '`churned`', 'roc_auc (higher is better; min 0.75, max_drop 0.05 from the baseline 0.82)']) {
+    for (const s of [
+      'olga@example.com',
+      'alice@example.com, bob@example.com',
+      'head-of-data@example.com',
+      'tenure, spend, plan',
+      '`churned`',
+      'roc_auc (higher is better; min 0.75, max_drop 0.05 from the baseline 0.82)',
+    ]) {
       assert.ok(details.includes(s), `details lack ${s}`);
     }
     const use = section(md, 'Intended use and limits');
@@ -192,7 +199,10 @@ describe('model cards', () => {
   });
 
   it('lists the lineage newest first with training window, holdout metric and champion periods', () => {
-    assert.deepEqual(card.lineage.map((v) => v.version), [V2, V1]);
+    assert.deepEqual(
+      card.lineage.map((v) => v.version),
+      [V2, V1],
+    );
     assert.deepEqual(card.lineage[0]!.training, { firstDay: '2026-01-01', lastDay: '2026-01-28', days: 28, rows: 12_000 });
     assert.deepEqual(card.lineage[1]!.championPeriods, [{ from: initial.since, to: promotion.since, change: 'initial' }]);
     const rows = tableRows(section(md, 'Lineage')).slice(1);
@@ -207,7 +217,13 @@ describe('model cards', () => {
   it('labels a configured baseline as configured, not as a holdout', () => {
     // The registry records the config's baseline on the config's artifact (registry/activities.ts).
     const configured = buildModelCard(input({ versions: [{ ...v1, baseline: { roc_auc: 0.82 } }, v2] }));
-    assert.deepEqual(configured.lineage.map((v) => [v.version, v.holdoutPrimary, v.baselineSource]), [[V2, 0.84, 'holdout'], [V1, 0.82, 'config']]);
+    assert.deepEqual(
+      configured.lineage.map((v) => [v.version, v.holdoutPrimary, v.baselineSource]),
+      [
+        [V2, 0.84, 'holdout'],
+        [V1, 0.82, 'config'],
+      ],
+    );
     const rows = tableRows(section(renderModelCardMarkdown(configured), 'Lineage'));
     assert.ok(rows[0]!.includes('| baseline roc_auc |'), rows[0]);
     assert.ok(rows[2]!.includes('| 0.8200 (config) |'), rows[2]);
@@ -215,7 +231,10 @@ describe('model cards', () => {
   });
 
   it('shows the metric trend newest first', () => {
-    assert.deepEqual(card.metricTrend.map((p) => p.value), [0.79, 0.83, 0.74]);
+    assert.deepEqual(
+      card.metricTrend.map((p) => p.value),
+      [0.79, 0.83, 0.74],
+    );
     const rows = tableRows(section(md, 'Metric trend')).slice(1);
     assert.ok(rows[0]!.startsWith('| 2026-02-17 06:00 UTC | warning |'));
     assert.ok(rows[2]!.startsWith('| 2026-01-20 06:00 UTC | degraded |'));
@@ -237,27 +256,45 @@ describe('model cards', () => {
     );
     assert.deepEqual(
       again.metricTrend.map((p) => [p.windowEnd.slice(0, 10), p.version, p.value]),
-      [['2026-02-17', V1, 0.7], ['2026-02-17', V2, 0.8], ['2026-02-10', V2, 0.83], ['2026-01-20', V1, 0.74]],
+      [
+        ['2026-02-17', V1, 0.7],
+        ['2026-02-17', V2, 0.8],
+        ['2026-02-10', V2, 0.83],
+        ['2026-01-20', V1, 0.74],
+      ],
     );
   });
 
   it('summarises the latest drift and quality', () => {
     const text = section(md, 'Latest drift and quality');
     assert.ok(text.includes('Dataset drift: **yes** (2 of 3 columns drifted'));
-    assert.deepEqual(card.latestConditions!.drift!.driftedColumns.map((c) => c.column), ['plan', 'tenure']);
+    assert.deepEqual(
+      card.latestConditions!.drift!.driftedColumns.map((c) => c.column),
+      ['plan', 'tenure'],
+    );
     assert.ok(text.includes('| tenure | wasserstein | 0.2100 | 0.1 |'));
     assert.ok(text.includes('unexpected column promo_code'));
   });
 
   it('says its audit trail section is a copy of the trail, not verified by the card', () => {
-    assert.ok(section(md, 'Audit trail').includes('Copied from the audit trail (`audit/churn/`) when this card was written, not verified here: `upkeep audit verify churn` checks the trail.'));
+    assert.ok(
+      section(md, 'Audit trail').includes(
+        'Copied from the audit trail (`audit/churn/`) when this card was written, not verified here: `upkeep audit verify churn` checks the trail.',
+      ),
+    );
   });
 
   it('keeps the audit trail newest first with the rejection comment, pipes escaped', () => {
-    assert.deepEqual(card.auditTrail.map((e) => e.summary), [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75']);
+    assert.deepEqual(
+      card.auditTrail.map((e) => e.summary),
+      [`${V2} is champion`, 'retrain rejected', 'roc_auc 0.74 below min 0.75'],
+    );
     const rows = tableRows(section(md, 'Audit trail')).slice(1);
     assert.equal(rows.length, 3);
-    assert.equal(rows[1], '| 2026-01-21 07:00 UTC | decision: retrain rejected | alice@example.com | labels for week 3 are late \\| wait<br>for the backfill |');
+    assert.equal(
+      rows[1],
+      '| 2026-01-21 07:00 UTC | decision: retrain rejected | alice@example.com | labels for week 3 are late \\| wait<br>for the backfill |',
+    );
     // Every row of the table has exactly the header's number of unescaped separators.
     for (const r of rows) assert.equal(r.replace(/\\\|/g, '').split('|').length, 6);
   });
@@ -287,7 +324,9 @@ describe('model cards', () => {
     assert.equal(fresh.current.version, null);
     assert.equal(fresh.latestConditions, null);
     const text = renderModelCardMarkdown(fresh);
-    assert.ok(section(text, 'Current version').includes('No version has been promoted yet: the artifact declared in upkeep.yaml runs (file:///models/churn.onnx).'));
+    assert.ok(
+      section(text, 'Current version').includes('No version has been promoted yet: the artifact declared in upkeep.yaml runs (file:///models/churn.onnx).'),
+    );
     assert.ok(section(text, 'Lineage').includes('No versions registered yet.'));
     assert.ok(section(text, 'Audit trail').includes('Nothing recorded yet.'));
     assert.deepEqual(JSON.parse(JSON.stringify(fresh)), fresh);

@@ -132,7 +132,12 @@ describe('newCategoryChance (Good–Turing, Poisson tail)', () => {
   };
 
   it('is the Poisson tail at m · (singletons + 1) / (n + 1) up to n current rows', () => {
-    for (const [n, singletons, m, k] of [[900, 12, 100, 3], [900, 0, 100, 1], [500, 40, 500, 60], [1000, 5, 50, 0]] as const) {
+    for (const [n, singletons, m, k] of [
+      [900, 12, 100, 3],
+      [900, 0, 100, 1],
+      [500, 40, 500, 60],
+      [1000, 5, 50, 0],
+    ] as const) {
       const { expected, pValue } = newCategoryChance(n, singletons, m, k);
       const lambda = (m * (singletons + 1)) / (n + 1);
       assert.ok(Math.abs(expected - lambda) < 1e-12);

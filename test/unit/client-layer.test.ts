@@ -48,7 +48,12 @@ function countingClient(running: Record<string, MaintenanceStatus | null>, o: { 
     describe: async () => {
       calls.describe++;
       if (!(workflowId in running)) throw new WorkflowNotFoundError('not found', workflowId, undefined);
-      return { status: { name: 'RUNNING' }, runId: `run-${workflowId}`, taskQueue: TASK_QUEUE, type: workflowId.includes('rollback') ? 'rollbackModel' : 'retrainModel' };
+      return {
+        status: { name: 'RUNNING' },
+        runId: `run-${workflowId}`,
+        taskQueue: TASK_QUEUE,
+        type: workflowId.includes('rollback') ? 'rollbackModel' : 'retrainModel',
+      };
     },
     query: async () => {
       calls.query++;
@@ -87,9 +92,20 @@ function countingClient(running: Record<string, MaintenanceStatus | null>, o: { 
   return { client, calls };
 }
 
-const gateOf = (gate: GateStatus['gate'], over: Partial<GateStatus> = {}): GateStatus => ({ gate, state: 'waiting', openedAt: OPENED, expiresAt: '2026-12-01T08:00:00.000Z', approvers: [OWNER], notified: [], reminders: 0, escalated: false, ...over });
+const gateOf = (gate: GateStatus['gate'], over: Partial<GateStatus> = {}): GateStatus => ({
+  gate,
+  state: 'waiting',
+  openedAt: OPENED,
+  expiresAt: '2026-12-01T08:00:00.000Z',
+  approvers: [OWNER],
+  notified: [],
+  reminders: 0,
+  escalated: false,
+  ...over,
+});
 const STAGES = { retrain: 'awaiting-retrain-approval', promote: 'awaiting-promotion-approval', rollback: 'awaiting-rollback-approval' } as const;
-const statusOf = (gate: GateStatus, kind: MaintenanceStatus['kind'] = 'retrain'): MaintenanceStatus => ({ modelId: 'churn', kind, stage: STAGES[gate.gate], since: OPENED, evidence: [], gates: [gate], gate }) as MaintenanceStatus;
+const statusOf = (gate: GateStatus, kind: MaintenanceStatus['kind'] = 'retrain'): MaintenanceStatus =>
+  ({ modelId: 'churn', kind, stage: STAGES[gate.gate], since: OPENED, evidence: [], gates: [gate], gate }) as MaintenanceStatus;
 const unsigned = () => undefined;
 
 describe('client layer: one lookup per decision', function () {
@@ -97,19 +113,49 @@ describe('client layer: one lookup per decision', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-client-web-'));
     try {
       const server = newKeyPair();
-      const config = parseConfig(stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
-      const { client, calls } = countingClient({ 'upkeep-retrain-churn': statusOf(gateOf('promote')), 'upkeep-rollback-churn': statusOf(gateOf('rollback'), 'rollback') });
+      const config = parseConfig(
+        stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn')] }),
+        { name: 'upkeep.yaml', baseDir: dir },
+      );
+      const { client, calls } = countingClient({
+        'upkeep-retrain-churn': statusOf(gateOf('promote')),
+        'upkeep-rollback-churn': statusOf(gateOf('rollback'), 'rollback'),
+      });
       const file = path.join(dir, 'users.json');
       const token = addUser(file, OWNER);
-      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client, taskQueue: TASK_QUEUE, authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 } });
+      const { app } = createWebApp({
+        config,
+        store: createFileStore(path.join(dir, 'store')),
+        client,
+        taskQueue: TASK_QUEUE,
+        authenticator: tokenAuthenticator(file),
+        signer: { id: 'upkeep-web@test', secretKey: server.secretKey },
+        sessions: { idleMs: 60_000, maxMs: 3_600_000 },
+      });
       const headers = (cookie: string) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'http://localhost' });
       const page = await app.request('/login');
       const loginCsrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
-      const signedIn = await app.request('/login', { method: 'POST', body: new URLSearchParams({ csrf: loginCsrf, token, next: '/' }).toString(), headers: headers(page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')) });
-      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const signedIn = await app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ csrf: loginCsrf, token, next: '/' }).toString(),
+        headers: headers(
+          page.headers
+            .getSetCookie()
+            .map((c) => c.split(';')[0])
+            .join('; '),
+        ),
+      });
+      const cookie = signedIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const csrf = /name="csrf" value="([^"]*)"/.exec(await (await app.request('/inbox', { headers: { cookie } })).text())![1]!;
       Object.assign(calls, { list: 0, describe: 0, query: 0, update: 0 }); // the inbox page listed them; the decision counts from here
-      const res = await app.request('/inbox/churn/decide', { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve', gate: 'promote', opened: OPENED, evidence: '' }).toString(), headers: headers(cookie) });
+      const res = await app.request('/inbox/churn/decide', {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, decision: 'approve', gate: 'promote', opened: OPENED, evidence: '' }).toString(),
+        headers: headers(cookie),
+      });
       assert.equal(res.status, 303, await res.text());
       assert.deepEqual({ list: calls.list, describe: calls.describe, query: calls.query, update: calls.update }, { list: 0, describe: 1, query: 1, update: 1 });
     } finally {
@@ -127,19 +173,37 @@ describe('client layer: one lookup per decision', function () {
 
     const only = countingClient({ 'upkeep-retrain-churn': statusOf(gateOf('retrain')) });
     assert.equal((await submitDecision(only.client, 'churn', { decision: 'reject', approver: OWNER, comment: 'no' }, unsigned)).gate.state, 'rejected');
-    assert.deepEqual(only.calls, { list: 0, describe: 2, query: 1, update: 1, signalWithStart: 0, start: 0 }, 'the rollback id described (none runs), the retrain request queried once');
+    assert.deepEqual(
+      only.calls,
+      { list: 0, describe: 2, query: 1, update: 1, signalWithStart: 0, start: 0 },
+      'the rollback id described (none runs), the retrain request queried once',
+    );
 
     const ambiguous = countingClient(both);
-    await assert.rejects(submitDecision(ambiguous.client, 'churn', { decision: 'approve', approver: OWNER }, unsigned), (e: unknown) => isUpkeepError(e, 'InvalidRequest') && e.message === 'several requests for churn wait for a decision (retrain, rollback): say which with --gate');
+    await assert.rejects(
+      submitDecision(ambiguous.client, 'churn', { decision: 'approve', approver: OWNER }, unsigned),
+      (e: unknown) =>
+        isUpkeepError(e, 'InvalidRequest') && e.message === 'several requests for churn wait for a decision (retrain, rollback): say which with --gate',
+    );
     assert.equal(ambiguous.calls.update, 0);
   });
 
   it('keeps the messages of a decision with no request to decide, naming the ones open', async function () {
     const { client } = countingClient({ 'upkeep-rollback-churn': statusOf(gateOf('rollback'), 'rollback'), 'upkeep-retrain-churn': null });
-    await assert.rejects(findDecisionRequest(client, 'churn', 'promote'), (e: unknown) => isUpkeepError(e) && e.message === 'no promote request for churn is waiting for a decision (open: rollback)');
-    await assert.rejects(findDecisionRequest(countingClient({}).client, 'churn', undefined), (e: unknown) => isUpkeepError(e) && e.message === 'no request for churn is waiting for a decision (see upkeep approvals list)');
+    await assert.rejects(
+      findDecisionRequest(client, 'churn', 'promote'),
+      (e: unknown) => isUpkeepError(e) && e.message === 'no promote request for churn is waiting for a decision (open: rollback)',
+    );
+    await assert.rejects(
+      findDecisionRequest(countingClient({}).client, 'churn', undefined),
+      (e: unknown) => isUpkeepError(e) && e.message === 'no request for churn is waiting for a decision (see upkeep approvals list)',
+    );
     assert.deepEqual(await openRequests(client, 'churn', { gate: 'bogus' }), [], 'no gate of that name: nothing asked');
-    assert.deepEqual(await openRequests(client, 'churn', { gate: 'rollback', taskQueue: 'another-queue' }), [], 'a request on another task queue is not this inbox\'s');
+    assert.deepEqual(
+      await openRequests(client, 'churn', { gate: 'rollback', taskQueue: 'another-queue' }),
+      [],
+      "a request on another task queue is not this inbox's",
+    );
   });
 });
 
@@ -147,16 +211,32 @@ describe('client layer: returns values and throws, never prints', function () {
   it('prints nothing while it lists, decides (accepted and refused), asks for a retrain and a rollback, and refreshes approvers', async function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-client-quiet-'));
     const printed: string[] = [];
-    const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, out: process.stdout.write, err: process.stderr.write };
-    const catcher = (name: string) => (...args: unknown[]) => {
-      printed.push(`${name}: ${args.map(String).join(' ')}`);
-      return true;
+    const saved = {
+      log: console.log,
+      info: console.info,
+      warn: console.warn,
+      error: console.error,
+      debug: console.debug,
+      out: process.stdout.write,
+      err: process.stderr.write,
     };
+    const catcher =
+      (name: string) =>
+      (...args: unknown[]) => {
+        printed.push(`${name}: ${args.map(String).join(' ')}`);
+        return true;
+      };
     try {
       const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
       const spec = config.models[0]!;
       const store = createFileStore(path.join(dir, 'store'));
-      Object.assign(console, { log: catcher('console.log'), info: catcher('console.info'), warn: catcher('console.warn'), error: catcher('console.error'), debug: catcher('console.debug') });
+      Object.assign(console, {
+        log: catcher('console.log'),
+        info: catcher('console.info'),
+        warn: catcher('console.warn'),
+        error: catcher('console.error'),
+        debug: catcher('console.debug'),
+      });
       process.stdout.write = catcher('stdout') as typeof process.stdout.write;
       process.stderr.write = catcher('stderr') as typeof process.stderr.write;
 
@@ -167,17 +247,34 @@ describe('client layer: returns values and throws, never prints', function () {
       const refused: string[] = [];
       const why = 'model churn: mallory is not an approver';
       const refusing = countingClient({ 'upkeep-retrain-churn': statusOf(gateOf('retrain')) }, { refuse: why }).client;
-      const refusal = await submitDecision(refusing, 'churn', { decision: 'approve', approver: 'mallory' }, unsigned, async (r) => void refused.push(r.why)).then(() => undefined, (e: unknown) => e);
+      const refusal = await submitDecision(
+        refusing,
+        'churn',
+        { decision: 'approve', approver: 'mallory' },
+        unsigned,
+        async (r) => void refused.push(r.why),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const evidence = manualEvidence(spec, 'upkeep.yaml', { reason: 'labels changed', requestedBy: OWNER, at: new Date('2026-11-30T10:00:00.000Z') });
       const noTrainer = (() => {
         try {
-          return manualEvidence({ ...spec, retrain: { ...spec.retrain, trainer: undefined } }, 'upkeep.yaml', { reason: 'x', requestedBy: OWNER, at: new Date() });
+          return manualEvidence({ ...spec, retrain: { ...spec.retrain, trainer: undefined } }, 'upkeep.yaml', {
+            reason: 'x',
+            requestedBy: OWNER,
+            at: new Date(),
+          });
         } catch (e) {
           return e;
         }
       })();
       const retrain = await requestRetrain(client, 'churn', evidence, TASK_QUEUE);
-      const rollback = await startRollback(countingClient({ 'upkeep-rollback-churn': statusOf(gateOf('rollback'), 'rollback') }).client, TASK_QUEUE, await prepareRollback(spec, store, { as: OWNER, to: 'bbb', reason: 'worse since the promotion' }, unsigned));
+      const rollback = await startRollback(
+        countingClient({ 'upkeep-rollback-churn': statusOf(gateOf('rollback'), 'rollback') }).client,
+        TASK_QUEUE,
+        await prepareRollback(spec, store, { as: OWNER, to: 'bbb', reason: 'worse since the promotion' }, unsigned),
+      );
       const outcome = await rollback.outcome();
       const watched = await rollback.watchGate(0);
       const refresh = await refreshOpenGates(client, { models: ['churn'], taskQueue: TASK_QUEUE });

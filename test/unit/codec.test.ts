@@ -50,7 +50,10 @@ describe('payload encryption codec', function () {
 
   it('reads keys from the environment or a 0600 key file, with one-line errors', function () {
     const k = randomBytes(32).toString('base64');
-    assert.deepEqual(parsePayloadKeys(`new:${k},old:${k}`, 'UPKEEP_PAYLOAD_KEYS', 'UPKEEP_PAYLOAD_KEYS').map((x) => x.id), ['new', 'old']);
+    assert.deepEqual(
+      parsePayloadKeys(`new:${k},old:${k}`, 'UPKEEP_PAYLOAD_KEYS', 'UPKEEP_PAYLOAD_KEYS').map((x) => x.id),
+      ['new', 'old'],
+    );
     assert.throws(() => parsePayloadKeys('k1:c2hvcnQ=', 'X', 'X'), /^SettingsError: X: key k1 is 5 bytes, not 32/);
     assert.throws(() => parsePayloadKeys(`a:${k},a:${k}`, 'X', 'X'), /key id a is listed twice/);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-keys-'));
@@ -60,7 +63,10 @@ describe('payload encryption codec', function () {
       chmodSync(file, 0o644);
       assert.throws(() => payloadKeys({ payloadKeysFile: file }), /readable by others: chmod 600/);
       chmodSync(file, 0o600);
-      assert.deepEqual(payloadKeys({ payloadKeysFile: file })!.map((x) => x.id), ['2026-11', '2026-05']);
+      assert.deepEqual(
+        payloadKeys({ payloadKeysFile: file })!.map((x) => x.id),
+        ['2026-11', '2026-05'],
+      );
       assert.equal(payloadKeys({}), undefined);
       // A FIFO would block every command that reads it: refused by name, at once.
       const fifo = path.join(dir, 'fifo-keys');
@@ -75,7 +81,10 @@ describe('payload encryption codec', function () {
     let server: Server;
     let url: string;
     const codec = createEncryptionCodec([key('k1')]);
-    const json = (p: typeof plain) => ({ metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(p.data).toString('base64') });
+    const json = (p: typeof plain) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: Buffer.from(p.data).toString('base64'),
+    });
     before(async () => {
       ({ server, url } = await startCodecServer({ codec, origins: ['http://127.0.0.1:8233'], port: 0 }));
     });
@@ -83,7 +92,12 @@ describe('payload encryption codec', function () {
 
     it('encodes and decodes per the codec server protocol, on 127.0.0.1', async function () {
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      const post = (route: string, body: unknown) => fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:8233' }, body: JSON.stringify(body) });
+      const post = (route: string, body: unknown) =>
+        fetch(`${url}${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:8233' },
+          body: JSON.stringify(body),
+        });
       const encoded = await post('/encode', { payloads: [json(plain)] });
       assert.equal(encoded.status, 200);
       assert.equal(encoded.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
@@ -109,11 +123,14 @@ describe('payload encryption codec', function () {
       const { port } = new URL(url);
       const ask = (headers: Record<string, string>) =>
         new Promise<{ status: number; body: string }>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port, path: '/decode', method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c.toString()));
-            res.on('end', () => resolve({ status: res.statusCode!, body }));
-          });
+          const req = request(
+            { host: '127.0.0.1', port, path: '/decode', method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+            (res) => {
+              let body = '';
+              res.on('data', (c: Buffer) => (body += c.toString()));
+              res.on('end', () => resolve({ status: res.statusCode!, body }));
+            },
+          );
           req.on('error', reject);
           req.end(JSON.stringify(encoded));
         });

@@ -161,10 +161,7 @@ describe('the command trainer', function () {
     const pidFile = path.join(dir, 'grandchild.pid');
     let pid = 0;
     const started = Date.now();
-    const err = await expectFailure(
-      runCommandTrainer(options('hang.mjs', [pidFile], { timeoutMs: 800, heartbeat: (d) => (pid = d.pid) })),
-      'timeout',
-    );
+    const err = await expectFailure(runCommandTrainer(options('hang.mjs', [pidFile], { timeoutMs: 800, heartbeat: (d) => (pid = d.pid) })), 'timeout');
     assert.ok(Date.now() - started < 4000, 'the command was not stopped promptly');
     assert.match(err.message, /timed out after 800 ms/);
     assert.match(err.logTail, /started/);

@@ -29,7 +29,10 @@ describe('config changes in the audit chain', function () {
   /** The demo model as loaded, its approver's key `key` (none: unsigned decisions). */
   const spec = (key?: string, overrides: Record<string, unknown> = {}): ModelSpec => {
     const approvers = key ? [{ id: APPROVER, public_key: key }] : [APPROVER];
-    return parseConfig(stringify({ version: 1, store: 'store', models: [demoModel(MODEL, { approvers, ...overrides })] }), { name: 'upkeep.yaml', baseDir: dir }).models[0]!;
+    return parseConfig(stringify({ version: 1, store: 'store', models: [demoModel(MODEL, { approvers, ...overrides })] }), {
+      name: 'upkeep.yaml',
+      baseDir: dir,
+    }).models[0]!;
   };
   const entries = async () => (await readChain(store, MODEL)).filter((c) => c.entry.kind === 'config-changed');
   /** Every file the store holds, as text. */
@@ -54,7 +57,12 @@ describe('config changes in the audit chain', function () {
 
   it('records the first config seen with the spec, the key set and the web users, by whom (asserted), in a chain that verifies', async function () {
     const s = spec(KEY_A);
-    const r = await recordConfig(store, s, { by: { ...by, author: 'Alice A.' }, webUsers: [{ id: APPROVER, created: '2026-11-01T00:00:00.000Z' }, { id: 'viewer@example.com' }], configName: 'upkeep.yaml', at: new Date('2026-11-20T10:00:00Z') });
+    const r = await recordConfig(store, s, {
+      by: { ...by, author: 'Alice A.' },
+      webUsers: [{ id: APPROVER, created: '2026-11-01T00:00:00.000Z' }, { id: 'viewer@example.com' }],
+      configName: 'upkeep.yaml',
+      at: new Date('2026-11-20T10:00:00Z'),
+    });
     assert.equal(r.changed, true);
     const [c] = await entries();
     const e = c!.entry;
@@ -62,7 +70,13 @@ describe('config changes in the audit chain', function () {
     assert.equal(e.actor, 'Alice A.');
     assert.match(e.summary, /seen by `schedules sync` of alice@build-1, author given as Alice A\.: asserted, not proven/);
     const d = e.details as Record<'record' | 'config' | 'keys' | 'madeBy' | 'previous' | 'changed', { sha256: string } & Record<string, unknown>>;
-    assert.deepEqual(d.madeBy, { user: 'alice', host: 'build-1', author: 'Alice A.', command: 'schedules sync', proof: 'none: asserted by the command, not signed' });
+    assert.deepEqual(d.madeBy, {
+      user: 'alice',
+      host: 'build-1',
+      author: 'Alice A.',
+      command: 'schedules sync',
+      proof: 'none: asserted by the command, not signed',
+    });
     assert.equal(d.previous, null);
     assert.deepEqual(d.changed, ['first record']);
     // Everything cited is content-addressed: each file hashes to the sha256 that names it.
@@ -82,7 +96,11 @@ describe('config changes in the audit chain', function () {
 
   it('records the same config once, however often and however concurrently it is seen', async function () {
     const s = spec(KEY_A);
-    await Promise.all(Array.from({ length: 6 }, (_, i) => recordConfig(store, s, { by: { ...by, user: `u${i}` }, webUsers: [], at: new Date(Date.UTC(2026, 10, 20, 10, 0, i)) })));
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        recordConfig(store, s, { by: { ...by, user: `u${i}` }, webUsers: [], at: new Date(Date.UTC(2026, 10, 20, 10, 0, i)) }),
+      ),
+    );
     assert.equal((await entries()).length, 1);
     const again = await recordConfig(store, s, { by, webUsers: [] });
     assert.equal(again.changed, false);
@@ -109,9 +127,17 @@ describe('config changes in the audit chain', function () {
     assert.deepEqual(await keysAt('2026-11-05T00:00:00Z'), { [APPROVER]: KEY_A });
     assert.deepEqual(await keysAt('2026-11-10T00:00:00Z'), { [APPROVER]: KEY_B });
     // who-was-watching shows it, and still finds the owner through the spec the entry cites.
-    const w = whoWasWatching(MODEL, chain, new Date('2026-11-11T00:00:00Z'), new Map([[configInForce(chain, new Date('2026-11-11T00:00:00Z'))!.spec, { owner: OWNER, approvers: [APPROVER], escalation: [] }]]));
+    const w = whoWasWatching(
+      MODEL,
+      chain,
+      new Date('2026-11-11T00:00:00Z'),
+      new Map([[configInForce(chain, new Date('2026-11-11T00:00:00Z'))!.spec, { owner: OWNER, approvers: [APPROVER], escalation: [] }]]),
+    );
     assert.equal(w.inForce?.owner, OWNER);
-    assert.match(renderWhoWasWatching(w), /config: +[0-9a-f]{12} recorded 2026-11-10T00:00:00.000Z \(entry 2, by mallory@build-1: asserted, not proven\); keys [0-9a-f]{12}/);
+    assert.match(
+      renderWhoWasWatching(w),
+      /config: +[0-9a-f]{12} recorded 2026-11-10T00:00:00.000Z \(entry 2, by mallory@build-1: asserted, not proven\); keys [0-9a-f]{12}/,
+    );
   });
 
   it('records a change back to an earlier config again (A, B, A are three entries)', async function () {
@@ -122,7 +148,13 @@ describe('config changes in the audit chain', function () {
   it('records a change of the web users (not of the config) without ever storing a token hash', async function () {
     const s = spec();
     await recordConfig(store, s, { by, webUsers: [{ id: APPROVER, created: '2026-11-01T00:00:00.000Z' }] });
-    const r = await recordConfig(store, s, { by: { ...by, command: 'users add' }, webUsers: [{ id: APPROVER, created: '2026-11-01T00:00:00.000Z' }, { id: 'eve@example.com', created: '2026-11-02T00:00:00.000Z' }] });
+    const r = await recordConfig(store, s, {
+      by: { ...by, command: 'users add' },
+      webUsers: [
+        { id: APPROVER, created: '2026-11-01T00:00:00.000Z' },
+        { id: 'eve@example.com', created: '2026-11-02T00:00:00.000Z' },
+      ],
+    });
     assert.equal(r.changed, true);
     const list = await entries();
     assert.deepEqual(list[1]!.entry.details?.changed, ['web users']);
@@ -145,7 +177,10 @@ describe('config changes in the audit chain', function () {
     const real = (await readChain(scratch, MODEL)).at(-1)!.entry;
     const forged = { ...real, details: { ...real.details, keys: recorded!.entry.details!.keys } };
     await store.put(`audit/${MODEL}/configs/claims/${real.id}.json`, `${JSON.stringify(forged, null, 2)}\n`);
-    await assert.rejects(recordConfig(store, spec(KEY_B), { by, webUsers: [] }), /does not record the config [0-9a-f]{64} of churn it is named for \(altered or forged\): it was not linked/);
+    await assert.rejects(
+      recordConfig(store, spec(KEY_B), { by, webUsers: [] }),
+      /does not record the config [0-9a-f]{64} of churn it is named for \(altered or forged\): it was not linked/,
+    );
     assert.equal((await entries()).length, 1);
     assert.equal((await verifyChain(store, MODEL)).ok, true);
   });
@@ -162,8 +197,17 @@ describe('config changes in the audit chain', function () {
   it('records every model of a fleet', async function () {
     const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('a'), demoModel('b')] }), { name: 'upkeep.yaml', baseDir: dir });
     const r = await recordFleetConfig(store, config, { by, webUsers: [] });
-    assert.deepEqual(r.map((x) => [x.modelId, x.changed]), [['a', true], ['b', true]]);
-    assert.deepEqual((await recordFleetConfig(store, config, { by, webUsers: [] })).map((x) => x.changed), [false, false]);
+    assert.deepEqual(
+      r.map((x) => [x.modelId, x.changed]),
+      [
+        ['a', true],
+        ['b', true],
+      ],
+    );
+    assert.deepEqual(
+      (await recordFleetConfig(store, config, { by, webUsers: [] })).map((x) => x.changed),
+      [false, false],
+    );
   });
 
   it('a command reads the web users file for the record: ids, token dates and roles, never the hashes', async function () {
@@ -180,7 +224,8 @@ describe('config changes in the audit chain', function () {
 
   it('a worker records a config (here its keys) edited while it runs before an activity acts on it, once per edit', async function () {
     const file = path.join(dir, 'upkeep.yaml');
-    const write = (key: string) => writeFileSync(file, stringify({ version: 1, store: 'store', models: [demoModel(MODEL, { approvers: [{ id: APPROVER, public_key: key }] })] }));
+    const write = (key: string) =>
+      writeFileSync(file, stringify({ version: 1, store: 'store', models: [demoModel(MODEL, { approvers: [{ id: APPROVER, public_key: key }] })] }));
     write(KEY_A);
     let calls = 0;
     const load = watchConfig(configLoader(file), async (c) => {
@@ -203,10 +248,13 @@ describe('config changes in the audit chain', function () {
     let fail = true;
     let calls = 0;
     const config = { v: 1 };
-    const load = watchConfig(async () => config, async () => {
-      calls++;
-      if (fail) throw new Error('store down');
-    });
+    const load = watchConfig(
+      async () => config,
+      async () => {
+        calls++;
+        if (fail) throw new Error('store down');
+      },
+    );
     await assert.rejects(load(), /store down/);
     fail = false;
     assert.equal(await load(), config);

@@ -27,7 +27,10 @@ describe('upkeep.yaml validation', function () {
   it('pauses the schedules of models that left the config unless schedules.orphans says prune or keep', function () {
     assert.deepEqual(parseConfig(`models:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).schedules, { orphans: 'pause' });
     assert.equal(parseConfig(`schedules: { orphans: prune }\nmodels:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).schedules.orphans, 'prune');
-    assert.equal(configError(`schedules: { orphans: delete }\nmodels:${model()}`), 'upkeep.yaml: schedules.orphans: expected pause, prune or keep, not "delete"');
+    assert.equal(
+      configError(`schedules: { orphans: delete }\nmodels:${model()}`),
+      'upkeep.yaml: schedules.orphans: expected pause, prune or keep, not "delete"',
+    );
   });
 
   it('resolves relative paths against the config folder and keeps the date placeholders', function () {
@@ -41,8 +44,16 @@ describe('upkeep.yaml validation', function () {
   });
 
   it('refuses retraining settings that could not work, before anyone is asked to approve', function () {
-    assert.match(configError(`models:${model('    retrain: { on: degraded, trainer: { type: builtin } }').replace('{ name: input, columns: [a, b] }', '{ name: input, type: double, columns: [a, b] }')}`), /retrain\.trainer\.type: the builtin trainer makes models with one float input .*input input \(double, 2 columns\) does not fit: use a command trainer/);
-    assert.match(configError(`models:${model('    retrain: { on: degraded }').replace('data/{date}.csv', 'data/all.csv')}`), /retrain\.on: retraining needs dated data files/);
+    assert.match(
+      configError(
+        `models:${model('    retrain: { on: degraded, trainer: { type: builtin } }').replace('{ name: input, columns: [a, b] }', '{ name: input, type: double, columns: [a, b] }')}`,
+      ),
+      /retrain\.trainer\.type: the builtin trainer makes models with one float input .*input input \(double, 2 columns\) does not fit: use a command trainer/,
+    );
+    assert.match(
+      configError(`models:${model('    retrain: { on: degraded }').replace('data/{date}.csv', 'data/all.csv')}`),
+      /retrain\.on: retraining needs dated data files/,
+    );
     assert.match(configError(`models:${model('    approval: { reminder_every: 0s }')}`), /approval\.reminder_every: expected a duration longer than 0/);
   });
 
@@ -57,7 +68,10 @@ describe('upkeep.yaml validation', function () {
   });
 
   it('refuses a model without an owner', function () {
-    assert.equal(configError(`models:${model().replace('    owner: owners@example.com\n', '')}`), 'upkeep.yaml: models[0] (churn): owner: required (every model needs an accountable owner)');
+    assert.equal(
+      configError(`models:${model().replace('    owner: owners@example.com\n', '')}`),
+      'upkeep.yaml: models[0] (churn): owner: required (every model needs an accountable owner)',
+    );
   });
 
   it('refuses unknown keys', function () {
@@ -75,8 +89,14 @@ describe('upkeep.yaml validation', function () {
   });
 
   it('refuses a metric that does not belong to the task, and min on an error metric', function () {
-    assert.match(configError(`models:${model().replace('metric: roc_auc', 'metric: rmse')}`), /thresholds\.metric: expected one of accuracy, .* for a binary model/);
-    assert.match(configError(`models:${model().replace('metric: roc_auc, min: 0.7', 'metric: log_loss, min: 0.7')}`), /thresholds\.min: log_loss is better when lower: use thresholds\.max/);
+    assert.match(
+      configError(`models:${model().replace('metric: roc_auc', 'metric: rmse')}`),
+      /thresholds\.metric: expected one of accuracy, .* for a binary model/,
+    );
+    assert.match(
+      configError(`models:${model().replace('metric: roc_auc, min: 0.7', 'metric: log_loss, min: 0.7')}`),
+      /thresholds\.min: log_loss is better when lower: use thresholds\.max/,
+    );
   });
 
   it('refuses max_drop without a baseline and a model without any threshold', function () {
@@ -107,9 +127,18 @@ describe('upkeep.yaml validation at the edge: schedules, limits, aliases', funct
   const withSchedule = (schedule: string): string => `models:${model().replace('{ every: 1d }', schedule)}`;
 
   it('refuses a malformed cron, a cron that never fires, an unknown time zone, naming the model and field', function () {
-    assert.equal(configError(withSchedule('{ cron: "0 6 * *" }')), 'upkeep.yaml: models[0] (churn): schedule.cron: malformed cron "0 6 * *": expected 5 fields (minute hour day-of-month month day-of-week), found 4');
-    assert.equal(configError(withSchedule('{ cron: "0 0 30 2 *" }')), 'upkeep.yaml: models[0] (churn): schedule.cron: cron "0 0 30 2 *" never fires (no calendar day matches its day and month fields)');
-    assert.equal(configError(withSchedule('{ every: 1d, timezone: Mars/Base }')), 'upkeep.yaml: models[0] (churn): schedule.timezone: unknown time zone "Mars/Base" (expected an IANA name such as UTC or Europe/Berlin)');
+    assert.equal(
+      configError(withSchedule('{ cron: "0 6 * *" }')),
+      'upkeep.yaml: models[0] (churn): schedule.cron: malformed cron "0 6 * *": expected 5 fields (minute hour day-of-month month day-of-week), found 4',
+    );
+    assert.equal(
+      configError(withSchedule('{ cron: "0 0 30 2 *" }')),
+      'upkeep.yaml: models[0] (churn): schedule.cron: cron "0 0 30 2 *" never fires (no calendar day matches its day and month fields)',
+    );
+    assert.equal(
+      configError(withSchedule('{ every: 1d, timezone: Mars/Base }')),
+      'upkeep.yaml: models[0] (churn): schedule.timezone: unknown time zone "Mars/Base" (expected an IANA name such as UTC or Europe/Berlin)',
+    );
   });
 
   it('refuses a zero, negative or absurd interval', function () {
@@ -120,16 +149,25 @@ describe('upkeep.yaml validation at the edge: schedules, limits, aliases', funct
   });
 
   it('takes read limits at the top level, per model overrides, sizes in words', function () {
-    const config = parseConfig(`limits: { max_file_bytes: 64MiB, max_rows_per_file: 1000 }\nmodels:${model('    limits: { max_rows_per_file: 50 }')}`, { name: 'upkeep.yaml', baseDir: '/srv' });
+    const config = parseConfig(`limits: { max_file_bytes: 64MiB, max_rows_per_file: 1000 }\nmodels:${model('    limits: { max_rows_per_file: 50 }')}`, {
+      name: 'upkeep.yaml',
+      baseDir: '/srv',
+    });
     assert.equal(config.limits.max_file_bytes, 64 * 1024 ** 2);
     assert.equal(config.models[0]!.limits!.max_file_bytes, 64 * 1024 ** 2);
     assert.equal(config.models[0]!.limits!.max_rows_per_file, 50);
     assert.equal(config.models[0]!.limits!.max_expansion, 256);
-    assert.match(configError(`limits: { max_file_bytes: lots }\nmodels:${model()}`), /^upkeep\.yaml: limits\.max_file_bytes: expected a size like 64MiB or 2GiB/m);
+    assert.match(
+      configError(`limits: { max_file_bytes: lots }\nmodels:${model()}`),
+      /^upkeep\.yaml: limits\.max_file_bytes: expected a size like 64MiB or 2GiB/m,
+    );
   });
 
   it('refuses a YAML alias bomb and an oversized config with a message', function () {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...'bcdefghij'.split('').map((c, i) => `${c}: &${c} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`),
+    ].join('\n');
     const started = Date.now();
     assert.match(configError(`${bomb}\nmodels:${model()}`), /^upkeep\.yaml: YAML aliases expand too far \(more than 100 alias expansions/);
     assert.ok(Date.now() - started < 2000, 'refused before expanding');

@@ -3,7 +3,18 @@ import { cronDays, cronHasNextRun, longestDayGap, cronProblem, isKnownTimeZone, 
 
 describe('cron expressions checked at load', function () {
   it('accepts the usual forms: lists, ranges, steps, names, macros', function () {
-    for (const ok of ['0 6 * * *', '*/15 * * * *', '0 9-17/2 * * mon-fri', '30 7 1,15 * *', '0 0 29 2 *', '0 0 * jan,jul sun', '0 0 31 * *', '@daily', '@hourly', '0 0 * * 7']) {
+    for (const ok of [
+      '0 6 * * *',
+      '*/15 * * * *',
+      '0 9-17/2 * * mon-fri',
+      '30 7 1,15 * *',
+      '0 0 29 2 *',
+      '0 0 * jan,jul sun',
+      '0 0 31 * *',
+      '@daily',
+      '@hourly',
+      '0 0 * * 7',
+    ]) {
       assert.equal(cronProblem(ok), undefined, ok);
     }
   });
@@ -45,7 +56,19 @@ describe('cron expressions checked at load', function () {
       for (let i = 1; i < days.length; i++) gap = Math.max(gap, days[i]! - days[i - 1]!);
       return gap;
     };
-    for (const e of ['0 0 * * *', '0 6 * * 1-5', '0 0 29 2 1', '0 0 29 2 *', '0 0 13 * 5', '0 0 31 * *', '0 0 1 1 *', '0 0 29 2 0', '0 0 30 2 *', '0 0 * 2 *', '0 0 1,15 * 3']) {
+    for (const e of [
+      '0 0 * * *',
+      '0 6 * * 1-5',
+      '0 0 29 2 1',
+      '0 0 29 2 *',
+      '0 0 13 * 5',
+      '0 0 31 * *',
+      '0 0 1 1 *',
+      '0 0 29 2 0',
+      '0 0 30 2 *',
+      '0 0 * 2 *',
+      '0 0 1,15 * 3',
+    ]) {
       assert.equal(longestDayGap(parseCron(e)), walk(e), e);
     }
     assert.equal(longestDayGap(parseCron('0 0 29 2 1')), 40 * 365 + 9, '2072 → 2112');

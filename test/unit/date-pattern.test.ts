@@ -10,7 +10,7 @@ describe('the date pattern a data folder suggests', function () {
     assert.equal(namePattern('20261320.csv'), undefined); // month 13
   });
 
-  it('suggests the folder\'s most common naming when the template matches no file', function () {
+  it("suggests the folder's most common naming when the template matches no file", function () {
     const hint = datePatternHint('file:///srv/data/{date}.csv', ['20261118.csv', '20261119.csv', '20261120.csv', 'README.md', '2026-01-01-old.csv']);
     assert.equal(hint, 'no file matches {date}.csv in /srv/data/, which holds 3 files named like 20261118.csv — did you mean data.uri …/{yyyy}{mm}{dd}.csv?');
     assert.match(datePatternHint('file:///srv/data/{date}.csv', ['2026-11-20.parquet'])!, /did you mean data\.uri …\/\{date\}\.parquet\?$/);
@@ -26,7 +26,10 @@ describe('the date pattern a data folder suggests', function () {
       'no file matches {date}.csv in /srv/data/, which holds 3 files named like 18-11-2026.csv — did you mean data.uri …/{dd}-{mm}-{yyyy}.csv?',
     );
     // One name whose second number is above 12 shows the folder is month first.
-    assert.match(datePatternHint('file:///srv/data/{date}.csv', ['11-09-2026.csv', '11-10-2026.csv', '11-20-2026.csv'])!, /named like 11-09-2026\.csv — did you mean data\.uri …\/\{mm\}-\{dd\}-\{yyyy\}\.csv\?$/);
+    assert.match(
+      datePatternHint('file:///srv/data/{date}.csv', ['11-09-2026.csv', '11-10-2026.csv', '11-20-2026.csv'])!,
+      /named like 11-09-2026\.csv — did you mean data\.uri …\/\{mm\}-\{dd\}-\{yyyy\}\.csv\?$/,
+    );
   });
 
   it('points at the window when the files are named right but for other days', function () {

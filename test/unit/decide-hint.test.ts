@@ -7,6 +7,9 @@ describe('the decide-with line of approvals list', function () {
       decideHint('credit', 'promote', true),
       'decide with: upkeep approve credit --gate promote --as <you> --comment "why, although not recommended"  or  upkeep reject credit --gate promote --as <you> --comment "…"',
     );
-    assert.equal(decideHint('credit', 'promote', false), 'decide with: upkeep approve credit --gate promote --as <you>  or  upkeep reject credit --gate promote --as <you> --comment "…"');
+    assert.equal(
+      decideHint('credit', 'promote', false),
+      'decide with: upkeep approve credit --gate promote --as <you>  or  upkeep reject credit --gate promote --as <you> --comment "…"',
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('approver keys in upkeep.yaml', function () {
   });
 
   it('reads people and authenticators from the keys file, relative to the config, for the models they decide on', function () {
-    writeFileSync(path.join(dir, 'keys.yaml'), `people:\n  - { id: owner@example.com, public_key: ${B} }\n  - { id: stranger@example.com, public_key: ${A} }\nauthenticators:\n  - { id: inbox.example.com, public_key: ${S} }\n`);
+    writeFileSync(
+      path.join(dir, 'keys.yaml'),
+      `people:\n  - { id: owner@example.com, public_key: ${B} }\n  - { id: stranger@example.com, public_key: ${A} }\nauthenticators:\n  - { id: inbox.example.com, public_key: ${S} }\n`,
+    );
     const config = parse(`keys_file: keys.yaml\nmodels:${model('churn', '[bob@example.com]')}`);
     assert.deepEqual(config.models[0]!.keys, { people: { 'owner@example.com': B }, authenticators: { 'inbox.example.com': S } });
   });
@@ -50,23 +53,63 @@ describe('approver keys in upkeep.yaml', function () {
   });
 
   const bad: { name: string; text: () => string; error: RegExp }[] = [
-    { name: 'a key that is not 64 hex digits', text: () => `models:${model('churn', '[{ id: alice@example.com, public_key: abc }]')}`, error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]\.public_key: expected an Ed25519 public key: 64 lowercase hex digits/ },
-    { name: 'an approver entry with an unknown field', text: () => `models:${model('churn', `[{ id: a, public_key: ${A}, secret_key: ${A} }]`)}`, error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]: unknown key secret_key$/ },
-    { name: 'an approver that is neither an id nor { id, public_key }', text: () => `models:${model('churn', '[3]')}`, error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]: expected an id, or \{ id, public_key \}$/ },
-    { name: 'a missing keys file', text: () => `keys_file: nowhere.yaml\nmodels:${model('churn', '[]')}`, error: /upkeep\.yaml: keys_file: cannot read .*nowhere\.yaml: no such file/ },
-    { name: 'a keys file with a bad key', text: () => (writeFileSync(path.join(dir, 'k.yaml'), 'people: [{ id: a, public_key: nothex }]\n'), `keys_file: k.yaml\nmodels:${model('churn', '[]')}`), error: /k\.yaml: people\[0\]\.public_key: expected an Ed25519 public key/ },
-    { name: 'one person with two keys', text: () => (writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`), `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`), error: /models\[0\] \(churn\): approvers: alice@example\.com has a different public key in the keys file/ },
+    {
+      name: 'a key that is not 64 hex digits',
+      text: () => `models:${model('churn', '[{ id: alice@example.com, public_key: abc }]')}`,
+      error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]\.public_key: expected an Ed25519 public key: 64 lowercase hex digits/,
+    },
+    {
+      name: 'an approver entry with an unknown field',
+      text: () => `models:${model('churn', `[{ id: a, public_key: ${A}, secret_key: ${A} }]`)}`,
+      error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]: unknown key secret_key$/,
+    },
+    {
+      name: 'an approver that is neither an id nor { id, public_key }',
+      text: () => `models:${model('churn', '[3]')}`,
+      error: /^upkeep\.yaml: models\[0\] \(churn\): approvers\[0\]: expected an id, or \{ id, public_key \}$/,
+    },
+    {
+      name: 'a missing keys file',
+      text: () => `keys_file: nowhere.yaml\nmodels:${model('churn', '[]')}`,
+      error: /upkeep\.yaml: keys_file: cannot read .*nowhere\.yaml: no such file/,
+    },
+    {
+      name: 'a keys file with a bad key',
+      text: () => (writeFileSync(path.join(dir, 'k.yaml'), 'people: [{ id: a, public_key: nothex }]\n'), `keys_file: k.yaml\nmodels:${model('churn', '[]')}`),
+      error: /k\.yaml: people\[0\]\.public_key: expected an Ed25519 public key/,
+    },
+    {
+      name: 'one person with two keys',
+      text: () => (
+        writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`),
+        `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`
+      ),
+      error: /models\[0\] \(churn\): approvers: alice@example\.com has a different public key in the keys file/,
+    },
     {
       name: 'one id both a person of the keys file and an authenticator',
-      text: () => (writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`), `keys_file: k.yaml\nauthenticators: [{ id: alice@example.com, public_key: ${S} }]\nmodels:${model('churn', '[]')}`),
-      error: /^upkeep\.yaml: alice@example\.com is listed both as a person \(\S+k\.yaml: people\) and as an authenticator \(upkeep\.yaml: authenticators\): an id is one or the other/,
+      text: () => (
+        writeFileSync(path.join(dir, 'k.yaml'), `people: [{ id: alice@example.com, public_key: ${B} }]\n`),
+        `keys_file: k.yaml\nauthenticators: [{ id: alice@example.com, public_key: ${S} }]\nmodels:${model('churn', '[]')}`
+      ),
+      error:
+        /^upkeep\.yaml: alice@example\.com is listed both as a person \(\S+k\.yaml: people\) and as an authenticator \(upkeep\.yaml: authenticators\): an id is one or the other/,
     },
     {
       name: 'one id both a keyed approver and an authenticator of the keys file',
-      text: () => (writeFileSync(path.join(dir, 'k.yaml'), `authenticators: [{ id: alice@example.com, public_key: ${S} }]\n`), `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`),
-      error: /^upkeep\.yaml: alice@example\.com is listed both as a person \(upkeep\.yaml: models\[0\] \(churn\): approvers\) and as an authenticator \(\S+k\.yaml: authenticators\)/,
+      text: () => (
+        writeFileSync(path.join(dir, 'k.yaml'), `authenticators: [{ id: alice@example.com, public_key: ${S} }]\n`),
+        `keys_file: k.yaml\nmodels:${model('churn', `[{ id: alice@example.com, public_key: ${A} }]`)}`
+      ),
+      error:
+        /^upkeep\.yaml: alice@example\.com is listed both as a person \(upkeep\.yaml: models\[0\] \(churn\): approvers\) and as an authenticator \(\S+k\.yaml: authenticators\)/,
     },
-    { name: "a model's owner listed as an authenticator", text: () => `authenticators: [{ id: owner@example.com, public_key: ${S} }]\nmodels:${model('churn', '[]')}`, error: /owner@example\.com is listed both as a person \(upkeep\.yaml: models\[0\] \(churn\): owner\) and as an authenticator \(upkeep\.yaml: authenticators\)/ },
+    {
+      name: "a model's owner listed as an authenticator",
+      text: () => `authenticators: [{ id: owner@example.com, public_key: ${S} }]\nmodels:${model('churn', '[]')}`,
+      error:
+        /owner@example\.com is listed both as a person \(upkeep\.yaml: models\[0\] \(churn\): owner\) and as an authenticator \(upkeep\.yaml: authenticators\)/,
+    },
   ];
   for (const b of bad) {
     it(`refuses ${b.name} with a message naming file and field`, function () {
@@ -82,15 +125,35 @@ describe('approver keys in upkeep.yaml', function () {
     chmodSync(keys, 0o644);
     chmodSync(file, 0o644);
     assert.deepEqual((await loadConfig(file)).models[0]!.keys?.people, { 'owner@example.com': A }, '0644 (a git checkout) is fine');
-    for (const [mode, who] of [[0o664, 'its group'], [0o666, 'everyone'], [0o646, 'everyone']] as const) {
+    for (const [mode, who] of [
+      [0o664, 'its group'],
+      [0o666, 'everyone'],
+      [0o646, 'everyone'],
+    ] as const) {
       chmodSync(file, mode);
-      await assert.rejects(loadConfig(file), (e: unknown) => isUpkeepError(e, 'InvalidConfig') && e.message === `the config ${file} is writable by ${who} (mode 0${mode.toString(8)}): anyone who can write it can change who may approve; run: chmod go-w ${file}`);
+      await assert.rejects(
+        loadConfig(file),
+        (e: unknown) =>
+          isUpkeepError(e, 'InvalidConfig') &&
+          e.message ===
+            `the config ${file} is writable by ${who} (mode 0${mode.toString(8)}): anyone who can write it can change who may approve; run: chmod go-w ${file}`,
+      );
       await assert.rejects(configLoader(file)(), /is writable by/, 'the worker refuses it too');
     }
     chmodSync(file, 0o600);
     chmodSync(keys, 0o620);
-    await assert.rejects(loadConfig(file), (e: unknown) => isUpkeepError(e, 'InvalidConfig') && e.message === `upkeep.yaml: keys_file: the keys file ${keys} is writable by its group (mode 0620): anyone who can write it can change who may approve; run: chmod go-w ${keys}`);
-    assert.throws(() => parse(`keys_file: keys.yaml\nmodels:${model('churn', '[]')}`), /keys file .* is writable by its group/, 'also when the config text is parsed on its own');
+    await assert.rejects(
+      loadConfig(file),
+      (e: unknown) =>
+        isUpkeepError(e, 'InvalidConfig') &&
+        e.message ===
+          `upkeep.yaml: keys_file: the keys file ${keys} is writable by its group (mode 0620): anyone who can write it can change who may approve; run: chmod go-w ${keys}`,
+    );
+    assert.throws(
+      () => parse(`keys_file: keys.yaml\nmodels:${model('churn', '[]')}`),
+      /keys file .* is writable by its group/,
+      'also when the config text is parsed on its own',
+    );
     chmodSync(keys, 0o600);
     assert.equal((await loadConfig(file)).models.length, 1);
   });
@@ -137,7 +200,10 @@ describe('approver keys in upkeep.yaml', function () {
     assert.notEqual(rekeyed, cached);
     assert.deepEqual(rekeyed.models[0]!.keys?.people, { 'owner@example.com': B });
     writeFileSync(file, `keys_file: keys.yaml\nmodels:${model('churn', '[bob@example.com]')}${model('second', '[bob@example.com]')}`);
-    assert.deepEqual((await load()).models.map((m) => m.id), ['churn', 'second']);
+    assert.deepEqual(
+      (await load()).models.map((m) => m.id),
+      ['churn', 'second'],
+    );
     writeFileSync(file, 'models: [');
     await assert.rejects(load(), /upkeep\.yaml: not valid YAML/);
   });

@@ -51,7 +51,11 @@ function anchors(text: string): Set<string> {
   const out = new Set<string>();
   const withoutCode = text.replace(/^```[^\n]*\n[\s\S]*?^```[^\n]*$/gm, '');
   for (const m of withoutCode.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const slug = (m[1] ?? '').trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/ /g, '-');
+    const slug = (m[1] ?? '')
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n === 0 ? slug : `${slug}-${n}`);
@@ -117,7 +121,9 @@ describe('the README and docs/', function () {
   it('every page of docs/ is linked from the index docs/README.md', function () {
     const index = path.join(DOCS, 'README.md');
     const linked = new Set(relativeLinks(readFileSync(index, 'utf8')).map((l) => path.resolve(DOCS, l.split('#')[0] ?? '')));
-    const unlinked = markdownFiles(DOCS).filter((f) => f !== index && !linked.has(f)).map((f) => path.relative(PROJECT_DIR, f));
+    const unlinked = markdownFiles(DOCS)
+      .filter((f) => f !== index && !linked.has(f))
+      .map((f) => path.relative(PROJECT_DIR, f));
     assert.deepEqual(unlinked, []);
   });
 
@@ -133,7 +139,8 @@ describe('the README and docs/', function () {
       const text = readFileSync(file, 'utf8');
       const where = path.relative(PROJECT_DIR, file);
       for (const m of text.matchAll(/\bdocs\/[\w/.-]+\.md\b/g)) if (!existsSync(path.join(PROJECT_DIR, m[0]))) problems.push(`${where}: ${m[0]}: no such page`);
-      for (const m of text.matchAll(/\(README[:,][^)]*\)|README: [A-Z][\w ,]*/g)) problems.push(`${where}: ${m[0]}: the README has no sections to point at; name the page of docs/`);
+      for (const m of text.matchAll(/\(README[:,][^)]*\)|README: [A-Z][\w ,]*/g))
+        problems.push(`${where}: ${m[0]}: the README has no sections to point at; name the page of docs/`);
     }
     assert.deepEqual(problems, []);
   });
@@ -147,8 +154,10 @@ describe('the README and docs/', function () {
   });
 
   it('anchors follow GitHub: punctuation dropped, spaces to hyphens, repeats numbered', function () {
-    assert.deepEqual([...anchors('# Limits: what one file may cost (`domain/limits.ts`)\n## A\n## A\n```\n# not a heading\n```\n')],
-      ['limits-what-one-file-may-cost-domainlimitsts', 'a', 'a-1']);
+    assert.deepEqual(
+      [...anchors('# Limits: what one file may cost (`domain/limits.ts`)\n## A\n## A\n```\n# not a heading\n```\n')],
+      ['limits-what-one-file-may-cost-domainlimitsts', 'a', 'a-1'],
+    );
     assert.deepEqual(relativeLinks('[a](x.md#y) [b](https://e.com) `[c](z.md)`\n```\n[d](w.md)\n```\n'), ['x.md#y']);
   });
 });

@@ -60,22 +60,66 @@ describe('drift test descriptors', () => {
 describe('category counting', () => {
   it('keys strings as they are, numbers by String(value) and counts null and NaN as missing', () => {
     const s = countColumnCategories({ kind: 'string', values: ['b', null, 'a', 'b'] });
-    assert.deepEqual([...s.counts], [['b', 2], ['a', 1]]);
+    assert.deepEqual(
+      [...s.counts],
+      [
+        ['b', 2],
+        ['a', 1],
+      ],
+    );
     assert.equal(s.missing, 1);
-    const n = countColumnCategories({ kind: 'number', sourceType: 'float', values: Float64Array.of(3, NaN, 1.5, -0, 0, Infinity, 3, 7), nulls: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1) });
-    assert.deepEqual([...n.counts], [['3', 2], ['1.5', 1], ['0', 2], ['Infinity', 1]]);
+    const n = countColumnCategories({
+      kind: 'number',
+      sourceType: 'float',
+      values: Float64Array.of(3, NaN, 1.5, -0, 0, Infinity, 3, 7),
+      nulls: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 1),
+    });
+    assert.deepEqual(
+      [...n.counts],
+      [
+        ['3', 2],
+        ['1.5', 1],
+        ['0', 2],
+        ['Infinity', 1],
+      ],
+    );
     assert.equal(n.missing, 2);
   });
 
   it('lists booleans false first for profiles and in first-seen order for sketches', () => {
     const col = { kind: 'boolean' as const, values: Uint8Array.of(1, 0, 1, 0), nulls: Uint8Array.of(0, 0, 0, 1) };
-    assert.deepEqual([...countColumnCategories(col).counts], [['false', 1], ['true', 2]]);
-    assert.deepEqual([...countColumnCategories(col, { booleans: 'first-seen' }).counts], [['true', 2], ['false', 1]]);
+    assert.deepEqual(
+      [...countColumnCategories(col).counts],
+      [
+        ['false', 1],
+        ['true', 2],
+      ],
+    );
+    assert.deepEqual(
+      [...countColumnCategories(col, { booleans: 'first-seen' }).counts],
+      [
+        ['true', 2],
+        ['false', 1],
+      ],
+    );
     assert.equal(countColumnCategories(col).missing, 1);
-    assert.deepEqual([...countColumnCategories(col, { rows: 2, booleans: 'first-seen' }).counts], [['true', 1], ['false', 1]]);
+    assert.deepEqual(
+      [...countColumnCategories(col, { rows: 2, booleans: 'first-seen' }).counts],
+      [
+        ['true', 1],
+        ['false', 1],
+      ],
+    );
   });
 
   it('counts a sorted numeric sample by value, ascending', () => {
-    assert.deepEqual([...countSortedValues(Float64Array.of(-1, -0, 0, 0, 2.5, 2.5))], [['-1', 1], ['0', 3], ['2.5', 2]]);
+    assert.deepEqual(
+      [...countSortedValues(Float64Array.of(-1, -0, 0, 0, 2.5, 2.5))],
+      [
+        ['-1', 1],
+        ['0', 3],
+        ['2.5', 2],
+      ],
+    );
   });
 });

@@ -105,7 +105,9 @@ const frames = new Map<string, Frame>();
 function readFrame(relPath: string): Frame {
   let f = frames.get(relPath);
   if (!f) {
-    const lines = readFileSync(fileURLToPath(new URL(relPath, fixtures)), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(fileURLToPath(new URL(relPath, fixtures)), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     f = { header: lines[0]!.split(','), rows: lines.slice(1).map((l) => l.split(',')) };
     frames.set(relPath, f);
   }
@@ -368,7 +370,10 @@ describe('drift statistics', () => {
       assert.equal(r.statistics.wasserstein_normed, 0);
       assert.equal(r.statistics.jensenshannon, 0);
       assert.equal(r.statistics.psi, 0);
-      const counts = new Map([['a', 5], ['b', 7]]);
+      const counts = new Map([
+        ['a', 5],
+        ['b', 7],
+      ]);
       assert.equal(zTestPValue([5, 7], [5, 7]), 1);
       assert.equal(columnDrift({ kind: 'categorical', reference: counts, current: counts }).drifted, false);
     });
@@ -394,7 +399,19 @@ describe('drift statistics', () => {
     });
 
     it('parallel arrays and maps of category counts give the same result', () => {
-      const a = columnDrift({ kind: 'categorical', reference: new Map([['x', 30], ['y', 50], ['z', 20]]), current: new Map([['y', 40], ['x', 40], ['z', 25]]) });
+      const a = columnDrift({
+        kind: 'categorical',
+        reference: new Map([
+          ['x', 30],
+          ['y', 50],
+          ['z', 20],
+        ]),
+        current: new Map([
+          ['y', 40],
+          ['x', 40],
+          ['z', 25],
+        ]),
+      });
       const b = columnDrift({
         kind: 'categorical',
         reference: { categories: ['z', 'y', 'x'], counts: [20, 50, 30] },

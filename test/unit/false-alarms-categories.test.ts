@@ -54,7 +54,9 @@ describe('new categories on unchanged data (scikit-learn digits, pixels as categ
       const reference = buildReferenceProfile({ data: table(order.slice(0, half), 'reference.csv'), categorical: header, createdAt: 't' });
       const rest = order.slice(half);
       for (let w = 0; w < WINDOWS; w++) {
-        const window = shuffled(rest.length, random).slice(0, WINDOW_ROWS).map((k) => rest[k]!);
+        const window = shuffled(rest.length, random)
+          .slice(0, WINDOW_ROWS)
+          .map((k) => rest[k]!);
         const report = checkQuality(reference, table(window, 'window.csv'), { requiredColumns: [] });
         unchanged++;
         if (report.newCategories.length > 0) listed++;
@@ -69,7 +71,9 @@ describe('new categories on unchanged data (scikit-learn digits, pixels as categ
         }
       }
     }
-    console.log(`      unchanged windows warned: ${warned} of ${unchanged} (any new category listed: ${listed}); planted in 5% of rows caught: ${caught[5]} of ${planted}, in 10%: ${caught[10]} of ${planted}`);
+    console.log(
+      `      unchanged windows warned: ${warned} of ${unchanged} (any new category listed: ${listed}); planted in 5% of rows caught: ${caught[5]} of ${planted}, in 10%: ${caught[10]} of ${planted}`,
+    );
     assert.ok(listed > unchanged / 2, `the data has rare categories that show by chance (${listed} of ${unchanged} windows list one)`);
     assert.ok(warned <= unchanged * 0.01, `${warned} of ${unchanged} unchanged windows warned`);
     assert.ok(caught[5] >= planted * 0.9, `a new value in 5% of rows caught ${caught[5]} of ${planted} times`);

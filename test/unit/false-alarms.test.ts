@@ -78,7 +78,13 @@ describe('false alarms on real data (breast cancer, random halves)', function ()
     try {
       for (const [k, split] of fixture.splits.entries()) {
         const model = modelOf(split);
-        const { profile } = await profileReferenceData({ ...model, files: [csvFile(`reference-${k}.csv`, split.reference)], engine, createdAt: '2026-01-01T00:00:00.000Z', source: `reference-${k}.csv` });
+        const { profile } = await profileReferenceData({
+          ...model,
+          files: [csvFile(`reference-${k}.csv`, split.reference)],
+          engine,
+          createdAt: '2026-01-01T00:00:00.000Z',
+          source: `reference-${k}.csv`,
+        });
         const reference = referenceFromProfile(profile, spec);
         const evaluate = (file: WindowFile) => engine.evaluate({ ...model, files: [file], reference });
         for (const [w, indices] of split.unchanged.entries()) unchanged.push(await evaluate(csvFile(`unchanged-${k}-${w}.csv`, indices)));

@@ -35,7 +35,11 @@ describe('file patterns (several files per day)', function () {
   });
 
   it('keeps the matching names in name order (code units, as S3 lists them)', function () {
-    assert.deepEqual(matchNames('*.parquet', ['part-2.parquet', 'part-10.parquet', '_SUCCESS', 'Part-3.parquet', 'part-1.parquet.crc']), ['Part-3.parquet', 'part-10.parquet', 'part-2.parquet']);
+    assert.deepEqual(matchNames('*.parquet', ['part-2.parquet', 'part-10.parquet', '_SUCCESS', 'Part-3.parquet', 'part-1.parquet.crc']), [
+      'Part-3.parquet',
+      'part-10.parquet',
+      'part-2.parquet',
+    ]);
   });
 
   it('tells a pattern from a plain file name, also when a file:// URI writes ? as %3F', function () {
@@ -59,7 +63,10 @@ describe('file patterns (several files per day)', function () {
       }
       assert.fail(`expected ${uri} to be refused`);
     };
-    assert.equal(refused('data/dt=*/{date}.csv'), 'upkeep.yaml: models[0] (churn): data.uri: a wildcard (* or ?) may only be in the file name, the last part of the path, not in the folder dt=*/ (write a dated folder with {date}, e.g. dt={date}/*.parquet)');
+    assert.equal(
+      refused('data/dt=*/{date}.csv'),
+      'upkeep.yaml: models[0] (churn): data.uri: a wildcard (* or ?) may only be in the file name, the last part of the path, not in the folder dt=*/ (write a dated folder with {date}, e.g. dt={date}/*.parquet)',
+    );
     const ok = parseConfig(config('data/dt={date}/part-?.csv'), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
     assert.equal(ok.models[0]!.data.uri, 'file:///srv/upkeep/data/dt={date}/part-%3F.csv');
     assert.ok(isFilePattern(ok.models[0]!.data.uri));
@@ -70,7 +77,7 @@ describe('file patterns (several files per day)', function () {
     beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-pattern-'))));
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('lists the matching files of the day\'s folder, none for a missing folder, the URI itself without a pattern', async function () {
+    it("lists the matching files of the day's folder, none for a missing folder, the URI itself without a pattern", async function () {
       const day = path.join(dir, 'dt=2026-11-20');
       mkdirSync(day);
       for (const name of ['part 2.csv', 'part 1.csv', 'notes.txt', 'part#3.csv']) writeFileSync(path.join(day, name), 'a\n1\n');

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportClosedHistories, historyKeyOf, historySegment, historySegmentId, legacyHistoryKeyOf, listSkippedHistories, readExportedHistory } from '../../engine/audit/histories.js';
+import {
+  exportClosedHistories,
+  historyKeyOf,
+  historySegment,
+  historySegmentId,
+  legacyHistoryKeyOf,
+  listSkippedHistories,
+  readExportedHistory,
+} from '../../engine/audit/histories.js';
 import type { TemporalPort, WorkflowRunInfo } from '../../engine/ports.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { assertKey } from '../../engine/store/store.js';
@@ -61,7 +69,10 @@ describe('the history export takes any workflow id', function () {
     const failing = new Set(['gone']);
     const first = await exportClosedHistories({ store, temporal: server(runs, failing) });
     assert.equal(first.exported, IDS.length + 1, JSON.stringify(first));
-    assert.deepEqual(first.skipped.map((s) => s.replace(/ [0-9a-f-]{36}:.*/, '')), ['"gone"']);
+    assert.deepEqual(
+      first.skipped.map((s) => s.replace(/ [0-9a-f-]{36}:.*/, '')),
+      ['"gone"'],
+    );
     assert.match(first.skipped[0]!, /not found/);
     for (const r of runs.filter((r) => r.workflowId !== 'gone')) {
       const text = await readExportedHistory(store, r);

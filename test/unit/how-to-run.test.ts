@@ -17,17 +17,28 @@ describe('the commands upkeep tells a person to run', () => {
     assert.equal(workerHint(local), '`npx upkeep start` or `npx upkeep worker`');
     const global = howToRun({ cwd: '/home/ana/shop', projectDir: '/usr/lib/node_modules/upkeep', env: {} });
     assert.deepEqual([global.upkeep, global.start], ['upkeep', 'upkeep start']);
-    assert.equal(howToRun({ cwd: '/home/ana/shop', projectDir: '/usr/lib/node_modules/upkeep', env: { npm_command: 'exec' } }).start, 'npx upkeep start', 'run through npx');
+    assert.equal(
+      howToRun({ cwd: '/home/ana/shop', projectDir: '/usr/lib/node_modules/upkeep', env: { npm_command: 'exec' } }).start,
+      'npx upkeep start',
+      'run through npx',
+    );
     assert.equal(howToRun({ cwd: '/tmp/x', projectDir: '/root/.npm/_npx/8891/node_modules/upkeep', env: {} }).upkeep, 'npx upkeep');
     const elsewhere = howToRun({ cwd: '/home/ana/shop', projectDir: '/home/ana/upkeep', env: {} });
-    assert.deepEqual([elsewhere.start, elsewhere.npmRun('demo-feed')], ['npx upkeep start', 'npm --prefix /home/ana/upkeep run demo-feed'], 'the clone, used from another folder');
+    assert.deepEqual(
+      [elsewhere.start, elsewhere.npmRun('demo-feed')],
+      ['npx upkeep start', 'npm --prefix /home/ana/upkeep run demo-feed'],
+      'the clone, used from another folder',
+    );
   });
 
   it('gives another terminal the settings it needs to reach the same server: a non-default UPKEEP_DEV_PORT, never a secret', () => {
     assert.deepEqual(otherTerminal({ env: {}, devPort: 7233 }), { prefix: '', secrets: [] });
     assert.equal(otherTerminal({ env: { UPKEEP_DEV_PORT: '7299' }, devPort: 7299 }).prefix, 'UPKEEP_DEV_PORT=7299 ');
     // a cluster's address wins over the dev port, as in clientTarget
-    assert.equal(otherTerminal({ env: { TEMPORAL_ADDRESS: 'temporal.example.com:7233', TEMPORAL_NAMESPACE: 'ml' }, devPort: 7299 }).prefix, 'TEMPORAL_ADDRESS=temporal.example.com:7233 TEMPORAL_NAMESPACE=ml ');
+    assert.equal(
+      otherTerminal({ env: { TEMPORAL_ADDRESS: 'temporal.example.com:7233', TEMPORAL_NAMESPACE: 'ml' }, devPort: 7299 }).prefix,
+      'TEMPORAL_ADDRESS=temporal.example.com:7233 TEMPORAL_NAMESPACE=ml ',
+    );
     const keyed = otherTerminal({ env: { UPKEEP_PAYLOAD_KEYS: 'k1:c2VjcmV0', UPKEEP_TASK_QUEUE: 'ml team', UPKEEP_KEY_DIR: '/keys' }, devPort: 7233 });
     assert.equal(keyed.prefix, `UPKEEP_TASK_QUEUE='ml team' UPKEEP_KEY_DIR=/keys `);
     assert.deepEqual(keyed.secrets, ['UPKEEP_PAYLOAD_KEYS']);

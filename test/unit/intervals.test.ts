@@ -74,7 +74,10 @@ function windowOf(task: Golden['cases'][number]['task'], n: number, seed: number
 }
 
 function close(actual: number, expected: number, what: string, rel = 1e-9): void {
-  assert.ok(Math.abs(actual - expected) <= rel * Math.max(Math.abs(expected), 1e-300), `${what}: expected ${expected}, got ${actual} (difference ${actual - expected})`);
+  assert.ok(
+    Math.abs(actual - expected) <= rel * Math.max(Math.abs(expected), 1e-300),
+    `${what}: expected ${expected}, got ${actual} (difference ${actual - expected})`,
+  );
 }
 
 const windows = new Map(golden.cases.map((c) => [`${c.task}/${c.rows}`, windowOf(c.task, c.rows, c.seed)]));
@@ -128,7 +131,10 @@ describe('closed-form intervals', () => {
       it(`${c.task}, ${c.rows} rows: ends within ${Math.round(TOLERANCE * 100)}% of the bootstrap interval's width`, () => {
         for (const [metric, g] of Object.entries(c.results)) {
           const gap = endGap(g.closedForm, g.bootstrap!);
-          assert.ok(gap <= TOLERANCE, `${metric}: closed form [${g.closedForm.low}, ${g.closedForm.high}] vs bootstrap [${g.bootstrap!.low}, ${g.bootstrap!.high}]: ${(gap * 100).toFixed(1)}% of the width`);
+          assert.ok(
+            gap <= TOLERANCE,
+            `${metric}: closed form [${g.closedForm.low}, ${g.closedForm.high}] vs bootstrap [${g.bootstrap!.low}, ${g.bootstrap!.high}]: ${(gap * 100).toFixed(1)}% of the width`,
+          );
         }
       });
     }

@@ -57,7 +57,12 @@ describe('the maintenance activities', function () {
   /** Activities over a config with the demo model and `extra` top-level settings. */
   const activitiesWith = (extra: Record<string, unknown> = {}, attempt?: number) => {
     const config = parseConfig(stringify({ version: 1, store: 'store', ...extra, models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
-    return createTrailActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: (line) => lines.push(line), ...(attempt ? { attempt: () => attempt } : {}) });
+    return createTrailActivities({
+      store,
+      loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }),
+      log: (line) => lines.push(line),
+      ...(attempt ? { attempt: () => attempt } : {}),
+    });
   };
 
   beforeEach(() => {
@@ -88,19 +93,33 @@ describe('the maintenance activities', function () {
       await a.recordLedger({ entries: [later, late] });
       await a.recordLedger({ entries: [early, first] });
       // Both entries of 06:00:00 share a key prefix (milliseconds are not in the key): only the sort orders them.
-      assert.deepEqual((await readAuditTrail(store, MODEL)).map((e) => e.id), ['z', 'b-early', 'a-late', 'c']);
+      assert.deepEqual(
+        (await readAuditTrail(store, MODEL)).map((e) => e.id),
+        ['z', 'b-early', 'a-late', 'c'],
+      );
     });
 
     it('keeps evaluations apart from maintenance entries and reads them only when asked', async function () {
       const a = activitiesWith();
       await a.recordLedger({ entries: [entry('eval-1', '2026-03-01T06:00:00.000Z', { kind: 'evaluation' }), entry('gate-1', '2026-03-01T07:00:00.000Z')] });
-      assert.deepEqual((await readAuditTrail(store, MODEL)).map((e) => e.id), ['gate-1']);
-      assert.deepEqual((await readAuditTrail(store, MODEL, { evaluations: true })).map((e) => e.id), ['eval-1', 'gate-1']);
+      assert.deepEqual(
+        (await readAuditTrail(store, MODEL)).map((e) => e.id),
+        ['gate-1'],
+      );
+      assert.deepEqual(
+        (await readAuditTrail(store, MODEL, { evaluations: true })).map((e) => e.id),
+        ['eval-1', 'gate-1'],
+      );
     });
 
     it("logs an evaluation's verdict once, as it is recorded, and no line for other entries", async function () {
       const a = activitiesWith();
-      const details = { verdict: 'degraded', reasons: ['roc_auc 0.5700 is below the minimum 0.7200', 'a note'], report: 'file:///s/r.json', windowEnd: '2026-03-01T06:00:00.000Z' };
+      const details = {
+        verdict: 'degraded',
+        reasons: ['roc_auc 0.5700 is below the minimum 0.7200', 'a note'],
+        report: 'file:///s/r.json',
+        windowEnd: '2026-03-01T06:00:00.000Z',
+      };
       const evaluation = entry('eval-1', '2026-03-01T06:00:00.000Z', { kind: 'evaluation', details });
       await a.recordLedger({ entries: [evaluation, entry('gate-1', '2026-03-01T07:00:00.000Z')] });
       await a.recordLedger({ entries: [evaluation] });
@@ -111,7 +130,9 @@ describe('the maintenance activities', function () {
     it('logs why a bad verdict asked nobody for a retrain (the cooldown), with how to ask now', async function () {
       const a = activitiesWith();
       const summary = 'no retrain requested: the last retrain request closed not-recommended at 2026-03-01T05:00:00.000Z, within the cooldown';
-      await a.recordLedger({ entries: [entry('eval-3', '2026-03-01T06:00:02.000Z', { kind: 'evaluation', summary, details: { windowEnd: '2026-03-01T06:00:00.000Z' } })] });
+      await a.recordLedger({
+        entries: [entry('eval-3', '2026-03-01T06:00:02.000Z', { kind: 'evaluation', summary, details: { windowEnd: '2026-03-01T06:00:00.000Z' } })],
+      });
       assert.deepEqual(lines, [`[upkeep] ${MODEL}: ${summary} (retrain.cooldown; \`upkeep retrain ${MODEL} --reason "…"\` asks now)`]);
     });
 
@@ -131,13 +152,21 @@ describe('the maintenance activities', function () {
     });
 
     /** A webhook receiver on 127.0.0.1 answering every request with `status` (and `headers`, `body`). */
-    async function receiver(status: number, answer: { headers?: Record<string, string>; body?: string } = {}): Promise<{ url: string; host: string; received: Received[] }> {
+    async function receiver(
+      status: number,
+      answer: { headers?: Record<string, string>; body?: string } = {},
+    ): Promise<{ url: string; host: string; received: Received[] }> {
       const received: Received[] = [];
       server = createServer((req, res) => {
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
-          received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+          received.push({
+            method: req.method ?? '',
+            url: req.url ?? '',
+            contentType: req.headers['content-type'],
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
           res.writeHead(status, { 'content-type': 'text/plain', ...answer.headers });
           res.end(answer.body ?? (status < 300 ? 'ok' : 'no'));
         });
@@ -174,7 +203,10 @@ describe('the maintenance activities', function () {
       assert.deepEqual(await a.notify(event), { webhook: 'sent' });
       assert.equal(hook.received.length, 1);
       const chain = await readChain(store, MODEL);
-      assert.deepEqual(chain.map((c) => [c.entry.kind, c.entry.details?.webhook]), [['notified', 'sent']]);
+      assert.deepEqual(
+        chain.map((c) => [c.entry.kind, c.entry.details?.webhook]),
+        [['notified', 'sent']],
+      );
       // Another notification (another time) is sent.
       await a.notify({ ...event, at: '2026-03-01T06:00:01.000Z' });
       assert.equal(hook.received.length, 2);
@@ -193,13 +225,26 @@ describe('the maintenance activities', function () {
       // The refusal is final: recorded with its status, and not sent again if the activity runs again.
       const [c] = await readChain(store, MODEL);
       assert.equal(c!.entry.details?.webhook, 'refused');
-      assert.deepEqual({ ...(c!.entry.details?.delivery as object), workerClock: undefined }, { channel: 'webhook', outcome: 'refused', status: 404, attempt: 1, error: `webhook POST to ${hook.host} answered HTTP 404 (not retryable)`, workerClock: undefined });
+      assert.deepEqual(
+        { ...(c!.entry.details?.delivery as object), workerClock: undefined },
+        {
+          channel: 'webhook',
+          outcome: 'refused',
+          status: 404,
+          attempt: 1,
+          error: `webhook POST to ${hook.host} answered HTTP 404 (not retryable)`,
+          workerClock: undefined,
+        },
+      );
       assert.match(c!.entry.summary, /NOT delivered/);
-      await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }).notify(event), (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'WebhookRefused');
+      await assert.rejects(
+        activitiesWith({ notify: { webhook: hook.url } }).notify(event),
+        (err: unknown) => err instanceof ApplicationFailure && err.nonRetryable && err.type === 'WebhookRefused',
+      );
       assert.equal(hook.received.length, 1);
     });
 
-    it('fails with a retryable error carrying the attempt\'s status, worker clock and attempt when the webhook answers 500, and records nothing yet', async function () {
+    it("fails with a retryable error carrying the attempt's status, worker clock and attempt when the webhook answers 500, and records nothing yet", async function () {
       const hook = await receiver(500);
       await assert.rejects(activitiesWith({ notify: { webhook: hook.url } }, 2).notify(event), (err: unknown) => {
         assert.ok(err instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err)}`);
@@ -207,7 +252,10 @@ describe('the maintenance activities', function () {
         assert.equal(err.type, 'WebhookError');
         assert.equal(err.message, `webhook POST to ${hook.host} answered HTTP 500`);
         const facts = err.details?.[0] as Record<string, unknown>;
-        assert.deepEqual({ ...facts, workerClock: typeof facts.workerClock }, { channel: 'webhook', outcome: 'gave-up', status: 500, workerClock: 'string', attempt: 2, error: err.message });
+        assert.deepEqual(
+          { ...facts, workerClock: typeof facts.workerClock },
+          { channel: 'webhook', outcome: 'gave-up', status: 500, workerClock: 'string', attempt: 2, error: err.message },
+        );
         return true;
       });
       // Temporal retries it: only the attempt that delivers (or the workflow that gives up) records it.
@@ -217,12 +265,15 @@ describe('the maintenance activities', function () {
     /** The delivery an entry of the chain records. */
     const deliveries = async () => (await readChain(store, MODEL)).map((c) => c.entry.details?.delivery as Record<string, unknown> | undefined);
 
-    it('records the delivery: channel, HTTP status, the receiver\'s X-Request-Id, the worker\'s clock and the attempt', async function () {
+    it("records the delivery: channel, HTTP status, the receiver's X-Request-Id, the worker's clock and the attempt", async function () {
       const hook = await receiver(202, { headers: { 'x-request-id': 'req-8f2c1' } });
       const before = Date.now();
       await activitiesWith({ notify: { webhook: hook.url } }, 3).notify(event);
       const [d] = await deliveries();
-      assert.deepEqual({ ...d, workerClock: undefined }, { channel: 'webhook', outcome: 'delivered', status: 202, responseId: 'req-8f2c1', attempt: 3, workerClock: undefined });
+      assert.deepEqual(
+        { ...d, workerClock: undefined },
+        { channel: 'webhook', outcome: 'delivered', status: 202, responseId: 'req-8f2c1', attempt: 3, workerClock: undefined },
+      );
       const clock = Date.parse(d!.workerClock as string);
       assert.ok(clock >= before && clock <= Date.now(), `worker clock ${String(d!.workerClock)}`);
       const [c] = await readChain(store, MODEL);
@@ -244,7 +295,7 @@ describe('the maintenance activities', function () {
       assert.equal('responseId' in second, false);
     });
 
-    it('records a notification that only went to the worker\'s log as such', async function () {
+    it("records a notification that only went to the worker's log as such", async function () {
       await activitiesWith().notify(event);
       const [d] = await deliveries();
       assert.deepEqual({ ...d, workerClock: typeof d?.workerClock }, { channel: 'log', outcome: 'logged', attempt: 1, workerClock: 'string' });
@@ -296,7 +347,7 @@ describe('the maintenance activities', function () {
       const repo = gitRepo();
       const a = activitiesWith({ cards: { git: repo } });
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
-      writeFileSync(path.join(repo, 'notes.txt'), 'someone else\'s work\n');
+      writeFileSync(path.join(repo, 'notes.txt'), "someone else's work\n");
       git(repo, 'add', 'notes.txt');
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       assert.equal(git(repo, 'rev-list', '--count', 'HEAD'), '1');
@@ -307,7 +358,10 @@ describe('the maintenance activities', function () {
       const repo = gitRepo();
       const a = activitiesWith({ cards: { git: repo } });
       const report = (end: string, status: string, auc: number) =>
-        store.put(reportKeys(MODEL, end, 'run').json, JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }));
+        store.put(
+          reportKeys(MODEL, end, 'run').json,
+          JSON.stringify({ window: { end }, verdict: { status, reasons: [] }, rows: 1000, metrics: { roc_auc: auc }, model: { sha256: 'a'.repeat(64) } }),
+        );
       await report('2026-03-01T06:00:00.000Z', 'healthy', 0.8);
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       await report('2026-03-02T06:00:00.000Z', 'healthy', 0.79);
@@ -340,7 +394,16 @@ describe('the maintenance activities', function () {
     it('dates the card by the newest thing it lists, an evaluation after the last audit entry included', async function () {
       const a = activitiesWith();
       await a.recordLedger({ entries: [entry('gate-1', '2026-03-01T06:00:00.000Z', { kind: 'approval-requested', summary: 'retrain requested' })] });
-      await store.put(reportKeys(MODEL, '2026-03-02T06:00:00.000Z', 'run').json, JSON.stringify({ window: { end: '2026-03-02T06:00:00.000Z' }, verdict: { status: 'healthy', reasons: [] }, rows: 1000, metrics: { roc_auc: 0.8 }, model: { sha256: 'a'.repeat(64) } }));
+      await store.put(
+        reportKeys(MODEL, '2026-03-02T06:00:00.000Z', 'run').json,
+        JSON.stringify({
+          window: { end: '2026-03-02T06:00:00.000Z' },
+          verdict: { status: 'healthy', reasons: [] },
+          rows: 1000,
+          metrics: { roc_auc: 0.8 },
+          model: { sha256: 'a'.repeat(64) },
+        }),
+      );
       await a.updateModelCard({ modelId: MODEL, reason: 'evaluation' });
       const card = JSON.parse(readFileSync(path.join(dir, 'store', 'cards', `${MODEL}.json`), 'utf8')) as { generatedAt: string };
       assert.equal(card.generatedAt, '2026-03-02T06:00:00.000Z');

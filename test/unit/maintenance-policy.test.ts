@@ -3,16 +3,36 @@ import type { ConfidenceSummary, VerdictStatus } from '../../domain/evaluation.j
 import { describeCoverage, trainingCoverage, type CandidateInfo, type LastRetrainRequest } from '../../domain/maintenance.js';
 import { compareOnHoldout, retrainRequest, shouldRetrain, type CompareInput } from '../../workflows/policy.js';
 
-const HOLDOUT: CompareInput['holdout'] = { uri: 'file:///store/holdout.json', sha256: 'f'.repeat(64), rows: 800, firstDay: '2026-03-01', lastDay: '2026-03-07' };
+const HOLDOUT: CompareInput['holdout'] = {
+  uri: 'file:///store/holdout.json',
+  sha256: 'f'.repeat(64),
+  rows: 800,
+  firstDay: '2026-03-01',
+  lastDay: '2026-03-07',
+};
 const CHAMPION = 'aaaaaaaaaaaa';
 const CHALLENGER = 'bbbbbbbbbbbb';
 
 type Summary = CompareInput['champion']['summary'];
 const summary = (metrics: Record<string, number | null>, extra: Partial<Summary> = {}): Summary => ({ metrics, undefinedMetrics: {}, ...extra });
-const interval = (metric: string, low: number, high: number): ConfidenceSummary => ({ metric, value: (low + high) / 2, low, high, confidence: 0.95, resamples: 200, seed: 0 });
+const interval = (metric: string, low: number, high: number): ConfidenceSummary => ({
+  metric,
+  value: (low + high) / 2,
+  low,
+  high,
+  confidence: 0.95,
+  resamples: 200,
+  seed: 0,
+});
 
 function compare(metric: string, champion: Summary, challenger: Summary, minImprovement = 0) {
-  return compareOnHoldout({ metric, minImprovement, holdout: HOLDOUT, champion: { version: CHAMPION, summary: champion }, challenger: { version: CHALLENGER, summary: challenger } });
+  return compareOnHoldout({
+    metric,
+    minImprovement,
+    holdout: HOLDOUT,
+    champion: { version: CHAMPION, summary: champion },
+    challenger: { version: CHALLENGER, summary: challenger },
+  });
 }
 
 describe('the retrain trigger policy', function () {
@@ -76,7 +96,11 @@ describe('the champion-challenger comparison on the holdout', function () {
   });
 
   it('does not recommend when the challenger metric is undefined and gives the reason', function () {
-    const c = compare('roc_auc', summary({ roc_auc: 0.8, accuracy: 0.75 }), summary({ roc_auc: null, accuracy: 0.875 }, { undefinedMetrics: { roc_auc: 'only one class in the holdout' } }));
+    const c = compare(
+      'roc_auc',
+      summary({ roc_auc: 0.8, accuracy: 0.75 }),
+      summary({ roc_auc: null, accuracy: 0.875 }, { undefinedMetrics: { roc_auc: 'only one class in the holdout' } }),
+    );
     assert.equal(c.recommended, false);
     assert.equal(c.reason, `roc_auc is undefined on the holdout for challenger ${CHALLENGER} (only one class in the holdout): not recommended`);
     assert.equal(c.challenger.value, null);
@@ -148,7 +172,10 @@ describe('the champion-challenger comparison on the holdout', function () {
       0.125,
     );
     assert.equal(c.recommended, false);
-    assert.equal(c.reason, `challenger ${CHALLENGER} roc_auc 0.8125 is not better than champion ${CHAMPION} 0.75 by more than 0.125; the confidence intervals overlap: not recommended`);
+    assert.equal(
+      c.reason,
+      `challenger ${CHALLENGER} roc_auc 0.8125 is not better than champion ${CHAMPION} 0.75 by more than 0.125; the confidence intervals overlap: not recommended`,
+    );
   });
 
   it('ignores intervals of another metric and intervals on one side only', function () {
@@ -167,7 +194,13 @@ describe('the champion-challenger comparison on the holdout', function () {
 describe('whether an evaluation asks for a retrain', function () {
   const now = Date.parse('2026-03-02T12:00:00.000Z');
   const DAY = 86_400_000;
-  const last = (outcome: LastRetrainRequest['outcome'], at: string, champion = 'aaaaaaaaaaaa'): LastRetrainRequest => ({ modelId: 'm', outcome, at, champion, workflowId: 'upkeep-retrain-m' });
+  const last = (outcome: LastRetrainRequest['outcome'], at: string, champion = 'aaaaaaaaaaaa'): LastRetrainRequest => ({
+    modelId: 'm',
+    outcome,
+    at,
+    champion,
+    workflowId: 'upkeep-retrain-m',
+  });
   const ask = (over: Partial<Parameters<typeof retrainRequest>[0]>) =>
     retrainRequest({ status: 'degraded', on: 'degraded', evaluatedVersion: 'aaaaaaaaaaaa', last: null, cooldownMs: DAY, now, ...over });
 
@@ -177,7 +210,10 @@ describe('whether an evaluation asks for a retrain', function () {
 
   it('does not ask again within the cooldown after a rejection, and asks after it', function () {
     const rejected = last('retrain-rejected', '2026-03-02T06:00:00.000Z');
-    assert.deepEqual(ask({ last: rejected }), { ask: false, why: 'the last retrain request closed retrain-rejected at 2026-03-02T06:00:00.000Z, within the cooldown' });
+    assert.deepEqual(ask({ last: rejected }), {
+      ask: false,
+      why: 'the last retrain request closed retrain-rejected at 2026-03-02T06:00:00.000Z, within the cooldown',
+    });
     assert.equal(ask({ last: rejected, now: now + DAY }).ask, true);
   });
 
@@ -200,21 +236,39 @@ describe('the comparison: a candidate that still fails the threshold or trained 
     const missing = Array.from({ length: 28 - withData }, (_, i) => ({ date: day(i + 1) }));
     return trainingCoverage({ firstDay: day(1), lastDay: day(28), rows: 150 * withData, files, missing }, 28, 0.8, rowsUsed);
   };
-  const candidate = (withData: number): CandidateInfo => ({ version: CHALLENGER, trainer: 'builtin logistic regression', modelType: 'logistic regression (builtin trainer)', championModelType: 'tree ensemble classifier (TreeEnsembleClassifier, by skl2onnx)', training: coverageOf(withData) });
+  const candidate = (withData: number): CandidateInfo => ({
+    version: CHALLENGER,
+    trainer: 'builtin logistic regression',
+    modelType: 'logistic regression (builtin trainer)',
+    championModelType: 'tree ensemble classifier (TreeEnsembleClassifier, by skl2onnx)',
+    training: coverageOf(withData),
+  });
   const compareWith = (metric: string, champion: number, challenger: number, extra: Partial<CompareInput>) =>
-    compareOnHoldout({ metric, minImprovement: 0, holdout: HOLDOUT, champion: { version: CHAMPION, summary: summary({ [metric]: champion }) }, challenger: { version: CHALLENGER, summary: summary({ [metric]: challenger }) }, ...extra });
+    compareOnHoldout({
+      metric,
+      minImprovement: 0,
+      holdout: HOLDOUT,
+      champion: { version: CHAMPION, summary: summary({ [metric]: champion }) },
+      challenger: { version: CHALLENGER, summary: summary({ [metric]: challenger }) },
+      ...extra,
+    });
 
   it('measures the days with data and names the missing ones: 3 of 28 days, 450 rows', function () {
     const c = coverageOf(3);
     assert.equal(c.daysWithData, 3);
     assert.equal(c.share, 3 / 28);
     assert.equal(c.missingDays.length, 25);
-    assert.ok(describeCoverage(c).startsWith('trained on 3 of the 28 days asked (2026-02-01..2026-02-28, 11%; no data on 25 days: 2026-02-01, 2026-02-02, 2026-02-03, 2026-02-04, 2026-'), describeCoverage(c));
+    assert.ok(
+      describeCoverage(c).startsWith(
+        'trained on 3 of the 28 days asked (2026-02-01..2026-02-28, 11%; no data on 25 days: 2026-02-01, 2026-02-02, 2026-02-03, 2026-02-04, 2026-',
+      ),
+      describeCoverage(c),
+    );
     assert.match(describeCoverage(c), /2026-02-25\), 450 rows$/);
     assert.match(describeCoverage(coverageOf(28, 4000)), /trained on 28 of the 28 days asked .*100%\), 4000 of 4200 rows \(200 dropped\)$/);
   });
 
-  it('does not recommend a better candidate that still fails the model\'s threshold (brier 0.2213 > 0.18), and says so', function () {
+  it("does not recommend a better candidate that still fails the model's threshold (brier 0.2213 > 0.18), and says so", function () {
     const c = compareWith('brier', 0.25, 0.2213, { thresholds: { max: 0.18 }, candidate: candidate(28) });
     assert.equal(c.better, true);
     assert.equal(c.recommended, false);

@@ -13,12 +13,21 @@ describe('mapLimit: bounded parallel round trips (schedules sync)', function () 
       inFlight--;
       return n * 2;
     });
-    assert.deepEqual(out, items.map((n) => n * 2));
+    assert.deepEqual(
+      out,
+      items.map((n) => n * 2),
+    );
     assert.equal(peak, 6);
   });
 
   it('rejects with the first failure and handles no items', async function () {
     assert.deepEqual(await mapLimit([], 4, async () => 1), []);
-    await assert.rejects(mapLimit([1, 2, 3], 2, async (n) => { if (n === 2) throw new Error('schedule 2 refused'); return n; }), /schedule 2 refused/);
+    await assert.rejects(
+      mapLimit([1, 2, 3], 2, async (n) => {
+        if (n === 2) throw new Error('schedule 2 refused');
+        return n;
+      }),
+      /schedule 2 refused/,
+    );
   });
 });

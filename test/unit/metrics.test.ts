@@ -106,9 +106,7 @@ describe('evaluation metrics', () => {
           const actual = (result.metrics as Record<string, number | null>)[name];
           if (g.expected === null) {
             if (actual !== null) {
-              problems.push(
-                `${name}: expected null (sklearn: ${g.sklearn_error ?? (g.sklearn_nan ? 'NaN' : g.policy)}), got ${actual}`,
-              );
+              problems.push(`${name}: expected null (sklearn: ${g.sklearn_error ?? (g.sklearn_nan ? 'NaN' : g.policy)}), got ${actual}`);
             }
             continue;
           }
@@ -267,7 +265,7 @@ describe('evaluation metrics', () => {
       assert.equal(r.metrics.roc_auc, 0.75);
     });
 
-    it('reports log_loss as null with scikit-learn\'s reason when a probability is below 0, in either task', () => {
+    it("reports log_loss as null with scikit-learn's reason when a probability is below 0, in either task", () => {
       const input = docExample();
       input.proba[6] = -0.25;
       const binary = binaryMetrics(input);
@@ -437,7 +435,10 @@ describe('sorting scores for ranking metrics', function () {
       }
       const expected = Float64Array.from(a).sort();
       sortFloat64(a);
-      assert.deepEqual(Array.from(a, (v) => (Object.is(v, -0) ? 0 : v)), Array.from(expected, (v) => (Object.is(v, -0) ? 0 : v)));
+      assert.deepEqual(
+        Array.from(a, (v) => (Object.is(v, -0) ? 0 : v)),
+        Array.from(expected, (v) => (Object.is(v, -0) ? 0 : v)),
+      );
     }
   });
 });

@@ -14,13 +14,21 @@ interface Received {
 }
 
 /** A webhook receiver on 127.0.0.1 and a free port, answering every request with `handler`. */
-async function startReceiver(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+async function startReceiver(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], key: req.headers['idempotency-key'] as string | undefined, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        contentType: req.headers['content-type'],
+        key: req.headers['idempotency-key'] as string | undefined,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       handler(req, res);
     });
   });
@@ -37,10 +45,12 @@ async function startReceiver(handler: (req: IncomingMessage, res: ServerResponse
   };
 }
 
-const answer = (status: number, body = '') => (_req: IncomingMessage, res: ServerResponse) => {
-  res.writeHead(status, { 'content-type': 'text/plain' });
-  res.end(body);
-};
+const answer =
+  (status: number, body = '') =>
+  (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(body);
+  };
 
 function event(over: Partial<NotificationEvent> = {}): NotificationEvent {
   return {
@@ -70,10 +80,7 @@ describe('notifications', () => {
   describe('payload', () => {
     it('has a Slack-compatible text with the bold title, the body and the recipients', () => {
       const text = notificationText(event());
-      assert.equal(
-        text,
-        '*Retrain churn? roc_auc fell to 0.71*\nroc_auc 0.71 is below the minimum 0.75.\nApprove with `upkeep approve churn`.\nTo: a@x, b@y',
-      );
+      assert.equal(text, '*Retrain churn? roc_auc fell to 0.71*\nroc_auc 0.71 is below the minimum 0.75.\nApprove with `upkeep approve churn`.\nTo: a@x, b@y');
     });
 
     it('escapes Slack control characters in the title and keeps it on one line', () => {
@@ -206,7 +213,10 @@ describe('notifications', () => {
     });
 
     it('refuses a webhook that is not an http(s) URL, without echoing it', () => {
-      assert.throws(() => createNotifier({ webhook: 'not a url?token=s3cret', log: () => {} }), (err: Error) => !err.message.includes('s3cret'));
+      assert.throws(
+        () => createNotifier({ webhook: 'not a url?token=s3cret', log: () => {} }),
+        (err: Error) => !err.message.includes('s3cret'),
+      );
       assert.throws(() => createNotifier({ webhook: 'ftp://example.com/x', log: () => {} }), /http or https/);
     });
   });

@@ -71,7 +71,10 @@ describe('reading only regular files', function () {
   it('refuses a file larger than the cap before reading it', async function () {
     const file = path.join(dir, 'big.csv');
     writeFileSync(file, Buffer.alloc(4096, 65));
-    assert.equal(await refusal(file, { maxBytes: 1024, limitName: 'limits.max_file_bytes' }), `data file ${file}: is 4.0 KiB, more than the limit of 1.0 KiB (limits.max_file_bytes)`);
+    assert.equal(
+      await refusal(file, { maxBytes: 1024, limitName: 'limits.max_file_bytes' }),
+      `data file ${file}: is 4.0 KiB, more than the limit of 1.0 KiB (limits.max_file_bytes)`,
+    );
   });
 
   it('says permission denied for an unreadable file', async function () {

@@ -121,7 +121,6 @@ function lz4Bomb(n: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-
 /** The same frame, its header now stating `size` as its content size (4-byte field). */
 function zstdLying(size: number): Uint8Array {
   // 28 b5 2f fd | FHD 0x04 (checksum, no size) | window descriptor | blocks...
@@ -132,7 +131,8 @@ function zstdLying(size: number): Uint8Array {
 /** A zstd frame of RLE blocks of 128 KiB: `stated` in its header (or none), `blocks` blocks. */
 function zstdRle(stated: number | undefined, blocks: number): Uint8Array {
   const parts: number[] = [0x28, 0xb5, 0x2f, 0xfd];
-  if (stated === undefined) parts.push(0x00, 0x58); // no content size, window 8 MiB
+  if (stated === undefined)
+    parts.push(0x00, 0x58); // no content size, window 8 MiB
   else parts.push(0x80, 0x58, ...le32(stated));
   for (let b = 0; b < blocks; b++) {
     const header = ((128 * 1024) << 3) | (1 << 1) | (b === blocks - 1 ? 1 : 0);
@@ -170,21 +170,33 @@ describe('bounded decompression of Parquet pages', function () {
   this.timeout(60_000);
 
   for (const [name, codec, bomb] of BOMBS) {
-    for (const [kind, column, pages] of [['DICTIONARY_PAGE', 's', 'v2'], ['DATA_PAGE', 'x', 'v1'], ['DATA_PAGE_V2', 'x', 'v2']] as const) {
+    for (const [kind, column, pages] of [
+      ['DICTIONARY_PAGE', 's', 'v2'],
+      ['DATA_PAGE', 'x', 'v1'],
+      ['DATA_PAGE_V2', 'x', 'v2'],
+    ] as const) {
       it(`refuses a ${name} ${kind} inflating past its declared size, naming file, column and both sizes`, async function () {
         const data = bomb();
         let declared = -1;
         const honest = codec === 'LZ4' ? HONEST.LZ4 : HONEST[codec as keyof typeof HONEST];
-        const file = repack(BASE, codec, (page, k: PageKind, col) => {
-          if (k !== kind || col !== column || declared >= 0) return honest(page);
-          declared = page.length;
-          // Hadoop's framing claims exactly the page's size for the block that inflates past it
-          return codec === 'LZ4' ? Uint8Array.from([...be32(page.length), ...be32(data.length), ...data]) : data;
-        }, pages);
+        const file = repack(
+          BASE,
+          codec,
+          (page, k: PageKind, col) => {
+            if (k !== kind || col !== column || declared >= 0) return honest(page);
+            declared = page.length;
+            // Hadoop's framing claims exactly the page's size for the block that inflates past it
+            return codec === 'LZ4' ? Uint8Array.from([...be32(page.length), ...be32(data.length), ...data]) : data;
+          },
+          pages,
+        );
         assert.ok(declared > 0 && file.length < 512 * 1024, `a small file (${file.length} bytes) with a page of ${declared} bytes`);
         for (const direct of [true, false]) {
           const err = await refusal(file, direct);
-          const m = /^bomb\.parquet column "(\w+)": refused: a (\w+) page inflates to at least [\d.]+ (?:bytes|KiB|MiB|GiB) \((\d+) bytes\), more than the [\d.]+ (?:bytes|KiB) \((\d+) bytes\) its header declares$/.exec(err.message);
+          const m =
+            /^bomb\.parquet column "(\w+)": refused: a (\w+) page inflates to at least [\d.]+ (?:bytes|KiB|MiB|GiB) \((\d+) bytes\), more than the [\d.]+ (?:bytes|KiB) \((\d+) bytes\) its header declares$/.exec(
+              err.message,
+            );
           assert.ok(m, `${direct ? 'direct' : 'hyparquet'}: ${err.message}`);
           assert.deepEqual([m[1], m[2], Number(m[4])], [column, codec, declared]);
           const seen = Number(m[3]);

@@ -29,7 +29,8 @@ function memoryFile(bytes: Uint8Array): RangeFile & { reads: [number, number][] 
   };
 }
 
-const values = (c: Column | undefined): unknown[] => (c ? Array.from(c.values as ArrayLike<unknown>, (v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)) : []);
+const values = (c: Column | undefined): unknown[] =>
+  c ? Array.from(c.values as ArrayLike<unknown>, (v) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v)) : [];
 
 describe('Parquet by byte ranges (a row group at a time)', () => {
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.parquet') && !f.includes('overflow'));
@@ -62,18 +63,29 @@ describe('Parquet by byte ranges (a row group at a time)', () => {
     const chunk = metadata.row_groups[0]!.columns.find((c) => c.meta_data!.path_in_schema[0] === 'req_i64')!.meta_data!;
     assert.equal(file.reads.length - before, 1);
     assert.equal(one.bytes.length, 4 + Number(chunk.total_compressed_size) + 8);
-    const t = await readTable(one.bytes, { source: 'types.parquet', format: 'parquet', columns: ['req_i64'], rowGroupFile: { metadata: one.metadata, fileBytes: bytes.length } });
+    const t = await readTable(one.bytes, {
+      source: 'types.parquet',
+      format: 'parquet',
+      columns: ['req_i64'],
+      rowGroupFile: { metadata: one.metadata, fileBytes: bytes.length },
+    });
     const whole = await readTable(bytes, { source: 'types.parquet', columns: ['req_i64'] });
     assert.deepEqual(values(t.columns.get('req_i64')), values(whole.columns.get('req_i64')).slice(0, one.rows));
   });
 
   it('refuses a file that is not Parquet, or whose footer lies about its length, naming the file', async () => {
     const text = new TextEncoder().encode('a,b\n1,2\n3,4\n');
-    await assert.rejects(readFooterByRanges(memoryFile(text), 'x.parquet'), (e: unknown) => e instanceof DataReadError && /x\.parquet.*bad magic/.test(e.message));
+    await assert.rejects(
+      readFooterByRanges(memoryFile(text), 'x.parquet'),
+      (e: unknown) => e instanceof DataReadError && /x\.parquet.*bad magic/.test(e.message),
+    );
     const bytes = new Uint8Array(readFileSync(FIXTURES + 'table_snappy.parquet'));
     const lying = bytes.slice();
     new DataView(lying.buffer).setUint32(lying.length - 8, 0x7fffffff, true);
-    await assert.rejects(readFooterByRanges(memoryFile(lying), 'lying.parquet'), (e: unknown) => e instanceof DataReadError && /lying\.parquet.*footer of 2147483647 bytes/.test(e.message));
+    await assert.rejects(
+      readFooterByRanges(memoryFile(lying), 'lying.parquet'),
+      (e: unknown) => e instanceof DataReadError && /lying\.parquet.*footer of 2147483647 bytes/.test(e.message),
+    );
   });
 
   it('reads ranges of a regular file on disk, and refuses a folder', async () => {

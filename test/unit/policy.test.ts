@@ -8,7 +8,11 @@ const snapshot = (files = 7, missing = 0): VerdictInput['snapshot'] => ({
   files: Array.from({ length: files }, (_, i) => ({ date: `d${i}`, sourceUri: '', uri: '', sha256: '', bytes: 0, rows: 100 })),
   missing: Array.from({ length: missing }, (_, i) => ({ date: `2026-11-2${i}`, sourceUri: '' })),
 });
-const evaluation = (metrics: Record<string, number | null>, rows = 700, extra: Partial<NonNullable<VerdictInput['evaluation']>> = {}): VerdictInput['evaluation'] => ({
+const evaluation = (
+  metrics: Record<string, number | null>,
+  rows = 700,
+  extra: Partial<NonNullable<VerdictInput['evaluation']>> = {},
+): VerdictInput['evaluation'] => ({
   rows,
   rowsRead: rows,
   droppedRows: 0,
@@ -39,7 +43,11 @@ describe('the verdict policy', function () {
     },
     {
       name: 'degraded when the drop from the baseline is too large, even above the minimum',
-      input: { model: model({ metric: 'roc_auc', min: 0.7, max_drop: 0.05 }, { roc_auc: 0.85 }), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.78 }) },
+      input: {
+        model: model({ metric: 'roc_auc', min: 0.7, max_drop: 0.05 }, { roc_auc: 0.85 }),
+        snapshot: snapshot(),
+        evaluation: evaluation({ roc_auc: 0.78 }),
+      },
       status: 'degraded',
       first: 'roc_auc drop of 0.07 from the baseline 0.85 is more than the allowed 0.05',
     },
@@ -79,13 +87,21 @@ describe('the verdict policy', function () {
     },
     {
       name: 'failing when the data could not be evaluated',
-      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), failure: { type: 'SchemaMismatch', message: 'model m: file f.csv: column x is missing' } },
+      input: {
+        model: model({ metric: 'roc_auc', min: 0.7 }),
+        snapshot: snapshot(),
+        failure: { type: 'SchemaMismatch', message: 'model m: file f.csv: column x is missing' },
+      },
       status: 'failing',
       first: 'SchemaMismatch: model m: file f.csv: column x is missing',
     },
     {
       name: 'still healthy with missing days and dropped rows, which are listed after the decision',
-      input: { model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(5, 2), evaluation: evaluation({ roc_auc: 0.8 }, 500, { rowsRead: 510, droppedRows: 10 }) },
+      input: {
+        model: model({ metric: 'roc_auc', min: 0.7 }),
+        snapshot: snapshot(5, 2),
+        evaluation: evaluation({ roc_auc: 0.8 }, 500, { rowsRead: 510, droppedRows: 10 }),
+      },
       status: 'healthy',
       first: 'roc_auc 0.8 is at or above the minimum 0.7',
     },
@@ -100,8 +116,15 @@ describe('the verdict policy', function () {
   }
 
   it('lists missing days and dropped rows as reasons', function () {
-    const v = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(5, 2), evaluation: evaluation({ roc_auc: 0.8 }, 500, { rowsRead: 510, droppedRows: 10 }) });
-    assert.deepEqual(v.reasons.slice(1), ['2 of 7 files missing from window 2026-11-18..2026-11-24: 2026-11-20, 2026-11-21', '10 of 510 rows dropped for missing or non-finite values']);
+    const v = decideVerdict({
+      model: model({ metric: 'roc_auc', min: 0.7 }),
+      snapshot: snapshot(5, 2),
+      evaluation: evaluation({ roc_auc: 0.8 }, 500, { rowsRead: 510, droppedRows: 10 }),
+    });
+    assert.deepEqual(v.reasons.slice(1), [
+      '2 of 7 files missing from window 2026-11-18..2026-11-24: 2026-11-20, 2026-11-21',
+      '10 of 510 rows dropped for missing or non-finite values',
+    ]);
   });
 });
 
@@ -133,7 +156,11 @@ describe('the verdict policy with current conditions', function () {
   });
 
   it('is a warning, not degraded, when the interval of a metric below its minimum still contains the minimum', function () {
-    const v = decideVerdict({ ...base, model: model({ metric: 'roc_auc', min: 0.7 }), evaluation: evaluation({ roc_auc: 0.69 }, 700, { confidence: ci(0.66, 0.72) }) });
+    const v = decideVerdict({
+      ...base,
+      model: model({ metric: 'roc_auc', min: 0.7 }),
+      evaluation: evaluation({ roc_auc: 0.69 }, 700, { confidence: ci(0.66, 0.72) }),
+    });
     assert.equal(v.status, 'warning');
     assert.equal(v.reasons[0], 'roc_auc 0.69 is below the minimum 0.7, but its 95% interval [0.66, 0.72] still contains it');
   });
@@ -153,7 +180,11 @@ describe('the verdict policy with current conditions', function () {
       },
       {
         name: 'rmse rise beyond the allowed drop',
-        input: { ...base, model: model({ metric: 'rmse', max_drop: 5 }, { rmse: 60 }), evaluation: evaluation({ rmse: 66 }, 700, { confidence: { ...rmse(63, 69), drop: { value: 6, low: 3, high: 9 } } }) },
+        input: {
+          ...base,
+          model: model({ metric: 'rmse', max_drop: 5 }, { rmse: 60 }),
+          evaluation: evaluation({ rmse: 66 }, 700, { confidence: { ...rmse(63, 69), drop: { value: 6, low: 3, high: 9 } } }),
+        },
         reason: 'rmse rise of 6 from the baseline 60 is more than the allowed 5, but the 95% interval of the rise [3, 9] still contains the allowed 5',
       },
     ];
@@ -173,14 +204,21 @@ describe('the verdict policy with current conditions', function () {
   });
 
   it('is degraded when the whole interval is below the minimum', function () {
-    const v = decideVerdict({ ...base, model: model({ metric: 'roc_auc', min: 0.7 }), evaluation: evaluation({ roc_auc: 0.65 }, 700, { confidence: ci(0.62, 0.68) }) });
+    const v = decideVerdict({
+      ...base,
+      model: model({ metric: 'roc_auc', min: 0.7 }),
+      evaluation: evaluation({ roc_auc: 0.65 }, 700, { confidence: ci(0.62, 0.68) }),
+    });
     assert.equal(v.status, 'degraded');
   });
 
   it('is a warning when the interval of the drop still contains the allowed drop', function () {
     const v = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.74 }, 700, { confidence: ci(0.71, 0.77, [0.03, 0.09]) }) });
     assert.equal(v.status, 'warning');
-    assert.match(v.reasons[0]!, /^roc_auc drop of 0\.06 from the baseline 0\.8 is more than the allowed 0\.05, but the 95% interval of the drop \[0\.03, 0\.09\] still contains the allowed 0\.05$/);
+    assert.match(
+      v.reasons[0]!,
+      /^roc_auc drop of 0\.06 from the baseline 0\.8 is more than the allowed 0\.05, but the 95% interval of the drop \[0\.03, 0\.09\] still contains the allowed 0\.05$/,
+    );
   });
 
   it('is a warning on dataset drift, naming the drifted columns and their tests', function () {
@@ -214,7 +252,14 @@ describe('the verdict policy with current conditions', function () {
       prediction: false,
       raised: confirmed.length > 0,
     });
-    const drift = (confirmed: string[]) => ({ columns, dataset_drift: true, share_drifted: 1, drift_share: 0.5, drifted_columns: ['x1', 'x2'], alarm: alarm(confirmed) });
+    const drift = (confirmed: string[]) => ({
+      columns,
+      dataset_drift: true,
+      share_drifted: 1,
+      drift_share: 0.5,
+      drifted_columns: ['x1', 'x2'],
+      alarm: alarm(confirmed),
+    });
     const quiet = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { drift: drift([]) }) });
     assert.equal(quiet.status, 'healthy');
     const loud = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }, 700, { drift: drift(['x2']) }) });
@@ -240,7 +285,15 @@ describe('the verdict policy with current conditions', function () {
   });
 
   it('is a warning on a slow decline even when every threshold passes', function () {
-    const trend = { metric: 'roc_auc', declining: true, slopePerWeek: -0.004, since: '2026-09-14', pValue: 0.01, points: 8, message: 'roc_auc falling 0.004 per week since 2026-09-14' };
+    const trend = {
+      metric: 'roc_auc',
+      declining: true,
+      slopePerWeek: -0.004,
+      since: '2026-09-14',
+      pValue: 0.01,
+      points: 8,
+      message: 'roc_auc falling 0.004 per week since 2026-09-14',
+    };
     const v = decideVerdict({ ...base, evaluation: evaluation({ roc_auc: 0.8 }), trend });
     assert.equal(v.status, 'warning');
     assert.equal(v.reasons[0], 'slow decline: roc_auc falling 0.004 per week since 2026-09-14');

@@ -378,7 +378,8 @@ describe('reference profile', () => {
       const ref = numeric(profileColumn(num([1, 2])));
       assert.throws(
         () => columnDriftInput('age', ref, str(['1'])),
-        (err: unknown) => isUpkeepError(err, 'SchemaMismatch') && /column "age": the reference is numeric \(float\) but the current data is string/.test(err.message),
+        (err: unknown) =>
+          isUpkeepError(err, 'SchemaMismatch') && /column "age": the reference is numeric \(float\) but the current data is string/.test(err.message),
       );
     });
   });

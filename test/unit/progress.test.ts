@@ -50,7 +50,7 @@ describe('progress on long commands', () => {
     assert.equal(tty.text, '\r\x1b[Ka 1\r\x1b[Ka 3\r\x1b[Ka 4\r\x1b[K');
   });
 
-  it('clears the line also when the work fails, and never writes past the terminal\'s width', async () => {
+  it("clears the line also when the work fails, and never writes past the terminal's width", async () => {
     const tty = stream(true, 10);
     await assert.rejects(
       withProgress(
@@ -76,14 +76,20 @@ describe('progress on long commands', () => {
     assert.equal(countLine('exporting', 1234567), 'exporting: 1,234,567');
   });
 
-  it('follows a one-shot evaluation: the files read, then the rows scored up to the window\'s rows', async function () {
+  it("follows a one-shot evaluation: the files read, then the rows scored up to the window's rows", async function () {
     this.timeout(60_000);
     const engine = createEvaluationEngine({ threads: 1, batchSize: 256 });
     const seen: OneShotProgress[] = [];
     try {
       const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
       const file = fixture('data/binary.csv');
-      const { report } = await evaluateOnce({ spec, modelBytes: fixtureBytes('models/binary.onnx'), dataUris: [file, file], engine, progress: (p) => seen.push(p) });
+      const { report } = await evaluateOnce({
+        spec,
+        modelBytes: fixtureBytes('models/binary.onnx'),
+        dataUris: [file, file],
+        engine,
+        progress: (p) => seen.push(p),
+      });
       const reading = seen.filter((p) => p.phase === 'reading');
       const scoring = seen.filter((p) => p.phase === 'evaluating');
       assert.deepEqual(
@@ -97,7 +103,10 @@ describe('progress on long commands', () => {
       const last = scoring.at(-1)!;
       assert.equal(last.rowsDone, report.snapshot.rows);
       assert.equal(last.rows, report.snapshot.rows);
-      assert.ok(scoring.every((p, i) => i === 0 || p.rowsDone >= scoring[i - 1]!.rowsDone), 'rows only grow');
+      assert.ok(
+        scoring.every((p, i) => i === 0 || p.rowsDone >= scoring[i - 1]!.rowsDone),
+        'rows only grow',
+      );
       assert.equal(report.snapshot.rows, 2000);
       assert.equal(progressText('churn', last), 'churn: evaluating: 2,000/2,000 rows (100%), binary.csv');
       assert.equal(progressText('churn', reading[0]!), 'churn: reading: 1/2 files (50%)');

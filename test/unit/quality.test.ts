@@ -5,7 +5,6 @@ import { buildReferenceProfile, forcedCategorical, profileTable, type ReferenceP
 import { checkQuality, formatPercent, type QualityReport } from '../../engine/drift/quality.js';
 import { lcg, num, str } from '../helpers/columns.js';
 
-
 const PLANS = ['basic', 'pro', 'team'];
 const COUNTRIES = ['DE', 'FR', 'US', 'IT'];
 const REQUIRED = ['age', 'income', 'plan', 'country', 'active', 'code', 'y'];
@@ -15,14 +14,32 @@ function customers(n: number, seed: number): Map<string, Column> {
   const next = lcg(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
   const columns = new Map<string, Column>();
-  columns.set('age', num(Array.from({ length: n }, () => 18 + Math.floor(next() * 73)), 'int'));
+  columns.set(
+    'age',
+    num(
+      Array.from({ length: n }, () => 18 + Math.floor(next() * 73)),
+      'int',
+    ),
+  );
   columns.set('income', num(Array.from({ length: n }, (_, i) => (i % 100 === 0 ? null : 20_000 + next() * 100_000))));
   columns.set('plan', str(Array.from({ length: n }, () => pick(PLANS))));
   columns.set('country', str(Array.from({ length: n }, () => pick(COUNTRIES))));
   columns.set('active', { kind: 'boolean', values: Uint8Array.from({ length: n }, () => (next() < 0.7 ? 1 : 0)) });
-  columns.set('code', num(Array.from({ length: n }, () => 1 + Math.floor(next() * 5)), 'int'));
+  columns.set(
+    'code',
+    num(
+      Array.from({ length: n }, () => 1 + Math.floor(next() * 5)),
+      'int',
+    ),
+  );
   columns.set('notes', str(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : `note ${i % 7}`))));
-  columns.set('y', num(Array.from({ length: n }, () => (next() < 0.4 ? 1 : 0)), 'int'));
+  columns.set(
+    'y',
+    num(
+      Array.from({ length: n }, () => (next() < 0.4 ? 1 : 0)),
+      'int',
+    ),
+  );
   return columns;
 }
 const asTable = (columns: Map<string, Column>, source: string): Table => ({
@@ -98,7 +115,10 @@ describe('schema and data-quality checks', () => {
     }
     const warning = (column: string) => report.issues.find((i) => i.column === column && i.message.includes('new categor'));
     assert.equal(warning('plan')?.severity, 'warning');
-    assert.match(warning('plan')!.message, /^column plan: 2 new categories \(enterprise, trial\) in 3\.1% of rows \(0\.39992 rows expected by chance, p = [0-9.e-]+\)$/);
+    assert.match(
+      warning('plan')!.message,
+      /^column plan: 2 new categories \(enterprise, trial\) in 3\.1% of rows \(0\.39992 rows expected by chance, p = [0-9.e-]+\)$/,
+    );
     assert.equal(warning('code')?.severity, 'info');
   });
 
@@ -113,9 +133,16 @@ describe('schema and data-quality checks', () => {
   it('detects values outside the reference range', () => {
     const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
     const [entry] = report.outOfRange;
-    assert.deepEqual({ ...entry, expected: undefined, pValue: undefined }, { column: 'age', below: 50, above: 50, share: 0.05, min: 18, max: 90, estimated: false, expected: undefined, pValue: undefined, alarm: true });
+    assert.deepEqual(
+      { ...entry, expected: undefined, pValue: undefined },
+      { column: 'age', below: 50, above: 50, share: 0.05, min: 18, max: 90, estimated: false, expected: undefined, pValue: undefined, alarm: true },
+    );
     assert.ok(entry!.pValue! < 1e-40);
-    assert.ok(report.issues.some((i) => i.severity === 'warning' && i.message.startsWith('column age: 5.0% of values outside the reference range [18, 90] (50 below, 50 above; ')));
+    assert.ok(
+      report.issues.some(
+        (i) => i.severity === 'warning' && i.message.startsWith('column age: 5.0% of values outside the reference range [18, 90] (50 below, 50 above; '),
+      ),
+    );
     // At the tolerated share the finding stays as information only.
     const tolerant = checkQuality(ref, shifted(), { requiredColumns: REQUIRED, outOfRangeShare: 0.05 });
     assert.equal(tolerant.outOfRange[0]!.alarm, false);
@@ -126,7 +153,11 @@ describe('schema and data-quality checks', () => {
   it('detects a column that became constant', () => {
     const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
     assert.deepEqual(report.constantColumns, [{ column: 'country', value: 'DE', referenceUniques: 4 }]);
-    assert.ok(report.issues.some((i) => i.message === 'column country: is constant in the current data (every value is "DE") while the reference had 4 distinct values'));
+    assert.ok(
+      report.issues.some(
+        (i) => i.message === 'column country: is constant in the current data (every value is "DE") while the reference had 4 distinct values',
+      ),
+    );
   });
 
   it('reports missing optional and unexpected columns as warnings only', () => {
@@ -179,7 +210,13 @@ describe('schema and data-quality checks', () => {
     const current = asTable(customers(2000, 2), 'window.csv');
     const income = (current.columns.get('income') as NumberColumn).values;
     current.columns.set('income', str(Array.from(income, (v) => (Number.isNaN(v) ? null : `$${Math.round(v)}`))));
-    current.columns.set('notes', num(Array.from({ length: 2000 }, (_, i) => i % 5), 'int'));
+    current.columns.set(
+      'notes',
+      num(
+        Array.from({ length: 2000 }, (_, i) => i % 5),
+        'int',
+      ),
+    );
     const age = current.columns.get('age') as NumberColumn;
     current.columns.set('age', { ...age, sourceType: 'float', values: age.values.map((v) => v + 0.5) });
     const report = checkQuality(ref, current, { requiredColumns: REQUIRED });
@@ -239,7 +276,9 @@ describe('schema and data-quality checks', () => {
     assert.deepEqual(report.unexpectedColumns, []);
     assert.deepEqual(report.missingColumns, [{ column: 'region', required: true }]);
     assert.equal(report.schemaBreak, true);
-    assert.ok(report.issues.some((i) => i.severity === 'warning' && i.message === 'column segment: required but not in the reference profile, so it is not checked'));
+    assert.ok(
+      report.issues.some((i) => i.severity === 'warning' && i.message === 'column segment: required but not in the reference profile, so it is not checked'),
+    );
   });
 
   it('estimates out-of-range counts from a sampled current profile', () => {
@@ -277,20 +316,30 @@ describe('schema and data-quality checks', () => {
     // Both reference categories were seen once: any next value may be new (Good–Turing), so a
     // reference of two rows cannot tell a new category from chance.
     assert.equal(found.alarm, false);
-    assert.match(report.issues[0]!.message, /^column c: 25 new categories \(n24, n03, n00, n01, n02, …\) in 96\.6% of rows \(29 rows expected by chance, p = 0\.59\d*\)$/);
+    assert.match(
+      report.issues[0]!.message,
+      /^column c: 25 new categories \(n24, n03, n00, n01, n02, …\) in 96\.6% of rows \(29 rows expected by chance, p = 0\.59\d*\)$/,
+    );
     assert.equal(report.issues[0]!.severity, 'info');
   });
 
   it('judges new categories by how many the reference left unseen (Good–Turing)', () => {
     // 1000 reference rows over 10 categories, none seen once: unseen categories are rare.
-    const common = buildReferenceProfile({ data: asTable(new Map([['c', str(Array.from({ length: 1000 }, (_, i) => `k${i % 10}`))]]), 'ref.csv'), createdAt: 't' });
-    const window = (newRows: number) => str([...Array.from({ length: 500 - newRows }, (_, i) => `k${i % 10}`), ...Array.from({ length: newRows }, (_, i) => `x${i}`)]);
+    const common = buildReferenceProfile({
+      data: asTable(new Map([['c', str(Array.from({ length: 1000 }, (_, i) => `k${i % 10}`))]]), 'ref.csv'),
+      createdAt: 't',
+    });
+    const window = (newRows: number) =>
+      str([...Array.from({ length: 500 - newRows }, (_, i) => `k${i % 10}`), ...Array.from({ length: newRows }, (_, i) => `x${i}`)]);
     const quiet = checkQuality(common, asTable(new Map([['c', window(1)]]), 'cur.csv'), { requiredColumns: ['c'] }).newCategories[0]!;
     assert.equal(quiet.alarm, false, 'one unseen value in 500 rows is chance');
     const loud = checkQuality(common, asTable(new Map([['c', window(10)]]), 'cur.csv'), { requiredColumns: ['c'] }).newCategories[0]!;
     assert.equal(loud.alarm, true, '10 of 500 rows (2%) with unseen values is not');
     // 1000 reference rows, 400 of them singletons (an id-like column): unseen values are expected.
-    const idLike = buildReferenceProfile({ data: asTable(new Map([['c', str(Array.from({ length: 1000 }, (_, i) => (i < 400 ? `u${i}` : `k${i % 10}`)))]]), 'ref.csv'), createdAt: 't' });
+    const idLike = buildReferenceProfile({
+      data: asTable(new Map([['c', str(Array.from({ length: 1000 }, (_, i) => (i < 400 ? `u${i}` : `k${i % 10}`)))]]), 'ref.csv'),
+      createdAt: 't',
+    });
     const ids = checkQuality(idLike, asTable(new Map([['c', window(200)]]), 'cur.csv'), { requiredColumns: ['c'] }).newCategories[0]!;
     assert.ok(Math.abs(ids.expected! - (500 * 401) / 1001) < 1e-9);
     assert.equal(ids.alarm, false, '40% unseen where Good–Turing expects 40%');
@@ -319,10 +368,16 @@ describe('schema and data-quality checks', () => {
     assert.equal(chance.outOfRange[0]!.alarm, false);
     assert.ok(Math.abs(chance.outOfRange[0]!.expected! - 600 / 301) < 1e-12);
     assert.ok(Math.abs(chance.outOfRange[0]!.pValue! - 0.3119) < 1e-3, `p ${chance.outOfRange[0]!.pValue}`);
-    assert.deepEqual(chance.issues.map((i) => i.severity), ['info']);
+    assert.deepEqual(
+      chance.issues.map((i) => i.severity),
+      ['info'],
+    );
     const shifted = checkQuality(reference, current(30), { requiredColumns: ['x'] });
     assert.equal(shifted.outOfRange[0]!.alarm, true);
-    assert.deepEqual(shifted.issues.map((i) => i.severity), ['warning']);
+    assert.deepEqual(
+      shifted.issues.map((i) => i.severity),
+      ['warning'],
+    );
     assert.throws(() => checkQuality(reference, current(3), { requiredColumns: ['x'], outOfRangeAlpha: 0 }), /outOfRangeAlpha/);
   });
 });

@@ -11,8 +11,15 @@ const slow: Pick<DataSource, 'read'> = {
     }),
 };
 const store = { put: async () => ({ uri: 'memory:///x', sha256: '', bytes: 0 }) } as never;
-const days = { firstDay: '2026-01-01', lastDay: '2026-01-01', end: '2026-01-02T00:00:00Z', timezone: 'UTC', days: [{ date: '2026-01-01', uri: 'file:///data/2026-01-01.csv' }] };
-const spec = (timeout: string) => ({ id: 'churn', data: { uri: 'file:///data/{date}.csv', window: { days: 1 } }, limits: resolveLimits({ read_timeout: timeout }) }) as never;
+const days = {
+  firstDay: '2026-01-01',
+  lastDay: '2026-01-01',
+  end: '2026-01-02T00:00:00Z',
+  timezone: 'UTC',
+  days: [{ date: '2026-01-01', uri: 'file:///data/2026-01-01.csv' }],
+};
+const spec = (timeout: string) =>
+  ({ id: 'churn', data: { uri: 'file:///data/{date}.csv', window: { days: 1 } }, limits: resolveLimits({ read_timeout: timeout }) }) as never;
 
 describe('the read deadline of a data window', function () {
   it('stops reading a window after limits.read_timeout, naming the file (a retryable error)', async function () {
@@ -32,7 +39,7 @@ describe('the read deadline of a data window', function () {
     await assert.rejects(run, /^Error: activity cancelled$/);
   });
 
-  it('stops after a file pattern\'s listing when the activity was cancelled during it', async function () {
+  it("stops after a file pattern's listing when the activity was cancelled during it", async function () {
     const cancel = new AbortController();
     const listing = { list: async () => (cancel.abort(new Error('activity cancelled')), ['part-0.csv']) };
     const hive = { ...days, days: [{ date: '2026-01-01', uri: 'file:///data/dt=2026-01-01/*.csv' }] };

@@ -34,7 +34,10 @@ describe('per-file read limits', function () {
     const bytes = constantParquet(4_000_000);
     assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
     const err = await refused(readTable(bytes, { source: 'bomb.parquet' }));
-    assert.match(err.message, /^bomb\.parquet: refused: 4000000 rows × 1 columns would decode to 30\.5 MiB, more than 16\.0 MiB allowed for a file of \d+ bytes \(limits\.max_expansion 256, at least 16 MiB\)$/);
+    assert.match(
+      err.message,
+      /^bomb\.parquet: refused: 4000000 rows × 1 columns would decode to 30\.5 MiB, more than 16\.0 MiB allowed for a file of \d+ bytes \(limits\.max_expansion 256, at least 16 MiB\)$/,
+    );
     // the same file passes when the limits allow it: the cap, not the file, refused it
     const t = await readTable(bytes, { source: 'bomb.parquet', limits: { max_expansion: 100_000 } });
     assert.equal(t.rowCount, 4_000_000);
@@ -96,20 +99,29 @@ describe('per-file read limits', function () {
         return gzipSync(padded);
       },
       'v2',
-      (h, kind, c) => (kind === 'DICTIONARY_PAGE' && c === column ? { ...h, uncompressed_page_size: bytes, dictionary_page_header: { ...h.dictionary_page_header!, num_values: entries } } : h),
+      (h, kind, c) =>
+        kind === 'DICTIONARY_PAGE' && c === column
+          ? { ...h, uncompressed_page_size: bytes, dictionary_page_header: { ...h.dictionary_page_header!, num_values: entries } }
+          : h,
     );
   }
 
-  it('refuses a dictionary page declaring more entries than its bytes hold at its type\'s width, before allocating (both decoders)', async function () {
+  it("refuses a dictionary page declaring more entries than its bytes hold at its type's width, before allocating (both decoders)", async function () {
     for (const column of ['s', 'k'] as const) {
       // 7 MiB of zeros declared as 7M entries: one a byte passed, and hyparquet made 7M strings (+466 MiB RSS) before failing
       const file = hugeDictionary(column, 7 * 1024 ** 2, 7 * 1024 ** 2);
       assert.ok(file.length < 64 * 1024);
       const type = column === 's' ? 'BYTE_ARRAY' : 'INT32';
       const viaHyparquet = await refused(readParquet(file, { source: 'dict.parquet', directDecode: false }));
-      assert.equal(viaHyparquet.message, `dict.parquet column "${column}": refused: a dictionary page declares 7340032 ${type} values in 7340032 bytes, more than one value per 4 bytes`);
+      assert.equal(
+        viaHyparquet.message,
+        `dict.parquet column "${column}": refused: a dictionary page declares 7340032 ${type} values in 7340032 bytes, more than one value per 4 bytes`,
+      );
       const direct = await refused(readParquet(file, { source: 'dict.parquet' }));
-      assert.equal(direct.message, `dict.parquet column "${column}": corrupted or unsupported Parquet data (dictionary page of 7340032 bytes too short for 7340032 ${type} entries)`);
+      assert.equal(
+        direct.message,
+        `dict.parquet column "${column}": corrupted or unsupported Parquet data (dictionary page of 7340032 bytes too short for 7340032 ${type} entries)`,
+      );
     }
   });
 
@@ -117,15 +129,30 @@ describe('per-file read limits', function () {
     // 12 MiB of zeros declared as 3M INT32 entries: each fits its 4 bytes, but 3M values are more than the 16 MiB budget holds (2M)
     const file = hugeDictionary('k', 12 * 1024 ** 2, 3 * 1024 ** 2);
     const err = await refused(readParquet(file, { source: 'dict.parquet', directDecode: false }));
-    assert.equal(err.message, 'dict.parquet column "k": refused: its dictionaries declare 3145735 entries beside 6000 values of its rows, more than the 2097152 values its decoded budget holds');
+    assert.equal(
+      err.message,
+      'dict.parquet column "k": refused: its dictionaries declare 3145735 entries beside 6000 values of its rows, more than the 2097152 values its decoded budget holds',
+    );
   });
 
   it('refuses a dictionary index beyond the dictionary in a column hyparquet decodes (it read as 0, silently)', async function () {
     const rows = 3000;
-    const base = new Uint8Array(parquetWriteBuffer({ codec: 'UNCOMPRESSED', rowGroupSize: rows, columnData: [{ name: 'k', data: Int32Array.from({ length: rows }, (_, i) => i % 100), type: 'INT32', nullable: false }] }));
+    const base = new Uint8Array(
+      parquetWriteBuffer({
+        codec: 'UNCOMPRESSED',
+        rowGroupSize: rows,
+        columnData: [{ name: 'k', data: Int32Array.from({ length: rows }, (_, i) => i % 100), type: 'INT32', nullable: false }],
+      }),
+    );
     // every data page: bit width 7, one RLE run of 3000 × index 127 (the dictionary has 100 entries)
     const run = Uint8Array.from([7, ((rows << 1) & 0x7f) | 0x80, (rows << 1) >> 7, 127]);
-    const file = repack(base, 'UNCOMPRESSED', (data, kind) => (kind === 'DICTIONARY_PAGE' ? data : run), 'v2', (h, kind) => (kind === 'DICTIONARY_PAGE' ? h : { ...h, uncompressed_page_size: run.length }));
+    const file = repack(
+      base,
+      'UNCOMPRESSED',
+      (data, kind) => (kind === 'DICTIONARY_PAGE' ? data : run),
+      'v2',
+      (h, kind) => (kind === 'DICTIONARY_PAGE' ? h : { ...h, uncompressed_page_size: run.length }),
+    );
     for (const directDecode of [false, true]) {
       const err = await refused(readParquet(file, { source: 'index.parquet', directDecode }));
       assert.equal(err.message, 'index.parquet column "k": corrupted or unsupported Parquet data (dictionary index 127 out of range (100 entries))');
@@ -137,9 +164,15 @@ describe('per-file read limits', function () {
     const err = await refused(readTable(csv, { source: 'long.csv', limits: { max_line_bytes: 1024 } }));
     assert.equal(err.message, 'long.csv line 3: refused: a line of 2.0 KiB, more than limits.max_line_bytes (1.0 KiB)');
     const jsonl = new TextEncoder().encode(`{"a":"${'x'.repeat(2000)}"}\n`);
-    assert.match((await refused(readTable(jsonl, { source: 'long.jsonl', limits: { max_line_bytes: 1024 } }))).message, /^long\.jsonl line 1: refused: a line of/);
+    assert.match(
+      (await refused(readTable(jsonl, { source: 'long.jsonl', limits: { max_line_bytes: 1024 } }))).message,
+      /^long\.jsonl line 1: refused: a line of/,
+    );
     const many = new TextEncoder().encode('a\n' + '1\n'.repeat(20));
-    assert.equal((await refused(readTable(many, { source: 'many.csv', limits: { max_rows_per_file: 10 } }))).message, 'many.csv: refused: the file has 22 lines, more than limits.max_rows_per_file (10)');
+    assert.equal(
+      (await refused(readTable(many, { source: 'many.csv', limits: { max_rows_per_file: 10 } }))).message,
+      'many.csv: refused: the file has 22 lines, more than limits.max_rows_per_file (10)',
+    );
   });
 
   it('lets the fixtures and files like the benchmark data through with the defaults', async function () {
@@ -147,7 +180,14 @@ describe('per-file read limits', function () {
     // the benchmark generator's heaviest expansion is under 6x; a file of 1000 random rows:
     const rows = 1000;
     const data = Float64Array.from({ length: rows }, (_, i) => Math.sin(i));
-    const bytes = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'x', data, type: 'DOUBLE' }, { name: 'k', data: new Int32Array(rows), type: 'INT32' }] }));
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'x', data, type: 'DOUBLE' },
+          { name: 'k', data: new Int32Array(rows), type: 'INT32' },
+        ],
+      }),
+    );
     assert.equal((await readTable(bytes, { source: 'ok.parquet' })).rowCount, rows);
   });
 });

@@ -77,7 +77,10 @@ describe('the model registry', function () {
     await registry.register(version('cccccccccccc', { createdAt: '2026-03-01T00:00:00.000Z' }));
     await registry.register(version('000000000001', { createdAt: '2026-01-01T00:00:00.000Z' }));
     await registry.register(version('bbbbbbbbbbbb', { createdAt: '2026-02-01T00:00:00.000Z' }));
-    assert.deepEqual((await registry.versions(MODEL)).map((v) => v.version), ['000000000001', 'bbbbbbbbbbbb', 'cccccccccccc']);
+    assert.deepEqual(
+      (await registry.versions(MODEL)).map((v) => v.version),
+      ['000000000001', 'bbbbbbbbbbbb', 'cccccccccccc'],
+    );
   });
 
   it('answers undefined for an unknown version and UnknownVersion from mustVersion', async function () {
@@ -155,11 +158,14 @@ describe('the model registry', function () {
     await registry.swapChampion(next(V2, 'run-2'), V1, CONFIG_V);
     await registry.swapChampion({ ...next(V1, 'run-3'), change: 'rollback' }, V2, CONFIG_V);
     const history = await registry.history(MODEL);
-    assert.deepEqual(history.map((p) => [p.generation, p.version, p.previous, p.change]), [
-      [1, V1, CONFIG_V, 'promotion'],
-      [2, V2, V1, 'promotion'],
-      [3, V1, V2, 'rollback'],
-    ]);
+    assert.deepEqual(
+      history.map((p) => [p.generation, p.version, p.previous, p.change]),
+      [
+        [1, V1, CONFIG_V, 'promotion'],
+        [2, V2, V1, 'promotion'],
+        [3, V1, V2, 'rollback'],
+      ],
+    );
   });
 });
 
@@ -189,11 +195,30 @@ describe('the registry activities', function () {
   async function addVersion(text: string, createdAt: string): Promise<ModelVersion> {
     const sha256 = sha256Hex(text);
     const put = await store.put(artifactKey(MODEL, sha256), text, { ifAbsent: true });
-    return createRegistry(store).register({ modelId: MODEL, version: versionId(sha256), sha256, artifactUri: put.uri, bytes: put.size, createdAt, source: 'retrain', baseline: { roc_auc: 0.5 } });
+    return createRegistry(store).register({
+      modelId: MODEL,
+      version: versionId(sha256),
+      sha256,
+      artifactUri: put.uri,
+      bytes: put.size,
+      createdAt,
+      source: 'retrain',
+      baseline: { roc_auc: 0.5 },
+    });
   }
 
   const promote = (version: string, expected: string, baseline: Record<string, number>, runId: string) =>
-    activities.setChampion({ modelId: MODEL, version, expected, change: 'promotion', at: '2026-03-01T00:00:00.000Z', workflow: { ...WORKFLOW, runId }, approvals: [], reason: 'better on the holdout', baseline });
+    activities.setChampion({
+      modelId: MODEL,
+      version,
+      expected,
+      change: 'promotion',
+      at: '2026-03-01T00:00:00.000Z',
+      workflow: { ...WORKFLOW, runId },
+      approvals: [],
+      reason: 'better on the holdout',
+      baseline,
+    });
 
   it('registers the config artifact as a version named by its sha256 and resolves it as generation 0', async function () {
     const resolved = await activities.resolveModel({ modelId: MODEL });
@@ -222,7 +247,10 @@ describe('the registry activities', function () {
     const counting: ArtifactStore = { ...store, put: async (key, data, opts) => (puts.push(key), store.put(key, data, opts)) };
     const first = createRegistryActivities({ loadConfig: async () => ({ ...parsed(), name: 'upkeep.yaml' }), store: counting, data: createFileDataSource() });
     await first.resolveModel({ modelId: MODEL });
-    assert.deepEqual(puts.filter((k) => k.includes('/artifacts/')), [artifactKey(MODEL, churnSha)]);
+    assert.deepEqual(
+      puts.filter((k) => k.includes('/artifacts/')),
+      [artifactKey(MODEL, churnSha)],
+    );
     // the store refuses every write now: resolving the model again writes nothing
     const refuse = (): never => {
       throw new Error('the store is read-only');
@@ -235,10 +263,16 @@ describe('the registry activities', function () {
   });
 
   it('refuses a config artifact larger than limits.max_model_bytes before reading it, naming model, file, size and limit', async function () {
-    const config = parseConfig(stringify({ version: 1, store: 'store', limits: { max_model_bytes: 100 }, models: [demoModel(MODEL)] }), { name: 'upkeep.yaml', baseDir: dir });
+    const config = parseConfig(stringify({ version: 1, store: 'store', limits: { max_model_bytes: 100 }, models: [demoModel(MODEL)] }), {
+      name: 'upkeep.yaml',
+      baseDir: dir,
+    });
     const small = createRegistryActivities({ loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), store, data: createFileDataSource() });
     await assert.rejects(small.resolveModel({ modelId: MODEL }), (err: unknown) => {
-      assert.match((err as Error).message, /^model churn: artifact \S+churn\.onnx: is 382 bytes, more than the limit of 100 bytes \(limits\.max_model_bytes\)$/);
+      assert.match(
+        (err as Error).message,
+        /^model churn: artifact \S+churn\.onnx: is 382 bytes, more than the limit of 100 bytes \(limits\.max_model_bytes\)$/,
+      );
       return true;
     });
     assert.equal(await store.exists(artifactKey(MODEL, churnSha)), false, 'nothing stored');
@@ -278,7 +312,11 @@ describe('the registry activities', function () {
     const configVersion = churnSha.slice(0, 12);
     const v2 = await addVersion('candidate two', '2026-02-01T00:00:00.000Z');
     await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1');
-    await rejectsWith(activities.rollbackTarget({ modelId: MODEL, to: v2.version }), 'InvalidRequest', `model ${MODEL}: version ${v2.version} is already the champion`);
+    await rejectsWith(
+      activities.rollbackTarget({ modelId: MODEL, to: v2.version }),
+      'InvalidRequest',
+      `model ${MODEL}: version ${v2.version} is already the champion`,
+    );
   });
 
   it('refuses a rollback to a version the registry does not know', async function () {

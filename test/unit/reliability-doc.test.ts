@@ -5,7 +5,12 @@ import path from 'node:path';
 import { PROJECT_DIR } from '../../workers/paths.js';
 
 const KINDS = ['input', 'attack', 'fault'] as const;
-const cells = (line: string): string[] => line.trim().replace(/^\||\|$/g, '').split(/(?<!\\)\|/).map((c) => c.trim());
+const cells = (line: string): string[] =>
+  line
+    .trim()
+    .replace(/^\||\|$/g, '')
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim());
 
 describe('RELIABILITY.md', function () {
   it('has a summary whose counts are those of the rows in each section', function () {

@@ -30,6 +30,9 @@ describe('the report names the method behind the interval', () => {
       confidence: { ...base, method: 'delong', drop: { value: 0.04, low: 0.03, high: 0.05 } },
     } as unknown as EvaluationReport;
     const md = renderReportMarkdown(report);
-    assert.match(md, /## Significance\n\nroc_auc 0\.8100, 95% interval by DeLong's variance \[0\.8000, 0\.8200\]\.\nDrop from the baseline: 0\.0400 \[0\.0300, 0\.0500\]\./);
+    assert.match(
+      md,
+      /## Significance\n\nroc_auc 0\.8100, 95% interval by DeLong's variance \[0\.8000, 0\.8200\]\.\nDrop from the baseline: 0\.0400 \[0\.0300, 0\.0500\]\./,
+    );
   });
 });

@@ -42,7 +42,10 @@ describe('retraining needs a retrain.trainer: no default trainer', function () {
       };
       await assert.rejects(retrain(ctx, 'churn', { reason: 'the model degraded' }), (err: unknown) => {
         assert.ok(isUpkeepError(err, 'NoTrainer'), String(err));
-        assert.match(err.message, /^retrain churn: model churn has no retrain\.trainer in upkeep\.yaml, so it cannot be retrained: add a retrain: section with a trainer \(type: builtin, or type: command/);
+        assert.match(
+          err.message,
+          /^retrain churn: model churn has no retrain\.trainer in upkeep\.yaml, so it cannot be retrained: add a retrain: section with a trainer \(type: builtin, or type: command/,
+        );
         return true;
       });
       assert.equal(connected, false);
@@ -65,13 +68,16 @@ describe('retraining needs a retrain.trainer: no default trainer', function () {
 
   it('names the kind of model an ONNX file holds, and says when it cannot tell', function () {
     assert.equal(describeModelType(readFileSync(path.join(PROJECT_DIR, 'examples/models/churn.onnx'))), 'linear classifier (LinearClassifier, by skl2onnx)');
-    assert.equal(describeModelType(readFileSync(path.join(PROJECT_DIR, 'test/fixtures/models/regression.onnx'))), 'linear regressor (LinearRegressor, by skl2onnx)');
+    assert.equal(
+      describeModelType(readFileSync(path.join(PROJECT_DIR, 'test/fixtures/models/regression.onnx'))),
+      'linear regressor (LinearRegressor, by skl2onnx)',
+    );
     assert.equal(describeModelType(new TextEncoder().encode('not a model')), 'unknown (the ONNX graph could not be read)');
   });
 });
 
 describe('the web inbox shows what the owner decides on', function () {
-  it('names the candidate\'s trainer, model type, training window, rows, coverage and both intervals, and asks for a comment when not recommended', async function () {
+  it("names the candidate's trainer, model type, training window, rows, coverage and both intervals, and asks for a comment when not recommended", async function () {
     const days = Array.from({ length: 3 }, (_, i) => ({ date: `2026-02-2${6 + i}`, rows: 150 }));
     const missing = Array.from({ length: 25 }, (_, i) => ({ date: `2026-02-${String(i + 1).padStart(2, '0')}` }));
     const training = trainingCoverage({ firstDay: '2026-02-01', lastDay: '2026-02-28', rows: 450, files: days, missing }, 28, 0.8);
@@ -79,10 +85,30 @@ describe('the web inbox shows what the owner decides on', function () {
       metric: 'brier',
       minImprovement: 0,
       holdout: { uri: 'file:///s/h.json', sha256: 'f'.repeat(64), rows: 700, firstDay: '2026-03-01', lastDay: '2026-03-07' },
-      champion: { version: 'aaaaaaaaaaaa', summary: { metrics: { brier: 0.25 }, undefinedMetrics: {}, confidence: { metric: 'brier', value: 0.25, low: 0.23, high: 0.27, confidence: 0.95, resamples: 200, seed: 0 } } },
-      challenger: { version: 'bbbbbbbbbbbb', summary: { metrics: { brier: 0.2213 }, undefinedMetrics: {}, confidence: { metric: 'brier', value: 0.2213, low: 0.2011, high: 0.2415, confidence: 0.95, resamples: 200, seed: 0 } } },
+      champion: {
+        version: 'aaaaaaaaaaaa',
+        summary: {
+          metrics: { brier: 0.25 },
+          undefinedMetrics: {},
+          confidence: { metric: 'brier', value: 0.25, low: 0.23, high: 0.27, confidence: 0.95, resamples: 200, seed: 0 },
+        },
+      },
+      challenger: {
+        version: 'bbbbbbbbbbbb',
+        summary: {
+          metrics: { brier: 0.2213 },
+          undefinedMetrics: {},
+          confidence: { metric: 'brier', value: 0.2213, low: 0.2011, high: 0.2415, confidence: 0.95, resamples: 200, seed: 0 },
+        },
+      },
       thresholds: { max: 0.18 },
-      candidate: { version: 'bbbbbbbbbbbb', trainer: 'builtin logistic regression', modelType: 'logistic regression (builtin trainer)', championModelType: 'tree ensemble classifier (TreeEnsembleClassifier, by skl2onnx)', training },
+      candidate: {
+        version: 'bbbbbbbbbbbb',
+        trainer: 'builtin logistic regression',
+        modelType: 'logistic regression (builtin trainer)',
+        championModelType: 'tree ensemble classifier (TreeEnsembleClassifier, by skl2onnx)',
+        training,
+      },
     });
     const status: MaintenanceStatus = {
       modelId: 'churn',
@@ -93,7 +119,19 @@ describe('the web inbox shows what the owner decides on', function () {
       gates: [],
       champion: 'aaaaaaaaaaaa',
       comparison,
-      gate: { gate: 'promote', state: 'waiting', openedAt: '2026-03-08T06:00:00.000Z', expiresAt: '2026-03-15T06:00:00.000Z', approvers: ['alice@example.com'], notified: [], reminders: 0, escalated: false, commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the threshold', candidate: 'bbbbbbbbbbbb', evidence: { uri: 'file:///s/audit/churn/evidence/x.json', sha256: 'e'.repeat(64) } },
+      gate: {
+        gate: 'promote',
+        state: 'waiting',
+        openedAt: '2026-03-08T06:00:00.000Z',
+        expiresAt: '2026-03-15T06:00:00.000Z',
+        approvers: ['alice@example.com'],
+        notified: [],
+        reminders: 0,
+        escalated: false,
+        commentRequired: 'candidate bbbbbbbbbbbb is not recommended: it still fails the threshold',
+        candidate: 'bbbbbbbbbbbb',
+        evidence: { uri: 'file:///s/audit/churn/evidence/x.json', sha256: 'e'.repeat(64) },
+      },
     };
     const page = String(await inboxPage({ user: 'alice@example.com', csrf: 'x' }, [{ workflowId: 'upkeep-retrain-churn', status }], []));
     assert.match(page, /<dt>Candidate<\/dt><dd>bbbbbbbbbbbb: logistic regression \(builtin trainer\)<\/dd>/);
@@ -107,6 +145,9 @@ describe('the web inbox shows what the owner decides on', function () {
     // The form carries the hash of the evidence this page showed: the decision is signed over it.
     assert.equal(page.match(new RegExp(`<input type="hidden" name="evidence" value="${'e'.repeat(64)}">`, 'g'))?.length, 2);
     assert.match(page, new RegExp(`Evidence sha256 ${'e'.repeat(64)}: your decision is signed over it and candidate bbbbbbbbbbbb`));
-    assert.match(page, /Why approve anyway \(required: candidate bbbbbbbbbbbb is not recommended: it still fails the threshold\) <input type="text" name="comment" maxlength="2000" required>/);
+    assert.match(
+      page,
+      /Why approve anyway \(required: candidate bbbbbbbbbbbb is not recommended: it still fails the threshold\) <input type="text" name="comment" maxlength="2000" required>/,
+    );
   });
 });

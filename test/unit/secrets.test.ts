@@ -4,7 +4,11 @@ import { redactor, resolveSecretParams } from '../../engine/training/secrets.js'
 
 describe('secret trainer parameters', function () {
   it('replaces { secret_env } at any depth with the variable, and lists the values to redact', function () {
-    const { params, secrets } = resolveSecretParams({ db: { password: { secret_env: 'DB_PW' } }, tokens: [{ secret_env: 'TOKEN' }], depth: 3 }, { DB_PW: 'p"w', TOKEN: 't0k3n' }, 'm');
+    const { params, secrets } = resolveSecretParams(
+      { db: { password: { secret_env: 'DB_PW' } }, tokens: [{ secret_env: 'TOKEN' }], depth: 3 },
+      { DB_PW: 'p"w', TOKEN: 't0k3n' },
+      'm',
+    );
     assert.deepEqual(params, { db: { password: 'p"w' }, tokens: ['t0k3n'], depth: 3 });
     assert.deepEqual(secrets, ['p"w', 't0k3n']);
   });
@@ -15,11 +19,14 @@ describe('secret trainer parameters', function () {
   });
 
   it('names the parameter and the variable when it is missing or not a name', function () {
-    assert.throws(() => resolveSecretParams({ db: { password: { secret_env: 'DB_PW' } } }, {}, 'churn'), (err: unknown) => {
-      assert.ok(isUpkeepError(err, 'TrainingFailed'));
-      assert.equal(err.message, "model churn: retrain.trainer.params.db.password: the worker's environment has no DB_PW (secret_env)");
-      return true;
-    });
+    assert.throws(
+      () => resolveSecretParams({ db: { password: { secret_env: 'DB_PW' } } }, {}, 'churn'),
+      (err: unknown) => {
+        assert.ok(isUpkeepError(err, 'TrainingFailed'));
+        assert.equal(err.message, "model churn: retrain.trainer.params.db.password: the worker's environment has no DB_PW (secret_env)");
+        return true;
+      },
+    );
     assert.throws(() => resolveSecretParams({ k: { secret_env: 'A B' } }, {}, 'churn'), /params\.k: secret_env "A B" is not an environment variable name/);
   });
 

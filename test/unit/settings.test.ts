@@ -44,7 +44,10 @@ describe('settings from the environment', function () {
     assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS_FILE: '/etc/upkeep/payload.keys' }).payloadStrict, true);
     assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS: key, UPKEEP_PAYLOAD_STRICT: '0' }).payloadStrict, undefined, 'turned off while older workflows are open');
     assert.equal(readSettings({ UPKEEP_PAYLOAD_KEYS: key, UPKEEP_PAYLOAD_STRICT: '1' }).payloadStrict, true);
-    assert.throws(() => readSettings({ UPKEEP_PAYLOAD_STRICT: 'yes' }), (e: unknown) => e instanceof SettingsError && /UPKEEP_PAYLOAD_STRICT="yes" is not 0 or 1/.test(e.message));
+    assert.throws(
+      () => readSettings({ UPKEEP_PAYLOAD_STRICT: 'yes' }),
+      (e: unknown) => e instanceof SettingsError && /UPKEEP_PAYLOAD_STRICT="yes" is not 0 or 1/.test(e.message),
+    );
   });
 
   it('reads the worker queues and slots, and refuses bad ones naming the variable', function () {
@@ -58,7 +61,10 @@ describe('settings from the environment', function () {
       ['UPKEEP_TRAINING_SLOTS', '1.5', /UPKEEP_TRAINING_SLOTS=1.5 is not a number of slots/],
       ['UPKEEP_TRAINING_SLOTS', 'many', /UPKEEP_TRAINING_SLOTS=many/],
     ] as const) {
-      assert.throws(() => readSettings({ [name]: value }), (err: unknown) => err instanceof SettingsError && err.variable === name && message.test(err.message));
+      assert.throws(
+        () => readSettings({ [name]: value }),
+        (err: unknown) => err instanceof SettingsError && err.variable === name && message.test(err.message),
+      );
     }
   });
 
@@ -106,7 +112,7 @@ describe('settings from the environment', function () {
       assert.equal(configPath(env, 'flag.yaml'), path.join(dir, 'flag.yaml'));
     });
 
-    it('of an installed copy: the state and the config are the current folder\'s, never the example\'s', function () {
+    it("of an installed copy: the state and the config are the current folder's, never the example's", function () {
       const installed = path.join(dir, 'node_modules', 'upkeep');
       assert.ok(!isInstalled(PROJECT_DIR));
       assert.ok(isInstalled(installed));

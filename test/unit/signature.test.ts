@@ -20,7 +20,14 @@ const ALICE = 'alice@example.com';
 const OPENED = '2026-03-01T06:00:00.000Z';
 const NOW = Date.parse('2026-03-01T07:00:00.000Z');
 const act: SignedAct = { gate: 'promote', decision: 'reject', approver: ALICE, comment: 'holdout is "odd"\nlook again' };
-const where = { model: 'churn', workflow: 'upkeep-retrain-churn', request: OPENED, signer: ALICE, at: '2026-03-01T07:00:00.000Z', nonce: '0123456789abcdef0123' };
+const where = {
+  model: 'churn',
+  workflow: 'upkeep-retrain-churn',
+  request: OPENED,
+  signer: ALICE,
+  at: '2026-03-01T07:00:00.000Z',
+  nonce: '0123456789abcdef0123',
+};
 
 describe('signed decisions: canonical bytes, Ed25519 signatures, verification', function () {
   it('is RFC 8032 Ed25519 (test vector 1)', function () {
@@ -57,7 +64,8 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     const { secretKey, publicKey } = newKeyPair();
     const v2 = signDecision(act, { ...where, candidate: 'bbbbbbbbbbbb', evidence }, secretKey);
     assert.equal(signatureValid(act, v2, publicKey), true);
-    for (const [k, v] of Object.entries({ candidate: 'cccccccccccc', evidence: 'f'.repeat(64) })) assert.equal(signatureValid(act, { ...v2, [k]: v }, publicKey), false, `altered proof.${k}`);
+    for (const [k, v] of Object.entries({ candidate: 'cccccccccccc', evidence: 'f'.repeat(64) }))
+      assert.equal(signatureValid(act, { ...v2, [k]: v }, publicKey), false, `altered proof.${k}`);
     // Stripping the new fields does not turn it into a valid format-1 signature.
     const { candidate: _c, evidence: _e, ...stripped } = v2;
     assert.equal(signatureValid(act, stripped, publicKey), false, 'downgraded to format 1');
@@ -66,7 +74,10 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     const keys: DecisionKeys = { people: { [ALICE]: publicKey }, authenticators: {} };
     assert.equal(storedDecisionProblem('churn', { ...act, proof: signDecision(act, where, secretKey) }, keys), undefined);
     assert.equal(storedDecisionProblem('churn', { ...act, proof: v2 }, keys, 'upkeep-retrain-churn', 'bbbbbbbbbbbb'), undefined);
-    assert.match(storedDecisionProblem('churn', { ...act, proof: v2 }, keys, 'upkeep-retrain-churn', 'dddddddddddd')!, /signed for candidate "bbbbbbbbbbbb", but is recorded for the promotion of "dddddddddddd"/);
+    assert.match(
+      storedDecisionProblem('churn', { ...act, proof: v2 }, keys, 'upkeep-retrain-churn', 'dddddddddddd')!,
+      /signed for candidate "bbbbbbbbbbbb", but is recorded for the promotion of "dddddddddddd"/,
+    );
   });
 
   it('verifies its own signature, and no altered field, other key or altered signature', function () {
@@ -77,7 +88,14 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     for (const [k, v] of Object.entries({ gate: 'retrain', decision: 'approve', approver: 'bob@example.com', comment: 'fine' })) {
       assert.equal(signatureValid({ ...act, [k]: v }, proof, publicKey), false, `altered ${k}`);
     }
-    for (const [k, v] of Object.entries({ model: 'fraud', workflow: 'upkeep-rollback-churn', request: '2026-03-02T06:00:00.000Z', signer: 'inbox', at: '2026-03-01T07:00:01.000Z', nonce: 'ffffffffffffffffffff' })) {
+    for (const [k, v] of Object.entries({
+      model: 'fraud',
+      workflow: 'upkeep-rollback-churn',
+      request: '2026-03-02T06:00:00.000Z',
+      signer: 'inbox',
+      at: '2026-03-01T07:00:01.000Z',
+      nonce: 'ffffffffffffffffffff',
+    })) {
       assert.equal(signatureValid(act, { ...proof, [k]: v }, publicKey), false, `altered proof.${k}`);
     }
     assert.equal(signatureValid(act, proof, newKeyPair().publicKey), false, 'another key');
@@ -91,22 +109,60 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     const inbox = newKeyPair();
     const keys: DecisionKeys = { people: { [ALICE]: alice.publicKey }, authenticators: { 'inbox.example.com': inbox.publicKey } };
     const ctx = { model: 'churn', workflow: 'upkeep-retrain-churn', request: OPENED, now: NOW, keys, deciders: [ALICE, 'bob@example.com'] };
-    const signed = (over: Partial<Omit<DecisionProof, 'signature'>> = {}, key = alice.secretKey, a: SignedAct = act): DecisionProof => signDecision(a, { ...where, ...over }, key);
+    const signed = (over: Partial<Omit<DecisionProof, 'signature'>> = {}, key = alice.secretKey, a: SignedAct = act): DecisionProof =>
+      signDecision(a, { ...where, ...over }, key);
 
-    const rows: { name: string; act?: SignedAct; proof: () => DecisionProof | undefined; ctx?: Partial<typeof ctx> & { usedNonces?: Set<string> }; error: RegExp | undefined }[] = [
-      { name: 'accepts the approver\'s own signature', proof: () => signed(), error: undefined },
-      { name: 'accepts an authenticator signing for a listed approver without a key', act: { ...act, approver: 'bob@example.com' }, proof: () => signed({ signer: 'inbox.example.com' }, inbox.secretKey, { ...act, approver: 'bob@example.com' }), error: undefined },
+    const rows: {
+      name: string;
+      act?: SignedAct;
+      proof: () => DecisionProof | undefined;
+      ctx?: Partial<typeof ctx> & { usedNonces?: Set<string> };
+      error: RegExp | undefined;
+    }[] = [
+      { name: "accepts the approver's own signature", proof: () => signed(), error: undefined },
+      {
+        name: 'accepts an authenticator signing for a listed approver without a key',
+        act: { ...act, approver: 'bob@example.com' },
+        proof: () => signed({ signer: 'inbox.example.com' }, inbox.secretKey, { ...act, approver: 'bob@example.com' }),
+        error: undefined,
+      },
       { name: 'refuses an unsigned decision when the model has keys', proof: () => undefined, error: /must be signed, and this one is not/ },
       { name: 'refuses a signature with another key', proof: () => signed({}, newKeyPair().secretKey), error: /does not match this decision/ },
-      { name: 'refuses an unknown signer', proof: () => signed({ signer: 'evil-server' }, newKeyPair().secretKey), error: /"evil-server" is not a configured authenticator/ },
-      { name: 'refuses an approver who has no key signing for themselves', act: { ...act, approver: 'bob@example.com' }, proof: () => signed({ signer: 'bob@example.com' }, newKeyPair().secretKey, { ...act, approver: 'bob@example.com' }), error: /no public key is configured for "bob@example.com"/ },
+      {
+        name: 'refuses an unknown signer',
+        proof: () => signed({ signer: 'evil-server' }, newKeyPair().secretKey),
+        error: /"evil-server" is not a configured authenticator/,
+      },
+      {
+        name: 'refuses an approver who has no key signing for themselves',
+        act: { ...act, approver: 'bob@example.com' },
+        proof: () => signed({ signer: 'bob@example.com' }, newKeyPair().secretKey, { ...act, approver: 'bob@example.com' }),
+        error: /no public key is configured for "bob@example.com"/,
+      },
       { name: 'refuses a replayed nonce', proof: () => signed(), ctx: { usedNonces: new Set([where.nonce]) }, error: /already used/ },
-      { name: 'refuses a time too far from the workflow\'s time', proof: () => signed({ at: new Date(NOW - SIGNATURE_WINDOW_MS - 1000).toISOString() }), error: /more than 10 minutes from the workflow's time/ },
+      {
+        name: "refuses a time too far from the workflow's time",
+        proof: () => signed({ at: new Date(NOW - SIGNATURE_WINDOW_MS - 1000).toISOString() }),
+        error: /more than 10 minutes from the workflow's time/,
+      },
       { name: 'refuses a signature for another model', proof: () => signed({ model: 'fraud' }), error: /signature is for model "fraud"/ },
-      { name: 'refuses a signature for another workflow', proof: () => signed({ workflow: 'upkeep-rollback-churn' }), error: /signature is for workflow "upkeep-rollback-churn"/ },
-      { name: 'refuses a signature for an earlier gate', proof: () => signed({ request: '2026-02-01T06:00:00.000Z' }), error: /signature is for another promote request/ },
+      {
+        name: 'refuses a signature for another workflow',
+        proof: () => signed({ workflow: 'upkeep-rollback-churn' }),
+        error: /signature is for workflow "upkeep-rollback-churn"/,
+      },
+      {
+        name: 'refuses a signature for an earlier gate',
+        proof: () => signed({ request: '2026-02-01T06:00:00.000Z' }),
+        error: /signature is for another promote request/,
+      },
       { name: 'refuses a malformed nonce', proof: () => signed({ nonce: 'short' }), error: /nonce must be 16 to 64/ },
-      { name: 'takes an unsigned decision on a model without keys', proof: () => undefined, ctx: { keys: { people: {}, authenticators: {} } }, error: undefined },
+      {
+        name: 'takes an unsigned decision on a model without keys',
+        proof: () => undefined,
+        ctx: { keys: { people: {}, authenticators: {} } },
+        error: undefined,
+      },
     ];
     for (const r of rows) {
       it(r.name, function () {
@@ -127,7 +183,10 @@ describe('signed decisions: canonical bytes, Ed25519 signatures, verification', 
     assert.match(storedDecisionProblem('churn', { ...readBack, comment: 'approved after all' }, keys)!, /does not match/);
     // Copied from another run into this record: its own signature holds, but not for this workflow.
     assert.equal(storedDecisionProblem('churn', readBack, keys, readBack.proof!.workflow), undefined);
-    assert.match(storedDecisionProblem('churn', readBack, keys, 'upkeep-retrain-other')!, /was signed for workflow .*, but is recorded for "upkeep-retrain-other"/);
+    assert.match(
+      storedDecisionProblem('churn', readBack, keys, 'upkeep-retrain-other')!,
+      /was signed for workflow .*, but is recorded for "upkeep-retrain-other"/,
+    );
     assert.match(storedDecisionProblem('churn', { ...readBack, decision: 'approve' }, keys)!, /does not match/);
     assert.match(storedDecisionProblem('fraud', readBack, keys)!, /signature is for model "churn"/);
     const { proof: _unsigned, ...bare } = readBack;

@@ -6,7 +6,7 @@ import { isUpkeepError } from '../../engine/errors.js';
 import { createSigningKey, keyFile, readSigningKey, signAs } from '../../cli/keys.js';
 import { signatureValid } from '../../domain/signature.js';
 
-describe('a person\'s signing keys (upkeep keys create, CLI signing)', function () {
+describe("a person's signing keys (upkeep keys create, CLI signing)", function () {
   let dir: string;
   beforeEach(() => (dir = path.join(mkdtempSync(path.join(tmpdir(), 'upkeep-keyhome-')), 'upkeep')));
   afterEach(() => rmSync(path.dirname(dir), { recursive: true, force: true }));
@@ -26,14 +26,20 @@ describe('a person\'s signing keys (upkeep keys create, CLI signing)', function 
 
   it('refuses to overwrite a key unless forced', function () {
     const first = createSigningKey(dir, 'alice@example.com').key;
-    assert.throws(() => createSigningKey(dir, 'alice@example.com'), (err: unknown) => isUpkeepError(err, 'InvalidRequest') && /exists already/.test(err.message));
+    assert.throws(
+      () => createSigningKey(dir, 'alice@example.com'),
+      (err: unknown) => isUpkeepError(err, 'InvalidRequest') && /exists already/.test(err.message),
+    );
     assert.notEqual(createSigningKey(dir, 'alice@example.com', true).key.publicKey, first.publicKey);
   });
 
   it('refuses a key file others can read', function () {
     const { key } = createSigningKey(dir, 'alice@example.com');
     chmodSync(key.file, 0o644);
-    assert.throws(() => readSigningKey(dir, 'alice@example.com'), (err: unknown) => isUpkeepError(err, 'InvalidConfig') && err.message === `the signing key ${key.file} is readable by others: chmod 600 ${key.file}`);
+    assert.throws(
+      () => readSigningKey(dir, 'alice@example.com'),
+      (err: unknown) => isUpkeepError(err, 'InvalidConfig') && err.message === `the signing key ${key.file} is readable by others: chmod 600 ${key.file}`,
+    );
   });
 
   it('signs with the key of --as, and without one says which file it looked for when a signature is required', function () {
@@ -43,7 +49,8 @@ describe('a person\'s signing keys (upkeep keys create, CLI signing)', function 
     assert.equal(signAs(dir, 'bob@example.com', { ...act, approver: 'bob@example.com' }, where, false), undefined);
     assert.throws(
       () => signAs(dir, 'bob@example.com', { ...act, approver: 'bob@example.com' }, where, true),
-      (err: unknown) => isUpkeepError(err, 'InvalidRequest') && err.message.includes(`no signing key for bob@example.com at ${keyFile(dir, 'bob@example.com')}`),
+      (err: unknown) =>
+        isUpkeepError(err, 'InvalidRequest') && err.message.includes(`no signing key for bob@example.com at ${keyFile(dir, 'bob@example.com')}`),
     );
   });
 });

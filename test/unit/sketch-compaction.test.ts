@@ -39,7 +39,9 @@ describe('numeric drift sketches beyond EXACT_VALUES', function () {
   it('merge sorted runs (any number, empty ones and ties included) into what sorting them all gives', () => {
     const u = rng(9);
     for (const k of [1, 2, 3, 7, 64]) {
-      const runs = Array.from({ length: k }, (_, i) => Float64Array.from({ length: i % 5 === 4 ? 0 : 1 + Math.floor(u() * 300) }, () => Math.floor(u() * 50) / 4).sort());
+      const runs = Array.from({ length: k }, (_, i) =>
+        Float64Array.from({ length: i % 5 === 4 ? 0 : 1 + Math.floor(u() * 300) }, () => Math.floor(u() * 50) / 4).sort(),
+      );
       const all = Float64Array.from(runs.flatMap((r) => Array.from(r))).sort();
       assert.deepEqual(mergeSorted(runs), all, `${k} runs`);
     }
@@ -57,7 +59,8 @@ describe('numeric drift sketches beyond EXACT_VALUES', function () {
     const { sketches, all } = parts(n, 200_000, 2);
     // Folded as the engine does: a compacted sketch folded again with the next parts.
     let folded: Numeric | undefined;
-    for (let at = 0; at < sketches.length; at += 3) folded = mergeSketches([...(folded ? [folded] : []), ...sketches.slice(at, at + 3)], EXACT_VALUES) as Numeric;
+    for (let at = 0; at < sketches.length; at += 3)
+      folded = mergeSketches([...(folded ? [folded] : []), ...sketches.slice(at, at + 3)], EXACT_VALUES) as Numeric;
     const c = folded!.compacted!;
     assert.ok(c, 'compacted');
     assert.equal(folded!.sorted.length, SKETCH_POINTS);
@@ -97,7 +100,10 @@ describe('numeric drift sketches beyond EXACT_VALUES', function () {
       const folder = new SketchFolder(async (lists) => Object.fromEntries(Object.entries(lists).map(([k, v]) => [k, mergeSketches(v, EXACT_VALUES)])));
       for (const i of order) folder.add(i, sketches[i]!.sorted.length, { x: { ...sketches[i]!, sorted: sketches[i]!.sorted.slice() } });
       const out = await folder.result(sketches.length);
-      return mergeSketches(out.flatMap((o) => (o.x ? [o.x] : [])), EXACT_VALUES) as Numeric;
+      return mergeSketches(
+        out.flatMap((o) => (o.x ? [o.x] : [])),
+        EXACT_VALUES,
+      ) as Numeric;
     };
     const inOrder = await run(sketches.map((_, i) => i));
     const shuffled = await run(sketches.map((_, i) => i).reverse());

@@ -61,14 +61,23 @@ describe('a snapshot of several files per day', function () {
     assert.equal((await takeSnapshot({ data: memorySource(files), store }, spec(template), w)).sha256, snap.sha256);
     const more = await takeSnapshot({ data: memorySource({ ...files, 's3://labels/churn/dt=2026-05-03/part-1.csv': CSV }), store }, spec(template), w);
     assert.notEqual(more.sha256, snap.sha256);
-    assert.deepEqual(more.missing.map((m) => m.date), ['2026-05-02']);
+    assert.deepEqual(
+      more.missing.map((m) => m.date),
+      ['2026-05-02'],
+    );
   });
 
   it('counts a listed file gone before it was read as absent, and its day as missing when it was the only one', async function () {
     const data = memorySource(files);
     const gone = { ...data, read: async (uri: string) => (uri.includes('dt=2026-05-03') ? undefined : data.read(uri)) };
     const snap = await takeSnapshot({ data: gone, store }, spec(template), w);
-    assert.deepEqual(snap.missing.map((m) => m.date), ['2026-05-02', '2026-05-03']);
-    await assert.rejects(takeSnapshot({ data: gone, store }, spec(template), w, { allPresent: true }), /model churn: no data file matches s3:\/\/labels\/churn\/dt=2026-05-02\/part-\*\.csv/);
+    assert.deepEqual(
+      snap.missing.map((m) => m.date),
+      ['2026-05-02', '2026-05-03'],
+    );
+    await assert.rejects(
+      takeSnapshot({ data: gone, store }, spec(template), w, { allPresent: true }),
+      /model churn: no data file matches s3:\/\/labels\/churn\/dt=2026-05-02\/part-\*\.csv/,
+    );
   });
 });

@@ -32,7 +32,14 @@ describe('staleness after a promotion: only evaluations of the champion count', 
   let config: UpkeepConfig;
 
   const logged = async (at: string, verdict: string, version?: string): Promise<void> => {
-    const e: AuditEntry = { id: `evaluation-${at.replace(/[^0-9]/g, '')}`, modelId: 'churn', at, kind: 'evaluation', summary: `evaluated ${version ?? '?'}: ${verdict}`, details: { verdict, windowEnd: at, ...(version ? { version } : {}) } };
+    const e: AuditEntry = {
+      id: `evaluation-${at.replace(/[^0-9]/g, '')}`,
+      modelId: 'churn',
+      at,
+      kind: 'evaluation',
+      summary: `evaluated ${version ?? '?'}: ${verdict}`,
+      details: { verdict, windowEnd: at, ...(version ? { version } : {}) },
+    };
     await store.put(auditEntryKey(e), JSON.stringify(e));
   };
   const fleet = (now: number) => fleetStatus({ config, store, taskQueue: 'upkeep', now: new Date(now) });
@@ -44,7 +51,16 @@ describe('staleness after a promotion: only evaluations of the champion count', 
     store = createFileStore(pathToFileURL(path.join(dir, 'store')).href);
     await logged('2026-06-09T06:00:00.000Z', 'healthy', V1);
     await logged(EVALUATED, 'healthy', V1);
-    const pointer: ChampionPointer = { modelId: 'churn', version: V3, sha256: 'c'.repeat(64), generation: 2, since: PROMOTED, change: 'promotion', previous: V1, approvals: [] };
+    const pointer: ChampionPointer = {
+      modelId: 'churn',
+      version: V3,
+      sha256: 'c'.repeat(64),
+      generation: 2,
+      since: PROMOTED,
+      change: 'promotion',
+      previous: V1,
+      approvals: [],
+    };
     await store.put(championKey('churn'), JSON.stringify(pointer));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,8 +68,16 @@ describe('staleness after a promotion: only evaluations of the champion count', 
   it('counts an evaluation of the champion since it took over; an entry without a version by its time', function () {
     const champion = { version: V3, since: PROMOTED };
     assert.equal(lookedAtChampion({ at: '2026-06-10T11:00:00.000Z', details: { verdict: 'healthy', version: V3 } }, champion), true);
-    assert.equal(lookedAtChampion({ at: '2026-06-10T11:00:00.000Z', details: { verdict: 'healthy', version: V1 } }, champion), false, 'started before the promotion, recorded after');
-    assert.equal(lookedAtChampion({ at: EVALUATED, details: { verdict: 'healthy', version: V3 } }, champion), false, 'before it took over (a rollback to an old version)');
+    assert.equal(
+      lookedAtChampion({ at: '2026-06-10T11:00:00.000Z', details: { verdict: 'healthy', version: V1 } }, champion),
+      false,
+      'started before the promotion, recorded after',
+    );
+    assert.equal(
+      lookedAtChampion({ at: EVALUATED, details: { verdict: 'healthy', version: V3 } }, champion),
+      false,
+      'before it took over (a rollback to an old version)',
+    );
     assert.equal(lookedAtChampion({ at: '2026-06-10T11:00:00.000Z', details: { verdict: 'healthy' } }, champion), true);
     assert.equal(lookedAtChampion({ at: '2026-06-10T11:00:00.000Z', details: { verdict: 'failing', version: V3 } }, champion), false);
     assert.equal(lookedAtChampion({ at: EVALUATED, details: { verdict: 'degraded' } }), true, 'nothing promoted: every evaluation that looked');

@@ -72,8 +72,14 @@ describe('fleet status: trend of the primary metric', () => {
   });
 
   it('draws arrows, or ASCII when the terminal is not UTF-8', () => {
-    assert.deepEqual(['up', 'down', 'flat'].map((d) => trendArrow(d as 'up')), ['↑', '↓', '→']);
-    assert.deepEqual(['up', 'down', 'flat'].map((d) => trendArrow(d as 'up', false)), ['^', 'v', '=']);
+    assert.deepEqual(
+      ['up', 'down', 'flat'].map((d) => trendArrow(d as 'up')),
+      ['↑', '↓', '→'],
+    );
+    assert.deepEqual(
+      ['up', 'down', 'flat'].map((d) => trendArrow(d as 'up', false)),
+      ['^', 'v', '='],
+    );
     assert.equal(localeIsUtf8({ LANG: 'en_US.UTF-8' }), true);
     assert.equal(localeIsUtf8({ LANG: 'C' }), false);
     assert.equal(localeIsUtf8({ LC_ALL: 'POSIX', LANG: 'en_US.UTF-8' }), false, 'LC_ALL wins');
@@ -115,7 +121,14 @@ function model(id: string, over: Partial<ModelStatus> = {}): ModelStatus {
 }
 
 function fleet(models: ModelStatus[], over: Partial<FleetStatus> = {}): FleetStatus {
-  return { at: NOW.toISOString(), server: { reachable: true }, watchdog: null, models, totals: { models: models.length, byVerdict: {}, byStaleness: {}, pendingApprovals: 0, findings: 0 }, ...over };
+  return {
+    at: NOW.toISOString(),
+    server: { reachable: true },
+    watchdog: null,
+    models,
+    totals: { models: models.length, byVerdict: {}, byStaleness: {}, pendingApprovals: 0, findings: 0 },
+    ...over,
+  };
 }
 
 describe('fleet status: the table', () => {
@@ -124,7 +137,19 @@ describe('fleet status: the table', () => {
     champion: { version: '0123456789ab', source: 'registry', since: '2026-06-01T00:00:00.000Z', change: 'promotion', generation: 1 },
     staleness: { state: 'never', ageMs: null, intervalMs: D, lastLookedAt: null },
     pendingApprovals: [
-      { kind: 'retrain', gate: 'retrain', workflowId: 'upkeep-retrain-x', runId: 'r', since: '2026-06-08T12:00:00.000Z', waitingMs: 2 * D, expiresAt: '2026-06-15T12:00:00.000Z', overdue: false, approvers: ['lead@example.com'], reminders: 1, escalated: false },
+      {
+        kind: 'retrain',
+        gate: 'retrain',
+        workflowId: 'upkeep-retrain-x',
+        runId: 'r',
+        since: '2026-06-08T12:00:00.000Z',
+        waitingMs: 2 * D,
+        expiresAt: '2026-06-15T12:00:00.000Z',
+        overdue: false,
+        approvers: ['lead@example.com'],
+        reminders: 1,
+        escalated: false,
+      },
     ],
   });
 
@@ -136,8 +161,10 @@ describe('fleet status: the table', () => {
     assert.match(lines[2]!, /^fraud-detector-with-a-rather-long-name\s+.*0123456789ab\s+never\s+never\s+in 18h\s+retrain 2d$/);
   });
 
-  it("says whose verdict it is when the last evaluation was of another version than the champion (just promoted)", () => {
-    const promoted = model('credit', { champion: { version: '4d0b4e6cc7b8', source: 'registry', since: '2026-06-10T11:00:00.000Z', change: 'promotion', generation: 1 } });
+  it('says whose verdict it is when the last evaluation was of another version than the champion (just promoted)', () => {
+    const promoted = model('credit', {
+      champion: { version: '4d0b4e6cc7b8', source: 'registry', since: '2026-06-10T11:00:00.000Z', change: 'promotion', generation: 1 },
+    });
     const line = renderFleetTable(fleet([promoted, model('churn')])).split('\n');
     assert.match(line[1]!, /^credit\s+\S+\s+4d0b4e6cc7b8\s+6h ago \(version abcdef012345\)\s+healthy\s/);
     assert.match(line[2]!, /^churn\s+\S+\s+abcdef012345 \(config\)\s+6h ago\s+healthy\s/);
@@ -169,7 +196,12 @@ describe('fleet status: the table', () => {
   });
 
   it('says ? where the server was not reachable, and prints the note', () => {
-    const off = model('churn', { scheduleState: null, pendingApprovals: null, maintenance: null, unknown: ['scheduleState', 'pendingApprovals', 'maintenance'] });
+    const off = model('churn', {
+      scheduleState: null,
+      pendingApprovals: null,
+      maintenance: null,
+      unknown: ['scheduleState', 'pendingApprovals', 'maintenance'],
+    });
     const text = renderFleetTable(fleet([off], { server: { reachable: false, note: 'cannot reach Temporal at 127.0.0.1:7233' } }));
     assert.match(text.split('\n')[1]!, /fresh\s+\?\s+\?$/);
     assert.match(text, /^note: cannot reach Temporal at 127\.0\.0\.1:7233$/m);
@@ -179,7 +211,10 @@ describe('fleet status: the table', () => {
     const text = renderModelDetail(waiting, fleet([waiting]));
     assert.match(text, /champion:\s+0123456789ab \(promotion, generation 1, since 2026-06-01T00:00:00.000Z\)/);
     assert.match(text, /evaluated:\s+never/);
-    assert.match(text, /approval:\s+retrain \(retrain upkeep-retrain-x\) waiting 2d since 2026-06-08T12:00:00.000Z, expires 2026-06-15T12:00:00.000Z; approvers lead@example.com; reminders 1/);
+    assert.match(
+      text,
+      /approval:\s+retrain \(retrain upkeep-retrain-x\) waiting 2d since 2026-06-08T12:00:00.000Z, expires 2026-06-15T12:00:00.000Z; approvers lead@example.com; reminders 1/,
+    );
     const churn = renderModelDetail(model('churn'), fleet([model('churn')]), { utf8: false });
     assert.match(churn, /metric:\s+roc_auc 0\.8100 \^ from 0\.7900 \(better\)/);
     assert.match(churn, /staleness:\s+fresh \(last looked at by an evaluation 6h ago \(2026-06-10T06:00:00\.000Z\); stale after 2d\)/);
@@ -215,7 +250,14 @@ describe('fleet status from the store', () => {
   };
   /** The evaluation's entry in the audit trail, as the workflow records it. */
   const logged = async (id: string, at: string, verdict: string): Promise<void> => {
-    const e: AuditEntry = { id: `evaluation-${at.slice(0, 13)}`, modelId: id, at, kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict, windowEnd: at } };
+    const e: AuditEntry = {
+      id: `evaluation-${at.slice(0, 13)}`,
+      modelId: id,
+      at,
+      kind: 'evaluation',
+      summary: `evaluated: ${verdict}`,
+      details: { verdict, windowEnd: at },
+    };
     await put(auditEntryKey(e), e);
   };
 
@@ -240,7 +282,16 @@ describe('fleet status from the store', () => {
       await logged('churn', end, s);
     }
     // fraud: promoted, evaluated once (a failing window without metrics).
-    const pointer: ChampionPointer = { modelId: 'fraud', version: 'f0f0f0f0f0f0', sha256: 'f0'.repeat(32), generation: 1, since: '2026-06-10T10:30:00.000Z', change: 'promotion', previous: null, approvals: [] };
+    const pointer: ChampionPointer = {
+      modelId: 'fraud',
+      version: 'f0f0f0f0f0f0',
+      sha256: 'f0'.repeat(32),
+      generation: 1,
+      since: '2026-06-10T10:30:00.000Z',
+      change: 'promotion',
+      previous: null,
+      approvals: [],
+    };
     await put(championKey('fraud'), pointer);
     await put(reportKeys('fraud', '2026-06-10T11:00:00.000Z', 'r1').json, report('fraud', '2026-06-10T11:00:00.000Z', null, 'failing', 'f0'.repeat(32)));
     await logged('fraud', '2026-06-10T11:00:00.000Z', 'failing');
@@ -252,7 +303,17 @@ describe('fleet status from the store', () => {
       at: '2026-06-10T07:00:00.000Z',
       workflowId: 'upkeep-watchdog',
       runId: 'w',
-      findings: [{ modelId: 'late', kind: 'stale', key: 'stale', summary: 'late: last evaluated 3d ago', since: '2026-06-08T06:00:00.000Z', firstReportedAt: '2026-06-10T07:00:00.000Z', notified: ['x'] }],
+      findings: [
+        {
+          modelId: 'late',
+          kind: 'stale',
+          key: 'stale',
+          summary: 'late: last evaluated 3d ago',
+          since: '2026-06-08T06:00:00.000Z',
+          firstReportedAt: '2026-06-10T07:00:00.000Z',
+          notified: ['x'],
+        },
+      ],
       resolved: [],
     };
     await put(watchdogReportKey, watchdog);
@@ -262,7 +323,10 @@ describe('fleet status from the store', () => {
 
   it('answers from the store alone: champion, last evaluation and its trend, staleness, findings; the server fields unknown', async () => {
     const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW });
-    assert.deepEqual(s.models.map((m) => m.id), ['churn', 'fraud', 'late']);
+    assert.deepEqual(
+      s.models.map((m) => m.id),
+      ['churn', 'fraud', 'late'],
+    );
     assert.equal(s.server.reachable, false);
     const [churn, fraud, late] = s.models as [ModelStatus, ModelStatus, ModelStatus];
 
@@ -273,7 +337,10 @@ describe('fleet status from the store', () => {
     assert.equal(churn.lastEvaluation?.trend.better, false);
     assert.equal(churn.lastEvaluation?.trend.previous, 0.79);
     assert.equal(churn.lastEvaluation?.ranAt, '2026-06-10T06:00:00.000Z');
-    assert.deepEqual(churn.recent.map((p) => p.value), [0.8, 0.79, 0.74]);
+    assert.deepEqual(
+      churn.recent.map((p) => p.value),
+      [0.8, 0.79, 0.74],
+    );
     assert.deepEqual(churn.staleness, { state: 'fresh', ageMs: 6 * H, intervalMs: D, lastLookedAt: '2026-06-10T06:00:00.000Z' });
     assert.equal(churn.scheduleState, null);
     assert.equal(churn.pendingApprovals, null);
@@ -286,14 +353,27 @@ describe('fleet status from the store', () => {
     assert.equal(fraud.lastEvaluation?.trend.direction, 'unknown');
     assert.deepEqual(
       fraud.staleness,
-      { state: 'never', ageMs: 1.5 * H, intervalMs: H, lastLookedAt: null, notYetEvaluated: { version: 'f0f0f0f0f0f0', since: '2026-06-10T10:30:00.000Z', change: 'promotion' } },
+      {
+        state: 'never',
+        ageMs: 1.5 * H,
+        intervalMs: H,
+        lastLookedAt: null,
+        notYetEvaluated: { version: 'f0f0f0f0f0f0', since: '2026-06-10T10:30:00.000Z', change: 'promotion' },
+      },
       'promoted 1.5h ago, its one window failed an hour ago: not yet looked at, not yet stale',
     );
     const later = await fleetStatus({ config, store, taskQueue: 'upkeep', now: new Date(NOW.getTime() + 2 * H), models: ['fraud'] });
     assert.equal(later.models[0]!.staleness.state, 'stale', 'never looked at, its first evaluation three intervals old');
 
-    assert.deepEqual(late.staleness, { state: 'stale', ageMs: 3 * D + 6 * H, intervalMs: D, lastLookedAt: '2026-06-07T06:00:00.000Z' }, 'the failing window of today does not count');
-    assert.deepEqual(late.findings.map((f) => f.kind), ['stale']);
+    assert.deepEqual(
+      late.staleness,
+      { state: 'stale', ageMs: 3 * D + 6 * H, intervalMs: D, lastLookedAt: '2026-06-07T06:00:00.000Z' },
+      'the failing window of today does not count',
+    );
+    assert.deepEqual(
+      late.findings.map((f) => f.kind),
+      ['stale'],
+    );
     assert.equal(s.watchdog?.findings, 1);
     assert.deepEqual(s.totals.byVerdict, { degraded: 1, failing: 1, healthy: 1 });
     assert.deepEqual(s.totals.byStaleness, { fresh: 1, never: 1, stale: 1 });
@@ -310,19 +390,36 @@ describe('fleet status from the store', () => {
       r.workflow.runId = `run-${ranAt.slice(11, 16)}`;
       return r as unknown as EvaluationReport;
     };
-    for (const [end, v] of [['2026-06-08T06:00:00.000Z', 0.81], ['2026-06-08T09:00:00.000Z', 0.81], ['2026-06-08T09:05:00.000Z', 0.81]] as const) {
+    for (const [end, v] of [
+      ['2026-06-08T06:00:00.000Z', 0.81],
+      ['2026-06-08T09:00:00.000Z', 0.81],
+      ['2026-06-08T09:05:00.000Z', 0.81],
+    ] as const) {
       await put(reportKeys('late', end, `run-${end.slice(11, 13)}${end.slice(14, 16)}`).json, again(end, end, v, '2026-06-04', '2026-06-06'));
     }
-    await put(reportKeys('late', '2026-06-09T06:00:00.000Z', 'next').json, again('2026-06-09T06:00:00.000Z', '2026-06-09T06:00:00.000Z', 0.78, '2026-06-05', '2026-06-07'));
+    await put(
+      reportKeys('late', '2026-06-09T06:00:00.000Z', 'next').json,
+      again('2026-06-09T06:00:00.000Z', '2026-06-09T06:00:00.000Z', 0.78, '2026-06-05', '2026-06-07'),
+    );
     const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] });
     const late = s.models[0]!;
-    assert.deepEqual(late.recent.map((p) => [p.windowEnd, p.value]), [['2026-06-07T06:00:00.000Z', 0.8], ['2026-06-08T09:05:00.000Z', 0.81], ['2026-06-09T06:00:00.000Z', 0.78]]);
+    assert.deepEqual(
+      late.recent.map((p) => [p.windowEnd, p.value]),
+      [
+        ['2026-06-07T06:00:00.000Z', 0.8],
+        ['2026-06-08T09:05:00.000Z', 0.81],
+        ['2026-06-09T06:00:00.000Z', 0.78],
+      ],
+    );
     assert.equal(late.lastEvaluation?.trend.previous, 0.81);
   });
 
   it('reads only the models asked for, and refuses one the config does not declare', async () => {
     const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] });
-    assert.deepEqual(s.models.map((m) => m.id), ['late']);
+    assert.deepEqual(
+      s.models.map((m) => m.id),
+      ['late'],
+    );
     await assert.rejects(
       fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['nope'], configName: 'upkeep.yaml' }),
       (err: unknown) => isUpkeepError(err) && /^no model nope in upkeep\.yaml \(models: churn, fraud, late\)$/.test((err as Error).message),
@@ -337,7 +434,7 @@ describe('fleet status from the store', () => {
     assert.equal(s.models.find((m) => m.id === 'churn')!.lastEvaluation?.verdict, 'degraded');
   });
 
-  it('answers from the store when the client\'s server does not answer', async function () {
+  it("answers from the store when the client's server does not answer", async function () {
     this.timeout(20_000);
     // Nothing listens on port 1: the probe fails and the store answers.
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 1000 });
@@ -362,7 +459,10 @@ describe('fleet status from the store', () => {
 
   it('reads a fleet of 500 models (its speed is in npm run bench)', async function () {
     this.timeout(60_000);
-    const many = parseConfig(stringify({ version: 1, store: 'store', models: Array.from({ length: 500 }, (_, i) => demoModel(`m${i}`)) }), { name: 'upkeep.yaml', baseDir: dir });
+    const many = parseConfig(stringify({ version: 1, store: 'store', models: Array.from({ length: 500 }, (_, i) => demoModel(`m${i}`)) }), {
+      name: 'upkeep.yaml',
+      baseDir: dir,
+    });
     for (let i = 0; i < 500; i++) {
       await put(reportKeys(`m${i}`, '2026-06-09T06:00:00.000Z', 'a').json, report(`m${i}`, '2026-06-09T06:00:00.000Z', 0.8, 'healthy'));
       await put(reportKeys(`m${i}`, '2026-06-10T06:00:00.000Z', 'b').json, report(`m${i}`, '2026-06-10T06:00:00.000Z', 0.81, 'healthy'));

@@ -34,9 +34,11 @@ describe('the file store', function () {
     const seen = new Set<string>();
     try {
       // Three readers, 400 reads each: without the re-read one of them met a replaced file in every run tried.
-      await Promise.all([0, 1, 2].map(async () => {
-        for (let i = 0; i < 400; i++) seen.add(new TextDecoder().decode(await store.get('audit/m/head.json')).slice(0, 7));
-      }));
+      await Promise.all(
+        [0, 1, 2].map(async () => {
+          for (let i = 0; i < 400; i++) seen.add(new TextDecoder().decode(await store.get('audit/m/head.json')).slice(0, 7));
+        }),
+      );
     } finally {
       writing = false;
       await writer;

@@ -9,7 +9,12 @@ describe('choosing the Temporal target', function () {
   });
 
   it('points at a real cluster with TEMPORAL_ADDRESS, namespace and API key (TLS on)', function () {
-    const t = externalTarget({ HOME: '/nonexistent', TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'secret' })!;
+    const t = externalTarget({
+      HOME: '/nonexistent',
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'secret',
+    })!;
     assert.equal(t.kind, 'external');
     assert.equal(t.namespace, 'ns.acct');
     assert.equal(t.connectionOptions.address, 'ns.acct.tmprl.cloud:7233');
@@ -23,7 +28,12 @@ describe('choosing the Temporal target', function () {
 });
 
 describe('a model schedule', function () {
-  const spec = specFor({ task: 'binary', id: 'churn', label: { column: 'y', positive: 1 }, schedule: { cron: '0 6 * * *', timezone: 'Europe/Berlin', jitter: '5m' } });
+  const spec = specFor({
+    task: 'binary',
+    id: 'churn',
+    label: { column: 'y', positive: 1 },
+    schedule: { cron: '0 6 * * *', timezone: 'Europe/Berlin', jitter: '5m' },
+  });
 
   it('starts evaluateModel for the model with overlap SKIP, a one-day catch-up and the model id as search attribute', function () {
     const o = scheduleOptions(spec, 'q');
@@ -37,8 +47,19 @@ describe('a model schedule', function () {
   });
 
   it('changes its fingerprint when the timing changes, and only then', function () {
-    const same = specFor({ task: 'binary', id: 'churn', label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.9 }, schedule: { cron: '0 6 * * *', timezone: 'Europe/Berlin', jitter: '5m' } });
-    const moved = specFor({ task: 'binary', id: 'churn', label: { column: 'y', positive: 1 }, schedule: { cron: '0 7 * * *', timezone: 'Europe/Berlin', jitter: '5m' } });
+    const same = specFor({
+      task: 'binary',
+      id: 'churn',
+      label: { column: 'y', positive: 1 },
+      thresholds: { metric: 'roc_auc', min: 0.9 },
+      schedule: { cron: '0 6 * * *', timezone: 'Europe/Berlin', jitter: '5m' },
+    });
+    const moved = specFor({
+      task: 'binary',
+      id: 'churn',
+      label: { column: 'y', positive: 1 },
+      schedule: { cron: '0 7 * * *', timezone: 'Europe/Berlin', jitter: '5m' },
+    });
     assert.equal(scheduleFingerprint(same), scheduleFingerprint(spec));
     assert.notEqual(scheduleFingerprint(moved), scheduleFingerprint(spec));
   });

@@ -7,11 +7,15 @@ import { specFor } from '../helpers/fixtures.js';
 
 const table = (source: string, columns: Record<string, Column>): Table => {
   const lengths = Object.values(columns).map((c) => c.values.length);
-  assert.ok(lengths.every((n) => n === lengths[0]), 'test table columns must have the same length');
+  assert.ok(
+    lengths.every((n) => n === lengths[0]),
+    'test table columns must have the same length',
+  );
   return { source, rowCount: lengths[0] ?? 0, columns: new Map(Object.entries(columns)) };
 };
 
-const binary = (positive: string | number = 1, inputs: unknown = [{ name: 'input', columns: ['x1', 'x2'] }]) => specFor({ task: 'binary', inputs, label: { column: 'y', positive } });
+const binary = (positive: string | number = 1, inputs: unknown = [{ name: 'input', columns: ['x1', 'x2'] }]) =>
+  specFor({ task: 'binary', inputs, label: { column: 'y', positive } });
 
 function refusal(fn: () => unknown, type: string): string {
   let caught: unknown;
@@ -52,10 +56,13 @@ describe('the builtin trainer data set', function () {
       { l2: 2 },
     );
     assert.deepEqual(set.input.featureNames, ['x1', 'x2']);
-    assert.deepEqual(set.input.features.numeric.map((c) => [...c]), [
-      [1, 2, 3],
-      [10, 20, 30],
-    ]);
+    assert.deepEqual(
+      set.input.features.numeric.map((c) => [...c]),
+      [
+        [1, 2, 3],
+        [10, 20, 30],
+      ],
+    );
     assert.ok(set.input.features.numeric.every((c) => c instanceof Float64Array && c.length === 3));
     assert.equal(set.input.features.categorical, undefined);
     assert.deepEqual(set.input.params, { l2: 2 });
@@ -78,15 +85,21 @@ describe('the builtin trainer data set', function () {
     // Kept: day1 rows 0 and 5, day2 row 1.
     assert.equal(set.rows, 3);
     assert.equal(set.droppedRows, 5);
-    assert.deepEqual(set.input.features.numeric.map((c) => [...c]), [
-      [1, 6, 8],
-      [10, 60, 80],
-    ]);
+    assert.deepEqual(
+      set.input.features.numeric.map((c) => [...c]),
+      [
+        [1, 6, 8],
+        [10, 60, 80],
+      ],
+    );
     assert.deepEqual([...set.input.labels], [0, 1, 0]);
   });
 
   it('names the file and the column when a column is missing', function () {
-    const message = refusal(() => trainingSet(binary(), [table('file:///data/2026-03-01.csv', { x1: num([1, 2]), y: num([0, 1]) })], undefined), 'SchemaMismatch');
+    const message = refusal(
+      () => trainingSet(binary(), [table('file:///data/2026-03-01.csv', { x1: num([1, 2]), y: num([0, 1]) })], undefined),
+      'SchemaMismatch',
+    );
     assert.equal(message, 'model fixture: training file file:///data/2026-03-01.csv has no column x2');
   });
 
@@ -96,22 +109,34 @@ describe('the builtin trainer data set', function () {
   });
 
   it('refuses text in a column of the numeric input', function () {
-    const message = refusal(() => trainingSet(binary(), [table('day1.csv', { x1: num([1, 2]), x2: str(['a', 'b']), y: num([0, 1]) })], undefined), 'SchemaMismatch');
+    const message = refusal(
+      () => trainingSet(binary(), [table('day1.csv', { x1: num([1, 2]), x2: str(['a', 'b']), y: num([0, 1]) })], undefined),
+      'SchemaMismatch',
+    );
     assert.equal(message, 'model fixture: training file day1.csv: column x2 holds text, the model input input needs numbers');
   });
 
   it('refuses a binary label with three classes and lists them', function () {
-    const message = refusal(() => trainingSet(binary(), [table('day1.csv', { x1: num([1, 2, 3]), x2: num([1, 2, 3]), y: num([2, 0, 1]) })], undefined), 'InsufficientData');
+    const message = refusal(
+      () => trainingSet(binary(), [table('day1.csv', { x1: num([1, 2, 3]), x2: num([1, 2, 3]), y: num([2, 0, 1]) })], undefined),
+      'InsufficientData',
+    );
     assert.equal(message, 'model fixture: a binary model needs exactly two classes in y with the positive class 1; the training window has 0, 1, 2');
   });
 
   it('refuses a binary label without the positive class', function () {
-    const message = refusal(() => trainingSet(binary(), [table('day1.csv', { x1: num([1, 2, 3]), x2: num([1, 2, 3]), y: num([0, 2, 0]) })], undefined), 'InsufficientData');
+    const message = refusal(
+      () => trainingSet(binary(), [table('day1.csv', { x1: num([1, 2, 3]), x2: num([1, 2, 3]), y: num([0, 2, 0]) })], undefined),
+      'InsufficientData',
+    );
     assert.equal(message, 'model fixture: a binary model needs exactly two classes in y with the positive class 1; the training window has 0, 2');
   });
 
   it('refuses a window with fewer than two usable rows', function () {
-    const message = refusal(() => trainingSet(binary(), [table('day1.csv', { x1: num([1, null]), x2: num([1, 2]), y: num([0, 1]) })], undefined), 'InsufficientData');
+    const message = refusal(
+      () => trainingSet(binary(), [table('day1.csv', { x1: num([1, null]), x2: num([1, 2]), y: num([0, 1]) })], undefined),
+      'InsufficientData',
+    );
     assert.equal(message, 'model fixture: the training window has 1 usable rows');
   });
 
@@ -158,7 +183,10 @@ describe('the builtin trainer data set', function () {
       { name: 'plan_input', values: ['basic', 'pro'] },
       { name: 'region_input', values: ['7', '9'] },
     ]);
-    assert.deepEqual(set.input.features.numeric.map((c) => [...c]), [[1, 3]]);
+    assert.deepEqual(
+      set.input.features.numeric.map((c) => [...c]),
+      [[1, 3]],
+    );
     assert.equal(set.input.numericInput, 'numbers');
   });
 
@@ -183,7 +211,10 @@ describe('the builtin trainer layout', function () {
 
   it('refuses a double input and suggests a command trainer', function () {
     const message = refusal(() => builtinLayout(binary(1, [{ name: 'input', type: 'double', columns: ['x1'] }])), 'InvalidConfig');
-    assert.equal(message, 'model fixture: retrain.trainer builtin makes models with one float input and one-column string inputs; input input (double, 1 columns) does not fit. Use a command trainer');
+    assert.equal(
+      message,
+      'model fixture: retrain.trainer builtin makes models with one float input and one-column string inputs; input input (double, 1 columns) does not fit. Use a command trainer',
+    );
   });
 
   it('refuses two float inputs and suggests a command trainer', function () {
@@ -197,7 +228,10 @@ describe('the builtin trainer layout', function () {
         ),
       'InvalidConfig',
     );
-    assert.equal(message, 'model fixture: retrain.trainer builtin makes models with one float input and one-column string inputs; several float inputs does not fit. Use a command trainer');
+    assert.equal(
+      message,
+      'model fixture: retrain.trainer builtin makes models with one float input and one-column string inputs; several float inputs does not fit. Use a command trainer',
+    );
   });
 
   it('refuses a string input with two columns', function () {

@@ -59,8 +59,14 @@ describe('one trend point per window, one series per model version', function ()
 
   it('separates the series by model version', function () {
     const points = [evaluation(0, 6, 0.8, V1), evaluation(1, 6, 0.79, V1), evaluation(1, 14, 0.85, V2), evaluation(2, 6, 0.84, V2)];
-    assert.deepEqual(windowSeries(points, { model: V1 }).map((p) => p.value), [0.8, 0.79]);
-    assert.deepEqual(windowSeries(points, { model: V2 }).map((p) => p.value), [0.85, 0.84]);
+    assert.deepEqual(
+      windowSeries(points, { model: V1 }).map((p) => p.value),
+      [0.8, 0.79],
+    );
+    assert.deepEqual(
+      windowSeries(points, { model: V2 }).map((p) => p.value),
+      [0.85, 0.84],
+    );
   });
 
   it('assessTrend counts a window re-evaluated by restarts once, and fits the slope to the current version only', async function () {
@@ -73,7 +79,12 @@ describe('one trend point per window, one series per model version', function ()
     let run = 0;
     for (const e of [...v1, ...restarts]) await storeReport(store, e, `run-${String(run++).padStart(3, '0')}`);
     const current = evaluation(8, 6, 0.792, V1);
-    const trend = await assessTrend({ modelId: 'churn', ...AUC, current: { windowEnd: current.windowEnd, value: current.value, firstDay: current.firstDay, lastDay: current.lastDay, model: V1 }, settings: SETTINGS });
+    const trend = await assessTrend({
+      modelId: 'churn',
+      ...AUC,
+      current: { windowEnd: current.windowEnd, value: current.value, firstDay: current.firstDay, lastDay: current.lastDay, model: V1 },
+      settings: SETTINGS,
+    });
     const expected = detectDecline([...v1.slice(0, 7), restarts[1]!, current], { ...AUC, minPoints: 3, window: 12 });
     assert.equal(trend.points, 9);
     assert.equal(trend.slopePerWeek, expected.slopePerWeek);
@@ -84,7 +95,12 @@ describe('one trend point per window, one series per model version', function ()
     const v2 = [evaluation(8, 14, 0.85, V2), evaluation(9, 6, 0.851, V2)];
     for (const e of v2) await storeReport(store, e, `run-${String(run++).padStart(3, '0')}`);
     const now = evaluation(10, 6, 0.852, V2);
-    const second = await assessTrend({ modelId: 'churn', ...AUC, current: { windowEnd: now.windowEnd, value: now.value, firstDay: now.firstDay, lastDay: now.lastDay, model: V2 }, settings: SETTINGS });
+    const second = await assessTrend({
+      modelId: 'churn',
+      ...AUC,
+      current: { windowEnd: now.windowEnd, value: now.value, firstDay: now.firstDay, lastDay: now.lastDay, model: V2 },
+      settings: SETTINGS,
+    });
     assert.equal(second.points, 3);
     assert.equal(second.declining, false);
     assert.ok(second.slopePerWeek! > 0, String(second.slopePerWeek));
@@ -96,7 +112,13 @@ describe("the web page's chart of the primary metric", function () {
   it('has one point per window and model version, the latest evaluation of the same days', async function () {
     const { trendPoints } = await import('../../cli/web/data.js');
     const r = (end: string, value: number, model: string, firstDay = '2026-10-01', lastDay = '2026-10-03') =>
-      ({ window: { firstDay, lastDay, end, timezone: 'UTC' }, verdict: { status: 'healthy', reasons: [] }, metrics: { roc_auc: value }, model: { sha256: model }, workflow: { startedAt: end } }) as never;
+      ({
+        window: { firstDay, lastDay, end, timezone: 'UTC' },
+        verdict: { status: 'healthy', reasons: [] },
+        metrics: { roc_auc: value },
+        model: { sha256: model },
+        workflow: { startedAt: end },
+      }) as never;
     const spec = { thresholds: { metric: 'roc_auc' } } as never;
     const points = trendPoints(spec, [
       r('2026-10-04T06:00:00.000Z', 0.8, V1),
@@ -104,6 +126,13 @@ describe("the web page's chart of the primary metric", function () {
       r('2026-10-04T09:30:00.000Z', 0.85, V2), // the new champion on the same days: its own series
       r('2026-10-05T06:00:00.000Z', 0.84, V2, '2026-10-02', '2026-10-04'),
     ]);
-    assert.deepEqual(points.map((p) => [p.windowEnd, p.value]), [['2026-10-04T09:00:00.000Z', 0.81], ['2026-10-04T09:30:00.000Z', 0.85], ['2026-10-05T06:00:00.000Z', 0.84]]);
+    assert.deepEqual(
+      points.map((p) => [p.windowEnd, p.value]),
+      [
+        ['2026-10-04T09:00:00.000Z', 0.81],
+        ['2026-10-04T09:30:00.000Z', 0.85],
+        ['2026-10-05T06:00:00.000Z', 0.84],
+      ],
+    );
   });
 });

@@ -23,15 +23,10 @@ interface GoldenCase {
   };
 }
 
-const golden = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../fixtures/golden/trend.json', import.meta.url)), 'utf8'),
-) as { cases: GoldenCase[] };
+const golden = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/golden/trend.json', import.meta.url)), 'utf8')) as { cases: GoldenCase[] };
 
 function assertClose(actual: number, expected: number, what: string, rel = 1e-9, abs = 1e-14): void {
-  assert.ok(
-    Math.abs(actual - expected) <= Math.max(rel * Math.abs(expected), abs),
-    `${what}: expected ${expected}, got ${actual}`,
-  );
+  assert.ok(Math.abs(actual - expected) <= Math.max(rel * Math.abs(expected), abs), `${what}: expected ${expected}, got ${actual}`);
 }
 
 function weekly(start: string, values: (number | null)[]): TrendPoint[] {
@@ -117,11 +112,17 @@ describe('slow decline detection', () => {
     });
 
     it('treats a rising error metric as the decline and a falling one as an improvement', () => {
-      const rising = weekly('2026-06-01', Array.from({ length: 8 }, (_, i) => 0.3 + 0.01 * i));
+      const rising = weekly(
+        '2026-06-01',
+        Array.from({ length: 8 }, (_, i) => 0.3 + 0.01 * i),
+      );
       const up = detectDecline(rising, { metric: 'log_loss', higherIsBetter: false });
       assert.equal(up.declining, true);
       assert.equal(up.message, 'log_loss rising 0.01 per week since 2026-06-01');
-      const falling = weekly('2026-06-01', Array.from({ length: 8 }, (_, i) => 0.3 - 0.01 * i));
+      const falling = weekly(
+        '2026-06-01',
+        Array.from({ length: 8 }, (_, i) => 0.3 - 0.01 * i),
+      );
       assert.equal(detectDecline(falling, { metric: 'log_loss', higherIsBetter: false }).declining, false);
     });
 

@@ -25,8 +25,10 @@ describe('the watchdog activity without a Temporal server', function () {
     const entry: AuditEntry = { id: `e${String(++seq).padStart(4, '0')}`, modelId: 'churn', ...e };
     await store.put(auditEntryKey(entry), JSON.stringify(entry));
   };
-  const evaluation = (at: number, verdict: string, modelId = 'churn') => log({ modelId, at: iso(at), kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict } });
-  const run = (runId: string, at = NOW) => activities.watchdogInspect({ at: iso(at), workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });
+  const evaluation = (at: number, verdict: string, modelId = 'churn') =>
+    log({ modelId, at: iso(at), kind: 'evaluation', summary: `evaluated: ${verdict}`, details: { verdict } });
+  const run = (runId: string, at = NOW) =>
+    activities.watchdogInspect({ at: iso(at), workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });
   const ids = (list: { modelId: string; key: string }[]): string[] => list.map((f) => `${f.modelId}/${f.key}`).sort();
 
   beforeEach(async function () {
@@ -51,7 +53,10 @@ describe('the watchdog activity without a Temporal server', function () {
     assert.match(unknown.key, /^unknown-person-gone_x\.org-[0-9a-f]{8}$/);
     assert.equal(unknown.summary, 'churn: approver gone@x.org is not in the directory of current people');
     const stale = first.opened.find((f) => f.kind === 'stale')!;
-    assert.match(stale.summary, /^churn: no evaluation has looked at it since 2026-11-10T08:00:00\.000Z; its schedule runs on cron "0 6 \* \* \*" \(UTC\), so more than 2d without one means nobody is watching$/);
+    assert.match(
+      stale.summary,
+      /^churn: no evaluation has looked at it since 2026-11-10T08:00:00\.000Z; its schedule runs on cron "0 6 \* \* \*" \(UTC\), so more than 2d without one means nobody is watching$/,
+    );
     assert.deepEqual(stale.notified, ['owner@x.org', 'gone@x.org', 'platform@x.org']);
     assert.equal(stale.since, iso(NOW - 8 * D));
     assert.deepEqual(first.changedModels, ['churn']);
@@ -82,7 +87,10 @@ describe('the watchdog activity without a Temporal server', function () {
 
     // Stale again later: a new finding, reported again.
     const again = await run('run-5', NOW + 5 * D);
-    assert.deepEqual(ids(again.opened).filter((k) => k.endsWith('/stale')), ['churn/stale', 'fraud/stale']);
+    assert.deepEqual(
+      ids(again.opened).filter((k) => k.endsWith('/stale')),
+      ['churn/stale', 'fraud/stale'],
+    );
     assert.equal((await readFindings(store, 'churn')).find((f) => f.key === 'stale')!.firstReportedBy!.runId, 'run-5');
   });
 
@@ -90,7 +98,10 @@ describe('the watchdog activity without a Temporal server', function () {
     const [a, b] = await Promise.all([run('run-a'), run('run-b')]);
     const told = [...ids(a.opened), ...ids(b.opened)].sort();
     assert.deepEqual(told, [...new Set(told)], 'nobody told twice');
-    assert.deepEqual(told.map((k) => k.replace(/-[0-9a-f]{8}$/, '')), ['churn/stale', 'churn/unknown-person-gone_x.org']);
+    assert.deepEqual(
+      told.map((k) => k.replace(/-[0-9a-f]{8}$/, '')),
+      ['churn/stale', 'churn/unknown-person-gone_x.org'],
+    );
     assert.equal(a.open, 2);
     assert.equal(b.open, 2);
   });
@@ -98,12 +109,33 @@ describe('the watchdog activity without a Temporal server', function () {
   it('finds failures in a row and approvals past their deadline in the log', async function () {
     await evaluation(NOW - 2 * D, 'failing');
     await evaluation(NOW - D, 'failing');
-    await log({ at: iso(NOW - 3 * D), kind: 'approval-requested', summary: 'asked owner@x.org: retrain churn?', workflowId: 'upkeep-retrain-churn', runId: 'r1', details: { gate: 'retrain' } });
+    await log({
+      at: iso(NOW - 3 * D),
+      kind: 'approval-requested',
+      summary: 'asked owner@x.org: retrain churn?',
+      workflowId: 'upkeep-retrain-churn',
+      runId: 'r1',
+      details: { gate: 'retrain' },
+    });
     // decided: not overdue
-    await log({ at: iso(NOW - 9 * D), kind: 'approval-requested', summary: 'asked', workflowId: 'upkeep-retrain-churn', runId: 'r0', details: { gate: 'retrain' } });
+    await log({
+      at: iso(NOW - 9 * D),
+      kind: 'approval-requested',
+      summary: 'asked',
+      workflowId: 'upkeep-retrain-churn',
+      runId: 'r0',
+      details: { gate: 'retrain' },
+    });
     await log({ at: iso(NOW - 8 * D), kind: 'decision', summary: 'approved', workflowId: 'upkeep-retrain-churn', runId: 'r0', details: { gate: 'retrain' } });
     // asked a day ago: not overdue yet (escalate_after 2d)
-    await log({ at: iso(NOW - D), kind: 'approval-requested', summary: 'asked', workflowId: 'upkeep-rollback-churn', runId: 'r2', details: { gate: 'rollback' } });
+    await log({
+      at: iso(NOW - D),
+      kind: 'approval-requested',
+      summary: 'asked',
+      workflowId: 'upkeep-rollback-churn',
+      runId: 'r2',
+      details: { gate: 'rollback' },
+    });
     const r = await run('run-1');
     const byKind = new Map(r.opened.map((f) => [f.kind, f]));
     assert.equal(byKind.get('failing-in-a-row')!.since, iso(NOW - 2 * D));
@@ -111,7 +143,14 @@ describe('the watchdog activity without a Temporal server', function () {
     const overdue = r.opened.filter((f) => f.kind === 'overdue-approval');
     assert.equal(overdue.length, 1);
     assert.equal(overdue[0]!.since, iso(NOW - D));
-    assert.deepEqual(overdue[0]!.details, { gate: 'retrain', workflowId: 'upkeep-retrain-churn', runId: 'r1', requestedAt: iso(NOW - 3 * D), waitedMs: 3 * D, deadlineMs: 2 * D });
+    assert.deepEqual(overdue[0]!.details, {
+      gate: 'retrain',
+      workflowId: 'upkeep-retrain-churn',
+      runId: 'r1',
+      requestedAt: iso(NOW - 3 * D),
+      waitedMs: 3 * D,
+      deadlineMs: 2 * D,
+    });
     // failing windows are not evaluations that watched: the model is stale as well
     assert.ok(byKind.has('stale'));
   });

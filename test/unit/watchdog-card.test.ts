@@ -39,13 +39,21 @@ const finding = (kind: WatchdogFinding['kind'], key: string, summary: string): W
 
 describe('the watchdog on the model card', function () {
   it('shows the open findings in a Watchdog section after the intended use, escaped, by kind', function () {
-    const card = buildModelCard(input([finding('stale', 'stale', 'churn: no evaluation since 2026-11-10'), finding('paused', 'paused', 'churn: paused | by *ops*')]));
-    assert.deepEqual(card.watchdog!.map((f) => f.kind), ['paused', 'stale']);
+    const card = buildModelCard(
+      input([finding('stale', 'stale', 'churn: no evaluation since 2026-11-10'), finding('paused', 'paused', 'churn: paused | by *ops*')]),
+    );
+    assert.deepEqual(
+      card.watchdog!.map((f) => f.kind),
+      ['paused', 'stale'],
+    );
     const md = renderModelCardMarkdown(card);
     const headings = md.split('\n').filter((l) => l.startsWith('## '));
     assert.deepEqual(headings.slice(0, 3), ['## Model details', '## Intended use and limits', '## Watchdog']);
     const section = md.slice(md.indexOf('## Watchdog'), md.indexOf('## Current version'));
-    assert.match(section, /\| paused: churn: paused \\\| by \\\*ops\\\* \| 2026-11-18 06:00 UTC \| olga@example\.com, platform@example\.com \| 2026-11-20 08:00 UTC \|/);
+    assert.match(
+      section,
+      /\| paused: churn: paused \\\| by \\\*ops\\\* \| 2026-11-18 06:00 UTC \| olga@example\.com, platform@example\.com \| 2026-11-20 08:00 UTC \|/,
+    );
     assert.match(section, /\| stale: churn: no evaluation since 2026-11-10 \|/);
   });
 

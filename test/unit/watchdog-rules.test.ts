@@ -37,7 +37,7 @@ const entry = (id: string, at: string, kind: AuditEntry['kind'], run: string, de
 });
 
 describe('watchdog rules', function () {
-  describe('a schedule\'s interval', function () {
+  describe("a schedule's interval", function () {
     it('is the every duration, or the longest gap between two fire times of the cron expression', function () {
       assert.equal(scheduleIntervalMs({ every: '2h' }), 2 * H);
       assert.equal(cronGapMs('0 6 * * *'), D);
@@ -99,7 +99,9 @@ describe('watchdog rules', function () {
         entry('6', iso(T0), 'approval-requested', 'run-d', { gate: 'retrain' }),
         entry('7', iso(T0 + D), 'expired', 'run-d'),
       ];
-      const open = openApprovals(log).map((a) => `${a.runId}/${a.gate}`).sort();
+      const open = openApprovals(log)
+        .map((a) => `${a.runId}/${a.gate}`)
+        .sort();
       assert.deepEqual(open, ['run-a/promote', 'run-b/retrain']);
     });
 
@@ -134,7 +136,10 @@ describe('watchdog rules', function () {
     it('names the file it cannot read', async function () {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-directory-'));
       try {
-        await assert.rejects(readDirectory(path.join(dir, 'people.yaml')), (err: unknown) => isUpkeepError(err, 'InvalidConfig') && /people\.yaml/.test(err.message));
+        await assert.rejects(
+          readDirectory(path.join(dir, 'people.yaml')),
+          (err: unknown) => isUpkeepError(err, 'InvalidConfig') && /people\.yaml/.test(err.message),
+        );
         writeFileSync(path.join(dir, 'people.yaml'), 'people: 7\n');
         await assert.rejects(readDirectory(path.join(dir, 'people.yaml')), /^UpkeepError: watchdog\.directory people\.yaml: expected a list of people ids/);
       } finally {
@@ -147,9 +152,16 @@ describe('watchdog rules', function () {
     const model = modelYaml();
     const parse = (text: string) => parseConfig(text, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
 
-    it('has defaults, and resolves the directory against the config\'s folder', function () {
-      assert.deepEqual(parse(`models:${model}`).watchdog, { schedule: { every: '1d', timezone: 'UTC', jitter: '0s', paused: false }, paused_longer_than: '7d', failures_in_a_row: 3, platform: [] });
-      const w = parse(`watchdog: { schedule: { cron: "0 7 * * 1-5", timezone: Europe/Berlin }, directory: people.yaml, platform: [ops@x.org] }\nmodels:${model}`).watchdog;
+    it("has defaults, and resolves the directory against the config's folder", function () {
+      assert.deepEqual(parse(`models:${model}`).watchdog, {
+        schedule: { every: '1d', timezone: 'UTC', jitter: '0s', paused: false },
+        paused_longer_than: '7d',
+        failures_in_a_row: 3,
+        platform: [],
+      });
+      const w = parse(
+        `watchdog: { schedule: { cron: "0 7 * * 1-5", timezone: Europe/Berlin }, directory: people.yaml, platform: [ops@x.org] }\nmodels:${model}`,
+      ).watchdog;
       assert.equal(w.directory, '/srv/upkeep/people.yaml');
       assert.equal(w.schedule.cron, '0 7 * * 1-5');
       assert.deepEqual(w.platform, ['ops@x.org']);

@@ -62,9 +62,16 @@ describe('web inbox: the users file', function () {
     assert.deepEqual(readUsers(file), [], 'a missing file is no users');
     addUser(file, 'alice@example.com');
     chmodSync(file, 0o644);
-    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is readable by others (mode 0644): chmod 600 ${file}`);
+    assert.throws(
+      () => readUsers(file),
+      (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is readable by others (mode 0644): chmod 600 ${file}`,
+    );
     chmodSync(file, 0o620);
-    assert.throws(() => readUsers(file), (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is writable by others (mode 0620): chmod 600 ${file}`, 'writable by the group: anyone in it could add themselves');
+    assert.throws(
+      () => readUsers(file),
+      (e: unknown) => isUpkeepError(e) && e.message === `the users file ${file} is writable by others (mode 0620): chmod 600 ${file}`,
+      'writable by the group: anyone in it could add themselves',
+    );
     chmodSync(file, 0o600);
     writeFileSync(file, '{"users": 3}', { mode: 0o600 });
     chmodSync(file, 0o600);
@@ -151,13 +158,27 @@ describe('web inbox: only known host names (DNS rebinding)', function () {
   it('answers its own names and refuses any other Host with 421', async function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-hosts-'));
     try {
-      const config = parseConfig(stringify({ version: 1, store: 'store', web: { hosts: ['inbox.internal'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      const config = parseConfig(stringify({ version: 1, store: 'store', web: { hosts: ['inbox.internal'] }, models: [demoModel('churn')] }), {
+        name: 'upkeep.yaml',
+        baseDir: dir,
+      });
       const lines: string[] = [];
       const hosts = allowedHosts({ bind: '127.0.0.1', configured: config.web.hosts });
       assert.deepEqual(hosts.sort(), ['127.0.0.1', '::1', 'inbox.internal', 'localhost']);
-      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(path.join(dir, 'users.json')), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, hosts, log: (l) => lines.push(l) });
+      const { app } = createWebApp({
+        config,
+        store: createFileStore(path.join(dir, 'store')),
+        client: {} as Client,
+        taskQueue: 'upkeep',
+        authenticator: tokenAuthenticator(path.join(dir, 'users.json')),
+        signer: { id: 's', secretKey: newKeyPair().secretKey },
+        sessions: { idleMs: 60_000, maxMs: 60_000 },
+        hosts,
+        log: (l) => lines.push(l),
+      });
       const get = (host: string) => app.request('/login', { headers: { host } });
-      for (const ok of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'LOCALHOST', 'inbox.internal', 'inbox.internal.:443']) assert.equal((await get(ok)).status, 200, ok);
+      for (const ok of ['localhost:8080', '127.0.0.1:8080', '[::1]:8080', 'LOCALHOST', 'inbox.internal', 'inbox.internal.:443'])
+        assert.equal((await get(ok)).status, 200, ok);
       for (const bad of ['attacker.example:8080', 'localhost.attacker.example', '10.0.0.1']) {
         const res = await get(bad);
         assert.equal(res.status, 421, bad);
@@ -165,7 +186,11 @@ describe('web inbox: only known host names (DNS rebinding)', function () {
       }
       assert.equal((await get('bad host/')).status, 400);
       assert.match(lines.join('\n'), /refused a request for host "attacker\.example:8080"/);
-      assert.throws(() => parseConfig(stringify({ version: 1, web: { hosts: ['inbox.internal:8080'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml: web\.hosts\[0\]: expected a host name or an IP address, without a port/);
+      assert.throws(
+        () =>
+          parseConfig(stringify({ version: 1, web: { hosts: ['inbox.internal:8080'] }, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir }),
+        /upkeep\.yaml: web\.hosts\[0\]: expected a host name or an IP address, without a port/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -174,16 +199,33 @@ describe('web inbox: only known host names (DNS rebinding)', function () {
   it('derives the names from the bind address and the public URL', function () {
     const machine = { name: 'box', addresses: () => ['10.1.2.3', 'fe80::1'] };
     assert.deepEqual(allowedHosts({ bind: '0.0.0.0' }, machine).sort(), ['10.1.2.3', '127.0.0.1', '::1', 'box', 'fe80::1', 'localhost']);
-    assert.deepEqual(allowedHosts({ bind: '10.9.9.9', publicUrl: 'https://Inbox.Example.com' }, machine).sort(), ['10.9.9.9', '127.0.0.1', '::1', 'inbox.example.com', 'localhost']);
+    assert.deepEqual(allowedHosts({ bind: '10.9.9.9', publicUrl: 'https://Inbox.Example.com' }, machine).sort(), [
+      '10.9.9.9',
+      '127.0.0.1',
+      '::1',
+      'inbox.example.com',
+      'localhost',
+    ]);
   });
 });
 
 describe('web inbox: slow clients are cut off', function () {
-  it('closes a connection whose headers or body trickle in, long before Node\'s 300 s', async function () {
+  it("closes a connection whose headers or body trickle in, long before Node's 300 s", async function () {
     this.timeout(10_000);
     const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-slow-'));
     const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
-    const server = await startWebServer({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(path.join(dir, 'users.json')), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, host: '127.0.0.1', port: 0, timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 } });
+    const server = await startWebServer({
+      config,
+      store: createFileStore(path.join(dir, 'store')),
+      client: {} as Client,
+      taskQueue: 'upkeep',
+      authenticator: tokenAuthenticator(path.join(dir, 'users.json')),
+      signer: { id: 's', secretKey: newKeyPair().secretKey },
+      sessions: { idleMs: 60_000, maxMs: 60_000 },
+      host: '127.0.0.1',
+      port: 0,
+      timeouts: { headersMs: 300, requestMs: 600, checkEveryMs: 50 },
+    });
     const { port } = new URL(server.url);
     // Writes `first`, then a byte every 100 ms; resolves with what the server sent and when it closed.
     const slow = (first: string) =>
@@ -201,7 +243,9 @@ describe('web inbox: slow clients are cut off', function () {
       const headers = await slow('GET /login HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
       assert.ok(headers.ms < 2000, `headers: closed after ${headers.ms} ms`);
       assert.match(headers.got, /^HTTP\/1\.1 408/);
-      const body = await slow('POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=');
+      const body = await slow(
+        'POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=',
+      );
       assert.ok(body.ms < 2500, `body: closed after ${body.ms} ms`);
       assert.equal((await fetch(`${server.url}/login`)).status, 200, 'a normal request still works');
     } finally {
@@ -230,26 +274,92 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-app-'));
     const server = newKeyPair();
-    const config = parseConfig(stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn', { description: HOSTILE })] }), { name: 'upkeep.yaml', baseDir: dir });
+    const config = parseConfig(
+      stringify({
+        version: 1,
+        store: 'store',
+        authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }],
+        models: [demoModel('churn', { description: HOSTILE })],
+      }),
+      { name: 'upkeep.yaml', baseDir: dir },
+    );
     const store = createFileStore(path.join(dir, 'store'));
-    await store.put(watchdogReportKey, new TextEncoder().encode(JSON.stringify({ at: '2026-11-30T06:00:00Z', workflowId: 'w', runId: 'r', resolved: [], findings: [{ modelId: 'churn', kind: 'stale', key: 'k', summary: `stale ${HOSTILE}`, since: '2026-11-20T00:00:00Z', firstReportedAt: '2026-11-30T06:00:00Z', notified: [] }] })));
+    await store.put(
+      watchdogReportKey,
+      new TextEncoder().encode(
+        JSON.stringify({
+          at: '2026-11-30T06:00:00Z',
+          workflowId: 'w',
+          runId: 'r',
+          resolved: [],
+          findings: [
+            {
+              modelId: 'churn',
+              kind: 'stale',
+              key: 'k',
+              summary: `stale ${HOSTILE}`,
+              since: '2026-11-20T00:00:00Z',
+              firstReportedAt: '2026-11-30T06:00:00Z',
+              notified: [],
+            },
+          ],
+        }),
+      ),
+    );
     // A report whose column names and issues are hostile, as a data file's header could be.
     const report = {
-      schema: 'upkeep.evaluation-report/v1', modelId: 'churn', owner: 'o', task: 'binary', verdict: { status: 'warning', reasons: [`drift in ${HOSTILE}`] },
-      window: { firstDay: '2026-11-17', lastDay: '2026-11-19', end: '2026-11-20T06:00:00.000Z', timezone: 'UTC' }, rows: 10, metrics: { roc_auc: 0.7 },
+      schema: 'upkeep.evaluation-report/v1',
+      modelId: 'churn',
+      owner: 'o',
+      task: 'binary',
+      verdict: { status: 'warning', reasons: [`drift in ${HOSTILE}`] },
+      window: { firstDay: '2026-11-17', lastDay: '2026-11-19', end: '2026-11-20T06:00:00.000Z', timezone: 'UTC' },
+      rows: 10,
+      metrics: { roc_auc: 0.7 },
       workflow: { workflowId: 'w', runId: 'run-1', startedAt: '2026-11-20T06:00:00.000Z' },
-      drift: { columns: { [HOSTILE]: { kind: 'numeric', test: 'ks', threshold: 0.05, score: 0.01, drifted: true, reference_rows: 5, current_rows: 5 } }, dataset_drift: true, share_drifted: 1, drift_share: 0.5, drifted_columns: [HOSTILE] },
-      quality: { schemaBreak: false, rows: 10, missingColumns: [], unexpectedColumns: [], typeChanges: [], newCategories: [], nullRateIncreases: [], outOfRange: [], constantColumns: [], issues: [{ severity: 'warning', column: HOSTILE, message: `nulls in ${HOSTILE}` }] },
+      drift: {
+        columns: { [HOSTILE]: { kind: 'numeric', test: 'ks', threshold: 0.05, score: 0.01, drifted: true, reference_rows: 5, current_rows: 5 } },
+        dataset_drift: true,
+        share_drifted: 1,
+        drift_share: 0.5,
+        drifted_columns: [HOSTILE],
+      },
+      quality: {
+        schemaBreak: false,
+        rows: 10,
+        missingColumns: [],
+        unexpectedColumns: [],
+        typeChanges: [],
+        newCategories: [],
+        nullRateIncreases: [],
+        outOfRange: [],
+        constantColumns: [],
+        issues: [{ severity: 'warning', column: HOSTILE, message: `nulls in ${HOSTILE}` }],
+      },
     };
     await store.put('reports/churn/20261120T060000Z_run-1.json', new TextEncoder().encode(JSON.stringify(report)));
     const file = path.join(dir, 'users.json');
     token = addUser(file, 'alice@example.com');
     lines.length = 0;
-    ({ app } = createWebApp({ config, store, client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 }, now: () => t, log: (l) => lines.push(l) }));
+    ({ app } = createWebApp({
+      config,
+      store,
+      client,
+      taskQueue: 'upkeep',
+      authenticator: tokenAuthenticator(file),
+      signer: { id: 'upkeep-web@test', secretKey: server.secretKey },
+      sessions: { idleMs: 60_000, maxMs: 3_600_000 },
+      now: () => t,
+      log: (l) => lines.push(l),
+    }));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const cookies = (res: Response): string => res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookies = (res: Response): string =>
+    res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
   const field = (html: string, name: string): string => html.match(new RegExp(`name="${name}" value="([^"]*)"`))![1]!;
   const form = (o: Record<string, string>): string => new URLSearchParams(o).toString();
   const post = (url: string, body: string, cookie: string, origin: string | null = ORIGIN) =>
@@ -287,7 +397,12 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
 
     // Only a path of this site is a place to go after sign-in.
     const page = await app.request('/login');
-    for (const [next, to] of [['/inbox', '/inbox'], ['//evil.example/x', '/'], ['/\\evil.example', '/'], ['https://evil.example', '/']]) {
+    for (const [next, to] of [
+      ['/inbox', '/inbox'],
+      ['//evil.example/x', '/'],
+      ['/\\evil.example', '/'],
+      ['https://evil.example', '/'],
+    ]) {
       const res = await post('/login', form({ csrf: field(await page.clone().text(), 'csrf'), token, next: next! }), cookies(page));
       assert.equal(res.headers.get('location'), to, next);
     }
@@ -317,7 +432,16 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.equal((await app.request('/', { headers: { cookie: again.cookie } })).status, 303);
     const chain = await readChain(store, '_web');
     const events = chain.map((c) => (c.entry.details as { event: string }).event);
-    assert.deepEqual(events, ['sign-in', ...Array(LOGIN_FAILURES).fill('sign-in-failed'), 'locked-out', 'refused-post', 'refused-post', 'sign-out', 'sign-in', 'session-ended']);
+    assert.deepEqual(events, [
+      'sign-in',
+      ...Array(LOGIN_FAILURES).fill('sign-in-failed'),
+      'locked-out',
+      'refused-post',
+      'refused-post',
+      'sign-out',
+      'sign-in',
+      'session-ended',
+    ]);
     assert.ok(chain.every((c) => c.entry.kind === 'web-access'));
     const first = chain[0]!.entry;
     assert.equal(first.actor, 'alice@example.com');
@@ -346,7 +470,11 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const escaped = '&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;';
     for (const url of ['/models/churn', '/', '/inbox']) {
       const body = await (await app.request(url, { headers: { cookie } })).text();
-      if (url === '/') assert.match(body, /<p class="error">Temporal at its address did not answer \(unavailable\): schedules, next runs and pending approvals are unknown\.<\/p>/);
+      if (url === '/')
+        assert.match(
+          body,
+          /<p class="error">Temporal at its address did not answer \(unavailable\): schedules, next runs and pending approvals are unknown\.<\/p>/,
+        );
       if (url === '/') assert.ok(body.includes(`stale ${escaped}`), 'the fleet shows the finding, escaped');
       assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
       assert.ok(!/<script>/.test(body), 'no inline script at all');
@@ -359,20 +487,31 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const json = await app.request('/models/churn/reports/20261120T060000Z_run-1.json', { headers: { cookie } });
     assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(((await json.json()) as { modelId: string }).modelId, 'churn');
-    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd']) assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
+    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd'])
+      assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
     const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
   });
 
-  it('verifies the model\'s chain before showing its timeline, and warns plainly, naming the first problems, when it does not verify', async function () {
+  it("verifies the model's chain before showing its timeline, and warns plainly, naming the first problems, when it does not verify", async function () {
     const store = createFileStore(path.join(dir, 'store'));
-    const entry = (i: number, summary = `evaluation ${i}`) => ({ id: `e${i}`, modelId: 'churn', at: `2026-11-${String(10 + i).padStart(2, '0')}T06:00:00.000Z`, kind: 'evaluation' as const, summary, details: { verdict: 'healthy' } });
+    const entry = (i: number, summary = `evaluation ${i}`) => ({
+      id: `e${i}`,
+      modelId: 'churn',
+      at: `2026-11-${String(10 + i).padStart(2, '0')}T06:00:00.000Z`,
+      kind: 'evaluation' as const,
+      summary,
+      details: { verdict: 'healthy' },
+    });
     for (let i = 1; i <= 9; i++) await appendEntry(store, entry(i, i === 9 ? 'approved by alice@example.com' : `evaluation ${i}`));
     const { cookie } = await signIn();
     const page = async () => (await app.request('/models/churn', { headers: { cookie } })).text();
     let body = await page();
     assert.ok(!body.includes('does not verify'), 'an intact chain has no warning');
-    assert.match(body, /Verified when this page was loaded: the chain's 9 links and its head, every entry present and linked once, and the 9 entries shown re-hashed/);
+    assert.match(
+      body,
+      /Verified when this page was loaded: the chain's 9 links and its head, every entry present and linked once, and the 9 entries shown re-hashed/,
+    );
     assert.ok(body.includes('approved by alice@example.com'));
     // The newest entry reworded to name another approver, and an older one removed.
     const [last] = (await store.list('audit/churn/evaluations')).filter((k) => k.includes('_e9')); // the file of e9
@@ -396,7 +535,8 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
 
   it('checks every link and entry but re-hashes only the entries a page shows (rehashLast)', async function () {
     const store = createFileStore(path.join(dir, 'store'));
-    for (let i = 1; i <= 5; i++) await appendEntry(store, { id: `e${i}`, modelId: 'churn', at: `2026-11-1${i}T06:00:00.000Z`, kind: 'evaluation', summary: `evaluation ${i}` });
+    for (let i = 1; i <= 5; i++)
+      await appendEntry(store, { id: `e${i}`, modelId: 'churn', at: `2026-11-1${i}T06:00:00.000Z`, kind: 'evaluation', summary: `evaluation ${i}` });
     const keys = await store.list('audit/churn/evaluations');
     const oldest = keys.find((k) => k.includes('_e1.'))!;
     await store.put(oldest, JSON.stringify({ id: 'e1', modelId: 'churn', at: '2026-11-11T06:00:00.000Z', kind: 'evaluation', summary: 'reworded' }));
@@ -405,7 +545,10 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.equal((await verifyChain(store, 'churn')).ok, false);
     await store.delete(keys.find((k) => k.includes('_e2.'))!);
     await store.put('audit/churn/evaluations/20261119T060000Z_slipped.json', '{}');
-    assert.deepEqual((await verifyChain(store, 'churn', { rehashLast: 2 })).problems.map((p) => p.replace(/\([^)]*\)/, '(…)')), ['link 2: entry e2 (…) is missing (removed)', 'entry audit/churn/evaluations/20261119T060000Z_slipped.json is not in the chain (…)']);
+    assert.deepEqual(
+      (await verifyChain(store, 'churn', { rehashLast: 2 })).problems.map((p) => p.replace(/\([^)]*\)/, '(…)')),
+      ['link 2: entry e2 (…) is missing (removed)', 'entry audit/churn/evaluations/20261119T060000Z_slipped.json is not in the chain (…)'],
+    );
   });
 
   it('highlights only the columns that count after the multiple-testing correction, no-wraps timestamps, and gives the chart verdicts and champion changes', async function () {
@@ -413,29 +556,87 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const columns: Record<string, unknown> = {};
     const p_values: Record<string, number> = {};
     for (let i = 1; i <= 8; i++) {
-      columns[`x${i}`] = { kind: 'numeric', test: 'ks', threshold: 0.05, score: i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4, drifted: i <= 7, reference_rows: 500, current_rows: 500 };
+      columns[`x${i}`] = {
+        kind: 'numeric',
+        test: 'ks',
+        threshold: 0.05,
+        score: i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4,
+        drifted: i <= 7,
+        reference_rows: 500,
+        current_rows: 500,
+      };
       p_values[`x${i}`] = i === 1 ? 0.0001 : i <= 7 ? 0.03 : 0.4;
     }
     const report = {
-      schema: 'upkeep.evaluation-report/v1', modelId: 'churn', owner: 'o', task: 'binary', verdict: { status: 'warning', reasons: ['drift in x1 (after the correction)'] },
-      window: { firstDay: '2026-11-21', lastDay: '2026-11-27', end: '2026-11-28T06:00:00.000Z', timezone: 'UTC' }, rows: 500, metrics: { roc_auc: 0.68 },
+      schema: 'upkeep.evaluation-report/v1',
+      modelId: 'churn',
+      owner: 'o',
+      task: 'binary',
+      verdict: { status: 'warning', reasons: ['drift in x1 (after the correction)'] },
+      window: { firstDay: '2026-11-21', lastDay: '2026-11-27', end: '2026-11-28T06:00:00.000Z', timezone: 'UTC' },
+      rows: 500,
+      metrics: { roc_auc: 0.68 },
       workflow: { workflowId: 'w', runId: 'run-2', startedAt: '2026-11-28T06:00:00.000Z' },
-      drift: { columns, dataset_drift: true, share_drifted: 7 / 8, drift_share: 0.5, drifted_columns: Object.keys(columns).slice(0, 7), alarm: { method: 'benjamini-hochberg', level: 0.05, tested: 8, p_values, columns: ['x1'], label: false, prediction: false, raised: true } },
+      drift: {
+        columns,
+        dataset_drift: true,
+        share_drifted: 7 / 8,
+        drift_share: 0.5,
+        drifted_columns: Object.keys(columns).slice(0, 7),
+        alarm: { method: 'benjamini-hochberg', level: 0.05, tested: 8, p_values, columns: ['x1'], label: false, prediction: false, raised: true },
+      },
     };
     await store.put('reports/churn/20261128T060000Z_run-2.json', new TextEncoder().encode(JSON.stringify(report)));
-    await store.put(championHistoryKey('churn', 2), JSON.stringify({ modelId: 'churn', version: 'v2', sha256: 'a'.repeat(64), generation: 2, since: '2026-11-25T10:00:00.000Z', change: 'promotion', previous: 'v1', approvals: [] }));
-    await store.put(championHistoryKey('churn', 1), JSON.stringify({ modelId: 'churn', version: 'v1', sha256: 'b'.repeat(64), generation: 1, since: '2026-11-01T10:00:00.000Z', change: 'initial', previous: null, approvals: [] }));
+    await store.put(
+      championHistoryKey('churn', 2),
+      JSON.stringify({
+        modelId: 'churn',
+        version: 'v2',
+        sha256: 'a'.repeat(64),
+        generation: 2,
+        since: '2026-11-25T10:00:00.000Z',
+        change: 'promotion',
+        previous: 'v1',
+        approvals: [],
+      }),
+    );
+    await store.put(
+      championHistoryKey('churn', 1),
+      JSON.stringify({
+        modelId: 'churn',
+        version: 'v1',
+        sha256: 'b'.repeat(64),
+        generation: 1,
+        since: '2026-11-01T10:00:00.000Z',
+        change: 'initial',
+        previous: null,
+        approvals: [],
+      }),
+    );
     const { cookie } = await signIn();
     const body = await (await app.request('/models/churn', { headers: { cookie } })).text();
     assert.equal(body.split('<tr class="drifted">').length - 1, 1, 'one column counts after the correction');
     assert.match(body, /<tr class="drifted"><td>x1<\/td>.*yes, after the correction/);
     assert.equal(body.split('<tr class="single">').length - 1, 6, 'six single findings');
-    assert.match(body, /8 tests were run together, so some cross their own threshold by chance\. After the Benjamini–Hochberg correction \(false discovery rate 0\.05\), one column counts as drift \(highlighted\); 6 columns crossed their threshold alone/);
+    assert.match(
+      body,
+      /8 tests were run together, so some cross their own threshold by chance\. After the Benjamini–Hochberg correction \(false discovery rate 0\.05\), one column counts as drift \(highlighted\); 6 columns crossed their threshold alone/,
+    );
     const fleetBody = await (await app.request('/', { headers: { cookie } })).text();
-    assert.match(fleetBody, /last run <time datetime="2026-11-30T06:00:00Z">2026-11-30T06:00:00Z<\/time>\. As of <time datetime="[^"]+">/, 'times are <time> elements (nowrap)');
-    assert.match((await (await app.request('/static/web.css')).text()), /time \{ white-space: nowrap; \}/);
-    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { points: { verdict: string }[]; changes: unknown[] };
-    assert.deepEqual(trend.points.map((p) => p.verdict), ['warning', 'warning']);
+    assert.match(
+      fleetBody,
+      /last run <time datetime="2026-11-30T06:00:00Z">2026-11-30T06:00:00Z<\/time>\. As of <time datetime="[^"]+">/,
+      'times are <time> elements (nowrap)',
+    );
+    assert.match(await (await app.request('/static/web.css')).text(), /time \{ white-space: nowrap; \}/);
+    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as {
+      points: { verdict: string }[];
+      changes: unknown[];
+    };
+    assert.deepEqual(
+      trend.points.map((p) => p.verdict),
+      ['warning', 'warning'],
+    );
     assert.deepEqual(trend.changes, [{ at: '2026-11-25T10:00:00.000Z', change: 'promotion', version: 'v2' }]);
   });
 
@@ -446,15 +647,24 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.equal((await post('/logout', form({ csrf: `${csrf}x` }), cookie)).status, 403);
     assert.equal((await post('/logout', form({ csrf }), cookie, 'https://evil.example')).status, 403);
     assert.equal((await post('/logout', form({ csrf }), cookie, null)).status, 403, 'no Origin');
-    const crossSite = await app.request('/logout', { method: 'POST', body: form({ csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: ORIGIN, 'sec-fetch-site': 'cross-site' } });
+    const crossSite = await app.request('/logout', {
+      method: 'POST',
+      body: form({ csrf }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: ORIGIN, 'sec-fetch-site': 'cross-site' },
+    });
     assert.equal(crossSite.status, 403);
-    const nullOrigin = (site?: string) => app.request('/logout', { method: 'POST', body: form({ csrf }), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}) } });
+    const nullOrigin = (site?: string) =>
+      app.request('/logout', {
+        method: 'POST',
+        body: form({ csrf }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'null', ...(site ? { 'sec-fetch-site': site } : {}) },
+      });
     assert.equal((await nullOrigin()).status, 403, 'Origin null without Sec-Fetch-Site');
     assert.equal((await nullOrigin('same-site')).status, 403, 'Origin null from a sibling site');
     assert.equal((await post('/logout', form({ csrf, pad: 'x'.repeat(MAX_BODY_BYTES) }), cookie)).status, 413);
     assert.equal((await app.request('/', { headers: { cookie } })).status, 200, 'still signed in: nothing was done');
     const out = await nullOrigin('same-origin');
-    assert.equal(out.status, 303, 'a browser\'s own form post under no-referrer: Origin null, Sec-Fetch-Site same-origin');
+    assert.equal(out.status, 303, "a browser's own form post under no-referrer: Origin null, Sec-Fetch-Site same-origin");
     assert.equal((await app.request('/', { headers: { cookie } })).status, 303, 'signed out');
   });
 
@@ -477,7 +687,16 @@ describe('web inbox behind a TLS proxy (--public-url https://…)', function () 
       const config = parseConfig(stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
       const file = path.join(dir, 'users.json');
       const token = addUser(file, 'alice@example.com');
-      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client: {} as Client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 's', secretKey: newKeyPair().secretKey }, sessions: { idleMs: 60_000, maxMs: 60_000 }, publicUrl: 'https://inbox.example.com' });
+      const { app } = createWebApp({
+        config,
+        store: createFileStore(path.join(dir, 'store')),
+        client: {} as Client,
+        taskQueue: 'upkeep',
+        authenticator: tokenAuthenticator(file),
+        signer: { id: 's', secretKey: newKeyPair().secretKey },
+        sessions: { idleMs: 60_000, maxMs: 60_000 },
+        publicUrl: 'https://inbox.example.com',
+      });
       // The proxy forwards plain HTTP: the request's own URL is http://localhost/….
       const page = await app.request('/login');
       assert.match(page.headers.get('strict-transport-security')!, /max-age=/);
@@ -485,7 +704,12 @@ describe('web inbox behind a TLS proxy (--public-url https://…)', function () 
       assert.match(loginCookie, /^__Host-upkeep_login=.*; Secure/);
       const cookie = loginCookie.split(';')[0]!;
       const csrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
-      const send = (origin: string) => app.request('/login', { method: 'POST', body: new URLSearchParams({ csrf, token, next: '/' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin } });
+      const send = (origin: string) =>
+        app.request('/login', {
+          method: 'POST',
+          body: new URLSearchParams({ csrf, token, next: '/' }).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin },
+        });
       assert.equal((await send('http://localhost')).status, 403, 'the proxy-side origin is not the public one');
       const ok = await send('https://inbox.example.com');
       assert.equal(ok.status, 303);
@@ -504,18 +728,30 @@ describe('web inbox: the server key must be a listed authenticator', function ()
   it('names the key and prints the snippet to add', function () {
     const key = { id: 'upkeep-web@host', ...newKeyPair(), file: '/k' };
     const config = parseConfig(stringify({ version: 1, models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: '/tmp' });
-    assert.throws(() => checkAuthenticator(config, 'upkeep.yaml', key), (e: unknown) => isUpkeepError(e) && e.message.includes('the web server\'s key upkeep-web@host is not listed under authenticators') && e.message.includes(`public_key: ${key.publicKey}`));
-    const listed = parseConfig(stringify({ version: 1, authenticators: [{ id: key.id, public_key: key.publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: '/tmp' });
+    assert.throws(
+      () => checkAuthenticator(config, 'upkeep.yaml', key),
+      (e: unknown) =>
+        isUpkeepError(e) &&
+        e.message.includes("the web server's key upkeep-web@host is not listed under authenticators") &&
+        e.message.includes(`public_key: ${key.publicKey}`),
+    );
+    const listed = parseConfig(stringify({ version: 1, authenticators: [{ id: key.id, public_key: key.publicKey }], models: [demoModel('churn')] }), {
+      name: 'upkeep.yaml',
+      baseDir: '/tmp',
+    });
     checkAuthenticator(listed, 'upkeep.yaml', key);
-    const other = parseConfig(stringify({ version: 1, authenticators: [{ id: key.id, public_key: newKeyPair().publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: '/tmp' });
+    const other = parseConfig(stringify({ version: 1, authenticators: [{ id: key.id, public_key: newKeyPair().publicKey }], models: [demoModel('churn')] }), {
+      name: 'upkeep.yaml',
+      baseDir: '/tmp',
+    });
     assert.throws(() => checkAuthenticator(other, 'upkeep.yaml', key), /not listed under authenticators/);
     assert.equal(usersFile(listed, '/etc/upkeep/upkeep.yaml', '/state'), '/state/web-users.json');
     assert.equal(usersFile({ web: { ...listed.web, users_file: 'people.json' } }, '/etc/upkeep/upkeep.yaml', '/state'), '/etc/upkeep/people.json');
   });
 });
 
-describe('refused decisions are recorded in the model\'s audit chain', function () {
-  it('records a decision the workflow\'s validator refused (who, what, why, when), from the side that sent it', async function () {
+describe("refused decisions are recorded in the model's audit chain", function () {
+  it("records a decision the workflow's validator refused (who, what, why, when), from the side that sent it", async function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-refused-'));
     try {
       const store = createFileStore(path.join(dir, 'store'));
@@ -523,12 +759,19 @@ describe('refused decisions are recorded in the model\'s audit chain', function 
       const handle = {
         workflowId: 'upkeep-retrain-churn',
         describe: async () => ({ status: { name: 'RUNNING' }, runId: 'run-1' }),
-        query: async () => ({ gate: { gate: 'retrain', state: 'waiting', openedAt: '2026-11-30T08:00:00.000Z', approvers: ['alice@example.com'], signaturesRequired: true } }),
-        executeUpdate: async () => Promise.reject(new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(why, 'InvalidDecision'))),
+        query: async () => ({
+          gate: { gate: 'retrain', state: 'waiting', openedAt: '2026-11-30T08:00:00.000Z', approvers: ['alice@example.com'], signaturesRequired: true },
+        }),
+        executeUpdate: async () =>
+          Promise.reject(new WorkflowUpdateFailedError('Workflow Update failed', ApplicationFailure.nonRetryable(why, 'InvalidDecision'))),
       };
       const none = { describe: async () => Promise.reject(new WorkflowNotFoundError('not found', 'upkeep-rollback-churn', undefined)) };
-      const client = { workflow: { getHandle: (id: string) => (id === handle.workflowId ? handle : none) }, withDeadline: (_: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
-      const sign = (act: SignedAct, where: { model: string; workflow: string; request: string }) => signDecision(act, { ...where, signer: 'mallory', at: '2026-11-30T09:00:00.000Z', nonce: 'n'.repeat(20) }, newKeyPair().secretKey);
+      const client = {
+        workflow: { getHandle: (id: string) => (id === handle.workflowId ? handle : none) },
+        withDeadline: (_: number, fn: () => Promise<unknown>) => fn(),
+      } as unknown as Client;
+      const sign = (act: SignedAct, where: { model: string; workflow: string; request: string }) =>
+        signDecision(act, { ...where, signer: 'mallory', at: '2026-11-30T09:00:00.000Z', nonce: 'n'.repeat(20) }, newKeyPair().secretKey);
       const at = new Date('2026-11-30T09:00:01.000Z');
       await assert.rejects(
         submitDecision(client, 'churn', { decision: 'approve', approver: 'alice@example.com' }, sign, (r) => recordRefusal(store, { ...r, via: 'cli', at })),
@@ -542,7 +785,15 @@ describe('refused decisions are recorded in the model\'s audit chain', function 
       assert.equal(e.actor, 'alice@example.com');
       assert.equal(e.workflowId, 'upkeep-retrain-churn');
       assert.equal(e.summary, `refused a decision to approve the retrain request, claimed by alice@example.com (signed by mallory, sent from the CLI): ${why}`);
-      assert.deepEqual(e.details, { gate: 'retrain', request: '2026-11-30T08:00:00.000Z', decision: 'approve', via: 'cli', signer: 'mallory', nonce: 'n'.repeat(20), why });
+      assert.deepEqual(e.details, {
+        gate: 'retrain',
+        request: '2026-11-30T08:00:00.000Z',
+        decision: 'approve',
+        via: 'cli',
+        signer: 'mallory',
+        nonce: 'n'.repeat(20),
+        why,
+      });
       await recordRefusal(store, { ...refusedOf(e), via: 'cli', at });
       assert.equal((await readChain(store, 'churn')).length, 1, 'recorded twice: one entry');
     } finally {
@@ -553,10 +804,20 @@ describe('refused decisions are recorded in the model\'s audit chain', function 
 
 function refusedOf(e: { modelId: string; workflowId?: string; actor?: string; details?: Record<string, unknown> }) {
   const d = e.details as { gate: string; request: string; decision: string; signer?: string; nonce?: string; why: string };
-  return { modelId: e.modelId, workflowId: e.workflowId!, gate: d.gate, request: d.request, decision: d.decision, claimedBy: e.actor!, signer: d.signer, nonce: d.nonce, why: d.why };
+  return {
+    modelId: e.modelId,
+    workflowId: e.workflowId!,
+    gate: d.gate,
+    request: d.request,
+    decision: d.decision,
+    claimedBy: e.actor!,
+    signer: d.signer,
+    nonce: d.nonce,
+    why: d.why,
+  };
 }
 
-describe('web inbox: the chart\'s x axis', function () {
+describe("web inbox: the chart's x axis", function () {
   it('spans a day on each side of a single point, and a little more than the points otherwise', async function () {
     const chart: string = '../../cli/web/static/chart.mjs'; // a browser script without types: imported by name
     const { xRange } = (await import(chart)) as { xRange: (min: number, max: number) => [number, number] };
@@ -572,7 +833,15 @@ describe('web inbox: one chart point per window, one series per champion version
   const V2 = '2'.repeat(64);
   const spec = demoModel('churn') as unknown as ModelSpec;
   const report = (days: [string, string], end: string, value: number, sha: string, startedAt: string, verdict = 'healthy'): EvaluationReport =>
-    ({ modelId: 'churn', verdict: { status: verdict, reasons: [] }, window: { firstDay: days[0], lastDay: days[1], end, timezone: 'UTC' }, model: { artifactUri: 'x', sha256: sha, bytes: 1 }, metrics: { roc_auc: value }, rows: 10, workflow: { workflowId: 'w', runId: startedAt.replace(/[^0-9]/g, ''), startedAt } }) as unknown as EvaluationReport;
+    ({
+      modelId: 'churn',
+      verdict: { status: verdict, reasons: [] },
+      window: { firstDay: days[0], lastDay: days[1], end, timezone: 'UTC' },
+      model: { artifactUri: 'x', sha256: sha, bytes: 1 },
+      metrics: { roc_auc: value },
+      rows: 10,
+      workflow: { workflowId: 'w', runId: startedAt.replace(/[^0-9]/g, ''), startedAt },
+    }) as unknown as EvaluationReport;
   const W1: [string, string] = ['2026-11-14', '2026-11-20'];
   const W2: [string, string] = ['2026-11-21', '2026-11-27'];
   // Three evaluations of one window (the scheduled run, then two `upkeep start`s, later and at other instants), then the next window.
@@ -585,24 +854,54 @@ describe('web inbox: one chart point per window, one series per champion version
 
   it('plots three evaluations of one window as one point, its latest', async function () {
     const points = trendPoints(spec, v1);
-    assert.deepEqual(points.map((p) => [p.value, p.verdict, p.version]), [[0.78, 'warning', V1.slice(0, 12)], [0.77, 'healthy', V1.slice(0, 12)]]);
+    assert.deepEqual(
+      points.map((p) => [p.value, p.verdict, p.version]),
+      [
+        [0.78, 'warning', V1.slice(0, 12)],
+        [0.77, 'healthy', V1.slice(0, 12)],
+      ],
+    );
     const chart: string = '../../cli/web/static/chart.mjs';
-    const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
+    const { trendSeries } = (await import(chart)) as {
+      trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] };
+    };
     const drawn = trendSeries(points);
     assert.equal(drawn.xs.length, 2);
-    assert.deepEqual(drawn.lines.map((l) => l.values), [[0.78, 0.77]]);
+    assert.deepEqual(
+      drawn.lines.map((l) => l.values),
+      [[0.78, 0.77]],
+    );
   });
 
   it('keeps two versions apart: two series, the line broken between them, a window evaluated by both a point of each', async function () {
     // After a promotion, `upkeep start` re-evaluates W2 with the new champion, then W3 is scheduled.
-    const v2 = [report(W2, '2026-11-28T06:00:00.000Z', 0.9, V2, '2026-11-29T08:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.91, V2, '2026-12-05T06:00:00.000Z')];
+    const v2 = [
+      report(W2, '2026-11-28T06:00:00.000Z', 0.9, V2, '2026-11-29T08:00:00.000Z'),
+      report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.91, V2, '2026-12-05T06:00:00.000Z'),
+    ];
     const points = trendPoints(spec, [...v1, ...v2]);
-    assert.deepEqual(points.map((p) => [p.windowEnd.slice(0, 10), p.value, p.version.slice(0, 1)]), [['2026-11-21', 0.78, '1'], ['2026-11-28', 0.77, '1'], ['2026-11-28', 0.9, '2'], ['2026-12-05', 0.91, '2']]);
+    assert.deepEqual(
+      points.map((p) => [p.windowEnd.slice(0, 10), p.value, p.version.slice(0, 1)]),
+      [
+        ['2026-11-21', 0.78, '1'],
+        ['2026-11-28', 0.77, '1'],
+        ['2026-11-28', 0.9, '2'],
+        ['2026-12-05', 0.91, '2'],
+      ],
+    );
     const chart: string = '../../cli/web/static/chart.mjs';
-    const { trendSeries } = (await import(chart)) as { trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] } };
+    const { trendSeries } = (await import(chart)) as {
+      trendSeries: (p: unknown[]) => { xs: number[]; lines: { version: string; values: (number | null)[] }[] };
+    };
     const drawn = trendSeries(points);
     assert.equal(drawn.xs.length, 3);
-    assert.deepEqual(drawn.lines.map((l) => [l.version.slice(0, 1), l.values]), [['1', [0.78, 0.77, null]], ['2', [null, 0.9, 0.91]]]);
+    assert.deepEqual(
+      drawn.lines.map((l) => [l.version.slice(0, 1), l.values]),
+      [
+        ['1', [0.78, 0.77, null]],
+        ['2', [null, 0.9, 0.91]],
+      ],
+    );
   });
 
   it('gives the status arrow the previous window of the same version, not a re-evaluation or another version', async function () {
@@ -611,10 +910,20 @@ describe('web inbox: one chart point per window, one series per champion version
       const store = createFileStore(path.join(dir, 'store'));
       const put = (r: EvaluationReport) => store.put(reportKeys('churn', r.window.end, r.workflow!.runId).json, JSON.stringify(r));
       // v1: W1 0.8, W2 0.77 (re-evaluated: 0.70 then 0.77); v2 takes over and evaluates W3 at 0.75.
-      for (const r of [report(W1, '2026-11-21T06:00:00.000Z', 0.8, V1, '2026-11-21T06:00:00.000Z'), report(W2, '2026-11-28T06:00:00.000Z', 0.7, V1, '2026-11-28T06:00:00.000Z'), report(W2, '2026-11-28T06:00:00.000Z', 0.77, V1, '2026-11-28T07:00:00.000Z'), report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.75, V2, '2026-12-05T06:00:00.000Z')]) await put(r);
+      for (const r of [
+        report(W1, '2026-11-21T06:00:00.000Z', 0.8, V1, '2026-11-21T06:00:00.000Z'),
+        report(W2, '2026-11-28T06:00:00.000Z', 0.7, V1, '2026-11-28T06:00:00.000Z'),
+        report(W2, '2026-11-28T06:00:00.000Z', 0.77, V1, '2026-11-28T07:00:00.000Z'),
+        report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.75, V2, '2026-12-05T06:00:00.000Z'),
+      ])
+        await put(r);
       const { last, recent } = await readEvaluations(store, spec, 10);
-      assert.deepEqual(recent.map((p) => p.value), [0.8, 0.77, 0.75], 'one point per window');
-      assert.equal(last!.trend.direction, 'unknown', 'v2 has no earlier window: no arrow against v1\'s 0.77');
+      assert.deepEqual(
+        recent.map((p) => p.value),
+        [0.8, 0.77, 0.75],
+        'one point per window',
+      );
+      assert.equal(last!.trend.direction, 'unknown', "v2 has no earlier window: no arrow against v1's 0.77");
       await put(report(['2026-11-28', '2026-12-04'], '2026-12-05T06:00:00.000Z', 0.76, V2, '2026-12-06T06:00:00.000Z'));
       assert.equal((await readEvaluations(store, spec, 10)).last!.trend.direction, 'unknown', 'a re-evaluation of the same window is not a previous window');
       await put(report(['2026-12-05', '2026-12-11'], '2026-12-12T06:00:00.000Z', 0.74, V2, '2026-12-12T06:00:00.000Z'));
@@ -631,10 +940,22 @@ describe('web inbox: a decision says what the workflow kept', function () {
     const dir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-decide-'));
     try {
       const server = newKeyPair();
-      const config = parseConfig(stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+      const config = parseConfig(
+        stringify({ version: 1, store: 'store', authenticators: [{ id: 'upkeep-web@test', public_key: server.publicKey }], models: [demoModel('churn')] }),
+        { name: 'upkeep.yaml', baseDir: dir },
+      );
       // The retrain gate opened while churn had no keys: no signaturesRequired, and the workflow drops the proof it cannot check.
       const openedAt = '2026-11-30T08:00:00.000Z';
-      const gate = { gate: 'retrain', state: 'waiting', openedAt, expiresAt: '2026-12-01T08:00:00.000Z', approvers: ['churn-owner@example.com'], notified: [], reminders: 0, escalated: false };
+      const gate = {
+        gate: 'retrain',
+        state: 'waiting',
+        openedAt,
+        expiresAt: '2026-12-01T08:00:00.000Z',
+        approvers: ['churn-owner@example.com'],
+        notified: [],
+        reminders: 0,
+        escalated: false,
+      };
       const status = { modelId: 'churn', kind: 'retrain', stage: 'awaiting-retrain-approval', since: openedAt, evidence: [], gates: [gate], gate };
       const sent: { proof?: unknown }[] = [];
       const handle = {
@@ -650,24 +971,57 @@ describe('web inbox: a decision says what the workflow kept', function () {
       };
       const client = {
         withDeadline: async (_d: number, f: () => Promise<unknown>) => f(),
-        workflow: { list: async function* () { yield { type: 'retrainModel', workflowId: 'upkeep-retrain-churn', runId: 'r1' }; }, getHandle: () => handle },
+        workflow: {
+          list: async function* () {
+            yield { type: 'retrainModel', workflowId: 'upkeep-retrain-churn', runId: 'r1' };
+          },
+          getHandle: () => handle,
+        },
         schedule: { getHandle: () => ({ describe: async () => Promise.reject(new Error('no schedule')) }) },
       } as unknown as Client;
       const file = path.join(dir, 'users.json');
       const token = addUser(file, 'churn-owner@example.com');
       const lines: string[] = [];
-      const { app } = createWebApp({ config, store: createFileStore(path.join(dir, 'store')), client, taskQueue: 'upkeep', authenticator: tokenAuthenticator(file), signer: { id: 'upkeep-web@test', secretKey: server.secretKey }, sessions: { idleMs: 60_000, maxMs: 3_600_000 }, log: (l) => lines.push(l) });
+      const { app } = createWebApp({
+        config,
+        store: createFileStore(path.join(dir, 'store')),
+        client,
+        taskQueue: 'upkeep',
+        authenticator: tokenAuthenticator(file),
+        signer: { id: 'upkeep-web@test', secretKey: server.secretKey },
+        sessions: { idleMs: 60_000, maxMs: 3_600_000 },
+        log: (l) => lines.push(l),
+      });
       const headers = (cookie: string) => ({ 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'http://localhost' });
       const page = await app.request('/login');
       const loginCsrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
-      const signedIn = await app.request('/login', { method: 'POST', body: new URLSearchParams({ csrf: loginCsrf, token, next: '/' }).toString(), headers: headers(page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')) });
-      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const signedIn = await app.request('/login', {
+        method: 'POST',
+        body: new URLSearchParams({ csrf: loginCsrf, token, next: '/' }).toString(),
+        headers: headers(
+          page.headers
+            .getSetCookie()
+            .map((c) => c.split(';')[0])
+            .join('; '),
+        ),
+      });
+      const cookie = signedIn.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const csrf = /name="csrf" value="([^"]*)"/.exec(await (await app.request('/inbox', { headers: { cookie } })).text())![1]!;
-      const res = await app.request('/inbox/churn/decide', { method: 'POST', body: new URLSearchParams({ csrf, decision: 'approve', gate: 'retrain', opened: openedAt }).toString(), headers: headers(cookie) });
+      const res = await app.request('/inbox/churn/decide', {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, decision: 'approve', gate: 'retrain', opened: openedAt }).toString(),
+        headers: headers(cookie),
+      });
       assert.equal(res.status, 303, await res.text());
       assert.ok(sent[0]!.proof, 'the server signed it');
       const line = lines.find((l) => l.startsWith('web: churn-owner@example.com approved'))!;
-      assert.equal(line, `web: churn-owner@example.com approved the retrain request of churn (recorded unsigned: the request opened ${openedAt}, before keys applied to churn)`);
+      assert.equal(
+        line,
+        `web: churn-owner@example.com approved the retrain request of churn (recorded unsigned: the request opened ${openedAt}, before keys applied to churn)`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

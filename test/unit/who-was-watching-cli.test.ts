@@ -19,7 +19,15 @@ describe('upkeep who-was-watching without --at', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-who-cli-'));
     writeFileSync(path.join(dir, 'upkeep.yaml'), stringify({ version: 1, store: 'store', models: [demoModel('churn')] }), { mode: 0o644 });
     const store = createFileStore(pathToFileURL(path.join(dir, 'store')).href);
-    await appendEntry(store, { id: 'schedule-1', modelId: 'churn', at: new Date(Date.now() - 60_000).toISOString(), kind: 'schedule', actor: 'platform', summary: 'schedule created', details: { change: 'create', paused: false } });
+    await appendEntry(store, {
+      id: 'schedule-1',
+      modelId: 'churn',
+      at: new Date(Date.now() - 60_000).toISOString(),
+      kind: 'schedule',
+      actor: 'platform',
+      summary: 'schedule created',
+      details: { change: 'create', paused: false },
+    });
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,8 +7,16 @@ describe("the worker's log lines", function () {
   it('writes a failure without a stack on one line naming the workflow', function () {
     const error = new Error('upkeep.yaml: no model with id churn (known: fraud): this run ends here');
     error.stack = `UnknownModel: ${error.message}`;
-    const line = formatLogEntry({ level: 'WARN', timestampNanos: at, message: 'Workflow failed', meta: { workflowId: 'upkeep-evaluate-churn-x', taskQueue: 'upkeep', error } });
-    assert.equal(line, '2026-05-28T20:26:40.000Z [WARN] Workflow failed upkeep-evaluate-churn-x: upkeep.yaml: no model with id churn (known: fraud): this run ends here');
+    const line = formatLogEntry({
+      level: 'WARN',
+      timestampNanos: at,
+      message: 'Workflow failed',
+      meta: { workflowId: 'upkeep-evaluate-churn-x', taskQueue: 'upkeep', error },
+    });
+    assert.equal(
+      line,
+      '2026-05-28T20:26:40.000Z [WARN] Workflow failed upkeep-evaluate-churn-x: upkeep.yaml: no model with id churn (known: fraud): this run ends here',
+    );
   });
 
   it('keeps the stack and the metadata of any other failure', function () {

@@ -11,7 +11,13 @@ import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse, stringify } from 'yaml';
-import { attachEvidenceSignal, maintenanceStatusQuery, retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
+import {
+  attachEvidenceSignal,
+  maintenanceStatusQuery,
+  retrainWorkflowId,
+  type EvaluateModelResult,
+  type RetrainModelResult,
+} from '../../workflows/definitions.js';
 import type { MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { newKeyPair, storedDecisionProblem } from '../../domain/signature.js';
 import { loadConfig } from '../../engine/config/load.js';
@@ -76,14 +82,20 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
     await Promise.all([page.waitForURL(`${web!.url}/inbox`), page.click('button[type=submit]')]);
   }
 
-  it('an owner reads the evidence and approves from the browser; the retrain moves on; refused: another model\'s approver, forged posts', async function () {
+  it("an owner reads the evidence and approves from the browser; the retrain moves on; refused: another model's approver, forged posts", async function () {
     const t = await testTemporal();
     const modelId = uniqueModelId('web');
     const otherId = uniqueModelId('web-other');
     const taskQueue = uniqueTaskQueue('web');
     keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-web-keys-'));
     const serverKey = createSigningKey(keyDir, SERVER_ID).key;
-    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00.000Z'), days: 12, drifted: true, config: { authenticators: [{ id: SERVER_ID, public_key: serverKey.publicKey }], web: { users_file: 'people.json', authenticator: SERVER_ID } } });
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date('2026-11-21T06:00:00.000Z'),
+      days: 12,
+      drifted: true,
+      config: { authenticators: [{ id: SERVER_ID, public_key: serverKey.publicKey }], web: { users_file: 'people.json', authenticator: SERVER_ID } },
+    });
     // A second model whose only deciders are Bob and his lead.
     const raw = parse(readFileSync(ws.configPath, 'utf8')) as { models: unknown[] };
     raw.models.push(demoModel(otherId, { owner: BOB, approvers: ['bob-lead@example.com'] }));
@@ -106,11 +118,23 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
       port: 0,
       log: (l) => logLines.push(l),
     });
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     try {
       await worker.runUntil(async () => {
         for (const windowEnd of ['2026-11-19T06:00:00.000Z', '2026-11-20T06:00:00.000Z']) {
-          const r: EvaluateModelResult = await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-${windowEnd}`, args: [{ modelId, windowEnd }] });
+          const r: EvaluateModelResult = await t.client.workflow.execute(evaluateModel, {
+            taskQueue,
+            workflowId: `evaluate-${modelId}-${windowEnd}`,
+            args: [{ modelId, windowEnd }],
+          });
           assert.equal(r.verdict.status, 'degraded');
         }
         const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
@@ -130,7 +154,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         await alice.fill('input[name=token]', 'upk_not-a-token');
         await alice.click('button[type=submit]');
         await alice.waitForSelector('p.error');
-        assert.match(await alice.textContent('p.error') ?? '', /That token does not sign anyone in/);
+        assert.match((await alice.textContent('p.error')) ?? '', /That token does not sign anyone in/);
         await shot(alice, '01-login-refused');
 
         // The owner signs in: the fleet, the model page with its chart, the inbox with the evidence.
@@ -143,7 +167,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         await alice.click(`a[href="/models/${modelId}"]`);
         await alice.waitForSelector('#trend[data-ready=true]');
         assert.equal(await alice.getAttribute('#trend', 'data-points'), '2', 'both evaluations are on the chart');
-        assert.ok(await alice.locator('#trend canvas').count() > 0, 'uPlot drew the chart');
+        assert.ok((await alice.locator('#trend canvas').count()) > 0, 'uPlot drew the chart');
         await shot(alice, '03-model');
         // The drift and quality tables are the latest report's.
         const [latest] = await latestReports(setup.store, modelId, 1);
@@ -184,7 +208,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         const bob = await (await browser!.newContext()).newPage();
         await signIn(bob, bobToken);
         const bobsView = bob.locator(`section.request[data-model="${modelId}"]`);
-        assert.equal(await bobsView.locator('button').count(), 0, 'no buttons for another model\'s approver');
+        assert.equal(await bobsView.locator('button').count(), 0, "no buttons for another model's approver");
         assert.match(await bobsView.innerText(), /Only churn-owner@example\.com, ml-lead@example\.com can decide/);
         await shot(bob, '05-inbox-other-approver');
         const bobCsrf = (await bob.locator('form.signout input[name=csrf]').getAttribute('value'))!;
@@ -192,14 +216,14 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         assert.equal(bobPost.status(), 403);
         assert.match(await bobPost.text(), /bob@example\.com is not an approver of/);
         status = await handle.query(maintenanceStatusQuery);
-        assert.equal(status.gate?.state, 'waiting', 'Bob\'s post changed nothing');
+        assert.equal(status.gate?.state, 'waiting', "Bob's post changed nothing");
         // Where an auditor looks: the refusal in the model's chain, the refused posts and sign-ins in the _web chain.
         const refused = (await readChain(setup.store, modelId)).filter((c) => c.entry.kind === 'refused');
         assert.equal(refused.length, 1);
         assert.equal(refused[0]!.entry.actor, 'bob@example.com');
         assert.match(refused[0]!.entry.summary, /claimed by bob@example\.com \(unsigned, sent from the web inbox\): bob@example\.com is not an approver of/);
         const access = (await readChain(setup.store, '_web')).map((c) => (c.entry.details as { event: string }).event);
-        assert.deepEqual(access.filter((e) => e === 'refused-post').length, 3, 'the three forged posts with Alice\'s cookie');
+        assert.deepEqual(access.filter((e) => e === 'refused-post').length, 3, "the three forged posts with Alice's cookie");
         assert.ok(access.filter((e) => e === 'sign-in').length >= 2, 'Alice and Bob signed in');
 
         // Alice approves: the gate closes, the candidate is trained and compared, the promotion gate opens.
@@ -218,29 +242,50 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
 
         const result: RetrainModelResult = await handle.result();
         assert.equal(result.outcome, 'promoted');
-        assert.deepEqual(result.decisions.map((d) => [d.gate, d.decision, d.approver, d.proof?.signer]), [
-          ['retrain', 'approve', OWNER, SERVER_ID],
-          ['promote', 'approve', OWNER, SERVER_ID],
-        ]);
+        assert.deepEqual(
+          result.decisions.map((d) => [d.gate, d.decision, d.approver, d.proof?.signer]),
+          [
+            ['retrain', 'approve', OWNER, SERVER_ID],
+            ['promote', 'approve', OWNER, SERVER_ID],
+          ],
+        );
         assert.equal(result.decisions[1]!.comment, 'holdout looks right');
-        for (const d of result.decisions) assert.equal(storedDecisionProblem(modelId, d, { people: {}, authenticators: { [SERVER_ID]: serverKey.publicKey } }), undefined);
+        for (const d of result.decisions)
+          assert.equal(storedDecisionProblem(modelId, d, { people: {}, authenticators: { [SERVER_ID]: serverKey.publicKey } }), undefined);
         await alice.goto(`${web!.url}/inbox`);
         assert.equal(await alice.locator(`section.request[data-model="${modelId}"]`).count(), 0, 'nothing waits any more');
-        assert.ok(logLines.some((l) => l.includes(`${OWNER} approved the promote request of ${modelId}`)), logLines.join('\n'));
+        assert.ok(
+          logLines.some((l) => l.includes(`${OWNER} approved the promote request of ${modelId}`)),
+          logLines.join('\n'),
+        );
         assert.ok(!logLines.join('\n').includes(aliceToken) && !logLines.join('\n').includes(csrf), 'no secrets in the log');
         assert.deepEqual(consoleErrors, [], 'no CSP violation or script error in the browser');
 
         // Bob rejects a retrain of his own model: a comment is required, a stale form is refused.
-        const other = await t.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(otherId), args: [{ modelId: otherId }], signal: attachEvidenceSignal, signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: BOB }] });
+        const other = await t.client.workflow.signalWithStart('retrainModel', {
+          taskQueue,
+          workflowId: retrainWorkflowId(otherId),
+          args: [{ modelId: otherId }],
+          signal: attachEvidenceSignal,
+          signalArgs: [{ source: 'manual', at: new Date().toISOString(), reason: 'quarterly refresh', requestedBy: BOB }],
+        });
         const otherGate = (await atStage(other, 'awaiting-retrain-approval')).gate!;
         await bob.goto(`${web!.url}/inbox`);
         const bobsOwn = bob.locator(`section.request[data-model="${otherId}"]`);
         assert.match(await bobsOwn.locator('ul.evidence').innerText(), /requested by bob@example\.com: quarterly refresh/);
         const otherAction = `${web!.url}/inbox/${otherId}/decide`;
-        const noComment = await bob.request.post(otherAction, { form: { csrf: bobCsrf, gate: 'retrain', opened: otherGate.openedAt, decision: 'reject' }, headers: { origin: web!.url }, maxRedirects: 0 });
+        const noComment = await bob.request.post(otherAction, {
+          form: { csrf: bobCsrf, gate: 'retrain', opened: otherGate.openedAt, decision: 'reject' },
+          headers: { origin: web!.url },
+          maxRedirects: 0,
+        });
         assert.equal(noComment.status(), 400);
         assert.match(await noComment.text(), /A rejection needs a comment/);
-        const stale = await bob.request.post(otherAction, { form: { csrf: bobCsrf, gate: 'retrain', opened: '2026-01-01T00:00:00.000Z', decision: 'approve' }, headers: { origin: web!.url }, maxRedirects: 0 });
+        const stale = await bob.request.post(otherAction, {
+          form: { csrf: bobCsrf, gate: 'retrain', opened: '2026-01-01T00:00:00.000Z', decision: 'approve' },
+          headers: { origin: web!.url },
+          maxRedirects: 0,
+        });
         assert.equal(stale.status(), 409);
         assert.equal(((await other.query(maintenanceStatusQuery)) as MaintenanceStatus).gate?.state, 'waiting');
         const rejectForm = bobsOwn.locator('form', { has: bob.locator('button.reject') });
@@ -249,7 +294,10 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         assert.match((await bob.textContent('p.notice')) ?? '', /Rejected the retrain request of .*: the gate is rejected/);
         const rejected: RetrainModelResult = await other.result();
         assert.equal(rejected.outcome, 'retrain-rejected');
-        assert.deepEqual([rejected.decisions[0]!.approver, rejected.decisions[0]!.comment, rejected.decisions[0]!.proof?.signer], [BOB, 'not this quarter: <b>the feed</b> is moving', SERVER_ID]);
+        assert.deepEqual(
+          [rejected.decisions[0]!.approver, rejected.decisions[0]!.comment, rejected.decisions[0]!.proof?.signer],
+          [BOB, 'not this quarter: <b>the feed</b> is moving', SERVER_ID],
+        );
         await bob.goto(`${web!.url}/models/${otherId}`);
         assert.match(await bob.locator('table.timeline').innerText(), /not this quarter: <b>the feed<\/b> is moving/, 'the comment is shown as text');
         await shot(bob, '07-model-after-reject');
@@ -280,7 +328,7 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
       await page.goto(`${short.url}/login`);
       await page.fill('input[name=token]', token);
       await Promise.all([page.waitForURL(`${short.url}/`), page.click('button[type=submit]')]);
-      assert.match(await page.textContent('header') ?? '', /carol@example\.com/);
+      assert.match((await page.textContent('header')) ?? '', /carol@example\.com/);
       await new Promise((r) => setTimeout(r, 2000));
       await page.goto(`${short.url}/inbox`);
       assert.match(page.url(), /\/login\?next=%2Finbox$/, 'idle too long: back to the sign-in page');

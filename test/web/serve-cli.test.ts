@@ -35,7 +35,8 @@ describe('upkeep serve and upkeep users from the command line', function () {
     const modelId = uniqueModelId('serve');
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
     const env = { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_KEY_DIR: keyDir, UPKEEP_STATE_DIR: path.join(ws.dir, 'state') };
-    const start = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
+    const start = (...args: string[]) =>
+      spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
     const run = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = start(...args);
@@ -60,9 +61,16 @@ describe('upkeep serve and upkeep users from the command line', function () {
     assert.ok(users.includes('dana@example.com') && !users.includes(token));
     // Who may sign in is in the model's audit chain, with the server's key now in force, never a token's hash.
     const [change] = (await readChain(createFileStore(ws.storeDir), modelId)).filter((c) => c.entry.kind === 'config-changed').map((c) => c.entry);
-    assert.deepEqual((change?.details?.webUsers as { id: string }[]).map((u) => u.id), ['dana@example.com']);
+    assert.deepEqual(
+      (change?.details?.webUsers as { id: string }[]).map((u) => u.id),
+      ['dana@example.com'],
+    );
     assert.equal((change?.details?.madeBy as { command: string }).command, 'users add');
-    assert.ok(!readdirSync(path.join(ws.storeDir, 'audit', modelId, 'configs')).some((f) => f.endsWith('.json') && readFileSync(path.join(ws!.storeDir, 'audit', modelId, 'configs', f), 'utf8').includes('token_sha256')));
+    assert.ok(
+      !readdirSync(path.join(ws.storeDir, 'audit', modelId, 'configs')).some(
+        (f) => f.endsWith('.json') && readFileSync(path.join(ws!.storeDir, 'audit', modelId, 'configs', f), 'utf8').includes('token_sha256'),
+      ),
+    );
     const listed = await run('users', 'list');
     assert.match(listed.stdout, /^dana@example\.com {2}added /m);
     assert.ok(!listed.stdout.includes(token), 'the token is printed once, by add');
@@ -83,11 +91,22 @@ describe('upkeep serve and upkeep users from the command line', function () {
       const login = await fetch(`${url}/login`);
       assert.equal(login.status, 200);
       assert.match(login.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
-      const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = login.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
       const csrf = /name="csrf" value="([^"]+)"/.exec(await login.text())![1]!;
-      const signedIn = await fetch(`${url}/login`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf, token, next: '/' }) });
+      const signedIn = await fetch(`${url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf, token, next: '/' }),
+      });
       assert.equal(signedIn.status, 303);
-      const session = signedIn.headers.getSetCookie().find((c) => c.startsWith('upkeep_session='))!.split(';')[0]!;
+      const session = signedIn.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('upkeep_session='))!
+        .split(';')[0]!;
       const fleet = await fetch(`${url}/`, { headers: { cookie: session } });
       assert.equal(fleet.status, 200);
       assert.match(await fleet.text(), /dana@example\.com/);
@@ -104,7 +123,13 @@ describe('upkeep serve and upkeep users from the command line', function () {
     it(`stops when ${signal} goes to \`npx upkeep serve\` alone (its shell dies without passing it on): nothing is left running`, async function () {
       const t = await testTemporal();
       const keys = mkdtempSync(path.join(tmpdir(), 'upkeep-serve-keys-'));
-      const w = createDemoWorkspace({ modelId: uniqueModelId('serve-stop'), end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
+      const w = createDemoWorkspace({
+        modelId: uniqueModelId('serve-stop'),
+        end: new Date('2026-11-21T06:00:00.000Z'),
+        days: 1,
+        drifted: false,
+        config: { web: { authenticator: SERVER_ID } },
+      });
       try {
         const { key } = createSigningKey(keys, SERVER_ID);
         const config = parse(readFileSync(w.configPath, 'utf8')) as Record<string, unknown>;
@@ -119,13 +144,19 @@ describe('upkeep serve and upkeep users from the command line', function () {
         let out = '';
         npx.stdout.on('data', (d: Buffer) => (out += d.toString()));
         npx.stderr.on('data', (d: Buffer) => (out += d.toString()));
-        const url = await waitFor('the web inbox to listen', () => /upkeep web inbox at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], { timeoutMs: 60_000, intervalMs: 200 });
+        const url = await waitFor('the web inbox to listen', () => /upkeep web inbox at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        });
         assert.equal((await fetch(`${url}/login`)).status, 200);
         const group = processesOf(npx.pid!);
         assert.ok(group.length >= 2, `npx and the server: ${group.join(' ')}`);
         npx.kill(signal);
         try {
-          await waitFor('npx upkeep serve and everything it started to end', () => (processesOf(npx.pid!).length === 0 ? true : undefined), { timeoutMs: 15_000, intervalMs: 200 });
+          await waitFor('npx upkeep serve and everything it started to end', () => (processesOf(npx.pid!).length === 0 ? true : undefined), {
+            timeoutMs: 15_000,
+            intervalMs: 200,
+          });
         } finally {
           for (const pid of processesOf(npx.pid!)) if (alive(pid)) process.kill(pid, 'SIGKILL');
         }

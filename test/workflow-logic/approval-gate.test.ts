@@ -6,7 +6,20 @@ import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import { retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import { APPROVER, ONCALL, OWNER } from '../helpers/demo-workspace.js';
-import { atStage, decide, DAY, HOUR, mockActivities, refusal, resolvedModel, statusOf, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
+import {
+  atStage,
+  decide,
+  DAY,
+  HOUR,
+  mockActivities,
+  refusal,
+  resolvedModel,
+  statusOf,
+  timeSkippingOrSkip,
+  uniqueId,
+  withWorkers,
+  type TimeSkipping,
+} from '../helpers/time-skipping.js';
 
 describe('workflow logic: the approval gate in workflow time (time-skipping server)', function () {
   this.timeout(120_000);
@@ -54,7 +67,10 @@ describe('workflow logic: the approval gate in workflow time (time-skipping serv
 
     // The same in the audit trail and the notifications, to the right people.
     const kinds = m.entries.map((e) => e.kind);
-    assert.deepEqual(kinds.filter((k) => k !== 'reminder'), ['retrain-requested', 'approval-requested', 'escalation', 'expired']);
+    assert.deepEqual(
+      kinds.filter((k) => k !== 'reminder'),
+      ['retrain-requested', 'approval-requested', 'escalation', 'expired'],
+    );
     assert.equal(kinds.filter((k) => k === 'reminder').length, 22);
     assert.match(m.entries.find((e) => e.kind === 'expired')!.summary, /expired undecided after 22 reminders and an escalation/);
     const escalation = m.notifications.find((n) => n.kind === 'escalation')!;
@@ -85,7 +101,10 @@ describe('workflow logic: the approval gate in workflow time (time-skipping serv
       assert.equal(gate.reminders, 1);
       assert.equal(gate.escalated, false);
 
-      assert.match(await refusal(decide(handle, { gate: 'retrain', decision: 'approve', approver: 'mallory@example.com' })), /"mallory@example\.com" is not an approver/);
+      assert.match(
+        await refusal(decide(handle, { gate: 'retrain', decision: 'approve', approver: 'mallory@example.com' })),
+        /"mallory@example\.com" is not an approver/,
+      );
       assert.match(await refusal(decide(handle, { gate: 'retrain', decision: 'reject', approver: OWNER })), /a rejection needs a comment/);
       assert.match(await refusal(decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER })), /the open request is "retrain", not "promote"/);
       gate = await decide(handle, { gate: 'retrain', decision: 'reject', approver: APPROVER, comment: 'fix the feed first' });
@@ -94,7 +113,10 @@ describe('workflow logic: the approval gate in workflow time (time-skipping serv
 
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'retrain-rejected');
-      assert.deepEqual(result.decisions.map((d) => [d.gate, d.decision, d.approver, d.comment]), [['retrain', 'reject', APPROVER, 'fix the feed first']]);
+      assert.deepEqual(
+        result.decisions.map((d) => [d.gate, d.decision, d.approver, d.comment]),
+        [['retrain', 'reject', APPROVER, 'fix the feed first']],
+      );
       const decided = Date.parse(result.decisions[0]!.at) - opened;
       assert.ok(decided >= 90 * 60_000 && decided < 2 * HOUR, `decided ${decided} ms after opening`);
     });
@@ -103,7 +125,10 @@ describe('workflow logic: the approval gate in workflow time (time-skipping serv
     const decision = m.entries.at(-1)!;
     assert.equal(decision.actor, APPROVER);
     assert.equal(decision.comment, 'fix the feed first');
-    assert.deepEqual(m.notifications.map((n) => n.kind), ['approval-requested', 'reminder', 'decision']);
+    assert.deepEqual(
+      m.notifications.map((n) => n.kind),
+      ['approval-requested', 'reminder', 'decision'],
+    );
     for (const name of ['snapshotWindow', 'trainCandidate', 'setChampion']) assert.deepEqual(m.named(name), [], `${name} was called`);
     assert.equal(m.state.last!.outcome, 'retrain-rejected');
   });
@@ -111,7 +136,9 @@ describe('workflow logic: the approval gate in workflow time (time-skipping serv
   it('follows the config: reminders every 6 hours, escalation after 12, expiry after 2 days', async function () {
     const modelId = uniqueId('slow');
     const taskQueue = uniqueId('tq-slow');
-    const m = mockActivities(resolvedModel(modelId, 'a11ce0000001', { approval: { reminder_every: '6h', escalate_after: '12h', expire_after: '2d', escalation: [ONCALL] } }));
+    const m = mockActivities(
+      resolvedModel(modelId, 'a11ce0000001', { approval: { reminder_every: '6h', escalate_after: '12h', expire_after: '2d', escalation: [ONCALL] } }),
+    );
     const [result, status] = await withWorkers(t, taskQueue, m.activities, async () => {
       const handle = await startRetrain(modelId, taskQueue);
       return [(await handle.result()) as RetrainModelResult, await statusOf(handle)] as const;

@@ -10,7 +10,19 @@ import { retrainWorkflowId, type EvaluateModelResult, type RetrainModelResult } 
 import type { ResolvedModel } from '../../domain/evaluation.js';
 import { APPROVER, ONCALL, OWNER } from '../helpers/demo-workspace.js';
 import { waitFor } from '../helpers/wait.js';
-import { atStage, decide, DAY, HOUR, mockActivities, refusal, resolvedModel, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
+import {
+  atStage,
+  decide,
+  DAY,
+  HOUR,
+  mockActivities,
+  refusal,
+  resolvedModel,
+  timeSkippingOrSkip,
+  uniqueId,
+  withWorkers,
+  type TimeSkipping,
+} from '../helpers/time-skipping.js';
 
 describe('workflow logic: the retrain loop and its cooldown in workflow time (time-skipping server)', function () {
   this.timeout(150_000);
@@ -30,10 +42,26 @@ describe('workflow logic: the retrain loop and its cooldown in workflow time (ti
     const modelId = uniqueId('worse');
     const taskQueue = uniqueId('tq-worse');
     const m = mockActivities(resolvedModel(modelId, 'a11ce0000001'), {
-      evaluateSnapshot: (async (input: { model: ResolvedModel }) => ({ rows: 2000, rowsRead: 2000, droppedRows: 0, invalid: [], metrics: { roc_auc: input.model.source === 'retrain' ? 0.65 : 0.66 }, undefinedMetrics: {}, metricWarnings: {}, warnings: [], durationMs: 5 })) as never,
+      evaluateSnapshot: (async (input: { model: ResolvedModel }) => ({
+        rows: 2000,
+        rowsRead: 2000,
+        droppedRows: 0,
+        invalid: [],
+        metrics: { roc_auc: input.model.source === 'retrain' ? 0.65 : 0.66 },
+        undefinedMetrics: {},
+        metricWarnings: {},
+        warnings: [],
+        durationMs: 5,
+      })) as never,
     });
     const result = await withWorkers(t, taskQueue, m.activities, async () => {
-      const handle = await t.env.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: 'attachEvidence', signalArgs: [{ source: 'manual', at: new Date(await t.env.currentTimeMs()).toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }] });
+      const handle = await t.env.client.workflow.signalWithStart('retrainModel', {
+        taskQueue,
+        workflowId: retrainWorkflowId(modelId),
+        args: [{ modelId }],
+        signal: 'attachEvidence',
+        signalArgs: [{ source: 'manual', at: new Date(await t.env.currentTimeMs()).toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }],
+      });
       await atStage(handle, 'awaiting-retrain-approval');
       await decide(handle, { gate: 'retrain', decision: 'approve', approver: APPROVER });
       return (await handle.result()) as RetrainModelResult;
@@ -52,12 +80,22 @@ describe('workflow logic: the retrain loop and its cooldown in workflow time (ti
     await withWorkers(t, taskQueue, m.activities, async () => {
       // Asked for by hand (`upkeep retrain`) and rejected. (Not started by an evaluation here: the Java
       // test server stops skipping time for good once a child whose parent has closed completes.)
-      const handle = await t.env.client.workflow.signalWithStart('retrainModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId }], signal: 'attachEvidence', signalArgs: [{ source: 'manual', at: new Date(await t.env.currentTimeMs()).toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }] });
+      const handle = await t.env.client.workflow.signalWithStart('retrainModel', {
+        taskQueue,
+        workflowId: retrainWorkflowId(modelId),
+        args: [{ modelId }],
+        signal: 'attachEvidence',
+        signalArgs: [{ source: 'manual', at: new Date(await t.env.currentTimeMs()).toISOString(), reason: 'quarterly refresh', requestedBy: OWNER }],
+      });
       await atStage(handle, 'awaiting-retrain-approval');
       await decide(handle, { gate: 'retrain', decision: 'reject', approver: OWNER, comment: 'upstream pricing bug, fix the feed first' });
       // Waited for without skipping time: awaiting the result lets the server skip to its next
       // timer, which may lie years ahead, and this test counts hours from here.
-      const last = await waitFor('the request closed', async () => ((await handle.describe()).status.name === 'COMPLETED' ? m.state.last ?? undefined : undefined), { timeoutMs: 30_000, intervalMs: 50 });
+      const last = await waitFor(
+        'the request closed',
+        async () => ((await handle.describe()).status.name === 'COMPLETED' ? (m.state.last ?? undefined) : undefined),
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
       assert.equal(last.outcome, 'retrain-rejected');
       const closed = Date.parse(last.at);
       assert.ok((await t.env.currentTimeMs()) - closed < HOUR);
@@ -133,21 +171,56 @@ describe('workflow logic: the retrain loop from an evaluation to a promotion (ti
     });
     assert.equal(result.outcome, 'promoted');
     assert.equal(result.champion, 'c0ffee000001');
-    assert.deepEqual(result.decisions.map((d) => [d.gate, d.approver]), [['retrain', OWNER], ['promote', APPROVER]]);
+    assert.deepEqual(
+      result.decisions.map((d) => [d.gate, d.approver]),
+      [
+        ['retrain', OWNER],
+        ['promote', APPROVER],
+      ],
+    );
 
     // Training used the snapshot before the holdout, on the training queue; the holdout compared both.
-    const [holdout, training] = m.named('snapshotWindow').slice(1).map((c) => c.input as { days: number; skipDays?: number });
+    const [holdout, training] = m
+      .named('snapshotWindow')
+      .slice(1)
+      .map((c) => c.input as { days: number; skipDays?: number });
     assert.deepEqual([holdout!.days, training!.days, training!.skipDays], [2, 6, 2]);
     assert.equal(m.named('trainCandidate').length, 1);
-    assert.deepEqual(m.named('evaluateSnapshot').slice(1).map((c) => (c.input as { model: ResolvedModel }).model.version), ['a11ce0000001', 'c0ffee000001']);
+    assert.deepEqual(
+      m
+        .named('evaluateSnapshot')
+        .slice(1)
+        .map((c) => (c.input as { model: ResolvedModel }).model.version),
+      ['a11ce0000001', 'c0ffee000001'],
+    );
     // Promoted by compare-and-swap from the champion the request started with, with both approvals.
-    const swap = m.named('setChampion')[0]!.input as { version: string; expected: string; change: string; approvals: { approver: string }[]; baseline: Record<string, number> };
+    const swap = m.named('setChampion')[0]!.input as {
+      version: string;
+      expected: string;
+      change: string;
+      approvals: { approver: string }[];
+      baseline: Record<string, number>;
+    };
     assert.deepEqual([swap.version, swap.expected, swap.change], ['c0ffee000001', 'a11ce0000001', 'promotion']);
-    assert.deepEqual(swap.approvals.map((a) => a.approver), [OWNER, APPROVER]);
+    assert.deepEqual(
+      swap.approvals.map((a) => a.approver),
+      [OWNER, APPROVER],
+    );
     assert.equal(swap.baseline.roc_auc, 0.81);
 
     const retrainRun = m.entries.filter((e) => e.workflowId === retrainWorkflowId(modelId)).map((e) => e.kind);
-    assert.deepEqual(retrainRun, ['retrain-requested', 'approval-requested', 'reminder', 'escalation', 'decision', 'trained', 'compared', 'approval-requested', 'decision', 'promoted']);
+    assert.deepEqual(retrainRun, [
+      'retrain-requested',
+      'approval-requested',
+      'reminder',
+      'escalation',
+      'decision',
+      'trained',
+      'compared',
+      'approval-requested',
+      'decision',
+      'promoted',
+    ]);
     assert.match(m.entries.find((e) => e.kind === 'promoted')!.summary, /^promoted c0ffee000001 \(was a11ce0000001\)/);
     const promoted = m.notifications.find((n) => n.kind === 'promoted')!;
     assert.ok(promoted.to.includes(ONCALL));

@@ -6,7 +6,17 @@ import assert from 'node:assert/strict';
 import { rollbackModel } from '../../workflows/index.js';
 import { rollbackWorkflowId, type RollbackModelResult } from '../../workflows/definitions.js';
 import { APPROVER, ONCALL, OWNER } from '../helpers/demo-workspace.js';
-import { atStage, decide, HOUR, mockActivities, resolvedModel, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
+import {
+  atStage,
+  decide,
+  HOUR,
+  mockActivities,
+  resolvedModel,
+  timeSkippingOrSkip,
+  uniqueId,
+  withWorkers,
+  type TimeSkipping,
+} from '../helpers/time-skipping.js';
 
 describe('workflow logic: rollback requests in workflow time (time-skipping server)', function () {
   this.timeout(120_000);
@@ -20,7 +30,11 @@ describe('workflow logic: rollback requests in workflow time (time-skipping serv
   after(async () => t?.env.teardown());
 
   const start = (modelId: string, taskQueue: string, extra: Record<string, unknown> = {}) =>
-    t.env.client.workflow.start(rollbackModel, { taskQueue, workflowId: rollbackWorkflowId(modelId), args: [{ modelId, requestedBy: APPROVER, reason: 'complaints since the promotion', ...extra }] });
+    t.env.client.workflow.start(rollbackModel, {
+      taskQueue,
+      workflowId: rollbackWorkflowId(modelId),
+      args: [{ modelId, requestedBy: APPROVER, reason: 'complaints since the promotion', ...extra }],
+    });
 
   it('rolls back to the previous version once approved, by compare-and-swap, and tells everyone', async function () {
     const modelId = uniqueId('rollback');
@@ -38,8 +52,14 @@ describe('workflow logic: rollback requests in workflow time (time-skipping serv
     assert.deepEqual([result.outcome, result.from, result.to], ['rolled-back', 'c0ffee000001', 'a11ce0000001']);
     const swap = m.named('setChampion')[0]!.input as { version: string; expected: string; change: string; approvals: { approver: string }[] };
     assert.deepEqual([swap.version, swap.expected, swap.change, swap.approvals.map((a) => a.approver)], ['a11ce0000001', 'c0ffee000001', 'rollback', [OWNER]]);
-    assert.deepEqual(m.entries.map((e) => e.kind), ['rollback-requested', 'approval-requested', 'decision', 'rolled-back']);
-    assert.match(m.entries.at(-1)!.summary, /rolled back from c0ffee000001 to a11ce0000001 \(approved by churn-owner@example\.com\): complaints since the promotion/);
+    assert.deepEqual(
+      m.entries.map((e) => e.kind),
+      ['rollback-requested', 'approval-requested', 'decision', 'rolled-back'],
+    );
+    assert.match(
+      m.entries.at(-1)!.summary,
+      /rolled back from c0ffee000001 to a11ce0000001 \(approved by churn-owner@example\.com\): complaints since the promotion/,
+    );
     assert.ok(m.notifications.find((n) => n.kind === 'rolled-back')!.to.includes(ONCALL));
   });
 
@@ -64,7 +84,10 @@ describe('workflow logic: rollback requests in workflow time (time-skipping serv
     const result = await withWorkers(t, taskQueue, m.activities, async () => (await start(modelId, taskQueue, { emergency: true })).result());
     assert.equal(result.outcome, 'rolled-back');
     assert.deepEqual(result.decisions, []);
-    assert.deepEqual(m.entries.map((e) => e.kind), ['rollback-requested', 'rolled-back']);
+    assert.deepEqual(
+      m.entries.map((e) => e.kind),
+      ['rollback-requested', 'rolled-back'],
+    );
     const [requested, done] = m.entries.map((e) => Date.parse(e.at));
     assert.ok(done! - requested! < 60_000, 'no workflow time waited');
     assert.ok(!m.entries.some((e) => e.kind === 'approval-requested'));

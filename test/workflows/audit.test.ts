@@ -46,7 +46,8 @@ describe('the audit trail: a hash-chained trail per model, exported histories, w
     const store = createFileStore(ws.storeDir);
     const config = await loadConfig(ws.configPath);
     const kinds = async (): Promise<string[]> => (await readChain(store, modelId)).map((c) => c.entry.kind);
-    const settled = (probe: (k: string[]) => boolean) => waitFor('the audit chain', async () => (probe(await kinds()) ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+    const settled = (probe: (k: string[]) => boolean) =>
+      waitFor('the audit chain', async () => (probe(await kinds()) ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
 
     // The schedule is created by a sync, as `npm start` and `schedules sync` do.
     const all = createTemporalPort(t.client);
@@ -55,27 +56,51 @@ describe('the audit trail: a hash-chained trail per model, exported histories, w
     await auditSyncChanges(store, config, changes, 'platform-bot');
     const schedule = t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`);
 
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      client: t.client,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     let pending = new Date(0);
     try {
       await worker.runUntil(async () => {
-        const first = await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `audit-eval-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
+        const first = await t.client.workflow.execute(evaluateModel, {
+          taskQueue,
+          workflowId: `audit-eval-${modelId}`,
+          args: [{ modelId, windowEnd: WINDOW_END }],
+        });
         assert.equal(first.verdict.status, 'degraded');
         const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
-        await waitFor('the retrain gate', async () => ((await handle.query(maintenanceStatusQuery).catch(() => undefined))?.gate ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+        await waitFor('the retrain gate', async () => ((await handle.query(maintenanceStatusQuery).catch(() => undefined))?.gate ? true : undefined), {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        });
         await settled((k) => k.includes('approval-requested') && k.filter((x) => x === 'notified').length >= 2);
         pending = new Date();
         await new Promise((r) => setTimeout(r, 20));
 
         await handle.executeUpdate(decideUpdate, { args: [{ gate: 'retrain', decision: 'approve', approver: OWNER }] });
-        await waitFor('the promotion gate', async () => ((await handle.query(maintenanceStatusQuery)).gate?.gate === 'promote' ? true : undefined), { timeoutMs: 90_000, intervalMs: 250 });
-        await handle.executeUpdate(decideUpdate, { args: [{ gate: 'promote', decision: 'approve', approver: APPROVER, comment: 'holdout AUC is clearly better' }] });
+        await waitFor('the promotion gate', async () => ((await handle.query(maintenanceStatusQuery)).gate?.gate === 'promote' ? true : undefined), {
+          timeoutMs: 90_000,
+          intervalMs: 250,
+        });
+        await handle.executeUpdate(decideUpdate, {
+          args: [{ gate: 'promote', decision: 'approve', approver: APPROVER, comment: 'holdout AUC is clearly better' }],
+        });
         const result: RetrainModelResult = await handle.result();
         assert.equal(result.outcome, 'promoted');
         await settled((k) => k.includes('promoted'));
 
         // The hourly export, as its schedule runs it on a worker (it copies every closed run of the server).
-        await waitFor('closed runs listed', async () => ((await mine.listWorkflows("ExecutionStatus != 'Running'", 10)).length >= 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+        await waitFor('closed runs listed', async () => ((await mine.listWorkflows("ExecutionStatus != 'Running'", 10)).length >= 2 ? true : undefined), {
+          timeoutMs: 30_000,
+          intervalMs: 500,
+        });
         const run = await t.client.workflow.execute('exportHistories', { taskQueue, workflowId: `audit-export-${modelId}`, args: [] });
         assert.ok((run as { exported: number }).exported >= 2, JSON.stringify(run));
       });
@@ -85,14 +110,24 @@ describe('the audit trail: a hash-chained trail per model, exported histories, w
     const promoted = new Date();
     await new Promise((r) => setTimeout(r, 20));
     await schedule.pause('holiday freeze');
-    await recordScheduleChange(store, { modelId, change: 'pause', paused: true, summary: 'schedule paused: holiday freeze', actor: 'platform-bot', note: 'holiday freeze' });
+    await recordScheduleChange(store, {
+      modelId,
+      change: 'pause',
+      paused: true,
+      summary: 'schedule paused: holiday freeze',
+      actor: 'platform-bot',
+      note: 'holiday freeze',
+    });
     const paused = new Date();
 
     // The chain: every entry in the order it happened, each citing its workflow, run and event.
     const chain = await readChain(store, modelId);
     const retrainRun = chain.filter((c) => c.entry.workflowId === retrainWorkflowId(modelId) && c.entry.kind !== 'notified').map((c) => c.entry.kind);
     assert.deepEqual(retrainRun, ['retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'approval-requested', 'decision', 'promoted']);
-    assert.deepEqual(chain.map((c) => c.seq), chain.map((_, i) => i + 1));
+    assert.deepEqual(
+      chain.map((c) => c.seq),
+      chain.map((_, i) => i + 1),
+    );
     const evaluation = chain.find((c) => c.entry.kind === 'evaluation')!.entry;
     assert.equal(evaluation.details?.verdict, 'degraded');
     assert.match(String((evaluation.details?.config as { sha256: string }).sha256), /^[0-9a-f]{64}$/);
@@ -102,7 +137,10 @@ describe('the audit trail: a hash-chained trail per model, exported histories, w
     }
     const verified = upkeep(ws, ['audit', 'verify', modelId]);
     assert.equal(verified.status, 0, verified.stderr);
-    assert.match(verified.stdout, new RegExp(`the audit trail of ${modelId} is intact: ${chain.length} entries, \\d+ cited objects re-hashed, registry and trail agree`));
+    assert.match(
+      verified.stdout,
+      new RegExp(`the audit trail of ${modelId} is intact: ${chain.length} entries, \\d+ cited objects re-hashed, registry and trail agree`),
+    );
     // Each request records the keys in force (none here): what its decisions are checked against later.
     for (const c of chain.filter((x) => x.entry.kind === 'approval-requested')) assert.deepEqual(c.entry.details?.keys, { people: {}, authenticators: {} });
 
@@ -128,16 +166,31 @@ describe('the audit trail: a hash-chained trail per model, exported histories, w
       assert.deepEqual([a.inForce.owner, a.inForce.approvers], [OWNER, [APPROVER]]);
       assert.equal(a.lastEvaluation.verdict, 'degraded');
       assert.equal(a.lastEvaluation.windowEnd, WINDOW_END);
-      assert.deepEqual(a.openAlerts.map((x: { kind: string }) => x.kind), ['verdict']);
-      assert.deepEqual(a.pendingApprovals.map((p: { gate: string; approvers: string[] }) => [p.gate, p.approvers]), [['retrain', [OWNER, APPROVER]]]);
-      assert.ok(a.notified.some((n: { kind: string; to: string[] }) => n.kind === 'approval-requested' && n.to.includes(OWNER)), JSON.stringify(a.notified));
+      assert.deepEqual(
+        a.openAlerts.map((x: { kind: string }) => x.kind),
+        ['verdict'],
+      );
+      assert.deepEqual(
+        a.pendingApprovals.map((p: { gate: string; approvers: string[] }) => [p.gate, p.approvers]),
+        [['retrain', [OWNER, APPROVER]]],
+      );
+      assert.ok(
+        a.notified.some((n: { kind: string; to: string[] }) => n.kind === 'approval-requested' && n.to.includes(OWNER)),
+        JSON.stringify(a.notified),
+      );
       assert.ok(a.notified.some((n: { kind: string }) => n.kind === 'degraded'));
       assert.deepEqual([a.schedule.state, a.schedule.actor], ['active', 'platform-bot']);
       assert.deepEqual(a.decisions, []);
 
       const b = who(promoted);
       assert.deepEqual(b.pendingApprovals, []);
-      assert.deepEqual(b.decisions.map((d: { gate: string; approver: string }) => [d.gate, d.approver]), [['promote', APPROVER], ['retrain', OWNER]]);
+      assert.deepEqual(
+        b.decisions.map((d: { gate: string; approver: string }) => [d.gate, d.approver]),
+        [
+          ['promote', APPROVER],
+          ['retrain', OWNER],
+        ],
+      );
       assert.equal(b.decisions[0].comment, 'holdout AUC is clearly better');
       assert.equal(b.schedule.state, 'active');
 
@@ -148,8 +201,12 @@ describe('the audit trail: a hash-chained trail per model, exported histories, w
     const before = check();
 
     // The server forgets the runs (as after its retention period): the answers do not change.
-    for (const run of runs) await t.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: run.workflowId, runId: run.runId } });
-    await waitFor('the histories deleted', async () => ((await mine.listWorkflows("ExecutionStatus != 'Running'", 10)).length === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+    for (const run of runs)
+      await t.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: run.workflowId, runId: run.runId } });
+    await waitFor('the histories deleted', async () => ((await mine.listWorkflows("ExecutionStatus != 'Running'", 10)).length === 0 ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
     assert.deepEqual(check(), before);
 
     const md = upkeep(ws, ['audit', modelId, '--since', pending.toISOString()]);

@@ -71,7 +71,13 @@ describe('current conditions in scheduled evaluations', function () {
       const next = new Date(Date.parse(`${date}T06:00:00Z`) + 86_400_000).toISOString();
       return t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-${date}`, args: [{ modelId, windowEnd: next }] });
     };
-    const { worker, engine: workerEngine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle });
+    const { worker, engine: workerEngine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+    });
     return { run, within: <T>(fn: () => Promise<T>) => worker.runUntil(fn).finally(() => workerEngine.close()) };
   }
 
@@ -108,7 +114,10 @@ describe('current conditions in scheduled evaluations', function () {
   });
 
   it('reports a slow decline over 8 windows while every window passes its threshold', async function () {
-    const { run, within } = await setUp('decline', { thresholds: { metric: 'roc_auc', min: 0.6 }, monitor: { categorical: ['channel'], significance: { resamples: 0 } } });
+    const { run, within } = await setUp('decline', {
+      thresholds: { metric: 'roc_auc', min: 0.6 },
+      monitor: { categorical: ['channel'], significance: { resamples: 0 } },
+    });
     const results = await within(async () => {
       const out: EvaluateModelResult[] = [];
       // One more percent of the labels flipped each week: roc_auc falls slowly.

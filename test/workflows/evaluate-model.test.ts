@@ -95,7 +95,11 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
           const a = (await handle.describe()).info.recentActions;
           return a.length >= 2 ? a : undefined;
         });
-        return Promise.all(actions.map((a) => t.client.workflow.getHandle(a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId).result() as Promise<EvaluateModelResult>));
+        return Promise.all(
+          actions.map(
+            (a) => t.client.workflow.getHandle(a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId).result() as Promise<EvaluateModelResult>,
+          ),
+        );
       } finally {
         await handle.delete();
       }
@@ -146,13 +150,21 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
     const taskQueue = uniqueTaskQueue('nan-out');
     ws = createWorkspace(modelId, { artifact: 'models/nan.onnx', classes: [0, 1] });
     // Sqrt of the features: NaN for every row with a negative feature.
-    writeFileSync(path.join(ws.dir, 'models', 'nan.onnx'), classifierModel({ sqrt: true, W: [0.1, -0.2, 0.3, 0.1, 0, 0.5, -0.1, 0.2], b: [0, 0], activation: 'softmax' }));
+    writeFileSync(
+      path.join(ws.dir, 'models', 'nan.onnx'),
+      classifierModel({ sqrt: true, W: [0.1, -0.2, 0.3, 0.1, 0, 0.5, -0.1, 0.2], b: [0, 0], activation: 'softmax' }),
+    );
     ws.addDay('2026-03-01', 'data/binary.csv');
     const result = await withWorker(taskQueue, ws.configPath, () =>
       t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-run`, args: [{ modelId, windowEnd: '2026-03-02T06:00:00Z' }] }),
     );
     assert.equal(result.verdict.status, 'failing');
-    assert.match(result.verdict.reasons[0]!, new RegExp(`^ModelOutputInvalid: model ${modelId}: output probabilities: \\d+ of 1000 rows are not finite \\(first: 2026-03-01 2026-03-01\\.csv row 1, NaN\\)$`));
+    assert.match(
+      result.verdict.reasons[0]!,
+      new RegExp(
+        `^ModelOutputInvalid: model ${modelId}: output probabilities: \\d+ of 1000 rows are not finite \\(first: 2026-03-01 2026-03-01\\.csv row 1, NaN\\)$`,
+      ),
+    );
     const report = JSON.parse(readFileSync(fileURLToPath(result.report.jsonUri), 'utf8'));
     assert.equal(report.failure.type, 'ModelOutputInvalid');
     // A failing window alerts like any other: the owner is told, and the trail says so.
@@ -180,7 +192,12 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
     assert.equal(err.cause.cause.type, 'InvalidModel');
     assert.equal(err.cause.cause.nonRetryable, true);
     // Refused from its first bytes, before it is read whole or copied into the store.
-    assert.match(err.cause.cause.message, new RegExp(`^model ${modelId}: artifact .*upkeep\\.yaml: not an ONNX model \\(its first bytes are not those of a protobuf ModelProto\\); not read further$`));
+    assert.match(
+      err.cause.cause.message,
+      new RegExp(
+        `^model ${modelId}: artifact .*upkeep\\.yaml: not an ONNX model \\(its first bytes are not those of a protobuf ModelProto\\); not read further$`,
+      ),
+    );
   });
 
   it('ends a triggered run of a model that left the config at once, with one line naming the model and the config', async function () {

@@ -75,7 +75,10 @@ describe('a window split into evaluation shards over two worker processes', func
     for (let i = 0; i < 2; i++) workers.push(await startWorkerProcess(opts));
     await Promise.all(workers.map((w) => w.ready));
 
-    const sharded = t.client.workflow.getHandle((await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-sharded`, args: [{ modelId, windowEnd: WINDOW_END }] })).workflowId);
+    const sharded = t.client.workflow.getHandle(
+      (await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-sharded`, args: [{ modelId, windowEnd: WINDOW_END }] }))
+        .workflowId,
+    );
     const shardedResult: EvaluateModelResult = await sharded.result();
     assert.equal(shardedResult.rows, DAYS * 400);
     const runs = await activityRuns(sharded);
@@ -91,9 +94,15 @@ describe('a window split into evaluation shards over two worker processes', func
     const config = parse(readFileSync(ws.configPath, 'utf8')) as { models: Record<string, unknown>[] };
     delete config.models[0]!.evaluation;
     writeFileSync(ws.configPath, stringify(config));
-    const single = t.client.workflow.getHandle((await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-single`, args: [{ modelId, windowEnd: WINDOW_END }] })).workflowId);
+    const single = t.client.workflow.getHandle(
+      (await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-single`, args: [{ modelId, windowEnd: WINDOW_END }] }))
+        .workflowId,
+    );
     const singleResult: EvaluateModelResult = await single.result();
-    assert.deepEqual([...(await activityRuns(single)).keys()].filter((k) => /Shard|Snapshot/.test(k)), ['evaluateSnapshot']);
+    assert.deepEqual(
+      [...(await activityRuns(single)).keys()].filter((k) => /Shard|Snapshot/.test(k)),
+      ['evaluateSnapshot'],
+    );
     assert.equal(singleResult.snapshot.sha256, shardedResult.snapshot.sha256);
     const [a, b] = [reportOf(shardedResult), reportOf(singleResult)];
     assert.ok(a.evaluation.confidence && a.evaluation.metrics, 'the interval and the metrics are compared');

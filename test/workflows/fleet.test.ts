@@ -22,7 +22,14 @@ describe('a fleet of models evaluated by one worker on a real Temporal dev serve
     const config = await loadConfig(ws.configPath);
     await syncSchedules(t.client, config, { taskQueue });
     let run: FleetRun;
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      log: () => {},
+    });
     try {
       run = await worker.runUntil(() => evaluateFleet(t.client, { taskQueue, modelIds: ws!.modelIds, timeoutMs: 90_000 }));
     } finally {

@@ -9,7 +9,15 @@ import { createFileStore } from '../../engine/store/file-store.js';
 import { artifactKey } from '../../engine/store/keys.js';
 import { createRegistry } from '../../engine/registry/registry.js';
 import { readAuditTrail } from '../../engine/audit/read.js';
-import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId, type RollbackModelResult, type EvaluateModelResult, type RetrainModelResult } from '../../workflows/definitions.js';
+import {
+  decideUpdate,
+  maintenanceStatusQuery,
+  retrainWorkflowId,
+  rollbackWorkflowId,
+  type RollbackModelResult,
+  type EvaluateModelResult,
+  type RetrainModelResult,
+} from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStage, MaintenanceStatus } from '../../domain/maintenance.js';
 import { evaluateModel } from '../../workflows/index.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
@@ -22,7 +30,8 @@ const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Probes here may meet a workflow that is not there yet: errors mean "not yet". */
-const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => waitUntil(what, probe, { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true });
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs: 90_000, intervalMs: 250, ignoreErrors: true });
 
 const statusOf = (h: WorkflowHandle): Promise<MaintenanceStatus> => h.query(maintenanceStatusQuery);
 /** Waits for the workflow to reach `stage`; on a timeout, says where it is and what is failing. */
@@ -37,7 +46,9 @@ async function atStage(h: WorkflowHandle, stage: MaintenanceStage): Promise<Main
     const raw = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt}: ${a.lastFailure?.message ?? ''}`);
     const history = await h.fetchHistory();
     const taskFailure = history.events?.filter((e) => e.workflowTaskFailedEventAttributes).pop()?.workflowTaskFailedEventAttributes?.failure?.message;
-    throw new Error(`${(err as Error).message}; workflow ${d.status.name}, stage ${(await statusOf(h).catch(() => undefined))?.stage}; pending: ${raw.join('; ') || 'none'}${taskFailure ? `; workflow task failing: ${taskFailure}` : ''}`);
+    throw new Error(
+      `${(err as Error).message}; workflow ${d.status.name}, stage ${(await statusOf(h).catch(() => undefined))?.stage}; pending: ${raw.join('; ') || 'none'}${taskFailure ? `; workflow task failing: ${taskFailure}` : ''}`,
+    );
   }
 }
 const decide = (h: WorkflowHandle, input: DecisionInput) => h.executeUpdate(decideUpdate, { args: [input] });
@@ -83,7 +94,11 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
 
   const evaluate = async (modelId: string, taskQueue: string, windowEnd: string): Promise<EvaluateModelResult> => {
     const t = await testTemporal();
-    return t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}-${windowEnd}-${Date.now()}`, args: [{ modelId, windowEnd }] });
+    return t.client.workflow.execute(evaluateModel, {
+      taskQueue,
+      workflowId: `evaluate-${modelId}-${windowEnd}-${Date.now()}`,
+      args: [{ modelId, windowEnd }],
+    });
   };
   const retrainHandle = async (modelId: string): Promise<WorkflowHandle> => (await testTemporal()).client.workflow.getHandle(retrainWorkflowId(modelId));
   const cardOf = (modelId: string): string => readFileSync(path.join(ws!.storeDir, 'cards', `${modelId}.md`), 'utf8');
@@ -122,7 +137,13 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promoted');
       assert.equal(result.evidence, 2);
-      assert.deepEqual(result.decisions.map((d) => [d.gate, d.approver]), [['retrain', OWNER], ['promote', APPROVER]]);
+      assert.deepEqual(
+        result.decisions.map((d) => [d.gate, d.approver]),
+        [
+          ['retrain', OWNER],
+          ['promote', APPROVER],
+        ],
+      );
       const candidate = result.candidate!;
 
       const after = await evaluate(modelId, taskQueue, NEXT_WINDOW_END);
@@ -130,14 +151,20 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       // Judged against the new champion's own reference and baseline: no longer degraded (a
       // borderline drift warning from sampling noise is possible on 1,200 rows).
       assert.ok(['healthy', 'warning'].includes(after.verdict.status), after.verdict.reasons.join('; '));
-      assert.ok(after.verdict.reasons.some((r) => /roc_auc .* is at or above the minimum/.test(r)) || after.verdict.status === 'healthy', after.verdict.reasons.join('; '));
+      assert.ok(
+        after.verdict.reasons.some((r) => /roc_auc .* is at or above the minimum/.test(r)) || after.verdict.status === 'healthy',
+        after.verdict.reasons.join('; '),
+      );
       assert.equal(after.retrain, undefined);
 
       const registry = createRegistry(createFileStore(ws!.storeDir));
       const champion = (await registry.champion(modelId))!.pointer;
       assert.equal(champion.version, candidate.version);
       assert.equal(champion.change, 'promotion');
-      assert.deepEqual(champion.approvals.map((d) => d.approver), [OWNER, APPROVER]);
+      assert.deepEqual(
+        champion.approvals.map((d) => d.approver),
+        [OWNER, APPROVER],
+      );
       const versions = await registry.versions(modelId);
       assert.deepEqual(versions.map((v) => v.source).sort(), ['config', 'retrain']);
       const trained = versions.find((v) => v.source === 'retrain')!;
@@ -150,11 +177,18 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.match(card, /holdout AUC is clearly better/);
       const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId, { evaluations: true });
       const kinds = log.map((e) => e.kind);
-      for (const k of ['evaluation', 'retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const) assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
+      for (const k of ['evaluation', 'retrain-requested', 'approval-requested', 'decision', 'trained', 'compared', 'promoted'] as const)
+        assert.ok(kinds.includes(k), `log has ${k}: ${kinds.join(', ')}`);
       assert.ok(kinds.indexOf('trained') < kinds.indexOf('promoted'));
     });
-    assert.ok(lines.some((l) => l.includes('approval-requested') && l.includes(OWNER)), lines.join('\n'));
-    assert.ok(lines.some((l) => l.includes('promoted')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.includes('approval-requested') && l.includes(OWNER)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.includes('promoted')),
+      lines.join('\n'),
+    );
   });
 
   it('refuses an unlisted approver and a rejection without a comment, closes a rejected retrain without training, and does not ask again within the cooldown', async function () {
@@ -165,7 +199,10 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.equal((await evaluate(modelId, taskQueue, WINDOW_END)).retrain, 'started');
       const handle = await retrainHandle(modelId);
       await atStage(handle, 'awaiting-retrain-approval');
-      assert.match(await refusal(decide(handle, { gate: 'retrain', decision: 'approve', approver: 'mallory@example.com' })), /mallory@example\.com" is not an approver/);
+      assert.match(
+        await refusal(decide(handle, { gate: 'retrain', decision: 'approve', approver: 'mallory@example.com' })),
+        /mallory@example\.com" is not an approver/,
+      );
       assert.match(await refusal(decide(handle, { gate: 'retrain', decision: 'reject', approver: OWNER })), /a rejection needs a comment/);
       assert.match(await refusal(decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER })), /the open request is "retrain", not "promote"/);
       const gate = await decide(handle, { gate: 'retrain', decision: 'reject', approver: OWNER, comment: 'upstream pricing bug, fix the feed first' });
@@ -174,7 +211,10 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.equal(result.outcome, 'retrain-rejected');
       assert.equal(result.candidate, undefined);
       const versions = await createRegistry(createFileStore(ws!.storeDir)).versions(modelId);
-      assert.deepEqual(versions.map((v) => v.source), ['config']);
+      assert.deepEqual(
+        versions.map((v) => v.source),
+        ['config'],
+      );
       assert.match(cardOf(modelId), /upstream pricing bug, fix the feed first/);
       // The next degraded window does not ask again within the cooldown.
       const again = await evaluate(modelId, taskQueue, NEXT_WINDOW_END);
@@ -188,10 +228,26 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
     const taskQueue = uniqueTaskQueue('worse');
     // A command trainer that hands back a model fitted to shuffled labels.
     // Asked for by hand, so the holdout is the two days before now.
-    ws = createDemoWorkspace({ modelId, end: new Date(), days: 12, drifted: false, model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'copy-model.mjs', 'noise.onnx', '{output}'], timeout: '1m' } } } });
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date(),
+      days: 12,
+      drifted: false,
+      model: {
+        retrain: {
+          on: 'degraded',
+          training_days: 6,
+          holdout_days: 2,
+          trainer: { type: 'command', command: [process.execPath, 'copy-model.mjs', 'noise.onnx', '{output}'], timeout: '1m' },
+        },
+      },
+    });
     const files = readdirSync(ws.dataDir).map((f) => path.join(ws!.dataDir, f));
     writeFileSync(path.join(ws.dir, 'noise.onnx'), await fitDemoModel(modelId, files, true));
-    writeFileSync(path.join(ws.dir, 'copy-model.mjs'), "import { copyFileSync } from 'node:fs';\nconsole.log('copying', process.argv[2]);\ncopyFileSync(process.argv[2], process.argv[3]);\n");
+    writeFileSync(
+      path.join(ws.dir, 'copy-model.mjs'),
+      "import { copyFileSync } from 'node:fs';\nconsole.log('copying', process.argv[2]);\ncopyFileSync(process.argv[2], process.argv[3]);\n",
+    );
     const t = await testTemporal();
     await withWorker(taskQueue, async () => {
       const handle = await t.client.workflow.signalWithStart('retrainModel', {
@@ -208,8 +264,11 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.equal(result.comparison!.recommended, false);
       assert.ok(result.comparison!.challenger.value! < result.comparison!.champion.value!, result.comparison!.reason);
       assert.match(result.comparison!.reason, /not recommended/);
-      assert.equal((await createRegistry(createFileStore(ws!.storeDir)).champion(modelId)), undefined);
-      const log = readFileSync(fileURLToPath(new URL((await createRegistry(createFileStore(ws!.storeDir)).versions(modelId)).find((v) => v.source === 'retrain')!.logUri!)), 'utf8');
+      assert.equal(await createRegistry(createFileStore(ws!.storeDir)).champion(modelId), undefined);
+      const log = readFileSync(
+        fileURLToPath(new URL((await createRegistry(createFileStore(ws!.storeDir)).versions(modelId)).find((v) => v.source === 'retrain')!.logUri!)),
+        'utf8',
+      );
       assert.match(log, /copying noise\.onnx/);
     });
   });
@@ -217,7 +276,13 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
   it('reports a degraded model without retrain.trainer and never retrains it; a request started anyway ends no-trainer before any gate', async function () {
     const modelId = uniqueModelId('notrainer');
     const taskQueue = uniqueTaskQueue('notrainer');
-    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true, model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2 } } });
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date(NEXT_WINDOW_END),
+      days: 12,
+      drifted: true,
+      model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2 } },
+    });
     const t = await testTemporal();
     await withWorker(taskQueue, async () => {
       const first = await evaluate(modelId, taskQueue, WINDOW_END);
@@ -235,19 +300,40 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.equal(result.outcome, 'no-trainer');
       assert.deepEqual(result.decisions, []);
       assert.deepEqual((await statusOf(handle)).gates, []);
-      assert.deepEqual((await createRegistry(createFileStore(ws!.storeDir)).versions(modelId)).map((v) => v.source), ['config']);
+      assert.deepEqual(
+        (await createRegistry(createFileStore(ws!.storeDir)).versions(modelId)).map((v) => v.source),
+        ['config'],
+      );
       const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId, { evaluations: true });
-      assert.ok(log.some((e) => e.kind === 'evaluation' && /^no retrain requested: model \S+ has no retrain\.trainer/.test(e.summary)), log.map((e) => e.summary).join('\n'));
-      assert.ok(log.some((e) => e.kind === 'failure' && /cannot retrain: model \S+ has no retrain\.trainer .*add a retrain: section with a trainer/.test(e.summary)), log.map((e) => e.summary).join('\n'));
+      assert.ok(
+        log.some((e) => e.kind === 'evaluation' && /^no retrain requested: model \S+ has no retrain\.trainer/.test(e.summary)),
+        log.map((e) => e.summary).join('\n'),
+      );
+      assert.ok(
+        log.some((e) => e.kind === 'failure' && /cannot retrain: model \S+ has no retrain\.trainer .*add a retrain: section with a trainer/.test(e.summary)),
+        log.map((e) => e.summary).join('\n'),
+      );
     });
-    assert.ok(lines.some((l) => l.includes(`${modelId} is degraded (not retrained: it has no retrain.trainer)`)), `the degraded notification says it is not retrained: ${lines.join('\n')}`);
+    assert.ok(
+      lines.some((l) => l.includes(`${modelId} is degraded (not retrained: it has no retrain.trainer)`)),
+      `the degraded notification says it is not retrained: ${lines.join('\n')}`,
+    );
   });
 
   it('marks a better candidate trained on fewer days than asked and still failing the threshold as not recommended, shows it, and promotes it only with a comment', async function () {
     const modelId = uniqueModelId('concerns');
     const taskQueue = uniqueTaskQueue('concerns');
     // 12 days of data, 20 asked for training; roc_auc must reach 0.99, which no candidate does.
-    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true, model: { thresholds: { metric: 'roc_auc', min: 0.99, max_drop: 0.05 }, retrain: { on: 'degraded', trainer: { type: 'builtin' }, training_days: 20, holdout_days: 2 } } });
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date(NEXT_WINDOW_END),
+      days: 12,
+      drifted: true,
+      model: {
+        thresholds: { metric: 'roc_auc', min: 0.99, max_drop: 0.05 },
+        retrain: { on: 'degraded', trainer: { type: 'builtin' }, training_days: 20, holdout_days: 2 },
+      },
+    });
     await withWorker(taskQueue, async () => {
       assert.equal((await evaluate(modelId, taskQueue, WINDOW_END)).retrain, 'started');
       const handle = await retrainHandle(modelId);
@@ -267,7 +353,10 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       assert.equal(k.training.missingDays.length, 20 - k.training.daysWithData);
       assert.match(c.stillFails!, /^roc_auc 0\.\d+ is below the minimum 0\.99$/);
       assert.equal(c.concerns!.length, 2, c.concerns!.join('; '));
-      assert.match(status.gate!.commentRequired!, new RegExp(`^candidate ${k.version} is not recommended: it still fails the model's threshold: roc_auc .*; it trained on \\d+ of the 20 days asked`));
+      assert.match(
+        status.gate!.commentRequired!,
+        new RegExp(`^candidate ${k.version} is not recommended: it still fails the model's threshold: roc_auc .*; it trained on \\d+ of the 20 days asked`),
+      );
 
       // approvals list shows the trainer, model type, window, rows, coverage and both intervals.
       const printed: string[] = [];
@@ -275,24 +364,44 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       console.log = (...a: unknown[]) => void printed.push(a.join(' '));
       try {
         const { approvalsList } = await import('../../cli/commands/maintenance-actions.js');
-        await approvalsList({ withClient: async (fn) => fn((await testTemporal()).client), taskQueue, defaultRequester: OWNER, configPath: () => ws!.configPath, keyDir: ws!.dir }, { model: modelId });
+        await approvalsList(
+          {
+            withClient: async (fn) => fn((await testTemporal()).client),
+            taskQueue,
+            defaultRequester: OWNER,
+            configPath: () => ws!.configPath,
+            keyDir: ws!.dir,
+          },
+          { model: modelId },
+        );
       } finally {
         console.log = original;
       }
       const text = printed.join('\n');
-      assert.match(text, new RegExp(`candidate:   ${k.version}: logistic regression \\(builtin trainer\\), trainer builtin logistic regression \\(the champion is a linear classifier`));
+      assert.match(
+        text,
+        new RegExp(
+          `candidate:   ${k.version}: logistic regression \\(builtin trainer\\), trainer builtin logistic regression \\(the champion is a linear classifier`,
+        ),
+      );
       assert.match(text, /training:    trained on \d+ of the 20 days asked \(\d{4}-\d\d-\d\d\.\.\d{4}-\d\d-\d\d, \d+%; no data on \d+ days: .*\), \d+ rows/);
       assert.match(text, /comparison:  roc_auc on the holdout .*: champion \S+ 0\.\d+ \[0\.\d+, 0\.\d+\] vs challenger \S+ 0\.\d+ \[0\.\d+, 0\.\d+\]/);
       assert.match(text, /verdict:     NOT recommended: it still fails the model's threshold/);
       assert.match(text, /comment:     approving needs --comment, because candidate/);
 
-      assert.match(await refusal(decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER })), /approving this promote request needs a comment saying why, because candidate \S+ is not recommended: it still fails the model's threshold/);
+      assert.match(
+        await refusal(decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER })),
+        /approving this promote request needs a comment saying why, because candidate \S+ is not recommended: it still fails the model's threshold/,
+      );
       await decide(handle, { gate: 'promote', decision: 'approve', approver: APPROVER, comment: 'better than the failing champion; more data next month' });
       const result: RetrainModelResult = await handle.result();
       assert.equal(result.outcome, 'promoted');
       const log = await readAuditTrail(createFileStore(ws!.storeDir), modelId);
       const promoted = log.find((e) => e.kind === 'promoted')!;
-      assert.match(promoted.summary, /, although not recommended: it still fails the model's threshold: roc_auc .* is below the minimum 0\.99; it trained on \d+ of the 20 days asked/);
+      assert.match(
+        promoted.summary,
+        /, although not recommended: it still fails the model's threshold: roc_auc .* is below the minimum 0\.99; it trained on \d+ of the 20 days asked/,
+      );
       assert.match(log.find((e) => e.kind === 'trained')!.summary, /trained on \d+ of the 20 days asked/);
     });
   });
@@ -300,8 +409,24 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
   it('finishes with exactly one new version when the worker is killed during training and another takes over', async function () {
     const modelId = uniqueModelId('kill');
     const taskQueue = uniqueTaskQueue('kill');
-    ws = createDemoWorkspace({ modelId, end: new Date(NEXT_WINDOW_END), days: 12, drifted: true, model: { retrain: { on: 'degraded', training_days: 6, holdout_days: 2, trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: '2m' } } } });
-    const files = readdirSync(ws.dataDir).sort().slice(0, 6).map((f) => path.join(ws!.dataDir, f));
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date(NEXT_WINDOW_END),
+      days: 12,
+      drifted: true,
+      model: {
+        retrain: {
+          on: 'degraded',
+          training_days: 6,
+          holdout_days: 2,
+          trainer: { type: 'command', command: [process.execPath, 'slow-trainer.mjs', '{output}'], timeout: '2m' },
+        },
+      },
+    });
+    const files = readdirSync(ws.dataDir)
+      .sort()
+      .slice(0, 6)
+      .map((f) => path.join(ws!.dataDir, f));
     writeFileSync(path.join(ws.dir, 'good.onnx'), await fitDemoModel(modelId, files));
     // Each start is recorded; the first run waits long enough to be killed with its worker.
     writeFileSync(
@@ -310,7 +435,10 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
     );
     const t = await testTemporal();
     const spawnWorker = (): ChildProcess => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws!.configPath, ws!.dir], { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws!.configPath, ws!.dir], {
+        cwd: PROJECT_DIR,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       children.push(child);
       return child;
     };
@@ -349,19 +477,46 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
     // A promoted version, as a retrain would have left it.
     const store = createFileStore(ws.storeDir);
     const registry = createRegistry(store);
-    const files = readdirSync(ws.dataDir).sort().map((f) => path.join(ws!.dataDir, f));
+    const files = readdirSync(ws.dataDir)
+      .sort()
+      .map((f) => path.join(ws!.dataDir, f));
     const bytes = await fitDemoModel(modelId, files);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const put = await store.put(artifactKey(modelId, sha256), bytes);
-    const configSha = createHash('sha256').update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx'))).digest('hex');
-    await registry.register({ modelId, version: configSha.slice(0, 12), sha256: configSha, artifactUri: 'file:///unused', bytes: 1, createdAt: '2026-11-01T00:00:00.000Z', source: 'config' });
-    await registry.register({ modelId, version: sha256.slice(0, 12), sha256, artifactUri: put.uri, bytes: bytes.byteLength, createdAt: '2026-11-19T00:00:00.000Z', source: 'retrain' });
-    await registry.swapChampion({ modelId, version: sha256.slice(0, 12), sha256, since: '2026-11-19T00:00:00.000Z', change: 'promotion', approvals: [] }, null, configSha.slice(0, 12));
+    const configSha = createHash('sha256')
+      .update(readFileSync(path.join(ws.dir, 'models', 'churn.onnx')))
+      .digest('hex');
+    await registry.register({
+      modelId,
+      version: configSha.slice(0, 12),
+      sha256: configSha,
+      artifactUri: 'file:///unused',
+      bytes: 1,
+      createdAt: '2026-11-01T00:00:00.000Z',
+      source: 'config',
+    });
+    await registry.register({
+      modelId,
+      version: sha256.slice(0, 12),
+      sha256,
+      artifactUri: put.uri,
+      bytes: bytes.byteLength,
+      createdAt: '2026-11-19T00:00:00.000Z',
+      source: 'retrain',
+    });
+    await registry.swapChampion(
+      { modelId, version: sha256.slice(0, 12), sha256, since: '2026-11-19T00:00:00.000Z', change: 'promotion', approvals: [] },
+      null,
+      configSha.slice(0, 12),
+    );
 
     // Asynchronous: the worker in this process must keep answering while the CLI runs.
     const cli = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['bin/upkeep.mjs', ...args], { cwd: PROJECT_DIR, env: { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue } });
+        const child = spawn(process.execPath, ['bin/upkeep.mjs', ...args], {
+          cwd: PROJECT_DIR,
+          env: { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));

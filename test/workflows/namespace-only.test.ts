@@ -52,9 +52,25 @@ describe('namespace access only: no door into the audit trail or the notificatio
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false, config: { notify: { webhook: hook.url } } });
     const store = createFileStore(ws.storeDir);
     const t = await testTemporal();
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     // Someone with namespace access only: no signing key, no store access, no payload key.
-    const forged: NotificationEvent = { kind: 'decision', modelId, to: [OWNER], title: `${OWNER} approved promote ${modelId}`, text: 'all good', at: '2026-01-01T00:00:00.000Z', workflowId: `upkeep-retrain-${modelId}` };
+    const forged: NotificationEvent = {
+      kind: 'decision',
+      modelId,
+      to: [OWNER],
+      title: `${OWNER} approved promote ${modelId}`,
+      text: 'all good',
+      at: '2026-01-01T00:00:00.000Z',
+      workflowId: `upkeep-retrain-${modelId}`,
+    };
     const config = await loadConfig(ws.configPath);
     const activities = createTrailActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }), log: () => {} });
     try {
@@ -67,8 +83,16 @@ describe('namespace access only: no door into the audit trail or the notificatio
           return true;
         });
         // A reference to nothing staged (a guessed or made-up hash) is refused too.
-        const guessed = t.client.workflow.execute('deliverNotification', { taskQueue, workflowId: `door-guessed-${modelId}`, args: [{ modelId, sha256: 'a'.repeat(64) }] });
-        await assert.rejects(guessed, (err: unknown) => err instanceof WorkflowFailedError && /no notification aaaaaaaaaaaa was staged/.test(String((err.cause as { cause?: Error })?.cause?.message)));
+        const guessed = t.client.workflow.execute('deliverNotification', {
+          taskQueue,
+          workflowId: `door-guessed-${modelId}`,
+          args: [{ modelId, sha256: 'a'.repeat(64) }],
+        });
+        await assert.rejects(
+          guessed,
+          (err: unknown) =>
+            err instanceof WorkflowFailedError && /no notification aaaaaaaaaaaa was staged/.test(String((err.cause as { cause?: Error })?.cause?.message)),
+        );
         assert.deepEqual(hook!.bodies, [], 'nothing was sent');
         assert.deepEqual(await readChain(store, modelId), [], 'nothing was recorded');
 
@@ -84,7 +108,10 @@ describe('namespace access only: no door into the audit trail or the notificatio
     assert.equal(hook.bodies.length, 1);
     assert.equal((JSON.parse(hook.bodies[0]!) as { title: string }).title, `${modelId} is failing`);
     const chain = await readChain(store, modelId);
-    assert.deepEqual(chain.map((c) => [c.entry.kind, c.entry.at]), [['notified', '2026-11-20T06:00:01.000Z']]);
+    assert.deepEqual(
+      chain.map((c) => [c.entry.kind, c.entry.at]),
+      [['notified', '2026-11-20T06:00:01.000Z']],
+    );
     assert.equal((await verifyChain(store, modelId)).ok, true);
   });
 
@@ -94,16 +121,27 @@ describe('namespace access only: no door into the audit trail or the notificatio
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
     const store = createFileStore(ws.storeDir);
     const t = await testTemporal();
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     try {
       await worker.runUntil(async () => {
         for (const [i, windowEnd] of ['2099-01-01T06:00:00Z', 'zzz'].entries()) {
-          await assert.rejects(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `future-${modelId}-${i}`, args: [{ modelId, windowEnd }] }), (err: unknown) => {
-            assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
-            assert.equal(err.cause.type, 'InvalidRequest');
-            assert.match(err.cause.message, new RegExp(`model ${modelId}: windowEnd .* is not a time at or before the workflow's start`));
-            return true;
-          });
+          await assert.rejects(
+            t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `future-${modelId}-${i}`, args: [{ modelId, windowEnd }] }),
+            (err: unknown) => {
+              assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+              assert.equal(err.cause.type, 'InvalidRequest');
+              assert.match(err.cause.message, new RegExp(`model ${modelId}: windowEnd .* is not a time at or before the workflow's start`));
+              return true;
+            },
+          );
         }
       });
     } finally {
@@ -113,19 +151,45 @@ describe('namespace access only: no door into the audit trail or the notificatio
     assert.deepEqual(await store.list(`reports/${modelId}`), []);
   });
 
-  it('retrainModel and rollbackModel run only under their model\'s own workflow id: a rollback squatting the retrain id is refused', async function () {
+  it("retrainModel and rollbackModel run only under their model's own workflow id: a rollback squatting the retrain id is refused", async function () {
     const modelId = uniqueModelId('squat');
     const taskQueue = uniqueTaskQueue('squat');
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
     const store = createFileStore(ws.storeDir);
     const t = await testTemporal();
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
-    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidRequest' && /runs as workflow|is rolled back by workflow/.test(err.cause.message);
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
+    const refused = (err: unknown): boolean =>
+      err instanceof WorkflowFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === 'InvalidRequest' &&
+      /runs as workflow|is rolled back by workflow/.test(err.cause.message);
     try {
       await worker.runUntil(async () => {
         // A rollback waiting for approval under upkeep-retrain-<model> would swallow every retrain request.
-        await assert.rejects(t.client.workflow.execute('rollbackModel', { taskQueue, workflowId: retrainWorkflowId(modelId), args: [{ modelId, reason: 'squat', requestedBy: OWNER }] }), refused);
-        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: `squat-${modelId}`, args: [{ modelId, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
+        await assert.rejects(
+          t.client.workflow.execute('rollbackModel', {
+            taskQueue,
+            workflowId: retrainWorkflowId(modelId),
+            args: [{ modelId, reason: 'squat', requestedBy: OWNER }],
+          }),
+          refused,
+        );
+        await assert.rejects(
+          t.client.workflow.execute('retrainModel', {
+            taskQueue,
+            workflowId: `squat-${modelId}`,
+            args: [{ modelId, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }],
+          }),
+          refused,
+        );
       });
     } finally {
       await engine.close();
@@ -138,15 +202,41 @@ describe('namespace access only: no door into the audit trail or the notificatio
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
     const store = createFileStore(ws.storeDir);
     const t = await testTemporal();
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     const nested = `${modelId}/chain`;
-    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'InvalidRequest' && /is not a model id/.test(err.cause.message);
+    const refused = (err: unknown): boolean =>
+      err instanceof WorkflowFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === 'InvalidRequest' &&
+      /is not a model id/.test(err.cause.message);
     try {
       await worker.runUntil(async () => {
         // Before: its retrain-requested and failure entries were a second chain under audit/<model>/chain/,
         // and the model's own trail no longer verified (audit verify stopped with a TypeError).
-        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: retrainWorkflowId(nested), args: [{ modelId: nested, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
-        await assert.rejects(t.client.workflow.execute('rollbackModel', { taskQueue, workflowId: rollbackWorkflowId(nested), args: [{ modelId: nested, reason: 'x', requestedBy: OWNER }] }), refused);
+        await assert.rejects(
+          t.client.workflow.execute('retrainModel', {
+            taskQueue,
+            workflowId: retrainWorkflowId(nested),
+            args: [{ modelId: nested, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }],
+          }),
+          refused,
+        );
+        await assert.rejects(
+          t.client.workflow.execute('rollbackModel', {
+            taskQueue,
+            workflowId: rollbackWorkflowId(nested),
+            args: [{ modelId: nested, reason: 'x', requestedBy: OWNER }],
+          }),
+          refused,
+        );
       });
     } finally {
       await engine.close();
@@ -160,12 +250,31 @@ describe('namespace access only: no door into the audit trail or the notificatio
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-20T06:00:00Z'), days: 3, drifted: false });
     const store = createFileStore(ws.storeDir);
     const t = await testTemporal();
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
-    const refused = (err: unknown): boolean => err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === 'UnknownModel' && /nothing was recorded/.test(err.cause.message);
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
+    const refused = (err: unknown): boolean =>
+      err instanceof WorkflowFailedError &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === 'UnknownModel' &&
+      /nothing was recorded/.test(err.cause.message);
     try {
       await worker.runUntil(async () => {
         // Before: a retrain-requested entry (and a failure) in the chain of a model removed from the config, or of one made up.
-        await assert.rejects(t.client.workflow.execute('retrainModel', { taskQueue, workflowId: retrainWorkflowId(ghost), args: [{ modelId: ghost, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }] }), refused);
+        await assert.rejects(
+          t.client.workflow.execute('retrainModel', {
+            taskQueue,
+            workflowId: retrainWorkflowId(ghost),
+            args: [{ modelId: ghost, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'x', requestedBy: OWNER } }],
+          }),
+          refused,
+        );
       });
     } finally {
       await engine.close();

@@ -38,14 +38,39 @@ describe('deliverNotification', function () {
     const s = server;
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
     const { port } = s.address() as AddressInfo;
-    ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00Z'), days: 1, drifted: false, config: { notify: { webhook: `http://127.0.0.1:${port}/hook` } } });
+    ws = createDemoWorkspace({
+      modelId,
+      end: new Date('2026-11-21T06:00:00Z'),
+      days: 1,
+      drifted: false,
+      config: { notify: { webhook: `http://127.0.0.1:${port}/hook` } },
+    });
     const store = createFileStore(ws.storeDir);
-    const event: NotificationEvent = { kind: 'degraded', modelId, to: ['owner@example.com'], title: `${modelId} is degraded`, text: 'roc_auc fell', at: '2026-11-21T06:00:00.000Z', workflowId: `upkeep-evaluate-${modelId}`, runId: 'r-1', event: 12 };
+    const event: NotificationEvent = {
+      kind: 'degraded',
+      modelId,
+      to: ['owner@example.com'],
+      title: `${modelId} is degraded`,
+      text: 'roc_auc fell',
+      at: '2026-11-21T06:00:00.000Z',
+      workflowId: `upkeep-evaluate-${modelId}`,
+      runId: 'r-1',
+      event: 12,
+    };
     // Staged in the store as an upkeep workflow hands it over: deliverNotification takes only its reference.
     const bytes = `${JSON.stringify(event)}\n`;
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     await store.put(stagedNotificationKey(modelId, sha256), bytes, { ifAbsent: true });
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: () => {} });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      client: t.client,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
     try {
       // Anyone with namespace access can start it again with the same reference: its give-up is the
       // same write-once entry, not one more failure per run.
@@ -72,7 +97,13 @@ describe('deliverNotification', function () {
     assert.match(String(d.error), /answered HTTP 410/);
     // The refusal itself is the notify activity's own entry; who-was-watching lists it once, as not delivered.
     const w = whoWasWatching(modelId, chain, new Date('2026-11-22T00:00:00Z'), new Map());
-    assert.deepEqual(w.notified.map((n) => [n.outcome, n.status]), [['refused', 410]]);
-    assert.match(renderWhoWasWatching(w), /\(webhook: NOT delivered, refused, HTTP 410, attempt 1, worker clock [^)]+: webhook POST to 127\.0\.0\.1:\d+ answered HTTP 410 \(not retryable\)\)/);
+    assert.deepEqual(
+      w.notified.map((n) => [n.outcome, n.status]),
+      [['refused', 410]],
+    );
+    assert.match(
+      renderWhoWasWatching(w),
+      /\(webhook: NOT delivered, refused, HTTP 410, attempt 1, worker clock [^)]+: webhook POST to 127\.0\.0\.1:\d+ answered HTTP 410 \(not retryable\)\)/,
+    );
   });
 });

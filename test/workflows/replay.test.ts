@@ -24,7 +24,9 @@ function workflowIdOf(file: string, history: { events?: { workflowExecutionStart
 
 describe('replaying recorded histories with the current workflow code', function () {
   this.timeout(60_000);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     it(`replays ${file} without nondeterminism`, async function () {
       const { bundle } = await testTemporal();
       const history = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as Parameters<typeof workflowIdOf>[1];

@@ -22,48 +22,78 @@ describe('syncing schedules from the config', function () {
       const config = await loadConfig(ws.configPath);
       // Listing schedules is eventually consistent: a sync that must see a new schedule waits for it.
       const listed = () =>
-        waitFor(`schedule of ${modelId} listed`, async () => {
-          for await (const s of t.client.schedule.list()) if (s.scheduleId === `upkeep-evaluate-${modelId}`) return true;
-          return undefined;
-        }, { timeoutMs: 20_000 });
-      const kinds = async (opts = {}) => (await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue, ...opts })).filter((c) => c.scheduleId.includes(modelId)).map((c) => c.kind);
+        waitFor(
+          `schedule of ${modelId} listed`,
+          async () => {
+            for await (const s of t.client.schedule.list()) if (s.scheduleId === `upkeep-evaluate-${modelId}`) return true;
+            return undefined;
+          },
+          { timeoutMs: 20_000 },
+        );
+      const kinds = async (opts = {}) =>
+        (await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue, ...opts }))
+          .filter((c) => c.scheduleId.includes(modelId))
+          .map((c) => c.kind);
       assert.deepEqual(await kinds({ dryRun: true }), ['create']);
       await assert.rejects(t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe(), /not found/i);
       assert.deepEqual(await kinds(), ['create']);
       await listed();
       assert.deepEqual(await kinds(), ['unchanged']);
 
-      writeFileSync(ws.configPath, readFileSync(ws.configPath, 'utf8').replace("cron: 0 6 * * *", "cron: 30 7 * * *"));
+      writeFileSync(ws.configPath, readFileSync(ws.configPath, 'utf8').replace('cron: 0 6 * * *', 'cron: 30 7 * * *'));
       assert.deepEqual(await kinds(), ['update']);
       const described = await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).describe();
       assert.deepEqual(described.spec.calendars?.[0]?.hour, [{ start: 7, end: 7, step: 1 }]);
 
       // The model leaves the config: by default its schedule is paused with a note saying why.
       const sync = async (orphans: 'pause' | 'prune' | 'keep', opts = {}) =>
-        (await syncSchedules(t.client, { ...config, models: [], schedules: { orphans } }, { taskQueue, configName: 'upkeep.yaml', ...opts })).filter((c) => c.scheduleId.includes(modelId));
+        (await syncSchedules(t.client, { ...config, models: [], schedules: { orphans } }, { taskQueue, configName: 'upkeep.yaml', ...opts })).filter((c) =>
+          c.scheduleId.includes(modelId),
+        );
       const handle = t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`);
       const paused = await sync('pause');
-      assert.deepEqual(paused.map((c) => [c.kind, c.summary]), [['pause', `model ${modelId} is not in upkeep.yaml: paused (sync --prune deletes it)`]]);
+      assert.deepEqual(
+        paused.map((c) => [c.kind, c.summary]),
+        [['pause', `model ${modelId} is not in upkeep.yaml: paused (sync --prune deletes it)`]],
+      );
       const state = (await handle.describe()).state;
       assert.deepEqual([state.paused, state.note], [true, `model ${modelId} is not in upkeep.yaml`]);
-      assert.deepEqual((await sync('pause')).map((c) => c.kind), ['orphan']);
+      assert.deepEqual(
+        (await sync('pause')).map((c) => c.kind),
+        ['orphan'],
+      );
       // Back in the config: the schedule it paused itself is resumed.
       assert.deepEqual(await kinds(), ['update']);
       assert.equal((await handle.describe()).state.paused, false);
 
-      assert.deepEqual((await sync('keep')).map((c) => c.kind), ['orphan']);
+      assert.deepEqual(
+        (await sync('keep')).map((c) => c.kind),
+        ['orphan'],
+      );
       assert.equal((await handle.describe()).state.paused, false);
-      assert.deepEqual((await sync('pause', { dryRun: true })).map((c) => c.kind), ['pause']);
+      assert.deepEqual(
+        (await sync('pause', { dryRun: true })).map((c) => c.kind),
+        ['pause'],
+      );
       assert.equal((await handle.describe()).state.paused, false);
-      assert.deepEqual((await sync('prune')).map((c) => c.kind), ['delete']);
+      assert.deepEqual(
+        (await sync('prune')).map((c) => c.kind),
+        ['delete'],
+      );
       await assert.rejects(handle.describe(), /not found/i);
       // `--prune` deletes whatever the config says.
       assert.deepEqual(await kinds(), ['create']);
       await listed();
-      assert.deepEqual((await sync('keep', { prune: true })).map((c) => c.kind), ['delete']);
+      assert.deepEqual(
+        (await sync('keep', { prune: true })).map((c) => c.kind),
+        ['delete'],
+      );
       await assert.rejects(handle.describe(), /not found/i);
     } finally {
-      await t.client.schedule.getHandle(`upkeep-evaluate-${modelId}`).delete().catch(() => undefined);
+      await t.client.schedule
+        .getHandle(`upkeep-evaluate-${modelId}`)
+        .delete()
+        .catch(() => undefined);
       ws.remove();
     }
   });
@@ -80,9 +110,15 @@ describe('syncing schedules from the config', function () {
       await syncSchedules(t.client, config, { taskQueue: theirs });
       for (const orphans of ['pause', 'prune'] as const) {
         const changes = await syncSchedules(t.client, { ...config, models: [], schedules: { orphans } }, { taskQueue: ours });
-        assert.deepEqual(changes.filter((c) => c.scheduleId.includes(modelId)), []);
+        assert.deepEqual(
+          changes.filter((c) => c.scheduleId.includes(modelId)),
+          [],
+        );
       }
-      assert.deepEqual((await syncSchedules(t.client, { ...config, models: [] }, { taskQueue: ours, prune: true })).filter((c) => c.scheduleId.includes(modelId)), []);
+      assert.deepEqual(
+        (await syncSchedules(t.client, { ...config, models: [] }, { taskQueue: ours, prune: true })).filter((c) => c.scheduleId.includes(modelId)),
+        [],
+      );
       const d = await handle.describe();
       assert.equal(d.state.paused, false);
       assert.equal(d.action.type === 'startWorkflow' && d.action.taskQueue, theirs);
@@ -108,7 +144,10 @@ describe('syncing schedules on a namespace nobody set up', function () {
       const client = new Client({ connection, namespace: 'default' });
       await assert.rejects(syncSchedules(client, await loadConfig(ws.configPath), { taskQueue: uniqueTaskQueue('bare') }), (err: unknown) => {
         assert.ok(isUpkeepError(err, 'InvalidConfig'), String(err));
-        assert.match(err.message, /^the Temporal namespace has no search attribute UpkeepModelId: register upkeep's once, with `temporal operator search-attribute create --name UpkeepModelId --type Keyword`/);
+        assert.match(
+          err.message,
+          /^the Temporal namespace has no search attribute UpkeepModelId: register upkeep's once, with `temporal operator search-attribute create --name UpkeepModelId --type Keyword`/,
+        );
         return true;
       });
     } finally {

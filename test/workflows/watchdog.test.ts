@@ -49,20 +49,36 @@ describe('the watchdog workflow on a real server', function () {
       await store.put(auditEntryKey({ ...e, id }), JSON.stringify({ ...e, id }));
     };
     // The stale model was last evaluated ten days ago (its schedule runs daily).
-    await logEntry({ modelId: stale, at: new Date(Date.now() - 10 * D).toISOString(), kind: 'evaluation', summary: 'evaluated', details: { verdict: 'healthy' } }, 'old-evaluation');
+    await logEntry(
+      { modelId: stale, at: new Date(Date.now() - 10 * D).toISOString(), kind: 'evaluation', summary: 'evaluated', details: { verdict: 'healthy' } },
+      'old-evaluation',
+    );
 
     const changes = await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue });
     assert.deepEqual(
       changes.filter((c) => 'system' in c).map((c) => [c.kind, c.scheduleId]),
-      [['create', watchdogScheduleId(taskQueue)], ['create', exportHistoriesScheduleId(taskQueue)]],
-      'the watchdog and the history export have their own schedules, made with the models\'',
+      [
+        ['create', watchdogScheduleId(taskQueue)],
+        ['create', exportHistoriesScheduleId(taskQueue)],
+      ],
+      "the watchdog and the history export have their own schedules, made with the models'",
     );
     assert.equal((await t.client.schedule.getHandle(evaluateScheduleId(paused)).describe()).state.paused, true);
 
     const lines: string[] = [];
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: (l) => lines.push(l) });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      client: t.client,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: (l) => lines.push(l),
+    });
     let runs = 0;
-    const runWatchdog = (): Promise<WatchdogResult> => t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-${++runs}`, args: [] });
+    const runWatchdog = (): Promise<WatchdogResult> =>
+      t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-${++runs}`, args: [] });
     const watchdogLines = (): string[] => lines.filter((l) => l.startsWith('[upkeep] watchdog '));
     const watchdogEntries = async (modelId: string): Promise<AuditEntry[]> => (await readAuditTrail(store, modelId)).filter((e) => e.kind === 'watchdog');
     const cardOf = (modelId: string): string => readFileSync(path.join(ws!.storeDir, 'cards', `${modelId}.md`), 'utf8');
@@ -73,7 +89,11 @@ describe('the watchdog workflow on a real server', function () {
           workflowId: retrainWorkflowId(waiting),
           args: [{ modelId: waiting, evidence: { source: 'manual', at: new Date().toISOString(), reason: 'a test asks', requestedBy: OWNER } }],
         });
-        await waitFor('the approval request', async () => ((await readAuditTrail(store, waiting)).some((e) => e.kind === 'approval-requested') ? true : undefined), { timeoutMs: 60_000, intervalMs: 200 });
+        await waitFor(
+          'the approval request',
+          async () => ((await readAuditTrail(store, waiting)).some((e) => e.kind === 'approval-requested') ? true : undefined),
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
         await sleep(1500); // past the paused schedule's and the approval's allowances
 
         const first = await runWatchdog();
@@ -95,9 +115,18 @@ describe('the watchdog workflow on a real server', function () {
           assert.equal(entries[0]!.details!.state, 'open');
           assert.match(cardOf(m), /## Watchdog\n/);
         }
-        assert.match(told.find((l) => l.includes(stale))!, /no evaluation has looked at it since .*more than 2d without one/);
-        assert.match(told.find((l) => l.includes(paused))!, /its evaluation schedule has been paused since .*\(paused in upkeep\.yaml\), longer than 1s/);
-        assert.match(told.find((l) => l.includes(waiting))!, /the retrain approval asked for at .* is still undecided, past its deadline \(escalate_after 1s\)/);
+        assert.match(
+          told.find((l) => l.includes(stale))!,
+          /no evaluation has looked at it since .*more than 2d without one/,
+        );
+        assert.match(
+          told.find((l) => l.includes(paused))!,
+          /its evaluation schedule has been paused since .*\(paused in upkeep\.yaml\), longer than 1s/,
+        );
+        assert.match(
+          told.find((l) => l.includes(waiting))!,
+          /the retrain approval asked for at .* is still undecided, past its deadline \(escalate_after 1s\)/,
+        );
         const report = (await readWatchdogReport(store))!;
         assert.deepEqual(report.findings.map((f) => `${f.modelId}/${f.key}`).sort(), [...first.opened].sort());
         assert.ok(report.findings.every((f) => f.notified.includes(PLATFORM)));
@@ -111,7 +140,10 @@ describe('the watchdog workflow on a real server', function () {
         assert.equal((await readWatchdogReport(store))!.findings.length, 3);
 
         // Resolve all three: a fresh evaluation, the schedule resumed, the request decided.
-        await logEntry({ modelId: stale, at: new Date().toISOString(), kind: 'evaluation', summary: 'evaluated', details: { verdict: 'healthy' } }, 'fresh-evaluation');
+        await logEntry(
+          { modelId: stale, at: new Date().toISOString(), kind: 'evaluation', summary: 'evaluated', details: { verdict: 'healthy' } },
+          'fresh-evaluation',
+        );
         await t.client.schedule.getHandle(evaluateScheduleId(paused)).unpause('back to work');
         await retrain.executeUpdate(decideUpdate, { args: [{ gate: 'retrain', decision: 'reject', approver: APPROVER, comment: 'not now' }] });
         assert.equal((await retrain.result()).outcome, 'retrain-rejected');
@@ -123,7 +155,10 @@ describe('the watchdog workflow on a real server', function () {
         assert.equal(watchdogLines().length, 3, 'a resolution is logged, not told');
         for (const m of [stale, paused, waiting]) {
           const entries = await watchdogEntries(m);
-          assert.deepEqual(entries.map((e) => e.details!.state), ['open', 'resolved']);
+          assert.deepEqual(
+            entries.map((e) => e.details!.state),
+            ['open', 'resolved'],
+          );
           assert.doesNotMatch(cardOf(m), /## Watchdog/);
         }
         assert.equal(existsSync(path.join(ws!.storeDir, watchdogFindingKey(stale, 'stale'))), false);
@@ -135,7 +170,7 @@ describe('the watchdog workflow on a real server', function () {
       await engine.close();
     }
   });
-  it('finds evaluation workflows that failed in a row, from the server\'s visibility', async function () {
+  it("finds evaluation workflows that failed in a row, from the server's visibility", async function () {
     const t = await testTemporal();
     const taskQueue = uniqueTaskQueue('watchdog-failing');
     const broken = uniqueModelId('broken');
@@ -145,21 +180,40 @@ describe('the watchdog workflow on a real server', function () {
     writeFileSync(ws.configPath, stringify({ ...config, watchdog: { failures_in_a_row: 2 } }));
     await syncSchedules(t.client, await loadConfig(ws.configPath), { taskQueue });
     const lines: string[] = [];
-    const { worker, engine } = await createUpkeepWorker({ connection: t.connection, client: t.client, namespace: 'default', taskQueue, configPath: ws.configPath, workflowBundle: t.bundle, scratchDir: ws.dir, log: (l) => lines.push(l) });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      client: t.client,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: (l) => lines.push(l),
+    });
     try {
       await worker.runUntil(async () => {
         const evaluateOnce = async (n: number): Promise<void> => {
-          await assert.rejects(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${broken}-${n}`, args: [{ modelId: broken }] }), /Workflow execution failed/);
+          await assert.rejects(
+            t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${broken}-${n}`, args: [{ modelId: broken }] }),
+            /Workflow execution failed/,
+          );
         };
         await evaluateOnce(1);
         const one = await t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-1`, args: [] });
         assert.deepEqual(one.opened, [], 'one failure is not a run of two');
         await evaluateOnce(2);
         const query = `WorkflowType = 'evaluateModel' AND UpkeepModelId = '${broken}' AND ExecutionStatus = 'Failed'`;
-        await waitFor('both failures listed', async () => ((await t.client.workflow.count(query)).count === 2 ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+        await waitFor('both failures listed', async () => ((await t.client.workflow.count(query)).count === 2 ? true : undefined), {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        });
         const two = await t.client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-2`, args: [] });
         assert.deepEqual(two.opened, [`${broken}/failing-in-a-row`]);
-        assert.equal(lines.filter((l) => l.startsWith(`[upkeep] watchdog ${broken} → ${OWNER}: Watchdog: ${broken}: the last 2 evaluations failed`)).length, 1, lines.join('\n'));
+        assert.equal(
+          lines.filter((l) => l.startsWith(`[upkeep] watchdog ${broken} → ${OWNER}: Watchdog: ${broken}: the last 2 evaluations failed`)).length,
+          1,
+          lines.join('\n'),
+        );
       });
     } finally {
       await engine.close();
@@ -182,7 +236,10 @@ describe('the watchdog workflow on a real server', function () {
     await assert.rejects(t.client.schedule.getHandle(id).describe(), /not found/i, 'a dry run creates nothing');
     assert.equal((await watchdogChange({})).kind, 'create');
     let d = await t.client.schedule.getHandle(id).describe();
-    assert.deepEqual(d.spec.intervals?.map((i) => Number(i.every)), [86_400_000]);
+    assert.deepEqual(
+      d.spec.intervals?.map((i) => Number(i.every)),
+      [86_400_000],
+    );
     assert.equal(d.action.type === 'startWorkflow' && d.action.workflowType, 'watchdog');
     assert.equal(d.action.type === 'startWorkflow' && d.action.taskQueue, taskQueue);
     assert.equal((await watchdogChange({})).kind, 'unchanged');

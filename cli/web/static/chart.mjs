@@ -56,16 +56,30 @@ if (el) {
       const columns = [xs];
       // One line per champion version (one point per window each): a line never joins two versions.
       lines.forEach((l, i) => {
-        series.push({ label: lines.length > 1 || l.version ? `${data.metric} ${l.version || '(version not recorded)'}` : data.metric, stroke: VERSION_COLOURS[i % VERSION_COLOURS.length], width: 2, points: { show: false } });
+        series.push({
+          label: lines.length > 1 || l.version ? `${data.metric} ${l.version || '(version not recorded)'}` : data.metric,
+          stroke: VERSION_COLOURS[i % VERSION_COLOURS.length],
+          width: 2,
+          points: { show: false },
+        });
         columns.push(l.values);
       });
       // Points coloured by verdict, in the order of severity (per version when there are several).
       for (const d of dots) {
         const colour = VERDICT_COLOURS[d.verdict] ?? '#111827';
-        series.push({ label: lines.length > 1 ? `${d.verdict} (${d.version || 'version not recorded'})` : d.verdict, stroke: colour, fill: colour, paths: () => null, points: { show: true, size: 9, fill: colour, stroke: colour } });
+        series.push({
+          label: lines.length > 1 ? `${d.verdict} (${d.version || 'version not recorded'})` : d.verdict,
+          stroke: colour,
+          fill: colour,
+          paths: () => null,
+          points: { show: true, size: 9, fill: colour, stroke: colour },
+        });
         columns.push(d.values);
       }
-      for (const [label, limit] of [['min', data.min], ['max', data.max]]) {
+      for (const [label, limit] of [
+        ['min', data.min],
+        ['max', data.max],
+      ]) {
         if (typeof limit !== 'number') continue;
         series.push({ label, stroke: '#b91c1c', dash: [6, 4], points: { show: false } });
         columns.push(xs.map(() => limit));

@@ -223,18 +223,10 @@ export function parseNumber(b: Uint8Array, s: number, e: number, buf: Buffer): n
 export function parseBoolean(b: Uint8Array, s: number, e: number): number {
   const len = e - s;
   if (len === 4) {
-    return lower(b[s]!) === 116 && lower(b[s + 1]!) === 114 && lower(b[s + 2]!) === 117 && lower(b[s + 3]!) === 101
-      ? 1
-      : -1;
+    return lower(b[s]!) === 116 && lower(b[s + 1]!) === 114 && lower(b[s + 2]!) === 117 && lower(b[s + 3]!) === 101 ? 1 : -1;
   }
   if (len === 5) {
-    return lower(b[s]!) === 102 &&
-      lower(b[s + 1]!) === 97 &&
-      lower(b[s + 2]!) === 108 &&
-      lower(b[s + 3]!) === 115 &&
-      lower(b[s + 4]!) === 101
-      ? 0
-      : -1;
+    return lower(b[s]!) === 102 && lower(b[s + 1]!) === 97 && lower(b[s + 2]!) === 108 && lower(b[s + 3]!) === 115 && lower(b[s + 4]!) === 101 ? 0 : -1;
   }
   return -1;
 }

@@ -25,15 +25,7 @@ export interface Tokenized {
  * For quoted fields the sink receives the bytes between the quotes; `escaped` tells it that
  * they contain doubled quotes to collapse.
  */
-export function tokenize(
-  b: Uint8Array,
-  pos: number,
-  line: number,
-  expectFields: number,
-  rowLimit: number,
-  sink: CellSink,
-  source: string,
-): Tokenized {
+export function tokenize(b: Uint8Array, pos: number, line: number, expectFields: number, rowLimit: number, sink: CellSink, source: string): Tokenized {
   const n = b.length;
   let row = 0;
   while (pos < n && row < rowLimit) {
@@ -82,10 +74,7 @@ export function tokenize(
         if (pos < n) {
           c = b[pos]!;
           if (c !== COMMA && c !== LF && c !== CR) {
-            throw new DataReadError(
-              `unexpected character after the closing quote of field ${field + 1}`,
-              { source, line: recordLine },
-            );
+            throw new DataReadError(`unexpected character after the closing quote of field ${field + 1}`, { source, line: recordLine });
           }
         }
       } else {

@@ -24,7 +24,8 @@ export function directType(el: SchemaElement, mapping: Mapping): DirectType | un
       return el.type === 'BOOLEAN' ? 'BOOLEAN' : undefined;
     case 'string': {
       if (el.type !== 'BYTE_ARRAY') return undefined;
-      const text = (ct === undefined || ct === 'UTF8' || ct === 'ENUM' || ct === 'JSON') &&
+      const text =
+        (ct === undefined || ct === 'UTF8' || ct === 'ENUM' || ct === 'JSON') &&
         (lt === undefined || lt.type === 'STRING' || lt.type === 'ENUM' || lt.type === 'JSON');
       return text ? 'BYTE_ARRAY' : undefined;
     }
@@ -37,14 +38,7 @@ export function directType(el: SchemaElement, mapping: Mapping): DirectType | un
  * Decode one column chunk of a row group into the sink at rows [groupStart, groupStart + groupRows).
  * Throws Unsupported (the caller falls back to hyparquet) or an error (damaged data).
  */
-export function decodeChunk(
-  bytes: Uint8Array,
-  view: DataView,
-  meta: ColumnMetaData,
-  col: DirectColumn,
-  groupStart: number,
-  groupRows: number,
-): void {
+export function decodeChunk(bytes: Uint8Array, view: DataView, meta: ColumnMetaData, col: DirectColumn, groupStart: number, groupRows: number): void {
   const { sink, type, optional } = col;
   const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
   const end = start + Number(meta.total_compressed_size);
@@ -80,7 +74,8 @@ export function decodeChunk(
       const n = dph.num_values;
       // each entry takes at least its type's width (a string its 4-byte length): checked before allocating
       const width = type === 'BYTE_ARRAY' ? 4 : type === 'BOOLEAN' ? 1 : byteWidth(type);
-      if (!Number.isSafeInteger(n) || n < 0 || n * width > page.length) throw corrupted(`dictionary page of ${page.length} bytes too short for ${n} ${type} entries`);
+      if (!Number.isSafeInteger(n) || n < 0 || n * width > page.length)
+        throw corrupted(`dictionary page of ${page.length} bytes too short for ${n} ${type} entries`);
       if (type === 'BYTE_ARRAY') {
         const strings = new Array<string | null>(n);
         readPlainStrings(page, 0, page.length, n, strings, 0);

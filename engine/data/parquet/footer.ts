@@ -50,7 +50,13 @@ export function readFooter(bytes: Uint8Array, source: string, rowGroups?: { star
     throw new DataReadError(`corrupted Parquet footer (row count ${metadata.num_rows})`, { source });
   }
   const range = rowGroups ?? { start: 0, end: metadata.row_groups.length };
-  if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start <= range.end && range.end <= metadata.row_groups.length)) {
+  if (!(
+    Number.isInteger(range.start) &&
+    Number.isInteger(range.end) &&
+    range.start >= 0 &&
+    range.start <= range.end &&
+    range.end <= metadata.row_groups.length
+  )) {
     throw new DataReadError(`row groups ${range.start}..${range.end} are outside the file's ${metadata.row_groups.length}`, { source });
   }
   const selected = metadata.row_groups.slice(range.start, range.end);

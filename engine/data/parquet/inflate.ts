@@ -90,7 +90,7 @@ function snappyBounded(input: Uint8Array, size: number): Uint8Array {
   // the preamble: the uncompressed length as a little-endian base-128 varint (at most 32 bits)
   let length = 0;
   let i = 0;
-  for (;; i++) {
+  for (; ; i++) {
     if (i >= input.length || i > 4) throw corrupted('invalid snappy length preamble');
     const byte = input[i]!;
     length += (byte & 0x7f) * 2 ** (7 * i);
@@ -271,7 +271,7 @@ function zstdFrames(input: Uint8Array, size: number): ZstdFrame[] {
     const blocks = i;
     let lastBlock = i;
     let plain = 0;
-    for (let last = 0; !last; ) {
+    for (let last = 0; !last;) {
       need(3);
       lastBlock = i;
       const header = readLE(input, i, 3);
@@ -291,7 +291,8 @@ function zstdFrames(input: Uint8Array, size: number): ZstdFrame[] {
     const blocksEnd = i;
     if (fhd & 4) i += 4; // content checksum
     need(0);
-    if (contentSize !== undefined && plain > contentSize) throw corrupted(`ZSTD: a frame holds ${plain} bytes in raw and RLE blocks, more than the ${contentSize} its header states`);
+    if (contentSize !== undefined && plain > contentSize)
+      throw corrupted(`ZSTD: a frame holds ${plain} bytes in raw and RLE blocks, more than the ${contentSize} its header states`);
     frames.push({ from, to: i, blocks, lastBlock, blocksEnd, window, ...(contentSize !== undefined ? { contentSize } : {}) });
     promised += contentSize ?? plain;
   }

@@ -1,11 +1,7 @@
 /** Parquet types → table column kinds (the table in docs/data-formats.md). */
 import type { ParquetParsers, SchemaElement } from 'hyparquet';
 
-export type Mapping =
-  | { kind: 'number'; sourceType: 'int' | 'float' }
-  | { kind: 'boolean' }
-  | { kind: 'string' }
-  | { kind: 'unsupported'; reason: string };
+export type Mapping = { kind: 'number'; sourceType: 'int' | 'float' } | { kind: 'boolean' } | { kind: 'string' } | { kind: 'unsupported'; reason: string };
 
 const utf8 = new TextDecoder();
 

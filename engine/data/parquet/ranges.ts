@@ -21,7 +21,8 @@ export async function readFooterByRanges(file: RangeFile, source: string): Promi
   const head = await file.read(0, 4);
   const tail = await file.read(file.size - 8, file.size);
   const magic = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
-  if (magic(head, 0) === MAGIC_ENCRYPTED || magic(tail, 4) === MAGIC_ENCRYPTED) throw new DataReadError('encrypted Parquet files are not supported', { source });
+  if (magic(head, 0) === MAGIC_ENCRYPTED || magic(tail, 4) === MAGIC_ENCRYPTED)
+    throw new DataReadError('encrypted Parquet files are not supported', { source });
   if (magic(head, 0) !== MAGIC) throw new DataReadError('not a Parquet file (bad magic bytes)', { source });
   if (magic(tail, 4) !== MAGIC) throw new DataReadError('truncated or corrupted Parquet file (no footer magic bytes at the end)', { source });
   const length = magic(tail, 0);
@@ -57,13 +58,22 @@ export interface RowGroupFile {
  * shared memory laid out as [PAR1][chunks…][8 bytes]; chunk offsets in the returned metadata point
  * into it. Other columns of the group are left out of the metadata.
  */
-export async function readRowGroup(file: RangeFile, metadata: FileMetaData, group: number, columns: ReadonlySet<string>, source: string): Promise<RowGroupFile> {
+export async function readRowGroup(
+  file: RangeFile,
+  metadata: FileMetaData,
+  group: number,
+  columns: ReadonlySet<string>,
+  source: string,
+): Promise<RowGroupFile> {
   const rowGroup = metadata.row_groups[group]!;
   const chunks = rowGroup.columns.filter((c) => c.meta_data && !c.file_path && columns.has(c.meta_data.path_in_schema[0]!));
   const located = chunks.map((c) => ({ chunk: c, range: chunkRange(c)! })).sort((a, b) => a.range.start - b.range.start);
   for (const { chunk, range } of located) {
     if (!(range.start >= 4 && range.end <= file.size - 8 && range.start <= range.end)) {
-      throw new DataReadError(`corrupted Parquet data (column chunk byte range ${range.start}..${range.end} is outside the file)`, { source, column: chunk.meta_data!.path_in_schema[0]! });
+      throw new DataReadError(`corrupted Parquet data (column chunk byte range ${range.start}..${range.end} is outside the file)`, {
+        source,
+        column: chunk.meta_data!.path_in_schema[0]!,
+      });
     }
   }
   // Requests: runs of chunks with gaps under COALESCE_GAP.

@@ -32,16 +32,16 @@ export abstract class Sink {
   }
 
   protected unexpected(value: unknown, row: number): DataReadError {
-    const kind = value === null ? 'null' : typeof value === 'object' ? (value as object).constructor?.name ?? 'object' : typeof value;
+    const kind = value === null ? 'null' : typeof value === 'object' ? ((value as object).constructor?.name ?? 'object') : typeof value;
     return new DataReadError(`unexpected ${kind} value at row ${row}`, { source: this.source, column: this.name });
   }
 
   tooLarge(value: bigint, row: number): DataReadError {
     const where = row >= 0 ? ` at row ${row}` : '';
-    return new DataReadError(
-      `integer ${value}${where} exceeds 2^53 in magnitude and cannot be represented exactly as a number`,
-      { source: this.source, column: this.name },
-    );
+    return new DataReadError(`integer ${value}${where} exceeds 2^53 in magnitude and cannot be represented exactly as a number`, {
+      source: this.source,
+      column: this.name,
+    });
   }
 
   protected abstract write(data: ColumnData['columnData'], offset: number, n: number): void;

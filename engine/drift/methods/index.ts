@@ -25,14 +25,10 @@ const BY_NAME: ReadonlyMap<string, DriftTest> = new Map(DRIFT_TEST_LIST.map((t) 
 export const DRIFT_TESTS: readonly DriftTestName[] = DRIFT_TEST_LIST.map((t) => t.name);
 
 /** Evidently's default_threshold per test. */
-export const DEFAULT_THRESHOLDS = Object.fromEntries(DRIFT_TEST_LIST.map((t) => [t.name, t.defaultThreshold])) as Readonly<
-  Record<DriftTestName, number>
->;
+export const DEFAULT_THRESHOLDS = Object.fromEntries(DRIFT_TEST_LIST.map((t) => [t.name, t.defaultThreshold])) as Readonly<Record<DriftTestName, number>>;
 
 /** The statistic each test decides on. */
-export const TEST_STATISTIC = Object.fromEntries(DRIFT_TEST_LIST.map((t) => [t.name, t.statistic])) as Readonly<
-  Record<DriftTestName, DriftStatisticName>
->;
+export const TEST_STATISTIC = Object.fromEntries(DRIFT_TEST_LIST.map((t) => [t.name, t.statistic])) as Readonly<Record<DriftTestName, DriftStatisticName>>;
 
 export interface TestSelection {
   test: DriftTestName;

@@ -36,7 +36,6 @@ export function psi(refCounts: AlignedCounts, curCounts: AlignedCounts): number 
   return s + c;
 }
 
-
 export const psiTest = {
   name: 'psi',
   statistic: 'psi',

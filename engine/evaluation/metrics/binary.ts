@@ -47,30 +47,21 @@ export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricNam
     'precision',
     predPos === 0 ? 0 : tp / predPos,
     join(
-      predPos === 0
-        ? `Precision is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no predicted samples of ${posName}.`
-        : '',
+      predPos === 0 ? `Precision is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no predicted samples of ${posName}.` : '',
       binaryRefused,
     ),
   );
   r.value(
     'recall',
     truePos === 0 ? 0 : tp / truePos,
-    join(
-      truePos === 0
-        ? `Recall is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no true samples of ${posName}.`
-        : '',
-      binaryRefused,
-    ),
+    join(truePos === 0 ? `Recall is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no true samples of ${posName}.` : '', binaryRefused),
   );
   const fDenom = truePos + predPos;
   r.value(
     'f1',
     fDenom === 0 ? 0 : (2 * tp) / fDenom,
     join(
-      fDenom === 0
-        ? `F-score is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no true nor predicted samples of ${posName}.`
-        : '',
+      fDenom === 0 ? `F-score is ill-defined and set to 0.0 (scikit-learn zero_division='warn'): no true nor predicted samples of ${posName}.` : '',
       binaryRefused,
     ),
   );
@@ -97,10 +88,7 @@ export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricNam
     const negatives = n - truePos;
     if (truePos === 0 || negatives === 0) {
       const only = truePos === 0 ? `no ${posName} (only negatives)` : `only ${posName}`;
-      r.nullify(
-        'roc_auc',
-        `Only one class is present in y_true (${only}); ROC AUC is not defined (scikit-learn returns NaN).`,
-      );
+      r.nullify('roc_auc', `Only one class is present in y_true (${only}); ROC AUC is not defined (scikit-learn returns NaN).`);
       // scikit-learn still returns a value here: 0.0 with a warning when y_true has no positives
       // (recall is set to 1 by convention), 1.0 when it has only positives.
       if (truePos === 0) {

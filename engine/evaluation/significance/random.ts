@@ -19,12 +19,7 @@ export function seedState(seed: number): Uint32Array {
     out.push(z ^ (z >> 31n));
   }
   const [o1, o2] = out as [bigint, bigint];
-  const s = Uint32Array.of(
-    Number(o1 & 0xffffffffn),
-    Number(o1 >> 32n),
-    Number(o2 & 0xffffffffn),
-    Number(o2 >> 32n),
-  );
+  const s = Uint32Array.of(Number(o1 & 0xffffffffn), Number(o1 >> 32n), Number(o2 & 0xffffffffn), Number(o2 >> 32n));
   if ((s[0]! | s[1]! | s[2]! | s[3]!) === 0) s[0] = 1; // never happens for 2^53 seeds; guards the invariant
   return s;
 }
@@ -114,7 +109,7 @@ function drawIndices(rng: Xoshiro128StarStar, n: number, count: number, counts?:
   let s2 = st[2]! | 0;
   let s3 = st[3]! | 0;
   const shift = 32 - indexBits(n);
-  for (let drawn = 0; drawn < count; ) {
+  for (let drawn = 0; drawn < count;) {
     const x = Math.imul(s1, 5);
     const r = Math.imul((x << 7) | (x >>> 25), 9) >>> shift;
     const t = s1 << 9;

@@ -101,8 +101,8 @@ const SQRT2PI = Math.sqrt(2 * Math.PI);
 const LOG_2PI = Math.log(2 * Math.PI);
 const SQRT3 = Math.sqrt(3);
 const STIRLING_COEFFS = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4,
+  -2.7777777777777777778e-3, 8.3333333333333333333e-2,
 ];
 
 /** log(n! / n^n) by Stirling. */
@@ -312,12 +312,7 @@ function kolmognPelzGood(n: number, x: number, cdf: boolean): number {
     const mfour = m ** 4;
     const msix = m ** 6;
     const qpower = Math.pow(q, 8 * k);
-    const coeffs = [
-      1.0,
-      k1a + k1b * msquared,
-      k2a + k2b * msquared + k2c * mfour,
-      k3a + k3b * msquared + k3c * mfour + k3d * msix,
-    ];
+    const coeffs = [1.0, k1a + k1b * msquared, k2a + k2b * msquared + k2c * mfour, k3a + k3b * msquared + k3c * mfour + k3d * msix];
     for (let i = 0; i < 4; i++) K[i] = K[i]! * qpower + coeffs[i]!;
   }
   const div = [z, 6 * zfour, 72 * z ** 7, 6480 * z ** 10];

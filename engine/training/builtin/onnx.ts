@@ -30,7 +30,13 @@ export function exportOnnx(model: BuiltinModel): Uint8Array {
       outputs: [`onehot_${i}_3d`],
       attributes: { cats_strings: { kind: 'strings', value: c.categories }, zeros: { kind: 'int', value: 1 } },
     });
-    nodes.push({ opType: 'Flatten', name: `flatten_${i}`, inputs: [`onehot_${i}_3d`], outputs: [`onehot_${i}`], attributes: { axis: { kind: 'int', value: 1 } } });
+    nodes.push({
+      opType: 'Flatten',
+      name: `flatten_${i}`,
+      inputs: [`onehot_${i}_3d`],
+      outputs: [`onehot_${i}`],
+      attributes: { axis: { kind: 'int', value: 1 } },
+    });
     parts.push(`onehot_${i}`);
   });
   let features = parts[0]!;

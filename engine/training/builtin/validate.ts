@@ -21,7 +21,8 @@ export function validate(input: BuiltinTrainInput): { n: number; classes?: (stri
   const numericInput = input.numericInput ?? 'input';
   const names = new Set<string>([numericInput]);
   for (const c of features.categorical ?? []) {
-    if (names.has(c.name) || !c.name) fail(`categorical column name ${JSON.stringify(c.name)} is empty, duplicated or clashes with the numeric input "${numericInput}"`);
+    if (names.has(c.name) || !c.name)
+      fail(`categorical column name ${JSON.stringify(c.name)} is empty, duplicated or clashes with the numeric input "${numericInput}"`);
     names.add(c.name);
     if (c.values.length !== n) fail(`categorical column ${c.name} has ${c.values.length} values, expected ${n}`);
     for (let i = 0; i < n; i++) if (typeof c.values[i] !== 'string') fail(`categorical column ${c.name} row ${i} is not a string`);
@@ -31,7 +32,8 @@ export function validate(input: BuiltinTrainInput): { n: number; classes?: (stri
   const l2 = params.l2 ?? 1;
   if (!(l2 >= 0) || !Number.isFinite(l2)) fail(`l2 must be a finite number >= 0, got ${l2}`);
   if (task !== 'regression' && !(l2 > 0)) fail('l2 must be > 0 for classifiers (an unpenalised fit diverges on separable data)');
-  if (params.maxIterations !== undefined && !(Number.isInteger(params.maxIterations) && params.maxIterations > 0)) fail('maxIterations must be a positive integer');
+  if (params.maxIterations !== undefined && !(Number.isInteger(params.maxIterations) && params.maxIterations > 0))
+    fail('maxIterations must be a positive integer');
   if (params.tolerance !== undefined && !(params.tolerance > 0)) fail('tolerance must be > 0');
   if (params.solver !== undefined && !['auto', 'newton', 'lbfgs'].includes(params.solver)) fail(`unknown solver ${String(params.solver)}`);
 
