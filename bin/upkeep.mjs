@@ -3,9 +3,12 @@
 // after a source changed (scripts/build.mjs); the TypeScript sources through tsx if it cannot be.
 import module from 'node:module';
 import { ensureBuilt } from '../scripts/build.mjs';
+import { useCompileCache } from './compile-cache.mjs';
 
-// Node ≥ 22 keeps compiled module code between runs (most of a Temporal command's start-up).
+// Node ≥ 22 keeps compiled module code between runs (most of a Temporal command's start-up);
+// on Node 20, bin/compile-cache.mjs does it for the CommonJS packages.
 module.enableCompileCache?.();
+useCompileCache();
 
 if (await ensureBuilt()) {
   await import('../dist/cli/main.js');

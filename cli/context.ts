@@ -24,9 +24,8 @@ export async function openClient(): Promise<Client> {
   const target = clientTarget(settings());
   const codecs = payloadCodecs(settings());
   try {
-    const client = await connectClient(target, codecs);
-    await client.connection.workflowService.getSystemInfo({});
-    return client;
+    // Connection.connect has already asked the server for its system info: it is reachable.
+    return await connectClient(target, codecs);
   } catch (err) {
     throw new UpkeepError(
       'InvalidConfig',

@@ -7,6 +7,7 @@
 // Plain Node, no TypeScript here.
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,6 +77,7 @@ export async function build() {
       target: 'node20',
       logLevel: 'error',
     });
+    await bundleCli(esbuild, tmp);
     // Worker-thread entries are plain JavaScript: copied as they are (they load the compiled module next to them).
     for (const f of files.filter((f) => f.endsWith('.mjs') && !f.startsWith(path.join(ROOT, 'scripts')))) {
       const to = path.join(tmp, path.relative(ROOT, f));
@@ -90,6 +92,80 @@ export async function build() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+// Pure-JavaScript packages the CLI loads at start-up, compiled into the CLI's bundles. The others
+// stay imports of node_modules: native code (onnxruntime-node), Temporal's packages (their workflow
+// bundler and proto descriptors expect to be themselves), and everything not on the start-up path.
+const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hyparquet-compressors', 'fzstd', '@noble/curves', '@noble/hashes']);
+// CommonJS packages loaded with require(), not import: an import of CommonJS makes Node scan its
+// source (and every module it re-exports) for export names first, a tenth of a Temporal command's start-up.
+const REQUIRED_PACKAGES = /^(@temporalio\/|onnxruntime-node$)/;
+const packageOf = (spec) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
+
+/**
+ * The CLI as a few bundles: dist/cli/main.js and one chunk per lazily imported command (and the
+ * code they share), all in dist/cli/, over the per-file build (which worker threads, the workflow
+ * bundler, `npm start` and the bench still run). One file instead of ~140 modules and their packages
+ * to resolve and compile is most of a command's start-up. A module's `import.meta.url` is rewritten
+ * to its per-file compiled place, so paths relative to it (worker-thread entries, the workflows,
+ * the project folder) stay what they are.
+ */
+async function bundleCli(esbuild, outRoot) {
+  const outdir = path.join(outRoot, 'cli');
+  await esbuild({
+    entryPoints: [path.join(ROOT, 'cli', 'main.ts')],
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    entryNames: '[name]',
+    chunkNames: '[name]-[hash]',
+    logLevel: 'error',
+    // A bundled CommonJS package (commander) may require() Node's modules.
+    banner: { js: "import { createRequire as __upkeepRequire } from 'node:module'; const require = __upkeepRequire(import.meta.url);" },
+    plugins: [
+      {
+        name: 'upkeep-cli',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (args) => {
+            if (args.path.startsWith('node:') || args.namespace === 'required') return { path: args.path, external: true };
+            // A dynamic import() stays one: a bundled require() would give it only a default export.
+            if (REQUIRED_PACKAGES.test(packageOf(args.path)))
+              return args.kind === 'dynamic-import' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' };
+            return BUNDLED_PACKAGES.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
+          });
+          // zod's namespace object carries its ~60 message locales; upkeep uses the default (English) one.
+          b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+            /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+              ? { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' }
+              : undefined,
+          );
+          b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+            contents: `export { default as en } from ${JSON.stringify(args.path)};`,
+            loader: 'js',
+            resolveDir: path.dirname(args.path),
+          }));
+          b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+          b.onLoad({ filter: /\.ts$/ }, async (args) => {
+            let contents = await readFile(args.path, 'utf8');
+            if (contents.includes('import.meta.url')) {
+              const compiled = path.join(DIST, path.relative(ROOT, args.path)).replace(/\.ts$/, '.js');
+              const rel = path.relative(path.join(DIST, 'cli'), compiled).split(path.sep).join('/');
+              contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
+            }
+            return { contents, loader: 'ts' };
+          });
+        },
+      },
+    ],
+  });
 }
 
 /** Builds when dist/ is missing or older than the sources; false when it cannot (the caller runs the sources). */

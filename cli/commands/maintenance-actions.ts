@@ -4,7 +4,6 @@
  * needed). This is the printing side: cli/client/ returns values and throws, these functions print
  * them. Loaded when one of the commands runs; they and their options are declared in maintenance.ts.
  */
-import { resolveLimits } from '../../domain/limits.js';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
@@ -13,12 +12,10 @@ import type { ModelVersion } from '../../engine/registry/types.js';
 import { describeCoverage, describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus } from '../../domain/maintenance.js';
 import { cardKey } from '../../engine/store/keys.js';
 import { terminalSafe } from '../../domain/escape.js';
-import { signAs } from '../keys.js';
-import { recordRefusal, type RefusedDecision } from '../../engine/audit/access.js';
+import type { RefusedDecision } from '../../engine/audit/access.js';
 import { runningRequests } from '../client/requests.js';
 import { submitDecision } from '../client/decisions.js';
 import { manualEvidence, requestRetrain } from '../client/retrain.js';
-import { decidedBy, prepareRollback, startRollback } from '../client/rollback.js';
 
 /** How long `upkeep rollback` (without --wait) watches for the approval gate to open. */
 const GATE_WATCH_MS = 10_000;
@@ -160,7 +157,7 @@ export async function approvalsList(ctx: MaintenanceContext, o: { model?: string
 async function recordCliRefusal(ctx: MaintenanceContext, r: Omit<RefusedDecision, 'via' | 'at'>): Promise<void> {
   try {
     const { config } = await configAndModel(ctx, undefined, r.modelId);
-    const { openStore } = await import('../../engine/store/open.js');
+    const [{ openStore }, { recordRefusal }] = await Promise.all([import('../../engine/store/open.js'), import('../../engine/audit/access.js')]);
     await recordRefusal(openStore(config), { ...r, via: 'cli', at: new Date() });
   } catch (err) {
     console.error(`upkeep: warning: the refusal could not be recorded in the audit chain of ${r.modelId}: ${(err as Error).message}`);
@@ -174,6 +171,8 @@ export async function decide(
   o: { as: string; comment?: string; gate?: string; evidence?: string },
 ): Promise<void> {
   // Signed with --as's key when there is one; a request that needs a signature gets none without it.
+  // The keys (and their curve library) load only here, not for the commands that only read.
+  const { signAs } = await import('../keys.js');
   const { gate, workflowId, signed, evidence, candidate } = await ctx.withClient((client) =>
     submitDecision(
       client,
@@ -196,7 +195,11 @@ export async function rollback(
   o: { as: string; to?: string; reason?: string; emergency?: boolean; wait?: boolean; config?: string },
 ): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
-  const { openStore } = await import('../../engine/store/open.js');
+  const [{ openStore }, { signAs }, { decidedBy, prepareRollback, startRollback }] = await Promise.all([
+    import('../../engine/store/open.js'),
+    import('../keys.js'),
+    import('../client/rollback.js'),
+  ]);
   const prepared = await prepareRollback(spec, openStore(config), o, (act, where, required) => signAs(ctx.keyDir, o.as, act, where, required));
   const { workflowId, approvers } = prepared;
   await ctx.withClient(async (client) => {
@@ -237,11 +240,12 @@ export async function verifyDecisions(ctx: MaintenanceContext, model: string, o:
 
 export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
-  const [{ createRegistry, versionId }, { sha256Hex }, { openStore }, { createDataSource }] = await Promise.all([
+  const [{ createRegistry, versionId }, { sha256Hex }, { openStore }, { createDataSource }, { resolveLimits }] = await Promise.all([
     import('../../engine/registry/registry.js'),
     import('../../engine/util.js'),
     import('../../engine/store/open.js'),
     import('../../engine/data/sources.js'),
+    import('../../domain/limits.js'),
   ]);
   const registry = createRegistry(openStore(config));
   const versions = await registry.versions(spec.id);

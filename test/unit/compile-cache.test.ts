@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_DIR } from '../../workers/paths.js';
+
+// bin/compile-cache.mjs: on Node 20, the CommonJS packages' compiled code is kept between runs.
+describe('the compile cache of the CommonJS packages (bin/compile-cache.mjs)', function () {
+  this.timeout(60_000);
+  let home: string;
+  // A process like `upkeep`: the cache installed, then a CommonJS package (commander) required.
+  const run = () => {
+    const script = `import { useCompileCache } from ${JSON.stringify(path.join(PROJECT_DIR, 'bin', 'compile-cache.mjs'))};
+useCompileCache();
+const { createRequire } = await import('node:module');
+const { Command } = createRequire(${JSON.stringify(path.join(PROJECT_DIR, 'package.json'))})('commander');
+console.log(new Command('x').name());`;
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
+    delete env.UPKEEP_NO_COMPILE_CACHE;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const cacheFiles = () => readdirSync(path.join(home, 'upkeep')).map((f) => path.join(home, 'upkeep', f));
+
+  beforeEach(() => (home = mkdtempSync(path.join(os.tmpdir(), 'upkeep-compile-cache-'))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('writes the compiled code once, in the user cache folder, and runs the same from it', function () {
+    // Node ≥ 22 has its own (module.enableCompileCache) and this one stands aside.
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const [file] = cacheFiles();
+    assert.ok(file && statSync(file).size > 0, 'a cache file');
+    assert.equal(statSync(file).mode & 0o077, 0, 'readable by its owner only');
+    const written = statSync(file).mtimeMs;
+    assert.equal(run(), 'x');
+    assert.equal(statSync(file).mtimeMs, written, 'nothing new compiled: not rewritten');
+  });
+
+  it('compiles as usual from a damaged cache file, and replaces it', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const [file] = cacheFiles();
+    writeFileSync(file!, '12\n{"not": json');
+    assert.equal(run(), 'x');
+    assert.ok(statSync(file!).size > 100, 'rewritten');
+  });
+});
