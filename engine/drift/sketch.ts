@@ -116,7 +116,8 @@ export function sketchColumn(col: Column, rows: number, categorical = false): Co
 /** The buffers of numeric sketches that can move to another thread (each once). */
 export function sketchBuffers(sketches: Record<string, ColumnSketch> | ColumnSketch[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const s of Object.values(sketches)) if (s.kind === 'numeric' && s.sorted.byteLength > 0 && !(s.sorted.buffer instanceof SharedArrayBuffer)) out.add(s.sorted.buffer as ArrayBuffer);
+  for (const s of Object.values(sketches))
+    if (s.kind === 'numeric' && s.sorted.byteLength > 0 && !(s.sorted.buffer instanceof SharedArrayBuffer)) out.add(s.sorted.buffer as ArrayBuffer);
   return [...out];
 }
 
@@ -172,7 +173,14 @@ function mergeTwo<T extends Float64Array | Float32Array>(a: T, b: T, make: (n: n
 function asCategorical(s: ColumnSketch): Extract<ColumnSketch, { kind: 'categorical' }> {
   if (s.kind === 'categorical') return s;
   const counts = countSortedValues(s.sorted);
-  return { kind: 'categorical', sourceType: s.sourceType, rows: s.rows, missing: s.nulls + s.nonFinite, categories: [...counts.keys()], counts: [...counts.values()] };
+  return {
+    kind: 'categorical',
+    sourceType: s.sourceType,
+    rows: s.rows,
+    missing: s.nulls + s.nonFinite,
+    categories: [...counts.keys()],
+    counts: [...counts.values()],
+  };
 }
 
 /**
@@ -215,7 +223,14 @@ export function sketchFromProfile(p: ColumnProfile): ColumnSketch {
     return { kind: 'numeric', sourceType: p.sourceType, rows: p.count + p.nulls + p.nonFinite, nulls: p.nulls, nonFinite: p.nonFinite, sorted };
   }
   const entries = Object.entries(p.counts);
-  return { kind: 'categorical', sourceType: p.sourceType, rows: p.count + p.nulls, missing: p.nulls, categories: entries.map(([c]) => c), counts: entries.map(([, n]) => n) };
+  return {
+    kind: 'categorical',
+    sourceType: p.sourceType,
+    rows: p.count + p.nulls,
+    missing: p.nulls,
+    categories: entries.map(([c]) => c),
+    counts: entries.map(([, n]) => n),
+  };
 }
 
 /**

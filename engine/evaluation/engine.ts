@@ -22,7 +22,13 @@ export type ShardTask = ShardRequest extends infer R ? (R extends unknown ? Omit
 export type ShardHandler = (msg: ShardRequest) => Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }>;
 
 /** A queued request and whom to answer; `settled` resolves once it is answered either way. */
-type Job = { msg: ShardTask; transfer?: ArrayBuffer[]; resolve: (r: ShardReply & { ok: true }) => void; reject: (e: Error) => void; settled?: Promise<unknown> };
+type Job = {
+  msg: ShardTask;
+  transfer?: ArrayBuffer[];
+  resolve: (r: ShardReply & { ok: true }) => void;
+  reject: (e: Error) => void;
+  settled?: Promise<unknown>;
+};
 
 /** How long close() lets a thread finish the task it is running before stopping it. */
 const CLOSE_GRACE_MS = 10_000;
@@ -145,7 +151,12 @@ export class ShardPool {
  * Splits a Parquet file (or its row-group range `within`) into row-group ranges for `parts`
  * threads; other formats are one shard. Concatenated in order, the ranges cover the same rows.
  */
-export function planShards(file: WindowFile, bytes: Uint8Array, parts: number, within?: { start: number; end: number }): ({ start: number; end: number } | undefined)[] {
+export function planShards(
+  file: WindowFile,
+  bytes: Uint8Array,
+  parts: number,
+  within?: { start: number; end: number },
+): ({ start: number; end: number } | undefined)[] {
   if (file.format !== 'parquet') return [undefined];
   if (parts <= 1 && !within) return [undefined];
   let groups: number;
@@ -193,7 +204,10 @@ type ArrayField = 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredV
  */
 function join<F extends ArrayField>(parts: Collected[], field: F, make: (n: number) => NonNullable<Collected[F]>): NonNullable<Collected[F]> {
   if (parts.length === 1) return parts[0]![field]!;
-  const out = concat(parts.map((p) => p[field]!) as (Float64Array | Float32Array | Int32Array)[], make as (n: number) => Float64Array | Float32Array | Int32Array) as NonNullable<Collected[F]>;
+  const out = concat(
+    parts.map((p) => p[field]!) as (Float64Array | Float32Array | Int32Array)[],
+    make as (n: number) => Float64Array | Float32Array | Int32Array,
+  ) as NonNullable<Collected[F]>;
   for (const p of parts) delete p[field];
   return out;
 }

@@ -28,11 +28,30 @@ import { percentileInterval, type BootstrapInput } from './significance/bootstra
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
 
-import type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishInput, FinishWindowOptions, PendingInterval, ShardReply, WindowFile, WindowPartial } from './types.js';
+import type {
+  EvaluateWindowOptions,
+  EvaluationEngine,
+  FinishedEvaluation,
+  FinishInput,
+  FinishWindowOptions,
+  PendingInterval,
+  ShardReply,
+  WindowFile,
+  WindowPartial,
+} from './types.js';
 import type { FileMetaData } from 'hyparquet';
 import { columnsToRead, streamRowGroups } from './stream.js';
 
-export type { EvaluateWindowOptions, EvaluationEngine, FinishedEvaluation, FinishWindowOptions, PendingInterval, ReferenceInput, WindowFile, WindowPartial } from './types.js';
+export type {
+  EvaluateWindowOptions,
+  EvaluationEngine,
+  FinishedEvaluation,
+  FinishWindowOptions,
+  PendingInterval,
+  ReferenceInput,
+  WindowFile,
+  WindowPartial,
+} from './types.js';
 export { toShared } from './engine.js';
 
 const MAX_CLASSES_IN_SUMMARY = 50;
@@ -64,7 +83,9 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
   const { inline } = opts;
   /** The pool, or this thread for a window of at most `inline.rows` rows. */
   const runner = (rows: number | undefined): typeof pool.run =>
-    inline && rows !== undefined && rows <= inline.rows ? (msg, transfer) => pool.runInline(inline.handle, msg, transfer) : (msg, transfer) => pool.run(msg, transfer);
+    inline && rows !== undefined && rows <= inline.rows
+      ? (msg, transfer) => pool.runInline(inline.handle, msg, transfer)
+      : (msg, transfer) => pool.run(msg, transfer);
   const batchSize = opts.batchSize ?? 65536;
   const textChunkBytes = opts.textChunkBytes ?? TEXT_CHUNK_BYTES;
   /**
@@ -77,7 +98,9 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const model = { spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName };
     // The label is sketched too, for the quality checks; drift compares the watched columns.
     const labelCategorical = spec.task === 'regression' ? [] : [spec.label.column];
-    const sketch = o.reference ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] } : undefined;
+    const sketch = o.reference
+      ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] }
+      : undefined;
     const tasks: Promise<ShardReply & { ok: true }>[] = [];
     // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
     const capacity = o.files.every((f) => f.rows !== undefined) ? o.files.reduce((n, f) => n + f.rows!, 0) : undefined;
@@ -92,7 +115,12 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
     let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
-    type Extra = { rowGroups?: { start: number; end: number }; rowGroupFile?: { metadata: FileMetaData; fileBytes: number }; firstRow?: number; lineOffset?: number };
+    type Extra = {
+      rowGroups?: { start: number; end: number };
+      rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
+      firstRow?: number;
+      lineOffset?: number;
+    };
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
       const p = run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }, transfer).then((r) => {
@@ -117,7 +145,13 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       for (const file of o.files) {
         if (failed) break;
         if (file.format === 'parquet' && file.open) {
-          const stream = await streamRowGroups(await file.open(), { modelId: spec.id, name: file.name, columns, ...(spec.limits ? { limits: spec.limits } : {}), ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}) });
+          const stream = await streamRowGroups(await file.open(), {
+            modelId: spec.id,
+            name: file.name,
+            columns,
+            ...(spec.limits ? { limits: spec.limits } : {}),
+            ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}),
+          });
           if (stream) {
             try {
               for (let g = 0; g < stream.groups.length && !failed; g++) {
@@ -138,7 +172,13 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
           const f = await file.open();
           try {
             if (f.size > chunkBytes) {
-              const chunks = textChunks(f, { csv: file.format === 'csv', chunkBytes, lineLimit: limits.max_line_bytes, maxRows: limits.max_rows_per_file, source: file.name });
+              const chunks = textChunks(f, {
+                csv: file.format === 'csv',
+                chunkBytes,
+                lineLimit: limits.max_line_bytes,
+                maxRows: limits.max_rows_per_file,
+                source: file.name,
+              });
               try {
                 for await (const chunk of chunks) {
                   if (failed) break;
@@ -162,7 +202,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         if (!arrays && o.files.length === 1 && tasks.length === 0 && file.format === 'parquet') {
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
-          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file) arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, spec.monitor.segments);
+          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, spec.monitor.segments);
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -194,12 +235,24 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
     // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
     const transfer = [
-      ...parts.flatMap((c) => [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...(c.scoreRuns ?? []).flatMap((r) => [r.pos, r.neg]), ...Object.values(c.segments ?? {}).map((g) => g.codes)]),
+      ...parts.flatMap((c) => [
+        c.yTrueClass,
+        c.yPredClass,
+        c.proba,
+        c.yTrueValue,
+        c.yPredValue,
+        c.sortedScores?.pos,
+        c.sortedScores?.neg,
+        ...(c.scoreRuns ?? []).flatMap((r) => [r.pos, r.neg]),
+        ...Object.values(c.segments ?? {}).map((g) => g.codes),
+      ]),
       ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
     ]
       .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
       .map((a) => a.buffer as ArrayBuffer);
-    const finished = await run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [...new Set(transfer)]);
+    const finished = await run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [
+      ...new Set(transfer),
+    ]);
     const done = finished.finished!;
     if (done.pendingInterval) {
       const { input, settings } = done.pendingInterval;
@@ -295,7 +348,9 @@ function intervalInput(spec: ModelSpec, prepared: PreparedModel, c: Collected, s
   };
   if (c.task === 'regression') return { task: 'regression', metric, yTrue: own(c.yTrueValue!), yPred: own(c.yPredValue!) };
   const common = { metric, yTrue: own(c.yTrueClass!), yPred: own(c.yPredClass!), proba: own(c.proba!), nClasses: prepared.classes!.length };
-  return c.task === 'binary' ? { task: 'binary', ...common, positive: prepared.positiveIndex!, ...(c.sortedScores && !shared ? { sortedScores: c.sortedScores } : {}) } : { task: 'multiclass', ...common };
+  return c.task === 'binary'
+    ? { task: 'binary', ...common, positive: prepared.positiveIndex!, ...(c.sortedScores && !shared ? { sortedScores: c.sortedScores } : {}) }
+    : { task: 'multiclass', ...common };
 }
 
 /**
@@ -303,11 +358,23 @@ function intervalInput(spec: ModelSpec, prepared: PreparedModel, c: Collected, s
  * form when it applies, else the bootstrap — here on a small window, otherwise left pending for
  * the engine to spread over the evaluation threads.
  */
-function confidenceOf(spec: ModelSpec, prepared: PreparedModel, c: Collected, value: number | null | undefined): { confidence?: ConfidenceSummary; pending?: PendingInterval } {
+function confidenceOf(
+  spec: ModelSpec,
+  prepared: PreparedModel,
+  c: Collected,
+  value: number | null | undefined,
+): { confidence?: ConfidenceSummary; pending?: PendingInterval } {
   const { resamples, confidence, seed, method } = spec.monitor.significance;
   if (resamples === 0 || c.rows < 2) return {};
   const metric = spec.thresholds.metric;
-  const settings: IntervalSettings = { method: method ?? 'auto', resamples, confidence, seed, baseline: spec.baseline[metric], ...(value !== undefined ? { value } : {}) };
+  const settings: IntervalSettings = {
+    method: method ?? 'auto',
+    resamples,
+    confidence,
+    seed,
+    baseline: spec.baseline[metric],
+    ...(value !== undefined ? { value } : {}),
+  };
   const closed = closedFormFor(intervalInput(spec, prepared, c, false), settings);
   if (closed) return { confidence: confidenceSummary(closed, settings) };
   if (c.rows >= PARALLEL_BOOTSTRAP_ROWS && resamples > 1) return { pending: { input: intervalInput(spec, prepared, c, true), settings } };
@@ -336,7 +403,11 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
   const unknown = c.labels!.slice(classes.length);
   let rows = 0;
   for (const k of c.yTrueClass!) if (k >= classes.length) rows++;
-  const list = (values: string[], n: number): string => values.slice(0, n).map((v) => JSON.stringify(v)).join(', ') + (values.length > n ? `, … (${values.length} in all)` : '');
+  const list = (values: string[], n: number): string =>
+    values
+      .slice(0, n)
+      .map((v) => JSON.stringify(v))
+      .join(', ') + (values.length > n ? `, … (${values.length} in all)` : '');
   return new UpkeepError(
     'SchemaMismatch',
     `model ${spec.id}: label column ${spec.label.column} holds ${unknown.length} value${unknown.length === 1 ? '' : 's'} the model does not know, in ${rows} of ${c.rows} rows; the model's classes are ${list(classes, 10)} (check label.column and the labels' type: text vs numbers)`,
@@ -346,7 +417,10 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
 function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): { summary: EvaluationSummary; pending?: PendingInterval } {
   // Outputs that are not probabilities (or not numbers): no metric computed from them means anything.
   if (collected.outputIssues) {
-    throw new UpkeepError('ModelOutputInvalid', outputIssuesMessage(spec.id, (prepared.probaOutput ?? prepared.valueOutput)!, collected.rows, collected.outputIssues));
+    throw new UpkeepError(
+      'ModelOutputInvalid',
+      outputIssuesMessage(spec.id, (prepared.probaOutput ?? prepared.valueOutput)!, collected.rows, collected.outputIssues),
+    );
   }
   if (collected.rowsRead > 0 && collected.droppedRows / collected.rowsRead > spec.invalid_rows.max_share) {
     const detail = collected.invalid.map((i) => `${i.file} ${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
@@ -359,11 +433,19 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
   if (collected.droppedRows > 0) {
     warnings.push(
       `${collected.droppedRows} of ${collected.rowsRead} rows dropped before evaluation: ` +
-        collected.invalid.map((i) => `${i.file} ${i.column} (${[i.nulls && `${i.nulls} missing`, i.nan && `${i.nan} NaN`, i.infinite && `${i.infinite} infinite`].filter(Boolean).join(', ')})`).join('; '),
+        collected.invalid
+          .map(
+            (i) =>
+              `${i.file} ${i.column} (${[i.nulls && `${i.nulls} missing`, i.nan && `${i.nan} NaN`, i.infinite && `${i.infinite} infinite`].filter(Boolean).join(', ')})`,
+          )
+          .join('; '),
     );
   }
   if (collected.labels && prepared.classes && collected.labels.length > prepared.classes.length) throw unknownLabels(spec, prepared.classes, collected);
-  const m = collected.rows > 0 ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex) : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
+  const m =
+    collected.rows > 0
+      ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex)
+      : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
   const slices =
     collected.rows > 0
       ? computeSlices(collected, {

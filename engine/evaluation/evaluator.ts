@@ -50,7 +50,10 @@ export interface Collected {
 class Growable<T extends Float64Array | Int32Array> {
   private buf: T;
   length = 0;
-  constructor(private readonly make: (n: number) => T, initial = 1024) {
+  constructor(
+    private readonly make: (n: number) => T,
+    initial = 1024,
+  ) {
     this.buf = make(initial);
   }
   reserve(extra: number): void {
@@ -162,7 +165,14 @@ export class Evaluator {
       if (!col) {
         // Suggest only columns no other role of the spec already names.
         const claimed = new Set([...this.model.inputs.flatMap((i) => i.columns), this.labelColumn]);
-        throw this.fail(file, 'SchemaMismatch', `column ${column} (${role}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(column, present.filter((c) => !claimed.has(c) && c.length <= 100))}`);
+        throw this.fail(
+          file,
+          'SchemaMismatch',
+          `column ${column} (${role}) is missing; ${columnsWord(present.length)}, none of that name${didYouMean(
+            column,
+            present.filter((c) => !claimed.has(c) && c.length <= 100),
+          )}`,
+        );
       }
       return col;
     };
@@ -182,7 +192,11 @@ export class Evaluator {
           for (let r = 0; r < table.rowCount; r++) {
             const v = col.values[r]!;
             if (Number.isFinite(v) && !Number.isInteger(v)) {
-              throw this.fail(file, 'SchemaMismatch', `column ${column} holds fractional values (first in row ${(table.firstRow ?? 0) + r + 1}) but input ${input.name} expects int64`);
+              throw this.fail(
+                file,
+                'SchemaMismatch',
+                `column ${column} holds fractional values (first in row ${(table.firstRow ?? 0) + r + 1}) but input ${input.name} expects int64`,
+              );
             }
           }
         }
@@ -242,8 +256,15 @@ export class Evaluator {
     for (let r = 0; r < table.rowCount; r++) if (!bad[r]) keep.push(r);
     const droppedHere = table.rowCount - keep.length;
     if (this.opts.invalidRows.action === 'fail') {
-      const detail = this.invalid.filter((i) => i.file === file).map((i) => `${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`).join('; ');
-      throw this.fail(file, 'InvalidData', `${droppedHere} of ${table.rowCount} rows have missing or non-finite values (${detail}); invalid_rows.action is fail`);
+      const detail = this.invalid
+        .filter((i) => i.file === file)
+        .map((i) => `${i.column}: ${i.nulls} missing, ${i.nan} NaN, ${i.infinite} infinite`)
+        .join('; ');
+      throw this.fail(
+        file,
+        'InvalidData',
+        `${droppedHere} of ${table.rowCount} rows have missing or non-finite values (${detail}); invalid_rows.action is fail`,
+      );
     }
     this.dropped += droppedHere;
     return Int32Array.from(keep);
@@ -267,7 +288,8 @@ export class Evaluator {
         feeds[input.name] = { type: 'string', data: out, dims };
         continue;
       }
-      const out = input.type === 'float32' ? new Float32Array(count * k) : input.type === 'float64' ? new Float64Array(count * k) : new BigInt64Array(count * k);
+      const out =
+        input.type === 'float32' ? new Float32Array(count * k) : input.type === 'float64' ? new Float64Array(count * k) : new BigInt64Array(count * k);
       const sources = input.columns.map((name) => (table.columns.get(name)! as Exclude<Column, { kind: 'string' }>).values);
       if (out instanceof BigInt64Array) {
         sources.forEach((v, j) => {
@@ -373,7 +395,10 @@ export class Evaluator {
 
   /** An output whose shape is not [rows, ...] of this batch: nothing can be read from it. */
   private badShape(output: string, dims: number[], file: string, count: number, expected: string): UpkeepError {
-    return new UpkeepError('ModelOutputInvalid', `model ${this.model.modelId}: output ${output}: shape [${dims.join(', ')}] for a batch of ${count} rows of ${file}; expected ${expected}`);
+    return new UpkeepError(
+      'ModelOutputInvalid',
+      `model ${this.model.modelId}: output ${output}: shape [${dims.join(', ')}] for a batch of ${count} rows of ${file}; expected ${expected}`,
+    );
   }
 
   /**
@@ -445,7 +470,8 @@ export class Evaluator {
     if (!(probs instanceof Float32Array)) this.probaFloat32 = false;
     if (m.labelOutput) {
       const t = outputs[m.labelOutput]!;
-      if (!(t.dims.length === 1 && t.dims[0] === count && t.data.length === count)) throw this.badShape(m.labelOutput, t.dims, file, count, `[${count}] (one label per row)`);
+      if (!(t.dims.length === 1 && t.dims[0] === count && t.data.length === count))
+        throw this.badShape(m.labelOutput, t.dims, file, count, `[${count}] (one label per row)`);
       const l = t.data;
       if (Array.isArray(l)) {
         for (let i = 0; i < count; i++) pred[i] = this.classIndex(l[i]!);
@@ -527,10 +553,19 @@ export class Evaluator {
   /** The collected predictions; `compact` returns exact-size copies (for transfer between threads). */
   finish(compact = false): Collected {
     const rows = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
-    const base = { task: this.model.task, rows, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: this.invalid, ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}) };
+    const base = {
+      task: this.model.task,
+      rows,
+      rowsRead: this.rowsRead,
+      droppedRows: this.dropped,
+      invalid: this.invalid,
+      ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
+    };
     const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
     const segments =
-      this.segmentCodes.size > 0 ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: [...v.values.values] }])) } : {};
+      this.segmentCodes.size > 0
+        ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: [...v.values.values] }])) }
+        : {};
     if (this.model.task === 'regression') {
       return { ...base, ...segments, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }

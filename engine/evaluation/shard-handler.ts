@@ -34,7 +34,16 @@ function prepare(m: ModelMessage): Promise<PreparedModel> {
 }
 
 function transferList(c: Collected): ArrayBuffer[] {
-  return [c.yTrueClass, c.yPredClass, c.proba, c.yTrueValue, c.yPredValue, c.sortedScores?.pos, c.sortedScores?.neg, ...Object.values(c.segments ?? {}).map((s) => s.codes)]
+  return [
+    c.yTrueClass,
+    c.yPredClass,
+    c.proba,
+    c.yTrueValue,
+    c.yPredValue,
+    c.sortedScores?.pos,
+    c.sortedScores?.neg,
+    ...Object.values(c.segments ?? {}).map((s) => s.codes),
+  ]
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
 }
@@ -125,5 +134,8 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
       if (s.kind === 'numeric') transfer.push(s.sorted.buffer as ArrayBuffer);
     }
   }
-  return { reply: { id: msg.id, ok: true, collected, ...(sketches ? { sketches, fileColumns: table.fileColumns ?? [...table.columns.keys()] } : {}) }, transfer };
+  return {
+    reply: { id: msg.id, ok: true, collected, ...(sketches ? { sketches, fileColumns: table.fileColumns ?? [...table.columns.keys()] } : {}) },
+    transfer,
+  };
 }

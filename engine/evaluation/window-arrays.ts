@@ -59,7 +59,9 @@ export class WindowArrays {
     } else {
       this.yTrueClass = resized(this.yTrueClass, capacity, (m) => new Int32Array(m));
       this.yPredClass = resized(this.yPredClass, capacity, (m) => new Int32Array(m));
-      this.proba = resized(this.proba, capacity * this.k, (m) => (this.proba === undefined || this.proba instanceof Float32Array ? new Float32Array(m) : new Float64Array(m)));
+      this.proba = resized(this.proba, capacity * this.k, (m) =>
+        this.proba === undefined || this.proba instanceof Float32Array ? new Float32Array(m) : new Float64Array(m),
+      );
     }
     for (const seg of this.segments.values()) seg.codes = resized(seg.codes, capacity, (m) => new Int32Array(m));
     this.capacity = capacity;
@@ -121,9 +123,18 @@ export class WindowArrays {
   result(): Collected {
     if (this.waiting.some((w) => w !== undefined)) throw new Error('a part of the window is missing');
     const n = this.rows;
-    const base = { task: this.task, rows: n, rowsRead: this.rowsRead, droppedRows: this.dropped, invalid: invalidByFile(this.invalid), ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}) };
+    const base = {
+      task: this.task,
+      rows: n,
+      rowsRead: this.rowsRead,
+      droppedRows: this.dropped,
+      invalid: invalidByFile(this.invalid),
+      ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
+    };
     const segments =
-      this.segmentNames.length > 0 ? { segments: Object.fromEntries([...this.segments].map(([k, v]) => [k, { codes: v.codes.subarray(0, n), values: v.values.values }])) } : {};
+      this.segmentNames.length > 0
+        ? { segments: Object.fromEntries([...this.segments].map(([k, v]) => [k, { codes: v.codes.subarray(0, n), values: v.values.values }])) }
+        : {};
     if (this.task === 'regression') return { ...base, ...segments, yTrueValue: this.yTrueValue!.subarray(0, n), yPredValue: this.yPredValue!.subarray(0, n) };
     const k = this.k;
     return {

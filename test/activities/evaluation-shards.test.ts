@@ -25,7 +25,6 @@ const numbers = (s: EvaluationSummary): Omit<EvaluationSummary, 'durationMs'> =>
   return rest;
 };
 
-
 /** A Parquet file for models/binary.onnx (x1..x4, y) with a region column, in row groups of `group`; x2 NaN every `nanEvery` rows. */
 function generated(rows: number, group: number, seed: number, shift = 0, nanEvery = 0): Uint8Array {
   const u = rng(seed);
@@ -72,17 +71,36 @@ describe('a window evaluated in shards and merged', function () {
   });
 
   /** Puts the model and the files in the store as a snapshot of one day per file. */
-  async function stage(spec: ModelSpec, modelBytes: Uint8Array, files: { name: string; bytes: Uint8Array; rows: number }[], reference?: string): Promise<{ model: ResolvedModel; snapshot: SnapshotRef }> {
+  async function stage(
+    spec: ModelSpec,
+    modelBytes: Uint8Array,
+    files: { name: string; bytes: Uint8Array; rows: number }[],
+    reference?: string,
+  ): Promise<{ model: ResolvedModel; snapshot: SnapshotRef }> {
     const sha = sha256Hex(modelBytes);
     const artifact = await store.put(`models/${spec.id}/artifacts/${sha}.onnx`, modelBytes);
     const staged = [];
     for (const [i, f] of files.entries()) {
       const fileSha = sha256Hex(f.bytes);
       const put = await store.put(`snapshots/${spec.id}/files/${fileSha}.${f.name.split('.').pop()}`, f.bytes);
-      staged.push({ date: `2026-11-${String(10 + i).padStart(2, '0')}`, sourceUri: `file:///data/${f.name}`, uri: put.uri, sha256: fileSha, bytes: f.bytes.byteLength, rows: f.rows });
+      staged.push({
+        date: `2026-11-${String(10 + i).padStart(2, '0')}`,
+        sourceUri: `file:///data/${f.name}`,
+        uri: put.uri,
+        sha256: fileSha,
+        bytes: f.bytes.byteLength,
+        rows: f.rows,
+      });
     }
     const snapshotSha = sha256Hex(JSON.stringify(staged));
-    const model: ResolvedModel = { modelId: spec.id, spec, artifactUri: artifact.uri, artifactSha256: sha, artifactBytes: modelBytes.byteLength, ...(reference ? { referenceUri: reference } : {}) };
+    const model: ResolvedModel = {
+      modelId: spec.id,
+      spec,
+      artifactUri: artifact.uri,
+      artifactSha256: sha,
+      artifactBytes: modelBytes.byteLength,
+      ...(reference ? { referenceUri: reference } : {}),
+    };
     const snapshot: SnapshotRef = {
       uri: store.uriFor(`snapshots/${spec.id}/manifests/${snapshotSha}.json`),
       sha256: snapshotSha,
@@ -99,7 +117,9 @@ describe('a window evaluated in shards and merged', function () {
   /** Plan, shards (each stored) and merge, as the workflow runs them. */
   async function sharded(model: ResolvedModel, snapshot: SnapshotRef, k: number): Promise<{ summary: EvaluationSummary; shards: number }> {
     const plan = await activities.planEvaluationShards({ model, snapshot, shards: k });
-    const results = await Promise.all(plan.map((shard) => activities.evaluateShard({ model, snapshot: { sha256: snapshot.sha256, files: snapshot.files }, shard })));
+    const results = await Promise.all(
+      plan.map((shard) => activities.evaluateShard({ model, snapshot: { sha256: snapshot.sha256, files: snapshot.files }, shard })),
+    );
     for (const r of results) assert.ok(await store.exists(r.key), `shard ${r.index} is in the store`);
     // Listed out of order: the merge puts them back in window order.
     const shards = results.reverse().map((r) => ({ key: r.key, index: r.index }));
@@ -111,11 +131,7 @@ describe('a window evaluated in shards and merged', function () {
   }
 
   it('plans contiguous shards balanced by rows, joining adjacent row groups', () => {
-    const units = [
-      { file: 0, rows: 500 },
-      ...Array.from({ length: 6 }, (_, g) => ({ file: 1, group: g, rows: 100 })),
-      { file: 2, rows: 300 },
-    ];
+    const units = [{ file: 0, rows: 500 }, ...Array.from({ length: 6 }, (_, g) => ({ file: 1, group: g, rows: 100 })), { file: 2, rows: 300 }];
     const plan = planWindowShards(units, 3);
     assert.deepEqual(
       plan.map((s) => s.parts),
@@ -128,17 +144,35 @@ describe('a window evaluated in shards and merged', function () {
         ],
       ],
     );
-    assert.deepEqual(plan.map((s) => [s.index, s.of, s.rows]), [[0, 3, 500], [1, 3, 500], [2, 3, 400]]);
+    assert.deepEqual(
+      plan.map((s) => [s.index, s.of, s.rows]),
+      [
+        [0, 3, 500],
+        [1, 3, 500],
+        [2, 3, 400],
+      ],
+    );
     // More shards than units: one unit each, none empty.
     assert.equal(planWindowShards(units, 20).length, units.length);
     assert.throws(() => planWindowShards(units, 0), /positive integer/);
   });
 
   it('keeps a partial result exact through its stored form', async () => {
-    const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, monitor: { segments: ['region'] } });
+    const spec = specFor({
+      task: 'binary',
+      inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+      monitor: { segments: ['region'] },
+    });
     const bytes = generated(3000, 1000, 3);
     const modelBytes = fixtureBytes('models/binary.onnx');
-    const partial = await engine.collect({ spec, modelBytes, modelKey: sha256Hex(modelBytes), artifactName: 'binary.onnx', files: [{ name: 'g.parquet', format: 'parquet', load: async () => bytes }] });
+    const partial = await engine.collect({
+      spec,
+      modelBytes,
+      modelKey: sha256Hex(modelBytes),
+      artifactName: 'binary.onnx',
+      files: [{ name: 'g.parquet', format: 'parquet', load: async () => bytes }],
+    });
     partial.parts[0]!.invalid.push({ file: 'g.parquet', column: 'x1', nulls: 0, nan: Number.NaN, infinite: Number.POSITIVE_INFINITY });
     const encoded = encodePartial(partial, { index: 4 });
     const { meta, partial: back } = decodePartial(encoded, 'shard');
@@ -162,23 +196,53 @@ describe('a window evaluated in shards and merged', function () {
   it('refuses a stored model copy that no longer matches its sha256 (it is read, never rewritten)', async () => {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     const modelBytes = fixtureBytes('models/binary.onnx');
-    const { model, snapshot } = await stage({ ...spec, id: 'altered-copy' }, modelBytes, [{ name: 'binary.csv', bytes: fixtureBytes('data/binary.csv'), rows: 1000 }]);
+    const { model, snapshot } = await stage({ ...spec, id: 'altered-copy' }, modelBytes, [
+      { name: 'binary.csv', bytes: fixtureBytes('data/binary.csv'), rows: 1000 },
+    ]);
     const altered = Buffer.from(modelBytes);
     altered.writeUInt8(altered.readUInt8(altered.length - 1) ^ 1, altered.length - 1);
     writeFileSync(fileURLToPath(model.artifactUri), altered);
     await assert.rejects(activities.evaluateSnapshot({ model, snapshot }), (err: unknown) => {
       assert.ok(isUpkeepError(err, 'InvalidModel'), String(err));
-      assert.equal((err as Error).message, `model altered-copy: the stored copy ${model.artifactSha256}.onnx does not match its sha256 ${model.artifactSha256} (altered in the store?)`);
+      assert.equal(
+        (err as Error).message,
+        `model altered-copy: the stored copy ${model.artifactSha256}.onnx does not match its sha256 ${model.artifactSha256} (altered in the store?)`,
+      );
       return true;
     });
   });
 
   it('equals the single activity exactly on the fixture data', async () => {
-    const binary = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 } });
+    const binary = specFor({
+      task: 'binary',
+      inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+      thresholds: { metric: 'roc_auc', min: 0.5 },
+    });
     const windows = [
-      { spec: binary, model: 'models/binary.onnx', files: ['data/binary.csv', 'data/binary.jsonl', 'data/binary.parquet', 'data/binary.gzip.parquet'], rows: 1000 },
-      { spec: specFor({ task: 'multiclass', inputs: [{ name: 'input', columns: ['f1', 'f2', 'f3', 'f4', 'f5'] }], label: { column: 'tier' }, thresholds: { metric: 'log_loss', max: 5 } }), model: 'models/multiclass.onnx', files: ['data/multiclass.csv', 'data/multiclass.csv'], rows: 0 },
-      { spec: specFor({ task: 'regression', inputs: [{ name: 'input', columns: ['r1', 'r2', 'r3'] }], label: { column: 'target' } }), model: 'models/regression.onnx', files: ['data/regression.csv', 'data/regression.csv'], rows: 0 },
+      {
+        spec: binary,
+        model: 'models/binary.onnx',
+        files: ['data/binary.csv', 'data/binary.jsonl', 'data/binary.parquet', 'data/binary.gzip.parquet'],
+        rows: 1000,
+      },
+      {
+        spec: specFor({
+          task: 'multiclass',
+          inputs: [{ name: 'input', columns: ['f1', 'f2', 'f3', 'f4', 'f5'] }],
+          label: { column: 'tier' },
+          thresholds: { metric: 'log_loss', max: 5 },
+        }),
+        model: 'models/multiclass.onnx',
+        files: ['data/multiclass.csv', 'data/multiclass.csv'],
+        rows: 0,
+      },
+      {
+        spec: specFor({ task: 'regression', inputs: [{ name: 'input', columns: ['r1', 'r2', 'r3'] }], label: { column: 'target' } }),
+        model: 'models/regression.onnx',
+        files: ['data/regression.csv', 'data/regression.csv'],
+        rows: 0,
+      },
     ];
     for (const w of windows) {
       const files = w.files.map((rel) => ({ name: path.basename(rel), bytes: fixtureBytes(rel), rows: w.rows }));
@@ -195,7 +259,13 @@ describe('a window evaluated in shards and merged', function () {
 
   it('equals the single activity exactly on a generated window: metrics, slices, bootstrap interval, drift and quality', async () => {
     const modelBytes = fixtureBytes('models/binary.onnx');
-    const base = { task: 'binary' as const, inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, thresholds: { metric: 'roc_auc', min: 0.5 }, baseline: { roc_auc: 0.8 } };
+    const base = {
+      task: 'binary' as const,
+      inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+      thresholds: { metric: 'roc_auc', min: 0.5 },
+      baseline: { roc_auc: 0.8 },
+    };
     // A reference profile from other data (shifted), so that drift and quality have something to say.
     const refSpec = specFor({ ...base, id: 'generated', monitor: { significance: { resamples: 0 } } });
     const refBytes = generated(4000, 4000, 99, 0.3);
@@ -238,13 +308,26 @@ describe('a window evaluated in shards and merged', function () {
 
   it('takes the number of shards from evaluation.shard_rows, at most MAX_SHARDS', async () => {
     const files = Array.from({ length: 3 }, () => ({ name: 'g.parquet', bytes: generated(1000, 10, 5), rows: 1000 }));
-    const spec = (shardRows: number) => specFor({ task: 'binary', id: 'planned', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 }, evaluation: { shard_rows: shardRows } });
+    const spec = (shardRows: number) =>
+      specFor({
+        task: 'binary',
+        id: 'planned',
+        inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+        label: { column: 'y', positive: 1 },
+        evaluation: { shard_rows: shardRows },
+      });
     const plan = async (shardRows: number) => {
       const { model, snapshot } = await stage(spec(shardRows), fixtureBytes('models/binary.onnx'), files);
       return activities.planEvaluationShards({ model, snapshot });
     };
-    assert.deepEqual((await plan(1000)).map((s) => s.rows), [1000, 1000, 1000]);
-    assert.deepEqual((await plan(700)).map((s) => s.rows), [600, 600, 600, 600, 600]);
+    assert.deepEqual(
+      (await plan(1000)).map((s) => s.rows),
+      [1000, 1000, 1000],
+    );
+    assert.deepEqual(
+      (await plan(700)).map((s) => s.rows),
+      [600, 600, 600, 600, 600],
+    );
     // 3,000 row groups of 10 rows would allow 300 shards of one group.
     const capped = await plan(1);
     assert.equal(capped.length, MAX_SHARDS);
@@ -252,13 +335,23 @@ describe('a window evaluated in shards and merged', function () {
   });
 
   it('refuses a stored partial of another shard', async () => {
-    const files = [{ name: 'binary.csv', bytes: fixtureBytes('data/binary.csv'), rows: 1000 }, { name: 'binary.jsonl', bytes: fixtureBytes('data/binary.jsonl'), rows: 1000 }];
+    const files = [
+      { name: 'binary.csv', bytes: fixtureBytes('data/binary.csv'), rows: 1000 },
+      { name: 'binary.jsonl', bytes: fixtureBytes('data/binary.jsonl'), rows: 1000 },
+    ];
     const spec = specFor({ task: 'binary', id: 'mixed', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
     const { model, snapshot } = await stage(spec, fixtureBytes('models/binary.onnx'), files);
     const plan = await activities.planEvaluationShards({ model, snapshot, shards: 2 });
     const [a, b] = await Promise.all(plan.map((shard) => activities.evaluateShard({ model, snapshot, shard })));
     await assert.rejects(
-      activities.mergeEvaluationShards({ model, snapshot, shards: [{ key: b!.key, index: 0 }, { key: a!.key, index: 1 }] }),
+      activities.mergeEvaluationShards({
+        model,
+        snapshot,
+        shards: [
+          { key: b!.key, index: 0 },
+          { key: a!.key, index: 1 },
+        ],
+      }),
       /holds shard 1 of snapshot [0-9a-f]+, not shard 0/,
     );
   });

@@ -50,7 +50,10 @@ describe('WindowArrays: a window joined as its parts come in', () => {
       assert.deepEqual(Array.from(got.segments!.region!.codes), Array.from(expected.segments!.region!.codes));
       assert.deepEqual(got.invalid, expected.invalid);
       // The sorted runs are kept for the finishing step, one per part, in window order.
-      assert.deepEqual(got.scoreRuns?.map((r) => Array.from(r.pos)), parts.map((p) => Array.from(p.sortedScores!.pos)));
+      assert.deepEqual(
+        got.scoreRuns?.map((r) => Array.from(r.pos)),
+        parts.map((p) => Array.from(p.sortedScores!.pos)),
+      );
       // Joined again (a shard's stored result), its runs come along.
       const again = new WindowArrays('binary', ['0', '1'], 15, ['region']);
       again.add(0, got);

@@ -62,9 +62,7 @@ export function logLoss(
 ): { value: number; warning?: string } | { reason: string } {
   if (unknownTrue.length > 0) {
     return {
-      reason:
-        `y_true contains labels the model does not know (${classList(unknownTrue, names)}); ` +
-        `scikit-learn's log_loss with labels=range(${k}) raises.`,
+      reason: `y_true contains labels the model does not know (${classList(unknownTrue, names)}); ` + `scikit-learn's log_loss with labels=range(${k}) raises.`,
     };
   }
   const check = checkProbaForLogLoss(proba);

@@ -102,13 +102,7 @@ export function multiclassMetrics(input: ClassificationInput): MetricsResult<Mul
 }
 
 /** Conditions under which scikit-learn's multiclass ovr roc_auc_score raises; undefined if none. */
-function ovrAucPrecondition(
-  yTrue: Int32Array,
-  proba: Floats,
-  k: number,
-  c: LabelCounts,
-  names: readonly string[] | undefined,
-): string | undefined {
+function ovrAucPrecondition(yTrue: Int32Array, proba: Floats, k: number, c: LabelCounts, names: readonly string[] | undefined): string | undefined {
   if (!allFinite(proba)) return 'proba contains NaN or infinity (scikit-learn raises on non-finite input).';
   if (k === 2) {
     return (

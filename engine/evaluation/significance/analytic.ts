@@ -29,9 +29,23 @@ export interface AnalyticInterval {
 
 /** Metrics that have a closed form here (average_precision has none: it is bootstrapped). */
 export const ANALYTIC_METRICS: ReadonlySet<string> = new Set([
-  'accuracy', 'balanced_accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'brier',
-  'f1_macro', 'f1_weighted', 'precision_macro', 'recall_macro', 'roc_auc_ovr_macro',
-  'mae', 'rmse', 'r2', 'mape',
+  'accuracy',
+  'balanced_accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'roc_auc',
+  'log_loss',
+  'brier',
+  'f1_macro',
+  'f1_weighted',
+  'precision_macro',
+  'recall_macro',
+  'roc_auc_ovr_macro',
+  'mae',
+  'rmse',
+  'r2',
+  'mape',
 ]);
 
 interface Estimate {
@@ -404,17 +418,15 @@ export function analyticInterval(input: BootstrapInput, confidence = 0.95, known
     known !== undefined
       ? known
       : input.task === 'regression'
-      ? regressionMetrics(input).metrics[metric as 'mae']
-      : input.task === 'binary'
-        ? binaryMetrics(input).metrics[metric as 'accuracy']
-        : multiclassMetrics(input).metrics[metric as 'accuracy'];
+        ? regressionMetrics(input).metrics[metric as 'mae']
+        : input.task === 'binary'
+          ? binaryMetrics(input).metrics[metric as 'accuracy']
+          : multiclassMetrics(input).metrics[metric as 'accuracy'];
   if (value === null || value === undefined || !Number.isFinite(value)) return null;
   const est = estimate(input, value);
   if (!est || !Number.isFinite(est.se)) return null;
   const z = normalQuantile((1 + confidence) / 2);
   const [lo, hi] = metricRange(metric);
-  const [low, high] = est.wilson
-    ? wilson(est.wilson.successes, est.wilson.trials, z)
-    : [Math.max(lo, value - z * est.se), Math.min(hi, value + z * est.se)];
+  const [low, high] = est.wilson ? wilson(est.wilson.successes, est.wilson.trials, z) : [Math.max(lo, value - z * est.se), Math.min(hi, value + z * est.se)];
   return { metric, value, low, high, se: est.se, method: est.method, rows: n, support: est.support };
 }

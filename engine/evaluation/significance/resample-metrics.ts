@@ -111,9 +111,7 @@ function prepareBinary(input: BinaryInput, metric: BinaryMetricName): Prepared {
   let distinctInWindow = 0;
   for (const t of new LabelCounts(code, yPred, labels.L, k).fill(new Int32Array(n).fill(1)).tc) if (t > 0) distinctInWindow++;
   const scoreUndefined = (w: Int32Array): boolean =>
-    anyDrawn(w, unknownRows) ||
-    anyDrawn(w, nonFiniteScore) ||
-    (distinctInWindow > 2 && counts.fill(w).distinctTrue() > 2);
+    anyDrawn(w, unknownRows) || anyDrawn(w, nonFiniteScore) || (distinctInWindow > 2 && counts.fill(w).distinctTrue() > 2);
 
   if (metric === 'brier') {
     // brier_score_loss raises for a probability outside [0, 1].
@@ -129,8 +127,7 @@ function prepareBinary(input: BinaryInput, metric: BinaryMetricName): Prepared {
     const { term, nonFinite } = meanTerms(raw);
     return {
       ...base,
-      evaluate: (w) =>
-        scoreUndefined(w) || anyDrawn(w, outOfRange) || anyDrawn(w, nonFinite) ? null : weightedMean(w, term, n) * 0.5,
+      evaluate: (w) => (scoreUndefined(w) || anyDrawn(w, outOfRange) || anyDrawn(w, nonFinite) ? null : weightedMean(w, term, n) * 0.5),
     };
   }
 
