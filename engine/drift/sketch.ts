@@ -123,13 +123,15 @@ export function sketchBuffers(sketches: Record<string, ColumnSketch> | ColumnSke
 
 /**
  * Merges ascending runs into one ascending array: with more than two, a k-way merge over a heap of
- * the runs' heads (n log k), writing the output once, with no intermediate arrays.
+ * the runs' heads (n log k), writing the output once, with no intermediate arrays. Float32 runs
+ * (a model's float32 scores) merge into a Float32Array: the same numbers.
  */
-export function mergeSorted(parts: Float64Array[]): Float64Array {
+export function mergeSorted<T extends Float64Array | Float32Array>(parts: T[]): T {
   if (parts.length === 1) return parts[0]!;
   const runs = parts.filter((p) => p.length > 0);
-  if (runs.length <= 2) return runs.length === 2 ? mergeTwo(runs[0]!, runs[1]!) : (runs[0] ?? new Float64Array(0));
-  const out = new Float64Array(runs.reduce((n, r) => n + r.length, 0));
+  const make = (n: number): T => (runs.length > 0 && runs.every((r) => r instanceof Float32Array) ? new Float32Array(n) : new Float64Array(n)) as T;
+  if (runs.length <= 2) return runs.length === 2 ? mergeTwo(runs[0]!, runs[1]!, make) : (runs[0] ?? make(0));
+  const out = make(runs.reduce((n, r) => n + r.length, 0));
   const at = new Int32Array(runs.length);
   const heap = Int32Array.from(runs, (_, i) => i);
   let size = heap.length;
@@ -157,8 +159,8 @@ export function mergeSorted(parts: Float64Array[]): Float64Array {
   return out;
 }
 
-function mergeTwo(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length);
+function mergeTwo<T extends Float64Array | Float32Array>(a: T, b: T, make: (n: number) => T): T {
+  const out = make(a.length + b.length);
   let i = 0;
   let j = 0;
   let k = 0;

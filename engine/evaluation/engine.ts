@@ -186,7 +186,7 @@ export function parquetRows(bytes: Uint8Array, within?: { start: number; end: nu
   }
 }
 
-function concat<T extends Float64Array | Int32Array>(parts: T[], make: (n: number) => T): T {
+function concat<T extends Float64Array | Float32Array | Int32Array>(parts: T[], make: (n: number) => T): T {
   const out = make(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -204,7 +204,10 @@ type ArrayField = 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredV
  */
 function join<F extends ArrayField>(parts: Collected[], field: F, make: (n: number) => NonNullable<Collected[F]>): NonNullable<Collected[F]> {
   if (parts.length === 1) return parts[0]![field]!;
-  const out = concat(parts.map((p) => p[field]!) as NonNullable<Collected[F]>[], make);
+  const out = concat(
+    parts.map((p) => p[field]!) as (Float64Array | Float32Array | Int32Array)[],
+    make as (n: number) => Float64Array | Float32Array | Int32Array,
+  ) as NonNullable<Collected[F]>;
   for (const p of parts) delete p[field];
   return out;
 }
@@ -281,7 +284,8 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     labels: labels.values,
     yTrueClass: join(parts, 'yTrueClass', (n) => new Int32Array(n)),
     yPredClass: join(parts, 'yPredClass', (n) => new Int32Array(n)),
-    proba: join(parts, 'proba', (n) => new Float64Array(n)),
+    // Float32 probabilities stay so when every part's are (the same numbers, half the memory).
+    proba: join(parts, 'proba', (n) => (parts.every((p) => p.proba instanceof Float32Array) ? new Float32Array(n) : new Float64Array(n))),
   };
 }
 

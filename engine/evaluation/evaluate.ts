@@ -339,7 +339,7 @@ const PARALLEL_BOOTSTRAP_ROWS = 20_000;
 function intervalInput(spec: ModelSpec, prepared: PreparedModel, c: Collected, shared: boolean): BootstrapInput {
   const metric = spec.thresholds.metric;
   // Shared memory lets every evaluation thread read the arrays without a copy.
-  const own = <T extends Float64Array | Int32Array>(a: T): T => {
+  const own = <T extends Float64Array | Float32Array | Int32Array>(a: T): T => {
     if (!shared || a.buffer instanceof SharedArrayBuffer) return a;
     const ctor = a.constructor as new (b: SharedArrayBuffer) => T;
     const out = new ctor(new SharedArrayBuffer(a.byteLength));

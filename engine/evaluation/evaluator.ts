@@ -33,19 +33,26 @@ export interface Collected {
   /** Classifiers: class indices; labels unknown to the model get indices ≥ classes.length. */
   yTrueClass?: Int32Array;
   yPredClass?: Int32Array;
-  proba?: Float64Array;
+  proba?: Float64Array | Float32Array;
   /** All labels: the model's classes, then unknown true labels in order of appearance. */
   labels?: string[];
   yTrueValue?: Float64Array;
   yPredValue?: Float64Array;
   /** Binary models: P(positive) split by true class, each sorted ascending (for the ranking metrics). */
-  sortedScores?: { pos: Float64Array; neg: Float64Array };
+  sortedScores?: { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array };
   /** A window joined as its parts came in (window-arrays.ts): each part's sorted scores, merged when finishing. */
-  scoreRuns?: { pos: Float64Array; neg: Float64Array }[];
+  scoreRuns?: { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array }[];
   /** Per segment column: the value of each evaluated row, as codes into `values` (missing: "(missing)"). */
   segments?: Record<string, { codes: Int32Array; values: string[] }>;
   /** Rows whose outputs are not finite, out of [0, 1] or do not sum to 1 (output-check.ts): the window fails. */
   outputIssues?: OutputIssues;
+}
+
+/** A Float32Array holding `a`'s values (copied by `set`, a fast path unlike Float32Array.from). */
+export function float32Copy(a: Float64Array): Float32Array {
+  const out = new Float32Array(a.length);
+  out.set(a);
+  return out;
 }
 
 /** Int64 labels are read from their two 32-bit words, low word first on a little-endian machine. */
@@ -77,6 +84,8 @@ export class Evaluator {
   private readonly yTrueClass = new Growable((n) => new Int32Array(n));
   private readonly yPredClass = new Growable((n) => new Int32Array(n));
   private readonly proba = new Growable((n) => new Float64Array(n));
+  /** Every probability batch so far came as float32 (an ONNX model's float output). */
+  private probaFloat32 = true;
   private readonly yTrueValue = new Growable((n) => new Float64Array(n));
   private readonly yPredValue = new Growable((n) => new Float64Array(n));
   private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array>; values: Interned }>();
@@ -414,6 +423,7 @@ export class Evaluator {
     // The predicted class is the label output's when there is one, else the most probable class.
     if (!m.labelOutput) argmaxRows(probs, count, k, pred);
     this.proba.push(probs);
+    if (!(probs instanceof Float32Array)) this.probaFloat32 = false;
     if (m.labelOutput) {
       const t = outputs[m.labelOutput]!;
       if (!(t.dims.length === 1 && t.dims[0] === count && t.data.length === count))
@@ -515,13 +525,8 @@ export class Evaluator {
     if (this.model.task === 'regression') {
       return { ...base, ...segments, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }
-    return {
-      ...base,
-      ...segments,
-      yTrueClass: take(this.yTrueClass),
-      yPredClass: take(this.yPredClass),
-      proba: take(this.proba),
-      labels: [...this.labels.values],
-    };
+    // A compact copy of float32 probabilities is a Float32Array: the same numbers in half the bytes.
+    const proba = compact && this.probaFloat32 && this.proba.length > 0 ? float32Copy(this.proba.view()) : take(this.proba);
+    return { ...base, ...segments, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba, labels: [...this.labels.values] };
   }
 }

@@ -9,7 +9,7 @@ import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
 import { UpkeepError } from '../errors.js';
 import { EXACT_VALUES, mergeSketches, sketchBuffers, sketchColumn, type ColumnSketch } from '../drift/sketch.js';
-import { Evaluator, type Collected } from './evaluator.js';
+import { Evaluator, float32Copy, type Collected } from './evaluator.js';
 import { sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
@@ -70,7 +70,8 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
   }
   sortFloat64(pos);
   sortFloat64(neg);
-  return { pos, neg };
+  // Float32 probabilities give float32 scores: kept so, they are the same numbers in half the bytes.
+  return p instanceof Float32Array ? { pos: float32Copy(pos), neg: float32Copy(neg) } : { pos, neg };
 }
 
 /** Table rows where the row groups of the range start (after the first): batches break there. */

@@ -24,7 +24,8 @@ export class WindowArrays {
   private readonly labels: Interned;
   private yTrueClass?: Int32Array;
   private yPredClass?: Int32Array;
-  private proba?: Float64Array;
+  /** Float32 while every part's probabilities are (float32 model outputs), else Float64. */
+  private proba?: Float64Array | Float32Array;
   private yTrueValue?: Float64Array;
   private yPredValue?: Float64Array;
   private readonly segments = new Map<string, { codes: Int32Array; values: Interned }>();
@@ -47,7 +48,7 @@ export class WindowArrays {
 
   private grow(capacity: number): void {
     const n = this.rows;
-    const resized = <T extends Int32Array | Float64Array>(a: T | undefined, size: number, make: (m: number) => T): T => {
+    const resized = <T extends Int32Array | Float64Array | Float32Array>(a: T | undefined, size: number, make: (m: number) => T): T => {
       const out = make(size);
       if (a) out.set(a.subarray(0, (n * size) / Math.max(1, capacity)) as never);
       return out;
@@ -58,7 +59,9 @@ export class WindowArrays {
     } else {
       this.yTrueClass = resized(this.yTrueClass, capacity, (m) => new Int32Array(m));
       this.yPredClass = resized(this.yPredClass, capacity, (m) => new Int32Array(m));
-      this.proba = resized(this.proba, capacity * this.k, (m) => new Float64Array(m));
+      this.proba = resized(this.proba, capacity * this.k, (m) =>
+        this.proba === undefined || this.proba instanceof Float32Array ? new Float32Array(m) : new Float64Array(m),
+      );
     }
     for (const seg of this.segments.values()) seg.codes = resized(seg.codes, capacity, (m) => new Int32Array(m));
     this.capacity = capacity;
@@ -86,6 +89,12 @@ export class WindowArrays {
       for (let i = 0; i < p.rows; i++) {
         this.yTrueClass![at + i] = remap[t[i]!]!;
         this.yPredClass![at + i] = remap[q[i]!]!;
+      }
+      // A part with Float64 probabilities: the window's become Float64 (the rows so far copied exactly).
+      if (!(p.proba instanceof Float32Array) && this.proba instanceof Float32Array) {
+        const wide = new Float64Array(this.proba.length);
+        wide.set(this.proba.subarray(0, at * this.k));
+        this.proba = wide;
       }
       this.proba!.set(p.proba!, at * this.k);
       if (this.task === 'binary') {

@@ -178,7 +178,8 @@ describe('a window evaluated in shards and merged', function () {
     const { meta, partial: back } = decodePartial(encoded, 'shard');
     assert.deepEqual(meta, { index: 4 });
     assert.deepEqual(back, partial);
-    assert.ok(back.parts[0]!.proba instanceof Float64Array && back.parts[0]!.yTrueClass instanceof Int32Array);
+    // The model's float32 probabilities are kept as float32 (the same numbers in half the bytes).
+    assert.ok(back.parts[0]!.proba instanceof Float32Array && back.parts[0]!.yTrueClass instanceof Int32Array);
     assert.throws(() => decodePartial(encoded.subarray(0, encoded.length - 8), 'shard 4'), /shard 4 is truncated/);
     // Read by range, array by array: the same partial; a truncated object is refused as such.
     const ranged = (b: Uint8Array) => (start: number, end: number, into?: Uint8Array) => {

@@ -72,4 +72,20 @@ describe('WindowArrays: a window joined as its parts come in', () => {
     assert.ok(later.proba, 'a part waits, whole, until the parts before it are in');
     assert.throws(() => arrays.result(), /a part of the window is missing/);
   });
+  it('keeps float32 probabilities as float32, and widens exactly when a part brings float64 ones', () => {
+    const f32 = (c: Collected): Collected => ({ ...c, proba: new Float32Array(c.proba!) });
+    const narrow = new WindowArrays('binary', ['0', '1'], 15, ['region']);
+    for (const i of [0, 1, 2]) narrow.add(i, f32(copy(parts[i]!)));
+    const n = narrow.result();
+    assert.ok(n.proba instanceof Float32Array);
+    assert.deepEqual(Array.from(n.proba), Array.from(new Float32Array(mergeCollected(model, parts.map(copy)).proba!)));
+    // The middle part's probabilities are float64: the rows before it keep their values.
+    const mixed = new WindowArrays('binary', ['0', '1'], 15, ['region']);
+    for (const i of [0, 2]) mixed.add(i, f32(copy(parts[i]!)));
+    mixed.add(1, copy(parts[1]!));
+    const m = mixed.result();
+    assert.ok(m.proba instanceof Float64Array);
+    const expected = [...new Float32Array(parts[0]!.proba!), ...parts[1]!.proba!, ...new Float32Array(parts[2]!.proba!)];
+    assert.deepEqual(Array.from(m.proba), expected);
+  });
 });

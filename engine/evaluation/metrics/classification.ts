@@ -2,6 +2,7 @@
 import { CompensatedSum, FLOAT64_EPS } from '../../math/sum.js';
 import { classList, type LabelCounts } from './labels.js';
 import { compensatedMean } from './numeric.js';
+import type { Floats } from './types.js';
 
 export function accuracy(yTrue: Int32Array, yPred: Int32Array): number {
   let correct = 0;
@@ -31,7 +32,7 @@ export function balancedAccuracy(c: LabelCounts, names: readonly string[] | unde
 export type ProbaCheck = { ok: true } | { ok: false; reason: string };
 
 /** The validity checks log_loss performs on y_prob (check_array + range checks). */
-export function checkProbaForLogLoss(proba: Float64Array): ProbaCheck {
+export function checkProbaForLogLoss(proba: Floats): ProbaCheck {
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < proba.length; i++) {
@@ -54,7 +55,7 @@ export function checkProbaForLogLoss(proba: Float64Array): ProbaCheck {
  */
 export function logLoss(
   yTrue: Int32Array,
-  proba: Float64Array,
+  proba: Floats,
   k: number,
   unknownTrue: readonly number[],
   names: readonly string[] | undefined,

@@ -6,7 +6,7 @@ import { MULTICLASS_METRICS, type MulticlassMetricName } from './names.js';
 import { allFinite, compensatedMean } from './numeric.js';
 import { rankingStats, splitColumn } from './ranking.js';
 import { ResultBuilder } from './result.js';
-import type { ClassificationInput, MetricsResult } from './types.js';
+import type { ClassificationInput, Floats, MetricsResult } from './types.js';
 
 export function multiclassMetrics(input: ClassificationInput): MetricsResult<MulticlassMetricName> {
   validateClassification(input);
@@ -102,7 +102,7 @@ export function multiclassMetrics(input: ClassificationInput): MetricsResult<Mul
 }
 
 /** Conditions under which scikit-learn's multiclass ovr roc_auc_score raises; undefined if none. */
-function ovrAucPrecondition(yTrue: Int32Array, proba: Float64Array, k: number, c: LabelCounts, names: readonly string[] | undefined): string | undefined {
+function ovrAucPrecondition(yTrue: Int32Array, proba: Floats, k: number, c: LabelCounts, names: readonly string[] | undefined): string | undefined {
   if (!allFinite(proba)) return 'proba contains NaN or infinity (scikit-learn raises on non-finite input).';
   if (k === 2) {
     return (

@@ -7,7 +7,7 @@ export function compensatedMean(values: readonly number[]): number {
   return s.value() / values.length;
 }
 
-export function allFinite(a: Float64Array): boolean {
+export function allFinite(a: Float64Array | Float32Array): boolean {
   for (let i = 0; i < a.length; i++) {
     // NaN and ±Infinity both fail this test.
     if (!((a[i] as number) - (a[i] as number) === 0)) return false;

@@ -1,6 +1,7 @@
 /** Ranking metrics: ROC AUC and average precision from one walk over tie-grouped thresholds. */
 import { sortFloat64 } from '../../math/sort.js';
 import { CompensatedSum } from '../../math/sum.js';
+import type { Floats } from './types.js';
 
 export interface RankingStats {
   /** Exact ROC AUC (trapezoidal over distinct thresholds). */
@@ -15,7 +16,7 @@ export interface RankingStats {
  * negatives `q`, and the positives and negatives above it. The walk behind ROC AUC, average
  * precision and DeLong's variance.
  */
-export function walkTieGroups(pos: Float64Array, neg: Float64Array, visit: (p: number, q: number, tpAbove: number, fpAbove: number) => void): void {
+export function walkTieGroups(pos: Floats, neg: Floats, visit: (p: number, q: number, tpAbove: number, fpAbove: number) => void): void {
   let ip = pos.length - 1;
   let iq = neg.length - 1;
   let tp = 0;
@@ -44,10 +45,11 @@ export function walkTieGroups(pos: Float64Array, neg: Float64Array, visit: (p: n
  * Sorts the positives' and the negatives' scores (unless `sorted`) and walks both from the top
  * score down, one distinct threshold at a time. Requires P > 0 and N > 0.
  */
-export function rankingStats(pos: Float64Array, neg: Float64Array, sorted = false): RankingStats {
+export function rankingStats(pos: Floats, neg: Floats, sorted = false): RankingStats {
   if (!sorted) {
-    sortFloat64(pos);
-    sortFloat64(neg);
+    // Unsorted scores come from splitColumn: Float64Array.
+    sortFloat64(pos as Float64Array);
+    sortFloat64(neg as Float64Array);
   }
   const P = pos.length;
   const N = neg.length;
@@ -64,7 +66,7 @@ export function rankingStats(pos: Float64Array, neg: Float64Array, sorted = fals
 /** Scores of column `col` split by whether yTrue equals `cls`. */
 export function splitColumn(
   yTrue: Int32Array,
-  proba: Float64Array,
+  proba: Floats,
   k: number,
   col: number,
   cls: number,
@@ -82,7 +84,7 @@ export function splitColumn(
   return { pos, neg };
 }
 
-export function columnFinite(proba: Float64Array, k: number, col: number): boolean {
+export function columnFinite(proba: Floats, k: number, col: number): boolean {
   for (let idx = col; idx < proba.length; idx += k) {
     const v = proba[idx] as number;
     if (!(v - v === 0)) return false;

@@ -1,12 +1,18 @@
 /** Inputs and result of the metric functions (definitions: docs/statistics/metrics.md). */
 
+/**
+ * Probabilities and scores: Float32Array when every value is a float32 (an ONNX model's float
+ * outputs), which reads back the same numbers in half the memory; Float64Array otherwise.
+ */
+export type Floats = Float64Array | Float32Array;
+
 export interface ClassificationInput {
   /** True class index per row. Values >= nClasses are labels the model does not know. */
   yTrue: Int32Array;
   /** Predicted class index per row, 0..nClasses-1. */
   yPred: Int32Array;
   /** Row-major n × nClasses probabilities; column j is the probability of class j. */
-  proba: Float64Array;
+  proba: Floats;
   /** Number of model classes, k >= 2. */
   nClasses: number;
   /** Optional display names by class index, used in messages only. */
@@ -21,7 +27,7 @@ export interface BinaryInput extends ClassificationInput {
    * (`neg`), each sorted ascending — e.g. merged from sorted shards — so the ranking metrics skip
    * their sort. Must hold exactly those values; used only when y_true holds model classes only.
    */
-  sortedScores?: { pos: Float64Array; neg: Float64Array };
+  sortedScores?: { pos: Floats; neg: Floats };
 }
 
 export interface RegressionInput {

@@ -10,6 +10,7 @@ import { walkTieGroups } from '../metrics/ranking.js';
 import { metricRange } from '../../../domain/metrics.js';
 import { normalQuantile } from '../../math/special/normal.js';
 import { logLossTerms, type BootstrapInput } from './resample-metrics.js';
+import type { Floats } from '../metrics/types.js';
 
 export type AnalyticMethod = 'delong' | 'wilson' | 'clt' | 'delta';
 
@@ -102,7 +103,7 @@ function meanSe(x: Float64Array): number {
  * variances, from the sums of the placements and of their squares (Neumaier-compensated, inline:
  * this walk runs over every score of the window).
  */
-export function delongVariance(pos: Float64Array, neg: Float64Array): { auc: number; variance: number } {
+export function delongVariance(pos: Floats, neg: Floats): { auc: number; variance: number } {
   const P = pos.length;
   const N = neg.length;
   let area2 = 0;
@@ -359,23 +360,25 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
     return { se: meanSe(x), method: 'clt', support: n };
   }
   if (metric === 'roc_auc' && positive !== undefined) {
-    let pos: Float64Array;
-    let neg: Float64Array;
+    let pos: Floats;
+    let neg: Floats;
     const given = input.task === 'binary' ? input.sortedScores : undefined;
     let P = 0;
     for (let i = 0; i < n; i++) if (yTrue[i] === positive) P++;
     if (given && given.pos.length === P && given.neg.length === n - P) {
       ({ pos, neg } = given);
     } else {
-      pos = new Float64Array(P);
-      neg = new Float64Array(n - P);
+      const p = new Float64Array(P);
+      const q = new Float64Array(n - P);
       for (let i = 0, a = 0, b = 0; i < n; i++) {
         const s = proba[i * k + positive]!;
-        if (yTrue[i] === positive) pos[a++] = s;
-        else neg[b++] = s;
+        if (yTrue[i] === positive) p[a++] = s;
+        else q[b++] = s;
       }
-      sortFloat64(pos);
-      sortFloat64(neg);
+      sortFloat64(p);
+      sortFloat64(q);
+      pos = p;
+      neg = q;
     }
     if (P < 2 || n - P < 2) return null;
     return { se: Math.sqrt(delongVariance(pos, neg).variance), method: 'delong', support: Math.min(P, n - P) };

@@ -3,6 +3,7 @@
  * what metrics.ts returns on the materialised resample (null where that is undefined).
  */
 import { CompensatedSum } from '../../math/sum.js';
+import type { Floats } from '../metrics/types.js';
 import {
   BINARY_METRICS,
   binaryMetrics,
@@ -151,7 +152,7 @@ function prepareBinary(input: BinaryInput, metric: BinaryMetricName): Prepared {
  * probability that is non-finite or outside [0, 1]) — meanTerms turns those into listed rows.
  * Rows with an unknown true label get 0 (a resample drawing one is undefined anyway).
  */
-export function logLossTerms(proba: Float64Array, k: number, codes: Int32Array): Float64Array {
+export function logLossTerms(proba: Floats, k: number, codes: Int32Array): Float64Array {
   const n = codes.length;
   const eps = 2 ** -52;
   const hi = 1 - eps;
