@@ -3,9 +3,13 @@
  * runs (cli/commands/*.ts, which print what the client layer cli/client/ returns), so `upkeep
  * --help` loads neither Temporal nor ONNX Runtime. Settings come from the environment once, through workers/settings.ts.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UpkeepError } from '../engine/errors.js';
 import { addMaintenanceCommands } from './commands/maintenance.js';
+import { PROJECT_DIR } from '../workers/paths.js';
+import type { InitOptions } from './commands/init.js';
 
 const parseNumber = (v: string): number => {
   const n = Number(v);
@@ -28,6 +32,7 @@ const scheduling = () => import('./commands/schedules.js');
 
 const program = new Command('upkeep')
   .description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.')
+  .version((JSON.parse(readFileSync(path.join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string }).version)
   .showHelpAfterError()
   // Usage errors exit with 2 like other input errors; 1 is `evaluate --fail-on`'s verdict.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
@@ -79,11 +84,13 @@ program
   .description('write a commented upkeep.yaml from an ONNX model (and a data sample), or add the model to an existing one; what it cannot infer is marked TODO')
   .requiredOption('--onnx <file>', 'the ONNX model')
   .option('--data <file>', 'a data sample (CSV, JSONL or Parquet): columns, label and date pattern')
-  .option('--out <file>', 'the config to write', 'upkeep.yaml')
+  .option('--out <file>', 'the config to write (default: the --config file, else upkeep.yaml)')
   .option('--id <id>', 'model id (default: from the file name)')
   .option('--owner <email>', 'accountable owner (else a TODO)')
   .option('--force', "replace an existing file (without it, the model is added to the file's models)")
-  .action(async (o) => (await import('./commands/init.js')).initCommand(o));
+  .action(async (o: { out?: string; config?: string }) =>
+    (await import('./commands/init.js')).initCommand({ ...(o as Omit<InitOptions, 'out'>), out: o.out ?? o.config ?? 'upkeep.yaml' }),
+  );
 
 program
   .command('check')

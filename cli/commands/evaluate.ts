@@ -128,7 +128,7 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     }
     const metric = spec.thresholds.metric;
     console.log(
-      `${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric] ?? '—'} (model ${sha.slice(0, 12)})`,
+      `${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric]?.toFixed(4) ?? '—'} (model ${sha.slice(0, 12)})`,
     );
   } finally {
     await runner.close();

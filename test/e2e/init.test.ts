@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { datePattern } from '../../cli/commands/init.js';
 import { fixture } from '../helpers/fixtures.js';
 
 const BIN = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
+const MODEL_FOR_CONFIG = fileURLToPath(new URL('../../examples/models/churn.onnx', import.meta.url));
 
 function upkeep(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, HOME: '/nonexistent' }, timeout: 60_000 });
@@ -42,6 +43,17 @@ describe('upkeep init and upkeep check', function () {
     dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-init-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes to the --config file when no --out is given (every command takes --config), and prints its version', function () {
+    const r = upkeep(['init', '--onnx', MODEL_FOR_CONFIG, '--config', 'sub.yaml'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^wrote sub\.yaml/m);
+    assert.ok(existsSync(path.join(dir, 'sub.yaml')));
+    assert.ok(!existsSync(path.join(dir, 'upkeep.yaml')));
+    const v = upkeep(['--version'], dir);
+    assert.equal(v.status, 0, v.stderr);
+    assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+  });
 
   it('turns a dated file name into a {date} pattern', function () {
     assert.deepEqual(datePattern('data/churn/2026-11-20.parquet'), { uri: 'data/churn/{date}.parquet', dated: true });
