@@ -2,10 +2,13 @@
 // ONNX Runtime's bindings), for Node versions without module.enableCompileCache (Node 20):
 // compiling them is a large part of a Temporal command's start-up, and V8 can keep the compiled
 // code between runs. Kept in the user's cache folder (not a shared temporary one: V8 trusts what
-// it reads), one file per Node version, rewritten when a run compiled something new. V8 checks
-// each entry against the source and rejects a stale one; the module is then compiled as usual.
+// it reads), one file per Node version, rewritten when a run compiled something new. V8 rejects
+// an entry whose source length changed (and the module is then compiled as usual), but checks no
+// more: the file is used only when this user alone may write it, and each entry only when its
+// bytes hash to what the index recorded.
 // Only packages in node_modules, and only modules without import() or a #! line: the others load as Node loads them.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,17 +21,52 @@ function cacheFile() {
   return path.join(base, 'upkeep', `compile-cache-${process.version}-${process.arch}.bin`);
 }
 
-/** The stored entries: a JSON index (file → offset, length) then the code, `<index length>\n<index><code>`. */
+/**
+ * Whether a cache file or folder may be trusted: V8 runs what it reads (it checks an entry against
+ * its source by length only), so only something of this user that nobody else may write.
+ */
+function ownedPrivately(stat) {
+  const uid = process.geteuid?.();
+  return (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+}
+
+function safeFolder(dir) {
+  try {
+    const s = lstatSync(dir);
+    return s.isDirectory() && ownedPrivately(s);
+  } catch {
+    return false;
+  }
+}
+
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The stored entries: a JSON index (file → offset, length, sha256) then the code,
+ * `<index length>\n<index><code>`. Nothing is used from a file that is not a regular file of this
+ * user that only it may write (opened without following a link and without waiting on a FIFO),
+ * nor an entry whose bytes do not hash to what the index says (damaged bytes crash V8).
+ */
 function readCache(file) {
   const entries = new Map();
+  let fd;
   try {
-    const blob = readFileSync(file);
+    if (!safeFolder(path.dirname(file))) return entries;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || !ownedPrivately(stat)) return entries;
+    const blob = readFileSync(fd);
     const nl = blob.indexOf(10);
     const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
     const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString());
-    for (const [name, start, length] of index) entries.set(name, blob.subarray(headerEnd + start, headerEnd + start + length));
+    for (const [name, start, length, hash] of index) {
+      const data = blob.subarray(headerEnd + start, headerEnd + start + length);
+      if (typeof hash === 'string' && data.length === length && sha256(data) === hash) entries.set(name, data);
+    }
   } catch {
     // No cache yet, or an unreadable one: everything compiles as usual.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return entries;
 }
@@ -38,7 +76,7 @@ function writeCache(file, entries) {
   const parts = [];
   let offset = 0;
   for (const [name, data] of entries) {
-    index.push([name, offset, data.length]);
+    index.push([name, offset, data.length, sha256(data)]);
     parts.push(data);
     offset += data.length;
   }
@@ -46,6 +84,8 @@ function writeCache(file, entries) {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // A folder someone else owns or may write is not ours to fill (nor, see readCache, to read).
+    if (!safeFolder(path.dirname(file))) return;
     writeFileSync(tmp, Buffer.concat([Buffer.from(`${header.length}\n`), header, ...parts]), { mode: 0o600 });
     renameSync(tmp, file);
   } catch {

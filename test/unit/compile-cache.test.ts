@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,7 @@ const { Command } = createRequire(${JSON.stringify(path.join(PROJECT_DIR, 'packa
 console.log(new Command('x').name());`;
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
     delete env.UPKEEP_NO_COMPILE_CACHE;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
   };
@@ -47,5 +48,48 @@ console.log(new Command('x').name());`;
     writeFileSync(file!, '12\n{"not": json');
     assert.equal(run(), 'x');
     assert.ok(statSync(file!).size > 100, 'rewritten');
+  });
+
+  /** The cache file with every entry's code bytes flipped; with `rehash`, its index made to match them. */
+  const damage = (file: string, rehash: boolean): void => {
+    const blob = readFileSync(file);
+    const nl = blob.indexOf(10);
+    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
+    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString()) as [string, number, number, string][];
+    const code = Buffer.from(blob.subarray(headerEnd));
+    for (const e of index) {
+      for (let i = e[1] + 64; i < e[1] + e[2]; i += 7) code[i] = code[i]! ^ 0xff;
+      if (rehash)
+        e[3] = createHash('sha256')
+          .update(code.subarray(e[1], e[1] + e[2]))
+          .digest('hex');
+    }
+    const header = Buffer.from(JSON.stringify(index));
+    writeFileSync(file, Buffer.concat([Buffer.from(`${header.length}\n`), header, code]));
+  };
+
+  it('compiles as usual when the bytes of an entry are damaged (V8 would crash on them)', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    damage(cacheFiles()[0]!, false);
+    assert.equal(run(), 'x');
+  });
+
+  it('uses nothing from a cache file that others may write, even one whose entries hash right', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const file = cacheFiles()[0]!;
+    damage(file, true);
+    chmodSync(file, 0o666);
+    assert.equal(run(), 'x');
+  });
+
+  it('does not wait on a FIFO where the cache file should be', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const file = cacheFiles()[0]!;
+    rmSync(file);
+    assert.equal(spawnSync('mkfifo', [file]).status, 0);
+    assert.equal(run(), 'x');
   });
 });
