@@ -5,8 +5,9 @@
  * opened non-blocking, and the open handle is checked again (the path may have been swapped in
  * between). Its size is checked against a cap before any memory is allocated.
  */
-import { constants, fstatSync, openSync, readSync, closeSync, statSync, type Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { constants as bufferConstants } from 'node:buffer';
+import { constants, fstatSync, lstatSync, openSync, readSync, closeSync, statSync, type Stats } from 'node:fs';
+import { lstat, open, stat } from 'node:fs/promises';
 import { UpkeepError, type UpkeepErrorType } from './errors.js';
 
 export interface ReadRegularOptions {
@@ -29,6 +30,11 @@ export interface ReadRegularOptions {
    * approve): the file's name in the message, e.g. "the keys file".
    */
   ownerWritesOnly?: string;
+  /**
+   * Refuse a symbolic link in the file's place instead of following it (store objects: a link
+   * planted in the store must not make upkeep read, and then publish, a file elsewhere).
+   */
+  noFollow?: boolean;
 }
 
 /** Why a file others may write is refused, with the mode and the chmod that fixes it. */
@@ -57,7 +63,7 @@ const ERRNO_WORDS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EISDIR: 'it is a folder, not a file',
-  ELOOP: 'too many symbolic links',
+  ELOOP: 'a symbolic link where none is followed, or too many links',
   ENAMETOOLONG: 'the path is too long',
 };
 
@@ -80,6 +86,9 @@ export function formatBytes(n: number): string {
 
 const CHUNK = 8 * 1024 * 1024;
 const FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+const NOFOLLOW_FLAGS = FLAGS | constants.O_NOFOLLOW;
+/** The largest file that can be read whole into one array (Node's buffer limit). */
+const WHOLE_MAX = bufferConstants.MAX_LENGTH;
 
 function refuse(file: string, opts: ReadRegularOptions, why: string): UpkeepError {
   return new UpkeepError(opts.type ?? 'UnreadableData', `${opts.what} ${file}: ${why}`);
@@ -87,6 +96,7 @@ function refuse(file: string, opts: ReadRegularOptions, why: string): UpkeepErro
 
 /** Checks a stat result: a regular file within the size cap. */
 function checkStats(file: string, s: Stats, opts: ReadRegularOptions): void {
+  if (s.isSymbolicLink()) throw refuse(file, opts, 'is a symbolic link, which is not followed here');
   const kind = fileKind(s);
   if (kind) throw refuse(file, opts, `is ${kind}, not a regular file`);
   if (opts.maxBytes !== undefined && s.size > opts.maxBytes) {
@@ -94,6 +104,11 @@ function checkStats(file: string, s: Stats, opts: ReadRegularOptions): void {
   }
   const writable = opts.ownerWritesOnly ? writableByOthers(opts.ownerWritesOnly, file, s.mode) : undefined;
   if (writable) throw new UpkeepError(opts.type ?? 'UnreadableData', writable);
+}
+
+/** Why a file is not read whole (it would not fit one array; a planted huge file must not crash a command). */
+function tooLargeWhole(size: number): string {
+  return `is ${formatBytes(size)}, more than the ${formatBytes(WHOLE_MAX)} that can be read at once`;
 }
 
 function sameFile(a: Stats, b: Stats): boolean {
@@ -115,7 +130,7 @@ export const REPLACED = 'was replaced while being opened';
 export async function openRegularFile(file: string, opts: ReadRegularOptions): Promise<RangeFile | undefined> {
   let before: Stats;
   try {
-    before = await stat(file);
+    before = await (opts.noFollow ? lstat : stat)(file);
   } catch (err) {
     if (opts.missingOk && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw refuse(file, opts, whyUnreadable(err));
@@ -123,7 +138,7 @@ export async function openRegularFile(file: string, opts: ReadRegularOptions): P
   checkStats(file, before, opts);
   let handle;
   try {
-    handle = await open(file, FLAGS);
+    handle = await open(file, opts.noFollow ? NOFOLLOW_FLAGS : FLAGS);
   } catch (err) {
     if (opts.missingOk && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw refuse(file, opts, whyUnreadable(err));
@@ -160,6 +175,7 @@ export async function readRegularFile(file: string, opts: ReadRegularOptions): P
   const f = await openRegularFile(file, opts);
   if (!f) return undefined;
   try {
+    if (f.size > WHOLE_MAX) throw refuse(file, opts, tooLargeWhole(f.size));
     return await f.read(0, f.size);
   } finally {
     await f.close();
@@ -170,7 +186,7 @@ export async function readRegularFile(file: string, opts: ReadRegularOptions): P
 export function readRegularFileSync(file: string, opts: ReadRegularOptions): Uint8Array | undefined {
   let before: Stats;
   try {
-    before = statSync(file);
+    before = (opts.noFollow ? lstatSync : statSync)(file);
   } catch (err) {
     if (opts.missingOk && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw refuse(file, opts, whyUnreadable(err));
@@ -178,7 +194,7 @@ export function readRegularFileSync(file: string, opts: ReadRegularOptions): Uin
   checkStats(file, before, opts);
   let fd: number;
   try {
-    fd = openSync(file, FLAGS);
+    fd = openSync(file, opts.noFollow ? NOFOLLOW_FLAGS : FLAGS);
   } catch (err) {
     throw refuse(file, opts, whyUnreadable(err));
   }
@@ -186,6 +202,7 @@ export function readRegularFileSync(file: string, opts: ReadRegularOptions): Uin
     const now = fstatSync(fd);
     checkStats(file, now, opts);
     if (!sameFile(before, now)) throw refuse(file, opts, REPLACED);
+    if (now.size > WHOLE_MAX) throw refuse(file, opts, tooLargeWhole(now.size));
     const out = new Uint8Array(now.size);
     let offset = 0;
     while (offset < out.length) {

@@ -1,6 +1,6 @@
 import { sha256Hex } from '../util.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withLock } from './lock.js';
@@ -113,7 +113,7 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
   const readObject = async (key: string): Promise<Uint8Array | undefined> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await readRegularFile(fileFor(key), { what: 'store object', missingOk: true });
+        return await readRegularFile(fileFor(key), { what: 'store object', missingOk: true, noFollow: true });
       } catch (err) {
         if (!(attempt < 5 && err instanceof Error && err.message.endsWith(REPLACED))) throw err;
       }
@@ -192,7 +192,7 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
             await link(tmp, file);
           } catch (err) {
             if (code(err) === 'EEXIST') {
-              const existing = await readFile(file);
+              const existing = (await readRegularFile(file, { what: 'store object', noFollow: true }))!;
               return { ...result, sha256: sha256Hex(existing), size: existing.byteLength, created: false };
             }
             throw err;
@@ -233,13 +233,8 @@ export function createFileStore(rootUri: string, opts: FileStoreOptions = {}): A
       return withLock(
         file,
         async (lock) => {
-          const current = await readFile(file).then(
-            (b) => sha256Hex(b),
-            (err: unknown) => {
-              if (code(err) === 'ENOENT') return null;
-              throw err;
-            },
-          );
+          const stored = await readRegularFile(file, { what: 'store object', missingOk: true, noFollow: true });
+          const current = stored ? sha256Hex(stored) : null;
           if (current !== expected) return { ok: false, current };
           const tmp = await writeTemp(file, bytes);
           try {
