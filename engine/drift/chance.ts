@@ -118,3 +118,51 @@ export function pooledChiSquarePValue(reference: ArrayLike<number>, current: Arr
   if (groups < 2 || (pooled > 0 && (poolRef * nCur) / nRef < MIN_EXPECTED_COUNT)) return { pValue: null, groups, pooled };
   return { pValue: chiSquarePValue(ref, cur), groups, pooled };
 }
+
+/** log of the hypergeometric probability P(X = x): x of `draws` rows drawn from `total` carry the mark `marked` rows carry. */
+function logHypergeometric(total: number, marked: number, draws: number, x: number): number {
+  return logChoose(marked, x) + logChoose(total - marked, draws - x) - logChoose(total, draws);
+}
+
+/**
+ * P(X ≥ k) for X ~ Hypergeometric(total, marked, draws): with nothing changed, the current window's
+ * `draws` rows and the reference's rows are exchangeable, so given the `marked` rows of the pool
+ * (e.g. the nulls of both), how many fall in the window is hypergeometric — Fisher's exact test,
+ * one-sided. Sums away from the mean and stops once the terms no longer change the sum, so a pool
+ * of millions of rows costs a few hundred terms.
+ */
+export function hypergeometricUpperTail(total: number, marked: number, draws: number, k: number): number {
+  if (![total, marked, draws, k].every(Number.isInteger) || total < 0 || marked < 0 || draws < 0 || marked > total || draws > total)
+    throw new RangeError(`hypergeometricUpperTail needs counts, got total=${total} marked=${marked} draws=${draws} k=${k}`);
+  const lo = Math.max(0, draws - (total - marked));
+  const hi = Math.min(marked, draws);
+  if (k <= lo) return 1;
+  if (k > hi) return 0;
+  const mean = (draws * marked) / total;
+  const sumFrom = (from: number, step: 1 | -1, until: number): number => {
+    let sum = 0;
+    for (let x = from; step > 0 ? x <= until : x >= until; x += step) {
+      const term = Math.exp(logHypergeometric(total, marked, draws, x));
+      sum += term;
+      if (term <= sum * 1e-17 && (step > 0 ? x > mean : x < mean)) break;
+    }
+    return sum;
+  };
+  // Above the mean the upper tail is small: sum it. Below, it is 1 − the (small) lower tail.
+  if (k > mean) return Math.min(1, sumFrom(k, 1, hi));
+  return Math.max(0, Math.min(1, 1 - sumFrom(k - 1, -1, lo)));
+}
+
+/**
+ * The chance that none of m current values is among the `others` of n reference values, with
+ * nothing changed: given the pool's `others` (all in the reference), that they all fell in the
+ * reference is C(n, others) / C(n + m, others) — Fisher's exact test with an empty cell. What a
+ * constant window (all m values one value) or a narrower type (all integral, all true/false) has by
+ * chance; with p = (n − others)/n it is close to p^m, without trusting p̂ as if it were exact.
+ */
+export function noneOfTail(n: number, others: number, m: number): number {
+  if (![n, others, m].every(Number.isInteger) || n < 0 || others < 0 || others > n || m < 0)
+    throw new RangeError(`noneOfTail needs counts, got n=${n} others=${others} m=${m}`);
+  if (others === 0 || m === 0) return 1;
+  return Math.exp(logChoose(n, others) - logChoose(n + m, others));
+}
