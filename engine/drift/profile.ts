@@ -118,7 +118,7 @@ export function buildReferenceProfile(opts: BuildReferenceProfileOptions): Refer
     const except = new Set([...((opts.recognise || undefined)?.except ?? []), ...(profile.label ? [profile.label.column] : []), ...(opts.categorical ?? [])]);
     profile.recognised = Object.keys(columns).flatMap((name) => {
       if (except.has(name)) return [];
-      const r = recogniseColumn(name, table.columns.get(name)!);
+      const r = recogniseColumn(name, table.columns.get(name)!, columns[name]);
       return r ? [r] : [];
     });
   }

@@ -8,6 +8,7 @@
  */
 import type { RecognisedColumn } from '../../domain/reports.js';
 import type { Column } from '../data/table.js';
+import { profileColumn } from './profile-columns.js';
 import type { ColumnProfile, ReferenceProfile } from './profile-schema.js';
 
 export type { RecognisedColumn };
@@ -56,27 +57,28 @@ function isoDay(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
 }
 
-/** Text values (distinct, with their counts): dates, timestamps, or near-unique identifiers. */
-function recogniseText(column: string, distinct: Iterable<[string, number]>, count: number, uniques: number): RecognisedColumn | undefined {
+/**
+ * Text values (distinct, with their counts; the kept ones when a profile folded the rarest):
+ * dates or timestamps when every one of them is, else an identifier when at least 90% of the
+ * `count` values are distinct.
+ */
+function recogniseText(column: string, distinct: [string, number][], count: number, uniques: number): RecognisedColumn | undefined {
   if (count < MIN_RECOGNISED_VALUES) return undefined;
-  let dates = 0;
   let stamps = 0;
   let first: string | undefined;
   let last: string | undefined;
-  let seen = 0;
+  let time = distinct.length > 0;
   for (const [v, n] of distinct) {
-    seen++;
     const kind = textTimeKind(v);
     if (kind === undefined) {
-      dates = -1;
+      time = false;
       break;
     }
-    if (kind === 'date') dates += n;
-    else stamps += n;
+    if (kind === 'timestamp') stamps += n;
     if (first === undefined || v < first) first = v;
     if (last === undefined || v > last) last = v;
   }
-  if (dates >= 0 && seen > 0 && dates + stamps === count) {
+  if (time) {
     const kind = stamps > 0 ? 'timestamp' : 'date';
     return { column, kind, why: `every value is an ISO 8601 ${kind === 'date' ? 'date' : 'date and time'} (${first} … ${last})` };
   }
@@ -87,43 +89,34 @@ function recogniseText(column: string, distinct: Iterable<[string, number]>, cou
 }
 
 /**
- * What a reference column is, from its values in row order: an ISO date or timestamp text column;
- * a number column that rises with the rows and reads as Unix time (1980–2100, in seconds,
- * milliseconds, micro- or nanoseconds): a timestamp; an integer column whose values are all
- * distinct and either rise with the rows or fill their range densely (row numbers, ids): an
- * identifier; a text column with at least 90% distinct values: an identifier. Undefined otherwise.
+ * What a reference column is, from its values in row order and its profile (built here when not
+ * given): an ISO date or timestamp text column; a number column that rises with the rows and reads
+ * as Unix time (1980–2100, in seconds, milliseconds, micro- or nanoseconds): a timestamp; an
+ * integer column whose values are all distinct and either rise with the rows or fill at least half
+ * of their range (row numbers, ids): an identifier; a text column with at least 90% distinct
+ * values: an identifier. Undefined otherwise. One pass over a number column, nothing sorted: the
+ * profile has the distinct count. A text column whose profile kept only its most frequent
+ * categories is judged on those.
  */
-export function recogniseColumn(name: string, column: Column): RecognisedColumn | undefined {
+export function recogniseColumn(name: string, column: Column, profile: ColumnProfile = profileColumn(column)): RecognisedColumn | undefined {
   if (column.kind === 'boolean') return undefined;
-  if (column.kind === 'string') {
-    const counts = new Map<string, number>();
-    let count = 0;
-    for (const v of column.values) {
-      if (v === null || v === undefined) continue;
-      count++;
-      counts.set(v, (counts.get(v) ?? 0) + 1);
-    }
-    return recogniseText(name, counts, count, counts.size);
+  if (profile.kind === 'categorical') return column.kind === 'string' ? recogniseProfileColumn(name, profile) : undefined;
+  if (column.kind !== 'number' || profile.count < MIN_RECOGNISED_VALUES || profile.min === null || profile.max === null || profile.min === profile.max) {
+    return undefined;
   }
+  const { min, max, count } = profile;
   const { values, nulls } = column;
-  let count = 0;
   let rising = true;
   let strictly = true;
   let prev = -Infinity;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
+  for (let i = 0; i < values.length && rising; i++) {
     if (nulls !== undefined && nulls[i] === 1) continue;
     const v = values[i]!;
     if (!Number.isFinite(v)) continue;
-    count++;
     if (v < prev) rising = strictly = false;
     else if (v === prev) strictly = false;
     prev = v;
-    if (v < min) min = v;
-    if (v > max) max = v;
   }
-  if (count < MIN_RECOGNISED_VALUES || min === max) return undefined;
   const epoch = epochUnit(min, max);
   if (rising && epoch) {
     return {
@@ -132,9 +125,7 @@ export function recogniseColumn(name: string, column: Column): RecognisedColumn 
       why: `values rise with the rows and read as Unix time in ${epoch.unit} (${isoDay(min * epoch.scale)} … ${isoDay(max * epoch.scale)})`,
     };
   }
-  if (column.sourceType !== 'int') return undefined;
-  const sorted = Float64Array.from(values.filter((v, i) => (nulls === undefined || nulls[i] !== 1) && Number.isFinite(v))).sort();
-  for (let i = 1; i < sorted.length; i++) if (sorted[i] === sorted[i - 1]) return undefined;
+  if (column.sourceType !== 'int' || profile.uniques !== count) return undefined;
   const dense = max - min + 1 <= 2 * count;
   if (!strictly && !dense) return undefined;
   return {
@@ -145,15 +136,12 @@ export function recogniseColumn(name: string, column: Column): RecognisedColumn 
 }
 
 /**
- * The same from a stored column profile, for profiles written before `recognised` was recorded:
- * only what the profile shows (text dates, timestamps and near-unique text); the row order is
- * gone, so numeric timestamps and ids are not guessed.
+ * The same from a stored column profile alone, as for profiles written before `recognised` was
+ * recorded: only what the profile shows (text dates, timestamps and near-unique text); the row
+ * order is gone, so numeric timestamps and ids are not guessed.
  */
 export function recogniseProfileColumn(name: string, profile: ColumnProfile): RecognisedColumn | undefined {
   if (profile.kind !== 'categorical' || profile.sourceType !== 'string') return undefined;
-  if (profile.otherCount !== undefined && profile.otherCount > 0) {
-    return profile.uniques >= IDENTIFIER_DISTINCT_SHARE * profile.count ? recogniseText(name, [], profile.count, profile.uniques) : undefined;
-  }
   return recogniseText(name, Object.entries(profile.counts), profile.count, profile.uniques);
 }
 
