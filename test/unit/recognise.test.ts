@@ -3,15 +3,18 @@
  * drift-tested nor watched as categories, reported once as what they are.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Column, Table } from '../../engine/data/table.js';
 import { buildReferenceProfile, detectTimeColumns, parseReferenceProfile, recognisedColumns } from '../../engine/drift/profile.js';
 import { assessDrift } from '../../engine/drift/assess.js';
 import { checkQuality } from '../../engine/drift/quality.js';
 import { recogniseColumn } from '../../engine/drift/recognise.js';
 import { sketchColumn } from '../../engine/drift/sketch.js';
-import { referenceFromProfile } from '../../engine/evaluation/reference.js';
+import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { profileReferenceData, referenceFromProfile } from '../../engine/evaluation/reference.js';
+import { sha256Hex } from '../../engine/util.js';
 import { lcg, num, str } from '../helpers/columns.js';
-import { specFor } from '../helpers/fixtures.js';
+import { fixture, specFor } from '../helpers/fixtures.js';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
@@ -169,5 +172,49 @@ describe('date, time and identifier columns', () => {
       ['at', 'epoch', 'customer'],
     );
     assert.ok(referenceFromProfile(profile, watched).watch.includes('date'));
+  });
+});
+
+describe('a daily feed through the evaluation engine', function () {
+  this.timeout(60_000);
+
+  it('profiles the date and id columns as what they are and raises nothing for a later week of new dates and ids', async () => {
+    const [header, ...rows] = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+    // 1000 rows over 50 days from 2026-01-01, then the same rows again 60 days later with new order ids.
+    const csv = (from: number, name: string) => {
+      const body = rows.map((r, i) => `${new Date(START + (from + Math.floor(i / 20)) * DAY).toISOString().slice(0, 10)},${50_000 + from * 20 + i},${r}`);
+      const bytes = new TextEncoder().encode([`day,order_id,${header}`, ...body].join('\n') + '\n');
+      return { name, format: 'csv' as const, load: async () => bytes };
+    };
+    const binary = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } });
+    const modelBytes = new Uint8Array(readFileSync(fixture('models/binary.onnx')));
+    const model = { spec: binary, modelBytes, modelKey: sha256Hex(modelBytes), artifactName: 'binary.onnx' };
+    const engine = createEvaluationEngine({ threads: 1 });
+    try {
+      const { profile: stored } = await profileReferenceData({ ...model, files: [csv(0, 'jan.csv')], engine, createdAt: 't', source: 'jan.csv' });
+      assert.deepEqual(
+        stored.recognised!.map((r) => [r.column, r.kind]),
+        [
+          ['day', 'date'],
+          ['order_id', 'identifier'],
+        ],
+      );
+      // Read back as an evaluation reads it from the store.
+      const reference = referenceFromProfile(parseReferenceProfile(JSON.parse(JSON.stringify(stored))), binary);
+      const summary = await engine.evaluate({ ...model, files: [csv(60, 'march.csv')], reference });
+      assert.deepEqual(Object.keys(summary.drift!.columns), ['x1', 'x2', 'x3', 'x4']);
+      assert.deepEqual(
+        summary.drift!.recognised!.map((r) => r.column),
+        ['day', 'order_id'],
+      );
+      assert.equal(summary.drift!.alarm!.raised, false);
+      assert.deepEqual(
+        summary.quality!.issues.filter((i) => i.severity !== 'info'),
+        [],
+      );
+      assert.deepEqual(summary.quality!.missingColumns, []);
+    } finally {
+      await engine.close();
+    }
   });
 });
