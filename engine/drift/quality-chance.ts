@@ -96,7 +96,10 @@ export function nullRiseChance(referenceRows: number, referenceNulls: number, m:
  * Values neither side explains (both counts, or neither: a declared type change) are no chance.
  */
 export function typeChance(n: number, refOthers: number, m: number, curOthers: number): number {
-  if (refOthers > 0 && curOthers === 0) return noneOfTail(n, refOthers, m);
-  if (curOthers > 0 && refOthers === 0) return hypergeometricUpperTail(n + m, curOthers, m, curOthers);
+  // Counts scaled from a sample can round past the total they come from.
+  const r = Math.min(n, refOthers);
+  const k = Math.min(m, curOthers);
+  if (r > 0 && k === 0) return noneOfTail(n, r, m);
+  if (k > 0 && r === 0) return hypergeometricUpperTail(n + m, k, m, k);
   return 0;
 }
