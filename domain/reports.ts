@@ -42,6 +42,15 @@ export interface DriftReport {
   prediction?: DriftColumnReport;
   /** Whether drift turns the verdict `warning` (absent in reports written before it existed). */
   alarm?: DriftAlarm;
+  /** Date, time and identifier columns: not drift-tested nor watched as categories (absent in older reports). */
+  recognised?: RecognisedColumn[];
+}
+
+/** A column recognised as a date, a timestamp or an identifier, and why. */
+export interface RecognisedColumn {
+  column: string;
+  kind: 'date' | 'timestamp' | 'identifier';
+  why: string;
 }
 
 /** The per-column drift tests as one family, corrected for multiple comparisons. */
@@ -94,6 +103,10 @@ export interface QualityReport {
     /** Number ↔ text. */
     kindChanged: boolean;
     breaking: boolean;
+    /** Chance of a window of this type with no change (absent in older reports). */
+    pValue?: number;
+    /** A warning (or a break); otherwise information only (older reports: always). */
+    alarm?: boolean;
   }[];
   newCategories: {
     column: string;
@@ -111,7 +124,17 @@ export interface QualityReport {
     /** Beyond chance and above the share: a warning (older reports: every listing warned). */
     alarm?: boolean;
   }[];
-  nullRateIncreases: { column: string; reference: number; current: number }[];
+  nullRateIncreases: {
+    column: string;
+    reference: number;
+    current: number;
+    /** Current null rows expected with no change (absent in older reports). */
+    expected?: number;
+    /** Chance of at least this many nulls with no change (Fisher's exact test, one-sided). */
+    pValue?: number;
+    /** Beyond chance and above the increase: a warning (older reports: every listing warned). */
+    alarm?: boolean;
+  }[];
   outOfRange: {
     column: string;
     below: number;
@@ -129,7 +152,15 @@ export interface QualityReport {
     /** Whether the finding is a warning; otherwise information only. */
     alarm?: boolean;
   }[];
-  constantColumns: { column: string; value: number | string | null; referenceUniques: number }[];
+  constantColumns: {
+    column: string;
+    value: number | string | null;
+    referenceUniques: number;
+    /** Chance of a constant (or all-missing) window this size with no change (absent in older reports). */
+    pValue?: number;
+    /** Beyond chance: a warning (older reports: always). */
+    alarm?: boolean;
+  }[];
   issues: QualityIssue[];
 }
 

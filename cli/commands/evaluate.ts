@@ -130,6 +130,12 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     console.log(
       `${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric]?.toFixed(4) ?? '—'} (model ${sha.slice(0, 12)})`,
     );
+    const recognised = profile.recognised ?? [];
+    if (recognised.length > 0) {
+      console.log(
+        `recognised, not drift-tested: ${recognised.map((r) => `${r.column} (${r.kind})`).join(', ')}; name one in monitor.numeric or monitor.categorical to watch it`,
+      );
+    }
   } finally {
     await runner.close();
     await engine.close();

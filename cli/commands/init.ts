@@ -23,6 +23,7 @@ import { sha256Hex } from '../../engine/util.js';
 import { DEFAULT_PRIMARY } from '../one-shot.js';
 import { writeOutputFile } from '../output.js';
 import { namePattern } from '../../engine/data/date-pattern.js';
+import { recogniseColumn } from '../../engine/drift/recognise.js';
 
 export interface InitOptions {
   onnx: string;
@@ -354,6 +355,12 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   }
   emit('      window:');
   emit('        days: 7    # each evaluation reads the 7 whole days before it runs');
+  const recognised = sample ? [...sample.columns].flatMap(([name, col]) => (name === label ? [] : (recogniseColumn(name, col) ?? []))) : [];
+  if (recognised.length > 0) {
+    // What the profile will record: dates, timestamps and ids bring new values in every window.
+    emit('    # Recognised in the sample and never drift-tested (list one under monitor.numeric or monitor.categorical to watch it):');
+    for (const r of recognised) emit(`    #   ${r.column}: ${r.kind}, ${r.why}`);
+  }
   emit('    schedule:');
   emit('      every: 1d    # or cron: "0 6 * * *"');
   emit('      timezone: UTC');

@@ -7,7 +7,7 @@
  */
 import type { DriftAlarm, DriftColumnReport } from '../../domain/reports.js';
 import type { ColumnSketch } from './sketch.js';
-import { benjaminiHochberg, pooledChiSquarePValue } from './chance.js';
+import { benjaminiHochberg, pooledHomogeneityPValue } from './chance.js';
 import type { DriftOverride } from './methods/index.js';
 
 /** The family's level when no p-value test is configured as the default (Evidently's p-value threshold). */
@@ -37,15 +37,16 @@ function runs(sorted: Float64Array): Map<string, number> | null {
 
 function pooled(ref: Map<string, number>, cur: Map<string, number>): number | null {
   const keys = [...new Set([...ref.keys(), ...cur.keys()])];
-  return pooledChiSquarePValue(
+  return pooledHomogeneityPValue(
     keys.map((k) => ref.get(k) ?? 0),
     keys.map((k) => cur.get(k) ?? 0),
   ).pValue;
 }
 
 /**
- * The p-value a column enters the family with: a chi-square with sparse categories pooled
- * (categorical columns and numeric columns with ≤ 20 distinct values in reference ∪ current),
+ * The p-value a column enters the family with: a chi-square test of homogeneity (reference and
+ * window both samples) with sparse categories pooled (categorical columns and numeric columns
+ * with ≤ 20 distinct values in reference ∪ current),
  * otherwise the KS p-value the column already reports. Null when no valid test exists.
  */
 export function alarmPValue(reference: ColumnSketch, current: ColumnSketch, report: DriftColumnReport): number | null {

@@ -5,7 +5,7 @@
  * reference may come from a stored profile or from a whole reference data file.
  */
 import type { MonitorSpec } from '../../domain/config.js';
-import type { DriftColumnReport, DriftReport } from '../../domain/reports.js';
+import type { DriftColumnReport, DriftReport, RecognisedColumn } from '../../domain/reports.js';
 import type { ColumnSketch } from './sketch.js';
 import { columnDrift, datasetDrift, type ColumnDriftInput } from './column.js';
 import type { DriftOverride } from './methods/index.js';
@@ -72,6 +72,8 @@ export function assessDrift(opts: {
   settings: MonitorSpec['drift'];
   label?: { reference: ColumnSketch; current: ColumnSketch };
   prediction?: { reference: ColumnSketch; current: ColumnSketch };
+  /** Date, time and identifier columns (not in `columns`): reported as what they are. */
+  recognised?: RecognisedColumn[];
 }): DriftReport {
   const columns: Record<string, DriftColumnReport> = {};
   const members: AlarmMember[] = [];
@@ -106,5 +108,6 @@ export function assessDrift(opts: {
     if (d) extra[key] = { name: `(${key})`, report: d, pValue: alarmPValue(sides.reference, sides.current, d) };
   }
   report.alarm = driftAlarm(members, alarmLevel(opts.settings.default), extra);
+  if (opts.recognised && opts.recognised.length > 0) report.recognised = opts.recognised;
   return report;
 }

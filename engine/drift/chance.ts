@@ -5,7 +5,7 @@
  * Derivations and false-alarm rates: docs/statistics/drift.md, "Alarms".
  */
 import { chiSquarePValue } from './methods/chisquare.js';
-import { igam, lgam } from '../math/special/gamma.js';
+import { chi2Sf, igam, lgam } from '../math/special/gamma.js';
 
 function logChoose(n: number, k: number): number {
   return lgam(n + 1) - lgam(k + 1) - lgam(n - k + 1);
@@ -117,4 +117,104 @@ export function pooledChiSquarePValue(reference: ArrayLike<number>, current: Arr
   const groups = ref.length;
   if (groups < 2 || (pooled > 0 && (poolRef * nCur) / nRef < MIN_EXPECTED_COUNT)) return { pValue: null, groups, pooled };
   return { pValue: chiSquarePValue(ref, cur), groups, pooled };
+}
+
+/** log of the hypergeometric probability P(X = x): x of `draws` rows drawn from `total` carry the mark `marked` rows carry. */
+function logHypergeometric(total: number, marked: number, draws: number, x: number): number {
+  return logChoose(marked, x) + logChoose(total - marked, draws - x) - logChoose(total, draws);
+}
+
+/**
+ * P(X ≥ k) for X ~ Hypergeometric(total, marked, draws): with nothing changed, the current window's
+ * `draws` rows and the reference's rows are exchangeable, so given the `marked` rows of the pool
+ * (e.g. the nulls of both), how many fall in the window is hypergeometric — Fisher's exact test,
+ * one-sided. Sums away from the mean and stops once the terms no longer change the sum, so a pool
+ * of millions of rows costs a few hundred terms.
+ */
+export function hypergeometricUpperTail(total: number, marked: number, draws: number, k: number): number {
+  if (![total, marked, draws, k].every(Number.isInteger) || total < 0 || marked < 0 || draws < 0 || marked > total || draws > total)
+    throw new RangeError(`hypergeometricUpperTail needs counts, got total=${total} marked=${marked} draws=${draws} k=${k}`);
+  const lo = Math.max(0, draws - (total - marked));
+  const hi = Math.min(marked, draws);
+  if (k <= lo) return 1;
+  if (k > hi) return 0;
+  const mean = (draws * marked) / total;
+  const sumFrom = (from: number, step: 1 | -1, until: number): number => {
+    let sum = 0;
+    for (let x = from; step > 0 ? x <= until : x >= until; x += step) {
+      const term = Math.exp(logHypergeometric(total, marked, draws, x));
+      sum += term;
+      if (term <= sum * 1e-17 && (step > 0 ? x > mean : x < mean)) break;
+    }
+    return sum;
+  };
+  // Above the mean the upper tail is small: sum it. Below, it is 1 − the (small) lower tail.
+  if (k > mean) return Math.min(1, sumFrom(k, 1, hi));
+  return Math.max(0, Math.min(1, 1 - sumFrom(k - 1, -1, lo)));
+}
+
+/**
+ * The chance that none of m current values is among the `others` of n reference values, with
+ * nothing changed: given the pool's `others` (all in the reference), that they all fell in the
+ * reference is C(n, others) / C(n + m, others) — Fisher's exact test with an empty cell. What a
+ * constant window (all m values one value) or a narrower type (all integral, all true/false) has by
+ * chance; with p = (n − others)/n it is close to p^m, without trusting p̂ as if it were exact.
+ */
+export function noneOfTail(n: number, others: number, m: number): number {
+  if (![n, others, m].every(Number.isInteger) || n < 0 || others < 0 || others > n || m < 0)
+    throw new RangeError(`noneOfTail needs counts, got n=${n} others=${others} m=${m}`);
+  if (others === 0 || m === 0) return 1;
+  return Math.exp(logChoose(n, others) - logChoose(n + m, others));
+}
+
+/**
+ * Pearson's chi-square test of homogeneity on the 2 × k table of reference and current counts,
+ * after pooling sparse categories: both samples are samples, so a small reference's own sampling
+ * error counts (the goodness-of-fit test above takes the reference's shares as exact, and when
+ * the window is about as large as the reference its statistic is about twice what chance gives:
+ * a 200-row window against 200 reference rows warned several times as often as its level).
+ * Categories are taken by pooled count, smallest first, into one "other" group until the group's
+ * smaller expected cell (min(n_ref, n_cur) · pooled / n) reaches MIN_EXPECTED_COUNT; every
+ * remaining category's cells are then ≥ 5 too. Null when fewer than two groups remain.
+ */
+export function pooledHomogeneityPValue(reference: ArrayLike<number>, current: ArrayLike<number>): { pValue: number | null; groups: number; pooled: number } {
+  if (reference.length !== current.length) throw new RangeError(`pooledHomogeneityPValue: ${reference.length} reference and ${current.length} current counts`);
+  let nRef = 0;
+  let nCur = 0;
+  for (let i = 0; i < reference.length; i++) {
+    nRef += reference[i]!;
+    nCur += current[i]!;
+  }
+  if (nRef === 0 || nCur === 0) return { pValue: null, groups: 0, pooled: 0 };
+  const n = nRef + nCur;
+  const small = Math.min(nRef, nCur);
+  const total = (i: number): number => reference[i]! + current[i]!;
+  const order = Array.from({ length: reference.length }, (_, i) => i)
+    .filter((i) => total(i) > 0)
+    .sort((a, b) => total(a) - total(b) || a - b);
+  const cells: [number, number][] = [];
+  let poolRef = 0;
+  let poolCur = 0;
+  let pooled = 0;
+  let next = 0;
+  while (
+    next < order.length &&
+    ((small * total(order[next]!)) / n < MIN_EXPECTED_COUNT || (pooled > 0 && (small * (poolRef + poolCur)) / n < MIN_EXPECTED_COUNT))
+  ) {
+    poolRef += reference[order[next]!]!;
+    poolCur += current[order[next]!]!;
+    pooled++;
+    next++;
+  }
+  for (const i of order.slice(next)) cells.push([reference[i]!, current[i]!]);
+  if (pooled > 0) cells.push([poolRef, poolCur]);
+  const groups = cells.length;
+  if (groups < 2 || (pooled > 0 && (small * (poolRef + poolCur)) / n < MIN_EXPECTED_COUNT)) return { pValue: null, groups, pooled };
+  let stat = 0;
+  for (const [r, c] of cells) {
+    const er = (nRef * (r + c)) / n;
+    const ec = (nCur * (r + c)) / n;
+    stat += ((r - er) * (r - er)) / er + ((c - ec) * (c - ec)) / ec;
+  }
+  return { pValue: chi2Sf(groups - 1, stat), groups, pooled };
 }

@@ -33,8 +33,17 @@ export function parseReferenceProfile(value: unknown, where = 'reference profile
       if (v !== null && !(typeof v === 'number' && Number.isFinite(v))) fail(`baseline metric ${name} must be a number or null`);
     }
   }
+  if (value.recognised !== undefined) {
+    if (!Array.isArray(value.recognised)) fail('recognised must be a list');
+    for (const [i, r] of (value.recognised as unknown[]).entries()) {
+      if (!isObject(r) || typeof r.column !== 'string' || !RECOGNISED_KINDS.has(r.kind as string) || typeof r.why !== 'string')
+        fail(`recognised[${i}] must be { column, kind: 'date' | 'timestamp' | 'identifier', why }`);
+    }
+  }
   return value as unknown as ReferenceProfile;
 }
+
+const RECOGNISED_KINDS = new Set(['date', 'timestamp', 'identifier']);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,7 +2,7 @@
  * The stored reference profile's JSON shape (`upkeep.reference-profile/v1`) and its limits. The
  * layout, the sampling rule and the category keys are described in docs/statistics/drift.md.
  */
-import type { NumericSourceType, SourceType } from '../../domain/reports.js';
+import type { NumericSourceType, RecognisedColumn, SourceType } from '../../domain/reports.js';
 
 export const REFERENCE_PROFILE_SCHEMA = 'upkeep.reference-profile/v1';
 
@@ -94,6 +94,12 @@ export interface ReferenceProfile {
   label?: { column: string; distribution: ColumnProfile };
   prediction?: { name?: string; distribution: ColumnProfile };
   baselineMetrics?: Record<string, number | null>;
+  /**
+   * Date, time and identifier columns recognised when the profile was built (engine/drift/recognise.ts):
+   * not drift-tested nor watched as categories. Absent in profiles written before it was recorded
+   * (they are recognised from what they hold).
+   */
+  recognised?: RecognisedColumn[];
 }
 
 export interface ProfileOptions {
@@ -103,4 +109,9 @@ export interface ProfileOptions {
   categorical?: string[];
   /** Seed of the numeric samples beyond EXACT_SAMPLE_LIMIT values (default DEFAULT_SAMPLE_SEED). */
   seed?: number;
+  /**
+   * Columns never recognised as dates, timestamps or identifiers (columns the owner watches by
+   * name); false: recognise none. Default: every profiled column but the label may be.
+   */
+  recognise?: false | { except: string[] };
 }

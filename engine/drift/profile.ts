@@ -13,6 +13,7 @@ import type { Column, Table } from '../data/table.js';
 import { concatTables } from './profile-concat.js';
 import { defineEntry, profileColumn, profileTable } from './profile-columns.js';
 import { checkSeed, SAMPLING_RULE } from './profile-sample.js';
+import { recogniseColumn } from './recognise.js';
 import {
   EXACT_SAMPLE_LIMIT,
   LOW_CARDINALITY,
@@ -48,6 +49,7 @@ export { profileColumn, profileTable } from './profile-columns.js';
 export { countColumnCategories } from './categories.js';
 export { concatTables } from './profile-concat.js';
 export { parseReferenceProfile } from './profile-parse.js';
+export { detectTimeColumns, recognisedColumns, recogniseColumn, type RecognisedColumn } from './recognise.js';
 export { columnDriftInput, forcedCategorical, referenceCategoryCounts, referenceSortedSample } from './profile-inputs.js';
 
 export interface BuildReferenceProfileOptions extends ProfileOptions {
@@ -111,6 +113,14 @@ export function buildReferenceProfile(opts: BuildReferenceProfileOptions): Refer
     }
     const distribution = distributionOf(column, opts.prediction.kind, seed, 'predictions', undefined);
     profile.prediction = opts.prediction.name === undefined ? { distribution } : { name: opts.prediction.name, distribution };
+  }
+  if (opts.recognise !== false) {
+    const except = new Set([...((opts.recognise || undefined)?.except ?? []), ...(profile.label ? [profile.label.column] : []), ...(opts.categorical ?? [])]);
+    profile.recognised = Object.keys(columns).flatMap((name) => {
+      if (except.has(name)) return [];
+      const r = recogniseColumn(name, table.columns.get(name)!, columns[name]);
+      return r ? [r] : [];
+    });
   }
   if (opts.baselineMetrics !== undefined) {
     const metrics: Record<string, number | null> = {};

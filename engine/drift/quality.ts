@@ -8,6 +8,8 @@ import type { Column, Table } from '../data/table.js';
 import type { ColumnType, QualityIssue, QualityReport } from '../../domain/reports.js';
 import { countColumnCategories } from './categories.js';
 import { expectedOutOfRange, newCategoryChance, outOfRangeTail } from './chance.js';
+import { allMissingChance, constantChance, countOf, misfits, nullRiseChance, profileValues, typeChance } from './quality-chance.js';
+import { recognisedColumns } from './recognise.js';
 import type { CategoricalColumnProfile, ColumnProfile, NumericColumnProfile, ReferenceProfile, SourceType } from './profile-schema.js';
 
 export interface QualityOptions {
@@ -30,6 +32,23 @@ export interface QualityOptions {
    * (default 0.01, Bonferroni over the columns checked).
    */
   newCategoryAlpha?: number;
+  /**
+   * Chance of a null-rate warning on unchanged data, for all columns together (default 0.01): a
+   * rise warns only when it is above nullRateIncrease AND Fisher's exact test puts it below
+   * nullRateAlpha / (columns checked).
+   */
+  nullRateAlpha?: number;
+  /** Chance of a constant-column warning on unchanged data, for all columns together (default 0.01, Bonferroni). */
+  constantAlpha?: number;
+  /** Chance of a type-change warning on unchanged data, for all columns together (default 0.01, Bonferroni). */
+  typeChangeAlpha?: number;
+  /**
+   * Date, time and identifier columns: checked for presence and null rate only, never for type,
+   * categories, range or constancy (default: those the reference profile recognised).
+   */
+  recognised?: string[];
+  /** Columns the current data has even when `current` holds no summary of them (e.g. recognised ones not sketched). */
+  fileColumns?: string[];
 }
 
 export const DEFAULT_NULL_RATE_INCREASE = 0.1;
@@ -37,6 +56,9 @@ export const DEFAULT_OUT_OF_RANGE_SHARE = 0.01;
 export const DEFAULT_OUT_OF_RANGE_ALPHA = 0.01;
 export const DEFAULT_NEW_CATEGORY_SHARE = 0.01;
 export const DEFAULT_NEW_CATEGORY_ALPHA = 0.01;
+export const DEFAULT_NULL_RATE_ALPHA = 0.01;
+export const DEFAULT_CONSTANT_ALPHA = 0.01;
+export const DEFAULT_TYPE_CHANGE_ALPHA = 0.01;
 /** At most this many new categories are listed per column. */
 export const MAX_LISTED_CATEGORIES = 20;
 
@@ -49,6 +71,10 @@ interface CurrentSummary {
   hasValues: boolean;
   rows: number;
   nullRate: number;
+  /** Non-missing (for numbers: finite) values. */
+  count: number;
+  /** Of those, how many a column of type `t` could not hold. */
+  misfits: (t: SourceType) => number;
   /** ≤ 1 distinct non-missing value: that value (null when none). */
   constant: { value: number | string | null } | null;
   /** Category counts comparable with a categorical reference. */
@@ -76,6 +102,7 @@ function summarizeNumericColumn(values: Float64Array, flags: Uint8Array | undefi
   let above = 0;
   let first = NaN;
   let several = false;
+  let fractional = 0;
   for (let i = 0; i < n; i++) {
     if (flags !== undefined && flags[i] === 1) {
       nulls++;
@@ -88,6 +115,7 @@ function summarizeNumericColumn(values: Float64Array, flags: Uint8Array | undefi
     }
     if (v < lo) below++;
     else if (v > hi) above++;
+    if (v !== Math.trunc(v)) fractional++;
     if (count === 0) first = v;
     else if (v !== first) several = true;
     count++;
@@ -97,6 +125,8 @@ function summarizeNumericColumn(values: Float64Array, flags: Uint8Array | undefi
     hasValues: count + nonFinite > 0,
     rows: n,
     nullRate: rate(nulls + nonFinite, n),
+    count,
+    misfits: (t) => (t === 'int' ? fractional : t === 'boolean' ? count : 0),
     constant: several ? null : { value: count === 0 ? null : first === 0 ? 0 : first },
     range: { below, above, count, estimated: false },
   };
@@ -106,7 +136,18 @@ function summarizeCategories(counts: Map<string, number>, missing: number, rows:
   let constant: CurrentSummary['constant'] = null;
   if (counts.size === 0) constant = { value: null };
   else if (counts.size === 1) constant = { value: counts.keys().next().value! };
-  return { sourceType, hasValues: counts.size > 0, rows, nullRate: rate(missing, rows), constant, categories: counts };
+  let count = 0;
+  for (const c of counts.values()) count += c;
+  return {
+    sourceType,
+    hasValues: counts.size > 0,
+    rows,
+    nullRate: rate(missing, rows),
+    count,
+    misfits: (t) => misfits(counts, t),
+    constant,
+    categories: counts,
+  };
 }
 
 function summarizeColumn(column: Column, ref: ColumnProfile): CurrentSummary {
@@ -149,7 +190,16 @@ function summarizeProfile(cur: ColumnProfile, ref: ColumnProfile | undefined): C
     let constant: CurrentSummary['constant'] = null;
     if (cur.uniques === 0) constant = { value: null };
     else if (cur.uniques === 1) constant = { value: counts.keys().next().value ?? null };
-    return { sourceType: cur.sourceType, hasValues: cur.count > 0, rows, nullRate: cur.nullRate, constant, categories: counts };
+    return {
+      sourceType: cur.sourceType,
+      hasValues: cur.count > 0,
+      rows,
+      nullRate: cur.nullRate,
+      count: cur.count,
+      misfits: (t) => misfits(counts, t),
+      constant,
+      categories: counts,
+    };
   }
   const rows = cur.count + cur.nulls + cur.nonFinite;
   const summary: CurrentSummary = {
@@ -157,6 +207,8 @@ function summarizeProfile(cur: ColumnProfile, ref: ColumnProfile | undefined): C
     hasValues: cur.count + cur.nonFinite > 0,
     rows,
     nullRate: cur.nullRate,
+    count: cur.count,
+    misfits: (t) => misfits(profileValues(cur), t),
     constant: cur.uniques === 0 ? { value: null } : cur.uniques === 1 ? { value: cur.min } : null,
   };
   if (ref?.kind === 'numeric') summary.range = numericRangeFromProfile(cur, ref);
@@ -213,9 +265,18 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
   const newCategoryAlpha = opts.newCategoryAlpha ?? DEFAULT_NEW_CATEGORY_ALPHA;
   if (!(newCategoryShare >= 0 && newCategoryShare <= 1)) throw new RangeError(`newCategoryShare must be in [0, 1], got ${newCategoryShare}`);
   if (!(newCategoryAlpha > 0 && newCategoryAlpha < 1)) throw new RangeError(`newCategoryAlpha must be in (0, 1), got ${newCategoryAlpha}`);
+  const alphas = { nullRateAlpha: DEFAULT_NULL_RATE_ALPHA, constantAlpha: DEFAULT_CONSTANT_ALPHA, typeChangeAlpha: DEFAULT_TYPE_CHANGE_ALPHA };
+  for (const key of Object.keys(alphas) as (keyof typeof alphas)[]) {
+    const a = opts[key] ?? alphas[key];
+    if (!(a > 0 && a < 1)) throw new RangeError(`${key} must be in (0, 1), got ${a}`);
+    alphas[key] = a;
+  }
   const required = new Set(opts.requiredColumns);
   const refColumns = reference.columns;
+  const recognised = new Set(opts.recognised ?? recognisedColumns(reference).map((r) => r.column));
   const refNames = Object.keys(refColumns);
+  /** Columns whose values are compared with the reference's (recognised date, time and id columns are not). */
+  const compared = refNames.filter((name) => !recognised.has(name));
 
   // Present columns, and a summary for each one that has data.
   let present: string[];
@@ -237,6 +298,7 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
       summaries.set(name, s);
     }
   }
+  for (const name of opts.fileColumns ?? []) if (!present.includes(name)) present.push(name);
   const presentSet = new Set(present);
 
   const report: QualityReport = {
@@ -270,35 +332,36 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
     if (!Object.hasOwn(refColumns, name) && presentSet.has(name)) warn(name, 'required but not in the reference profile, so it is not checked');
   }
 
-  // Type changes.
-  const kindChanged = new Set<string>();
-  for (const name of refNames) {
+  // Type changes: a warning only when the window's type is more than chance explains (a window
+  // whose values all happen to be integral reads as int), or a break for a required column.
+  const typed = compared.flatMap((name) => {
     const ref = refColumns[name]!;
     const cur = summaries.get(name);
-    if (cur === undefined || !cur.hasValues) continue;
+    if (cur === undefined || !cur.hasValues) return [];
     const refHasValues = ref.count > 0 || (ref.kind === 'numeric' && ref.nonFinite > 0);
-    if (!refHasValues || cur.sourceType === ref.sourceType) continue;
+    return refHasValues ? [{ name, ref, cur }] : [];
+  });
+  const kindChanged = new Set<string>();
+  for (const { name, ref, cur } of typed) {
+    if (cur.sourceType === ref.sourceType) continue;
     const changed = family(ref.sourceType) !== family(cur.sourceType);
     const isRequired = required.has(name);
     const refType: ColumnType = { kind: ref.kind, sourceType: ref.sourceType };
     const curType: ColumnType = { kind: changed ? family(cur.sourceType) : ref.kind, sourceType: cur.sourceType };
-    report.typeChanges.push({
-      column: name,
-      reference: refType,
-      current: curType,
-      required: isRequired,
-      kindChanged: changed,
-      breaking: changed && isRequired,
-    });
+    const pValue = typeChance(ref.count, misfits(profileValues(ref), cur.sourceType), cur.count, cur.misfits(ref.sourceType));
+    const breaking = changed && isRequired;
+    const alarm = breaking || pValue < alphas.typeChangeAlpha / typed.length;
+    report.typeChanges.push({ column: name, reference: refType, current: curType, required: isRequired, kindChanged: changed, breaking, pValue, alarm });
     if (changed) kindChanged.add(name);
-    const message = `type changed from ${describeType(refType)} to ${describeType(curType)}`;
-    if (changed && isRequired) fail(name, message);
-    else warn(name, message);
+    const message = `type changed from ${describeType(refType)} to ${describeType(curType)} (p = ${formatNumber(pValue)} by chance)`;
+    if (breaking) fail(name, message);
+    else if (alarm) warn(name, message);
+    else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
   // New categories: listed whenever there are any, a warning only when more rows carry them than
   // chance explains (Good–Turing, Bonferroni over the categorical columns) and above the share.
-  const categorical = refNames.flatMap((name) => {
+  const categorical = compared.flatMap((name) => {
     const ref = refColumns[name]!;
     const cur = summaries.get(name);
     if (ref.kind !== 'categorical' || cur?.categories === undefined || kindChanged.has(name)) return [];
@@ -322,20 +385,27 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
     else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
-  // Null-rate increases.
-  for (const name of refNames) {
+  // Null-rate increases: above the tolerated increase AND beyond chance (Fisher's exact test on
+  // the pooled nulls, Bonferroni over the columns checked).
+  const nullable = refNames.filter((name) => (summaries.get(name)?.rows ?? 0) > 0);
+  for (const name of nullable) {
     const ref = refColumns[name]!;
-    const cur = summaries.get(name);
-    if (cur === undefined || cur.rows === 0) continue;
-    if (cur.nullRate - ref.nullRate > nullRateIncrease) {
-      report.nullRateIncreases.push({ column: name, reference: ref.nullRate, current: cur.nullRate });
-      warn(name, `null rate rose from ${formatPercent(ref.nullRate)} to ${formatPercent(cur.nullRate)}`);
-    }
+    const cur = summaries.get(name)!;
+    if (!(cur.nullRate - ref.nullRate > nullRateIncrease)) continue;
+    const refNulls = ref.nulls + (ref.kind === 'numeric' ? ref.nonFinite : 0);
+    const curNulls = Math.round(cur.nullRate * cur.rows);
+    const pValue = nullRiseChance(ref.count + refNulls, refNulls, cur.rows, curNulls);
+    const alarm = pValue < alphas.nullRateAlpha / nullable.length;
+    const expected = cur.rows * ref.nullRate;
+    report.nullRateIncreases.push({ column: name, reference: ref.nullRate, current: cur.nullRate, expected, pValue, alarm });
+    const message = `null rate rose from ${formatPercent(ref.nullRate)} to ${formatPercent(cur.nullRate)} (${formatNumber(expected)} null rows expected by chance, p = ${formatNumber(pValue)})`;
+    if (alarm) warn(name, message);
+    else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
   // Values outside the reference range: listed whenever there are any, a warning only when more
   // than chance explains (exact null tail, Bonferroni over the numeric columns) and above the share.
-  const ranged = refNames.flatMap((name) => {
+  const ranged = compared.flatMap((name) => {
     const ref = refColumns[name]!;
     const range = summaries.get(name)?.range;
     if (ref.kind !== 'numeric' || range === undefined || ref.min === null || ref.max === null || range.count === 0 || kindChanged.has(name)) return [];
@@ -355,18 +425,36 @@ export function checkQuality(reference: ReferenceProfile, current: Table | Recor
     else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
-  // Constant columns.
-  for (const name of refNames) {
+  // Constant columns: a warning only when a window this size is less often constant (or all
+  // missing) by chance than constantAlpha / (columns checked).
+  const constantCandidates = compared.filter((name) => refColumns[name]!.uniques > 1 && (summaries.get(name)?.rows ?? 0) > 0);
+  for (const name of constantCandidates) {
     const ref = refColumns[name]!;
-    const cur = summaries.get(name);
-    if (cur === undefined || cur.rows === 0 || cur.constant === null || ref.uniques <= 1) continue;
+    const cur = summaries.get(name)!;
+    if (cur.constant === null) continue;
     const value = cur.constant.value;
-    report.constantColumns.push({ column: name, value, referenceUniques: ref.uniques });
+    let pValue: number;
+    if (value === null) {
+      const refMissing = ref.nulls + (ref.kind === 'numeric' ? ref.nonFinite : 0);
+      pValue = allMissingChance(ref.count + refMissing, ref.count, cur.rows);
+    } else {
+      const values = profileValues(ref);
+      pValue = constantChance(
+        values.map(([, c]) => c),
+        ref.count,
+        countOf(values, value),
+        cur.count,
+      );
+    }
+    const alarm = pValue < alphas.constantAlpha / constantCandidates.length;
+    report.constantColumns.push({ column: name, value, referenceUniques: ref.uniques, pValue, alarm });
     const what =
       value === null
         ? 'has no usable value in the current data'
         : `is constant in the current data (every value is ${typeof value === 'number' ? formatNumber(value) : JSON.stringify(value)})`;
-    warn(name, `${what} while the reference had ${ref.uniques} distinct values`);
+    const message = `${what} while the reference had ${ref.uniques} distinct values (p = ${formatNumber(pValue)} by chance)`;
+    if (alarm) warn(name, message);
+    else infos.push({ severity: 'info', column: name, message: `column ${name}: ${message}` });
   }
 
   // Unexpected columns.

@@ -294,8 +294,15 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
       settings: spec.monitor.drift,
       label: o.reference.label ? { reference: o.reference.label, current: labelSketch(collected, 'truth') } : undefined,
       prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(collected, 'prediction') } : undefined,
+      recognised: o.reference.recognised,
     });
-    summary.quality = qualityOf(o.reference.profile, current, new Set(o.fileColumns), [...prepared.inputs.flatMap((i) => i.columns), spec.label.column]);
+    summary.quality = qualityOf(
+      o.reference.profile,
+      current,
+      new Set(o.fileColumns),
+      [...prepared.inputs.flatMap((i) => i.columns), spec.label.column],
+      (o.reference.recognised ?? []).map((r) => r.column),
+    );
   }
   summary.durationMs = Date.now() - o.started;
   const rest = pending ? { pendingInterval: pending } : {};
@@ -306,11 +313,19 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
 export const QUALITY_SAMPLE = 10_000;
 
 /** Quality of the window's columns against the reference; file columns the reference lacks are listed too. */
-function qualityOf(reference: ReferenceProfile, current: Record<string, ColumnSketch>, fileColumns: Set<string>, required: string[]): QualityReport {
+function qualityOf(
+  reference: ReferenceProfile,
+  current: Record<string, ColumnSketch>,
+  fileColumns: Set<string>,
+  required: string[],
+  recognised: string[],
+): QualityReport {
   // The quality checks need exact counts and ranges; 10,000 evenly spaced values estimate the
   // out-of-range shares to 0.01%, well inside the 1% that raises an issue.
   const profiles = Object.fromEntries(Object.entries(current).map(([k, v]) => [k, profileFromSketch(v, QUALITY_SAMPLE)]));
-  const report = checkQuality(reference, profiles, { requiredColumns: required });
+  // Recognised date, time and id columns are not sketched: they are present when the files have them.
+  const present = recognised.filter((c) => fileColumns.has(c));
+  const report = checkQuality(reference, profiles, { requiredColumns: required, recognised, fileColumns: present });
   for (const name of fileColumns) {
     if (reference.columns[name] || current[name] || required.includes(name) || report.unexpectedColumns.includes(name)) continue;
     if (reference.label?.column === name) continue;

@@ -9,7 +9,7 @@ import { UpkeepError } from '../errors.js';
 import { readTables } from '../data/snapshot-files.js';
 import type { Table } from '../data/table.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from './evaluate.js';
-import { buildReferenceProfile, type ReferenceProfile } from '../drift/profile.js';
+import { buildReferenceProfile, recognisedColumns, type RecognisedColumn, type ReferenceProfile } from '../drift/profile.js';
 import { mergeSketches, profileFromSketch, sketchColumn, sketchFromProfile, type ColumnSketch } from '../drift/sketch.js';
 
 /** Model inputs, watched columns and every other profiled column except the label. */
@@ -18,8 +18,19 @@ function watchedColumns(spec: ModelSpec, available: string[]): string[] {
   return [...new Set([...inputs, ...spec.monitor.numeric, ...spec.monitor.categorical, ...available])].filter((c) => c !== spec.label.column);
 }
 
+/**
+ * Date, time and identifier columns of the reference (as its profile recorded them), except those
+ * the owner watches by name (monitor.numeric, monitor.categorical): never drift-tested.
+ */
+export function recognisedFor(profile: ReferenceProfile, spec: ModelSpec): RecognisedColumn[] {
+  const named = new Set([...spec.monitor.numeric, ...spec.monitor.categorical, spec.label.column]);
+  return recognisedColumns(profile).filter((r) => !named.has(r.column));
+}
+
 export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec): ReferenceInput {
-  const watch = watchedColumns(spec, Object.keys(profile.columns));
+  const recognised = recognisedFor(profile, spec);
+  const skip = new Set(recognised.map((r) => r.column));
+  const watch = watchedColumns(spec, Object.keys(profile.columns)).filter((c) => !skip.has(c));
   const columns: Record<string, ColumnSketch> = {};
   for (const name of watch) {
     const p = profile.columns[name];
@@ -32,6 +43,7 @@ export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec)
     label: profile.label ? sketchFromProfile(profile.label.distribution) : undefined,
     prediction: profile.prediction ? sketchFromProfile(profile.prediction.distribution) : undefined,
     profile,
+    recognised,
   };
 }
 
@@ -82,6 +94,8 @@ export async function profileReferenceData(opts: {
     source: opts.source,
     // Class labels are categories even when they are written as numbers.
     categorical: [...spec.monitor.categorical, ...(spec.task === 'regression' ? [] : [spec.label.column])],
+    // Columns the owner watches by name are never taken for dates, timestamps or ids.
+    recognise: { except: [...spec.monitor.numeric, ...spec.monitor.categorical] },
   });
   if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
   return { profile, tables, prediction, label };

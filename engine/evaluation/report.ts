@@ -141,6 +141,11 @@ export function renderReportMarkdown(r: EvaluationReport): string {
     if (d.label) lines.push(row('(label)', d.label));
     if (d.prediction) lines.push(row('(prediction)', d.prediction));
     lines.push('');
+    if (d.recognised && d.recognised.length > 0) {
+      lines.push('Not drift-tested (every window brings new values by construction):', '');
+      for (const r of d.recognised) lines.push(`- ${t(r.column)}: ${r.kind} (${t(r.why)})`);
+      lines.push('');
+    }
   }
   if (r.quality && r.quality.issues.length > 0) {
     lines.push('## Data quality', '');

@@ -6,7 +6,7 @@ import type { FileMetaData } from 'hyparquet';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import type { DataFormat } from '../data/table.js';
-import type { ReferenceProfile } from '../drift/profile.js';
+import type { RecognisedColumn, ReferenceProfile } from '../drift/profile.js';
 import type { ColumnSketch } from '../drift/sketch.js';
 import type { Collected } from './evaluator.js';
 import type { PreparedModel } from './model.js';
@@ -39,6 +39,8 @@ export interface ReferenceInput {
   categorical: string[];
   /** The reference as a profile, for the quality checks. */
   profile: ReferenceProfile;
+  /** Date, time and identifier columns: left out of `watch`, reported once in the drift report. */
+  recognised?: RecognisedColumn[];
 }
 
 export interface EvaluationEngine {

@@ -199,7 +199,11 @@ describe('upkeep init and upkeep check', function () {
       /^ {2}- inputs\[0\]\.columns: the data columns that fill its 4 columns, in training order \(the sample's numeric columns: x1, x2, x3, x4, customer_id\)$/m,
     );
     assert.doesNotMatch(r.stdout, /label\.column/);
-    assert.match(readFileSync(path.join(dir, 'upkeep.yaml'), 'utf8'), /^ {6}column: "y"$/m);
+    const text = readFileSync(path.join(dir, 'upkeep.yaml'), 'utf8');
+    assert.match(text, /^ {6}column: "y"$/m);
+    // Row numbers are recognised as an identifier, as the reference profile will record them.
+    assert.match(text, /^ {4}# Recognised in the sample and never drift-tested \(list one under monitor\.numeric or monitor\.categorical to watch it\):$/m);
+    assert.match(text, /^ {4}# {3}customer_id: identifier, all \d+ integers are distinct and rise with the rows: row numbers or ids, not a measurement$/m);
   });
 
   it('without a data sample, marks the columns, label and data as TODOs; a value-only model is a regression', async function () {

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { newCategoryChance, benjaminiHochberg, expectedOutOfRange, outOfRangeTail, pooledChiSquarePValue } from '../../engine/drift/chance.js';
+import {
+  newCategoryChance,
+  benjaminiHochberg,
+  expectedOutOfRange,
+  hypergeometricUpperTail,
+  noneOfTail,
+  outOfRangeTail,
+  pooledChiSquarePValue,
+  pooledHomogeneityPValue,
+} from '../../engine/drift/chance.js';
 import { chiSquarePValue } from '../../engine/drift/methods/chisquare.js';
 import { assessDrift } from '../../engine/drift/assess.js';
 import type { ColumnSketch } from '../../engine/drift/sketch.js';
@@ -155,5 +164,59 @@ describe('newCategoryChance (Good–Turing, Poisson tail)', () => {
 
   it('refuses negative counts', () => {
     assert.throws(() => newCategoryChance(-1, 0, 10, 1), RangeError);
+  });
+});
+
+describe('exact tails and the homogeneity test', () => {
+  it("Fisher's exact tails: the hypergeometric upper tail and the chance that no value of a kind fell in the window", () => {
+    // scipy 1.17.1: hypergeom.sf(k - 1, total, marked, draws)
+    assert.ok(Math.abs(hypergeometricUpperTail(1000, 100, 200, 30) - 0.007877459541672122) < 1e-13);
+    assert.ok(Math.abs(hypergeometricUpperTail(1000, 100, 200, 10) - 0.9984736972391677) < 1e-13);
+    // A pool of millions: log-gamma of 5e6 carries ~1e-8 of absolute error, so ~1e-8 relative here.
+    assert.ok(Math.abs(hypergeometricUpperTail(5_000_000, 30_000, 1000, 1) - 0.9975671099894967) < 1e-8);
+    assert.equal(hypergeometricUpperTail(1000, 100, 200, 0), 1);
+    assert.equal(hypergeometricUpperTail(1000, 100, 200, 101), 0);
+    // C(900, 9) / C(1000, 9), Python's math.comb.
+    assert.ok(Math.abs(noneOfTail(900, 9, 100) - 0.3858646075857216) < 1e-12);
+    assert.equal(noneOfTail(900, 0, 100), 1);
+    assert.throws(() => noneOfTail(10, 11, 5), RangeError);
+  });
+
+  it('tests homogeneity (both samples are samples) after pooling sparse categories', () => {
+    // scipy 1.17.1: chi2_contingency([[30, 40, 50], [20, 45, 65]], correction=False).pvalue
+    const plain = pooledHomogeneityPValue([30, 40, 50], [20, 45, 65]);
+    assert.deepEqual([plain.groups, plain.pooled], [3, 0]);
+    assert.ok(Math.abs(plain.pValue! - 0.14537987404353567) < 1e-12);
+    // A category only the window has is pooled with the sparse ones, not an infinite term.
+    const sparse = pooledHomogeneityPValue([2, 105, 0, 35, 61], [2, 102, 3, 49, 47]);
+    assert.deepEqual([sparse.groups, sparse.pooled], [3, 3]);
+    // scipy: chi2_contingency([[37, 105, 61], [54, 102, 47]], correction=False).pvalue
+    assert.ok(Math.abs(sparse.pValue! - 0.08069661696163531) < 1e-12);
+    assert.equal(pooledHomogeneityPValue([1, 1], [1, 1]).pValue, null);
+  });
+
+  it('rejects at its level when the window is as large as the reference, where goodness of fit rejects far more often', () => {
+    const next = rng(5);
+    const shares = [0.5, 0.3, 0.15, 0.05];
+    const sample = (n: number) => {
+      const c = [0, 0, 0, 0];
+      for (let i = 0; i < n; i++) {
+        const u = next();
+        c[u < 0.5 ? 0 : u < 0.8 ? 1 : u < 0.95 ? 2 : 3]!++;
+      }
+      return c;
+    };
+    let homogeneity = 0;
+    let fit = 0;
+    const runs = 2000;
+    for (let r = 0; r < runs; r++) {
+      const ref = sample(200);
+      const cur = sample(200);
+      if (pooledHomogeneityPValue(ref, cur).pValue! < 0.01) homogeneity++;
+      if (pooledChiSquarePValue(ref, cur).pValue! < 0.01) fit++;
+    }
+    assert.equal(shares.length, 4);
+    assert.ok(homogeneity / runs < 0.015, `homogeneity rejected ${homogeneity} of ${runs} at 0.01`);
+    assert.ok(fit / runs > 0.03, `goodness of fit rejected ${fit} of ${runs} at 0.01`);
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Column, NumberColumn, StringColumn, Table } from '../../engine/data/table.js';
 import { buildReferenceProfile, forcedCategorical, profileTable, type ReferenceProfile } from '../../engine/drift/profile.js';
 import { checkQuality, formatPercent, type QualityReport } from '../../engine/drift/quality.js';
+import { typeChance } from '../../engine/drift/quality-chance.js';
 import { lcg, num, str } from '../helpers/columns.js';
 
 const PLANS = ['basic', 'pro', 'team'];
@@ -124,8 +125,19 @@ describe('schema and data-quality checks', () => {
 
   it('detects a null-rate increase beyond the tolerance', () => {
     const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
-    assert.deepEqual(report.nullRateIncreases, [{ column: 'income', reference: 0.01, current: 0.3 }]);
-    assert.ok(report.issues.some((i) => i.column === 'income' && i.message === 'column income: null rate rose from 1.0% to 30.0%'));
+    assert.deepEqual(
+      report.nullRateIncreases.map(({ pValue: _p, ...rest }) => rest),
+      [{ column: 'income', reference: 0.01, current: 0.3, expected: 20, alarm: true }],
+    );
+    // 600 of 2000 rows null where 1% were: Fisher's exact test leaves no room for chance.
+    assert.ok(report.nullRateIncreases[0]!.pValue! < 1e-100);
+    assert.ok(
+      report.issues.some(
+        (i) =>
+          i.severity === 'warning' &&
+          /^column income: null rate rose from 1\.0% to 30\.0% \(20 null rows expected by chance, p = [0-9.]+e-\d+\)$/.test(i.message),
+      ),
+    );
     const tolerant = checkQuality(ref, shifted(), { requiredColumns: REQUIRED, nullRateIncrease: 0.3 });
     assert.deepEqual(tolerant.nullRateIncreases, []);
   });
@@ -152,10 +164,12 @@ describe('schema and data-quality checks', () => {
 
   it('detects a column that became constant', () => {
     const report = checkQuality(ref, shifted(), { requiredColumns: REQUIRED });
-    assert.deepEqual(report.constantColumns, [{ column: 'country', value: 'DE', referenceUniques: 4 }]);
+    assert.deepEqual(report.constantColumns, [{ column: 'country', value: 'DE', referenceUniques: 4, pValue: 0, alarm: true }]);
     assert.ok(
       report.issues.some(
-        (i) => i.message === 'column country: is constant in the current data (every value is "DE") while the reference had 4 distinct values',
+        (i) =>
+          i.severity === 'warning' &&
+          i.message === 'column country: is constant in the current data (every value is "DE") while the reference had 4 distinct values (p = 0 by chance)',
       ),
     );
   });
@@ -229,6 +243,8 @@ describe('schema and data-quality checks', () => {
         required: true,
         kindChanged: false,
         breaking: false,
+        pValue: 0,
+        alarm: true,
       },
       {
         column: 'income',
@@ -237,6 +253,8 @@ describe('schema and data-quality checks', () => {
         required: true,
         kindChanged: true,
         breaking: true,
+        pValue: 0,
+        alarm: true,
       },
       {
         column: 'notes',
@@ -245,15 +263,19 @@ describe('schema and data-quality checks', () => {
         required: false,
         kindChanged: true,
         breaking: false,
+        pValue: 0,
+        alarm: true,
       },
     ]);
     assert.deepEqual(report.issues[0], {
       severity: 'break',
       column: 'income',
-      message: 'column income: type changed from numeric (float) to categorical (string)',
+      message: 'column income: type changed from numeric (float) to categorical (string) (p = 0 by chance)',
     });
     assert.equal(report.issues.filter((i) => i.severity === 'break').length, 1);
-    assert.ok(report.issues.some((i) => i.severity === 'warning' && i.message === 'column age: type changed from numeric (int) to numeric (float)'));
+    assert.ok(
+      report.issues.some((i) => i.severity === 'warning' && i.message === 'column age: type changed from numeric (int) to numeric (float) (p = 0 by chance)'),
+    );
     assert.deepEqual(report.newCategories, [], 'no category check on a column whose kind changed');
   });
 
@@ -264,9 +286,15 @@ describe('schema and data-quality checks', () => {
     const report = checkQuality(ref, current, { requiredColumns: REQUIRED });
     assert.deepEqual(report.typeChanges, []);
     assert.equal(report.schemaBreak, false);
-    assert.deepEqual(report.nullRateIncreases, [{ column: 'plan', reference: 0, current: 1 }]);
-    assert.deepEqual(report.constantColumns, [{ column: 'plan', value: null, referenceUniques: 3 }]);
-    assert.ok(report.issues.some((i) => i.message === 'column plan: has no usable value in the current data while the reference had 3 distinct values'));
+    assert.deepEqual(report.nullRateIncreases, [{ column: 'plan', reference: 0, current: 1, expected: 0, pValue: 0, alarm: true }]);
+    assert.deepEqual(report.constantColumns, [{ column: 'plan', value: null, referenceUniques: 3, pValue: 0, alarm: true }]);
+    assert.ok(
+      report.issues.some(
+        (i) =>
+          i.severity === 'warning' &&
+          i.message === 'column plan: has no usable value in the current data while the reference had 3 distinct values (p = 0 by chance)',
+      ),
+    );
   });
 
   it('warns about a required column the reference profile does not describe', () => {
@@ -379,5 +407,80 @@ describe('schema and data-quality checks', () => {
       ['warning'],
     );
     assert.throws(() => checkQuality(reference, current(3), { requiredColumns: ['x'], outOfRangeAlpha: 0 }), /outOfRangeAlpha/);
+  });
+});
+
+describe('quality rules judged against chance', () => {
+  const profileOf = (columns: Map<string, Column>) => buildReferenceProfile({ data: asTable(columns, 'ref.csv'), createdAt: 't' });
+  const warned = (report: QualityReport, column: string) => report.issues.some((i) => i.severity === 'warning' && i.column === column);
+
+  it('does not call a window constant when chance gives it: 2 values in 900 reference rows, one of them once', () => {
+    // The case of the issue: nearly always one value, constant in a 200-row window most of the time.
+    const ref = profileOf(new Map([['flag', str(Array.from({ length: 900 }, (_, i) => (i === 17 ? 'b' : 'a')))]]));
+    const report = checkQuality(ref, asTable(new Map([['flag', str(Array.from({ length: 200 }, () => 'a'))]]), 'w.csv'), { requiredColumns: [] });
+    const [entry] = report.constantColumns;
+    // P(the one 'b' of the pool of 1100 falls in the reference) = 900/1100.
+    assert.ok(Math.abs(entry!.pValue! - 900 / 1100) < 1e-12, String(entry!.pValue));
+    assert.equal(entry!.alarm, false);
+    assert.ok(!warned(report, 'flag'));
+    assert.ok(report.issues.some((i) => i.severity === 'info' && i.column === 'flag' && i.message.includes('(p = 0.818182 by chance)')));
+  });
+
+  it('still warns when a column with two common values turns constant, or constant at a value never seen', () => {
+    const ref = profileOf(new Map([['flag', str(Array.from({ length: 900 }, (_, i) => (i % 10 === 0 ? 'b' : 'a')))]]));
+    const window = (v: string, n: number) => asTable(new Map([['flag', str(Array.from({ length: n }, () => v))]]), 'w.csv');
+    // 90 'b' of 900: all 200 window values 'a' has chance ≈ 0.9^200.
+    const a = checkQuality(ref, window('a', 200), { requiredColumns: [] });
+    assert.ok(a.constantColumns[0]!.pValue! < 1e-8 && warned(a, 'flag'));
+    // Constant at 'b' is rarer still; at a value never seen rarest.
+    assert.ok(warned(checkQuality(ref, window('b', 200), { requiredColumns: [] }), 'flag'));
+    assert.ok(warned(checkQuality(ref, window('z', 50), { requiredColumns: [] }), 'flag'));
+    // 20 rows of 'a' happen by chance (0.9^20 ≈ 0.12): information.
+    assert.ok(!warned(checkQuality(ref, window('a', 20), { requiredColumns: [] }), 'flag'));
+  });
+
+  it('warns about a null-rate rise only beyond chance (Fisher) and above the tolerated increase', () => {
+    const ref = profileOf(new Map([['x', num(Array.from({ length: 900 }, (_, i) => (i % 10 < 3 ? null : i)))]]));
+    const window = (nulls: number, n: number) => asTable(new Map([['x', num(Array.from({ length: n }, (_, i) => (i < nulls ? null : i)))]]), 'w.csv');
+    // 21 of 50 null where 30% were: +12 points, what 50 rows give by chance every so often.
+    const small = checkQuality(ref, window(21, 50), { requiredColumns: [] });
+    assert.equal(small.nullRateIncreases.length, 1);
+    assert.ok(small.nullRateIncreases[0]!.pValue! > 0.05, String(small.nullRateIncreases[0]!.pValue));
+    assert.equal(small.nullRateIncreases[0]!.alarm, false);
+    assert.ok(!warned(small, 'x'));
+    // 40 of 50: no chance.
+    const big = checkQuality(ref, window(40, 50), { requiredColumns: [] });
+    assert.ok(big.nullRateIncreases[0]!.pValue! < 1e-6 && warned(big, 'x'));
+  });
+
+  it('does not call a window of integral values a type change when the reference had few fractional ones', () => {
+    // 9 of 900 reference values are fractional: a window whose values are all integral reads as int.
+    const ref = profileOf(new Map([['x', num(Array.from({ length: 900 }, (_, i) => (i % 100 === 0 ? i + 0.5 : i % 50)))]]));
+    const window = (n: number) =>
+      asTable(
+        new Map([
+          [
+            'x',
+            num(
+              Array.from({ length: n }, (_, i) => i % 50),
+              'int',
+            ),
+          ],
+        ]),
+        'w.csv',
+      );
+    const small = checkQuality(ref, window(100), { requiredColumns: [] });
+    assert.equal(small.typeChanges.length, 1);
+    // All 9 fractional values of the pool of 1000 fell in the reference: C(900, 9) / C(1000, 9).
+    let expected = 1;
+    for (let i = 0; i < 9; i++) expected *= (900 - i) / (1000 - i);
+    assert.ok(Math.abs(small.typeChanges[0]!.pValue! - expected) < 1e-12, String(small.typeChanges[0]!.pValue));
+    assert.ok(!warned(small, 'x'));
+    // 5000 integral values in a row: the 9 of the pool would all have landed in the reference by chance ≈ (900/5900)^9.
+    const big = checkQuality(ref, window(5000), { requiredColumns: [] });
+    assert.ok(big.typeChanges[0]!.pValue! < 1e-6 && warned(big, 'x'));
+    // Counts scaled from a sample may round past their total: taken as the total, not an error.
+    assert.equal(typeChance(100, 101, 50, 0), typeChance(100, 100, 50, 0));
+    assert.equal(typeChance(100, 0, 50, 51), typeChance(100, 0, 50, 50));
   });
 });
