@@ -11,7 +11,7 @@ import { Mt19937 } from '../math/mt19937.js';
 /** ECE bins: NannyML's ten equal-count bins over the sorted probabilities. */
 export const ECE_BINS = 10;
 /** The calibration error CBPE tolerates beyond chance (the reasoning is in docs/statistics/estimation.md). */
-export const ECE_TOLERANCE = 0.05;
+export const ECE_TOLERANCE = 0.02;
 /** One-sided false-flag rate of the check for a calibrated model, shared by the classes checked (Bonferroni). */
 export const ECE_FALSE_FLAG_RATE = 0.01;
 /** NannyML's rule: ten stratified splits, a tenth of the rows held out each time, drawn with seed 42. */
