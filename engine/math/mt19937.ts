@@ -10,6 +10,8 @@ const M = 397;
 
 export class Mt19937 {
   private readonly mt = new Uint32Array(N);
+  /** The current block's outputs, tempered when the block is generated. */
+  private readonly out = new Uint32Array(N);
   private index = N;
 
   constructor(seed: number) {
@@ -34,18 +36,22 @@ export class Mt19937 {
     }
     const y = (mt[N - 1]! & 0x80000000) | (mt[0]! & 0x7fffffff);
     mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    const out = this.out;
+    for (let i = 0; i < N; i++) {
+      let t = mt[i]!;
+      t ^= t >>> 11;
+      t ^= (t << 7) & 0x9d2c5680;
+      t ^= (t << 15) & 0xefc60000;
+      t ^= t >>> 18;
+      out[i] = t;
+    }
     this.index = 0;
   }
 
   /** The next 32-bit output, in [0, 2^32). */
   nextUint32(): number {
     if (this.index >= N) this.reload();
-    let y = this.mt[this.index++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.out[this.index++]!;
   }
 
   /** A uniform integer in [0, max] (max < 2^32): the smallest bit mask covering max, redrawn while above it. */
@@ -77,7 +83,7 @@ export class Mt19937 {
   /** Draws what shuffling n elements would, without an array (the order is not needed, the stream is). */
   skipShuffle(n: number): void {
     if (n < 2) return;
-    const mt = this.mt;
+    const out = this.out;
     let index = this.index;
     let mask = n - 1;
     mask |= mask >>> 1;
@@ -95,12 +101,7 @@ export class Mt19937 {
           this.reload();
           index = 0;
         }
-        let y = mt[index++]!;
-        y ^= y >>> 11;
-        y ^= (y << 7) & 0x9d2c5680;
-        y ^= (y << 15) & 0xefc60000;
-        y ^= y >>> 18;
-        v = (y & mask) >>> 0;
+        v = (out[index++]! & mask) >>> 0;
       } while (v > i);
     }
     this.index = index;

@@ -107,6 +107,25 @@ describe('CBPE: parity with NannyML 0.13.1 (golden_cbpe.py)', () => {
   }
 });
 
+describe('CBPE: the calibration check on the golden data sets (window labels given)', () => {
+  it('flags the two chunks of NannyML’s multiclass set whose accuracy the estimate overstates by 0.07, and no other chunk', () => {
+    const flagged: string[] = [];
+    for (const c of golden.cases) {
+      const state = fitCbpe(scores(c, c.reference), { metrics: ['accuracy'] });
+      for (const chunk of c.chunks) {
+        const w = scores(c, c.analysis, chunk.start, chunk.end + 1);
+        const est = estimateCbpe(state, w, w);
+        assert.equal(est.reliability.referenceError! < 0.02, true, c.name);
+        if (!est.reliability.reliable) {
+          flagged.push(`${c.name}@${chunk.start}`);
+          assert.ok(est.metrics.accuracy!.value! - chunk.realized.accuracy! > 0.06);
+        }
+      }
+    }
+    assert.deepEqual(flagged, ['synthetic_multiclass@4000', 'synthetic_multiclass@6000']);
+  });
+});
+
 // ------------------------------------------------------------------------------------------------
 // Building blocks
 
