@@ -244,6 +244,36 @@ describe('CBPE: edges', () => {
     assert.ok(est.metrics.precision_macro!.lower !== null);
   });
 
+  it('does not depend on where the positive class sits, nor on the order of a multiclass model’s classes', () => {
+    const c = golden.cases.find((g) => g.name === 'us_census_employment')!;
+    /** The same rows with the class columns reordered by `perm` (new column j = old column perm[j]). */
+    const reorder = (x: ClassScores & { yTrue: Int32Array }, perm: number[]): ClassScores & { yTrue: Int32Array } => {
+      const k = x.classes.length;
+      const inv = perm.map((_, j) => perm.indexOf(j));
+      const proba = new Float64Array(x.proba.length);
+      for (let i = 0; i < x.rows; i++) for (let j = 0; j < k; j++) proba[i * k + j] = x.proba[i * k + perm[j]!]!;
+      const out = { ...x, classes: perm.map((j) => x.classes[j]!), proba, yPred: x.yPred.map((v) => inv[v]!), yTrue: x.yTrue.map((v) => inv[v]!) };
+      if (x.positive !== undefined) out.positive = inv[x.positive]!;
+      return out;
+    };
+    const ref = scores(c, c.reference);
+    const win = scores(c, c.analysis, 0, 2000);
+    const a = estimateCbpe(fitCbpe(ref, { metrics: BINARY }), win);
+    const b = estimateCbpe(fitCbpe(reorder(ref, [1, 0]), { metrics: BINARY }), reorder(win, [1, 0]));
+    assert.deepEqual(b.metrics, a.metrics);
+    assert.deepEqual(b.confusion, [
+      [a.confusion![1]![1], a.confusion![1]![0]],
+      [a.confusion![0]![1], a.confusion![0]![0]],
+    ]);
+    const m = golden.cases.find((g) => g.name === 'synthetic_multiclass')!;
+    const metrics = ['roc_auc_ovr_macro', 'accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'balanced_accuracy'];
+    const mref = scores(m, m.reference);
+    const mwin = scores(m, m.analysis, 2000, 4000);
+    const x = estimateCbpe(fitCbpe(mref, { metrics }), mwin);
+    const y = estimateCbpe(fitCbpe(reorder(mref, [2, 0, 1]), { metrics }), reorder(mwin, [2, 0, 1]));
+    for (const name of metrics) assert.ok(Math.abs(x.metrics[name]!.value! - y.metrics[name]!.value!) < 1e-12, name);
+  });
+
   it('refuses a reference whose labels are all one class, naming the class', () => {
     const ref = synthetic(300, 7);
     ref.yTrue.fill(1);
