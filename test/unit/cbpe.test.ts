@@ -97,12 +97,13 @@ function parity(c: GoldenCase): { value: Record<string, number>; band: Record<st
 
 describe('CBPE: parity with NannyML 0.13.1 (golden_cbpe.py)', () => {
   for (const c of golden.cases) {
-    it(`${c.name} (${c.task}, ${c.chunks.length} chunks): every estimate within 0.01 of NannyML's`, () => {
+    it(`${c.name} (${c.task}, ${c.chunks.length} chunks): every estimate and band end within 1e-4 of NannyML's (target 0.01)`, () => {
       const r = parity(c);
       console.log(`      ${c.name}: max |Δ value| ${JSON.stringify(r.value)}; max |Δ band end| ${JSON.stringify(r.band)}`);
       assert.deepEqual(r.calibrated, c.needsCalibration, 'calibration decisions');
-      for (const [m, d] of Object.entries(r.value)) assert.ok(d <= 0.01, `${c.name} ${m}: |Δ| ${d} > 0.01`);
-      for (const [m, d] of Object.entries(r.band)) assert.ok(d <= 0.01, `${c.name} ${m} band: |Δ| ${d} > 0.01`);
+      // The parity target is 0.01; what is measured is far closer (ties only: docs/statistics/estimation.md), so guard that.
+      for (const [m, d] of Object.entries(r.value)) assert.ok(d <= 1e-4, `${c.name} ${m}: |Δ| ${d} > 1e-4`);
+      for (const [m, d] of Object.entries(r.band)) assert.ok(d <= 1e-4, `${c.name} ${m} band: |Δ| ${d} > 1e-4`);
     });
   }
 });
