@@ -3,6 +3,7 @@
  * summary of metrics and checks, the verdict and where the report is stored.
  */
 import type { ModelSpec } from './config.js';
+import type { EstimationSummary, LabelCoverage, MultivariateDrift } from './estimation.js';
 import type { DriftReport, QualityReport, SlicesReport } from './reports.js';
 
 export type VerdictStatus = 'healthy' | 'warning' | 'degraded' | 'failing' | 'insufficient-data';
@@ -11,6 +12,11 @@ export interface Verdict {
   status: VerdictStatus;
   /** Ordered: the reason that decided the status comes first. */
   reasons: string[];
+  /**
+   * What the status was judged on: the labelled rows (realized metrics), or the estimate when the
+   * window has too few labels (absent in reports from before estimation: realized).
+   */
+  basis?: 'realized' | 'estimated';
 }
 
 /** What resolveModel returns: the spec as declared plus the artifact's identity. */
@@ -88,6 +94,12 @@ export interface EvaluationSummary {
   slices?: SlicesReport;
   /** Confidence interval of the primary metric and of its drop from the baseline. */
   confidence?: ConfidenceSummary;
+  /** Labelled and unlabelled scored rows (absent in reports from before late labels: all labelled). */
+  labels?: LabelCoverage;
+  /** Metrics estimated on all scored rows, labelled or not, when the reference carries a fitted estimator. */
+  estimated?: EstimationSummary;
+  /** Drift of the inputs taken together, when the reference carries what it needs. */
+  multivariate?: MultivariateDrift;
   durationMs: number;
 }
 
