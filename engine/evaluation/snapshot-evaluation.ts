@@ -8,7 +8,7 @@ import { readFooterByRanges } from '../data/parquet/ranges.js';
 import { snapshotFiles } from '../data/snapshot-files.js';
 import type { DataSource } from '../data/source.js';
 import { storedReaders, type StoredReaders } from '../data/stored-files.js';
-import { UpkeepError } from '../errors.js';
+import { isUpkeepError, UpkeepError, type UpkeepErrorType } from '../errors.js';
 import { evaluationMergedKey, evaluationShardKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { sha256Hex } from '../util.js';
@@ -16,7 +16,7 @@ import { loadModelInput } from './model-input.js';
 import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial, type PlanUnit, type ShardSpec } from './partial.js';
 import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromData, referenceFromProfile } from './reference.js';
-import type { EvaluationEngine, FinishWindowOptions, WindowFile, WindowPartial } from './types.js';
+import type { EvaluationEngine, FinishWindowOptions, ReferenceInput, WindowFile, WindowPartial } from './types.js';
 import { WindowArrays } from './window-arrays.js';
 
 /** The most shards a window is split into by `evaluation.shard_rows`. */
@@ -87,6 +87,9 @@ async function removePartials(store: ArtifactStore, shards: Pick<ShardResult, 'k
   for (const sh of shards) await store.delete(sh.key);
 }
 
+/** Errors in the reference days that leave the window without drift checks rather than failing it. */
+const REFERENCE_DATA_ERRORS: UpkeepErrorType[] = ['InvalidData', 'SchemaMismatch', 'UnreadableData', 'InsufficientData', 'ModelOutputInvalid'];
+
 /** Where a window in shards keeps its rolling reference's profile: built once (by the plan), read by every shard and the merge. */
 const rollingProfileKey = (model: ResolvedModel, reference: SnapshotRef): string =>
   `profiles/${model.modelId}/rolling/${reference.sha256}-${model.artifactSha256.slice(0, 16)}.json`;
@@ -131,13 +134,22 @@ async function withRollingReference(
     const what = `model ${model.modelId}: rolling reference profile ${key}`;
     return { o: { ...o, reference: referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored)), what), model.spec) }, used };
   }
-  const input = await referenceFromData({
-    ...o,
-    files: filesOf(ports, model.modelId, reference),
-    engine: ports.engine,
-    createdAt: reference.windowEnd,
-    source: reference.uri,
-  });
+  let input: ReferenceInput;
+  try {
+    input = await referenceFromData({
+      ...o,
+      files: filesOf(ports, model.modelId, reference),
+      engine: ports.engine,
+      createdAt: reference.windowEnd,
+      source: reference.uri,
+    });
+  } catch (err) {
+    // Reference days the model cannot profile (e.g. their labels have not arrived, a column
+    // changed): the window is still judged on its own rows, and the verdict says why.
+    if (!isUpkeepError(err) || !REFERENCE_DATA_ERRORS.includes(err.type)) throw err;
+    const { reference: _profile, ...rest } = o;
+    return { o: rest, used: { ...used, why: `rolling reference: ${err.message}: drift and data quality were not checked` } };
+  }
   if (!shared) return { o: { ...o, reference: input }, used };
   // Deterministic content: a shard that builds it at the same time writes the same bytes.
   await ports.store.put(key, JSON.stringify(input.profile));

@@ -209,6 +209,24 @@ describe('references need not be frozen: rolling and same-weekday references', f
     assert.ok(verdict.reasons.includes(why!), verdict.reasons.join('\n'));
   });
 
+  it('reference days the model cannot profile (labels not yet known): the verdict says why, the window is still judged', async () => {
+    const uri = feed('unlabelled', '2026-11-14', '2026-11-28', () => 0);
+    // The reference days have lost their labels (empty), the window keeps its own.
+    for (let t = Date.parse('2026-11-14T00:00:00Z'); t < Date.parse('2026-11-28T00:00:00Z'); t += DAY_MS) {
+      const file = path.join(dir, 'unlabelled', `${iso(t)}.csv`);
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/,[01]$/gm, ','));
+    }
+    const spec = specFor({ ...base, id: 'unlabelled', data: { uri, window: { days: 1 } }, reference: { rolling: '14d' } });
+    const summary = await evaluate(await model(spec), '2026-11-29T00:00:00Z');
+    assert.equal(summary.drift, undefined);
+    assert.ok(summary.metrics.roc_auc! > 0.5);
+    assert.match(
+      summary.rollingReference?.why ?? '',
+      /^rolling reference: model unlabelled: 5600 of 5600 rows .*missing or non-finite values.*: drift and data quality were not checked$/,
+    );
+    assert.equal(summary.rollingReference?.days.length, 14);
+  });
+
   it('the days of a rolling reference, and the config that declares one', () => {
     const spec = specFor({ ...base, data: { uri: '/data/{date}.csv', window: { days: 7 } }, reference: { rolling: '14d' } });
     const w = rollingReferenceWindow(spec, new Date('2026-11-29T00:00:00Z'));
