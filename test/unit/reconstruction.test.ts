@@ -223,6 +223,27 @@ describe('data reconstruction error', () => {
     assert.ok(
       Math.abs(row.upper - (two.chunkErrors.reduce((s, e) => s + e, 0) / 10 + (two.upper - two.chunkErrors.reduce((s, e) => s + e, 0) / 10) * 10)) < 1e-12,
     );
+    // Nothing varies at all: no component, a band of [0, 0]; the same values pass, a move alarms.
+    const flat = fitReconstruction(numeric(['a', 'b'], 100, () => [1, 2]));
+    assert.equal(flat.components.length, 0);
+    assert.equal(flat.upper, 0);
+    assert.equal(
+      reconstructionDrift(
+        flat,
+        numeric(['a', 'b'], 10, () => [1, 2]),
+      ).alert,
+      false,
+    );
+    assert.equal(
+      reconstructionDrift(
+        flat,
+        numeric(['a', 'b'], 10, () => [1, 2.5]),
+      ).alert,
+      true,
+    );
+    assert.equal(flat.lower, null);
+    // Plain JSON: a NaN or an infinity would come back as null and differ.
+    assert.deepEqual(JSON.parse(JSON.stringify(flat)), flat);
     assert.throws(() => fitReconstruction(numeric(['x'], 1, () => [1])), /the reference has 1 row; at least 2 are needed/);
     assert.throws(
       () =>
