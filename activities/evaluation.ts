@@ -17,19 +17,24 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
     return { data: deps.data, store: deps.store, engine: deps.engine, ...(deps.heartbeat ? { heartbeat: deps.heartbeat } : {}), ...(signal ? { signal } : {}) };
   };
   return {
-    /** Runs the model over the snapshot's files; heartbeats progress; returns a small summary. */
-    async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef }): Promise<EvaluationSummary> {
-      return evaluateSnapshot(ports(), input.model, input.snapshot);
+    /** Runs the model over the snapshot's files (against a rolling reference's snapshot, when given); returns a small summary. */
+    async evaluateSnapshot(input: { model: ResolvedModel; snapshot: SnapshotRef; reference?: SnapshotRef }): Promise<EvaluationSummary> {
+      return evaluateSnapshot(ports(), input.model, input.snapshot, input.reference);
     },
 
     /** Splits the snapshot into about `shards` shards (by default rows / evaluation.shard_rows). */
-    async planEvaluationShards(input: { model: ResolvedModel; snapshot: SnapshotRef; shards?: number }): Promise<ShardSpec[]> {
-      return planEvaluationShards(ports(), input.model, input.snapshot, input.shards);
+    async planEvaluationShards(input: { model: ResolvedModel; snapshot: SnapshotRef; shards?: number; reference?: SnapshotRef }): Promise<ShardSpec[]> {
+      return planEvaluationShards(ports(), input.model, input.snapshot, input.shards, input.reference);
     },
 
     /** Evaluates one shard's files and row groups; stores its partial result; returns its key. */
-    async evaluateShard(input: { model: ResolvedModel; snapshot: Pick<SnapshotRef, 'sha256' | 'files'>; shard: ShardSpec }): Promise<ShardResult> {
-      return evaluateShard(ports(), input.model, input.snapshot, input.shard);
+    async evaluateShard(input: {
+      model: ResolvedModel;
+      snapshot: Pick<SnapshotRef, 'sha256' | 'files'>;
+      shard: ShardSpec;
+      reference?: SnapshotRef;
+    }): Promise<ShardResult> {
+      return evaluateShard(ports(), input.model, input.snapshot, input.shard, input.reference);
     },
 
     /** Reads the shards' partial results, in order, and finishes the window as evaluateSnapshot does. */
@@ -37,8 +42,9 @@ export function createEvaluationActivities(deps: Pick<ActivityDeps, 'data' | 'en
       model: ResolvedModel;
       snapshot: Pick<SnapshotRef, 'sha256'>;
       shards: Pick<ShardResult, 'key' | 'index'>[];
+      reference?: SnapshotRef;
     }): Promise<EvaluationSummary> {
-      return mergeEvaluationShards(ports(), input.model, input.snapshot, input.shards);
+      return mergeEvaluationShards(ports(), input.model, input.snapshot, input.shards, input.reference);
     },
   };
 }

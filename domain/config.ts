@@ -184,6 +184,22 @@ const thresholds = z.strictObject({
   max_drop: z.number().nonnegative().optional(),
 });
 
+/**
+ * A reference built from the model's own production data instead of a frozen profile: the
+ * `rolling` days just before the evaluation window (read like a window: the data URI template,
+ * the same read caps), optionally only the days of the window's weekdays, so that a weekly cycle
+ * is compared with itself (docs/statistics/multivariate-drift.md#references-need-not-be-frozen).
+ */
+const rollingReference = z.strictObject({
+  /** How many days before the window, e.g. 28d (whole days). */
+  rolling: positiveDuration.refine((d) => /^\d+d$/.test(d), 'expected whole days, like 28d'),
+  /** `weekday`: only the days of the reference that fall on a weekday of the window. */
+  same: z.enum(['weekday']).optional(),
+  /** Fewer reference days with data than this: drift is not checked, and the verdict says why (default 1). */
+  min_days: z.number().int().min(1).max(3660).optional(),
+});
+export type RollingReference = z.infer<typeof rollingReference>;
+
 /** The shape of one model; `modelSpec` adds the cross-field checks. */
 export const modelSpecBase = z.strictObject({
   id: z.string().regex(MODEL_ID_PATTERN, 'expected lowercase letters, digits, ".", "_" or "-", starting with a letter or digit'),
@@ -233,8 +249,13 @@ export const modelSpecBase = z.strictObject({
   thresholds,
   /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
   baseline: z.record(z.string(), z.number()).default({}),
-  /** A reference profile (JSON from `upkeep profile`); by default the one stored for the model version. */
-  reference: z.string().optional(),
+  /**
+   * A reference profile (JSON from `upkeep profile`); by default the one stored for the model
+   * version. Or `{ rolling: 28d, same: weekday }`: the model's own recent production data.
+   */
+  reference: z
+    .union([z.string(), rollingReference], { error: 'expected a reference profile path, or { rolling: <days>d, same?: weekday, min_days? }' })
+    .optional(),
   monitor: monitorSpec.prefault({}),
   retrain: retrainSpec.prefault({}),
   approval: approvalSpec.prefault({}),
@@ -302,6 +323,26 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
         path: ['retrain', 'trainer', 'type'],
         message: `the builtin trainer makes models with one float input and one-column string inputs${unfit ? `; input ${unfit.name} (${unfit.type}, ${unfit.columns.length} columns) does not fit` : ''}: use a command trainer`,
       });
+    }
+  }
+  if (typeof m.reference === 'object') {
+    if (!/\{(date|yyyy|mm|dd)\}/.test(m.data.uri)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reference', 'rolling'],
+        message: 'a rolling reference needs dated data files (a {date} in data.uri) to find the days before the window',
+      });
+    }
+    const days = parseInt(m.reference.rolling, 10);
+    if (m.reference.same === 'weekday' && days < 7) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reference', 'rolling'],
+        message: `same: weekday needs at least 7d of rolling days to hold every weekday (got ${m.reference.rolling})`,
+      });
+    }
+    if (m.reference.min_days !== undefined && m.reference.min_days > days) {
+      ctx.addIssue({ code: 'custom', path: ['reference', 'min_days'], message: `min_days ${m.reference.min_days} is more than the ${days} rolling days` });
     }
   }
   const names = new Set<string>();

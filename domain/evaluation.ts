@@ -64,6 +64,22 @@ export interface SnapshotRef {
   hint?: string;
 }
 
+/**
+ * The reference a window was compared with when it was built from the model's own production data
+ * (`reference: { rolling: 28d }`): which days formed it. When too few days held data the window is
+ * evaluated without drift checks and `why` says so (the verdict repeats it).
+ */
+export interface RollingReferenceUsed {
+  rolling: string;
+  same?: 'weekday';
+  /** Days asked for that held data (they formed the reference), and those that held none. */
+  days: string[];
+  missing: string[];
+  rows: number;
+  snapshot: { uri: string; sha256: string };
+  why?: string;
+}
+
 export interface InvalidValues {
   file: string;
   column: string;
@@ -100,6 +116,8 @@ export interface EvaluationSummary {
   estimated?: EstimationSummary;
   /** Drift of the inputs taken together, when the reference carries what it needs. */
   multivariate?: MultivariateDrift;
+  /** A rolling reference: the days that formed it (absent with a stored profile). */
+  rollingReference?: RollingReferenceUsed;
   durationMs: number;
 }
 

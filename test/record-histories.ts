@@ -1,6 +1,6 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
- * three outcomes and with its window in evaluation shards, a degraded evaluation that takes the demo model through retrainModel to a
+ * three outcomes, with its window in evaluation shards and against a rolling reference, a degraded evaluation that takes the demo model through retrainModel to a
  * promotion, a signed rollback (rollbackModel), and a watchdog run with findings. Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
@@ -37,6 +37,14 @@ const cases = [
     data: 'data/binary.csv',
     windowEnd: '2026-06-04T06:00:00Z',
     model: { evaluation: { shard_rows: 1000 } },
+  },
+  // A rolling reference: the 7 days before the 3-day window, snapshotted beside it (patch rolling-reference).
+  {
+    name: 'evaluate-model-rolling-reference',
+    days: ['2026-05-25', '2026-05-26', '2026-05-27', '2026-05-28', '2026-05-29', '2026-05-30', '2026-05-31', '2026-06-01', '2026-06-02', '2026-06-03'],
+    data: 'data/binary.csv',
+    windowEnd: '2026-06-04T06:00:00Z',
+    model: { reference: { rolling: '7d' } },
   },
 ];
 

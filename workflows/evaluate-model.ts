@@ -53,19 +53,25 @@ const { evaluateSnapshot, planEvaluationShards, evaluateShard, mergeEvaluationSh
  * more rows, planned into shards that run on any worker of the queue and are merged exactly.
  * History holds the plan, the stored partials' keys and the summary.
  */
-async function evaluateWindow(model: ResolvedModel, snapshot: SnapshotRef): Promise<EvaluationSummary> {
+async function evaluateWindow(model: ResolvedModel, snapshot: SnapshotRef, reference: SnapshotRef | undefined): Promise<EvaluationSummary> {
   const shardRows = model.spec.evaluation?.shard_rows;
-  if (shardRows === undefined || snapshot.rows <= shardRows || !patched('evaluation-shards')) return evaluateSnapshot({ model, snapshot });
-  const plan = await planEvaluationShards({ model, snapshot });
+  const against = reference ? { reference } : {};
+  if (shardRows === undefined || snapshot.rows <= shardRows || !patched('evaluation-shards')) return evaluateSnapshot({ model, snapshot, ...against });
+  const plan = await planEvaluationShards({ model, snapshot, ...against });
   const results = await Promise.all(
     plan.map((shard) => {
       // Each shard is sent only its own files, renumbered.
       const used = [...new Set(shard.parts.map((p) => p.file))];
       const parts = shard.parts.map((p) => ({ ...p, file: used.indexOf(p.file) }));
-      return evaluateShard({ model, snapshot: { sha256: snapshot.sha256, files: used.map((i) => snapshot.files[i]!) }, shard: { ...shard, parts } });
+      return evaluateShard({
+        model,
+        snapshot: { sha256: snapshot.sha256, files: used.map((i) => snapshot.files[i]!) },
+        shard: { ...shard, parts },
+        ...against,
+      });
     }),
   );
-  return mergeEvaluationShards({ model, snapshot: { sha256: snapshot.sha256 }, shards: results.map(({ key, index }) => ({ key, index })) });
+  return mergeEvaluationShards({ model, snapshot: { sha256: snapshot.sha256 }, shards: results.map(({ key, index }) => ({ key, index })), ...against });
 }
 
 /** A non-retryable data error from evaluation becomes a failing window instead of a failed workflow. */
@@ -141,7 +147,11 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   let failure: EvaluationFailure | undefined;
   if (snapshot.files.length > 0) {
     try {
-      evaluation = await evaluateWindow(model, snapshot);
+      // A rolling reference (`reference: { rolling: 28d }`): the days before the window, kept as
+      // a snapshot of their own. Only such models run the extra activity, so older histories replay.
+      const rolling = typeof model.spec.reference === 'object' && patched('rolling-reference');
+      const reference = rolling ? await snapshotWindow({ model, windowEnd, reference: true }) : undefined;
+      evaluation = await evaluateWindow(model, snapshot, reference);
     } catch (err) {
       failure = dataFailure(err);
       if (!failure) throw err;

@@ -16,7 +16,10 @@ import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, 
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
   snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay' | 'hint'>;
-  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices' | 'confidence'>;
+  evaluation?: Pick<
+    EvaluationSummary,
+    'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices' | 'confidence' | 'rollingReference'
+  >;
   trend?: TrendSummary;
   failure?: EvaluationFailure;
 }
@@ -75,6 +78,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (evaluation && evaluation.droppedRows > 0) {
     notes.push(`${evaluation.droppedRows} of ${evaluation.rowsRead} rows dropped for missing or non-finite values`);
   }
+  // Too few days for a rolling reference: the metrics still decide, and the verdict says what was not checked.
+  if (evaluation?.rollingReference?.why) notes.push(evaluation.rollingReference.why);
 
   if (failure) return { status: 'failing', reasons: [`${failure.type}: ${failure.message}`, ...notes] };
   const quality = evaluation?.quality;

@@ -115,7 +115,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
           ...(keys ? { keys } : {}),
           artifact: resolveUri(m.artifact, opts.baseDir),
           data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
-          ...(m.reference ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
+          ...(typeof m.reference === 'string' ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
           limits: { ...config.limits, ...(m.limits ?? {}) },
           retrain:
             m.retrain.trainer?.type === 'command'

@@ -119,6 +119,19 @@ export function renderReportMarkdown(r: EvaluationReport): string {
         : `No steady decline of ${r.trend.metric} over the last ${r.trend.points} windows (p = ${num(r.trend.pValue)}).`,
       '',
     );
+  const rolling = r.evaluation?.rollingReference;
+  if (rolling) {
+    const over = `the ${rolling.rolling} before the window${rolling.same ? `, same ${rolling.same} only` : ''}`;
+    lines.push(
+      '## Reference',
+      '',
+      rolling.why
+        ? `Rolling reference (${over}): not used: ${t(rolling.why)}.`
+        : `Rolling reference (${over}): ${rolling.days.length} day${rolling.days.length === 1 ? '' : 's'}, ${rolling.rows} rows: ${rolling.days.join(', ')}.`,
+      ...(rolling.missing.length > 0 ? [`Days without data: ${rolling.missing.join(', ')}.`] : []),
+      '',
+    );
+  }
   if (r.drift) {
     const d = r.drift;
     lines.push(

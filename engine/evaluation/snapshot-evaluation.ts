@@ -3,18 +3,20 @@
  * each shard's partial result stored, then merged and finished as one window).
  */
 import { parquetMetadata } from 'hyparquet';
-import type { EvaluationSummary, ResolvedModel, SnapshotRef } from '../../domain/evaluation.js';
+import type { EvaluationSummary, ResolvedModel, RollingReferenceUsed, SnapshotRef } from '../../domain/evaluation.js';
 import { readFooterByRanges } from '../data/parquet/ranges.js';
 import { snapshotFiles } from '../data/snapshot-files.js';
 import type { DataSource } from '../data/source.js';
 import { storedReaders, type StoredReaders } from '../data/stored-files.js';
-import { UpkeepError } from '../errors.js';
+import { isUpkeepError, UpkeepError, type UpkeepErrorType } from '../errors.js';
 import { evaluationMergedKey, evaluationShardKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { sha256Hex } from '../util.js';
 import { loadModelInput } from './model-input.js';
 import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial, type PlanUnit, type ShardSpec } from './partial.js';
-import type { EvaluationEngine, WindowFile, WindowPartial } from './types.js';
+import { parseReferenceProfile } from '../drift/profile.js';
+import { referenceFromData, referenceFromProfile } from './reference.js';
+import type { EvaluationEngine, FinishWindowOptions, ReferenceInput, WindowFile, WindowPartial } from './types.js';
 import { WindowArrays } from './window-arrays.js';
 
 /** The most shards a window is split into by `evaluation.shard_rows`. */
@@ -85,17 +87,100 @@ async function removePartials(store: ArtifactStore, shards: Pick<ShardResult, 'k
   for (const sh of shards) await store.delete(sh.key);
 }
 
+/** Errors in the reference days that leave the window without drift checks rather than failing it. */
+const REFERENCE_DATA_ERRORS: UpkeepErrorType[] = ['InvalidData', 'SchemaMismatch', 'UnreadableData', 'InsufficientData', 'ModelOutputInvalid'];
+
+/** Where a window in shards keeps its rolling reference's profile: built once (by the plan), read by every shard and the merge. */
+const rollingProfileKey = (model: ResolvedModel, reference: SnapshotRef): string =>
+  `profiles/${model.modelId}/rolling/${reference.sha256}-${model.artifactSha256.slice(0, 16)}.json`;
+
+/**
+ * A rolling reference (`reference: { rolling: 28d }`) read from its snapshot like a window, in
+ * place of the stored profile: profiled exactly (every row) with the model. `shared`: a window in
+ * shards, whose shards must sketch the same columns: the profile is stored once and read back
+ * (sampled beyond 100,000 values, as a stored profile is). Too few days with data leave the
+ * window without drift checks, and `why` says so.
+ */
+async function withRollingReference(
+  ports: SnapshotEvaluationPorts,
+  o: FinishWindowOptions,
+  model: ResolvedModel,
+  reference: SnapshotRef | undefined,
+  shared = false,
+): Promise<{ o: FinishWindowOptions; used?: RollingReferenceUsed }> {
+  const r = model.spec.reference;
+  if (!reference || typeof r !== 'object') return { o };
+  const days = [...new Set(reference.files.map((f) => f.date))].sort();
+  const used: RollingReferenceUsed = {
+    rolling: r.rolling,
+    ...(r.same ? { same: r.same } : {}),
+    days,
+    missing: [...new Set(reference.missing.map((m) => m.date))].sort(),
+    rows: reference.rows,
+    snapshot: { uri: reference.uri, sha256: reference.sha256 },
+  };
+  const needed = r.min_days ?? 1;
+  const asked = days.length + used.missing.length;
+  if (days.length < needed || reference.rows === 0) {
+    const what = `${days.length} of the ${asked} reference day${asked === 1 ? '' : 's'} (${reference.firstDay}..${reference.lastDay}${r.same ? `, same ${r.same}` : ''}) hold data`;
+    const why = `rolling reference: ${what}${reference.rows === 0 && days.length > 0 ? ' but no rows' : ''}, fewer than min_days ${needed}: drift and data quality were not checked`;
+    // Without a reference of its own the window is not compared with the stored profile either.
+    const { reference: _profile, ...rest } = o;
+    return { o: rest, used: { ...used, why } };
+  }
+  const key = rollingProfileKey(model, reference);
+  const stored = shared ? await ports.store.tryGet(key) : undefined;
+  if (stored) {
+    const what = `model ${model.modelId}: rolling reference profile ${key}`;
+    return { o: { ...o, reference: referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored)), what), model.spec) }, used };
+  }
+  let input: ReferenceInput;
+  try {
+    input = await referenceFromData({
+      ...o,
+      files: filesOf(ports, model.modelId, reference),
+      engine: ports.engine,
+      createdAt: reference.windowEnd,
+      source: reference.uri,
+    });
+  } catch (err) {
+    // Reference days the model cannot profile (e.g. their labels have not arrived, a column
+    // changed): the window is still judged on its own rows, and the verdict says why.
+    if (!isUpkeepError(err) || !REFERENCE_DATA_ERRORS.includes(err.type)) throw err;
+    const { reference: _profile, ...rest } = o;
+    return { o: rest, used: { ...used, why: `rolling reference: ${err.message}: drift and data quality were not checked` } };
+  }
+  if (!shared) return { o: { ...o, reference: input }, used };
+  // Deterministic content: a shard that builds it at the same time writes the same bytes.
+  await ports.store.put(key, JSON.stringify(input.profile));
+  return withRollingReference(ports, o, model, reference, true);
+}
+
 /** Runs the model over the snapshot's files as one sample; returns a small summary. */
-export async function evaluateSnapshot(ports: SnapshotEvaluationPorts, model: ResolvedModel, snapshot: SnapshotRef): Promise<EvaluationSummary> {
-  const o = await loadModelInput(ports.data, model, ports.signal);
-  return beating(ports.heartbeat, (onProgress) => ports.engine.evaluate({ ...o, files: filesOf(ports, model.modelId, snapshot), onProgress }));
+export async function evaluateSnapshot(
+  ports: SnapshotEvaluationPorts,
+  model: ResolvedModel,
+  snapshot: SnapshotRef,
+  reference?: SnapshotRef,
+): Promise<EvaluationSummary> {
+  const { o, used } = await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference);
+  const summary = await beating(ports.heartbeat, (onProgress) => ports.engine.evaluate({ ...o, files: filesOf(ports, model.modelId, snapshot), onProgress }));
+  return used ? { ...summary, rollingReference: used } : summary;
 }
 
 /**
  * Splits the snapshot into about `shards` shards (by default rows / evaluation.shard_rows, at most
  * MAX_SHARDS), by files and Parquet row groups, balanced by rows; reads the Parquet files' footers.
  */
-export async function planEvaluationShards(ports: SnapshotEvaluationPorts, model: ResolvedModel, snapshot: SnapshotRef, shards?: number): Promise<ShardSpec[]> {
+export async function planEvaluationShards(
+  ports: SnapshotEvaluationPorts,
+  model: ResolvedModel,
+  snapshot: SnapshotRef,
+  shards?: number,
+  reference?: SnapshotRef,
+): Promise<ShardSpec[]> {
+  // A rolling reference is profiled here, once, for the shards and the merge to read.
+  if (reference) await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference, true);
   const perShard = model.spec.evaluation?.shard_rows;
   // At most MAX_SHARDS: each shard costs a few history events and a read of its files.
   const k = shards ?? Math.min(MAX_SHARDS, perShard ? Math.max(1, Math.ceil(snapshot.rows / perShard)) : 1);
@@ -126,8 +211,9 @@ export async function evaluateShard(
   model: ResolvedModel,
   snapshot: Pick<SnapshotRef, 'sha256' | 'files'>,
   shard: ShardSpec,
+  reference?: SnapshotRef,
 ): Promise<ShardResult> {
-  const o = await loadModelInput(ports.data, model, ports.signal);
+  const { o } = await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference, true);
   const all = filesOf(ports, model.modelId, snapshot);
   const files = shard.parts.map((p) => ({ ...all[p.file]!, rows: p.rows, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
   const partial = await beating(ports.heartbeat, (onProgress) => ports.engine.collect({ ...o, files, onProgress }));
@@ -148,9 +234,10 @@ export async function mergeEvaluationShards(
   model: ResolvedModel,
   snapshot: Pick<SnapshotRef, 'sha256'>,
   shards: Pick<ShardResult, 'key' | 'index'>[],
+  reference?: SnapshotRef,
 ): Promise<EvaluationSummary> {
   const { store } = ports;
-  const o = await loadModelInput(ports.data, model, ports.signal);
+  const { o, used } = await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference, true);
   const open = storedReaders(ports.data, ports.signal).open;
   const ordered = [...shards].sort((a, b) => a.index - b.index);
   // A retried merge whose first attempt got as far as removing the partials: its summary.
@@ -196,7 +283,8 @@ export async function mergeEvaluationShards(
     whole.fileColumns = [...new Set([...whole.fileColumns, ...partial.fileColumns])];
   }
   if (arrays) whole.parts.push(arrays.result());
-  const summary = await beating(ports.heartbeat, () => ports.engine.finish(o, [whole]));
+  const finished = await beating(ports.heartbeat, () => ports.engine.finish(o, [whole]));
+  const summary = used ? { ...finished, rollingReference: used } : finished;
   // The summary first, then the partials go: the store does not keep 32 bytes a row per run.
   if (mergedKey) await store.put(mergedKey, JSON.stringify(summary));
   await removePartials(store, ordered);

@@ -60,7 +60,7 @@ export async function registerConfigArtifact(ports: ChampionPorts, s: ModelSpec)
 async function resolved(ports: ChampionPorts, s: ModelSpec, v: ModelVersion, pointer: ChampionPointer | undefined): Promise<ResolvedModel> {
   const generation = pointer?.generation ?? 0;
   let referenceUri: string | undefined;
-  if (s.reference && v.source === 'config') {
+  if (typeof s.reference === 'string' && v.source === 'config') {
     if (!(await ports.data.read(s.reference, { what: `model ${s.id}: reference profile` })))
       throw new UpkeepError('InvalidConfig', `model ${s.id}: reference profile ${s.reference} does not exist`);
     referenceUri = s.reference;
