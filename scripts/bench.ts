@@ -21,6 +21,7 @@
  * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Audit
  * chain: appends against plain writes, a year of entries read and verified (scripts/bench/audit.ts).
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
+ * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
  * Whole process: `upkeep evaluate` of a 3M-row window written by pyarrow with its defaults against a
  * process that only decodes and scores it, and the Python peer, each a process per run
  * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
@@ -303,6 +304,9 @@ section('scripts/bench/audit.ts', []);
 
 console.log('');
 section('scripts/bench/status.ts', []);
+
+console.log('');
+section('scripts/bench/gbm.ts', []);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratios)');

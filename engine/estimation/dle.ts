@@ -59,7 +59,11 @@ export const DLE_TOLERANCE = 0.1;
 export const DLE_BLIND_SPOT =
   'Estimation sees only the inputs and the predictions: a change in how the target relates to the inputs (concept drift) that leaves both unchanged is invisible until labels arrive.';
 
-/** `features`: the model's input columns on the reference rows; yPred the model's outputs, yTrue the labels. */
+/**
+ * `features`: the model's input columns on the reference rows; yPred the model's outputs, yTrue the
+ * labels. `chunkSize` is not used by DLE (its band scales with each window's rows); `seed` picks the
+ * held-out quarter.
+ */
 export function fitDle(
   reference: { features: RowMatrix; yPred: Float64Array; yTrue: Float64Array },
   opts: { metrics: readonly string[]; chunkSize?: number; seed?: number },
