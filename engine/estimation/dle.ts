@@ -162,6 +162,9 @@ export function estimateDle(
   }
   if (labelled) {
     checkColumns(state, labelled.features, labelled.yPred, 'labelled rows');
+    if (labelled.yTrue.length !== labelled.features.rows) {
+      throw new UpkeepError('InvalidData', `DLE: the labelled rows: ${labelled.features.rows} rows but ${labelled.yTrue.length} labels`);
+    }
     const w = windowCheck(state, labelled);
     if (w) {
       reliability.windowError = w.error;

@@ -197,5 +197,7 @@ describe('DLE reliability and inputs', () => {
     w.features.columns = ['x0', 'other'];
     assert.throws(() => estimateDle(state, w), /DLE: the columns of the window \[x0, other\] are not the reference's \[x0, x1\]/);
     assert.throws(() => fitDle(rows(100, 1), { metrics: ['mae'] }), /at least 200 are needed/);
+    const short = rows(50, 3);
+    assert.throws(() => estimateDle(state, short, { ...short, yTrue: short.yTrue.subarray(0, 40) }), /DLE: the labelled rows: 50 rows but 40 labels/);
   });
 });
