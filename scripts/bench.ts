@@ -23,6 +23,7 @@
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
+ * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
  * Whole process: `upkeep evaluate` of a 3M-row window written by pyarrow with its defaults against a
  * process that only decodes and scores it, and the Python peer, each a process per run
  * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
@@ -311,6 +312,9 @@ section('scripts/bench/audit.ts', []);
 
 console.log('');
 section('scripts/bench/status.ts', []);
+
+console.log('');
+section('scripts/bench/gbm.ts', []);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratios)');
