@@ -10,7 +10,22 @@ const PRODUCTION = '^(bin|cli|workers|workflows|activities|engine|domain)/|^scri
 /** The files activities/ may hold: the ports, the index that wires them, and one factory per area. */
 const ACTIVITY_FILES = ['deps', 'index', 'audit', 'data', 'evaluation', 'registry', 'reports', 'trail', 'training', 'watchdog'];
 /** The engine's folders, lowest first: a folder imports only folders before it (and engine/*.ts). */
-const ENGINE_ORDER = ['math', 'store', 'data', 'config', 'notify', 'drift', 'multivariate', 'estimation', 'evaluation', 'registry', 'audit', 'training', 'watchdog', 'cards'];
+const ENGINE_ORDER = [
+  'math',
+  'store',
+  'data',
+  'config',
+  'notify',
+  'drift',
+  'multivariate',
+  'estimation',
+  'evaluation',
+  'registry',
+  'audit',
+  'training',
+  'watchdog',
+  'cards',
+];
 
 module.exports = {
   forbidden: [
