@@ -146,7 +146,8 @@ export function estimateWindow(
   }
   if (features && estimators.sample && estimators.sample.rows > 0) {
     try {
-      multivariate.domainClassifier = domainClassifier(sampleMatrix(estimators.sample), features);
+      // As many window rows as reference rows (the sample's first rows are a uniform sample of it): balanced, and bounded work.
+      multivariate.domainClassifier = domainClassifier(sampleMatrix(estimators.sample), firstRows(features, estimators.sample.rows));
     } catch (err) {
       notes.push(`no domain classifier: ${why(err)}`);
     }
@@ -156,4 +157,10 @@ export function estimateWindow(
     ...(multivariate.reconstruction || multivariate.domainClassifier ? { multivariate } : {}),
     notes,
   };
+}
+
+/** The first `n` rows of a matrix. */
+function firstRows(m: ReturnType<typeof sampleMatrix>, n: number): ReturnType<typeof sampleMatrix> {
+  if (m.rows <= n) return m;
+  return { ...m, rows: n, values: m.values.subarray(0, n * m.columns.length) };
 }
