@@ -6,6 +6,7 @@ import { profileReferenceData, referenceFromProfile } from '../../engine/evaluat
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { sha256Hex } from '../../engine/util.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { decodePartial, encodePartial } from '../../engine/evaluation/partial.js';
 import { decideVerdict } from '../../workflows/policy.js';
 import { fixtureBytes, goldenModelCases, specForCase, type GoldenCase } from '../helpers/fixtures.js';
 
@@ -112,6 +113,32 @@ describe('estimated performance and multivariate drift through the engine', func
       assert.deepEqual(sharded.metrics, whole.metrics);
     });
   }
+
+  it('merges shards stored as partial results (row-group ranges, encoded and read back) into exactly the one-pass estimate', async function () {
+    const c = caseOf('models/binary.onnx');
+    const ref = await reference(c);
+    const { header, rows } = lines(c);
+    const file = halfParquet(
+      header,
+      rows.map((r, i) => (i % 3 === 0 ? r : withoutLabel(r))),
+    );
+    const bytes = fixtureBytes(c.model);
+    const o = { spec: spec(c), modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'm.onnx', reference: ref };
+    const whole = await one.evaluate({ ...o, files: [file] });
+    const partials = [];
+    for (const rowGroups of [
+      { start: 0, end: 2 },
+      { start: 2, end: 5 },
+    ]) {
+      const partial = await two.collect({ ...o, files: [{ ...file, rows: 200 * (rowGroups.end - rowGroups.start), rowGroups }] });
+      partials.push(decodePartial(encodePartial(partial, {}), 'shard').partial);
+    }
+    const merged = await one.finish(o, partials);
+    assert.deepEqual(merged.labels, { labelled: 334, unlabelled: 666 });
+    assert.deepEqual(merged.estimated, whole.estimated);
+    assert.deepEqual(merged.multivariate, whole.multivariate);
+    assert.deepEqual(merged.metrics, whole.metrics);
+  });
 
   it('estimates a window whose label column is absent, and judges the verdict on the estimate', async function () {
     const c = caseOf('models/binary.onnx');
