@@ -129,7 +129,10 @@ export function estimateWindow(
   const features = sample && sample.rows > 0 ? sampleMatrix(sample, estimators.sample) : undefined;
   if (estimators.dle && prepared.task === 'regression' && features) {
     try {
-      estimated = estimateDle(estimators.dle, { features, yPred: sampleOutputs(sample!, all).yPred });
+      const { yPred, yTrue } = sampleOutputs(sample!, all);
+      // The sample's labelled rows check the estimate against their realized value.
+      const known = labelledRowsOf(features, yPred, yTrue);
+      estimated = estimateDle(estimators.dle, { features, yPred }, known.yTrue.length > 0 ? known : undefined);
       // The loss model ran on the window's sample: the estimate covers every scored row it stands for.
       estimated.rows = all.rows;
     } catch (err) {

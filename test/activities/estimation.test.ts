@@ -114,6 +114,29 @@ describe('estimated performance and multivariate drift through the engine', func
     });
   }
 
+  it('models/regression.onnx: half the labels blanked gives realized on the labelled half and a DLE estimate on all rows, the same in shards', async function () {
+    const c = caseOf('models/regression.onnx');
+    const ref = await reference(c);
+    assert.ok(ref.profile.estimators?.dle, 'the profile carries the fitted loss models');
+    const { header, rows } = lines(c);
+    const half = rows.map((r, i) => (i % 2 === 1 ? withoutLabel(r) : r));
+    const labelledOnly = await evaluate(one, c, [csv('labelled.csv', [header, ...rows.filter((_, i) => i % 2 === 0)].join('\n'))]);
+    const parquet = halfParquet(header, half);
+    const unsharded = await evaluate(one, c, [parquet], ref);
+    const sharded = await evaluate(two, c, [parquet], ref);
+    assert.deepEqual(unsharded.labels, { labelled: rows.length / 2, unlabelled: rows.length / 2 });
+    assert.deepEqual(unsharded.metrics, labelledOnly.metrics);
+    const est = unsharded.estimated!;
+    assert.equal(est.method, 'dle');
+    assert.equal(est.rows, rows.length);
+    const m = est.metrics.rmse!;
+    assert.equal(m.method, 'dle');
+    assert.ok(m.lower! <= m.value! && m.value! <= m.upper!, 'the value lies in its band');
+    assert.ok(Math.abs(m.value! - unsharded.metrics.rmse!) < 0.25 * unsharded.metrics.rmse!, `rmse estimated ${m.value} vs realized ${unsharded.metrics.rmse}`);
+    assert.deepEqual(sharded.estimated, unsharded.estimated);
+    assert.deepEqual(sharded.multivariate, unsharded.multivariate);
+  });
+
   it('merges shards stored as partial results (row-group ranges, encoded and read back) into exactly the one-pass estimate', async function () {
     const c = caseOf('models/binary.onnx');
     const ref = await reference(c);
