@@ -105,6 +105,7 @@ describe('estimated performance and multivariate drift through the engine', func
       assert.match(est.blindSpot, /label/);
       assert.ok(whole.multivariate?.reconstruction, 'reconstruction error against the reference');
       assert.equal(whole.multivariate!.reconstruction!.alert, false);
+      assert.ok(whole.multivariate!.domainClassifier, 'a domain classifier against the reference sample');
       // Shards give exactly the same estimate and multivariate drift.
       assert.deepEqual(unsharded.estimated, whole.estimated);
       assert.deepEqual(sharded.estimated, unsharded.estimated);
@@ -218,6 +219,38 @@ describe('estimated performance and multivariate drift through the engine', func
     assert.equal(v.status, 'warning', v.reasons.join('; '));
     assert.equal(v.basis, 'estimated');
     assert.match(v.reasons[0]!, /^the estimate is unreliable: /);
+  });
+
+  it('names the column that separates a shifted window from the reference in a multivariate warning', async function () {
+    const c = caseOf('models/binary.onnx');
+    const ref = await reference(c);
+    const { header, rows } = lines(c);
+    // x2 moved by 2, every label known.
+    const shifted = rows.map((r) => {
+      const cells = r.split(',');
+      cells[1] = String(Number(cells[1]) + 2);
+      return cells.join(',');
+    });
+    const s = await evaluate(one, c, [csv('shifted.csv', [header, ...shifted].join('\n'))], ref);
+    const d = s.multivariate!.domainClassifier!;
+    assert.equal(d.alert, true);
+    assert.equal(d.features[0]!.column, 'x2');
+    const v = decideVerdict({
+      model: { primaryMetric: 'roc_auc', thresholds: { metric: 'roc_auc', min: 0.5 }, baseline: {}, minRows: 100 },
+      snapshot: {
+        rows: rows.length,
+        files: [{ date: 'd', sourceUri: '', uri: '', sha256: '', bytes: 0, rows: rows.length }],
+        missing: [],
+        firstDay: 'a',
+        lastDay: 'b',
+      },
+      evaluation: s,
+    });
+    assert.notEqual(v.status, 'healthy');
+    assert.ok(
+      v.reasons.some((r) => /^multivariate drift: a classifier tells the window from the reference .*the columns that separate them most: x2/.test(r)),
+      v.reasons.join('\n'),
+    );
   });
 
   it('gives no estimate against a profile made before estimators, and says so', async function () {
