@@ -215,8 +215,8 @@ function estimateLines(est: NonNullable<EvaluationSummary['estimated']>, basis: 
   );
   lines.push(
     rel.reliable
-      ? `Reliability: the method's assumption holds (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}).`
-      : `Reliability: **unreliable**${rel.why ? `: ${t(rel.why)}` : ''} (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}). It is reported, but never makes the verdict degraded on its own.`,
+      ? `Reliability: the method's assumption holds (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined && rel.windowError !== null ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}).`
+      : `Reliability: **unreliable**${rel.why ? `: ${t(rel.why)}` : ''} (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined && rel.windowError !== null ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}). It is reported, but never makes the verdict degraded on its own.`,
     '',
   );
   lines.push(`What estimation cannot see: ${t(est.blindSpot)}`, '');

@@ -67,4 +67,10 @@ describe('the report of a window with labels still to come', () => {
     const md = renderReportMarkdown(report(false));
     assert.match(md, /Reliability: \*\*unreliable\*\*: the scores are poorly calibrated on the reference \(calibration error 0\.1100 on the reference\)/);
   });
+
+  it('leaves out the window calibration error when there were too few labelled rows to measure it', () => {
+    const r = report(true);
+    r.evaluation!.estimated!.reliability.windowError = null;
+    assert.match(renderReportMarkdown(r), /Reliability: the method's assumption holds \(calibration error 0\.0120 on the reference\)\./);
+  });
 });
