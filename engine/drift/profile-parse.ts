@@ -40,6 +40,7 @@ export function parseReferenceProfile(value: unknown, where = 'reference profile
         fail(`recognised[${i}] must be { column, kind: 'date' | 'timestamp' | 'identifier', why }`);
     }
   }
+  if (value.estimators !== undefined && !isObject(value.estimators)) fail('estimators must be an object');
   return value as unknown as ReferenceProfile;
 }
 

@@ -100,6 +100,12 @@ export interface ReferenceProfile {
    * (they are recognised from what they hold).
    */
   recognised?: RecognisedColumn[];
+  /**
+   * What estimation and multivariate drift need, fitted on the reference when the profile was made
+   * (engine/evaluation/estimators.ts gives it its type: drift sits below estimation). Plain JSON.
+   * Absent in profiles made before them: an evaluation against one then has no estimate.
+   */
+  estimators?: Record<string, unknown>;
 }
 
 export interface ProfileOptions {
