@@ -106,7 +106,8 @@ function labelledRowsOf(
 
 /**
  * A window's estimate and multivariate drift. `all`: every scored row; `labelled`: those with a
- * label (the calibration check); `sample`: the window's row sample.
+ * label (the calibration check); `sample`: the window's row sample. The domain classifier runs only
+ * when the model asks for it (`monitor.multivariate.domain_classifier`): it costs seconds a window.
  */
 export function estimateWindow(
   estimators: ReferenceEstimators | undefined,
@@ -114,6 +115,7 @@ export function estimateWindow(
   all: Collected,
   labelled: Collected,
   sample: RowSample | undefined,
+  domainClassifierWanted: boolean,
 ): { estimated?: EstimationSummary; multivariate?: MultivariateDrift; notes: string[] } {
   const notes: string[] = [];
   if (!estimators || all.rows === 0) return { notes };
@@ -147,7 +149,7 @@ export function estimateWindow(
       notes.push(`no reconstruction error: ${why(err)}`);
     }
   }
-  if (features && estimators.sample && estimators.sample.rows > 0) {
+  if (domainClassifierWanted && features && estimators.sample && estimators.sample.rows > 0) {
     try {
       // As many window rows as reference rows (the sample's first rows are a uniform sample of it): balanced, and bounded work.
       multivariate.domainClassifier = domainClassifier(sampleMatrix(estimators.sample), firstRows(features, estimators.sample.rows));

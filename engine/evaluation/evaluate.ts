@@ -335,7 +335,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
       (o.reference.recognised ?? []).map((r) => r.column),
     );
     const estimators = o.reference.profile.estimators as ReferenceEstimators | undefined;
-    const { estimated, multivariate, notes } = estimateWindow(estimators, prepared, all, collected, all.sample);
+    const { estimated, multivariate, notes } = estimateWindow(estimators, prepared, all, collected, all.sample, spec.monitor.multivariate.domain_classifier);
     if (estimated) summary.estimated = estimated;
     if (multivariate) summary.multivariate = multivariate;
     summary.warnings.push(...notes);

@@ -49,6 +49,11 @@ describe('estimated performance and multivariate drift through the engine', func
 
   const caseOf = (model: string): GoldenCase => goldenModelCases().find((g) => g.model === model && g.data.endsWith('.csv'))!;
   const spec = (c: GoldenCase, over: Partial<ModelSpec> = {}): ModelSpec => ({ ...specForCase(c), ...over });
+  /** The spec with the domain classifier asked for (it is off by default: seconds a window). */
+  const withDomainClassifier = (c: GoldenCase): ModelSpec => {
+    const s = spec(c);
+    return { ...s, monitor: { ...s.monitor, multivariate: { domain_classifier: true } } };
+  };
   /** The fixture's own rows as the reference, profiled once per model. */
   async function reference(c: GoldenCase): Promise<ReferenceInput> {
     let p = profiles.get(c.model);
@@ -85,11 +90,11 @@ describe('estimated performance and multivariate drift through the engine', func
       const { header, rows } = lines(c);
       const half = rows.map((r, i) => (i % 2 === 1 ? withoutLabel(r) : r));
       const labelledOnly = await evaluate(one, c, [csv('labelled.csv', [header, ...rows.filter((_, i) => i % 2 === 0)].join('\n'))]);
-      const whole = await evaluate(one, c, [csv('half.csv', [header, ...half].join('\n'))], ref);
+      const whole = await evaluate(one, c, [csv('half.csv', [header, ...half].join('\n'))], ref, withDomainClassifier(c));
       // The same rows in a Parquet file of five row groups: one thread reads it whole, two split it into shards.
       const parquet = halfParquet(header, half);
-      const unsharded = await evaluate(one, c, [parquet], ref);
-      const sharded = await evaluate(two, c, [parquet], ref);
+      const unsharded = await evaluate(one, c, [parquet], ref, withDomainClassifier(c));
+      const sharded = await evaluate(two, c, [parquet], ref, withDomainClassifier(c));
       assert.equal(whole.rows, rows.length / 2);
       assert.deepEqual(whole.labels, { labelled: rows.length / 2, unlabelled: rows.length / 2 });
       assert.deepEqual(whole.metrics, labelledOnly.metrics);
@@ -231,7 +236,7 @@ describe('estimated performance and multivariate drift through the engine', func
       cells[1] = String(Number(cells[1]) + 2);
       return cells.join(',');
     });
-    const s = await evaluate(one, c, [csv('shifted.csv', [header, ...shifted].join('\n'))], ref);
+    const s = await evaluate(one, c, [csv('shifted.csv', [header, ...shifted].join('\n'))], ref, withDomainClassifier(c));
     const d = s.multivariate!.domainClassifier!;
     assert.equal(d.alert, true);
     assert.equal(d.features[0]!.column, 'x2');
@@ -251,6 +256,10 @@ describe('estimated performance and multivariate drift through the engine', func
       v.reasons.some((r) => /^multivariate drift: a classifier tells the window from the reference .*the columns that separate them most: x2/.test(r)),
       v.reasons.join('\n'),
     );
+    // Not asked for, the domain classifier does not run; the reconstruction error always does.
+    const plain = await evaluate(one, c, [csv('shifted.csv', [header, ...shifted].join('\n'))], ref);
+    assert.equal(plain.multivariate?.domainClassifier, undefined);
+    assert.ok(plain.multivariate?.reconstruction, 'the reconstruction error without the domain classifier');
   });
 
   it('gives no estimate against a profile made before estimators, and says so', async function () {
