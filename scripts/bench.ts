@@ -21,6 +21,8 @@
  * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Audit
  * chain: appends against plain writes, a year of entries read and verified (scripts/bench/audit.ts).
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
+ * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
+ * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Whole process: `upkeep evaluate` of a 3M-row window written by pyarrow with its defaults against a
  * process that only decodes and scores it, and the Python peer, each a process per run
  * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
@@ -163,6 +165,11 @@ if (process.argv.includes('--shards-only')) {
   shardsSection();
   process.exit(0);
 }
+if (process.argv.includes('--multivariate-only')) {
+  section('scripts/bench/multivariate.ts', []);
+  writeResults();
+  process.exit(0);
+}
 if (process.argv.includes('--large-only')) {
   section('scripts/bench/large.ts', []);
   writeResults();
@@ -253,6 +260,7 @@ if (process.argv.includes('--evaluation-only')) {
 }
 
 shardsSection();
+section('scripts/bench/multivariate.ts', []);
 
 console.log(`\n== drift and quality: 1M current rows × 20 columns against a 1M-row reference (median of ${REPEATS}) ==`);
 const shifted = benchParquet(ROWS, 2, { meanShift: 0.2 });

@@ -182,10 +182,13 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
       settings: spec.monitor.trend,
     });
   }
+  // The estimate and multivariate drift can change the verdict (and so what follows it): judged only
+  // by executions that record the marker; a summary without them records none.
+  const estimates = !!(evaluation?.estimated || evaluation?.multivariate) && patched('estimated-verdict');
   const verdict = decideVerdict({
     model: { primaryMetric: metric, thresholds: spec.thresholds, baseline: model.baseline ?? spec.baseline, minRows: spec.min_rows },
     snapshot,
-    evaluation,
+    evaluation: evaluation && !estimates ? withoutEstimates(evaluation) : evaluation,
     failure,
     trend,
   });
@@ -321,4 +324,10 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     ...(matured?.length ? { matured } : {}),
     ...(estimateError ? { estimateError } : {}),
   };
+}
+
+/** The summary as executions before `estimated-verdict` judged it: no estimate, no multivariate drift. */
+function withoutEstimates(e: EvaluationSummary): EvaluationSummary {
+  const { estimated: _e, multivariate: _m, ...rest } = e;
+  return rest;
 }

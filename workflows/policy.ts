@@ -16,7 +16,21 @@ import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, 
 export interface VerdictInput {
   model: { primaryMetric: string; thresholds: ResolvedModel['spec']['thresholds']; baseline: Record<string, number>; minRows: number };
   snapshot: Pick<SnapshotRef, 'rows' | 'files' | 'missing' | 'firstDay' | 'lastDay' | 'hint'>;
-  evaluation?: Pick<EvaluationSummary, 'rows' | 'metrics' | 'undefinedMetrics' | 'droppedRows' | 'rowsRead' | 'drift' | 'quality' | 'slices' | 'confidence'>;
+  evaluation?: Pick<
+    EvaluationSummary,
+    | 'rows'
+    | 'metrics'
+    | 'undefinedMetrics'
+    | 'droppedRows'
+    | 'rowsRead'
+    | 'drift'
+    | 'quality'
+    | 'slices'
+    | 'confidence'
+    | 'labels'
+    | 'estimated'
+    | 'multivariate'
+  >;
   trend?: TrendSummary;
   failure?: EvaluationFailure;
 }
@@ -60,7 +74,42 @@ function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
     }
   }
   for (const issue of evaluation?.quality?.issues ?? []) if (issue.severity === 'warning') out.push(`quality: ${issue.message}`);
+  out.push(...multivariateConditions(evaluation?.multivariate));
   return out;
+}
+
+/** Drift of the inputs taken together: a warning naming the columns that tell the window from the reference. */
+function multivariateConditions(m: EvaluationSummary['multivariate']): string[] {
+  if (!m) return [];
+  const out: string[] = [];
+  const d = m.domainClassifier;
+  const top =
+    d && d.features.length > 0
+      ? `; the columns that separate them most: ${d.features
+          .slice(0, 3)
+          .map((f) => f.column)
+          .join(', ')}`
+      : '';
+  const r = m.reconstruction;
+  if (r?.alert) {
+    out.push(
+      `multivariate drift: reconstruction error ${fmt(r.error)} is outside the reference's range [${fmt(r.lower)}, ${fmt(r.upper)}]${d?.alert ? '' : top}`,
+    );
+  }
+  if (d?.alert) {
+    out.push(`multivariate drift: a classifier tells the window from the reference (cross-validated AUC ${fmt(d.auc)}, above ${fmt(d.threshold)})${top}`);
+  }
+  return out;
+}
+
+/** The estimate judged instead of the realized metric: too few labelled rows, and an estimate of the primary metric. */
+function estimatedBasis(evaluation: VerdictInput['evaluation'], metric: string, minRows: number): { value: number; text: string } | undefined {
+  const est = evaluation?.estimated;
+  const m = est?.metrics[metric];
+  if (!evaluation || !est || !m || m.value === null || evaluation.rows >= minRows) return undefined;
+  const band = m.lower !== null && m.upper !== null ? `, band [${fmt(m.lower)}, ${fmt(m.upper)}]` : '';
+  const text = `judged on the estimate (${m.method.toUpperCase()} on ${est.rows} scored rows${band}): ${evaluation.rows} labelled rows, fewer than min_rows ${minRows}`;
+  return { value: m.value, text };
 }
 
 export function decideVerdict(input: VerdictInput): Verdict {
@@ -84,36 +133,77 @@ export function decideVerdict(input: VerdictInput): Verdict {
   if (snapshot.files.length === 0) {
     return { status: 'insufficient-data', reasons: [`no data files in window ${window}${snapshot.hint ? `: ${snapshot.hint}` : ''}`, ...notes] };
   }
-  if (!evaluation || evaluation.rows === 0) {
-    return { status: 'insufficient-data', reasons: [`no labelled rows in window ${window}`, ...notes] };
-  }
-  if (evaluation.rows < model.minRows) {
-    return { status: 'insufficient-data', reasons: [`${evaluation.rows} labelled rows in window ${window}, fewer than min_rows ${model.minRows}`, ...notes] };
-  }
-
   const metric = model.primaryMetric;
-  const value = evaluation.metrics[metric];
+  // Too few labels, but an estimate on every scored row: judged on the estimate, with the same thresholds.
+  const estimate = estimatedBasis(evaluation, metric, model.minRows);
+  if (!estimate) {
+    if (!evaluation || evaluation.rows === 0) {
+      return { status: 'insufficient-data', reasons: [`no labelled rows in window ${window}`, ...notes] };
+    }
+    if (evaluation.rows < model.minRows) {
+      return { status: 'insufficient-data', reasons: [`${evaluation.rows} labelled rows in window ${window}, fewer than min_rows ${model.minRows}`, ...notes] };
+    }
+  }
+  const value = estimate ? estimate.value : evaluation!.metrics[metric];
   if (value === null || value === undefined) {
-    const why = evaluation.undefinedMetrics[metric] ?? 'not computed';
+    const why = evaluation!.undefinedMetrics[metric] ?? 'not computed';
     return { status: 'insufficient-data', reasons: [`${metric} is undefined on this window: ${why}`, ...notes] };
   }
+  const judged = judgeMetric(model, evaluation!, metric, value, !!estimate);
+  const basis = estimate ? ({ basis: 'estimated' } as const) : evaluation!.estimated ? ({ basis: 'realized' } as const) : {};
+  const est = evaluation!.estimated;
+  // An estimate whose assumption failed is reported, never trusted on its own: its breaches are warnings.
+  const unreliable = estimate && est && !est.reliability.reliable;
+  const caveat = unreliable
+    ? [
+        `the estimate is unreliable${est.reliability.why ? `: ${est.reliability.why}` : ''}${est.reliability.referenceError !== null ? ` (calibration error on the reference ${fmt(est.reliability.referenceError)})` : ''}`,
+      ]
+    : [];
+  const failures = unreliable ? [] : judged.failures;
+  const conditions = [
+    ...caveat,
+    ...(unreliable ? judged.failures : []),
+    ...judged.uncertain,
+    ...trendConditions(input.trend),
+    ...currentConditions(evaluation),
+  ];
+  const how = estimate ? [estimate.text] : [];
+  if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...how, ...conditions, ...notes], ...basis };
+  if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...judged.passes, ...how, ...notes], ...basis };
+  return { status: 'healthy', reasons: [...judged.passes, ...how, ...notes], ...basis };
+}
+
+/**
+ * The primary metric (realized, or estimated: `estimated` then names it in every reason) against
+ * the thresholds, the baseline and the slices: what passed, what failed, and breaches the
+ * confidence interval cannot confirm.
+ */
+function judgeMetric(
+  model: VerdictInput['model'],
+  evaluation: NonNullable<VerdictInput['evaluation']>,
+  metric: string,
+  value: number,
+  estimated: boolean,
+): { failures: string[]; passes: string[]; uncertain: string[] } {
+  const name = estimated ? `estimated ${metric}` : metric;
 
   const lower = lowerIsBetter(metric);
   const failures: string[] = [];
   const passes: string[] = [];
   /** Breaches that the confidence interval cannot confirm: warnings, not degraded. */
   const uncertain: string[] = [];
-  const ci = evaluation.confidence && evaluation.confidence.metric === metric ? evaluation.confidence : undefined;
+  // The estimate's band is in its name; the interval is the realized metric's.
+  const ci = !estimated && evaluation.confidence && evaluation.confidence.metric === metric ? evaluation.confidence : undefined;
   const level = ci ? `${Math.round(ci.confidence * 100)}%` : '';
   const { min, max, max_drop: maxDrop } = model.thresholds;
   if (!lower && min !== undefined) {
-    const text = `${metric} ${fmt(value)} is ${value < min ? 'below' : 'at or above'} the minimum ${fmt(min)}`;
+    const text = `${name} ${fmt(value)} is ${value < min ? 'below' : 'at or above'} the minimum ${fmt(min)}`;
     if (value >= min) passes.push(text);
     else if (ci?.high != null && ci.high >= min) uncertain.push(`${text}, but its ${level} interval [${fmt(ci.low!)}, ${fmt(ci.high)}] still contains it`);
     else failures.push(text);
   }
   if (lower && max !== undefined) {
-    const text = `${metric} ${fmt(value)} is ${value > max ? 'above' : 'at or below'} the maximum ${fmt(max)}`;
+    const text = `${name} ${fmt(value)} is ${value > max ? 'above' : 'at or below'} the maximum ${fmt(max)}`;
     if (value <= max) passes.push(text);
     else if (ci?.low != null && ci.low <= max) uncertain.push(`${text}, but its ${level} interval [${fmt(ci.low)}, ${fmt(ci.high!)}] still contains it`);
     else failures.push(text);
@@ -123,9 +213,9 @@ export function decideVerdict(input: VerdictInput): Verdict {
     const worsening = lower ? value - baseline : baseline - value;
     const word = lower ? 'rise' : 'drop';
     if (worsening <= 0) {
-      passes.push(`${metric} ${fmt(value)} is no worse than the baseline ${fmt(baseline)}`);
+      passes.push(`${name} ${fmt(value)} is no worse than the baseline ${fmt(baseline)}`);
     } else {
-      const text = `${metric} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`;
+      const text = `${name} ${word} of ${fmt(worsening)} from the baseline ${fmt(baseline)} is ${worsening > maxDrop ? 'more than' : 'within'} the allowed ${fmt(maxDrop)}`;
       const drop = ci?.drop;
       if (worsening <= maxDrop) passes.push(text);
       else if (drop?.low != null && drop.low <= maxDrop)
@@ -133,7 +223,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
       else failures.push(text);
     }
   }
-  const slices = evaluation.slices;
+  // Slices are judged on labelled rows: not when the estimate decides.
+  const slices = estimated ? undefined : evaluation.slices;
   if (slices?.max_drop !== undefined) {
     for (const s of slices.worst) {
       if (!s.small && s.worse_by !== null && s.worse_by > slices.max_drop) {
@@ -145,18 +236,14 @@ export function decideVerdict(input: VerdictInput): Verdict {
   }
   // Every threshold checked above said something: passed, breached, or breached but not
   // confirmed by the interval. Only when none applied is there nothing to say about the metric.
-  const judged = passes.length + uncertain.length + failures.length;
-  const conditions = [...uncertain, ...trendConditions(input.trend), ...currentConditions(evaluation)];
-  if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...conditions, ...notes] };
-  if (judged === 0) {
+  if (passes.length + uncertain.length + failures.length === 0) {
     passes.push(
       maxDrop !== undefined && baseline === undefined
-        ? `${metric} ${fmt(value)}: thresholds.max_drop has no baseline value of ${metric} to measure from`
-        : `${metric} ${fmt(value)}: no threshold is configured`,
+        ? `${name} ${fmt(value)}: thresholds.max_drop has no baseline value of ${metric} to measure from`
+        : `${name} ${fmt(value)}: no threshold is configured`,
     );
   }
-  if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...passes, ...notes] };
-  return { status: 'healthy', reasons: [...passes, ...notes] };
+  return { failures, passes, uncertain };
 }
 
 // ───────────────────────────── maintenance decisions ─────────────────────────────

@@ -33,6 +33,7 @@ export function parseReferenceProfile(value: unknown, where = 'reference profile
       if (v !== null && !(typeof v === 'number' && Number.isFinite(v))) fail(`baseline metric ${name} must be a number or null`);
     }
   }
+  if (value.estimators !== undefined && !isObject(value.estimators)) fail('estimators must be an object');
   return value as unknown as ReferenceProfile;
 }
 

@@ -94,6 +94,12 @@ export interface ReferenceProfile {
   label?: { column: string; distribution: ColumnProfile };
   prediction?: { name?: string; distribution: ColumnProfile };
   baselineMetrics?: Record<string, number | null>;
+  /**
+   * What estimation and multivariate drift need, fitted on the reference when the profile was made
+   * (engine/evaluation/estimators.ts gives it its type: drift sits below estimation). Plain JSON.
+   * Absent in profiles made before them: an evaluation against one then has no estimate.
+   */
+  estimators?: Record<string, unknown>;
 }
 
 export interface ProfileOptions {

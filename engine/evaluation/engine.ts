@@ -13,6 +13,7 @@ import { Interned } from './intern.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
 import { mergeOutputIssues } from './output-check.js';
+import { mergeSamples } from './row-sample.js';
 import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types.js';
 
 /** A request before the pool numbers it. */
@@ -237,6 +238,22 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     droppedRows: parts.reduce((n, p) => n + p.droppedRows, 0),
     invalid: invalidByFile(parts.flatMap((p) => p.invalid)),
   };
+  const unlabelled = parts.reduce((n, p) => n + (p.unlabelled ?? 0), 0);
+  if (unlabelled > 0) base.unlabelled = unlabelled;
+  const labelAbsent = [...new Set(parts.flatMap((p) => p.labelAbsent ?? []))];
+  if (labelAbsent.length > 0) base.labelAbsent = labelAbsent;
+  if (parts.length > 0 && parts.every((p) => p.sample)) {
+    const offsets: number[] = [];
+    parts.reduce((n, p) => (offsets.push(n), n + p.rows), 0);
+    base.sample =
+      parts.length === 1
+        ? parts[0]!.sample!
+        : mergeSamples(
+            parts.map((p) => p.sample!),
+            offsets,
+          );
+    for (const p of parts) delete p.sample;
+  }
   // In window order: the first bad row of the first part that has one.
   const outputIssues = parts.reduce<Collected['outputIssues']>((acc, p) => mergeOutputIssues(acc, p.outputIssues), undefined);
   if (outputIssues) base.outputIssues = outputIssues;
@@ -277,7 +294,8 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
     const local = p.labels!;
     if (local.length === labels.values.length && local.every((l, i) => labels.values[i] === l)) continue;
     const remap = local.map((l) => labels.code(l));
-    for (const arr of [p.yTrueClass!, p.yPredClass!]) for (let i = 0; i < arr.length; i++) arr[i] = remap[arr[i]!]!;
+    // -1 (an unlabelled row) stays -1.
+    for (const arr of [p.yTrueClass!, p.yPredClass!]) for (let i = 0; i < arr.length; i++) if (arr[i]! >= 0) arr[i] = remap[arr[i]!]!;
   }
   return {
     ...base,

@@ -17,6 +17,8 @@ import { textChunks } from '../data/text-chunks.js';
 import { outputIssuesMessage } from './output-check.js';
 import { isDataReadError } from '../data/errors.js';
 import { resolveLimits } from '../../domain/limits.js';
+import { labelledPart } from './labelled.js';
+import { estimateWindow, fitEstimators, type ReferenceEstimators } from './estimators.js';
 
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
 export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
@@ -101,6 +103,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const sketch = o.reference
       ? { columns: [...o.reference.watch, spec.label.column], categorical: [...o.reference.categorical, ...labelCategorical] }
       : undefined;
+    // A sample of the rows' inputs when the reference carries estimators (or is being profiled).
+    const sample = !!o.sampleRows || !!o.reference?.profile.estimators;
     const tasks: Promise<ShardReply & { ok: true }>[] = [];
     // With the files' row counts known, the rows are joined as they come in (see window-arrays.ts).
     const capacity = o.files.every((f) => f.rows !== undefined) ? o.files.reduce((n, f) => n + f.rows!, 0) : undefined;
@@ -123,7 +127,10 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     };
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
-      const p = run({ op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch }, transfer).then((r) => {
+      const p = run(
+        { op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch, ...(sample ? { sample } : {}) },
+        transfer,
+      ).then((r) => {
         folder?.add(index, r.collected!.rows, r.sketches ?? {});
         delete r.sketches;
         arrays?.add(index, r.collected!);
@@ -283,24 +290,54 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
 /** Everything after inference, from the shards' results: runs inside an evaluation thread. */
 export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const { spec, prepared } = o;
-  const collected = mergeCollected(prepared, o.parts);
+  const all = mergeCollected(prepared, o.parts);
+  // Realized metrics on the labelled rows; estimation on every scored row.
+  const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started);
-  if (o.reference && collected.rows > 0) {
+  const unlabelled = all.unlabelled ?? 0;
+  summary.labels = { labelled: collected.rows, unlabelled };
+  if (all.labelAbsent) {
+    const files = all.labelAbsent;
+    summary.warnings.push(
+      `label column ${spec.label.column} is absent from ${files.length === 1 ? `file ${files[0]}` : `${files.length} files (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''})`}: ${files.length === 1 ? 'its' : 'their'} rows are unlabelled (scored for the estimate, not in the realized metrics)`,
+    );
+  }
+  if (o.reference && all.rows > 0) {
     const current = Object.fromEntries(Object.entries(o.sketches).map(([k, v]) => [k, mergeSketches(v, EXACT_VALUES)]));
     summary.drift = assessDrift({
       reference: o.reference.columns,
       current,
       columns: o.reference.watch,
       settings: spec.monitor.drift,
-      label: o.reference.label ? { reference: o.reference.label, current: labelSketch(collected, 'truth') } : undefined,
-      prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(collected, 'prediction') } : undefined,
+      label: o.reference.label && collected.rows > 0 ? { reference: o.reference.label, current: labelSketch(collected, 'truth') } : undefined,
+      prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(all, 'prediction') } : undefined,
     });
-    summary.quality = qualityOf(o.reference.profile, current, new Set(o.fileColumns), [...prepared.inputs.flatMap((i) => i.columns), spec.label.column]);
+    // Labels that have not come yet are not a quality problem of the label column.
+    const required = [...prepared.inputs.flatMap((i) => i.columns), ...(all.labelAbsent ? [] : [spec.label.column])];
+    if (unlabelled > 0) delete current[spec.label.column];
+    summary.quality = qualityOf(o.reference.profile, current, new Set(o.fileColumns), required);
+    const estimators = o.reference.profile.estimators as ReferenceEstimators | undefined;
+    const { estimated, multivariate, notes } = estimateWindow(estimators, prepared, all, collected, all.sample);
+    if (estimated) summary.estimated = estimated;
+    if (multivariate) summary.multivariate = multivariate;
+    summary.warnings.push(...notes);
+    if (!estimators && unlabelled > 0) {
+      summary.warnings.push(
+        `no estimate for the ${unlabelled} unlabelled rows: the reference profile was made before estimators were fitted into it; profile the reference again (upkeep profile) to estimate`,
+      );
+    }
+  } else if (unlabelled > 0) {
+    summary.warnings.push(`no estimate for the ${unlabelled} unlabelled rows: estimation needs a reference (a stored profile, or --reference data or profile)`);
+  }
+  let fitted: FinishedEvaluation['estimators'];
+  if (o.detailed && all.rows > 0) {
+    const { estimators, notes } = fitEstimators(spec, prepared, all, collected, Object.keys(summary.metrics), all.sample);
+    fitted = { fitted: estimators as Record<string, unknown>, notes };
   }
   summary.durationMs = Date.now() - o.started;
-  const rest = pending ? { pendingInterval: pending } : {};
+  const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}) };
   if (!o.detailed || collected.rows === 0) return { summary, ...rest };
-  return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(collected, 'prediction'), ...rest };
+  return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(all, 'prediction'), ...rest };
 }
 
 export const QUALITY_SAMPLE = 10_000;

@@ -13,24 +13,36 @@ import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
 import { PROBABILITY_RANGE_TOLERANCE, PROBABILITY_SUM_TOLERANCE, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
+import { SampleBuilder, type RowSample } from './row-sample.js';
+import { allMissing, argmaxRows, missingLabels, someTruth } from './row-helpers.js';
 
 export interface EvaluatorOptions {
   batchSize?: number;
-  /** What to do with rows whose features or label are missing or non-finite. */
+  /** What to do with rows whose features are missing or non-finite, or whose label is not finite (a missing label makes an unlabelled row). */
   invalidRows: { action: 'drop' | 'fail'; maxShare: number };
   onProgress?: (p: { rowsDone: number; file: string }) => void;
   /** Columns whose value is kept per evaluated row, for metrics per slice. */
   segments?: string[];
+  /** Keep a uniform sample of the scored rows' model inputs (row-sample.ts), for estimation and multivariate drift. */
+  sample?: boolean;
 }
 
 /** Collected predictions, ready for the metric functions. */
 export interface Collected {
   task: PreparedModel['task'];
+  /** Scored rows (the arrays' length), labelled or not. */
   rows: number;
+  /**
+   * Of `rows`, those whose label is missing (null, empty, or the label column absent from the file):
+   * scored and kept for estimation, marked -1 in yTrueClass or NaN in yTrueValue. Absent: none.
+   */
+  unlabelled?: number;
+  /** Files that have no label column at all (every row of theirs is unlabelled), each with a "did you mean" hint when one applies. */
+  labelAbsent?: string[];
   rowsRead: number;
   droppedRows: number;
   invalid: InvalidValues[];
-  /** Classifiers: class indices; labels unknown to the model get indices ≥ classes.length. */
+  /** Classifiers: class indices; labels unknown to the model get indices ≥ classes.length; -1: unlabelled. */
   yTrueClass?: Int32Array;
   yPredClass?: Int32Array;
   proba?: Float64Array | Float32Array;
@@ -46,6 +58,8 @@ export interface Collected {
   segments?: Record<string, { codes: Int32Array; values: string[] }>;
   /** Rows whose outputs are not finite, out of [0, 1] or do not sum to 1 (output-check.ts): the window fails. */
   outputIssues?: OutputIssues;
+  /** A uniform sample of the scored rows' model inputs, when asked for (positions index these arrays). */
+  sample?: RowSample;
 }
 
 /** A Float32Array holding `a`'s values (copied by `set`, a fast path unlike Float32Array.from). */
@@ -57,26 +71,6 @@ export function float32Copy(a: Float64Array): Float32Array {
 
 /** Int64 labels are read from their two 32-bit words, low word first on a little-endian machine. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Index of each row's highest probability (the first one on ties; a NaN never wins). */
-function argmaxRows(probs: Float32Array | Float64Array, count: number, k: number, pred: Int32Array): void {
-  if (k === 2) {
-    for (let i = 0; i < count; i++) pred[i] = probs[2 * i + 1]! > probs[2 * i]! ? 1 : 0;
-    return;
-  }
-  for (let i = 0, o = 0; i < count; i++, o += k) {
-    let best = 0;
-    let hi = probs[o]!;
-    for (let j = 1; j < k; j++) {
-      const v = probs[o + j]!;
-      if (v > hi) {
-        hi = v;
-        best = j;
-      }
-    }
-    pred[i] = best;
-  }
-}
 
 export class Evaluator {
   private readonly batchSize: number;
@@ -91,8 +85,13 @@ export class Evaluator {
   private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array>; values: Interned }>();
   private rowsRead = 0;
   private dropped = 0;
+  private unlabelled = 0;
+  private readonly labelAbsent: string[] = [];
+  /** The table being added: per table row, 1 when its label is missing (undefined: none is; `all`: the column is absent). */
+  private missingLabel: Uint8Array | 'all' | undefined;
   private readonly invalid: InvalidValues[] = [];
   private outputIssues: OutputIssues | undefined;
+  private readonly sampler: SampleBuilder | undefined;
 
   constructor(
     private readonly model: PreparedModel,
@@ -102,6 +101,13 @@ export class Evaluator {
   ) {
     this.batchSize = opts.batchSize ?? 65536;
     for (const c of model.classes ?? []) this.classIndex(c);
+    if (opts.sample) {
+      const inputs = model.inputs.flatMap((i) => i.columns.map((c) => ({ c, categorical: i.type === 'string' })));
+      this.sampler = new SampleBuilder(
+        inputs.map((i) => i.c),
+        inputs.map((i) => i.categorical),
+      );
+    }
   }
 
   private classIndex(label: string): number {
@@ -132,7 +138,7 @@ export class Evaluator {
       }
       return col;
     };
-    const checked: { name: string; col: Column }[] = [];
+    const checked: { name: string; col: Column; labelled?: boolean }[] = [];
     for (const input of this.model.inputs) {
       for (const column of input.columns) {
         const col = need(column, `input ${input.name}`);
@@ -159,16 +165,29 @@ export class Evaluator {
         checked.push({ name: column, col });
       }
     }
-    const label = need(this.labelColumn, 'label');
-    if (this.model.task === 'regression' && label.kind === 'string') {
+    // A missing label is not an invalid row: the row is scored and its label comes later (unlabelled).
+    const label = table.columns.get(this.labelColumn);
+    this.missingLabel = label ? missingLabels(label, table.rowCount) : table.rowCount > 0 ? 'all' : undefined;
+    if (!label && table.rowCount > 0 && !this.labelAbsent.some((f) => f.startsWith(file))) {
+      // The file's name, with the nearest column of another name when the label column may be misspelt.
+      const claimed = new Set(this.model.inputs.flatMap((i) => i.columns));
+      this.labelAbsent.push(
+        `${file}${didYouMean(
+          this.labelColumn,
+          present.filter((c) => !claimed.has(c) && c.length <= 100),
+        )}`,
+      );
+    }
+    if (label && this.model.task === 'regression' && label.kind === 'string' && !allMissing(label)) {
       throw this.fail(file, 'SchemaMismatch', `label column ${this.labelColumn} holds text but a regression model needs numbers`);
     }
-    checked.push({ name: this.labelColumn, col: label });
+    // Labels that are there but not finite (NaN, ±Infinity) still make the row invalid.
+    if (label && label.kind === 'number') checked.push({ name: this.labelColumn, col: label, labelled: true });
     // A slice column that is not there would make one slice of every row, "(missing)".
     for (const segment of this.opts.segments ?? []) need(segment, 'segment, monitor.segments');
 
     let bad: Uint8Array | undefined;
-    for (const { name, col } of checked) {
+    for (const { name, col, labelled } of checked) {
       let nulls = 0;
       let nan = 0;
       let infinite = 0;
@@ -197,6 +216,7 @@ export class Evaluator {
           const x = v[r]!;
           if (x - x !== 0) {
             // NaN or ±Infinity
+            if (labelled && col.nulls?.[r]) continue; // a missing label: an unlabelled row
             if (col.nulls?.[r]) nulls++;
             else if (Number.isNaN(x)) nan++;
             else infinite++;
@@ -207,9 +227,16 @@ export class Evaluator {
       if (nulls + nan + infinite > 0) this.invalid.push({ file, column: name, nulls, nan, infinite });
     }
     this.rowsRead += table.rowCount;
-    if (!bad) return undefined;
+    const missing = this.missingLabel;
+    if (!bad) {
+      if (missing === 'all') this.unlabelled += table.rowCount;
+      else if (missing) for (let r = 0; r < table.rowCount; r++) this.unlabelled += missing[r]!;
+      return undefined;
+    }
     const keep: number[] = [];
     for (let r = 0; r < table.rowCount; r++) if (!bad[r]) keep.push(r);
+    if (missing === 'all') this.unlabelled += keep.length;
+    else if (missing) for (const r of keep) this.unlabelled += missing[r]!;
     const droppedHere = table.rowCount - keep.length;
     if (this.opts.invalidRows.action === 'fail') {
       const detail = this.invalid
@@ -319,9 +346,21 @@ export class Evaluator {
   }
 
   private collectTruth(table: Table, rows: Int32Array | undefined): void {
-    const col = table.columns.get(this.labelColumn)!;
     const n = rows ? rows.length : table.rowCount;
+    const missing = this.missingLabel;
+    if (missing === 'all') {
+      if (this.model.task === 'regression') this.yTrueValue.push(new Float64Array(n).fill(NaN));
+      else this.yTrueClass.push(new Int32Array(n).fill(-1));
+      return;
+    }
+    const col = table.columns.get(this.labelColumn)!;
     const at = rows ? (i: number) => rows[i]! : (i: number) => i;
+    if (missing) {
+      const out = someTruth(this.model.task === 'regression', col, n, at, missing, (l) => this.classIndex(l), this.numericLabelLookup());
+      if (out instanceof Float64Array) this.yTrueValue.push(out);
+      else this.yTrueClass.push(out);
+      return;
+    }
     if (this.model.task === 'regression') {
       const v = (col as Exclude<Column, { kind: 'string' }>).values;
       const out = new Float64Array(n);
@@ -471,6 +510,7 @@ export class Evaluator {
       this.yPredClass.reserveExact(total);
       this.proba.reserveExact(total * this.model.classes!.length);
     }
+    this.sampler?.addTable(table, rows, this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length);
     this.collectTruth(table, rows);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
@@ -515,6 +555,9 @@ export class Evaluator {
       rowsRead: this.rowsRead,
       droppedRows: this.dropped,
       invalid: this.invalid,
+      ...(this.unlabelled > 0 ? { unlabelled: this.unlabelled } : {}),
+      ...(this.labelAbsent.length > 0 ? { labelAbsent: [...this.labelAbsent] } : {}),
+      ...(this.sampler ? { sample: this.sampler.result() } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
     };
     const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());

@@ -69,9 +69,9 @@ export async function profileReferenceData(opts: {
   source: string;
   /** The files already read (e.g. by a trainer), so they are not read twice. */
   tables?: Table[];
-}): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch }> {
+}): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch; estimatorNotes: string[] }> {
   const { spec } = opts;
-  const { summary, prediction, label } = await opts.engine.evaluateDetailed({ ...opts });
+  const { summary, prediction, label, estimators } = await opts.engine.evaluateDetailed({ ...opts, sampleRows: true });
   const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`, undefined, spec.limits));
   checkWatchedColumns(spec, tables);
   const profile = buildReferenceProfile({
@@ -84,7 +84,9 @@ export async function profileReferenceData(opts: {
     categorical: [...spec.monitor.categorical, ...(spec.task === 'regression' ? [] : [spec.label.column])],
   });
   if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
-  return { profile, tables, prediction, label };
+  // CBPE or DLE, the reconstruction error and a row sample, fitted once here (estimators.ts).
+  if (estimators && Object.keys(estimators.fitted).length > 0) profile.estimators = estimators.fitted;
+  return { profile, tables, prediction, label, estimatorNotes: estimators?.notes ?? [] };
 }
 
 /** A reference from whole data files: every row is used, nothing is sampled. */

@@ -56,13 +56,17 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
   const y = c.yTrueClass!;
   const p = c.proba!;
   let nPos = 0;
+  let nNeg = 0;
   for (let i = 0; i < y.length; i++) {
     if (y[i]! >= k) return undefined;
     if (y[i] === positive) nPos++;
+    else if (y[i]! >= 0) nNeg++;
   }
+  // Unlabelled rows (-1) take no part in the ranking metrics.
   const pos = new Float64Array(nPos);
-  const neg = new Float64Array(y.length - nPos);
+  const neg = new Float64Array(nNeg);
   for (let i = 0, a = 0, b = 0; i < y.length; i++) {
+    if (y[i]! < 0) continue;
     const s = p[i * k + positive]!;
     if (s - s !== 0) return undefined; // non-finite: leave it to the metric's own checks
     if (y[i] === positive) pos[a++] = s;
@@ -115,6 +119,7 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
     batchSize: msg.batchSize,
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
     segments: spec.monitor.segments,
+    ...(msg.sample ? { sample: true } : {}),
   });
   // One row group read by range has no break inside it.
   await evaluator.addTable(table, msg.file.format === 'parquet' && !msg.file.rowGroupFile ? groupStarts(msg.file.bytes, msg.file.rowGroups) : []);

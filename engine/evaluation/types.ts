@@ -26,6 +26,8 @@ export interface EvaluateWindowOptions {
   onProgress?: (p: { rowsDone: number; file: string }) => void;
   /** When given, the window's columns are compared with this reference (drift). */
   reference?: ReferenceInput;
+  /** Keep a sample of the rows' model inputs even without a reference that asks for one (a reference being profiled). */
+  sampleRows?: boolean;
 }
 
 /** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
@@ -69,6 +71,8 @@ export interface WindowPartial {
 
 export interface FinishedEvaluation {
   summary: EvaluationSummary;
+  /** Detailed runs (a reference being profiled): the estimators fitted on its rows (estimators.ts), and why any could not be. */
+  estimators?: { fitted: Record<string, unknown>; notes: string[] };
   /** A bootstrap for the engine to run across its threads; the summary's `confidence` follows from it. */
   pendingInterval?: PendingInterval;
   label?: ColumnSketch;
@@ -114,6 +118,8 @@ export type ShardRequest =
         lineOffset?: number;
       };
       batchSize: number;
+      /** Keep a sample of the scored rows' model inputs (row-sample.ts). */
+      sample?: boolean;
       /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
       sketch?: { columns: string[]; categorical: string[] };
     } & ModelMessage);

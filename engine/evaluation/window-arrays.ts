@@ -10,6 +10,7 @@ import type { Collected } from './evaluator.js';
 import { invalidByFile } from './engine.js';
 import { Interned } from './intern.js';
 import { mergeOutputIssues, type OutputIssues } from './output-check.js';
+import { mergeSamples, type RowSample } from './row-sample.js';
 
 type Runs = NonNullable<Collected['scoreRuns']>;
 
@@ -19,6 +20,10 @@ export class WindowArrays {
   private rows = 0;
   private rowsRead = 0;
   private dropped = 0;
+  private unlabelled = 0;
+  private readonly labelAbsent: string[] = [];
+  /** The sample of the rows placed so far (undefined once a part without one came). */
+  private sample: RowSample | undefined | null = null;
   private readonly invalid: Collected['invalid'] = [];
   private outputIssues: OutputIssues | undefined;
   private readonly labels: Interned;
@@ -86,9 +91,18 @@ export class WindowArrays {
       const remap = p.labels!.map((l) => this.labels.code(l));
       const t = p.yTrueClass!;
       const q = p.yPredClass!;
-      for (let i = 0; i < p.rows; i++) {
-        this.yTrueClass![at + i] = remap[t[i]!]!;
-        this.yPredClass![at + i] = remap[q[i]!]!;
+      if (p.unlabelled) {
+        // -1 marks an unlabelled row: it stays -1.
+        for (let i = 0; i < p.rows; i++) {
+          const c = t[i]!;
+          this.yTrueClass![at + i] = c < 0 ? c : remap[c]!;
+          this.yPredClass![at + i] = remap[q[i]!]!;
+        }
+      } else {
+        for (let i = 0; i < p.rows; i++) {
+          this.yTrueClass![at + i] = remap[t[i]!]!;
+          this.yPredClass![at + i] = remap[q[i]!]!;
+        }
       }
       // A part with Float64 probabilities: the window's become Float64 (the rows so far copied exactly).
       if (!(p.proba instanceof Float32Array) && this.proba instanceof Float32Array) {
@@ -111,12 +125,18 @@ export class WindowArrays {
       const remap = local.values.map((v) => seg.values.code(v));
       for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
     }
+    if (this.sample === null) this.sample = p.sample && mergeSamples([p.sample], [at]);
+    else if (this.sample && p.sample) this.sample = mergeSamples([this.sample, p.sample], [0, at]);
+    else this.sample = undefined;
     this.rows += p.rows;
     this.rowsRead += p.rowsRead;
     this.dropped += p.droppedRows;
+    this.unlabelled += p.unlabelled ?? 0;
+    for (const f of p.labelAbsent ?? []) if (!this.labelAbsent.includes(f)) this.labelAbsent.push(f);
     this.invalid.push(...p.invalid);
     this.outputIssues = mergeOutputIssues(this.outputIssues, p.outputIssues);
-    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments'] as const) delete p[key];
+    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments', 'sample'] as const)
+      delete p[key];
   }
 
   /** The window's rows as one part (views of the arrays, which are sized for the window's files). */
@@ -129,6 +149,9 @@ export class WindowArrays {
       rowsRead: this.rowsRead,
       droppedRows: this.dropped,
       invalid: invalidByFile(this.invalid),
+      ...(this.unlabelled > 0 ? { unlabelled: this.unlabelled } : {}),
+      ...(this.labelAbsent.length > 0 ? { labelAbsent: this.labelAbsent } : {}),
+      ...(this.sample ? { sample: this.sample } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
     };
     const segments =

@@ -120,13 +120,18 @@ describe('evaluating ONNX models on fixture data', function () {
     );
   });
 
-  it('names the file and the column when the label column is missing', async function () {
+  it('scores a window whose label column is missing as unlabelled rows, naming the file and the nearest column', async function () {
     const spec = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'churned', positive: 1 } });
-    await assert.rejects(evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']), (err: unknown) => {
-      assert.ok(isUpkeepError(err, 'SchemaMismatch'));
-      assert.equal(err.message, 'model fixture: file binary.csv: column churned (label) is missing; the file has 5 columns, none of that name');
-      return true;
-    });
+    const summary = await evaluate(runner, 'models/binary.onnx', spec, ['data/binary.csv']);
+    assert.equal(summary.rows, 0);
+    assert.deepEqual(summary.labels, { labelled: 0, unlabelled: 1000 });
+    assert.deepEqual(summary.metrics, {});
+    assert.ok(
+      summary.warnings.includes(
+        'label column churned is absent from file binary.csv: its rows are unlabelled (scored for the estimate, not in the realized metrics)',
+      ),
+    );
+    assert.ok(summary.warnings.some((w) => /^no estimate for the 1000 unlabelled rows: estimation needs a reference/.test(w)));
   });
 
   it('suggests the nearest column no other role names when a column is missing', async function () {
@@ -140,10 +145,8 @@ describe('evaluating ONNX models on fixture data', function () {
       return true;
     });
     const label = specFor({ task: 'binary', inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'Y', positive: 1 } });
-    await assert.rejects(
-      evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']),
-      /column Y \(label\) is missing; the file has 5 columns, none of that name — did you mean y\?$/,
-    );
+    const summary = await evaluate(runner, 'models/binary.onnx', label, ['data/binary.csv']);
+    assert.ok(summary.warnings.some((w) => w.startsWith('label column Y is absent from file binary.csv — did you mean y?: its rows are unlabelled')));
   });
 
   it('refuses a slice column or a watched column that the data does not have, instead of skipping it', async function () {
@@ -202,29 +205,28 @@ describe('evaluating ONNX models on fixture data', function () {
     });
     const summary = await evaluate(runner, 'models/binary.onnx', spec, ['data/binary_bad_values.csv']);
     assert.equal(summary.rowsRead, 100);
-    assert.equal(summary.droppedRows, 6);
+    // A missing label is not an invalid value: that row is scored, unlabelled.
+    assert.equal(summary.droppedRows, 5);
     assert.equal(summary.rows, 94);
+    assert.deepEqual(summary.labels, { labelled: 94, unlabelled: 1 });
     const byColumn = Object.fromEntries(summary.invalid.map((i) => [i.column, i]));
     assert.equal(byColumn.x2!.nulls + byColumn.x2!.nan, 3);
     assert.equal(byColumn.x3!.infinite, 2);
-    assert.equal(byColumn.y!.nulls, 1);
-    assert.match(
-      summary.warnings[0]!,
-      /^6 of 100 rows dropped before evaluation: binary_bad_values\.csv x2 .*binary_bad_values\.csv x3 \(2 infinite\).*binary_bad_values\.csv y \(1 missing\)/,
-    );
+    assert.equal(byColumn.y, undefined);
+    assert.match(summary.warnings[0]!, /^5 of 100 rows dropped before evaluation: binary_bad_values\.csv x2 .*binary_bad_values\.csv x3 \(2 infinite\)$/);
   });
 
   it('fails the window when more rows are invalid than allowed', async function () {
     const base = { task: 'binary' as const, inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }], label: { column: 'y', positive: 1 } };
     await assert.rejects(
-      evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'drop', max_share: 0.05 } }), ['data/binary_bad_values.csv']),
+      evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'drop', max_share: 0.04 } }), ['data/binary_bad_values.csv']),
       (err: unknown) =>
         isUpkeepError(err, 'InvalidData') &&
-        /6 of 100 rows \(6\.0%\).*more than invalid_rows\.max_share 0\.05.*binary_bad_values\.csv x3: 0 missing, 0 NaN, 2 infinite/.test(err.message),
+        /5 of 100 rows \(5\.0%\).*more than invalid_rows\.max_share 0\.04.*binary_bad_values\.csv x3: 0 missing, 0 NaN, 2 infinite/.test(err.message),
     );
     await assert.rejects(
       evaluate(runner, 'models/binary.onnx', specFor({ ...base, invalid_rows: { action: 'fail', max_share: 0.5 } }), ['data/binary_bad_values.csv']),
-      (err: unknown) => isUpkeepError(err, 'InvalidData') && /file binary_bad_values\.csv: 6 of 100 rows have missing or non-finite values/.test(err.message),
+      (err: unknown) => isUpkeepError(err, 'InvalidData') && /file binary_bad_values\.csv: 5 of 100 rows have missing or non-finite values/.test(err.message),
     );
   });
 

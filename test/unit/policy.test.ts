@@ -299,3 +299,84 @@ describe('the verdict policy with current conditions', function () {
     assert.equal(v.reasons[0], 'slow decline: roc_auc falling 0.004 per week since 2026-09-14');
   });
 });
+
+describe('the verdict on an estimate (labels not yet known)', function () {
+  const estimated = (value: number, reliable = true, rows = 900): NonNullable<VerdictInput['evaluation']>['estimated'] => ({
+    method: 'cbpe',
+    rows,
+    metrics: { roc_auc: { value, lower: value - 0.02, upper: value + 0.02, method: 'cbpe' } },
+    reliability: reliable
+      ? { reliable: true, referenceError: 0.01 }
+      : { reliable: false, referenceError: 0.12, why: 'the scores are poorly calibrated on the reference' },
+    blindSpot: 'a change in the relation between inputs and labels that leaves the scores unchanged',
+  });
+  const few = (est: ReturnType<typeof estimated>, labelled = 12): VerdictInput['evaluation'] =>
+    evaluation({ roc_auc: 0.9 }, labelled, { estimated: est, labels: { labelled, unlabelled: 900 - labelled } });
+
+  it('is degraded with basis estimated when too few labels and the estimate breaches the minimum', function () {
+    const v = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), evaluation: few(estimated(0.62)) });
+    assert.equal(v.status, 'degraded');
+    assert.equal(v.basis, 'estimated');
+    assert.equal(v.reasons[0], 'estimated roc_auc 0.62 is below the minimum 0.7');
+    assert.match(v.reasons[1]!, /^judged on the estimate \(CBPE on 900 scored rows, band \[0\.6, 0\.64\]\): 12 labelled rows, fewer than min_rows 100$/);
+  });
+
+  it('judges a window without any label on the estimate, the drop from the baseline too', function () {
+    const v = decideVerdict({
+      model: model({ metric: 'roc_auc', max_drop: 0.05 }, { roc_auc: 0.85 }),
+      snapshot: snapshot(),
+      evaluation: evaluation({}, 0, { estimated: estimated(0.84), labels: { labelled: 0, unlabelled: 900 } }),
+    });
+    assert.equal(v.status, 'healthy');
+    assert.equal(v.basis, 'estimated');
+    assert.equal(v.reasons[0], 'estimated roc_auc drop of 0.01 from the baseline 0.85 is within the allowed 0.05');
+  });
+
+  it('gives only a warning, naming why, when the estimate is unreliable', function () {
+    const v = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), evaluation: few(estimated(0.62, false)) });
+    assert.equal(v.status, 'warning');
+    assert.equal(v.basis, 'estimated');
+    assert.equal(v.reasons[0], 'the estimate is unreliable: the scores are poorly calibrated on the reference (calibration error on the reference 0.12)');
+    assert.equal(v.reasons[1], 'estimated roc_auc 0.62 is below the minimum 0.7');
+  });
+
+  it('lets the realized metric decide when the labels suffice, the estimate reported beside it', function () {
+    const v = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), evaluation: few(estimated(0.62), 500) });
+    assert.equal(v.status, 'healthy');
+    assert.equal(v.basis, 'realized');
+    assert.equal(v.reasons[0], 'roc_auc 0.9 is at or above the minimum 0.7');
+  });
+
+  it('stays insufficient-data with too few labels and no estimate', function () {
+    const v = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.9 }, 12) });
+    assert.equal(v.status, 'insufficient-data');
+    assert.equal(v.basis, undefined);
+  });
+
+  it('warns on multivariate drift, naming the columns that separate the window from the reference', function () {
+    const v = decideVerdict({
+      model: model({ metric: 'roc_auc', min: 0.7 }),
+      snapshot: snapshot(),
+      evaluation: evaluation({ roc_auc: 0.8 }, 700, {
+        multivariate: {
+          reconstruction: { error: 1.9, lower: 1.0, upper: 1.2, alert: true, components: 3, rows: 700 },
+          domainClassifier: {
+            auc: 0.71,
+            threshold: 0.55,
+            alert: true,
+            features: [
+              { column: 'x2', importance: 0.6 },
+              { column: 'x1', importance: 0.3 },
+            ],
+            rows: { reference: 900, current: 700 },
+          },
+        },
+      }),
+    });
+    assert.equal(v.status, 'warning');
+    assert.deepEqual(v.reasons.slice(0, 2), [
+      "multivariate drift: reconstruction error 1.9 is outside the reference's range [1, 1.2]",
+      'multivariate drift: a classifier tells the window from the reference (cross-validated AUC 0.71, above 0.55); the columns that separate them most: x2, x1',
+    ]);
+  });
+});
