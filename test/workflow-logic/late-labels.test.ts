@@ -87,6 +87,26 @@ describe('workflow logic: late labels, estimated verdicts and matured windows (t
       args: [{ modelId, windowEnd: new Date(windowEnd).toISOString() }],
     });
 
+  it('gives a window without labels an estimated verdict and alerts its people, saying plainly that it is an estimate', async function () {
+    const modelId = uniqueId('estimated');
+    const taskQueue = uniqueId('tq-estimated');
+    const { m } = lateLabelModel(modelId);
+    const day0 = (await t.env.currentTimeMs()) - 2 * DAY;
+    const first = await withWorkers(t, taskQueue, m.activities, () => evaluate(modelId, taskQueue, day0));
+    assert.deepEqual([first.verdict.status, first.verdict.basis], ['degraded', 'estimated']);
+    const entry = m.entries.find((e) => e.kind === 'evaluation')!;
+    assert.match(entry.summary, /degraded \(estimated\): window .*, estimated roc_auc 0\.6500 \(0\.6200\.\.0\.6800\)$/);
+    assert.equal(entry.details!.basis, 'estimated');
+    const alert = m.notifications.find((n) => n.kind === 'degraded')!;
+    assert.match(alert.title, /^estimated-\w+ is degraded \(estimated: the labels are not known yet\)$/);
+    assert.match(
+      alert.text,
+      /^Estimated roc_auc 0\.6500 from the model's scores on 1200 rows without labels; realized metrics follow when the labels arrive\./,
+    );
+    // The same people as any degradation: the owner and the approvers.
+    assert.deepEqual([...alert.to].sort(), [m.state.champion.spec.owner, ...m.state.champion.spec.approvers].sort());
+  });
+
   it('evaluates a window with unlabelled rows again once its labels matured (not before), records it once and references the first evaluation', async function () {
     const modelId = uniqueId('late');
     const taskQueue = uniqueId('tq-late');
