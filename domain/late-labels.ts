@@ -153,3 +153,69 @@ export function trendPoint(
   if (hasEstimate) return { value: estimate, estimated: true };
   return undefined;
 }
+
+/** One evaluation of a window, as a chart, a card or a page reads it from its report. */
+export interface WindowEvaluation {
+  /** The days it covered (`firstDay..lastDay`), or its end: evaluations of the same key are one window. */
+  key: string;
+  windowEnd: string;
+  /** When it ran (ISO 8601): the latest evaluation of a window decides it; unknown: later in the input. */
+  ranAt?: string;
+  verdict: string;
+  basis?: 'realized' | 'estimated';
+  /** The primary metric on the labelled rows (null: undefined, e.g. no labels). */
+  realized: number | null;
+  /** The primary metric's estimate, when the evaluation made one. */
+  estimate?: RecordedEstimate;
+}
+
+/** A window as people see it once its labels may have come: the estimate stays beside the realized value. */
+export interface EstimatedVsRealized {
+  key: string;
+  windowEnd: string;
+  /** The latest evaluation's verdict and what it was judged on. */
+  verdict: string;
+  basis: 'realized' | 'estimated';
+  /** The first estimate made for the window (before its labels came). */
+  estimate: RecordedEstimate | null;
+  /** The realized value, once an evaluation judged the window on its labels. */
+  realized: number | null;
+  /** What to show: the realized value when known, else the estimate. */
+  value: number | null;
+  /** realized − estimated and whether it fell in the band, when both are known. */
+  error: { error: number; inBand: boolean | null } | null;
+}
+
+/**
+ * Per window, in the order of their window ends: the first estimate, and the realized value of the
+ * latest evaluation judged on labels (a window evaluated again when its labels matured). Windows
+ * that never had an estimate are included (estimate null).
+ */
+export function estimatedVsRealized(evaluations: readonly WindowEvaluation[]): EstimatedVsRealized[] {
+  const byKey = new Map<string, WindowEvaluation[]>();
+  for (const e of evaluations) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e]);
+  const out: EstimatedVsRealized[] = [];
+  for (const [key, list] of byKey) {
+    // Stable: an evaluation without a run time keeps its place in the input.
+    const runs = list
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => (a.e.ranAt && b.e.ranAt ? Date.parse(a.e.ranAt) - Date.parse(b.e.ranAt) : 0) || a.i - b.i)
+      .map((x) => x.e);
+    const latest = runs.at(-1)!;
+    const first = runs.find((e) => typeof e.estimate?.value === 'number')?.estimate ?? null;
+    const basis = latest.basis === 'estimated' ? 'estimated' : 'realized';
+    const realized = basis === 'realized' ? latest.realized : null;
+    const error = first && realized !== null ? (estimateErrors({ m: first }, { m: realized }).m ?? null) : null;
+    out.push({
+      key,
+      windowEnd: latest.windowEnd,
+      verdict: latest.verdict,
+      basis,
+      estimate: first,
+      realized,
+      value: realized ?? (basis === 'estimated' ? (latest.estimate?.value ?? first?.value ?? null) : null),
+      error: error ? { error: error.error, inBand: error.inBand } : null,
+    });
+  }
+  return out.sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd));
+}
