@@ -82,6 +82,15 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
         progress: (p) => progress.update(progressText(spec.id, p)),
       }),
     );
+    const unlabelled = report.labels?.unlabelled ?? 0;
+    if (unlabelled > 0 && !report.estimated && !reference?.profile.estimators) {
+      // Said on stderr too: the JSON or Markdown on stdout may go to a file or a pipe.
+      console.error(
+        reference
+          ? `upkeep: ${report.modelId}: ${unlabelled} rows have no label yet and the reference carries no fitted estimator (a profile made before them): profile the reference again, or give --reference data files`
+          : `upkeep: ${report.modelId}: ${unlabelled} rows have no label yet; estimating their performance needs a reference: --reference <data files or a profile .json>`,
+      );
+    }
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
       process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
@@ -110,7 +119,7 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
   try {
     const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features']);
     const sha = sha256Hex(bytes);
-    const { profile } = await profileReferenceData({
+    const { profile, estimatorNotes } = await profileReferenceData({
       spec,
       modelBytes: bytes,
       modelKey: sha,
@@ -120,6 +129,7 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
       createdAt: new Date().toISOString(),
       source: o.data.join(', '),
     });
+    for (const note of estimatorNotes) console.error(`upkeep: ${spec.id}: ${note}`);
     const text = `${JSON.stringify(profile)}\n`;
     if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
     if (o.out) {

@@ -291,6 +291,10 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
 export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const { spec, prepared } = o;
   const all = mergeCollected(prepared, o.parts);
+  // Outputs that are not probabilities (or not numbers) fail the window, labelled or not: never estimated.
+  if (all.outputIssues) {
+    throw new UpkeepError('ModelOutputInvalid', outputIssuesMessage(spec.id, (prepared.probaOutput ?? prepared.valueOutput)!, all.rows, all.outputIssues));
+  }
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started);
@@ -313,9 +317,14 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
       prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(all, 'prediction') } : undefined,
     });
     // Labels that have not come yet are not a quality problem of the label column.
-    const required = [...prepared.inputs.flatMap((i) => i.columns), ...(all.labelAbsent ? [] : [spec.label.column])];
-    if (unlabelled > 0) delete current[spec.label.column];
-    summary.quality = qualityOf(o.reference.profile, current, new Set(o.fileColumns), required);
+    const required = [...prepared.inputs.flatMap((i) => i.columns), ...(unlabelled > 0 ? [] : [spec.label.column])];
+    let profile = o.reference.profile;
+    if (unlabelled > 0) {
+      delete current[spec.label.column];
+      const { [spec.label.column]: _label, ...columns } = profile.columns;
+      profile = { ...profile, columns };
+    }
+    summary.quality = qualityOf(profile, current, new Set(o.fileColumns), required);
     const estimators = o.reference.profile.estimators as ReferenceEstimators | undefined;
     const { estimated, multivariate, notes } = estimateWindow(estimators, prepared, all, collected, all.sample);
     if (estimated) summary.estimated = estimated;

@@ -4,6 +4,7 @@
  */
 import { markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../domain/evaluation.js';
+import type { EstimatedMetric } from '../../domain/estimation.js';
 
 export interface EvaluationReport {
   schema: 'upkeep.evaluation-report/v1';
@@ -29,6 +30,11 @@ export interface EvaluationReport {
   quality?: EvaluationSummary['quality'];
   slices?: EvaluationSummary['slices'];
   confidence?: EvaluationSummary['confidence'];
+  /** Labelled and unlabelled rows of the window (copy from the evaluation). */
+  labels?: EvaluationSummary['labels'];
+  /** Metrics estimated on all scored rows, per metric (the whole estimate, with its reliability, is evaluation.estimated). */
+  estimated?: Record<string, EstimatedMetric>;
+  multivariate?: EvaluationSummary['multivariate'];
   trend?: TrendSummary;
   /** The model's spec in force (audit/<model>/specs/<sha256>.json). */
   spec?: { uri: string; sha256: string };
@@ -64,6 +70,9 @@ export function buildReport(input: {
     ...(evaluation?.quality ? { quality: evaluation.quality } : {}),
     ...(evaluation?.slices ? { slices: evaluation.slices } : {}),
     ...(evaluation?.confidence ? { confidence: evaluation.confidence } : {}),
+    ...(evaluation?.labels ? { labels: evaluation.labels } : {}),
+    ...(evaluation?.estimated ? { estimated: evaluation.estimated.metrics } : {}),
+    ...(evaluation?.multivariate ? { multivariate: evaluation.multivariate } : {}),
     ...(trend ? { trend } : {}),
   };
 }
@@ -84,14 +93,35 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   lines.push('');
   if (r.failure) lines.push('## Failure', '', `${code(r.failure.type)}: ${t(r.failure.message)}`, '');
   if (e) {
-    lines.push('## Metrics', '', `${e.rows} labelled rows evaluated (${e.rowsRead} read, ${e.droppedRows} dropped).`, '');
-    lines.push('| metric | value | baseline | note |', '|---|---:|---:|---|');
-    for (const [name, value] of Object.entries(e.metrics)) {
-      const note = e.undefinedMetrics[name] ?? e.metricWarnings[name] ?? '';
-      const primary = name === r.thresholds.metric ? ' (primary)' : '';
-      lines.push(`| ${t(name)}${primary} | ${num(value)} | ${num(r.baseline[name])} | ${t(note)} |`);
+    const unlabelled = e.labels?.unlabelled ?? 0;
+    const est = e.estimated;
+    lines.push(
+      '## Metrics',
+      '',
+      `${e.rows} labelled rows evaluated (${e.rowsRead} read, ${e.droppedRows} dropped${unlabelled > 0 ? `, ${unlabelled} scored without a label yet` : ''}).`,
+      '',
+    );
+    if (est) {
+      // Realized on the labelled rows beside estimated on every scored row, with the estimate's band.
+      lines.push(`| metric | realized (${e.rows} rows) | estimated (${est.rows} rows) | band | baseline | note |`, '|---|---:|---:|---|---:|---|');
+      const names = [...new Set([...Object.keys(e.metrics), ...Object.keys(est.metrics)])];
+      for (const name of names) {
+        const m = est.metrics[name];
+        const note = e.undefinedMetrics[name] ?? e.metricWarnings[name] ?? '';
+        const primary = name === r.thresholds.metric ? ' (primary)' : '';
+        const band = m && m.lower !== null && m.upper !== null ? `[${num(m.lower)}, ${num(m.upper)}]` : '—';
+        lines.push(`| ${t(name)}${primary} | ${num(e.metrics[name])} | ${num(m?.value)} | ${band} | ${num(r.baseline[name])} | ${t(note)} |`);
+      }
+    } else {
+      lines.push('| metric | value | baseline | note |', '|---|---:|---:|---|');
+      for (const [name, value] of Object.entries(e.metrics)) {
+        const note = e.undefinedMetrics[name] ?? e.metricWarnings[name] ?? '';
+        const primary = name === r.thresholds.metric ? ' (primary)' : '';
+        lines.push(`| ${t(name)}${primary} | ${num(value)} | ${num(r.baseline[name])} | ${t(note)} |`);
+      }
     }
     lines.push('');
+    if (est) lines.push(...estimateLines(est, r.verdict.basis));
     if (e.warnings.length > 0) {
       lines.push('## Warnings', '');
       for (const w of e.warnings) lines.push(`- ${t(w)}`);
@@ -142,6 +172,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
     if (d.prediction) lines.push(row('(prediction)', d.prediction));
     lines.push('');
   }
+  if (r.multivariate) lines.push(...multivariateLines(r.multivariate));
   if (r.quality && r.quality.issues.length > 0) {
     lines.push('## Data quality', '');
     for (const i of r.quality.issues)
@@ -168,6 +199,50 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   lines.push(`- thresholds: ${code(JSON.stringify(r.thresholds))}`);
   lines.push('');
   return lines.join('\n');
+}
+
+const METHOD_NAMES = { cbpe: 'confidence-based performance estimation (CBPE)', dle: 'direct loss estimation (DLE)' } as const;
+
+/** The estimate: how it was made, whether its assumption held, and what it cannot see. */
+function estimateLines(est: NonNullable<EvaluationSummary['estimated']>, basis: Verdict['basis']): string[] {
+  const rel = est.reliability;
+  const err = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(4));
+  const lines = ['## Estimate', ''];
+  lines.push(
+    `Estimated by ${METHOD_NAMES[est.method]} on ${est.rows} scored rows, labelled or not; each band is the estimate ± 3 standard errors.${basis === 'estimated' ? ' The verdict was judged on it: the window has too few labels.' : ''}`,
+    '',
+  );
+  lines.push(
+    rel.reliable
+      ? `Reliability: the method's assumption holds (calibration error ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}).`
+      : `Reliability: **unreliable**${rel.why ? `: ${t(rel.why)}` : ''} (calibration error ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}). It is reported, but never makes the verdict degraded on its own.`,
+    '',
+  );
+  lines.push(`What estimation cannot see: ${t(est.blindSpot)}`, '');
+  return lines;
+}
+
+/** Drift of the inputs taken together. */
+function multivariateLines(m: NonNullable<EvaluationSummary['multivariate']>): string[] {
+  const lines = ['## Multivariate drift', ''];
+  const r = m.reconstruction;
+  if (r) {
+    lines.push(
+      `- reconstruction error ${num(r.error)} (PCA on the standardised reference, ${r.components} components, ${r.rows} rows); the reference's range [${num(r.lower)}, ${num(r.upper)}]: ${r.alert ? '**outside**' : 'inside'}`,
+    );
+  }
+  const d = m.domainClassifier;
+  if (d) {
+    const top = d.features
+      .slice(0, 5)
+      .map((f) => `${t(f.column)} (${num(f.importance)})`)
+      .join(', ');
+    lines.push(
+      `- domain classifier: cross-validated AUC ${num(d.auc)} telling ${d.rows.current} window rows from ${d.rows.reference} reference rows (chance 0.5, alarm above ${num(d.threshold)}): ${d.alert ? '**told apart**' : 'not told apart'}${top ? `; the columns that separate them most: ${top}` : ''}`,
+    );
+  }
+  lines.push('');
+  return lines;
 }
 
 /** How the report names what produced an interval (reports from before `method` were bootstrapped). */

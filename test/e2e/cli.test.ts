@@ -49,6 +49,36 @@ describe('the upkeep command line', function () {
     assert.deepEqual(out.verdict, { status: 'degraded', reasons: [`roc_auc ${Number(golden.metrics.roc_auc!.toPrecision(4))} is below the minimum 0.9`] });
   });
 
+  it('estimates a window whose --label column is absent against --reference data, and says when there is no reference', function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-unlabelled-'));
+    try {
+      const window = path.join(dir, 'window.csv');
+      const lines = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+      writeFileSync(window, lines.map((l) => l.slice(0, l.lastIndexOf(','))).join('\n'));
+      const args = ['evaluate', '--onnx', fixture('models/binary.onnx'), '--task', 'binary', '--label', 'y', '--features', 'x1,x2,x3,x4'];
+      const rest = ['--positive-label', '1', '--data', window, '--min', '0.95', '--min-rows', '100', '--format', 'json', '--fail-on', 'never'];
+      const r = upkeep([...args, ...rest, '--reference', fixture('data/binary.csv')]);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.rows, 0);
+      assert.deepEqual(out.labels, { labelled: 0, unlabelled: 1000 });
+      const auc = out.estimated.roc_auc;
+      assert.deepEqual(Object.keys(auc), ['value', 'lower', 'upper', 'method']);
+      assert.equal(auc.method, 'cbpe');
+      assert.ok(auc.lower <= auc.value && auc.value <= auc.upper);
+      assert.equal(out.verdict.status, 'degraded');
+      assert.equal(out.verdict.basis, 'estimated');
+      assert.match(out.verdict.reasons[0], /^estimated roc_auc 0\.\d+ is below the minimum 0\.95$/);
+      assert.ok(out.multivariate.reconstruction);
+      const none = upkeep([...args, ...rest]);
+      assert.equal(none.status, 0, none.stderr);
+      assert.equal(JSON.parse(none.stdout).verdict.status, 'insufficient-data');
+      assert.match(none.stderr, /upkeep: binary: 1000 rows have no label yet; estimating their performance needs a reference: --reference/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits with status 1 when the verdict reaches --fail-on (default failing; insufficient-data counts as failing)', function () {
     const args = [
       'evaluate',
