@@ -426,6 +426,16 @@ describe('fleet status from the store', () => {
     assert.equal(late.lastEvaluation?.trend.previous, 0.81);
   });
 
+  it('reads a verdict judged on the estimate from the store: marked, with the estimate as its value', async () => {
+    const r = report('late', '2026-06-09T06:00:00.000Z', null, 'degraded') as unknown as Record<string, unknown>;
+    r.verdict = { status: 'degraded', basis: 'estimated', reasons: ['estimated roc_auc 0.65 below 0.72'] };
+    r.evaluation = { estimated: { metrics: { roc_auc: { value: 0.65, lower: 0.62, upper: 0.68, method: 'cbpe' } } } };
+    await put(reportKeys('late', '2026-06-09T06:00:00.000Z', 'est').json, r);
+    const late = (await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] })).models[0]!;
+    assert.deepEqual([late.lastEvaluation?.verdict, late.lastEvaluation?.basis, late.lastEvaluation?.value], ['degraded', 'estimated', 0.65]);
+    assert.deepEqual(late.recent.at(-1), { windowEnd: '2026-06-09T06:00:00.000Z', verdict: 'degraded', value: 0.65, estimated: true });
+  });
+
   it('reads only the models asked for, and refuses one the config does not declare', async () => {
     const s = await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] });
     assert.deepEqual(
