@@ -33,6 +33,7 @@ describe('workflow logic: late labels, estimated verdicts and matured windows (t
     const seen = new Set<string>();
     const stored = new Map<string, AuditEntry>();
     const attempts = new Map<string, number>();
+    const trendPoints: { windowEnd: string; value: number; estimated?: boolean }[] = [];
     const m = mockActivities(model, {
       evaluateSnapshot: (async (input: { model: ResolvedModel; snapshot: SnapshotRef }) => {
         const again = seen.has(input.snapshot.windowEnd);
@@ -71,12 +72,16 @@ describe('workflow logic: late labels, estimated verdicts and matured windows (t
           if (e.id.startsWith('matured-') && n === 1) throw new Error('the worker died after writing the entry');
         }
       }) as never,
+      assessTrend: (async (input: { metric: string; current: { windowEnd: string; value: number; estimated?: boolean } }) => {
+        trendPoints.push(input.current);
+        return { metric: input.metric, declining: false, slopePerWeek: null, since: null, pValue: null, points: 1 };
+      }) as never,
       pendingLabels: (async (q: { since: string; entry?: string }) => {
         const pending = pendingLabelWindows(m.entries.filter((e) => e.at >= q.since));
         return q.entry === undefined ? pending : pending.filter((p) => p.entry === q.entry);
       }) as never,
     });
-    return { m, attempts, evaluations: () => m.named('snapshotWindow').map((c) => (c.input as { windowEnd: string }).windowEnd) };
+    return { m, attempts, trendPoints, evaluations: () => m.named('snapshotWindow').map((c) => (c.input as { windowEnd: string }).windowEnd) };
   }
 
   /** The scheduled run of the window ending `windowEnd` (its scheduled time: the clock matured labels are judged by). */
@@ -110,7 +115,7 @@ describe('workflow logic: late labels, estimated verdicts and matured windows (t
   it('evaluates a window with unlabelled rows again once its labels matured (not before), records it once and references the first evaluation', async function () {
     const modelId = uniqueId('late');
     const taskQueue = uniqueId('tq-late');
-    const { m, attempts, evaluations } = lateLabelModel(modelId);
+    const { m, attempts, trendPoints, evaluations } = lateLabelModel(modelId);
     // Windows a day apart in the server's past (its clock jumps while workflows wait on activities).
     const day0 = (await t.env.currentTimeMs()) - 40 * DAY;
     await withWorkers(t, taskQueue, m.activities, async () => {
@@ -150,6 +155,16 @@ describe('workflow logic: late labels, estimated verdicts and matured windows (t
       assert.match(
         re.summary,
         /evaluated a11ce0000001 again, its labels matured: degraded: .*roc_auc 0\.7000; estimated roc_auc 0\.6500, realized 0\.7000: error \+0\.0500 \(band 0\.6200\.\.0\.6800, outside\)/,
+      );
+
+      // The trend: the estimate while the labels were not known, the realized value once they came.
+      const ofFirst = trendPoints.filter((p) => Date.parse(p.windowEnd) === Date.parse(first.windowEnd));
+      assert.deepEqual(
+        ofFirst.map((p) => [p.value, p.estimated ?? false]),
+        [
+          [0.65, true],
+          [0.7, false],
+        ],
       );
 
       // Day 32: nothing is evaluated again twice.
