@@ -62,7 +62,11 @@ export interface EvaluateModelInput {
 }
 
 /** A re-evaluation of a window whose labels matured: one workflow id per window (no second run of it). */
-export const maturedWorkflowId = (modelId: string, windowEnd: string): string => `upkeep-matured-${modelId}-${windowEnd}`;
+export const maturedWorkflowId = (modelId: string, windowEnd: string): string => {
+  // The same window whether its end was written with milliseconds or not.
+  const t = Date.parse(windowEnd);
+  return `upkeep-matured-${modelId}-${Number.isNaN(t) ? windowEnd : new Date(t).toISOString()}`;
+};
 
 export interface EvaluateModelResult {
   modelId: string;
