@@ -79,6 +79,8 @@ export function estimateErrors(estimated: Record<string, RecordedEstimate>, real
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** A window end as one instant, however it was written (with or without milliseconds): null when not a time. */
+const instant = (v: unknown): string | null => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? new Date(Date.parse(v)).toISOString() : null);
 
 /**
  * The windows still waiting for their labels, oldest first: per window end, the latest evaluation
@@ -93,7 +95,7 @@ export function pendingLabelWindows(entries: readonly AuditEntry[]): PendingLabe
   for (const e of entries) {
     if (e.kind !== 'evaluation' || !e.details) continue;
     const d = e.details;
-    const windowEnd = str(d.windowEnd);
+    const windowEnd = instant(d.windowEnd);
     if (!windowEnd || !str(d.verdict)) continue; // not an evaluation's verdict (e.g. "no retrain requested")
     const ref = d.matured as { entry?: unknown } | undefined;
     if (ref && typeof ref === 'object') {
@@ -118,7 +120,7 @@ export function pendingLabelWindows(entries: readonly AuditEntry[]): PendingLabe
     out.push({
       entry: e.id,
       report: str(d.report),
-      windowEnd,
+      windowEnd: str(d.windowEnd)!,
       version: str(d.version),
       verdict: str(d.verdict),
       basis: basis === 'estimated' || basis === 'realized' ? basis : null,

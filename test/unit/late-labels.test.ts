@@ -128,6 +128,23 @@ describe('late labels: windows waiting for their labels, and the estimate beside
     );
   });
 
+  it('takes a window end written with or without milliseconds as one window', function () {
+    const entry = (id: string, windowEnd: string, details: Record<string, unknown>): AuditEntry => ({
+      id,
+      modelId: MODEL,
+      at: '2026-10-02T06:01:00.000Z',
+      kind: 'evaluation',
+      summary: '',
+      details: { verdict: 'healthy', windowEnd, ...details },
+    });
+    const first = entry('a', '2026-10-01T06:00:00Z', { labels: { labelled: 0, unlabelled: 5 } });
+    assert.deepEqual(
+      pendingLabelWindows([first]).map((p) => p.windowEnd),
+      ['2026-10-01T06:00:00Z'],
+    );
+    assert.deepEqual(pendingLabelWindows([first, entry('b', '2026-10-01T06:00:00.000Z', { matured: { entry: 'a' } })]), []);
+  });
+
   it('keeps the error per estimated metric: realized − estimated, and whether it fell in the band', function () {
     const e = estimateErrors(estimated, { roc_auc: 0.66, accuracy: 0.65, f1: 0.5 });
     assert.deepEqual(Object.keys(e), ['roc_auc', 'accuracy']);
