@@ -156,7 +156,7 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const unreliable = estimate && est && !est.reliability.reliable;
   const caveat = unreliable
     ? [
-        `the estimate is unreliable${est.reliability.why ? `: ${est.reliability.why}` : ''}${est.reliability.referenceError !== null ? ` (calibration error on the reference ${fmt(est.reliability.referenceError)})` : ''}`,
+        `the estimate is unreliable${est.reliability.why ? `: ${est.reliability.why}` : ''}${est.reliability.referenceError !== null ? ` (${est.method === 'cbpe' ? 'calibration error' : 'relative error of the loss model'} on the reference ${fmt(est.reliability.referenceError)})` : ''}`,
       ]
     : [];
   const failures = unreliable ? [] : judged.failures;

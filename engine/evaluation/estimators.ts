@@ -129,7 +129,10 @@ export function estimateWindow(
   const features = sample && sample.rows > 0 ? sampleMatrix(sample, estimators.sample) : undefined;
   if (estimators.dle && prepared.task === 'regression' && features) {
     try {
-      estimated = estimateDle(estimators.dle, { features, yPred: sampleOutputs(sample!, all).yPred });
+      const { yPred, yTrue } = sampleOutputs(sample!, all);
+      // The sample's labelled rows check the estimate against their realized value.
+      const known = labelledRowsOf(features, yPred, yTrue);
+      estimated = estimateDle(estimators.dle, { features, yPred }, known.yTrue.length > 0 ? known : undefined);
       // The loss model ran on the window's sample: the estimate covers every scored row it stands for.
       estimated.rows = all.rows;
     } catch (err) {
@@ -146,7 +149,8 @@ export function estimateWindow(
   }
   if (features && estimators.sample && estimators.sample.rows > 0) {
     try {
-      multivariate.domainClassifier = domainClassifier(sampleMatrix(estimators.sample), features);
+      // As many window rows as reference rows (the sample's first rows are a uniform sample of it): balanced, and bounded work.
+      multivariate.domainClassifier = domainClassifier(sampleMatrix(estimators.sample), firstRows(features, estimators.sample.rows));
     } catch (err) {
       notes.push(`no domain classifier: ${why(err)}`);
     }
@@ -156,4 +160,10 @@ export function estimateWindow(
     ...(multivariate.reconstruction || multivariate.domainClassifier ? { multivariate } : {}),
     notes,
   };
+}
+
+/** The first `n` rows of a matrix. */
+function firstRows(m: ReturnType<typeof sampleMatrix>, n: number): ReturnType<typeof sampleMatrix> {
+  if (m.rows <= n) return m;
+  return { ...m, rows: n, values: m.values.subarray(0, n * m.columns.length) };
 }

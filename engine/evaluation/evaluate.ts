@@ -299,7 +299,9 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started);
   const unlabelled = all.unlabelled ?? 0;
-  summary.labels = { labelled: collected.rows, unlabelled };
+  // The model's declared label delay (label.delay), when its spec has one.
+  const delay = (spec.label as { delay?: unknown }).delay;
+  summary.labels = { labelled: collected.rows, unlabelled, ...(typeof delay === 'string' ? { delay } : {}) };
   if (all.labelAbsent) {
     const files = all.labelAbsent;
     summary.warnings.push(

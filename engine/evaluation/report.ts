@@ -208,14 +208,15 @@ function estimateLines(est: NonNullable<EvaluationSummary['estimated']>, basis: 
   const rel = est.reliability;
   const err = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : v.toFixed(4));
   const lines = ['## Estimate', ''];
+  const what = est.method === 'cbpe' ? 'calibration error' : 'relative error of the loss model';
   lines.push(
     `Estimated by ${METHOD_NAMES[est.method]} on ${est.rows} scored rows, labelled or not; each band is the estimate ± 3 standard errors.${basis === 'estimated' ? ' The verdict was judged on it: the window has too few labels.' : ''}`,
     '',
   );
   lines.push(
     rel.reliable
-      ? `Reliability: the method's assumption holds (calibration error ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}).`
-      : `Reliability: **unreliable**${rel.why ? `: ${t(rel.why)}` : ''} (calibration error ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}). It is reported, but never makes the verdict degraded on its own.`,
+      ? `Reliability: the method's assumption holds (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}).`
+      : `Reliability: **unreliable**${rel.why ? `: ${t(rel.why)}` : ''} (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}). It is reported, but never makes the verdict degraded on its own.`,
     '',
   );
   lines.push(`What estimation cannot see: ${t(est.blindSpot)}`, '');

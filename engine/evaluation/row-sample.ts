@@ -74,16 +74,17 @@ export function rowPriority(file: number, row: number): number {
 }
 
 /**
- * Samples the rows of the tables of one part as they are scored. Candidates are kept unsorted,
- * at most twice the cap, cut back to the cap's smallest priorities when full; the result is
- * sorted once.
+ * Samples the rows of the tables of one part as they are scored. A table's rows are first ranked by
+ * priority alone (cheap: a hash per row, cut back to the cap when the candidates reach twice it);
+ * only the rows that make the cut have their inputs copied. The result is sorted once.
  */
 export class SampleBuilder {
   private readonly dictionaries: Interned[];
   private readonly k: number;
-  private pri: Float64Array;
-  private pos: Float64Array;
-  private values: Float64Array;
+  /** The sample so far (unsorted): priorities, positions and rows × columns values. */
+  private pri = new Float64Array(0);
+  private pos = new Float64Array(0);
+  private values = new Float64Array(0);
   private m = 0;
   /** Rows of priority at or above this are not in the sample (the cap-th smallest so far). */
   private threshold = Infinity;
@@ -95,69 +96,105 @@ export class SampleBuilder {
   ) {
     this.dictionaries = columns.map(() => new Interned());
     this.k = columns.length;
-    this.pri = new Float64Array(0);
-    this.pos = new Float64Array(0);
-    this.values = new Float64Array(0);
   }
 
   /** `rows`: the table rows scored (all when undefined); `offset`: rows this part scored before the table. */
   addTable(table: Table, rows: Int32Array | undefined, offset: number): void {
     const n = rows ? rows.length : table.rowCount;
     if (n === 0) return;
+    const cap = this.cap;
     const file = hashName(table.source);
     const first = table.firstRow ?? 0;
-    const cols = this.columns.map((c) => table.columns.get(c));
-    const k = this.k;
+    // Candidates of this table, with the sample so far competing for the same cap.
+    const limit = 2 * cap;
+    let cp = new Float64Array(Math.min(n, limit));
+    let ci = new Int32Array(cp.length);
+    let m = 0;
+    let threshold = this.threshold;
     for (let i = 0; i < n; i++) {
-      const r = rows ? rows[i]! : i;
-      const p = rowPriority(file, first + r);
-      if (p >= this.threshold) continue;
-      if (this.m === this.pri.length) this.grow();
-      const q = this.m++;
-      this.pri[q] = p;
-      this.pos[q] = offset + i;
-      for (let j = 0; j < k; j++) this.values[q * k + j] = valueOf(cols[j], r, this.categorical[j]!, this.dictionaries[j]!);
+      const p = rowPriority(file, first + (rows ? rows[i]! : i));
+      if (p >= threshold) continue;
+      if (m === cp.length) {
+        if (m >= limit) {
+          // Full: keep this table's cap smallest (the sample so far only makes the cut harder).
+          threshold = Math.min(threshold, cp.slice(0, m).sort()[cap]!);
+          let w = 0;
+          for (let q = 0; q < m; q++) {
+            if (cp[q]! < threshold) {
+              cp[w] = cp[q]!;
+              ci[w++] = ci[q]!;
+            }
+          }
+          m = w;
+        }
+        if (m === cp.length) {
+          const p2 = new Float64Array(Math.min(limit, 2 * m));
+          p2.set(cp);
+          cp = p2;
+          const i2 = new Int32Array(p2.length);
+          i2.set(ci);
+          ci = i2;
+        }
+        if (p >= threshold) continue;
+      }
+      cp[m] = p;
+      ci[m++] = i;
     }
-  }
-
-  private grow(): void {
-    if (this.m >= 2 * this.cap) {
-      this.cut();
-      if (this.m < this.pri.length) return;
+    if (m === 0) return;
+    // The sample so far and this table's candidates: the cap smallest of both.
+    const all = new Float64Array(this.m + m);
+    all.set(this.pri.subarray(0, this.m));
+    all.set(cp.subarray(0, m), this.m);
+    const cut = this.m + m > cap ? all.sort()[cap]! : Infinity;
+    const k = this.k;
+    let kept = 0;
+    for (let q = 0; q < this.m; q++) if (this.pri[q]! < cut) kept++;
+    let added = 0;
+    for (let q = 0; q < m; q++) if (cp[q]! < cut) added++;
+    const pri = new Float64Array(kept + added);
+    const pos = new Float64Array(kept + added);
+    const values = new Float64Array((kept + added) * k);
+    let w = 0;
+    for (let q = 0; q < this.m; q++) {
+      if (this.pri[q]! >= cut) continue;
+      pri[w] = this.pri[q]!;
+      pos[w] = this.pos[q]!;
+      values.set(this.values.subarray(q * k, q * k + k), w * k);
+      w++;
     }
-    const size = Math.min(2 * this.cap, Math.max(1024, 2 * this.pri.length));
-    const pri = new Float64Array(size);
-    pri.set(this.pri.subarray(0, this.m));
-    const pos = new Float64Array(size);
-    pos.set(this.pos.subarray(0, this.m));
-    const values = new Float64Array(size * this.k);
-    values.set(this.values.subarray(0, this.m * this.k));
+    const from = w;
+    const tableRows = new Int32Array(added);
+    for (let q = 0; q < m; q++) {
+      if (cp[q]! >= cut) continue;
+      pri[w] = cp[q]!;
+      pos[w] = offset + ci[q]!;
+      tableRows[w - from] = rows ? rows[ci[q]!]! : ci[q]!;
+      w++;
+    }
+    // The inputs of the rows that made the cut, a column at a time.
+    for (let j = 0; j < k; j++)
+      copyColumn(table.columns.get(this.columns[j]!), tableRows, this.categorical[j]!, this.dictionaries[j]!, values, from * k + j, k);
     this.pri = pri;
     this.pos = pos;
     this.values = values;
-  }
-
-  /** Keeps the cap smallest priorities. */
-  private cut(): void {
-    if (this.m <= this.cap) return;
-    this.threshold = this.pri.slice(0, this.m).sort()[this.cap]!;
-    const k = this.k;
-    let w = 0;
-    for (let q = 0; q < this.m; q++) {
-      if (this.pri[q]! >= this.threshold) continue;
-      this.pri[w] = this.pri[q]!;
-      this.pos[w] = this.pos[q]!;
-      this.values.copyWithin(w * k, q * k, q * k + k);
-      w++;
-    }
     this.m = w;
+    if (w >= cap) {
+      let hi = -Infinity;
+      for (let q = 0; q < w; q++) if (pri[q]! > hi) hi = pri[q]!;
+      this.threshold = Math.min(threshold, hi);
+    }
   }
 
   result(): RowSample {
-    this.cut();
     const n = this.m;
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.pri[a]! - this.pri[b]! || this.pos[a]! - this.pos[b]!);
     const k = this.k;
+    // Sorted by priority: the priorities sorted as numbers, each found back by its value.
+    const sorted = this.pri.slice(0, n).sort();
+    const at = new Map<number, number>();
+    for (let q = 0; q < n; q++) at.set(this.pri[q]!, q);
+    let order: number[];
+    if (at.size === n) order = Array.from(sorted, (p) => at.get(p)!);
+    else order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.pri[a]! - this.pri[b]! || this.pos[a]! - this.pos[b]!);
     const s: RowSample = {
       columns: this.columns,
       categorical: this.categorical,
@@ -168,13 +205,25 @@ export class SampleBuilder {
       position: new Float64Array(n),
       values: new Float64Array(n * k),
     };
-    order.forEach((from, to) => {
+    for (let to = 0; to < n; to++) {
+      const from = order[to]!;
       s.priority[to] = this.pri[from]!;
       s.position[to] = this.pos[from]!;
-      s.values.set(this.values.subarray(from * k, from * k + k), to * k);
-    });
+      for (let j = 0; j < k; j++) s.values[to * k + j] = this.values[from * k + j]!;
+    }
     return canonical(s);
   }
+}
+
+/** One column's values at `rows` into `out` from `start`, every `stride`. */
+function copyColumn(col: Column | undefined, rows: Int32Array, categorical: boolean, dict: Interned, out: Float64Array, start: number, stride: number): void {
+  const n = rows.length;
+  if (!categorical && col && col.kind === 'number' && !col.nulls) {
+    const v = col.values;
+    for (let q = 0, o = start; q < n; q++, o += stride) out[o] = v[rows[q]!]!;
+    return;
+  }
+  for (let q = 0, o = start; q < n; q++, o += stride) out[o] = valueOf(col, rows[q]!, categorical, dict);
 }
 
 function valueOf(col: Column | undefined, r: number, categorical: boolean, dict: Interned): number {
@@ -207,7 +256,7 @@ function keepSmallest(parts: RowSample[], cap: number): RowSample {
     const i = next[best]!++;
     out.priority[q] = s.priority[i]!;
     out.position[q] = s.position[i]!;
-    out.values.set(s.values.subarray(i * k, i * k + k), q * k);
+    for (let j = 0; j < k; j++) out.values[q * k + j] = s.values[i * k + j]!;
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { profileReferenceData, referenceFromProfile } from '../../engine/evaluat
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { sha256Hex } from '../../engine/util.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { decodePartial, encodePartial } from '../../engine/evaluation/partial.js';
 import { decideVerdict } from '../../workflows/policy.js';
 import { fixtureBytes, goldenModelCases, specForCase, type GoldenCase } from '../helpers/fixtures.js';
 
@@ -112,6 +113,55 @@ describe('estimated performance and multivariate drift through the engine', func
       assert.deepEqual(sharded.metrics, whole.metrics);
     });
   }
+
+  it('models/regression.onnx: half the labels blanked gives realized on the labelled half and a DLE estimate on all rows, the same in shards', async function () {
+    const c = caseOf('models/regression.onnx');
+    const ref = await reference(c);
+    assert.ok(ref.profile.estimators?.dle, 'the profile carries the fitted loss models');
+    const { header, rows } = lines(c);
+    const half = rows.map((r, i) => (i % 2 === 1 ? withoutLabel(r) : r));
+    const labelledOnly = await evaluate(one, c, [csv('labelled.csv', [header, ...rows.filter((_, i) => i % 2 === 0)].join('\n'))]);
+    const parquet = halfParquet(header, half);
+    const unsharded = await evaluate(one, c, [parquet], ref);
+    const sharded = await evaluate(two, c, [parquet], ref);
+    assert.deepEqual(unsharded.labels, { labelled: rows.length / 2, unlabelled: rows.length / 2 });
+    assert.deepEqual(unsharded.metrics, labelledOnly.metrics);
+    const est = unsharded.estimated!;
+    assert.equal(est.method, 'dle');
+    assert.equal(est.rows, rows.length);
+    const m = est.metrics.rmse!;
+    assert.equal(m.method, 'dle');
+    assert.ok(m.lower! <= m.value! && m.value! <= m.upper!, 'the value lies in its band');
+    assert.ok(Math.abs(m.value! - unsharded.metrics.rmse!) < 0.25 * unsharded.metrics.rmse!, `rmse estimated ${m.value} vs realized ${unsharded.metrics.rmse}`);
+    assert.deepEqual(sharded.estimated, unsharded.estimated);
+    assert.deepEqual(sharded.multivariate, unsharded.multivariate);
+  });
+
+  it('merges shards stored as partial results (row-group ranges, encoded and read back) into exactly the one-pass estimate', async function () {
+    const c = caseOf('models/binary.onnx');
+    const ref = await reference(c);
+    const { header, rows } = lines(c);
+    const file = halfParquet(
+      header,
+      rows.map((r, i) => (i % 3 === 0 ? r : withoutLabel(r))),
+    );
+    const bytes = fixtureBytes(c.model);
+    const o = { spec: spec(c), modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'm.onnx', reference: ref };
+    const whole = await one.evaluate({ ...o, files: [file] });
+    const partials = [];
+    for (const rowGroups of [
+      { start: 0, end: 2 },
+      { start: 2, end: 5 },
+    ]) {
+      const partial = await two.collect({ ...o, files: [{ ...file, rows: 200 * (rowGroups.end - rowGroups.start), rowGroups }] });
+      partials.push(decodePartial(encodePartial(partial, {}), 'shard').partial);
+    }
+    const merged = await one.finish(o, partials);
+    assert.deepEqual(merged.labels, { labelled: 334, unlabelled: 666 });
+    assert.deepEqual(merged.estimated, whole.estimated);
+    assert.deepEqual(merged.multivariate, whole.multivariate);
+    assert.deepEqual(merged.metrics, whole.metrics);
+  });
 
   it('estimates a window whose label column is absent, and judges the verdict on the estimate', async function () {
     const c = caseOf('models/binary.onnx');
