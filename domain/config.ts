@@ -238,6 +238,18 @@ export const modelSpecBase = z.strictObject({
     column: z.string().min(1),
     /** Positive class of a binary model. */
     positive: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    /**
+     * How long after a row's day its label is known (e.g. 30d: a loan's default, a billing cycle's
+     * churn). A window evaluated with rows still unlabelled is evaluated again once its end plus this
+     * delay has passed (docs/late-labels.md); without it, a window is evaluated once.
+     */
+    delay: duration
+      .refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0 (leave delay out when labels arrive with the rows)')
+      .refine(
+        (d) => !DURATION_PATTERN.test(d) || durationMs(d) <= 366 * 86_400_000,
+        'expected a delay of at most 366d (the audit trail is searched that far back)',
+      )
+      .optional(),
   }),
   data: z.strictObject({
     /**

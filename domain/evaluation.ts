@@ -151,6 +151,8 @@ export interface TrendSummary {
   since: string | null;
   pValue: number | null;
   points: number;
+  /** Of those points, how many are estimates (windows whose labels were not known yet). */
+  estimatedPoints?: number;
   message?: string;
 }
 

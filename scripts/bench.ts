@@ -28,6 +28,8 @@
  * process that only decodes and scores it, and the Python peer, each a process per run
  * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
  * windows, the whole-process pair, the 10M-row window).
+ * Time to detection: real data with a shift on a known day and labels 30 days late, days to the
+ * first alert with labels only and with estimation (scripts/bench/detection.ts; `--detection-only`).
  * Everything printed is also written to bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -129,6 +131,11 @@ function pythonPeer(): string {
   return python;
 }
 
+if (process.argv.includes('--detection-only')) {
+  section('scripts/bench/detection.ts', []);
+  writeResults();
+  process.exit(0);
+}
 console.log('upkeep bench: generating inputs (cached in .bench/) ...');
 const file = benchParquet(ROWS, 1);
 console.log(`  ${path.relative(PROJECT_DIR, file)}: ${(statSync(file).size / 2 ** 20).toFixed(1)} MiB, ${ROWS} rows × 20 features + label, snappy`);
@@ -315,6 +322,7 @@ section('scripts/bench/status.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);
+section('scripts/bench/detection.ts', []);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratios)');

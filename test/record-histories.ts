@@ -1,7 +1,8 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
  * three outcomes, with its window in evaluation shards and against a rolling reference, a degraded evaluation that takes the demo model through retrainModel to a
- * promotion, a signed rollback (rollbackModel), and a watchdog run with findings. Run it after a
+ * promotion, a signed rollback (rollbackModel), a watchdog run with findings, and late labels (a
+ * run that evaluates a matured window again, and that child run). Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
@@ -18,7 +19,7 @@ import { evaluateModel, watchdog } from '../workflows/index.js';
 import { testTemporal, mochaHooks } from './helpers/temporal.js';
 import { createWorkspace } from './helpers/workspace.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER } from './helpers/demo-workspace.js';
-import { decideUpdate, maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
+import { decideUpdate, maintenanceStatusQuery, maturedWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
 import { createRegistry } from '../engine/registry/registry.js';
 import { createFileStore } from '../engine/store/file-store.js';
 import { artifactKey, auditEntryKey } from '../engine/store/keys.js';
@@ -226,6 +227,34 @@ if (wanted('watchdog-findings')) {
   await worker.runUntil(t.client.workflow.execute(watchdog, { taskQueue, workflowId, args: [] }));
   await engine.close();
   save('watchdog-findings', workflowId);
+  ws.remove();
+}
+// Late labels: a day evaluated with its labels empty, then the run 30 days on that evaluates it
+// again (a child evaluateModel with `matured`): the parent's history and the child's.
+if (wanted('evaluate-model-late-labels', 'evaluate-model-matured')) {
+  const modelId = 'replay-late';
+  const ws = createWorkspace(modelId, { label: { column: 'y', positive: 1, delay: '30d' }, data: { uri: 'data/{date}.csv', window: { days: 1 } } });
+  const labelled = readFileSync(path.join(PROJECT_DIR, 'test', 'fixtures', 'data', 'binary.csv'), 'utf8');
+  const day = path.join(ws.dataDir, '2026-06-01.csv');
+  writeFileSync(day, labelled.replace(/,[^,\n]*$/gm, ',').replace(/^x1,x2,x3,x4,$/m, 'x1,x2,x3,x4,y'));
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const workflowId = `${modelId}-${Date.now()}`;
+  const { worker, engine } = await createUpkeepWorker({
+    connection: t.connection,
+    namespace: 'default',
+    taskQueue,
+    configPath: ws.configPath,
+    workflowBundle: t.bundle,
+    log: () => {},
+  });
+  await worker.runUntil(async () => {
+    await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${workflowId}-first`, args: [{ modelId, windowEnd: '2026-06-02T06:00:00Z' }] });
+    writeFileSync(day, labelled);
+    await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-07-02T06:00:00Z' }] });
+  });
+  await engine.close();
+  save('evaluate-model-late-labels', workflowId);
+  save('evaluate-model-matured', maturedWorkflowId(modelId, '2026-06-02T06:00:00.000Z'));
   ws.remove();
 }
 await mochaHooks.afterAll();

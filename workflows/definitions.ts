@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReportRef, Verdict } from '../domain/evaluation.js';
+import type { EstimateError } from '../domain/late-labels.js';
 import type { DecisionProof } from '../domain/signature.js';
 import { TASK_QUEUE } from './task-queue.js';
 import type {
@@ -52,7 +53,20 @@ export interface EvaluateModelInput {
    * backfill evaluates past windows as they were; for a workflow started by hand, its start time.
    */
   windowEnd?: string;
+  /**
+   * The window's labels have matured: it is evaluated again (docs/late-labels.md). Names only the
+   * first evaluation's audit entry; what it estimated is read back from the trail, not taken from
+   * whoever starts the workflow.
+   */
+  matured?: { entry: string };
 }
+
+/** A re-evaluation of a window whose labels matured: one workflow id per window (no second run of it). */
+export const maturedWorkflowId = (modelId: string, windowEnd: string): string => {
+  // The same window whether its end was written with milliseconds or not.
+  const t = Date.parse(windowEnd);
+  return `upkeep-matured-${modelId}-${Number.isNaN(t) ? windowEnd : new Date(t).toISOString()}`;
+};
 
 export interface EvaluateModelResult {
   modelId: string;
@@ -67,6 +81,10 @@ export interface EvaluateModelResult {
   report: ReportRef;
   /** A retrain request was started, or this evidence was attached to the pending one. */
   retrain?: 'started' | 'attached';
+  /** Past windows whose labels had matured, evaluated again by this run (their window ends). */
+  matured?: string[];
+  /** A re-evaluation: per estimated metric, the first estimate beside the realized value. */
+  estimateError?: Record<string, EstimateError>;
 }
 
 export interface RetrainModelInput {

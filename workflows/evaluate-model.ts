@@ -37,8 +37,10 @@ import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import { retrainModel } from './retrain-model.js';
 import { verdictDetails } from './summary.js';
+import { estimateErrorLine, evaluateMaturedWindows, firstEvaluation } from './late-labels.js';
+import { estimateErrors, maturedAt, maturedEntryId, recordedEstimates, trendPoint, type EstimateError } from '../domain/late-labels.js';
 
-const { resolveModel, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
+const { resolveModel, resolveVersion, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
 
 /** A window end may be this much after the workflow's start (a client's clock a little ahead). */
 const FUTURE_SLACK_MS = 3_600_000;
@@ -138,9 +140,16 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   }
   upsertSearchAttributes([{ key: UpkeepModelId, value: input.modelId }]);
 
-  const model = await resolveModel({ modelId: input.modelId }).catch((err: unknown) => {
+  let model = await resolveModel({ modelId: input.modelId }).catch((err: unknown) => {
     throw modelGone(err) ?? err;
   });
+  // A window whose labels matured (started by the model's scheduled run, docs/late-labels.md): the
+  // first evaluation is read back from the trail, and the version it evaluated is evaluated again.
+  // Only new runs carry `matured`: no recorded history takes this path, so it needs no patch marker.
+  const first = input.matured ? await firstEvaluation(model.modelId, windowEnd, input.matured.entry) : undefined;
+  if (first?.version && first.version !== (model.version ?? model.artifactSha256.slice(0, 12))) {
+    model = await resolveVersion({ modelId: model.modelId, version: first.version });
+  }
   const snapshot = await snapshotWindow({ model, windowEnd });
 
   let evaluation: EvaluationSummary | undefined;
@@ -162,14 +171,24 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   const metric = spec.thresholds.metric;
   let trend: TrendSummary | undefined;
   const value = evaluation?.metrics[metric];
-  if (patched('assess-trend') && typeof value === 'number') {
+  // The trend's point: the realized value where the labels give one, the estimate otherwise (marked).
+  const point = trendPoint(evaluation, metric, spec.min_rows);
+  const trended = typeof value === 'number' || (point !== undefined && patched('trend-estimated'));
+  if (patched('assess-trend') && trended && point) {
     trend = await assessTrend({
       modelId: model.modelId,
       metric,
       higherIsBetter: !lowerIsBetter(metric),
       // Its days and version: a window evaluated again replaces its point, and only this version's
       // evaluations make the series (arguments only: replay compares no activity input).
-      current: { windowEnd, value, firstDay: snapshot.firstDay, lastDay: snapshot.lastDay, model: model.artifactSha256 },
+      current: {
+        windowEnd,
+        value: point.value,
+        firstDay: snapshot.firstDay,
+        lastDay: snapshot.lastDay,
+        model: model.artifactSha256,
+        ...(point.estimated ? { estimated: true } : {}),
+      },
       settings: spec.monitor.trend,
     });
   }
@@ -197,38 +216,70 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   setCurrentDetails(verdictDetails(model.modelId, verdict, report.jsonUri));
 
   let retrain: 'started' | 'attached' | undefined;
+  let matured: string[] | undefined;
+  // A re-evaluation: the first estimate beside what the labels now show.
+  const estimateError: Record<string, EstimateError> | undefined = first ? estimateErrors(first.estimated, evaluation?.metrics ?? {}) : undefined;
   if (patched('maintenance')) {
     // Notifications get a short retry budget here: a webhook that is down must not hold the
     // evaluation open past the next scheduled one.
     const trail = createTrailWriter(model.modelId, { notifyRetries: 'short' });
-    const headline = `${verdict.status}: window ${snapshot.firstDay}..${snapshot.lastDay}${typeof value === 'number' ? `, ${metric} ${value.toFixed(4)}` : ''}`;
-    trail.record('evaluation', `evaluated ${model.version ?? model.artifactSha256.slice(0, 12)}: ${headline}`, {
-      details: {
-        verdict: verdict.status,
-        // The version evaluated: staleness counts only evaluations of the current champion.
-        version: model.version ?? model.artifactSha256.slice(0, 12),
-        reasons: verdict.reasons,
-        report: report.jsonUri,
-        reportSha256: report.sha256,
-        snapshot: { uri: snapshot.uri, sha256: snapshot.sha256 },
-        ...(report.spec ? { config: report.spec } : {}),
-        ...(typeof value === 'number' ? { metric, value } : {}),
-        windowEnd,
+    const estimatedVerdict = verdict.basis === 'estimated';
+    const estimate = evaluation?.estimated?.metrics[metric];
+    const shown =
+      estimatedVerdict && typeof estimate?.value === 'number'
+        ? `, estimated ${metric} ${estimate.value.toFixed(4)}${typeof estimate.lower === 'number' && typeof estimate.upper === 'number' ? ` (${estimate.lower.toFixed(4)}..${estimate.upper.toFixed(4)})` : ''}`
+        : typeof value === 'number'
+          ? `, ${metric} ${value.toFixed(4)}`
+          : '';
+    const headline = `${verdict.status}${estimatedVerdict ? ' (estimated)' : ''}: window ${snapshot.firstDay}..${snapshot.lastDay}${shown}`;
+    const evaluated = model.version ?? model.artifactSha256.slice(0, 12);
+    const what = first
+      ? `evaluated ${evaluated} again, its labels matured: ${headline}${estimateErrorLine(estimateError!, metric)}`
+      : `evaluated ${evaluated}: ${headline}`;
+    const labels = evaluation?.labels ? { ...evaluation.labels, ...(spec.label.delay ? { delay: spec.label.delay } : {}) } : undefined;
+    trail.record(
+      'evaluation',
+      what,
+      {
+        details: {
+          verdict: verdict.status,
+          // The version evaluated: staleness counts only evaluations of the current champion.
+          version: model.version ?? model.artifactSha256.slice(0, 12),
+          reasons: verdict.reasons,
+          report: report.jsonUri,
+          reportSha256: report.sha256,
+          snapshot: { uri: snapshot.uri, sha256: snapshot.sha256 },
+          ...(report.spec ? { config: report.spec } : {}),
+          ...(typeof value === 'number' ? { metric, value } : {}),
+          windowEnd,
+          // Late labels (docs/late-labels.md): what the window's labels covered and what was estimated,
+          // so a later run finds the window again when its labels mature and keeps the estimate's error.
+          ...(verdict.basis ? { basis: verdict.basis } : {}),
+          ...(labels ? { labels } : {}),
+          ...(evaluation?.estimated ? { estimated: recordedEstimates(evaluation.estimated.metrics) } : {}),
+          ...(first ? { matured: { entry: first.entry, report: first.report, verdict: first.verdict, basis: first.basis }, estimateError } : {}),
+        },
       },
-    });
+      // Named after the first evaluation and timed when its labels were due: whichever run records it, there is one entry.
+      first ? { id: maturedEntryId(first.entry), at: maturedAt(first.windowEnd, spec.label.delay) ?? trail.now() } : undefined,
+    );
     // A spec resolved before retraining existed (an execution older than this code) has no `retrain`.
     // A backfill re-evaluates the past: it never asks for a retrain.
-    const backfill = scheduled !== undefined && info.startTime.getTime() - scheduled.getTime() > BACKFILL_AGE_MS;
+    // A re-evaluation of matured labels is about a past window too.
+    const backfill = first !== undefined || (scheduled !== undefined && info.startTime.getTime() - scheduled.getTime() > BACKFILL_AGE_MS);
     const severe = !backfill && shouldRetrain(verdict.status, spec.retrain?.on ?? 'never');
     // A model without a trainer is reported, never retrained (specs recorded before trainers had no
     // default always carry one, so they replay as they ran).
     const noTrainer = severe && !spec.retrain.trainer ? noTrainerMessage(model.modelId) : undefined;
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
+      // An estimated degradation goes to the same people, and says plainly that it is an estimate.
+      const status = estimatedVerdict ? `${verdict.status} (estimated: the labels are not known yet)` : verdict.status;
+      const late = first ? ` (labels matured for the window ending ${windowEnd})` : '';
       trail.notify(
         verdict.status,
         stakeholders(spec),
-        `${model.modelId} is ${verdict.status}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`,
-        `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
+        `${model.modelId} is ${status}${late}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`,
+        `${estimatedVerdict ? `Estimated${typeof estimate?.value === 'number' ? ` ${metric} ${estimate.value.toFixed(4)}` : ''} from the model's scores on ${labels?.unlabelled ?? 'all'} rows without labels; realized metrics follow when the labels arrive.\n` : ''}${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
       );
     }
     if (noTrainer) trail.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });
@@ -258,6 +309,13 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         reportUri: report.jsonUri,
       });
     }
+    // The past windows whose labels have matured since (the scheduled run's, never a re-evaluation's).
+    const delay = spec.label?.delay;
+    if (!first && delay && patched('late-labels')) {
+      matured = await evaluateMaturedWindows(model.modelId, delay, windowEnd, (end, why) =>
+        trail.record('failure', `the window ending ${end} was not evaluated again with its matured labels: ${why}`, { details: { windowEnd: end } }),
+      );
+    }
     await trail.close(`evaluation of the window ending ${windowEnd} (${verdict.status})`);
   }
 
@@ -273,6 +331,8 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     snapshot: { uri: snapshot.uri, sha256: snapshot.sha256, rows: snapshot.rows, files: snapshot.files.length, missing: snapshot.missing.length },
     report,
     ...(retrain ? { retrain } : {}),
+    ...(matured?.length ? { matured } : {}),
+    ...(estimateError ? { estimateError } : {}),
   };
 }
 

@@ -14,10 +14,12 @@ import type { LastEvaluation, MetricPoint } from './types.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 
+/** The primary metric: realized, or the estimate when the verdict was judged on it (docs/late-labels.md). */
 const valueOf = (r: EvaluationReport, metric: string): number | null => {
-  const v = r.metrics?.[metric];
+  const v = estimated(r) ? r.evaluation?.estimated?.metrics[metric]?.value : r.metrics?.[metric];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 };
+const estimated = (r: EvaluationReport): boolean => r.verdict?.basis === 'estimated';
 
 /**
  * The newest report as `last` and the primary metric of the newest `count` reports (at least 2,
@@ -48,6 +50,7 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
     windowEnd: r.window.end,
     verdict: r.verdict.status,
     value: valueOf(r, metric),
+    ...(estimated(r) ? { estimated: true as const } : {}),
     ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
     ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
     ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
@@ -56,7 +59,7 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
   const recent: MetricPoint[] = series
     .flatMap((s) => s.points)
     .sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd) || a.i - b.i)
-    .map((p) => ({ windowEnd: p.windowEnd, verdict: p.verdict, value: p.value }));
+    .map((p) => ({ windowEnd: p.windowEnd, verdict: p.verdict, value: p.value, ...(p.estimated ? { estimated: true as const } : {}) }));
   const newest = reports.at(-1);
   if (!newest) return { last: null, recent };
   const r = newest.report;
@@ -75,6 +78,7 @@ export async function readEvaluations(store: ArtifactStore, spec: ModelSpec, cou
     windowEnd: r.window.end,
     ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
     verdict: r.verdict.status,
+    ...(estimated(r) ? { basis: 'estimated' as const } : {}),
     reasons: r.verdict.reasons,
     metric,
     value,

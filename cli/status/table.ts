@@ -58,7 +58,7 @@ function scheduleCell(m: ModelStatus, now: Date): string {
 function metricCell(m: ModelStatus, utf8: boolean): string {
   const e = m.lastEvaluation;
   if (!e) return '';
-  return `${e.metric} ${num(e.value)} ${trendArrow(e.trend.direction, utf8)}`.trimEnd();
+  return `${e.metric} ${e.basis === 'estimated' ? '~' : ''}${num(e.value)} ${trendArrow(e.trend.direction, utf8)}`.trimEnd();
 }
 
 export const TABLE_HEADER = ['model', 'owner', 'champion', 'evaluated', 'verdict', 'primary metric', 'staleness', 'next run', 'approvals', 'findings'] as const;
@@ -75,7 +75,7 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
     m.lastEvaluation
       ? `${relative(m.lastEvaluation.windowEnd, now)}${m.champion && m.lastEvaluation.version !== m.champion.version ? ` (version ${m.lastEvaluation.version})` : ''}`
       : 'never',
-    m.lastEvaluation?.verdict ?? '',
+    m.lastEvaluation ? `${m.lastEvaluation.verdict}${m.lastEvaluation.basis === 'estimated' ? ' (estimated)' : ''}` : '',
     metricCell(m, utf8),
     m.staleness.state,
     scheduleCell(m, now),
@@ -170,13 +170,13 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   const e = m.lastEvaluation;
   if (e) {
     put('evaluated', `window ending ${e.windowEnd} (${relative(e.windowEnd, now)})${e.ranAt ? `, ran ${e.ranAt}` : ''}, ${e.rows} rows, version ${e.version}`);
-    put('verdict', `${e.verdict}${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`);
+    put('verdict', `${e.verdict}${e.basis === 'estimated' ? ' (estimated: the labels are not known yet)' : ''}${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`);
     const tr = e.trend;
     const since =
       tr.direction === 'unknown'
         ? ''
         : ` ${trendArrow(tr.direction, utf8)} from ${num(tr.previous)}${tr.better === null ? '' : tr.better ? ' (better)' : ' (worse)'}`;
-    put('metric', `${e.metric} ${num(e.value)}${since}`);
+    put('metric', `${e.metric} ${num(e.value)}${e.basis === 'estimated' ? ' (estimated)' : ''}${since}`);
     put('report', e.reportUri);
   } else put('evaluated', 'never');
   const st = m.staleness;
@@ -189,7 +189,8 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
         ? `no evaluation has looked at it; the first ran ${shortDuration(st.ageMs)} ago`
         : '';
   put('staleness', `${st.state}${looked ? ` (${looked}; stale after ${shortDuration(2 * st.intervalMs)})` : ''}`);
-  if (m.recent.length > 1) put('recent', m.recent.map((p) => `${p.windowEnd.slice(0, 16)} ${num(p.value)} ${p.verdict}`).join('; '));
+  if (m.recent.length > 1)
+    put('recent', m.recent.map((p) => `${p.windowEnd.slice(0, 16)} ${num(p.value)}${p.estimated ? ' (estimated)' : ''} ${p.verdict}`).join('; '));
   if (m.pendingApprovals === null) put('approvals', 'unknown (no server)');
   else if (m.pendingApprovals.length === 0) put('approvals', 'none waiting');
   for (const a of m.pendingApprovals ?? []) {

@@ -30,6 +30,8 @@ export interface LastEvaluation {
   /** When the evaluation ran (the workflow's start), when the report says. */
   ranAt?: string;
   verdict: VerdictStatus;
+  /** The verdict was judged on the estimate: the window's labels are not known yet (value is the estimate). */
+  basis?: 'estimated';
   /** Why, the deciding reason first. */
   reasons: string[];
   /** The primary metric (spec.thresholds.metric) and its value (null when undefined or failing). */
@@ -49,6 +51,8 @@ export interface MetricPoint {
   windowEnd: string;
   verdict: VerdictStatus;
   value: number | null;
+  /** The value is an estimate (the window's labels were not known yet). */
+  estimated?: true;
 }
 
 export interface ChampionStatus {

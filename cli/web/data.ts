@@ -13,6 +13,8 @@ import { cardKey, reportsPrefix } from '../../engine/store/keys.js';
 import { readWatchdogReport } from '../../engine/watchdog/findings.js';
 import { verifyChain } from '../../engine/audit/chain.js';
 import { versionSeries } from '../../engine/cards/trend.js';
+import { windowEvaluation } from '../../engine/cards/late-labels.js';
+import { estimatedVsRealized, type EstimatedVsRealized } from '../../domain/late-labels.js';
 import { createRegistry } from '../../engine/registry/registry.js';
 import { runningRequests } from '../client/requests.js';
 import { fleetStatus } from '../status/fleet.js';
@@ -20,6 +22,10 @@ import type { FleetStatus } from '../status/types.js';
 
 /** Reports read for a model's chart. */
 export const CHART_REPORTS = 180;
+/** Reports read for a model's page: the latest, and the windows of the estimated-vs-realized table. */
+export const PAGE_REPORTS = 60;
+/** Windows in that table at most (newest first). */
+export const LATE_LABEL_WINDOWS = 30;
 /** Audit entries shown on a model's page. */
 export const TIMELINE_ENTRIES = 200;
 
@@ -37,6 +43,8 @@ export interface TrendPoint {
   verdict: string;
   /** The model version evaluated (its short id, the first 12 hex digits of its sha256); '' when the report does not say. */
   version: string;
+  /** The value is an estimate: the window's labels were not known yet (absent: realized). */
+  estimated?: true;
 }
 
 /** A damaged document is shown as absent rather than failing the page. */
@@ -62,16 +70,28 @@ export async function latestReports(store: ArtifactStore, modelId: string, n: nu
  * is its latest evaluation, and a window evaluated by two versions is a point of each.
  */
 export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): TrendPoint[] {
-  const evaluations = reports.map((r) => ({
-    windowEnd: r.window.end,
-    value: r.metrics?.[spec.thresholds.metric] ?? null,
-    verdict: r.verdict.status,
-    ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
-    ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
-    ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
-  }));
+  const evaluations = reports.map((r) => {
+    // The realized value where the labels give one, the estimate otherwise (the trend's rule).
+    const w = windowEvaluation(r, spec.thresholds.metric);
+    const estimated = w.estimate !== undefined && (w.basis === 'estimated' || w.realized === null);
+    return {
+      windowEnd: r.window.end,
+      value: estimated ? w.estimate!.value : (r.metrics?.[spec.thresholds.metric] ?? null),
+      ...(estimated ? { estimated: true as const } : {}),
+      verdict: r.verdict.status,
+      ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
+      ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
+      ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+    };
+  });
   const points = versionSeries(evaluations).flatMap((s) =>
-    s.points.map((p) => ({ windowEnd: p.windowEnd, value: p.value, verdict: p.verdict, version: s.version.slice(0, 12) })),
+    s.points.map((p) => ({
+      windowEnd: p.windowEnd,
+      value: p.value,
+      verdict: p.verdict,
+      version: s.version.slice(0, 12),
+      ...(p.estimated ? { estimated: true as const } : {}),
+    })),
   );
   return points.sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd));
 }
@@ -112,6 +132,8 @@ export interface ModelPage {
   timeline: AuditEntry[];
   omitted: number;
   findings: WatchdogFinding[];
+  /** Windows with an estimate, newest first: the first estimate beside the realized value once known (empty: no window had one). */
+  windows: EstimatedVsRealized[];
 }
 
 /**
@@ -137,7 +159,7 @@ export async function checkTrail(store: ArtifactStore, modelId: string): Promise
 export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage> {
   // The audit chain verified, its last entries shown: a model evaluated hourly has thousands.
   const [reports, card, trail, wd] = await Promise.all([
-    latestReports(d.store, spec.id, 1),
+    latestReports(d.store, spec.id, PAGE_REPORTS),
     readJson<ModelCard>(d.store, cardKey(spec.id, 'json')),
     checkTrail(d.store, spec.id),
     watchdogReport(d.store),
@@ -145,12 +167,19 @@ export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage>
   return {
     spec,
     trail: trail.check,
-    ...(reports[0] ? { latest: reports[0] } : {}),
+    ...(reports.length ? { latest: reports.at(-1)! } : {}),
     ...(card ? { card } : {}),
     timeline: [...trail.entries].reverse(),
     omitted: Math.max(0, trail.check.links - trail.entries.length),
     findings: (wd?.findings ?? []).filter((f) => f.modelId === spec.id),
+    windows: lateLabelWindows(spec, reports),
   };
+}
+
+/** The windows that had an estimate, newest first, at most LATE_LABEL_WINDOWS (none when no window had one). */
+export function lateLabelWindows(spec: ModelSpec, reports: EvaluationReport[]): EstimatedVsRealized[] {
+  const windows = estimatedVsRealized(reports.map((r) => windowEvaluation(r, spec.thresholds.metric))).filter((w) => w.estimate !== null);
+  return windows.reverse().slice(0, LATE_LABEL_WINDOWS);
 }
 
 /** A change of champion, marked on the chart. */

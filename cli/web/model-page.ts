@@ -44,6 +44,36 @@ ${
   })}</tbody></table>`;
 }
 
+/** A verdict's badge, marked when it was judged on the estimate (the window's labels not known yet). */
+function verdictBadge(status: string, basis: string | undefined): Html {
+  return basis === 'estimated'
+    ? html`<span class="badge ${status}">${status}</span> <span class="badge estimated" title="judged on the estimate: the labels are not known yet">estimated</span>`
+    : html`<span class="badge ${status}">${status}</span>`;
+}
+
+/**
+ * Estimated against realized, per window (docs/late-labels.md): the first estimate and its band
+ * stay beside the realized value once the window's labels came, with the error.
+ */
+function lateLabelTable(metric: string, windows: ModelPage['windows']): Html {
+  if (windows.length === 0) return html``;
+  const band = (w: ModelPage['windows'][number]) =>
+    w.estimate && w.estimate.lower !== null && w.estimate.upper !== null
+      ? html` <span class="quiet">(${num(w.estimate.lower)}..${num(w.estimate.upper)})</span>`
+      : '';
+  const error = (w: ModelPage['windows'][number]) =>
+    w.error
+      ? html`${w.error.error >= 0 ? '+' : ''}${num(w.error.error)}${w.error.inBand === null ? '' : w.error.inBand ? ' (inside the band)' : html` <strong>(outside the band)</strong>`}`
+      : '—';
+  return html`<h2>${metric}: estimated and realized</h2>
+<p class="explain">Before a window's labels come, its ${metric} is estimated from the model's scores (with a band); the verdict then says <em>estimated</em>. When the labels come, the window is evaluated again: the realized value replaces the estimate, and the estimate and its error stay here. Estimation cannot see a change in the relation between inputs and labels that leaves the scores unchanged.</p>
+<table class="late-labels"><thead><tr><th>Window end</th><th>Verdict</th><th>Estimated (band)</th><th>Realized</th><th>Error</th></tr></thead>
+<tbody>${windows.map(
+    (w) =>
+      html`<tr class="${w.basis === 'estimated' ? 'estimated' : ''}"><td>${when(w.windowEnd)}</td><td>${verdictBadge(w.verdict, w.basis)}</td><td>${num(w.estimate?.value ?? null)}${band(w)}</td><td>${w.realized === null ? html`<span class="quiet">labels not known yet</span>` : num(w.realized)}</td><td>${error(w)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
 function qualityTable(r: EvaluationReport): Html {
   const q = r.quality;
   if (!q) return html`<p class="quiet">No quality checks for this window.</p>`;
@@ -106,12 +136,14 @@ export function modelPageHtml(viewer: Viewer, p: ModelPage): Html {
 <p>Owner ${p.spec.owner}; approvers ${p.spec.approvers.join(', ')}.</p>
 <h2>${p.spec.thresholds.metric} over time</h2>
 <div id="trend" class="chart" data-trend-url="${modelHref(p.spec.id)}/trend.json" role="img" aria-label="${p.spec.thresholds.metric} per evaluation window"></div>
+${lateLabelTable(p.spec.thresholds.metric, p.windows)}
 <h2>Watchdog</h2>
 ${findingsList(p.findings)}
 <h2>Latest report</h2>
 ${
   r
-    ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): <span class="badge ${r.verdict.status}">${r.verdict.status}</span> ${r.verdict.reasons.join('; ')}</p>
+    ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): ${verdictBadge(r.verdict.status, r.verdict.basis)} ${r.verdict.reasons.join('; ')}</p>
+${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: the window's labels are not known yet. It is evaluated again when they come.</p>` : ''}
 ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
 <h3>Quality</h3>${qualityTable(r)}`

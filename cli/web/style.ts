@@ -19,6 +19,7 @@ time { white-space: nowrap; }
 .badge.healthy { background: #d1fae5; } .badge.warning, .badge.warn { background: #fef3c7; }
 .badge.degraded, .badge.failing, .badge.stale { background: #fee2e2; }
 .badge.late { background: #fef3c7; } .badge.fresh { background: #d1fae5; }
+.badge.estimated { background: #fff; border: 1px dashed #6b7280; } tr.estimated td { font-style: italic; }
 .trend.better { color: #047857; } .trend.worse { color: #b91c1c; }
 ul.findings { margin: 0; padding-left: 1rem; }
 .quiet { color: #6b7280; }

@@ -18,6 +18,29 @@ export interface TrendQuery {
 }
 
 /**
+ * A stored report's point: the realized value, or the estimate when the verdict was judged on it
+ * (too few labels) or no realized value exists (docs/late-labels.md). A window evaluated again once
+ * its labels matured is a later report of the same days: its realized value replaces the estimate.
+ */
+function storedPoint(report: Partial<EvaluationReport>, metric: string): { value: number; estimated: boolean } | undefined {
+  const realized = report.metrics?.[metric];
+  const estimate = report.evaluation?.estimated?.metrics[metric]?.value;
+  if (typeof estimate === 'number' && Number.isFinite(estimate) && (report.verdict?.basis === 'estimated' || typeof realized !== 'number')) {
+    return { value: estimate, estimated: true };
+  }
+  return typeof realized === 'number' ? { value: realized, estimated: false } : undefined;
+}
+
+const withEstimates = (message: string, n: number | undefined): string =>
+  n ? `${message} (${n} of the points estimated: their labels were not known yet)` : message;
+
+/** How many of the points the test looked at (the last `window` windows with a value) are estimates. */
+function estimatedCount(series: EvaluationPoint[], window: number): { estimatedPoints?: number } {
+  const n = series.slice(-window).filter((p) => p.estimated && typeof p.value === 'number').length;
+  return n ? { estimatedPoints: n } : {};
+}
+
+/**
  * One point per window (the days it covered; its latest evaluation wins, the current one above
  * all), and only evaluations of the version evaluated now (`current.model`, when given: executions
  * older than this field judged every version).
@@ -41,10 +64,11 @@ export async function assessTrend(store: Pick<ArtifactStore, 'list' | 'tryGet'>,
     const end = iso(report.window.end);
     // Only windows up to this one: a backfilled window is judged on the history it had.
     if (end > currentEnd || report.verdict?.status === 'failing' || report.verdict?.status === 'insufficient-data') continue;
-    const v = report.metrics?.[input.metric];
+    const v = storedPoint(report, input.metric);
     evaluations.push({
       windowEnd: end,
-      value: typeof v === 'number' ? v : null,
+      value: v?.value ?? null,
+      ...(v?.estimated ? { estimated: true } : {}),
       ...(report.window.firstDay && report.window.lastDay ? { firstDay: report.window.firstDay, lastDay: report.window.lastDay } : {}),
       ...(report.model?.sha256 ? { model: report.model.sha256 } : {}),
       ...(report.workflow?.startedAt ? { ranAt: report.workflow.startedAt } : {}),
@@ -52,7 +76,8 @@ export async function assessTrend(store: Pick<ArtifactStore, 'list' | 'tryGet'>,
   }
   // The current evaluation last (it has no run time): it replaces any earlier one of its window.
   evaluations.push({ ...input.current, windowEnd: currentEnd });
-  const points = windowSeries(evaluations, input.current.model ? { model: input.current.model } : {}).map(({ windowEnd, value }) => ({ windowEnd, value }));
+  const series = windowSeries(evaluations, input.current.model ? { model: input.current.model } : {});
+  const points = series.map(({ windowEnd, value }) => ({ windowEnd, value }));
   const r = detectDecline(points, {
     metric: input.metric,
     higherIsBetter: input.higherIsBetter,
@@ -67,6 +92,7 @@ export async function assessTrend(store: Pick<ArtifactStore, 'list' | 'tryGet'>,
     since: r.since || null,
     pValue: r.points >= 2 ? r.pValue : null,
     points: r.points,
-    ...(r.message ? { message: r.message } : {}),
+    ...estimatedCount(series, input.settings.window),
+    ...(r.message ? { message: withEstimates(r.message, estimatedCount(series, input.settings.window).estimatedPoints) } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
 import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import { versionSeries } from './trend.js';
+import { estimatedVsRealized } from '../../domain/late-labels.js';
 import {
   MAX_LOG_ENTRIES,
   MAX_TREND_POINTS,
@@ -197,14 +198,34 @@ function buildTrend(input: ModelCardInput): CardTrendPoint[] {
   // One row per window and model version, as the chart and the slow-decline check count them: a
   // window evaluated again (each `upkeep start` re-evaluates the latest one) keeps its latest run.
   const perWindow = versionSeries(input.reports.map((r) => ({ ...r, value: null, ...(r.version ? { model: r.version } : {}) }))).flatMap((s) => s.points);
-  const points = perWindow.map((r) => ({
-    windowEnd: r.windowEnd,
-    verdict: r.verdict,
-    rows: r.rows,
-    value: r.metrics[metric] ?? null,
-    version: r.version ?? null,
-    reportUri: r.reportUri ?? null,
-  }));
+  // Late labels: a window's first estimate stays beside the realized value its later evaluation gave.
+  const late = new Map(
+    estimatedVsRealized(
+      input.reports.map((r) => ({
+        key: `${r.version ?? ''}|${r.firstDay && r.lastDay ? `${r.firstDay}..${r.lastDay}` : r.windowEnd}`,
+        windowEnd: r.windowEnd,
+        ...(r.ranAt ? { ranAt: r.ranAt } : {}),
+        verdict: r.verdict,
+        ...(r.basis ? { basis: r.basis } : {}),
+        realized: r.metrics[metric] ?? null,
+        ...(r.estimate ? { estimate: r.estimate } : {}),
+      })),
+    ).map((w) => [w.key, w]),
+  );
+  const points = perWindow.map((r) => {
+    const w = late.get(`${r.version ?? ''}|${r.firstDay && r.lastDay ? `${r.firstDay}..${r.lastDay}` : r.windowEnd}`);
+    const estimated = r.basis === 'estimated' && typeof r.estimate?.value === 'number';
+    return {
+      windowEnd: r.windowEnd,
+      verdict: r.verdict,
+      rows: r.rows,
+      value: estimated ? r.estimate!.value : (r.metrics[metric] ?? null),
+      version: r.version ?? null,
+      reportUri: r.reportUri ?? null,
+      ...(r.basis === 'estimated' ? { basis: 'estimated' as const } : {}),
+      ...(w?.estimate ? { estimate: { ...w.estimate, error: w.error?.error ?? null, inBand: w.error?.inBand ?? null } } : {}),
+    };
+  });
   return points.sort((a, b) => newestFirst(a.windowEnd, b.windowEnd) || byContent(a, b));
 }
 

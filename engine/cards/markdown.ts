@@ -157,8 +157,38 @@ function renderTrend(card: ModelCard): string[] {
   const shown = card.metricTrend.length;
   const of = card.omitted.reports > 0 ? ` (the latest ${shown} of ${shown + card.omitted.reports})` : '';
   lines.push(`Primary metric ${metric} per evaluated window, newest first${of}.`, '');
-  lines.push(`| window end | verdict | rows | ${cell(metric)} | version |`, '|---|---|---:|---:|---|');
-  for (const p of card.metricTrend) lines.push(row([t(when(p.windowEnd)), t(p.verdict), String(p.rows), num(p.value), p.version ? code(p.version) : '—']));
+  if (!card.metricTrend.some((p) => p.estimate || p.basis)) {
+    lines.push(`| window end | verdict | rows | ${cell(metric)} | version |`, '|---|---|---:|---:|---|');
+    for (const p of card.metricTrend) lines.push(row([t(when(p.windowEnd)), t(p.verdict), String(p.rows), num(p.value), p.version ? code(p.version) : '—']));
+    lines.push('');
+    return lines;
+  }
+  // Late labels (docs/late-labels.md): the estimate made before the labels came stays beside the realized value.
+  lines.push(
+    `A window whose labels were not known yet was judged on the estimate (verdict marked *estimated*); when its labels came it was evaluated again, and the realized value replaced the estimate, which is kept with its error (realized − estimated).`,
+    '',
+  );
+  lines.push(`| window end | verdict | rows | ${cell(metric)} | estimated (band) | error | version |`, '|---|---|---:|---:|---:|---:|---|');
+  for (const p of card.metricTrend) {
+    const e = p.estimate;
+    const band = e && e.lower !== null && e.upper !== null ? ` (${num(e.lower)}..${num(e.upper)})` : '';
+    const error =
+      e?.error === null || e?.error === undefined
+        ? '—'
+        : `${e.error >= 0 ? '+' : ''}${num(e.error)}${e.inBand === false ? ' outside the band' : e.inBand ? ' inside' : ''}`;
+    const value = p.basis === 'estimated' ? `${num(p.value)} (estimated)` : num(p.value);
+    lines.push(
+      row([
+        t(when(p.windowEnd)),
+        t(`${p.verdict}${p.basis === 'estimated' ? ' (estimated)' : ''}`),
+        String(p.rows),
+        value,
+        e ? `${num(e.value)}${band}` : '—',
+        error,
+        p.version ? code(p.version) : '—',
+      ]),
+    );
+  }
   lines.push('');
   return lines;
 }

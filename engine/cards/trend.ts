@@ -47,6 +47,8 @@ export interface EvaluationPoint extends TrendPoint {
   model?: string;
   /** When the evaluation ran (ISO 8601). */
   ranAt?: string;
+  /** The value is an estimate (the window's labels were not known yet); a realized value replaces it once evaluated again. */
+  estimated?: boolean;
 }
 
 /**

@@ -24,6 +24,10 @@ export interface CardReportPoint {
   firstDay?: string;
   lastDay?: string;
   ranAt?: string;
+  /** The verdict was judged on the estimate (the window's labels were not known yet). */
+  basis?: 'estimated';
+  /** The primary metric's estimate, when the evaluation made one. */
+  estimate?: { value: number | null; lower: number | null; upper: number | null };
 }
 
 /** Everything a card is built from; lists may come in any order. */
@@ -127,10 +131,17 @@ export interface CardTrendPoint {
   windowEnd: string;
   verdict: string;
   rows: number;
-  /** The primary metric; null when undefined or not recorded. */
+  /** The primary metric; null when undefined or not recorded. The estimate while the window's labels are not known (basis). */
   value: number | null;
   version: string | null;
   reportUri: string | null;
+  /** Present when the verdict was judged on the estimate: the labels were not known yet. */
+  basis?: 'estimated';
+  /**
+   * The window's first estimate (absent: none was made), kept once the labels came and the window
+   * was evaluated again: the realized value is then `value`, and `error` = realized − estimated.
+   */
+  estimate?: { value: number | null; lower: number | null; upper: number | null; error: number | null; inBand: boolean | null };
 }
 
 export interface CardDriftedColumn {

@@ -86,6 +86,8 @@ export async function updateModelCard(
       reportUri: store.uriFor(key),
       ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
       ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
+      ...(r.verdict.basis === 'estimated' ? { basis: 'estimated' as const } : {}),
+      ...estimateOf(r, spec.thresholds.metric),
     });
     if (!latest || r.window.end >= latest.windowEnd)
       latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
@@ -130,4 +132,10 @@ export async function updateModelCard(
     );
   }
   return { markdownUri: md.uri, jsonUri: js.uri };
+}
+
+/** The primary metric's estimate in a report, as the card keeps it. */
+function estimateOf(r: EvaluationReport, metric: string): { estimate?: { value: number | null; lower: number | null; upper: number | null } } {
+  const e = r.evaluation?.estimated?.metrics[metric];
+  return e && typeof e.value === 'number' ? { estimate: { value: e.value, lower: e.lower, upper: e.upper } } : {};
 }

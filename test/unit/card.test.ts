@@ -265,6 +265,50 @@ describe('model cards', () => {
     );
   });
 
+  it("keeps a window's first estimate beside the realized value its labels gave, and marks a verdict judged on the estimate", () => {
+    const days = { firstDay: '2026-02-11', lastDay: '2026-02-17' };
+    const later = { firstDay: '2026-02-18', lastDay: '2026-02-24' };
+    const late = buildModelCard(
+      input({
+        reports: [
+          ...reports.slice(0, 2),
+          // The window without labels (judged on the estimate), then evaluated again with them.
+          {
+            ...reports[2]!,
+            ...days,
+            ranAt: '2026-02-17T06:00:00.000Z',
+            verdict: 'degraded',
+            basis: 'estimated',
+            metrics: { roc_auc: null },
+            estimate: { value: 0.7, lower: 0.67, upper: 0.73 },
+          },
+          { ...reports[2]!, ...days, ranAt: '2026-03-19T06:00:00.000Z', verdict: 'healthy', metrics: { roc_auc: 0.78 } },
+          // The next window: labels not known yet.
+          {
+            ...reports[2]!,
+            ...later,
+            windowEnd: '2026-02-24T06:00:00.000Z',
+            ranAt: '2026-02-24T06:00:00.000Z',
+            verdict: 'healthy',
+            basis: 'estimated',
+            metrics: { roc_auc: null },
+            estimate: { value: 0.8, lower: 0.77, upper: 0.83 },
+          },
+        ],
+      }),
+    );
+    const [next, matured] = late.metricTrend;
+    assert.deepEqual([next!.value, next!.basis, next!.estimate], [0.8, 'estimated', { value: 0.8, lower: 0.77, upper: 0.83, error: null, inBand: null }]);
+    assert.deepEqual([matured!.value, matured!.verdict, matured!.basis], [0.78, 'healthy', undefined]);
+    assert.equal(matured!.estimate!.value, 0.7);
+    assert.ok(Math.abs(matured!.estimate!.error! - 0.08) < 1e-12);
+    assert.equal(matured!.estimate!.inBand, false);
+    const rows = tableRows(section(renderModelCardMarkdown(late), 'Metric trend'));
+    assert.match(rows[0]!, /estimated \(band\) \| error/);
+    assert.match(rows[1]!, /^\| 2026-02-24 06:00 UTC \| healthy \(estimated\) \| .* \| 0\.8000 \(estimated\) \| 0\.8000 \(0\.7700\.\.0\.8300\) \| — \|/);
+    assert.match(rows[2]!, /^\| 2026-02-17 06:00 UTC \| healthy \| .* \| 0\.7800 \| 0\.7000 \(0\.6700\.\.0\.7300\) \| \+0\.0800 outside the band \|/);
+  });
+
   it('summarises the latest drift and quality', () => {
     const text = section(md, 'Latest drift and quality');
     assert.ok(text.includes('Dataset drift: **yes** (2 of 3 columns drifted'));

@@ -113,6 +113,18 @@ describe('upkeep.yaml validation', function () {
     assert.match(configError(`models:${model().replace(', positive: 1', '')}`), /label\.positive: a binary model needs the positive label/);
   });
 
+  it('takes how late the labels come, and refuses a delay that is zero, malformed or longer than a year', function () {
+    const late = (delay: string) => `models:${model().replace(', positive: 1', `, positive: 1, delay: ${delay}`)}`;
+    assert.equal(parseConfig(late('30d'), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).models[0]!.label.delay, '30d');
+    assert.equal(parseConfig(`models:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).models[0]!.label.delay, undefined);
+    assert.match(
+      configError(late('0d')),
+      /models\[0\] \(churn\): label\.delay: expected a duration longer than 0 \(leave delay out when labels arrive with the rows\)/,
+    );
+    assert.match(configError(late('a month')), /label\.delay: expected a duration like 30s, 5m, 2h or 1d/);
+    assert.match(configError(late('400d')), /label\.delay: expected a delay of at most 366d/);
+  });
+
   it('reports YAML syntax errors and duplicate keys with the file name', function () {
     assert.match(configError('models: [\n'), /^upkeep\.yaml: not valid YAML/);
     assert.match(configError(`models:${model()}\nmodels: []`), /^upkeep\.yaml: not valid YAML: Map keys must be unique/);

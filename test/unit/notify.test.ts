@@ -221,3 +221,22 @@ describe('notifications', () => {
     });
   });
 });
+
+describe('the log line of an evaluation', () => {
+  it('says plainly that a verdict was judged on the estimate, and when a window was evaluated again with its matured labels', async () => {
+    const { verdictLine } = await import('../../engine/notify/notify.js');
+    const details = { verdict: 'degraded', reasons: ['estimated roc_auc 0.65 < 0.72'], report: 'file:///r.json', windowEnd: '2026-10-01T06:00:00.000Z' };
+    assert.equal(
+      verdictLine({ modelId: 'churn', kind: 'evaluation', details: { ...details, basis: 'estimated' } }),
+      '[upkeep] churn: degraded (estimated: the labels are not known yet) — estimated roc_auc 0.65 < 0.72 (report file:///r.json)',
+    );
+    assert.equal(
+      verdictLine({ modelId: 'churn', kind: 'evaluation', details: { ...details, reasons: ['roc_auc 0.70 < 0.72'], matured: { entry: 'x' } } }),
+      '[upkeep] churn: degraded (labels matured for the window ending 2026-10-01T06:00:00.000Z) — roc_auc 0.70 < 0.72 (report file:///r.json)',
+    );
+    assert.equal(
+      verdictLine({ modelId: 'churn', kind: 'evaluation', details }),
+      '[upkeep] churn: degraded — estimated roc_auc 0.65 < 0.72 (report file:///r.json)',
+    );
+  });
+});

@@ -220,6 +220,18 @@ describe('fleet status: the table', () => {
     assert.match(churn, /staleness:\s+fresh \(last looked at by an evaluation 6h ago \(2026-06-10T06:00:00\.000Z\); stale after 2d\)/);
   });
 
+  it('marks a verdict judged on the estimate (labels not known yet), in the table and in detail', () => {
+    const late = model('churn', {
+      lastEvaluation: { ...model('churn').lastEvaluation!, verdict: 'degraded', basis: 'estimated', value: 0.65, reasons: ['estimated roc_auc 0.65 < 0.72'] },
+    });
+    const row = renderFleetTable(fleet([late]), { utf8: false }).split('\n')[1]!;
+    assert.match(row, /degraded \(estimated\)\s+roc_auc ~0\.6500/);
+    const detail = renderModelDetail(late, fleet([late]), { utf8: false });
+    assert.match(detail, /verdict:\s+degraded \(estimated: the labels are not known yet\): estimated roc_auc 0\.65 < 0\.72/);
+    assert.match(detail, /metric:\s+roc_auc 0\.6500 \(estimated\)/);
+    assert.doesNotMatch(renderFleetTable(fleet([model('churn')])), /estimated/);
+  });
+
   it('writes durations short and cuts by characters', () => {
     assert.deepEqual([45_000, 20 * 60_000, 5 * H, 3 * D].map(shortDuration), ['45s', '20m', '5h', '3d']);
     assert.equal(cut('abcdef', 4), 'abc…');
@@ -412,6 +424,16 @@ describe('fleet status from the store', () => {
       ],
     );
     assert.equal(late.lastEvaluation?.trend.previous, 0.81);
+  });
+
+  it('reads a verdict judged on the estimate from the store: marked, with the estimate as its value', async () => {
+    const r = report('late', '2026-06-09T06:00:00.000Z', null, 'degraded') as unknown as Record<string, unknown>;
+    r.verdict = { status: 'degraded', basis: 'estimated', reasons: ['estimated roc_auc 0.65 below 0.72'] };
+    r.evaluation = { estimated: { metrics: { roc_auc: { value: 0.65, lower: 0.62, upper: 0.68, method: 'cbpe' } } } };
+    await put(reportKeys('late', '2026-06-09T06:00:00.000Z', 'est').json, r);
+    const late = (await fleetStatus({ config, store, taskQueue: 'upkeep', now: NOW, models: ['late'] })).models[0]!;
+    assert.deepEqual([late.lastEvaluation?.verdict, late.lastEvaluation?.basis, late.lastEvaluation?.value], ['degraded', 'estimated', 0.65]);
+    assert.deepEqual(late.recent.at(-1), { windowEnd: '2026-06-09T06:00:00.000Z', verdict: 'degraded', value: 0.65, estimated: true });
   });
 
   it('reads only the models asked for, and refuses one the config does not declare', async () => {

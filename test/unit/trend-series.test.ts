@@ -136,3 +136,47 @@ describe("the web page's chart of the primary metric", function () {
     );
   });
 });
+
+describe('the trend with late labels: realized values where they exist, estimates otherwise', function () {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-trend-late-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes the estimate of a window judged on it, and the realized value once that window is evaluated again', async function () {
+    const store = createFileStore(dir);
+    const { assessTrend } = createDocsActivities({ store });
+    const put = async (e: ReturnType<typeof evaluation>, runId: string, estimate?: number) =>
+      store.put(
+        reportKeys('churn', e.windowEnd, runId).json,
+        JSON.stringify({
+          window: { firstDay: e.firstDay, lastDay: e.lastDay, end: e.windowEnd, timezone: 'UTC' },
+          verdict: { status: 'healthy', reasons: [], ...(estimate !== undefined ? { basis: 'estimated' } : {}) },
+          metrics: { roc_auc: estimate !== undefined ? null : e.value },
+          ...(estimate !== undefined ? { evaluation: { estimated: { metrics: { roc_auc: { value: estimate, lower: 0, upper: 1, method: 'cbpe' } } } } } : {}),
+          model: { artifactUri: '', sha256: V1, bytes: 1 },
+          workflow: { workflowId: 'w', runId, startedAt: e.ranAt },
+        }),
+      );
+    // Six windows falling 0.01 a day: the first three realized, the last three estimated only.
+    for (let d = 0; d < 6; d++) await put(evaluation(d, 6, 0.8 - 0.01 * d, V1), `run-${d}`, d >= 3 ? 0.8 - 0.01 * d : undefined);
+    const current = evaluation(6, 6, 0.74, V1);
+    const ask = () =>
+      assessTrend({
+        modelId: 'churn',
+        ...AUC,
+        current: { windowEnd: current.windowEnd, value: 0.74, firstDay: current.firstDay, lastDay: current.lastDay, model: V1, estimated: true },
+        settings: SETTINGS,
+      });
+    const before = await ask();
+    assert.equal(before.points, 7);
+    assert.equal(before.estimatedPoints, 4);
+    assert.match(before.message!, /\(4 of the points estimated: their labels were not known yet\)$/);
+    // Window 3's labels mature: evaluated again later, realized 0.7 (the estimate said 0.77).
+    await put({ ...evaluation(3, 6, 0.7, V1), ranAt: evaluation(40, 6, 0, V1).ranAt }, 'run-matured');
+    const after = await ask();
+    assert.equal(after.estimatedPoints, 3);
+    assert.equal(after.points, 7);
+  });
+});

@@ -640,6 +640,51 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     assert.deepEqual(trend.changes, [{ at: '2026-11-25T10:00:00.000Z', change: 'promotion', version: 'v2' }]);
   });
 
+  it('shows estimated against realized per window: the estimate and its band stay beside the realized value, the error, and an estimated verdict marked', async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const report = (end: string, runId: string, o: { basis?: 'estimated'; realized: number | null; estimate?: number; status: string }) => ({
+      schema: 'upkeep.evaluation-report/v1',
+      modelId: 'churn',
+      verdict: { status: o.status, reasons: [`${o.status} reason`], ...(o.basis ? { basis: o.basis } : {}) },
+      window: { firstDay: end.slice(0, 10), lastDay: end.slice(0, 10), end, timezone: 'UTC' },
+      rows: o.realized === null ? 0 : 900,
+      metrics: { roc_auc: o.realized },
+      model: { sha256: 'c'.repeat(64) },
+      workflow: { workflowId: 'w', runId, startedAt: runId === 'matured' ? '2026-12-30T06:00:00.000Z' : end },
+      ...(o.estimate !== undefined
+        ? { evaluation: { estimated: { metrics: { roc_auc: { value: o.estimate, lower: o.estimate - 0.03, upper: o.estimate + 0.03, method: 'cbpe' } } } } }
+        : {}),
+    });
+    const put = (r: ReturnType<typeof report>) => store.put(reportKeys('churn', r.window.end, r.workflow.runId).json, JSON.stringify(r));
+    // Window 1: estimated degraded, then evaluated again with its labels (realized 0.70).
+    await put(report('2026-11-29T06:00:00.000Z', 'first', { basis: 'estimated', realized: null, estimate: 0.65, status: 'degraded' }));
+    await put(report('2026-11-29T06:00:00.000Z', 'matured', { realized: 0.7, status: 'degraded' }));
+    // Window 2 (the latest): labels not known yet.
+    await put(report('2026-11-30T06:00:00.000Z', 'second', { basis: 'estimated', realized: null, estimate: 0.81, status: 'healthy' }));
+    const { cookie } = await signIn();
+    const body = await (await app.request('/models/churn', { headers: { cookie } })).text();
+    assert.match(body, /<h2>roc_auc: estimated and realized<\/h2>/);
+    const rows = body.split('<table class="late-labels">')[1]!.split('</table>')[0]!.split('<tr').slice(2);
+    assert.equal(rows.length, 2);
+    assert.match(rows[0]!, /class="estimated".*healthy.*badge estimated.*0\.8100.*\(0\.7800\.\.0\.8400\).*labels not known yet.*<td>—<\/td>/s);
+    assert.match(
+      rows[1]!,
+      /class="".*degraded.*<td>0\.6500 <span class="quiet">\(0\.6200\.\.0\.6800\)<\/span><\/td><td>0\.7000<\/td><td>\+0\.0500 <strong>\(outside the band\)<\/strong><\/td>/s,
+    );
+    assert.doesNotMatch(rows[1]!, /badge estimated/, 'the realized verdict replaces the estimated one');
+    assert.match(body, /This verdict was judged on the estimate: the window's labels are not known yet\./);
+    const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as {
+      points: { value: number; estimated?: boolean }[];
+    };
+    assert.deepEqual(
+      trend.points.slice(-2).map((p) => [p.value, p.estimated ?? false]),
+      [
+        [0.7, false],
+        [0.81, true],
+      ],
+    );
+  });
+
   it('refuses forged posts: no or wrong CSRF token, another Origin, a cross-site fetch, a body too large', async function () {
     const { cookie } = await signIn();
     const csrf = field(await (await app.request('/', { headers: { cookie } })).text(), 'csrf');

@@ -1,7 +1,8 @@
 // The metric trend chart of a model's page (uPlot, loaded before this script). The data comes
 // from the page's JSON endpoint named in data-trend-url: no inline script, so the CSP stays 'self'.
 // One point per window and one line per model version (data.ts trendPoints); points are coloured
-// by their window's verdict; promotions and rollbacks are vertical lines.
+// by their window's verdict (hollow where the value is an estimate: the window's labels were not
+// known yet); promotions and rollbacks are vertical lines.
 /* global document, fetch, uPlot, devicePixelRatio */
 const DAY = 86_400;
 const VERDICT_COLOURS = { healthy: '#059669', warning: '#d97706', degraded: '#dc2626', failing: '#7f1d1d', 'insufficient-data': '#9ca3af' };
@@ -34,8 +35,10 @@ export function trendSeries(points) {
   const dots = [];
   for (const verdict of Object.keys(VERDICT_COLOURS).concat([...new Set(points.map((p) => p.verdict))].filter((v) => !(v in VERDICT_COLOURS)))) {
     for (const version of versions) {
-      const ps = points.filter((p) => p.verdict === verdict && (p.version ?? '') === version);
-      if (ps.length) dots.push({ verdict, version, values: column(ps) });
+      for (const estimated of [false, true]) {
+        const ps = points.filter((p) => p.verdict === verdict && (p.version ?? '') === version && !!p.estimated === estimated);
+        if (ps.length) dots.push({ verdict, version, estimated, values: column(ps) });
+      }
     }
   }
   return { xs, lines, dots };
@@ -67,12 +70,14 @@ if (el) {
       // Points coloured by verdict, in the order of severity (per version when there are several).
       for (const d of dots) {
         const colour = VERDICT_COLOURS[d.verdict] ?? '#111827';
+        const label = `${d.verdict}${d.estimated ? ', estimated' : ''}`;
         series.push({
-          label: lines.length > 1 ? `${d.verdict} (${d.version || 'version not recorded'})` : d.verdict,
+          label: lines.length > 1 ? `${label} (${d.version || 'version not recorded'})` : label,
           stroke: colour,
           fill: colour,
           paths: () => null,
-          points: { show: true, size: 9, fill: colour, stroke: colour },
+          // An estimate is a hollow point: a realized value replaces it once the labels come.
+          points: { show: true, size: 9, fill: d.estimated ? '#ffffff' : colour, stroke: colour, width: 2 },
         });
         columns.push(d.values);
       }
