@@ -84,6 +84,32 @@ console.log(new Command('x').name());`;
     assert.equal(run(), 'x');
   });
 
+  it('leaves out the entries of modules that no longer exist when it rewrites the file (a removed clone is not read for ever)', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const file = cacheFiles()[0]!;
+    const blob = readFileSync(file);
+    const nl = blob.indexOf(10);
+    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
+    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString()) as [string, number, number, string][];
+    const code = blob.subarray(headerEnd);
+    // A removed clone's entry (its bytes hash right), and the live entries emptied so that the run compiles them again and rewrites the file.
+    const gone = path.join(home, 'removed-clone', 'node_modules', 'commander', 'index.js');
+    const ghost = Buffer.from(code.subarray(index[0]![1], index[0]![1] + index[0]![2]));
+    const rewritten = [[gone, 0, ghost.length, createHash('sha256').update(ghost).digest('hex')]];
+    const header = Buffer.from(JSON.stringify(rewritten));
+    writeFileSync(file, Buffer.concat([Buffer.from(`${header.length}\n`), header, ghost]));
+    assert.equal(run(), 'x');
+    const after = readFileSync(file);
+    const afterNl = after.indexOf(10);
+    const names = (JSON.parse(after.subarray(afterNl + 1, afterNl + 1 + Number(after.subarray(0, afterNl).toString())).toString()) as [string][]).map(
+      (e) => e[0],
+    );
+    assert.ok(names.length > 0, 'the live entries written again');
+    assert.ok(!names.includes(gone), `the removed clone's entry left out: ${names.join(', ')}`);
+    assert.deepEqual(names.sort(), index.map((e) => e[0]).sort());
+  });
+
   it('does not wait on a FIFO where the cache file should be', function () {
     if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
     assert.equal(run(), 'x');
