@@ -19,30 +19,59 @@ import { PROJECT_DIR } from '../workers/paths.js';
 export const VERSITYGW_VERSION = 'v1.8.0';
 const LOCAL = path.join(PROJECT_DIR, '.upkeep', 'tools', `versitygw-${VERSITYGW_VERSION}`, 'bin', 'versitygw');
 
-/** The versitygw binary, built with Go when `install` allows and there is none yet. */
-export function resolveVersitygw(opts: { install?: boolean; log?: (line: string) => void } = {}): string | undefined {
+type Lookup = { found: string | undefined } | { build: { go: string; args: string[]; env: NodeJS.ProcessEnv } };
+
+/** The binary if there is one (or it may not be built), else how to build it. */
+function lookUp(opts: { install?: boolean; log?: (line: string) => void }): Lookup {
   const log = opts.log ?? (() => {});
   const configured = process.env.UPKEEP_VERSITYGW;
   if (configured) {
     if (!isExecutable(configured)) throw new Error(`UPKEEP_VERSITYGW=${configured} is not an executable file`);
-    return configured;
+    return { found: configured };
   }
   const found = onPath('versitygw', process.env) ?? (isExecutable(LOCAL) ? LOCAL : undefined);
-  if (found || opts.install === false) return found;
+  if (found || opts.install === false) return { found };
   const go = onPath('go', process.env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     log('no versitygw and no Go toolchain to build it: the S3 tests will be skipped');
-    return undefined;
+    return { found: undefined };
   }
   mkdirSync(path.dirname(LOCAL), { recursive: true });
   log(`building versitygw ${VERSITYGW_VERSION} (go install) into ${path.relative(PROJECT_DIR, path.dirname(LOCAL))}`);
-  const r = spawnSync(go, ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GOBIN: path.dirname(LOCAL), GOFLAGS: '-mod=mod' },
-  });
-  if (r.status === 0 && isExecutable(LOCAL)) return LOCAL;
-  log(`could not build versitygw (go install exited ${r.status}): the S3 tests will be skipped`);
+  return {
+    build: {
+      go,
+      args: ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`],
+      env: { ...process.env, GOBIN: path.dirname(LOCAL), GOFLAGS: '-mod=mod' },
+    },
+  };
+}
+
+function built(status: number | null, log: (line: string) => void): string | undefined {
+  if (status === 0 && isExecutable(LOCAL)) return LOCAL;
+  log(`could not build versitygw (go install exited ${status}): the S3 tests will be skipped`);
   return undefined;
+}
+
+/** The versitygw binary, built with Go when `install` allows and there is none yet. */
+export function resolveVersitygw(opts: { install?: boolean; log?: (line: string) => void } = {}): string | undefined {
+  const look = lookUp(opts);
+  if ('found' in look) return look.found;
+  const r = spawnSync(look.build.go, look.build.args, { stdio: ['ignore', 'inherit', 'inherit'], env: look.build.env });
+  return built(r.status, opts.log ?? (() => {}));
+}
+
+/** resolveVersitygw without blocking: `npm test` starts the dev server meanwhile. */
+export async function resolveVersitygwAsync(opts: { install?: boolean; log?: (line: string) => void } = {}): Promise<string | undefined> {
+  const look = lookUp(opts);
+  if ('found' in look) return look.found;
+  const { go, args, env } = look.build;
+  const status = await new Promise<number | null>((resolve) => {
+    const child = spawn(go, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    child.once('error', () => resolve(null));
+    child.once('exit', (code) => resolve(code));
+  });
+  return built(status, opts.log ?? (() => {}));
 }
 
 export interface S3Server {
