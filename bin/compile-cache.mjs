@@ -9,7 +9,7 @@
 // bytes hash to what the index recorded.
 // Only packages in node_modules, and only modules without import() or a #! line: the others load as Node loads them.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,9 +46,10 @@ const sha256 = (data) => createHash('sha256').update(data).digest('hex');
  * The stored entries: a JSON index (file → offset, length, sha256) then the code,
  * `<index length>\n<index><code>`. Nothing is used from a file that is not a regular file of this
  * user that only it may write (opened without following a link and without waiting on a FIFO),
- * nor an entry whose bytes do not hash to what the index says (damaged bytes crash V8). An entry is
- * hashed when a module asks for it, not on reading: a command loads a few hundred of the entries.
- * Returns file → { data, hash }.
+ * nor an entry whose bytes do not hash to what the index says (damaged bytes crash V8). Only the
+ * index is read at start; an entry's bytes are read (from the file opened then, whatever replaces
+ * it meanwhile) and hashed when a module asks for them: a command loads a few of the entries.
+ * Returns file → { read(), hash }.
  */
 function readCache(file) {
   const entries = new Map();
@@ -57,26 +58,52 @@ function readCache(file) {
     if (!safeFolder(path.dirname(file))) return entries;
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
-    if (!stat.isFile() || !ownedPrivately(stat)) return entries;
-    const blob = readFileSync(fd);
-    const nl = blob.indexOf(10);
-    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
-    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString());
-    for (const [name, start, length, hash] of index) {
-      const data = blob.subarray(headerEnd + start, headerEnd + start + length);
-      if (typeof name === 'string' && typeof hash === 'string' && data.length === length) entries.set(name, { data, hash });
+    if (!stat.isFile() || !ownedPrivately(stat)) return closed(fd, entries);
+    const head = Buffer.alloc(Math.min(32, stat.size));
+    readSync(fd, head, 0, head.length, 0);
+    const nl = head.indexOf(10);
+    const indexLength = Number(head.subarray(0, nl).toString());
+    if (nl < 0 || !Number.isSafeInteger(indexLength) || nl + 1 + indexLength > stat.size) return closed(fd, entries);
+    const header = Buffer.alloc(indexLength);
+    readSync(fd, header, 0, indexLength, nl + 1);
+    const headerEnd = nl + 1 + indexLength;
+    const cacheFd = fd;
+    for (const [name, start, length, hash] of JSON.parse(header.toString())) {
+      if (typeof name !== 'string' || typeof hash !== 'string' || !Number.isSafeInteger(start) || !Number.isSafeInteger(length)) continue;
+      if (start < 0 || length <= 0 || headerEnd + start + length > stat.size) continue;
+      const read = () => {
+        const data = Buffer.alloc(length);
+        return readSync(cacheFd, data, 0, length, headerEnd + start) === length ? data : undefined;
+      };
+      entries.set(name, { read, hash });
     }
+    // Left open for the entries' reads (not inherited by child processes: Node opens with O_CLOEXEC).
   } catch {
     // No cache yet, or an unreadable one: everything compiles as usual.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) closed(fd, entries).clear();
+  }
+  return entries;
+}
+
+function closed(fd, entries) {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
   }
   return entries;
 }
 
 /** An entry's code if its bytes hash to what the index recorded (checked once per process). */
 function verified(entry) {
-  if (entry.ok === undefined) entry.ok = sha256(entry.data) === entry.hash;
+  if (entry.ok === undefined) {
+    try {
+      entry.data = entry.read();
+    } catch {
+      entry.data = undefined;
+    }
+    entry.ok = entry.data !== undefined && sha256(entry.data) === entry.hash;
+  }
   return entry.ok ? entry.data : undefined;
 }
 
@@ -88,9 +115,12 @@ function writeCache(file, entries) {
   const index = [];
   const parts = [];
   let offset = 0;
-  for (const [name, { data, hash }] of entries) {
+  for (const [name, entry] of entries) {
     if (!existsSync(name)) continue;
-    index.push([name, offset, data.length, hash ?? sha256(data)]);
+    // This run's code, else the stored bytes (read now, only when the file is rewritten).
+    const data = entry.read ? verified(entry) : entry.data;
+    if (!data) continue;
+    index.push([name, offset, data.length, entry.hash ?? sha256(data)]);
     parts.push(data);
     offset += data.length;
   }
