@@ -2,13 +2,14 @@
 // ONNX Runtime's bindings), for Node versions without module.enableCompileCache (Node 20):
 // compiling them is a large part of a Temporal command's start-up, and V8 can keep the compiled
 // code between runs. Kept in the user's cache folder (not a shared temporary one: V8 trusts what
-// it reads), one file per Node version, rewritten when a run compiled something new. V8 rejects
+// it reads), one file per Node version, rewritten when a run compiled something new (without the
+// entries of modules that no longer exist, e.g. a removed clone's packages). V8 rejects
 // an entry whose source length changed (and the module is then compiled as usual), but checks no
 // more: the file is used only when this user alone may write it, and each entry only when its
 // bytes hash to what the index recorded.
 // Only packages in node_modules, and only modules without import() or a #! line: the others load as Node loads them.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +46,10 @@ const sha256 = (data) => createHash('sha256').update(data).digest('hex');
  * The stored entries: a JSON index (file → offset, length, sha256) then the code,
  * `<index length>\n<index><code>`. Nothing is used from a file that is not a regular file of this
  * user that only it may write (opened without following a link and without waiting on a FIFO),
- * nor an entry whose bytes do not hash to what the index says (damaged bytes crash V8).
+ * nor an entry whose bytes do not hash to what the index says (damaged bytes crash V8). Only the
+ * index is read at start; an entry's bytes are read (from the file opened then, whatever replaces
+ * it meanwhile) and hashed when a module asks for them: a command loads a few of the entries.
+ * Returns file → { read(), hash }.
  */
 function readCache(file) {
   const entries = new Map();
@@ -54,29 +58,69 @@ function readCache(file) {
     if (!safeFolder(path.dirname(file))) return entries;
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const stat = fstatSync(fd);
-    if (!stat.isFile() || !ownedPrivately(stat)) return entries;
-    const blob = readFileSync(fd);
-    const nl = blob.indexOf(10);
-    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
-    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString());
-    for (const [name, start, length, hash] of index) {
-      const data = blob.subarray(headerEnd + start, headerEnd + start + length);
-      if (typeof hash === 'string' && data.length === length && sha256(data) === hash) entries.set(name, data);
+    if (!stat.isFile() || !ownedPrivately(stat)) return closed(fd, entries);
+    const head = Buffer.alloc(Math.min(32, stat.size));
+    readSync(fd, head, 0, head.length, 0);
+    const nl = head.indexOf(10);
+    const indexLength = Number(head.subarray(0, nl).toString());
+    if (nl < 0 || !Number.isSafeInteger(indexLength) || nl + 1 + indexLength > stat.size) return closed(fd, entries);
+    const header = Buffer.alloc(indexLength);
+    readSync(fd, header, 0, indexLength, nl + 1);
+    const headerEnd = nl + 1 + indexLength;
+    const cacheFd = fd;
+    for (const [name, start, length, hash] of JSON.parse(header.toString())) {
+      if (typeof name !== 'string' || typeof hash !== 'string' || !Number.isSafeInteger(start) || !Number.isSafeInteger(length)) continue;
+      if (start < 0 || length <= 0 || headerEnd + start + length > stat.size) continue;
+      const read = () => {
+        const data = Buffer.alloc(length);
+        return readSync(cacheFd, data, 0, length, headerEnd + start) === length ? data : undefined;
+      };
+      entries.set(name, { read, hash });
     }
+    // Left open for the entries' reads (not inherited by child processes: Node opens with O_CLOEXEC).
   } catch {
     // No cache yet, or an unreadable one: everything compiles as usual.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) closed(fd, entries).clear();
   }
   return entries;
 }
 
+function closed(fd, entries) {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+  return entries;
+}
+
+/** An entry's code if its bytes hash to what the index recorded (checked once per process). */
+function verified(entry) {
+  if (entry.ok === undefined) {
+    try {
+      entry.data = entry.read();
+    } catch {
+      entry.data = undefined;
+    }
+    entry.ok = entry.data !== undefined && sha256(entry.data) === entry.hash;
+  }
+  return entry.ok ? entry.data : undefined;
+}
+
+/**
+ * Writes the entries, leaving out those whose module is gone (a removed clone's or temporary
+ * install's packages would otherwise stay in the file, and be read by every run, for ever).
+ */
 function writeCache(file, entries) {
   const index = [];
   const parts = [];
   let offset = 0;
-  for (const [name, data] of entries) {
-    index.push([name, offset, data.length, sha256(data)]);
+  for (const [name, entry] of entries) {
+    if (!existsSync(name)) continue;
+    // This run's code, else the stored bytes (read now, only when the file is rewritten).
+    const data = entry.read ? verified(entry) : entry.data;
+    if (!data) continue;
+    index.push([name, offset, data.length, entry.hash ?? sha256(data)]);
     parts.push(data);
     offset += data.length;
   }
@@ -105,7 +149,8 @@ export function useCompileCache() {
   };
   const cachedCompile = (mod, content, filename) => {
     if (!filename.includes(NODE_MODULES) || content.startsWith('#!') || content.includes('import(')) return compile.call(mod, content, filename);
-    const cachedData = entries.get(filename);
+    const entry = entries.get(filename);
+    const cachedData = entry && verified(entry);
     const script = new vm.Script(Module.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
     if (!cachedData || script.cachedDataRejected) compiled.set(filename, script);
     const fn = script.runInThisContext({ displayErrors: true });
@@ -120,7 +165,7 @@ export function useCompileCache() {
   process.once('exit', () => {
     if (compiled.size === 0) return;
     // Made at exit, so the code includes the functions this run compiled lazily.
-    for (const [name, script] of compiled) entries.set(name, script.createCachedData());
+    for (const [name, script] of compiled) entries.set(name, { data: script.createCachedData() });
     writeCache(file, entries);
   });
 }

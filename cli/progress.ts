@@ -54,8 +54,11 @@ export function createProgress(o: { stream?: ProgressStream; intervalMs?: number
   };
 }
 
-/** 1234567 -> 1,234,567. */
-export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
+/**
+ * 1234567 -> 1,234,567. Not toLocaleString: its first call loads ICU's number formatting, a tenth
+ * of `upkeep evaluate`'s CPU on a small file (its progress line is drawn once the rows are known).
+ */
+export const formatCount = (n: number): string => String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ',');
 
 /** `label: done/total` (with a percentage), or `label: done` when the total is unknown. */
 export function countLine(label: string, done: number, total?: number, unit = ''): string {

@@ -35,7 +35,10 @@ function ensurePackages() {
     return;
   }
   console.log('upkeep: installing npm packages (npm ci) ...');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+  // --prefer-offline: what npm's cache holds of the lockfile's exact versions is used without asking
+  // the registry whether it is still current (each is checked against the lockfile's integrity
+  // hash); the rest is fetched. Half of a fresh clone's npm ci here (25-30 s against 53-60, same period).
+  const r = spawnSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,
     stdio: 'inherit',
     // onnxruntime-node's install script would try to download GPU binaries; the CPU build ships in the package.

@@ -2,8 +2,9 @@
 // Compiles the TypeScript sources to JavaScript in dist/ (esbuild, no type-check: `npm run
 // typecheck` does that), so that the CLI and `npm start` run without compiling at every start.
 // ensureBuilt() recompiles only when a source is newer than the last build, or one was added or
-// removed: a stat of each source file, a few milliseconds. An installed copy (npm pack's prepack
-// builds it; npm resets file times on install) is fresh when the sources' contents hash the same.
+// removed: a stat of each source file, a few milliseconds. A copy whose file times changed is fresh
+// when the sources' contents hash the same. An installed copy (in node_modules; npm pack's prepack
+// builds it) is fresh when it has a stamp.
 // Plain Node, no TypeScript here.
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -43,13 +44,33 @@ function contentHash(files) {
   return h.digest('hex');
 }
 
-/** The stamp is `<fingerprint>\n<content hash>`: the fingerprint decides at once, the hash when file times changed. */
+/**
+ * The stamp is `<fingerprint>\n<content hash>`: the fingerprint decides at once, the hash when file
+ * times changed (a checkout or copy of the same sources). Then the stamp takes the new fingerprint,
+ * so that the next run decides at once again (where the folder may be written).
+ */
 export function isFresh(files = sources()) {
   const stamp = path.join(DIST, STAMP);
   if (!existsSync(stamp)) return false;
   const [times, hash] = readFileSync(stamp, 'utf8').split('\n');
-  return times === fingerprint(files) || hash === contentHash(files);
+  const now = fingerprint(files);
+  if (times === now) return true;
+  if (hash !== contentHash(files)) return false;
+  try {
+    writeFileSync(`${stamp}.${process.pid}.tmp`, `${now}\n${hash}`);
+    renameSync(`${stamp}.${process.pid}.tmp`, stamp);
+  } catch {
+    // read-only: the hash decides again next time
+  }
+  return true;
 }
+
+/**
+ * An installed copy (a package in a node_modules folder) is fresh when it has a stamp: npm puts
+ * the sources and their dist/ in place together (npm pack's prepack builds it) and nobody edits
+ * them, so a command need not look at ~300 sources at every start. A working tree checks them.
+ */
+const INSTALLED = ROOT.split(path.sep).includes('node_modules');
 
 function writable(dir) {
   try {
@@ -61,9 +82,14 @@ function writable(dir) {
 }
 
 /** Compiles everything into a fresh folder, then swaps it in (a concurrent run keeps a whole dist/). */
+/** What the stamp of a build of the sources as they are now says. */
+export function stampOf(files = sources()) {
+  return `${fingerprint(files)}\n${contentHash(files)}`;
+}
+
 export async function build() {
   const files = sources();
-  const want = `${fingerprint(files)}\n${contentHash(files)}`;
+  const want = stampOf(files);
   const { build: esbuild } = await import('esbuild');
   const tmp = `${DIST}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -170,6 +196,7 @@ async function bundleCli(esbuild, outRoot) {
 
 /** Builds when dist/ is missing or older than the sources; false when it cannot (the caller runs the sources). */
 export async function ensureBuilt(log = (line) => console.error(line)) {
+  if (INSTALLED && existsSync(path.join(DIST, STAMP))) return true;
   const files = sources();
   if (isFresh(files)) return true;
   if (!writable(ROOT)) {

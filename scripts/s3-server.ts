@@ -4,45 +4,86 @@
  * writes as S3 does (412 to a second `If-None-Match: *` and to a stale `If-Match`), which the store
  * relies on; test/store/contract.test.ts checks that it does.
  *
- * The binary is, in order: UPKEEP_VERSITYGW; `versitygw` on PATH; a project-local build in
- * .upkeep/tools/versitygw-<version>/; else `go install …@<version>` builds it there (about 75 s on
- * two cores; `npm test` does it before the suite starts, see scripts/test.ts).
+ * The binary is, in order: UPKEEP_VERSITYGW; `versitygw` on PATH; a build in the tools folder
+ * (scripts/tool-cache.ts: the user's cache, else the clone's .upkeep/tools/) under
+ * versitygw-<version>/; else `go install …@<version>` builds it there (about 75 s on two cores
+ * with an empty Go cache; `npm test` does it before the suite starts, see scripts/test.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort, isExecutable, onPath, portInUse } from '../workers/dev-server.js';
-import { PROJECT_DIR } from '../workers/paths.js';
+import { shown, toolsDir } from './tool-cache.js';
 
 export const VERSITYGW_VERSION = 'v1.8.0';
-const LOCAL = path.join(PROJECT_DIR, '.upkeep', 'tools', `versitygw-${VERSITYGW_VERSION}`, 'bin', 'versitygw');
+const LOCAL = path.join(toolsDir(), `versitygw-${VERSITYGW_VERSION}`, 'bin', 'versitygw');
 
-/** The versitygw binary, built with Go when `install` allows and there is none yet. */
-export function resolveVersitygw(opts: { install?: boolean; log?: (line: string) => void } = {}): string | undefined {
+type Lookup = { found: string | undefined } | { build: { go: string; args: string[]; env: NodeJS.ProcessEnv; gobin: string } };
+
+/** The binary if there is one (or it may not be built), else how to build it. */
+function lookUp(opts: { install?: boolean; log?: (line: string) => void }): Lookup {
   const log = opts.log ?? (() => {});
   const configured = process.env.UPKEEP_VERSITYGW;
   if (configured) {
     if (!isExecutable(configured)) throw new Error(`UPKEEP_VERSITYGW=${configured} is not an executable file`);
-    return configured;
+    return { found: configured };
   }
   const found = onPath('versitygw', process.env) ?? (isExecutable(LOCAL) ? LOCAL : undefined);
-  if (found || opts.install === false) return found;
+  if (found || opts.install === false) return { found };
   const go = onPath('go', process.env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
   if (!go) {
     log('no versitygw and no Go toolchain to build it: the S3 tests will be skipped');
-    return undefined;
+    return { found: undefined };
   }
   mkdirSync(path.dirname(LOCAL), { recursive: true });
-  log(`building versitygw ${VERSITYGW_VERSION} (go install) into ${path.relative(PROJECT_DIR, path.dirname(LOCAL))}`);
-  const r = spawnSync(go, ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GOBIN: path.dirname(LOCAL), GOFLAGS: '-mod=mod' },
-  });
-  if (r.status === 0 && isExecutable(LOCAL)) return LOCAL;
-  log(`could not build versitygw (go install exited ${r.status}): the S3 tests will be skipped`);
+  log(`building versitygw ${VERSITYGW_VERSION} (go install) into ${shown(path.dirname(LOCAL))}`);
+  // Installed into a folder of this process, then moved into place in one rename: the tools folder
+  // may be shared by other clones, building and running the same binary meanwhile.
+  const gobin = mkdtempSync(path.join(path.dirname(LOCAL), '.build-'));
+  return {
+    build: {
+      go,
+      args: ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`],
+      env: { ...process.env, GOBIN: gobin, GOFLAGS: '-mod=mod' },
+      gobin,
+    },
+  };
+}
+
+function built(status: number | null, gobin: string, log: (line: string) => void): string | undefined {
+  try {
+    if (status === 0) renameSync(path.join(gobin, 'versitygw'), LOCAL);
+  } catch {
+    // not built: said below
+  } finally {
+    rmSync(gobin, { recursive: true, force: true });
+  }
+  if (status === 0 && isExecutable(LOCAL)) return LOCAL;
+  log(`could not build versitygw (go install exited ${status}): the S3 tests will be skipped`);
   return undefined;
+}
+
+/** The versitygw binary, built with Go when `install` allows and there is none yet. */
+export function resolveVersitygw(opts: { install?: boolean; log?: (line: string) => void } = {}): string | undefined {
+  const look = lookUp(opts);
+  if ('found' in look) return look.found;
+  const r = spawnSync(look.build.go, look.build.args, { stdio: ['ignore', 'inherit', 'inherit'], env: look.build.env });
+  return built(r.status, look.build.gobin, opts.log ?? (() => {}));
+}
+
+/** resolveVersitygw without blocking: `npm test` starts the dev server meanwhile. */
+export async function resolveVersitygwAsync(opts: { install?: boolean; log?: (line: string) => void } = {}): Promise<string | undefined> {
+  const look = lookUp(opts);
+  if ('found' in look) return look.found;
+  const { go, args, env, gobin } = look.build;
+  const status = await new Promise<number | null>((resolve) => {
+    const child = spawn(go, args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    child.once('error', () => resolve(null));
+    child.once('exit', (code) => resolve(code));
+  });
+  return built(status, gobin, opts.log ?? (() => {}));
 }
 
 export interface S3Server {

@@ -5,9 +5,10 @@
  * native build comes from a host this machine may not reach; Maven Central is reachable wherever
  * Maven works.
  *
- * The launcher is, in order: UPKEEP_TEST_SERVER; a project-local one in
- * .upkeep/tools/temporal-test-server-<version>/; else it is made there: Maven copies the server's
- * jars (about 40 MB), a class-data archive is dumped from one start (the JVM then starts in 2–3 s
+ * The launcher is, in order: UPKEEP_TEST_SERVER; one in the tools folder (scripts/tool-cache.ts:
+ * the user's cache, else the clone's .upkeep/tools/) under temporal-test-server-<version>/; else it
+ * is made there, by one process at a time: Maven copies the server's jars (about 40 MB), a
+ * class-data archive is dumped from one start (the JVM then starts in 2–3 s
  * instead of about 10 on a busy machine; the SDK waits 5), and the launcher is written last. Java
  * and Maven are installed with apt-get when missing and this runs as root; otherwise, or when a
  * step fails, the reason is logged and nothing is returned (the tier is skipped, saying why).
@@ -16,10 +17,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, isExecutable, onPath, portInUse } from '../workers/dev-server.js';
-import { PROJECT_DIR } from '../workers/paths.js';
+import { shown, toolsDir, underLock } from './tool-cache.js';
 
 export const TEST_SERVER_VERSION = '1.38.0';
-const DIR = path.join(PROJECT_DIR, '.upkeep', 'tools', `temporal-test-server-${TEST_SERVER_VERSION}`);
+const DIR = path.join(toolsDir(), `temporal-test-server-${TEST_SERVER_VERSION}`);
 const LAUNCHER = path.join(DIR, 'temporal-test-server');
 const MAIN_CLASS = 'io.temporal.testserver.TestServer';
 
@@ -115,15 +116,26 @@ export async function resolveTestServer(opts: { install?: boolean; log?: (line: 
     return { path: configured };
   }
   if (isExecutable(LAUNCHER)) return { path: LAUNCHER };
-  if (opts.install === false) return { missing: `no time-skipping test server in ${path.relative(PROJECT_DIR, DIR)} (npm test sets it up)` };
+  if (opts.install === false) return { missing: `no time-skipping test server in ${shown(DIR)} (npm test sets it up)` };
   if (!(onPath('java', process.env) && onPath('mvn', process.env)) && !aptInstall(log)) {
     return { missing: 'the time-skipping test server needs Java and Maven (apt-get install default-jre-headless maven), and they are not installed' };
   }
   const java = onPath('java', process.env)!;
   const mvn = onPath('mvn', process.env)!;
+  // The tools folder may be shared by other clones: one of them makes the server, the others wait for it.
+  const made = await underLock(
+    DIR,
+    () => isExecutable(LAUNCHER),
+    () => make(java, mvn, log),
+  );
+  if (made) return made;
+  return isExecutable(LAUNCHER) ? { path: LAUNCHER } : { missing: `another npm test was making the test server in ${shown(DIR)} and did not finish` };
+}
+
+async function make(java: string, mvn: string, log: (line: string) => void): Promise<TestServerResolution> {
   mkdirSync(DIR, { recursive: true });
   writeFileSync(path.join(DIR, 'pom.xml'), POM);
-  log(`fetching the Temporal test server ${TEST_SERVER_VERSION} from Maven Central into ${path.relative(PROJECT_DIR, DIR)}`);
+  log(`fetching the Temporal test server ${TEST_SERVER_VERSION} from Maven Central into ${shown(DIR)}`);
   rmSync(path.join(DIR, 'lib'), { recursive: true, force: true });
   // Asynchronous: `npm test` type-checks and lints meanwhile.
   const status = await new Promise<number | null>((resolve) => {

@@ -4,20 +4,23 @@
  * the outcome. SIGINT, SIGTERM and SIGHUP go to the running steps; the server is stopped when they
  * have exited.
  *
- * On two cores the suite takes minutes only because its steps overlap: the three checks and the
- * dist/ build run at once, beside the set-up (S3 server binary, browser, dev server), and the
- * whole suite runs its files in two processes (mocha --parallel; UPKEEP_TEST_JOBS sets how many).
- * Most of a workflow test is waiting for the server, so two files at a time keep both cores busy.
+ * On two cores the suite takes minutes only because its steps overlap: the set-up (S3 server
+ * binary, browser, test server, dev server) runs at once beside the dist/ build; the checks
+ * (type-check, ESLint, Prettier, dependency rules) run at a low priority beside the set-up and the
+ * suite; and the suite runs its files in three processes (mocha --parallel, one more than the
+ * cores; UPKEEP_TEST_JOBS sets how many), the longest files first. Most of a workflow test is
+ * waiting for the server or a timeout, so three files at a time keep both cores busy.
  * Named mocha arguments run as given: serial unless they say --parallel.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/dev-server.js';
 import { PROJECT_DIR } from '../workers/paths.js';
 import { readSettings } from '../workers/settings.js';
 import { onParentExit } from '../workers/parent-watch.js';
-import { resolveVersitygw } from './s3-server.js';
+import { resolveVersitygwAsync } from './s3-server.js';
 import { resolveChromium } from './chromium.js';
 import { resolveTestServer } from './test-server.js';
 
@@ -40,10 +43,17 @@ function groupAlive(pgid: number): boolean {
  * SIGTERM on, and the Temporal runtime in the suite answers SIGTERM by shutting its workers down
  * rather than exiting. What is left when the step has exited gets a grace period, then SIGKILL.
  */
-function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
+function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}, opts: { niceness?: number } = {}): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: PROJECT_DIR, stdio: 'inherit', env: { ...env, ...extraEnv }, detached: true });
     const pgid = child.pid!;
+    if (opts.niceness !== undefined) {
+      try {
+        os.setPriority(pgid, opts.niceness);
+      } catch {
+        // not allowed here: it runs at the usual priority
+      }
+    }
     let signalled = false;
     const forward = (signal: NodeJS.Signals): void => {
       signalled = true;
@@ -79,57 +89,79 @@ onParentExit(() => (process.listenerCount('SIGTERM') > 0 ? process.emit('SIGTERM
 
 const bin = (name: string): string => path.join(PROJECT_DIR, 'node_modules', '.bin', name);
 
+/** A check of the whole tree: its name and command line. */
+const CHECKS: [string, string, string[]][] = [
+  ['tsc', bin('tsc'), ['--noEmit', '-p', '.']],
+  ['eslint', bin('eslint'), ['.']],
+  ['prettier', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
+  ['depcruise', bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.']],
+];
+
 async function main(): Promise<number> {
   const mochaArgs = process.argv.slice(2);
+  const whole = mochaArgs.length === 0;
+  // The set-up steps that wait on the network or a compiler run at once, in the background.
   const testServerResolved = resolveTestServer({ log });
   testServerResolved.catch(() => {}); // awaited below; not unhandled if the run ends before
-  // Separate processes: they go on while this one resolves the tools below (which may block it).
-  let checks: Promise<number[]> = Promise.resolve([]);
-  if (mochaArgs.length === 0) {
-    log('type-check, lint, formatting, dependency rules and the dist/ build (at once)');
-    checks = Promise.all([
-      run(bin('tsc'), ['--noEmit', '-p', '.']),
-      run(bin('eslint'), ['.']),
-      run(bin('prettier'), ['--check', '--log-level', 'warn', '.']),
-      run(bin('depcruise'), ['-c', '.dependency-cruiser.cjs', '.']),
-      // dist/ fresh before the suite: else the first CLI tests of both worker processes would
-      // compile it at the same time (bin/upkeep.mjs builds a stale dist/), one under the other.
-      run(process.execPath, [path.join(PROJECT_DIR, 'scripts', 'build.mjs')]),
-    ]);
+  const versitygwResolved = resolveVersitygwAsync({ log });
+  versitygwResolved.catch(() => {});
+  // Separate processes. dist/ is built before the suite: else the first CLI tests of the worker
+  // processes would compile it at the same time (bin/upkeep.mjs builds a stale dist/), one under
+  // the other. The checks of the whole tree (about a CPU-minute) run at a low priority beside the
+  // set-up and the suite, which mostly waits on servers: they take the CPU it leaves idle instead
+  // of holding it up, and a failed check still fails npm test, after the suite.
+  let built: Promise<number> = Promise.resolve(0);
+  let checks: Promise<number>[] = [];
+  if (whole) {
+    log('type-check, lint, formatting and dependency rules (at a low priority, beside the set-up and the suite), and the dist/ build');
+    built = run(process.execPath, [path.join(PROJECT_DIR, 'scripts', 'build.mjs')]);
+    checks = CHECKS.map(([name, cmd, args]) =>
+      run(cmd, args, {}, { niceness: 10 }).then((code) => {
+        log(code === 0 ? `${name}: passed` : `${name} FAILED (exit ${code}): npm test will fail`);
+        return code;
+      }),
+    );
   }
   let server: DevServer | undefined;
+  let serverStarting: Promise<DevServer> | undefined;
   const extra: Record<string, string> = {};
   // A signal reaches the running steps (forwarded by run()); when they exit, the server is stopped.
   try {
-    // The S3 server of the store contract tests (test/helpers/s3-server.ts), built now if need be so
-    // that no test waits for a compiler.
-    const versitygw = resolveVersitygw({ log });
-    if (versitygw) env.UPKEEP_VERSITYGW = versitygw;
+    // The Temporal dev server starts while the tools below are fetched or built.
+    const cli = resolveTemporalCli({ settings: readSettings(env), log });
+    serverStarting = cli ? startDevServer({ cli, log, startTimeoutMs: 90_000 }) : undefined;
+    serverStarting?.catch(() => {});
     // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
     const chromium = resolveChromium({ log });
     if (chromium) env.UPKEEP_CHROMIUM = chromium;
+    // The S3 server of the store contract tests (test/helpers/s3-server.ts), built now if need be so
+    // that no test waits for a compiler.
+    const versitygw = await versitygwResolved;
+    if (versitygw) env.UPKEEP_VERSITYGW = versitygw;
     // The time-skipping test server of the workflow-logic tier (test/workflow-logic/), fetched since
     // the start if need be; when it cannot be had, that tier is skipped saying why.
     const testServer = await testServerResolved;
     if (testServer.path) env.UPKEEP_TEST_SERVER = testServer.path;
     else env.UPKEEP_TEST_SERVER_MISSING = testServer.missing;
-    const cli = resolveTemporalCli({ settings: readSettings(env), log });
-    if (cli) {
-      server = await startDevServer({ cli, log, startTimeoutMs: 90_000 });
+    if (serverStarting) {
+      server = await serverStarting;
       log(`Temporal dev server at ${server.address}`);
       extra.UPKEEP_TEST_TEMPORAL_ADDRESS = server.address;
     } else {
       log('no Temporal CLI: workflow tests start one through the SDK download');
     }
-    if ((await checks).some((code) => code !== 0)) return 1;
-    if (mochaArgs.length > 0) return await run(bin('mocha'), mochaArgs, extra);
+    if ((await built) !== 0) return 1;
+    if (!whole) return await run(bin('mocha'), mochaArgs, extra);
     const { parallel, serial } = suiteFiles();
     const parallelCode = await run(bin('mocha'), ['--parallel', '--jobs', String(jobs()), ...parallel], extra);
     log(`the files that must run alone: ${serial.join(', ')}`);
     const serialCode = await run(bin('mocha'), serial, extra);
-    return parallelCode || serialCode;
+    const failedChecks = (await Promise.all(checks)).filter((code) => code !== 0).length;
+    if (failedChecks > 0) log(`${failedChecks} of the checks failed (see above)`);
+    return parallelCode || serialCode || (failedChecks > 0 ? 1 : 0);
   } finally {
-    await checks.catch(() => undefined);
+    await Promise.allSettled([built, ...checks]);
+    server ??= await serverStarting?.catch(() => undefined);
     await server?.stop();
     if (server) log('Temporal dev server stopped');
   }
@@ -142,13 +174,32 @@ async function main(): Promise<number> {
 const ALONE = ['test/faults/server-restart.test.ts', 'test/workflows/schedules.test.ts'];
 
 /**
- * Every *.test.ts under test/, the folders of long files first (processes, servers, real timers):
- * the workers take the files in this order, and a long file started last would leave one worker
- * idle while the other finishes it. The files of ALONE run apart, after them.
+ * The longest files, longest first (wall time of each on this 2-core machine, in an `npm test`):
+ * they start at once, so that no worker is left running a long file alone at the end. Most of
+ * their time is waiting (a killed worker's activity timing out, retries with backoff, workers and
+ * servers starting), so they take little of the CPU while they run.
+ */
+const LONGEST = [
+  'test/faults/worker-kill.test.ts', // about 150 s: two rounds of a killed attempt's minute-long timeout
+  'test/workflows/maintenance.test.ts', // about 80 s: a worker killed during training (the heartbeat timeout)
+  'test/attacks/inputs.test.ts',
+  'test/e2e/status.test.ts',
+  'test/workflows/audit.test.ts',
+  'test/attacks/store.test.ts',
+  'test/e2e/install.test.ts',
+  'test/faults/webhook-outage.test.ts',
+];
+
+/**
+ * Every *.test.ts under test/: LONGEST first, then the folders of long files (processes, servers,
+ * real timers): the workers take the files in this order, and a long file started last would leave
+ * the other workers idle while one finishes it. The files of ALONE run apart, after them.
  */
 function suiteFiles(): { parallel: string[]; serial: string[] } {
   const first = ['e2e', 'faults', 'attacks', 'web', 'workflows', 'workflow-logic', 'store'];
   const rank = (file: string): number => {
+    const long = LONGEST.indexOf(file);
+    if (long >= 0) return long - LONGEST.length;
     const i = first.indexOf(file.split('/')[1]!);
     return i < 0 ? first.length : i;
   };
@@ -159,9 +210,13 @@ function suiteFiles(): { parallel: string[]; serial: string[] } {
   return { parallel: sorted.filter((f) => !ALONE.includes(f)), serial: ALONE.filter((f) => sorted.includes(f)) };
 }
 
-/** Worker processes of the whole suite: UPKEEP_TEST_JOBS, else 2 (the suite mostly waits on the server). */
+/**
+ * Worker processes of the whole suite: UPKEEP_TEST_JOBS, else one more than the cores (3 on two):
+ * the suite mostly waits on servers and timeouts (its files use about a third of a core each on
+ * average), so a third process fills the time the other two wait.
+ */
 function jobs(): number {
-  const n = Number(env.UPKEEP_TEST_JOBS ?? 2);
+  const n = Number(env.UPKEEP_TEST_JOBS ?? os.availableParallelism() + 1);
   if (!Number.isInteger(n) || n < 1) throw new Error(`UPKEEP_TEST_JOBS=${env.UPKEEP_TEST_JOBS} is not a whole number of at least 1`);
   return n;
 }

@@ -3,7 +3,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { PayloadCodec } from '@temporalio/common';
+import type { Duration, PayloadCodec } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH, upkeepDataConverter } from './codec.js';
 import type { Client } from '@temporalio/client';
 import type { UpkeepConfig } from '../domain/config.js';
@@ -118,6 +118,8 @@ export interface UpkeepWorkerOptions {
    * activity uses it: `upkeep worker` and `npm start` record it in the audit chain.
    */
   onConfig?(config: UpkeepConfig, store: ArtifactStore): Promise<void>;
+  /** After SIGTERM: how long running activities may finish, then how long until run() gives up (default SHUTDOWN_GRACE, SHUTDOWN_FORCE; tests shorten them). */
+  shutdown?: { graceTime: Duration; forceTime: Duration };
 }
 
 /**
@@ -184,8 +186,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     ...(dataConverter ? { dataConverter } : {}),
     // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop
     // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
-    shutdownGraceTime: SHUTDOWN_GRACE,
-    shutdownForceTime: SHUTDOWN_FORCE,
+    shutdownGraceTime: opts.shutdown?.graceTime ?? SHUTDOWN_GRACE,
+    shutdownForceTime: opts.shutdown?.forceTime ?? SHUTDOWN_FORCE,
   };
   const workers: Worker[] = [];
   const taskQueues: string[] = [];

@@ -654,7 +654,7 @@ function walkFiles(dir: string): string[] {
 
 describe('attacks: file contents echoed in messages', function () {
   this.timeout(60_000);
-  const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+  const CLI = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
   const MODEL = fileURLToPath(new URL('../fixtures/models/binary.onnx', import.meta.url));
 
   const cases: [string, string, RegExp][] = [
@@ -678,8 +678,6 @@ describe('attacks: file contents echoed in messages', function () {
         const child = spawn(
           process.execPath,
           [
-            '--import',
-            'tsx',
             CLI,
             'evaluate',
             '--onnx',

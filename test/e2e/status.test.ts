@@ -12,7 +12,7 @@ import { atStage } from '../helpers/decision.js';
 import { APPROVER, createDemoWorkspace, demoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
 const run = promisify(execFile);
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
@@ -20,7 +20,7 @@ const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
 /** The CLI in a child process (asynchronously: the worker of this process must keep answering). */
 async function upkeep(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, HOME: '/nonexistent', ...env }, timeout: 90_000 });
+    const r = await run(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: '/nonexistent', ...env }, timeout: 90_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -8,6 +8,8 @@
 //   UPKEEP_TEST_KILL_AT          `put:<regex>`, `get:<regex>` or `read:<regex>`: the process SIGKILLs
 //                                itself right after a store put (or a successful putIfMatch), or right
 //                                before a store get or a data read, of a matching key or URI
+//   UPKEEP_TEST_SHUTDOWN_MS      `<grace>,<force>`: the worker's shutdown times after SIGTERM (default
+//                                workers/worker.ts's 5 s and 15 s), shorter for a test that waits them out
 //   UPKEEP_TEST_SNAPSHOT_READ_MS each read of a snapshot file takes this much longer (an activity
 //                                that holds its slot a while, so that others go to other workers)
 import { readFileSync } from 'node:fs';
@@ -88,6 +90,9 @@ function slowData(data: DataSource, ms: number): DataSource {
 }
 const slowMs = Number(process.env.UPKEEP_TEST_SNAPSHOT_READ_MS ?? 0);
 
+const shutdownMs = /^(\d+),(\d+)$/.exec(process.env.UPKEEP_TEST_SHUTDOWN_MS ?? '');
+if (process.env.UPKEEP_TEST_SHUTDOWN_MS && !shutdownMs) throw new Error('UPKEEP_TEST_SHUTDOWN_MS must be <grace ms>,<force ms>');
+
 const bundleFile = process.env.UPKEEP_TEST_WORKFLOW_BUNDLE;
 const connection = await NativeConnection.connect({ address });
 const stuck = mode === 'stuck-reads' ? { data: { read: () => new Promise<undefined>(() => {}) } } : {};
@@ -105,6 +110,7 @@ const { worker } = await createUpkeepWorker({
   ...stuck,
   ...(op ? { store: storeThatDies(createFileStore((await loadConfig(configPath)).store)), data: dataThatDies(createFileDataSource()) } : {}),
   ...(slowMs > 0 ? { data: slowData(createFileDataSource(), slowMs) } : {}),
+  ...(shutdownMs ? { shutdown: { graceTime: Number(shutdownMs[1]), forceTime: Number(shutdownMs[2]) } } : {}),
   ...(bundleFile ? { workflowBundle: JSON.parse(readFileSync(bundleFile, 'utf8')) as { code: string; sourceMap: string } } : {}),
 });
 console.log('worker ready');

@@ -12,12 +12,13 @@ describe('the compile cache of the CommonJS packages (bin/compile-cache.mjs)', f
   this.timeout(60_000);
   let home: string;
   // A process like `upkeep`: the cache installed, then a CommonJS package (commander) required.
-  const run = () => {
+  // (With `instead`, that package and not commander.)
+  const run = (instead?: string) => {
     const script = `import { useCompileCache } from ${JSON.stringify(path.join(PROJECT_DIR, 'bin', 'compile-cache.mjs'))};
 useCompileCache();
 const { createRequire } = await import('node:module');
-const { Command } = createRequire(${JSON.stringify(path.join(PROJECT_DIR, 'package.json'))})('commander');
-console.log(new Command('x').name());`;
+const require = createRequire(${JSON.stringify(path.join(PROJECT_DIR, 'package.json'))});
+${instead ? `require(${JSON.stringify(instead)}); console.log('x');` : `const { Command } = require('commander');\nconsole.log(new Command('x').name());`}`;
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
     delete env.UPKEEP_NO_COMPILE_CACHE;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8', timeout: 30_000 });
@@ -82,6 +83,50 @@ console.log(new Command('x').name());`;
     damage(file, true);
     chmodSync(file, 0o666);
     assert.equal(run(), 'x');
+  });
+
+  it('leaves out the entries of modules that no longer exist when it rewrites the file (a removed clone is not read for ever)', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const file = cacheFiles()[0]!;
+    const blob = readFileSync(file);
+    const nl = blob.indexOf(10);
+    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
+    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString()) as [string, number, number, string][];
+    const code = blob.subarray(headerEnd);
+    // A removed clone's entry (its bytes hash right), and the live entries emptied so that the run compiles them again and rewrites the file.
+    const gone = path.join(home, 'removed-clone', 'node_modules', 'commander', 'index.js');
+    const ghost = Buffer.from(code.subarray(index[0]![1], index[0]![1] + index[0]![2]));
+    const rewritten = [[gone, 0, ghost.length, createHash('sha256').update(ghost).digest('hex')]];
+    const header = Buffer.from(JSON.stringify(rewritten));
+    writeFileSync(file, Buffer.concat([Buffer.from(`${header.length}\n`), header, ghost]));
+    assert.equal(run(), 'x');
+    const after = readFileSync(file);
+    const afterNl = after.indexOf(10);
+    const names = (JSON.parse(after.subarray(afterNl + 1, afterNl + 1 + Number(after.subarray(0, afterNl).toString())).toString()) as [string][]).map(
+      (e) => e[0],
+    );
+    assert.ok(names.length > 0, 'the live entries written again');
+    assert.ok(!names.includes(gone), `the removed clone's entry left out: ${names.join(', ')}`);
+    assert.deepEqual(names.sort(), index.map((e) => e[0]).sort());
+  });
+
+  it('keeps the entries a run did not use when it rewrites the file (they are read only then)', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const file = cacheFiles()[0]!;
+    const entries = (blob: Buffer): Map<string, string> => {
+      const nl = blob.indexOf(10);
+      const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
+      const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString()) as [string, number, number, string][];
+      return new Map(index.map(([name, start, length]) => [name, blob.subarray(headerEnd + start, headerEnd + start + length).toString('hex')]));
+    };
+    const first = entries(readFileSync(file));
+    // A run that loads another package and not commander: it compiles that one, and writes the file again.
+    assert.equal(run('semver'), 'x');
+    const second = entries(readFileSync(file));
+    assert.ok(second.size > first.size, 'the new package added');
+    for (const [name, code] of first) assert.equal(second.get(name), code, `${name} kept as it was`);
   });
 
   it('does not wait on a FIFO where the cache file should be', function () {

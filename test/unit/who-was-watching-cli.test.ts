@@ -10,7 +10,7 @@ import { appendEntry } from '../../engine/audit/chain.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { demoModel } from '../helpers/demo-workspace.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
 
 describe('upkeep who-was-watching without --at', function () {
   this.timeout(30_000);
@@ -32,7 +32,7 @@ describe('upkeep who-was-watching without --at', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   const who = (...args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', CLI, 'who-was-watching', 'churn', ...args, '--config', path.join(dir, 'upkeep.yaml')], {
+    spawnSync(process.execPath, [CLI, 'who-was-watching', 'churn', ...args, '--config', path.join(dir, 'upkeep.yaml')], {
       encoding: 'utf8',
       env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', HOME: '/nonexistent' },
       timeout: 30_000,

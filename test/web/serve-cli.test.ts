@@ -1,5 +1,5 @@
 /**
- * `upkeep serve` and `upkeep users` as a person runs them (the CLI from source, in its own
+ * `upkeep serve` and `upkeep users` as a person runs them (bin/upkeep.mjs, in its own
  * process): the server refuses to start until its key is a listed authenticator, prints its URL,
  * signs in a token from `users add`, and stops cleanly on SIGTERM.
  */
@@ -35,8 +35,7 @@ describe('upkeep serve and upkeep users from the command line', function () {
     const modelId = uniqueModelId('serve');
     ws = createDemoWorkspace({ modelId, end: new Date('2026-11-21T06:00:00.000Z'), days: 1, drifted: false, config: { web: { authenticator: SERVER_ID } } });
     const env = { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_KEY_DIR: keyDir, UPKEEP_STATE_DIR: path.join(ws.dir, 'state') };
-    const start = (...args: string[]) =>
-      spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
+    const start = (...args: string[]) => spawn(process.execPath, ['bin/upkeep.mjs', ...args, '--config', ws!.configPath], { cwd: PROJECT_DIR, env });
     const run = (...args: string[]) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = start(...args);

@@ -20,12 +20,12 @@ import { APPROVER, createDemoWorkspace, OWNER, type DemoWorkspace } from '../hel
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 
 /** The CLI with no Temporal server reachable: what it prints comes from the store alone. */
 function upkeep(ws: DemoWorkspace, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args, '--config', ws.configPath], {
+  const r = spawnSync(process.execPath, [CLI, ...args, '--config', ws.configPath], {
     encoding: 'utf8',
     env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', HOME: '/nonexistent' },
     timeout: 60_000,
