@@ -24,6 +24,7 @@
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
+ * CBPE: fitted on a 1M-row reference and estimating a 1M-row window, binary and 3-class (scripts/bench/cbpe.ts).
  * Whole process: `upkeep evaluate` of a 3M-row window written by pyarrow with its defaults against a
  * process that only decodes and scores it, and the Python peer, each a process per run
  * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
@@ -322,6 +323,7 @@ section('scripts/bench/status.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);
+section('scripts/bench/cbpe.ts', []);
 section('scripts/bench/detection.ts', []);
 
 if (!withPeer) {

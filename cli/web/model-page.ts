@@ -119,6 +119,25 @@ function trailNote(t: ModelPage['trail']): Html {
   return html`<p class="quiet">Verified when this page was loaded: the chain's ${t.links} links and its head, every entry present and linked once, and the ${t.rehashed} entries shown re-hashed. <code>upkeep audit verify</code> also re-hashes older entries and what entries cite, and checks decision signatures.</p>`;
 }
 
+/** The inputs taken together: the reconstruction error against its range, and the domain classifier when the model asks for it. */
+function multivariateSection(r: EvaluationReport): Html {
+  const m = r.multivariate;
+  if (!m || (!m.reconstruction && !m.domainClassifier)) return html``;
+  const rec = m.reconstruction;
+  const dc = m.domainClassifier;
+  return html`<h3>Multivariate drift</h3>
+<p class="explain">Drift of the inputs taken together, which single-column tests can miss (a changed relation between columns).</p>
+<ul>${rec ? html`<li class="${rec.alert ? 'drifted' : ''}">Reconstruction error ${num(rec.error)} against the reference's range ${num(rec.lower)}..${num(rec.upper)} (PCA with ${rec.components} components, ${rec.rows} rows): <strong>${rec.alert ? 'outside' : 'inside'}</strong>.</li>` : ''}${
+    dc
+      ? html`<li class="${dc.alert ? 'drifted' : ''}">Domain classifier: cross-validated AUC ${num(dc.auc)} telling ${dc.rows.current} window rows from ${dc.rows.reference} reference rows (chance 0.5, alarm above ${num(dc.threshold)}): <strong>${dc.alert ? 'told apart' : 'not told apart'}</strong>${
+          dc.features.length
+            ? html`; the columns that separate them most: ${dc.features.slice(0, 5).map((f, i) => html`${i ? ', ' : ''}${f.column} (${num(f.importance, 2)})`)}`
+            : ''
+        }.</li>`
+      : ''
+  }</ul>`;
+}
+
 function timeline(entries: AuditEntry[], omitted: number): Html {
   if (entries.length === 0) return html`<p class="quiet">Nothing recorded yet.</p>`;
   return html`<table class="timeline"><thead><tr><th>When</th><th>What</th><th>Who</th><th>Summary</th><th>Comment</th></tr></thead>
@@ -146,6 +165,7 @@ ${
 ${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: the window's labels are not known yet. It is evaluated again when they come.</p>` : ''}
 ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
+${multivariateSection(r)}
 <h3>Quality</h3>${qualityTable(r)}`
     : html`<p class="quiet">No evaluation yet.</p>`
 }

@@ -685,6 +685,46 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     );
   });
 
+  it("shows the latest window's multivariate drift: the reconstruction error against its range and the columns the domain classifier names, escaped", async function () {
+    const store = createFileStore(path.join(dir, 'store'));
+    const end = '2026-12-01T06:00:00.000Z';
+    const r = {
+      schema: 'upkeep.evaluation-report/v1',
+      modelId: 'churn',
+      verdict: { status: 'warning', reasons: ['multivariate drift'] },
+      window: { firstDay: '2026-12-01', lastDay: '2026-12-01', end, timezone: 'UTC' },
+      rows: 900,
+      metrics: { roc_auc: 0.8 },
+      model: { sha256: 'c'.repeat(64) },
+      workflow: { workflowId: 'w', runId: 'mv', startedAt: end },
+      multivariate: {
+        reconstruction: { error: 1.9, lower: 0.8, upper: 1.4, alert: true, components: 3, rows: 900 },
+        domainClassifier: {
+          auc: 0.74,
+          threshold: 0.55,
+          alert: true,
+          features: [
+            { column: 'x2', importance: 0.7 },
+            { column: '<b>plan</b>', importance: 0.2 },
+          ],
+          rows: { reference: 500, current: 500 },
+        },
+      },
+    };
+    await store.put(reportKeys('churn', end, 'mv').json, JSON.stringify(r));
+    const { cookie } = await signIn();
+    const body = await (await app.request('/models/churn', { headers: { cookie } })).text();
+    assert.match(body, /<h3>Multivariate drift<\/h3>/);
+    assert.match(
+      body,
+      /Reconstruction error 1\.9000 against the reference's range 0\.8000\.\.1\.4000 \(PCA with 3 components, 900 rows\): <strong>outside<\/strong>/,
+    );
+    assert.match(
+      body,
+      /cross-validated AUC 0\.7400 .*alarm above 0\.5500\): <strong>told apart<\/strong>; the columns that separate them most: x2 \(0\.70\), &lt;b&gt;plan&lt;\/b&gt; \(0\.20\)/,
+    );
+  });
+
   it('refuses forged posts: no or wrong CSRF token, another Origin, a cross-site fetch, a body too large', async function () {
     const { cookie } = await signIn();
     const csrf = field(await (await app.request('/', { headers: { cookie } })).text(), 'csrf');
