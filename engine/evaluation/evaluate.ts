@@ -319,10 +319,12 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
       prediction: o.reference.prediction ? { reference: o.reference.prediction, current: labelSketch(all, 'prediction') } : undefined,
       recognised: o.reference.recognised,
     });
-    // Labels that have not come yet are not a quality problem of the label column.
-    const required = [...prepared.inputs.flatMap((i) => i.columns), ...(unlabelled > 0 ? [] : [spec.label.column])];
+    // Labels that have not come yet are not a quality problem of the label column, in the window or
+    // in the reference (a rolling reference's recent days may not have theirs yet: no label distribution).
+    const skipLabel = unlabelled > 0 || !o.reference.label;
+    const required = [...prepared.inputs.flatMap((i) => i.columns), ...(skipLabel ? [] : [spec.label.column])];
     let profile = o.reference.profile;
-    if (unlabelled > 0) {
+    if (skipLabel) {
       delete current[spec.label.column];
       const { [spec.label.column]: _label, ...columns } = profile.columns;
       profile = { ...profile, columns };
@@ -330,7 +332,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     summary.quality = qualityOf(
       profile,
       current,
-      new Set(o.fileColumns),
+      new Set(o.fileColumns.filter((c) => !(skipLabel && c === spec.label.column))),
       required,
       (o.reference.recognised ?? []).map((r) => r.column),
     );

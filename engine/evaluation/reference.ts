@@ -98,6 +98,8 @@ export async function profileReferenceData(opts: {
     recognise: { except: [...spec.monitor.numeric, ...spec.monitor.categorical] },
   });
   if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
+  // No labelled row (e.g. a rolling reference's recent days, labels not known yet): no label distribution to compare with.
+  if (!label) delete profile.label;
   // CBPE or DLE, the reconstruction error and a row sample, fitted once here (estimators.ts).
   if (estimators && Object.keys(estimators.fitted).length > 0) profile.estimators = estimators.fitted;
   return { profile, tables, prediction, label, estimatorNotes: estimators?.notes ?? [] };
