@@ -141,6 +141,12 @@ export function estimateWindow(
       notes.push(`no estimate: DLE failed on this window: ${why(err)}`);
     }
   }
+  const unlabelled = all.rows - labelled.rows;
+  if (!estimated && unlabelled > 0 && !(prepared.task === 'regression' ? estimators.dle : estimators.cbpe)) {
+    notes.push(
+      `no estimate for the ${unlabelled} unlabelled rows: the reference has no fitted ${prepared.task === 'regression' ? 'DLE' : 'CBPE'} (its rows had no labels, or it could not be fitted when the reference was profiled)`,
+    );
+  }
   const multivariate: MultivariateDrift = {};
   if (features && estimators.reconstruction) {
     try {

@@ -273,6 +273,16 @@ describe('estimated performance and multivariate drift through the engine', func
     assert.equal(s.multivariate, undefined);
     assert.deepEqual(s.labels, { labelled: 500, unlabelled: 500 });
     assert.ok(s.warnings.some((w) => /^no estimate for the 500 unlabelled rows: the reference profile was made before estimators/.test(w)));
+    // A reference without CBPE (e.g. its rows had no labels) but with the rest: the window says why it has no estimate.
+    const { cbpe: _cbpe, ...rest } = ref.profile.estimators as Record<string, unknown>;
+    const noCbpe = referenceFromProfile({ ...ref.profile, estimators: rest }, spec(c));
+    const t = await evaluate(one, c, [csv('half.csv', [header, ...rows.map((r, i) => (i % 2 ? withoutLabel(r) : r))].join('\n'))], noCbpe);
+    assert.equal(t.estimated, undefined);
+    assert.ok(t.multivariate?.reconstruction, 'multivariate drift needs no labels');
+    assert.ok(
+      t.warnings.some((w) => /^no estimate for the 500 unlabelled rows: the reference has no fitted CBPE \(its rows had no labels/.test(w)),
+      t.warnings.join('\n'),
+    );
   });
 
   it('keeps a model that emits NaN failing, never estimated, counting every scored row', async function () {
