@@ -46,7 +46,7 @@ export interface MultivariateDrift {
   /** Data reconstruction error: PCA fitted on the standardised reference. */
   reconstruction?: {
     error: number;
-    /** Alarm thresholds from the reference's own chunk-to-chunk variability. */
+    /** Alarm thresholds for a window of this many rows, from the reference's held-out row errors (lower 0: none). */
     lower: number;
     upper: number;
     alert: boolean;

@@ -5,13 +5,17 @@
  * column standardised, PCA fitted on the reference keeping the smallest number of components that
  * explain more than 65% of its variance. A row's error is the euclidean distance between its
  * standardised values and their reconstruction from those components; a window's error is the
- * mean over its rows. The alarm band is the reference's own chunk-to-chunk variability: the mean
- * ± 3 standard deviations of the errors of the reference cut into chunks.
+ * mean over its rows (the same numbers as NannyML's). The alarm band is ours: NannyML's is the
+ * mean ± 3 standard deviations of the errors of the reference's own chunks, measured on the rows
+ * the PCA was fitted to; here each reference row's error comes from a PCA (and standardisation)
+ * fitted on the other folds of the reference, and the band of a window of `rows` rows is the
+ * bootstrapped tails of a mean of that many such errors (reconstruction-band.ts).
  */
 import type { MultivariateDrift } from '../../domain/estimation.js';
 import { symmetricEigen } from '../math/eigen.js';
 import { FLOAT64_EPS } from '../math/sum.js';
 import { UpkeepError } from '../errors.js';
+import { band, heldOutBand, meanOf, type HeldOut } from './reconstruction-band.js';
 import type { RowMatrix } from './types.js';
 
 /** Share of the reference's variance the kept components must exceed (NannyML's default n_components). */
@@ -19,7 +23,9 @@ export const DEFAULT_VARIANCE_KEPT = 0.65;
 /** Without a chunk size the reference is cut into this many chunks (NannyML's default chunker). */
 export const DEFAULT_REFERENCE_CHUNKS = 10;
 /** Standard deviations either side of the reference chunks' mean error (NannyML's default threshold). */
-export const THRESHOLD_STDS = 3;
+export { THRESHOLD_STDS } from './reconstruction-band.js';
+/** The reference is cut into this many folds; each fold's row errors come from a PCA fitted on the others. */
+export const FOLDS = 10;
 
 /** Fitted on the reference; JSON-serialisable (stored in the reference profile). */
 export interface ReconstructionState {
@@ -48,13 +54,21 @@ export interface ReconstructionState {
   /** The variance share asked for, and the share the kept components explain. */
   varianceKept: number;
   explained: number;
-  /** Rows of the reference, the chunk size the band was measured with, each chunk's mean error. */
+  /** Rows of the reference, the chunk size the band was measured with, each chunk's mean held-out error. */
   rows: number;
   chunkSize: number;
   chunkErrors: number[];
-  /** Mean ± 3 standard deviations of chunkErrors; a lower bound at or below 0 is null (never alarms). */
+  /** The band for a window of chunkSize rows (band()); a lower bound at or below 0 is null (never alarms). */
   lower: number | null;
   upper: number;
+  /**
+   * The held-out row errors: their count, mean and sample standard deviation, and at window sizes
+   * `sizes` the quantiles of the mean of that many of them (bootstrapped) at the tails of ±3
+   * standard deviations of a normal, standardised as (quantile − mean) / (sd / √size). The band of
+   * a window of any size comes from them (band()). Absent in states fitted before they were kept:
+   * judged then on mean ± 3 SD of chunkErrors, widened for smaller windows.
+   */
+  heldOut?: HeldOut;
 }
 
 function fail(message: string): never {
@@ -65,6 +79,14 @@ function fail(message: string): never {
 function isConstant(variance: number, mean: number, n: number): boolean {
   return variance <= n * FLOAT64_EPS * variance + (n * mean * FLOAT64_EPS) ** 2;
 }
+
+/**
+ * A column whose variance over the other folds is below this share of its whole-reference variance
+ * is constant there (only centred). Its variance is the difference of whole sums, so a column
+ * constant in those folds leaves rounding noise, not 0; a real value differing in one row of n
+ * leaves about 1/n.
+ */
+const CONSTANT_REST = 1e-9;
 
 /** Rows are encoded and reduced a block at a time (column-major within the block, so loops run over contiguous rows). */
 const BLOCK = 512;
@@ -245,12 +267,6 @@ function rowErrors(state: ReconstructionState, m: RowMatrix, index: ArrayLike<nu
   }
 }
 
-function meanOf(xs: ArrayLike<number>, from = 0, to = xs.length): number {
-  let s = 0;
-  for (let i = from; i < to; i++) s += xs[i]!;
-  return s / (to - from);
-}
-
 /** Counts of category codes: an array for small whole codes, a map for the rest. */
 class CodeCounts {
   private dense = new Float64Array(16);
@@ -280,7 +296,7 @@ class CodeCounts {
   }
 }
 
-/** Fits the imputation, encoding, standardisation and PCA on the reference, and the alarm band on its chunks. */
+/** Fits the imputation, encoding, standardisation and PCA on the reference, and the alarm band on its held-out row errors. */
 export function fitReconstruction(reference: RowMatrix, opts?: { chunkSize?: number; varianceKept?: number }): ReconstructionState {
   checkMatrix(reference, 'reference');
   const n = reference.rows;
@@ -376,7 +392,9 @@ export function fitReconstruction(reference: RowMatrix, opts?: { chunkSize?: num
   if (columns.length === 0) fail(`every column of the reference is empty (${dropped.join(', ')})`);
   const p = columns.length;
 
-  // Pass 3: the standardised rows' sums and cross products (upper triangle, then mirrored).
+  // Pass 3: the standardised rows' sums and cross products (upper triangle), per fold of rows, so
+  // that the PCA of every fold's complement is the totals minus the fold's own part.
+  const folds = foldBounds(n);
   const partial: ReconstructionState = {
     method: 'pca-reconstruction',
     columns,
@@ -398,29 +416,120 @@ export function fitReconstruction(reference: RowMatrix, opts?: { chunkSize?: num
   };
   const enc = encoder(partial);
   const z = new Float64Array(p * BLOCK);
-  const zsum = new Float64Array(p);
-  const cross = new Float64Array(p * p);
-  for (let start = 0; start < n; start += BLOCK) {
-    const rows = Math.min(BLOCK, n - start);
-    encodeBlock(enc, reference, source, start, rows, z);
-    for (let i = 0; i < p; i++) {
-      const oi = i * BLOCK;
-      let s = 0;
-      for (let r = 0; r < rows; r++) s += z[oi + r]!;
-      zsum[i] = zsum[i]! + s;
-      for (let j = i; j < p; j++) {
-        const oj = j * BLOCK;
-        let dot = 0;
-        for (let r = 0; r < rows; r++) dot += z[oi + r]! * z[oj + r]!;
-        cross[i * p + j] = cross[i * p + j]! + dot;
+  const foldSums: Float64Array[] = [];
+  const foldCross: Float64Array[] = [];
+  for (let f = 0; f + 1 < folds.length; f++) {
+    const zsum = new Float64Array(p);
+    const cross = new Float64Array(p * p);
+    for (let start = folds[f]!; start < folds[f + 1]!; start += BLOCK) {
+      const rows = Math.min(BLOCK, folds[f + 1]! - start);
+      encodeBlock(enc, reference, source, start, rows, z);
+      for (let i = 0; i < p; i++) {
+        const oi = i * BLOCK;
+        let s = 0;
+        for (let r = 0; r < rows; r++) s += z[oi + r]!;
+        zsum[i] = zsum[i]! + s;
+        for (let j = i; j < p; j++) {
+          const oj = j * BLOCK;
+          let dot = 0;
+          for (let r = 0; r < rows; r++) dot += z[oi + r]! * z[oj + r]!;
+          cross[i * p + j] = cross[i * p + j]! + dot;
+        }
       }
     }
+    foldSums.push(zsum);
+    foldCross.push(cross);
   }
-  const centre = Array.from(zsum, (s) => s / n);
+  const zsum = new Float64Array(p);
+  const cross = new Float64Array(p * p);
+  for (let f = 0; f < foldSums.length; f++) {
+    for (let i = 0; i < p; i++) zsum[i] = zsum[i]! + foldSums[f]![i]!;
+    for (let i = 0; i < p * p; i++) cross[i] = cross[i]! + foldCross[f]![i]!;
+  }
+  const full = pca(zsum, cross, n, p, varianceKept);
+  const { k, centre } = full;
+  const state: ReconstructionState = {
+    ...partial,
+    centre,
+    components: full.components,
+    ...(full.residual ? { residual: full.residual } : {}),
+    explained: full.explained,
+  };
+
+  // Each row's error measured by a PCA fitted without its fold (the same number of components):
+  // the error new rows get, not the smaller one of rows the components were fitted to.
+  const errors = new Float64Array(n);
+  if (folds.length < 3) {
+    rowErrors(state, reference, source, errors);
+  } else {
+    const restSum = new Float64Array(p);
+    const restCross = new Float64Array(p * p);
+    for (let f = 0; f + 1 < folds.length; f++) {
+      for (let i = 0; i < p; i++) restSum[i] = zsum[i]! - foldSums[f]![i]!;
+      for (let i = 0; i < p * p; i++) restCross[i] = cross[i]! - foldCross[f]![i]!;
+      const from = folds[f]!;
+      const to = folds[f + 1]!;
+      const rows = n - (to - from);
+      // The standardisation refitted on the other folds too (imputation and category shares stay
+      // whole-reference): a column nearly constant in the reference has a tiny standard deviation,
+      // and a new row's rare value is many of them away; fitted on the rows themselves it is not.
+      // With c the other folds' mean and a the ratio of standard deviations, z' = a·(z − c).
+      const c = Array.from(restSum, (v) => v / rows);
+      const a = c.map((ci, j) => {
+        const variance = restCross[j * p + j]! / rows - ci * ci;
+        return variance > CONSTANT_REST ? 1 / Math.sqrt(variance) : scale[j]!;
+      });
+      for (let i = 0; i < p; i++) {
+        restSum[i] = 0;
+        for (let j = i; j < p; j++) restCross[i * p + j] = a[i]! * a[j]! * (restCross[i * p + j]! - rows * c[i]! * c[j]!);
+      }
+      const rest = pca(restSum, restCross, rows, p, varianceKept, k);
+      // The encoder computes (v − mean)/scale − centre: these make it a·(z − c) − the other folds' centre.
+      const foldState: ReconstructionState = {
+        ...partial,
+        mean: mean.map((m, j) => m + scale[j]! * c[j]!),
+        scale: scale.map((sc, j) => sc / a[j]!),
+        centre: rest.centre,
+        components: rest.components,
+        ...(rest.residual ? { residual: rest.residual } : {}),
+      };
+      const view: RowMatrix = { columns: reference.columns, rows: to - from, values: values.subarray(from * width, to * width) };
+      rowErrors(foldState, view, source, errors.subarray(from, to));
+    }
+  }
+  const chunkErrors: number[] = [];
+  for (let start = 0; start < n; start += chunkSize) chunkErrors.push(meanOf(errors, start, Math.min(n, start + chunkSize)));
+  const heldOut = heldOutBand(errors, chunkSize);
+  const withBand: ReconstructionState = { ...state, chunkErrors, heldOut };
+  const b = band(withBand, chunkSize);
+  return { ...withBand, lower: b.lower, upper: b.upper };
+}
+
+/** Row boundaries of the folds the held-out errors are measured on: up to FOLDS contiguous parts, each leaving at least 2 rows outside. */
+function foldBounds(n: number): number[] {
+  const k = Math.min(FOLDS, Math.floor(n / 2));
+  if (k < 2) return [0, n];
+  return Array.from({ length: k + 1 }, (_, f) => Math.floor((f * n) / k));
+}
+
+/**
+ * PCA of `rows` standardised rows given their sums and cross products (upper triangle): the centre,
+ * and the fewest components whose cumulative share of the variance exceeds varianceKept (as
+ * sklearn reads a float n_components), or exactly `keep` components.
+ */
+function pca(
+  zsum: Float64Array,
+  cross: Float64Array,
+  rows: number,
+  p: number,
+  varianceKept: number,
+  keep?: number,
+): { k: number; centre: number[]; components: number[][]; residual?: number[][]; explained: number } {
+  const centre = Array.from(zsum, (s) => s / rows);
   const cov = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = i; j < p; j++) {
-      const c = (cross[i * p + j]! - n * centre[i]! * centre[j]!) / (n - 1);
+      const c = (cross[i * p + j]! - rows * centre[i]! * centre[j]!) / (rows - 1);
       cov[i * p + j] = c;
       cov[j * p + i] = c;
     }
@@ -428,10 +537,12 @@ export function fitReconstruction(reference: RowMatrix, opts?: { chunkSize?: num
   const { values: lambda, vectors } = symmetricEigen(cov, p);
   let total = 0;
   for (const l of lambda) total += Math.max(0, l);
-  // The fewest components whose cumulative share exceeds varianceKept (as sklearn reads a float n_components).
   let k = 0;
   let cumulative = 0;
-  if (total > 0) {
+  if (keep !== undefined) {
+    k = keep;
+    for (let i = 0; i < k; i++) cumulative += total > 0 ? Math.max(0, lambda[i]!) / total : 0;
+  } else if (total > 0) {
     while (k < p) {
       cumulative += Math.max(0, lambda[k]!) / total;
       k++;
@@ -440,24 +551,15 @@ export function fitReconstruction(reference: RowMatrix, opts?: { chunkSize?: num
   }
   const components: number[][] = [];
   for (let i = 0; i < k; i++) components.push(Array.from(vectors.subarray(i * p, i * p + p)));
+  if (p - k >= k) return { k, centre, components, explained: total > 0 ? cumulative : 0 };
   const residual: number[][] = [];
-  if (p - k < k) for (let i = k; i < p; i++) residual.push(Array.from(vectors.subarray(i * p, i * p + p)));
-
-  const state: ReconstructionState = { ...partial, centre, components, ...(p - k < k ? { residual } : {}), explained: total > 0 ? cumulative : 0 };
-  const errors = new Float64Array(n);
-  rowErrors(state, reference, source, errors);
-  const chunkErrors: number[] = [];
-  for (let start = 0; start < n; start += chunkSize) chunkErrors.push(meanOf(errors, start, Math.min(n, start + chunkSize)));
-  const centreError = meanOf(chunkErrors);
-  const sd = Math.sqrt(chunkErrors.reduce((s, e) => s + (e - centreError) ** 2, 0) / chunkErrors.length);
-  const lower = centreError - THRESHOLD_STDS * sd;
-  return { ...state, chunkErrors, lower: lower > 0 ? lower : null, upper: centreError + THRESHOLD_STDS * sd };
+  for (let i = k; i < p; i++) residual.push(Array.from(vectors.subarray(i * p, i * p + p)));
+  return { k, centre, components, residual, explained: total > 0 ? cumulative : 0 };
 }
 
 /**
- * The window's mean reconstruction error against the reference's band. The band was measured on
- * reference chunks of `chunkSize` rows; a smaller window's mean varies more, so its band is widened
- * by √(chunkSize / rows) around the reference chunks' mean (never narrowed for a larger one).
+ * The window's mean reconstruction error against the reference's band for a window of its size
+ * (band()).
  */
 export function reconstructionDrift(state: ReconstructionState, current: RowMatrix): NonNullable<MultivariateDrift['reconstruction']> {
   checkMatrix(current, 'window');
@@ -466,11 +568,7 @@ export function reconstructionDrift(state: ReconstructionState, current: RowMatr
   const errors = new Float64Array(current.rows);
   rowErrors(state, current, index, errors);
   const error = meanOf(errors);
-  const widen = Math.max(1, Math.sqrt(state.chunkSize / current.rows));
-  const centre = meanOf(state.chunkErrors);
-  const upper = widen === 1 ? state.upper : centre + (state.upper - centre) * widen;
-  const low = state.lower === null ? null : widen === 1 ? state.lower : centre - (centre - state.lower) * widen;
-  const lower = low !== null && low > 0 ? low : null;
+  const { lower, upper } = band(state, current.rows);
   return {
     error,
     lower: lower ?? 0,
