@@ -76,6 +76,16 @@ describe('the verdict policy', function () {
       first: '700 labelled rows in window 2026-11-18..2026-11-24, fewer than min_rows 1000',
     },
     {
+      name: 'insufficient-data naming the files of a one-shot evaluation, which has no window',
+      input: {
+        model: model({ metric: 'roc_auc', min: 0.7 }),
+        snapshot: { ...snapshot(1), firstDay: '', lastDay: '', files: [{ ...snapshot(1).files[0]!, sourceUri: 'file:///data/2026-12-05.parquet' }] },
+        evaluation: evaluation({ roc_auc: null }, 0),
+      },
+      status: 'insufficient-data',
+      first: 'no labelled rows in 2026-12-05.parquet',
+    },
+    {
       name: 'insufficient-data, never healthy, when the primary metric is undefined',
       input: {
         model: model({ metric: 'roc_auc', min: 0.7 }),
