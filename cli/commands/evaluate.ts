@@ -10,6 +10,7 @@ import { baseName, type DataSource } from '../../engine/data/source.js';
 import { createDataSource } from '../../engine/data/sources.js';
 import { renderReportMarkdown } from '../../engine/evaluation/report.js';
 import { parseReferenceProfile } from '../../engine/drift/profile.js';
+import type { ReferenceProfile } from '../../engine/drift/profile-schema.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import { UpkeepError } from '../../engine/errors.js';
 import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput } from '../../engine/evaluation/evaluate.js';
@@ -140,6 +141,8 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     console.log(
       `${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric]?.toFixed(4) ?? '—'} (model ${sha.slice(0, 12)})`,
     );
+    const note = estimatorNote(profile);
+    if (note) console.log(note);
     const recognised = profile.recognised ?? [];
     if (recognised.length > 0) {
       console.log(
@@ -150,6 +153,17 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     await runner.close();
     await engine.close();
   }
+}
+
+/**
+ * Said when a profile carries a performance estimator: it learns from these rows how good the
+ * model's scores are, so rows the model was trained on make every estimate as good as the fit
+ * (a random forest's training RMSE, half its real one), and nothing in the rows tells them apart.
+ */
+export function estimatorNote(profile: Pick<ReferenceProfile, 'estimators'>): string | undefined {
+  const method = profile.estimators?.cbpe ? 'CBPE' : profile.estimators?.dle ? 'DLE' : undefined;
+  if (!method) return undefined;
+  return `estimated performance (${method}) is fitted on these rows: give data the model was not trained on (a test split, or recent labelled production data), or the estimates of unlabelled windows come out as good as the training fit (docs/late-labels.md#which-reference)`;
 }
 
 export interface ModelOptions {
