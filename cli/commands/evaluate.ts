@@ -86,11 +86,7 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
     const unlabelled = report.labels?.unlabelled ?? 0;
     if (unlabelled > 0 && !report.estimated && !reference?.profile.estimators) {
       // Said on stderr too: the JSON or Markdown on stdout may go to a file or a pipe.
-      console.error(
-        reference
-          ? `upkeep: ${report.modelId}: ${unlabelled} rows have no label yet and the reference carries no fitted estimator (a profile made before them): profile the reference again, or give --reference data files`
-          : `upkeep: ${report.modelId}: ${unlabelled} rows have no label yet; estimating their performance needs a reference: --reference <data files or a profile .json>`,
-      );
+      console.error(noEstimateMessage(report.modelId, unlabelled, !!reference, !o.onnx));
     }
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
@@ -153,6 +149,14 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     await runner.close();
     await engine.close();
   }
+}
+
+/** Why unlabelled rows got no estimate, and what to run: a model of the config can have its profile stored. */
+export function noEstimateMessage(modelId: string, unlabelled: number, hasReference: boolean, configured: boolean): string {
+  const profile = configured ? `upkeep profile --model ${modelId} --data <labelled data the model was not trained on>, or ` : '';
+  return hasReference
+    ? `upkeep: ${modelId}: ${unlabelled} rows have no label yet and the reference carries no fitted estimator (a profile made before them): profile the reference again, or give --reference data files`
+    : `upkeep: ${modelId}: ${unlabelled} rows have no label yet; estimating their performance needs a reference: ${profile}--reference <data files or a profile .json>`;
 }
 
 /**

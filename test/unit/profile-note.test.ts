@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { estimatorNote } from '../../cli/commands/evaluate.js';
+import { estimatorNote, noEstimateMessage } from '../../cli/commands/evaluate.js';
 
 // The estimators of a profile learn how good the model's scores are from its rows: profiled on the
 // training set they make an unlabelled window look as good as the training fit, which nothing in
@@ -15,5 +15,22 @@ describe('upkeep profile on the reference of estimated performance', function ()
   it('says nothing when no performance estimator was fitted', function () {
     assert.equal(estimatorNote({}), undefined);
     assert.equal(estimatorNote({ estimators: { reconstruction: {} } }), undefined);
+  });
+});
+
+describe('upkeep evaluate on unlabelled rows without a reference', function () {
+  it('tells a model of the config to store a profile, and any model to give --reference', function () {
+    assert.equal(
+      noEstimateMessage('cancer', 127, false, true),
+      'upkeep: cancer: 127 rows have no label yet; estimating their performance needs a reference: upkeep profile --model cancer --data <labelled data the model was not trained on>, or --reference <data files or a profile .json>',
+    );
+    assert.equal(
+      noEstimateMessage('cancer', 32, false, false),
+      'upkeep: cancer: 32 rows have no label yet; estimating their performance needs a reference: --reference <data files or a profile .json>',
+    );
+    assert.match(
+      noEstimateMessage('cancer', 32, true, true),
+      /the reference carries no fitted estimator \(a profile made before them\): profile the reference again/,
+    );
   });
 });
