@@ -93,7 +93,7 @@ export async function checkModel(
     return fail(`file ${file}: ${(err as Error).message}`);
   }
   const have = table.fileColumns ?? [...table.columns.keys()];
-  // The label column may be absent: its labels are not known yet (the evaluation estimates them).
+  // The label column may be absent when its labels come late (label.delay): see below.
   const wanted = spec.inputs.flatMap((i) => i.columns);
   const missing = wanted.filter((c) => !have.includes(c));
   // the file's own column names are not shown: a header may be the first line of another file (credentials)
@@ -106,6 +106,14 @@ export async function checkModel(
     );
 
   const label = table.columns.get(spec.label.column);
+  // Without label.delay an absent label column is more likely misspelt than late: it fails, as before.
+  if (!label && !spec.label.delay)
+    return fail(
+      `file ${file}: no column ${spec.label.column} (${columnsWord(have.length)}${didYouMean(
+        spec.label.column,
+        have.filter((c) => !wanted.includes(c) && c.length <= 100),
+      )}; if its labels come later, declare label.delay: docs/late-labels.md)`,
+    );
   const unlabelled = label ? (missingLabels(label, table.rowCount)?.reduce((n, m) => n + m, 0) ?? 0) : table.rowCount;
   // Late labels (docs/late-labels.md): what the evaluation will do with them, said rather than failed.
   const late = 'not known yet: scored and estimated, see docs/late-labels.md';

@@ -25,20 +25,20 @@ describe('upkeep check on a latest file whose labels are not known yet', functio
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const at = new Date('2026-12-07T06:00:00Z');
-  const check = (text: string, label = 'y') => {
+  const check = (text: string, label: Record<string, unknown> = { column: 'y', delay: '30d' }) => {
     writeFileSync(path.join(dir, '2026-12-06.csv'), text);
     const spec = specFor({
       task: 'binary',
       artifact: pathToFileURL(fixture('models/binary.onnx')).href,
       inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
-      label: { column: label, positive: 1 },
+      label: { positive: 1, ...label },
       data: { uri: `${pathToFileURL(dir).href}/{date}.csv` },
     });
     return checkModel(spec, runner, at);
   };
   const rows = ['0.1,0.2,0.3,0.4', '-1,1,0.5,-0.5', '0.3,-0.2,1.1,0.9'];
 
-  it('accepts a file without the label column, saying the labels are not known yet (and the nearest name)', async function () {
+  it('accepts a file without the label column of a model with label.delay, saying the labels are not known yet (and the nearest name)', async function () {
     const r = await check(`x1,x2,x3,x4,Y\n${rows.join(',\n')},\n`);
     assert.equal(r.ok, true, r.line);
     assert.match(
@@ -48,6 +48,15 @@ describe('upkeep check on a latest file whose labels are not known yet', functio
     const plain = await check(`x1,x2,x3,x4\n${rows.join('\n')}\n`);
     assert.equal(plain.ok, true, plain.line);
     assert.match(plain.line, /no label column y \(labels not known yet: scored and estimated, see docs\/late-labels\.md\)$/);
+  });
+
+  it('fails a file without the label column when the model declares no label.delay (a misspelt column, more likely)', async function () {
+    const r = await check(`x1,x2,x3,x4,Y\n${rows.join(',\n')},\n`, { column: 'y' });
+    assert.equal(r.ok, false);
+    assert.match(
+      r.line,
+      /^FAIL fixture: file 2026-12-06\.csv: no column y \(the file has 5 columns — did you mean Y\?; if its labels come later, declare label\.delay: docs\/late-labels\.md\)$/,
+    );
   });
 
   it('accepts an empty label column, and counts the empty labels of a partly labelled file', async function () {
