@@ -392,3 +392,9 @@ export function compareOnHoldout(input: CompareInput): Comparison {
     ...(input.candidate ? { candidate: input.candidate } : {}),
   };
 }
+
+/** The rows an estimate covers, for its alert: every scored row, some of which may have their labels (too few to judge on). */
+export function estimatedRowsText(rows: number | undefined, unlabelled: number | undefined): string {
+  if (rows === undefined || unlabelled === undefined || unlabelled === rows) return `${unlabelled ?? 'all'} rows without labels`;
+  return `${rows} rows, ${unlabelled} of them without labels yet`;
+}

@@ -47,7 +47,7 @@ ${
 /** A verdict's badge, marked when it was judged on the estimate (the window's labels not known yet). */
 function verdictBadge(status: string, basis: string | undefined): Html {
   return basis === 'estimated'
-    ? html`<span class="badge ${status}">${status}</span> <span class="badge estimated" title="judged on the estimate: the labels are not known yet">estimated</span>`
+    ? html`<span class="badge ${status}">${status}</span> <span class="badge estimated" title="judged on the estimate: too few labels known yet">estimated</span>`
     : html`<span class="badge ${status}">${status}</span>`;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideVerdict, type VerdictInput } from '../../workflows/policy.js';
+import { decideVerdict, estimatedRowsText, type VerdictInput } from '../../workflows/policy.js';
 
 const snapshot = (files = 7, missing = 0): VerdictInput['snapshot'] => ({
   rows: files * 100,
@@ -388,5 +388,13 @@ describe('the verdict on an estimate (labels not yet known)', function () {
       "multivariate drift: reconstruction error 1.9 is outside the reference's range [1, 1.2]",
       'multivariate drift: a classifier tells the window from the reference (cross-validated AUC 0.71, above 0.55); the columns that separate them most: x2, x1',
     ]);
+  });
+});
+
+describe('the alert of an estimated verdict', function () {
+  it('says how many of the estimated rows have no label yet, and no more than that when none has', function () {
+    assert.equal(estimatedRowsText(1200, 1200), '1200 rows without labels');
+    assert.equal(estimatedRowsText(223, 127), '223 rows, 127 of them without labels yet');
+    assert.equal(estimatedRowsText(undefined, undefined), 'all rows without labels');
   });
 });
