@@ -13,7 +13,7 @@ import { parseReferenceProfile } from '../../engine/drift/profile.js';
 import type { ReferenceProfile } from '../../engine/drift/profile-schema.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import { UpkeepError } from '../../engine/errors.js';
-import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput } from '../../engine/evaluation/evaluate.js';
+import { createEvaluationEngine, referenceUnlabelled, type EvaluationEngine, type ReferenceInput } from '../../engine/evaluation/evaluate.js';
 import { createInProcessRunner } from '../../engine/evaluation/in-process-runner.js';
 import type { InferenceRunner } from '../../engine/evaluation/runner.js';
 import { profileKey } from '../../engine/store/keys.js';
@@ -86,7 +86,9 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
     const unlabelled = report.labels?.unlabelled ?? 0;
     if (unlabelled > 0 && !report.estimated && !reference?.profile.estimators) {
       // Said on stderr too: the JSON or Markdown on stdout may go to a file or a pipe.
-      console.error(noEstimateMessage(report.modelId, unlabelled, !!reference, !o.onnx));
+      console.error(
+        noEstimateMessage(report.modelId, unlabelled, reference ? (referenceUnlabelled(reference.profile) ? 'unlabelled' : 'old') : undefined, !o.onnx),
+      );
     }
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
@@ -126,6 +128,13 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
       createdAt: new Date().toISOString(),
       source: o.data.join(', '),
     });
+    // Stored, it would replace the version's profile with one that fits no estimator and gives no baseline.
+    if (referenceUnlabelled(profile)) {
+      throw new UpkeepError(
+        'InvalidData',
+        `model ${spec.id}: ${o.data.join(', ')}: no row has its label (label column ${spec.label.column} is empty): a reference needs labelled rows (its baseline metrics and the estimates are fitted on them); nothing stored`,
+      );
+    }
     for (const note of estimatorNotes) console.error(`upkeep: ${spec.id}: ${note}`);
     const text = `${JSON.stringify(profile)}\n`;
     if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
@@ -152,9 +161,11 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
 }
 
 /** Why unlabelled rows got no estimate, and what to run: a model of the config can have its profile stored. */
-export function noEstimateMessage(modelId: string, unlabelled: number, hasReference: boolean, configured: boolean): string {
+export function noEstimateMessage(modelId: string, unlabelled: number, reference: 'old' | 'unlabelled' | undefined, configured: boolean): string {
   const profile = configured ? `upkeep profile --model ${modelId} --data <labelled data the model was not trained on>, or ` : '';
-  return hasReference
+  if (reference === 'unlabelled')
+    return `upkeep: ${modelId}: ${unlabelled} rows have no label yet and neither has any row of the reference: estimating needs labelled reference data`;
+  return reference === 'old'
     ? `upkeep: ${modelId}: ${unlabelled} rows have no label yet and the reference carries no fitted estimator (a profile made before them): profile the reference again, or give --reference data files`
     : `upkeep: ${modelId}: ${unlabelled} rows have no label yet; estimating their performance needs a reference: ${profile}--reference <data files or a profile .json>`;
 }

@@ -21,16 +21,21 @@ describe('upkeep profile on the reference of estimated performance', function ()
 describe('upkeep evaluate on unlabelled rows without a reference', function () {
   it('tells a model of the config to store a profile, and any model to give --reference', function () {
     assert.equal(
-      noEstimateMessage('cancer', 127, false, true),
+      noEstimateMessage('cancer', 127, undefined, true),
       'upkeep: cancer: 127 rows have no label yet; estimating their performance needs a reference: upkeep profile --model cancer --data <labelled data the model was not trained on>, or --reference <data files or a profile .json>',
     );
     assert.equal(
-      noEstimateMessage('cancer', 32, false, false),
+      noEstimateMessage('cancer', 32, undefined, false),
       'upkeep: cancer: 32 rows have no label yet; estimating their performance needs a reference: --reference <data files or a profile .json>',
     );
     assert.match(
-      noEstimateMessage('cancer', 32, true, true),
+      noEstimateMessage('cancer', 32, 'old', true),
       /the reference carries no fitted estimator \(a profile made before them\): profile the reference again/,
+    );
+    // A reference of unlabelled rows is not an old profile: saying so sent the user to profile it again.
+    assert.equal(
+      noEstimateMessage('cancer', 32, 'unlabelled', true),
+      'upkeep: cancer: 32 rows have no label yet and neither has any row of the reference: estimating needs labelled reference data',
     );
   });
 });
