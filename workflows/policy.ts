@@ -113,15 +113,16 @@ function estimatedBasis(evaluation: VerdictInput['evaluation'], metric: string, 
   return { value: m.value, text };
 }
 
+/** A one-shot evaluation of given files (upkeep evaluate --data) has no window: its files are named. */
+function givenFiles(files: readonly { sourceUri?: string }[]): string {
+  const names = files.map((f) => (f.sourceUri ?? '').slice((f.sourceUri ?? '').lastIndexOf('/') + 1));
+  if (names.length <= 1) return names[0] || 'the files given';
+  return `${names.length} files (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+}
+
 export function decideVerdict(input: VerdictInput): Verdict {
   const { model, snapshot, evaluation, failure } = input;
-  // A one-shot evaluation of given files (upkeep evaluate --data) has no window: its files are named.
-  const names = snapshot.files.map((f) => f.sourceUri.slice(f.sourceUri.lastIndexOf('/') + 1));
-  const window = snapshot.firstDay
-    ? `window ${snapshot.firstDay}..${snapshot.lastDay}`
-    : names.length <= 1
-      ? (names[0] ?? 'the files given')
-      : `${names.length} files (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+  const window = snapshot.firstDay ? `window ${snapshot.firstDay}..${snapshot.lastDay}` : givenFiles(snapshot.files);
   const notes: string[] = [];
   if (snapshot.missing.length > 0) {
     notes.push(
