@@ -33,7 +33,7 @@ import {
 } from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
 import { createTrailWriter } from './trail-writer.js';
-import { decideVerdict, retrainRequest, shouldRetrain } from './policy.js';
+import { decideVerdict, estimatedRowsText, retrainRequest, shouldRetrain } from './policy.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import { retrainModel } from './retrain-model.js';
 import { verdictDetails } from './summary.js';
@@ -273,13 +273,13 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     const noTrainer = severe && !spec.retrain.trainer ? noTrainerMessage(model.modelId) : undefined;
     if (verdict.status === 'degraded' || verdict.status === 'failing') {
       // An estimated degradation goes to the same people, and says plainly that it is an estimate.
-      const status = estimatedVerdict ? `${verdict.status} (estimated: the labels are not known yet)` : verdict.status;
+      const status = estimatedVerdict ? `${verdict.status} (estimated: too few labels known yet)` : verdict.status;
       const late = first ? ` (labels matured for the window ending ${windowEnd})` : '';
       trail.notify(
         verdict.status,
         stakeholders(spec),
         `${model.modelId} is ${status}${late}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`,
-        `${estimatedVerdict ? `Estimated${typeof estimate?.value === 'number' ? ` ${metric} ${estimate.value.toFixed(4)}` : ''} from the model's scores on ${labels?.unlabelled ?? 'all'} rows without labels; realized metrics follow when the labels arrive.\n` : ''}${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
+        `${estimatedVerdict ? `Estimated${typeof estimate?.value === 'number' ? ` ${metric} ${estimate.value.toFixed(4)}` : ''} from the model's scores on ${estimatedRowsText(evaluation?.estimated?.rows, labels?.unlabelled)}; realized metrics follow when the labels arrive.\n` : ''}${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
       );
     }
     if (noTrainer) trail.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });

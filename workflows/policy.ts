@@ -113,13 +113,20 @@ function estimatedBasis(evaluation: VerdictInput['evaluation'], metric: string, 
   return { value: m.value, text };
 }
 
+/** A one-shot evaluation of given files (upkeep evaluate --data) has no window: its files are named. */
+function givenFiles(files: readonly { sourceUri?: string }[]): string {
+  const names = files.map((f) => (f.sourceUri ?? '').slice((f.sourceUri ?? '').lastIndexOf('/') + 1));
+  if (names.length <= 1) return names[0] || 'the files given';
+  return `${names.length} files (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+}
+
 export function decideVerdict(input: VerdictInput): Verdict {
   const { model, snapshot, evaluation, failure } = input;
-  const window = `${snapshot.firstDay}..${snapshot.lastDay}`;
+  const window = snapshot.firstDay ? `window ${snapshot.firstDay}..${snapshot.lastDay}` : givenFiles(snapshot.files);
   const notes: string[] = [];
   if (snapshot.missing.length > 0) {
     notes.push(
-      `${snapshot.missing.length} of ${snapshot.missing.length + snapshot.files.length} files missing from window ${window}: ${snapshot.missing.map((m) => m.date).join(', ')}`,
+      `${snapshot.missing.length} of ${snapshot.missing.length + snapshot.files.length} files missing from ${window}: ${snapshot.missing.map((m) => m.date).join(', ')}`,
     );
   }
   if (evaluation && evaluation.droppedRows > 0) {
@@ -134,17 +141,17 @@ export function decideVerdict(input: VerdictInput): Verdict {
     return { status: 'failing', reasons: [...quality.issues.filter((i) => i.severity === 'break').map((i) => `schema: ${i.message}`), ...notes] };
   }
   if (snapshot.files.length === 0) {
-    return { status: 'insufficient-data', reasons: [`no data files in window ${window}${snapshot.hint ? `: ${snapshot.hint}` : ''}`, ...notes] };
+    return { status: 'insufficient-data', reasons: [`no data files in ${window}${snapshot.hint ? `: ${snapshot.hint}` : ''}`, ...notes] };
   }
   const metric = model.primaryMetric;
   // Too few labels, but an estimate on every scored row: judged on the estimate, with the same thresholds.
   const estimate = estimatedBasis(evaluation, metric, model.minRows);
   if (!estimate) {
     if (!evaluation || evaluation.rows === 0) {
-      return { status: 'insufficient-data', reasons: [`no labelled rows in window ${window}`, ...notes] };
+      return { status: 'insufficient-data', reasons: [`no labelled rows in ${window}`, ...notes] };
     }
     if (evaluation.rows < model.minRows) {
-      return { status: 'insufficient-data', reasons: [`${evaluation.rows} labelled rows in window ${window}, fewer than min_rows ${model.minRows}`, ...notes] };
+      return { status: 'insufficient-data', reasons: [`${evaluation.rows} labelled rows in ${window}, fewer than min_rows ${model.minRows}`, ...notes] };
     }
   }
   const value = estimate ? estimate.value : evaluation!.metrics[metric];
@@ -385,4 +392,10 @@ export function compareOnHoldout(input: CompareInput): Comparison {
     ...(stillFails ? { stillFails } : {}),
     ...(input.candidate ? { candidate: input.candidate } : {}),
   };
+}
+
+/** The rows an estimate covers, for its alert: every scored row, some of which may have their labels (too few to judge on). */
+export function estimatedRowsText(rows: number | undefined, unlabelled: number | undefined): string {
+  if (rows === undefined || unlabelled === undefined || unlabelled === rows) return `${unlabelled ?? 'all'} rows without labels`;
+  return `${rows} rows, ${unlabelled} of them without labels yet`;
 }

@@ -16,6 +16,7 @@ import { dataWindow } from '../../engine/data/window.js';
 import { dayFiles, isFilePattern } from '../../engine/data/file-pattern.js';
 import { UpkeepError } from '../../engine/errors.js';
 import { canonicalLabel, prepareModel } from '../../engine/evaluation/model.js';
+import { allMissing, missingLabels } from '../../engine/evaluation/row-helpers.js';
 import { createInProcessRunner } from '../../engine/evaluation/in-process-runner.js';
 import type { InferenceRunner } from '../../engine/evaluation/runner.js';
 import { sha256Hex } from '../../engine/util.js';
@@ -92,7 +93,8 @@ export async function checkModel(
     return fail(`file ${file}: ${(err as Error).message}`);
   }
   const have = table.fileColumns ?? [...table.columns.keys()];
-  const wanted = [...spec.inputs.flatMap((i) => i.columns), spec.label.column];
+  // The label column may be absent when its labels come late (label.delay): see below.
+  const wanted = spec.inputs.flatMap((i) => i.columns);
   const missing = wanted.filter((c) => !have.includes(c));
   // the file's own column names are not shown: a header may be the first line of another file (credentials)
   if (missing.length > 0)
@@ -103,15 +105,39 @@ export async function checkModel(
       )})`,
     );
 
-  const label = table.columns.get(spec.label.column)!;
-  if (spec.task === 'regression') {
-    if (label.kind !== 'number') return fail(`file ${file}: label column ${spec.label.column} is not numeric`);
-  } else if (classes) {
+  const label = table.columns.get(spec.label.column);
+  // Without label.delay an absent label column is more likely misspelt than late: it fails, as before.
+  if (!label && !spec.label.delay)
+    return fail(
+      `file ${file}: no column ${spec.label.column} (${columnsWord(have.length)}${didYouMean(
+        spec.label.column,
+        have.filter((c) => !wanted.includes(c) && c.length <= 100),
+      )}; if its labels come later, declare label.delay: docs/late-labels.md)`,
+    );
+  const unlabelled = label ? (missingLabels(label, table.rowCount)?.reduce((n, m) => n + m, 0) ?? 0) : table.rowCount;
+  // Late labels (docs/late-labels.md): what the evaluation will do with them, said rather than failed.
+  const late = 'not known yet: scored and estimated, see docs/late-labels.md';
+  const labels = !label
+    ? `columns as declared; no label column ${spec.label.column} (labels ${late}${didYouMean(
+        spec.label.column,
+        have.filter((c) => !wanted.includes(c) && c.length <= 100),
+      )})`
+    : unlabelled === table.rowCount && table.rowCount > 0
+      ? `columns as declared; label column ${spec.label.column} empty (labels ${late})`
+      : unlabelled > 0
+        ? `columns and labels as declared, ${unlabelled} labels empty (${late})`
+        : 'columns and labels as declared';
+  const values = label && !allMissing(label) ? label : undefined;
+  if (values && spec.task === 'regression') {
+    if (values.kind !== 'number') return fail(`file ${file}: label column ${spec.label.column} is not numeric`);
+  } else if (values && classes) {
+    const label = values;
     const known = new Set(classes);
     const unknown = new Set<string>();
     for (let i = 0; i < table.rowCount && unknown.size < 5; i++) {
       let v: string | undefined;
-      if (label.kind === 'string') v = label.values[i] ?? undefined;
+      // An empty label is not known yet, not a class.
+      if (label.kind === 'string') v = label.values[i] || undefined;
       else if (!label.nulls?.[i]) v = canonicalLabel(label.kind === 'boolean' ? label.values[i] === 1 : label.values[i]!);
       if (v !== undefined && !known.has(v)) unknown.add(v);
     }
@@ -127,7 +153,7 @@ export async function checkModel(
       : '';
   return {
     ok: true,
-    line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, columns and labels as declared${noTrainer}`,
+    line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, ${labels}${noTrainer}`,
   };
 }
 

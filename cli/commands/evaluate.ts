@@ -10,9 +10,10 @@ import { baseName, type DataSource } from '../../engine/data/source.js';
 import { createDataSource } from '../../engine/data/sources.js';
 import { renderReportMarkdown } from '../../engine/evaluation/report.js';
 import { parseReferenceProfile } from '../../engine/drift/profile.js';
+import type { ReferenceProfile } from '../../engine/drift/profile-schema.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import { UpkeepError } from '../../engine/errors.js';
-import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput } from '../../engine/evaluation/evaluate.js';
+import { createEvaluationEngine, referenceUnlabelled, type EvaluationEngine, type ReferenceInput } from '../../engine/evaluation/evaluate.js';
 import { createInProcessRunner } from '../../engine/evaluation/in-process-runner.js';
 import type { InferenceRunner } from '../../engine/evaluation/runner.js';
 import { profileKey } from '../../engine/store/keys.js';
@@ -86,9 +87,7 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
     if (unlabelled > 0 && !report.estimated && !reference?.profile.estimators) {
       // Said on stderr too: the JSON or Markdown on stdout may go to a file or a pipe.
       console.error(
-        reference
-          ? `upkeep: ${report.modelId}: ${unlabelled} rows have no label yet and the reference carries no fitted estimator (a profile made before them): profile the reference again, or give --reference data files`
-          : `upkeep: ${report.modelId}: ${unlabelled} rows have no label yet; estimating their performance needs a reference: --reference <data files or a profile .json>`,
+        noEstimateMessage(report.modelId, unlabelled, reference ? (referenceUnlabelled(reference.profile) ? 'unlabelled' : 'old') : undefined, !o.onnx),
       );
     }
     if (o.format === 'json') {
@@ -129,6 +128,13 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
       createdAt: new Date().toISOString(),
       source: o.data.join(', '),
     });
+    // Stored, it would replace the version's profile with one that fits no estimator and gives no baseline.
+    if (referenceUnlabelled(profile)) {
+      throw new UpkeepError(
+        'InvalidData',
+        `model ${spec.id}: ${o.data.join(', ')}: no row has its label (label column ${spec.label.column} is empty): a reference needs labelled rows (its baseline metrics and the estimates are fitted on them); nothing stored`,
+      );
+    }
     for (const note of estimatorNotes) console.error(`upkeep: ${spec.id}: ${note}`);
     const text = `${JSON.stringify(profile)}\n`;
     if (store) console.log(`stored ${(await store.put(profileKey(spec.id, sha), text)).uri}`);
@@ -140,6 +146,8 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     console.log(
       `${spec.id}: ${profile.rows} rows, ${Object.keys(profile.columns).length} columns profiled; ${metric} on this data ${profile.baselineMetrics?.[metric]?.toFixed(4) ?? '—'} (model ${sha.slice(0, 12)})`,
     );
+    const note = estimatorNote(profile);
+    if (note) console.log(note);
     const recognised = profile.recognised ?? [];
     if (recognised.length > 0) {
       console.log(
@@ -150,6 +158,27 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
     await runner.close();
     await engine.close();
   }
+}
+
+/** Why unlabelled rows got no estimate, and what to run: a model of the config can have its profile stored. */
+export function noEstimateMessage(modelId: string, unlabelled: number, reference: 'old' | 'unlabelled' | undefined, configured: boolean): string {
+  const profile = configured ? `upkeep profile --model ${modelId} --data <labelled data the model was not trained on>, or ` : '';
+  if (reference === 'unlabelled')
+    return `upkeep: ${modelId}: ${unlabelled} rows have no label yet and neither has any row of the reference: estimating needs labelled reference data`;
+  return reference === 'old'
+    ? `upkeep: ${modelId}: ${unlabelled} rows have no label yet and the reference carries no fitted estimator (a profile made before them): profile the reference again, or give --reference data files`
+    : `upkeep: ${modelId}: ${unlabelled} rows have no label yet; estimating their performance needs a reference: ${profile}--reference <data files or a profile .json>`;
+}
+
+/**
+ * Said when a profile carries a performance estimator: it learns from these rows how good the
+ * model's scores are, so rows the model was trained on make every estimate as good as the fit
+ * (a random forest's training RMSE, half its real one), and nothing in the rows tells them apart.
+ */
+export function estimatorNote(profile: Pick<ReferenceProfile, 'estimators'>): string | undefined {
+  const method = profile.estimators?.cbpe ? 'CBPE' : profile.estimators?.dle ? 'DLE' : undefined;
+  if (!method) return undefined;
+  return `estimated performance (${method}) is fitted on these rows: give data the model was not trained on (a test split, or recent labelled production data), or the estimates of unlabelled windows come out as good as the training fit (docs/late-labels.md#which-reference)`;
 }
 
 export interface ModelOptions {

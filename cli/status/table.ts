@@ -170,7 +170,7 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   const e = m.lastEvaluation;
   if (e) {
     put('evaluated', `window ending ${e.windowEnd} (${relative(e.windowEnd, now)})${e.ranAt ? `, ran ${e.ranAt}` : ''}, ${e.rows} rows, version ${e.version}`);
-    put('verdict', `${e.verdict}${e.basis === 'estimated' ? ' (estimated: the labels are not known yet)' : ''}${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`);
+    put('verdict', `${e.verdict}${e.basis === 'estimated' ? ' (estimated: too few labels known yet)' : ''}${e.reasons[0] ? `: ${e.reasons[0]}` : ''}`);
     const tr = e.trend;
     const since =
       tr.direction === 'unknown'

@@ -47,7 +47,7 @@ ${
 /** A verdict's badge, marked when it was judged on the estimate (the window's labels not known yet). */
 function verdictBadge(status: string, basis: string | undefined): Html {
   return basis === 'estimated'
-    ? html`<span class="badge ${status}">${status}</span> <span class="badge estimated" title="judged on the estimate: the labels are not known yet">estimated</span>`
+    ? html`<span class="badge ${status}">${status}</span> <span class="badge estimated" title="judged on the estimate: too few labels known yet">estimated</span>`
     : html`<span class="badge ${status}">${status}</span>`;
 }
 
@@ -162,7 +162,7 @@ ${findingsList(p.findings)}
 ${
   r
     ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): ${verdictBadge(r.verdict.status, r.verdict.basis)} ${r.verdict.reasons.join('; ')}</p>
-${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: the window's labels are not known yet. It is evaluated again when they come.</p>` : ''}
+${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: too few of the window's labels are known yet. With a label.delay, it is evaluated again when they come.</p>` : ''}
 ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
 ${multivariateSection(r)}

@@ -43,7 +43,9 @@ function formatPath(configName: string, raw: unknown, issuePath: readonly Proper
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `required (${issue.message.replace(/^Invalid input: /, '')})`;
+  // Absent (or null): required; present with the wrong type: the message says what it is.
+  if (issue.code === 'invalid_type' && (issue.input === undefined || issue.input === null))
+    return `required (${issue.message.replace(/^Invalid input: /, '')})`;
   if (issue.code === 'too_small' && issue.origin === 'number') return `expected a number ≥ ${String(issue.minimum)}`;
   if (issue.code === 'too_big' && issue.origin === 'number') return `expected a number ≤ ${String(issue.maximum)}`;
   return issue.message.replace(/^Invalid input: /, '');
@@ -73,7 +75,8 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
       `${opts.name}: YAML aliases expand too far (more than ${MAX_YAML_ALIASES} alias expansions; ${(err as Error).message.split('\n')[0]})`,
     );
   }
-  const parsed = configSchema.safeParse(raw);
+  // reportInput: a field that is there with the wrong type is told from one that is missing.
+  const parsed = configSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${formatPath(opts.name, raw, issue.path)} ${describeIssue(issue)}`);
     throw new UpkeepError('InvalidConfig', lines.join('\n'));
@@ -196,7 +199,7 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
     } catch (err) {
       throw new UpkeepError('InvalidConfig', `${file}: YAML aliases expand too far (${(err as Error).message.split('\n')[0]})`);
     }
-    const parsed = keysFileSchema.safeParse(keysRaw);
+    const parsed = keysFileSchema.safeParse(keysRaw, { reportInput: true });
     if (!parsed.success)
       throw new UpkeepError('InvalidConfig', parsed.error.issues.map((issue) => `${formatPath(file, null, issue.path)} ${describeIssue(issue)}`).join('\n'));
     addKeys(people, parsed.data.people, `${file}: people`);

@@ -81,6 +81,14 @@ export function buildReferenceProfile(opts: BuildReferenceProfileOptions): Refer
   if (tables.length === 0) throw new UpkeepError('InvalidData', 'a reference profile needs at least one table');
   const table = tables.length === 1 ? tables[0]! : concatTables(tables);
   const seed = checkSeed(opts.seed);
+  // Before the columns: a missing label column is named as such (not as a categorical that is not profiled).
+  const labelName = opts.label === undefined ? undefined : typeof opts.label === 'string' ? opts.label : opts.label.column;
+  if (labelName !== undefined && !table.columns.has(labelName)) {
+    throw new UpkeepError(
+      'SchemaMismatch',
+      `${table.source}: label column ${JSON.stringify(labelName)} is not in the data (${columnsWord(table.columns.size)})`,
+    );
+  }
   const columns = profileTable(table, { ...opts, seed });
   const profile: ReferenceProfile = {
     schema: REFERENCE_PROFILE_SCHEMA,

@@ -343,7 +343,9 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     summary.warnings.push(...notes);
     if (!estimators && unlabelled > 0) {
       summary.warnings.push(
-        `no estimate for the ${unlabelled} unlabelled rows: the reference profile was made before estimators were fitted into it; profile the reference again (upkeep profile) to estimate`,
+        referenceUnlabelled(profile)
+          ? `no estimate for the ${unlabelled} unlabelled rows: the reference has no labelled rows to fit the estimators on; profile labelled reference data`
+          : `no estimate for the ${unlabelled} unlabelled rows: the reference profile was made before estimators were fitted into it; profile the reference again (upkeep profile) to estimate`,
       );
     }
   } else if (unlabelled > 0) {
@@ -541,4 +543,9 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     durationMs: Date.now() - started,
   };
   return { summary, ...(ci.pending ? { pending: ci.pending } : {}) };
+}
+
+/** A reference profiled from rows none of which had its label: no estimator could be fitted on it. */
+export function referenceUnlabelled(profile: Pick<ReferenceProfile, 'label' | 'rows'>): boolean {
+  return profile.rows > 0 && profile.label?.distribution.count === 0;
 }

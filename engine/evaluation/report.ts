@@ -127,8 +127,11 @@ export function renderReportMarkdown(r: EvaluationReport): string {
       for (const w of e.warnings) lines.push(`- ${t(w)}`);
       lines.push('');
     }
-    if (e.labelCounts && e.predictionCounts) {
-      lines.push('## Classes', '', '| class | true rows | predicted rows |', '|---|---:|---:|');
+    // The counts are of the labelled rows: none to show when no row has its label yet.
+    if (e.labelCounts && e.predictionCounts && e.rows > 0) {
+      lines.push('## Classes', '');
+      if (unlabelled > 0) lines.push(`On the ${e.rows} labelled rows (the ${unlabelled} without a label yet are not counted).`, '');
+      lines.push('| class | true rows | predicted rows |', '|---|---:|---:|');
       for (const [label, n] of Object.entries(e.labelCounts)) lines.push(`| ${t(label)} | ${n} | ${e.predictionCounts[label] ?? 0} |`);
       lines.push('');
     }
@@ -237,7 +240,8 @@ function estimateLines(est: NonNullable<EvaluationSummary['estimated']>, basis: 
       : `Reliability: **unreliable**${rel.why ? `: ${t(rel.why)}` : ''} (${what} ${err(rel.referenceError)} on the reference${rel.windowError !== undefined && rel.windowError !== null ? `, ${err(rel.windowError)} on this window's labelled rows` : ''}). It is reported, but never makes the verdict degraded on its own.`,
     '',
   );
-  lines.push(`What estimation cannot see: ${t(est.blindSpot)}`, '');
+  // The text is a whole sentence ("Estimation cannot see concept drift: …"), so it gets no prefix that repeats it.
+  lines.push(`Blind spot: ${t(est.blindSpot)}`, '');
   return lines;
 }
 

@@ -125,7 +125,7 @@ export function verdictLine(e: { modelId: string; kind: string; summary?: string
   const reason = Array.isArray(d.reasons) && typeof d.reasons[0] === 'string' ? ` — ${d.reasons[0]}` : '';
   const report = typeof d.report === 'string' ? ` (report ${d.report})` : '';
   // An estimate says so (the labels not known yet); a re-evaluation with matured labels says that too.
-  const basis = d.basis === 'estimated' ? ' (estimated: the labels are not known yet)' : '';
+  const basis = d.basis === 'estimated' ? ' (estimated: too few labels known yet)' : '';
   const matured = d.matured && typeof d.windowEnd === 'string' ? ` (labels matured for the window ending ${d.windowEnd})` : '';
   return oneLine(`[upkeep] ${e.modelId}: ${d.verdict}${basis}${matured}${reason}${report}`);
 }

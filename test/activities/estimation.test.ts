@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
-import { createEvaluationEngine, type EvaluationEngine, type ReferenceInput, type WindowFile } from '../../engine/evaluation/evaluate.js';
+import { createEvaluationEngine, referenceUnlabelled, type EvaluationEngine, type ReferenceInput, type WindowFile } from '../../engine/evaluation/evaluate.js';
 import { profileReferenceData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { sha256Hex } from '../../engine/util.js';
@@ -282,6 +282,34 @@ describe('estimated performance and multivariate drift through the engine', func
     assert.ok(
       t.warnings.some((w) => /^no estimate for the 500 unlabelled rows: the reference has no fitted CBPE \(its rows had no labels/.test(w)),
       t.warnings.join('\n'),
+    );
+  });
+
+  it('gives no estimate against a reference none of whose rows has its label, and says that, not that the profile is old', async function () {
+    const c = caseOf('models/binary.onnx');
+    const { header, rows } = lines(c);
+    const bytes = fixtureBytes(c.model);
+    const unlabelled = [header, ...rows.map(withoutLabel)].join('\n');
+    const { profile, estimatorNotes } = await profileReferenceData({
+      spec: spec(c),
+      modelBytes: bytes,
+      modelKey: sha256Hex(bytes),
+      artifactName: 'm.onnx',
+      files: [csv('unlabelled.csv', unlabelled)],
+      engine: one,
+      createdAt: 't',
+      source: 'unlabelled.csv',
+    });
+    assert.equal(profile.estimators, undefined);
+    assert.deepEqual(estimatorNotes, ['no labelled reference rows: nothing to fit the estimators on']);
+    assert.equal(referenceUnlabelled(profile), true);
+    assert.equal(referenceUnlabelled((await reference(c)).profile), false);
+    const s = await evaluate(one, c, [csv('window.csv', unlabelled)], referenceFromProfile(profile, spec(c)));
+    assert.ok(
+      s.warnings.includes(
+        'no estimate for the 1000 unlabelled rows: the reference has no labelled rows to fit the estimators on; profile labelled reference data',
+      ),
+      s.warnings.join('\n'),
     );
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,17 @@ describe('the upkeep command line', function () {
       assert.equal(none.status, 0, none.stderr);
       assert.equal(JSON.parse(none.stdout).verdict.status, 'insufficient-data');
       assert.match(none.stderr, /upkeep: binary: 1000 rows have no label yet; estimating their performance needs a reference: --reference/);
+      // A profile of rows none of which has its label fits nothing: refused, nothing written.
+      const empty = path.join(dir, 'empty.csv');
+      writeFileSync(empty, lines.map((l, i) => (i === 0 ? l : l.slice(0, l.lastIndexOf(',') + 1))).join('\n'));
+      const profileOut = path.join(dir, 'profile.json');
+      const refused = upkeep(['profile', ...args.slice(1), '--positive-label', '1', '--data', empty, '--out', profileOut]);
+      assert.notEqual(refused.status, 0);
+      assert.match(
+        refused.stderr,
+        /^upkeep: model binary: \S+empty\.csv: no row has its label \(label column y is empty\): a reference needs labelled rows .*; nothing stored$/m,
+      );
+      assert.equal(existsSync(profileOut), false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -103,7 +103,13 @@ describe('upkeep init and upkeep check', function () {
     writeFileSync(out, readFileSync(out, 'utf8').replace('column: "y"', 'column: why'));
     const missing = upkeep(['check', '--model', 'churn'], dir);
     assert.equal(missing.status, 1);
-    assert.match(missing.stdout, new RegExp(`^FAIL churn: file ${yesterday}\\.parquet: no column why \\(the file has 5 columns\\)$`, 'm'));
+    assert.match(
+      missing.stdout,
+      new RegExp(
+        `^FAIL churn: file ${yesterday}\\.parquet: no column why \\(the file has 5 columns; if its labels come later, declare label\\.delay: docs/late-labels\\.md\\)$`,
+        'm',
+      ),
+    );
     writeFileSync(out, readFileSync(out, 'utf8').replace('column: why', 'column: x1'));
     const labels = upkeep(['check', '--config', out], os.tmpdir());
     assert.equal(labels.status, 1);

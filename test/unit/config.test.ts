@@ -123,6 +123,13 @@ describe('upkeep.yaml validation', function () {
     );
     assert.match(configError(late('a month')), /label\.delay: expected a duration like 30s, 5m, 2h or 1d/);
     assert.match(configError(late('400d')), /label\.delay: expected a delay of at most 366d/);
+    // A number is there, of the wrong type: not "required".
+    assert.equal(configError(late('30')), 'upkeep.yaml: models[0] (churn): label.delay: expected string, received number');
+    assert.match(configError(`models:${model().replace('{ every: 1d }', '{ every: 30 }')}`), /schedule\.every: expected string, received number$/);
+    assert.match(
+      configError(`models:${model().replace('owner: owners@example.com', 'owner: ~')}`),
+      /owner: required \(every model needs an accountable owner\)$/,
+    );
   });
 
   it('reports YAML syntax errors and duplicate keys with the file name', function () {

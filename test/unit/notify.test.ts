@@ -228,7 +228,7 @@ describe('the log line of an evaluation', () => {
     const details = { verdict: 'degraded', reasons: ['estimated roc_auc 0.65 < 0.72'], report: 'file:///r.json', windowEnd: '2026-10-01T06:00:00.000Z' };
     assert.equal(
       verdictLine({ modelId: 'churn', kind: 'evaluation', details: { ...details, basis: 'estimated' } }),
-      '[upkeep] churn: degraded (estimated: the labels are not known yet) — estimated roc_auc 0.65 < 0.72 (report file:///r.json)',
+      '[upkeep] churn: degraded (estimated: too few labels known yet) — estimated roc_auc 0.65 < 0.72 (report file:///r.json)',
     );
     assert.equal(
       verdictLine({ modelId: 'churn', kind: 'evaluation', details: { ...details, reasons: ['roc_auc 0.70 < 0.72'], matured: { entry: 'x' } } }),

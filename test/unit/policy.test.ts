@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { decideVerdict, type VerdictInput } from '../../workflows/policy.js';
+import { decideVerdict, estimatedRowsText, type VerdictInput } from '../../workflows/policy.js';
 
 const snapshot = (files = 7, missing = 0): VerdictInput['snapshot'] => ({
   rows: files * 100,
@@ -74,6 +74,16 @@ describe('the verdict policy', function () {
       input: { model: model({ metric: 'roc_auc', min: 0.7 }, {}, 1000), snapshot: snapshot(), evaluation: evaluation({ roc_auc: 0.9 }, 700) },
       status: 'insufficient-data',
       first: '700 labelled rows in window 2026-11-18..2026-11-24, fewer than min_rows 1000',
+    },
+    {
+      name: 'insufficient-data naming the files of a one-shot evaluation, which has no window',
+      input: {
+        model: model({ metric: 'roc_auc', min: 0.7 }),
+        snapshot: { ...snapshot(1), firstDay: '', lastDay: '', files: [{ ...snapshot(1).files[0]!, sourceUri: 'file:///data/2026-12-05.parquet' }] },
+        evaluation: evaluation({ roc_auc: null }, 0),
+      },
+      status: 'insufficient-data',
+      first: 'no labelled rows in 2026-12-05.parquet',
     },
     {
       name: 'insufficient-data, never healthy, when the primary metric is undefined',
@@ -378,5 +388,13 @@ describe('the verdict on an estimate (labels not yet known)', function () {
       "multivariate drift: reconstruction error 1.9 is outside the reference's range [1, 1.2]",
       'multivariate drift: a classifier tells the window from the reference (cross-validated AUC 0.71, above 0.55); the columns that separate them most: x2, x1',
     ]);
+  });
+});
+
+describe('the alert of an estimated verdict', function () {
+  it('says how many of the estimated rows have no label yet, and no more than that when none has', function () {
+    assert.equal(estimatedRowsText(1200, 1200), '1200 rows without labels');
+    assert.equal(estimatedRowsText(223, 127), '223 rows, 127 of them without labels yet');
+    assert.equal(estimatedRowsText(undefined, undefined), 'all rows without labels');
   });
 });

@@ -226,6 +226,15 @@ describe('reference profile', () => {
       );
     });
 
+    it('names a label column the reference lacks as the label, also when it is listed as categorical', () => {
+      // Reference data whose labels have not come (the column not written yet): said plainly.
+      const t = table({ x: num([0.5, 1.5]) }, 'late.parquet');
+      assert.throws(
+        () => buildReferenceProfile({ data: t, label: { column: 'y', kind: 'categorical' }, categorical: ['y'], createdAt: '2026-12-07T00:00:00Z' }),
+        (err: unknown) => isUpkeepError(err, 'SchemaMismatch') && err.message === 'late.parquet: label column "y" is not in the data (the file has 1 column)',
+      );
+    });
+
     it('builds a versioned profile with label, prediction and baseline metrics that survives JSON', () => {
       const t = table({ x: num([0.5, 1.5, 2.5, 3.5]), plan: str(['a', 'b', 'a', null]), y: num([0, 1, 1, 1], 'int') }, 'train.csv');
       const profile = buildReferenceProfile({

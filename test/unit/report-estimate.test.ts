@@ -56,11 +56,26 @@ describe('the report of a window with labels still to come', () => {
     assert.match(md, /\| accuracy \| — \| 0\.7000 \| \[0\.6800, 0\.7200\] \|/);
     assert.match(md, /Estimated by confidence-based performance estimation \(CBPE\) on 1000 scored rows.*The verdict was judged on it/);
     assert.match(md, /Reliability: the method's assumption holds \(calibration error 0\.0120 on the reference, 0\.0300 on this window's labelled rows\)/);
-    assert.match(md, /What estimation cannot see: a change in how the label depends on the inputs that leaves the scores unchanged/);
+    assert.match(md, /\nBlind spot: a change in how the label depends on the inputs that leaves the scores unchanged\n/);
     assert.match(
       md,
       /## Multivariate drift\n\n- domain classifier: cross-validated AUC 0\.7400 .*\*\*told apart\*\*; the columns that separate them most: x2 \(0\.7000\)/,
     );
+  });
+
+  it('counts the classes of the labelled rows only, and shows no class table when no row has its label yet', () => {
+    const r = report(true);
+    r.evaluation!.labelCounts = { '0': 30, '1': 10 };
+    r.evaluation!.predictionCounts = { '0': 28, '1': 12 };
+    assert.match(
+      renderReportMarkdown(r),
+      /## Classes\n\nOn the 40 labelled rows \(the 960 without a label yet are not counted\)\.\n\n\| class \| true rows \| predicted rows \|/,
+    );
+    r.evaluation!.rows = 0;
+    r.evaluation!.labels = { labelled: 0, unlabelled: 1000 };
+    r.evaluation!.labelCounts = { '0': 0, '1': 0 };
+    r.evaluation!.predictionCounts = {};
+    assert.doesNotMatch(renderReportMarkdown(r), /## Classes/);
   });
 
   it('says plainly when the estimate is unreliable and why', () => {

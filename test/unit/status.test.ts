@@ -227,7 +227,7 @@ describe('fleet status: the table', () => {
     const row = renderFleetTable(fleet([late]), { utf8: false }).split('\n')[1]!;
     assert.match(row, /degraded \(estimated\)\s+roc_auc ~0\.6500/);
     const detail = renderModelDetail(late, fleet([late]), { utf8: false });
-    assert.match(detail, /verdict:\s+degraded \(estimated: the labels are not known yet\): estimated roc_auc 0\.65 < 0\.72/);
+    assert.match(detail, /verdict:\s+degraded \(estimated: too few labels known yet\): estimated roc_auc 0\.65 < 0\.72/);
     assert.match(detail, /metric:\s+roc_auc 0\.6500 \(estimated\)/);
     assert.doesNotMatch(renderFleetTable(fleet([model('churn')])), /estimated/);
   });

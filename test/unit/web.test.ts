@@ -672,7 +672,10 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
       /class="".*degraded.*<td>0\.6500 <span class="quiet">\(0\.6200\.\.0\.6800\)<\/span><\/td><td>0\.7000<\/td><td>\+0\.0500 <strong>\(outside the band\)<\/strong><\/td>/s,
     );
     assert.doesNotMatch(rows[1]!, /badge estimated/, 'the realized verdict replaces the estimated one');
-    assert.match(body, /This verdict was judged on the estimate: the window's labels are not known yet\./);
+    assert.match(
+      body,
+      /This verdict was judged on the estimate: too few of the window's labels are known yet\. With a label\.delay, it is evaluated again when they come\./,
+    );
     const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as {
       points: { value: number; estimated?: boolean }[];
     };

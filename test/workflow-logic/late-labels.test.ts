@@ -103,7 +103,7 @@ describe('workflow logic: late labels, estimated verdicts and matured windows (t
     assert.match(entry.summary, /degraded \(estimated\): window .*, estimated roc_auc 0\.6500 \(0\.6200\.\.0\.6800\)$/);
     assert.equal(entry.details!.basis, 'estimated');
     const alert = m.notifications.find((n) => n.kind === 'degraded')!;
-    assert.match(alert.title, /^estimated-\w+ is degraded \(estimated: the labels are not known yet\)$/);
+    assert.match(alert.title, /^estimated-\w+ is degraded \(estimated: too few labels known yet\)$/);
     assert.match(
       alert.text,
       /^Estimated roc_auc 0\.6500 from the model's scores on 1200 rows without labels; realized metrics follow when the labels arrive\./,
