@@ -547,5 +547,6 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
 
 /** A reference profiled from rows none of which had its label: no estimator could be fitted on it. */
 export function referenceUnlabelled(profile: Pick<ReferenceProfile, 'label' | 'rows'>): boolean {
-  return profile.rows > 0 && profile.label?.distribution.count === 0;
+  // Profiles keep no label distribution when no row had a label (reference.ts); earlier ones kept an empty one.
+  return profile.rows > 0 && (!profile.label || profile.label.distribution.count === 0);
 }
