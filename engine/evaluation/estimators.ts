@@ -120,7 +120,11 @@ export function estimateWindow(
   const notes: string[] = [];
   if (!estimators || all.rows === 0) return { notes };
   let estimated: EstimationSummary | undefined;
-  if (estimators.cbpe && prepared.task !== 'regression') {
+  // A window whose every row has its label needs no estimate: its realized metrics are the answer
+  // (and a matured window is compared with its first estimate, kept in the trail). On a 10M-row
+  // window CBPE's arrays alone cost a third of a GiB.
+  const unlabelledRows = all.rows - labelled.rows;
+  if (estimators.cbpe && prepared.task !== 'regression' && unlabelledRows > 0) {
     try {
       const known = labelled.rows > 0 ? { ...classScores(prepared, labelled), yTrue: labelled.yTrueClass! } : undefined;
       estimated = estimateCbpe(estimators.cbpe, classScores(prepared, all), known);
@@ -129,7 +133,7 @@ export function estimateWindow(
     }
   }
   const features = sample && sample.rows > 0 ? sampleMatrix(sample, estimators.sample) : undefined;
-  if (estimators.dle && prepared.task === 'regression' && features) {
+  if (estimators.dle && prepared.task === 'regression' && features && unlabelledRows > 0) {
     try {
       const { yPred, yTrue } = sampleOutputs(sample!, all);
       // The sample's labelled rows check the estimate against their realized value.
@@ -141,7 +145,7 @@ export function estimateWindow(
       notes.push(`no estimate: DLE failed on this window: ${why(err)}`);
     }
   }
-  const unlabelled = all.rows - labelled.rows;
+  const unlabelled = unlabelledRows;
   if (!estimated && unlabelled > 0 && !(prepared.task === 'regression' ? estimators.dle : estimators.cbpe)) {
     notes.push(
       `no estimate for the ${unlabelled} unlabelled rows: the reference has no fitted ${prepared.task === 'regression' ? 'DLE' : 'CBPE'} (its rows had no labels, or it could not be fitted when the reference was profiled)`,
