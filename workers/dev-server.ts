@@ -147,7 +147,27 @@ export interface DevServerOptions {
  */
 const SERVER_GUARD = 'exec 3<&0; "$0" "$@" </dev/null 3<&- & s=$!; (read _ <&3; kill -TERM $s 2>/dev/null) & exec 3<&-; wait $s';
 
+/**
+ * Starts a dev server. A port found free can be taken by another process before the server binds
+ * it (seen with several test processes starting servers at once): when the server exits saying an
+ * address is in use and its port was ours to choose, it is started again on fresh ports, twice at most.
+ */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServerOnce(opts);
+    } catch (err) {
+      const raced = err instanceof PortRaced && opts.port === undefined && attempt < 3;
+      if (!raced) throw err instanceof PortRaced ? new Error(err.message) : err;
+      opts.log?.(`upkeep: a port of the dev server was taken before it could bind it; starting it again on other ports`);
+    }
+  }
+}
+
+/** The dev server exited before it was ready because an address it was to listen on was in use. */
+class PortRaced extends Error {}
+
+async function startDevServerOnce(opts: DevServerOptions): Promise<DevServer> {
   const ip = opts.ip ?? '127.0.0.1';
   const port = opts.port ?? (await freePort(ip));
   const namespace = opts.namespace ?? 'default';
@@ -193,7 +213,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const address = `${ip}:${port}`;
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (exited !== undefined) throw new Error(`temporal dev server exited with code ${exited} before it was ready:\n${output}`);
+    if (exited !== undefined) {
+      const message = `temporal dev server exited with code ${exited} before it was ready:\n${output}`;
+      throw /address already in use/.test(output) ? new PortRaced(message) : new Error(message);
+    }
     if (await temporalAnswers(address, 1000, namespace)) break;
     if (Date.now() > deadline) {
       killGroup('SIGKILL');

@@ -77,6 +77,13 @@ describe('estimated performance and multivariate drift through the engine', func
     }
     return referenceFromProfile(p, spec(c));
   }
+  /** The workflows' verdict on a summary, judged on roc_auc with a minimum. */
+  const rocAucVerdict = (evaluation: EvaluationSummary, rows: number, min: number, minRows: number) =>
+    decideVerdict({
+      model: { primaryMetric: 'roc_auc', thresholds: { metric: 'roc_auc', min }, baseline: {}, minRows },
+      snapshot: { rows, files: [{ date: 'd', sourceUri: '', uri: '', sha256: '', bytes: 0, rows }], missing: [], firstDay: 'a', lastDay: 'b' },
+      evaluation,
+    });
   async function evaluate(engine: EvaluationEngine, c: GoldenCase, files: WindowFile[], ref?: ReferenceInput, s = spec(c)): Promise<EvaluationSummary> {
     const bytes = fixtureBytes(c.model);
     return engine.evaluate({ spec: s, modelBytes: bytes, modelKey: sha256Hex(bytes), artifactName: 'm.onnx', files, ...(ref ? { reference: ref } : {}) });
@@ -210,17 +217,7 @@ describe('estimated performance and multivariate drift through the engine', func
     const s = await evaluate(one, c, [csv('flipped.csv', [header, ...window].join('\n'))], ref);
     assert.equal(s.estimated!.reliability.reliable, false);
     assert.ok(s.estimated!.reliability.why);
-    const v = decideVerdict({
-      model: { primaryMetric: 'roc_auc', thresholds: { metric: 'roc_auc', min: 0.95 }, baseline: {}, minRows: 500 },
-      snapshot: {
-        rows: rows.length,
-        files: [{ date: 'd', sourceUri: '', uri: '', sha256: '', bytes: 0, rows: rows.length }],
-        missing: [],
-        firstDay: 'a',
-        lastDay: 'b',
-      },
-      evaluation: s,
-    });
+    const v = rocAucVerdict(s, rows.length, 0.95, 500);
     assert.equal(v.status, 'warning', v.reasons.join('; '));
     assert.equal(v.basis, 'estimated');
     assert.match(v.reasons[0]!, /^the estimate is unreliable: /);
@@ -240,17 +237,7 @@ describe('estimated performance and multivariate drift through the engine', func
     const d = s.multivariate!.domainClassifier!;
     assert.equal(d.alert, true);
     assert.equal(d.features[0]!.column, 'x2');
-    const v = decideVerdict({
-      model: { primaryMetric: 'roc_auc', thresholds: { metric: 'roc_auc', min: 0.5 }, baseline: {}, minRows: 100 },
-      snapshot: {
-        rows: rows.length,
-        files: [{ date: 'd', sourceUri: '', uri: '', sha256: '', bytes: 0, rows: rows.length }],
-        missing: [],
-        firstDay: 'a',
-        lastDay: 'b',
-      },
-      evaluation: s,
-    });
+    const v = rocAucVerdict(s, rows.length, 0.5, 100);
     assert.notEqual(v.status, 'healthy');
     assert.ok(
       v.reasons.some((r) => /^multivariate drift: a classifier tells the window from the reference .*the columns that separate them most: x2/.test(r)),
