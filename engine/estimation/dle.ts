@@ -53,7 +53,7 @@ const HELD_OUT = 0.25;
 const MIN_REFERENCE_ROWS = 200;
 /** Labelled window rows needed before the estimate is checked against them. */
 export const DLE_MIN_LABELLED = 30;
-/** The relative gap between estimated and realised value tolerated beyond sampling noise (docs/statistics/estimation.md). */
+/** The relative gap between estimated and realized value tolerated beyond sampling noise (docs/statistics/estimation.md). */
 export const DLE_TOLERANCE = 0.1;
 
 export const DLE_BLIND_SPOT =
@@ -130,7 +130,7 @@ export function fitDle(
 /**
  * Estimates the metrics on the window's rows (a row without a finite prediction is left out).
  * `labelled`: the window's rows that do carry a label; with at least DLE_MIN_LABELLED of them the
- * estimate on those rows is checked against their realised value.
+ * estimate on those rows is checked against their realized value.
  */
 export function estimateDle(
   state: DleState,
@@ -170,7 +170,7 @@ export function estimateDle(
       reliability.windowError = w.error;
       if (w.error > w.bound) {
         reliability.reliable = false;
-        why.push(`on the window's ${w.rows} labelled rows the ${w.metric} estimate is off by ${pct(w.error)} of the realised value (bound ${pct(w.bound)})`);
+        why.push(`on the window's ${w.rows} labelled rows the ${w.metric} estimate is off by ${pct(w.error)} of the realized value (bound ${pct(w.bound)})`);
       }
     } else reliability.windowError = null;
   }
@@ -178,7 +178,7 @@ export function estimateDle(
   return { method: 'dle', rows: rows.length, metrics, reliability, blindSpot: DLE_BLIND_SPOT };
 }
 
-/** The estimate on the labelled rows against their realised value: the worst metric's relative gap and its bound (tolerance + 3 standard errors). */
+/** The estimate on the labelled rows against their realized value: the worst metric's relative gap and its bound (tolerance + 3 standard errors). */
 function windowCheck(
   state: DleState,
   labelled: { features: RowMatrix; yPred: Float64Array; yTrue: Float64Array },
@@ -193,11 +193,11 @@ function windowCheck(
   state.metrics.forEach((metric, k) => {
     const lm = state.losses[k]!;
     if (lm.loss === 'percentage' && yt.some((v) => v === 0)) return;
-    const realised = metricOf(lm.loss, average(lossOf(lm.loss, yt, yp)));
+    const realized = metricOf(lm.loss, average(lossOf(lm.loss, yt, yp)));
     const estimated = metricOf(lm.loss, average(predictLoss(lm.model, x, rows.length)));
-    if (!(realised > 0)) return;
-    const error = Math.abs(estimated - realised) / realised;
-    const bound = DLE_TOLERANCE + (3 * samplingError(lm, rows.length)) / realised;
+    if (!(realized > 0)) return;
+    const error = Math.abs(estimated - realized) / realized;
+    const bound = DLE_TOLERANCE + (3 * samplingError(lm, rows.length)) / realized;
     if (!worst || error - bound > worst.error - worst.bound) worst = { error, bound, metric, rows: rows.length };
   });
   return worst;
@@ -205,16 +205,16 @@ function windowCheck(
 
 /**
  * The loss model's calibration on held-out rows: the rows sorted by predicted loss in up to 10
- * equal groups; the error is the row-weighted mean |estimated − realised| metric over the groups,
- * relative to the realised metric of all of them. A correct model still shows the groups' sampling
+ * equal groups; the error is the row-weighted mean |estimated − realized| metric over the groups,
+ * relative to the realized metric of all of them. A correct model still shows the groups' sampling
  * noise, whose expected size is Σ wₖ·√(2/π)·SEₖ; the bound is twice that plus DLE_TOLERANCE.
  */
-function calibration(metric: string, predicted: Float64Array, realised: Float64Array): { error: number; bound: number } {
+function calibration(metric: string, predicted: Float64Array, realized: Float64Array): { error: number; bound: number } {
   const loss = LOSS_OF[metric]!;
   const m = predicted.length;
   const order = Uint32Array.from({ length: m }, (_, i) => i).sort((a, b) => predicted[a]! - predicted[b]! || a - b);
   const groups = Math.max(1, Math.min(10, Math.floor(m / 50)));
-  const overall = metricOf(loss, average(realised));
+  const overall = metricOf(loss, average(realized));
   if (!(overall > 0)) return { error: 0, bound: DLE_TOLERANCE };
   let error = 0;
   let noise = 0;
@@ -225,7 +225,7 @@ function calibration(metric: string, predicted: Float64Array, realised: Float64A
     const re = new Float64Array(b - a);
     for (let k = a; k < b; k++) {
       pr[k - a] = predicted[order[k]!]!;
-      re[k - a] = realised[order[k]!]!;
+      re[k - a] = realized[order[k]!]!;
     }
     const w = (b - a) / m;
     const { mean, std } = meanStd(re);

@@ -93,7 +93,7 @@ describe(`DLE against NannyML ${GOLDEN.nannyml} (test/fixtures/golden/dle.json)`
         }
       });
 
-      it('tracks the realised value per chunk about as well as NannyML does', () => {
+      it('tracks the realized value per chunk about as well as NannyML does', () => {
         for (const m of GOLDEN.metrics) {
           let ours = 0;
           let theirs = 0;
@@ -104,20 +104,20 @@ describe(`DLE against NannyML ${GOLDEN.nannyml} (test/fixtures/golden/dle.json)`
           }
           assert.ok(
             ours <= 1.25 * theirs + 1e-12,
-            `${c.name} ${m}: mean |estimate − realised| ours ${ours / c.chunks.length}, NannyML ${theirs / c.chunks.length}`,
+            `${c.name} ${m}: mean |estimate − realized| ours ${ours / c.chunks.length}, NannyML ${theirs / c.chunks.length}`,
           );
         }
       });
 
       if (c.name === 'car_price') {
-        it('follows the realised drop of the drifted second half', () => {
+        it('follows the realized drop of the drifted second half', () => {
           const est = estimates.map((e) => e.metrics['mae']!.value!);
           const real = c.chunks.map((ch) => ch.metrics['mae']!.realized);
           const half = (v: number[], second: boolean): number => v.slice(second ? 5 : 0, second ? 10 : 5).reduce((a, b) => a + b, 0) / 5;
           const realDrop = half(real, false) - half(real, true);
           const estDrop = half(est, false) - half(est, true);
           assert.ok(realDrop > 100);
-          assert.ok(Math.abs(estDrop - realDrop) < 0.25 * realDrop, `estimated drop ${estDrop}, realised ${realDrop}`);
+          assert.ok(Math.abs(estDrop - realDrop) < 0.25 * realDrop, `estimated drop ${estDrop}, realized ${realDrop}`);
         });
       }
     });
@@ -161,7 +161,7 @@ describe('DLE reliability and inputs', () => {
     const seen = estimateDle(state, w, w);
     assert.equal(seen.reliability.reliable, false);
     assert.ok(seen.reliability.windowError! > 0.5, `${seen.reliability.windowError}`);
-    assert.match(seen.reliability.why!, /labelled rows the (mae|rmse) estimate is off by \d+\.\d% of the realised value/);
+    assert.match(seen.reliability.why!, /labelled rows the (mae|rmse) estimate is off by \d+\.\d% of the realized value/);
   });
 
   it('a loss model that overfits its reference is marked unreliable by the held-out check', () => {
