@@ -7,6 +7,7 @@
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
  */
+import { createTestWorker } from './helpers/upkeep-worker.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +15,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveTemporalCli } from '../workers/dev-server.js';
 import { readSettings } from '../workers/settings.js';
-import { createUpkeepWorker } from '../workers/worker.js';
 import { evaluateModel, watchdog } from '../workflows/index.js';
 import { testTemporal, mochaHooks } from './helpers/temporal.js';
 import { createWorkspace } from './helpers/workspace.js';
@@ -69,14 +69,7 @@ for (const c of cases.filter((c) => wanted(c.name))) {
   for (const d of c.days) ws.addDay(d, c.data);
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({
-    connection: t.connection,
-    namespace: 'default',
-    taskQueue,
-    configPath: ws.configPath,
-    workflowBundle: t.bundle,
-    log: () => {},
-  });
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
   await worker.runUntil(t.client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: c.windowEnd }] }));
   await engine.close();
   save(c.name, workflowId);
@@ -89,14 +82,7 @@ if (wanted('evaluate-model-degraded', 'retrain-model-promoted')) {
   const ws = createDemoWorkspace({ modelId, end: new Date('2026-06-05T06:00:00Z'), days: 12, drifted: true });
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const evaluateId = `${modelId}-evaluate-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({
-    connection: t.connection,
-    namespace: 'default',
-    taskQueue,
-    configPath: ws.configPath,
-    workflowBundle: t.bundle,
-    log: () => {},
-  });
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
   await worker.runUntil(async () => {
     await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: evaluateId, args: [{ modelId, windowEnd: '2026-06-04T06:00:00Z' }] });
     const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
@@ -179,14 +165,7 @@ if (wanted('rollback-model-signed')) {
     { model: modelId, workflow: workflowId, request: rollbackRequestId(sha.slice(0, 12), configSha.slice(0, 12), 1) },
     true,
   )!;
-  const { worker, engine } = await createUpkeepWorker({
-    connection: t.connection,
-    namespace: 'default',
-    taskQueue,
-    configPath: ws.configPath,
-    workflowBundle: t.bundle,
-    log: () => {},
-  });
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
   await worker.runUntil(async () => {
     const handle = await t.client.workflow.start('rollbackModel', { taskQueue, workflowId, args: [{ modelId, ...request, emergency: false, proof }] });
     let openedAt: string | undefined;
@@ -215,15 +194,7 @@ if (wanted('watchdog-findings')) {
   await createFileStore(ws.storeDir).put(auditEntryKey(old), JSON.stringify(old));
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({
-    connection: t.connection,
-    client: t.client,
-    namespace: 'default',
-    taskQueue,
-    configPath: ws.configPath,
-    workflowBundle: t.bundle,
-    log: () => {},
-  });
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { client: t.client, log: () => {} });
   await worker.runUntil(t.client.workflow.execute(watchdog, { taskQueue, workflowId, args: [] }));
   await engine.close();
   save('watchdog-findings', workflowId);
@@ -239,14 +210,7 @@ if (wanted('evaluate-model-late-labels', 'evaluate-model-matured')) {
   writeFileSync(day, labelled.replace(/,[^,\n]*$/gm, ',').replace(/^x1,x2,x3,x4,$/m, 'x1,x2,x3,x4,y'));
   const taskQueue = `record-${modelId}-${Date.now()}`;
   const workflowId = `${modelId}-${Date.now()}`;
-  const { worker, engine } = await createUpkeepWorker({
-    connection: t.connection,
-    namespace: 'default',
-    taskQueue,
-    configPath: ws.configPath,
-    workflowBundle: t.bundle,
-    log: () => {},
-  });
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
   await worker.runUntil(async () => {
     await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${workflowId}-first`, args: [{ modelId, windowEnd: '2026-06-02T06:00:00Z' }] });
     writeFileSync(day, labelled);

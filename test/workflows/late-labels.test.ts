@@ -4,6 +4,7 @@
  * data and the delay has passed, the model's next run evaluates it again as a child workflow,
  * records one entry that references the first, and `upkeep audit verify`'s checks accept the trail.
  */
+import { createTestWorker } from '../helpers/upkeep-worker.js';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,6 @@ import { verifyTrail } from '../../engine/audit/verify-trail.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
-import { createUpkeepWorker } from '../../workers/worker.js';
 import { fixture } from '../helpers/fixtures.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -33,13 +33,7 @@ describe('late labels through the real activities on a dev server', function () 
     writeFileSync(day, labelled.replace(/,[^,\n]*$/gm, ',').replace(/^x1,x2,x3,x4,$/m, 'x1,x2,x3,x4,y'));
     const run = (windowEnd: string): Promise<EvaluateModelResult> =>
       t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-${windowEnd}`, args: [{ modelId, windowEnd }] });
-    const { worker, engine } = await createUpkeepWorker({
-      connection: t.connection,
-      namespace: 'default',
-      taskQueue,
-      configPath: ws.configPath,
-      workflowBundle: t.bundle,
-    });
+    const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath);
     const [first, before, after, later] = await worker
       .runUntil(async () => {
         const first = await run('2026-10-02T06:00:00.000Z');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
+import { createTestWorker } from '../helpers/upkeep-worker.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateModel } from '../../workflows/index.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
-import { createUpkeepWorker } from '../../workers/worker.js';
 import { fixture } from '../helpers/fixtures.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -39,13 +39,7 @@ describe('a scheduled evaluation against a rolling reference', function () {
       const weekend = [0, 6].includes(new Date(t0).getUTCDay());
       writeFileSync(path.join(ws.dataDir, `${new Date(t0).toISOString().slice(0, 10)}.csv`), rows(weekend ? 1.5 : 0));
     }
-    const { worker, engine } = await createUpkeepWorker({
-      connection: t.connection,
-      namespace: 'default',
-      taskQueue,
-      configPath: ws.configPath,
-      workflowBundle: t.bundle,
-    });
+    const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath);
     const windowEnd = new Date(Date.parse(`${windowDay}T06:00:00Z`) + DAY_MS).toISOString();
     return worker
       .runUntil(() => t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${modelId}-${windowDay}`, args: [{ modelId, windowEnd }] }))
