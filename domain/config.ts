@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { cronProblem, isKnownTimeZone } from './cron.js';
 import { DURATION_PATTERN, durationMs } from './duration.js';
 import { filePatternProblem } from './file-pattern.js';
+import { queryProblem, sqlKind, sqlUriProblem } from './sql.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
@@ -34,6 +35,105 @@ export const keysFileSchema = z.strictObject({
   people: z.array(keyEntry).default([]),
   authenticators: z.array(keyEntry).default([]),
 });
+
+/** A file URI template (with its pattern rules) or a database URI (postgres://, duckdb:); docs/sql-sources.md. */
+const sourceUri = z
+  .string()
+  .min(1)
+  .superRefine((uri, ctx) => {
+    const problem = sqlKind(uri) ? sqlUriProblem(uri) : filePatternProblem(uri);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const sqlQuery = z
+  .string()
+  .min(1)
+  .superRefine((query, ctx) => {
+    const problem = queryProblem(query);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const columnName = z.string().min(1).max(200);
+
+/**
+ * Where the labels come from when they arrive apart from the predictions (a second table or dated
+ * files): joined to the window's rows by key; a row whose label has not arrived is unlabelled.
+ */
+const labelsSource = z.strictObject({
+  /** A database URI or a file URI template; by default the data's own URI (a second query on the same database). */
+  uri: sourceUri.optional(),
+  /** With a database URI: the query giving key, label (label.column) and, optionally, known_at. */
+  query: sqlQuery.optional(),
+  format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
+  /** The key column in the labels; by default data.key. */
+  key: columnName.optional(),
+  /** When each label became known: a label known after the snapshot was taken is not used. */
+  known_at: columnName.optional(),
+});
+
+/** What the model served, as logged with the predictions (docs/sql-sources.md#logged-predictions). */
+const loggedSpec = z.strictObject({
+  /** Column holding the served score (binary: the positive class's probability). */
+  score: columnName.optional(),
+  /** Column holding the served class (classification) or value (regression). */
+  prediction: columnName.optional(),
+  /** Judge the window on the logged outputs (what customers got) or on the model's re-score (default). */
+  metrics_from: z.enum(['rescored', 'logged']).default('rescored'),
+  /** A logged score further than this from the champion's re-score is training/serving skew. */
+  skew_tolerance: z.number().min(0).max(1).default(0.001),
+});
+
+const dataSpec = z
+  .strictObject({
+    /**
+     * URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. A
+     * file name with * or ? names every matching file of the day's folder (file-pattern.ts).
+     * Or a database: postgres://user@host:port/db or duckdb:[///path/file.duckdb], with `query`.
+     */
+    uri: sourceUri,
+    format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
+    /** With a database URI: the query read for each day of the window, with {start} and {end} bound as parameters. */
+    query: sqlQuery.optional(),
+    /** PostgreSQL: a file holding the password (otherwise PGPASSWORD or ~/.pgpass); never the configuration itself. */
+    password_file: z.string().min(1).optional(),
+    /** The window is the `days` whole days before the scheduled time (in the schedule's time zone). */
+    window: z.strictObject({ days: z.number().int().min(1).max(366) }).default({ days: 7 }),
+    /** The column identifying a row (a served prediction); needed to join labels that arrive apart. */
+    key: columnName.optional(),
+    labels: labelsSource.optional(),
+    logged: loggedSpec.optional(),
+  })
+  .superRefine((d, ctx) => {
+    const sql = sqlKind(d.uri);
+    if (sql && d.query === undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: `a ${sql} data URI needs a query` });
+    if (!sql && d.query !== undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: 'a query needs a database URI (postgres:// or duckdb:)' });
+    if (sql && d.format !== undefined) ctx.addIssue({ code: 'custom', path: ['format'], message: 'format is for files, not a query' });
+    if (d.password_file !== undefined && sql !== 'postgres' && sqlKind(d.labels?.uri ?? '') !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: ['password_file'], message: 'password_file is for a postgres:// URI' });
+    }
+    if (d.labels) {
+      const labelsUri = d.labels.uri ?? d.uri;
+      const labelsSql = sqlKind(labelsUri);
+      if (labelsSql && d.labels.query === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['labels', 'query'], message: `labels from a ${labelsSql} URI need a query` });
+      }
+      if (!labelsSql && d.labels.query !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['labels', 'query'], message: 'a labels query needs a database URI (postgres:// or duckdb:)' });
+      }
+      if (!labelsSql && d.labels.uri === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['labels', 'uri'], message: 'labels kept in files need their own uri' });
+      }
+      if ((d.labels.key ?? d.key) === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['key'], message: 'labels that arrive apart are joined by key: name the key column (data.key)' });
+      }
+    }
+    if (d.logged && d.logged.score === undefined && d.logged.prediction === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['logged'], message: 'expected the logged score or prediction column (score: or prediction:)' });
+    }
+  });
+
+/** Whether the data is read day by day: a dated file template, or a query (bound to each day). */
+export function isDatedData(data: { uri: string; query?: string }): boolean {
+  return data.query !== undefined || /\{(date|yyyy|mm|dd)\}/.test(data.uri);
+}
 
 const inputSpec = z.strictObject({
   /** Name of the ONNX graph input. */
@@ -251,22 +351,7 @@ export const modelSpecBase = z.strictObject({
       )
       .optional(),
   }),
-  data: z.strictObject({
-    /**
-     * URI template; {date} (YYYY-MM-DD), {yyyy}, {mm} and {dd} are filled per day of the window. A
-     * file name with * or ? names every matching file of the day's folder (file-pattern.ts).
-     */
-    uri: z
-      .string()
-      .min(1)
-      .superRefine((uri, ctx) => {
-        const problem = filePatternProblem(uri);
-        if (problem) ctx.addIssue({ code: 'custom', message: problem });
-      }),
-    format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
-    /** The window is the `days` whole days before the scheduled time (in the schedule's time zone). */
-    window: z.strictObject({ days: z.number().int().min(1).max(366) }).default({ days: 7 }),
-  }),
+  data: dataSpec,
   schedule: scheduleSpec,
   thresholds,
   /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
@@ -330,11 +415,11 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
   }
   if (m.retrain.on !== 'never') {
-    if (!/\{(date|yyyy|mm|dd)\}/.test(m.data.uri)) {
+    if (!isDatedData(m.data)) {
       ctx.addIssue({
         code: 'custom',
         path: ['retrain', 'on'],
-        message: 'retraining needs dated data files (a {date} in data.uri) to keep the training days apart from the holdout',
+        message: 'retraining needs dated data (a {date} in data.uri, or a query) to keep the training days apart from the holdout',
       });
     }
     const floats = m.inputs.filter((i) => i.type === 'float').length;
@@ -348,11 +433,11 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     }
   }
   if (typeof m.reference === 'object') {
-    if (!/\{(date|yyyy|mm|dd)\}/.test(m.data.uri)) {
+    if (!isDatedData(m.data)) {
       ctx.addIssue({
         code: 'custom',
         path: ['reference', 'rolling'],
-        message: 'a rolling reference needs dated data files (a {date} in data.uri) to find the days before the window',
+        message: 'a rolling reference needs dated data (a {date} in data.uri, or a query) to find the days before the window',
       });
     }
     const days = parseInt(m.reference.rolling, 10);

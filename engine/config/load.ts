@@ -1,3 +1,4 @@
+import { sqlKind } from '../../domain/sql.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,7 @@ import { parseS3Uri } from '../store/s3-client.js';
  * against the config file's folder; `file://` URIs must be absolute; `s3://` is kept as is.
  */
 export function resolveUri(value: string, baseDir: string): string {
-  if (/^s3:\/\//.test(value)) return value;
+  if (/^s3:\/\//.test(value) || sqlKind(value)) return value;
   if (value.startsWith('file://')) {
     const rest = value.slice('file://'.length);
     if (!rest.startsWith('/')) return pathToFileURL(path.resolve(baseDir, rest)).href.replace(/%7B/g, '{').replace(/%7D/g, '}');
@@ -117,7 +118,12 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
           ...m,
           ...(keys ? { keys } : {}),
           artifact: resolveUri(m.artifact, opts.baseDir),
-          data: { ...m.data, uri: resolveUri(m.data.uri, opts.baseDir) },
+          data: {
+            ...m.data,
+            uri: resolveUri(m.data.uri, opts.baseDir),
+            ...(m.data.labels?.uri ? { labels: { ...m.data.labels, uri: resolveUri(m.data.labels.uri, opts.baseDir) } } : {}),
+            ...(m.data.password_file ? { password_file: path.resolve(opts.baseDir, m.data.password_file) } : {}),
+          },
           ...(typeof m.reference === 'string' ? { reference: resolveUri(m.reference, opts.baseDir) } : {}),
           limits: { ...config.limits, ...(m.limits ?? {}) },
           retrain:

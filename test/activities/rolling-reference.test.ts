@@ -253,7 +253,7 @@ describe('references need not be frozen: rolling and same-weekday references', f
     };
     assert.deepEqual(problems({ rolling: '28d' }), []);
     assert.deepEqual(problems({ rolling: '28d' }, '/data/all.csv'), [
-      'reference.rolling: a rolling reference needs dated data files (a {date} in data.uri) to find the days before the window',
+      'reference.rolling: a rolling reference needs dated data (a {date} in data.uri, or a query) to find the days before the window',
     ]);
     assert.deepEqual(problems({ rolling: '5d', same: 'weekday' }), [
       'reference.rolling: same: weekday needs at least 7d of rolling days to hold every weekday (got 5d)',

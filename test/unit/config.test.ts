@@ -52,7 +52,7 @@ describe('upkeep.yaml validation', function () {
     );
     assert.match(
       configError(`models:${model('    retrain: { on: degraded }').replace('data/{date}.csv', 'data/all.csv')}`),
-      /retrain\.on: retraining needs dated data files/,
+      /retrain\.on: retraining needs dated data/,
     );
     assert.match(configError(`models:${model('    approval: { reminder_every: 0s }')}`), /approval\.reminder_every: expected a duration longer than 0/);
   });
