@@ -111,7 +111,7 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     await conn.columns(read('select * from served, pg_sleep(5) where served_at >= {start} and served_at < {end}', { timeoutMs: 3000 }));
     assert.ok(Date.now() - started < 2500, 'the rows were not read');
     const columns = await conn.columns(
-      read('select id, 1 / (id - id) as boom, cat, m, s, flag, served_at from served where served_at >= {start} and served_at < {end};'),
+      read('select id, 1 / (id - id) as boom, cat, m, s, flag, served_at from served where served_at >= {start} and served_at < {end} -- the last day'),
     );
     assert.deepEqual(columns, [
       { name: 'id', dbType: 'int8', kind: 'number' },
@@ -152,6 +152,21 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     assert.ok(isUpkeepError(seen(err)) && /division by zero/.test(err.message));
   });
 
+  it('holds one batch at a time: the heap stays within a few batches of where it started over 600k rows', async () => {
+    // Read whole, these rows take about 100 MB of heap (as the driver's row arrays and the columns);
+    // in batches of 10,000 the heap, seen at each batch, stays put.
+    const q = "select g as id, g * 0.5 as x, 'cat' || (g % 7) as c from generate_series(1, 600000) as g where {start} < {end}";
+    const start = process.memoryUsage().heapUsed;
+    let peak = 0;
+    let rows = 0;
+    for await (const t of conn.batches(read(q, { batchRows: 10_000 }))) {
+      rows += t.rowCount;
+      peak = Math.max(peak, process.memoryUsage().heapUsed - start);
+    }
+    assert.equal(rows, 600_000);
+    assert.ok(peak < 40e6, `the heap grew by ${(peak / 1e6).toFixed(0)} MB`);
+  });
+
   it('stops reading when the consumer stops: the connection reads again at once', async () => {
     for await (const t of conn.batches(read('select g from generate_series(1, 100000) as g where {start} < {end}', { batchRows: 1000 }))) {
       assert.equal(t.rowCount, 1000);
@@ -161,8 +176,14 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     assert.equal(t!.columns.get('n')?.kind === 'number' && t!.columns.get('n')!.values[0], 5);
   });
 
+  it('takes reads started together one after the other (one transaction at a time on the connection)', async () => {
+    const q = (n: number) => read(`select g from generate_series(1, ${n}) as g where {start} < {end}`, { batchRows: 100 });
+    const [a, b, c] = await Promise.all([all(conn, q(1000)), conn.columns(q(1)), all(conn, q(500))]);
+    assert.deepEqual([a.length, b.length, c.length], [10, 1, 5]);
+  });
+
   it('gives no batch for a query without rows', async () => {
-    assert.deepEqual(await all(conn, read("select * from served where served_at >= {start} and served_at < {end} and cat = 'none'")), []);
+    assert.deepEqual(await all(conn, read("select * from served where served_at >= {start} and served_at < {end} and cat = 'none';")), []);
   });
 
   it('refuses a query that writes, through a CTE, a function or a sequence, and nothing is written', async () => {
