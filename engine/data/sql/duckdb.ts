@@ -10,8 +10,9 @@
  *   without a zone compares as UTC.
  * - Rows are streamed chunk by chunk (2,048 rows) into tables of `batchRows`; nothing materializes
  *   the whole result.
- * - The statement timeout counts the time spent inside DuckDB (prepare and each chunk); past it,
- *   or when the signal aborts, the connection is interrupted.
+ * - The statement timeout counts the read's own time (prepare, run, fetch and convert chunks), not
+ *   the time the caller holds a batch; past it, or when the signal aborts, the connection is
+ *   interrupted.
  * - The instance is bounded for an embedded reader: one thread, a 512 MB memory limit, spilling
  *   to a private temporary folder removed on close; extensions are never installed or autoloaded
  *   (so nothing is downloaded and http://, s3:// paths fail at once) and the configuration is
