@@ -278,6 +278,23 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     assert.deepEqual(t!.columns.get('request_id'), { kind: 'string', values: ['9007199254740993'] });
   });
 
+  it('says the connection was lost when the server ends it mid-read (retried: a plain Error), and so does the next read', async () => {
+    const c = await connectPostgres(db().uri, { model: 'churn' });
+    try {
+      const reading = all(c, read('select pg_sleep(20) as s where {start} < {end}'));
+      await new Promise((r) => setTimeout(r, 300));
+      await db().admin("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'upkeep' and query like '%pg_sleep(20)%'");
+      const err = seen(await failure(reading));
+      assert.ok(!isUpkeepError(err), err.message);
+      assert.match(err.message, /^model churn: postgres:\/\/\S+: terminating connection due to administrator command$/);
+      const next = seen(await failure(all(c, read('select 1 as one where {start} < {end}'))));
+      assert.ok(!isUpkeepError(next), next.message);
+      assert.match(next.message, /^model churn: postgres:\/\/\S+: /);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('refuses two columns of the same name', async () => {
     const err = seen(await failure(all(conn, read('select id, id from served where {start} < {end}'))));
     assert.ok(isUpkeepError(err, 'InvalidConfig') && /two columns named "id"/.test(err.message), err.message);

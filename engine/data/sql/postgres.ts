@@ -313,6 +313,7 @@ class PostgresConnection implements SqlConnection {
     const onAbort = (): void => this.cancel();
     let began = false;
     let cursor: Cursor<(string | null)[]> | undefined;
+    let failed = false;
     try {
       read.signal?.throwIfAborted();
       await this.begin(read);
@@ -334,10 +335,14 @@ class PostgresConnection implements SqlConnection {
       await this.client.query('commit');
       began = false;
     } catch (err) {
+      // The server ended the cursor's statement (an error, or the connection lost): there is no
+      // portal left to close, and on a dead connection closing it would wait for an answer forever.
+      failed = true;
       throw err instanceof UpkeepError ? err : postgresError(err, this.where, read);
     } finally {
       read.signal?.removeEventListener('abort', onAbort);
-      if (cursor) await cursor.close().catch(() => {});
+      // The consumer stopped early: close the portal (bounded, should the connection die meanwhile).
+      if (cursor && !failed) await within(cursor.close(), 10_000);
       if (began) await this.client.query('rollback').catch(() => {});
       release();
     }
@@ -346,6 +351,13 @@ class PostgresConnection implements SqlConnection {
   async close(): Promise<void> {
     await this.client.end().catch(() => {});
   }
+}
+
+/** Waits for `p` (its failure ignored), at most `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function readRows(cursor: Cursor<(string | null)[]>, n: number): Promise<{ rows: (string | null)[][]; fields: pg.FieldDef[] }> {
