@@ -295,6 +295,52 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     }
   });
 
+  describe('a server that stops answering (its backend stopped with SIGSTOP)', () => {
+    /** A connection whose server process is stopped; it is let go and ended after the test. */
+    async function stalled(): Promise<{ c: SqlConnection; pid: number }> {
+      const c = await connectPostgres(db().uri, { model: 'churn' });
+      const [t] = await all(c, read('select pg_backend_pid() as pid where {start} < {end}'));
+      const pid = (t!.columns.get('pid') as { values: Float64Array }).values[0]!;
+      process.kill(pid, 'SIGSTOP');
+      return { c, pid };
+    }
+    const release = async ({ c, pid }: { c: SqlConnection; pid: number }): Promise<void> => {
+      process.kill(pid, 'SIGCONT');
+      await c.close();
+      await db().admin('select pg_terminate_backend($1)', [pid]);
+    };
+
+    it('gives up past the timeout and a grace, closing the connection (retried: a plain Error)', async () => {
+      const s = await stalled();
+      try {
+        const started = Date.now();
+        const err = seen(await failure(all(s.c, read('select 1 as one where {start} < {end}', { timeoutMs: 300 }))));
+        assert.ok(!isUpkeepError(err));
+        assert.match(
+          err.message,
+          /^model churn: postgres:\/\/\S+: the query exceeded its timeout of 0\.3 s and the server did not answer: the connection was closed$/,
+        );
+        assert.ok(Date.now() - started < 10_000);
+        const described = seen(await failure(s.c.columns(read('select 1 as one where {start} < {end}', { timeoutMs: 300 }))));
+        assert.ok(!isUpkeepError(described), described.message);
+      } finally {
+        await release(s);
+      }
+    });
+
+    it('gives up on an aborted read whose cancel goes unanswered', async () => {
+      const s = await stalled();
+      try {
+        const ac = new AbortController();
+        setTimeout(() => ac.abort(new Error('stopped by the test')), 200);
+        const err = await failure(all(s.c, read('select 1 as one where {start} < {end}', { timeoutMs: 60_000, signal: ac.signal })));
+        assert.equal(err.message, 'stopped by the test');
+      } finally {
+        await release(s);
+      }
+    });
+  });
+
   it('refuses two columns of the same name', async () => {
     const err = seen(await failure(all(conn, read('select id, id from served where {start} < {end}'))));
     assert.ok(isUpkeepError(err, 'InvalidConfig') && /two columns named "id"/.test(err.message), err.message);

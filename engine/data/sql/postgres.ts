@@ -30,6 +30,8 @@ import type { SqlColumn, SqlConnect, SqlConnection, SqlRead } from './connection
 
 export const DEFAULT_BATCH_ROWS = 65_536;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** How long past a read's timeout (or an abort) a server that has not answered is waited for before its connection is closed. */
+const SERVER_GRACE_MS = 2000;
 
 /** Every value as the server's text: the conversion below is upkeep's, not the driver's (which would make local-time Dates). */
 const TEXT = (value: string): string => value;
@@ -280,15 +282,55 @@ class PostgresConnection implements SqlConnection {
     else con.connect(c.port, c.host);
   }
 
+  /**
+   * A connection that stops answering (a server stopped, a network cut without a reset) would keep
+   * a read waiting forever: past the read's timeout, plus a grace for the server's own timeout to
+   * arrive, or that grace after an abort whose cancel request went unanswered, its socket is closed,
+   * which fails what waits on it. The server's timeout runs from the statement's start to its last
+   * row; so does this one.
+   */
+  private guard(read: Pick<SqlRead, 'timeoutMs' | 'signal'>): { stop(): void; timedOut(): boolean } {
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const kill = (): void => (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, read.timeoutMs + SERVER_GRACE_MS);
+    const onAbort = (): void => {
+      this.cancel();
+      killer = setTimeout(kill, SERVER_GRACE_MS);
+    };
+    read.signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+      stop() {
+        clearTimeout(deadline);
+        clearTimeout(killer);
+        read.signal?.removeEventListener('abort', onAbort);
+      },
+      timedOut: () => timedOut,
+    };
+  }
+
+  private failure(err: unknown, read: Pick<SqlRead, 'timeoutMs' | 'signal'>, timedOut: boolean): Error {
+    if (err instanceof UpkeepError) return err;
+    if (timedOut && !read.signal?.aborted) {
+      return new Error(`${this.where}: the query exceeded its timeout of ${seconds(read.timeoutMs)} and the server did not answer: the connection was closed`, {
+        cause: err,
+      });
+    }
+    return postgresError(err, this.where, read);
+  }
+
   async columns(read: Omit<SqlRead, 'batchRows'>): Promise<SqlColumn[]> {
     const release = await this.turn();
-    const onAbort = (): void => this.cancel();
     let began = false;
+    let guard: ReturnType<PostgresConnection['guard']> | undefined;
     try {
       read.signal?.throwIfAborted();
+      guard = this.guard(read);
       await this.begin(read);
       began = true;
-      read.signal?.addEventListener('abort', onAbort, { once: true });
       // LIMIT 0 outside the query: the planner reads no rows; the bounds are still bound.
       const r = await this.client.query({
         text: `select * from (${unterminated(read.text)}\n) as upkeep_columns limit 0`,
@@ -298,9 +340,9 @@ class PostgresConnection implements SqlConnection {
       const plans = await this.plans(r.fields);
       return plans.map((p) => ({ name: p.name, dbType: p.dbType, kind: kindOf(p.convert) }));
     } catch (err) {
-      throw err instanceof UpkeepError ? err : postgresError(err, this.where, read);
+      throw this.failure(err, read, guard?.timedOut() ?? false);
     } finally {
-      read.signal?.removeEventListener('abort', onAbort);
+      guard?.stop();
       if (began) await this.client.query('rollback').catch(() => {});
       release();
     }
@@ -310,15 +352,15 @@ class PostgresConnection implements SqlConnection {
     const batchRows = read.batchRows ?? DEFAULT_BATCH_ROWS;
     if (!Number.isInteger(batchRows) || batchRows < 1) throw new Error(`batchRows must be a whole number of at least 1 (got ${batchRows})`);
     const release = await this.turn();
-    const onAbort = (): void => this.cancel();
     let began = false;
     let cursor: Cursor<(string | null)[]> | undefined;
     let failed = false;
+    let guard: ReturnType<PostgresConnection['guard']> | undefined;
     try {
       read.signal?.throwIfAborted();
+      guard = this.guard(read);
       await this.begin(read);
       began = true;
-      read.signal?.addEventListener('abort', onAbort, { once: true });
       cursor = this.client.query(new Cursor<(string | null)[]>(unterminated(read.text), bounds(read), { rowMode: 'array', types: TEXT_TYPES }));
       let plans: Plan[] | undefined;
       let firstRow = 0;
@@ -338,9 +380,9 @@ class PostgresConnection implements SqlConnection {
       // The server ended the cursor's statement (an error, or the connection lost): there is no
       // portal left to close, and on a dead connection closing it would wait for an answer forever.
       failed = true;
-      throw err instanceof UpkeepError ? err : postgresError(err, this.where, read);
+      throw this.failure(err, read, guard?.timedOut() ?? false);
     } finally {
-      read.signal?.removeEventListener('abort', onAbort);
+      guard?.stop();
       // The consumer stopped early: close the portal (bounded, should the connection die meanwhile).
       if (cursor && !failed) await within(cursor.close(), 10_000);
       if (began) await this.client.query('rollback').catch(() => {});
