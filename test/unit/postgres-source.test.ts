@@ -296,48 +296,51 @@ describe('PostgreSQL windows (connectPostgres)', function () {
   });
 
   describe('a server that stops answering (its backend stopped with SIGSTOP)', () => {
-    /** A connection whose server process is stopped; it is let go and ended after the test. */
-    async function stalled(): Promise<{ c: SqlConnection; pid: number }> {
+    const stopped: { c: SqlConnection; pid: number }[] = [];
+    /** A connection whose server process is stopped; let go and ended after each test, whatever its outcome. */
+    async function stalled(): Promise<SqlConnection> {
       const c = await connectPostgres(db().uri, { model: 'churn' });
       const [t] = await all(c, read('select pg_backend_pid() as pid where {start} < {end}'));
       const pid = (t!.columns.get('pid') as { values: Float64Array }).values[0]!;
       process.kill(pid, 'SIGSTOP');
-      return { c, pid };
+      stopped.push({ c, pid });
+      return c;
     }
-    const release = async ({ c, pid }: { c: SqlConnection; pid: number }): Promise<void> => {
-      process.kill(pid, 'SIGCONT');
-      await c.close();
-      await db().admin('select pg_terminate_backend($1)', [pid]);
-    };
-
-    it('gives up past the timeout and a grace, closing the connection (retried: a plain Error)', async () => {
-      const s = await stalled();
-      try {
-        const started = Date.now();
-        const err = seen(await failure(all(s.c, read('select 1 as one where {start} < {end}', { timeoutMs: 300 }))));
-        assert.ok(!isUpkeepError(err));
-        assert.match(
-          err.message,
-          /^model churn: postgres:\/\/\S+: the query exceeded its timeout of 0\.3 s and the server did not answer: the connection was closed$/,
-        );
-        assert.ok(Date.now() - started < 10_000);
-        const described = seen(await failure(s.c.columns(read('select 1 as one where {start} < {end}', { timeoutMs: 300 }))));
-        assert.ok(!isUpkeepError(described), described.message);
-      } finally {
-        await release(s);
+    afterEach(async () => {
+      for (const { c, pid } of stopped.splice(0)) {
+        process.kill(pid, 'SIGCONT');
+        await c.close();
+        await db().admin('select pg_terminate_backend($1)', [pid]);
       }
     });
 
+    it('gives up past the timeout and a grace, closing the connection (retried: a plain Error)', async () => {
+      const c = await stalled();
+      const started = Date.now();
+      const err = seen(await failure(all(c, read('select 1 as one where {start} < {end}', { timeoutMs: 300 }))));
+      assert.ok(!isUpkeepError(err));
+      assert.match(
+        err.message,
+        /^model churn: postgres:\/\/\S+: the query exceeded its timeout of 0\.3 s and the server did not answer: the connection was closed$/,
+      );
+      assert.ok(Date.now() - started < 10_000);
+      const described = seen(await failure(c.columns(read('select 1 as one where {start} < {end}', { timeoutMs: 300 }))));
+      assert.ok(!isUpkeepError(described), described.message);
+    });
+
+    it('closes the connection all the same', async () => {
+      const c = await stalled();
+      const started = Date.now();
+      await c.close();
+      assert.ok(Date.now() - started < 10_000);
+    });
+
     it('gives up on an aborted read whose cancel goes unanswered', async () => {
-      const s = await stalled();
-      try {
-        const ac = new AbortController();
-        setTimeout(() => ac.abort(new Error('stopped by the test')), 200);
-        const err = await failure(all(s.c, read('select 1 as one where {start} < {end}', { timeoutMs: 60_000, signal: ac.signal })));
-        assert.equal(err.message, 'stopped by the test');
-      } finally {
-        await release(s);
-      }
+      const c = await stalled();
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(new Error('stopped by the test')), 200);
+      const err = await failure(all(c, read('select 1 as one where {start} < {end}', { timeoutMs: 60_000, signal: ac.signal })));
+      assert.equal(err.message, 'stopped by the test');
     });
   });
 

@@ -390,8 +390,10 @@ class PostgresConnection implements SqlConnection {
     }
   }
 
+  /** Ends the session; a server that does not answer is let go after a grace. */
   async close(): Promise<void> {
-    await this.client.end().catch(() => {});
+    await within(this.client.end(), SERVER_GRACE_MS);
+    (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
   }
 }
 
