@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bindQuery } from '../../domain/sql.js';
@@ -406,6 +407,21 @@ describe('PostgreSQL windows (connectPostgres)', function () {
         err.message,
         /the server asks for a password and none was given: set PGPASSWORD, a ~\/\.pgpass entry \(PGPASSFILE\) or data\.password_file$/,
       );
+    });
+
+    it('says a server that accepts the connection but never answers did not answer (retried: a plain Error)', async () => {
+      const sockets: net.Socket[] = [];
+      const silent = net.createServer((socket) => void sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as net.AddressInfo).port;
+      try {
+        const err = seen(await failure(connectPostgres(`postgres://upkeep@127.0.0.1:${port}/analytics`, { model: 'churn', connectTimeoutMs: 300 })));
+        assert.ok(!isUpkeepError(err));
+        assert.match(err.message, /^model churn: postgres:\/\/upkeep@127\.0\.0\.1:\d+\/analytics: the server did not answer \(.*timeout.*\)$/);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
     });
 
     it('says a server that is down cannot be reached (retried: a plain Error), naming the model and the server', async () => {

@@ -202,14 +202,17 @@ export const connectPostgres: SqlConnect = async (uri, opts) => {
   let identity: string;
   try {
     await client.connect();
-    const info = await client.query<{ v: string; u: string; d: string }>(
-      `select current_setting('server_version') as v, current_user as u, current_database() as d`,
-    );
+    // Connected, then silent: the connection timeout holds for this first question too.
+    const silent = setTimeout(() => destroy(client), opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    const info = await client
+      .query<{ v: string; u: string; d: string }>(`select current_setting('server_version') as v, current_user as u, current_database() as d`)
+      .finally(() => clearTimeout(silent));
     const { v, u, d } = info.rows[0]!;
     const c = client as unknown as { host: string; port: number };
     identity = `PostgreSQL ${v.split(' ')[0]} at ${c.host}:${c.port}/${d} as ${u}`;
   } catch (err) {
-    await client.end().catch(() => {});
+    await within(client.end(), SERVER_GRACE_MS);
+    destroy(client);
     throw postgresError(err, where);
   }
   return new PostgresConnection(client, where, server, identity);
@@ -292,7 +295,7 @@ class PostgresConnection implements SqlConnection {
   private guard(read: Pick<SqlRead, 'timeoutMs' | 'signal'>): { stop(): void; timedOut(): boolean } {
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
-    const kill = (): void => (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    const kill = (): void => destroy(this.client);
     const deadline = setTimeout(() => {
       timedOut = true;
       kill();
@@ -393,8 +396,13 @@ class PostgresConnection implements SqlConnection {
   /** Ends the session; a server that does not answer is let go after a grace. */
   async close(): Promise<void> {
     await within(this.client.end(), SERVER_GRACE_MS);
-    (this.client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    destroy(this.client);
   }
+}
+
+/** Closes a client's socket at once: whatever waits on it fails (pg reports the connection terminated). */
+function destroy(client: pg.Client): void {
+  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
 }
 
 /** Waits for `p` (its failure ignored), at most `ms`. */
