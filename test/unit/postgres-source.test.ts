@@ -239,6 +239,16 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     assert.ok(isUpkeepError(database, 'InvalidConfig') && /database "nowhere" does not exist/.test(database.message), database.message);
   });
 
+  it('says the role lacks a grant (not retried), pointing at the page that says which', async () => {
+    await db().admin('create table secret_outcomes (id int8, known_at timestamptz)');
+    const err = seen(await failure(all(conn, read('select id from secret_outcomes where known_at >= {start} and known_at < {end}'))));
+    assert.ok(isUpkeepError(err, 'UnreadableData'), err.message);
+    assert.match(
+      err.message,
+      /^model churn: postgres:\/\/\S+: permission denied for table secret_outcomes: grant the role SELECT on what the query reads \(docs\/postgresql\.md\)$/,
+    );
+  });
+
   it('says a parameter compared with a column of another type is a wrong type (not retried)', async () => {
     const number = seen(await failure(all(conn, read('select id from served where x >= {start} and x < {end}'))));
     assert.ok(isUpkeepError(number, 'InvalidConfig'), number.message);
