@@ -108,6 +108,27 @@ describe('PostgreSQL windows (connectPostgres)', function () {
     assert.ok(s.kind === 'number' && s.values[0] === 0.5 && s.values[2] === Infinity, 'a domain over float8 is a number');
   });
 
+  it("runs the query in the session's time zone, as psql would, and still gives instants in UTC", async () => {
+    await db().admin(`alter database ${db().database} set timezone = 'Asia/Kolkata'`);
+    const c = await connectPostgres(db().uri, { model: 'churn' });
+    try {
+      const [t] = await all(
+        c,
+        read('select id, served_at, served_at::date as local_day from served where served_at >= {start} and served_at < {end} order by id'),
+      );
+      assert.deepEqual([...(t!.columns.get('id') as { values: Float64Array }).values], [1, 2, 5]);
+      assert.deepEqual(t!.columns.get('served_at'), {
+        kind: 'string',
+        values: ['2024-05-01T10:00:00.123Z', '2024-05-01T23:59:59.000Z', '2024-05-01T12:00:00.000Z'],
+      });
+      // 23:59:59 UTC is already the next day in Kolkata (+05:30).
+      assert.deepEqual(t!.columns.get('local_day'), { kind: 'string', values: ['2024-05-01', '2024-05-02', '2024-05-01'] });
+    } finally {
+      await c.close();
+      await db().admin(`alter database ${db().database} reset timezone`);
+    }
+  });
+
   it('describes the columns without reading a row (the bounds still bound)', async () => {
     const started = Date.now();
     await conn.columns(read('select * from served, pg_sleep(5) where served_at >= {start} and served_at < {end}', { timeoutMs: 3000 }));
@@ -498,6 +519,11 @@ describe('PostgreSQL timestamps as ISO 8601 text', () => {
     assert.equal(isoTimestamp('2024-05-01 10:00:00.123456+00'), '2024-05-01T10:00:00.123Z');
     assert.equal(isoTimestamp('2024-05-01 10:00:00'), '2024-05-01T10:00:00.000Z');
     assert.equal(isoTimestamp('2024-05-01 10:00:00.5'), '2024-05-01T10:00:00.500Z');
+    assert.equal(isoTimestamp('2024-05-01 15:30:00.123+05:30'), '2024-05-01T10:00:00.123Z');
+    assert.equal(isoTimestamp('2024-05-01 05:00:00-05'), '2024-05-01T10:00:00.000Z');
+    assert.equal(isoTimestamp('2024-01-01 00:30:00+01'), '2023-12-31T23:30:00.000Z');
+    assert.equal(isoTimestamp('1890-01-01 00:00:00+00:09:21'), '1889-12-31T23:50:39.000Z');
+    assert.equal(isoTimestamp('0050-06-01 12:00:00+02'), '0050-06-01T10:00:00.000Z');
     assert.equal(isoTimestamp('infinity'), 'infinity');
     assert.equal(isoTimestamp('0044-03-15 12:00:00+00 BC'), '0044-03-15 12:00:00+00 BC');
   });

@@ -7,8 +7,9 @@
  *   never logged, never in a message and never in the server's identity.
  * - Each read runs in `BEGIN READ ONLY` (a query that writes, through a CTE or a function, is
  *   refused by the server) with `statement_timeout` and `idle_in_transaction_session_timeout` set
- *   for that transaction only, TimeZone UTC and ISO dates. The window's bounds are bound
- *   parameters ($1, $2) sent apart from the text, as ISO 8601 instants (UTC).
+ *   for that transaction only, and dates written as ISO; otherwise the query runs as in psql (the
+ *   session's TimeZone kept). The window's bounds are bound parameters ($1, $2) sent apart from
+ *   the text, as ISO 8601 instants (UTC).
  * - Values: any integer, float or numeric → number (int8 and numeric parsed from their text;
  *   NaN and ±Infinity kept), boolean → boolean, timestamps → ISO 8601 text in UTC
  *   (2024-05-01T10:00:00.000Z, milliseconds, like the Parquet reader; a timestamp without time
@@ -67,11 +68,25 @@ export interface Plan {
 
 const kindOf = (c: Convert): SqlColumn['kind'] => (c === 'int' || c === 'float' ? 'number' : c === 'boolean' ? 'boolean' : 'string');
 
-/** `2024-05-01 10:00:00.123456+00` (TimeZone UTC, DateStyle ISO) → `2024-05-01T10:00:00.123Z`; infinity, BC and the like as the server wrote them. */
+/**
+ * A timestamp as PostgreSQL writes it with DateStyle ISO (`2024-05-01 12:00:00.123456+02`, the
+ * offset of the session's TimeZone; none for a timestamp without time zone) → the instant in UTC
+ * with milliseconds, as the Parquet reader writes timestamps (`2024-05-01T10:00:00.123Z`); a
+ * timestamp without time zone is taken as UTC. Infinity, BC and the like stay as the server wrote them.
+ */
 export function isoTimestamp(text: string): string {
-  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?(?:\+00)?$/.exec(text);
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/.exec(text);
   if (!m) return text;
-  return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  const ms = (m[7] ?? '').padEnd(3, '0').slice(0, 3);
+  if (m[8] === undefined || (m[9] === '00' && (m[10] ?? '00') === '00' && (m[11] ?? '00') === '00')) {
+    return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${ms}Z`;
+  }
+  const at = new Date(0);
+  at.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  at.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), Number(ms));
+  const offset = (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0)) * 1000;
+  const iso = new Date(at.getTime() - (m[8] === '-' ? -offset : offset)).toISOString();
+  return /^\d{4}-/.test(iso) ? iso : text;
 }
 
 /** The error raised by a connection or a read, as upkeep reports it (see the file's comment). */
@@ -240,13 +255,17 @@ class PostgresConnection implements SqlConnection {
     return release;
   }
 
-  /** BEGIN READ ONLY with this read's timeouts, UTC and ISO dates, for this transaction only. */
+  /**
+   * BEGIN READ ONLY with this read's timeouts, for this transaction only, and dates written as ISO
+   * (the day/month order for reading dates kept): the query otherwise runs as in psql, in the
+   * session's TimeZone (`date_trunc('day', served_at)` means the same day there and here).
+   */
   private async begin(read: Pick<SqlRead, 'timeoutMs'>): Promise<void> {
     const ms = String(Math.max(1, Math.ceil(read.timeoutMs)));
     await this.client.query('begin read only');
     await this.client.query(
       `select set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true),
-              set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), set_config('IntervalStyle', 'iso_8601', true)`,
+              set_config('DateStyle', 'ISO, ' || coalesce(nullif(split_part(current_setting('DateStyle'), ', ', 2), ''), 'MDY'), true)`,
       [ms],
     );
   }
