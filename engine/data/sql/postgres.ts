@@ -7,8 +7,9 @@
  *   never logged, never in a message and never in the server's identity.
  * - Each read runs in `BEGIN READ ONLY` (a query that writes, through a CTE or a function, is
  *   refused by the server) with `statement_timeout` and `idle_in_transaction_session_timeout` set
- *   for that transaction only, TimeZone UTC and ISO dates. The window's bounds are bound
- *   parameters ($1, $2) sent apart from the text, as ISO 8601 instants (UTC).
+ *   for that transaction only, and dates written as ISO; otherwise the query runs as in psql (the
+ *   session's TimeZone kept). The window's bounds are bound parameters ($1, $2) sent apart from
+ *   the text, as ISO 8601 instants (UTC).
  * - Values: any integer, float or numeric → number (int8 and numeric parsed from their text;
  *   NaN and ±Infinity kept), boolean → boolean, timestamps → ISO 8601 text in UTC
  *   (2024-05-01T10:00:00.000Z, milliseconds, like the Parquet reader; a timestamp without time
@@ -30,6 +31,8 @@ import type { SqlColumn, SqlConnect, SqlConnection, SqlRead } from './connection
 
 export const DEFAULT_BATCH_ROWS = 65_536;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** How long past a read's timeout (or an abort) a server that has not answered is waited for before its connection is closed. */
+const SERVER_GRACE_MS = 2000;
 
 /** Every value as the server's text: the conversion below is upkeep's, not the driver's (which would make local-time Dates). */
 const TEXT = (value: string): string => value;
@@ -65,11 +68,25 @@ export interface Plan {
 
 const kindOf = (c: Convert): SqlColumn['kind'] => (c === 'int' || c === 'float' ? 'number' : c === 'boolean' ? 'boolean' : 'string');
 
-/** `2024-05-01 10:00:00.123456+00` (TimeZone UTC, DateStyle ISO) → `2024-05-01T10:00:00.123Z`; infinity, BC and the like as the server wrote them. */
+/**
+ * A timestamp as PostgreSQL writes it with DateStyle ISO (`2024-05-01 12:00:00.123456+02`, the
+ * offset of the session's TimeZone; none for a timestamp without time zone) → the instant in UTC
+ * with milliseconds, as the Parquet reader writes timestamps (`2024-05-01T10:00:00.123Z`); a
+ * timestamp without time zone is taken as UTC. Infinity, BC and the like stay as the server wrote them.
+ */
 export function isoTimestamp(text: string): string {
-  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?(?:\+00)?$/.exec(text);
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?)?$/.exec(text);
   if (!m) return text;
-  return `${m[1]}T${m[2]}.${(m[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+  const ms = (m[7] ?? '').padEnd(3, '0').slice(0, 3);
+  if (m[8] === undefined || (m[9] === '00' && (m[10] ?? '00') === '00' && (m[11] ?? '00') === '00')) {
+    return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${ms}Z`;
+  }
+  const at = new Date(0);
+  at.setUTCFullYear(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  at.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), Number(ms));
+  const offset = (Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0)) * 1000;
+  const iso = new Date(at.getTime() - (m[8] === '-' ? -offset : offset)).toISOString();
+  return /^\d{4}-/.test(iso) ? iso : text;
 }
 
 /** The error raised by a connection or a read, as upkeep reports it (see the file's comment). */
@@ -200,14 +217,17 @@ export const connectPostgres: SqlConnect = async (uri, opts) => {
   let identity: string;
   try {
     await client.connect();
-    const info = await client.query<{ v: string; u: string; d: string }>(
-      `select current_setting('server_version') as v, current_user as u, current_database() as d`,
-    );
+    // Connected, then silent: the connection timeout holds for this first question too.
+    const silent = setTimeout(() => destroy(client), opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    const info = await client
+      .query<{ v: string; u: string; d: string }>(`select current_setting('server_version') as v, current_user as u, current_database() as d`)
+      .finally(() => clearTimeout(silent));
     const { v, u, d } = info.rows[0]!;
     const c = client as unknown as { host: string; port: number };
     identity = `PostgreSQL ${v.split(' ')[0]} at ${c.host}:${c.port}/${d} as ${u}`;
   } catch (err) {
-    await client.end().catch(() => {});
+    await within(client.end(), SERVER_GRACE_MS);
+    destroy(client);
     throw postgresError(err, where);
   }
   return new PostgresConnection(client, where, server, identity);
@@ -235,13 +255,17 @@ class PostgresConnection implements SqlConnection {
     return release;
   }
 
-  /** BEGIN READ ONLY with this read's timeouts, UTC and ISO dates, for this transaction only. */
+  /**
+   * BEGIN READ ONLY with this read's timeouts, for this transaction only, and dates written as ISO
+   * (the day/month order for reading dates kept): the query otherwise runs as in psql, in the
+   * session's TimeZone (`date_trunc('day', served_at)` means the same day there and here).
+   */
   private async begin(read: Pick<SqlRead, 'timeoutMs'>): Promise<void> {
     const ms = String(Math.max(1, Math.ceil(read.timeoutMs)));
     await this.client.query('begin read only');
     await this.client.query(
       `select set_config('statement_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $1, true),
-              set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true), set_config('IntervalStyle', 'iso_8601', true)`,
+              set_config('DateStyle', 'ISO, ' || coalesce(nullif(split_part(current_setting('DateStyle'), ', ', 2), ''), 'MDY'), true)`,
       [ms],
     );
   }
@@ -280,15 +304,55 @@ class PostgresConnection implements SqlConnection {
     else con.connect(c.port, c.host);
   }
 
+  /**
+   * A connection that stops answering (a server stopped, a network cut without a reset) would keep
+   * a read waiting forever: past the read's timeout, plus a grace for the server's own timeout to
+   * arrive, or that grace after an abort whose cancel request went unanswered, its socket is closed,
+   * which fails what waits on it. The server's timeout runs from the statement's start to its last
+   * row; so does this one.
+   */
+  private guard(read: Pick<SqlRead, 'timeoutMs' | 'signal'>): { stop(): void; timedOut(): boolean } {
+    let timedOut = false;
+    let killer: NodeJS.Timeout | undefined;
+    const kill = (): void => destroy(this.client);
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, read.timeoutMs + SERVER_GRACE_MS);
+    const onAbort = (): void => {
+      this.cancel();
+      killer = setTimeout(kill, SERVER_GRACE_MS);
+    };
+    read.signal?.addEventListener('abort', onAbort, { once: true });
+    return {
+      stop() {
+        clearTimeout(deadline);
+        clearTimeout(killer);
+        read.signal?.removeEventListener('abort', onAbort);
+      },
+      timedOut: () => timedOut,
+    };
+  }
+
+  private failure(err: unknown, read: Pick<SqlRead, 'timeoutMs' | 'signal'>, timedOut: boolean): Error {
+    if (err instanceof UpkeepError) return err;
+    if (timedOut && !read.signal?.aborted) {
+      return new Error(`${this.where}: the query exceeded its timeout of ${seconds(read.timeoutMs)} and the server did not answer: the connection was closed`, {
+        cause: err,
+      });
+    }
+    return postgresError(err, this.where, read);
+  }
+
   async columns(read: Omit<SqlRead, 'batchRows'>): Promise<SqlColumn[]> {
     const release = await this.turn();
-    const onAbort = (): void => this.cancel();
     let began = false;
+    let guard: ReturnType<PostgresConnection['guard']> | undefined;
     try {
       read.signal?.throwIfAborted();
+      guard = this.guard(read);
       await this.begin(read);
       began = true;
-      read.signal?.addEventListener('abort', onAbort, { once: true });
       // LIMIT 0 outside the query: the planner reads no rows; the bounds are still bound.
       const r = await this.client.query({
         text: `select * from (${unterminated(read.text)}\n) as upkeep_columns limit 0`,
@@ -298,9 +362,9 @@ class PostgresConnection implements SqlConnection {
       const plans = await this.plans(r.fields);
       return plans.map((p) => ({ name: p.name, dbType: p.dbType, kind: kindOf(p.convert) }));
     } catch (err) {
-      throw err instanceof UpkeepError ? err : postgresError(err, this.where, read);
+      throw this.failure(err, read, guard?.timedOut() ?? false);
     } finally {
-      read.signal?.removeEventListener('abort', onAbort);
+      guard?.stop();
       if (began) await this.client.query('rollback').catch(() => {});
       release();
     }
@@ -310,14 +374,15 @@ class PostgresConnection implements SqlConnection {
     const batchRows = read.batchRows ?? DEFAULT_BATCH_ROWS;
     if (!Number.isInteger(batchRows) || batchRows < 1) throw new Error(`batchRows must be a whole number of at least 1 (got ${batchRows})`);
     const release = await this.turn();
-    const onAbort = (): void => this.cancel();
     let began = false;
     let cursor: Cursor<(string | null)[]> | undefined;
+    let failed = false;
+    let guard: ReturnType<PostgresConnection['guard']> | undefined;
     try {
       read.signal?.throwIfAborted();
+      guard = this.guard(read);
       await this.begin(read);
       began = true;
-      read.signal?.addEventListener('abort', onAbort, { once: true });
       cursor = this.client.query(new Cursor<(string | null)[]>(unterminated(read.text), bounds(read), { rowMode: 'array', types: TEXT_TYPES }));
       let plans: Plan[] | undefined;
       let firstRow = 0;
@@ -334,18 +399,36 @@ class PostgresConnection implements SqlConnection {
       await this.client.query('commit');
       began = false;
     } catch (err) {
-      throw err instanceof UpkeepError ? err : postgresError(err, this.where, read);
+      // The server ended the cursor's statement (an error, or the connection lost): there is no
+      // portal left to close, and on a dead connection closing it would wait for an answer forever.
+      failed = true;
+      throw this.failure(err, read, guard?.timedOut() ?? false);
     } finally {
-      read.signal?.removeEventListener('abort', onAbort);
-      if (cursor) await cursor.close().catch(() => {});
+      guard?.stop();
+      // The consumer stopped early: close the portal (bounded, should the connection die meanwhile).
+      if (cursor && !failed) await within(cursor.close(), 10_000);
       if (began) await this.client.query('rollback').catch(() => {});
       release();
     }
   }
 
+  /** Ends the session; a server that does not answer is let go after a grace. */
   async close(): Promise<void> {
-    await this.client.end().catch(() => {});
+    await within(this.client.end(), SERVER_GRACE_MS);
+    destroy(this.client);
   }
+}
+
+/** Closes a client's socket at once: whatever waits on it fails (pg reports the connection terminated). */
+function destroy(client: pg.Client): void {
+  (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+}
+
+/** Waits for `p` (its failure ignored), at most `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function readRows(cursor: Cursor<(string | null)[]>, n: number): Promise<{ rows: (string | null)[][]; fields: pg.FieldDef[] }> {
