@@ -13,6 +13,8 @@ import { formatOf } from '../engine/data/count-rows.js';
 import { takeSnapshot, type SnapshotDays, type SnapshotDeps } from '../engine/data/snapshot.js';
 import { baseName, type DataSource } from '../engine/data/source.js';
 import { createDataSource } from '../engine/data/sources.js';
+import type { SqlConnect } from '../engine/data/sql/connection.js';
+import { connectSql } from '../engine/data/sql/connect.js';
 import { dataWindow } from '../engine/data/window.js';
 import { buildReport, type EvaluationReport } from '../engine/evaluation/report.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from '../engine/evaluation/evaluate.js';
@@ -143,6 +145,8 @@ export async function evaluateOnce(opts: {
   engine: EvaluationEngine;
   reference?: ReferenceInput;
   data?: DataSource;
+  /** How to reach the model's database when its data is a query (connectSql by default). */
+  connect?: SqlConnect;
   progress?: (p: OneShotProgress) => void;
 }): Promise<OneShotResult> {
   const { spec } = opts;
@@ -167,9 +171,13 @@ export async function evaluateOnce(opts: {
         opts.progress!({ phase: 'reading', ...(beat.date ? { date: beat.date } : {}), filesRead, ...(explicit ? { files: days.days.length } : {}) });
       }
     : undefined;
-  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store, ...(heartbeat ? { heartbeat } : {}) }, spec, days, {
-    allPresent: explicit,
-  });
+  const snapshot = await takeSnapshot(
+    { data: opts.data ?? createDataSource(), store: memory.store, connect: opts.connect ?? connectSql, ...(heartbeat ? { heartbeat } : {}) },
+    // Files given on the command line are read as files, even for a model whose data is a query.
+    explicit && spec.data.query !== undefined ? { ...spec, data: { uri: spec.data.uri, window: spec.data.window } } : spec,
+    days,
+    { allPresent: explicit },
+  );
   const window: WindowFile[] = snapshot.files.map((f) => {
     const base = baseName(f.sourceUri);
     return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri), rows: f.rows };
