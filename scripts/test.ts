@@ -1,8 +1,8 @@
 /**
  * `npm test`: type-check, lint and the dependency rules, then the whole mocha suite against a
  * Temporal dev server that this script starts on free ports (in memory) and always stops, whatever
- * the outcome. SIGINT, SIGTERM and SIGHUP go to the running steps; the server is stopped when they
- * have exited.
+ * the outcome, and a throwaway PostgreSQL cluster (scripts/postgres-server.ts) stopped the same way.
+ * SIGINT, SIGTERM and SIGHUP go to the running steps; the servers are stopped when they have exited.
  *
  * On two cores the suite takes minutes only because its steps overlap: the set-up (S3 server
  * binary, browser, test server, dev server) runs at once beside the dist/ build; the checks
@@ -23,6 +23,7 @@ import { onParentExit } from '../workers/parent-watch.js';
 import { resolveVersitygwAsync } from './s3-server.js';
 import { resolveChromium } from './chromium.js';
 import { resolveTestServer } from './test-server.js';
+import { postgresEnv, resolvePostgres, startPostgres, type PostgresCluster } from './postgres-server.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
@@ -124,6 +125,8 @@ async function main(): Promise<number> {
   }
   let server: DevServer | undefined;
   let serverStarting: Promise<DevServer> | undefined;
+  let postgres: PostgresCluster | undefined;
+  let postgresStarting: Promise<PostgresCluster | undefined> | undefined;
   const extra: Record<string, string> = {};
   // A signal reaches the running steps (forwarded by run()); when they exit, the server is stopped.
   try {
@@ -131,6 +134,20 @@ async function main(): Promise<number> {
     const cli = resolveTemporalCli({ settings: readSettings(env), log });
     serverStarting = cli ? startDevServer({ cli, log, startTimeoutMs: 90_000 }) : undefined;
     serverStarting?.catch(() => {});
+    // The throwaway PostgreSQL cluster of the SQL windows' tests (test/helpers/postgres.ts), made
+    // meanwhile (Debian's package installed first if need be); without it they are skipped saying why.
+    const pgFound = resolvePostgres({ log });
+    if (pgFound.bin === undefined) {
+      log(`${pgFound.missing}: the PostgreSQL tests will be skipped`);
+      env.UPKEEP_TEST_PG_MISSING = pgFound.missing;
+    } else {
+      postgresStarting = startPostgres(pgFound.bin, { log }).catch((err: unknown) => {
+        const why = `the PostgreSQL test cluster did not start: ${(err as Error).message.split('\n')[0]}`;
+        log(`${why}: the PostgreSQL tests will be skipped`);
+        env.UPKEEP_TEST_PG_MISSING = why;
+        return undefined;
+      });
+    }
     // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
     const chromium = resolveChromium({ log });
     if (chromium) env.UPKEEP_CHROMIUM = chromium;
@@ -150,6 +167,11 @@ async function main(): Promise<number> {
     } else {
       log('no Temporal CLI: workflow tests start one through the SDK download');
     }
+    postgres = await postgresStarting;
+    if (postgres) {
+      Object.assign(env, postgresEnv(postgres));
+      log(`PostgreSQL ${postgres.version} test cluster at ${postgres.host}:${postgres.port}`);
+    }
     if ((await built) !== 0) return 1;
     if (!whole) return await run(bin('mocha'), mochaArgs, extra);
     const { parallel, serial } = suiteFiles();
@@ -164,6 +186,9 @@ async function main(): Promise<number> {
     server ??= await serverStarting?.catch(() => undefined);
     await server?.stop();
     if (server) log('Temporal dev server stopped');
+    postgres ??= await postgresStarting?.catch(() => undefined);
+    await postgres?.stop();
+    if (postgres) log('PostgreSQL test cluster stopped');
   }
 }
 
