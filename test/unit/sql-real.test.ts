@@ -19,7 +19,8 @@ import type { EvaluationReport } from '../../engine/evaluation/report.js';
 const AT = new Date('2026-05-04T06:00:00Z');
 /** binary.csv's rows: the first 400 served on 2026-05-01, the others on 2026-05-03, one a second from 06:00 UTC. */
 const SPLIT = 400;
-const servedAt = (i: number): string => new Date(Date.parse(i < SPLIT ? '2026-05-01T06:00:00Z' : '2026-05-03T06:00:00Z') + (i < SPLIT ? i : i - SPLIT) * 1000).toISOString();
+const servedAt = (i: number): string =>
+  new Date(Date.parse(i < SPLIT ? '2026-05-01T06:00:00Z' : '2026-05-03T06:00:00Z') + (i < SPLIT ? i : i - SPLIT) * 1000).toISOString();
 
 function lines(): string[] {
   return readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
