@@ -69,7 +69,7 @@ const labelsSource = z.strictObject({
   known_at: columnName.optional(),
 });
 
-/** What the model served, as logged with the predictions (docs/sql-sources.md#logged-predictions). */
+/** What the model served, as logged with the predictions (docs/late-labels.md#logged-predictions-and-skew). */
 const loggedSpec = z.strictObject({
   /** Column holding the served score (binary: the positive class's probability). */
   score: columnName.optional(),

@@ -38,6 +38,11 @@ export interface ResolvedModel {
   generation?: number;
   /** Where the version came from: the config's artifact or a retrain. */
   source?: 'config' | 'retrain';
+  /**
+   * false: a version that is not the champion (a candidate, a rollback target). The logged outputs
+   * (data.logged) are not its own: it is judged on its re-score, and no skew is counted.
+   */
+  champion?: false;
 }
 
 export interface SnapshotFile {
@@ -126,7 +131,31 @@ export interface EvaluationSummary {
   multivariate?: MultivariateDrift;
   /** A rolling reference: the days that formed it (absent with a stored profile). */
   rollingReference?: RollingReferenceUsed;
+  /** The outputs served, as logged (data.logged): what the metrics come from, and where the re-score disagrees. */
+  logged?: LoggedSummary;
   durationMs: number;
+}
+
+/**
+ * The logged outputs of a window against the champion's re-score of the same rows (training/serving
+ * skew): counts and at most 5 example keys, never rows (docs/late-labels.md#logged-predictions-and-skew).
+ */
+export interface LoggedSummary {
+  /** `logged`: the metrics and the verdict come from the logged outputs; `rescored`: from the champion's re-score. */
+  metricsFrom: 'logged' | 'rescored';
+  score?: string;
+  prediction?: string;
+  tolerance: number;
+  /** Rows with a logged output compared with the re-score. */
+  compared: number;
+  /** Of those, rows whose logged score is further than the tolerance from the re-score, or whose logged class differs. */
+  skewed: number;
+  /** skewed / compared (null when none was compared). */
+  share: number | null;
+  /** Rows without a usable logged output (null, not finite, a score outside [0, 1]): their re-score stands. */
+  missing: number;
+  /** The first skewed rows' keys (data.key), else "<file> row <n>". */
+  examples: string[];
 }
 
 /** A data problem found while evaluating: the window is failing rather than the workflow. */

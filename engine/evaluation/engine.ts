@@ -13,6 +13,7 @@ import { Interned } from './intern.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
 import { mergeOutputIssues } from './output-check.js';
+import { mergeLogged } from './logged.js';
 import { mergeSamples } from './row-sample.js';
 import type { ModelMessage, ShardReply, ShardRequest, WindowFile } from './types.js';
 
@@ -257,6 +258,9 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
   // In window order: the first bad row of the first part that has one.
   const outputIssues = parts.reduce<Collected['outputIssues']>((acc, p) => mergeOutputIssues(acc, p.outputIssues), undefined);
   if (outputIssues) base.outputIssues = outputIssues;
+  // Counts add up; the examples are the window's first ones, as the parts are in window order.
+  const logged = parts.reduce<Collected['logged']>((acc, p) => mergeLogged(acc, p.logged), undefined);
+  if (logged) base.logged = logged;
   const names = Object.keys(parts[0]?.segments ?? {});
   if (names.length > 0) {
     const segments: NonNullable<Collected['segments']> = {};

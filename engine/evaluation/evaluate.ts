@@ -19,6 +19,7 @@ import { isDataReadError } from '../data/errors.js';
 import { resolveLimits } from '../../domain/limits.js';
 import { labelledPart } from './labelled.js';
 import { estimateWindow, fitEstimators, type ReferenceEstimators } from './estimators.js';
+import { loggedSummary, loggedWarnings } from './logged.js';
 
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
 export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
@@ -302,6 +303,11 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
   summary.labels = { labelled: collected.rows, unlabelled, ...(typeof delay === 'string' ? { delay } : {}) };
+  const logged = loggedSummary(spec, all.logged);
+  if (logged) {
+    summary.logged = logged;
+    summary.warnings.push(...loggedWarnings(logged));
+  }
   if (all.labelAbsent) {
     const files = all.labelAbsent;
     summary.warnings.push(

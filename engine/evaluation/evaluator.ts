@@ -15,6 +15,7 @@ import { PROBABILITY_RANGE_TOLERANCE, PROBABILITY_SUM_TOLERANCE, type OutputIssu
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
 import { allMissing, argmaxRows, missingLabels, someTruth } from './row-helpers.js';
+import type { LoggedCounts } from './logged.js';
 
 export interface EvaluatorOptions {
   batchSize?: number;
@@ -60,6 +61,8 @@ export interface Collected {
   outputIssues?: OutputIssues;
   /** A uniform sample of the scored rows' model inputs, when asked for (positions index these arrays). */
   sample?: RowSample;
+  /** The logged outputs against the re-score (data.logged, logged.ts): counts and a few example keys. */
+  logged?: LoggedCounts;
 }
 
 /** A Float32Array holding `a`'s values (copied by `set`, a fast path unlike Float32Array.from). */
@@ -92,6 +95,8 @@ export class Evaluator {
   private readonly invalid: InvalidValues[] = [];
   private outputIssues: OutputIssues | undefined;
   private readonly sampler: SampleBuilder | undefined;
+  /** The table rows the last table evaluated (rows dropped as invalid left out; undefined: every row). */
+  kept: Int32Array | undefined;
 
   constructor(
     private readonly model: PreparedModel,
@@ -496,7 +501,7 @@ export class Evaluator {
    * whatever range of groups a shard reads.
    */
   async addTable(table: Table, breaks: number[] = []): Promise<void> {
-    const rows = this.validate(table);
+    const rows = (this.kept = this.validate(table));
     const total = rows ? rows.length : table.rowCount;
     // Break positions among the evaluated rows (dropped rows removed), ascending, ending at total.
     const stops = [...breaks.map((b) => (rows ? lowerBound(rows, b) : b)).filter((b) => b > 0 && b < total), total];

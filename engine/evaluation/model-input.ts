@@ -38,9 +38,11 @@ export async function loadModelInput(data: DataSource, model: ResolvedModel, sig
     }
     reference = referenceFromProfile(parseReferenceProfile(json, `model ${model.modelId}: reference profile ${baseName(model.referenceUri)}`), model.spec);
   }
+  // The logged outputs are the champion's: any other version is judged on its own re-score.
+  const spec = model.champion === false && model.spec.data.logged ? { ...model.spec, data: { ...model.spec.data, logged: undefined } } : model.spec;
   return {
     reference,
-    spec: model.spec,
+    spec,
     modelBytes,
     modelKey: model.artifactSha256,
     // Messages name the file a person knows: the config's artifact, or the registry version.

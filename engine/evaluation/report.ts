@@ -121,6 +121,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
       }
     }
     lines.push('');
+    if (e.logged) lines.push(...loggedLines(e.logged));
     if (est) lines.push(...estimateLines(est, r.verdict.basis));
     if (e.warnings.length > 0) {
       lines.push('## Warnings', '');
@@ -220,6 +221,33 @@ export function renderReportMarkdown(r: EvaluationReport): string {
   lines.push(`- thresholds: ${code(JSON.stringify(r.thresholds))}`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** Which outputs the window was judged on, and the rows where the logged outputs and the re-score disagree. */
+export function loggedLines(l: NonNullable<EvaluationSummary['logged']>): string[] {
+  const columns = [l.score, l.prediction]
+    .filter((c): c is string => c !== undefined)
+    .map((c) => code(c))
+    .join(' and ');
+  const lines = ['## Logged predictions', ''];
+  lines.push(
+    l.metricsFrom === 'logged'
+      ? `Judged on the logged predictions (what was served: ${columns}), not on the champion's re-score.`
+      : `Judged on the champion's re-score; the logged predictions (${columns}) are compared with it.`,
+    '',
+  );
+  const tol = l.score !== undefined ? ` by more than ${l.tolerance}` : '';
+  if (l.skewed > 0) {
+    lines.push(
+      `Training/serving skew: **${l.skewed}** of ${l.compared} rows (${(100 * (l.share ?? 0)).toFixed(2)}%) differ from the champion's re-score${tol}, e.g. ${l.examples.map((k) => code(k)).join(', ')}.`,
+    );
+  } else if (l.compared > 0) {
+    lines.push(`No training/serving skew: the ${l.compared} logged outputs agree with the champion's re-score${tol ? ` within ${l.tolerance}` : ''}.`);
+  }
+  if (l.missing > 0)
+    lines.push(`${l.missing} rows have no usable logged output${l.metricsFrom === 'logged' ? ": they are judged on the champion's re-score" : ''}.`);
+  lines.push('');
+  return lines;
 }
 
 const METHOD_NAMES = { cbpe: 'confidence-based performance estimation (CBPE)', dle: 'direct loss estimation (DLE)' } as const;

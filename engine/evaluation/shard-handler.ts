@@ -16,6 +16,7 @@ import { bootstrapSamples } from './significance/bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
 import { createInProcessRunner } from './in-process-runner.js';
 import { columnsToRead } from './stream.js';
+import { compareLogged, LoggedComparer, loggedOptions } from './logged.js';
 import { prepareModel, type PreparedModel } from './model.js';
 
 const runner = createInProcessRunner();
@@ -121,10 +122,14 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
     segments: spec.monitor.segments,
     ...(msg.sample ? { sample: true } : {}),
   });
+  // The logged outputs (data.logged): their columns checked before any row is scored.
+  const logged = spec.data.logged ? new LoggedComparer(model, loggedOptions(spec)!) : undefined;
+  logged?.columns(table);
   // One row group read by range has no break inside it.
   await evaluator.addTable(table, msg.file.format === 'parquet' && !msg.file.rowGroupFile ? groupStarts(msg.file.bytes, msg.file.rowGroups) : []);
   // Compact copies: the evaluator's growable buffers are larger than their contents.
   const collected = evaluator.finish(true);
+  if (logged) compareLogged(logged, table, evaluator.kept, collected);
   if (model.task === 'binary') collected.sortedScores = sortScores(collected, model.positiveIndex!, model.classes!.length);
   const transfer = transferList(collected);
   let sketches: Record<string, ColumnSketch> | undefined;

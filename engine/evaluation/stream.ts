@@ -11,10 +11,13 @@ import { resolveLimits, type ReadLimits } from '../../domain/limits.js';
 import { UpkeepError } from '../errors.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { PreparedModel } from './model.js';
+import { loggedColumns } from './logged.js';
 
-/** The columns a window's files are read for: the model's inputs, the label, slices and drift. */
+/** The columns a window's files are read for: the model's inputs, the label, slices, drift and the logged outputs. */
 export function columnsToRead(model: Pick<PreparedModel, 'inputs'>, spec: ModelSpec, sketch?: { columns: string[] }): string[] {
-  return [...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(sketch?.columns ?? [])])];
+  return [
+    ...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(sketch?.columns ?? []), ...loggedColumns(spec)]),
+  ];
 }
 
 export interface RowGroupStream {

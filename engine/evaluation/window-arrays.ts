@@ -11,6 +11,7 @@ import { invalidByFile } from './engine.js';
 import { Interned } from './intern.js';
 import { mergeOutputIssues, type OutputIssues } from './output-check.js';
 import { mergeSamples, type RowSample } from './row-sample.js';
+import { mergeLogged, type LoggedCounts } from './logged.js';
 
 type Runs = NonNullable<Collected['scoreRuns']>;
 
@@ -26,6 +27,7 @@ export class WindowArrays {
   private sample: RowSample | undefined | null = null;
   private readonly invalid: Collected['invalid'] = [];
   private outputIssues: OutputIssues | undefined;
+  private logged: LoggedCounts | undefined;
   private readonly labels: Interned;
   private yTrueClass?: Int32Array;
   private yPredClass?: Int32Array;
@@ -135,6 +137,7 @@ export class WindowArrays {
     for (const f of p.labelAbsent ?? []) if (!this.labelAbsent.includes(f)) this.labelAbsent.push(f);
     this.invalid.push(...p.invalid);
     this.outputIssues = mergeOutputIssues(this.outputIssues, p.outputIssues);
+    this.logged = mergeLogged(this.logged, p.logged);
     for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments', 'sample'] as const)
       delete p[key];
   }
@@ -153,6 +156,7 @@ export class WindowArrays {
       ...(this.labelAbsent.length > 0 ? { labelAbsent: this.labelAbsent } : {}),
       ...(this.sample ? { sample: this.sample } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
+      ...(this.logged ? { logged: this.logged } : {}),
     };
     const segments =
       this.segmentNames.length > 0

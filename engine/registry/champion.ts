@@ -81,6 +81,8 @@ async function resolved(ports: ChampionPorts, s: ModelSpec, v: ModelVersion, poi
     baseline,
     generation,
     source: v.source,
+    // The version the champion pointer names (without one, the config's artifact) served the logged outputs.
+    ...((pointer ? pointer.version === v.version : v.source === 'config') ? {} : { champion: false as const }),
     ...(referenceUri ? { referenceUri } : {}),
   };
 }

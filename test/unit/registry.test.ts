@@ -292,6 +292,18 @@ describe('the registry activities', function () {
     assert.deepEqual(resolved.baseline, { roc_auc: 0.81 });
   });
 
+  it('marks a version that is not the champion (a candidate, the former champion), whose logged outputs are not its own', async function () {
+    const configVersion = churnSha.slice(0, 12);
+    const v2 = await addVersion('candidate two', '2026-02-01T00:00:00.000Z');
+    assert.equal((await activities.resolveModel({ modelId: MODEL })).champion, undefined, 'the config artifact, never promoted over');
+    assert.equal((await activities.resolveVersion({ modelId: MODEL, version: configVersion })).champion, undefined);
+    assert.equal((await activities.resolveVersion({ modelId: MODEL, version: v2.version })).champion, false, 'a candidate');
+    await promote(v2.version, configVersion, { roc_auc: 0.81 }, 'run-1');
+    assert.equal((await activities.resolveModel({ modelId: MODEL })).champion, undefined);
+    assert.equal((await activities.resolveVersion({ modelId: MODEL, version: v2.version })).champion, undefined);
+    assert.equal((await activities.resolveVersion({ modelId: MODEL, version: configVersion })).champion, false, 'the champion before');
+  });
+
   it('rolls back to the previous champion with the baseline it had as champion', async function () {
     const configVersion = churnSha.slice(0, 12);
     const v2 = await addVersion('candidate two', '2026-02-01T00:00:00.000Z');
