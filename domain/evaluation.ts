@@ -61,6 +61,8 @@ export interface SnapshotFile {
   server?: string;
   /** sha256 of the rows read, canonical (engine/data/sql/materialize.ts): the same rows hash the same in any file. */
   rowsSha256?: string;
+  /** Labels joined by key from data.labels (a second query or label files), as known at `asOf`; `matched`: rows of the day that got one. */
+  labels?: { sourceUri: string; query?: string; asOf: string; matched: number };
 }
 
 export interface SnapshotRef {

@@ -35,7 +35,7 @@ export interface SnapshotDays {
   days: { date: string; uri: string }[];
 }
 
-export interface SnapshotDeps extends Pick<SqlDaysDeps, 'connect' | 'scratchDir' | 'rowGroupRows'> {
+export interface SnapshotDeps extends Pick<SqlDaysDeps, 'connect' | 'scratchDir' | 'rowGroupRows' | 'now'> {
   data: Pick<DataSource, 'read' | 'list' | 'open'>;
   store: Pick<ArtifactStore, 'put'> & Partial<Pick<ArtifactStore, 'putStream'>>;
   /** Files larger than this are hashed and copied in chunks, never held whole (default STREAM_ABOVE). */
@@ -72,7 +72,7 @@ export function snapshotIdentity(modelId: string, w: Omit<SnapshotDays, 'days'>,
  */
 export async function takeSnapshot(
   deps: SnapshotDeps,
-  spec: Pick<ModelSpec, 'id' | 'data' | 'limits'>,
+  spec: Pick<ModelSpec, 'id' | 'data' | 'limits'> & Partial<Pick<ModelSpec, 'label' | 'schedule'>>,
   w: SnapshotDays,
   opts: { allPresent?: boolean } = {},
 ): Promise<SnapshotRef> {
@@ -84,7 +84,7 @@ export async function takeSnapshot(
   const deadline = AbortSignal.timeout(durationMs(limits.read_timeout));
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline;
   if (spec.data.query !== undefined) {
-    const read = await readSqlDays(deps, spec, w, { ...limits, deadlineAt }, signal, deadline);
+    const read = await readSqlDays({ ...deps, labelFiles: deps.data }, spec, w, { ...limits, deadlineAt }, signal, deadline);
     if (opts.allPresent && read.missing.length > 0)
       throw new UpkeepError('UnreadableData', `model ${spec.id}: the query gives no rows for ${read.missing[0]!.date}`);
     files.push(...read.files);

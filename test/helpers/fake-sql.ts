@@ -26,8 +26,8 @@ export function sliceTable(t: Table, from: number, to: number): Table {
 }
 
 export function fakeSql(opts: {
-  /** The rows of a read: a table (or undefined: no rows) for its [start, end). */
-  rows: (start: Date, end: Date) => Table | undefined;
+  /** The rows of a read: a table (or undefined: no rows) for its [start, end) and its text. */
+  rows: (start: Date, end: Date, text: string) => Table | undefined;
   /** The columns of a read that gives no rows (default those of the first day with rows, else none). */
   columns?: SqlColumn[];
   batchRows?: number;
@@ -50,7 +50,7 @@ export function fakeSql(opts: {
         async columns(read) {
           fake.reads.push({ ...read });
           if (opts.columns) return opts.columns;
-          const t = opts.rows(read.params[0], read.params[1]);
+          const t = opts.rows(read.params[0], read.params[1], read.text);
           return t
             ? [...t.columns].map(([name, c]) => ({
                 name,
@@ -63,7 +63,7 @@ export function fakeSql(opts: {
           fake.reads.push(read);
           const size = read.batchRows ?? opts.batchRows ?? 65_536;
           return (async function* () {
-            const t = opts.rows(read.params[0], read.params[1]);
+            const t = opts.rows(read.params[0], read.params[1], read.text);
             let n = 0;
             for (let at = 0; t && at < t.rowCount; at += size) {
               if (opts.failAfter && n === opts.failAfter.batches) throw opts.failAfter.error;
