@@ -25,6 +25,7 @@ import type { DataSource } from './source.js';
 import { baseName } from './source.js';
 import { isDatedTemplate } from './window.js';
 import { readSqlDays, type SqlDaysDeps } from './sql/read-days.js';
+import { joinFileDays } from './joined-files.js';
 
 /** The days to snapshot: a data window (window.ts) or explicit files (dates may be empty). */
 export interface SnapshotDays {
@@ -90,7 +91,17 @@ export async function takeSnapshot(
     files.push(...read.files);
     missing.push(...read.missing);
   }
-  for (const day of spec.data.query !== undefined ? [] : w.days) {
+  // Files whose labels arrive apart: each file's rows are joined with the labels and kept as Parquet.
+  const joinFiles = spec.data.query === undefined && spec.data.labels !== undefined;
+  if (joinFiles) {
+    if (!spec.label || !spec.schedule) throw new UpkeepError('InvalidConfig', `model ${spec.id}: data.labels needs the model's label and schedule`);
+    const read = await joinFileDays(deps, { ...spec, label: spec.label, schedule: spec.schedule }, w, limits, signal);
+    if (opts.allPresent && read.missing.length > 0)
+      throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${read.missing[0]!.sourceUri} does not exist`);
+    files.push(...read.files);
+    missing.push(...read.missing);
+  }
+  for (const day of spec.data.query !== undefined || joinFiles ? [] : w.days) {
     let uris = [day.uri];
     try {
       if (isFilePattern(day.uri)) uris = await dayFiles(deps.data, day.uri);

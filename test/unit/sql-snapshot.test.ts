@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { loadConfig } from '../../engine/config/load.js';
 import { readTable } from '../../engine/data/read-table.js';
+import { createFileDataSource } from '../../engine/data/source.js';
 import { takeSnapshot } from '../../engine/data/snapshot.js';
 import { snapshotModelWindow } from '../../engine/data/model-window.js';
 import { snapshotFiles, readTables } from '../../engine/data/snapshot-files.js';
@@ -391,6 +392,47 @@ describe('a window read by a query', function () {
     assert.deepEqual(
       snap.files.map((f) => f.labels?.matched),
       [2, 0],
+    );
+  });
+
+  it('joins labels into dated files too: each file kept as Parquet of its rows with their labels, a day without files missing', async function () {
+    const lines = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+    const header = lines[0]!.replace(',y', '');
+    const row = (i: number) => `r${i},${lines[1 + i]!.replace(/,[^,]*$/, '')}`;
+    ws = createWorkspace('churn');
+    mkdirSync(path.join(ws.dir, 'labels'));
+    writeFileSync(path.join(ws.dataDir, '2026-05-01.csv'), [`request_id,${header}`, ...Array.from({ length: 400 }, (_, i) => row(i))].join('\n') + '\n');
+    writeFileSync(path.join(ws.dataDir, '2026-05-03.csv'), [`request_id,${header}`, ...Array.from({ length: 600 }, (_, i) => row(400 + i))].join('\n') + '\n');
+    // The labels of the first day's rows arrive in a file dated the day after.
+    const labelled = Array.from({ length: 300 }, (_, i) => `r${i},${lines[1 + i]!.split(',').at(-1)}`);
+    writeFileSync(path.join(ws.dir, 'labels', '2026-05-02.csv'), ['request_id,y', ...labelled].join('\n') + '\n');
+    const config = await loadConfig(ws.configPath);
+    const spec: ModelSpec = {
+      ...config.models[0]!,
+      data: { ...config.models[0]!.data, key: 'request_id', labels: { uri: `file://${ws.dir}/labels/{date}.csv` } },
+    };
+    const w = dataWindow({ template: spec.data.uri, end: new Date(END), days: 3, timezone: 'UTC' });
+    const snap = await takeSnapshot({ store: createFileStore(ws.storeDir), data: createFileDataSource(), now: () => new Date(END) }, spec, w);
+    assert.deepEqual(
+      snap.files.map((f) => [f.date, f.rows, f.uri.endsWith('.parquet'), f.labels?.matched]),
+      [
+        ['2026-05-01', 400, true, 300],
+        ['2026-05-03', 600, true, 0],
+      ],
+    );
+    assert.deepEqual(
+      snap.missing.map((m) => m.date),
+      ['2026-05-02'],
+    );
+    const [day1] = await readTables(
+      snapshotFiles(spec.id, snap, async (uri) => new Uint8Array(readFileSync(new URL(uri)))),
+      'model churn:',
+    );
+    const y = day1!.columns.get('y')!;
+    assert.ok(y.kind === 'number');
+    assert.equal(
+      y.nulls?.reduce((n, v) => n + v, 0),
+      100,
     );
   });
 

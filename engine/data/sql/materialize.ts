@@ -241,7 +241,7 @@ export async function materializeDay(
       bytes,
       rows,
       ...(source.query !== undefined ? { query: source.query } : {}),
-      params: [day.start.toISOString(), day.end.toISOString()],
+      ...(source.query !== undefined ? { params: [day.start.toISOString(), day.end.toISOString()] as [string, string] } : {}),
       ...(source.server !== undefined ? { server: source.server } : {}),
       rowsSha256: rowsHash.digest('hex'),
     };

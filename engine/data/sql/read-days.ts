@@ -28,7 +28,7 @@ export interface SqlDaysDeps extends MaterializeDeps {
  * A joined label column as numbers of one sourceType in every batch: join.ts decides int or float
  * per batch from its values, and a day's Parquet file fixes a column's type from its first batch.
  */
-async function* floatLabels(batches: AsyncIterable<Table>, column: string): AsyncIterable<Table> {
+export async function* floatLabels(batches: AsyncIterable<Table>, column: string): AsyncIterable<Table> {
   for await (const batch of batches) {
     const label = batch.columns.get(column);
     if (label?.kind !== 'number' || label.sourceType === 'float') yield batch;
