@@ -114,7 +114,11 @@ export async function checkModel(
 
   const label = table.columns.get(spec.label.column);
   // Without label.delay an absent label column is more likely misspelt than late: it fails, as before.
-  if (!label && !spec.label.delay)
+  // Labels joined by key from data.labels: the file holds the key, not the label.
+  const joinedFrom = spec.data.labels ? (spec.data.key ?? spec.data.labels.key) : undefined;
+  if (joinedFrom !== undefined && !have.includes(spec.data.key ?? joinedFrom))
+    return fail(`file ${file}: no column ${spec.data.key ?? joinedFrom} (data.key), which the labels of data.labels are joined by`);
+  if (!label && !spec.label.delay && joinedFrom === undefined)
     return fail(
       `file ${file}: no column ${spec.label.column} (${columnsWord(have.length)}${didYouMean(
         spec.label.column,
@@ -124,16 +128,19 @@ export async function checkModel(
   const unlabelled = label ? (missingLabels(label, table.rowCount)?.reduce((n, m) => n + m, 0) ?? 0) : table.rowCount;
   // Late labels (docs/late-labels.md): what the evaluation will do with them, said rather than failed.
   const late = 'not known yet: scored and estimated, see docs/late-labels.md';
-  const labels = !label
-    ? `columns as declared; no label column ${spec.label.column} (labels ${late}${didYouMean(
-        spec.label.column,
-        have.filter((c) => !wanted.includes(c) && c.length <= 100),
-      )})`
-    : unlabelled === table.rowCount && table.rowCount > 0
-      ? `columns as declared; label column ${spec.label.column} empty (labels ${late})`
-      : unlabelled > 0
-        ? `columns and labels as declared, ${unlabelled} labels empty (${late})`
-        : 'columns and labels as declared';
+  const labels =
+    joinedFrom !== undefined
+      ? `columns as declared; label ${spec.label.column} joined by ${spec.data.key ?? joinedFrom} from data.labels`
+      : !label
+        ? `columns as declared; no label column ${spec.label.column} (labels ${late}${didYouMean(
+            spec.label.column,
+            have.filter((c) => !wanted.includes(c) && c.length <= 100),
+          )})`
+        : unlabelled === table.rowCount && table.rowCount > 0
+          ? `columns as declared; label column ${spec.label.column} empty (labels ${late})`
+          : unlabelled > 0
+            ? `columns and labels as declared, ${unlabelled} labels empty (${late})`
+            : 'columns and labels as declared';
   const values = label && !allMissing(label) ? label : undefined;
   if (values && spec.task === 'regression') {
     if (values.kind !== 'number') return fail(`file ${file}: label column ${spec.label.column} is not numeric`);
@@ -208,6 +215,11 @@ async function checkQuery(spec: ModelSpec, artifactName: string, at: Date, conne
         );
     }
   }
+  const key = spec.data.labels ? (spec.data.key ?? spec.data.labels.key) : undefined;
+  if (key !== undefined && !kinds.has(key))
+    return fail(
+      `${server}: the query gives no column ${key} (data.key), which the labels of data.labels are joined by (it gives ${names.join(', ') || 'none'})`,
+    );
   const label = kinds.get(spec.label.column);
   let labels: string;
   if (label) {

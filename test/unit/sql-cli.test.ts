@@ -88,6 +88,34 @@ describe('the CLI with a query', function () {
     assert.equal(await line(down.connect), `FAIL churn: ${URI}: the server is not answering (connect ECONNREFUSED)`);
   });
 
+  it('check says a label joined from data.labels is joined, and fails when the key column is missing', async function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-check-join-'));
+    try {
+      writeFileSync(path.join(dir, '2026-05-03.csv'), 'request_id,x1,x2,x3,x4\nr1,0.1,0.2,0.3,0.4\n');
+      const base = await model();
+      const files: typeof base = {
+        ...base,
+        data: { uri: `file://${dir}/{date}.csv`, window: { days: 3 }, key: 'request_id', labels: { uri: `file://${dir}/labels/{date}.csv` } },
+      };
+      const ok = await checkModel(files, runner, AT);
+      assert.equal(ok.ok, true, ok.line);
+      assert.match(ok.line, /1 rows, columns as declared; label y joined by request_id from data\.labels$/);
+      const noKey = await checkModel({ ...files, data: { ...files.data, key: 'order_id' } }, runner, AT);
+      assert.equal(noKey.line, 'FAIL churn: file 2026-05-03.csv: no column order_id (data.key), which the labels of data.labels are joined by');
+      const query = {
+        ...base,
+        data: { ...base.data, key: 'request_id', labels: { query: 'select request_id, y from outcomes where t >= {start} and t < {end}' } },
+      };
+      const sql = fakeSql({ rows: () => sliceTable(all, 0, 10) });
+      assert.equal(
+        (await checkModel(query, runner, AT, undefined, sql.connect)).line,
+        `FAIL churn: ${URI}: the query gives no column request_id (data.key), which the labels of data.labels are joined by (it gives x1, x2, x3, x4, y)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('init infers the inputs and the label from a sample of the query, and writes the query into the config', async function () {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-init-sql-'));
     try {
