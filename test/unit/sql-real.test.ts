@@ -9,6 +9,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { checkModel } from '../../cli/commands/check.js';
 import { evaluateOnce } from '../../cli/one-shot.js';
+import { initConfigText } from '../../cli/commands/init.js';
+import { profileCommand } from '../../cli/commands/evaluate.js';
+import { parse } from 'yaml';
 import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
 import { createInProcessRunner } from '../../engine/evaluation/in-process-runner.js';
 import type { ModelSpec } from '../../domain/config.js';
@@ -105,6 +108,32 @@ describe('the same rows from PostgreSQL, DuckDB and files', function () {
       check.line,
       /^ok {3}churn: binary\.onnx matches its spec; query on DuckDB v[\d.]+ in memory: 5 columns \(x1 DOUBLE, x2 DOUBLE, x3 DOUBLE, x4 DOUBLE, y BIGINT\), columns and label as declared; no rows read$/,
     );
+  });
+
+  it('init and profile read a sample and a window from DuckDB', async function () {
+    const query = `select x1, x2, x3, x4, y from read_csv('${dir}/served.csv') where served_at >= {start} and served_at < {end} order by served_at`;
+    const { text } = await initConfigText({ onnx: fixture('models/binary.onnx'), data: 'duckdb:', query, out: path.join(dir, 'upkeep.yaml'), at: AT });
+    const m = parse(text).models[0];
+    assert.deepEqual([m.data.uri, m.data.query, m.inputs[0].columns, m.label.column], ['duckdb:', query, ['x1', 'x2', 'x3', 'x4'], 'y']);
+    const out = path.join(dir, 'profile.json');
+    const log = console.log;
+    console.log = () => undefined;
+    try {
+      await profileCommand({
+        onnx: fixture('models/binary.onnx'),
+        task: 'binary',
+        label: 'y',
+        features: ['x1', 'x2', 'x3', 'x4'],
+        positiveLabel: '1',
+        data: ['duckdb:'],
+        query,
+        at: AT,
+        out,
+      });
+    } finally {
+      console.log = log;
+    }
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).rows, 1000);
   });
 
   it('PostgreSQL gives the metrics the files give, and the rows hash DuckDB gives', async function () {
