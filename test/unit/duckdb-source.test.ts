@@ -390,6 +390,17 @@ describe('DuckDB source (engine/data/sql/duckdb.ts)', function () {
     assert.equal(aborted, reason);
   });
 
+  it('closes only once the reads under way have been interrupted and let go', async function () {
+    const conn = await connectDuckdb('duckdb:', { model: 'churn' });
+    const reading = all(conn, read('select count(*) as n from range(1000000000000) r(i) where i % 7 = 3', { timeoutMs: 60_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await conn.close();
+    const err = await failure(reading);
+    assert.equal(err.message, 'model churn: duckdb:: the query was interrupted (the connection was closed while it ran)');
+    const after = await failure(all(conn, read('select 1 as a')));
+    assert.equal(after.message, 'model churn: duckdb:: the connection is closed');
+  });
+
   it('names the model, the database and the column in every error, without a stack', async function () {
     const cases: [string, string, 'InvalidConfig' | 'UnreadableData'][] = [
       ['select tenure from (select 1 as tenur)', 'column "tenure" does not exist (columns near it: "tenur")', 'InvalidConfig'],
