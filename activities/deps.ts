@@ -1,6 +1,7 @@
 /** The ports every activity is built from; the composition root provides them. */
 import type { UpkeepConfig } from '../domain/config.js';
 import type { DataSource } from '../engine/data/source.js';
+import type { SqlConnect } from '../engine/data/sql/connection.js';
 import type { EvaluationEngine } from '../engine/evaluation/types.js';
 import type { ArtifactStore } from '../engine/store/store.js';
 import type { TemporalPort } from '../engine/ports.js';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   loadConfig(): Promise<UpkeepConfig & { name: string }>;
   store: ArtifactStore;
   data: DataSource;
+  /** Connects to a model's database when its data is a query; engine/data/sql/connect.ts connectSql by default. */
+  sqlConnect?: SqlConnect;
   engine: EvaluationEngine;
   /** Reports progress of long activities; defaults to Temporal heartbeats. */
   heartbeat?(details: unknown): void;

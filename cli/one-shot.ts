@@ -13,6 +13,9 @@ import { formatOf } from '../engine/data/count-rows.js';
 import { takeSnapshot, type SnapshotDays, type SnapshotDeps } from '../engine/data/snapshot.js';
 import { baseName, type DataSource } from '../engine/data/source.js';
 import { createDataSource } from '../engine/data/sources.js';
+import type { SqlConnect } from '../engine/data/sql/connection.js';
+import { connectSql } from '../engine/data/sql/connect.js';
+import { queryProblem, redactSqlUri, sqlKind, sqlUriProblem } from '../domain/sql.js';
 import { dataWindow } from '../engine/data/window.js';
 import { buildReport, type EvaluationReport } from '../engine/evaluation/report.js';
 import type { EvaluationEngine, ReferenceInput, WindowFile } from '../engine/evaluation/evaluate.js';
@@ -143,6 +146,8 @@ export async function evaluateOnce(opts: {
   engine: EvaluationEngine;
   reference?: ReferenceInput;
   data?: DataSource;
+  /** How to reach the model's database when its data is a query (connectSql by default). */
+  connect?: SqlConnect;
   progress?: (p: OneShotProgress) => void;
 }): Promise<OneShotResult> {
   const { spec } = opts;
@@ -167,9 +172,13 @@ export async function evaluateOnce(opts: {
         opts.progress!({ phase: 'reading', ...(beat.date ? { date: beat.date } : {}), filesRead, ...(explicit ? { files: days.days.length } : {}) });
       }
     : undefined;
-  const snapshot = await takeSnapshot({ data: opts.data ?? createDataSource(), store: memory.store, ...(heartbeat ? { heartbeat } : {}) }, spec, days, {
-    allPresent: explicit,
-  });
+  const snapshot = await takeSnapshot(
+    { data: opts.data ?? createDataSource(), store: memory.store, connect: opts.connect ?? connectSql, ...(heartbeat ? { heartbeat } : {}) },
+    // Files given on the command line are read as files, even for a model whose data is a query.
+    explicit && spec.data.query !== undefined ? { ...spec, data: { uri: spec.data.uri, window: spec.data.window } } : spec,
+    days,
+    { allPresent: explicit },
+  );
   const window: WindowFile[] = snapshot.files.map((f) => {
     const base = baseName(f.sourceUri);
     return { name: f.date ? `${f.date} ${base}` : base, format: formatOf(f.uri)!, load: async () => memory.read(f.uri), rows: f.rows };
@@ -210,6 +219,39 @@ export async function evaluateOnce(opts: {
     verdict,
   });
   return { report };
+}
+
+/**
+ * A query's window ending at `end` (the model's days, in its schedule's time zone) as window
+ * files, read day by day through the snapshot routine into memory: `upkeep profile` with a query.
+ */
+export async function queryWindowFiles(spec: ModelSpec, end: Date, connect: SqlConnect = connectSql): Promise<{ files: WindowFile[]; rows: number }> {
+  const memory = memoryStore();
+  const days = dataWindow({ template: spec.data.uri, end, days: spec.data.window.days, timezone: spec.schedule.timezone });
+  const snapshot = await takeSnapshot({ data: { read: async () => undefined }, store: memory.store, connect }, spec, days);
+  const files = snapshot.files.map((f) => ({
+    name: `${f.date} ${baseName(f.sourceUri)}`,
+    format: formatOf(f.uri)!,
+    load: async () => memory.read(f.uri),
+    rows: f.rows,
+  }));
+  return { files, rows: snapshot.rows };
+}
+
+/**
+ * `--data <database URI> --query <sql>` on the command line: the model's data becomes that query
+ * (its window and time zone as configured), checked as the config loader checks one.
+ */
+export function withQueryData(spec: ModelSpec, data: string[] | undefined, query: string | undefined): ModelSpec {
+  const uri = data?.length === 1 && sqlKind(data[0]!) ? data[0]! : undefined;
+  if (query === undefined) {
+    if (uri) throw new UpkeepError('InvalidConfig', `--data ${redactSqlUri(uri)} is a database: give the query to read with --query`);
+    return spec;
+  }
+  if (!uri) throw new UpkeepError('InvalidConfig', '--query needs --data <postgres://user@host:port/db or duckdb:[///path/file.duckdb]>');
+  const problem = sqlUriProblem(uri) ?? queryProblem(query);
+  if (problem) throw new UpkeepError('InvalidConfig', `${sqlUriProblem(uri) ? `--data ${redactSqlUri(uri)}` : '--query'}: ${problem}`);
+  return { ...spec, data: { ...spec.data, uri, query, format: undefined } };
 }
 
 /** Local files or file:// URIs as window files, read when needed. */

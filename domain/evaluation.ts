@@ -53,6 +53,16 @@ export interface SnapshotFile {
   sha256: string;
   bytes: number;
   rows: number;
+  /** A day read by a query (docs/sql-sources.md): the query as configured, never a secret. */
+  query?: string;
+  /** The values bound to {start} and {end} (ISO times: the day's bounds in the schedule's time zone). */
+  params?: [string, string];
+  /** Who answered (SqlConnection.identity): version, host, database, user; no password. */
+  server?: string;
+  /** sha256 of the rows read, canonical (engine/data/sql/materialize.ts): the same rows hash the same in any file. */
+  rowsSha256?: string;
+  /** Labels joined by key from data.labels (a second query or label files), as known at `asOf`; `matched`: rows of the day that got one. */
+  labels?: { sourceUri: string; query?: string; asOf: string; matched: number };
 }
 
 export interface SnapshotRef {

@@ -24,6 +24,11 @@ import type { ModelSpec } from '../../domain/config.js';
 import { readDirectory } from '../../engine/watchdog/directory.js';
 import { commandConfig } from '../context.js';
 import { didYouMean } from '../../domain/suggest.js';
+import { bindQuery, redactSqlUri } from '../../domain/sql.js';
+import { durationMs } from '../../domain/duration.js';
+import type { SqlColumn, SqlConnect } from '../../engine/data/sql/connection.js';
+import { connectSql } from '../../engine/data/sql/connect.js';
+import { dayBounds } from '../../engine/data/window.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
 export async function checkModel(
@@ -31,6 +36,7 @@ export async function checkModel(
   runner: InferenceRunner,
   at = new Date(),
   source: DataSource = createDataSource(),
+  connect: SqlConnect = connectSql,
 ): Promise<{ ok: boolean; line: string }> {
   const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg}` });
   const artifactName = baseName(spec.artifact);
@@ -50,6 +56,7 @@ export async function checkModel(
     throw err;
   }
 
+  if (spec.data.query !== undefined) return checkQuery(spec, artifactName, at, connect);
   const window = dataWindow({ template: spec.data.uri, end: at, days: spec.data.window.days, timezone: spec.schedule.timezone });
   let latest: { date: string; uri: string; bytes: Uint8Array } | undefined;
   let present = 0;
@@ -107,7 +114,11 @@ export async function checkModel(
 
   const label = table.columns.get(spec.label.column);
   // Without label.delay an absent label column is more likely misspelt than late: it fails, as before.
-  if (!label && !spec.label.delay)
+  // Labels joined by key from data.labels: the file holds the key, not the label.
+  const joinedFrom = spec.data.labels ? (spec.data.key ?? spec.data.labels.key) : undefined;
+  if (joinedFrom !== undefined && !have.includes(spec.data.key ?? joinedFrom))
+    return fail(`file ${file}: no column ${spec.data.key ?? joinedFrom} (data.key), which the labels of data.labels are joined by`);
+  if (!label && !spec.label.delay && joinedFrom === undefined)
     return fail(
       `file ${file}: no column ${spec.label.column} (${columnsWord(have.length)}${didYouMean(
         spec.label.column,
@@ -117,16 +128,19 @@ export async function checkModel(
   const unlabelled = label ? (missingLabels(label, table.rowCount)?.reduce((n, m) => n + m, 0) ?? 0) : table.rowCount;
   // Late labels (docs/late-labels.md): what the evaluation will do with them, said rather than failed.
   const late = 'not known yet: scored and estimated, see docs/late-labels.md';
-  const labels = !label
-    ? `columns as declared; no label column ${spec.label.column} (labels ${late}${didYouMean(
-        spec.label.column,
-        have.filter((c) => !wanted.includes(c) && c.length <= 100),
-      )})`
-    : unlabelled === table.rowCount && table.rowCount > 0
-      ? `columns as declared; label column ${spec.label.column} empty (labels ${late})`
-      : unlabelled > 0
-        ? `columns and labels as declared, ${unlabelled} labels empty (${late})`
-        : 'columns and labels as declared';
+  const labels =
+    joinedFrom !== undefined
+      ? `columns as declared; label ${spec.label.column} joined by ${spec.data.key ?? joinedFrom} from data.labels`
+      : !label
+        ? `columns as declared; no label column ${spec.label.column} (labels ${late}${didYouMean(
+            spec.label.column,
+            have.filter((c) => !wanted.includes(c) && c.length <= 100),
+          )})`
+        : unlabelled === table.rowCount && table.rowCount > 0
+          ? `columns as declared; label column ${spec.label.column} empty (labels ${late})`
+          : unlabelled > 0
+            ? `columns and labels as declared, ${unlabelled} labels empty (${late})`
+            : 'columns and labels as declared';
   const values = label && !allMissing(label) ? label : undefined;
   if (values && spec.task === 'regression') {
     if (values.kind !== 'number') return fail(`file ${file}: label column ${spec.label.column} is not numeric`);
@@ -154,6 +168,76 @@ export async function checkModel(
   return {
     ok: true,
     line: `ok   ${spec.id}: ${artifactName} matches its spec; ${pattern ? `${fileCount} files on ${present} of ${window.days.length} days` : `${present} of ${window.days.length} files`} in ${span}; ${file}: ${table.rowCount} rows, ${labels}${noTrainer}`,
+  };
+}
+
+/**
+ * A model whose data is a query: the columns the query would give for the window's last day,
+ * asked of the database without reading a row (connection.ts `columns`), against the inputs and
+ * the label; and who answered.
+ */
+async function checkQuery(spec: ModelSpec, artifactName: string, at: Date, connect: SqlConnect): Promise<{ ok: boolean; line: string }> {
+  const server = redactSqlUri(spec.data.uri);
+  // The reader's messages name the model already.
+  const fail = (msg: string) => ({ ok: false, line: `FAIL ${spec.id}: ${msg.replace(`model ${spec.id}: `, '')}` });
+  const window = dataWindow({ template: spec.data.uri, end: at, days: spec.data.window.days, timezone: spec.schedule.timezone });
+  const { start, end } = dayBounds(window.lastDay, window.timezone);
+  const timeoutMs = durationMs(resolveLimits(spec.limits).read_timeout);
+  let columns: SqlColumn[];
+  let identity: string;
+  try {
+    const conn = await connect(spec.data.uri, {
+      model: spec.id,
+      ...(spec.data.password_file ? { passwordFile: spec.data.password_file } : {}),
+      connectTimeoutMs: Math.min(timeoutMs, 30_000),
+    });
+    identity = conn.identity;
+    try {
+      columns = await conn.columns({ text: bindQuery(spec.data.query!), params: [start, end], timeoutMs });
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  } catch (err) {
+    const message = (err as Error).message.replace(`model ${spec.id}: `, '');
+    return fail(message.startsWith(server) ? message : `${server}: ${message}`);
+  }
+  const kinds = new Map(columns.map((c) => [c.name, c]));
+  const names = columns.map((c) => c.name);
+  const listed = columns.map((c) => `${c.name} ${c.dbType}`).join(', ');
+  for (const input of spec.inputs) {
+    for (const column of input.columns) {
+      const c = kinds.get(column);
+      if (!c) return fail(`${server}: the query gives no column ${column} (it gives ${names.join(', ') || 'none'})`);
+      const wants = input.type === 'string' ? 'string' : 'number';
+      if (c.kind !== wants && !(wants === 'number' && c.kind === 'boolean'))
+        return fail(
+          `${server}: column ${column} is ${c.dbType} (${c.kind}), but input ${input.name} (${input.type}) needs ${wants === 'string' ? 'text' : 'numbers'}`,
+        );
+    }
+  }
+  const key = spec.data.labels ? (spec.data.key ?? spec.data.labels.key) : undefined;
+  if (key !== undefined && !kinds.has(key))
+    return fail(
+      `${server}: the query gives no column ${key} (data.key), which the labels of data.labels are joined by (it gives ${names.join(', ') || 'none'})`,
+    );
+  const label = kinds.get(spec.label.column);
+  let labels: string;
+  if (label) {
+    if (spec.task === 'regression' && label.kind !== 'number')
+      return fail(`${server}: label column ${spec.label.column} is ${label.dbType} (${label.kind}), but a regression label needs numbers`);
+    labels = 'columns and label as declared';
+  } else if (spec.data.labels) {
+    labels = `columns as declared; label ${spec.label.column} joined by ${spec.data.labels.key ?? spec.data.key} from data.labels`;
+  } else if (spec.label.delay) {
+    labels = `columns as declared; no label column ${spec.label.column} (labels not known yet: scored and estimated, see docs/late-labels.md)`;
+  } else {
+    return fail(
+      `${server}: the query gives no column ${spec.label.column}, the label (it gives ${names.join(', ') || 'none'}; if its labels come later, declare label.delay or data.labels: docs/late-labels.md)`,
+    );
+  }
+  return {
+    ok: true,
+    line: `ok   ${spec.id}: ${artifactName} matches its spec; query on ${identity}: ${columns.length} column${columns.length === 1 ? '' : 's'} (${listed}), ${labels}; no rows read`,
   };
 }
 

@@ -22,7 +22,9 @@ import { openStore } from '../../engine/store/open.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { writeOutputFile } from '../output.js';
 import { commandConfig } from '../context.js';
-import { adHocSpec, evaluateOnce, windowFiles, type OneShotProgress } from '../one-shot.js';
+import { adHocSpec, evaluateOnce, queryWindowFiles, windowFiles, withQueryData, type OneShotProgress } from '../one-shot.js';
+import type { SqlConnect } from '../../engine/data/sql/connection.js';
+import { redactSqlUri } from '../../domain/sql.js';
 import { countLine, withProgress } from '../progress.js';
 
 export interface EvaluateOptions extends ModelOptions {
@@ -68,18 +70,22 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
   const runner = createInProcessRunner();
   const engine = commandEngine();
   try {
-    const { spec, bytes, store, data } = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
+    const found = await modelForCommand(o, runner, ['task', 'label', 'features', 'data']);
+    const { bytes, store, data } = found;
+    // --data <database URI> --query <sql>: the window is read by that query, day by day.
+    const spec = withQueryData(found.spec, o.data, o.query);
     const reference = await loadReference({ spec, bytes, engine, uris: o.reference, configStore: store });
     // On a terminal, the files read and the rows scored so far; nothing when stderr is piped.
     const { report } = await withProgress((progress) =>
       evaluateOnce({
         spec,
         modelBytes: bytes,
-        dataUris: o.data,
+        dataUris: o.query === undefined ? o.data : undefined,
         at: o.at,
         engine,
         reference,
         data,
+        ...(o.connect ? { connect: o.connect } : {}),
         progress: (p) => progress.update(progressText(spec.id, p)),
       }),
     );
@@ -108,7 +114,8 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
 }
 
 export interface ProfileOptions extends ModelOptions {
-  data: string[];
+  /** With a query: the end of the window read (default now). */
+  at?: Date;
   out?: string;
 }
 
@@ -116,23 +123,40 @@ export async function profileCommand(o: ProfileOptions): Promise<void> {
   const runner = createInProcessRunner();
   const engine = createEvaluationEngine();
   try {
-    const { spec, bytes, store } = await modelForCommand(o, runner, ['task', 'label', 'features']);
+    const found = await modelForCommand(o, runner, ['task', 'label', 'features']);
+    const { bytes, store } = found;
+    const spec = withQueryData(found.spec, o.data, o.query);
     const sha = sha256Hex(bytes);
+    let files;
+    let source: string;
+    if (spec.data.query !== undefined && (o.query !== undefined || !o.data?.length)) {
+      // A query (given, or the model's): the days of its window ending --at (default now).
+      const at = o.at ?? new Date();
+      const server = redactSqlUri(spec.data.uri);
+      ({ files } = await queryWindowFiles(spec, at, o.connect));
+      source = `${server}: ${spec.data.window.days} days to ${at.toISOString()}`;
+      if (files.length === 0) throw new UpkeepError('InvalidData', `model ${spec.id}: ${source}: the query gives no rows; nothing stored`);
+    } else {
+      if (!o.data?.length)
+        throw new UpkeepError('InvalidConfig', `model ${spec.id}: give --data <reference data files>, or --data <database URI> --query <sql>`);
+      files = await windowFiles(o.data, spec.data.format);
+      source = o.data.join(', ');
+    }
     const { profile, estimatorNotes } = await profileReferenceData({
       spec,
       modelBytes: bytes,
       modelKey: sha,
       artifactName: baseName(spec.artifact),
-      files: await windowFiles(o.data, spec.data.format),
+      files,
       engine,
       createdAt: new Date().toISOString(),
-      source: o.data.join(', '),
+      source,
     });
     // Stored, it would replace the version's profile with one that fits no estimator and gives no baseline.
     if (referenceUnlabelled(profile)) {
       throw new UpkeepError(
         'InvalidData',
-        `model ${spec.id}: ${o.data.join(', ')}: no row has its label (label column ${spec.label.column} is empty): a reference needs labelled rows (its baseline metrics and the estimates are fitted on them); nothing stored`,
+        `model ${spec.id}: ${source}: no row has its label (label column ${spec.label.column} is empty): a reference needs labelled rows (its baseline metrics and the estimates are fitted on them); nothing stored`,
       );
     }
     for (const note of estimatorNotes) console.error(`upkeep: ${spec.id}: ${note}`);
@@ -197,6 +221,10 @@ export interface ModelOptions {
   minRows?: number;
   categorical?: string[];
   segments?: string[];
+  /** With --data <database URI>: the query read for each day of the window ({start} and {end} bound). */
+  query?: string;
+  /** How to reach the database (connectSql by default; tests give a fake). */
+  connect?: SqlConnect;
 }
 
 /**

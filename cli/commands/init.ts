@@ -24,6 +24,11 @@ import { DEFAULT_PRIMARY } from '../one-shot.js';
 import { writeOutputFile } from '../output.js';
 import { namePattern } from '../../engine/data/date-pattern.js';
 import { recogniseColumn } from '../../engine/drift/recognise.js';
+import { bindQuery, queryProblem, redactSqlUri, sqlKind, sqlUriProblem } from '../../domain/sql.js';
+import type { SqlConnect } from '../../engine/data/sql/connection.js';
+import { connectSql } from '../../engine/data/sql/connect.js';
+import { dataWindow, dayBounds } from '../../engine/data/window.js';
+import type { Column } from '../../engine/data/table.js';
 
 export interface InitOptions {
   onnx: string;
@@ -32,7 +37,17 @@ export interface InitOptions {
   id?: string;
   owner?: string;
   force?: boolean;
+  /** With a database URI as `data`: the query read for each day ({start}, {end}); a sample of its last days is read. */
+  query?: string;
+  /** How to reach the database (connectSql by default; tests give a fake). */
+  connect?: SqlConnect;
+  /** The end of the sample's days (default now). */
+  at?: Date;
 }
+
+/** Rows of a query's sample: enough to tell the label's values, read from the last SAMPLE_DAYS days. */
+export const SAMPLE_ROWS = 10_000;
+const SAMPLE_DAYS = 7;
 
 const TENSOR_TO_SPEC: Record<string, string> = { float32: 'float', float64: 'double', int64: 'int64', string: 'string' };
 const LABEL_NAMES = ['label', 'target', 'y', 'class', 'outcome'];
@@ -87,6 +102,69 @@ async function readSample(file: string): Promise<Table> {
   } catch (err) {
     if (isDataReadError(err)) throw new UpkeepError('UnreadableData', `data sample ${err.message}`);
     throw err;
+  }
+}
+
+/** Rows [0, n) of the batches joined into one table. */
+function joinBatches(batches: Table[], source: string): Table {
+  const rowCount = batches.reduce((n, b) => n + b.rowCount, 0);
+  const columns = new Map<string, Column>();
+  for (const [name, first] of batches[0]!.columns) {
+    const parts = batches.map((b) => b.columns.get(name)!);
+    if (first.kind === 'string') columns.set(name, { kind: 'string', values: parts.flatMap((p) => p.values as (string | null)[]) });
+    else {
+      const values = first.kind === 'number' ? new Float64Array(rowCount) : new Uint8Array(rowCount);
+      const nulls = new Uint8Array(rowCount);
+      let at = 0;
+      for (const p of parts) {
+        if (p.kind === 'string') continue;
+        values.set(p.values, at);
+        if (p.nulls) nulls.set(p.nulls, at);
+        at += p.values.length;
+      }
+      if (first.kind === 'number') columns.set(name, { kind: 'number', sourceType: first.sourceType, values: values as Float64Array, nulls });
+      else columns.set(name, { kind: 'boolean', values: values as Uint8Array, nulls });
+    }
+  }
+  return { source, rowCount, columns };
+}
+
+/**
+ * A sample of a query's rows: its last SAMPLE_DAYS days (UTC) in one read, at most SAMPLE_ROWS
+ * rows; with none, the columns it would give (then the label is found by name only).
+ */
+export async function sampleFromQuery(uri: string, query: string, opts: { id: string; connect?: SqlConnect; at?: Date }): Promise<Table> {
+  const server = redactSqlUri(uri);
+  const problem = sqlUriProblem(uri) ?? queryProblem(query);
+  if (problem) throw new UpkeepError('InvalidConfig', `${sqlUriProblem(uri) ? `--data ${server}` : '--query'}: ${problem}`);
+  const window = dataWindow({ template: uri, end: opts.at ?? new Date(), days: SAMPLE_DAYS, timezone: 'UTC' });
+  const params: [Date, Date] = [dayBounds(window.firstDay, 'UTC').start, dayBounds(window.lastDay, 'UTC').end];
+  const read = { text: bindQuery(query), params, timeoutMs: 120_000 };
+  const conn = await (opts.connect ?? connectSql)(uri, { model: opts.id, connectTimeoutMs: 30_000 });
+  try {
+    const batches: Table[] = [];
+    let rows = 0;
+    for await (const batch of conn.batches({ ...read, batchRows: SAMPLE_ROWS })) {
+      batches.push(batch);
+      rows += batch.rowCount;
+      // Enough: leaving the loop ends the read.
+      if (rows >= SAMPLE_ROWS) break;
+    }
+    if (rows > 0) return joinBatches(batches, server);
+    const columns = await conn.columns(read);
+    const empty = new Map<string, Column>(
+      columns.map((c): [string, Column] => [
+        c.name,
+        c.kind === 'string'
+          ? { kind: 'string', values: [] }
+          : c.kind === 'number'
+            ? { kind: 'number', sourceType: 'float', values: new Float64Array(0) }
+            : { kind: 'boolean', values: new Uint8Array(0) },
+      ]),
+    );
+    return { source: server, rowCount: 0, columns: empty };
+  } finally {
+    await conn.close().catch(() => undefined);
   }
 }
 
@@ -227,7 +305,17 @@ export function addModelToConfig(existing: string, fileName: string, modelYaml: 
 /** The config text and the TODOs it contains (the file is not written). */
 export async function initConfigText(o: InitOptions): Promise<{ text: string; todos: string[]; id: string; model: string }> {
   const model = await readModel(o.onnx);
-  const sample = o.data ? await readSample(o.data) : undefined;
+  const database = o.data !== undefined && sqlKind(o.data) !== undefined;
+  if (o.query !== undefined && !database)
+    throw new UpkeepError('InvalidConfig', '--query needs --data <postgres://user@host:port/db or duckdb:[///path/file.duckdb]>');
+  if (database && o.query === undefined)
+    throw new UpkeepError('InvalidConfig', `--data ${redactSqlUri(o.data!)} is a database: give the query to read with --query`);
+  const idGuess = o.id ?? path.basename(o.onnx).replace(/\.onnx$/i, '');
+  const sample = !o.data
+    ? undefined
+    : database
+      ? await sampleFromQuery(o.data, o.query!, { id: idGuess, connect: o.connect, at: o.at })
+      : await readSample(o.data);
   const outDir = path.dirname(path.resolve(o.out));
   const todos: string[] = [];
   const need = (field: string, what: string): string => {
@@ -294,7 +382,8 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
   const lines: string[] = [];
   const emit = (s: string): void => void lines.push(s);
 
-  emit(`# Written by \`upkeep init\` from ${path.basename(o.onnx)}${o.data ? ` and ${path.basename(o.data)}` : ''}.`);
+  const sampleName = o.data ? (database ? `a sample of ${redactSqlUri(o.data)}` : path.basename(o.data)) : '';
+  emit(`# Written by \`upkeep init\` from ${path.basename(o.onnx)}${o.data ? ` and ${sampleName}` : ''}.`);
   emit('# Fill in each value marked TODO (the file does not load until then), then run `upkeep check`.');
   emit('# Paths are relative to this file. All keys: upkeep.example.yaml and docs/configuration.md.');
   emit('version: 1');
@@ -340,7 +429,12 @@ export async function initConfigText(o: InitOptions): Promise<{ text: string; to
     } else emit(`      positive: ${need('label.positive', 'the positive class')}`);
   }
   emit('    data:');
-  if (o.data) {
+  if (database) {
+    emit('      # A database: the query is read for each day of the window, {start} and {end} bound to that day (docs/sql-sources.md).');
+    emit(`      uri: ${scalar(redactSqlUri(o.data!))}`);
+    emit(`      query: ${JSON.stringify(o.query)}`);
+    if (sqlKind(o.data!) === 'postgres') emit('      # The password: PGPASSWORD, ~/.pgpass or password_file: /run/secrets/…, never here.');
+  } else if (o.data) {
     const { uri, dated, pattern } = datePattern(relative(outDir, path.resolve(o.data)));
     if (pattern) emit("      # Every matching file in each day's folder, in name order (* and ? match within the file name).");
     else

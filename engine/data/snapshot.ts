@@ -24,6 +24,8 @@ import { dayFiles, isFilePattern, splitUri } from './file-pattern.js';
 import type { DataSource } from './source.js';
 import { baseName } from './source.js';
 import { isDatedTemplate } from './window.js';
+import { readSqlDays, type SqlDaysDeps } from './sql/read-days.js';
+import { joinFileDays } from './joined-files.js';
 
 /** The days to snapshot: a data window (window.ts) or explicit files (dates may be empty). */
 export interface SnapshotDays {
@@ -34,7 +36,7 @@ export interface SnapshotDays {
   days: { date: string; uri: string }[];
 }
 
-export interface SnapshotDeps {
+export interface SnapshotDeps extends Pick<SqlDaysDeps, 'connect' | 'scratchDir' | 'rowGroupRows' | 'now'> {
   data: Pick<DataSource, 'read' | 'list' | 'open'>;
   store: Pick<ArtifactStore, 'put'> & Partial<Pick<ArtifactStore, 'putStream'>>;
   /** Files larger than this are hashed and copied in chunks, never held whole (default STREAM_ABOVE). */
@@ -52,7 +54,15 @@ export function snapshotIdentity(modelId: string, w: Omit<SnapshotDays, 'days'>,
     lastDay: w.lastDay,
     windowEnd: w.end,
     timezone: w.timezone,
-    files: files.map((f) => ({ date: f.date, sourceUri: f.sourceUri, sha256: f.sha256, bytes: f.bytes, rows: f.rows })),
+    // A day read by a query is also known by the query and its rows' canonical hash (files' identities are unchanged).
+    files: files.map((f) => ({
+      date: f.date,
+      sourceUri: f.sourceUri,
+      sha256: f.sha256,
+      bytes: f.bytes,
+      rows: f.rows,
+      ...(f.query !== undefined ? { query: f.query, rowsSha256: f.rowsSha256 } : {}),
+    })),
     missing,
   };
 }
@@ -63,7 +73,7 @@ export function snapshotIdentity(modelId: string, w: Omit<SnapshotDays, 'days'>,
  */
 export async function takeSnapshot(
   deps: SnapshotDeps,
-  spec: Pick<ModelSpec, 'id' | 'data' | 'limits'>,
+  spec: Pick<ModelSpec, 'id' | 'data' | 'limits'> & Partial<Pick<ModelSpec, 'label' | 'schedule'>>,
   w: SnapshotDays,
   opts: { allPresent?: boolean } = {},
 ): Promise<SnapshotRef> {
@@ -71,9 +81,27 @@ export async function takeSnapshot(
   const missing: SnapshotRef['missing'] = [];
   const limits = resolveLimits(spec.limits);
   // limits.read_timeout bounds reading the whole window; cancellation stops it too.
+  const deadlineAt = Date.now() + durationMs(limits.read_timeout);
   const deadline = AbortSignal.timeout(durationMs(limits.read_timeout));
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline]) : deadline;
-  for (const day of w.days) {
+  if (spec.data.query !== undefined) {
+    const read = await readSqlDays({ ...deps, labelFiles: deps.data }, spec, w, { ...limits, deadlineAt }, signal, deadline);
+    if (opts.allPresent && read.missing.length > 0)
+      throw new UpkeepError('UnreadableData', `model ${spec.id}: the query gives no rows for ${read.missing[0]!.date}`);
+    files.push(...read.files);
+    missing.push(...read.missing);
+  }
+  // Files whose labels arrive apart: each file's rows are joined with the labels and kept as Parquet.
+  const joinFiles = spec.data.query === undefined && spec.data.labels !== undefined;
+  if (joinFiles) {
+    if (!spec.label || !spec.schedule) throw new UpkeepError('InvalidConfig', `model ${spec.id}: data.labels needs the model's label and schedule`);
+    const read = await joinFileDays(deps, { ...spec, label: spec.label, schedule: spec.schedule }, w, limits, signal);
+    if (opts.allPresent && read.missing.length > 0)
+      throw new UpkeepError('UnreadableData', `model ${spec.id}: data file ${read.missing[0]!.sourceUri} does not exist`);
+    files.push(...read.files);
+    missing.push(...read.missing);
+  }
+  for (const day of spec.data.query !== undefined || joinFiles ? [] : w.days) {
     let uris = [day.uri];
     try {
       if (isFilePattern(day.uri)) uris = await dayFiles(deps.data, day.uri);
@@ -98,7 +126,7 @@ export async function takeSnapshot(
   // Nothing found: the folder's file names may show what the data URI should have been.
   let hint: string | undefined;
   const folder = splitUri(spec.data.uri).folder;
-  if (files.length === 0 && missing.length > 0 && deps.data.list && !isDatedTemplate(folder)) {
+  if (files.length === 0 && missing.length > 0 && deps.data.list && spec.data.query === undefined && !isDatedTemplate(folder)) {
     const names = await deps.data.list(folder).catch(() => undefined);
     if (names) hint = datePatternHint(spec.data.uri, names);
   }

@@ -2,6 +2,7 @@
  * The data window of an evaluation: the `days` whole days before the scheduled time, as calendar
  * dates in the schedule's time zone, one file per day from the model's URI template.
  */
+import { sqlKind } from '../../domain/sql.js';
 import type { RangeFile } from '../open-regular.js';
 import type { DataFormat } from './table.js';
 
@@ -44,6 +45,42 @@ export function isDatedTemplate(template: string): boolean {
   return /\{(date|yyyy|mm|dd)\}/.test(template);
 }
 
+/** How far the time zone's clock is ahead of UTC at an instant, in milliseconds. */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(instant));
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)!.value);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - (instant - (instant % 1000));
+}
+
+/** The instant a calendar date's clock reads `00:00` in a time zone (the first instant of the day on a day that skips midnight). */
+function localMidnight(date: string, timeZone: string): Date {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const wall = Date.UTC(y, m - 1, d);
+  // Twice: the offset at the guess may differ from the offset at midnight (a change of clocks between).
+  let t = wall - zoneOffsetMs(wall, timeZone);
+  t = wall - zoneOffsetMs(t, timeZone);
+  return new Date(t);
+}
+
+/**
+ * The bounds a query reads for one day of a window (docs/sql-sources.md): [that day's 00:00,
+ * the next day's 00:00) on the schedule's clock, as instants; 23 or 25 hours on a change of clocks.
+ */
+export function dayBounds(date: string, timeZone: string): { start: Date; end: Date } {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const next = new Date(Date.UTC(y, m - 1, d + 1));
+  return { start: localMidnight(date, timeZone), end: localMidnight(iso(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()), timeZone) };
+}
+
 /**
  * `skipDays` leaves out the most recent days (a training window ends where its holdout begins).
  */
@@ -52,7 +89,8 @@ export function dataWindow(opts: { template: string; end: Date; days: number; ti
   if (Number.isNaN(opts.end.getTime())) throw new Error('window end is not a valid time');
   const { y, m, d } = localDate(opts.end, opts.timezone);
   const days: WindowDay[] = [];
-  if (isDatedTemplate(opts.template)) {
+  // A query is read day by day like a dated template (each day's uri is the database's).
+  if (isDatedTemplate(opts.template) || sqlKind(opts.template)) {
     for (let back = opts.days + skip; back >= skip + 1; back--) {
       const day = new Date(Date.UTC(y, m - 1, d - back));
       const date = iso(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate());

@@ -1,0 +1,132 @@
+/**
+ * The days of a window read by a query (docs/sql-sources.md): one read per day, its parameters
+ * that day's [00:00, next 00:00) on the schedule's clock, each day's rows kept as one Parquet file
+ * (materialize.ts). A day whose query gives no rows is a missing day, as an absent file is.
+ */
+import type { ModelSpec } from '../../../domain/config.js';
+import type { SnapshotFile, SnapshotRef } from '../../../domain/evaluation.js';
+import type { ReadLimits } from '../../../domain/limits.js';
+import { bindQuery, redactSqlUri } from '../../../domain/sql.js';
+import { UpkeepError } from '../../errors.js';
+import { readLabelIndex, withLabels, type LabelIndex } from '../join.js';
+import type { DataSource } from '../source.js';
+import type { Table } from '../table.js';
+import { dayBounds } from '../window.js';
+import type { SqlConnect, SqlConnection } from './connection.js';
+import { materializeDay, type MaterializeDeps } from './materialize.js';
+
+export interface SqlDaysDeps extends MaterializeDeps {
+  /** How to reach the database (engine/data/sql/connect.ts connectSql in production; a fake in tests). */
+  connect?: SqlConnect;
+  /** Where label files are read from, when data.labels names files (engine/data/join.ts). */
+  labelFiles?: Pick<DataSource, 'read' | 'list'>;
+  /** The time labels are known as of (default now): a label known later is not used. */
+  now?(): Date;
+}
+
+/**
+ * A joined label column as numbers of one sourceType in every batch: join.ts decides int or float
+ * per batch from its values, and a day's Parquet file fixes a column's type from its first batch.
+ */
+export async function* floatLabels(batches: AsyncIterable<Table>, column: string): AsyncIterable<Table> {
+  for await (const batch of batches) {
+    const label = batch.columns.get(column);
+    if (label?.kind !== 'number' || label.sourceType === 'float') yield batch;
+    else yield { ...batch, columns: new Map(batch.columns).set(column, { ...label, sourceType: 'float' }) };
+  }
+}
+
+/** A message that names the model once. */
+function named(modelId: string, err: unknown): unknown {
+  if (!(err instanceof Error) || err.message.startsWith(`model ${modelId}:`)) return err;
+  const message = `model ${modelId}: ${err.message}`;
+  return err instanceof UpkeepError ? new UpkeepError(err.type, message, { cause: err }) : new Error(message, { cause: err });
+}
+
+export async function readSqlDays(
+  deps: SqlDaysDeps,
+  spec: Pick<ModelSpec, 'id' | 'data' | 'limits'> & Partial<Pick<ModelSpec, 'label' | 'schedule'>>,
+  w: { timezone: string; days: { date: string }[] },
+  limits: ReadLimits & { deadlineAt: number },
+  signal: AbortSignal,
+  deadline: AbortSignal,
+): Promise<{ files: SnapshotFile[]; missing: SnapshotRef['missing'] }> {
+  const query = spec.data.query!;
+  const server = redactSqlUri(spec.data.uri);
+  if (!deps.connect) throw new UpkeepError('InvalidConfig', `model ${spec.id}: ${server}: no database connection is available here`);
+  const timedOut = (err: unknown, date?: string): Error =>
+    // retried: a busy server may answer in time later
+    new Error(
+      `model ${spec.id}: ${server}: reading the data window took longer than limits.read_timeout (${limits.read_timeout})${date ? `, at ${date}` : ''}`,
+      {
+        cause: err,
+      },
+    );
+  const remaining = (): number => Math.max(1, limits.deadlineAt - Date.now());
+  // A timeout or cancellation the reader reports its own way is still the snapshot's.
+  const failed = (err: unknown, date?: string): unknown => {
+    if (deadline.aborted && !deps.signal?.aborted) return timedOut(err, date);
+    return named(spec.id, err);
+  };
+  let conn: SqlConnection;
+  try {
+    signal.throwIfAborted();
+    conn = await deps.connect(spec.data.uri, {
+      model: spec.id,
+      ...(spec.data.password_file ? { passwordFile: spec.data.password_file } : {}),
+      connectTimeoutMs: remaining(),
+    });
+  } catch (err) {
+    throw failed(err);
+  }
+  const files: SnapshotFile[] = [];
+  const missing: SnapshotRef['missing'] = [];
+  const text = bindQuery(query);
+  let joined: { sourceUri: string; query?: string; asOf: string; read: LabelIndex; joinSpec: Parameters<typeof withLabels>[2] } | undefined;
+  try {
+    // Labels that arrive apart (data.labels): read once for the window, as of now, joined into each day by key.
+    const labels = spec.data.labels;
+    if (labels && w.days.length > 0) {
+      if (!spec.label || !spec.schedule) throw new UpkeepError('InvalidConfig', `model ${spec.id}: data.labels needs the model's label and schedule`);
+      const joinSpec = { ...spec, label: spec.label, schedule: spec.schedule };
+      const window = { start: dayBounds(w.days[0]!.date, w.timezone).start, end: dayBounds(w.days[w.days.length - 1]!.date, w.timezone).end };
+      const asOf = deps.now?.() ?? new Date();
+      let index: LabelIndex;
+      try {
+        index = await readLabelIndex(joinSpec, deps.connect, window, asOf, { signal, ...(deps.labelFiles ? { data: deps.labelFiles } : {}) });
+      } catch (err) {
+        throw failed(err);
+      }
+      joined = {
+        sourceUri: redactSqlUri(labels.uri ?? spec.data.uri),
+        ...(labels.query !== undefined ? { query: labels.query } : {}),
+        asOf: asOf.toISOString(),
+        read: index,
+        joinSpec,
+      };
+    }
+    for (const day of w.days) {
+      const { start, end } = dayBounds(day.date, w.timezone);
+      let file: SnapshotFile | undefined;
+      try {
+        signal.throwIfAborted();
+        let batches = conn.batches({ text, params: [start, end], timeoutMs: remaining(), signal });
+        const matchedBefore = joined?.read.joined.matched ?? 0;
+        if (joined) batches = floatLabels(withLabels(batches, joined.read, joined.joinSpec), joined.joinSpec.label.column);
+        file = await materializeDay({ ...deps, signal }, spec, { date: day.date, start, end }, batches, { sourceUri: server, query, server: conn.identity });
+        if (file && joined) {
+          const { read: idx, joinSpec: _, ...source } = joined;
+          file = { ...file, labels: { ...source, matched: idx.joined.matched - matchedBefore } };
+        }
+      } catch (err) {
+        throw failed(err, day.date);
+      }
+      deps.heartbeat?.({ date: day.date });
+      if (file) files.push(file);
+      else missing.push({ date: day.date, sourceUri: server });
+    }
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+  return { files, missing };
+}
