@@ -63,6 +63,8 @@ export class LabelIndex {
   private knownAt = new Float64Array(1024);
   /** The kinds of label values seen: the joined column is numbers, booleans or (any mix) text. */
   private readonly kinds = new Set<'number' | 'string' | 'boolean'>();
+  /** A number label from a floating-point column, or with a fraction: the joined column is float, else int. */
+  private float = false;
   readonly stats: LabelIndexStats = { read: 0, keys: 0, duplicates: 0, notYetKnown: 0, withoutKey: 0, withoutLabel: 0 };
   readonly joined: JoinCounts = { rows: 0, matched: 0, replacedBatches: 0 };
 
@@ -74,6 +76,20 @@ export class LabelIndex {
 
   get size(): number {
     return this.at.size;
+  }
+
+  /**
+   * The joined number column's type, for every batch of the window alike: int when the labels
+   * source's column is an integer type and every label a whole number (as the same labels read
+   * from a file would be typed), else float.
+   */
+  get numberType(): 'int' | 'float' {
+    return this.float ? 'float' : 'int';
+  }
+
+  /** The labels source's column is floating point (a float8 or DOUBLE column, a CSV with fractions). */
+  markFloat(): void {
+    this.float = true;
   }
 
   /** The column kind the joined label has. */
@@ -95,6 +111,7 @@ export class LabelIndex {
       this.values[i] = value;
       this.knownAt[i] = knownAt;
       this.kinds.add(typeof value as 'number' | 'string' | 'boolean');
+      if (typeof value === 'number' && !Number.isInteger(value)) this.float = true;
       return;
     }
     const n = this.values.length;
@@ -113,6 +130,7 @@ export class LabelIndex {
     this.values.push(value);
     this.knownAt[n] = knownAt;
     this.kinds.add(typeof value as 'number' | 'string' | 'boolean');
+    if (typeof value === 'number' && !Number.isInteger(value)) this.float = true;
     this.stats.keys = this.at.size;
   }
 
@@ -200,6 +218,7 @@ function addTable(index: LabelIndex, spec: JoinSpec, cols: LabelColumns, table: 
       `model ${spec.id}: labels ${table.source}: column ${cols.knownAt} (data.labels.known_at) holds booleans, not times`,
     );
   }
+  if (label.kind === 'number' && label.sourceType === 'float') index.markFloat();
   for (let r = 0; r < table.rowCount; r++) {
     index.stats.read++;
     const k = keyText(key, r);
@@ -369,7 +388,6 @@ function joinedColumn(index: LabelIndex, keys: Column, rows: number): { column: 
   }
   const values = kind === 'boolean' ? new Uint8Array(rows) : new Float64Array(rows);
   let nulls: Uint8Array | undefined;
-  let int = true;
   for (let r = 0; r < rows; r++) {
     const k = keyText(keys, r);
     const v = k === undefined ? undefined : index.get(k);
@@ -379,14 +397,12 @@ function joinedColumn(index: LabelIndex, keys: Column, rows: number): { column: 
       continue;
     }
     matched++;
-    const x = Number(v);
-    if (!Number.isInteger(x)) int = false;
-    values[r] = x;
+    values[r] = Number(v);
   }
   const column: Column =
     kind === 'boolean'
       ? { kind: 'boolean', values: values as Uint8Array, ...(nulls ? { nulls } : {}) }
-      : { kind: 'number', sourceType: int ? 'int' : 'float', values: values as Float64Array, ...(nulls ? { nulls } : {}) };
+      : { kind: 'number', sourceType: index.numberType, values: values as Float64Array, ...(nulls ? { nulls } : {}) };
   return { column, matched };
 }
 

@@ -16,7 +16,7 @@ import { readLabelIndex, withLabels } from './join.js';
 import { readTable } from './read-table.js';
 import { baseName, type DataSource } from './source.js';
 import { materializeDay } from './sql/materialize.js';
-import { floatLabels, type SqlDaysDeps } from './sql/read-days.js';
+import type { SqlDaysDeps } from './sql/read-days.js';
 import type { Table } from './table.js';
 import { dayBounds } from './window.js';
 
@@ -70,7 +70,7 @@ export async function joinFileDays(
           throw err;
         }
         const before = index.joined.matched;
-        const batches = floatLabels(withLabels(one(table), index, spec), spec.label.column);
+        const batches = withLabels(one(table), index, spec);
         const file = await materializeDay({ ...deps, signal }, spec, { date: day.date, start, end }, batches, { sourceUri: uri });
         deps.heartbeat?.({ date: day.date });
         if (!file) continue;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { labelDays, readLabelIndex, withLabels } from '../../engine/data/join.js';
 import type { SqlConnect, SqlConnection, SqlRead } from '../../engine/data/sql/connection.js';
-import type { Column, Table } from '../../engine/data/table.js';
+import type { Column, NumberColumn, Table } from '../../engine/data/table.js';
 import { createFileDataSource } from '../../engine/data/source.js';
 import { UpkeepError } from '../../engine/errors.js';
 import type { ModelSpec } from '../../domain/config.js';
@@ -97,6 +97,23 @@ describe('labels joined by key (join.ts)', function () {
     assert.deepEqual(nullsOf(y), [0, 0, 1, 0, 1], 'c has no label yet; a row without a key has none');
     assert.deepEqual(index.joined, { rows: 5, matched: 3, replacedBatches: 0 });
     assert.equal(served.columns.has('y'), false, 'the batch given is left as it was');
+  });
+
+  it("types the joined label as its source's column for every batch alike: an integer column stays int, even in a batch with no label yet", async function () {
+    const ints = table('outcomes', { request_id: str(['a', 'b']), y: { ...(num([1, 0]) as NumberColumn), sourceType: 'int' }, known_at: str([null, null]) });
+    const index = await readLabelIndex(sqlSpec(), fakeConnect([ints]), WINDOW, LATE);
+    const batches = await collect(
+      withLabels(once(table('day 1', { request_id: str(['x', 'y']) }), table('day 2', { request_id: str(['a', 'b']) })), index, sqlSpec()),
+    );
+    // Typed by each batch's values, the first (no label at all) and the reference profiled from a file disagreed.
+    assert.deepEqual(
+      batches.map((b) => (b.columns.get('y') as { sourceType: string }).sourceType),
+      ['int', 'int'],
+    );
+    const floats = table('outcomes', { request_id: str(['a', 'b']), y: num([1, 0]), known_at: str([null, null]) });
+    const fromFloat = await readLabelIndex(sqlSpec(), fakeConnect([floats]), WINDOW, LATE);
+    const [joined] = await collect(withLabels(once(table('day 2', { request_id: str(['a', 'b']) })), fromFloat, sqlSpec()));
+    assert.equal((joined!.columns.get('y') as { sourceType: string }).sourceType, 'float', 'a floating-point column stays float, whole values or not');
   });
 
   it('leaves out a label known after the as-of time, so an earlier snapshot sees what was known then', async function () {

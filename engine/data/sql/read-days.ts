@@ -10,7 +10,6 @@ import { bindQuery, redactSqlUri } from '../../../domain/sql.js';
 import { UpkeepError } from '../../errors.js';
 import { readLabelIndex, withLabels, type LabelIndex } from '../join.js';
 import type { DataSource } from '../source.js';
-import type { Table } from '../table.js';
 import { dayBounds } from '../window.js';
 import type { SqlConnect, SqlConnection } from './connection.js';
 import { materializeDay, type MaterializeDeps } from './materialize.js';
@@ -22,18 +21,6 @@ export interface SqlDaysDeps extends MaterializeDeps {
   labelFiles?: Pick<DataSource, 'read' | 'list'>;
   /** The time labels are known as of (default now): a label known later is not used. */
   now?(): Date;
-}
-
-/**
- * A joined label column as numbers of one sourceType in every batch: join.ts decides int or float
- * per batch from its values, and a day's Parquet file fixes a column's type from its first batch.
- */
-export async function* floatLabels(batches: AsyncIterable<Table>, column: string): AsyncIterable<Table> {
-  for await (const batch of batches) {
-    const label = batch.columns.get(column);
-    if (label?.kind !== 'number' || label.sourceType === 'float') yield batch;
-    else yield { ...batch, columns: new Map(batch.columns).set(column, { ...label, sourceType: 'float' }) };
-  }
 }
 
 /** A message that names the model once. */
@@ -112,7 +99,7 @@ export async function readSqlDays(
         signal.throwIfAborted();
         let batches = conn.batches({ text, params: [start, end], timeoutMs: remaining(), signal });
         const matchedBefore = joined?.read.joined.matched ?? 0;
-        if (joined) batches = floatLabels(withLabels(batches, joined.read, joined.joinSpec), joined.joinSpec.label.column);
+        if (joined) batches = withLabels(batches, joined.read, joined.joinSpec);
         file = await materializeDay({ ...deps, signal }, spec, { date: day.date, start, end }, batches, { sourceUri: server, query, server: conn.identity });
         if (file && joined) {
           const { read: idx, joinSpec: _, ...source } = joined;
