@@ -49,7 +49,8 @@ export interface DriftReport {
 /** A column recognised as a date, a timestamp or an identifier, and why. */
 export interface RecognisedColumn {
   column: string;
-  kind: 'date' | 'timestamp' | 'identifier';
+  /** 'served': a model output logged with the predictions (data.logged), compared with the re-score, never drift-tested. */
+  kind: 'date' | 'timestamp' | 'identifier' | 'served';
   why: string;
 }
 

@@ -385,7 +385,7 @@ function qualityOf(
   const present = recognised.filter((c) => fileColumns.has(c));
   const report = checkQuality(reference, profiles, { requiredColumns: required, recognised, fileColumns: present });
   for (const name of fileColumns) {
-    if (reference.columns[name] || current[name] || required.includes(name) || report.unexpectedColumns.includes(name)) continue;
+    if (reference.columns[name] || current[name] || required.includes(name) || recognised.includes(name) || report.unexpectedColumns.includes(name)) continue;
     if (reference.label?.column === name) continue;
     report.unexpectedColumns.push(name);
     report.issues.push({ severity: 'warning', column: name, message: `column ${name}: not in the reference profile (unexpected column)` });

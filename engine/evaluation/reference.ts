@@ -24,7 +24,17 @@ function watchedColumns(spec: ModelSpec, available: string[]): string[] {
  */
 export function recognisedFor(profile: ReferenceProfile, spec: ModelSpec): RecognisedColumn[] {
   const named = new Set([...spec.monitor.numeric, ...spec.monitor.categorical, spec.label.column]);
-  return recognisedColumns(profile).filter((r) => !named.has(r.column));
+  const found = recognisedColumns(profile).filter((r) => !named.has(r.column));
+  // Columns the data section declares are never features: the row key, the outputs served as logged.
+  const { key, logged } = spec.data;
+  const declared: RecognisedColumn[] = [
+    ...(key !== undefined ? [{ column: key, kind: 'identifier' as const, why: 'the row key (data.key)' }] : []),
+    ...(logged?.score !== undefined ? [{ column: logged.score, kind: 'served' as const, why: 'the score served, as logged (data.logged.score)' }] : []),
+    ...(logged?.prediction !== undefined
+      ? [{ column: logged.prediction, kind: 'served' as const, why: 'the prediction served, as logged (data.logged.prediction)' }]
+      : []),
+  ].filter((d) => !found.some((r) => r.column === d.column) && !named.has(d.column));
+  return [...found, ...declared];
 }
 
 export function referenceFromProfile(profile: ReferenceProfile, spec: ModelSpec): ReferenceInput {
