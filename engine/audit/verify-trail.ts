@@ -17,6 +17,8 @@
  * Each problem is one line naming the entry (link number), object or registry record.
  */
 import type { AuditEntry } from '../../domain/maintenance.js';
+import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
+import { snapshotIdentity } from '../data/snapshot.js';
 import { keysApply, rollbackAct, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { createRegistry } from '../registry/registry.js';
 import type { ChampionPointer } from '../registry/types.js';
@@ -229,20 +231,24 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
           const key = snapshotManifestKey(modelId, sha);
           const bytes = await store.tryGet(key);
           if (!bytes) return `snapshot manifest ${key} is missing (removed)`;
-          type File = { date: string; sourceUri: string; sha256: string; bytes: number; rows: number; uri?: string };
-          const m = parseJson<{ modelId: string; firstDay: string; lastDay: string; windowEnd: string; timezone: string; files: File[]; missing: unknown }>(
-            bytes,
-          );
+          type File = SnapshotFile & { uri?: string };
+          const m = parseJson<{
+            modelId: string;
+            firstDay: string;
+            lastDay: string;
+            windowEnd: string;
+            timezone: string;
+            files: File[];
+            missing: SnapshotRef['missing'];
+          }>(bytes);
           if (!m || !Array.isArray(m.files)) return `snapshot manifest ${key} is not a manifest (altered)`;
-          const identity = {
-            modelId: m.modelId,
-            firstDay: m.firstDay,
-            lastDay: m.lastDay,
-            windowEnd: m.windowEnd,
-            timezone: m.timezone,
-            files: m.files.map((f) => ({ date: f.date, sourceUri: f.sourceUri, sha256: f.sha256, bytes: f.bytes, rows: f.rows })),
-            missing: m.missing,
-          };
+          // The identity as the snapshot was given it (a day read by a query is also known by its query and rows hash).
+          const identity = snapshotIdentity(
+            m.modelId,
+            { firstDay: m.firstDay, lastDay: m.lastDay, end: m.windowEnd, timezone: m.timezone },
+            m.files,
+            m.missing,
+          );
           if (sha256Hex(JSON.stringify(identity)) !== sha) return `snapshot manifest ${key} was altered (its identity no longer hashes to ${sha.slice(0, 12)})`;
           const bad: string[] = [];
           for (const f of m.files) {
