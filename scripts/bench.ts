@@ -31,6 +31,9 @@
  * windows, the whole-process pair, the 10M-row window).
  * Time to detection: real data with a shift on a known day and labels 30 days late, days to the
  * first alert with labels only and with estimation (scripts/bench/detection.ts; `--detection-only`).
+ * SQL windows: 3M rows of one day read from PostgreSQL (a cluster started for it) and from DuckDB,
+ * against the same rows from Parquet, each a whole `upkeep evaluate` process (scripts/bench/sql.ts;
+ * `--sql-only`: that alone).
  * Everything printed is also written to bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -169,6 +172,11 @@ if (process.argv.includes('--shards-only')) {
 }
 if (process.argv.includes('--multivariate-only')) {
   section('scripts/bench/multivariate.ts', []);
+  writeResults();
+  process.exit(0);
+}
+if (process.argv.includes('--sql-only')) {
+  section('scripts/bench/sql.ts', []);
   writeResults();
   process.exit(0);
 }
@@ -325,6 +333,8 @@ console.log('');
 section('scripts/bench/gbm.ts', []);
 section('scripts/bench/cbpe.ts', []);
 section('scripts/bench/detection.ts', []);
+console.log('');
+section('scripts/bench/sql.ts', []);
 
 if (!withPeer) {
   console.log('\n  (npm run bench -- --peer also runs Evidently on the same files and prints the ratios)');

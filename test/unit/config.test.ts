@@ -57,6 +57,39 @@ describe('upkeep.yaml validation', function () {
     assert.match(configError(`models:${model('    approval: { reminder_every: 0s }')}`), /approval\.reminder_every: expected a duration longer than 0/);
   });
 
+  it('takes a query window on a database URI and refuses what could splice, leak or mislead, naming the field', function () {
+    const sql = (data: string): string => `models:${model().replace(/    data: \{[^\n]*\}/, `    data: ${data}`)}`;
+    const Q = 'select a, b, y from t where at >= {start} and at < {end}';
+    const ok = parseConfig(sql(`{ uri: "postgres://upkeep@db:5432/analytics", query: "${Q}" }`), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).models[0]!;
+    assert.equal(ok.data.uri, 'postgres://upkeep@db:5432/analytics', 'a database URI is not resolved as a path');
+    assert.equal(ok.data.query, Q);
+    const refused: [string, RegExp][] = [
+      [
+        `{ uri: "postgres://upkeep:hunter2@db:5432/analytics", query: "${Q}" }`,
+        /data\.uri: a password may not be written in the configuration: use PGPASSWORD/,
+      ],
+      [`{ uri: "postgres://upkeep@db:5432/analytics?password=hunter2", query: "${Q}" }`, /data\.uri: a password may not be written/],
+      [
+        `{ uri: "postgres://upkeep@db:5432/analytics", query: "${Q.replace('{end}', '{model}')}" }`,
+        /data\.query: unknown placeholder \{model\}: a query may only use \{start\} and \{end\}/,
+      ],
+      [
+        `{ uri: "postgres://upkeep@db:5432/analytics", query: "select * from t where at >= {start}" }`,
+        /data\.query: a query must use both \{start\} and \{end\}/,
+      ],
+      [`{ uri: "postgres://upkeep@db:5432/analytics", query: "${Q} and id = $1" }`, /data\.query: a query may not hold positional parameters/],
+      [`{ uri: "postgres://upkeep@db:5432/analytics", query: "${Q}; drop table t" }`, /data\.query: a query must be one statement/],
+      [`{ uri: "postgres://upkeep@db:5432/analytics" }`, /data\.query: a postgres data URI needs a query/],
+      [`{ uri: "data/{date}.csv", query: "${Q}" }`, /data\.query: a query needs a database URI/],
+      [`{ uri: "duckdb:", query: "${Q}", format: csv }`, /data\.format: format is for files, not a query/],
+      [`{ uri: "duckdb:relative.duckdb", query: "${Q}" }`, /data\.uri: expected duckdb: \(in memory/],
+      [`{ uri: "duckdb:", query: "${Q}", labels: { query: "${Q}" } }`, /data\.key: labels that arrive apart are joined by key/],
+    ];
+    for (const [data, expected] of refused) assert.match(configError(sql(data)), expected, data);
+    // A semicolon inside a string literal is text, not a second statement.
+    assert.ok(parseConfig(sql(`{ uri: "duckdb:", query: "${Q} and b <> ';'" }`), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }));
+  });
+
   it('resolves the model cards repository against the config folder', function () {
     const config = parseConfig(`cards: { git: ../model-cards }\nmodels:${model()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
     assert.equal(config.cards.git, '/srv/model-cards');
