@@ -60,8 +60,15 @@ const columnName = z.string().min(1).max(200);
 const labelsSource = z.strictObject({
   /** A database URI or a file URI template; by default the data's own URI (a second query on the same database). */
   uri: sourceUri.optional(),
-  /** With a database URI: the query giving key, label (label.column) and, optionally, known_at. */
-  query: sqlQuery.optional(),
+  /** With a database URI: the query giving key, label (label.column) and, optionally, known_at; {start} and {end} are the window's bounds, or absent. */
+  query: z
+    .string()
+    .min(1)
+    .superRefine((query, ctx) => {
+      const problem = queryProblem(query, { labels: true });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   format: z.enum(['csv', 'jsonl', 'parquet']).optional(),
   /** The key column in the labels; by default data.key. */
   key: columnName.optional(),

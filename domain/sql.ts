@@ -18,12 +18,20 @@ export function sqlKind(uri: string): SqlKind | undefined {
 export const QUERY_PLACEHOLDERS = ['start', 'end'] as const;
 export type QueryPlaceholder = (typeof QUERY_PLACEHOLDERS)[number];
 
-/** Why a query cannot be used, or undefined when it can (checked at load; the message names no value from elsewhere). */
-export function queryProblem(query: string): string | undefined {
+/**
+ * Why a query cannot be used, or undefined when it can (checked at load; the message names no value
+ * from elsewhere). A window's query must use both bounds; a labels query (`labels: true`) may use
+ * both (the window's bounds) or neither (every label known).
+ */
+export function queryProblem(query: string, opts: { labels?: boolean } = {}): string | undefined {
   const names = [...query.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!);
   const unknown = names.find((n) => !(QUERY_PLACEHOLDERS as readonly string[]).includes(n));
   if (unknown !== undefined) return `unknown placeholder {${unknown}}: a query may only use {start} and {end}, which are bound as parameters`;
-  if (!names.includes('start') || !names.includes('end')) {
+  const both = names.includes('start') && names.includes('end');
+  if (opts.labels && !both && names.length > 0) {
+    return "a labels query uses both {start} and {end} (the window's bounds) or neither (every label known)";
+  }
+  if (!opts.labels && !both) {
     return 'a query must use both {start} and {end} (the bounds of each day read: served_at >= {start} and served_at < {end})';
   }
   if (/\$\d/.test(query)) return 'a query may not hold positional parameters ($1, $2, …): write {start} and {end}';
@@ -33,6 +41,11 @@ export function queryProblem(query: string): string | undefined {
 
 /** The query with `{start}` as `$1` and `{end}` as `$2`; its parameters are always [start, end]. */
 export function bindQuery(query: string): string {
+  if (!/\{(start|end)\}/.test(query)) {
+    // A labels query without bounds still takes the two parameters every read binds: read as a
+    // subquery (its own line, so a trailing comment ends there) under a condition that uses them.
+    return `select * from (\n${query.replace(/;(\s*(?:--[^\n]*)?\s*)$/, '$1')}\n) as upkeep_labels where $1::timestamptz is not null and $2::timestamptz is not null`;
+  }
   return query.replace(/\{start\}/g, '$1').replace(/\{end\}/g, '$2');
 }
 

@@ -86,6 +86,11 @@ describe('upkeep.yaml validation', function () {
       [`{ uri: "duckdb:", query: "${Q}", labels: { query: "${Q}" } }`, /data\.key: labels that arrive apart are joined by key/],
     ];
     for (const [data, expected] of refused) assert.match(configError(sql(data)), expected, data);
+    // A labels query may use the window's bounds or none (every label known), not one of them.
+    const labels = (query: string): string => sql(`{ uri: "duckdb:", query: "${Q}", key: id, labels: { query: "${query}" } }`);
+    assert.ok(parseConfig(labels('select id, y from outcomes'), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }));
+    assert.ok(parseConfig(labels('select id, y from outcomes where at >= {start} and at < {end}'), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }));
+    assert.match(configError(labels('select id, y from outcomes where at >= {start}')), /data\.labels\.query: a labels query uses both \{start\} and \{end\}/);
     // A semicolon inside a string literal is text, not a second statement.
     assert.ok(parseConfig(sql(`{ uri: "duckdb:", query: "${Q} and b <> ';'" }`), { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }));
   });

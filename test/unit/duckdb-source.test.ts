@@ -225,6 +225,15 @@ describe('DuckDB source (engine/data/sql/duckdb.ts)', function () {
     assert.match(err.message, /^model churn: duckdb:: Conversion Error: Could not convert string 'not-a-number' to INT32/);
   });
 
+  it('reads a labels query without bounds (every label known) with the two parameters every read binds, a trailing comment and ; included', async function () {
+    const text = bindQuery("select * from (values ('a', 1), ('b', 0)) as t(request_id, churned) order by request_id; -- every outcome");
+    const tables = await all(memory, read(text));
+    assert.deepEqual(
+      tables.flatMap((t) => (t.columns.get('request_id') as { values: string[] }).values),
+      ['a', 'b'],
+    );
+  });
+
   it('reads SQL over a local Parquet file written by hyparquet-writer, the day bound as parameters', async function () {
     const base = Date.parse('2024-03-03T12:00:00Z');
     const n = 5000;
