@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,6 +127,40 @@ ${instead ? `require(${JSON.stringify(instead)}); console.log('x');` : `const { 
     const second = entries(readFileSync(file));
     assert.ok(second.size > first.size, 'the new package added');
     for (const [name, code] of first) assert.equal(second.get(name), code, `${name} kept as it was`);
+  });
+
+  it('keeps one file per upkeep folder, and removes the files of removed clones (and the one all clones shared) when it writes its own', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const ours = cacheFiles()[0]!;
+    const prefix = `compile-cache-${process.version}-${process.arch}`;
+    assert.equal(path.basename(ours), `${prefix}-${createHash('sha256').update(PROJECT_DIR).digest('hex').slice(0, 16)}.bin`);
+    const blob = readFileSync(ours);
+    // Another clone's file, its entries renamed into that clone's folder: alive, then removed.
+    const nl = blob.indexOf(10);
+    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
+    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString()) as [string, number, number, string][];
+    const clone = path.join(home, 'other-clone');
+    const moved = index.map(([name, ...rest]) => [path.join(clone, name), ...rest]);
+    const header = Buffer.from(JSON.stringify(moved));
+    const other = path.join(home, 'upkeep', `${prefix}-0123456789abcdef.bin`);
+    const shared = path.join(home, 'upkeep', `${prefix}.bin`);
+    const write = () => {
+      writeFileSync(other, Buffer.concat([Buffer.from(`${header.length}\n`), header, blob.subarray(headerEnd)]), { mode: 0o600 });
+      writeFileSync(shared, blob, { mode: 0o600 });
+      rmSync(ours);
+    };
+    for (const [name] of moved.slice(0, 1)) {
+      mkdirSync(path.dirname(name as string), { recursive: true });
+      writeFileSync(name as string, '');
+    }
+    write();
+    assert.equal(run(), 'x');
+    assert.deepEqual(cacheFiles().sort(), [ours, other].sort(), 'a clone that exists keeps its file; the shared one is gone');
+    rmSync(clone, { recursive: true });
+    write();
+    assert.equal(run(), 'x');
+    assert.deepEqual(cacheFiles(), [ours], "the removed clone's file is gone");
   });
 
   it('does not wait on a FIFO where the cache file should be', function () {
