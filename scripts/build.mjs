@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -120,12 +121,12 @@ export async function build() {
   }
 }
 
-// Pure-JavaScript packages the CLI loads, compiled into its bundle (hysnappy, pulled in by
-// hyparquet-compressors, because it is an ES module only, which a CommonJS bundle cannot require).
+// Pure-JavaScript packages the CLI loads, compiled into its bundle (hysnappy, hyparquet-compressors'
+// Snappy decoder, because it is an ES module only, which a CommonJS bundle cannot require).
 // The others stay require()s of node_modules: native code (onnxruntime-node), Temporal's packages
 // (their workflow bundler and proto descriptors expect to be themselves), and everything not on
 // the start-up path.
-const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hyparquet-compressors', 'hysnappy', 'fzstd', '@noble/curves', '@noble/hashes']);
+const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hysnappy', 'fzstd', '@noble/curves', '@noble/hashes']);
 const packageOf = (spec) =>
   spec
     .split('/')
@@ -165,6 +166,17 @@ async function bundleCli(esbuild, outRoot) {
       {
         name: 'upkeep-cli',
         setup(b) {
+          // engine/data/parquet/inflate.ts takes only hyparquet-compressors' Snappy decoder (it
+          // decodes the other codecs itself), and the package builds every codec's tables when it
+          // is loaded (~10 ms of a command's start-up): the bundle gets the Snappy decoder alone,
+          // its WebAssembly instantiated at first use.
+          b.onResolve({ filter: /^hyparquet-compressors$/ }, () => ({ path: 'hyparquet-compressors', namespace: 'snappy-only' }));
+          b.onLoad({ filter: /.*/, namespace: 'snappy-only' }, () => ({
+            contents:
+              "import { snappyUncompressor } from 'hysnappy'; let snappy; export const compressors = { get SNAPPY() { return (snappy ??= snappyUncompressor()); } };",
+            loader: 'js',
+            resolveDir: path.dirname(createRequire(import.meta.url).resolve('hyparquet-compressors')),
+          }));
           b.onResolve({ filter: /^[^./]/ }, (args) => {
             if (args.path.startsWith('node:')) return { path: args.path, external: true };
             return BUNDLED_PACKAGES.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };

@@ -43,6 +43,11 @@ describe('the bundled command line (dist/cli/main.cjs)', function () {
     assert.doesNotMatch(code, /\bimport\(/);
   });
 
+  it("carries hyparquet-compressors' Snappy decoder only (the Parquet reader decodes the other codecs itself)", () => {
+    assert.match(bundle, /snappyUncompressor/);
+    assert.doesNotMatch(bundle, /decompressBrotli|brotli\.dictionary/);
+  });
+
   it("carries zod's English messages only, not its other locales", () => {
     assert.match(bundle, /zod\/v4\/locales\/en\.js/);
     assert.doesNotMatch(bundle, /zod\/v4\/locales\/(de|fr|ja)\.js/);
