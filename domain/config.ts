@@ -4,7 +4,7 @@
  * Every error names the file, the model and the field, e.g.
  *   upkeep.yaml: models[2] (churn): thresholds.min: expected a number between 0 and 1
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { cronProblem, isKnownTimeZone } from './cron.js';
 import { DURATION_PATTERN, durationMs } from './duration.js';
 import { filePatternProblem } from './file-pattern.js';

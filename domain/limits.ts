@@ -3,7 +3,7 @@
  * `limits:` (top level, per model overrides), with defaults that real files pass (measurements and
  * reasons: docs/data-formats.md).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_PATTERN, durationMs } from './duration.js';
 
 const UNITS: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1e3, mb: 1e6, gb: 1e9 };

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -120,51 +121,64 @@ export async function build() {
   }
 }
 
-// Pure-JavaScript packages the CLI loads at start-up, compiled into the CLI's bundles. The others
-// stay imports of node_modules: native code (onnxruntime-node), Temporal's packages (their workflow
-// bundler and proto descriptors expect to be themselves), and everything not on the start-up path.
-const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hyparquet-compressors', 'fzstd', '@noble/curves', '@noble/hashes']);
-// CommonJS packages loaded with require(), not import: an import of CommonJS makes Node scan its
-// source (and every module it re-exports) for export names first, a tenth of a Temporal command's start-up.
-const REQUIRED_PACKAGES = /^(@temporalio\/|onnxruntime-node$)/;
+// Pure-JavaScript packages the CLI loads, compiled into its bundle (hysnappy, hyparquet-compressors'
+// Snappy decoder, because it is an ES module only, which a CommonJS bundle cannot require).
+// The others stay require()s of node_modules: native code (onnxruntime-node), Temporal's packages
+// (their workflow bundler and proto descriptors expect to be themselves), and everything not on
+// the start-up path.
+const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hysnappy', 'fzstd', '@noble/curves', '@noble/hashes']);
 const packageOf = (spec) =>
   spec
     .split('/')
     .slice(0, spec.startsWith('@') ? 2 : 1)
     .join('/');
 
+/** The CLI's bundle, over the per-file build. */
+export const CLI_BUNDLE = path.join(DIST, 'cli', 'main.cjs');
+
 /**
- * The CLI as a few bundles: dist/cli/main.js and one chunk per lazily imported command (and the
- * code they share), all in dist/cli/, over the per-file build (which worker threads, the workflow
- * bundler, `npm start` and the bench still run). One file instead of ~140 modules and their packages
- * to resolve and compile is most of a command's start-up. A module's `import.meta.url` is rewritten
- * to its per-file compiled place, so paths relative to it (worker-thread entries, the workflows,
- * the project folder) stay what they are.
+ * The CLI as one CommonJS file, dist/cli/main.cjs (a lazily imported command's modules run when it
+ * is imported, as before), over the per-file build (which worker threads, the workflow bundler,
+ * `npm start` and the bench still run). One file instead of ~140 modules and their packages to
+ * resolve and compile is most of a command's start-up; and CommonJS, because on Node 20 only a
+ * script can be given V8's code cache of an earlier run (bin/compile-cache.mjs), which ES modules
+ * cannot: compiling the bundle was a third of `upkeep evaluate`'s start-up. A module's
+ * `import.meta.url` is rewritten to its per-file compiled place, so paths relative to it
+ * (worker-thread entries, the workflows, the project folder) stay what they are.
  */
 async function bundleCli(esbuild, outRoot) {
-  const outdir = path.join(outRoot, 'cli');
+  const outfile = path.join(outRoot, 'cli', path.basename(CLI_BUNDLE));
   await esbuild({
     entryPoints: [path.join(ROOT, 'cli', 'main.ts')],
-    outdir,
+    outfile,
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    entryNames: '[name]',
-    chunkNames: '[name]-[hash]',
     logLevel: 'error',
-    // A bundled CommonJS package (commander) may require() Node's modules.
-    banner: { js: "import { createRequire as __upkeepRequire } from 'node:module'; const require = __upkeepRequire(import.meta.url);" },
+    // The bundle's own location, for the modules' rewritten import.meta.url.
+    banner: { js: "const __upkeepBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__upkeepBundleUrl' },
+    // import() of a package becomes a require() (all it imports so are CommonJS): on Node 20, V8
+    // drops a script's import() callback when the script comes from cached code.
+    supported: { 'dynamic-import': false },
     plugins: [
       {
         name: 'upkeep-cli',
         setup(b) {
+          // engine/data/parquet/inflate.ts takes only hyparquet-compressors' Snappy decoder (it
+          // decodes the other codecs itself), and the package builds every codec's tables when it
+          // is loaded (~10 ms of a command's start-up): the bundle gets the Snappy decoder alone,
+          // its WebAssembly instantiated at first use.
+          b.onResolve({ filter: /^hyparquet-compressors$/ }, () => ({ path: 'hyparquet-compressors', namespace: 'snappy-only' }));
+          b.onLoad({ filter: /.*/, namespace: 'snappy-only' }, () => ({
+            contents:
+              "import { snappyUncompressor } from 'hysnappy'; let snappy; export const compressors = { get SNAPPY() { return (snappy ??= snappyUncompressor()); } };",
+            loader: 'js',
+            resolveDir: path.dirname(createRequire(import.meta.url).resolve('hyparquet-compressors')),
+          }));
           b.onResolve({ filter: /^[^./]/ }, (args) => {
-            if (args.path.startsWith('node:') || args.namespace === 'required') return { path: args.path, external: true };
-            // A dynamic import() stays one: a bundled require() would give it only a default export.
-            if (REQUIRED_PACKAGES.test(packageOf(args.path)))
-              return args.kind === 'dynamic-import' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' };
+            if (args.path.startsWith('node:')) return { path: args.path, external: true };
             return BUNDLED_PACKAGES.has(packageOf(args.path)) ? undefined : { path: args.path, external: true };
           });
           // zod's namespace object carries its ~60 message locales; upkeep uses the default (English) one.
@@ -178,7 +192,6 @@ async function bundleCli(esbuild, outRoot) {
             loader: 'js',
             resolveDir: path.dirname(args.path),
           }));
-          b.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
           b.onLoad({ filter: /\.ts$/ }, async (args) => {
             let contents = await readFile(args.path, 'utf8');
             if (contents.includes('import.meta.url')) {

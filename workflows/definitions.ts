@@ -3,8 +3,7 @@
  * inputs and results, and their signals, updates and queries. The shapes inside come from domain/.
  * Deterministic code only: this file is bundled into the workflow sandbox.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import type { ReportRef, Verdict } from '../domain/evaluation.js';
 import type { EstimateError } from '../domain/late-labels.js';
 import type { DecisionProof } from '../domain/signature.js';
@@ -122,6 +121,17 @@ export interface RollbackModelResult {
   to: string;
   decisions: Decision[];
 }
+
+// The handlers' definitions as @temporalio/workflow's defineUpdate, defineSignal and defineQuery make
+// them ({ type, name }; test/unit/definitions.test.ts compares them): the CLI and the web import this
+// file, and loading @temporalio/workflow (21 modules) for three one-line functions was part of every
+// Temporal command's start-up.
+const defineUpdate = <Ret, Args extends unknown[] = [], Name extends string = string>(name: Name): UpdateDefinition<Ret, Args, Name> =>
+  ({ type: 'update', name }) as UpdateDefinition<Ret, Args, Name>;
+const defineSignal = <Args extends unknown[] = [], Name extends string = string>(name: Name): SignalDefinition<Args, Name> =>
+  ({ type: 'signal', name }) as SignalDefinition<Args, Name>;
+const defineQuery = <Ret, Args extends unknown[] = [], Name extends string = string>(name: Name): QueryDefinition<Ret, Args, Name> =>
+  ({ type: 'query', name }) as QueryDefinition<Ret, Args, Name>;
 
 export const decideUpdate = defineUpdate<GateStatus, [DecisionInput]>('decide');
 /**

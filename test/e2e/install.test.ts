@@ -60,7 +60,7 @@ describe('upkeep installed from its tarball into another project', function () {
 
   it('ships the compiled code and the sources, not the tests', function () {
     const pkg = path.join(project, 'node_modules', 'upkeep');
-    for (const f of ['bin/upkeep.mjs', 'dist/cli/main.js', 'dist/.build-stamp', 'workers/paths.ts', 'upkeep.example.yaml'])
+    for (const f of ['bin/upkeep.mjs', 'dist/cli/main.cjs', 'dist/.build-stamp', 'workers/paths.ts', 'upkeep.example.yaml'])
       assert.ok(existsSync(path.join(pkg, f)), f);
     assert.ok(!existsSync(path.join(pkg, 'test')));
   });

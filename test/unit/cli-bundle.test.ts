@@ -1,46 +1,63 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain JavaScript (scripts/build.mjs), no declarations
 import { DIST, ensureBuilt } from '../../scripts/build.mjs';
 
-// The CLI runs from a few bundles in dist/cli/ (scripts/build.mjs); what it finds by a path
-// relative to a module must still be where the per-file build puts it.
-describe('the bundled command line (dist/cli/)', function () {
+// The CLI runs from one CommonJS bundle, dist/cli/main.cjs (scripts/build.mjs); what it finds by
+// a path relative to a module must still be where the per-file build puts it.
+describe('the bundled command line (dist/cli/main.cjs)', function () {
   this.timeout(120_000);
-  let chunks: { name: string; text: string }[] = [];
+  let bundle = '';
+  let file = '';
 
   before(async () => {
     assert.equal(await ensureBuilt(), true);
-    const dir = path.join(DIST as string, 'cli');
-    chunks = readdirSync(dir)
-      .filter((f) => f.endsWith('.js'))
-      .map((name) => ({ name, text: readFileSync(path.join(dir, name), 'utf8') }));
+    file = path.join(DIST as string, 'cli', 'main.cjs');
+    bundle = readFileSync(file, 'utf8');
   });
 
-  it('imports none of our per-file modules: the entry and its chunks hold the code', () => {
-    const main = chunks.find((c) => c.name === 'main.js')!;
-    assert.ok(main, 'dist/cli/main.js');
-    for (const { name, text } of chunks.filter((c) => c.name === 'main.js' || /-[A-Z0-9]{8}\.js$/.test(c.name))) {
-      assert.doesNotMatch(text, /from "\.\.\/(engine|domain|workers|activities)\//, name);
-      assert.doesNotMatch(text, /from "(zod|yaml|commander)"/, `${name}: pure-JavaScript packages are bundled`);
+  it('requires none of our per-file modules: the bundle holds the code', () => {
+    assert.doesNotMatch(bundle, /require\("\.\.\/(engine|domain|workers|activities)\//);
+    assert.doesNotMatch(bundle, /require\("(zod|yaml|commander|hyparquet|hysnappy)"\)/, 'pure-JavaScript packages are bundled');
+  });
+
+  it('requires only CommonJS packages, with no import() left (Node 20 loses it in a script run from cached code)', () => {
+    const required = new Set([...bundle.matchAll(/require\("([^".][^"]*)"\)/g)].map((m) => m[1]!).filter((p) => !isBuiltin(p)));
+    assert.ok(required.has('@temporalio/client') && required.has('onnxruntime-node') && required.has('@aws-sdk/client-s3'), [...required].join(', '));
+    const requireHere = createRequire(file);
+    for (const p of required) {
+      const resolved = requireHere.resolve(p);
+      let dir = path.dirname(resolved);
+      while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+      const type = (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string }).type;
+      assert.ok(
+        resolved.endsWith('.cjs') || resolved.endsWith('.node') || (!resolved.endsWith('.mjs') && type !== 'module'),
+        `${p} is an ES module: ${resolved}`,
+      );
     }
+    // Comments aside (a few packages name import() in their JSDoc).
+    const code = bundle.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    assert.doesNotMatch(code, /\bimport\(/);
+  });
+
+  it("carries hyparquet-compressors' Snappy decoder only (the Parquet reader decodes the other codecs itself)", () => {
+    assert.match(bundle, /snappyUncompressor/);
+    assert.doesNotMatch(bundle, /decompressBrotli|brotli\.dictionary/);
   });
 
   it("carries zod's English messages only, not its other locales", () => {
-    const all = chunks.map((c) => c.text).join('\n');
-    assert.match(all, /zod\/v4\/locales\/en\.js/);
-    assert.doesNotMatch(all, /zod\/v4\/locales\/(de|fr|ja)\.js/);
+    assert.match(bundle, /zod\/v4\/locales\/en\.js/);
+    assert.doesNotMatch(bundle, /zod\/v4\/locales\/(de|fr|ja)\.js/);
   });
 
   it("rewrites each module's own location to its compiled file, so the paths beside it resolve", () => {
     const found: string[] = [];
-    for (const { text } of chunks) {
-      for (const m of text.matchAll(/new URL\("([^"]+)", new URL\("([^"]+)", import\.meta\.url\)\.href\)/g)) {
-        const at = new URL(m[2]!, `file://${path.join(DIST as string, 'cli')}/`);
-        found.push(fileURLToPath(new URL(m[1]!, at)));
-      }
+    for (const m of bundle.matchAll(/new URL\("([^"]+)", new URL\("([^"]+)", __upkeepBundleUrl\)\.href\)/g)) {
+      const at = new URL(m[2]!, `file://${path.join(DIST as string, 'cli')}/`);
+      found.push(fileURLToPath(new URL(m[1]!, at)));
     }
     const worker = found.find((f) => f.endsWith(path.join('engine', 'evaluation', 'shard-worker.mjs')));
     assert.ok(worker, 'the evaluation worker thread entry is found relative to engine/evaluation/engine.js');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,6 +127,90 @@ ${instead ? `require(${JSON.stringify(instead)}); console.log('x');` : `const { 
     const second = entries(readFileSync(file));
     assert.ok(second.size > first.size, 'the new package added');
     for (const [name, code] of first) assert.equal(second.get(name), code, `${name} kept as it was`);
+  });
+
+  it('keeps one file per upkeep folder, and removes the files of removed clones (and the one all clones shared) when it writes its own', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(run(), 'x');
+    const ours = cacheFiles()[0]!;
+    const prefix = `compile-cache-${process.version}-${process.arch}`;
+    assert.equal(path.basename(ours), `${prefix}-${createHash('sha256').update(PROJECT_DIR).digest('hex').slice(0, 16)}.bin`);
+    const blob = readFileSync(ours);
+    // Another clone's file, its entries renamed into that clone's folder: alive, then removed.
+    const nl = blob.indexOf(10);
+    const headerEnd = nl + 1 + Number(blob.subarray(0, nl).toString());
+    const index = JSON.parse(blob.subarray(nl + 1, headerEnd).toString()) as [string, number, number, string][];
+    const clone = path.join(home, 'other-clone');
+    const moved = index.map(([name, ...rest]) => [path.join(clone, name), ...rest]);
+    const header = Buffer.from(JSON.stringify(moved));
+    const other = path.join(home, 'upkeep', `${prefix}-0123456789abcdef.bin`);
+    const shared = path.join(home, 'upkeep', `${prefix}.bin`);
+    const write = () => {
+      writeFileSync(other, Buffer.concat([Buffer.from(`${header.length}\n`), header, blob.subarray(headerEnd)]), { mode: 0o600 });
+      writeFileSync(shared, blob, { mode: 0o600 });
+      rmSync(ours);
+    };
+    for (const [name] of moved.slice(0, 1)) {
+      mkdirSync(path.dirname(name as string), { recursive: true });
+      writeFileSync(name as string, '');
+    }
+    write();
+    assert.equal(run(), 'x');
+    assert.deepEqual(cacheFiles().sort(), [ours, other].sort(), 'a clone that exists keeps its file; the shared one is gone');
+    rmSync(clone, { recursive: true });
+    write();
+    assert.equal(run(), 'x');
+    assert.deepEqual(cacheFiles(), [ours], "the removed clone's file is gone");
+  });
+
+  /** `node bin/upkeep.mjs <args>` with this test's cache folder. */
+  const upkeep = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const all: NodeJS.ProcessEnv = { ...process.env, ...env, XDG_CACHE_HOME: home };
+    delete all.UPKEEP_NO_COMPILE_CACHE;
+    return spawnSync(process.execPath, [path.join(PROJECT_DIR, 'bin', 'upkeep.mjs'), ...args], { env: all, encoding: 'utf8', timeout: 60_000 });
+  };
+  const index = (file: string) => {
+    const blob = readFileSync(file);
+    const nl = blob.indexOf(10);
+    return JSON.parse(blob.subarray(nl + 1, nl + 1 + Number(blob.subarray(0, nl).toString())).toString()) as [string, number, number, string, string?][];
+  };
+
+  it("keeps the CLI bundle's code per command, and only for the build it was made from (a rebuild may keep the bundle's length)", function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    assert.equal(upkeep(['--version']).status, 0);
+    assert.equal(upkeep(['init', '--help']).status, 0);
+    const file = cacheFiles()[0]!;
+    const bundle = path.join(PROJECT_DIR, 'dist', 'cli', 'main.cjs');
+    const entries = index(file).filter(([name]) => name.startsWith(bundle));
+    assert.deepEqual(entries.map(([name]) => name).sort(), [`${bundle}#`, `${bundle}#init`]);
+    const stamp = entries[0]![4]!;
+    assert.match(stamp, /^\d+:[\d.]+:[0-9a-f]{64}$/);
+    const written = statSync(file).mtimeMs;
+    assert.equal(upkeep(['--version']).status, 0);
+    assert.equal(statSync(file).mtimeMs, written, 'its code was used: not rewritten');
+    // The same entries recorded as made from another build: not used, made again.
+    const blob = readFileSync(file);
+    const nl = blob.indexOf(10);
+    const code = blob.subarray(nl + 1 + Number(blob.subarray(0, nl).toString()));
+    const other = index(file).map((e) => (e[0].startsWith(bundle) ? [...e.slice(0, 4), `${stamp.split(':')[0]}:1:${'0'.repeat(64)}`] : e));
+    const header = Buffer.from(JSON.stringify(other));
+    writeFileSync(file, Buffer.concat([Buffer.from(`${header.length}\n`), header, code]));
+    assert.equal(upkeep(['--version']).stdout.trim(), JSON.parse(readFileSync(path.join(PROJECT_DIR, 'package.json'), 'utf8')).version);
+    const after = index(file).find(([name]) => name === `${bundle}#`)!;
+    assert.equal(after[4], stamp, 'made again from this build');
+  });
+
+  it('runs a command that loads a package on demand the same from the cached bundle', function () {
+    if (typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function') this.skip();
+    // An S3 read loads the AWS SDK when it is needed; the endpoint refuses the connection.
+    const args = ['evaluate', '--onnx', path.join(PROJECT_DIR, 'test', 'fixtures', 'models', 'binary.onnx'), '--task', 'binary', '--label', 'y'];
+    args.push('--positive-label', '1', '--features', 'a', '--data', 's3://bucket/x.parquet');
+    const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    for (const run of ['compiled', 'from the cache']) {
+      const r = upkeep(args, env);
+      assert.equal(r.status, 1, run);
+      assert.match(r.stderr, /reading s3:\/\/bucket\/x\.parquet: .*ECONNREFUSED/, `${run}: ${r.stderr}`);
+    }
   });
 
   it('does not wait on a FIFO where the cache file should be', function () {
