@@ -122,11 +122,12 @@ export async function build() {
 }
 
 // Pure-JavaScript packages the CLI loads, compiled into its bundle (hysnappy, hyparquet-compressors'
-// Snappy decoder, because it is an ES module only, which a CommonJS bundle cannot require).
+// Snappy decoder and hyparquet-writer, which writes a query window's days, because they are ES
+// modules only, which a CommonJS bundle cannot require).
 // The others stay require()s of node_modules: native code (onnxruntime-node), Temporal's packages
 // (their workflow bundler and proto descriptors expect to be themselves), and everything not on
 // the start-up path.
-const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hysnappy', 'fzstd', '@noble/curves', '@noble/hashes']);
+const BUNDLED_PACKAGES = new Set(['commander', 'zod', 'yaml', 'hyparquet', 'hysnappy', 'fzstd', '@noble/curves', '@noble/hashes', 'hyparquet-writer']);
 const packageOf = (spec) =>
   spec
     .split('/')
