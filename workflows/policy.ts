@@ -11,6 +11,7 @@ import {
   type LastRetrainRequest,
 } from '../domain/maintenance.js';
 import { lowerIsBetter } from '../domain/metrics.js';
+import { sqlKind } from '../domain/sql.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from '../domain/evaluation.js';
 
 export interface VerdictInput {
@@ -124,10 +125,12 @@ export function decideVerdict(input: VerdictInput): Verdict {
   const { model, snapshot, evaluation, failure } = input;
   const window = snapshot.firstDay ? `window ${snapshot.firstDay}..${snapshot.lastDay}` : givenFiles(snapshot.files);
   const notes: string[] = [];
+  // A window read by a query has days without rows, not missing files (its entries name the database).
+  const queried = [...snapshot.missing, ...snapshot.files].some((f) => f.sourceUri !== undefined && sqlKind(f.sourceUri) !== undefined);
   if (snapshot.missing.length > 0) {
-    notes.push(
-      `${snapshot.missing.length} of ${snapshot.missing.length + snapshot.files.length} files missing from ${window}: ${snapshot.missing.map((m) => m.date).join(', ')}`,
-    );
+    const days = snapshot.missing.map((m) => m.date).join(', ');
+    const of = `${snapshot.missing.length} of ${snapshot.missing.length + snapshot.files.length}`;
+    notes.push(queried ? `${of} days of ${window} without rows from the query: ${days}` : `${of} files missing from ${window}: ${days}`);
   }
   if (evaluation && evaluation.droppedRows > 0) {
     notes.push(`${evaluation.droppedRows} of ${evaluation.rowsRead} rows dropped for missing or non-finite values`);
@@ -141,7 +144,8 @@ export function decideVerdict(input: VerdictInput): Verdict {
     return { status: 'failing', reasons: [...quality.issues.filter((i) => i.severity === 'break').map((i) => `schema: ${i.message}`), ...notes] };
   }
   if (snapshot.files.length === 0) {
-    return { status: 'insufficient-data', reasons: [`no data files in ${window}${snapshot.hint ? `: ${snapshot.hint}` : ''}`, ...notes] };
+    const none = queried ? `no rows from the query in ${window}` : `no data files in ${window}`;
+    return { status: 'insufficient-data', reasons: [`${none}${snapshot.hint ? `: ${snapshot.hint}` : ''}`, ...notes] };
   }
   const metric = model.primaryMetric;
   // Too few labels, but an estimate on every scored row: judged on the estimate, with the same thresholds.

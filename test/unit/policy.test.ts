@@ -136,6 +136,19 @@ describe('the verdict policy', function () {
       '10 of 510 rows dropped for missing or non-finite values',
     ]);
   });
+
+  it('says days without rows for a window read by a query, not missing files', function () {
+    const db = 'postgres://upkeep@db:5432/analytics';
+    const queried = (files: number, missing: number): VerdictInput['snapshot'] => {
+      const s = snapshot(files, missing);
+      return { ...s, files: s.files.map((f) => ({ ...f, sourceUri: db })), missing: s.missing.map((m) => ({ ...m, sourceUri: db })) };
+    };
+    const some = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: queried(5, 2), evaluation: evaluation({ roc_auc: 0.8 }, 500) });
+    assert.equal(some.reasons[1], '2 of 7 days of window 2026-11-18..2026-11-24 without rows from the query: 2026-11-20, 2026-11-21');
+    const none = decideVerdict({ model: model({ metric: 'roc_auc', min: 0.7 }), snapshot: queried(0, 7) });
+    assert.equal(none.status, 'insufficient-data');
+    assert.equal(none.reasons[0], 'no rows from the query in window 2026-11-18..2026-11-24');
+  });
 });
 
 describe('the verdict policy on a metric better than its baseline', function () {
