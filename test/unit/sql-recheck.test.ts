@@ -1,6 +1,7 @@
 /**
  * `upkeep audit verify --source` (engine/data/sql/recheck.ts): a window read by a query, shown to
- * be the same data later, against DuckDB in process (SQL over CSV files this test writes).
+ * be the same data later, against DuckDB in process (SQL over CSV files this test writes) and a
+ * throwaway PostgreSQL cluster (test/helpers/postgres.ts).
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { createFileStore } from '../../engine/store/file-store.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { SnapshotRef } from '../../domain/evaluation.js';
 import { fakeSql } from '../helpers/fake-sql.js';
+import { usePostgres } from '../helpers/postgres.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const END = '2026-05-04T06:00:00Z';
@@ -73,6 +75,12 @@ describe('showing a window read by a query is the same data (audit verify --sour
     assert.deepEqual(
       same.map((d) => [d.date, d.status, d.source.status, d.stored.ok, d.source.rowsNow]),
       DAYS.map((date) => [date, 'same', 'same', true, 5]),
+    );
+    // A query changed in the config since: the recorded one is run, and the line says so.
+    const edited = await recheck({ ...spec, data: { ...spec.data, query: query().replace('order by served_at, request_id', 'order by request_id') } });
+    assert.deepEqual(
+      edited.map((d) => [d.status, d.notes]),
+      DAYS.map(() => ['same', ["the model's query has changed since: the recorded one was run"]]),
     );
     // One value of one row of the second day changes after the snapshot.
     writeFileSync(path.join(dir, 'served.csv'), servedCsv({ day: 1, row: 3 }));
@@ -214,5 +222,62 @@ describe('showing a window read by a query is the same data (audit verify --sour
     assert.deepEqual(bad.err, ['model churn: 1 day of 1 snapshot: 0 same, 1 differ, 0 not re-read']);
     await assert.rejects(run({ snapshot: 'zz' }), /^UpkeepError: --snapshot "zz" is not a snapshot sha256/);
     await assert.rejects(run({ evaluation: 'nope' }), /^UpkeepError: model churn: no evaluation report of run nope in the store/);
+  });
+});
+
+describe('showing a window read from PostgreSQL is the same data (audit verify --source)', function () {
+  this.timeout(120_000);
+  const db = usePostgres({ passwordInEnv: true });
+  let ws: Workspace | undefined;
+  afterEach(() => {
+    ws?.remove();
+    ws = undefined;
+  });
+
+  it('re-reads each day with its recorded parameters and labels as of the recorded time, and never prints a password', async function () {
+    await db().query('create table served (request_id text, x1 float8, x2 float8, x3 float8, x4 float8, served_at timestamptz)');
+    await db().query('create table outcomes (request_id text, y int8, known_at timestamptz)');
+    const rows = DAYS.flatMap((date, d) => [0, 1, 2].map((r) => [`r${d}${r}`, d + r / 10, r, 1 - r / 10, d, `${date}T06:0${r}:00Z`]));
+    for (const row of rows) await db().query('insert into served values ($1, $2, $3, $4, $5, $6)', row);
+    await db().query("insert into outcomes values ('r00', 1, '2026-05-02T00:00:00Z'), ('r21', 0, '2026-05-04T01:00:00Z')");
+    const query = 'select request_id, x1, x2, x3, x4 from served where served_at >= {start} and served_at < {end} order by served_at, request_id';
+    const labels = { query: 'select request_id, y, known_at from outcomes', known_at: 'known_at' };
+    ws = createWorkspace('churn', { data: { uri: db().uri, query, window: { days: 3 }, key: 'request_id', labels } });
+    const spec = (await loadConfig(ws.configPath)).models[0]!;
+    const store = createFileStore(ws.storeDir);
+    await snapshotModelWindow({ store, data: { read: async () => undefined }, connect: connectSql, now: () => ASOF }, spec, { windowEnd: END });
+    // A label that arrives later, and one row changed at the source.
+    await db().query("insert into outcomes values ('r12', 1, '2026-05-06T00:00:00Z')");
+    await db().query("update served set x2 = 7 where request_id = 'r20'");
+    const out: string[] = [];
+    const [log, error] = [console.log, console.error];
+    console.log = console.error = (...a: unknown[]) => void out.push(a.join(' '));
+    const before = process.exitCode;
+    try {
+      await verifySourceCommand('churn', { config: ws.configPath });
+      assert.equal(process.exitCode, 1);
+      process.exitCode = undefined;
+      // Authentication refused: the source is not re-read, the stored files still are.
+      process.env.PGPASSWORD = 'not-the-password-42';
+      await verifySourceCommand('churn', { config: ws.configPath });
+    } finally {
+      [console.log, console.error] = [log, error];
+      process.env.PGPASSWORD = db().password;
+      process.exitCode = before;
+    }
+    assert.deepEqual(
+      out.slice(0, 4).map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ['2026-05-01 same', '2026-05-02 same', '2026-05-03 DIFFERS', 'model churn:'],
+    );
+    assert.match(out[2]!, /source DIFFERS: 3 rows now, 3 then/);
+    assert.deepEqual(
+      out.slice(4, 7).map((l) => l.split(' ').slice(0, 2).join(' ')),
+      ['2026-05-01 UNREACHABLE', '2026-05-02 UNREACHABLE', '2026-05-03 UNREACHABLE'],
+    );
+    assert.match(out[4]!, /source not re-read: .*postgres:\/\/upkeep@.*; stored file same$/);
+    for (const line of out) {
+      assert.ok(!line.includes(db().password) && !line.includes('not-the-password-42'), `no password: ${line}`);
+      assert.doesNotMatch(line, /\n|\s+at \S+ \(/, 'one line, no stack');
+    }
   });
 });

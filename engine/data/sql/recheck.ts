@@ -150,6 +150,10 @@ export async function recheckSnapshots(
             detail: `source not re-read: the model's labels source is ${now} now, the day's labels came from ${labels.sourceUri}`,
           };
         } else {
+          // The recorded queries are run: a query changed in the config since is only mentioned.
+          if (spec.data.query !== f.query) notes.push("the model's query has changed since: the recorded one was run");
+          if (labels && labels.query !== undefined && labelSpec!.query !== labels.query)
+            notes.push("the model's labels query has changed since: the recorded one was run");
           if (labels && !labelSpec!.known_at)
             notes.push('labels have no known_at: compared with the labels as known now, which may differ from those known then for that reason alone');
           const key = JSON.stringify([f.query, f.params, labels?.query ?? null, labels?.asOf ?? null]);
