@@ -58,7 +58,10 @@ describe('showing a window read by a query is the same data (audit verify --sour
 
   async function snapshot(spec: ModelSpec): Promise<SnapshotRef> {
     const store = createFileStore(ws!.storeDir);
-    return snapshotModelWindow({ store, data: { read: async () => undefined }, connect: connectSql, now: () => ASOF }, spec, { windowEnd: END });
+    // Row groups of 2 rows: a day of 5 rows is read back in 3 groups.
+    return snapshotModelWindow({ store, data: { read: async () => undefined }, connect: connectSql, now: () => ASOF, rowGroupRows: 2 }, spec, {
+      windowEnd: END,
+    });
   }
 
   async function recheck(spec: ModelSpec, connect = connectSql) {

@@ -21,6 +21,7 @@ import { snapshotFileKey, snapshotManifestKey } from '../../store/keys.js';
 import type { ArtifactStore } from '../../store/store.js';
 import { sha256Hex } from '../../util.js';
 import { readLabelIndex, withLabels, type JoinSpec, type LabelIndex } from '../join.js';
+import { readFooter } from '../parquet/footer.js';
 import { readTable } from '../read-table.js';
 import type { DataSource } from '../source.js';
 import { dayBounds } from '../window.js';
@@ -80,24 +81,30 @@ export async function storedSnapshots(store: Pick<ArtifactStore, 'tryGet' | 'lis
   return out.sort((a, b) => a.windowEnd.localeCompare(b.windowEnd) || a.sha256.localeCompare(b.sha256));
 }
 
-/** The stored copy of a day read back: its bytes' sha256 and its rows' canonical hash against the record. */
-async function checkStored(deps: RecheckDeps, modelId: string, f: SnapshotFile): Promise<DayRecheck['stored']> {
-  const bytes = await deps.store.tryGet(snapshotFileKey(modelId, f.sha256, 'parquet'));
+/**
+ * The stored copy of a day read back: its bytes' sha256 and its rows' canonical hash against the
+ * record. Rows are decoded one row group at a time (a day's file holds 100,000 rows a group), so
+ * only the file's bytes and one group are held at once.
+ */
+async function checkStored(deps: RecheckDeps, spec: Pick<ModelSpec, 'id' | 'limits'>, f: SnapshotFile): Promise<DayRecheck['stored']> {
+  const bytes = await deps.store.tryGet(snapshotFileKey(spec.id, f.sha256, 'parquet'));
   if (!bytes) return { ok: false, detail: `stored file ${short(f.sha256)}….parquet is missing from the store` };
   const sha = sha256Hex(bytes);
-  let rowsSha: string;
-  let rows: number;
+  const source = `${f.sha256}.parquet`;
+  const hasher = new RowsHasher();
   try {
-    const table = await readTable(bytes, { source: `${f.sha256}.parquet`, format: 'parquet' });
-    const hasher = new RowsHasher();
-    hasher.update(table);
-    rowsSha = hasher.digest();
-    rows = table.rowCount;
+    const groups = readFooter(bytes, source).metadata.row_groups.length;
+    for (let g = 0; g < groups; g++) {
+      deps.signal?.throwIfAborted();
+      hasher.update(await readTable(bytes, { source, format: 'parquet', rowGroups: { start: g, end: g + 1 }, limits: resolveLimits(spec.limits) }));
+    }
   } catch (err) {
+    if (deps.signal?.aborted) throw err;
     return { ok: false, detail: `stored file is not readable as Parquet (${(err as Error).message.split('\n')[0]})` };
   }
-  if (rowsSha !== f.rowsSha256)
-    return { ok: false, detail: `stored file's rows hash ${short(rowsSha)} (${rows} rows), recorded ${short(f.rowsSha256)} (${f.rows} rows)` };
+  const rowsSha = hasher.digest();
+  if (rowsSha !== f.rowsSha256 || hasher.rows !== f.rows)
+    return { ok: false, detail: `stored file's rows hash ${short(rowsSha)} (${hasher.rows} rows), recorded ${short(f.rowsSha256)} (${f.rows} rows)` };
   if (sha !== f.sha256) return { ok: false, detail: `stored file's bytes hash ${short(sha)}, recorded ${short(f.sha256)} (same rows, other bytes)` };
   return { ok: true, detail: 'stored file same' };
 }
@@ -125,6 +132,7 @@ export async function recheckSnapshots(
   const out: DayRecheck[] = [];
   const reads = new Map<string, Promise<DayRecheck['source']>>();
   const indexes = new Map<string, Promise<LabelIndex>>();
+  const storedChecks = new Map<string, Promise<DayRecheck['stored']>>();
   let conn: Promise<SqlConnection> | undefined;
   const connection = (): Promise<SqlConnection> =>
     (conn ??= deps.connect(spec.data.uri, {
@@ -137,7 +145,10 @@ export async function recheckSnapshots(
       for (const f of snap.files) {
         if (f.query === undefined || !f.params || (opts.day && f.date !== opts.day)) continue;
         const notes: string[] = [];
-        const stored = await checkStored(deps, spec.id, f);
+        // A day's file is in every snapshot whose window holds the day: read back once.
+        let storedCheck = storedChecks.get(f.sha256 + f.rowsSha256);
+        if (!storedCheck) storedChecks.set(f.sha256 + f.rowsSha256, (storedCheck = checkStored(deps, spec, f)));
+        const stored = await storedCheck;
         let source: DayRecheck['source'];
         const labels = f.labels;
         const labelSpec = spec.data.labels;
