@@ -165,6 +165,10 @@ audit
   .description(
     "check that no entry of the model's audit trail was removed, reordered or altered, re-hash everything it cites, check its signatures against the keys in force then and the registry against it (exit 1 naming each problem)",
   )
+  .option('--source', "instead: run each day's recorded query again against the model's database and show the rows are the same (sql-sources.md)")
+  .option('--snapshot <sha256>', 'with --source: only this snapshot (its sha256 or first hex digits)')
+  .option('--evaluation <run id>', 'with --source: only the snapshot this evaluation read')
+  .option('--day <date>', 'with --source: only this day of the window (YYYY-MM-DD)')
   // --config may land on `audit` itself: read the options of both.
   .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit

@@ -120,8 +120,14 @@ export async function auditCommand(
   else process.stdout.write(o.format === 'html' ? renderHtml(model, entries, trail.problems) : renderMarkdown(model, entries, trail.problems));
 }
 
-export async function verifyCommand(model: string, o: { config?: string }): Promise<void> {
+export async function verifyCommand(
+  model: string,
+  o: { config?: string; source?: boolean; snapshot?: string; evaluation?: string; day?: string },
+): Promise<void> {
   checkModelId(model);
+  if (o.source) return (await import('./audit-source.js')).verifySourceCommand(model, o);
+  if (o.snapshot !== undefined || o.evaluation !== undefined || o.day !== undefined)
+    throw new UpkeepError('InvalidRequest', '--snapshot, --evaluation and --day go with --source');
   const store = await storeOf(o.config);
   // Every cited object re-hashed, data files and model artifacts included.
   const v = await verifyTrail(store, model, { deep: true });

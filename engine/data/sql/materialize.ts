@@ -73,17 +73,44 @@ export function rowsHashHeader(columns: { name: string; kind: Kind }[]): string 
 
 /** The canonical rows hash of tables read any way (e.g. the stored Parquet file read back, or a CSV of the same rows). */
 export function canonicalRowsSha256(tables: Table[]): string {
-  const hash = createHash('sha256');
-  const first = tables[0];
-  const names = first ? [...first.columns.keys()] : [];
-  hash.update(rowsHashHeader(names.map((name) => ({ name, kind: first!.columns.get(name)!.kind }))));
-  for (const t of tables)
+  const hasher = new RowsHasher();
+  for (const t of tables) hasher.update(t);
+  return hasher.digest();
+}
+
+/**
+ * The canonical rows hash taken batch by batch (a query's rows re-read: engine/data/sql/recheck.ts):
+ * the first batch fixes the columns and their order, as materializeDay's does. No batch at all
+ * hashes as a header of no columns.
+ */
+export class RowsHasher {
+  private readonly hash = createHash('sha256');
+  private names: string[] | undefined;
+  rows = 0;
+
+  update(t: Table): void {
+    if (!this.names) {
+      this.names = [...t.columns.keys()];
+      this.hash.update(rowsHashHeader(this.names.map((name) => ({ name, kind: t.columns.get(name)!.kind }))));
+    }
+    const cols = this.names.map((n) => t.columns.get(n));
+    if (cols.some((c) => c === undefined) || t.columns.size !== cols.length) {
+      // Another set of columns than the first batch's: no longer the same rows (hashed as a marker).
+      this.hash.update(`columns ${JSON.stringify([...t.columns.keys()])}\n`);
+      this.names = [...t.columns.keys()];
+    }
     hashRows(
-      hash,
-      names.map((n) => t.columns.get(n)!),
+      this.hash,
+      this.names.map((n) => t.columns.get(n)!),
       t.rowCount,
     );
-  return hash.digest('hex');
+    this.rows += t.rowCount;
+  }
+
+  digest(): string {
+    if (!this.names) this.hash.update(rowsHashHeader([]));
+    return this.hash.digest('hex');
+  }
 }
 
 /** Each value as JSON.stringify writes it (a non-finite number as null, as JSON has none). */
