@@ -23,6 +23,9 @@ export type UpkeepErrorType =
   /** A model without retrain.trainer: it is never retrained. */
   | 'NoTrainer';
 
+/** Marks an UpkeepError whichever copy of this module made it (Symbol.for is one symbol per process). */
+const BRAND = Symbol.for('upkeep.UpkeepError');
+
 export class UpkeepError extends Error {
   override readonly name = 'UpkeepError';
   constructor(
@@ -31,6 +34,16 @@ export class UpkeepError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /**
+   * `instanceof UpkeepError` holds for an UpkeepError made by another copy of this module: a reader
+   * loaded with import() under a loader that keeps two module graphs (tsx in the test runner) threw
+   * errors the activities took for unknown ones, so a missing column was retried ten times.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 }
 

@@ -12,7 +12,8 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { readChain } from '../../engine/audit/chain.js';
 import { verifyTrail } from '../../engine/audit/verify-trail.js';
 import { loadConfig } from '../../engine/config/load.js';
@@ -120,23 +121,36 @@ describe('a window read by a query, with labels landing in a second table, on a 
     assert.equal(config.models[0]!.data.password_file, path.join(ws.dir, 'pg-password'));
     const handle = t.client.schedule.getHandle(evaluateScheduleId(modelId));
     const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath);
-    const triggered = async (n: number): Promise<{ result: EvaluateModelResult; workflowId: string }> => {
+    const started = async (n: number) => {
       await handle.trigger(ScheduleOverlapPolicy.ALLOW_ALL);
       const action = await waitFor(`triggered run ${n}`, async () => {
         const actions = (await handle.describe()).info.recentActions;
         return actions.length >= n ? actions[n - 1] : undefined;
       });
-      const wf = t.client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
-      return { result: await wf.result(), workflowId: action.action.workflow.workflowId };
+      return t.client.workflow.getHandle(action.action.workflow.workflowId, action.action.workflow.firstExecutionRunId);
     };
-    const [first, second] = await worker
+    const triggered = async (n: number): Promise<{ result: EvaluateModelResult; workflowId: string }> => {
+      const wf = await started(n);
+      return { result: await wf.result(), workflowId: wf.workflowId };
+    };
+    const [first, second, third] = await worker
       .runUntil(async () => {
         await syncSchedules(t.client, config, { taskQueue });
         try {
           const first = await triggered(1);
           await outcomesArrive('served', 'req', rows);
           const second = await triggered(2);
-          return [first, second] as const;
+          // A column the query reads is renamed under it.
+          await db().query('alter table served rename column x3 to x3_renamed');
+          const wf = await started(3);
+          const third = {
+            failure: await wf.result().then(
+              () => assert.fail('expected the run to fail'),
+              (e: unknown) => e,
+            ),
+            workflowId: wf.workflowId,
+          };
+          return [first, second, third] as const;
         } finally {
           await handle.delete();
         }
@@ -164,13 +178,21 @@ describe('a window read by a query, with labels landing in a second table, on a 
     assert.match(day.rowsSha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(day.params, [`${yesterday.toISOString().slice(0, 10)}T00:00:00.000Z`, new Date(yesterday.getTime() + 16 * 3600_000).toISOString()]);
 
-    // The password: not in either run's history, nor anywhere in the store (reports, snapshots, the trail, notifications).
-    for (const { workflowId } of [first, second]) {
+    // The column renamed under the query: the snapshot fails at once (not retried), naming model, server and column.
+    assert.ok(third.failure instanceof WorkflowFailedError);
+    const cause = third.failure.cause?.cause;
+    assert.ok(cause instanceof ApplicationFailure);
+    assert.equal(cause.type, 'InvalidConfig');
+    assert.equal(cause.nonRetryable, true);
+    assert.equal(cause.message, `model ${modelId}: ${db().uri}: column "x3" does not exist`);
+    const store = createFileStore(ws.storeDir);
+
+    // The password: not in any run's history, nor anywhere in the store (reports, snapshots, the trail, the notification).
+    for (const { workflowId } of [first, second, third]) {
       const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
       assertNoPassword(`the history of ${workflowId}`, JSON.stringify(history));
     }
     for (const { file, text } of filesUnder(ws.storeDir)) assertNoPassword(file, text);
-    const store = createFileStore(ws.storeDir);
     assert.deepEqual((await verifyTrail(store, modelId)).problems, []);
   });
 
