@@ -39,12 +39,20 @@ export function queryProblem(query: string, opts: { labels?: boolean } = {}): st
   return undefined;
 }
 
+/**
+ * The query without the `;` that may end it (a trailing line comment kept), so that it can be read
+ * as a subquery: `select * from (<query>\n) as …`.
+ */
+export function withoutTerminator(query: string): string {
+  return query.replace(/;(\s*(?:--[^\n]*)?\s*)$/, '$1');
+}
+
 /** The query with `{start}` as `$1` and `{end}` as `$2`; its parameters are always [start, end]. */
 export function bindQuery(query: string): string {
   if (!/\{(start|end)\}/.test(query)) {
     // A labels query without bounds still takes the two parameters every read binds: read as a
     // subquery (its own line, so a trailing comment ends there) under a condition that uses them.
-    return `select * from (\n${query.replace(/;(\s*(?:--[^\n]*)?\s*)$/, '$1')}\n) as upkeep_labels where $1::timestamptz is not null and $2::timestamptz is not null`;
+    return `select * from (\n${withoutTerminator(query)}\n) as upkeep_labels where $1::timestamptz is not null and $2::timestamptz is not null`;
   }
   return query.replace(/\{start\}/g, '$1').replace(/\{end\}/g, '$2');
 }

@@ -7,6 +7,7 @@
  * a row whose label has not arrived gets none (an unlabelled row, estimated rather than measured).
  */
 import type { ModelSpec } from '../../domain/config.js';
+import type { SnapshotFile } from '../../domain/evaluation.js';
 import { durationMs } from '../../domain/duration.js';
 import { resolveLimits } from '../../domain/limits.js';
 import { bindQuery, redactSqlUri, sqlKind } from '../../domain/sql.js';
@@ -18,7 +19,7 @@ import { readTable } from './read-table.js';
 import type { DataSource } from './source.js';
 import type { SqlConnect } from './sql/connection.js';
 import type { Column, Table } from './table.js';
-import { fillTemplate, isDatedTemplate } from './window.js';
+import { dayBounds, fillTemplate, isDatedTemplate, localDay, nextDay } from './window.js';
 
 export type JoinSpec = Pick<ModelSpec, 'id' | 'data' | 'label' | 'limits' | 'schedule'>;
 
@@ -262,16 +263,30 @@ export interface LabelIndexOptions {
   batchRows?: number;
 }
 
-function localDate(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
-  const get = (type: string): string => parts.find((p) => p.type === type)!.value;
-  return `${get('year')}-${get('month')}-${get('day')}`;
-}
+/** What each day of a snapshot records of its labels' source (its manifest entry's `labels`, with the rows matched). */
+export type LabelsSource = Omit<NonNullable<SnapshotFile['labels']>, 'matched'>;
 
-function nextDate(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
+/**
+ * The labels of a window's days (data.labels) as known at `asOf`, read once over the days' bounds
+ * (the first day's 00:00 to the 00:00 after the last, on the schedule's clock), and what each
+ * day's manifest entry records of their source.
+ */
+export async function readWindowLabels(
+  spec: JoinSpec,
+  connect: SqlConnect,
+  w: { timezone: string; days: { date: string }[] },
+  asOf: Date,
+  opts: LabelIndexOptions = {},
+): Promise<{ index: LabelIndex; source: LabelsSource }> {
+  const window = { start: dayBounds(w.days[0]!.date, w.timezone).start, end: dayBounds(w.days[w.days.length - 1]!.date, w.timezone).end };
+  const index = await readLabelIndex(spec, connect, window, asOf, opts);
+  const labels = spec.data.labels!;
+  const source = {
+    sourceUri: redactSqlUri(labels.uri ?? spec.data.uri),
+    ...(labels.query !== undefined ? { query: labels.query } : {}),
+    asOf: asOf.toISOString(),
+  };
+  return { index, source };
 }
 
 /**
@@ -282,10 +297,10 @@ export function labelDays(spec: JoinSpec, window: { start: Date; end: Date }, as
   const horizon = durationMs(spec.label.delay ?? DEFAULT_LABEL_HORIZON);
   const last = new Date(Math.min(asOf.getTime(), window.end.getTime() + horizon));
   const tz = spec.schedule.timezone;
-  const first = localDate(window.start, tz);
-  const end = localDate(last, tz);
+  const first = localDay(window.start, tz);
+  const end = localDay(last, tz);
   const days: string[] = [];
-  for (let d = first; d <= end; d = nextDate(d)) days.push(d);
+  for (let d = first; d <= end; d = nextDay(d)) days.push(d);
   return days;
 }
 

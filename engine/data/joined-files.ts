@@ -7,16 +7,15 @@
 import type { ModelSpec } from '../../domain/config.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import type { ReadLimits } from '../../domain/limits.js';
-import { redactSqlUri } from '../../domain/sql.js';
 import { UpkeepError } from '../errors.js';
 import { formatOf } from './count-rows.js';
 import { isDataReadError } from './errors.js';
 import { dayFiles, isFilePattern } from './file-pattern.js';
-import { readLabelIndex, withLabels } from './join.js';
+import { readWindowLabels, withLabels } from './join.js';
 import { readTable } from './read-table.js';
 import { baseName, type DataSource } from './source.js';
 import { materializeDay } from './sql/materialize.js';
-import type { SqlDaysDeps } from './sql/read-days.js';
+import { named, type SqlDaysDeps } from './sql/read-days.js';
 import type { Table } from './table.js';
 import { dayBounds } from './window.js';
 
@@ -31,27 +30,17 @@ export async function joinFileDays(
   limits: ReadLimits,
   signal: AbortSignal,
 ): Promise<{ files: SnapshotFile[]; missing: SnapshotRef['missing'] }> {
-  const labels = spec.data.labels!;
   const files: SnapshotFile[] = [];
   const missing: SnapshotRef['missing'] = [];
   if (w.days.length === 0) return { files, missing };
-  const named = (err: unknown): unknown =>
-    err instanceof UpkeepError && !err.message.startsWith(`model ${spec.id}:`)
-      ? new UpkeepError(err.type, `model ${spec.id}: ${err.message}`, { cause: err })
-      : err;
   const noDatabase = (): never => {
     throw new UpkeepError('InvalidConfig', `model ${spec.id}: no database connection is available here`);
   };
-  const window = { start: dayBounds(w.days[0]!.date, w.timezone).start, end: dayBounds(w.days[w.days.length - 1]!.date, w.timezone).end };
-  const asOf = deps.now?.() ?? new Date();
-  const index = await readLabelIndex(spec, deps.connect ?? noDatabase, window, asOf, { data: deps.data, signal }).catch((err: unknown) => {
-    throw named(err);
-  });
-  const source = {
-    sourceUri: redactSqlUri(labels.uri ?? spec.data.uri),
-    ...(labels.query !== undefined ? { query: labels.query } : {}),
-    asOf: asOf.toISOString(),
-  };
+  const { index, source } = await readWindowLabels(spec, deps.connect ?? noDatabase, w, deps.now?.() ?? new Date(), { data: deps.data, signal }).catch(
+    (err: unknown) => {
+      throw named(spec.id, err);
+    },
+  );
   for (const day of w.days) {
     const { start, end } = dayBounds(day.date, w.timezone);
     let found = 0;
@@ -78,7 +67,7 @@ export async function joinFileDays(
         found++;
       }
     } catch (err) {
-      throw named(err);
+      throw named(spec.id, err);
     }
     if (found === 0) missing.push({ date: day.date, sourceUri: day.uri });
   }

@@ -36,6 +36,19 @@ function iso(y: number, m: number, d: number): string {
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
+/** The calendar date (YYYY-MM-DD) an instant falls on in a time zone. */
+export function localDay(instant: Date, timeZone: string): string {
+  const { y, m, d } = localDate(instant, timeZone);
+  return iso(y, m, d);
+}
+
+/** The calendar date after `date` (YYYY-MM-DD). */
+export function nextDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const next = new Date(Date.UTC(y, m - 1, d + 1));
+  return iso(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate());
+}
+
 export function fillTemplate(template: string, date: string): string {
   const [yyyy, mm, dd] = date.split('-') as [string, string, string];
   return template.replaceAll('{date}', date).replaceAll('{yyyy}', yyyy).replaceAll('{mm}', mm).replaceAll('{dd}', dd);
@@ -76,9 +89,7 @@ function localMidnight(date: string, timeZone: string): Date {
  * the next day's 00:00) on the schedule's clock, as instants; 23 or 25 hours on a change of clocks.
  */
 export function dayBounds(date: string, timeZone: string): { start: Date; end: Date } {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const next = new Date(Date.UTC(y, m - 1, d + 1));
-  return { start: localMidnight(date, timeZone), end: localMidnight(iso(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()), timeZone) };
+  return { start: localMidnight(date, timeZone), end: localMidnight(nextDay(date), timeZone) };
 }
 
 /**

@@ -24,7 +24,7 @@ import path from 'node:path';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { plainLine } from '../../../domain/escape.js';
-import { redactSqlUri } from '../../../domain/sql.js';
+import { redactSqlUri, withoutTerminator } from '../../../domain/sql.js';
 import { UpkeepError } from '../../errors.js';
 import type { Column, Table } from '../table.js';
 import type { SqlColumn, SqlConnect, SqlConnection, SqlRead } from './connection.js';
@@ -191,9 +191,6 @@ export async function pgpassPassword(
   return undefined;
 }
 
-/** The query with its trailing `;` (and spaces) removed, so that it can be wrapped. */
-const unterminated = (text: string): string => text.replace(/;\s*$/, '');
-
 /** ISO 8601 instants: compared with a timestamptz they are the same instant; a timestamp (without zone) or a date takes them as UTC. */
 const bounds = (read: Pick<SqlRead, 'params'>): string[] => read.params.map((d) => d.toISOString());
 
@@ -355,7 +352,7 @@ class PostgresConnection implements SqlConnection {
       began = true;
       // LIMIT 0 outside the query: the planner reads no rows; the bounds are still bound.
       const r = await this.client.query({
-        text: `select * from (${unterminated(read.text)}\n) as upkeep_columns limit 0`,
+        text: `select * from (${withoutTerminator(read.text)}\n) as upkeep_columns limit 0`,
         values: bounds(read),
         rowMode: 'array',
       });
@@ -383,7 +380,7 @@ class PostgresConnection implements SqlConnection {
       guard = this.guard(read);
       await this.begin(read);
       began = true;
-      cursor = this.client.query(new Cursor<(string | null)[]>(unterminated(read.text), bounds(read), { rowMode: 'array', types: TEXT_TYPES }));
+      cursor = this.client.query(new Cursor<(string | null)[]>(withoutTerminator(read.text), bounds(read), { rowMode: 'array', types: TEXT_TYPES }));
       let plans: Plan[] | undefined;
       let firstRow = 0;
       for (;;) {

@@ -8,7 +8,7 @@ import type { SnapshotFile, SnapshotRef } from '../../../domain/evaluation.js';
 import type { ReadLimits } from '../../../domain/limits.js';
 import { bindQuery, redactSqlUri } from '../../../domain/sql.js';
 import { UpkeepError } from '../../errors.js';
-import { readLabelIndex, withLabels, type LabelIndex } from '../join.js';
+import { readWindowLabels, withLabels, type JoinSpec, type LabelIndex, type LabelsSource } from '../join.js';
 import type { DataSource } from '../source.js';
 import { dayBounds } from '../window.js';
 import type { SqlConnect, SqlConnection } from './connection.js';
@@ -24,7 +24,7 @@ export interface SqlDaysDeps extends MaterializeDeps {
 }
 
 /** A message that names the model once. */
-function named(modelId: string, err: unknown): unknown {
+export function named(modelId: string, err: unknown): unknown {
   if (!(err instanceof Error) || err.message.startsWith(`model ${modelId}:`)) return err;
   const message = `model ${modelId}: ${err.message}`;
   return err instanceof UpkeepError ? new UpkeepError(err.type, message, { cause: err }) : new Error(message, { cause: err });
@@ -69,28 +69,20 @@ export async function readSqlDays(
   const files: SnapshotFile[] = [];
   const missing: SnapshotRef['missing'] = [];
   const text = bindQuery(query);
-  let joined: { sourceUri: string; query?: string; asOf: string; read: LabelIndex; joinSpec: Parameters<typeof withLabels>[2] } | undefined;
+  let joined: { index: LabelIndex; source: LabelsSource; spec: JoinSpec } | undefined;
   try {
     // Labels that arrive apart (data.labels): read once for the window, as of now, joined into each day by key.
-    const labels = spec.data.labels;
-    if (labels && w.days.length > 0) {
+    if (spec.data.labels && w.days.length > 0) {
       if (!spec.label || !spec.schedule) throw new UpkeepError('InvalidConfig', `model ${spec.id}: data.labels needs the model's label and schedule`);
       const joinSpec = { ...spec, label: spec.label, schedule: spec.schedule };
-      const window = { start: dayBounds(w.days[0]!.date, w.timezone).start, end: dayBounds(w.days[w.days.length - 1]!.date, w.timezone).end };
-      const asOf = deps.now?.() ?? new Date();
-      let index: LabelIndex;
       try {
-        index = await readLabelIndex(joinSpec, deps.connect, window, asOf, { signal, ...(deps.labelFiles ? { data: deps.labelFiles } : {}) });
+        joined = {
+          ...(await readWindowLabels(joinSpec, deps.connect, w, deps.now?.() ?? new Date(), { signal, ...(deps.labelFiles ? { data: deps.labelFiles } : {}) })),
+          spec: joinSpec,
+        };
       } catch (err) {
         throw failed(err);
       }
-      joined = {
-        sourceUri: redactSqlUri(labels.uri ?? spec.data.uri),
-        ...(labels.query !== undefined ? { query: labels.query } : {}),
-        asOf: asOf.toISOString(),
-        read: index,
-        joinSpec,
-      };
     }
     for (const day of w.days) {
       const { start, end } = dayBounds(day.date, w.timezone);
@@ -98,13 +90,10 @@ export async function readSqlDays(
       try {
         signal.throwIfAborted();
         let batches = conn.batches({ text, params: [start, end], timeoutMs: remaining(), signal });
-        const matchedBefore = joined?.read.joined.matched ?? 0;
-        if (joined) batches = withLabels(batches, joined.read, joined.joinSpec);
+        const matchedBefore = joined?.index.joined.matched ?? 0;
+        if (joined) batches = withLabels(batches, joined.index, joined.spec);
         file = await materializeDay({ ...deps, signal }, spec, { date: day.date, start, end }, batches, { sourceUri: server, query, server: conn.identity });
-        if (file && joined) {
-          const { read: idx, joinSpec: _, ...source } = joined;
-          file = { ...file, labels: { ...source, matched: idx.joined.matched - matchedBefore } };
-        }
+        if (file && joined) file = { ...file, labels: { ...joined.source, matched: joined.index.joined.matched - matchedBefore } };
       } catch (err) {
         throw failed(err, day.date);
       }
