@@ -3,11 +3,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, resolveTemporalCli } from '../../workers/dev-server.js';
+import { resolveTemporalCli } from '../../workers/dev-server.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { readSettings } from '../../workers/settings.js';
 import { fixture } from '../helpers/fixtures.js';
 import { waitFor } from '../helpers/wait.js';
+import { fixedPort } from '../helpers/ports.js';
 
 // The environment of a user's shell: none of the npm_* variables of an `npm test` run, no UPKEEP_*.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_|UPKEEP_)/i.test(k)));
@@ -115,7 +116,8 @@ describe('upkeep installed from its tarball into another project', function () {
     const cli = resolveTemporalCli({ settings: readSettings(process.env) });
     assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
     assert.ok(existsSync(path.join(project, 'upkeep.yaml')), 'the previous test wrote the config');
-    const [port, uiPort] = [await freePort(), await freePort()];
+    const port = await fixedPort();
+    const uiPort = await fixedPort([port]);
     const child = spawn('npx', ['--no', '--', 'upkeep', 'start'], {
       cwd: project,
       env: { ...env, UPKEEP_TEMPORAL_CLI: cli, UPKEEP_DEV_PORT: String(port), UPKEEP_DEV_UI_PORT: String(uiPort) },

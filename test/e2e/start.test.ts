@@ -3,11 +3,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, portInUse, resolveTemporalCli } from '../../workers/dev-server.js';
+import { portInUse, resolveTemporalCli } from '../../workers/dev-server.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { readSettings } from '../../workers/settings.js';
 import { waitFor } from '../helpers/wait.js';
 import { processesOf } from '../helpers/processes.js';
+import { fixedPort } from '../helpers/ports.js';
 
 const until = <T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> =>
   waitFor(what, probe, { timeoutMs, intervalMs: 500 });
@@ -19,7 +20,8 @@ describe('npm start, the front door', function () {
     const cli = resolveTemporalCli({ settings: readSettings(process.env) });
     assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
     const state = mkdtempSync(path.join(os.tmpdir(), 'upkeep-start-'));
-    const [port, uiPort] = [await freePort(), await freePort()];
+    const port = await fixedPort();
+    const uiPort = await fixedPort([port]);
     const started = new Date().toISOString();
     // Through npm, as a process manager runs it; its own process group, so that the test can tell
     // whether anything is left.
@@ -88,7 +90,7 @@ describe('npm start, the front door', function () {
   it('stops its dev server when upkeep itself is killed outright (SIGKILL)', async function () {
     const cli = resolveTemporalCli({ settings: readSettings(process.env) });
     assert.ok(cli);
-    const port = await freePort();
+    const port = await fixedPort();
     const script = `import { startDevServer } from './workers/dev-server.ts';
 await startDevServer({ cli: ${JSON.stringify(cli)}, port: ${port}, startTimeoutMs: 90000 });
 console.log('ready'); setInterval(() => {}, 1000);`;
