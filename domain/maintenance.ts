@@ -254,6 +254,10 @@ export interface LastRetrainRequest {
 export type NotificationKind =
   | 'degraded'
   | 'failing'
+  /** A window whose verdict is warning (sent only where a route asks for it). */
+  | 'warning'
+  /** The model is healthy again after a degraded or failing window (resolves a PagerDuty alert). */
+  | 'recovered'
   | 'approval-requested'
   | 'reminder'
   | 'escalation'
