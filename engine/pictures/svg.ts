@@ -200,25 +200,32 @@ export function hashId(s: string): string {
   return (h >>> 0).toString(36);
 }
 
-/** A horizontal value axis at `y` with tick marks and labels below it. */
-export function xAxis(scale: LinearScale, y: number, ticks: number[], step: number): string {
+/** A horizontal value axis at `y` with tick marks and labels below it (`format` defaults to formatTick). */
+export function xAxis(scale: LinearScale, y: number, ticks: number[], step: number, format: (v: number) => string = (v) => formatTick(v, step)): string {
   const [r0, r1] = scale.range;
   let out = el('line', { x1: r0, x2: r1, y1: y, y2: y, stroke: COLOURS.axis });
   for (const t of ticks) {
     const x = scale(t);
     out += el('line', { x1: x, x2: x, y1: y, y2: y + 4, stroke: COLOURS.axis });
-    out += text(x, y + 15, formatTick(t, step), { 'text-anchor': 'middle', fill: COLOURS.text });
+    out += text(x, y + 15, format(t), { 'text-anchor': 'middle', fill: COLOURS.text });
   }
   return out;
 }
 
-/** A vertical value axis at `x` with grid lines across to `width` and labels to its left. */
-export function yAxis(scale: LinearScale, x: number, width: number, ticks: number[], step: number): string {
+/** A vertical value axis at `x` with grid lines across to `width` and labels to its left (`format` defaults to formatTick). */
+export function yAxis(
+  scale: LinearScale,
+  x: number,
+  width: number,
+  ticks: number[],
+  step: number,
+  format: (v: number) => string = (v) => formatTick(v, step),
+): string {
   let out = '';
   for (const t of ticks) {
     const y = scale(t);
     out += el('line', { x1: x, x2: x + width, y1: y, y2: y, stroke: COLOURS.grid });
-    out += text(x - 4, y + 3.5, formatTick(t, step), { 'text-anchor': 'end', fill: COLOURS.text });
+    out += text(x - 4, y + 3.5, format(t), { 'text-anchor': 'end', fill: COLOURS.text });
   }
   return out;
 }
