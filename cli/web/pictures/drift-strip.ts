@@ -163,7 +163,7 @@ ${s.windows.map((w, j) =>
 )}
 <text x="${px(labelW)}" y="${px(height - 4)}" fill="#6b7280">window (last day) →  newest on the right</text>
 </svg>
-<figcaption><span class="key counted">× drift (after the correction)</span> <span class="key single">· single finding, not counted</span> <span class="key no">no drift</span> <span class="key untested">not tested</span>${
+<figcaption><span class="key counted">× drift (after the correction)</span> <span class="key single">· single finding, not counted</span> <span class="key no">no drift</span> <span class="key untested">not tested</span> <span class="key absent">not in that window</span>${
     s.omitted ? html` · ${s.omitted} more column${s.omitted === 1 ? '' : 's'} without drift in these windows not drawn` : ''
   }</figcaption>
 </figure>
