@@ -5,7 +5,8 @@ import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { ModelCard } from '../../engine/cards/types.js';
 import { reportKeys } from '../../engine/store/keys.js';
-import type { ModelPage } from './data.js';
+import { CHART_REPORTS, type ModelPage } from './data.js';
+import { driftStripHtml } from './pictures/drift-strip.js';
 import { layout, modelHref, num, reportName, when, type Html, type Viewer } from './pages.js';
 
 function findingsList(findings: WatchdogFinding[]): Html {
@@ -72,6 +73,30 @@ function lateLabelTable(metric: string, windows: ModelPage['windows']): Html {
     (w) =>
       html`<tr class="${w.basis === 'estimated' ? 'estimated' : ''}"><td>${when(w.windowEnd)}</td><td>${verdictBadge(w.verdict, w.basis)}</td><td>${num(w.estimate?.value ?? null)}${band(w)}</td><td>${w.realized === null ? html`<span class="quiet">labels not known yet</span>` : num(w.realized)}</td><td>${error(w)}</td></tr>`,
   )}</tbody></table>`;
+}
+
+/**
+ * The chart's numbers, newest first: what it draws, readable without JavaScript (the chart's text
+ * alternative): each point's window, version, verdict, value, whether realized or estimated, and
+ * its interval; the champion changes marked on it.
+ */
+function trendNumbers(chart: ModelPage['chart']): Html {
+  const points = chart.points.filter((p) => p.value !== null);
+  if (points.length === 0) return html`<p class="quiet">No evaluation with a ${chart.metric} yet.</p>`;
+  const limits = [chart.min !== null ? `minimum ${num(chart.min)}` : '', chart.max !== null ? `maximum ${num(chart.max)}` : ''].filter(Boolean).join(', ');
+  const estimated = points.filter((p) => p.estimated).length;
+  const latest = points.at(-1)!;
+  return html`<p class="chart-summary" id="trend-summary">${points.length} point${points.length === 1 ? '' : 's'}${chart.capped ? ` (from the newest ${CHART_REPORTS} evaluations)` : ''} from <time datetime="${points[0]!.windowEnd}">${points[0]!.windowEnd.slice(0, 10)}</time> to <time datetime="${latest.windowEnd}">${latest.windowEnd.slice(0, 10)}</time>${estimated ? ` (${estimated} estimated: labels not known yet)` : ''}; latest ${num(latest.value)}${latest.low !== undefined ? ` [${num(latest.low)}, ${num(latest.high)}]` : ''}, ${latest.verdict}${limits ? `; ${limits}` : ''}${chart.changes.length ? `; ${chart.changes.length} champion change${chart.changes.length === 1 ? '' : 's'} marked` : ''}.</p>
+<details class="numbers"><summary>The chart's numbers</summary>
+<table class="trend-numbers"><thead><tr><th>Window end</th><th>Version</th><th>Verdict</th><th>${chart.metric}</th><th>Interval</th></tr></thead>
+<tbody>${[...points]
+    .reverse()
+    .map(
+      (p) =>
+        html`<tr class="${p.estimated ? 'estimated' : ''}" data-window="${p.windowEnd}" data-version="${p.version}"><td>${when(p.windowEnd)}</td><td>${p.version || '—'}</td><td><span class="badge ${p.verdict}">${p.verdict}</span></td><td>${num(p.value)}${p.estimated ? ' (estimated)' : ''}</td><td>${p.low !== undefined ? `[${num(p.low)}, ${num(p.high)}]` : '—'}</td></tr>`,
+    )}</tbody></table>
+${chart.changes.length ? html`<ul class="changes">${chart.changes.map((c) => html`<li>${when(c.at)}: ${c.change} of ${c.version}</li>`)}</ul>` : ''}
+</details>`;
 }
 
 function qualityTable(r: EvaluationReport): Html {
@@ -154,8 +179,11 @@ export function modelPageHtml(viewer: Viewer, p: ModelPage): Html {
     html`${trailWarning(p.spec.id, p.trail)}<p>${p.spec.description ?? ''}</p>
 <p>Owner ${p.spec.owner}; approvers ${p.spec.approvers.join(', ')}.</p>
 <h2>${p.spec.thresholds.metric} over time</h2>
-<div id="trend" class="chart" data-trend-url="${modelHref(p.spec.id)}/trend.json" role="img" aria-label="${p.spec.thresholds.metric} per evaluation window"></div>
+<div id="trend" class="chart" data-trend-url="${modelHref(p.spec.id)}/trend.json" role="img" aria-label="${p.spec.thresholds.metric} per evaluation window, with its interval" aria-describedby="trend-summary"><noscript><p class="quiet">The chart needs JavaScript; its numbers are below.</p></noscript></div>
+${trendNumbers(p.chart)}
 ${lateLabelTable(p.spec.thresholds.metric, p.windows)}
+<h2>Drift over time</h2>
+${driftStripHtml(p.strip)}
 <h2>Watchdog</h2>
 ${findingsList(p.findings)}
 <h2>Latest report</h2>

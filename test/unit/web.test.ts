@@ -479,8 +479,9 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
       assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
       assert.ok(!/<script>/.test(body), 'no inline script at all');
       if (url !== '/models/churn') continue;
-      // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue.
-      assert.equal(body.split(escaped).length - 1, 6, 'every hostile value is shown, escaped');
+      // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue;
+      // the drift strip's (its row label and the label's title, the cell's tooltip, its description naming the drifted column, the table's row header).
+      assert.equal(body.split(escaped).length - 1, 11, 'every hostile value is shown, escaped');
       assert.match(body, /<tr class="drifted"><td>&lt;script&gt;/);
       assert.match(body, /href="\/models\/churn\/reports\/20261120T060000Z_run-1.json"/);
     }
