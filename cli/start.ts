@@ -30,6 +30,7 @@ import { onParentExit } from '../workers/parent-watch.js';
 import { describeRecorded, recordCommandConfig, witness } from './config-record.js';
 import { recordFleetConfig } from '../engine/audit/config-entries.js';
 import { nextSteps } from './next-steps.js';
+import { startWorkerMetrics, temporalTelemetry } from './metrics/endpoint.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -87,14 +88,15 @@ async function main(): Promise<void> {
   const settings = readSettings(process.env);
   // Bad payload keys stop here, before anything is started.
   const codecs = payloadCodecs(settings);
-  // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
-  Runtime.install({
-    logger: createWorkerLogger(settings.logLevel),
-    telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } },
-  });
   const configPath = configFile(settings);
   if (configPath === EXAMPLE_CONFIG) ownExampleConfig();
   const config = await loadConfig(configPath);
+  // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI); its
+  // metrics beside upkeep's when the config has a `metrics` block (docs/observability.md).
+  Runtime.install({
+    logger: createWorkerLogger(settings.logLevel),
+    telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } }, ...temporalTelemetry(config) },
+  });
   const isExample = configPath === EXAMPLE_CONFIG;
   log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);
 
@@ -118,7 +120,17 @@ async function main(): Promise<void> {
   const recorded = await recordCommandConfig(openStore(config), config, { configPath, settings, command: 'start' });
   const connection = await connectWorker(target);
   const client = await connectClient(target, codecs);
+  const metrics = await startWorkerMetrics({
+    config,
+    configPath,
+    readConfig: () => loadConfig(configPath),
+    store: openStore(config),
+    client,
+    taskQueue: settings.taskQueue,
+  });
+  if (metrics) log(`metrics at ${metrics.server.url} (Temporal's worker metrics on the next port)`);
   const { worker, engine } = await createUpkeepWorker({
+    ...(metrics ? { metrics: metrics.evaluation } : {}),
     connection,
     client,
     namespace: target.namespace,
@@ -175,6 +187,7 @@ async function main(): Promise<void> {
   try {
     await running;
   } finally {
+    await metrics?.server.close();
     await client.connection.close();
     await engine.close();
     await connection.close();

@@ -18,6 +18,7 @@ import { UpkeepError } from '../engine/errors.js';
 import type { ArtifactStore } from '../engine/store/store.js';
 import { TASK_QUEUE, trainingTaskQueue } from '../workflows/definitions.js';
 import { createTemporalPort } from './temporal-port.js';
+import { instrumentActivities, type EvaluationMetrics } from './metrics.js';
 import { DEFAULT_EVALUATION_SLOTS, DEFAULT_TRAINING_SLOTS, type WorkerQueues } from './settings.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,8 @@ export interface UpkeepWorkerOptions {
   onConfig?(config: UpkeepConfig, store: ArtifactStore): Promise<void>;
   /** After SIGTERM: how long running activities may finish, then how long until run() gives up (default SHUTDOWN_GRACE, SHUTDOWN_FORCE; tests shorten them). */
   shutdown?: { graceTime: Duration; forceTime: Duration };
+  /** Times the evaluation steps for Prometheus (workers/metrics.ts; cli/metrics/ serves them). */
+  metrics?: EvaluationMetrics;
 }
 
 /**
@@ -180,8 +183,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     connection: opts.connection,
     namespace: opts.namespace,
     // Every activity on both queues: a run recorded before training had its own queue still
-    // schedules trainCandidate on the workflows' queue.
-    activities,
+    // schedules trainCandidate on the workflows' queue. Evaluation steps timed when metrics are on.
+    activities: instrumentActivities(activities, opts.metrics),
     // With payload keys, failures' messages and stack traces are encrypted too (failure-converter.ts).
     ...(dataConverter ? { dataConverter } : {}),
     // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop

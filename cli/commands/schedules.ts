@@ -201,10 +201,23 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   const queues = o.queues === undefined ? s.workerQueues : workerQueues(o.queues, '--queues');
   const codecs = payloadCodecs(s);
   const target = clientTarget(s);
-  Runtime.install({ logger: createWorkerLogger(s.logLevel) });
+  // Metrics (a `metrics` block): Temporal's own through the runtime, installed before any connection.
+  const metricsConfig = await loadConfig(commandConfig(o.config));
+  const { startWorkerMetrics, temporalTelemetry } = await import('../metrics/endpoint.js');
+  Runtime.install({ logger: createWorkerLogger(s.logLevel), telemetryOptions: temporalTelemetry(metricsConfig) });
   const connection = await connectWorker(target);
   const client = await connectClient(target, codecs);
+  const metrics = await startWorkerMetrics({
+    config: metricsConfig,
+    configPath: commandConfig(o.config),
+    readConfig: () => loadConfig(commandConfig(o.config)),
+    store: openStore(metricsConfig),
+    client,
+    taskQueue: s.taskQueue,
+  });
+  if (metrics) console.log(`metrics at ${metrics.server.url} (Temporal's worker metrics on the next port: docs/observability.md)`);
   const { worker, engine } = await createUpkeepWorker({
+    ...(metrics ? { metrics: metrics.evaluation } : {}),
     connection,
     client,
     namespace: target.namespace,
@@ -248,6 +261,7 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
     );
   }
   await running;
+  await metrics?.server.close();
   await engine.close();
   await client.connection.close();
   await connection.close();

@@ -28,6 +28,8 @@ import { modelPageHtml } from './model-page.js';
 import { sameSecret, SessionStore, Throttle, type Session } from './sessions.js';
 import { WEB_CSS } from './style.js';
 import type { Authenticator } from './users.js';
+import type { Registry } from 'prom-client';
+import { bearerMatches } from '../metrics/token.js';
 
 /** Form posts are small: a token, a comment of at most 2000 characters. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -56,6 +58,8 @@ export interface WebOptions {
   hosts?: readonly string[];
   now?: () => number;
   log?: (line: string) => void;
+  /** GET /metrics for Prometheus, with the bearer token of metrics.token_file instead of a session (cli/metrics/endpoint.ts). */
+  metrics?: { registry: Registry; token: string };
 }
 
 type Env = { Variables: { session: Session } };
@@ -198,6 +202,14 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   });
 
   app.get('/favicon.ico', (c) => c.body(null, 204));
+
+  const metrics = o.metrics;
+  if (metrics)
+    app.get('/metrics', async (c) => {
+      if (!bearerMatches(c.req.header('authorization'), metrics.token))
+        return c.text('the metrics need the bearer token of metrics.token_file\n', 401, { 'WWW-Authenticate': 'Bearer' });
+      return c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });
+    });
 
   const safeNext = (n: unknown): string => (typeof n === 'string' && /^\/(?![/\\])[A-Za-z0-9/_.@%?=&-]*$/.test(n) && n.length < 300 ? n : '/');
 
