@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Client, WorkflowFailedError } from '@temporalio/client';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { evaluateModel } from '../../workflows/index.js';
+import type { EvaluateModelResult } from '../../workflows/definitions.js';
+import { createEncryptionCodec, upkeepDataConverter } from '../../workers/codec.js';
+import { startTracing, type Tracing } from '../../workers/tracing.js';
+import { bundleWorkflows, createUpkeepWorker } from '../../workers/worker.js';
+import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
+
+/** Every string a span carries (attributes, events' attributes, status message). */
+const textOf = (s: ReceivedSpan): string => JSON.stringify([s.attributes, s.events, s.status.message ?? '']);
+
+describe('tracing a real evaluation to a local OTLP receiver', function () {
+  this.timeout(180_000);
+  let ws: Workspace | undefined;
+  let receiver: OtlpReceiver | undefined;
+  let tracing: Tracing | undefined;
+  let tracedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+  afterEach(async () => {
+    ws?.remove();
+    await tracing?.shutdown();
+    await receiver?.close();
+    ws = undefined;
+    tracing = undefined;
+  });
+
+  async function setUp(name: string, opts: { encrypted?: boolean } = {}) {
+    const t = await testTemporal();
+    receiver = await startOtlpReceiver();
+    tracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'upkeep-test' }, { encrypted: opts.encrypted === true });
+    assert.ok(tracing, 'the OTLP endpoint turns tracing on');
+    const modelId = uniqueModelId(name);
+    const taskQueue = uniqueTaskQueue(name);
+    ws = createWorkspace(modelId);
+    for (const day of ['2026-03-01', '2026-03-02', '2026-03-03']) ws.addDay(day, 'data/binary.csv');
+    const codecs = opts.encrypted ? [createEncryptionCodec([{ id: 'k1', key: randomBytes(32) }])] : [];
+    const bundle = opts.encrypted ? bundleWorkflows({ tracing: true, encryptFailures: true }) : (tracedBundle ??= bundleWorkflows({ tracing: true }));
+    const dataConverter = upkeepDataConverter(codecs);
+    // The CLI's side: a client whose StartWorkflow span is the trace's root.
+    const client = new Client({
+      connection: t.client.connection,
+      interceptors: { workflow: tracing.clientInterceptors },
+      ...(dataConverter ? { dataConverter } : {}),
+    });
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: await bundle,
+      payloadCodecs: codecs,
+      tracing,
+    });
+    return { t, modelId, taskQueue, client, worker, engine, bundle: await bundle };
+  }
+
+  it('gets the workflow and activity spans of one evaluation in one trace, with the model id and no payload', async function () {
+    const { t, modelId, taskQueue, client, worker, engine, bundle } = await setUp('traced');
+    const workflowId = `${modelId}-run`;
+    let result: EvaluateModelResult;
+    try {
+      // runUntil returns after the worker stopped: the spans still buffered are exported by then.
+      result = await worker.runUntil(client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-03-04T06:00:00Z' }] }));
+    } finally {
+      await engine.close();
+    }
+    assert.equal(result.verdict.status, 'healthy');
+    const spans = receiver!.spans;
+    assert.deepEqual(receiver!.refused, []);
+    const names = new Set(spans.map((s) => s.name));
+    for (const name of [
+      'StartWorkflow:evaluateModel',
+      'RunWorkflow:evaluateModel',
+      'StartActivity:resolveModel',
+      'RunActivity:resolveModel',
+      'RunActivity:evaluateSnapshot',
+    ])
+      assert.ok(names.has(name), `${name} among ${[...names].join(', ')}`);
+    // One trace: every span of this run shares the client's trace id, and each has its parent there.
+    const root = spans.find((s) => s.name === 'StartWorkflow:evaluateModel')!;
+    const trace = spans.filter((s) => s.traceId === root.traceId);
+    assert.equal(trace.length, spans.length, 'no span outside the trace');
+    const ids = new Set(trace.map((s) => s.spanId));
+    for (const s of trace) if (s !== root) assert.ok(s.parentSpanId && ids.has(s.parentSpanId), `${s.name}'s parent is in the trace`);
+    const run = trace.find((s) => s.name === 'RunWorkflow:evaluateModel')!;
+    assert.equal(run.parentSpanId, root.spanId);
+    const evaluate = trace.find((s) => s.name === 'RunActivity:evaluateSnapshot')!;
+    const started = trace.find((s) => s.spanId === evaluate.parentSpanId)!;
+    assert.equal(started.name, 'StartActivity:evaluateSnapshot');
+    assert.equal(started.parentSpanId, run.spanId);
+    // The model id on the workflow's span and on every activity's, as the workflow's baggage carried it.
+    assert.equal(run.attributes['upkeep.model.id'], modelId);
+    for (const s of trace.filter((x) => x.name.startsWith('RunActivity:'))) {
+      assert.equal(s.attributes['upkeep.model.id'], modelId, s.name);
+      assert.equal(s.attributes.temporalWorkflowId, workflowId, s.name);
+    }
+    assert.equal(run.resource['service.name'], 'upkeep-test');
+    assert.equal(evaluate.resource['service.name'], 'upkeep-test');
+    // No payload: nothing of the input, the data or the result is in a span.
+    for (const s of trace) {
+      const text = textOf(s);
+      for (const leaked of ['2026-03', 'binary.csv', ws!.dir, 'roc_auc', 'healthy', String(result.rows)])
+        assert.ok(!text.includes(leaked), `${s.name} carries ${leaked}: ${text}`);
+    }
+    // The recorded history replays with the traced bundle and with the plain one: tracing changes no command.
+    const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: bundle, sinks: tracing!.sinks }, history, workflowId);
+    await Worker.runReplayHistory({ workflowBundle: t.bundle }, history, workflowId);
+  });
+
+  it('with payload encryption, keeps failure text out of the spans and the trace header out of the codec', async function () {
+    const { t, modelId, taskQueue, client, worker, engine } = await setUp('encrypted', { encrypted: true });
+    const workflowId = `${modelId}-unknown`;
+    const missing = `${modelId}-not-configured`;
+    try {
+      await worker.runUntil(async () => {
+        const err = await client.workflow
+          .execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId: missing, windowEnd: '2026-03-04T06:00:00Z' }], workflowExecutionTimeout: '60s' })
+          .catch((e: unknown) => e);
+        assert.ok(err instanceof WorkflowFailedError, String(err));
+      });
+    } finally {
+      await engine.close();
+    }
+    // The activity's failure is recorded on its span (an exception event), as its type only.
+    const resolve = receiver!.spans.find((s) => s.name === 'RunActivity:resolveModel');
+    assert.ok(
+      resolve?.events.some((e) => e.name === 'exception'),
+      JSON.stringify(resolve),
+    );
+    assert.equal(resolve!.attributes['upkeep.model.id'], missing);
+    for (const s of receiver!.spans) {
+      assert.equal(s.status.message, undefined, s.name);
+      for (const e of s.events.filter((x) => x.name === 'exception')) {
+        assert.ok(e.attributes['exception.type'], `${s.name}: the exception's type is kept`);
+        assert.deepEqual(
+          Object.keys(e.attributes).filter((k) => k === 'exception.message' || k === 'exception.stacktrace'),
+          [],
+          s.name,
+        );
+      }
+    }
+    // The trace context crosses the server as a plain header the codec does not touch: ids only.
+    const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
+    const header = scheduled.header!.fields!['_tracer-data']!;
+    assert.equal(Buffer.from(header.metadata!.encoding!).toString(), 'json/plain');
+    assert.deepEqual(Object.keys(JSON.parse(Buffer.from(header.data!).toString())).sort(), ['baggage', 'traceparent']);
+    assert.equal(Buffer.from(scheduled.input!.payloads![0]!.metadata!.encoding!).toString(), 'binary/encrypted');
+  });
+});
