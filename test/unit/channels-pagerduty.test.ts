@@ -148,6 +148,45 @@ describe('PagerDuty channel (Events API v2)', () => {
     }
   });
 
+  it('an answer that drips slowly is cut off at the deadline; a huge answer is read only in part', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(202, { 'content-type': 'application/json' });
+      if (req.url === '/slow') timer = setInterval(() => res.write(' '), 50);
+      else res.end(JSON.stringify({ status: 'success', dedup_key: 'upkeep/churn/verdict', pad: 'p'.repeat(2_000_000) }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const t0 = Date.now();
+      const slow = await sendPagerDuty('pager', { ...spec(), url: `${base}/slow` }, { event: degradedEvent() }, { configDir: cfg.dir, timeoutMs: 300 }).catch(
+        (e: unknown) => e,
+      );
+      assert.ok(slow instanceof ChannelError && slow.retryable, String(slow));
+      assert.match(slow.message, /reading the answer failed: timed out after 300 ms/);
+      assert.ok(Date.now() - t0 < 3000);
+      const huge = await sendPagerDuty('pager', { ...spec(), url: `${base}/huge` }, { event: degradedEvent() }, { configDir: cfg.dir });
+      // The answer's key is not in the first 8 KiB's complete JSON: ours stands.
+      assert.equal(huge.responseId, 'upkeep/churn/verdict');
+    } finally {
+      clearInterval(timer);
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('the routing key goes over https only (http to this machine alone)', async () => {
+    const err = await sendPagerDuty(
+      'pager',
+      { ...spec(), url: 'http://events.example.com/v2/enqueue' },
+      { event: degradedEvent() },
+      { configDir: cfg.dir },
+    ).catch((e: unknown) => e);
+    assert.ok(err instanceof ChannelError && !err.retryable);
+    assert.equal(err.message, 'channel pager: url must be https (host events.example.com); http only to this machine');
+  });
+
   it('the routing key file: relative to the config folder, refused when others may read it, when missing or more than one line', async () => {
     const file = path.join(cfg.dir, 'secrets', 'pd-key');
     chmodSync(file, 0o644);

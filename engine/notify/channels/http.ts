@@ -19,6 +19,11 @@ export interface PostAnswer {
   body: string;
 }
 
+/** Whether a URL points at this machine (where plain http may carry a secret: a local stand-in or relay). */
+export function isLoopback(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+}
+
 /** The deadline of one attempt, and the caller's signal when given. */
 export function attemptSignal(opts: ChannelOptions): { signal: AbortSignal; timeoutMs: number } {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS;

@@ -15,7 +15,7 @@ import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
 import { idempotencyKey } from '../notify.js';
 import { cut, driftedLine, eventFacts, messageEvents, messageTitle, metricLine, modelPageUrl } from './facts.js';
-import { postJson, refusedAnswer } from './http.js';
+import { isLoopback, postJson, refusedAnswer } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
 import { ChannelError, type ChannelDelivery, type ChannelMessage } from './types.js';
@@ -151,6 +151,9 @@ function refusal(err: ChannelError, routingKey: string): ChannelError {
 /** Sends one message to a PagerDuty channel (one attempt). */
 export async function sendPagerDuty(name: string, spec: PagerDutySpec, message: ChannelMessage, opts: SendOptions): Promise<ChannelDelivery> {
   const url = new URL(spec.url ?? PAGERDUTY_EVENTS_URL);
+  // The routing key travels in the body: over plain http only to this machine (a local stand-in or relay).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url)))
+    throw new ChannelError(`channel ${name}: url must be https (host ${url.host}); http only to this machine`, false);
   const routingKey = await readSecretFile(name, 'routing_key_file', spec.routing_key_file, opts.configDir);
   const body = pagerDutyEvent(routingKey, message, opts);
   let answer;

@@ -18,7 +18,7 @@ import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
 import { RESPONSE_ID_HEADERS } from '../notify.js';
 import { cut, driftedLine, eventFacts, factRows, messageEvents, messageTitle, modelPageUrl } from './facts.js';
-import { postJson } from './http.js';
+import { isLoopback, postJson } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
 import { ChannelError, type ChannelDelivery, type ChannelMessage } from './types.js';
@@ -135,8 +135,6 @@ export function slackMessage(message: ChannelMessage, opts: { publicUrl?: string
   return { text: fallbackText(message), blocks: blocks.slice(0, SLACK_LIMITS.blocks), unfurl_links: false, unfurl_media: false };
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
 /** The webhook URL from its file: https (http only on this machine, for a local receiver). */
 function webhookUrl(name: string, text: string): URL {
   let url: URL;
@@ -145,7 +143,7 @@ function webhookUrl(name: string, text: string): URL {
   } catch {
     throw new ChannelError(`channel ${name}: webhook_file does not hold a URL`, false);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(url.hostname)))
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url)))
     throw new ChannelError(`channel ${name}: the Slack webhook URL must be https (host ${url.host})`, false);
   if (url.username !== '' || url.password !== '') throw new ChannelError(`channel ${name}: the Slack webhook URL must not hold a user name or password`, false);
   return url;
