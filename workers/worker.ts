@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleW
 import type { Duration, PayloadCodec } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH, upkeepDataConverter } from './codec.js';
 import type { Client } from '@temporalio/client';
+import type { ChannelSender } from '../engine/notify/channels/types.js';
 import type { UpkeepConfig } from '../domain/config.js';
 import { createActivities } from '../activities/index.js';
 import { configLoader, loadConfig, warnUnauthenticated } from '../engine/config/load.js';
@@ -120,6 +121,8 @@ export interface UpkeepWorkerOptions {
   onConfig?(config: UpkeepConfig, store: ArtifactStore): Promise<void>;
   /** After SIGTERM: how long running activities may finish, then how long until run() gives up (default SHUTDOWN_GRACE, SHUTDOWN_FORCE; tests shorten them). */
   shutdown?: { graceTime: Duration; forceTime: Duration };
+  /** Delivers to the named channels (default: the channel transports); tests inject a fake. */
+  channelSender?: ChannelSender;
 }
 
 /**
@@ -170,6 +173,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     secrets: process.env,
+    configDir: path.dirname(configPath),
+    ...(opts.channelSender ? { channelSender: opts.channelSender } : {}),
     ...(opts.client ? { temporal: createTemporalPort(opts.client) } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
