@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleW
 import type { Duration, PayloadCodec } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH, upkeepDataConverter } from './codec.js';
 import type { Client } from '@temporalio/client';
+import type { ChannelSender } from '../engine/notify/channels/types.js';
 import type { UpkeepConfig } from '../domain/config.js';
 import { createActivities } from '../activities/index.js';
 import { configLoader, loadConfig, warnUnauthenticated } from '../engine/config/load.js';
@@ -131,6 +132,8 @@ export interface UpkeepWorkerOptions {
    * environment (off when no OTLP endpoint is set); false: off whatever the environment says.
    */
   tracing?: Tracing | false;
+  /** Delivers to the named channels (default: the channel transports); tests inject a fake. */
+  channelSender?: ChannelSender;
 }
 
 /**
@@ -181,6 +184,8 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     secrets: process.env,
+    configDir: path.dirname(configPath),
+    ...(opts.channelSender ? { channelSender: opts.channelSender } : {}),
     ...(opts.client ? { temporal: createTemporalPort(opts.client) } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
