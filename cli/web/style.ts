@@ -38,7 +38,7 @@ figure.picture figcaption { font-size: .85rem; color: #4b5563; margin-top: .2rem
 figure.picture svg { display: block; }
 .key { display: inline-block; padding: 0 .35rem; margin-right: .3rem; border-radius: .2rem; }
 .key.counted { background: #dc2626; color: #fff; } .key.single { background: #fbbf24; } .key.no { background: #d1fae5; } .key.untested { background: #e5e7eb; } .key.absent { background: #fff; border: 1px solid #d1d5db; }
-details.numbers { margin: .2rem 0 1rem; } details.numbers summary { cursor: pointer; color: #1d4ed8; }
+details.numbers { margin: .2rem 0 1rem; max-width: 100%; overflow-x: auto; } details.numbers summary { cursor: pointer; color: #1d4ed8; }
 table.drift-strip-numbers td { font-variant-numeric: tabular-nums; white-space: nowrap; font-size: .8rem; }
 td.state-counted, td.state-drifted { background: #fecaca; font-weight: 600; } td.state-single { background: #fef3c7; }
 p.chart-summary { color: #374151; margin: .3rem 0; }
