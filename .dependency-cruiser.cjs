@@ -25,6 +25,7 @@ const ENGINE_ORDER = [
   'training',
   'watchdog',
   'cards',
+  'pictures',
 ];
 
 module.exports = {

@@ -191,7 +191,7 @@ ${
   r
     ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): ${verdictBadge(r.verdict.status, r.verdict.basis)} ${r.verdict.reasons.join('; ')}</p>
 ${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: too few of the window's labels are known yet. With a label.delay, it is evaluated again when they come.</p>` : ''}
-${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
+${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}">report with pictures</a> · <a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
 ${multivariateSection(r)}
 <h3>Quality</h3>${qualityTable(r)}`

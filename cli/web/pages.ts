@@ -22,7 +22,7 @@ export const num = (v: number | null | undefined, digits = 4): string => (typeof
 /** The report's file name, when its URI is one of the store's report keys (served by /models/<id>/reports/<name>). */
 export const reportName = (uri: string | undefined): string | undefined => {
   const name = uri?.split('/').at(-1);
-  return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md)$/.test(name) ? name : undefined;
+  return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md|html)$/.test(name) ? name : undefined;
 };
 export const modelHref = (id: string): string => `/models/${encodeURIComponent(id)}`;
 /** A timestamp that never wraps mid-string (CSS `time`: nowrap). */

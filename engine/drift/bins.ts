@@ -93,7 +93,7 @@ export function sturgesEdges(min: number, max: number, size: number, integer = f
 }
 
 /** np.histogram(sorted, edges)[0] for sorted data. */
-function histogramSorted(sorted: Float64Array, edges: Float64Array): Float64Array {
+export function histogramSorted(sorted: Float64Array, edges: Float64Array): Float64Array {
   const k = edges.length - 1;
   const counts = new Float64Array(k);
   let prev = lowerBound(sorted, edges[0]!);
