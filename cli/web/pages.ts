@@ -1,6 +1,7 @@
 /**
  * The HTML of `upkeep serve`. Every value goes through hono's `html` template, which escapes it;
- * nothing here uses `raw`. No inline script or style: the CSP allows 'self' only.
+ * nothing here uses `raw` (the model page embeds engine/pictures' distribution pictures, built
+ * with that module's own escaping). No inline script or style: the CSP allows 'self' only.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';

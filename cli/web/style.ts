@@ -41,5 +41,9 @@ figure.picture svg { display: block; }
 details.numbers { margin: .2rem 0 1rem; max-width: 100%; overflow-x: auto; } details.numbers summary { cursor: pointer; color: #1d4ed8; }
 table.drift-strip-numbers td { font-variant-numeric: tabular-nums; white-space: nowrap; font-size: .8rem; }
 td.state-counted, td.state-drifted { background: #fecaca; font-weight: 600; } td.state-single { background: #fef3c7; }
+.distributions figure.distribution { display: inline-block; vertical-align: top; margin: .3rem .5rem .8rem 0; padding: .4rem; background: #fff; border: 1px solid #e5e7eb; border-radius: .3rem; max-width: 100%; }
+.distributions figure.distribution.drifted { border-color: #dc2626; }
+.distributions figcaption { font-size: .82rem; max-width: 420px; } .distributions svg { max-width: 100%; height: auto; display: block; }
+.distributions details summary { cursor: pointer; font-size: .8rem; color: #1d4ed8; } .distributions table { font-size: .8rem; }
 p.chart-summary { color: #374151; margin: .3rem 0; }
 `;
