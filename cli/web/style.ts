@@ -33,6 +33,8 @@ form.login { display: flex; flex-direction: column; gap: .6rem; max-width: 28rem
 dl.card { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.card dt { font-weight: 600; }
 .chart { min-height: 280px; background: #fff; border: 1px solid #e5e7eb; }
+/* JavaScript off: the <noscript> note is parsed as elements and the chart's box shrinks to it (its numbers follow). */
+.chart:has(> noscript > p) { min-height: 0; padding: 0 .6rem; }
 figure.picture { margin: .5rem 0 1rem; background: #fff; border: 1px solid #e5e7eb; padding: .4rem .6rem; display: inline-block; max-width: 100%; overflow-x: auto; }
 figure.picture figcaption { font-size: .85rem; color: #4b5563; margin-top: .2rem; }
 figure.picture svg { display: block; }

@@ -266,6 +266,7 @@ describe('the pictures of the web pages in a browser, against the reports they d
       .locator('table.trend-numbers tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-window'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
     assert.equal(rows.length, 40);
+    assert.ok((await page.locator('#trend').boundingBox())!.height < 80, 'no empty chart box: the note that the numbers follow');
     for (const [windowEnd, , version, verdict, value, interval] of rows) {
       const r = reports.find((x) => x.window.end === windowEnd)!;
       assert.equal(version, r.model.sha256.slice(0, 12));
