@@ -198,6 +198,8 @@ export interface TrendSummary {
 export interface ReportRef {
   jsonUri: string;
   markdownUri: string;
+  /** The self-contained HTML page with the pictures (absent in older runs). */
+  htmlUri?: string;
   sha256: string;
   /** The model's spec in force for this evaluation, stored content-addressed (absent in older runs). */
   spec?: { uri: string; sha256: string };

@@ -1,5 +1,6 @@
 /** The model page of the web inbox: the latest report's drift and quality, the card, the audit trail's timeline. */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
+import { distributionSvg } from '../../engine/pictures/distribution.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
@@ -99,6 +100,26 @@ ${chart.changes.length ? html`<ul class="changes">${chart.changes.map((c) => htm
 </details>`;
 }
 
+/** Distribution pictures shown on the page at most (drifted columns first); the report with pictures has them all. */
+export const PAGE_DISTRIBUTIONS = 24;
+
+/**
+ * Each watched column's reference and current distribution in the latest window, with the test's
+ * statistic and corrected threshold (engine/pictures/distribution.ts), drifted columns first.
+ */
+function distributions(r: EvaluationReport, htmlReport: string | undefined): Html {
+  const d = r.drift;
+  if (!d) return html``;
+  const order = Object.entries(d.columns).sort(([a, x], [b, y]) => Number(y.drifted === true) - Number(x.drifted === true) || (a < b ? -1 : a > b ? 1 : 0));
+  if (order.length === 0) return html``;
+  const shown = order.slice(0, PAGE_DISTRIBUTIONS);
+  const more = order.length - shown.length;
+  // distributionSvg builds its markup with engine/pictures/svg.ts, which escapes every text and attribute (escapeXml): the one raw() of the pages.
+  return html`<h3>Distributions: reference and this window</h3>
+<div class="distributions">${shown.map(([name, c]) => raw(distributionSvg(name, c, d.alarm)))}</div>
+${more > 0 ? html`<p class="quiet">${more} more column${more === 1 ? '' : 's'} without drift${htmlReport ? html` in the <a href="${htmlReport}">report with pictures</a>` : ''}.</p>` : ''}`;
+}
+
 function qualityTable(r: EvaluationReport): Html {
   const q = r.quality;
   if (!q) return html`<p class="quiet">No quality checks for this window.</p>`;
@@ -191,8 +212,9 @@ ${
   r
     ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): ${verdictBadge(r.verdict.status, r.verdict.basis)} ${r.verdict.reasons.join('; ')}</p>
 ${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: too few of the window's labels are known yet. With a label.delay, it is evaluated again when they come.</p>` : ''}
-${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
+${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}">report with pictures</a> · <a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
+${distributions(r, report ? `${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}` : undefined)}
 ${multivariateSection(r)}
 <h3>Quality</h3>${qualityTable(r)}`
     : html`<p class="quiet">No evaluation yet.</p>`

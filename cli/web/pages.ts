@@ -1,6 +1,7 @@
 /**
  * The HTML of `upkeep serve`. Every value goes through hono's `html` template, which escapes it;
- * nothing here uses `raw`. No inline script or style: the CSP allows 'self' only.
+ * nothing here uses `raw` (the model page embeds engine/pictures' distribution pictures, built
+ * with that module's own escaping). No inline script or style: the CSP allows 'self' only.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
@@ -22,7 +23,7 @@ export const num = (v: number | null | undefined, digits = 4): string => (typeof
 /** The report's file name, when its URI is one of the store's report keys (served by /models/<id>/reports/<name>). */
 export const reportName = (uri: string | undefined): string | undefined => {
   const name = uri?.split('/').at(-1);
-  return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md)$/.test(name) ? name : undefined;
+  return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md|html)$/.test(name) ? name : undefined;
 };
 export const modelHref = (id: string): string => `/models/${encodeURIComponent(id)}`;
 /** A timestamp that never wraps mid-string (CSS `time`: nowrap). */

@@ -19,6 +19,8 @@ import { UpkeepError } from '../../engine/errors.js';
 import { recordRefusal, recordWebAccess, type RefusedDecision, type WebAccess } from '../../engine/audit/access.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { reportsPrefix } from '../../engine/store/keys.js';
+import { renderReportHtml } from '../../engine/pictures/report-html.js';
+import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { openRequests, type OpenRequest } from '../client/requests.js';
 import { sendDecision } from '../client/decisions.js';
@@ -101,6 +103,18 @@ function clientAddress(c: Context): string {
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** A stored report's HTML page: its own inline style, nothing else loads or runs (engine/pictures/report-html.ts). */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
+
+async function reportPageFromJson(store: WebOptions['store'], key: string): Promise<string | undefined> {
+  const json = await store.tryGet(key);
+  if (!json) return undefined;
+  try {
+    return renderReportHtml(JSON.parse(new TextDecoder().decode(json)) as EvaluationReport);
+  } catch {
+    return undefined;
+  }
+}
 
 export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: SessionStore } {
   const now = o.now ?? Date.now;
@@ -147,7 +161,8 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   app.use(async (c, next) => {
     await next();
     const h = c.res.headers;
-    h.set('Content-Security-Policy', CSP);
+    // A stored report page sets its own (stricter: no script at all, a sandbox) policy.
+    if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', CSP);
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'no-referrer');
     h.set('X-Frame-Options', 'DENY');
@@ -324,6 +339,13 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     const spec = specOf(c.req.param('id'));
     const name = reportName(c.req.param('name'));
     const bytes = spec && name ? await o.store.tryGet(`${reportsPrefix(spec.id)}/${name}`) : undefined;
+    if (spec && name?.endsWith('.html')) {
+      // The page with the pictures: stored next to the report, or drawn from the JSON of a run from before it was.
+      const page = bytes
+        ? new TextDecoder().decode(bytes)
+        : await reportPageFromJson(o.store, `${reportsPrefix(spec.id)}/${name.replace(/[.]html$/, '.json')}`);
+      if (page) return c.body(page, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': REPORT_CSP });
+    }
     if (!bytes) return c.html(errorPage(404, 'No such report.', viewer(c.get('session'))), 404);
     return c.body(new TextDecoder().decode(bytes), 200, {
       'Content-Type': name!.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',

@@ -123,7 +123,7 @@ export function truncate(s: string, max: number): string {
 
 type AttrValue = string | number | undefined | null | false;
 
-/** An element: attributes escaped (undefined/null/false omitted), children already markup. */
+/** An element: attributes escaped (undefined/null/false omitted; numbers are coordinates, rounded to 0.1: pass data as strings), children already markup. */
 export function el(tag: string, attrs: Record<string, AttrValue>, ...children: string[]): string {
   let a = '';
   for (const [k, v] of Object.entries(attrs)) {

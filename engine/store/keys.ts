@@ -26,9 +26,9 @@ export const evaluationMergedKey = (shardKey: string): string => shardKey.replac
 // ── Evaluation reports: the JSON is written last, so its presence means the report is complete ──
 
 export const reportsPrefix = (modelId: string): string => `reports/${modelId}`;
-export const reportKeys = (modelId: string, windowEnd: string, runId: string): { json: string; markdown: string } => {
+export const reportKeys = (modelId: string, windowEnd: string, runId: string): { json: string; markdown: string; html: string } => {
   const base = `${reportsPrefix(modelId)}/${compactTime(windowEnd)}_${runId}`;
-  return { json: `${base}.json`, markdown: `${base}.md` };
+  return { json: `${base}.json`, markdown: `${base}.md`, html: `${base}.html` };
 };
 
 // ── Models: ONNX artifacts (content-addressed) and the reference profile of each ──

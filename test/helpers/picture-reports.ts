@@ -28,7 +28,23 @@ export function madeUpReport(modelId: string, start: string, m: MadeUp): Evaluat
   const columns = Object.fromEntries(
     Object.entries(m.drift ?? {}).map(([name, [score, drifted]]) => [
       name,
-      { kind: 'numeric', test: 'ks', threshold: 0.05, score, drifted, reference_rows: 500, current_rows: 500 },
+      {
+        kind: 'numeric',
+        test: 'ks',
+        threshold: 0.05,
+        score,
+        drifted,
+        reference_rows: 500,
+        current_rows: 500,
+        // The histogram a picture draws: the window shifted to the right where the column drifted.
+        distribution: {
+          kind: 'histogram',
+          edges: [0, 1, 2, 3, 4, 5],
+          reference: [50, 150, 200, 75, 25],
+          current: drifted ? [10, 40, 120, 180, 150] : [55, 145, 195, 80, 25],
+          binning: 'test',
+        },
+      },
     ]),
   );
   return {

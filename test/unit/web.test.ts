@@ -488,8 +488,16 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const json = await app.request('/models/churn/reports/20261120T060000Z_run-1.json', { headers: { cookie } });
     assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(((await json.json()) as { modelId: string }).modelId, 'churn');
-    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd'])
+    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-9.html', '%2Fetc%2Fpasswd'])
       assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
+    // The page with the pictures, drawn from the JSON of a run from before it was stored: escaped, sandboxed, nothing runs.
+    const page = await app.request('/models/churn/reports/20261120T060000Z_run-1.html', { headers: { cookie } });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(page.headers.get('content-security-policy') ?? '', /^default-src 'none'; style-src 'unsafe-inline';.*; sandbox$/);
+    const pageText = await page.text();
+    assert.ok(!pageText.includes(HOSTILE) && !/<script/.test(pageText));
+    assert.match(pageText, /<figure class="distribution drifted" data-column="&#60;script&#62;/);
     const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
   });

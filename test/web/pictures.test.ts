@@ -220,8 +220,21 @@ describe('the pictures of the web pages in a browser, against the reports they d
       await page.locator('#trend-summary').innerText(),
       /^40 points from 2026-10-02 to 2026-11-10 \(3 estimated: labels not known yet\); latest 0\.7140 \[0\.6840, 0\.7440\], degraded; minimum 0\.7200; 2 champion changes marked\.$/,
     );
+    // Each watched column's distribution in the latest window, drifted first, its bars the report's counts.
+    const latest = reports.at(-1)!;
+    const figures = await page.locator('div.distributions figure.distribution').evaluateAll((fs) => fs.map((f) => f.getAttribute('data-column')));
+    assert.deepEqual(figures, ['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7']);
+    const x1 = await page
+      .locator('div.distributions table.distribution-table[data-column="x1"] tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const d = latest.drift!.columns.x1!.distribution as { reference: number[]; current: number[] };
+    assert.deepEqual(
+      x1.map((r) => [Number(r[1]), Number(r[3])]),
+      d.reference.map((n, i) => [n, d.current[i]]),
+    );
     assert.deepEqual(errors, [], 'no CSP violation or script error');
     await shot(page, '01-model');
+    await page.locator('div.distributions').screenshot({ path: path.join(ARTIFACTS, 'pictures-09-distributions.png') });
     await page.locator('figure.drift-strip').screenshot({ path: path.join(ARTIFACTS, 'pictures-02-drift-strip.png') });
     await page.locator('#trend').screenshot({ path: path.join(ARTIFACTS, 'pictures-03-chart.png') });
   });
@@ -253,6 +266,7 @@ describe('the pictures of the web pages in a browser, against the reports they d
       .locator('table.trend-numbers tbody tr')
       .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-window'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]));
     assert.equal(rows.length, 40);
+    assert.ok((await page.locator('#trend').boundingBox())!.height < 80, 'no empty chart box: the note that the numbers follow');
     for (const [windowEnd, , version, verdict, value, interval] of rows) {
       const r = reports.find((x) => x.window.end === windowEnd)!;
       assert.equal(version, r.model.sha256.slice(0, 12));

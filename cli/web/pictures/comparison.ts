@@ -7,7 +7,7 @@
 import { html } from 'hono/html';
 import { describeCoverage, type Comparison, type TrainingCoverage } from '../../../domain/maintenance.js';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { formatTick, linearScale, niceStep, niceTicks, px } from './svg.js';
+import { formatTick, linearScale, niceStep, niceTicks, px } from '../../../engine/pictures/svg.js';
 
 /** Markup through hono's escaping template (the pages' `Html`, without importing pages.ts, which imports this). */
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;

@@ -10,7 +10,7 @@ import type { DriftColumnReport } from '../../../domain/reports.js';
 import type { EvaluationReport } from '../../../engine/evaluation/report.js';
 import { windowSeries } from '../../../engine/cards/trend.js';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { px, truncate } from './svg.js';
+import { px, truncate } from '../../../engine/pictures/svg.js';
 
 /** Markup through hono's escaping template (the pages' `Html`, without importing pages.ts, which imports this). */
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
