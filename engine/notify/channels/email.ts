@@ -48,12 +48,10 @@ export function smtpServer(name: string, smtp: string): { host: string; port: nu
 
 /** Who the mail goes to: the channel's `to`, then the event's people who are addresses; each once (case-insensitive). */
 export function recipients(name: string, spec: EmailSpec, message: ChannelMessage): string[] {
-  spec.to.forEach((a, i) => {
-    if (!isAddress(a)) throw new ChannelError(`channel ${name}: to[${i}] is not an email address`, false);
-  });
+  // spec.to is checked by emailSettings; an entry that is not an address is skipped here too.
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const a of [...spec.to, ...messageEvents(message).flatMap((e) => e.to.filter(isAddress))]) {
+  for (const a of [...spec.to.filter(isAddress), ...messageEvents(message).flatMap((e) => e.to.filter(isAddress))]) {
     const k = a.toLowerCase();
     if (seen.has(k)) continue;
     seen.add(k);
@@ -162,14 +160,23 @@ function smtpError(err: unknown, where: string, timeoutMs: number, password?: st
   return new ChannelError(`${where}: ${code || 'connection failed'}${msg ? ` (${redact(msg)})` : ''}`, true);
 }
 
+/** The server and the password of a channel, its addresses checked (before any connection). */
+export async function emailSettings(name: string, spec: EmailSpec, configDir: string): Promise<{ server: ReturnType<typeof smtpServer>; password?: string }> {
+  const server = smtpServer(name, spec.smtp);
+  if (!isAddress(spec.from)) throw new ChannelError(`channel ${name}: from is not an email address`, false);
+  spec.to.forEach((a, i) => {
+    if (!isAddress(a)) throw new ChannelError(`channel ${name}: to[${i}] is not an email address`, false);
+  });
+  if (spec.password_file !== undefined && spec.user === undefined) throw new ChannelError(`channel ${name}: password_file needs a user`, false);
+  if (spec.password_file === undefined) return { server };
+  return { server, password: await readSecretFile(name, 'password_file', spec.password_file, configDir) };
+}
+
 /** Sends one message to an email channel (one attempt). */
 export async function sendEmail(name: string, spec: EmailSpec, message: ChannelMessage, opts: SendOptions): Promise<ChannelDelivery> {
-  const server = smtpServer(name, spec.smtp);
+  const { server, password } = await emailSettings(name, spec, opts.configDir);
   const where = `channel ${name}: SMTP at ${server.host}:${server.port}`;
-  if (!isAddress(spec.from)) throw new ChannelError(`channel ${name}: from is not an email address`, false);
-  if (spec.password_file !== undefined && spec.user === undefined) throw new ChannelError(`channel ${name}: password_file needs a user`, false);
   const to = recipients(name, spec, message);
-  const password = spec.password_file !== undefined ? await readSecretFile(name, 'password_file', spec.password_file, opts.configDir) : undefined;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new ChannelError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}`, false);
   const transport = createTransport({
