@@ -13,7 +13,6 @@
  * Errors name the channel and the server (host:port), never the password.
  */
 import { isIP } from 'node:net';
-import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { htmlText, plainLine } from '../../../domain/escape.js';
 import type { ChannelSpec } from '../../../domain/config.js';
@@ -179,6 +178,8 @@ export async function sendEmail(name: string, spec: EmailSpec, message: ChannelM
   const to = recipients(name, spec, message);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new ChannelError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}`, false);
+  // Loaded on first use: a command that only checks channels (upkeep check) does not pay for it.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: server.host,
     port: server.port,
