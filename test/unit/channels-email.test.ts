@@ -198,6 +198,46 @@ describe('email channel (SMTP)', function () {
     }
   });
 
+  it('a server that answers every line slowly, each within the timeout, is cut off by the whole deadline', async () => {
+    const sockets: Socket[] = [];
+    const slow: Server = createServer((s) => {
+      sockets.push(s);
+      const later = (line: string): void => void setTimeout(() => s.writable && s.write(`${line}\r\n`), 200);
+      later('220 slow.example ESMTP');
+      let data = false;
+      let buffered = '';
+      s.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        for (let i = buffered.indexOf('\r\n'); i >= 0; i = buffered.indexOf('\r\n')) {
+          const line = buffered.slice(0, i);
+          buffered = buffered.slice(i + 2);
+          if (data) {
+            if (line === '.') {
+              data = false;
+              later('250 queued');
+            }
+          } else if (/^DATA/i.test(line)) {
+            data = true;
+            later('354 go ahead');
+          } else if (/^QUIT/i.test(line)) later('221 bye');
+          else later('250 ok');
+        }
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const t0 = Date.now();
+      const url = `smtp://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      const err = await sendEmail('ml-team', spec(url), { event: degradedEvent() }, { configDir: cfg.dir, timeoutMs: 300 }).catch((e: unknown) => e);
+      assert.ok(err instanceof ChannelError && err.retryable, String(err));
+      assert.match(err.message, /^channel ml-team: SMTP at 127\.0\.0\.1:\d+: not delivered within 900 ms in all/);
+      assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      slow.close();
+    }
+  });
+
   it('nobody to write to, a bad address or a password without a user is a clear error before connecting', async () => {
     const none = await sendEmail('ml-team', spec('smtp://127.0.0.1:9', { to: [] }), { event: degradedEvent({ to: ['alice'] }) }, { configDir: cfg.dir }).catch(
       (e: unknown) => e,

@@ -212,9 +212,12 @@ export async function sendEmail(name: string, spec: EmailSpec, message: ChannelM
     });
     // The whole delivery has a deadline too (a server answering each line just in time could hold it open for long).
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs * 3);
+      timer = setTimeout(
+        () => reject(new ChannelError(`${where}: not delivered within ${timeoutMs * 3} ms in all (the server answers slowly)`, true)),
+        timeoutMs * 3,
+      );
       if (opts.signal) {
-        onAbort = () => reject(Object.assign(new Error('cancelled'), { code: 'ECANCELLED' }));
+        onAbort = () => reject(new ChannelError(`${where}: cancelled`, true));
         if (opts.signal.aborted) onAbort();
         else opts.signal.addEventListener('abort', onAbort, { once: true });
       }
