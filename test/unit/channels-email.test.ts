@@ -83,7 +83,7 @@ describe('email channel (SMTP)', function () {
     const event = degradedEvent({
       title,
       text: `<img src=x onerror=alert(1)>\u0007 ${'z'.repeat(100_000)}`,
-      details: { drifted: [{ column: '<b>income</b>\u202e', score: 0.4, test: 'psi' }] },
+      details: { drifted: [{ column: '<b>income</b>\u202e', score: 0.1 + 0.2, test: 'psi' }] },
     });
     await sendEmail('ml-team', spec(smtp.url), { event }, { configDir: cfg.dir });
     const m = smtp.mails[0]!;
@@ -92,6 +92,8 @@ describe('email channel (SMTP)', function () {
     assert.ok(!m.headers.has('bcc'));
     assert.ok(!/<script>|<img|<b>income/.test(m.html), 'no markup from the event');
     assert.ok(m.html.includes('&#60;b&#62;income&#60;/b&#62;'));
+    // Numbers as people read them (0.30000000000000004 is 0.3).
+    assert.match(m.html, /<td align="right"[^>]*>0\.3<\/td>/);
     assert.ok(!m.text.includes('\u0007') && !m.text.includes('\u202e'));
     assert.ok(m.raw.length < 120_000, `mail of ${m.raw.length} bytes`);
   });

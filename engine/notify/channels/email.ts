@@ -17,7 +17,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { htmlText, plainLine } from '../../../domain/escape.js';
 import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
-import { cut, driftedLine, eventFacts, factRows, messageEvents, messageKey, messageTitle, modelPageUrl } from './facts.js';
+import { cut, driftedLine, eventFacts, factRows, fmt, messageEvents, messageKey, messageTitle, modelPageUrl } from './facts.js';
 import { DEFAULT_CHANNEL_TIMEOUT_MS } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
@@ -104,7 +104,7 @@ function eventHtml(e: NotificationEvent): string {
       `<table style="border-collapse:collapse;margin:0 0 8px"><caption style="text-align:left;font-weight:bold">Drifted columns</caption><tr><th align="left" ${TD}>Column</th><th align="left" ${TD}>Test</th><th align="right" ${TD}>Score</th><th align="right" ${TD}>Threshold</th></tr>${f.drifted
         .map(
           (c) =>
-            `<tr><td ${TD}>${htmlText(c.column)}</td><td ${TD}>${htmlText(c.test ?? '')}</td><td align="right" ${TD}>${c.score === null ? '' : htmlText(String(c.score))}</td><td align="right" ${TD}>${c.threshold === undefined ? '' : htmlText(String(c.threshold))}</td></tr>`,
+            `<tr><td ${TD}>${htmlText(c.column)}</td><td ${TD}>${htmlText(c.test ?? '')}</td><td align="right" ${TD}>${c.score === null ? '' : htmlText(fmt(c.score))}</td><td align="right" ${TD}>${c.threshold === undefined ? '' : htmlText(fmt(c.threshold))}</td></tr>`,
         )
         .join('')}</table>${more > 0 ? `<p>… and ${more} more</p>` : ''}`,
     );
