@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import { verdictNotificationDetails } from '../../domain/notify-details.js';
-import { eventFacts, factRows } from '../../engine/notify/channels/facts.js';
+import { eventFacts, factRows, fmt } from '../../engine/notify/channels/facts.js';
 import { degradedEvent } from '../helpers/channel-events.js';
 
 type Evaluation = Pick<EvaluationSummary, 'rows' | 'metrics' | 'confidence' | 'estimated' | 'drift'>;
@@ -84,5 +84,22 @@ describe('verdict notification details', () => {
       evaluation: { rows: 10, metrics: { rmse: 2.5 } },
     });
     assert.deepEqual(healthy, { verdict: 'healthy', previous: 'degraded', metric: 'rmse', value: 2.5, threshold: 3, rows: 10 });
+  });
+});
+
+describe('numbers in messages', () => {
+  it('keep what matters: grouped integers, 4 decimals below 1, tiny p-values in exponent form, never 0 for a non-zero', () => {
+    assert.deepEqual([12345, 0.71234567, 0.1 + 0.2, 3.14159, 123.456, 0.001, 0.00012, 3e-8, -1.5e-12, 0].map(fmt), [
+      '12,345',
+      '0.7123',
+      '0.3',
+      '3.142',
+      '123.5',
+      '0.001',
+      '1.2e-4',
+      '3e-8',
+      '-1.5e-12',
+      '0',
+    ]);
   });
 });

@@ -104,10 +104,12 @@ export function eventFacts(e: NotificationEvent): EventFacts {
   return f;
 }
 
-/** A number for people: up to 4 decimals, no trailing zeros; integers grouped (12,345). */
+/** A number for people: up to 4 decimals, no trailing zeros; integers grouped (12,345); tiny ones in exponent form (3e-8). */
 export function fmt(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   const a = Math.abs(n);
+  // A tiny p-value is not 0: it keeps its magnitude (1.2e-12).
+  if (a < 0.001) return n.toExponential(1).replace('.0e', 'e');
   const digits = a >= 100 ? 1 : a >= 1 ? 3 : 4;
   return String(Number(n.toFixed(digits)));
 }
