@@ -47,14 +47,14 @@ describe('email channel (SMTP)', function () {
     assert.equal(d.channel, 'ml-team');
     assert.equal(d.type, 'email');
     assert.equal(d.status, 250);
-    assert.match(d.responseId ?? '', /^<upkeep\.[0-9a-f]{32}@example\.com>$/);
+    assert.match(d.responseId ?? '', /^upkeep\.[0-9a-f]{32}@example\.com$/);
     assert.equal(smtp.mails.length, 1);
     const m = smtp.mails[0]!;
     assert.equal(m.from, 'upkeep@example.com');
     // `alice` is a person's id, not an address: the other channels reach her.
     assert.deepEqual(m.to, ['ml-team@example.com', 'owner@example.com']);
     assert.equal(m.subject, '[upkeep] churn is degraded');
-    assert.equal(m.headers.get('message-id'), d.responseId);
+    assert.equal(m.headers.get('message-id'), `<${d.responseId}>`);
     assert.equal(m.headers.get('auto-submitted'), 'auto-generated');
     assert.equal(m.headers.get('x-upkeep-model'), 'churn');
     for (const line of [

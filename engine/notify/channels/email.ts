@@ -225,7 +225,7 @@ export async function sendEmail(name: string, spec: EmailSpec, message: ChannelM
     sent.catch(() => undefined);
     const info = await Promise.race([sent, deadline]);
     const status = /^([2-5][0-9]{2})\b/.exec(info.response ?? '')?.[1];
-    return { channel: name, type: 'email', ...(status ? { status: Number(status) } : {}), responseId: info.messageId };
+    return { channel: name, type: 'email', ...(status ? { status: Number(status) } : {}), responseId: info.messageId.replace(/^<|>$/g, '') };
   } catch (err) {
     if (err instanceof ChannelError) throw err;
     throw smtpError(err, where, timeoutMs, password);
