@@ -262,5 +262,10 @@ describe('email channel (SMTP)', function () {
     ).catch((e: unknown) => e);
     assert.ok(noUser instanceof ChannelError);
     assert.equal(noUser.message, 'channel ml-team: password_file needs a user');
+    const noPassword = await sendEmail('ml-team', spec('smtp://127.0.0.1:9', { user: 'upkeep' }), { event: degradedEvent() }, { configDir: cfg.dir }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(noPassword instanceof ChannelError);
+    assert.equal(noPassword.message, 'channel ml-team: user needs a password_file');
   });
 });

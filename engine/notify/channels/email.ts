@@ -167,6 +167,7 @@ export async function emailSettings(name: string, spec: EmailSpec, configDir: st
     if (!isAddress(a)) throw new ChannelError(`channel ${name}: to[${i}] is not an email address`, false);
   });
   if (spec.password_file !== undefined && spec.user === undefined) throw new ChannelError(`channel ${name}: password_file needs a user`, false);
+  if (spec.user !== undefined && spec.password_file === undefined) throw new ChannelError(`channel ${name}: user needs a password_file`, false);
   if (spec.password_file === undefined) return { server };
   return { server, password: await readSecretFile(name, 'password_file', spec.password_file, configDir) };
 }
