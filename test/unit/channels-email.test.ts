@@ -181,6 +181,12 @@ describe('email channel (SMTP)', function () {
     assert.ok(gone instanceof ChannelError && !gone.retryable && gone.status === 550, String(gone));
     assert.match(gone.message, /^channel ml-team: SMTP at 127\.0\.0\.1:\d+ answered 550 \(refused\)/);
     assert.equal(smtp.mails.length, 0);
+    // Some refused, others accepted: the mail goes to those accepted.
+    await sendEmail('ml-team', spec(smtp.url, { to: ['gone@example.com', 'here@example.com'] }), { event: degradedEvent({ to: [] }) }, { configDir: cfg.dir });
+    assert.deepEqual(
+      smtp.mails.map((m) => m.to),
+      [['here@example.com']],
+    );
   });
 
   it('a server that never greets times out (retryable) within the deadline', async () => {
