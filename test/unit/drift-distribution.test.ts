@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { assessDrift } from '../../engine/drift/assess.js';
-import { histogramSorted, numericBins } from '../../engine/drift/bins.js';
+import { atMostDistinct, histogramSorted, numericBins } from '../../engine/drift/bins.js';
 import { MAX_DISTRIBUTION_BINS, MAX_DISTRIBUTION_CATEGORIES, mergeBins } from '../../engine/drift/distribution.js';
 import { psi } from '../../engine/drift/methods/psi.js';
 import { mergeSketches, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
@@ -73,6 +73,16 @@ describe('drift report: each column carries its reference and current distributi
     assert.ok(d.reference.length <= MAX_DISTRIBUTION_BINS);
     assert.equal(sum(d.reference), 400);
     assert.equal(sum(d.current), 400);
+  });
+
+  it('the early "at most 20 distinct values" check agrees with the full count', function () {
+    const u = rng(13);
+    for (const k of [1, 5, 20, 21, 40]) {
+      const a = Float64Array.from({ length: 500 }, () => Math.floor(u() * k)).sort();
+      const distinct = new Set(a).size;
+      assert.equal(atMostDistinct(a, 20), distinct <= 20, `${distinct} distinct`);
+    }
+    assert.equal(atMostDistinct(new Float64Array(0), 20), true);
   });
 
   it('more bins than the bound: adjacent bins merged, every edge one of the originals, counts kept', function () {
