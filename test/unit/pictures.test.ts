@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { assessDrift } from '../../engine/drift/assess.js';
 import { benjaminiHochberg } from '../../engine/drift/chance.js';
-import { sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
+import { mergeSketches, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
 import { correctedTest, distributionPicture, distributionSvg } from '../../engine/pictures/distribution.js';
 import { metricPicture, renderReportHtml } from '../../engine/pictures/report-html.js';
-import { COLOURS, escapeXml, formatNumber } from '../../engine/pictures/svg.js';
+import { COLOURS, escapeXml, formatNumber, formatPercent } from '../../engine/pictures/svg.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { DriftColumnReport, DriftReport } from '../../domain/reports.js';
 import { rng } from '../../scripts/bench/data.js';
@@ -168,6 +168,25 @@ describe('pictures of one report (engine/pictures)', function () {
     assert.match(p.notes[0]!, /No distribution in this report/);
     assert.match(distributionSvg('age', old), /<figcaption><strong>age<\/strong> — wasserstein 0\.\d+ ≥ threshold 0\.1: drifted/);
     assert.ok(!distributionSvg('age', old).includes('<table'), 'no empty table');
+  });
+
+  it('a large window drawn from its sketch says so: points, values per point, and the bound on each bar', function () {
+    const u = rng(17);
+    const values = Float64Array.from({ length: 120_000 }, () => u() * 10);
+    const parts = [0, 1, 2].map((p) => numeric(Array.from(values.subarray(p * 40_000, (p + 1) * 40_000))) as Extract<ColumnSketch, { kind: 'numeric' }>);
+    const big = mergeSketches(parts, 1000);
+    const c = assessDrift({
+      reference: { x: numeric(Array.from({ length: 3000 }, () => u() * 10)) },
+      current: { x: big },
+      columns: ['x'],
+      settings: { share: 0.5, columns: {} },
+    }).columns.x!;
+    assert.ok(c.current_sketch);
+    const p = distributionPicture('x', c);
+    const note = p.notes.find((n) => n.startsWith('Large window'))!;
+    assert.ok(note.includes(`counts ${c.current_sketch.points.toLocaleString('en-US')} sketch points`), note);
+    assert.ok(note.includes(`within ±${formatPercent(2 * c.current_sketch.max_cdf_error)}`), note);
+    assert.match(p.table, /counts are of the points the test saw/);
   });
 
   function report(over: Partial<EvaluationReport> = {}): EvaluationReport {
