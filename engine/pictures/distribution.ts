@@ -166,7 +166,7 @@ function notesOf(c: DriftColumnReport, d: DriftDistribution | undefined): string
   }
   if (d.kind !== 'categories' && d.current_scale !== undefined && c.current_sketch) {
     notes.push(
-      `Large window: the current side counts ${formatCount(c.current_sketch.points)} sketch points, each standing for ${formatNumber(d.current_scale)} values; a bin's share is within ±${formatPercent(2 * c.current_sketch.max_cdf_error)} of the window's.`,
+      `Large window: the current side counts ${formatCount(c.current_sketch.points)} sketch points, each standing for ${formatNumber(d.current_scale)} values; a bin's share is within ±${formatNumber(200 * c.current_sketch.max_cdf_error, 2)}% of the window's.`,
     );
   } else if (d.kind !== 'categories' && d.current_scale !== undefined) {
     notes.push(`The current side counts points each standing for ${formatNumber(d.current_scale)} values.`);

@@ -4,7 +4,7 @@ import { benjaminiHochberg } from '../../engine/drift/chance.js';
 import { mergeSketches, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
 import { correctedTest, distributionPicture, distributionSvg } from '../../engine/pictures/distribution.js';
 import { metricPicture, renderReportHtml } from '../../engine/pictures/report-html.js';
-import { COLOURS, escapeXml, formatNumber, formatPercent } from '../../engine/pictures/svg.js';
+import { COLOURS, escapeXml, formatNumber } from '../../engine/pictures/svg.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { DriftColumnReport, DriftReport } from '../../domain/reports.js';
 import { rng } from '../../scripts/bench/data.js';
@@ -185,7 +185,8 @@ describe('pictures of one report (engine/pictures)', function () {
     const p = distributionPicture('x', c);
     const note = p.notes.find((n) => n.startsWith('Large window'))!;
     assert.ok(note.includes(`counts ${c.current_sketch.points.toLocaleString('en-US')} sketch points`), note);
-    assert.ok(note.includes(`within ±${formatPercent(2 * c.current_sketch.max_cdf_error)}`), note);
+    assert.ok(note.includes(`within ±${formatNumber(200 * c.current_sketch.max_cdf_error, 2)}%`), note);
+    assert.match(note, /within ±0\.00\d+% of the window's\./);
     assert.match(p.table, /counts are of the points the test saw/);
   });
 
