@@ -246,4 +246,21 @@ describe('pictures of one report (engine/pictures)', function () {
     assert.ok(html.indexOf('data-column="age"') < html.indexOf('data-column="income"'));
     assert.equal(renderReportHtml(report()), html, 'same report, same bytes');
   });
+
+  it('a failed window: the failure, no metric picture, no drift pictures', function () {
+    const html = renderReportHtml(
+      report({
+        verdict: { status: 'failing', reasons: ['schema break'] },
+        failure: { type: 'SchemaBreak', message: 'column age <missing>' },
+        metrics: {},
+        confidence: undefined,
+        estimated: undefined,
+        drift: undefined,
+        rows: 0,
+      }),
+    );
+    assert.match(html, /<section id="failure"><h2>Failure<\/h2><p><code>SchemaBreak<\/code> column age &#60;missing&#62;<\/p><\/section>/);
+    assert.ok(!html.includes('<svg'));
+    assert.match(html, /No drift check in this evaluation/);
+  });
 });
