@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { assessDrift } from '../../engine/drift/assess.js';
 import { benjaminiHochberg } from '../../engine/drift/chance.js';
 import { mergeSketches, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
-import { correctedTest, distributionPicture, distributionSvg } from '../../engine/pictures/distribution.js';
+import { correctedTest, distributionPicture, distributionSvg, fitLabel } from '../../engine/pictures/distribution.js';
 import { metricPicture, renderReportHtml } from '../../engine/pictures/report-html.js';
 import { COLOURS, escapeXml, formatNumber } from '../../engine/pictures/svg.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
@@ -159,6 +159,16 @@ describe('pictures of one report (engine/pictures)', function () {
     assert.ok(!p.svg!.includes('<b>'));
     assert.match(p.svg!, /new<\/text>/);
     assert.ok(p.table.includes('enterprise &#60;b&#62; (unseen in reference)'));
+  });
+
+  it('category labels are cut by their drawn width, not their length', function () {
+    assert.equal(fitLabel('basic', 18), 'basic');
+    assert.equal(fitLabel('iiiiiiiiiiiiiiiiiiiiiiiiiiiiii', 18), 'iiiiiiiiiiiiiiiiiiiiiiiiiiiiii');
+    const wide = fitLabel('W'.repeat(30), 18);
+    assert.ok(wide.endsWith('…') && wide.length <= 12, wide);
+    const cjk = fitLabel('日本語のカテゴリ名前です長い', 18);
+    assert.ok(cjk.endsWith('…') && [...cjk].length <= 10, cjk);
+    assert.ok(fitLabel('city_with_a_long_name_here', 18).endsWith('…'));
   });
 
   it('a report from before distributions were stored: the caption and a note, no picture', function () {
