@@ -33,7 +33,6 @@ export function driftOfColumn(reference: ColumnSketch, current: ColumnSketch, ov
       current: { sorted: current.sorted, dropped: current.nulls + current.nonFinite },
       integer,
     };
-    distribution = numericDistribution(reference, current, integer);
   } else {
     const ref = countsMap(reference as Extract<ColumnSketch, { kind: 'categorical' }>);
     const cur = current as Extract<ColumnSketch, { kind: 'categorical' }>;
@@ -53,6 +52,8 @@ export function driftOfColumn(reference: ColumnSketch, current: ColumnSketch, ov
     distribution = categoricalDistribution(reference as Extract<ColumnSketch, { kind: 'categorical' }>, cur);
   }
   const r = columnDrift(input, override);
+  if (reference.kind === 'numeric' && current.kind === 'numeric')
+    distribution = numericDistribution(reference, current, input.kind === 'numeric' && input.integer === true, r.bins);
   const reasons = Object.keys(r.reasons).length > 0 ? (r.reasons as Record<string, string>) : undefined;
   return {
     kind: r.kind,

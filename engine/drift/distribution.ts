@@ -6,7 +6,7 @@
  * `current_scale` says how many values a point stands for). See docs/pictures.md.
  */
 import type { CategoryDistribution, DriftDistribution, NumericHistogram } from '../../domain/reports.js';
-import { binsSorted, histogramSorted, sturgesEdges } from './bins.js';
+import { atMostDistinct, binsSorted, histogramSorted, sturgesEdges, type NumericBins } from './bins.js';
 import type { ColumnSketch } from './sketch.js';
 
 /** At most this many bins for a numeric column (a Sturges histogram has log2(n) + 1: 31 bins at 10^9 values). */
@@ -47,14 +47,16 @@ export function mergeBins(edges: Float64Array, ref: Float64Array, cur: Float64Ar
   return { edges: e, reference: r, current: c };
 }
 
-export function numericDistribution(reference: NumericSketch, current: NumericSketch, integer: boolean): DriftDistribution | undefined {
+/** `tested`: the bins the column's binned test counted, when one ran (else computed here, the same way). */
+export function numericDistribution(reference: NumericSketch, current: NumericSketch, integer: boolean, tested?: NumericBins): DriftDistribution | undefined {
   const a = reference.sorted;
   const b = current.sorted;
   if (a.length === 0 || b.length === 0) return undefined;
   const refScale = scaleOf(reference);
   const curScale = scaleOf(current);
   const scales = { ...(refScale !== undefined ? { reference_scale: refScale } : {}), ...(curScale !== undefined ? { current_scale: curScale } : {}) };
-  const bins = binsSorted(a, b, integer);
+  // The same bins the tests use (binsSorted), with the "≤ 20 distinct reference values" check stopping early.
+  const bins = tested ?? binsSorted(a, b, integer, atMostDistinct(a, 20));
   if (bins.kind === 'values' && bins.values.length <= MAX_DISTRIBUTION_BINS) {
     return { kind: 'values', values: Array.from(bins.values), reference: Array.from(bins.reference), current: Array.from(bins.current), ...scales };
   }

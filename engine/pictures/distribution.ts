@@ -166,7 +166,7 @@ function notesOf(c: DriftColumnReport, d: DriftDistribution | undefined): string
   }
   if (d.kind !== 'categories' && d.current_scale !== undefined && c.current_sketch) {
     notes.push(
-      `Large window: the current side counts ${formatCount(c.current_sketch.points)} sketch points, each standing for ${formatNumber(d.current_scale)} values; a bin's share is within ±${formatPercent(2 * c.current_sketch.max_cdf_error)} of the window's.`,
+      `Large window: the current side counts ${formatCount(c.current_sketch.points)} sketch points, each standing for ${formatNumber(d.current_scale)} values; a bin's share is within ±${formatNumber(200 * c.current_sketch.max_cdf_error, 2)}% of the window's.`,
     );
   } else if (d.kind !== 'categories' && d.current_scale !== undefined) {
     notes.push(`The current side counts points each standing for ${formatNumber(d.current_scale)} values.`);
@@ -251,9 +251,24 @@ function columnsBody(d: Exclude<DriftDistribution, { kind: 'categories' }>, rows
   return out;
 }
 
+/** East Asian wide characters (CJK, Hangul, full-width forms): about two average characters each. */
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/;
+
+/** Cut to about `units` average characters: wide letters (CJK, W, M, capitals) count more, narrow ones (i, l, punctuation) less. */
+export function fitLabel(label: string, units: number): string {
+  let used = 0;
+  const chars = [...label];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    used += WIDE.test(c) ? 1.9 : /[WMmw@]/.test(c) ? 1.55 : /[A-Z]/.test(c) ? 1.2 : /[iljt.,:;'|!() ]/.test(c) ? 0.55 : 1;
+    if (used > units) return `${chars.slice(0, Math.max(1, i - 1)).join('')}…`;
+  }
+  return label;
+}
+
 /** Horizontal bars, one pair per category; unseen ones in the alarm colour with a "new" tag. */
 function categoriesBody(rows: DistributionRow[]): string {
-  const labelW = 118;
+  const labelW = 128;
   const rowH = 18;
   const x0 = labelW + 6;
   const maxShare = Math.max(1e-12, ...rows.map((r) => Math.max(r.referenceShare, r.currentShare)));
@@ -261,7 +276,9 @@ function categoriesBody(rows: DistributionRow[]): string {
   let out = '';
   rows.forEach((r, i) => {
     const y = TOP + 8 + i * rowH;
-    out += text(labelW, y + 11, truncate(r.label, 20), {
+    // About 6.5 px an average character at 11 px: 18 fit the label column (the full name is in the bar's <title> and the table).
+    const label = r.gathers !== undefined ? `${formatCount(r.gathers)} others` : fitLabel(r.label, 18);
+    out += text(labelW, y + 11, label, {
       'text-anchor': 'end',
       fill: r.unseen ? COLOURS.unseen : COLOURS.text,
       'font-style': r.gathers ? 'italic' : undefined,

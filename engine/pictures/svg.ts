@@ -162,6 +162,8 @@ export interface SvgFrame {
   desc: string;
   /** Extra attributes on <svg> (class, data-*). */
   attrs?: Record<string, AttrValue>;
+  /** The prefix of the <title>/<desc> ids; by default a hash of title and description (pass one when a page may show the same picture twice). */
+  id?: string;
 }
 
 /**
@@ -169,7 +171,7 @@ export interface SvgFrame {
  * scales with its container, and the font set so it renders the same inside any page.
  */
 export function svgFrame(frame: SvgFrame, body: string): string {
-  const id = `pic-${hashId(frame.title + frame.desc)}`;
+  const id = frame.id ?? `pic-${hashId(frame.title + frame.desc)}`;
   return el(
     'svg',
     {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { assessDrift } from '../../engine/drift/assess.js';
-import { histogramSorted, numericBins } from '../../engine/drift/bins.js';
+import { atMostDistinct, histogramSorted, numericBins } from '../../engine/drift/bins.js';
 import { MAX_DISTRIBUTION_BINS, MAX_DISTRIBUTION_CATEGORIES, mergeBins } from '../../engine/drift/distribution.js';
 import { psi } from '../../engine/drift/methods/psi.js';
-import { mergeSketches, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
+import { mergeSketches, sketchColumn, sketchFromProfile, type ColumnSketch } from '../../engine/drift/sketch.js';
+import type { ColumnProfile } from '../../engine/drift/profile-schema.js';
 import type { CategoryDistribution, NumericHistogram, NumericValues } from '../../domain/reports.js';
 import { rng } from '../../scripts/bench/data.js';
 
@@ -75,6 +76,16 @@ describe('drift report: each column carries its reference and current distributi
     assert.equal(sum(d.current), 400);
   });
 
+  it('the early "at most 20 distinct values" check agrees with the full count', function () {
+    const u = rng(13);
+    for (const k of [1, 5, 20, 21, 40]) {
+      const a = Float64Array.from({ length: 500 }, () => Math.floor(u() * k)).sort();
+      const distinct = new Set(a).size;
+      assert.equal(atMostDistinct(a, 20), distinct <= 20, `${distinct} distinct`);
+    }
+    assert.equal(atMostDistinct(new Float64Array(0), 20), true);
+  });
+
   it('more bins than the bound: adjacent bins merged, every edge one of the originals, counts kept', function () {
     const edges = Float64Array.from({ length: 71 }, (_, i) => i / 7);
     const ref = Float64Array.from({ length: 70 }, (_, i) => i);
@@ -107,6 +118,24 @@ describe('drift report: each column carries its reference and current distributi
     // Each bin's estimated count is within 2 · max_cdf_error · N of the exact count.
     const bound = 2 * a.current_sketch!.max_cdf_error * 200_000;
     for (let i = 0; i < d.current.length; i++) assert.ok(Math.abs(d.current[i]! * d.current_scale! - e[i]!) <= bound, `bin ${i}`);
+  });
+
+  it('a reference profile whose sample stands for more rows: its counts are the sample, with the scale', function () {
+    const u = rng(19);
+    const sample = Array.from({ length: 1000 }, () => u() * 4).sort((x, y) => x - y);
+    const ref = sketchFromProfile({
+      kind: 'numeric',
+      sourceType: 'float',
+      count: 50_000,
+      nulls: 0,
+      nonFinite: 0,
+      sample: { values: sample, exact: false },
+    } as unknown as ColumnProfile);
+    const d = assessDrift({ reference: { x: ref }, current: { x: numeric(Array.from({ length: 800 }, () => u() * 4)) }, columns: ['x'], settings }).columns.x!
+      .distribution as NumericHistogram;
+    assert.equal(sum(d.reference), 1000);
+    assert.equal(d.reference_scale, 50);
+    assert.equal(d.current_scale, undefined);
   });
 
   it('categories: the most frequent shown, the rest as "other", the ones unseen in the reference marked', function () {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { assessDrift } from '../../engine/drift/assess.js';
 import { benjaminiHochberg } from '../../engine/drift/chance.js';
-import { sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
-import { correctedTest, distributionPicture, distributionSvg } from '../../engine/pictures/distribution.js';
+import { mergeSketches, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
+import { correctedTest, distributionPicture, distributionSvg, fitLabel } from '../../engine/pictures/distribution.js';
 import { metricPicture, renderReportHtml } from '../../engine/pictures/report-html.js';
 import { COLOURS, escapeXml, formatNumber } from '../../engine/pictures/svg.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
@@ -161,6 +161,16 @@ describe('pictures of one report (engine/pictures)', function () {
     assert.ok(p.table.includes('enterprise &#60;b&#62; (unseen in reference)'));
   });
 
+  it('category labels are cut by their drawn width, not their length', function () {
+    assert.equal(fitLabel('basic', 18), 'basic');
+    assert.equal(fitLabel('iiiiiiiiiiiiiiiiiiiiiiiiiiiiii', 18), 'iiiiiiiiiiiiiiiiiiiiiiiiiiiiii');
+    const wide = fitLabel('W'.repeat(30), 18);
+    assert.ok(wide.endsWith('…') && wide.length <= 12, wide);
+    const cjk = fitLabel('日本語のカテゴリ名前です長い', 18);
+    assert.ok(cjk.endsWith('…') && [...cjk].length <= 10, cjk);
+    assert.ok(fitLabel('city_with_a_long_name_here', 18).endsWith('…'));
+  });
+
   it('a report from before distributions were stored: the caption and a note, no picture', function () {
     const { distribution: _d, ...old } = drift.columns.age!;
     const p = distributionPicture('age', old);
@@ -168,6 +178,26 @@ describe('pictures of one report (engine/pictures)', function () {
     assert.match(p.notes[0]!, /No distribution in this report/);
     assert.match(distributionSvg('age', old), /<figcaption><strong>age<\/strong> — wasserstein 0\.\d+ ≥ threshold 0\.1: drifted/);
     assert.ok(!distributionSvg('age', old).includes('<table'), 'no empty table');
+  });
+
+  it('a large window drawn from its sketch says so: points, values per point, and the bound on each bar', function () {
+    const u = rng(17);
+    const values = Float64Array.from({ length: 120_000 }, () => u() * 10);
+    const parts = [0, 1, 2].map((p) => numeric(Array.from(values.subarray(p * 40_000, (p + 1) * 40_000))) as Extract<ColumnSketch, { kind: 'numeric' }>);
+    const big = mergeSketches(parts, 1000);
+    const c = assessDrift({
+      reference: { x: numeric(Array.from({ length: 3000 }, () => u() * 10)) },
+      current: { x: big },
+      columns: ['x'],
+      settings: { share: 0.5, columns: {} },
+    }).columns.x!;
+    assert.ok(c.current_sketch);
+    const p = distributionPicture('x', c);
+    const note = p.notes.find((n) => n.startsWith('Large window'))!;
+    assert.ok(note.includes(`counts ${c.current_sketch.points.toLocaleString('en-US')} sketch points`), note);
+    assert.ok(note.includes(`within ±${formatNumber(200 * c.current_sketch.max_cdf_error, 2)}%`), note);
+    assert.match(note, /within ±0\.00\d+% of the window's\./);
+    assert.match(p.table, /counts are of the points the test saw/);
   });
 
   function report(over: Partial<EvaluationReport> = {}): EvaluationReport {
@@ -225,5 +255,22 @@ describe('pictures of one report (engine/pictures)', function () {
     // The drifted column leads.
     assert.ok(html.indexOf('data-column="age"') < html.indexOf('data-column="income"'));
     assert.equal(renderReportHtml(report()), html, 'same report, same bytes');
+  });
+
+  it('a failed window: the failure, no metric picture, no drift pictures', function () {
+    const html = renderReportHtml(
+      report({
+        verdict: { status: 'failing', reasons: ['schema break'] },
+        failure: { type: 'SchemaBreak', message: 'column age <missing>' },
+        metrics: {},
+        confidence: undefined,
+        estimated: undefined,
+        drift: undefined,
+        rows: 0,
+      }),
+    );
+    assert.match(html, /<section id="failure"><h2>Failure<\/h2><p><code>SchemaBreak<\/code> column age &#60;missing&#62;<\/p><\/section>/);
+    assert.ok(!html.includes('<svg'));
+    assert.match(html, /No drift check in this evaluation/);
   });
 });

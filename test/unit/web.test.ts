@@ -484,6 +484,7 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
       assert.equal(body.split(escaped).length - 1, 11, 'every hostile value is shown, escaped');
       assert.match(body, /<tr class="drifted"><td>&lt;script&gt;/);
       assert.match(body, /href="\/models\/churn\/reports\/20261120T060000Z_run-1.json"/);
+      assert.match(body, /<a href="\/models\/churn\/reports\/20261120T060000Z_run-1.html">report with pictures<\/a>/);
     }
     const json = await app.request('/models/churn/reports/20261120T060000Z_run-1.json', { headers: { cookie } });
     assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
