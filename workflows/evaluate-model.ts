@@ -281,14 +281,14 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         `${model.modelId} is ${status}${late}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`,
         `${estimatedVerdict ? `Estimated${typeof estimate?.value === 'number' ? ` ${metric} ${estimate.value.toFixed(4)}` : ''} from the model's scores on ${estimatedRowsText(evaluation?.estimated?.rows, labels?.unlabelled)}; realized metrics follow when the labels arrive.\n` : ''}${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
         // What channels show (docs/channels.md): the verdict and its numbers. Event content only, no command.
-        verdictNumbers(verdict, metric, value, windowEnd, report.jsonUri),
+        verdictNumbers(verdict, spec.thresholds, evaluation, windowEnd, report.jsonUri),
       );
     }
     // A warning, or healthy again after degraded / failing: sent only where the model's routes ask
     // for it (docs/channels.md), never for a backfill or a re-evaluation of matured labels.
     if ((verdict.status === 'warning' || verdict.status === 'healthy') && !backfill && patched('verdict-events')) {
       const extra = await verdictEvents({ modelId: model.modelId, verdict: verdict.status, windowEnd, workflowId: info.workflowId });
-      const numbers = verdictNumbers(verdict, metric, value, windowEnd, report.jsonUri);
+      const numbers = verdictNumbers(verdict, spec.thresholds, evaluation, windowEnd, report.jsonUri);
       if (extra.warning)
         trail.notify('warning', stakeholders(spec), `${model.modelId} has a warning`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`, numbers);
       if (extra.recovered)
@@ -354,9 +354,50 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   };
 }
 
-/** The numbers a verdict's notification carries for channels: `{ verdict, metric, value, reasons, windowEnd, report }`. */
-function verdictNumbers(verdict: { status: string; reasons: string[] }, metric: string, value: number | null | undefined, windowEnd: string, report: string) {
-  return { verdict: verdict.status, metric, ...(typeof value === 'number' ? { value } : {}), reasons: verdict.reasons, windowEnd, report };
+/**
+ * The numbers a verdict's notification carries for channels (engine/notify/channels/facts.ts):
+ * verdict, basis, metric, value (realized, else estimated), its interval, threshold, rows, the drifted
+ * columns (at most 8, highest score first), reasons, window end and report.
+ */
+function verdictNumbers(
+  verdict: { status: string; reasons: string[]; basis?: string },
+  thresholds: { metric: string; min?: number | undefined; max?: number | undefined },
+  evaluation: EvaluationSummary | undefined,
+  windowEnd: string,
+  report: string,
+): Record<string, unknown> {
+  const metric = thresholds.metric;
+  const realized = evaluation?.metrics[metric];
+  const estimate = evaluation?.estimated?.metrics[metric];
+  const value = typeof realized === 'number' ? realized : typeof estimate?.value === 'number' ? estimate.value : undefined;
+  const ci = evaluation?.confidence?.metric === metric ? evaluation.confidence : undefined;
+  const interval =
+    typeof realized === 'number'
+      ? typeof ci?.low === 'number' && typeof ci.high === 'number'
+        ? [ci.low, ci.high]
+        : undefined
+      : typeof estimate?.lower === 'number' && typeof estimate.upper === 'number'
+        ? [estimate.lower, estimate.upper]
+        : undefined;
+  const threshold = thresholds.min ?? thresholds.max;
+  const columns = evaluation?.drift?.columns ?? {};
+  const drifted = (evaluation?.drift?.drifted_columns ?? [])
+    .map((column) => ({ column, score: columns[column]?.score ?? null, threshold: columns[column]?.threshold, test: columns[column]?.test }))
+    .sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity))
+    .slice(0, 8);
+  return {
+    verdict: verdict.status,
+    ...(verdict.basis ? { basis: verdict.basis } : {}),
+    metric,
+    ...(value !== undefined ? { value } : {}),
+    ...(interval ? { interval } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(evaluation ? { rows: evaluation.rows } : {}),
+    ...(drifted.length > 0 ? { drifted } : {}),
+    reasons: verdict.reasons,
+    windowEnd,
+    report,
+  };
 }
 
 /** The summary as executions before `estimated-verdict` judged it: no estimate, no multivariate drift. */
