@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deliverStaged } from '../../engine/audit/routing.js';
+import { readChain } from '../../engine/audit/chain.js';
+import { renderWhoWasWatching, whoWasWatching } from '../../engine/audit/watching.js';
 import { parseConfig } from '../../engine/config/load.js';
 import { ChannelError, type ChannelSender } from '../../engine/notify/channels/types.js';
 import { stageNotification } from '../../engine/notify/staged.js';
@@ -65,6 +67,13 @@ describe('a staged message delivered to one channel and recorded (engine/audit/r
       attempt: 1,
       events: 2,
     });
+    // Who was watching names the channel, not the webhook or the log.
+    const w = whoWasWatching('churn', await readChain(store, 'churn'), new Date('2026-03-02T00:00:00Z'), new Map());
+    assert.deepEqual(
+      w.notified.map((n) => [n.via, n.outcome]),
+      [['team', 'delivered']],
+    );
+    assert.match(renderWhoWasWatching(w), /\(channel team: status 200, attempt 1, worker clock [^)]+\)/);
     await assert.rejects(deliver(send, [forged]), /model churn: nothing to deliver to channel team: model churn: no notification ffffffffffff was staged/);
   });
 
