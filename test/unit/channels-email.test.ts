@@ -47,14 +47,14 @@ describe('email channel (SMTP)', function () {
     assert.equal(d.channel, 'ml-team');
     assert.equal(d.type, 'email');
     assert.equal(d.status, 250);
-    assert.match(d.responseId ?? '', /^<upkeep\.[0-9a-f]{32}@example\.com>$/);
+    assert.match(d.responseId ?? '', /^upkeep\.[0-9a-f]{32}@example\.com$/);
     assert.equal(smtp.mails.length, 1);
     const m = smtp.mails[0]!;
     assert.equal(m.from, 'upkeep@example.com');
     // `alice` is a person's id, not an address: the other channels reach her.
     assert.deepEqual(m.to, ['ml-team@example.com', 'owner@example.com']);
     assert.equal(m.subject, '[upkeep] churn is degraded');
-    assert.equal(m.headers.get('message-id'), d.responseId);
+    assert.equal(m.headers.get('message-id'), `<${d.responseId}>`);
     assert.equal(m.headers.get('auto-submitted'), 'auto-generated');
     assert.equal(m.headers.get('x-upkeep-model'), 'churn');
     for (const line of [
@@ -83,7 +83,7 @@ describe('email channel (SMTP)', function () {
     const event = degradedEvent({
       title,
       text: `<img src=x onerror=alert(1)>\u0007 ${'z'.repeat(100_000)}`,
-      details: { drifted: [{ column: '<b>income</b>\u202e', score: 0.4, test: 'psi' }] },
+      details: { drifted: [{ column: '<b>income</b>\u202e', score: 0.1 + 0.2, test: 'psi' }] },
     });
     await sendEmail('ml-team', spec(smtp.url), { event }, { configDir: cfg.dir });
     const m = smtp.mails[0]!;
@@ -92,6 +92,8 @@ describe('email channel (SMTP)', function () {
     assert.ok(!m.headers.has('bcc'));
     assert.ok(!/<script>|<img|<b>income/.test(m.html), 'no markup from the event');
     assert.ok(m.html.includes('&#60;b&#62;income&#60;/b&#62;'));
+    // Numbers as people read them (0.30000000000000004 is 0.3).
+    assert.match(m.html, /<td align="right"[^>]*>0\.3<\/td>/);
     assert.ok(!m.text.includes('\u0007') && !m.text.includes('\u202e'));
     assert.ok(m.raw.length < 120_000, `mail of ${m.raw.length} bytes`);
   });
@@ -179,6 +181,12 @@ describe('email channel (SMTP)', function () {
     assert.ok(gone instanceof ChannelError && !gone.retryable && gone.status === 550, String(gone));
     assert.match(gone.message, /^channel ml-team: SMTP at 127\.0\.0\.1:\d+ answered 550 \(refused\)/);
     assert.equal(smtp.mails.length, 0);
+    // Some refused, others accepted: the mail goes to those accepted.
+    await sendEmail('ml-team', spec(smtp.url, { to: ['gone@example.com', 'here@example.com'] }), { event: degradedEvent({ to: [] }) }, { configDir: cfg.dir });
+    assert.deepEqual(
+      smtp.mails.map((m) => m.to),
+      [['here@example.com']],
+    );
   });
 
   it('a server that never greets times out (retryable) within the deadline', async () => {
@@ -195,6 +203,46 @@ describe('email channel (SMTP)', function () {
     } finally {
       sockets.forEach((s) => s.destroy());
       silent.close();
+    }
+  });
+
+  it('a server that answers every line slowly, each within the timeout, is cut off by the whole deadline', async () => {
+    const sockets: Socket[] = [];
+    const slow: Server = createServer((s) => {
+      sockets.push(s);
+      const later = (line: string): void => void setTimeout(() => s.writable && s.write(`${line}\r\n`), 200);
+      later('220 slow.example ESMTP');
+      let data = false;
+      let buffered = '';
+      s.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('latin1');
+        for (let i = buffered.indexOf('\r\n'); i >= 0; i = buffered.indexOf('\r\n')) {
+          const line = buffered.slice(0, i);
+          buffered = buffered.slice(i + 2);
+          if (data) {
+            if (line === '.') {
+              data = false;
+              later('250 queued');
+            }
+          } else if (/^DATA/i.test(line)) {
+            data = true;
+            later('354 go ahead');
+          } else if (/^QUIT/i.test(line)) later('221 bye');
+          else later('250 ok');
+        }
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const t0 = Date.now();
+      const url = `smtp://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+      const err = await sendEmail('ml-team', spec(url), { event: degradedEvent() }, { configDir: cfg.dir, timeoutMs: 300 }).catch((e: unknown) => e);
+      assert.ok(err instanceof ChannelError && err.retryable, String(err));
+      assert.match(err.message, /^channel ml-team: SMTP at 127\.0\.0\.1:\d+: not delivered within 900 ms in all/);
+      assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      slow.close();
     }
   });
 
@@ -220,5 +268,10 @@ describe('email channel (SMTP)', function () {
     ).catch((e: unknown) => e);
     assert.ok(noUser instanceof ChannelError);
     assert.equal(noUser.message, 'channel ml-team: password_file needs a user');
+    const noPassword = await sendEmail('ml-team', spec('smtp://127.0.0.1:9', { user: 'upkeep' }), { event: degradedEvent() }, { configDir: cfg.dir }).catch(
+      (e: unknown) => e,
+    );
+    assert.ok(noPassword instanceof ChannelError);
+    assert.equal(noPassword.message, 'channel ml-team: user needs a password_file');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
 
-import { sendToChannel } from '../../engine/notify/channels/index.js';
+import { checkChannel, sendToChannel } from '../../engine/notify/channels/index.js';
 import { sendSlack, slackMessage, SLACK_LIMITS } from '../../engine/notify/channels/slack.js';
 import { ChannelError } from '../../engine/notify/channels/types.js';
 import { configFolder, degradedEvent, ROUTING_KEY } from '../helpers/channel-events.js';
@@ -158,6 +158,37 @@ describe('sendToChannel', () => {
       assert.equal(slack.posts.length + pd.received.length + smtp.mails.length, 3);
     } finally {
       await Promise.all([slack.close(), pd.close(), smtp.close()]);
+      cfg.cleanup();
+    }
+  });
+});
+
+describe('checkChannel', () => {
+  it('finds what keeps a channel from delivering without sending anything: secrets, URLs, addresses', async () => {
+    const cfg = configFolder({ pd: ROUTING_KEY, short: 'abc', slack: 'https://hooks.slack.com/services/T/B/x', plain: 'http://hooks.example/x', pw: 'pw' });
+    chmodSync(path.join(cfg.dir, 'pw'), 0o604);
+    try {
+      const check = (name: string, spec: Parameters<typeof checkChannel>[1]) => checkChannel(name, spec, cfg.dir);
+      assert.equal(await check('p', { type: 'pagerduty', routing_key_file: 'pd' }), undefined);
+      assert.equal(
+        await check('p', { type: 'pagerduty', routing_key_file: 'short' }),
+        'channel p: routing_key_file does not hold an Events API v2 integration key (32 letters and digits, found 3 characters)',
+      );
+      assert.equal(
+        await check('p', { type: 'pagerduty', routing_key_file: 'pd', url: 'http://relay.example/v2/enqueue' }),
+        'channel p: url must be https (host relay.example); http only to this machine',
+      );
+      assert.equal(await check('s', { type: 'slack', webhook_file: 'slack' }), undefined);
+      assert.equal(await check('s', { type: 'slack', webhook_file: 'plain' }), 'channel s: the Slack webhook URL must be https (host hooks.example)');
+      assert.match((await check('s', { type: 'slack', webhook_file: 'missing' }))!, /^channel s: webhook_file \S+missing: no such file$/);
+      const email = { type: 'email' as const, smtp: 'smtp://mail.example.com', from: 'upkeep@example.com', to: ['a@example.com'] };
+      assert.equal(await check('e', email), undefined);
+      assert.equal(await check('e', { ...email, from: 'upkeep' }), 'channel e: from is not an email address');
+      assert.match(
+        (await check('e', { ...email, user: 'u', password_file: 'pw' }))!,
+        /^channel e: password_file \S+pw may be read or written by others \(mode 0604\)/,
+      );
+    } finally {
       cfg.cleanup();
     }
   });

@@ -13,12 +13,11 @@
  * Errors name the channel and the server (host:port), never the password.
  */
 import { isIP } from 'node:net';
-import { createTransport } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { htmlText, plainLine } from '../../../domain/escape.js';
 import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
-import { cut, driftedLine, eventFacts, factRows, messageEvents, messageKey, messageTitle, modelPageUrl } from './facts.js';
+import { cut, driftedLine, eventFacts, factRows, fmt, messageEvents, messageKey, messageTitle, modelPageUrl } from './facts.js';
 import { DEFAULT_CHANNEL_TIMEOUT_MS } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
@@ -48,12 +47,10 @@ export function smtpServer(name: string, smtp: string): { host: string; port: nu
 
 /** Who the mail goes to: the channel's `to`, then the event's people who are addresses; each once (case-insensitive). */
 export function recipients(name: string, spec: EmailSpec, message: ChannelMessage): string[] {
-  spec.to.forEach((a, i) => {
-    if (!isAddress(a)) throw new ChannelError(`channel ${name}: to[${i}] is not an email address`, false);
-  });
+  // spec.to is checked by emailSettings; an entry that is not an address is skipped here too.
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const a of [...spec.to, ...messageEvents(message).flatMap((e) => e.to.filter(isAddress))]) {
+  for (const a of [...spec.to.filter(isAddress), ...messageEvents(message).flatMap((e) => e.to.filter(isAddress))]) {
     const k = a.toLowerCase();
     if (seen.has(k)) continue;
     seen.add(k);
@@ -107,7 +104,7 @@ function eventHtml(e: NotificationEvent): string {
       `<table style="border-collapse:collapse;margin:0 0 8px"><caption style="text-align:left;font-weight:bold">Drifted columns</caption><tr><th align="left" ${TD}>Column</th><th align="left" ${TD}>Test</th><th align="right" ${TD}>Score</th><th align="right" ${TD}>Threshold</th></tr>${f.drifted
         .map(
           (c) =>
-            `<tr><td ${TD}>${htmlText(c.column)}</td><td ${TD}>${htmlText(c.test ?? '')}</td><td align="right" ${TD}>${c.score === null ? '' : htmlText(String(c.score))}</td><td align="right" ${TD}>${c.threshold === undefined ? '' : htmlText(String(c.threshold))}</td></tr>`,
+            `<tr><td ${TD}>${htmlText(c.column)}</td><td ${TD}>${htmlText(c.test ?? '')}</td><td align="right" ${TD}>${c.score === null ? '' : htmlText(fmt(c.score))}</td><td align="right" ${TD}>${c.threshold === undefined ? '' : htmlText(fmt(c.threshold))}</td></tr>`,
         )
         .join('')}</table>${more > 0 ? `<p>… and ${more} more</p>` : ''}`,
     );
@@ -162,16 +159,28 @@ function smtpError(err: unknown, where: string, timeoutMs: number, password?: st
   return new ChannelError(`${where}: ${code || 'connection failed'}${msg ? ` (${redact(msg)})` : ''}`, true);
 }
 
+/** The server and the password of a channel, its addresses checked (before any connection). */
+export async function emailSettings(name: string, spec: EmailSpec, configDir: string): Promise<{ server: ReturnType<typeof smtpServer>; password?: string }> {
+  const server = smtpServer(name, spec.smtp);
+  if (!isAddress(spec.from)) throw new ChannelError(`channel ${name}: from is not an email address`, false);
+  spec.to.forEach((a, i) => {
+    if (!isAddress(a)) throw new ChannelError(`channel ${name}: to[${i}] is not an email address`, false);
+  });
+  if (spec.password_file !== undefined && spec.user === undefined) throw new ChannelError(`channel ${name}: password_file needs a user`, false);
+  if (spec.user !== undefined && spec.password_file === undefined) throw new ChannelError(`channel ${name}: user needs a password_file`, false);
+  if (spec.password_file === undefined) return { server };
+  return { server, password: await readSecretFile(name, 'password_file', spec.password_file, configDir) };
+}
+
 /** Sends one message to an email channel (one attempt). */
 export async function sendEmail(name: string, spec: EmailSpec, message: ChannelMessage, opts: SendOptions): Promise<ChannelDelivery> {
-  const server = smtpServer(name, spec.smtp);
+  const { server, password } = await emailSettings(name, spec, opts.configDir);
   const where = `channel ${name}: SMTP at ${server.host}:${server.port}`;
-  if (!isAddress(spec.from)) throw new ChannelError(`channel ${name}: from is not an email address`, false);
-  if (spec.password_file !== undefined && spec.user === undefined) throw new ChannelError(`channel ${name}: password_file needs a user`, false);
   const to = recipients(name, spec, message);
-  const password = spec.password_file !== undefined ? await readSecretFile(name, 'password_file', spec.password_file, opts.configDir) : undefined;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_CHANNEL_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new ChannelError(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}`, false);
+  // Loaded on first use: a command that only checks channels (upkeep check) does not pay for it.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     host: server.host,
     port: server.port,
@@ -204,9 +213,12 @@ export async function sendEmail(name: string, spec: EmailSpec, message: ChannelM
     });
     // The whole delivery has a deadline too (a server answering each line just in time could hold it open for long).
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), timeoutMs * 3);
+      timer = setTimeout(
+        () => reject(new ChannelError(`${where}: not delivered within ${timeoutMs * 3} ms in all (the server answers slowly)`, true)),
+        timeoutMs * 3,
+      );
       if (opts.signal) {
-        onAbort = () => reject(Object.assign(new Error('cancelled'), { code: 'ECANCELLED' }));
+        onAbort = () => reject(new ChannelError(`${where}: cancelled`, true));
         if (opts.signal.aborted) onAbort();
         else opts.signal.addEventListener('abort', onAbort, { once: true });
       }
@@ -214,7 +226,7 @@ export async function sendEmail(name: string, spec: EmailSpec, message: ChannelM
     sent.catch(() => undefined);
     const info = await Promise.race([sent, deadline]);
     const status = /^([2-5][0-9]{2})\b/.exec(info.response ?? '')?.[1];
-    return { channel: name, type: 'email', ...(status ? { status: Number(status) } : {}), responseId: info.messageId };
+    return { channel: name, type: 'email', ...(status ? { status: Number(status) } : {}), responseId: info.messageId.replace(/^<|>$/g, '') };
   } catch (err) {
     if (err instanceof ChannelError) throw err;
     throw smtpError(err, where, timeoutMs, password);

@@ -5,7 +5,9 @@
  *
  *   verdict, previous (recovered), basis ('realized' | 'estimated'), metric, value,
  *   interval ([low, high] or {low, high}), threshold, rows, drifted ([{column, score, threshold?, test?}]),
- *   report (its URI), kind (a watchdog finding's kind)
+ *   drifted_count (when `drifted` lists only the first), report (its URI), kind (a watchdog finding's kind)
+ *
+ * domain/notify-details.ts builds them from an evaluation, for the workflows.
  *
  * Anything missing or of the wrong type is left out; lists are cut so a message stays bounded.
  */
@@ -30,7 +32,7 @@ export interface EventFacts {
   interval?: [number, number];
   threshold?: number;
   rows?: number;
-  /** The drifted columns, at most MAX_DRIFTED, highest score first. */
+  /** The drifted columns, at most MAX_DRIFTED, in the order the event gives them. */
   drifted?: DriftedColumn[];
   /** How many columns drifted (may exceed drifted.length). */
   driftedCount?: number;
@@ -70,7 +72,7 @@ function drifted(v: unknown): { list: DriftedColumn[]; count: number } | undefin
     const test = word(o.test, 40);
     list.push({ column, score: num(o.score) ?? null, ...(threshold !== undefined ? { threshold } : {}), ...(test ? { test } : {}) });
   }
-  list.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity));
+  // In the order given (the report's): a score is a p-value for some tests and a distance for others.
   return { list: list.slice(0, MAX_DRIFTED), count: list.length };
 }
 
@@ -93,17 +95,21 @@ export function eventFacts(e: NotificationEvent): EventFacts {
   const dr = drifted(d.drifted);
   if (dr) {
     f.drifted = dr.list;
-    f.driftedCount = dr.count;
+    // The sender may list only the first columns and count them all.
+    const count = num(d.drifted_count);
+    f.driftedCount = count !== undefined && Number.isInteger(count) && count > dr.count ? count : dr.count;
   }
   set('report', word(d.report, 300));
   if (e.kind === 'watchdog') set('findingKind', word(d.kind, 60));
   return f;
 }
 
-/** A number for people: up to 4 decimals, no trailing zeros; integers grouped (12,345). */
+/** A number for people: up to 4 decimals, no trailing zeros; integers grouped (12,345); tiny ones in exponent form (3e-8). */
 export function fmt(n: number): string {
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   const a = Math.abs(n);
+  // A tiny p-value is not 0: it keeps its magnitude (1.2e-12).
+  if (a < 0.001) return n.toExponential(1).replace('.0e', 'e');
   const digits = a >= 100 ? 1 : a >= 1 ? 3 : 4;
   return String(Number(n.toFixed(digits)));
 }

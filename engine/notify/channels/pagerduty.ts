@@ -148,13 +148,29 @@ function refusal(err: ChannelError, routingKey: string): ChannelError {
   return reason ? new ChannelError(`${err.message}: ${reason}`, false, err.status) : err;
 }
 
-/** Sends one message to a PagerDuty channel (one attempt). */
-export async function sendPagerDuty(name: string, spec: PagerDutySpec, message: ChannelMessage, opts: SendOptions): Promise<ChannelDelivery> {
+/** The Events API endpoint of a channel: https (plain http only to this machine: the routing key travels in the body). */
+export function pagerDutyUrl(name: string, spec: PagerDutySpec): URL {
   const url = new URL(spec.url ?? PAGERDUTY_EVENTS_URL);
-  // The routing key travels in the body: over plain http only to this machine (a local stand-in or relay).
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url)))
     throw new ChannelError(`channel ${name}: url must be https (host ${url.host}); http only to this machine`, false);
-  const routingKey = await readSecretFile(name, 'routing_key_file', spec.routing_key_file, opts.configDir);
+  return url;
+}
+
+/** The routing key from its file: an Events API v2 integration key is 32 letters and digits. */
+export async function readRoutingKey(name: string, spec: PagerDutySpec, configDir: string): Promise<string> {
+  const key = await readSecretFile(name, 'routing_key_file', spec.routing_key_file, configDir);
+  if (!/^[A-Za-z0-9]{32}$/.test(key))
+    throw new ChannelError(
+      `channel ${name}: routing_key_file does not hold an Events API v2 integration key (32 letters and digits, found ${key.length} characters)`,
+      false,
+    );
+  return key;
+}
+
+/** Sends one message to a PagerDuty channel (one attempt). */
+export async function sendPagerDuty(name: string, spec: PagerDutySpec, message: ChannelMessage, opts: SendOptions): Promise<ChannelDelivery> {
+  const url = pagerDutyUrl(name, spec);
+  const routingKey = await readRoutingKey(name, spec, opts.configDir);
   const body = pagerDutyEvent(routingKey, message, opts);
   let answer;
   try {

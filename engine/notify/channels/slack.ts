@@ -118,7 +118,7 @@ export function slackMessage(message: ChannelMessage, opts: { publicUrl?: string
       const fields = factFields(d);
       const need = 1 + (fields.length > 0 ? 1 : 0);
       if (room - (blocks.length - 1) < need) break;
-      blocks.push({ type: 'section', text: plain(`${d.at} · ${d.kind}\n${d.title}`, SLACK_LIMITS.sectionText, true) });
+      blocks.push({ type: 'section', text: plain(`${d.at} · ${d.kind}\n${plainLine(d.title, 1000)}`, SLACK_LIMITS.sectionText, true) });
       if (fields.length > 0) blocks.push({ type: 'section', fields });
       shown++;
     }
@@ -136,7 +136,7 @@ export function slackMessage(message: ChannelMessage, opts: { publicUrl?: string
 }
 
 /** The webhook URL from its file: https (http only on this machine, for a local receiver). */
-function webhookUrl(name: string, text: string): URL {
+export function webhookUrl(name: string, text: string): URL {
   let url: URL;
   try {
     url = new URL(text);
