@@ -30,8 +30,10 @@ import {
   type ResolvedModel,
   type SnapshotRef,
   type TrendSummary,
+  type Verdict,
 } from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
+import { verdictNotificationDetails } from '../domain/notify-details.js';
 import { createTrailWriter } from './trail-writer.js';
 import { decideVerdict, estimatedRowsText, retrainRequest, shouldRetrain } from './policy.js';
 import { lowerIsBetter } from '../domain/metrics.js';
@@ -354,50 +356,15 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
   };
 }
 
-/**
- * The numbers a verdict's notification carries for channels (engine/notify/channels/facts.ts):
- * verdict, basis, metric, value (realized, else estimated), its interval, threshold, rows, the drifted
- * columns (at most 8, highest score first), reasons, window end and report.
- */
+/** The numbers a verdict's notification carries for channels (domain/notify-details.ts), with its reasons and window. */
 function verdictNumbers(
-  verdict: { status: string; reasons: string[]; basis?: string },
+  verdict: Verdict,
   thresholds: { metric: string; min?: number | undefined; max?: number | undefined },
   evaluation: EvaluationSummary | undefined,
   windowEnd: string,
   report: string,
 ): Record<string, unknown> {
-  const metric = thresholds.metric;
-  const realized = evaluation?.metrics[metric];
-  const estimate = evaluation?.estimated?.metrics[metric];
-  const value = typeof realized === 'number' ? realized : typeof estimate?.value === 'number' ? estimate.value : undefined;
-  const ci = evaluation?.confidence?.metric === metric ? evaluation.confidence : undefined;
-  const interval =
-    typeof realized === 'number'
-      ? typeof ci?.low === 'number' && typeof ci.high === 'number'
-        ? [ci.low, ci.high]
-        : undefined
-      : typeof estimate?.lower === 'number' && typeof estimate.upper === 'number'
-        ? [estimate.lower, estimate.upper]
-        : undefined;
-  const threshold = thresholds.min ?? thresholds.max;
-  const columns = evaluation?.drift?.columns ?? {};
-  const drifted = (evaluation?.drift?.drifted_columns ?? [])
-    .map((column) => ({ column, score: columns[column]?.score ?? null, threshold: columns[column]?.threshold, test: columns[column]?.test }))
-    .sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity))
-    .slice(0, 8);
-  return {
-    verdict: verdict.status,
-    ...(verdict.basis ? { basis: verdict.basis } : {}),
-    metric,
-    ...(value !== undefined ? { value } : {}),
-    ...(interval ? { interval } : {}),
-    ...(threshold !== undefined ? { threshold } : {}),
-    ...(evaluation ? { rows: evaluation.rows } : {}),
-    ...(drifted.length > 0 ? { drifted } : {}),
-    reasons: verdict.reasons,
-    windowEnd,
-    report,
-  };
+  return { ...verdictNotificationDetails({ verdict, metric: thresholds.metric, thresholds, evaluation, report }), reasons: verdict.reasons, windowEnd };
 }
 
 /** The summary as executions before `estimated-verdict` judged it: no estimate, no multivariate drift. */
