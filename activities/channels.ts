@@ -9,7 +9,7 @@ import type { ActivityDeps } from './deps.js';
 import { CHANNEL_EVENT_SIGNAL, type ChannelOutboxInput, type OutboxPlan } from '../domain/channel-outbox.js';
 import type { NotificationEvent, StagedNotification } from '../domain/maintenance.js';
 import { deliverStaged, outboxPlan, routeNotification, verdictEvents, type DeliveryRecord } from '../engine/audit/routing.js';
-import type { ChannelSender } from '../engine/notify/channels/types.js';
+import { sendToChannel } from '../engine/notify/channels/index.js';
 
 /** The worker's own client: signalWithStart the channel's outbox on this activity's task queue. */
 async function workerOutbox(workflowId: string, input: ChannelOutboxInput, ref: StagedNotification): Promise<void> {
@@ -23,13 +23,9 @@ async function workerOutbox(workflowId: string, input: ChannelOutboxInput, ref: 
   });
 }
 
-// The channel transports (engine/notify/channels/index.ts sendToChannel) are wired here when they land.
-const noTransports: ChannelSender = async (name) => {
-  throw new ApplicationFailure(`channel ${name}: this build has no channel transports`, 'NoChannelTransports', true);
-};
-
 export function createChannelActivities(deps: Pick<ActivityDeps, 'store' | 'loadConfig' | 'attempt' | 'fetch' | 'configDir' | 'channelSender' | 'toOutbox'>) {
-  const send = deps.channelSender ?? noTransports;
+  // The one call site of the channel transports (engine/notify/channels/index.ts); tests inject a fake.
+  const send = deps.channelSender ?? sendToChannel;
   return {
     /** Hands the event to the outbox of each channel its model's routes name for it; returns those channels. */
     async routeNotification(input: { event: NotificationEvent }): Promise<{ channels: string[] }> {

@@ -38,7 +38,7 @@ const { deliverChannel } = proxyActivities<Activities>({
     backoffCoefficient: 2,
     maximumInterval: '5 minutes',
     maximumAttempts: 20,
-    nonRetryableErrorTypes: ['ChannelRefused', 'InvalidRequest', 'InvalidData', 'InvalidConfig', 'NoChannelTransports'],
+    nonRetryableErrorTypes: ['ChannelRefused', 'InvalidRequest', 'InvalidData', 'InvalidConfig'],
   },
 });
 

@@ -56,8 +56,18 @@ export async function deliverStaged(
   const spec = config.notify.channels[input.channel];
   if (!spec) throw new UpkeepError('InvalidConfig', `model ${input.modelId}: channel ${input.channel} is no longer declared under notify.channels`);
   const events: NotificationEvent[] = [];
-  for (const ref of input.refs) events.push(await readStagedNotification(ports.store, ref));
-  if (events.length === 0) throw new UpkeepError('InvalidRequest', `model ${input.modelId}: nothing to deliver to channel ${input.channel}`);
+  // A reference no upkeep workflow staged (signalled by someone else) is left out, not the whole digest.
+  const refused: string[] = [];
+  for (const ref of input.refs) {
+    try {
+      events.push(await readStagedNotification(ports.store, ref));
+    } catch (err) {
+      if (!(err instanceof UpkeepError) || (err.type !== 'InvalidRequest' && err.type !== 'InvalidData')) throw err;
+      refused.push(err.message);
+    }
+  }
+  if (events.length === 0)
+    throw new UpkeepError('InvalidRequest', `model ${input.modelId}: nothing to deliver to channel ${input.channel}${refused.length ? `: ${refused[0]}` : ''}`);
   const message: ChannelMessage = { event: events.at(-1)!, ...(events.length > 1 ? { digest: events } : {}) };
   return deliverToChannel(ports, input.channel, spec, message, attempt);
 }

@@ -159,4 +159,20 @@ describe('workflow logic: channel outboxes, quiet hours and digests (time-skippi
       ['team', 1],
     ]);
   });
+
+  it('gathers what arrives during the quiet hours of a digested channel into one message when they end', async function () {
+    const taskQueue = uniqueId('outbox-night');
+    const r = recorder();
+    const now = await t.env.currentTimeMs();
+    const quiet = `  quiet_hours: { from: "${hhmm(now - HOUR)}", to: "${hhmm(now + 5 * HOUR)}", timezone: UTC }`;
+    const a = activities(`${CHANNELS}\n  routes: [{ channels: [team] }]\n${quiet}\n  digest: { every: 1h }`, taskQueue, r.send);
+    await withWorkers(t, taskQueue, a, async () => {
+      for (const kind of ['degraded', 'approval-requested', 'reminder'] as const) await a.routeNotification({ event: event(kind, now) });
+      assert.deepEqual(await outbox('team').result(), { sent: 1 });
+    });
+    assert.deepEqual(
+      r.got.map((g) => g.titles.length),
+      [3],
+    );
+  });
 });
