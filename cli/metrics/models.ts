@@ -203,7 +203,9 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
   const now = o.now ?? Date.now;
   const r = [o.registry];
   type Set = (snapshot: FiguresSnapshot, g: Gauge<string>) => void;
-  const gauge = (name: string, help: string, labelNames: string[], fill: Set): void => {
+  /** A gauge filled from each new snapshot; an `aging` one (seconds since an instant) at every scrape. */
+  const gauge = (name: string, help: string, labelNames: string[], fill: Set, aging = false): void => {
+    let filled: FiguresSnapshot | undefined;
     new Gauge({
       name,
       help,
@@ -211,6 +213,8 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
       registers: r,
       async collect() {
         const snapshot = await figures.get();
+        if (snapshot === filled && !aging) return;
+        filled = snapshot;
         this.reset();
         fill(snapshot, this);
       },
@@ -254,6 +258,7 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
     'Seconds since an evaluation last looked at the model (healthy, warning or degraded), as `upkeep status` measures it; absent: never evaluated.',
     ['model'],
     each((m, g) => m.lookedFrom !== undefined && g.set({ model: m.id }, Math.max(0, (now() - m.lookedFrom) / 1000))),
+    true,
   );
   gauge(
     'upkeep_model_schedule_interval_seconds',
@@ -272,6 +277,7 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
     'How long the oldest waiting request has waited (0: none waits); absent when Temporal did not answer.',
     ['model'],
     each((m, g) => m.approvals && g.set({ model: m.id }, m.approvals.oldestSince === undefined ? 0 : Math.max(0, (now() - m.approvals.oldestSince) / 1000))),
+    true,
   );
   gauge(
     'upkeep_model_overdue_approvals',
