@@ -180,6 +180,15 @@ describe('Prometheus metrics', function () {
     }
   });
 
+  it('refuses a metrics block without a port, or with a port out of range, naming the field', function () {
+    const text = (metrics: unknown) => JSON.stringify({ store: 'store', metrics, models: [model('churn')] });
+    assert.throws(() => parseConfig(text({ host: '127.0.0.1' }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics\.port/s);
+    assert.throws(() => parseConfig(text({ port: 70000 }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics\.port/s);
+    assert.throws(() => parseConfig(text({ port: 9464, token: 'inline' }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics.*token/s);
+    const ok = parseConfig(text({ port: 9464 }), { name: 'upkeep.yaml', baseDir: dir });
+    assert.deepEqual(ok.metrics, { host: '127.0.0.1', port: 9464, refresh: '15s' });
+  });
+
   it("puts Temporal's metrics on the next port, or UPKEEP_METRICS_PORT's next, and none without a metrics block", function () {
     const m = { host: '127.0.0.1', port: 9464, refresh: '15s' };
     assert.deepEqual(metricsPorts(m, {}), { port: 9464, temporalPort: 9465 });
