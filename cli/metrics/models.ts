@@ -119,11 +119,12 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
     let errors = 0;
     const failed = (): undefined => void errors++;
     const pointer = await tryGetJson<ChampionPointer>(o.store, championKey(spec.id)).catch(failed);
-    const reportKey = await newestJson(o.store, reportsPrefix(spec.id)).catch(failed);
+    // A listing that failed keeps what was known (counted in read_errors); an empty one clears it.
+    const reportKey = await newestJson(o.store, reportsPrefix(spec.id)).then((k) => k ?? null, failed);
     if (reportKey && reportKey !== cache.report?.key) {
       const r = await tryGetJson<EvaluationReport>(o.store, reportKey).catch(failed);
       if (r) cache.report = reportFigures(reportKey, r);
-    } else if (!reportKey) delete cache.report;
+    } else if (reportKey === null) delete cache.report;
     // When an evaluation last looked: re-read from the audit trail when an evaluation or the champion changed.
     const auditKey = await newestJson(o.store, auditEntriesPrefix(spec.id, 'evaluations')).catch(failed);
     const generation = pointer?.generation;

@@ -116,6 +116,26 @@ describe('Prometheus metrics', function () {
       assert.equal(sample(restarted, name, labels), sample(fresh, name, labels), name);
   });
 
+  it("keeps a model's last known figures when the store fails a refresh, and counts the failed reads", async function () {
+    await putReport(store, 'churn', '2026-12-01T06:00:00.000Z', 'degraded');
+    let now = Date.parse('2026-12-01T07:05:00.000Z');
+    let broken = false;
+    const flaky: ArtifactStore = {
+      ...store,
+      list: (p) => (broken ? Promise.reject(new Error('connection reset')) : store.list(p)),
+      get: (k) => (broken ? Promise.reject(new Error('connection reset')) : store.get(k)),
+      tryGet: (k) => (broken ? Promise.reject(new Error('connection reset')) : store.tryGet(k)),
+    };
+    const registry = new Registry();
+    registerModelMetrics({ registry, config: async () => config, store: flaky, taskQueue: 'upkeep', refreshMs: 1_000, now: () => now });
+    assert.equal(sample(await registry.metrics(), 'upkeep_model_read_errors', { model: 'churn' }), 0);
+    broken = true;
+    now += 5_000;
+    const text = await registry.metrics();
+    assert.equal(sample(text, 'upkeep_model_verdict', { model: 'churn', verdict: 'degraded' }), 1);
+    assert.ok(sample(text, 'upkeep_model_read_errors', { model: 'churn' })! >= 2);
+  });
+
   it('shares one refresh between concurrent scrapes', async function () {
     let lists = 0;
     const counting: ArtifactStore = { ...store, list: (p) => (lists++, store.list(p)) };
