@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../engine/config/load.js';
+import { configLoader, loadConfig } from '../engine/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { formatGateRefresh, refreshOpenGates } from './client/approvers.js';
 import { auditSyncChanges } from '../workers/schedule-audit.js';
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const metrics = await startWorkerMetrics({
     config,
     configPath,
-    readConfig: () => loadConfig(configPath),
+    readConfig: configLoader(configPath),
     store: openStore(config),
     client,
     taskQueue: settings.taskQueue,

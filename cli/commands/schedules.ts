@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { msNumberToTs, tsToMs } from '@temporalio/common';
-import { loadConfig } from '../../engine/config/load.js';
+import { configLoader, loadConfig } from '../../engine/config/load.js';
 import { UpkeepError } from '../../engine/errors.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
 import { findSystemSchedule, formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
@@ -209,7 +209,7 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   const metrics = await startWorkerMetrics({
     config: metricsConfig,
     configPath: commandConfig(o.config),
-    readConfig: () => loadConfig(commandConfig(o.config)),
+    readConfig: configLoader(commandConfig(o.config)),
     store: openStore(metricsConfig),
     client,
     taskQueue: s.taskQueue,

@@ -61,6 +61,8 @@ export interface ModelFigures {
 export interface FiguresSnapshot {
   at: number;
   models: ModelFigures[];
+  /** False when the config could not be read at the last refresh (the last good one answered). */
+  configReadable: boolean;
   temporalReachable: boolean;
   refreshSeconds: number;
 }
@@ -114,6 +116,7 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
   const caches = new Map<string, ModelCache>();
   let current: { snapshot: FiguresSnapshot } | undefined;
   let refreshing: Promise<FiguresSnapshot> | undefined;
+  let lastConfig: UpkeepConfig | undefined;
 
   async function model(spec: ModelSpec, cache: ModelCache): Promise<Omit<ModelFigures, 'approvals' | 'findings'>> {
     let errors = 0;
@@ -148,7 +151,15 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
 
   async function refresh(): Promise<FiguresSnapshot> {
     const started = performance.now();
-    const config = await o.config();
+    // A config edited into something invalid: the last good one answers (the worker's activities refuse it loudly).
+    const read = await o.config().then(
+      (c) => ({ config: c, ok: true }),
+      (err: unknown) => {
+        if (!lastConfig) throw err;
+        return { config: lastConfig, ok: false };
+      },
+    );
+    const config = (lastConfig = read.config);
     const ids = config.models.map((m) => m.id);
     for (const id of caches.keys()) if (!ids.includes(id)) caches.delete(id); // a model that left the config
     const [server, watchdog] = await Promise.all([
@@ -178,7 +189,7 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
         findings,
       };
     });
-    return { at: now(), models, temporalReachable: server.reachable, refreshSeconds: (performance.now() - started) / 1000 };
+    return { at: now(), models, configReadable: read.ok, temporalReachable: server.reachable, refreshSeconds: (performance.now() - started) / 1000 };
   }
 
   return {
@@ -297,6 +308,9 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
     "Reads of the model's store objects that failed in the last refresh (its other figures may be older).",
     ['model'],
     each((m, g) => g.set({ model: m.id }, m.errors)),
+  );
+  gauge('upkeep_config_readable', 'Whether the config could be read at the last refresh (0: an edit broke it; the last good one answers).', [], (s, g) =>
+    g.set(s.configReadable ? 1 : 0),
   );
   gauge('upkeep_temporal_reachable', 'Whether Temporal answered the last refresh (pending approvals need it).', [], (s, g) =>
     g.set(s.temporalReachable ? 1 : 0),

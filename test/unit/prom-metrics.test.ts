@@ -136,6 +136,23 @@ describe('Prometheus metrics', function () {
     assert.ok(sample(text, 'upkeep_model_read_errors', { model: 'churn' })! >= 2);
   });
 
+  it('answers from the last good config when an edit breaks it, saying so', async function () {
+    let good = true;
+    const registry = new Registry();
+    let now = 0;
+    const read = async (): Promise<UpkeepConfig> => {
+      if (!good) throw new Error('upkeep.yaml: models.0.thresholds: give at least one of min, max or max_drop');
+      return config;
+    };
+    registerModelMetrics({ registry, config: read, store, taskQueue: 'upkeep', refreshMs: 1_000, now: () => now });
+    assert.equal(sample(await registry.metrics(), 'upkeep_config_readable'), 1);
+    good = false;
+    now += 5_000;
+    const text = await registry.metrics();
+    assert.equal(sample(text, 'upkeep_config_readable'), 0);
+    assert.equal(sample(text, 'upkeep_models'), 2);
+  });
+
   it('shares one refresh between concurrent scrapes', async function () {
     let lists = 0;
     const counting: ArtifactStore = { ...store, list: (p) => (lists++, store.list(p)) };
