@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -7,7 +7,9 @@ import { parseConfig } from '../../engine/config/load.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { registerModelMetrics } from '../../cli/metrics/models.js';
-import { bearerMatches, metricsPorts, readMetricsToken, startMetricsServer, temporalTelemetry } from '../../cli/metrics/endpoint.js';
+import { bearerMatches, metricsPorts, processRegistry, readMetricsToken, startMetricsServer, temporalTelemetry } from '../../cli/metrics/endpoint.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
+import { parse as parseYaml } from 'yaml';
 import { evaluationMetrics, instrumentActivities } from '../../workers/metrics.js';
 import type { UpkeepConfig } from '../../domain/config.js';
 
@@ -224,6 +226,35 @@ describe('Prometheus metrics', function () {
     assert.throws(() => parseConfig(text({ port: 9464, token: 'inline' }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics.*token/s);
     const ok = parseConfig(text({ port: 9464 }), { name: 'upkeep.yaml', baseDir: dir });
     assert.deepEqual(ok.metrics, { host: '127.0.0.1', port: 9464, refresh: '15s' });
+  });
+
+  it('the dashboard and the alert rules name only metrics upkeep exports (without a Prometheus: test/e2e/prometheus.test.ts runs them)', async function () {
+    const registry = processRegistry();
+    registerModelMetrics({ registry, config: async () => config, store, taskQueue: 'upkeep', refreshMs: 60_000 });
+    evaluationMetrics(registry);
+    const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+    const dashboard = JSON.parse(readFileSync(path.join(PROJECT_DIR, 'deploy', 'grafana', 'upkeep.json'), 'utf8')) as {
+      panels: { id: number; targets?: { expr: string }[] }[];
+      templating: { list: { query?: string | { query: string } }[] };
+    };
+    const rules = parseYaml(readFileSync(path.join(PROJECT_DIR, 'deploy', 'prometheus', 'upkeep-rules.yml'), 'utf8')) as {
+      groups: { rules: { expr: string }[] }[];
+    };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => (typeof v.query === 'object' ? [v.query.query] : [])),
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
+    const named = new Set(
+      exprs.flatMap((e) => [...e.matchAll(/\b((?:upkeep|process|nodejs)_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, ''))),
+    );
+    assert.ok(named.size >= 15, [...named].join(', '));
+    assert.deepEqual(
+      [...named].filter((n) => !exported.has(n)),
+      [],
+    );
+    const ids = dashboard.panels.map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
   });
 
   it("puts Temporal's metrics on the next port, or UPKEEP_METRICS_PORT's next, and none without a metrics block", function () {
