@@ -9,6 +9,7 @@ import type { ArtifactStore } from '../../engine/store/store.js';
 import { registerModelMetrics } from '../../cli/metrics/models.js';
 import { bearerMatches, metricsPorts, processRegistry, readMetricsToken, startMetricsServer, temporalTelemetry } from '../../cli/metrics/endpoint.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
+import { serveMetrics } from '../../cli/commands/serve.js';
 import { parse as parseYaml } from 'yaml';
 import { evaluationMetrics, instrumentActivities } from '../../workers/metrics.js';
 import type { UpkeepConfig } from '../../domain/config.js';
@@ -217,6 +218,24 @@ describe('Prometheus metrics', function () {
     } finally {
       await server.close();
     }
+  });
+
+  it('upkeep serve answers /metrics only with a token file: without one the route is off, saying so', async function () {
+    const configPath = path.join(dir, 'upkeep.yaml');
+    const lines: string[] = [];
+    const o = { store, taskQueue: 'upkeep', log: (l: string) => lines.push(l) };
+    assert.equal(await serveMetrics(config, configPath, o), undefined);
+    const open = parseConfig(JSON.stringify({ store: 'store', metrics: { port: 9464 }, models: [model('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+    assert.equal(await serveMetrics(open, configPath, o), undefined);
+    assert.deepEqual(lines, ['metrics: /metrics is off in upkeep serve until metrics.token_file is set in upkeep.yaml (docs/observability.md)']);
+    writeFileSync(path.join(dir, 'metrics-token'), 'a-long-enough-scrape-token', { mode: 0o600 });
+    const guarded = parseConfig(JSON.stringify({ store: 'store', metrics: { port: 9464, token_file: 'metrics-token' }, models: [model('churn')] }), {
+      name: 'upkeep.yaml',
+      baseDir: dir,
+    });
+    const m = await serveMetrics(guarded, configPath, o);
+    assert.equal(m?.token, 'a-long-enough-scrape-token');
+    assert.equal(sample(await m!.registry.metrics(), 'upkeep_models'), 1);
   });
 
   it('refuses a metrics block without a port, or with a port out of range, naming the field', function () {
