@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../engine/config/load.js';
+import { configLoader, loadConfig } from '../engine/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { formatGateRefresh, refreshOpenGates } from './client/approvers.js';
 import { auditSyncChanges } from '../workers/schedule-audit.js';
@@ -24,13 +24,12 @@ import { EXAMPLE_CONFIG } from '../workers/paths.js';
 import { configPath as configFile, readSettings } from '../workers/settings.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
 import { createWorkerLogger } from '../workers/log.js';
 import { onParentExit } from '../workers/parent-watch.js';
 import { describeRecorded, recordCommandConfig, witness } from './config-record.js';
 import { recordFleetConfig } from '../engine/audit/config-entries.js';
 import { nextSteps } from './next-steps.js';
-import { startWorkerMetrics, temporalTelemetry } from './metrics/endpoint.js';
+import { installRuntime, startWorkerMetrics } from './metrics/endpoint.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -93,10 +92,13 @@ async function main(): Promise<void> {
   const config = await loadConfig(configPath);
   // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI); its
   // metrics beside upkeep's when the config has a `metrics` block (docs/observability.md).
-  Runtime.install({
-    logger: createWorkerLogger(settings.logLevel),
-    telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } }, ...temporalTelemetry(config) },
-  });
+  installRuntime(
+    {
+      logger: createWorkerLogger(settings.logLevel),
+      telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } },
+    },
+    config,
+  );
   const isExample = configPath === EXAMPLE_CONFIG;
   log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);
 
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
   const metrics = await startWorkerMetrics({
     config,
     configPath,
-    readConfig: () => loadConfig(configPath),
+    readConfig: configLoader(configPath),
     store: openStore(config),
     client,
     taskQueue: settings.taskQueue,

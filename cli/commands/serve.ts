@@ -116,19 +116,23 @@ export async function webSetup(
  * The /metrics route of `upkeep serve`: with a `metrics` block and its token_file (the inbox may
  * face the network: its metrics are never open); without the token, off, saying so.
  */
-async function serveMetrics(
+export async function serveMetrics(
   config: UpkeepConfig,
   configPath: string,
-  o: { store: ArtifactStore; client: Client; taskQueue: string },
+  o: { store: ArtifactStore; client?: Client; taskQueue: string; log?: (line: string) => void },
 ): Promise<WebOptions['metrics'] | undefined> {
   if (!config.metrics) return undefined;
   const { readMetricsToken, upkeepRegistry } = await import('../metrics/endpoint.js');
   const token = readMetricsToken(config, configPath);
   if (!token) {
-    console.log(`metrics: /metrics is off in upkeep serve until metrics.token_file is set in ${path.basename(configPath)} (docs/observability.md)`);
+    (o.log ?? console.log)(`metrics: /metrics is off in upkeep serve until metrics.token_file is set in ${path.basename(configPath)} (docs/observability.md)`);
     return undefined;
   }
-  return { token, registry: upkeepRegistry({ config: () => Promise.resolve(config), refresh: config.metrics.refresh, ...o }) };
+  const { store, client, taskQueue } = o;
+  return {
+    token,
+    registry: upkeepRegistry({ config: () => Promise.resolve(config), refresh: config.metrics.refresh, store, ...(client ? { client } : {}), taskQueue }),
+  };
 }
 
 export async function serveCommand(o: { port: number; host: string; publicUrl?: string; config?: string }): Promise<void> {

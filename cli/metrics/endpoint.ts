@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
-import type { TelemetryOptions } from '@temporalio/worker';
+import { Runtime, type RuntimeOptions, type TelemetryOptions } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { UpkeepConfig } from '../../domain/config.js';
 import { durationMs } from '../../domain/duration.js';
@@ -57,6 +57,25 @@ export function temporalTelemetry(config: Pick<UpkeepConfig, 'metrics'>, env: No
       prometheus: { bindAddress: hostPort(config.metrics.host, temporalPort), useSecondsForDurations: true, unitSuffix: true, countersTotalSuffix: true },
     },
   };
+}
+
+/**
+ * Runtime.install with Temporal's metrics exporter when the config has a `metrics` block, the
+ * runtime created at once, so that a port already in use is said plainly, naming the setting.
+ */
+export function installRuntime(options: RuntimeOptions, config: Pick<UpkeepConfig, 'metrics'>, env: NodeJS.ProcessEnv = process.env): void {
+  const telemetry = temporalTelemetry(config, env);
+  try {
+    Runtime.install({ ...options, telemetryOptions: { ...options.telemetryOptions, ...telemetry } });
+    if (config.metrics) Runtime.instance();
+  } catch (err) {
+    if (!telemetry.metrics || !/metrics exporter/i.test((err as Error).message)) throw err;
+    const address = (telemetry.metrics as { prometheus: { bindAddress: string } }).prometheus.bindAddress;
+    throw new UpkeepError(
+      'InvalidConfig',
+      `metrics: Temporal's worker metrics cannot listen on ${address} (${(err as Error).message}): set metrics.temporal_port, or UPKEEP_METRICS_PORT for this process`,
+    );
+  }
 }
 
 export interface MetricsServer {

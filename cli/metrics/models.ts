@@ -61,6 +61,8 @@ export interface ModelFigures {
 export interface FiguresSnapshot {
   at: number;
   models: ModelFigures[];
+  /** False when the config could not be read at the last refresh (the last good one answered). */
+  configReadable: boolean;
   temporalReachable: boolean;
   refreshSeconds: number;
 }
@@ -114,16 +116,18 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
   const caches = new Map<string, ModelCache>();
   let current: { snapshot: FiguresSnapshot } | undefined;
   let refreshing: Promise<FiguresSnapshot> | undefined;
+  let lastConfig: UpkeepConfig | undefined;
 
   async function model(spec: ModelSpec, cache: ModelCache): Promise<Omit<ModelFigures, 'approvals' | 'findings'>> {
     let errors = 0;
     const failed = (): undefined => void errors++;
     const pointer = await tryGetJson<ChampionPointer>(o.store, championKey(spec.id)).catch(failed);
-    const reportKey = await newestJson(o.store, reportsPrefix(spec.id)).catch(failed);
+    // A listing that failed keeps what was known (counted in read_errors); an empty one clears it.
+    const reportKey = await newestJson(o.store, reportsPrefix(spec.id)).then((k) => k ?? null, failed);
     if (reportKey && reportKey !== cache.report?.key) {
       const r = await tryGetJson<EvaluationReport>(o.store, reportKey).catch(failed);
       if (r) cache.report = reportFigures(reportKey, r);
-    } else if (!reportKey) delete cache.report;
+    } else if (reportKey === null) delete cache.report;
     // When an evaluation last looked: re-read from the audit trail when an evaluation or the champion changed.
     const auditKey = await newestJson(o.store, auditEntriesPrefix(spec.id, 'evaluations')).catch(failed);
     const generation = pointer?.generation;
@@ -147,7 +151,15 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
 
   async function refresh(): Promise<FiguresSnapshot> {
     const started = performance.now();
-    const config = await o.config();
+    // A config edited into something invalid: the last good one answers (the worker's activities refuse it loudly).
+    const read = await o.config().then(
+      (c) => ({ config: c, ok: true }),
+      (err: unknown) => {
+        if (!lastConfig) throw err;
+        return { config: lastConfig, ok: false };
+      },
+    );
+    const config = (lastConfig = read.config);
     const ids = config.models.map((m) => m.id);
     for (const id of caches.keys()) if (!ids.includes(id)) caches.delete(id); // a model that left the config
     const [server, watchdog] = await Promise.all([
@@ -177,7 +189,7 @@ export function createFigures(o: Omit<ModelMetricsOptions, 'registry'>): { get()
         findings,
       };
     });
-    return { at: now(), models, temporalReachable: server.reachable, refreshSeconds: (performance.now() - started) / 1000 };
+    return { at: now(), models, configReadable: read.ok, temporalReachable: server.reachable, refreshSeconds: (performance.now() - started) / 1000 };
   }
 
   return {
@@ -203,7 +215,9 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
   const now = o.now ?? Date.now;
   const r = [o.registry];
   type Set = (snapshot: FiguresSnapshot, g: Gauge<string>) => void;
-  const gauge = (name: string, help: string, labelNames: string[], fill: Set): void => {
+  /** A gauge filled from each new snapshot; an `aging` one (seconds since an instant) at every scrape. */
+  const gauge = (name: string, help: string, labelNames: string[], fill: Set, aging = false): void => {
+    let filled: FiguresSnapshot | undefined;
     new Gauge({
       name,
       help,
@@ -211,6 +225,8 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
       registers: r,
       async collect() {
         const snapshot = await figures.get();
+        if (snapshot === filled && !aging) return;
+        filled = snapshot;
         this.reset();
         fill(snapshot, this);
       },
@@ -254,6 +270,7 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
     'Seconds since an evaluation last looked at the model (healthy, warning or degraded), as `upkeep status` measures it; absent: never evaluated.',
     ['model'],
     each((m, g) => m.lookedFrom !== undefined && g.set({ model: m.id }, Math.max(0, (now() - m.lookedFrom) / 1000))),
+    true,
   );
   gauge(
     'upkeep_model_schedule_interval_seconds',
@@ -272,6 +289,7 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
     'How long the oldest waiting request has waited (0: none waits); absent when Temporal did not answer.',
     ['model'],
     each((m, g) => m.approvals && g.set({ model: m.id }, m.approvals.oldestSince === undefined ? 0 : Math.max(0, (now() - m.approvals.oldestSince) / 1000))),
+    true,
   );
   gauge(
     'upkeep_model_overdue_approvals',
@@ -290,6 +308,9 @@ export function registerModelMetrics(o: ModelMetricsOptions): { figures(): Promi
     "Reads of the model's store objects that failed in the last refresh (its other figures may be older).",
     ['model'],
     each((m, g) => g.set({ model: m.id }, m.errors)),
+  );
+  gauge('upkeep_config_readable', 'Whether the config could be read at the last refresh (0: an edit broke it; the last good one answers).', [], (s, g) =>
+    g.set(s.configReadable ? 1 : 0),
   );
   gauge('upkeep_temporal_reachable', 'Whether Temporal answered the last refresh (pending approvals need it).', [], (s, g) =>
     g.set(s.temporalReachable ? 1 : 0),

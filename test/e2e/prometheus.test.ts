@@ -7,7 +7,7 @@
  * and the degraded model's alert is raised.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -118,6 +118,18 @@ describe('metrics scraped by a real Prometheus: the dashboard and the alert rule
       },
     );
     assert.match(workerOutput, new RegExp(`metrics at http://127\\.0\\.0\\.1:${port}/metrics`));
+    // A second worker with the same config on this host: the ports are taken, and it says which setting to change.
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker', '--config', ws.configPath], {
+      cwd: PROJECT_DIR,
+      env: { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, UPKEEP_STATE_DIR: ws.dir },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(second.status, 2, second.stderr);
+    assert.equal(
+      second.stderr.trim(),
+      `upkeep: metrics: Temporal's worker metrics cannot listen on 127.0.0.1:${temporalPort} (Failed to start prometheus metrics exporter: Address already in use (os error 98)): set metrics.temporal_port, or UPKEEP_METRICS_PORT for this process`,
+    );
 
     // A drifted window: degraded, and a retrain request waiting for its first approval.
     const result = await t.client.workflow.execute(evaluateModel, {

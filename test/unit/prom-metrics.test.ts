@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -7,7 +7,10 @@ import { parseConfig } from '../../engine/config/load.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { registerModelMetrics } from '../../cli/metrics/models.js';
-import { bearerMatches, metricsPorts, readMetricsToken, startMetricsServer, temporalTelemetry } from '../../cli/metrics/endpoint.js';
+import { bearerMatches, metricsPorts, processRegistry, readMetricsToken, startMetricsServer, temporalTelemetry } from '../../cli/metrics/endpoint.js';
+import { PROJECT_DIR } from '../../workers/paths.js';
+import { serveMetrics } from '../../cli/commands/serve.js';
+import { parse as parseYaml } from 'yaml';
 import { evaluationMetrics, instrumentActivities } from '../../workers/metrics.js';
 import type { UpkeepConfig } from '../../domain/config.js';
 
@@ -116,6 +119,43 @@ describe('Prometheus metrics', function () {
       assert.equal(sample(restarted, name, labels), sample(fresh, name, labels), name);
   });
 
+  it("keeps a model's last known figures when the store fails a refresh, and counts the failed reads", async function () {
+    await putReport(store, 'churn', '2026-12-01T06:00:00.000Z', 'degraded');
+    let now = Date.parse('2026-12-01T07:05:00.000Z');
+    let broken = false;
+    const flaky: ArtifactStore = {
+      ...store,
+      list: (p) => (broken ? Promise.reject(new Error('connection reset')) : store.list(p)),
+      get: (k) => (broken ? Promise.reject(new Error('connection reset')) : store.get(k)),
+      tryGet: (k) => (broken ? Promise.reject(new Error('connection reset')) : store.tryGet(k)),
+    };
+    const registry = new Registry();
+    registerModelMetrics({ registry, config: async () => config, store: flaky, taskQueue: 'upkeep', refreshMs: 1_000, now: () => now });
+    assert.equal(sample(await registry.metrics(), 'upkeep_model_read_errors', { model: 'churn' }), 0);
+    broken = true;
+    now += 5_000;
+    const text = await registry.metrics();
+    assert.equal(sample(text, 'upkeep_model_verdict', { model: 'churn', verdict: 'degraded' }), 1);
+    assert.ok(sample(text, 'upkeep_model_read_errors', { model: 'churn' })! >= 2);
+  });
+
+  it('answers from the last good config when an edit breaks it, saying so', async function () {
+    let good = true;
+    const registry = new Registry();
+    let now = 0;
+    const read = async (): Promise<UpkeepConfig> => {
+      if (!good) throw new Error('upkeep.yaml: models.0.thresholds: give at least one of min, max or max_drop');
+      return config;
+    };
+    registerModelMetrics({ registry, config: read, store, taskQueue: 'upkeep', refreshMs: 1_000, now: () => now });
+    assert.equal(sample(await registry.metrics(), 'upkeep_config_readable'), 1);
+    good = false;
+    now += 5_000;
+    const text = await registry.metrics();
+    assert.equal(sample(text, 'upkeep_config_readable'), 0);
+    assert.equal(sample(text, 'upkeep_models'), 2);
+  });
+
   it('shares one refresh between concurrent scrapes', async function () {
     let lists = 0;
     const counting: ArtifactStore = { ...store, list: (p) => (lists++, store.list(p)) };
@@ -178,6 +218,62 @@ describe('Prometheus metrics', function () {
     } finally {
       await server.close();
     }
+  });
+
+  it('upkeep serve answers /metrics only with a token file: without one the route is off, saying so', async function () {
+    const configPath = path.join(dir, 'upkeep.yaml');
+    const lines: string[] = [];
+    const o = { store, taskQueue: 'upkeep', log: (l: string) => lines.push(l) };
+    assert.equal(await serveMetrics(config, configPath, o), undefined);
+    const open = parseConfig(JSON.stringify({ store: 'store', metrics: { port: 9464 }, models: [model('churn')] }), { name: 'upkeep.yaml', baseDir: dir });
+    assert.equal(await serveMetrics(open, configPath, o), undefined);
+    assert.deepEqual(lines, ['metrics: /metrics is off in upkeep serve until metrics.token_file is set in upkeep.yaml (docs/observability.md)']);
+    writeFileSync(path.join(dir, 'metrics-token'), 'a-long-enough-scrape-token', { mode: 0o600 });
+    const guarded = parseConfig(JSON.stringify({ store: 'store', metrics: { port: 9464, token_file: 'metrics-token' }, models: [model('churn')] }), {
+      name: 'upkeep.yaml',
+      baseDir: dir,
+    });
+    const m = await serveMetrics(guarded, configPath, o);
+    assert.equal(m?.token, 'a-long-enough-scrape-token');
+    assert.equal(sample(await m!.registry.metrics(), 'upkeep_models'), 1);
+  });
+
+  it('refuses a metrics block without a port, or with a port out of range, naming the field', function () {
+    const text = (metrics: unknown) => JSON.stringify({ store: 'store', metrics, models: [model('churn')] });
+    assert.throws(() => parseConfig(text({ host: '127.0.0.1' }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics\.port/s);
+    assert.throws(() => parseConfig(text({ port: 70000 }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics\.port/s);
+    assert.throws(() => parseConfig(text({ port: 9464, token: 'inline' }), { name: 'upkeep.yaml', baseDir: dir }), /upkeep\.yaml.*metrics.*token/s);
+    const ok = parseConfig(text({ port: 9464 }), { name: 'upkeep.yaml', baseDir: dir });
+    assert.deepEqual(ok.metrics, { host: '127.0.0.1', port: 9464, refresh: '15s' });
+  });
+
+  it('the dashboard and the alert rules name only metrics upkeep exports (without a Prometheus: test/e2e/prometheus.test.ts runs them)', async function () {
+    const registry = processRegistry();
+    registerModelMetrics({ registry, config: async () => config, store, taskQueue: 'upkeep', refreshMs: 60_000 });
+    evaluationMetrics(registry);
+    const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+    const dashboard = JSON.parse(readFileSync(path.join(PROJECT_DIR, 'deploy', 'grafana', 'upkeep.json'), 'utf8')) as {
+      panels: { id: number; targets?: { expr: string }[] }[];
+      templating: { list: { query?: string | { query: string } }[] };
+    };
+    const rules = parseYaml(readFileSync(path.join(PROJECT_DIR, 'deploy', 'prometheus', 'upkeep-rules.yml'), 'utf8')) as {
+      groups: { rules: { expr: string }[] }[];
+    };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => (typeof v.query === 'object' ? [v.query.query] : [])),
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
+    const named = new Set(
+      exprs.flatMap((e) => [...e.matchAll(/\b((?:upkeep|process|nodejs)_[a-z_]+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, ''))),
+    );
+    assert.ok(named.size >= 15, [...named].join(', '));
+    assert.deepEqual(
+      [...named].filter((n) => !exported.has(n)),
+      [],
+    );
+    const ids = dashboard.panels.map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
   });
 
   it("puts Temporal's metrics on the next port, or UPKEEP_METRICS_PORT's next, and none without a metrics block", function () {
