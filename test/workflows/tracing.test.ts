@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { evaluateModel } from '../../workflows/index.js';
@@ -11,6 +14,8 @@ import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/tempora
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
+const CLI = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
+
 /** Every string a span carries (attributes, events' attributes, status message). */
 const textOf = (s: ReceivedSpan): string => JSON.stringify([s.attributes, s.events, s.status.message ?? '']);
 
@@ -20,6 +25,11 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
   let receiver: OtlpReceiver | undefined;
   let tracing: Tracing | undefined;
   let tracedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+  // Spans leave only when flushed (the batch's own timer never fires in a test): a worker that
+  // stops and a command that closes its client export what they hold.
+  const delay = process.env.OTEL_BSP_SCHEDULE_DELAY;
+  before(() => void (process.env.OTEL_BSP_SCHEDULE_DELAY = '600000'));
+  after(() => (delay === undefined ? delete process.env.OTEL_BSP_SCHEDULE_DELAY : void (process.env.OTEL_BSP_SCHEDULE_DELAY = delay)));
   afterEach(async () => {
     ws?.remove();
     await tracing?.shutdown();
@@ -48,6 +58,7 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     });
     const { worker, engine } = await createUpkeepWorker({
       connection: t.connection,
+      client: t.client,
       namespace: 'default',
       taskQueue,
       configPath: ws.configPath,
@@ -151,5 +162,33 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     assert.equal(Buffer.from(header.metadata!.encoding!).toString(), 'json/plain');
     assert.deepEqual(Object.keys(JSON.parse(Buffer.from(header.data!).toString())).sort(), ['baggage', 'traceparent']);
     assert.equal(Buffer.from(scheduled.input!.payloads![0]!.metadata!.encoding!).toString(), 'binary/encrypted');
+  });
+
+  it('traces a workflow the CLI starts from the command, with the worker in the same trace', async function () {
+    const { t, taskQueue, worker, engine } = await setUp('cli');
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: t.address,
+      UPKEEP_TASK_QUEUE: taskQueue,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver!.endpoint,
+      OTEL_SERVICE_NAME: '',
+      HOME: '/nonexistent',
+    };
+    try {
+      const { stdout } = await worker.runUntil(
+        promisify(execFile)(process.execPath, [CLI, 'watchdog', 'run', '--config', ws!.configPath], { env, timeout: 90_000 }),
+      );
+      assert.match(stdout, /^watchdog /);
+    } finally {
+      await engine.close();
+    }
+    const start = receiver!.spans.find((s) => s.name === 'StartWorkflow:watchdog');
+    assert.ok(start, `the command's span: ${receiver!.spans.map((s) => s.name).join(', ')}`);
+    assert.equal(start.resource['service.name'], 'upkeep-cli');
+    const run = receiver!.spans.find((s) => s.name === 'RunWorkflow:watchdog')!;
+    assert.equal(run.traceId, start.traceId);
+    assert.equal(run.parentSpanId, start.spanId);
+    assert.equal(run.resource['service.name'], 'upkeep-test');
+    assert.ok(receiver!.spans.some((s) => s.name === 'RunActivity:watchdogInspect' && s.traceId === start.traceId));
   });
 });
