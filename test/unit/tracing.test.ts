@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { describeEndpoint, tracingSettings, withoutFailureText } from '../../workers/tracing.js';
+import { describeEndpoint, startTracing, tracingSettings, withoutFailureText } from '../../workers/tracing.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,6 +17,7 @@ describe('tracing settings from the standard OTLP environment', function () {
       url: 'http://collector:4318/v1/traces',
       serviceName: 'upkeep-worker',
     });
+    assert.equal(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://a/base/?tenant=t1' })!.url, 'https://a/base/v1/traces?tenant=t1');
     assert.deepEqual(
       tracingSettings({
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
@@ -103,5 +104,19 @@ describe('tracing off costs nothing at start-up', function () {
     assert.equal(r.off, true);
     assert.equal(r.before, 0, 'no OpenTelemetry module is loaded while tracing is off');
     assert.ok(r.after > 0, 'the check sees the modules tracing loads');
+  });
+});
+
+describe('a collector that does not answer', function () {
+  it('is said in one line a minute naming the endpoint without its credentials, and never fails the caller', async function () {
+    const lines: string[] = [];
+    const tracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:hunter2@127.0.0.1:9' }, { warn: (l) => lines.push(l) });
+    tracing!.tracer.startSpan('first').end();
+    await tracing!.flush(5_000);
+    tracing!.tracer.startSpan('second').end();
+    await tracing!.shutdown(5_000);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^upkeep: tracing: could not export spans to http:\/\/127\.0\.0\.1:9\/v1\/traces: .*ECONNREFUSED/);
+    assert.ok(!lines[0]!.includes('hunter2'));
   });
 });
