@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { startTracing, type Tracing } from '../../workers/tracing.js';
 import { bundleWorkflows, createUpkeepWorker } from '../../workers/worker.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { waitFor } from '../helpers/wait.js';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 
 const CLI = fileURLToPath(new URL('../../bin/upkeep.mjs', import.meta.url));
@@ -190,5 +191,42 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     assert.equal(run.parentSpanId, start.spanId);
     assert.equal(run.resource['service.name'], 'upkeep-test');
     assert.ok(receiver!.spans.some((s) => s.name === 'RunActivity:watchdogInspect' && s.traceId === start.traceId));
+  });
+
+  it('upkeep worker bundles the tracing interceptors itself and exports its spans when SIGTERM stops it', async function () {
+    const t = await testTemporal();
+    receiver = await startOtlpReceiver();
+    const modelId = uniqueModelId('sigterm');
+    const taskQueue = uniqueTaskQueue('sigterm');
+    ws = createWorkspace(modelId);
+    for (const day of ['2026-03-01', '2026-03-02', '2026-03-03']) ws.addDay(day, 'data/binary.csv');
+    const child = spawn(process.execPath, [CLI, 'worker', '--config', ws.configPath], {
+      env: { ...process.env, TEMPORAL_ADDRESS: t.address, UPKEEP_TASK_QUEUE: taskQueue, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, HOME: '/nonexistent' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor('the worker polling', async () => (out.includes('worker polling') ? true : undefined), { timeoutMs: 90_000, intervalMs: 200 });
+      const result = await t.client.workflow.execute(evaluateModel, {
+        taskQueue,
+        workflowId: `${modelId}-run`,
+        args: [{ modelId, windowEnd: '2026-03-04T06:00:00Z' }],
+      });
+      assert.equal(result.verdict.status, 'healthy');
+      assert.equal(receiver.spans.length, 0, 'nothing is exported before the batch is flushed');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, out);
+    assert.match(out, new RegExp(`upkeep: tracing to ${receiver.endpoint.replace(/[.]/g, '[.]')}/v1/traces as upkeep-worker`));
+    const run = receiver.spans.find((s) => s.name === 'RunWorkflow:evaluateModel');
+    assert.ok(run, `spans: ${receiver.spans.map((s) => s.name).join(', ')}`);
+    assert.equal(run.attributes['upkeep.model.id'], modelId);
+    assert.equal(run.resource['service.name'], 'upkeep-worker');
+    const evaluate = receiver.spans.find((s) => s.name === 'RunActivity:evaluateSnapshot');
+    assert.equal(evaluate?.traceId, run.traceId);
+    assert.equal(evaluate?.attributes['upkeep.model.id'], modelId);
   });
 });
