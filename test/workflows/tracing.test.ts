@@ -48,7 +48,7 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     const taskQueue = uniqueTaskQueue(name);
     ws = createWorkspace(modelId);
     for (const day of ['2026-03-01', '2026-03-02', '2026-03-03']) ws.addDay(day, 'data/binary.csv');
-    const codecs = opts.encrypted ? [createEncryptionCodec([{ id: 'k1', key: randomBytes(32) }])] : [];
+    const codecs = opts.encrypted ? [createEncryptionCodec([{ id: 'k1', key: randomBytes(32) }], { requireEncrypted: true })] : [];
     const bundle = opts.encrypted ? bundleWorkflows({ tracing: true, encryptFailures: true }) : (tracedBundle ??= bundleWorkflows({ tracing: true }));
     const dataConverter = upkeepDataConverter(codecs);
     // The CLI's side: a client whose StartWorkflow span is the trace's root.
@@ -156,7 +156,8 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
         );
       }
     }
-    // The trace context crosses the server as a plain header the codec does not touch: ids only.
+    // The trace context crosses the server as a plain header the codec does not touch (strict
+    // payloads refuse unencrypted payloads, not headers): ids only.
     const history = await t.client.workflow.getHandle(workflowId).fetchHistory();
     const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
     const header = scheduled.header!.fields!['_tracer-data']!;
