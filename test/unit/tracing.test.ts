@@ -87,7 +87,9 @@ describe('tracing off costs nothing at start-up', function () {
     // A fresh process: the worker's composition root, then tracing off, then on.
     const script = `
       import { createRequire } from 'node:module';
-      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('opentelemetry')).length;
+      // What tracing loads: the SDK, the exporter, Temporal's interceptors (not @opentelemetry/api,
+      // which other packages may load for their own use: prom-client does).
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /interceptors-opentelemetry|@opentelemetry[\\/](?!api[\\/])/.test(k)).length;
       await import('./workers/worker.ts');
       const { startTracing } = await import('./workers/tracing.ts');
       const off = await startTracing({});
