@@ -240,10 +240,19 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
 export function tracingWorkerOptions(
   tracing: Tracing | undefined,
   opts: { workflows: boolean },
-): { interceptors?: { activity: ActivityInterceptorsFactory[]; workflowModules?: string[] }; sinks?: InjectedSinks<OpenTelemetrySinks> } {
+): {
+  interceptors?: { activity: ActivityInterceptorsFactory[]; client: { workflow: WorkflowClientInterceptor[] }; workflowModules?: string[] };
+  sinks?: InjectedSinks<OpenTelemetrySinks>;
+} {
   if (!tracing) return {};
   return {
-    interceptors: { activity: tracing.activityInterceptors, ...(opts.workflows ? { workflowModules: [TRACING_WORKFLOW_MODULE] } : {}) },
+    interceptors: {
+      activity: tracing.activityInterceptors,
+      // The client an activity reaches through its context (a channel's outbox started from an
+      // activity): what it starts or signals continues the activity's trace.
+      client: { workflow: tracing.clientInterceptors },
+      ...(opts.workflows ? { workflowModules: [TRACING_WORKFLOW_MODULE] } : {}),
+    },
     sinks: tracing.sinks,
   };
 }

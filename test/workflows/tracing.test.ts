@@ -4,11 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, WorkflowFailedError } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { evaluateModel } from '../../workflows/index.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
 import { createEncryptionCodec, upkeepDataConverter } from '../../workers/codec.js';
-import { startTracing, type Tracing } from '../../workers/tracing.js';
+import { startTracing, tracingWorkerOptions, type Tracing } from '../../workers/tracing.js';
 import { bundleWorkflows, createUpkeepWorker } from '../../workers/worker.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -229,5 +231,43 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     const evaluate = receiver.spans.find((s) => s.name === 'RunActivity:evaluateSnapshot');
     assert.equal(evaluate?.traceId, run.traceId);
     assert.equal(evaluate?.attributes['upkeep.model.id'], modelId);
+  });
+
+  it("continues the trace through the worker's own client: what an activity starts from its context is in the run's trace", async function () {
+    const t = await testTemporal();
+    receiver = await startOtlpReceiver();
+    tracing = (await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }))!;
+    const taskQueue = uniqueTaskQueue('ctx-client');
+    const modelId = uniqueModelId('ctx-client');
+    const startedId = `${modelId}-started-by-activity`;
+    // The first activity an evaluation runs, replaced by one that starts a workflow through its context's client (as a
+    // channel's outbox is started), then stops the run.
+    const worker = await Worker.create({
+      connection: t.connection,
+      taskQueue,
+      workflowBundle: await (tracedBundle ??= bundleWorkflows({ tracing: true })),
+      activities: {
+        async resolveModel() {
+          await Context.current().client.workflow.start('watchdog', { taskQueue: `${taskQueue}-nobody`, workflowId: startedId, args: [] });
+          throw ApplicationFailure.nonRetryable('stop here');
+        },
+      },
+      ...tracingWorkerOptions(tracing, { workflows: false }),
+    });
+    await worker.runUntil(async () => {
+      const err = await t.client.workflow
+        .execute(evaluateModel, { taskQueue, workflowId: `${modelId}-run`, args: [{ modelId, windowEnd: '2026-03-04T06:00:00Z' }] })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError, String(err));
+    });
+    await t.client.workflow.getHandle(startedId).terminate('test over');
+    await tracing.flush();
+    const run = receiver.spans.find((s) => s.name === 'RunWorkflow:evaluateModel');
+    const activity = receiver.spans.find((s) => s.name === 'RunActivity:resolveModel');
+    const started = receiver.spans.find((s) => s.name === 'StartWorkflow:watchdog');
+    assert.ok(run && activity && started, receiver.spans.map((s) => s.name).join(', '));
+    assert.equal(activity.traceId, run.traceId);
+    assert.equal(started.traceId, run.traceId);
+    assert.equal(started.parentSpanId, activity.spanId);
   });
 });
