@@ -176,10 +176,13 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
     },
     { logLevel: otel.DiagLogLevel.ERROR, suppressOverrideMessage: true },
   );
-  const resource = resources.Resource.default()
+  // service.name: OTEL_SERVICE_NAME, else OTEL_RESOURCE_ATTRIBUTES' (the detector reads both), else the default.
+  const named = env.OTEL_SERVICE_NAME?.trim();
+  let resource = resources.Resource.default()
     .merge(new resources.Resource({ 'service.name': settings.serviceName }))
-    .merge(resources.detectResourcesSync({ detectors: [resources.envDetectorSync] }))
-    .merge(new resources.Resource({ 'service.name': settings.serviceName }));
+    .merge(resources.detectResourcesSync({ detectors: [resources.envDetectorSync] }));
+  if (named) resource = resource.merge(new resources.Resource({ 'service.name': named }));
+  const serviceName = String(resource.attributes['service.name']);
   const batch = new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: settings.url }));
   const processor = opts.encrypted ? redacting(batch) : batch;
   const provider = new sdk.BasicTracerProvider({ resource, spanProcessors: [processor] });
@@ -207,7 +210,7 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
   const tracer = provider.getTracer('upkeep');
   const modelIdOfContext = (): string | undefined => otel.propagation.getBaggage(otel.context.active())?.getEntry(MODEL_ID_ATTRIBUTE)?.value;
   return {
-    settings,
+    settings: { ...settings, serviceName },
     tracer,
     activityInterceptors: [
       (ctx) => ({

@@ -122,3 +122,25 @@ describe('a collector that does not answer', function () {
     assert.ok(!lines[0]!.includes('hunter2'));
   });
 });
+
+describe('the service name of the spans', function () {
+  it('is OTEL_SERVICE_NAME, else the service.name of OTEL_RESOURCE_ATTRIBUTES, else the default', async function () {
+    const saved = process.env.OTEL_RESOURCE_ATTRIBUTES;
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=from-attributes,deployment.environment=test';
+    try {
+      const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+      const named = await startTracing({ ...endpoint, OTEL_SERVICE_NAME: 'named' }, { defaultService: 'upkeep-worker' });
+      const attributed = await startTracing(endpoint, { defaultService: 'upkeep-worker' });
+      delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+      const plain = await startTracing(endpoint, { defaultService: 'upkeep-worker' });
+      assert.deepEqual(
+        [named, attributed, plain].map((t) => t!.settings.serviceName),
+        ['named', 'from-attributes', 'upkeep-worker'],
+      );
+      for (const t of [named, attributed, plain]) await t!.shutdown(100);
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+      else process.env.OTEL_RESOURCE_ATTRIBUTES = saved;
+    }
+  });
+});
