@@ -57,13 +57,15 @@ export function tracingSettings(env: Env, defaultService = 'upkeep'): TracingSet
   const general = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
   if (!specific && !general) return undefined;
   const variable = specific ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
-  const url = specific || `${general!.replace(/\/+$/, '')}/v1/traces`;
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL((specific || general)!);
   } catch {
     throw new TracingSettingsError(`${variable}: not a URL (e.g. http://localhost:4318)`);
   }
+  // The general endpoint is a base: the traces' path is appended to its path (a query is kept).
+  if (!specific) parsed.pathname = `${parsed.pathname.replace(/\/+$/, '')}/v1/traces`;
+  const url = parsed.href;
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TracingSettingsError(`${variable}: ${parsed.protocol} is not http: or https:`);
   for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
     const protocol = env[name]?.trim();
@@ -129,9 +131,10 @@ function redacting(inner: SpanProcessor): SpanProcessor {
   };
 }
 
-const within = async (p: Promise<void>, ms: number): Promise<void> => {
+/** Waits for `p` at most `ms`; its failure goes to `failed`, never to the caller. */
+const within = async (p: Promise<void>, ms: number, failed: (err: unknown) => void): Promise<void> => {
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([p.catch(failed), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
 };
 
@@ -156,13 +159,16 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
   ]);
   let lastWarning = 0;
   const warn = opts.warn ?? ((line: string) => console.error(line));
+  // A failed export is said at most once a minute (the collector down would say it every batch).
+  const exportFailed = (err: unknown): void => {
+    if (Date.now() - lastWarning < 60_000) return;
+    lastWarning = Date.now();
+    const message = err instanceof Error ? err.message : String(err);
+    warn(`upkeep: tracing: could not export spans to ${describeEndpoint(settings.url)}: ${message.split('\n')[0]}`);
+  };
   otel.diag.setLogger(
     {
-      error: (message) => {
-        if (Date.now() - lastWarning < 60_000) return;
-        lastWarning = Date.now();
-        warn(`upkeep: tracing: could not export spans to ${describeEndpoint(settings.url)}: ${message.split('\n')[0]} (retried with the next batch)`);
-      },
+      error: exportFailed,
       warn: () => {},
       info: () => {},
       debug: () => {},
@@ -170,10 +176,13 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
     },
     { logLevel: otel.DiagLogLevel.ERROR, suppressOverrideMessage: true },
   );
-  const resource = resources.Resource.default()
+  // service.name: OTEL_SERVICE_NAME, else OTEL_RESOURCE_ATTRIBUTES' (the detector reads both), else the default.
+  const named = env.OTEL_SERVICE_NAME?.trim();
+  let resource = resources.Resource.default()
     .merge(new resources.Resource({ 'service.name': settings.serviceName }))
-    .merge(resources.detectResourcesSync({ detectors: [resources.envDetectorSync] }))
-    .merge(new resources.Resource({ 'service.name': settings.serviceName }));
+    .merge(resources.detectResourcesSync({ detectors: [resources.envDetectorSync] }));
+  if (named) resource = resource.merge(new resources.Resource({ 'service.name': named }));
+  const serviceName = String(resource.attributes['service.name']);
   const batch = new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: settings.url }));
   const processor = opts.encrypted ? redacting(batch) : batch;
   const provider = new sdk.BasicTracerProvider({ resource, spanProcessors: [processor] });
@@ -201,7 +210,7 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
   const tracer = provider.getTracer('upkeep');
   const modelIdOfContext = (): string | undefined => otel.propagation.getBaggage(otel.context.active())?.getEntry(MODEL_ID_ATTRIBUTE)?.value;
   return {
-    settings,
+    settings: { ...settings, serviceName },
     tracer,
     activityInterceptors: [
       (ctx) => ({
@@ -221,8 +230,8 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
     ],
     sinks: { exporter: interceptors.makeWorkflowExporter(processor, resource) },
     clientInterceptors: [new OpenTelemetryWorkflowClientInterceptor({ tracer })],
-    flush: (timeoutMs = 10_000) => within(provider.forceFlush(), timeoutMs),
-    shutdown: (timeoutMs = 10_000) => within(provider.shutdown(), timeoutMs),
+    flush: (timeoutMs = 10_000) => within(provider.forceFlush(), timeoutMs, exportFailed),
+    shutdown: (timeoutMs = 10_000) => within(provider.shutdown(), timeoutMs, exportFailed),
   };
 }
 
@@ -234,10 +243,19 @@ export async function startTracing(env: Env, opts: StartTracingOptions = {}): Pr
 export function tracingWorkerOptions(
   tracing: Tracing | undefined,
   opts: { workflows: boolean },
-): { interceptors?: { activity: ActivityInterceptorsFactory[]; workflowModules?: string[] }; sinks?: InjectedSinks<OpenTelemetrySinks> } {
+): {
+  interceptors?: { activity: ActivityInterceptorsFactory[]; client: { workflow: WorkflowClientInterceptor[] }; workflowModules?: string[] };
+  sinks?: InjectedSinks<OpenTelemetrySinks>;
+} {
   if (!tracing) return {};
   return {
-    interceptors: { activity: tracing.activityInterceptors, ...(opts.workflows ? { workflowModules: [TRACING_WORKFLOW_MODULE] } : {}) },
+    interceptors: {
+      activity: tracing.activityInterceptors,
+      // The client an activity reaches through its context (a channel's outbox started from an
+      // activity): what it starts or signals continues the activity's trace.
+      client: { workflow: tracing.clientInterceptors },
+      ...(opts.workflows ? { workflowModules: [TRACING_WORKFLOW_MODULE] } : {}),
+    },
     sinks: tracing.sinks,
   };
 }

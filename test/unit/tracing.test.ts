@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { describeEndpoint, tracingSettings, withoutFailureText } from '../../workers/tracing.js';
+import { describeEndpoint, startTracing, tracingSettings, withoutFailureText } from '../../workers/tracing.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,6 +17,7 @@ describe('tracing settings from the standard OTLP environment', function () {
       url: 'http://collector:4318/v1/traces',
       serviceName: 'upkeep-worker',
     });
+    assert.equal(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://a/base/?tenant=t1' })!.url, 'https://a/base/v1/traces?tenant=t1');
     assert.deepEqual(
       tracingSettings({
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318',
@@ -86,7 +87,9 @@ describe('tracing off costs nothing at start-up', function () {
     // A fresh process: the worker's composition root, then tracing off, then on.
     const script = `
       import { createRequire } from 'node:module';
-      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('opentelemetry')).length;
+      // What tracing loads: the SDK, the exporter, Temporal's interceptors (not @opentelemetry/api,
+      // which other packages may load for their own use: prom-client does).
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /interceptors-opentelemetry|@opentelemetry[\\/](?!api[\\/])/.test(k)).length;
       await import('./workers/worker.ts');
       const { startTracing } = await import('./workers/tracing.ts');
       const off = await startTracing({});
@@ -103,5 +106,41 @@ describe('tracing off costs nothing at start-up', function () {
     assert.equal(r.off, true);
     assert.equal(r.before, 0, 'no OpenTelemetry module is loaded while tracing is off');
     assert.ok(r.after > 0, 'the check sees the modules tracing loads');
+  });
+});
+
+describe('a collector that does not answer', function () {
+  it('is said in one line a minute naming the endpoint without its credentials, and never fails the caller', async function () {
+    const lines: string[] = [];
+    const tracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://user:hunter2@127.0.0.1:9' }, { warn: (l) => lines.push(l) });
+    tracing!.tracer.startSpan('first').end();
+    await tracing!.flush(5_000);
+    tracing!.tracer.startSpan('second').end();
+    await tracing!.shutdown(5_000);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^upkeep: tracing: could not export spans to http:\/\/127\.0\.0\.1:9\/v1\/traces: .*ECONNREFUSED/);
+    assert.ok(!lines[0]!.includes('hunter2'));
+  });
+});
+
+describe('the service name of the spans', function () {
+  it('is OTEL_SERVICE_NAME, else the service.name of OTEL_RESOURCE_ATTRIBUTES, else the default', async function () {
+    const saved = process.env.OTEL_RESOURCE_ATTRIBUTES;
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=from-attributes,deployment.environment=test';
+    try {
+      const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' };
+      const named = await startTracing({ ...endpoint, OTEL_SERVICE_NAME: 'named' }, { defaultService: 'upkeep-worker' });
+      const attributed = await startTracing(endpoint, { defaultService: 'upkeep-worker' });
+      delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+      const plain = await startTracing(endpoint, { defaultService: 'upkeep-worker' });
+      assert.deepEqual(
+        [named, attributed, plain].map((t) => t!.settings.serviceName),
+        ['named', 'from-attributes', 'upkeep-worker'],
+      );
+      for (const t of [named, attributed, plain]) await t!.shutdown(100);
+    } finally {
+      if (saved === undefined) delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+      else process.env.OTEL_RESOURCE_ATTRIBUTES = saved;
+    }
   });
 });
