@@ -12,7 +12,8 @@ import type { UpkeepConfig } from '../../domain/config.js';
 import { durationMs } from '../../domain/duration.js';
 import { UpkeepError } from '../../engine/errors.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
-import { evaluationMetrics, type EvaluationMetrics } from '../../workers/metrics.js';
+import type { EvaluationMetrics } from '../../workers/metrics.js';
+import { evaluationMetrics } from './evaluation.js';
 import { registerModelMetrics } from './models.js';
 import { bearerMatches, readMetricsToken } from './token.js';
 

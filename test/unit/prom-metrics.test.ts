@@ -11,7 +11,8 @@ import { bearerMatches, metricsPorts, processRegistry, readMetricsToken, startMe
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { serveMetrics } from '../../cli/commands/serve.js';
 import { parse as parseYaml } from 'yaml';
-import { evaluationMetrics, instrumentActivities } from '../../workers/metrics.js';
+import { evaluationMetrics } from '../../cli/metrics/evaluation.js';
+import { instrumentActivities } from '../../workers/metrics.js';
 import type { UpkeepConfig } from '../../domain/config.js';
 
 const model = (id: string) => ({
