@@ -3,6 +3,7 @@ import type { EvaluationFailure, EvaluationSummary, ReportRef, ResolvedModel, Sn
 import { reportKeys, specKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { sha256Hex } from '../util.js';
+import { inlineDistributions } from './distributions.js';
 import { buildReport, renderReportMarkdown, type EvaluationReport } from './report.js';
 
 export interface ReportInput {
@@ -24,7 +25,9 @@ export async function writeReport(store: ArtifactStore, input: ReportInput, rend
   // The config in force, as the audit trail cites it: owner, approvers, thresholds, schedule.
   const specJson = `${JSON.stringify(input.model.spec, null, 2)}\n`;
   const spec = await store.put(specKey(input.model.modelId, sha256Hex(specJson)), specJson, { ifAbsent: true });
-  const report = { ...buildReport(input), spec: { uri: spec.uri, sha256: spec.sha256 } };
+  // The distributions the evaluation stored apart (out of workflow history) go back into their columns.
+  const evaluation = input.evaluation ? await inlineDistributions(store, input.model.modelId, input.evaluation) : undefined;
+  const report = { ...buildReport({ ...input, evaluation }), spec: { uri: spec.uri, sha256: spec.sha256 } };
   const key = reportKeys(input.model.modelId, input.snapshot.windowEnd, input.workflow.runId);
   const markdown = await store.put(key.markdown, renderReportMarkdown(report));
   const html = renderHtml ? await store.put(key.html, renderHtml(report)) : undefined;
