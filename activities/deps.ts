@@ -1,10 +1,13 @@
 /** The ports every activity is built from; the composition root provides them. */
 import type { UpkeepConfig } from '../domain/config.js';
+import type { ChannelOutboxInput } from '../domain/channel-outbox.js';
+import type { StagedNotification } from '../domain/maintenance.js';
 import type { DataSource } from '../engine/data/source.js';
 import type { SqlConnect } from '../engine/data/sql/connection.js';
 import type { EvaluationEngine } from '../engine/evaluation/types.js';
 import type { ArtifactStore } from '../engine/store/store.js';
 import type { TemporalPort } from '../engine/ports.js';
+import type { ChannelSender } from '../engine/notify/channels/types.js';
 
 export type { ScheduleState, TemporalPort, WorkflowRunInfo } from '../engine/ports.js';
 
@@ -35,4 +38,10 @@ export interface ActivityDeps {
   fetch?: typeof fetch;
   /** The running activity's attempt number (from 1); Temporal's by default (1 outside an activity). */
   attempt?(): number;
+  /** The config's folder: channel secret files are relative to it (the process's folder by default). */
+  configDir?: string;
+  /** Delivers one message to one named channel (one attempt); the channel transports by default. Tests inject a fake. */
+  channelSender?: ChannelSender;
+  /** Hands a staged notification to a channel's outbox workflow (signalWithStart); the worker's client by default. */
+  toOutbox?(workflowId: string, input: ChannelOutboxInput, ref: StagedNotification): Promise<void>;
 }

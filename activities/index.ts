@@ -15,6 +15,7 @@ import { createTrainingActivities } from './training.js';
 import { createTrailActivities } from './trail.js';
 import { createAuditActivities } from './audit.js';
 import { createWatchdogActivities } from './watchdog.js';
+import { createChannelActivities } from './channels.js';
 
 export function activityCancellation(): AbortSignal | undefined {
   try {
@@ -82,6 +83,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrailActivities(d),
     ...createAuditActivities(d),
     ...createWatchdogActivities(d),
+    ...createChannelActivities(d),
   });
 }
 

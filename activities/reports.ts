@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps.js';
 import type { ReportRef, TrendSummary } from '../domain/evaluation.js';
 import { assessTrend, type TrendQuery } from '../engine/cards/assess-trend.js';
 import { writeReport, type ReportInput } from '../engine/evaluation/write-report.js';
+import { renderReportHtml } from '../engine/pictures/report-html.js';
 
 export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
   return {
@@ -11,9 +12,9 @@ export function createDocsActivities(deps: Pick<ActivityDeps, 'store'>) {
       return assessTrend(deps.store, input);
     },
 
-    /** Writes the JSON report and its Markdown rendering. Same input, same bytes: safe to retry. */
+    /** Writes the JSON report, its Markdown rendering and its HTML page with the pictures. Same input, same bytes: safe to retry. */
     async writeReport(input: ReportInput): Promise<ReportRef> {
-      return writeReport(deps.store, input);
+      return writeReport(deps.store, input, renderReportHtml);
     },
   };
 }

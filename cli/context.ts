@@ -20,12 +20,27 @@ export const commandConfig = (flag?: string): string => configPath(settings(), f
 
 /** A client of Temporal (the cluster of TEMPORAL_ADDRESS, else the local dev server); the caller closes its connection. */
 export async function openClient(): Promise<Client> {
-  const [{ clientTarget, connectClient }, { payloadCodecs }] = await Promise.all([import('../workers/temporal.js'), import('../workers/codec.js')]);
+  const [{ clientTarget, connectClient }, { payloadCodecs }, { startTracing }] = await Promise.all([
+    import('../workers/temporal.js'),
+    import('../workers/codec.js'),
+    import('../workers/tracing.js'),
+  ]);
   const target = clientTarget(settings());
   const codecs = payloadCodecs(settings());
+  // With tracing on (docs/tracing.md) a workflow the command starts or signals is traced from here.
+  const tracing = await startTracing(process.env, { defaultService: 'upkeep-cli', encrypted: codecs.length > 0 });
   try {
     // Connection.connect has already asked the server for its system info: it is reachable.
-    return await connectClient(target, codecs);
+    const client = await connectClient(target, codecs, tracing ? { interceptors: tracing.clientInterceptors } : {});
+    if (tracing) {
+      // The spans still buffered are exported when the command closes its client.
+      const close = client.connection.close.bind(client.connection);
+      client.connection.close = async () => {
+        await tracing.shutdown(3_000);
+        await close();
+      };
+    }
+    return client;
   } catch (err) {
     throw new UpkeepError(
       'InvalidConfig',

@@ -57,7 +57,8 @@ program
   .option('--reference <uri...>', 'compare with a reference (drift; estimates for unlabelled rows): a profile (.json) or data files (all rows, exactly)')
   .option('--categorical <a,b>', 'columns to watch as categories (besides the model inputs)', list)
   .option('--segments <a,b>', 'report metrics per value of these columns (slices)', list)
-  .addOption(new Option('--format <format>', 'output format').choices(['json', 'md']).default('md'))
+  .addOption(new Option('--format <format>', 'output format (html: a self-contained page with the pictures)').choices(['json', 'md', 'html']).default('md'))
+  .option('--out <file>', 'write the report to this file instead of standard output')
   .addOption(
     new Option('--fail-on <verdict>', 'exit with status 1 when the verdict is this bad or worse')
       .choices(['warning', 'degraded', 'failing', 'never'])

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../engine/config/load.js';
+import { configLoader, loadConfig } from '../engine/config/load.js';
 import { formatChanges, syncSchedules } from '../workers/schedules.js';
 import { formatGateRefresh, refreshOpenGates } from './client/approvers.js';
 import { auditSyncChanges } from '../workers/schedule-audit.js';
@@ -24,12 +24,12 @@ import { EXAMPLE_CONFIG } from '../workers/paths.js';
 import { configPath as configFile, readSettings } from '../workers/settings.js';
 import { evaluateScheduleId } from '../workflows/definitions.js';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
 import { createWorkerLogger } from '../workers/log.js';
 import { onParentExit } from '../workers/parent-watch.js';
 import { describeRecorded, recordCommandConfig, witness } from './config-record.js';
 import { recordFleetConfig } from '../engine/audit/config-entries.js';
 import { nextSteps } from './next-steps.js';
+import { installRuntime, startWorkerMetrics } from './metrics/endpoint.js';
 
 const log = (line: string): void => console.log(`upkeep: ${line}`);
 
@@ -87,14 +87,18 @@ async function main(): Promise<void> {
   const settings = readSettings(process.env);
   // Bad payload keys stop here, before anything is started.
   const codecs = payloadCodecs(settings);
-  // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI).
-  Runtime.install({
-    logger: createWorkerLogger(settings.logLevel),
-    telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } },
-  });
   const configPath = configFile(settings);
   if (configPath === EXAMPLE_CONFIG) ownExampleConfig();
   const config = await loadConfig(configPath);
+  // The SDK core's own log lines go through the same logger (plain lines, not raw ANSI); its
+  // metrics beside upkeep's when the config has a `metrics` block (docs/observability.md).
+  installRuntime(
+    {
+      logger: createWorkerLogger(settings.logLevel),
+      telemetryOptions: { logging: { forward: {}, filter: { core: settings.logLevel, other: 'ERROR' } } },
+    },
+    config,
+  );
   const isExample = configPath === EXAMPLE_CONFIG;
   log(`config ${path.relative(process.cwd(), configPath) || configPath}: ${config.models.map((m) => m.id).join(', ')}`);
 
@@ -118,7 +122,17 @@ async function main(): Promise<void> {
   const recorded = await recordCommandConfig(openStore(config), config, { configPath, settings, command: 'start' });
   const connection = await connectWorker(target);
   const client = await connectClient(target, codecs);
+  const metrics = await startWorkerMetrics({
+    config,
+    configPath,
+    readConfig: configLoader(configPath),
+    store: openStore(config),
+    client,
+    taskQueue: settings.taskQueue,
+  });
+  if (metrics) log(`metrics at ${metrics.server.url} (Temporal's worker metrics on the next port)`);
   const { worker, engine } = await createUpkeepWorker({
+    ...(metrics ? { metrics: metrics.evaluation } : {}),
     connection,
     client,
     namespace: target.namespace,
@@ -175,6 +189,7 @@ async function main(): Promise<void> {
   try {
     await running;
   } finally {
+    await metrics?.server.close();
     await client.connection.close();
     await engine.close();
     await connection.close();

@@ -639,6 +639,22 @@ export const configSchema = z.strictObject({
         .default([]),
     })
     .default({ session_ttl: '8h', session_max: '7d', hosts: [] }),
+  /**
+   * Prometheus metrics (docs/observability.md): the worker's /metrics endpoint on host:port and the
+   * Temporal SDK's own worker metrics on temporal_port (default port + 1); `upkeep serve` answers
+   * /metrics too, with the token. Absent: no endpoint.
+   */
+  metrics: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(1).max(65535),
+      temporal_port: z.number().int().min(1).max(65535).optional(),
+      /** A file holding the bearer token scrapers send (relative to this file; mode 0600): required by `upkeep serve`'s /metrics. */
+      token_file: z.string().min(1).optional(),
+      /** The per-model figures are read from the store and Temporal at most this often (scrapes in between share them). */
+      refresh: positiveDuration.default('15s'),
+    })
+    .optional(),
   /** The watchdog: a daily look for models nobody is watching (README "The watchdog"). */
   watchdog: z
     .strictObject({

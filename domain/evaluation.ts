@@ -135,6 +135,13 @@ export interface EvaluationSummary {
   rollingReference?: RollingReferenceUsed;
   /** The outputs served, as logged (data.logged): what the metrics come from, and where the re-score disagrees. */
   logged?: LoggedSummary;
+  /**
+   * The watched columns' distributions (drift.columns[*].distribution, label and prediction drift's),
+   * kept in the store as one content-addressed object so that they stay out of workflow history:
+   * the summary an activity returns carries this reference and no distribution; writeReport inlines
+   * them into the stored report. Absent when there are none, or when they are inline (a one-shot evaluation).
+   */
+  distributions?: { uri: string; sha256: string };
   durationMs: number;
 }
 
@@ -198,6 +205,8 @@ export interface TrendSummary {
 export interface ReportRef {
   jsonUri: string;
   markdownUri: string;
+  /** The self-contained HTML page with the pictures (absent in older runs). */
+  htmlUri?: string;
   sha256: string;
   /** The model's spec in force for this evaluation, stored content-addressed (absent in older runs). */
   spec?: { uri: string; sha256: string };

@@ -29,6 +29,57 @@ export interface DriftColumnReport {
   new_categories?: string[];
   share_rows_new_category?: number;
   reasons?: Record<string, string>;
+  /** Reference and current distributions for a picture (absent in reports written before it existed). */
+  distribution?: DriftDistribution;
+}
+
+/**
+ * A column's reference and current distributions, compact (at most MAX_DISTRIBUTION_BINS bins or
+ * MAX_DISTRIBUTION_CATEGORIES categories plus "other"), computed where the drift is computed.
+ * Counts are of the values each side's test saw: when a side is a sketch or a sample standing for
+ * more values, `<side>_scale` is how many values one counted point stands for (docs/pictures.md).
+ */
+export type DriftDistribution = NumericHistogram | NumericValues | CategoryDistribution;
+
+interface ScaledSides {
+  /** Values each counted reference point stands for (a sampled reference profile); absent when 1. */
+  reference_scale?: number;
+  /** Values each counted current point stands for (a compacted sketch of a large window); absent when 1. */
+  current_scale?: number;
+}
+
+export interface NumericHistogram extends ScaledSides {
+  kind: 'histogram';
+  /** k + 1 ascending edges: bins [e0, e1), …, [ek-1, ek] (the last closed), as numpy's histogram. */
+  edges: number[];
+  reference: number[];
+  current: number[];
+  /**
+   * `test`: exactly the bins PSI and Jensen–Shannon use (Evidently's Sturges histogram over reference ∪ current);
+   * `test-merged`: those bins, adjacent ones merged to stay within the bound (every edge is one of the test's);
+   * `sturges`: the tests bin one value per bin but there are too many values to draw, so Sturges bins over reference ∪ current.
+   */
+  binning: 'test' | 'test-merged' | 'sturges';
+}
+
+/** A numeric column with few distinct values: one bar per value of reference ∪ current (the tests' own bins). */
+export interface NumericValues extends ScaledSides {
+  kind: 'values';
+  values: number[];
+  reference: number[];
+  current: number[];
+}
+
+export interface CategoryDistribution {
+  kind: 'categories';
+  /** The categories shown, most frequent (on either side, by share) first; long names cut with "…". */
+  categories: string[];
+  reference: number[];
+  current: number[];
+  /** Per shown category: absent from the reference (new in the current window). */
+  unseen: boolean[];
+  /** Every other category, as one bar (absent when all are shown). */
+  other?: { categories: number; reference: number; current: number; unseen_categories: number; unseen_current: number };
 }
 
 export interface DriftReport {

@@ -14,6 +14,8 @@ export type UpkeepErrorType =
   | 'StoreConflict'
   /** The object store refused the credentials or the bucket is missing: not retried. */
   | 'StoreAccessDenied'
+  /** An object in the store does not match the sha256 it is referenced by (altered or damaged): not retried. */
+  | 'StoreIntegrity'
   | 'UnknownVersion'
   | 'ChampionChanged'
   | 'TrainingFailed'

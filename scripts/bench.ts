@@ -21,6 +21,7 @@
  * dev server of its own, then one worker evaluating all of them (scripts/bench/fleet.ts). Audit
  * chain: appends against plain writes, a year of entries read and verified (scripts/bench/audit.ts).
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
+ * Metrics: one Prometheus scrape of the per-model gauges with 50 and 500 models (scripts/bench/metrics.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
@@ -328,6 +329,9 @@ section('scripts/bench/audit.ts', []);
 
 console.log('');
 section('scripts/bench/status.ts', []);
+
+console.log('');
+section('scripts/bench/metrics.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);

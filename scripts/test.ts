@@ -24,6 +24,7 @@ import { resolveVersitygwAsync } from './s3-server.js';
 import { resolveChromium } from './chromium.js';
 import { resolveTestServer } from './test-server.js';
 import { postgresEnv, resolvePostgres, startPostgres, type PostgresCluster } from './postgres-server.js';
+import { resolvePrometheus } from './prometheus-server.js';
 
 const env = process.env;
 const log = (line: string): void => console.log(`upkeep test: ${line}`);
@@ -148,6 +149,12 @@ async function main(): Promise<number> {
         return undefined;
       });
     }
+    // The metrics test's Prometheus (test/e2e/prometheus.test.ts), Debian's package installed now if need be.
+    const prometheus = resolvePrometheus({ log });
+    if (prometheus.bin === undefined) {
+      log(`${prometheus.missing}: the Prometheus test will be skipped`);
+      env.UPKEEP_PROMETHEUS_MISSING = prometheus.missing;
+    } else env.UPKEEP_PROMETHEUS_BIN = prometheus.bin;
     // The web inbox's browser tests (test/web/inbox.test.ts), installed now if need be.
     const chromium = resolveChromium({ log });
     if (chromium) env.UPKEEP_CHROMIUM = chromium;

@@ -2,7 +2,8 @@
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
  * three outcomes, with its window in evaluation shards and against a rolling reference, a degraded evaluation that takes the demo model through retrainModel to a
  * promotion, a signed rollback (rollbackModel), a watchdog run with findings, and late labels (a
- * run that evaluates a matured window again, and that child run). Run it after a
+ * run that evaluates a matured window again, and that child run), a model healthy again after
+ * degraded that routes `recovered` to a channel, and that channel's outbox with a digest. Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
@@ -18,7 +19,10 @@ import { readSettings } from '../workers/settings.js';
 import { evaluateModel, watchdog } from '../workflows/index.js';
 import { testTemporal, mochaHooks } from './helpers/temporal.js';
 import { createWorkspace } from './helpers/workspace.js';
-import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER } from './helpers/demo-workspace.js';
+import { APPROVER, createDemoWorkspace, demoModel, fitDemoModel, OWNER } from './helpers/demo-workspace.js';
+import { stringify } from 'yaml';
+import type { ChannelSender } from '../engine/notify/channels/types.js';
+import { channelOutboxId } from '../domain/channel-outbox.js';
 import { decideUpdate, maintenanceStatusQuery, maturedWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
 import { createRegistry } from '../engine/registry/registry.js';
 import { createFileStore } from '../engine/store/file-store.js';
@@ -219,6 +223,41 @@ if (wanted('evaluate-model-late-labels', 'evaluate-model-matured')) {
   await engine.close();
   save('evaluate-model-late-labels', workflowId);
   save('evaluate-model-matured', maturedWorkflowId(modelId, '2026-06-02T06:00:00.000Z'));
+  ws.remove();
+}
+// Routes (docs/channels.md): degraded, then healthy again with `recovered` routed (patches
+// notify-routes, verdict-events); the digested channel's outbox sends the first event at once and
+// the rest of its 3-second period as one digest.
+if (wanted('evaluate-model-recovered', 'channel-outbox-digest')) {
+  const modelId = 'replay-routes';
+  const notify = {
+    channels: { pager: { type: 'pagerduty', routing_key_file: 'pd-key' }, team: { type: 'slack', webhook_file: 'slack-url' } },
+    routes: [{ channels: ['pager'], on: ['degraded', 'failing', 'recovered'] }, { channels: ['team'] }],
+    digest: { every: '3s', channels: ['team'] },
+  };
+  const model = { retrain: { on: 'never' } };
+  const ws = createDemoWorkspace({
+    modelId,
+    end: new Date('2026-06-05T06:00:00Z'),
+    days: 5,
+    drifted: false,
+    model: { ...model, thresholds: { metric: 'roc_auc', min: 0.9 } },
+    config: { notify },
+  });
+  const send: ChannelSender = async (name, spec) => ({ channel: name, type: spec.type, status: 202 });
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const workflowId = `${modelId}-${Date.now()}`;
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {}, channelSender: send });
+  await worker.runUntil(async () => {
+    await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `${workflowId}-degraded`, args: [{ modelId, windowEnd: '2026-06-04T06:00:00Z' }] });
+    writeFileSync(ws.configPath, stringify({ version: 1, store: 'store', notify, models: [demoModel(modelId, model)] }));
+    await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId, args: [{ modelId, windowEnd: '2026-06-05T06:00:00Z' }] });
+    await t.client.workflow.getHandle(channelOutboxId(modelId, 'team')).result();
+    await t.client.workflow.getHandle(channelOutboxId(modelId, 'pager')).result();
+  });
+  await engine.close();
+  save('evaluate-model-recovered', workflowId);
+  save('channel-outbox-digest', channelOutboxId(modelId, 'team'));
   ws.remove();
 }
 await mochaHooks.afterAll();

@@ -4,7 +4,7 @@
  * without them upkeep runs its own dev server with a SQLite file in the state folder.
  */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
@@ -87,7 +87,11 @@ export async function resolveTemporal(settings: Settings, embedded: EmbeddedOpti
  * A client; with `payloadCodecs` (workers/codec.ts) payloads are encrypted and decrypted.
  * `connectTimeoutMs`: how long to wait for the server (the SDK's default, 10s, when absent).
  */
-export async function connectClient(target: TemporalTarget, payloadCodecs: PayloadCodec[] = [], opts: { connectTimeoutMs?: number } = {}): Promise<Client> {
+export async function connectClient(
+  target: TemporalTarget,
+  payloadCodecs: PayloadCodec[] = [],
+  opts: { connectTimeoutMs?: number; interceptors?: WorkflowClientInterceptor[] } = {},
+): Promise<Client> {
   const o = target.connectionOptions;
   const connection = await Connection.connect({
     address: o.address,
@@ -97,7 +101,13 @@ export async function connectClient(target: TemporalTarget, payloadCodecs: Paylo
     ...(opts.connectTimeoutMs ? { connectTimeout: opts.connectTimeoutMs } : {}),
   });
   const dataConverter = upkeepDataConverter(payloadCodecs);
-  return new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) });
+  return new Client({
+    connection,
+    namespace: target.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+    // Tracing (workers/tracing.ts): the spans of the workflows this client starts and signals.
+    ...(opts.interceptors?.length ? { interceptors: { workflow: opts.interceptors } } : {}),
+  });
 }
 
 /** @temporalio/worker is loaded here, not at import: commands that only connect a client start faster. */

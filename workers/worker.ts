@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleW
 import type { Duration, PayloadCodec } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH, upkeepDataConverter } from './codec.js';
 import type { Client } from '@temporalio/client';
+import type { ChannelSender } from '../engine/notify/channels/types.js';
 import type { UpkeepConfig } from '../domain/config.js';
 import { createActivities } from '../activities/index.js';
 import { configLoader, loadConfig, warnUnauthenticated } from '../engine/config/load.js';
@@ -18,7 +19,9 @@ import { UpkeepError } from '../engine/errors.js';
 import type { ArtifactStore } from '../engine/store/store.js';
 import { TASK_QUEUE, trainingTaskQueue } from '../workflows/definitions.js';
 import { createTemporalPort } from './temporal-port.js';
+import { instrumentActivities, type EvaluationMetrics } from './metrics.js';
 import { DEFAULT_EVALUATION_SLOTS, DEFAULT_TRAINING_SLOTS, type WorkerQueues } from './settings.js';
+import { describeEndpoint, flushingOnStop, startTracing, TRACING_WORKFLOW_MODULE, tracingWorkerOptions, type Tracing } from './tracing.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -30,9 +33,11 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${import.
  * for a worker with payload keys needs `encryptFailures`: the sandbox takes its failure converter
  * from the bundle (a worker given no bundle builds its own, with the converter when it has keys).
  */
-export async function bundleWorkflows(opts: { encryptFailures?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(opts: { encryptFailures?: boolean; tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
+    // With tracing (workers/tracing.ts), the sandbox's interceptors that make the workflow spans.
+    ...(opts.tracing ? { workflowInterceptorModules: [TRACING_WORKFLOW_MODULE] } : {}),
     ...(opts.encryptFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
     webpackConfigHook: (config) => {
@@ -120,6 +125,15 @@ export interface UpkeepWorkerOptions {
   onConfig?(config: UpkeepConfig, store: ArtifactStore): Promise<void>;
   /** After SIGTERM: how long running activities may finish, then how long until run() gives up (default SHUTDOWN_GRACE, SHUTDOWN_FORCE; tests shorten them). */
   shutdown?: { graceTime: Duration; forceTime: Duration };
+  /** Times the evaluation steps for Prometheus (workers/metrics.ts; cli/metrics/ serves them). */
+  metrics?: EvaluationMetrics;
+  /**
+   * OpenTelemetry tracing (workers/tracing.ts, docs/tracing.md): default from the standard OTEL_*
+   * environment (off when no OTLP endpoint is set); false: off whatever the environment says.
+   */
+  tracing?: Tracing | false;
+  /** Delivers to the named channels (default: the channel transports); tests inject a fake. */
+  channelSender?: ChannelSender;
 }
 
 /**
@@ -170,24 +184,28 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     engine,
     scratchDir: opts.scratchDir ?? os.tmpdir(),
     secrets: process.env,
+    configDir: path.dirname(configPath),
+    ...(opts.channelSender ? { channelSender: opts.channelSender } : {}),
     ...(opts.client ? { temporal: createTemporalPort(opts.client) } : {}),
     ...(opts.log ? { log: opts.log } : {}),
   });
   const taskQueue = opts.taskQueue ?? TASK_QUEUE;
   const dataConverter = upkeepDataConverter(opts.payloadCodecs);
   const queues = opts.queues ?? 'all';
+  const tracing = await workerTracing(opts);
   const common = {
     connection: opts.connection,
     namespace: opts.namespace,
     // Every activity on both queues: a run recorded before training had its own queue still
-    // schedules trainCandidate on the workflows' queue.
-    activities,
+    // schedules trainCandidate on the workflows' queue. Evaluation steps timed when metrics are on.
+    activities: instrumentActivities(activities, opts.metrics),
     // With payload keys, failures' messages and stack traces are encrypted too (failure-converter.ts).
     ...(dataConverter ? { dataConverter } : {}),
     // On SIGTERM running activities get SHUTDOWN_GRACE to finish, are then cancelled (reads stop
     // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
     shutdownGraceTime: opts.shutdown?.graceTime ?? SHUTDOWN_GRACE,
     shutdownForceTime: opts.shutdown?.forceTime ?? SHUTDOWN_FORCE,
+    ...tracingWorkerOptions(tracing, { workflows: false }),
   };
   const workers: Worker[] = [];
   const taskQueues: string[] = [];
@@ -196,6 +214,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
       await Worker.create({
         ...common,
         taskQueue,
+        ...tracingWorkerOptions(tracing, { workflows: !opts.workflowBundle }),
         ...(opts.workflowBundle
           ? { workflowBundle: opts.workflowBundle }
           : {
@@ -212,5 +231,14 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     workers.push(await Worker.create({ ...common, taskQueue: training, maxConcurrentActivityTaskExecutions: opts.trainingSlots ?? DEFAULT_TRAINING_SLOTS }));
     taskQueues.push(training);
   }
-  return { worker: combine(workers, taskQueues), engine };
+  // Stopping gracefully exports the spans still buffered.
+  return { worker: flushingOnStop(combine(workers, taskQueues), tracing), engine };
+}
+
+/** The tracing given, or the environment's (said in one line when on). */
+async function workerTracing(opts: UpkeepWorkerOptions): Promise<Tracing | undefined> {
+  if (opts.tracing !== undefined) return opts.tracing || undefined;
+  const tracing = await startTracing(process.env, { defaultService: 'upkeep-worker', encrypted: (opts.payloadCodecs?.length ?? 0) > 0 });
+  if (tracing) (opts.log ?? console.log)(`upkeep: tracing to ${describeEndpoint(tracing.settings.url)} as ${tracing.settings.serviceName}`);
+  return tracing;
 }

@@ -30,8 +30,10 @@ import {
   type ResolvedModel,
   type SnapshotRef,
   type TrendSummary,
+  type Verdict,
 } from '../domain/evaluation.js';
 import { durationMs } from '../domain/duration.js';
+import { verdictNotificationDetails } from '../domain/notify-details.js';
 import { createTrailWriter } from './trail-writer.js';
 import { decideVerdict, estimatedRowsText, retrainRequest, shouldRetrain } from './policy.js';
 import { lowerIsBetter } from '../domain/metrics.js';
@@ -40,7 +42,7 @@ import { verdictDetails } from './summary.js';
 import { estimateErrorLine, evaluateMaturedWindows, firstEvaluation } from './late-labels.js';
 import { estimateErrors, maturedAt, maturedEntryId, recordedEstimates, trendPoint, type EstimateError } from '../domain/late-labels.js';
 
-const { resolveModel, resolveVersion, snapshotWindow, writeReport, assessTrend, lastRetrainRequest } = proxyActivities<Activities>(STEP);
+const { resolveModel, resolveVersion, snapshotWindow, writeReport, assessTrend, lastRetrainRequest, verdictEvents } = proxyActivities<Activities>(STEP);
 
 /** A window end may be this much after the workflow's start (a client's clock a little ahead). */
 const FUTURE_SLACK_MS = 3_600_000;
@@ -280,7 +282,25 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
         stakeholders(spec),
         `${model.modelId} is ${status}${late}${noTrainer ? ' (not retrained: it has no retrain.trainer)' : ''}`,
         `${estimatedVerdict ? `Estimated${typeof estimate?.value === 'number' ? ` ${metric} ${estimate.value.toFixed(4)}` : ''} from the model's scores on ${estimatedRowsText(evaluation?.estimated?.rows, labels?.unlabelled)}; realized metrics follow when the labels arrive.\n` : ''}${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}${noTrainer ? `\nNot retrained: ${noTrainer}` : ''}`,
+        // What channels show (docs/channels.md): the verdict and its numbers. Event content only, no command.
+        verdictNumbers(verdict, spec.thresholds, evaluation, windowEnd, report.jsonUri),
       );
+    }
+    // A warning, or healthy again after degraded / failing: sent only where the model's routes ask
+    // for it (docs/channels.md), never for a backfill or a re-evaluation of matured labels.
+    if ((verdict.status === 'warning' || verdict.status === 'healthy') && !backfill && patched('verdict-events')) {
+      const extra = await verdictEvents({ modelId: model.modelId, verdict: verdict.status, windowEnd, workflowId: info.workflowId });
+      const numbers = verdictNumbers(verdict, spec.thresholds, evaluation, windowEnd, report.jsonUri);
+      if (extra.warning)
+        trail.notify('warning', stakeholders(spec), `${model.modelId} has a warning`, `${verdict.reasons.join('\n')}\nReport: ${report.markdownUri}`, numbers);
+      if (extra.recovered)
+        trail.notify(
+          'recovered',
+          stakeholders(spec),
+          `${model.modelId} is healthy again`,
+          `Healthy after ${extra.recovered.previous}${extra.recovered.windowEnd ? ` (window ending ${extra.recovered.windowEnd})` : ''}: window ${snapshot.firstDay}..${snapshot.lastDay}${typeof value === 'number' ? `, ${metric} ${value.toFixed(4)}` : ''}\nReport: ${report.markdownUri}`,
+          { ...numbers, verdict: 'healthy', previous: extra.recovered.previous },
+        );
     }
     if (noTrainer) trail.record('evaluation', `no retrain requested: ${noTrainer}`, { details: { windowEnd } });
     const wanted = severe && !noTrainer;
@@ -334,6 +354,17 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     ...(matured?.length ? { matured } : {}),
     ...(estimateError ? { estimateError } : {}),
   };
+}
+
+/** The numbers a verdict's notification carries for channels (domain/notify-details.ts), with its reasons and window. */
+function verdictNumbers(
+  verdict: Verdict,
+  thresholds: { metric: string; min?: number | undefined; max?: number | undefined },
+  evaluation: EvaluationSummary | undefined,
+  windowEnd: string,
+  report: string,
+): Record<string, unknown> {
+  return { ...verdictNotificationDetails({ verdict, metric: thresholds.metric, thresholds, evaluation, report }), reasons: verdict.reasons, windowEnd };
 }
 
 /** The summary as executions before `estimated-verdict` judged it: no estimate, no multivariate drift. */

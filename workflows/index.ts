@@ -5,3 +5,4 @@ export { rollbackModel } from './rollback-model.js';
 export { deliverNotification } from './notification.js';
 export { exportHistories } from './export-histories.js';
 export { watchdog } from './watchdog.js';
+export { channelOutbox } from './channel-outbox.js';

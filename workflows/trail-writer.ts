@@ -27,7 +27,7 @@ const notifyActivities = {
   }).notify,
 };
 
-const { updateModelCard, stageNotification } = proxyActivities<Activities>(STEP);
+const { updateModelCard, stageNotification, routeNotification } = proxyActivities<Activities>(STEP);
 
 export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'patient' | 'short' } = {}) {
   const notify = notifyActivities[opts.notifyRetries ?? 'patient'];
@@ -99,6 +99,9 @@ export function createTrailWriter(modelId: string, opts: { notifyRetries?: 'pati
       };
       const n = ++notices;
       pending.push(notify(event).catch((err: unknown) => handOff(event, n, err)));
+      // The named channels its routes give it (docs/channels.md): each channel's own outbox workflow
+      // delivers it, so neither the webhook's retries nor another channel's send it twice.
+      if (patched('notify-routes')) pending.push(routeNotification({ event }).catch(() => undefined));
     },
     /**
      * Waits for the log and notifications sent so far, then regenerates the model card. The card

@@ -29,6 +29,9 @@ import { durationMs } from '../../domain/duration.js';
 import type { SqlColumn, SqlConnect } from '../../engine/data/sql/connection.js';
 import { connectSql } from '../../engine/data/sql/connect.js';
 import { dayBounds } from '../../engine/data/window.js';
+import { describeRouting, routingFor } from '../../engine/notify/route.js';
+import { checkChannel } from '../../engine/notify/channels/index.js';
+import type { UpkeepConfig } from '../../domain/config.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
 export async function checkModel(
@@ -241,6 +244,26 @@ async function checkQuery(spec: ModelSpec, artifactName: string, at: Date, conne
   };
 }
 
+/** A model's routes (docs/channels.md), one line each under its check line; none when no channel is declared. */
+export function routeLines(config: Pick<UpkeepConfig, 'notify'>, spec: Pick<ModelSpec, 'id' | 'notify'>): string[] {
+  if (Object.keys(config.notify.channels).length === 0) return [];
+  const lines = describeRouting(routingFor(config.notify, spec));
+  if (lines.length === 0) return [`     ${spec.id} routes: none (the webhook and the worker's log only)`];
+  return lines.map((l) => `     ${spec.id} ${l.startsWith('quiet ') ? '' : 'route: '}${l}`);
+}
+
+/** Each declared channel: `ok channel <name> (<type>)`, or what keeps it from delivering (found without sending). */
+export async function channelLines(config: Pick<UpkeepConfig, 'notify'>, configDir: string): Promise<{ bad: number; lines: string[] }> {
+  const lines: string[] = [];
+  let bad = 0;
+  for (const [name, spec] of Object.entries(config.notify.channels)) {
+    const problem = await checkChannel(name, spec, configDir);
+    if (problem) bad++;
+    lines.push(problem ? `FAIL ${problem}` : `ok channel ${name} (${spec.type})`);
+  }
+  return { bad, lines };
+}
+
 export async function checkCommand(o: { config?: string; model?: string }): Promise<void> {
   const file = commandConfig(o.config);
   const config = await loadConfig(file);
@@ -268,12 +291,16 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
         : `ok watchdog.directory ${path.basename(config.watchdog.directory)}: ${people.size} ${people.size === 1 ? 'person' : 'people'}`,
     );
   }
+  const channels = await channelLines(config, path.dirname(path.resolve(file)));
+  bad += channels.bad;
+  for (const line of channels.lines) console.log(line);
   try {
     for (const spec of models) {
       // Anything else (e.g. an unsupported URI) is this model's problem, not the end of the check.
       const r = await checkModel(spec, runner, new Date(), source).catch((err: unknown) => ({ ok: false, line: `FAIL ${spec.id}: ${(err as Error).message}` }));
       if (!r.ok) bad++;
       console.log(r.line);
+      for (const line of routeLines(config, spec)) console.log(line);
     }
   } finally {
     await runner.close();

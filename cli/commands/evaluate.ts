@@ -30,7 +30,9 @@ import { countLine, withProgress } from '../progress.js';
 export interface EvaluateOptions extends ModelOptions {
   at?: Date;
   reference?: string[];
-  format: 'json' | 'md';
+  format: 'json' | 'md' | 'html';
+  /** Write the report here instead of standard output. */
+  out?: string;
   failOn?: FailOn;
 }
 
@@ -96,11 +98,20 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
         noEstimateMessage(report.modelId, unlabelled, reference ? (referenceUnlabelled(reference.profile) ? 'unlabelled' : 'old') : undefined, !o.onnx),
       );
     }
+    let text: string;
     if (o.format === 'json') {
       const { rows, metrics, verdict, ...rest } = report;
-      process.stdout.write(`${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`);
+      text = `${JSON.stringify({ rows, metrics, verdict, ...rest }, null, 2)}\n`;
+    } else if (o.format === 'html') {
+      text = (await import('../../engine/pictures/report-html.js')).renderReportHtml(report);
     } else {
-      process.stdout.write(renderReportMarkdown(report));
+      text = renderReportMarkdown(report);
+    }
+    if (o.out) {
+      writeOutputFile(o.out, text, 'report');
+      console.log(`wrote ${o.out}`);
+    } else {
+      process.stdout.write(text);
     }
     const failOn = o.failOn ?? 'failing';
     if (failsGate(report.verdict.status, failOn)) {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { msNumberToTs, tsToMs } from '@temporalio/common';
-import { loadConfig } from '../../engine/config/load.js';
+import { configLoader, loadConfig } from '../../engine/config/load.js';
 import { UpkeepError } from '../../engine/errors.js';
 import { evaluateScheduleId, UpkeepVerdict } from '../../workflows/definitions.js';
 import { findSystemSchedule, formatChanges, SCHEDULE_PREFIX, syncSchedules } from '../../workers/schedules.js';
@@ -188,9 +188,8 @@ export async function backfillCommand(model: string, o: { from: Date; to: Date; 
 }
 
 export async function workerCommand(o: { config?: string; queues?: string }): Promise<void> {
-  const [{ Runtime }, { createWorkerLogger }, { clientTarget, connectClient, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] =
+  const [{ createWorkerLogger }, { clientTarget, connectClient, connectWorker }, { createUpkeepWorker }, { payloadCodecs }, { workerQueues }] =
     await Promise.all([
-      import('@temporalio/worker'),
       import('../../workers/log.js'),
       import('../../workers/temporal.js'),
       import('../../workers/worker.js'),
@@ -201,10 +200,23 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
   const queues = o.queues === undefined ? s.workerQueues : workerQueues(o.queues, '--queues');
   const codecs = payloadCodecs(s);
   const target = clientTarget(s);
-  Runtime.install({ logger: createWorkerLogger(s.logLevel) });
+  // Metrics (a `metrics` block): Temporal's own through the runtime, installed before any connection.
+  const metricsConfig = await loadConfig(commandConfig(o.config));
+  const { installRuntime, startWorkerMetrics } = await import('../metrics/endpoint.js');
+  installRuntime({ logger: createWorkerLogger(s.logLevel) }, metricsConfig);
   const connection = await connectWorker(target);
   const client = await connectClient(target, codecs);
+  const metrics = await startWorkerMetrics({
+    config: metricsConfig,
+    configPath: commandConfig(o.config),
+    readConfig: configLoader(commandConfig(o.config)),
+    store: openStore(metricsConfig),
+    client,
+    taskQueue: s.taskQueue,
+  });
+  if (metrics) console.log(`metrics at ${metrics.server.url} (Temporal's worker metrics on the next port: docs/observability.md)`);
   const { worker, engine } = await createUpkeepWorker({
+    ...(metrics ? { metrics: metrics.evaluation } : {}),
     connection,
     client,
     namespace: target.namespace,
@@ -248,6 +260,7 @@ export async function workerCommand(o: { config?: string; queues?: string }): Pr
     );
   }
   await running;
+  await metrics?.server.close();
   await engine.close();
   await client.connection.close();
   await connection.close();

@@ -112,6 +112,29 @@ export async function webSetup(
   return { config, store: openStore(config), users: usersFile(config, configPath, o.stateDir), key, created };
 }
 
+/**
+ * The /metrics route of `upkeep serve`: with a `metrics` block and its token_file (the inbox may
+ * face the network: its metrics are never open); without the token, off, saying so.
+ */
+export async function serveMetrics(
+  config: UpkeepConfig,
+  configPath: string,
+  o: { store: ArtifactStore; client?: Client; taskQueue: string; log?: (line: string) => void },
+): Promise<WebOptions['metrics'] | undefined> {
+  if (!config.metrics) return undefined;
+  const { readMetricsToken, upkeepRegistry } = await import('../metrics/endpoint.js');
+  const token = readMetricsToken(config, configPath);
+  if (!token) {
+    (o.log ?? console.log)(`metrics: /metrics is off in upkeep serve until metrics.token_file is set in ${path.basename(configPath)} (docs/observability.md)`);
+    return undefined;
+  }
+  const { store, client, taskQueue } = o;
+  return {
+    token,
+    registry: upkeepRegistry({ config: () => Promise.resolve(config), refresh: config.metrics.refresh, store, ...(client ? { client } : {}), taskQueue }),
+  };
+}
+
 export async function serveCommand(o: { port: number; host: string; publicUrl?: string; config?: string }): Promise<void> {
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new UpkeepError('InvalidConfig', `--port ${o.port} is not a port number`);
   if (o.publicUrl && !/^https?:\/\/[^/]+\/?$/.test(o.publicUrl))
@@ -121,7 +144,9 @@ export async function serveCommand(o: { port: number; host: string; publicUrl?: 
   const setup = await webSetup(configPath, s);
   if (setup.created) console.log(`created the web server's signing key ${setup.key.id}: ${setup.key.file}`);
   const client: Client = await openClient();
+  const metrics = await serveMetrics(setup.config, configPath, { store: setup.store, client, taskQueue: s.taskQueue });
   const server = await startWebServer({
+    ...(metrics ? { metrics } : {}),
     config: setup.config,
     store: setup.store,
     client,

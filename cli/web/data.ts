@@ -17,6 +17,7 @@ import { windowEvaluation } from '../../engine/cards/late-labels.js';
 import { estimatedVsRealized, type EstimatedVsRealized } from '../../domain/late-labels.js';
 import { createRegistry } from '../../engine/registry/registry.js';
 import { runningRequests } from '../client/requests.js';
+import { driftStrip, type DriftStrip } from './pictures/drift-strip.js';
 import { fleetStatus } from '../status/fleet.js';
 import type { FleetStatus } from '../status/types.js';
 
@@ -45,6 +46,12 @@ export interface TrendPoint {
   version: string;
   /** The value is an estimate: the window's labels were not known yet (absent: realized). */
   estimated?: true;
+  /**
+   * The value's interval, when the report has one: the confidence interval of a realized value
+   * (the report's `confidence`, when it is the primary metric's), the band of an estimate.
+   */
+  low?: number;
+  high?: number;
 }
 
 /** A damaged document is shown as absent rather than failing the page. */
@@ -74,10 +81,13 @@ export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): Trend
     // The realized value where the labels give one, the estimate otherwise (the trend's rule).
     const w = windowEvaluation(r, spec.thresholds.metric);
     const estimated = w.estimate !== undefined && (w.basis === 'estimated' || w.realized === null);
+    const c = r.confidence?.metric === spec.thresholds.metric ? r.confidence : undefined;
+    const [low, high] = estimated ? [w.estimate!.lower, w.estimate!.upper] : [c?.low, c?.high];
     return {
       windowEnd: r.window.end,
       value: estimated ? w.estimate!.value : (r.metrics?.[spec.thresholds.metric] ?? null),
       ...(estimated ? { estimated: true as const } : {}),
+      ...(typeof low === 'number' && typeof high === 'number' ? { low, high } : {}),
       verdict: r.verdict.status,
       ...(r.window.firstDay && r.window.lastDay ? { firstDay: r.window.firstDay, lastDay: r.window.lastDay } : {}),
       ...(r.model?.sha256 ? { model: r.model.sha256 } : {}),
@@ -91,6 +101,7 @@ export function trendPoints(spec: ModelSpec, reports: EvaluationReport[]): Trend
       verdict: p.verdict,
       version: s.version.slice(0, 12),
       ...(p.estimated ? { estimated: true as const } : {}),
+      ...(p.low !== undefined && p.high !== undefined ? { low: p.low, high: p.high } : {}),
     })),
   );
   return points.sort((a, b) => Date.parse(a.windowEnd) - Date.parse(b.windowEnd));
@@ -134,6 +145,10 @@ export interface ModelPage {
   findings: WatchdogFinding[];
   /** Windows with an estimate, newest first: the first estimate beside the realized value once known (empty: no window had one). */
   windows: EstimatedVsRealized[];
+  /** What the chart draws (trend.json), for the numbers under it. */
+  chart: ChartData;
+  /** Drift per column over the last windows. */
+  strip: DriftStrip;
 }
 
 /**
@@ -158,12 +173,14 @@ export async function checkTrail(store: ArtifactStore, modelId: string): Promise
 
 export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage> {
   // The audit chain verified, its last entries shown: a model evaluated hourly has thousands.
-  const [reports, card, trail, wd] = await Promise.all([
-    latestReports(d.store, spec.id, PAGE_REPORTS),
+  const [chartReports, changes, card, trail, wd] = await Promise.all([
+    latestReports(d.store, spec.id, CHART_REPORTS),
+    championChanges(d.store, spec.id),
     readJson<ModelCard>(d.store, cardKey(spec.id, 'json')),
     checkTrail(d.store, spec.id),
     watchdogReport(d.store),
   ]);
+  const reports = chartReports.slice(-PAGE_REPORTS);
   return {
     spec,
     trail: trail.check,
@@ -173,6 +190,8 @@ export async function modelPage(d: WebData, spec: ModelSpec): Promise<ModelPage>
     omitted: Math.max(0, trail.check.links - trail.entries.length),
     findings: (wd?.findings ?? []).filter((f) => f.modelId === spec.id),
     windows: lateLabelWindows(spec, reports),
+    chart: chartOf(spec, chartReports, changes),
+    strip: driftStrip(reports),
   };
 }
 
@@ -189,16 +208,35 @@ export interface ChampionChange {
   version: string;
 }
 
-export async function chartData(
-  d: WebData,
-  spec: ModelSpec,
-): Promise<{ metric: string; points: TrendPoint[]; min: number | null; max: number | null; changes: ChampionChange[] }> {
-  const [reports, history] = await Promise.all([
-    latestReports(d.store, spec.id, CHART_REPORTS),
-    createRegistry(d.store)
-      .history(spec.id)
-      .catch(() => []),
-  ]);
-  const changes = history.filter((h) => h.change !== 'initial').map((h) => ({ at: h.since, change: h.change as ChampionChange['change'], version: h.version }));
-  return { metric: spec.thresholds.metric, points: trendPoints(spec, reports), min: spec.thresholds.min ?? null, max: spec.thresholds.max ?? null, changes };
+/** What the chart draws: the points (with their intervals), the model's limits and the champion changes. */
+export interface ChartData {
+  metric: string;
+  points: TrendPoint[];
+  min: number | null;
+  max: number | null;
+  changes: ChampionChange[];
+  /** Set when more reports are stored than the chart reads: it draws the newest CHART_REPORTS. */
+  capped?: true;
+}
+
+/** Promotions and rollbacks of the champion, oldest first (none when the registry cannot be read). */
+async function championChanges(store: ArtifactStore, modelId: string): Promise<ChampionChange[]> {
+  const history = await createRegistry(store)
+    .history(modelId)
+    .catch(() => []);
+  return history.filter((h) => h.change !== 'initial').map((h) => ({ at: h.since, change: h.change as ChampionChange['change'], version: h.version }));
+}
+
+const chartOf = (spec: ModelSpec, reports: EvaluationReport[], changes: ChampionChange[]): ChartData => ({
+  metric: spec.thresholds.metric,
+  points: trendPoints(spec, reports),
+  min: spec.thresholds.min ?? null,
+  max: spec.thresholds.max ?? null,
+  changes,
+  ...(reports.length >= CHART_REPORTS ? { capped: true as const } : {}),
+});
+
+export async function chartData(d: WebData, spec: ModelSpec): Promise<ChartData> {
+  const [reports, changes] = await Promise.all([latestReports(d.store, spec.id, CHART_REPORTS), championChanges(d.store, spec.id)]);
+  return chartOf(spec, reports, changes);
 }

@@ -1,11 +1,13 @@
 /** The model page of the web inbox: the latest report's drift and quality, the card, the audit trail's timeline. */
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
+import { distributionSvg } from '../../engine/pictures/distribution.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import type { ModelCard } from '../../engine/cards/types.js';
 import { reportKeys } from '../../engine/store/keys.js';
-import type { ModelPage } from './data.js';
+import { CHART_REPORTS, type ModelPage } from './data.js';
+import { driftStripHtml } from './pictures/drift-strip.js';
 import { layout, modelHref, num, reportName, when, type Html, type Viewer } from './pages.js';
 
 function findingsList(findings: WatchdogFinding[]): Html {
@@ -72,6 +74,50 @@ function lateLabelTable(metric: string, windows: ModelPage['windows']): Html {
     (w) =>
       html`<tr class="${w.basis === 'estimated' ? 'estimated' : ''}"><td>${when(w.windowEnd)}</td><td>${verdictBadge(w.verdict, w.basis)}</td><td>${num(w.estimate?.value ?? null)}${band(w)}</td><td>${w.realized === null ? html`<span class="quiet">labels not known yet</span>` : num(w.realized)}</td><td>${error(w)}</td></tr>`,
   )}</tbody></table>`;
+}
+
+/**
+ * The chart's numbers, newest first: what it draws, readable without JavaScript (the chart's text
+ * alternative): each point's window, version, verdict, value, whether realized or estimated, and
+ * its interval; the champion changes marked on it.
+ */
+function trendNumbers(chart: ModelPage['chart']): Html {
+  const points = chart.points.filter((p) => p.value !== null);
+  if (points.length === 0) return html`<p class="quiet">No evaluation with a ${chart.metric} yet.</p>`;
+  const limits = [chart.min !== null ? `minimum ${num(chart.min)}` : '', chart.max !== null ? `maximum ${num(chart.max)}` : ''].filter(Boolean).join(', ');
+  const estimated = points.filter((p) => p.estimated).length;
+  const latest = points.at(-1)!;
+  return html`<p class="chart-summary" id="trend-summary">${points.length} point${points.length === 1 ? '' : 's'}${chart.capped ? ` (from the newest ${CHART_REPORTS} evaluations)` : ''} from <time datetime="${points[0]!.windowEnd}">${points[0]!.windowEnd.slice(0, 10)}</time> to <time datetime="${latest.windowEnd}">${latest.windowEnd.slice(0, 10)}</time>${estimated ? ` (${estimated} estimated: labels not known yet)` : ''}; latest ${num(latest.value)}${latest.low !== undefined ? ` [${num(latest.low)}, ${num(latest.high)}]` : ''}, ${latest.verdict}${limits ? `; ${limits}` : ''}${chart.changes.length ? `; ${chart.changes.length} champion change${chart.changes.length === 1 ? '' : 's'} marked` : ''}.</p>
+<details class="numbers"><summary>The chart's numbers</summary>
+<table class="trend-numbers"><thead><tr><th>Window end</th><th>Version</th><th>Verdict</th><th>${chart.metric}</th><th>Interval</th></tr></thead>
+<tbody>${[...points]
+    .reverse()
+    .map(
+      (p) =>
+        html`<tr class="${p.estimated ? 'estimated' : ''}" data-window="${p.windowEnd}" data-version="${p.version}"><td>${when(p.windowEnd)}</td><td>${p.version || '—'}</td><td><span class="badge ${p.verdict}">${p.verdict}</span></td><td>${num(p.value)}${p.estimated ? ' (estimated)' : ''}</td><td>${p.low !== undefined ? `[${num(p.low)}, ${num(p.high)}]` : '—'}</td></tr>`,
+    )}</tbody></table>
+${chart.changes.length ? html`<ul class="changes">${chart.changes.map((c) => html`<li>${when(c.at)}: ${c.change} of ${c.version}</li>`)}</ul>` : ''}
+</details>`;
+}
+
+/** Distribution pictures shown on the page at most (drifted columns first); the report with pictures has them all. */
+export const PAGE_DISTRIBUTIONS = 24;
+
+/**
+ * Each watched column's reference and current distribution in the latest window, with the test's
+ * statistic and corrected threshold (engine/pictures/distribution.ts), drifted columns first.
+ */
+function distributions(r: EvaluationReport, htmlReport: string | undefined): Html {
+  const d = r.drift;
+  if (!d) return html``;
+  const order = Object.entries(d.columns).sort(([a, x], [b, y]) => Number(y.drifted === true) - Number(x.drifted === true) || (a < b ? -1 : a > b ? 1 : 0));
+  if (order.length === 0) return html``;
+  const shown = order.slice(0, PAGE_DISTRIBUTIONS);
+  const more = order.length - shown.length;
+  // distributionSvg builds its markup with engine/pictures/svg.ts, which escapes every text and attribute (escapeXml): the one raw() of the pages.
+  return html`<h3>Distributions: reference and this window</h3>
+<div class="distributions">${shown.map(([name, c]) => raw(distributionSvg(name, c, d.alarm)))}</div>
+${more > 0 ? html`<p class="quiet">${more} more column${more === 1 ? '' : 's'} without drift${htmlReport ? html` in the <a href="${htmlReport}">report with pictures</a>` : ''}.</p>` : ''}`;
 }
 
 function qualityTable(r: EvaluationReport): Html {
@@ -154,8 +200,11 @@ export function modelPageHtml(viewer: Viewer, p: ModelPage): Html {
     html`${trailWarning(p.spec.id, p.trail)}<p>${p.spec.description ?? ''}</p>
 <p>Owner ${p.spec.owner}; approvers ${p.spec.approvers.join(', ')}.</p>
 <h2>${p.spec.thresholds.metric} over time</h2>
-<div id="trend" class="chart" data-trend-url="${modelHref(p.spec.id)}/trend.json" role="img" aria-label="${p.spec.thresholds.metric} per evaluation window"></div>
+<div id="trend" class="chart" data-trend-url="${modelHref(p.spec.id)}/trend.json" role="img" aria-label="${p.spec.thresholds.metric} per evaluation window, with its interval" aria-describedby="trend-summary"><noscript><p class="quiet">The chart needs JavaScript; its numbers are below.</p></noscript></div>
+${trendNumbers(p.chart)}
 ${lateLabelTable(p.spec.thresholds.metric, p.windows)}
+<h2>Drift over time</h2>
+${driftStripHtml(p.strip)}
 <h2>Watchdog</h2>
 ${findingsList(p.findings)}
 <h2>Latest report</h2>
@@ -163,8 +212,9 @@ ${
   r
     ? html`<p>Window ${r.window.firstDay} to ${r.window.lastDay} (${r.rows} rows): ${verdictBadge(r.verdict.status, r.verdict.basis)} ${r.verdict.reasons.join('; ')}</p>
 ${r.verdict.basis === 'estimated' ? html`<p class="explain">This verdict was judged on the estimate: too few of the window's labels are known yet. With a label.delay, it is evaluated again when they come.</p>` : ''}
-${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
+${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}">report with pictures</a> · <a href="${modelHref(p.spec.id)}/reports/${report}">report (JSON)</a> · <a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.md')}">report (Markdown)</a></p>` : ''}
 <h3>Drift</h3>${driftTable(r)}
+${distributions(r, report ? `${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}` : undefined)}
 ${multivariateSection(r)}
 <h3>Quality</h3>${qualityTable(r)}`
     : html`<p class="quiet">No evaluation yet.</p>`

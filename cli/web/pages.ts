@@ -1,12 +1,14 @@
 /**
  * The HTML of `upkeep serve`. Every value goes through hono's `html` template, which escapes it;
- * nothing here uses `raw`. No inline script or style: the CSP allows 'self' only.
+ * nothing here uses `raw` (the model page embeds engine/pictures' distribution pictures, built
+ * with that module's own escaping). No inline script or style: the CSP allows 'self' only.
  */
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { describeCoverage, describeEvidence, type GateStatus, type MaintenanceStatus } from '../../domain/maintenance.js';
 import type { FleetStatus, ModelStatus } from '../status/types.js';
 import { trendArrow } from '../status/trend.js';
+import { comparisonSvg, coverageSvg } from './pictures/comparison.js';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -21,7 +23,7 @@ export const num = (v: number | null | undefined, digits = 4): string => (typeof
 /** The report's file name, when its URI is one of the store's report keys (served by /models/<id>/reports/<name>). */
 export const reportName = (uri: string | undefined): string | undefined => {
   const name = uri?.split('/').at(-1);
-  return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md)$/.test(name) ? name : undefined;
+  return name && /^[0-9TZ]+_[A-Za-z0-9-]+\.(json|md|html)$/.test(name) ? name : undefined;
 };
 export const modelHref = (id: string): string => `/models/${encodeURIComponent(id)}`;
 /** A timestamp that never wraps mid-string (CSS `time`: nowrap). */
@@ -131,7 +133,7 @@ ${f.models.flatMap((m) => m.problems.map((p) => `${m.id}: ${p}`)).map((p) => htm
   );
 }
 
-function comparisonTable(s: MaintenanceStatus): Html {
+function comparisonTable(s: MaintenanceStatus, n: number): Html {
   const c = s.comparison;
   if (!c) return html``;
   const k = c.candidate;
@@ -144,9 +146,11 @@ ${
 <dt>Trainer</dt><dd>${k.trainer}</dd>
 ${k.championModelType ? html`<dt>Champion</dt><dd>${c.champion.version}: ${k.championModelType}</dd>` : ''}
 <dt>Training window</dt><dd class="${k.training.daysWithData < k.training.daysAsked ? 'short' : ''}">${describeCoverage(k.training)}</dd>
-</dl>`
+</dl>
+${coverageSvg(k.training, `coverage-${n}`)}`
     : ''
 }
+${comparisonSvg(c, `comparison-${n}`)}
 <p class="${c.recommended ? 'recommended' : 'not-recommended'}">On the holdout ${c.holdout.firstDay} to ${c.holdout.lastDay} (${c.holdout.rows} rows), primary metric ${c.metric} (${c.higherIsBetter ? 'higher' : 'lower'} is better): <strong>${c.recommended ? 'promotion recommended' : 'promotion not recommended'}</strong>. ${c.reason}</p>
 ${c.concerns?.length ? html`<ul class="concerns">${c.concerns.map((x) => html`<li>${x}</li>`)}</ul>` : ''}
 <table class="comparison">
@@ -180,7 +184,7 @@ export function inboxPage(viewer: Viewer, open: { workflowId: string; status: Ma
     viewer,
     html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 ${open.length === 0 ? html`<p>No decisions are waiting.</p>` : ''}
-${open.map(({ workflowId, status: s }) => {
+${open.map(({ workflowId, status: s }, n) => {
   const g = s.gate!;
   return html`<section class="request" data-model="${s.modelId}" data-gate="${g.gate}">
 <h2><a href="${modelHref(s.modelId)}">${s.modelId}</a>: ${s.kind} request, ${g.gate} gate</h2>
@@ -192,7 +196,7 @@ ${open.map(({ workflowId, status: s }) => {
     return html`<li>${e.verdict ? html`<span class="badge ${e.verdict.status}">${e.verdict.status}</span> ` : ''}${describeEvidence(e)}${e.verdict?.reasons.length ? html`<ul>${e.verdict.reasons.map((r) => html`<li>${r}</li>`)}</ul>` : ''}${report ? html` <a href="${modelHref(s.modelId)}/reports/${report}">report</a>` : ''}</li>`;
   })}</ul>
 ${planLine(s, g)}
-${comparisonTable(s)}
+${comparisonTable(s, n)}
 ${g.evidence ? html`<p class="quiet evidence">Evidence sha256 ${g.evidence.sha256}: your decision is signed over it and candidate ${g.candidate ?? '—'}.</p>` : ''}
 ${decisionForms(viewer, s, g)}
 </section>`;

@@ -19,6 +19,8 @@ import { UpkeepError } from '../../engine/errors.js';
 import { recordRefusal, recordWebAccess, type RefusedDecision, type WebAccess } from '../../engine/audit/access.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { reportsPrefix } from '../../engine/store/keys.js';
+import { renderReportHtml } from '../../engine/pictures/report-html.js';
+import type { EvaluationReport } from '../../engine/evaluation/report.js';
 import { PROJECT_DIR } from '../../workers/paths.js';
 import { openRequests, type OpenRequest } from '../client/requests.js';
 import { sendDecision } from '../client/decisions.js';
@@ -28,6 +30,8 @@ import { modelPageHtml } from './model-page.js';
 import { sameSecret, SessionStore, Throttle, type Session } from './sessions.js';
 import { WEB_CSS } from './style.js';
 import type { Authenticator } from './users.js';
+import type { Registry } from 'prom-client';
+import { bearerMatches } from '../metrics/token.js';
 
 /** Form posts are small: a token, a comment of at most 2000 characters. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -56,6 +60,8 @@ export interface WebOptions {
   hosts?: readonly string[];
   now?: () => number;
   log?: (line: string) => void;
+  /** GET /metrics for Prometheus, with the bearer token of metrics.token_file instead of a session (cli/metrics/endpoint.ts). */
+  metrics?: { registry: Registry; token: string };
 }
 
 type Env = { Variables: { session: Session } };
@@ -97,6 +103,18 @@ function clientAddress(c: Context): string {
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** A stored report's HTML page: its own inline style, nothing else loads or runs (engine/pictures/report-html.ts). */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
+
+async function reportPageFromJson(store: WebOptions['store'], key: string): Promise<string | undefined> {
+  const json = await store.tryGet(key);
+  if (!json) return undefined;
+  try {
+    return renderReportHtml(JSON.parse(new TextDecoder().decode(json)) as EvaluationReport);
+  } catch {
+    return undefined;
+  }
+}
 
 export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: SessionStore } {
   const now = o.now ?? Date.now;
@@ -143,7 +161,8 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   app.use(async (c, next) => {
     await next();
     const h = c.res.headers;
-    h.set('Content-Security-Policy', CSP);
+    // A stored report page sets its own (stricter: no script at all, a sandbox) policy.
+    if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', CSP);
     h.set('X-Content-Type-Options', 'nosniff');
     h.set('Referrer-Policy', 'no-referrer');
     h.set('X-Frame-Options', 'DENY');
@@ -198,6 +217,14 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
   });
 
   app.get('/favicon.ico', (c) => c.body(null, 204));
+
+  const metrics = o.metrics;
+  if (metrics)
+    app.get('/metrics', async (c) => {
+      if (!bearerMatches(c.req.header('authorization'), metrics.token))
+        return c.text('the metrics need the bearer token of metrics.token_file\n', 401, { 'WWW-Authenticate': 'Bearer' });
+      return c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });
+    });
 
   const safeNext = (n: unknown): string => (typeof n === 'string' && /^\/(?![/\\])[A-Za-z0-9/_.@%?=&-]*$/.test(n) && n.length < 300 ? n : '/');
 
@@ -312,6 +339,13 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     const spec = specOf(c.req.param('id'));
     const name = reportName(c.req.param('name'));
     const bytes = spec && name ? await o.store.tryGet(`${reportsPrefix(spec.id)}/${name}`) : undefined;
+    if (spec && name?.endsWith('.html')) {
+      // The page with the pictures: stored next to the report, or drawn from the JSON of a run from before it was.
+      const page = bytes
+        ? new TextDecoder().decode(bytes)
+        : await reportPageFromJson(o.store, `${reportsPrefix(spec.id)}/${name.replace(/[.]html$/, '.json')}`);
+      if (page) return c.body(page, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': REPORT_CSP });
+    }
     if (!bytes) return c.html(errorPage(404, 'No such report.', viewer(c.get('session'))), 404);
     return c.body(new TextDecoder().decode(bytes), 200, {
       'Content-Type': name!.endsWith('.json') ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',

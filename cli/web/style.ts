@@ -33,4 +33,19 @@ form.login { display: flex; flex-direction: column; gap: .6rem; max-width: 28rem
 dl.card { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dl.card dt { font-weight: 600; }
 .chart { min-height: 280px; background: #fff; border: 1px solid #e5e7eb; }
+/* JavaScript off: the <noscript> note is parsed as elements and the chart's box shrinks to it (its numbers follow). */
+.chart:has(> noscript > p) { min-height: 0; padding: 0 .6rem; }
+figure.picture { margin: .5rem 0 1rem; background: #fff; border: 1px solid #e5e7eb; padding: .4rem .6rem; display: inline-block; max-width: 100%; overflow-x: auto; }
+figure.picture figcaption { font-size: .85rem; color: #4b5563; margin-top: .2rem; }
+figure.picture svg { display: block; }
+.key { display: inline-block; padding: 0 .35rem; margin-right: .3rem; border-radius: .2rem; }
+.key.counted { background: #dc2626; color: #fff; } .key.single { background: #fbbf24; } .key.no { background: #d1fae5; } .key.untested { background: #e5e7eb; } .key.absent { background: #fff; border: 1px solid #d1d5db; }
+details.numbers { margin: .2rem 0 1rem; max-width: 100%; overflow-x: auto; } details.numbers summary { cursor: pointer; color: #1d4ed8; }
+table.drift-strip-numbers td { font-variant-numeric: tabular-nums; white-space: nowrap; font-size: .8rem; }
+td.state-counted, td.state-drifted { background: #fecaca; font-weight: 600; } td.state-single { background: #fef3c7; }
+.distributions figure.distribution { display: inline-block; vertical-align: top; margin: .3rem .5rem .8rem 0; padding: .4rem; background: #fff; border: 1px solid #e5e7eb; border-radius: .3rem; max-width: 100%; }
+.distributions figure.distribution.drifted { border-color: #dc2626; }
+.distributions figcaption { font-size: .82rem; max-width: 420px; } .distributions svg { max-width: 100%; height: auto; display: block; }
+.distributions details summary { cursor: pointer; font-size: .8rem; color: #1d4ed8; } .distributions table { font-size: .8rem; }
+p.chart-summary { color: #374151; margin: .3rem 0; }
 `;

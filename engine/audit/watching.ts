@@ -37,14 +37,14 @@ export interface WhoWasWatching {
   openAlerts: { kind: 'verdict' | 'watchdog'; since: string; summary: string }[];
   pendingApprovals: { gate: string; openedAt: string; waitingMs: number; approvers: string[]; asked: string[]; workflowId?: string }[];
   /** Notifications delivered in the 30 days before `at`, newest first (at most 20). */
-  /** `via`: `webhook` when it was POSTed to the webhook, `log` when the worker's log was the only channel. */
+  /** `via`: `webhook` when it was POSTed to the webhook, `log` when the worker's log was the only channel, else the named channel (docs/channels.md). */
   /** `outcome`, `status`, `responseId`, `workerClock` (the worker's clock), `attempt`: what the entry's details.delivery records (entries before it have none). */
   notified: {
     at: string;
     kind: string;
     to: string[];
     title: string;
-    via: 'webhook' | 'log';
+    via: string;
     outcome?: string;
     status?: number;
     responseId?: string;
@@ -154,7 +154,8 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
           break;
         if (t - Date.parse(e.at) > NOTIFIED_DAYS * 86_400_000) break;
         const d = (e.details?.delivery ?? {}) as Record<string, unknown>;
-        const via = d.channel === 'webhook' || e.details?.webhook === 'sent' || e.details?.webhook === 'refused' ? 'webhook' : 'log';
+        const named = typeof d.channel === 'string' && d.channel !== 'webhook' && d.channel !== 'log' ? d.channel : undefined;
+        const via = named ?? (d.channel === 'webhook' || e.details?.webhook === 'sent' || e.details?.webhook === 'refused' ? 'webhook' : 'log');
         const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
         notified.unshift({
           at: e.at,
@@ -235,15 +236,17 @@ const minutes = (ms: number): string =>
 /** How a notification went out, in words: channel, status, response id, worker clock, attempt. */
 function deliveryText(n: WhoWasWatching['notified'][number]): string {
   if (n.via === 'log') return 'worker log only: no webhook configured';
+  const named = n.via !== 'webhook';
+  const label = named ? `channel ${n.via}` : 'webhook';
   const facts = [
-    n.status !== undefined ? `HTTP ${n.status}` : undefined,
+    n.status !== undefined ? `${named ? 'status' : 'HTTP'} ${n.status}` : undefined,
     n.responseId ? `id ${n.responseId}` : undefined,
     n.attempt !== undefined ? `attempt ${n.attempt}` : undefined,
     n.workerClock ? `worker clock ${n.workerClock}` : undefined,
   ].filter((x) => x !== undefined);
   if (n.outcome === 'refused' || n.outcome === 'gave-up')
-    return `webhook: NOT delivered, ${n.outcome === 'refused' ? 'refused' : 'gave up'}${facts.length ? `, ${facts.join(', ')}` : ''}${n.error ? `: ${n.error}` : ''}`;
-  return `webhook${facts.length ? `: ${facts.join(', ')}` : ''}`;
+    return `${label}: NOT delivered, ${n.outcome === 'refused' ? 'refused' : 'gave up'}${facts.length ? `, ${facts.join(', ')}` : ''}${n.error ? `: ${n.error}` : ''}`;
+  return `${label}${facts.length ? `: ${facts.join(', ')}` : ''}`;
 }
 
 /**

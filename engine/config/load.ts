@@ -11,6 +11,7 @@ import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
 import { keysApply, type DecisionKeys } from '../../domain/decision-keys.js';
 import { parseS3Uri } from '../store/s3-client.js';
+import { checkRouting } from './routes.js';
 
 /**
  * Turns a path or URI written in the config into an absolute URI. Relative paths are resolved
@@ -85,6 +86,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
   const config = parsed.data;
   const keyring = readKeyring(raw, config, opts);
   refuseDoubleRoles(config, keyring, opts.name);
+  checkRouting(config, opts.name);
   const seen = new Map<string, number>();
   config.models.forEach((m, i) => {
     const first = seen.get(m.id);

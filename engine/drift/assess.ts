@@ -5,10 +5,11 @@
  * reference may come from a stored profile or from a whole reference data file.
  */
 import type { MonitorSpec } from '../../domain/config.js';
-import type { DriftColumnReport, DriftReport, RecognisedColumn } from '../../domain/reports.js';
+import type { DriftColumnReport, DriftDistribution, DriftReport, RecognisedColumn } from '../../domain/reports.js';
 import type { ColumnSketch } from './sketch.js';
 import { columnDrift, datasetDrift, type ColumnDriftInput } from './column.js';
 import type { DriftOverride } from './methods/index.js';
+import { categoricalDistribution, numericDistribution } from './distribution.js';
 import { alarmLevel, alarmPValue, driftAlarm, type AlarmMember } from './alarm.js';
 
 export type { DriftColumnReport, DriftReport };
@@ -22,13 +23,15 @@ export function driftOfColumn(reference: ColumnSketch, current: ColumnSketch, ov
   if (reference.kind !== current.kind) return undefined;
   let input: ColumnDriftInput;
   let extra: Pick<DriftColumnReport, 'new_categories' | 'share_rows_new_category'> = {};
+  let distribution: DriftDistribution | undefined;
   if (reference.kind === 'numeric' && current.kind === 'numeric') {
+    const integer =
+      reference.sourceType === 'int' && current.sourceType === 'int' && reference.nulls + reference.nonFinite + current.nulls + current.nonFinite === 0;
     input = {
       kind: 'numeric',
       reference: { sorted: reference.sorted, dropped: reference.nulls + reference.nonFinite },
       current: { sorted: current.sorted, dropped: current.nulls + current.nonFinite },
-      integer:
-        reference.sourceType === 'int' && current.sourceType === 'int' && reference.nulls + reference.nonFinite + current.nulls + current.nonFinite === 0,
+      integer,
     };
   } else {
     const ref = countsMap(reference as Extract<ColumnSketch, { kind: 'categorical' }>);
@@ -46,8 +49,11 @@ export function driftOfColumn(reference: ColumnSketch, current: ColumnSketch, ov
       new_categories: fresh.sort((a, b) => b[1] - a[1]).map(([c]) => c),
       share_rows_new_category: present > 0 ? fresh.reduce((n, [, c]) => n + c, 0) / present : 0,
     };
+    distribution = categoricalDistribution(reference as Extract<ColumnSketch, { kind: 'categorical' }>, cur);
   }
   const r = columnDrift(input, override);
+  if (reference.kind === 'numeric' && current.kind === 'numeric')
+    distribution = numericDistribution(reference, current, input.kind === 'numeric' && input.integer === true, r.bins);
   const reasons = Object.keys(r.reasons).length > 0 ? (r.reasons as Record<string, string>) : undefined;
   return {
     kind: r.kind,
@@ -61,6 +67,7 @@ export function driftOfColumn(reference: ColumnSketch, current: ColumnSketch, ov
     ...r.statistics,
     ...extra,
     ...(reasons ? { reasons } : {}),
+    ...(distribution ? { distribution } : {}),
   };
 }
 

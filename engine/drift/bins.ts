@@ -93,7 +93,7 @@ export function sturgesEdges(min: number, max: number, size: number, integer = f
 }
 
 /** np.histogram(sorted, edges)[0] for sorted data. */
-function histogramSorted(sorted: Float64Array, edges: Float64Array): Float64Array {
+export function histogramSorted(sorted: Float64Array, edges: Float64Array): Float64Array {
   const k = edges.length - 1;
   const counts = new Float64Array(k);
   let prev = lowerBound(sorted, edges[0]!);
@@ -118,8 +118,16 @@ export function numericBins(ref: NumericInput, cur: NumericInput, opts: { intege
   return binsSorted(a, b, opts.integer ?? false);
 }
 
-export function binsSorted(a: Float64Array, b: Float64Array, integer: boolean): NumericBins {
-  if (summaryOf(a).distinct <= 20) return valueCounts(a, b);
+/** Whether ascending `a` has at most `k` distinct values: stops at the (k + 1)-th, so a continuous column costs k + 1 steps. */
+export function atMostDistinct(a: Float64Array, k: number): boolean {
+  let distinct = 0;
+  for (let i = 0; i < a.length; i++) if ((i === 0 || a[i] !== a[i - 1]) && ++distinct > k) return false;
+  return true;
+}
+
+/** `fewValues`: whether the reference has at most 20 distinct values (computed when not given). */
+export function binsSorted(a: Float64Array, b: Float64Array, integer: boolean, fewValues = summaryOf(a).distinct <= 20): NumericBins {
+  if (fewValues) return valueCounts(a, b);
   const min = Math.min(a[0]!, b[0]!);
   const max = Math.max(a[a.length - 1]!, b[b.length - 1]!);
   const edges = sturgesEdges(min, max, a.length + b.length, integer);

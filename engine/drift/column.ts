@@ -63,6 +63,8 @@ export interface ColumnDriftResult {
   drifted: boolean | null;
   /** How the KS p-value was computed (numeric columns). */
   ksMethod?: 'exact' | 'asymp';
+  /** The bins a binned test (PSI, Jensen–Shannon, chi-square, z) counted, when one ran: reused by the report's distribution. */
+  bins?: NumericBins;
 }
 
 export interface DatasetDriftResult {
@@ -144,9 +146,9 @@ function numericColumnDrift(input: NumericColumnInput, override: DriftOverride |
     reasons: {},
   };
   let ctx: ColumnContext | null = null;
+  let bins: NumericBins | undefined;
   if (merged !== null) {
     const integer = input.integer ?? false;
-    let bins: NumericBins | undefined;
     let values: NumericBins | undefined;
     const binsOnce = (): NumericBins => (bins ??= binsSorted(a, b, integer));
     ctx = {
@@ -167,6 +169,7 @@ function numericColumnDrift(input: NumericColumnInput, override: DriftOverride |
   }
   const { sink, result } = run('numeric', base, sel, ctx, emptyReason(a.length, b.length, ref.dropped, cur.dropped, 'NaN/±inf'));
   if (sink.ksMethod !== undefined) result.ksMethod = sink.ksMethod;
+  if (bins !== undefined) result.bins = bins;
   return result;
 }
 

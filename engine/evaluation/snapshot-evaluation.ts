@@ -12,6 +12,7 @@ import { isUpkeepError, UpkeepError, type UpkeepErrorType } from '../errors.js';
 import { evaluationMergedKey, evaluationShardKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { sha256Hex } from '../util.js';
+import { storeDistributions } from './distributions.js';
 import { loadModelInput } from './model-input.js';
 import { decodePartial, encodePartial, partialRows, planWindowShards, readPartial, type PlanUnit, type ShardSpec } from './partial.js';
 import { parseReferenceProfile } from '../drift/profile.js';
@@ -165,7 +166,8 @@ export async function evaluateSnapshot(
 ): Promise<EvaluationSummary> {
   const { o, used } = await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference);
   const summary = await beating(ports.heartbeat, (onProgress) => ports.engine.evaluate({ ...o, files: filesOf(ports, model.modelId, snapshot), onProgress }));
-  return used ? { ...summary, rollingReference: used } : summary;
+  // The distributions go to the store: the summary travels through workflow history.
+  return storeDistributions(ports.store, model.modelId, used ? { ...summary, rollingReference: used } : summary);
 }
 
 /**
@@ -245,7 +247,8 @@ export async function mergeEvaluationShards(
   const merged = mergedKey ? await store.tryGet(mergedKey) : undefined;
   if (merged) {
     await removePartials(store, ordered);
-    return JSON.parse(new TextDecoder().decode(merged)) as EvaluationSummary;
+    // (One kept by a merge before the distributions were stored apart still holds them.)
+    return storeDistributions(store, model.modelId, JSON.parse(new TextDecoder().decode(merged)) as EvaluationSummary);
   }
   let capacity = 0;
   if (open) {
@@ -284,7 +287,8 @@ export async function mergeEvaluationShards(
   }
   if (arrays) whole.parts.push(arrays.result());
   const finished = await beating(ports.heartbeat, () => ports.engine.finish(o, [whole]));
-  const summary = used ? { ...finished, rollingReference: used } : finished;
+  // The distributions are stored before the summary that references them.
+  const summary = await storeDistributions(store, model.modelId, used ? { ...finished, rollingReference: used } : finished);
   // The summary first, then the partials go: the store does not keep 32 bytes a row per run.
   if (mergedKey) await store.put(mergedKey, JSON.stringify(summary));
   await removePartials(store, ordered);

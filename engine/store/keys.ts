@@ -23,12 +23,17 @@ export const evaluationShardKey = (modelId: string, snapshotSha256: string, arti
 /** The merged summary of the shards `…/<i>-of-<k>.bin` next to them: written before they are removed. */
 export const evaluationMergedKey = (shardKey: string): string => shardKey.replace(/\/\d{4}-of-(\d{4})\.bin$/, '/merged-of-$1.json');
 
+// ── Drift distributions: an evaluation's watched columns' distributions, content-addressed (kept out of
+// workflow history; the report inlines them) ──
+
+export const driftDistributionsKey = (modelId: string, sha256: string): string => `evaluation-distributions/${modelId}/${sha256}.json`;
+
 // ── Evaluation reports: the JSON is written last, so its presence means the report is complete ──
 
 export const reportsPrefix = (modelId: string): string => `reports/${modelId}`;
-export const reportKeys = (modelId: string, windowEnd: string, runId: string): { json: string; markdown: string } => {
+export const reportKeys = (modelId: string, windowEnd: string, runId: string): { json: string; markdown: string; html: string } => {
   const base = `${reportsPrefix(modelId)}/${compactTime(windowEnd)}_${runId}`;
-  return { json: `${base}.json`, markdown: `${base}.md` };
+  return { json: `${base}.json`, markdown: `${base}.md`, html: `${base}.html` };
 };
 
 // ── Models: ONNX artifacts (content-addressed) and the reference profile of each ──

@@ -231,6 +231,13 @@ export function mockActivities(model: ResolvedModel, overrides: Partial<Activiti
     async stageNotification(input: { event: NotificationEvent }) {
       return { key: 'staged', event: input.event };
     },
+    // No channels are routed (test/workflow-logic/channel-outbox.test.ts runs the real ones).
+    async routeNotification() {
+      return { channels: [] };
+    },
+    async verdictEvents() {
+      return {};
+    },
     async updateModelCard(input: { modelId: string; reason: string }) {
       state.cards.push(input.reason);
       return { markdownUri: 'file:///store/cards/m.md', jsonUri: 'file:///store/cards/m.json' };

@@ -479,16 +479,26 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
       assert.ok(!body.includes(HOSTILE), `${url} has the raw value`);
       assert.ok(!/<script>/.test(body), 'no inline script at all');
       if (url !== '/models/churn') continue;
-      // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue.
-      assert.equal(body.split(escaped).length - 1, 6, 'every hostile value is shown, escaped');
+      // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue;
+      // the drift strip's (its row label and the label's title, the cell's tooltip, its description naming the drifted column, the table's row header).
+      assert.equal(body.split(escaped).length - 1, 11, 'every hostile value is shown, escaped');
       assert.match(body, /<tr class="drifted"><td>&lt;script&gt;/);
       assert.match(body, /href="\/models\/churn\/reports\/20261120T060000Z_run-1.json"/);
+      assert.match(body, /<a href="\/models\/churn\/reports\/20261120T060000Z_run-1.html">report with pictures<\/a>/);
     }
     const json = await app.request('/models/churn/reports/20261120T060000Z_run-1.json', { headers: { cookie } });
     assert.equal(json.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(((await json.json()) as { modelId: string }).modelId, 'churn');
-    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-1.html', '%2Fetc%2Fpasswd'])
+    for (const bad of ['..%2F..%2Fusers.json', '20261120T060000Z_run-9.html', '%2Fetc%2Fpasswd'])
       assert.equal((await app.request(`/models/churn/reports/${bad}`, { headers: { cookie } })).status, 404, bad);
+    // The page with the pictures, drawn from the JSON of a run from before it was stored: escaped, sandboxed, nothing runs.
+    const page = await app.request('/models/churn/reports/20261120T060000Z_run-1.html', { headers: { cookie } });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(page.headers.get('content-security-policy') ?? '', /^default-src 'none'; style-src 'unsafe-inline';.*; sandbox$/);
+    const pageText = await page.text();
+    assert.ok(!pageText.includes(HOSTILE) && !/<script/.test(pageText));
+    assert.match(pageText, /<figure class="distribution drifted" data-column="&#60;script&#62;/);
     const trend = (await (await app.request('/models/churn/trend.json', { headers: { cookie } })).json()) as { metric: string; points: { value: number }[] };
     assert.deepEqual([trend.metric, trend.points.map((p) => p.value)], ['roc_auc', [0.7]]);
   });

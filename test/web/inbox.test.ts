@@ -176,6 +176,27 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         assert.equal(await alice.locator('table.drift tbody tr.drifted').count(), columns.filter(([, c]) => c.drifted).length);
         assert.equal(await alice.locator('table.quality tbody tr').count(), latest!.quality?.issues.length ?? 0);
         assert.match(await alice.locator('table.timeline').innerText(), /retrain-requested/);
+        // The drift strip of a real evaluation: a row per tested column, a cell per window, the latest report's states.
+        const strip = await alice
+          .locator('figure.drift-strip g.cell')
+          .evaluateAll((els) =>
+            els.map((e) => [
+              e.parentElement!.getAttribute('data-column'),
+              e.getAttribute('data-window'),
+              e.getAttribute('data-state'),
+              e.getAttribute('data-score'),
+            ]),
+          );
+        assert.equal(strip.length, columns.length * 2, 'both windows');
+        for (const [name, c] of columns) {
+          const cell = strip.find(([column, window]) => column === name && window === latest!.window.end)!;
+          assert.equal(cell[3], String(c.score), name);
+          assert.equal(
+            cell[2],
+            c.drifted === null ? 'untested' : !c.drifted ? 'no' : latest!.drift!.alarm?.columns.includes(name) ? 'counted' : 'single',
+            name,
+          );
+        }
         assert.match(await alice.locator('dl.card').innerText(), /Predicts which subscribers cancel/);
 
         await alice.goto(`${web!.url}/inbox`);
@@ -235,6 +256,19 @@ describe('the web inbox in a browser: sign in, evidence, approve, refusals', fun
         const table = await alice.locator(`section.request[data-model="${modelId}"] table.comparison`).innerText();
         assert.match(table, new RegExp(`Champion ${promote.comparison!.champion.version}`));
         assert.match(table, new RegExp(`Challenger ${promote.comparison!.challenger.version}`));
+        const sides = await alice
+          .locator(`section.request[data-model="${modelId}"] figure.comparison-picture g.side`)
+          .evaluateAll((gs) => gs.map((g) => ['data-value', 'data-low', 'data-high'].map((a) => g.getAttribute(a))));
+        const c = promote.comparison!;
+        assert.deepEqual(sides, [
+          [String(c.champion.value), String(c.champion.low), String(c.champion.high)],
+          [String(c.challenger.value), String(c.challenger.low), String(c.challenger.high)],
+        ]);
+        const coverage = alice.locator(`section.request[data-model="${modelId}"] figure.coverage-picture svg`);
+        assert.deepEqual(
+          [await coverage.getAttribute('data-days-asked'), await coverage.getAttribute('data-days-with-data')],
+          [String(c.candidate!.training.daysAsked), String(c.candidate!.training.daysWithData)],
+        );
         await shot(alice, '06-inbox-promote');
         const promoteForm = alice.locator(`section.request[data-model="${modelId}"] form`, { has: alice.locator('button.approve') });
         await promoteForm.locator('input[name=comment]').fill('holdout looks right');

@@ -76,6 +76,12 @@ describe('the evaluateModel workflow on a real Temporal dev server', function ()
     assert.equal(report.snapshot.files.length, 3);
     assert.equal(report.snapshot.files[0].rows, 1000);
     assert.match(readFileSync(fileURLToPath(result.report.markdownUri), 'utf8'), new RegExp(`^# ${modelId}: healthy`));
+    // The page with the pictures, next to the JSON and the Markdown.
+    assert.equal(result.report.htmlUri, result.report.jsonUri.replace(/[.]json$/, '.html'));
+    assert.match(
+      readFileSync(fileURLToPath(result.report.htmlUri!), 'utf8'),
+      new RegExp(`^<!doctype html>[^]*<h1>${modelId} <span class="badge"[^>]*>healthy</span></h1>`),
+    );
   });
 
   it('backfills two past windows, each ending at its own scheduled time', async function () {

@@ -2,7 +2,9 @@
 // from the page's JSON endpoint named in data-trend-url: no inline script, so the CSP stays 'self'.
 // One point per window and one line per model version (data.ts trendPoints); points are coloured
 // by their window's verdict (hollow where the value is an estimate: the window's labels were not
-// known yet); promotions and rollbacks are vertical lines.
+// known yet), each with its interval (a whisker, and a band between the windows of a version:
+// blue where realized, grey where estimated); promotions and rollbacks are vertical lines. The
+// same numbers are in the table under the chart (model-page.ts), for readers without JavaScript.
 /* global document, fetch, uPlot, devicePixelRatio */
 const DAY = 86_400;
 const VERDICT_COLOURS = { healthy: '#059669', warning: '#d97706', degraded: '#dc2626', failing: '#7f1d1d', 'insufficient-data': '#9ca3af' };
@@ -16,6 +18,65 @@ export function xRange(min, max) {
 }
 
 const VERSION_COLOURS = ['#93c5fd', '#c4b5fd', '#fcd34d', '#a7f3d0'];
+const BAND_COLOURS = { realized: 'rgba(37, 99, 235, 0.16)', estimated: 'rgba(107, 114, 128, 0.16)' };
+const WHISKER_COLOURS = { realized: 'rgba(37, 99, 235, 0.55)', estimated: 'rgba(75, 85, 99, 0.55)' };
+
+/**
+ * The y range: every value, interval end and limit drawn, padded by 8% of their span (a single
+ * value: 5% of itself, so one point is not a full-height line and 0.5 is not drawn as 0..1).
+ */
+export function yRange(values) {
+  const finite = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+  if (finite.length === 0) return [0, 1];
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  const pad = hi > lo ? (hi - lo) * 0.08 : Math.max(Math.abs(lo) * 0.05, 0.01);
+  return [lo - pad, hi + pad];
+}
+
+/** A point's size: 9 px for a few points, smaller as they crowd (a point a day for months). */
+export const pointSize = (n) => (n <= 30 ? 9 : n <= 90 ? 6 : 4);
+
+/**
+ * The interval pieces to draw, per version in window order: a band between two neighbouring
+ * windows of a version that both have an interval (none across another version's windows, where
+ * the version's line breaks too), and a whisker per point — only where a point has no band beside
+ * it once more than 60 windows crowd the chart. `intervals` counts the points whose interval is drawn.
+ */
+export function intervalShapes(points) {
+  const at = (p) => Date.parse(p.windowEnd) / 1000;
+  const xs = [...new Set(points.map(at))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const has = (q) => !!q && typeof q.low === 'number' && typeof q.high === 'number';
+  const crowded = xs.length > 60;
+  const whiskers = [];
+  const bands = [];
+  let intervals = 0;
+  const byVersion = new Map();
+  for (const p of points) byVersion.set(p.version ?? '', [...(byVersion.get(p.version ?? '') ?? []), p]);
+  for (const ps of byVersion.values()) {
+    const sorted = [...ps].sort((a, b) => at(a) - at(b));
+    const joined = sorted.map((p, i) => has(p) && has(sorted[i + 1]) && index.get(at(sorted[i + 1])) === index.get(at(p)) + 1);
+    sorted.forEach((p, i) => {
+      if (!has(p)) return;
+      intervals++;
+      const basis = p.estimated ? 'estimated' : 'realized';
+      if (!crowded || !(joined[i] || joined[i - 1])) whiskers.push({ x: at(p), low: p.low, high: p.high, basis });
+      const next = sorted[i + 1];
+      if (joined[i])
+        bands.push({
+          x0: at(p),
+          x1: at(next),
+          low0: p.low,
+          high0: p.high,
+          low1: next.low,
+          high1: next.high,
+          basis: p.estimated || next.estimated ? 'estimated' : 'realized',
+        });
+    });
+  }
+  return { intervals, whiskers, bands };
+}
 
 /**
  * The chart's columns: x (seconds, each window end once) and, per version, its line's values
@@ -77,7 +138,7 @@ if (el) {
           fill: colour,
           paths: () => null,
           // An estimate is a hollow point: a realized value replaces it once the labels come.
-          points: { show: true, size: 9, fill: d.estimated ? '#ffffff' : colour, stroke: colour, width: 2 },
+          points: { show: true, size: pointSize(xs.length), fill: d.estimated ? '#ffffff' : colour, stroke: colour, width: 2 },
         });
         columns.push(d.values);
       }
@@ -90,6 +151,44 @@ if (el) {
         columns.push(xs.map(() => limit));
       }
       const changes = (data.changes ?? []).map((c) => ({ ...c, x: Date.parse(c.at) / 1000 }));
+      const shapes = intervalShapes(points);
+      // Under the lines and points: each interval's band and whisker, clipped to the plot.
+      const drawIntervals = (u) => {
+        const ctx = u.ctx;
+        const dpr = typeof devicePixelRatio === 'number' ? devicePixelRatio : 1;
+        const X = (v) => u.valToPos(v, 'x', true);
+        const Y = (v) => u.valToPos(v, 'y', true);
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+        ctx.clip();
+        for (const b of shapes.bands) {
+          ctx.fillStyle = BAND_COLOURS[b.basis];
+          ctx.beginPath();
+          ctx.moveTo(X(b.x0), Y(b.high0));
+          ctx.lineTo(X(b.x1), Y(b.high1));
+          ctx.lineTo(X(b.x1), Y(b.low1));
+          ctx.lineTo(X(b.x0), Y(b.low0));
+          ctx.closePath();
+          ctx.fill();
+        }
+        ctx.lineWidth = 1.5 * dpr;
+        for (const w of shapes.whiskers) {
+          ctx.strokeStyle = WHISKER_COLOURS[w.basis];
+          ctx.setLineDash(w.basis === 'estimated' ? [3 * dpr, 2 * dpr] : []);
+          const x = X(w.x);
+          ctx.beginPath();
+          ctx.moveTo(x, Y(w.low));
+          ctx.lineTo(x, Y(w.high));
+          ctx.moveTo(x - 4 * dpr, Y(w.low));
+          ctx.lineTo(x + 4 * dpr, Y(w.low));
+          ctx.moveTo(x - 4 * dpr, Y(w.high));
+          ctx.lineTo(x + 4 * dpr, Y(w.high));
+          ctx.stroke();
+        }
+        ctx.restore();
+        el.dataset.intervals = String(shapes.intervals);
+      };
       let drawn = 0;
       const markChanges = (u) => {
         const ctx = u.ctx;
@@ -119,15 +218,23 @@ if (el) {
         height: 260,
         // A fixed range: uPlot's own for one point spans years. It reaches the champion changes
         // after the first point (a promotion not yet evaluated is still shown).
-        scales: { x: { time: true, auto: false, range: xRange(Math.min(...xs), Math.max(...xs, ...changes.map((c) => c.x).filter((x) => x >= xs[0]))) } },
+        scales: {
+          x: { time: true, auto: false, range: xRange(Math.min(...xs), Math.max(...xs, ...changes.map((c) => c.x).filter((x) => x >= xs[0]))) },
+          // Every value, interval and limit in view (uPlot's own range leaves the intervals out).
+          y: { auto: false, range: yRange(points.flatMap((p) => [p.value, p.low, p.high]).concat([data.min, data.max])) },
+        },
         series,
-        hooks: { draw: [markChanges] },
+        hooks: { drawAxes: [drawIntervals], draw: [markChanges] },
       };
       new uPlot(opts, columns, el);
-      if (changes.length) {
+      const notes = [];
+      if (shapes.intervals) notes.push('Shaded and whiskers: the interval of each value (blue: realized, grey and dashed: estimated).');
+      if (points.some((p) => p.estimated)) notes.push('Hollow points: estimates (labels not known yet).');
+      if (changes.length) notes.push('Vertical lines: promotions (solid green) and rollbacks (dashed purple) of the champion.');
+      if (notes.length) {
         const note = document.createElement('p');
         note.className = 'legend-note';
-        note.textContent = 'Vertical lines: promotions (solid green) and rollbacks (dashed purple) of the champion.';
+        note.textContent = notes.join(' ');
         el.append(note);
       }
     }
