@@ -1,5 +1,6 @@
 /** The registry activities: which version runs, rollback targets, evidence and retrain outcomes. */
 import { findModel } from '../engine/config/load.js';
+import { verdictRoutes } from '../engine/audit/routing.js';
 import type { ModelSpec } from '../domain/config.js';
 import type { ActivityDeps } from './deps.js';
 import type { LastRetrainRequest } from '../domain/maintenance.js';
@@ -17,7 +18,9 @@ export function createRegistryActivities(deps: Pick<ActivityDeps, 'loadConfig' |
   return {
     /** The model's validated spec and the champion's immutable artifact (the config's until a promotion). */
     async resolveModel(input: { modelId: string }): Promise<ResolvedModel> {
-      return resolveChampion(deps, await spec(input.modelId));
+      const config = await deps.loadConfig();
+      const model = await resolveChampion(deps, findModel(config, input.modelId, config.name));
+      return { ...model, routes: verdictRoutes(config, input.modelId) };
     },
 
     /** A registered version of the model, resolved for evaluation (a candidate or a rollback target). */

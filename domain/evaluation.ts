@@ -43,6 +43,12 @@ export interface ResolvedModel {
    * (data.logged) are not its own: it is judged on its re-score, and no skew is counted.
    */
   champion?: false;
+  /**
+   * Whether the model's routes carry `warning` and `recovered` events (docs/channels.md), as the
+   * config said when the model was resolved: the evaluation looks for them only then. Absent in
+   * models resolved before routes existed (then it always looks).
+   */
+  routes?: { warning: boolean; recovered: boolean };
 }
 
 export interface SnapshotFile {

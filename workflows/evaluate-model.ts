@@ -288,7 +288,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
     }
     // A warning, or healthy again after degraded / failing: sent only where the model's routes ask
     // for it (docs/channels.md), never for a backfill or a re-evaluation of matured labels.
-    if ((verdict.status === 'warning' || verdict.status === 'healthy') && !backfill && patched('verdict-events')) {
+    // model.routes says whether any route wants them (absent in a model resolved before routes: ask).
+    const routed = verdict.status === 'warning' ? model.routes?.warning : model.routes?.recovered;
+    if ((verdict.status === 'warning' || verdict.status === 'healthy') && !backfill && routed !== false && patched('verdict-events')) {
       const extra = await verdictEvents({ modelId: model.modelId, verdict: verdict.status, windowEnd, workflowId: info.workflowId });
       const numbers = verdictNumbers(verdict, spec.thresholds, evaluation, windowEnd, report.jsonUri);
       if (extra.warning)

@@ -25,6 +25,12 @@ const routingOf = (config: Config, modelId: string): Routing =>
     config.models.find((m) => m.id === modelId),
   );
 
+/** Whether the model's routes carry a warning and a recovered event (the evaluation asks verdictEvents only then). */
+export function verdictRoutes(config: Config, modelId: string): { warning: boolean; recovered: boolean } {
+  const routing = routingOf(config, modelId);
+  return { warning: wanted(routing, 'warning'), recovered: wanted(routing, 'recovered') };
+}
+
 /** Stages the event and hands its reference to the outbox of every channel that hears it; returns those channels. */
 export async function routeNotification(
   store: ArtifactStore,

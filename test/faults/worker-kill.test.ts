@@ -81,11 +81,11 @@ describe('faults: the worker killed and restarted', function () {
       const reports = readdirSync(path.join(ws.storeDir, 'reports', modelId)).sort();
       assert.deepEqual(
         reports.map((f) => path.extname(f)),
-        ['.json', '.md'],
+        ['.html', '.json', '.md'],
         `${name}: ${reports.join(', ')}`,
       );
-      assert.equal(result.report.jsonUri.endsWith(reports[0]!), true);
-      const report = JSON.parse(readFileSync(path.join(ws.storeDir, 'reports', modelId, reports[0]!), 'utf8'));
+      assert.equal(result.report.jsonUri.endsWith(reports[1]!), true);
+      const report = JSON.parse(readFileSync(path.join(ws.storeDir, 'reports', modelId, reports[1]!), 'utf8'));
       assert.equal(report.verdict.status, result.verdict.status);
       const entries = (await readAuditTrail(createFileStore(ws.storeDir), modelId, { evaluations: true })).filter((e) => e.kind === 'evaluation');
       assert.equal(entries.length, 1, `${name}: ${entries.map((e) => e.summary).join('; ')}`);

@@ -28,10 +28,11 @@ describe('workflow logic: warning and recovered events from the evaluation (time
     durationMs: 5,
   };
 
-  async function run(summary: object, events: object) {
+  async function run(summary: object, events: object, routes?: { warning: boolean; recovered: boolean }) {
     const modelId = uniqueId('verdict-events');
     const asked: unknown[] = [];
-    const m = mockActivities(resolvedModel(modelId, 'a11ce0000001', { retrain: { on: 'never' } }), {
+    const model = resolvedModel(modelId, 'a11ce0000001', { retrain: { on: 'never' } });
+    const m = mockActivities(routes ? { ...model, routes } : model, {
       evaluateSnapshot: (async () => summary) as never,
       verdictEvents: (async (input: unknown) => {
         asked.push(input);
@@ -71,5 +72,21 @@ describe('workflow logic: warning and recovered events from the evaluation (time
     assert.deepEqual(quiet.notifications, []);
     const plain = await run(healthy, {});
     assert.deepEqual(plain.notifications, []);
+  });
+
+  it('does not ask for the events when the resolved model says no route carries them (no activity, no history events)', async function () {
+    const none = { warning: false, recovered: false };
+    const warned = { ...healthy, quality: { issues: [{ severity: 'warning', message: '12% of tenure is missing', column: 'tenure' }] } };
+    for (const summary of [healthy, warned]) {
+      const { asked, notifications } = await run(summary, { warning: true, recovered: { previous: 'degraded' } }, none);
+      assert.deepEqual(asked, []);
+      assert.deepEqual(notifications, []);
+    }
+    const recoveredOnly = await run(healthy, { recovered: { previous: 'failing' } }, { warning: false, recovered: true });
+    assert.equal(recoveredOnly.asked.length, 1);
+    assert.deepEqual(
+      recoveredOnly.notifications.map((n) => n.kind),
+      ['recovered'],
+    );
   });
 });
