@@ -329,7 +329,11 @@ export interface AuditEntry {
     /** A decision was refused (forged, unsigned, not an approver…), recorded by the CLI or web inbox that sent it. */
     | 'refused'
     /** A sign-in, failed sign-in, sign-out or refused post of the web inbox (the `_web` chain). */
-    | 'web-access';
+    | 'web-access'
+    /** The monitoring plan generated from the config changed (docs/governance.md#the-monitoring-plan). */
+    | 'plan-changed'
+    /** A weekly digest of the maintenance done was sent (docs/governance.md#the-weekly-digest). */
+    | 'digest';
   summary: string;
   actor?: string;
   comment?: string;
