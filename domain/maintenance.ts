@@ -268,7 +268,9 @@ export type NotificationKind =
   | 'rolled-back'
   | 'failure'
   /** A watchdog finding: nobody seems to be watching a model. */
-  | 'watchdog';
+  | 'watchdog'
+  /** The maintenance digest of a period (docs/governance.md#the-weekly-digest). */
+  | 'digest';
 
 /** One notification: logged always, POSTed to the webhook when one is configured. */
 /** A notification staged in the store for deliverNotification: its model and the sha256 of its stored bytes. */
