@@ -265,6 +265,25 @@ program
   )
   .action(async (o) => (await scheduling()).workerCommand(o));
 
+// Maintenance made visible (docs/governance.md): the report, from the audit trail alone.
+program
+  .command('report')
+  .description(
+    'what maintenance did in a period, per model and in total: evaluations, verdicts, decisions and their latency, retrains, incidents, notifications',
+  )
+  .requiredOption('--since <time>', 'start of the period (YYYY-MM-DD, ISO time, or a duration back from now such as 7d)')
+  .option('--until <time>', 'end of the period, excluded (default: now)')
+  .option('--model <ids>', 'only these models (comma-separated)', list)
+  .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+  .action(async (o) => (await import('./commands/report.js')).reportCommand(o));
+
+// The monitoring plan the config gives a model (docs/governance.md#the-monitoring-plan).
+program
+  .command('plan <model>')
+  .description('the monitoring plan generated from the config (what is watched, thresholds, cadence, owners, approvers, escalation) and its history')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (model: string, o) => (await import('./commands/plan.js')).planCommand(model, o));
+
 /** Every command takes --config (those that read no config accept it too, so scripts may always pass it). */
 function addConfigOption(cmd: Command): void {
   if (cmd.commands.length > 0) {

@@ -14,6 +14,7 @@ import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
+import { governanceSpec } from './governance-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -305,6 +306,8 @@ export const ROUTE_EVENTS = [
   'rolled-back',
   'failure',
   'watchdog',
+  /** The weekly maintenance digest (docs/governance.md#the-weekly-digest): sent only where a route names it. */
+  'digest',
 ] as const;
 export type RouteEvent = (typeof ROUTE_EVENTS)[number];
 
@@ -670,6 +673,8 @@ export const configSchema = z.strictObject({
       platform: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Governance after launch (docs/governance.md). */
+  governance: governanceSpec,
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */

@@ -268,7 +268,9 @@ export type NotificationKind =
   | 'rolled-back'
   | 'failure'
   /** A watchdog finding: nobody seems to be watching a model. */
-  | 'watchdog';
+  | 'watchdog'
+  /** The maintenance digest of a period (docs/governance.md#the-weekly-digest). */
+  | 'digest';
 
 /** One notification: logged always, POSTed to the webhook when one is configured. */
 /** A notification staged in the store for deliverNotification: its model and the sha256 of its stored bytes. */
@@ -329,7 +331,11 @@ export interface AuditEntry {
     /** A decision was refused (forged, unsigned, not an approver…), recorded by the CLI or web inbox that sent it. */
     | 'refused'
     /** A sign-in, failed sign-in, sign-out or refused post of the web inbox (the `_web` chain). */
-    | 'web-access';
+    | 'web-access'
+    /** The monitoring plan generated from the config changed (docs/governance.md#the-monitoring-plan). */
+    | 'plan-changed'
+    /** A weekly digest of the maintenance done was sent (docs/governance.md#the-weekly-digest). */
+    | 'digest';
   summary: string;
   actor?: string;
   comment?: string;

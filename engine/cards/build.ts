@@ -293,6 +293,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     auditTrail: log.slice(0, MAX_LOG_ENTRIES),
     omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), auditTrail: Math.max(0, log.length - MAX_LOG_ENTRIES) },
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
+    ...(input.monitoringPlan ? { monitoringPlan: input.monitoringPlan } : {}),
   };
 }
 

@@ -250,6 +250,26 @@ function renderWatchdog(card: ModelCard): string[] {
   return lines;
 }
 
+function renderPlan(card: ModelCard): string[] {
+  const p = card.monitoringPlan;
+  if (!p) return [];
+  const lines = ['## Monitoring plan', ''];
+  lines.push(
+    p.recordedAt
+      ? `Plan \`${p.sha256.slice(0, 12)}\`, generated from upkeep.yaml and recorded in the audit trail ${when(p.recordedAt)} (\`upkeep plan ${card.modelId}\`).`
+      : `Plan \`${p.sha256.slice(0, 12)}\`, generated from upkeep.yaml: **not yet recorded** in the audit trail (the next \`schedules sync\`, start or worker records it).`,
+    '',
+  );
+  for (const l of p.lines) lines.push(`- ${inline(l)}`);
+  lines.push('');
+  if (p.history.length > 1) {
+    lines.push('| plan changed | plan | what changed |', '|---|---|---|');
+    for (const h of p.history) lines.push(row([t(when(h.at)), t(h.sha256.slice(0, 12)), t(h.changed.join(', '))]));
+    lines.push('');
+  }
+  return lines;
+}
+
 /** The card for people. Deterministic: the same card gives the same bytes. */
 export function renderModelCardMarkdown(card: ModelCard): string {
   return [
@@ -259,6 +279,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     ...renderDetails(card),
     ...renderIntendedUse(card),
+    ...renderPlan(card),
     ...renderWatchdog(card),
     ...renderCurrent(card),
     ...renderLineage(card),

@@ -55,6 +55,18 @@ export interface ModelCardInput {
   auditTrail: AuditEntry[];
   /** The model's open watchdog findings. */
   watchdog?: WatchdogFinding[];
+  /** The monitoring plan generated from the config, and whether the store holds it (plan-entries.ts). */
+  monitoringPlan?: CardMonitoringPlan;
+}
+
+/** The monitoring plan on the card: its lines, its hash and its history in the trail. */
+export interface CardMonitoringPlan {
+  sha256: string;
+  lines: string[];
+  /** When the trail recorded this plan (null: not yet recorded: the config changed since a command last recorded it). */
+  recordedAt: string | null;
+  /** Plan-changed entries, newest first. */
+  history: { at: string; sha256: string; changed: string[] }[];
 }
 
 export interface CardDetails {
@@ -204,4 +216,6 @@ export interface ModelCard {
   omitted: { reports: number; auditTrail: number };
   /** Open watchdog findings (absent when there are none), by kind. */
   watchdog?: CardWatchdogFinding[];
+  /** The monitoring plan (absent on cards built without the config's plan). */
+  monitoringPlan?: CardMonitoringPlan;
 }

@@ -15,6 +15,8 @@ import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
+import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
+import { sha256Hex } from '../util.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './index.js';
 
 const run = promisify(execFile);
@@ -102,6 +104,16 @@ export async function updateModelCard(
     ...versions.map((v) => v.createdAt),
     ...watchdog.map((f) => f.firstReportedAt),
   ]);
+  const plan = monitoringPlan(spec, config);
+  const planSha = sha256Hex(planBytes(plan));
+  const planEntries = log
+    .filter((e) => e.kind === 'plan-changed')
+    .map((e) => ({
+      at: e.at,
+      sha256: String((e.details?.plan as { sha256?: unknown } | undefined)?.sha256 ?? ''),
+      changed: (e.details?.changed as string[]) ?? [],
+    }))
+    .reverse();
   const card = buildModelCard({
     spec,
     generatedAt,
@@ -113,6 +125,12 @@ export async function updateModelCard(
     ...(latest ? { latest } : {}),
     auditTrail: log,
     ...(watchdog.length ? { watchdog } : {}),
+    monitoringPlan: {
+      sha256: planSha,
+      lines: planLines(plan),
+      recordedAt: planEntries[0]?.sha256 === planSha ? planEntries[0].at : null,
+      history: planEntries,
+    },
   });
   const markdown = renderModelCardMarkdown(card);
   const json = `${JSON.stringify(card, null, 2)}\n`;
