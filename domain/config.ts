@@ -12,6 +12,8 @@ import { queryProblem, sqlKind, sqlUriProblem } from './sql.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
+import { governanceSpec, riskTier } from './governance-config.js';
+import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
 
@@ -418,6 +420,8 @@ export const modelSpecBase = z.strictObject({
     .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
   description: z.string().optional(),
   intended_use: z.string().optional(),
+  /** Materiality: sets how many approve a promotion and whether the owner or requester may (default governance.default_tier). */
+  risk_tier: riskTier.optional(),
   task: z.enum(TASKS),
   /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
   artifact: z.string().min(1),
@@ -670,6 +674,8 @@ export const configSchema = z.strictObject({
       platform: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Separation of duties (docs/signed-decisions.md#risk-tiers): each tier's demands, overriding the defaults field by field. */
+  governance: governanceSpec,
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */
@@ -688,7 +694,7 @@ export const configSchema = z.strictObject({
 });
 
 /** A model as loaded: `keys` holds the public keys that apply to it (parseConfig fills it in). */
-export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys };
+export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys; tier?: ModelTier };
 export type UpkeepConfig = Omit<z.infer<typeof configSchema>, 'models'> & { models: ModelSpec[] };
 export type MonitorSpec = z.infer<typeof monitorSpec>;
 export type WatchdogSpec = UpkeepConfig['watchdog'];
