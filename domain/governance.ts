@@ -129,3 +129,17 @@ export function tierProblem(model: { owner: string; approvers: readonly string[]
     model.tier.owner_may_approve ? '' : ' by people other than the owner'
   }, but ${who.promote.length ? `only ${who.promote.join(', ')} may approve` : 'nobody but the owner is listed'}: add approvers (an independent validator)`;
 }
+
+/** `upkeep check`'s lines for one model: its tier and who may decide what (indented like its routes). */
+export function tierLines(model: { id: string; owner: string; approvers: readonly string[]; tier?: ModelTier | undefined }): string[] {
+  if (!model.tier) return [];
+  const who = whoMayDecide({ owner: model.owner, approvers: model.approvers, tier: model.tier });
+  const t = model.tier;
+  return [
+    `     ${model.id} risk tier ${t.name}: ${who.rule.replace(/^\w+ tier: /, '')}; reviewed every ${t.review_every}`,
+    `     ${model.id} may approve a promotion: ${who.promote.join(', ')}${t.approvals_required > 1 ? ` (${t.approvals_required} of them)` : ''}${
+      t.requester_may_approve ? '' : ', unless they asked for the retrain'
+    }`,
+    `     ${model.id} may approve a retrain or rollback, or reject: ${who.retrain.join(', ')}`,
+  ];
+}

@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../engine/config/load.js';
 import { isUpkeepError } from '../../engine/errors.js';
-import { approvalProblem, approvalRule, describeRule, DEFAULT_TIERS, eligibleApprovers, resolveTier, whoMayDecide } from '../../domain/governance.js';
+import {
+  approvalProblem,
+  approvalRule,
+  describeRule,
+  DEFAULT_TIERS,
+  eligibleApprovers,
+  resolveTier,
+  tierLines,
+  whoMayDecide,
+} from '../../domain/governance.js';
 import { modelYaml } from '../helpers/config-text.js';
+import { approvalsPending } from '../../cli/commands/maintenance-actions.js';
+import type { GateStatus } from '../../domain/maintenance.js';
 
 const parse = (text: string) => parseConfig(text, { name: 'upkeep.yaml', baseDir: '/tmp' });
 function refused(text: string): string {
@@ -96,5 +107,45 @@ describe('risk tiers in upkeep.yaml', function () {
   it('refuses an unknown tier and a bad tier field, naming the field', function () {
     assert.match(refused(`models:${modelYaml({ extra: '    risk_tier: critical\n' })}`), /risk_tier.*expected low, medium or high, not "critical"/);
     assert.match(refused(`governance: { tiers: { high: { approvals_required: 0 } } }\nmodels:${modelYaml()}`), /governance\.tiers\.high\.approvals_required/);
+  });
+});
+
+describe('upkeep check shows each model’s tier and who may decide what', function () {
+  it('prints the tier, the rule, who may approve a promotion and who may approve a retrain or reject', function () {
+    const config = parse(
+      `models:${modelYaml({ id: 'churn', owner: 'o@x', approvers: '[a@x, b@x]', extra: '    risk_tier: high\n' })}${modelYaml({ id: 'fraud', owner: 'o@x' })}`,
+    );
+    assert.deepEqual(tierLines(config.models[0]!), [
+      '     churn risk tier high: a promotion needs 2 approvals by different people; neither the owner (o@x) nor whoever asked for the retrain may approve; reviewed every 90d',
+      '     churn may approve a promotion: a@x, b@x (2 of them), unless they asked for the retrain',
+      '     churn may approve a retrain or rollback, or reject: o@x, a@x, b@x',
+    ]);
+    assert.deepEqual(tierLines(config.models[1]!), [
+      '     fraud risk tier medium: a promotion needs 1 approval; the owner and the requester may approve; reviewed every 180d',
+      '     fraud may approve a promotion: o@x',
+      '     fraud may approve a retrain or rollback, or reject: o@x',
+    ]);
+  });
+});
+
+describe('upkeep approve under a tier that needs several approvals', function () {
+  it('says how many more approvals the request waits for, and nothing once it is decided or without a rule', function () {
+    const rule = approvalRule(resolveTier('high', { default_tier: 'medium', tiers: {} }), 'o@x');
+    const approval = { gate: 'promote' as const, decision: 'approve' as const, approver: 'a@x', at: '2026-12-07T10:00:00.000Z' };
+    const gate: GateStatus = {
+      gate: 'promote',
+      state: 'waiting',
+      openedAt: '2026-12-07T09:00:00.000Z',
+      expiresAt: '2026-12-14T09:00:00.000Z',
+      approvers: ['o@x', 'a@x', 'b@x'],
+      notified: [],
+      reminders: 0,
+      escalated: false,
+      rule,
+      approvals: [approval],
+    };
+    assert.equal(approvalsPending(gate), 'approval 1 of 2 (high tier): the request stays open until 1 more approves');
+    assert.equal(approvalsPending({ ...gate, state: 'approved' }), undefined);
+    assert.equal(approvalsPending({ ...gate, rule: undefined as never }), undefined);
   });
 });
