@@ -143,3 +143,50 @@ export function tierLines(model: { id: string; owner: string; approvers: readonl
     `     ${model.id} may approve a retrain or rollback, or reject: ${who.retrain.join(', ')}`,
   ];
 }
+
+/** An audit entry as far as the tier check reads it. */
+interface TierEntry {
+  kind: string;
+  actor?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+const isRule = (r: unknown): r is ApprovalRule =>
+  typeof r === 'object' &&
+  r !== null &&
+  typeof (r as ApprovalRule).tier === 'string' &&
+  typeof (r as ApprovalRule).approvalsRequired === 'number' &&
+  typeof (r as ApprovalRule).owner === 'string';
+
+/**
+ * Promotions the trail shows were approved against the rule their request recorded (a barred
+ * approver, the same person twice, fewer approvals than required): one line each, naming the
+ * entry by its position (`seq`). Requests recorded without a rule are not judged.
+ */
+export function tierViolations(entries: readonly { seq: number; entry: TierEntry }[]): string[] {
+  const problems: string[] = [];
+  let rule: ApprovalRule | undefined;
+  let openedAt: unknown;
+  let approvers: string[] = [];
+  for (const { seq, entry } of entries) {
+    const d = entry.details ?? {};
+    if (entry.kind === 'approval-requested' && d.gate === 'promote') {
+      rule = isRule(d.rule) ? d.rule : undefined;
+      openedAt = d.openedAt;
+      approvers = [];
+    } else if (entry.kind === 'decision' && d.gate === 'promote' && d.decision === 'approve' && rule && d.openedAt === openedAt) {
+      const who = entry.actor ?? '';
+      const problem = approvalProblem(rule, who, approvers);
+      if (problem) problems.push(`entry ${seq} (decision): ${problem}`);
+      approvers.push(who);
+    } else if (entry.kind === 'promoted' && rule) {
+      const distinct = new Set(approvers).size;
+      if (distinct < rule.approvalsRequired)
+        problems.push(
+          `entry ${seq} (promoted): the promotion had ${distinct} approval${distinct === 1 ? '' : 's'}, but its request's rule (${rule.tier} tier) needs ${rule.approvalsRequired}`,
+        );
+      rule = undefined;
+    }
+  }
+  return problems;
+}

@@ -9,6 +9,7 @@ import {
   eligibleApprovers,
   resolveTier,
   tierLines,
+  tierViolations,
   whoMayDecide,
 } from '../../domain/governance.js';
 import { modelYaml } from '../helpers/config-text.js';
@@ -147,5 +148,27 @@ describe('upkeep approve under a tier that needs several approvals', function ()
     assert.equal(approvalsPending(gate), 'approval 1 of 2 (high tier): the request stays open until 1 more approves');
     assert.equal(approvalsPending({ ...gate, state: 'approved' }), undefined);
     assert.equal(approvalsPending({ ...gate, rule: undefined as never }), undefined);
+  });
+});
+
+describe('audit verify checks each promotion against the rule its request recorded', function () {
+  const rule = approvalRule(resolveTier('high', { default_tier: 'medium', tiers: {} }), 'o@x', 'r@x');
+  const opened = '2026-12-07T09:00:00.000Z';
+  const asked = { kind: 'approval-requested', details: { gate: 'promote', openedAt: opened, rule } };
+  const approved = (actor: string) => ({ kind: 'decision', actor, details: { gate: 'promote', openedAt: opened, decision: 'approve' } });
+  const trail = (...entries: object[]) => entries.map((entry, i) => ({ seq: i + 1, entry: entry as { kind: string } }));
+
+  it('passes two independent approvals, and a request recorded without a rule', function () {
+    assert.deepEqual(tierViolations(trail(asked, approved('a@x'), approved('b@x'), { kind: 'promoted' })), []);
+    assert.deepEqual(tierViolations(trail({ ...asked, details: { gate: 'promote', openedAt: opened } }, approved('o@x'), { kind: 'promoted' })), []);
+  });
+
+  it("names a promotion approved only by the owner (written around the gate's validator), and one with too few approvals", function () {
+    assert.deepEqual(tierViolations(trail(asked, approved('o@x'), approved('a@x'), { kind: 'promoted' })), [
+      "entry 2 (decision): o@x is the model's owner, and the owner may not approve a promotion of a high-tier model: an independent validator must approve it (governance.tiers.high.owner_may_approve: false)",
+    ]);
+    assert.deepEqual(tierViolations(trail(asked, approved('a@x'), { kind: 'promoted' })), [
+      "entry 3 (promoted): the promotion had 1 approval, but its request's rule (high tier) needs 2",
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { readAuditTrail } from '../../engine/audit/read.js';
+import { verifyTrail } from '../../engine/audit/verify-trail.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { attachEvidenceSignal, decideUpdate, maintenanceStatusQuery, retrainWorkflowId, type RetrainModelResult } from '../../workflows/definitions.js';
 import type { DecisionInput, MaintenanceStatus } from '../../domain/maintenance.js';
@@ -118,6 +119,9 @@ describe('risk tiers through a worker: separation of duties at the promote gate'
           ],
         );
         assert.match(decided[0]!.summary, /\(approval 1 of 2: the request stays open\)$/);
+        // audit verify judges each promotion by the rule its request recorded: this one holds.
+        const verified = await verifyTrail(createFileStore(ws!.storeDir), modelId);
+        assert.deepEqual(verified.problems, []);
         // The refused attempts left nothing in the trail.
         assert.ok(
           !trail.some((e) => e.kind === 'decision' && (e.actor === OWNER || e.actor === APPROVER) && (e.details as { gate?: string }).gate === 'promote'),
