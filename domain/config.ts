@@ -12,9 +12,10 @@ import { queryProblem, sqlKind, sqlUriProblem } from './sql.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
+import { governanceSpec, riskTier } from './governance-config.js';
+import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
-import { governanceSpec } from './governance-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -421,6 +422,8 @@ export const modelSpecBase = z.strictObject({
     .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
   description: z.string().optional(),
   intended_use: z.string().optional(),
+  /** Materiality: sets how many approve a promotion and whether the owner or requester may (default governance.default_tier). */
+  risk_tier: riskTier.optional(),
   task: z.enum(TASKS),
   /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
   artifact: z.string().min(1),
@@ -673,7 +676,7 @@ export const configSchema = z.strictObject({
       platform: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
-  /** Governance after launch (docs/governance.md). */
+  /** Governance after launch (docs/governance.md): risk tiers (docs/signed-decisions.md#risk-tiers) and the maintenance digest. */
   governance: governanceSpec,
   cards: z
     .strictObject({
@@ -693,7 +696,7 @@ export const configSchema = z.strictObject({
 });
 
 /** A model as loaded: `keys` holds the public keys that apply to it (parseConfig fills it in). */
-export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys };
+export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys; tier?: ModelTier };
 export type UpkeepConfig = Omit<z.infer<typeof configSchema>, 'models'> & { models: ModelSpec[] };
 export type MonitorSpec = z.infer<typeof monitorSpec>;
 export type WatchdogSpec = UpkeepConfig['watchdog'];

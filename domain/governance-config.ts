@@ -1,6 +1,13 @@
-/** The config's `governance:` section (docs/governance.md): governance after launch. */
+/**
+ * The config's `risk_tier` and `governance:` section (docs/governance.md): separation of duties
+ * (the rules they set: domain/governance.ts, which the workflows import without zod) and the
+ * maintenance digest.
+ */
 import * as z from 'zod';
 import { DURATION_PATTERN, durationMs } from './duration.js';
+import { RISK_TIERS } from './governance.js';
+
+export const riskTier = z.enum(RISK_TIERS, { error: (issue) => `expected low, medium or high, not ${JSON.stringify(issue.input)}` });
 
 const period = z
   .string()
@@ -8,8 +15,26 @@ const period = z
   .refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0')
   .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= 366 * 86_400_000, 'expected a period of at most 366d');
 
+/** One tier's demands in the config; every field optional (the defaults: DEFAULT_TIERS). */
+const tierSpec = z.strictObject({
+  review_every: z
+    .string()
+    .regex(DURATION_PATTERN, 'expected a duration like 90d')
+    .refine(
+      (d) => !DURATION_PATTERN.test(d) || (durationMs(d) > 0 && durationMs(d) <= 3660 * 86_400_000),
+      'expected a duration longer than 0 and at most 3660d',
+    )
+    .optional(),
+  approvals_required: z.number().int().min(1).max(10).optional(),
+  owner_may_approve: z.boolean().optional(),
+  requester_may_approve: z.boolean().optional(),
+});
+
+/** `governance:` in upkeep.yaml: the default tier, the tier table, and the maintenance digest. */
 export const governanceSpec = z
   .strictObject({
+    default_tier: riskTier.default('medium'),
+    tiers: z.partialRecord(riskTier, tierSpec).default({}),
     /** A maintenance digest every period (default 7d): to the people listed, and to each owner about their models. */
     digest: z
       .strictObject({
@@ -21,4 +46,4 @@ export const governanceSpec = z
       })
       .optional(),
   })
-  .default({});
+  .prefault({});

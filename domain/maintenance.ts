@@ -2,6 +2,7 @@
  * Maintenance of a model: retrain and rollback requests, their approval gates, the comparison of
  * champion and challenger, notifications and the audit trail.
  */
+import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
 
@@ -69,6 +70,10 @@ export interface GateStatus {
    * coverage); a signature must cover its sha256 (format 2, docs/signed-decisions.md).
    */
   evidence?: { uri: string; sha256: string };
+  /** The risk tier's rule in force (a promote gate): who may approve, how many approvals (docs/signed-decisions.md#risk-tiers). */
+  rule?: ApprovalRule;
+  /** Approvals taken while more were needed (the rule's approvals_required); the last one is `decision`. */
+  approvals?: Decision[];
 }
 
 /** A model version in the registry, as history refers to it. */
