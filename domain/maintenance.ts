@@ -329,7 +329,12 @@ export interface AuditEntry {
     /** A decision was refused (forged, unsigned, not an approver…), recorded by the CLI or web inbox that sent it. */
     | 'refused'
     /** A sign-in, failed sign-in, sign-out or refused post of the web inbox (the `_web` chain). */
-    | 'web-access';
+    | 'web-access'
+    /** An evaluation saw an incident open (its first degraded or failing window) or close (the first healthy one after it); docs/incidents.md. */
+    | 'incident-opened'
+    | 'incident-closed'
+    /** An owner's post-incident note (details.incident, details.text; signed when the owner has a key). */
+    | 'incident-note';
   summary: string;
   actor?: string;
   comment?: string;

@@ -1,0 +1,126 @@
+/** Incidents derived from hand-built audit trails (engine/audit/incidents.ts). */
+import assert from 'node:assert/strict';
+import type { AuditEntry } from '../../domain/maintenance.js';
+import { deriveIncidents, durationText, incidentId } from '../../engine/audit/incidents.js';
+
+const M = 'churn';
+let n = 0;
+const entry = (kind: AuditEntry['kind'], at: string, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+  id: `e${String(++n).padStart(4, '0')}`,
+  modelId: M,
+  at,
+  kind,
+  summary: `${kind} at ${at}`,
+  ...extra,
+});
+/** The evaluation of the window ending `windowEnd`, recorded at `at` by run `run`. */
+const evaluation = (windowEnd: string, verdict: string, at: string, run: string): AuditEntry =>
+  entry('evaluation', at, { runId: run, workflowId: `upkeep-evaluate-${M}`, details: { verdict, windowEnd } });
+const told = (at: string, run: string, channel?: string, outcome = 'delivered'): AuditEntry =>
+  entry('notified', at, {
+    runId: run,
+    details: {
+      notification: 'degraded',
+      to: ['ana'],
+      title: 't',
+      ...(channel ? { channel, delivery: { channel, outcome } } : { webhook: 'sent', delivery: { outcome } }),
+    },
+  });
+
+const H = 3_600_000;
+
+describe('incidents derived from the audit trail', () => {
+  it('opens on the first degraded window, closes on the first healthy one, and computes the three times', () => {
+    const trail = [
+      evaluation('2026-11-01T00:00:00.000Z', 'healthy', '2026-11-01T00:10:00.000Z', 'r1'),
+      evaluation('2026-11-02T00:00:00.000Z', 'degraded', '2026-11-02T00:10:00.000Z', 'r2'),
+      told('2026-11-02T00:11:00.000Z', 'r2'),
+      told('2026-11-02T00:12:00.000Z', 'r2', 'oncall'),
+      entry('retrain-requested', '2026-11-02T00:13:00.000Z'),
+      entry('approval-requested', '2026-11-02T01:00:00.000Z'),
+      evaluation('2026-11-03T00:00:00.000Z', 'warning', '2026-11-03T00:10:00.000Z', 'r3'),
+      entry('decision', '2026-11-03T02:10:00.000Z', { actor: 'ana' }),
+      entry('promoted', '2026-11-03T02:20:00.000Z'),
+      evaluation('2026-11-04T00:00:00.000Z', 'healthy', '2026-11-04T00:10:00.000Z', 'r4'),
+      entry('decision', '2026-11-05T00:00:00.000Z', { actor: 'late' }),
+    ];
+    const [inc, ...rest] = deriveIncidents(M, trail);
+    assert.equal(rest.length, 0);
+    assert.ok(inc);
+    assert.equal(inc.id, 'inc-20261102T000000Z');
+    assert.equal(inc.state, 'closed');
+    assert.equal(inc.severity, 'degraded');
+    assert.equal(inc.badWindows, 1, 'a warning neither opens nor closes');
+    assert.equal(inc.detectedAt, '2026-11-02T00:10:00.000Z');
+    assert.deepEqual(
+      inc.told.map((t) => t.channel),
+      ['webhook', 'oncall'],
+    );
+    assert.equal(inc.firstHealthy?.windowEnd, '2026-11-04T00:00:00.000Z');
+    assert.equal(inc.closedAt, '2026-11-04T00:10:00.000Z');
+    assert.deepEqual(inc.times, { detectMs: 11 * 60_000, decideMs: 26 * H, recoverMs: 48 * H });
+    assert.deepEqual(
+      inc.timeline.map((t) => t.kind),
+      ['bad-window', 'notified', 'notified', 'retrain-requested', 'approval-requested', 'decision', 'promoted', 'healthy-window'],
+      'the decision after it closed is not in it',
+    );
+  });
+
+  it('keeps one incident open across bad windows, failing outranking degraded, and opens a second after recovery', () => {
+    const trail = [
+      evaluation('2026-11-02T00:00:00.000Z', 'degraded', '2026-11-02T00:10:00.000Z', 'r2'),
+      evaluation('2026-11-03T00:00:00.000Z', 'failing', '2026-11-03T00:10:00.000Z', 'r3'),
+      evaluation('2026-11-04T00:00:00.000Z', 'insufficient-data', '2026-11-04T00:10:00.000Z', 'r4'),
+      evaluation('2026-11-05T00:00:00.000Z', 'healthy', '2026-11-05T00:10:00.000Z', 'r5'),
+      evaluation('2026-11-06T00:00:00.000Z', 'failing', '2026-11-06T00:10:00.000Z', 'r6'),
+    ];
+    const incidents = deriveIncidents(M, trail);
+    assert.deepEqual(
+      incidents.map((i) => [i.id, i.state, i.severity, i.badWindows]),
+      [
+        ['inc-20261102T000000Z', 'closed', 'failing', 2],
+        ['inc-20261106T000000Z', 'open', 'failing', 1],
+      ],
+    );
+    const open = incidents[1]!;
+    assert.deepEqual(open.times, {}, 'nobody told, nothing decided, not recovered: no times');
+    assert.equal(open.closedAt, undefined);
+  });
+
+  it('takes windows in data order, the latest run of a window standing for it, whatever order the entries come in', () => {
+    const trail = [
+      evaluation('2026-11-02T00:00:00.000Z', 'degraded', '2026-11-02T00:10:00.000Z', 'r2'),
+      evaluation('2026-11-03T00:00:00.000Z', 'healthy', '2026-11-03T00:10:00.000Z', 'r3'),
+      // The window of the 2nd evaluated again (its labels matured): healthy after all.
+      evaluation('2026-11-02T00:00:00.000Z', 'healthy', '2026-11-09T00:00:00.000Z', 'r9'),
+    ];
+    assert.deepEqual(deriveIncidents(M, trail), []);
+    const twice = deriveIncidents(M, trail.slice(0, 2));
+    assert.deepEqual(deriveIncidents(M, [trail[1]!, trail[0]!]), twice, 'same trail in another order, same incidents');
+    assert.equal(twice[0]?.id, incidentId('2026-11-02T00:00:00.000Z'));
+  });
+
+  it('counts detection only from a notification that went out, and keeps owners\u2019 notes with their signature state', () => {
+    const trail = [
+      evaluation('2026-11-02T00:00:00.000Z', 'failing', '2026-11-02T06:00:00.000Z', 'r2'),
+      told('2026-11-02T06:01:00.000Z', 'r2', 'pager', 'gave-up'),
+      told('2026-11-02T07:00:00.000Z', 'r2', 'slack'),
+      entry('incident-note', '2026-11-10T00:00:00.000Z', {
+        actor: 'ana',
+        details: { incident: 'inc-20261102T000000Z', text: 'the feed was late', signed: true, signer: 'ana' },
+      }),
+      entry('incident-note', '2026-11-10T00:00:00.000Z', { actor: 'bob', details: { incident: 'inc-nope', text: 'x' } }),
+      entry('evaluation', '2026-11-02T06:00:01.000Z', { runId: 'r2', details: { windowEnd: '2026-11-02T00:00:00.000Z' } }),
+    ];
+    const [inc] = deriveIncidents(M, trail);
+    assert.equal(inc?.times.detectMs, 7 * H, 'the pager gave up: the slack message is the alert');
+    assert.deepEqual(inc?.notes, [
+      { at: '2026-11-10T00:00:00.000Z', actor: 'ana', text: 'the feed was late', signed: true, signer: 'ana', entry: trail[3]!.id },
+    ]);
+    assert.equal(deriveIncidents('other', trail).length, 0, 'another model’s trail has none');
+  });
+
+  it('says durations in minutes, hours or days', () => {
+    assert.deepEqual([durationText(11 * 60_000), durationText(26 * H), durationText(72 * H), durationText(undefined)], ['11 min', '26.0 h', '3.0 days', '—']);
+  });
+});
