@@ -194,6 +194,16 @@ program
   .option('--unverified', 'answer even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
   .action(async (model: string, o) => (await auditing()).whoCommand(model, o));
 
+const incidenting = () => import('./commands/incidents.js');
+program
+  .command('incidents [model]')
+  .description(
+    "each model's incidents from its audit trail: opened by a degraded or failing window, closed by the next healthy one, with their timeline and times to detect, decide and recover",
+  )
+  .option('--json', 'as JSON')
+  .option('--unverified', 'answer even when a trail does not verify (marked UNVERIFIED; exit 1 all the same)')
+  .action(async (model: string | undefined, o) => (await incidenting()).incidentsCommand(model, o));
+
 program
   .command('status [model]')
   .description(

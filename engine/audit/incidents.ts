@@ -217,3 +217,22 @@ export function durationText(ms: number | undefined): string {
   if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1)} h`;
   return `${(ms / 86_400_000).toFixed(1)} days`;
 }
+
+const short = (iso: string): string => iso.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' ');
+
+/** One incident as plain text for a terminal (recorded strings made one-line and control-free by the caller). */
+export function renderIncident(i: Incident): string {
+  const lines = [
+    `${i.modelId} ${i.id}: ${i.state === 'open' ? 'OPEN' : 'closed'}, ${i.severity} (${i.badWindows} bad window${i.badWindows === 1 ? '' : 's'})`,
+    `  first bad window: ending ${short(i.firstBad.windowEnd)}, ${i.firstBad.verdict}; detected ${short(i.detectedAt)}`,
+    `  told:             ${i.told.length ? i.told.map((t) => `${t.channel} ${short(t.at)}${t.outcome === 'refused' || t.outcome === 'gave-up' ? ` (NOT delivered: ${t.outcome})` : ''}${t.to.length ? ` → ${t.to.join(', ')}` : ''}`).join('; ') : 'nobody (no notification of the first bad window is recorded)'}`,
+    i.firstHealthy
+      ? `  closed:           ${short(i.closedAt!)} by the healthy window ending ${short(i.firstHealthy.windowEnd)}`
+      : '  closed:           not yet (no healthy window since)',
+    `  time to detect ${durationText(i.times.detectMs)} · to decide ${durationText(i.times.decideMs)} · to recover ${durationText(i.times.recoverMs)}`,
+    '  timeline:',
+    ...i.timeline.map((t) => `    ${short(t.at)}  ${t.kind.padEnd(18)} ${t.summary}`),
+  ];
+  for (const n of i.notes) lines.push(`  note by ${n.actor} (${short(n.at)}, ${n.signed ? `signed by ${n.signer ?? n.actor}` : 'unsigned'}): ${n.text}`);
+  return lines.join('\n');
+}

@@ -1,7 +1,13 @@
 /** Incidents derived from hand-built audit trails (engine/audit/incidents.ts). */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import { deriveIncidents, durationText, incidentId } from '../../engine/audit/incidents.js';
+import { appendEntry } from '../../engine/audit/chain.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import { modelYaml } from '../helpers/config-text.js';
 
 const M = 'churn';
 let n = 0;
@@ -122,5 +128,67 @@ describe('incidents derived from the audit trail', () => {
 
   it('says durations in minutes, hours or days', () => {
     assert.deepEqual([durationText(11 * 60_000), durationText(26 * H), durationText(72 * H), durationText(undefined)], ['11 min', '26.0 h', '3.0 days', '—']);
+  });
+});
+
+describe('upkeep incidents', () => {
+  let dir: string;
+  let config: string;
+  beforeEach(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-incidents-'));
+    config = path.join(dir, 'upkeep.yaml');
+    writeFileSync(config, `store: ${JSON.stringify(dir)}\nmodels:\n${modelYaml()}${modelYaml({ id: 'fraud' })}`);
+    const store = createFileStore(dir);
+    for (const e of [
+      evaluation('2026-11-02T00:00:00.000Z', 'failing', '2026-11-02T00:10:00.000Z', 'r2'),
+      told('2026-11-02T00:30:00.000Z', 'r2', 'oncall'),
+      evaluation('2026-11-03T00:00:00.000Z', 'healthy', '2026-11-03T00:10:00.000Z', 'r3'),
+      evaluation('2026-11-04T00:00:00.000Z', 'degraded', '2026-11-04T00:10:00.000Z', 'r4'),
+    ])
+      await appendEntry(store, e);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function run(f: () => Promise<void>): Promise<string> {
+    const out: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void out.push(a.join(' '));
+    try {
+      await f();
+    } finally {
+      console.log = log;
+    }
+    return out.join('\n');
+  }
+
+  it('prints each model\u2019s incidents, newest first, with their times; every model of the config without one', async () => {
+    const { incidentsCommand } = await import('../../cli/commands/incidents.js');
+    const text = await run(() => incidentsCommand(undefined, { config }));
+    assert.match(text, /^churn: 2 incidents, 1 OPEN\nchurn inc-20261104T000000Z: OPEN, degraded/);
+    assert.match(
+      text,
+      /churn inc-20261102T000000Z: closed, failing \(1 bad window\)\n {2}first bad window: ending 2026-11-02 00:00Z, failing; detected 2026-11-02 00:10Z/,
+    );
+    assert.match(text, /told: +oncall 2026-11-02 00:30Z → ana/);
+    assert.match(text, /time to detect 30 min · to decide — · to recover 24.0 h/);
+    assert.match(text, /\nfraud: no incidents$/);
+    const json = JSON.parse(await run(() => incidentsCommand('churn', { config, json: true }))) as {
+      modelId: string;
+      verified: boolean;
+      incidents: { id: string; times: unknown }[];
+    };
+    assert.equal(json.verified, true);
+    assert.deepEqual(
+      json.incidents.map((i) => [i.id, i.times]),
+      [
+        ['inc-20261102T000000Z', { detectMs: 30 * 60_000, recoverMs: 24 * H }],
+        ['inc-20261104T000000Z', {}],
+      ],
+    );
+  });
+
+  it('names a model with nothing recorded in one line', async () => {
+    const { incidentsCommand } = await import('../../cli/commands/incidents.js');
+    await assert.rejects(() => incidentsCommand('fraud', { config }), /^UpkeepError: nothing is recorded for model "fraud" in the store/);
   });
 });
