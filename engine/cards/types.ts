@@ -5,6 +5,7 @@ import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../evaluation/report.js';
+import type { Incident } from '../audit/incidents.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
 export const MAX_TREND_POINTS = 20;
@@ -55,6 +56,27 @@ export interface ModelCardInput {
   auditTrail: AuditEntry[];
   /** The model's open watchdog findings. */
   watchdog?: WatchdogFinding[];
+  /** Its incidents, derived from the trail (engine/audit/incidents.ts); at most MAX_INCIDENTS are shown, newest first. */
+  incidents?: Incident[];
+}
+
+/** Most incidents shown (newest first). */
+export const MAX_INCIDENTS = 10;
+
+/** An incident, as the card shows it (docs/incidents.md). */
+export interface CardIncident {
+  id: string;
+  state: 'open' | 'closed';
+  severity: 'degraded' | 'failing';
+  badWindows: number;
+  firstBadWindowEnd: string;
+  detectedAt: string;
+  closedAt: string | null;
+  /** The channels the first bad window was told through. */
+  told: string[];
+  decisions: number;
+  times: { detectMs: number | null; decideMs: number | null; recoverMs: number | null };
+  notes: { at: string; actor: string; text: string; signed: boolean }[];
 }
 
 export interface CardDetails {
@@ -204,4 +226,6 @@ export interface ModelCard {
   omitted: { reports: number; auditTrail: number };
   /** Open watchdog findings (absent when there are none), by kind. */
   watchdog?: CardWatchdogFinding[];
+  /** Incidents (absent when there are none), newest first, at most MAX_INCIDENTS. */
+  incidents?: CardIncident[];
 }

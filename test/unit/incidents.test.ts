@@ -8,6 +8,8 @@ import { deriveIncidents, durationText, incidentId } from '../../engine/audit/in
 import { appendEntry } from '../../engine/audit/chain.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { modelYaml } from '../helpers/config-text.js';
+import { buildModelCard, renderModelCardMarkdown } from '../../engine/cards/index.js';
+import { modelSpec } from '../../domain/config.js';
 
 const M = 'churn';
 let n = 0;
@@ -128,6 +130,56 @@ describe('incidents derived from the audit trail', () => {
 
   it('says durations in minutes, hours or days', () => {
     assert.deepEqual([durationText(11 * 60_000), durationText(26 * H), durationText(72 * H), durationText(undefined)], ['11 min', '26.0 h', '3.0 days', '—']);
+  });
+});
+
+describe('the model card\u2019s incidents', () => {
+  it('lists them newest first with their times and notes, and says nothing when there are none', () => {
+    const spec = modelSpec.parse({
+      id: M,
+      owner: 'ana',
+      task: 'binary',
+      artifact: 'file:///m.onnx',
+      inputs: [{ name: 'x', columns: ['a'] }],
+      label: { column: 'y', positive: 1 },
+      data: { uri: 'file:///d/{date}.csv' },
+      schedule: { every: '1d' },
+      thresholds: { metric: 'roc_auc', min: 0.7 },
+    });
+    const trail = [
+      evaluation('2026-11-02T00:00:00.000Z', 'failing', '2026-11-02T00:10:00.000Z', 'r2'),
+      told('2026-11-02T00:30:00.000Z', 'r2', 'oncall'),
+      evaluation('2026-11-03T00:00:00.000Z', 'healthy', '2026-11-03T00:10:00.000Z', 'r3'),
+      entry('incident-note', '2026-11-04T00:00:00.000Z', { actor: 'ana', details: { incident: 'inc-20261102T000000Z', text: 'feed | late', signed: false } }),
+      evaluation('2026-11-05T00:00:00.000Z', 'degraded', '2026-11-05T00:10:00.000Z', 'r5'),
+    ];
+    const base = {
+      spec,
+      generatedAt: '2026-11-06T00:00:00.000Z',
+      champion: null,
+      championVersion: null,
+      versions: [],
+      championHistory: [],
+      reports: [],
+      auditTrail: [],
+    };
+    const card = buildModelCard({ ...base, incidents: deriveIncidents(M, trail) });
+    assert.deepEqual(
+      card.incidents?.map((i) => [i.id, i.state, i.told, i.times.detectMs, i.times.recoverMs]),
+      [
+        ['inc-20261105T000000Z', 'open', [], null, null],
+        ['inc-20261102T000000Z', 'closed', ['oncall'], 30 * 60_000, 24 * H],
+      ],
+    );
+    const md = renderModelCardMarkdown(card);
+    assert.match(md, /\n## Incidents\n/);
+    assert.match(
+      md,
+      /\| inc-20261102T000000Z \| closed, failing \(1 bad\) \| 2026-11-02 00:00 UTC \| oncall \| 30 min \| — \| 24\.0 h \| 2026-11-03 00:10 UTC \|/,
+    );
+    assert.match(md, /\| inc-20261105T000000Z \| \*\*open\*\*, degraded \(1 bad\) \| 2026-11-05 00:00 UTC \| nobody \| — \| — \| — \| — \|/);
+    assert.match(md, /- Note on inc-20261102T000000Z by ana \(2026-11-04 00:00 UTC, unsigned\): feed \\\| late/);
+    assert.doesNotMatch(renderModelCardMarkdown(buildModelCard(base)), /## Incidents/);
   });
 });
 
