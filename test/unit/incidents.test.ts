@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditEntry } from '../../domain/maintenance.js';
-import { deriveIncidents, durationText, incidentId } from '../../engine/audit/incidents.js';
-import { appendEntry } from '../../engine/audit/chain.js';
+import { deriveIncidents, durationText, incidentId, type Incident } from '../../engine/audit/incidents.js';
+import { appendEntry, readChain } from '../../engine/audit/chain.js';
+import { signatureValid, type DecisionProof } from '../../domain/signature.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { modelYaml } from '../helpers/config-text.js';
 import { buildModelCard, renderModelCardMarkdown } from '../../engine/cards/index.js';
@@ -236,6 +237,53 @@ describe('upkeep incidents', () => {
         ['inc-20261102T000000Z', { detectMs: 30 * 60_000, recoverMs: 24 * H }],
         ['inc-20261104T000000Z', {}],
       ],
+    );
+  });
+
+  it("records the owner's note (unsigned when the owner has no key), refuses anyone else and an unknown incident", async () => {
+    const { incidentsCommand, noteCommand } = await import('../../cli/commands/incidents.js');
+    await assert.rejects(
+      () => noteCommand('churn', 'inc-20261102T000000Z', { config, as: 'mallory', text: 'x' }),
+      /^UpkeepError: model churn: only its owner \(owners@example\.com\) writes a post-incident note, not mallory$/,
+    );
+    await assert.rejects(
+      () => noteCommand('churn', 'inc-nope', { config, as: 'owners@example.com', text: 'x' }),
+      /^UpkeepError: model churn has no incident "inc-nope" \(`upkeep incidents churn` lists them\)$/,
+    );
+    await assert.rejects(() => noteCommand('churn', 'inc-20261102T000000Z', { config, as: 'owners@example.com', text: ' ' }), /--text is required/);
+    const said = await run(() => noteCommand('churn', 'inc-20261102T000000Z', { config, as: 'owners@example.com', text: 'the feed was late' }));
+    assert.equal(said, "recorded owners@example.com's note on churn inc-20261102T000000Z (unsigned)");
+    const json = JSON.parse(await run(() => incidentsCommand('churn', { config, json: true }))) as { verified: boolean; incidents: Incident[] };
+    assert.equal(json.verified, true, 'the trail still verifies');
+    assert.deepEqual(
+      json.incidents[0]!.notes.map((n) => [n.actor, n.text, n.signed]),
+      [['owners@example.com', 'the feed was late', false]],
+    );
+  });
+
+  it("signs the owner's note with the owner's key when the config lists one, and refuses it unsigned then", async () => {
+    const { noteCommand } = await import('../../cli/commands/incidents.js');
+    const { createSigningKey } = await import('../../cli/keys.js');
+    const keyDir = path.join(dir, 'me');
+    const missing = /^UpkeepError: model churn: decisions must be signed, and there is no signing key for owners@example\.com/;
+    const { key } = createSigningKey(keyDir, 'owners@example.com');
+    writeFileSync(config, `store: ${JSON.stringify(dir)}\nmodels:\n${modelYaml({ approvers: `[{ id: owners@example.com, public_key: ${key.publicKey} }]` })}`);
+    await assert.rejects(
+      () => noteCommand('churn', 'inc-20261102T000000Z', { config, as: 'owners@example.com', text: 'x', keyDir: path.join(dir, 'none') }),
+      missing,
+    );
+    const said = await run(() => noteCommand('churn', 'inc-20261102T000000Z', { config, as: 'owners@example.com', text: 'signed note', keyDir }));
+    assert.equal(said, "recorded owners@example.com's note on churn inc-20261102T000000Z (signed)");
+    const note = (await readChain(createFileStore(dir), 'churn')).map((c) => c.entry).find((e) => e.kind === 'incident-note')!;
+    const proof = note.details!.proof as DecisionProof;
+    assert.equal(note.details!.signed, true);
+    assert.ok(
+      signatureValid({ gate: 'incident-note', decision: 'note', approver: 'owners@example.com', comment: 'signed note' }, proof, key.publicKey),
+      'the signature holds',
+    );
+    assert.ok(
+      !signatureValid({ gate: 'incident-note', decision: 'note', approver: 'owners@example.com', comment: 'edited' }, proof, key.publicKey),
+      'over the text',
     );
   });
 
