@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps.js';
 import type { AuditEntry, NotificationEvent, StagedNotification } from '../domain/maintenance.js';
 import { sendAndRecord } from '../engine/audit/notification.js';
 import { recordEntries } from '../engine/audit/record-entries.js';
+import { recordIncidentTransitions, type IncidentTransitions } from '../engine/audit/incident-entries.js';
 import { updateModelCard } from '../engine/cards/update.js';
 import { readStagedNotification, stageNotification } from '../engine/notify/staged.js';
 
@@ -49,6 +50,11 @@ export function createTrailActivities(deps: Pick<ActivityDeps, 'store' | 'loadCo
         nonRetryable: !retryable,
         ...(r.facts ? { details: [r.facts] } : {}),
       });
+    },
+
+    /** Records incident-opened / incident-closed for what this run's evaluation changed (docs/incidents.md); safe to run twice. */
+    async recordIncidents(input: { modelId: string; runId: string }): Promise<IncidentTransitions> {
+      return recordIncidentTransitions(deps.store, input);
     },
 
     /** Regenerates the model's card (Markdown and JSON) from the config, registry, reports and trail. */

@@ -194,6 +194,23 @@ program
   .option('--unverified', 'answer even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
   .action(async (model: string, o) => (await auditing()).whoCommand(model, o));
 
+const incidenting = () => import('./commands/incidents.js');
+const incidents = program
+  .command('incidents [model]')
+  .description(
+    "each model's incidents from its audit trail: opened by a degraded or failing window, closed by the next healthy one, with their timeline and times to detect, decide and recover",
+  )
+  .option('--json', 'as JSON')
+  .option('--unverified', 'answer even when a trail does not verify (marked UNVERIFIED; exit 1 all the same)')
+  .option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)')
+  .action(async (model: string | undefined, o) => (await incidenting()).incidentsCommand(model, o));
+incidents
+  .command('note <model> <incident>')
+  .description("the owner's post-incident note, recorded in the audit trail (signed with the owner's key when the config lists one, else marked unsigned)")
+  .requiredOption('--text <text>', 'the note')
+  .option('--as <person>', 'who writes it (default: $USER); must be the model owner')
+  .action(async (model: string, incident: string, _o, cmd: Command) => (await incidenting()).noteCommand(model, incident, cmd.optsWithGlobals()));
+
 program
   .command('status [model]')
   .description(

@@ -340,7 +340,12 @@ export interface AuditEntry {
     /** The monitoring plan generated from the config changed (docs/governance.md#the-monitoring-plan). */
     | 'plan-changed'
     /** A weekly digest of the maintenance done was sent (docs/governance.md#the-weekly-digest). */
-    | 'digest';
+    | 'digest'
+    /** An evaluation saw an incident open (its first degraded or failing window) or close (the first healthy one after it); docs/incidents.md. */
+    | 'incident-opened'
+    | 'incident-closed'
+    /** An owner's post-incident note (details.incident, details.text; signed when the owner has a key). */
+    | 'incident-note';
   summary: string;
   actor?: string;
   comment?: string;

@@ -13,6 +13,7 @@ import { createRegistry } from '../registry/registry.js';
 import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
+import { deriveIncidents } from '../audit/incidents.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
 import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
@@ -96,6 +97,8 @@ export async function updateModelCard(
   }
   const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);
+  // Incidents need every evaluation and notification, not only the maintenance entries the log shows.
+  const incidents = deriveIncidents(spec.id, await readAuditTrail(store, spec.id, { evaluations: true, notifications: true }));
   // The card never reads the clock: it is as new as the newest thing it lists.
   const generatedAt = newest([
     ...log.map((e) => e.at),
@@ -131,6 +134,7 @@ export async function updateModelCard(
       recordedAt: planEntries[0]?.sha256 === planSha ? planEntries[0].at : null,
       history: planEntries,
     },
+    ...(incidents.length ? { incidents } : {}),
   });
   const markdown = renderModelCardMarkdown(card);
   const json = `${JSON.stringify(card, null, 2)}\n`;
