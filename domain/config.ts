@@ -670,6 +670,8 @@ export const configSchema = z.strictObject({
       platform: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** The audit trail's anchors (docs/audit.md#anchors): how often every model's chain head is anchored in Temporal history. */
+  audit: z.strictObject({ anchor_every: positiveDuration.default('1h') }).default({ anchor_every: '1h' }),
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */

@@ -6,10 +6,18 @@ import { mapLimit } from '../engine/util.js';
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js';
-import { evaluateScheduleId, exportHistoriesScheduleId, TASK_QUEUE, UpkeepModelId, watchdogScheduleId } from '../workflows/definitions.js';
+import {
+  anchorTrailScheduleId,
+  evaluateScheduleId,
+  exportHistoriesScheduleId,
+  TASK_QUEUE,
+  UpkeepModelId,
+  watchdogScheduleId,
+} from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
 import type { exportHistories } from '../workflows/export-histories.js';
+import type { anchorTrail } from '../workflows/anchor-trail.js';
 import { UpkeepError } from '../engine/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
@@ -266,6 +274,14 @@ export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
     workflowType: 'exportHistories' satisfies (typeof exportHistories)['name'],
     schedule: () => ({ every: '1h', timezone: 'UTC', jitter: '5m', paused: false }),
     describe: 'the export of closed workflow histories to the store',
+  },
+  // Every model's chain head kept in Temporal history (docs/audit.md#anchors).
+  {
+    name: 'anchor-trail',
+    scheduleId: anchorTrailScheduleId,
+    workflowType: 'anchorTrail' satisfies (typeof anchorTrail)['name'],
+    schedule: (c) => ({ every: c.audit.anchor_every, timezone: 'UTC', jitter: '0s', paused: false }),
+    describe: "the anchor of every model's audit chain head in Temporal history",
   },
 ];
 

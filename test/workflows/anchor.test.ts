@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../engine/config/load.js';
+import { appendEntry, readChain } from '../../engine/audit/chain.js';
+import { anchorsFromExportedHistories, historyOutcome, isAnchorRecord, readChainHeads, type AnchorRecord } from '../../engine/audit/anchor.js';
+import { exportClosedHistories } from '../../engine/audit/histories.js';
+import { createFileStore } from '../../engine/store/file-store.js';
+import type { TemporalPort } from '../../engine/ports.js';
+import { anchorTrailScheduleId } from '../../workflows/definitions.js';
+import { anchorTrail } from '../../workflows/index.js';
+import { syncSchedules } from '../../workers/schedules.js';
+import { createTemporalPort } from '../../workers/temporal-port.js';
+import { createUpkeepWorker } from '../../workers/worker.js';
+import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+
+describe('anchoring the audit chain heads in Temporal history, on a real server', function () {
+  this.timeout(180_000);
+  let ws: Workspace | undefined;
+  afterEach(() => ws?.remove());
+
+  it('has its own schedule, keeps every model’s head in its history, and the export copies it', async function () {
+    const t = await testTemporal();
+    const taskQueue = uniqueTaskQueue('anchor');
+    const modelId = uniqueModelId('anchor');
+    ws = createWorkspace(modelId);
+    const config = await loadConfig(ws.configPath);
+    const store = createFileStore(config.store);
+    for (let i = 1; i <= 3; i++)
+      await appendEntry(store, {
+        id: `e-${i}`,
+        modelId,
+        at: `2026-12-0${i}T00:00:00.000Z`,
+        kind: 'schedule',
+        summary: `change ${i}`,
+        details: { change: 'update' },
+      });
+
+    const changes = await syncSchedules(t.client, config, { taskQueue });
+    const created = changes.find((c) => c.scheduleId === anchorTrailScheduleId(taskQueue));
+    assert.equal(created?.kind, 'create', 'the anchor has its own schedule, made with the models’');
+    const schedule = await t.client.schedule.getHandle(anchorTrailScheduleId(taskQueue)).describe();
+    assert.deepEqual(
+      (schedule.spec.intervals ?? []).map((i) => i.every),
+      [3_600_000],
+      'hourly by default (audit.anchor_every)',
+    );
+    assert.equal(schedule.action.type === 'startWorkflow' && schedule.action.workflowType, 'anchorTrail');
+
+    const { worker, engine } = await createUpkeepWorker({
+      connection: t.connection,
+      client: t.client,
+      namespace: 'default',
+      taskQueue,
+      configPath: ws.configPath,
+      workflowBundle: t.bundle,
+      scratchDir: ws.dir,
+      log: () => {},
+    });
+    const workflowId = `${anchorTrailScheduleId(taskQueue)}-test`;
+    let record: AnchorRecord | undefined;
+    try {
+      await worker.runUntil(async () => {
+        record = await t.client.workflow.execute(anchorTrail, { taskQueue, workflowId, args: [] });
+      });
+    } finally {
+      await t.client.schedule.getHandle(anchorTrailScheduleId(taskQueue)).delete();
+      for (const c of changes)
+        if (c.scheduleId !== anchorTrailScheduleId(taskQueue))
+          await t.client.schedule
+            .getHandle(c.scheduleId)
+            .delete()
+            .catch(() => undefined);
+      await engine.close();
+    }
+    assert.ok(record && isAnchorRecord(record));
+    const links = (await readChain(store, modelId)).length;
+    assert.equal(links, 3);
+    assert.deepEqual(record.heads, await readChainHeads(store, [modelId]), 'the head anchored is the chain’s last link and its sha256');
+    assert.equal(record.heads[0]!.links, 3);
+    assert.match(record.heads[0]!.sha256!, /^[0-9a-f]{64}$/);
+
+    // The server's history holds it (the result event), and the export copies that history to the store.
+    const port = createTemporalPort(t.client);
+    const fromServer = historyOutcome(await port.history(workflowId, record.runId));
+    assert.deepEqual(fromServer.result, record);
+    const only: TemporalPort = { ...port, listWorkflows: (q, n) => port.listWorkflows(`${q} AND WorkflowId = '${workflowId}'`, n) };
+    await waitFor('the closed anchor run listed', async () => ((await only.listWorkflows("ExecutionStatus != 'Running'", 5)).length > 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 300,
+    });
+    assert.equal((await exportClosedHistories({ store, temporal: only })).exported, 1);
+    const exported = await anchorsFromExportedHistories(store, anchorTrailScheduleId(taskQueue));
+    assert.deepEqual(
+      exported.anchors.map((a) => a.record),
+      [record],
+    );
+    assert.match(exported.anchors[0]!.source, /^exported history histories\/_fleet\//);
+  });
+});
