@@ -14,9 +14,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { ArtifactStore } from '../store/store.js';
+import type { TemporalPort } from '../ports.js';
+import { auditLinkKey } from '../store/keys.js';
 import { mapLimit } from '../util.js';
-import { linkKeys } from './chain.js';
-import { historySegmentId } from './histories.js';
+import { linkKeys, type AuditLink, type ChainedEntry } from './chain.js';
+import { historySegment, historySegmentId } from './histories.js';
 import { isAnchorRecord, type AnchoredHead, type AnchorRecord } from '../../domain/anchor.js';
 
 export { isAnchorRecord, type AnchoredHead, type AnchorRecord };
@@ -100,4 +102,199 @@ export async function anchorsFromExportedHistories(store: ArtifactStore, workflo
     else if (isAnchorRecord(o.result)) anchors.push({ record: o.result, source: `exported history ${run.key}` });
   }
   return { anchors, notes };
+}
+
+/** Anchors copied to another store as `anchors/<time>_<run id>.json`. */
+export async function anchorsFromStore(store: ArtifactStore, label: string): Promise<AnchorSighting[]> {
+  const out: AnchorSighting[] = [];
+  for (const key of await store.list('anchors')) {
+    if (!key.endsWith('.json')) continue;
+    try {
+      const r = JSON.parse(new TextDecoder().decode(await store.get(key))) as unknown;
+      if (isAnchorRecord(r)) out.push({ record: r, source: `${label} ${key}` });
+    } catch {
+      // not an anchor
+    }
+  }
+  return out;
+}
+
+/** The key of an anchor's copy in a second store (or file in a git repository): its time first, so they list in order. */
+export const anchorCopyKey = (r: AnchorRecord): string => `anchors/${r.at.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${historySegment(r.runId)}.json`;
+
+/**
+ * The chain of `modelId` against every anchor of it: each anchored link must still exist and hash
+ * to the sha256 anchored. A mismatch names the link, its entry now, the anchor (time, run, where it
+ * was read) and the last anchor that still matches (the rewrite is after it). The same run read
+ * from several places is compared too: a copy that differs from another is named.
+ */
+export async function anchorProblems(
+  store: ArtifactStore,
+  modelId: string,
+  sightings: readonly AnchorSighting[],
+): Promise<{ problems: string[]; checked: number }> {
+  const problems: string[] = [];
+  // One anchor per run (Temporal's own copy first), its copies compared with it.
+  const byRun = new Map<string, AnchorSighting>();
+  for (const s of [...sightings].sort((a, b) => Number(b.source === 'temporal') - Number(a.source === 'temporal'))) {
+    const head = s.record.heads.find((h) => h.modelId === modelId);
+    const first = byRun.get(s.record.runId);
+    if (!first) {
+      byRun.set(s.record.runId, s);
+      continue;
+    }
+    const other = first.record.heads.find((h) => h.modelId === modelId);
+    if (JSON.stringify(head ?? null) !== JSON.stringify(other ?? null))
+      problems.push(
+        `the anchor of run ${s.record.runId} in ${s.source} (link ${head?.links ?? '-'}) differs from its copy in ${first.source} (link ${other?.links ?? '-'}): one of them was altered`,
+      );
+  }
+  const anchored = [...byRun.values()]
+    .map((s) => ({ s, head: s.record.heads.find((h) => h.modelId === modelId) }))
+    .filter((a): a is { s: AnchorSighting; head: AnchoredHead & { sha256: string } } => !!a.head && a.head.links > 0 && typeof a.head.sha256 === 'string')
+    .sort((a, b) => a.head.links - b.head.links || a.s.record.at.localeCompare(b.s.record.at));
+  const keys = await linkKeys(store, modelId);
+  const last =
+    keys.length === 0
+      ? 0
+      : Number(
+          keys
+            .at(-1)!
+            .slice(keys.at(-1)!.lastIndexOf('/') + 1)
+            .replace(/\.json$/, ''),
+        );
+  const linkSha = new Map<number, { sha: string; link?: AuditLink }>();
+  const read = async (seq: number): Promise<{ sha: string; link?: AuditLink } | undefined> => {
+    if (!linkSha.has(seq)) {
+      const bytes = await store.tryGet(auditLinkKey(modelId, seq));
+      if (!bytes) return undefined;
+      let link: AuditLink | undefined;
+      try {
+        link = JSON.parse(new TextDecoder().decode(bytes)) as AuditLink;
+      } catch {
+        link = undefined;
+      }
+      linkSha.set(seq, { sha: sha256(bytes), ...(link ? { link } : {}) });
+    }
+    return linkSha.get(seq);
+  };
+  const what = (a: { s: AnchorSighting; head: AnchoredHead }): string => `anchored at ${a.s.record.at} by run ${a.s.record.runId} (${a.s.source})`;
+  let lastGood: { s: AnchorSighting; head: AnchoredHead } | undefined;
+  let reported = false;
+  for (const a of anchored) {
+    const now = await read(a.head.links);
+    if (now?.sha === a.head.sha256) {
+      if (!reported) lastGood = a;
+      continue;
+    }
+    // One line per rewrite: the first anchor that no longer matches names it; later ones only add their link.
+    if (reported) continue;
+    reported = true;
+    const after = lastGood ? `, after link ${lastGood.head.links} (which matches the head ${what(lastGood)})` : '';
+    if (!now) {
+      problems.push(
+        `link ${a.head.links} was the head ${what(a)}, but the chain ends at link ${last}: the end of the chain was removed${last >= a.head.links ? '' : ` (links ${last + 1}..${a.head.links} at least)`}${after}`,
+      );
+    } else {
+      const e = now.link?.entry;
+      problems.push(
+        `entry ${a.head.links}${e ? ` (${e.kind} at ${e.at}, ${e.id})` : ''} differs from the head ${what(a)}: link ${a.head.links} no longer has the sha256 ${a.head.sha256.slice(0, 16)}…, so the chain was rewritten at or before it${after}`,
+      );
+    }
+  }
+  return { problems, checked: anchored.length };
+}
+
+/** A closed evaluation run as Temporal recorded it. */
+export interface ClosedRun {
+  workflowId: string;
+  runId: string;
+  /** Where it was seen: `temporal` or `exported history <key>`. */
+  source: string;
+}
+
+/** The completed evaluateModel runs of a model in its exported histories. */
+export async function closedEvaluationsFromExportedHistories(store: ArtifactStore, modelId: string): Promise<ClosedRun[]> {
+  const out: ClosedRun[] = [];
+  for (const run of await exportedRuns(store, historySegment(modelId), '')) {
+    const o = historyOutcome(new TextDecoder().decode(await store.get(run.key)));
+    if (o.type === 'evaluateModel' && o.completed) out.push({ workflowId: run.workflowId, runId: run.runId, source: `exported history ${run.key}` });
+  }
+  return out;
+}
+
+/** Completed evaluation runs with no evaluation entry (with a verdict) of that run in the chain: their entry was removed. */
+export function missingEvaluations(modelId: string, entries: readonly ChainedEntry[], runs: readonly ClosedRun[]): string[] {
+  const recorded = new Set(entries.filter((c) => c.entry.kind === 'evaluation' && typeof c.entry.details?.verdict === 'string').map((c) => c.entry.runId));
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const r of runs) {
+    if (recorded.has(r.runId) || seen.has(r.runId)) continue;
+    seen.add(r.runId);
+    problems.push(
+      `evaluation run ${r.runId} (${r.workflowId}) of ${modelId} completed (${r.source}), but the trail has no evaluation entry of it: it was removed from the trail`,
+    );
+  }
+  return problems;
+}
+
+/** Anchors of the anchorTrail runs Temporal still holds (newest first, at most `limit`), read from their histories. */
+export async function anchorsFromTemporal(temporal: TemporalPort, query: string, limit = 200): Promise<{ anchors: AnchorSighting[]; notes: string[] }> {
+  const anchors: AnchorSighting[] = [];
+  const notes: string[] = [];
+  const runs = await temporal.listWorkflows(`WorkflowType = 'anchorTrail' AND ExecutionStatus = 'Completed'${query ? ` AND ${query}` : ''}`, limit);
+  const read = await mapLimit(runs, 8, async (r) => ({ r, o: historyOutcome(await temporal.history(r.workflowId, r.runId)) }));
+  for (const { r, o } of read) {
+    if (o.encoded) notes.push(`anchor run ${r.runId} has an encoded result (${o.encoded}): not read`);
+    else if (isAnchorRecord(o.result)) anchors.push({ record: o.result, source: 'temporal' });
+  }
+  return { anchors, notes };
+}
+
+/** The completed evaluateModel runs of a model that Temporal still lists. */
+export async function closedEvaluationsFromTemporal(temporal: TemporalPort, modelId: string, limit = 100_000): Promise<ClosedRun[]> {
+  const runs = await temporal.listWorkflows(`WorkflowType = 'evaluateModel' AND ExecutionStatus = 'Completed' AND UpkeepModelId = '${modelId}'`, limit);
+  return runs.map((r) => ({ workflowId: r.workflowId, runId: r.runId, source: 'temporal' }));
+}
+
+export interface OutsideCheck {
+  problems: string[];
+  notes: string[];
+  /** Anchor runs read (each run once, whatever the number of copies). */
+  anchors: number;
+  /** Completed evaluation runs compared with the trail. */
+  evaluations: number;
+}
+
+/**
+ * What `audit verify` adds to the store's own checks: the chain against its anchors (from Temporal
+ * when given, and from the exported histories) and the trail against the completed evaluation runs
+ * (the same two places). `anchorPrefix`: the anchor runs' workflow id prefix (this deployment's).
+ */
+export async function verifyOutsideStore(
+  store: ArtifactStore,
+  modelId: string,
+  entries: readonly ChainedEntry[],
+  opts: { temporal?: TemporalPort; temporalQuery?: string; anchorPrefix: string; more?: AnchorSighting[] },
+): Promise<OutsideCheck> {
+  const notes: string[] = [];
+  const sightings: AnchorSighting[] = [...(opts.more ?? [])];
+  const runs: ClosedRun[] = [];
+  if (opts.temporal) {
+    const t = await anchorsFromTemporal(opts.temporal, opts.temporalQuery ?? '');
+    sightings.push(...t.anchors);
+    notes.push(...t.notes);
+    runs.push(...(await closedEvaluationsFromTemporal(opts.temporal, modelId)));
+  }
+  const exported = await anchorsFromExportedHistories(store, opts.anchorPrefix);
+  sightings.push(...exported.anchors);
+  notes.push(...exported.notes);
+  runs.push(...(await closedEvaluationsFromExportedHistories(store, modelId)));
+  const anchored = await anchorProblems(store, modelId, sightings);
+  if (anchored.checked === 0)
+    notes.push(
+      `no anchor of ${modelId}'s chain was found${opts.temporal ? '' : ' in the exported histories (Temporal not asked)'}: its end is checked against the store alone`,
+    );
+  const problems = [...anchored.problems, ...missingEvaluations(modelId, entries, runs)];
+  return { problems, notes, anchors: anchored.checked, evaluations: new Set(runs.map((r) => r.runId)).size };
 }
