@@ -4,10 +4,12 @@
  * (else, and also, from the exported histories).
  */
 import type { ChainedEntry } from '../../engine/audit/chain.js';
-import { verifyOutsideStore, type OutsideCheck } from '../../engine/audit/anchor.js';
+import { anchorsFromGit, anchorsFromStore, verifyOutsideStore, type OutsideCheck } from '../../engine/audit/anchor.js';
+import { loadConfig } from '../../engine/config/load.js';
+import { openStore } from '../../engine/store/open.js';
+import { commandConfig, settings } from '../context.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { anchorTrailScheduleId } from '../../workflows/definitions.js';
-import { settings } from '../context.js';
 
 /** A server that does not answer within this is taken as away: the exported histories answer instead. */
 const CONNECT_TIMEOUT_MS = 3_000;
@@ -18,7 +20,18 @@ async function connect() {
 }
 
 /** `temporal: false` (`--no-temporal`): the exported histories only. */
-export async function checkOutside(store: ArtifactStore, model: string, entries: readonly ChainedEntry[], o: { temporal?: boolean }): Promise<OutsideCheck> {
+export async function checkOutside(
+  store: ArtifactStore,
+  model: string,
+  entries: readonly ChainedEntry[],
+  o: { temporal?: boolean; config?: string },
+): Promise<OutsideCheck> {
+  // The copies kept in a second store and a git repository (audit.anchor_store, audit.anchor_git).
+  const config = await loadConfig(commandConfig(o.config));
+  const copies = [
+    ...(config.audit.anchor_store ? await anchorsFromStore(openStore({ ...config, store: config.audit.anchor_store }), 'second store') : []),
+    ...(config.audit.anchor_git ? await anchorsFromGit(config.audit.anchor_git) : []),
+  ];
   const taskQueue = settings().taskQueue;
   const anchorPrefix = anchorTrailScheduleId(taskQueue);
   const unreachable: string[] = [];
@@ -31,7 +44,12 @@ export async function checkOutside(store: ArtifactStore, model: string, entries:
         });
   try {
     const temporal = client ? (await import('../../workers/temporal-port.js')).createTemporalPort(client) : undefined;
-    const r = await verifyOutsideStore(store, model, entries, { ...(temporal ? { temporal } : {}), temporalQuery: `TaskQueue = '${taskQueue}'`, anchorPrefix });
+    const r = await verifyOutsideStore(store, model, entries, {
+      ...(temporal ? { temporal } : {}),
+      temporalQuery: `TaskQueue = '${taskQueue}'`,
+      anchorPrefix,
+      more: copies,
+    });
     return { ...r, notes: [...unreachable, ...r.notes] };
   } finally {
     await client?.connection.close();

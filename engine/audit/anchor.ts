@@ -13,6 +13,10 @@
  * chain was rebuilt consistently without it.
  */
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { ArtifactStore } from '../store/store.js';
 import type { TemporalPort } from '../ports.js';
 import { auditLinkKey } from '../store/keys.js';
@@ -297,4 +301,59 @@ export async function verifyOutsideStore(
     );
   const problems = [...anchored.problems, ...missingEvaluations(modelId, entries, runs)];
   return { problems, notes, anchors: anchored.checked, evaluations: new Set(runs.map((r) => r.runId)).size };
+}
+
+const git = (repo: string, ...args: string[]) =>
+  promisify(execFile)('git', ['-C', repo, '-c', 'user.name=upkeep', '-c', 'user.email=upkeep@localhost', ...args]);
+
+/**
+ * Copies an anchor to a second store (`audit.anchor_store`, write-once: a copy there is never
+ * replaced) and commits it to a git repository (`audit.anchor_git`) as `anchors/<time>_<run>.json`.
+ * Returns where it was written. Safe to run twice: the same run's copy is found and kept.
+ */
+export async function copyAnchor(record: AnchorRecord, to: { store?: ArtifactStore; git?: string }): Promise<string[]> {
+  const key = anchorCopyKey(record);
+  const text = `${JSON.stringify(record, null, 2)}\n`;
+  const done: string[] = [];
+  if (to.store) {
+    await to.store.put(key, text, { ifAbsent: true });
+    done.push(to.store.uriFor(key));
+  }
+  if (to.git) {
+    await mkdir(path.join(to.git, 'anchors'), { recursive: true });
+    await writeFile(path.join(to.git, key), text);
+    await git(to.git, 'add', '--', key);
+    const staged = await git(to.git, 'diff', '--cached', '--quiet', '--', key).then(
+      () => false,
+      () => true,
+    );
+    if (staged) await git(to.git, 'commit', '-q', '-m', `anchor the audit chains at ${record.at} (run ${record.runId})`, '--', key);
+    done.push(`git ${to.git} ${key}`);
+  }
+  return done;
+}
+
+/** Anchors committed to a git repository (`audit.anchor_git`): the files under anchors/ as committed (HEAD), not as the work tree holds them. */
+export async function anchorsFromGit(repo: string): Promise<AnchorSighting[]> {
+  const out: AnchorSighting[] = [];
+  let names: string[];
+  try {
+    names = (await readdir(path.join(repo, 'anchors'))).filter((n) => n.endsWith('.json'));
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const key = `anchors/${name}`;
+    const text = await git(repo, 'show', `HEAD:${key}`).then(
+      (r) => r.stdout,
+      () => readFile(path.join(repo, key), 'utf8'),
+    );
+    try {
+      const r = JSON.parse(text) as unknown;
+      if (isAnchorRecord(r)) out.push({ record: r, source: `git ${repo} ${key}` });
+    } catch {
+      // not an anchor
+    }
+  }
+  return out;
 }

@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
-import { anchorProblems, readChainHeads, verifyOutsideStore, type AnchorRecord, type AnchorSighting } from '../../engine/audit/anchor.js';
+import {
+  anchorProblems,
+  anchorsFromGit,
+  anchorsFromStore,
+  copyAnchor,
+  readChainHeads,
+  verifyOutsideStore,
+  type AnchorRecord,
+  type AnchorSighting,
+} from '../../engine/audit/anchor.js';
 import { historyKeyOf } from '../../engine/audit/histories.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
@@ -94,6 +104,26 @@ describe('audit anchors: the chain against heads kept outside the store', () => 
       problems[0]!,
       /^the anchor of run r1 in exported history .* \(link 3\) differs from its copy in temporal \(link 5\): one of them was altered$/,
     );
+  });
+
+  it('copies an anchor to a second store and a git repository, once each, and a rewrite is named from either copy', async () => {
+    const second = createFileStore(path.join(dir, 'second'));
+    const repo = path.join(dir, 'repo');
+    execFileSync('git', ['init', '-q', repo]);
+    const anchor = await anchorNow('r1', '2026-12-01T01:00:00.000Z');
+    const where = await copyAnchor(anchor.record, { store: second, git: repo });
+    assert.equal(where.length, 2);
+    await copyAnchor(anchor.record, { store: second, git: repo }); // a retried activity
+    assert.equal(execFileSync('git', ['-C', repo, 'rev-list', '--count', 'HEAD'], { encoding: 'utf8' }).trim(), '1', 'committed once');
+    await rebuildChain(store, MODEL, (es) => es.map((e) => (e.id === 'e-02' ? { ...e, summary: 'edited' } : e)));
+    for (const copies of [await anchorsFromStore(second, 'second store'), await anchorsFromGit(repo)]) {
+      assert.equal(copies.length, 1);
+      const { problems } = await anchorProblems(store, MODEL, copies);
+      assert.match(
+        problems.join('\n'),
+        /^entry 5 \(schedule at .*\) differs from the head anchored at 2026-12-01T01:00:00.000Z by run r1 \((second store|git) /,
+      );
+    }
   });
 
   it('finds a completed evaluation run whose entry was removed with the chain rebuilt, from its exported history; and an exported anchor', async () => {

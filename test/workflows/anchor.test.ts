@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../engine/config/load.js';
 import { appendEntry, readChain } from '../../engine/audit/chain.js';
-import { anchorsFromExportedHistories, historyOutcome, isAnchorRecord, readChainHeads, type AnchorRecord } from '../../engine/audit/anchor.js';
+import {
+  anchorsFromExportedHistories,
+  anchorsFromGit,
+  anchorsFromStore,
+  historyOutcome,
+  isAnchorRecord,
+  readChainHeads,
+  type AnchorRecord,
+} from '../../engine/audit/anchor.js';
 import { exportClosedHistories } from '../../engine/audit/histories.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { TemporalPort } from '../../engine/ports.js';
@@ -38,6 +49,11 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
     const taskQueue = uniqueTaskQueue('anchor');
     const modelId = uniqueModelId('anchor');
     ws = createWorkspace(modelId);
+    // A copy of each anchor also goes to a second store and a git repository.
+    const repo = path.join(ws.dir, 'anchors-repo');
+    execFileSync('git', ['init', '-q', repo]);
+    const yaml = parse(readFileSync(ws.configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(ws.configPath, stringify({ ...yaml, audit: { anchor_store: 'second-store', anchor_git: 'anchors-repo' } }));
     const config = await loadConfig(ws.configPath);
     const store = createFileStore(config.store);
     for (let i = 1; i <= 3; i++)
@@ -110,6 +126,16 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
       [record],
     );
     assert.match(exported.anchors[0]!.source, /^exported history histories\/_fleet\//);
+    // The copies: write-once in the second store, committed in the repository.
+    assert.deepEqual(
+      (await anchorsFromStore(createFileStore(path.join(ws.dir, 'second-store')), 'second store')).map((a) => a.record),
+      [record],
+    );
+    assert.deepEqual(
+      (await anchorsFromGit(repo)).map((a) => a.record),
+      [record],
+    );
+    assert.match(execFileSync('git', ['-C', repo, 'log', '--oneline'], { encoding: 'utf8' }), /anchor the audit chains at /);
   });
 
   it('audit verify: an honest trail passes; an evaluation removed with the chain rebuilt is named, by its anchor and by its completed run, from Temporal and from the exported histories', async function () {
