@@ -170,6 +170,7 @@ audit
   .option('--snapshot <sha256>', 'with --source: only this snapshot (its sha256 or first hex digits)')
   .option('--evaluation <run id>', 'with --source: only the snapshot this evaluation read')
   .option('--day <date>', 'with --source: only this day of the window (YYYY-MM-DD)')
+  .option('--no-temporal', 'do not ask Temporal: check the anchors and completed evaluation runs of the exported histories only')
   // --config may land on `audit` itself: read the options of both.
   .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit

@@ -678,6 +678,11 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Governance after launch (docs/governance.md): risk tiers (docs/signed-decisions.md#risk-tiers) and the maintenance digest. */
   governance: governanceSpec,
+  /** The audit trail's anchors (docs/audit.md#anchors): how often every model's chain head is anchored in Temporal history. */
+  // anchor_store: a second store (folder, file:// or s3://) and anchor_git: a local git repository, each given a copy of every anchor.
+  audit: z
+    .strictObject({ anchor_every: positiveDuration.default('1h'), anchor_store: z.string().min(1).optional(), anchor_git: z.string().min(1).optional() })
+    .default({ anchor_every: '1h' }),
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */

@@ -6,11 +6,20 @@ import { mapLimit } from '../engine/util.js';
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js';
-import { digestScheduleId, evaluateScheduleId, exportHistoriesScheduleId, TASK_QUEUE, UpkeepModelId, watchdogScheduleId } from '../workflows/definitions.js';
+import {
+  anchorTrailScheduleId,
+  digestScheduleId,
+  evaluateScheduleId,
+  exportHistoriesScheduleId,
+  TASK_QUEUE,
+  UpkeepModelId,
+  watchdogScheduleId,
+} from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
 import type { exportHistories } from '../workflows/export-histories.js';
 import type { maintenanceDigest } from '../workflows/digest.js';
+import type { anchorTrail } from '../workflows/anchor-trail.js';
 import { UpkeepError } from '../engine/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
@@ -279,6 +288,14 @@ export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
     schedule: (c) => ({ every: c.governance.digest?.every ?? '7d', timezone: 'UTC', jitter: '0s', paused: false }),
     describe: 'the maintenance digest',
     enabled: (c) => c.governance.digest !== undefined,
+  },
+  // Every model's chain head kept in Temporal history (docs/audit.md#anchors).
+  {
+    name: 'anchor-trail',
+    scheduleId: anchorTrailScheduleId,
+    workflowType: 'anchorTrail' satisfies (typeof anchorTrail)['name'],
+    schedule: (c) => ({ every: c.audit.anchor_every, timezone: 'UTC', jitter: '0s', paused: false }),
+    describe: "the anchor of every model's audit chain head in Temporal history",
   },
 ];
 

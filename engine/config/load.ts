@@ -113,6 +113,11 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     ...config,
     store: resolveUri(config.store, opts.baseDir),
     cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
+    audit: {
+      ...config.audit,
+      ...(config.audit.anchor_store ? { anchor_store: resolveUri(config.audit.anchor_store, opts.baseDir) } : {}),
+      ...(config.audit.anchor_git ? { anchor_git: path.resolve(opts.baseDir, config.audit.anchor_git) } : {}),
+    },
     watchdog: config.watchdog.directory ? { ...config.watchdog, directory: path.resolve(opts.baseDir, config.watchdog.directory) } : config.watchdog,
     models: config.models.map((m, i) => {
       try {
