@@ -47,3 +47,18 @@ export const governanceSpec = z
       .optional(),
   })
   .prefault({});
+
+/** `audit:` in upkeep.yaml: how often every model's chain head is anchored in Temporal history (docs/audit.md#anchors). */
+export const auditSpec = z
+  .strictObject({
+    anchor_every: z
+      .string()
+      .regex(DURATION_PATTERN, 'expected a duration such as 1h or 30m')
+      .refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0')
+      .default('1h'),
+    /** A second store (folder, file:// or s3://) given a copy of every anchor. */
+    anchor_store: z.string().min(1).optional(),
+    /** A local git repository each anchor is committed to. */
+    anchor_git: z.string().min(1).optional(),
+  })
+  .default({ anchor_every: '1h' });

@@ -102,10 +102,7 @@ describe('upkeep report: figures from a hand-built audit trail', () => {
     const r = fleetReport([{ modelId: 'churn', entries: churn }], period);
     const md = renderReportMarkdown(r);
     assert.match(md, /^- 1 of 1 model healthy at the end of the period/m);
-    assert.match(
-      md,
-      /2 decisions taken \(2 approved, 0 rejected, 0 expired undecided\) of 2 requests; request → decision median 3\.0 h, longest 5\.0 h/,
-    );
+    assert.match(md, /2 decisions taken \(2 approved, 0 rejected, 0 expired undecided\) of 2 requests; request → decision median 3\.0 h, longest 5\.0 h/);
     assert.match(md, /\| churn \| healthy \| 2 \| 1 degraded, 1 healthy \|/);
     const html = renderReportHtml(fleetReport([{ modelId: 'churn', entries: [entry('churn', 1, 'evaluation', { verdict: '<b>x' })] }], period));
     assert.match(html, /&#60;b&#62;x/);
