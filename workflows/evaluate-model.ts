@@ -42,8 +42,7 @@ import { verdictDetails } from './summary.js';
 import { estimateErrorLine, evaluateMaturedWindows, firstEvaluation } from './late-labels.js';
 import { estimateErrors, maturedAt, maturedEntryId, recordedEstimates, trendPoint, type EstimateError } from '../domain/late-labels.js';
 
-const { resolveModel, resolveVersion, snapshotWindow, writeReport, assessTrend, lastRetrainRequest, verdictEvents, recordIncidents } =
-  proxyActivities<Activities>(STEP);
+const { resolveModel, resolveVersion, snapshotWindow, writeReport, assessTrend, lastRetrainRequest, verdictEvents } = proxyActivities<Activities>(STEP);
 
 /** A window end may be this much after the workflow's start (a client's clock a little ahead). */
 const FUTURE_SLACK_MS = 3_600_000;
@@ -338,17 +337,6 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluate
       matured = await evaluateMaturedWindows(model.modelId, delay, windowEnd, (end, why) =>
         trail.record('failure', `the window ending ${end} was not evaluated again with its matured labels: ${why}`, { details: { windowEnd: end } }),
       );
-    }
-    // The incident this window opened or closed (docs/incidents.md), stated in the trail once the
-    // evaluation's own entry is there; a new command, so only executions with the marker run it.
-    if (patched('incidents')) {
-      await trail.flush();
-      try {
-        await recordIncidents({ modelId: model.modelId, runId: info.runId });
-      } catch (err) {
-        const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
-        trail.record('failure', `incident not recorded for the window ending ${windowEnd}: ${message}`, { details: { windowEnd } });
-      }
     }
     await trail.close(`evaluation of the window ending ${windowEnd} (${verdict.status})`);
   }

@@ -24,6 +24,7 @@ export function openedEntry(i: Incident): AuditEntry {
     summary: `incident ${i.id} opened: ${i.firstBad.verdict} window ending ${i.firstBad.windowEnd}`,
     ...(i.firstBad.workflowId ? { workflowId: i.firstBad.workflowId } : {}),
     ...(i.firstBad.runId ? { runId: i.firstBad.runId } : {}),
+    ...(i.firstBad.event !== undefined ? { event: i.firstBad.event } : {}),
     details: { incident: i.id, windowEnd: i.firstBad.windowEnd, verdict: i.firstBad.verdict, evaluation: i.firstBad.entry },
   };
 }
@@ -39,6 +40,7 @@ export function closedEntry(i: Incident): AuditEntry {
     summary: `incident ${i.id} closed: healthy window ending ${h.windowEnd} after ${i.badWindows} bad window${i.badWindows === 1 ? '' : 's'} (${i.severity}); detect ${durationText(i.times.detectMs)}, decide ${durationText(i.times.decideMs)}, recover ${durationText(i.times.recoverMs)}`,
     ...(h.workflowId ? { workflowId: h.workflowId } : {}),
     ...(h.runId ? { runId: h.runId } : {}),
+    ...(h.event !== undefined ? { event: h.event } : {}),
     details: {
       incident: i.id,
       windowEnd: h.windowEnd,

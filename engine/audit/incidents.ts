@@ -43,6 +43,8 @@ export interface IncidentWindow {
   entry: string;
   runId?: string;
   workflowId?: string;
+  /** The evaluation entry's history event (the workflow task that decided it). */
+  event?: number;
   summary: string;
 }
 
@@ -115,6 +117,7 @@ const windowOf = (e: AuditEntry, windowEnd: string, verdict: string): IncidentWi
   summary: e.summary,
   ...(e.runId ? { runId: e.runId } : {}),
   ...(e.workflowId ? { workflowId: e.workflowId } : {}),
+  ...(e.event !== undefined ? { event: e.event } : {}),
 });
 
 /**

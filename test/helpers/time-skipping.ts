@@ -238,10 +238,6 @@ export function mockActivities(model: ResolvedModel, overrides: Partial<Activiti
     async verdictEvents() {
       return {};
     },
-    // test/workflows/incidents.test.ts runs the real one.
-    async recordIncidents() {
-      return {};
-    },
     async updateModelCard(input: { modelId: string; reason: string }) {
       state.cards.push(input.reason);
       return { markdownUri: 'file:///store/cards/m.md', jsonUri: 'file:///store/cards/m.json' };
