@@ -16,6 +16,7 @@ import { createTrailActivities } from './trail.js';
 import { createAuditActivities } from './audit.js';
 import { createWatchdogActivities } from './watchdog.js';
 import { createChannelActivities } from './channels.js';
+import { createDigestActivities } from './digest.js';
 
 export function activityCancellation(): AbortSignal | undefined {
   try {
@@ -84,6 +85,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(d),
     ...createWatchdogActivities(d),
     ...createChannelActivities(d),
+    ...createDigestActivities(d),
   });
 }
 

@@ -8,6 +8,7 @@ import type { ActivityDeps } from './deps.js';
 import type { AuditEntry, NotificationEvent, StagedNotification } from '../domain/maintenance.js';
 import { sendAndRecord } from '../engine/audit/notification.js';
 import { recordEntries } from '../engine/audit/record-entries.js';
+import { recordIncidentTransitions } from '../engine/audit/incident-entries.js';
 import { updateModelCard } from '../engine/cards/update.js';
 import { readStagedNotification, stageNotification } from '../engine/notify/staged.js';
 
@@ -20,6 +21,10 @@ export function createTrailActivities(deps: Pick<ActivityDeps, 'store' | 'loadCo
      */
     async recordLedger(input: { entries: AuditEntry[] }): Promise<void> {
       await recordEntries(deps.store, input.entries, log);
+      // The incident an evaluation opened or closed is stated right after its entry (docs/incidents.md),
+      // in this same activity, so an evaluation adds no history events for it; safe to run twice.
+      const runs = new Map(input.entries.filter((e) => e.kind === 'evaluation' && e.runId).map((e) => [`${e.modelId}\n${e.runId}`, e]));
+      for (const e of runs.values()) await recordIncidentTransitions(deps.store, { modelId: e.modelId, runId: e.runId! });
     },
 
     /** Keeps a notification a workflow hands to deliverNotification in the store; returns its reference. */

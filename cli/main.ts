@@ -170,6 +170,7 @@ audit
   .option('--snapshot <sha256>', 'with --source: only this snapshot (its sha256 or first hex digits)')
   .option('--evaluation <run id>', 'with --source: only the snapshot this evaluation read')
   .option('--day <date>', 'with --source: only this day of the window (YYYY-MM-DD)')
+  .option('--no-temporal', 'do not ask Temporal: check the anchors and completed evaluation runs of the exported histories only')
   // --config may land on `audit` itself: read the options of both.
   .action(async (model: string, _o, cmd: Command) => (await auditing()).verifyCommand(model, cmd.optsWithGlobals()));
 audit
@@ -193,6 +194,23 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
   .option('--unverified', 'answer even when the trail does not verify (marked UNVERIFIED; exit 1 all the same)')
   .action(async (model: string, o) => (await auditing()).whoCommand(model, o));
+
+const incidenting = () => import('./commands/incidents.js');
+const incidents = program
+  .command('incidents [model]')
+  .description(
+    "each model's incidents from its audit trail: opened by a degraded or failing window, closed by the next healthy one, with their timeline and times to detect, decide and recover",
+  )
+  .option('--json', 'as JSON')
+  .option('--unverified', 'answer even when a trail does not verify (marked UNVERIFIED; exit 1 all the same)')
+  .option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)')
+  .action(async (model: string | undefined, o) => (await incidenting()).incidentsCommand(model, o));
+incidents
+  .command('note <model> <incident>')
+  .description("the owner's post-incident note, recorded in the audit trail (signed with the owner's key when the config lists one, else marked unsigned)")
+  .requiredOption('--text <text>', 'the note')
+  .option('--as <person>', 'who writes it (default: $USER); must be the model owner')
+  .action(async (model: string, incident: string, _o, cmd: Command) => (await incidenting()).noteCommand(model, incident, cmd.optsWithGlobals()));
 
 program
   .command('status [model]')
@@ -264,6 +282,25 @@ program
     'task queues to poll: all, evaluation (workflows, evaluations, short steps) or training (`<queue>-training`); default UPKEEP_WORKER_QUEUES or all',
   )
   .action(async (o) => (await scheduling()).workerCommand(o));
+
+// Maintenance made visible (docs/governance.md): the report, from the audit trail alone.
+program
+  .command('report')
+  .description(
+    'what maintenance did in a period, per model and in total: evaluations, verdicts, decisions and their latency, retrains, incidents, notifications',
+  )
+  .requiredOption('--since <time>', 'start of the period (YYYY-MM-DD, ISO time, or a duration back from now such as 7d)')
+  .option('--until <time>', 'end of the period, excluded (default: now)')
+  .option('--model <ids>', 'only these models (comma-separated)', list)
+  .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+  .action(async (o) => (await import('./commands/report.js')).reportCommand(o));
+
+// The monitoring plan the config gives a model (docs/governance.md#the-monitoring-plan).
+program
+  .command('plan <model>')
+  .description('the monitoring plan generated from the config (what is watched, thresholds, cadence, owners, approvers, escalation) and its history')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .action(async (model: string, o) => (await import('./commands/plan.js')).planCommand(model, o));
 
 /** Every command takes --config (those that read no config accept it too, so scripts may always pass it). */
 function addConfigOption(cmd: Command): void {

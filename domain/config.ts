@@ -12,6 +12,11 @@ import { queryProblem, sqlKind, sqlUriProblem } from './sql.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
+import { auditSpec, governanceSpec, riskTier } from './governance-config.js';
+import { channelSpec, ROUTE_EVENTS } from './notify-config.js';
+
+export { ROUTE_EVENTS, type ChannelSpec, type RouteEvent } from './notify-config.js';
+import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
 
@@ -289,57 +294,6 @@ const timeZone = z.string().superRefine((tz, ctx) => {
 /** A clock time of day, HH:MM (24 h). */
 const clockTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'expected a time of day as HH:MM (24 h), e.g. 22:00');
 
-/** What a route can be about: every notification kind, plus a warning verdict and a model healthy again after an alert. */
-export const ROUTE_EVENTS = [
-  'degraded',
-  'failing',
-  'warning',
-  'recovered',
-  'approval-requested',
-  'reminder',
-  'escalation',
-  'expired',
-  'decision',
-  'not-recommended',
-  'promoted',
-  'rolled-back',
-  'failure',
-  'watchdog',
-] as const;
-export type RouteEvent = (typeof ROUTE_EVENTS)[number];
-
-/** A named destination for notifications (docs/channels.md). Secrets are read from files, never written in the config. */
-const channelSpec = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({
-      type: z.literal('pagerduty'),
-      /** A file holding the Events API v2 integration (routing) key, relative to the config. */
-      routing_key_file: z.string().min(1),
-      /** The Events API v2 endpoint; default https://events.pagerduty.com/v2/enqueue (a stand-in in tests). */
-      url: z.url({ protocol: /^https?$/ }).optional(),
-    }),
-    z.strictObject({
-      type: z.literal('email'),
-      /** smtp://host:port (STARTTLS when offered) or smtps://host:port (TLS from the start). No credentials in it. */
-      smtp: z.string().regex(/^smtps?:\/\/[^/@:\s]+(:[0-9]{1,5})?\/?$/, 'expected smtp://host:port or smtps://host:port, without user or password'),
-      from: z.string().min(3),
-      /** Addresses always written to, besides the people the notification is for who look like addresses. */
-      to: z.array(z.string().min(3)).default([]),
-      user: z.string().min(1).optional(),
-      /** A file holding the SMTP password, relative to the config. */
-      password_file: z.string().min(1).optional(),
-    }),
-    z.strictObject({
-      type: z.literal('slack'),
-      /** A file holding the Slack incoming-webhook URL (the URL is the secret), relative to the config. */
-      webhook_file: z.string().min(1),
-    }),
-  ],
-  { error: 'expected a channel with type pagerduty, email or slack' },
-);
-export type ChannelSpec = z.infer<typeof channelSpec>;
-
 /** Which channels hear which events. */
 const routeSpec = z.strictObject({
   channels: z.array(z.string().min(1)).min(1),
@@ -418,6 +372,8 @@ export const modelSpecBase = z.strictObject({
     .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
   description: z.string().optional(),
   intended_use: z.string().optional(),
+  /** Materiality: sets how many approve a promotion and whether the owner or requester may (default governance.default_tier). */
+  risk_tier: riskTier.optional(),
   task: z.enum(TASKS),
   /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
   artifact: z.string().min(1),
@@ -670,6 +626,10 @@ export const configSchema = z.strictObject({
       platform: z.array(z.string().min(1)).default([]),
     })
     .prefault({}),
+  /** Governance after launch (docs/governance.md): risk tiers (docs/signed-decisions.md#risk-tiers) and the maintenance digest. */
+  governance: governanceSpec,
+  /** The audit trail's anchors (docs/audit.md#anchors). */
+  audit: auditSpec,
   cards: z
     .strictObject({
       /** A local git repository the model cards are also committed to. */
@@ -688,7 +648,7 @@ export const configSchema = z.strictObject({
 });
 
 /** A model as loaded: `keys` holds the public keys that apply to it (parseConfig fills it in). */
-export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys };
+export type ModelSpec = z.infer<typeof modelSpec> & { keys?: DecisionKeys; tier?: ModelTier };
 export type UpkeepConfig = Omit<z.infer<typeof configSchema>, 'models'> & { models: ModelSpec[] };
 export type MonitorSpec = z.infer<typeof monitorSpec>;
 export type WatchdogSpec = UpkeepConfig['watchdog'];

@@ -2,6 +2,7 @@
  * Maintenance of a model: retrain and rollback requests, their approval gates, the comparison of
  * champion and challenger, notifications and the audit trail.
  */
+import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
 
@@ -69,6 +70,10 @@ export interface GateStatus {
    * coverage); a signature must cover its sha256 (format 2, docs/signed-decisions.md).
    */
   evidence?: { uri: string; sha256: string };
+  /** The risk tier's rule in force (a promote gate): who may approve, how many approvals (docs/signed-decisions.md#risk-tiers). */
+  rule?: ApprovalRule;
+  /** Approvals taken while more were needed (the rule's approvals_required); the last one is `decision`. */
+  approvals?: Decision[];
 }
 
 /** A model version in the registry, as history refers to it. */
@@ -268,7 +273,9 @@ export type NotificationKind =
   | 'rolled-back'
   | 'failure'
   /** A watchdog finding: nobody seems to be watching a model. */
-  | 'watchdog';
+  | 'watchdog'
+  /** The maintenance digest of a period (docs/governance.md#the-weekly-digest). */
+  | 'digest';
 
 /** One notification: logged always, POSTed to the webhook when one is configured. */
 /** A notification staged in the store for deliverNotification: its model and the sha256 of its stored bytes. */
@@ -329,7 +336,16 @@ export interface AuditEntry {
     /** A decision was refused (forged, unsigned, not an approver…), recorded by the CLI or web inbox that sent it. */
     | 'refused'
     /** A sign-in, failed sign-in, sign-out or refused post of the web inbox (the `_web` chain). */
-    | 'web-access';
+    | 'web-access'
+    /** The monitoring plan generated from the config changed (docs/governance.md#the-monitoring-plan). */
+    | 'plan-changed'
+    /** A weekly digest of the maintenance done was sent (docs/governance.md#the-weekly-digest). */
+    | 'digest'
+    /** An evaluation saw an incident open (its first degraded or failing window) or close (the first healthy one after it); docs/incidents.md. */
+    | 'incident-opened'
+    | 'incident-closed'
+    /** An owner's post-incident note (details.incident, details.text; signed when the owner has a key). */
+    | 'incident-note';
   summary: string;
   actor?: string;
   comment?: string;

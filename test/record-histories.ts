@@ -3,7 +3,8 @@
  * three outcomes, with its window in evaluation shards and against a rolling reference, a degraded evaluation that takes the demo model through retrainModel to a
  * promotion, a signed rollback (rollbackModel), a watchdog run with findings, and late labels (a
  * run that evaluates a matured window again, and that child run), a model healthy again after
- * degraded that routes `recovered` to a channel, and that channel's outbox with a digest. Run it after a
+ * degraded that routes `recovered` to a channel, and that channel's outbox with a digest, and a
+ * high-tier model's promotion approved by two independent validators. Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
@@ -103,6 +104,43 @@ if (wanted('evaluate-model-degraded', 'retrain-model-promoted')) {
   await engine.close();
   save('evaluate-model-degraded', evaluateId);
   save('retrain-model-promoted', retrainWorkflowId(modelId));
+  ws.remove();
+}
+// A high-tier model (patch risk-tier): its promotion approved by two independent validators, one at a time.
+if (wanted('retrain-model-promoted-high-tier')) {
+  const modelId = 'replay-tier';
+  const validators = ['model-risk@example.com', 'second-line@example.com'];
+  const ws = createDemoWorkspace({
+    modelId,
+    end: new Date('2026-06-05T06:00:00Z'),
+    days: 12,
+    drifted: true,
+    model: { risk_tier: 'high', approvers: [APPROVER, ...validators] },
+  });
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
+  await worker.runUntil(async () => {
+    await t.client.workflow.execute(evaluateModel, {
+      taskQueue,
+      workflowId: `${modelId}-evaluate-${Date.now()}`,
+      args: [{ modelId, windowEnd: '2026-06-04T06:00:00Z' }],
+    });
+    const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
+    for (const [gate, approvers] of [
+      ['retrain', [OWNER]],
+      ['promote', validators],
+    ] as const) {
+      for (;;) {
+        const s = await handle.query(maintenanceStatusQuery);
+        if (s.gate?.gate === gate) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      for (const approver of approvers) await handle.executeUpdate(decideUpdate, { args: [{ gate, decision: 'approve', approver, comment: 'reviewed' }] });
+    }
+    await handle.result();
+  });
+  await engine.close();
+  save('retrain-model-promoted-high-tier', retrainWorkflowId(modelId));
   ws.remove();
 }
 // A signed rollback request, approved with a signature through the rollback gate.

@@ -6,10 +6,20 @@ import { mapLimit } from '../engine/util.js';
 import { createHash } from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js';
-import { evaluateScheduleId, exportHistoriesScheduleId, TASK_QUEUE, UpkeepModelId, watchdogScheduleId } from '../workflows/definitions.js';
+import {
+  anchorTrailScheduleId,
+  digestScheduleId,
+  evaluateScheduleId,
+  exportHistoriesScheduleId,
+  TASK_QUEUE,
+  UpkeepModelId,
+  watchdogScheduleId,
+} from '../workflows/definitions.js';
 import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
 import type { exportHistories } from '../workflows/export-histories.js';
+import type { maintenanceDigest } from '../workflows/digest.js';
+import type { anchorTrail } from '../workflows/anchor-trail.js';
 import { UpkeepError } from '../engine/errors.js';
 
 export const SCHEDULE_PREFIX = 'upkeep-evaluate-';
@@ -198,7 +208,8 @@ export async function syncSchedules(client: Client, config: UpkeepConfig, opts: 
     opts.onProgress?.(++done, config.models.length);
     return change;
   });
-  changes.push(...(await mapLimit(SYSTEM_SCHEDULES, concurrency, (system) => syncSystemSchedule(client, system, config, { ...opts, taskQueue }))));
+  const systems = await mapLimit(SYSTEM_SCHEDULES, concurrency, (system) => syncSystemSchedule(client, system, config, { ...opts, taskQueue }));
+  changes.push(...systems.filter((c): c is SyncChange => c !== undefined));
   for (const c of changes) existing.delete(c.scheduleId);
   const policy: OrphanPolicy = opts.prune ? 'prune' : config.schedules.orphans;
   const orphans = [...existing].sort(([a], [b]) => a.localeCompare(b));
@@ -249,6 +260,8 @@ export interface SystemSchedule {
   /** When it runs, from the config. */
   schedule(config: UpkeepConfig): Pick<ScheduleSpec, 'every' | 'cron' | 'timezone' | 'jitter' | 'paused'>;
   describe: string;
+  /** Whether the config asks for it (default yes); a schedule no longer asked for is deleted. */
+  enabled?(config: UpkeepConfig): boolean;
 }
 
 export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
@@ -266,6 +279,23 @@ export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
     workflowType: 'exportHistories' satisfies (typeof exportHistories)['name'],
     schedule: () => ({ every: '1h', timezone: 'UTC', jitter: '5m', paused: false }),
     describe: 'the export of closed workflow histories to the store',
+  },
+  // Only when governance.digest asks for it (docs/governance.md#the-weekly-digest).
+  {
+    name: 'digest',
+    scheduleId: digestScheduleId,
+    workflowType: 'maintenanceDigest' satisfies (typeof maintenanceDigest)['name'],
+    schedule: (c) => ({ every: c.governance.digest?.every ?? '7d', timezone: 'UTC', jitter: '0s', paused: false }),
+    describe: 'the maintenance digest',
+    enabled: (c) => c.governance.digest !== undefined,
+  },
+  // Every model's chain head kept in Temporal history (docs/audit.md#anchors).
+  {
+    name: 'anchor-trail',
+    scheduleId: anchorTrailScheduleId,
+    workflowType: 'anchorTrail' satisfies (typeof anchorTrail)['name'],
+    schedule: (c) => ({ every: c.audit.anchor_every, timezone: 'UTC', jitter: '0s', paused: false }),
+    describe: "the anchor of every model's audit chain head in Temporal history",
   },
 ];
 
@@ -297,10 +327,24 @@ async function syncSystemSchedule(
   system: SystemSchedule,
   config: UpkeepConfig,
   opts: SyncOptions & { taskQueue: string },
-): Promise<SyncChange> {
+): Promise<SyncChange | undefined> {
   const options = systemScheduleOptions(system, config, opts.taskQueue);
   const s = system.schedule(config);
   const scheduleId = options.scheduleId;
+  if (system.enabled && !system.enabled(config)) {
+    // Not asked for: none is made, and one made while it was is deleted.
+    const gone = await client.schedule
+      .getHandle(scheduleId)
+      .describe()
+      .then(() => false)
+      .catch((err: unknown) => {
+        if (err instanceof ScheduleNotFoundError) return true;
+        throw err;
+      });
+    if (gone) return undefined;
+    if (!opts.dryRun) await client.schedule.getHandle(scheduleId).delete();
+    return { kind: 'delete', scheduleId, summary: `${system.describe}: no longer in the config` };
+  }
   const summary = `${system.describe}: ${s.every ? `every ${s.every}` : `cron "${s.cron}"`} ${s.timezone}${s.paused ? ', paused' : ''}`;
   const handle = client.schedule.getHandle(scheduleId);
   const current = await handle.describe().catch((err: unknown) => {

@@ -11,6 +11,7 @@ import { decideUpdate, refreshApproversUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
+import { approvalProblem, type ApprovalRule } from '../domain/governance.js';
 import type { Decision, DecisionInput, GateName, GateStatus, NotificationKind } from '../domain/maintenance.js';
 
 export interface GateTiming {
@@ -35,6 +36,8 @@ export interface GateRequest {
   /** The candidate decided on and the stored evidence shown: signatures must cover both. */
   candidate?: string;
   evidence?: { uri: string; sha256: string };
+  /** The risk tier's rule (a promote gate): approvals are counted until it is met, and it may bar the owner and the requester. */
+  rule?: ApprovalRule;
 }
 
 /** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
@@ -52,6 +55,8 @@ export interface GateEvent {
   to: string[];
   /** The public keys the gate checks signatures against (on `approval-requested`): the audit trail records them as the keys in force. */
   keys?: DecisionKeys;
+  /** On `decision`: the decision told (an approval while more are needed; else the gate's decision). */
+  decision?: Decision;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -76,6 +81,15 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (auth.now >= Date.parse(open.expiresAt)) refuse(`model ${modelId}: the ${open.gate} request expired at ${open.expiresAt}`);
   if (typeof input.approver !== 'string' || !open.approvers.includes(input.approver)) {
     refuse(`model ${modelId}: ${JSON.stringify(input.approver)} is not an approver of this model (approvers: ${open.approvers.join(', ')})`);
+  }
+  // Separation of duties: the tier may bar the owner and the requester, and counts different people.
+  if (input.decision === 'approve' && open.rule) {
+    const barred = approvalProblem(
+      open.rule,
+      input.approver,
+      (open.approvals ?? []).map((a) => a.approver),
+    );
+    if (barred) refuse(`model ${modelId}: ${barred}`);
   }
   if (input.decision === 'reject' && !(typeof input.comment === 'string' && input.comment.trim())) {
     refuse(`model ${modelId}: a rejection needs a comment saying why`);
@@ -187,6 +201,11 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         ...(proof ? { proof } : {}),
       };
       if (proof) usedNonces.add(proof.nonce);
+      // An approval while the tier needs more is kept and counted; the gate stays open.
+      if (gate.rule && input.decision === 'approve' && (gate.approvals?.length ?? 0) + 1 < gate.rule.approvalsRequired) {
+        (gate.approvals ??= []).push(decision);
+        return copy(gate);
+      }
       gate.decision = decision;
       gate.state = input.decision === 'approve' ? 'approved' : 'rejected';
       gate.closedAt = decision.at;
@@ -195,9 +214,15 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
     { validator: (input: DecisionInput) => validateDecision(modelId, open, input, { workflowId, now: Date.now(), keys, usedNonces }) },
   );
 
-  const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[]): void => {
+  const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[], decision?: Decision): void => {
     gate.notified.push({ kind, to, at: iso(Date.now()) });
-    onEvent({ kind, gate: copy(gate), to, ...(kind === 'approval-requested' ? { keys: copy(keys ?? { people: {}, authenticators: {} }) } : {}) });
+    onEvent({
+      kind,
+      gate: copy(gate),
+      to,
+      ...(kind === 'approval-requested' ? { keys: copy(keys ?? { people: {}, authenticators: {} }) } : {}),
+      ...(decision ? { decision: copy(decision) } : {}),
+    });
   };
 
   return {
@@ -224,18 +249,26 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
         ...(req.candidate ? { candidate: req.candidate } : {}),
         ...(req.evidence ? { evidence: { ...req.evidence } } : {}),
+        ...(req.rule ? { rule: { ...req.rule } } : {}),
       };
       gates.push(gate);
       open = gate;
       keys = req.keys;
       emit(gate, 'approval-requested', req.notify);
       let nextReminder = start + reminderEvery;
+      // Approvals counted while more are needed are told (and recorded) one by one, as they arrive.
+      let told = 0;
+      const tell = (): void => {
+        for (; told < (gate.approvals?.length ?? 0); told++) emit(gate, 'decision', req.notify, gate.approvals![told]);
+      };
       try {
         for (;;) {
           const wake = Math.min(nextReminder, gate.escalated ? Infinity : escalateAt, expireAt);
-          if (await condition(() => gate.decision !== undefined, Math.max(1, wake - Date.now()))) break;
+          const woke = await condition(() => gate.decision !== undefined || (gate.approvals?.length ?? 0) > told, Math.max(1, wake - Date.now()));
+          tell();
           // A decision that arrived together with the timer still counts.
           if (gate.decision) break;
+          if (woke) continue;
           const now = Date.now();
           if (now >= expireAt) {
             gate.state = 'expired';

@@ -42,6 +42,11 @@ export const retrainWorkflowId = (modelId: string): string => `upkeep-retrain-${
 export const rollbackWorkflowId = (modelId: string): string => `upkeep-rollback-${modelId}`;
 /** The watchdog's schedule (and its runs' workflow id): one per task queue, so per deployment. */
 export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-watchdog' : `upkeep-watchdog-${taskQueue}`);
+/** The maintenance digest's schedule (docs/governance.md#the-weekly-digest). */
+export const digestScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-digest' : `upkeep-digest-${taskQueue}`);
+/** The anchor schedule (and the prefix of its runs' workflow ids): `audit verify` lists its runs by it. */
+export const anchorTrailScheduleId = (taskQueue: string = TASK_QUEUE): string =>
+  taskQueue === TASK_QUEUE ? 'upkeep-anchor-trail' : `upkeep-anchor-trail-${taskQueue}`;
 export const exportHistoriesScheduleId = (taskQueue: string = TASK_QUEUE): string =>
   taskQueue === TASK_QUEUE ? 'upkeep-export-histories' : `upkeep-export-histories-${taskQueue}`;
 

@@ -6,3 +6,5 @@ export { deliverNotification } from './notification.js';
 export { exportHistories } from './export-histories.js';
 export { watchdog } from './watchdog.js';
 export { channelOutbox } from './channel-outbox.js';
+export { maintenanceDigest } from './digest.js';
+export { anchorTrail } from './anchor-trail.js';

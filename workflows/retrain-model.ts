@@ -19,6 +19,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { EVALUATION, STEP, TRAINING } from './activity-options.js';
 import { createApprovals, type ApproverRefresh, type GateEvent } from './approval.js';
+import type { ApprovalRule } from '../domain/governance.js';
 import {
   attachEvidenceSignal,
   retrainWorkflowId,
@@ -48,6 +49,7 @@ import {
 import type { ResolvedModel } from '../domain/evaluation.js';
 import { evidenceProblem, MODEL_ID_PATTERN } from '../domain/inputs.js';
 import { createTrailWriter, type TrailWriter } from './trail-writer.js';
+import { approvalRule, describeRule } from '../domain/governance.js';
 import { compareOnHoldout } from './policy.js';
 
 const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome, storeEvidence } = proxyActivities<Activities>(STEP);
@@ -79,13 +81,15 @@ export function gateEvents(trail: TrailWriter, modelId: string, describe: () => 
             ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}),
             ...(g.commentRequired ? { commentRequired: g.commentRequired } : {}),
             ...(e.keys ? { keys: e.keys } : {}),
+            // The tier's rule in force: who may approve and how many must (docs/signed-decisions.md#risk-tiers).
+            ...(g.rule ? { tier: g.rule.tier, rule: g.rule, ruleText: describeRule(g.rule) } : {}),
           },
         });
         trail.notify(
           'approval-requested',
           e.to,
           `Approval needed: ${what}?`,
-          `${describe()}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`,
+          `${describe()}${g.rule ? `\nRisk tier: ${describeRule(g.rule)}.` : ''}${g.evidence ? `\nEvidence sha256 ${g.evidence.sha256} (signatures cover it)` : ''}\nDecide with: upkeep approve ${modelId} --gate ${g.gate} --as <you>  or  upkeep reject ${modelId} --gate ${g.gate} --as <you> --comment "…"\nExpires ${g.expiresAt}.`,
         );
         break;
       case 'reminder':
@@ -112,11 +116,19 @@ export function gateEvents(trail: TrailWriter, modelId: string, describe: () => 
         trail.notify('expired', e.to, `Expired: ${what}? was not decided`, `The request opened ${g.openedAt} closed without a decision; nothing was changed.`);
         break;
       case 'decision': {
-        const d = g.decision!;
+        const d = e.decision ?? g.decision!;
         const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
+        // Under a tier that needs several approvals: which one this is, and how many are needed.
+        // Approvers of one request are different people (the rule refuses a second approval by the same one).
+        const count = e.decision ? (g.approvals ?? []).findIndex((a) => a.approver === d.approver) + 1 : (g.approvals?.length ?? 0) + 1;
+        const approvals = g.rule && d.decision === 'approve' ? { count, required: g.rule.approvalsRequired } : undefined;
+        const counted =
+          approvals && approvals.required > 1
+            ? ` (approval ${approvals.count} of ${approvals.required}${approvals.count < approvals.required ? ': the request stays open' : ''})`
+            : '';
         trail.record(
           'decision',
-          `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}`,
+          `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${d.proof ? ` (signed by ${d.proof.signer})` : ''}${counted}`,
           {
             actor: d.approver,
             ...(d.comment ? { comment: d.comment } : {}),
@@ -127,10 +139,11 @@ export function gateEvents(trail: TrailWriter, modelId: string, describe: () => 
               at: d.at,
               ...signed,
               ...(g.evidence ? { candidate: g.candidate, evidence: g.evidence } : {}),
+              ...(approvals ? { approvals } : {}),
             },
           },
         );
-        trail.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}`, d.comment ?? '');
+        trail.notify('decision', e.to, `${d.approver} ${d.decision === 'approve' ? 'approved' : 'rejected'} ${what}${counted}`, d.comment ?? '');
         break;
       }
     }
@@ -273,7 +286,7 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
     const gate = async (
       name: 'retrain' | 'promote',
       spec: ResolvedModel['spec'],
-      extra: { commentRequired?: string; candidate?: string; evidence?: { uri: string; sha256: string } } = {},
+      extra: { commentRequired?: string; candidate?: string; evidence?: { uri: string; sha256: string }; rule?: ApprovalRule } = {},
     ): Promise<GateStatus> => {
       stage(name === 'retrain' ? 'awaiting-retrain-approval' : 'awaiting-promotion-approval');
       const g = await approvals.request({
@@ -285,6 +298,8 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
         ...(spec.keys ? { keys: spec.keys } : {}),
         ...extra,
       });
+      // Every approval counts, the ones taken while more were needed first.
+      decisions.push(...(g.approvals ?? []));
       if (g.decision) decisions.push(g.decision);
       return g;
     };
@@ -437,7 +452,11 @@ export async function retrainModel(input: RetrainModelInput): Promise<RetrainMod
           },
         })
       : undefined;
+    // The risk tier's rule (how many approve; whether the owner or the requester may): requests
+    // opened before tiers, or from a spec without one, replay without it.
+    const rule = now.tier && patched('risk-tier') ? approvalRule(now.tier, now.owner, evidence[0]!.requestedBy) : undefined;
     const promote = await gate('promote', now, {
+      ...(rule ? { rule } : {}),
       ...(concerns.length ? { commentRequired: `candidate ${trained.version} is not recommended: ${concerns.join('; ')}` } : {}),
       ...(shown ? { candidate: trained.version, evidence: shown } : {}),
     });

@@ -122,7 +122,7 @@ export async function auditCommand(
 
 export async function verifyCommand(
   model: string,
-  o: { config?: string; source?: boolean; snapshot?: string; evaluation?: string; day?: string },
+  o: { config?: string; source?: boolean; snapshot?: string; evaluation?: string; day?: string; temporal?: boolean },
 ): Promise<void> {
   checkModelId(model);
   if (o.source) return (await import('./audit-source.js')).verifySourceCommand(model, o);
@@ -133,10 +133,14 @@ export async function verifyCommand(
   const v = await verifyTrail(store, model, { deep: true });
   if (v.links === 0 && v.problems.length === 0)
     throw new UpkeepError('UnknownModel', `nothing is recorded for model ${JSON.stringify(model)} in the store ${store.root}`);
-  for (const n of v.notes) console.log(`note: ${n}`);
-  if (v.ok) {
+  // The chain against its anchors and the completed evaluation runs, kept outside the store (audit.md#anchors).
+  const outside = model === WEB_TRAIL ? undefined : await (await import('./audit-anchors.js')).checkOutside(store, model, v.entries, o);
+  if (outside) v.problems.push(...outside.problems);
+  for (const n of [...v.notes, ...(outside?.notes ?? [])]) console.log(`note: ${n}`);
+  if (v.problems.length === 0) {
+    const against = outside ? `; ${outside.anchors} anchor${outside.anchors === 1 ? '' : 's'} and ${outside.evaluations} completed evaluation runs agree` : '';
     console.log(
-      `the audit trail of ${model} is intact: ${v.links} entries, ${v.objects} cited objects re-hashed, registry and trail agree; head ${v.headSha256}`,
+      `the audit trail of ${model} is intact: ${v.links} entries, ${v.objects} cited objects re-hashed, registry and trail agree${against}; head ${v.headSha256}`,
     );
     return;
   }

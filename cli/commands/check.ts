@@ -32,6 +32,7 @@ import { dayBounds } from '../../engine/data/window.js';
 import { describeRouting, routingFor } from '../../engine/notify/route.js';
 import { checkChannel } from '../../engine/notify/channels/index.js';
 import type { UpkeepConfig } from '../../domain/config.js';
+import { tierLines } from '../../domain/governance.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
 export async function checkModel(
@@ -301,6 +302,7 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
       if (!r.ok) bad++;
       console.log(r.line);
       for (const line of routeLines(config, spec)) console.log(line);
+      for (const line of tierLines(spec)) console.log(line);
     }
   } finally {
     await runner.close();

@@ -164,6 +164,13 @@ async function recordCliRefusal(ctx: MaintenanceContext, r: Omit<RefusedDecision
   }
 }
 
+/** Under a risk tier that needs several approvals, what an approval that left the request open says; undefined otherwise. */
+export function approvalsPending(gate: GateStatus): string | undefined {
+  if (!gate.rule || gate.state !== 'waiting' || !gate.approvals?.length) return undefined;
+  const more = gate.rule.approvalsRequired - gate.approvals.length;
+  return `approval ${gate.approvals.length} of ${gate.rule.approvalsRequired} (${gate.rule.tier} tier): the request stays open until ${more} more ${more === 1 ? 'approves' : 'approve'}`;
+}
+
 export async function decide(
   ctx: MaintenanceContext,
   decision: 'approve' | 'reject',
@@ -187,6 +194,8 @@ export async function decide(
     `${verb} ${gate.gate} of ${model} as ${o.as}${signed ? ' (signed)' : ''}${evidence ? ` on candidate ${candidate} and the evidence sha256 ${evidence.sha256}` : ''}`,
   );
   console.log(`gate ${gate.gate}: ${gate.state}${gate.closedAt ? ` at ${gate.closedAt}` : ''} (workflow ${workflowId})`);
+  const pending = approvalsPending(gate);
+  if (pending) console.log(pending);
 }
 
 export async function rollback(

@@ -9,6 +9,7 @@ import { reportKeys } from '../../engine/store/keys.js';
 import { CHART_REPORTS, type ModelPage } from './data.js';
 import { driftStripHtml } from './pictures/drift-strip.js';
 import { layout, modelHref, num, reportName, when, type Html, type Viewer } from './pages.js';
+import { modelIncidentsSection } from './incidents-page.js';
 
 function findingsList(findings: WatchdogFinding[]): Html {
   if (findings.length === 0) return html`<p class="quiet">No watchdog findings.</p>`;
@@ -207,6 +208,8 @@ ${lateLabelTable(p.spec.thresholds.metric, p.windows)}
 ${driftStripHtml(p.strip)}
 <h2>Watchdog</h2>
 ${findingsList(p.findings)}
+<h2>Incidents</h2>
+${modelIncidentsSection(p.spec.id, p.card)}
 <h2>Latest report</h2>
 ${
   r

@@ -44,7 +44,7 @@ ${o.chart ? html`<link rel="stylesheet" href="/static/uPlot.min.css"><script src
 <strong>upkeep</strong>
 ${
   viewer
-    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a></nav>
+    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a> <a href="/incidents">Incidents</a></nav>
 <form method="post" action="/logout" class="signout"><span class="who">${viewer.user}</span> <input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
     : ''
 }

@@ -321,6 +321,11 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     return c.html(inboxPage(viewer(s), open, failed, notice));
   });
 
+  app.get('/incidents', async (c) => {
+    const { fleetIncidents, incidentsPage } = await import('./incidents-page.js');
+    return c.html(incidentsPage(viewer(c.get('session')), await fleetIncidents(data.store, o.config.models)));
+  });
+
   const specOf = (id: string) => o.config.models.find((m) => m.id === id);
 
   app.get('/models/:id', async (c) => {

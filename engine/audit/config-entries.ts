@@ -21,6 +21,7 @@ import type { ArtifactStore } from '../store/store.js';
 import { auditLinkKey, currentAuditKey, configClaimKey, configHeadKey, configRecordKey, keySetKey } from '../store/keys.js';
 import { appendEntry, linkKeys, type AuditLink, type ChainedEntry } from './chain.js';
 import { storeSpec } from './schedule-entries.js';
+import { recordPlan } from './plan-entries.js';
 import { UpkeepError } from '../errors.js';
 
 /** A person of the web users file as the trail records them: never the token's hash. */
@@ -256,16 +257,22 @@ export async function recordConfig(
   return { modelId, changed: true, sha256: recordRef.sha256, seq };
 }
 
-/** recordConfig for every model of a config, a few at a time. */
+/**
+ * recordConfig for every model of a config, a few at a time. A whole config (with its notify and
+ * watchdog sections) also has each model's monitoring plan generated and recorded (plan-entries.ts).
+ */
 export async function recordFleetConfig(
   store: ArtifactStore,
-  config: Pick<UpkeepConfig, 'models'>,
+  config: Pick<UpkeepConfig, 'models'> & Partial<Pick<UpkeepConfig, 'notify' | 'watchdog'>>,
   o: { by: ConfigWitness; webUsers?: readonly { id: string; created?: string }[] | null; configName?: string; at?: Date; concurrency?: number },
 ): Promise<ConfigRecorded[]> {
   const out: ConfigRecorded[] = new Array(config.models.length);
   let next = 0;
   const lane = async (): Promise<void> => {
-    for (let i = next++; i < config.models.length; i = next++) out[i] = await recordConfig(store, config.models[i]!, o);
+    for (let i = next++; i < config.models.length; i = next++) {
+      out[i] = await recordConfig(store, config.models[i]!, o);
+      if (config.notify && config.watchdog) await recordPlan(store, config.models[i]!, config, { by: o.by, ...(o.at ? { at: o.at } : {}) });
+    }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, config.models.length) }, lane));
   return out;

@@ -10,12 +10,17 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
  * decisions, promotions), so the card reads the few that matter without listing every run.
  */
 
-/** A model's audit trail, oldest first; with `evaluations`, every evaluation's entry too. */
-export async function readAuditTrail(store: ArtifactStore, modelId: string, opts: { evaluations?: boolean } = {}): Promise<AuditEntry[]> {
+/** A model's audit trail, oldest first; with `evaluations`, every evaluation's entry too; with `notifications`, every notified entry. */
+export async function readAuditTrail(
+  store: ArtifactStore,
+  modelId: string,
+  opts: { evaluations?: boolean; notifications?: boolean } = {},
+): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
   const keys = [
     ...(await store.list(auditEntriesPrefix(modelId, 'maintenance'))),
     ...(opts.evaluations ? await store.list(auditEntriesPrefix(modelId, 'evaluations')) : []),
+    ...(opts.notifications ? await store.list(auditEntriesPrefix(modelId, 'notifications')) : []),
   ];
   for (const key of keys) {
     const bytes = await store.tryGet(key);

@@ -17,6 +17,7 @@
  * Each problem is one line naming the entry (link number), object or registry record.
  */
 import type { AuditEntry } from '../../domain/maintenance.js';
+import { tierViolations } from '../../domain/governance.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { snapshotIdentity } from '../data/snapshot.js';
 import { keysApply, rollbackAct, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
@@ -369,6 +370,8 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
     acts.push({ seq: c.seq, entry: c.entry, act, inForce, ...(p ? { problem: p } : {}) });
   }
 
+  // Separation of duties: each promotion approved as the rule its request recorded demands.
+  problems.push(...tierViolations(entries));
   problems.push(...(await registryProblems(store, modelId, entries)));
   return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts };
 }

@@ -6,8 +6,10 @@ import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import { versionSeries } from './trend.js';
 import { estimatedVsRealized } from '../../domain/late-labels.js';
 import {
+  MAX_INCIDENTS,
   MAX_LOG_ENTRIES,
   MAX_TREND_POINTS,
+  type CardIncident,
   type CardChampionPeriod,
   type CardConditions,
   type CardCurrent,
@@ -293,7 +295,28 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     auditTrail: log.slice(0, MAX_LOG_ENTRIES),
     omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), auditTrail: Math.max(0, log.length - MAX_LOG_ENTRIES) },
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
+    ...(input.monitoringPlan ? { monitoringPlan: input.monitoringPlan } : {}),
+    ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents) } : {}),
   };
+}
+
+function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>): CardIncident[] {
+  return [...incidents]
+    .sort((a, b) => compareStrings(b.firstBad.windowEnd, a.firstBad.windowEnd))
+    .slice(0, MAX_INCIDENTS)
+    .map((i) => ({
+      id: i.id,
+      state: i.state,
+      severity: i.severity,
+      badWindows: i.badWindows,
+      firstBadWindowEnd: i.firstBad.windowEnd,
+      detectedAt: i.detectedAt,
+      closedAt: i.closedAt ?? null,
+      told: [...new Set(i.told.map((t) => t.channel))],
+      decisions: i.timeline.filter((t) => t.kind === 'decision').length,
+      times: { detectMs: i.times.detectMs ?? null, decideMs: i.times.decideMs ?? null, recoverMs: i.times.recoverMs ?? null },
+      notes: i.notes.map((n) => ({ at: n.at, actor: n.actor, text: n.text, signed: n.signed })),
+    }));
 }
 
 function buildWatchdog(findings: NonNullable<ModelCardInput['watchdog']>): CardWatchdogFinding[] {

@@ -4,6 +4,7 @@
  */
 import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
+import { durationText } from '../audit/incidents.js';
 
 // ───────────────────────────── Markdown ─────────────────────────────
 
@@ -250,6 +251,57 @@ function renderWatchdog(card: ModelCard): string[] {
   return lines;
 }
 
+function renderPlan(card: ModelCard): string[] {
+  const p = card.monitoringPlan;
+  if (!p) return [];
+  const lines = ['## Monitoring plan', ''];
+  lines.push(
+    p.recordedAt
+      ? `Plan \`${p.sha256.slice(0, 12)}\`, generated from upkeep.yaml and recorded in the audit trail ${when(p.recordedAt)} (\`upkeep plan ${card.modelId}\`).`
+      : `Plan \`${p.sha256.slice(0, 12)}\`, generated from upkeep.yaml: **not yet recorded** in the audit trail (the next \`schedules sync\`, start or worker records it).`,
+    '',
+  );
+  for (const l of p.lines) lines.push(`- ${inline(l)}`);
+  lines.push('');
+  if (p.history.length > 1) {
+    lines.push('| plan changed | plan | what changed |', '|---|---|---|');
+    for (const h of p.history) lines.push(row([t(when(h.at)), t(h.sha256.slice(0, 12)), t(h.changed.join(', '))]));
+    lines.push('');
+  }
+  return lines;
+}
+
+function renderIncidents(card: ModelCard): string[] {
+  if (!card.incidents?.length) return [];
+  const ms = (v: number | null): string => (v === null ? '—' : durationText(v));
+  const lines = [
+    '## Incidents',
+    '',
+    "Opened by a degraded or failing window, closed by the next healthy one (docs/incidents.md); newest first. Detect: from the first bad window's data end to the first notification; decide and recover: from detection.",
+    '',
+    '| incident | state | first bad window | told | detect | decide | recover | closed |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const i of card.incidents)
+    lines.push(
+      row([
+        t(i.id),
+        `${i.state === 'open' ? '**open**' : 'closed'}, ${t(i.severity)} (${i.badWindows} bad)`,
+        t(when(i.firstBadWindowEnd)),
+        t(i.told.join(', ') || 'nobody'),
+        ms(i.times.detectMs),
+        ms(i.times.decideMs),
+        ms(i.times.recoverMs),
+        t(when(i.closedAt)),
+      ]),
+    );
+  lines.push('');
+  for (const i of card.incidents)
+    for (const n of i.notes) lines.push(`- Note on ${t(i.id)} by ${t(n.actor)} (${t(when(n.at))}, ${n.signed ? 'signed' : 'unsigned'}): ${inline(n.text)}`);
+  if (card.incidents.some((i) => i.notes.length > 0)) lines.push('');
+  return lines;
+}
+
 /** The card for people. Deterministic: the same card gives the same bytes. */
 export function renderModelCardMarkdown(card: ModelCard): string {
   return [
@@ -259,7 +311,9 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     '',
     ...renderDetails(card),
     ...renderIntendedUse(card),
+    ...renderPlan(card),
     ...renderWatchdog(card),
+    ...renderIncidents(card),
     ...renderCurrent(card),
     ...renderLineage(card),
     ...renderTrend(card),

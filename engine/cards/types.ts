@@ -5,6 +5,7 @@ import type { Decision, AuditEntry } from '../../domain/maintenance.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../evaluation/report.js';
+import type { Incident } from '../audit/incidents.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
 export const MAX_TREND_POINTS = 20;
@@ -55,6 +56,39 @@ export interface ModelCardInput {
   auditTrail: AuditEntry[];
   /** The model's open watchdog findings. */
   watchdog?: WatchdogFinding[];
+  /** The monitoring plan generated from the config, and whether the store holds it (plan-entries.ts). */
+  monitoringPlan?: CardMonitoringPlan;
+  /** Its incidents, derived from the trail (engine/audit/incidents.ts); at most MAX_INCIDENTS are shown, newest first. */
+  incidents?: Incident[];
+}
+
+/** The monitoring plan on the card: its lines, its hash and its history in the trail. */
+export interface CardMonitoringPlan {
+  sha256: string;
+  lines: string[];
+  /** When the trail recorded this plan (null: not yet recorded: the config changed since a command last recorded it). */
+  recordedAt: string | null;
+  /** Plan-changed entries, newest first. */
+  history: { at: string; sha256: string; changed: string[] }[];
+}
+
+/** Most incidents shown (newest first). */
+export const MAX_INCIDENTS = 10;
+
+/** An incident, as the card shows it (docs/incidents.md). */
+export interface CardIncident {
+  id: string;
+  state: 'open' | 'closed';
+  severity: 'degraded' | 'failing';
+  badWindows: number;
+  firstBadWindowEnd: string;
+  detectedAt: string;
+  closedAt: string | null;
+  /** The channels the first bad window was told through. */
+  told: string[];
+  decisions: number;
+  times: { detectMs: number | null; decideMs: number | null; recoverMs: number | null };
+  notes: { at: string; actor: string; text: string; signed: boolean }[];
 }
 
 export interface CardDetails {
@@ -204,4 +238,8 @@ export interface ModelCard {
   omitted: { reports: number; auditTrail: number };
   /** Open watchdog findings (absent when there are none), by kind. */
   watchdog?: CardWatchdogFinding[];
+  /** The monitoring plan (absent on cards built without the config's plan). */
+  monitoringPlan?: CardMonitoringPlan;
+  /** Incidents (absent when there are none), newest first, at most MAX_INCIDENTS. */
+  incidents?: CardIncident[];
 }

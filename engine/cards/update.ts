@@ -13,8 +13,11 @@ import { createRegistry } from '../registry/registry.js';
 import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
+import { deriveIncidents } from '../audit/incidents.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
+import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
+import { sha256Hex } from '../util.js';
 import { buildModelCard, renderModelCardMarkdown, type CardReportPoint, type ModelCard, type ModelCardInput } from './index.js';
 
 const run = promisify(execFile);
@@ -94,6 +97,8 @@ export async function updateModelCard(
   }
   const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);
+  // Incidents need every evaluation and notification, not only the maintenance entries the log shows.
+  const incidents = deriveIncidents(spec.id, await readAuditTrail(store, spec.id, { evaluations: true, notifications: true }));
   // The card never reads the clock: it is as new as the newest thing it lists.
   const generatedAt = newest([
     ...log.map((e) => e.at),
@@ -102,6 +107,16 @@ export async function updateModelCard(
     ...versions.map((v) => v.createdAt),
     ...watchdog.map((f) => f.firstReportedAt),
   ]);
+  const plan = monitoringPlan(spec, config);
+  const planSha = sha256Hex(planBytes(plan));
+  const planEntries = log
+    .filter((e) => e.kind === 'plan-changed')
+    .map((e) => ({
+      at: e.at,
+      sha256: String((e.details?.plan as { sha256?: unknown } | undefined)?.sha256 ?? ''),
+      changed: (e.details?.changed as string[]) ?? [],
+    }))
+    .reverse();
   const card = buildModelCard({
     spec,
     generatedAt,
@@ -113,6 +128,13 @@ export async function updateModelCard(
     ...(latest ? { latest } : {}),
     auditTrail: log,
     ...(watchdog.length ? { watchdog } : {}),
+    monitoringPlan: {
+      sha256: planSha,
+      lines: planLines(plan),
+      recordedAt: planEntries[0]?.sha256 === planSha ? planEntries[0].at : null,
+      history: planEntries,
+    },
+    ...(incidents.length ? { incidents } : {}),
   });
   const markdown = renderModelCardMarkdown(card);
   const json = `${JSON.stringify(card, null, 2)}\n`;

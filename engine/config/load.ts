@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { UpkeepError } from '../errors.js';
 import { readRegularFile, readRegularFileSync } from '../open-regular.js';
 import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
+import { resolveTier, tierProblem } from '../../domain/governance.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
 import { keysApply, type DecisionKeys } from '../../domain/decision-keys.js';
@@ -112,13 +113,22 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     ...config,
     store: resolveUri(config.store, opts.baseDir),
     cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
+    audit: {
+      ...config.audit,
+      ...(config.audit.anchor_store ? { anchor_store: resolveUri(config.audit.anchor_store, opts.baseDir) } : {}),
+      ...(config.audit.anchor_git ? { anchor_git: path.resolve(opts.baseDir, config.audit.anchor_git) } : {}),
+    },
     watchdog: config.watchdog.directory ? { ...config.watchdog, directory: path.resolve(opts.baseDir, config.watchdog.directory) } : config.watchdog,
     models: config.models.map((m, i) => {
       try {
         const keys = keysFor(m, keyring, i);
+        const tier = resolveTier(m.risk_tier, config.governance);
+        const tierIssue = tierProblem({ owner: m.owner, approvers: m.approvers, tier });
+        if (tierIssue) throw new Error(tierIssue);
         return {
           ...m,
           ...(keys ? { keys } : {}),
+          tier,
           artifact: resolveUri(m.artifact, opts.baseDir),
           data: {
             ...m.data,

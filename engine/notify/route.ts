@@ -47,7 +47,8 @@ export function routingFor(notify: NotifyConfig, model: Pick<ModelSpec, 'notify'
 export function channelsFor(routing: Pick<Routing, 'routes'>, kind: NotificationKind | RouteEvent): string[] {
   const out: string[] = [];
   for (const r of routing.routes) {
-    if (r.on && !r.on.includes(kind)) continue;
+    // A digest goes only where a route names it: a route for every event (a pager, say) does not get it.
+    if (r.on ? !r.on.includes(kind) : kind === 'digest') continue;
     for (const c of r.channels) if (!out.includes(c)) out.push(c);
   }
   return out;

@@ -104,6 +104,12 @@ export const configRecordKey = (modelId: string, sha256: string): string => `${A
 export const configClaimKey = (modelId: string, entryId: string): string => `${AUDIT_ROOT}/${modelId}/configs/claims/${entryId}.json`;
 /** The last config-changed entry recorded: a hint (its link is read back to check it), never the truth. */
 export const configHeadKey = (modelId: string): string => `${AUDIT_ROOT}/${modelId}/configs/head.json`;
+/** A model's monitoring plan as generated from the config (content-addressed), cited by plan-changed entries. */
+export const planKey = (modelId: string, sha256: string): string => `${AUDIT_ROOT}/${modelId}/plans/${sha256}.json`;
+/** The plan-changed entry a command claimed for a change (write-once: racing commands record one entry). */
+export const planClaimKey = (modelId: string, entryId: string): string => `${AUDIT_ROOT}/${modelId}/plans/claims/${entryId}.json`;
+/** The last plan-changed entry recorded: a hint (its link is read back to check it). */
+export const planHeadKey = (modelId: string): string => `${AUDIT_ROOT}/${modelId}/plans/head.json`;
 /** The evidence a decision was asked on (comparison, intervals, coverage), content-addressed: a signature covers its sha256. */
 export const evidenceKey = (modelId: string, sha256: string): string => `${AUDIT_ROOT}/${modelId}/evidence/${sha256}.json`;
 

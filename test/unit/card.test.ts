@@ -4,6 +4,7 @@ import { buildModelCard, MAX_LOG_ENTRIES, renderModelCardMarkdown, type ModelCar
 import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../../engine/registry/types.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
+import { monitoringPlan, planLines } from '../../domain/monitoring-plan.js';
 
 const spec: ModelSpec = modelSpec.parse({
   id: 'churn',
@@ -385,5 +386,21 @@ describe('model cards', () => {
     assert.equal(big.omitted.auditTrail, 5);
     assert.equal(big.auditTrail[0]!.summary, `evaluation ${MAX_LOG_ENTRIES + 4}`);
     assert.ok(renderModelCardMarkdown(big).includes(`The latest ${MAX_LOG_ENTRIES} of ${MAX_LOG_ENTRIES + 5} entries`));
+  });
+
+  it('shows the monitoring plan, whether the trail holds it, and its history', () => {
+    const plan = monitoringPlan(spec);
+    const sha = 'f'.repeat(64);
+    const history = [
+      { at: '2026-02-10T00:00:00.000Z', sha256: sha, changed: ['watched'] },
+      { at: '2026-01-01T00:00:00.000Z', sha256: 'e'.repeat(64), changed: ['first plan'] },
+    ];
+    const md = renderModelCardMarkdown(buildModelCard(input({ monitoringPlan: { sha256: sha, lines: planLines(plan), recordedAt: history[0]!.at, history } })));
+    assert.match(md, /^## Monitoring plan\n\nPlan `ffffffffffff`, generated from upkeep\.yaml and recorded in the audit trail 2026-02-10/m);
+    assert.match(md, /^- Watched: roc_auc /m);
+    assert.match(md, /^\| 2026-02-10 .*\| ffffffffffff \| watched \|$/m);
+    const pending = renderModelCardMarkdown(buildModelCard(input({ monitoringPlan: { sha256: sha, lines: planLines(plan), recordedAt: null, history: [] } })));
+    assert.match(pending, /\*\*not yet recorded\*\*/);
+    assert.doesNotMatch(renderModelCardMarkdown(buildModelCard(input())), /## Monitoring plan/);
   });
 });

@@ -13,7 +13,7 @@ import { recordRefusal } from '../../engine/audit/access.js';
 import { submitDecision } from '../../cli/client/decisions.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { championHistoryKey, watchdogReportKey } from '../../engine/store/keys.js';
+import { cardKey, championHistoryKey, watchdogReportKey } from '../../engine/store/keys.js';
 import { newKeyPair, signDecision, type SignedAct } from '../../domain/signature.js';
 import { createWebApp, LOGIN_FAILURES, MAX_BODY_BYTES } from '../../cli/web/server.js';
 import { sameSecret, SessionStore, Throttle } from '../../cli/web/sessions.js';
@@ -775,6 +775,50 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
     const again = await signIn();
     removeUser(path.join(dir, 'users.json'), 'alice@example.com');
     assert.equal((await app.request('/', { headers: { cookie: again.cookie } })).status, 303, 'removed: the session ends');
+  });
+
+  it('shows incidents on /incidents and the model page, from the card, a hostile note escaped', async function () {
+    const { cookie } = await signIn();
+    const page = async (url: string) => (await app.request(url, { headers: { cookie } })).text();
+    assert.match(await page('/incidents'), /0 open, 0 closed[\s\S]*No incidents: no degraded or failing window yet\./);
+    const incident = {
+      id: 'inc-20261120T060000Z',
+      state: 'open',
+      severity: 'failing',
+      badWindows: 2,
+      firstBadWindowEnd: '2026-11-20T06:00:00.000Z',
+      detectedAt: '2026-11-20T06:05:00.000Z',
+      closedAt: null,
+      told: ['oncall'],
+      decisions: 0,
+      times: { detectMs: 300_000, decideMs: null, recoverMs: null },
+      notes: [{ at: '2026-11-21T00:00:00.000Z', actor: 'olga', text: HOSTILE, signed: false }],
+    };
+    const { buildModelCard } = await import('../../engine/cards/index.js');
+    const { modelSpec } = await import('../../domain/config.js');
+    const base = {
+      generatedAt: '2026-11-21T00:00:00.000Z',
+      champion: null,
+      championVersion: null,
+      versions: [],
+      championHistory: [],
+      reports: [],
+      auditTrail: [],
+    };
+    const card = { ...buildModelCard({ ...base, spec: modelSpec.parse(demoModel('churn')) }), incidents: [incident] };
+    await createFileStore(path.join(dir, 'store')).put(cardKey('churn', 'json'), JSON.stringify(card));
+    const fleetPage = await page('/incidents');
+    assert.match(fleetPage, /1 open, 0 closed/);
+    assert.match(
+      fleetPage,
+      /<td><a href="\/models\/churn">churn<\/a><\/td><td>inc-20261120T060000Z<\/td><td><strong>open<\/strong>, failing \(2 bad\)<\/td><td><time datetime="2026-11-20T06:00:00.000Z">[^<]*<\/time><\/td><td>oncall<\/td><td>5 min<\/td><td>—<\/td><td>—<\/td><td>not yet<\/td>/,
+    );
+    const model = await page('/models/churn');
+    for (const body of [fleetPage, model]) {
+      assert.ok(body.includes('&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;'), 'the note is shown, escaped');
+      assert.ok(!body.includes(HOSTILE));
+    }
+    assert.match(model, /<h2>Incidents<\/h2>\n<table class="incidents">/);
   });
 });
 

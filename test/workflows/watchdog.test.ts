@@ -8,7 +8,14 @@ import { createFileStore } from '../../engine/store/file-store.js';
 import { auditEntryKey, watchdogFindingKey } from '../../engine/store/keys.js';
 import { readWatchdogReport } from '../../engine/watchdog/findings.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
-import { decideUpdate, evaluateScheduleId, exportHistoriesScheduleId, retrainWorkflowId, watchdogScheduleId } from '../../workflows/definitions.js';
+import {
+  anchorTrailScheduleId,
+  decideUpdate,
+  evaluateScheduleId,
+  exportHistoriesScheduleId,
+  retrainWorkflowId,
+  watchdogScheduleId,
+} from '../../workflows/definitions.js';
 import { evaluateModel, retrainModel, watchdog } from '../../workflows/index.js';
 import type { WatchdogResult } from '../../workflows/watchdog.js';
 import { findSystemSchedule, syncSchedules } from '../../workers/schedules.js';
@@ -60,8 +67,9 @@ describe('the watchdog workflow on a real server', function () {
       [
         ['create', watchdogScheduleId(taskQueue)],
         ['create', exportHistoriesScheduleId(taskQueue)],
+        ['create', anchorTrailScheduleId(taskQueue)],
       ],
-      "the watchdog and the history export have their own schedules, made with the models'",
+      "the watchdog, the history export and the anchor have their own schedules, made with the models'",
     );
     assert.equal((await t.client.schedule.getHandle(evaluateScheduleId(paused)).describe()).state.paused, true);
 

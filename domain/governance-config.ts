@@ -1,0 +1,64 @@
+/**
+ * The config's `risk_tier` and `governance:` section (docs/governance.md): separation of duties
+ * (the rules they set: domain/governance.ts, which the workflows import without zod) and the
+ * maintenance digest.
+ */
+import * as z from 'zod';
+import { DURATION_PATTERN, durationMs } from './duration.js';
+import { RISK_TIERS } from './governance.js';
+
+export const riskTier = z.enum(RISK_TIERS, { error: (issue) => `expected low, medium or high, not ${JSON.stringify(issue.input)}` });
+
+const period = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration such as 7d or 12h')
+  .refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0')
+  .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= 366 * 86_400_000, 'expected a period of at most 366d');
+
+/** One tier's demands in the config; every field optional (the defaults: DEFAULT_TIERS). */
+const tierSpec = z.strictObject({
+  review_every: z
+    .string()
+    .regex(DURATION_PATTERN, 'expected a duration like 90d')
+    .refine(
+      (d) => !DURATION_PATTERN.test(d) || (durationMs(d) > 0 && durationMs(d) <= 3660 * 86_400_000),
+      'expected a duration longer than 0 and at most 3660d',
+    )
+    .optional(),
+  approvals_required: z.number().int().min(1).max(10).optional(),
+  owner_may_approve: z.boolean().optional(),
+  requester_may_approve: z.boolean().optional(),
+});
+
+/** `governance:` in upkeep.yaml: the default tier, the tier table, and the maintenance digest. */
+export const governanceSpec = z
+  .strictObject({
+    default_tier: riskTier.default('medium'),
+    tiers: z.partialRecord(riskTier, tierSpec).default({}),
+    /** A maintenance digest every period (default 7d): to the people listed, and to each owner about their models. */
+    digest: z
+      .strictObject({
+        every: period.default('7d'),
+        /** Told about the whole fleet (e.g. the platform team's address). */
+        to: z.array(z.string().min(1)).default([]),
+        /** Each owner is also sent the digest of their own models. */
+        owners: z.boolean().default(true),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+/** `audit:` in upkeep.yaml: how often every model's chain head is anchored in Temporal history (docs/audit.md#anchors). */
+export const auditSpec = z
+  .strictObject({
+    anchor_every: z
+      .string()
+      .regex(DURATION_PATTERN, 'expected a duration such as 1h or 30m')
+      .refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0')
+      .default('1h'),
+    /** A second store (folder, file:// or s3://) given a copy of every anchor. */
+    anchor_store: z.string().min(1).optional(),
+    /** A local git repository each anchor is committed to. */
+    anchor_git: z.string().min(1).optional(),
+  })
+  .default({ anchor_every: '1h' });
