@@ -13,22 +13,15 @@ import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
 import { auditSpec, governanceSpec, riskTier } from './governance-config.js';
-import { channelSpec, ROUTE_EVENTS } from './notify-config.js';
+import { modelNotifySpec, notifySettings } from './notify-config.js';
+import { duration, positiveDuration } from './duration-schema.js';
 
-export { ROUTE_EVENTS, type ChannelSpec, type RouteEvent } from './notify-config.js';
+export { modelNotifySpec, ROUTE_EVENTS, type ChannelSpec, type RouteEvent } from './notify-config.js';
 import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
 
 export { MODEL_ID_PATTERN };
-
-/** Ten years: a longer duration is a typo (and overflows the scheduler's clock arithmetic). */
-const MAX_DURATION_MS = 3660 * 86_400_000;
-const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'expected a duration like 30s, 5m, 2h or 1d')
-  .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= MAX_DURATION_MS, 'expected a duration of at most 3660d');
-const positiveDuration = duration.refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0');
 
 /** An Ed25519 public key, as `upkeep keys create` prints it. */
 const publicKey = z.string().regex(/^[0-9a-f]{64}$/, 'expected an Ed25519 public key: 64 lowercase hex digits, as `upkeep keys create` prints it');
@@ -285,45 +278,6 @@ const retrainSpec = z.strictObject({
   cooldown: duration.default('1d'),
 });
 
-/** A time zone name as the schedules take it (IANA, e.g. Europe/Berlin). */
-const timeZone = z.string().superRefine((tz, ctx) => {
-  if (!isKnownTimeZone(tz))
-    ctx.addIssue({ code: 'custom', message: `unknown time zone ${JSON.stringify(tz)} (expected an IANA name such as UTC or Europe/Berlin)` });
-});
-
-/** A clock time of day, HH:MM (24 h). */
-const clockTime = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'expected a time of day as HH:MM (24 h), e.g. 22:00');
-
-/** Which channels hear which events. */
-const routeSpec = z.strictObject({
-  channels: z.array(z.string().min(1)).min(1),
-  /** The events this route carries; default every event. */
-  on: z.array(z.enum(ROUTE_EVENTS)).min(1).optional(),
-});
-
-/** Notifications held during these hours and delivered when they end (except on the listed channels, e.g. the pager). */
-const quietHours = z.strictObject({
-  from: clockTime,
-  to: clockTime,
-  timezone: timeZone.default('UTC'),
-  /** Channels that are never held (default none). */
-  except: z.array(z.string().min(1)).default([]),
-});
-
-/** A channel hears at most one message per model per period: the rest are gathered into one digest. */
-const digestSpec = z.strictObject({
-  every: positiveDuration,
-  /** Channels digested (default every channel except pagerduty ones, whose alerts are deduplicated already). */
-  channels: z.array(z.string().min(1)).optional(),
-});
-
-/** A model's own routing (overrides the top-level routes, quiet hours and digest when given). */
-export const modelNotifySpec = z.strictObject({
-  routes: z.array(routeSpec).optional(),
-  quiet_hours: quietHours.optional(),
-  digest: digestSpec.optional(),
-});
-
 /** Human approval: reminders, escalation and expiry. Nothing is ever approved automatically. */
 const approvalSpec = z.strictObject({
   reminder_every: positiveDuration.default('1d'),
@@ -552,20 +506,7 @@ export const configSchema = z.strictObject({
       folders: octalMode(0o700, 'folders').default(0o700),
     })
     .default({ files: 0o600, folders: 0o700 }),
-  notify: z
-    .strictObject({
-      /** JSON POST (with a Slack-compatible `text`) for every notification; always logged as well. */
-      webhook: z.url({ protocol: /^https?$/ }).optional(),
-      /** Named channels (docs/channels.md): PagerDuty, email, Slack. */
-      channels: z
-        .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'expected a channel name of lowercase letters, digits, _ or -'), channelSpec)
-        .default({}),
-      /** Which channels hear which events, for every model without its own notify.routes; default none (the webhook and log hear everything). */
-      routes: z.array(routeSpec).default([]),
-      quiet_hours: quietHours.optional(),
-      digest: digestSpec.optional(),
-    })
-    .default({ channels: {}, routes: [] }),
+  notify: notifySettings,
   schedules: z
     .strictObject({
       /** What `schedules sync` does with a schedule of this task queue whose model left the config. */
