@@ -1,0 +1,84 @@
+/**
+ * `audit verify`'s check of the incident entries (docs/audit.md): the `incident-opened` and
+ * `incident-closed` entries must be what the evaluation entries imply. Each is derived again with
+ * the code that wrote it (incident-entries.ts), from the chain as it stood when it was appended
+ * (the links before it), and compared whole: one that no evaluation implies was added (or its
+ * evaluation removed), one that differs was altered. And every transition an evaluation implies,
+ * recorded since the trail began stating incidents (its first incident entry's evaluation), must
+ * have its entry: one missing was removed.
+ */
+import type { AuditEntry } from '../../domain/maintenance.js';
+import type { ChainedEntry } from './chain.js';
+import { closedEntry, openedEntry } from './incident-entries.js';
+import { deriveIncidents, incidentClosedId, incidentOpenedId, type Incident } from './incidents.js';
+
+const KINDS = new Set(['incident-opened', 'incident-closed']);
+const where = (c: ChainedEntry): string => `entry ${c.seq} (${c.entry.kind} at ${c.entry.at}, ${c.entry.id})`;
+
+/** The fields an incident entry states, in a fixed order (what is compared). */
+const stated = (e: AuditEntry): string =>
+  JSON.stringify([e.id, e.modelId, e.at, e.kind, e.summary, e.actor ?? null, e.workflowId ?? null, e.runId ?? null, e.event ?? null, e.details ?? null]);
+
+/** The first field that differs, for the message. */
+function firstDifference(a: AuditEntry, b: AuditEntry): string {
+  for (const k of ['id', 'at', 'summary', 'workflowId', 'runId', 'event'] as const) if (JSON.stringify(a[k] ?? null) !== JSON.stringify(b[k] ?? null)) return k;
+  for (const k of new Set([...Object.keys(a.details ?? {}), ...Object.keys(b.details ?? {})]))
+    if (JSON.stringify(a.details?.[k] ?? null) !== JSON.stringify(b.details?.[k] ?? null)) return `details.${k}`;
+  return 'another field';
+}
+
+export function incidentEntryProblems(modelId: string, chain: readonly ChainedEntry[]): { problems: string[]; notes: string[] } {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const entries = chain.map((c) => c.entry);
+  const derive = (upTo: number): Incident[] => deriveIncidents(modelId, entries.slice(0, upTo));
+  const stating = chain.map((c, i) => ({ c, i })).filter(({ c }) => KINDS.has(c.entry.kind));
+
+  // Each incident entry against what the chain before it implies.
+  for (const { c, i } of stating) {
+    const incident = typeof c.entry.details?.incident === 'string' ? c.entry.details.incident : undefined;
+    const opened = c.entry.kind === 'incident-opened';
+    const inc = incident ? derive(i).find((x) => x.id === incident) : undefined;
+    if (!inc || (!opened && inc.state !== 'closed')) {
+      problems.push(
+        `${where(c)}: the evaluation entries before it ${opened ? 'open' : 'close'} no incident ${JSON.stringify(incident ?? null)}: the entry was added, or the evaluation it cites was removed`,
+      );
+      continue;
+    }
+    const expected = opened ? openedEntry(inc) : closedEntry(inc);
+    if (stated(c.entry) !== stated(expected))
+      problems.push(`${where(c)}: it differs from what the evaluation entries imply (${firstDifference(c.entry, expected)}): it was altered`);
+  }
+
+  // Transitions the evaluations imply, since the trail began stating them, without their entry.
+  const full = derive(entries.length);
+  if (stating.length === 0) {
+    if (full.length > 0)
+      notes.push(
+        `${full.length} incident${full.length === 1 ? '' : 's'} derived from the evaluations, but the trail states none (incident-opened/closed): recorded before incidents were stated, or every such entry removed`,
+      );
+    return { problems, notes };
+  }
+  const position = new Map(chain.map((c, i) => [c.entry.id, i]));
+  const firstCited = stating[0]!.c.entry.details?.evaluation;
+  const since = typeof firstCited === 'string' && position.has(firstCited) ? position.get(firstCited)! : stating[0]!.i;
+  const have = new Set(stating.map(({ c }) => c.entry.id));
+  for (const inc of full) {
+    for (const [what, w, id] of [
+      ['opened', inc.firstBad, incidentOpenedId(inc.id)],
+      ['closed', inc.firstHealthy, incidentClosedId(inc.id)],
+    ] as const) {
+      if (!w || have.has(id)) continue;
+      const at = position.get(w.entry);
+      if (at === undefined || at < since) continue;
+      // As the activity saw it, right after that evaluation's entry.
+      const then = derive(at + 1).find((x) => x.id === inc.id);
+      const transition = what === 'opened' ? then?.firstBad.entry === w.entry : then?.state === 'closed' && then.firstHealthy?.entry === w.entry;
+      if (!transition) continue;
+      problems.push(
+        `incident ${inc.id} ${what} with the evaluation at entry ${chain[at]!.seq} (${w.entry}), but the trail has no ${id} entry: it was removed`,
+      );
+    }
+  }
+  return { problems, notes };
+}
