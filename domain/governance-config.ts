@@ -23,7 +23,7 @@ const deadline = z
 
 /** The reporting clock of incidents per severity (docs/incidents.md#the-reporting-clock): reports due within these of detection. */
 const incidentReports = z.partialRecord(
-  z.enum(INCIDENT_SEVERITIES, { error: (issue) => `expected degraded or failing (an incident's severity), not ${JSON.stringify(issue.input)}` }),
+  z.enum(INCIDENT_SEVERITIES),
   z
     .strictObject({ initial: deadline, final: deadline })
     .refine((c) => !DURATION_PATTERN.test(c.initial) || !DURATION_PATTERN.test(c.final) || durationMs(c.final) > durationMs(c.initial), {
