@@ -27,9 +27,8 @@ function firstDifference(a: AuditEntry, b: AuditEntry): string {
   return 'another field';
 }
 
-export function incidentEntryProblems(modelId: string, chain: readonly ChainedEntry[]): { problems: string[]; notes: string[] } {
+export function incidentEntryProblems(modelId: string, chain: readonly ChainedEntry[]): string[] {
   const problems: string[] = [];
-  const notes: string[] = [];
   const entries = chain.map((c) => c.entry);
   const derive = (upTo: number): Incident[] => deriveIncidents(modelId, entries.slice(0, upTo));
   const stating = chain.map((c, i) => ({ c, i })).filter(({ c }) => KINDS.has(c.entry.kind));
@@ -52,13 +51,9 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
 
   // Transitions the evaluations imply, since the trail began stating them, without their entry.
   const full = derive(entries.length);
-  if (stating.length === 0) {
-    if (full.length > 0)
-      notes.push(
-        `${full.length} incident${full.length === 1 ? '' : 's'} derived from the evaluations, but the trail states none (incident-opened/closed): recorded before incidents were stated, or every such entry removed`,
-      );
-    return { problems, notes };
-  }
+  // None stated: a trail recorded before evaluations stated incidents (or with every such entry removed,
+  // which only a rewrite can do: the anchors name that).
+  if (stating.length === 0) return problems;
   const position = new Map(chain.map((c, i) => [c.entry.id, i]));
   const firstCited = stating[0]!.c.entry.details?.evaluation;
   const since = typeof firstCited === 'string' && position.has(firstCited) ? position.get(firstCited)! : stating[0]!.i;
@@ -80,5 +75,5 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
       );
     }
   }
-  return { problems, notes };
+  return problems;
 }

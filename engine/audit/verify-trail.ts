@@ -377,9 +377,7 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
   problems.push(...tierViolations(entries));
   problems.push(...(await registryProblems(store, modelId, entries)));
   // Incident entries: what the evaluation entries imply, no more, no less, unaltered.
-  const incidents = incidentEntryProblems(modelId, entries);
-  problems.push(...incidents.problems);
-  notes.push(...incidents.notes);
+  problems.push(...incidentEntryProblems(modelId, entries));
   return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts };
 }
 
