@@ -32,7 +32,11 @@ export function createAuditActivities(deps: Pick<ActivityDeps, 'store' | 'tempor
      */
     async anchorRunScheduled(input: { scheduleId: string; workflowId: string; runId: string }): Promise<void> {
       const refuse = (why: string): never => {
-        throw ApplicationFailure.create({ type: 'NotScheduled', nonRetryable: true, message: `anchorTrail run ${input.runId} (${input.workflowId}) is no anchor: ${why}` });
+        throw ApplicationFailure.create({
+          type: 'NotScheduled',
+          nonRetryable: true,
+          message: `anchorTrail run ${input.runId} (${input.workflowId}) is no anchor: ${why}`,
+        });
       };
       if (!deps.temporal) refuse('this worker has no Temporal client to ask the schedule');
       const schedule = await deps.temporal!.schedule(input.scheduleId);

@@ -213,7 +213,9 @@ incidents
   .action(async (model: string, incident: string, _o, cmd: Command) => (await incidenting()).noteCommand(model, incident, cmd.optsWithGlobals()));
 incidents
   .command('report <model> <incident>')
-  .description('file the initial or final report an incident owes under its reporting clock, recorded in the audit trail (signed with your key when the config lists one)')
+  .description(
+    'file the initial or final report an incident owes under its reporting clock, recorded in the audit trail (signed with your key when the config lists one)',
+  )
   .option('--initial', 'the first report (incomplete allowed)')
   .option('--final', 'the final report')
   .option('--file <report.md>', 'the report, from a file')

@@ -86,6 +86,7 @@ export function reportLine(r: ReportDue, now?: string): string {
   const head = `${r.kind} report due ${at(r.dueAt)}`;
   if (r.filed)
     return `${head}: filed ${at(r.filed.at)} by ${r.filed.by} (${r.filed.signed ? 'signed' : 'unsigned'}${r.filed.kind !== r.kind ? `, the ${r.filed.kind} report` : ''})${r.lateMs ? `, ${spanText(r.lateMs)} late` : ''}`;
-  if (now && Date.parse(now) > Date.parse(r.dueAt)) return `${r.kind} report OVERDUE by ${spanText(Date.parse(now) - Date.parse(r.dueAt))} (due ${at(r.dueAt)})`;
+  if (now && Date.parse(now) > Date.parse(r.dueAt))
+    return `${r.kind} report OVERDUE by ${spanText(Date.parse(now) - Date.parse(r.dueAt))} (due ${at(r.dueAt)})`;
   return `${head}: not filed yet`;
 }

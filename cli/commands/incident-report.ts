@@ -37,7 +37,12 @@ async function reportText(model: string, o: ReportOptions): Promise<string> {
   let text = o.text ?? '';
   if (o.file !== undefined) {
     const name = path.basename(o.file);
-    const bytes = await readRegularFile(o.file, { what: `report ${name}: cannot read`, type: 'InvalidRequest', maxBytes: MAX_REPORT_BYTES, limitName: 'the report size cap (256 KiB)' });
+    const bytes = await readRegularFile(o.file, {
+      what: `report ${name}: cannot read`,
+      type: 'InvalidRequest',
+      maxBytes: MAX_REPORT_BYTES,
+      limitName: 'the report size cap (256 KiB)',
+    });
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
@@ -59,7 +64,10 @@ export async function reportCommand(model: string, incident: string, o: ReportOp
   const who = o.as ?? settings().user;
   const may = [...new Set([spec.owner, ...spec.approvers, ...config.watchdog.platform])];
   if (!may.includes(who))
-    throw new UpkeepError('InvalidRequest', `model ${model}: ${who} may not file an incident report: its owner, approvers and the platform contacts may (${may.join(', ')})`);
+    throw new UpkeepError(
+      'InvalidRequest',
+      `model ${model}: ${who} may not file an incident report: its owner, approvers and the platform contacts may (${may.join(', ')})`,
+    );
   const store = openStore(config);
   const trail = await checkedTrail(store, model, false);
   if (!trail) return;
@@ -105,9 +113,14 @@ export async function reportCommand(model: string, incident: string, o: ReportOp
       ...(proof ? { signer: proof.signer, proof } : {}),
     },
   });
-  const after = deriveIncidents(model, [...trail.chain.map((c) => c.entry), { id, modelId: model, at, kind: 'incident-report', actor: who, summary: '', details: { incident, report: kind, signed: !!proof } }], clock).find(
-    (i) => i.id === incident,
-  );
+  const after = deriveIncidents(
+    model,
+    [
+      ...trail.chain.map((c) => c.entry),
+      { id, modelId: model, at, kind: 'incident-report', actor: who, summary: '', details: { incident, report: kind, signed: !!proof } },
+    ],
+    clock,
+  ).find((i) => i.id === incident);
   console.log(`recorded ${who}'s ${kind} report on ${model} ${incident} (${proof ? 'signed' : 'unsigned'}, sha256 ${sha256.slice(0, 16)}…)`);
   for (const d of after?.due ?? []) console.log(`  ${reportLine(d, at)}`);
 }

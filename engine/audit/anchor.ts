@@ -135,7 +135,9 @@ export async function anchorsFromExportedHistories(store: ArtifactStore, schedul
     else if (isAnchorRecord(o.result)) anchors.push({ record: o.result, source: `exported history ${run.key}` });
   }
   if (byHand)
-    notes.push(`${byHand} exported anchorTrail run${byHand === 1 ? ' was' : 's were'} not started by the anchor schedule ${scheduleId}: not counted as anchors`);
+    notes.push(
+      `${byHand} exported anchorTrail run${byHand === 1 ? ' was' : 's were'} not started by the anchor schedule ${scheduleId}: not counted as anchors`,
+    );
   return { anchors, notes };
 }
 
@@ -292,7 +294,8 @@ export async function anchorsFromTemporal(
   );
   const read = await mapLimit(runs, 8, async (r) => ({ r, o: historyOutcome(await temporal.history(r.workflowId, r.runId)) }));
   for (const { r, o } of read) {
-    if (o.scheduledBy !== scheduleId) notes.push(`anchor run ${r.runId} was listed as scheduled, but its start event names no schedule ${scheduleId}: not counted`);
+    if (o.scheduledBy !== scheduleId)
+      notes.push(`anchor run ${r.runId} was listed as scheduled, but its start event names no schedule ${scheduleId}: not counted`);
     else if (o.encoded) notes.push(`anchor run ${r.runId} has an encoded result (${o.encoded}): not read`);
     else if (isAnchorRecord(o.result)) anchors.push({ record: o.result, source: 'temporal' });
   }

@@ -70,9 +70,7 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
       const then = derive(at + 1).find((x) => x.id === inc.id);
       const transition = what === 'opened' ? then?.firstBad.entry === w.entry : then?.state === 'closed' && then.firstHealthy?.entry === w.entry;
       if (!transition) continue;
-      problems.push(
-        `incident ${inc.id} ${what} with the evaluation at entry ${chain[at]!.seq} (${w.entry}), but the trail has no ${id} entry: it was removed`,
-      );
+      problems.push(`incident ${inc.id} ${what} with the evaluation at entry ${chain[at]!.seq} (${w.entry}), but the trail has no ${id} entry: it was removed`);
     }
   }
   return problems;

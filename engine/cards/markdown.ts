@@ -300,8 +300,7 @@ function renderIncidents(card: ModelCard): string[] {
   for (const i of card.incidents)
     for (const n of i.notes) lines.push(`- Note on ${t(i.id)} by ${t(n.actor)} (${t(when(n.at))}, ${n.signed ? 'signed' : 'unsigned'}): ${inline(n.text)}`);
   if (card.incidents.some((i) => i.notes.length > 0)) lines.push('');
-  for (const i of card.incidents)
-    if (i.reports?.length) lines.push(`- Reports on ${t(i.id)}: ${i.reports.map((r) => t(cardReportText(r))).join('; ')}`);
+  for (const i of card.incidents) if (i.reports?.length) lines.push(`- Reports on ${t(i.id)}: ${i.reports.map((r) => t(cardReportText(r))).join('; ')}`);
   if (card.incidents.some((i) => i.reports?.length)) lines.push('');
   return lines;
 }

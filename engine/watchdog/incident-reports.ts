@@ -30,7 +30,15 @@ export async function incidentReportFindings(
       const facts = { incident: inc.id, report: r.kind, dueAt: r.dueAt, overdueMs: r.overdueMs, severity: inc.severity, state: inc.state };
       const what = `the ${r.kind} report on incident ${inc.id} (${inc.severity}, ${inc.state}) is overdue by ${spanText(r.overdueMs)}: it was due ${r.dueAt}`;
       const key = `incident-report-${inc.id}-${r.kind}`;
-      found.push({ modelId: spec.id, kind: 'overdue-incident-report', key, since: r.dueAt, summary: `${spec.id}: ${what}`, details: facts, notify: [spec.owner] });
+      found.push({
+        modelId: spec.id,
+        kind: 'overdue-incident-report',
+        key,
+        since: r.dueAt,
+        summary: `${spec.id}: ${what}`,
+        details: facts,
+        notify: [spec.owner],
+      });
       if (r.overdueMs > escalateMs) {
         found.push({
           modelId: spec.id,

@@ -46,7 +46,9 @@ const history = (type: string, result: unknown, scheduledBy?: string): string =>
           ...(scheduledBy
             ? {
                 searchAttributes: {
-                  indexedFields: { TemporalScheduledById: { metadata: { encoding: b64('json/plain'), type: b64('Keyword') }, data: b64(JSON.stringify(scheduledBy)) } },
+                  indexedFields: {
+                    TemporalScheduledById: { metadata: { encoding: b64('json/plain'), type: b64('Keyword') }, data: b64(JSON.stringify(scheduledBy)) },
+                  },
                 },
               }
             : {}),
@@ -207,7 +209,10 @@ describe('audit anchors: the chain against heads kept outside the store', () => 
       fromTemporal.anchors.map((a) => a.record.runId),
       ['by-schedule'],
     );
-    assert.match(fromTemporal.notes.join('\n'), /anchor run by-hand was listed as scheduled, but its start event names no schedule upkeep-anchor-trail: not counted/);
+    assert.match(
+      fromTemporal.notes.join('\n'),
+      /anchor run by-hand was listed as scheduled, but its start event names no schedule upkeep-anchor-trail: not counted/,
+    );
     const exported = await anchorsFromExportedHistories(store, 'upkeep-anchor-trail');
     assert.deepEqual(
       exported.anchors.map((a) => a.record.runId),

@@ -50,10 +50,20 @@ describe('the reporting clock', () => {
     assert.deepEqual(reportClockFor('high', g), { failing: { initial: '2d', final: '15d' }, degraded: { initial: '1d', final: '5d' } });
     assert.deepEqual(reportClockFor('low', g), CLOCK);
     assert.deepEqual(reportClockFor(undefined, governanceSpec.parse({})), {}, 'no clock by default');
-    const problem = (v: unknown): string => governanceSpec.safeParse(v).error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    assert.match(problem({ incident_reports: { failing: { initial: '5d', final: '2d' } } }), /incident_reports\.failing\.final: final must be later than initial/);
+    const problem = (v: unknown): string =>
+      governanceSpec
+        .safeParse(v)
+        .error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ');
+    assert.match(
+      problem({ incident_reports: { failing: { initial: '5d', final: '2d' } } }),
+      /incident_reports\.failing\.final: final must be later than initial/,
+    );
     assert.match(problem({ incident_reports: { severe: { initial: '1d', final: '2d' } } }), /incident_reports: Unrecognized key: "severe"/);
-    assert.match(problem({ incident_reports: { failing: { initial: 'soon', final: '2d' } } }), /incident_reports\.failing\.initial: expected a duration such as 2d or 36h/);
+    assert.match(
+      problem({ incident_reports: { failing: { initial: 'soon', final: '2d' } } }),
+      /incident_reports\.failing\.initial: expected a duration such as 2d or 36h/,
+    );
     assert.match(problem({ incident_reports: { failing: { initial: '1d' } } }), /incident_reports\.failing\.final/);
   });
 
@@ -132,7 +142,10 @@ describe('the reporting clock', () => {
         ['final', null, 3 * D],
       ],
     );
-    assert.match(renderModelCardMarkdown(card), /- Reports on inc-20261102T000000Z: initial report filed .* by ana \(unsigned\), due .*; final report overdue by 3 days \(due 2026-11-17 00:10Z\)/);
+    assert.match(
+      renderModelCardMarkdown(card),
+      /- Reports on inc-20261102T000000Z: initial report filed .* by ana \(unsigned\), due .*; final report overdue by 3 days \(due 2026-11-17 00:10Z\)/,
+    );
   });
 });
 
@@ -161,7 +174,10 @@ describe('audit verify: incident entries against the evaluation entries', () => 
   it('passes the entries the evaluations recorded, and verifyTrail agrees', async () => {
     await honest();
     const kinds = (await readChain(store, M)).map((c) => c.entry.kind);
-    assert.deepEqual(kinds.filter((k) => k.startsWith('incident')), ['incident-opened', 'incident-closed', 'incident-opened']);
+    assert.deepEqual(
+      kinds.filter((k) => k.startsWith('incident')),
+      ['incident-opened', 'incident-closed', 'incident-opened'],
+    );
     assert.deepEqual(await problems(), []);
     assert.deepEqual((await verifyTrail(store, M)).problems, []);
   });
@@ -193,7 +209,10 @@ describe('audit verify: incident entries against the evaluation entries', () => 
     ]);
     const found = await problems();
     assert.equal(found.length, 2, found.join('\n'));
-    assert.match(found[0]!, /^entry 5 \(incident-closed at 2026-11-03T00:10:00.000Z, incident-closed-inc-20261102T000000Z\): it differs from what the evaluation entries imply \(details\.times\): it was altered$/);
+    assert.match(
+      found[0]!,
+      /^entry 5 \(incident-closed at 2026-11-03T00:10:00.000Z, incident-closed-inc-20261102T000000Z\): it differs from what the evaluation entries imply \(details\.times\): it was altered$/,
+    );
     assert.match(
       found[1]!,
       /^entry 8 \(incident-opened at .*, incident-opened-inc-20261110T000000Z\): the evaluation entries before it open no incident "inc-20261110T000000Z": the entry was added, or the evaluation it cites was removed$/,
@@ -225,7 +244,8 @@ describe('the watchdog: a report past due', function () {
     const loaded = await loadConfig(ws.configPath);
     const store = createFileStore(loaded.store);
     const activities = createWatchdogActivities({ store, loadConfig: async () => ({ ...loaded, name: 'upkeep.yaml' }) });
-    const run = (runId: string, at: number) => activities.watchdogInspect({ at: iso(at), workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });
+    const run = (runId: string, at: number) =>
+      activities.watchdogInspect({ at: iso(at), workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });
     // Failing, detected 5 days ago: the initial report (2d) is 3 days overdue, more than escalate_after 2d.
     await appendEntry(store, evaluation(iso(NOW - 5 * D - 600_000), 'failing', iso(NOW - 5 * D), 'r1'));
     await appendEntry(store, evaluation(iso(NOW - 600_000), 'failing', iso(NOW), 'r2'));
@@ -238,18 +258,27 @@ describe('the watchdog: a report past due', function () {
         ['incident-report-inc-20261115T075000Z-initial-escalated', ['owner@x.org', 'head@x.org', 'platform@x.org'], iso(NOW - D)],
       ],
     );
-    assert.equal(clock[0]!.summary, 'churn: the initial report on incident inc-20261115T075000Z (failing, open) is overdue by 3 days: it was due 2026-11-17T08:00:00.000Z');
+    assert.equal(
+      clock[0]!.summary,
+      'churn: the initial report on incident inc-20261115T075000Z (failing, open) is overdue by 3 days: it was due 2026-11-17T08:00:00.000Z',
+    );
     assert.match(clock[1]!.summary, /^churn: ESCALATED: .*, and its owner owner@x.org has not filed it within escalate_after 2d$/);
     assert.equal((clock[0] as { notify?: unknown }).notify, undefined, 'who to tell is not kept beside who was told');
 
     // Filed: both resolve at the next run (the final report is not due yet).
     await appendEntry(store, report('inc-20261115T075000Z', 'initial', iso(NOW + 3_600_000), 'owner@x.org'));
     const after = await run('w2', NOW + 2 * 3_600_000);
-    assert.deepEqual(after.resolved.filter((f) => f.kind === 'overdue-incident-report').map((f) => f.key).sort(), [
-      'incident-report-inc-20261115T075000Z-initial',
-      'incident-report-inc-20261115T075000Z-initial-escalated',
-    ]);
-    assert.deepEqual(after.opened.filter((f) => f.kind === 'overdue-incident-report'), []);
+    assert.deepEqual(
+      after.resolved
+        .filter((f) => f.kind === 'overdue-incident-report')
+        .map((f) => f.key)
+        .sort(),
+      ['incident-report-inc-20261115T075000Z-initial', 'incident-report-inc-20261115T075000Z-initial-escalated'],
+    );
+    assert.deepEqual(
+      after.opened.filter((f) => f.kind === 'overdue-incident-report'),
+      [],
+    );
   });
 });
 
@@ -286,18 +315,30 @@ describe('upkeep incidents report', () => {
     const file = path.join(dir, 'report.md');
     writeFileSync(file, '# Initial report\n\nThe upstream feed changed its units.\n');
     const inc = 'inc-20261102T000000Z';
-    await assert.rejects(() => reportCommand(M, inc, { config, file, as: 'owners@example.com' }), /^UpkeepError: model churn: say which report this is: --initial or --final$/);
-    await assert.rejects(() => reportCommand(M, inc, { config, initial: true, as: 'owners@example.com' }), /exactly one of --file <report.md> or --text <text>/);
+    await assert.rejects(
+      () => reportCommand(M, inc, { config, file, as: 'owners@example.com' }),
+      /^UpkeepError: model churn: say which report this is: --initial or --final$/,
+    );
+    await assert.rejects(
+      () => reportCommand(M, inc, { config, initial: true, as: 'owners@example.com' }),
+      /exactly one of --file <report.md> or --text <text>/,
+    );
     await assert.rejects(
       () => reportCommand(M, inc, { config, initial: true, file, as: 'mallory' }),
       /^UpkeepError: model churn: mallory may not file an incident report: its owner, approvers and the platform contacts may \(owners@example\.com, plat@example\.com\)$/,
     );
     await assert.rejects(() => reportCommand(M, 'inc-nope', { config, initial: true, file, as: 'plat@example.com' }), /has no incident "inc-nope"/);
     writeFileSync(path.join(dir, 'bad.md'), Buffer.from([0xff, 0xfe, 0x00]));
-    await assert.rejects(() => reportCommand(M, inc, { config, initial: true, file: path.join(dir, 'bad.md'), as: 'plat@example.com' }), /^UpkeepError: report bad\.md: not UTF-8 text$/);
+    await assert.rejects(
+      () => reportCommand(M, inc, { config, initial: true, file: path.join(dir, 'bad.md'), as: 'plat@example.com' }),
+      /^UpkeepError: report bad\.md: not UTF-8 text$/,
+    );
 
     const said = await run(() => reportCommand(M, inc, { config, initial: true, file, as: 'plat@example.com' }));
-    assert.match(said, /^recorded plat@example\.com's initial report on churn inc-20261102T000000Z \(unsigned, sha256 [0-9a-f]{16}…\)\n {2}initial report due 2026-11-04 00:10Z: filed .* by plat@example\.com \(unsigned\), \d+ days late\n {2}final report OVERDUE by \d+ days/);
+    assert.match(
+      said,
+      /^recorded plat@example\.com's initial report on churn inc-20261102T000000Z \(unsigned, sha256 [0-9a-f]{16}…\)\n {2}initial report due 2026-11-04 00:10Z: filed .* by plat@example\.com \(unsigned\), \d+ days late\n {2}final report OVERDUE by \d+ days/,
+    );
     const filed = (await readChain(createFileStore(dir), M)).map((c) => c.entry).find((e) => e.kind === 'incident-report')!;
     assert.equal(filed.actor, 'plat@example.com');
     assert.equal(filed.details!.filedBy, 'plat@example.com');

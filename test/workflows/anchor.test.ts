@@ -153,10 +153,14 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
       ...port,
       listWorkflows: (q, n) => port.listWorkflows(`${q} AND WorkflowId IN ('${record!.workflowId}', '${handId}')`, n),
     };
-    await waitFor('the closed anchor runs listed', async () => ((await only.listWorkflows("ExecutionStatus != 'Running'", 5)).length === 2 ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 300,
-    });
+    await waitFor(
+      'the closed anchor runs listed',
+      async () => ((await only.listWorkflows("ExecutionStatus != 'Running'", 5)).length === 2 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 300,
+      },
+    );
     assert.equal((await exportClosedHistories({ store, temporal: only })).exported, 2);
     const exported = await anchorsFromExportedHistories(store, anchorTrailScheduleId(taskQueue));
     assert.deepEqual(
