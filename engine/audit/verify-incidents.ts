@@ -5,9 +5,12 @@
  * (the links before it), and compared whole: one that no evaluation implies was added (or its
  * evaluation removed), one that differs was altered. And every transition an evaluation implies,
  * recorded since the trail began stating incidents (its first incident entry's evaluation), must
- * have its entry: one missing was removed.
+ * have its entry: one missing was removed. An incident report's text must still have the sha256 it
+ * records (its signature, checked with the decisions', covers that sha256).
  */
+import { createHash } from 'node:crypto';
 import type { AuditEntry } from '../../domain/maintenance.js';
+import type { DecisionProof } from '../../domain/signature.js';
 import type { ChainedEntry } from './chain.js';
 import { closedEntry, openedEntry } from './incident-entries.js';
 import { deriveIncidents, incidentClosedId, incidentOpenedId, type Incident } from './incidents.js';
@@ -32,6 +35,17 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
   const entries = chain.map((c) => c.entry);
   const derive = (upTo: number): Incident[] => deriveIncidents(modelId, entries.slice(0, upTo));
   const stating = chain.map((c, i) => ({ c, i })).filter(({ c }) => KINDS.has(c.entry.kind));
+
+  // Each report's text against the sha256 it records (and its signature covers), and signed for its own incident.
+  for (const c of chain) {
+    if (c.entry.kind !== 'incident-report') continue;
+    const d = c.entry.details ?? {};
+    if (typeof d.text !== 'string' || createHash('sha256').update(d.text).digest('hex') !== d.sha256)
+      problems.push(`${where(c)}: the report's text does not have the sha256 it records (and its signature covers): it was altered`);
+    const proof = d.proof as DecisionProof | undefined;
+    if (proof && (proof.request !== d.incident || proof.workflow !== `incident/${String(d.incident)}`))
+      problems.push(`${where(c)}: the report was signed for ${JSON.stringify(proof.request)}, but is recorded for incident ${JSON.stringify(d.incident)}`);
+  }
 
   // Each incident entry against what the chain before it implies.
   for (const { c, i } of stating) {

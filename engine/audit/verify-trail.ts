@@ -141,7 +141,7 @@ export function keysInForce(chain: readonly ChainedEntry[], index: number, specK
   return undefined;
 }
 
-/** A signed act as the trail records it: a decision entry, or a rollback request entry. */
+/** A signed act as the trail records it: a decision entry, a rollback request entry, or an incident report. */
 export function actOf(e: AuditEntry): (SignedAct & { proof?: DecisionProof }) | undefined {
   const proof = e.details?.proof as DecisionProof | undefined;
   if (e.kind === 'decision') {
@@ -157,6 +157,13 @@ export function actOf(e: AuditEntry): (SignedAct & { proof?: DecisionProof }) | 
     if (reason === undefined) return undefined;
     const emergency = typeof e.details?.emergency === 'boolean' ? e.details.emergency : !!m?.[1];
     return { ...rollbackAct({ requestedBy: e.actor, reason, emergency }), ...(proof ? { proof } : {}) };
+  }
+  if (e.kind === 'incident-report' && e.actor) {
+    // What `upkeep incidents report` signs: which report, by whom, over the report's sha256 (verify-incidents.ts checks the text has it).
+    const report = str(e.details?.report);
+    const sha = str(e.details?.sha256);
+    if (!report || !sha) return undefined;
+    return { gate: 'incident-report', decision: report, approver: e.actor, comment: `sha256:${sha}`, ...(proof ? { proof } : {}) };
   }
   return undefined;
 }

@@ -380,5 +380,18 @@ describe('upkeep incidents report', () => {
         ['final', true],
       ],
     );
+
+    // audit verify: a report's text changed afterwards (the chain rebuilt around it) is named.
+    const store = createFileStore(dir);
+    assert.deepEqual((await verifyTrail(store, M)).problems, []);
+    await rebuildChain(store, M, (es) =>
+      es.map((e) =>
+        e.kind === 'incident-report' && e.details?.report === 'final' ? { ...e, details: { ...e.details, text: 'Final: nothing happened.' } } : e,
+      ),
+    );
+    assert.match(
+      (await verifyTrail(store, M)).problems.join('\n'),
+      /^entry \d+ \(incident-report at .*\): the report's text does not have the sha256 it records \(and its signature covers\): it was altered$/,
+    );
   });
 });
