@@ -11,6 +11,7 @@ import { parse, stringify } from 'yaml';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import { overdueReports, reportClockFor, reportsDue, spanText, type ReportClock } from '../../domain/incident-clock.js';
 import { governanceSpec } from '../../domain/governance-config.js';
+import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
 import { signatureValid, type DecisionProof } from '../../domain/signature.js';
 import { deriveIncidents, renderIncident } from '../../engine/audit/incidents.js';
 import { recordIncidentTransitions } from '../../engine/audit/incident-entries.js';
@@ -65,6 +66,18 @@ describe('the reporting clock', () => {
       /incident_reports\.failing\.initial: expected a duration such as 2d or 36h/,
     );
     assert.match(problem({ incident_reports: { failing: { initial: '1d' } } }), /incident_reports\.failing\.final/);
+  });
+
+  it('is part of the monitoring plan when set, and leaves a plan without one byte for byte as it was', () => {
+    const spec = modelSpec.parse(parse(modelYaml())[0]);
+    const without = planBytes(monitoringPlan(spec, {}));
+    assert.equal(planBytes(monitoringPlan(spec, { governance: governanceSpec.parse({}) })), without);
+    const plan = monitoringPlan(spec, { governance: governanceSpec.parse({ incident_reports: { failing: CLOCK.failing } }) });
+    assert.deepEqual(plan.incidentReports, { failing: { initial: '2d', final: '15d' } });
+    assert.equal(
+      planLines(plan).at(-1),
+      'Incident reports: failing: initial within 2d, final within 15d of detection; a missed one is a watchdog finding, escalated after 3d',
+    );
   });
 
   it('counts both reports from detection; a final report filed first stands for the initial one; lateness and overdue are measured', () => {
