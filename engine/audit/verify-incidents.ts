@@ -16,6 +16,8 @@ import { closedEntry, openedEntry } from './incident-entries.js';
 import { deriveIncidents, incidentClosedId, incidentOpenedId, type Incident } from './incidents.js';
 
 const KINDS = new Set(['incident-opened', 'incident-closed']);
+/** Links another run may have appended between the activity's read of the chain and its own append, at most. */
+const MAX_READ_LAG = 50;
 const where = (c: ChainedEntry): string => `entry ${c.seq} (${c.entry.kind} at ${c.entry.at}, ${c.entry.id})`;
 
 /** The fields an incident entry states, in a fixed order (what is compared). */
@@ -47,6 +49,22 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
       problems.push(`${where(c)}: the report was signed for ${JSON.stringify(proof.request)}, but is recorded for incident ${JSON.stringify(d.incident)}`);
   }
 
+  const position = new Map(chain.map((c, i) => [c.entry.id, i]));
+  /**
+   * The activity read the chain at some point after its evaluation's entry and before it appended:
+   * entries appended meanwhile by other runs (a notification delivered) are not in what it saw.
+   * So an entry that matches the derivation of any shorter prefix back to its evaluation holds.
+   */
+  const matchesEarlierRead = (e: AuditEntry, at: number, opened: boolean): boolean => {
+    const cited = typeof e.details?.evaluation === 'string' ? position.get(e.details.evaluation) : undefined;
+    if (cited === undefined || cited >= at) return false;
+    for (let k = at - 1; k > cited && k >= at - MAX_READ_LAG; k--) {
+      const inc = derive(k).find((x) => x.id === e.details?.incident);
+      if (inc && (opened || inc.state === 'closed') && stated(e) === stated(opened ? openedEntry(inc) : closedEntry(inc))) return true;
+    }
+    return false;
+  };
+
   // Each incident entry against what the chain before it implies.
   for (const { c, i } of stating) {
     const incident = typeof c.entry.details?.incident === 'string' ? c.entry.details.incident : undefined;
@@ -59,8 +77,8 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
       continue;
     }
     const expected = opened ? openedEntry(inc) : closedEntry(inc);
-    if (stated(c.entry) !== stated(expected))
-      problems.push(`${where(c)}: it differs from what the evaluation entries imply (${firstDifference(c.entry, expected)}): it was altered`);
+    if (stated(c.entry) === stated(expected) || matchesEarlierRead(c.entry, i, opened)) continue;
+    problems.push(`${where(c)}: it differs from what the evaluation entries imply (${firstDifference(c.entry, expected)}): it was altered`);
   }
 
   // Transitions the evaluations imply, since the trail began stating them, without their entry.
@@ -68,7 +86,6 @@ export function incidentEntryProblems(modelId: string, chain: readonly ChainedEn
   // None stated: a trail recorded before evaluations stated incidents (or with every such entry removed,
   // which only a rewrite can do: the anchors name that).
   if (stating.length === 0) return problems;
-  const position = new Map(chain.map((c, i) => [c.entry.id, i]));
   const firstCited = stating[0]!.c.entry.details?.evaluation;
   const since = typeof firstCited === 'string' && position.has(firstCited) ? position.get(firstCited)! : stating[0]!.i;
   const have = new Set(stating.map(({ c }) => c.entry.id));

@@ -14,7 +14,7 @@ import { governanceSpec } from '../../domain/governance-config.js';
 import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
 import { signatureValid, type DecisionProof } from '../../domain/signature.js';
 import { deriveIncidents, renderIncident } from '../../engine/audit/incidents.js';
-import { recordIncidentTransitions } from '../../engine/audit/incident-entries.js';
+import { closedEntry, openedEntry, recordIncidentTransitions } from '../../engine/audit/incident-entries.js';
 import { incidentEntryProblems } from '../../engine/audit/verify-incidents.js';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
 import { verifyTrail } from '../../engine/audit/verify-trail.js';
@@ -193,6 +193,25 @@ describe('audit verify: incident entries against the evaluation entries', () => 
     );
     assert.deepEqual(await problems(), []);
     assert.deepEqual((await verifyTrail(store, M)).problems, []);
+  });
+
+  it('holds an entry another run appended beside: a notification landing between the activity’s read and its append', async () => {
+    await evaluate('2026-11-02T00:00:00.000Z', 'degraded', '2026-11-02T00:10:00.000Z', 'r2');
+    await appendEntry(store, evaluation('2026-11-03T00:00:00.000Z', 'healthy', '2026-11-03T00:10:00.000Z', 'r3'));
+    // The activity reads the chain now: nobody was told yet of the first bad window.
+    const seen = deriveIncidents(
+      M,
+      (await readChain(store, M)).map((c) => c.entry),
+    )[0]!;
+    // A channel delivery of r2's notification lands meanwhile, then the activity appends what it saw.
+    await appendEntry(
+      store,
+      entry('notified', '2026-11-02T00:30:00.000Z', { runId: 'r2', details: { notification: 'degraded', to: ['ana'], webhook: 'sent' } }),
+    );
+    await appendEntry(store, openedEntry(seen));
+    await appendEntry(store, closedEntry(seen));
+    assert.equal(seen.times.detectMs, undefined, 'what it saw differs from what the whole chain implies');
+    assert.deepEqual(await problems(), []);
   });
 
   it('names an incident entry removed, added or altered (with the chain rebuilt, so the chain itself verifies)', async () => {
