@@ -19,6 +19,7 @@ import { incidentEntryProblems } from '../../engine/audit/verify-incidents.js';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
 import { verifyTrail } from '../../engine/audit/verify-trail.js';
 import { buildModelCard, renderModelCardMarkdown } from '../../engine/cards/index.js';
+import { incidentsTable } from '../../cli/web/incidents-page.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { loadConfig } from '../../engine/config/load.js';
@@ -158,6 +159,12 @@ describe('the reporting clock', () => {
     assert.match(
       renderModelCardMarkdown(card),
       /- Reports on inc-20261102T000000Z: initial report filed .* by ana \(unsigned\), due .*; final report overdue by 3 days \(due 2026-11-17 00:10Z\)/,
+    );
+    // The web page says it as of now, overdue in bold.
+    const page = String(incidentsTable([{ modelId: M, incident: card.incidents![0]! }], true, '2026-11-22T00:10:00.000Z'));
+    assert.match(
+      page,
+      /Reports: initial report filed 2026-11-03 12:00Z by ana \(unsigned\), due 2026-11-04 00:10Z; <strong class="overdue">final report overdue by 5 days \(due 2026-11-17 00:10Z\)<\/strong>/,
     );
   });
 });
