@@ -211,6 +211,19 @@ incidents
   .requiredOption('--text <text>', 'the note')
   .option('--as <person>', 'who writes it (default: $USER); must be the model owner')
   .action(async (model: string, incident: string, _o, cmd: Command) => (await incidenting()).noteCommand(model, incident, cmd.optsWithGlobals()));
+incidents
+  .command('report <model> <incident>')
+  .description(
+    'file the initial or final report an incident owes under its reporting clock, recorded in the audit trail (signed with your key when the config lists one)',
+  )
+  .option('--initial', 'the first report (incomplete allowed)')
+  .option('--final', 'the final report')
+  .option('--file <report.md>', 'the report, from a file')
+  .option('--text <text>', 'the report, as text')
+  .option('--as <person>', "who files it (default: $USER): the model's owner, an approver or a platform contact")
+  .action(async (model: string, incident: string, _o, cmd: Command) =>
+    (await import('./commands/incident-report.js')).reportCommand(model, incident, cmd.optsWithGlobals()),
+  );
 
 program
   .command('status [model]')

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { DURATION_PATTERN, durationMs } from './duration.js';
 import { RISK_TIERS } from './governance.js';
+import { INCIDENT_SEVERITIES } from './incident-clock.js';
 
 export const riskTier = z.enum(RISK_TIERS, { error: (issue) => `expected low, medium or high, not ${JSON.stringify(issue.input)}` });
 
@@ -14,6 +15,22 @@ const period = z
   .regex(DURATION_PATTERN, 'expected a duration such as 7d or 12h')
   .refine((d) => !/^0+[a-z]+$/.test(d), 'expected a duration longer than 0')
   .refine((d) => !DURATION_PATTERN.test(d) || durationMs(d) <= 366 * 86_400_000, 'expected a period of at most 366d');
+
+const deadline = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration such as 2d or 36h')
+  .refine((d) => !DURATION_PATTERN.test(d) || (durationMs(d) > 0 && durationMs(d) <= 366 * 86_400_000), 'expected a duration longer than 0 and at most 366d');
+
+/** The reporting clock of incidents per severity (docs/incidents.md#the-reporting-clock): reports due within these of detection. */
+const incidentReports = z.partialRecord(
+  z.enum(INCIDENT_SEVERITIES),
+  z
+    .strictObject({ initial: deadline, final: deadline })
+    .refine((c) => !DURATION_PATTERN.test(c.initial) || !DURATION_PATTERN.test(c.final) || durationMs(c.final) > durationMs(c.initial), {
+      message: 'final must be later than initial (both count from detection)',
+      path: ['final'],
+    }),
+);
 
 /** One tier's demands in the config; every field optional (the defaults: DEFAULT_TIERS). */
 const tierSpec = z.strictObject({
@@ -28,6 +45,8 @@ const tierSpec = z.strictObject({
   approvals_required: z.number().int().min(1).max(10).optional(),
   owner_may_approve: z.boolean().optional(),
   requester_may_approve: z.boolean().optional(),
+  /** This tier's reporting clock, severity by severity over `governance.incident_reports`. */
+  incident_reports: incidentReports.optional(),
 });
 
 /** `governance:` in upkeep.yaml: the default tier, the tier table, and the maintenance digest. */
@@ -35,6 +54,8 @@ export const governanceSpec = z
   .strictObject({
     default_tier: riskTier.default('medium'),
     tiers: z.partialRecord(riskTier, tierSpec).default({}),
+    /** Reports due after an incident is detected, per severity: e.g. failing: { initial: 2d, final: 15d }. */
+    incident_reports: incidentReports.optional(),
     /** A maintenance digest every period (default 7d): to the people listed, and to each owner about their models. */
     digest: z
       .strictObject({

@@ -345,7 +345,9 @@ export interface AuditEntry {
     | 'incident-opened'
     | 'incident-closed'
     /** An owner's post-incident note (details.incident, details.text; signed when the owner has a key). */
-    | 'incident-note';
+    | 'incident-note'
+    /** A report on an incident under its reporting clock (details.incident, details.report: initial | final, details.text; signed when the filer has a key). */
+    | 'incident-report';
   summary: string;
   actor?: string;
   comment?: string;

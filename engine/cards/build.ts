@@ -296,11 +296,11 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), auditTrail: Math.max(0, log.length - MAX_LOG_ENTRIES) },
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
     ...(input.monitoringPlan ? { monitoringPlan: input.monitoringPlan } : {}),
-    ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents) } : {}),
+    ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents, input.generatedAt) } : {}),
   };
 }
 
-function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>): CardIncident[] {
+function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>, asOf: string): CardIncident[] {
   return [...incidents]
     .sort((a, b) => compareStrings(b.firstBad.windowEnd, a.firstBad.windowEnd))
     .slice(0, MAX_INCIDENTS)
@@ -316,6 +316,19 @@ function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>): Ca
       decisions: i.timeline.filter((t) => t.kind === 'decision').length,
       times: { detectMs: i.times.detectMs ?? null, decideMs: i.times.decideMs ?? null, recoverMs: i.times.recoverMs ?? null },
       notes: i.notes.map((n) => ({ at: n.at, actor: n.actor, text: n.text, signed: n.signed })),
+      ...(i.due?.length
+        ? {
+            reports: i.due.map((d) => ({
+              kind: d.kind,
+              dueAt: d.dueAt,
+              filedAt: d.filed?.at ?? null,
+              filedBy: d.filed?.by ?? null,
+              signed: d.filed ? d.filed.signed : null,
+              lateMs: d.lateMs ?? 0,
+              overdueMs: !d.filed && Date.parse(asOf) > Date.parse(d.dueAt) ? Date.parse(asOf) - Date.parse(d.dueAt) : null,
+            })),
+          }
+        : {}),
     }));
 }
 

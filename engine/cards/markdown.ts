@@ -5,6 +5,7 @@
 import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
 import { durationText } from '../audit/incidents.js';
+import { cardReportText } from './incident-reports.js';
 
 // ───────────────────────────── Markdown ─────────────────────────────
 
@@ -299,6 +300,8 @@ function renderIncidents(card: ModelCard): string[] {
   for (const i of card.incidents)
     for (const n of i.notes) lines.push(`- Note on ${t(i.id)} by ${t(n.actor)} (${t(when(n.at))}, ${n.signed ? 'signed' : 'unsigned'}): ${inline(n.text)}`);
   if (card.incidents.some((i) => i.notes.length > 0)) lines.push('');
+  for (const i of card.incidents) if (i.reports?.length) lines.push(`- Reports on ${t(i.id)}: ${i.reports.map((r) => t(cardReportText(r))).join('; ')}`);
+  if (card.incidents.some((i) => i.reports?.length)) lines.push('');
   return lines;
 }
 

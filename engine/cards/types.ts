@@ -89,6 +89,23 @@ export interface CardIncident {
   decisions: number;
   times: { detectMs: number | null; decideMs: number | null; recoverMs: number | null };
   notes: { at: string; actor: string; text: string; signed: boolean }[];
+  /**
+   * Under a reporting clock (docs/incidents.md#the-reporting-clock): each report owed, its due date,
+   * when and by whom it was filed, and, when not filed, how overdue it is as of the card's date.
+   */
+  reports?: CardIncidentReport[];
+}
+
+export interface CardIncidentReport {
+  kind: 'initial' | 'final';
+  dueAt: string;
+  filedAt: string | null;
+  filedBy: string | null;
+  signed: boolean | null;
+  /** Filed after its due date by this many milliseconds (0: on time, or not filed). */
+  lateMs: number;
+  /** Not filed and past due at the card's date (generatedAt): by this many milliseconds; else null. */
+  overdueMs: number | null;
 }
 
 export interface CardDetails {

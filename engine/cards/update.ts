@@ -14,6 +14,7 @@ import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
 import { deriveIncidents } from '../audit/incidents.js';
+import { reportClockFor } from '../../domain/incident-clock.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
 import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
@@ -98,7 +99,11 @@ export async function updateModelCard(
   const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);
   // Incidents need every evaluation and notification, not only the maintenance entries the log shows.
-  const incidents = deriveIncidents(spec.id, await readAuditTrail(store, spec.id, { evaluations: true, notifications: true }));
+  const incidents = deriveIncidents(
+    spec.id,
+    await readAuditTrail(store, spec.id, { evaluations: true, notifications: true }),
+    reportClockFor(spec.tier?.name, config.governance),
+  );
   // The card never reads the clock: it is as new as the newest thing it lists.
   const generatedAt = newest([
     ...log.map((e) => e.at),

@@ -15,9 +15,15 @@ import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
 import { createRegistry } from '../registry/registry.js';
 import { auditEntriesPrefix } from '../store/keys.js';
+import type { ClockGovernance } from '../../domain/incident-clock.js';
+import { incidentReportFindings } from './incident-reports.js';
 
 /** A finding as an inspection finds it; recording adds when it was first reported and who was told. */
-export type FoundFinding = Pick<WatchdogFinding, 'modelId' | 'kind' | 'key' | 'summary' | 'since'> & { details?: Record<string, unknown> };
+export type FoundFinding = Pick<WatchdogFinding, 'modelId' | 'kind' | 'key' | 'summary' | 'since'> & {
+  details?: Record<string, unknown>;
+  /** Whom to tell, when not every stakeholder and the platform contacts. */
+  notify?: string[];
+};
 
 export interface InspectContext {
   now: string;
@@ -27,6 +33,8 @@ export interface InspectContext {
   temporal?: TemporalPort;
   /** A model's evaluation schedule id is this prefix and its id. */
   evaluateSchedulePrefix: string;
+  /** The governance section: the incidents' reporting clock. */
+  governance?: ClockGovernance;
   /** Findings open before this run, by `<model>/<key>`. */
   open?: ReadonlyMap<string, Pick<WatchdogFinding, 'since'>>;
 }
@@ -204,6 +212,9 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
       },
     });
   }
+
+  // overdue-incident-report: a report an incident owes under the reporting clock, past due
+  found.push(...(await incidentReportFindings(deps.store, spec, { now: ctx.now, governance: ctx.governance, platform: ctx.watchdog.platform })));
 
   // unknown-person: the owner or an approver is not in the directory
   if (ctx.directory) {
