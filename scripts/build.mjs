@@ -219,7 +219,6 @@ async function bundleCli(esbuild, outRoot) {
  * twice the memory at every start of a command.
  */
 export function asciiOnly(code) {
-  // eslint-disable-next-line no-control-regex
   return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
