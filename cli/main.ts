@@ -313,15 +313,6 @@ function addConfigOption(cmd: Command): void {
 }
 addConfigOption(program);
 
-/** The commands that run until stopped: they validate the same shapes again and again. */
-const LONG_RUNNING = new Set(['start', 'worker', 'serve', 'codec-server']);
-// A one-shot command validates its config (and a few payloads) once: zod's compiled fast path
-// (code generated with new Function for each object schema, at its first parse) costs more than
-// it saves then, ~5 ms of `upkeep evaluate`. Long-running commands keep it.
-program.hook('preAction', async (_program, command) => {
-  if (!LONG_RUNNING.has(command.name())) (await import('zod')).config({ jitless: true });
-});
-
 program.parseAsync().catch((err: unknown) => {
   // A bad UPKEEP_* value (SettingsError, not imported here: settings load with the command).
   if (err instanceof UpkeepError || (err instanceof Error && err.name === 'SettingsError')) {
