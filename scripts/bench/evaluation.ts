@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import '../../engine/evaluation/ort-env.js';
 import ort from 'onnxruntime-node';
 import type { ModelSpec } from '../../domain/config.js';
 import { readTable } from '../../engine/data/read-table.js';
