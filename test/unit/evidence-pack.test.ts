@@ -9,15 +9,17 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { appendEntry } from '../../engine/audit/chain.js';
 import { writeEvidencePack } from '../../engine/evidence/pack.js';
 import { verifyPackArchive } from '../../engine/evidence/verify.js';
 import { csvCell } from '../../engine/evidence/csv.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { moveAuditTrail } from '../../engine/store/audit-layout.js';
-import { evidenceKey, planKey, reportKeys, specKey, auditLinkKey } from '../../engine/store/keys.js';
+import { artifactKey, evidenceKey, planKey, reportKeys, specKey, auditLinkKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ModelSpec } from '../../domain/config.js';
@@ -438,5 +440,58 @@ describe('the evidence pack of a quarter', function () {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('upkeep audit pack and audit pack verify, as commands', function () {
+  this.timeout(120_000);
+  let dir: string;
+  const cli = (...args: string[]) =>
+    spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, path.join(process.cwd(), 'cli/main.ts'), ...args],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, UPKEEP_CONFIG: '' },
+      },
+    );
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-pack-cli-'));
+    const store = createFileStore(path.join(dir, 'store'));
+    const spec = readFileSync(path.join(process.cwd(), `test/fixtures/ledger-store/ledger/${M}/specs/${FIXTURE_SPEC}.json`));
+    await store.put(specKey(M, FIXTURE_SPEC), spec);
+    await store.put(artifactKey(M, sha('onnx-v1')), 'onnx-v1');
+    for (let d = 0; d < 3; d++) await evaluation(store, d, 'healthy');
+    const { modelYaml } = await import('../helpers/config-text.js');
+    writeFileSync(path.join(dir, 'upkeep.yaml'), `store: ${JSON.stringify(path.join(dir, 'store'))}\nmodels:\n${modelYaml()}`);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('packs a period in one command, verifies it, names a tampered file, and refuses a model id that is a path in one line', function () {
+    const made = cli('audit', 'pack', M, '--from', '2026-10-01', '--to', '2026-10-08', '--out', 'p.tar.gz', '--config', 'upkeep.yaml');
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /packed churn from 2026-10-01T00:00:00\.000Z to 2026-10-08T00:00:00\.000Z: 3 evaluation/);
+    assert.match(made.stdout, /manifest\.json sha256 [0-9a-f]{64}/);
+    const ok = cli('audit', 'pack', 'verify', 'p.tar.gz');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /the evidence pack p\.tar\.gz is intact: \d+ files match its manifest/);
+    // Tamper: extract, alter one report, pack again.
+    execFileSync('tar', ['xzf', 'p.tar.gz'], { cwd: dir });
+    const top = readdirSync(dir).find((n) => n.startsWith('evidence-churn-'))!;
+    const report = readdirSync(path.join(dir, top, 'reports')).find((n) => n.endsWith('.md'))!;
+    writeFileSync(path.join(dir, top, 'reports', report), 'rewritten\n');
+    execFileSync('tar', ['czf', 'bad.tar.gz', top], { cwd: dir });
+    const bad = cli('audit', 'pack', 'verify', 'bad.tar.gz');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, new RegExp(`reports/${report.replace(/\./g, '\\.')} was altered`));
+    const hostile = cli('audit', 'pack', '../churn', '--from', '2026-10-01', '--to', '2026-10-08', '--config', 'upkeep.yaml');
+    assert.equal(hostile.status, 2);
+    assert.match(hostile.stderr, /^upkeep: "\.\.\/churn" is not a model id/);
+    assert.equal(hostile.stderr.trim().split('\n').length, 1);
+    const again = cli('audit', 'pack', M, '--from', '2026-10-01', '--to', '2026-10-08', '--out', 'p.tar.gz', '--config', 'upkeep.yaml');
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /p\.tar\.gz exists: choose another --out/);
   });
 });
