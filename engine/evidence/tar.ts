@@ -125,6 +125,21 @@ export async function createTarGz(dest: string, mtime: number): Promise<TarGzWri
   };
 }
 
+/** The `path` record of a pax extended header ("<length> path=<value>\n" records). */
+function paxPath(text: string): string | undefined {
+  let rest = text;
+  while (rest.length > 0) {
+    const space = rest.indexOf(' ');
+    const length = Number(rest.slice(0, space));
+    if (space <= 0 || !Number.isInteger(length) || length <= space) return undefined;
+    const record = Buffer.from(rest).subarray(0, length).toString('utf8');
+    const m = /^\d+ path=([\s\S]*)\n$/.exec(record);
+    if (m) return m[1];
+    rest = Buffer.from(rest).subarray(length).toString('utf8');
+  }
+  return undefined;
+}
+
 export interface ExtractedMember {
   path: string;
   sha256: string;
@@ -151,7 +166,20 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
   const problems: string[] = [];
   const seen = new Set<string>();
   let pending: Buffer = Buffer.alloc(0);
-  let current: { path: string | undefined; left: number; pad: number; hash: ReturnType<typeof createHash>; size: number; out?: FileHandle } | undefined;
+  let current:
+    | {
+        path: string | undefined;
+        left: number;
+        pad: number;
+        hash: ReturnType<typeof createHash>;
+        size: number;
+        out?: FileHandle;
+        meta?: string;
+        kept?: Buffer[];
+      }
+    | undefined;
+  /** The next member's name from a GNU long-name ('L') or pax ('x') header before it (GNU tar writes these for long paths). */
+  let longName: string | undefined;
   let total = 0;
   let ended = false;
   const input = createReadStream(archive).pipe(createGunzip());
@@ -164,6 +192,7 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
           const take = pending.subarray(0, Math.min(current.left, pending.length));
           current.hash.update(take);
           if (current.out) await current.out.write(take);
+          if (current.kept) current.kept.push(Buffer.from(take));
           current.left -= take.length;
           pending = pending.subarray(take.length);
           if (current.left > 0) break;
@@ -171,6 +200,8 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
         if (pending.length < current.pad) break;
         pending = pending.subarray(current.pad);
         if (current.out) await current.out.close();
+        if (current.meta === 'L') longName = field(Buffer.concat(current.kept ?? []), 0, current.size);
+        else if (current.meta === 'x') longName = paxPath(Buffer.concat(current.kept ?? []).toString('utf8')) ?? longName;
         if (current.path !== undefined) members.push({ path: current.path, sha256: current.hash.digest('hex'), bytes: current.size });
         current = undefined;
         continue;
@@ -186,7 +217,9 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
       const type = String.fromCharCode(h[156]!);
       const prefix = field(h, 345, 155);
       const name = field(h, 0, 100);
-      const p = prefix ? `${prefix}/${name}` : name;
+      const meta = type === 'L' || type === 'x' || type === 'g' ? type : undefined;
+      const p = !meta && longName !== undefined ? longName : prefix ? `${prefix}/${name}` : name;
+      if (!meta) longName = undefined;
       if (!Number.isFinite(size) || size < 0) throw new UpkeepError('InvalidData', `${archive}: a tar header declares no valid size (not an evidence pack)`);
       total += size;
       if (members.length >= EXTRACT_LIMITS.files || total > EXTRACT_LIMITS.totalBytes)
@@ -196,6 +229,11 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
         );
       const clean = p.replace(/\/$/, '');
       let keep: string | undefined;
+      if (meta) {
+        if (size > 1 << 20) throw new UpkeepError('InvalidData', `${archive}: a tar extended header of ${size} bytes (not an evidence pack)`);
+        current = { path: undefined, left: size, pad: (BLOCK - (size % BLOCK)) % BLOCK, hash: createHash('sha256'), size, meta, kept: [] };
+        continue;
+      }
       if (type === '5') {
         if (!isSafeArchivePath(clean)) problems.push(`the archive holds a folder with an unsafe path ${JSON.stringify(clean.slice(0, 200))}: not extracted`);
       } else if (type !== '0' && type !== '\0')

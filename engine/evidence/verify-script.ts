@@ -16,7 +16,7 @@ export const VERIFY_SCRIPT = String.raw`#!/usr/bin/env node
 // Verifies an extracted upkeep evidence pack: node verify.mjs [folder] [--json]
 // Needs Node 18 or later and nothing else. Exit 0: intact; 1: problems (one line each).
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -139,7 +139,7 @@ export function verifyPackFolder(dir) {
   return { ok: problems.length === 0, problems, notes, files: listed.size, links: links.length, entries: entries.size, anchored, head: segment?.head ?? null, headSha, manifestSha };
 }
 
-const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+const isMain = !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (isMain) {
   const args = process.argv.slice(2);
   const dir = args.find((a) => a !== '--json') ?? path.dirname(fileURLToPath(import.meta.url));

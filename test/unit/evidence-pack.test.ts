@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -362,18 +362,16 @@ describe('the evidence pack of a quarter', function () {
       assert.match(r.out, new RegExp(`${report.replace(/\./g, '\\.')} was altered`));
       const v = await verifyPackArchive(repack());
       assert.equal(v.ok, false);
-      assert.ok(
-        v.problems.some((p) => p.startsWith(`${report} was altered`)),
-        v.problems.join('\n'),
-      );
+      assert.equal(v.problems.length, 2, v.problems.join('\n'));
+      assert.equal(v.problems[0], `${report} was altered (its sha256 is not the one in the manifest)`);
+      assert.match(v.problems[1]!, /^reports\/20261115T060000Z_ev-045\.json is not the report entry \d+ cites \(sha256 differs\)$/);
     });
 
     it('a removed file and an added file are named', async function () {
       unlinkSync(path.join(inCopy(), 'reports/20261115T060000Z_ev-045.html'));
       writeFileSync(path.join(inCopy(), 'reports/extra.json'), '{}');
       const v = await verifyPackArchive(repack());
-      assert.ok(v.problems.includes('reports/20261115T060000Z_ev-045.html is missing (removed)'), v.problems.join('\n'));
-      assert.ok(v.problems.includes('reports/extra.json is not in the manifest (added)'), v.problems.join('\n'));
+      assert.deepEqual(v.problems, ['reports/20261115T060000Z_ev-045.html is missing (removed)', 'reports/extra.json is not in the manifest (added)']);
     });
 
     it('a broken chain is named even when the manifest is rewritten to match (a link altered, an entry altered)', function () {
@@ -399,6 +397,38 @@ describe('the evidence pack of a quarter', function () {
         new RegExp(`entry ${Number(entry.slice(-15, -5))} \\(${entry.replace(/\./g, '\\.')}\\) does not hash to the sha256 its link records`),
       );
     });
+  });
+
+  it('a hostile archive: a link, a path out of the folder and an absolute path are named and not extracted', async function () {
+    const d = mkdtempSync(path.join(os.tmpdir(), 'upkeep-pack-hostile-'));
+    try {
+      execFileSync('tar', ['xzf', archive, '-C', d]);
+      const top = path.basename(folder);
+      symlinkSync('/etc/passwd', path.join(d, top, 'reports', 'passwd.json'));
+      writeFileSync(path.join(d, 'evil.txt'), 'x');
+      const out = path.join(d, 'hostile.tar.gz');
+      // GNU tar keeps the names as given with -P: a member "../evil.txt" and one "/tmp/<d>/evil.txt".
+      execFileSync('tar', ['czPf', out, '-C', d, top, '--transform', 's,^evil,../evil,', 'evil.txt', path.join(d, 'evil.txt')]);
+      const listing = execFileSync('tar', ['tzPf', out], { encoding: 'utf8' });
+      assert.match(listing, /^\.\.\/evil\.txt$/m);
+      const v = await verifyPackArchive(out);
+      assert.equal(v.ok, false);
+      assert.ok(
+        v.problems.some((p) => /reports\/passwd\.json" is not a regular file/.test(p)),
+        v.problems.join('\n'),
+      );
+      assert.ok(
+        v.problems.some((p) => /unsafe path "\.\.\/evil\.txt"/.test(p)),
+        v.problems.join('\n'),
+      );
+      assert.ok(
+        v.problems.some((p) => /^"\/tmp\/[^"]*evil\.txt" /.test(p)),
+        v.problems.join('\n'),
+      );
+      assert.equal(existsSync(path.join(os.tmpdir(), 'evil.txt')), false);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   it('a period with nothing in it says so, and still verifies', async function () {
