@@ -121,6 +121,7 @@ export async function writeEvidencePack(store: ArtifactStore, o: PackOptions): P
 
   // Links: from the one before the first included entry to the head, so the segment chains to the head (and its anchors).
   const keys = await linkKeys(store, modelId);
+  const keyOfSeq = new Map(keys.map((k) => [Number(k.slice(-15, -5)), k]));
   const headSeq = keys.length ? Number(keys.at(-1)!.slice(-15, -5)) : 0;
   const afterPeriod = chain.find((c) => Date.parse(c.entry.at) >= to)?.seq ?? headSeq + 1;
   const start = included[0]?.seq ?? afterPeriod;
@@ -145,7 +146,7 @@ export async function writeEvidencePack(store: ArtifactStore, o: PackOptions): P
     }
     const entryRows: EntryRow[] = [];
     for (const c of included) {
-      const link = JSON.parse(decode(await store.get(keys.find((k) => k.endsWith(`/${seqName(c.seq)}.json`))!))) as AuditLink;
+      const link = JSON.parse(decode(await store.get(keyOfSeq.get(c.seq)!))) as AuditLink;
       const bytes = await store.tryGet(currentAuditKey(link.entry.key));
       const file = `chain/entries/${seqName(c.seq)}.json`;
       if (bytes) await put(file, bytes);

@@ -105,6 +105,10 @@ export function verifyPackFolder(dir) {
     }
   }
   const segment = listed.has('chain/segment.json') && present.has('chain/segment.json') ? json('chain/segment.json') : undefined;
+  for (const seq of Array.isArray(segment?.entries) ? segment.entries : []) {
+    const p = 'chain/entries/' + String(seq).padStart(10, '0') + '.json';
+    if (!listed.has(p)) problems.push('entry ' + seq + ' is named by chain/segment.json but not in the manifest (removed)');
+  }
   if (segment?.head && segment.head.seq > 0) {
     const h = linkSha.get(segment.head.seq);
     if (!h) problems.push('the head recorded in chain/segment.json (link ' + segment.head.seq + ') is not in the pack');

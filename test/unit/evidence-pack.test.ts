@@ -382,9 +382,13 @@ describe('the evidence pack of a quarter', function () {
       const entries = filesUnder(inCopy(), 'chain/entries');
       const entry = entries.find((e) => readFileSync(path.join(inCopy(), e), 'utf8').includes('"evaluated: healthy"'))!;
       writeFileSync(path.join(inCopy(), entry), readFileSync(path.join(inCopy(), entry), 'utf8').replace('evaluated', 'EVALUATED'));
+      // An entry removed with its line of the manifest.
+      const gone = entries.find((e) => e !== entry && readFileSync(path.join(inCopy(), e), 'utf8').includes('"evaluated: healthy"'))!;
+      unlinkSync(path.join(inCopy(), gone));
       // An insider who also rewrites both manifests.
       const manifestPath = path.join(inCopy(), 'manifest.json');
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: { path: string; sha256: string }[] };
+      manifest.files = manifest.files.filter((f) => f.path !== gone);
       for (const f of manifest.files) f.sha256 = sha(readFileSync(path.join(inCopy(), f.path)));
       writeFileSync(manifestPath, JSON.stringify(manifest));
       writeFileSync(path.join(inCopy(), 'MANIFEST.sha256'), manifest.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
@@ -396,6 +400,7 @@ describe('the evidence pack of a quarter', function () {
         r.out,
         new RegExp(`entry ${Number(entry.slice(-15, -5))} \\(${entry.replace(/\./g, '\\.')}\\) does not hash to the sha256 its link records`),
       );
+      assert.match(r.out, new RegExp(`entry ${Number(gone.slice(-15, -5))} is named by chain/segment\\.json but not in the manifest \\(removed\\)`));
     });
   });
 
