@@ -11,6 +11,9 @@
  * head recorded in chain/segment.json; every entry hashes to its link; every report hashes to the
  * sha256 its evaluation entry cites; every content-addressed object hashes to its name; every
  * anchor that falls inside the packed links matches its link.
+ *
+ * The script says import.meta["url"], never the dotted form: the build rewrites every dotted one
+ * in a source file's text to that file's compiled place, this string's included.
  */
 export const VERIFY_SCRIPT = String.raw`#!/usr/bin/env node
 // Verifies an extracted upkeep evidence pack: node verify.mjs [folder] [--json]
@@ -143,10 +146,10 @@ export function verifyPackFolder(dir) {
   return { ok: problems.length === 0, problems, notes, files: listed.size, links: links.length, entries: entries.size, anchored, head: segment?.head ?? null, headSha, manifestSha };
 }
 
-const isMain = !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+const isMain = !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta["url"]));
 if (isMain) {
   const args = process.argv.slice(2);
-  const dir = args.find((a) => a !== '--json') ?? path.dirname(fileURLToPath(import.meta.url));
+  const dir = args.find((a) => a !== '--json') ?? path.dirname(fileURLToPath(import.meta["url"]));
   const r = verifyPackFolder(dir);
   if (args.includes('--json')) console.log(JSON.stringify(r));
   else if (r.ok)

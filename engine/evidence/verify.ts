@@ -59,13 +59,16 @@ export async function verifyPackArchive(archive: string): Promise<PackVerificati
     const script = path.join(tmp, 'verify.mjs');
     await writeFile(script, VERIFY_SCRIPT);
     const out = await run(process.execPath, [script, path.join(into, top), '--json'], { maxBuffer: 64 * 2 ** 20 }).catch(
-      (err: { stdout?: string; message: string }) => ({ stdout: err.stdout ?? '' }),
+      (err: { stdout?: string; stderr?: string; message: string }) => ({ stdout: err.stdout ?? '', stderr: err.stderr ?? err.message }),
     );
     let r: Omit<PackVerification, 'ok'> & { ok: boolean };
     try {
       r = JSON.parse(out.stdout) as typeof r;
     } catch {
-      throw new UpkeepError('InvalidData', `${archive}: the pack could not be checked (the verifier gave no answer)`);
+      throw new UpkeepError(
+        'InvalidData',
+        `${archive}: the pack could not be checked (the verifier gave no answer: ${String(out.stderr).trim().split('\n').at(-1)?.slice(0, 300) ?? ''})`,
+      );
     }
     const inside = await readFile(path.join(into, top, 'verify.mjs'), 'utf8').catch(() => undefined);
     if (inside !== undefined && inside !== VERIFY_SCRIPT)

@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { appendEntry } from '../../engine/audit/chain.js';
 import { writeEvidencePack } from '../../engine/evidence/pack.js';
 import { verifyPackArchive } from '../../engine/evidence/verify.js';
+import { VERIFY_SCRIPT } from '../../engine/evidence/verify-script.js';
 import { csvCell } from '../../engine/evidence/csv.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { moveAuditTrail } from '../../engine/store/audit-layout.js';
@@ -296,6 +297,9 @@ describe('the evidence pack of a quarter', function () {
     const v = await verifyPackArchive(archive);
     assert.deepEqual(v.problems, []);
     assert.equal(v.ok, true);
+    // The bundled CLI carries this text: the build rewrites a dotted import.meta.url anywhere in a source file.
+    assert.doesNotMatch(VERIFY_SCRIPT, /import\.meta\.url/);
+    assert.equal(readFileSync(path.join(folder, 'verify.mjs'), 'utf8'), VERIFY_SCRIPT);
     // sha256sum alone agrees with the manifest.
     execFileSync('sha256sum', ['--quiet', '-c', 'MANIFEST.sha256'], { cwd: folder });
   });
