@@ -13,7 +13,8 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { appendEntry } from '../../engine/audit/chain.js';
+import { appendEntry, linkKeys } from '../../engine/audit/chain.js';
+import type { AnchorSighting } from '../../engine/audit/anchor.js';
 import { writeEvidencePack } from '../../engine/evidence/pack.js';
 import { verifyPackArchive } from '../../engine/evidence/verify.js';
 import { VERIFY_SCRIPT } from '../../engine/evidence/verify-script.js';
@@ -218,7 +219,15 @@ describe('the evidence pack of a quarter', function () {
     work = mkdtempSync(path.join(os.tmpdir(), 'upkeep-pack-out-'));
     store = await quarter(dir);
     archive = path.join(work, 'q4.tar.gz');
-    const r = await writeEvidencePack(store, { modelId: M, from: Q_FROM, to: Q_TO, out: archive, now: new Date('2027-01-02T00:00:00Z') });
+    // Anchors as a second store would hold them: of the head, and of link 1.
+    const links = await linkKeys(store, M);
+    const head = { links: links.length, sha256: sha(await store.get(links.at(-1)!)) };
+    const anchor = (at: string, h: { links: number; sha256: string }): AnchorSighting => ({
+      record: { v: 'upkeep.anchor/1', at, workflowId: 'upkeep-anchor-trail', runId: `a-${at}`, heads: [{ modelId: M, ...h }] },
+      source: 'second store',
+    });
+    const anchors = [anchor('2027-01-01T12:00:00.000Z', head), anchor('2026-09-01T00:00:00.000Z', { links: 1, sha256: sha(await store.get(links[0]!)) })];
+    const r = await writeEvidencePack(store, { modelId: M, from: Q_FROM, to: Q_TO, out: archive, anchors, now: new Date('2027-01-02T00:00:00Z') });
     assert.equal(r.verified, true);
     assert.equal(r.empty, false);
     // The fixture's own two evaluations (2026-11-02 and -03) fall in the quarter too.
@@ -293,7 +302,15 @@ describe('the evidence pack of a quarter', function () {
   it("verifies offline with the pack's own verify.mjs and with upkeep audit pack verify", async function () {
     const r = nodeVerify(folder);
     assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /evidence pack intact: \d+ files match manifest\.json; \d+ links chained to head link/);
+    assert.match(
+      r.out,
+      /evidence pack intact: \d+ files match manifest\.json; \d+ links chained to head link \d+ \(sha256 [0-9a-f]{64}\), \d+ entries match their links, 2 anchors match/,
+    );
+    const anchors = JSON.parse(readFileSync(path.join(folder, 'chain/anchors.json'), 'utf8')) as { inPack: boolean }[];
+    assert.deepEqual(
+      anchors.map((a) => a.inPack),
+      [true, true], // the fixture's first entries are in the quarter: its links from link 1 are packed
+    );
     const v = await verifyPackArchive(archive);
     assert.deepEqual(v.problems, []);
     assert.equal(v.ok, true);
@@ -386,6 +403,9 @@ describe('the evidence pack of a quarter', function () {
       const entries = filesUnder(inCopy(), 'chain/entries');
       const entry = entries.find((e) => readFileSync(path.join(inCopy(), e), 'utf8').includes('"evaluated: healthy"'))!;
       writeFileSync(path.join(inCopy(), entry), readFileSync(path.join(inCopy(), entry), 'utf8').replace('evaluated', 'EVALUATED'));
+      // The head link rewritten (it is anchored outside the store).
+      const headLink = links.at(-1)!;
+      writeFileSync(path.join(inCopy(), headLink), readFileSync(path.join(inCopy(), headLink), 'utf8').replace('"seq"', '"seq" '));
       // An entry removed with its line of the manifest.
       const gone = entries.find((e) => e !== entry && readFileSync(path.join(inCopy(), e), 'utf8').includes('"evaluated: healthy"'))!;
       unlinkSync(path.join(inCopy(), gone));
@@ -403,6 +423,10 @@ describe('the evidence pack of a quarter', function () {
       assert.match(
         r.out,
         new RegExp(`entry ${Number(entry.slice(-15, -5))} \\(${entry.replace(/\./g, '\\.')}\\) does not hash to the sha256 its link records`),
+      );
+      assert.match(
+        r.out,
+        new RegExp(`link ${Number(headLink.slice(-15, -5))} does not match the head anchored at 2027-01-01T12:00:00\\.000Z \\(second store\\)`),
       );
       assert.match(r.out, new RegExp(`entry ${Number(gone.slice(-15, -5))} is named by chain/segment\\.json but not in the manifest \\(removed\\)`));
     });
