@@ -72,7 +72,9 @@ export interface TarGzWriter {
 /** Opens `<dest>.tmp-<random>` beside `dest`; `finish` syncs it and renames it to `dest`. */
 export async function createTarGz(dest: string, mtime: number): Promise<TarGzWriter> {
   const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.tmp-${randomBytes(6).toString('hex')}`);
-  const file: FileHandle = await open(tmp, 'wx', 0o644);
+  const file: FileHandle = await open(tmp, 'wx', 0o644).catch((err: NodeJS.ErrnoException) => {
+    throw new UpkeepError('InvalidRequest', `cannot write the archive ${dest}: ${err.code ?? err.message} in ${path.dirname(dest)}`);
+  });
   const gzip: Gzip = createGzip({ level: 9 });
   let failed: Error | undefined;
   const done = new Promise<void>((resolve, reject) => {

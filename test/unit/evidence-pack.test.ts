@@ -478,6 +478,10 @@ describe('the evidence pack of a quarter', function () {
   it('refuses a model id that is a path, an existing archive, and leaves nothing half-written when the store fails', async function () {
     await assert.rejects(writeEvidencePack(store, { modelId: '../churn', from: Q_FROM, to: Q_TO, out: path.join(work, 'x.tar.gz') }), /is not a model id/);
     await assert.rejects(writeEvidencePack(store, { modelId: M, from: Q_FROM, to: Q_TO, out: archive }), /exists: choose another --out/);
+    await assert.rejects(
+      writeEvidencePack(store, { modelId: M, from: Q_FROM, to: Q_TO, out: path.join(work, 'no', 'such', 'x.tar.gz') }),
+      /^UpkeepError: cannot write the archive .*x\.tar\.gz: ENOENT in /,
+    );
     const failing: ArtifactStore = { ...store, get: async (key) => (key.includes('ev-050') ? Promise.reject(new Error('disk on fire')) : store.get(key)) };
     failing.tryGet = async (key) => (key.includes('ev-050') ? Promise.reject(new Error('disk on fire')) : store.tryGet(key));
     const out = path.join(work, 'half', 'x.tar.gz');
