@@ -26,6 +26,7 @@ const ENGINE_ORDER = [
   'watchdog',
   'cards',
   'pictures',
+  'evidence',
 ];
 
 module.exports = {

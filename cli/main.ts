@@ -184,6 +184,27 @@ audit
   .command('export')
   .description('copy the histories of closed workflows to the store now (a worker does it hourly)')
   .action(async (_o, cmd: Command) => (await auditing()).exportCommand(cmd.optsWithGlobals()));
+// The evidence pack (docs/audit.md#evidence-pack). --from/--to are checked by the command: a required
+// option here would be required of `pack verify` too.
+const packing = () => import('./commands/pack.js');
+const pack = audit
+  .command('pack')
+  .description(
+    'write one .tar.gz for a review of a period: model cards, monitoring plans, verdicts with their reports, signed decisions with the evidence shown and their check, incidents, histories, the chain segment and a sha256 manifest, readable offline',
+  )
+  .argument('[model]', 'model id')
+  .option('--from <time>', 'start of the period (YYYY-MM-DD or ISO time)')
+  .option('--to <time>', 'end of the period, excluded (YYYY-MM-DD or ISO time)')
+  .option('--out <file>', 'the archive to write (default: ./evidence-<model>-<from>-<to>.tar.gz; never overwritten)')
+  .option('--unverified', 'pack a trail that does not verify, marked UNVERIFIED throughout (exit 1 all the same)')
+  .option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)')
+  .action(async (model: string | undefined, _o, cmd: Command) => (await packing()).packCommand(model, cmd.optsWithGlobals()));
+pack
+  .command('verify <archive>')
+  .description(
+    'check an evidence pack offline: every file against its manifest (altered, removed, added), the chain segment, reports and anchors (exit 1 naming each problem)',
+  )
+  .action(async (archive: string) => (await packing()).packVerifyCommand(archive));
 
 program
   .command('who-was-watching <model>')

@@ -328,6 +328,9 @@ console.log('');
 section('scripts/bench/audit.ts', []);
 
 console.log('');
+section('scripts/bench/evidence-pack.ts', []);
+
+console.log('');
 section('scripts/bench/status.ts', []);
 
 console.log('');
