@@ -103,7 +103,12 @@ const gateOf = (gate: GateStatus['gate'], over: Partial<GateStatus> = {}): GateS
   escalated: false,
   ...over,
 });
-const STAGES = { retrain: 'awaiting-retrain-approval', promote: 'awaiting-promotion-approval', rollback: 'awaiting-rollback-approval' } as const;
+const STAGES = {
+  retrain: 'awaiting-retrain-approval',
+  promote: 'awaiting-promotion-approval',
+  rollback: 'awaiting-rollback-approval',
+  handover: 'awaiting-handover-acceptance',
+} as const;
 const statusOf = (gate: GateStatus, kind: MaintenanceStatus['kind'] = 'retrain'): MaintenanceStatus =>
   ({ modelId: 'churn', kind, stage: STAGES[gate.gate], since: OPENED, evidence: [], gates: [gate], gate }) as MaintenanceStatus;
 const unsigned = () => undefined;
