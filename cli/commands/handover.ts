@@ -3,7 +3,8 @@
  * departure opens (`upkeep users remove`): the printing side over cli/client/handover.ts.
  */
 import path from 'node:path';
-import type { UpkeepConfig } from '../../domain/config.js';
+import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
+import type { ArtifactStore } from '../../engine/store/store.js';
 import { terminalSafe } from '../../domain/escape.js';
 import { commandConfig, settings, withClient } from '../context.js';
 
@@ -56,4 +57,33 @@ export async function departureHandovers(config: UpkeepConfig, person: string, b
       ),
     );
   }
+}
+
+/**
+ * `upkeep check`'s owner lines for one model, from its audit trail: FAIL when a handover was
+ * accepted and the config still names the owner before it; a pending handover; nothing when the
+ * trail and the config agree. A store that cannot be read is a note, not a failure.
+ */
+export async function ownerCheckLines(store: ArtifactStore, spec: ModelSpec): Promise<{ ok: boolean; lines: string[] }> {
+  const [{ currentOwner }, { configOwnerLag }] = await Promise.all([import('../../engine/audit/handover.js'), import('../../engine/audit/owners.js')]);
+  let owner;
+  try {
+    owner = await currentOwner(store, spec.id);
+  } catch (err) {
+    return {
+      ok: true,
+      lines: [terminalSafe(`  owner: the audit trail could not be read to compare with the config (${(err as Error).message.split('\n')[0]})`)],
+    };
+  }
+  const lines: string[] = [];
+  const lag = configOwnerLag(owner, spec.owner);
+  if (lag) lines.push(terminalSafe(`${lag.stale ? 'FAIL' : '  note:'} ${spec.id}: ${lag.text}`));
+  if (owner.pending)
+    lines.push(
+      terminalSafe(
+        `  handover: to ${owner.pending.to.join(' or ')} pending since ${owner.pending.since}; ${owner.owner ?? spec.owner} stays the owner until it is accepted`,
+      ),
+    );
+  for (const p of owner.problems) lines.push(terminalSafe(`  handover NOT counted (does not verify): ${p}`));
+  return { ok: !lag?.stale, lines };
 }

@@ -100,7 +100,11 @@ export interface MaintenanceActivity {
 
 export interface ModelStatus {
   id: string;
+  /** The accountable owner: the config's, or the trail's after an accepted handover the config does not state yet (docs/governance.md#handover). */
   owner: string;
+  /** The trail and the config disagree on the owner, and what to do; a handover waiting for acceptance. */
+  ownerNote?: string;
+  handoverPending?: { to: string[]; since: string };
   approvers: string[];
   task: string;
   /** The schedule as the config declares it, and its interval. */

@@ -14,6 +14,7 @@ import { findModel, keysOfPeople } from '../config/load.js';
 import { handoverClaimKey, stagedHandoverKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readChain } from './chain.js';
+import { readAuditTrail } from './read.js';
 import { ownerAt, readCitedSpecs, type OwnerAt } from './owners.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -64,9 +65,15 @@ export async function claimStagedHandover(store: ArtifactStore, ref: StagedHando
   return request;
 }
 
-/** Who owns the model at `at` according to its audit chain (the config's owner, or the last accepted handover). */
-export async function currentOwner(store: ArtifactStore, modelId: string, at = new Date()): Promise<OwnerAt> {
-  const chain = await readChain(store, modelId);
+/**
+ * Who owns the model at `at` according to its audit chain (the config's owner, or the last accepted
+ * handover). `maintenanceOnly`: from the maintenance entries alone (config changes, requests,
+ * handovers; no evaluations), for a fleet view that reads every model.
+ */
+export async function currentOwner(store: ArtifactStore, modelId: string, at = new Date(), o: { maintenanceOnly?: boolean } = {}): Promise<OwnerAt> {
+  const chain = o.maintenanceOnly
+    ? (await readAuditTrail(store, modelId)).map((entry, i) => ({ seq: i + 1, entry, uri: '' }))
+    : await readChain(store, modelId);
   return ownerAt(modelId, chain, at, await readCitedSpecs(store, modelId, chain));
 }
 

@@ -59,7 +59,7 @@ export function acceptanceProblem(modelId: string, e: AuditEntry): string | unde
   if (!proof) return `entry ${e.id}: the acceptance by ${to} is not signed`;
   if (!isKeys(keys)) return `entry ${e.id}: records no keys to check the acceptance's signature against`;
   const act = { gate: 'handover', decision: 'approve', approver: to, ...(e.comment ? { comment: e.comment } : {}) };
-  const problem = storedDecisionProblem(modelId, act, keys, e.workflowId);
+  const problem = storedDecisionProblem(modelId, { ...act, proof }, keys, e.workflowId);
   return problem ? `entry ${e.id}: ${problem.replace(`model ${modelId}: `, '')}` : undefined;
 }
 
@@ -129,12 +129,22 @@ export function ownerAt(modelId: string, chain: readonly ChainedEntry[], at: Dat
   return out;
 }
 
-/** The owner now and whether the config still names someone else: what `upkeep check` and status tell. */
-export function configOwnerLag(o: OwnerAt, configOwner: string): string | undefined {
+/**
+ * Whether the config agrees with the trail's owner (what `upkeep check` and status tell): `stale`
+ * when a handover was accepted and the config still names the owner before it (set owner: to the
+ * new one); a note when the config names a third person, not yet recorded; undefined when they agree.
+ */
+export function configOwnerLag(o: OwnerAt, configOwner: string): { stale: boolean; text: string } | undefined {
   if (o.how !== 'handover' || !o.owner || o.owner === configOwner) return undefined;
   if (o.handover?.from === configOwner || o.configOwner === configOwner)
-    return `${o.owner} accepted the handover at ${o.since} (signed by ${o.handover?.signer ?? '?'}), but the config still says owner: ${configOwner}: set owner: ${o.owner}`;
-  return `the config says owner: ${configOwner}, while the trail's owner is ${o.owner} (accepted the handover at ${o.since}); ${configOwner} becomes the owner when the config is next recorded (schedules sync)`;
+    return {
+      stale: true,
+      text: `${o.owner} accepted the handover at ${o.since} (signed by ${o.handover?.signer ?? '?'}), but the config still says owner: ${configOwner}: set owner: ${o.owner}`,
+    };
+  return {
+    stale: false,
+    text: `the config says owner: ${configOwner}, while the trail's owner is ${o.owner} (accepted the handover at ${o.since}); ${configOwner} becomes the owner when the config is next recorded (schedules sync)`,
+  };
 }
 
 /** The people of every spec the chain cites, read from the store (a spec missing from it is left out). */
