@@ -148,12 +148,13 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
       }
     }),
   };
-  keyrings.set(loaded, keyring);
+  // By its models array: a copy of the config made with a spread (the worker's, with its name) shares it.
+  keyrings.set(loaded.models, keyring);
   return loaded;
 }
 
 /** The keyring each parsed config was read with (a handover's candidates are not yet the model's people). */
-const keyrings = new WeakMap<UpkeepConfig, Keyring>();
+const keyrings = new WeakMap<readonly unknown[], Keyring>();
 
 /**
  * The public keys that may sign for `people` about model `modelId` (not necessarily its people yet:
@@ -161,7 +162,7 @@ const keyrings = new WeakMap<UpkeepConfig, Keyring>();
  * authenticators. undefined when none of them has a key and there is no authenticator.
  */
 export function keysOfPeople(config: UpkeepConfig, modelId: string, people: readonly string[]): DecisionKeys | undefined {
-  const ring = keyrings.get(config);
+  const ring = keyrings.get(config.models);
   const model = config.models.find((m) => m.id === modelId);
   const found: Record<string, string> = {};
   for (const id of people) {
