@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { requestHandover, openDepartureHandovers } from '../../cli/client/handover.js';
 import { ownerCheckLines } from '../../cli/commands/handover.js';
 import { submitDecision, type DecisionSigner } from '../../cli/client/decisions.js';
@@ -23,7 +23,9 @@ import { UpkeepError } from '../../engine/errors.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import { stagedHandoverKey } from '../../engine/store/keys.js';
 import { newKeyPair, newNonce, signDecision } from '../../domain/signature.js';
-import { handoverWorkflowId, type HandoverModelResult } from '../../workflows/definitions.js';
+import { handoverWorkflowId, watchdogScheduleId, type HandoverModelResult } from '../../workflows/definitions.js';
+import { watchdog } from '../../workflows/index.js';
+import type { WatchdogResult } from '../../workflows/watchdog.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { createDemoWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -199,5 +201,38 @@ describe('handover through a worker: requested, a forged acceptance refused, acc
     const v = await verifyTrail(store, modelId);
     assert.deepEqual(v.problems, []);
     assert.equal(whoWasWatching(modelId, v.entries, new Date(), await readCitedSpecs(store, modelId, v.entries)).owner.owner, PLATFORM);
+  });
+
+  it('the watchdog that finds the owner missing from the directory opens the handover to the platform contacts, once', async function () {
+    const modelId = uniqueModelId('left');
+    const taskQueue = uniqueTaskQueue('left');
+    await workspace(modelId);
+    // The directory knows Bob only: the owner (and the demo's approver) left.
+    writeFileSync(path.join(ws!.dir, 'people.yaml'), stringify({ people: [BOB] }));
+    const raw = parse(readFileSync(ws!.configPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(ws!.configPath, stringify({ ...raw, watchdog: { platform: [PLATFORM], directory: 'people.yaml' } }));
+    await withWorker(taskQueue, async (client) => {
+      const run = (n: number): Promise<WatchdogResult> =>
+        client.workflow.execute(watchdog, { taskQueue, workflowId: `${watchdogScheduleId(taskQueue)}-test-${n}`, args: [] });
+      const first = await run(1);
+      assert.ok(
+        first.opened.some((k) => k.startsWith(`${modelId}/unknown-person-`)),
+        first.opened.join(', '),
+      );
+      const [open] = await waitFor('the handover gate', async () => {
+        const r = await openRequests(client, modelId, { gate: 'handover', taskQueue });
+        return r.length ? r : undefined;
+      });
+      assert.deepEqual(
+        [open!.gate.approvers, open!.status.handover?.source, open!.status.handover?.left, open!.status.handover?.from],
+        [[PLATFORM], 'departure', OWNER, OWNER],
+      );
+      const runId = (await open!.handle.describe()).runId;
+      // The finding stays open: the next run opens no second request.
+      const second = await run(2);
+      assert.deepEqual(second.opened, []);
+      assert.equal((await client.workflow.getHandle(handoverWorkflowId(modelId)).describe()).runId, runId);
+      await client.workflow.getHandle(handoverWorkflowId(modelId)).terminate('test over');
+    });
   });
 });
