@@ -35,15 +35,12 @@ export async function startHandover(client: Client, taskQueue: string, ref: Stag
   return workflowId;
 }
 
-/** `upkeep handover <model> --to <person>`: checked, staged, started; returns the workflow id and the owner it hands over from. */
-export async function requestHandover(
-  client: Client,
-  taskQueue: string,
-  store: ArtifactStore,
-  spec: ModelSpec,
-  o: HandoverAsk,
-  now = new Date(),
-): Promise<{ workflowId: string; from: string }> {
+/**
+ * `upkeep handover <model> --to <person>`, before Temporal is asked: checked against the owner the
+ * trail names (handing a model to its owner is refused) and staged in the store; returns its
+ * reference and the owner it hands over from.
+ */
+export async function prepareHandover(store: ArtifactStore, spec: ModelSpec, o: HandoverAsk, now = new Date()): Promise<{ ref: StagedHandover; from: string }> {
   const owner = await currentOwner(store, spec.id, now);
   const from = owner.owner ?? spec.owner;
   if (o.to === from) throw new UpkeepError('InvalidRequest', `handover ${spec.id}: ${o.to} owns it already (nothing to hand over)`);
@@ -67,6 +64,19 @@ export async function requestHandover(
       );
     throw err;
   });
+  return { ref, from };
+}
+
+/** prepareHandover, then the workflow started: returns the workflow id and the owner it hands over from. */
+export async function requestHandover(
+  client: Client,
+  taskQueue: string,
+  store: ArtifactStore,
+  spec: ModelSpec,
+  o: HandoverAsk,
+  now = new Date(),
+): Promise<{ workflowId: string; from: string }> {
+  const { ref, from } = await prepareHandover(store, spec, o, now);
   return { workflowId: await startHandover(client, taskQueue, ref), from };
 }
 

@@ -10,7 +10,7 @@ import { commandConfig, settings, withClient } from '../context.js';
 
 export async function handoverCommand(model: string, o: { to: string; as?: string; reason?: string; config?: string }): Promise<void> {
   const configPath = commandConfig(o.config);
-  const [{ findModel, loadConfig }, { openStore }, { requestHandover }] = await Promise.all([
+  const [{ findModel, loadConfig }, { openStore }, { prepareHandover, startHandover }] = await Promise.all([
     import('../../engine/config/load.js'),
     import('../../engine/store/open.js'),
     import('../client/handover.js'),
@@ -18,9 +18,9 @@ export async function handoverCommand(model: string, o: { to: string; as?: strin
   const config = await loadConfig(configPath);
   const spec = findModel(config, model, path.basename(configPath));
   const as = o.as ?? settings().user;
-  const { workflowId, from } = await withClient((client) =>
-    requestHandover(client, settings().taskQueue, openStore(config), spec, { to: o.to, as, reason: o.reason }),
-  );
+  // Checked and staged first: a mistake is told without a server.
+  const { ref, from } = await prepareHandover(openStore(config), spec, { to: o.to, as, reason: o.reason });
+  const workflowId = await withClient((client) => startHandover(client, settings().taskQueue, ref));
   console.log(terminalSafe(`handover of ${spec.id} from ${from} to ${o.to} requested by ${as} (workflow ${workflowId})`));
   console.log(terminalSafe(`${from} stays the owner until ${o.to} accepts, signed: upkeep approve ${spec.id} --gate handover --as ${o.to}`));
   console.log(
