@@ -21,7 +21,7 @@ import { renderWhoWasWatching, whoWasWatching } from '../../engine/audit/watchin
 import { findModel, loadConfig } from '../../engine/config/load.js';
 import { UpkeepError } from '../../engine/errors.js';
 import { createFileStore } from '../../engine/store/file-store.js';
-import { stagedHandoverKey } from '../../engine/store/keys.js';
+import { cardKey, stagedHandoverKey } from '../../engine/store/keys.js';
 import { newKeyPair, newNonce, signDecision } from '../../domain/signature.js';
 import { handoverWorkflowId, watchdogScheduleId, type HandoverModelResult } from '../../workflows/definitions.js';
 import { watchdog } from '../../workflows/index.js';
@@ -168,6 +168,12 @@ describe('handover through a worker: requested, a forged acceptance refused, acc
       v.entries.filter((c) => c.entry.kind === 'handover-requested' || c.entry.kind === 'handover-accepted').length,
       2,
       'the replayed reference recorded nothing',
+    );
+    // The card, regenerated when the request closed, names Bob and says the config lags.
+    const card = new TextDecoder().decode(await store.get(cardKey(modelId, 'md')));
+    assert.match(
+      card,
+      /^- \*\*Owner:\*\* bob@example\.com \(from the audit trail: bob@example\.com accepted the handover at .*set owner: bob@example\.com\)$/m,
     );
     // upkeep check fails until the config names Bob.
     const check = await ownerCheckLines(store, spec);
