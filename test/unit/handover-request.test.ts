@@ -90,3 +90,42 @@ describe('handover requests in the store: staged by the command, claimed by one 
     assert.equal(keysOfPeople(config, 'churn', ['nobody@example.com']), undefined);
   });
 });
+
+describe('handover requests where people decide: approvals list and the web inbox', function () {
+  const gate = {
+    gate: 'handover' as const,
+    state: 'waiting' as const,
+    openedAt: '2026-11-21T00:00:00.000Z',
+    expiresAt: '2026-11-28T00:00:00.000Z',
+    approvers: [BOB],
+    notified: [],
+    reminders: 0,
+    escalated: false,
+    signaturesRequired: true,
+  };
+  const status = {
+    modelId: 'churn',
+    kind: 'handover' as const,
+    stage: 'awaiting-handover-acceptance' as const,
+    since: gate.openedAt,
+    evidence: [],
+    gates: [gate],
+    gate,
+    handover: { from: OWNER, to: [BOB], reason: 'moving <b>team</b>', requestedBy: OWNER, source: 'manual' as const },
+  };
+
+  it('says from whom to whom, why, and that the owner stays accountable; the inbox escapes the reason and offers the forms to the person named only', async function () {
+    const { statusText } = await import('../../cli/commands/maintenance-actions.js');
+    const text = statusText(status, 'upkeep-handover-churn');
+    assert.match(text, /^ {2}handover: {4}from churn-owner@example\.com to bob@example\.com, asked by churn-owner@example\.com: moving <b>team<\/b>$/m);
+    assert.match(text, /the owner stays accountable until it is accepted with a signed decision/);
+    assert.match(text, /upkeep approve churn --gate handover --as <you>/);
+    const { inboxPage } = await import('../../cli/web/pages.js');
+    const asBob = String(await inboxPage({ user: BOB, csrf: 'x' }, [{ workflowId: 'upkeep-handover-churn', status }], []));
+    assert.match(asBob, /Handover from churn-owner@example\.com to bob@example\.com, asked by churn-owner@example\.com: moving &lt;b&gt;team&lt;\/b&gt;/);
+    assert.match(asBob, /Approve handover/);
+    const asOwner = String(await inboxPage({ user: OWNER, csrf: 'x' }, [{ workflowId: 'upkeep-handover-churn', status }], []));
+    assert.doesNotMatch(asOwner, /Approve handover/);
+    assert.match(asOwner, /Only bob@example\.com can decide on this request/);
+  });
+});
