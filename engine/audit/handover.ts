@@ -84,7 +84,8 @@ export async function currentOwner(store: ArtifactStore, modelId: string, at = n
 export async function modelsOwnedBy(store: ArtifactStore, config: UpkeepConfig, person: string): Promise<{ modelId: string; owner: OwnerAt }[]> {
   const out: { modelId: string; owner: OwnerAt }[] = [];
   for (const m of config.models) {
-    const owner = await currentOwner(store, m.id);
+    // The maintenance entries say it (config changes and handovers): a fleet's evaluations are not read.
+    const owner = await currentOwner(store, m.id, new Date(), { maintenanceOnly: true });
     if ((owner.owner ?? m.owner) === person) out.push({ modelId: m.id, owner });
   }
   return out;
