@@ -317,6 +317,17 @@ program
   )
   .action(async (o) => (await scheduling()).workerCommand(o));
 
+// Handing a model to a new owner, who accepts it signed (docs/governance.md#handover).
+program
+  .command('handover <model>')
+  .description(
+    'hand a model to a new owner, who must accept it with a signed decision (upkeep approve <model> --gate handover); until then the owner stays accountable',
+  )
+  .requiredOption('--to <person>', 'the new owner (their id, as the keys file lists their key)')
+  .option('--reason <text>', 'why (shown to the new owner and kept in the audit trail)')
+  .option('--as <id>', 'who asks (default: $USER; recorded as asserted)')
+  .action(async (model: string, o) => (await import('./commands/handover.js')).handoverCommand(model, o));
+
 // Maintenance made visible (docs/governance.md): the report, from the audit trail alone.
 program
   .command('report')

@@ -6,7 +6,8 @@ import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
 
-export type GateName = 'retrain' | 'promote' | 'rollback';
+/** `handover`: the new owner accepts a model (docs/governance.md#handover); always signed. */
+export type GateName = 'retrain' | 'promote' | 'rollback' | 'handover';
 
 /** What an approver sends through the `decide` Update. */
 export interface DecisionInput {
@@ -221,11 +222,19 @@ export type RetrainOutcome =
   | 'no-trainer';
 
 export type MaintenanceStage =
-  'awaiting-retrain-approval' | 'snapshotting' | 'training' | 'comparing' | 'awaiting-promotion-approval' | 'awaiting-rollback-approval' | 'promoting' | 'done';
+  | 'awaiting-retrain-approval'
+  | 'snapshotting'
+  | 'training'
+  | 'comparing'
+  | 'awaiting-promotion-approval'
+  | 'awaiting-rollback-approval'
+  | 'awaiting-handover-acceptance'
+  | 'promoting'
+  | 'done';
 
 export interface MaintenanceStatus {
   modelId: string;
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'handover';
   stage: MaintenanceStage;
   /** When the current stage began. */
   since: string;
@@ -242,6 +251,8 @@ export interface MaintenanceStatus {
   candidate?: ModelVersionRef;
   comparison?: Comparison;
   outcome?: RetrainOutcome;
+  /** A handover request: the owner now, who may accept, why, who asked (docs/governance.md#handover). */
+  handover?: { from: string | null; to: string[]; reason: string; requestedBy: string; source: 'manual' | 'departure'; left?: string };
   /** What approving the retrain does: the trainer and the days it is asked to train on. */
   plan?: { trainer: string; trainingDays: number; holdoutDays: number; minCoverage: number };
 }
@@ -347,7 +358,10 @@ export interface AuditEntry {
     /** An owner's post-incident note (details.incident, details.text; signed when the owner has a key). */
     | 'incident-note'
     /** A report on an incident under its reporting clock (details.incident, details.report: initial | final, details.text; signed when the filer has a key). */
-    | 'incident-report';
+    | 'incident-report'
+    /** A handover of the model's ownership was asked for, and accepted (signed by the new owner): docs/governance.md#handover. */
+    | 'handover-requested'
+    | 'handover-accepted';
   summary: string;
   actor?: string;
   comment?: string;

@@ -1,7 +1,7 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
  * three outcomes, with its window in evaluation shards and against a rolling reference, a degraded evaluation that takes the demo model through retrainModel to a
- * promotion, a signed rollback (rollbackModel), a watchdog run with findings, and late labels (a
+ * promotion, a signed rollback (rollbackModel), a handover accepted signed (handoverModel), a watchdog run with findings, and late labels (a
  * run that evaluates a matured window again, and that child run), a model healthy again after
  * degraded that routes `recovered` to a channel, and that channel's outbox with a digest, and a
  * high-tier model's promotion approved by two independent validators. Run it after a
@@ -24,7 +24,16 @@ import { APPROVER, createDemoWorkspace, demoModel, fitDemoModel, OWNER } from '.
 import { stringify } from 'yaml';
 import type { ChannelSender } from '../engine/notify/channels/types.js';
 import { channelOutboxId } from '../domain/channel-outbox.js';
-import { decideUpdate, maintenanceStatusQuery, maturedWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
+import {
+  decideUpdate,
+  handoverWorkflowId,
+  maintenanceStatusQuery,
+  maturedWorkflowId,
+  retrainWorkflowId,
+  rollbackWorkflowId,
+} from '../workflows/definitions.js';
+import { prepareHandover } from '../cli/client/handover.js';
+import { findModel, loadConfig } from '../engine/config/load.js';
 import { createRegistry } from '../engine/registry/registry.js';
 import { createFileStore } from '../engine/store/file-store.js';
 import { artifactKey, auditEntryKey } from '../engine/store/keys.js';
@@ -222,6 +231,36 @@ if (wanted('rollback-model-signed')) {
   });
   await engine.close();
   save('rollback-model-signed', workflowId);
+  ws.remove();
+  rmSync(keyDir, { recursive: true, force: true });
+}
+// A handover staged as `upkeep handover` stages it, accepted by the new owner with a signature.
+if (wanted('handover-model-accepted')) {
+  const modelId = 'replay-handover';
+  const bob = 'bob@example.com';
+  const keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-record-keys-'));
+  const key = createSigningKey(keyDir, bob).key;
+  const ws = createDemoWorkspace({ modelId, end: new Date(), days: 3, drifted: false, config: { keys_file: 'keys.yaml' } });
+  writeFileSync(path.join(ws.dir, 'keys.yaml'), stringify({ people: [{ id: bob, public_key: key.publicKey }] }));
+  const config = await loadConfig(ws.configPath);
+  const { ref } = await prepareHandover(createFileStore(ws.storeDir), findModel(config, modelId), { to: bob, as: OWNER, reason: 'moving to the fraud team' });
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const workflowId = handoverWorkflowId(modelId);
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
+  await worker.runUntil(async () => {
+    const handle = await t.client.workflow.start('handoverModel', { taskQueue, workflowId, args: [ref] });
+    let openedAt: string | undefined;
+    while (!openedAt) {
+      openedAt = (await handle.query(maintenanceStatusQuery)).gate?.openedAt;
+      if (!openedAt) await new Promise((r) => setTimeout(r, 200));
+    }
+    const act = { gate: 'handover' as const, decision: 'approve' as const, approver: bob, comment: 'mine from today' };
+    const signed = signAs(keyDir, bob, act, { model: modelId, workflow: workflowId, request: openedAt }, true)!;
+    await handle.executeUpdate(decideUpdate, { args: [{ ...act, proof: signed }] });
+    await handle.result();
+  });
+  await engine.close();
+  save('handover-model-accepted', workflowId);
   ws.remove();
   rmSync(keyDir, { recursive: true, force: true });
 }

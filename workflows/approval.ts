@@ -1,5 +1,5 @@
 /**
- * The approval gate, used for "retrain?", "promote?" and "rollback?". Decisions arrive through the
+ * The approval gate, used for "retrain?", "promote?", "rollback?" and "handover?" (always signed). Decisions arrive through the
  * `decide` Update; its validator refuses a bad request before it touches state (a malformed or
  * oversized argument, an unlisted approver, a rejection without a comment, a gate that is not open
  * or already decided, and, when the model has keys, a missing, forged or replayed signature). While a
@@ -97,6 +97,11 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (input.decision === 'approve' && open.commentRequired && !(typeof input.comment === 'string' && input.comment.trim())) {
     refuse(`model ${modelId}: approving this ${open.gate} request needs a comment saying why, because ${open.commentRequired}`);
   }
+  // A handover binds a person to a model: taken only with their signature, whatever the model's keys.
+  if (open.gate === 'handover' && !keysApply(auth.keys, [input.approver]))
+    refuse(
+      `model ${modelId}: a handover is accepted or declined only with a signed decision, and no public key is configured for ${input.approver} (upkeep keys create --id ${input.approver}; the platform team adds it to the keys file)`,
+    );
   const problem = proofProblem(input, input.proof, {
     model: modelId,
     workflow: auth.workflowId,
@@ -168,7 +173,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
           if (change) {
             gate.approvers = [...now.approvers];
             keys = now.keys;
-            if (keysApply(keys, gate.approvers)) gate.signaturesRequired = true;
+            if (keysApply(keys, gate.approvers) || gate.gate === 'handover') gate.signaturesRequired = true;
             else delete gate.signaturesRequired;
             refresh.onChange(copy(gate), change);
           }
@@ -245,7 +250,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         notified: [],
         reminders: 0,
         escalated: false,
-        ...(keysApply(req.keys, req.approvers) ? { signaturesRequired: true } : {}),
+        ...(keysApply(req.keys, req.approvers) || req.gate === 'handover' ? { signaturesRequired: true } : {}),
         ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
         ...(req.candidate ? { candidate: req.candidate } : {}),
         ...(req.evidence ? { evidence: { ...req.evidence } } : {}),

@@ -40,6 +40,8 @@ export const evaluateScheduleId = (modelId: string): string => `upkeep-evaluate-
 /** One maintenance request per model at a time: later evidence attaches to the pending one. */
 export const retrainWorkflowId = (modelId: string): string => `upkeep-retrain-${modelId}`;
 export const rollbackWorkflowId = (modelId: string): string => `upkeep-rollback-${modelId}`;
+/** One handover request per model at a time (docs/governance.md#handover). */
+export const handoverWorkflowId = (modelId: string): string => `upkeep-handover-${modelId}`;
 /** The watchdog's schedule (and its runs' workflow id): one per task queue, so per deployment. */
 export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-watchdog' : `upkeep-watchdog-${taskQueue}`);
 /** The maintenance digest's schedule (docs/governance.md#the-weekly-digest). */
@@ -124,6 +126,16 @@ export interface RollbackModelResult {
   outcome: 'rolled-back' | 'rejected' | 'expired' | 'champion-changed';
   from: string;
   to: string;
+  decisions: Decision[];
+}
+
+export interface HandoverModelResult {
+  modelId: string;
+  outcome: 'accepted' | 'rejected' | 'expired';
+  /** The owner before (the config's, or the last accepted handover's). */
+  from: string | null;
+  /** The new owner, when accepted. */
+  to?: string;
   decisions: Decision[];
 }
 

@@ -33,6 +33,8 @@ import { describeRouting, routingFor } from '../../engine/notify/route.js';
 import { checkChannel } from '../../engine/notify/channels/index.js';
 import type { UpkeepConfig } from '../../domain/config.js';
 import { tierLines } from '../../domain/governance.js';
+import { openStore } from '../../engine/store/open.js';
+import { ownerCheckLines as ownerLines } from './handover.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
 export async function checkModel(
@@ -282,6 +284,7 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   const runner = createInProcessRunner();
   const source = createDataSource(config.s3);
   let bad = 0;
+  let store: ReturnType<typeof openStore> | undefined;
   if (config.watchdog.directory) {
     // The watchdog reads it on every run: a broken file would fail the run.
     const people = await readDirectory(config.watchdog.directory).catch((err: unknown) => (err as Error).message);
@@ -303,6 +306,10 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
       console.log(r.line);
       for (const line of routeLines(config, spec)) console.log(line);
       for (const line of tierLines(spec)) console.log(line);
+      // The owner the trail names (an accepted handover) against the config's (docs/governance.md#handover).
+      const owners = await ownerLines((store ??= openStore(config)), spec);
+      if (!owners.ok) bad++;
+      for (const line of owners.lines) console.log(line);
     }
   } finally {
     await runner.close();

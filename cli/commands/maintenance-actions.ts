@@ -72,6 +72,11 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
   const body: string[] = [];
   if (s.champion)
     body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);
+  if (s.handover)
+    body.push(
+      `handover:    from ${s.handover.from ?? 'nobody known'} to ${s.handover.to.join(' or ')}, asked by ${s.handover.requestedBy}${s.handover.left ? ` (${s.handover.left} left the directory)` : ''}: ${s.handover.reason}`,
+      `             the owner stays accountable until it is accepted with a signed decision`,
+    );
   if (s.gate) body.push(...gateLines(s.gate));
   else body.push('gate:        none open (no decision needed at this stage)');
   if (s.kind === 'retrain' || s.evidence.length > 0)

@@ -16,6 +16,8 @@ import { UpkeepError } from '../../engine/errors.js';
 import { describeSchedule } from '../../workers/schedules.js';
 import { mapLimit } from '../../engine/util.js';
 import { lastLookedAt, readEvaluations } from './evaluations.js';
+import { currentOwner } from '../../engine/audit/handover.js';
+import { configOwnerLag } from '../../engine/audit/owners.js';
 import { serverState, type ServerState } from './server.js';
 import type { FleetStatus, ModelStatus } from './types.js';
 
@@ -92,9 +94,17 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     ...(champion ? [] : ['champion']),
   ];
   const findings = watchdog?.findings.filter((f) => f.modelId === spec.id) ?? [];
+  // The owner the trail names after an accepted handover (docs/governance.md#handover).
+  const owned = await currentOwner(o.store, spec.id, new Date(now), { maintenanceOnly: true }).catch((err: unknown) => {
+    problems.push(`owner not read from the audit trail: ${(err as Error).message}`);
+    return undefined;
+  });
+  const lag = owned ? configOwnerLag(owned, spec.owner) : undefined;
   return {
     id: spec.id,
-    owner: spec.owner,
+    owner: lag?.stale && owned?.owner ? owned.owner : spec.owner,
+    ...(lag ? { ownerNote: lag.text } : {}),
+    ...(owned?.pending ? { handoverPending: { to: owned.pending.to, since: owned.pending.since } } : {}),
     approvers: [...spec.approvers],
     task: spec.task,
     schedule: { declared: describeSchedule(spec), intervalMs },

@@ -74,7 +74,7 @@ export interface ScheduleStatus {
 }
 
 export interface PendingApproval {
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'handover';
   gate: GateName;
   workflowId: string;
   runId: string;
@@ -92,7 +92,7 @@ export interface PendingApproval {
 
 /** A running maintenance request (retrain or rollback), waiting for a decision or not. */
 export interface MaintenanceActivity {
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'handover';
   stage: string;
   since: string;
   workflowId: string;
@@ -100,7 +100,11 @@ export interface MaintenanceActivity {
 
 export interface ModelStatus {
   id: string;
+  /** The accountable owner: the config's, or the trail's after an accepted handover the config does not state yet (docs/governance.md#handover). */
   owner: string;
+  /** The trail and the config disagree on the owner, and what to do; a handover waiting for acceptance. */
+  ownerNote?: string;
+  handoverPending?: { to: string[]; since: string };
   approvers: string[];
   task: string;
   /** The schedule as the config declares it, and its interval. */

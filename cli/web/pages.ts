@@ -189,7 +189,11 @@ ${open.map(({ workflowId, status: s }, n) => {
   return html`<section class="request" data-model="${s.modelId}" data-gate="${g.gate}">
 <h2><a href="${modelHref(s.modelId)}">${s.modelId}</a>: ${s.kind} request, ${g.gate} gate</h2>
 <p>Waiting since ${when(g.openedAt)}, expires ${when(g.expiresAt)}. Stage ${s.stage}. Approvers: ${g.approvers.join(', ')}${g.signaturesRequired ? ' (decisions are signed)' : ''}. Workflow ${workflowId}.</p>
-<p>Champion ${s.champion ?? 'config artifact'}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}.</p>
+${
+  s.handover
+    ? html`<p class="handover">Handover from ${s.handover.from ?? 'nobody known'} to ${s.handover.to.join(' or ')}, asked by ${s.handover.requestedBy}: ${s.handover.reason} The owner stays accountable until it is accepted (signed).</p>`
+    : html`<p>Champion ${s.champion ?? 'config artifact'}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}.</p>`
+}
 <h3>Evidence${s.evidenceCount && s.evidenceCount > s.evidence.length ? ` (${s.evidence.length} of ${s.evidenceCount} shown)` : ''}</h3>
 <ul class="evidence">${s.evidence.map((e) => {
     const report = reportName(e.reportUri);

@@ -287,7 +287,12 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     schema: 'upkeep.model-card/v1',
     modelId: input.spec.id,
     generatedAt: input.generatedAt,
-    details: buildDetails(input.spec),
+    details: {
+      ...buildDetails(input.spec),
+      // The trail's owner after an accepted handover the config does not state yet.
+      ...(input.ownership?.lag ? { owner: input.ownership.lag.owner } : {}),
+      ...(input.ownership?.lag || input.ownership?.pending ? { ownership: input.ownership } : {}),
+    },
     current: buildCurrent(input),
     lineage: buildLineage(input),
     metricTrend: trend.slice(0, MAX_TREND_POINTS),

@@ -52,7 +52,7 @@ function renderDetails(card: ModelCard): string[] {
     '',
     `- **Description:** ${d.description === null ? 'not stated in upkeep.yaml' : inline(d.description)}`,
     `- **Task:** ${d.task}`,
-    `- **Owner:** ${t(d.owner)}`,
+    `- **Owner:** ${t(d.owner)}${d.ownership?.lag ? ` (from the audit trail: ${t(d.ownership.lag.text)})` : ''}${d.ownership?.pending ? `; a handover to ${d.ownership.pending.to.map(t).join(' or ')} waits since ${t(d.ownership.pending.since)}, and the owner stays accountable until it is accepted` : ''}`,
     `- **Approvers:** ${listOr(d.approvers, 'none listed')}`,
     `- **Escalation contacts:** ${listOr(d.escalation, 'none listed')}`,
   ];

@@ -34,6 +34,8 @@ export interface CardReportPoint {
 /** Everything a card is built from; lists may come in any order. */
 export interface ModelCardInput {
   spec: ModelSpec;
+  /** The owner the trail names when it is not the config's (an accepted handover), and a handover waiting: docs/governance.md#handover. */
+  ownership?: CardOwnership;
   /** Time the card is generated for (ISO 8601); the card never reads the clock. */
   generatedAt: string;
   /** null: nothing was ever promoted, the artifact declared in upkeep.yaml runs. */
@@ -108,10 +110,20 @@ export interface CardIncidentReport {
   overdueMs: number | null;
 }
 
+/** What the trail says of the owner beyond the config (docs/governance.md#handover). */
+export interface CardOwnership {
+  /** The trail's owner and why the config disagrees (absent: they agree). */
+  lag?: { owner: string; text: string };
+  /** A handover waiting for acceptance: to whom, since when. */
+  pending?: { to: string[]; since: string };
+}
+
 export interface CardDetails {
   description: string | null;
   task: ModelSpec['task'];
   owner: string;
+  /** The trail's view of the owner when it adds something to the config's (docs/governance.md#handover). */
+  ownership?: CardOwnership;
   approvers: string[];
   /** Told when an approval request is escalated. */
   escalation: string[];

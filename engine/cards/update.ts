@@ -13,6 +13,7 @@ import { createRegistry } from '../registry/registry.js';
 import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
+import { configOwnerLag, ownerAt, readCitedSpecs } from '../audit/owners.js';
 import { deriveIncidents } from '../audit/incidents.js';
 import { reportClockFor } from '../../domain/incident-clock.js';
 import type { EvaluationReport } from '../evaluation/report.js';
@@ -122,8 +123,20 @@ export async function updateModelCard(
       changed: (e.details?.changed as string[]) ?? [],
     }))
     .reverse();
+  // The owner the trail names (an accepted handover), read from the maintenance entries: docs/governance.md#handover.
+  const entries = log.map((entry, i) => ({ seq: i + 1, entry, uri: '' }));
+  const owned = ownerAt(spec.id, entries, new Date(8.64e15), await readCitedSpecs(store, spec.id, entries));
+  const lag = configOwnerLag(owned, spec.owner);
   const card = buildModelCard({
     spec,
+    ...(lag?.stale || owned.pending
+      ? {
+          ownership: {
+            ...(lag?.stale ? { lag: { owner: owned.owner!, text: lag.text } } : {}),
+            ...(owned.pending ? { pending: { to: owned.pending.to, since: owned.pending.since } } : {}),
+          },
+        }
+      : {}),
     generatedAt,
     champion,
     championVersion: champion ? (versions.find((v) => v.version === champion.version) ?? null) : (versions.find((v) => v.source === 'config') ?? null),

@@ -112,7 +112,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
       throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${(err as Error).message}`);
     }
   }
-  return {
+  const loaded: UpkeepConfig = {
     ...config,
     store: resolveUri(config.store, opts.baseDir),
     cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
@@ -151,6 +151,29 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
       }
     }),
   };
+  // By its models array: a copy of the config made with a spread (the worker's, with its name) shares it.
+  keyrings.set(loaded.models, keyring);
+  return loaded;
+}
+
+/** The keyring each parsed config was read with (a handover's candidates are not yet the model's people). */
+const keyrings = new WeakMap<readonly unknown[], Keyring>();
+
+/**
+ * The public keys that may sign for `people` about model `modelId` (not necessarily its people yet:
+ * the candidates of a handover): theirs from the keys file or next to the model, and the
+ * authenticators. undefined when none of them has a key and there is no authenticator.
+ */
+export function keysOfPeople(config: UpkeepConfig, modelId: string, people: readonly string[]): DecisionKeys | undefined {
+  const ring = keyrings.get(config.models);
+  const model = config.models.find((m) => m.id === modelId);
+  const found: Record<string, string> = {};
+  for (const id of people) {
+    const key = model?.keys?.people[id] ?? ring?.people.get(id);
+    if (key !== undefined) found[id] = key;
+  }
+  const keys = { people: found, authenticators: { ...(ring?.authenticators ?? model?.keys?.authenticators ?? {}) } };
+  return keysApply(keys, people) ? keys : undefined;
 }
 
 type KeyEntry = { id: string; public_key: string };
