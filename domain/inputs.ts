@@ -81,9 +81,9 @@ export function decisionInputProblem(input: unknown): Problem {
   return first(
     () => onlyKeys(input, ['gate', 'decision', 'approver', 'comment', 'proof']),
     () =>
-      ['retrain', 'promote', 'rollback'].includes(input.gate as string)
+      ['retrain', 'promote', 'rollback', 'review'].includes(input.gate as string)
         ? undefined
-        : `gate must be retrain, promote or rollback, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
+        : `gate must be retrain, promote, rollback or review, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
     () =>
       input.decision === 'approve' || input.decision === 'reject'
         ? undefined

@@ -8,3 +8,4 @@ export { watchdog } from './watchdog.js';
 export { channelOutbox } from './channel-outbox.js';
 export { maintenanceDigest } from './digest.js';
 export { anchorTrail } from './anchor-trail.js';
+export { reviewSweep, reviewModel } from './review.js';

@@ -74,7 +74,7 @@ export interface ScheduleStatus {
 }
 
 export interface PendingApproval {
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'review';
   gate: GateName;
   workflowId: string;
   runId: string;
@@ -92,7 +92,7 @@ export interface PendingApproval {
 
 /** A running maintenance request (retrain or rollback), waiting for a decision or not. */
 export interface MaintenanceActivity {
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'review';
   stage: string;
   since: string;
   workflowId: string;
