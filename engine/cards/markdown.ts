@@ -5,6 +5,7 @@
 import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
 import { durationText } from '../audit/incidents.js';
+import { renderCardReviews } from './reviews.js';
 
 // ───────────────────────────── Markdown ─────────────────────────────
 
@@ -314,6 +315,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     ...renderPlan(card),
     ...renderWatchdog(card),
     ...renderIncidents(card),
+    ...renderCardReviews(card.reviews),
     ...renderCurrent(card),
     ...renderLineage(card),
     ...renderTrend(card),

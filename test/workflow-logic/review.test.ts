@@ -14,7 +14,18 @@ import { reviewPolicy, reviewStanding } from '../../domain/review.js';
 import { reviewWorkflowId } from '../../workflows/definitions.js';
 import type { ReviewModelResult } from '../../workflows/review.js';
 import { APPROVER, ONCALL, OWNER } from '../helpers/demo-workspace.js';
-import { DAY, decide, mockActivities, refusal, resolvedModel, statusOf, timeSkippingOrSkip, uniqueId, withWorkers, type TimeSkipping } from '../helpers/time-skipping.js';
+import {
+  DAY,
+  decide,
+  mockActivities,
+  refusal,
+  resolvedModel,
+  statusOf,
+  timeSkippingOrSkip,
+  uniqueId,
+  withWorkers,
+  type TimeSkipping,
+} from '../helpers/time-skipping.js';
 import { waitFor } from '../helpers/wait.js';
 
 const QUESTIONS = ['Still used to target retention offers?', 'Are the offers still sent by email?'];
@@ -103,7 +114,11 @@ describe('workflow logic: a periodic review lapses, is reminded, escalated and a
       ];
       await decide(
         h,
-        sign({ gate: 'review', decision: 'approve', approver: OWNER, comment: '1. yes, retention offers\n2. by email and,\nsince May, by SMS' }, OWNER, owner.secretKey),
+        sign(
+          { gate: 'review', decision: 'approve', approver: OWNER, comment: '1. yes, retention offers\n2. by email and,\nsince May, by SMS' },
+          OWNER,
+          owner.secretKey,
+        ),
       );
       return { result: (await h.result()) as ReviewModelResult, refusals };
     });
@@ -168,7 +183,7 @@ describe('workflow logic: a periodic review lapses, is reminded, escalated and a
     const [result, other] = await withWorkers(t, taskQueue, m.activities, async () => {
       const r = await (await start(modelId, taskQueue)).result();
       const h = await t.env.client.workflow.start('reviewModel', { taskQueue, workflowId: `${modelId}-by-hand`, args: [{ modelId }] });
-      return [r, await h.result().then(String, (e: Error) => e.cause?.message ?? e.message)] as const;
+      return [r, await h.result().then(String, (e: Error) => (e.cause as Error | undefined)?.message ?? e.message)] as const;
     });
     assert.deepEqual(result, { modelId, outcome: 'not-due' });
     assert.match(other, /is reviewed by workflow upkeep-review-/);
