@@ -27,11 +27,11 @@ export function createDigestActivities(deps: Pick<ActivityDeps, 'store' | 'loadC
     /**
      * Whether the schedule `scheduleId` itself started this run: its own record of recent actions
      * names the workflow id and run id (a search attribute can be set by whoever starts a workflow;
-     * the schedule's record cannot). Waits up to `waitMs` for the record to land.
+     * the schedule's record cannot). Waits up to `waitMs` (10 s) for the record to land.
      */
     async startedBySchedule(input: { scheduleId: string; workflowId: string; runId: string; waitMs?: number }): Promise<boolean> {
       if (!deps.temporal) return false;
-      const until = Date.now() + (input.waitMs ?? 20_000);
+      const until = Date.now() + (input.waitMs ?? 10_000);
       for (;;) {
         const s = await deps.temporal.schedule(input.scheduleId);
         if (s?.recent.some((a) => a.workflowId === input.workflowId && a.runId === input.runId)) return true;
