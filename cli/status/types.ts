@@ -136,6 +136,8 @@ export interface ModelStatus {
   maintenance: MaintenanceActivity[] | null;
   /** Open watchdog findings of this model (from its latest report). */
   findings: WatchdogFinding[];
+  /** Its periodic review, when its config asks for them (docs/governance.md#periodic-reviews). */
+  review?: { standing: string; overdue: boolean; dueAt: string; lastReviewAt: string | null; unreviewedDays: number };
   /** Fields of this record that could not be known, e.g. ['scheduleState', 'pendingApprovals']. */
   unknown: string[];
   /** One line each: what could not be read for this model, and why. */

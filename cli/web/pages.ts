@@ -123,7 +123,11 @@ ${f.models.map(
 <td>${metricCell(m)}</td>
 <td>${scheduleCell(m)}</td>
 <td>${pendingCell(m)}</td>
-<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}</td>
+<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}${
+    m.review
+      ? html`<p class="review"${m.review.overdue ? html` data-overdue="true"` : ''}>${m.review.overdue ? html`<span class="badge warn">review</span> ` : ''}${m.review.standing}</p>`
+      : ''
+  }</td>
 </tr>`,
 )}
 </tbody>

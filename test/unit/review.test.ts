@@ -10,6 +10,9 @@ import { createFileStore } from '../../engine/store/file-store.js';
 import { appendEntry } from '../../engine/audit/chain.js';
 import { countEvidence, reviewsDue } from '../../engine/audit/reviews.js';
 import { createWatchdogActivities } from '../../activities/watchdog.js';
+import { fleetStatus } from '../../cli/status/fleet.js';
+import { renderModelDetail, tableRows } from '../../cli/status/table.js';
+import { fleetPage } from '../../cli/web/pages.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
 import {
   answersProblem,
@@ -127,6 +130,24 @@ describe('periodic reviews: the config and the watchdog', function () {
     const store = createFileStore(config.store);
     await appendEntry(store, { id: 'born', modelId: 'churn', at: ago(120), kind: 'schedule', summary: 'created' });
     assert.deepEqual(await reviewsDue(store, config, NOW), [{ modelId: 'churn', dueAt: ago(30) }]);
+    // `upkeep status` (table and detail) and the fleet page say so, without a server.
+    const status = await fleetStatus({ config, store, taskQueue: 'upkeep', now: new Date(NOW) });
+    assert.deepEqual(status.models[0]!.review, {
+      standing: 'unreviewed for 120 days (review due 2026-10-21)',
+      overdue: true,
+      dueAt: ago(30),
+      lastReviewAt: null,
+      unreviewedDays: 120,
+    });
+    assert.match(tableRows(status)[0]!.at(-1)!, /unreviewed 120d/);
+    assert.match(
+      renderModelDetail(status.models[0]!, status),
+      /review:\s+unreviewed for 120 days \(review due 2026-10-21\) \(attest with: upkeep approve churn --gate review\)/,
+    );
+    assert.match(
+      String(fleetPage({ user: 'dana@example.com', csrf: 'x' }, status)),
+      /<p class="review" data-overdue="true"><span class="badge warn">review<\/span> unreviewed for 120 days/,
+    );
     const activities = createWatchdogActivities({ store, loadConfig: async () => ({ ...config, name: 'upkeep.yaml' }) });
     const run = (runId: string, at: string) =>
       activities.watchdogInspect({ at, workflowId: 'upkeep-watchdog', runId, evaluateSchedulePrefix: 'upkeep-evaluate-' });
