@@ -20,7 +20,7 @@ import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
 import type { exportHistories } from '../workflows/export-histories.js';
 import type { maintenanceDigest } from '../workflows/digest.js';
-import type { reviewSweep } from '../workflows/review.js';
+import type { reviewSweep } from '../workflows/review-sweep.js';
 import type { anchorTrail } from '../workflows/anchor-trail.js';
 import { UpkeepError } from '../engine/errors.js';
 

@@ -8,4 +8,5 @@ export { watchdog } from './watchdog.js';
 export { channelOutbox } from './channel-outbox.js';
 export { maintenanceDigest } from './digest.js';
 export { anchorTrail } from './anchor-trail.js';
-export { reviewSweep, reviewModel } from './review.js';
+export { reviewModel } from './review.js';
+export { reviewSweep } from './review-sweep.js';

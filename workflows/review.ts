@@ -1,32 +1,28 @@
 /**
- * Periodic reviews (docs/governance.md#periodic-reviews). `reviewSweep` runs on its own daily
- * schedule, like the watchdog: it asks the trail which models are due and starts one `reviewModel`
- * per model (workflow id upkeep-review-<model>). `reviewModel` asks the owner (and the model's
+ * reviewModel: one periodic review request (docs/governance.md#periodic-reviews), started by the
+ * daily sweep (workflows/review-sweep.ts) for a model that is due. It asks the owner (and the model's
  * reviewers) to attest, through the same approval gate as a promotion (a signed decision when the
  * model has keys; reminders, escalation, expiry), that the model is still fit for its stated use,
  * answering its questions and citing the evidence since the last review, which an activity counts
  * from the verified audit chain and stores: the request carries its reference and summary only.
  *
- * Who can start what: the sweep refuses a run its schedule did not start (workflows/scheduled-only.ts).
- * `reviewModel` takes nothing from its caller but the model's id: whether a review is due, the
+ * Who can start what: `reviewModel` takes nothing from its caller but the model's id: whether a review is due, the
  * questions, who may attest and the evidence all come from the worker's config and the trail, so
  * a run started by hand either asks for a review that is due anyway or is refused with nothing
  * written; only a decision by an allowed person (signed when the model has keys) records a review.
  */
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { MODEL_ID_PATTERN } from '../domain/inputs.js';
 import type { MaintenanceStatus } from '../domain/maintenance.js';
 import { describeEvidenceSummary, describeStanding, parseAnswers, reviewDeciders } from '../domain/review.js';
 import { STEP } from './activity-options.js';
 import { createApprovals } from './approval.js';
-import { maintenanceStatusQuery, reviewScheduleId, reviewWorkflowId, UpkeepModelId } from './definitions.js';
+import { maintenanceStatusQuery, reviewWorkflowId, UpkeepModelId } from './definitions.js';
 import { gateEvents } from './retrain-model.js';
-import { requireSchedule } from './scheduled-only.js';
 import { createTrailWriter } from './trail-writer.js';
 
-const { reviewsDue, reviewRequest, resolveModel } = proxyActivities<Activities>({ ...STEP, startToCloseTimeout: '10 minutes' });
+const { reviewRequest, resolveModel } = proxyActivities<Activities>({ ...STEP, startToCloseTimeout: '10 minutes' });
 
 export interface ReviewModelInput {
   modelId: string;
@@ -37,35 +33,6 @@ export interface ReviewModelResult {
   /** fit / not-fit: attested (approve / reject); expired: nobody attested in time; not-due: nothing asked. */
   outcome: 'fit' | 'not-fit' | 'expired' | 'not-due';
   by?: string;
-}
-
-export interface ReviewSweepResult {
-  /** Models whose review request was started by this run. */
-  started: string[];
-  /** Due, with a request already waiting. */
-  waiting: string[];
-}
-
-export async function reviewSweep(): Promise<ReviewSweepResult> {
-  const info = workflowInfo();
-  await requireSchedule('reviewSweep', reviewScheduleId(info.taskQueue));
-  const due = await reviewsDue({ at: new Date(Date.now()).toISOString() });
-  const out: ReviewSweepResult = { started: [], waiting: [] };
-  for (const d of due) {
-    try {
-      await startChild(reviewModel, {
-        workflowId: reviewWorkflowId(d.modelId),
-        args: [{ modelId: d.modelId }],
-        // The request outlives the sweep: it waits for people for days.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-      });
-      out.started.push(d.modelId);
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      out.waiting.push(d.modelId);
-    }
-  }
-  return out;
 }
 
 const refuse = (message: string): never => {
