@@ -12,8 +12,9 @@ import { countEvidence, reviewsDue } from '../../engine/audit/reviews.js';
 import { createWatchdogActivities } from '../../activities/watchdog.js';
 import { fleetStatus } from '../../cli/status/fleet.js';
 import { renderModelDetail, tableRows } from '../../cli/status/table.js';
-import { fleetPage } from '../../cli/web/pages.js';
-import type { AuditEntry } from '../../domain/maintenance.js';
+import { fleetPage, inboxPage } from '../../cli/web/pages.js';
+import { statusText } from '../../cli/commands/maintenance-actions.js';
+import type { AuditEntry, GateStatus, MaintenanceStatus } from '../../domain/maintenance.js';
 import {
   answersProblem,
   describeStanding,
@@ -182,5 +183,39 @@ describe('periodic reviews: the schema', function () {
   it('names an unknown key of review:', async function () {
     ws = createWorkspace('churn', { owner: 'owner@x.org', review: { every: '90d', cadence: 'weekly' } });
     await assert.rejects(loadConfig(ws.configPath), (e: Error) => /models\[0\]\.review|review/.test(e.message) && /cadence/.test(e.message));
+  });
+});
+
+describe('periodic reviews: where people decide', function () {
+  const gate: GateStatus = {
+    gate: 'review',
+    state: 'waiting',
+    openedAt: NOW,
+    expiresAt: ago(-30),
+    approvers: ['owner@x.org'],
+    notified: [],
+    reminders: 0,
+    escalated: false,
+    questions: ['Still used for <offers>?', 'Sent by email?'],
+    evidence: { uri: 'file:///s/e.json', sha256: 'b'.repeat(64) },
+    candidate: 'a11ce0000001',
+  };
+  const status: MaintenanceStatus = {
+    modelId: 'churn',
+    kind: 'review',
+    stage: 'awaiting-review',
+    since: NOW,
+    evidence: [{ source: 'manual', at: NOW, reason: 'periodic review: unreviewed for 120 days', requestedBy: 'the review schedule' }],
+    gates: [gate],
+    gate,
+  };
+
+  it('lists the questions in `upkeep approvals list` and asks for numbered answers in the web inbox (escaped)', function () {
+    const text = statusText(status, 'upkeep-review-churn');
+    assert.match(text, /questions: {3}1\. Still used for <offers>\?\n {15}2\. Sent by email\?/);
+    const page = String(inboxPage({ user: 'owner@x.org', csrf: 'x' }, [{ workflowId: 'upkeep-review-churn', status }], []));
+    assert.match(page, /<ol class="questions"><li>Still used for &lt;offers&gt;\?<\/li><li>Sent by email\?<\/li><\/ol>/);
+    assert.match(page, /<textarea name="comment" maxlength="2000" rows="3" required><\/textarea>/);
+    assert.match(page, /Attest review/);
   });
 });
