@@ -83,3 +83,23 @@ export const auditSpec = z
     anchor_git: z.string().min(1).optional(),
   })
   .default({ anchor_every: '1h' });
+
+const reviewDuration = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration like 90d')
+  .refine((d) => !DURATION_PATTERN.test(d) || (durationMs(d) >= 60_000 && durationMs(d) <= 3660 * 86_400_000), 'expected a duration of 1m to 3660d');
+
+/**
+ * A model's `review:` (docs/governance.md#periodic-reviews): how often its owner (and `reviewers`)
+ * attest, with a signed decision, that it is still fit for its use, and the questions they answer.
+ * `every` defaults to the risk tier's `review_every` and may not be longer; the request reminds,
+ * escalates and expires like an approval.
+ */
+export const reviewSpec = z.strictObject({
+  every: reviewDuration.optional(),
+  questions: z.array(z.string().min(1).max(500)).max(20).optional(),
+  reviewers: z.array(z.string().min(1).max(200)).max(20).optional(),
+  reminder_every: reviewDuration.optional(),
+  escalate_after: reviewDuration.optional(),
+  expire_after: reviewDuration.optional(),
+});

@@ -81,9 +81,9 @@ export function decisionInputProblem(input: unknown): Problem {
   return first(
     () => onlyKeys(input, ['gate', 'decision', 'approver', 'comment', 'proof']),
     () =>
-      ['retrain', 'promote', 'rollback', 'handover'].includes(input.gate as string)
+      ['retrain', 'promote', 'rollback', 'handover', 'review'].includes(input.gate as string)
         ? undefined
-        : `gate must be retrain, promote, rollback or handover, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
+        : `gate must be retrain, promote, rollback, handover or review, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
     () =>
       input.decision === 'approve' || input.decision === 'reject'
         ? undefined

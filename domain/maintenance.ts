@@ -6,8 +6,8 @@ import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
 
-/** `handover`: the new owner accepts a model (docs/governance.md#handover); always signed. */
-export type GateName = 'retrain' | 'promote' | 'rollback' | 'handover';
+/** `handover`: the new owner accepts a model (docs/governance.md#handover); always signed. `review`: a periodic review's attestation (docs/governance.md#periodic-reviews). */
+export type GateName = 'retrain' | 'promote' | 'rollback' | 'handover' | 'review';
 
 /** What an approver sends through the `decide` Update. */
 export interface DecisionInput {
@@ -75,6 +75,8 @@ export interface GateStatus {
   rule?: ApprovalRule;
   /** Approvals taken while more were needed (the rule's approvals_required); the last one is `decision`. */
   approvals?: Decision[];
+  /** A review gate: the questions an attestation answers, one numbered line each in its comment. */
+  questions?: string[];
 }
 
 /** A model version in the registry, as history refers to it. */
@@ -229,12 +231,13 @@ export type MaintenanceStage =
   | 'awaiting-promotion-approval'
   | 'awaiting-rollback-approval'
   | 'awaiting-handover-acceptance'
+  | 'awaiting-review'
   | 'promoting'
   | 'done';
 
 export interface MaintenanceStatus {
   modelId: string;
-  kind: 'retrain' | 'rollback' | 'handover';
+  kind: 'retrain' | 'rollback' | 'handover' | 'review';
   stage: MaintenanceStage;
   /** When the current stage began. */
   since: string;
@@ -361,7 +364,11 @@ export interface AuditEntry {
     | 'incident-report'
     /** A handover of the model's ownership was asked for, and accepted (signed by the new owner): docs/governance.md#handover. */
     | 'handover-requested'
-    | 'handover-accepted';
+    | 'handover-accepted'
+    /** A periodic review was asked for (details: due, since, questions, the evidence's reference); docs/governance.md#periodic-reviews. */
+    | 'review-requested'
+    /** A periodic review was attested (details: outcome, answers, the signed decision) or lapsed undecided (outcome expired). */
+    | 'reviewed';
   summary: string;
   actor?: string;
   comment?: string;

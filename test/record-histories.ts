@@ -4,7 +4,8 @@
  * promotion, a signed rollback (rollbackModel), a handover accepted signed (handoverModel), a watchdog run with findings, and late labels (a
  * run that evaluates a matured window again, and that child run), a model healthy again after
  * degraded that routes `recovered` to a channel, and that channel's outbox with a digest, and a
- * high-tier model's promotion approved by two independent validators. Run it after a
+ * high-tier model's promotion approved by two independent validators, and a periodic review
+ * attested (reviewModel). Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
@@ -30,10 +31,12 @@ import {
   maintenanceStatusQuery,
   maturedWorkflowId,
   retrainWorkflowId,
+  reviewWorkflowId,
   rollbackWorkflowId,
 } from '../workflows/definitions.js';
 import { prepareHandover } from '../cli/client/handover.js';
 import { findModel, loadConfig } from '../engine/config/load.js';
+import { appendEntry } from '../engine/audit/chain.js';
 import { createRegistry } from '../engine/registry/registry.js';
 import { createFileStore } from '../engine/store/file-store.js';
 import { artifactKey, auditEntryKey } from '../engine/store/keys.js';
@@ -335,6 +338,34 @@ if (wanted('evaluate-model-recovered', 'channel-outbox-digest')) {
   await engine.close();
   save('evaluate-model-recovered', workflowId);
   save('channel-outbox-digest', channelOutboxId(modelId, 'team'));
+  ws.remove();
+}
+// A periodic review (docs/governance.md#periodic-reviews): due (the trail began 120 days ago), asked, attested with answers.
+if (wanted('review-model-attested')) {
+  const modelId = 'replay-review';
+  const ws = createDemoWorkspace({
+    modelId,
+    end: new Date('2026-06-05T06:00:00Z'),
+    days: 1,
+    drifted: false,
+    model: { review: { every: '90d', questions: ['Still used for retention offers?'] } },
+  });
+  const store = createFileStore(ws.storeDir);
+  await appendEntry(store, { id: 'born', modelId, at: new Date(Date.now() - 120 * 86_400_000).toISOString(), kind: 'schedule', summary: 'schedule created' });
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
+  await worker.runUntil(async () => {
+    const handle = await t.client.workflow.start('reviewModel', { taskQueue, workflowId: reviewWorkflowId(modelId), args: [{ modelId }] });
+    for (;;) {
+      const s = await handle.query(maintenanceStatusQuery).catch(() => undefined);
+      if (s?.gate?.gate === 'review') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await handle.executeUpdate(decideUpdate, { args: [{ gate: 'review', decision: 'approve', approver: OWNER, comment: '1. yes' }] });
+    await handle.result();
+  });
+  await engine.close();
+  save('review-model-attested', reviewWorkflowId(modelId));
   ws.remove();
 }
 await mochaHooks.afterAll();

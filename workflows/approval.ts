@@ -12,6 +12,7 @@ import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
 import { approvalProblem, type ApprovalRule } from '../domain/governance.js';
+import { answersProblem } from '../domain/review.js';
 import type { Decision, DecisionInput, GateName, GateStatus, NotificationKind } from '../domain/maintenance.js';
 
 export interface GateTiming {
@@ -38,6 +39,8 @@ export interface GateRequest {
   evidence?: { uri: string; sha256: string };
   /** The risk tier's rule (a promote gate): approvals are counted until it is met, and it may bar the owner and the requester. */
   rule?: ApprovalRule;
+  /** A review gate: an approval (the attestation) answers each question on a numbered line of its comment. */
+  questions?: string[];
 }
 
 /** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
@@ -102,6 +105,10 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
     refuse(
       `model ${modelId}: a handover is accepted or declined only with a signed decision, and no public key is configured for ${input.approver} (upkeep keys create --id ${input.approver}; the platform team adds it to the keys file)`,
     );
+  if (input.decision === 'approve' && open.questions) {
+    const unanswered = answersProblem(open.questions, input.comment);
+    if (unanswered) refuse(`model ${modelId}: ${unanswered}`);
+  }
   const problem = proofProblem(input, input.proof, {
     model: modelId,
     workflow: auth.workflowId,
@@ -255,6 +262,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         ...(req.candidate ? { candidate: req.candidate } : {}),
         ...(req.evidence ? { evidence: { ...req.evidence } } : {}),
         ...(req.rule ? { rule: { ...req.rule } } : {}),
+        ...(req.questions ? { questions: [...req.questions] } : {}),
       };
       gates.push(gate);
       open = gate;

@@ -32,6 +32,12 @@ export const UpkeepModelId = defineSearchAttributeKey('UpkeepModelId', SearchAtt
 export const UpkeepVerdict = defineSearchAttributeKey('UpkeepVerdict', SearchAttributeType.KEYWORD);
 /** Set by Temporal on workflows started by a Schedule (including backfills and manual triggers). */
 export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+/**
+ * Set by Temporal to the id of the Schedule that started a workflow. Whoever starts a workflow by
+ * hand may set it too (the server accepts it): a run that must be its schedule's checks the
+ * schedule's own record of its recent actions as well (startedBySchedule).
+ */
+export const TemporalScheduledById = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
 
 /** Search attributes the server must know; the embedded dev server registers them at start. */
 export const UPKEEP_SEARCH_ATTRIBUTES = [UpkeepModelId, UpkeepVerdict] as const;
@@ -47,6 +53,10 @@ export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (t
 /** The maintenance digest's schedule (docs/governance.md#the-weekly-digest). */
 export const digestScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-digest' : `upkeep-digest-${taskQueue}`);
 /** The anchor schedule (and the prefix of its runs' workflow ids): `audit verify` lists its runs by it. */
+/** The periodic reviews' daily sweep (docs/governance.md#periodic-reviews). */
+export const reviewScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-reviews' : `upkeep-reviews-${taskQueue}`);
+/** One periodic review request per model at a time. */
+export const reviewWorkflowId = (modelId: string): string => `upkeep-review-${modelId}`;
 export const anchorTrailScheduleId = (taskQueue: string = TASK_QUEUE): string =>
   taskQueue === TASK_QUEUE ? 'upkeep-anchor-trail' : `upkeep-anchor-trail-${taskQueue}`;
 export const exportHistoriesScheduleId = (taskQueue: string = TASK_QUEUE): string =>

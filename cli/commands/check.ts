@@ -4,6 +4,7 @@
  * (with a file pattern, the last match of the most recent day) to check its columns and label
  * values. Read-only: nothing is written, Temporal is not needed.
  */
+import { reviewDeciders, reviewPolicy } from '../../domain/review.js';
 import { columnsWord } from '../../domain/escape.js';
 import { readModelFile } from '../../engine/evaluation/model-file.js';
 import { resolveLimits } from '../../domain/limits.js';
@@ -310,6 +311,11 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
       const owners = await ownerLines((store ??= openStore(config)), spec);
       if (!owners.ok) bad++;
       for (const line of owners.lines) console.log(line);
+      const review = reviewPolicy(spec.review, spec.tier?.review_every);
+      if (review)
+        console.log(
+          `     ${spec.id} periodic review: every ${review.every}, attested by ${reviewDeciders(spec.owner, review).join(' or ')}, ${review.questions.length} question${review.questions.length === 1 ? '' : 's'}; escalated after ${review.escalate_after}`,
+        );
     }
   } finally {
     await runner.close();

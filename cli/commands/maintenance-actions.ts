@@ -100,6 +100,8 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
     body.push(`verdict:     ${c.recommended ? 'recommended' : 'NOT recommended'}${c.concerns?.length ? `: ${c.concerns.join('; ')}` : ''}`);
     body.push(`             ${c.reason}`);
   }
+  // A periodic review: the questions an attestation answers, one numbered line each of its comment.
+  for (const [i, q] of (s.gate?.questions ?? []).entries()) body.push(`${i === 0 ? 'questions:   ' : '             '}${i + 1}. ${q}`);
   if (s.gate?.evidence)
     body.push(
       `evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`,

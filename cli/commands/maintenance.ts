@@ -31,7 +31,7 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
       .command(`${decision} <model>`)
       .description(`${decision} the decision a model's maintenance request waits for (retrain, promote, rollback or handover)`)
       .requiredOption('--as <id>', "who decides: the model's owner or one of its approvers")
-      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback', 'handover']))
+      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback', 'handover', 'review']))
       .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the audit trail)');
     else cmd.option('--comment <text>', 'a note kept in the audit trail');

@@ -36,6 +36,7 @@ export const FINDING_KINDS: readonly WatchdogFindingKind[] = [
   'failing-in-a-row',
   'unknown-person',
   'overdue-incident-report',
+  'review-lapsed',
 ];
 const KNOWN_METRICS: ReadonlySet<string> = new Set(METRIC_CATALOGUE.map((m) => m.name));
 /** Store reads (per model) in flight at once during a refresh. */

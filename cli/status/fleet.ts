@@ -4,6 +4,9 @@
  * client is given and answers) the schedules and the requests waiting for a decision. Without a
  * server the answer comes from the store alone and says which fields are unknown.
  */
+import { readAuditTrail } from '../../engine/audit/read.js';
+import { reviewsOf } from '../../engine/audit/reviews.js';
+import { describeStanding } from '../../domain/review.js';
 import type { Client } from '@temporalio/client';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import { durationMs } from '../../domain/duration.js';
@@ -100,6 +103,10 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     return undefined;
   });
   const lag = owned ? configOwnerLag(owned, spec.owner) : undefined;
+  const review = await reviewStatus(o.store, spec, o.now).catch((err: unknown) => {
+    problems.push(`reviews unreadable: ${(err as Error).message}`);
+    return undefined;
+  });
   return {
     id: spec.id,
     owner: lag?.stale && owned?.owner ? owned.owner : spec.owner,
@@ -122,9 +129,19 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     pendingApprovals: requestsKnown ? perModel.approvals! : null,
     maintenance: requestsKnown ? (perModel.maintenance ?? []) : null,
     findings,
+    ...(review ? { review } : {}),
     unknown,
     problems,
   };
+}
+
+/** Where the model stands on its periodic reviews (from the trail's maintenance entries). */
+async function reviewStatus(store: FleetStatusOptions['store'], spec: ModelSpec, now: Date): Promise<ModelStatus['review']> {
+  if (!spec.review) return undefined;
+  const r = reviewsOf(spec, await readAuditTrail(store, spec.id), 0, now.toISOString());
+  if (!r) return undefined;
+  const s = r.standing;
+  return { standing: describeStanding(s), overdue: s.overdue, dueAt: s.dueAt, lastReviewAt: s.lastReviewAt ?? null, unreviewedDays: s.unreviewedDays };
 }
 
 function totals(models: ModelStatus[]): FleetStatus['totals'] {

@@ -81,7 +81,7 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
     m.staleness.state,
     scheduleCell(m, now),
     approvalsCell(m.pendingApprovals),
-    m.findings.map((f) => f.kind).join(', '),
+    [...m.findings.map((f) => f.kind), ...(m.review?.overdue ? [`unreviewed ${m.review.unreviewedDays}d`] : [])].join(', '),
   ]);
 }
 
@@ -207,6 +207,7 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
     if (!m.pendingApprovals?.some((a) => a.workflowId === r.workflowId)) put('request', `${r.kind} ${r.workflowId}: ${r.stage} since ${r.since}`);
   if (m.findings.length === 0) put('findings', status.watchdog ? 'none' : 'none (no watchdog report yet)');
   for (const f of m.findings) put('finding', `${f.kind}: ${f.summary} (since ${f.since})`);
+  if (m.review) put('review', `${m.review.standing}${m.review.overdue ? ` (attest with: upkeep approve ${m.id} --gate review)` : ''}`);
   for (const p of m.problems) put('problem', p);
   if (status.server.note) lines.push('', `note: ${status.server.note}`);
   return lines.join('\n');

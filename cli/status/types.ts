@@ -74,7 +74,7 @@ export interface ScheduleStatus {
 }
 
 export interface PendingApproval {
-  kind: 'retrain' | 'rollback' | 'handover';
+  kind: 'retrain' | 'rollback' | 'handover' | 'review';
   gate: GateName;
   workflowId: string;
   runId: string;
@@ -92,7 +92,7 @@ export interface PendingApproval {
 
 /** A running maintenance request (retrain or rollback), waiting for a decision or not. */
 export interface MaintenanceActivity {
-  kind: 'retrain' | 'rollback' | 'handover';
+  kind: 'retrain' | 'rollback' | 'handover' | 'review';
   stage: string;
   since: string;
   workflowId: string;
@@ -140,6 +140,8 @@ export interface ModelStatus {
   maintenance: MaintenanceActivity[] | null;
   /** Open watchdog findings of this model (from its latest report). */
   findings: WatchdogFinding[];
+  /** Its periodic review, when its config asks for them (docs/governance.md#periodic-reviews). */
+  review?: { standing: string; overdue: boolean; dueAt: string; lastReviewAt: string | null; unreviewedDays: number };
   /** Fields of this record that could not be known, e.g. ['scheduleState', 'pendingApprovals']. */
   unknown: string[];
   /** One line each: what could not be read for this model, and why. */

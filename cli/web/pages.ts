@@ -123,7 +123,11 @@ ${f.models.map(
 <td>${metricCell(m)}</td>
 <td>${scheduleCell(m)}</td>
 <td>${pendingCell(m)}</td>
-<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}</td>
+<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}${
+    m.review
+      ? html`<p class="review"${m.review.overdue ? html` data-overdue="true"` : ''}>${m.review.overdue ? html`<span class="badge warn">review</span> ` : ''}${m.review.standing}</p>`
+      : ''
+  }</td>
 </tr>`,
 )}
 </tbody>
@@ -170,10 +174,12 @@ function decisionForms(viewer: Viewer, s: MaintenanceStatus, gate: GateStatus): 
   const action = `/inbox/${encodeURIComponent(s.modelId)}/decide`;
   return html`<div class="decide">
 <form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${
-    gate.commentRequired
-      ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
-      : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`
-  } <button type="submit" class="approve">Approve ${gate.gate}</button></form>
+    gate.questions
+      ? html`<ol class="questions">${gate.questions.map((q) => html`<li>${q}</li>`)}</ol><label>Your answers, one numbered line each ("1. …"), attesting the model is still fit for its stated use (required) <textarea name="comment" maxlength="2000" rows="${String(gate.questions.length + 1)}" required></textarea></label>`
+      : gate.commentRequired
+        ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
+        : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`
+  } <button type="submit" class="approve">${gate.questions ? 'Attest' : 'Approve'} ${gate.gate}</button></form>
 <form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
 </div>`;
 }

@@ -1,4 +1,5 @@
 /** Builds the JSON model card; every list is sorted explicitly, never left in input order. */
+import { buildCardReviews } from './reviews.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
@@ -302,6 +303,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
     ...(input.monitoringPlan ? { monitoringPlan: input.monitoringPlan } : {}),
     ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents, input.generatedAt) } : {}),
+    ...(input.reviews ? { reviews: buildCardReviews(input.reviews) } : {}),
   };
 }
 

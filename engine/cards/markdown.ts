@@ -6,6 +6,7 @@ import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } 
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
 import { durationText } from '../audit/incidents.js';
 import { cardReportText } from './incident-reports.js';
+import { renderCardReviews } from './reviews.js';
 
 // ───────────────────────────── Markdown ─────────────────────────────
 
@@ -317,6 +318,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     ...renderPlan(card),
     ...renderWatchdog(card),
     ...renderIncidents(card),
+    ...renderCardReviews(card.reviews),
     ...renderCurrent(card),
     ...renderLineage(card),
     ...renderTrend(card),

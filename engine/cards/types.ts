@@ -6,6 +6,8 @@ import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import type { Incident } from '../audit/incidents.js';
+import type { ModelReviews } from '../audit/reviews.js';
+import type { CardReviews } from './reviews.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
 export const MAX_TREND_POINTS = 20;
@@ -62,6 +64,8 @@ export interface ModelCardInput {
   monitoringPlan?: CardMonitoringPlan;
   /** Its incidents, derived from the trail (engine/audit/incidents.ts); at most MAX_INCIDENTS are shown, newest first. */
   incidents?: Incident[];
+  /** Its periodic reviews, when its config asks for them (engine/audit/reviews.ts). */
+  reviews?: ModelReviews;
 }
 
 /** The monitoring plan on the card: its lines, its hash and its history in the trail. */
@@ -271,4 +275,6 @@ export interface ModelCard {
   monitoringPlan?: CardMonitoringPlan;
   /** Incidents (absent when there are none), newest first, at most MAX_INCIDENTS. */
   incidents?: CardIncident[];
+  /** Periodic reviews (absent when the config asks for none). */
+  reviews?: CardReviews;
 }

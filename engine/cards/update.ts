@@ -16,6 +16,7 @@ import { readAuditTrail } from '../audit/read.js';
 import { configOwnerLag, ownerAt, readCitedSpecs } from '../audit/owners.js';
 import { deriveIncidents } from '../audit/incidents.js';
 import { reportClockFor } from '../../domain/incident-clock.js';
+import { reviewsOf } from '../audit/reviews.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
 import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
@@ -113,6 +114,8 @@ export async function updateModelCard(
     ...versions.map((v) => v.createdAt),
     ...watchdog.map((f) => f.firstReportedAt),
   ]);
+  // Periodic reviews, judged as of the card's own time (it never reads the clock).
+  const reviews = reviewsOf(spec, log, 0, generatedAt);
   const plan = monitoringPlan(spec, config);
   const planSha = sha256Hex(planBytes(plan));
   const planEntries = log
@@ -153,6 +156,7 @@ export async function updateModelCard(
       history: planEntries,
     },
     ...(incidents.length ? { incidents } : {}),
+    ...(reviews ? { reviews } : {}),
   });
   const markdown = renderModelCardMarkdown(card);
   const json = `${JSON.stringify(card, null, 2)}\n`;

@@ -8,6 +8,7 @@ import { UpkeepError } from '../errors.js';
 import { readRegularFile, readRegularFileSync } from '../open-regular.js';
 import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
 import { resolveTier, tierProblem } from '../../domain/governance.js';
+import { reviewConfigProblem } from '../../domain/review.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
 import { keysApply, type DecisionKeys } from '../../domain/decision-keys.js';
@@ -128,6 +129,8 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
         const tier = resolveTier(m.risk_tier, config.governance);
         const tierIssue = tierProblem({ owner: m.owner, approvers: m.approvers, tier });
         if (tierIssue) throw new Error(tierIssue);
+        const reviewIssue = reviewConfigProblem(m, tier);
+        if (reviewIssue) throw new Error(reviewIssue);
         return {
           ...m,
           ...(keys ? { keys } : {}),
