@@ -1,5 +1,4 @@
 /** The audit activities: the export of closed workflow histories to the store, and windows waiting for their labels. */
-import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps.js';
 import { exportClosedHistories, type ExportResult } from '../engine/audit/histories.js';
 import { readPendingLabels, type PendingLabelsQuery } from '../engine/audit/late-labels.js';
@@ -23,26 +22,6 @@ export function createAuditActivities(deps: Pick<ActivityDeps, 'store' | 'tempor
         deps.store,
         config.models.map((m) => m.id),
       );
-    },
-
-    /**
-     * Refuses (for good) an anchor run its schedule did not start: the schedule's own record of the
-     * runs it started must name this one. Search attributes prove nothing here (a client may set
-     * TemporalScheduledById when it starts a workflow by hand); the schedule's actions are the server's.
-     */
-    async anchorRunScheduled(input: { scheduleId: string; workflowId: string; runId: string }): Promise<void> {
-      const refuse = (why: string): never => {
-        throw ApplicationFailure.create({
-          type: 'NotScheduled',
-          nonRetryable: true,
-          message: `anchorTrail run ${input.runId} (${input.workflowId}) is no anchor: ${why}`,
-        });
-      };
-      if (!deps.temporal) refuse('this worker has no Temporal client to ask the schedule');
-      const schedule = await deps.temporal!.schedule(input.scheduleId);
-      if (!schedule) refuse(`there is no schedule ${input.scheduleId}`);
-      if (!schedule!.recent.some((r) => r.workflowId === input.workflowId && r.runId === input.runId))
-        refuse(`the schedule ${input.scheduleId} did not start it (started by hand)`);
     },
 
     /** Copies an anchor to audit.anchor_store and audit.anchor_git when configured; returns where. */

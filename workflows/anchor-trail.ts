@@ -11,15 +11,15 @@ import type { Activities } from '../activities/index.js';
 import type { AnchorRecord } from '../domain/anchor.js';
 import { STEP } from './activity-options.js';
 import { anchorTrailScheduleId } from './definitions.js';
+import { requireSchedule } from './scheduled-only.js';
 
-const { readChainHeads, copyAnchor, anchorRunScheduled } = proxyActivities<Activities>(STEP);
+const { readChainHeads, copyAnchor } = proxyActivities<Activities>(STEP);
 
 export async function anchorTrail(): Promise<AnchorRecord> {
   const info = workflowInfo();
   // Only a run the anchor schedule started is an anchor: one started by hand (by anyone on the
   // namespace, whatever search attributes it claims) fails here and never completes.
-  if (patched('anchor-scheduled-only'))
-    await anchorRunScheduled({ scheduleId: anchorTrailScheduleId(info.taskQueue), workflowId: info.workflowId, runId: info.firstExecutionRunId });
+  if (patched('anchor-scheduled-only')) await requireSchedule('anchorTrail', anchorTrailScheduleId(info.taskQueue));
   const heads = await readChainHeads();
   const record: AnchorRecord = { v: 'upkeep.anchor/1', at: new Date(Date.now()).toISOString(), workflowId: info.workflowId, runId: info.runId, heads };
   // The copies (audit.anchor_store, audit.anchor_git) are extra: one that fails leaves the anchor in this history.
