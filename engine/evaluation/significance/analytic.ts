@@ -316,10 +316,15 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
   if (input.task === 'regression') return regressionEstimate(input.metric, input.yTrue, input.yPred, value);
   const { yTrue, yPred, proba, nClasses: k, metric } = input;
   const n = yTrue.length;
-  for (let i = 0; i < n; i++) {
-    if (yTrue[i]! >= k || yTrue[i]! < 0 || yPred[i]! >= k || yPred[i]! < 0) return null; // unknown labels: bootstrap
-  }
   const positive = input.task === 'binary' ? input.positive : undefined;
+  // One pass: unknown labels send the interval to the bootstrap; the positives are counted on the way.
+  let P = 0;
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i]!;
+    const p = yPred[i]!;
+    if (t >= k || t < 0 || p >= k || p < 0) return null;
+    if (t === positive) P++;
+  }
   if (metric === 'log_loss') {
     const terms = logLossTerms(proba, k, yTrue);
     return { se: meanSe(terms), method: 'clt', support: n };
@@ -336,8 +341,6 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
     let pos: Floats;
     let neg: Floats;
     const given = input.task === 'binary' ? input.sortedScores : undefined;
-    let P = 0;
-    for (let i = 0; i < n; i++) if (yTrue[i] === positive) P++;
     if (given && given.pos.length === P && given.neg.length === n - P) {
       ({ pos, neg } = given);
     } else {
