@@ -258,6 +258,13 @@ export class Evaluator {
     return Int32Array.from(keep);
   }
 
+  /**
+   * Numeric input buffers of batches already scored, by input name, to fill again: a full batch's
+   * tensor is megabytes (rows × columns), and a fresh one per batch is fresh memory to fault in and
+   * collect. A buffer comes back here only once its batch's outputs are read (see addTable).
+   */
+  private readonly spare = new Map<string, Float32Array | Float64Array | BigInt64Array>();
+
   private buildFeeds(table: Table, rows: Int32Array | undefined, start: number, count: number): Record<string, TensorData> {
     const feeds: Record<string, TensorData> = {};
     const at = rows ? (i: number) => rows[start + i]! : (i: number) => start + i;
@@ -276,8 +283,17 @@ export class Evaluator {
         feeds[input.name] = { type: 'string', data: out, dims };
         continue;
       }
+      const spare = this.spare.get(input.name);
+      this.spare.delete(input.name);
+      // Every element is written below: a spare buffer of the same type and size needs no clearing.
       const out =
-        input.type === 'float32' ? new Float32Array(count * k) : input.type === 'float64' ? new Float64Array(count * k) : new BigInt64Array(count * k);
+        spare && spare.length === count * k && (input.type === 'float32' ? spare instanceof Float32Array : input.type === 'float64' ? spare instanceof Float64Array : spare instanceof BigInt64Array)
+          ? spare
+          : input.type === 'float32'
+            ? new Float32Array(count * k)
+            : input.type === 'float64'
+              ? new Float64Array(count * k)
+              : new BigInt64Array(count * k);
       const sources = input.columns.map((name) => (table.columns.get(name)! as Exclude<Column, { kind: 'string' }>).values);
       if (out instanceof BigInt64Array) {
         sources.forEach((v, j) => {
@@ -519,7 +535,7 @@ export class Evaluator {
     this.collectTruth(table, rows);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
-    const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number }[] = [];
+    const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number; feeds: Record<string, TensorData> }[] = [];
     const firstRow = (table.firstRow ?? 0) + 1;
     let done = 0;
     const drain = async (): Promise<void> => {
@@ -532,6 +548,8 @@ export class Evaluator {
       }
       const from = next.start;
       this.collectOutputs(out, next.count, table.source, rows ? (i) => firstRow + rows[from + i]! : (i) => firstRow + from + i);
+      // The batch is scored and its outputs read: its numeric input buffers can take the next batch.
+      for (const [name, t] of Object.entries(next.feeds)) if (t.type !== 'string') this.spare.set(name, t.data as Float32Array | Float64Array | BigInt64Array);
       done += next.count;
       this.opts.onProgress?.({ rowsDone: done, file: table.source });
     };
@@ -542,7 +560,7 @@ export class Evaluator {
         const feeds = this.buildFeeds(table, rows, start, count);
         const promise = this.runner.run(this.model.key, feeds, outputNames);
         promise.catch(() => undefined); // handled in drain
-        inFlight.push({ promise, start, count });
+        inFlight.push({ promise, start, count, feeds });
         if (inFlight.length >= 2) await drain();
       }
       while (inFlight.length > 0) await drain();
