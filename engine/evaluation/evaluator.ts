@@ -14,7 +14,7 @@ import { Interned } from './intern.js';
 import { PROBABILITY_RANGE_TOLERANCE, PROBABILITY_SUM_TOLERANCE, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
-import { allMissing, argmaxRows, missingLabels, someTruth } from './row-helpers.js';
+import { allFinite, allMissing, argmaxRows, missingLabels, someTruth, tensorBuffer } from './row-helpers.js';
 import type { LoggedCounts } from './logged.js';
 
 export interface EvaluatorOptions {
@@ -217,7 +217,8 @@ export class Evaluator {
         }
       } else {
         const v = col.values;
-        for (let r = 0; r < n; r++) {
+        // Usually every value is finite: one branch-free pass says so, and the scan below is skipped.
+        for (let r = allFinite(v, n) ? n : 0; r < n; r++) {
           const x = v[r]!;
           if (x - x !== 0) {
             // NaN or ±Infinity
@@ -283,17 +284,8 @@ export class Evaluator {
         feeds[input.name] = { type: 'string', data: out, dims };
         continue;
       }
-      const spare = this.spare.get(input.name);
+      const out = tensorBuffer(input.type, count * k, this.spare.get(input.name));
       this.spare.delete(input.name);
-      // Every element is written below: a spare buffer of the same type and size needs no clearing.
-      const out =
-        spare && spare.length === count * k && (input.type === 'float32' ? spare instanceof Float32Array : input.type === 'float64' ? spare instanceof Float64Array : spare instanceof BigInt64Array)
-          ? spare
-          : input.type === 'float32'
-            ? new Float32Array(count * k)
-            : input.type === 'float64'
-              ? new Float64Array(count * k)
-              : new BigInt64Array(count * k);
       const sources = input.columns.map((name) => (table.columns.get(name)! as Exclude<Column, { kind: 'string' }>).values);
       if (out instanceof BigInt64Array) {
         sources.forEach((v, j) => {
