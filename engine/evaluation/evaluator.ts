@@ -65,13 +65,6 @@ export interface Collected {
   logged?: LoggedCounts;
 }
 
-/** A Float32Array holding `a`'s values (copied by `set`, a fast path unlike Float32Array.from). */
-export function float32Copy(a: Float64Array): Float32Array {
-  const out = new Float32Array(a.length);
-  out.set(a);
-  return out;
-}
-
 /** Int64 labels are read from their two 32-bit words, low word first on a little-endian machine. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -80,8 +73,8 @@ export class Evaluator {
   private readonly labels = new Interned();
   private readonly yTrueClass = new Growable((n) => new Int32Array(n));
   private readonly yPredClass = new Growable((n) => new Int32Array(n));
-  private readonly proba = new Growable((n) => new Float64Array(n));
-  /** Every probability batch so far came as float32 (an ONNX model's float output). */
+  /** Float32 while every probability batch so far came as float32 (an ONNX model's float output): the same numbers in half the bytes. */
+  private proba: Growable<Float32Array | Float64Array> = new Growable<Float32Array | Float64Array>((n) => new Float32Array(n));
   private probaFloat32 = true;
   private readonly yTrueValue = new Growable((n) => new Float64Array(n));
   private readonly yPredValue = new Growable((n) => new Float64Array(n));
@@ -474,8 +467,14 @@ export class Evaluator {
     this.checkProbabilities(probs, count, k, file, rowOf);
     // The predicted class is the label output's when there is one, else the most probable class.
     if (!m.labelOutput) argmaxRows(probs, count, k, pred);
+    if (!(probs instanceof Float32Array) && this.probaFloat32) {
+      // A float64 batch: the probabilities so far are widened (exactly) and stay float64.
+      this.probaFloat32 = false;
+      const wide = new Growable<Float32Array | Float64Array>((n) => new Float64Array(n));
+      wide.push(this.proba.view());
+      this.proba = wide;
+    }
     this.proba.push(probs);
-    if (!(probs instanceof Float32Array)) this.probaFloat32 = false;
     if (m.labelOutput) {
       const t = outputs[m.labelOutput]!;
       if (!(t.dims.length === 1 && t.dims[0] === count && t.data.length === count))
@@ -575,7 +574,7 @@ export class Evaluator {
       ...(this.sampler ? { sample: this.sampler.result() } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
     };
-    const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
+    const take = <T extends Float64Array | Float32Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
     const segments =
       this.segmentCodes.size > 0
         ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: [...v.values.values] }])) }
@@ -583,8 +582,13 @@ export class Evaluator {
     if (this.model.task === 'regression') {
       return { ...base, ...segments, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }
-    // A compact copy of float32 probabilities is a Float32Array: the same numbers in half the bytes.
-    const proba = compact && this.probaFloat32 && this.proba.length > 0 ? float32Copy(this.proba.view()) : take(this.proba);
-    return { ...base, ...segments, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba, labels: [...this.labels.values] };
+    return {
+      ...base,
+      ...segments,
+      yTrueClass: take(this.yTrueClass),
+      yPredClass: take(this.yPredClass),
+      proba: take(this.proba),
+      labels: [...this.labels.values],
+    };
   }
 }
