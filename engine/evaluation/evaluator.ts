@@ -11,7 +11,7 @@ import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
-import { PROBABILITY_RANGE_TOLERANCE, PROBABILITY_SUM_TOLERANCE, type OutputIssues, type OutputProblem } from './output-check.js';
+import { checkProbabilityRows, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
 import { allFinite, allMissing, argmaxRows, missingLabels, someTruth, tensorBuffer } from './row-helpers.js';
@@ -403,40 +403,6 @@ export class Evaluator {
   }
 
   /**
-   * Probabilities finite, within [0, 1] and summing to 1 per row. A quick pass flags the rows that
-   * break any of the three (rare, so its branches are predicted); a flagged row is then looked at
-   * in full to count it once, under its worst problem.
-   */
-  private checkProbabilities(probs: Float32Array | Float64Array, count: number, k: number, file: string, rowOf: (i: number) => number): void {
-    const lowest = -PROBABILITY_RANGE_TOLERANCE;
-    const highest = 1 + PROBABILITY_RANGE_TOLERANCE;
-    for (let i = 0, o = 0; i < count; i++, o += k) {
-      let sum = 0;
-      let outside = false;
-      for (let j = 0; j < k; j++) {
-        const v = probs[o + j]!;
-        sum += v;
-        if (v < lowest || v > highest) outside = true;
-      }
-      // NaN or ±Infinity anywhere in the row makes its sum non-finite.
-      if (!outside && sum - sum === 0 && Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE) continue;
-      let hi = probs[o]!;
-      let lo = hi;
-      for (let j = 1; j < k; j++) {
-        const v = probs[o + j]!;
-        if (v > hi) hi = v;
-        else if (v < lo) lo = v;
-      }
-      if (sum - sum !== 0) {
-        let bad = o;
-        while (bad < o + k && probs[bad]! - probs[bad]! === 0) bad++;
-        this.noteOutput('not-finite', file, rowOf(i), probs[bad]!);
-      } else if (lo < lowest || hi > highest) this.noteOutput('out-of-range', file, rowOf(i), lo < lowest ? lo : hi);
-      else this.noteOutput('not-normalised', file, rowOf(i), sum);
-    }
-  }
-
-  /**
    * Reads one batch's outputs, checking them in the same pass: shapes against the batch's rows
    * (and the classes), probabilities finite, within [0, 1] and summing to 1 per row, regression
    * values finite. `rowOf(i)` is the file row (1-based) of the batch's row i, for the first bad one.
@@ -464,7 +430,7 @@ export class Evaluator {
     }
     const probs = p.data as Float32Array | Float64Array;
     const pred = new Int32Array(count);
-    this.checkProbabilities(probs, count, k, file, rowOf);
+    checkProbabilityRows(probs, count, k, (problem, i, value) => this.noteOutput(problem, file, rowOf(i), value));
     // The predicted class is the label output's when there is one, else the most probable class.
     if (!m.labelOutput) argmaxRows(probs, count, k, pred);
     if (!(probs instanceof Float32Array) && this.probaFloat32) {
