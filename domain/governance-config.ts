@@ -28,6 +28,8 @@ const tierSpec = z.strictObject({
   approvals_required: z.number().int().min(1).max(10).optional(),
   owner_may_approve: z.boolean().optional(),
   requester_may_approve: z.boolean().optional(),
+  /** Decisions on the tier's models must be signed by the person (device or own key), not by a server for them. */
+  require_own_signature: z.boolean().optional(),
 });
 
 /** `governance:` in upkeep.yaml: the default tier, the tier table, and the maintenance digest. */
