@@ -11,7 +11,7 @@
  * decisions (format 1) still verify. Keys and signatures are lowercase hex (32 and 64 bytes).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { assertionProblem, type DeviceAssertion } from './webauthn.js';
+import { assertionProblem, type DeviceAssertion, type DeviceKey } from './webauthn.js';
 
 export const SIGNATURE_VERSION = 'upkeep-decision-1';
 /** Format 2: the signed bytes also cover the candidate version and the evidence's sha256. */
@@ -266,8 +266,9 @@ function deviceProofProblem(act: SignedAct, proof: DecisionProof, device: Device
   const who = `model ${ctx.model}`;
   if (proof.signer !== act.approver)
     return `${who}: a device signature is the person's own: its signer ${JSON.stringify(proof.signer)} must be the approver ${JSON.stringify(act.approver)}`;
-  const registered = Object.hasOwn(ctx.keys?.devices ?? {}, act.approver) ? ctx.keys!.devices![act.approver]! : [];
-  const key = registered.find((k) => k.credential === device.credential);
+  // Keys re-read from a stored trail are untrusted JSON: anything but a list registers nothing.
+  const registered: unknown = Object.hasOwn(ctx.keys?.devices ?? {}, act.approver) ? ctx.keys!.devices![act.approver] : [];
+  const key = Array.isArray(registered) ? (registered as DeviceKey[]).find((k) => k?.credential === device.credential) : undefined;
   if (!key)
     return `${who}: the device credential ${JSON.stringify(device.credential.slice(0, 40))} is not registered for ${JSON.stringify(act.approver)} (passkeys in the keys file)`;
   const timing = timeAndNonceProblem(proof, ctx);
