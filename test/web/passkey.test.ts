@@ -23,6 +23,7 @@ import { durationMs } from '../../domain/duration.js';
 import { startWebServer, webSetup, type RunningWebServer } from '../../cli/commands/serve.js';
 import { tokenAuthenticator, addUser } from '../../cli/web/users.js';
 import { registeredPasskeys } from '../../cli/web/passkeys.js';
+import { passkeysCommand } from '../../cli/commands/passkeys.js';
 import { createDemoWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { fixedPort } from '../helpers/ports.js';
@@ -129,6 +130,22 @@ describe("the web inbox: a decision signed on the person's device (WebAuthn, Chr
     );
     await page.waitForSelector('code.passkey-line');
     assert.match(await page.locator('code.passkey-line').innerText(), new RegExp(`credential: ${registered.credential}`));
+    // The platform team sees it with `upkeep users passkeys`, not listed yet, with the line to add.
+    const printed = async (): Promise<string> => {
+      const lines: string[] = [];
+      const log = console.log;
+      console.log = (l: string) => lines.push(l);
+      try {
+        await passkeysCommand(OWNER, { config: ws!.configPath });
+      } finally {
+        console.log = log;
+      }
+      return lines.join('\n');
+    };
+    assert.match(
+      await printed(),
+      new RegExp(`^${OWNER}, registered .* \\(test browser\\), for ${url}: not listed yet[^]*credential: ${registered.credential}`),
+    );
     await web!.close();
     web = undefined;
 
@@ -138,6 +155,7 @@ describe("the web inbox: a decision signed on the person's device (WebAuthn, Chr
     raw.models[0]!.require_own_signature = true;
     writeFileSync(ws.configPath, stringify(raw));
     setup = await serve();
+    assert.match(await printed(), /: listed: it signs their decisions/);
 
     const { worker } = await createUpkeepWorker({
       connection: t.connection,
