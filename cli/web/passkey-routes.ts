@@ -14,7 +14,7 @@ import type { Client } from '@temporalio/client';
 import { openRequests } from '../client/requests.js';
 import { layout, type Viewer } from './pages.js';
 import type { Session } from './sessions.js';
-import { Challenges, devicesFor, passkeyYaml, registeredPasskeys, registrationProblem, savePasskey, type RelyingParty } from './passkeys.js';
+import { Challenges, devicesFor, passkeyKey, passkeyYaml, registeredPasskeys, registrationProblem, savePasskey, type RelyingParty } from './passkeys.js';
 
 type Env = { Variables: { session: Session } };
 
@@ -95,6 +95,8 @@ ${
       ...(label ? { label } : {}),
       registeredAt: new Date(x.now()).toISOString(),
     };
+    if (await x.store.exists(passkeyKey(checked.credential)))
+      return c.json({ error: 'This credential id is registered already; the first registration is kept.' }, 409);
     // Recorded before it is kept: a device the trail does not name is never listed.
     const recorded = await x.access({
       event: 'passkey-registered',
@@ -104,7 +106,7 @@ ${
       why: `credential ${checked.credential}, P-256 public key ${checked.publicKey}, for ${rp.origin}${label ? ` (${label})` : ''}`,
     });
     if (!recorded) return c.json({ error: 'The registration could not be recorded (the store did not answer): try again later.' }, 503);
-    await savePasskey(x.store, entry);
+    if (!(await savePasskey(x.store, entry))) return c.json({ error: 'This credential id is registered already; the first registration is kept.' }, 409);
     x.log(`web: ${s.user} registered a device (credential ${checked.credential.slice(0, 16)}…); its line for the keys file is on /passkeys`);
     return c.json({ registered: true, line: passkeyYaml(entry) });
   });

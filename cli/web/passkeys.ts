@@ -108,8 +108,13 @@ export function registrationProblem(
   return { credential, publicKey };
 }
 
-export async function savePasskey(store: ArtifactStore, p: RegisteredPasskey): Promise<void> {
-  await store.put(`${PASSKEYS_PREFIX}/${createHash('sha256').update(p.credential).digest('hex')}.json`, `${JSON.stringify(p, null, 2)}\n`, { ifAbsent: true });
+/** Where a device is kept: by the sha256 of its credential id (any length, one name). */
+export const passkeyKey = (credential: string): string => `${PASSKEYS_PREFIX}/${createHash('sha256').update(credential).digest('hex')}.json`;
+
+/** Keeps a registered device, write-once: false when its credential id was registered before (the first one is kept). */
+export async function savePasskey(store: ArtifactStore, p: RegisteredPasskey): Promise<boolean> {
+  const r = await store.put(passkeyKey(p.credential), `${JSON.stringify(p, null, 2)}\n`, { ifAbsent: true });
+  return r.created !== false;
 }
 
 /** The devices a person registered through the inbox (what the store kept). */

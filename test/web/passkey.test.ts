@@ -203,9 +203,37 @@ describe("the web inbox: a decision signed on the person's device (WebAuthn, Chr
         /not by "upkeep-web@test" on their behalf \(require_own_signature\)/.test(`${err.message} ${(err.cause as Error | undefined)?.message}`),
       );
 
-      // 4. Alice approves from the inbox: the page asks her device to sign the decision's challenge.
-      const { credentials: before } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      // 4. A device assertion for one decision posted with another (a changed comment) is refused before anything is sent.
       await signIn();
+      const csrf = (await page.locator('form.signout input[name=csrf]').getAttribute('value'))!;
+      const form = { csrf, gate: 'retrain', opened: waiting.gate!.openedAt, evidence: '', decision: 'approve', comment: 'what I signed' };
+      const challenged = (await (await page.request.post(`${url}/inbox/${modelId}/challenge`, { form, headers: { origin: url } })).json()) as {
+        device: boolean;
+        challenge: string;
+        allowCredentials: string[];
+      };
+      assert.equal(challenged.device, true);
+      // As a string: the test's compiler would wrap named functions in a helper the page does not have.
+      const signed = (await page.evaluate(`(async (c) => {
+        const bytes = (t) => Uint8Array.from(atob(t.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (t.length % 4)) % 4)), (ch) => ch.charCodeAt(0));
+        const b64 = (b) => btoa(String.fromCharCode(...new Uint8Array(b))).replace(/[+]/g, '-').replace(/[/]/g, '_').replace(/=+$/, '');
+        const a = await navigator.credentials.get({
+          publicKey: { challenge: bytes(c.challenge), rpId: 'localhost', allowCredentials: c.allowCredentials.map((id) => ({ type: 'public-key', id: bytes(id) })), userVerification: 'required' },
+        });
+        return { device_credential: b64(a.rawId), device_authenticator_data: b64(a.response.authenticatorData), device_client_data: b64(a.response.clientDataJSON), device_signature: b64(a.response.signature) };
+      })(${JSON.stringify(challenged)})`)) as Record<string, string>;
+      const swapped = await page.request.post(`${url}/inbox/${modelId}/decide`, {
+        form: { ...form, ...signed, comment: 'something else' },
+        headers: { origin: url },
+        maxRedirects: 0,
+      });
+      assert.equal(swapped.status(), 409);
+      assert.match(await swapped.text(), /Your device signed another decision than this form/);
+      assert.equal(((await handle.query(maintenanceStatusQuery)) as MaintenanceStatus).gate?.state, 'waiting', 'nothing was sent');
+
+      // 5. Alice approves from the inbox: the page asks her device to sign the decision's challenge.
+      const { credentials: before } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+      await page.goto(`${url}/inbox`);
       const request = page.locator(`section.request[data-model="${modelId}"]`);
       await request.locator('form.decide-form input[name=comment]').first().fill('approved on my device');
       await Promise.all([page.waitForURL(`${url}/inbox`), request.locator('button.approve').click()]);
