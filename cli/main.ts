@@ -304,6 +304,10 @@ users
   .description('list the people who may sign in')
   .action(async (o: { config?: string }) => (await web()).usersCliCommand('list', undefined, o));
 users
+  .command('passkeys [id]')
+  .description("the devices people registered in the web inbox to sign their own decisions, with each one's line for the keys file")
+  .action(async (id: string | undefined, o: { config?: string }) => (await import('./commands/passkeys.js')).passkeysCommand(id, o));
+users
   .command('remove <id>')
   .description('remove a person: their token stops working and their sessions end')
   .action(async (id: string, o: { config?: string }) => (await web()).usersCliCommand('remove', id, o));

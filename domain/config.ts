@@ -20,6 +20,7 @@ export { modelNotifySpec, ROUTE_EVENTS, type ChannelSpec, type RouteEvent } from
 import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
+import { passkeyEntry } from './passkey-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -32,6 +33,8 @@ export const keyEntry = z.strictObject({ id: z.string().min(1).max(200), public_
 export const keysFileSchema = z.strictObject({
   people: z.array(keyEntry).default([]),
   authenticators: z.array(keyEntry).default([]),
+  /** People's registered devices (WebAuthn passkeys): their decisions may be signed on the device. */
+  passkeys: z.array(passkeyEntry).default([]),
 });
 
 /** A file URI template (with its pattern rules) or a database URI (postgres://, duckdb:); docs/sql-sources.md. */
@@ -330,6 +333,8 @@ export const modelSpecBase = z.strictObject({
   risk_tier: riskTier.optional(),
   /** Periodic reviews (docs/governance.md#periodic-reviews): every (default the tier's review_every), questions, reviewers. */
   review: reviewSpec.optional(),
+  /** Decisions must be signed by the person (their device or own key), never by a server on their behalf (default: the tier's). */
+  require_own_signature: z.boolean().optional(),
   task: z.enum(TASKS),
   /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
   artifact: z.string().min(1),
@@ -521,6 +526,8 @@ export const configSchema = z.strictObject({
   keys_file: z.string().min(1).optional(),
   /** Servers that authenticate people themselves and sign decisions on their behalf. */
   authenticators: z.array(keyEntry).default([]),
+  /** People's registered devices (WebAuthn passkeys), as in the keys file. */
+  passkeys: z.array(passkeyEntry).default([]),
   /** `upkeep serve`, the web inbox (docs/web.md). */
   web: z
     .strictObject({

@@ -47,6 +47,8 @@ const tierSpec = z.strictObject({
   requester_may_approve: z.boolean().optional(),
   /** This tier's reporting clock, severity by severity over `governance.incident_reports`. */
   incident_reports: incidentReports.optional(),
+  /** Decisions on the tier's models must be signed by the person (device or own key), not by a server for them. */
+  require_own_signature: z.boolean().optional(),
 });
 
 /** `governance:` in upkeep.yaml: the default tier, the tier table, and the maintenance digest. */

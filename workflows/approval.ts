@@ -11,6 +11,7 @@ import { decideUpdate, refreshApproversUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
+import { assertionCounter } from '../domain/webauthn.js';
 import { approvalProblem, type ApprovalRule } from '../domain/governance.js';
 import { answersProblem } from '../domain/review.js';
 import type { Decision, DecisionInput, GateName, GateStatus, NotificationKind } from '../domain/maintenance.js';
@@ -49,6 +50,8 @@ export interface DecisionAuth {
   now: number;
   keys?: DecisionKeys | undefined;
   usedNonces?: ReadonlySet<string>;
+  /** The highest sign counter seen per device credential in this workflow. */
+  deviceCounters?: ReadonlyMap<string, number>;
 }
 
 /** What the gate reports while it runs; the workflow turns these into notifications and audit entries. */
@@ -117,6 +120,7 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
     keys: auth.keys,
     deciders: open.approvers,
     ...(auth.usedNonces ? { usedNonces: auth.usedNonces } : {}),
+    ...(auth.deviceCounters ? { deviceCounters: auth.deviceCounters } : {}),
     // A gate that stored its evidence takes only signatures over it and its candidate (format 2).
     ...(open.evidence ? { shown: { candidate: open.candidate ?? '', evidence: open.evidence.sha256 } } : {}),
   });
@@ -163,6 +167,8 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
   let open: GateStatus | undefined;
   let keys: DecisionKeys | undefined;
   const usedNonces = new Set<string>();
+  // Sign counters of device (WebAuthn) signatures taken: a counting device must show a higher one each time.
+  const deviceCounters = new Map<string, number>();
   let refreshing = false;
 
   if (refresh) {
@@ -213,6 +219,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         ...(proof ? { proof } : {}),
       };
       if (proof) usedNonces.add(proof.nonce);
+      if (proof?.device) deviceCounters.set(proof.device.credential, assertionCounter(proof.device));
       // An approval while the tier needs more is kept and counted; the gate stays open.
       if (gate.rule && input.decision === 'approve' && (gate.approvals?.length ?? 0) + 1 < gate.rule.approvalsRequired) {
         (gate.approvals ??= []).push(decision);
@@ -223,7 +230,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
       gate.closedAt = decision.at;
       return copy(gate);
     },
-    { validator: (input: DecisionInput) => validateDecision(modelId, open, input, { workflowId, now: Date.now(), keys, usedNonces }) },
+    { validator: (input: DecisionInput) => validateDecision(modelId, open, input, { workflowId, now: Date.now(), keys, usedNonces, deviceCounters }) },
   );
 
   const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[], decision?: Decision): void => {

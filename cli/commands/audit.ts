@@ -137,6 +137,7 @@ export async function verifyCommand(
   const outside = model === WEB_TRAIL ? undefined : await (await import('./audit-anchors.js')).checkOutside(store, model, v.entries, o);
   if (outside) v.problems.push(...outside.problems);
   for (const n of [...v.notes, ...(outside?.notes ?? [])]) console.log(`note: ${n}`);
+  if (v.signers) console.log(v.signers);
   if (v.problems.length === 0) {
     const against = outside ? `; ${outside.anchors} anchor${outside.anchors === 1 ? '' : 's'} and ${outside.evaluations} completed evaluation runs agree` : '';
     console.log(

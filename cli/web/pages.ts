@@ -29,7 +29,7 @@ export const modelHref = (id: string): string => `/models/${encodeURIComponent(i
 /** A timestamp that never wraps mid-string (CSS `time`: nowrap). */
 export const when = (iso: string | null | undefined, none = '—'): Html => (iso ? html`<time datetime="${iso}">${iso}</time>` : html`${none}`);
 
-export function layout(title: string, viewer: Viewer | undefined, body: Html, o: { chart?: boolean } = {}): Html {
+export function layout(title: string, viewer: Viewer | undefined, body: Html, o: { chart?: boolean; passkey?: boolean } = {}): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -38,13 +38,14 @@ export function layout(title: string, viewer: Viewer | undefined, body: Html, o:
 <title>${title} · upkeep</title>
 <link rel="stylesheet" href="/static/web.css">
 ${o.chart ? html`<link rel="stylesheet" href="/static/uPlot.min.css"><script src="/static/uPlot.iife.min.js" defer></script><script src="/static/chart.mjs" type="module"></script>` : ''}
+${o.passkey ? html`<script src="/static/passkey.mjs" type="module"></script>` : ''}
 </head>
 <body>
 <header>
 <strong>upkeep</strong>
 ${
   viewer
-    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a> <a href="/incidents">Incidents</a></nav>
+    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a> <a href="/incidents">Incidents</a> <a href="/passkeys">Devices</a></nav>
 <form method="post" action="/logout" class="signout"><span class="who">${viewer.user}</span> <input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
     : ''
 }
@@ -173,14 +174,14 @@ function decisionForms(viewer: Viewer, s: MaintenanceStatus, gate: GateStatus): 
   if (!gate.approvers.includes(viewer.user)) return html`<p class="quiet">Only ${gate.approvers.join(', ')} can decide on this request.</p>`;
   const action = `/inbox/${encodeURIComponent(s.modelId)}/decide`;
   return html`<div class="decide">
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${
+<form method="post" action="${action}" class="decide-form"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${
     gate.questions
       ? html`<ol class="questions">${gate.questions.map((q) => html`<li>${q}</li>`)}</ol><label>Your answers, one numbered line each ("1. …"), attesting the model is still fit for its stated use (required) <textarea name="comment" maxlength="2000" rows="${String(gate.questions.length + 1)}" required></textarea></label>`
       : gate.commentRequired
         ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
         : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`
   } <button type="submit" class="approve">${gate.questions ? 'Attest' : 'Approve'} ${gate.gate}</button></form>
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
+<form method="post" action="${action}" class="decide-form"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
 </div>`;
 }
 
@@ -212,5 +213,6 @@ ${decisionForms(viewer, s, g)}
 </section>`;
 })}
 ${failed.length ? html`<p class="error">Status unavailable: ${failed.join('; ')}</p>` : ''}`,
+    { passkey: true },
   );
 }

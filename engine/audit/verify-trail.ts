@@ -22,6 +22,7 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import { tierViolations } from '../../domain/governance.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { snapshotIdentity } from '../data/snapshot.js';
+import { deviceFindings, describeKinds } from './verify-devices.js';
 import { keysApply, rollbackAct, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { createRegistry } from '../registry/registry.js';
 import type { ChampionPointer } from '../registry/types.js';
@@ -38,6 +39,8 @@ export interface TrailVerification extends ChainVerification {
   notes: string[];
   /** Every decision and rollback request of the trail, with the keys in force and what their check found. */
   acts: SignedActCheck[];
+  /** Who signed them, in one line (the person's device, own key, or a server for them); absent when nothing is signed. */
+  signers?: string;
 }
 
 export interface SignedActCheck {
@@ -380,12 +383,17 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
     acts.push({ seq: c.seq, entry: c.entry, act, inForce, ...(p ? { problem: p } : {}) });
   }
 
+  // Device signatures: each credential's counter across the trail; and who signed what.
+  const devices = deviceFindings(acts);
+  problems.push(...devices.problems);
+  const signers = describeKinds(devices.kinds);
+
   // Separation of duties: each promotion approved as the rule its request recorded demands.
   problems.push(...tierViolations(entries));
   problems.push(...(await registryProblems(store, modelId, entries)));
   // Incident entries: what the evaluation entries imply, no more, no less, unaltered.
   problems.push(...incidentEntryProblems(modelId, entries));
-  return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts };
+  return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts, ...(signers ? { signers } : {}) };
 }
 
 export const sameDecision = (
