@@ -12,7 +12,7 @@ import { queryProblem, sqlKind, sqlUriProblem } from './sql.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
-import { auditSpec, governanceSpec, reviewSpec, riskTier } from './governance-config.js';
+import { auditSpec, governanceSpec, modelGovernanceFields } from './governance-config.js';
 import { modelNotifySpec, notifySettings } from './notify-config.js';
 import { duration, positiveDuration } from './duration-schema.js';
 
@@ -329,12 +329,7 @@ export const modelSpecBase = z.strictObject({
     .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
   description: z.string().optional(),
   intended_use: z.string().optional(),
-  /** Materiality: sets how many approve a promotion and whether the owner or requester may (default governance.default_tier). */
-  risk_tier: riskTier.optional(),
-  /** Periodic reviews (docs/governance.md#periodic-reviews): every (default the tier's review_every), questions, reviewers. */
-  review: reviewSpec.optional(),
-  /** Decisions must be signed by the person (their device or own key), never by a server on their behalf (default: the tier's). */
-  require_own_signature: z.boolean().optional(),
+  ...modelGovernanceFields,
   task: z.enum(TASKS),
   /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
   artifact: z.string().min(1),

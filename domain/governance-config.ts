@@ -105,3 +105,13 @@ export const reviewSpec = z.strictObject({
   escalate_after: reviewDuration.optional(),
   expire_after: reviewDuration.optional(),
 });
+
+/** A model's own governance fields (spread into the model's schema in config.ts). */
+export const modelGovernanceFields = {
+  /** Materiality: sets how many approve a promotion and whether the owner or requester may (default governance.default_tier). */
+  risk_tier: riskTier.optional(),
+  /** Periodic reviews (docs/governance.md#periodic-reviews): every (default the tier's review_every), questions, reviewers. */
+  review: reviewSpec.optional(),
+  /** Decisions must be signed by the person (their device or own key), never by a server on their behalf (default: the tier's). */
+  require_own_signature: z.boolean().optional(),
+};
