@@ -56,12 +56,12 @@ module.exports = {
     {
       name: 'domain-npm-types-only',
       severity: 'error',
-      comment: 'domain/ may use zod and @noble/curves (pure JavaScript); any other npm package only through `import type`.',
+      comment: 'domain/ may use zod, @noble/curves and @noble/hashes (pure JavaScript); any other npm package only through `import type`.',
       from: { path: '^domain/' },
       to: {
         dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
         dependencyTypesNot: ['type-only'],
-        pathNot: '(^|/)node_modules/(zod|@noble/curves)/',
+        pathNot: '(^|/)node_modules/(zod|@noble/curves|@noble/hashes)/',
       },
     },
     {
