@@ -143,6 +143,29 @@ describe('business metrics: properties and bad input', () => {
     assert.equal(precisionAtRecall(s, 1).value, 4 / 6);
   });
 
+  it('float32 scores (as an ONNX model outputs them) give what the same values in float64 give', () => {
+    const c = golden.binary[0]!;
+    const yTrue = Int32Array.from(c.yTrue);
+    const f32 = Float32Array.from(c.scores);
+    const f64 = Float64Array.from(f32);
+    const a = sortScores(yTrue, f32, c.positive);
+    const b = sortScores(yTrue, f64, c.positive);
+    assert.deepEqual(recallAtPrecision(a, 0.9), recallAtPrecision(b, 0.9));
+    assert.deepEqual(precisionAtRecall(a, 0.8), precisionAtRecall(b, 0.8));
+    assert.deepEqual(metricsAtThreshold(yTrue, f32, 1, 0.5), metricsAtThreshold(yTrue, f64, 1, 0.5));
+    const pred = (s: Float32Array | Float64Array): Prediction => ({ kind: 'threshold', scores: s, threshold: 0.5, positive: 1 });
+    assert.deepEqual(
+      matrixCost(yTrue, pred(f32), [
+        [0, 1],
+        [5, 0],
+      ]),
+      matrixCost(yTrue, pred(f64), [
+        [0, 1],
+        [5, 0],
+      ]),
+    );
+  });
+
   it('a value matrix is a cost matrix with gains: negating the matrix negates the total', () => {
     const yTrue = Int32Array.from([0, 1, 1, 0, 1]);
     const pred: Prediction = { kind: 'classes', yPred: Int32Array.from([0, 1, 0, 1, 1]) };
