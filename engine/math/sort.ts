@@ -80,7 +80,7 @@ export function sortFloat64(values: Float64Array, into: Float64Array = values): 
     [lk, lkTmp] = [lkTmp, lk];
   }
   // Runs of equal high words, ordered by their low words (hkTmp is free: the scratch of long runs).
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const k = hk[start]!;
     let end = start + 1;
     while (end < n && hk[end] === k) end++;

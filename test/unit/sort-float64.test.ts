@@ -28,9 +28,12 @@ function mixed(n: number, nan: boolean): Float64Array {
   for (let i = 0; i < n; i++) {
     const r = u();
     if (r < 0.15) a[i] = SPECIAL[Math.floor(u() * SPECIAL.length)]!;
-    else if (r < 0.3) a[i] = Math.round(u() * 20 - 10) / 4; // ties
-    else if (r < 0.4) a[i] = (u() - 0.5) * 1e-310; // subnormals of both signs
-    else if (r < 0.5) a[i] = 1 + u() * 2 ** -30; // equal high words, different low words
+    else if (r < 0.3)
+      a[i] = Math.round(u() * 20 - 10) / 4; // ties
+    else if (r < 0.4)
+      a[i] = (u() - 0.5) * 1e-310; // subnormals of both signs
+    else if (r < 0.5)
+      a[i] = 1 + u() * 2 ** -30; // equal high words, different low words
     else if (r < 0.55 && nan) {
       words[2 * i + 1] = (u() < 0.5 ? 0x7ff00000 : 0xfff00000) | Math.floor(u() * 0x100000);
       words[2 * i] = u() < 0.5 ? 0 : Math.floor(u() * 2 ** 32);
@@ -89,11 +92,17 @@ describe('sortFloat64 (high-word radix sort) against the sort before it', functi
     sortFloat64(a);
     const per = n / 6;
     const high = new Uint32Array(a.buffer).filter((_, i) => i % 2 === 1);
-    assert.ok(high.subarray(0, per).every((h) => h === 0xfff80000), 'NaN with the sign bit set first');
+    assert.ok(
+      high.subarray(0, per).every((h) => h === 0xfff80000),
+      'NaN with the sign bit set first',
+    );
     assert.equal(a[per], -1);
     assert.ok(Object.is(a[2 * per], -0) && Object.is(a[3 * per - 1], -0), '−0 before +0');
     assert.ok(Object.is(a[3 * per], 0));
     assert.equal(a[4 * per], 1);
-    assert.ok(high.subarray(5 * per).every((h) => h === 0x7ff80000), 'NaN without the sign bit last');
+    assert.ok(
+      high.subarray(5 * per).every((h) => h === 0x7ff80000),
+      'NaN without the sign bit last',
+    );
   });
 });
