@@ -8,7 +8,21 @@ const PROJECT = '^(bin|cli|scripts|workers|workflows|activities|engine|domain|te
 /** Code that runs in production (scripts/ and test/ are development tools, but for the bootstrap and the build that bin/ uses). */
 const PRODUCTION = '^(bin|cli|workers|workflows|activities|engine|domain)/|^scripts/(bootstrap|build)[.]';
 /** The files activities/ may hold: the ports, the index that wires them, and one factory per area. */
-const ACTIVITY_FILES = ['deps', 'index', 'audit', 'data', 'evaluation', 'registry', 'reports', 'trail', 'training', 'watchdog', 'channels', 'digest', 'handover'];
+const ACTIVITY_FILES = [
+  'deps',
+  'index',
+  'audit',
+  'data',
+  'evaluation',
+  'registry',
+  'reports',
+  'trail',
+  'training',
+  'watchdog',
+  'channels',
+  'digest',
+  'handover',
+];
 /** The engine's folders, lowest first: a folder imports only folders before it (and engine/*.ts). */
 const ENGINE_ORDER = [
   'math',
