@@ -8,7 +8,21 @@ const PROJECT = '^(bin|cli|scripts|workers|workflows|activities|engine|domain|te
 /** Code that runs in production (scripts/ and test/ are development tools, but for the bootstrap and the build that bin/ uses). */
 const PRODUCTION = '^(bin|cli|workers|workflows|activities|engine|domain)/|^scripts/(bootstrap|build)[.]';
 /** The files activities/ may hold: the ports, the index that wires them, and one factory per area. */
-const ACTIVITY_FILES = ['deps', 'index', 'audit', 'data', 'evaluation', 'registry', 'reports', 'trail', 'training', 'watchdog', 'channels', 'digest'];
+const ACTIVITY_FILES = [
+  'deps',
+  'index',
+  'audit',
+  'data',
+  'evaluation',
+  'registry',
+  'reports',
+  'trail',
+  'training',
+  'watchdog',
+  'channels',
+  'digest',
+  'handover',
+];
 /** The engine's folders, lowest first: a folder imports only folders before it (and engine/*.ts). */
 const ENGINE_ORDER = [
   'math',
@@ -26,6 +40,7 @@ const ENGINE_ORDER = [
   'watchdog',
   'cards',
   'pictures',
+  'evidence',
 ];
 
 module.exports = {
@@ -55,12 +70,12 @@ module.exports = {
     {
       name: 'domain-npm-types-only',
       severity: 'error',
-      comment: 'domain/ may use zod and @noble/curves (pure JavaScript); any other npm package only through `import type`.',
+      comment: 'domain/ may use zod, @noble/curves and @noble/hashes (pure JavaScript); any other npm package only through `import type`.',
       from: { path: '^domain/' },
       to: {
         dependencyTypes: ['npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
         dependencyTypesNot: ['type-only'],
-        pathNot: '(^|/)node_modules/(zod|@noble/curves)/',
+        pathNot: '(^|/)node_modules/(zod|@noble/curves|@noble/hashes)/',
       },
     },
     {

@@ -17,6 +17,7 @@ import { createAuditActivities } from './audit.js';
 import { createWatchdogActivities } from './watchdog.js';
 import { createChannelActivities } from './channels.js';
 import { createDigestActivities } from './digest.js';
+import { createHandoverActivities } from './handover.js';
 
 export function activityCancellation(): AbortSignal | undefined {
   try {
@@ -86,6 +87,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWatchdogActivities(d),
     ...createChannelActivities(d),
     ...createDigestActivities(d),
+    ...createHandoverActivities(d),
   });
 }
 

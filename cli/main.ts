@@ -184,6 +184,27 @@ audit
   .command('export')
   .description('copy the histories of closed workflows to the store now (a worker does it hourly)')
   .action(async (_o, cmd: Command) => (await auditing()).exportCommand(cmd.optsWithGlobals()));
+// The evidence pack (docs/audit.md#evidence-pack). --from/--to are checked by the command: a required
+// option here would be required of `pack verify` too.
+const packing = () => import('./commands/pack.js');
+const pack = audit
+  .command('pack')
+  .description(
+    'write one .tar.gz for a review of a period: model cards, monitoring plans, verdicts with their reports, signed decisions with the evidence shown and their check, incidents, histories, the chain segment and a sha256 manifest, readable offline',
+  )
+  .argument('[model]', 'model id')
+  .option('--from <time>', 'start of the period (YYYY-MM-DD or ISO time)')
+  .option('--to <time>', 'end of the period, excluded (YYYY-MM-DD or ISO time)')
+  .option('--out <file>', 'the archive to write (default: ./evidence-<model>-<from>-<to>.tar.gz; never overwritten)')
+  .option('--unverified', 'pack a trail that does not verify, marked UNVERIFIED throughout (exit 1 all the same)')
+  .option('--config <file>', 'config file (default: $UPKEEP_CONFIG, else ./upkeep.yaml, else in a clone the example config)')
+  .action(async (model: string | undefined, _o, cmd: Command) => (await packing()).packCommand(model, cmd.optsWithGlobals()));
+pack
+  .command('verify <archive>')
+  .description(
+    'check an evidence pack offline: every file against its manifest (altered, removed, added), the chain segment, reports and anchors (exit 1 naming each problem)',
+  )
+  .action(async (archive: string) => (await packing()).packVerifyCommand(archive));
 
 program
   .command('who-was-watching <model>')
@@ -211,6 +232,19 @@ incidents
   .requiredOption('--text <text>', 'the note')
   .option('--as <person>', 'who writes it (default: $USER); must be the model owner')
   .action(async (model: string, incident: string, _o, cmd: Command) => (await incidenting()).noteCommand(model, incident, cmd.optsWithGlobals()));
+incidents
+  .command('report <model> <incident>')
+  .description(
+    'file the initial or final report an incident owes under its reporting clock, recorded in the audit trail (signed with your key when the config lists one)',
+  )
+  .option('--initial', 'the first report (incomplete allowed)')
+  .option('--final', 'the final report')
+  .option('--file <report.md>', 'the report, from a file')
+  .option('--text <text>', 'the report, as text')
+  .option('--as <person>', "who files it (default: $USER): the model's owner, an approver or a platform contact")
+  .action(async (model: string, incident: string, _o, cmd: Command) =>
+    (await import('./commands/incident-report.js')).reportCommand(model, incident, cmd.optsWithGlobals()),
+  );
 
 program
   .command('status [model]')
@@ -270,6 +304,10 @@ users
   .description('list the people who may sign in')
   .action(async (o: { config?: string }) => (await web()).usersCliCommand('list', undefined, o));
 users
+  .command('passkeys [id]')
+  .description("the devices people registered in the web inbox to sign their own decisions, with each one's line for the keys file")
+  .action(async (id: string | undefined, o: { config?: string }) => (await import('./commands/passkeys.js')).passkeysCommand(id, o));
+users
   .command('remove <id>')
   .description('remove a person: their token stops working and their sessions end')
   .action(async (id: string, o: { config?: string }) => (await web()).usersCliCommand('remove', id, o));
@@ -282,6 +320,17 @@ program
     'task queues to poll: all, evaluation (workflows, evaluations, short steps) or training (`<queue>-training`); default UPKEEP_WORKER_QUEUES or all',
   )
   .action(async (o) => (await scheduling()).workerCommand(o));
+
+// Handing a model to a new owner, who accepts it signed (docs/governance.md#handover).
+program
+  .command('handover <model>')
+  .description(
+    'hand a model to a new owner, who must accept it with a signed decision (upkeep approve <model> --gate handover); until then the owner stays accountable',
+  )
+  .requiredOption('--to <person>', 'the new owner (their id, as the keys file lists their key)')
+  .option('--reason <text>', 'why (shown to the new owner and kept in the audit trail)')
+  .option('--as <id>', 'who asks (default: $USER; recorded as asserted)')
+  .action(async (model: string, o) => (await import('./commands/handover.js')).handoverCommand(model, o));
 
 // Maintenance made visible (docs/governance.md): the report, from the audit trail alone.
 program

@@ -12,7 +12,7 @@ import { queryProblem, sqlKind, sqlUriProblem } from './sql.js';
 import { limitsOverrideSpec, limitsSpec } from './limits.js';
 import { inUnitInterval, lowerIsBetter, METRICS, TASKS } from './metrics.js';
 import type { DecisionKeys } from './signature.js';
-import { auditSpec, governanceSpec, riskTier } from './governance-config.js';
+import { auditSpec, governanceSpec, modelGovernanceFields } from './governance-config.js';
 import { modelNotifySpec, notifySettings } from './notify-config.js';
 import { duration, positiveDuration } from './duration-schema.js';
 
@@ -20,6 +20,7 @@ export { modelNotifySpec, ROUTE_EVENTS, type ChannelSpec, type RouteEvent } from
 import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
+import { passkeyEntry } from './passkey-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -32,6 +33,8 @@ export const keyEntry = z.strictObject({ id: z.string().min(1).max(200), public_
 export const keysFileSchema = z.strictObject({
   people: z.array(keyEntry).default([]),
   authenticators: z.array(keyEntry).default([]),
+  /** People's registered devices (WebAuthn passkeys): their decisions may be signed on the device. */
+  passkeys: z.array(passkeyEntry).default([]),
 });
 
 /** A file URI template (with its pattern rules) or a database URI (postgres://, duckdb:); docs/sql-sources.md. */
@@ -326,8 +329,7 @@ export const modelSpecBase = z.strictObject({
     .transform((list) => list.map((a) => (typeof a === 'string' ? a : a.id))),
   description: z.string().optional(),
   intended_use: z.string().optional(),
-  /** Materiality: sets how many approve a promotion and whether the owner or requester may (default governance.default_tier). */
-  risk_tier: riskTier.optional(),
+  ...modelGovernanceFields,
   task: z.enum(TASKS),
   /** The ONNX artifact: a path (relative to the config file) or a file:// URI. */
   artifact: z.string().min(1),
@@ -519,6 +521,8 @@ export const configSchema = z.strictObject({
   keys_file: z.string().min(1).optional(),
   /** Servers that authenticate people themselves and sign decisions on their behalf. */
   authenticators: z.array(keyEntry).default([]),
+  /** People's registered devices (WebAuthn passkeys), as in the keys file. */
+  passkeys: z.array(passkeyEntry).default([]),
   /** `upkeep serve`, the web inbox (docs/web.md). */
   web: z
     .strictObject({

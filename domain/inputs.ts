@@ -15,6 +15,8 @@ export const LIMITS = {
   /** A signature's hex digits (64 bytes). */
   signature: 128,
   nonce: 64,
+  /** A device's DER ECDSA P-256 signature (at most 72 bytes), hex. */
+  deviceSignature: 144,
   /** A sha256 in hex. */
   sha256: 64,
   /** Everything else about one piece of evidence (verdict reasons, metrics), as JSON. */
@@ -61,17 +63,34 @@ export function proofProblemShape(proof: unknown): Problem {
   if (!isObject(proof)) return 'proof must be an object';
   const p = proof as Record<keyof DecisionProof, unknown>;
   return first(
-    () => onlyKeys(p, ['model', 'workflow', 'request', 'signer', 'at', 'nonce', 'signature', 'candidate', 'evidence']),
+    () => onlyKeys(p, ['model', 'workflow', 'request', 'signer', 'at', 'nonce', 'signature', 'candidate', 'evidence', 'device']),
     () => str(p, 'model', LIMITS.id, true),
     () => str(p, 'workflow', LIMITS.id, true),
     () => str(p, 'request', LIMITS.id, true),
     () => str(p, 'signer', LIMITS.id, true),
     () => str(p, 'at', LIMITS.time, true),
     () => str(p, 'nonce', LIMITS.nonce, true),
-    () => str(p, 'signature', LIMITS.signature, true),
+    // A device's DER ECDSA signature is up to 72 bytes; an Ed25519 one is 64.
+    () => str(p, 'signature', p.device === undefined ? LIMITS.signature : LIMITS.deviceSignature, true),
     // Format 2 (upkeep-decision-2): "" when the gate has no candidate or evidence.
     () => str(p, 'candidate', LIMITS.id, false),
     () => str(p, 'evidence', LIMITS.sha256, false),
+    () => deviceShapeProblem(p.device),
+  );
+}
+
+/** What a device (WebAuthn) sends, in base64url characters at most. */
+const DEVICE_LIMITS = { credential: 1366, authenticatorData: 1400, clientDataJSON: 2800 } as const;
+
+/** A device assertion (WebAuthn): three base64url strings of bounded length. */
+function deviceShapeProblem(device: unknown): Problem {
+  if (device === undefined) return undefined;
+  if (!isObject(device)) return 'proof.device must be an object';
+  return first(
+    () => onlyKeys(device, ['credential', 'authenticatorData', 'clientDataJSON']),
+    () => str(device, 'credential', DEVICE_LIMITS.credential, true),
+    () => str(device, 'authenticatorData', DEVICE_LIMITS.authenticatorData, true),
+    () => str(device, 'clientDataJSON', DEVICE_LIMITS.clientDataJSON, true),
   );
 }
 
@@ -81,9 +100,9 @@ export function decisionInputProblem(input: unknown): Problem {
   return first(
     () => onlyKeys(input, ['gate', 'decision', 'approver', 'comment', 'proof']),
     () =>
-      ['retrain', 'promote', 'rollback'].includes(input.gate as string)
+      ['retrain', 'promote', 'rollback', 'handover', 'review'].includes(input.gate as string)
         ? undefined
-        : `gate must be retrain, promote or rollback, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
+        : `gate must be retrain, promote, rollback, handover or review, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
     () =>
       input.decision === 'approve' || input.decision === 'reject'
         ? undefined

@@ -6,7 +6,8 @@ import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
 
-export type GateName = 'retrain' | 'promote' | 'rollback';
+/** `handover`: the new owner accepts a model (docs/governance.md#handover); always signed. `review`: a periodic review's attestation (docs/governance.md#periodic-reviews). */
+export type GateName = 'retrain' | 'promote' | 'rollback' | 'handover' | 'review';
 
 /** What an approver sends through the `decide` Update. */
 export interface DecisionInput {
@@ -74,6 +75,8 @@ export interface GateStatus {
   rule?: ApprovalRule;
   /** Approvals taken while more were needed (the rule's approvals_required); the last one is `decision`. */
   approvals?: Decision[];
+  /** A review gate: the questions an attestation answers, one numbered line each in its comment. */
+  questions?: string[];
 }
 
 /** A model version in the registry, as history refers to it. */
@@ -221,11 +224,20 @@ export type RetrainOutcome =
   | 'no-trainer';
 
 export type MaintenanceStage =
-  'awaiting-retrain-approval' | 'snapshotting' | 'training' | 'comparing' | 'awaiting-promotion-approval' | 'awaiting-rollback-approval' | 'promoting' | 'done';
+  | 'awaiting-retrain-approval'
+  | 'snapshotting'
+  | 'training'
+  | 'comparing'
+  | 'awaiting-promotion-approval'
+  | 'awaiting-rollback-approval'
+  | 'awaiting-handover-acceptance'
+  | 'awaiting-review'
+  | 'promoting'
+  | 'done';
 
 export interface MaintenanceStatus {
   modelId: string;
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'handover' | 'review';
   stage: MaintenanceStage;
   /** When the current stage began. */
   since: string;
@@ -242,6 +254,8 @@ export interface MaintenanceStatus {
   candidate?: ModelVersionRef;
   comparison?: Comparison;
   outcome?: RetrainOutcome;
+  /** A handover request: the owner now, who may accept, why, who asked (docs/governance.md#handover). */
+  handover?: { from: string | null; to: string[]; reason: string; requestedBy: string; source: 'manual' | 'departure'; left?: string };
   /** What approving the retrain does: the trainer and the days it is asked to train on. */
   plan?: { trainer: string; trainingDays: number; holdoutDays: number; minCoverage: number };
 }
@@ -345,7 +359,16 @@ export interface AuditEntry {
     | 'incident-opened'
     | 'incident-closed'
     /** An owner's post-incident note (details.incident, details.text; signed when the owner has a key). */
-    | 'incident-note';
+    | 'incident-note'
+    /** A report on an incident under its reporting clock (details.incident, details.report: initial | final, details.text; signed when the filer has a key). */
+    | 'incident-report'
+    /** A handover of the model's ownership was asked for, and accepted (signed by the new owner): docs/governance.md#handover. */
+    | 'handover-requested'
+    | 'handover-accepted'
+    /** A periodic review was asked for (details: due, since, questions, the evidence's reference); docs/governance.md#periodic-reviews. */
+    | 'review-requested'
+    /** A periodic review was attested (details: outcome, answers, the signed decision) or lapsed undecided (outcome expired). */
+    | 'reviewed';
   summary: string;
   actor?: string;
   comment?: string;

@@ -7,6 +7,7 @@
  */
 import type { ModelSpec, UpkeepConfig } from './config.js';
 import { describeTrainer } from './maintenance.js';
+import { INCIDENT_SEVERITIES, reportClockFor, type ReportClock } from './incident-clock.js';
 
 export interface MonitoringPlan {
   v: 'upkeep.monitoring-plan/1';
@@ -31,9 +32,11 @@ export interface MonitoringPlan {
   approval: { reminderEvery: string; escalateAfter: string; expireAfter: string };
   alerts: { routes: { channels: string[]; on: string[] }[]; webhook: boolean; quietHours: string | null };
   watchdog: { schedule: string; pausedLongerThan: string; failuresInARow: number };
+  /** The incidents' reporting clock, when the config sets one for the model (absent otherwise: plans without one keep their bytes). */
+  incidentReports?: ReportClock;
 }
 
-type PlanConfig = Partial<Pick<UpkeepConfig, 'notify' | 'watchdog'>>;
+type PlanConfig = Partial<Pick<UpkeepConfig, 'notify' | 'watchdog' | 'governance'>>;
 
 const scheduleText = (s: { every?: string | undefined; cron?: string | undefined; timezone?: string }): string =>
   s.every ? `every ${s.every}` : `cron ${s.cron ?? '?'}${s.timezone && s.timezone !== 'UTC' ? ` (${s.timezone})` : ''}`;
@@ -44,6 +47,9 @@ export function monitoringPlan(spec: ModelSpec, config: PlanConfig = {}): Monito
   const quiet = spec.notify?.quiet_hours ?? config.notify?.quiet_hours;
   const tier = (spec as { risk_tier?: unknown }).risk_tier;
   const wd = config.watchdog;
+  const clock = reportClockFor(spec.tier?.name, config.governance ?? {});
+  const reports: ReportClock = {};
+  for (const s of INCIDENT_SEVERITIES) if (clock[s]) reports[s] = { initial: clock[s].initial, final: clock[s].final };
   return {
     v: 'upkeep.monitoring-plan/1',
     modelId: spec.id,
@@ -93,6 +99,7 @@ export function monitoringPlan(spec: ModelSpec, config: PlanConfig = {}): Monito
       pausedLongerThan: wd?.paused_longer_than ?? '7d',
       failuresInARow: wd?.failures_in_a_row ?? 3,
     },
+    ...(Object.keys(reports).length ? { incidentReports: reports } : {}),
   };
 }
 
@@ -121,5 +128,12 @@ export function planLines(p: MonitoringPlan): string[] {
     `Approvals: a person decides every retrain, promotion and rollback; reminded every ${p.approval.reminderEvery}, escalated after ${p.approval.escalateAfter}, expired undecided after ${p.approval.expireAfter}`,
     `Alerts: ${p.alerts.routes.length ? p.alerts.routes.map((r) => `${r.channels.join('+')} on ${r.on.join(', ')}`).join('; ') : 'no channel routes'}${p.alerts.webhook ? '; the webhook hears every event' : ''}; the worker log always${p.alerts.quietHours ? `; quiet hours ${p.alerts.quietHours}` : ''}`,
     `Watchdog: ${p.watchdog.schedule}; a finding when evaluations go stale, the schedule is paused longer than ${p.watchdog.pausedLongerThan}, ${p.watchdog.failuresInARow} evaluations fail in a row, an approval is overdue or a person left`,
+    ...(p.incidentReports
+      ? [
+          `Incident reports: ${INCIDENT_SEVERITIES.filter((s) => p.incidentReports![s])
+            .map((s) => `${s}: initial within ${p.incidentReports![s]!.initial}, final within ${p.incidentReports![s]!.final} of detection`)
+            .join('; ')}; a missed one is a watchdog finding, escalated after ${p.approval.escalateAfter}`,
+        ]
+      : []),
   ];
 }

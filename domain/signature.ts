@@ -11,6 +11,7 @@
  * decisions (format 1) still verify. Keys and signatures are lowercase hex (32 and 64 bytes).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { assertionProblem, type DeviceAssertion, type DeviceKey } from './webauthn.js';
 
 export const SIGNATURE_VERSION = 'upkeep-decision-1';
 /** Format 2: the signed bytes also cover the candidate version and the evidence's sha256. */
@@ -52,9 +53,21 @@ export interface DecisionProof {
   candidate?: string;
   /** Format 2: the sha256 of the evidence document the approver was shown ("" when none). */
   evidence?: string;
-  /** Ed25519 signature of the canonical bytes, hex. */
+  /** Ed25519 signature of the canonical bytes, hex; with `device`, the device's DER ECDSA P-256 signature, hex. */
   signature: string;
+  /**
+   * Signed on the person's own device (WebAuthn): the assertion whose challenge is the sha256 of
+   * the canonical bytes; `signer` is then the person (docs/signed-decisions.md).
+   */
+  device?: DeviceAssertion;
 }
+
+/** Who signed a decision: the person's device (WebAuthn), the person's own key, or a server acting for them. */
+export type SignatureKind = 'device' | 'person-key' | 'authenticator';
+
+/** Which kind of signature a proof is (the trail records it with the decision). */
+export const signatureKind = (proof: Pick<DecisionProof, 'device' | 'signer'>, approver: string): SignatureKind =>
+  proof.device ? 'device' : proof.signer === approver ? 'person-key' : 'authenticator';
 
 /** Whether a proof is in format 2 (it names a candidate and an evidence hash, possibly ""). */
 export const isFormat2 = (proof: Pick<DecisionProof, 'candidate' | 'evidence'>): boolean => proof.candidate !== undefined || proof.evidence !== undefined;
@@ -187,6 +200,8 @@ export interface ExpectedContext {
   usedNonces?: ReadonlySet<string>;
   /** Skip the time window: re-verifying a stored decision later. */
   anyTime?: boolean;
+  /** The highest sign counter seen per device credential in this workflow (a device's must grow when it counts). */
+  deviceCounters?: ReadonlyMap<string, number>;
   /**
    * What the request showed the approver (a gate opened with stored evidence): the signature must
    * be format 2 and name this candidate ("" for none) and this evidence sha256. Absent: either format.
@@ -215,6 +230,9 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
     if ((proof.evidence ?? '') !== ctx.shown.evidence)
       return `${who}: the signature covers other evidence (sha256 ${JSON.stringify(proof.evidence ?? '')}) than this request shows (sha256 ${ctx.shown.evidence}); look at the request again and sign again`;
   }
+  if (keys.ownOnly && proof.signer !== act.approver)
+    return `${who}: decisions on this model must be signed by the person (their device or their own key), not by ${JSON.stringify(proof.signer)} on their behalf (require_own_signature)`;
+  if (proof.device) return deviceProofProblem(act, proof, proof.device, ctx);
   let key: string | undefined;
   if (proof.signer === act.approver) key = Object.hasOwn(keys.people, act.approver) ? keys.people[act.approver] : undefined;
   else key = Object.hasOwn(keys.authenticators, proof.signer) ? keys.authenticators[proof.signer] : undefined;
@@ -223,14 +241,44 @@ export function proofProblem(act: SignedAct, proof: DecisionProof | undefined, c
       ? `${who}: no public key is configured for ${JSON.stringify(act.approver)}, so their signature cannot be checked`
       : `${who}: ${JSON.stringify(proof.signer)} is not a configured authenticator and may not sign for ${JSON.stringify(act.approver)}`;
   }
+  const timing = timeAndNonceProblem(proof, ctx);
+  if (timing) return timing;
+  if (!signatureValid(act, proof, key))
+    return `${who}: the signature of ${JSON.stringify(proof.signer)} does not match this decision (altered, or signed with another key)`;
+  if (ctx.usedNonces?.has(proof.nonce)) return `${who}: this signature was already used (nonce ${proof.nonce}); sign again`;
+  return undefined;
+}
+
+/** The time, nonce and replay checks every proof passes, whoever signed it. */
+function timeAndNonceProblem(proof: DecisionProof, ctx: ExpectedContext): string | undefined {
+  const who = `model ${ctx.model}`;
   if (!NONCE.test(proof.nonce)) return `${who}: the signature's nonce must be 16 to 64 letters, digits, "-" or "_"`;
   const at = Date.parse(proof.at);
   if (!Number.isFinite(at)) return `${who}: the signature's time ${JSON.stringify(proof.at)} is not an ISO 8601 time`;
   if (!ctx.anyTime && Math.abs(at - ctx.now) > SIGNATURE_WINDOW_MS) {
     return `${who}: the signature's time ${proof.at} is more than ${SIGNATURE_WINDOW_MS / 60_000} minutes from the workflow's time ${new Date(ctx.now).toISOString()}; sign again`;
   }
-  if (!signatureValid(act, proof, key))
-    return `${who}: the signature of ${JSON.stringify(proof.signer)} does not match this decision (altered, or signed with another key)`;
+  return undefined;
+}
+
+/** A proof signed on the person's device: their registered credential, then the assertion (domain/webauthn.ts). */
+function deviceProofProblem(act: SignedAct, proof: DecisionProof, device: DeviceAssertion, ctx: ExpectedContext): string | undefined {
+  const who = `model ${ctx.model}`;
+  if (proof.signer !== act.approver)
+    return `${who}: a device signature is the person's own: its signer ${JSON.stringify(proof.signer)} must be the approver ${JSON.stringify(act.approver)}`;
+  // Keys re-read from a stored trail are untrusted JSON: anything but a list registers nothing.
+  const registered: unknown = Object.hasOwn(ctx.keys?.devices ?? {}, act.approver) ? ctx.keys!.devices![act.approver] : [];
+  const key = Array.isArray(registered) ? (registered as DeviceKey[]).find((k) => k?.credential === device.credential) : undefined;
+  if (!key)
+    return `${who}: the device credential ${JSON.stringify(device.credential.slice(0, 40))} is not registered for ${JSON.stringify(act.approver)} (passkeys in the keys file)`;
+  const timing = timeAndNonceProblem(proof, ctx);
+  if (timing) return timing;
+  const checked = assertionProblem(device, proof.signature, {
+    canonical: canonicalDecision(act, proof),
+    key,
+    lastCounter: ctx.deviceCounters?.get(device.credential) ?? 0,
+  });
+  if ('problem' in checked) return `${who}: the device signature of ${JSON.stringify(act.approver)} is refused: ${checked.problem}`;
   if (ctx.usedNonces?.has(proof.nonce)) return `${who}: this signature was already used (nonce ${proof.nonce}); sign again`;
   return undefined;
 }

@@ -85,6 +85,10 @@ export function findingAdvice(kind: WatchdogFindingKind, modelId: string): strin
       return `Decide with: upkeep approve ${modelId} --gate <gate> --as <you>  or  upkeep reject ${modelId} --gate <gate> --as <you> --comment "…"  (upkeep approvals list shows what waits)`;
     case 'failing-in-a-row':
       return `Read the latest reports and the worker's log; the data or the model's inputs may have changed (upkeep check --model ${modelId})`;
+    case 'overdue-incident-report':
+      return `File it with: upkeep incidents report ${modelId} <incident> --initial|--final --file report.md --as <you>  (upkeep incidents ${modelId} shows what is due)`;
+    case 'review-lapsed':
+      return `Attest the review: upkeep approve ${modelId} --gate review --as <you> --comment "1. …"  (one numbered answer per question; upkeep approvals list shows them)`;
     case 'unknown-person':
       return `Give the model an owner and approvers who are here: edit its owner/approvers in the config, or the directory if it is out of date`;
   }

@@ -13,7 +13,11 @@ export type WatchdogFindingKind =
   /** The last `watchdog.failures_in_a_row` evaluations all failed. */
   | 'failing-in-a-row'
   /** The owner or an approver is not in the directory of current people. */
-  | 'unknown-person';
+  | 'unknown-person'
+  /** A report an incident owes under its reporting clock is past due (docs/incidents.md#the-reporting-clock). */
+  | 'overdue-incident-report'
+  /** A periodic review is overdue past its escalate_after (docs/governance.md#periodic-reviews). */
+  | 'review-lapsed';
 
 export interface WatchdogFinding {
   modelId: string;

@@ -206,20 +206,20 @@ async function main(): Promise<number> {
 const ALONE = ['test/faults/server-restart.test.ts', 'test/workflows/schedules.test.ts'];
 
 /**
- * The longest files, longest first (wall time of each on this 2-core machine, in an `npm test`):
- * they start at once, so that no worker is left running a long file alone at the end. Most of
- * their time is waiting (a killed worker's activity timing out, retries with backoff, workers and
- * servers starting), so they take little of the CPU while they run.
+ * The longest files, longest first (wall time of each in an `npm test`, measured with
+ * UPKEEP_TEST_TIMES: docs/testing.md): they start at once, so that no worker is left running a long
+ * file alone at the end. Most of their time is waiting (retries with backoff, workers, servers and
+ * browsers starting, npm installing), so they take little of the CPU while they run.
  */
 const LONGEST = [
-  'test/faults/worker-kill.test.ts', // about 150 s: two rounds of a killed attempt's minute-long timeout
-  'test/workflows/maintenance.test.ts', // about 80 s: a worker killed during training (the heartbeat timeout)
+  'test/workflows/maintenance.test.ts', // retraining end to end, six times over, and a worker killed during training
   'test/attacks/inputs.test.ts',
-  'test/e2e/status.test.ts',
-  'test/workflows/audit.test.ts',
+  'test/e2e/install.test.ts', // npm pack and npm install into another project
+  'test/faults/worker-kill.test.ts', // six workers killed mid-activity, each retried seconds later (fastFailover)
   'test/attacks/store.test.ts',
-  'test/e2e/install.test.ts',
-  'test/faults/webhook-outage.test.ts',
+  'test/workflows/evaluate-model.test.ts',
+  'test/e2e/status.test.ts',
+  'test/workflows/current-conditions.test.ts',
 ];
 
 /**

@@ -1,10 +1,11 @@
 /**
  * Records workflow histories for the replay tests (test/histories/*.json): evaluateModel in its
  * three outcomes, with its window in evaluation shards and against a rolling reference, a degraded evaluation that takes the demo model through retrainModel to a
- * promotion, a signed rollback (rollbackModel), a watchdog run with findings, and late labels (a
+ * promotion, a signed rollback (rollbackModel), a handover accepted signed (handoverModel), a watchdog run with findings, and late labels (a
  * run that evaluates a matured window again, and that child run), a model healthy again after
  * degraded that routes `recovered` to a channel, and that channel's outbox with a digest, and a
- * high-tier model's promotion approved by two independent validators. Run it after a
+ * high-tier model's promotion approved by two independent validators, and a periodic review
+ * attested (reviewModel). Run it after a
  * deliberate change to the workflow's commands, together with a patch marker or versioned
  * workflow where running executions must survive the change:
  *   npx tsx test/record-histories.ts [name…]     (only the named histories, e.g. rollback-model-signed)
@@ -24,7 +25,18 @@ import { APPROVER, createDemoWorkspace, demoModel, fitDemoModel, OWNER } from '.
 import { stringify } from 'yaml';
 import type { ChannelSender } from '../engine/notify/channels/types.js';
 import { channelOutboxId } from '../domain/channel-outbox.js';
-import { decideUpdate, maintenanceStatusQuery, maturedWorkflowId, retrainWorkflowId, rollbackWorkflowId } from '../workflows/definitions.js';
+import {
+  decideUpdate,
+  handoverWorkflowId,
+  maintenanceStatusQuery,
+  maturedWorkflowId,
+  retrainWorkflowId,
+  reviewWorkflowId,
+  rollbackWorkflowId,
+} from '../workflows/definitions.js';
+import { prepareHandover } from '../cli/client/handover.js';
+import { findModel, loadConfig } from '../engine/config/load.js';
+import { appendEntry } from '../engine/audit/chain.js';
 import { createRegistry } from '../engine/registry/registry.js';
 import { createFileStore } from '../engine/store/file-store.js';
 import { artifactKey, auditEntryKey } from '../engine/store/keys.js';
@@ -225,6 +237,36 @@ if (wanted('rollback-model-signed')) {
   ws.remove();
   rmSync(keyDir, { recursive: true, force: true });
 }
+// A handover staged as `upkeep handover` stages it, accepted by the new owner with a signature.
+if (wanted('handover-model-accepted')) {
+  const modelId = 'replay-handover';
+  const bob = 'bob@example.com';
+  const keyDir = mkdtempSync(path.join(tmpdir(), 'upkeep-record-keys-'));
+  const key = createSigningKey(keyDir, bob).key;
+  const ws = createDemoWorkspace({ modelId, end: new Date(), days: 3, drifted: false, config: { keys_file: 'keys.yaml' } });
+  writeFileSync(path.join(ws.dir, 'keys.yaml'), stringify({ people: [{ id: bob, public_key: key.publicKey }] }));
+  const config = await loadConfig(ws.configPath);
+  const { ref } = await prepareHandover(createFileStore(ws.storeDir), findModel(config, modelId), { to: bob, as: OWNER, reason: 'moving to the fraud team' });
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const workflowId = handoverWorkflowId(modelId);
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
+  await worker.runUntil(async () => {
+    const handle = await t.client.workflow.start('handoverModel', { taskQueue, workflowId, args: [ref] });
+    let openedAt: string | undefined;
+    while (!openedAt) {
+      openedAt = (await handle.query(maintenanceStatusQuery)).gate?.openedAt;
+      if (!openedAt) await new Promise((r) => setTimeout(r, 200));
+    }
+    const act = { gate: 'handover' as const, decision: 'approve' as const, approver: bob, comment: 'mine from today' };
+    const signed = signAs(keyDir, bob, act, { model: modelId, workflow: workflowId, request: openedAt }, true)!;
+    await handle.executeUpdate(decideUpdate, { args: [{ ...act, proof: signed }] });
+    await handle.result();
+  });
+  await engine.close();
+  save('handover-model-accepted', workflowId);
+  ws.remove();
+  rmSync(keyDir, { recursive: true, force: true });
+}
 // The watchdog finding a stale model and an unknown approver: it tells, logs and regenerates the card.
 if (wanted('watchdog-findings')) {
   const modelId = 'replay-watchdog';
@@ -296,6 +338,34 @@ if (wanted('evaluate-model-recovered', 'channel-outbox-digest')) {
   await engine.close();
   save('evaluate-model-recovered', workflowId);
   save('channel-outbox-digest', channelOutboxId(modelId, 'team'));
+  ws.remove();
+}
+// A periodic review (docs/governance.md#periodic-reviews): due (the trail began 120 days ago), asked, attested with answers.
+if (wanted('review-model-attested')) {
+  const modelId = 'replay-review';
+  const ws = createDemoWorkspace({
+    modelId,
+    end: new Date('2026-06-05T06:00:00Z'),
+    days: 1,
+    drifted: false,
+    model: { review: { every: '90d', questions: ['Still used for retention offers?'] } },
+  });
+  const store = createFileStore(ws.storeDir);
+  await appendEntry(store, { id: 'born', modelId, at: new Date(Date.now() - 120 * 86_400_000).toISOString(), kind: 'schedule', summary: 'schedule created' });
+  const taskQueue = `record-${modelId}-${Date.now()}`;
+  const { worker, engine } = await createTestWorker(t, taskQueue, ws.configPath, { log: () => {} });
+  await worker.runUntil(async () => {
+    const handle = await t.client.workflow.start('reviewModel', { taskQueue, workflowId: reviewWorkflowId(modelId), args: [{ modelId }] });
+    for (;;) {
+      const s = await handle.query(maintenanceStatusQuery).catch(() => undefined);
+      if (s?.gate?.gate === 'review') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await handle.executeUpdate(decideUpdate, { args: [{ gate: 'review', decision: 'approve', approver: OWNER, comment: '1. yes' }] });
+    await handle.result();
+  });
+  await engine.close();
+  save('review-model-attested', reviewWorkflowId(modelId));
   ws.remove();
 }
 await mochaHooks.afterAll();

@@ -9,6 +9,7 @@ import type { ModelSpec, ScheduleSpec, UpkeepConfig } from '../domain/config.js'
 import {
   anchorTrailScheduleId,
   digestScheduleId,
+  reviewScheduleId,
   evaluateScheduleId,
   exportHistoriesScheduleId,
   TASK_QUEUE,
@@ -19,6 +20,7 @@ import type { evaluateModel } from '../workflows/evaluate-model.js';
 import type { watchdog } from '../workflows/watchdog.js';
 import type { exportHistories } from '../workflows/export-histories.js';
 import type { maintenanceDigest } from '../workflows/digest.js';
+import type { reviewSweep } from '../workflows/review-sweep.js';
 import type { anchorTrail } from '../workflows/anchor-trail.js';
 import { UpkeepError } from '../engine/errors.js';
 
@@ -288,6 +290,15 @@ export const SYSTEM_SCHEDULES: readonly SystemSchedule[] = [
     schedule: (c) => ({ every: c.governance.digest?.every ?? '7d', timezone: 'UTC', jitter: '0s', paused: false }),
     describe: 'the maintenance digest',
     enabled: (c) => c.governance.digest !== undefined,
+  },
+  // Daily, when a model asks for periodic reviews (docs/governance.md#periodic-reviews).
+  {
+    name: 'reviews',
+    scheduleId: reviewScheduleId,
+    workflowType: 'reviewSweep' satisfies (typeof reviewSweep)['name'],
+    schedule: () => ({ every: '1d', timezone: 'UTC', jitter: '0s', paused: false }),
+    describe: 'the periodic reviews (a request for each model due)',
+    enabled: (c) => c.models.some((m) => m.review !== undefined),
   },
   // Every model's chain head kept in Temporal history (docs/audit.md#anchors).
   {

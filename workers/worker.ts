@@ -2,7 +2,7 @@
  * Composition root of the worker process: config → ports → activities → Worker.
  */
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Duration, PayloadCodec } from '@temporalio/common';
 import { FAILURE_CONVERTER_PATH, upkeepDataConverter } from './codec.js';
 import type { Client } from '@temporalio/client';
@@ -22,6 +22,7 @@ import { createTemporalPort } from './temporal-port.js';
 import { instrumentActivities, type EvaluationMetrics } from './metrics.js';
 import { DEFAULT_EVALUATION_SLOTS, DEFAULT_TRAINING_SLOTS, type WorkerQueues } from './settings.js';
 import { describeEndpoint, flushingOnStop, startTracing, TRACING_WORKFLOW_MODULE, tracingWorkerOptions, type Tracing } from './tracing.js';
+import { beatingWorkerOptions } from './heartbeats.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,11 +34,15 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${import.
  * for a worker with payload keys needs `encryptFailures`: the sandbox takes its failure converter
  * from the bundle (a worker given no bundle builds its own, with the converter when it has keys).
  */
-export async function bundleWorkflows(opts: { encryptFailures?: boolean; tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(
+  opts: { encryptFailures?: boolean; tracing?: boolean; interceptorModules?: string[] } = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  // With tracing (workers/tracing.ts), the sandbox's interceptors that make the workflow spans;
+  // `interceptorModules` adds others (the fault tests' short heartbeat timeouts).
+  const modules = [...(opts.tracing ? [TRACING_WORKFLOW_MODULE] : []), ...(opts.interceptorModules ?? [])];
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
-    // With tracing (workers/tracing.ts), the sandbox's interceptors that make the workflow spans.
-    ...(opts.tracing ? { workflowInterceptorModules: [TRACING_WORKFLOW_MODULE] } : {}),
+    ...(modules.length > 0 ? { workflowInterceptorModules: modules } : {}),
     ...(opts.encryptFailures ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {}),
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
     webpackConfigHook: (config) => {
@@ -134,6 +139,11 @@ export interface UpkeepWorkerOptions {
   tracing?: Tracing | false;
   /** Delivers to the named channels (default: the channel transports); tests inject a fake. */
   channelSender?: ChannelSender;
+  /**
+   * Heartbeats every running activity this often besides its own beats (workers/heartbeats.ts),
+   * for workflows bundled with heartbeat timeouts of a few seconds (the fault tests). Default off.
+   */
+  heartbeatEvery?: Duration;
 }
 
 /**
@@ -193,6 +203,11 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
   const dataConverter = upkeepDataConverter(opts.payloadCodecs);
   const queues = opts.queues ?? 'all';
   const tracing = await workerTracing(opts);
+  // The worker's own heartbeats (heartbeatEvery) join tracing's activity interceptors.
+  const withBeats = <T extends { interceptors?: { activity?: ActivityInterceptorsFactory[] } }>(o: T): T => ({
+    ...o,
+    ...beatingWorkerOptions(opts.heartbeatEvery, o.interceptors),
+  });
   const common = {
     connection: opts.connection,
     namespace: opts.namespace,
@@ -205,7 +220,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
     // between chunks), and after SHUTDOWN_FORCE run() gives up on them, whatever they are doing.
     shutdownGraceTime: opts.shutdown?.graceTime ?? SHUTDOWN_GRACE,
     shutdownForceTime: opts.shutdown?.forceTime ?? SHUTDOWN_FORCE,
-    ...tracingWorkerOptions(tracing, { workflows: false }),
+    ...withBeats(tracingWorkerOptions(tracing, { workflows: false })),
   };
   const workers: Worker[] = [];
   const taskQueues: string[] = [];
@@ -214,7 +229,7 @@ export async function createUpkeepWorker(opts: UpkeepWorkerOptions): Promise<{ w
       await Worker.create({
         ...common,
         taskQueue,
-        ...tracingWorkerOptions(tracing, { workflows: !opts.workflowBundle }),
+        ...withBeats(tracingWorkerOptions(tracing, { workflows: !opts.workflowBundle })),
         ...(opts.workflowBundle
           ? { workflowBundle: opts.workflowBundle }
           : {

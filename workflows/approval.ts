@@ -1,5 +1,5 @@
 /**
- * The approval gate, used for "retrain?", "promote?" and "rollback?". Decisions arrive through the
+ * The approval gate, used for "retrain?", "promote?", "rollback?" and "handover?" (always signed). Decisions arrive through the
  * `decide` Update; its validator refuses a bad request before it touches state (a malformed or
  * oversized argument, an unlisted approver, a rejection without a comment, a gate that is not open
  * or already decided, and, when the model has keys, a missing, forged or replayed signature). While a
@@ -11,7 +11,9 @@ import { decideUpdate, refreshApproversUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
 import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
+import { assertionCounter } from '../domain/webauthn.js';
 import { approvalProblem, type ApprovalRule } from '../domain/governance.js';
+import { answersProblem } from '../domain/review.js';
 import type { Decision, DecisionInput, GateName, GateStatus, NotificationKind } from '../domain/maintenance.js';
 
 export interface GateTiming {
@@ -38,6 +40,8 @@ export interface GateRequest {
   evidence?: { uri: string; sha256: string };
   /** The risk tier's rule (a promote gate): approvals are counted until it is met, and it may bar the owner and the requester. */
   rule?: ApprovalRule;
+  /** A review gate: an approval (the attestation) answers each question on a numbered line of its comment. */
+  questions?: string[];
 }
 
 /** What a signature is checked against: the request's workflow, the workflow's time, the keys. */
@@ -46,6 +50,8 @@ export interface DecisionAuth {
   now: number;
   keys?: DecisionKeys | undefined;
   usedNonces?: ReadonlySet<string>;
+  /** The highest sign counter seen per device credential in this workflow. */
+  deviceCounters?: ReadonlyMap<string, number>;
 }
 
 /** What the gate reports while it runs; the workflow turns these into notifications and audit entries. */
@@ -97,6 +103,15 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
   if (input.decision === 'approve' && open.commentRequired && !(typeof input.comment === 'string' && input.comment.trim())) {
     refuse(`model ${modelId}: approving this ${open.gate} request needs a comment saying why, because ${open.commentRequired}`);
   }
+  // A handover binds a person to a model: taken only with their signature, whatever the model's keys.
+  if (open.gate === 'handover' && !keysApply(auth.keys, [input.approver]))
+    refuse(
+      `model ${modelId}: a handover is accepted or declined only with a signed decision, and no public key is configured for ${input.approver} (upkeep keys create --id ${input.approver}; the platform team adds it to the keys file)`,
+    );
+  if (input.decision === 'approve' && open.questions) {
+    const unanswered = answersProblem(open.questions, input.comment);
+    if (unanswered) refuse(`model ${modelId}: ${unanswered}`);
+  }
   const problem = proofProblem(input, input.proof, {
     model: modelId,
     workflow: auth.workflowId,
@@ -105,6 +120,7 @@ export function validateDecision(modelId: string, open: GateStatus | undefined, 
     keys: auth.keys,
     deciders: open.approvers,
     ...(auth.usedNonces ? { usedNonces: auth.usedNonces } : {}),
+    ...(auth.deviceCounters ? { deviceCounters: auth.deviceCounters } : {}),
     // A gate that stored its evidence takes only signatures over it and its candidate (format 2).
     ...(open.evidence ? { shown: { candidate: open.candidate ?? '', evidence: open.evidence.sha256 } } : {}),
   });
@@ -151,6 +167,8 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
   let open: GateStatus | undefined;
   let keys: DecisionKeys | undefined;
   const usedNonces = new Set<string>();
+  // Sign counters of device (WebAuthn) signatures taken: a counting device must show a higher one each time.
+  const deviceCounters = new Map<string, number>();
   let refreshing = false;
 
   if (refresh) {
@@ -168,7 +186,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
           if (change) {
             gate.approvers = [...now.approvers];
             keys = now.keys;
-            if (keysApply(keys, gate.approvers)) gate.signaturesRequired = true;
+            if (keysApply(keys, gate.approvers) || gate.gate === 'handover') gate.signaturesRequired = true;
             else delete gate.signaturesRequired;
             refresh.onChange(copy(gate), change);
           }
@@ -201,6 +219,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         ...(proof ? { proof } : {}),
       };
       if (proof) usedNonces.add(proof.nonce);
+      if (proof?.device) deviceCounters.set(proof.device.credential, assertionCounter(proof.device));
       // An approval while the tier needs more is kept and counted; the gate stays open.
       if (gate.rule && input.decision === 'approve' && (gate.approvals?.length ?? 0) + 1 < gate.rule.approvalsRequired) {
         (gate.approvals ??= []).push(decision);
@@ -211,7 +230,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
       gate.closedAt = decision.at;
       return copy(gate);
     },
-    { validator: (input: DecisionInput) => validateDecision(modelId, open, input, { workflowId, now: Date.now(), keys, usedNonces }) },
+    { validator: (input: DecisionInput) => validateDecision(modelId, open, input, { workflowId, now: Date.now(), keys, usedNonces, deviceCounters }) },
   );
 
   const emit = (gate: GateStatus, kind: GateEvent['kind'], to: string[], decision?: Decision): void => {
@@ -245,11 +264,12 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         notified: [],
         reminders: 0,
         escalated: false,
-        ...(keysApply(req.keys, req.approvers) ? { signaturesRequired: true } : {}),
+        ...(keysApply(req.keys, req.approvers) || req.gate === 'handover' ? { signaturesRequired: true } : {}),
         ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
         ...(req.candidate ? { candidate: req.candidate } : {}),
         ...(req.evidence ? { evidence: { ...req.evidence } } : {}),
         ...(req.rule ? { rule: { ...req.rule } } : {}),
+        ...(req.questions ? { questions: [...req.questions] } : {}),
       };
       gates.push(gate);
       open = gate;

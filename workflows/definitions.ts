@@ -32,6 +32,12 @@ export const UpkeepModelId = defineSearchAttributeKey('UpkeepModelId', SearchAtt
 export const UpkeepVerdict = defineSearchAttributeKey('UpkeepVerdict', SearchAttributeType.KEYWORD);
 /** Set by Temporal on workflows started by a Schedule (including backfills and manual triggers). */
 export const TemporalScheduledStartTime = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+/**
+ * Set by Temporal to the id of the Schedule that started a workflow. Whoever starts a workflow by
+ * hand may set it too (the server accepts it): a run that must be its schedule's checks the
+ * schedule's own record of its recent actions as well (startedBySchedule).
+ */
+export const TemporalScheduledById = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
 
 /** Search attributes the server must know; the embedded dev server registers them at start. */
 export const UPKEEP_SEARCH_ATTRIBUTES = [UpkeepModelId, UpkeepVerdict] as const;
@@ -40,11 +46,17 @@ export const evaluateScheduleId = (modelId: string): string => `upkeep-evaluate-
 /** One maintenance request per model at a time: later evidence attaches to the pending one. */
 export const retrainWorkflowId = (modelId: string): string => `upkeep-retrain-${modelId}`;
 export const rollbackWorkflowId = (modelId: string): string => `upkeep-rollback-${modelId}`;
+/** One handover request per model at a time (docs/governance.md#handover). */
+export const handoverWorkflowId = (modelId: string): string => `upkeep-handover-${modelId}`;
 /** The watchdog's schedule (and its runs' workflow id): one per task queue, so per deployment. */
 export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-watchdog' : `upkeep-watchdog-${taskQueue}`);
 /** The maintenance digest's schedule (docs/governance.md#the-weekly-digest). */
 export const digestScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-digest' : `upkeep-digest-${taskQueue}`);
 /** The anchor schedule (and the prefix of its runs' workflow ids): `audit verify` lists its runs by it. */
+/** The periodic reviews' daily sweep (docs/governance.md#periodic-reviews). */
+export const reviewScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-reviews' : `upkeep-reviews-${taskQueue}`);
+/** One periodic review request per model at a time. */
+export const reviewWorkflowId = (modelId: string): string => `upkeep-review-${modelId}`;
 export const anchorTrailScheduleId = (taskQueue: string = TASK_QUEUE): string =>
   taskQueue === TASK_QUEUE ? 'upkeep-anchor-trail' : `upkeep-anchor-trail-${taskQueue}`;
 export const exportHistoriesScheduleId = (taskQueue: string = TASK_QUEUE): string =>
@@ -124,6 +136,16 @@ export interface RollbackModelResult {
   outcome: 'rolled-back' | 'rejected' | 'expired' | 'champion-changed';
   from: string;
   to: string;
+  decisions: Decision[];
+}
+
+export interface HandoverModelResult {
+  modelId: string;
+  outcome: 'accepted' | 'rejected' | 'expired';
+  /** The owner before (the config's, or the last accepted handover's). */
+  from: string | null;
+  /** The new owner, when accepted. */
+  to?: string;
   decisions: Decision[];
 }
 

@@ -3,11 +3,15 @@
  * like the watchdog. One activity builds the digests of the period just ended from the audit trail;
  * this workflow sends each as a `digest` notification (the webhook, the log, and the channels whose
  * routes name `digest`) and records a `digest` entry in the trail of every model it covers.
+ * Only a run its schedule started does so (workflows/scheduled-only.ts): one started by hand is
+ * refused before anything is sent or written. Runs recorded before replay as they ran.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { STEP } from './activity-options.js';
 import { createTrailWriter, type TrailWriter } from './trail-writer.js';
+import { digestScheduleId } from './definitions.js';
+import { requireSchedule } from './scheduled-only.js';
 
 const { buildDigests } = proxyActivities<Activities>({ ...STEP, startToCloseTimeout: '30 minutes' });
 
@@ -17,6 +21,7 @@ export interface DigestResult {
 }
 
 export async function maintenanceDigest(): Promise<DigestResult> {
+  if (patched('digest-scheduled-only')) await requireSchedule('maintenanceDigest', digestScheduleId(workflowInfo().taskQueue));
   const at = new Date(Date.now()).toISOString();
   const digests = await buildDigests({ at });
   const writers = new Map<string, TrailWriter>();

@@ -8,3 +8,6 @@ export { watchdog } from './watchdog.js';
 export { channelOutbox } from './channel-outbox.js';
 export { maintenanceDigest } from './digest.js';
 export { anchorTrail } from './anchor-trail.js';
+export { handoverModel } from './handover-model.js';
+export { reviewModel } from './review.js';
+export { reviewSweep } from './review-sweep.js';

@@ -51,6 +51,7 @@ import { evidenceProblem, MODEL_ID_PATTERN } from '../domain/inputs.js';
 import { createTrailWriter, type TrailWriter } from './trail-writer.js';
 import { approvalRule, describeRule } from '../domain/governance.js';
 import { compareOnHoldout } from './policy.js';
+import { signatureKind } from '../domain/signature.js';
 
 const { resolveModel, resolveVersion, snapshotWindow, setChampion, recordRetrainOutcome, storeEvidence } = proxyActivities<Activities>(STEP);
 
@@ -117,7 +118,7 @@ export function gateEvents(trail: TrailWriter, modelId: string, describe: () => 
         break;
       case 'decision': {
         const d = e.decision ?? g.decision!;
-        const signed = d.proof ? { signer: d.proof.signer, proof: d.proof } : {};
+        const signed = d.proof ? { signer: d.proof.signer, signatureKind: signatureKind(d.proof, d.approver), proof: d.proof } : {};
         // Under a tier that needs several approvals: which one this is, and how many are needed.
         // Approvers of one request are different people (the rule refuses a second approval by the same one).
         const count = e.decision ? (g.approvals ?? []).findIndex((a) => a.approver === d.approver) + 1 : (g.approvals?.length ?? 0) + 1;

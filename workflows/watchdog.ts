@@ -1,19 +1,20 @@
 /**
  * watchdog: looks at the whole fleet for models nobody is watching (stale evaluations, schedules
  * paused too long, approvals past their deadline, failures in a row, people who left), on its own
- * schedule. One activity inspects the fleet and keeps each finding once in the store; this
+ * schedule; an owner who left the directory gets a handover request to the platform contacts. One activity inspects the fleet and keeps each finding once in the store; this
  * workflow tells the people of each new finding, logs new and resolved ones in the model's
  * audit trail and regenerates the cards of the models whose findings changed.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { findingAdvice } from '../domain/watchdog-rules.js';
 import { STEP } from './activity-options.js';
-import { evaluateScheduleId } from './definitions.js';
+import { evaluateScheduleId, handoverWorkflowId } from './definitions.js';
 import { createTrailWriter, type TrailWriter } from './trail-writer.js';
 
 // Heartbeats every few models; a fleet of hundreds takes a minute or two.
 const { watchdogInspect } = proxyActivities<Activities>({ ...STEP, startToCloseTimeout: '30 minutes' });
+const { stageDeparture } = proxyActivities<Activities>(STEP);
 
 export interface WatchdogResult {
   /** Open findings after this run. */
@@ -46,6 +47,21 @@ export async function watchdog(): Promise<WatchdogResult> {
       facts,
     );
     j.record('watchdog', `found: ${f.summary}`, { details: { state: 'open', ...facts, notified: f.notified } });
+  }
+  // An owner who left the directory: a handover request to the platform contacts (docs/governance.md#handover).
+  // Runs recorded before did not open them.
+  if (patched('handover-departures')) {
+    for (const f of r.opened) {
+      const person = f.details?.person;
+      const roles = f.details?.roles;
+      if (f.kind !== 'unknown-person' || typeof person !== 'string' || !Array.isArray(roles) || !roles.includes('owner')) continue;
+      const staged = await stageDeparture({ modelId: f.modelId, person, by: info.workflowId, at }).catch(() => null);
+      // Already one open for the model: that one stands.
+      if (staged)
+        await startChild('handoverModel', { workflowId: handoverWorkflowId(f.modelId), args: [staged], parentClosePolicy: ParentClosePolicy.ABANDON }).catch(
+          () => undefined,
+        );
+    }
   }
   // A model that left the config has no log to write to, nor a card.
   const inConfig = new Set(r.changedModels);

@@ -7,13 +7,18 @@ import { ApplicationFailure, WorkflowNotFoundError, type Client, type WorkflowHa
 import { UpkeepError } from '../../engine/errors.js';
 import { mapLimit } from '../../engine/util.js';
 import type { GateName, GateStatus, MaintenanceStatus } from '../../domain/maintenance.js';
-import { maintenanceStatusQuery, retrainWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
+import { handoverWorkflowId, maintenanceStatusQuery, retrainWorkflowId, reviewWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
 import { workerHint } from '../../workers/how-to-run.js';
 
 /** How long a status query may wait for a worker to answer. */
 export const QUERY_TIMEOUT_MS = 10_000;
 
-const MAINTENANCE_TYPES = { retrainModel: retrainWorkflowId(''), rollbackModel: rollbackWorkflowId('') } as const;
+const MAINTENANCE_TYPES = {
+  retrainModel: retrainWorkflowId(''),
+  rollbackModel: rollbackWorkflowId(''),
+  handoverModel: handoverWorkflowId(''),
+  reviewModel: reviewWorkflowId(''),
+} as const;
 
 /** The message a person should see: the innermost ApplicationFailure's, else the innermost error's. */
 export function failureMessage(err: unknown): string {
@@ -83,7 +88,7 @@ export interface UnansweredRequest {
 }
 
 /**
- * The running retrain and rollback requests (of `models` only, when given): one visibility list,
+ * The running retrain, rollback and handover requests (of `models` only, when given): one visibility list,
  * then each one's status query, at most `concurrency` at a time; those that did not answer are in
  * `unanswered`, and in `failed` as one line each (`<workflow id>: status unavailable: <why>`).
  */
@@ -93,7 +98,7 @@ export async function runningRequests(
 ): Promise<{ found: RunningRequest[]; failed: string[]; unanswered: UnansweredRequest[] }> {
   const listed: { workflowId: string; runId: string; modelId: string }[] = [];
   const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
-  const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running'${queue}`;
+  const query = `WorkflowType IN ('retrainModel','rollbackModel','handoverModel','reviewModel') AND ExecutionStatus = 'Running'${queue}`;
   for await (const w of client.workflow.list({ query })) {
     const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
     if (!prefix || !w.workflowId.startsWith(prefix)) continue;
@@ -131,10 +136,17 @@ export interface OpenRequest {
   gate: GateStatus;
 }
 
-/** The workflow that holds a gate: the retrain request's (retrain, promote) or the rollback's. */
-const holderOf = (modelId: string, gate: GateName): string => (gate === 'rollback' ? rollbackWorkflowId(modelId) : retrainWorkflowId(modelId));
+/** The workflow that holds a gate: the retrain request's (retrain, promote), the rollback's, the handover's or the periodic review's. */
+const holderOf = (modelId: string, gate: GateName): string =>
+  gate === 'rollback'
+    ? rollbackWorkflowId(modelId)
+    : gate === 'handover'
+      ? handoverWorkflowId(modelId)
+      : gate === 'review'
+        ? reviewWorkflowId(modelId)
+        : retrainWorkflowId(modelId);
 
-const GATES: readonly string[] = ['retrain', 'promote', 'rollback'] satisfies GateName[];
+const GATES: readonly string[] = ['retrain', 'promote', 'rollback', 'handover', 'review'] satisfies GateName[];
 
 /**
  * The model's requests that wait for a decision (a retrain request and a rollback may both); with
@@ -148,7 +160,9 @@ export async function openRequests(
   o: { gate?: string | undefined; taskQueue?: string | undefined } = {},
 ): Promise<OpenRequest[]> {
   if (o.gate !== undefined && !GATES.includes(o.gate)) return [];
-  const holders = o.gate ? [holderOf(modelId, o.gate as GateName)] : [holderOf(modelId, 'retrain'), holderOf(modelId, 'rollback')];
+  const holders = o.gate
+    ? [holderOf(modelId, o.gate as GateName)]
+    : [holderOf(modelId, 'retrain'), holderOf(modelId, 'rollback'), holderOf(modelId, 'handover'), holderOf(modelId, 'review')];
   const out: OpenRequest[] = [];
   for (const workflowId of holders) {
     const run = await running(client, workflowId, { taskQueue: o.taskQueue });

@@ -33,7 +33,7 @@ export async function checkOutside(
     ...(config.audit.anchor_git ? await anchorsFromGit(config.audit.anchor_git) : []),
   ];
   const taskQueue = settings().taskQueue;
-  const anchorPrefix = anchorTrailScheduleId(taskQueue);
+  const anchorSchedule = anchorTrailScheduleId(taskQueue);
   const unreachable: string[] = [];
   const client =
     o.temporal === false
@@ -47,7 +47,7 @@ export async function checkOutside(
     const r = await verifyOutsideStore(store, model, entries, {
       ...(temporal ? { temporal } : {}),
       temporalQuery: `TaskQueue = '${taskQueue}'`,
-      anchorPrefix,
+      anchorSchedule,
       more: copies,
     });
     return { ...r, notes: [...unreachable, ...r.notes] };

@@ -7,9 +7,9 @@ import { UpkeepError } from '../../engine/errors.js';
 import { readChain, type ChainedEntry } from '../../engine/audit/chain.js';
 import { verifyTrail } from '../../engine/audit/verify-trail.js';
 import { exportClosedHistories } from '../../engine/audit/histories.js';
-import { citedSpec, renderWhoWasWatching, whoWasWatching, type SpecInForce } from '../../engine/audit/watching.js';
+import { renderWhoWasWatching, whoWasWatching } from '../../engine/audit/watching.js';
+import { readCitedSpecs } from '../../engine/audit/owners.js';
 import { openStore } from '../../engine/store/open.js';
-import { specKey } from '../../engine/store/keys.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
 import { htmlText, markdownCell, plainLine } from '../../domain/escape.js';
 import { MODEL_ID_PATTERN } from '../../domain/config.js';
@@ -137,6 +137,7 @@ export async function verifyCommand(
   const outside = model === WEB_TRAIL ? undefined : await (await import('./audit-anchors.js')).checkOutside(store, model, v.entries, o);
   if (outside) v.problems.push(...outside.problems);
   for (const n of [...v.notes, ...(outside?.notes ?? [])]) console.log(`note: ${n}`);
+  if (v.signers) console.log(v.signers);
   if (v.problems.length === 0) {
     const against = outside ? `; ${outside.anchors} anchor${outside.anchors === 1 ? '' : 's'} and ${outside.evaluations} completed evaluation runs agree` : '';
     console.log(
@@ -166,21 +167,7 @@ export async function whoCommand(model: string, o: { at?: Date; format?: 'text' 
   const trail = await checkedTrail(store, model, o.unverified);
   if (!trail) return;
   const { chain } = trail;
-  const specs = new Map<string, SpecInForce>();
-  for (const sha of new Set(chain.map((c) => citedSpec(c.entry)).filter((s): s is string => s !== undefined))) {
-    const bytes = await store.tryGet(specKey(model, sha));
-    if (!bytes) continue;
-    const spec = JSON.parse(new TextDecoder().decode(bytes)) as {
-      owner: string;
-      approvers?: (string | { id: string })[];
-      approval?: { escalation?: string[] };
-    };
-    specs.set(sha, {
-      owner: spec.owner,
-      approvers: (spec.approvers ?? []).map((a) => (typeof a === 'string' ? a : a.id)),
-      escalation: spec.approval?.escalation ?? [],
-    });
-  }
+  const specs = await readCitedSpecs(store, model, chain);
   const answer = whoWasWatching(model, chain, at, specs);
   const unverified = trail.problems.length > 0;
   if (o.format === 'json') console.log(JSON.stringify({ ...answer, verified: !unverified, ...(unverified ? { problems: trail.problems } : {}) }, null, 2));

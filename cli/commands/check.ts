@@ -4,6 +4,7 @@
  * (with a file pattern, the last match of the most recent day) to check its columns and label
  * values. Read-only: nothing is written, Temporal is not needed.
  */
+import { reviewDeciders, reviewPolicy } from '../../domain/review.js';
 import { columnsWord } from '../../domain/escape.js';
 import { readModelFile } from '../../engine/evaluation/model-file.js';
 import { resolveLimits } from '../../domain/limits.js';
@@ -33,6 +34,8 @@ import { describeRouting, routingFor } from '../../engine/notify/route.js';
 import { checkChannel } from '../../engine/notify/channels/index.js';
 import type { UpkeepConfig } from '../../domain/config.js';
 import { tierLines } from '../../domain/governance.js';
+import { openStore } from '../../engine/store/open.js';
+import { ownerCheckLines as ownerLines } from './handover.js';
 
 /** One line: `ok <model>: …` or the problem, naming the model, file and column. */
 export async function checkModel(
@@ -282,6 +285,7 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
   const runner = createInProcessRunner();
   const source = createDataSource(config.s3);
   let bad = 0;
+  let store: ReturnType<typeof openStore> | undefined;
   if (config.watchdog.directory) {
     // The watchdog reads it on every run: a broken file would fail the run.
     const people = await readDirectory(config.watchdog.directory).catch((err: unknown) => (err as Error).message);
@@ -303,6 +307,15 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
       console.log(r.line);
       for (const line of routeLines(config, spec)) console.log(line);
       for (const line of tierLines(spec)) console.log(line);
+      // The owner the trail names (an accepted handover) against the config's (docs/governance.md#handover).
+      const owners = await ownerLines((store ??= openStore(config)), spec);
+      if (!owners.ok) bad++;
+      for (const line of owners.lines) console.log(line);
+      const review = reviewPolicy(spec.review, spec.tier?.review_every);
+      if (review)
+        console.log(
+          `     ${spec.id} periodic review: every ${review.every}, attested by ${reviewDeciders(spec.owner, review).join(' or ')}, ${review.questions.length} question${review.questions.length === 1 ? '' : 's'}; escalated after ${review.escalate_after}`,
+        );
     }
   } finally {
     await runner.close();

@@ -7,6 +7,7 @@ import { deriveIncidents, renderIncident, type Incident } from '../../engine/aud
 import { openStore } from '../../engine/store/open.js';
 import { linkKeys } from '../../engine/audit/chain.js';
 import { terminalSafe } from '../../domain/escape.js';
+import { reportClockFor } from '../../domain/incident-clock.js';
 import { UpkeepError } from '../../engine/errors.js';
 import { commandConfig } from '../context.js';
 import { checkedTrail } from './audit.js';
@@ -35,6 +36,7 @@ export async function incidentsCommand(
       incidents: deriveIncidents(
         id,
         trail.chain.map((c) => c.entry),
+        reportClockFor(config.models.find((m) => m.id === id)?.tier?.name, config.governance),
       ),
     });
   }
@@ -43,12 +45,13 @@ export async function incidentsCommand(
     return;
   }
   const out: string[] = [];
+  const now = new Date().toISOString();
   for (const m of found) {
     const open = m.incidents.filter((i) => i.state === 'open').length;
     out.push(
       `${m.modelId}: ${m.incidents.length === 0 ? 'no incidents' : `${m.incidents.length} incident${m.incidents.length === 1 ? '' : 's'}${open ? `, ${open} OPEN` : ''}`}${m.verified ? '' : ' (UNVERIFIED trail)'}`,
     );
-    for (const i of [...m.incidents].reverse()) out.push(renderIncident(terminalSafe(i)), '');
+    for (const i of [...m.incidents].reverse()) out.push(renderIncident(terminalSafe(i), now), '');
   }
   console.log(out.join('\n').trimEnd());
 }

@@ -72,6 +72,11 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
   const body: string[] = [];
   if (s.champion)
     body.push(`champion:    ${s.champion}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}`);
+  if (s.handover)
+    body.push(
+      `handover:    from ${s.handover.from ?? 'nobody known'} to ${s.handover.to.join(' or ')}, asked by ${s.handover.requestedBy}${s.handover.left ? ` (${s.handover.left} left the directory)` : ''}: ${s.handover.reason}`,
+      `             the owner stays accountable until it is accepted with a signed decision`,
+    );
   if (s.gate) body.push(...gateLines(s.gate));
   else body.push('gate:        none open (no decision needed at this stage)');
   if (s.kind === 'retrain' || s.evidence.length > 0)
@@ -95,6 +100,8 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
     body.push(`verdict:     ${c.recommended ? 'recommended' : 'NOT recommended'}${c.concerns?.length ? `: ${c.concerns.join('; ')}` : ''}`);
     body.push(`             ${c.reason}`);
   }
+  // A periodic review: the questions an attestation answers, one numbered line each of its comment.
+  for (const [i, q] of (s.gate?.questions ?? []).entries()) body.push(`${i === 0 ? 'questions:   ' : '             '}${i + 1}. ${q}`);
   if (s.gate?.evidence)
     body.push(
       `evidence:    sha256 ${s.gate.evidence.sha256} (${s.gate.evidence.uri}); a signature covers it and candidate ${s.gate.candidate ?? '—'} (pin it with --evidence)`,

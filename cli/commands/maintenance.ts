@@ -19,7 +19,7 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
 
   program
     .command('approvals')
-    .description('maintenance requests (retrain, promotion, rollback) and the decisions they wait for')
+    .description('maintenance requests (retrain, promotion, rollback, handover) and the decisions they wait for')
     .command('list')
     .description('list the running maintenance requests with their open approval gate')
     .option('--model <id>', 'only this model')
@@ -29,9 +29,9 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
   for (const decision of ['approve', 'reject'] as const) {
     const cmd = program
       .command(`${decision} <model>`)
-      .description(`${decision} the decision a model's maintenance request waits for (retrain, promote or rollback)`)
+      .description(`${decision} the decision a model's maintenance request waits for (retrain, promote, rollback or handover)`)
       .requiredOption('--as <id>', "who decides: the model's owner or one of its approvers")
-      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback']))
+      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback', 'handover', 'review']))
       .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the audit trail)');
     else cmd.option('--comment <text>', 'a note kept in the audit trail');

@@ -182,5 +182,8 @@ export async function usersCliCommand(verb: 'add' | 'list' | 'remove', id: strin
     import('../web/users.js'),
   ]);
   const webUsers = readUsers(usersFile(config, configPath, settings().stateDir)).map((u) => ({ id: u.id, created: u.created }));
-  await recordFleetConfig(openStore(config), config, { by: witness(`users ${verb}`, settings()), webUsers, configName: path.basename(configPath) });
+  const by = witness(`users ${verb}`, settings());
+  await recordFleetConfig(openStore(config), config, { by, webUsers, configName: path.basename(configPath) });
+  // A person who left and owned models: each gets a handover request to the platform contacts (docs/governance.md#handover).
+  if (verb === 'remove' && id) await (await import('./handover.js')).departureHandovers(config, id, `upkeep users remove, run by ${by.user}@${by.host}`);
 }

@@ -29,7 +29,15 @@ import { lastLookedAt } from '../status/evaluations.js';
 import { serverState } from '../status/server.js';
 
 export const VERDICTS: readonly VerdictStatus[] = ['healthy', 'warning', 'degraded', 'failing', 'insufficient-data'];
-export const FINDING_KINDS: readonly WatchdogFindingKind[] = ['stale', 'paused', 'overdue-approval', 'failing-in-a-row', 'unknown-person'];
+export const FINDING_KINDS: readonly WatchdogFindingKind[] = [
+  'stale',
+  'paused',
+  'overdue-approval',
+  'failing-in-a-row',
+  'unknown-person',
+  'overdue-incident-report',
+  'review-lapsed',
+];
 const KNOWN_METRICS: ReadonlySet<string> = new Set(METRIC_CATALOGUE.map((m) => m.name));
 /** Store reads (per model) in flight at once during a refresh. */
 export const REFRESH_CONCURRENCY = 16;

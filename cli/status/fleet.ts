@@ -4,6 +4,9 @@
  * client is given and answers) the schedules and the requests waiting for a decision. Without a
  * server the answer comes from the store alone and says which fields are unknown.
  */
+import { readAuditTrail } from '../../engine/audit/read.js';
+import { reviewsOf } from '../../engine/audit/reviews.js';
+import { describeStanding } from '../../domain/review.js';
 import type { Client } from '@temporalio/client';
 import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import { durationMs } from '../../domain/duration.js';
@@ -16,6 +19,8 @@ import { UpkeepError } from '../../engine/errors.js';
 import { describeSchedule } from '../../workers/schedules.js';
 import { mapLimit } from '../../engine/util.js';
 import { lastLookedAt, readEvaluations } from './evaluations.js';
+import { currentOwner } from '../../engine/audit/handover.js';
+import { configOwnerLag } from '../../engine/audit/owners.js';
 import { serverState, type ServerState } from './server.js';
 import type { FleetStatus, ModelStatus } from './types.js';
 
@@ -92,9 +97,21 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     ...(champion ? [] : ['champion']),
   ];
   const findings = watchdog?.findings.filter((f) => f.modelId === spec.id) ?? [];
+  // The owner the trail names after an accepted handover (docs/governance.md#handover).
+  const owned = await currentOwner(o.store, spec.id, new Date(now), { maintenanceOnly: true }).catch((err: unknown) => {
+    problems.push(`owner not read from the audit trail: ${(err as Error).message}`);
+    return undefined;
+  });
+  const lag = owned ? configOwnerLag(owned, spec.owner) : undefined;
+  const review = await reviewStatus(o.store, spec, o.now).catch((err: unknown) => {
+    problems.push(`reviews unreadable: ${(err as Error).message}`);
+    return undefined;
+  });
   return {
     id: spec.id,
-    owner: spec.owner,
+    owner: lag?.stale && owned?.owner ? owned.owner : spec.owner,
+    ...(lag ? { ownerNote: lag.text } : {}),
+    ...(owned?.pending ? { handoverPending: { to: owned.pending.to, since: owned.pending.since } } : {}),
     approvers: [...spec.approvers],
     task: spec.task,
     schedule: { declared: describeSchedule(spec), intervalMs },
@@ -112,9 +129,19 @@ async function modelStatus(spec: ModelSpec, o: FleetStatusOptions, server: Serve
     pendingApprovals: requestsKnown ? perModel.approvals! : null,
     maintenance: requestsKnown ? (perModel.maintenance ?? []) : null,
     findings,
+    ...(review ? { review } : {}),
     unknown,
     problems,
   };
+}
+
+/** Where the model stands on its periodic reviews (from the trail's maintenance entries). */
+async function reviewStatus(store: FleetStatusOptions['store'], spec: ModelSpec, now: Date): Promise<ModelStatus['review']> {
+  if (!spec.review) return undefined;
+  const r = reviewsOf(spec, await readAuditTrail(store, spec.id), 0, now.toISOString());
+  if (!r) return undefined;
+  const s = r.standing;
+  return { standing: describeStanding(s), overdue: s.overdue, dueAt: s.dueAt, lastReviewAt: s.lastReviewAt ?? null, unreviewedDays: s.unreviewedDays };
 }
 
 function totals(models: ModelStatus[]): FleetStatus['totals'] {

@@ -68,7 +68,8 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
   const now = new Date(status.at);
   return status.models.map((m) => [
     m.id,
-    m.owner,
+    // The trail's owner after a handover the config does not state yet: marked until the config says so.
+    `${m.owner}${m.ownerNote ? ' (!)' : ''}${m.handoverPending ? ` (handover to ${m.handoverPending.to.join('/')} pending)` : ''}`,
     // null: nothing promoted and never evaluated, so the config's version is not known yet.
     m.champion ? `${m.champion.version}${m.champion.source === 'config' ? ' (config)' : ''}` : '(config)',
     // After a promotion or rollback the last verdict may be of another version than the champion's: say whose.
@@ -80,7 +81,7 @@ export function tableRows(status: FleetStatus, utf8 = true): string[][] {
     m.staleness.state,
     scheduleCell(m, now),
     approvalsCell(m.pendingApprovals),
-    m.findings.map((f) => f.kind).join(', '),
+    [...m.findings.map((f) => f.kind), ...(m.review?.overdue ? [`unreviewed ${m.review.unreviewedDays}d`] : [])].join(', '),
   ]);
 }
 
@@ -150,6 +151,9 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
   const put = (label: string, text: string): void => {
     lines.push(`  ${`${label}:`.padEnd(14)}${text}`);
   };
+  if (m.ownerNote) put('owner', m.ownerNote);
+  if (m.handoverPending)
+    put('handover', `to ${m.handoverPending.to.join(' or ')}, pending since ${m.handoverPending.since}; ${m.owner} stays the owner until it is accepted`);
   put('approvers', m.approvers.join(', ') || 'none (the owner decides)');
   const c = m.champion;
   put(
@@ -203,6 +207,7 @@ export function renderModelDetail(m: ModelStatus, status: FleetStatus, o: Pick<R
     if (!m.pendingApprovals?.some((a) => a.workflowId === r.workflowId)) put('request', `${r.kind} ${r.workflowId}: ${r.stage} since ${r.since}`);
   if (m.findings.length === 0) put('findings', status.watchdog ? 'none' : 'none (no watchdog report yet)');
   for (const f of m.findings) put('finding', `${f.kind}: ${f.summary} (since ${f.since})`);
+  if (m.review) put('review', `${m.review.standing}${m.review.overdue ? ` (attest with: upkeep approve ${m.id} --gate review)` : ''}`);
   for (const p of m.problems) put('problem', p);
   if (status.server.note) lines.push('', `note: ${status.server.note}`);
   return lines.join('\n');

@@ -74,7 +74,7 @@ export interface ScheduleStatus {
 }
 
 export interface PendingApproval {
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'handover' | 'review';
   gate: GateName;
   workflowId: string;
   runId: string;
@@ -92,7 +92,7 @@ export interface PendingApproval {
 
 /** A running maintenance request (retrain or rollback), waiting for a decision or not. */
 export interface MaintenanceActivity {
-  kind: 'retrain' | 'rollback';
+  kind: 'retrain' | 'rollback' | 'handover' | 'review';
   stage: string;
   since: string;
   workflowId: string;
@@ -100,7 +100,11 @@ export interface MaintenanceActivity {
 
 export interface ModelStatus {
   id: string;
+  /** The accountable owner: the config's, or the trail's after an accepted handover the config does not state yet (docs/governance.md#handover). */
   owner: string;
+  /** The trail and the config disagree on the owner, and what to do; a handover waiting for acceptance. */
+  ownerNote?: string;
+  handoverPending?: { to: string[]; since: string };
   approvers: string[];
   task: string;
   /** The schedule as the config declares it, and its interval. */
@@ -136,6 +140,8 @@ export interface ModelStatus {
   maintenance: MaintenanceActivity[] | null;
   /** Open watchdog findings of this model (from its latest report). */
   findings: WatchdogFinding[];
+  /** Its periodic review, when its config asks for them (docs/governance.md#periodic-reviews). */
+  review?: { standing: string; overdue: boolean; dueAt: string; lastReviewAt: string | null; unreviewedDays: number };
   /** Fields of this record that could not be known, e.g. ['scheduleState', 'pendingApprovals']. */
   unknown: string[];
   /** One line each: what could not be read for this model, and why. */

@@ -29,7 +29,7 @@ export const modelHref = (id: string): string => `/models/${encodeURIComponent(i
 /** A timestamp that never wraps mid-string (CSS `time`: nowrap). */
 export const when = (iso: string | null | undefined, none = '—'): Html => (iso ? html`<time datetime="${iso}">${iso}</time>` : html`${none}`);
 
-export function layout(title: string, viewer: Viewer | undefined, body: Html, o: { chart?: boolean } = {}): Html {
+export function layout(title: string, viewer: Viewer | undefined, body: Html, o: { chart?: boolean; passkey?: boolean } = {}): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -38,13 +38,14 @@ export function layout(title: string, viewer: Viewer | undefined, body: Html, o:
 <title>${title} · upkeep</title>
 <link rel="stylesheet" href="/static/web.css">
 ${o.chart ? html`<link rel="stylesheet" href="/static/uPlot.min.css"><script src="/static/uPlot.iife.min.js" defer></script><script src="/static/chart.mjs" type="module"></script>` : ''}
+${o.passkey ? html`<script src="/static/passkey.mjs" type="module"></script>` : ''}
 </head>
 <body>
 <header>
 <strong>upkeep</strong>
 ${
   viewer
-    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a> <a href="/incidents">Incidents</a></nav>
+    ? html`<nav><a href="/">Fleet</a> <a href="/inbox">Inbox</a> <a href="/incidents">Incidents</a> <a href="/passkeys">Devices</a></nav>
 <form method="post" action="/logout" class="signout"><span class="who">${viewer.user}</span> <input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
     : ''
 }
@@ -123,7 +124,11 @@ ${f.models.map(
 <td>${metricCell(m)}</td>
 <td>${scheduleCell(m)}</td>
 <td>${pendingCell(m)}</td>
-<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}</td>
+<td>${m.findings.length ? html`<ul class="findings">${m.findings.map((x) => html`<li><span class="badge warn">${x.kind}</span> ${x.summary}</li>`)}</ul>` : '—'}${
+    m.review
+      ? html`<p class="review"${m.review.overdue ? html` data-overdue="true"` : ''}>${m.review.overdue ? html`<span class="badge warn">review</span> ` : ''}${m.review.standing}</p>`
+      : ''
+  }</td>
 </tr>`,
 )}
 </tbody>
@@ -169,12 +174,14 @@ function decisionForms(viewer: Viewer, s: MaintenanceStatus, gate: GateStatus): 
   if (!gate.approvers.includes(viewer.user)) return html`<p class="quiet">Only ${gate.approvers.join(', ')} can decide on this request.</p>`;
   const action = `/inbox/${encodeURIComponent(s.modelId)}/decide`;
   return html`<div class="decide">
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${
-    gate.commentRequired
-      ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
-      : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`
-  } <button type="submit" class="approve">Approve ${gate.gate}</button></form>
-<form method="post" action="${action}"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
+<form method="post" action="${action}" class="decide-form"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="approve">${
+    gate.questions
+      ? html`<ol class="questions">${gate.questions.map((q) => html`<li>${q}</li>`)}</ol><label>Your answers, one numbered line each ("1. …"), attesting the model is still fit for its stated use (required) <textarea name="comment" maxlength="2000" rows="${String(gate.questions.length + 1)}" required></textarea></label>`
+      : gate.commentRequired
+        ? html`<label>Why approve anyway (required: ${gate.commentRequired}) <input type="text" name="comment" maxlength="2000" required></label>`
+        : html`<label>Comment (optional) <input type="text" name="comment" maxlength="2000"></label>`
+  } <button type="submit" class="approve">${gate.questions ? 'Attest' : 'Approve'} ${gate.gate}</button></form>
+<form method="post" action="${action}" class="decide-form"><input type="hidden" name="csrf" value="${viewer.csrf}"><input type="hidden" name="gate" value="${gate.gate}"><input type="hidden" name="opened" value="${gate.openedAt}"><input type="hidden" name="evidence" value="${gate.evidence?.sha256 ?? ''}"><input type="hidden" name="decision" value="reject"><label>Why (required) <input type="text" name="comment" maxlength="2000" required></label> <button type="submit" class="reject">Reject ${gate.gate}</button></form>
 </div>`;
 }
 
@@ -189,7 +196,11 @@ ${open.map(({ workflowId, status: s }, n) => {
   return html`<section class="request" data-model="${s.modelId}" data-gate="${g.gate}">
 <h2><a href="${modelHref(s.modelId)}">${s.modelId}</a>: ${s.kind} request, ${g.gate} gate</h2>
 <p>Waiting since ${when(g.openedAt)}, expires ${when(g.expiresAt)}. Stage ${s.stage}. Approvers: ${g.approvers.join(', ')}${g.signaturesRequired ? ' (decisions are signed)' : ''}. Workflow ${workflowId}.</p>
-<p>Champion ${s.champion ?? 'config artifact'}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}.</p>
+${
+  s.handover
+    ? html`<p class="handover">Handover from ${s.handover.from ?? 'nobody known'} to ${s.handover.to.join(' or ')}, asked by ${s.handover.requestedBy}: ${s.handover.reason} The owner stays accountable until it is accepted (signed).</p>`
+    : html`<p>Champion ${s.champion ?? 'config artifact'}${s.candidate ? `, candidate ${s.candidate.version}` : ''}${s.target ? `, rollback to ${s.target}` : ''}.</p>`
+}
 <h3>Evidence${s.evidenceCount && s.evidenceCount > s.evidence.length ? ` (${s.evidence.length} of ${s.evidenceCount} shown)` : ''}</h3>
 <ul class="evidence">${s.evidence.map((e) => {
     const report = reportName(e.reportUri);
@@ -202,5 +213,6 @@ ${decisionForms(viewer, s, g)}
 </section>`;
 })}
 ${failed.length ? html`<p class="error">Status unavailable: ${failed.join('; ')}</p>` : ''}`,
+    { passkey: true },
   );
 }

@@ -29,6 +29,8 @@ import { errorPage, fleetPage, inboxPage, loginPage, reportName, type Viewer } f
 import { modelPageHtml } from './model-page.js';
 import { sameSecret, SessionStore, Throttle, type Session } from './sessions.js';
 import { WEB_CSS } from './style.js';
+import { assertionFromForm, Challenges, type PendingDecision, type RelyingParty } from './passkeys.js';
+import { passkeyRoutes } from './passkey-routes.js';
 import type { Authenticator } from './users.js';
 import type { Registry } from 'prom-client';
 import { bearerMatches } from '../metrics/token.js';
@@ -76,6 +78,7 @@ function staticFiles(): Record<string, { type: string; body: string }> {
     'uPlot.min.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(uplot, 'uPlot.min.css'), 'utf8') },
     'uPlot.iife.min.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(uplot, 'uPlot.iife.min.js'), 'utf8') },
     'chart.mjs': { type: 'text/javascript; charset=utf-8', body: readFileSync(chart, 'utf8') },
+    'passkey.mjs': { type: 'text/javascript; charset=utf-8', body: readFileSync(path.join(path.dirname(chart), 'passkey.mjs'), 'utf8') },
   };
 }
 
@@ -115,6 +118,25 @@ async function reportPageFromJson(store: WebOptions['store'], key: string): Prom
     return undefined;
   }
 }
+
+/** Whether the decision a device signed (its pending challenge) is the one the form posts. */
+function pendingMatches(
+  p: PendingDecision | undefined,
+  f: { model: string; gate: string; decision: string; comment: string | undefined; opened: string; evidence: string },
+): p is PendingDecision {
+  return (
+    !!p &&
+    p.model === f.model &&
+    p.act.gate === f.gate &&
+    p.act.decision === f.decision &&
+    (p.act.comment ?? '') === (f.comment ?? '') &&
+    p.opened === f.opened &&
+    p.evidence === f.evidence
+  );
+}
+
+const sameWhere = (a: { model: string; workflow: string; request: string; candidate?: string; evidence?: string }, b: typeof a): boolean =>
+  a.model === b.model && a.workflow === b.workflow && a.request === b.request && a.candidate === b.candidate && a.evidence === b.evidence;
 
 export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: SessionStore } {
   const now = o.now ?? Date.now;
@@ -302,6 +324,27 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     await next();
   });
 
+  // Devices that sign for their owner (WebAuthn): the relying party is the public URL's host, else the host asked for.
+  const challenges = new Challenges(now);
+  const rp = (c: Context<Env>): RelyingParty => {
+    const u = new URL(o.publicUrl ?? c.req.url);
+    return { id: u.hostname, origin: u.origin };
+  };
+  passkeyRoutes(app, {
+    store: o.store,
+    client: o.client,
+    taskQueue: o.taskQueue,
+    now,
+    challenges,
+    rp,
+    specOf: (id) => o.config.models.find((m) => m.id === id),
+    models: o.config.models,
+    viewer,
+    access,
+    client_address: clientAddress,
+    log,
+  });
+
   app.post('/logout', async (c) => {
     const s = c.get('session');
     sessions.destroy(s.id);
@@ -397,19 +440,35 @@ export function createWebApp(o: WebOptions): { app: Hono<Env>; sessions: Session
     }
     if (field('opened') !== open.openedAt)
       return c.html(errorPage(409, `The ${gate} request of ${spec.id} changed since the page was loaded: reload the inbox.`, v), 409);
+    // Signed on the person's device (the page asked it for the challenge of exactly this decision), else by the server for them.
+    const device = assertionFromForm(field);
+    const pending = device ? challenges.takeDecision(s.id) : undefined;
+    if (device && !pendingMatches(pending, { model: spec.id, gate, decision, comment, opened: open.openedAt, evidence: field('evidence') ?? '' }))
+      return c.html(errorPage(409, 'Your device signed another decision than this form, or its challenge expired: decide again.', v), 409);
     try {
       // Signed over the evidence the page showed (its sha256 is in the form): format 2.
       const result = await sendDecision(
         request,
         spec.id,
         { decision, approver: s.user, comment, gate, evidence: field('evidence') ?? '' },
-        (act, where) =>
-          signDecision(act, { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) }, o.signer.secretKey),
+        (act, where) => {
+          if (device && pending) {
+            if (!sameWhere(where, pending.proof))
+              throw new UpkeepError('InvalidRequest', `the ${gate} request of ${spec.id} changed since your device signed: decide again`);
+            return { ...pending.proof, signature: device.signature, device: device.device };
+          }
+          return signDecision(
+            act,
+            { ...where, signer: o.signer.id, at: new Date(now()).toISOString(), nonce: newNonce((n) => randomBytes(n)) },
+            o.signer.secretKey,
+          );
+        },
         refusal,
       );
       // Say what the workflow kept, as verify-decision will read it: a gate opened while the model
       // had no keys takes the decision unsigned (it drops the signature it cannot check).
-      const kept = result.gate.decision?.proof?.signer;
+      const keptProof = [...(result.gate.approvals ?? []), ...(result.gate.decision ? [result.gate.decision] : [])].find((d) => d.approver === s.user)?.proof;
+      const kept = keptProof && (keptProof.device ? `${keptProof.signer}'s device` : keptProof.signer);
       const how = kept ? `signed by ${kept}` : `recorded unsigned: the request opened ${open.openedAt}, before keys applied to ${spec.id}`;
       log(`web: ${s.user} ${decision === 'approve' ? 'approved' : 'rejected'} the ${gate} request of ${spec.id} (${how})`);
       s.flash = `${decision === 'approve' ? 'Approved' : 'Rejected'} the ${result.gate.gate} request of ${spec.id}: the gate is ${result.gate.state}${kept ? '' : `; the decision was ${how}`}.`;

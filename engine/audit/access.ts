@@ -70,7 +70,7 @@ export async function recordRefusal(store: ArtifactStore, r: RefusedDecision): P
   await appendEntry(store, refusedDecisionEntry(r));
 }
 
-export type WebAccessEvent = 'sign-in' | 'sign-in-failed' | 'locked-out' | 'sign-out' | 'session-ended' | 'refused-post';
+export type WebAccessEvent = 'sign-in' | 'sign-in-failed' | 'locked-out' | 'sign-out' | 'session-ended' | 'refused-post' | 'passkey-registered';
 
 export interface WebAccess {
   event: WebAccessEvent;
@@ -103,6 +103,8 @@ function accessSummary(a: WebAccess): string {
       return `ended the session of ${a.person} (${a.client})${why}`;
     case 'refused-post':
       return `refused a post of ${a.person ?? 'someone not signed in'} (${a.client})${why}`;
+    case 'passkey-registered':
+      return `${a.person} registered a device that signs their decisions (${a.client})${why}`;
   }
 }
 

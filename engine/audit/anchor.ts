@@ -49,15 +49,33 @@ export async function readChainHeads(store: ArtifactStore, modelIds: readonly st
 interface HistoryJson {
   events?: {
     eventType?: string;
-    workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } };
+    workflowExecutionStartedEventAttributes?: {
+      workflowType?: { name?: string };
+      searchAttributes?: { indexedFields?: Record<string, { metadata?: Record<string, string>; data?: string } | undefined> };
+    };
     workflowExecutionCompletedEventAttributes?: { result?: { payloads?: { metadata?: Record<string, string>; data?: string }[] } };
   }[];
 }
 
 const b64 = (s: string): string => Buffer.from(s, 'base64').toString('utf8');
 
-/** A run's workflow type and, when it completed with a plain JSON result, that result (an encrypted payload is not read). */
-export function historyOutcome(json: string): { type?: string; completed: boolean; result?: unknown; encoded?: string } {
+/** The schedule that started a run, from its start event's `TemporalScheduledById` search attribute (set by the server). */
+function scheduledByOf(attrs: NonNullable<HistoryJson['events']>[number]['workflowExecutionStartedEventAttributes']): string | undefined {
+  const p = attrs?.searchAttributes?.indexedFields?.TemporalScheduledById;
+  if (!p?.data) return undefined;
+  try {
+    const v = JSON.parse(b64(p.data)) as unknown;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A run's workflow type, the schedule that started it (none: started by hand) and, when it completed
+ * with a plain JSON result, that result (an encrypted payload is not read).
+ */
+export function historyOutcome(json: string): { type?: string; scheduledBy?: string; completed: boolean; result?: unknown; encoded?: string } {
   let h: HistoryJson;
   try {
     h = JSON.parse(json) as HistoryJson;
@@ -65,17 +83,19 @@ export function historyOutcome(json: string): { type?: string; completed: boolea
     return { completed: false };
   }
   const events = h.events ?? [];
+  const scheduledBy = scheduledByOf(events[0]?.workflowExecutionStartedEventAttributes);
   const type = events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
   const done = events.at(-1);
   const completed = !!done?.eventType && /WORKFLOW_EXECUTION_COMPLETED$|^WorkflowExecutionCompleted$/.test(done.eventType);
   const payload = done?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
-  if (!completed || !payload?.data) return { ...(type ? { type } : {}), completed };
+  const base = { ...(type ? { type } : {}), ...(scheduledBy ? { scheduledBy } : {}), completed };
+  if (!completed || !payload?.data) return base;
   const encoding = payload.metadata?.encoding ? b64(payload.metadata.encoding) : undefined;
-  if (encoding !== 'json/plain') return { ...(type ? { type } : {}), completed, ...(encoding ? { encoded: encoding } : {}) };
+  if (encoding !== 'json/plain') return { ...base, ...(encoding ? { encoded: encoding } : {}) };
   try {
-    return { ...(type ? { type } : {}), completed, result: JSON.parse(b64(payload.data)) as unknown };
+    return { ...base, result: JSON.parse(b64(payload.data)) as unknown };
   } catch {
-    return { ...(type ? { type } : {}), completed };
+    return base;
   }
 }
 
@@ -95,16 +115,29 @@ async function exportedRuns(store: ArtifactStore, folder: string, workflowIdPref
   return out;
 }
 
-/** Anchors kept in the exported histories of anchor runs (under histories/_fleet/<anchor workflow id>…/). */
-export async function anchorsFromExportedHistories(store: ArtifactStore, workflowIdPrefix: string): Promise<{ anchors: AnchorSighting[]; notes: string[] }> {
+/**
+ * Anchors kept in the exported histories of anchor runs (under histories/_fleet/<anchor schedule id>…/):
+ * only runs the anchor schedule started (`TemporalScheduledById` in their start event) count; an
+ * anchorTrail run started by hand, whoever started it and whatever it anchored, is no anchor.
+ */
+export async function anchorsFromExportedHistories(store: ArtifactStore, scheduleId: string): Promise<{ anchors: AnchorSighting[]; notes: string[] }> {
   const anchors: AnchorSighting[] = [];
   const notes: string[] = [];
-  for (const run of await exportedRuns(store, '_fleet', workflowIdPrefix)) {
+  let byHand = 0;
+  for (const run of await exportedRuns(store, '_fleet', scheduleId)) {
     const o = historyOutcome(new TextDecoder().decode(await store.get(run.key)));
     if (o.type !== 'anchorTrail' || !o.completed) continue;
+    if (o.scheduledBy !== scheduleId) {
+      byHand++;
+      continue;
+    }
     if (o.encoded) notes.push(`the exported anchor run ${run.runId} has an encoded result (${o.encoded}): not read`);
     else if (isAnchorRecord(o.result)) anchors.push({ record: o.result, source: `exported history ${run.key}` });
   }
+  if (byHand)
+    notes.push(
+      `${byHand} exported anchorTrail run${byHand === 1 ? ' was' : 's were'} not started by the anchor schedule ${scheduleId}: not counted as anchors`,
+    );
   return { anchors, notes };
 }
 
@@ -242,14 +275,28 @@ export function missingEvaluations(modelId: string, entries: readonly ChainedEnt
   return problems;
 }
 
-/** Anchors of the anchorTrail runs Temporal still holds (newest first, at most `limit`), read from their histories. */
-export async function anchorsFromTemporal(temporal: TemporalPort, query: string, limit = 200): Promise<{ anchors: AnchorSighting[]; notes: string[] }> {
+/**
+ * Anchors of the anchorTrail runs Temporal still holds (newest first, at most `limit`), read from
+ * their histories: only the runs the anchor schedule `scheduleId` started (listed by
+ * `TemporalScheduledById`, and their start event says so too); one started by hand is no anchor.
+ */
+export async function anchorsFromTemporal(
+  temporal: TemporalPort,
+  query: string,
+  scheduleId: string,
+  limit = 200,
+): Promise<{ anchors: AnchorSighting[]; notes: string[] }> {
   const anchors: AnchorSighting[] = [];
   const notes: string[] = [];
-  const runs = await temporal.listWorkflows(`WorkflowType = 'anchorTrail' AND ExecutionStatus = 'Completed'${query ? ` AND ${query}` : ''}`, limit);
+  const runs = await temporal.listWorkflows(
+    `WorkflowType = 'anchorTrail' AND ExecutionStatus = 'Completed' AND TemporalScheduledById = '${scheduleId.replace(/'/g, '')}'${query ? ` AND ${query}` : ''}`,
+    limit,
+  );
   const read = await mapLimit(runs, 8, async (r) => ({ r, o: historyOutcome(await temporal.history(r.workflowId, r.runId)) }));
   for (const { r, o } of read) {
-    if (o.encoded) notes.push(`anchor run ${r.runId} has an encoded result (${o.encoded}): not read`);
+    if (o.scheduledBy !== scheduleId)
+      notes.push(`anchor run ${r.runId} was listed as scheduled, but its start event names no schedule ${scheduleId}: not counted`);
+    else if (o.encoded) notes.push(`anchor run ${r.runId} has an encoded result (${o.encoded}): not read`);
     else if (isAnchorRecord(o.result)) anchors.push({ record: o.result, source: 'temporal' });
   }
   return { anchors, notes };
@@ -273,24 +320,25 @@ export interface OutsideCheck {
 /**
  * What `audit verify` adds to the store's own checks: the chain against its anchors (from Temporal
  * when given, and from the exported histories) and the trail against the completed evaluation runs
- * (the same two places). `anchorPrefix`: the anchor runs' workflow id prefix (this deployment's).
+ * (the same two places). `anchorSchedule`: this deployment's anchor schedule id: only the runs it
+ * started are anchors.
  */
 export async function verifyOutsideStore(
   store: ArtifactStore,
   modelId: string,
   entries: readonly ChainedEntry[],
-  opts: { temporal?: TemporalPort; temporalQuery?: string; anchorPrefix: string; more?: AnchorSighting[] },
+  opts: { temporal?: TemporalPort; temporalQuery?: string; anchorSchedule: string; more?: AnchorSighting[] },
 ): Promise<OutsideCheck> {
   const notes: string[] = [];
   const sightings: AnchorSighting[] = [...(opts.more ?? [])];
   const runs: ClosedRun[] = [];
   if (opts.temporal) {
-    const t = await anchorsFromTemporal(opts.temporal, opts.temporalQuery ?? '');
+    const t = await anchorsFromTemporal(opts.temporal, opts.temporalQuery ?? '', opts.anchorSchedule);
     sightings.push(...t.anchors);
     notes.push(...t.notes);
     runs.push(...(await closedEvaluationsFromTemporal(opts.temporal, modelId)));
   }
-  const exported = await anchorsFromExportedHistories(store, opts.anchorPrefix);
+  const exported = await anchorsFromExportedHistories(store, opts.anchorSchedule);
   sightings.push(...exported.anchors);
   notes.push(...exported.notes);
   runs.push(...(await closedEvaluationsFromExportedHistories(store, modelId)));

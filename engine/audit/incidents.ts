@@ -7,6 +7,7 @@
  * The same trail always gives the same incidents.
  */
 import type { AuditEntry } from '../../domain/maintenance.js';
+import { reportLine, reportsDue, type FiledReport, type ReportClock, type ReportDue } from '../../domain/incident-clock.js';
 
 export type IncidentEventKind =
   | 'bad-window'
@@ -24,7 +25,8 @@ export type IncidentEventKind =
   | 'promoted'
   | 'rolled-back'
   | 'healthy-window'
-  | 'note';
+  | 'note'
+  | 'report';
 
 export interface IncidentEvent {
   at: string;
@@ -73,6 +75,10 @@ export interface Incident {
   timeline: IncidentEvent[];
   /** Owners' post-incident notes. */
   notes: { at: string; actor: string; text: string; signed: boolean; signer?: string; entry: string }[];
+  /** Reports filed on it (`upkeep incidents report`), oldest first. */
+  reports: FiledReport[];
+  /** With a reporting clock: the reports it owes, their due dates and which filed report met each. */
+  due?: ReportDue[];
 }
 
 const BAD = new Set(['degraded', 'failing']);
@@ -124,7 +130,7 @@ const windowOf = (e: AuditEntry, windowEnd: string, verdict: string): IncidentWi
  * The model's incidents, oldest first. `entries` is its trail in any order (sorted here by time,
  * then id); every time is between two recorded instants, so no clock is read.
  */
-export function deriveIncidents(modelId: string, entries: readonly AuditEntry[]): Incident[] {
+export function deriveIncidents(modelId: string, entries: readonly AuditEntry[], clock?: ReportClock): Incident[] {
   const sorted = [...entries].filter((e) => e.modelId === modelId).sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   // The latest run of each window (a re-run, or a re-evaluation of matured labels, replaces it).
   const windows = new Map<number, { windowEnd: string; verdict: string; entry: AuditEntry }>();
@@ -152,6 +158,7 @@ export function deriveIncidents(modelId: string, entries: readonly AuditEntry[])
           times: {},
           timeline: [],
           notes: [],
+          reports: [],
         };
         incidents.push(open);
       } else {
@@ -186,6 +193,14 @@ export function deriveIncidents(modelId: string, entries: readonly AuditEntry[])
       inc.timeline.push({ at: e.at, kind: 'note', summary: e.summary, entry: e.id, ...(e.actor ? { actor: e.actor } : {}) });
       continue;
     }
+    if (e.kind === 'incident-report') {
+      const inc = byId.get(str(e.details?.incident) ?? '');
+      const kind = e.details?.report;
+      if (!inc || (kind !== 'initial' && kind !== 'final')) continue;
+      inc.reports.push({ kind, at: e.at, by: e.actor ?? '?', signed: e.details?.signed === true, entry: e.id });
+      inc.timeline.push({ at: e.at, kind: 'report', summary: e.summary, entry: e.id, ...(e.actor ? { actor: e.actor } : {}) });
+      continue;
+    }
     if (e.kind !== 'notified' && !FOLLOWED.has(e.kind)) continue;
     for (const inc of incidents) {
       const ofFirst = e.runId !== undefined && e.runId === inc.firstBad.runId;
@@ -209,6 +224,10 @@ export function deriveIncidents(modelId: string, entries: readonly AuditEntry[])
     const decision = inc.timeline.find((t) => t.kind === 'decision');
     if (decision) inc.times.decideMs = Math.max(0, Date.parse(decision.at) - detected);
     if (inc.closedAt) inc.times.recoverMs = Math.max(0, Date.parse(inc.closedAt) - detected);
+    if (clock) {
+      const due = reportsDue(inc.severity, inc.detectedAt, clock, inc.reports);
+      if (due.length) inc.due = due;
+    }
   }
   return incidents;
 }
@@ -223,8 +242,8 @@ export function durationText(ms: number | undefined): string {
 
 const short = (iso: string): string => iso.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' ');
 
-/** One incident as plain text for a terminal (recorded strings made one-line and control-free by the caller). */
-export function renderIncident(i: Incident): string {
+/** One incident as plain text for a terminal (recorded strings made one-line and control-free by the caller); `now` tells what is overdue. */
+export function renderIncident(i: Incident, now?: string): string {
   const lines = [
     `${i.modelId} ${i.id}: ${i.state === 'open' ? 'OPEN' : 'closed'}, ${i.severity} (${i.badWindows} bad window${i.badWindows === 1 ? '' : 's'})`,
     `  first bad window: ending ${short(i.firstBad.windowEnd)}, ${i.firstBad.verdict}; detected ${short(i.detectedAt)}`,
@@ -233,6 +252,7 @@ export function renderIncident(i: Incident): string {
       ? `  closed:           ${short(i.closedAt!)} by the healthy window ending ${short(i.firstHealthy.windowEnd)}`
       : '  closed:           not yet (no healthy window since)',
     `  time to detect ${durationText(i.times.detectMs)} · to decide ${durationText(i.times.decideMs)} · to recover ${durationText(i.times.recoverMs)}`,
+    ...(i.due ?? []).map((r) => `  ${reportLine(r, now)}`),
     '  timeline:',
     ...i.timeline.map((t) => `    ${short(t.at)}  ${t.kind.padEnd(18)} ${t.summary}`),
   ];

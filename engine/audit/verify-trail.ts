@@ -10,6 +10,8 @@
  * - Orphans: an evaluation report written by a workflow run that no entry cites (its entry removed).
  * - Decisions: every signature the trail holds is checked against the keys in force when the request
  *   was made (`keysInForce`), and a decision left unsigned while keys were in force is named.
+ * - Incidents: every incident-opened / incident-closed entry is what the evaluation entries imply
+ *   (verify-incidents.ts): none added, altered or removed.
  * - The registry: every champion change (champion-history/) has its `promoted` / `rolled-back`
  *   entry and every such entry its champion change; the approvals kept with a change are the
  *   decisions of the trail; the champion pointer is the last change.
@@ -20,6 +22,7 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import { tierViolations } from '../../domain/governance.js';
 import type { SnapshotFile, SnapshotRef } from '../../domain/evaluation.js';
 import { snapshotIdentity } from '../data/snapshot.js';
+import { deviceFindings, describeKinds } from './verify-devices.js';
 import { keysApply, rollbackAct, storedDecisionProblem, type DecisionKeys, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import { createRegistry } from '../registry/registry.js';
 import type { ChampionPointer } from '../registry/types.js';
@@ -27,6 +30,7 @@ import { sha256Hex } from '../util.js';
 import { artifactKey, currentAuditKey, championHistoryPrefix, championKey, reportsPrefix, snapshotManifestKey, specKey, versionKey } from '../store/keys.js';
 import { assertKey, type ArtifactStore } from '../store/store.js';
 import { verifyChain, type ChainedEntry, type ChainVerification } from './chain.js';
+import { incidentEntryProblems } from './verify-incidents.js';
 
 export interface TrailVerification extends ChainVerification {
   /** How many cited objects were re-hashed (or, for data files and models without `deep`, found). */
@@ -35,6 +39,8 @@ export interface TrailVerification extends ChainVerification {
   notes: string[];
   /** Every decision and rollback request of the trail, with the keys in force and what their check found. */
   acts: SignedActCheck[];
+  /** Who signed them, in one line (the person's device, own key, or a server for them); absent when nothing is signed. */
+  signers?: string;
 }
 
 export interface SignedActCheck {
@@ -138,7 +144,7 @@ export function keysInForce(chain: readonly ChainedEntry[], index: number, specK
   return undefined;
 }
 
-/** A signed act as the trail records it: a decision entry, or a rollback request entry. */
+/** A signed act as the trail records it: a decision entry, a rollback request entry, or an incident report. */
 export function actOf(e: AuditEntry): (SignedAct & { proof?: DecisionProof }) | undefined {
   const proof = e.details?.proof as DecisionProof | undefined;
   if (e.kind === 'decision') {
@@ -154,6 +160,13 @@ export function actOf(e: AuditEntry): (SignedAct & { proof?: DecisionProof }) | 
     if (reason === undefined) return undefined;
     const emergency = typeof e.details?.emergency === 'boolean' ? e.details.emergency : !!m?.[1];
     return { ...rollbackAct({ requestedBy: e.actor, reason, emergency }), ...(proof ? { proof } : {}) };
+  }
+  if (e.kind === 'incident-report' && e.actor) {
+    // What `upkeep incidents report` signs: which report, by whom, over the report's sha256 (verify-incidents.ts checks the text has it).
+    const report = str(e.details?.report);
+    const sha = str(e.details?.sha256);
+    if (!report || !sha) return undefined;
+    return { gate: 'incident-report', decision: report, approver: e.actor, comment: `sha256:${sha}`, ...(proof ? { proof } : {}) };
   }
   return undefined;
 }
@@ -370,10 +383,17 @@ export async function verifyTrail(store: ArtifactStore, modelId: string, opts: {
     acts.push({ seq: c.seq, entry: c.entry, act, inForce, ...(p ? { problem: p } : {}) });
   }
 
+  // Device signatures: each credential's counter across the trail; and who signed what.
+  const devices = deviceFindings(acts);
+  problems.push(...devices.problems);
+  const signers = describeKinds(devices.kinds);
+
   // Separation of duties: each promotion approved as the rule its request recorded demands.
   problems.push(...tierViolations(entries));
   problems.push(...(await registryProblems(store, modelId, entries)));
-  return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts };
+  // Incident entries: what the evaluation entries imply, no more, no less, unaltered.
+  problems.push(...incidentEntryProblems(modelId, entries));
+  return { ...chain, ok: problems.length === 0, problems, objects: checked.size, notes, acts, ...(signers ? { signers } : {}) };
 }
 
 export const sameDecision = (

@@ -8,6 +8,7 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ChainedEntry } from './chain.js';
 import { terminalSafe } from '../../domain/escape.js';
 import { configInForce, type ConfigInForce } from './config-entries.js';
+import { ownerAt, type OwnerAt } from './owners.js';
 
 /** The people of a spec in force (the stored spec has many more fields). */
 export interface SpecInForce {
@@ -19,6 +20,12 @@ export interface SpecInForce {
 export interface WhoWasWatching {
   modelId: string;
   at: string;
+  /**
+   * The accountable owner at `at` (docs/governance.md#handover): the config's, or the last handover
+   * accepted before it (signed) when the config has not changed its owner since; a handover still
+   * waiting at `at` leaves the owner before accountable.
+   */
+  owner: OwnerAt;
   /** The spec cited by the newest entry at or before `at` that cites one, and where it came from. */
   inForce: (SpecInForce & { sha256: string; citedBy: { seq: number; at: string; kind: string } }) | null;
   /**
@@ -214,6 +221,7 @@ export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date,
     modelId,
     at: at.toISOString(),
     inForce,
+    owner: ownerAt(modelId, chain, at, specs),
     config: configInForce(chain, at),
     lastEvaluation,
     champion,
@@ -256,13 +264,24 @@ function deliveryText(n: WhoWasWatching['notified'][number]): string {
 export function renderWhoWasWatching(answer: WhoWasWatching): string {
   const w = terminalSafe(answer);
   const lines = [`${w.modelId} at ${w.at} (from the audit chain in the store)`, ''];
+  const o = w.owner;
+  if (o.how === 'handover')
+    lines.push(
+      `owner:       ${o.owner} (accepted the handover from ${o.handover?.from ?? 'nobody known'} at ${o.since}, signed by ${o.handover?.signer ?? '?'}, entry ${o.seq}${o.configOwner && o.configOwner !== o.owner ? `; the config's spec still named ${o.configOwner}` : ''})`,
+    );
+  if (o.pending)
+    lines.push(
+      `handover:    pending since ${o.pending.since}, to ${o.pending.to.join(' or ')}${o.pending.requestedBy ? `, asked by ${o.pending.requestedBy}` : ''}: not accepted yet, so the owner stays accountable`,
+    );
+  for (const p of o.problems) lines.push(`handover:    NOT counted, does not verify: ${p}`);
   if (w.inForce) {
-    lines.push(`owner:       ${w.inForce.owner}`, `approvers:   ${w.inForce.approvers.join(', ') || '(none)'}`);
+    if (o.how !== 'handover') lines.push(`owner:       ${w.inForce.owner}`);
+    lines.push(`approvers:   ${w.inForce.approvers.join(', ') || '(none)'}`);
     if (w.inForce.escalation.length > 0) lines.push(`escalation:  ${w.inForce.escalation.join(', ')}`);
     lines.push(
       `             (from the model's spec ${w.inForce.sha256.slice(0, 12)} in the config, cited by entry ${w.inForce.citedBy.seq}, ${w.inForce.citedBy.kind} at ${w.inForce.citedBy.at})`,
     );
-  } else lines.push("owner:       unknown (no entry before this time cites the model's spec in force)");
+  } else if (o.how !== 'handover') lines.push("owner:       unknown (no entry before this time cites the model's spec in force)");
   lines.push(
     w.config
       ? `config:      ${w.config.record.slice(0, 12)} recorded ${w.config.since} (entry ${w.config.seq}, by ${w.config.by}: asserted, not proven); keys ${w.config.keys.slice(0, 12)}`

@@ -1,4 +1,5 @@
 /** Builds the JSON model card; every list is sorted explicitly, never left in input order. */
+import { buildCardReviews } from './reviews.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
@@ -287,7 +288,12 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     schema: 'upkeep.model-card/v1',
     modelId: input.spec.id,
     generatedAt: input.generatedAt,
-    details: buildDetails(input.spec),
+    details: {
+      ...buildDetails(input.spec),
+      // The trail's owner after an accepted handover the config does not state yet.
+      ...(input.ownership?.lag ? { owner: input.ownership.lag.owner } : {}),
+      ...(input.ownership?.lag || input.ownership?.pending ? { ownership: input.ownership } : {}),
+    },
     current: buildCurrent(input),
     lineage: buildLineage(input),
     metricTrend: trend.slice(0, MAX_TREND_POINTS),
@@ -296,11 +302,12 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     omitted: { reports: Math.max(0, trend.length - MAX_TREND_POINTS), auditTrail: Math.max(0, log.length - MAX_LOG_ENTRIES) },
     ...(input.watchdog?.length ? { watchdog: buildWatchdog(input.watchdog) } : {}),
     ...(input.monitoringPlan ? { monitoringPlan: input.monitoringPlan } : {}),
-    ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents) } : {}),
+    ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents, input.generatedAt) } : {}),
+    ...(input.reviews ? { reviews: buildCardReviews(input.reviews) } : {}),
   };
 }
 
-function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>): CardIncident[] {
+function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>, asOf: string): CardIncident[] {
   return [...incidents]
     .sort((a, b) => compareStrings(b.firstBad.windowEnd, a.firstBad.windowEnd))
     .slice(0, MAX_INCIDENTS)
@@ -316,6 +323,19 @@ function buildIncidents(incidents: NonNullable<ModelCardInput['incidents']>): Ca
       decisions: i.timeline.filter((t) => t.kind === 'decision').length,
       times: { detectMs: i.times.detectMs ?? null, decideMs: i.times.decideMs ?? null, recoverMs: i.times.recoverMs ?? null },
       notes: i.notes.map((n) => ({ at: n.at, actor: n.actor, text: n.text, signed: n.signed })),
+      ...(i.due?.length
+        ? {
+            reports: i.due.map((d) => ({
+              kind: d.kind,
+              dueAt: d.dueAt,
+              filedAt: d.filed?.at ?? null,
+              filedBy: d.filed?.by ?? null,
+              signed: d.filed ? d.filed.signed : null,
+              lateMs: d.lateMs ?? 0,
+              overdueMs: !d.filed && Date.parse(asOf) > Date.parse(d.dueAt) ? Date.parse(asOf) - Date.parse(d.dueAt) : null,
+            })),
+          }
+        : {}),
     }));
 }
 

@@ -5,6 +5,8 @@
 import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
 import { durationText } from '../audit/incidents.js';
+import { cardReportText } from './incident-reports.js';
+import { renderCardReviews } from './reviews.js';
 
 // ───────────────────────────── Markdown ─────────────────────────────
 
@@ -51,7 +53,7 @@ function renderDetails(card: ModelCard): string[] {
     '',
     `- **Description:** ${d.description === null ? 'not stated in upkeep.yaml' : inline(d.description)}`,
     `- **Task:** ${d.task}`,
-    `- **Owner:** ${t(d.owner)}`,
+    `- **Owner:** ${t(d.owner)}${d.ownership?.lag ? ` (from the audit trail: ${t(d.ownership.lag.text)})` : ''}${d.ownership?.pending ? `; a handover to ${d.ownership.pending.to.map(t).join(' or ')} waits since ${t(d.ownership.pending.since)}, and the owner stays accountable until it is accepted` : ''}`,
     `- **Approvers:** ${listOr(d.approvers, 'none listed')}`,
     `- **Escalation contacts:** ${listOr(d.escalation, 'none listed')}`,
   ];
@@ -299,6 +301,8 @@ function renderIncidents(card: ModelCard): string[] {
   for (const i of card.incidents)
     for (const n of i.notes) lines.push(`- Note on ${t(i.id)} by ${t(n.actor)} (${t(when(n.at))}, ${n.signed ? 'signed' : 'unsigned'}): ${inline(n.text)}`);
   if (card.incidents.some((i) => i.notes.length > 0)) lines.push('');
+  for (const i of card.incidents) if (i.reports?.length) lines.push(`- Reports on ${t(i.id)}: ${i.reports.map((r) => t(cardReportText(r))).join('; ')}`);
+  if (card.incidents.some((i) => i.reports?.length)) lines.push('');
   return lines;
 }
 
@@ -314,6 +318,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     ...renderPlan(card),
     ...renderWatchdog(card),
     ...renderIncidents(card),
+    ...renderCardReviews(card.reviews),
     ...renderCurrent(card),
     ...renderLineage(card),
     ...renderTrend(card),

@@ -6,6 +6,8 @@ import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import type { Incident } from '../audit/incidents.js';
+import type { ModelReviews } from '../audit/reviews.js';
+import type { CardReviews } from './reviews.js';
 
 /** Most evaluations shown in the metric trend (newest first). */
 export const MAX_TREND_POINTS = 20;
@@ -34,6 +36,8 @@ export interface CardReportPoint {
 /** Everything a card is built from; lists may come in any order. */
 export interface ModelCardInput {
   spec: ModelSpec;
+  /** The owner the trail names when it is not the config's (an accepted handover), and a handover waiting: docs/governance.md#handover. */
+  ownership?: CardOwnership;
   /** Time the card is generated for (ISO 8601); the card never reads the clock. */
   generatedAt: string;
   /** null: nothing was ever promoted, the artifact declared in upkeep.yaml runs. */
@@ -60,6 +64,8 @@ export interface ModelCardInput {
   monitoringPlan?: CardMonitoringPlan;
   /** Its incidents, derived from the trail (engine/audit/incidents.ts); at most MAX_INCIDENTS are shown, newest first. */
   incidents?: Incident[];
+  /** Its periodic reviews, when its config asks for them (engine/audit/reviews.ts). */
+  reviews?: ModelReviews;
 }
 
 /** The monitoring plan on the card: its lines, its hash and its history in the trail. */
@@ -89,12 +95,39 @@ export interface CardIncident {
   decisions: number;
   times: { detectMs: number | null; decideMs: number | null; recoverMs: number | null };
   notes: { at: string; actor: string; text: string; signed: boolean }[];
+  /**
+   * Under a reporting clock (docs/incidents.md#the-reporting-clock): each report owed, its due date,
+   * when and by whom it was filed, and, when not filed, how overdue it is as of the card's date.
+   */
+  reports?: CardIncidentReport[];
+}
+
+export interface CardIncidentReport {
+  kind: 'initial' | 'final';
+  dueAt: string;
+  filedAt: string | null;
+  filedBy: string | null;
+  signed: boolean | null;
+  /** Filed after its due date by this many milliseconds (0: on time, or not filed). */
+  lateMs: number;
+  /** Not filed and past due at the card's date (generatedAt): by this many milliseconds; else null. */
+  overdueMs: number | null;
+}
+
+/** What the trail says of the owner beyond the config (docs/governance.md#handover). */
+export interface CardOwnership {
+  /** The trail's owner and why the config disagrees (absent: they agree). */
+  lag?: { owner: string; text: string };
+  /** A handover waiting for acceptance: to whom, since when. */
+  pending?: { to: string[]; since: string };
 }
 
 export interface CardDetails {
   description: string | null;
   task: ModelSpec['task'];
   owner: string;
+  /** The trail's view of the owner when it adds something to the config's (docs/governance.md#handover). */
+  ownership?: CardOwnership;
   approvers: string[];
   /** Told when an approval request is escalated. */
   escalation: string[];
@@ -242,4 +275,6 @@ export interface ModelCard {
   monitoringPlan?: CardMonitoringPlan;
   /** Incidents (absent when there are none), newest first, at most MAX_INCIDENTS. */
   incidents?: CardIncident[];
+  /** Periodic reviews (absent when the config asks for none). */
+  reviews?: CardReviews;
 }

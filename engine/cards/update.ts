@@ -13,7 +13,10 @@ import { createRegistry } from '../registry/registry.js';
 import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
+import { configOwnerLag, ownerAt, readCitedSpecs } from '../audit/owners.js';
 import { deriveIncidents } from '../audit/incidents.js';
+import { reportClockFor } from '../../domain/incident-clock.js';
+import { reviewsOf } from '../audit/reviews.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { readFindings } from '../watchdog/findings.js';
 import { monitoringPlan, planBytes, planLines } from '../../domain/monitoring-plan.js';
@@ -98,7 +101,11 @@ export async function updateModelCard(
   const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);
   // Incidents need every evaluation and notification, not only the maintenance entries the log shows.
-  const incidents = deriveIncidents(spec.id, await readAuditTrail(store, spec.id, { evaluations: true, notifications: true }));
+  const incidents = deriveIncidents(
+    spec.id,
+    await readAuditTrail(store, spec.id, { evaluations: true, notifications: true }),
+    reportClockFor(spec.tier?.name, config.governance),
+  );
   // The card never reads the clock: it is as new as the newest thing it lists.
   const generatedAt = newest([
     ...log.map((e) => e.at),
@@ -107,6 +114,8 @@ export async function updateModelCard(
     ...versions.map((v) => v.createdAt),
     ...watchdog.map((f) => f.firstReportedAt),
   ]);
+  // Periodic reviews, judged as of the card's own time (it never reads the clock).
+  const reviews = reviewsOf(spec, log, 0, generatedAt);
   const plan = monitoringPlan(spec, config);
   const planSha = sha256Hex(planBytes(plan));
   const planEntries = log
@@ -117,8 +126,20 @@ export async function updateModelCard(
       changed: (e.details?.changed as string[]) ?? [],
     }))
     .reverse();
+  // The owner the trail names (an accepted handover), read from the maintenance entries: docs/governance.md#handover.
+  const entries = log.map((entry, i) => ({ seq: i + 1, entry, uri: '' }));
+  const owned = ownerAt(spec.id, entries, new Date(8.64e15), await readCitedSpecs(store, spec.id, entries));
+  const lag = configOwnerLag(owned, spec.owner);
   const card = buildModelCard({
     spec,
+    ...(lag?.stale || owned.pending
+      ? {
+          ownership: {
+            ...(lag?.stale ? { lag: { owner: owned.owner!, text: lag.text } } : {}),
+            ...(owned.pending ? { pending: { to: owned.pending.to, since: owned.pending.since } } : {}),
+          },
+        }
+      : {}),
     generatedAt,
     champion,
     championVersion: champion ? (versions.find((v) => v.version === champion.version) ?? null) : (versions.find((v) => v.source === 'config') ?? null),
@@ -135,6 +156,7 @@ export async function updateModelCard(
       history: planEntries,
     },
     ...(incidents.length ? { incidents } : {}),
+    ...(reviews ? { reviews } : {}),
   });
   const markdown = renderModelCardMarkdown(card);
   const json = `${JSON.stringify(card, null, 2)}\n`;

@@ -8,9 +8,12 @@ import { UpkeepError } from '../errors.js';
 import { readRegularFile, readRegularFileSync } from '../open-regular.js';
 import { configSchema, keysFileSchema, type ModelSpec, type UpkeepConfig } from '../../domain/config.js';
 import { resolveTier, tierProblem } from '../../domain/governance.js';
+import { reviewConfigProblem } from '../../domain/review.js';
 import { didYouMean } from '../../domain/suggest.js';
 import { stakeholders } from '../../domain/maintenance.js';
 import { keysApply, type DecisionKeys } from '../../domain/decision-keys.js';
+import type { DeviceKey } from '../../domain/webauthn.js';
+import type { PasskeyEntry } from '../../domain/passkey-config.js';
 import { parseS3Uri } from '../store/s3-client.js';
 import { checkRouting } from './routes.js';
 
@@ -79,7 +82,10 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     );
   }
   // reportInput: a field that is there with the wrong type is told from one that is missing.
-  const parsed = configSchema.safeParse(raw, { reportInput: true });
+  // jitless: a config is validated once per change, and zod's fast path (code it generates with
+  // new Function for each object schema at the first parse) costs more than it saves then: ~5 ms
+  // of every command's start.
+  const parsed = configSchema.safeParse(raw, { reportInput: true, jitless: true });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${formatPath(opts.name, raw, issue.path)} ${describeIssue(issue)}`);
     throw new UpkeepError('InvalidConfig', lines.join('\n'));
@@ -109,7 +115,7 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
       throw new UpkeepError('InvalidConfig', `${opts.name}: store: ${(err as Error).message}`);
     }
   }
-  return {
+  const loaded: UpkeepConfig = {
     ...config,
     store: resolveUri(config.store, opts.baseDir),
     cards: config.cards.git ? { ...config.cards, git: path.resolve(opts.baseDir, config.cards.git) } : config.cards,
@@ -121,10 +127,12 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
     watchdog: config.watchdog.directory ? { ...config.watchdog, directory: path.resolve(opts.baseDir, config.watchdog.directory) } : config.watchdog,
     models: config.models.map((m, i) => {
       try {
-        const keys = keysFor(m, keyring, i);
         const tier = resolveTier(m.risk_tier, config.governance);
+        const keys = keysFor(m, keyring, i, m.require_own_signature ?? config.governance.tiers[tier.name]?.require_own_signature ?? false);
         const tierIssue = tierProblem({ owner: m.owner, approvers: m.approvers, tier });
         if (tierIssue) throw new Error(tierIssue);
+        const reviewIssue = reviewConfigProblem(m, tier);
+        if (reviewIssue) throw new Error(reviewIssue);
         return {
           ...m,
           ...(keys ? { keys } : {}),
@@ -148,6 +156,29 @@ export function parseConfig(text: string, opts: { name: string; baseDir: string 
       }
     }),
   };
+  // By its models array: a copy of the config made with a spread (the worker's, with its name) shares it.
+  keyrings.set(loaded.models, keyring);
+  return loaded;
+}
+
+/** The keyring each parsed config was read with (a handover's candidates are not yet the model's people). */
+const keyrings = new WeakMap<readonly unknown[], Keyring>();
+
+/**
+ * The public keys that may sign for `people` about model `modelId` (not necessarily its people yet:
+ * the candidates of a handover): theirs from the keys file or next to the model, and the
+ * authenticators. undefined when none of them has a key and there is no authenticator.
+ */
+export function keysOfPeople(config: UpkeepConfig, modelId: string, people: readonly string[]): DecisionKeys | undefined {
+  const ring = keyrings.get(config.models);
+  const model = config.models.find((m) => m.id === modelId);
+  const found: Record<string, string> = {};
+  for (const id of people) {
+    const key = model?.keys?.people[id] ?? ring?.people.get(id);
+    if (key !== undefined) found[id] = key;
+  }
+  const keys = { people: found, authenticators: { ...(ring?.authenticators ?? model?.keys?.authenticators ?? {}) } };
+  return keysApply(keys, people) ? keys : undefined;
 }
 
 type KeyEntry = { id: string; public_key: string };
@@ -159,6 +190,20 @@ interface Keyring {
   byModel: Map<number, KeyEntry[]>;
   /** Where each person of the keys file and each authenticator is listed (for messages). */
   where: { people: Map<string, string>; authenticators: Map<string, string> };
+  /** People's registered devices (`passkeys`), by person. */
+  devices: Map<string, DeviceKey[]>;
+}
+
+/** Adds passkey entries by person, refusing one credential listed with two different keys. */
+function addPasskeys(into: Map<string, DeviceKey[]>, credentials: Map<string, string>, entries: readonly PasskeyEntry[], where: string): void {
+  for (const e of entries) {
+    const had = credentials.get(e.credential);
+    if (had !== undefined && had !== `${e.id} ${e.public_key}`)
+      throw new UpkeepError('InvalidConfig', `${where}: the credential ${e.credential.slice(0, 40)} is listed twice with a different person or key`);
+    if (had !== undefined) continue;
+    credentials.set(e.credential, `${e.id} ${e.public_key}`);
+    into.set(e.id, [...(into.get(e.id) ?? []), { credential: e.credential, publicKey: e.public_key, rpId: e.rp_id, origin: e.origin }]);
+  }
 }
 
 /**
@@ -193,13 +238,21 @@ function addKeys(into: Map<string, string>, entries: readonly KeyEntry[], where:
 }
 
 /** The public keys of the config and of its keys file. */
-function readKeyring(raw: unknown, config: { keys_file?: string | undefined; authenticators: KeyEntry[] }, opts: { name: string; baseDir: string }): Keyring {
+function readKeyring(
+  raw: unknown,
+  config: { keys_file?: string | undefined; authenticators: KeyEntry[]; passkeys: PasskeyEntry[] },
+  opts: { name: string; baseDir: string },
+): Keyring {
+  const devices = new Map<string, DeviceKey[]>();
+  const credentials = new Map<string, string>();
   const people = new Map<string, string>();
   const servers = new Map<string, string>();
   const where = { people: new Map<string, string>(), authenticators: new Map<string, string>() };
   const note = (into: Map<string, string>, entries: readonly KeyEntry[], at: string) => entries.forEach((e) => into.has(e.id) || into.set(e.id, at));
   addKeys(servers, config.authenticators, `${opts.name}: authenticators`);
   note(where.authenticators, config.authenticators, `${opts.name}: authenticators`);
+  addPasskeys(devices, credentials, config.passkeys, `${opts.name}: passkeys`);
+  note(where.people, config.passkeys, `${opts.name}: passkeys`);
   if (config.keys_file) {
     const file = path.resolve(opts.baseDir, config.keys_file);
     const bytes = readRegularFileSync(file, {
@@ -224,6 +277,8 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
     addKeys(servers, parsed.data.authenticators, `${file}: authenticators`);
     note(where.people, parsed.data.people, `${file}: people`);
     note(where.authenticators, parsed.data.authenticators, `${file}: authenticators`);
+    addPasskeys(devices, credentials, parsed.data.passkeys, `${file}: passkeys`);
+    note(where.people, parsed.data.passkeys, `${file}: passkeys`);
   }
   const byModel = new Map<number, KeyEntry[]>();
   const models = (raw as { models?: { approvers?: unknown[] }[] }).models ?? [];
@@ -233,11 +288,11 @@ function readKeyring(raw: unknown, config: { keys_file?: string | undefined; aut
       (m?.approvers ?? []).filter((a): a is KeyEntry => typeof a === 'object' && a !== null),
     ),
   );
-  return { people, authenticators: Object.fromEntries(servers), byModel, where };
+  return { people, authenticators: Object.fromEntries(servers), byModel, where, devices };
 }
 
 /** The keys that apply to one model: its deciders' keys (next to it or in the keys file) and the authenticators. */
-function keysFor(m: { id: string; owner: string; approvers: string[] }, ring: Keyring, index: number): DecisionKeys | undefined {
+function keysFor(m: { id: string; owner: string; approvers: string[] }, ring: Keyring, index: number, ownOnly: boolean): DecisionKeys | undefined {
   const own = new Map<string, string>();
   addKeys(own, ring.byModel.get(index) ?? [], `models[${index}] (${m.id}): approvers`);
   const people: Record<string, string> = {};
@@ -249,7 +304,23 @@ function keysFor(m: { id: string; owner: string; approvers: string[] }, ring: Ke
     const key = a ?? b;
     if (key !== undefined) people[id] = key;
   }
-  const keys = { people, authenticators: { ...ring.authenticators } };
+  const devices: Record<string, DeviceKey[]> = {};
+  for (const id of stakeholders(m)) {
+    const registered = ring.devices.get(id);
+    if (registered?.length) devices[id] = registered.map((d) => ({ ...d }));
+  }
+  // Devices and the own-signature rule appear only when set, so a model without them keeps the keys it had.
+  const keys: DecisionKeys = {
+    people,
+    authenticators: { ...ring.authenticators },
+    ...(Object.keys(devices).length ? { devices } : {}),
+    ...(ownOnly ? { ownOnly: true as const } : {}),
+  };
+  if (ownOnly && !stakeholders(m).some((id) => Object.hasOwn(people, id) || Object.hasOwn(devices, id)))
+    throw new UpkeepError(
+      'InvalidConfig',
+      `models[${index}] (${m.id}): require_own_signature: none of its owner and approvers has a key or a registered device, so no decision could be signed`,
+    );
   return keysApply(keys, stakeholders(m)) ? keys : undefined;
 }
 

@@ -6,6 +6,9 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+// Before the evaluation threads start: a thread's process.env is its own copy, the real environment
+// (which ONNX Runtime reads) is set from this one.
+import './ort-env.js';
 import { parquetMetadata } from 'hyparquet';
 import { UpkeepError, type UpkeepErrorType } from '../errors.js';
 import type { Collected } from './evaluator.js';

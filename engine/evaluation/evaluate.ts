@@ -59,11 +59,19 @@ export { toShared } from './engine.js';
 
 const MAX_CLASSES_IN_SUMMARY = 50;
 
-function counts(indices: Int32Array, labels: string[]): Record<string, number> | undefined {
-  if (labels.length > MAX_CLASSES_IN_SUMMARY) return undefined;
-  const c = new Float64Array(labels.length);
-  for (let i = 0; i < indices.length; i++) c[indices[i]!]!++;
-  return Object.fromEntries(labels.map((l, i) => [l, c[i]!]));
+/** Rows per label of the true and the predicted classes, in one pass (none beyond MAX_CLASSES_IN_SUMMARY labels). */
+function counts(yTrue: Int32Array, yPred: Int32Array, labels: string[]): { labelCounts?: Record<string, number>; predictionCounts?: Record<string, number> } {
+  if (labels.length > MAX_CLASSES_IN_SUMMARY) return {};
+  const L = labels.length;
+  const c = new Float64Array(2 * L);
+  for (let i = 0; i < yTrue.length; i++) {
+    c[yTrue[i]!]!++;
+    c[L + yPred[i]!]!++;
+  }
+  return {
+    labelCounts: Object.fromEntries(labels.map((l, i) => [l, c[i]!])),
+    predictionCounts: Object.fromEntries(labels.map((l, i) => [l, c[L + i]!])),
+  };
 }
 
 /**
@@ -542,8 +550,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     ...(collected.labels
       ? {
           classes: prepared.classes,
-          labelCounts: counts(collected.yTrueClass!, collected.labels),
-          predictionCounts: counts(collected.yPredClass!, collected.labels),
+          ...counts(collected.yTrueClass!, collected.yPredClass!, collected.labels),
         }
       : {}),
     durationMs: Date.now() - started,

@@ -11,10 +11,10 @@ import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
-import { PROBABILITY_RANGE_TOLERANCE, PROBABILITY_SUM_TOLERANCE, type OutputIssues, type OutputProblem } from './output-check.js';
+import { checkProbabilityRows, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
-import { allMissing, argmaxRows, missingLabels, someTruth } from './row-helpers.js';
+import { allFinite, allMissing, argmaxRows, missingLabels, someTruth, tensorBuffer } from './row-helpers.js';
 import type { LoggedCounts } from './logged.js';
 
 export interface EvaluatorOptions {
@@ -65,13 +65,6 @@ export interface Collected {
   logged?: LoggedCounts;
 }
 
-/** A Float32Array holding `a`'s values (copied by `set`, a fast path unlike Float32Array.from). */
-export function float32Copy(a: Float64Array): Float32Array {
-  const out = new Float32Array(a.length);
-  out.set(a);
-  return out;
-}
-
 /** Int64 labels are read from their two 32-bit words, low word first on a little-endian machine. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -80,8 +73,8 @@ export class Evaluator {
   private readonly labels = new Interned();
   private readonly yTrueClass = new Growable((n) => new Int32Array(n));
   private readonly yPredClass = new Growable((n) => new Int32Array(n));
-  private readonly proba = new Growable((n) => new Float64Array(n));
-  /** Every probability batch so far came as float32 (an ONNX model's float output). */
+  /** Float32 while every probability batch so far came as float32 (an ONNX model's float output): the same numbers in half the bytes. */
+  private proba: Growable<Float32Array | Float64Array> = new Growable<Float32Array | Float64Array>((n) => new Float32Array(n));
   private probaFloat32 = true;
   private readonly yTrueValue = new Growable((n) => new Float64Array(n));
   private readonly yPredValue = new Growable((n) => new Float64Array(n));
@@ -217,7 +210,8 @@ export class Evaluator {
         }
       } else {
         const v = col.values;
-        for (let r = 0; r < n; r++) {
+        // Usually every value is finite: one branch-free pass says so, and the scan below is skipped.
+        for (let r = allFinite(v, n) ? n : 0; r < n; r++) {
           const x = v[r]!;
           if (x - x !== 0) {
             // NaN or ±Infinity
@@ -258,6 +252,13 @@ export class Evaluator {
     return Int32Array.from(keep);
   }
 
+  /**
+   * Numeric input buffers of batches already scored, by input name, to fill again: a full batch's
+   * tensor is megabytes (rows × columns), and a fresh one per batch is fresh memory to fault in and
+   * collect. A buffer comes back here only once its batch's outputs are read (see addTable).
+   */
+  private readonly spare = new Map<string, Float32Array | Float64Array | BigInt64Array>();
+
   private buildFeeds(table: Table, rows: Int32Array | undefined, start: number, count: number): Record<string, TensorData> {
     const feeds: Record<string, TensorData> = {};
     const at = rows ? (i: number) => rows[start + i]! : (i: number) => start + i;
@@ -276,8 +277,8 @@ export class Evaluator {
         feeds[input.name] = { type: 'string', data: out, dims };
         continue;
       }
-      const out =
-        input.type === 'float32' ? new Float32Array(count * k) : input.type === 'float64' ? new Float64Array(count * k) : new BigInt64Array(count * k);
+      const out = tensorBuffer(input.type, count * k, this.spare.get(input.name));
+      this.spare.delete(input.name);
       const sources = input.columns.map((name) => (table.columns.get(name)! as Exclude<Column, { kind: 'string' }>).values);
       if (out instanceof BigInt64Array) {
         sources.forEach((v, j) => {
@@ -402,40 +403,6 @@ export class Evaluator {
   }
 
   /**
-   * Probabilities finite, within [0, 1] and summing to 1 per row. A quick pass flags the rows that
-   * break any of the three (rare, so its branches are predicted); a flagged row is then looked at
-   * in full to count it once, under its worst problem.
-   */
-  private checkProbabilities(probs: Float32Array | Float64Array, count: number, k: number, file: string, rowOf: (i: number) => number): void {
-    const lowest = -PROBABILITY_RANGE_TOLERANCE;
-    const highest = 1 + PROBABILITY_RANGE_TOLERANCE;
-    for (let i = 0, o = 0; i < count; i++, o += k) {
-      let sum = 0;
-      let outside = false;
-      for (let j = 0; j < k; j++) {
-        const v = probs[o + j]!;
-        sum += v;
-        if (v < lowest || v > highest) outside = true;
-      }
-      // NaN or ±Infinity anywhere in the row makes its sum non-finite.
-      if (!outside && sum - sum === 0 && Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE) continue;
-      let hi = probs[o]!;
-      let lo = hi;
-      for (let j = 1; j < k; j++) {
-        const v = probs[o + j]!;
-        if (v > hi) hi = v;
-        else if (v < lo) lo = v;
-      }
-      if (sum - sum !== 0) {
-        let bad = o;
-        while (bad < o + k && probs[bad]! - probs[bad]! === 0) bad++;
-        this.noteOutput('not-finite', file, rowOf(i), probs[bad]!);
-      } else if (lo < lowest || hi > highest) this.noteOutput('out-of-range', file, rowOf(i), lo < lowest ? lo : hi);
-      else this.noteOutput('not-normalised', file, rowOf(i), sum);
-    }
-  }
-
-  /**
    * Reads one batch's outputs, checking them in the same pass: shapes against the batch's rows
    * (and the classes), probabilities finite, within [0, 1] and summing to 1 per row, regression
    * values finite. `rowOf(i)` is the file row (1-based) of the batch's row i, for the first bad one.
@@ -463,11 +430,17 @@ export class Evaluator {
     }
     const probs = p.data as Float32Array | Float64Array;
     const pred = new Int32Array(count);
-    this.checkProbabilities(probs, count, k, file, rowOf);
+    checkProbabilityRows(probs, count, k, (problem, i, value) => this.noteOutput(problem, file, rowOf(i), value));
     // The predicted class is the label output's when there is one, else the most probable class.
     if (!m.labelOutput) argmaxRows(probs, count, k, pred);
+    if (!(probs instanceof Float32Array) && this.probaFloat32) {
+      // A float64 batch: the probabilities so far are widened (exactly) and stay float64.
+      this.probaFloat32 = false;
+      const wide = new Growable<Float32Array | Float64Array>((n) => new Float64Array(n));
+      wide.push(this.proba.view());
+      this.proba = wide;
+    }
     this.proba.push(probs);
-    if (!(probs instanceof Float32Array)) this.probaFloat32 = false;
     if (m.labelOutput) {
       const t = outputs[m.labelOutput]!;
       if (!(t.dims.length === 1 && t.dims[0] === count && t.data.length === count))
@@ -519,7 +492,7 @@ export class Evaluator {
     this.collectTruth(table, rows);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
-    const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number }[] = [];
+    const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number; feeds: Record<string, TensorData> }[] = [];
     const firstRow = (table.firstRow ?? 0) + 1;
     let done = 0;
     const drain = async (): Promise<void> => {
@@ -532,6 +505,8 @@ export class Evaluator {
       }
       const from = next.start;
       this.collectOutputs(out, next.count, table.source, rows ? (i) => firstRow + rows[from + i]! : (i) => firstRow + from + i);
+      // The batch is scored and its outputs read: its numeric input buffers can take the next batch.
+      for (const [name, t] of Object.entries(next.feeds)) if (t.type !== 'string') this.spare.set(name, t.data as Float32Array | Float64Array | BigInt64Array);
       done += next.count;
       this.opts.onProgress?.({ rowsDone: done, file: table.source });
     };
@@ -542,7 +517,7 @@ export class Evaluator {
         const feeds = this.buildFeeds(table, rows, start, count);
         const promise = this.runner.run(this.model.key, feeds, outputNames);
         promise.catch(() => undefined); // handled in drain
-        inFlight.push({ promise, start, count });
+        inFlight.push({ promise, start, count, feeds });
         if (inFlight.length >= 2) await drain();
       }
       while (inFlight.length > 0) await drain();
@@ -565,7 +540,7 @@ export class Evaluator {
       ...(this.sampler ? { sample: this.sampler.result() } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
     };
-    const take = <T extends Float64Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
+    const take = <T extends Float64Array | Float32Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());
     const segments =
       this.segmentCodes.size > 0
         ? { segments: Object.fromEntries([...this.segmentCodes].map(([k, v]) => [k, { codes: take(v.codes), values: [...v.values.values] }])) }
@@ -573,8 +548,13 @@ export class Evaluator {
     if (this.model.task === 'regression') {
       return { ...base, ...segments, yTrueValue: take(this.yTrueValue), yPredValue: take(this.yPredValue) };
     }
-    // A compact copy of float32 probabilities is a Float32Array: the same numbers in half the bytes.
-    const proba = compact && this.probaFloat32 && this.proba.length > 0 ? float32Copy(this.proba.view()) : take(this.proba);
-    return { ...base, ...segments, yTrueClass: take(this.yTrueClass), yPredClass: take(this.yPredClass), proba, labels: [...this.labels.values] };
+    return {
+      ...base,
+      ...segments,
+      yTrueClass: take(this.yTrueClass),
+      yPredClass: take(this.yPredClass),
+      proba: take(this.proba),
+      labels: [...this.labels.values],
+    };
   }
 }

@@ -1,5 +1,5 @@
 /** A typed array that grows as values are pushed, then hands over exactly its contents. */
-export class Growable<T extends Float64Array | Int32Array> {
+export class Growable<T extends Float64Array | Float32Array | Int32Array> {
   private buf: T;
   length = 0;
   constructor(

@@ -2,6 +2,7 @@
  * ONNX Runtime sessions in the current thread, cached per model sha256. Used inside the
  * evaluation worker threads, where blocking on inference is what the thread is for.
  */
+import './ort-env.js';
 import * as ort from 'onnxruntime-node';
 import type { InferenceRunner, ModelInfo, TensorData, ValueInfo } from './runner.js';
 

@@ -60,3 +60,43 @@ export function outputIssuesMessage(modelId: string, output: string, rows: numbe
     });
   return `model ${modelId}: output ${output}: ${parts.join('; ')}`;
 }
+
+/**
+ * Probabilities finite, within [0, 1] and summing to 1 per row, over `count` rows of `k` classes.
+ * A quick pass flags the rows that break any of the three (rare, so its branches are predicted); a
+ * flagged row is then looked at in full and given to `note` once, under its worst problem, with
+ * its batch row and the offending value (not-normalised: the row's sum).
+ */
+export function checkProbabilityRows(
+  probs: Float32Array | Float64Array,
+  count: number,
+  k: number,
+  note: (problem: OutputProblem, row: number, value: number) => void,
+): void {
+  const lowest = -PROBABILITY_RANGE_TOLERANCE;
+  const highest = 1 + PROBABILITY_RANGE_TOLERANCE;
+  for (let i = 0, o = 0; i < count; i++, o += k) {
+    let sum = 0;
+    let outside = false;
+    for (let j = 0; j < k; j++) {
+      const v = probs[o + j]!;
+      sum += v;
+      if (v < lowest || v > highest) outside = true;
+    }
+    // NaN or ±Infinity anywhere in the row makes its sum non-finite.
+    if (!outside && sum - sum === 0 && Math.abs(sum - 1) <= PROBABILITY_SUM_TOLERANCE) continue;
+    let hi = probs[o]!;
+    let lo = hi;
+    for (let j = 1; j < k; j++) {
+      const v = probs[o + j]!;
+      if (v > hi) hi = v;
+      else if (v < lo) lo = v;
+    }
+    if (sum - sum !== 0) {
+      let bad = o;
+      while (bad < o + k && probs[bad]! - probs[bad]! === 0) bad++;
+      note('not-finite', i, probs[bad]!);
+    } else if (lo < lowest || hi > highest) note('out-of-range', i, lo < lowest ? lo : hi);
+    else note('not-normalised', i, sum);
+  }
+}

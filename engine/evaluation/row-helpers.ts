@@ -69,3 +69,34 @@ export function someTruth(
   }
   return out;
 }
+
+/** Whether the first `n` values are all finite: x·0 is 0 for a finite x and NaN otherwise, summed in four lanes. */
+export function allFinite(v: ArrayLike<number>, n: number): boolean {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let r = 0;
+  for (; r + 3 < n; r += 4) {
+    a += v[r]! * 0;
+    b += v[r + 1]! * 0;
+    c += v[r + 2]! * 0;
+    d += v[r + 3]! * 0;
+  }
+  for (; r < n; r++) a += v[r]! * 0;
+  return a + b + c + d === 0;
+}
+
+/**
+ * The buffer of a numeric input tensor of `size` values: `spare` (a scored batch's) when it has
+ * the type and the size, else a new one. Every element is then written: a spare needs no clearing.
+ */
+export function tensorBuffer(
+  type: 'float32' | 'float64' | 'int64',
+  size: number,
+  spare: Float32Array | Float64Array | BigInt64Array | undefined,
+): Float32Array | Float64Array | BigInt64Array {
+  if (type === 'float32') return spare instanceof Float32Array && spare.length === size ? spare : new Float32Array(size);
+  if (type === 'float64') return spare instanceof Float64Array && spare.length === size ? spare : new Float64Array(size);
+  return spare instanceof BigInt64Array && spare.length === size ? spare : new BigInt64Array(size);
+}

@@ -9,8 +9,8 @@ import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
 import { UpkeepError } from '../errors.js';
 import { EXACT_VALUES, mergeSketches, sketchBuffers, sketchColumn, type ColumnSketch } from '../drift/sketch.js';
-import { Evaluator, float32Copy, type Collected } from './evaluator.js';
-import { sortFloat64 } from '../math/sort.js';
+import { Evaluator, type Collected } from './evaluator.js';
+import { sortFloat32, sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
@@ -63,9 +63,11 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
     if (y[i] === positive) nPos++;
     else if (y[i]! >= 0) nNeg++;
   }
-  // Unlabelled rows (-1) take no part in the ranking metrics.
-  const pos = new Float64Array(nPos);
-  const neg = new Float64Array(nNeg);
+  // Unlabelled rows (-1) take no part in the ranking metrics. Float32 probabilities give float32
+  // scores: kept and sorted so, they are the same numbers in half the bytes.
+  const f32 = p instanceof Float32Array;
+  const pos = f32 ? new Float32Array(nPos) : new Float64Array(nPos);
+  const neg = f32 ? new Float32Array(nNeg) : new Float64Array(nNeg);
   for (let i = 0, a = 0, b = 0; i < y.length; i++) {
     if (y[i]! < 0) continue;
     const s = p[i * k + positive]!;
@@ -73,10 +75,11 @@ function sortScores(c: Collected, positive: number, k: number): Collected['sorte
     if (y[i] === positive) pos[a++] = s;
     else neg[b++] = s;
   }
-  sortFloat64(pos);
-  sortFloat64(neg);
-  // Float32 probabilities give float32 scores: kept so, they are the same numbers in half the bytes.
-  return p instanceof Float32Array ? { pos: float32Copy(pos), neg: float32Copy(neg) } : { pos, neg };
+  if (pos instanceof Float32Array) sortFloat32(pos);
+  else sortFloat64(pos);
+  if (neg instanceof Float32Array) sortFloat32(neg);
+  else sortFloat64(neg);
+  return { pos, neg };
 }
 
 /** Table rows where the row groups of the range start (after the first): batches break there. */

@@ -93,7 +93,11 @@ export class WindowArrays {
       const remap = p.labels!.map((l) => this.labels.code(l));
       const t = p.yTrueClass!;
       const q = p.yPredClass!;
-      if (p.unlabelled) {
+      if (remap.every((c, i) => c === i)) {
+        // The part numbered its labels as the window does (the usual case): copied as they are.
+        this.yTrueClass!.set(t.subarray(0, p.rows), at);
+        this.yPredClass!.set(q.subarray(0, p.rows), at);
+      } else if (p.unlabelled) {
         // -1 marks an unlabelled row: it stays -1.
         for (let i = 0; i < p.rows; i++) {
           const c = t[i]!;

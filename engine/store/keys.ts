@@ -85,6 +85,13 @@ export const auditEntryKey = (e: AuditEntry): string => `${auditEntriesPrefix(e.
 
 export const stagedNotificationKey = (modelId: string, sha256: string): string => `notifications/${modelId}/staged/${sha256}.json`;
 
+// ── Handover requests (docs/governance.md#handover): staged by the command or the watchdog that asks,
+// content-addressed; a handover workflow takes only such a reference, and claims it for one run ──
+
+export const stagedHandoverKey = (modelId: string, sha256: string): string => `handovers/${modelId}/staged/${sha256}.json`;
+/** Written once by the run that opened the staged request <sha256> (a second run is refused). */
+export const handoverClaimKey = (modelId: string, sha256: string): string => `handovers/${modelId}/claims/${sha256}.json`;
+
 // ── The audit chain: links that hash-chain a model's audit entries in the order they were appended ──
 
 /** Link <seq> (from 1): the entry's key and sha256, and the sha256 of link <seq − 1>. */

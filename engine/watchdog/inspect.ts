@@ -3,6 +3,8 @@
  * past their deadline, failures in a row, people not in the directory. Reads the store and, when
  * there is one, the Temporal server; writes nothing.
  */
+import { reviewsOf } from '../audit/reviews.js';
+import { describeStanding, reviewLapsedSince } from '../../domain/review.js';
 import { createHash } from 'node:crypto';
 import type { ModelSpec, WatchdogSpec } from '../../domain/config.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
@@ -15,9 +17,15 @@ import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
 import { createRegistry } from '../registry/registry.js';
 import { auditEntriesPrefix } from '../store/keys.js';
+import type { ClockGovernance } from '../../domain/incident-clock.js';
+import { incidentReportFindings } from './incident-reports.js';
 
 /** A finding as an inspection finds it; recording adds when it was first reported and who was told. */
-export type FoundFinding = Pick<WatchdogFinding, 'modelId' | 'kind' | 'key' | 'summary' | 'since'> & { details?: Record<string, unknown> };
+export type FoundFinding = Pick<WatchdogFinding, 'modelId' | 'kind' | 'key' | 'summary' | 'since'> & {
+  details?: Record<string, unknown>;
+  /** Whom to tell, when not every stakeholder and the platform contacts. */
+  notify?: string[];
+};
 
 export interface InspectContext {
   now: string;
@@ -27,10 +35,14 @@ export interface InspectContext {
   temporal?: TemporalPort;
   /** A model's evaluation schedule id is this prefix and its id. */
   evaluateSchedulePrefix: string;
+  /** The governance section: the incidents' reporting clock. */
+  governance?: ClockGovernance;
   /** Findings open before this run, by `<model>/<key>`. */
   open?: ReadonlyMap<string, Pick<WatchdogFinding, 'since'>>;
 }
 
+/** A due date as a key part: 20260301. */
+const compactDay = (iso: string): string => iso.slice(0, 10).replace(/-/g, '');
 const short = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
 /** A store-safe, readable key part for a person's id. */
 const personKey = (id: string): string =>
@@ -178,7 +190,10 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
     });
 
   // overdue-approval: a request waiting past its escalate_after, in a run still going
-  for (const a of openApprovals(await readAuditTrail(deps.store, id))) {
+  const trail = await readAuditTrail(deps.store, id);
+  for (const a of openApprovals(trail)) {
+    // A periodic review lapses by its own clock (review-lapsed, below).
+    if (a.gate === 'review') continue;
     const since = overdueSince(a, spec.approval.escalate_after, ctx.now);
     if (!since) continue;
     if (ctx.temporal) {
@@ -204,6 +219,21 @@ export async function inspectModel(deps: { store: ArtifactStore }, spec: ModelSp
       },
     });
   }
+
+  // overdue-incident-report: a report an incident owes under the reporting clock, past due
+  found.push(...(await incidentReportFindings(deps.store, spec, { now: ctx.now, governance: ctx.governance, platform: ctx.watchdog.platform })));
+  // review-lapsed: the periodic review is overdue past its escalate_after (unreviewed since `since`)
+  const reviews = reviewsOf(spec, trail, 0, ctx.now);
+  const lapsed = reviews && reviewLapsedSince(reviews.standing, reviews.policy.escalate_after, ctx.now);
+  if (reviews && lapsed)
+    found.push({
+      modelId: id,
+      kind: 'review-lapsed',
+      key: `review-${compactDay(reviews.standing.dueAt)}`,
+      since: lapsed,
+      summary: `${id}: ${describeStanding(reviews.standing)}, past its escalation (review.escalate_after ${reviews.policy.escalate_after})`,
+      details: { dueAt: reviews.standing.dueAt, lastReviewAt: reviews.standing.lastReviewAt ?? null, unreviewedDays: reviews.standing.unreviewedDays },
+    });
 
   // unknown-person: the owner or an approver is not in the directory
   if (ctx.directory) {

@@ -57,6 +57,7 @@ export async function runWatchdog(ports: WatchdogPorts, config: UpkeepConfig, in
     now: input.at,
     watchdog: w,
     evaluateSchedulePrefix: input.evaluateSchedulePrefix,
+    governance: config.governance,
     ...(w.directory ? { directory: await readDirectory(w.directory) } : {}),
     ...(ports.temporal ? { temporal: ports.temporal } : {}),
   };
@@ -78,10 +79,11 @@ export async function runWatchdog(ports: WatchdogPorts, config: UpkeepConfig, in
     let kept = existing.get(ident(f));
     if (!kept) {
       const spec = specs.get(f.modelId)!;
+      const { notify, ...rest } = f;
       const finding: WatchdogFinding = {
-        ...f,
+        ...rest,
         firstReportedAt: input.at,
-        notified: [...new Set([...stakeholders(spec), ...w.platform])],
+        notified: notify ?? [...new Set([...stakeholders(spec), ...w.platform])],
         firstReportedBy: { workflowId: input.workflowId, runId: input.runId },
       };
       const put = await store.put(watchdogFindingKey(f.modelId, f.key), `${JSON.stringify(finding, null, 2)}\n`, { ifAbsent: true });

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import '../../engine/evaluation/ort-env.js';
 import ort from 'onnxruntime-node';
 import { readTable } from '../../engine/data/read-table.js';
 import type { Column } from '../../engine/data/table.js';

@@ -15,6 +15,7 @@ import { evaluateModel } from '../../workflows/index.js';
 import { fixture } from '../helpers/fixtures.js';
 import { repack, ZSTD_STREAMED } from '../helpers/parquet-pages.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { workflowBundleFile } from '../helpers/worker-processes.js';
 
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(PROJECT_DIR, 'bin', 'upkeep.mjs');
@@ -520,7 +521,12 @@ describe('a worker whose activity is stuck reading', function () {
           process.execPath,
           ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws.config, ws.dir, ...(mode === 'stuck-reads' ? ['stuck-reads'] : [])],
           // The worker's shutdown times shortened (workers/worker.ts: 5 s, 15 s): the test waits them out.
-          { cwd: PROJECT_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UPKEEP_TEST_SHUTDOWN_MS: `${GRACE_MS},${FORCE_MS}` } },
+          // The bundle this process built: else the worker bundles the workflows itself (tens of CPU-seconds).
+          {
+            cwd: PROJECT_DIR,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, UPKEEP_TEST_SHUTDOWN_MS: `${GRACE_MS},${FORCE_MS}`, UPKEEP_TEST_WORKFLOW_BUNDLE: await workflowBundleFile() },
+          },
         );
         const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
         try {

@@ -2,6 +2,12 @@
  * The worker killed (SIGKILL) mid-activity and started again: Temporal retries the activity on the
  * new worker once the old attempt times out, and every write is idempotent, so a window gets
  * exactly one report and one audit entry, and a retrain run exactly one new version.
+ *
+ * The workers run upkeep's workflows bundled with a heartbeat timeout of 5 s on every activity and
+ * beat every second (fastFailover of startWorkerProcess): the server notices the killed worker
+ * seconds after the kill rather than after the production timeouts of a minute, which only made
+ * the file wait. What happens after the kill is the same: the attempt times out on the server and
+ * is retried on the next worker.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -16,16 +22,18 @@ import { createDemoWorkspace, createSlowTrainerWorkspace, OWNER, type DemoWorksp
 import { atStage, decide } from '../helpers/decision.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { startWorkerProcess, workflowBundleFile, type WorkerProcess } from '../helpers/worker-processes.js';
+import { fastFailoverBundleFile, startWorkerProcess, type WorkerProcess } from '../helpers/worker-processes.js';
 
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
-/** A killed attempt is retried after its heartbeat (or start-to-close) timeout of a minute. */
+/** A killed attempt is retried 5 s after its last heartbeat (plus the retry's backoff); the rest is slack for a loaded machine. */
 const RETRY_WAIT_MS = 150_000;
 
 /** Waits for a worker process that was told to kill itself to be dead by SIGKILL. */
 async function killedItself(w: WorkerProcess, what: string): Promise<void> {
-  const exit = await Promise.race([w.exited, new Promise<undefined>((r) => setTimeout(r, 90_000))]);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const exit = await Promise.race([w.exited, new Promise<undefined>((r) => (timer = setTimeout(r, 90_000) as unknown as typeof timer))]);
+  clearTimeout(timer); // else it keeps a standalone mocha run waiting after the last test
   assert.ok(exit, `the worker was not killed ${what}:\n${w.output().slice(-2000)}`);
   assert.equal(exit.signal, 'SIGKILL', w.output());
   assert.match(w.output(), /killed at/);
@@ -53,7 +61,7 @@ describe('faults: the worker killed and restarted', function () {
   const workspaces: DemoWorkspace[] = [];
   const workers: WorkerProcess[] = [];
   before(async function () {
-    await workflowBundleFile();
+    await fastFailoverBundleFile();
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.kill()));
@@ -67,14 +75,14 @@ describe('faults: the worker killed and restarted', function () {
       const taskQueue = uniqueTaskQueue(`kill-${name}`);
       const ws = createDemoWorkspace({ modelId, end: new Date(WINDOW_END), days: 4, drifted: false });
       workspaces.push(ws);
-      const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir };
-      const doomed = await startWorkerProcess({ ...opts, killAt });
-      workers.push(doomed);
+      const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir, fastFailover: true };
+      // The worker that takes over starts beside the doomed one and polls once it is dead.
+      const [doomed, restarted] = await Promise.all([startWorkerProcess({ ...opts, killAt }), startWorkerProcess({ ...opts, held: true })]);
+      workers.push(doomed, restarted);
       await doomed.ready;
       const handle = await t.client.workflow.start(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
       await killedItself(doomed, `at ${killAt}`);
-      const restarted = await startWorkerProcess(opts);
-      workers.push(restarted);
+      restarted.release();
       await restarted.ready;
       const result: EvaluateModelResult = await handle.result();
 
@@ -92,7 +100,7 @@ describe('faults: the worker killed and restarted', function () {
       assert.equal(entries[0]!.details?.windowEnd, WINDOW_END);
       assert.deepEqual(await retriedActivities(handle), [retried], `${name}: the killed attempt was retried`);
     };
-    // In parallel: each waits about a minute for the killed attempt to time out.
+    // In parallel: each waits for the killed attempt to time out.
     await allOf([
       scenario('eval', 'read:/snapshots/.+/files/', 'evaluateSnapshot'),
       scenario('report', String.raw`put:^reports/.+\.json$`, 'writeReport'),
@@ -114,9 +122,12 @@ describe('faults: the worker killed and restarted', function () {
           "import { appendFileSync, copyFileSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.pid}\\n`);\nsetTimeout(() => { copyFileSync('good.onnx', process.argv[2]); appendFileSync('finishes.txt', `${process.pid}\\n`); }, 4000);\n",
       });
       workspaces.push(ws);
-      const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir };
-      const doomed = await startWorkerProcess({ ...opts, ...(killAt ? { killAt } : {}) });
-      workers.push(doomed);
+      const opts = { address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir, fastFailover: true };
+      const [doomed, restarted] = await Promise.all([
+        startWorkerProcess({ ...opts, ...(killAt ? { killAt } : {}) }),
+        startWorkerProcess({ ...opts, held: true }),
+      ]);
+      workers.push(doomed, restarted);
       await doomed.ready;
       await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
       const handle = t.client.workflow.getHandle(retrainWorkflowId(modelId));
@@ -130,8 +141,7 @@ describe('faults: the worker killed and restarted', function () {
           await waitFor('training to start', () => (existsSync(starts) ? true : undefined), { timeoutMs: 90_000 });
           await doomed.kill();
         }
-        const restarted = await startWorkerProcess(opts);
-        workers.push(restarted);
+        restarted.release();
         await restarted.ready;
       };
       const promoting = retried === 'setChampion';

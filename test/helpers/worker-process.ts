@@ -12,6 +12,10 @@
 //                                workers/worker.ts's 5 s and 15 s), shorter for a test that waits them out
 //   UPKEEP_TEST_SNAPSHOT_READ_MS each read of a snapshot file takes this much longer (an activity
 //                                that holds its slot a while, so that others go to other workers)
+//   UPKEEP_TEST_HELD             the worker is made but polls only after a line on stdin (a standby
+//                                started beside the worker a test kills, released after the kill)
+//   UPKEEP_TEST_HEARTBEAT_MS     the worker beats every running activity this often (heartbeatEvery
+//                                of createUpkeepWorker), for the fast-failover bundle's short timeouts
 import { readFileSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfig } from '../../engine/config/load.js';
@@ -94,6 +98,7 @@ const shutdownMs = /^(\d+),(\d+)$/.exec(process.env.UPKEEP_TEST_SHUTDOWN_MS ?? '
 if (process.env.UPKEEP_TEST_SHUTDOWN_MS && !shutdownMs) throw new Error('UPKEEP_TEST_SHUTDOWN_MS must be <grace ms>,<force ms>');
 
 const bundleFile = process.env.UPKEEP_TEST_WORKFLOW_BUNDLE;
+const heartbeatMs = Number(process.env.UPKEEP_TEST_HEARTBEAT_MS ?? 0);
 const connection = await NativeConnection.connect({ address });
 const stuck = mode === 'stuck-reads' ? { data: { read: () => new Promise<undefined>(() => {}) } } : {};
 const settings = readSettings(process.env);
@@ -111,7 +116,14 @@ const { worker } = await createUpkeepWorker({
   ...(op ? { store: storeThatDies(createFileStore((await loadConfig(configPath)).store)), data: dataThatDies(createFileDataSource()) } : {}),
   ...(slowMs > 0 ? { data: slowData(createFileDataSource(), slowMs) } : {}),
   ...(shutdownMs ? { shutdown: { graceTime: Number(shutdownMs[1]), forceTime: Number(shutdownMs[2]) } } : {}),
+  ...(heartbeatMs > 0 ? { heartbeatEvery: heartbeatMs } : {}),
   ...(bundleFile ? { workflowBundle: JSON.parse(readFileSync(bundleFile, 'utf8')) as { code: string; sourceMap: string } } : {}),
 });
+// Held: waits for the test's line; stdin closed without one (the test gone) ends the process.
+if (process.env.UPKEEP_TEST_HELD) {
+  const gone = (): never => process.exit(1);
+  await new Promise((resolve) => process.stdin.once('data', resolve).once('end', gone));
+  process.stdin.off('end', gone);
+}
 console.log('worker ready');
 await worker.run();

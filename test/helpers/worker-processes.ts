@@ -6,7 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { PROJECT_DIR } from '../../workers/paths.js';
+import { bundleWorkflows } from '../../workers/worker.js';
 import { testTemporal } from './temporal.js';
 
 export interface WorkerProcess {
@@ -16,27 +19,59 @@ export interface WorkerProcess {
   /** The exit code and signal, once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output(): string;
+  /** Lets a process started `held` poll (ready resolves once it does). */
+  release(): void;
   /** SIGKILLs the process (if still running) and waits for it. */
   kill(): Promise<void>;
 }
 
 let bundleFile: Promise<string> | undefined;
+let fastBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let fastBundleFile: Promise<string> | undefined;
+
+/** A bundle in a file of its own, removed when this process exits. */
+function bundleInFile(bundle: WorkflowBundleWithSourceMap): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bundle-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'workflows.json');
+  writeFileSync(file, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
+  return file;
+}
 
 /** The test run's workflow bundle in a file, written once. */
 export function workflowBundleFile(): Promise<string> {
-  bundleFile ??= (async () => {
-    const { bundle } = await testTemporal();
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bundle-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const file = path.join(dir, 'workflows.json');
-    writeFileSync(file, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
-    return file;
-  })();
+  bundleFile ??= testTemporal().then(({ bundle }) => bundleInFile(bundle));
   return bundleFile;
+}
+
+/** The workers' beat with the fast-failover bundle: well within its heartbeat timeout of 5 s. */
+export const FAST_HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * upkeep's workflows bundled with short heartbeat timeouts (fast-failover-interceptors.ts), built
+ * once: a killed worker's attempt is retried seconds after the kill instead of a minute. Workers
+ * running it must beat every running activity: `fastFailover` of startWorkerProcess, or
+ * `heartbeatEvery: FAST_HEARTBEAT_EVERY_MS` of createUpkeepWorker.
+ */
+export function fastFailoverBundle(): Promise<WorkflowBundleWithSourceMap> {
+  fastBundle ??= bundleWorkflows({ interceptorModules: [fileURLToPath(new URL('./fast-failover-interceptors.ts', import.meta.url))] });
+  return fastBundle;
+}
+
+/** fastFailoverBundle in a file, written once. */
+export function fastFailoverBundleFile(): Promise<string> {
+  fastBundleFile ??= fastFailoverBundle().then(bundleInFile);
+  return fastBundleFile;
 }
 
 /** Starts a worker process; `killAt` makes it SIGKILL itself at a store put/get or data read (see worker-process.ts). */
 /** `env` adds variables, e.g. UPKEEP_WORKER_QUEUES and UPKEEP_*_SLOTS (read as the CLI reads them). */
+/** `fastFailover`: it runs fastFailoverBundle and beats every running activity every FAST_HEARTBEAT_EVERY_MS. */
+/**
+ * `held`: it starts (the slow part on a loaded machine: compiling and loading the code, connecting)
+ * but polls only once release() is called, so a test starts the worker that takes over from a
+ * killed one beside it and releases it after the kill.
+ */
 export async function startWorkerProcess(o: {
   address: string;
   taskQueue: string;
@@ -45,14 +80,19 @@ export async function startWorkerProcess(o: {
   killAt?: string;
   snapshotReadMs?: number;
   env?: Record<string, string>;
+  fastFailover?: boolean;
+  held?: boolean;
 }): Promise<WorkerProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, UPKEEP_TEST_WORKFLOW_BUNDLE: await workflowBundleFile() };
+  const bundle = await (o.fastFailover ? fastFailoverBundleFile() : workflowBundleFile());
+  const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, UPKEEP_TEST_WORKFLOW_BUNDLE: bundle };
+  if (o.fastFailover) env.UPKEEP_TEST_HEARTBEAT_MS = String(FAST_HEARTBEAT_EVERY_MS);
   if (o.killAt) env.UPKEEP_TEST_KILL_AT = o.killAt;
   if (o.snapshotReadMs) env.UPKEEP_TEST_SNAPSHOT_READ_MS = String(o.snapshotReadMs);
+  if (o.held) env.UPKEEP_TEST_HELD = '1';
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', o.address, o.taskQueue, o.configPath, o.scratchDir], {
     cwd: PROJECT_DIR,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [o.held ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -73,6 +113,9 @@ export async function startWorkerProcess(o: {
     ready,
     exited,
     output: () => out,
+    release() {
+      child.stdin?.end('run\n');
+    },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

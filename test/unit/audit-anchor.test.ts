@@ -7,6 +7,8 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import { appendEntry, readChain, verifyChain } from '../../engine/audit/chain.js';
 import {
   anchorProblems,
+  anchorsFromExportedHistories,
+  anchorsFromTemporal,
   anchorsFromGit,
   anchorsFromStore,
   copyAnchor,
@@ -18,6 +20,7 @@ import {
 import { historyKeyOf } from '../../engine/audit/histories.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
+import type { TemporalPort } from '../../engine/ports.js';
 import { rebuildChain } from '../helpers/rebuild-chain.js';
 
 const MODEL = 'churn';
@@ -31,11 +34,26 @@ const entry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   ...extra,
 });
 const b64 = (v: unknown): string => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64');
-/** A run's history in Temporal's JSON form, reduced to what is read: its type and its result. */
-const history = (type: string, result: unknown): string =>
+/** A run's history in Temporal's JSON form, reduced to what is read: its type, the schedule that started it and its result. */
+const history = (type: string, result: unknown, scheduledBy?: string): string =>
   JSON.stringify({
     events: [
-      { eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', workflowExecutionStartedEventAttributes: { workflowType: { name: type } } },
+      {
+        eventId: '1',
+        eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+        workflowExecutionStartedEventAttributes: {
+          workflowType: { name: type },
+          ...(scheduledBy
+            ? {
+                searchAttributes: {
+                  indexedFields: {
+                    TemporalScheduledById: { metadata: { encoding: b64('json/plain'), type: b64('Keyword') }, data: b64(JSON.stringify(scheduledBy)) },
+                  },
+                },
+              }
+            : {}),
+        },
+      },
       {
         eventId: '2',
         eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
@@ -140,8 +158,8 @@ describe('audit anchors: the chain against heads kept outside the store', () => 
       runId: 'anchor-1',
       heads: await readChainHeads(store, [MODEL]),
     };
-    await store.put(historyKeyOf({ workflowId: anchor.workflowId, runId: anchor.runId }), history('anchorTrail', anchor));
-    const honest = await verifyOutsideStore(store, MODEL, (await verifyChain(store, MODEL)).entries, { anchorPrefix: 'upkeep-anchor-trail' });
+    await store.put(historyKeyOf({ workflowId: anchor.workflowId, runId: anchor.runId }), history('anchorTrail', anchor, 'upkeep-anchor-trail'));
+    const honest = await verifyOutsideStore(store, MODEL, (await verifyChain(store, MODEL)).entries, { anchorSchedule: 'upkeep-anchor-trail' });
     assert.deepEqual(honest.problems, []);
     assert.equal(honest.anchors, 1);
     assert.equal(honest.evaluations, 2);
@@ -150,7 +168,7 @@ describe('audit anchors: the chain against heads kept outside the store', () => 
     await rebuildChain(store, MODEL, (es) => es.filter((e) => e.runId !== 'run-b'));
     const chain = await verifyChain(store, MODEL);
     assert.equal(chain.ok, true);
-    const found = await verifyOutsideStore(store, MODEL, chain.entries, { anchorPrefix: 'upkeep-anchor-trail' });
+    const found = await verifyOutsideStore(store, MODEL, chain.entries, { anchorSchedule: 'upkeep-anchor-trail' });
     assert.equal(found.problems.length, 2, found.problems.join('\n'));
     assert.match(
       found.problems[0]!,
@@ -161,5 +179,56 @@ describe('audit anchors: the chain against heads kept outside the store', () => 
       /^evaluation run run-b \(upkeep-evaluate-churn-2\) of churn completed \(exported history histories\/churn\/upkeep-evaluate-churn-2\/run-b.json\), but the trail has no evaluation entry of it: it was removed from the trail$/,
     );
     assert.equal((await readChain(store, MODEL)).length, 6);
+  });
+
+  it('counts only anchor runs the anchor schedule started: one started by hand (a forged head) is no anchor, from Temporal or an export', async () => {
+    const heads = await readChainHeads(store, [MODEL]);
+    const record = (runId: string, workflowId: string): AnchorRecord => ({ v: 'upkeep.anchor/1', at: '2026-12-01T01:00:00.000Z', workflowId, runId, heads });
+    // Scheduled, and one started by hand under a workflow id of the schedule's form.
+    const scheduled = record('by-schedule', 'upkeep-anchor-trail-2026-12-01T01:00:00Z');
+    const byHand = record('by-hand', 'upkeep-anchor-trail-2026-12-01T02:00:00Z');
+    const histories = new Map([
+      [scheduled.runId, history('anchorTrail', scheduled, 'upkeep-anchor-trail')],
+      [byHand.runId, history('anchorTrail', byHand)],
+    ]);
+    for (const r of [scheduled, byHand]) await store.put(historyKeyOf({ workflowId: r.workflowId, runId: r.runId }), histories.get(r.runId)!);
+    const queries: string[] = [];
+    // A server that lists both (ignoring the filter): the start event decides.
+    const temporal = {
+      listWorkflows: async (q: string) => {
+        queries.push(q);
+        return q.includes("WorkflowType = 'anchorTrail'")
+          ? [scheduled, byHand].map((r) => ({ workflowId: r.workflowId, runId: r.runId, type: 'anchorTrail', status: 'COMPLETED', startTime: r.at }))
+          : [];
+      },
+      history: async (_w: string, runId: string) => histories.get(runId)!,
+    } as unknown as TemporalPort;
+    const fromTemporal = await anchorsFromTemporal(temporal, '', 'upkeep-anchor-trail');
+    assert.match(queries[0]!, /AND TemporalScheduledById = 'upkeep-anchor-trail'/, 'listed by the schedule that started them');
+    assert.deepEqual(
+      fromTemporal.anchors.map((a) => a.record.runId),
+      ['by-schedule'],
+    );
+    assert.match(
+      fromTemporal.notes.join('\n'),
+      /anchor run by-hand was listed as scheduled, but its start event names no schedule upkeep-anchor-trail: not counted/,
+    );
+    const exported = await anchorsFromExportedHistories(store, 'upkeep-anchor-trail');
+    assert.deepEqual(
+      exported.anchors.map((a) => a.record.runId),
+      ['by-schedule'],
+    );
+    assert.deepEqual(exported.notes, ['1 exported anchorTrail run was not started by the anchor schedule upkeep-anchor-trail: not counted as anchors']);
+    // Another schedule's runs (another deployment's, or one made to look like it) are not this one's anchors either.
+    assert.deepEqual((await anchorsFromExportedHistories(store, 'upkeep-anchor-trail-other')).anchors, []);
+
+    // A hand-started run anchoring a rewritten tail would vouch for it; not counted, the scheduled one finds the rewrite.
+    await rebuildChain(store, MODEL, (es) => es.map((e) => (e.id === 'e-05' ? { ...e, summary: 'rewritten' } : e)));
+    const forged = record('forged', 'upkeep-anchor-trail-2026-12-01T03:00:00Z');
+    forged.heads = await readChainHeads(store, [MODEL]);
+    await store.put(historyKeyOf({ workflowId: forged.workflowId, runId: forged.runId }), history('anchorTrail', forged));
+    const v = await verifyOutsideStore(store, MODEL, (await verifyChain(store, MODEL)).entries, { anchorSchedule: 'upkeep-anchor-trail' });
+    assert.equal(v.anchors, 1, 'the scheduled anchor only');
+    assert.match(v.problems.join('\n'), /^entry 5 \(schedule at .*\) differs from the head anchored at 2026-12-01T01:00:00.000Z by run by-schedule/);
   });
 });

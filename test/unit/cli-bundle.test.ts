@@ -43,6 +43,13 @@ describe('the bundled command line (dist/cli/main.cjs)', function () {
     assert.doesNotMatch(code, /\bimport\(/);
   });
 
+  it('is ASCII only, so that Node reads it as a one-byte string (non-ASCII characters written as escapes)', () => {
+    const at = bundle.search(/[^\x00-\x7f]/);
+    assert.equal(at, -1, `a non-ASCII character at ${at}: ${bundle.slice(Math.max(0, at - 60), at + 20)}`);
+    // The web pages' html`` templates keep their characters: the escape is the same cooked string.
+    assert.match(bundle, /html`\\u2014`/);
+  });
+
   it("carries hyparquet-compressors' Snappy decoder only (the Parquet reader decodes the other codecs itself)", () => {
     assert.match(bundle, /snappyUncompressor/);
     assert.doesNotMatch(bundle, /decompressBrotli|brotli\.dictionary/);

@@ -103,7 +103,13 @@ const gateOf = (gate: GateStatus['gate'], over: Partial<GateStatus> = {}): GateS
   escalated: false,
   ...over,
 });
-const STAGES = { retrain: 'awaiting-retrain-approval', promote: 'awaiting-promotion-approval', rollback: 'awaiting-rollback-approval' } as const;
+const STAGES = {
+  retrain: 'awaiting-retrain-approval',
+  promote: 'awaiting-promotion-approval',
+  rollback: 'awaiting-rollback-approval',
+  handover: 'awaiting-handover-acceptance',
+  review: 'awaiting-review',
+} as const;
 const statusOf = (gate: GateStatus, kind: MaintenanceStatus['kind'] = 'retrain'): MaintenanceStatus =>
   ({ modelId: 'churn', kind, stage: STAGES[gate.gate], since: OPENED, evidence: [], gates: [gate], gate }) as MaintenanceStatus;
 const unsigned = () => undefined;
@@ -175,8 +181,8 @@ describe('client layer: one lookup per decision', function () {
     assert.equal((await submitDecision(only.client, 'churn', { decision: 'reject', approver: OWNER, comment: 'no' }, unsigned)).gate.state, 'rejected');
     assert.deepEqual(
       only.calls,
-      { list: 0, describe: 2, query: 1, update: 1, signalWithStart: 0, start: 0 },
-      'the rollback id described (none runs), the retrain request queried once',
+      { list: 0, describe: 4, query: 1, update: 1, signalWithStart: 0, start: 0 },
+      'the rollback, handover and review ids described (none runs), the retrain request queried once',
     );
 
     const ambiguous = countingClient(both);

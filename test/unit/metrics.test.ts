@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { sortFloat64 } from '../../engine/math/sort.js';
+import { sortFloat32, sortFloat64 } from '../../engine/math/sort.js';
 import { FLOAT64_EPS } from '../../engine/math/sum.js';
 import {
   BINARY_METRICS,
@@ -439,6 +439,40 @@ describe('sorting scores for ranking metrics', function () {
         Array.from(a, (v) => (Object.is(v, -0) ? 0 : v)),
         Array.from(expected, (v) => (Object.is(v, -0) ? 0 : v)),
       );
+    }
+  });
+});
+
+describe('sorting float32 scores', function () {
+  it('orders float32 values exactly as TypedArray#sort does, negatives, zeros, ties and probabilities included', function () {
+    let seed = 11;
+    const u = (): number => ((seed = (seed * 16807) % 2147483647), seed / 2147483647);
+    for (const n of [100, 513, 5000, 100_000]) {
+      for (const probabilities of [false, true]) {
+        const a = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const r = u();
+          a[i] = probabilities
+            ? r < 0.2
+              ? Math.round(u() * 100) / 100
+              : u() ** 8
+            : r < 0.1
+              ? Math.round(u() * 10) / 10
+              : r < 0.2
+                ? -u() * 1e6
+                : r < 0.25
+                  ? 0
+                  : r < 0.3
+                    ? -0
+                    : r < 0.35
+                      ? 3e38 * (u() - 0.5)
+                      : u();
+        }
+        const expected = Float32Array.from(a).sort();
+        sortFloat32(a);
+        // Bit for bit: -0 before +0 as TypedArray#sort puts them.
+        assert.deepEqual(Array.from(new Uint32Array(a.buffer)), Array.from(new Uint32Array(expected.buffer)));
+      }
     }
   });
 });

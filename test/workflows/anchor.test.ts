@@ -8,6 +8,7 @@ import { loadConfig } from '../../engine/config/load.js';
 import { appendEntry, readChain } from '../../engine/audit/chain.js';
 import {
   anchorsFromExportedHistories,
+  anchorsFromTemporal,
   anchorsFromGit,
   anchorsFromStore,
   historyOutcome,
@@ -37,6 +38,41 @@ function upkeep(configPath: string, args: string[], env: Record<string, string>)
     timeout: 90_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Triggers the anchor schedule and waits for the run it starts: the only kind of run that anchors. */
+async function scheduledAnchor(t: Awaited<ReturnType<typeof testTemporal>>, taskQueue: string): Promise<AnchorRecord> {
+  const handle = t.client.schedule.getHandle(anchorTrailScheduleId(taskQueue));
+  const before = (await handle.describe()).info.recentActions.length;
+  await handle.trigger();
+  const started = await waitFor(
+    'the scheduled anchor run',
+    async () => {
+      const actions = (await handle.describe()).info.recentActions;
+      return actions.length > before ? actions.at(-1)!.action.workflow : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
+  return (await t.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result()) as AnchorRecord;
+}
+
+/** A run started by hand, claiming the schedule's search attributes as a forger would: it fails for good. */
+async function handStartedAnchor(t: Awaited<ReturnType<typeof testTemporal>>, taskQueue: string, workflowId: string): Promise<string> {
+  const h = await t.client.workflow.start(anchorTrail, {
+    taskQueue,
+    workflowId,
+    args: [],
+    searchAttributes: { TemporalScheduledById: [anchorTrailScheduleId(taskQueue)], TemporalScheduledStartTime: [new Date()] },
+  });
+  const failure = await h.result().then(
+    () => 'completed',
+    (err: unknown) => {
+      const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+      return `${cause?.type}: ${cause?.message ?? String(err)}`;
+    },
+  );
+  assert.match(failure, /^Unauthenticated: anchorTrail runs only when its schedule .* starts it .*: refused/, 'a hand-started anchor run fails');
+  return h.firstExecutionRunId;
 }
 
 describe('anchoring the audit chain heads in Temporal history, on a real server', function () {
@@ -87,11 +123,12 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
       scratchDir: ws.dir,
       log: () => {},
     });
-    const workflowId = `${anchorTrailScheduleId(taskQueue)}-test`;
+    const handId = `${anchorTrailScheduleId(taskQueue)}-by-hand`;
     let record: AnchorRecord | undefined;
     try {
       await worker.runUntil(async () => {
-        record = await t.client.workflow.execute(anchorTrail, { taskQueue, workflowId, args: [] });
+        record = await scheduledAnchor(t, taskQueue);
+        await handStartedAnchor(t, taskQueue, handId);
       });
     } finally {
       await t.client.schedule.getHandle(anchorTrailScheduleId(taskQueue)).delete();
@@ -112,17 +149,31 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
 
     // The server's history holds it (the result event), and the export copies that history to the store.
     const port = createTemporalPort(t.client);
-    const fromServer = historyOutcome(await port.history(workflowId, record.runId));
+    const fromServer = historyOutcome(await port.history(record.workflowId, record.runId));
     assert.deepEqual(fromServer.result, record);
-    const only: TemporalPort = { ...port, listWorkflows: (q, n) => port.listWorkflows(`${q} AND WorkflowId = '${workflowId}'`, n) };
-    await waitFor('the closed anchor run listed', async () => ((await only.listWorkflows("ExecutionStatus != 'Running'", 5)).length > 0 ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 300,
-    });
-    assert.equal((await exportClosedHistories({ store, temporal: only })).exported, 1);
+    assert.equal(fromServer.scheduledBy, anchorTrailScheduleId(taskQueue), 'its start event names the schedule');
+    const only: TemporalPort = {
+      ...port,
+      listWorkflows: (q, n) => port.listWorkflows(`${q} AND WorkflowId IN ('${record!.workflowId}', '${handId}')`, n),
+    };
+    await waitFor(
+      'the closed anchor runs listed',
+      async () => ((await only.listWorkflows("ExecutionStatus != 'Running'", 5)).length === 2 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 300,
+      },
+    );
+    assert.equal((await exportClosedHistories({ store, temporal: only })).exported, 2);
     const exported = await anchorsFromExportedHistories(store, anchorTrailScheduleId(taskQueue));
     assert.deepEqual(
       exported.anchors.map((a) => a.record),
+      [record],
+      'the scheduled run only: the hand-started one failed',
+    );
+    const fromTemporal = await anchorsFromTemporal(port, `TaskQueue = '${taskQueue}'`, anchorTrailScheduleId(taskQueue));
+    assert.deepEqual(
+      fromTemporal.anchors.map((a) => a.record),
       [record],
     );
     assert.match(exported.anchors[0]!.source, /^exported history histories\/_fleet\//);
@@ -158,8 +209,14 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
       scratchDir: ws.dir,
       log: () => {},
     });
-    const ids = [`${modelId}-eval-1`, `${modelId}-eval-2`, `${anchorTrailScheduleId(taskQueue)}-${modelId}`];
+    const ids = [`${modelId}-eval-1`, `${modelId}-eval-2`];
     const runIds: string[] = [];
+    // The anchor schedule alone (its runs are the only anchors), triggered once.
+    const anchors = await t.client.schedule.create({
+      scheduleId: anchorTrailScheduleId(taskQueue),
+      spec: { intervals: [{ every: '1h' }] },
+      action: { type: 'startWorkflow', workflowType: anchorTrail, taskQueue, args: [] },
+    });
     try {
       await worker.runUntil(async () => {
         for (const [i, end] of ['2026-06-04T06:00:00Z', '2026-06-04T07:00:00Z'].entries()) {
@@ -167,9 +224,10 @@ describe('anchoring the audit chain heads in Temporal history, on a real server'
           await h.result();
           runIds.push(h.firstExecutionRunId);
         }
-        await t.client.workflow.execute(anchorTrail, { taskQueue, workflowId: ids[2]!, args: [] });
+        ids.push((await scheduledAnchor(t, taskQueue)).workflowId);
       });
     } finally {
+      await anchors.delete();
       await engine.close();
     }
     const port = createTemporalPort(t.client);

@@ -2,13 +2,20 @@
  * The maintenance digest on a real Temporal dev server (docs/governance.md#the-weekly-digest): the
  * digest workflow reads the audit trail of the past period, sends the fleet's digest and the
  * owner's through the Slack channel whose route names `digest` (a loopback stand-in that checks
- * Block Kit), and records a `digest` entry in the trail of the model it covers.
+ * Block Kit), and records a `digest` entry in the trail of the model it covers. Only a run its
+ * schedule started does: one started by hand, even with the schedule's search attributes set as a
+ * schedule would set them, is refused with nothing sent or recorded.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import path from 'node:path';
 import { appendEntry, readChain } from '../../engine/audit/chain.js';
 import { createFileStore } from '../../engine/store/file-store.js';
+import { loadConfig } from '../../engine/config/load.js';
+import { digestScheduleId, TemporalScheduledById, TemporalScheduledStartTime } from '../../workflows/definitions.js';
+import { findSystemSchedule, systemScheduleOptions } from '../../workers/schedules.js';
 import type { DigestResult } from '../../workflows/digest.js';
 import { createUpkeepWorker } from '../../workers/worker.js';
 import { createDemoWorkspace, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
@@ -56,6 +63,7 @@ describe('the maintenance digest arrives (real dev server)', function () {
     await entry(24, 'evaluation', { verdict: 'healthy' });
     const { worker, engine } = await createUpkeepWorker({
       connection: t.connection,
+      client: t.client,
       namespace: 'default',
       taskQueue,
       configPath: ws.configPath,
@@ -64,15 +72,51 @@ describe('the maintenance digest arrives (real dev server)', function () {
       log: () => {},
     });
     let result: DigestResult | undefined;
+    const refusals: string[] = [];
     const chat = () => slack!.posts.filter((p) => p.path.endsWith('/chat'));
+    const schedule = await t.client.schedule.create(systemScheduleOptions(findSystemSchedule('digest')!, await loadConfig(ws.configPath), taskQueue));
     try {
       await worker.runUntil(async () => {
-        result = (await t.client.workflow.execute('maintenanceDigest', { taskQueue, workflowId: `${modelId}-digest`, args: [] })) as DigestResult;
+        // Anyone on the namespace may start the digest, and set the search attributes a schedule sets
+        // (the server takes them): both runs are refused before anything is sent or written.
+        const scheduleId = digestScheduleId(taskQueue);
+        for (const [n, typedSearchAttributes] of [
+          [1, []],
+          [
+            2,
+            [
+              { key: TemporalScheduledById, value: scheduleId },
+              { key: TemporalScheduledStartTime, value: new Date() },
+            ],
+          ],
+        ] as const) {
+          const forged = t.client.workflow.execute('maintenanceDigest', {
+            taskQueue,
+            workflowId: `${scheduleId}-forged-${n}`,
+            args: [],
+            typedSearchAttributes: [...typedSearchAttributes],
+          });
+          await assert.rejects(forged, (err: unknown) => {
+            assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+            refusals.push(err.cause.message);
+            return err.cause.type === 'Unauthenticated';
+          });
+        }
+        assert.equal(chat().length, 0, 'nothing sent by the refused runs');
+        await schedule.trigger();
+        const action = await waitFor('the scheduled run', async () => (await schedule.describe()).info.recentActions[0]);
+        result = (await t.client.workflow.getHandle(action.action.workflow.workflowId).result()) as DigestResult;
         await waitFor('both digests on the chat channel', async () => (chat().length >= 2 ? true : undefined), { timeoutMs: 60_000 });
       });
     } finally {
+      await schedule.delete();
       await engine.close();
     }
+    assert.match(
+      refusals[0]!,
+      /^maintenanceDigest runs only when its schedule \S+ starts it \(.*\); this run was started by hand: refused, nothing sent or recorded$/,
+    );
+    assert.match(refusals[1]!, /this run is not in the schedule's record of the runs it started: refused/);
     assert.deepEqual(result!.sent, ['ml-platform@example.com: 1 model', `${OWNER}: 1 model`]);
     assert.equal(chat().length, 2);
     for (const p of chat()) {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { writeDemoFeed } from '../../cli/demo/feed.js';
 import { readChain } from '../../engine/audit/chain.js';
 import { deriveIncidents } from '../../engine/audit/incidents.js';
+import { incidentEntryProblems } from '../../engine/audit/verify-incidents.js';
 import { createFileStore } from '../../engine/store/file-store.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
 import { evaluateModel } from '../../workflows/index.js';
@@ -73,5 +74,7 @@ describe('incidents: recorded by the evaluation that opens or closes one', funct
     // Detected after the window's data ended (a test runs long after it); recovered after detection.
     assert.ok(incident!.times.detectMs! > 0 && incident!.times.recoverMs! > 0, JSON.stringify(incident!.times));
     assert.deepEqual((closed[0]!.details as { times: unknown }).times, incident!.times, 'the entry keeps the times the trail gives');
+    // audit verify derives them again from the evaluation entries: the entries the runs wrote agree.
+    assert.deepEqual(incidentEntryProblems(modelId, await readChain(store, modelId)), []);
   });
 });

@@ -24,6 +24,7 @@ import { createUpkeepWorker } from '../../workers/worker.js';
 import { APPROVER, createDemoWorkspace, fitDemoModel, OWNER, type DemoWorkspace } from '../helpers/demo-workspace.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
+import { FAST_HEARTBEAT_EVERY_MS, fastFailoverBundle, startWorkerProcess, type WorkerProcess } from '../helpers/worker-processes.js';
 
 const WINDOW_END = '2026-11-20T06:00:00.000Z';
 const NEXT_WINDOW_END = '2026-11-21T06:00:00.000Z';
@@ -68,20 +69,24 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
   let ws: DemoWorkspace | undefined;
   let lines: string[] = [];
   const children: ChildProcess[] = [];
-  afterEach(() => {
+  const doomedWorkers: WorkerProcess[] = [];
+  afterEach(async () => {
     for (const c of children.splice(0)) c.kill('SIGKILL');
+    await Promise.all(doomedWorkers.splice(0).map((w) => w.kill()));
     ws?.remove();
     lines = [];
   });
 
-  async function withWorker<T>(taskQueue: string, fn: () => Promise<T>): Promise<T> {
+  /** `fastFailover`: the bundle with short heartbeat timeouts, and the worker's beats they need (worker-processes.ts). */
+  async function withWorker<T>(taskQueue: string, fn: () => Promise<T>, o: { fastFailover?: boolean } = {}): Promise<T> {
     const t = await testTemporal();
     const { worker, engine } = await createUpkeepWorker({
       connection: t.connection,
       namespace: 'default',
       taskQueue,
       configPath: ws!.configPath,
-      workflowBundle: t.bundle,
+      workflowBundle: o.fastFailover ? await fastFailoverBundle() : t.bundle,
+      ...(o.fastFailover ? { heartbeatEvery: FAST_HEARTBEAT_EVERY_MS } : {}),
       scratchDir: ws!.dir,
       log: (line) => lines.push(line),
     });
@@ -434,35 +439,30 @@ describe('maintenance: retraining with approval, champion vs challenger, promoti
       "import { appendFileSync, copyFileSync } from 'node:fs';\nappendFileSync('starts.txt', `${process.pid}\\n`);\nsetTimeout(() => copyFileSync('good.onnx', process.argv[2]), 3000);\n",
     );
     const t = await testTemporal();
-    const spawnWorker = (): ChildProcess => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws!.configPath, ws!.dir], {
-        cwd: PROJECT_DIR,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      children.push(child);
-      return child;
-    };
-    const doomed = spawnWorker();
-    await new Promise<void>((resolve, reject) => {
-      doomed.stdout!.once('data', () => resolve());
-      doomed.once('exit', (code) => reject(new Error(`the worker process exited with ${code}`)));
-    });
+    // With short heartbeat timeouts, the server notices the killed worker in seconds, not after
+    // training's heartbeat timeout of 30 s (worker-processes.ts).
+    const doomed = await startWorkerProcess({ address: t.address, taskQueue, configPath: ws.configPath, scratchDir: ws.dir, fastFailover: true });
+    doomedWorkers.push(doomed);
+    await doomed.ready;
     await t.client.workflow.execute(evaluateModel, { taskQueue, workflowId: `evaluate-${modelId}`, args: [{ modelId, windowEnd: WINDOW_END }] });
     const handle = await retrainHandle(modelId);
     await atStage(handle, 'awaiting-retrain-approval');
     await decide(handle, { gate: 'retrain', decision: 'approve', approver: OWNER });
     const starts = path.join(ws.dir, 'starts.txt');
     await waitFor('training to start', async () => (existsSync(starts) ? true : undefined));
-    doomed.kill('SIGKILL');
-    await new Promise((r) => doomed.once('exit', r));
+    await doomed.kill();
 
-    await withWorker(taskQueue, async () => {
-      const status = await atStage(handle, 'awaiting-promotion-approval');
-      assert.equal(status.comparison!.recommended, true, status.comparison!.reason);
-      await decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER });
-      const result: RetrainModelResult = await handle.result();
-      assert.equal(result.outcome, 'promoted');
-    });
+    await withWorker(
+      taskQueue,
+      async () => {
+        const status = await atStage(handle, 'awaiting-promotion-approval');
+        assert.equal(status.comparison!.recommended, true, status.comparison!.reason);
+        await decide(handle, { gate: 'promote', decision: 'approve', approver: OWNER });
+        const result: RetrainModelResult = await handle.result();
+        assert.equal(result.outcome, 'promoted');
+      },
+      { fastFailover: true },
+    );
     assert.equal(readFileSync(starts, 'utf8').trim().split('\n').length, 2, 'the training ran again on the new worker');
     const versions = await createRegistry(createFileStore(ws.storeDir)).versions(modelId);
     assert.equal(versions.filter((v) => v.source === 'retrain').length, 1);

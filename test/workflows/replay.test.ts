@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { retrainWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
+import { handoverWorkflowId, retrainWorkflowId, reviewWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
 import { testTemporal } from '../helpers/temporal.js';
 import { bundleWorkflows } from '../../workers/worker.js';
 
@@ -21,6 +21,8 @@ function workflowIdOf(file: string, history: { events?: { workflowExecutionStart
   if (typeof modelId !== 'string') return file;
   if (started?.workflowType?.name === 'rollbackModel') return rollbackWorkflowId(modelId);
   if (started?.workflowType?.name === 'retrainModel') return retrainWorkflowId(modelId);
+  if (started?.workflowType?.name === 'handoverModel') return handoverWorkflowId(modelId);
+  if (started?.workflowType?.name === 'reviewModel') return reviewWorkflowId(modelId);
   return file;
 }
 

@@ -1,6 +1,6 @@
 /** Binary classification metrics (scikit-learn definitions: docs/statistics/metrics.md). */
 import { CompensatedSum } from '../../math/sum.js';
-import { balancedAccuracy, accuracy, logLoss } from './classification.js';
+import { balancedAccuracy, logLoss } from './classification.js';
 import { classList, className, countLabels, validateClassification } from './labels.js';
 import { BINARY_METRICS, type BinaryMetricName } from './names.js';
 import { columnFinite, rankingStats, splitColumn } from './ranking.js';
@@ -22,7 +22,11 @@ export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricNam
   const posName = className(positive, names);
   const c = countLabels(yTrue, yPred, k);
 
-  r.value('accuracy', accuracy(yTrue, yPred));
+  // Rows whose prediction is their true class: every one is a true positive of its class (a label
+  // unknown to the model is never predicted), so the counts give accuracy without another pass.
+  let correct = 0;
+  for (const t of c.tp) correct += t;
+  r.value('accuracy', correct / n);
   const bal = balancedAccuracy(c, names);
   r.value('balanced_accuracy', bal.value, bal.warning);
 

@@ -15,3 +15,8 @@ export {
   type RegressionMetricName,
 } from './names.js';
 export type { BinaryInput, ClassificationInput, MetricsResult, RegressionInput } from './types.js';
+// Business metrics (docs/statistics/business-metrics.md): computed here, not yet declared in the
+// config nor gated.
+export { BusinessMetricError } from './business-input.js';
+export { matrixCost, metricsAtThreshold, withinErrorBand, type ErrorBand, type MatrixCost, type Prediction, type ThresholdMetrics } from './business.js';
+export { precisionAtRecall, recallAtPrecision, sortScores, type CurvePoint, type SortedScores } from './pr-targets.js';

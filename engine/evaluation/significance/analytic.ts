@@ -6,7 +6,7 @@
 import { sortFloat64 } from '../../math/sort.js';
 import { CompensatedSum } from '../../math/sum.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
-import { walkTieGroups } from '../metrics/ranking.js';
+import { rankingWalk } from '../metrics/ranking.js';
 import { metricRange } from '../../../domain/metrics.js';
 import { normalQuantile } from '../../math/special/normal.js';
 import { logLossTerms, type BootstrapInput } from './resample-metrics.js';
@@ -100,39 +100,12 @@ function meanSe(x: Float64Array): number {
  * DeLong's variance of the AUC from scores sorted ascending, in one walk over the tie groups from
  * the top score down: a positive's placement is the share of negatives below it (ties count half),
  * a negative's the share of positives above it; Var = S10/P + S01/N with the (n − 1) sample
- * variances, from the sums of the placements and of their squares (Neumaier-compensated, inline:
- * this walk runs over every score of the window).
+ * variances, from the sums of the placements and of their squares (Neumaier-compensated). The
+ * walk is the ranking metrics' (ranking.ts): a window's metrics and interval share one.
  */
 export function delongVariance(pos: Floats, neg: Floats): { auc: number; variance: number } {
-  const P = pos.length;
-  const N = neg.length;
-  let area2 = 0;
-  const s10 = new PlacementSums();
-  const s01 = new PlacementSums();
-  walkTieGroups(pos, neg, (p, q, tp, fp) => {
-    area2 += q * (2 * tp + p);
-    if (p > 0) s10.add(p, (N - fp - q / 2) / N);
-    if (q > 0) s01.add(q, (tp + p / 2) / P);
-  });
-  return { auc: area2 / (2 * P * N), variance: s10.variance() / P + s01.variance() / N };
-}
-
-/** Σ w·v and Σ w·v² of placements v with multiplicities w, and the (n − 1) sample variance from them. */
-class PlacementSums {
-  private n = 0;
-  private sum = new CompensatedSum();
-  private squares = new CompensatedSum();
-
-  add(w: number, v: number): void {
-    this.n += w;
-    this.sum.add(w * v);
-    this.squares.add(w * v * v);
-  }
-
-  variance(): number {
-    const s = this.sum.value();
-    return (this.squares.value() - (s * s) / this.n) / (this.n - 1);
-  }
+  const w = rankingWalk(pos, neg);
+  return { auc: w.auc, variance: w.delongVariance };
 }
 
 /**
@@ -343,10 +316,15 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
   if (input.task === 'regression') return regressionEstimate(input.metric, input.yTrue, input.yPred, value);
   const { yTrue, yPred, proba, nClasses: k, metric } = input;
   const n = yTrue.length;
-  for (let i = 0; i < n; i++) {
-    if (yTrue[i]! >= k || yTrue[i]! < 0 || yPred[i]! >= k || yPred[i]! < 0) return null; // unknown labels: bootstrap
-  }
   const positive = input.task === 'binary' ? input.positive : undefined;
+  // One pass: unknown labels send the interval to the bootstrap; the positives are counted on the way.
+  let P = 0;
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i]!;
+    const p = yPred[i]!;
+    if (t >= k || t < 0 || p >= k || p < 0) return null;
+    if (t === positive) P++;
+  }
   if (metric === 'log_loss') {
     const terms = logLossTerms(proba, k, yTrue);
     return { se: meanSe(terms), method: 'clt', support: n };
@@ -363,8 +341,6 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
     let pos: Floats;
     let neg: Floats;
     const given = input.task === 'binary' ? input.sortedScores : undefined;
-    let P = 0;
-    for (let i = 0; i < n; i++) if (yTrue[i] === positive) P++;
     if (given && given.pos.length === P && given.neg.length === n - P) {
       ({ pos, neg } = given);
     } else {

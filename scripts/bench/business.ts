@@ -1,0 +1,81 @@
+/**
+ * Business metrics benchmark (run by scripts/bench.ts): on a 3M-row window, the CPU time of each
+ * business metric (docs/statistics/business-metrics.md) beside what the evaluation already pays
+ * for the same rows — roc_auc and average precision from the split, sorted scores — measured in
+ * the same run, medians of 5. The precision-recall targets share one sort: four targets should
+ * cost about the sort alone.
+ */
+import { matrixCost, metricsAtThreshold, withinErrorBand } from '../../engine/evaluation/metrics/business.js';
+import { precisionAtRecall, recallAtPrecision, sortScores } from '../../engine/evaluation/metrics/pr-targets.js';
+import { rankingStats, splitColumn } from '../../engine/evaluation/metrics/ranking.js';
+import { Mulberry32 } from '../../engine/math/random.js';
+
+const N = 3_000_000;
+const REPEATS = 5;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const rng = new Mulberry32(20261207);
+const rand = (): number => rng.next();
+const yTrue = new Int32Array(N);
+const yPred = new Int32Array(N);
+const proba = new Float64Array(2 * N);
+const scores = new Float32Array(N);
+const yReg = new Float64Array(N);
+const yRegPred = new Float64Array(N);
+for (let i = 0; i < N; i++) {
+  const y = rand() < 0.3 ? 1 : 0;
+  // Float32 scores rounded to 1e-4: ties, as a calibrated model's outputs have.
+  const s = Math.fround(Math.round(Math.min(1, Math.max(0, 0.35 + 0.3 * y + 0.25 * (rand() - 0.5) * 2)) * 1e4) / 1e4);
+  yTrue[i] = y;
+  scores[i] = s;
+  proba[2 * i] = 1 - s;
+  proba[2 * i + 1] = s;
+  yPred[i] = s >= 0.5 ? 1 : 0;
+  yReg[i] = 100 * rand();
+  yRegPred[i] = yReg[i]! + 10 * (rand() - 0.5);
+}
+
+function cpuMs(fn: () => unknown): number {
+  const times: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(t0);
+    times.push((d.user + d.system) / 1000);
+  }
+  return median(times);
+}
+
+const cost = [
+  [0, 5],
+  [100, -2.5],
+];
+const baseline = cpuMs(() => {
+  const { pos, neg } = splitColumn(
+    yTrue,
+    scores,
+    1,
+    0,
+    1,
+    yTrue.reduce((a, b) => a + b, 0),
+  );
+  return rankingStats(pos, neg);
+});
+const targets = cpuMs(() => {
+  const s = sortScores(yTrue, scores, 1);
+  return [recallAtPrecision(s, 0.9), recallAtPrecision(s, 0.8), precisionAtRecall(s, 0.5), precisionAtRecall(s, 0.9)];
+});
+const sortOnly = cpuMs(() => sortScores(yTrue, scores, 1));
+const rows: [string, number][] = [
+  ['roc_auc + average_precision (today)', baseline],
+  ['sortScores alone (the one sort)', sortOnly],
+  ['sortScores + 4 precision-recall targets', targets],
+  ['cost matrix, classes given', cpuMs(() => matrixCost(yTrue, { kind: 'classes', yPred }, cost))],
+  ['cost matrix, argmax of proba', cpuMs(() => matrixCost(yTrue, { kind: 'argmax', proba }, cost))],
+  ['cost matrix, threshold 0.4', cpuMs(() => matrixCost(yTrue, { kind: 'threshold', scores, threshold: 0.4, positive: 1 }, cost))],
+  ['metrics at threshold 0.4', cpuMs(() => metricsAtThreshold(yTrue, scores, 1, 0.4))],
+  ['error band ±2 (absolute)', cpuMs(() => withinErrorBand(yReg, yRegPred, 2))],
+  ['error band ±5% (relative)', cpuMs(() => withinErrorBand(yReg, yRegPred, 0.05, 'relative'))],
+];
+console.log(`== business metrics on ${N.toLocaleString('en')} rows (CPU time, median of ${REPEATS}) ==`);
+for (const [name, ms] of rows) console.log(`  ${name.padEnd(42)} ${ms.toFixed(0).padStart(6)} ms   ${(ms / baseline).toFixed(2)}× today's ranking metrics`);
