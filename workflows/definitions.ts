@@ -7,6 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType, type QueryDefinition, ty
 import type { ReportRef, Verdict } from '../domain/evaluation.js';
 import type { EstimateError } from '../domain/late-labels.js';
 import type { DecisionProof } from '../domain/signature.js';
+import type { HandoverOutcome } from '../domain/handover.js';
 import { TASK_QUEUE } from './task-queue.js';
 import type {
   Comparison,
@@ -52,11 +53,11 @@ export const handoverWorkflowId = (modelId: string): string => `upkeep-handover-
 export const watchdogScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-watchdog' : `upkeep-watchdog-${taskQueue}`);
 /** The maintenance digest's schedule (docs/governance.md#the-weekly-digest). */
 export const digestScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-digest' : `upkeep-digest-${taskQueue}`);
-/** The anchor schedule (and the prefix of its runs' workflow ids): `audit verify` lists its runs by it. */
 /** The periodic reviews' daily sweep (docs/governance.md#periodic-reviews). */
 export const reviewScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-reviews' : `upkeep-reviews-${taskQueue}`);
 /** One periodic review request per model at a time. */
 export const reviewWorkflowId = (modelId: string): string => `upkeep-review-${modelId}`;
+/** The anchor schedule (and the prefix of its runs' workflow ids): `audit verify` lists its runs by it. */
 export const anchorTrailScheduleId = (taskQueue: string = TASK_QUEUE): string =>
   taskQueue === TASK_QUEUE ? 'upkeep-anchor-trail' : `upkeep-anchor-trail-${taskQueue}`;
 export const exportHistoriesScheduleId = (taskQueue: string = TASK_QUEUE): string =>
@@ -141,7 +142,7 @@ export interface RollbackModelResult {
 
 export interface HandoverModelResult {
   modelId: string;
-  outcome: 'accepted' | 'rejected' | 'expired';
+  outcome: HandoverOutcome;
   /** The owner before (the config's, or the last accepted handover's). */
   from: string | null;
   /** The new owner, when accepted. */

@@ -96,14 +96,14 @@ export async function openDepartureHandovers(
   person: string,
   by: string,
   now = new Date(),
+  /** The models the person owns, when the caller has read them already. */
+  owned?: readonly { modelId: string }[],
 ): Promise<DepartureHandover[]> {
-  const owned = await modelsOwnedBy(store, config, person);
+  owned ??= await modelsOwnedBy(store, config, person);
+  if (config.watchdog.platform.length === 0)
+    return owned.map(({ modelId }) => ({ modelId, skipped: 'no platform contacts (watchdog.platform) to address it to' }));
   const out: DepartureHandover[] = [];
   for (const { modelId } of owned) {
-    if (config.watchdog.platform.length === 0) {
-      out.push({ modelId, skipped: 'no platform contacts (watchdog.platform) to address it to' });
-      continue;
-    }
     const ref = await stageHandover(store, departureRequest(modelId, person, config.watchdog.platform, by, now));
     try {
       out.push({ modelId, workflowId: await startHandover(client, taskQueue, ref) });

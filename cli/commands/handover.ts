@@ -39,9 +39,10 @@ export async function departureHandovers(config: UpkeepConfig, person: string, b
     import('../../engine/audit/handover.js'),
   ]);
   const store = openStore(config);
-  if ((await modelsOwnedBy(store, config, person)).length === 0) return;
+  const owned = await modelsOwnedBy(store, config, person);
+  if (owned.length === 0) return;
   try {
-    const opened = await withClient((client) => openDepartureHandovers(client, settings().taskQueue, store, config, person, by));
+    const opened = await withClient((client) => openDepartureHandovers(client, settings().taskQueue, store, config, person, by, new Date(), owned));
     for (const h of opened)
       console.log(
         terminalSafe(

@@ -35,7 +35,13 @@ function firstDifference(a: AuditEntry, b: AuditEntry): string {
 export function incidentEntryProblems(modelId: string, chain: readonly ChainedEntry[]): string[] {
   const problems: string[] = [];
   const entries = chain.map((c) => c.entry);
-  const derive = (upTo: number): Incident[] => deriveIncidents(modelId, entries.slice(0, upTo));
+  // The same prefix is derived for several entries (each checks the chain as it stood before it): once each.
+  const derived = new Map<number, Incident[]>();
+  const derive = (upTo: number): Incident[] => {
+    let d = derived.get(upTo);
+    if (!d) derived.set(upTo, (d = deriveIncidents(modelId, entries.slice(0, upTo))));
+    return d;
+  };
   const stating = chain.map((c, i) => ({ c, i })).filter(({ c }) => KINDS.has(c.entry.kind));
 
   // Each report's text against the sha256 it records (and its signature covers), and signed for its own incident.
