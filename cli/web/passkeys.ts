@@ -20,6 +20,7 @@ import {
   type DeviceAssertion,
 } from '../../domain/webauthn.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
+import { sha256Hex } from '../../engine/util.js';
 import { decodeCbor, type CborValue } from './cbor.js';
 
 /** How long a registration or decision challenge stays usable (under the 10-minute signature window). */
@@ -109,7 +110,7 @@ export function registrationProblem(
 }
 
 /** Where a device is kept: by the sha256 of its credential id (any length, one name). */
-export const passkeyKey = (credential: string): string => `${PASSKEYS_PREFIX}/${createHash('sha256').update(credential).digest('hex')}.json`;
+export const passkeyKey = (credential: string): string => `${PASSKEYS_PREFIX}/${sha256Hex(credential)}.json`;
 
 /** Keeps a registered device, write-once: false when its credential id was registered before (the first one is kept). */
 export async function savePasskey(store: ArtifactStore, p: RegisteredPasskey): Promise<boolean> {

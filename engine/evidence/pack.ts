@@ -138,15 +138,18 @@ export async function writeEvidencePack(store: ArtifactStore, o: PackOptions): P
   };
   try {
     let headSha: string | null = null;
+    // Every included entry's link is one of these (seq ≥ firstLink): read once, packed, then parsed below.
+    const linkBytes = new Map<number, Uint8Array>();
     for (const key of keys) {
       const seq = Number(key.slice(-15, -5));
       if (seq < firstLink) continue;
       const bytes = await store.get(key);
+      linkBytes.set(seq, bytes);
       headSha = await put(`chain/links/${seqName(seq)}.json`, bytes);
     }
     const entryRows: EntryRow[] = [];
     for (const c of included) {
-      const link = JSON.parse(decode(await store.get(keyOfSeq.get(c.seq)!))) as AuditLink;
+      const link = JSON.parse(decode(linkBytes.get(c.seq) ?? (await store.get(keyOfSeq.get(c.seq)!)))) as AuditLink;
       const bytes = await store.tryGet(currentAuditKey(link.entry.key));
       const file = `chain/entries/${seqName(c.seq)}.json`;
       if (bytes) await put(file, bytes);
@@ -222,12 +225,12 @@ export async function writeEvidencePack(store: ArtifactStore, o: PackOptions): P
         const bytes = await store.tryGet(key);
         if (bytes) {
           row.report.json = packPathOf('reports', key, '.json');
-          await put(row.report.json, bytes);
+          const sha = await put(row.report.json, bytes);
           reportPaths.set(key, row.report.json);
           const cited = str(e.details?.reportSha256);
           row.reportCheck = !cited
             ? 'the entry cites no sha256'
-            : sha256Hex(bytes) === cited
+            : sha === cited
               ? 'sha256 matches the entry'
               : 'FAILS: the report is not the one the entry cites';
           for (const ext of ['md', 'html'] as const) {

@@ -14,6 +14,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
 import { UpkeepError } from '../errors.js';
+import { sha256Hex } from '../util.js';
 
 const BLOCK = 512;
 /** Archive paths: relative, `/`-separated parts of letters, digits, `.`, `_`, `-`, `=`, `+`, no `.` or `..` part. */
@@ -109,7 +110,7 @@ export async function createTarGz(dest: string, mtime: number): Promise<TarGzWri
       await write(bytes);
       const pad = (BLOCK - (bytes.length % BLOCK)) % BLOCK;
       if (pad) await write(Buffer.alloc(pad));
-      return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+      return { sha256: sha256Hex(bytes), bytes: bytes.length };
     },
     async finish() {
       await write(Buffer.alloc(BLOCK * 2));
@@ -149,7 +150,7 @@ export interface ExtractedMember {
 }
 
 /** Caps on what an archive may declare before anything is extracted (a pack of a year is far below them). */
-export const EXTRACT_LIMITS = { files: 200_000, totalBytes: 8 * 2 ** 30 };
+const EXTRACT_LIMITS = { files: 200_000, totalBytes: 8 * 2 ** 30 };
 
 const field = (h: Buffer, offset: number, length: number): string => {
   const s = h.subarray(offset, offset + length);
