@@ -16,13 +16,15 @@ describe("ONNX Runtime's telemetry in upkeep's processes", function () {
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-  /** Scores the example model once in a fresh process; returns its pid and what its home holds. */
-  function scoreOnce(env: NodeJS.ProcessEnv): { pid: number; home: string[] } {
+  /** Scores the example model once in a fresh process; returns its pid, what its home holds, and what it printed (the
+   *  telemetry setting the runner saw, then the pid). */
+  function scoreOnce(env: NodeJS.ProcessEnv): { pid: number; home: string[]; stdout: string } {
     const script = `
       const { createInProcessRunner } = await import('./engine/evaluation/in-process-runner.ts');
       const { readFileSync } = await import('node:fs');
       const runner = createInProcessRunner();
       await runner.load('churn', new Uint8Array(readFileSync('examples/models/churn.onnx')));
+      console.log(JSON.stringify(process.env.ORT_DISABLE_TELEMETRY));
       await runner.close();
       console.log(process.pid);`;
     const { ORT_DISABLE_TELEMETRY: _, ...rest } = process.env;
@@ -39,7 +41,7 @@ describe("ONNX Runtime's telemetry in upkeep's processes", function () {
       }
     };
     walk(home);
-    return { pid: Number(out.trim().split('\n').pop()), home: found };
+    return { pid: Number(out.trim().split('\n').pop()), home: found, stdout: out };
   }
 
   it('is off by default: nothing written to the home folder, no /tmp/mat-debug file', () => {
@@ -51,13 +53,15 @@ describe("ONNX Runtime's telemetry in upkeep's processes", function () {
     assert.equal(existsSync(`/tmp/mat-debug-${pid}.log`), false);
   });
 
-  it("is ONNX Runtime's to decide when the environment sets ORT_DISABLE_TELEMETRY (0: on)", function () {
-    if (process.platform !== 'linux') this.skip();
-    const { pid, home: files } = scoreOnce({ ORT_DISABLE_TELEMETRY: '0' });
-    rmSync(`/tmp/mat-debug-${pid}.log`, { force: true });
-    assert.ok(
-      files.some((f) => f.includes(path.join('Microsoft', 'DeveloperTools'))),
-      `ONNX Runtime wrote its telemetry store (home: ${files.join(', ')})`,
-    );
+  // Whether ONNX Runtime then writes its store is its own affair (it did not on every CI machine):
+  // what upkeep owes is to leave the value the environment set, seen by the runner as set.
+  it("is ONNX Runtime's to decide when the environment sets ORT_DISABLE_TELEMETRY (0 or empty kept)", () => {
+    for (const value of ['0', '']) {
+      const { stdout, pid } = scoreOnce({ ORT_DISABLE_TELEMETRY: value });
+      rmSync(`/tmp/mat-debug-${pid}.log`, { force: true });
+      assert.equal(stdout.split('\n')[0], JSON.stringify(value), `ORT_DISABLE_TELEMETRY=${JSON.stringify(value)}`);
+    }
+    const { stdout } = scoreOnce({});
+    assert.equal(stdout.split('\n')[0], JSON.stringify('1'), 'unset: upkeep turns it off');
   });
 });
