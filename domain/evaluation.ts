@@ -4,6 +4,7 @@
  */
 import type { ModelSpec } from './config.js';
 import type { EstimationSummary, LabelCoverage, MultivariateDrift } from './estimation.js';
+import type { GatedValue } from './gates.js';
 import type { DriftReport, QualityReport, SlicesReport } from './reports.js';
 
 export type VerdictStatus = 'healthy' | 'warning' | 'degraded' | 'failing' | 'insufficient-data';
@@ -12,6 +13,8 @@ export interface Verdict {
   status: VerdictStatus;
   /** Ordered: the reason that decided the status comes first. */
   reasons: string[];
+  /** The declared gates beyond the primary metric that failed (domain/gates.ts), by name; absent when none did. */
+  failedGates?: string[];
   /**
    * What the status was judged on: the labelled rows (realized metrics), or the estimate when the
    * window has too few labels (absent in reports from before estimation: realized).
@@ -131,6 +134,8 @@ export interface EvaluationSummary {
   slices?: SlicesReport;
   /** Confidence interval of the primary metric and of its drop from the baseline. */
   confidence?: ConfidenceSummary;
+  /** Declared business metrics and fairness gaps with the gates the config set on them (domain/gates.ts). */
+  gated?: GatedValue[];
   /** Labelled and unlabelled scored rows (absent in reports from before late labels: all labelled). */
   labels?: LabelCoverage;
   /** Metrics estimated on all scored rows, labelled or not, when the reference carries a fitted estimator. */

@@ -10,6 +10,7 @@ import {
   type ComparisonSide,
   type LastRetrainRequest,
 } from '../domain/maintenance.js';
+import { failedGateNames, judgeGates } from '../domain/gates.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import { sqlKind } from '../domain/sql.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from '../domain/evaluation.js';
@@ -28,6 +29,7 @@ export interface VerdictInput {
     | 'quality'
     | 'slices'
     | 'confidence'
+    | 'gated'
     | 'labels'
     | 'estimated'
     | 'multivariate'
@@ -173,18 +175,25 @@ export function decideVerdict(input: VerdictInput): Verdict {
         `the estimate is unreliable${est.reliability.why ? `: ${est.reliability.why}` : ''}${est.reliability.referenceError !== null ? ` (${est.method === 'cbpe' ? 'calibration error' : 'relative error of the loss model'} on the reference ${fmt(est.reliability.referenceError)})` : ''}`,
       ]
     : [];
-  const failures = unreliable ? [] : judged.failures;
+  // Declared business metrics and fairness gaps: judged like the primary metric, each failing gate named.
+  const gates = judgeGates(evaluation!.gated ?? []);
+  const gateText = (status: string): string[] => gates.filter((g) => g.status === status).map((g) => g.text);
+  const failedGates = unreliable ? [] : failedGateNames(gates);
+  const named = failedGates.length > 0 ? { failedGates } : {};
+  const failures = unreliable ? [] : [...judged.failures, ...gateText('failed')];
   const conditions = [
     ...caveat,
-    ...(unreliable ? judged.failures : []),
+    ...(unreliable ? [...judged.failures, ...gateText('failed')] : []),
     ...judged.uncertain,
+    ...gateText('uncertain'),
     ...trendConditions(input.trend),
     ...currentConditions(evaluation),
   ];
   const how = estimate ? [estimate.text] : [];
-  if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...how, ...conditions, ...notes], ...basis };
-  if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...judged.passes, ...how, ...notes], ...basis };
-  return { status: 'healthy', reasons: [...judged.passes, ...how, ...notes], ...basis };
+  const passes = [...judged.passes, ...gateText('passed'), ...gateText('not-judged')];
+  if (failures.length > 0) return { status: 'degraded', reasons: [...failures, ...how, ...conditions, ...notes], ...basis, ...named };
+  if (conditions.length > 0) return { status: 'warning', reasons: [...conditions, ...passes, ...how, ...notes], ...basis };
+  return { status: 'healthy', reasons: [...passes, ...how, ...notes], ...basis };
 }
 
 /**
