@@ -19,7 +19,7 @@ import { matrixCost, metricsAtThreshold, withinErrorBand } from './metrics/busin
 import { BusinessMetricError } from './metrics/business-input.js';
 import { precisionAtRecall, recallAtPrecision, sortScores } from './metrics/pr-targets.js';
 import type { Collected } from './evaluator.js';
-import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT } from './significance/interval.js';
+import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, closedFormFor, type IntervalSettings } from './significance/interval.js';
 import { wilson } from './significance/analytic.js';
 import { quantileLinear } from './significance/quantile.js';
 import { drawResample, Xoshiro128StarStar } from './significance/random.js';
@@ -29,14 +29,24 @@ export type DeclaredRows = Pick<Collected, 'task' | 'rows' | 'yTrueClass' | 'yPr
 
 type Interval = NonNullable<GatedValue['interval']>;
 
+/**
+ * What a resample needs of a metric: each row's cell (a confusion cell, a score group), so that a
+ * resample's draws are summed per cell in one sequential pass, and the metric from those sums.
+ */
+interface Cells {
+  of: Int32Array;
+  count: number;
+  evaluate: (sums: Float64Array) => number | null;
+}
+
 /** One declared metric, ready to judge: its value, and how to get its interval. */
 interface Prepared {
   value: number | null;
   why?: string;
   /** A closed-form interval, and the count its normal approximation rests on. */
   closed?: { low: number; high: number; method: string; support: number };
-  /** The metric on a resample given as per-row draw counts. */
-  resample?: (w: Int32Array) => number | null;
+  /** For the bootstrap. */
+  cells?: Cells;
 }
 
 /** The k × k matrix in the model's class order, from the config's map keyed by class label. */
@@ -65,33 +75,37 @@ function cltOf(x: Float64Array, z: number, scale: number): Prepared['closed'] {
   return { low: (mean - z * se) * scale, high: (mean + z * se) * scale, method: 'clt', support: n };
 }
 
-function wilsonOf(x: number, m: number, z: number, support: number): Prepared['closed'] {
-  if (m < 1) return undefined;
-  const [low, high] = wilson(x, m, z);
-  return { low, high, method: 'wilson', support };
-}
-
 function prepareMatrix(spec: ModelSpec, index: number, d: MatrixMetric, c: DeclaredRows, classes: readonly string[], z: number): Prepared {
   const m = matrixInClassOrder(spec.id, index, d, classes);
   const yTrue = c.yTrueClass!;
   const yPred = c.yPredClass!;
   const r = matrixCost(yTrue, { kind: 'classes', yPred }, m);
   const n = c.rows;
-  const scale = d.per === 'row' ? 1 : n;
+  const k = classes.length;
   const perRow = new Float64Array(n);
-  for (let i = 0; i < n; i++) perRow[i] = m[yTrue[i]!]![yPred[i]!]!;
+  const of = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    perRow[i] = m[yTrue[i]!]![yPred[i]!]!;
+    of[i] = yTrue[i]! * k + yPred[i]!;
+  }
+  const flat = m.flat();
+  const evaluate = (sums: Float64Array): number => {
+    let s = 0;
+    for (let j = 0; j < flat.length; j++) if (sums[j] !== 0) s += flat[j]! * sums[j]!;
+    return d.per === 'row' ? s / n : s;
+  };
   return {
     value: d.per === 'row' ? r.perRow : r.total,
-    ...(n >= 2 ? { closed: cltOf(perRow, z, scale) } : {}),
-    resample: (w) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (w[i] !== 0) s += w[i]! * perRow[i]!;
-      return d.per === 'row' ? s / n : s;
-    },
+    ...(n >= 2 ? { closed: cltOf(perRow, z, d.per === 'row' ? 1 : n) } : {}),
+    cells: { of, count: k * k, evaluate },
   };
 }
 
-/** Rows by score, highest first, with each row's truth: the precision-recall curve's walk on weighted rows. */
+/**
+ * Recall at precision / precision at recall on a resample: the rows' distinct scores, highest
+ * first, are groups; a row's cell is 2·group + (positive ? 1 : 0), and the curve is walked over
+ * the groups' summed draws, as pr-targets.ts walks the sorted scores.
+ */
 function prepareCurve(
   d: Extract<DeclaredMetric, { kind: 'recall_at_precision' | 'precision_at_recall' }>,
   c: DeclaredRows,
@@ -108,90 +122,84 @@ function prepareCurve(
     return { value: null, why: err.message };
   }
   const n = c.rows;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  const s = new Float64Array(n);
-  const pos = new Uint8Array(n);
+  const distinct = Float64Array.from(scores).sort().reverse();
+  let groups = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || distinct[i] !== distinct[i - 1]) distinct[groups++] = distinct[i]!;
+  const desc = distinct.subarray(0, groups);
+  const of = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    s[i] = scores[order[i]!]!;
-    pos[i] = yTrue[order[i]!] === positive ? 1 : 0;
+    // The group of a score: binary search in the descending distinct scores.
+    const v = scores[i]!;
+    let lo = 0;
+    let hi = groups - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (desc[mid]! > v) lo = mid + 1;
+      else hi = mid;
+    }
+    of[i] = 2 * lo + (yTrue[i] === positive ? 1 : 0);
   }
-  const target = d.kind === 'recall_at_precision' ? d.precision : d.recall;
-  const resample = (w: Int32Array): number | null => {
+  const recallTarget = d.kind === 'recall_at_precision';
+  const target = recallTarget ? d.precision : d.recall;
+  const evaluate = (sums: Float64Array): number | null => {
     let p = 0;
-    for (let i = 0; i < n; i++) if (pos[i]) p += w[order[i]!]!;
+    for (let g = 0; g < groups; g++) p += sums[2 * g + 1]!;
     if (p === 0) return null;
     let tp = 0;
     let fp = 0;
-    let best = d.kind === 'recall_at_precision' ? 0 : -1;
-    for (let i = 0; i < n;) {
-      const t = s[i]!;
-      for (; i < n && s[i] === t; i++) {
-        const k = w[order[i]!]!;
-        if (pos[i]) tp += k;
-        else fp += k;
-      }
+    let best = recallTarget ? 0 : -1;
+    for (let g = 0; g < groups; g++) {
+      fp += sums[2 * g]!;
+      tp += sums[2 * g + 1]!;
       if (tp + fp === 0) continue;
       const precision = tp / (tp + fp);
-      if (d.kind === 'recall_at_precision') {
+      if (recallTarget) {
         if (precision >= target && tp / p > best) best = tp / p;
       } else if (tp / p >= target && precision > best) best = precision;
     }
     return best;
   };
-  return { value, resample };
+  return { value, cells: { of, count: 2 * groups, evaluate } };
 }
 
-function prepareThreshold(d: Extract<DeclaredMetric, { kind: 'at_threshold' }>, c: DeclaredRows, scores: Float64Array, positive: number, z: number): Prepared {
+function prepareThreshold(
+  d: Extract<DeclaredMetric, { kind: 'at_threshold' }>,
+  c: DeclaredRows,
+  scores: Float64Array,
+  positive: number,
+  nClasses: number,
+  s: IntervalSettings,
+): Prepared {
   const yTrue = c.yTrueClass!;
   const n = c.rows;
   const r = metricsAtThreshold(yTrue, scores, positive, d.threshold);
-  const isPos = new Uint8Array(n);
-  const flagged = new Uint8Array(n);
-  let tp = 0;
-  let truePos = 0;
-  let predPos = 0;
+  // The catalogue metric of the predictions at the threshold: its closed form is the primary metric's (Wilson, delta).
+  const yPred = new Int32Array(n);
+  const of = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    isPos[i] = yTrue[i] === positive ? 1 : 0;
-    flagged[i] = scores[i]! >= d.threshold ? 1 : 0;
-    truePos += isPos[i]!;
-    predPos += flagged[i]!;
-    tp += isPos[i]! & flagged[i]!;
+    const flagged = scores[i]! >= d.threshold;
+    yPred[i] = flagged ? positive : 1 - positive;
+    of[i] = (yTrue[i] === positive ? 2 : 0) + (flagged ? 1 : 0);
   }
-  const correct = n - truePos - predPos + 2 * tp;
   const closed =
-    d.metric === 'precision'
-      ? wilsonOf(tp, predPos, z, predPos)
-      : d.metric === 'recall'
-        ? wilsonOf(tp, truePos, z, truePos)
-        : d.metric === 'accuracy'
-          ? wilsonOf(correct, n, z, Math.min(correct, n - correct))
-          : undefined;
+    n >= 2 ? closedFormFor({ task: 'binary', metric: d.metric, yTrue, yPred, proba: c.proba!, nClasses, positive }, { ...s, value: r[d.metric] }) : null;
   const warning = r.warnings[d.metric];
+  // sums: [true negative, false positive, false negative, true positive]; scikit-learn's 0 where undefined.
+  const evaluate = (w: Float64Array): number => {
+    const [tn, fp, fn, tp] = [w[0]!, w[1]!, w[2]!, w[3]!];
+    if (d.metric === 'precision') return tp + fp === 0 ? 0 : tp / (tp + fp);
+    if (d.metric === 'recall') return tp + fn === 0 ? 0 : tp / (tp + fn);
+    if (d.metric === 'f1') return 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+    return (tp + tn) / n;
+  };
   return {
     value: r[d.metric],
     // scikit-learn's convention (0 with a warning) is kept; the warning says why.
     ...(warning ? { why: warning } : {}),
-    ...(closed ? { closed } : {}),
-    resample: (w) => {
-      let a = 0;
-      let p = 0;
-      let f = 0;
-      for (let i = 0; i < n; i++) {
-        const k = w[i]!;
-        if (k === 0) continue;
-        if (isPos[i]) p += k;
-        if (flagged[i]) {
-          f += k;
-          if (isPos[i]) a += k;
-        }
-      }
-      if (d.metric === 'precision') return f === 0 ? 0 : a / f;
-      if (d.metric === 'recall') return p === 0 ? 0 : a / p;
-      if (d.metric === 'f1') return p + f === 0 ? 0 : (2 * a) / (p + f);
-      return (n - p - f + 2 * a) / n;
-    },
+    ...(closed && closed.low !== null && closed.high !== null
+      ? { closed: { low: closed.low, high: closed.high, method: closed.method, support: Infinity } }
+      : {}),
+    cells: { of, count: 4, evaluate },
   };
 }
 
@@ -200,22 +208,19 @@ function prepareBand(d: Extract<DeclaredMetric, { kind: 'error_band' }>, c: Decl
   const yPred = c.yPredValue!;
   const n = c.rows;
   const value = withinErrorBand(yTrue, yPred, d.within, d.relative ? 'relative' : 'absolute');
-  const inside = new Uint8Array(n);
+  const of = new Int32Array(n);
   let x = 0;
   for (let i = 0; i < n; i++) {
     const t = yTrue[i]!;
-    inside[i] = Math.abs(t - yPred[i]!) <= (d.relative ? d.within * Math.abs(t) : d.within) ? 1 : 0;
-    x += inside[i]!;
+    of[i] = Math.abs(t - yPred[i]!) <= (d.relative ? d.within * Math.abs(t) : d.within) ? 1 : 0;
+    x += of[i]!;
   }
-  return {
-    value,
-    ...(n >= 2 ? { closed: wilsonOf(x, n, z, Math.min(x, n - x)) } : {}),
-    resample: (w) => {
-      let s = 0;
-      for (let i = 0; i < n; i++) if (inside[i]) s += w[i]!;
-      return s / n;
-    },
-  };
+  let closed: Prepared['closed'];
+  if (n >= 2) {
+    const [low, high] = wilson(x, n, z);
+    closed = { low, high, method: 'wilson', support: Math.min(x, n - x) };
+  }
+  return { value, ...(closed ? { closed } : {}), cells: { of, count: 2, evaluate: (w) => w[1]! / n } };
 }
 
 function prepareOne(
@@ -225,12 +230,13 @@ function prepareOne(
   c: DeclaredRows,
   classes: readonly string[] | undefined,
   positive: number | undefined,
-  z: number,
+  s: IntervalSettings,
 ): Prepared {
+  const z = normalQuantile((1 + s.confidence!) / 2);
   if (isMatrixMetric(d)) return prepareMatrix(spec, index, d, c, classes!, z);
   if (d.kind === 'error_band') return prepareBand(d, c, z);
   const scores = positiveScores(c, classes!.length, positive!);
-  return d.kind === 'at_threshold' ? prepareThreshold(d, c, scores, positive!, z) : prepareCurve(d, c, scores, positive!);
+  return d.kind === 'at_threshold' ? prepareThreshold(d, c, scores, positive!, classes!.length, s) : prepareCurve(d, c, scores, positive!);
 }
 
 /** The worsening from the baseline of a value and of its interval's ends (positive = worse). */
@@ -266,8 +272,8 @@ export function declaredGated(spec: ModelSpec, classes: readonly string[] | unde
   if (declared.length === 0 || c.rows === 0) return [];
   const { resamples, confidence, seed, method } = spec.monitor.significance;
   const choice = method ?? 'auto';
-  const z = normalQuantile((1 + confidence) / 2);
-  const prepared = declared.map((d, i) => prepareOne(spec, i, d, c, classes, positive, z));
+  const settings: IntervalSettings = { method: choice, resamples, confidence, seed };
+  const prepared = declared.map((d, i) => prepareOne(spec, i, d, c, classes, positive, settings));
   const intervals: (Interval | undefined)[] = prepared.map(() => undefined);
   if (resamples === 0 || c.rows < 2) return declared.map((d, i) => gated(d, prepared[i]!, undefined));
   const boot: number[] = [];
@@ -276,18 +282,23 @@ export function declaredGated(spec: ModelSpec, classes: readonly string[] | unde
     const closed = p.closed;
     const useClosed = closed && choice !== 'bootstrap' && (choice === 'analytic' || (c.rows >= ANALYTIC_MIN_ROWS && closed.support >= ANALYTIC_MIN_SUPPORT));
     if (useClosed) intervals[i] = { low: closed.low, high: closed.high, level: confidence, method: closed.method };
-    else if (p.resample) boot.push(i);
+    else if (p.cells) boot.push(i);
   });
   if (boot.length > 0) {
     const n = c.rows;
     const samples = boot.map(() => [] as number[]);
+    const sums = boot.map((i) => new Float64Array(prepared[i]!.cells!.count));
     const rng = Xoshiro128StarStar.fromSeed(seed);
     const counts = new Int32Array(n);
     for (let b = 0; b < resamples; b++) {
       counts.fill(0);
       drawResample(rng, n, counts);
       boot.forEach((i, j) => {
-        const v = prepared[i]!.resample!(counts);
+        const { of, evaluate } = prepared[i]!.cells!;
+        const into = sums[j]!;
+        into.fill(0);
+        for (let r = 0; r < n; r++) into[of[r]!]! += counts[r]!;
+        const v = evaluate(into);
         if (v !== null && Number.isFinite(v)) samples[j]!.push(v);
       });
     }
