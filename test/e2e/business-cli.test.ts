@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,24 @@ describe('upkeep evaluate with declared business metrics and their gates', funct
     const html = evaluate('upkeep.yaml', 'html');
     assert.match(html.stdout, /<section id="business"><h2>Business metrics<\/h2><p>Failed gates: recall_at_p95\.<\/p>/);
     assert.match(html.stdout, /<td>recall_at_p95<\/td>.*?<td>min: failed<\/td>/);
+  });
+
+  it('judges the cost matrix on its CBPE estimate when the window has no labels, and says the curve metric waits for them', function () {
+    const lines = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+    const window = path.join(dir, 'unlabelled.csv');
+    writeFileSync(window, lines.map((l) => l.slice(0, l.lastIndexOf(','))).join('\n'));
+    const args = ['--reference', fixture('data/binary.csv'), '--format', 'json', '--fail-on', 'never'];
+    const est = upkeep(['evaluate', '--model', 'fraud', '--config', path.join(dir, 'upkeep.yaml'), '--data', window, ...args]);
+    assert.equal(est.status, 0, est.stderr);
+    const out = JSON.parse(est.stdout);
+    assert.equal(out.verdict.basis, 'estimated');
+    const e = out.evaluation.estimated.confusion as number[][];
+    const [cost, recall] = out.evaluation.gated;
+    assert.equal(cost.estimated, true);
+    assert.ok(Math.abs(cost.value - (5 * e[0]![1]! + 50 * e[1]![0]!) / out.evaluation.estimated.rows) < 1e-12, `estimated cost ${cost.value}`);
+    assert.ok(out.verdict.reasons.includes(`estimated fraud_cost ${Number(cost.value.toPrecision(4))} is at or below the maximum 100`));
+    assert.equal(recall.value, null);
+    assert.ok(out.verdict.reasons.some((x: string) => x.startsWith('estimated recall_at_p95: not judged (recall_at_precision cannot be estimated')));
   });
 
   it('lists each declared metric and its gate in upkeep check', function () {
