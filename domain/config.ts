@@ -21,6 +21,7 @@ import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
 import { passkeyEntry } from './passkey-config.js';
+import { declaredMetricIssues, declaredMetricsSpec } from './business-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -365,6 +366,8 @@ export const modelSpecBase = z.strictObject({
   thresholds,
   /** Baseline metric values (e.g. measured at training time) that max_drop is measured from. */
   baseline: z.record(z.string(), z.number()).default({}),
+  /** Business metrics beyond the catalogue, each with its own optional gate (domain/business-config.ts). */
+  metrics: declaredMetricsSpec,
   /**
    * A reference profile (JSON from `upkeep profile`); by default the one stored for the model
    * version. Or `{ rolling: 28d, same: weekday }`: the model's own recent production data.
@@ -463,6 +466,7 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
       ctx.addIssue({ code: 'custom', path: ['reference', 'min_days'], message: `min_days ${m.reference.min_days} is more than the ${days} rolling days` });
     }
   }
+  for (const issue of declaredMetricIssues(m)) ctx.addIssue({ code: 'custom', ...issue });
   const names = new Set<string>();
   m.inputs.forEach((input, i) => {
     if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input ${input.name}` });

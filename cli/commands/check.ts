@@ -4,6 +4,7 @@
  * (with a file pattern, the last match of the most recent day) to check its columns and label
  * values. Read-only: nothing is written, Temporal is not needed.
  */
+import { declaredClassProblem, declaredMetricLines } from '../../domain/business-config.js';
 import { reviewDeciders, reviewPolicy } from '../../domain/review.js';
 import { columnsWord } from '../../domain/escape.js';
 import { readModelFile } from '../../engine/evaluation/model-file.js';
@@ -62,6 +63,9 @@ export async function checkModel(
     if (err instanceof UpkeepError) return fail(err.message);
     throw err;
   }
+  // A cost or value matrix must name the model's own classes (the config alone cannot know them).
+  const mismatch = declaredClassProblem(spec, classes);
+  if (mismatch) return fail(mismatch.replace(`model ${spec.id}: `, ''));
 
   if (spec.data.query !== undefined) return checkQuery(spec, artifactName, at, connect);
   const window = dataWindow({ template: spec.data.uri, end: at, days: spec.data.window.days, timezone: spec.schedule.timezone });
@@ -307,6 +311,7 @@ export async function checkCommand(o: { config?: string; model?: string }): Prom
       console.log(r.line);
       for (const line of routeLines(config, spec)) console.log(line);
       for (const line of tierLines(spec)) console.log(line);
+      for (const line of declaredMetricLines(spec.metrics)) console.log(`     ${spec.id} metric ${line}`);
       // The owner the trail names (an accepted handover) against the config's (docs/governance.md#handover).
       const owners = await ownerLines((store ??= openStore(config)), spec);
       if (!owners.ok) bad++;

@@ -1,4 +1,5 @@
 /** Builds the JSON model card; every list is sorted explicitly, never left in input order. */
+import { declaredMetricLines } from '../../domain/business-config.js';
 import { buildCardReviews } from './reviews.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
@@ -79,6 +80,7 @@ function buildDetails(spec: ModelSpec): CardDetails {
       maxDrop: spec.thresholds.max_drop ?? null,
       baseline: spec.baseline[metric] ?? null,
     },
+    ...(spec.metrics?.length ? { declaredMetrics: declaredMetricLines(spec.metrics) } : {}),
     intended_use: spec.intended_use ?? null,
     limits: typeof limits === 'string' && limits.trim() !== '' ? limits : null,
   };

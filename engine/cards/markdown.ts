@@ -60,7 +60,9 @@ function renderDetails(card: ModelCard): string[] {
   for (const i of d.inputs) lines.push(`- **Input ${code(i.name)}** (${i.type}): ${i.columns.map(t).join(', ')}`);
   lines.push(`- **Label:** ${label}`);
   if (d.classes) lines.push(`- **Classes:** ${d.classes.map((c) => t(String(c))).join(', ')}`);
-  lines.push(`- **Primary metric:** ${primaryMetricLine(d.primaryMetric)}`, `- **Configured artifact:** ${t(d.artifact)}`, '');
+  lines.push(`- **Primary metric:** ${primaryMetricLine(d.primaryMetric)}`);
+  for (const m of d.declaredMetrics ?? []) lines.push(`- **Declared metric** ${t(m)}`);
+  lines.push(`- **Configured artifact:** ${t(d.artifact)}`, '');
   return lines;
 }
 

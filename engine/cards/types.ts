@@ -137,6 +137,8 @@ export interface CardDetails {
   /** The artifact declared in upkeep.yaml. */
   artifact: string;
   primaryMetric: { name: string; higherIsBetter: boolean; min: number | null; max: number | null; maxDrop: number | null; baseline: number | null };
+  /** The declared business metrics (models[].metrics), one sentence each with its gate; absent when none. */
+  declaredMetrics?: string[];
   intended_use: string | null;
   /** Known limits, when the config states them (no config field for them yet). */
   limits: string | null;

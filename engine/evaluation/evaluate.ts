@@ -20,6 +20,7 @@ import { resolveLimits } from '../../domain/limits.js';
 import { labelledPart } from './labelled.js';
 import { estimateWindow, fitEstimators, type ReferenceEstimators } from './estimators.js';
 import { loggedSummary, loggedWarnings } from './logged.js';
+import { declaredGated, gateOnEstimate } from './declared-metrics.js';
 
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
 export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
@@ -353,6 +354,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     const estimators = o.reference.profile.estimators as ReferenceEstimators | undefined;
     const { estimated, multivariate, notes } = estimateWindow(estimators, prepared, all, collected, all.sample, spec.monitor.multivariate.domain_classifier);
     if (estimated) summary.estimated = estimated;
+    gateOnEstimate(spec, prepared.classes, summary);
     if (multivariate) summary.multivariate = multivariate;
     summary.warnings.push(...notes);
     if (!estimators && unlabelled > 0) {
@@ -538,6 +540,8 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
         })
       : undefined;
   const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};
+  // Declared business metrics, on the same rows, with their gates (declared-metrics.ts).
+  const gated = declaredGated(spec, prepared.classes, prepared.positiveIndex, collected);
   const summary: EvaluationSummary = {
     rows: collected.rows,
     rowsRead: collected.rowsRead,
@@ -547,6 +551,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     warnings,
     ...(slices ? { slices } : {}),
     ...(ci.confidence ? { confidence: ci.confidence } : {}),
+    ...(gated.length > 0 ? { gated } : {}),
     ...(collected.labels
       ? {
           classes: prepared.classes,

@@ -5,6 +5,7 @@
 import { markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../domain/evaluation.js';
 import type { EstimatedMetric } from '../../domain/estimation.js';
+import { businessMarkdown } from './gated-report.js';
 
 export interface EvaluationReport {
   schema: 'upkeep.evaluation-report/v1';
@@ -121,6 +122,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
       }
     }
     lines.push('');
+    lines.push(...businessMarkdown(e.gated, r.verdict.failedGates));
     if (e.logged) lines.push(...loggedLines(e.logged));
     if (est) lines.push(...estimateLines(est, r.verdict.basis));
     if (e.warnings.length > 0) {

@@ -9,6 +9,7 @@
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { intervalMethod } from '../evaluation/report.js';
+import { businessRows, GATED_HEAD } from '../evaluation/gated-report.js';
 import { distributionSvg } from './distribution.js';
 import {
   COLOURS,
@@ -291,6 +292,20 @@ function qualitySection(r: EvaluationReport): string {
   return el('section', { id: 'quality' }, el('h2', {}, 'Data quality'), el('ul', {}, ...items));
 }
 
+/** The declared business metrics with their gates (gated-report.ts); none declared: no section. */
+function businessSection(r: EvaluationReport): string {
+  const rows = businessRows(Array.isArray(r.evaluation?.gated) ? r.evaluation.gated : undefined);
+  if (rows.length === 0) return '';
+  const failed = (r.verdict.failedGates ?? []).filter((n) => r.evaluation?.gated?.some((g) => g.kind === 'business' && g.name === n));
+  return el(
+    'section',
+    { id: 'business' },
+    el('h2', {}, 'Business metrics'),
+    el('p', {}, escapeXml(failed.length > 0 ? `Failed gates: ${failed.join(', ')}.` : 'No declared gate failed.')),
+    htmlTable('Declared metrics: value, interval and gate', GATED_HEAD, rows),
+  );
+}
+
 /** A stored report read back may be from an older version or partial: every part the page reads gets a default. */
 function normalised(raw: EvaluationReport): EvaluationReport {
   const r = raw as Partial<EvaluationReport>;
@@ -356,6 +371,7 @@ export function renderReportHtml(report: EvaluationReport): string {
         : '',
     ),
     e ? el('section', { id: 'metrics' }, el('h2', {}, 'Metrics'), metricsTable(r)) : '',
+    businessSection(r),
     driftSection(r),
     qualitySection(r),
     e && e.warnings.length > 0

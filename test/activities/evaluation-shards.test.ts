@@ -281,7 +281,18 @@ describe('a window evaluated in shards and merged', function () {
     });
     const reference = await store.put('profiles/generated/ref.json', JSON.stringify(profile));
     // Above 20,000 rows: the bootstrap is spread over the evaluation threads (seeded per resample).
-    const spec = specFor({ ...base, id: 'generated', monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } } });
+    // Declared business metrics ride along: their values and bootstrap intervals must merge exactly too.
+    const metrics = [
+      { name: 'cost', kind: 'cost_matrix', matrix: { 1: { 1: 0, 0: 20 }, 0: { 1: 3, 0: 0 } }, gate: { max: 9 } },
+      { name: 'recall_at_p80', kind: 'recall_at_precision', precision: 0.8, gate: { min: 0.3 } },
+      { name: 'f1_at_06', kind: 'at_threshold', metric: 'f1', threshold: 0.6 },
+    ];
+    const spec = specFor({
+      ...base,
+      id: 'generated',
+      metrics,
+      monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } },
+    });
     const files = [
       { name: 'a.parquet', bytes: generated(12_000, 1000, 1), rows: 12_000 },
       { name: 'b.parquet', bytes: generated(9_500, 700, 2, 0, 150), rows: 9_500 },
@@ -294,6 +305,11 @@ describe('a window evaluated in shards and merged', function () {
     assert.equal(single.droppedRows, Math.ceil((9_500 - 7) / 150));
     assert.equal(single.confidence?.method, 'bootstrap');
     assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
+    assert.deepEqual(
+      single.gated?.map((g) => [g.name, g.interval?.method, g.value !== null]),
+      metrics.map((m) => [m.name, 'bootstrap', true]),
+      'the declared metrics are compared too',
+    );
     // The activity streams the Parquet files a row group at a time, read by range; read whole, the
     // same window gives the same summary.
     const files0 = createFileDataSource();

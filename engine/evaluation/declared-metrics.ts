@@ -1,0 +1,347 @@
+/**
+ * The business metrics a model declares (models[].metrics, domain/business-config.ts), computed on
+ * the window's labelled rows — the rows of the primary metric — with an interval from the same
+ * significance settings (monitor.significance): a closed form where one exists and the window is
+ * large enough (`auto`, as for the primary metric), else the percentile bootstrap with the same
+ * seed and resamples (the same random stream: resample b draws the same rows as the primary
+ * metric's resample b). Each becomes a GatedValue carrying the gate the config set on it. When the
+ * verdict is judged on the estimate (too few labels), the matrix metrics are estimated from CBPE's
+ * expected confusion matrix. docs/statistics/business-metrics.md#declaring-and-gating.
+ */
+import { declaredLowerIsBetter, isMatrixMetric, matrixClassProblem, type DeclaredMetric, type MatrixMetric } from '../../domain/business-config.js';
+import type { ModelSpec } from '../../domain/config.js';
+import type { EstimationSummary } from '../../domain/estimation.js';
+import type { EvaluationSummary } from '../../domain/evaluation.js';
+import type { GatedValue } from '../../domain/gates.js';
+import { normalQuantile } from '../math/special/normal.js';
+import { UpkeepError } from '../errors.js';
+import { matrixCost, metricsAtThreshold, withinErrorBand } from './metrics/business.js';
+import { BusinessMetricError } from './metrics/business-input.js';
+import { precisionAtRecall, recallAtPrecision, sortScores } from './metrics/pr-targets.js';
+import type { Collected } from './evaluator.js';
+import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, closedFormFor, type IntervalSettings } from './significance/interval.js';
+import { wilson } from './significance/analytic.js';
+import { quantileLinear } from './significance/quantile.js';
+import { drawResample, Xoshiro128StarStar } from './significance/random.js';
+
+/** The rows a declared metric is computed from (the labelled part of a window). */
+export type DeclaredRows = Pick<Collected, 'task' | 'rows' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'>;
+
+type Interval = NonNullable<GatedValue['interval']>;
+
+/**
+ * What a resample needs of a metric: each row's cell (a confusion cell, a score group), so that a
+ * resample's draws are summed per cell in one sequential pass, and the metric from those sums.
+ */
+interface Cells {
+  of: Int32Array;
+  count: number;
+  evaluate: (sums: Float64Array) => number | null;
+}
+
+/** One declared metric, ready to judge: its value, and how to get its interval. */
+interface Prepared {
+  value: number | null;
+  why?: string;
+  /** A closed-form interval, and the count its normal approximation rests on. */
+  closed?: { low: number; high: number; method: string; support: number };
+  /** For the bootstrap. */
+  cells?: Cells;
+}
+
+/** The k × k matrix in the model's class order, from the config's map keyed by class label. */
+export function matrixInClassOrder(modelId: string, index: number, d: MatrixMetric, classes: readonly string[]): number[][] {
+  const problem = matrixClassProblem(modelId, index, d, classes);
+  if (problem) throw new UpkeepError('SchemaMismatch', problem);
+  return classes.map((t) => classes.map((p) => d.matrix[t]![p]!));
+}
+
+function positiveScores(c: DeclaredRows, k: number, positive: number): Float64Array {
+  const proba = c.proba!;
+  const out = new Float64Array(c.rows);
+  for (let i = 0, idx = positive; i < c.rows; i++, idx += k) out[i] = proba[idx]!;
+  return out;
+}
+
+/** Closed form: the mean of per-row values ± z·s/√n (CLT), scaled by `scale` (1, or n for a window total). */
+function cltOf(x: Float64Array, z: number, scale: number): Prepared['closed'] {
+  const n = x.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += x[i]!;
+  const mean = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (x[i]! - mean) ** 2;
+  const se = Math.sqrt(ss / (n - 1) / n);
+  return { low: (mean - z * se) * scale, high: (mean + z * se) * scale, method: 'clt', support: n };
+}
+
+function prepareMatrix(spec: ModelSpec, index: number, d: MatrixMetric, c: DeclaredRows, classes: readonly string[], z: number): Prepared {
+  const m = matrixInClassOrder(spec.id, index, d, classes);
+  const yTrue = c.yTrueClass!;
+  const yPred = c.yPredClass!;
+  const r = matrixCost(yTrue, { kind: 'classes', yPred }, m);
+  const n = c.rows;
+  const k = classes.length;
+  const perRow = new Float64Array(n);
+  const of = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    perRow[i] = m[yTrue[i]!]![yPred[i]!]!;
+    of[i] = yTrue[i]! * k + yPred[i]!;
+  }
+  const flat = m.flat();
+  const evaluate = (sums: Float64Array): number => {
+    let s = 0;
+    for (let j = 0; j < flat.length; j++) if (sums[j] !== 0) s += flat[j]! * sums[j]!;
+    return d.per === 'row' ? s / n : s;
+  };
+  return {
+    value: d.per === 'row' ? r.perRow : r.total,
+    ...(n >= 2 ? { closed: cltOf(perRow, z, d.per === 'row' ? 1 : n) } : {}),
+    cells: { of, count: k * k, evaluate },
+  };
+}
+
+/**
+ * Recall at precision / precision at recall on a resample: the rows' distinct scores, highest
+ * first, are groups; a row's cell is 2·group + (positive ? 1 : 0), and the curve is walked over
+ * the groups' summed draws, as pr-targets.ts walks the sorted scores.
+ */
+function prepareCurve(
+  d: Extract<DeclaredMetric, { kind: 'recall_at_precision' | 'precision_at_recall' }>,
+  c: DeclaredRows,
+  scores: Float64Array,
+  positive: number,
+): Prepared {
+  const yTrue = c.yTrueClass!;
+  let value: number | null;
+  try {
+    const sorted = sortScores(yTrue, scores, positive, d.kind);
+    value = d.kind === 'recall_at_precision' ? recallAtPrecision(sorted, d.precision).value : precisionAtRecall(sorted, d.recall).value;
+  } catch (err) {
+    if (!(err instanceof BusinessMetricError)) throw err;
+    return { value: null, why: err.message };
+  }
+  const n = c.rows;
+  const distinct = Float64Array.from(scores).sort().reverse();
+  let groups = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || distinct[i] !== distinct[i - 1]) distinct[groups++] = distinct[i]!;
+  const desc = distinct.subarray(0, groups);
+  const of = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    // The group of a score: binary search in the descending distinct scores.
+    const v = scores[i]!;
+    let lo = 0;
+    let hi = groups - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (desc[mid]! > v) lo = mid + 1;
+      else hi = mid;
+    }
+    of[i] = 2 * lo + (yTrue[i] === positive ? 1 : 0);
+  }
+  const recallTarget = d.kind === 'recall_at_precision';
+  const target = recallTarget ? d.precision : d.recall;
+  const evaluate = (sums: Float64Array): number | null => {
+    let p = 0;
+    for (let g = 0; g < groups; g++) p += sums[2 * g + 1]!;
+    if (p === 0) return null;
+    let tp = 0;
+    let fp = 0;
+    let best = recallTarget ? 0 : -1;
+    for (let g = 0; g < groups; g++) {
+      fp += sums[2 * g]!;
+      tp += sums[2 * g + 1]!;
+      if (tp + fp === 0) continue;
+      const precision = tp / (tp + fp);
+      if (recallTarget) {
+        if (precision >= target && tp / p > best) best = tp / p;
+      } else if (tp / p >= target && precision > best) best = precision;
+    }
+    return best;
+  };
+  return { value, cells: { of, count: 2 * groups, evaluate } };
+}
+
+function prepareThreshold(
+  d: Extract<DeclaredMetric, { kind: 'at_threshold' }>,
+  c: DeclaredRows,
+  scores: Float64Array,
+  positive: number,
+  nClasses: number,
+  s: IntervalSettings,
+): Prepared {
+  const yTrue = c.yTrueClass!;
+  const n = c.rows;
+  const r = metricsAtThreshold(yTrue, scores, positive, d.threshold);
+  // The catalogue metric of the predictions at the threshold: its closed form is the primary metric's (Wilson, delta).
+  const yPred = new Int32Array(n);
+  const of = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const flagged = scores[i]! >= d.threshold;
+    yPred[i] = flagged ? positive : 1 - positive;
+    of[i] = (yTrue[i] === positive ? 2 : 0) + (flagged ? 1 : 0);
+  }
+  const closed =
+    n >= 2 ? closedFormFor({ task: 'binary', metric: d.metric, yTrue, yPred, proba: c.proba!, nClasses, positive }, { ...s, value: r[d.metric] }) : null;
+  const warning = r.warnings[d.metric];
+  // sums: [true negative, false positive, false negative, true positive]; scikit-learn's 0 where undefined.
+  const evaluate = (w: Float64Array): number => {
+    const [tn, fp, fn, tp] = [w[0]!, w[1]!, w[2]!, w[3]!];
+    if (d.metric === 'precision') return tp + fp === 0 ? 0 : tp / (tp + fp);
+    if (d.metric === 'recall') return tp + fn === 0 ? 0 : tp / (tp + fn);
+    if (d.metric === 'f1') return 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+    return (tp + tn) / n;
+  };
+  return {
+    value: r[d.metric],
+    // scikit-learn's convention (0 with a warning) is kept; the warning says why.
+    ...(warning ? { why: warning } : {}),
+    ...(closed && closed.low !== null && closed.high !== null
+      ? { closed: { low: closed.low, high: closed.high, method: closed.method, support: Infinity } }
+      : {}),
+    cells: { of, count: 4, evaluate },
+  };
+}
+
+function prepareBand(d: Extract<DeclaredMetric, { kind: 'error_band' }>, c: DeclaredRows, z: number): Prepared {
+  const yTrue = c.yTrueValue!;
+  const yPred = c.yPredValue!;
+  const n = c.rows;
+  const value = withinErrorBand(yTrue, yPred, d.within, d.relative ? 'relative' : 'absolute');
+  const of = new Int32Array(n);
+  let x = 0;
+  for (let i = 0; i < n; i++) {
+    const t = yTrue[i]!;
+    of[i] = Math.abs(t - yPred[i]!) <= (d.relative ? d.within * Math.abs(t) : d.within) ? 1 : 0;
+    x += of[i]!;
+  }
+  let closed: Prepared['closed'];
+  if (n >= 2) {
+    const [low, high] = wilson(x, n, z);
+    closed = { low, high, method: 'wilson', support: Math.min(x, n - x) };
+  }
+  return { value, ...(closed ? { closed } : {}), cells: { of, count: 2, evaluate: (w) => w[1]! / n } };
+}
+
+function prepareOne(
+  spec: ModelSpec,
+  index: number,
+  d: DeclaredMetric,
+  c: DeclaredRows,
+  classes: readonly string[] | undefined,
+  positive: number | undefined,
+  s: IntervalSettings,
+): Prepared {
+  const z = normalQuantile((1 + s.confidence!) / 2);
+  if (isMatrixMetric(d)) return prepareMatrix(spec, index, d, c, classes!, z);
+  if (d.kind === 'error_band') return prepareBand(d, c, z);
+  const scores = positiveScores(c, classes!.length, positive!);
+  return d.kind === 'at_threshold' ? prepareThreshold(d, c, scores, positive!, classes!.length, s) : prepareCurve(d, c, scores, positive!);
+}
+
+/** The worsening from the baseline of a value and of its interval's ends (positive = worse). */
+function dropOf(lower: boolean, baseline: number, value: number, iv: Interval): NonNullable<GatedValue['drop']> {
+  return lower
+    ? { value: value - baseline, low: iv.low - baseline, high: iv.high - baseline }
+    : { value: baseline - value, low: baseline - iv.high, high: baseline - iv.low };
+}
+
+function gated(d: DeclaredMetric, p: Pick<Prepared, 'value' | 'why'>, iv: Interval | undefined, estimated = false): GatedValue {
+  const lower = declaredLowerIsBetter(d);
+  return {
+    name: d.name,
+    kind: 'business',
+    value: p.value,
+    ...(p.why !== undefined ? { why: p.why } : {}),
+    lowerIsBetter: lower,
+    gate: { ...d.gate },
+    ...(d.baseline !== undefined ? { baseline: d.baseline } : {}),
+    ...(iv ? { interval: iv } : {}),
+    ...(iv && d.baseline !== undefined && p.value !== null ? { drop: dropOf(lower, d.baseline, p.value, iv) } : {}),
+    ...(estimated ? { estimated: true } : {}),
+  };
+}
+
+/**
+ * Every declared metric of the model on the labelled rows, with its interval; [] when none is
+ * declared or no row is labelled. A matrix naming a class the model does not have is a
+ * SchemaMismatch naming the model, the metric and the class.
+ */
+export function declaredGated(spec: ModelSpec, classes: readonly string[] | undefined, positive: number | undefined, c: DeclaredRows): GatedValue[] {
+  const declared = spec.metrics ?? [];
+  if (declared.length === 0 || c.rows === 0) return [];
+  const { resamples, confidence, seed, method } = spec.monitor.significance;
+  const choice = method ?? 'auto';
+  const settings: IntervalSettings = { method: choice, resamples, confidence, seed };
+  const prepared = declared.map((d, i) => prepareOne(spec, i, d, c, classes, positive, settings));
+  const intervals: (Interval | undefined)[] = prepared.map(() => undefined);
+  if (resamples === 0 || c.rows < 2) return declared.map((d, i) => gated(d, prepared[i]!, undefined));
+  const boot: number[] = [];
+  prepared.forEach((p, i) => {
+    if (p.value === null) return;
+    const closed = p.closed;
+    const useClosed = closed && choice !== 'bootstrap' && (choice === 'analytic' || (c.rows >= ANALYTIC_MIN_ROWS && closed.support >= ANALYTIC_MIN_SUPPORT));
+    if (useClosed) intervals[i] = { low: closed.low, high: closed.high, level: confidence, method: closed.method };
+    else if (p.cells) boot.push(i);
+  });
+  if (boot.length > 0) {
+    const n = c.rows;
+    const samples = boot.map(() => [] as number[]);
+    const sums = boot.map((i) => new Float64Array(prepared[i]!.cells!.count));
+    const rng = Xoshiro128StarStar.fromSeed(seed);
+    const counts = new Int32Array(n);
+    for (let b = 0; b < resamples; b++) {
+      counts.fill(0);
+      drawResample(rng, n, counts);
+      boot.forEach((i, j) => {
+        const { of, evaluate } = prepared[i]!.cells!;
+        const into = sums[j]!;
+        into.fill(0);
+        for (let r = 0; r < n; r++) into[of[r]!]! += counts[r]!;
+        const v = evaluate(into);
+        if (v !== null && Number.isFinite(v)) samples[j]!.push(v);
+      });
+    }
+    boot.forEach((i, j) => {
+      const sorted = Float64Array.from(samples[j]!).sort();
+      if (sorted.length === 0) return;
+      const low = quantileLinear(sorted, (1 - confidence) / 2);
+      const high = quantileLinear(sorted, (1 + confidence) / 2);
+      intervals[i] = { low, high, level: confidence, method: 'bootstrap' };
+    });
+  }
+  return declared.map((d, i) => gated(d, prepared[i]!, intervals[i]));
+}
+
+/**
+ * The declared metrics when the verdict is judged on the estimate: the matrix metrics from CBPE's
+ * expected confusion matrix (on every scored row), marked estimated and without an interval (the
+ * estimate's own band is the primary metric's); the others cannot be read off a confusion matrix
+ * and are reported as not estimated.
+ */
+export function estimatedGated(spec: ModelSpec, classes: readonly string[] | undefined, estimate: EstimationSummary | undefined): GatedValue[] {
+  const declared = spec.metrics ?? [];
+  const confusion = estimate?.confusion;
+  if (declared.length === 0 || !estimate || !confusion || !classes || estimate.rows === 0) return [];
+  return declared.map((d, i) => {
+    if (!isMatrixMetric(d))
+      return gated(d, { value: null, why: `${d.kind} cannot be estimated from the expected confusion matrix: it waits for the labels` }, undefined, true);
+    const m = matrixInClassOrder(spec.id, i, d, classes);
+    let total = 0;
+    for (let t = 0; t < m.length; t++) for (let p = 0; p < m.length; p++) total += m[t]![p]! * (confusion[t]?.[p] ?? 0);
+    return gated(d, { value: d.per === 'row' ? total / estimate.rows : total }, undefined, true);
+  });
+}
+
+/**
+ * A window judged on the estimate (fewer labelled rows than min_rows, as workflows/policy.ts
+ * decides): its declared metrics are the estimated ones, in place of those of the few labelled rows.
+ */
+export function gateOnEstimate(spec: ModelSpec, classes: readonly string[] | undefined, summary: EvaluationSummary): void {
+  const estimate = summary.estimated;
+  const primary = estimate?.metrics[spec.thresholds.metric];
+  if (summary.rows >= spec.min_rows || !primary || primary.value === null) return;
+  const est = estimatedGated(spec, classes, estimate);
+  if (est.length === 0) return;
+  summary.gated = [...(summary.gated ?? []).filter((g) => g.kind !== 'business'), ...est];
+}
