@@ -292,6 +292,9 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     evaluateDetailed: (o) => run(o, true),
     collect,
     finish: async (o, partials) => (await finish(o, partials, Date.now())).summary,
+    importance: async (o, task) =>
+      (await pool.run({ op: 'importance', spec: o.spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName, task }))
+        .importance!,
     close: () => pool.close(),
   };
 }
