@@ -4,6 +4,7 @@
  * primary metric (docs/statistics/drift.md, "Drift ranked by importance"). The shapes travel in the
  * evaluation summary (DriftReport.importance); the rules here are pure and run in workflow code.
  */
+import { lowerIsBetter } from './metrics.js';
 
 /** One input column's importance and, when it drifted, the effect its drift is estimated to have. */
 export interface ColumnImportance {
@@ -79,6 +80,8 @@ function short(v: number): string {
 export function importanceText(column: string, importance: Pick<DriftImportance, 'columns' | 'metric'> | undefined): string {
   if (!importance || !Object.hasOwn(importance.columns, column)) return '';
   const c = importance.columns[column]!;
-  const effect = c.effect === undefined || c.effect === null ? '' : `, estimated effect on ${importance.metric} ${short(-c.effect)}`;
+  // The effect is a loss (positive: worse); said as the change of the metric itself.
+  const change = c.effect === undefined || c.effect === null ? undefined : lowerIsBetter(importance.metric) ? c.effect : -c.effect;
+  const effect = change === undefined ? '' : `, estimated effect on ${importance.metric} ${change > 0 ? '+' : ''}${short(change)}`;
   return `importance ${short(c.importance)} ± ${short(c.std)}${effect}${c.below_floor ? ', below the importance floor' : ''}`;
 }
