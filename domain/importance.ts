@@ -85,3 +85,47 @@ export function importanceText(column: string, importance: Pick<DriftImportance,
   const effect = change === undefined ? '' : `, estimated effect on ${importance.metric} ${change > 0 ? '+' : ''}${short(change)}`;
   return `importance ${short(c.importance)} ± ${short(c.std)}${effect}${c.below_floor ? ', below the importance floor' : ''}`;
 }
+
+/**
+ * Column names in the order a drift report shows them: with importances, the drifted columns most
+ * important first, then the others in `names`' order; without, `names` as given.
+ */
+export function driftDisplayOrder(
+  names: readonly string[],
+  drift: { drifted_columns: readonly string[]; importance?: Pick<DriftImportance, 'columns'> },
+): string[] {
+  if (!drift.importance) return [...names];
+  const present = new Set(names);
+  const first = rankByImportance(
+    drift.drifted_columns.filter((c) => present.has(c)),
+    drift.importance,
+  );
+  const seen = new Set(first);
+  return [...first, ...names.filter((n) => !seen.has(n))];
+}
+
+/** A short cell for a table: "0.0452 ± 0.008" (and "below floor"), or '' without an importance. */
+export function importanceCell(column: string, importance: Pick<DriftImportance, 'columns'> | undefined): string {
+  if (!importance || !Object.hasOwn(importance.columns, column)) return '';
+  const c = importance.columns[column]!;
+  return `${short(c.importance)} ± ${short(c.std)}${c.below_floor ? ' (below floor)' : ''}`;
+}
+
+/** A short cell for the estimated effect of a drifted column on the metric ('' when none). */
+export function effectCell(column: string, importance: Pick<DriftImportance, 'columns' | 'metric'> | undefined): string {
+  if (!importance || !Object.hasOwn(importance.columns, column)) return '';
+  const c = importance.columns[column]!;
+  if (c.effect === undefined) return '';
+  if (c.effect === null) return '—';
+  const change = lowerIsBetter(importance.metric) ? c.effect : -c.effect;
+  return `${change > 0 ? '+' : ''}${short(change)}`;
+}
+
+/** One sentence on how the importances were measured, and the floor (plain text: the caller escapes it). */
+export function importanceSummary(imp: DriftImportance): string {
+  const floor = imp.floor ? ` Importance floor ${short(imp.floor)}: drift in a column below it is listed but raises no warning.` : '';
+  return (
+    `Drifted columns ranked by their importance to the model: the drop of ${imp.metric} (${short(imp.baseline)} unpermuted) when the column is permuted, ` +
+    `${imp.repeats} permutations of ${imp.rows} labelled reference rows; effect: the estimated change of ${imp.metric} when that column alone moves to this window's distribution.${floor}`
+  );
+}

@@ -17,6 +17,8 @@ import { withImportance } from '../../engine/evaluation/importance/attach.js';
 import { profileReferenceData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import type { ReferenceInput } from '../../engine/evaluation/types.js';
 import { createFileStore } from '../../engine/store/file-store.js';
+import { buildReport, renderReportMarkdown } from '../../engine/evaluation/report.js';
+import { renderReportHtml } from '../../engine/pictures/report-html.js';
 import { sha256Hex } from '../../engine/util.js';
 import { decideVerdict } from '../../workflows/policy.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
@@ -162,6 +164,39 @@ describe('drift ranked by importance on real data (breast cancer)', function () 
     assert.ok(!names(verdictOf(spec, alone).reasons, real.unimportant), verdictOf(spec, alone).reasons.join('\n'));
     const noFloor = await evaluate(specWith(), [real.unimportant]);
     assert.ok(names(verdictOf(specWith(), noFloor).reasons, real.unimportant));
+  });
+
+  it('lists drift in that order, with each importance, in the stored report (Markdown, HTML)', async () => {
+    const spec = specWith(FLOOR);
+    const summary = await evaluate(spec, [real.unimportant, real.important]);
+    const report = buildReport({
+      model: { modelId: 'cancer', spec, artifactSha256: key, artifactUri: 'file:///m.onnx', version: 'v1', source: 'config' } as never,
+      snapshot: {
+        uri: 'file:///s',
+        sha256: '0'.repeat(64),
+        rows: summary.rows,
+        files: [],
+        missing: [],
+        firstDay: '2026-01-01',
+        lastDay: '2026-01-01',
+        windowEnd: '2026-01-02T00:00:00Z',
+      } as never,
+      evaluation: summary,
+      verdict: verdictOf(spec, summary),
+    });
+    assert.deepEqual(report.drift!.importance!.ranked, summary.drift!.importance!.ranked);
+    const md = renderReportMarkdown(report);
+    const lines = md.split('\n');
+    const head = lines.findIndex((l) => l.startsWith('| column | test |'));
+    const end = lines.findIndex((l, i) => i > head && !l.startsWith('|'));
+    const table = lines.slice(head, end);
+    const at = (c: string): number => table.findIndex((l) => l.startsWith(`| ${c.replace(/_/g, '\\_')} |`) || l.startsWith(`| ${c} |`));
+    assert.ok(at(real.important) >= 0 && at(real.important) < at(real.unimportant), table.join('\n'));
+    assert.match(table[0]!, /importance \| effect on log\\?_loss \|/);
+    assert.match(table[at(real.unimportant)]!, /\(below floor\)/);
+    const html = renderReportHtml(report);
+    assert.ok(html.indexOf(`${real.important}: importance`) < html.indexOf(`${real.unimportant}: importance`));
+    assert.match(html, /below the importance floor/);
   });
 
   it('measures once per model version and reference: a second window reads the stored importances', async () => {
