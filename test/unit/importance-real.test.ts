@@ -9,7 +9,7 @@
  * raises none (it does without the floor).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEvaluationEngine, type EvaluationEngine, type WindowFile } from '../../engine/evaluation/evaluate.js';
@@ -21,6 +21,7 @@ import { buildReport, renderReportMarkdown } from '../../engine/evaluation/repor
 import { renderReportHtml } from '../../engine/pictures/report-html.js';
 import { sha256Hex } from '../../engine/util.js';
 import { decideVerdict } from '../../workflows/policy.js';
+import { evaluateOnce } from '../../cli/one-shot.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { FIXTURES, specFor } from '../helpers/fixtures.js';
@@ -199,10 +200,38 @@ describe('drift ranked by importance on real data (breast cancer)', function () 
     assert.match(html, /below the importance floor/);
   });
 
+  it('ranks drift in a one-shot evaluation too (upkeep evaluate --reference)', async () => {
+    const spec = specWith(FLOOR);
+    const file = join(dir, 'window.csv');
+    writeFileSync(file, await csvFile('window.csv', others, [real.unimportant, real.important]).load());
+    const { report } = await evaluateOnce({ spec, modelBytes: bytes, dataUris: [file], engine, reference: referenceFromProfile(reference.profile, spec) });
+    assert.equal(report.drift!.importance!.ranked[0], real.important);
+    assert.equal(report.verdict.status, 'warning');
+    assert.ok(names(report.verdict.reasons, real.important) && !names(report.verdict.reasons, real.unimportant), report.verdict.reasons.join('\n'));
+  });
+
   it('measures once per model version and reference: a second window reads the stored importances', async () => {
     const a = await evaluate(specWith(), [real.important]);
     const b = await evaluate(specWith(FLOOR), []);
     assert.deepEqual(a.drift!.importance!.stored, b.drift!.importance!.stored);
     assert.equal(a.drift!.importance!.columns[real.important]!.importance, b.drift!.importance!.columns[real.important]!.importance);
+  });
+
+  it('refuses stored importances that were altered: the window is judged without the ranking, and says why', async () => {
+    const a = await evaluate(specWith(), [real.important]);
+    const stored = a.drift!.importance!.stored!;
+    const file = new URL(stored.uri);
+    const text = readFileSync(file, 'utf8');
+    try {
+      writeFileSync(file, text.replace('"drops":{', '"drops":{"x":["a"],'));
+      const b = await evaluate(specWith(FLOOR), [real.important]);
+      assert.equal(b.drift!.importance, undefined);
+      assert.ok(
+        b.warnings.some((w) => /no importance ranking: model cancer: stored importances .* \(altered in the store\?\)/.test(w)),
+        b.warnings.join('\n'),
+      );
+    } finally {
+      writeFileSync(file, text);
+    }
   });
 });

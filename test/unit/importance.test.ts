@@ -16,6 +16,9 @@ import { prepareModel } from '../../engine/evaluation/model.js';
 import { sha256Hex } from '../../engine/util.js';
 import { raisesDriftWarning, rankByImportance } from '../../domain/importance.js';
 import { FIXTURES, specFor } from '../helpers/fixtures.js';
+import { modelYaml } from '../helpers/config-text.js';
+import { parseConfig } from '../../engine/config/load.js';
+import { isUpkeepError } from '../../engine/errors.js';
 
 interface Case {
   model: string;
@@ -176,5 +179,24 @@ describe('drift ranked by importance', () => {
     assert.equal(raisesDriftWarning('w', imp), true);
     assert.equal(raisesDriftWarning('a', { ...imp, floor: 0 }), true);
     assert.equal(raisesDriftWarning('a', undefined), true);
+  });
+});
+
+describe('monitor.drift.importance_floor in upkeep.yaml', () => {
+  const parse = (floor: string) =>
+    parseConfig(`models:${modelYaml({ extra: `    monitor: { drift: { importance_floor: ${floor} } }\n` })}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
+
+  it('is read per model, absent by default', () => {
+    assert.equal(parse('0.01').models[0]!.monitor.drift.importance_floor, 0.01);
+    assert.equal(parseConfig(`models:${modelYaml()}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' }).models[0]!.monitor.drift.importance_floor, undefined);
+  });
+
+  it('refuses a negative or non-numeric floor at load, naming the field', () => {
+    for (const bad of ['-0.1', 'high']) {
+      assert.throws(
+        () => parse(bad),
+        (err: unknown) => isUpkeepError(err, 'InvalidConfig') && /importance_floor/.test(err.message) && !/\n\s+at /.test(err.message),
+      );
+    }
   });
 });

@@ -61,8 +61,11 @@ function parseStored(bytes: Uint8Array, what: string, expect: Pick<StoredImporta
 }
 
 /** The model's importances (from the store, or measured now and stored) and the drifted inputs' effects. */
+/** The store's part the importances need: a store without reads (a one-shot run's) measures every time. */
+type ImportanceStore = Pick<ArtifactStore, 'put'> & Partial<Pick<ArtifactStore, 'tryGet' | 'uriFor'>>;
+
 async function measure(
-  store: ArtifactStore,
+  store: ImportanceStore,
   engine: EvaluationEngine,
   model: Pick<ResolvedModel, 'modelId' | 'artifactSha256'>,
   o: FinishWindowOptions,
@@ -76,11 +79,11 @@ async function measure(
   const key = importanceKey(model.modelId, model.artifactSha256, reference_sha256);
   const what = `model ${model.modelId}: stored importances ${key}`;
   const task: ImportanceTask = { sample, labelColumn: spec.label.column, metric, repeats: IMPORTANCE_REPEATS, seed, importance: false, transports };
-  const bytes = await store.tryGet(key);
+  const bytes = store.tryGet ? await store.tryGet(key) : undefined;
   if (bytes) {
     const stored = parseStored(bytes, what, { model_sha256: model.artifactSha256, reference_sha256, metric });
     const effects = Object.keys(transports).length > 0 ? (await engine.importance!(o, task)).effects : {};
-    return { stored, uri: store.uriFor(key), sha256: sha256Hex(bytes), effects };
+    return { stored, uri: store.uriFor ? store.uriFor(key) : key, sha256: sha256Hex(bytes), effects };
   }
   const r = await engine.importance!(o, { ...task, importance: true });
   const stored: StoredImportance = {
@@ -107,7 +110,7 @@ async function measure(
  * model sets an importance floor that then cannot apply).
  */
 export async function withImportance(
-  ports: { store: ArtifactStore; engine: EvaluationEngine; heartbeat?(details: unknown): void },
+  ports: { store: ImportanceStore; engine: EvaluationEngine; heartbeat?(details: unknown): void },
   model: Pick<ResolvedModel, 'modelId' | 'artifactSha256'>,
   o: FinishWindowOptions,
   summary: EvaluationSummary,
@@ -132,8 +135,9 @@ export async function withImportance(
   try {
     measured = await measure(ports.store, ports.engine, model, o, sample, transports);
   } catch (err) {
-    // The metric undefined on the sample (one class), too few labelled rows: the window is judged without it.
-    if (err instanceof UpkeepError && (err.type === 'InsufficientData' || err.type === 'InvalidData')) {
+    // The metric undefined on the sample (one class), too few labelled rows, a sample the model no longer
+    // takes (its inputs changed since the profile), a stored object refused: the window is judged without it.
+    if (err instanceof UpkeepError) {
       return { ...summary, warnings: [...summary.warnings, `no importance ranking: ${err.message}`] };
     }
     throw err;
@@ -142,7 +146,10 @@ export async function withImportance(
   }
   const { stored, effects } = measured;
   const columns: Record<string, ColumnImportance> = {};
-  for (const [name, drops] of Object.entries(stored.drops)) {
+  // The sample's columns only (a stored object's keys are not trusted to be column names).
+  for (const name of sample.columns) {
+    const drops = Object.hasOwn(stored.drops, name) ? stored.drops[name] : undefined;
+    if (!drops) continue;
     const { mean, std } = meanStd(drops);
     const c: ColumnImportance = { importance: mean, std };
     const e = Object.hasOwn(effects, name) ? effects[name]! : undefined;
