@@ -22,6 +22,7 @@ import { renderReportHtml } from '../../engine/pictures/report-html.js';
 import { sha256Hex } from '../../engine/util.js';
 import { decideVerdict } from '../../workflows/policy.js';
 import { evaluateOnce } from '../../cli/one-shot.js';
+import { modelPageHtml } from '../../cli/web/model-page.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { FIXTURES, specFor } from '../helpers/fixtures.js';
@@ -198,6 +199,27 @@ describe('drift ranked by importance on real data (breast cancer)', function () 
     const html = renderReportHtml(report);
     assert.ok(html.indexOf(`${real.important}: importance`) < html.indexOf(`${real.unimportant}: importance`));
     assert.match(html, /below the importance floor/);
+    // The web model page's drift table: the same order, an importance cell per row.
+    const page = String(
+      await modelPageHtml(
+        { user: 'a@example.com', csrf: 'x' },
+        {
+          spec,
+          trail: { ok: true, links: 0, rehashed: 0, problems: [], problemCount: 0 },
+          latest: report,
+          timeline: [],
+          omitted: 0,
+          findings: [],
+          windows: [],
+          chart: { metric: 'log_loss', points: [], min: null, max: null, changes: [] },
+          strip: { windows: [], rows: [], omitted: 0 },
+        },
+      ),
+    );
+    const row = (c: string): number => page.indexOf(`<td>${c}</td>`);
+    assert.ok(row(real.important) > 0 && row(real.important) < row(real.unimportant), 'important first on the page');
+    assert.match(page, /<th>Importance<\/th><th>Effect on log_loss<\/th>/);
+    assert.match(page.slice(row(real.unimportant)), /^[^\n]*\(below floor\)/);
   });
 
   it('ranks drift in a one-shot evaluation too (upkeep evaluate --reference)', async () => {
