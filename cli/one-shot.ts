@@ -3,6 +3,7 @@
  * Uses the same snapshot routine as the snapshotWindow activity (kept in memory), the same code
  * as the evaluateSnapshot activity and the same verdict policy as the workflow.
  */
+import { withImportance } from '../engine/evaluation/importance/attach.js';
 import { explainLoadFailure, readModelFile } from '../engine/evaluation/model-file.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -200,6 +201,9 @@ export async function evaluateOnce(opts: {
         reference: opts.reference,
         ...(onProgress ? { onProgress } : {}),
       });
+      // Drift ranked by importance (measured for this run: a one-shot has no store to keep it in).
+      const o = { spec, modelBytes: opts.modelBytes, modelKey, artifactName: baseName(spec.artifact), reference: opts.reference };
+      evaluation = await withImportance({ store: memory.store, engine: opts.engine }, { modelId: spec.id, artifactSha256: modelKey }, o, evaluation);
     } catch (err) {
       if (err instanceof UpkeepError && DATA_ERROR_TYPES.includes(err.type)) failure = { type: err.type, message: err.message };
       else throw err;

@@ -197,6 +197,8 @@ const monitorSpec = z.strictObject({
       default: driftOverride.optional(),
       /** Per-column test and threshold. */
       columns: z.record(z.string(), driftOverride).default({}),
+      /** Drift in a model input whose permutation importance (drop of the primary metric) is below this raises no warning; 0 or absent: off. */
+      importance_floor: z.number().finite().min(0).max(1e6).optional(),
     })
     .default({ share: 0.5, columns: {} }),
   significance: z

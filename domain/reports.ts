@@ -3,6 +3,8 @@
  * read by workflows, the CLI and the model card.
  */
 
+import type { DriftImportance } from './importance.js';
+
 // ── Drift: one entry per watched column, then the dataset verdict ──
 
 export interface DriftColumnReport {
@@ -95,6 +97,8 @@ export interface DriftReport {
   alarm?: DriftAlarm;
   /** Date, time and identifier columns: not drift-tested nor watched as categories (absent in older reports). */
   recognised?: RecognisedColumn[];
+  /** The model inputs' importance and the drifted columns ranked by it (absent in older reports, or without a labelled reference sample). */
+  importance?: DriftImportance;
 }
 
 /** A column recognised as a date, a timestamp or an identifier, and why. */

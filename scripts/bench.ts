@@ -23,6 +23,8 @@
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
  * Metrics: one Prometheus scrape of the per-model gauges with 50 and 500 models (scripts/bench/metrics.ts).
  * Business metrics: each on a 3M-row window beside today's ranking metrics (scripts/bench/business.ts).
+ * Drift ranked by importance: the permutation importances of the 3M-row window's model, first and
+ * cached, beside that window's evaluation (scripts/bench/importance.ts; `--importance-only`: that alone).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
@@ -170,6 +172,11 @@ function shardsSection(): void {
 const fmt = (v: number): string => `${v.toFixed(0).padStart(6)} ms`;
 if (process.argv.includes('--shards-only')) {
   shardsSection();
+  process.exit(0);
+}
+if (process.argv.includes('--importance-only')) {
+  section('scripts/bench/importance.ts', []);
+  writeResults();
   process.exit(0);
 }
 if (process.argv.includes('--multivariate-only')) {
@@ -348,6 +355,7 @@ section('scripts/bench/status.ts', []);
 console.log('');
 section('scripts/bench/metrics.ts', []);
 section('scripts/bench/business.ts', []);
+section('scripts/bench/importance.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);

@@ -11,6 +11,7 @@ import {
   type LastRetrainRequest,
 } from '../domain/maintenance.js';
 import { failedGateNames, judgeGates } from '../domain/gates.js';
+import { importanceText, raisesDriftWarning, rankByImportance } from '../domain/importance.js';
 import { lowerIsBetter } from '../domain/metrics.js';
 import { sqlKind } from '../domain/sql.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict, VerdictStatus } from '../domain/evaluation.js';
@@ -50,11 +51,16 @@ function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
   const out: string[] = [];
   const drift = evaluation?.drift;
   if (drift) {
+    // Summaries with importances (engine/evaluation/importance/): drifted columns most important first,
+    // and those below the model's importance floor raise no warning. Older summaries: unchanged.
+    const importance = drift.importance;
+    const weighed = (columns: string[]): string[] => rankByImportance(columns, importance).filter((c) => raisesDriftWarning(c, importance));
     const describe = (name: string): string => {
       const c = drift.columns[name]!;
-      return `${name} (${c.test} ${c.score === null ? '—' : fmt(c.score)})`;
+      const why = importanceText(name, importance);
+      return `${name} (${c.test} ${c.score === null ? '—' : fmt(c.score)}${why ? `; ${why}` : ''})`;
     };
-    const alarm = drift.alarm;
+    const alarm = drift.alarm && importance ? { ...drift.alarm, columns: weighed(drift.alarm.columns) } : drift.alarm;
     if (alarm) {
       // The family of tests corrected for multiple comparisons decides; each column's own result stays in the report.
       if (alarm.columns.length > 0) {
@@ -66,12 +72,11 @@ function currentConditions(evaluation: VerdictInput['evaluation']): string[] {
       if (alarm.label && drift.label) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
       if (alarm.prediction && drift.prediction) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);
     } else {
-      if (drift.dataset_drift) {
-        out.push(
-          `dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drift.drifted_columns.map(describe).join(', ')}`,
-        );
-      } else if (drift.drifted_columns.length > 0) {
-        out.push(`drift in ${drift.drifted_columns.map(describe).join(', ')} (below the dataset share ${drift.drift_share})`);
+      const drifted = importance ? weighed(drift.drifted_columns) : drift.drifted_columns;
+      if (drift.dataset_drift && drifted.length > 0) {
+        out.push(`dataset drift: ${drift.drifted_columns.length} of ${Object.keys(drift.columns).length} columns drifted: ${drifted.map(describe).join(', ')}`);
+      } else if (drifted.length > 0) {
+        out.push(`drift in ${drifted.map(describe).join(', ')} (below the dataset share ${drift.drift_share})`);
       }
       if (drift.label?.drifted) out.push(`label drift (${drift.label.test} ${fmt(drift.label.score ?? 0)})`);
       if (drift.prediction?.drifted) out.push(`prediction drift (${drift.prediction.test} ${fmt(drift.prediction.score ?? 0)})`);

@@ -1,4 +1,5 @@
 /** The model page of the web inbox: the latest report's drift and quality, the card, the audit trail's timeline. */
+import { driftDisplayOrder, effectCell, importanceCell, importanceSummary } from '../../domain/importance.js';
 import { html, raw } from 'hono/html';
 import { distributionSvg } from '../../engine/pictures/distribution.js';
 import type { AuditEntry } from '../../domain/maintenance.js';
@@ -23,8 +24,11 @@ function findingsList(findings: WatchdogFinding[]): Html {
  * marked as single findings, which testing many columns produces by chance.
  */
 function driftTable(r: EvaluationReport): Html {
-  const cols = Object.entries(r.drift?.columns ?? {});
-  if (!r.drift || cols.length === 0) return html`<p class="quiet">No drift computed for this window.</p>`;
+  if (!r.drift || Object.keys(r.drift.columns).length === 0) return html`<p class="quiet">No drift computed for this window.</p>`;
+  // Drifted columns by their importance to the model first, when it was measured (domain/importance.ts).
+  const drift = r.drift;
+  const cols = driftDisplayOrder(Object.keys(drift.columns), drift).map((name) => [name, drift.columns[name]!] as const);
+  const imp = drift.importance;
   const alarm = r.drift.alarm;
   const counted = new Set(alarm?.columns ?? []);
   const single = cols.filter(([name, c]) => c.drifted && alarm && !counted.has(name)).length;
@@ -40,10 +44,11 @@ ${
     ? html`<p class="explain">${alarm.tested} tests were run together, so some cross their own threshold by chance. After the ${alarm.method === 'benjamini-hochberg' ? 'Benjamini–Hochberg' : alarm.method} correction (false discovery rate ${num(alarm.level, 2)}), ${counted.size === 0 ? 'no column counts as drift' : html`${counted.size === 1 ? 'one column counts' : `${counted.size} columns count`} as drift (highlighted)`}${alarm.label ? ', and the label drifted' : ''}${alarm.prediction ? ', and the predictions drifted' : ''}${single ? html`; ${single === 1 ? 'one column crossed its threshold alone' : `${single} columns crossed their threshold alone`} (<span class="single-key">single finding</span>): not counted in the verdict` : ''}.</p>`
     : ''
 }
-<table class="drift"><thead><tr><th>Column</th><th>Kind</th><th>Test</th><th>Score</th><th>Threshold</th>${alarm ? html`<th>p-value</th>` : ''}<th>Drifted</th></tr></thead>
+${imp ? html`<p class="explain">${importanceSummary(imp)}</p>` : ''}
+<table class="drift"><thead><tr><th>Column</th><th>Kind</th><th>Test</th><th>Score</th><th>Threshold</th>${alarm ? html`<th>p-value</th>` : ''}<th>Drifted</th>${imp ? html`<th>Importance</th><th>Effect on ${imp.metric}</th>` : ''}</tr></thead>
 <tbody>${cols.map(([name, c]) => {
     const st = state(name, c.drifted);
-    return html`<tr class="${st.cls}"><td>${name}</td><td>${c.kind}</td><td>${c.test}</td><td>${num(c.score)}</td><td>${num(c.threshold)}</td>${alarm ? html`<td>${num(alarm.p_values[name])}</td>` : ''}<td>${st.text}</td></tr>`;
+    return html`<tr class="${st.cls}"><td>${name}</td><td>${c.kind}</td><td>${c.test}</td><td>${num(c.score)}</td><td>${num(c.threshold)}</td>${alarm ? html`<td>${num(alarm.p_values[name])}</td>` : ''}<td>${st.text}</td>${imp ? html`<td>${importanceCell(name, imp)}</td><td>${effectCell(name, imp)}</td>` : ''}</tr>`;
   })}</tbody></table>`;
 }
 
@@ -111,7 +116,11 @@ export const PAGE_DISTRIBUTIONS = 24;
 function distributions(r: EvaluationReport, htmlReport: string | undefined): Html {
   const d = r.drift;
   if (!d) return html``;
-  const order = Object.entries(d.columns).sort(([a, x], [b, y]) => Number(y.drifted === true) - Number(x.drifted === true) || (a < b ? -1 : a > b ? 1 : 0));
+  const byName = Object.entries(d.columns).sort(([a, x], [b, y]) => Number(y.drifted === true) - Number(x.drifted === true) || (a < b ? -1 : a > b ? 1 : 0));
+  const order = driftDisplayOrder(
+    byName.map(([name]) => name),
+    d,
+  ).map((name) => [name, d.columns[name]!] as const);
   if (order.length === 0) return html``;
   const shown = order.slice(0, PAGE_DISTRIBUTIONS);
   const more = order.length - shown.length;

@@ -19,8 +19,8 @@ export interface ReferenceEstimators {
   cbpe?: CbpeState;
   dle?: DleState;
   reconstruction?: ReconstructionState;
-  /** A uniform sample of the reference's rows (model inputs), for the domain classifier. */
-  sample?: StoredSample;
+  /** A uniform sample of the reference's rows (model inputs), for the domain classifier; with their labels (absent in older profiles) for the permutation importance. */
+  sample?: StoredSample & { labels?: (string | number | null)[] };
 }
 
 /** Rows of the reference kept for the domain classifier. */
@@ -77,9 +77,22 @@ export function fitEstimators(
     } catch (err) {
       notes.push(`reconstruction error not fitted on the reference: ${why(err)}`);
     }
-    estimators.sample = storeSample(sample, REFERENCE_SAMPLE_CAP);
+    const stored = storeSample(sample, REFERENCE_SAMPLE_CAP);
+    // Each kept row's label too (null: unlabelled), for the permutation importance (importance/).
+    estimators.sample = { ...stored, labels: sampleLabels(sample, all, stored.rows) };
   }
   return { estimators, notes };
+}
+
+/** The labels of the sample's first `n` rows, from the rows they were sampled from (null: unlabelled). */
+function sampleLabels(sample: RowSample, all: Collected, n: number): (string | number | null)[] {
+  const out: (string | number | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = sample.position[i]!;
+    if (all.yTrueValue) out.push(Number.isFinite(all.yTrueValue[at]!) ? all.yTrueValue[at]! : null);
+    else out.push(all.yTrueClass![at]! >= 0 ? all.labels![all.yTrueClass![at]!]! : null);
+  }
+  return out;
 }
 
 /** The sample rows whose label is known (DLE is fitted on them). */

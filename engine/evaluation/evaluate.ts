@@ -293,6 +293,14 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     evaluateDetailed: (o) => run(o, true),
     collect,
     finish: async (o, partials) => (await finish(o, partials, Date.now())).summary,
+    // At most REFERENCE_SAMPLE_CAP rows: in this thread for a one-shot command (inline), else in an evaluation thread.
+    importance: async (o, task) =>
+      (
+        await runner(task.sample.rows)(
+          { op: 'importance', spec: o.spec, modelKey: o.modelKey, modelBytes: toShared(o.modelBytes), artifactName: o.artifactName, task },
+          undefined,
+        )
+      ).importance!,
     close: () => pool.close(),
   };
 }

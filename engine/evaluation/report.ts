@@ -5,6 +5,7 @@
 import { markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../domain/evaluation.js';
 import type { EstimatedMetric } from '../../domain/estimation.js';
+import { driftDisplayOrder, effectCell, importanceCell, importanceSummary } from '../../domain/importance.js';
 import { businessMarkdown } from './gated-report.js';
 
 export interface EvaluationReport {
@@ -176,8 +177,15 @@ export function renderReportMarkdown(r: EvaluationReport): string {
       `Dataset drift: **${d.dataset_drift === null ? 'undetermined' : d.dataset_drift ? 'yes' : 'no'}** (${d.drifted_columns.length} of ${Object.keys(d.columns).length} columns drifted; dataset drift at a share of ${d.drift_share}).`,
       '',
     );
-    lines.push('| column | test | score | threshold | drifted | psi | new categories |', '|---|---|---:|---:|---|---:|---|');
-    const row = (name: string, c: NonNullable<typeof d.label>): string =>
+    // With importances (drift ranked by what it costs): drifted columns most important first, two more cells.
+    const imp = d.importance;
+    if (imp) lines.push(t(importanceSummary(imp)), '');
+    lines.push(
+      `| column | test | score | threshold | drifted | psi | new categories |${imp ? ` importance | effect on ${t(imp.metric)} |` : ''}`,
+      `|---|---|---:|---:|---|---:|---|${imp ? '---:|---:|' : ''}`,
+    );
+    const extra = (name: string): string => (imp ? ` ${importanceCell(name, imp)} | ${effectCell(name, imp)} |` : '');
+    const row = (name: string, c: NonNullable<typeof d.label>, raw = name): string =>
       `| ${name} | ${t(c.test)} | ${num(c.score)} | ${c.threshold} | ${c.drifted === null ? '—' : c.drifted ? '**yes**' : 'no'} | ${num(c.psi)} | ${
         c.new_categories?.length
           ? `${c.new_categories
@@ -185,10 +193,10 @@ export function renderReportMarkdown(r: EvaluationReport): string {
               .map((v) => t(String(v)))
               .join(', ')} (${((c.share_rows_new_category ?? 0) * 100).toFixed(1)}% of rows)`
           : ''
-      } |`;
-    for (const [name, c] of Object.entries(d.columns)) lines.push(row(t(name), c));
-    if (d.label) lines.push(row('(label)', d.label));
-    if (d.prediction) lines.push(row('(prediction)', d.prediction));
+      } |${raw === '' ? (imp ? ' | |' : '') : extra(raw)}`;
+    for (const name of driftDisplayOrder(Object.keys(d.columns), d)) lines.push(row(t(name), d.columns[name]!, name));
+    if (d.label) lines.push(row('(label)', d.label, ''));
+    if (d.prediction) lines.push(row('(prediction)', d.prediction, ''));
     lines.push('');
     if (d.recognised && d.recognised.length > 0) {
       lines.push('Not drift-tested (every window brings new values by construction):', '');

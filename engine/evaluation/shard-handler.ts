@@ -18,6 +18,7 @@ import { createInProcessRunner } from './in-process-runner.js';
 import { columnsToRead } from './stream.js';
 import { compareLogged, LoggedComparer, loggedOptions } from './logged.js';
 import { prepareModel, type PreparedModel } from './model.js';
+import { computeImportance } from './importance/compute.js';
 
 const runner = createInProcessRunner();
 const prepared = new Map<string, Promise<PreparedModel>>();
@@ -100,6 +101,10 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
+  if (msg.op === 'importance') {
+    const importance = await computeImportance(model, runner, msg.task, `model ${msg.spec.id}`);
+    return { reply: { id: msg.id, ok: true, importance }, transfer: [] };
+  }
   const { spec } = msg;
   const columns = columnsToRead(model, spec, msg.sketch);
   let table;

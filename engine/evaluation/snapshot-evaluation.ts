@@ -19,6 +19,7 @@ import { parseReferenceProfile } from '../drift/profile.js';
 import { referenceFromData, referenceFromProfile } from './reference.js';
 import type { EvaluationEngine, FinishWindowOptions, ReferenceInput, WindowFile, WindowPartial } from './types.js';
 import { WindowArrays } from './window-arrays.js';
+import { withImportance } from './importance/attach.js';
 
 /** The most shards a window is split into by `evaluation.shard_rows`. */
 export const MAX_SHARDS = 100;
@@ -165,7 +166,9 @@ export async function evaluateSnapshot(
   reference?: SnapshotRef,
 ): Promise<EvaluationSummary> {
   const { o, used } = await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference);
-  const summary = await beating(ports.heartbeat, (onProgress) => ports.engine.evaluate({ ...o, files: filesOf(ports, model.modelId, snapshot), onProgress }));
+  const evaluated = await beating(ports.heartbeat, (onProgress) => ports.engine.evaluate({ ...o, files: filesOf(ports, model.modelId, snapshot), onProgress }));
+  // Drift ranked by the inputs' importance (measured once per model version and reference).
+  const summary = await withImportance(ports, model, o, evaluated);
   // The distributions go to the store: the summary travels through workflow history.
   return storeDistributions(ports.store, model.modelId, used ? { ...summary, rollingReference: used } : summary);
 }
@@ -286,7 +289,7 @@ export async function mergeEvaluationShards(
     whole.fileColumns = [...new Set([...whole.fileColumns, ...partial.fileColumns])];
   }
   if (arrays) whole.parts.push(arrays.result());
-  const finished = await beating(ports.heartbeat, () => ports.engine.finish(o, [whole]));
+  const finished = await withImportance(ports, model, o, await beating(ports.heartbeat, () => ports.engine.finish(o, [whole])));
   // The distributions are stored before the summary that references them.
   const summary = await storeDistributions(store, model.modelId, used ? { ...finished, rollingReference: used } : finished);
   // The summary first, then the partials go: the store does not keep 32 bytes a row per run.

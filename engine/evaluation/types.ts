@@ -12,6 +12,7 @@ import type { Collected } from './evaluator.js';
 import type { PreparedModel } from './model.js';
 import type { BootstrapInput, BootstrapSamples } from './significance/bootstrap.js';
 import type { IntervalSettings } from './significance/interval.js';
+import type { ImportanceOutcome, ImportanceTask } from './importance/compute.js';
 
 import type { WindowFile } from '../data/window.js';
 export type { WindowFile };
@@ -54,6 +55,8 @@ export interface EvaluationEngine {
   collect(opts: EvaluateWindowOptions): Promise<WindowPartial>;
   /** Finishes a window from its shards' partial results, given in window order. */
   finish(opts: FinishWindowOptions, partials: WindowPartial[]): Promise<EvaluationSummary>;
+  /** Permutation importance and drift effects on the reference sample, in an evaluation thread (importance/compute.ts). */
+  importance?(opts: Omit<FinishWindowOptions, 'reference'>, task: ImportanceTask): Promise<ImportanceOutcome>;
   close(): Promise<void>;
 }
 
@@ -105,6 +108,7 @@ export type ShardRequest =
   | { id: number; op: 'bootstrap'; input: BootstrapInput; range: { from: number; to: number } }
   | ({ id: number; op: 'prepare' } & ModelMessage)
   | { id: number; op: 'fold'; lists: Record<string, ColumnSketch[]> }
+  | ({ id: number; op: 'importance'; task: ImportanceTask } & ModelMessage)
   | ({
       id: number;
       op: 'evaluate';
@@ -136,6 +140,7 @@ export type ShardReply =
       fileColumns?: string[];
       finished?: FinishedEvaluation;
       samples?: BootstrapSamples;
+      importance?: ImportanceOutcome;
     }
   | { id: number; ok: false; error: { type?: string; message: string } };
 

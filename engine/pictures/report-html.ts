@@ -6,6 +6,7 @@
  * says so to the browser): it opens offline from a file, a mail attachment or the store. Every
  * picture has its numbers beside it in a table. Pure: same report, same bytes.
  */
+import { driftDisplayOrder, importanceSummary, importanceText } from '../../domain/importance.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { intervalMethod } from '../evaluation/report.js';
@@ -255,8 +256,20 @@ function driftSection(r: EvaluationReport): string {
   const alarm = d.alarm
     ? `Alarm (Benjamini–Hochberg at q ${formatNumber(d.alarm.level)} over ${d.alarm.tested} tests): ${d.alarm.raised ? `raised by ${[...d.alarm.columns, ...(d.alarm.label ? ['(label)'] : []), ...(d.alarm.prediction ? ['(prediction)'] : [])].join(', ')}` : 'not raised'}.`
     : '';
-  // Drifted columns first, then by name: the ones to look at lead.
-  const order = Object.entries(d.columns).sort(([a, x], [b, y]) => Number(y.drifted === true) - Number(x.drifted === true) || (a < b ? -1 : a > b ? 1 : 0));
+  // Drifted columns first (by importance to the model when measured), then by name: the ones to look at lead.
+  const byName = Object.entries(d.columns).sort(([a, x], [b, y]) => Number(y.drifted === true) - Number(x.drifted === true) || (a < b ? -1 : a > b ? 1 : 0));
+  const order = driftDisplayOrder(
+    byName.map(([name]) => name),
+    d,
+  ).map((name) => [name, d.columns[name]!] as const);
+  const ranked = d.importance
+    ? el(
+        'div',
+        { class: 'importance' },
+        el('p', {}, escapeXml(importanceSummary(d.importance))),
+        el('ol', {}, ...d.importance.ranked.map((name) => el('li', {}, escapeXml(`${name}: ${importanceText(name, d.importance)}`)))),
+      )
+    : '';
   const figures = order.map(([name, c]) => distributionSvg(name, c, d.alarm));
   if (d.label) figures.push(distributionSvg('(label)', d.label, d.alarm));
   if (d.prediction) figures.push(distributionSvg('(prediction)', d.prediction, d.alarm));
@@ -273,6 +286,7 @@ function driftSection(r: EvaluationReport): string {
     { id: 'drift' },
     el('h2', {}, 'Drift'),
     el('p', {}, escapeXml(summary), alarm ? el('br', {}) + escapeXml(alarm) : ''),
+    ranked,
     ...figures,
     recognised,
   );

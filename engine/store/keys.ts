@@ -27,6 +27,9 @@ export const evaluationMergedKey = (shardKey: string): string => shardKey.replac
 // workflow history; the report inlines them) ──
 
 export const driftDistributionsKey = (modelId: string, sha256: string): string => `evaluation-distributions/${modelId}/${sha256}.json`;
+/** A model version's permutation importances on its reference sample: by the artifact's sha256 and the sample's (with the metric and settings). */
+export const importanceKey = (modelId: string, artifactSha256: string, referenceSha256: string): string =>
+  `importance/${modelId}/${artifactSha256}-${referenceSha256.slice(0, 32)}.json`;
 
 // ── Evaluation reports: the JSON is written last, so its presence means the report is complete ──
 
