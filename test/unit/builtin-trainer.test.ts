@@ -178,6 +178,19 @@ describe('the builtin trainer', function () {
     assert.equal(accuracy, c.test_accuracy);
   });
 
+  it('fits the binary cases by L-BFGS (the chunked passes of large fits) equal to scikit-learn', async function () {
+    for (const name of ['binary', 'categorical']) {
+      const c = goldenCase(name);
+      const { result, testSplit } = train(c, { solver: 'lbfgs' });
+      assert.equal(result.info.solver, 'lbfgs');
+      assert.ok(result.info.converged, `${name} converged`);
+      assertCoefficientsMatch(result, c, 1e-4);
+      if (c.train_logloss !== undefined) assertRelClose(result.info.loss, c.train_logloss, 1e-8, `${name} training log-loss`);
+      const { accuracy } = await checkClassifier(c, result, testSplit);
+      assert.equal(accuracy, c.test_accuracy);
+    }
+  });
+
   it('fits a softmax regression with string classes equal to scikit-learn (Newton and L-BFGS)', async function () {
     const c = goldenCase('multiclass');
     for (const solver of ['newton', 'lbfgs'] as const) {
