@@ -11,7 +11,7 @@ import { exportOnnx } from './builtin/onnx.js';
 import { binaryObjective, softmaxObjective } from './builtin/objectives.js';
 import { lbfgs, newton, type FitResult } from './builtin/solvers.js';
 import { BuiltinTrainingError, NEWTON_MAX_WORK, type BuiltinInfo, type BuiltinModel, type BuiltinResult, type BuiltinTrainInput } from './builtin/types.js';
-import { validate } from './builtin/validate.js';
+import { numericStats, validate } from './builtin/validate.js';
 
 export { exportOnnx } from './builtin/onnx.js';
 export { predictBuiltin, type BuiltinPrediction } from './builtin/predict.js';
@@ -37,19 +37,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
   const l2 = params.l2 ?? 1;
   const tolerance = params.tolerance ?? 1e-8;
 
-  const mean: number[] = [];
-  const scale: number[] = [];
-  for (const col of features.numeric) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += col[i]!;
-    m /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (col[i]! - m) ** 2;
-    const s = Math.sqrt(v / n);
-    mean.push(m);
-    // StandardScaler keeps scale 1 for (near-)constant columns.
-    scale.push(s > 10 * Number.EPSILON * Math.max(Math.abs(m), 1) ? s : 1);
-  }
+  const { mean, scale } = numericStats(input, n);
   const categorical = (features.categorical ?? []).map((c) => ({
     name: c.name,
     categories: [...new Set(c.values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),

@@ -290,6 +290,14 @@ describe('the builtin trainer', function () {
       /no training rows of class 1/,
     );
     assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, -Infinity])] }, labels: Int32Array.from([0, 1, 0]) }),
+      (e: unknown) => e instanceof BuiltinTrainingError && /column x row 2 is not a finite number \(-Infinity\)/.test(e.message),
+    );
+    assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1e308, 1e308, -1])] }, labels: Int32Array.from([0, 1, 0]) }),
+      (e: unknown) => e instanceof BuiltinTrainingError && /column x has values too large to standardise/.test(e.message),
+    );
+    assert.throws(
       () =>
         trainBuiltin({
           ...base,
