@@ -45,7 +45,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
   const columns = [...featureNames, ...categorical.flatMap((c) => c.categories.map((v) => `${c.name}=${v}`))];
   const width = features.numeric.length + categorical.reduce((a, c) => a + c.categories.length, 0);
   // A large binary fit shares its passes over the rows with a helper thread (docs/training.md).
-  const helper = task === 'binary' && n * width >= HELPER_MIN_CELLS && availableParallelism() > 1;
+  const helper = task === 'binary' && n * width >= HELPER_MIN_CELLS && availableParallelism() > 1 && params.threads !== 1;
   const ds = buildDesign({ mean, scale, categorical }, features, n, { shared: helper });
   const d = ds.d;
 

@@ -35,6 +35,7 @@ export function validate(input: BuiltinTrainInput): { n: number; classes?: (stri
   if (params.maxIterations !== undefined && !(Number.isInteger(params.maxIterations) && params.maxIterations > 0))
     fail('maxIterations must be a positive integer');
   if (params.tolerance !== undefined && !(params.tolerance > 0)) fail('tolerance must be > 0');
+  if (params.threads !== undefined && params.threads !== 1 && params.threads !== 2) fail(`threads must be 1 or 2, got ${String(params.threads)}`);
   if (params.solver !== undefined && !['auto', 'newton', 'lbfgs'].includes(params.solver)) fail(`unknown solver ${String(params.solver)}`);
 
   if (task === 'regression') {
