@@ -4,13 +4,14 @@
  * Pure: arrays in, ONNX bytes and a small summary out. Features, objectives, solvers and the
  * exported graph: docs/training.md.
  */
+import { availableParallelism } from 'node:os';
 import { buildDesign } from './builtin/design.js';
 import { cholesky, choleskySolve } from './builtin/linalg.js';
 import { exportOnnx } from './builtin/onnx.js';
 import { binaryObjective, softmaxObjective } from './builtin/objectives.js';
-import { lbfgs, newton } from './builtin/solvers.js';
+import { lbfgs, newton, type FitResult } from './builtin/solvers.js';
 import { BuiltinTrainingError, NEWTON_MAX_WORK, type BuiltinInfo, type BuiltinModel, type BuiltinResult, type BuiltinTrainInput } from './builtin/types.js';
-import { validate } from './builtin/validate.js';
+import { numericStats, validate } from './builtin/validate.js';
 
 export { exportOnnx } from './builtin/onnx.js';
 export { predictBuiltin, type BuiltinPrediction } from './builtin/predict.js';
@@ -26,6 +27,9 @@ export {
   type BuiltinTrainInput,
 } from './builtin/types.js';
 
+/** Design cells (rows × columns) from which a binary fit starts a helper thread: below, starting it costs more than it saves. */
+export const HELPER_MIN_CELLS = 1 << 21;
+
 export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
   const { n, classes } = validate(input);
   const { task, features, featureNames } = input;
@@ -33,25 +37,16 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
   const l2 = params.l2 ?? 1;
   const tolerance = params.tolerance ?? 1e-8;
 
-  const mean: number[] = [];
-  const scale: number[] = [];
-  for (const col of features.numeric) {
-    let m = 0;
-    for (let i = 0; i < n; i++) m += col[i]!;
-    m /= n;
-    let v = 0;
-    for (let i = 0; i < n; i++) v += (col[i]! - m) ** 2;
-    const s = Math.sqrt(v / n);
-    mean.push(m);
-    // StandardScaler keeps scale 1 for (near-)constant columns.
-    scale.push(s > 10 * Number.EPSILON * Math.max(Math.abs(m), 1) ? s : 1);
-  }
+  const { mean, scale } = numericStats(input, n);
   const categorical = (features.categorical ?? []).map((c) => ({
     name: c.name,
     categories: [...new Set(c.values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
   }));
   const columns = [...featureNames, ...categorical.flatMap((c) => c.categories.map((v) => `${c.name}=${v}`))];
-  const ds = buildDesign({ mean, scale, categorical }, features, n);
+  const width = features.numeric.length + categorical.reduce((a, c) => a + c.categories.length, 0);
+  // A large binary fit shares its passes over the rows with a helper thread (docs/training.md).
+  const helper = task === 'binary' && n * width >= HELPER_MIN_CELLS && availableParallelism() > 1 && params.threads !== 1;
+  const ds = buildDesign({ mean, scale, categorical }, features, n, { shared: helper });
   const d = ds.d;
 
   let weights: number[][];
@@ -65,7 +60,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
     const b = new Float64Array(m);
     const row = new Float64Array(m);
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) row[j] = ds.x[i * d + j]!;
+      for (let j = 0; j < d; j++) row[j] = ds.x[j * n + i]!;
       row[d] = 1;
       for (let p = 0; p < m; p++) {
         const rp = row[p]!;
@@ -87,7 +82,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
     let sse = 0;
     for (let i = 0; i < n; i++) {
       let z = theta[d]!;
-      for (let j = 0; j < d; j++) z += theta[j]! * ds.x[i * d + j]!;
+      for (let j = 0; j < d; j++) z += theta[j]! * ds.x[j * n + i]!;
       sse += (y[i]! - z) ** 2;
     }
     const penalty = l2 * weights[0]!.reduce((s, w) => s + w * w, 0);
@@ -95,10 +90,17 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
   } else {
     const y = input.labels as Int32Array;
     const k = classes!.length;
-    const obj = task === 'binary' ? binaryObjective(ds, y, l2) : softmaxObjective(ds, y, k, l2);
+    const obj = task === 'binary' ? binaryObjective(ds, y, l2, { helper }) : softmaxObjective(ds, y, k, l2);
     const solver = params.solver ?? 'auto';
     const useNewton = solver === 'newton' || (solver === 'auto' && n * obj.size * obj.size <= NEWTON_MAX_WORK);
-    const fit = useNewton ? newton(obj, n, params.maxIterations ?? 100, tolerance) : lbfgs(obj, n, params.maxIterations ?? 2000, tolerance);
+    let fit: FitResult;
+    let dataLoss: number;
+    try {
+      fit = useNewton ? newton(obj, n, params.maxIterations ?? 100, tolerance) : lbfgs(obj, n, params.maxIterations ?? 2000, tolerance);
+      dataLoss = obj.dataLoss(fit.theta);
+    } finally {
+      obj.close?.();
+    }
     const t = fit.theta;
     if (task === 'binary') {
       weights = [Array.from(t.subarray(0, d))];
@@ -113,7 +115,7 @@ export function trainBuiltin(input: BuiltinTrainInput): BuiltinResult {
       solver: fit.solver,
       iterations: fit.iterations,
       converged: fit.converged,
-      loss: obj.dataLoss(t),
+      loss: dataLoss,
       objective: fit.objective / n,
       gradientNorm: fit.gradientNorm,
     };

@@ -5,12 +5,14 @@ import {
   predictBuiltin,
   trainBuiltin,
   BuiltinTrainingError,
+  HELPER_MIN_CELLS,
   type BuiltinFeatures,
   type BuiltinResult,
   type BuiltinTask,
 } from '../../engine/training/builtin.js';
 import { readOnnxGraphFacts } from '../../engine/evaluation/onnx-graph.js';
 import { fixture } from '../helpers/fixtures.js';
+import { rng } from '../../scripts/bench/data.js';
 
 // Reference fits: scripts/fixtures/golden_builtin.py (scikit-learn on the same CSV files).
 interface GoldenCase {
@@ -178,6 +180,42 @@ describe('the builtin trainer', function () {
     assert.equal(accuracy, c.test_accuracy);
   });
 
+  it('fits the binary cases by L-BFGS (the chunked passes of large fits) equal to scikit-learn', async function () {
+    for (const name of ['binary', 'categorical']) {
+      const c = goldenCase(name);
+      const { result, testSplit } = train(c, { solver: 'lbfgs' });
+      assert.equal(result.info.solver, 'lbfgs');
+      assert.ok(result.info.converged, `${name} converged`);
+      assertCoefficientsMatch(result, c, 1e-4);
+      if (c.train_logloss !== undefined) assertRelClose(result.info.loss, c.train_logloss, 1e-8, `${name} training log-loss`);
+      const { accuracy } = await checkClassifier(c, result, testSplit);
+      assert.equal(accuracy, c.test_accuracy);
+    }
+  });
+
+  it('fits a large binary design the same, bit for bit, with and without its helper thread', function () {
+    this.timeout(120_000);
+    const u = rng(9);
+    // Just over HELPER_MIN_CELLS: the design goes on a SharedArrayBuffer and the helper starts.
+    const p = 20;
+    const n = Math.ceil(HELPER_MIN_CELLS / p) + 1000;
+    const numeric = Array.from({ length: p }, () => Float64Array.from({ length: n }, () => u() * 2 - 1));
+    const labels = Int32Array.from({ length: n }, (_, i) => (u() < 1 / (1 + Math.exp(-(numeric[0]![i]! - 0.5 * numeric[1]![i]!))) ? 1 : 0));
+    const fit = (threads: 1 | 2): BuiltinResult =>
+      trainBuiltin({
+        task: 'binary',
+        features: { numeric },
+        featureNames: numeric.map((_, j) => `f${j}`),
+        labels,
+        params: { solver: 'lbfgs', threads },
+      });
+    const alone = fit(1);
+    const helped = fit(2);
+    assert.ok(alone.info.converged);
+    assert.deepEqual(helped.info, alone.info);
+    assert.deepEqual(helped.onnx, alone.onnx);
+  });
+
   it('fits a softmax regression with string classes equal to scikit-learn (Newton and L-BFGS)', async function () {
     const c = goldenCase('multiclass');
     for (const solver of ['newton', 'lbfgs'] as const) {
@@ -275,6 +313,18 @@ describe('the builtin trainer', function () {
     assert.throws(
       () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, 3])] }, labels: Int32Array.from([0, 0, 0]) }),
       /no training rows of class 1/,
+    );
+    assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, 3])] }, labels: Int32Array.from([0, 1, 0]), params: { threads: 3 as 2 } }),
+      /threads must be 1 or 2, got 3/,
+    );
+    assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1, 2, -Infinity])] }, labels: Int32Array.from([0, 1, 0]) }),
+      (e: unknown) => e instanceof BuiltinTrainingError && /column x row 2 is not a finite number \(-Infinity\)/.test(e.message),
+    );
+    assert.throws(
+      () => trainBuiltin({ ...base, features: { numeric: [Float64Array.from([1e308, 1e308, -1])] }, labels: Int32Array.from([0, 1, 0]) }),
+      (e: unknown) => e instanceof BuiltinTrainingError && /column x has values too large to standardise/.test(e.message),
     );
     assert.throws(
       () =>

@@ -2,31 +2,49 @@
 import type { BuiltinFeatures, BuiltinModel } from './types.js';
 
 export interface Design {
-  /** Row-major n × d. */
+  /**
+   * Column-major n × d: column j is x[j·n .. (j+1)·n). A column at a time is what the passes over
+   * the rows read (the margins X·w and the gradient Xᵀ·r, a block of rows at a time), and what
+   * building it writes, each in order.
+   */
   x: Float64Array;
   n: number;
   d: number;
 }
 
-export function buildDesign(model: Pick<BuiltinModel, 'mean' | 'scale' | 'categorical'>, features: BuiltinFeatures, n: number): Design {
+/** Column j of the design (a view, not a copy). */
+export function designColumn(ds: Design, j: number): Float64Array {
+  return ds.x.subarray(j * ds.n, (j + 1) * ds.n);
+}
+
+/**
+ * Builds the design once: (value - mean) / scale per numeric column (StandardScaler's arithmetic)
+ * and the one-hot blocks. `shared`: on a SharedArrayBuffer, for the objective's helper thread.
+ */
+export function buildDesign(
+  model: Pick<BuiltinModel, 'mean' | 'scale' | 'categorical'>,
+  features: BuiltinFeatures,
+  n: number,
+  opts: { shared?: boolean } = {},
+): Design {
   const p = model.mean.length;
   const widths = model.categorical.map((c) => c.categories.length);
   const d = p + widths.reduce((a, b) => a + b, 0);
-  const x = new Float64Array(n * d);
-  // Row by row: the matrix is written in order (a column at a time strides over all of it).
-  const cols = features.numeric;
-  const mean = Float64Array.from(model.mean);
-  const scale = Float64Array.from(model.scale);
-  for (let i = 0, at = 0; i < n; i++, at += d) {
-    for (let j = 0; j < p; j++) x[at + j] = (cols[j]![i]! - mean[j]!) / scale[j]!;
-  }
+  const bytes = n * d * Float64Array.BYTES_PER_ELEMENT;
+  const x = new Float64Array(opts.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  features.numeric.forEach((col, j) => {
+    const m = model.mean[j]!;
+    const s = model.scale[j]!;
+    const at = j * n;
+    for (let i = 0; i < n; i++) x[at + i] = (col[i]! - m) / s;
+  });
   let offset = p;
   model.categorical.forEach((c, k) => {
     const index = new Map(c.categories.map((v, i) => [v, i]));
     const values = features.categorical![k]!.values;
     for (let i = 0; i < n; i++) {
       const at = index.get(values[i]!);
-      if (at !== undefined) x[i * d + offset + at] = 1;
+      if (at !== undefined) x[(offset + at) * n + i] = 1;
     }
     offset += widths[k]!;
   });

@@ -1,5 +1,6 @@
 /** Penalised training objectives: logistic (binary) and softmax (multiclass) log-loss. */
 import type { Design } from './design.js';
+import { binaryPasses } from './pass-thread.js';
 
 /** A smooth convex objective over a flat parameter vector. */
 export interface Objective {
@@ -10,6 +11,8 @@ export interface Objective {
   hessian(theta: Float64Array): Float64Array;
   /** Mean data loss without the penalty. */
   dataLoss(theta: Float64Array): number;
+  /** Releases what the objective holds beyond memory (a helper thread). */
+  close?(): void;
 }
 
 export function sigmoid(z: number): number {
@@ -18,62 +21,15 @@ export function sigmoid(z: number): number {
   return e / (1 + e);
 }
 
-/** Rows per block of the binary objective's pass (its residuals stay in the first-level cache). */
-const BLOCK_ROWS = 256;
-
-/** θ = [w (d), b]. */
-export function binaryObjective(ds: Design, y: Int32Array, l2: number): Objective {
+/**
+ * θ = [w (d), b]. The passes over the rows: binary-pass.ts, in chunks (pass-thread.ts; `helper`:
+ * shared with a helper thread, for a design on a SharedArrayBuffer). `close()` ends the helper.
+ */
+export function binaryObjective(ds: Design, y: Int32Array, l2: number, opts: { helper?: boolean; chunkRows?: number } = {}): Objective {
   const { x, n, d } = ds;
   const size = d + 1;
-  /** Residuals sigmoid(z) - y of a block of rows. */
-  const residuals = new Float64Array(BLOCK_ROWS);
-  /**
-   * The summed loss log(1 + e^z) - y z, and its gradient into g, a block of rows at a time: each
-   * row's margin z and loss (in row order, one exp serving the loss and the sigmoid, stably), then
-   * the block's residuals enter the gradient four rows at a time, a quarter of the loads and
-   * stores of g (which took most of the time of a row at a time).
-   */
-  /** Rows start .. start + m - 1: their losses added to f (in row order), their gradient to g. */
-  const block = (theta: Float64Array, g: Float64Array | undefined, start: number, m: number, f: number): number => {
-    const bias = theta[d]!;
-    for (let k = 0, a = start * d; k < m; k++, a += d) {
-      let z = bias;
-      for (let j = 0; j < d; j++) z += theta[j]! * x[a + j]!;
-      const e = Math.exp(-Math.abs(z));
-      const positive = y[start + k] === 1;
-      f += (z > 0 ? z : 0) + Math.log1p(e) - (positive ? z : 0);
-      residuals[k] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - (positive ? 1 : 0);
-    }
-    if (!g) return f;
-    let k = 0;
-    for (; k + 4 <= m; k += 4) {
-      const r0 = residuals[k]!;
-      const r1 = residuals[k + 1]!;
-      const r2 = residuals[k + 2]!;
-      const r3 = residuals[k + 3]!;
-      const a0 = (start + k) * d;
-      const a1 = a0 + d;
-      const a2 = a1 + d;
-      const a3 = a2 + d;
-      for (let j = 0; j < d; j++) g[j]! += r0 * x[a0 + j]! + r1 * x[a1 + j]! + r2 * x[a2 + j]! + r3 * x[a3 + j]!;
-      g[d]! += r0 + r1 + r2 + r3;
-    }
-    for (; k < m; k++) {
-      const r = residuals[k]!;
-      const a = (start + k) * d;
-      for (let j = 0; j < d; j++) g[j]! += r * x[a + j]!;
-      g[d]! += r;
-    }
-    return f;
-  };
-  // A small function called per block: V8 optimises it after a few blocks, where one long loop
-  // would run its first passes unoptimised.
-  const loss = (theta: Float64Array, g?: Float64Array): number => {
-    let f = 0;
-    g?.fill(0);
-    for (let start = 0; start < n; start += BLOCK_ROWS) f = block(theta, g, start, Math.min(BLOCK_ROWS, n - start), f);
-    return f;
-  };
+  const passes = binaryPasses(x, y, n, d, opts);
+  const loss = (theta: Float64Array, g?: Float64Array): number => passes.run(theta, g);
   // The last evaluation's data loss: the solvers' final point was evaluated, so dataLoss need not
   // pass over the rows again.
   const last: { theta?: Float64Array; loss: number } = { loss: 0 };
@@ -95,7 +51,7 @@ export function binaryObjective(ds: Design, y: Int32Array, l2: number): Objectiv
       for (let i = 0; i < n; i++) {
         let z = theta[d]!;
         for (let j = 0; j < d; j++) {
-          xt[j] = x[i * d + j]!;
+          xt[j] = x[j * n + i]!;
           z += theta[j]! * xt[j]!;
         }
         xt[d] = 1;
@@ -114,6 +70,7 @@ export function binaryObjective(ds: Design, y: Int32Array, l2: number): Objectiv
       return h;
     },
     dataLoss: (theta) => (last.theta && theta.every((v, j) => Object.is(v, last.theta![j])) ? last.loss : loss(theta)) / n,
+    close: () => passes.close(),
   };
 }
 
@@ -121,11 +78,19 @@ export function binaryObjective(ds: Design, y: Int32Array, l2: number): Objectiv
 export function softmaxObjective(ds: Design, y: Int32Array, k: number, l2: number): Objective {
   const { x, n, d } = ds;
   const size = k * d + k - 1;
+  /** Row i of the (column-major) design, gathered once for the k classes. */
+  const row = new Float64Array(d);
+  const gather = (i: number): Float64Array => {
+    for (let j = 0; j < d; j++) row[j] = x[j * n + i]!;
+    return row;
+  };
+  /** Probabilities of row i into p (its row gathered into `row`); returns its loss. */
   const probs = (theta: Float64Array, i: number, p: Float64Array): number => {
+    gather(i);
     let max = -Infinity;
     for (let c = 0; c < k; c++) {
       let z = c < k - 1 ? theta[k * d + c]! : 0;
-      for (let j = 0; j < d; j++) z += theta[c * d + j]! * x[i * d + j]!;
+      for (let j = 0; j < d; j++) z += theta[c * d + j]! * row[j]!;
       p[c] = z;
       if (z > max) max = z;
     }
@@ -145,7 +110,7 @@ export function softmaxObjective(ds: Design, y: Int32Array, k: number, l2: numbe
       if (!g) continue;
       for (let c = 0; c < k; c++) {
         const r = p[c]! - (y[i] === c ? 1 : 0);
-        for (let j = 0; j < d; j++) g[c * d + j]! += r * x[i * d + j]!;
+        for (let j = 0; j < d; j++) g[c * d + j]! += r * row[j]!;
         if (c < k - 1) g[k * d + c]! += r;
       }
     }
@@ -169,7 +134,7 @@ export function softmaxObjective(ds: Design, y: Int32Array, k: number, l2: numbe
       const at = (c: number, j: number): number => (j < d ? c * d + j : k * d + c);
       for (let i = 0; i < n; i++) {
         probs(theta, i, p);
-        for (let j = 0; j < d; j++) xt[j] = x[i * d + j]!;
+        xt.set(row);
         xt[d] = 1;
         for (let c = 0; c < k; c++) {
           for (let e = c; e < k; e++) {

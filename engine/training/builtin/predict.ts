@@ -19,12 +19,13 @@ export function predictBuiltin(model: BuiltinModel, features: BuiltinFeatures): 
   const d = ds.d;
   const rows = model.weights.length;
   const z = new Float64Array(n * rows);
-  for (let i = 0; i < n; i++) {
-    for (let r = 0; r < rows; r++) {
-      let s = model.intercepts[r]!;
-      const w = model.weights[r]!;
-      for (let j = 0; j < d; j++) s += w[j]! * ds.x[i * d + j]!;
-      z[i * rows + r] = s;
+  // A column of the (column-major) design at a time.
+  for (let r = 0; r < rows; r++) {
+    const w = model.weights[r]!;
+    for (let i = 0; i < n; i++) z[i * rows + r] = model.intercepts[r]!;
+    for (let j = 0; j < d; j++) {
+      const wj = w[j]!;
+      for (let i = 0, at = j * n; i < n; i++, at++) z[i * rows + r] = z[i * rows + r]! + wj * ds.x[at]!;
     }
   }
   if (model.task === 'regression') return { values: z };

@@ -17,6 +17,12 @@ export interface BuiltinParams {
   tolerance?: number;
   /** Classifier solver; 'auto' (default) is Newton while rows × parameters² ≤ NEWTON_MAX_WORK, else L-BFGS. */
   solver?: 'auto' | 'newton' | 'lbfgs';
+  /**
+   * Threads of a binary fit's passes over the rows: 2 (default) shares them with a helper thread
+   * when the design has at least HELPER_MIN_CELLS cells and the machine more than one core; 1
+   * never starts it. The fit is the same bits either way (docs/training.md).
+   */
+  threads?: 1 | 2;
 }
 
 export interface BuiltinTrainInput {

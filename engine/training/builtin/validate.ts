@@ -14,9 +14,9 @@ export function validate(input: BuiltinTrainInput): { n: number; classes?: (stri
   }
   if (features.numeric.length === 0 && (features.categorical ?? []).length === 0) fail('no feature columns');
   if (n < 2) fail(`${n} rows; at least 2 are needed`);
+  // Values are checked finite by numericStats, in the pass that takes their mean.
   features.numeric.forEach((col, j) => {
     if (col.length !== n) fail(`numeric column ${featureNames[j]} has ${col.length} values, expected ${n}`);
-    for (let i = 0; i < n; i++) if (!Number.isFinite(col[i]!)) fail(`numeric column ${featureNames[j]} row ${i} is not a finite number (${col[i]})`);
   });
   const numericInput = input.numericInput ?? 'input';
   const names = new Set<string>([numericInput]);
@@ -35,6 +35,7 @@ export function validate(input: BuiltinTrainInput): { n: number; classes?: (stri
   if (params.maxIterations !== undefined && !(Number.isInteger(params.maxIterations) && params.maxIterations > 0))
     fail('maxIterations must be a positive integer');
   if (params.tolerance !== undefined && !(params.tolerance > 0)) fail('tolerance must be > 0');
+  if (params.threads !== undefined && params.threads !== 1 && params.threads !== 2) fail(`threads must be 1 or 2, got ${String(params.threads)}`);
   if (params.solver !== undefined && !['auto', 'newton', 'lbfgs'].includes(params.solver)) fail(`unknown solver ${String(params.solver)}`);
 
   if (task === 'regression') {
@@ -64,4 +65,57 @@ export function validate(input: BuiltinTrainInput): { n: number; classes?: (stri
 /** Integer classes export as int64 labels; anything else as strings. */
 export function labelKind(classes: (string | number)[]): 'int' | 'string' {
   return classes.every((c) => typeof c === 'number' && Number.isSafeInteger(c)) ? 'int' : 'string';
+}
+
+/**
+ * Each numeric column's mean and scale (StandardScaler's: the population standard deviation, 1
+ * for a (near-)constant column), two passes each; a column with a value that is not a finite
+ * number (its sum is not) fails naming the column and the first such row.
+ */
+export function numericStats(input: BuiltinTrainInput, n: number): { mean: number[]; scale: number[] } {
+  const mean: number[] = [];
+  const scale: number[] = [];
+  input.features.numeric.forEach((col, j) => {
+    const fail = (msg: string): never => {
+      throw new BuiltinTrainingError(`builtin ${input.task} trainer: numeric column ${input.featureNames[j]} ${msg}`);
+    };
+    // Four partial sums: four independent chains of additions instead of one.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      s0 += col[i]!;
+      s1 += col[i + 1]!;
+      s2 += col[i + 2]!;
+      s3 += col[i + 3]!;
+    }
+    for (; i < n; i++) s0 += col[i]!;
+    const m = (s0 + s1 + (s2 + s3)) / n;
+    if (!Number.isFinite(m)) {
+      for (let r = 0; r < n; r++) if (!Number.isFinite(col[r]!)) fail(`row ${r} is not a finite number (${col[r]})`);
+      fail('has values too large to standardise (their sum overflows)');
+    }
+    let v0 = 0;
+    let v1 = 0;
+    let v2 = 0;
+    let v3 = 0;
+    for (i = 0; i + 4 <= n; i += 4) {
+      const a = col[i]! - m;
+      const b = col[i + 1]! - m;
+      const c = col[i + 2]! - m;
+      const d = col[i + 3]! - m;
+      v0 += a * a;
+      v1 += b * b;
+      v2 += c * c;
+      v3 += d * d;
+    }
+    for (; i < n; i++) v0 += (col[i]! - m) * (col[i]! - m);
+    const sd = Math.sqrt((v0 + v1 + (v2 + v3)) / n);
+    if (!Number.isFinite(sd)) fail('has values too large to standardise (their variance overflows)');
+    mean.push(m);
+    scale.push(sd > 10 * Number.EPSILON * Math.max(Math.abs(m), 1) ? sd : 1);
+  });
+  return { mean, scale };
 }
