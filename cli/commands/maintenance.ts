@@ -5,6 +5,7 @@
  * loaded only when one of them runs.
  */
 import { Option, type Command } from 'commander';
+import { GATE_NAMES } from '../../domain/maintenance.js';
 import type { MaintenanceContext } from './maintenance-context.js';
 
 /**
@@ -38,9 +39,9 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
   for (const decision of ['approve', 'reject'] as const) {
     const cmd = program
       .command(`${decision} <model>`)
-      .description(`${decision} the decision a model's maintenance request waits for (retrain, promote, rollback or handover)`)
+      .description(`${decision} the decision a model's maintenance request waits for (${GATE_NAMES.slice(0, -1).join(', ')} or ${GATE_NAMES.at(-1)})`)
       .requiredOption('--as <id>', "who decides: the model's owner or one of its approvers")
-      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback', 'handover', 'review']))
+      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(GATE_NAMES))
       .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the audit trail)');
     else cmd.option('--comment <text>', 'a note kept in the audit trail');
