@@ -44,8 +44,8 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 const isKeys = (v: unknown): v is DecisionKeys =>
   typeof v === 'object' && v !== null && typeof (v as DecisionKeys).people === 'object' && typeof (v as DecisionKeys).authenticators === 'object';
 
-/** The config sha256 an entry cites, if any. */
-const citedSha = (e: AuditEntry): string | undefined => {
+/** The config sha256 an entry cites, if any (the spec in force from that entry on). */
+export const citedSpec = (e: AuditEntry): string | undefined => {
   const c = e.details?.config as { sha256?: unknown } | undefined;
   return c && typeof c.sha256 === 'string' ? c.sha256 : undefined;
 };
@@ -71,7 +71,7 @@ export function ownerAt(modelId: string, chain: readonly ChainedEntry[], at: Dat
   let pendingRun: string | undefined;
   for (const { seq, entry: e } of chain) {
     if (Date.parse(e.at) > t) continue;
-    const sha = citedSha(e);
+    const sha = citedSpec(e);
     const spec = sha ? specs.get(sha) : undefined;
     if (spec && spec.owner !== out.configOwner) {
       // The config names a new owner (or the first one): from this entry on, it is the owner.
@@ -150,7 +150,7 @@ export function configOwnerLag(o: OwnerAt, configOwner: string): { stale: boolea
 /** The people of every spec the chain cites, read from the store (a spec missing from it is left out). */
 export async function readCitedSpecs(store: ArtifactStore, modelId: string, chain: readonly ChainedEntry[]): Promise<Map<string, SpecPeople>> {
   const specs = new Map<string, SpecPeople>();
-  for (const sha of new Set(chain.map((c) => citedSha(c.entry)).filter((s): s is string => s !== undefined))) {
+  for (const sha of new Set(chain.map((c) => citedSpec(c.entry)).filter((s): s is string => s !== undefined))) {
     const bytes = await store.tryGet(specKey(modelId, sha));
     if (!bytes) continue;
     const spec = JSON.parse(new TextDecoder().decode(bytes)) as {
