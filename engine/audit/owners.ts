@@ -170,3 +170,11 @@ export async function readCitedSpecs(store: ArtifactStore, modelId: string, chai
 function opt<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
+
+/** A model's maintenance entries (engine/audit/read.ts) numbered as the trail lists them, for ownerAt (their links are not needed). */
+export const trailAsChain = (trail: readonly AuditEntry[]): ChainedEntry[] => trail.map((entry, i) => ({ seq: i + 1, entry, uri: '' }));
+
+/** The owner at `at` as `chain` says, with the specs it cites read from the store. */
+export async function readOwnerAt(store: ArtifactStore, modelId: string, chain: readonly ChainedEntry[], at: Date): Promise<OwnerAt> {
+  return ownerAt(modelId, chain, at, await readCitedSpecs(store, modelId, chain));
+}
