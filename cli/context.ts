@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { UpkeepError } from '../engine/errors.js';
 import { howToRun } from '../workers/how-to-run.js';
 import { configPath, readSettings, type Settings } from '../workers/settings.js';
-import type { MaintenanceContext } from './commands/maintenance-actions.js';
+import type { MaintenanceContext } from './commands/maintenance-context.js';
 
 let cached: Settings | undefined;
 

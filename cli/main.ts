@@ -29,6 +29,15 @@ const list = (v: string): string[] =>
 
 const evaluation = () => import('./commands/evaluate.js');
 const scheduling = () => import('./commands/schedules.js');
+/**
+ * For a command that talks to Temporal only as a client, never running a worker in its process:
+ * Temporal's client gets its protobuf root without the worker's and Temporal Cloud's messages
+ * (cli/client/proto-root.ts; the maintenance commands do the same in commands/maintenance.ts).
+ */
+const asClient = async <T>(load: () => Promise<T>): Promise<T> => {
+  (await import('./client/proto-root.js')).useClientProtoRoot();
+  return load();
+};
 
 const program = new Command('upkeep')
   .description('Keeps production ML models maintained on Temporal: scheduled evaluation, retraining with approval, promotion.')
@@ -122,24 +131,24 @@ schedules
   .option('--dry-run', 'only print what would change')
   .option('--prune', "delete this task queue's schedules whose model is no longer in the config, whatever schedules.orphans says")
   .option('--author <who>', 'who made the config change this sync records (default UPKEEP_AUTHOR; recorded as asserted, not proven)')
-  .action(async (o) => (await scheduling()).syncCommand(o));
+  .action(async (o) => (await asClient(scheduling)).syncCommand(o));
 
 schedules
   .command('list')
   .description('list the upkeep schedules with their next run and latest verdict')
-  .action(async () => (await scheduling()).listCommand());
+  .action(async () => (await asClient(scheduling)).listCommand());
 
 schedules
   .command('trigger <model>')
   .description('start an evaluation now (the window ends now); `trigger watchdog` runs the watchdog now')
-  .action(async (model: string) => (await scheduling()).triggerCommand(model));
+  .action(async (model: string) => (await asClient(scheduling)).triggerCommand(model));
 
 for (const verb of ['pause', 'resume'] as const) {
   schedules
     .command(`${verb} <model>`)
     .description(`${verb} a model's schedule`)
     .option('--note <text>', 'why (kept on the schedule)')
-    .action(async (model: string, o: { note?: string; config?: string }) => (await scheduling()).pauseCommand(verb, model, o));
+    .action(async (model: string, o: { note?: string; config?: string }) => (await asClient(scheduling)).pauseCommand(verb, model, o));
 }
 
 schedules
@@ -148,7 +157,7 @@ schedules
   .requiredOption('--from <date>', 'start (YYYY-MM-DD or ISO time)', parseDate)
   .requiredOption('--to <date>', 'end, exclusive (YYYY-MM-DD or ISO time)', parseDate)
   .option('--wait', 'wait until the backfilled evaluations have finished (progress on a terminal), then count their verdicts')
-  .action(async (model: string, o: { from: Date; to: Date; wait?: boolean }) => (await scheduling()).backfillCommand(model, o));
+  .action(async (model: string, o: { from: Date; to: Date; wait?: boolean }) => (await asClient(scheduling)).backfillCommand(model, o));
 
 const auditing = () => import('./commands/audit.js');
 const audit = program
@@ -253,7 +262,7 @@ program
   )
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (model: string | undefined, o: { format: 'table' | 'json'; config?: string }) =>
-    (await import('./commands/status.js')).statusCommand(model, o),
+    (await asClient(() => import('./commands/status.js'))).statusCommand(model, o),
   );
 const watchdogCommands = program
   .command('watchdog')

@@ -4,6 +4,7 @@
  * `upkeep evaluate`'s start-up); signature.ts re-exports both.
  */
 import type { DeviceKey } from './webauthn.js';
+import type { GateName } from './requests.js';
 
 /** Public keys that may sign: people (by their id in the config) and authenticating servers. */
 export interface DecisionKeys {
@@ -22,4 +23,12 @@ export function keysApply(keys: DecisionKeys | undefined, deciders: readonly str
     Object.keys(keys.authenticators).length > 0 ||
     deciders.some((d) => Object.hasOwn(keys.people, d) || (Object.hasOwn(keys.devices ?? {}, d) && keys.devices![d]!.length > 0))
   );
+}
+
+/**
+ * Whether the decisions at a gate must be signed: at a handover always (the new owner accepts
+ * with their key, docs/governance.md#handover), at another gate when keys apply to its deciders.
+ */
+export function signaturesRequired(gate: GateName, keys: DecisionKeys | undefined, deciders: readonly string[]): boolean {
+  return gate === 'handover' || keysApply(keys, deciders);
 }

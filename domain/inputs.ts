@@ -4,6 +4,7 @@
  * fine. Pure and deterministic: used inside the workflow sandbox and by the CLI.
  */
 import type { DecisionProof } from './signature.js';
+import { GATE_NAMES } from './requests.js';
 
 export const LIMITS = {
   /** Ids: people, signers, models, versions, workflow ids. */
@@ -100,9 +101,9 @@ export function decisionInputProblem(input: unknown): Problem {
   return first(
     () => onlyKeys(input, ['gate', 'decision', 'approver', 'comment', 'proof']),
     () =>
-      ['retrain', 'promote', 'rollback', 'handover', 'review'].includes(input.gate as string)
+      (GATE_NAMES as readonly unknown[]).includes(input.gate)
         ? undefined
-        : `gate must be retrain, promote, rollback, handover or review, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
+        : `gate must be ${GATE_NAMES.slice(0, -1).join(', ')} or ${GATE_NAMES.at(-1)}, not ${JSON.stringify(input.gate)?.slice(0, 60)}`,
     () =>
       input.decision === 'approve' || input.decision === 'reject'
         ? undefined

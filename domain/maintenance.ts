@@ -5,9 +5,9 @@
 import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
+import type { GateName, RequestKind } from './requests.js';
 
-/** `handover`: the new owner accepts a model (docs/governance.md#handover); always signed. `review`: a periodic review's attestation (docs/governance.md#periodic-reviews). */
-export type GateName = 'retrain' | 'promote' | 'rollback' | 'handover' | 'review';
+export { GATE_NAMES, GATE_REQUEST, REQUEST_WORKFLOWS, type GateName, type RequestKind } from './requests.js';
 
 /** What an approver sends through the `decide` Update. */
 export interface DecisionInput {
@@ -237,7 +237,7 @@ export type MaintenanceStage =
 
 export interface MaintenanceStatus {
   modelId: string;
-  kind: 'retrain' | 'rollback' | 'handover' | 'review';
+  kind: RequestKind;
   stage: MaintenanceStage;
   /** When the current stage began. */
   since: string;

@@ -95,9 +95,9 @@ export const rollbackAct = (input: { requestedBy: string; reason: string; emerge
  */
 export const rollbackRequestId = (from: string, to: string, generation?: number): string => `${generation !== undefined ? `${generation}:` : ''}${from}->${to}`;
 
-import { keysApply, type DecisionKeys } from './decision-keys.js';
+import { keysApply, signaturesRequired, type DecisionKeys } from './decision-keys.js';
 
-export { keysApply, type DecisionKeys };
+export { keysApply, signaturesRequired, type DecisionKeys };
 
 const HEX = /^[0-9a-f]*$/;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;

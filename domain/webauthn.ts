@@ -107,6 +107,52 @@ export interface AssertionFacts {
   userVerified: boolean;
 }
 
+/** How a ceremony words each problem of its client data (an assertion and a registration say it their way). */
+export interface ClientDataWords {
+  notJson: string;
+  notObject: string;
+  type: (type: unknown) => string;
+  challenge: string;
+  origin: (origin: unknown, expected: string) => string;
+  crossOrigin: string;
+}
+
+/**
+ * Why `bytes` is not the client data of a `type` ceremony answering `challenge` from `origin`,
+ * outside any cross-origin frame (worded by `say`), or undefined when it is. Both ceremonies check
+ * their client data so: a decision's assertion here, a device's registration in the web inbox.
+ */
+export function clientDataProblem(
+  bytes: Uint8Array,
+  expect: { type: 'webauthn.get' | 'webauthn.create'; challenge: string; origin: string },
+  say: ClientDataWords,
+): string | undefined {
+  let client: { type?: unknown; challenge?: unknown; origin?: unknown; crossOrigin?: unknown };
+  try {
+    client = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as typeof client;
+  } catch {
+    return say.notJson;
+  }
+  if (typeof client !== 'object' || client === null) return say.notObject;
+  if (client.type !== expect.type) return say.type(client.type);
+  if (client.challenge !== expect.challenge) return say.challenge;
+  if (client.origin !== expect.origin) return say.origin(client.origin, expect.origin);
+  if (client.crossOrigin === true) return say.crossOrigin;
+  return undefined;
+}
+
+/** Whether authenticator data is for the relying party `rpId` (its first 32 bytes are the id's sha256). */
+export const isForRelyingParty = (authData: Uint8Array, rpId: string): boolean => authData.length >= 32 && equal(authData.subarray(0, 32), sha256(utf8(rpId)));
+
+const ASSERTION_WORDS: ClientDataWords = {
+  notJson: 'the assertion clientDataJSON is not JSON',
+  notObject: 'the assertion clientDataJSON is not an object',
+  type: (type) => `the assertion is of type ${JSON.stringify(type)}, not webauthn.get`,
+  challenge: 'the device signed another challenge than this decision (its sha256)',
+  origin: (origin, expected) => `the device signed for origin ${JSON.stringify(origin)}, not ${expected}`,
+  crossOrigin: 'the device signed inside a cross-origin frame',
+};
+
 /**
  * Why the assertion does not sign `canonical` with `key`, or its facts when it does: the client
  * data is a `webauthn.get` for this challenge from the registered origin (not cross-origin), the
@@ -121,18 +167,13 @@ export function assertionProblem(a: DeviceAssertion, signatureHex: string, x: As
   const clientDataBytes = fromBase64url(a.clientDataJSON);
   if (!authData || authData.length < 37) return { problem: 'the assertion has no valid authenticatorData' };
   if (!clientDataBytes) return { problem: 'the assertion has no valid clientDataJSON' };
-  let client: { type?: unknown; challenge?: unknown; origin?: unknown; crossOrigin?: unknown };
-  try {
-    client = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(clientDataBytes)) as typeof client;
-  } catch {
-    return { problem: 'the assertion clientDataJSON is not JSON' };
-  }
-  if (typeof client !== 'object' || client === null) return { problem: 'the assertion clientDataJSON is not an object' };
-  if (client.type !== 'webauthn.get') return { problem: `the assertion is of type ${JSON.stringify(client.type)}, not webauthn.get` };
-  if (client.challenge !== decisionChallenge(x.canonical)) return { problem: 'the device signed another challenge than this decision (its sha256)' };
-  if (client.origin !== key.origin) return { problem: `the device signed for origin ${JSON.stringify(client.origin)}, not ${key.origin}` };
-  if (client.crossOrigin === true) return { problem: 'the device signed inside a cross-origin frame' };
-  if (!equal(authData.subarray(0, 32), sha256(utf8(key.rpId)))) return { problem: `the device signed for another relying party than ${key.rpId}` };
+  const clientProblem = clientDataProblem(
+    clientDataBytes,
+    { type: 'webauthn.get', challenge: decisionChallenge(x.canonical), origin: key.origin },
+    ASSERTION_WORDS,
+  );
+  if (clientProblem) return { problem: clientProblem };
+  if (!isForRelyingParty(authData, key.rpId)) return { problem: `the device signed for another relying party than ${key.rpId}` };
   const flags = authData[32]!;
   if (!(flags & FLAG_UP)) return { problem: 'the device did not see the user present' };
   if (!(flags & FLAG_UV)) return { problem: 'the device did not verify the user (PIN, biometrics)' };

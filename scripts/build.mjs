@@ -107,6 +107,7 @@ export async function build() {
       logLevel: 'error',
     });
     await bundleCli(esbuild, tmp);
+    writeFileSync(path.join(tmp, CLIENT_PROTO_ROOT), JSON.stringify(clientProtoRoot()));
     // Worker-thread entries are plain JavaScript: copied as they are (they load the compiled module next to them).
     for (const f of files.filter((f) => f.endsWith('.mjs') && !f.startsWith(path.join(ROOT, 'scripts')))) {
       const to = path.join(tmp, path.relative(ROOT, f));
@@ -121,6 +122,27 @@ export async function build() {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Where the client's protobuf root is written, next to the module that reads it (cli/client/proto-root.ts). */
+export const CLIENT_PROTO_ROOT = path.join('cli', 'client', 'temporal-client-root.json');
+/** The namespaces of the Temporal SDK's protobuf root a client never reaches: the worker's core protocol, Temporal Cloud's operations API. */
+export const CLIENT_UNUSED_NAMESPACES = [['coresdk'], ['temporal', 'api', 'cloud']];
+
+/**
+ * The Temporal SDK's protobuf root without CLIENT_UNUSED_NAMESPACES, as protobufjs's JSON, and the
+ * size of the SDK module it was made from (cli/client/proto-root.ts uses it only with that module).
+ */
+export function clientProtoRoot() {
+  const require = createRequire(import.meta.url);
+  const file = require.resolve('@temporalio/proto/protos/json-module');
+  const root = require(file).toJSON();
+  for (const names of CLIENT_UNUSED_NAMESPACES) {
+    const parent = names.slice(0, -1).reduce((ns, name) => ns.nested[name], root);
+    if (!parent?.nested?.[names.at(-1)]) throw new Error(`the Temporal SDK's protobuf root has no ${names.join('.')}`);
+    delete parent.nested[names.at(-1)];
+  }
+  return { sourceBytes: statSync(file).size, root };
 }
 
 // Pure-JavaScript packages the CLI loads, compiled into its bundle (hysnappy, hyparquet-compressors'

@@ -10,7 +10,7 @@ import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow'
 import { decideUpdate, refreshApproversUpdate } from './definitions.js';
 import { durationMs } from '../domain/duration.js';
 import { decisionInputProblem } from '../domain/inputs.js';
-import { keysApply, proofProblem, type DecisionKeys } from '../domain/signature.js';
+import { keysApply, proofProblem, signaturesRequired, type DecisionKeys } from '../domain/signature.js';
 import { assertionCounter } from '../domain/webauthn.js';
 import { approvalProblem, type ApprovalRule } from '../domain/governance.js';
 import { answersProblem } from '../domain/review.js';
@@ -186,7 +186,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
           if (change) {
             gate.approvers = [...now.approvers];
             keys = now.keys;
-            if (keysApply(keys, gate.approvers) || gate.gate === 'handover') gate.signaturesRequired = true;
+            if (signaturesRequired(gate.gate, keys, gate.approvers)) gate.signaturesRequired = true;
             else delete gate.signaturesRequired;
             refresh.onChange(copy(gate), change);
           }
@@ -264,7 +264,7 @@ export function createApprovals(modelId: string, workflowId: string, onEvent: (e
         notified: [],
         reminders: 0,
         escalated: false,
-        ...(keysApply(req.keys, req.approvers) || req.gate === 'handover' ? { signaturesRequired: true } : {}),
+        ...(signaturesRequired(req.gate, req.keys, req.approvers) ? { signaturesRequired: true } : {}),
         ...(req.commentRequired ? { commentRequired: req.commentRequired } : {}),
         ...(req.candidate ? { candidate: req.candidate } : {}),
         ...(req.evidence ? { evidence: { ...req.evidence } } : {}),

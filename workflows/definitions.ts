@@ -16,6 +16,7 @@ import type {
   GateStatus,
   MaintenanceStatus,
   ModelVersionRef,
+  RequestKind,
   RetrainEvidence,
   RetrainOutcome,
 } from '../domain/maintenance.js';
@@ -57,6 +58,13 @@ export const digestScheduleId = (taskQueue: string = TASK_QUEUE): string => (tas
 export const reviewScheduleId = (taskQueue: string = TASK_QUEUE): string => (taskQueue === TASK_QUEUE ? 'upkeep-reviews' : `upkeep-reviews-${taskQueue}`);
 /** One periodic review request per model at a time. */
 export const reviewWorkflowId = (modelId: string): string => `upkeep-review-${modelId}`;
+/** The workflow id of each kind of maintenance request of a model. */
+export const requestWorkflowId: Readonly<Record<RequestKind, (modelId: string) => string>> = {
+  retrain: retrainWorkflowId,
+  rollback: rollbackWorkflowId,
+  handover: handoverWorkflowId,
+  review: reviewWorkflowId,
+};
 /** The anchor schedule (and the prefix of its runs' workflow ids): `audit verify` lists its runs by it. */
 export const anchorTrailScheduleId = (taskQueue: string = TASK_QUEUE): string =>
   taskQueue === TASK_QUEUE ? 'upkeep-anchor-trail' : `upkeep-anchor-trail-${taskQueue}`;

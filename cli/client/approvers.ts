@@ -7,7 +7,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { refreshApproversUpdate, retrainWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
-import type { GateStatus } from '../../domain/maintenance.js';
+import { REQUEST_WORKFLOWS, type GateStatus } from '../../domain/maintenance.js';
 import { mapLimit } from '../../engine/util.js';
 
 /** How long one request may take to answer (it reads the config through an activity). */
@@ -25,7 +25,7 @@ export async function refreshOpenGates(
   o: { models: readonly string[]; taskQueue: string; concurrency?: number; timeoutMs?: number },
 ): Promise<GateRefresh> {
   const wanted = new Set(o.models.flatMap((m) => [retrainWorkflowId(m), rollbackWorkflowId(m)]));
-  const query = `WorkflowType IN ('retrainModel','rollbackModel') AND ExecutionStatus = 'Running' AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'`;
+  const query = `WorkflowType IN ('${REQUEST_WORKFLOWS.retrain}','${REQUEST_WORKFLOWS.rollback}') AND ExecutionStatus = 'Running' AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'`;
   const listed: { workflowId: string; runId: string }[] = [];
   for await (const w of client.workflow.list({ query })) if (wanted.has(w.workflowId)) listed.push({ workflowId: w.workflowId, runId: w.runId });
   const out: GateRefresh = { refreshed: [], failed: [] };

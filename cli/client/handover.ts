@@ -17,6 +17,8 @@ export interface HandoverAsk {
   /** Who asks (asserted by the command, like a config change). */
   as: string;
   reason?: string | undefined;
+  /** The directory of current people (watchdog.directory), when the config has one: the new owner must be in it. */
+  directory?: { name: string; people: ReadonlySet<string> } | undefined;
 }
 
 /** Starts the model's handover workflow with a staged request; one already waiting is an UpkeepError naming it. */
@@ -37,13 +39,20 @@ export async function startHandover(client: Client, taskQueue: string, ref: Stag
 
 /**
  * `upkeep handover <model> --to <person>`, before Temporal is asked: checked against the owner the
- * trail names (handing a model to its owner is refused) and staged in the store; returns its
+ * trail names (handing a model to its owner is refused) and the directory of current people, when
+ * given (a person not in it is refused), and staged in the store; returns its
  * reference and the owner it hands over from.
  */
 export async function prepareHandover(store: ArtifactStore, spec: ModelSpec, o: HandoverAsk, now = new Date()): Promise<{ ref: StagedHandover; from: string }> {
   const owner = await currentOwner(store, spec.id, now);
   const from = owner.owner ?? spec.owner;
   if (o.to === from) throw new UpkeepError('InvalidRequest', `handover ${spec.id}: ${o.to} owns it already (nothing to hand over)`);
+  // The watchdog would report the new owner as a person who left and hand the model on again.
+  if (o.directory && !o.directory.people.has(o.to))
+    throw new UpkeepError(
+      'InvalidRequest',
+      `handover ${spec.id}: --to ${o.to} is not in the directory of current people (${o.directory.name}): check the id, or add them to it first`,
+    );
   const request: HandoverRequest = {
     modelId: spec.id,
     to: [o.to],

@@ -6,19 +6,24 @@
 import { ApplicationFailure, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { UpkeepError } from '../../engine/errors.js';
 import { mapLimit } from '../../engine/util.js';
-import type { GateName, GateStatus, MaintenanceStatus } from '../../domain/maintenance.js';
-import { handoverWorkflowId, maintenanceStatusQuery, retrainWorkflowId, reviewWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
+import {
+  GATE_NAMES,
+  GATE_REQUEST,
+  REQUEST_WORKFLOWS,
+  type GateName,
+  type GateStatus,
+  type MaintenanceStatus,
+  type RequestKind,
+} from '../../domain/maintenance.js';
+import { maintenanceStatusQuery, requestWorkflowId } from '../../workflows/definitions.js';
 import { workerHint } from '../../workers/how-to-run.js';
 
 /** How long a status query may wait for a worker to answer. */
 export const QUERY_TIMEOUT_MS = 10_000;
 
-const MAINTENANCE_TYPES = {
-  retrainModel: retrainWorkflowId(''),
-  rollbackModel: rollbackWorkflowId(''),
-  handoverModel: handoverWorkflowId(''),
-  reviewModel: reviewWorkflowId(''),
-} as const;
+const REQUEST_KINDS = Object.keys(REQUEST_WORKFLOWS) as RequestKind[];
+/** Each maintenance workflow type's workflow id prefix (the model id follows it). */
+const MAINTENANCE_TYPES: Readonly<Record<string, string>> = Object.fromEntries(REQUEST_KINDS.map((k) => [REQUEST_WORKFLOWS[k], requestWorkflowId[k]('')]));
 
 /** The message a person should see: the innermost ApplicationFailure's, else the innermost error's. */
 export function failureMessage(err: unknown): string {
@@ -98,9 +103,9 @@ export async function runningRequests(
 ): Promise<{ found: RunningRequest[]; failed: string[]; unanswered: UnansweredRequest[] }> {
   const listed: { workflowId: string; runId: string; modelId: string }[] = [];
   const queue = o.taskQueue ? ` AND TaskQueue = '${o.taskQueue.replace(/'/g, "\\'")}'` : '';
-  const query = `WorkflowType IN ('retrainModel','rollbackModel','handoverModel','reviewModel') AND ExecutionStatus = 'Running'${queue}`;
+  const query = `WorkflowType IN (${REQUEST_KINDS.map((k) => `'${REQUEST_WORKFLOWS[k]}'`).join(',')}) AND ExecutionStatus = 'Running'${queue}`;
   for await (const w of client.workflow.list({ query })) {
-    const prefix = MAINTENANCE_TYPES[w.type as keyof typeof MAINTENANCE_TYPES];
+    const prefix = Object.hasOwn(MAINTENANCE_TYPES, w.type) ? MAINTENANCE_TYPES[w.type] : undefined;
     if (!prefix || !w.workflowId.startsWith(prefix)) continue;
     const modelId = w.workflowId.slice(prefix.length);
     if (o.models && !o.models.has(modelId)) continue;
@@ -137,16 +142,7 @@ export interface OpenRequest {
 }
 
 /** The workflow that holds a gate: the retrain request's (retrain, promote), the rollback's, the handover's or the periodic review's. */
-const holderOf = (modelId: string, gate: GateName): string =>
-  gate === 'rollback'
-    ? rollbackWorkflowId(modelId)
-    : gate === 'handover'
-      ? handoverWorkflowId(modelId)
-      : gate === 'review'
-        ? reviewWorkflowId(modelId)
-        : retrainWorkflowId(modelId);
-
-const GATES: readonly string[] = ['retrain', 'promote', 'rollback', 'handover', 'review'] satisfies GateName[];
+const holderOf = (modelId: string, gate: GateName): string => requestWorkflowId[GATE_REQUEST[gate]](modelId);
 
 /**
  * The model's requests that wait for a decision (a retrain request and a rollback may both); with
@@ -159,10 +155,8 @@ export async function openRequests(
   modelId: string,
   o: { gate?: string | undefined; taskQueue?: string | undefined } = {},
 ): Promise<OpenRequest[]> {
-  if (o.gate !== undefined && !GATES.includes(o.gate)) return [];
-  const holders = o.gate
-    ? [holderOf(modelId, o.gate as GateName)]
-    : [holderOf(modelId, 'retrain'), holderOf(modelId, 'rollback'), holderOf(modelId, 'handover'), holderOf(modelId, 'review')];
+  if (o.gate !== undefined && !(GATE_NAMES as readonly string[]).includes(o.gate)) return [];
+  const holders = o.gate ? [holderOf(modelId, o.gate as GateName)] : REQUEST_KINDS.map((k) => requestWorkflowId[k](modelId));
   const out: OpenRequest[] = [];
   for (const workflowId of holders) {
     const run = await running(client, workflowId, { taskQueue: o.taskQueue });

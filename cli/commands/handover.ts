@@ -18,8 +18,12 @@ export async function handoverCommand(model: string, o: { to: string; as?: strin
   const config = await loadConfig(configPath);
   const spec = findModel(config, model, path.basename(configPath));
   const as = o.as ?? settings().user;
+  const file = config.watchdog.directory;
+  const directory = file
+    ? { name: `watchdog.directory ${path.basename(file)}`, people: await (await import('../../engine/watchdog/directory.js')).readDirectory(file) }
+    : undefined;
   // Checked and staged first: a mistake is told without a server.
-  const { ref, from } = await prepareHandover(openStore(config), spec, { to: o.to, as, reason: o.reason });
+  const { ref, from } = await prepareHandover(openStore(config), spec, { to: o.to, as, reason: o.reason, directory });
   const workflowId = await withClient((client) => startHandover(client, settings().taskQueue, ref));
   console.log(terminalSafe(`handover of ${spec.id} from ${from} to ${o.to} requested by ${as} (workflow ${workflowId})`));
   console.log(terminalSafe(`${from} stays the owner until ${o.to} accepts, signed: upkeep approve ${spec.id} --gate handover --as ${o.to}`));

@@ -1,33 +1,25 @@
 /**
- * What the maintenance commands do, in a terminal: retrain, approvals, approve / reject, rollback
- * (through the client layer, cli/client/), and versions / card (read from the store, no Temporal
- * needed). This is the printing side: cli/client/ returns values and throws, these functions print
- * them. Loaded when one of the commands runs; they and their options are declared in maintenance.ts.
+ * What the maintenance commands that talk to Temporal do, in a terminal: retrain, approvals,
+ * approve / reject, rollback (through the client layer, cli/client/). This is the printing side:
+ * cli/client/ returns values and throws, these functions print them. Loaded when one of the
+ * commands runs; they and their options are declared in maintenance.ts. versions / card / keys
+ * verify read the store alone (store-actions.ts), without loading Temporal's client.
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { ModelSpec, UpkeepConfig } from '../../domain/config.js';
 import { UpkeepError } from '../../engine/errors.js';
-import type { ModelVersion } from '../../engine/registry/types.js';
 import { describeCoverage, describeEvidence, stakeholders, type GateStatus, type MaintenanceStatus } from '../../domain/maintenance.js';
-import { cardKey } from '../../engine/store/keys.js';
 import { terminalSafe } from '../../domain/escape.js';
 import type { RefusedDecision } from '../../engine/audit/access.js';
 import { runningRequests } from '../client/requests.js';
 import { submitDecision } from '../client/decisions.js';
 import { manualEvidence, requestRetrain } from '../client/retrain.js';
+import { configAndModel, type MaintenanceContext } from './maintenance-context.js';
+
+export type { MaintenanceContext } from './maintenance-context.js';
 
 /** How long `upkeep rollback` (without --wait) watches for the approval gate to open. */
 const GATE_WATCH_MS = 10_000;
-
-async function configAndModel(ctx: MaintenanceContext, configFile: string | undefined, modelId: string): Promise<{ config: UpkeepConfig; spec: ModelSpec }> {
-  const configPath = ctx.configPath(configFile);
-  // Loaded here: the commands that only talk to Temporal do not pay for the config's parser.
-  const { findModel, loadConfig, warnUnauthenticated } = await import('../../engine/config/load.js');
-  const config = await loadConfig(configPath);
-  warnUnauthenticated(config, path.basename(configPath));
-  return { config, spec: findModel(config, modelId, path.basename(configPath)) };
-}
 
 const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : '—');
 
@@ -109,19 +101,6 @@ export function statusText(status: MaintenanceStatus, workflowId: string): strin
   if (s.gate?.commentRequired) body.push(`comment:     approving needs --comment, because ${s.gate.commentRequired}`);
   if (s.gate) body.push(decideHint(s.modelId, s.gate.gate, Boolean(s.gate.commentRequired)));
   return [...lines, ...body.map((l) => `  ${l}`)].join('\n');
-}
-
-export interface MaintenanceContext {
-  /** Connects to Temporal (with the CLI's target and error messages), runs `fn`, closes. */
-  withClient: <T>(fn: (client: Client) => Promise<T>) => Promise<T>;
-  /** Where new maintenance workflows are started (the workers' task queue). */
-  taskQueue: string;
-  /** Who asks for a retrain when --as is not given (the login name). */
-  defaultRequester: string;
-  /** The config file for a command's --config (or its absence). */
-  configPath(flag?: string): string;
-  /** Where the person's signing keys are (cli/keys.ts). */
-  keyDir: string;
 }
 
 export async function retrain(ctx: MaintenanceContext, model: string, o: { reason: string; as?: string; config?: string }): Promise<void> {
@@ -245,76 +224,4 @@ export async function rollback(
     console.log(`rollback of ${spec.id} requested (workflow ${workflowId}); it will wait for approval by ${approvers.join(', ')}`);
     console.log(`see it with upkeep approvals list --model ${spec.id}; ${decideHint(spec.id, 'rollback')}`);
   });
-}
-
-export async function verifyDecisions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
-  const { config, spec } = await configAndModel(ctx, o.config, model);
-  const { verifyDecisionsCommand } = await import('../keys.js');
-  const { openStore } = await import('../../engine/store/open.js');
-  if ((await verifyDecisionsCommand(spec, openStore(config))) > 0) process.exitCode = 1;
-}
-
-export async function versions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
-  const { config, spec } = await configAndModel(ctx, o.config, model);
-  const [{ createRegistry, versionId }, { sha256Hex }, { openStore }, { createDataSource }, { resolveLimits }] = await Promise.all([
-    import('../../engine/registry/registry.js'),
-    import('../../engine/util.js'),
-    import('../../engine/store/open.js'),
-    import('../../engine/data/sources.js'),
-    import('../../domain/limits.js'),
-  ]);
-  const registry = createRegistry(openStore(config));
-  const versions = await registry.versions(spec.id);
-  const champion = (await registry.champion(spec.id))?.pointer;
-  const bytes = await createDataSource(config.s3)
-    .read(spec.artifact, { maxBytes: resolveLimits(spec.limits).max_model_bytes, limitName: 'limits.max_model_bytes' })
-    .catch(() => undefined);
-  const configVersion = bytes ? versionId(sha256Hex(bytes)) : undefined;
-  const running = champion?.version ?? configVersion;
-
-  const row = (v: ModelVersion): string[] => [
-    v.version === running ? '*' : '',
-    v.version,
-    v.createdAt,
-    v.source === 'config' && v.version === configVersion ? 'config (current artifact)' : v.source,
-    v.training ? `${v.training.firstDay}..${v.training.lastDay} (${v.training.rows} rows)` : '',
-    v.trainer ? (v.trainer.type === 'command' && v.trainer.command ? `command: ${v.trainer.command.join(' ')}` : v.trainer.type) : '',
-  ];
-  const rows = [['', 'version', 'created', 'source', 'training window', 'trainer'], ...versions.map(row)];
-  if (configVersion && !versions.some((v) => v.version === configVersion)) {
-    rows.push([configVersion === running ? '*' : '', configVersion, '', 'config (not registered yet)', '', '']);
-  }
-  if (rows.length === 1) {
-    console.log(`no versions of ${spec.id} yet, and its artifact ${spec.artifact} does not exist`);
-    return;
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
-  console.log('');
-  if (champion) {
-    console.log(
-      `* champion ${champion.version} since ${champion.since} (${champion.change}, generation ${champion.generation}${champion.previous ? `, previous ${champion.previous}` : ''}${champion.emergency ? `, emergency by ${champion.emergency.by}` : ''})`,
-    );
-  } else if (configVersion) {
-    console.log(
-      `* ${configVersion} (config artifact): no version has been promoted, the config's artifact is the one running${versions.some((v) => v.version === configVersion) ? '' : ' (it is registered at its first evaluation)'}`,
-    );
-  } else {
-    console.log(`no champion: no version has been promoted and the config's artifact ${spec.artifact} does not exist`);
-  }
-}
-
-export async function card(ctx: MaintenanceContext, model: string, o: { json?: boolean; config?: string }): Promise<void> {
-  const { config, spec } = await configAndModel(ctx, o.config, model);
-  const { openStore } = await import('../../engine/store/open.js');
-  const bytes = await openStore(config).tryGet(cardKey(spec.id, o.json ? 'json' : 'md'));
-  if (!bytes) throw new UpkeepError('UnknownModel', `no model card for ${spec.id} yet: it is written after the first evaluation`);
-  const text = new TextDecoder().decode(bytes);
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -1,12 +1,22 @@
 /**
  * The maintenance commands of the CLI and their options: retrain, approvals, approve / reject,
  * rollback (through Temporal), and versions / card (read from the store, no Temporal needed).
- * What they do is in maintenance-actions.ts, loaded only when one of them runs.
+ * What they do is in maintenance-actions.ts (Temporal) and store-actions.ts (the store alone),
+ * loaded only when one of them runs.
  */
 import { Option, type Command } from 'commander';
-import type { MaintenanceContext } from './maintenance-actions.js';
+import { GATE_NAMES } from '../../domain/maintenance.js';
+import type { MaintenanceContext } from './maintenance-context.js';
 
-const actions = () => import('./maintenance-actions.js');
+/**
+ * These commands talk to Temporal only as a client (no worker in their process): @temporalio/client
+ * gets the protobuf root without the worker's and Temporal Cloud's messages (cli/client/proto-root.ts).
+ */
+const actions = async () => {
+  (await import('../client/proto-root.js')).useClientProtoRoot();
+  return import('./maintenance-actions.js');
+};
+const storeActions = () => import('./store-actions.js');
 
 /** `context` is called when a command runs (settings, Temporal client, config path). */
 export function addMaintenanceCommands(program: Command, context: () => Promise<MaintenanceContext>): void {
@@ -29,9 +39,9 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
   for (const decision of ['approve', 'reject'] as const) {
     const cmd = program
       .command(`${decision} <model>`)
-      .description(`${decision} the decision a model's maintenance request waits for (retrain, promote, rollback or handover)`)
+      .description(`${decision} the decision a model's maintenance request waits for (${GATE_NAMES.slice(0, -1).join(', ')} or ${GATE_NAMES.at(-1)})`)
       .requiredOption('--as <id>', "who decides: the model's owner or one of its approvers")
-      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(['retrain', 'promote', 'rollback', 'handover', 'review']))
+      .addOption(new Option('--gate <gate>', 'which request, when more than one waits').choices(GATE_NAMES))
       .option('--evidence <sha256>', 'decide only if the request still shows this evidence (the sha256 upkeep approvals list prints)');
     if (decision === 'reject') cmd.requiredOption('--comment <text>', 'why (required for a rejection; kept in the audit trail)');
     else cmd.option('--comment <text>', 'a note kept in the audit trail');
@@ -67,16 +77,16 @@ export function addMaintenanceCommands(program: Command, context: () => Promise<
   program
     .command('verify-decision <model>')
     .description("check the signatures of the decisions kept in the model's champion history against the config's keys (exit 1 if one fails)")
-    .action(async (model: string, o: { config?: string }) => (await actions()).verifyDecisions(await context(), model, o));
+    .action(async (model: string, o: { config?: string }) => (await storeActions()).verifyDecisions(await context(), model, o));
 
   program
     .command('versions <model>')
     .description('list the registered versions of a model; * marks the champion (no Temporal needed)')
-    .action(async (model: string, o: { config?: string }) => (await actions()).versions(await context(), model, o));
+    .action(async (model: string, o: { config?: string }) => (await storeActions()).versions(await context(), model, o));
 
   program
     .command('card <model>')
     .description('print the living model card from the store (no Temporal needed)')
     .option('--json', "print the card's JSON record instead of the Markdown")
-    .action(async (model: string, o: { json?: boolean; config?: string }) => (await actions()).card(await context(), model, o));
+    .action(async (model: string, o: { json?: boolean; config?: string }) => (await storeActions()).card(await context(), model, o));
 }

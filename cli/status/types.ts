@@ -4,7 +4,7 @@
  * that is null could not be known (no server, or the server did not answer for that model);
  * `unknown` lists which.
  */
-import type { GateName } from '../../domain/maintenance.js';
+import type { GateName, RequestKind } from '../../domain/maintenance.js';
 import type { ChampionEra, Staleness } from '../../domain/staleness.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import type { WatchdogFinding } from '../../domain/watchdog.js';
@@ -74,7 +74,7 @@ export interface ScheduleStatus {
 }
 
 export interface PendingApproval {
-  kind: 'retrain' | 'rollback' | 'handover' | 'review';
+  kind: RequestKind;
   gate: GateName;
   workflowId: string;
   runId: string;
@@ -92,7 +92,7 @@ export interface PendingApproval {
 
 /** A running maintenance request (retrain or rollback), waiting for a decision or not. */
 export interface MaintenanceActivity {
-  kind: 'retrain' | 'rollback' | 'handover' | 'review';
+  kind: RequestKind;
   stage: string;
   since: string;
   workflowId: string;

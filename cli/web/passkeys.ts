@@ -5,18 +5,21 @@
  * challenge of a decision: the sha256 of the decision's canonical bytes, so the device signs the
  * exact decision and the server only forwards it. docs/web.md, docs/signed-decisions.md.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ModelSpec } from '../../domain/config.js';
 import { canonicalDecision, newNonce, type DecisionProof, type SignedAct } from '../../domain/signature.js';
 import {
+  clientDataProblem,
   decisionChallenge,
   fromBase64url,
   FLAG_AT,
   FLAG_UP,
   FLAG_UV,
   isDevicePublicKey,
+  isForRelyingParty,
   rawPublicKey,
   toBase64url,
+  type ClientDataWords,
   type DeviceAssertion,
 } from '../../domain/webauthn.js';
 import type { ArtifactStore } from '../../engine/store/store.js';
@@ -54,6 +57,15 @@ export function passkeyYaml(p: RegisteredPasskey): string {
 const get = (m: CborValue | undefined, k: number | string): CborValue | undefined => (m instanceof Map ? m.get(k) : undefined);
 const bytesOf = (v: CborValue | undefined): Uint8Array | undefined => (v instanceof Uint8Array ? v : undefined);
 
+const REGISTRATION_WORDS: ClientDataWords = {
+  notJson: 'the registration clientDataJSON is not JSON',
+  notObject: 'the registration is not a webauthn.create',
+  type: () => 'the registration is not a webauthn.create',
+  challenge: 'the registration answers another challenge (reload the page and register again)',
+  origin: (origin, expected) => `the registration comes from ${JSON.stringify(origin)}, not ${expected}`,
+  crossOrigin: 'the registration was made in a cross-origin frame',
+};
+
 /**
  * Checks a registration (navigator.credentials.create's response) against the challenge the
  * server gave and its relying party: a `webauthn.create` from the origin, authenticator data for
@@ -68,16 +80,8 @@ export function registrationProblem(
   const clientBytes = fromBase64url(r.clientDataJSON);
   const attestation = fromBase64url(r.attestationObject);
   if (!clientBytes || !attestation) return { problem: 'the registration is not base64url' };
-  let client: { type?: unknown; challenge?: unknown; origin?: unknown; crossOrigin?: unknown };
-  try {
-    client = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(clientBytes)) as typeof client;
-  } catch {
-    return { problem: 'the registration clientDataJSON is not JSON' };
-  }
-  if (client?.type !== 'webauthn.create') return { problem: 'the registration is not a webauthn.create' };
-  if (client.challenge !== expect.challenge) return { problem: 'the registration answers another challenge (reload the page and register again)' };
-  if (client.origin !== expect.origin) return { problem: `the registration comes from ${JSON.stringify(client.origin)}, not ${expect.origin}` };
-  if (client.crossOrigin === true) return { problem: 'the registration was made in a cross-origin frame' };
+  const clientProblem = clientDataProblem(clientBytes, { type: 'webauthn.create', challenge: expect.challenge, origin: expect.origin }, REGISTRATION_WORDS);
+  if (clientProblem) return { problem: clientProblem };
   let authData: Uint8Array | undefined;
   try {
     authData = bytesOf(get(decodeCbor(attestation).value, 'authData'));
@@ -85,8 +89,7 @@ export function registrationProblem(
     return { problem: `the attestation object is not valid CBOR (${(err as Error).message})` };
   }
   if (!authData || authData.length < 55) return { problem: 'the attestation object has no authenticator data with a credential' };
-  const rpHash = createHash('sha256').update(expect.id).digest();
-  if (!rpHash.equals(Buffer.from(authData.subarray(0, 32)))) return { problem: `the device registered for another relying party than ${expect.id}` };
+  if (!isForRelyingParty(authData, expect.id)) return { problem: `the device registered for another relying party than ${expect.id}` };
   const flags = authData[32]!;
   if (!(flags & FLAG_UP) || !(flags & FLAG_UV)) return { problem: 'the device did not verify the user (a PIN or biometrics is needed to sign decisions)' };
   if (!(flags & FLAG_AT)) return { problem: 'the device sent no credential' };

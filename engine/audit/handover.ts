@@ -15,7 +15,7 @@ import { handoverClaimKey, stagedHandoverKey } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readChain } from './chain.js';
 import { readAuditTrail } from './read.js';
-import { ownerAt, readCitedSpecs, type OwnerAt } from './owners.js';
+import { readOwnerAt, trailAsChain, type OwnerAt } from './owners.js';
 
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -71,10 +71,8 @@ export async function claimStagedHandover(store: ArtifactStore, ref: StagedHando
  * handovers; no evaluations), for a fleet view that reads every model.
  */
 export async function currentOwner(store: ArtifactStore, modelId: string, at = new Date(), o: { maintenanceOnly?: boolean } = {}): Promise<OwnerAt> {
-  const chain = o.maintenanceOnly
-    ? (await readAuditTrail(store, modelId)).map((entry, i) => ({ seq: i + 1, entry, uri: '' }))
-    : await readChain(store, modelId);
-  return ownerAt(modelId, chain, at, await readCitedSpecs(store, modelId, chain));
+  const chain = o.maintenanceOnly ? trailAsChain(await readAuditTrail(store, modelId)) : await readChain(store, modelId);
+  return readOwnerAt(store, modelId, chain, at);
 }
 
 /**

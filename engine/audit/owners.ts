@@ -44,8 +44,8 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 const isKeys = (v: unknown): v is DecisionKeys =>
   typeof v === 'object' && v !== null && typeof (v as DecisionKeys).people === 'object' && typeof (v as DecisionKeys).authenticators === 'object';
 
-/** The config sha256 an entry cites, if any. */
-const citedSha = (e: AuditEntry): string | undefined => {
+/** The config sha256 an entry cites, if any (the spec in force from that entry on). */
+export const citedSpec = (e: AuditEntry): string | undefined => {
   const c = e.details?.config as { sha256?: unknown } | undefined;
   return c && typeof c.sha256 === 'string' ? c.sha256 : undefined;
 };
@@ -71,7 +71,7 @@ export function ownerAt(modelId: string, chain: readonly ChainedEntry[], at: Dat
   let pendingRun: string | undefined;
   for (const { seq, entry: e } of chain) {
     if (Date.parse(e.at) > t) continue;
-    const sha = citedSha(e);
+    const sha = citedSpec(e);
     const spec = sha ? specs.get(sha) : undefined;
     if (spec && spec.owner !== out.configOwner) {
       // The config names a new owner (or the first one): from this entry on, it is the owner.
@@ -150,7 +150,7 @@ export function configOwnerLag(o: OwnerAt, configOwner: string): { stale: boolea
 /** The people of every spec the chain cites, read from the store (a spec missing from it is left out). */
 export async function readCitedSpecs(store: ArtifactStore, modelId: string, chain: readonly ChainedEntry[]): Promise<Map<string, SpecPeople>> {
   const specs = new Map<string, SpecPeople>();
-  for (const sha of new Set(chain.map((c) => citedSha(c.entry)).filter((s): s is string => s !== undefined))) {
+  for (const sha of new Set(chain.map((c) => citedSpec(c.entry)).filter((s): s is string => s !== undefined))) {
     const bytes = await store.tryGet(specKey(modelId, sha));
     if (!bytes) continue;
     const spec = JSON.parse(new TextDecoder().decode(bytes)) as {
@@ -169,4 +169,12 @@ export async function readCitedSpecs(store: ArtifactStore, modelId: string, chai
 
 function opt<T extends Record<string, unknown>>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+/** A model's maintenance entries (engine/audit/read.ts) numbered as the trail lists them, for ownerAt (their links are not needed). */
+export const trailAsChain = (trail: readonly AuditEntry[]): ChainedEntry[] => trail.map((entry, i) => ({ seq: i + 1, entry, uri: '' }));
+
+/** The owner at `at` as `chain` says, with the specs it cites read from the store. */
+export async function readOwnerAt(store: ArtifactStore, modelId: string, chain: readonly ChainedEntry[], at: Date): Promise<OwnerAt> {
+  return ownerAt(modelId, chain, at, await readCitedSpecs(store, modelId, chain));
 }

@@ -8,14 +8,10 @@ import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ChainedEntry } from './chain.js';
 import { terminalSafe } from '../../domain/escape.js';
 import { configInForce, type ConfigInForce } from './config-entries.js';
-import { ownerAt, type OwnerAt } from './owners.js';
+import { citedSpec, ownerAt, type OwnerAt, type SpecPeople } from './owners.js';
 
-/** The people of a spec in force (the stored spec has many more fields). */
-export interface SpecInForce {
-  owner: string;
-  approvers: string[];
-  escalation: string[];
-}
+/** The people of a spec in force (engine/audit/owners.ts reads them from the store). */
+export type SpecInForce = SpecPeople;
 
 export interface WhoWasWatching {
   modelId: string;
@@ -72,12 +68,6 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 const gateId = (e: AuditEntry): string | undefined => {
   const gate = str(e.details?.gate);
   return gate ? `${e.workflowId ?? ''}/${e.runId ?? ''}/${gate}` : undefined;
-};
-
-/** The config sha256 an entry cites, if any. */
-export const citedSpec = (e: AuditEntry): string | undefined => {
-  const c = e.details?.config as { sha256?: unknown } | undefined;
-  return c && typeof c.sha256 === 'string' ? c.sha256 : undefined;
 };
 
 export function whoWasWatching(modelId: string, chain: ChainedEntry[], at: Date, specs: ReadonlyMap<string, SpecInForce>): WhoWasWatching {

@@ -13,7 +13,7 @@ import { createRegistry } from '../registry/registry.js';
 import { cardKey, reportsPrefix } from '../store/keys.js';
 import type { ArtifactStore } from '../store/store.js';
 import { readAuditTrail } from '../audit/read.js';
-import { configOwnerLag, ownerAt, readCitedSpecs } from '../audit/owners.js';
+import { configOwnerLag, readOwnerAt, trailAsChain } from '../audit/owners.js';
 import { deriveIncidents } from '../audit/incidents.js';
 import { reportClockFor } from '../../domain/incident-clock.js';
 import { reviewsOf } from '../audit/reviews.js';
@@ -127,8 +127,7 @@ export async function updateModelCard(
     }))
     .reverse();
   // The owner the trail names (an accepted handover), read from the maintenance entries: docs/governance.md#handover.
-  const entries = log.map((entry, i) => ({ seq: i + 1, entry, uri: '' }));
-  const owned = ownerAt(spec.id, entries, new Date(8.64e15), await readCitedSpecs(store, spec.id, entries));
+  const owned = await readOwnerAt(store, spec.id, trailAsChain(log), new Date(8.64e15));
   const lag = configOwnerLag(owned, spec.owner);
   const card = buildModelCard({
     spec,

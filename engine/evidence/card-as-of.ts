@@ -9,7 +9,7 @@
 import type { AuditEntry } from '../../domain/maintenance.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { planLines } from '../../domain/monitoring-plan.js';
-import { citedSpec } from '../audit/watching.js';
+import { citedSpec } from '../audit/owners.js';
 import { deriveIncidents } from '../audit/incidents.js';
 import { readPlan } from '../audit/plan-entries.js';
 import type { ChainedEntry } from '../audit/chain.js';

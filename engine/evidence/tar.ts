@@ -8,7 +8,7 @@
  * extracts regular files only, under a folder of the caller's, and names everything else (a link,
  * a device, an absolute path or `..`, a member twice) instead of following it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -143,9 +143,9 @@ function paxPath(text: string): string | undefined {
   return undefined;
 }
 
+/** An extracted file; the verification reads its contents from the folder (and hashes what it checks there). */
 export interface ExtractedMember {
   path: string;
-  sha256: string;
   bytes: number;
 }
 
@@ -159,7 +159,7 @@ const field = (h: Buffer, offset: number, length: number): string => {
 };
 
 /**
- * Extracts a .tar.gz's regular files into `dir` (which must be empty or absent), hashing each.
+ * Extracts a .tar.gz's regular files into `dir` (which must be empty or absent).
  * Members that are not regular files or directories, unsafe paths and duplicates are not
  * extracted: each is a line of `problems`. Stops with an error past EXTRACT_LIMITS.
  */
@@ -174,7 +174,6 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
         path: string | undefined;
         left: number;
         pad: number;
-        hash: ReturnType<typeof createHash>;
         size: number;
         out?: FileHandle;
         meta?: string;
@@ -193,7 +192,6 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
         if (current.left > 0) {
           if (pending.length === 0) break;
           const take = pending.subarray(0, Math.min(current.left, pending.length));
-          current.hash.update(take);
           if (current.out) await current.out.write(take);
           if (current.kept) current.kept.push(Buffer.from(take));
           current.left -= take.length;
@@ -205,7 +203,7 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
         if (current.out) await current.out.close();
         if (current.meta === 'L') longName = field(Buffer.concat(current.kept ?? []), 0, current.size);
         else if (current.meta === 'x') longName = paxPath(Buffer.concat(current.kept ?? []).toString('utf8')) ?? longName;
-        if (current.path !== undefined) members.push({ path: current.path, sha256: current.hash.digest('hex'), bytes: current.size });
+        if (current.path !== undefined) members.push({ path: current.path, bytes: current.size });
         current = undefined;
         continue;
       }
@@ -234,7 +232,7 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
       let keep: string | undefined;
       if (meta) {
         if (size > 1 << 20) throw new UpkeepError('InvalidData', `${archive}: a tar extended header of ${size} bytes (not an evidence pack)`);
-        current = { path: undefined, left: size, pad: (BLOCK - (size % BLOCK)) % BLOCK, hash: createHash('sha256'), size, meta, kept: [] };
+        current = { path: undefined, left: size, pad: (BLOCK - (size % BLOCK)) % BLOCK, size, meta, kept: [] };
         continue;
       }
       if (type === '5') {
@@ -251,7 +249,7 @@ export async function extractTarGz(archive: string, dir: string): Promise<{ memb
         await mkdir(path.dirname(target), { recursive: true });
         out = await open(target, 'wx', 0o600);
       }
-      current = { path: keep, left: size, pad: (BLOCK - (size % BLOCK)) % BLOCK, hash: createHash('sha256'), size, ...(out ? { out } : {}) };
+      current = { path: keep, left: size, pad: (BLOCK - (size % BLOCK)) % BLOCK, size, ...(out ? { out } : {}) };
       if (type === '5' && current.left === 0) current.path = undefined;
     }
   }

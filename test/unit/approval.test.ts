@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { deciderChange, validateDecision, type DecisionAuth } from '../../workflows/approval.js';
 import type { DecisionInput, GateStatus } from '../../domain/maintenance.js';
+import { signaturesRequired } from '../../domain/decision-keys.js';
 
 const MODEL = 'churn';
 const ALICE = 'alice@example.com';
@@ -152,5 +153,18 @@ describe('what an open gate reports when it reads its approvers and keys again',
       `approvers added: carol@example.com; approvers removed: ${BOB}; keys changed for ${ALICE} (replaced); authenticator keys changed for inbox.example.com (added)`,
     );
     assert.equal(deciderChange(before, { approvers: [ALICE, BOB] }), `keys changed for ${ALICE} (removed)`);
+  });
+});
+
+// domain/decision-keys.ts: the one rule both the opening of a gate and a refresh of its approvers apply.
+describe('whether a gate needs signed decisions (signaturesRequired)', () => {
+  const keys = { people: { [ALICE]: 'key' }, authenticators: {} };
+  it('always at a handover; at another gate only when keys apply to its deciders', () => {
+    assert.equal(signaturesRequired('handover', undefined, [BOB]), true);
+    for (const gate of ['retrain', 'promote', 'rollback', 'review'] as const) {
+      assert.equal(signaturesRequired(gate, undefined, [ALICE]), false, gate);
+      assert.equal(signaturesRequired(gate, keys, [BOB]), false, gate);
+      assert.equal(signaturesRequired(gate, keys, [BOB, ALICE]), true, gate);
+    }
   });
 });

@@ -50,6 +50,33 @@ describe('handover requests in the store: staged by the command, claimed by one 
     assert.deepEqual(staged, { modelId: 'churn', to: [BOB], reason: 'moving team', requestedBy: OWNER, source: 'manual', at: '2026-11-21T00:00:00.000Z' });
   });
 
+  it('refuses a new owner who is not in the directory of current people, naming them and the file, before anything is staged', async function () {
+    const { spec, store } = await setUp();
+    const directory = { name: 'watchdog.directory people.yaml', people: new Set([OWNER, BOB]) };
+    await assert.rejects(
+      prepareHandover(store, spec, { to: 'carol@example.com', as: OWNER, directory }),
+      /^UpkeepError: handover churn: --to carol@example\.com is not in the directory of current people \(watchdog\.directory people\.yaml\): check the id, or add them to it first$/,
+    );
+    assert.deepEqual(await store.list('handovers'), []);
+    assert.equal((await prepareHandover(store, spec, { to: BOB, as: OWNER, directory })).from, OWNER);
+  });
+
+  it("upkeep handover reads the config's watchdog.directory and refuses a person not in it, without a Temporal server", async function () {
+    ws = createDemoWorkspace({
+      modelId: 'churn',
+      end: new Date('2026-11-20T00:00:00Z'),
+      days: 1,
+      drifted: false,
+      config: { watchdog: { platform: [PLATFORM], directory: 'people.yaml' } },
+    });
+    writeFileSync(path.join(ws.dir, 'people.yaml'), stringify({ people: [OWNER, BOB] }));
+    const { handoverCommand } = await import('../../cli/commands/handover.js');
+    await assert.rejects(
+      handoverCommand('churn', { to: 'carol@example.com', as: OWNER, config: ws.configPath }),
+      /^UpkeepError: handover churn: --to carol@example\.com is not in the directory of current people \(watchdog\.directory people\.yaml\)/,
+    );
+  });
+
   it('is opened by one run only (a retry of that run is the same), refused when unknown or altered, and finds the keys of the person named', async function () {
     const { config, spec, store } = await setUp();
     const { ref } = await prepareHandover(store, spec, { to: BOB, as: OWNER, reason: 'moving team' });
