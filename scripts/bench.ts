@@ -32,7 +32,8 @@
  * Whole process: `upkeep evaluate` of a 3M-row window written by pyarrow with its defaults against a
  * process that only decodes and scores it, and the Python peer, each a process per run
  * (scripts/bench/whole-process.ts). `--evaluation-only`: the evaluation figures alone (the two
- * windows, the whole-process pair, the 10M-row window); `--in-process-only`: the two windows alone.
+ * windows, the whole-process pair, the 10M-row window); `--in-process-only`: the two windows alone;
+ * `--window bench20` or `--window real3`: that window's in-process figures alone.
  * Time to detection: real data with a shift on a known day and labels 30 days late, days to the
  * first alert with labels only and with estimation (scripts/bench/detection.ts; `--detection-only`).
  * SQL windows: 3M rows of one day read from PostgreSQL (a cluster started for it) and from DuckDB,
@@ -270,7 +271,10 @@ const windows = [
     short: `${REAL_ROWS / 1e6}M real-shaped`,
   },
 ];
-for (const w of windows) {
+// `--window KIND`: one window's in-process figures alone (the machine's other sections skipped).
+const only = process.argv.includes('--window') ? process.argv[process.argv.indexOf('--window') + 1] : undefined;
+if (only !== undefined && !windows.some((w) => w.kind === only)) throw new Error(`--window: ${only}; the windows are ${windows.map((w) => w.kind).join(', ')}`);
+for (const w of windows.filter((w) => only === undefined || w.kind === only)) {
   console.log(`\n== evaluation: ${w.title} (lower bound: median of ${REPEATS}; evaluations and peer: median of ${E2E_REPEATS}) ==`);
   const bound = child('bound', w.file, undefined, [w.kind]);
   const e2e = child('e2e', w.file, undefined, [w.kind], E2E_REPEATS);
@@ -331,7 +335,7 @@ for (const w of windows) {
   );
 }
 
-if (process.argv.includes('--in-process-only')) {
+if (process.argv.includes('--in-process-only') || only !== undefined) {
   // The two windows' in-process figures alone (written to bench/RESULTS.md as the other `-only` runs are).
   writeResults();
   process.exit(0);

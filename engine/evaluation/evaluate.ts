@@ -7,7 +7,7 @@ import { UpkeepError } from '../errors.js';
 import type { Collected } from './evaluator.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import { defaultThreads, mergeCollected, parquetRows, planShards, ShardPool, toShared, type ShardHandler } from './engine.js';
-import { metricsOf } from './collected-metrics.js';
+import { labelCountsOf, metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
 import { EXACT_VALUES, mergeSketches, profileFromSketch, sketchBuffers, type ColumnSketch } from '../drift/sketch.js';
@@ -21,6 +21,7 @@ import { labelledPart } from './labelled.js';
 import { estimateWindow, fitEstimators, type ReferenceEstimators } from './estimators.js';
 import { loggedSummary, loggedWarnings } from './logged.js';
 import { declaredGated, gateOnEstimate } from './declared-metrics.js';
+import { fillProbability, probabilityInput } from './deferred-metrics.js';
 
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
 export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
@@ -57,23 +58,6 @@ export type {
   WindowPartial,
 } from './types.js';
 export { toShared } from './engine.js';
-
-const MAX_CLASSES_IN_SUMMARY = 50;
-
-/** Rows per label of the true and the predicted classes, in one pass (none beyond MAX_CLASSES_IN_SUMMARY labels). */
-function counts(yTrue: Int32Array, yPred: Int32Array, labels: string[]): { labelCounts?: Record<string, number>; predictionCounts?: Record<string, number> } {
-  if (labels.length > MAX_CLASSES_IN_SUMMARY) return {};
-  const L = labels.length;
-  const c = new Float64Array(2 * L);
-  for (let i = 0; i < yTrue.length; i++) {
-    c[yTrue[i]!]!++;
-    c[L + yPred[i]!]!++;
-  }
-  return {
-    labelCounts: Object.fromEntries(labels.map((l, i) => [l, c[i]!])),
-    predictionCounts: Object.fromEntries(labels.map((l, i) => [l, c[L + i]!])),
-  };
-}
 
 /**
  * Small windows in the calling thread: at most `rows` rows (known from the files' counts) are
@@ -241,6 +225,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     return { parts: arrays ? [arrays.result()] : replies.map((r) => r.collected!), sketches, fileColumns: [...fileColumns] };
   };
   /** Metrics, drift, quality and the interval from the partial results of one window, in order. */
+  /** Whether parts of this many rows are finished in the calling thread (a small window, `inline`). */
+  const inlined = (parts: { rows: number }[]): boolean => inline !== undefined && parts.reduce((n, c) => n + c.rows, 0) <= inline.rows;
   const finish = async (o: FinishWindowOptions, partials: WindowPartial[], started: number, detailed = false): Promise<FinishedEvaluation> => {
     const { spec } = o;
     const parts = partials.flatMap((p) => p.parts);
@@ -267,10 +253,19 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     ]
       .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
       .map((a) => a.buffer as ArrayBuffer);
-    const finished = await run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [
-      ...new Set(transfer),
-    ]);
-    const done = finished.finished!;
+    // A large binary window's brier and log_loss in a second thread, while the first finishes the rest.
+    const side = pool.threads > 1 && !inlined(parts) ? probabilityInput(prepared, parts, spec.thresholds.metric) : undefined;
+    const finishing = run(
+      { op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed, ...(side ? { deferProbability: true } : {}) },
+      [...new Set(transfer)],
+    );
+    const probability = side ? run({ op: 'probability', input: side }) : undefined;
+    // Neither is left running when the other fails; the finishing thread's error is the one reported.
+    const [finished, other] = await Promise.allSettled([finishing, probability]);
+    if (finished.status === 'rejected') throw finished.reason;
+    if (other.status === 'rejected') throw other.reason;
+    const done = finished.value.finished!;
+    if (other.value) fillProbability(done.summary, other.value.probability!);
     if (done.pendingInterval) {
       const { input, settings } = done.pendingInterval;
       // Resample ranges in every evaluation thread; only the B per-resample values come back.
@@ -315,7 +310,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   }
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
-  const { summary, pending } = summarize(spec, prepared, collected, o.started);
+  const { summary, pending } = summarize(spec, prepared, collected, o.started, o.deferProbability);
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
@@ -505,7 +500,13 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
   );
 }
 
-function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): { summary: EvaluationSummary; pending?: PendingInterval } {
+function summarize(
+  spec: ModelSpec,
+  prepared: PreparedModel,
+  collected: Collected,
+  started: number,
+  deferProbability = false,
+): { summary: EvaluationSummary; pending?: PendingInterval } {
   // Outputs that are not probabilities (or not numbers): no metric computed from them means anything.
   if (collected.outputIssues) {
     throw new UpkeepError(
@@ -535,7 +536,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
   if (collected.labels && prepared.classes && collected.labels.length > prepared.classes.length) throw unknownLabels(spec, prepared.classes, collected);
   const m =
     collected.rows > 0
-      ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex)
+      ? metricsOf(collected, prepared.classes?.length ?? 0, prepared.positiveIndex, deferProbability)
       : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
   const slices =
     collected.rows > 0
@@ -563,7 +564,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     ...(collected.labels
       ? {
           classes: prepared.classes,
-          ...counts(collected.yTrueClass!, collected.yPredClass!, collected.labels),
+          ...labelCountsOf(collected.yTrueClass!, collected.yPredClass!, collected.labels, prepared.classes!.length),
         }
       : {}),
     durationMs: Date.now() - started,

@@ -12,6 +12,7 @@ import { EXACT_VALUES, mergeSketches, sketchBuffers, sketchColumn, type ColumnSk
 import { Evaluator, type Collected } from './evaluator.js';
 import { sortFloat32, sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
+import { probabilityMetricsOf } from './deferred-metrics.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
 import { createInProcessRunner } from './in-process-runner.js';
@@ -99,6 +100,7 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
     return { reply: { id: msg.id, ok: true, sketches }, transfer: sketchBuffers(sketches) };
   }
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
+  if (msg.op === 'probability') return { reply: { id: msg.id, ok: true, probability: probabilityMetricsOf(msg.input) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   if (msg.op === 'importance') {

@@ -13,6 +13,8 @@ import type { PreparedModel } from './model.js';
 import type { BootstrapInput, BootstrapSamples } from './significance/bootstrap.js';
 import type { IntervalSettings } from './significance/interval.js';
 import type { ImportanceOutcome, ImportanceTask } from './importance/compute.js';
+import type { ProbabilityMetricName } from './metrics/binary.js';
+import type { MetricsResult } from './metrics/types.js';
 
 import type { WindowFile } from '../data/window.js';
 export type { WindowFile };
@@ -94,6 +96,20 @@ export interface FinishInput {
   reference?: ReferenceInput;
   started: number;
   detailed: boolean;
+  /** A binary model's brier and log_loss are computed in another thread (probabilityRequest): left null here. */
+  deferProbability?: boolean;
+}
+
+/** The window's rows for binaryProbabilityMetrics in another thread: arrays in shared memory, read in place. */
+export interface ProbabilityInput {
+  rows: number;
+  unlabelled?: number;
+  yTrueClass: Int32Array;
+  yPredClass: Int32Array;
+  proba: Float32Array | Float64Array;
+  labels: string[];
+  nClasses: number;
+  positive: number;
 }
 
 export interface ModelMessage {
@@ -109,6 +125,7 @@ export type ShardRequest =
   | ({ id: number; op: 'prepare' } & ModelMessage)
   | { id: number; op: 'fold'; lists: Record<string, ColumnSketch[]> }
   | ({ id: number; op: 'importance'; task: ImportanceTask } & ModelMessage)
+  | { id: number; op: 'probability'; input: ProbabilityInput }
   | ({
       id: number;
       op: 'evaluate';
@@ -141,6 +158,7 @@ export type ShardReply =
       finished?: FinishedEvaluation;
       samples?: BootstrapSamples;
       importance?: ImportanceOutcome;
+      probability?: MetricsResult<ProbabilityMetricName>;
     }
   | { id: number; ok: false; error: { type?: string; message: string } };
 

@@ -64,10 +64,13 @@ export class WindowArrays {
       this.yTrueValue = resized(this.yTrueValue, capacity, (m) => new Float64Array(m));
       this.yPredValue = resized(this.yPredValue, capacity, (m) => new Float64Array(m));
     } else {
-      this.yTrueClass = resized(this.yTrueClass, capacity, (m) => new Int32Array(m));
-      this.yPredClass = resized(this.yPredClass, capacity, (m) => new Int32Array(m));
+      // In shared memory: two evaluation threads finish a binary window at once (deferred-metrics.ts).
+      this.yTrueClass = resized(this.yTrueClass, capacity, (m) => new Int32Array(new SharedArrayBuffer(4 * m)));
+      this.yPredClass = resized(this.yPredClass, capacity, (m) => new Int32Array(new SharedArrayBuffer(4 * m)));
       this.proba = resized(this.proba, capacity * this.k, (m) =>
-        this.proba === undefined || this.proba instanceof Float32Array ? new Float32Array(m) : new Float64Array(m),
+        this.proba === undefined || this.proba instanceof Float32Array
+          ? new Float32Array(new SharedArrayBuffer(4 * m))
+          : new Float64Array(new SharedArrayBuffer(8 * m)),
       );
     }
     for (const seg of this.segments.values()) seg.codes = resized(seg.codes, capacity, (m) => new Int32Array(m));
@@ -112,7 +115,7 @@ export class WindowArrays {
       }
       // A part with Float64 probabilities: the window's become Float64 (the rows so far copied exactly).
       if (!(p.proba instanceof Float32Array) && this.proba instanceof Float32Array) {
-        const wide = new Float64Array(this.proba.length);
+        const wide = new Float64Array(new SharedArrayBuffer(8 * this.proba.length));
         wide.set(this.proba.subarray(0, at * this.k));
         this.proba = wide;
       }

@@ -1,26 +1,109 @@
 /** Binary classification metrics (scikit-learn definitions: docs/statistics/metrics.md). */
 import { CompensatedSum } from '../../math/sum.js';
 import { balancedAccuracy, logLoss } from './classification.js';
-import { classList, className, countLabels, validateClassification } from './labels.js';
+import { classList, className, validatedLabelCounts, type LabelCounts } from './labels.js';
 import { BINARY_METRICS, type BinaryMetricName } from './names.js';
 import { columnFinite, rankingStats, splitColumn } from './ranking.js';
 import { ResultBuilder } from './result.js';
 import type { BinaryInput, MetricsResult } from './types.js';
 
-export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricName> {
-  validateClassification(input);
-  const { yTrue, yPred, proba, nClasses: k, positive, labels: names } = input;
+/**
+ * The metrics computed from the probabilities alone, a pass each (the last two of BINARY_METRICS):
+ * a caller with the rows in shared memory can compute them in another thread
+ * (binaryProbabilityMetrics) while binaryMetrics, told to defer them, computes the rest.
+ */
+export const PROBABILITY_METRICS = ['brier', 'log_loss'] as const satisfies readonly BinaryMetricName[];
+export type ProbabilityMetricName = (typeof PROBABILITY_METRICS)[number];
+
+const NO_ROWS = 'No rows to evaluate (scikit-learn raises on empty input).';
+
+/** The input checked (validateClassification, the positive class) and its label counts. */
+function checkedInput(input: BinaryInput): LabelCounts {
+  const { nClasses: k, positive } = input;
+  const c = validatedLabelCounts(input);
   if (!Number.isInteger(positive) || positive < 0 || positive >= k) {
     throw new RangeError(`positive must be a class index in 0..${k - 1}, got ${positive}`);
   }
+  return c;
+}
+
+/** Why the score-based metrics (roc_auc, average_precision, brier) are undefined; undefined when they are defined. */
+function scoreGate(input: BinaryInput, c: LabelCounts): string | undefined {
+  const { proba, nClasses: k, positive, labels: names } = input;
+  // Score-based metrics need a binary y_true made of model classes.
+  if (c.unknownTrue.length > 0) {
+    return (
+      `y_true contains labels the model does not know (${classList(c.unknownTrue, names)}); ` +
+      `scikit-learn treats y_true as multiclass and raises for a 1-D probability.`
+    );
+  }
+  if (c.distinctTrue > 2) return `y_true has ${c.distinctTrue} distinct labels; scikit-learn raises for a multiclass y_true with a 1-D probability.`;
+  if (!columnFinite(proba, k, positive)) return `proba column ${positive} contains NaN or infinity (scikit-learn raises on non-finite input).`;
+  return undefined;
+}
+
+/** brier and log_loss into `r`, as binaryMetrics reports them (`scoreReason`: scoreGate's answer). */
+function probabilityInto(r: ResultBuilder<BinaryMetricName>, input: BinaryInput, c: LabelCounts, scoreReason: string | undefined): void {
+  const { yTrue, proba, nClasses: k, positive, labels: names } = input;
+  const n = yTrue.length;
+  if (scoreReason !== undefined) r.nullify('brier', scoreReason);
+  else {
+    // brier_score_loss(y, p, pos_label=positive)
+    let min = Infinity;
+    let max = -Infinity;
+    for (let idx = positive; idx < proba.length; idx += k) {
+      const v = proba[idx] as number;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (max > 1) {
+      r.nullify('brier', `proba column ${positive} has values greater than 1 (max ${max}); scikit-learn raises.`);
+    } else if (min < 0) {
+      r.nullify('brier', `proba column ${positive} has values less than 0 (min ${min}); scikit-learn raises.`);
+    } else {
+      const s = new CompensatedSum();
+      for (let i = 0, idx = positive; i < n; i++, idx += k) {
+        const y = yTrue[i] === positive ? 1 : 0;
+        const p = proba[idx] as number;
+        const d0 = 1 - y - (1 - p);
+        const d1 = y - p;
+        s.add(d0 * d0 + d1 * d1);
+      }
+      r.value('brier', (s.value() / n) * 0.5);
+    }
+  }
+  const ll = logLoss(yTrue, proba, k, c.unknownTrue, names);
+  if ('reason' in ll) r.nullify('log_loss', ll.reason);
+  else r.value('log_loss', ll.value, ll.warning);
+}
+
+/**
+ * brier and log_loss alone, as binaryMetrics reports them (values, reasons, warnings): the other
+ * half of binaryMetrics(input, { deferProbability: true }).
+ */
+export function binaryProbabilityMetrics(input: BinaryInput): MetricsResult<ProbabilityMetricName> {
+  const c = checkedInput(input);
+  const r = new ResultBuilder<BinaryMetricName>(PROBABILITY_METRICS);
+  if (input.yTrue.length === 0) r.nullifyAll(PROBABILITY_METRICS, NO_ROWS);
+  else probabilityInto(r, input, c, scoreGate(input, c));
+  const { metrics, reasons, warnings } = r.build();
+  return { metrics: { brier: metrics.brier, log_loss: metrics.log_loss }, reasons, warnings };
+}
+
+/**
+ * Every binary metric; with `deferProbability`, brier and log_loss are left null without a reason
+ * (unless there are no rows), for the caller to fill from binaryProbabilityMetrics.
+ */
+export function binaryMetrics(input: BinaryInput, opts: { deferProbability?: boolean } = {}): MetricsResult<BinaryMetricName> {
+  const c = checkedInput(input);
+  const { yTrue, proba, nClasses: k, positive, labels: names } = input;
   const r = new ResultBuilder(BINARY_METRICS);
   const n = yTrue.length;
   if (n === 0) {
-    r.nullifyAll(BINARY_METRICS, 'No rows to evaluate (scikit-learn raises on empty input).');
+    r.nullifyAll(BINARY_METRICS, NO_ROWS);
     return r.build();
   }
   const posName = className(positive, names);
-  const c = countLabels(yTrue, yPred, k);
 
   // Rows whose prediction is their true class: every one is a true positive of its class (a label
   // unknown to the model is never predicted), so the counts give accuracy without another pass.
@@ -70,20 +153,7 @@ export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricNam
     ),
   );
 
-  // Score-based metrics need a binary y_true made of model classes.
-  let scoreReason: string | undefined;
-  if (c.unknownTrue.length > 0) {
-    scoreReason =
-      `y_true contains labels the model does not know (${classList(c.unknownTrue, names)}); ` +
-      `scikit-learn treats y_true as multiclass and raises for a 1-D probability.`;
-  } else if (c.distinctTrue > 2) {
-    scoreReason = `y_true has ${c.distinctTrue} distinct labels; scikit-learn raises for a multiclass y_true with a 1-D probability.`;
-  }
-  const scoresFinite = columnFinite(proba, k, positive);
-  if (scoreReason === undefined && !scoresFinite) {
-    scoreReason = `proba column ${positive} contains NaN or infinity (scikit-learn raises on non-finite input).`;
-  }
-
+  const scoreReason = scoreGate(input, c);
   if (scoreReason !== undefined) {
     r.nullify('roc_auc', scoreReason);
     r.nullify('average_precision', scoreReason);
@@ -116,35 +186,7 @@ export function binaryMetrics(input: BinaryInput): MetricsResult<BinaryMetricNam
       r.value('roc_auc', stats.auc);
       r.value('average_precision', stats.averagePrecision);
     }
-
-    // brier_score_loss(y, p, pos_label=positive)
-    let min = Infinity;
-    let max = -Infinity;
-    for (let idx = positive; idx < proba.length; idx += k) {
-      const v = proba[idx] as number;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    if (max > 1) {
-      r.nullify('brier', `proba column ${positive} has values greater than 1 (max ${max}); scikit-learn raises.`);
-    } else if (min < 0) {
-      r.nullify('brier', `proba column ${positive} has values less than 0 (min ${min}); scikit-learn raises.`);
-    } else {
-      const s = new CompensatedSum();
-      for (let i = 0, idx = positive; i < n; i++, idx += k) {
-        const y = yTrue[i] === positive ? 1 : 0;
-        const p = proba[idx] as number;
-        const d0 = 1 - y - (1 - p);
-        const d1 = y - p;
-        s.add(d0 * d0 + d1 * d1);
-      }
-      r.value('brier', (s.value() / n) * 0.5);
-    }
   }
-
-  const ll = logLoss(yTrue, proba, k, c.unknownTrue, names);
-  if ('reason' in ll) r.nullify('log_loss', ll.reason);
-  else r.value('log_loss', ll.value, ll.warning);
-
+  if (!opts.deferProbability) probabilityInto(r, input, c, scoreReason);
   return r.build();
 }

@@ -83,3 +83,27 @@ export function countLabels(yTrue: Int32Array, yPred: Int32Array, k: number): La
   }
   return out;
 }
+
+/** Counts by their (validated) arrays, let go with them: the metrics, the label counts and the interval of one window share one pass. */
+const counted = new WeakMap<Int32Array, { yPred: Int32Array; k: number; counts: LabelCounts }>();
+
+/**
+ * validateClassification, then countLabels; the counts are kept for the arrays they were taken
+ * from (which must not change afterwards), so that the rest of a window's finishing step asks
+ * knownLabelCounts instead of counting every row again.
+ */
+export function validatedLabelCounts(input: ClassificationInput): LabelCounts {
+  const { yTrue, yPred, nClasses: k } = input;
+  const known = knownLabelCounts(yTrue, yPred, k);
+  if (known) return known;
+  validateClassification(input);
+  const counts = countLabels(yTrue, yPred, k);
+  counted.set(yTrue, { yPred, k, counts });
+  return counts;
+}
+
+/** The counts validatedLabelCounts took of these arrays, if it did (the rows are then valid: true labels ≥ 0, predictions among the k classes). */
+export function knownLabelCounts(yTrue: Int32Array, yPred: Int32Array, k: number): LabelCounts | undefined {
+  const known = counted.get(yTrue);
+  return known && known.yPred === yPred && known.k === k ? known.counts : undefined;
+}

@@ -1,7 +1,7 @@
 /** Multiclass classification metrics (scikit-learn definitions: docs/statistics/metrics.md). */
 import { CompensatedSum } from '../../math/sum.js';
 import { accuracy, balancedAccuracy, logLoss } from './classification.js';
-import { classList, countLabels, validateClassification, type LabelCounts } from './labels.js';
+import { classList, validatedLabelCounts, type LabelCounts } from './labels.js';
 import { MULTICLASS_METRICS, type MulticlassMetricName } from './names.js';
 import { allFinite, compensatedMean } from './numeric.js';
 import { rankingStats, splitColumn } from './ranking.js';
@@ -9,7 +9,7 @@ import { ResultBuilder } from './result.js';
 import type { ClassificationInput, Floats, MetricsResult } from './types.js';
 
 export function multiclassMetrics(input: ClassificationInput): MetricsResult<MulticlassMetricName> {
-  validateClassification(input);
+  const c = validatedLabelCounts(input);
   const { yTrue, yPred, proba, nClasses: k, labels: names } = input;
   const r = new ResultBuilder(MULTICLASS_METRICS);
   const n = yTrue.length;
@@ -17,7 +17,6 @@ export function multiclassMetrics(input: ClassificationInput): MetricsResult<Mul
     r.nullifyAll(MULTICLASS_METRICS, 'No rows to evaluate (scikit-learn raises on empty input).');
     return r.build();
   }
-  const c = countLabels(yTrue, yPred, k);
 
   r.value('accuracy', accuracy(yTrue, yPred));
   const bal = balancedAccuracy(c, names);

@@ -7,6 +7,7 @@ import { sortFloat64 } from '../../math/sort.js';
 import { CompensatedSum } from '../../math/sum.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
 import { rankingWalk } from '../metrics/ranking.js';
+import { knownLabelCounts } from '../metrics/labels.js';
 import { metricRange } from '../../../domain/metrics.js';
 import { normalQuantile } from '../../math/special/normal.js';
 import { logLossTerms, type BootstrapInput } from './resample-metrics.js';
@@ -317,13 +318,21 @@ function estimate(input: BootstrapInput, value: number): Estimate | null {
   const { yTrue, yPred, proba, nClasses: k, metric } = input;
   const n = yTrue.length;
   const positive = input.task === 'binary' ? input.positive : undefined;
-  // One pass: unknown labels send the interval to the bootstrap; the positives are counted on the way.
+  // Unknown labels send the interval to the bootstrap; the positives are counted on the way (or
+  // known from the metrics' counts of the same rows, which were validated then).
   let P = 0;
-  for (let i = 0; i < n; i++) {
-    const t = yTrue[i]!;
-    const p = yPred[i]!;
-    if (t >= k || t < 0 || p >= k || p < 0) return null;
-    if (t === positive) P++;
+  const known = knownLabelCounts(yTrue, yPred, k);
+  if (known) {
+    if (known.unknownTrue.length > 0) return null;
+    const j = positive === undefined ? -1 : known.labels.indexOf(positive);
+    P = j < 0 ? 0 : known.trueCount[j]!;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const t = yTrue[i]!;
+      const p = yPred[i]!;
+      if (t >= k || t < 0 || p >= k || p < 0) return null;
+      if (t === positive) P++;
+    }
   }
   if (metric === 'log_loss') {
     const terms = logLossTerms(proba, k, yTrue);
