@@ -13,7 +13,7 @@
  * Named mocha arguments run as given: serial unless they say --parallel.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/dev-server.js';
@@ -86,6 +86,8 @@ function run(cmd: string, args: string[], extraEnv: Record<string, string> = {},
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** The kinds of test/helpers/bundles.ts (BUNDLE_KINDS there). */
+const BUNDLE_KINDS = ['plain', 'fast-failover', 'traced'];
 // Killed parent: pass SIGTERM on as if it had been sent to us (the child's exit then stops the server).
 onParentExit(() => (process.listenerCount('SIGTERM') > 0 ? process.emit('SIGTERM') : process.exit(143)));
 
@@ -107,6 +109,13 @@ async function main(): Promise<number> {
   testServerResolved.catch(() => {}); // awaited below; not unhandled if the run ends before
   const versitygwResolved = resolveVersitygwAsync({ log });
   versitygwResolved.catch(() => {});
+  // The workflow bundles the tests run (test/helpers/bundles.ts), one process each, built once for
+  // the whole run instead of in every mocha process (seconds of webpack each); they fail no test
+  // when they cannot be built here: each process then builds its own.
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-test-bundles-'));
+  const bundlesBuilt = Promise.all(
+    BUNDLE_KINDS.map((kind) => run(process.execPath, ['--import', 'tsx', path.join(PROJECT_DIR, 'test', 'helpers', 'bundles.ts'), bundleDir, kind])),
+  );
   // Separate processes. dist/ is built before the suite: else the first CLI tests of the worker
   // processes would compile it at the same time (bin/upkeep.mjs builds a stale dist/), one under
   // the other. The checks of the whole tree (about a CPU-minute) run at a low priority beside the
@@ -180,6 +189,8 @@ async function main(): Promise<number> {
       log(`PostgreSQL ${postgres.version} test cluster at ${postgres.host}:${postgres.port}`);
     }
     if ((await built) !== 0) return 1;
+    if ((await bundlesBuilt).every((code) => code === 0)) extra.UPKEEP_TEST_BUNDLES = bundleDir;
+    else log('a workflow bundle could not be built ahead: each test process builds its own');
     if (!whole) return await run(bin('mocha'), mochaArgs, extra);
     const { parallel, serial } = suiteFiles();
     const parallelCode = await run(bin('mocha'), ['--parallel', '--jobs', String(jobs()), ...parallel], extra);
@@ -189,7 +200,8 @@ async function main(): Promise<number> {
     if (failedChecks > 0) log(`${failedChecks} of the checks failed (see above)`);
     return parallelCode || serialCode || (failedChecks > 0 ? 1 : 0);
   } finally {
-    await Promise.allSettled([built, ...checks]);
+    await Promise.allSettled([built, bundlesBuilt, ...checks]);
+    rmSync(bundleDir, { recursive: true, force: true });
     server ??= await serverStarting?.catch(() => undefined);
     await server?.stop();
     if (server) log('Temporal dev server stopped');
