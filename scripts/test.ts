@@ -5,11 +5,12 @@
  * SIGINT, SIGTERM and SIGHUP go to the running steps; the servers are stopped when they have exited.
  *
  * On two cores the suite takes minutes only because its steps overlap: the set-up (S3 server
- * binary, browser, test server, dev server) runs at once beside the dist/ build; the checks
+ * binary, browser, test server, dev server, the tests' workflow bundles) runs at once beside the
+ * dist/ build; the checks
  * (type-check, ESLint, Prettier, dependency rules) run at a low priority beside the set-up and the
- * suite; and the suite runs its files in three processes (mocha --parallel, one more than the
+ * suite; and the suite runs its files in four processes (mocha --parallel, two more than the
  * cores; UPKEEP_TEST_JOBS sets how many), the longest files first. Most of a workflow test is
- * waiting for the server or a timeout, so three files at a time keep both cores busy.
+ * waiting for the server or a timeout, so four files at a time keep both cores busy.
  * Named mocha arguments run as given: serial unless they say --parallel.
  */
 import { spawn } from 'node:child_process';
@@ -225,13 +226,14 @@ const ALONE = ['test/faults/server-restart.test.ts', 'test/workflows/schedules.t
  */
 const LONGEST = [
   'test/workflows/maintenance.test.ts', // retraining end to end, six times over, and a worker killed during training
-  'test/attacks/inputs.test.ts',
-  'test/e2e/install.test.ts', // npm pack and npm install into another project
   'test/faults/worker-kill.test.ts', // six workers killed mid-activity, each retried seconds later (fastFailover)
+  'test/e2e/install.test.ts', // npm pack and npm install into another project
+  'test/attacks/inputs.test.ts',
   'test/attacks/store.test.ts',
-  'test/workflows/evaluate-model.test.ts',
   'test/e2e/status.test.ts',
-  'test/workflows/current-conditions.test.ts',
+  'test/workflows/evaluate-model.test.ts',
+  'test/workflows/tracing.test.ts',
+  'test/workflows/replay.test.ts',
 ];
 
 /**
@@ -255,12 +257,14 @@ function suiteFiles(): { parallel: string[]; serial: string[] } {
 }
 
 /**
- * Worker processes of the whole suite: UPKEEP_TEST_JOBS, else one more than the cores (3 on two):
- * the suite mostly waits on servers and timeouts (its files use about a third of a core each on
- * average), so a third process fills the time the other two wait.
+ * Worker processes of the whole suite: UPKEEP_TEST_JOBS, else two more than the cores (4 on two).
+ * The suite mostly waits on servers, processes and timeouts: a file uses a third to a half of a
+ * core on average (CPU time against wall time, measured file by file), so three processes left
+ * about a core idle on a quiet two-core machine once the checks had finished; four fill it. On a
+ * loaded machine the fourth costs nothing: the files then wait for the CPU either way.
  */
 function jobs(): number {
-  const n = Number(env.UPKEEP_TEST_JOBS ?? os.availableParallelism() + 1);
+  const n = Number(env.UPKEEP_TEST_JOBS ?? os.availableParallelism() + 2);
   if (!Number.isInteger(n) || n < 1) throw new Error(`UPKEEP_TEST_JOBS=${env.UPKEEP_TEST_JOBS} is not a whole number of at least 1`);
   return n;
 }
