@@ -70,11 +70,18 @@ export function testBundleFile(kind: BundleKind): Promise<string> {
   return file;
 }
 
-// `node --import tsx test/helpers/bundles.ts <dir> <kind>...`: npm test's set-up.
+// `node --import tsx test/helpers/bundles.ts <dir> <kind>...`: npm test's set-up. No top-level
+// await: a module with one is loaded as ESM with its importers, and time-skipping.ts's named
+// import from the CommonJS @temporalio/proto then fails.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const [dir, ...kinds] = process.argv.slice(2);
-  for (const kind of kinds) {
-    if (!(BUNDLE_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown bundle kind ${kind} (${BUNDLE_KINDS.join(', ')})`);
-    writeBundle(path.join(dir!, `${kind}.json`), await bundleWorkflows(OPTIONS[kind as BundleKind]));
-  }
+  void (async () => {
+    for (const kind of kinds) {
+      if (!(BUNDLE_KINDS as readonly string[]).includes(kind)) throw new Error(`unknown bundle kind ${kind} (${BUNDLE_KINDS.join(', ')})`);
+      writeBundle(path.join(dir!, `${kind}.json`), await bundleWorkflows(OPTIONS[kind as BundleKind]));
+    }
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
 }
