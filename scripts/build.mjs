@@ -264,8 +264,14 @@ export async function ensureBuilt(log = (line) => console.error(line)) {
   }
 }
 
+// `node scripts/build.mjs` builds; with --if-stale (npm's `prepare`, so `npm pack`) only when
+// dist/ is missing or older than the sources, as every command checks: the tarball test packs
+// the tree `npm test` has just built, and rebuilt dist/ under the running suite's commands.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = Date.now();
-  await build();
-  console.log(`upkeep: compiled to dist/ in ${Date.now() - started} ms`);
+  if (process.argv.includes('--if-stale') && isFresh()) console.log('upkeep: dist/ is up to date');
+  else {
+    await build();
+    console.log(`upkeep: compiled to dist/ in ${Date.now() - started} ms`);
+  }
 }

@@ -5,15 +5,16 @@
  * SIGINT, SIGTERM and SIGHUP go to the running steps; the servers are stopped when they have exited.
  *
  * On two cores the suite takes minutes only because its steps overlap: the set-up (S3 server
- * binary, browser, test server, dev server) runs at once beside the dist/ build; the checks
+ * binary, browser, test server, dev server, the tests' workflow bundles) runs at once beside the
+ * dist/ build; the checks
  * (type-check, ESLint, Prettier, dependency rules) run at a low priority beside the set-up and the
- * suite; and the suite runs its files in three processes (mocha --parallel, one more than the
+ * suite; and the suite runs its files in four processes (mocha --parallel, two more than the
  * cores; UPKEEP_TEST_JOBS sets how many), the longest files first. Most of a workflow test is
- * waiting for the server or a timeout, so three files at a time keep both cores busy.
+ * waiting for the server or a timeout, so four files at a time keep both cores busy.
  * Named mocha arguments run as given: serial unless they say --parallel.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../workers/dev-server.js';
@@ -86,6 +87,8 @@ function run(cmd: string, args: string[], extraEnv: Record<string, string> = {},
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** The kinds of test/helpers/bundles.ts (BUNDLE_KINDS there). */
+const BUNDLE_KINDS = ['plain', 'fast-failover', 'traced'];
 // Killed parent: pass SIGTERM on as if it had been sent to us (the child's exit then stops the server).
 onParentExit(() => (process.listenerCount('SIGTERM') > 0 ? process.emit('SIGTERM') : process.exit(143)));
 
@@ -107,6 +110,13 @@ async function main(): Promise<number> {
   testServerResolved.catch(() => {}); // awaited below; not unhandled if the run ends before
   const versitygwResolved = resolveVersitygwAsync({ log });
   versitygwResolved.catch(() => {});
+  // The workflow bundles the tests run (test/helpers/bundles.ts), one process each, built once for
+  // the whole run instead of in every mocha process (seconds of webpack each); they fail no test
+  // when they cannot be built here: each process then builds its own.
+  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-test-bundles-'));
+  const bundlesBuilt = Promise.all(
+    BUNDLE_KINDS.map((kind) => run(process.execPath, ['--import', 'tsx', path.join(PROJECT_DIR, 'test', 'helpers', 'bundles.ts'), bundleDir, kind])),
+  );
   // Separate processes. dist/ is built before the suite: else the first CLI tests of the worker
   // processes would compile it at the same time (bin/upkeep.mjs builds a stale dist/), one under
   // the other. The checks of the whole tree (about a CPU-minute) run at a low priority beside the
@@ -180,6 +190,8 @@ async function main(): Promise<number> {
       log(`PostgreSQL ${postgres.version} test cluster at ${postgres.host}:${postgres.port}`);
     }
     if ((await built) !== 0) return 1;
+    if ((await bundlesBuilt).every((code) => code === 0)) extra.UPKEEP_TEST_BUNDLES = bundleDir;
+    else log('a workflow bundle could not be built ahead: each test process builds its own');
     if (!whole) return await run(bin('mocha'), mochaArgs, extra);
     const { parallel, serial } = suiteFiles();
     const parallelCode = await run(bin('mocha'), ['--parallel', '--jobs', String(jobs()), ...parallel], extra);
@@ -189,7 +201,8 @@ async function main(): Promise<number> {
     if (failedChecks > 0) log(`${failedChecks} of the checks failed (see above)`);
     return parallelCode || serialCode || (failedChecks > 0 ? 1 : 0);
   } finally {
-    await Promise.allSettled([built, ...checks]);
+    await Promise.allSettled([built, bundlesBuilt, ...checks]);
+    rmSync(bundleDir, { recursive: true, force: true });
     server ??= await serverStarting?.catch(() => undefined);
     await server?.stop();
     if (server) log('Temporal dev server stopped');
@@ -213,13 +226,14 @@ const ALONE = ['test/faults/server-restart.test.ts', 'test/workflows/schedules.t
  */
 const LONGEST = [
   'test/workflows/maintenance.test.ts', // retraining end to end, six times over, and a worker killed during training
-  'test/attacks/inputs.test.ts',
-  'test/e2e/install.test.ts', // npm pack and npm install into another project
   'test/faults/worker-kill.test.ts', // six workers killed mid-activity, each retried seconds later (fastFailover)
+  'test/e2e/install.test.ts', // npm pack and npm install into another project
+  'test/attacks/inputs.test.ts',
   'test/attacks/store.test.ts',
-  'test/workflows/evaluate-model.test.ts',
   'test/e2e/status.test.ts',
-  'test/workflows/current-conditions.test.ts',
+  'test/workflows/evaluate-model.test.ts',
+  'test/workflows/tracing.test.ts',
+  'test/workflows/replay.test.ts',
 ];
 
 /**
@@ -243,12 +257,14 @@ function suiteFiles(): { parallel: string[]; serial: string[] } {
 }
 
 /**
- * Worker processes of the whole suite: UPKEEP_TEST_JOBS, else one more than the cores (3 on two):
- * the suite mostly waits on servers and timeouts (its files use about a third of a core each on
- * average), so a third process fills the time the other two wait.
+ * Worker processes of the whole suite: UPKEEP_TEST_JOBS, else two more than the cores (4 on two).
+ * The suite mostly waits on servers, processes and timeouts: a file uses a third to a half of a
+ * core on average (CPU time against wall time, measured file by file), so three processes left
+ * about a core idle on a quiet two-core machine once the checks had finished; four fill it. On a
+ * loaded machine the fourth costs nothing: the files then wait for the CPU either way.
  */
 function jobs(): number {
-  const n = Number(env.UPKEEP_TEST_JOBS ?? os.availableParallelism() + 1);
+  const n = Number(env.UPKEEP_TEST_JOBS ?? os.availableParallelism() + 2);
   if (!Number.isInteger(n) || n < 1) throw new Error(`UPKEEP_TEST_JOBS=${env.UPKEEP_TEST_JOBS} is not a whole number of at least 1`);
   return n;
 }

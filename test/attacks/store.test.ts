@@ -24,7 +24,7 @@ import { webhookPayload } from '../../engine/notify/notify.js';
 import { jsonText } from '../../domain/escape.js';
 import type { NotificationEvent } from '../../domain/maintenance.js';
 import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { readChain } from '../../engine/audit/chain.js';
 import type { Payload } from '@temporalio/common';
 import { createEncryptionCodec, upkeepDataConverter, type PayloadKey } from '../../workers/codec.js';
@@ -486,6 +486,12 @@ describe('attacks: payloads and secrets in Temporal history', function () {
         ps.map((p) => (isEncrypted(p) ? { metadata: { encoding: new TextEncoder().encode('binary/null') }, data: new Uint8Array() } : p)),
     };
     const client = new Client({ connection: t.client.connection, dataConverter: { payloadCodecs: [createEncryptionCodec(keys)] } });
+    // Its workflow bundled once for both attempts (each bundling is seconds of webpack).
+    const rogueBundle = bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../helpers/rogue-workflow.ts', import.meta.url)),
+      logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } as never,
+      webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }),
+    });
     const attempt = async (strict: boolean): Promise<{ rogue: string; chain: string[] }> => {
       const taskQueue = uniqueTaskQueue(strict ? 'strict' : 'lax');
       const { worker, engine } = await createUpkeepWorker({
@@ -503,8 +509,7 @@ describe('attacks: payloads and secrets in Temporal history', function () {
         namespace: 'default',
         taskQueue: rogueQueue,
         dataConverter: { payloadCodecs: [blind] },
-        workflowsPath: fileURLToPath(new URL('../helpers/rogue-workflow.ts', import.meta.url)),
-        bundlerOptions: { webpackConfigHook: (c) => ({ ...c, resolve: { ...c.resolve, extensionAlias: { '.js': ['.ts', '.js'] } } }) },
+        workflowBundle: await rogueBundle,
       });
       const entry = {
         id: `forged-${strict}`,

@@ -35,8 +35,9 @@ describe('upkeep installed from its tarball into another project', function () {
 
   before(function () {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'upkeep-install-'));
-    // `prepare` compiles dist/ into the tarball; .npmrc's ignore-scripts would skip it.
-    const pack = run('npm', ['pack', '--ignore-scripts=false', '--pack-destination', tmp], PROJECT_DIR);
+    // `prepare` compiles dist/ into the tarball when it is not fresh; .npmrc's ignore-scripts would
+    // skip it. (The time allowed is slack for a loaded machine: npm's start alone can take seconds.)
+    const pack = run('npm', ['pack', '--ignore-scripts=false', '--pack-destination', tmp], PROJECT_DIR, 180_000);
     assert.equal(pack.status, 0, pack.stderr);
     const tarball = path.join(
       tmp,

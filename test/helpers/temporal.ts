@@ -1,7 +1,7 @@
 /**
  * Workflow tests run against a real Temporal dev server: the one `npm test` started
  * (UPKEEP_TEST_TEMPORAL_ADDRESS), or one started here for a standalone mocha run.
- * The workflow bundle is built once per process; each test uses its own task queue.
+ * The workflow bundle is built once per run (bundles.ts); each test uses its own task queue.
  *
  * In mocha's parallel mode (`npm test` runs the files in two worker processes) the root hook
  * below runs after each file, and the worker process then runs further files: it closes the
@@ -11,9 +11,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bundleWorkflows } from '../../workers/worker.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from '../../workers/dev-server.js';
 import { readSettings } from '../../workers/settings.js';
+import { testBundle } from './bundles.js';
 
 export interface TestTemporal {
   address: string;
@@ -24,7 +24,6 @@ export interface TestTemporal {
 
 let shared: Promise<TestTemporal> | undefined;
 let ownServer: DevServer | undefined;
-let bundled: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
 /** Set in the worker processes of mocha's parallel mode. */
 const parallelWorker = process.env.MOCHA_WORKER_ID !== undefined;
@@ -46,8 +45,11 @@ export function testTemporal(): Promise<TestTemporal> {
       ownServer = await startDevServer({ cli, startTimeoutMs: 90_000 });
       address = ownServer.address;
     }
-    bundled ??= bundleWorkflows();
-    const [connection, clientConnection, bundle] = await Promise.all([NativeConnection.connect({ address }), Connection.connect({ address }), bundled]);
+    const [connection, clientConnection, bundle] = await Promise.all([
+      NativeConnection.connect({ address }),
+      Connection.connect({ address }),
+      testBundle('plain'),
+    ]);
     return { address, connection, client: new Client({ connection: clientConnection }), bundle };
   })();
   return shared;

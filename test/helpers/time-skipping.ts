@@ -12,12 +12,12 @@ import { DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from
 import { WorkflowUpdateFailedError, type ConnectionOptions, type ConnectionPlugin, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { resolveTestServer } from '../../scripts/test-server.js';
-import { bundleWorkflows } from '../../workers/worker.js';
 import { modelSpec } from '../../domain/config.js';
 import type { Activities } from '../../activities/index.js';
 import type { ResolvedModel } from '../../domain/evaluation.js';
 import type { AuditEntry, DecisionInput, LastRetrainRequest, MaintenanceStage, MaintenanceStatus, NotificationEvent } from '../../domain/maintenance.js';
 import { decideUpdate, maintenanceStatusQuery, trainingTaskQueue } from '../../workflows/definitions.js';
+import { testBundle } from './bundles.js';
 import { demoModel } from './demo-workspace.js';
 import { waitFor } from './wait.js';
 
@@ -29,7 +29,6 @@ export interface TimeSkipping {
   bundle: WorkflowBundleWithSourceMap;
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
 
 /**
@@ -71,8 +70,7 @@ export async function timeSkipping(): Promise<TimeSkipping | string> {
       // another helper of this process (test/helpers/temporal.ts) installed it, the same way
     }
   }
-  bundle ??= bundleWorkflows();
-  const [env, workflowBundle] = await Promise.all([startEnv(found.path), bundle]);
+  const [env, workflowBundle] = await Promise.all([startEnv(found.path), testBundle('plain')]);
   // The workflows tag their runs with these (the dev server is started with them registered).
   const { INDEXED_VALUE_TYPE_KEYWORD } = temporal.api.enums.v1.IndexedValueType;
   await env.connection.operatorService.addSearchAttributes({

@@ -1,16 +1,11 @@
 /**
  * Workers in their own processes (worker-process.ts), for fault tests that kill and restart them.
- * The workflow bundle is built once and handed to every process in a file.
+ * The workflow bundle is built once (bundles.ts) and handed to every process in a file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { PROJECT_DIR } from '../../workers/paths.js';
-import { bundleWorkflows } from '../../workers/worker.js';
-import { testTemporal } from './temporal.js';
+import { testBundle, testBundleFile } from './bundles.js';
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -25,23 +20,9 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-let bundleFile: Promise<string> | undefined;
-let fastBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-let fastBundleFile: Promise<string> | undefined;
-
-/** A bundle in a file of its own, removed when this process exits. */
-function bundleInFile(bundle: WorkflowBundleWithSourceMap): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-bundle-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const file = path.join(dir, 'workflows.json');
-  writeFileSync(file, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
-  return file;
-}
-
-/** The test run's workflow bundle in a file, written once. */
+/** The test run's workflow bundle in a file (bundles.ts). */
 export function workflowBundleFile(): Promise<string> {
-  bundleFile ??= testTemporal().then(({ bundle }) => bundleInFile(bundle));
-  return bundleFile;
+  return testBundleFile('plain');
 }
 
 /** The workers' beat with the fast-failover bundle: well within its heartbeat timeout of 5 s. */
@@ -54,14 +35,12 @@ export const FAST_HEARTBEAT_EVERY_MS = 1000;
  * `heartbeatEvery: FAST_HEARTBEAT_EVERY_MS` of createUpkeepWorker.
  */
 export function fastFailoverBundle(): Promise<WorkflowBundleWithSourceMap> {
-  fastBundle ??= bundleWorkflows({ interceptorModules: [fileURLToPath(new URL('./fast-failover-interceptors.ts', import.meta.url))] });
-  return fastBundle;
+  return testBundle('fast-failover');
 }
 
-/** fastFailoverBundle in a file, written once. */
+/** fastFailoverBundle in a file (bundles.ts). */
 export function fastFailoverBundleFile(): Promise<string> {
-  fastBundleFile ??= fastFailoverBundle().then(bundleInFile);
-  return fastBundleFile;
+  return testBundleFile('fast-failover');
 }
 
 /** Starts a worker process; `killAt` makes it SIGKILL itself at a store put/get or data read (see worker-process.ts). */

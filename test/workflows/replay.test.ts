@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { handoverWorkflowId, retrainWorkflowId, reviewWorkflowId, rollbackWorkflowId } from '../../workflows/definitions.js';
 import { testTemporal } from '../helpers/temporal.js';
-import { bundleWorkflows } from '../../workers/worker.js';
+import { testBundle } from '../helpers/bundles.js';
 
 const dir = fileURLToPath(new URL('../histories/', import.meta.url));
 
@@ -29,7 +29,6 @@ function workflowIdOf(file: string, history: { events?: { workflowExecutionStart
 describe('replaying recorded histories with the current workflow code', function () {
   this.timeout(60_000);
   // With tracing on (docs/tracing.md) the bundle holds the tracing interceptors: they add headers, never a command.
-  let traced: Promise<WorkflowBundleWithSourceMap> | undefined;
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
@@ -39,12 +38,11 @@ describe('replaying recorded histories with the current workflow code', function
       await Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowIdOf(file, history));
     });
     it(`replays ${file} without nondeterminism with tracing on`, async function () {
-      traced ??= bundleWorkflows({ tracing: true });
       const history = JSON.parse(readFileSync(`${dir}${file}`, 'utf8')) as Parameters<typeof workflowIdOf>[1];
       // The spans' sink is not called while replaying; it is registered as a traced worker's is.
       let exported = 0;
       const sinks = { exporter: { export: { fn: () => void exported++ } } };
-      await Worker.runReplayHistory({ workflowBundle: await traced, sinks }, history, workflowIdOf(file, history));
+      await Worker.runReplayHistory({ workflowBundle: await testBundle('traced'), sinks }, history, workflowIdOf(file, history));
       assert.equal(exported, 0, 'no span is exported again by a replay');
     });
   }

@@ -6,12 +6,13 @@ import { promisify } from 'node:util';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { evaluateModel } from '../../workflows/index.js';
 import type { EvaluateModelResult } from '../../workflows/definitions.js';
 import { createEncryptionCodec, upkeepDataConverter } from '../../workers/codec.js';
 import { startTracing, tracingWorkerOptions, type Tracing } from '../../workers/tracing.js';
 import { bundleWorkflows, createUpkeepWorker } from '../../workers/worker.js';
+import { testBundle } from '../helpers/bundles.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { waitFor } from '../helpers/wait.js';
@@ -27,7 +28,6 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
   let ws: Workspace | undefined;
   let receiver: OtlpReceiver | undefined;
   let tracing: Tracing | undefined;
-  let tracedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
   // Spans leave only when flushed (the batch's own timer never fires in a test): a worker that
   // stops and a command that closes its client export what they hold.
   const delay = process.env.OTEL_BSP_SCHEDULE_DELAY;
@@ -51,7 +51,7 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     ws = createWorkspace(modelId);
     for (const day of ['2026-03-01', '2026-03-02', '2026-03-03']) ws.addDay(day, 'data/binary.csv');
     const codecs = opts.encrypted ? [createEncryptionCodec([{ id: 'k1', key: randomBytes(32) }], { requireEncrypted: true })] : [];
-    const bundle = opts.encrypted ? bundleWorkflows({ tracing: true, encryptFailures: true }) : (tracedBundle ??= bundleWorkflows({ tracing: true }));
+    const bundle = opts.encrypted ? bundleWorkflows({ tracing: true, encryptFailures: true }) : testBundle('traced');
     const dataConverter = upkeepDataConverter(codecs);
     // The CLI's side: a client whose StartWorkflow span is the trace's root.
     const client = new Client({
@@ -245,7 +245,7 @@ describe('tracing a real evaluation to a local OTLP receiver', function () {
     const worker = await Worker.create({
       connection: t.connection,
       taskQueue,
-      workflowBundle: await (tracedBundle ??= bundleWorkflows({ tracing: true })),
+      workflowBundle: await testBundle('traced'),
       activities: {
         async resolveModel() {
           await Context.current().client.workflow.start('watchdog', { taskQueue: `${taskQueue}-nobody`, workflowId: startedId, args: [] });
