@@ -21,6 +21,7 @@ import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
 import { passkeyEntry } from './passkey-config.js';
+import { fairnessProblems, fairnessSpec } from './fairness-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -373,6 +374,8 @@ export const modelSpecBase = z.strictObject({
     .union([z.string(), rollingReference], { error: 'expected a reference profile path, or { rolling: <days>d, same?: weekday, min_days? }' })
     .optional(),
   monitor: monitorSpec.prefault({}),
+  /** Groups compared on the sensitive columns, with gates on the gaps (docs/statistics/fairness.md). */
+  fairness: fairnessSpec.optional(),
   retrain: retrainSpec.prefault({}),
   approval: approvalSpec.prefault({}),
   /** Where this model's notifications go, overriding the top-level notify.routes / quiet_hours / digest (docs/channels.md). */
@@ -463,6 +466,7 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
       ctx.addIssue({ code: 'custom', path: ['reference', 'min_days'], message: `min_days ${m.reference.min_days} is more than the ${days} rolling days` });
     }
   }
+  if (m.fairness) for (const [path, message] of fairnessProblems(m.fairness, m.task)) ctx.addIssue({ code: 'custom', path: ['fairness', ...path], message });
   const names = new Set<string>();
   m.inputs.forEach((input, i) => {
     if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input ${input.name}` });

@@ -27,6 +27,8 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
+import { windowFairness } from './fairness/index.js';
+import { groupColumns } from '../../domain/fairness-config.js';
 import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
@@ -127,7 +129,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, groupColumns(spec)) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
       rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
@@ -219,7 +221,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
           if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
-            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, spec.monitor.segments);
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, groupColumns(spec));
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -495,6 +497,13 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
   );
 }
 
+/** The window's group columns that are slice columns (the sensitive ones are read with them: fairness). */
+function onlySlices(c: Collected, slices: readonly string[]): Collected {
+  if (!c.segments) return c;
+  const kept = Object.entries(c.segments).filter(([k]) => slices.includes(k));
+  return { ...c, segments: kept.length > 0 ? Object.fromEntries(kept) : undefined };
+}
+
 function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collected, started: number): { summary: EvaluationSummary; pending?: PendingInterval } {
   // Outputs that are not probabilities (or not numbers): no metric computed from them means anything.
   if (collected.outputIssues) {
@@ -529,7 +538,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
       : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
   const slices =
     collected.rows > 0
-      ? computeSlices(collected, {
+      ? computeSlices(onlySlices(collected, spec.monitor.segments), {
           metric: spec.thresholds.metric,
           overall: m.metrics[spec.thresholds.metric] ?? null,
           nClasses: prepared.classes?.length ?? 0,
@@ -537,6 +546,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
           settings: spec.monitor.slices,
         })
       : undefined;
+  const fairness = windowFairness(spec, collected, { nClasses: prepared.classes?.length ?? 0, positiveIndex: prepared.positiveIndex });
   const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};
   const summary: EvaluationSummary = {
     rows: collected.rows,
@@ -546,6 +556,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     ...m,
     warnings,
     ...(slices ? { slices } : {}),
+    ...(fairness ? { fairness: fairness.report, gated: fairness.gated } : {}),
     ...(ci.confidence ? { confidence: ci.confidence } : {}),
     ...(collected.labels
       ? {
