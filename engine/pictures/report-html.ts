@@ -10,6 +10,7 @@ import { lowerIsBetter } from '../../domain/metrics.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { intervalMethod } from '../evaluation/report.js';
 import { distributionSvg } from './distribution.js';
+import { fairnessSection } from './fairness-html.js';
 import {
   COLOURS,
   el,
@@ -356,6 +357,7 @@ export function renderReportHtml(report: EvaluationReport): string {
         : '',
     ),
     e ? el('section', { id: 'metrics' }, el('h2', {}, 'Metrics'), metricsTable(r)) : '',
+    fairnessSection(e?.fairness),
     driftSection(r),
     qualitySection(r),
     e && e.warnings.length > 0

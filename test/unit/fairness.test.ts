@@ -9,6 +9,8 @@ import { fairnessSpec, groupColumns } from '../../domain/fairness-config.js';
 import { gapValues, type FairnessReport } from '../../domain/fairness.js';
 import { judgeGates, failedGateNames } from '../../domain/gates.js';
 import { modelYaml } from '../helpers/config-text.js';
+import { fairnessMarkdown } from '../../engine/evaluation/fairness/markdown.js';
+import { fairnessSection } from '../../engine/pictures/fairness-html.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const golden = JSON.parse(readFileSync(path.join(here, '../fixtures/golden/fairness.json'), 'utf8')) as {
@@ -158,6 +160,40 @@ describe('fairness across groups', function () {
     assert.ok(covered / trials >= 0.88 && covered / trials <= 0.99, `coverage ${covered}/${trials}`);
   });
 
+  it('rarely fails a gap gate on groups the model treats alike: the interval keeps noise from being confirmed', function () {
+    this.timeout(60_000);
+    // Two groups of 100 rows, the same selection and error rates: any gap is noise. The point estimate
+    // of the equalized odds difference exceeds 0.1 in about half the windows; the judged gate fails in few.
+    let state = 4242;
+    const uniform = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const spec = fairnessSpec.parse({
+      columns: ['g'],
+      gates: { demographic_parity_difference: { max: 0.1 }, equalized_odds_difference: { max: 0.1 }, metric_gap: { max: 0.1 } },
+    });
+    const trials = 150;
+    let over = 0;
+    const failed: Record<string, number> = {};
+    for (let t = 0; t < trials; t++) {
+      const n = 200;
+      const group = Int32Array.from({ length: n }, (_, i) => (i < 100 ? 0 : 1));
+      const yPred = Int32Array.from(group, () => (uniform() < 0.4 ? 1 : 0));
+      const yTrue = Int32Array.from(yPred, (p) => (uniform() < (p ? 0.7 : 0.3) ? 1 : 0));
+      const proba = new Float64Array(2 * n);
+      yPred.forEach((p, i) => proba.set(p ? [0.2, 0.8] : [0.8, 0.2], 2 * i));
+      const r = assessFairness(
+        { task: 'binary', yTrue, yPred, proba, nClasses: 2, positive: 1 },
+        { metric: 'accuracy', spec, columns: { g: { codes: group, values: ['a', 'b'] } }, resamples: 200, confidence: 0.95, seed: t },
+      );
+      if (r.families[0]!.gaps.equalized_odds_difference!.value! > 0.1) over++;
+      for (const name of failedGateNames(judgeGates(fairnessGated(r, spec)))) failed[name] = (failed[name] ?? 0) + 1;
+    }
+    assert.ok(over / trials > 0.3, `the raw equalized odds difference exceeded 0.1 in ${over} of ${trials}`);
+    for (const [name, k] of Object.entries(failed)) assert.ok(k / trials <= 0.05, `${name} failed in ${k} of ${trials} unchanged windows`);
+  });
+
   it('turns the configured gates into named fairness gates that fail the verdict on a confirmed gap', function () {
     const c = golden.cases[0]!;
     const report = run(c, 'roc_auc', { resamples: 50 });
@@ -184,6 +220,26 @@ describe('fairness across groups', function () {
     assert.ok(failed.includes('demographic_parity_difference[sex]'), failed.join(', '));
     assert.ok(!failed.includes('metric_gap[sex]') && !failed.includes('metric_gap[race]'));
     assert.equal(gapValues(report)['metric_gap[sex]'], report.families[0]!.gaps.metric_gap!.value);
+  });
+
+  it("shows hostile group values escaped in the report's Markdown and HTML, small groups marked", function () {
+    const hostile = '<img src=x onerror=alert(1)>|**x**';
+    const values = Array.from({ length: 300 }, (_, i) => (i < 150 ? hostile : i < 290 ? 'b' : 'tiny'));
+    const n = values.length;
+    const yPred = Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const yTrue = Int32Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const proba = new Float64Array(2 * n);
+    yPred.forEach((p, i) => proba.set(p ? [0.3, 0.7] : [0.6, 0.4], 2 * i));
+    const r = assessFairness(
+      { task: 'binary', yTrue, yPred, proba, nClasses: 2, positive: 1 },
+      { metric: 'accuracy', spec: fairnessSpec.parse({ columns: ['g'] }), columns: { g: coded(values) }, resamples: 20, confidence: 0.95, seed: 0 },
+    );
+    const md = fairnessMarkdown(r).join('\n');
+    assert.doesNotMatch(md, /(?<!\\)<img|(?<!\\)\|\*\*x/);
+    assert.ok(md.includes('\\<img src=x onerror=alert(1)\\>\\|\\*\\*x\\*\\*'), md);
+    assert.match(md, /tiny \(small\) \| 10 \|/);
+    const page = fairnessSection(r);
+    assert.ok(!page.includes('<img') && page.includes('&#60;img src=x'), page);
   });
 
   describe('models[].fairness in upkeep.yaml', function () {
