@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { modelSpec, type ModelSpec } from '../../domain/config.js';
+import { buildFairness, renderFairnessMarkdown } from '../../engine/cards/fairness.js';
+import type { CardReportPoint, ModelCardInput } from '../../engine/cards/types.js';
+import { markdownText } from '../../domain/escape.js';
+
+const spec: ModelSpec = modelSpec.parse({
+  id: 'loans',
+  owner: 'olga@example.com',
+  task: 'binary',
+  artifact: 'file:///models/loans.onnx',
+  inputs: [{ name: 'features', columns: ['a', 'b'] }],
+  label: { column: 'y', positive: 1 },
+  data: { uri: 'file:///data/{date}.csv' },
+  schedule: { every: '1d' },
+  thresholds: { metric: 'roc_auc', min: 0.7 },
+  fairness: { columns: ['sex'], gates: { demographic_parity_difference: { max: 0.1 } } },
+});
+
+function reports(values: (day: number) => Record<string, number | null>, version = 'v2', days = 8): CardReportPoint[] {
+  return Array.from({ length: days }, (_, d) => ({
+    windowEnd: `2026-03-${String(d + 1).padStart(2, '0')}T06:00:00.000Z`,
+    verdict: 'healthy',
+    rows: 1000,
+    metrics: { roc_auc: 0.8 },
+    version,
+    fairness: values(d),
+  }));
+}
+
+const cardInput = (r: CardReportPoint[], s: ModelSpec = spec): ModelCardInput => ({ spec: s, reports: r }) as unknown as ModelCardInput;
+
+describe('bias drift on the model card', function () {
+  it('says a gap grew when it rises steadily over the windows, and shows it per window, newest first', function () {
+    const noise = [0.004, -0.003, 0.002, -0.001, 0.003, -0.002, 0.001, 0];
+    const f = buildFairness(
+      cardInput([
+        // An older version's windows never enter the series of the current one.
+        ...reports(() => ({ 'demographic_parity_difference[sex]': 0.5 }), 'v1', 3),
+        ...reports((d) => ({
+          'demographic_parity_difference[sex]': 0.02 + 0.02 * d + noise[d]!,
+          'demographic_parity_ratio[sex]': 0.95 - 0.03 * d,
+          'metric_gap[sex]': 0.03 + noise[d]!,
+        })),
+      ]),
+    )!;
+    assert.equal(f.version, 'v2');
+    const dpd = f.gaps.find((g) => g.name === 'demographic_parity_difference[sex]')!;
+    assert.equal(dpd.grew, true);
+    assert.equal(dpd.gate, 'max 0.1');
+    assert.match(dpd.message, /^demographic_parity_difference\[sex\] growing 0\.14 per week since 2026-03-01$/);
+    assert.equal(dpd.points.length, 8);
+    assert.equal(dpd.points[0]!.windowEnd, '2026-03-08T06:00:00.000Z');
+    const ratio = f.gaps.find((g) => g.name === 'demographic_parity_ratio[sex]')!;
+    assert.equal(ratio.grew, true, 'a parity ratio that shrinks is the gap growing');
+    assert.match(ratio.message, /shrinking/);
+    const gap = f.gaps.find((g) => g.name === 'metric_gap[sex]')!;
+    assert.equal(gap.grew, false);
+    assert.match(gap.message, /^no significant decline in metric_gap\[sex\] over 8 windows/);
+    const md = renderFairnessMarkdown(f, markdownText).join('\n');
+    assert.match(md, /\| demographic_parity_difference\\\[sex\\\] \| max 0\.1 \| 0\.1600 \| \*\*yes\*\* \|/);
+  });
+
+  it('waits for enough windows, and is absent for a model without fairness or reports without gaps', function () {
+    const few = buildFairness(cardInput(reports((d) => ({ 'metric_gap[sex]': 0.01 * d }), 'v2', 3)))!;
+    assert.equal(few.gaps[0]!.grew, false);
+    assert.match(few.gaps[0]!.message, /only 3 windows have a metric_gap\[sex\] value; at least 6 are needed/);
+    const { fairness: _f, ...plain } = spec;
+    assert.equal(
+      buildFairness(
+        cardInput(
+          reports(() => ({ 'metric_gap[sex]': 0.1 })),
+          plain as ModelSpec,
+        ),
+      ),
+      undefined,
+    );
+    assert.equal(buildFairness(cardInput(reports(() => ({})))), undefined);
+  });
+});
