@@ -78,3 +78,27 @@ describe('bias drift on the model card', function () {
     assert.equal(buildFairness(cardInput(reports(() => ({})))), undefined);
   });
 });
+
+describe('fairness on the web model page', function () {
+  it('shows the latest gaps, the groups and whether each gap grew, escaping group values', async function () {
+    const { fairnessSection } = await import('../../cli/web/fairness-section.js');
+    const { assessFairness } = await import('../../engine/evaluation/fairness/index.js');
+    const { fairnessSpec } = await import('../../domain/fairness-config.js');
+    const n = 400;
+    const values = ['<script>alert(1)</script>', 'b'];
+    const codes = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const yPred = Int32Array.from(codes, (c, i) => (i % (c ? 2 : 5) === 0 ? 1 : 0));
+    const yTrue = Int32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const proba = new Float64Array(2 * n);
+    yPred.forEach((p, i) => proba.set(p ? [0.3, 0.7] : [0.7, 0.3], 2 * i));
+    const fairness = assessFairness(
+      { task: 'binary', yTrue, yPred, proba, nClasses: 2, positive: 1 },
+      { metric: 'accuracy', spec: fairnessSpec.parse({ columns: ['g'] }), columns: { g: { codes, values } }, resamples: 20, confidence: 0.95, seed: 0 },
+    );
+    const card = { fairness: buildFairness(cardInput(reports((d) => ({ 'demographic_parity_difference[sex]': 0.02 * d })))) };
+    const page = String(await fairnessSection({ evaluation: { fairness } } as never, card as never));
+    assert.ok(!page.includes('<script>') && page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), page);
+    assert.match(page, /<caption>Groups of g<\/caption>/);
+    assert.match(page, /<tr class="drifted"><td>demographic_parity_difference\[sex\]<\/td><td>max 0\.1<\/td><td>0\.1400<\/td><td>yes<\/td>/);
+  });
+});
