@@ -18,6 +18,8 @@ export interface FairnessGroup {
   metric: number | null;
   metricLow?: number | null;
   metricHigh?: number | null;
+  /** How this group entered the intervals: its rows resampled (`bootstrap`), or, when large, its figures drawn from their closed-form standard errors. */
+  interval?: string;
   /** Binary models: share predicted positive, P(ŷ=+ | y=+), P(ŷ=+ | y=−); null where undefined (no positives, no negatives). */
   selectionRate?: number | null;
   truePositiveRate?: number | null;

@@ -23,6 +23,7 @@
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
  * Metrics: one Prometheus scrape of the per-model gauges with 50 and 500 models (scripts/bench/metrics.ts).
  * Business metrics: each on a 3M-row window beside today's ranking metrics (scripts/bench/business.ts).
+ * Fairness: the added cost of fairness across groups on a 3M-row window (scripts/bench/fairness.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
@@ -348,6 +349,7 @@ section('scripts/bench/status.ts', []);
 console.log('');
 section('scripts/bench/metrics.ts', []);
 section('scripts/bench/business.ts', []);
+section('scripts/bench/fairness.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);

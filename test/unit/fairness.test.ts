@@ -160,6 +160,41 @@ describe('fairness across groups', function () {
     assert.ok(covered / trials >= 0.88 && covered / trials <= 0.99, `coverage ${covered}/${trials}`);
   });
 
+  it('draws groups of 20,000 rows or more from their closed-form standard errors, agreeing with resampling their rows', function () {
+    this.timeout(60_000);
+    let state = 777;
+    const uniform = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const n = 50_000;
+    const group = Int32Array.from({ length: n }, (_, i) => (i < 22_000 ? 0 : 1));
+    const yTrue = Int32Array.from(group, () => (uniform() < 0.4 ? 1 : 0));
+    const score = Float64Array.from(yTrue, (y, i) => Math.min(0.999, Math.max(0.001, 0.3 + 0.35 * y + 0.05 * group[i]! + 0.9 * (uniform() - 0.5))));
+    const yPred = Int32Array.from(score, (p) => (p >= 0.5 ? 1 : 0));
+    const proba = new Float64Array(2 * n);
+    score.forEach((p, i) => proba.set([1 - p, p], 2 * i));
+    const spec = fairnessSpec.parse({ columns: ['g'] });
+    const data: FairnessData = { task: 'binary', yTrue, yPred, proba, nClasses: 2, positive: 1 };
+    const opts = { metric: 'roc_auc', spec, columns: { g: { codes: group, values: ['a', 'b'] } }, resamples: 400, confidence: 0.95, seed: 3 };
+    const auto = assessFairness(data, opts).families[0]!;
+    const rows = assessFairness(data, { ...opts, method: 'bootstrap' }).families[0]!;
+    assert.ok(
+      auto.groups.every((g) => g.interval === 'normal (delong standard error)'),
+      JSON.stringify(auto.groups),
+    );
+    assert.ok(rows.groups.every((g) => g.interval === 'bootstrap'));
+    for (const [name, a] of Object.entries(auto.gaps)) {
+      const b = rows.gaps[name as keyof typeof rows.gaps]!;
+      assert.equal(a.value, b.value);
+      const width = b.high! - b.low!;
+      assert.ok(
+        Math.abs(a.low! - b.low!) < 0.15 * width && Math.abs(a.high! - b.high!) < 0.15 * width,
+        `${name}: [${a.low}, ${a.high}] vs [${b.low}, ${b.high}]`,
+      );
+    }
+  });
+
   it('rarely fails a gap gate on groups the model treats alike: the interval keeps noise from being confirmed', function () {
     this.timeout(60_000);
     // Two groups of 100 rows, the same selection and error rates: any gap is noise. The point estimate

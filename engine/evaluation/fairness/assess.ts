@@ -11,6 +11,9 @@ import type { FairnessFamily, FairnessGapValue, FairnessGroup, FairnessReport } 
 import { drawResample, Xoshiro128StarStar } from '../significance/random.js';
 import { quantileLinear } from '../significance/quantile.js';
 import { prepare, type BootstrapInput } from '../significance/resample-metrics.js';
+import { analyticInterval } from '../significance/analytic.js';
+import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
+import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, type IntervalChoice } from '../significance/interval.js';
 import { familyGroups, type GroupColumn } from './groups.js';
 
 /** The window's labelled rows, as the bootstrap takes them (no settings). */
@@ -25,6 +28,8 @@ export interface FairnessOptions {
   resamples: number;
   confidence: number;
   seed: number;
+  /** monitor.significance.method: `auto` draws large groups' figures from their closed-form standard errors. */
+  method?: IntervalChoice;
 }
 
 function subset(d: FairnessData, idx: Int32Array, metric: string): BootstrapInput {
@@ -73,6 +78,61 @@ export function groupRates(truePos: Uint8Array, predPos: Uint8Array, w: Int32Arr
 
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/** The metric on all of a group's rows (scikit-learn's definition, as the whole window's). */
+function valueOf(input: BootstrapInput): number | null {
+  const m = input.metric as 'accuracy';
+  if (input.task === 'regression') return regressionMetrics(input).metrics[input.metric as 'mae'] ?? null;
+  return (input.task === 'binary' ? binaryMetrics(input) : multiclassMetrics(input)).metrics[m] ?? null;
+}
+
+/** A standard normal draw (Box–Muller on two 32-bit outputs of the seeded generator). */
+function gaussian(rng: Xoshiro128StarStar): number {
+  const u = (rng.next() + 1) / 4294967297;
+  const v = rng.next() / 4294967296;
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/**
+ * A large group's figures and their standard errors, when the settings allow a closed form: the
+ * metric's (significance/analytic.ts) and each rate's binomial one, each resting on at least
+ * ANALYTIC_MIN_SUPPORT successes and failures. null: the group's rows are resampled instead.
+ */
+function closedForm(
+  input: BootstrapInput,
+  flags: { truePos: Uint8Array; predPos: Uint8Array } | null,
+  o: FairnessOptions,
+): { metric: number; metricSe: number; method: string; rates: { p: number; se: number }[] } | null {
+  const choice = o.method ?? 'auto';
+  const n = input.yTrue.length;
+  if (choice === 'bootstrap' || (choice === 'auto' && n < ANALYTIC_MIN_ROWS)) return null;
+  const a = analyticInterval(input, o.confidence);
+  if (!a || (choice === 'auto' && a.support < ANALYTIC_MIN_SUPPORT)) return null;
+  const rates: { p: number; se: number }[] = [];
+  if (flags) {
+    let tp = 0;
+    let fn = 0;
+    let fp = 0;
+    let tn = 0;
+    for (let i = 0; i < n; i++) {
+      if (flags.truePos[i]) {
+        if (flags.predPos[i]) tp++;
+        else fn++;
+      } else if (flags.predPos[i]) fp++;
+      else tn++;
+    }
+    for (const [x, m] of [
+      [tp + fp, n],
+      [tp, tp + fn],
+      [fp, fp + tn],
+    ] as const) {
+      if (Math.min(x, m - x) < ANALYTIC_MIN_SUPPORT) return null;
+      const p = x / m;
+      rates.push({ p, se: Math.sqrt((p * (1 - p)) / m) });
+    }
+  }
+  return { metric: a.value, metricSe: a.se, method: a.method, rates };
+}
+
 /** max − min of the values at the judged groups (NaN when any is undefined), with the ends. */
 function spread(values: Float64Array, judged: readonly number[]): { diff: number; ratio: number; hi: number; lo: number } {
   let hi = -1;
@@ -119,16 +179,26 @@ function assessFamily(data: FairnessData, name: string, cols: string[], o: Fairn
   );
   const G = groups.values.length;
   const inputs = groups.rows.map((idx) => subset(data, idx, o.metric));
-  const prepared = inputs.map((input) => prepare(input));
   const flags = inputs.map((input) => {
     if (input.task !== 'binary') return null;
     const pos = input.positive;
-    return { truePos: Uint8Array.from(input.yTrue, (y) => (y === pos ? 1 : 0)), predPos: Uint8Array.from(input.yPred, (y) => (y === pos ? 1 : 0)) };
+    const n = input.yTrue.length;
+    const truePos = new Uint8Array(n);
+    const predPos = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      truePos[i] = input.yTrue[i] === pos ? 1 : 0;
+      predPos[i] = input.yPred[i] === pos ? 1 : 0;
+    }
+    return { truePos, predPos };
   });
+  // Large groups: figures drawn from their closed-form standard errors; the others' rows are resampled.
+  const closed = inputs.map((input, g) => (o.resamples > 0 ? closedForm(input, flags[g]!, o) : null));
+  // Rows resampled: the bootstrap's evaluator (it computes the value too); no intervals: the value alone.
+  const prepared = inputs.map((input, g) => (closed[g] ? null : o.resamples > 0 ? prepare(input) : { value: valueOf(input), evaluate: () => null }));
   const sel = new Float64Array(G).fill(NaN);
   const tpr = new Float64Array(G).fill(NaN);
   const fpr = new Float64Array(G).fill(NaN);
-  const metric = Float64Array.from(prepared, (p) => p.value ?? NaN);
+  const metric = Float64Array.from(prepared, (p, g) => closed[g]?.metric ?? p!.value ?? NaN);
   flags.forEach((f, g) => {
     if (!f) return;
     const r = groupRates(f.truePos, f.predPos, null);
@@ -150,9 +220,20 @@ function assessFamily(data: FairnessData, name: string, cols: string[], o: Fairn
     const bt = new Float64Array(G);
     const bf = new Float64Array(G);
     const bm = new Float64Array(G);
-    const counts = groups.rows.map((idx) => new Int32Array(idx.length));
+    const counts = groups.rows.map((idx, g) => new Int32Array(closed[g] ? 0 : idx.length));
     for (let b = 0; b < B; b++) {
       for (let g = 0; g < G; g++) {
+        const c = closed[g];
+        if (c) {
+          bm[g] = c.metric + c.metricSe * gaussian(rng);
+          metricSamples[g]![b] = bm[g]!;
+          if (c.rates.length === 3) {
+            bs[g] = c.rates[0]!.p + c.rates[0]!.se * gaussian(rng);
+            bt[g] = c.rates[1]!.p + c.rates[1]!.se * gaussian(rng);
+            bf[g] = c.rates[2]!.p + c.rates[2]!.se * gaussian(rng);
+          }
+          continue;
+        }
         const w = counts[g]!;
         w.fill(0);
         drawResample(rng, w.length, w);
@@ -177,7 +258,7 @@ function assessFamily(data: FairnessData, name: string, cols: string[], o: Fairn
       rows: groups.rows[g]!.length,
       small: groups.rows[g]!.length < min,
       metric: orNull(metric[g]!),
-      ...(ci ? { metricLow: ci.low, metricHigh: ci.high } : {}),
+      ...(ci ? { metricLow: ci.low, metricHigh: ci.high, interval: closed[g] ? `normal (${closed[g].method} standard error)` : 'bootstrap' } : {}),
       ...(binary ? { selectionRate: orNull(sel[g]!), truePositiveRate: orNull(tpr[g]!), falsePositiveRate: orNull(fpr[g]!) } : {}),
     };
   });

@@ -27,7 +27,15 @@ export function familyGroups(columns: readonly GroupColumn[], rows: number, cap 
     for (let i = 0; i < rows; i++) combined[i] = combined[i]! * radix + col.codes[i]!;
   }
   const counts = new Map<number, number>();
-  for (let i = 0; i < rows; i++) counts.set(combined[i]!, (counts.get(combined[i]!) ?? 0) + 1);
+  const total = columns.reduce((p, c) => p * Math.max(1, c.values.length), 1);
+  // Few combinations (the usual case): counted in an array, not a map.
+  const dense = total <= 1 << 20 ? new Int32Array(total) : undefined;
+  if (dense) {
+    for (let i = 0; i < rows; i++) dense[combined[i]!]!++;
+    dense.forEach((n, code) => {
+      if (n > 0) counts.set(code, n);
+    });
+  } else for (let i = 0; i < rows; i++) counts.set(combined[i]!, (counts.get(combined[i]!) ?? 0) + 1);
   const label = (code: number): string => {
     const parts: string[] = [];
     for (let c = columns.length - 1; c >= 0; c--) {
@@ -42,11 +50,13 @@ export function familyGroups(columns: readonly GroupColumn[], rows: number, cap 
     .sort((a, b) => b.n - a.n || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   const kept = order.slice(0, cap);
   const slot = new Map(kept.map((g, i) => [g.code, i]));
+  const denseSlot = dense ? new Int32Array(total).fill(-1) : undefined;
+  if (denseSlot) kept.forEach((g, i) => (denseSlot[g.code] = i));
   const out = kept.map((g) => new Int32Array(g.n));
   const fill = new Int32Array(kept.length);
   for (let i = 0; i < rows; i++) {
-    const s = slot.get(combined[i]!);
-    if (s !== undefined) out[s]![fill[s]!++] = i;
+    const s = denseSlot ? denseSlot[combined[i]!]! : (slot.get(combined[i]!) ?? -1);
+    if (s >= 0) out[s]![fill[s]!++] = i;
   }
   return { values: kept.map((g) => g.value), rows: out, omitted: order.length - kept.length };
 }

@@ -23,7 +23,15 @@ export function windowFairness(
       : c.task === 'binary'
         ? { task: 'binary', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: model.nClasses, positive: model.positiveIndex! }
         : { task: 'multiclass', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: model.nClasses };
-  const { resamples, confidence, seed } = spec.monitor.significance;
-  const report = assessFairness(data, { metric: spec.thresholds.metric, spec: f, columns: c.segments, resamples, confidence, seed });
+  const { resamples, confidence, seed, method } = spec.monitor.significance;
+  const report = assessFairness(data, {
+    metric: spec.thresholds.metric,
+    spec: f,
+    columns: c.segments,
+    resamples,
+    confidence,
+    seed,
+    ...(method ? { method } : {}),
+  });
   return { report, gated: fairnessGated(report, f) };
 }

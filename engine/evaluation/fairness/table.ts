@@ -41,9 +41,10 @@ export function groupRows(f: FairnessFamily): string[][] {
 
 /** The sentence above the tables: what is compared, what is left out, what is not defined. */
 export function fairnessIntro(r: FairnessReport): string {
+  const large = r.families.some((f) => f.groups.some((g) => g.interval?.startsWith('normal')));
   const ci =
     r.resamples > 0
-      ? `${Math.round(r.confidence * 100)}% percentile bootstrap intervals (${r.resamples} resamples within each group, seed ${r.seed})`
+      ? `${Math.round(r.confidence * 100)}% percentile bootstrap intervals (${r.resamples} resamples within each group, seed ${r.seed}${large ? '; a group of 20,000 rows or more contributes draws from its closed-form standard errors instead of resampled rows' : ''})`
       : 'no intervals (significance.resamples is 0)';
   return `Groups compared on ${r.metric}; gaps are between groups of at least ${r.min_group_rows} rows (smaller ones are shown as small and never judged); ${ci}.${r.notDefined ? ` ${r.notDefined}.` : ''}`;
 }
