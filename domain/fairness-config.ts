@@ -18,9 +18,9 @@ const maxGate = z.strictObject({ max: z.number().min(0) });
 
 export const fairnessSpec = z.strictObject({
   /** Sensitive columns: each value of each is a group. They need not be model inputs (read from the window like segments). */
-  columns: z.array(column).min(1, 'name at least one sensitive column').max(20),
+  columns: z.array(column).min(1, 'name at least one sensitive column').max(10),
   /** Pairs (or more) of columns whose combined values are groups, e.g. [[sex, age_band]]. */
-  intersections: z.array(z.array(column).min(2, 'an intersection needs at least two columns').max(3)).max(10).default([]),
+  intersections: z.array(z.array(column).min(2, 'an intersection needs at least two columns').max(3)).max(5).default([]),
   /** Groups with fewer labelled rows are reported as small and left out of the gaps that are judged. */
   min_group_rows: z.number().int().min(1).default(100),
   /** Gates on the gaps, applied to every column and intersection. */

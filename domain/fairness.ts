@@ -64,7 +64,7 @@ export interface FairnessReport {
 }
 
 /** Most groups evaluated per column or intersection (the largest). */
-export const MAX_FAIRNESS_GROUPS = 50;
+export const MAX_FAIRNESS_GROUPS = 30;
 
 /** The gate and report name of one gap of one family, e.g. `demographic_parity_difference[sex]`. */
 export function gapName(gap: FairnessGap, family: string): string {
