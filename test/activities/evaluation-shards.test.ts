@@ -281,7 +281,13 @@ describe('a window evaluated in shards and merged', function () {
     });
     const reference = await store.put('profiles/generated/ref.json', JSON.stringify(profile));
     // Above 20,000 rows: the bootstrap is spread over the evaluation threads (seeded per resample).
-    const spec = specFor({ ...base, id: 'generated', monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } } });
+    // Fairness across the same column: its groups are read like the slices' and merged across shards.
+    const spec = specFor({
+      ...base,
+      id: 'generated',
+      monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } },
+      fairness: { columns: ['region'], gates: { demographic_parity_difference: { max: 0.5 } } },
+    });
     const files = [
       { name: 'a.parquet', bytes: generated(12_000, 1000, 1), rows: 12_000 },
       { name: 'b.parquet', bytes: generated(9_500, 700, 2, 0, 150), rows: 9_500 },
@@ -294,6 +300,11 @@ describe('a window evaluated in shards and merged', function () {
     assert.equal(single.droppedRows, Math.ceil((9_500 - 7) / 150));
     assert.equal(single.confidence?.method, 'bootstrap');
     assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
+    assert.equal(single.fairness?.families[0]?.groups.length, 4, 'fairness is compared too');
+    assert.deepEqual(
+      single.gated?.map((g) => g.name),
+      ['demographic_parity_difference[region]'],
+    );
     // The activity streams the Parquet files a row group at a time, read by range; read whole, the
     // same window gives the same summary.
     const files0 = createFileDataSource();

@@ -276,6 +276,7 @@ models:
       // age is random with respect to the model: its gap stays under the gate and passes.
       assert.ok(!out.verdict.failedGates.includes('demographic_parity_difference[age]'));
       assert.ok(out.evaluation.gated.every((g: { kind: string }) => g.kind === 'fairness'));
+      assert.equal(out.evaluation.slices, undefined, 'sensitive columns are read with the slice columns but are not slices');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
