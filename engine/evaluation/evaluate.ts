@@ -556,7 +556,6 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
     ...m,
     warnings,
     ...(slices ? { slices } : {}),
-    ...(fairness ? { fairness: fairness.report, gated: fairness.gated } : {}),
     ...(ci.confidence ? { confidence: ci.confidence } : {}),
     ...(collected.labels
       ? {
@@ -566,6 +565,8 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
       : {}),
     durationMs: Date.now() - started,
   };
+  // Fairness gaps join whatever else the evaluation gates (declared business metrics).
+  if (fairness) Object.assign(summary, { fairness: fairness.report, gated: [...(summary.gated ?? []), ...fairness.gated] });
   return { summary, ...(ci.pending ? { pending: ci.pending } : {}) };
 }
 
