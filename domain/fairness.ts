@@ -82,3 +82,27 @@ export function gapValues(report: FairnessReport | undefined): Record<string, nu
   for (const f of report?.families ?? []) for (const [gap, v] of Object.entries(f.gaps)) out[gapName(gap as FairnessGap, f.name)] = v?.value ?? null;
   return out;
 }
+
+/** One gap on the retraining holdout, champion beside challenger (the inbox's promotion request shows them). */
+export interface FairnessGapChange {
+  name: string;
+  champion: number | null;
+  challenger: number | null;
+  /** The challenger's gap is wider (the parity ratio: lower) than the champion's; null when either is undefined. */
+  worse: boolean | null;
+}
+
+/** Every gap both reports have, in the challenger's order. Pure: runs in workflow code. */
+export function compareGaps(champion: FairnessReport | undefined, challenger: FairnessReport | undefined): FairnessGapChange[] {
+  if (!champion || !challenger) return [];
+  const a = gapValues(champion);
+  const out: FairnessGapChange[] = [];
+  for (const [name, b] of Object.entries(gapValues(challenger))) {
+    if (!(name in a)) continue;
+    const c = a[name] ?? null;
+    const gap = name.slice(0, name.indexOf('[')) as FairnessGap;
+    const worse = c === null || b === null ? null : gapLowerIsBetter(gap) ? b > c : b < c;
+    out.push({ name, champion: c, challenger: b, worse });
+  }
+  return out;
+}

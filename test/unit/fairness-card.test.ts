@@ -3,6 +3,7 @@ import { modelSpec, type ModelSpec } from '../../domain/config.js';
 import { buildFairness, renderFairnessMarkdown } from '../../engine/cards/fairness.js';
 import type { CardReportPoint, ModelCardInput } from '../../engine/cards/types.js';
 import { markdownText } from '../../domain/escape.js';
+import type { FairnessReport } from '../../domain/fairness.js';
 
 const spec: ModelSpec = modelSpec.parse({
   id: 'loans',
@@ -100,5 +101,86 @@ describe('fairness on the web model page', function () {
     assert.ok(!page.includes('<script>') && page.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), page);
     assert.match(page, /<caption>Groups of g<\/caption>/);
     assert.match(page, /<tr class="drifted"><td>demographic_parity_difference\[sex\]<\/td><td>max 0\.1<\/td><td>0\.1400<\/td><td>yes<\/td>/);
+  });
+});
+
+describe('fairness in a promotion request', function () {
+  const report = (dpd: number | null, ratio: number, gap: number): FairnessReport => ({
+    metric: 'roc_auc',
+    min_group_rows: 100,
+    confidence: 0.95,
+    resamples: 0,
+    seed: 0,
+    families: [
+      {
+        name: 'sex',
+        columns: ['sex'],
+        groups: [],
+        omittedGroups: 0,
+        gaps: { demographic_parity_difference: { value: dpd }, demographic_parity_ratio: { value: ratio }, metric_gap: { value: gap } },
+      },
+    ],
+  });
+
+  it('puts each gap of champion and challenger on the holdout side by side, saying which the challenger widens', async function () {
+    const { compareOnHoldout } = await import('../../workflows/policy.js');
+    const { inboxPage } = await import('../../cli/web/pages.js');
+    const side = (fairness: FairnessReport | undefined, auc: number) => ({
+      metrics: { roc_auc: auc },
+      undefinedMetrics: {},
+      ...(fairness ? { fairness } : {}),
+    });
+    const base = {
+      metric: 'roc_auc',
+      minImprovement: 0,
+      holdout: { uri: 'file:///h', sha256: 'f'.repeat(64), rows: 800, firstDay: '2026-03-01', lastDay: '2026-03-07' },
+    };
+    const c = compareOnHoldout({
+      ...base,
+      champion: { version: 'aaaaaaaaaaaa', summary: side(report(0.05, 0.9, 0.02), 0.8) },
+      challenger: { version: 'bbbbbbbbbbbb', summary: side(report(0.12, 0.95, 0.02), 0.85) },
+    });
+    assert.deepEqual(c.fairness, [
+      { name: 'demographic_parity_difference[sex]', champion: 0.05, challenger: 0.12, worse: true },
+      { name: 'demographic_parity_ratio[sex]', champion: 0.9, challenger: 0.95, worse: false },
+      { name: 'metric_gap[sex]', champion: 0.02, challenger: 0.02, worse: false },
+    ]);
+    const undefinedGap = compareOnHoldout({
+      ...base,
+      champion: { version: 'a', summary: side(report(null, 0.9, 0.02), 0.8) },
+      challenger: { version: 'b', summary: side(report(0.1, 0.9, 0.02), 0.85) },
+    });
+    assert.equal(undefinedGap.fairness![0]!.worse, null);
+    // Requests recorded before fairness (or models without it) carry no fairness rows.
+    const none = compareOnHoldout({
+      ...base,
+      champion: { version: 'a', summary: side(undefined, 0.8) },
+      challenger: { version: 'b', summary: side(report(0.1, 0.9, 0.02), 0.85) },
+    });
+    assert.equal(none.fairness, undefined);
+    const status = {
+      modelId: 'loans',
+      kind: 'retrain',
+      stage: 'awaiting-promotion-approval',
+      since: '2026-03-08T06:00:00.000Z',
+      evidence: [],
+      gates: [],
+      champion: 'aaaaaaaaaaaa',
+      comparison: c,
+      gate: {
+        gate: 'promote',
+        state: 'waiting',
+        openedAt: '2026-03-08T06:00:00.000Z',
+        expiresAt: '2026-03-15T06:00:00.000Z',
+        approvers: ['alice@example.com'],
+        notified: [],
+        reminders: 0,
+        escalated: false,
+      },
+    };
+    const page = String(await inboxPage({ user: 'alice@example.com', csrf: 'x' }, [{ workflowId: 'upkeep-retrain-loans', status: status as never }], []));
+    assert.match(page, /<caption>Fairness gaps on the holdout: the challenger widens some<\/caption>/);
+    assert.match(page, /<tr class="not-recommended"><td>demographic_parity_difference\[sex\]<\/td><td>0\.0500<\/td><td>0\.1200<\/td><td>wider<\/td><\/tr>/);
+    assert.match(page, /<td>demographic_parity_ratio\[sex\]<\/td><td>0\.9000<\/td><td>0\.9500<\/td><td>same or narrower<\/td>/);
   });
 });
