@@ -22,6 +22,7 @@ import type { ModelTier } from './governance.js';
 import { MODEL_ID_PATTERN } from './inputs.js';
 import { passkeyEntry } from './passkey-config.js';
 import { declaredMetricIssues, declaredMetricsSpec } from './business-config.js';
+import { fairnessProblems, fairnessSpec } from './fairness-config.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -378,6 +379,8 @@ export const modelSpecBase = z.strictObject({
     .union([z.string(), rollingReference], { error: 'expected a reference profile path, or { rolling: <days>d, same?: weekday, min_days? }' })
     .optional(),
   monitor: monitorSpec.prefault({}),
+  /** Groups compared on the sensitive columns, with gates on the gaps (docs/statistics/fairness.md). */
+  fairness: fairnessSpec.optional(),
   retrain: retrainSpec.prefault({}),
   approval: approvalSpec.prefault({}),
   /** Where this model's notifications go, overriding the top-level notify.routes / quiet_hours / digest (docs/channels.md). */
@@ -469,6 +472,7 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
     }
   }
   for (const issue of declaredMetricIssues(m)) ctx.addIssue({ code: 'custom', ...issue });
+  if (m.fairness) for (const [path, message] of fairnessProblems(m.fairness, m.task)) ctx.addIssue({ code: 'custom', path: ['fairness', ...path], message });
   const names = new Set<string>();
   m.inputs.forEach((input, i) => {
     if (names.has(input.name)) ctx.addIssue({ code: 'custom', path: ['inputs', i, 'name'], message: `duplicate input ${input.name}` });

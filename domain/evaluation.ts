@@ -2,6 +2,7 @@
  * What an evaluation produces and passes on: the resolved model, the window's snapshot, the
  * summary of metrics and checks, the verdict and where the report is stored.
  */
+import type { FairnessReport } from './fairness.js';
 import type { ModelSpec } from './config.js';
 import type { EstimationSummary, LabelCoverage, MultivariateDrift } from './estimation.js';
 import type { GatedValue } from './gates.js';
@@ -134,6 +135,8 @@ export interface EvaluationSummary {
   slices?: SlicesReport;
   /** Confidence interval of the primary metric and of its drop from the baseline. */
   confidence?: ConfidenceSummary;
+  /** Groups compared on the sensitive columns (models[].fairness): per group and the gaps between them. */
+  fairness?: FairnessReport;
   /** Declared business metrics and fairness gaps with the gates the config set on them (domain/gates.ts). */
   gated?: GatedValue[];
   /** Labelled and unlabelled scored rows (absent in reports from before late labels: all labelled). */

@@ -2,6 +2,7 @@
  * Maintenance of a model: retrain and rollback requests, their approval gates, the comparison of
  * champion and challenger, notifications and the audit trail.
  */
+import type { FairnessGapChange } from './fairness.js';
 import type { ApprovalRule } from './governance.js';
 import type { Verdict } from './evaluation.js';
 import type { DecisionProof } from './signature.js';
@@ -156,6 +157,8 @@ export interface Comparison {
   /** The challenger's primary metric still fails the model's own threshold: the message. */
   stillFails?: string;
   candidate?: CandidateInfo;
+  /** Fairness gaps on the holdout (models[].fairness), champion beside challenger. */
+  fairness?: FairnessGapChange[];
 }
 
 /** Days without data listed in a coverage (the count says how many in all). */

@@ -25,6 +25,7 @@
  * Business metrics: each on a 3M-row window beside today's ranking metrics (scripts/bench/business.ts).
  * Drift ranked by importance: the permutation importances of the 3M-row window's model, first and
  * cached, beside that window's evaluation (scripts/bench/importance.ts; `--importance-only`: that alone).
+ * Fairness: the added cost of fairness across groups on a 3M-row window (scripts/bench/fairness.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
@@ -395,6 +396,7 @@ console.log('');
 section('scripts/bench/metrics.ts', []);
 section('scripts/bench/business.ts', []);
 section('scripts/bench/importance.ts', []);
+section('scripts/bench/fairness.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);

@@ -1,6 +1,7 @@
 /**
  * Pure decisions, run inside workflow code. Same inputs, same verdict: no clocks, no I/O.
  */
+import { compareGaps, type FairnessGapChange } from '../domain/fairness.js';
 import {
   coverageShort,
   describeCoverage,
@@ -312,8 +313,8 @@ export interface CompareInput {
   metric: string;
   minImprovement: number;
   holdout: Comparison['holdout'];
-  champion: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics'> };
-  challenger: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics'> };
+  champion: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics' | 'fairness'> };
+  challenger: { version: string; summary: Pick<EvaluationSummary, 'metrics' | 'confidence' | 'undefinedMetrics' | 'fairness'> };
   /**
    * The model's own absolute thresholds: a challenger that still fails them is not recommended.
    * Absent in requests recorded before the check (they replay as they ran).
@@ -409,7 +410,14 @@ export function compareOnHoldout(input: CompareInput): Comparison {
     ...(concerns.length ? { concerns } : {}),
     ...(stillFails ? { stillFails } : {}),
     ...(input.candidate ? { candidate: input.candidate } : {}),
+    ...fairnessChanges(input),
   };
+}
+
+/** The fairness gaps of both sides on the holdout, when the model declares fairness (older summaries have none). */
+function fairnessChanges(input: CompareInput): { fairness?: FairnessGapChange[] } {
+  const gaps = compareGaps(input.champion.summary.fairness, input.challenger.summary.fairness);
+  return gaps.length > 0 ? { fairness: gaps } : {};
 }
 
 /** The rows an estimate covers, for its alert: every scored row, some of which may have their labels (too few to judge on). */

@@ -11,6 +11,7 @@ import { CHART_REPORTS, type ModelPage } from './data.js';
 import { driftStripHtml } from './pictures/drift-strip.js';
 import { layout, modelHref, num, reportName, when, type Html, type Viewer } from './pages.js';
 import { modelIncidentsSection } from './incidents-page.js';
+import { fairnessSection } from './fairness-section.js';
 
 function findingsList(findings: WatchdogFinding[]): Html {
   if (findings.length === 0) return html`<p class="quiet">No watchdog findings.</p>`;
@@ -228,7 +229,8 @@ ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.
 <h3>Drift</h3>${driftTable(r)}
 ${distributions(r, report ? `${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}` : undefined)}
 ${multivariateSection(r)}
-<h3>Quality</h3>${qualityTable(r)}`
+<h3>Quality</h3>${qualityTable(r)}
+${fairnessSection(r, p.card)}`
     : html`<p class="quiet">No evaluation yet.</p>`
 }
 <h2>Model card</h2>

@@ -161,7 +161,14 @@ ${c.concerns?.length ? html`<ul class="concerns">${c.concerns.map((x) => html`<l
 <table class="comparison">
 <thead><tr><th>Metric</th><th>Champion ${c.champion.version}</th><th>Challenger ${c.challenger.version}</th><th>Δ</th><th>Better</th></tr></thead>
 <tbody>${c.rows.map((r) => html`<tr><td>${r.metric}</td><td>${num(r.champion)}${r.metric === c.metric ? html` <span class="interval">${interval(c.champion)}</span>` : ''}</td><td>${num(r.challenger)}${r.metric === c.metric ? html` <span class="interval">${interval(c.challenger)}</span>` : ''}</td><td>${num(r.delta)}</td><td>${r.better ?? '—'}</td></tr>`)}</tbody>
-</table>`;
+</table>
+${
+  c.fairness?.length
+    ? html`<table class="comparison fairness"><caption>Fairness gaps on the holdout${c.fairness.some((g) => g.worse) ? ': the challenger widens some' : ''}</caption>
+<thead><tr><th>Gap</th><th>Champion ${c.champion.version}</th><th>Challenger ${c.challenger.version}</th><th>Challenger</th></tr></thead>
+<tbody>${c.fairness.map((g) => html`<tr class="${g.worse ? 'not-recommended' : ''}"><td>${g.name}</td><td>${num(g.champion)}</td><td>${num(g.challenger)}</td><td>${g.worse === null ? '—' : g.worse ? 'wider' : 'same or narrower'}</td></tr>`)}</tbody></table>`
+    : ''
+}`;
 }
 
 function planLine(s: MaintenanceStatus, gate: GateStatus): Html {

@@ -1,5 +1,6 @@
 /** Builds the JSON model card; every list is sorted explicitly, never left in input order. */
 import { declaredMetricLines } from '../../domain/business-config.js';
+import { buildFairness, type CardFairness } from './fairness.js';
 import { buildCardReviews } from './reviews.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
@@ -282,6 +283,11 @@ function buildLog(entries: AuditEntry[]): CardLogEntry[] {
   }));
 }
 
+function fairnessOf(input: ModelCardInput): { fairness?: CardFairness } {
+  const f = buildFairness(input);
+  return f ? { fairness: f } : {};
+}
+
 /** The JSON model card. Deterministic: lists are sorted and trimmed to MAX_TREND_POINTS / MAX_LOG_ENTRIES. */
 export function buildModelCard(input: ModelCardInput): ModelCard {
   const trend = buildTrend(input);
@@ -306,6 +312,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     ...(input.monitoringPlan ? { monitoringPlan: input.monitoringPlan } : {}),
     ...(input.incidents?.length ? { incidents: buildIncidents(input.incidents, input.generatedAt) } : {}),
     ...(input.reviews ? { reviews: buildCardReviews(input.reviews) } : {}),
+    ...fairnessOf(input),
   };
 }
 

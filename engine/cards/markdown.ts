@@ -2,6 +2,7 @@
  * The Markdown rendering of a model card, for people. Every string from outside (config, decisions,
  * reasons, column names, messages) goes through domain/escape.ts: `t` inline, `code` in code spans.
  */
+import { renderFairnessMarkdown } from './fairness.js';
 import { markdownBlock, markdownCell, markdownCode as code, markdownText as t } from '../../domain/escape.js';
 import type { CardCurrent, CardDetails, CardLineageEntry, ModelCard } from './types.js';
 import { durationText } from '../audit/incidents.js';
@@ -324,6 +325,7 @@ export function renderModelCardMarkdown(card: ModelCard): string {
     ...renderCurrent(card),
     ...renderLineage(card),
     ...renderTrend(card),
+    ...renderFairnessMarkdown(card.fairness, t),
     ...renderConditions(card),
     ...renderLog(card),
   ].join('\n');

@@ -31,6 +31,8 @@ export interface CardReportPoint {
   basis?: 'estimated';
   /** The primary metric's estimate, when the evaluation made one. */
   estimate?: { value: number | null; lower: number | null; upper: number | null };
+  /** The fairness gaps by gate name (domain/fairness.ts gapValues), when the model declares fairness. */
+  fairness?: Record<string, number | null>;
 }
 
 /** Everything a card is built from; lists may come in any order. */
@@ -279,4 +281,26 @@ export interface ModelCard {
   incidents?: CardIncident[];
   /** Periodic reviews (absent when the config asks for none). */
   reviews?: CardReviews;
+  /** Bias drift: each fairness gap per window and whether it grew (absent without models[].fairness). */
+  fairness?: CardFairness;
+}
+
+export interface CardFairnessGap {
+  /** The gate name, e.g. `demographic_parity_difference[sex]`. */
+  name: string;
+  /** The gate the config sets on it, when any (e.g. `max 0.1`). */
+  gate: string | null;
+  /** Newest first, at most MAX_TREND_POINTS windows of the current version. */
+  points: { windowEnd: string; value: number | null }[];
+  /** The gap grew (the parity ratio: shrank) significantly over the windows tested. */
+  grew: boolean;
+  pValue: number | null;
+  slopePerWeek: number | null;
+  message: string;
+}
+
+export interface CardFairness {
+  /** Version the series are of (the newest report's). */
+  version: string | null;
+  gaps: CardFairnessGap[];
 }

@@ -3,6 +3,7 @@
  * trail and watchdog findings, and commits it to a git repository when something a reader cares
  * about moved. Idempotent: the card is regenerated whole and never reads the clock.
  */
+import { gapValues } from '../../domain/fairness.js';
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -94,6 +95,7 @@ export async function updateModelCard(
       ...(r.workflow?.startedAt ? { ranAt: r.workflow.startedAt } : {}),
       ...(r.verdict.basis === 'estimated' ? { basis: 'estimated' as const } : {}),
       ...estimateOf(r, spec.thresholds.metric),
+      ...(r.evaluation?.fairness ? { fairness: gapValues(r.evaluation.fairness) } : {}),
     });
     if (!latest || r.window.end >= latest.windowEnd)
       latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };

@@ -29,6 +29,8 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
+import { windowFairness } from './fairness/index.js';
+import { groupColumns } from '../../domain/fairness-config.js';
 import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
@@ -112,7 +114,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, groupColumns(spec)) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
       rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
@@ -204,7 +206,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
           if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
-            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, spec.monitor.segments);
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, groupColumns(spec));
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -500,6 +502,13 @@ function unknownLabels(spec: ModelSpec, classes: string[], c: Collected): Upkeep
   );
 }
 
+/** The window's group columns that are slice columns (the sensitive ones are read with them: fairness). */
+function onlySlices(c: Collected, slices: readonly string[]): Collected {
+  if (!c.segments) return c;
+  const kept = Object.entries(c.segments).filter(([k]) => slices.includes(k));
+  return { ...c, segments: kept.length > 0 ? Object.fromEntries(kept) : undefined };
+}
+
 function summarize(
   spec: ModelSpec,
   prepared: PreparedModel,
@@ -540,7 +549,7 @@ function summarize(
       : { metrics: {}, undefinedMetrics: {}, metricWarnings: {} };
   const slices =
     collected.rows > 0
-      ? computeSlices(collected, {
+      ? computeSlices(onlySlices(collected, spec.monitor.segments), {
           metric: spec.thresholds.metric,
           overall: m.metrics[spec.thresholds.metric] ?? null,
           nClasses: prepared.classes?.length ?? 0,
@@ -548,6 +557,7 @@ function summarize(
           settings: spec.monitor.slices,
         })
       : undefined;
+  const fairness = windowFairness(spec, collected, { nClasses: prepared.classes?.length ?? 0, positiveIndex: prepared.positiveIndex });
   const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};
   // Declared business metrics, on the same rows, with their gates (declared-metrics.ts).
   const gated = declaredGated(spec, prepared.classes, prepared.positiveIndex, collected);
@@ -569,6 +579,8 @@ function summarize(
       : {}),
     durationMs: Date.now() - started,
   };
+  // Fairness gaps join whatever else the evaluation gates (declared business metrics).
+  if (fairness) Object.assign(summary, { fairness: fairness.report, gated: [...(summary.gated ?? []), ...fairness.gated] });
   return { summary, ...(ci.pending ? { pending: ci.pending } : {}) };
 }
 

@@ -182,7 +182,7 @@ export class Evaluator {
     // Labels that are there but not finite (NaN, ±Infinity) still make the row invalid.
     if (label && label.kind === 'number') checked.push({ name: this.labelColumn, col: label, labelled: true });
     // A slice column that is not there would make one slice of every row, "(missing)".
-    for (const segment of this.opts.segments ?? []) need(segment, 'segment, monitor.segments');
+    for (const segment of this.opts.segments ?? []) need(segment, 'group column, monitor.segments or fairness');
 
     let bad: Uint8Array | undefined;
     for (const { name, col, labelled } of checked) {

@@ -7,6 +7,7 @@ import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, 
 import type { EstimatedMetric } from '../../domain/estimation.js';
 import { driftDisplayOrder, effectCell, importanceCell, importanceSummary } from '../../domain/importance.js';
 import { businessMarkdown } from './gated-report.js';
+import { fairnessMarkdown } from './fairness/markdown.js';
 
 export interface EvaluationReport {
   schema: 'upkeep.evaluation-report/v1';
@@ -217,6 +218,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
       lines.push(`| ${t(s.column)} = ${t(String(s.value))}${s.small ? ' (small)' : ''} | ${s.rows} | ${num(s.score)} | ${num(s.worse_by)} |`);
     lines.push('');
   }
+  if (e?.fairness) lines.push(...fairnessMarkdown(e.fairness));
   lines.push('## Data', '', `Snapshot \`${r.snapshot.sha256.slice(0, 12)}\` with ${r.snapshot.rows} rows in ${r.snapshot.files.length} files.`, '');
   if (r.snapshot.files.length > 0) {
     lines.push('| day | rows | sha256 | source |', '|---|---:|---|---|');

@@ -4,6 +4,7 @@
  * draws bootstrap resamples. Run in a worker thread (shard.ts), or in the calling thread for a
  * small window (engine.ts, `inline`).
  */
+import { groupColumns } from '../../domain/fairness-config.js';
 import { parquetMetadata } from 'hyparquet';
 import { isDataReadError } from '../data/errors.js';
 import { readTable } from '../data/read-table.js';
@@ -129,7 +130,7 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
   const evaluator = new Evaluator(model, runner, spec.label.column, {
     batchSize: msg.batchSize,
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
-    segments: spec.monitor.segments,
+    segments: groupColumns(spec),
     ...(msg.sample ? { sample: true } : {}),
   });
   // The logged outputs (data.logged): their columns checked before any row is scored.

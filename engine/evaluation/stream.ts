@@ -3,6 +3,7 @@
  * whole file is, then each row group's needed column chunks read by range while earlier groups are
  * decoded and scored. At most `ahead` row groups are held at once, whatever the file's size.
  */
+import { groupColumns } from '../../domain/fairness-config.js';
 import { isDataReadError } from '../data/errors.js';
 import { checkParquetFooter } from '../data/limits.js';
 import type { RangeFile } from '../open-regular.js';
@@ -16,7 +17,7 @@ import { loggedColumns } from './logged.js';
 /** The columns a window's files are read for: the model's inputs, the label, slices, drift and the logged outputs. */
 export function columnsToRead(model: Pick<PreparedModel, 'inputs'>, spec: ModelSpec, sketch?: { columns: string[] }): string[] {
   return [
-    ...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(sketch?.columns ?? []), ...loggedColumns(spec)]),
+    ...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...groupColumns(spec), ...(sketch?.columns ?? []), ...loggedColumns(spec)]),
   ];
 }
 

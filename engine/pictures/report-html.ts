@@ -12,6 +12,7 @@ import type { EvaluationReport } from '../evaluation/report.js';
 import { intervalMethod } from '../evaluation/report.js';
 import { businessRows, GATED_HEAD } from '../evaluation/gated-report.js';
 import { distributionSvg } from './distribution.js';
+import { fairnessSection } from './fairness-html.js';
 import {
   COLOURS,
   el,
@@ -386,6 +387,7 @@ export function renderReportHtml(report: EvaluationReport): string {
     ),
     e ? el('section', { id: 'metrics' }, el('h2', {}, 'Metrics'), metricsTable(r)) : '',
     businessSection(r),
+    fairnessSection(e?.fairness),
     driftSection(r),
     qualitySection(r),
     e && e.warnings.length > 0

@@ -281,7 +281,7 @@ describe('a window evaluated in shards and merged', function () {
     });
     const reference = await store.put('profiles/generated/ref.json', JSON.stringify(profile));
     // Above 20,000 rows: the bootstrap is spread over the evaluation threads (seeded per resample).
-    // Declared business metrics ride along: their values and bootstrap intervals must merge exactly too.
+    // Declared business metrics and fairness across the same column ride along: their values and bootstrap intervals must merge exactly too.
     const metrics = [
       { name: 'cost', kind: 'cost_matrix', matrix: { 1: { 1: 0, 0: 20 }, 0: { 1: 3, 0: 0 } }, gate: { max: 9 } },
       { name: 'recall_at_p80', kind: 'recall_at_precision', precision: 0.8, gate: { min: 0.3 } },
@@ -292,6 +292,7 @@ describe('a window evaluated in shards and merged', function () {
       id: 'generated',
       metrics,
       monitor: { segments: ['region'], significance: { resamples: 40, method: 'bootstrap', seed: 7 } },
+      fairness: { columns: ['region'], gates: { demographic_parity_difference: { max: 0.5 } } },
     });
     const files = [
       { name: 'a.parquet', bytes: generated(12_000, 1000, 1), rows: 12_000 },
@@ -305,8 +306,13 @@ describe('a window evaluated in shards and merged', function () {
     assert.equal(single.droppedRows, Math.ceil((9_500 - 7) / 150));
     assert.equal(single.confidence?.method, 'bootstrap');
     assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
+    assert.equal(single.fairness?.families[0]?.groups.length, 4, 'fairness is compared too');
     assert.deepEqual(
-      single.gated?.map((g) => [g.name, g.interval?.method, g.value !== null]),
+      single.gated?.filter((g) => g.kind === 'fairness').map((g) => g.name),
+      ['demographic_parity_difference[region]'],
+    );
+    assert.deepEqual(
+      single.gated?.filter((g) => g.kind === 'business').map((g) => [g.name, g.interval?.method, g.value !== null]),
       metrics.map((m) => [m.name, 'bootstrap', true]),
       'the declared metrics are compared too',
     );

@@ -233,6 +233,55 @@ describe('the upkeep command line', function () {
     }
   });
 
+  it('evaluates a model with a fairness gap gate that fails: the verdict is degraded and names the gate', function () {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'upkeep-fairness-'));
+    try {
+      // The model predicts positive mostly for high x1: a group made of high-x1 rows is selected far more often.
+      const lines = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+      const rows = lines.slice(1).map((l, i) => `${l},${Number(l.split(',')[0]) > 0 === (i % 10 !== 0) ? 'F' : 'M'},${i % 2 === 0 ? 'young' : 'old'}`);
+      writeFileSync(path.join(dir, 'window.csv'), [`${lines[0]},sex,age`, ...rows].join('\n') + '\n');
+      const config = path.join(dir, 'upkeep.yaml');
+      writeFileSync(
+        config,
+        `store: ${JSON.stringify(path.join(dir, 'store'))}
+models:
+  - id: loans
+    owner: owners@example.com
+    task: binary
+    artifact: ${JSON.stringify(fixture('models/binary.onnx'))}
+    inputs: [{ name: input, columns: [x1, x2, x3, x4] }]
+    label: { column: y, positive: 1 }
+    data: { uri: window.csv }
+    schedule: { every: 1d }
+    thresholds: { metric: roc_auc, min: 0.5 }
+    fairness:
+      columns: [sex, age]
+      intersections: [[sex, age]]
+      gates: { demographic_parity_difference: { max: 0.1 }, metric_gap: { max: 0.5 } }
+`,
+      );
+      const r = upkeep(['evaluate', '--model', 'loans', '--config', config, '--format', 'json', '--fail-on', 'never']);
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.verdict.status, 'degraded');
+      assert.deepEqual(out.verdict.failedGates, ['demographic_parity_difference[sex]', 'demographic_parity_difference[sex,age]']);
+      assert.ok(
+        out.verdict.reasons.some((x: string) => /^demographic_parity_difference\[sex\] 0\.\d+ is above the maximum 0\.1$/.test(x)),
+        out.verdict.reasons.join('\n'),
+      );
+      const sex = out.evaluation.fairness.families.find((f: { name: string }) => f.name === 'sex');
+      assert.deepEqual(sex.groups.map((g: { value: string }) => g.value).sort(), ['F', 'M']);
+      const dpd = sex.gaps.demographic_parity_difference;
+      assert.ok(dpd.value > 0.1 && dpd.low > 0.1 && dpd.low <= dpd.value && dpd.value <= dpd.high, JSON.stringify(dpd));
+      // age is random with respect to the model: its gap stays under the gate and passes.
+      assert.ok(!out.verdict.failedGates.includes('demographic_parity_difference[age]'));
+      assert.ok(out.evaluation.gated.every((g: { kind: string }) => g.kind === 'fairness'));
+      assert.equal(out.evaluation.slices, undefined, 'sensitive columns are read with the slice columns but are not slices');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits with status 2 and a message naming the model and the column on bad input', function () {
     const r = upkeep([
       'evaluate',

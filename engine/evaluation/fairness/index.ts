@@ -1,0 +1,37 @@
+/** Fairness of one evaluated window, when the model declares models[].fairness. */
+import type { ModelSpec } from '../../../domain/config.js';
+import type { FairnessReport } from '../../../domain/fairness.js';
+import type { GatedValue } from '../../../domain/gates.js';
+import type { Collected } from '../evaluator.js';
+import { assessFairness, type FairnessData } from './assess.js';
+import { fairnessGated } from './gates.js';
+
+export { assessFairness, type FairnessData } from './assess.js';
+export { fairnessGated } from './gates.js';
+
+/** The report and the gated gaps; undefined without fairness settings or labelled rows. */
+export function windowFairness(
+  spec: ModelSpec,
+  c: Collected,
+  model: { nClasses: number; positiveIndex?: number | undefined },
+): { report: FairnessReport; gated: GatedValue[] } | undefined {
+  const f = spec.fairness;
+  if (!f || c.rows === 0 || !c.segments) return undefined;
+  const data: FairnessData =
+    c.task === 'regression'
+      ? { task: 'regression', yTrue: c.yTrueValue!, yPred: c.yPredValue! }
+      : c.task === 'binary'
+        ? { task: 'binary', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: model.nClasses, positive: model.positiveIndex! }
+        : { task: 'multiclass', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: model.nClasses };
+  const { resamples, confidence, seed, method } = spec.monitor.significance;
+  const report = assessFairness(data, {
+    metric: spec.thresholds.metric,
+    spec: f,
+    columns: c.segments,
+    resamples,
+    confidence,
+    seed,
+    ...(method ? { method } : {}),
+  });
+  return { report, gated: fairnessGated(report, f) };
+}

@@ -1,0 +1,62 @@
+/**
+ * Fairness benchmark (run by scripts/bench.ts): on a 3M-row binary window, the CPU time fairness
+ * across groups adds (docs/statistics/fairness.md) — two sensitive columns (2 and 5 values) and
+ * their intersection (10 groups) — beside what the evaluation already pays for the same rows (every
+ * catalogue metric), measured in the same run: the per-group figures and gaps alone, then with the
+ * default 200-resample within-group bootstrap. Medians of REPEATS (the bootstrap: of 1; it is long).
+ *
+ *   node --import tsx scripts/bench/fairness.ts [rows, default 3000000] [resamples, default 200]
+ */
+import { fairnessSpec } from '../../domain/fairness-config.js';
+import { assessFairness } from '../../engine/evaluation/fairness/index.js';
+import { binaryMetrics } from '../../engine/evaluation/metrics/index.js';
+import { Mulberry32 } from '../../engine/math/random.js';
+
+const N = Number(process.argv[2] ?? 3_000_000);
+const B = Number(process.argv[3] ?? 200);
+const REPEATS = 3;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const rng = new Mulberry32(20261208);
+const rand = (): number => rng.next();
+const yTrue = new Int32Array(N);
+const yPred = new Int32Array(N);
+const proba = new Float32Array(2 * N);
+const sex = new Int32Array(N);
+const age = new Int32Array(N);
+for (let i = 0; i < N; i++) {
+  sex[i] = rand() < 0.45 ? 0 : 1;
+  age[i] = Math.floor(rand() * 5);
+  const y = rand() < 0.3 ? 1 : 0;
+  const s = Math.fround(Math.round(Math.min(1, Math.max(0, 0.35 + 0.3 * y + 0.05 * sex[i]! + 0.25 * (rand() - 0.5) * 2)) * 1e4) / 1e4);
+  yTrue[i] = y;
+  proba[2 * i] = 1 - s;
+  proba[2 * i + 1] = s;
+  yPred[i] = s >= 0.5 ? 1 : 0;
+}
+const data = { task: 'binary' as const, yTrue, yPred, proba, nClasses: 2, positive: 1 };
+const columns = { sex: { codes: sex, values: ['F', 'M'] }, age: { codes: age, values: ['18-25', '26-35', '36-50', '51-65', '65+'] } };
+const spec = fairnessSpec.parse({ columns: ['sex', 'age'], intersections: [['sex', 'age']] });
+
+function cpuMs(fn: () => unknown, repeats = REPEATS): number {
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(t0);
+    times.push((d.user + d.system) / 1000);
+  }
+  return median(times);
+}
+
+const metric = 'roc_auc';
+const baseline = cpuMs(() => binaryMetrics(data));
+const points = cpuMs(() => assessFairness(data, { metric, spec, columns, resamples: 0, confidence: 0.95, seed: 0 }));
+const boot = cpuMs(() => assessFairness(data, { metric, spec, columns, resamples: B, confidence: 0.95, seed: 0 }), 1);
+console.log(`== fairness across groups on ${N.toLocaleString('en')} rows: sex (2) + age (5) + sex,age (10), ${metric} (CPU time) ==`);
+const rows: [string, number][] = [
+  ['every catalogue metric of the window (today)', baseline],
+  ['fairness: per-group figures and gaps, no intervals', points],
+  [`fairness with the ${B}-resample within-group bootstrap`, boot],
+];
+for (const [name, ms] of rows) console.log(`  ${name.padEnd(56)} ${ms.toFixed(0).padStart(8)} ms  (${(ms / baseline).toFixed(2)}× today's metrics)`);
