@@ -21,6 +21,7 @@ import type { ModelTier } from './governance.js';
 
 import { MODEL_ID_PATTERN } from './inputs.js';
 import { passkeyEntry } from './passkey-config.js';
+import { segmentsSpec } from './segments.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -373,6 +374,8 @@ export const modelSpecBase = z.strictObject({
     .union([z.string(), rollingReference], { error: 'expected a reference profile path, or { rolling: <days>d, same?: weekday, min_days? }' })
     .optional(),
   monitor: monitorSpec.prefault({}),
+  /** Weak segments found, not declared (domain/segments.ts, docs/statistics/segments.md). */
+  segments: segmentsSpec.prefault({}),
   retrain: retrainSpec.prefault({}),
   approval: approvalSpec.prefault({}),
   /** Where this model's notifications go, overriding the top-level notify.routes / quiet_hours / digest (docs/channels.md). */
@@ -422,6 +425,10 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
   for (const name of Object.keys(m.baseline)) {
     if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['baseline', name], message: `unknown metric for a ${m.task} model` });
   }
+  (m.segments.columns ?? []).forEach((c, i) => {
+    if (c === m.label.column)
+      ctx.addIssue({ code: 'custom', path: ['segments', 'columns', i], message: `${c} is the label column: segments are searched by the rows' features` });
+  });
   if (m.task === 'binary' && m.label.positive === undefined) {
     ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
   }

@@ -27,6 +27,8 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
+import { capturedColumns, segmentPlan } from './segments/plan.js';
+import { searchEvaluated } from './segments/window.js';
 import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
@@ -127,7 +129,11 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, spec.monitor.segments) : undefined;
+    // Columns kept per row: the declared slices' and the segment search's (numeric ones by the reference's bins).
+    const plan = segmentPlan(spec, o.reference?.profile);
+    const kept = capturedColumns(spec, plan);
+    const keep = { segments: kept, ...(Object.keys(plan.bins).length > 0 ? { bins: plan.bins } : {}) };
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
       rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
@@ -137,7 +143,15 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
       const p = run(
-        { op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch, ...(sample ? { sample } : {}) },
+        {
+          op: 'evaluate',
+          ...model,
+          file: { name: file.name, format: file.format, bytes, ...extra },
+          batchSize,
+          sketch,
+          ...keep,
+          ...(sample ? { sample } : {}),
+        },
         transfer,
       ).then((r) => {
         folder?.add(index, r.collected!.rows, r.sketches ?? {});
@@ -219,7 +233,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
           if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
-            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, spec.monitor.segments);
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, kept);
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -307,6 +321,8 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started);
+  const segments = collected.rows > 0 ? searchEvaluated(spec, prepared, collected, summary.metrics, o.reference?.profile) : undefined;
+  if (segments) summary.segments = segments;
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
@@ -535,6 +551,7 @@ function summarize(spec: ModelSpec, prepared: PreparedModel, collected: Collecte
           nClasses: prepared.classes?.length ?? 0,
           positiveIndex: prepared.positiveIndex,
           settings: spec.monitor.slices,
+          columns: spec.monitor.segments,
         })
       : undefined;
   const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};

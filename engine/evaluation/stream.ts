@@ -16,7 +16,14 @@ import { loggedColumns } from './logged.js';
 /** The columns a window's files are read for: the model's inputs, the label, slices, drift and the logged outputs. */
 export function columnsToRead(model: Pick<PreparedModel, 'inputs'>, spec: ModelSpec, sketch?: { columns: string[] }): string[] {
   return [
-    ...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...spec.monitor.segments, ...(sketch?.columns ?? []), ...loggedColumns(spec)]),
+    ...new Set([
+      ...model.inputs.flatMap((i) => i.columns),
+      spec.label.column,
+      ...spec.monitor.segments,
+      ...(spec.segments.search ? (spec.segments.columns ?? []) : []),
+      ...(sketch?.columns ?? []),
+      ...loggedColumns(spec),
+    ]),
   ];
 }
 

@@ -124,6 +124,9 @@ export type ShardRequest =
       sample?: boolean;
       /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
       sketch?: { columns: string[]; categorical: string[] };
+      /** Columns kept per row (declared slices and the segment search; default monitor.segments), numeric ones by these bins. */
+      segments?: string[];
+      bins?: Record<string, number[]>;
     } & ModelMessage);
 
 export type ShardReply =

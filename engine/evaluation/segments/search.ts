@@ -1,0 +1,149 @@
+/**
+ * The search for weak segments over coded columns: every value (or bin) of each column, then the
+ * cells of pairs of columns, while the budget of candidates lasts; each candidate with at least
+ * `minRows` rows is tested against the rest of the window (stats.ts) and the family is corrected
+ * by Holm. Pure: typed arrays in, segments out; the caller codes the columns (columns.ts).
+ */
+import { holm, segmentTest, type MeanTest, type Moments } from './stats.js';
+import type { SegmentCondition } from '../../../domain/segments.js';
+
+/** A column coded per row: `codes[i]` indexes `conditions`; -1 leaves the row out of every segment of the column. */
+export interface CodedColumn {
+  name: string;
+  codes: Int32Array | Int16Array;
+  conditions: SegmentCondition[];
+}
+
+export interface SearchSettings {
+  minRows: number;
+  maxSegments: number;
+  pairs: boolean;
+  alpha: number;
+  confidence: number;
+  report: number;
+}
+
+export interface FoundSegment extends MeanTest {
+  where: SegmentCondition[];
+  /** Column indexes and codes, to find the rows again (members()). */
+  key: { columns: number[]; codes: number[] };
+  rows: number;
+  pAdjusted: number;
+}
+
+export interface SearchResult {
+  tested: number;
+  significant: number;
+  /** Significant segments, worst first (by the lower end of the difference's interval), at most `report`. */
+  worst: FoundSegment[];
+  overall: { n: number; mean: number };
+}
+
+interface Candidate {
+  columns: number[];
+  codes: number[];
+  m: Moments;
+}
+
+/** Moments of the (shifted) loss per code of a column, or per cell code a·kb + b of a pair. */
+function moments(loss: Float64Array, k: number, code: (i: number) => number): { n: Float64Array; s: Float64Array; q: Float64Array } {
+  const n = new Float64Array(k);
+  const s = new Float64Array(k);
+  const q = new Float64Array(k);
+  for (let i = 0; i < loss.length; i++) {
+    const c = code(i);
+    if (c < 0) continue;
+    const x = loss[i]!;
+    n[c]!++;
+    s[c]! += x;
+    q[c]! += x * x;
+  }
+  return { n, s, q };
+}
+
+/** Searches `columns` for segments whose mean `loss` (higher is worse) is significantly above the rest's. */
+export function searchSegments(loss: Float64Array, columns: CodedColumn[], settings: SearchSettings): SearchResult {
+  const N = loss.length;
+  let mean = 0;
+  for (let i = 0; i < N; i++) mean += loss[i]!;
+  mean /= Math.max(1, N);
+  // Moments of loss − mean: sums of squares keep their precision on long windows.
+  const shifted = new Float64Array(N);
+  let sumSq = 0;
+  for (let i = 0; i < N; i++) {
+    const d = loss[i]! - mean;
+    shifted[i] = d;
+    sumSq += d * d;
+  }
+  let sum = 0;
+  for (let i = 0; i < N; i++) sum += shifted[i]!;
+  const all: Moments = { n: N, sum, sumSq };
+  const candidates: Candidate[] = [];
+  let budget = settings.maxSegments;
+  const take = (cols: number[], k: number, acc: ReturnType<typeof moments>, decode: (c: number) => number[]): void => {
+    for (let c = 0; c < k; c++) {
+      if (acc.n[c]! < settings.minRows || N - acc.n[c]! < 2) continue;
+      candidates.push({ columns: cols, codes: decode(c), m: { n: acc.n[c]!, sum: acc.s[c]!, sumSq: acc.q[c]! } });
+    }
+  };
+  // Single columns first: each costs its number of values of the budget.
+  const usable: number[] = [];
+  for (const [j, col] of columns.entries()) {
+    const k = col.conditions.length;
+    if (k === 0 || k > budget) continue;
+    budget -= k;
+    usable.push(j);
+    const codes = col.codes;
+    take(
+      [j],
+      k,
+      moments(shifted, k, (i) => codes[i]!),
+      (c) => [c],
+    );
+  }
+  // Then pairs in column order, each costing all its cells (whatever their sizes: a data-independent budget).
+  if (settings.pairs) {
+    for (let a = 0; a < usable.length; a++) {
+      for (let b = a + 1; b < usable.length; b++) {
+        const A = columns[usable[a]!]!;
+        const B = columns[usable[b]!]!;
+        const ka = A.conditions.length;
+        const kb = B.conditions.length;
+        if (ka * kb > budget || ka < 2 || kb < 2) continue;
+        budget -= ka * kb;
+        const ca = A.codes;
+        const cb = B.codes;
+        const acc = moments(shifted, ka * kb, (i) => {
+          const x = ca[i]!;
+          const y = cb[i]!;
+          return x < 0 || y < 0 ? -1 : x * kb + y;
+        });
+        take([usable[a]!, usable[b]!], ka * kb, acc, (c) => [Math.floor(c / kb), c % kb]);
+      }
+    }
+  }
+  const tests = candidates.map((c) => segmentTest(c.m, all, settings.confidence, mean));
+  const adjusted = holm(tests.map((t) => t.p));
+  const found: FoundSegment[] = [];
+  candidates.forEach((c, i) => {
+    if (adjusted[i]! > settings.alpha) return;
+    found.push({
+      ...tests[i]!,
+      where: c.columns.map((j, t) => columns[j]!.conditions[c.codes[t]!]!),
+      key: { columns: c.columns, codes: c.codes },
+      rows: c.m.n,
+      pAdjusted: adjusted[i]!,
+    });
+  });
+  found.sort((x, y) => y.low - x.low || x.pAdjusted - y.pAdjusted || x.rows - y.rows);
+  return { tested: candidates.length, significant: found.length, worst: found.slice(0, settings.report), overall: { n: N, mean } };
+}
+
+/** The rows (indexes into the coded arrays) of a found segment. */
+export function members(columns: CodedColumn[], key: FoundSegment['key']): Int32Array {
+  const cols = key.columns.map((j) => columns[j]!.codes);
+  const n = cols[0]!.length;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (cols.every((c, t) => c[i] === key.codes[t])) out.push(i);
+  return Int32Array.from(out);
+}
