@@ -57,10 +57,15 @@ export interface WeakSegment {
   /** Mean per-row loss on the segment and on the rest of the window. */
   loss: number;
   restLoss: number;
-  /** Segment minus rest, with its two-sided interval at the report's confidence. */
+  /**
+   * What was tested (the report's `statistic`), segment minus rest, with its two-sided interval at
+   * the report's confidence: for a classifier the excess of the loss over the model's own expectation.
+   */
   diff: { value: number; low: number; high: number };
   /** The test statistic; null when the rest has no spread (the difference is then certain). */
   z: number | null;
+  /** The segment's gap on the reference, when the reference profile has one: `diff` is then how much it grew. */
+  referenceGap?: number;
   /** One-sided p-value (segment worse), and adjusted by Holm over every segment tested. */
   p: number;
   pAdjusted: number;
@@ -70,6 +75,11 @@ export interface SegmentSearchReport {
   /** The per-row loss tested: log_loss, error (misclassified), squared_error or absolute_error. */
   loss: 'log_loss' | 'error' | 'squared_error' | 'absolute_error';
   metric: string;
+  /**
+   * What is compared between a segment and the rest: `excess_loss` (classifiers), each row's loss
+   * minus what the model's probabilities expect it to be; `loss` (regression), the loss itself.
+   */
+  statistic: 'excess_loss' | 'loss';
   /** The primary metric and the mean loss on the whole labelled window. */
   overall: number | null;
   overallLoss: number;
@@ -77,6 +87,8 @@ export interface SegmentSearchReport {
   columns: string[];
   /** Columns not searched, with why (no reference bins, absent, too many values). */
   skipped?: { column: string; reason: string }[];
+  /** Of the segments tested, those compared with their gap on the reference (the rest against the window's rest alone). */
+  againstReference: number;
   /** Segments tested (the size of the family the correction is over). */
   tested: number;
   correction: 'holm';
@@ -85,4 +97,15 @@ export interface SegmentSearchReport {
   /** Significant after the correction, how many in all and the worst few. */
   significant: number;
   worst: WeakSegment[];
+}
+
+/**
+ * Stored in a reference profile (`segments`): each candidate segment's gap on the reference (its mean
+ * tested value minus the rest's) as [rows, gap, variance of the gap], keyed by its conditions. A window
+ * is then judged by how much a segment's gap grew, not by a gap the model always had there.
+ */
+export interface SegmentBaseline {
+  loss: SegmentSearchReport['loss'];
+  statistic: SegmentSearchReport['statistic'];
+  gaps: Record<string, [number, number, number]>;
 }

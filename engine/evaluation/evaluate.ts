@@ -27,8 +27,7 @@ import type { ReferenceProfile } from '../drift/profile.js';
 import { checkQuality, type QualityReport } from '../drift/quality.js';
 import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
-import { capturedColumns, segmentPlan } from './segments/plan.js';
-import { searchEvaluated } from './segments/window.js';
+import { baselineOf, capturedColumns, searchEvaluated, segmentPlan } from './segments/window.js';
 import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
@@ -130,7 +129,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
     // Columns kept per row: the declared slices' and the segment search's (numeric ones by the reference's bins).
-    const plan = segmentPlan(spec, o.reference?.profile);
+    const plan = o.segmentPlan ?? segmentPlan(spec, o.reference?.profile);
     const kept = capturedColumns(spec, plan);
     const keep = { segments: kept, ...(Object.keys(plan.bins).length > 0 ? { bins: plan.bins } : {}) };
     let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept) : undefined;
@@ -280,7 +279,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     ]
       .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
       .map((a) => a.buffer as ArrayBuffer);
-    const finished = await run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed }, [
+    const { reference, segmentPlan: plan } = o;
+    const finished = await run({ op: 'finish', spec, prepared, parts, sketches, fileColumns, reference, started, detailed, segmentPlan: plan }, [
       ...new Set(transfer),
     ]);
     const done = finished.finished!;
@@ -321,8 +321,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started);
-  const segments = collected.rows > 0 ? searchEvaluated(spec, prepared, collected, summary.metrics, o.reference?.profile) : undefined;
-  if (segments) summary.segments = segments;
+  searchEvaluated(summary, spec, prepared, collected, o.reference?.profile);
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
@@ -387,7 +386,8 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     fitted = { fitted: estimators as Record<string, unknown>, notes };
   }
   summary.durationMs = Date.now() - o.started;
-  const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}) };
+  const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, collected, o.segmentPlan) : undefined;
+  const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}), ...(baseline && { segmentBaseline: baseline }) };
   if (!o.detailed || collected.rows === 0) return { summary, ...rest };
   return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(all, 'prediction'), ...rest };
 }

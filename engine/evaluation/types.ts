@@ -2,6 +2,8 @@
  * The types the evaluation modules share: the window's files, the engine's interface, and the
  * messages between the engine and its evaluation threads.
  */
+import type { SegmentPlan } from './segments/plan.js';
+import type { SegmentBaseline } from '../../domain/segments.js';
 import type { FileMetaData } from 'hyparquet';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
@@ -28,6 +30,8 @@ export interface EvaluateWindowOptions {
   reference?: ReferenceInput;
   /** Keep a sample of the rows' model inputs even without a reference that asks for one (a reference being profiled). */
   sampleRows?: boolean;
+  /** A reference being profiled: the segment search's columns and bins (from its profile so far); its gaps come back in `segmentBaseline`. */
+  segmentPlan?: SegmentPlan;
 }
 
 /** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
@@ -79,6 +83,8 @@ export interface FinishedEvaluation {
   pendingInterval?: PendingInterval;
   label?: ColumnSketch;
   prediction?: ColumnSketch;
+  /** Detailed runs with a segmentPlan: every candidate segment's gap, for the profile. */
+  segmentBaseline?: SegmentBaseline;
 }
 
 /** What finishEvaluation needs: the shards' results of one window. */
@@ -91,6 +97,7 @@ export interface FinishInput {
   reference?: ReferenceInput;
   started: number;
   detailed: boolean;
+  segmentPlan?: SegmentPlan | undefined;
 }
 
 export interface ModelMessage {

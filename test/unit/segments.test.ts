@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../engine/config/load.js';
 import { isUpkeepError } from '../../engine/errors.js';
 import { holm, segmentTest, type Moments } from '../../engine/evaluation/segments/stats.js';
-import { searchSegments, members, type CodedColumn } from '../../engine/evaluation/segments/search.js';
+import { searchSegments, segmentBaseline, members, type CodedColumn } from '../../engine/evaluation/segments/search.js';
+import { parseReferenceProfile } from '../../engine/drift/profile-parse.js';
 import { codeColumn, segmentLabel } from '../../engine/evaluation/segments/columns.js';
 import { quantileEdges, segmentPlan } from '../../engine/evaluation/segments/plan.js';
 import { lossKind, rowLoss } from '../../engine/evaluation/segments/loss.js';
@@ -261,5 +262,47 @@ describe('weak segment search', function () {
       alpha: 0.05,
       report: 3,
     });
+  });
+});
+
+describe('weak segment search against the reference', function () {
+  const s = golden.search;
+  const columns = (): CodedColumn[] => [column('a', s.a), column('b', s.b)];
+  const settings = { minRows: s.minRows, maxSegments: 1000, pairs: true, alpha: s.alpha, confidence: 0.95, report: 3 };
+
+  it('judges a segment by how much its gap grew since the reference: a gap it always had is not a finding', function () {
+    const loss = Float64Array.from(s.loss);
+    const baseline = segmentBaseline(loss, columns(), settings);
+    assert.equal(Object.keys(baseline).length, s.tested);
+    // The same rows as reference: every gap is what it was, nothing grew.
+    const same = searchSegments(loss, columns(), settings, (key) => baseline[key]);
+    assert.equal(same.significant, 0);
+    assert.equal(same.againstReference, s.tested);
+    // A reference where no segment differed: the planted cell is found again, its reference gap reported.
+    const flat = searchSegments(loss, columns(), settings, () => ({ diff: 0, variance: 1e-6 }));
+    assert.equal(segmentLabel(flat.worst[0]!.where), 'a = "3" and b = "1"');
+    assert.equal(flat.worst[0]!.referenceGap, 0);
+  });
+
+  it('refuses a stored profile whose segment gaps are not [rows, gap, variance] of finite numbers', function () {
+    const profile = (segments: unknown): unknown => ({
+      schema: 'upkeep.reference-profile/v1',
+      rows: 1,
+      columns: {},
+      createdAt: '2026-01-01T00:00:00.000Z',
+      source: 'test',
+      settings: {},
+      segments,
+    });
+    assert.equal(
+      parseReferenceProfile(profile({ loss: 'error', statistic: 'excess_loss', gaps: { k: [40, 0.1, 0.01] } }), 'ref.json').segments!.gaps.k![0],
+      40,
+    );
+    assert.throws(
+      () => parseReferenceProfile(profile({ loss: 'error', statistic: 'excess_loss', gaps: { k: [1, 'x', 0] } }), 'ref.json'),
+      /segments\.gaps\["k"\] must be \[rows, gap, variance\]/,
+    );
+    assert.throws(() => parseReferenceProfile(profile({ loss: 'error', statistic: 'excess_loss', gaps: { k: [1, 0, -1] } }), 'ref.json'), /segments\.gaps/);
+    assert.throws(() => parseReferenceProfile(profile([]), 'ref.json'), /segments must be/);
   });
 });

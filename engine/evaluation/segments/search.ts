@@ -4,7 +4,7 @@
  * `minRows` rows is tested against the rest of the window (stats.ts) and the family is corrected
  * by Holm. Pure: typed arrays in, segments out; the caller codes the columns (columns.ts).
  */
-import { holm, segmentTest, type MeanTest, type Moments } from './stats.js';
+import { holm, segmentGap, segmentTest, type Gap, type MeanTest, type Moments } from './stats.js';
 import type { SegmentCondition } from '../../../domain/segments.js';
 
 /** A column coded per row: `codes[i]` indexes `conditions`; -1 leaves the row out of every segment of the column. */
@@ -29,10 +29,14 @@ export interface FoundSegment extends MeanTest {
   key: { columns: number[]; codes: number[] };
   rows: number;
   pAdjusted: number;
+  /** The gap on the reference the segment was compared with, when the baseline had it. */
+  referenceGap?: number;
 }
 
 export interface SearchResult {
   tested: number;
+  /** Of those, compared with their baseline gap. */
+  againstReference: number;
   significant: number;
   /** Significant segments, worst first (by the lower end of the difference's interval), at most `report`. */
   worst: FoundSegment[];
@@ -61,8 +65,17 @@ function moments(loss: Float64Array, k: number, code: (i: number) => number): { 
   return { n, s, q };
 }
 
-/** Searches `columns` for segments whose mean `loss` (higher is worse) is significantly above the rest's. */
-export function searchSegments(loss: Float64Array, columns: CodedColumn[], settings: SearchSettings): SearchResult {
+/** A segment's conditions as a key (what a reference's baseline is stored under). */
+export function whereKey(where: SegmentCondition[]): string {
+  return JSON.stringify(where.map((c) => ('value' in c ? [c.column, c.value] : c.missing ? [c.column, null] : [c.column, c.low ?? null, c.high ?? null])));
+}
+
+/** The candidates of the search (within the budget) with their moments of loss − mean. */
+function enumerate(
+  loss: Float64Array,
+  columns: CodedColumn[],
+  settings: Omit<SearchSettings, 'alpha' | 'confidence' | 'report'>,
+): { candidates: Candidate[]; all: Moments; mean: number } {
   const N = loss.length;
   let mean = 0;
   for (let i = 0; i < N; i++) mean += loss[i]!;
@@ -122,21 +135,59 @@ export function searchSegments(loss: Float64Array, columns: CodedColumn[], setti
       }
     }
   }
-  const tests = candidates.map((c) => segmentTest(c.m, all, settings.confidence, mean));
+  return { candidates, all, mean };
+}
+
+/**
+ * Each candidate's gap against the rest, keyed by whereKey: a reference's baseline, so that a window
+ * is judged by how much a segment's gap grew rather than by a gap it always had.
+ */
+export function segmentBaseline(
+  loss: Float64Array,
+  columns: CodedColumn[],
+  settings: Omit<SearchSettings, 'alpha' | 'confidence' | 'report'>,
+): Record<string, Gap & { n: number }> {
+  const { candidates, all } = enumerate(loss, columns, settings);
+  const out: Record<string, Gap & { n: number }> = {};
+  for (const c of candidates) out[whereKey(c.columns.map((j, t) => columns[j]!.conditions[c.codes[t]!]!))] = { n: c.m.n, ...segmentGap(c.m, all) };
+  return out;
+}
+
+/**
+ * Searches `columns` for segments whose mean `loss` (higher is worse) is significantly above the
+ * rest's, or, for a segment `baseline` knows, whose gap to the rest grew significantly beyond it.
+ */
+export function searchSegments(
+  loss: Float64Array,
+  columns: CodedColumn[],
+  settings: SearchSettings,
+  baseline?: (key: string) => Gap | undefined,
+): SearchResult {
+  const { candidates, all, mean } = enumerate(loss, columns, settings);
+  const whereOf = (c: Candidate): SegmentCondition[] => c.columns.map((j, t) => columns[j]!.conditions[c.codes[t]!]!);
+  const bases = candidates.map((c) => baseline?.(whereKey(whereOf(c))));
+  const tests = candidates.map((c, i) => segmentTest(c.m, all, settings.confidence, mean, bases[i]));
   const adjusted = holm(tests.map((t) => t.p));
   const found: FoundSegment[] = [];
   candidates.forEach((c, i) => {
     if (adjusted[i]! > settings.alpha) return;
     found.push({
       ...tests[i]!,
-      where: c.columns.map((j, t) => columns[j]!.conditions[c.codes[t]!]!),
+      where: whereOf(c),
       key: { columns: c.columns, codes: c.codes },
       rows: c.m.n,
       pAdjusted: adjusted[i]!,
+      ...(bases[i] ? { referenceGap: bases[i].diff } : {}),
     });
   });
   found.sort((x, y) => y.low - x.low || x.pAdjusted - y.pAdjusted || x.rows - y.rows);
-  return { tested: candidates.length, significant: found.length, worst: found.slice(0, settings.report), overall: { n: N, mean } };
+  return {
+    tested: candidates.length,
+    againstReference: bases.filter(Boolean).length,
+    significant: found.length,
+    worst: found.slice(0, settings.report),
+    overall: { n: all.n, mean },
+  };
 }
 
 /** The rows (indexes into the coded arrays) of a found segment. */

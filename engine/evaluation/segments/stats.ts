@@ -29,6 +29,20 @@ export interface MeanTest {
   p: number;
 }
 
+/** A segment's gap (its mean minus the rest's) measured elsewhere, with the variance of that estimate. */
+export interface Gap {
+  diff: number;
+  variance: number;
+}
+
+/** The gap of `seg` against the rest of `all` and its variance (what a reference stores per segment). */
+export function segmentGap(seg: Moments, all: Moments): Gap {
+  const rest: Moments = { n: all.n - seg.n, sum: all.sum - seg.sum, sumSq: all.sumSq - seg.sumSq };
+  const mean = seg.sum / seg.n;
+  const restMean = rest.sum / rest.n;
+  return { diff: mean - restMean, variance: variance(seg, mean) / seg.n + variance(rest, restMean) / rest.n };
+}
+
 /** Sample variance (ddof = 1) from moments, never negative. */
 function variance(m: Moments, mean: number): number {
   if (m.n < 2) return 0;
@@ -40,12 +54,13 @@ function variance(m: Moments, mean: number): number {
  * before the moments were summed (the window's mean, so that sums of squares keep their precision);
  * the means returned have it added back.
  */
-export function segmentTest(seg: Moments, all: Moments, confidence: number, shift = 0): MeanTest {
+export function segmentTest(seg: Moments, all: Moments, confidence: number, shift = 0, base?: Gap): MeanTest {
   const rest: Moments = { n: all.n - seg.n, sum: all.sum - seg.sum, sumSq: all.sumSq - seg.sumSq };
   const mean = seg.sum / seg.n;
   const restMean = rest.n > 0 ? rest.sum / rest.n : NaN;
-  const diff = mean - restMean;
-  const se = Math.sqrt(variance(seg, mean) / seg.n + (rest.n > 0 ? variance(rest, restMean) / rest.n : 0));
+  // Against a baseline: how much the gap grew since (a difference in differences, independent samples).
+  const diff = mean - restMean - (base?.diff ?? 0);
+  const se = Math.sqrt(variance(seg, mean) / seg.n + (rest.n > 0 ? variance(rest, restMean) / rest.n : 0) + (base?.variance ?? 0));
   const q = normalQuantile(1 - (1 - confidence) / 2);
   if (!(rest.n >= 2) || !(se > 0)) {
     // No spread: the difference is what it is (worse for sure if positive, never significant otherwise).
