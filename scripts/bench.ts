@@ -23,6 +23,7 @@
  * Fleet status: 500 models with 30 evaluations each read from a store (scripts/bench/status.ts).
  * Metrics: one Prometheus scrape of the per-model gauges with 50 and 500 models (scripts/bench/metrics.ts).
  * Business metrics: each on a 3M-row window beside today's ranking metrics (scripts/bench/business.ts).
+ * Segment search: its added CPU time on the 3M-row real-shaped window, search off against on (scripts/bench/segments.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
@@ -348,6 +349,9 @@ section('scripts/bench/status.ts', []);
 console.log('');
 section('scripts/bench/metrics.ts', []);
 section('scripts/bench/business.ts', []);
+
+console.log('\n== weak-segment search on the 3M-row real-shaped window (CPU time, search off vs on, median of 3) ==');
+section('scripts/bench/segments.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);

@@ -62,6 +62,18 @@ export function excessLoss(c: Collected, kind: SegmentSearchReport['loss'], loss
   const proba = c.proba!;
   const k = n > 0 ? proba.length / n : 0;
   const out = new Float64Array(n);
+  if (kind === 'log_loss' && k === 2) {
+    // Binary: the row's loss is one of the two logs the entropy takes (two logs a row, not three).
+    const t = c.yTrueClass!;
+    for (let i = 0; i < n; i++) {
+      const p0 = proba[2 * i]!;
+      const p1 = proba[2 * i + 1]!;
+      const l0 = Math.log(Math.min(1 - EPS, Math.max(EPS, p0)));
+      const l1 = Math.log(Math.min(1 - EPS, Math.max(EPS, p1)));
+      out[i] = -(t[i] === 0 ? l0 : l1) + p0 * l0 + p1 * l1;
+    }
+    return out;
+  }
   if (kind === 'error') {
     const p = c.yPredClass!;
     for (let i = 0; i < n; i++) out[i] = loss[i]! - (1 - proba[i * k + p[i]!]!);

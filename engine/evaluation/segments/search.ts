@@ -49,18 +49,39 @@ interface Candidate {
   m: Moments;
 }
 
-/** Moments of the (shifted) loss per code of a column, or per cell code a·kb + b of a pair. */
-function moments(loss: Float64Array, k: number, code: (i: number) => number): { n: Float64Array; s: Float64Array; q: Float64Array } {
+type Acc = { n: Float64Array; s: Float64Array; q: Float64Array };
+
+/** Moments of the (shifted) loss per code of a column (−1: no code). Loops written out: this is the search's hot path. */
+function moments(loss: Float64Array, mean: number, k: number, codes: CodedColumn['codes']): Acc {
   const n = new Float64Array(k);
   const s = new Float64Array(k);
   const q = new Float64Array(k);
   for (let i = 0; i < loss.length; i++) {
-    const c = code(i);
+    const c = codes[i]!;
     if (c < 0) continue;
-    const x = loss[i]!;
+    const x = loss[i]! - mean;
     n[c]!++;
     s[c]! += x;
     q[c]! += x * x;
+  }
+  return { n, s, q };
+}
+
+/** The same per cell a·kb + b of two columns. */
+function pairMoments(loss: Float64Array, mean: number, ka: number, kb: number, ca: CodedColumn['codes'], cb: CodedColumn['codes']): Acc {
+  const k = ka * kb;
+  const n = new Float64Array(k);
+  const s = new Float64Array(k);
+  const q = new Float64Array(k);
+  for (let i = 0; i < loss.length; i++) {
+    const x = ca[i]!;
+    const y = cb[i]!;
+    if (x < 0 || y < 0) continue;
+    const c = x * kb + y;
+    const v = loss[i]! - mean;
+    n[c]!++;
+    s[c]! += v;
+    q[c]! += v * v;
   }
   return { n, s, q };
 }
@@ -80,20 +101,18 @@ function enumerate(
   let mean = 0;
   for (let i = 0; i < N; i++) mean += loss[i]!;
   mean /= Math.max(1, N);
-  // Moments of loss − mean: sums of squares keep their precision on long windows.
-  const shifted = new Float64Array(N);
+  // Moments of loss − mean (subtracted as they are summed): sums of squares keep their precision on long windows.
+  let sum = 0;
   let sumSq = 0;
   for (let i = 0; i < N; i++) {
     const d = loss[i]! - mean;
-    shifted[i] = d;
+    sum += d;
     sumSq += d * d;
   }
-  let sum = 0;
-  for (let i = 0; i < N; i++) sum += shifted[i]!;
   const all: Moments = { n: N, sum, sumSq };
   const candidates: Candidate[] = [];
   let budget = settings.maxSegments;
-  const take = (cols: number[], k: number, acc: ReturnType<typeof moments>, decode: (c: number) => number[]): void => {
+  const take = (cols: number[], k: number, acc: Acc, decode: (c: number) => number[]): void => {
     for (let c = 0; c < k; c++) {
       if (acc.n[c]! < settings.minRows || N - acc.n[c]! < 2) continue;
       candidates.push({ columns: cols, codes: decode(c), m: { n: acc.n[c]!, sum: acc.s[c]!, sumSq: acc.q[c]! } });
@@ -106,13 +125,7 @@ function enumerate(
     if (k === 0 || k > budget) continue;
     budget -= k;
     usable.push(j);
-    const codes = col.codes;
-    take(
-      [j],
-      k,
-      moments(shifted, k, (i) => codes[i]!),
-      (c) => [c],
-    );
+    take([j], k, moments(loss, mean, k, col.codes), (c) => [c]);
   }
   // Then pairs in column order, each costing all its cells (whatever their sizes: a data-independent budget).
   if (settings.pairs) {
@@ -124,13 +137,7 @@ function enumerate(
         const kb = B.conditions.length;
         if (ka * kb > budget || ka < 2 || kb < 2) continue;
         budget -= ka * kb;
-        const ca = A.codes;
-        const cb = B.codes;
-        const acc = moments(shifted, ka * kb, (i) => {
-          const x = ca[i]!;
-          const y = cb[i]!;
-          return x < 0 || y < 0 ? -1 : x * kb + y;
-        });
+        const acc = pairMoments(loss, mean, ka, kb, A.codes, B.codes);
         take([usable[a]!, usable[b]!], ka * kb, acc, (c) => [Math.floor(c / kb), c % kb]);
       }
     }
@@ -192,9 +199,13 @@ export function searchSegments(
 
 /** The rows (indexes into the coded arrays) of a found segment. */
 export function members(columns: CodedColumn[], key: FoundSegment['key']): Int32Array {
-  const cols = key.columns.map((j) => columns[j]!.codes);
-  const n = cols[0]!.length;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (cols.every((c, t) => c[i] === key.codes[t])) out.push(i);
-  return Int32Array.from(out);
+  const a = columns[key.columns[0]!]!.codes;
+  const b = key.columns.length > 1 ? columns[key.columns[1]!]!.codes : undefined;
+  const va = key.codes[0]!;
+  const vb = key.codes[1] ?? -1;
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === va && (!b || b[i] === vb)) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, j = 0; i < a.length; i++) if (a[i] === va && (!b || b[i] === vb)) out[j++] = i;
+  return out;
 }
