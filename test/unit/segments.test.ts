@@ -14,6 +14,9 @@ import { searchWindow } from '../../engine/evaluation/segments/window.js';
 import type { Collected } from '../../engine/evaluation/evaluator.js';
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { modelSpec } from '../../domain/config.js';
+import { segmentRowsCsv } from '../../engine/evaluation/segments/export.js';
+import type { Column, Table } from '../../engine/data/table.js';
+import type { WeakSegment } from '../../domain/segments.js';
 import { modelYaml } from '../helpers/config-text.js';
 
 // Golden file: scripts/fixtures/golden_segments.py (statsmodels).
@@ -304,5 +307,51 @@ describe('weak segment search against the reference', function () {
     );
     assert.throws(() => parseReferenceProfile(profile({ loss: 'error', statistic: 'excess_loss', gaps: { k: [1, 0, -1] } }), 'ref.json'), /segments\.gaps/);
     assert.throws(() => parseReferenceProfile(profile([]), 'ref.json'), /segments must be/);
+  });
+});
+
+describe('weak segment export', function () {
+  it('lists the rows of each segment by key, or by file and row, with hostile values quoted and defused', function () {
+    const table = {
+      source: 'w.csv',
+      rowCount: 4,
+      columns: new Map<string, unknown>([
+        ['plan', { kind: 'string', values: ['student', 'basic', 'student', null] }],
+        ['age', { kind: 'number', values: Float64Array.from([20, 35, 50, NaN]) }],
+        ['id', { kind: 'string', values: ['=HYPERLINK("x")', 'b', 'c"d', 'e'] }],
+      ]) as Map<string, Column>,
+    } as Table;
+    const seg = (where: WeakSegment['where']): WeakSegment => ({
+      where,
+      label: segmentLabel(where),
+      rows: 0,
+      metric: null,
+      loss: 0,
+      restLoss: 0,
+      diff: { value: 0, low: 0, high: 0 },
+      z: 0,
+      p: 0,
+      pAdjusted: 0,
+    });
+    const segments = [seg([{ column: 'plan', value: 'student' }]), seg([{ column: 'age', low: 30 }]), seg([{ column: 'plan', missing: true }])];
+    const byKey = segmentRowsCsv({ modelId: 'churn', tables: [{ name: 'w.csv', table }], segments, key: 'id' });
+    assert.equal(
+      byKey.csv,
+      [
+        'segment,key',
+        '"plan = ""student""","\'=HYPERLINK(""x"")"',
+        '"age ≥ 30","b"',
+        '"plan = ""student""","c""d"',
+        '"age ≥ 30","c""d"',
+        '"plan is missing","e"',
+        '',
+      ].join('\n'),
+    );
+    const byRow = segmentRowsCsv({ modelId: 'churn', tables: [{ name: 'w.csv', table }], segments: segments.slice(0, 1) });
+    assert.equal(byRow.csv, 'segment,file,row\n"plan = ""student""","w.csv",1\n"plan = ""student""","w.csv",3\n');
+    assert.throws(
+      () => segmentRowsCsv({ modelId: 'churn', tables: [{ name: 'w.csv', table }], segments, key: 'row_id' }),
+      /model churn: file w\.csv has no key column row_id \(data\.key\)/,
+    );
   });
 });
