@@ -68,6 +68,7 @@ program
   .option('--segments <a,b>', 'report metrics per value of these columns (slices)', list)
   .addOption(new Option('--format <format>', 'output format (html: a self-contained page with the pictures)').choices(['json', 'md', 'html']).default('md'))
   .option('--out <file>', 'write the report to this file instead of standard output')
+  .option('--segments-export <file>', 'write the rows of the weak segments found (their data.key, or file and row) as CSV, for relabelling')
   .addOption(
     new Option('--fail-on <verdict>', 'exit with status 1 when the verdict is this bad or worse')
       .choices(['warning', 'degraded', 'failing', 'never'])

@@ -23,6 +23,7 @@ import { MODEL_ID_PATTERN } from './inputs.js';
 import { passkeyEntry } from './passkey-config.js';
 import { declaredMetricIssues, declaredMetricsSpec } from './business-config.js';
 import { fairnessProblems, fairnessSpec } from './fairness-config.js';
+import { segmentsSpec } from './segments.js';
 
 export { MODEL_ID_PATTERN };
 
@@ -381,6 +382,8 @@ export const modelSpecBase = z.strictObject({
   monitor: monitorSpec.prefault({}),
   /** Groups compared on the sensitive columns, with gates on the gaps (docs/statistics/fairness.md). */
   fairness: fairnessSpec.optional(),
+  /** Weak segments found, not declared (domain/segments.ts, docs/statistics/segments.md). */
+  segments: segmentsSpec.prefault({}),
   retrain: retrainSpec.prefault({}),
   approval: approvalSpec.prefault({}),
   /** Where this model's notifications go, overriding the top-level notify.routes / quiet_hours / digest (docs/channels.md). */
@@ -430,6 +433,10 @@ export const modelSpec = modelSpecBase.superRefine((m, ctx) => {
   for (const name of Object.keys(m.baseline)) {
     if (!known.includes(name)) ctx.addIssue({ code: 'custom', path: ['baseline', name], message: `unknown metric for a ${m.task} model` });
   }
+  (m.segments.columns ?? []).forEach((c, i) => {
+    if (c === m.label.column)
+      ctx.addIssue({ code: 'custom', path: ['segments', 'columns', i], message: `${c} is the label column: segments are searched by the rows' features` });
+  });
   if (m.task === 'binary' && m.label.positive === undefined) {
     ctx.addIssue({ code: 'custom', path: ['label', 'positive'], message: 'a binary model needs the positive label' });
   }

@@ -6,6 +6,7 @@ import type { FairnessReport } from './fairness.js';
 import type { ModelSpec } from './config.js';
 import type { EstimationSummary, LabelCoverage, MultivariateDrift } from './estimation.js';
 import type { GatedValue } from './gates.js';
+import type { SegmentSearchReport } from './segments.js';
 import type { DriftReport, QualityReport, SlicesReport } from './reports.js';
 
 export type VerdictStatus = 'healthy' | 'warning' | 'degraded' | 'failing' | 'insufficient-data';
@@ -133,6 +134,8 @@ export interface EvaluationSummary {
   quality?: QualityReport;
   /** Metrics per value of the configured segment columns. */
   slices?: SlicesReport;
+  /** Weak segments the search found (domain/segments.ts). */
+  segments?: SegmentSearchReport;
   /** Confidence interval of the primary metric and of its drop from the baseline. */
   confidence?: ConfidenceSummary;
   /** Groups compared on the sensitive columns (models[].fairness): per group and the gaps between them. */

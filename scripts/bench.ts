@@ -26,6 +26,7 @@
  * Drift ranked by importance: the permutation importances of the 3M-row window's model, first and
  * cached, beside that window's evaluation (scripts/bench/importance.ts; `--importance-only`: that alone).
  * Fairness: the added cost of fairness across groups on a 3M-row window (scripts/bench/fairness.ts).
+ * Segment search: its added CPU time on the 3M-row real-shaped window, search off against on (scripts/bench/segments.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).
@@ -397,6 +398,9 @@ section('scripts/bench/metrics.ts', []);
 section('scripts/bench/business.ts', []);
 section('scripts/bench/importance.ts', []);
 section('scripts/bench/fairness.ts', []);
+
+console.log('\n== weak-segment search on the 3M-row real-shaped window (CPU time, search off vs on, median of 3) ==');
+section('scripts/bench/segments.ts', []);
 
 console.log('');
 section('scripts/bench/gbm.ts', []);

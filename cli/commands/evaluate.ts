@@ -8,7 +8,9 @@ import type { ModelSpec } from '../../domain/config.js';
 import type { VerdictStatus } from '../../domain/evaluation.js';
 import { baseName, type DataSource } from '../../engine/data/source.js';
 import { createDataSource } from '../../engine/data/sources.js';
-import { renderReportMarkdown } from '../../engine/evaluation/report.js';
+import { renderReportMarkdown, type EvaluationReport } from '../../engine/evaluation/report.js';
+import { readTables } from '../../engine/data/snapshot-files.js';
+import { segmentRowsCsv } from '../../engine/evaluation/segments/export.js';
 import { parseReferenceProfile } from '../../engine/drift/profile.js';
 import type { ReferenceProfile } from '../../engine/drift/profile-schema.js';
 import { profileReferenceData, referenceFromData, referenceFromProfile } from '../../engine/evaluation/reference.js';
@@ -33,6 +35,8 @@ export interface EvaluateOptions extends ModelOptions {
   format: 'json' | 'md' | 'html';
   /** Write the report here instead of standard output. */
   out?: string;
+  /** Write the rows of the weak segments found here (CSV). */
+  segmentsExport?: string;
   failOn?: FailOn;
 }
 
@@ -113,6 +117,7 @@ export async function evaluateCommand(o: EvaluateOptions): Promise<void> {
     } else {
       process.stdout.write(text);
     }
+    if (o.segmentsExport) await exportSegments(o.segmentsExport, spec, report, o.data);
     const failOn = o.failOn ?? 'failing';
     if (failsGate(report.verdict.status, failOn)) {
       console.error(`upkeep: ${report.modelId}: verdict ${report.verdict.status} (--fail-on ${failOn})`);
@@ -320,4 +325,27 @@ async function loadReference(o: {
   const stored = await o.configStore?.tryGet(profileKey(spec.id, sha256Hex(bytes)));
   if (!stored) return undefined;
   return referenceFromProfile(parseReferenceProfile(JSON.parse(new TextDecoder().decode(stored))), spec);
+}
+
+/** --segments-export: the rows of the reported weak segments, read again from the window's files. */
+async function exportSegments(out: string, spec: ModelSpec, report: EvaluationReport, data: string[] | undefined): Promise<void> {
+  const segments = report.evaluation?.segments;
+  if (!segments)
+    throw new UpkeepError(
+      'InvalidData',
+      `model ${spec.id}: no segment search in this evaluation (segments.search is off, or too few labelled rows): nothing to export`,
+    );
+  if (spec.data.query !== undefined && !data?.length)
+    throw new UpkeepError('InvalidConfig', `model ${spec.id}: --segments-export reads files; give the window as --data <files>`);
+  const uris = data?.length ? data : report.snapshot.files.map((f) => f.sourceUri);
+  const files = await windowFiles(uris, spec.data.format);
+  const tables = await readTables(files, `model ${spec.id}: segments export`, undefined, spec.limits);
+  const { csv, rows } = segmentRowsCsv({
+    modelId: spec.id,
+    tables: tables.map((table, i) => ({ name: files[i]!.name, table })),
+    segments: segments.worst,
+    ...(spec.data.key ? { key: spec.data.key } : {}),
+  });
+  writeOutputFile(out, csv, 'segments export');
+  console.error(`wrote ${out}: ${rows} rows of ${segments.worst.length} weak segment${segments.worst.length === 1 ? '' : 's'}`);
 }

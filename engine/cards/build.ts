@@ -1,6 +1,7 @@
 /** Builds the JSON model card; every list is sorted explicitly, never left in input order. */
 import { declaredMetricLines } from '../../domain/business-config.js';
 import { buildFairness, type CardFairness } from './fairness.js';
+import { segmentRow, segmentSentence } from '../evaluation/segments/render.js';
 import { buildCardReviews } from './reviews.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import type { ModelSpec } from '../../domain/config.js';
@@ -268,7 +269,16 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
           .sort((a, b) => rank[a.severity] - rank[b.severity] || compareStrings(a.column, b.column) || compareStrings(a.message, b.message)),
       }
     : null;
-  return { windowEnd: latest.windowEnd, verdict: latest.verdict.status, reasons: [...latest.verdict.reasons], drift: driftPart, quality: qualityPart };
+  const s = latest.segments;
+  const segments = s ? { segments: { sentence: segmentSentence(s), rows: s.worst.map((w) => segmentRow(s, w)) } } : {};
+  return {
+    windowEnd: latest.windowEnd,
+    verdict: latest.verdict.status,
+    reasons: [...latest.verdict.reasons],
+    drift: driftPart,
+    quality: qualityPart,
+    ...segments,
+  };
 }
 
 function buildLog(entries: AuditEntry[]): CardLogEntry[] {

@@ -231,6 +231,14 @@ function renderConditions(card: ModelCard): string[] {
       lines.push(`- ${i.severity === 'break' ? '**schema break**: ' : i.severity === 'info' ? '(information) ' : ''}${inline(i.message)}`);
     lines.push('');
   }
+  if (c.segments) {
+    lines.push(`Weak segments: ${inline(c.segments.sentence)}`, '');
+    if (c.segments.rows.length > 0) {
+      lines.push('| segment | rows | metric (window) | loss (rest) | gap grew by [interval] | adjusted p |', '|---|---:|---:|---:|---:|---:|');
+      for (const r of c.segments.rows) lines.push(row(r.map(t)));
+      lines.push('');
+    }
+  }
   return lines;
 }
 

@@ -1,4 +1,5 @@
 /** The model card's input and its JSON shape. */
+import type { SegmentSearchReport } from '../../domain/segments.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
 import type { Decision, AuditEntry } from '../../domain/maintenance.js';
@@ -55,6 +56,7 @@ export interface ModelCardInput {
   latest?: {
     drift?: EvaluationReport['drift'];
     quality?: EvaluationReport['quality'];
+    segments?: SegmentSearchReport;
     windowEnd: string;
     verdict: EvaluationReport['verdict'];
   };
@@ -237,6 +239,8 @@ export interface CardConditions {
     driftedColumns: CardDriftedColumn[];
   } | null;
   quality: { schemaBreak: boolean; issues: { severity: 'break' | 'warning' | 'info'; column: string; message: string }[] } | null;
+  /** The weak segments of the latest window (plain text: a sentence, then one row per segment); absent when not searched. */
+  segments?: { sentence: string; rows: string[][] };
 }
 
 export interface CardLogEntry {

@@ -98,7 +98,13 @@ export async function updateModelCard(
       ...(r.evaluation?.fairness ? { fairness: gapValues(r.evaluation.fairness) } : {}),
     });
     if (!latest || r.window.end >= latest.windowEnd)
-      latest = { windowEnd: r.window.end, verdict: r.verdict, ...(r.drift ? { drift: r.drift } : {}), ...(r.quality ? { quality: r.quality } : {}) };
+      latest = {
+        windowEnd: r.window.end,
+        verdict: r.verdict,
+        ...(r.drift ? { drift: r.drift } : {}),
+        ...(r.quality ? { quality: r.quality } : {}),
+        ...(r.evaluation?.segments ? { segments: r.evaluation.segments } : {}),
+      };
   }
   const log = await readAuditTrail(store, spec.id);
   const watchdog = await readFindings(store, spec.id);

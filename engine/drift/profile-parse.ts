@@ -41,6 +41,14 @@ export function parseReferenceProfile(value: unknown, where = 'reference profile
     }
   }
   if (value.estimators !== undefined && !isObject(value.estimators)) fail('estimators must be an object');
+  if (value.segments !== undefined) {
+    const s = value.segments;
+    if (!isObject(s) || !isObject(s.gaps) || typeof s.loss !== 'string' || typeof s.statistic !== 'string') fail('segments must be { loss, statistic, gaps }');
+    for (const [key, g] of Object.entries((s as { gaps: Record<string, unknown> }).gaps)) {
+      if (!Array.isArray(g) || g.length !== 3 || !g.every((x) => typeof x === 'number' && Number.isFinite(x)) || !((g[2] as number) >= 0))
+        fail(`segments.gaps[${JSON.stringify(key.slice(0, 80))}] must be [rows, gap, variance] of finite numbers`);
+    }
+  }
   return value as unknown as ReferenceProfile;
 }
 

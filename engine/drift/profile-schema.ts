@@ -3,6 +3,7 @@
  * layout, the sampling rule and the category keys are described in docs/statistics/drift.md.
  */
 import type { NumericSourceType, RecognisedColumn, SourceType } from '../../domain/reports.js';
+import type { SegmentBaseline } from '../../domain/segments.js';
 
 export const REFERENCE_PROFILE_SCHEMA = 'upkeep.reference-profile/v1';
 
@@ -106,6 +107,8 @@ export interface ReferenceProfile {
    * Absent in profiles made before them: an evaluation against one then has no estimate.
    */
   estimators?: Record<string, unknown>;
+  /** Each candidate segment's gap on the reference (domain/segments.ts); absent in profiles made before it. */
+  segments?: SegmentBaseline;
 }
 
 export interface ProfileOptions {

@@ -31,6 +31,7 @@ import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
 import { windowFairness } from './fairness/index.js';
 import { groupColumns } from '../../domain/fairness-config.js';
+import { baselineOf, capturedColumns, searchEvaluated, segmentPlan } from './segments/window.js';
 import { percentileInterval, type BootstrapInput } from './significance/bootstrap.js';
 import { closedFormFor, metricInterval, resampleRanges, type IntervalSettings, type MetricInterval } from './significance/interval.js';
 import type { ConfidenceSummary } from '../../domain/evaluation.js';
@@ -114,7 +115,11 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, groupColumns(spec)) : undefined;
+    // Columns kept per row: the declared slices' and the segment search's (numeric ones by the reference's bins).
+    const plan = o.segmentPlan ?? segmentPlan(spec, o.reference?.profile);
+    const kept = capturedColumns(spec, plan);
+    const keep = { segments: kept, ...(Object.keys(plan.bins).length > 0 ? { bins: plan.bins } : {}) };
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
       rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
@@ -124,7 +129,15 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const dispatch = (file: WindowFile, bytes: Uint8Array, extra: Extra, transfer?: ArrayBuffer[]): void => {
       const index = tasks.length;
       const p = run(
-        { op: 'evaluate', ...model, file: { name: file.name, format: file.format, bytes, ...extra }, batchSize, sketch, ...(sample ? { sample } : {}) },
+        {
+          op: 'evaluate',
+          ...model,
+          file: { name: file.name, format: file.format, bytes, ...extra },
+          batchSize,
+          sketch,
+          ...keep,
+          ...(sample ? { sample } : {}),
+        },
         transfer,
       ).then((r) => {
         folder?.add(index, r.collected!.rows, r.sketches ?? {});
@@ -206,7 +219,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
           if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
-            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, groupColumns(spec));
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, kept);
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -257,8 +270,21 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       .map((a) => a.buffer as ArrayBuffer);
     // A large binary window's brier and log_loss in a second thread, while the first finishes the rest.
     const side = pool.threads > 1 && !inlined(parts) ? probabilityInput(prepared, parts, spec.thresholds.metric) : undefined;
+    const { reference, segmentPlan: plan } = o;
     const finishing = run(
-      { op: 'finish', spec, prepared, parts, sketches, fileColumns, reference: o.reference, started, detailed, ...(side ? { deferProbability: true } : {}) },
+      {
+        op: 'finish',
+        spec,
+        prepared,
+        parts,
+        sketches,
+        fileColumns,
+        reference,
+        started,
+        detailed,
+        segmentPlan: plan,
+        ...(side ? { deferProbability: true } : {}),
+      },
       [...new Set(transfer)],
     );
     const probability = side ? run({ op: 'probability', input: side }) : undefined;
@@ -313,6 +339,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started, o.deferProbability);
+  searchEvaluated(summary, spec, prepared, collected, o.reference?.profile);
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
@@ -378,7 +405,8 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     fitted = { fitted: estimators as Record<string, unknown>, notes };
   }
   summary.durationMs = Date.now() - o.started;
-  const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}) };
+  const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, collected, o.segmentPlan) : undefined;
+  const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}), ...(baseline && { segmentBaseline: baseline }) };
   if (!o.detailed || collected.rows === 0) return { summary, ...rest };
   return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(all, 'prediction'), ...rest };
 }
@@ -555,6 +583,7 @@ function summarize(
           nClasses: prepared.classes?.length ?? 0,
           positiveIndex: prepared.positiveIndex,
           settings: spec.monitor.slices,
+          columns: spec.monitor.segments,
         })
       : undefined;
   const fairness = windowFairness(spec, collected, { nClasses: prepared.classes?.length ?? 0, positiveIndex: prepared.positiveIndex });

@@ -11,6 +11,7 @@ import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
+import { binCodes } from './segments/bin-codes.js';
 import { checkProbabilityRows, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
@@ -24,6 +25,8 @@ export interface EvaluatorOptions {
   onProgress?: (p: { rowsDone: number; file: string }) => void;
   /** Columns whose value is kept per evaluated row, for metrics per slice. */
   segments?: string[];
+  /** Of `segments`, numeric columns kept as their bin (the inner edges, ascending; segments/plan.ts), interned as "0", "1", …. */
+  bins?: Record<string, number[]>;
   /** Keep a uniform sample of the scored rows' model inputs (row-sample.ts), for estimation and multivariate drift. */
   sample?: boolean;
 }
@@ -182,7 +185,7 @@ export class Evaluator {
     // Labels that are there but not finite (NaN, ±Infinity) still make the row invalid.
     if (label && label.kind === 'number') checked.push({ name: this.labelColumn, col: label, labelled: true });
     // A slice column that is not there would make one slice of every row, "(missing)".
-    for (const segment of this.opts.segments ?? []) need(segment, 'group column, monitor.segments or fairness');
+    for (const segment of this.opts.segments ?? []) need(segment, 'group column: monitor.segments, fairness or segments.columns');
 
     let bad: Uint8Array | undefined;
     for (const { name, col, labelled } of checked) {
@@ -316,6 +319,12 @@ export class Evaluator {
       const col = table.columns.get(name);
       const n = rows ? rows.length : table.rowCount;
       const out = new Int32Array(n);
+      const edges = this.opts.bins?.[name];
+      if (edges && col && col.kind === 'number') {
+        binCodes(col, edges, seg.values, rows, out);
+        seg.codes.push(out);
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         const r = rows ? rows[i]! : i;
         let key: string;

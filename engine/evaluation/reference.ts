@@ -2,6 +2,7 @@
  * The reference side of an evaluation: from a stored profile (sampled beyond 100k values), or from
  * reference data files read whole (exact). Also builds the profile that `upkeep profile` stores.
  */
+import { segmentPlan } from './segments/plan.js';
 import { columnsWord } from '../../domain/escape.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { didYouMean } from '../../domain/suggest.js';
@@ -93,13 +94,14 @@ export async function profileReferenceData(opts: {
   tables?: Table[];
 }): Promise<{ profile: ReferenceProfile; tables: Table[]; prediction?: ColumnSketch; label?: ColumnSketch; estimatorNotes: string[] }> {
   const { spec } = opts;
-  const { summary, prediction, label, estimators } = await opts.engine.evaluateDetailed({ ...opts, sampleRows: true });
+  // The tables first: the profile's columns give the segment search its bins, before the rows are scored.
   const tables = opts.tables ?? (await readTables(opts.files, `model ${spec.id}: reference`, undefined, spec.limits));
   checkWatchedColumns(spec, tables);
   const profile = buildReferenceProfile({
     data: tables,
     label: { column: spec.label.column, kind: spec.task === 'regression' ? 'numeric' : 'categorical' },
-    baselineMetrics: summary.metrics,
+    // Filled once the rows are scored (below), in its place among the profile's keys.
+    baselineMetrics: {},
     createdAt: opts.createdAt,
     source: opts.source,
     // Class labels are categories even when they are written as numbers.
@@ -107,6 +109,10 @@ export async function profileReferenceData(opts: {
     // Columns the owner watches by name are never taken for dates, timestamps or ids.
     recognise: { except: [...spec.monitor.numeric, ...spec.monitor.categorical] },
   });
+  const plan = segmentPlan(spec, profile);
+  const { summary, prediction, label, estimators, segmentBaseline } = await opts.engine.evaluateDetailed({ ...opts, sampleRows: true, segmentPlan: plan });
+  Object.assign(profile.baselineMetrics!, summary.metrics);
+  if (segmentBaseline) profile.segments = segmentBaseline;
   if (prediction) profile.prediction = { name: 'prediction', distribution: profileFromSketch(prediction) };
   // No labelled row (e.g. a rolling reference's recent days, labels not known yet): no label distribution to compare with.
   if (!label) delete profile.label;

@@ -3,6 +3,7 @@
  * Pure: no I/O, no clock. Content depends only on its inputs, so a retried write is identical.
  */
 import { markdownCode as code, markdownText as t } from '../../domain/escape.js';
+import { segmentMarkdown } from './segments/render.js';
 import type { EvaluationFailure, EvaluationSummary, ResolvedModel, SnapshotRef, TrendSummary, Verdict } from '../../domain/evaluation.js';
 import type { EstimatedMetric } from '../../domain/estimation.js';
 import { driftDisplayOrder, effectCell, importanceCell, importanceSummary } from '../../domain/importance.js';
@@ -219,6 +220,7 @@ export function renderReportMarkdown(r: EvaluationReport): string {
     lines.push('');
   }
   if (e?.fairness) lines.push(...fairnessMarkdown(e.fairness));
+  if (e?.segments) lines.push(...segmentMarkdown(e.segments, t));
   lines.push('## Data', '', `Snapshot \`${r.snapshot.sha256.slice(0, 12)}\` with ${r.snapshot.rows} rows in ${r.snapshot.files.length} files.`, '');
   if (r.snapshot.files.length > 0) {
     lines.push('| day | rows | sha256 | source |', '|---|---:|---|---|');

@@ -130,7 +130,8 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
   const evaluator = new Evaluator(model, runner, spec.label.column, {
     batchSize: msg.batchSize,
     invalidRows: { action: spec.invalid_rows.action, maxShare: spec.invalid_rows.max_share },
-    segments: groupColumns(spec),
+    segments: msg.segments ?? groupColumns(spec),
+    ...(msg.bins ? { bins: msg.bins } : {}),
     ...(msg.sample ? { sample: true } : {}),
   });
   // The logged outputs (data.logged): their columns checked before any row is scored.

@@ -13,7 +13,7 @@ export type { SliceEntry, SlicesReport };
 
 const MAX_VALUES = 50;
 
-function subset(c: Collected, idx: Int32Array, k: number): Collected {
+export function subset(c: Collected, idx: Int32Array, k: number): Collected {
   const n = idx.length;
   const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
   if (c.task === 'regression') {
@@ -39,13 +39,15 @@ function subset(c: Collected, idx: Int32Array, k: number): Collected {
 
 export function computeSlices(
   c: Collected,
-  opts: { metric: string; overall: number | null; nClasses: number; positiveIndex?: number; settings: MonitorSpec['slices'] },
+  opts: { metric: string; overall: number | null; nClasses: number; positiveIndex?: number; settings: MonitorSpec['slices']; columns?: string[] },
 ): SlicesReport | undefined {
-  if (!c.segments || Object.keys(c.segments).length === 0) return undefined;
+  // The rows may carry more columns than the declared slices (the segment search's): only `columns` are sliced.
+  const declared = Object.entries(c.segments ?? {}).filter(([name]) => !opts.columns || opts.columns.includes(name));
+  if (declared.length === 0) return undefined;
   const lower = lowerIsBetter(opts.metric);
   const entries: SliceEntry[] = [];
   const columns: SlicesReport['columns'] = {};
-  for (const [column, seg] of Object.entries(c.segments)) {
+  for (const [column, seg] of declared) {
     const counts = new Int32Array(seg.values.length);
     for (let i = 0; i < seg.codes.length; i++) counts[seg.codes[i]!]!++;
     const order = [...counts.keys()].sort((a, b) => counts[b]! - counts[a]!).slice(0, MAX_VALUES);

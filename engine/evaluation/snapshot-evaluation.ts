@@ -2,7 +2,7 @@
  * Evaluating a stored snapshot: whole, or in shards (planned by files and Parquet row groups,
  * each shard's partial result stored, then merged and finished as one window).
  */
-import { groupColumns } from '../../domain/fairness-config.js';
+import { capturedColumns, segmentPlan } from './segments/plan.js';
 import { parquetMetadata } from 'hyparquet';
 import type { EvaluationSummary, ResolvedModel, RollingReferenceUsed, SnapshotRef } from '../../domain/evaluation.js';
 import { readFooterByRanges } from '../data/parquet/ranges.js';
@@ -280,7 +280,7 @@ export async function mergeEvaluationShards(
       // The model's classes come first in every part's labels; proba has one column per class.
       const k = part.proba && part.rows > 0 ? part.proba.length / part.rows : undefined;
       if (!arrays && open && (part.task === 'regression' || k !== undefined)) {
-        arrays = new WindowArrays(part.task, (part.labels ?? []).slice(0, k), capacity, groupColumns(o.spec));
+        arrays = new WindowArrays(part.task, (part.labels ?? []).slice(0, k), capacity, capturedColumns(o.spec, segmentPlan(o.spec, o.reference?.profile)));
         for (const early of whole.parts.splice(0)) arrays.add(index++, early);
       }
       if (arrays) arrays.add(index++, part);

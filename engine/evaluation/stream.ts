@@ -17,7 +17,14 @@ import { loggedColumns } from './logged.js';
 /** The columns a window's files are read for: the model's inputs, the label, slices, drift and the logged outputs. */
 export function columnsToRead(model: Pick<PreparedModel, 'inputs'>, spec: ModelSpec, sketch?: { columns: string[] }): string[] {
   return [
-    ...new Set([...model.inputs.flatMap((i) => i.columns), spec.label.column, ...groupColumns(spec), ...(sketch?.columns ?? []), ...loggedColumns(spec)]),
+    ...new Set([
+      ...model.inputs.flatMap((i) => i.columns),
+      spec.label.column,
+      ...groupColumns(spec),
+      ...(spec.segments.search ? (spec.segments.columns ?? []) : []),
+      ...(sketch?.columns ?? []),
+      ...loggedColumns(spec),
+    ]),
   ];
 }
 

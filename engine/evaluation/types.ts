@@ -2,6 +2,8 @@
  * The types the evaluation modules share: the window's files, the engine's interface, and the
  * messages between the engine and its evaluation threads.
  */
+import type { SegmentPlan } from './segments/plan.js';
+import type { SegmentBaseline } from '../../domain/segments.js';
 import type { FileMetaData } from 'hyparquet';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
@@ -31,6 +33,8 @@ export interface EvaluateWindowOptions {
   reference?: ReferenceInput;
   /** Keep a sample of the rows' model inputs even without a reference that asks for one (a reference being profiled). */
   sampleRows?: boolean;
+  /** A reference being profiled: the segment search's columns and bins (from its profile so far); its gaps come back in `segmentBaseline`. */
+  segmentPlan?: SegmentPlan;
 }
 
 /** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
@@ -84,6 +88,8 @@ export interface FinishedEvaluation {
   pendingInterval?: PendingInterval;
   label?: ColumnSketch;
   prediction?: ColumnSketch;
+  /** Detailed runs with a segmentPlan: every candidate segment's gap, for the profile. */
+  segmentBaseline?: SegmentBaseline;
 }
 
 /** What finishEvaluation needs: the shards' results of one window. */
@@ -98,6 +104,7 @@ export interface FinishInput {
   detailed: boolean;
   /** A binary model's brier and log_loss are computed in another thread (probabilityRequest): left null here. */
   deferProbability?: boolean;
+  segmentPlan?: SegmentPlan | undefined;
 }
 
 /** The window's rows for binaryProbabilityMetrics in another thread: arrays in shared memory, read in place. */
@@ -145,6 +152,9 @@ export type ShardRequest =
       sample?: boolean;
       /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
       sketch?: { columns: string[]; categorical: string[] };
+      /** Columns kept per row (declared slices and the segment search; default monitor.segments), numeric ones by these bins. */
+      segments?: string[];
+      bins?: Record<string, number[]>;
     } & ModelMessage);
 
 export type ShardReply =

@@ -11,6 +11,7 @@ import { lowerIsBetter } from '../../domain/metrics.js';
 import type { EvaluationReport } from '../evaluation/report.js';
 import { intervalMethod } from '../evaluation/report.js';
 import { businessRows, GATED_HEAD } from '../evaluation/gated-report.js';
+import { SEGMENT_HEADER, segmentRow, segmentSentence } from '../evaluation/segments/render.js';
 import { distributionSvg } from './distribution.js';
 import { fairnessSection } from './fairness-html.js';
 import {
@@ -293,6 +294,20 @@ function driftSection(r: EvaluationReport): string {
   );
 }
 
+function segmentsSection(r: EvaluationReport): string {
+  const s = r.evaluation?.segments;
+  if (!s) return '';
+  const head = el('tr', {}, ...SEGMENT_HEADER.map((h) => el('th', {}, escapeXml(h))));
+  const rows = s.worst.map((w) => el('tr', {}, ...segmentRow(s, w).map((c) => el('td', {}, escapeXml(c)))));
+  return el(
+    'section',
+    { id: 'segments' },
+    el('h2', {}, 'Weak segments'),
+    el('p', {}, escapeXml(segmentSentence(s))),
+    rows.length > 0 ? el('table', {}, head, ...rows) : '',
+  );
+}
+
 function qualitySection(r: EvaluationReport): string {
   const issues = r.quality?.issues ?? [];
   if (issues.length === 0)
@@ -389,6 +404,7 @@ export function renderReportHtml(report: EvaluationReport): string {
     businessSection(r),
     fairnessSection(e?.fairness),
     driftSection(r),
+    segmentsSection(r),
     qualitySection(r),
     e && e.warnings.length > 0
       ? el('section', { id: 'warnings' }, el('h2', {}, 'Warnings'), el('ul', {}, ...e.warnings.map((w) => el('li', {}, escapeXml(w)))))

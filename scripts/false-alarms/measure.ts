@@ -85,7 +85,7 @@ export function readIndex(dir = DEFAULT_DIR): Index {
 }
 
 /** Deterministic numbers in [0, 1) from a string seed (FNV-1a, then an LCG). */
-function random(seed: string): () => number {
+export function random(seed: string): () => number {
   let h = 0x811c9dc5;
   for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 0x01000193) >>> 0;
   let s = h;
@@ -96,7 +96,7 @@ function random(seed: string): () => number {
 }
 
 /** `k` of `pool` without replacement, ascending (a partial Fisher–Yates shuffle). */
-function draw(pool: number[], k: number, next: () => number): number[] {
+export function draw(pool: number[], k: number, next: () => number): number[] {
   const a = pool.slice();
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(next() * (a.length - i));
@@ -105,7 +105,7 @@ function draw(pool: number[], k: number, next: () => number): number[] {
   return a.slice(0, k).sort((x, y) => x - y);
 }
 
-function referenceRows(mask: string, rows: number): boolean[] {
+export function referenceRows(mask: string, rows: number): boolean[] {
   const bytes = Buffer.from(mask, 'base64');
   return Array.from({ length: rows }, (_, i) => ((bytes[i >> 3]! >> (i & 7)) & 1) === 1);
 }

@@ -156,7 +156,7 @@ describe('evaluating ONNX models on fixture data', function () {
       assert.ok(isUpkeepError(err, 'SchemaMismatch'));
       assert.equal(
         err.message,
-        'model fixture: file binary.csv: column region (group column, monitor.segments or fairness) is missing; the file has 5 columns, none of that name',
+        'model fixture: file binary.csv: column region (group column: monitor.segments, fairness or segments.columns) is missing; the file has 5 columns, none of that name',
       );
       return true;
     });

@@ -1,0 +1,211 @@
+/**
+ * The search for weak segments over coded columns: every value (or bin) of each column, then the
+ * cells of pairs of columns, while the budget of candidates lasts; each candidate with at least
+ * `minRows` rows is tested against the rest of the window (stats.ts) and the family is corrected
+ * by Holm. Pure: typed arrays in, segments out; the caller codes the columns (columns.ts).
+ */
+import { holm, segmentGap, segmentTest, type Gap, type MeanTest, type Moments } from './stats.js';
+import type { SegmentCondition } from '../../../domain/segments.js';
+
+/** A column coded per row: `codes[i]` indexes `conditions`; -1 leaves the row out of every segment of the column. */
+export interface CodedColumn {
+  name: string;
+  codes: Int32Array | Int16Array;
+  conditions: SegmentCondition[];
+}
+
+export interface SearchSettings {
+  minRows: number;
+  maxSegments: number;
+  pairs: boolean;
+  alpha: number;
+  confidence: number;
+  report: number;
+}
+
+export interface FoundSegment extends MeanTest {
+  where: SegmentCondition[];
+  /** Column indexes and codes, to find the rows again (members()). */
+  key: { columns: number[]; codes: number[] };
+  rows: number;
+  pAdjusted: number;
+  /** The gap on the reference the segment was compared with, when the baseline had it. */
+  referenceGap?: number;
+}
+
+export interface SearchResult {
+  tested: number;
+  /** Of those, compared with their baseline gap. */
+  againstReference: number;
+  significant: number;
+  /** Significant segments, worst first (by the lower end of the difference's interval), at most `report`. */
+  worst: FoundSegment[];
+  overall: { n: number; mean: number };
+}
+
+interface Candidate {
+  columns: number[];
+  codes: number[];
+  m: Moments;
+}
+
+type Acc = { n: Float64Array; s: Float64Array; q: Float64Array };
+
+/** Moments of the (shifted) loss per code of a column (−1: no code). Loops written out: this is the search's hot path. */
+function moments(loss: Float64Array, mean: number, k: number, codes: CodedColumn['codes']): Acc {
+  const n = new Float64Array(k);
+  const s = new Float64Array(k);
+  const q = new Float64Array(k);
+  for (let i = 0; i < loss.length; i++) {
+    const c = codes[i]!;
+    if (c < 0) continue;
+    const x = loss[i]! - mean;
+    n[c]!++;
+    s[c]! += x;
+    q[c]! += x * x;
+  }
+  return { n, s, q };
+}
+
+/** The same per cell a·kb + b of two columns. */
+function pairMoments(loss: Float64Array, mean: number, ka: number, kb: number, ca: CodedColumn['codes'], cb: CodedColumn['codes']): Acc {
+  const k = ka * kb;
+  const n = new Float64Array(k);
+  const s = new Float64Array(k);
+  const q = new Float64Array(k);
+  for (let i = 0; i < loss.length; i++) {
+    const x = ca[i]!;
+    const y = cb[i]!;
+    if (x < 0 || y < 0) continue;
+    const c = x * kb + y;
+    const v = loss[i]! - mean;
+    n[c]!++;
+    s[c]! += v;
+    q[c]! += v * v;
+  }
+  return { n, s, q };
+}
+
+/** A segment's conditions as a key (what a reference's baseline is stored under). */
+export function whereKey(where: SegmentCondition[]): string {
+  return JSON.stringify(where.map((c) => ('value' in c ? [c.column, c.value] : c.missing ? [c.column, null] : [c.column, c.low ?? null, c.high ?? null])));
+}
+
+/** The candidates of the search (within the budget) with their moments of loss − mean. */
+function enumerate(
+  loss: Float64Array,
+  columns: CodedColumn[],
+  settings: Omit<SearchSettings, 'alpha' | 'confidence' | 'report'>,
+): { candidates: Candidate[]; all: Moments; mean: number } {
+  const N = loss.length;
+  let mean = 0;
+  for (let i = 0; i < N; i++) mean += loss[i]!;
+  mean /= Math.max(1, N);
+  // Moments of loss − mean (subtracted as they are summed): sums of squares keep their precision on long windows.
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < N; i++) {
+    const d = loss[i]! - mean;
+    sum += d;
+    sumSq += d * d;
+  }
+  const all: Moments = { n: N, sum, sumSq };
+  const candidates: Candidate[] = [];
+  let budget = settings.maxSegments;
+  const take = (cols: number[], k: number, acc: Acc, decode: (c: number) => number[]): void => {
+    for (let c = 0; c < k; c++) {
+      if (acc.n[c]! < settings.minRows || N - acc.n[c]! < 2) continue;
+      candidates.push({ columns: cols, codes: decode(c), m: { n: acc.n[c]!, sum: acc.s[c]!, sumSq: acc.q[c]! } });
+    }
+  };
+  // Single columns first: each costs its number of values of the budget.
+  const usable: number[] = [];
+  for (const [j, col] of columns.entries()) {
+    const k = col.conditions.length;
+    if (k === 0 || k > budget) continue;
+    budget -= k;
+    usable.push(j);
+    take([j], k, moments(loss, mean, k, col.codes), (c) => [c]);
+  }
+  // Then pairs in column order, each costing all its cells (whatever their sizes: a data-independent budget).
+  if (settings.pairs) {
+    for (let a = 0; a < usable.length; a++) {
+      for (let b = a + 1; b < usable.length; b++) {
+        const A = columns[usable[a]!]!;
+        const B = columns[usable[b]!]!;
+        const ka = A.conditions.length;
+        const kb = B.conditions.length;
+        if (ka * kb > budget || ka < 2 || kb < 2) continue;
+        budget -= ka * kb;
+        const acc = pairMoments(loss, mean, ka, kb, A.codes, B.codes);
+        take([usable[a]!, usable[b]!], ka * kb, acc, (c) => [Math.floor(c / kb), c % kb]);
+      }
+    }
+  }
+  return { candidates, all, mean };
+}
+
+/**
+ * Each candidate's gap against the rest, keyed by whereKey: a reference's baseline, so that a window
+ * is judged by how much a segment's gap grew rather than by a gap it always had.
+ */
+export function segmentBaseline(
+  loss: Float64Array,
+  columns: CodedColumn[],
+  settings: Omit<SearchSettings, 'alpha' | 'confidence' | 'report'>,
+): Record<string, Gap & { n: number }> {
+  const { candidates, all } = enumerate(loss, columns, settings);
+  const out: Record<string, Gap & { n: number }> = {};
+  for (const c of candidates) out[whereKey(c.columns.map((j, t) => columns[j]!.conditions[c.codes[t]!]!))] = { n: c.m.n, ...segmentGap(c.m, all) };
+  return out;
+}
+
+/**
+ * Searches `columns` for segments whose mean `loss` (higher is worse) is significantly above the
+ * rest's, or, for a segment `baseline` knows, whose gap to the rest grew significantly beyond it.
+ */
+export function searchSegments(
+  loss: Float64Array,
+  columns: CodedColumn[],
+  settings: SearchSettings,
+  baseline?: (key: string) => Gap | undefined,
+): SearchResult {
+  const { candidates, all, mean } = enumerate(loss, columns, settings);
+  const whereOf = (c: Candidate): SegmentCondition[] => c.columns.map((j, t) => columns[j]!.conditions[c.codes[t]!]!);
+  const bases = candidates.map((c) => baseline?.(whereKey(whereOf(c))));
+  const tests = candidates.map((c, i) => segmentTest(c.m, all, settings.confidence, mean, bases[i]));
+  const adjusted = holm(tests.map((t) => t.p));
+  const found: FoundSegment[] = [];
+  candidates.forEach((c, i) => {
+    if (adjusted[i]! > settings.alpha) return;
+    found.push({
+      ...tests[i]!,
+      where: whereOf(c),
+      key: { columns: c.columns, codes: c.codes },
+      rows: c.m.n,
+      pAdjusted: adjusted[i]!,
+      ...(bases[i] ? { referenceGap: bases[i].diff } : {}),
+    });
+  });
+  found.sort((x, y) => y.low - x.low || x.pAdjusted - y.pAdjusted || x.rows - y.rows);
+  return {
+    tested: candidates.length,
+    againstReference: bases.filter(Boolean).length,
+    significant: found.length,
+    worst: found.slice(0, settings.report),
+    overall: { n: all.n, mean },
+  };
+}
+
+/** The rows (indexes into the coded arrays) of a found segment. */
+export function members(columns: CodedColumn[], key: FoundSegment['key']): Int32Array {
+  const a = columns[key.columns[0]!]!.codes;
+  const b = key.columns.length > 1 ? columns[key.columns[1]!]!.codes : undefined;
+  const va = key.codes[0]!;
+  const vb = key.codes[1] ?? -1;
+  let count = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === va && (!b || b[i] === vb)) count++;
+  const out = new Int32Array(count);
+  for (let i = 0, j = 0; i < a.length; i++) if (a[i] === va && (!b || b[i] === vb)) out[j++] = i;
+  return out;
+}

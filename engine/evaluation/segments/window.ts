@@ -1,0 +1,143 @@
+/**
+ * The segment search on a window's labelled rows (called when the evaluation finishes): the loss
+ * per row, the captured columns coded, the search, then the primary metric on each reported segment.
+ */
+import type { ModelSpec } from '../../../domain/config.js';
+import type { EvaluationSummary } from '../../../domain/evaluation.js';
+import type { SegmentBaseline, SegmentSearchReport } from '../../../domain/segments.js';
+import type { Collected } from '../evaluator.js';
+import { metricsOf } from '../collected-metrics.js';
+import { subset } from '../slices.js';
+import { codeColumn, segmentLabel } from './columns.js';
+import { excessLoss, lossKind, rowLoss } from './loss.js';
+import { segmentPlan, type SegmentPlan } from './plan.js';
+import type { PreparedModel } from '../model.js';
+import type { ReferenceProfile } from '../../drift/profile.js';
+import { members, searchSegments, segmentBaseline, type CodedColumn } from './search.js';
+import type { Gap } from './stats.js';
+
+export interface WindowSearchOptions {
+  spec: ModelSpec;
+  plan: SegmentPlan;
+  nClasses: number;
+  positiveIndex?: number;
+  /** The primary metric on the whole labelled window. */
+  overall: number | null;
+  /** The report's confidence for the difference's interval. */
+  confidence: number;
+  /** The reference's gaps (its profile's `segments`), when it has them. */
+  baseline?: SegmentBaseline;
+}
+
+/** Below this many rows a reference's segment gap is not kept (its variance would not be worth much). */
+export const BASELINE_MIN_ROWS = 30;
+
+/** The coded search columns of `c` (those the plan names and the rows carry). */
+export function codedColumns(c: Collected, plan: SegmentPlan, minRows: number): CodedColumn[] {
+  return plan.columns.filter((name) => c.segments?.[name]).map((name) => codeColumn(name, c.segments![name]!, minRows, plan.bins[name]));
+}
+
+export function searchWindow(c: Collected, o: WindowSearchOptions): SegmentSearchReport | undefined {
+  const s = o.spec.segments;
+  if (!s.search || c.rows < 2 * s.min_rows) return undefined;
+  const metric = o.spec.thresholds.metric;
+  const loss = lossKind(c.task, metric);
+  const columns = codedColumns(c, o.plan, s.min_rows);
+  const losses = rowLoss(c, loss);
+  const tested = excessLoss(c, loss, losses);
+  const meanOf = (idx: ArrayLike<number> | undefined): number => {
+    let sum = 0;
+    const n = idx ? idx.length : losses.length;
+    for (let i = 0; i < n; i++) sum += losses[idx ? idx[i]! : i]!;
+    return sum / n;
+  };
+  const overallLoss = meanOf(undefined);
+  const statistic = tested === losses ? 'loss' : 'excess_loss';
+  // A baseline of another loss (the primary metric changed since the profile) is not comparable.
+  const gaps = o.baseline && o.baseline.loss === loss && o.baseline.statistic === statistic ? o.baseline.gaps : undefined;
+  const lookup = gaps
+    ? (key: string): Gap | undefined => {
+        const g = Object.hasOwn(gaps, key) ? gaps[key] : undefined;
+        return g ? { diff: g[1], variance: g[2] } : undefined;
+      }
+    : undefined;
+  const found = searchSegments(
+    tested,
+    columns,
+    {
+      minRows: s.min_rows,
+      maxSegments: s.max_segments,
+      pairs: s.pairs,
+      alpha: s.alpha,
+      confidence: o.confidence,
+      report: s.report,
+    },
+    lookup,
+  );
+  return {
+    loss,
+    metric,
+    overall: o.overall,
+    overallLoss,
+    statistic,
+    rows: c.rows,
+    columns: columns.map((col) => col.name),
+    ...(o.plan.skipped.length > 0 ? { skipped: o.plan.skipped } : {}),
+    tested: found.tested,
+    againstReference: found.againstReference,
+    correction: 'holm',
+    alpha: s.alpha,
+    confidence: o.confidence,
+    significant: found.significant,
+    worst: found.worst.map((f) => {
+      const idx = members(columns, f.key);
+      const segLoss = meanOf(idx);
+      const score = metricsOf(subset(c, idx, o.nClasses), o.nClasses, o.positiveIndex).metrics[metric] ?? null;
+      return {
+        where: f.where,
+        label: segmentLabel(f.where),
+        rows: f.rows,
+        metric: score,
+        loss: segLoss,
+        restLoss: (overallLoss * c.rows - segLoss * idx.length) / (c.rows - idx.length),
+        diff: { value: f.diff, low: f.low, high: f.high },
+        z: Number.isFinite(f.z) ? f.z : null,
+        ...(f.referenceGap !== undefined ? { referenceGap: f.referenceGap } : {}),
+        p: f.p,
+        pAdjusted: f.pAdjusted,
+      };
+    }),
+  };
+}
+
+export { capturedColumns, segmentPlan } from './plan.js';
+
+/** The search on an evaluated window's labelled rows, with the plan the rows were kept by: its report in `summary.segments` (finishEvaluation). */
+export function searchEvaluated(summary: EvaluationSummary, spec: ModelSpec, prepared: PreparedModel, c: Collected, profile?: ReferenceProfile): void {
+  const metrics = summary.metrics;
+  const report = searchWindow(c, {
+    spec,
+    plan: segmentPlan(spec, profile),
+    ...(profile?.segments ? { baseline: profile.segments } : {}),
+    nClasses: prepared.classes?.length ?? 0,
+    ...(prepared.positiveIndex !== undefined ? { positiveIndex: prepared.positiveIndex } : {}),
+    overall: metrics[spec.thresholds.metric] ?? null,
+    confidence: spec.monitor.significance.confidence,
+  });
+  if (report) summary.segments = report;
+}
+
+/** The gaps of every candidate segment on a reference's labelled rows, to store in its profile. */
+export function baselineOf(spec: ModelSpec, c: Collected, plan: SegmentPlan): SegmentBaseline | undefined {
+  const s = spec.segments;
+  if (!s.search || c.rows < 2 * BASELINE_MIN_ROWS) return undefined;
+  const loss = lossKind(c.task, spec.thresholds.metric);
+  const losses = rowLoss(c, loss);
+  const tested = excessLoss(c, loss, losses);
+  const columns = codedColumns(c, plan, BASELINE_MIN_ROWS);
+  // A larger budget than a window's: categories with fewer rows take some of it, and every segment a window tests should be there.
+  const found = segmentBaseline(tested, columns, { minRows: BASELINE_MIN_ROWS, maxSegments: 4 * s.max_segments, pairs: s.pairs });
+  const gaps: SegmentBaseline['gaps'] = {};
+  for (const [key, g] of Object.entries(found)) gaps[key] = [g.n, g.diff, g.variance];
+  return { loss, statistic: tested === losses ? 'loss' : 'excess_loss', gaps };
+}
