@@ -121,4 +121,34 @@ describe('upkeep evaluate with declared business metrics and their gates', funct
     assert.equal(check.status, 1);
     assert.match(check.stdout, /^FAIL fraud: metrics\[0\] \(fraud_cost\): the matrix names class "2", which the model does not have/m);
   });
+  // Issue 24's "done when": a cost matrix, a recall@precision gate and a fairness gap gate on one
+  // model, evaluated end to end; the verdict names each gate that failed, and only those.
+  it('names every failing gate of one model: its cost matrix, its recall@precision and its fairness gap', function () {
+    // The model predicts positive mostly for high x1: a group made of high-x1 rows is selected far more often.
+    const lines = readFileSync(fixture('data/binary.csv'), 'utf8').trimEnd().split('\n');
+    const rows = lines.slice(1).map((l, i) => `${l},${Number(l.split(',')[0]) > 0 === (i % 10 !== 0) ? 'F' : 'M'}`);
+    writeFileSync(path.join(dir, 'window.csv'), [`${lines[0]},sex`, ...rows].join('\n') + '\n');
+    const yaml = config('{ 1: { 1: 0, 0: 50 }, 0: { 1: 5, 0: 0 } }')
+      .replace('gate: { max: 100 }', 'gate: { max: 1 }')
+      .concat('    fairness:\n      columns: [sex]\n      gates: { demographic_parity_difference: { max: 0.1 }, metric_gap: { max: 0.9 } }\n');
+    writeFileSync(path.join(dir, 'all.yaml'), yaml);
+    const r = upkeep(['evaluate', '--model', 'fraud', '--config', path.join(dir, 'all.yaml'), '--data', path.join(dir, 'window.csv'), '--format', 'json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.verdict.status, 'degraded');
+    assert.deepEqual(out.verdict.failedGates, ['fraud_cost', 'recall_at_p95', 'demographic_parity_difference[sex]']);
+    for (const name of out.verdict.failedGates) {
+      assert.ok(
+        out.verdict.reasons.some((x: string) => x.startsWith(`${name} `)),
+        `a reason names ${name}: ${out.verdict.reasons.join(' | ')}`,
+      );
+    }
+    // The metric gap passes its (loose) gate: judged, not named.
+    const gap = out.evaluation.gated.find((g: { name: string }) => g.name === 'metric_gap[sex]');
+    assert.ok(gap && gap.value !== null && gap.value <= 0.9, JSON.stringify(gap));
+    assert.deepEqual(
+      out.evaluation.gated.map((g: { kind: string }) => g.kind),
+      ['business', 'business', 'fairness', 'fairness'],
+    );
+  });
 });
