@@ -12,6 +12,7 @@ import { driftStripHtml } from './pictures/drift-strip.js';
 import { layout, modelHref, num, reportName, when, type Html, type Viewer } from './pages.js';
 import { modelIncidentsSection } from './incidents-page.js';
 import { fairnessSection } from './fairness-section.js';
+import { businessSection } from './business-section.js';
 
 function findingsList(findings: WatchdogFinding[]): Html {
   if (findings.length === 0) return html`<p class="quiet">No watchdog findings.</p>`;
@@ -230,6 +231,7 @@ ${report ? html`<p><a href="${modelHref(p.spec.id)}/reports/${report.replace(/[.
 ${distributions(r, report ? `${modelHref(p.spec.id)}/reports/${report.replace(/[.]json$/, '.html')}` : undefined)}
 ${multivariateSection(r)}
 <h3>Quality</h3>${qualityTable(r)}
+${businessSection(r)}
 ${fairnessSection(r, p.card)}`
     : html`<p class="quiet">No evaluation yet.</p>`
 }

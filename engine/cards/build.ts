@@ -4,6 +4,7 @@ import { buildFairness, type CardFairness } from './fairness.js';
 import { segmentRow, segmentSentence } from '../evaluation/segments/render.js';
 import { buildCardReviews } from './reviews.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
+import { rankByImportance } from '../../domain/importance.js';
 import type { ModelSpec } from '../../domain/config.js';
 import type { ChampionPointer, ModelVersion } from '../registry/types.js';
 import type { Decision, AuditEntry } from '../../domain/maintenance.js';
@@ -241,10 +242,27 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
   const { drift, quality } = latest;
   let driftPart: CardConditions['drift'] = null;
   if (drift) {
-    const drifted: CardDriftedColumn[] = Object.entries(drift.columns)
+    const imp = drift.importance;
+    const byName = Object.entries(drift.columns)
       .filter(([, c]) => c.drifted === true)
-      .map(([column, c]) => ({ column, test: c.test, score: c.score, threshold: c.threshold }))
-      .sort((a, b) => compareStrings(a.column, b.column));
+      .sort(([a], [b]) => compareStrings(a, b));
+    const columns = new Map(byName);
+    // The most important first when the evaluation measured importances (domain/importance.ts).
+    const drifted: CardDriftedColumn[] = rankByImportance(
+      byName.map(([column]) => column),
+      imp,
+    ).map((column) => {
+      const c = columns.get(column)!;
+      const ci = imp && Object.hasOwn(imp.columns, column) ? imp.columns[column]! : undefined;
+      return {
+        column,
+        test: c.test,
+        score: c.score,
+        threshold: c.threshold,
+        ...(ci ? { importance: ci.importance, importanceStd: ci.std } : {}),
+        ...(ci?.below_floor ? { belowFloor: true as const } : {}),
+      };
+    });
     for (const [column, c] of [
       ['(label)', drift.label],
       ['(prediction)', drift.prediction],
@@ -258,6 +276,7 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
       columnsChecked: Object.keys(drift.columns).length,
       columnsDrifted: drift.drifted_columns.length,
       driftedColumns: drifted,
+      ...(imp ? { importance: { metric: imp.metric, ...(imp.floor ? { floor: imp.floor } : {}) } } : {}),
     };
   }
   const rank = { break: 0, warning: 1, info: 2 } as const;
@@ -275,6 +294,7 @@ function buildConditions(latest: ModelCardInput['latest']): CardConditions | nul
     windowEnd: latest.windowEnd,
     verdict: latest.verdict.status,
     reasons: [...latest.verdict.reasons],
+    ...(latest.verdict.failedGates?.length ? { failedGates: [...latest.verdict.failedGates] } : {}),
     drift: driftPart,
     quality: qualityPart,
     ...segments,

@@ -199,11 +199,39 @@ function renderTrend(card: ModelCard): string[] {
   return lines;
 }
 
+/** An importance for people: three significant digits. */
+const importance = (v: number): string => Number(v.toPrecision(3)).toString();
+
+/** The drifted columns, most important first with their importance when it was measured. */
+function driftedTable(d: NonNullable<NonNullable<ModelCard['latestConditions']>['drift']>): string[] {
+  const imp = d.driftedColumns.some((c) => c.importance !== undefined);
+  const lines: string[] = [];
+  if (imp && d.importance)
+    lines.push(
+      `Most important first: the importance is the drop of ${t(d.importance.metric)} when the column's values are permuted${d.importance.floor ? `; drift in a column below the importance floor (${setting(d.importance.floor)}) raises no warning` : ''}.`,
+      '',
+    );
+  lines.push(`| drifted column | test | score | threshold |${imp ? ' importance |' : ''}`, `|---|---|---:|---:|${imp ? '---|' : ''}`);
+  for (const col of d.driftedColumns) {
+    const cells = [t(col.column), t(col.test), num(col.score), setting(col.threshold)];
+    if (imp)
+      cells.push(
+        col.importance === undefined
+          ? '—'
+          : `${importance(col.importance)}${col.importanceStd !== undefined ? ` ± ${importance(col.importanceStd)}` : ''}${col.belowFloor ? ', below the importance floor' : ''}`,
+      );
+    lines.push(row(cells));
+  }
+  lines.push('');
+  return lines;
+}
+
 function renderConditions(card: ModelCard): string[] {
   const c = card.latestConditions;
   const lines = ['## Latest drift and quality', ''];
   if (!c) return [...lines, 'No evaluation with current conditions yet.', ''];
-  lines.push(`Window ending ${when(c.windowEnd)}: **${c.verdict}**.`, '');
+  const gates = c.failedGates?.length ? `; failed gates: ${c.failedGates.map(t).join(', ')}` : '';
+  lines.push(`Window ending ${when(c.windowEnd)}: **${c.verdict}**${gates}.`, '');
   for (const r of c.reasons) lines.push(`- ${inline(r)}`);
   if (c.reasons.length > 0) lines.push('');
   if (!c.drift) lines.push('Drift: not assessed (no reference profile).', '');
@@ -214,11 +242,7 @@ function renderConditions(card: ModelCard): string[] {
       `Dataset drift: **${yes}** (${d.columnsDrifted} of ${d.columnsChecked} columns drifted, share ${num(d.shareDrifted)}; dataset drift at a share of ${setting(d.driftShare)}).`,
       '',
     );
-    if (d.driftedColumns.length > 0) {
-      lines.push('| drifted column | test | score | threshold |', '|---|---|---:|---:|');
-      for (const col of d.driftedColumns) lines.push(row([t(col.column), t(col.test), num(col.score), setting(col.threshold)]));
-      lines.push('');
-    }
+    if (d.driftedColumns.length > 0) lines.push(...driftedTable(d));
   }
   if (!c.quality) lines.push('Data quality: not assessed.', '');
   else if (c.quality.issues.length === 0) lines.push('Data quality: no issues.', '');

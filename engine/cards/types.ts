@@ -222,12 +222,19 @@ export interface CardDriftedColumn {
   test: string;
   score: number | null;
   threshold: number;
+  /** The column's permutation importance to the model and its spread (domain/importance.ts), when measured. */
+  importance?: number;
+  importanceStd?: number;
+  /** Its importance is under monitor.drift.importance_floor: its drift raises no warning. */
+  belowFloor?: true;
 }
 
 export interface CardConditions {
   windowEnd: string;
   verdict: VerdictStatus;
   reasons: string[];
+  /** The declared gates the verdict failed on (verdict.failedGates); absent when none did. */
+  failedGates?: string[];
   drift: {
     datasetDrift: boolean | null;
     shareDrifted: number | null;
@@ -235,8 +242,13 @@ export interface CardConditions {
     driftShare: number;
     columnsChecked: number;
     columnsDrifted: number;
-    /** Sorted by column; the label and the prediction appear as "(label)" and "(prediction)". */
+    /**
+     * Most important first when importances were measured (the rest by column), else by column;
+     * the label and the prediction appear last as "(label)" and "(prediction)".
+     */
     driftedColumns: CardDriftedColumn[];
+    /** How the importances were measured: on the drop of this metric, and the floor when set. */
+    importance?: { metric: string; floor?: number };
   } | null;
   quality: { schemaBreak: boolean; issues: { severity: 'break' | 'warning' | 'info'; column: string; message: string }[] } | null;
   /** The weak segments of the latest window (plain text: a sentence, then one row per segment); absent when not searched. */

@@ -321,6 +321,66 @@ describe('model cards', () => {
     assert.ok(text.includes('unexpected column promo_code'));
   });
 
+  it('lists drifted columns by importance with the importance beside each, and names the failed gates on the verdict line', () => {
+    const base = input().latest!;
+    const ranked = buildModelCard(
+      input({
+        latest: {
+          ...base,
+          verdict: {
+            status: 'degraded',
+            reasons: ['fraud_cost 120 is above the maximum 100'],
+            failedGates: ['fraud_cost', 'demographic_parity_difference[sex|x]'],
+          },
+          drift: {
+            ...base.drift!,
+            columns: {
+              ...base.drift!.columns,
+              age: { kind: 'numeric', test: 'wasserstein', threshold: 0.1, score: 0.3, drifted: true, reference_rows: 1000, current_rows: 1000 },
+            },
+            drifted_columns: ['tenure', 'plan', 'age'],
+            importance: {
+              method: 'permutation',
+              metric: 'roc_auc',
+              baseline: 0.81,
+              rows: 2000,
+              repeats: 5,
+              seed: 7,
+              model_sha256: 'a'.repeat(64),
+              // plan is not a model input here: no importance, listed last.
+              columns: { tenure: { importance: 0.04523, std: 0.0081 }, age: { importance: 0.00123, std: 0.00041, below_floor: true } },
+              ranked: ['tenure', 'age', 'plan'],
+              floor: 0.005,
+            },
+          },
+        },
+      }),
+    );
+    const d = ranked.latestConditions!.drift!;
+    assert.deepEqual(
+      d.driftedColumns.map((c) => [c.column, c.importance, c.belowFloor]),
+      [
+        ['tenure', 0.04523, undefined],
+        ['age', 0.00123, true],
+        ['plan', undefined, undefined],
+      ],
+    );
+    assert.deepEqual(ranked.latestConditions!.failedGates, ['fraud_cost', 'demographic_parity_difference[sex|x]']);
+    const text = section(renderModelCardMarkdown(ranked), 'Latest drift and quality');
+    assert.ok(text.includes('**degraded**; failed gates: fraud_cost, demographic_parity_difference\\[sex\\|x\\].'), text);
+    assert.ok(text.includes('drift in a column below the importance floor (0.005) raises no warning'));
+    const rows = tableRows(text);
+    assert.equal(rows[0], '| drifted column | test | score | threshold | importance |');
+    assert.deepEqual(rows.slice(1, 4), [
+      '| tenure | wasserstein | 0.2100 | 0.1 | 0.0452 ± 0.0081 |',
+      '| age | wasserstein | 0.3000 | 0.1 | 0.00123 ± 0.00041, below the importance floor |',
+      '| plan | jensenshannon | 0.1500 | 0.1 | — |',
+    ]);
+    // Without importances or failed gates: by column, no importance column, the verdict line as before.
+    assert.ok(section(md, 'Latest drift and quality').includes('**warning**.'));
+    assert.ok(section(md, 'Latest drift and quality').includes('| drifted column | test | score | threshold |\n'));
+  });
+
   it('says its audit trail section is a copy of the trail, not verified by the card', () => {
     assert.ok(
       section(md, 'Audit trail').includes(

@@ -312,10 +312,33 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
       modelId: 'churn',
       owner: 'o',
       task: 'binary',
-      verdict: { status: 'warning', reasons: [`drift in ${HOSTILE}`] },
+      verdict: { status: 'warning', reasons: [`drift in ${HOSTILE}`], failedGates: [`cost${HOSTILE}`] },
       window: { firstDay: '2026-11-17', lastDay: '2026-11-19', end: '2026-11-20T06:00:00.000Z', timezone: 'UTC' },
       rows: 10,
       metrics: { roc_auc: 0.7 },
+      // Declared business metrics (names from the config): one whose gate failed, with a hostile name, one that passed.
+      evaluation: {
+        rows: 10,
+        rowsRead: 10,
+        droppedRows: 0,
+        invalid: [],
+        metrics: { roc_auc: 0.7 },
+        undefinedMetrics: {},
+        metricWarnings: {},
+        warnings: [],
+        gated: [
+          { name: `cost${HOSTILE}`, kind: 'business', value: 120, lowerIsBetter: true, gate: { max: 100 } },
+          {
+            name: 'recall@precision0.9',
+            kind: 'business',
+            value: 0.62,
+            lowerIsBetter: false,
+            gate: { min: 0.6, max_drop: 0.05 },
+            baseline: 0.64,
+            interval: { low: 0.55, high: 0.69, level: 0.95, method: 'bootstrap' },
+          },
+        ],
+      },
       workflow: { workflowId: 'w', runId: 'run-1', startedAt: '2026-11-20T06:00:00.000Z' },
       drift: {
         columns: { [HOSTILE]: { kind: 'numeric', test: 'ks', threshold: 0.05, score: 0.01, drifted: true, reference_rows: 5, current_rows: 5 } },
@@ -480,8 +503,18 @@ describe('web inbox: the app (no Temporal: an empty fleet of requests)', functio
       assert.ok(!/<script>/.test(body), 'no inline script at all');
       if (url !== '/models/churn') continue;
       // The description, the watchdog finding, the verdict's reason, the drift table's column, the quality issue;
-      // the drift strip's (its row label and the label's title, the cell's tooltip, its description naming the drifted column, the table's row header).
-      assert.equal(body.split(escaped).length - 1, 11, 'every hostile value is shown, escaped');
+      // the drift strip's (its row label and the label's title, the cell's tooltip, its description naming the drifted column, the table's row header);
+      // the business metric's (the failed gates' sentence, its row, its bound's title).
+      assert.equal(body.split(escaped).length - 1, 14, 'every hostile value is shown, escaped');
+      assert.ok(body.includes(`Failed gates: <strong>cost${escaped}</strong>.`));
+      assert.match(
+        body,
+        /<tr class="drifted" data-gate="failed"><td>cost&lt;script&gt;.*?<\/td><td>120<\/td><td>—<\/td><td>max 100<\/td><td>—<\/td><td>—<\/td><td><span class="badge failing" title="cost&lt;script&gt;.*? 120 is above the maximum 100">max: failed<\/span><\/td><\/tr>/,
+      );
+      assert.match(
+        body,
+        /<tr class="" data-gate="ok"><td>recall@precision0\.9<\/td><td>0\.62<\/td><td>95% bootstrap \[0\.55, 0\.69\]<\/td><td>min 0\.6, max_drop 0\.05<\/td><td>0\.64<\/td><td>—<\/td><td><span class="badge healthy" [^>]*>min: passed<\/span> <span class="badge healthy" [^>]*>max_drop: passed<\/span><\/td><\/tr>/,
+      );
       assert.match(body, /<tr class="drifted"><td>&lt;script&gt;/);
       assert.match(body, /href="\/models\/churn\/reports\/20261120T060000Z_run-1.json"/);
       assert.match(body, /<a href="\/models\/churn\/reports\/20261120T060000Z_run-1.html">report with pictures<\/a>/);

@@ -17,7 +17,19 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { htmlText, plainLine } from '../../../domain/escape.js';
 import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
-import { cut, driftedLine, eventFacts, factRows, fmt, messageEvents, messageKey, messageTitle, modelPageUrl } from './facts.js';
+import {
+  cut,
+  driftedHeading,
+  driftedLine,
+  eventFacts,
+  factRows,
+  fmt,
+  importanceShort,
+  messageEvents,
+  messageKey,
+  messageTitle,
+  modelPageUrl,
+} from './facts.js';
 import { DEFAULT_CHANNEL_TIMEOUT_MS } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
@@ -70,7 +82,7 @@ function eventText(e: NotificationEvent): string {
   const rows = factRows(f);
   for (const [label, value] of rows) lines.push(`${label}: ${value}`);
   if (f.drifted && f.drifted.length > 0) {
-    lines.push('Drifted columns:', ...f.drifted.map((c) => `  - ${driftedLine(c)}`));
+    lines.push(`${driftedHeading(f.drifted)}:`, ...f.drifted.map((c) => `  - ${driftedLine(c)}`));
     if ((f.driftedCount ?? 0) > f.drifted.length) lines.push(`  … and ${(f.driftedCount ?? 0) - f.drifted.length} more`);
   }
   if (rows.length > 0 || f.drifted) lines.push('');
@@ -100,11 +112,12 @@ function eventHtml(e: NotificationEvent): string {
     );
   if (f.drifted && f.drifted.length > 0) {
     const more = (f.driftedCount ?? 0) - f.drifted.length;
+    const imp = f.drifted.some((c) => c.importance !== undefined);
     parts.push(
-      `<table style="border-collapse:collapse;margin:0 0 8px"><caption style="text-align:left;font-weight:bold">Drifted columns</caption><tr><th align="left" ${TD}>Column</th><th align="left" ${TD}>Test</th><th align="right" ${TD}>Score</th><th align="right" ${TD}>Threshold</th></tr>${f.drifted
+      `<table style="border-collapse:collapse;margin:0 0 8px"><caption style="text-align:left;font-weight:bold">${htmlText(driftedHeading(f.drifted))}</caption><tr><th align="left" ${TD}>Column</th><th align="left" ${TD}>Test</th><th align="right" ${TD}>Score</th><th align="right" ${TD}>Threshold</th>${imp ? `<th align="right" ${TD}>Importance</th>` : ''}</tr>${f.drifted
         .map(
           (c) =>
-            `<tr><td ${TD}>${htmlText(c.column)}</td><td ${TD}>${htmlText(c.test ?? '')}</td><td align="right" ${TD}>${c.score === null ? '' : htmlText(fmt(c.score))}</td><td align="right" ${TD}>${c.threshold === undefined ? '' : htmlText(fmt(c.threshold))}</td></tr>`,
+            `<tr><td ${TD}>${htmlText(c.column)}</td><td ${TD}>${htmlText(c.test ?? '')}</td><td align="right" ${TD}>${c.score === null ? '' : htmlText(fmt(c.score))}</td><td align="right" ${TD}>${c.threshold === undefined ? '' : htmlText(fmt(c.threshold))}</td>${imp ? `<td align="right" ${TD}>${htmlText(importanceShort(c))}</td>` : ''}</tr>`,
         )
         .join('')}</table>${more > 0 ? `<p>… and ${more} more</p>` : ''}`,
     );

@@ -4,8 +4,10 @@
  * custom_details). Workflows put these in `details` (docs/channels.md "What a message shows"):
  *
  *   verdict, previous (recovered), basis ('realized' | 'estimated'), metric, value,
- *   interval ([low, high] or {low, high}), threshold, rows, drifted ([{column, score, threshold?, test?}]),
- *   drifted_count (when `drifted` lists only the first), report (its URI), kind (a watchdog finding's kind)
+ *   interval ([low, high] or {low, high}), threshold, rows,
+ *   drifted ([{column, score, threshold?, test?, importance?, below_floor?}], most important first when measured),
+ *   drifted_count (when `drifted` lists only the first), failed_gates (names), report (its URI),
+ *   kind (a watchdog finding's kind)
  *
  * domain/notify-details.ts builds them from an evaluation, for the workflows.
  *
@@ -21,6 +23,10 @@ export interface DriftedColumn {
   score: number | null;
   threshold?: number;
   test?: string;
+  /** The column's permutation importance to the model (domain/importance.ts), when measured. */
+  importance?: number;
+  /** Its importance is under monitor.drift.importance_floor: its drift raises no warning. */
+  belowFloor?: boolean;
 }
 
 export interface EventFacts {
@@ -36,12 +42,17 @@ export interface EventFacts {
   drifted?: DriftedColumn[];
   /** How many columns drifted (may exceed drifted.length). */
   driftedCount?: number;
+  /** The declared gates the verdict failed on (verdict.failedGates), at most MAX_FAILED_GATES. */
+  failedGates?: string[];
   report?: string;
   findingKind?: string;
 }
 
 /** Drifted columns shown by name; the rest are counted. */
 export const MAX_DRIFTED = 8;
+
+/** Failed gates shown by name; the rest are counted. */
+export const MAX_FAILED_GATES = 12;
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const word = (v: unknown, max = 120): string | undefined => (typeof v === 'string' && v.trim() !== '' ? plainLine(v, max) : undefined);
@@ -70,9 +81,17 @@ function drifted(v: unknown): { list: DriftedColumn[]; count: number } | undefin
     if (column === undefined) continue;
     const threshold = num(o.threshold);
     const test = word(o.test, 40);
-    list.push({ column, score: num(o.score) ?? null, ...(threshold !== undefined ? { threshold } : {}), ...(test ? { test } : {}) });
+    const importance = num(o.importance);
+    list.push({
+      column,
+      score: num(o.score) ?? null,
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(test ? { test } : {}),
+      ...(importance !== undefined ? { importance } : {}),
+      ...(o.below_floor === true ? { belowFloor: true } : {}),
+    });
   }
-  // In the order given (the report's): a score is a p-value for some tests and a distance for others.
+  // In the order given (most important first when measured): a score is a p-value for some tests and a distance for others.
   return { list: list.slice(0, MAX_DRIFTED), count: list.length };
 }
 
@@ -99,6 +118,10 @@ export function eventFacts(e: NotificationEvent): EventFacts {
     const count = num(d.drifted_count);
     f.driftedCount = count !== undefined && Number.isInteger(count) && count > dr.count ? count : dr.count;
   }
+  if (Array.isArray(d.failed_gates)) {
+    const names = (d.failed_gates as unknown[]).map((n) => word(n, 80)).filter((n): n is string => n !== undefined);
+    if (names.length > 0) f.failedGates = names;
+  }
   set('report', word(d.report, 300));
   if (e.kind === 'watchdog') set('findingKind', word(d.kind, 60));
   return f;
@@ -120,16 +143,38 @@ export function metricLine(f: EventFacts): string | undefined {
   return `${f.metric ?? 'metric'} ${fmt(f.value)}${f.interval ? ` [${fmt(f.interval[0])}, ${fmt(f.interval[1])}]` : ''}`;
 }
 
-/** "income psi 0.31 > 0.2" for a drifted column. */
+/** "0.045" or "0.001, below the importance floor" for a drifted column with an importance, else ''. */
+export function importanceShort(c: DriftedColumn): string {
+  if (c.importance === undefined) return '';
+  return `${fmt(c.importance)}${c.belowFloor ? ', below the importance floor' : ''}`;
+}
+
+/** "income psi 0.31 (threshold 0.2), importance 0.045" for a drifted column. */
 export function driftedLine(c: DriftedColumn): string {
   const score = c.score === null ? 'no score' : fmt(c.score);
-  return `${c.column}${c.test ? ` ${c.test}` : ''} ${score}${c.threshold !== undefined ? ` (threshold ${fmt(c.threshold)})` : ''}`;
+  const imp = importanceShort(c);
+  return `${c.column}${c.test ? ` ${c.test}` : ''} ${score}${c.threshold !== undefined ? ` (threshold ${fmt(c.threshold)})` : ''}${imp ? `, importance ${imp}` : ''}`;
+}
+
+/** The heading of a list of drifted columns: says they are ranked when their importances are known. */
+export function driftedHeading(list: readonly DriftedColumn[]): string {
+  return list.some((c) => c.importance !== undefined) ? 'Drifted columns (most important first)' : 'Drifted columns';
+}
+
+/** "fraud_cost, demographic_parity_difference[sex]" (and "and N more"), or undefined without failed gates. */
+export function failedGatesLine(f: EventFacts): string | undefined {
+  const g = f.failedGates;
+  if (!g || g.length === 0) return undefined;
+  const shown = g.slice(0, MAX_FAILED_GATES);
+  return `${shown.join(', ')}${g.length > shown.length ? ` and ${g.length - shown.length} more` : ''}`;
 }
 
 /** The labelled numbers of an event, for a table or fields: [label, value] pairs. */
 export function factRows(f: EventFacts): [string, string][] {
   const rows: [string, string][] = [];
   if (f.verdict) rows.push(['Verdict', `${f.verdict}${f.basis === 'estimated' ? ' (estimated)' : ''}${f.previous ? ` (was ${f.previous})` : ''}`]);
+  const gates = failedGatesLine(f);
+  if (gates) rows.push(['Failed gates', gates]);
   const m = metricLine(f);
   if (m) rows.push(['Metric', m]);
   if (f.threshold !== undefined) rows.push(['Threshold', fmt(f.threshold)]);

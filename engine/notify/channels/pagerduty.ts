@@ -14,7 +14,7 @@ import { plainLine } from '../../../domain/escape.js';
 import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
 import { idempotencyKey } from '../notify.js';
-import { cut, driftedLine, eventFacts, messageEvents, messageTitle, metricLine, modelPageUrl } from './facts.js';
+import { cut, driftedLine, eventFacts, MAX_FAILED_GATES, messageEvents, messageTitle, metricLine, modelPageUrl } from './facts.js';
 import { isLoopback, postJson, refusedAnswer } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
@@ -95,6 +95,7 @@ function details(e: NotificationEvent): Record<string, unknown> {
     ...(metric ? { metric } : {}),
     ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
     ...(f.rows !== undefined ? { rows: f.rows } : {}),
+    ...(f.failedGates ? { failed_gates: f.failedGates.slice(0, MAX_FAILED_GATES) } : {}),
     ...(f.drifted ? { drifted_columns: f.driftedCount, drifted: f.drifted.map(driftedLine) } : {}),
     ...(f.report ? { report: f.report } : {}),
     ...(e.workflowId ? { workflow: e.workflowId } : {}),

@@ -4,8 +4,8 @@
  *
  *   header   "churn is degraded"                             (plain text, ≤ 150 characters)
  *   section  the event's text                                (plain text, ≤ 3000)
- *   section  fields: verdict, metric [interval], threshold, rows, drifted columns  (≤ 10, each ≤ 2000)
- *   section  the drifted columns with their scores            (plain text)
+ *   section  fields: verdict, failed gates, metric [interval], threshold, rows, drifted columns  (≤ 10, each ≤ 2000)
+ *   section  the drifted columns with their scores and importances, most important first  (plain text)
  *   context  model, time, who it is for
  *   actions  "Open churn" → the model's page, when a public URL is known
  *
@@ -17,7 +17,7 @@ import { plainLine, slackText } from '../../../domain/escape.js';
 import type { ChannelSpec } from '../../../domain/config.js';
 import type { NotificationEvent } from '../../../domain/maintenance.js';
 import { RESPONSE_ID_HEADERS } from '../notify.js';
-import { cut, driftedLine, eventFacts, factRows, messageEvents, messageTitle, modelPageUrl } from './facts.js';
+import { cut, driftedHeading, driftedLine, eventFacts, factRows, messageEvents, messageTitle, modelPageUrl } from './facts.js';
 import { isLoopback, postJson } from './http.js';
 import type { SendOptions } from './options.js';
 import { readSecretFile } from './secret.js';
@@ -77,7 +77,7 @@ function eventBlocks(e: NotificationEvent): SlackBlock[] {
   if (f.drifted && f.drifted.length > 0) {
     const more = (f.driftedCount ?? 0) - f.drifted.length;
     const lines = [...f.drifted.map((c) => `• ${driftedLine(c)}`), ...(more > 0 ? [`… and ${more} more`] : [])];
-    blocks.push({ type: 'section', text: plain(`Drifted columns\n${lines.join('\n')}`, SLACK_LIMITS.sectionText, true) });
+    blocks.push({ type: 'section', text: plain(`${driftedHeading(f.drifted)}\n${lines.join('\n')}`, SLACK_LIMITS.sectionText, true) });
   }
   return blocks;
 }
