@@ -100,7 +100,7 @@ describe('current conditions in scheduled evaluations', function () {
       await run('2026-02-03', variant({ dropColumn: 'x3' })),
     ]);
     assert.equal(shift!.verdict.status, 'warning');
-    assert.match(shift!.verdict.reasons.join('\n'), /drift in x1 \(ks [0-9.e-]+\)|dataset drift: .*x1 \(ks/);
+    assert.match(shift!.verdict.reasons.join('\n'), /drift in x1 \(ks [0-9.e-]+[;)]|dataset drift: .*x1 \(ks/);
 
     assert.equal(category!.verdict.status, 'warning');
     const reasons = category!.verdict.reasons.join('\n');
