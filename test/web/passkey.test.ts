@@ -247,11 +247,13 @@ describe("the web inbox: a decision signed on the person's device (WebAuthn, Chr
 
       const decided: MaintenanceStatus = await handle.query(maintenanceStatusQuery);
       assert.notEqual(decided.stage, 'awaiting-retrain-approval');
-      const entries = (await readChain(setup.store, modelId)).map((c) => c.entry);
-      const decision = entries.find((e) => e.kind === 'decision' && e.actor === OWNER);
-      assert.equal(decision?.details?.signatureKind, 'device');
-      assert.equal((decision?.details?.proof as { signer?: string }).signer, OWNER);
-      assert.ok((decision?.details?.proof as { device?: unknown }).device, 'the assertion is kept with the decision');
+      // The stage moves on when the workflow takes the decision; its entry is written by an activity after that.
+      const decision = await waitFor('the decision in the audit chain', async () =>
+        (await readChain(setup.store, modelId)).map((c) => c.entry).find((e) => e.kind === 'decision' && e.actor === OWNER),
+      );
+      assert.equal(decision.details?.signatureKind, 'device');
+      assert.equal((decision.details?.proof as { signer?: string }).signer, OWNER);
+      assert.ok((decision.details?.proof as { device?: unknown }).device, 'the assertion is kept with the decision');
       // audit verify re-checks the device signature offline.
       const v = await verifyTrail(setup.store, modelId);
       assert.deepEqual(
