@@ -22,7 +22,7 @@ import type { Collected } from './evaluator.js';
 import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, closedFormFor, type IntervalSettings } from './significance/interval.js';
 import { wilson } from './significance/analytic.js';
 import { quantileLinear } from './significance/quantile.js';
-import { drawResample, Xoshiro128StarStar } from './significance/random.js';
+import { drawResample, drawResampleCells, Xoshiro128StarStar } from './significance/random.js';
 
 /** The rows a declared metric is computed from (the labelled part of a window). */
 export type DeclaredRows = Pick<Collected, 'task' | 'rows' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'>;
@@ -34,7 +34,7 @@ type Interval = NonNullable<GatedValue['interval']>;
  * resample's draws are summed per cell in one sequential pass, and the metric from those sums.
  */
 interface Cells {
-  of: Int32Array;
+  of: Int32Array | Uint16Array;
   count: number;
   evaluate: (sums: Float64Array) => number | null;
 }
@@ -47,6 +47,14 @@ interface Prepared {
   closed?: { low: number; high: number; method: string; support: number };
   /** For the bootstrap. */
   cells?: Cells;
+}
+
+/**
+ * Each row's cell, 16-bit when the cells are few enough: a resample looks a drawn row's cell up at
+ * random, and the narrower array stays in the cache better (the curve metrics' draws cost ~⅓ less).
+ */
+function cellArray(n: number, count: number): Int32Array | Uint16Array {
+  return count <= 1 << 16 ? new Uint16Array(n) : new Int32Array(n);
 }
 
 /** The k × k matrix in the model's class order, from the config's map keyed by class label. */
@@ -126,7 +134,7 @@ function prepareCurve(
   let groups = 0;
   for (let i = 0; i < n; i++) if (i === 0 || distinct[i] !== distinct[i - 1]) distinct[groups++] = distinct[i]!;
   const desc = distinct.subarray(0, groups);
-  const of = new Int32Array(n);
+  const of = cellArray(n, 2 * groups);
   for (let i = 0; i < n; i++) {
     // The group of a score: binary search in the descending distinct scores.
     const v = scores[i]!;
@@ -289,8 +297,18 @@ export function declaredGated(spec: ModelSpec, classes: readonly string[] | unde
     const samples = boot.map(() => [] as number[]);
     const sums = boot.map((i) => new Float64Array(prepared[i]!.cells!.count));
     const rng = Xoshiro128StarStar.fromSeed(seed);
-    const counts = new Int32Array(n);
+    // One metric resampled (the usual case): each draw added straight to its cell's sum.
+    const direct = boot.length === 1 ? prepared[boot[0]!]!.cells! : undefined;
+    const counts = new Int32Array(direct ? 0 : n);
     for (let b = 0; b < resamples; b++) {
+      if (direct) {
+        const into = sums[0]!;
+        into.fill(0);
+        drawResampleCells(rng, n, direct.of, into);
+        const v = direct.evaluate(into);
+        if (v !== null && Number.isFinite(v)) samples[0]!.push(v);
+        continue;
+      }
       counts.fill(0);
       drawResample(rng, n, counts);
       boot.forEach((i, j) => {

@@ -70,6 +70,16 @@ describe('declared business metrics on a window (engine/evaluation/declared-metr
       }
     });
 
+    it(`${c.name}: a metric resampled alone (its draws summed straight into its cells) gets the interval it gets beside the others`, function () {
+      const together = declaredGated(specOf(c, 'bootstrap'), c.classes, c.positive, rowsOf(c));
+      for (const [i, e] of c.expected.entries()) {
+        const spec = specOf(c, 'bootstrap');
+        const alone = declaredGated({ ...spec, metrics: [spec.metrics![i]!] }, c.classes, c.positive, rowsOf(c));
+        assert.deepEqual(alone[0]!.interval, together[i]!.interval, e.name);
+        near(alone[0]!.interval?.low, e.bootstrap.low, 1e-9, `${e.name} low, alone`);
+      }
+    });
+
     it(`${c.name}: closed forms (Wilson, CLT) where one exists, the bootstrap otherwise`, function () {
       const out = declaredGated(specOf(c, 'analytic'), c.classes, c.positive, rowsOf(c));
       for (const [i, e] of c.expected.entries()) {

@@ -13,8 +13,11 @@ import { quantileLinear } from '../significance/quantile.js';
 import { prepare, type BootstrapInput } from '../significance/resample-metrics.js';
 import { analyticInterval } from '../significance/analytic.js';
 import { binaryMetrics, multiclassMetrics, regressionMetrics } from '../metrics/index.js';
+import { PROBABILITY_METRICS } from '../metrics/binary.js';
 import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, type IntervalChoice } from '../significance/interval.js';
-import { familyGroups, type GroupColumn } from './groups.js';
+import { familyGroups, type FamilyGroups, type GroupColumn } from './groups.js';
+import { groupSortedScores, scoreOrder } from './score-order.js';
+import { groupFigures as sweepGroups, plainBinaryLabels, sweepable, type BinaryWindow } from './binary-groups.js';
 
 /** The window's labelled rows, as the bootstrap takes them (no settings). */
 export type FairnessData = DistributiveOmit<BootstrapInput, 'metric' | 'resamples' | 'confidence' | 'seed' | 'baseline'>;
@@ -51,7 +54,7 @@ function subset(d: FairnessData, idx: Int32Array, metric: string): BootstrapInpu
     const r = idx[i]!;
     t[i] = d.yTrue[r]!;
     p[i] = d.yPred[r]!;
-    pr.set(d.proba.subarray(r * k, r * k + k), i * k);
+    for (let j = 0, from = r * k, to = i * k; j < k; j++) pr[to + j] = d.proba[from + j]!;
   }
   const common = { metric, yTrue: t, yPred: p, proba: pr, nClasses: k };
   return d.task === 'binary' ? { task: 'binary', ...common, positive: d.positive } : { task: 'multiclass', ...common };
@@ -78,12 +81,22 @@ export function groupRates(truePos: Uint8Array, predPos: Uint8Array, w: Int32Arr
 
 const orNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/** The metric on all of a group's rows (scikit-learn's definition, as the whole window's). */
+/**
+ * The metric on all of a group's rows (scikit-learn's definition, as the whole window's); a binary
+ * group skips the probability metrics' passes (brier, log_loss) unless one of them is the metric.
+ */
 function valueOf(input: BootstrapInput): number | null {
   const m = input.metric as 'accuracy';
   if (input.task === 'regression') return regressionMetrics(input).metrics[input.metric as 'mae'] ?? null;
-  return (input.task === 'binary' ? binaryMetrics(input) : multiclassMetrics(input)).metrics[m] ?? null;
+  if (input.task === 'binary') {
+    const deferProbability = !(PROBABILITY_METRICS as readonly string[]).includes(input.metric);
+    return binaryMetrics(input, { deferProbability }).metrics[m] ?? null;
+  }
+  return multiclassMetrics(input).metrics[m] ?? null;
 }
+
+/** Metrics read off the sorted scores: a group's come from the window's one sort (score-order.ts). */
+const RANKING_METRICS = new Set(['roc_auc', 'average_precision']);
 
 /** A standard normal draw (Box–Muller on two 32-bit outputs of the seeded generator). */
 function gaussian(rng: Xoshiro128StarStar): number {
@@ -99,13 +112,14 @@ function gaussian(rng: Xoshiro128StarStar): number {
  */
 function closedForm(
   input: BootstrapInput,
+  known: number | null,
   flags: { truePos: Uint8Array; predPos: Uint8Array } | null,
   o: FairnessOptions,
 ): { metric: number; metricSe: number; method: string; rates: { p: number; se: number }[] } | null {
   const choice = o.method ?? 'auto';
   const n = input.yTrue.length;
   if (choice === 'bootstrap' || (choice === 'auto' && n < ANALYTIC_MIN_ROWS)) return null;
-  const a = analyticInterval(input, o.confidence);
+  const a = analyticInterval(input, o.confidence, known);
   if (!a || (choice === 'auto' && a.support < ANALYTIC_MIN_SUPPORT)) return null;
   const rates: { p: number; se: number }[] = [];
   if (flags) {
@@ -170,15 +184,31 @@ function percentile(samples: number[], confidence: number): { low: number | null
   return { low: quantileLinear(defined, (1 - confidence) / 2), high: quantileLinear(defined, (1 + confidence) / 2) };
 }
 
-function assessFamily(data: FairnessData, name: string, cols: string[], o: FairnessOptions): FairnessFamily {
-  const binary = data.task === 'binary';
-  const n = data.yTrue.length;
-  const groups = familyGroups(
-    cols.map((c) => o.columns[c]!),
-    n,
-  );
+interface PerGroup {
+  metric: Float64Array;
+  sel: Float64Array;
+  tpr: Float64Array;
+  fpr: Float64Array;
+  closed: (ReturnType<typeof closedForm> | undefined)[];
+  prepared: ({ value: number | null; evaluate: (w: Int32Array) => number | null } | null)[];
+  flags: ({ truePos: Uint8Array; predPos: Uint8Array } | null)[];
+}
+
+/** Each group's figures, and what its interval needs (a closed form, or the resampling evaluator). */
+function groupFigures(data: FairnessData, groups: FamilyGroups, o: FairnessOptions, win: BinaryWindow | null): PerGroup {
   const G = groups.values.length;
+  if (win && o.resamples === 0 && sweepable(win, o.metric)) {
+    // No interval: one sweep over the window's rows, no group's rows copied.
+    return { ...sweepGroups(win, o.metric, groups.slot, G), closed: [], prepared: [], flags: [] };
+  }
   const inputs = groups.rows.map((idx) => subset(data, idx, o.metric));
+  if (win?.so && RANKING_METRICS.has(o.metric)) {
+    // Each group's sorted positives' and negatives' scores, filtered from the window's one sort.
+    groupSortedScores(win.so, groups.slot, win.isPos, G).forEach((sorted, g) => {
+      const input = inputs[g]!;
+      if (input.task === 'binary') input.sortedScores = sorted;
+    });
+  }
   const flags = inputs.map((input) => {
     if (input.task !== 'binary') return null;
     const pos = input.positive;
@@ -191,10 +221,12 @@ function assessFamily(data: FairnessData, name: string, cols: string[], o: Fairn
     }
     return { truePos, predPos };
   });
+  // The metric alone per group (not the whole catalogue).
+  const values = inputs.map((input) => valueOf(input));
   // Large groups: figures drawn from their closed-form standard errors; the others' rows are resampled.
-  const closed = inputs.map((input, g) => (o.resamples > 0 ? closedForm(input, flags[g]!, o) : null));
-  // Rows resampled: the bootstrap's evaluator (it computes the value too); no intervals: the value alone.
-  const prepared = inputs.map((input, g) => (closed[g] ? null : o.resamples > 0 ? prepare(input) : { value: valueOf(input), evaluate: () => null }));
+  const closed = inputs.map((input, g) => (o.resamples > 0 ? closedForm(input, values[g]!, flags[g]!, o) : null));
+  // Rows resampled: the bootstrap's evaluator; no intervals: the value alone.
+  const prepared = inputs.map((input, g) => (closed[g] ? null : o.resamples > 0 ? prepare(input) : { value: values[g]!, evaluate: () => null }));
   const sel = new Float64Array(G).fill(NaN);
   const tpr = new Float64Array(G).fill(NaN);
   const fpr = new Float64Array(G).fill(NaN);
@@ -206,8 +238,20 @@ function assessFamily(data: FairnessData, name: string, cols: string[], o: Fairn
     tpr[g] = r.tpr;
     fpr[g] = r.fpr;
   });
+  return { metric, sel, tpr, fpr, closed, prepared, flags };
+}
+
+function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, win: BinaryWindow | null): FairnessFamily {
+  const binary = data.task === 'binary';
+  const n = data.yTrue.length;
+  const groups = familyGroups(
+    cols.map((c) => o.columns[c]!),
+    n,
+  );
+  const G = groups.values.length;
+  const { metric, sel, tpr, fpr, closed, prepared, flags } = groupFigures(data, groups, o, win);
   const min = o.spec.min_group_rows;
-  const judged = [...Array(G).keys()].filter((g) => groups.rows[g]!.length >= min);
+  const judged = [...Array(G).keys()].filter((g) => groups.sizes[g]! >= min);
   const point = gapsOf(sel, tpr, fpr, metric, judged, binary);
 
   // The bootstrap: every group resampled within itself, in a fixed order, from one seeded stream per family.
@@ -255,8 +299,8 @@ function assessFamily(data: FairnessData, name: string, cols: string[], o: Fairn
     const ci = B > 0 && !Number.isNaN(metric[g]!) ? percentile([...metricSamples[g]!], o.confidence) : undefined;
     return {
       value,
-      rows: groups.rows[g]!.length,
-      small: groups.rows[g]!.length < min,
+      rows: groups.sizes[g]!,
+      small: groups.sizes[g]! < min,
       metric: orNull(metric[g]!),
       ...(ci ? { metricLow: ci.low, metricHigh: ci.high, interval: closed[g] ? `normal (${closed[g].method} standard error)` : 'bootstrap' } : {}),
       ...(binary ? { selectionRate: orNull(sel[g]!), truePositiveRate: orNull(tpr[g]!), falsePositiveRate: orNull(fpr[g]!) } : {}),
@@ -316,6 +360,16 @@ export function assessFairness(data: FairnessData, o: FairnessOptions): Fairness
     data.task === 'binary'
       ? undefined
       : `selection rate, true and false positive rates, demographic parity and equalized odds are defined for binary models only; a ${data.task} model is compared on ${o.metric}`;
+  let win: BinaryWindow | null = null;
+  if (data.task === 'binary') {
+    const { yTrue, yPred, positive, nClasses } = data;
+    const n = yTrue.length;
+    const isPos = new Uint8Array(n);
+    for (let i = 0; i < n; i++) isPos[i] = yTrue[i] === positive ? 1 : 0;
+    // The window's one sort by score, shared by every family's groups.
+    const so = RANKING_METRICS.has(o.metric) ? scoreOrder(data.proba, nClasses, positive, n) : null;
+    win = { yTrue, yPred, positive, nClasses, isPos, so, plainLabels: plainBinaryLabels(yTrue, yPred) };
+  }
   return {
     metric: o.metric,
     min_group_rows: o.spec.min_group_rows,
@@ -323,6 +377,6 @@ export function assessFairness(data: FairnessData, o: FairnessOptions): Fairness
     resamples: o.resamples,
     seed: o.seed,
     ...(notDefined ? { notDefined } : {}),
-    families: families.map((cols) => assessFamily(data, cols.join(','), cols, o)),
+    families: families.map((cols) => assessFamily(data, cols, o, win)),
   };
 }

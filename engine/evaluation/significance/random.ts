@@ -94,6 +94,40 @@ export function drawResample(rng: Xoshiro128StarStar, n: number, counts: Int32Ar
 }
 
 /**
+ * Draws one resample of n rows, as drawResample, and adds each draw of row i to sums[cell[i]]
+ * instead of counting it per row: the per-cell sums a metric of cells needs, without the row
+ * counts' array or a second pass over it. Same sequence, same sums.
+ */
+export function drawResampleCells(rng: Xoshiro128StarStar, n: number, cell: Int32Array | Uint16Array, sums: Float64Array): void {
+  const st = rng.state();
+  let s0 = st[0]! | 0;
+  let s1 = st[1]! | 0;
+  let s2 = st[2]! | 0;
+  let s3 = st[3]! | 0;
+  const shift = 32 - indexBits(n);
+  for (let drawn = 0; drawn < n;) {
+    const x = Math.imul(s1, 5);
+    const r = Math.imul((x << 7) | (x >>> 25), 9) >>> shift;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    if (r < n) {
+      sums[cell[r]!]!++;
+      drawn++;
+    }
+  }
+  st[0] = s0;
+  st[1] = s1;
+  st[2] = s2;
+  st[3] = s3;
+  rng.setState(st);
+}
+
+/**
  * Advances the generator past `count` accepted index draws below n without recording them: the
  * state a resample range starting at resample b begins from is the seed's state skipped b·n draws.
  */
