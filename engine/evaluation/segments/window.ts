@@ -7,7 +7,6 @@ import type { EvaluationSummary } from '../../../domain/evaluation.js';
 import type { SegmentBaseline, SegmentSearchReport } from '../../../domain/segments.js';
 import type { Collected } from '../evaluator.js';
 import { metricsOf } from '../collected-metrics.js';
-import { subset } from '../slices.js';
 import { codeColumn, segmentLabel } from './columns.js';
 import { excessLoss, lossAndTested, lossKind, rowLoss } from './loss.js';
 import { segmentPlan, type SegmentPlan } from './plan.js';
@@ -38,6 +37,9 @@ export function codedColumns(c: Collected, plan: SegmentPlan, minRows: number): 
   return plan.columns.filter((name) => c.segments?.[name]).map((name) => codeColumn(name, c.segments![name]!, minRows, plan.bins[name]));
 }
 
+/** Metrics computed apart from the rest (deferProbability): left out of a segment's metrics unless one is the metric. */
+const PROBABILITY_ONLY = new Set(['brier', 'log_loss']);
+
 /** At most this many labelled rows are searched: a larger window is searched on a seeded sample of this size (docs/statistics/segments.md). */
 export const SEARCH_ROWS = 1_000_000;
 /** The sample's seed: the same window is searched on the same rows every time. */
@@ -53,7 +55,7 @@ export function sampleRows(n: number, m: number, seed: number): Int32Array {
 }
 
 /** The rows `idx` of `c`, with their captured columns. */
-function sampled(c: Collected, idx: Int32Array): Collected {
+function sampled(c: Collected, idx: Int32Array, columns = true): Collected {
   const n = idx.length;
   const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
   const pick = <T extends Int32Array | Float64Array | Float32Array>(a: T, make: (m: number) => T): T => {
@@ -72,7 +74,7 @@ function sampled(c: Collected, idx: Int32Array): Collected {
     const int = (m: number) => new Int32Array(m);
     out = { ...base, yTrueClass: pick(c.yTrueClass!, int), yPredClass: pick(c.yPredClass!, int), proba, ...(c.labels ? { labels: c.labels } : {}) };
   }
-  if (c.segments) {
+  if (c.segments && columns) {
     out.segments = Object.fromEntries(
       Object.entries(c.segments).map(([name, g]) => {
         const codes = new Int32Array(idx.length);
@@ -140,7 +142,9 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
     worst: found.worst.map((f) => {
       const idx = members(columns, f.key);
       const segLoss = meanOf(idx);
-      const score = metricsOf(subset(c, idx, o.nClasses), o.nClasses, o.positiveIndex).metrics[metric] ?? null;
+      // The segment's rows gathered without the captured columns; brier and log loss computed only when one is the metric.
+      const rows = sampled(c, idx, false);
+      const score = metricsOf(rows, o.nClasses, o.positiveIndex, !PROBABILITY_ONLY.has(metric)).metrics[metric] ?? null;
       return {
         where: f.where,
         label: segmentLabel(f.where),
