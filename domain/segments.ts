@@ -83,7 +83,10 @@ export interface SegmentSearchReport {
   /** The primary metric and the mean loss on the whole labelled window. */
   overall: number | null;
   overallLoss: number;
+  /** Labelled rows searched: the window's, or a seeded sample of them when it has more (`sampledFrom`). */
   rows: number;
+  /** The window's labelled rows when the search ran on a sample of `rows` of them. */
+  sampledFrom?: number;
   columns: string[];
   /** Columns not searched, with why (no reference bins, absent, too many values). */
   skipped?: { column: string; reason: string }[];

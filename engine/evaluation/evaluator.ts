@@ -11,7 +11,7 @@ import { canonicalLabel, type PreparedModel } from './model.js';
 import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
-import { binCodes } from './segments/bin-codes.js';
+import { binCodes, valueCodes, type ValueCoder } from './segments/bin-codes.js';
 import { checkProbabilityRows, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
@@ -81,7 +81,7 @@ export class Evaluator {
   private probaFloat32 = true;
   private readonly yTrueValue = new Growable((n) => new Float64Array(n));
   private readonly yPredValue = new Growable((n) => new Float64Array(n));
-  private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array>; values: Interned }>();
+  private readonly segmentCodes = new Map<string, { codes: Growable<Int32Array> } & ValueCoder>();
   private rowsRead = 0;
   private dropped = 0;
   private unlabelled = 0;
@@ -325,15 +325,7 @@ export class Evaluator {
         seg.codes.push(out);
         continue;
       }
-      for (let i = 0; i < n; i++) {
-        const r = rows ? rows[i]! : i;
-        let key: string;
-        if (!col) key = '(missing)';
-        else if (col.kind === 'string') key = col.values[r] ?? '(missing)';
-        else if (col.nulls?.[r]) key = '(missing)';
-        else key = col.kind === 'boolean' ? String(col.values[r] === 1) : String(col.values[r]);
-        out[i] = seg.values.code(key);
-      }
+      valueCodes(col, seg, rows, out);
       seg.codes.push(out);
     }
   }

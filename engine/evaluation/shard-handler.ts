@@ -16,7 +16,7 @@ import { finishEvaluation } from './evaluate.js';
 import { probabilityMetricsOf } from './deferred-metrics.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
-import { createInProcessRunner } from './in-process-runner.js';
+import { createInProcessRunner, MAX_MODELS } from './in-process-runner.js';
 import { columnsToRead } from './stream.js';
 import { compareLogged, LoggedComparer, loggedOptions } from './logged.js';
 import { prepareModel, type PreparedModel } from './model.js';
@@ -28,13 +28,19 @@ const prepared = new Map<string, Promise<PreparedModel>>();
 /** Prepared per model bytes and spec: the same artifact can be declared differently. */
 function prepare(m: ModelMessage): Promise<PreparedModel> {
   const key = `${m.modelKey}:${JSON.stringify([m.spec.id, m.spec.task, m.spec.inputs, m.spec.outputs, m.spec.classes, m.spec.label])}`;
-  let p = prepared.get(key);
-  if (!p) {
-    p = prepareModel(m.spec, m.modelBytes, m.modelKey, runner, m.artifactName);
-    prepared.set(key, p);
-    p.catch(() => prepared.delete(key));
+  const cached = prepared.get(key);
+  const p = cached ?? prepareModel(m.spec, m.modelBytes, m.modelKey, runner, m.artifactName);
+  if (!cached) {
+    p.catch(() => {
+      if (prepared.get(key) === p) prepared.delete(key);
+    });
   }
-  return p;
+  // Bounded as the runner's remembered models are, least recently used first out.
+  prepared.delete(key);
+  prepared.set(key, p);
+  while (prepared.size > MAX_MODELS) prepared.delete(prepared.keys().next().value!);
+  // The runner may have released the model's session (it keeps fewer than this cache): loaded again, and kept recent.
+  return cached ? p.then(async (model) => (await runner.load(m.modelKey, m.modelBytes), model)) : p;
 }
 
 function transferList(c: Collected): ArrayBuffer[] {

@@ -132,7 +132,9 @@ export class WindowArrays {
       const local = p.segments?.[name];
       if (!local) continue;
       const remap = local.values.map((v) => seg.values.code(v));
-      for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
+      // The part numbered its values as the window does (values seen in the same order): copied as they are.
+      if (remap.every((c, i) => c === i)) seg.codes.set(local.codes, at);
+      else for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
     }
     if (this.sample === null) this.sample = p.sample && mergeSamples([p.sample], [at]);
     else if (this.sample && p.sample) this.sample = mergeSamples([this.sample, p.sample], [0, at]);

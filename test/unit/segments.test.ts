@@ -9,8 +9,8 @@ import { searchSegments, segmentBaseline, members, type CodedColumn } from '../.
 import { parseReferenceProfile } from '../../engine/drift/profile-parse.js';
 import { codeColumn, segmentLabel } from '../../engine/evaluation/segments/columns.js';
 import { quantileEdges, segmentPlan } from '../../engine/evaluation/segments/plan.js';
-import { lossKind, rowLoss } from '../../engine/evaluation/segments/loss.js';
-import { searchWindow } from '../../engine/evaluation/segments/window.js';
+import { excessLoss, lossAndTested, lossKind, rowLoss } from '../../engine/evaluation/segments/loss.js';
+import { sampleRows, searchWindow } from '../../engine/evaluation/segments/window.js';
 import type { Collected } from '../../engine/evaluation/evaluator.js';
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { modelSpec } from '../../domain/config.js';
@@ -237,6 +237,61 @@ describe('weak segment search', function () {
     close(report.worst[0]!.metric!, 1 - 1 / 3, 0.01, 'the segment accuracy');
     assert.ok(report.worst[0]!.pAdjusted < 1e-6);
     assert.equal(report.tested, 3);
+    assert.equal(report.sampledFrom, undefined);
+    // A window larger than the search's rows is searched on a seeded sample: the same rows every time, the same weak segment.
+    const options = { spec: spec(), plan: segmentPlan(spec()), nClasses: 2, positiveIndex: 1, overall: 0.9, confidence: 0.95 };
+    const half = Math.floor(c.rows / 2);
+    const sampled = searchWindow(c, options, half)!;
+    assert.equal(sampled.rows, half);
+    assert.equal(sampled.sampledFrom, c.rows);
+    assert.equal(sampled.worst[0]!.label, 'plan = "student"');
+    assert.ok(Math.abs(sampled.worst[0]!.rows - 1333 / 2) < 100, `${sampled.worst[0]!.rows} sampled rows of the segment`);
+    assert.deepEqual(searchWindow(c, options, half), sampled);
+  });
+
+  it('samples rows without replacement, ascending, each row as likely as another', function () {
+    const n = 100_000;
+    const m = 20_000;
+    const idx = sampleRows(n, m, 7);
+    assert.equal(idx.length, m);
+    for (let i = 1; i < m; i++) assert.ok(idx[i]! > idx[i - 1]!, `row ${idx[i]} after ${idx[i - 1]}`);
+    assert.ok(idx[0]! >= 0 && idx[m - 1]! < n);
+    // Each decile of the rows holds about a tenth of the sample (binomial sd ≈ 42 rows).
+    const deciles = new Array<number>(10).fill(0);
+    for (const r of idx) deciles[Math.floor((10 * r) / n)]!++;
+    for (const d of deciles) assert.ok(Math.abs(d - m / 10) < 250, `deciles ${deciles.join(', ')}`);
+    assert.deepEqual(sampleRows(n, m, 7), idx);
+    assert.notDeepEqual(sampleRows(n, m, 8), idx);
+  });
+
+  it('computes the binary log loss and its excess in one pass as the two functions do', function () {
+    const n = 1000;
+    const proba = new Float32Array(2 * n);
+    const yTrue = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = ((i * 7919) % 1000) / 1000;
+      proba[2 * i] = 1 - p;
+      proba[2 * i + 1] = p;
+      yTrue[i] = (i * 31) % 3 === 0 ? 1 : 0;
+    }
+    const c = {
+      task: 'binary',
+      rows: n,
+      rowsRead: n,
+      droppedRows: 0,
+      invalid: [],
+      yTrueClass: yTrue,
+      yPredClass: yTrue,
+      proba,
+      labels: ['0', '1'],
+    } as Collected;
+    const { losses, tested } = lossAndTested(c, 'log_loss');
+    const loss = rowLoss(c, 'log_loss');
+    const excess = excessLoss(c, 'log_loss', loss);
+    for (let i = 0; i < n; i++) {
+      close(losses[i]!, loss[i]!, 1e-12, `loss of row ${i}`);
+      close(tested[i]!, excess[i]!, 1e-12, `excess of row ${i}`);
+    }
   });
 
   it('validates models[].segments at load, naming the model and the field', function () {

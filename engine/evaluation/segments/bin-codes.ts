@@ -28,3 +28,39 @@ export function binCodes(
     out[i] = bin[j]!;
   }
 }
+
+/** A column's interned values, with its numbers' codes by number (and booleans' apart). */
+export interface ValueCoder {
+  values: Interned;
+  byValue?: Map<number, number>;
+  byBool?: Map<number, number>;
+}
+
+/** Codes rows of `col` (absent: every row missing) by their value, as String() names it ("(missing)" for none). */
+export function valueCodes(col: Column | undefined, seg: ValueCoder, rows: Int32Array | undefined, out: Int32Array): void {
+  const n = out.length;
+  if (!col) out.fill(seg.values.code('(missing)'));
+  else if (col.kind === 'string') {
+    const v = col.values;
+    for (let i = 0; i < n; i++) out[i] = seg.values.code(v[rows ? rows[i]! : i] ?? '(missing)');
+  } else {
+    // A number's code looked up by the number (as String() would name it: −0 is 0, NaN one value), not by a string made per row.
+    const boolean = col.kind === 'boolean';
+    const byValue = boolean ? (seg.byBool ??= new Map<number, number>()) : (seg.byValue ??= new Map<number, number>());
+    const v = col.values;
+    for (let i = 0; i < n; i++) {
+      const r = rows ? rows[i]! : i;
+      if (col.nulls?.[r]) {
+        out[i] = seg.values.code('(missing)');
+        continue;
+      }
+      const x = v[r]!;
+      let code = byValue.get(x);
+      if (code === undefined) {
+        code = seg.values.code(boolean ? String(x === 1) : String(x));
+        byValue.set(x, code);
+      }
+      out[i] = code;
+    }
+  }
+}

@@ -89,3 +89,26 @@ export function excessLoss(c: Collected, kind: SegmentSearchReport['loss'], loss
   }
   return out;
 }
+
+/** The loss of each row and what the search tests (its excess, or the loss itself): the binary log loss's in one pass, two logs a row. */
+export function lossAndTested(c: Collected, kind: SegmentSearchReport['loss']): { losses: Float64Array; tested: Float64Array } {
+  const proba = c.proba;
+  if (kind !== 'log_loss' || !proba || c.rows === 0 || proba.length !== 2 * c.rows) {
+    const losses = rowLoss(c, kind);
+    return { losses, tested: excessLoss(c, kind, losses) };
+  }
+  const n = c.rows;
+  const t = c.yTrueClass!;
+  const losses = new Float64Array(n);
+  const tested = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p0 = proba[2 * i]!;
+    const p1 = proba[2 * i + 1]!;
+    const l0 = Math.log(Math.min(1 - EPS, Math.max(EPS, p0)));
+    const l1 = Math.log(Math.min(1 - EPS, Math.max(EPS, p1)));
+    const loss = -(t[i] === 0 ? l0 : l1);
+    losses[i] = loss;
+    tested[i] = loss + p0 * l0 + p1 * l1;
+  }
+  return { losses, tested };
+}

@@ -7,14 +7,14 @@ import type { EvaluationSummary } from '../../../domain/evaluation.js';
 import type { SegmentBaseline, SegmentSearchReport } from '../../../domain/segments.js';
 import type { Collected } from '../evaluator.js';
 import { metricsOf } from '../collected-metrics.js';
-import { subset } from '../slices.js';
 import { codeColumn, segmentLabel } from './columns.js';
-import { excessLoss, lossKind, rowLoss } from './loss.js';
+import { excessLoss, lossAndTested, lossKind, rowLoss } from './loss.js';
 import { segmentPlan, type SegmentPlan } from './plan.js';
 import type { PreparedModel } from '../model.js';
 import type { ReferenceProfile } from '../../drift/profile.js';
 import { members, searchSegments, segmentBaseline, type CodedColumn } from './search.js';
 import type { Gap } from './stats.js';
+import { Mulberry32 } from '../../math/random.js';
 
 export interface WindowSearchOptions {
   spec: ModelSpec;
@@ -37,14 +37,63 @@ export function codedColumns(c: Collected, plan: SegmentPlan, minRows: number): 
   return plan.columns.filter((name) => c.segments?.[name]).map((name) => codeColumn(name, c.segments![name]!, minRows, plan.bins[name]));
 }
 
-export function searchWindow(c: Collected, o: WindowSearchOptions): SegmentSearchReport | undefined {
+/** Metrics computed apart from the rest (deferProbability): left out of a segment's metrics unless one is the metric. */
+const PROBABILITY_ONLY = new Set(['brier', 'log_loss']);
+
+/** At most this many labelled rows are searched: a larger window is searched on a seeded sample of this size (docs/statistics/segments.md). */
+export const SEARCH_ROWS = 1_000_000;
+/** The sample's seed: the same window is searched on the same rows every time. */
+const SAMPLE_SEED = 0x5e9;
+
+/** `m` of the rows 0 … n − 1, ascending, drawn without replacement by selection sampling (each subset of m equally likely). */
+export function sampleRows(n: number, m: number, seed: number): Int32Array {
+  const rng = new Mulberry32(seed);
+  const out = new Int32Array(m);
+  // Row i is taken with probability (rows still to take) / (rows left): u·(n − i) < m − t, u = nextU32 / 2^32.
+  for (let i = 0, t = 0; t < m; i++) if (rng.nextU32() * (n - i) < (m - t) * 4294967296) out[t++] = i;
+  return out;
+}
+
+/** The rows `idx` of `c`, with their captured columns. */
+function sampled(c: Collected, idx: Int32Array, columns = true): Collected {
+  const n = idx.length;
+  const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
+  const pick = <T extends Int32Array | Float64Array | Float32Array>(a: T, make: (m: number) => T): T => {
+    const out = make(n);
+    for (let i = 0; i < n; i++) out[i] = a[idx[i]!]!;
+    return out;
+  };
+  let out: Collected;
+  if (c.task === 'regression') {
+    out = { ...base, yTrueValue: pick(c.yTrueValue!, (m) => new Float64Array(m)), yPredValue: pick(c.yPredValue!, (m) => new Float64Array(m)) };
+  } else {
+    const k = c.proba!.length / c.rows;
+    const p = c.proba!;
+    const proba = p instanceof Float32Array ? new Float32Array(n * k) : new Float64Array(n * k);
+    for (let i = 0; i < n; i++) for (let j = 0, r = idx[i]! * k; j < k; j++) proba[i * k + j] = p[r + j]!;
+    const int = (m: number) => new Int32Array(m);
+    out = { ...base, yTrueClass: pick(c.yTrueClass!, int), yPredClass: pick(c.yPredClass!, int), proba, ...(c.labels ? { labels: c.labels } : {}) };
+  }
+  if (c.segments && columns) {
+    out.segments = Object.fromEntries(
+      Object.entries(c.segments).map(([name, g]) => {
+        const codes = new Int32Array(idx.length);
+        for (let i = 0; i < idx.length; i++) codes[i] = g.codes[idx[i]!]!;
+        return [name, { codes, values: g.values }];
+      }),
+    );
+  }
+  return out;
+}
+
+export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows = SEARCH_ROWS): SegmentSearchReport | undefined {
   const s = o.spec.segments;
-  if (!s.search || c.rows < 2 * s.min_rows) return undefined;
+  if (!s.search || window.rows < 2 * s.min_rows) return undefined;
+  const c = window.rows > maxRows ? sampled(window, sampleRows(window.rows, maxRows, SAMPLE_SEED)) : window;
   const metric = o.spec.thresholds.metric;
   const loss = lossKind(c.task, metric);
   const columns = codedColumns(c, o.plan, s.min_rows);
-  const losses = rowLoss(c, loss);
-  const tested = excessLoss(c, loss, losses);
+  const { losses, tested } = lossAndTested(c, loss);
   const meanOf = (idx: ArrayLike<number> | undefined): number => {
     let sum = 0;
     const n = idx ? idx.length : losses.length;
@@ -52,7 +101,7 @@ export function searchWindow(c: Collected, o: WindowSearchOptions): SegmentSearc
     return sum / n;
   };
   const overallLoss = meanOf(undefined);
-  const statistic = tested === losses ? 'loss' : 'excess_loss';
+  const statistic = loss === 'absolute_error' || loss === 'squared_error' ? 'loss' : 'excess_loss';
   // A baseline of another loss (the primary metric changed since the profile) is not comparable.
   const gaps = o.baseline && o.baseline.loss === loss && o.baseline.statistic === statistic ? o.baseline.gaps : undefined;
   const lookup = gaps
@@ -81,6 +130,7 @@ export function searchWindow(c: Collected, o: WindowSearchOptions): SegmentSearc
     overallLoss,
     statistic,
     rows: c.rows,
+    ...(c !== window ? { sampledFrom: window.rows } : {}),
     columns: columns.map((col) => col.name),
     ...(o.plan.skipped.length > 0 ? { skipped: o.plan.skipped } : {}),
     tested: found.tested,
@@ -92,7 +142,9 @@ export function searchWindow(c: Collected, o: WindowSearchOptions): SegmentSearc
     worst: found.worst.map((f) => {
       const idx = members(columns, f.key);
       const segLoss = meanOf(idx);
-      const score = metricsOf(subset(c, idx, o.nClasses), o.nClasses, o.positiveIndex).metrics[metric] ?? null;
+      // The segment's rows gathered without the captured columns; brier and log loss computed only when one is the metric.
+      const rows = sampled(c, idx, false);
+      const score = metricsOf(rows, o.nClasses, o.positiveIndex, !PROBABILITY_ONLY.has(metric)).metrics[metric] ?? null;
       return {
         where: f.where,
         label: segmentLabel(f.where),
