@@ -24,6 +24,12 @@ export interface EstimationSummary {
   /** Classifiers: the expected confusion matrix, rows = true class, columns = predicted class, in the model's class order. */
   confusion?: number[][];
   /**
+   * Binary classifiers with metrics declared at a decision threshold (models[].metrics, kind
+   * at_threshold): the expected confusion matrix when a row is predicted positive where its score is
+   * at or above each threshold, laid out as `confusion`.
+   */
+  confusionAt?: { threshold: number; confusion: number[][] }[];
+  /**
    * The method's assumption checked. CBPE assumes calibrated scores: the expected calibration error
    * on the reference (after calibration) and on the window's labelled rows when there are enough.
    * An estimate whose assumption fails is reported but marked unreliable, with the reason.

@@ -250,6 +250,47 @@ function clamp01(v: number): number {
 }
 
 /** TP / (TP + FP) and the like, 0 where the denominator is 0 (NannyML's and scikit-learn's zero_division). */
+/**
+ * The expected confusion matrix of a binary window when a row is predicted positive where its
+ * (uncalibrated) score of the positive class is at or above each threshold: each row adds its
+ * calibrated probability of being positive to the true positives (or false negatives) and the rest
+ * to the false positives (or true negatives), as for the model's own predictions.
+ */
+function expectedAtThresholds(
+  window: ClassScores,
+  pos: number,
+  p: Float64Array,
+  thresholds: readonly number[],
+): { threshold: number; confusion: number[][] }[] {
+  const k = window.classes.length;
+  const neg = 1 - pos;
+  return [...new Set(thresholds)].map((t) => {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    let tn = 0;
+    for (let i = 0, j = pos; i < window.rows; i++, j += k) {
+      const q = p[i]!;
+      if (window.proba[j]! >= t) {
+        tp += q;
+        fp += 1 - q;
+      } else {
+        fn += q;
+        tn += 1 - q;
+      }
+    }
+    const confusion = [
+      [0, 0],
+      [0, 0],
+    ];
+    confusion[pos]![pos] = tp;
+    confusion[pos]![neg] = fn;
+    confusion[neg]![pos] = fp;
+    confusion[neg]![neg] = tn;
+    return { threshold: t, confusion };
+  });
+}
+
 function ratio(a: number, b: number): number {
   return b !== 0 ? a / b : 0;
 }
@@ -282,11 +323,17 @@ function expectedAuc(order: ArrayLike<number> | null, scores: Float64Array, prob
 }
 
 /** Estimates a window's metrics from its scores; `labelled`: the window's rows that do carry a label, to check calibration on them when there are enough. */
-export function estimateCbpe(state: CbpeState, window: ClassScores, labelled?: ClassScores & { yTrue: Int32Array }): EstimationSummary {
+export function estimateCbpe(
+  state: CbpeState,
+  window: ClassScores,
+  labelled?: ClassScores & { yTrue: Int32Array },
+  opts: { thresholds?: readonly number[] } = {},
+): EstimationSummary {
   const k = checkScores(window, 'the window', state);
   const n = window.rows;
   const values = new Map<string, number | null>();
   let confusion: number[][] | undefined;
+  let confusionAt: EstimationSummary['confusionAt'];
   if (n > 0) {
     const p = calibrated(state, window);
     const yPred = window.yPred;
@@ -332,6 +379,7 @@ export function estimateCbpe(state: CbpeState, window: ClassScores, labelled?: C
       confusion[pos]![neg] = fn;
       confusion[neg]![pos] = fp;
       confusion[neg]![neg] = tn;
+      if (opts.thresholds && opts.thresholds.length > 0) confusionAt = expectedAtThresholds(window, pos, p, opts.thresholds);
     } else {
       // cm[t][j] = Σ over rows predicted j of the probability that t is the true class.
       const cm = Array.from({ length: k }, () => new Float64Array(k));
@@ -395,6 +443,7 @@ export function estimateCbpe(state: CbpeState, window: ClassScores, labelled?: C
   }
   const summary: EstimationSummary = { method: 'cbpe', rows: n, metrics, reliability: reliability(state, labelled, k), blindSpot: BLIND_SPOT };
   if (confusion) summary.confusion = confusion;
+  if (confusionAt) summary.confusionAt = confusionAt;
   return summary;
 }
 

@@ -170,6 +170,14 @@ function prepareCurve(
   return { value, cells: { of, count: 2 * groups, evaluate } };
 }
 
+/** A metric at a decision threshold from its confusion counts (realized, resampled or expected); scikit-learn's 0 where undefined. */
+function thresholdMetric(metric: Extract<DeclaredMetric, { kind: 'at_threshold' }>['metric'], tn: number, fp: number, fn: number, tp: number): number {
+  if (metric === 'precision') return tp + fp === 0 ? 0 : tp / (tp + fp);
+  if (metric === 'recall') return tp + fn === 0 ? 0 : tp / (tp + fn);
+  if (metric === 'f1') return 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+  return (tp + tn) / (tn + fp + fn + tp);
+}
+
 function prepareThreshold(
   d: Extract<DeclaredMetric, { kind: 'at_threshold' }>,
   c: DeclaredRows,
@@ -193,13 +201,7 @@ function prepareThreshold(
     n >= 2 ? closedFormFor({ task: 'binary', metric: d.metric, yTrue, yPred, proba: c.proba!, nClasses, positive }, { ...s, value: r[d.metric] }) : null;
   const warning = r.warnings[d.metric];
   // sums: [true negative, false positive, false negative, true positive]; scikit-learn's 0 where undefined.
-  const evaluate = (w: Float64Array): number => {
-    const [tn, fp, fn, tp] = [w[0]!, w[1]!, w[2]!, w[3]!];
-    if (d.metric === 'precision') return tp + fp === 0 ? 0 : tp / (tp + fp);
-    if (d.metric === 'recall') return tp + fn === 0 ? 0 : tp / (tp + fn);
-    if (d.metric === 'f1') return 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-    return (tp + tn) / n;
-  };
+  const evaluate = (w: Float64Array): number => thresholdMetric(d.metric, w[0]!, w[1]!, w[2]!, w[3]!);
   return {
     value: r[d.metric],
     // scikit-learn's convention (0 with a warning) is kept; the warning says why.
@@ -333,15 +335,29 @@ export function declaredGated(spec: ModelSpec, classes: readonly string[] | unde
 
 /**
  * The declared metrics when the verdict is judged on the estimate: the matrix metrics from CBPE's
- * expected confusion matrix (on every scored row), marked estimated and without an interval (the
- * estimate's own band is the primary metric's); the others cannot be read off a confusion matrix
- * and are reported as not estimated.
+ * expected confusion matrix (on every scored row), a binary model's metrics at a declared threshold
+ * from its expected confusion matrix at that threshold, marked estimated and without an interval
+ * (the estimate's own band is the primary metric's); the curve metrics (recall at a precision,
+ * precision at a recall) and error bands are reported as not estimated.
  */
-export function estimatedGated(spec: ModelSpec, classes: readonly string[] | undefined, estimate: EstimationSummary | undefined): GatedValue[] {
+export function estimatedGated(
+  spec: ModelSpec,
+  classes: readonly string[] | undefined,
+  estimate: EstimationSummary | undefined,
+  positive?: number,
+): GatedValue[] {
   const declared = spec.metrics ?? [];
   const confusion = estimate?.confusion;
   if (declared.length === 0 || !estimate || !confusion || !classes || estimate.rows === 0) return [];
   return declared.map((d, i) => {
+    if (d.kind === 'at_threshold') {
+      const at = estimate.confusionAt?.find((x) => x.threshold === d.threshold)?.confusion;
+      const pos = positive;
+      if (!at || pos === undefined)
+        return gated(d, { value: null, why: `no expected confusion matrix at threshold ${d.threshold}: it waits for the labels` }, undefined, true);
+      const [tn, fp, fn, tp] = [at[1 - pos]![1 - pos]!, at[1 - pos]![pos]!, at[pos]![1 - pos]!, at[pos]![pos]!];
+      return gated(d, { value: thresholdMetric(d.metric, tn, fp, fn, tp) }, undefined, true);
+    }
     if (!isMatrixMetric(d))
       return gated(d, { value: null, why: `${d.kind} cannot be estimated from the expected confusion matrix: it waits for the labels` }, undefined, true);
     const m = matrixInClassOrder(spec.id, i, d, classes);
@@ -355,11 +371,11 @@ export function estimatedGated(spec: ModelSpec, classes: readonly string[] | und
  * A window judged on the estimate (fewer labelled rows than min_rows, as workflows/policy.ts
  * decides): its declared metrics are the estimated ones, in place of those of the few labelled rows.
  */
-export function gateOnEstimate(spec: ModelSpec, classes: readonly string[] | undefined, summary: EvaluationSummary): void {
+export function gateOnEstimate(spec: ModelSpec, classes: readonly string[] | undefined, summary: EvaluationSummary, positive?: number): void {
   const estimate = summary.estimated;
   const primary = estimate?.metrics[spec.thresholds.metric];
   if (summary.rows >= spec.min_rows || !primary || primary.value === null) return;
-  const est = estimatedGated(spec, classes, estimate);
+  const est = estimatedGated(spec, classes, estimate, positive);
   if (est.length === 0) return;
   summary.gated = [...(summary.gated ?? []).filter((g) => g.kind !== 'business'), ...est];
 }

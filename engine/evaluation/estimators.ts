@@ -129,6 +129,8 @@ export function estimateWindow(
   labelled: Collected,
   sample: RowSample | undefined,
   domainClassifierWanted: boolean,
+  /** Decision thresholds of declared metrics (at_threshold): CBPE's expected confusion matrix at each. */
+  thresholds: readonly number[] = [],
 ): { estimated?: EstimationSummary; multivariate?: MultivariateDrift; notes: string[] } {
   const notes: string[] = [];
   if (!estimators || all.rows === 0) return { notes };
@@ -140,7 +142,7 @@ export function estimateWindow(
   if (estimators.cbpe && prepared.task !== 'regression' && unlabelledRows > 0) {
     try {
       const known = labelled.rows > 0 ? { ...classScores(prepared, labelled), yTrue: labelled.yTrueClass! } : undefined;
-      estimated = estimateCbpe(estimators.cbpe, classScores(prepared, all), known);
+      estimated = estimateCbpe(estimators.cbpe, classScores(prepared, all), known, { thresholds });
     } catch (err) {
       notes.push(`no estimate: CBPE failed on this window: ${why(err)}`);
     }

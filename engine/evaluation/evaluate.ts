@@ -383,9 +383,17 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
       (o.reference.recognised ?? []).map((r) => r.column),
     );
     const estimators = o.reference.profile.estimators as ReferenceEstimators | undefined;
-    const { estimated, multivariate, notes } = estimateWindow(estimators, prepared, all, collected, all.sample, spec.monitor.multivariate.domain_classifier);
+    const { estimated, multivariate, notes } = estimateWindow(
+      estimators,
+      prepared,
+      all,
+      collected,
+      all.sample,
+      spec.monitor.multivariate.domain_classifier,
+      (spec.metrics ?? []).flatMap((d) => (d.kind === 'at_threshold' ? [d.threshold] : [])),
+    );
     if (estimated) summary.estimated = estimated;
-    gateOnEstimate(spec, prepared.classes, summary);
+    gateOnEstimate(spec, prepared.classes, summary, prepared.positiveIndex);
     if (multivariate) summary.multivariate = multivariate;
     summary.warnings.push(...notes);
     if (!estimators && unlabelled > 0) {

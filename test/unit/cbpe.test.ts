@@ -374,3 +374,28 @@ describe('CBPE: the calibration check', () => {
     assert.match(est.reliability.why!, /the calibration error 0\.3\d\d on held-out reference rows \(1000 rows\)/);
   });
 });
+
+describe('CBPE at a declared decision threshold (models[].metrics, kind at_threshold)', () => {
+  for (const c of golden.cases.filter((x) => x.task === 'binary')) {
+    it(`${c.name}: at the model's own threshold 0.5, NannyML's expected confusion matrix; at any other, the same expected positives`, () => {
+      const pos = c.positive!;
+      const state = fitCbpe(scores(c, c.reference), { metrics: ['accuracy'], chunkSize: c.chunkSize });
+      for (const chunk of c.chunks) {
+        const w = scores(c, c.analysis, chunk.start, chunk.end + 1);
+        // The fixture's predictions are its scores at or above 0.5: what makes the comparison meaningful.
+        for (let i = 0; i < w.rows; i++) assert.equal(w.yPred[i] === pos, w.proba[i * 2 + pos]! >= 0.5, `${c.name} row ${i}`);
+        const est = estimateCbpe(state, w, undefined, { thresholds: [0.5, 0.3, 0, 1.01] });
+        const at = (t: number): number[][] => est.confusionAt!.find((x) => x.threshold === t)!.confusion;
+        const rows = chunk.end + 1 - chunk.start;
+        for (let t = 0; t < 2; t++)
+          for (let p = 0; p < 2; p++) assert.ok(Math.abs(at(0.5)[t]![p]! - chunk.confusion[t]![p]!) / rows <= 1e-4, `${c.name}@${chunk.start} [${t}][${p}]`);
+        const positives = at(0.5)[pos]![pos]! + at(0.5)[pos]![1 - pos]!;
+        const low = at(0.3);
+        assert.ok(Math.abs(low[pos]![pos]! + low[pos]![1 - pos]! - positives) < 1e-9, 'the expected positives do not depend on the threshold');
+        assert.ok(low[pos]![pos]! >= at(0.5)[pos]![pos]! && low[1 - pos]![pos]! >= at(0.5)[1 - pos]![pos]!, 'a lower threshold flags more rows');
+        assert.deepEqual([at(0)[pos]![1 - pos], at(0)[1 - pos]![1 - pos]], [0, 0], 'threshold 0: every row flagged');
+        assert.deepEqual([at(1.01)[pos]![pos], at(1.01)[1 - pos]![pos]], [0, 0], 'above 1: none flagged');
+      }
+    });
+  }
+});

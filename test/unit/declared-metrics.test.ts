@@ -174,6 +174,33 @@ describe('declared business metrics on a window (engine/evaluation/declared-metr
     assert.equal(est[1]!.value, cost * 200, 'per window: the total over every scored row');
     assert.equal(est[2]!.value, null, 'recall at precision waits for the labels');
     assert.match(est[2]!.why!, /cannot be estimated from the expected confusion matrix/);
+    // Metrics at a declared threshold: from CBPE's expected confusion matrix at that threshold, when it was computed.
+    assert.equal(est[4]!.value, null, 'no expected matrix at 0.4 in this estimate');
+    assert.match(est[4]!.why!, /no expected confusion matrix at threshold 0\.4/);
+    const atThresholds = {
+      ...(estimate as object),
+      confusionAt: [
+        {
+          threshold: 0.4,
+          confusion: [
+            [90, 30.75],
+            [12, 67.25],
+          ],
+        },
+        {
+          threshold: 0.6,
+          confusion: [
+            [110, 10.75],
+            [40, 39.25],
+          ],
+        },
+      ],
+    } as never;
+    const at = estimatedGated(spec, c.classes, atThresholds, 1);
+    assert.equal(at[4]!.value, (2 * 67.25) / (2 * 67.25 + 30.75 + 12), 'f1 at 0.4 from the expected counts');
+    assert.equal(at[5]!.value, 39.25 / (39.25 + 10.75), 'precision at 0.6 from the expected counts');
+    assert.equal(at[4]!.estimated, true);
+    assert.equal(estimatedGated(spec, c.classes, atThresholds)[4]!.value, null, 'without the positive class: not estimated');
     assert.match(judgeGates([{ ...est[0]!, gate: { max: 5 } }])[0]!.text, /^estimated cost /);
     // The summary: realized values of the few labelled rows are replaced; a window with enough labels keeps its own.
     const few = {
