@@ -75,6 +75,7 @@ function specOf(d: Dataset, metric: string): ModelSpec {
     thresholds: metric === 'mae' ? { metric, max: 1e12 } : { metric, min: 0 },
     min_rows: 1,
     monitor: { significance: { resamples: 0 } },
+    segments: { search: true },
   });
 }
 

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   };
   const engine = createEvaluationEngine();
   try {
-    const on = realSpec();
+    const on = realSpec({ segments: { search: true } });
     const off = realSpec({ segments: { search: false } });
     const model = { modelBytes, modelKey: sha256Hex(modelBytes), artifactName: path.basename(modelFile) };
     const { profile } = await profileReferenceData({

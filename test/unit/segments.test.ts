@@ -77,6 +77,7 @@ function spec(extra: Record<string, unknown> = {}): ReturnType<typeof modelSpec.
     data: { uri: 'data/{date}.csv' },
     schedule: { every: '1d' },
     thresholds: { metric: 'accuracy', min: 0.5 },
+    segments: { search: true },
     ...extra,
   });
 }
@@ -199,6 +200,7 @@ describe('weak segment search', function () {
     assert.deepEqual(plan.columns, ['age', 'income', 'plan']);
     assert.deepEqual(plan.bins, { age: [10, 20, 30, 40, 50, 60, 70, 80, 90] });
     assert.deepEqual(segmentPlan(spec({ segments: { search: false } }), profile).columns, []);
+    assert.deepEqual(segmentPlan(spec({ segments: {} }), profile).columns, [], 'off unless the config turns it on');
   });
 
   it('picks the loss from the primary metric and finds a planted weak segment in a window of collected rows', function () {
@@ -311,7 +313,7 @@ describe('weak segment search', function () {
     assert.match(refuse('    segments: { serch: true }'), /unknown key serch/);
     const ok = parseConfig(`models:${modelYaml({ extra: '    segments: { pairs: false, columns: [a] }' })}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
     assert.deepEqual(ok.models[0]!.segments, {
-      search: true,
+      search: false,
       min_rows: 200,
       max_segments: 1000,
       pairs: false,
