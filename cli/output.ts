@@ -22,3 +22,15 @@ export function writeOutputFile(file: string, text: string, what: string, mode?:
     throw new UpkeepError('InvalidConfig', `cannot write ${what} ${file}: ${why}`);
   }
 }
+
+/** Rows as columns aligned by padding each cell to its column's widest, two spaces apart (the first row is the header). */
+export function printTable(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows)
+    console.log(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    );
+}

@@ -14,6 +14,7 @@ import { onParentExit } from '../../workers/parent-watch.js';
 import { countLine, withProgress } from '../progress.js';
 import { describeRecorded, recordCommandConfig, witness } from '../config-record.js';
 import { recordFleetConfig } from '../../engine/audit/config-entries.js';
+import { printTable } from '../output.js';
 
 export async function syncCommand(o: { config?: string; dryRun?: boolean; prune?: boolean; author?: string }): Promise<void> {
   const file = commandConfig(o.config);
@@ -81,14 +82,7 @@ export async function listCommand(): Promise<void> {
       console.log('no upkeep schedules: run `upkeep schedules sync`');
       return;
     }
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows)
-      console.log(
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      );
+    printTable(rows);
   });
 }
 

@@ -7,6 +7,7 @@ import { UpkeepError } from '../../engine/errors.js';
 import type { ModelVersion } from '../../engine/registry/types.js';
 import { cardKey } from '../../engine/store/keys.js';
 import { configAndModel, type MaintenanceContext } from './maintenance-context.js';
+import { printTable } from '../output.js';
 
 export async function verifyDecisions(ctx: MaintenanceContext, model: string, o: { config?: string }): Promise<void> {
   const { config, spec } = await configAndModel(ctx, o.config, model);
@@ -49,14 +50,7 @@ export async function versions(ctx: MaintenanceContext, model: string, o: { conf
     console.log(`no versions of ${spec.id} yet, and its artifact ${spec.artifact} does not exist`);
     return;
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows)
-    console.log(
-      r
-        .map((c, i) => c.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    );
+  printTable(rows);
   console.log('');
   if (champion) {
     console.log(
