@@ -201,7 +201,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist|[.]upkeep|[.]bench)/' },
+    exclude: { path: '^(node_modules|dist|dist[.]tmp-[0-9]+|[.]upkeep|[.]bench)/' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
   },
 };

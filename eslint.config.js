@@ -24,7 +24,7 @@ const NODE_BUILTINS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.upkeep/**', '.bench/**', 'dist/**'] },
+  { ignores: ['node_modules/**', '.upkeep/**', '.bench/**', 'dist/**', 'dist.tmp-*/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
