@@ -56,15 +56,25 @@ describe('syncing schedules from the config', function () {
         paused.map((c) => [c.kind, c.summary]),
         [['pause', `model ${modelId} is not in upkeep.yaml: paused (sync --prune deletes it)`]],
       );
-      const state = (await handle.describe()).state;
-      assert.deepEqual([state.paused, state.note], [true, `model ${modelId} is not in upkeep.yaml`]);
+      // A pause or unpause reaches the schedule's own record a moment after the call returns.
+      const settled = (paused: boolean) =>
+        waitFor(
+          `schedule of ${modelId} ${paused ? 'paused' : 'resumed'}`,
+          async () => {
+            const s = (await handle.describe()).state;
+            return s.paused === paused ? s : undefined;
+          },
+          { timeoutMs: 20_000 },
+        );
+      const state = await settled(true);
+      assert.equal(state.note, `model ${modelId} is not in upkeep.yaml`);
       assert.deepEqual(
         (await sync('pause')).map((c) => c.kind),
         ['orphan'],
       );
       // Back in the config: the schedule it paused itself is resumed.
       assert.deepEqual(await kinds(), ['update']);
-      assert.equal((await handle.describe()).state.paused, false);
+      await settled(false);
 
       assert.deepEqual(
         (await sync('keep')).map((c) => c.kind),
