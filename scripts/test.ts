@@ -193,13 +193,10 @@ async function main(): Promise<number> {
     if ((await bundlesBuilt).every((code) => code === 0)) extra.UPKEEP_TEST_BUNDLES = bundleDir;
     else log('a workflow bundle could not be built ahead: each test process builds its own');
     if (!whole) return await run(bin('mocha'), mochaArgs, extra);
-    const { parallel, serial } = suiteFiles();
-    const parallelCode = await run(bin('mocha'), ['--parallel', '--jobs', String(jobs()), ...parallel], extra);
-    log(`the files that must run alone: ${serial.join(', ')}`);
-    const serialCode = await run(bin('mocha'), serial, extra);
+    const suiteCode = await run(bin('mocha'), ['--parallel', '--jobs', String(jobs()), ...suiteFiles()], extra);
     const failedChecks = (await Promise.all(checks)).filter((code) => code !== 0).length;
     if (failedChecks > 0) log(`${failedChecks} of the checks failed (see above)`);
-    return parallelCode || serialCode || (failedChecks > 0 ? 1 : 0);
+    return suiteCode || (failedChecks > 0 ? 1 : 0);
   } finally {
     await Promise.allSettled([built, bundlesBuilt, ...checks]);
     rmSync(bundleDir, { recursive: true, force: true });
@@ -211,12 +208,6 @@ async function main(): Promise<number> {
     if (postgres) log('PostgreSQL test cluster stopped');
   }
 }
-
-/**
- * Files that run after the parallel part, one at a time: a dev server restarted under them, or
- * schedule listings of the shared server that other files' schedules would disturb.
- */
-const ALONE = ['test/faults/server-restart.test.ts', 'test/workflows/schedules.test.ts'];
 
 /**
  * The longest files, longest first (wall time of each in an `npm test`, measured with
@@ -239,9 +230,10 @@ const LONGEST = [
 /**
  * Every *.test.ts under test/: LONGEST first, then the folders of long files (processes, servers,
  * real timers): the workers take the files in this order, and a long file started last would leave
- * the other workers idle while one finishes it. The files of ALONE run apart, after them.
+ * the other workers idle while one finishes it. A file that needs a server to itself (a restart,
+ * schedule listings) starts its own: none has to run alone.
  */
-function suiteFiles(): { parallel: string[]; serial: string[] } {
+function suiteFiles(): string[] {
   const first = ['e2e', 'faults', 'attacks', 'web', 'workflows', 'workflow-logic', 'store'];
   const rank = (file: string): number => {
     const long = LONGEST.indexOf(file);
@@ -252,8 +244,7 @@ function suiteFiles(): { parallel: string[]; serial: string[] } {
   const files = readdirSync(path.join(PROJECT_DIR, 'test'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => `test/${f.split(path.sep).join('/')}`);
-  const sorted = files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  return { parallel: sorted.filter((f) => !ALONE.includes(f)), serial: ALONE.filter((f) => sorted.includes(f)) };
+  return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /**

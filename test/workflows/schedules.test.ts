@@ -4,14 +4,38 @@ import { loadConfig } from '../../engine/config/load.js';
 import { syncSchedules } from '../../workers/schedules.js';
 import { Client, Connection } from '@temporalio/client';
 import { isUpkeepError } from '../../engine/errors.js';
-import { resolveTemporalCli, startDevServer } from '../../workers/dev-server.js';
+import { resolveTemporalCli, startDevServer, type DevServer } from '../../workers/dev-server.js';
 import { readSettings } from '../../workers/settings.js';
-import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
+import { uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { createWorkspace } from '../helpers/workspace.js';
 
+/**
+ * A dev server of this file's own: syncs list every schedule of the namespace and manage the
+ * system schedules (watchdog, digest, reviews, anchors), whose ids are fixed, so on the suite's
+ * shared server another file's schedules would be in its way and its own in theirs.
+ */
+function ownServer(): () => Promise<{ client: Client }> {
+  let server: DevServer | undefined;
+  let connection: Connection | undefined;
+  let ready: Promise<{ client: Client }> | undefined;
+  after(async () => {
+    await connection?.close().catch(() => undefined);
+    await server?.stop();
+  });
+  return () =>
+    (ready ??= (async () => {
+      const cli = resolveTemporalCli({ settings: readSettings(process.env) });
+      assert.ok(cli, 'the Temporal CLI is available (npm test installs it)');
+      server = await startDevServer({ cli, startTimeoutMs: 90_000 });
+      connection = await Connection.connect({ address: server.address });
+      return { client: new Client({ connection, namespace: server.namespace }) };
+    })());
+}
+
 describe('syncing schedules from the config', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
+  const testTemporal = ownServer();
 
   it('creates, leaves unchanged, updates, and pauses, prunes or keeps a schedule whose model left the config', async function () {
     const t = await testTemporal();
