@@ -187,13 +187,21 @@ async function syncOne(client: Client, model: ModelSpec, existing: ReadonlyMap<s
   const resume = current.state.paused && isOrphanNote(current.state.note) && !model.schedule.paused;
   if (action.memo?.[FINGERPRINT] === want && !resume) return { kind: 'unchanged', scheduleId, modelId: model.id, summary };
   if (!opts.dryRun) {
-    // Pause state is left as the operators set it; spec, action and policies follow the config.
+    // Pause state is left as the operators set it; spec, action and policies follow the config. A
+    // resume is part of the same update: an update sent before a separate unpause carried the
+    // paused state it had read and could land after it, leaving the schedule paused.
+    const resumed = { paused: false, note: `model ${model.id} is back in ${configName}` };
     await handle
-      .update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: options.policies }))
+      .update((prev) => ({
+        ...prev,
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+        state: resume ? { ...prev.state, ...resumed } : prev.state,
+      }))
       .catch((err: unknown) => {
         throw namespaceSetup(err);
       });
-    if (resume) await handle.unpause(`model ${model.id} is back in ${configName}`);
   }
   return { kind: 'update', scheduleId, modelId: model.id, summary: resume ? `${summary} (resumed: back in ${configName})` : summary };
 }
