@@ -15,7 +15,7 @@ import { evaluateModel } from '../../workflows/index.js';
 import { fixture } from '../helpers/fixtures.js';
 import { repack, ZSTD_STREAMED } from '../helpers/parquet-pages.js';
 import { testTemporal, uniqueModelId, uniqueTaskQueue } from '../helpers/temporal.js';
-import { workflowBundleFile } from '../helpers/worker-processes.js';
+import { workerProcessScript, workflowBundleFile } from '../helpers/worker-processes.js';
 
 const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(PROJECT_DIR, 'bin', 'upkeep.mjs');
@@ -519,7 +519,7 @@ describe('a worker whose activity is stuck reading', function () {
         if (mode === 'fifo') fifo(path.join(ws.dir, 'target', `${ws.days[1]}.csv`));
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', 'test/helpers/worker-process.ts', t.address, taskQueue, ws.config, ws.dir, ...(mode === 'stuck-reads' ? ['stuck-reads'] : [])],
+          [...workerProcessScript(), t.address, taskQueue, ws.config, ws.dir, ...(mode === 'stuck-reads' ? ['stuck-reads'] : [])],
           // The worker's shutdown times shortened (workers/worker.ts: 5 s, 15 s): the test waits them out.
           // The bundle this process built: else the worker bundles the workflows itself (tens of CPU-seconds).
           {

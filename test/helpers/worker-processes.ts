@@ -43,6 +43,16 @@ export function fastFailoverBundleFile(): Promise<string> {
   return testBundleFile('fast-failover');
 }
 
+/**
+ * Node's arguments that run worker-process.ts (from the project folder): the copy npm test compiled
+ * once against dist/ (UPKEEP_TEST_WORKER_JS: plain node starts it with less CPU), else the source
+ * through tsx, for a file run on its own.
+ */
+export function workerProcessScript(): string[] {
+  const compiled = process.env.UPKEEP_TEST_WORKER_JS;
+  return compiled ? [compiled] : ['--import', 'tsx', 'test/helpers/worker-process.ts'];
+}
+
 /** Starts a worker process; `killAt` makes it SIGKILL itself at a store put/get or data read (see worker-process.ts). */
 /** `env` adds variables, e.g. UPKEEP_WORKER_QUEUES and UPKEEP_*_SLOTS (read as the CLI reads them). */
 /** `fastFailover`: it runs fastFailoverBundle and beats every running activity every FAST_HEARTBEAT_EVERY_MS. */
@@ -68,7 +78,7 @@ export async function startWorkerProcess(o: {
   if (o.killAt) env.UPKEEP_TEST_KILL_AT = o.killAt;
   if (o.snapshotReadMs) env.UPKEEP_TEST_SNAPSHOT_READ_MS = String(o.snapshotReadMs);
   if (o.held) env.UPKEEP_TEST_HELD = '1';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts', o.address, o.taskQueue, o.configPath, o.scratchDir], {
+  const child = spawn(process.execPath, [...workerProcessScript(), o.address, o.taskQueue, o.configPath, o.scratchDir], {
     cwd: PROJECT_DIR,
     env,
     stdio: [o.held ? 'pipe' : 'ignore', 'pipe', 'pipe'],
