@@ -531,7 +531,11 @@ function summarize(
           columns: spec.monitor.segments,
         })
       : undefined;
-  const fairness = windowFairness(spec, collected, { nClasses: prepared.classes?.length ?? 0, positiveIndex: prepared.positiveIndex });
+  const fairness = windowFairness(spec, collected, {
+    nClasses: prepared.classes?.length ?? 0,
+    positiveIndex: prepared.positiveIndex,
+    classes: prepared.classes,
+  });
   const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};
   // Declared business metrics, on the same rows, with their gates (declared-metrics.ts).
   const gated = declaredGated(spec, prepared.classes, prepared.positiveIndex, collected);

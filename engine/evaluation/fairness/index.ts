@@ -5,6 +5,7 @@ import type { GatedValue } from '../../../domain/gates.js';
 import type { Collected } from '../evaluator.js';
 import { assessFairness, type FairnessData } from './assess.js';
 import { fairnessGated } from './gates.js';
+import { groupDeclared, type GroupDeclared } from './declared.js';
 
 export { assessFairness, type FairnessData } from './assess.js';
 export { fairnessGated } from './gates.js';
@@ -13,7 +14,7 @@ export { fairnessGated } from './gates.js';
 export function windowFairness(
   spec: ModelSpec,
   c: Collected,
-  model: { nClasses: number; positiveIndex?: number | undefined },
+  model: { nClasses: number; positiveIndex?: number | undefined; classes?: readonly string[] | undefined },
 ): { report: FairnessReport; gated: GatedValue[] } | undefined {
   const f = spec.fairness;
   if (!f || c.rows === 0 || !c.segments) return undefined;
@@ -32,6 +33,9 @@ export function windowFairness(
     confidence,
     seed,
     ...(method ? { method } : {}),
+    ...withDeclared(groupDeclared(spec, model.classes, model.positiveIndex, c, model.nClasses)),
   });
   return { report, gated: fairnessGated(report, f) };
 }
+
+const withDeclared = (d: GroupDeclared | undefined): { declared?: GroupDeclared } => (d ? { declared: d } : {});
