@@ -9,6 +9,8 @@ import type { Collected } from '../../engine/evaluation/evaluator.js';
 import { windowFairness } from '../../engine/evaluation/fairness/index.js';
 import { fairnessMarkdown } from '../../engine/evaluation/fairness/markdown.js';
 import { fairnessSection } from '../../engine/pictures/fairness-html.js';
+import { completeGroupDeclared, declaredSamples } from '../../engine/evaluation/declared-bootstrap.js';
+import { resampleRanges } from '../../engine/evaluation/significance/interval.js';
 
 interface Expected {
   value: number | null;
@@ -174,6 +176,37 @@ describe('declared business metrics per fairness group (engine/evaluation/fairne
     assert.ok(windowFairness(spec, collectedOf(c), { nClasses: 2, positiveIndex: 1, classes: c.classes })!.gated.every((g) => g.kind === 'fairness'));
     // A gap is reported by name beside the gated ones, for trends and the promotion comparison.
     assert.ok('cost:gap[group]' in gapValues(report) && 'r_at_p:gap[group]' in gapValues(report));
+  });
+
+  it("leaves a large group's resamples pending in an evaluation and, spread over ranges, gives the one-call intervals bit for bit", function () {
+    // The handmade window repeated to 45,000 rows: group "all" has 28,500 (resampled by the engine's threads), "none" 15,000.
+    const c = handmade();
+    const times = 750;
+    const big: Case = {
+      ...c,
+      columns: { group: Array(times).fill(c.columns.group).flat() },
+      yTrue: Array(times).fill(c.yTrue).flat(),
+      yPred: Array(times).fill(c.yPred).flat(),
+      proba: Array(times).fill(c.proba).flat(),
+      significance: { resamples: 9, confidence: 0.9, seed: 4 },
+    };
+    const spec = specOf(big, ['group'], 'bootstrap', 5);
+    const model = { nClasses: 2, positiveIndex: 1, classes: big.classes };
+    const whole = windowFairness(spec, collectedOf(big), model)!;
+    const deferred = windowFairness(spec, collectedOf(big), model, true)!;
+    assert.equal(deferred.pending.length, 1, 'one group of 20,000 rows or more');
+    const job = deferred.pending[0]!;
+    const all = deferred.report.families[0]!.groups[job.at!.group]!;
+    assert.equal(all.rows, 28_500);
+    assert.deepEqual(job.names, ['r_at_p', 'cost'], 'both resampled (method: bootstrap)');
+    assert.ok(
+      all.declared!.every((v) => typeof v.value === 'number' && v.low === undefined),
+      'values now, intervals once the resamples are in',
+    );
+    const chunks = resampleRanges(job.resamples, 2).map((range) => declaredSamples(job.cells, job.rows, job.seed, range));
+    completeGroupDeclared(deferred.report, job, chunks);
+    assert.deepEqual(deferred.report, whole.report);
+    assert.deepEqual(deferred.gated, whole.gated);
   });
 
   it('reports at most MAX_GROUP_DECLARED metrics per group, saying how many more there are', function () {

@@ -244,7 +244,7 @@ function groupFigures(data: FairnessData, groups: FamilyGroups, o: FairnessOptio
   return { metric, sel, tpr, fpr, closed, prepared, flags };
 }
 
-function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, win: BinaryWindow | null): FairnessFamily {
+function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, win: BinaryWindow | null, family: number): FairnessFamily {
   const binary = data.task === 'binary';
   const n = data.yTrue.length;
   const groups = familyGroups(
@@ -347,7 +347,7 @@ function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, wi
   }
   const tooFew = `fewer than two groups of ${cols.join(', ')} have at least ${min} rows (${judged.length} do)`;
   const declared = o.declared;
-  if (declared) for (const g of judged) out[g]!.declared = declared.of(groups.rows[g]!);
+  if (declared) for (const g of judged) out[g]!.declared = declared.of(groups.rows[g]!, { family, group: g });
   return {
     name: cols.join(','),
     columns: cols,
@@ -391,6 +391,6 @@ export function assessFairness(data: FairnessData, o: FairnessOptions): Fairness
     seed: o.seed,
     ...(notDefined ? { notDefined } : {}),
     ...(o.declared ? { declared: o.declared.names, ...(o.declared.omitted > 0 ? { omittedDeclared: o.declared.omitted } : {}) } : {}),
-    families: families.map((cols) => assessFamily(data, cols, o, win)),
+    families: families.map((cols, i) => assessFamily(data, cols, o, win, i)),
   };
 }

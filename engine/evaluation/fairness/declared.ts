@@ -4,11 +4,14 @@
  * the values, the closed forms, the bootstrap and its seed are the window's, applied to the group.
  * A matrix metric totalled over the window (per: window) is averaged per row in a group, so that
  * groups of different sizes compare. Gates stay on the whole window's values: a group's are reported.
+ * In an evaluation (`defer`), a large group's resamples are left pending like the window's, for the
+ * engine to spread over its threads (pending-bootstraps.ts).
  */
 import { isMatrixMetric } from '../../../domain/business-config.js';
 import type { ModelSpec } from '../../../domain/config.js';
 import { MAX_GROUP_DECLARED, type FairnessDeclaredName, type FairnessDeclaredValue, type FairnessGapValue } from '../../../domain/fairness.js';
-import { declaredGated, type DeclaredRows } from '../declared-metrics.js';
+import type { PendingDeclared } from '../declared-bootstrap.js';
+import { declaredGatedOrPending, type DeclaredRows } from '../declared-metrics.js';
 
 /** The rows of one group (indices ascending) as the declared metrics take them. */
 export function groupRowsOf(c: DeclaredRows, idx: Int32Array, nClasses: number): DeclaredRows {
@@ -38,8 +41,10 @@ export function groupRowsOf(c: DeclaredRows, idx: Int32Array, nClasses: number):
 export interface GroupDeclared {
   names: FairnessDeclaredName[];
   omitted: number;
-  /** Every reported declared metric on the rows `idx` of the window. */
-  of: (idx: Int32Array) => FairnessDeclaredValue[];
+  /** Every reported declared metric on the rows `idx` of the window (the report's group `at`). */
+  of: (idx: Int32Array, at: { family: number; group: number }) => FairnessDeclaredValue[];
+  /** With `defer`: the large groups' bootstraps, left for the engine to spread over its threads. */
+  pending: PendingDeclared[];
 }
 
 /** What the fairness assessment needs to add the declared metrics to each group; undefined when none is declared. */
@@ -49,6 +54,7 @@ export function groupDeclared(
   positive: number | undefined,
   c: DeclaredRows,
   nClasses: number,
+  defer = false,
 ): GroupDeclared | undefined {
   const all = spec.metrics ?? [];
   if (all.length === 0) return undefined;
@@ -60,14 +66,18 @@ export function groupDeclared(
   }) as NonNullable<ModelSpec['metrics']>;
   const groupSpec: ModelSpec = { ...spec, metrics };
   const names = shown.map((d) => ({ name: d.name, ...(isMatrixMetric(d) && d.per === 'window' ? { perRow: true } : {}) }));
-  const of = (idx: Int32Array): FairnessDeclaredValue[] =>
-    declaredGated(groupSpec, classes, positive, groupRowsOf(c, idx, nClasses)).map((g) => ({
+  const pending: PendingDeclared[] = [];
+  const of = (idx: Int32Array, at: { family: number; group: number }): FairnessDeclaredValue[] => {
+    const r = declaredGatedOrPending(groupSpec, classes, positive, groupRowsOf(c, idx, nClasses), defer);
+    if (r.pending) pending.push({ ...r.pending, at });
+    return r.gated.map((g) => ({
       value: g.value !== null && Number.isFinite(g.value) ? g.value : null,
       ...(g.value !== null && !Number.isFinite(g.value) ? { why: 'not a finite number on this group' } : {}),
       ...(g.why !== undefined ? { why: g.why } : {}),
       ...(g.interval ? { low: g.interval.low, high: g.interval.high, method: g.interval.method } : {}),
     }));
-  return { names, omitted: all.length - shown.length, of };
+  };
+  return { names, omitted: all.length - shown.length, of, pending };
 }
 
 /**
