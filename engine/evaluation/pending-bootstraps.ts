@@ -28,9 +28,15 @@ export async function completePending(
         ),
       )
     : undefined;
-  const declaredChunks = declared.map((pending) =>
-    Promise.all(resampleRanges(pending.resamples, threads).map((range) => run({ op: 'declared', pending, range }).then((r) => r.declared!))),
-  );
+  // Several (the window's and its fairness groups'): each whole to the next free thread, largest
+  // first, so that no range skips a stream; fewer than the threads: each split into ranges.
+  const whole = declared.length >= threads;
+  const declaredChunks: Promise<number[][][]>[] = [];
+  for (const i of [...declared.keys()].sort((a, b) => declared[b]!.rows - declared[a]!.rows)) {
+    const pending = declared[i]!;
+    const ranges = whole ? [{ from: 0, to: pending.resamples }] : resampleRanges(pending.resamples, threads);
+    declaredChunks[i] = Promise.all(ranges.map((range) => run({ op: 'declared', pending, range }).then((r) => r.declared!)));
+  }
   if (primary) {
     const chunks = (await primaryChunks)!;
     const p = percentileInterval({ ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) }, primary.settings);
