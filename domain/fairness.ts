@@ -84,9 +84,9 @@ export interface FairnessReport {
   seed: number;
   /** What this task leaves undefined (e.g. selection rate for a regression model). */
   notDefined?: string;
-  /** The declared metrics reported per group (the first MAX_GROUP_DECLARED of models[].metrics). */
+  /** The declared metrics reported per group (the first of models[].metrics: groupDeclaredCount). */
   declared?: FairnessDeclaredName[];
-  /** Declared metrics beyond MAX_GROUP_DECLARED, not reported per group. */
+  /** Declared metrics beyond those, not reported per group. */
   omittedDeclared?: number;
   families: FairnessFamily[];
 }
@@ -96,6 +96,15 @@ export const MAX_FAIRNESS_GROUPS = 30;
 
 /** Most declared metrics reported per group: the report travels in workflow history, and groups × families × metrics grows fast. */
 export const MAX_GROUP_DECLARED = 10;
+
+/** Most declared values a report may hold (about 100 bytes each), whatever the columns: fewer metrics per group when there are many columns. */
+export const MAX_DECLARED_VALUES = 1000;
+
+/** How many declared metrics each group reports, given the columns and intersections: every group of every one could be reported. */
+export function groupDeclaredCount(declared: number, families: number): number {
+  const room = Math.floor(MAX_DECLARED_VALUES / Math.max(1, families * MAX_FAIRNESS_GROUPS));
+  return Math.min(declared, MAX_GROUP_DECLARED, Math.max(1, room));
+}
 
 /** The report name of a declared metric's gap of one family, e.g. `cost:gap[sex]` (":" is in no metric's name, so it never meets a gate's). */
 export function declaredGapName(metric: string, family: string): string {

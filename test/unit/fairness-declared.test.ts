@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { declaredMetricSpec } from '../../domain/business-config.js';
 import type { ModelSpec } from '../../domain/config.js';
 import { fairnessSpec } from '../../domain/fairness-config.js';
-import { gapValues, MAX_GROUP_DECLARED, type FairnessReport } from '../../domain/fairness.js';
+import { gapValues, groupDeclaredCount, MAX_DECLARED_VALUES, MAX_GROUP_DECLARED, type FairnessReport } from '../../domain/fairness.js';
 import type { Collected } from '../../engine/evaluation/evaluator.js';
 import { windowFairness } from '../../engine/evaluation/fairness/index.js';
 import { fairnessMarkdown } from '../../engine/evaluation/fairness/markdown.js';
@@ -216,6 +216,19 @@ describe('declared business metrics per fairness group (engine/evaluation/fairne
     assert.equal(report.declared!.length, MAX_GROUP_DECLARED);
     assert.equal(report.omittedDeclared, 2);
     assert.ok(report.families[0]!.groups.every((g) => g.declared!.length === MAX_GROUP_DECLARED));
+    // Many columns and intersections: fewer per group, so that the report stays small whatever the groups.
+    assert.equal(groupDeclaredCount(12, 2), 10);
+    assert.equal(groupDeclaredCount(3, 15), 2, '15 × 30 groups × 2 ≤ 1,000 values');
+    assert.equal(groupDeclaredCount(12, 40), 1, 'at least one');
+    const cols = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    const wide = { ...c, columns: Object.fromEntries(cols.map((k, i) => [k, c.columns.group!.map((v, r) => (r % (i + 2) === 0 ? `${v}!` : v))])) };
+    const spec = specOf(wide, cols, 'bootstrap');
+    spec.fairness!.intersections = [0, 2, 4, 6, 8].map((i) => [cols[i]!, cols[i + 1]!]);
+    const r = windowFairness(spec, collectedOf(wide), { nClasses: 2, positiveIndex: 1, classes: c.classes })!.report;
+    assert.equal(r.declared!.length, 2);
+    assert.equal(r.omittedDeclared, c.declared.length - 2);
+    const values = r.families.reduce((n, f) => n + f.groups.reduce((m, g) => m + (g.declared?.length ?? 0), 0), 0);
+    assert.ok(values > 0 && values <= MAX_DECLARED_VALUES, String(values));
   });
 
   it("shows the declared values, intervals and gaps in the report's Markdown and HTML, hostile group values escaped", async function () {

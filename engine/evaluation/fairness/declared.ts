@@ -9,7 +9,7 @@
  */
 import { isMatrixMetric } from '../../../domain/business-config.js';
 import type { ModelSpec } from '../../../domain/config.js';
-import { MAX_GROUP_DECLARED, type FairnessDeclaredName, type FairnessDeclaredValue, type FairnessGapValue } from '../../../domain/fairness.js';
+import { groupDeclaredCount, type FairnessDeclaredName, type FairnessDeclaredValue, type FairnessGapValue } from '../../../domain/fairness.js';
 import type { PendingDeclared } from '../declared-bootstrap.js';
 import { declaredGatedOrPending, type DeclaredRows } from '../declared-metrics.js';
 
@@ -58,7 +58,8 @@ export function groupDeclared(
 ): GroupDeclared | undefined {
   const all = spec.metrics ?? [];
   if (all.length === 0) return undefined;
-  const shown = all.slice(0, MAX_GROUP_DECLARED);
+  const f = spec.fairness;
+  const shown = all.slice(0, groupDeclaredCount(all.length, f ? f.columns.length + f.intersections.length : 1));
   // Gates and baselines are the window's: a group's value is not judged.
   const metrics = shown.map((d) => {
     const { gate: _gate, baseline: _baseline, ...rest } = d;
