@@ -24,6 +24,28 @@ export interface FairnessGroup {
   selectionRate?: number | null;
   truePositiveRate?: number | null;
   falsePositiveRate?: number | null;
+  /**
+   * The declared business metrics (models[].metrics) on the group's rows, in the order of the
+   * report's `declared`; absent for a small group. A metric the group cannot give is null with `why`.
+   */
+  declared?: FairnessDeclaredValue[];
+}
+
+/** One declared metric on one group's rows: the value and its interval, as the whole window's. */
+export interface FairnessDeclaredValue {
+  value: number | null;
+  low?: number;
+  high?: number;
+  /** How the interval was made: `bootstrap`, or a closed form (`wilson`, `clt`, `delta`). */
+  method?: string;
+  why?: string;
+}
+
+/** A declared metric compared across groups. */
+export interface FairnessDeclaredName {
+  name: string;
+  /** A matrix metric the config totals over the window (per: window): per group it is the average per row, comparable across groups of any size. */
+  perRow?: boolean;
 }
 
 /** One gap between groups: max − min over the judged groups (ratio: min / max). */
@@ -48,6 +70,8 @@ export interface FairnessFamily {
   /** Groups beyond the cap, not evaluated (their rows count in no gap). */
   omittedGroups: number;
   gaps: Partial<Record<FairnessGap, FairnessGapValue>>;
+  /** Each declared metric's best group minus its worst (max − min over the judged groups), in the order of the report's `declared`; reported, not gated. */
+  declaredGaps?: FairnessGapValue[];
 }
 
 export interface FairnessReport {
@@ -60,11 +84,32 @@ export interface FairnessReport {
   seed: number;
   /** What this task leaves undefined (e.g. selection rate for a regression model). */
   notDefined?: string;
+  /** The declared metrics reported per group (the first of models[].metrics: groupDeclaredCount). */
+  declared?: FairnessDeclaredName[];
+  /** Declared metrics beyond those, not reported per group. */
+  omittedDeclared?: number;
   families: FairnessFamily[];
 }
 
 /** Most groups evaluated per column or intersection (the largest). */
 export const MAX_FAIRNESS_GROUPS = 30;
+
+/** Most declared metrics reported per group: the report travels in workflow history, and groups × families × metrics grows fast. */
+export const MAX_GROUP_DECLARED = 10;
+
+/** Most declared values a report may hold (about 100 bytes each), whatever the columns: fewer metrics per group when there are many columns. */
+export const MAX_DECLARED_VALUES = 1000;
+
+/** How many declared metrics each group reports, given the columns and intersections: every group of every one could be reported. */
+export function groupDeclaredCount(declared: number, families: number): number {
+  const room = Math.floor(MAX_DECLARED_VALUES / Math.max(1, families * MAX_FAIRNESS_GROUPS));
+  return Math.min(declared, MAX_GROUP_DECLARED, Math.max(1, room));
+}
+
+/** The report name of a declared metric's gap of one family, e.g. `cost:gap[sex]` (":" is in no metric's name, so it never meets a gate's). */
+export function declaredGapName(metric: string, family: string): string {
+  return `${metric}:gap[${family}]`;
+}
 
 /** The gate and report name of one gap of one family, e.g. `demographic_parity_difference[sex]`. */
 export function gapName(gap: FairnessGap, family: string): string {
@@ -79,7 +124,13 @@ export function gapLowerIsBetter(gap: FairnessGap): boolean {
 /** Every gap value of a report by gate name, for trends across windows. */
 export function gapValues(report: FairnessReport | undefined): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const f of report?.families ?? []) for (const [gap, v] of Object.entries(f.gaps)) out[gapName(gap as FairnessGap, f.name)] = v?.value ?? null;
+  for (const f of report?.families ?? []) {
+    for (const [gap, v] of Object.entries(f.gaps)) out[gapName(gap as FairnessGap, f.name)] = v?.value ?? null;
+    report!.declared?.forEach((d, i) => {
+      const v = f.declaredGaps?.[i];
+      if (v) out[declaredGapName(d.name, f.name)] = v.value;
+    });
+  }
   return out;
 }
 

@@ -28,7 +28,7 @@ ${f.families.map((fam) =>
       f,
       fam.groups.some((g) => g.selectionRate !== undefined),
     ),
-    groupRows(fam),
+    groupRows(fam, f),
     `Groups of ${fam.name}`,
   ),
 )}`

@@ -9,9 +9,11 @@ import { gapLowerIsBetter } from '../../domain/fairness.js';
 import { detectDecline, windowSeries } from './trend.js';
 import { MAX_TREND_POINTS, type CardFairness, type CardFairnessGap, type CardReportPoint, type ModelCardInput } from './types.js';
 
-function gapOf(name: string): FairnessGap | undefined {
+/** A gated gap (`demographic_parity_difference[sex]`), a declared metric's gap (`cost:gap[sex]`, reported, never gated), or neither. */
+function gapOf(name: string): FairnessGap | 'declared' | undefined {
   const base = name.slice(0, name.indexOf('['));
-  return (FAIRNESS_GAPS as readonly string[]).includes(base) ? (base as FairnessGap) : undefined;
+  if ((FAIRNESS_GAPS as readonly string[]).includes(base)) return base as FairnessGap;
+  return base.endsWith(':gap') ? 'declared' : undefined;
 }
 
 export type { CardFairness, CardFairnessGap };
@@ -34,12 +36,12 @@ export function buildFairness(input: ModelCardInput): CardFairness | undefined {
     const points = series.map((r) => ({ windowEnd: r.windowEnd, value: r.fairness?.[name] ?? null }));
     const t = detectDecline(points, {
       metric: name,
-      higherIsBetter: !gapLowerIsBetter(gap),
+      higherIsBetter: gap !== 'declared' && !gapLowerIsBetter(gap),
       minPoints: input.spec.monitor.trend.min_points,
       window: input.spec.monitor.trend.window,
       alpha: input.spec.monitor.trend.alpha,
     });
-    const bound = spec.gates[gap];
+    const bound = gap === 'declared' ? undefined : spec.gates[gap];
     const gate = bound
       ? Object.entries(bound)
           .map(([k, v]) => `${k} ${v}`)

@@ -21,23 +21,21 @@ import { precisionAtRecall, recallAtPrecision, sortScores } from './metrics/pr-t
 import type { Collected } from './evaluator.js';
 import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, closedFormFor, type IntervalSettings } from './significance/interval.js';
 import { wilson } from './significance/analytic.js';
-import { quantileLinear } from './significance/quantile.js';
-import { drawResample, drawResampleCells, Xoshiro128StarStar } from './significance/random.js';
+import {
+  declaredSamples,
+  dropOf,
+  PARALLEL_DECLARED_ROWS,
+  percentileOf,
+  sharedCells,
+  thresholdMetric,
+  type PendingDeclared,
+  type ResampledCells,
+} from './declared-bootstrap.js';
 
 /** The rows a declared metric is computed from (the labelled part of a window). */
 export type DeclaredRows = Pick<Collected, 'task' | 'rows' | 'yTrueClass' | 'yPredClass' | 'proba' | 'yTrueValue' | 'yPredValue'>;
 
 type Interval = NonNullable<GatedValue['interval']>;
-
-/**
- * What a resample needs of a metric: each row's cell (a confusion cell, a score group), so that a
- * resample's draws are summed per cell in one sequential pass, and the metric from those sums.
- */
-interface Cells {
-  of: Int32Array | Uint16Array;
-  count: number;
-  evaluate: (sums: Float64Array) => number | null;
-}
 
 /** One declared metric, ready to judge: its value, and how to get its interval. */
 interface Prepared {
@@ -46,7 +44,7 @@ interface Prepared {
   /** A closed-form interval, and the count its normal approximation rests on. */
   closed?: { low: number; high: number; method: string; support: number };
   /** For the bootstrap. */
-  cells?: Cells;
+  cells?: ResampledCells;
 }
 
 /**
@@ -96,16 +94,10 @@ function prepareMatrix(spec: ModelSpec, index: number, d: MatrixMetric, c: Decla
     perRow[i] = m[yTrue[i]!]![yPred[i]!]!;
     of[i] = yTrue[i]! * k + yPred[i]!;
   }
-  const flat = m.flat();
-  const evaluate = (sums: Float64Array): number => {
-    let s = 0;
-    for (let j = 0; j < flat.length; j++) if (sums[j] !== 0) s += flat[j]! * sums[j]!;
-    return d.per === 'row' ? s / n : s;
-  };
   return {
     value: d.per === 'row' ? r.perRow : r.total,
     ...(n >= 2 ? { closed: cltOf(perRow, z, d.per === 'row' ? 1 : n) } : {}),
-    cells: { of, count: k * k, evaluate },
+    cells: { of, count: k * k, rule: { kind: 'matrix', flat: m.flat(), divide: d.per === 'row' ? n : 1 } },
   };
 }
 
@@ -147,35 +139,13 @@ function prepareCurve(
     }
     of[i] = 2 * lo + (yTrue[i] === positive ? 1 : 0);
   }
-  const recallTarget = d.kind === 'recall_at_precision';
-  const target = recallTarget ? d.precision : d.recall;
-  const evaluate = (sums: Float64Array): number | null => {
-    let p = 0;
-    for (let g = 0; g < groups; g++) p += sums[2 * g + 1]!;
-    if (p === 0) return null;
-    let tp = 0;
-    let fp = 0;
-    let best = recallTarget ? 0 : -1;
-    for (let g = 0; g < groups; g++) {
-      fp += sums[2 * g]!;
-      tp += sums[2 * g + 1]!;
-      if (tp + fp === 0) continue;
-      const precision = tp / (tp + fp);
-      if (recallTarget) {
-        if (precision >= target && tp / p > best) best = tp / p;
-      } else if (tp / p >= target && precision > best) best = precision;
-    }
-    return best;
+  const rule = {
+    kind: 'curve' as const,
+    groups,
+    recallAtPrecision: d.kind === 'recall_at_precision',
+    target: d.kind === 'recall_at_precision' ? d.precision : d.recall,
   };
-  return { value, cells: { of, count: 2 * groups, evaluate } };
-}
-
-/** A metric at a decision threshold from its confusion counts (realized, resampled or expected); scikit-learn's 0 where undefined. */
-function thresholdMetric(metric: Extract<DeclaredMetric, { kind: 'at_threshold' }>['metric'], tn: number, fp: number, fn: number, tp: number): number {
-  if (metric === 'precision') return tp + fp === 0 ? 0 : tp / (tp + fp);
-  if (metric === 'recall') return tp + fn === 0 ? 0 : tp / (tp + fn);
-  if (metric === 'f1') return 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
-  return (tp + tn) / (tn + fp + fn + tp);
+  return { value, cells: { of, count: 2 * groups, rule } };
 }
 
 function prepareThreshold(
@@ -200,8 +170,6 @@ function prepareThreshold(
   const closed =
     n >= 2 ? closedFormFor({ task: 'binary', metric: d.metric, yTrue, yPred, proba: c.proba!, nClasses, positive }, { ...s, value: r[d.metric] }) : null;
   const warning = r.warnings[d.metric];
-  // sums: [true negative, false positive, false negative, true positive]; scikit-learn's 0 where undefined.
-  const evaluate = (w: Float64Array): number => thresholdMetric(d.metric, w[0]!, w[1]!, w[2]!, w[3]!);
   return {
     value: r[d.metric],
     // scikit-learn's convention (0 with a warning) is kept; the warning says why.
@@ -209,7 +177,8 @@ function prepareThreshold(
     ...(closed && closed.low !== null && closed.high !== null
       ? { closed: { low: closed.low, high: closed.high, method: closed.method, support: Infinity } }
       : {}),
-    cells: { of, count: 4, evaluate },
+    // sums: [true negative, false positive, false negative, true positive]
+    cells: { of, count: 4, rule: { kind: 'threshold', metric: d.metric } },
   };
 }
 
@@ -230,7 +199,7 @@ function prepareBand(d: Extract<DeclaredMetric, { kind: 'error_band' }>, c: Decl
     const [low, high] = wilson(x, n, z);
     closed = { low, high, method: 'wilson', support: Math.min(x, n - x) };
   }
-  return { value, ...(closed ? { closed } : {}), cells: { of, count: 2, evaluate: (w) => w[1]! / n } };
+  return { value, ...(closed ? { closed } : {}), cells: { of, count: 2, rule: { kind: 'band', n } } };
 }
 
 function prepareOne(
@@ -247,13 +216,6 @@ function prepareOne(
   if (d.kind === 'error_band') return prepareBand(d, c, z);
   const scores = positiveScores(c, classes!.length, positive!);
   return d.kind === 'at_threshold' ? prepareThreshold(d, c, scores, positive!, classes!.length, s) : prepareCurve(d, c, scores, positive!);
-}
-
-/** The worsening from the baseline of a value and of its interval's ends (positive = worse). */
-function dropOf(lower: boolean, baseline: number, value: number, iv: Interval): NonNullable<GatedValue['drop']> {
-  return lower
-    ? { value: value - baseline, low: iv.low - baseline, high: iv.high - baseline }
-    : { value: baseline - value, low: baseline - iv.high, high: baseline - iv.low };
 }
 
 function gated(d: DeclaredMetric, p: Pick<Prepared, 'value' | 'why'>, iv: Interval | undefined, estimated = false): GatedValue {
@@ -278,14 +240,30 @@ function gated(d: DeclaredMetric, p: Pick<Prepared, 'value' | 'why'>, iv: Interv
  * SchemaMismatch naming the model, the metric and the class.
  */
 export function declaredGated(spec: ModelSpec, classes: readonly string[] | undefined, positive: number | undefined, c: DeclaredRows): GatedValue[] {
+  return declaredGatedOrPending(spec, classes, positive, c, false).gated;
+}
+
+/**
+ * declaredGated, but on a large window (`defer`, at least PARALLEL_DECLARED_ROWS rows) the
+ * bootstrap of the metrics without a closed form is left pending: their gated values come without
+ * an interval, and the engine spreads the resamples over its threads (declared-bootstrap.ts
+ * completeDeclared gives them the interval one thread would have).
+ */
+export function declaredGatedOrPending(
+  spec: ModelSpec,
+  classes: readonly string[] | undefined,
+  positive: number | undefined,
+  c: DeclaredRows,
+  defer: boolean,
+): { gated: GatedValue[]; pending?: PendingDeclared } {
   const declared = spec.metrics ?? [];
-  if (declared.length === 0 || c.rows === 0) return [];
+  if (declared.length === 0 || c.rows === 0) return { gated: [] };
   const { resamples, confidence, seed, method } = spec.monitor.significance;
   const choice = method ?? 'auto';
   const settings: IntervalSettings = { method: choice, resamples, confidence, seed };
   const prepared = declared.map((d, i) => prepareOne(spec, i, d, c, classes, positive, settings));
   const intervals: (Interval | undefined)[] = prepared.map(() => undefined);
-  if (resamples === 0 || c.rows < 2) return declared.map((d, i) => gated(d, prepared[i]!, undefined));
+  if (resamples === 0 || c.rows < 2) return { gated: declared.map((d, i) => gated(d, prepared[i]!, undefined)) };
   const boot: number[] = [];
   prepared.forEach((p, i) => {
     if (p.value === null) return;
@@ -294,43 +272,16 @@ export function declaredGated(spec: ModelSpec, classes: readonly string[] | unde
     if (useClosed) intervals[i] = { low: closed.low, high: closed.high, level: confidence, method: closed.method };
     else if (p.cells) boot.push(i);
   });
-  if (boot.length > 0) {
-    const n = c.rows;
-    const samples = boot.map(() => [] as number[]);
-    const sums = boot.map((i) => new Float64Array(prepared[i]!.cells!.count));
-    const rng = Xoshiro128StarStar.fromSeed(seed);
-    // One metric resampled (the usual case): each draw added straight to its cell's sum.
-    const direct = boot.length === 1 ? prepared[boot[0]!]!.cells! : undefined;
-    const counts = new Int32Array(direct ? 0 : n);
-    for (let b = 0; b < resamples; b++) {
-      if (direct) {
-        const into = sums[0]!;
-        into.fill(0);
-        drawResampleCells(rng, n, direct.of, into);
-        const v = direct.evaluate(into);
-        if (v !== null && Number.isFinite(v)) samples[0]!.push(v);
-        continue;
-      }
-      counts.fill(0);
-      drawResample(rng, n, counts);
-      boot.forEach((i, j) => {
-        const { of, evaluate } = prepared[i]!.cells!;
-        const into = sums[j]!;
-        into.fill(0);
-        for (let r = 0; r < n; r++) into[of[r]!]! += counts[r]!;
-        const v = evaluate(into);
-        if (v !== null && Number.isFinite(v)) samples[j]!.push(v);
-      });
-    }
-    boot.forEach((i, j) => {
-      const sorted = Float64Array.from(samples[j]!).sort();
-      if (sorted.length === 0) return;
-      const low = quantileLinear(sorted, (1 - confidence) / 2);
-      const high = quantileLinear(sorted, (1 + confidence) / 2);
-      intervals[i] = { low, high, level: confidence, method: 'bootstrap' };
-    });
+  const cells = boot.map((i) => prepared[i]!.cells!);
+  if (boot.length > 0 && defer && c.rows >= PARALLEL_DECLARED_ROWS && resamples > 1) {
+    const pending = { names: boot.map((i) => declared[i]!.name), cells: cells.map(sharedCells), rows: c.rows, resamples, confidence, seed };
+    return { gated: declared.map((d, i) => gated(d, prepared[i]!, intervals[i])), pending };
   }
-  return declared.map((d, i) => gated(d, prepared[i]!, intervals[i]));
+  if (boot.length > 0) {
+    const samples = declaredSamples(cells, c.rows, seed, { from: 0, to: resamples });
+    boot.forEach((i, j) => (intervals[i] = percentileOf(samples[j]!, confidence)));
+  }
+  return { gated: declared.map((d, i) => gated(d, prepared[i]!, intervals[i])) };
 }
 
 /**

@@ -20,8 +20,10 @@ import { resolveLimits } from '../../domain/limits.js';
 import { labelledPart } from './labelled.js';
 import { estimateWindow, fitEstimators, type ReferenceEstimators } from './estimators.js';
 import { loggedSummary, loggedWarnings } from './logged.js';
-import { declaredGated, gateOnEstimate } from './declared-metrics.js';
-import { confidenceOf, confidenceSummary } from './primary-interval.js';
+import { declaredGatedOrPending, gateOnEstimate } from './declared-metrics.js';
+import type { PendingDeclared } from './declared-bootstrap.js';
+import { completePending } from './pending-bootstraps.js';
+import { confidenceOf } from './primary-interval.js';
 import { fillProbability, probabilityInput } from './deferred-metrics.js';
 
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
@@ -32,8 +34,6 @@ import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
 import { windowFairness } from './fairness/index.js';
 import { baselineOf, capturedColumns, searchEvaluated, segmentPlan } from './segments/window.js';
-import { percentileInterval } from './significance/bootstrap.js';
-import { resampleRanges } from './significance/interval.js';
 
 import type {
   EvaluateWindowOptions,
@@ -293,17 +293,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     if (other.status === 'rejected') throw other.reason;
     const done = finished.value.finished!;
     if (other.value) fillProbability(done.summary, other.value.probability!);
-    if (done.pendingInterval) {
-      const { input, settings } = done.pendingInterval;
-      // Resample ranges in every evaluation thread; only the B per-resample values come back.
-      const ranges = resampleRanges(settings.resamples ?? 200, pool.threads);
-      const chunks = await Promise.all(ranges.map((range) => run({ op: 'bootstrap', input, range }).then((r) => r.samples!)));
-      const samples = { ...chunks[0]!, samples: chunks.flatMap((c) => c.samples) };
-      const p = percentileInterval(samples, settings);
-      done.summary.confidence = confidenceSummary({ ...p, method: 'bootstrap' }, settings);
-      done.summary.durationMs = Date.now() - started;
-      delete done.pendingInterval;
-    }
+    // The pending bootstraps' resample ranges in every evaluation thread.
+    await completePending(done, pool.threads, run, started);
     return done;
   };
   const run = async (o: EvaluateWindowOptions, detailed = false): Promise<FinishedEvaluation> => {
@@ -337,7 +328,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   }
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
-  const { summary, pending } = summarize(spec, prepared, collected, o.started, o.deferProbability);
+  const { summary, pending, pendingDeclared } = summarize(spec, prepared, collected, o.started, o.deferProbability);
   searchEvaluated(summary, spec, prepared, collected, o.reference?.profile);
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
@@ -413,7 +404,12 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   }
   summary.durationMs = Date.now() - o.started;
   const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, collected, o.segmentPlan) : undefined;
-  const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}), ...(baseline && { segmentBaseline: baseline }) };
+  const rest = {
+    ...(pending ? { pendingInterval: pending } : {}),
+    ...(pendingDeclared ? { pendingDeclared } : {}),
+    ...(fitted ? { estimators: fitted } : {}),
+    ...(baseline && { segmentBaseline: baseline }),
+  };
   if (!o.detailed || collected.rows === 0) return { summary, ...rest };
   return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(all, 'prediction'), ...rest };
 }
@@ -488,7 +484,7 @@ function summarize(
   collected: Collected,
   started: number,
   deferProbability = false,
-): { summary: EvaluationSummary; pending?: PendingInterval } {
+): { summary: EvaluationSummary; pending?: PendingInterval; pendingDeclared?: PendingDeclared[] } {
   // Outputs that are not probabilities (or not numbers): no metric computed from them means anything.
   if (collected.outputIssues) {
     throw new UpkeepError(
@@ -531,10 +527,20 @@ function summarize(
           columns: spec.monitor.segments,
         })
       : undefined;
-  const fairness = windowFairness(spec, collected, { nClasses: prepared.classes?.length ?? 0, positiveIndex: prepared.positiveIndex });
+  const fairness = windowFairness(
+    spec,
+    collected,
+    {
+      nClasses: prepared.classes?.length ?? 0,
+      positiveIndex: prepared.positiveIndex,
+      classes: prepared.classes,
+    },
+    true,
+  );
   const ci = collected.rows > 0 ? confidenceOf(spec, prepared, collected, m.metrics[spec.thresholds.metric]) : {};
   // Declared business metrics, on the same rows, with their gates (declared-metrics.ts).
-  const gated = declaredGated(spec, prepared.classes, prepared.positiveIndex, collected);
+  // A large window's resampled ones are left pending, for the engine to spread over its threads.
+  const { gated, pending: pendingDeclared } = declaredGatedOrPending(spec, prepared.classes, prepared.positiveIndex, collected, true);
   const summary: EvaluationSummary = {
     rows: collected.rows,
     rowsRead: collected.rowsRead,
@@ -555,7 +561,9 @@ function summarize(
   };
   // Fairness gaps join whatever else the evaluation gates (declared business metrics).
   if (fairness) Object.assign(summary, { fairness: fairness.report, gated: [...(summary.gated ?? []), ...fairness.gated] });
-  return { summary, ...(ci.pending ? { pending: ci.pending } : {}) };
+  // The declared metrics' bootstraps left for the engine's threads: the window's, then each large group's.
+  const later = [...(pendingDeclared ? [pendingDeclared] : []), ...(fairness?.pending ?? [])];
+  return { summary, ...(ci.pending ? { pending: ci.pending } : {}), ...(later.length > 0 ? { pendingDeclared: later } : {}) };
 }
 
 /** A reference profiled from rows none of which had its label: no estimator could be fitted on it. */

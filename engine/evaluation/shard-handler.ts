@@ -15,6 +15,7 @@ import { sortFloat32, sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
 import { probabilityMetricsOf } from './deferred-metrics.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
+import { declaredSamples } from './declared-bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
 import { createInProcessRunner, MAX_MODELS } from './in-process-runner.js';
 import { columnsToRead } from './stream.js';
@@ -102,6 +103,10 @@ function groupStarts(bytes: Uint8Array, range?: { start: number; end: number }):
 
 export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; transfer: ArrayBuffer[] }> {
   if (msg.op === 'bootstrap') return { reply: { id: msg.id, ok: true, samples: bootstrapSamples(msg.input, msg.range) }, transfer: [] };
+  if (msg.op === 'declared') {
+    const { cells, rows, seed } = msg.pending;
+    return { reply: { id: msg.id, ok: true, declared: declaredSamples(cells, rows, seed, msg.range) }, transfer: [] };
+  }
   if (msg.op === 'fold') {
     const sketches = Object.fromEntries(Object.entries(msg.lists).map(([name, list]) => [name, mergeSketches(list, EXACT_VALUES)]));
     return { reply: { id: msg.id, ok: true, sketches }, transfer: sketchBuffers(sketches) };

@@ -2,6 +2,7 @@
  * The types the evaluation modules share: the window's files, the engine's interface, and the
  * messages between the engine and its evaluation threads.
  */
+import type { PendingDeclared } from './declared-bootstrap.js';
 import type { SegmentPlan } from './segments/plan.js';
 import type { SegmentBaseline } from '../../domain/segments.js';
 import type { FileMetaData } from 'hyparquet';
@@ -86,6 +87,8 @@ export interface FinishedEvaluation {
   estimators?: { fitted: Record<string, unknown>; notes: string[] };
   /** A bootstrap for the engine to run across its threads; the summary's `confidence` follows from it. */
   pendingInterval?: PendingInterval;
+  /** The declared metrics' bootstraps (the window's, each large fairness group's) for the engine to run across its threads; their intervals follow from them. */
+  pendingDeclared?: PendingDeclared[];
   label?: ColumnSketch;
   prediction?: ColumnSketch;
   /** Detailed runs with a segmentPlan: every candidate segment's gap, for the profile. */
@@ -129,6 +132,7 @@ export interface ModelMessage {
 export type ShardRequest =
   | ({ id: number; op: 'finish' } & FinishInput)
   | { id: number; op: 'bootstrap'; input: BootstrapInput; range: { from: number; to: number } }
+  | { id: number; op: 'declared'; pending: PendingDeclared; range: { from: number; to: number } }
   | ({ id: number; op: 'prepare' } & ModelMessage)
   | { id: number; op: 'fold'; lists: Record<string, ColumnSketch[]> }
   | ({ id: number; op: 'importance'; task: ImportanceTask } & ModelMessage)
@@ -167,6 +171,8 @@ export type ShardReply =
       fileColumns?: string[];
       finished?: FinishedEvaluation;
       samples?: BootstrapSamples;
+      /** op 'declared': each pending metric's defined values on the range's resamples. */
+      declared?: number[][];
       importance?: ImportanceOutcome;
       probability?: MetricsResult<ProbabilityMetricName>;
     }

@@ -12,7 +12,7 @@ export function fairnessSection(r: FairnessReport | undefined): string {
         r,
         f.groups.some((g) => g.selectionRate !== undefined),
       ),
-      groupRows(f),
+      groupRows(f, r),
     ),
   );
   return el(

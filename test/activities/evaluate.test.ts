@@ -305,7 +305,7 @@ describe('the interval of the primary metric on a large window', function () {
   const window = async (): Promise<WindowFile[]> =>
     Array.from({ length: 24 }, (_, i) => ({ name: `part-${i}.parquet`, format: 'parquet' as const, load: async () => fixtureBytes('data/binary.parquet') }));
   const model = fixtureBytes('models/binary.onnx');
-  const run = async (threads: number, significance: Record<string, unknown>) => {
+  const run = async (threads: number, significance: Record<string, unknown>, metrics: unknown[] = []) => {
     const spec = specFor({
       task: 'binary',
       inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
@@ -313,6 +313,7 @@ describe('the interval of the primary metric on a large window', function () {
       thresholds: { metric: 'roc_auc', min: 0.5 },
       baseline: { roc_auc: 0.85 },
       monitor: { significance },
+      metrics,
     });
     const engine = createEvaluationEngine({ threads });
     try {
@@ -329,6 +330,70 @@ describe('the interval of the primary metric on a large window', function () {
     assert.equal(three.confidence?.method, 'bootstrap');
     assert.deepEqual(three.confidence, one.confidence);
     assert.ok(three.confidence!.low! < three.metrics.roc_auc! && three.metrics.roc_auc! < three.confidence!.high!);
+  });
+
+  it("spreads the declared metrics' resamples over the threads too, with the one-thread intervals exactly", async () => {
+    const metrics = [
+      { name: 'r_at_p80', kind: 'recall_at_precision', precision: 0.8, gate: { min: 0.1 }, baseline: 0.6 },
+      { name: 'p_at_r50', kind: 'precision_at_recall', recall: 0.5 },
+      { name: 'cost', kind: 'cost_matrix', matrix: { 0: { 0: 0, 1: 5 }, 1: { 0: 100, 1: -2.5 } } },
+    ];
+    const one = await run(1, { resamples: 24 }, metrics);
+    const three = await run(3, { resamples: 24 }, metrics);
+    assert.deepEqual(three.gated, one.gated);
+    const [r, p, cost] = three.gated!;
+    assert.equal(r!.interval?.method, 'bootstrap');
+    assert.ok(r!.interval!.low <= r!.value! && r!.value! <= r!.interval!.high, JSON.stringify(r));
+    assert.deepEqual(r!.drop, { value: 0.6 - r!.value!, low: 0.6 - r!.interval!.high, high: 0.6 - r!.interval!.low });
+    assert.equal(p!.interval?.method, 'bootstrap');
+    assert.equal(cost!.interval?.method, 'clt', 'a closed form where one exists: nothing to resample');
+  });
+
+  it("spreads a large fairness group's declared resamples over the threads too, with the one-thread intervals exactly", async () => {
+    // binary.csv 24 times with a sensitive column: group F has 21,600 rows (resampled by the threads), M 2,400.
+    const [head, ...lines] = Buffer.from(fixtureBytes('data/binary.csv')).toString('utf8').trimEnd().split('\n');
+    const csv = Buffer.from(
+      [`${head},sex`, ...Array.from({ length: 24 }, () => lines.map((l, i) => `${l},${i % 10 === 0 ? 'M' : 'F'}`)).flat()].join('\n') + '\n',
+    );
+    const spec = specFor({
+      task: 'binary',
+      inputs: [{ name: 'input', columns: ['x1', 'x2', 'x3', 'x4'] }],
+      label: { column: 'y', positive: 1 },
+      thresholds: { metric: 'roc_auc', min: 0.5 },
+      monitor: { significance: { resamples: 16 } },
+      metrics: [
+        { name: 'r_at_p80', kind: 'recall_at_precision', precision: 0.8 },
+        { name: 'cost', kind: 'cost_matrix', per: 'window', matrix: { 0: { 0: 0, 1: 5 }, 1: { 0: 100, 1: -2.5 } } },
+      ],
+      fairness: { columns: ['sex'] },
+    });
+    const evaluate = async (threads: number) => {
+      const engine = createEvaluationEngine({ threads });
+      try {
+        return await engine.evaluate({
+          spec,
+          modelBytes: model,
+          modelKey: sha256Hex(model),
+          artifactName: 'binary.onnx',
+          files: [{ name: 'w.csv', format: 'csv', load: async () => csv }],
+        });
+      } finally {
+        await engine.close();
+      }
+    };
+    const one = await evaluate(1);
+    const three = await evaluate(3);
+    assert.deepEqual(three.fairness, one.fairness);
+    assert.deepEqual(three.gated, one.gated);
+    const [f, m] = three.fairness!.families[0]!.groups;
+    assert.deepEqual([f!.value, f!.rows, m!.value, m!.rows], ['F', 21_600, 'M', 2_400]);
+    for (const g of [f!, m!]) {
+      const [r, cost] = g.declared!;
+      assert.equal(r!.method, 'bootstrap');
+      assert.ok(r!.low! <= r!.value! && r!.value! <= r!.high!, JSON.stringify(r));
+      assert.ok(cost!.method === 'clt' || cost!.method === 'bootstrap', JSON.stringify(cost));
+    }
+    assert.deepEqual(three.fairness!.declared, [{ name: 'r_at_p80' }, { name: 'cost', perRow: true }]);
   });
 
   it('is DeLong by default, and agrees with the bootstrap', async () => {

@@ -150,5 +150,34 @@ describe('upkeep evaluate with declared business metrics and their gates', funct
       out.evaluation.gated.map((g: { kind: string }) => g.kind),
       ['business', 'business', 'fairness', 'fairness'],
     );
+    // Per group: both declared metrics on the group's rows with their intervals; their gaps reported, not gated.
+    const fairness = out.evaluation.fairness;
+    assert.deepEqual(
+      fairness.declared.map((d: { name: string }) => d.name),
+      ['fraud_cost', 'recall_at_p95'],
+    );
+    const family = fairness.families[0];
+    const judged = family.groups.filter((g: { small: boolean }) => !g.small);
+    assert.ok(judged.length === 2, JSON.stringify(family.groups.map((g: { value: string; rows: number }) => [g.value, g.rows])));
+    for (const g of judged) {
+      const [gc, gr] = g.declared;
+      assert.ok(typeof gc.value === 'number' && gc.low <= gc.value && gc.value <= gc.high, JSON.stringify(gc));
+      assert.ok(gr.value === null ? typeof gr.why === 'string' : gr.value >= 0 && gr.value <= 1, JSON.stringify(gr));
+    }
+    // The window's cost per row is the row-weighted mean of the groups' (no group left out by the cap).
+    const whole = out.evaluation.gated[0].value;
+    const mixed = judged.reduce((s: number, g: { rows: number; declared: { value: number }[] }) => s + g.rows * g.declared[0]!.value, 0) / out.rows;
+    assert.ok(Math.abs(mixed - whole) < 1e-9, `${mixed} vs ${whole}`);
+    assert.equal(
+      family.declaredGaps[0].value,
+      Math.max(...judged.map((g: { declared: { value: number }[] }) => g.declared[0]!.value)) -
+        Math.min(...judged.map((g: { declared: { value: number }[] }) => g.declared[0]!.value)),
+    );
+    const md = upkeep(['evaluate', '--model', 'fraud', '--config', path.join(dir, 'all.yaml'), '--data', path.join(dir, 'window.csv'), '--format', 'md']);
+    assert.match(
+      md.stdout,
+      /\| group \| rows \| roc_auc \| interval \| selection rate \| true positive rate \| false positive rate \| fraud_cost \| recall_at_p95 \|/,
+    );
+    assert.match(md.stdout, /\| sex \| fraud_cost gap \| [\d.]+ \| — \| [FM] \/ [FM] \|/);
   });
 });

@@ -6,7 +6,9 @@ import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import { judgeGates } from '../../domain/gates.js';
 import { isUpkeepError } from '../../engine/errors.js';
-import { declaredGated, estimatedGated, gateOnEstimate, type DeclaredRows } from '../../engine/evaluation/declared-metrics.js';
+import { declaredGated, declaredGatedOrPending, estimatedGated, gateOnEstimate, type DeclaredRows } from '../../engine/evaluation/declared-metrics.js';
+import { completeDeclared, declaredSamples, PARALLEL_DECLARED_ROWS } from '../../engine/evaluation/declared-bootstrap.js';
+import { resampleRanges } from '../../engine/evaluation/significance/interval.js';
 
 interface Case {
   name: string;
@@ -141,6 +143,37 @@ describe('declared business metrics on a window (engine/evaluation/declared-metr
         err.message ===
           'model fraud: metrics[0] (value): the matrix names class "platinum", which the model does not have (its classes: "bronze", "gold", "silver")',
     );
+  });
+
+  it("leaves a large window's bootstrap pending and, spread over resample ranges, gives the one-call intervals bit for bit", function () {
+    // The binary case's rows repeated to 24,000: above the rows where the resamples go to the evaluation threads.
+    const c = golden.cases.find((x) => x.name === 'binary')!;
+    const times = Math.ceil(PARALLEL_DECLARED_ROWS / c.input.yTrue.length) + 1;
+    const big: Case = {
+      ...c,
+      resamples: 37,
+      input: { yTrue: Array(times).fill(c.input.yTrue).flat(), yPred: Array(times).fill(c.input.yPred).flat(), proba: Array(times).fill(c.input.proba).flat() },
+    };
+    const spec = specOf(big, 'bootstrap');
+    spec.metrics = spec.metrics!.map((d) => ({ ...d, baseline: 0.5 }));
+    const whole = declaredGated(spec, big.classes, big.positive, rowsOf(big));
+    const { gated, pending } = declaredGatedOrPending(spec, big.classes, big.positive, rowsOf(big), true);
+    assert.ok(pending && pending.names.length === whole.length, 'every metric resampled (method: bootstrap)');
+    assert.ok(
+      pending.cells.every((cell) => cell.of.buffer instanceof SharedArrayBuffer),
+      'the cells in shared memory, for the threads',
+    );
+    assert.ok(gated.every((g) => g.interval === undefined));
+    for (const parts of [1, 2, 3, 5]) {
+      const copy = structuredClone(gated);
+      const chunks = resampleRanges(pending.resamples, parts).map((range) => declaredSamples(pending.cells, pending.rows, pending.seed, range));
+      completeDeclared(copy, pending, chunks);
+      assert.deepEqual(copy, whole, `${parts} ranges`);
+    }
+    assert.ok(whole.every((g) => g.interval && g.drop));
+    // Each metric resampled alone (a draw straight into its cell) has the same ranges' values as beside the others.
+    const alone = declaredSamples([pending.cells[2]!], pending.rows, pending.seed, { from: 11, to: 20 });
+    assert.deepEqual(alone[0], declaredSamples(pending.cells, pending.rows, pending.seed, { from: 11, to: 20 })[2]);
   });
 
   it('reports a curve metric on a window without positives as undefined, with why, and no interval', function () {

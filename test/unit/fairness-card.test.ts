@@ -62,6 +62,17 @@ describe('bias drift on the model card', function () {
     assert.match(md, /\| demographic_parity_difference\\\[sex\\\] \| max 0\.1 \| 0\.1600 \| \*\*yes\*\* \|/);
   });
 
+  it("follows a declared metric's gap between groups too (cost:gap[sex]): growing is worse, and it carries no gate", function () {
+    const noise = [0.004, -0.003, 0.002, -0.001, 0.003, -0.002, 0.001, 0];
+    const f = buildFairness(cardInput(reports((d) => ({ 'demographic_parity_difference[sex]': 0.05, 'cost:gap[sex]': 1 + 0.5 * d + noise[d]! }))))!;
+    const cost = f.gaps.find((g) => g.name === 'cost:gap[sex]')!;
+    assert.equal(cost.grew, true);
+    assert.equal(cost.gate, null);
+    assert.match(cost.message, /^cost:gap\[sex\] growing /);
+    const md = renderFairnessMarkdown(f, markdownText).join('\n');
+    assert.match(md, /\| cost:gap\\\[sex\\\] \| — \| 4\.5000 \| \*\*yes\*\* \|/);
+  });
+
   it('waits for enough windows, and is absent for a model without fairness or reports without gaps', function () {
     const few = buildFairness(cardInput(reports((d) => ({ 'metric_gap[sex]': 0.01 * d }), 'v2', 3)))!;
     assert.equal(few.gaps[0]!.grew, false);

@@ -18,6 +18,7 @@ import { ANALYTIC_MIN_ROWS, ANALYTIC_MIN_SUPPORT, type IntervalChoice } from '..
 import { familyGroups, type FamilyGroups, type GroupColumn } from './groups.js';
 import { groupSortedScores, scoreOrder } from './score-order.js';
 import { groupFigures as sweepGroups, plainBinaryLabels, sweepable, type BinaryWindow } from './binary-groups.js';
+import { declaredGaps, type GroupDeclared } from './declared.js';
 
 /** The window's labelled rows, as the bootstrap takes them (no settings). */
 export type FairnessData = DistributiveOmit<BootstrapInput, 'metric' | 'resamples' | 'confidence' | 'seed' | 'baseline'>;
@@ -33,6 +34,8 @@ export interface FairnessOptions {
   seed: number;
   /** monitor.significance.method: `auto` draws large groups' figures from their closed-form standard errors. */
   method?: IntervalChoice;
+  /** The declared business metrics, computed on each judged group's rows (declared.ts). */
+  declared?: GroupDeclared;
 }
 
 function subset(d: FairnessData, idx: Int32Array, metric: string): BootstrapInput {
@@ -241,7 +244,7 @@ function groupFigures(data: FairnessData, groups: FamilyGroups, o: FairnessOptio
   return { metric, sel, tpr, fpr, closed, prepared, flags };
 }
 
-function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, win: BinaryWindow | null): FairnessFamily {
+function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, win: BinaryWindow | null, family: number): FairnessFamily {
   const binary = data.task === 'binary';
   const n = data.yTrue.length;
   const groups = familyGroups(
@@ -342,7 +345,17 @@ function assessFamily(data: FairnessData, cols: string[], o: FairnessOptions, wi
       `a group has no ${Number.isNaN(t.diff) ? 'positive' : 'negative'} labels (its ${Number.isNaN(t.diff) ? 'true' : 'false'} positive rate is undefined: ${undefinedGroups(Number.isNaN(t.diff) ? tpr : fpr, judged, groups.values)})`,
     );
   }
-  return { name: cols.join(','), columns: cols, groups: out, omittedGroups: groups.omitted, gaps };
+  const tooFew = `fewer than two groups of ${cols.join(', ')} have at least ${min} rows (${judged.length} do)`;
+  const declared = o.declared;
+  if (declared) for (const g of judged) out[g]!.declared = declared.of(groups.rows[g]!, { family, group: g });
+  return {
+    name: cols.join(','),
+    columns: cols,
+    groups: out,
+    omittedGroups: groups.omitted,
+    gaps,
+    ...(declared ? { declaredGaps: declaredGaps(declared.names, out, judged, tooFew) } : {}),
+  };
 }
 
 function undefinedGroups(values: Float64Array, judged: readonly number[], names: readonly string[]): string {
@@ -377,6 +390,7 @@ export function assessFairness(data: FairnessData, o: FairnessOptions): Fairness
     resamples: o.resamples,
     seed: o.seed,
     ...(notDefined ? { notDefined } : {}),
-    families: families.map((cols) => assessFamily(data, cols, o, win)),
+    ...(o.declared ? { declared: o.declared.names, ...(o.declared.omitted > 0 ? { omittedDeclared: o.declared.omitted } : {}) } : {}),
+    families: families.map((cols, i) => assessFamily(data, cols, o, win, i)),
   };
 }

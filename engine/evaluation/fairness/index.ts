@@ -5,6 +5,8 @@ import type { GatedValue } from '../../../domain/gates.js';
 import type { Collected } from '../evaluator.js';
 import { assessFairness, type FairnessData } from './assess.js';
 import { fairnessGated } from './gates.js';
+import { groupDeclared } from './declared.js';
+import type { PendingDeclared } from '../declared-bootstrap.js';
 
 export { assessFairness, type FairnessData } from './assess.js';
 export { fairnessGated } from './gates.js';
@@ -13,8 +15,9 @@ export { fairnessGated } from './gates.js';
 export function windowFairness(
   spec: ModelSpec,
   c: Collected,
-  model: { nClasses: number; positiveIndex?: number | undefined },
-): { report: FairnessReport; gated: GatedValue[] } | undefined {
+  model: { nClasses: number; positiveIndex?: number | undefined; classes?: readonly string[] | undefined },
+  defer = false,
+): { report: FairnessReport; gated: GatedValue[]; pending: PendingDeclared[] } | undefined {
   const f = spec.fairness;
   if (!f || c.rows === 0 || !c.segments) return undefined;
   const data: FairnessData =
@@ -24,6 +27,8 @@ export function windowFairness(
         ? { task: 'binary', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: model.nClasses, positive: model.positiveIndex! }
         : { task: 'multiclass', yTrue: c.yTrueClass!, yPred: c.yPredClass!, proba: c.proba!, nClasses: model.nClasses };
   const { resamples, confidence, seed, method } = spec.monitor.significance;
+  // In an evaluation (`defer`), large groups' declared resamples are left for the engine's threads.
+  const declared = groupDeclared(spec, model.classes, model.positiveIndex, c, model.nClasses, defer);
   const report = assessFairness(data, {
     metric: spec.thresholds.metric,
     spec: f,
@@ -32,6 +37,7 @@ export function windowFairness(
     confidence,
     seed,
     ...(method ? { method } : {}),
+    ...(declared ? { declared } : {}),
   });
-  return { report, gated: fairnessGated(report, f) };
+  return { report, gated: fairnessGated(report, f), pending: declared?.pending ?? [] };
 }

@@ -19,7 +19,7 @@ export function fairnessMarkdown(r: FairnessReport): string[] {
         .slice(1)
         .map(() => '---:')
         .join('|')}|`,
-      ...groupRows(f).map(row),
+      ...groupRows(f, r).map(row),
     );
     if (f.omittedGroups > 0) lines.push('', t(`${f.omittedGroups} smaller groups not evaluated (at most ${f.groups.length} are).`));
     lines.push('');
