@@ -32,6 +32,7 @@ import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
 import { windowFairness } from './fairness/index.js';
 import { baselineOf, capturedColumns, searchEvaluated, segmentPlan } from './segments/window.js';
+import { searchRate } from './segments/sample.js';
 import { percentileInterval } from './significance/bootstrap.js';
 import { resampleRanges } from './significance/interval.js';
 
@@ -114,10 +115,11 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    // Columns kept per row: the declared slices' and the segment search's (numeric ones by the reference's bins).
+    // Columns kept per row: the declared slices'. The segment search keeps its own rows' (numeric ones by the reference's bins).
     const plan = o.segmentPlan ?? segmentPlan(spec, o.reference?.profile);
-    const kept = capturedColumns(spec, plan);
-    const keep = { segments: kept, ...(Object.keys(plan.bins).length > 0 ? { bins: plan.bins } : {}) };
+    const kept = capturedColumns(spec);
+    const search = plan.columns.length > 0 ? { columns: plan.columns, bins: plan.bins, rate: searchRate(o.windowRows ?? capacity) } : undefined;
+    const keep = { segments: kept, ...(search ? { search } : {}) };
     let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
@@ -262,6 +264,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         c.sortedScores?.neg,
         ...(c.scoreRuns ?? []).flatMap((r) => [r.pos, r.neg]),
         ...Object.values(c.segments ?? {}).map((g) => g.codes),
+        c.search?.position,
+        ...Object.values(c.search?.columns ?? {}).map((g) => g.codes),
       ]),
       ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
     ]
@@ -338,7 +342,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started, o.deferProbability);
-  searchEvaluated(summary, spec, prepared, collected, o.reference?.profile);
+  searchEvaluated(summary, spec, prepared, all, o.reference?.profile);
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
@@ -412,7 +416,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     fitted = { fitted: estimators as Record<string, unknown>, notes };
   }
   summary.durationMs = Date.now() - o.started;
-  const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, collected, o.segmentPlan) : undefined;
+  const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, all, o.segmentPlan) : undefined;
   const rest = { ...(pending ? { pendingInterval: pending } : {}), ...(fitted ? { estimators: fitted } : {}), ...(baseline && { segmentBaseline: baseline }) };
   if (!o.detailed || collected.rows === 0) return { summary, ...rest };
   return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(all, 'prediction'), ...rest };

@@ -7,10 +7,10 @@
 import { holm, segmentGap, segmentTest, type Gap, type MeanTest, type Moments } from './stats.js';
 import type { SegmentCondition } from '../../../domain/segments.js';
 
-/** A column coded per row: `codes[i]` indexes `conditions`; -1 leaves the row out of every segment of the column. */
+/** A column coded per row: `codes[i]` indexes `conditions`; `conditions.length` leaves the row out of every segment of the column. */
 export interface CodedColumn {
   name: string;
-  codes: Int32Array | Int16Array;
+  codes: Uint8Array;
   conditions: SegmentCondition[];
 }
 
@@ -51,15 +51,17 @@ interface Candidate {
 
 type Acc = { n: Float64Array; s: Float64Array; q: Float64Array };
 
-/** Moments of the (shifted) loss per code of a column (−1: no code). Loops written out: this is the search's hot path. */
-function moments(loss: Float64Array, mean: number, k: number, codes: CodedColumn['codes']): Acc {
-  const n = new Float64Array(k);
-  const s = new Float64Array(k);
-  const q = new Float64Array(k);
+/**
+ * Moments of the (shifted) loss per code of a column, codes 0 … k (k: in no segment, summed and
+ * ignored, so that the loop has no branch). Loops written out: this is the search's hot path.
+ */
+function moments(loss: Float64Array, k: number, codes: Uint8Array): Acc {
+  const n = new Float64Array(k + 1);
+  const s = new Float64Array(k + 1);
+  const q = new Float64Array(k + 1);
   for (let i = 0; i < loss.length; i++) {
     const c = codes[i]!;
-    if (c < 0) continue;
-    const x = loss[i]! - mean;
+    const x = loss[i]!;
     n[c]!++;
     s[c]! += x;
     q[c]! += x * x;
@@ -67,18 +69,16 @@ function moments(loss: Float64Array, mean: number, k: number, codes: CodedColumn
   return { n, s, q };
 }
 
-/** The same per cell a·kb + b of two columns. */
-function pairMoments(loss: Float64Array, mean: number, ka: number, kb: number, ca: CodedColumn['codes'], cb: CodedColumn['codes']): Acc {
-  const k = ka * kb;
+/** The same per cell a·(kb + 1) + b of two columns. */
+function pairMoments(loss: Float64Array, ka: number, kb: number, ca: Uint8Array, cb: Uint8Array): Acc {
+  const w = kb + 1;
+  const k = (ka + 1) * w;
   const n = new Float64Array(k);
   const s = new Float64Array(k);
   const q = new Float64Array(k);
   for (let i = 0; i < loss.length; i++) {
-    const x = ca[i]!;
-    const y = cb[i]!;
-    if (x < 0 || y < 0) continue;
-    const c = x * kb + y;
-    const v = loss[i]! - mean;
+    const c = ca[i]! * w + cb[i]!;
+    const v = loss[i]!;
     n[c]!++;
     s[c]! += v;
     q[c]! += v * v;
@@ -101,22 +101,22 @@ function enumerate(
   let mean = 0;
   for (let i = 0; i < N; i++) mean += loss[i]!;
   mean /= Math.max(1, N);
-  // Moments of loss − mean (subtracted as they are summed): sums of squares keep their precision on long windows.
+  // Moments of loss − mean: sums of squares keep their precision on long windows.
+  const shifted = new Float64Array(N);
   let sum = 0;
   let sumSq = 0;
   for (let i = 0; i < N; i++) {
     const d = loss[i]! - mean;
+    shifted[i] = d;
     sum += d;
     sumSq += d * d;
   }
   const all: Moments = { n: N, sum, sumSq };
   const candidates: Candidate[] = [];
   let budget = settings.maxSegments;
-  const take = (cols: number[], k: number, acc: Acc, decode: (c: number) => number[]): void => {
-    for (let c = 0; c < k; c++) {
-      if (acc.n[c]! < settings.minRows || N - acc.n[c]! < 2) continue;
-      candidates.push({ columns: cols, codes: decode(c), m: { n: acc.n[c]!, sum: acc.s[c]!, sumSq: acc.q[c]! } });
-    }
+  const take = (cols: number[], at: number, acc: Acc, codes: number[]): void => {
+    if (acc.n[at]! < settings.minRows || N - acc.n[at]! < 2) return;
+    candidates.push({ columns: cols, codes, m: { n: acc.n[at]!, sum: acc.s[at]!, sumSq: acc.q[at]! } });
   };
   // Single columns first: each costs its number of values of the budget.
   const usable: number[] = [];
@@ -125,7 +125,8 @@ function enumerate(
     if (k === 0 || k > budget) continue;
     budget -= k;
     usable.push(j);
-    take([j], k, moments(loss, mean, k, col.codes), (c) => [c]);
+    const acc = moments(shifted, k, col.codes);
+    for (let c = 0; c < k; c++) take([j], c, acc, [c]);
   }
   // Then pairs in column order, each costing all its cells (whatever their sizes: a data-independent budget).
   if (settings.pairs) {
@@ -137,8 +138,8 @@ function enumerate(
         const kb = B.conditions.length;
         if (ka * kb > budget || ka < 2 || kb < 2) continue;
         budget -= ka * kb;
-        const acc = pairMoments(loss, mean, ka, kb, A.codes, B.codes);
-        take([usable[a]!, usable[b]!], ka * kb, acc, (c) => [Math.floor(c / kb), c % kb]);
+        const acc = pairMoments(shifted, ka, kb, A.codes, B.codes);
+        for (let x = 0; x < ka; x++) for (let y = 0; y < kb; y++) take([usable[a]!, usable[b]!], x * (kb + 1) + y, acc, [x, y]);
       }
     }
   }
