@@ -32,7 +32,7 @@ import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
 import { windowFairness } from './fairness/index.js';
 import { baselineOf, capturedColumns, searchEvaluated, segmentPlan } from './segments/window.js';
-import { searchRate } from './segments/sample.js';
+import { expectedSearchRows, searchRate } from './segments/sample.js';
 import { percentileInterval } from './significance/bootstrap.js';
 import { resampleRanges } from './significance/interval.js';
 
@@ -120,7 +120,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const kept = capturedColumns(spec);
     const search = plan.columns.length > 0 ? { columns: plan.columns, bins: plan.bins, rate: searchRate(o.windowRows ?? capacity) } : undefined;
     const keep = { segments: kept, ...(search ? { search } : {}) };
-    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept) : undefined;
+    const searchRoom = (rows: number) => (search ? expectedSearchRows(rows, search.rate) : 0);
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept, searchRoom(capacity)) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
       rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
@@ -219,8 +220,11 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         if (!arrays && o.files.length === 1 && tasks.length === 0 && file.format === 'parquet') {
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
-          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
-            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, kept);
+          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file) {
+            // Nothing dispatched yet: the search takes its share of the rows the footer gives.
+            if (search && o.windowRows === undefined) search.rate = searchRate(rows);
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, kept, searchRoom(rows));
+          }
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -343,6 +347,8 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started, o.deferProbability);
   searchEvaluated(summary, spec, prepared, all, o.reference?.profile);
+  // The search's rows are done with, unless a reference's gaps are still to come from them.
+  if (!(o.detailed && o.segmentPlan)) delete all.search;
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;

@@ -49,6 +49,8 @@ export class WindowArrays {
     classes: string[],
     capacity: number,
     private readonly segmentNames: string[],
+    /** Room for the segment search's rows (expectedSearchRows), when the window keeps them. */
+    private readonly searchRoom = 0,
   ) {
     this.labels = new Interned([...classes]);
     this.k = classes.length;
@@ -139,7 +141,7 @@ export class WindowArrays {
       if (remap.every((c, i) => c === i)) seg.codes.set(local.codes, at);
       else for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
     }
-    if (p.search) (this.search ??= new SearchRowsJoiner()).add(p.search, at);
+    if (p.search) (this.search ??= new SearchRowsJoiner(this.searchRoom)).add(p.search, at);
     if (this.sample === null) this.sample = p.sample && mergeSamples([p.sample], [at]);
     else if (this.sample && p.sample) this.sample = mergeSamples([this.sample, p.sample], [0, at]);
     else this.sample = undefined;

@@ -159,16 +159,28 @@ export class SearchRowsBuilder {
   }
 }
 
-/** Appends a part's sampled rows to the window's so far (`at`: the window's scored rows before the part); codes renumbered to the window's values. */
+/** Room for the rows a window of `rows` rows at `rate` takes: their expected count and five standard deviations (they are binomial). */
+export function expectedSearchRows(rows: number, rate: number): number {
+  const mean = rows * rate;
+  return Math.ceil(mean + 5 * Math.sqrt(mean) + 64);
+}
+
+/**
+ * Appends a part's sampled rows to the window's so far (`at`: the window's scored rows before the
+ * part); codes renumbered to the window's values. Sized once when the window's rows are known
+ * (`room`, expectedSearchRows), else grown by a quarter at a time.
+ */
 export class SearchRowsJoiner {
   private position = new Int32Array(0);
   private n = 0;
   private readonly columns = new Map<string, { codes: Codes; values: Interned }>();
 
+  constructor(private readonly room = 0) {}
+
   add(part: SearchRows, at: number): void {
     const need = this.n + part.rows;
     if (need > this.position.length) {
-      const p = new Int32Array(Math.max(need, 2 * this.position.length, 1024));
+      const p = new Int32Array(Math.max(need, Math.ceil(1.25 * this.position.length), this.room, 1024));
       p.set(this.position.subarray(0, this.n));
       this.position = p;
     }

@@ -89,12 +89,11 @@ function someRows(rows: SearchRows, idx: Int32Array): SearchRows {
  * `maxRows` by a seeded sample when every labelled row was kept (the window's size was not known
  * before it was read). Their labels and outputs come from the window's scored rows.
  */
-export function searchedRows(window: Collected, maxRows: number): { rows: SearchRows; c: Collected } | undefined {
-  let rows = window.search;
+export function searchedRows(window: Collected, maxRows: number): SearchRows | undefined {
+  const rows = window.search;
   if (!rows) return undefined;
   const labelled = window.rows - (window.unlabelled ?? 0);
-  if (rows.rows > maxRows && rows.rows === labelled) rows = someRows(rows, sampleRows(rows.rows, maxRows, SAMPLE_SEED));
-  return { rows, c: sampled(window, rows.position) };
+  return rows.rows > maxRows && rows.rows === labelled ? someRows(rows, sampleRows(rows.rows, maxRows, SAMPLE_SEED)) : rows;
 }
 
 /** `window`: every scored row of the window (labelled or not), with the rows its evaluation kept for the search (`search`). */
@@ -103,12 +102,13 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
   const labelled = window.rows - (window.unlabelled ?? 0);
   if (!s.search || labelled < 2 * s.min_rows) return undefined;
   const picked = searchedRows(window, maxRows);
-  if (!picked || picked.rows.rows < 2 * s.min_rows) return undefined;
-  const c = picked.c;
+  if (!picked || picked.rows < 2 * s.min_rows) return undefined;
+  const n = picked.rows;
   const metric = o.spec.thresholds.metric;
-  const loss = lossKind(c.task, metric);
-  const columns = codedColumns(picked.rows, o.plan, s.min_rows);
-  const { losses, tested } = lossAndTested(c, loss);
+  const loss = lossKind(window.task, metric);
+  const columns = codedColumns(picked, o.plan, s.min_rows);
+  // Each searched row's loss read where the row is among the window's (no copy of their outputs).
+  const { losses, tested } = lossAndTested(window, loss, picked.position);
   const meanOf = (idx: ArrayLike<number> | undefined): number => {
     let sum = 0;
     const n = idx ? idx.length : losses.length;
@@ -144,8 +144,8 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
     overall: o.overall,
     overallLoss,
     statistic,
-    rows: c.rows,
-    ...(c.rows < labelled ? { sampledFrom: labelled } : {}),
+    rows: n,
+    ...(n < labelled ? { sampledFrom: labelled } : {}),
     columns: columns.map((col) => col.name),
     ...(o.plan.skipped.length > 0 ? { skipped: o.plan.skipped } : {}),
     tested: found.tested,
@@ -157,8 +157,10 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
     worst: found.worst.map((f) => {
       const idx = members(columns, f.key);
       const segLoss = meanOf(idx);
-      // The segment's rows gathered without the captured columns; brier and log loss computed only when one is the metric.
-      const rows = sampled(c, idx);
+      // The segment's rows gathered from the window; brier and log loss computed only when one is the metric.
+      const at = new Int32Array(idx.length);
+      for (let i = 0; i < idx.length; i++) at[i] = picked.position[idx[i]!]!;
+      const rows = sampled(window, at);
       const score = metricsOf(rows, o.nClasses, o.positiveIndex, !PROBABILITY_ONLY.has(metric)).metrics[metric] ?? null;
       return {
         where: f.where,
@@ -166,7 +168,7 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
         rows: f.rows,
         metric: score,
         loss: segLoss,
-        restLoss: (overallLoss * c.rows - segLoss * idx.length) / (c.rows - idx.length),
+        restLoss: (overallLoss * n - segLoss * idx.length) / (n - idx.length),
         diff: { value: f.diff, low: f.low, high: f.high },
         z: Number.isFinite(f.z) ? f.z : null,
         ...(f.referenceGap !== undefined ? { referenceGap: f.referenceGap } : {}),
@@ -198,11 +200,11 @@ export function searchEvaluated(summary: EvaluationSummary, spec: ModelSpec, pre
 export function baselineOf(spec: ModelSpec, c: Collected, plan: SegmentPlan): SegmentBaseline | undefined {
   const s = spec.segments;
   const picked = s.search ? searchedRows(c, SEARCH_ROWS) : undefined;
-  if (!picked || picked.rows.rows < 2 * BASELINE_MIN_ROWS) return undefined;
+  if (!picked || picked.rows < 2 * BASELINE_MIN_ROWS) return undefined;
   const loss = lossKind(c.task, spec.thresholds.metric);
-  const losses = rowLoss(picked.c, loss);
-  const tested = excessLoss(picked.c, loss, losses);
-  const columns = codedColumns(picked.rows, plan, BASELINE_MIN_ROWS);
+  const losses = rowLoss(c, loss, picked.position);
+  const tested = excessLoss(c, loss, losses, picked.position);
+  const columns = codedColumns(picked, plan, BASELINE_MIN_ROWS);
   // A larger budget than a window's: categories with fewer rows take some of it, and every segment a window tests should be there.
   const found = segmentBaseline(tested, columns, { minRows: BASELINE_MIN_ROWS, maxSegments: 4 * s.max_segments, pairs: s.pairs });
   const gaps: SegmentBaseline['gaps'] = {};
