@@ -346,9 +346,10 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending } = summarize(spec, prepared, collected, o.started, o.deferProbability);
-  searchEvaluated(summary, spec, prepared, all, o.reference?.profile);
-  // The search's rows are done with, unless a reference's gaps are still to come from them.
-  if (!(o.detailed && o.segmentPlan)) delete all.search;
+  // The search's rows are done with after it, unless a reference's gaps are still to come from them.
+  const searchOnce = !(o.detailed && o.segmentPlan);
+  searchEvaluated(summary, spec, prepared, all, o.reference?.profile, searchOnce);
+  if (searchOnce) delete all.search;
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;

@@ -28,8 +28,14 @@ export function segmentLabel(where: SegmentCondition[]): string {
   return where.map(conditionLabel).join(' and ');
 }
 
-/** Codes one captured column; `edges` when it was binned. */
-export function codeColumn(name: string, captured: { codes: Codes | Int32Array; values: string[] }, minRows: number, edges?: number[]): CodedColumn {
+/** Codes one captured column; `edges` when it was binned; `inPlace`: byte codes are overwritten rather than copied. */
+export function codeColumn(
+  name: string,
+  captured: { codes: Codes | Int32Array; values: string[] },
+  minRows: number,
+  edges?: number[],
+  inPlace = false,
+): CodedColumn {
   const { codes, values } = captured;
   const remap = new Int32Array(values.length).fill(-1);
   const conditions: SegmentCondition[] = [];
@@ -59,7 +65,7 @@ export function codeColumn(name: string, captured: { codes: Codes | Int32Array; 
   // At most MAX_VALUES + 1 or bins + 2 conditions: a byte a row, the rows in none of them coded conditions.length.
   const none = conditions.length;
   for (let c = 0; c < remap.length; c++) if (remap[c]! < 0) remap[c] = none;
-  const out = new Uint8Array(codes.length);
+  const out = inPlace && codes instanceof Uint8Array ? codes : new Uint8Array(codes.length);
   for (let i = 0; i < codes.length; i++) out[i] = remap[codes[i]!]!;
   return { name, codes: out, conditions };
 }

@@ -15,6 +15,8 @@ export interface CodedColumn {
 }
 
 export interface SearchSettings {
+  /** The loss array may be overwritten (shifted by its mean in place, one array fewer on a 1M-row search). */
+  shiftInPlace?: boolean;
   minRows: number;
   maxSegments: number;
   pairs: boolean;
@@ -102,7 +104,7 @@ function enumerate(
   for (let i = 0; i < N; i++) mean += loss[i]!;
   mean /= Math.max(1, N);
   // Moments of loss − mean: sums of squares keep their precision on long windows.
-  const shifted = new Float64Array(N);
+  const shifted = settings.shiftInPlace ? loss : new Float64Array(N);
   let sum = 0;
   let sumSq = 0;
   for (let i = 0; i < N; i++) {

@@ -28,14 +28,16 @@ export interface WindowSearchOptions {
   confidence: number;
   /** The reference's gaps (its profile's `segments`), when it has them. */
   baseline?: SegmentBaseline;
+  /** The window's search rows are not needed afterwards: their codes are recoded in place. */
+  consume?: boolean;
 }
 
 /** Below this many rows a reference's segment gap is not kept (its variance would not be worth much). */
 export const BASELINE_MIN_ROWS = 30;
 
 /** The coded search columns of the sampled rows (those the plan names and the rows carry). */
-export function codedColumns(rows: SearchRows, plan: SegmentPlan, minRows: number): CodedColumn[] {
-  return plan.columns.filter((name) => rows.columns[name]).map((name) => codeColumn(name, rows.columns[name]!, minRows, plan.bins[name]));
+export function codedColumns(rows: SearchRows, plan: SegmentPlan, minRows: number, inPlace = false): CodedColumn[] {
+  return plan.columns.filter((name) => rows.columns[name]).map((name) => codeColumn(name, rows.columns[name]!, minRows, plan.bins[name], inPlace));
 }
 
 /** Metrics computed apart from the rest (deferProbability): left out of a segment's metrics unless one is the metric. */
@@ -106,16 +108,16 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
   const n = picked.rows;
   const metric = o.spec.thresholds.metric;
   const loss = lossKind(window.task, metric);
-  const columns = codedColumns(picked, o.plan, s.min_rows);
+  const columns = codedColumns(picked, o.plan, s.min_rows, o.consume && picked === window.search);
   // Each searched row's loss read where the row is among the window's (no copy of their outputs).
   const { losses, tested } = lossAndTested(window, loss, picked.position);
-  const meanOf = (idx: ArrayLike<number> | undefined): number => {
+  const meanOf = (x: Float64Array): number => {
     let sum = 0;
-    const n = idx ? idx.length : losses.length;
-    for (let i = 0; i < n; i++) sum += losses[idx ? idx[i]! : i]!;
-    return sum / n;
+    for (let i = 0; i < x.length; i++) sum += x[i]!;
+    return sum / x.length;
   };
-  const overallLoss = meanOf(undefined);
+  // The losses are not kept: a reported segment's are read again from its rows.
+  const overallLoss = meanOf(losses);
   const statistic = loss === 'absolute_error' || loss === 'squared_error' ? 'loss' : 'excess_loss';
   // A baseline of another loss (the primary metric changed since the profile) is not comparable.
   const gaps = o.baseline && o.baseline.loss === loss && o.baseline.statistic === statistic ? o.baseline.gaps : undefined;
@@ -135,6 +137,8 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
       alpha: s.alpha,
       confidence: o.confidence,
       report: s.report,
+      // The tested values are used by nothing else (the losses, when they are those, are summed above).
+      shiftInPlace: true,
     },
     lookup,
   );
@@ -156,10 +160,10 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
     significant: found.significant,
     worst: found.worst.map((f) => {
       const idx = members(columns, f.key);
-      const segLoss = meanOf(idx);
       // The segment's rows gathered from the window; brier and log loss computed only when one is the metric.
       const at = new Int32Array(idx.length);
       for (let i = 0; i < idx.length; i++) at[i] = picked.position[idx[i]!]!;
+      const segLoss = meanOf(rowLoss(window, loss, at));
       const rows = sampled(window, at);
       const score = metricsOf(rows, o.nClasses, o.positiveIndex, !PROBABILITY_ONLY.has(metric)).metrics[metric] ?? null;
       return {
@@ -182,9 +186,17 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
 export { capturedColumns, segmentPlan } from './plan.js';
 
 /** The search on an evaluated window's labelled rows, with the plan the rows were kept by: its report in `summary.segments` (finishEvaluation). */
-export function searchEvaluated(summary: EvaluationSummary, spec: ModelSpec, prepared: PreparedModel, c: Collected, profile?: ReferenceProfile): void {
+export function searchEvaluated(
+  summary: EvaluationSummary,
+  spec: ModelSpec,
+  prepared: PreparedModel,
+  c: Collected,
+  profile?: ReferenceProfile,
+  consume = false,
+): void {
   const metrics = summary.metrics;
   const report = searchWindow(c, {
+    consume,
     spec,
     plan: segmentPlan(spec, profile),
     ...(profile?.segments ? { baseline: profile.segments } : {}),
