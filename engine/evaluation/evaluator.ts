@@ -499,16 +499,8 @@ export class Evaluator {
     const offset = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
     this.sampler?.addTable(table, rows, offset);
     this.collectTruth(table, rows);
-    if (this.searchRows) {
-      // Labelled rows only: the search is on realized losses.
-      if (this.model.task === 'regression') {
-        const y = this.yTrueValue.view().subarray(offset);
-        this.searchRows.addTable(table, rows, offset, (i) => y[i] === y[i]);
-      } else {
-        const y = this.yTrueClass.view().subarray(offset);
-        this.searchRows.addTable(table, rows, offset, (i) => y[i]! >= 0);
-      }
-    }
+    // Labelled rows only: the search is on realized losses.
+    this.searchRows?.addTable(table, rows, offset, this.missingLabel);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
     const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number; feeds: Record<string, TensorData> }[] = [];

@@ -22,8 +22,8 @@ function table(source: string, from: number, to: number, values: number): Table 
 }
 
 const keep = (rate: number): SearchKeep => ({ columns: ['plan', 'x'], bins: { x: [0.25, 0.5, 0.75] }, rate });
-/** Every 5th row unlabelled. */
-const labelled = (from: number) => (i: number) => (from + i) % 5 !== 0;
+/** Every 5th row of the file unlabelled (1: the table row's label is missing). */
+const unlabelled = (from: number, to: number) => Uint8Array.from({ length: to - from }, (_, i) => ((from + i) % 5 === 0 ? 1 : 0));
 
 /** A file of `n` rows read in pieces starting at `cuts` (one part each), the parts joined in order. */
 function read(n: number, cuts: number[], rate: number, values: number): SearchRows {
@@ -31,7 +31,7 @@ function read(n: number, cuts: number[], rate: number, values: number): SearchRo
   const parts = starts.map((from, j) => {
     const to = starts[j + 1] ?? n;
     const b = new SearchRowsBuilder(keep(rate));
-    b.addTable(table('day.parquet', from, to, values), undefined, 0, labelled(from));
+    b.addTable(table('day.parquet', from, to, values), undefined, 0, unlabelled(from, to));
     return b.result();
   });
   return joinSearchRows(parts, starts);
@@ -78,7 +78,9 @@ describe('the segment search rows, kept as they stream', function () {
     }
     // Another file's rows are another draw.
     const b = new SearchRowsBuilder(keep(0.1));
-    b.addTable({ ...table('other.parquet', 0, n, 40) }, undefined, 0, labelled(0));
+    b.addTable(table('other.parquet', 0, n, 40), undefined, 0, unlabelled(0, n));
+    // A table whose label column is absent gives none.
+    b.addTable(table('other.parquet', n, n + 100, 40), undefined, 0, 'all');
     assert.notDeepEqual(Array.from(b.result().position), Array.from(whole.position));
   });
 
@@ -89,7 +91,7 @@ describe('the segment search rows, kept as they stream', function () {
     assert.deepEqual(decoded(wide), decoded(read(3000, [], 1, 1000)));
     // A narrow part joined after a wide one, and the reverse.
     const narrow = new SearchRowsBuilder(keep(1));
-    narrow.addTable(table('n.parquet', 0, 100, 3), undefined, 0, () => true);
+    narrow.addTable(table('n.parquet', 0, 100, 3), undefined, 0, undefined);
     const n = narrow.result();
     const joined = joinSearchRows([n, wide], [0, 100]);
     assert.equal(joined.rows, 100 + wide.rows);

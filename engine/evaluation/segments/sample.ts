@@ -12,8 +12,8 @@
  */
 import type { Column, Table } from '../../data/table.js';
 import { Interned } from '../intern.js';
-import { hashName, rowPriority } from '../row-sample.js';
-import { binCodes, valueCodes, type ValueCoder } from './bin-codes.js';
+import { hashName } from '../row-sample.js';
+import { valueCodes, type ValueCoder } from './bin-codes.js';
 
 /** At most about this many labelled rows are searched (docs/statistics/segments.md#cost). */
 export const SEARCH_ROWS = 1_000_000;
@@ -54,33 +54,73 @@ function codesFor(size: number, n: number): Codes {
   return size <= 256 ? new Uint8Array(n) : size <= 65536 ? new Uint16Array(n) : new Int32Array(n);
 }
 
+/** A 32-bit hash of a file's row (murmur3's finalizer of the row's number mixed with the file's hash): uniform. */
+function rowHash(file: number, row: number): number {
+  let h = Math.imul(row >>> 0, 0x9e3779b1) ^ Math.imul(Math.floor(row / 4294967296), 0x85ebca6b) ^ file;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 class CodeColumn {
   codes: Codes = new Uint8Array(0);
   length = 0;
   readonly coder: ValueCoder = { values: new Interned() };
+  private readonly edges: Float64Array | undefined;
 
-  constructor(readonly edges: number[] | undefined) {
+  constructor(edges: number[] | undefined) {
     if (edges) {
-      // A bin's code is its index; missing last.
+      // A bin's code is its index (the count of edges ≤ the value); missing last.
+      this.edges = Float64Array.from(edges);
       for (let j = 0; j <= edges.length; j++) this.coder.values.code(String(j));
       this.coder.values.code('(missing)');
     }
   }
 
-  add(col: Column | undefined, rows: Int32Array): void {
-    const tmp = new Int32Array(rows.length);
-    if (this.edges && col && col.kind === 'number') binCodes(col, this.edges, this.coder.values, rows, tmp);
-    else valueCodes(col, this.coder, rows, tmp);
-    const need = this.length + rows.length;
+  private room(extra: number): void {
+    const need = this.length + extra;
     const size = this.coder.values.values.length;
     const wider = size > 256 && this.codes instanceof Uint8Array ? true : size > 65536 && this.codes instanceof Uint16Array;
-    if (need > this.codes.length || wider) {
-      const out = codesFor(size, Math.max(need, 2 * this.codes.length, 1024));
-      out.set(this.codes.subarray(0, this.length));
-      this.codes = out;
+    if (need <= this.codes.length && !wider) return;
+    const out = codesFor(size, Math.max(need, 2 * this.codes.length, 1024));
+    out.set(this.codes.subarray(0, this.length));
+    this.codes = out;
+  }
+
+  add(col: Column | undefined, rows: Int32Array): void {
+    const m = rows.length;
+    const edges = this.edges;
+    if (edges && col && col.kind === 'number') {
+      // Binned straight into the codes.
+      this.room(m);
+      const out = this.codes;
+      const v = col.values;
+      const nulls = col.nulls;
+      const e = edges.length;
+      const missing = e + 1;
+      for (let q = 0, o = this.length; q < m; q++, o++) {
+        const r = rows[q]!;
+        const x = v[r]!;
+        if ((nulls && nulls[r]) || x !== x) {
+          out[o] = missing;
+          continue;
+        }
+        // The count of edges ≤ x, without a branch per edge (a search's branches mispredict on data).
+        let j = 0;
+        for (let k = 0; k < e; k++) j += +(edges[k]! <= x);
+        out[o] = j;
+      }
+      this.length += m;
+      return;
     }
+    const tmp = new Int32Array(m);
+    valueCodes(col, this.coder, rows, tmp);
+    this.room(m);
     this.codes.set(tmp, this.length);
-    this.length = need;
+    this.length += m;
   }
 
   result(): SearchColumn {
@@ -97,39 +137,34 @@ export class SearchRowsBuilder {
 
   constructor(private readonly keep: SearchKeep) {
     this.columns = keep.columns.map((c) => new CodeColumn(keep.bins[c]));
-    // A row is taken when its priority (53 uniform bits) is below rate · 2^53.
-    this.threshold = keep.rate * 2 ** 53;
+    // A row is taken when its hash (32 uniform bits) is below rate · 2^32.
+    this.threshold = keep.rate * 4294967296;
   }
 
   /**
    * `rows`: the table rows scored (all when undefined); `offset`: rows this part scored before the
-   * table; `labelled(i)`: whether the table's i-th scored row has a label.
+   * table; `missing`: per table row, 1 when its label is missing (undefined: none is; `all`: every one).
    */
-  addTable(table: Table, rows: Int32Array | undefined, offset: number, labelled: (i: number) => boolean): void {
+  addTable(table: Table, rows: Int32Array | undefined, offset: number, missing: Uint8Array | 'all' | undefined): void {
+    if (missing === 'all') return;
     const n = rows ? rows.length : table.rowCount;
     const all = this.keep.rate >= 1;
     const file = hashName(table.source) ^ SALT;
     const first = table.firstRow ?? 0;
-    const taken = new Int32Array(all ? n : Math.min(n, Math.ceil(n * this.keep.rate * 1.1) + 64));
+    const threshold = this.threshold;
+    // Room for the expected share and more: a table that takes more than that is counted first.
+    let taken = new Int32Array(all ? n : Math.min(n, expectedSearchRows(n, this.keep.rate)));
     let m = 0;
     for (let i = 0; i < n; i++) {
-      if (!labelled(i)) continue;
       const r = rows ? rows[i]! : i;
-      if (!all && rowPriority(file, first + r) >= this.threshold) continue;
-      if (m === taken.length) return this.addTableGrown(table, rows, offset, labelled);
+      if ((missing && missing[r]) || (!all && rowHash(file, first + r) >= threshold)) continue;
+      if (m === taken.length) {
+        const t = new Int32Array(n);
+        t.set(taken);
+        taken = t;
+      }
       taken[m++] = i;
     }
-    this.take(table, rows, offset, taken.subarray(0, m));
-  }
-
-  /** The rare table whose share went past the room guessed for it: the same, with room for every row. */
-  private addTableGrown(table: Table, rows: Int32Array | undefined, offset: number, labelled: (i: number) => boolean): void {
-    const n = rows ? rows.length : table.rowCount;
-    const file = hashName(table.source) ^ SALT;
-    const first = table.firstRow ?? 0;
-    const taken = new Int32Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) if (labelled(i) && rowPriority(file, first + (rows ? rows[i]! : i)) < this.threshold) taken[m++] = i;
     this.take(table, rows, offset, taken.subarray(0, m));
   }
 
