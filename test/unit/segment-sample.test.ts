@@ -55,8 +55,11 @@ describe('the segment search rows, kept as they stream', function () {
     assert.equal(r.rows, 1600);
     assert.deepEqual(Array.from(r.position.subarray(0, 5)), [1, 2, 3, 4, 6]);
     assert.ok(r.columns.plan!.codes instanceof Uint8Array && r.columns.x!.codes instanceof Uint8Array);
-    // A bin's code is its index, missing after the last bin.
+    // A bin's code is its index, missing after the last bin (named only when a row is missing).
     assert.deepEqual(r.columns.x!.values, ['0', '1', '2', '3', '(missing)']);
+    const complete = new SearchRowsBuilder(keep(1));
+    complete.addTable(table('day.parquet', 1, 23, 5), undefined, 0, undefined);
+    assert.deepEqual(complete.result().columns.x!.values, ['0', '1', '2', '3']);
     const t = table('day.parquet', 0, 2000, 5);
     const x = t.columns.get('x') as { values: Float64Array; nulls: Uint8Array };
     const plan = t.columns.get('plan') as { values: (string | null)[] };

@@ -65,6 +65,7 @@ export function codeColumn(
   // At most MAX_VALUES + 1 or bins + 2 conditions: a byte a row, the rows in none of them coded conditions.length.
   const none = conditions.length;
   for (let c = 0; c < remap.length; c++) if (remap[c]! < 0) remap[c] = none;
+  if (inPlace && codes instanceof Uint8Array && remap.every((c, i) => c === i)) return { name, codes, conditions };
   const out = inPlace && codes instanceof Uint8Array ? codes : new Uint8Array(codes.length);
   for (let i = 0; i < codes.length; i++) out[i] = remap[codes[i]!]!;
   return { name, codes: out, conditions };

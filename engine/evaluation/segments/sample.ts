@@ -70,6 +70,8 @@ class CodeColumn {
   length = 0;
   readonly coder: ValueCoder = { values: new Interned() };
   private readonly edges: Float64Array | undefined;
+  /** A binned column's "(missing)" is kept in its values only when a row had it (as when it was interned on first sight). */
+  private missing = false;
 
   constructor(edges: number[] | undefined) {
     if (edges) {
@@ -96,7 +98,8 @@ class CodeColumn {
     if (edges && col && col.kind === 'number') {
       // Binned straight into the codes.
       this.room(m);
-      const out = this.codes;
+      // A bin column's codes are bytes (at most 22 values): one element kind here.
+      const out = this.codes as Uint8Array;
       const v = col.values;
       const nulls = col.nulls;
       const e = edges.length;
@@ -106,6 +109,7 @@ class CodeColumn {
         const x = v[r]!;
         if ((nulls && nulls[r]) || x !== x) {
           out[o] = missing;
+          this.missing = true;
           continue;
         }
         // The count of edges ≤ x, without a branch per edge (a search's branches mispredict on data).
@@ -118,13 +122,15 @@ class CodeColumn {
     }
     const tmp = new Int32Array(m);
     valueCodes(col, this.coder, rows, tmp);
+    this.missing = true;
     this.room(m);
     this.codes.set(tmp, this.length);
     this.length += m;
   }
 
   result(): SearchColumn {
-    return { codes: this.codes.slice(0, this.length), values: [...this.coder.values.values] };
+    const values = this.edges && !this.missing ? this.coder.values.values.slice(0, -1) : [...this.coder.values.values];
+    return { codes: this.codes.slice(0, this.length), values };
   }
 }
 
