@@ -88,6 +88,56 @@ function pairMoments(loss: Float64Array, ka: number, kb: number, ca: Uint8Array,
   return { n, s, q };
 }
 
+/** At most this many joint cells of the searched columns for jointMoments. */
+const JOINT_CELLS = 1 << 18;
+
+/**
+ * Every single column's and pair's moments from one pass over the rows, when the searched columns'
+ * codes (each with its "none") combine into at most JOINT_CELLS cells: the moments of each joint
+ * cell, then each column's and pair's summed from the cells that hold rows. Undefined otherwise
+ * (a pass per column and pair then).
+ */
+function jointMoments(loss: Float64Array, columns: CodedColumn[], usable: number[], pairs: [number, number][]): { singles: Acc[]; pairs: Acc[] } | undefined {
+  const size = new Map(usable.map((j) => [j, columns[j]!.conditions.length + 1]));
+  const stride = new Map<number, number>();
+  let cells = 1;
+  for (const j of usable) {
+    stride.set(j, cells);
+    cells *= size.get(j)!;
+    if (cells > JOINT_CELLS) return undefined;
+  }
+  const N = loss.length;
+  const cell = new Int32Array(N);
+  for (const j of usable) {
+    const codes = columns[j]!.codes;
+    const st = stride.get(j)!;
+    for (let i = 0; i < N; i++) cell[i]! += codes[i]! * st;
+  }
+  const acc = (k: number): Acc => ({ n: new Float64Array(k), s: new Float64Array(k), q: new Float64Array(k) });
+  const all = acc(cells);
+  for (let i = 0; i < N; i++) {
+    const c = cell[i]!;
+    const x = loss[i]!;
+    all.n[c]!++;
+    all.s[c]! += x;
+    all.q[c]! += x * x;
+  }
+  const singles = usable.map((j) => acc(size.get(j)!));
+  const pairAcc = pairs.map(([a, b]) => acc(size.get(a)! * size.get(b)!));
+  const codeOf = (c: number, j: number): number => Math.floor(c / stride.get(j)!) % size.get(j)!;
+  const add = (to: Acc, at: number, c: number): void => {
+    to.n[at]! += all.n[c]!;
+    to.s[at]! += all.s[c]!;
+    to.q[at]! += all.q[c]!;
+  };
+  for (let c = 0; c < cells; c++) {
+    if (all.n[c] === 0) continue;
+    usable.forEach((j, t) => add(singles[t]!, codeOf(c, j), c));
+    pairs.forEach(([a, b], t) => add(pairAcc[t]!, codeOf(c, a) * size.get(b)! + codeOf(c, b), c));
+  }
+  return { singles, pairs: pairAcc };
+}
+
 /** A segment's conditions as a key (what a reference's baseline is stored under). */
 export function whereKey(where: SegmentCondition[]): string {
   return JSON.stringify(where.map((c) => ('value' in c ? [c.column, c.value] : c.missing ? [c.column, null] : [c.column, c.low ?? null, c.high ?? null])));
@@ -115,36 +165,47 @@ function enumerate(
   }
   const all: Moments = { n: N, sum, sumSq };
   const candidates: Candidate[] = [];
-  let budget = settings.maxSegments;
   const take = (cols: number[], at: number, acc: Acc, codes: number[]): void => {
     if (acc.n[at]! < settings.minRows || N - acc.n[at]! < 2) return;
     candidates.push({ columns: cols, codes, m: { n: acc.n[at]!, sum: acc.s[at]!, sumSq: acc.q[at]! } });
   };
-  // Single columns first: each costs its number of values of the budget.
+  // Which candidates, from the columns alone: single columns first, each costing its number of
+  // values of the budget; then pairs in column order, each costing all its cells (whatever their
+  // sizes: a data-independent budget).
+  let budget = settings.maxSegments;
   const usable: number[] = [];
   for (const [j, col] of columns.entries()) {
     const k = col.conditions.length;
     if (k === 0 || k > budget) continue;
     budget -= k;
     usable.push(j);
-    const acc = moments(shifted, k, col.codes);
-    for (let c = 0; c < k; c++) take([j], c, acc, [c]);
   }
-  // Then pairs in column order, each costing all its cells (whatever their sizes: a data-independent budget).
+  const pairs: [number, number][] = [];
   if (settings.pairs) {
     for (let a = 0; a < usable.length; a++) {
       for (let b = a + 1; b < usable.length; b++) {
-        const A = columns[usable[a]!]!;
-        const B = columns[usable[b]!]!;
-        const ka = A.conditions.length;
-        const kb = B.conditions.length;
+        const ka = columns[usable[a]!]!.conditions.length;
+        const kb = columns[usable[b]!]!.conditions.length;
         if (ka * kb > budget || ka < 2 || kb < 2) continue;
         budget -= ka * kb;
-        const acc = pairMoments(shifted, ka, kb, A.codes, B.codes);
-        for (let x = 0; x < ka; x++) for (let y = 0; y < kb; y++) take([usable[a]!, usable[b]!], x * (kb + 1) + y, acc, [x, y]);
+        pairs.push([usable[a]!, usable[b]!]);
       }
     }
   }
+  const joint = jointMoments(shifted, columns, usable, pairs);
+  usable.forEach((j, t) => {
+    const k = columns[j]!.conditions.length;
+    const acc = joint ? joint.singles[t]! : moments(shifted, k, columns[j]!.codes);
+    for (let c = 0; c < k; c++) take([j], c, acc, [c]);
+  });
+  pairs.forEach(([a, b], t) => {
+    const A = columns[a]!;
+    const B = columns[b]!;
+    const ka = A.conditions.length;
+    const kb = B.conditions.length;
+    const acc = joint ? joint.pairs[t]! : pairMoments(shifted, ka, kb, A.codes, B.codes);
+    for (let x = 0; x < ka; x++) for (let y = 0; y < kb; y++) take([a, b], x * (kb + 1) + y, acc, [x, y]);
+  });
   return { candidates, all, mean };
 }
 
