@@ -71,7 +71,13 @@ export function encodePartial(partial: WindowPartial, meta: Record<string, unkno
   const arrays: Typed[] = [];
   let at = 0;
   const header = JSON.stringify({ meta, partial }, (_key, value: unknown) => {
-    if (value instanceof Float64Array || value instanceof Int32Array || value instanceof Float32Array || value instanceof Uint8Array || value instanceof Uint16Array) {
+    if (
+      value instanceof Float64Array ||
+      value instanceof Int32Array ||
+      value instanceof Float32Array ||
+      value instanceof Uint8Array ||
+      value instanceof Uint16Array
+    ) {
       const ref = { $a: kindOf(value), at, n: value.length };
       arrays.push(value);
       at += Math.ceil(value.byteLength / 8) * 8;

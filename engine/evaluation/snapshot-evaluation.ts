@@ -2,7 +2,7 @@
  * Evaluating a stored snapshot: whole, or in shards (planned by files and Parquet row groups,
  * each shard's partial result stored, then merged and finished as one window).
  */
-import { capturedColumns, segmentPlan } from './segments/plan.js';
+import { capturedColumns } from './segments/plan.js';
 import { parquetMetadata } from 'hyparquet';
 import type { EvaluationSummary, ResolvedModel, RollingReferenceUsed, SnapshotRef } from '../../domain/evaluation.js';
 import { readFooterByRanges } from '../data/parquet/ranges.js';

@@ -98,9 +98,14 @@ describe('the segment search rows, kept as they stream', function () {
     const n = narrow.result();
     const joined = joinSearchRows([n, wide], [0, 100]);
     assert.equal(joined.rows, 100 + wide.rows);
-    assert.deepEqual(decoded(joined).slice(100), decoded(wide).map(([p, v, b]) => [p + 100, v, b]));
+    assert.deepEqual(
+      decoded(joined).slice(100),
+      decoded(wide).map(([p, v, b]) => [p + 100, v, b]),
+    );
     assert.deepEqual(decoded(joinSearchRows([wide, n], [0, 3000])).slice(0, wide.rows), decoded(wide));
-    const back = decodePartial(encodePartial({ parts: [], sketches: [], fileColumns: [], wide } as never, {}), 'shard').partial as unknown as { wide: SearchRows };
+    const back = decodePartial(encodePartial({ parts: [], sketches: [], fileColumns: [], wide } as never, {}), 'shard').partial as unknown as {
+      wide: SearchRows;
+    };
     assert.deepEqual(back.wide, wide);
   });
 });

@@ -234,7 +234,13 @@ export class SearchRowsJoiner {
       const fits = size <= (mine.codes instanceof Uint8Array ? 256 : mine.codes instanceof Uint16Array ? 65536 : Infinity);
       if (mine.codes.length < this.position.length || !fits) {
         const len = this.position.length;
-        const out = fits ? (mine.codes instanceof Uint8Array ? new Uint8Array(len) : mine.codes instanceof Uint16Array ? new Uint16Array(len) : new Int32Array(len)) : codesFor(size, len);
+        const out = fits
+          ? mine.codes instanceof Uint8Array
+            ? new Uint8Array(len)
+            : mine.codes instanceof Uint16Array
+              ? new Uint16Array(len)
+              : new Int32Array(len)
+          : codesFor(size, len);
         out.set(mine.codes.subarray(0, this.n));
         mine.codes = out;
       }
