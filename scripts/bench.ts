@@ -26,7 +26,8 @@
  * Drift ranked by importance: the permutation importances of the 3M-row window's model, first and
  * cached, beside that window's evaluation (scripts/bench/importance.ts; `--importance-only`: that alone).
  * Fairness: the added cost of fairness across groups on a 3M-row window (scripts/bench/fairness.ts).
- * Segment search: its added CPU time on the 3M-row real-shaped window, search off against on (scripts/bench/segments.ts).
+ * Segment search: its added CPU time on the 3M-row real-shaped window, search off against on, and the
+ * 10M-row window's peak RSS with it on beside off (scripts/bench/segments.ts).
  * Multivariate drift: the reconstruction error fitted and computed on 1M rows × 20 columns
  * (scripts/bench/multivariate.ts; `--multivariate-only`: that alone).
  * Trees: the gradient-boosted trees of DLE and the domain classifier fitted on 100k rows × 20 features (scripts/bench/gbm.ts).

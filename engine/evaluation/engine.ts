@@ -13,6 +13,7 @@ import { parquetMetadata } from 'hyparquet';
 import { UpkeepError, type UpkeepErrorType } from '../errors.js';
 import type { Collected } from './evaluator.js';
 import { Interned } from './intern.js';
+import { joinSearchRows } from './segments/sample.js';
 import { mergeSorted } from '../drift/sketch.js';
 import type { PreparedModel } from './model.js';
 import { mergeOutputIssues } from './output-check.js';
@@ -257,6 +258,16 @@ export function mergeCollected(model: PreparedModel, parts: Collected[]): Collec
             offsets,
           );
     for (const p of parts) delete p.sample;
+  }
+  if (parts.some((p) => p.search)) {
+    const offsets: number[] = [];
+    parts.reduce((n, p) => (offsets.push(n), n + p.rows), 0);
+    const withRows = parts.flatMap((p, i) => (p.search ? [{ rows: p.search, at: offsets[i]! }] : []));
+    base.search = joinSearchRows(
+      withRows.map((w) => w.rows),
+      withRows.map((w) => w.at),
+    );
+    for (const p of parts) delete p.search;
   }
   // In window order: the first bad row of the first part that has one.
   const outputIssues = parts.reduce<Collected['outputIssues']>((acc, p) => mergeOutputIssues(acc, p.outputIssues), undefined);

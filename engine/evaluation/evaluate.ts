@@ -10,7 +10,7 @@ import { defaultThreads, mergeCollected, parquetRows, planShards, ShardPool, toS
 import { labelCountsOf, metricsOf } from './collected-metrics.js';
 import type { PreparedModel } from './model.js';
 import { assessDrift } from '../drift/assess.js';
-import { EXACT_VALUES, mergeSketches, profileFromSketch, sketchBuffers, type ColumnSketch } from '../drift/sketch.js';
+import { EXACT_VALUES, mergeSketches, sketchBuffers, type ColumnSketch } from '../drift/sketch.js';
 import { SketchFolder } from './fold.js';
 import { WindowArrays } from './window-arrays.js';
 import { textChunks } from '../data/text-chunks.js';
@@ -29,11 +29,12 @@ import { fillProbability, probabilityInput } from './deferred-metrics.js';
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
 export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
 import type { ReferenceProfile } from '../drift/profile.js';
-import { checkQuality, type QualityReport } from '../drift/quality.js';
+import { qualityOf } from './window-quality.js';
 import { sortedSample } from '../drift/sample.js';
 import { computeSlices } from './slices.js';
 import { windowFairness } from './fairness/index.js';
 import { baselineOf, capturedColumns, searchEvaluated, segmentPlan } from './segments/window.js';
+import { expectedSearchRows, searchRate } from './segments/sample.js';
 
 import type {
   EvaluateWindowOptions,
@@ -114,11 +115,13 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     let failed = false;
     const prepared = (await run({ op: 'prepare', ...model })).prepared!;
     const columns = columnsToRead(prepared, spec, sketch);
-    // Columns kept per row: the declared slices' and the segment search's (numeric ones by the reference's bins).
+    // Columns kept per row: the declared slices'. The segment search keeps its own rows' (numeric ones by the reference's bins).
     const plan = o.segmentPlan ?? segmentPlan(spec, o.reference?.profile);
-    const kept = capturedColumns(spec, plan);
-    const keep = { segments: kept, ...(Object.keys(plan.bins).length > 0 ? { bins: plan.bins } : {}) };
-    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept) : undefined;
+    const kept = capturedColumns(spec);
+    const search = plan.columns.length > 0 ? { columns: plan.columns, bins: plan.bins, rate: searchRate(o.windowRows ?? capacity) } : undefined;
+    const keep = { segments: kept, ...(search ? { search } : {}) };
+    const searchRoom = (rows: number) => (search ? expectedSearchRows(rows, search.rate) : 0);
+    let arrays = capacity !== undefined ? new WindowArrays(prepared.task, prepared.classes ?? [], capacity, kept, searchRoom(capacity)) : undefined;
     type Extra = {
       rowGroups?: { start: number; end: number };
       rowGroupFile?: { metadata: FileMetaData; fileBytes: number };
@@ -217,8 +220,11 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         if (!arrays && o.files.length === 1 && tasks.length === 0 && file.format === 'parquet') {
           // The footer is not trusted yet: a count beyond the limit is left to the reader to refuse.
           const rows = parquetRows(bytes, file.rowGroups);
-          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file)
-            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, kept);
+          if (rows !== undefined && rows <= resolveLimits(spec.limits).max_rows_per_file) {
+            // Nothing dispatched yet: the search takes its share of the rows the footer gives.
+            if (search && o.windowRows === undefined) search.rate = searchRate(rows);
+            arrays = new WindowArrays(prepared.task, prepared.classes ?? [], rows, kept, searchRoom(rows));
+          }
         }
         const before = tasks.length;
         for (const rowGroups of planShards(file, bytes, pool.threads, file.rowGroups)) dispatch(file, bytes, rowGroups ? { rowGroups } : {});
@@ -262,6 +268,8 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         c.sortedScores?.neg,
         ...(c.scoreRuns ?? []).flatMap((r) => [r.pos, r.neg]),
         ...Object.values(c.segments ?? {}).map((g) => g.codes),
+        c.search?.position,
+        ...Object.values(c.search?.columns ?? {}).map((g) => g.codes),
       ]),
       ...Object.values(sketches).flatMap((list) => list.map((k) => (k.kind === 'numeric' ? k.sorted : undefined))),
     ]
@@ -329,7 +337,10 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   // Realized metrics on the labelled rows; estimation on every scored row.
   const collected = labelledPart(all);
   const { summary, pending, pendingDeclared } = summarize(spec, prepared, collected, o.started, o.deferProbability);
-  searchEvaluated(summary, spec, prepared, collected, o.reference?.profile);
+  // The search's rows are done with after it, unless a reference's gaps are still to come from them.
+  const searchOnce = !(o.detailed && o.segmentPlan);
+  searchEvaluated(summary, spec, prepared, all, o.reference?.profile, searchOnce);
+  if (searchOnce) delete all.search;
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.
   const delay = (spec.label as { delay?: unknown }).delay;
@@ -403,7 +414,7 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
     fitted = { fitted: estimators as Record<string, unknown>, notes };
   }
   summary.durationMs = Date.now() - o.started;
-  const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, collected, o.segmentPlan) : undefined;
+  const baseline = o.detailed && o.segmentPlan ? baselineOf(spec, all, o.segmentPlan) : undefined;
   const rest = {
     ...(pending ? { pendingInterval: pending } : {}),
     ...(pendingDeclared ? { pendingDeclared } : {}),
@@ -412,31 +423,6 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   };
   if (!o.detailed || collected.rows === 0) return { summary, ...rest };
   return { summary, label: labelSketch(collected, 'truth'), prediction: labelSketch(all, 'prediction'), ...rest };
-}
-
-export const QUALITY_SAMPLE = 10_000;
-
-/** Quality of the window's columns against the reference; file columns the reference lacks are listed too. */
-function qualityOf(
-  reference: ReferenceProfile,
-  current: Record<string, ColumnSketch>,
-  fileColumns: Set<string>,
-  required: string[],
-  recognised: string[],
-): QualityReport {
-  // The quality checks need exact counts and ranges; 10,000 evenly spaced values estimate the
-  // out-of-range shares to 0.01%, well inside the 1% that raises an issue.
-  const profiles = Object.fromEntries(Object.entries(current).map(([k, v]) => [k, profileFromSketch(v, QUALITY_SAMPLE)]));
-  // Recognised date, time and id columns are not sketched: they are present when the files have them.
-  const present = recognised.filter((c) => fileColumns.has(c));
-  const report = checkQuality(reference, profiles, { requiredColumns: required, recognised, fileColumns: present });
-  for (const name of fileColumns) {
-    if (reference.columns[name] || current[name] || required.includes(name) || recognised.includes(name) || report.unexpectedColumns.includes(name)) continue;
-    if (reference.label?.column === name) continue;
-    report.unexpectedColumns.push(name);
-    report.issues.push({ severity: 'warning', column: name, message: `column ${name}: not in the reference profile (unexpected column)` });
-  }
-  return report;
 }
 
 /** Labels or predictions of the evaluated rows as a sketch: counts for classes, sorted values for regression. */

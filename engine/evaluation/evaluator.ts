@@ -12,6 +12,7 @@ import type { InferenceRunner, TensorData } from './runner.js';
 import { lowerBound } from '../math/sort.js';
 import { Interned } from './intern.js';
 import { binCodes, valueCodes, type ValueCoder } from './segments/bin-codes.js';
+import { SearchRowsBuilder, type SearchKeep, type SearchRows } from './segments/sample.js';
 import { checkProbabilityRows, type OutputIssues, type OutputProblem } from './output-check.js';
 import { Growable } from './growable.js';
 import { SampleBuilder, type RowSample } from './row-sample.js';
@@ -29,6 +30,8 @@ export interface EvaluatorOptions {
   bins?: Record<string, number[]>;
   /** Keep a uniform sample of the scored rows' model inputs (row-sample.ts), for estimation and multivariate drift. */
   sample?: boolean;
+  /** Keep the segment search's rows (segments/sample.ts). */
+  search?: SearchKeep;
 }
 
 /** Collected predictions, ready for the metric functions. */
@@ -60,6 +63,8 @@ export interface Collected {
   scoreRuns?: { pos: Float64Array | Float32Array; neg: Float64Array | Float32Array }[];
   /** Per segment column: the value of each evaluated row, as codes into `values` (missing: "(missing)"). */
   segments?: Record<string, { codes: Int32Array; values: string[] }>;
+  /** The labelled rows the segment search will use, with its columns coded (segments/sample.ts); positions index these arrays. */
+  search?: SearchRows;
   /** Rows whose outputs are not finite, out of [0, 1] or do not sum to 1 (output-check.ts): the window fails. */
   outputIssues?: OutputIssues;
   /** A uniform sample of the scored rows' model inputs, when asked for (positions index these arrays). */
@@ -91,6 +96,7 @@ export class Evaluator {
   private readonly invalid: InvalidValues[] = [];
   private outputIssues: OutputIssues | undefined;
   private readonly sampler: SampleBuilder | undefined;
+  private readonly searchRows: SearchRowsBuilder | undefined;
   /** The table rows the last table evaluated (rows dropped as invalid left out; undefined: every row). */
   kept: Int32Array | undefined;
 
@@ -102,6 +108,7 @@ export class Evaluator {
   ) {
     this.batchSize = opts.batchSize ?? 65536;
     for (const c of model.classes ?? []) this.classIndex(c);
+    if (opts.search) this.searchRows = new SearchRowsBuilder(opts.search);
     if (opts.sample) {
       const inputs = model.inputs.flatMap((i) => i.columns.map((c) => ({ c, categorical: i.type === 'string' })));
       this.sampler = new SampleBuilder(
@@ -489,8 +496,11 @@ export class Evaluator {
       this.yPredClass.reserveExact(total);
       this.proba.reserveExact(total * this.model.classes!.length);
     }
-    this.sampler?.addTable(table, rows, this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length);
+    const offset = this.model.task === 'regression' ? this.yTrueValue.length : this.yTrueClass.length;
+    this.sampler?.addTable(table, rows, offset);
     this.collectTruth(table, rows);
+    // Labelled rows only: the search is on realized losses.
+    this.searchRows?.addTable(table, rows, offset, this.missingLabel);
     this.collectSegments(table, rows);
     const outputNames = [this.model.labelOutput, this.model.probaOutput, this.model.valueOutput].filter((n): n is string => !!n);
     const inFlight: { promise: Promise<Record<string, TensorData>>; start: number; count: number; feeds: Record<string, TensorData> }[] = [];
@@ -539,6 +549,7 @@ export class Evaluator {
       ...(this.unlabelled > 0 ? { unlabelled: this.unlabelled } : {}),
       ...(this.labelAbsent.length > 0 ? { labelAbsent: [...this.labelAbsent] } : {}),
       ...(this.sampler ? { sample: this.sampler.result() } : {}),
+      ...(this.searchRows ? { search: this.searchRows.result() } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
     };
     const take = <T extends Float64Array | Float32Array | Int32Array>(g: Growable<T>): T => (compact ? g.copy() : g.view());

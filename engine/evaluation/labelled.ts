@@ -22,7 +22,8 @@ export function labelledPart(c: Collected): Collected {
     for (let j = 0; j < n; j++) out[j] = a[keep[j]!]!;
     return out;
   };
-  const { unlabelled: _u, labelAbsent: _a, segments, ...rest } = c;
+  // The search's rows stay with the scored rows they index (`c`).
+  const { unlabelled: _u, labelAbsent: _a, segments, search: _s, ...rest } = c;
   const out: Collected = { ...rest, rows: n };
   if (segments)
     out.segments = Object.fromEntries(Object.entries(segments).map(([k, s]) => [k, { codes: pick(s.codes, (m) => new Int32Array(m)), values: s.values }]));

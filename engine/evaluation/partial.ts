@@ -56,11 +56,11 @@ export function planWindowShards(units: PlanUnit[], k: number): ShardSpec[] {
 }
 
 const MAGIC = 'UPKEEP-SHARD-1\n';
-type Typed = Float64Array | Int32Array | Float32Array;
-const KINDS = { f64: Float64Array, i32: Int32Array, f32: Float32Array } as const;
+type Typed = Float64Array | Int32Array | Float32Array | Uint8Array | Uint16Array;
+const KINDS = { f64: Float64Array, i32: Int32Array, f32: Float32Array, u8: Uint8Array, u16: Uint16Array } as const;
 
 function kindOf(a: Typed): keyof typeof KINDS {
-  return a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'f32';
+  return a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : a instanceof Float32Array ? 'f32' : a instanceof Uint8Array ? 'u8' : 'u16';
 }
 
 /**
@@ -71,7 +71,13 @@ export function encodePartial(partial: WindowPartial, meta: Record<string, unkno
   const arrays: Typed[] = [];
   let at = 0;
   const header = JSON.stringify({ meta, partial }, (_key, value: unknown) => {
-    if (value instanceof Float64Array || value instanceof Int32Array || value instanceof Float32Array) {
+    if (
+      value instanceof Float64Array ||
+      value instanceof Int32Array ||
+      value instanceof Float32Array ||
+      value instanceof Uint8Array ||
+      value instanceof Uint16Array
+    ) {
       const ref = { $a: kindOf(value), at, n: value.length };
       arrays.push(value);
       at += Math.ceil(value.byteLength / 8) * 8;

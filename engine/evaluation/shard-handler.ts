@@ -54,6 +54,8 @@ function transferList(c: Collected): ArrayBuffer[] {
     c.sortedScores?.pos,
     c.sortedScores?.neg,
     ...Object.values(c.segments ?? {}).map((s) => s.codes),
+    c.search?.position,
+    ...Object.values(c.search?.columns ?? {}).map((s) => s.codes),
   ]
     .filter((a): a is NonNullable<typeof a> => a !== undefined)
     .map((a) => a.buffer as ArrayBuffer);
@@ -144,6 +146,7 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
     segments: msg.segments ?? groupColumns(spec),
     ...(msg.bins ? { bins: msg.bins } : {}),
     ...(msg.sample ? { sample: true } : {}),
+    ...(msg.search ? { search: msg.search } : {}),
   });
   // The logged outputs (data.logged): their columns checked before any row is scored.
   const logged = spec.data.logged ? new LoggedComparer(model, loggedOptions(spec)!) : undefined;

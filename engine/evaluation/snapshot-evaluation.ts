@@ -2,7 +2,7 @@
  * Evaluating a stored snapshot: whole, or in shards (planned by files and Parquet row groups,
  * each shard's partial result stored, then merged and finished as one window).
  */
-import { capturedColumns, segmentPlan } from './segments/plan.js';
+import { capturedColumns } from './segments/plan.js';
 import { parquetMetadata } from 'hyparquet';
 import type { EvaluationSummary, ResolvedModel, RollingReferenceUsed, SnapshotRef } from '../../domain/evaluation.js';
 import { readFooterByRanges } from '../data/parquet/ranges.js';
@@ -222,7 +222,11 @@ export async function evaluateShard(
   const { o } = await withRollingReference(ports, await loadModelInput(ports.data, model, ports.signal), model, reference, true);
   const all = filesOf(ports, model.modelId, snapshot);
   const files = shard.parts.map((p) => ({ ...all[p.file]!, rows: p.rows, ...(p.rowGroups ? { rowGroups: p.rowGroups } : {}) }));
-  const partial = await beating(ports.heartbeat, (onProgress) => ports.engine.collect({ ...o, files, onProgress }));
+  // The whole window's rows, as evaluateSnapshot sees them: the segment search takes the same rows in every shard.
+  const windowRows = all.every((f) => f.rows !== undefined) ? all.reduce((n, f) => n + f.rows!, 0) : undefined;
+  const partial = await beating(ports.heartbeat, (onProgress) =>
+    ports.engine.collect({ ...o, files, onProgress, ...(windowRows !== undefined ? { windowRows } : {}) }),
+  );
   const bytes = encodePartial(partial, { model: model.modelId, snapshot: snapshot.sha256, artifact: model.artifactSha256, index: shard.index, of: shard.of });
   const key = shardKey(model, snapshot.sha256, shard.index, shard.of);
   // Deterministic bytes: a retried shard that overwrites leaves the same object.
@@ -280,7 +284,7 @@ export async function mergeEvaluationShards(
       // The model's classes come first in every part's labels; proba has one column per class.
       const k = part.proba && part.rows > 0 ? part.proba.length / part.rows : undefined;
       if (!arrays && open && (part.task === 'regression' || k !== undefined)) {
-        arrays = new WindowArrays(part.task, (part.labels ?? []).slice(0, k), capacity, capturedColumns(o.spec, segmentPlan(o.spec, o.reference?.profile)));
+        arrays = new WindowArrays(part.task, (part.labels ?? []).slice(0, k), capacity, capturedColumns(o.spec));
         for (const early of whole.parts.splice(0)) arrays.add(index++, early);
       }
       if (arrays) arrays.add(index++, part);

@@ -4,6 +4,7 @@
  */
 import type { PendingDeclared } from './declared-bootstrap.js';
 import type { SegmentPlan } from './segments/plan.js';
+import type { SearchKeep } from './segments/sample.js';
 import type { SegmentBaseline } from '../../domain/segments.js';
 import type { FileMetaData } from 'hyparquet';
 import type { ModelSpec } from '../../domain/config.js';
@@ -36,6 +37,11 @@ export interface EvaluateWindowOptions {
   sampleRows?: boolean;
   /** A reference being profiled: the segment search's columns and bins (from its profile so far); its gaps come back in `segmentBaseline`. */
   segmentPlan?: SegmentPlan;
+  /**
+   * The whole window's rows (a snapshot's count), when `files` are one shard of it: the segment
+   * search takes the same share of rows in every shard. Default: the files' rows when all are known.
+   */
+  windowRows?: number;
 }
 
 /** The reference side of drift checks, as sketches (from a stored profile or a whole data file). */
@@ -156,9 +162,11 @@ export type ShardRequest =
       sample?: boolean;
       /** Columns to sketch for drift and quality checks; `categorical` ones are counted, not sorted. */
       sketch?: { columns: string[]; categorical: string[] };
-      /** Columns kept per row (declared slices and the segment search; default monitor.segments), numeric ones by these bins. */
+      /** Columns kept per row (the declared slices' and fairness's; default monitor.segments), numeric ones by these bins. */
       segments?: string[];
       bins?: Record<string, number[]>;
+      /** The segment search's columns, bins and share of rows (segments/sample.ts). */
+      search?: SearchKeep;
     } & ModelMessage);
 
 export type ShardReply =

@@ -9,6 +9,7 @@
 import type { Collected } from './evaluator.js';
 import { invalidByFile } from './engine.js';
 import { Interned } from './intern.js';
+import { SearchRowsJoiner } from './segments/sample.js';
 import { mergeOutputIssues, type OutputIssues } from './output-check.js';
 import { mergeSamples, type RowSample } from './row-sample.js';
 import { mergeLogged, type LoggedCounts } from './logged.js';
@@ -36,6 +37,8 @@ export class WindowArrays {
   private yTrueValue?: Float64Array;
   private yPredValue?: Float64Array;
   private readonly segments = new Map<string, { codes: Int32Array; values: Interned }>();
+  /** The segment search's rows; null until a part brings some. */
+  private search: SearchRowsJoiner | null = null;
   private runs: Runs | undefined = [];
   private readonly k: number;
   private capacity = 0;
@@ -46,6 +49,8 @@ export class WindowArrays {
     classes: string[],
     capacity: number,
     private readonly segmentNames: string[],
+    /** Room for the segment search's rows (expectedSearchRows), when the window keeps them. */
+    private readonly searchRoom = 0,
   ) {
     this.labels = new Interned([...classes]);
     this.k = classes.length;
@@ -136,6 +141,7 @@ export class WindowArrays {
       if (remap.every((c, i) => c === i)) seg.codes.set(local.codes, at);
       else for (let i = 0; i < local.codes.length; i++) seg.codes[at + i] = remap[local.codes[i]!]!;
     }
+    if (p.search) (this.search ??= new SearchRowsJoiner(this.searchRoom)).add(p.search, at);
     if (this.sample === null) this.sample = p.sample && mergeSamples([p.sample], [at]);
     else if (this.sample && p.sample) this.sample = mergeSamples([this.sample, p.sample], [0, at]);
     else this.sample = undefined;
@@ -147,7 +153,7 @@ export class WindowArrays {
     this.invalid.push(...p.invalid);
     this.outputIssues = mergeOutputIssues(this.outputIssues, p.outputIssues);
     this.logged = mergeLogged(this.logged, p.logged);
-    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments', 'sample'] as const)
+    for (const key of ['yTrueClass', 'yPredClass', 'proba', 'yTrueValue', 'yPredValue', 'sortedScores', 'scoreRuns', 'segments', 'search', 'sample'] as const)
       delete p[key];
   }
 
@@ -164,6 +170,7 @@ export class WindowArrays {
       ...(this.unlabelled > 0 ? { unlabelled: this.unlabelled } : {}),
       ...(this.labelAbsent.length > 0 ? { labelAbsent: this.labelAbsent } : {}),
       ...(this.sample ? { sample: this.sample } : {}),
+      ...(this.search ? { search: this.search.result() } : {}),
       ...(this.outputIssues ? { outputIssues: this.outputIssues } : {}),
       ...(this.logged ? { logged: this.logged } : {}),
     };

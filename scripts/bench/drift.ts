@@ -14,7 +14,7 @@ import { checkQuality } from '../../engine/drift/quality.js';
 import { profileFromSketch, sketchColumn, type ColumnSketch } from '../../engine/drift/sketch.js';
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { FEATURES } from './data.js';
-import { QUALITY_SAMPLE } from '../../engine/evaluation/evaluate.js';
+import { QUALITY_SAMPLE } from '../../engine/evaluation/window-quality.js';
 
 const [refFile, curFile, repeatsArg] = process.argv.slice(2);
 const repeats = Number(repeatsArg ?? 5);

@@ -7,7 +7,8 @@
  * shards run by 2 worker processes at once and merged, also with one evaluation thread per
  * process. Each evaluation runs in a process of its own: its peak RSS is its own. Printed, never
  * asserted.
- *   node --import tsx scripts/bench/large.ts [rows, default 10000000] [--streamed-only]
+ *   node --import tsx scripts/bench/large.ts [rows, default 10000000] [--streamed-only] [--search=on|off]
+ * (`--search`: the weak-segment search on or off, whatever the default; scripts/bench/segments.ts)
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
@@ -69,6 +70,7 @@ if (mode === 'child') {
 }
 
 const streamedOnly = process.argv.includes('--streamed-only');
+const searchArg = process.argv.find((a) => a.startsWith('--search='))?.slice('--search='.length);
 const rows = Number(mode && !mode.startsWith('--') ? mode : 10_000_000);
 /** Children run what this process runs: dist/ under npm run bench, the sources through tsx otherwise. */
 const compiled = import.meta.url.endsWith('.js');
@@ -108,7 +110,7 @@ try {
   // The reference profile: 200,000 rows of the same process (another seed), in the store.
   const modelBytes = new Uint8Array(readFileSync(BENCH_MODEL));
   const modelSha = sha256Hex(modelBytes);
-  const spec = benchSpec({ data: { uri: `s3://${BUCKET}/data/{date}.parquet` } });
+  const spec = benchSpec({ data: { uri: `s3://${BUCKET}/data/{date}.parquet` }, ...(searchArg ? { segments: { search: searchArg === 'on' } } : {}) });
   const refFile = benchParquet(200_000, 12);
   const engine = createEvaluationEngine();
   const { profile } = await profileReferenceData({
@@ -159,10 +161,11 @@ try {
     rows: number;
     metrics: Record<string, number>;
     drift?: { columns: Record<string, { current_sketch?: { max_cdf_error: number } }> };
+    segments?: { tested: number; rows: number };
   };
   const sketched = Object.values(s.drift?.columns ?? {}).map((c) => c.current_sketch?.max_cdf_error ?? 0);
   console.log(
-    `  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${(((rows / (streamed.ms as number)) * 1000) / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)})`,
+    `  streamed by row groups (default)   ${((streamed.ms as number) / 1000).toFixed(1).padStart(6)} s   ${(((rows / (streamed.ms as number)) * 1000) / 1e6).toFixed(2)} M rows/s   peak RSS ${(streamed.maxRssMiB as number).toFixed(0)} MiB   (roc_auc ${s.metrics.roc_auc?.toFixed(6)}; drift sketch CDF error ≤ ${Math.max(...sketched).toExponential(1)}; segment search ${s.segments ? `on, ${s.segments.tested} segments on ${s.segments.rows} rows` : 'off'})`,
   );
   figure(
     `${rows / 1e6}M-row window streamed, peak RSS`,

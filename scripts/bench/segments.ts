@@ -5,9 +5,15 @@
  * in turn, median of 3 each; CPU time of the whole process (the evaluation threads included).
  * The reference: 200k rows drawn with another seed, profiled by upkeep (its bins and segment gaps).
  * Budget: the search adds at most 15% to the evaluation's CPU time.
+ * Then its memory: the 10M-row window of scripts/bench/large.ts (20 inputs binned by the reference,
+ * streamed from S3 by row groups, a process of its own each), search off then on in the same run;
+ * target: a peak RSS below 1024 MiB with the search on (`--no-large`: the CPU figure alone).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PROJECT_DIR } from '../../workers/paths.js';
+import { figure } from './figure.js';
 import { createEvaluationEngine } from '../../engine/evaluation/evaluate.js';
 import { profileReferenceData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import { sha256Hex } from '../../engine/util.js';
@@ -60,12 +66,38 @@ async function main(): Promise<void> {
     console.log(
       `  evaluation of 3M rows, segment search off: ${base.toFixed(0)} ms CPU; on: ${median(cpu.on).toFixed(0)} ms (${tested} segments tested, with pairs)`,
     );
-    console.log(
-      `  segment search on 3M real-shaped: +${added.toFixed(0)} ms CPU, ${(100 * share).toFixed(1)}% of the evaluation (target ≤ ${100 * BUDGET}%) ${share <= BUDGET ? 'met' : 'NOT met'}`,
-    );
+    figure('segment search on 3M real-shaped, added CPU', 100 * share, { atMost: 100 * BUDGET }, { unit: '%', digits: 1, note: `+${added.toFixed(0)} ms` });
   } finally {
     await engine.close();
   }
+  if (!process.argv.includes('--no-large')) largeWindowPeak();
+}
+
+/** The 10M-row window's peak RSS, search off then on: scripts/bench/large.ts --streamed-only, each in a process of its own. */
+function largeWindowPeak(): void {
+  const compiled = import.meta.url.endsWith('.js');
+  const entry = compiled
+    ? [path.join(PROJECT_DIR, 'dist', 'scripts', 'bench', 'large.js')]
+    : ['--import', 'tsx', path.join(PROJECT_DIR, 'scripts', 'bench', 'large.ts')];
+  const peak: Record<string, number> = {};
+  for (const search of ['off', 'on']) {
+    const r = spawnSync(process.execPath, [...entry, '10000000', '--streamed-only', `--search=${search}`], {
+      cwd: PROJECT_DIR,
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    const line = r.stdout.split('\n').find((l) => l.includes('streamed by row groups'));
+    const mib = /peak RSS (\d+) MiB/.exec(line ?? '')?.[1];
+    if (r.status !== 0 || !mib) throw new Error(`bench large.ts --search=${search} failed:\n${r.stderr.slice(-2000)}`);
+    peak[search] = Number(mib);
+    console.log(`  10M-row window streamed, search ${search}: ${line!.trim().replace(/^streamed by row groups \(default\)\s*/, '')}`);
+  }
+  figure(
+    '10M-row window streamed with the segment search on, peak RSS',
+    peak.on!,
+    { below: 1024 },
+    { unit: ' MiB', digits: 0, note: `search off: ${peak.off} MiB, the same run` },
+  );
 }
 
 main().catch((err: unknown) => {

@@ -265,6 +265,8 @@ describe('a window evaluated in shards and merged', function () {
       label: { column: 'y', positive: 1 },
       thresholds: { metric: 'roc_auc', min: 0.5 },
       baseline: { roc_auc: 0.8 },
+      // The weak-segment search too: its rows are kept per shard and joined (segments/sample.ts).
+      segments: { search: true, min_rows: 100 },
     };
     // A reference profile from other data (shifted), so that drift and quality have something to say.
     const refSpec = specFor({ ...base, id: 'generated', monitor: { significance: { resamples: 0 } } });
@@ -307,6 +309,8 @@ describe('a window evaluated in shards and merged', function () {
     assert.equal(single.confidence?.method, 'bootstrap');
     assert.ok(single.drift && single.quality && single.slices, 'drift, quality and slices are compared too');
     assert.equal(single.fairness?.families[0]?.groups.length, 4, 'fairness is compared too');
+    assert.deepEqual(single.segments?.columns, ['x1', 'x2', 'x3', 'x4'], 'the segment search is compared too');
+    assert.ok(single.segments.tested > 100 && single.segments.againstReference > 0, `${single.segments.tested} segments tested`);
     assert.deepEqual(
       single.gated?.filter((g) => g.kind === 'fairness').map((g) => g.name),
       ['demographic_parity_difference[region]'],

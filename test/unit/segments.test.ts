@@ -60,7 +60,7 @@ const close = (actual: number, expected: number, tol: number, what: string): voi
 /** A column of codes 0..k-1 whose conditions name the code, as the golden file does. */
 function column(name: string, codes: number[]): CodedColumn {
   const k = Math.max(...codes) + 1;
-  return { name, codes: Int32Array.from(codes), conditions: Array.from({ length: k }, (_, v) => ({ column: name, value: String(v) })) };
+  return { name, codes: Uint8Array.from(codes), conditions: Array.from({ length: k }, (_, v) => ({ column: name, value: String(v) })) };
 }
 
 function spec(extra: Record<string, unknown> = {}): ReturnType<typeof modelSpec.parse> {
@@ -183,7 +183,8 @@ describe('weak segment search', function () {
       { column: 'plan', value: 'b' },
       { column: 'plan', value: 'a' },
     ]);
-    assert.deepEqual([...cat.codes], [1, 0, 0, -1, 0, 1]);
+    // The rows in no searched value are coded conditions.length.
+    assert.deepEqual([...cat.codes], [1, 0, 0, 2, 0, 1]);
   });
 
   it('plans string inputs as categories and numeric inputs by the reference bins, saying why a column is left out', function () {
@@ -200,7 +201,7 @@ describe('weak segment search', function () {
     assert.deepEqual(plan.columns, ['age', 'income', 'plan']);
     assert.deepEqual(plan.bins, { age: [10, 20, 30, 40, 50, 60, 70, 80, 90] });
     assert.deepEqual(segmentPlan(spec({ segments: { search: false } }), profile).columns, []);
-    assert.deepEqual(segmentPlan(spec({ segments: {} }), profile).columns, [], 'off unless the config turns it on');
+    assert.deepEqual(segmentPlan(spec({ segments: {} }), profile).columns, ['age', 'income', 'plan'], 'on unless the config turns it off');
   });
 
   it('picks the loss from the primary metric and finds a planted weak segment in a window of collected rows', function () {
@@ -229,7 +230,7 @@ describe('weak segment search', function () {
       yPredClass: yPred,
       proba,
       labels: ['0', '1'],
-      segments: { plan: { codes, values: plans } },
+      search: { rows: n, position: Int32Array.from({ length: n }, (_, i) => i), columns: { plan: { codes: Uint8Array.from(codes), values: plans } } },
     };
     assert.deepEqual([...rowLoss(c, 'error').subarray(0, 6)], [0, 1, 0, 0, 0, 0]);
     const report = searchWindow(c, { spec: spec(), plan: segmentPlan(spec()), nClasses: 2, positiveIndex: 1, overall: 0.9, confidence: 0.95 })!;
@@ -313,7 +314,7 @@ describe('weak segment search', function () {
     assert.match(refuse('    segments: { serch: true }'), /unknown key serch/);
     const ok = parseConfig(`models:${modelYaml({ extra: '    segments: { pairs: false, columns: [a] }' })}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
     assert.deepEqual(ok.models[0]!.segments, {
-      search: false,
+      search: true,
       min_rows: 200,
       max_segments: 1000,
       pairs: false,

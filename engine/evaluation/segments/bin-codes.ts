@@ -34,6 +34,8 @@ export interface ValueCoder {
   values: Interned;
   byValue?: Map<number, number>;
   byBool?: Map<number, number>;
+  /** Codes of the whole numbers 0 … 255 seen so far (-1: not yet). */
+  small?: Int32Array;
 }
 
 /** Codes rows of `col` (absent: every row missing) by their value, as String() names it ("(missing)" for none). */
@@ -48,6 +50,8 @@ export function valueCodes(col: Column | undefined, seg: ValueCoder, rows: Int32
     const boolean = col.kind === 'boolean';
     const byValue = boolean ? (seg.byBool ??= new Map<number, number>()) : (seg.byValue ??= new Map<number, number>());
     const v = col.values;
+    // Small whole numbers (counts, flags, levels) by an array rather than the map.
+    const small = (seg.small ??= new Int32Array(256).fill(-1));
     for (let i = 0; i < n; i++) {
       const r = rows ? rows[i]! : i;
       if (col.nulls?.[r]) {
@@ -55,11 +59,17 @@ export function valueCodes(col: Column | undefined, seg: ValueCoder, rows: Int32
         continue;
       }
       const x = v[r]!;
+      const at = !boolean && x >= 0 && x < 256 && (x | 0) === x && !Object.is(x, -0) ? x : -1;
+      if (at >= 0 && small[at]! >= 0) {
+        out[i] = small[at]!;
+        continue;
+      }
       let code = byValue.get(x);
       if (code === undefined) {
         code = seg.values.code(boolean ? String(x === 1) : String(x));
         byValue.set(x, code);
       }
+      if (at >= 0) small[at] = code;
       out[i] = code;
     }
   }

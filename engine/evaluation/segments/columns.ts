@@ -1,10 +1,11 @@
 /**
  * The captured per-row values (Collected.segments: codes into interned strings) coded for the
  * search: a binned column's codes are its bins (interned as "0", "1", …), a category's are its
- * most frequent values with enough rows; anything else is -1 (in no segment of the column).
+ * most frequent values with enough rows; anything else is `conditions.length` (in no segment of the column).
  */
 import type { SegmentCondition } from '../../../domain/segments.js';
 import type { CodedColumn } from './search.js';
+import type { Codes } from './sample.js';
 
 /** At most this many values of a category are searched (the most frequent). */
 export const MAX_VALUES = 20;
@@ -27,8 +28,14 @@ export function segmentLabel(where: SegmentCondition[]): string {
   return where.map(conditionLabel).join(' and ');
 }
 
-/** Codes one captured column; `edges` when it was binned. */
-export function codeColumn(name: string, captured: { codes: Int32Array; values: string[] }, minRows: number, edges?: number[]): CodedColumn {
+/** Codes one captured column; `edges` when it was binned; `inPlace`: byte codes are overwritten rather than copied. */
+export function codeColumn(
+  name: string,
+  captured: { codes: Codes | Int32Array; values: string[] },
+  minRows: number,
+  edges?: number[],
+  inPlace = false,
+): CodedColumn {
   const { codes, values } = captured;
   const remap = new Int32Array(values.length).fill(-1);
   const conditions: SegmentCondition[] = [];
@@ -55,7 +62,11 @@ export function codeColumn(name: string, captured: { codes: Int32Array; values: 
       conditions.push(values[code] === MISSING ? { column: name, missing: true } : { column: name, value: values[code]! });
     }
   }
-  const out = new Int16Array(codes.length);
+  // At most MAX_VALUES + 1 or bins + 2 conditions: a byte a row, the rows in none of them coded conditions.length.
+  const none = conditions.length;
+  for (let c = 0; c < remap.length; c++) if (remap[c]! < 0) remap[c] = none;
+  if (inPlace && codes instanceof Uint8Array && remap.every((c, i) => c === i)) return { name, codes, conditions };
+  const out = inPlace && codes instanceof Uint8Array ? codes : new Uint8Array(codes.length);
   for (let i = 0; i < codes.length; i++) out[i] = remap[codes[i]!]!;
   return { name, codes: out, conditions };
 }

@@ -54,7 +54,7 @@ export function segmentPlan(spec: ModelSpec, profile?: ReferenceProfile): Segmen
   return plan;
 }
 
-/** Every column whose value the evaluation keeps per row: the declared slices', then the search's. */
-export function capturedColumns(spec: ModelSpec, plan: SegmentPlan): string[] {
-  return [...new Set([...groupColumns(spec), ...plan.columns])];
+/** Every column whose value the evaluation keeps for every row: the declared slices' and fairness's (the search keeps its own rows', segments/sample.ts). */
+export function capturedColumns(spec: ModelSpec): string[] {
+  return groupColumns(spec);
 }

@@ -7,14 +7,16 @@
 import { holm, segmentGap, segmentTest, type Gap, type MeanTest, type Moments } from './stats.js';
 import type { SegmentCondition } from '../../../domain/segments.js';
 
-/** A column coded per row: `codes[i]` indexes `conditions`; -1 leaves the row out of every segment of the column. */
+/** A column coded per row: `codes[i]` indexes `conditions`; `conditions.length` leaves the row out of every segment of the column. */
 export interface CodedColumn {
   name: string;
-  codes: Int32Array | Int16Array;
+  codes: Uint8Array;
   conditions: SegmentCondition[];
 }
 
 export interface SearchSettings {
+  /** The loss array may be overwritten (shifted by its mean in place, one array fewer on a 1M-row search). */
+  shiftInPlace?: boolean;
   minRows: number;
   maxSegments: number;
   pairs: boolean;
@@ -51,15 +53,17 @@ interface Candidate {
 
 type Acc = { n: Float64Array; s: Float64Array; q: Float64Array };
 
-/** Moments of the (shifted) loss per code of a column (−1: no code). Loops written out: this is the search's hot path. */
-function moments(loss: Float64Array, mean: number, k: number, codes: CodedColumn['codes']): Acc {
-  const n = new Float64Array(k);
-  const s = new Float64Array(k);
-  const q = new Float64Array(k);
+/**
+ * Moments of the (shifted) loss per code of a column, codes 0 … k (k: in no segment, summed and
+ * ignored, so that the loop has no branch). Loops written out: this is the search's hot path.
+ */
+function moments(loss: Float64Array, k: number, codes: Uint8Array): Acc {
+  const n = new Float64Array(k + 1);
+  const s = new Float64Array(k + 1);
+  const q = new Float64Array(k + 1);
   for (let i = 0; i < loss.length; i++) {
     const c = codes[i]!;
-    if (c < 0) continue;
-    const x = loss[i]! - mean;
+    const x = loss[i]!;
     n[c]!++;
     s[c]! += x;
     q[c]! += x * x;
@@ -67,23 +71,71 @@ function moments(loss: Float64Array, mean: number, k: number, codes: CodedColumn
   return { n, s, q };
 }
 
-/** The same per cell a·kb + b of two columns. */
-function pairMoments(loss: Float64Array, mean: number, ka: number, kb: number, ca: CodedColumn['codes'], cb: CodedColumn['codes']): Acc {
-  const k = ka * kb;
+/** The same per cell a·(kb + 1) + b of two columns. */
+function pairMoments(loss: Float64Array, ka: number, kb: number, ca: Uint8Array, cb: Uint8Array): Acc {
+  const w = kb + 1;
+  const k = (ka + 1) * w;
   const n = new Float64Array(k);
   const s = new Float64Array(k);
   const q = new Float64Array(k);
   for (let i = 0; i < loss.length; i++) {
-    const x = ca[i]!;
-    const y = cb[i]!;
-    if (x < 0 || y < 0) continue;
-    const c = x * kb + y;
-    const v = loss[i]! - mean;
+    const c = ca[i]! * w + cb[i]!;
+    const v = loss[i]!;
     n[c]!++;
     s[c]! += v;
     q[c]! += v * v;
   }
   return { n, s, q };
+}
+
+/** At most this many joint cells of the searched columns for jointMoments. */
+const JOINT_CELLS = 1 << 18;
+
+/**
+ * Every single column's and pair's moments from one pass over the rows, when the searched columns'
+ * codes (each with its "none") combine into at most JOINT_CELLS cells: the moments of each joint
+ * cell, then each column's and pair's summed from the cells that hold rows. Undefined otherwise
+ * (a pass per column and pair then).
+ */
+function jointMoments(loss: Float64Array, columns: CodedColumn[], usable: number[], pairs: [number, number][]): { singles: Acc[]; pairs: Acc[] } | undefined {
+  const size = new Map(usable.map((j) => [j, columns[j]!.conditions.length + 1]));
+  const stride = new Map<number, number>();
+  let cells = 1;
+  for (const j of usable) {
+    stride.set(j, cells);
+    cells *= size.get(j)!;
+    if (cells > JOINT_CELLS) return undefined;
+  }
+  const N = loss.length;
+  const cell = new Int32Array(N);
+  for (const j of usable) {
+    const codes = columns[j]!.codes;
+    const st = stride.get(j)!;
+    for (let i = 0; i < N; i++) cell[i]! += codes[i]! * st;
+  }
+  const acc = (k: number): Acc => ({ n: new Float64Array(k), s: new Float64Array(k), q: new Float64Array(k) });
+  const all = acc(cells);
+  for (let i = 0; i < N; i++) {
+    const c = cell[i]!;
+    const x = loss[i]!;
+    all.n[c]!++;
+    all.s[c]! += x;
+    all.q[c]! += x * x;
+  }
+  const singles = usable.map((j) => acc(size.get(j)!));
+  const pairAcc = pairs.map(([a, b]) => acc(size.get(a)! * size.get(b)!));
+  const codeOf = (c: number, j: number): number => Math.floor(c / stride.get(j)!) % size.get(j)!;
+  const add = (to: Acc, at: number, c: number): void => {
+    to.n[at]! += all.n[c]!;
+    to.s[at]! += all.s[c]!;
+    to.q[at]! += all.q[c]!;
+  };
+  for (let c = 0; c < cells; c++) {
+    if (all.n[c] === 0) continue;
+    usable.forEach((j, t) => add(singles[t]!, codeOf(c, j), c));
+    pairs.forEach(([a, b], t) => add(pairAcc[t]!, codeOf(c, a) * size.get(b)! + codeOf(c, b), c));
+  }
+  return { singles, pairs: pairAcc };
 }
 
 /** A segment's conditions as a key (what a reference's baseline is stored under). */
@@ -101,47 +153,59 @@ function enumerate(
   let mean = 0;
   for (let i = 0; i < N; i++) mean += loss[i]!;
   mean /= Math.max(1, N);
-  // Moments of loss − mean (subtracted as they are summed): sums of squares keep their precision on long windows.
+  // Moments of loss − mean: sums of squares keep their precision on long windows.
+  const shifted = settings.shiftInPlace ? loss : new Float64Array(N);
   let sum = 0;
   let sumSq = 0;
   for (let i = 0; i < N; i++) {
     const d = loss[i]! - mean;
+    shifted[i] = d;
     sum += d;
     sumSq += d * d;
   }
   const all: Moments = { n: N, sum, sumSq };
   const candidates: Candidate[] = [];
-  let budget = settings.maxSegments;
-  const take = (cols: number[], k: number, acc: Acc, decode: (c: number) => number[]): void => {
-    for (let c = 0; c < k; c++) {
-      if (acc.n[c]! < settings.minRows || N - acc.n[c]! < 2) continue;
-      candidates.push({ columns: cols, codes: decode(c), m: { n: acc.n[c]!, sum: acc.s[c]!, sumSq: acc.q[c]! } });
-    }
+  const take = (cols: number[], at: number, acc: Acc, codes: number[]): void => {
+    if (acc.n[at]! < settings.minRows || N - acc.n[at]! < 2) return;
+    candidates.push({ columns: cols, codes, m: { n: acc.n[at]!, sum: acc.s[at]!, sumSq: acc.q[at]! } });
   };
-  // Single columns first: each costs its number of values of the budget.
+  // Which candidates, from the columns alone: single columns first, each costing its number of
+  // values of the budget; then pairs in column order, each costing all its cells (whatever their
+  // sizes: a data-independent budget).
+  let budget = settings.maxSegments;
   const usable: number[] = [];
   for (const [j, col] of columns.entries()) {
     const k = col.conditions.length;
     if (k === 0 || k > budget) continue;
     budget -= k;
     usable.push(j);
-    take([j], k, moments(loss, mean, k, col.codes), (c) => [c]);
   }
-  // Then pairs in column order, each costing all its cells (whatever their sizes: a data-independent budget).
+  const pairs: [number, number][] = [];
   if (settings.pairs) {
     for (let a = 0; a < usable.length; a++) {
       for (let b = a + 1; b < usable.length; b++) {
-        const A = columns[usable[a]!]!;
-        const B = columns[usable[b]!]!;
-        const ka = A.conditions.length;
-        const kb = B.conditions.length;
+        const ka = columns[usable[a]!]!.conditions.length;
+        const kb = columns[usable[b]!]!.conditions.length;
         if (ka * kb > budget || ka < 2 || kb < 2) continue;
         budget -= ka * kb;
-        const acc = pairMoments(loss, mean, ka, kb, A.codes, B.codes);
-        take([usable[a]!, usable[b]!], ka * kb, acc, (c) => [Math.floor(c / kb), c % kb]);
+        pairs.push([usable[a]!, usable[b]!]);
       }
     }
   }
+  const joint = jointMoments(shifted, columns, usable, pairs);
+  usable.forEach((j, t) => {
+    const k = columns[j]!.conditions.length;
+    const acc = joint ? joint.singles[t]! : moments(shifted, k, columns[j]!.codes);
+    for (let c = 0; c < k; c++) take([j], c, acc, [c]);
+  });
+  pairs.forEach(([a, b], t) => {
+    const A = columns[a]!;
+    const B = columns[b]!;
+    const ka = A.conditions.length;
+    const kb = B.conditions.length;
+    const acc = joint ? joint.pairs[t]! : pairMoments(shifted, ka, kb, A.codes, B.codes);
+    for (let x = 0; x < ka; x++) for (let y = 0; y < kb; y++) take([a, b], x * (kb + 1) + y, acc, [x, y]);
+  });
   return { candidates, all, mean };
 }
 

@@ -15,6 +15,7 @@ import type { ReferenceProfile } from '../../drift/profile.js';
 import { members, searchSegments, segmentBaseline, type CodedColumn } from './search.js';
 import type { Gap } from './stats.js';
 import { Mulberry32 } from '../../math/random.js';
+import { SEARCH_ROWS, type Codes, type SearchRows } from './sample.js';
 
 export interface WindowSearchOptions {
   spec: ModelSpec;
@@ -27,22 +28,22 @@ export interface WindowSearchOptions {
   confidence: number;
   /** The reference's gaps (its profile's `segments`), when it has them. */
   baseline?: SegmentBaseline;
+  /** The window's search rows are not needed afterwards: their codes are recoded in place. */
+  consume?: boolean;
 }
 
 /** Below this many rows a reference's segment gap is not kept (its variance would not be worth much). */
 export const BASELINE_MIN_ROWS = 30;
 
-/** The coded search columns of `c` (those the plan names and the rows carry). */
-export function codedColumns(c: Collected, plan: SegmentPlan, minRows: number): CodedColumn[] {
-  return plan.columns.filter((name) => c.segments?.[name]).map((name) => codeColumn(name, c.segments![name]!, minRows, plan.bins[name]));
+/** The coded search columns of the sampled rows (those the plan names and the rows carry). */
+export function codedColumns(rows: SearchRows, plan: SegmentPlan, minRows: number, inPlace = false): CodedColumn[] {
+  return plan.columns.filter((name) => rows.columns[name]).map((name) => codeColumn(name, rows.columns[name]!, minRows, plan.bins[name], inPlace));
 }
 
 /** Metrics computed apart from the rest (deferProbability): left out of a segment's metrics unless one is the metric. */
 const PROBABILITY_ONLY = new Set(['brier', 'log_loss']);
 
-/** At most this many labelled rows are searched: a larger window is searched on a seeded sample of this size (docs/statistics/segments.md). */
-export const SEARCH_ROWS = 1_000_000;
-/** The sample's seed: the same window is searched on the same rows every time. */
+/** The seed of the second sample, when a window's rows were not known before it was read (every labelled row kept). */
 const SAMPLE_SEED = 0x5e9;
 
 /** `m` of the rows 0 … n − 1, ascending, drawn without replacement by selection sampling (each subset of m equally likely). */
@@ -54,8 +55,8 @@ export function sampleRows(n: number, m: number, seed: number): Int32Array {
   return out;
 }
 
-/** The rows `idx` of `c`, with their captured columns. */
-function sampled(c: Collected, idx: Int32Array, columns = true): Collected {
+/** The rows `idx` of `c` (their labels and the model's outputs alone). */
+function sampled(c: Collected, idx: Int32Array): Collected {
   const n = idx.length;
   const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
   const pick = <T extends Int32Array | Float64Array | Float32Array>(a: T, make: (m: number) => T): T => {
@@ -63,44 +64,60 @@ function sampled(c: Collected, idx: Int32Array, columns = true): Collected {
     for (let i = 0; i < n; i++) out[i] = a[idx[i]!]!;
     return out;
   };
-  let out: Collected;
   if (c.task === 'regression') {
-    out = { ...base, yTrueValue: pick(c.yTrueValue!, (m) => new Float64Array(m)), yPredValue: pick(c.yPredValue!, (m) => new Float64Array(m)) };
-  } else {
-    const k = c.proba!.length / c.rows;
-    const p = c.proba!;
-    const proba = p instanceof Float32Array ? new Float32Array(n * k) : new Float64Array(n * k);
-    for (let i = 0; i < n; i++) for (let j = 0, r = idx[i]! * k; j < k; j++) proba[i * k + j] = p[r + j]!;
-    const int = (m: number) => new Int32Array(m);
-    out = { ...base, yTrueClass: pick(c.yTrueClass!, int), yPredClass: pick(c.yPredClass!, int), proba, ...(c.labels ? { labels: c.labels } : {}) };
+    return { ...base, yTrueValue: pick(c.yTrueValue!, (m) => new Float64Array(m)), yPredValue: pick(c.yPredValue!, (m) => new Float64Array(m)) };
   }
-  if (c.segments && columns) {
-    out.segments = Object.fromEntries(
-      Object.entries(c.segments).map(([name, g]) => {
-        const codes = new Int32Array(idx.length);
-        for (let i = 0; i < idx.length; i++) codes[i] = g.codes[idx[i]!]!;
-        return [name, { codes, values: g.values }];
-      }),
-    );
-  }
-  return out;
+  const k = c.proba!.length / c.rows;
+  const p = c.proba!;
+  const proba = p instanceof Float32Array ? new Float32Array(n * k) : new Float64Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0, r = idx[i]! * k; j < k; j++) proba[i * k + j] = p[r + j]!;
+  const int = (m: number) => new Int32Array(m);
+  return { ...base, yTrueClass: pick(c.yTrueClass!, int), yPredClass: pick(c.yPredClass!, int), proba, ...(c.labels ? { labels: c.labels } : {}) };
 }
 
+/** Some of `rows` (`idx`, ascending). */
+function someRows(rows: SearchRows, idx: Int32Array): SearchRows {
+  const pick = <T extends Codes | Int32Array>(a: T): T => {
+    const out = new (a.constructor as new (n: number) => T)(idx.length);
+    for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]!]!;
+    return out;
+  };
+  const columns = Object.fromEntries(Object.entries(rows.columns).map(([k, c]) => [k, { codes: pick(c.codes), values: c.values }]));
+  return { rows: idx.length, position: pick(rows.position), columns };
+}
+
+/**
+ * The searched rows of a window: the sample its evaluation kept (segments/sample.ts), cut to
+ * `maxRows` by a seeded sample when every labelled row was kept (the window's size was not known
+ * before it was read). Their labels and outputs come from the window's scored rows.
+ */
+export function searchedRows(window: Collected, maxRows: number): SearchRows | undefined {
+  const rows = window.search;
+  if (!rows) return undefined;
+  const labelled = window.rows - (window.unlabelled ?? 0);
+  return rows.rows > maxRows && rows.rows === labelled ? someRows(rows, sampleRows(rows.rows, maxRows, SAMPLE_SEED)) : rows;
+}
+
+/** `window`: every scored row of the window (labelled or not), with the rows its evaluation kept for the search (`search`). */
 export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows = SEARCH_ROWS): SegmentSearchReport | undefined {
   const s = o.spec.segments;
-  if (!s.search || window.rows < 2 * s.min_rows) return undefined;
-  const c = window.rows > maxRows ? sampled(window, sampleRows(window.rows, maxRows, SAMPLE_SEED)) : window;
+  const labelled = window.rows - (window.unlabelled ?? 0);
+  if (!s.search || labelled < 2 * s.min_rows) return undefined;
+  const picked = searchedRows(window, maxRows);
+  if (!picked || picked.rows < 2 * s.min_rows) return undefined;
+  const n = picked.rows;
   const metric = o.spec.thresholds.metric;
-  const loss = lossKind(c.task, metric);
-  const columns = codedColumns(c, o.plan, s.min_rows);
-  const { losses, tested } = lossAndTested(c, loss);
-  const meanOf = (idx: ArrayLike<number> | undefined): number => {
+  const loss = lossKind(window.task, metric);
+  const columns = codedColumns(picked, o.plan, s.min_rows, o.consume && picked === window.search);
+  // Each searched row's loss read where the row is among the window's (no copy of their outputs).
+  const { losses, tested } = lossAndTested(window, loss, picked.position);
+  const meanOf = (x: Float64Array): number => {
     let sum = 0;
-    const n = idx ? idx.length : losses.length;
-    for (let i = 0; i < n; i++) sum += losses[idx ? idx[i]! : i]!;
-    return sum / n;
+    for (let i = 0; i < x.length; i++) sum += x[i]!;
+    return sum / x.length;
   };
-  const overallLoss = meanOf(undefined);
+  // The losses are not kept: a reported segment's are read again from its rows.
+  const overallLoss = meanOf(losses);
   const statistic = loss === 'absolute_error' || loss === 'squared_error' ? 'loss' : 'excess_loss';
   // A baseline of another loss (the primary metric changed since the profile) is not comparable.
   const gaps = o.baseline && o.baseline.loss === loss && o.baseline.statistic === statistic ? o.baseline.gaps : undefined;
@@ -120,6 +137,8 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
       alpha: s.alpha,
       confidence: o.confidence,
       report: s.report,
+      // The tested values are used by nothing else (the losses, when they are those, are summed above).
+      shiftInPlace: true,
     },
     lookup,
   );
@@ -129,8 +148,8 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
     overall: o.overall,
     overallLoss,
     statistic,
-    rows: c.rows,
-    ...(c !== window ? { sampledFrom: window.rows } : {}),
+    rows: n,
+    ...(n < labelled ? { sampledFrom: labelled } : {}),
     columns: columns.map((col) => col.name),
     ...(o.plan.skipped.length > 0 ? { skipped: o.plan.skipped } : {}),
     tested: found.tested,
@@ -141,9 +160,11 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
     significant: found.significant,
     worst: found.worst.map((f) => {
       const idx = members(columns, f.key);
-      const segLoss = meanOf(idx);
-      // The segment's rows gathered without the captured columns; brier and log loss computed only when one is the metric.
-      const rows = sampled(c, idx, false);
+      // The segment's rows gathered from the window; brier and log loss computed only when one is the metric.
+      const at = new Int32Array(idx.length);
+      for (let i = 0; i < idx.length; i++) at[i] = picked.position[idx[i]!]!;
+      const segLoss = meanOf(rowLoss(window, loss, at));
+      const rows = sampled(window, at);
       const score = metricsOf(rows, o.nClasses, o.positiveIndex, !PROBABILITY_ONLY.has(metric)).metrics[metric] ?? null;
       return {
         where: f.where,
@@ -151,7 +172,7 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
         rows: f.rows,
         metric: score,
         loss: segLoss,
-        restLoss: (overallLoss * c.rows - segLoss * idx.length) / (c.rows - idx.length),
+        restLoss: (overallLoss * n - segLoss * idx.length) / (n - idx.length),
         diff: { value: f.diff, low: f.low, high: f.high },
         z: Number.isFinite(f.z) ? f.z : null,
         ...(f.referenceGap !== undefined ? { referenceGap: f.referenceGap } : {}),
@@ -165,9 +186,17 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
 export { capturedColumns, segmentPlan } from './plan.js';
 
 /** The search on an evaluated window's labelled rows, with the plan the rows were kept by: its report in `summary.segments` (finishEvaluation). */
-export function searchEvaluated(summary: EvaluationSummary, spec: ModelSpec, prepared: PreparedModel, c: Collected, profile?: ReferenceProfile): void {
+export function searchEvaluated(
+  summary: EvaluationSummary,
+  spec: ModelSpec,
+  prepared: PreparedModel,
+  c: Collected,
+  profile?: ReferenceProfile,
+  consume = false,
+): void {
   const metrics = summary.metrics;
   const report = searchWindow(c, {
+    consume,
     spec,
     plan: segmentPlan(spec, profile),
     ...(profile?.segments ? { baseline: profile.segments } : {}),
@@ -179,14 +208,15 @@ export function searchEvaluated(summary: EvaluationSummary, spec: ModelSpec, pre
   if (report) summary.segments = report;
 }
 
-/** The gaps of every candidate segment on a reference's labelled rows, to store in its profile. */
+/** The gaps of every candidate segment on a reference's labelled rows (`c`: its scored rows, with those kept for the search), to store in its profile. */
 export function baselineOf(spec: ModelSpec, c: Collected, plan: SegmentPlan): SegmentBaseline | undefined {
   const s = spec.segments;
-  if (!s.search || c.rows < 2 * BASELINE_MIN_ROWS) return undefined;
+  const picked = s.search ? searchedRows(c, SEARCH_ROWS) : undefined;
+  if (!picked || picked.rows < 2 * BASELINE_MIN_ROWS) return undefined;
   const loss = lossKind(c.task, spec.thresholds.metric);
-  const losses = rowLoss(c, loss);
-  const tested = excessLoss(c, loss, losses);
-  const columns = codedColumns(c, plan, BASELINE_MIN_ROWS);
+  const losses = rowLoss(c, loss, picked.position);
+  const tested = excessLoss(c, loss, losses, picked.position);
+  const columns = codedColumns(picked, plan, BASELINE_MIN_ROWS);
   // A larger budget than a window's: categories with fewer rows take some of it, and every segment a window tests should be there.
   const found = segmentBaseline(tested, columns, { minRows: BASELINE_MIN_ROWS, maxSegments: 4 * s.max_segments, pairs: s.pairs });
   const gaps: SegmentBaseline['gaps'] = {};
