@@ -8,34 +8,11 @@ import type { Collected } from './evaluator.js';
 import type { SliceEntry, SlicesReport } from '../../domain/reports.js';
 import { lowerIsBetter } from '../../domain/metrics.js';
 import { metricsOf } from './collected-metrics.js';
+import { subset } from './subset.js';
 
 export type { SliceEntry, SlicesReport };
 
 const MAX_VALUES = 50;
-
-export function subset(c: Collected, idx: Int32Array, k: number): Collected {
-  const n = idx.length;
-  const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
-  if (c.task === 'regression') {
-    const t = new Float64Array(n);
-    const p = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      t[i] = c.yTrueValue![idx[i]!]!;
-      p[i] = c.yPredValue![idx[i]!]!;
-    }
-    return { ...base, yTrueValue: t, yPredValue: p };
-  }
-  const t = new Int32Array(n);
-  const p = new Int32Array(n);
-  const pr = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) {
-    const r = idx[i]!;
-    t[i] = c.yTrueClass![r]!;
-    p[i] = c.yPredClass![r]!;
-    pr.set(c.proba!.subarray(r * k, r * k + k), i * k);
-  }
-  return { ...base, yTrueClass: t, yPredClass: p, proba: pr, labels: c.labels };
-}
 
 export function computeSlices(
   c: Collected,

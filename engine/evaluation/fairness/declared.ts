@@ -12,31 +12,7 @@ import type { ModelSpec } from '../../../domain/config.js';
 import { groupDeclaredCount, type FairnessDeclaredName, type FairnessDeclaredValue, type FairnessGapValue } from '../../../domain/fairness.js';
 import type { PendingDeclared } from '../declared-bootstrap.js';
 import { declaredGatedOrPending, type DeclaredRows } from '../declared-metrics.js';
-
-/** The rows of one group (indices ascending) as the declared metrics take them. */
-export function groupRowsOf(c: DeclaredRows, idx: Int32Array, nClasses: number): DeclaredRows {
-  const n = idx.length;
-  if (c.task === 'regression') {
-    const t = new Float64Array(n);
-    const p = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      t[i] = c.yTrueValue![idx[i]!]!;
-      p[i] = c.yPredValue![idx[i]!]!;
-    }
-    return { task: c.task, rows: n, yTrueValue: t, yPredValue: p };
-  }
-  const t = new Int32Array(n);
-  const p = new Int32Array(n);
-  const proba = c.proba!;
-  const pr = proba instanceof Float32Array ? new Float32Array(n * nClasses) : new Float64Array(n * nClasses);
-  for (let i = 0; i < n; i++) {
-    const r = idx[i]!;
-    t[i] = c.yTrueClass![r]!;
-    p[i] = c.yPredClass![r]!;
-    for (let j = 0, from = r * nClasses, to = i * nClasses; j < nClasses; j++) pr[to + j] = proba[from + j]!;
-  }
-  return { task: c.task, rows: n, yTrueClass: t, yPredClass: p, proba: pr };
-}
+import { subset } from '../subset.js';
 
 export interface GroupDeclared {
   names: FairnessDeclaredName[];
@@ -69,7 +45,7 @@ export function groupDeclared(
   const names = shown.map((d) => ({ name: d.name, ...(isMatrixMetric(d) && d.per === 'window' ? { perRow: true } : {}) }));
   const pending: PendingDeclared[] = [];
   const of = (idx: Int32Array, at: { family: number; group: number }): FairnessDeclaredValue[] => {
-    const r = declaredGatedOrPending(groupSpec, classes, positive, groupRowsOf(c, idx, nClasses), defer);
+    const r = declaredGatedOrPending(groupSpec, classes, positive, subset(c, idx, nClasses), defer);
     if (r.pending) pending.push({ ...r.pending, at });
     return r.gated.map((g) => ({
       value: g.value !== null && Number.isFinite(g.value) ? g.value : null,

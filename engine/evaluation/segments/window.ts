@@ -7,6 +7,7 @@ import type { EvaluationSummary } from '../../../domain/evaluation.js';
 import type { SegmentBaseline, SegmentSearchReport } from '../../../domain/segments.js';
 import type { Collected } from '../evaluator.js';
 import { metricsOf } from '../collected-metrics.js';
+import { subset } from '../subset.js';
 import { codeColumn, segmentLabel } from './columns.js';
 import { excessLoss, lossAndTested, lossKind, rowLoss } from './loss.js';
 import { segmentPlan, type SegmentPlan } from './plan.js';
@@ -53,26 +54,6 @@ export function sampleRows(n: number, m: number, seed: number): Int32Array {
   // Row i is taken with probability (rows still to take) / (rows left): u·(n − i) < m − t, u = nextU32 / 2^32.
   for (let i = 0, t = 0; t < m; i++) if (rng.nextU32() * (n - i) < (m - t) * 4294967296) out[t++] = i;
   return out;
-}
-
-/** The rows `idx` of `c` (their labels and the model's outputs alone). */
-function sampled(c: Collected, idx: Int32Array): Collected {
-  const n = idx.length;
-  const base = { task: c.task, rows: n, rowsRead: n, droppedRows: 0, invalid: [] };
-  const pick = <T extends Int32Array | Float64Array | Float32Array>(a: T, make: (m: number) => T): T => {
-    const out = make(n);
-    for (let i = 0; i < n; i++) out[i] = a[idx[i]!]!;
-    return out;
-  };
-  if (c.task === 'regression') {
-    return { ...base, yTrueValue: pick(c.yTrueValue!, (m) => new Float64Array(m)), yPredValue: pick(c.yPredValue!, (m) => new Float64Array(m)) };
-  }
-  const k = c.proba!.length / c.rows;
-  const p = c.proba!;
-  const proba = p instanceof Float32Array ? new Float32Array(n * k) : new Float64Array(n * k);
-  for (let i = 0; i < n; i++) for (let j = 0, r = idx[i]! * k; j < k; j++) proba[i * k + j] = p[r + j]!;
-  const int = (m: number) => new Int32Array(m);
-  return { ...base, yTrueClass: pick(c.yTrueClass!, int), yPredClass: pick(c.yPredClass!, int), proba, ...(c.labels ? { labels: c.labels } : {}) };
 }
 
 /** Some of `rows` (`idx`, ascending). */
@@ -164,7 +145,7 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
       const at = new Int32Array(idx.length);
       for (let i = 0; i < idx.length; i++) at[i] = picked.position[idx[i]!]!;
       const segLoss = meanOf(rowLoss(window, loss, at));
-      const rows = sampled(window, at);
+      const rows = subset(window, at, window.proba ? window.proba.length / window.rows : 0);
       const score = metricsOf(rows, o.nClasses, o.positiveIndex, !PROBABILITY_ONLY.has(metric)).metrics[metric] ?? null;
       return {
         where: f.where,
