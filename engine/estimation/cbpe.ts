@@ -249,7 +249,20 @@ function clamp01(v: number): number {
   return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
-/** TP / (TP + FP) and the like, 0 where the denominator is 0 (NannyML's and scikit-learn's zero_division). */
+/** A binary confusion matrix (rows the true class, columns the predicted) from its four cells, `pos` the positive class's index. */
+function binaryConfusion(pos: number, tp: number, fn: number, fp: number, tn: number): number[][] {
+  const m = [
+    [0, 0],
+    [0, 0],
+  ];
+  const neg = 1 - pos;
+  m[pos]![pos] = tp;
+  m[pos]![neg] = fn;
+  m[neg]![pos] = fp;
+  m[neg]![neg] = tn;
+  return m;
+}
+
 /**
  * The expected confusion matrix of a binary window when a row is predicted positive where its
  * (uncalibrated) score of the positive class is at or above each threshold: each row adds its
@@ -263,7 +276,6 @@ function expectedAtThresholds(
   thresholds: readonly number[],
 ): { threshold: number; confusion: number[][] }[] {
   const k = window.classes.length;
-  const neg = 1 - pos;
   return [...new Set(thresholds)].map((t) => {
     let tp = 0;
     let fp = 0;
@@ -279,18 +291,11 @@ function expectedAtThresholds(
         tn += 1 - q;
       }
     }
-    const confusion = [
-      [0, 0],
-      [0, 0],
-    ];
-    confusion[pos]![pos] = tp;
-    confusion[pos]![neg] = fn;
-    confusion[neg]![pos] = fp;
-    confusion[neg]![neg] = tn;
-    return { threshold: t, confusion };
+    return { threshold: t, confusion: binaryConfusion(pos, tp, fn, fp, tn) };
   });
 }
 
+/** TP / (TP + FP) and the like, 0 where the denominator is 0 (NannyML's and scikit-learn's zero_division). */
 function ratio(a: number, b: number): number {
   return b !== 0 ? a / b : 0;
 }
@@ -370,15 +375,7 @@ export function estimateCbpe(
           expectedAuc(null, sorted, (i) => calibrate(c, sorted[i]!)),
         );
       }
-      const neg = 1 - pos;
-      confusion = [
-        [0, 0],
-        [0, 0],
-      ];
-      confusion[pos]![pos] = tp;
-      confusion[pos]![neg] = fn;
-      confusion[neg]![pos] = fp;
-      confusion[neg]![neg] = tn;
+      confusion = binaryConfusion(pos, tp, fn, fp, tn);
       if (opts.thresholds && opts.thresholds.length > 0) confusionAt = expectedAtThresholds(window, pos, p, opts.thresholds);
     } else {
       // cm[t][j] = Σ over rows predicted j of the probability that t is the true class.
