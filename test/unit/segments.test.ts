@@ -15,6 +15,8 @@ import type { Collected } from '../../engine/evaluation/evaluator.js';
 import type { ReferenceProfile } from '../../engine/drift/profile.js';
 import { modelSpec } from '../../domain/config.js';
 import { segmentRowsCsv } from '../../engine/evaluation/segments/export.js';
+import { segmentMarkdown } from '../../engine/evaluation/segments/render.js';
+import { markdownText } from '../../domain/escape.js';
 import type { Column, Table } from '../../engine/data/table.js';
 import type { WeakSegment } from '../../domain/segments.js';
 import { modelYaml } from '../helpers/config-text.js';
@@ -411,5 +413,26 @@ describe('weak segment export', function () {
       () => segmentRowsCsv({ modelId: 'churn', tables: [{ name: 'w.csv', table }], segments, key: 'row_id' }),
       /model churn: file w\.csv has no key column row_id \(data\.key\)/,
     );
+  });
+  it('says which named columns it did not search and why, escaped, instead of dropping them silently', function () {
+    const report = {
+      loss: 'log_loss',
+      metric: 'roc_auc',
+      overall: 0.8,
+      overallLoss: 0.5,
+      statistic: 'excess_loss',
+      rows: 1000,
+      columns: ['a'],
+      skipped: [{ column: 'nope<b>', reason: 'not in the reference profile' }],
+      tested: 10,
+      againstReference: 10,
+      correction: 'holm',
+      alpha: 0.05,
+      confidence: 0.95,
+      significant: 0,
+      worst: [],
+    } as const;
+    const text = segmentMarkdown(report as unknown as Parameters<typeof segmentMarkdown>[0], markdownText).join('\n');
+    assert.match(text, /Not searched: nope\\<b\\> \(not in the reference profile\)\./);
   });
 });

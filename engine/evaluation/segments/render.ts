@@ -25,7 +25,9 @@ export function segmentSentence(s: SegmentSearchReport): string {
     s.significant === 0
       ? 'none is significantly worse than the rest'
       : `${s.significant} ${s.significant === 1 ? 'is' : 'are'} significantly worse than the rest`;
-  return `${s.tested} segments of ${s.columns.length} columns tested on ${s.rows} labelled rows${s.sampledFrom ? ` (a seeded sample of the window's ${s.sampledFrom})` : ''} (${what}, Holm-corrected at ${s.alpha}${against}): ${found}.`;
+  // A column the config named but the search could not use is said, not dropped silently (a typo, a column the reference lacks).
+  const skipped = s.skipped?.length ? ` Not searched: ${s.skipped.map((k) => `${k.column} (${k.reason})`).join(', ')}.` : '';
+  return `${s.tested} segments of ${s.columns.length} columns tested on ${s.rows} labelled rows${s.sampledFrom ? ` (a seeded sample of the window's ${s.sampledFrom})` : ''} (${what}, Holm-corrected at ${s.alpha}${against}): ${found}.${skipped}`;
 }
 
 export const SEGMENT_HEADER = ['segment', 'rows', 'metric (window)', 'loss (rest)', 'gap grew by [interval]', 'adjusted p'];
