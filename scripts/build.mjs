@@ -106,7 +106,8 @@ export async function build() {
       target: 'node20',
       logLevel: 'error',
     });
-    await bundleCli(esbuild, tmp);
+    await bundle(esbuild, tmp, 'cli/main.ts', CLI_BUNDLE);
+    await bundle(esbuild, tmp, 'engine/evaluation/shard.ts', WORKER_BUNDLE);
     writeFileSync(path.join(tmp, CLIENT_PROTO_ROOT), JSON.stringify(clientProtoRoot()));
     // Worker-thread entries are plain JavaScript: copied as they are (they load the compiled module next to them).
     for (const f of files.filter((f) => f.endsWith('.mjs') && !f.startsWith(path.join(ROOT, 'scripts')))) {
@@ -160,6 +161,8 @@ const packageOf = (spec) =>
 
 /** The CLI's bundle, over the per-file build. */
 export const CLI_BUNDLE = path.join(DIST, 'cli', 'main.cjs');
+/** The evaluation worker thread's bundle (engine/evaluation/shard-worker.mjs loads it). */
+export const WORKER_BUNDLE = path.join(DIST, 'engine', 'evaluation', 'shard.cjs');
 
 /**
  * The CLI as one CommonJS file, dist/cli/main.cjs (a lazily imported command's modules run when it
@@ -171,10 +174,10 @@ export const CLI_BUNDLE = path.join(DIST, 'cli', 'main.cjs');
  * `import.meta.url` is rewritten to its per-file compiled place, so paths relative to it
  * (worker-thread entries, the workflows, the project folder) stay what they are.
  */
-async function bundleCli(esbuild, outRoot) {
-  const outfile = path.join(outRoot, 'cli', path.basename(CLI_BUNDLE));
+async function bundle(esbuild, outRoot, entry, target) {
+  const outfile = path.join(outRoot, path.relative(DIST, target));
   await esbuild({
-    entryPoints: [path.join(ROOT, 'cli', 'main.ts')],
+    entryPoints: [path.join(ROOT, entry)],
     outfile,
     bundle: true,
     format: 'cjs',
@@ -221,7 +224,7 @@ async function bundleCli(esbuild, outRoot) {
             let contents = await readFile(args.path, 'utf8');
             if (contents.includes('import.meta.url')) {
               const compiled = path.join(DIST, path.relative(ROOT, args.path)).replace(/\.ts$/, '.js');
-              const rel = path.relative(path.join(DIST, 'cli'), compiled).split(path.sep).join('/');
+              const rel = path.relative(path.dirname(target), compiled).split(path.sep).join('/');
               contents = contents.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`);
             }
             return { contents, loader: 'ts' };
