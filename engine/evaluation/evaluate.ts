@@ -25,6 +25,7 @@ import type { PendingDeclared } from './declared-bootstrap.js';
 import { completePending } from './pending-bootstraps.js';
 import { confidenceOf } from './primary-interval.js';
 import { fillProbability, probabilityInput } from './deferred-metrics.js';
+import { fillSegments, searchAsideInput, searchTransfer } from './segments/aside.js';
 
 /** CSV and JSON Lines files larger than this are read and evaluated in chunks of whole records. */
 export const TEXT_CHUNK_BYTES = 64 * 2 ** 20;
@@ -255,6 +256,9 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     const sketches: Record<string, ColumnSketch[]> = {};
     for (const p of partials) for (const one of p.sketches) for (const [name, sk] of Object.entries(one)) (sketches[name] ??= []).push(sk);
     const fileColumns = [...new Set(partials.flatMap((p) => p.fileColumns))];
+    const { reference, segmentPlan: plan } = o;
+    // A large window's segment search in a second thread (its rows taken from the part here).
+    const aside = pool.threads > 1 && !inlined(parts) ? searchAsideInput(spec, prepared, parts, reference?.profile, detailed && plan !== undefined) : undefined;
     // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
     // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
     const transfer = [
@@ -277,7 +281,6 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
       .map((a) => a.buffer as ArrayBuffer);
     // A large binary window's brier and log_loss in a second thread, while the first finishes the rest.
     const side = pool.threads > 1 && !inlined(parts) ? probabilityInput(prepared, parts, spec.thresholds.metric) : undefined;
-    const { reference, segmentPlan: plan } = o;
     const finishing = run(
       {
         op: 'finish',
@@ -291,16 +294,20 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
         detailed,
         segmentPlan: plan,
         ...(side ? { deferProbability: true } : {}),
+        ...(aside ? { searchAside: true } : {}),
       },
       [...new Set(transfer)],
     );
     const probability = side ? run({ op: 'probability', input: side }) : undefined;
-    // Neither is left running when the other fails; the finishing thread's error is the one reported.
-    const [finished, other] = await Promise.allSettled([finishing, probability]);
+    const searching = aside ? run({ op: 'search', input: aside }, searchTransfer(aside)) : undefined;
+    // None is left running when another fails; the finishing thread's error is the one reported.
+    const [finished, other, searched] = await Promise.allSettled([finishing, probability, searching]);
     if (finished.status === 'rejected') throw finished.reason;
     if (other.status === 'rejected') throw other.reason;
+    if (searched.status === 'rejected') throw searched.reason;
     const done = finished.value.finished!;
     if (other.value) fillProbability(done.summary, other.value.probability!);
+    if (searched.value) fillSegments(done.summary, spec, searched.value.segments ?? null);
     // The pending bootstraps' resample ranges in every evaluation thread.
     await completePending(done, pool.threads, run, started);
     return done;
@@ -339,7 +346,9 @@ export function finishEvaluation(o: FinishInput): FinishedEvaluation {
   const { summary, pending, pendingDeclared } = summarize(spec, prepared, collected, o.started, o.deferProbability);
   // The search's rows are done with after it, unless a reference's gaps are still to come from them.
   const searchOnce = !(o.detailed && o.segmentPlan);
-  searchEvaluated(summary, spec, prepared, all, o.reference?.profile, searchOnce);
+  // Searched in another thread: the report's place, filled by the engine (fillSegments).
+  if (o.searchAside) summary.segments = undefined;
+  else searchEvaluated(summary, spec, prepared, all, o.reference?.profile, searchOnce);
   if (searchOnce) delete all.search;
   const unlabelled = all.unlabelled ?? 0;
   // The model's declared label delay (label.delay), when its spec has one.

@@ -14,6 +14,7 @@ import { Evaluator, type Collected } from './evaluator.js';
 import { sortFloat32, sortFloat64 } from '../math/sort.js';
 import { finishEvaluation } from './evaluate.js';
 import { probabilityMetricsOf } from './deferred-metrics.js';
+import { searchAside } from './segments/aside.js';
 import { bootstrapSamples } from './significance/bootstrap.js';
 import { declaredSamples } from './declared-bootstrap.js';
 import type { ModelMessage, ShardReply, ShardRequest } from './types.js';
@@ -115,6 +116,7 @@ export async function handle(msg: ShardRequest): Promise<{ reply: ShardReply; tr
   }
   if (msg.op === 'finish') return { reply: { id: msg.id, ok: true, finished: finishEvaluation(msg) }, transfer: [] };
   if (msg.op === 'probability') return { reply: { id: msg.id, ok: true, probability: probabilityMetricsOf(msg.input) }, transfer: [] };
+  if (msg.op === 'search') return { reply: { id: msg.id, ok: true, segments: searchAside(msg.input) }, transfer: [] };
   const model = await prepare(msg);
   if (msg.op === 'prepare') return { reply: { id: msg.id, ok: true, prepared: model }, transfer: [] };
   if (msg.op === 'importance') {

@@ -5,7 +5,8 @@
 import type { PendingDeclared } from './declared-bootstrap.js';
 import type { SegmentPlan } from './segments/plan.js';
 import type { SearchKeep } from './segments/sample.js';
-import type { SegmentBaseline } from '../../domain/segments.js';
+import type { SearchAsideInput } from './segments/aside.js';
+import type { SegmentBaseline, SegmentSearchReport } from '../../domain/segments.js';
 import type { FileMetaData } from 'hyparquet';
 import type { ModelSpec } from '../../domain/config.js';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
@@ -113,6 +114,8 @@ export interface FinishInput {
   detailed: boolean;
   /** A binary model's brier and log_loss are computed in another thread (probabilityRequest): left null here. */
   deferProbability?: boolean;
+  /** The segment search runs in another thread (segments/aside.ts): its report's place is kept here, filled by fillSegments. */
+  searchAside?: boolean;
   segmentPlan?: SegmentPlan | undefined;
 }
 
@@ -143,6 +146,7 @@ export type ShardRequest =
   | { id: number; op: 'fold'; lists: Record<string, ColumnSketch[]> }
   | ({ id: number; op: 'importance'; task: ImportanceTask } & ModelMessage)
   | { id: number; op: 'probability'; input: ProbabilityInput }
+  | { id: number; op: 'search'; input: SearchAsideInput }
   | ({
       id: number;
       op: 'evaluate';
@@ -183,6 +187,8 @@ export type ShardReply =
       declared?: number[][];
       importance?: ImportanceOutcome;
       probability?: MetricsResult<ProbabilityMetricName>;
+      /** op 'search': the window's weak segments, null when it has too few labelled rows. */
+      segments?: SegmentSearchReport | null;
     }
   | { id: number; ok: false; error: { type?: string; message: string } };
 

@@ -3,6 +3,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { EvaluationSummary } from '../../domain/evaluation.js';
 import { DEFER_PROBABILITY_ROWS } from '../../engine/evaluation/deferred-metrics.js';
 import { createEvaluationEngine, type EvaluationEngine } from '../../engine/evaluation/evaluate.js';
+import { profileReferenceData, referenceFromProfile } from '../../engine/evaluation/reference.js';
 import type { WindowFile } from '../../engine/evaluation/types.js';
 import { sha256Hex } from '../../engine/util.js';
 import { rng } from '../../scripts/bench/data.js';
@@ -58,10 +59,12 @@ describe("a large binary window's finishing step in two threads", function () {
     await one.close();
   });
 
-  for (const [what, unlabelledEvery, metric] of [
-    ['every label known, the DeLong interval', 0, 'roc_auc'],
-    ['a fifth of the labels still to come', 5, 'roc_auc'],
-    ['log_loss as the primary metric (not deferred)', 0, 'log_loss'],
+  for (const [what, unlabelledEvery, metric, search] of [
+    ['every label known, the DeLong interval', 0, 'roc_auc', false],
+    ['a fifth of the labels still to come', 5, 'roc_auc', false],
+    ['log_loss as the primary metric (not deferred)', 0, 'log_loss', false],
+    ['the segment search in a second thread too (segments/aside.ts)', 5, 'roc_auc', true],
+    ['the segment search beside log_loss as the primary metric', 0, 'log_loss', true],
   ] as const) {
     it(`writes the summary one thread writes, to the byte: ${what}`, async () => {
       const bytes = window(rows, 11, unlabelledEvery);
@@ -72,9 +75,26 @@ describe("a large binary window's finishing step in two threads", function () {
         label: { column: 'y', positive: 1 },
         thresholds: metric === 'log_loss' ? { metric, max: 2 } : { metric, min: 0.5 },
         monitor: { segments: ['region'] },
+        segments: { search, columns: ['x1', 'x2', 'region'], min_rows: 100 },
       });
       const files = (): WindowFile[] => [{ name: 'w.parquet', format: 'parquet', load: async () => bytes, rows }];
-      const opts = { spec, modelBytes, modelKey, artifactName: 'binary.onnx' };
+      const model = { spec, modelBytes, modelKey, artifactName: 'binary.onnx' };
+      // The search's numeric columns are binned by a reference profile's quantiles.
+      const reference = search
+        ? referenceFromProfile(
+            (
+              await profileReferenceData({
+                ...model,
+                files: [{ name: 'ref.parquet', format: 'parquet', load: async () => window(5000, 5, 0) }],
+                engine: one,
+                createdAt: '2026-11-01T00:00:00Z',
+                source: 'ref.parquet',
+              })
+            ).profile,
+            spec,
+          )
+        : undefined;
+      const opts = { ...model, ...(reference ? { reference } : {}) };
       const got = await two.evaluate({ ...opts, files: files() });
       const want = await one.evaluate({ ...opts, files: files() });
       assert.equal(withoutTime(got), withoutTime(want));
@@ -82,6 +102,12 @@ describe("a large binary window's finishing step in two threads", function () {
       assert.equal(typeof got.metrics.log_loss, 'number');
       assert.equal(got.labels?.unlabelled, unlabelledEvery ? Math.ceil(rows / unlabelledEvery) : 0);
       assert.ok(got.confidence, 'the interval was computed');
+      if (search) {
+        assert.ok(got.segments, 'the search ran');
+        assert.equal(got.segments.rows, rows - got.labels!.unlabelled);
+        assert.equal(got.segments.overall, got.metrics[metric], "the report's whole-window metric is the summary's");
+        assert.deepEqual(Object.keys(got).indexOf('segments'), Object.keys(want).indexOf('segments'));
+      } else assert.equal(got.segments, undefined);
     });
   }
 });

@@ -203,7 +203,7 @@ describe('weak segment search', function () {
     assert.deepEqual(plan.columns, ['age', 'income', 'plan']);
     assert.deepEqual(plan.bins, { age: [10, 20, 30, 40, 50, 60, 70, 80, 90] });
     assert.deepEqual(segmentPlan(spec({ segments: { search: false } }), profile).columns, []);
-    assert.deepEqual(segmentPlan(spec({ segments: {} }), profile).columns, [], 'off unless the config turns it on');
+    assert.deepEqual(segmentPlan(spec({ segments: {} }), profile).columns, ['age', 'income', 'plan'], 'on unless the config turns it off');
   });
 
   it('picks the loss from the primary metric and finds a planted weak segment in a window of collected rows', function () {
@@ -316,7 +316,7 @@ describe('weak segment search', function () {
     assert.match(refuse('    segments: { serch: true }'), /unknown key serch/);
     const ok = parseConfig(`models:${modelYaml({ extra: '    segments: { pairs: false, columns: [a] }' })}`, { name: 'upkeep.yaml', baseDir: '/srv/upkeep' });
     assert.deepEqual(ok.models[0]!.segments, {
-      search: false,
+      search: true,
       min_rows: 200,
       max_segments: 1000,
       pairs: false,

@@ -166,6 +166,24 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
 
 export { capturedColumns, segmentPlan } from './plan.js';
 
+/** The options of a window's search, but for its `overall` metric (`consume`: its rows are not needed after it). */
+export function searchOptions(
+  spec: ModelSpec,
+  prepared: PreparedModel,
+  profile: ReferenceProfile | undefined,
+  consume: boolean,
+): Omit<WindowSearchOptions, 'overall'> {
+  return {
+    consume,
+    spec,
+    plan: segmentPlan(spec, profile),
+    ...(profile?.segments ? { baseline: profile.segments } : {}),
+    nClasses: prepared.classes?.length ?? 0,
+    ...(prepared.positiveIndex !== undefined ? { positiveIndex: prepared.positiveIndex } : {}),
+    confidence: spec.monitor.significance.confidence,
+  };
+}
+
 /** The search on an evaluated window's labelled rows, with the plan the rows were kept by: its report in `summary.segments` (finishEvaluation). */
 export function searchEvaluated(
   summary: EvaluationSummary,
@@ -175,17 +193,7 @@ export function searchEvaluated(
   profile?: ReferenceProfile,
   consume = false,
 ): void {
-  const metrics = summary.metrics;
-  const report = searchWindow(c, {
-    consume,
-    spec,
-    plan: segmentPlan(spec, profile),
-    ...(profile?.segments ? { baseline: profile.segments } : {}),
-    nClasses: prepared.classes?.length ?? 0,
-    ...(prepared.positiveIndex !== undefined ? { positiveIndex: prepared.positiveIndex } : {}),
-    overall: metrics[spec.thresholds.metric] ?? null,
-    confidence: spec.monitor.significance.confidence,
-  });
+  const report = searchWindow(c, { ...searchOptions(spec, prepared, profile, consume), overall: summary.metrics[spec.thresholds.metric] ?? null });
   if (report) summary.segments = report;
 }
 
