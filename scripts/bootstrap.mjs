@@ -58,9 +58,12 @@ const compiled = command !== 'test' && (await ensureBuilt());
 const argv = compiled ? [path.join(root, 'dist', entries[command].replace(/\.ts$/, '.js'))] : ['--import', 'tsx', path.join(root, entries[command])];
 // One malloc arena: with glibc's default (one per thread, up to 8 per core), buffers freed by the
 // evaluation threads stay spread over their arenas and the RSS keeps them. A 10M-row window peaked
-// at about 1.0 GiB instead of 1.2 GiB, in the same time (npm run bench; README "Windows of any
-// size", also for MALLOC_MMAP_THRESHOLD_). A value the user set is kept.
-const env = { MALLOC_ARENA_MAX: '1', ...process.env };
+// at about 1.0 GiB instead of 1.2 GiB, in the same time. And buffers of 4 MiB or more (a row
+// group's bytes, a batch's input tensor) mapped on their own and returned when freed, instead of
+// glibc's threshold that rises to 32 MiB and leaves them in the arena: about 80 MiB less at that
+// window's peak, for ~2% of its time (npm run bench; docs/evaluation.md "Memory allocator"). A value
+// the user set is kept.
+const env = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '4194304', ...process.env };
 const child = spawn(process.execPath, [...argv, ...args], { cwd: root, stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
