@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../engine/config/load.js';
 import { isUpkeepError } from '../../engine/errors.js';
 import { holm, segmentTest, type Moments } from '../../engine/evaluation/segments/stats.js';
-import { searchSegments, segmentBaseline, members, type CodedColumn } from '../../engine/evaluation/segments/search.js';
+import { searchSegments, segmentBaseline, members, whereKey, type CodedColumn } from '../../engine/evaluation/segments/search.js';
 import { parseReferenceProfile } from '../../engine/drift/profile-parse.js';
 import { codeColumn, segmentLabel } from '../../engine/evaluation/segments/columns.js';
 import { quantileEdges, segmentPlan } from '../../engine/evaluation/segments/plan.js';
@@ -252,6 +252,21 @@ describe('weak segment search', function () {
     assert.equal(sampled.worst[0]!.label, 'plan = "student"');
     assert.ok(Math.abs(sampled.worst[0]!.rows - 1333 / 2) < 100, `${sampled.worst[0]!.rows} sampled rows of the segment`);
     assert.deepEqual(searchWindow(c, options, half), sampled);
+    // Against a reference that had the same gap: not grown, unless the reference measured it on fewer
+    // rows than min_rows (200), which is then no baseline and the segment is tested on its own gap.
+    const student = report.worst[0]!;
+    const withBaseline = (rows: number) =>
+      searchWindow(c, {
+        ...options,
+        baseline: { loss: 'error', statistic: report.statistic, gaps: { [whereKey(student.where)]: [rows, student.diff.value, 1e-4] } },
+      })!;
+    const known = withBaseline(1000);
+    assert.equal(known.againstReference, 1);
+    assert.equal(known.significant, 0, 'a gap the reference had is not news');
+    const thin = withBaseline(50);
+    assert.equal(thin.againstReference, 0);
+    assert.equal(thin.worst[0]!.label, 'plan = "student"');
+    assert.equal(thin.worst[0]!.referenceGap, undefined);
   });
 
   it('samples rows without replacement, ascending, each row as likely as another', function () {

@@ -105,7 +105,11 @@ export function searchWindow(window: Collected, o: WindowSearchOptions, maxRows 
   const lookup = gaps
     ? (key: string): Gap | undefined => {
         const g = Object.hasOwn(gaps, key) ? gaps[key] : undefined;
-        return g ? { diff: g[1], variance: g[2] } : undefined;
+        // A gap the reference measured on fewer rows than a window's segment needs is no baseline:
+        // its variance, from a few dozen rows of a skewed loss, is too often too small, and a cell
+        // that did not change was reported as grown (a 5,000-row reference's 33-row cell against a
+        // 400,000-row window). Such a segment is tested on its own gap, as one the reference lacks.
+        return g && g[0] >= s.min_rows ? { diff: g[1], variance: g[2] } : undefined;
       }
     : undefined;
   const found = searchSegments(
