@@ -28,9 +28,9 @@ const shared = (a: ArrayBufferView | undefined): boolean => a !== undefined && a
 /**
  * The search to run in another thread, when it applies: a classifier's large window joined as one
  * part whose labels and outputs are in shared memory (a regression's are moved to the finishing
- * thread), and a search the finishing thread does not need again
- * (`keep`: a detailed run keeps the rows for the reference's gaps). The part's search rows are
- * taken from it: the caller moves them (searchTransfer) to the thread that searches.
+ * thread), and a search the finishing thread does not need again (`keep`: a detailed run keeps
+ * the rows for the reference's gaps). The part's search rows are taken from it: the caller moves
+ * them (searchTransfer) to the thread that searches.
  */
 export function searchAsideInput(
   spec: ModelSpec,
@@ -60,12 +60,13 @@ export function searchAsideInput(
   return { window, options: searchOptions(spec, prepared, profile, true) };
 }
 
-/** The buffers of the search's own rows, moved (not copied) to the thread that searches. */
+/** The buffers of the search's own rows, moved (not copied) to the thread that searches; each once (a buffer listed twice fails the message). */
 export function searchTransfer(input: SearchAsideInput): ArrayBuffer[] {
   const rows = input.window.search!;
-  return [rows.position, ...Object.values(rows.columns).map((c) => c.codes)]
+  const buffers = [rows.position, ...Object.values(rows.columns).map((c) => c.codes)]
     .filter((a) => a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
     .map((a) => a.buffer as ArrayBuffer);
+  return [...new Set(buffers)];
 }
 
 /** The search in the second thread (its `overall` left null for fillSegments). */
