@@ -257,8 +257,9 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     for (const p of partials) for (const one of p.sketches) for (const [name, sk] of Object.entries(one)) (sketches[name] ??= []).push(sk);
     const fileColumns = [...new Set(partials.flatMap((p) => p.fileColumns))];
     const { reference, segmentPlan: plan } = o;
-    // A large window's segment search in a second thread (its rows taken from the part here).
-    const aside = pool.threads > 1 && !inlined(parts) ? searchAsideInput(spec, prepared, parts, reference?.profile, detailed && plan !== undefined) : undefined;
+    // A second thread for a large binary window's brier and log_loss, and for its segment search (the search's rows taken from the part here).
+    const twoThreads = pool.threads > 1 && !inlined(parts);
+    const aside = twoThreads ? searchAsideInput(spec, prepared, parts, reference?.profile, detailed && plan !== undefined) : undefined;
     // Metrics, slices, the bootstrap, drift and quality are CPU work: done in an evaluation thread
     // (the arrays are moved there, not copied), so that this event loop keeps heartbeating.
     const transfer = [
@@ -279,8 +280,7 @@ export function createEvaluationEngine(opts: { threads?: number; batchSize?: num
     ]
       .filter((a): a is NonNullable<typeof a> => a !== undefined && a.byteLength > 0 && !(a.buffer instanceof SharedArrayBuffer))
       .map((a) => a.buffer as ArrayBuffer);
-    // A large binary window's brier and log_loss in a second thread, while the first finishes the rest.
-    const side = pool.threads > 1 && !inlined(parts) ? probabilityInput(prepared, parts, spec.thresholds.metric) : undefined;
+    const side = twoThreads ? probabilityInput(prepared, parts, spec.thresholds.metric) : undefined;
     const finishing = run(
       {
         op: 'finish',

@@ -4,7 +4,7 @@ import { formatOf } from '../../engine/data/count-rows.js';
 import { sha256Hex } from '../../engine/util.js';
 import { isUpkeepError } from '../../engine/errors.js';
 import { profileReferenceData } from '../../engine/evaluation/reference.js';
-import { assertClose, fixtureBytes, goldenModelCases, specFor, specForCase } from '../helpers/fixtures.js';
+import { assertClose, evaluateWithThreads, fixtureBytes, goldenModelCases, specFor, specForCase } from '../helpers/fixtures.js';
 
 const file = (rel: string): WindowFile => ({ name: rel.split('/').pop()!, format: formatOf(rel)!, load: async () => fixtureBytes(rel) });
 
@@ -267,20 +267,12 @@ describe('evaluating a file split into shards', function () {
         monitor: { segments: ['region'], significance: { resamples: 20 } },
       });
       const model = fixtureBytes('models/binary.onnx');
-      const run = async (threads: number) => {
-        const engine = createEvaluationEngine({ threads, batchSize: 64 });
-        try {
-          return await engine.evaluate({
-            spec,
-            modelBytes: model,
-            modelKey: sha256Hex(model),
-            artifactName: 'binary.onnx',
-            files: [{ name: 'sharded.parquet', format: 'parquet', load: async () => bytes }],
-          });
-        } finally {
-          await engine.close();
-        }
-      };
+      const run = (threads: number) =>
+        evaluateWithThreads(
+          threads,
+          { spec, model, artifactName: 'binary.onnx', files: [{ name: 'sharded.parquet', format: 'parquet', load: async () => bytes }] },
+          { batchSize: 64 },
+        );
       if (unknownLabel) {
         // The shards' labels are merged before the check: both runs name the one row, in the last shard.
         const refused = /label column y holds 1 value the model does not know, in 1 of 1000 rows; the model's classes are "0", "1"/;
@@ -367,20 +359,8 @@ describe('the interval of the primary metric on a large window', function () {
       ],
       fairness: { columns: ['sex'] },
     });
-    const evaluate = async (threads: number) => {
-      const engine = createEvaluationEngine({ threads });
-      try {
-        return await engine.evaluate({
-          spec,
-          modelBytes: model,
-          modelKey: sha256Hex(model),
-          artifactName: 'binary.onnx',
-          files: [{ name: 'w.csv', format: 'csv', load: async () => csv }],
-        });
-      } finally {
-        await engine.close();
-      }
-    };
+    const evaluate = (threads: number) =>
+      evaluateWithThreads(threads, { spec, model, artifactName: 'binary.onnx', files: [{ name: 'w.csv', format: 'csv', load: async () => csv }] });
     const one = await evaluate(1);
     const three = await evaluate(3);
     assert.deepEqual(three.fairness, one.fairness);

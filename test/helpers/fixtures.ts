@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { modelSpec, type ModelSpec } from '../../domain/config.js';
+import type { EvaluationSummary } from '../../domain/evaluation.js';
+import { createEvaluationEngine, type WindowFile } from '../../engine/evaluation/evaluate.js';
+import { Interned } from '../../engine/evaluation/intern.js';
+import { sha256Hex } from '../../engine/util.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const fixture = (rel: string): string => `${FIXTURES}${rel}`;
@@ -59,4 +63,24 @@ export function assertClose(actual: number | null | undefined, expected: number 
   const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
   if (!(err <= rel || Math.abs(actual - expected) <= 1e-12))
     throw new Error(`${what}: expected ${expected}, got ${actual} (relative error ${err.toExponential(2)})`);
+}
+
+/** Codes per row into the column's distinct values in order of first appearance, as the evaluator's segments are. */
+export function coded(values: readonly string[]): { codes: Int32Array; values: string[] } {
+  const interned = new Interned();
+  return { codes: Int32Array.from(values, (v) => interned.code(v)), values: interned.values };
+}
+
+/** One evaluation by a fresh engine of `threads` evaluation threads, closed afterwards. */
+export async function evaluateWithThreads(
+  threads: number,
+  o: { spec: ModelSpec; model: Uint8Array; artifactName: string; files: WindowFile[] },
+  engineOptions: { batchSize?: number } = {},
+): Promise<EvaluationSummary> {
+  const engine = createEvaluationEngine({ threads, ...engineOptions });
+  try {
+    return await engine.evaluate({ spec: o.spec, modelBytes: o.model, modelKey: sha256Hex(o.model), artifactName: o.artifactName, files: o.files });
+  } finally {
+    await engine.close();
+  }
 }

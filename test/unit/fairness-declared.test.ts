@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { coded } from '../helpers/fixtures.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { declaredMetricSpec } from '../../domain/business-config.js';
@@ -33,15 +34,6 @@ interface Case {
 }
 
 const golden = JSON.parse(readFileSync(fileURLToPath(new URL('../fixtures/golden/fairness.json', import.meta.url)), 'utf8')) as { cases: Case[] };
-
-function coded(values: readonly string[]): { codes: Int32Array; values: string[] } {
-  const seen = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    if (!seen.has(v)) seen.set(v, seen.size);
-    return seen.get(v)!;
-  });
-  return { codes, values: [...seen.keys()] };
-}
 
 function specOf(c: Pick<Case, 'task' | 'declared' | 'significance'>, families: string[], method: 'bootstrap' | 'analytic' | 'auto', min = 1): ModelSpec {
   return {

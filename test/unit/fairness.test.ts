@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { coded } from '../helpers/fixtures.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,16 +26,6 @@ const golden = JSON.parse(readFileSync(path.join(here, '../fixtures/golden/fairn
     families: Record<string, Record<string, number | Record<string, number>>>;
   }[];
 };
-
-/** Codes per row into the column's distinct values, as the evaluator's segments are. */
-function coded(values: readonly string[]): { codes: Int32Array; values: string[] } {
-  const seen = new Map<string, number>();
-  const codes = Int32Array.from(values, (v) => {
-    if (!seen.has(v)) seen.set(v, seen.size);
-    return seen.get(v)!;
-  });
-  return { codes, values: [...seen.keys()] };
-}
 
 function dataOf(c: (typeof golden.cases)[number]): FairnessData {
   if (c.task === 'regression') return { task: 'regression', yTrue: Float64Array.from(c.yTrue), yPred: Float64Array.from(c.yPred) };
